@@ -1,0 +1,31 @@
+// Package firm decides the firm's settings. The firm is a singleton aggregate
+// (stream "firm"): it is set up once, then each group of its settings changes
+// by its own command, recorded as its own event.
+//
+// Commands (Decide) and the events they record:
+//
+//   - SetUp: FirmSetUp, carrying every setting, defaults included (collect on
+//     the day of issue, retry rejected payments 3, 5 and 7 days after the first
+//     rejection, group a client's items into one invoice), so history does not
+//     depend on what the defaults are today.
+//   - ChangeDetails (name, address, tax number): FirmDetailsChanged.
+//   - ChangeLogo (a URL or a content hash, never the image): FirmLogoChanged.
+//   - ChangeRegionalSettings (base currency, time zone): FirmRegionalSettingsChanged.
+//   - ChangeInvoiceSettings (number prefix, payment terms): FirmInvoiceSettingsChanged.
+//   - ChangeInvoiceGrouping: FirmInvoiceGroupingChanged.
+//   - ChangeTaxMode (prices exclusive or inclusive of tax): FirmTaxModeChanged.
+//   - AddTaxRate: FirmTaxRateAdded, and FirmDefaultTaxRateSet when it is the
+//     first rate or asked to be the default.
+//   - ChangeTaxRate: FirmTaxRateChanged. RemoveTaxRate: FirmTaxRateRemoved.
+//   - SetDefaultTaxRate: FirmDefaultTaxRateSet.
+//   - ChangeCollectionSchedule: FirmCollectionScheduleChanged.
+//   - ChangeRetryPolicy: FirmRetryPolicyChanged.
+//
+// A change that leaves the settings as they are records nothing.
+//
+// State is the firm's current settings, with helpers the rest of Remit uses to
+// apply them: DueDate, CollectionDate, RetryDates, NextRetryDate, TaxRate and
+// DefaultTaxRate. The time zone is kept as an IANA name whose form only is
+// checked here: loading it (time.LoadLocation) reads files, so the caller does
+// that, and refuses a zone that does not load, before issuing the command.
+package firm

@@ -1,0 +1,219 @@
+package numbering_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+	"remit/domain/numbering"
+)
+
+var (
+	now  = time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	invA = uuid.MustParse("00000000-0000-4000-8000-00000000000a")
+	invB = uuid.MustParse("00000000-0000-4000-8000-00000000000b")
+	invC = uuid.MustParse("00000000-0000-4000-8000-00000000000c")
+)
+
+// MustReserved returns the event recorded when invoice id gets sequence seq.
+func MustReserved(tb testing.TB, prefix string, seq int64, id uuid.UUID) numbering.InvoiceNumberReserved {
+	tb.Helper()
+	if seq < 1 {
+		tb.Fatalf("sequence %d: numbers start at 1", seq)
+	}
+	return numbering.InvoiceNumberReserved{Number: numbering.FormatNumber(prefix, seq), Sequence: seq, InvoiceID: id, At: now}
+}
+
+func TestReserve(t *testing.T) {
+	tests := []struct {
+		name   string
+		given  []domain.Event
+		when   numbering.Command
+		then   []domain.Event
+		code   string
+		fields []string
+	}{
+		{
+			name: "OKFirst",
+			when: numbering.Reserve{InvoiceID: invA, Prefix: "INV-", Now: now},
+			then: []domain.Event{numbering.InvoiceNumberReserved{Number: "INV-000001", Sequence: 1, InvoiceID: invA, At: now}},
+		},
+		{
+			name:  "OKNext",
+			given: []domain.Event{MustReserved(t, "INV-", 1, invA), MustReserved(t, "INV-", 2, invB)},
+			when:  numbering.Reserve{InvoiceID: invC, Prefix: "INV-", Now: now},
+			then:  []domain.Event{numbering.InvoiceNumberReserved{Number: "INV-000003", Sequence: 3, InvoiceID: invC, At: now}},
+		},
+		{
+			name:  "OKNewPrefixContinuesSequence",
+			given: []domain.Event{MustReserved(t, "INV-", 122, invA)},
+			when:  numbering.Reserve{InvoiceID: invB, Prefix: "LC/", Now: now},
+			then:  []domain.Event{numbering.InvoiceNumberReserved{Number: "LC/000123", Sequence: 123, InvoiceID: invB, At: now}},
+		},
+		{
+			name:  "OKPastSixDigits",
+			given: []domain.Event{MustReserved(t, "", 999999, invA)},
+			when:  numbering.Reserve{InvoiceID: invB, Now: now},
+			then:  []domain.Event{numbering.InvoiceNumberReserved{Number: "1000000", Sequence: 1000000, InvoiceID: invB, At: now}},
+		},
+		{
+			name:  "AlreadyNumbered",
+			given: []domain.Event{MustReserved(t, "INV-", 1, invA), MustReserved(t, "INV-", 2, invB)},
+			when:  numbering.Reserve{InvoiceID: invA, Prefix: "INV-", Now: now.Add(time.Hour)},
+		},
+		{name: "ErrNoInvoice", when: numbering.Reserve{Prefix: "INV-", Now: now}, code: domain.EINVALID, fields: []string{"invoice_id"}},
+		{name: "ErrPrefixSpace", when: numbering.Reserve{InvoiceID: invA, Prefix: "INV ", Now: now}, code: domain.EINVALID, fields: []string{"prefix"}},
+		{name: "ErrPrefixControl", when: numbering.Reserve{InvoiceID: invA, Prefix: "INV\x00", Now: now}, code: domain.EINVALID, fields: []string{"prefix"}},
+		{name: "ErrPrefixLong", when: numbering.Reserve{InvoiceID: invA, Prefix: "ABCDEFGHIJKLMNOPQRSTU", Now: now}, code: domain.EINVALID, fields: []string{"prefix"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := numbering.Decide(numbering.Fold(tt.given), tt.when)
+			if code := domain.ErrorCode(err); code != tt.code {
+				t.Fatalf("error %v (code %q), want code %q", err, code, tt.code)
+			}
+			if err != nil {
+				ve, ok := err.(*domain.ValidationError)
+				if !ok || len(got) != 0 {
+					t.Fatalf("refusal %T %v with events %v, want a validation error and no events", err, err, got)
+				}
+				var fields []string
+				for _, p := range ve.Problems {
+					fields = append(fields, p.Field)
+				}
+				if !slices.Equal(fields, tt.fields) {
+					t.Fatalf("fields %v, want %v", fields, tt.fields)
+				}
+				return
+			}
+			if !reflect.DeepEqual(got, tt.then) {
+				t.Fatalf("got %+v, want %+v", got, tt.then)
+			}
+		})
+	}
+}
+
+// TestGapless reserves numbers for many invoices, some of them twice, the way
+// a command handler would (decide, then evolve), and checks the numbers run
+// 1..n without a gap or a repeat.
+func TestGapless(t *testing.T) {
+	var s numbering.State
+	var log []domain.Event
+	ids := make([]uuid.UUID, 50)
+	for i := range ids {
+		ids[i] = uuid.NewSHA1(uuid.NameSpaceOID, []byte{byte(i)})
+	}
+	for round := range 2 {
+		for _, id := range ids {
+			events, err := numbering.Decide(s, numbering.Reserve{InvoiceID: id, Prefix: "INV-", Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if round == 1 && len(events) != 0 {
+				t.Fatalf("reserving again for %s gave %v", id, events)
+			}
+			for _, e := range events {
+				s = numbering.Evolve(s, e)
+				log = append(log, e)
+			}
+		}
+	}
+	if len(log) != len(ids) || s.Last != int64(len(ids)) || s.Count() != len(ids) {
+		t.Fatalf("%d events, last %d, count %d; want %d", len(log), s.Last, s.Count(), len(ids))
+	}
+	for i, e := range log {
+		r := e.(numbering.InvoiceNumberReserved)
+		if r.Sequence != int64(i+1) || r.InvoiceID != ids[i] {
+			t.Fatalf("event %d: %+v", i, r)
+		}
+		if got, ok := s.NumberOf(ids[i]); !ok || got.Number != r.Number || got.Sequence != r.Sequence {
+			t.Fatalf("NumberOf(%s) = %+v, %v; want %s", ids[i], got, ok, r.Number)
+		}
+	}
+	if folded := numbering.Fold(log); !reflect.DeepEqual(folded, s) {
+		t.Fatal("Fold and repeated Evolve disagree")
+	}
+	if !reflect.DeepEqual(numbering.Fold(nil), numbering.State{}) {
+		t.Fatal("Fold of no events is not the zero State")
+	}
+}
+
+func TestEvolveKeepsEarlierStates(t *testing.T) {
+	base := numbering.Fold([]domain.Event{MustReserved(t, "INV-", 1, invA)})
+	a := numbering.Evolve(base, MustReserved(t, "INV-", 2, invB))
+	b := numbering.Evolve(base, MustReserved(t, "INV-", 2, invC))
+	if _, ok := base.NumberOf(invB); ok {
+		t.Fatal("evolving a later state changed an earlier one")
+	}
+	if _, ok := a.NumberOf(invC); ok {
+		t.Fatal("two states evolved from one share their lookup")
+	}
+	if _, ok := b.NumberOf(invC); !ok || base.Last != 1 || a.Last != 2 {
+		t.Fatal("evolve lost an event")
+	}
+	if got := numbering.Evolve(a, otherEvent{}); !reflect.DeepEqual(got, a) {
+		t.Fatal("an unknown event changed the state")
+	}
+}
+
+type otherEvent struct{}
+
+func (otherEvent) EventType() string { return "SomethingElse" }
+
+func sampleEvents(t *testing.T) []domain.Event {
+	return []domain.Event{MustReserved(t, "INV-", 7, invA)}
+}
+
+func TestEventCatalogue(t *testing.T) {
+	var types []string
+	for _, e := range sampleEvents(t) {
+		types = append(types, e.EventType())
+	}
+	if !slices.Equal(types, numbering.EventTypes()) {
+		t.Fatalf("samples %v, catalogue %v", types, numbering.EventTypes())
+	}
+	if got := numbering.StreamName(); got != "invoice-numbers" {
+		t.Errorf("StreamName() = %q", got)
+	}
+}
+
+func TestEvolveEveryEvent(t *testing.T) {
+	var s numbering.State
+	for _, e := range sampleEvents(t) {
+		next := numbering.Evolve(s, e)
+		if reflect.DeepEqual(next, s) {
+			t.Fatalf("Evolve(%s) did not change the state", e.EventType())
+		}
+		s = next
+	}
+}
+
+func TestEventRoundTrip(t *testing.T) {
+	for _, e := range sampleEvents(t) {
+		data, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `{"number":"INV-000007","sequence":7,"invoice_id":"00000000-0000-4000-8000-00000000000a","at":"2026-03-01T09:30:00Z"}`; string(data) != want {
+			t.Errorf("JSON %s, want %s", data, want)
+		}
+		got, err := numbering.DecodeEvent(e.EventType(), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, e) {
+			t.Fatalf("round trip: %+v, want %+v", got, e)
+		}
+	}
+	if _, err := numbering.DecodeEvent("NoSuchEvent", []byte(`{}`)); err == nil {
+		t.Error("DecodeEvent accepted an unknown type")
+	}
+	if _, err := numbering.DecodeEvent("InvoiceNumberReserved", []byte(`[`)); err == nil {
+		t.Error("DecodeEvent accepted broken JSON")
+	}
+}

@@ -1,0 +1,256 @@
+package proposal
+
+import (
+	"strings"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+)
+
+// Decide returns the events that carry out c on a proposal in state s, or the
+// reason it is refused (a *domain.Error, or several field problems). It is
+// pure: everything it needs is in s and c.
+func Decide(s State, c Command) ([]domain.Event, error) {
+	switch c := c.(type) {
+	case DraftProposal:
+		return draft(s, c)
+	case EditDraft:
+		return editDraft(s, c)
+	case SendProposal:
+		return send(s, c)
+	case AcceptProposal:
+		return accept(s, c)
+	case DeclineProposal:
+		return decline(s, c)
+	case WithdrawProposal:
+		return withdraw(s, c)
+	case ExpireProposal:
+		return expire(s, c)
+	}
+	return nil, domain.Errorf(domain.EINTERNAL, "unknown proposal command %T", c)
+}
+
+func requireProposal(s State) error {
+	if !s.Created() {
+		return domain.NotFound("this proposal does not exist")
+	}
+	return nil
+}
+
+// closed is the refusal for any change to a proposal that is final.
+func closed(s State) error {
+	switch s.Status {
+	case StatusAccepted:
+		return domain.Conflict("this proposal has been accepted and cannot be changed")
+	case StatusDeclined:
+		return domain.Conflict("this proposal was declined and cannot be changed")
+	case StatusWithdrawn:
+		return domain.Conflict("this proposal was withdrawn and cannot be changed")
+	case StatusExpired:
+		return domain.Conflict("this proposal has expired and cannot be changed")
+	}
+	return nil
+}
+
+func draft(s State, c DraftProposal) ([]domain.Event, error) {
+	if s.Created() {
+		return nil, domain.Conflict("a proposal with this id already exists")
+	}
+	title := strings.TrimSpace(c.Title)
+	lines := normalizeLines(c.Lines)
+	var p domain.Problems
+	if c.ProposalID == uuid.Nil {
+		p.Add("proposal_id", "a new proposal needs an id")
+	}
+	if c.ClientID == uuid.Nil {
+		p.Add("client_id", "choose the client the proposal is for")
+	}
+	validateCurrency(&p, c.Currency)
+	validateContent(&p, title, c.StartDate, lines)
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return []domain.Event{ProposalDrafted{
+		ProposalID: c.ProposalID,
+		ClientID:   c.ClientID,
+		Title:      title,
+		Currency:   c.Currency,
+		StartDate:  c.StartDate,
+		Lines:      lines,
+		At:         c.Now,
+	}}, nil
+}
+
+func editDraft(s State, c EditDraft) ([]domain.Event, error) {
+	if err := requireProposal(s); err != nil {
+		return nil, err
+	}
+	if err := closed(s); err != nil {
+		return nil, err
+	}
+	if s.Status != StatusDraft {
+		return nil, domain.Conflict("this proposal has been sent: only a draft can be edited")
+	}
+	title := strings.TrimSpace(c.Title)
+	lines := normalizeLines(c.Lines)
+	var p domain.Problems
+	validateContent(&p, title, c.StartDate, lines)
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	if title == s.Title && c.StartDate == s.StartDate && sameLines(lines, s.Lines) {
+		return nil, nil
+	}
+	return []domain.Event{ProposalDraftEdited{
+		ProposalID: s.ID, Title: title, StartDate: c.StartDate, Lines: lines, At: c.Now,
+	}}, nil
+}
+
+// send sends a draft; sending a sent proposal again re-sends it (to the same
+// or another recipient), which is a new event each time.
+func send(s State, c SendProposal) ([]domain.Event, error) {
+	if err := requireProposal(s); err != nil {
+		return nil, err
+	}
+	if err := closed(s); err != nil {
+		return nil, err
+	}
+	to := strings.TrimSpace(c.RecipientEmail)
+	var p domain.Problems
+	validateEmail(&p, "recipient_email", to, "enter the email address to send the proposal to")
+	if len(s.Lines) == 0 {
+		p.Add("lines", "add at least one service before sending the proposal")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return []domain.Event{ProposalSent{ProposalID: s.ID, RecipientEmail: to, At: c.Now}}, nil
+}
+
+// requireSent refuses an answer (accept, decline) to a proposal that is not
+// awaiting one.
+func requireSent(s State, answer string) error {
+	if err := requireProposal(s); err != nil {
+		return err
+	}
+	switch s.Status {
+	case StatusSent:
+		return nil
+	case StatusDraft:
+		return domain.Conflict("this proposal has not been sent yet, so it cannot be %s", answer)
+	case StatusAccepted:
+		return domain.Conflict("this proposal has already been accepted")
+	}
+	return closed(s)
+}
+
+func accept(s State, c AcceptProposal) ([]domain.Event, error) {
+	if err := requireSent(s, "accepted"); err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(c.AcceptedByName)
+	email := strings.TrimSpace(c.AcceptedByEmail)
+	signature := strings.TrimSpace(c.SignatureName)
+	var p domain.Problems
+	switch {
+	case name == "":
+		p.Add("accepted_by_name", "enter the name of the person accepting")
+	case len(name) > maxName:
+		p.Add("accepted_by_name", "the name is too long (at most %d characters)", maxName)
+	}
+	validateEmail(&p, "accepted_by_email", email, "enter the email address of the person accepting")
+	switch {
+	case signature == "":
+		p.Add("signature_name", "sign by typing your full name")
+	case len(signature) > maxName:
+		p.Add("signature_name", "the signature is too long (at most %d characters)", maxName)
+	}
+	if c.AcceptedOn.IsZero() {
+		p.Add("accepted_on", "the acceptance date is missing")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	// Every line must resolve to a start now, so that ServicesToActivate
+	// never meets a line it cannot start.
+	for _, l := range s.Lines {
+		if _, _, err := resolve(l, c.AcceptedOn, s.StartDate); err != nil {
+			return nil, err
+		}
+	}
+	return []domain.Event{ProposalAccepted{
+		ProposalID:      s.ID,
+		ClientID:        s.ClientID,
+		AcceptedByName:  name,
+		AcceptedByEmail: email,
+		SignatureName:   signature,
+		AcceptedOn:      c.AcceptedOn,
+		PaymentMethodID: c.PaymentMethodID,
+		Currency:        s.Currency,
+		StartDate:       s.StartDate,
+		Lines:           s.Lines,
+		At:              c.Now,
+	}}, nil
+}
+
+func decline(s State, c DeclineProposal) ([]domain.Event, error) {
+	if s.Status == StatusDeclined {
+		return nil, nil
+	}
+	if err := requireSent(s, "declined"); err != nil {
+		return nil, err
+	}
+	reason := strings.TrimSpace(c.Reason)
+	if err := validateReason(reason); err != nil {
+		return nil, err
+	}
+	return []domain.Event{ProposalDeclined{ProposalID: s.ID, Reason: reason, At: c.Now}}, nil
+}
+
+func withdraw(s State, c WithdrawProposal) ([]domain.Event, error) {
+	if err := requireProposal(s); err != nil {
+		return nil, err
+	}
+	if s.Status == StatusWithdrawn {
+		return nil, nil
+	}
+	if err := closed(s); err != nil {
+		return nil, err
+	}
+	reason := strings.TrimSpace(c.Reason)
+	if err := validateReason(reason); err != nil {
+		return nil, err
+	}
+	return []domain.Event{ProposalWithdrawn{ProposalID: s.ID, Reason: reason, At: c.Now}}, nil
+}
+
+func expire(s State, c ExpireProposal) ([]domain.Event, error) {
+	if err := requireProposal(s); err != nil {
+		return nil, err
+	}
+	if s.Status == StatusExpired {
+		return nil, nil
+	}
+	var p domain.Problems
+	if c.ExpiresOn.IsZero() {
+		p.Add("expires_on", "the expiry date is missing")
+	}
+	if c.Today.IsZero() {
+		p.Add("today", "today's date is missing")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	switch s.Status {
+	case StatusDraft:
+		return nil, domain.Conflict("this proposal has not been sent, so it cannot expire: withdraw it instead")
+	case StatusSent:
+	default:
+		return nil, closed(s)
+	}
+	if c.Today.Before(c.ExpiresOn) {
+		return nil, domain.Conflict("this proposal is open until %s and cannot expire before then", c.ExpiresOn)
+	}
+	return []domain.Event{ProposalExpired{ProposalID: s.ID, ExpiresOn: c.ExpiresOn, At: c.Now}}, nil
+}

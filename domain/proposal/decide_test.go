@@ -1,0 +1,229 @@
+package proposal_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+	"remit/domain/proposal"
+)
+
+func draftCmd() proposal.DraftProposal {
+	return proposal.DraftProposal{
+		ProposalID: proposalID, ClientID: clientID, Title: " Bookkeeping 2026 ", Currency: aud,
+		StartDate: startDate, Lines: lines(monthlyLine(), onceLine()), Now: now,
+	}
+}
+
+func TestDraftProposal(t *testing.T) {
+	empty := draftCmd()
+	empty.Lines = nil
+	emptyDrafted := drafted()
+	emptyDrafted.Lines = []proposal.Line{}
+
+	sloppy := draftCmd()
+	sloppy.Lines = lines(monthlyLine(), onceLine())
+	sloppy.Lines[0].Name = "  Monthly bookkeeping\t"
+	sloppy.Lines[0].Unit = " month "
+
+	noStart := draftCmd()
+	noStart.StartDate = domain.Date{}
+
+	badLine := proposal.Line{
+		UnitPrice:   dec("-1"),
+		Quantity:    dec("0"),
+		Discount:    domain.Discount{Kind: domain.DiscountPercent, Value: dec("120")},
+		TaxRate:     dec("101"),
+		BillingRule: domain.BillingRule{Frequency: "fortnightly"},
+	}
+	everythingWrong := proposal.DraftProposal{Lines: lines(badLine, onceLine(), onceLine()), Now: now}
+
+	tooMuchOff := draftCmd()
+	tooMuchOff.Lines = lines(completionLine())
+	tooMuchOff.Lines[0].Discount.Value = dec("1170.01") // 6.5 × 180 = 1170
+	noDiscountKind := draftCmd()
+	noDiscountKind.Lines = lines(completionLine())
+	noDiscountKind.Lines[0].Discount.Kind = ""
+	autoCompletion := draftCmd()
+	autoCompletion.Lines = lines(completionLine())
+	autoCompletion.Lines[0].Automatic = true
+	badRule := draftCmd()
+	badRule.Lines = lines(monthlyLine())
+	badRule.Lines[0].BillingRule.End = "someday"
+	unknownCurrency := draftCmd()
+	unknownCurrency.Currency = domain.Currency{Code: "XXX", MinorUnits: 2}
+
+	runDecideCases(t, []decideCase{
+		{Name: "OK", When: draftCmd(), Then: events(drafted())},
+		{Name: "OKWithoutLinesYet", When: empty, Then: events(emptyDrafted)},
+		{Name: "OKNormalised", When: sloppy, Then: events(drafted())},
+		{Name: "ErrAlreadyExists", Given: events(drafted()), When: draftCmd(), Code: domain.ECONFLICT},
+		{Name: "ErrStartsOnMissingStartDate", When: noStart, Code: domain.EINVALID, Fields: []string{"lines[1].billing_rule.start"}},
+		{Name: "ErrDiscountMoreThanLine", When: tooMuchOff, Code: domain.EINVALID, Fields: []string{"lines[0].discount.value"}},
+		{Name: "ErrDiscountWithoutKind", When: noDiscountKind, Code: domain.EINVALID, Fields: []string{"lines[0].discount.kind"}},
+		{Name: "ErrAutomaticOnCompletion", When: autoCompletion, Code: domain.EINVALID, Fields: []string{"lines[0].automatic"}},
+		{Name: "ErrBadBillingRule", When: badRule, Code: domain.EINVALID, Fields: []string{"lines[0].billing_rule.end"}},
+		{Name: "ErrUnknownCurrency", When: unknownCurrency, Code: domain.EINVALID, Fields: []string{"currency"}},
+		{Name: "ErrEveryBadFieldAtOnce", When: everythingWrong, Code: domain.EINVALID, Fields: []string{
+			"proposal_id", "client_id", "currency", "title",
+			"lines[0].id", "lines[0].name", "lines[0].unit_price", "lines[0].quantity",
+			"lines[0].discount.value", "lines[0].tax_rate", "lines[0].billing_rule.frequency",
+			"lines[1].billing_rule.start", "lines[2].id",
+		}},
+	})
+}
+
+func TestEditDraft(t *testing.T) {
+	edit := proposal.EditDraft{ProposalID: proposalID, Title: "Bookkeeping FY27", StartDate: domain.MustDate(2026, time.August, 1),
+		Lines: lines(onceLine(), completionLine()), Now: later}
+	edited := proposal.ProposalDraftEdited{ProposalID: proposalID, Title: "Bookkeeping FY27", StartDate: domain.MustDate(2026, time.August, 1),
+		Lines: lines(onceLine(), completionLine()), At: later}
+	same := proposal.EditDraft{ProposalID: proposalID, Title: "Bookkeeping 2026", StartDate: startDate, Lines: lines(monthlyLine(), onceLine()), Now: later}
+	same.Lines[0].UnitPrice = dec("450.00") // the same amount, written differently
+	bad := edit
+	bad.Title = ""
+	bad.StartDate = domain.Date{}
+
+	runDecideCases(t, []decideCase{
+		{Name: "OK", Given: events(drafted()), When: edit, Then: events(edited)},
+		{Name: "OKNothingChanged", Given: events(drafted()), When: same, Then: nil},
+		{Name: "ErrInvalid", Given: events(drafted()), When: bad, Code: domain.EINVALID, Fields: []string{"title", "lines[0].billing_rule.start"}},
+		{Name: "ErrSent", Given: events(drafted(), sent()), When: edit, Code: domain.ECONFLICT},
+		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: edit, Code: domain.ECONFLICT},
+		{Name: "ErrWithdrawn", Given: events(drafted(), withdrawn()), When: edit, Code: domain.ECONFLICT},
+		{Name: "ErrNotFound", When: edit, Code: domain.ENOTFOUND},
+	})
+}
+
+func TestSendProposal(t *testing.T) {
+	send := proposal.SendProposal{ProposalID: proposalID, RecipientEmail: " alice@acme.example ", Now: now}
+	resend := proposal.SendProposal{ProposalID: proposalID, RecipientEmail: "bob@acme.example", Now: later}
+	noLines := drafted()
+	noLines.Lines = nil
+
+	runDecideCases(t, []decideCase{
+		{Name: "OK", Given: events(drafted()), When: send, Then: events(sent())},
+		{Name: "OKResent", Given: events(drafted(), sent()), When: resend,
+			Then: events(proposal.ProposalSent{ProposalID: proposalID, RecipientEmail: "bob@acme.example", At: later})},
+		{Name: "ErrNoLines", Given: events(noLines), When: send, Code: domain.EINVALID, Fields: []string{"lines"}},
+		{Name: "ErrNoRecipient", Given: events(drafted()), When: proposal.SendProposal{ProposalID: proposalID, Now: now}, Code: domain.EINVALID, Fields: []string{"recipient_email"}},
+		{Name: "ErrBadRecipient", Given: events(drafted()), When: proposal.SendProposal{ProposalID: proposalID, RecipientEmail: "alice", Now: now}, Code: domain.EINVALID, Fields: []string{"recipient_email"}},
+		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: resend, Code: domain.ECONFLICT},
+		{Name: "ErrDeclined", Given: events(drafted(), sent(), declined()), When: resend, Code: domain.ECONFLICT},
+		{Name: "ErrExpired", Given: events(drafted(), sent(), expired()), When: resend, Code: domain.ECONFLICT},
+		{Name: "ErrNotFound", When: send, Code: domain.ENOTFOUND},
+	})
+}
+
+func acceptCmd() proposal.AcceptProposal {
+	return proposal.AcceptProposal{
+		ProposalID: proposalID, AcceptedByName: " Alice Ng", AcceptedByEmail: "alice@acme.example ",
+		SignatureName: "Alice Ng", AcceptedOn: acceptedOn, PaymentMethodID: methodID, Now: later,
+	}
+}
+
+func TestAcceptProposal(t *testing.T) {
+	noMethod := acceptCmd()
+	noMethod.PaymentMethodID = uuid.Nil
+	acceptedNoMethod := accepted()
+	acceptedNoMethod.PaymentMethodID = uuid.Nil
+
+	endsEarly := drafted()
+	endsEarly.Lines = lines(monthlyLine())
+	endsEarly.Lines[0].BillingRule.End = domain.EndOnDate
+	endsEarly.Lines[0].BillingRule.EndAfter = 0
+	endsEarly.Lines[0].BillingRule.EndDate = domain.MustDate(2026, time.March, 12) // first billing 15 March
+
+	runDecideCases(t, []decideCase{
+		{Name: "OK", Given: events(drafted(), sent()), When: acceptCmd(), Then: events(accepted())},
+		{Name: "OKWithoutPaymentMethod", Given: events(drafted(), sent()), When: noMethod, Then: events(acceptedNoMethod)},
+		{Name: "OKAfterResend", Given: events(drafted(), sent(), sent()), When: acceptCmd(), Then: events(accepted())},
+		{Name: "ErrAlreadyAccepted", Given: events(drafted(), sent(), accepted()), When: acceptCmd(), Code: domain.ECONFLICT},
+		{Name: "ErrNotSent", Given: events(drafted()), When: acceptCmd(), Code: domain.ECONFLICT},
+		{Name: "ErrDeclined", Given: events(drafted(), sent(), declined()), When: acceptCmd(), Code: domain.ECONFLICT},
+		{Name: "ErrWithdrawn", Given: events(drafted(), sent(), withdrawn()), When: acceptCmd(), Code: domain.ECONFLICT},
+		{Name: "ErrExpired", Given: events(drafted(), sent(), expired()), When: acceptCmd(), Code: domain.ECONFLICT},
+		{Name: "ErrEndsBeforeItStarts", Given: events(endsEarly, sent()), When: acceptCmd(), Code: domain.ECONFLICT},
+		{Name: "ErrNotFound", When: acceptCmd(), Code: domain.ENOTFOUND},
+		{Name: "ErrEveryBadFieldAtOnce", Given: events(drafted(), sent()), When: proposal.AcceptProposal{ProposalID: proposalID, AcceptedByEmail: "alice@", Now: later},
+			Code: domain.EINVALID, Fields: []string{"accepted_by_name", "accepted_by_email", "signature_name", "accepted_on"}},
+	})
+}
+
+func TestDeclineProposal(t *testing.T) {
+	decline := proposal.DeclineProposal{ProposalID: proposalID, Reason: " too expensive ", Now: later}
+	noReason := proposal.DeclineProposal{ProposalID: proposalID, Now: later}
+	longReason := decline
+	longReason.Reason = strings.Repeat("x", 1001)
+
+	runDecideCases(t, []decideCase{
+		{Name: "OK", Given: events(drafted(), sent()), When: decline, Then: events(declined())},
+		{Name: "OKWithoutReason", Given: events(drafted(), sent()), When: noReason, Then: events(proposal.ProposalDeclined{ProposalID: proposalID, At: later})},
+		{Name: "OKAlreadyDeclined", Given: events(drafted(), sent(), declined()), When: decline, Then: nil},
+		{Name: "ErrReasonTooLong", Given: events(drafted(), sent()), When: longReason, Code: domain.EINVALID, Fields: []string{"reason"}},
+		{Name: "ErrNotSent", Given: events(drafted()), When: decline, Code: domain.ECONFLICT},
+		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: decline, Code: domain.ECONFLICT},
+		{Name: "ErrWithdrawn", Given: events(drafted(), sent(), withdrawn()), When: decline, Code: domain.ECONFLICT},
+		{Name: "ErrNotFound", When: decline, Code: domain.ENOTFOUND},
+	})
+}
+
+func TestWithdrawProposal(t *testing.T) {
+	withdraw := proposal.WithdrawProposal{ProposalID: proposalID, Now: later}
+	withReason := proposal.WithdrawProposal{ProposalID: proposalID, Reason: " scope changed ", Now: later}
+
+	runDecideCases(t, []decideCase{
+		{Name: "OK", Given: events(drafted(), sent()), When: withdraw, Then: events(withdrawn())},
+		{Name: "OKDraft", Given: events(drafted()), When: withReason,
+			Then: events(proposal.ProposalWithdrawn{ProposalID: proposalID, Reason: "scope changed", At: later})},
+		{Name: "OKAlreadyWithdrawn", Given: events(drafted(), withdrawn()), When: withdraw, Then: nil},
+		{Name: "ErrReasonTooLong", Given: events(drafted()), When: proposal.WithdrawProposal{ProposalID: proposalID, Reason: strings.Repeat("x", 1001), Now: later}, Code: domain.EINVALID, Fields: []string{"reason"}},
+		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: withdraw, Code: domain.ECONFLICT},
+		{Name: "ErrDeclined", Given: events(drafted(), sent(), declined()), When: withdraw, Code: domain.ECONFLICT},
+		{Name: "ErrExpired", Given: events(drafted(), sent(), expired()), When: withdraw, Code: domain.ECONFLICT},
+		{Name: "ErrNotFound", When: withdraw, Code: domain.ENOTFOUND},
+	})
+}
+
+func TestExpireProposal(t *testing.T) {
+	expiresOn := domain.MustDate(2026, time.April, 1)
+	onTheDay := proposal.ExpireProposal{ProposalID: proposalID, ExpiresOn: expiresOn, Today: expiresOn, Now: later}
+	after := onTheDay
+	after.Today = domain.MustDate(2026, time.May, 3)
+	before := onTheDay
+	before.Today = domain.MustDate(2026, time.March, 31)
+
+	runDecideCases(t, []decideCase{
+		{Name: "OK", Given: events(drafted(), sent()), When: onTheDay, Then: events(expired())},
+		{Name: "OKLater", Given: events(drafted(), sent()), When: after, Then: events(expired())},
+		{Name: "OKAlreadyExpired", Given: events(drafted(), sent(), expired()), When: after, Then: nil},
+		{Name: "ErrBeforeExpiryDate", Given: events(drafted(), sent()), When: before, Code: domain.ECONFLICT},
+		{Name: "ErrDatesMissing", Given: events(drafted(), sent()), When: proposal.ExpireProposal{ProposalID: proposalID, Now: later}, Code: domain.EINVALID, Fields: []string{"expires_on", "today"}},
+		{Name: "ErrDraft", Given: events(drafted()), When: onTheDay, Code: domain.ECONFLICT},
+		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: after, Code: domain.ECONFLICT},
+		{Name: "ErrDeclined", Given: events(drafted(), sent(), declined()), When: after, Code: domain.ECONFLICT},
+		{Name: "ErrNotFound", When: onTheDay, Code: domain.ENOTFOUND},
+	})
+}
+
+// TestAcceptedProposalIsImmutable checks that every command on an accepted
+// proposal is refused with a conflict.
+func TestAcceptedProposalIsImmutable(t *testing.T) {
+	s := proposal.Fold(events(drafted(), sent(), accepted()))
+	for _, c := range []proposal.Command{
+		draftCmd(),
+		proposal.EditDraft{ProposalID: proposalID, Title: "x", Lines: lines(monthlyLine()), Now: later},
+		proposal.SendProposal{ProposalID: proposalID, RecipientEmail: "alice@acme.example", Now: later},
+		acceptCmd(),
+		proposal.DeclineProposal{ProposalID: proposalID, Now: later},
+		proposal.WithdrawProposal{ProposalID: proposalID, Now: later},
+		proposal.ExpireProposal{ProposalID: proposalID, ExpiresOn: acceptedOn, Today: acceptedOn, Now: later},
+	} {
+		if _, err := proposal.Decide(s, c); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Errorf("%T on an accepted proposal: %v, want conflict", c, err)
+		}
+	}
+}

@@ -1,0 +1,144 @@
+package proposal
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+)
+
+// StreamName returns the name of a proposal's stream: "proposal-<uuid>".
+func StreamName(id uuid.UUID) string { return "proposal-" + id.String() }
+
+// ProposalDrafted records a new draft proposal to a client.
+type ProposalDrafted struct {
+	ProposalID uuid.UUID       `json:"proposal_id"`
+	ClientID   uuid.UUID       `json:"client_id"`
+	Title      string          `json:"title"`
+	Currency   domain.Currency `json:"currency"`
+	StartDate  domain.Date     `json:"start_date"` // zero: none
+	Lines      []Line          `json:"lines"`
+	At         time.Time       `json:"at"`
+}
+
+// ProposalDraftEdited records a draft's new title, start date and lines,
+// replaced whole.
+type ProposalDraftEdited struct {
+	ProposalID uuid.UUID   `json:"proposal_id"`
+	Title      string      `json:"title"`
+	StartDate  domain.Date `json:"start_date"`
+	Lines      []Line      `json:"lines"`
+	At         time.Time   `json:"at"`
+}
+
+// ProposalSent records that the proposal was sent (or sent again) to the
+// client for acceptance.
+type ProposalSent struct {
+	ProposalID     uuid.UUID `json:"proposal_id"`
+	RecipientEmail string    `json:"recipient_email"`
+	At             time.Time `json:"at"`
+}
+
+// ProposalAccepted records the client's agreement: who accepted and when, and
+// the lines exactly as agreed, so that the record stands on its own.
+type ProposalAccepted struct {
+	ProposalID      uuid.UUID       `json:"proposal_id"`
+	ClientID        uuid.UUID       `json:"client_id"`
+	AcceptedByName  string          `json:"accepted_by_name"`
+	AcceptedByEmail string          `json:"accepted_by_email"`
+	SignatureName   string          `json:"signature_name"`
+	AcceptedOn      domain.Date     `json:"accepted_on"`
+	PaymentMethodID uuid.UUID       `json:"payment_method_id"` // uuid.Nil: none chosen
+	Currency        domain.Currency `json:"currency"`
+	StartDate       domain.Date     `json:"start_date"`
+	Lines           []Line          `json:"lines"`
+	At              time.Time       `json:"at"`
+}
+
+// ProposalDeclined records that the client declined the proposal.
+type ProposalDeclined struct {
+	ProposalID uuid.UUID `json:"proposal_id"`
+	Reason     string    `json:"reason,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// ProposalWithdrawn records that the firm withdrew the proposal.
+type ProposalWithdrawn struct {
+	ProposalID uuid.UUID `json:"proposal_id"`
+	Reason     string    `json:"reason,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// ProposalExpired records that a sent proposal lapsed unanswered.
+type ProposalExpired struct {
+	ProposalID uuid.UUID   `json:"proposal_id"`
+	ExpiresOn  domain.Date `json:"expires_on"`
+	At         time.Time   `json:"at"`
+}
+
+// EventType implements domain.Event.
+func (ProposalDrafted) EventType() string { return "ProposalDrafted" }
+
+// EventType implements domain.Event.
+func (ProposalDraftEdited) EventType() string { return "ProposalDraftEdited" }
+
+// EventType implements domain.Event.
+func (ProposalSent) EventType() string { return "ProposalSent" }
+
+// EventType implements domain.Event.
+func (ProposalAccepted) EventType() string { return "ProposalAccepted" }
+
+// EventType implements domain.Event.
+func (ProposalDeclined) EventType() string { return "ProposalDeclined" }
+
+// EventType implements domain.Event.
+func (ProposalWithdrawn) EventType() string { return "ProposalWithdrawn" }
+
+// EventType implements domain.Event.
+func (ProposalExpired) EventType() string { return "ProposalExpired" }
+
+// EventTypes lists every event type of the Proposal aggregate.
+func EventTypes() []string {
+	return []string{
+		"ProposalDrafted",
+		"ProposalDraftEdited",
+		"ProposalSent",
+		"ProposalAccepted",
+		"ProposalDeclined",
+		"ProposalWithdrawn",
+		"ProposalExpired",
+	}
+}
+
+// DecodeEvent decodes an event of the Proposal aggregate from its type name
+// and JSON data, returning the event as a value.
+func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
+	switch eventType {
+	case "ProposalDrafted":
+		return decode[ProposalDrafted](eventType, data)
+	case "ProposalDraftEdited":
+		return decode[ProposalDraftEdited](eventType, data)
+	case "ProposalSent":
+		return decode[ProposalSent](eventType, data)
+	case "ProposalAccepted":
+		return decode[ProposalAccepted](eventType, data)
+	case "ProposalDeclined":
+		return decode[ProposalDeclined](eventType, data)
+	case "ProposalWithdrawn":
+		return decode[ProposalWithdrawn](eventType, data)
+	case "ProposalExpired":
+		return decode[ProposalExpired](eventType, data)
+	}
+	return nil, fmt.Errorf("proposal: unknown event type %q", eventType)
+}
+
+func decode[E domain.Event](eventType string, data []byte) (domain.Event, error) {
+	var e E
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", eventType, err)
+	}
+	return e, nil
+}

@@ -1,0 +1,183 @@
+package proposal_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"remit/domain"
+	"remit/domain/proposal"
+)
+
+// sample is one event of each type with its fields set, and the events that
+// come before it so that evolving it changes the state.
+type sample struct {
+	Given []domain.Event
+	Event domain.Event
+}
+
+func samples() []sample {
+	return []sample{
+		{nil, drafted()},
+		{events(drafted()), proposal.ProposalDraftEdited{ProposalID: proposalID, Title: "Bookkeeping FY27", StartDate: domain.MustDate(2026, time.August, 1),
+			Lines: lines(onceLine(), completionLine()), At: later}},
+		{events(drafted()), sent()},
+		{events(drafted(), sent()), accepted()},
+		{events(drafted(), sent()), declined()},
+		{events(drafted(), sent()), proposal.ProposalWithdrawn{ProposalID: proposalID, Reason: "scope changed", At: later}},
+		{events(drafted(), sent()), expired()},
+	}
+}
+
+// TestSamplesCoverEveryEventType fails when an event type is added without a
+// sample here (and so without evolve and round-trip coverage).
+func TestSamplesCoverEveryEventType(t *testing.T) {
+	var got []string
+	for _, s := range samples() {
+		got = append(got, s.Event.EventType())
+	}
+	want := proposal.EventTypes()
+	sort.Strings(got)
+	sort.Strings(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("samples cover %v,\nEventTypes() is %v", got, want)
+	}
+	for _, name := range want {
+		if !strings.HasPrefix(name, "Proposal") {
+			t.Errorf("event type %q is not prefixed with its aggregate", name)
+		}
+	}
+}
+
+func TestEvolveEveryEventType(t *testing.T) {
+	for _, s := range samples() {
+		t.Run(s.Event.EventType(), func(t *testing.T) {
+			before := proposal.Fold(s.Given)
+			snapshot := proposal.Fold(s.Given)
+			after := proposal.Evolve(before, s.Event)
+			if reflect.DeepEqual(before, after) {
+				t.Errorf("Evolve(%s) did not change the state", s.Event.EventType())
+			}
+			if !reflect.DeepEqual(before, snapshot) {
+				t.Errorf("Evolve(%s) changed the state it was given", s.Event.EventType())
+			}
+		})
+	}
+}
+
+type otherEvent struct{}
+
+func (otherEvent) EventType() string { return "SomethingElseHappened" }
+
+func TestEvolveIgnoresUnknownEvents(t *testing.T) {
+	s := proposal.Fold(events(drafted(), sent()))
+	if got := proposal.Evolve(s, otherEvent{}); !reflect.DeepEqual(got, s) {
+		t.Error("an unknown event changed the state")
+	}
+}
+
+func TestFoldFollowsTheLifecycle(t *testing.T) {
+	for _, tc := range []struct {
+		Name  string
+		Given []domain.Event
+		Want  proposal.Status
+	}{
+		{"Draft", events(drafted()), proposal.StatusDraft},
+		{"Sent", events(drafted(), sent()), proposal.StatusSent},
+		{"Accepted", events(drafted(), sent(), accepted()), proposal.StatusAccepted},
+		{"Declined", events(drafted(), sent(), declined()), proposal.StatusDeclined},
+		{"Withdrawn", events(drafted(), withdrawn()), proposal.StatusWithdrawn},
+		{"Expired", events(drafted(), sent(), expired()), proposal.StatusExpired},
+	} {
+		t.Run(tc.Name, func(t *testing.T) {
+			s := proposal.Fold(tc.Given)
+			if s.Status != tc.Want {
+				t.Errorf("status = %q, want %q", s.Status, tc.Want)
+			}
+			if s.Status.Final() != (tc.Want != proposal.StatusDraft && tc.Want != proposal.StatusSent) {
+				t.Errorf("Final() = %v for %q", s.Status.Final(), s.Status)
+			}
+		})
+	}
+	s := proposal.Fold(events(drafted(), sent(), accepted()))
+	if !s.Created() || s.ClientID != clientID || s.AcceptedOn != acceptedOn || s.PaymentMethodID != methodID || s.SignatureName != "Alice Ng" {
+		t.Errorf("accepted state = %+v", s)
+	}
+	if l, ok := s.Line(onceID); !ok || l.Name != "Tax return" {
+		t.Errorf("Line(onceID) = %+v, %v", l, ok)
+	}
+	if (proposal.State{}).Created() {
+		t.Error("the zero State is created")
+	}
+}
+
+// TestEventJSONRoundTrip encodes every event type and decodes it back. Decimals
+// are compared through their JSON form, since a decoded decimal may differ
+// from the original in representation only.
+func TestEventJSONRoundTrip(t *testing.T) {
+	for _, s := range samples() {
+		t.Run(s.Event.EventType(), func(t *testing.T) {
+			data, err := json.Marshal(s.Event)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := proposal.DecodeEvent(s.Event.EventType(), data)
+			if err != nil {
+				t.Fatalf("decode %s: %v", data, err)
+			}
+			if reflect.TypeOf(got) != reflect.TypeOf(s.Event) {
+				t.Fatalf("decoded a %T, want a %T", got, s.Event)
+			}
+			if again := MustJSON(t, got); again != string(data) {
+				t.Errorf("round trip:\n got  %s\n want %s", again, data)
+			}
+			MustSnakeCaseKeys(t, data)
+		})
+	}
+}
+
+func TestDecodeEventRefusesUnknownAndMalformed(t *testing.T) {
+	if _, err := proposal.DecodeEvent("NoSuchEvent", []byte(`{}`)); err == nil {
+		t.Error("unknown event type decoded")
+	}
+	if _, err := proposal.DecodeEvent("ProposalAccepted", []byte(`{"accepted_on":"2026-02-30"}`)); err == nil {
+		t.Error("impossible date decoded")
+	}
+}
+
+func TestStreamName(t *testing.T) {
+	if got, want := proposal.StreamName(proposalID), "proposal-"+proposalID.String(); got != want {
+		t.Errorf("StreamName = %q, want %q", got, want)
+	}
+}
+
+// MustSnakeCaseKeys fails when a JSON object key (at any depth) is not
+// snake_case.
+func MustSnakeCaseKeys(tb testing.TB, data []byte) {
+	tb.Helper()
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		tb.Fatal(err)
+	}
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if strings.ToLower(k) != k || strings.ContainsAny(k, " -") {
+					tb.Errorf("JSON key %q is not snake_case in %s", k, data)
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(v)
+}

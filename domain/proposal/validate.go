@@ -1,0 +1,150 @@
+package proposal
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"remit/domain"
+)
+
+// Field length limits.
+const (
+	maxTitle       = 200
+	maxName        = 200
+	maxDescription = 4000
+	maxUnit        = 30
+	maxEmail       = 254
+	maxReason      = 1000
+)
+
+var hundred = decimal.NewFromInt(100)
+
+func normalizeLines(lines []Line) []Line {
+	out := make([]Line, len(lines))
+	for i, l := range lines {
+		l.Name = strings.TrimSpace(l.Name)
+		l.Description = strings.TrimSpace(l.Description)
+		l.Unit = strings.TrimSpace(l.Unit)
+		out[i] = l
+	}
+	return out
+}
+
+// validateContent checks what a draft is made of: title, start date and lines.
+func validateContent(p *domain.Problems, title string, start domain.Date, lines []Line) {
+	switch {
+	case title == "":
+		p.Add("title", "give the proposal a title")
+	case len(title) > maxTitle:
+		p.Add("title", "the title is too long (at most %d characters)", maxTitle)
+	}
+	seen := map[uuid.UUID]bool{}
+	for i, l := range lines {
+		prefix := fmt.Sprintf("lines[%d]", i)
+		validateLine(p, prefix, l, start)
+		if l.ID != uuid.Nil && seen[l.ID] {
+			p.Add(prefix+".id", "two service lines have the same id")
+		}
+		seen[l.ID] = true
+	}
+}
+
+func validateLine(p *domain.Problems, prefix string, l Line, start domain.Date) {
+	if l.ID == uuid.Nil {
+		p.Add(prefix+".id", "a service line needs an id")
+	}
+	switch {
+	case l.Name == "":
+		p.Add(prefix+".name", "name the service")
+	case len(l.Name) > maxName:
+		p.Add(prefix+".name", "the name is too long (at most %d characters)", maxName)
+	}
+	if len(l.Description) > maxDescription {
+		p.Add(prefix+".description", "the description is too long (at most %d characters)", maxDescription)
+	}
+	if l.UnitPrice.IsNegative() {
+		p.Add(prefix+".unit_price", "the price cannot be negative")
+	}
+	if !l.Quantity.IsPositive() {
+		p.Add(prefix+".quantity", "the quantity must be more than zero")
+	}
+	if len(l.Unit) > maxUnit {
+		p.Add(prefix+".unit", "the unit is too long (at most %d characters)", maxUnit)
+	}
+	validateDiscount(p, prefix+".discount", l)
+	if l.TaxRate.IsNegative() || l.TaxRate.GreaterThan(hundred) {
+		p.Add(prefix+".tax_rate", "the tax rate must be between 0 and 100 percent")
+	}
+	rule := l.BillingRule
+	p.Merge(rule.Validate(prefix + ".billing_rule"))
+	if rule.Start == domain.StartOnProposalStart && !rule.Frequency.Manual() && start.IsZero() {
+		p.Add(prefix+".billing_rule.start", "this service starts on the proposal's start date, so give the proposal a start date")
+	}
+	if l.Automatic && rule.Frequency.Manual() {
+		p.Add(prefix+".automatic", "a service billed on completion or from an estimate is always billed manually")
+	}
+}
+
+func validateDiscount(p *domain.Problems, field string, l Line) {
+	d := l.Discount
+	switch d.Kind {
+	case domain.DiscountNone:
+		if !d.Value.IsZero() {
+			p.Add(field+".kind", "say whether the discount is a percentage or an amount")
+		}
+	case domain.DiscountPercent:
+		if d.Value.IsNegative() || d.Value.GreaterThan(hundred) {
+			p.Add(field+".value", "a percentage discount must be between 0 and 100")
+		}
+	case domain.DiscountAmount:
+		switch {
+		case d.Value.IsNegative():
+			p.Add(field+".value", "a discount cannot be negative")
+		case d.Value.GreaterThan(l.Quantity.Mul(l.UnitPrice)) && !l.UnitPrice.IsNegative() && l.Quantity.IsPositive():
+			p.Add(field+".value", "the discount cannot be more than the line's amount")
+		}
+	default:
+		p.Add(field+".kind", "the discount must be a percentage or an amount")
+	}
+}
+
+func validateCurrency(p *domain.Problems, c domain.Currency) {
+	if c.IsZero() {
+		p.Add("currency", "choose the proposal's currency")
+	} else if known, err := domain.ParseCurrency(c.Code); err != nil || known != c {
+		p.Add("currency", "%q is not a currency Remit knows", c.Code)
+	}
+}
+
+// isEmail reports whether s is a bare address like name@example.com.
+func isEmail(s string) bool {
+	if len(s) > maxEmail {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	host := s[strings.LastIndexByte(s, '@')+1:]
+	return strings.Contains(host, ".") && !strings.HasPrefix(host, ".") && !strings.HasSuffix(host, ".")
+}
+
+func validateEmail(p *domain.Problems, field, s, missing string) {
+	switch {
+	case s == "":
+		p.Add(field, "%s", missing)
+	case !isEmail(s):
+		p.Add(field, "%q is not an email address (it should look like name@example.com)", s)
+	}
+}
+
+func validateReason(reason string) error {
+	if len(reason) > maxReason {
+		return domain.Invalid("reason", "the reason is too long (at most %d characters)", maxReason)
+	}
+	return nil
+}

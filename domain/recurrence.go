@@ -1,0 +1,293 @@
+package domain
+
+// Frequency is how often a service bills.
+type Frequency string
+
+// Frequencies. Weekly is Every 1 FrequencyWeeks, fortnightly 2 weeks, monthly 1
+// month, quarterly 3 months, yearly 12 months.
+const (
+	FrequencyOnce         Frequency = "once"          // one billing
+	FrequencyDays         Frequency = "days"          // every Interval days
+	FrequencyWeeks        Frequency = "weeks"         // every Interval weeks
+	FrequencyMonths       Frequency = "months"        // every Interval months on AnchorDay, clamped to month end
+	FrequencyOnCompletion Frequency = "on_completion" // one manual billing when the work is done (no date)
+	FrequencyEstimate     Frequency = "estimate"      // one manual billing of an estimate (no date)
+)
+
+// StartKind says when the first billing falls.
+type StartKind string
+
+// Start kinds.
+const (
+	StartOnAcceptance    StartKind = "on_acceptance"  // the acceptance date plus StartDelayDays
+	StartOnProposalStart StartKind = "proposal_start" // the proposal's start date
+	StartOnDate          StartKind = "on_date"        // StartDate
+)
+
+// EndKind says when billing stops.
+type EndKind string
+
+// End kinds.
+const (
+	EndNever  EndKind = "never"       // indefinitely
+	EndAfterN EndKind = "after_count" // after EndAfter billings
+	EndOnDate EndKind = "on_date"     // no billing after EndDate
+)
+
+// MaxInterval is the largest N of "every N days, weeks or months"; it keeps
+// date arithmetic far from overflow and catches typing slips.
+const MaxInterval = 1000
+
+// BillingRule is a service's billing rule: frequency, start, end and anchor.
+//
+// Manual-only rules (on completion, estimate) need no start or end. A repeating
+// rule with an empty End never ends, like EndNever.
+type BillingRule struct {
+	Frequency      Frequency `json:"frequency"`
+	Interval       int       `json:"interval,omitempty"` // N of "every N days/weeks/months"; 0 means 1
+	Start          StartKind `json:"start"`
+	StartDelayDays int       `json:"start_delay_days,omitempty"`
+	StartDate      Date      `json:"start_date,omitzero"`
+	AnchorDay      int       `json:"anchor_day,omitempty"` // day of month for monthly rules; 0 means the start date's day
+	End            EndKind   `json:"end"`
+	EndAfter       int       `json:"end_after,omitempty"`
+	EndDate        Date      `json:"end_date,omitzero"`
+}
+
+// Occurrence is one billing of a rule: its 1-based sequence number (stable, so
+// schedule item keys can be service id + Seq) and its date. Manual-only rules
+// (on completion, estimate) have one occurrence with a zero Date.
+type Occurrence struct {
+	Seq  int
+	Date Date
+}
+
+// Validate reports every problem with the rule as field errors under prefix
+// (e.g. "billing_rule"), or nil when the rule is sound.
+func (r BillingRule) Validate(prefix string) error {
+	field := func(name string) string { return joinField(prefix, name) }
+	var p Problems
+	switch r.Frequency {
+	case FrequencyOnce, FrequencyDays, FrequencyWeeks, FrequencyMonths, FrequencyOnCompletion, FrequencyEstimate:
+	case "":
+		p.Add(field("frequency"), "choose how often the service bills")
+		return p.Err()
+	default:
+		p.Add(field("frequency"), "%q is not a billing frequency (use once, days, weeks, months, on_completion or estimate)", r.Frequency)
+		return p.Err()
+	}
+	repeating := r.Frequency.Repeats()
+	switch {
+	case r.Interval < 0:
+		p.Add(field("interval"), "the interval cannot be negative")
+	case r.Interval > MaxInterval:
+		p.Add(field("interval"), "the interval can be at most %d", MaxInterval)
+	case !repeating && r.Interval > 1:
+		p.Add(field("interval"), "only a repeating rule (every N days, weeks or months) has an interval")
+	}
+	if r.Frequency.Manual() {
+		// Billed by hand when the work is done: start, end and anchor mean nothing.
+		if r.AnchorDay != 0 {
+			p.Add(field("anchor_day"), "only a monthly rule has an anchor day")
+		}
+		return p.Err()
+	}
+
+	switch r.Start {
+	case StartOnAcceptance, StartOnProposalStart:
+		if !r.StartDate.IsZero() {
+			p.Add(field("start_date"), "a start date is only given when the rule starts on a date")
+		}
+	case StartOnDate:
+		if r.StartDate.IsZero() {
+			p.Add(field("start_date"), "give the date of the first billing")
+		}
+	case "":
+		p.Add(field("start"), "choose when billing starts (on_acceptance, proposal_start or on_date)")
+	default:
+		p.Add(field("start"), "%q is not a start (use on_acceptance, proposal_start or on_date)", r.Start)
+	}
+	switch {
+	case r.StartDelayDays < 0:
+		p.Add(field("start_delay_days"), "the delay cannot be negative")
+	case r.StartDelayDays > 0 && r.Start != StartOnAcceptance:
+		p.Add(field("start_delay_days"), "only a rule that starts on acceptance can be delayed")
+	case r.StartDelayDays > 3660:
+		p.Add(field("start_delay_days"), "the delay can be at most 3660 days")
+	}
+
+	switch {
+	case r.AnchorDay < 0 || r.AnchorDay > 31:
+		p.Add(field("anchor_day"), "the anchor day must be a day of the month, 1 to 31")
+	case r.AnchorDay != 0 && r.Frequency != FrequencyMonths:
+		p.Add(field("anchor_day"), "only a monthly rule has an anchor day")
+	}
+
+	if !repeating {
+		// A one-time billing has no end; accept only the harmless "never".
+		if r.End != "" && r.End != EndNever {
+			p.Add(field("end"), "a one-time billing has no end")
+		}
+		return p.Err()
+	}
+	switch r.End {
+	case "", EndNever:
+		if r.EndAfter != 0 {
+			p.Add(field("end_after"), "a number of billings is only given when the rule ends after a count")
+		}
+		if !r.EndDate.IsZero() {
+			p.Add(field("end_date"), "an end date is only given when the rule ends on a date")
+		}
+	case EndAfterN:
+		if r.EndAfter < 1 {
+			p.Add(field("end_after"), "give the number of billings, at least 1")
+		}
+		if !r.EndDate.IsZero() {
+			p.Add(field("end_date"), "an end date is only given when the rule ends on a date")
+		}
+	case EndOnDate:
+		switch {
+		case r.EndDate.IsZero():
+			p.Add(field("end_date"), "give the date after which billing stops")
+		case r.Start == StartOnDate && !r.StartDate.IsZero() && r.EndDate.Before(r.StartDate):
+			p.Add(field("end_date"), "the end date %s is before the start date %s", r.EndDate, r.StartDate)
+		}
+		if r.EndAfter != 0 {
+			p.Add(field("end_after"), "a number of billings is only given when the rule ends after a count")
+		}
+	default:
+		p.Add(field("end"), "%q is not an end (use never, after_count or on_date)", r.End)
+	}
+	return p.Err()
+}
+
+// Repeats reports whether the frequency bills more than once.
+func (f Frequency) Repeats() bool {
+	return f == FrequencyDays || f == FrequencyWeeks || f == FrequencyMonths
+}
+
+// Manual reports whether the frequency yields one undated billing that
+// someone issues by hand (on completion, estimate).
+func (f Frequency) Manual() bool {
+	return f == FrequencyOnCompletion || f == FrequencyEstimate
+}
+
+// FirstDate resolves the rule's start to a date, given the acceptance date
+// and the proposal's start date (either may be zero when unknown). Manual-only
+// rules have no date: they return the zero Date. A monthly rule with an anchor
+// day first bills on the anchor day on or after the start (clamped to the end
+// of a shorter month).
+func (r BillingRule) FirstDate(accepted, proposalStart Date) (Date, error) {
+	if r.Frequency.Manual() {
+		return Date{}, nil
+	}
+	var d Date
+	switch r.Start {
+	case StartOnAcceptance:
+		if accepted.IsZero() {
+			return Date{}, Conflict("billing starts on acceptance, and the proposal has not been accepted yet")
+		}
+		d = accepted.AddDays(r.StartDelayDays)
+	case StartOnProposalStart:
+		if proposalStart.IsZero() {
+			return Date{}, Invalid("start", "billing starts on the proposal's start date, and the proposal has no start date")
+		}
+		d = proposalStart
+	case StartOnDate:
+		if r.StartDate.IsZero() {
+			return Date{}, Invalid("start_date", "give the date of the first billing")
+		}
+		d = r.StartDate
+	default:
+		return Date{}, Invalid("start", "%q is not a start (use on_acceptance, proposal_start or on_date)", r.Start)
+	}
+	return r.alignToAnchor(d), nil
+}
+
+// alignToAnchor moves d forward to the rule's anchor day (clamped) when the
+// rule is monthly with an anchor day, so that the first billing and every
+// later one fall on the anchor and no month is billed twice.
+func (r BillingRule) alignToAnchor(d Date) Date {
+	if r.Frequency != FrequencyMonths || r.AnchorDay < 1 || r.AnchorDay > 31 || d.IsZero() {
+		return d
+	}
+	if c := d.AddMonthsClamped(0, r.AnchorDay); !c.Before(d) {
+		return c
+	}
+	return d.AddMonthsClamped(1, r.AnchorDay)
+}
+
+func (r BillingRule) interval() int {
+	if r.Interval < 1 {
+		return 1
+	}
+	return r.Interval
+}
+
+// Occurrences returns the rule's billings from first (the resolved start date)
+// whose date is on or before through, in order, strictly increasing, never more
+// than one per period, respecting EndAfter and EndDate. A first date in the
+// past relative to the caller's today yields the catch-up billings naturally.
+//
+// Occurrence k (0-based) of a monthly rule is first plus k×Interval months on
+// the anchor day (AnchorDay, or first's day when 0), clamped to the month's
+// end: it is never derived from the previous occurrence, so a rule on the 31st
+// returns to the 31st after February. A zero through means "no limit but the
+// rule's own end"; a rule that never ends then yields nothing. Manual-only
+// rules yield one occurrence with a zero Date whatever first and through are.
+func (r BillingRule) Occurrences(first, through Date) []Occurrence {
+	if r.Frequency.Manual() {
+		return []Occurrence{{Seq: 1, Date: Date{}}}
+	}
+	if first.IsZero() {
+		return nil
+	}
+	limit := r.EndAfter
+	switch r.End {
+	case EndAfterN:
+		if limit < 1 {
+			return nil
+		}
+	default:
+		limit = 0 // no count limit
+	}
+	if !r.Frequency.Repeats() {
+		limit = 1
+	}
+	last := through // the latest date an occurrence may have; zero = none
+	if r.End == EndOnDate && !r.EndDate.IsZero() && (last.IsZero() || r.EndDate.Before(last)) {
+		last = r.EndDate
+	}
+	if limit == 0 && last.IsZero() {
+		return nil // never ends and no horizon: there is no finite answer
+	}
+
+	first = r.alignToAnchor(first)
+	anchor := first.Day()
+	if r.Frequency == FrequencyMonths && r.AnchorDay >= 1 && r.AnchorDay <= 31 {
+		anchor = r.AnchorDay
+	}
+	n := r.interval()
+	var out []Occurrence
+	for k := 0; limit == 0 || k < limit; k++ {
+		var d Date
+		switch r.Frequency {
+		case FrequencyDays:
+			d = first.AddDays(k * n)
+		case FrequencyWeeks:
+			d = first.AddDays(7 * k * n)
+		case FrequencyMonths:
+			d = first.AddMonthsClamped(k*n, anchor)
+		default: // FrequencyOnce and anything unknown: one billing on first
+			d = first
+		}
+		if d.Year() > 9999 || (!last.IsZero() && d.After(last)) {
+			break
+		}
+		out = append(out, Occurrence{Seq: k + 1, Date: d})
+		if !r.Frequency.Repeats() {
+			break
+		}
+	}
+	return out
+}

@@ -1,0 +1,76 @@
+package eventstore
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/uuid"
+)
+
+// DefaultMaxEventSize is the default limit on one event's data plus metadata.
+const DefaultMaxEventSize = 1 << 20
+
+// MaxStreamNameLen is the longest stream name accepted.
+const MaxStreamNameLen = 256
+
+// ValidateStreamName checks a stream name: 1 to 256 characters of letters,
+// digits and "-_.:@", starting with a letter or digit ("$"-prefixed names are
+// reserved for system streams).
+func ValidateStreamName(stream string) error {
+	if stream == "" {
+		return &InvalidError{Field: "stream", Reason: "stream name is empty"}
+	}
+	if len(stream) > MaxStreamNameLen {
+		return &InvalidError{Field: "stream", Reason: fmt.Sprintf("stream name is longer than %d characters", MaxStreamNameLen)}
+	}
+	for i := 0; i < len(stream); i++ {
+		c := stream[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if i == 0 && !alnum {
+			return &InvalidError{Field: "stream", Reason: fmt.Sprintf("stream name %q must start with a letter or digit", stream)}
+		}
+		if !alnum && c != '-' && c != '_' && c != '.' && c != ':' && c != '@' {
+			return &InvalidError{Field: "stream", Reason: fmt.Sprintf("stream name %q has a character other than letters, digits and -_.:@", stream)}
+		}
+	}
+	return nil
+}
+
+// ValidateAppend checks everything about an append that does not depend on
+// the store's contents. maxEventSize <= 0 means DefaultMaxEventSize.
+func ValidateAppend(stream string, events []EventData, maxEventSize int) error {
+	if maxEventSize <= 0 {
+		maxEventSize = DefaultMaxEventSize
+	}
+	if err := ValidateStreamName(stream); err != nil {
+		return err
+	}
+	seen := make(map[uuid.UUID]int, len(events))
+	for i, e := range events {
+		field := fmt.Sprintf("events[%d]", i)
+		if e.ID == uuid.Nil {
+			return &InvalidError{Field: field + ".id", Reason: "event id is missing"}
+		}
+		if j, dup := seen[e.ID]; dup {
+			return &InvalidError{Field: field + ".id", Reason: fmt.Sprintf("event id %s appears twice in one append (also events[%d])", e.ID, j)}
+		}
+		seen[e.ID] = i
+		if e.Type == "" {
+			return &InvalidError{Field: field + ".type", Reason: "event type is empty"}
+		}
+		if len(e.Type) > 256 {
+			return &InvalidError{Field: field + ".type", Reason: "event type is longer than 256 characters"}
+		}
+		if e.SchemaVersion < 0 {
+			return &InvalidError{Field: field + ".schema_version", Reason: "schema version cannot be negative"}
+		}
+		if len(e.Data) == 0 || !json.Valid(e.Data) {
+			return &InvalidError{Field: field + ".data", Reason: "event data is not valid JSON"}
+		}
+		m := e.Metadata
+		if size := len(e.Data) + len(m.Actor) + len(m.CommandID) + len(m.CorrelationID) + len(m.CausationID); size > maxEventSize {
+			return &InvalidError{Field: field, Reason: fmt.Sprintf("event is %d bytes, over the limit of %d bytes", size, maxEventSize)}
+		}
+	}
+	return nil
+}
