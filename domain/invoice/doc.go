@@ -1,0 +1,30 @@
+// Package invoice decides what may happen to one invoice, from its issue to its
+// last payment, write-off, credit or void. It is a pure decider: Decide checks
+// a command against the State folded from the invoice's events and returns new
+// events; Evolve applies an event to State and never fails.
+//
+// Stream: "invoice-<uuid>" (StreamName).
+//
+// Events:
+//   - InvoiceIssued: number, client, currency, dates, tax mode, computed lines and totals.
+//   - InvoiceSent: sent or re-sent to a recipient.
+//   - InvoiceCollectionScheduled: collect from a payment method on a date.
+//   - InvoicePaymentSucceeded: a collection attempt took money (gateway reference, amount).
+//   - InvoicePaymentRejected: a collection attempt was declined (decline code, message).
+//   - InvoiceRetryScheduled: a rejected collection is retried on a date.
+//   - InvoicePaymentRecorded: an offline payment (bank transfer, cash, cheque, other).
+//   - InvoiceWrittenOff: the outstanding balance is written off, with a reason.
+//   - InvoiceVoided: the invoice is void, with a reason; nothing happens after.
+//   - InvoiceCreditNoteIssued: a credit note reduces the balance.
+//
+// Commands: Issue, Send, ScheduleCollection, RecordCollectionAttempt,
+// ScheduleRetry, RecordOfflinePayment, WriteOff, Void, IssueCreditNote.
+//
+// State: the issued facts (number, client, currency, dates, lines, totals), the
+// stored Status (awaiting payment, payment scheduled, paid, partly paid,
+// payment rejected, written off, void), the scheduled collection, the money
+// paid, credited and written off, and the ids of attempts, payments and credit
+// notes already recorded (so recording one twice yields no new events).
+// Balance() is total − payments − credits − write-offs; StatusOn(today) adds
+// the derived "overdue", which is never stored.
+package invoice

@@ -1,0 +1,224 @@
+package invoice
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"remit/domain"
+)
+
+// StreamName returns the name of the invoice's event stream, "invoice-<uuid>".
+func StreamName(id uuid.UUID) string { return "invoice-" + id.String() }
+
+// Line is one line of an issued invoice, with its amounts computed by
+// domain.ComputeLine. A line with no ServiceID is an instant-bill line.
+type Line struct {
+	LineID      uuid.UUID          `json:"line_id"`
+	Description string             `json:"description"`
+	Quantity    decimal.Decimal    `json:"quantity"`
+	UnitPrice   domain.Money       `json:"unit_price"`
+	Discount    domain.Discount    `json:"discount"`
+	TaxRate     decimal.Decimal    `json:"tax_rate"`
+	ServiceID   uuid.UUID          `json:"service_id,omitzero"`
+	ItemKey     string             `json:"item_key,omitempty"` // the schedule item billed, "<service-uuid>/<seq>"
+	Amounts     domain.LineAmounts `json:"amounts"`
+}
+
+// IsInstantBill reports whether the line bills no service (a once-off
+// instant bill).
+func (l Line) IsInstantBill() bool { return l.ServiceID == uuid.Nil }
+
+// Totals are an invoice's totals: the sums of its lines' rounded amounts.
+type Totals struct {
+	Net   domain.Money `json:"net"`
+	Tax   domain.Money `json:"tax"`
+	Gross domain.Money `json:"gross"`
+}
+
+// InvoiceIssued records that an invoice was issued with its number, lines and
+// totals. It is the first event of every invoice stream.
+type InvoiceIssued struct {
+	InvoiceID       uuid.UUID       `json:"invoice_id"`
+	ClientID        uuid.UUID       `json:"client_id"`
+	Number          string          `json:"number"`
+	Currency        domain.Currency `json:"currency"`
+	IssueDate       domain.Date     `json:"issue_date"`
+	DueDate         domain.Date     `json:"due_date"`
+	TaxMode         domain.TaxMode  `json:"tax_mode"`
+	Lines           []Line          `json:"lines"`
+	Totals          Totals          `json:"totals"`
+	Recurring       bool            `json:"recurring"`
+	PaymentMethodID uuid.UUID       `json:"payment_method_id,omitzero"`
+	At              time.Time       `json:"at"`
+}
+
+// InvoiceSent records that the invoice was emailed to a recipient; Resent is
+// true for every sending after the first.
+type InvoiceSent struct {
+	InvoiceID uuid.UUID `json:"invoice_id"`
+	Recipient string    `json:"recipient"`
+	Resent    bool      `json:"resent"`
+	At        time.Time `json:"at"`
+}
+
+// InvoiceCollectionScheduled records that payment will be collected from a
+// payment method on a date.
+type InvoiceCollectionScheduled struct {
+	InvoiceID       uuid.UUID   `json:"invoice_id"`
+	Date            domain.Date `json:"date"`
+	PaymentMethodID uuid.UUID   `json:"payment_method_id"`
+	At              time.Time   `json:"at"`
+}
+
+// InvoicePaymentSucceeded records a collection attempt that took money.
+type InvoicePaymentSucceeded struct {
+	InvoiceID        uuid.UUID    `json:"invoice_id"`
+	AttemptID        uuid.UUID    `json:"attempt_id"`
+	PaymentMethodID  uuid.UUID    `json:"payment_method_id,omitzero"`
+	GatewayReference string       `json:"gateway_reference"`
+	Amount           domain.Money `json:"amount"`
+	At               time.Time    `json:"at"`
+}
+
+// InvoicePaymentRejected records a collection attempt that was declined.
+type InvoicePaymentRejected struct {
+	InvoiceID       uuid.UUID `json:"invoice_id"`
+	AttemptID       uuid.UUID `json:"attempt_id"`
+	PaymentMethodID uuid.UUID `json:"payment_method_id,omitzero"`
+	DeclineCode     string    `json:"decline_code"`
+	DeclineMessage  string    `json:"decline_message"`
+	At              time.Time `json:"at"`
+}
+
+// InvoiceRetryScheduled records that a rejected collection will be retried on
+// a date, from the given payment method.
+type InvoiceRetryScheduled struct {
+	InvoiceID       uuid.UUID   `json:"invoice_id"`
+	Date            domain.Date `json:"date"`
+	PaymentMethodID uuid.UUID   `json:"payment_method_id"`
+	At              time.Time   `json:"at"`
+}
+
+// InvoicePaymentRecorded records a payment received outside the gateway.
+type InvoicePaymentRecorded struct {
+	InvoiceID uuid.UUID     `json:"invoice_id"`
+	PaymentID uuid.UUID     `json:"payment_id"`
+	Method    PaymentMethod `json:"method"`
+	Reference string        `json:"reference,omitempty"`
+	Amount    domain.Money  `json:"amount"`
+	Date      domain.Date   `json:"date"`
+	At        time.Time     `json:"at"`
+}
+
+// InvoiceWrittenOff records that the outstanding balance will not be
+// collected.
+type InvoiceWrittenOff struct {
+	InvoiceID uuid.UUID    `json:"invoice_id"`
+	Amount    domain.Money `json:"amount"`
+	Reason    string       `json:"reason"`
+	At        time.Time    `json:"at"`
+}
+
+// InvoiceVoided records that the invoice is cancelled; a void invoice takes no
+// further command.
+type InvoiceVoided struct {
+	InvoiceID uuid.UUID `json:"invoice_id"`
+	Reason    string    `json:"reason"`
+	At        time.Time `json:"at"`
+}
+
+// InvoiceCreditNoteIssued records a credit note against the invoice, reducing
+// its balance.
+type InvoiceCreditNoteIssued struct {
+	InvoiceID    uuid.UUID    `json:"invoice_id"`
+	CreditNoteID uuid.UUID    `json:"credit_note_id"`
+	Amount       domain.Money `json:"amount"`
+	Reason       string       `json:"reason"`
+	At           time.Time    `json:"at"`
+}
+
+// EventType returns "InvoiceIssued".
+func (InvoiceIssued) EventType() string { return "InvoiceIssued" }
+
+// EventType returns "InvoiceSent".
+func (InvoiceSent) EventType() string { return "InvoiceSent" }
+
+// EventType returns "InvoiceCollectionScheduled".
+func (InvoiceCollectionScheduled) EventType() string { return "InvoiceCollectionScheduled" }
+
+// EventType returns "InvoicePaymentSucceeded".
+func (InvoicePaymentSucceeded) EventType() string { return "InvoicePaymentSucceeded" }
+
+// EventType returns "InvoicePaymentRejected".
+func (InvoicePaymentRejected) EventType() string { return "InvoicePaymentRejected" }
+
+// EventType returns "InvoiceRetryScheduled".
+func (InvoiceRetryScheduled) EventType() string { return "InvoiceRetryScheduled" }
+
+// EventType returns "InvoicePaymentRecorded".
+func (InvoicePaymentRecorded) EventType() string { return "InvoicePaymentRecorded" }
+
+// EventType returns "InvoiceWrittenOff".
+func (InvoiceWrittenOff) EventType() string { return "InvoiceWrittenOff" }
+
+// EventType returns "InvoiceVoided".
+func (InvoiceVoided) EventType() string { return "InvoiceVoided" }
+
+// EventType returns "InvoiceCreditNoteIssued".
+func (InvoiceCreditNoteIssued) EventType() string { return "InvoiceCreditNoteIssued" }
+
+// EventTypes lists every event type of the invoice aggregate.
+func EventTypes() []string {
+	return []string{
+		"InvoiceIssued",
+		"InvoiceSent",
+		"InvoiceCollectionScheduled",
+		"InvoicePaymentSucceeded",
+		"InvoicePaymentRejected",
+		"InvoiceRetryScheduled",
+		"InvoicePaymentRecorded",
+		"InvoiceWrittenOff",
+		"InvoiceVoided",
+		"InvoiceCreditNoteIssued",
+	}
+}
+
+// DecodeEvent decodes the JSON data of an event of the given type into the
+// event's value.
+func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
+	switch eventType {
+	case "InvoiceIssued":
+		return decode[InvoiceIssued](eventType, data)
+	case "InvoiceSent":
+		return decode[InvoiceSent](eventType, data)
+	case "InvoiceCollectionScheduled":
+		return decode[InvoiceCollectionScheduled](eventType, data)
+	case "InvoicePaymentSucceeded":
+		return decode[InvoicePaymentSucceeded](eventType, data)
+	case "InvoicePaymentRejected":
+		return decode[InvoicePaymentRejected](eventType, data)
+	case "InvoiceRetryScheduled":
+		return decode[InvoiceRetryScheduled](eventType, data)
+	case "InvoicePaymentRecorded":
+		return decode[InvoicePaymentRecorded](eventType, data)
+	case "InvoiceWrittenOff":
+		return decode[InvoiceWrittenOff](eventType, data)
+	case "InvoiceVoided":
+		return decode[InvoiceVoided](eventType, data)
+	case "InvoiceCreditNoteIssued":
+		return decode[InvoiceCreditNoteIssued](eventType, data)
+	}
+	return nil, fmt.Errorf("invoice: unknown event type %q", eventType)
+}
+
+func decode[E domain.Event](eventType string, data []byte) (domain.Event, error) {
+	var e E
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", eventType, err)
+	}
+	return e, nil
+}

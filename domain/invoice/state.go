@@ -1,0 +1,226 @@
+package invoice
+
+import (
+	"maps"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+)
+
+// Status is an invoice's status. All but StatusOverdue are stored facts,
+// folded from events; overdue is derived by State.StatusOn.
+type Status string
+
+// Statuses.
+const (
+	StatusNone             Status = ""                  // not yet issued
+	StatusAwaitingPayment  Status = "awaiting_payment"  // issued, nothing scheduled or collected yet
+	StatusPaymentScheduled Status = "payment_scheduled" // a collection or retry is scheduled
+	StatusPaid             Status = "paid"              // nothing is outstanding
+	StatusPartlyPaid       Status = "partly_paid"       // some payment arrived, some is outstanding
+	StatusPaymentRejected  Status = "payment_rejected"  // the last collection attempt was declined
+	StatusWrittenOff       Status = "written_off"       // the outstanding balance was written off
+	StatusVoid             Status = "void"              // cancelled; takes nothing more
+	StatusOverdue          Status = "overdue"           // derived: unpaid after its due date (never stored)
+)
+
+// PaymentMethod is how an offline payment was made.
+type PaymentMethod string
+
+// Offline payment methods.
+const (
+	PaidByBankTransfer PaymentMethod = "bank_transfer"
+	PaidByCash         PaymentMethod = "cash"
+	PaidByCheque       PaymentMethod = "cheque"
+	PaidByOther        PaymentMethod = "other"
+)
+
+// AttemptOutcome is the outcome of a collection attempt.
+type AttemptOutcome string
+
+// Attempt outcomes.
+const (
+	AttemptSucceeded AttemptOutcome = "succeeded"
+	AttemptRejected  AttemptOutcome = "rejected"
+)
+
+// Collection is a scheduled collection (or retry) of payment.
+type Collection struct {
+	Date            domain.Date
+	PaymentMethodID uuid.UUID
+	Retry           bool
+}
+
+// Rejection is the last declined collection attempt.
+type Rejection struct {
+	AttemptID      uuid.UUID
+	DeclineCode    string
+	DeclineMessage string
+}
+
+// State is an invoice as folded from its events. The zero State is an invoice
+// not yet issued.
+type State struct {
+	ID              uuid.UUID
+	ClientID        uuid.UUID
+	Number          string
+	Currency        domain.Currency
+	IssueDate       domain.Date
+	DueDate         domain.Date
+	TaxMode         domain.TaxMode
+	Lines           []Line
+	Totals          Totals
+	Recurring       bool
+	PaymentMethodID uuid.UUID // the method on file when issued, or the last one collection used
+
+	Status        Status
+	SendCount     int
+	LastRecipient string
+	Collection    Collection // zero when no collection is scheduled
+	LastRejection Rejection  // zero until a collection attempt is declined
+	VoidReason    string
+
+	Paid       domain.Money // collected and offline payments
+	Credited   domain.Money // credit notes
+	WrittenOff domain.Money // write-offs
+
+	// Ids already recorded, so that a repeated command adds nothing. These
+	// maps are copied on write: Evolve never changes the maps of the State it
+	// was given.
+	Attempts    map[uuid.UUID]AttemptOutcome
+	Payments    map[uuid.UUID]bool
+	CreditNotes map[uuid.UUID]bool
+}
+
+// Issued reports whether the invoice exists.
+func (s State) Issued() bool { return s.Status != StatusNone }
+
+// Balance is the amount outstanding: total − payments − credits − write-offs.
+func (s State) Balance() domain.Money {
+	amount := s.Totals.Gross.Amount.Sub(s.Paid.Amount).Sub(s.Credited.Amount).Sub(s.WrittenOff.Amount)
+	return domain.Money{Amount: amount, Currency: s.Currency}
+}
+
+// AnyPaymentCollected reports whether money was received, by the gateway or
+// offline.
+func (s State) AnyPaymentCollected() bool { return s.Paid.Amount.IsPositive() }
+
+// StatusOn returns the status as seen on the given day: the stored status, or
+// StatusOverdue when the invoice is unpaid (awaiting payment, payment
+// scheduled, partly paid or payment rejected) after its due date.
+func (s State) StatusOn(today domain.Date) Status {
+	switch s.Status {
+	case StatusAwaitingPayment, StatusPaymentScheduled, StatusPartlyPaid, StatusPaymentRejected:
+		if today.After(s.DueDate) && s.Balance().Amount.IsPositive() {
+			return StatusOverdue
+		}
+	}
+	return s.Status
+}
+
+// Fold evolves the zero State through events.
+func Fold(events []domain.Event) State {
+	var s State
+	for _, e := range events {
+		s = Evolve(s, e)
+	}
+	return s
+}
+
+// Evolve applies one event to the state. It never fails and never validates;
+// unknown events are ignored.
+func Evolve(s State, e domain.Event) State {
+	switch e := e.(type) {
+	case InvoiceIssued:
+		s = State{
+			ID:              e.InvoiceID,
+			ClientID:        e.ClientID,
+			Number:          e.Number,
+			Currency:        e.Currency,
+			IssueDate:       e.IssueDate,
+			DueDate:         e.DueDate,
+			TaxMode:         e.TaxMode,
+			Lines:           e.Lines,
+			Totals:          e.Totals,
+			Recurring:       e.Recurring,
+			PaymentMethodID: e.PaymentMethodID,
+			Status:          StatusAwaitingPayment,
+			Paid:            domain.Zero(e.Currency),
+			Credited:        domain.Zero(e.Currency),
+			WrittenOff:      domain.Zero(e.Currency),
+		}
+		if s.Balance().IsZero() {
+			s.Status = StatusPaid // a zero invoice has nothing to collect
+		}
+	case InvoiceSent:
+		s.SendCount++
+		s.LastRecipient = e.Recipient
+	case InvoiceCollectionScheduled:
+		s.Collection = Collection{Date: e.Date, PaymentMethodID: e.PaymentMethodID}
+		s.PaymentMethodID = e.PaymentMethodID
+		s.Status = StatusPaymentScheduled
+	case InvoiceRetryScheduled:
+		s.Collection = Collection{Date: e.Date, PaymentMethodID: e.PaymentMethodID, Retry: true}
+		s.PaymentMethodID = e.PaymentMethodID
+		s.Status = StatusPaymentScheduled
+	case InvoicePaymentSucceeded:
+		s.Attempts = with(s.Attempts, e.AttemptID, AttemptSucceeded)
+		s.Paid = domain.Money{Amount: s.Paid.Amount.Add(e.Amount.Amount), Currency: s.Currency}
+		s.Collection = Collection{}
+		s.Status = s.afterMoneyIn()
+	case InvoicePaymentRejected:
+		s.Attempts = with(s.Attempts, e.AttemptID, AttemptRejected)
+		s.Collection = Collection{}
+		s.LastRejection = Rejection{AttemptID: e.AttemptID, DeclineCode: e.DeclineCode, DeclineMessage: e.DeclineMessage}
+		s.Status = StatusPaymentRejected
+	case InvoicePaymentRecorded:
+		s.Payments = with(s.Payments, e.PaymentID, true)
+		s.Paid = domain.Money{Amount: s.Paid.Amount.Add(e.Amount.Amount), Currency: s.Currency}
+		s.Status = s.afterMoneyIn()
+		if s.Status == StatusPaid {
+			s.Collection = Collection{}
+		}
+	case InvoiceCreditNoteIssued:
+		s.CreditNotes = with(s.CreditNotes, e.CreditNoteID, true)
+		s.Credited = domain.Money{Amount: s.Credited.Amount.Add(e.Amount.Amount), Currency: s.Currency}
+		s.Status = s.afterMoneyIn()
+		if s.Status == StatusPaid {
+			s.Collection = Collection{}
+		}
+	case InvoiceWrittenOff:
+		s.WrittenOff = domain.Money{Amount: s.WrittenOff.Amount.Add(e.Amount.Amount), Currency: s.Currency}
+		s.Collection = Collection{}
+		s.Status = StatusWrittenOff
+	case InvoiceVoided:
+		s.Collection = Collection{}
+		s.VoidReason = e.Reason
+		s.Status = StatusVoid
+	}
+	return s
+}
+
+// afterMoneyIn is the status once a payment or credit reduced the balance:
+// paid when nothing is outstanding; payment scheduled while a collection is
+// still scheduled for the rest; partly paid when some money was received;
+// otherwise unchanged (a credit note alone does not change how payment is
+// awaited).
+func (s State) afterMoneyIn() Status {
+	switch {
+	case !s.Balance().Amount.IsPositive():
+		return StatusPaid
+	case !s.Collection.Date.IsZero():
+		return StatusPaymentScheduled
+	case s.AnyPaymentCollected():
+		return StatusPartlyPaid
+	}
+	return s.Status
+}
+
+// with returns a copy of m with k set to v.
+func with[V any](m map[uuid.UUID]V, k uuid.UUID, v V) map[uuid.UUID]V {
+	out := make(map[uuid.UUID]V, len(m)+1)
+	maps.Copy(out, m)
+	out[k] = v
+	return out
+}

@@ -1,0 +1,37 @@
+// Package service decides what may happen to a client's agreed service and
+// to its billing schedule. It is a pure decider: Decide checks a command
+// against the State folded from the service's events and returns new events;
+// Evolve applies an event to State and never fails.
+//
+// The schedule is derived, not stored item by item: State.Schedule(through)
+// generates items from the billing rule's occurrences (domain.BillingRule) and
+// replays, in event order, the changes recorded against them: service edits
+// effective from a date, switches between automatic and manual billing, and
+// per-item edits, skips and issue dates. A billed item is a snapshot recorded
+// by ScheduleItemBilled, so nothing changes it afterwards. Item keys are
+// "<service-uuid>/<seq>" (ItemKey); a rule change continues the numbering at a
+// sequence number recorded on its event, so keys never change meaning.
+//
+// Stream: "service-<uuid>" (StreamName).
+//
+// Events:
+//   - ServiceActivated: terms, billing rule with its first date, automatic or manual.
+//   - ServiceEdited: price, quantity, discount, description, payment method or
+//     billing rule, effective from a date; whether the client is told of a price change.
+//   - ServiceSwitchedToManual / ServiceSwitchedToAutomatic: every unbilled item (pause/resume).
+//   - ServiceEnded: items after the end date are archived; irreversible.
+//   - ScheduleItemEdited: one item's date, price, quantity, discount, description
+//     or payment method.
+//   - ScheduleItemSwitchedToManual / ScheduleItemSwitchedToAutomatic: one item.
+//   - ScheduleItemSkipped: one item is not billed.
+//   - ScheduleItemIssueScheduled: a manual item is to be issued on a date.
+//   - ScheduleItemBilled: an item was invoiced (at most once), with what was billed.
+//
+// Commands: Activate, Edit, SwitchToManual, SwitchToAutomatic, End, EditItem,
+// SwitchItemToManual, SwitchItemToAutomatic, SkipItem, ScheduleItemIssue,
+// MarkItemBilled.
+//
+// State: the service's identity, source and current Terms, billing rule,
+// whether and when it ended; Schedule, Item and DueItems derive the billing
+// schedule from it. GroupKey names the invoice a billing run puts an item on.
+package service
