@@ -252,8 +252,19 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	// Once queued the append is either done or refused by the writer; waiting
 	// for its answer (rather than giving up on ctx) means a caller never
 	// mistakes a written append for a failed one.
-	r := <-req.reply
-	return r.res, r.err
+	select {
+	case r := <-req.reply:
+		return r.res, r.err
+	case <-s.stopped:
+		// The writer answers every request it takes before it stops; one
+		// queued after its last look is refused here.
+		select {
+		case r := <-req.reply:
+			return r.res, r.err
+		default:
+			return eventstore.AppendResult{}, eventstore.ErrClosed
+		}
+	}
 }
 
 // Head implements eventstore.Store.

@@ -20,6 +20,7 @@ type writer struct {
 	conn     *sql.Conn
 	head     uint64
 	lastHash []byte
+	revs     map[string]streamRev // committed revisions of recently written streams
 
 	stRevision *sql.Stmt
 	stByID     *sql.Stmt
@@ -33,7 +34,7 @@ func newWriter(s *Store) (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{s: s, conn: conn}
+	w := &writer{s: s, conn: conn, revs: map[string]streamRev{}}
 	for _, p := range []struct {
 		st  **sql.Stmt
 		sql string
@@ -109,95 +110,209 @@ func (w *writer) drainClosed() {
 	}
 }
 
-// commit writes a batch of appends in one transaction, each in its own
-// savepoint, and answers every caller after the synced commit.
-func (w *writer) commit(batch []*appendReq) {
-	ctx := context.Background()
-	resps := make([]appendResp, len(batch))
-	fail := func(err error) {
-		for _, r := range batch {
-			r.reply <- appendResp{err: err}
-		}
-	}
+// streamRev is a stream's last revision, or !exists for a stream with no
+// events.
+type streamRev struct {
+	exists bool
+	rev    uint64
+}
+
+// maxCachedStreams bounds the writer's cache of stream revisions; past it the
+// cache is emptied and refilled from the index as streams are written.
+const maxCachedStreams = 100_000
+
+// txState is what one transaction has changed so far: the head, the last
+// hash and the revisions of the streams it wrote. It is merged into the
+// writer's state only after a successful commit.
+type txState struct {
+	head     uint64
+	lastHash []byte
+	now      int64
+	revs     map[string]streamRev
+}
+
+func (w *writer) begin(ctx context.Context) (*txState, error) {
 	if _, err := w.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
-		fail(fmt.Errorf("begin: %w", err))
-		return
+		return nil, fmt.Errorf("begin: %w", err)
 	}
-	head, lastHash := w.head, w.lastHash
-	now := w.s.opts.Clock().UnixNano()
-	wrote := false
-	for i, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			resps[i].err = err
-			continue
-		}
-		if _, err := w.conn.ExecContext(ctx, `SAVEPOINT a`); err != nil {
-			resps[i].err = fmt.Errorf("savepoint: %w", err)
-			continue
-		}
-		res, h, lh, err := w.apply(ctx, r, head, lastHash, now)
-		if err != nil {
-			w.conn.ExecContext(ctx, `ROLLBACK TO a`)
-		} else if h != head {
-			head, lastHash, wrote = h, lh, true
-		}
-		w.conn.ExecContext(ctx, `RELEASE a`)
-		resps[i] = appendResp{res: res, err: err}
-	}
+	return &txState{head: w.head, lastHash: w.lastHash, now: w.s.opts.Clock().UnixNano(), revs: map[string]streamRev{}}, nil
+}
+
+// finish commits the transaction and, once the commit is synced, makes its
+// state the writer's. On failure everything is rolled back and the writer
+// re-reads its state from the database.
+func (w *writer) finish(ctx context.Context, tx *txState) error {
 	if _, err := w.conn.ExecContext(ctx, `COMMIT`); err != nil {
-		w.conn.ExecContext(ctx, `ROLLBACK`)
-		if lerr := w.loadHead(ctx); lerr != nil {
-			err = errors.Join(err, lerr)
-		}
-		fail(fmt.Errorf("commit: %w", err))
-		return
+		w.rollback(ctx)
+		return fmt.Errorf("commit: %w", err)
 	}
-	w.head, w.lastHash = head, lastHash
+	wrote := tx.head != w.head
+	w.head, w.lastHash = tx.head, tx.lastHash
+	if len(w.revs)+len(tx.revs) > maxCachedStreams {
+		w.revs = map[string]streamRev{}
+	}
+	for k, v := range tx.revs {
+		w.revs[k] = v
+	}
 	if wrote {
-		w.s.head.Store(head)
+		w.s.head.Store(w.head)
 		w.s.broadcast()
 	}
-	for i, r := range batch {
-		r.reply <- resps[i]
+	return nil
+}
+
+func (w *writer) rollback(ctx context.Context) {
+	w.conn.ExecContext(ctx, `ROLLBACK`)
+	w.revs = map[string]streamRev{}
+	if err := w.loadHead(ctx); err != nil {
+		// The next begin will fail and report it.
+		w.head, w.lastHash = 0, nil
 	}
 }
 
-// apply runs one append inside the open transaction. It returns the append's
-// result and the new head and last hash.
-func (w *writer) apply(ctx context.Context, r *appendReq, head uint64, lastHash []byte, now int64) (eventstore.AppendResult, uint64, []byte, error) {
-	var res eventstore.AppendResult
-	exists := true
-	var cur uint64
-	if err := w.stRevision.QueryRowContext(ctx, r.stream).Scan(&cur); errors.Is(err, sql.ErrNoRows) {
-		exists = false
-	} else if err != nil {
-		return res, head, lastHash, fmt.Errorf("append %s: read revision: %w", r.stream, err)
+// commit writes a batch of appends in one transaction and answers every
+// caller after the synced commit (group commit). Appends are applied
+// optimistically, without savepoints: every check that can refuse an append
+// runs before its first insert, and an append refused by its first insert
+// (an id already stored) has written nothing. Only an insert failing after
+// others of the same append forces the whole transaction back; that append is
+// then set aside and written alone (carefully) after the rest commit.
+func (w *writer) commit(batch []*appendReq) {
+	ctx := context.Background()
+	pending := append([]*appendReq(nil), batch...)
+	var alone []*appendReq
+	for len(pending) > 0 {
+		tx, err := w.begin(ctx)
+		if err != nil {
+			answerAll(pending, err)
+			pending = nil
+			break
+		}
+		resps := make([]appendResp, len(pending))
+		aborted := -1
+		for i, r := range pending {
+			if err := r.ctx.Err(); err != nil {
+				resps[i].err = err
+				continue
+			}
+			res, err, abort := w.apply(ctx, r, tx, false)
+			if abort {
+				aborted = i
+				break
+			}
+			resps[i] = appendResp{res: res, err: err}
+		}
+		if aborted >= 0 {
+			w.rollback(ctx)
+			alone = append(alone, pending[aborted])
+			pending = append(pending[:aborted:aborted], pending[aborted+1:]...)
+			continue
+		}
+		if err := w.finish(ctx, tx); err != nil {
+			answerAll(pending, err)
+			break
+		}
+		for i, r := range pending {
+			r.reply <- resps[i]
+		}
+		break
+	}
+	for _, r := range alone {
+		r.reply <- w.commitAlone(ctx, r)
+	}
+}
+
+// commitAlone writes one append in its own transaction with every check done
+// up front.
+func (w *writer) commitAlone(ctx context.Context, r *appendReq) appendResp {
+	tx, err := w.begin(ctx)
+	if err != nil {
+		return appendResp{err: err}
+	}
+	res, err, abort := w.apply(ctx, r, tx, true)
+	if abort || err != nil {
+		w.rollback(ctx)
+		return appendResp{err: err}
+	}
+	if err := w.finish(ctx, tx); err != nil {
+		return appendResp{err: err}
+	}
+	return appendResp{res: res}
+}
+
+func answerAll(reqs []*appendReq, err error) {
+	for _, r := range reqs {
+		r.reply <- appendResp{err: err}
+	}
+}
+
+// revision returns a stream's last revision as this transaction sees it.
+func (w *writer) revision(ctx context.Context, tx *txState, stream string) (streamRev, error) {
+	if v, ok := tx.revs[stream]; ok {
+		return v, nil
+	}
+	if v, ok := w.revs[stream]; ok {
+		return v, nil
+	}
+	var cur int64
+	err := w.stRevision.QueryRowContext(ctx, stream).Scan(&cur)
+	if errors.Is(err, sql.ErrNoRows) {
+		return streamRev{}, nil
+	}
+	if err != nil {
+		return streamRev{}, fmt.Errorf("append %s: read revision: %w", stream, err)
+	}
+	return streamRev{exists: true, rev: uint64(cur)}, nil
+}
+
+// apply runs one append inside the open transaction. abort says that the
+// append failed after writing some of its events, so the transaction must be
+// rolled back. careful checks for an idempotent retry before inserting
+// anything.
+func (w *writer) apply(ctx context.Context, r *appendReq, tx *txState, careful bool) (res eventstore.AppendResult, err error, abort bool) {
+	sr, err := w.revision(ctx, tx, r.stream)
+	if err != nil {
+		return res, err, false
 	}
 	wrong := func() error {
-		return &eventstore.WrongExpectedVersionError{Stream: r.stream, Expected: r.expected, Exists: exists, Actual: cur}
+		return &eventstore.WrongExpectedVersionError{Stream: r.stream, Expected: r.expected, Exists: sr.exists, Actual: sr.rev}
 	}
 	if len(r.events) == 0 {
-		if !r.expected.Allows(exists, cur) {
-			return res, head, lastHash, wrong()
+		if !r.expected.Allows(sr.exists, sr.rev) {
+			return res, wrong(), false
 		}
-		return eventstore.AppendResult{Revision: cur, Position: head}, head, lastHash, nil
+		return eventstore.AppendResult{Revision: sr.rev, Position: tx.head}, nil, false
 	}
-	if done, res, err := w.idempotent(ctx, r); done || err != nil {
-		if err == nil {
-			return res, head, lastHash, nil
+	// retried resolves an append that cannot go ahead as new: it is either a
+	// retry of an earlier append (answered with that append's result) or
+	// refused with def.
+	retried := func(def error) (eventstore.AppendResult, error, bool) {
+		done, res, err := w.idempotent(ctx, r)
+		switch {
+		case done:
+			return res, nil, false
+		case err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion):
+			return res, err, false
 		}
-		if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
-			return res, head, lastHash, wrong()
-		}
-		return res, head, lastHash, err
+		return res, def, false
 	}
-	if !r.expected.Allows(exists, cur) {
-		return res, head, lastHash, wrong()
+	if careful {
+		done, res, err := w.idempotent(ctx, r)
+		if done {
+			return res, nil, false
+		}
+		if err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+			return res, err, false
+		}
+	}
+	if !r.expected.Allows(sr.exists, sr.rev) {
+		return retried(wrong())
 	}
 	rev := uint64(0)
-	if exists {
-		rev = cur + 1
+	if sr.exists {
+		rev = sr.rev + 1
 	}
+	head, lastHash := tx.head, tx.lastHash
 	for i := range r.events {
 		e := &r.events[i]
 		head++
@@ -206,20 +321,27 @@ func (w *writer) apply(ctx context.Context, r *appendReq, head uint64, lastHash 
 			sv = 1
 		}
 		rec := eventstore.RecordedEvent{ID: e.ID, Stream: r.stream, Revision: rev, Type: e.Type, SchemaVersion: sv, Data: e.Data, Metadata: e.Metadata}
-		rec.Metadata.RecordedAt = timeOf(now)
+		rec.Metadata.RecordedAt = timeOf(tx.now)
 		env := eventstore.EncodeEnvelope(&rec)
 		h := eventstore.ChainHash(lastHash, head, env)
-		if _, err := w.stInsert.ExecContext(ctx, int64(head), e.ID[:], r.stream, int64(rev), e.Type, now, env, h[:]); err != nil {
-			if isUnique(err) {
-				return res, head, lastHash, w.duplicate(ctx, e)
+		if _, err := w.stInsert.ExecContext(ctx, int64(head), e.ID[:], r.stream, int64(rev), e.Type, tx.now, env, h[:]); err != nil {
+			if !isUnique(err) {
+				return res, fmt.Errorf("append %s: insert: %w", r.stream, err), i > 0
 			}
-			return res, head, lastHash, fmt.Errorf("append %s: insert: %w", r.stream, err)
+			if i == 0 {
+				// Nothing of this append is written: a retry, or a
+				// duplicate id.
+				return retried(w.duplicate(ctx, e))
+			}
+			return res, w.duplicate(ctx, e), true
 		}
 		lastHash = h[:]
 		res = eventstore.AppendResult{Revision: rev, Position: head}
 		rev++
 	}
-	return res, head, lastHash, nil
+	tx.head, tx.lastHash = head, lastHash
+	tx.revs[r.stream] = streamRev{exists: true, rev: res.Revision}
+	return res, nil, false
 }
 
 // idempotent reports whether r repeats an append that was already written:
