@@ -152,8 +152,9 @@ type RecordedEvent struct {
 	SchemaVersion int
 	Data          json.RawMessage
 	Metadata      Metadata
-	// Hash chains this event to the one before it (embedded store only; nil
-	// for backends without a chain).
+	// Hash chains this event to the one before it. It is set by ReadStream
+	// (what an auditor looks at) in backends that keep a chain, and left nil
+	// by ReadAll and Subscribe, which feed projections and must be fast.
 	Hash []byte
 }
 

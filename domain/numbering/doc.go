@@ -1,7 +1,7 @@
 // Package numbering hands out invoice numbers: the firm's prefix followed by a
 // sequence number (INV-000123), sequential and gapless.
 //
-// It is a singleton aggregate (stream "invoice-numbers").
+// It is a singleton aggregate (stream "numbering-invoices").
 //
 //   - Command Reserve{InvoiceID, Prefix, Now} records InvoiceNumberReserved
 //     {number, sequence, invoice_id, at} with the next sequence number. Reserving

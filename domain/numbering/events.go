@@ -10,8 +10,8 @@ import (
 	"remit/domain"
 )
 
-// StreamName returns the name of the numbering's one stream: "invoice-numbers".
-func StreamName() string { return "invoice-numbers" }
+// StreamName returns the name of the numbering's one stream: "numbering-invoices".
+func StreamName() string { return "numbering-invoices" }
 
 // InvoiceNumberReserved records that an invoice was given a number.
 type InvoiceNumberReserved struct {

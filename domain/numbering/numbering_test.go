@@ -177,7 +177,7 @@ func TestEventCatalogue(t *testing.T) {
 	if !slices.Equal(types, numbering.EventTypes()) {
 		t.Fatalf("samples %v, catalogue %v", types, numbering.EventTypes())
 	}
-	if got := numbering.StreamName(); got != "invoice-numbers" {
+	if got := numbering.StreamName(); got != "numbering-invoices" {
 		t.Errorf("StreamName() = %q", got)
 	}
 }

@@ -34,6 +34,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 
 	"fmt"
 	"os"
@@ -46,7 +47,7 @@ import (
 
 	"remit/eventstore"
 
-	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
+	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
 // FileName is the database file's name inside the data folder.
@@ -130,7 +131,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("open event store %s: %w", dir, err)
 		}
-		rdb, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
+		rdb, err := openDB("file:"+path+"?mode=ro&_busy_timeout=5000", readPragmas)
 		if err != nil {
 			return nil, fmt.Errorf("open event store %s: %w", dir, err)
 		}
@@ -155,7 +156,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		lock.Close()
 		return nil, fmt.Errorf("open event store %s: %w", dir, err)
 	}
-	wdb, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000")
+	wdb, err := openDB("file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000", nil)
 	if err != nil {
 		return fail(err)
 	}
@@ -166,7 +167,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if _, err := wdb.Exec(schema); err != nil {
 		return fail(err)
 	}
-	rdb, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_busy_timeout=5000&_query_only=1")
+	rdb, err := openDB("file:"+path+"?_journal_mode=WAL&_busy_timeout=5000&_query_only=1", readPragmas)
 	if err != nil {
 		return fail(err)
 	}
@@ -298,3 +299,31 @@ func (s *Store) broadcast() {
 	s.wake = make(chan struct{})
 	s.wakeMu.Unlock()
 }
+
+// readPragmas tune read connections for scanning the log: memory-mapped I/O
+// (pages are read from the OS cache without a read call and a copy each) and
+// a larger page cache.
+var readPragmas = []string{`PRAGMA mmap_size = 1073741824`, `PRAGMA cache_size = -16384`}
+
+// openDB opens a database/sql handle whose every new connection first runs
+// pragmas. It uses its own connector rather than a driver registered under a
+// global name.
+func openDB(dsn string, pragmas []string) (*sql.DB, error) {
+	d := &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		for _, p := range pragmas {
+			if _, err := c.Exec(p, nil); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+		}
+		return nil
+	}}
+	return sql.OpenDB(connector{d: d, dsn: dsn}), nil
+}
+
+type connector struct {
+	d   *sqlite3.SQLiteDriver
+	dsn string
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return c.d }

@@ -3,7 +3,9 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"remit/eventstore"
@@ -85,4 +87,18 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 		rep.HeadHash = hex.EncodeToString(prev)
 	}
 	return rep, nil
+}
+
+// HashAt returns the chain hash stored for the event at position, or nil when
+// there is no such event.
+func (s *Store) HashAt(ctx context.Context, position uint64) ([]byte, error) {
+	var h []byte
+	err := s.rdb.QueryRowContext(ctx, `SELECT hash FROM events WHERE position = ?`, clampInt64(position)).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read hash at %d: %w", position, err)
+	}
+	return h, nil
 }

@@ -1,0 +1,204 @@
+package catalog_test
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"remit/domain"
+	"remit/domain/client"
+	"remit/domain/firm"
+	"remit/domain/invoice"
+	"remit/domain/numbering"
+	"remit/domain/proposal"
+	"remit/domain/service"
+)
+
+// sample is one event of each type, with the history it is applied after.
+// Every sample carries the same At as its history, so that evolving it
+// changes the state only through what the event says, not through a newer
+// timestamp.
+type sample struct {
+	given []domain.Event
+	event domain.Event
+}
+
+// evolution is what evolving one sample did: the state folded from its
+// history (folded twice over, so that one copy is never handed to Evolve),
+// and the state after the sample event.
+type evolution struct {
+	before any // the history's state, never passed to Evolve
+	given  any // the history's state that Evolve was given, afterwards
+	after  any // the state after the sample event
+}
+
+// evolver evolves one sample with an aggregate's Evolve; states are returned
+// as any so that one test can compare the states of every aggregate.
+type evolver func(given []domain.Event, e domain.Event) evolution
+
+// evolveWith adapts an aggregate's Evolve.
+func evolveWith[S any](evolve func(S, domain.Event) S) evolver {
+	return func(given []domain.Event, e domain.Event) evolution {
+		var before, passed S
+		for _, g := range given {
+			before = evolve(before, g)
+			passed = evolve(passed, g)
+		}
+		after := evolve(passed, e)
+		return evolution{before: before, given: passed, after: after}
+	}
+}
+
+// evolvers holds each aggregate's Evolve, by aggregate name.
+func evolvers() map[string]evolver {
+	return map[string]evolver{
+		"firm":      evolveWith(firm.Evolve),
+		"client":    evolveWith(client.Evolve),
+		"proposal":  evolveWith(proposal.Evolve),
+		"service":   evolveWith(service.Evolve),
+		"invoice":   evolveWith(invoice.Evolve),
+		"numbering": evolveWith(numbering.Evolve),
+	}
+}
+
+var (
+	at  = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	aud = domain.MustCurrency("AUD")
+)
+
+func id(n byte) uuid.UUID { return uuid.UUID{15: n} }
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// samples returns one sample per event type, by type name.
+func samples() map[string]sample {
+	out := map[string]sample{}
+	add := func(given []domain.Event, e domain.Event) { out[e.EventType()] = sample{given: given, event: e} }
+
+	// firm
+	setUp := firm.FirmSetUp{
+		Name: "Ledger & Co", BaseCurrency: aud, TimeZone: "Australia/Sydney", InvoicePrefix: "INV-",
+		PaymentTermsDays: 14, TaxMode: domain.TaxExclusive, RetryAfterDays: []int{3, 5, 7}, GroupItems: true, At: at,
+	}
+	gst := firm.FirmTaxRateAdded{TaxRateID: id(1), Name: "GST", Rate: dec("10"), At: at}
+	firmSetUp := []domain.Event{setUp}
+	withRate := []domain.Event{setUp, gst}
+	add(nil, setUp)
+	add(firmSetUp, firm.FirmDetailsChanged{Name: "Ledger and Co", At: at})
+	add(firmSetUp, firm.FirmLogoChanged{Logo: "https://example.com/logo.png", At: at})
+	add(firmSetUp, firm.FirmRegionalSettingsChanged{BaseCurrency: domain.MustCurrency("NZD"), TimeZone: "Pacific/Auckland", At: at})
+	add(firmSetUp, firm.FirmInvoiceSettingsChanged{InvoicePrefix: "LC-", PaymentTermsDays: 30, At: at})
+	add(firmSetUp, firm.FirmInvoiceGroupingChanged{GroupItems: false, At: at})
+	add(firmSetUp, firm.FirmTaxModeChanged{TaxMode: domain.TaxInclusive, At: at})
+	add(firmSetUp, gst)
+	add(withRate, firm.FirmTaxRateChanged{TaxRateID: id(1), Name: "GST", Rate: dec("15"), At: at})
+	add(withRate, firm.FirmTaxRateRemoved{TaxRateID: id(1), At: at})
+	add(withRate, firm.FirmDefaultTaxRateSet{TaxRateID: id(1), At: at})
+	add(firmSetUp, firm.FirmCollectionScheduleChanged{CollectionDaysOnceOff: 3, CollectionDaysRecurring: 5, At: at})
+	add(firmSetUp, firm.FirmRetryPolicyChanged{RetryAfterDays: []int{2}, At: at})
+
+	// client
+	clientID := id(2)
+	created := client.ClientCreated{
+		ClientID: clientID, Name: "Harbour Cafe", Kind: client.KindBusiness,
+		Contacts:         []client.Contact{{ID: id(3), Name: "Ana", Email: "ana@example.com"}},
+		PrimaryContactID: id(3), Currency: aud, At: at,
+	}
+	secondContact := client.ClientContactAdded{ClientID: clientID, Contact: client.Contact{ID: id(4), Name: "Ben"}, At: at}
+	card := client.PaymentMethodDetails{Kind: client.MethodCard, Gateway: "sandbox", GatewayToken: "tok_1", Brand: "visa", Last4: "4242", ExpiryMonth: 12, ExpiryYear: 2030}
+	method := client.PaymentMethodAdded{ClientID: clientID, PaymentMethodID: id(5), Method: card, At: at}
+	clientCreated := []domain.Event{created}
+	withContact := []domain.Event{created, secondContact}
+	withMethod := []domain.Event{created, method}
+	add(nil, created)
+	add(clientCreated, client.ClientDetailsChanged{ClientID: clientID, Name: "Harbour Cafe Pty", Kind: client.KindBusiness, Currency: aud, At: at})
+	add(clientCreated, secondContact)
+	add(clientCreated, client.ClientContactChanged{ClientID: clientID, Contact: client.Contact{ID: id(3), Name: "Ana B"}, At: at})
+	add(withContact, client.ClientContactRemoved{ClientID: clientID, ContactID: id(4), At: at})
+	add(withContact, client.ClientPrimaryContactChanged{ClientID: clientID, ContactID: id(4), PreviousContactID: id(3), At: at})
+	add(clientCreated, client.ClientArchived{ClientID: clientID, Reason: "closed", At: at})
+	add([]domain.Event{created, client.ClientArchived{ClientID: clientID, At: at}}, client.ClientRestored{ClientID: clientID, At: at})
+	add(clientCreated, method)
+	add(withMethod, client.PaymentMethodSetAsDefault{ClientID: clientID, PaymentMethodID: id(5), At: at})
+	card2 := card
+	card2.GatewayToken, card2.Last4 = "tok_2", "1881"
+	add(withMethod, client.PaymentMethodReplaced{ClientID: clientID, ReplacedPaymentMethodID: id(5), PaymentMethodID: id(6), Method: card2, At: at})
+	add(withMethod, client.PaymentMethodRemoved{ClientID: clientID, PaymentMethodID: id(5), At: at})
+	add(withMethod, client.PaymentMethodExpired{ClientID: clientID, PaymentMethodID: id(5), At: at})
+	add(withMethod, client.PaymentMethodFailed{ClientID: clientID, PaymentMethodID: id(5), Reason: "card reported stolen", At: at})
+
+	// proposal
+	proposalID := id(7)
+	monthly := domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 1, Start: domain.StartOnAcceptance, End: domain.EndNever}
+	line := proposal.Line{ID: id(8), Name: "Bookkeeping", UnitPrice: dec("250"), Quantity: dec("1"), TaxRate: dec("10"), BillingRule: monthly, Automatic: true}
+	drafted := proposal.ProposalDrafted{ProposalID: proposalID, ClientID: clientID, Title: "Monthly books", Currency: aud, Lines: []proposal.Line{line}, At: at}
+	sent := proposal.ProposalSent{ProposalID: proposalID, RecipientEmail: "ana@example.com", At: at}
+	proposalSent := []domain.Event{drafted, sent}
+	add(nil, drafted)
+	add([]domain.Event{drafted}, proposal.ProposalDraftEdited{ProposalID: proposalID, Title: "Monthly bookkeeping", Lines: []proposal.Line{line}, At: at})
+	add([]domain.Event{drafted}, sent)
+	add(proposalSent, proposal.ProposalAccepted{
+		ProposalID: proposalID, ClientID: clientID, AcceptedByName: "Ana", AcceptedByEmail: "ana@example.com", SignatureName: "Ana",
+		AcceptedOn: domain.MustDate(2026, 3, 2), PaymentMethodID: id(5), Currency: aud, Lines: []proposal.Line{line}, At: at,
+	})
+	add(proposalSent, proposal.ProposalDeclined{ProposalID: proposalID, Reason: "too dear", At: at})
+	add(proposalSent, proposal.ProposalWithdrawn{ProposalID: proposalID, Reason: "superseded", At: at})
+	add(proposalSent, proposal.ProposalExpired{ProposalID: proposalID, ExpiresOn: domain.MustDate(2026, 3, 1), At: at})
+
+	// service
+	serviceID := proposal.ServiceID(proposalID, line.ID)
+	key := service.ItemKey(serviceID, 1)
+	activated := service.ServiceActivated{
+		ServiceID: serviceID, ClientID: clientID, Source: service.Source{ProposalID: proposalID, ProposalLineID: line.ID},
+		Name: "Bookkeeping", UnitPrice: dec("250"), Quantity: dec("1"), TaxRate: dec("10"), Currency: aud,
+		BillingRule: monthly, FirstDate: domain.MustDate(2026, 3, 2), Mode: service.Automatic, PaymentMethodID: id(5), At: at,
+	}
+	serviceActive := []domain.Event{activated}
+	newPrice := dec("300")
+	add(nil, activated)
+	add(serviceActive, service.ServiceEdited{ServiceID: serviceID, EffectiveFrom: domain.MustDate(2026, 4, 1), Changes: service.Changes{UnitPrice: &newPrice}, At: at})
+	add(serviceActive, service.ServiceSwitchedToManual{ServiceID: serviceID, At: at})
+	add([]domain.Event{activated, service.ServiceSwitchedToManual{ServiceID: serviceID, At: at}}, service.ServiceSwitchedToAutomatic{ServiceID: serviceID, At: at})
+	add(serviceActive, service.ServiceEnded{ServiceID: serviceID, EndDate: domain.MustDate(2026, 6, 30), At: at})
+	add(serviceActive, service.ScheduleItemEdited{ServiceID: serviceID, ItemKey: key, ItemChanges: service.ItemChanges{Changes: service.Changes{UnitPrice: &newPrice}}, At: at})
+	add(serviceActive, service.ScheduleItemSwitchedToManual{ServiceID: serviceID, ItemKey: key, At: at})
+	add(serviceActive, service.ScheduleItemSwitchedToAutomatic{ServiceID: serviceID, ItemKey: key, At: at})
+	add(serviceActive, service.ScheduleItemSkipped{ServiceID: serviceID, ItemKey: key, At: at})
+	add(serviceActive, service.ScheduleItemIssueScheduled{ServiceID: serviceID, ItemKey: key, IssueOn: domain.MustDate(2026, 3, 9), At: at})
+	add(serviceActive, service.ScheduleItemBilled{
+		ServiceID: serviceID, ItemKey: key, InvoiceID: id(9), Date: domain.MustDate(2026, 3, 2), Description: "Bookkeeping",
+		Quantity: dec("1"), UnitPrice: dec("250"), TaxRate: dec("10"), Mode: service.Automatic, PaymentMethodID: id(5), At: at,
+	})
+
+	// invoice
+	invoiceID := id(9)
+	money := func(s string) domain.Money { return domain.MustMoney(s, "AUD") }
+	issued := invoice.InvoiceIssued{
+		InvoiceID: invoiceID, ClientID: clientID, Number: "INV-000001", Currency: aud,
+		IssueDate: domain.MustDate(2026, 3, 2), DueDate: domain.MustDate(2026, 3, 16), TaxMode: domain.TaxExclusive,
+		Lines: []invoice.Line{{
+			LineID: id(10), Description: "Bookkeeping", Quantity: dec("1"), UnitPrice: money("250"), TaxRate: dec("10"),
+			ServiceID: serviceID, ItemKey: key, Amounts: domain.LineAmounts{Net: money("250"), Tax: money("25"), Gross: money("275")},
+		}},
+		Totals:    invoice.Totals{Net: money("250"), Tax: money("25"), Gross: money("275")},
+		Recurring: true, PaymentMethodID: id(5), At: at,
+	}
+	invoiceIssued := []domain.Event{issued}
+	rejected := invoice.InvoicePaymentRejected{InvoiceID: invoiceID, AttemptID: id(11), PaymentMethodID: id(5), DeclineCode: "insufficient_funds", DeclineMessage: "Insufficient funds", At: at}
+	add(nil, issued)
+	add(invoiceIssued, invoice.InvoiceSent{InvoiceID: invoiceID, Recipient: "ana@example.com", At: at})
+	add(invoiceIssued, invoice.InvoiceCollectionScheduled{InvoiceID: invoiceID, Date: domain.MustDate(2026, 3, 2), PaymentMethodID: id(5), At: at})
+	add(invoiceIssued, invoice.InvoicePaymentSucceeded{InvoiceID: invoiceID, AttemptID: id(12), PaymentMethodID: id(5), GatewayReference: "ch_1", Amount: money("275"), At: at})
+	add(invoiceIssued, rejected)
+	add([]domain.Event{issued, rejected}, invoice.InvoiceRetryScheduled{InvoiceID: invoiceID, Date: domain.MustDate(2026, 3, 5), PaymentMethodID: id(5), At: at})
+	add(invoiceIssued, invoice.InvoicePaymentRecorded{InvoiceID: invoiceID, PaymentID: id(13), Method: invoice.PaidByBankTransfer, Reference: "EFT 991", Amount: money("100"), Date: domain.MustDate(2026, 3, 3), At: at})
+	add(invoiceIssued, invoice.InvoiceWrittenOff{InvoiceID: invoiceID, Amount: money("275"), Reason: "client wound up", At: at})
+	add(invoiceIssued, invoice.InvoiceVoided{InvoiceID: invoiceID, Reason: "issued in error", At: at})
+	add(invoiceIssued, invoice.InvoiceCreditNoteIssued{InvoiceID: invoiceID, CreditNoteID: id(14), Amount: money("25"), Reason: "goodwill", At: at})
+
+	// numbering
+	add(nil, numbering.InvoiceNumberReserved{Number: "INV-000001", Sequence: 1, InvoiceID: invoiceID, At: at})
+
+	return out
+}
