@@ -72,7 +72,10 @@ type Store struct {
 	opts Options
 	rdb  *sql.DB // read connections
 	wdb  *sql.DB // the one write connection (nil when read-only)
-	lock *os.File
+	cdb  *sql.DB // the background checkpointer's connection
+
+	ckptStopped chan struct{} // closed when the checkpointer has ended
+	lock        *os.File
 
 	reqs    chan *appendReq
 	done    chan struct{} // closed by Close
@@ -156,7 +159,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		lock.Close()
 		return nil, fmt.Errorf("open event store %s: %w", dir, err)
 	}
-	wdb, err := openDB("file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000", nil)
+	wdb, err := openDB("file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000", writePragmas)
 	if err != nil {
 		return fail(err)
 	}
@@ -179,8 +182,45 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	s.head.Store(w.head)
 	s.reqs = make(chan *appendReq, 1024)
+	cdb, err := openDB("file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000", nil)
+	if err != nil {
+		return fail(err)
+	}
+	cdb.SetMaxOpenConns(1)
+	s.cdb = cdb
+	s.ckptStopped = make(chan struct{})
 	go w.run()
+	go s.checkpointer()
 	return s, nil
+}
+
+// checkpointInterval is how often the background checkpointer folds the WAL
+// into the database file while appends are coming in.
+const checkpointInterval = 200 * time.Millisecond
+
+// checkpointer copies committed WAL frames into the database file in the
+// background (PASSIVE: it never blocks the writer or readers), so that no
+// append pays for a checkpoint inside its commit; the writer's own automatic
+// checkpoints are off. On Close a final TRUNCATE checkpoint leaves a compact
+// database file.
+func (s *Store) checkpointer() {
+	defer close(s.ckptStopped)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	var done uint64
+	for {
+		select {
+		case <-s.stopped:
+			s.cdb.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+			return
+		case <-t.C:
+			if h := s.head.Load(); h != done {
+				if _, err := s.cdb.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err == nil {
+					done = h
+				}
+			}
+		}
+	}
 }
 
 // lockDir takes an exclusive, non-blocking flock on dir/LOCK and records the
@@ -214,6 +254,9 @@ func (s *Store) Close() error {
 	s.closeMu.Do(func() {
 		close(s.done)
 		<-s.stopped
+		if s.ckptStopped != nil {
+			<-s.ckptStopped
+		}
 		s.closeDBs()
 		if s.lock != nil {
 			s.lock.Close()
@@ -228,6 +271,9 @@ func (s *Store) closeDBs() {
 	}
 	if s.wdb != nil {
 		s.wdb.Close()
+	}
+	if s.cdb != nil {
+		s.cdb.Close()
 	}
 }
 
@@ -299,6 +345,10 @@ func (s *Store) broadcast() {
 	s.wake = make(chan struct{})
 	s.wakeMu.Unlock()
 }
+
+// writePragmas turn off the writer's automatic checkpoints: the background
+// checkpointer does them, outside any append's commit.
+var writePragmas = []string{`PRAGMA wal_autocheckpoint = 0`}
 
 // readPragmas tune read connections for scanning the log: memory-mapped I/O
 // (pages are read from the OS cache without a read call and a copy each) and

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every test of Remit. Installs what the tests need when it is missing
+# (quickly skipped when present), then checks formatting, vets, and runs the
+# whole suite with the race detector.
+#
+#   ./scripts/test.sh            # everything
+#   ./scripts/test.sh ./eventstore/...   # only some packages (extra args go to go test)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '==> %s\n' "$*"; }
+
+apt_updated=""
+need_deb() { # need_deb COMMAND PACKAGE
+	if ! command -v "$1" >/dev/null 2>&1; then
+		if [ -z "$apt_updated" ]; then
+			say "apt-get update"
+			apt-get update -qq
+			apt_updated=1
+		fi
+		say "installing $2 (for $1)"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+	fi
+}
+
+command -v go >/dev/null || { echo "Go is required (https://go.dev/dl); this machine should have it at /usr/local/go/bin" >&2; exit 2; }
+need_deb gcc gcc # cgo, for the embedded SQLite store (github.com/mattn/go-sqlite3)
+export CGO_ENABLED=1
+
+say "go mod download"
+go mod download
+
+say "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+
+say "go vet"
+go vet ./...
+
+say "go test -race"
+if [ $# -gt 0 ]; then
+	go test -race -count=1 "$@"
+else
+	go test -race -count=1 ./...
+fi
