@@ -170,6 +170,10 @@ func samples() map[string]sample {
 		ServiceID: serviceID, ItemKey: key, InvoiceID: id(9), Date: domain.MustDate(2026, 3, 2), Description: "Bookkeeping",
 		Quantity: dec("1"), UnitPrice: dec("250"), TaxRate: dec("10"), Mode: service.Automatic, PaymentMethodID: id(5), At: at,
 	})
+	add([]domain.Event{activated, service.ScheduleItemBilled{
+		ServiceID: serviceID, ItemKey: key, InvoiceID: id(9), Date: domain.MustDate(2026, 3, 2), Description: "Bookkeeping",
+		Quantity: dec("1"), UnitPrice: dec("250"), TaxRate: dec("10"), Mode: service.Automatic, PaymentMethodID: id(5), At: at,
+	}}, service.ScheduleItemReleased{ServiceID: serviceID, ItemKey: key, InvoiceID: id(9), Reason: "invoice voided", At: at})
 
 	// invoice
 	invoiceID := id(9)

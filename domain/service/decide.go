@@ -104,6 +104,16 @@ type MarkItemBilled struct {
 	Now       time.Time
 }
 
+// ReleaseBilledItem unbills an item whose invoice was voided, so that it can
+// be billed again (it becomes manual). Only the invoice the item was billed on
+// can release it; releasing again changes nothing.
+type ReleaseBilledItem struct {
+	ItemKey   string
+	InvoiceID uuid.UUID
+	Reason    string
+	Now       time.Time
+}
+
 func (Activate) serviceCommand()              {}
 func (Edit) serviceCommand()                  {}
 func (SwitchToManual) serviceCommand()        {}
@@ -115,6 +125,7 @@ func (SwitchItemToAutomatic) serviceCommand() {}
 func (SkipItem) serviceCommand()              {}
 func (ScheduleItemIssue) serviceCommand()     {}
 func (MarkItemBilled) serviceCommand()        {}
+func (ReleaseBilledItem) serviceCommand()     {}
 
 // Decide checks c against s and returns the events that record it, or a
 // *domain.Error (a validation error for several fields) saying in a user's
@@ -143,6 +154,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return scheduleItemIssue(s, c)
 	case MarkItemBilled:
 		return markItemBilled(s, c)
+	case ReleaseBilledItem:
+		return releaseBilledItem(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "unknown service command %T", c)
 }
@@ -501,4 +514,24 @@ func markItemBilled(s State, c MarkItemBilled) ([]domain.Event, error) {
 		PaymentMethodID: it.PaymentMethodID,
 		At:              c.Now,
 	}}, nil
+}
+
+func releaseBilledItem(s State, c ReleaseBilledItem) ([]domain.Event, error) {
+	if !s.Activated() {
+		return nil, domain.NotFound("There is no such service.")
+	}
+	if c.InvoiceID == uuid.Nil {
+		return nil, domain.Invalid("invoice_id", "name the voided invoice the item was billed on")
+	}
+	it, ok := s.billed[c.ItemKey]
+	if !ok {
+		if _, found := s.Item(c.ItemKey); !found {
+			return nil, domain.NotFound("The service has no schedule item %q.", c.ItemKey)
+		}
+		return nil, nil // not billed (any more): nothing to release
+	}
+	if it.InvoiceID != c.InvoiceID {
+		return nil, domain.Conflict("The %s was billed on invoice %s, not on %s; only voiding that invoice releases it.", describe(it), it.InvoiceID, c.InvoiceID)
+	}
+	return []domain.Event{ScheduleItemReleased{ServiceID: s.ID, ItemKey: it.Key, InvoiceID: c.InvoiceID, Reason: c.Reason, At: c.Now}}, nil
 }

@@ -212,3 +212,37 @@ func TestMarkItemBilled(t *testing.T) {
 		{name: "ErrNotFound", when: bill(3, invoiceID), wantCode: domain.ENOTFOUND},
 	})
 }
+
+func TestReleaseBilledItem(t *testing.T) {
+	release := func(seq int, invoice uuid.UUID) service.ReleaseBilledItem {
+		return service.ReleaseBilledItem{ItemKey: key(seq), InvoiceID: invoice, Reason: "invoice voided", Now: now}
+	}
+	released := service.ScheduleItemReleased{ServiceID: serviceID, ItemKey: key(3), InvoiceID: invoiceID, Reason: "invoice voided", At: now}
+	run(t, []testCase{
+		{name: "OK", given: []domain.Event{MustActivated(t), billed(3, date(2026, 3, 15), invoiceID)}, when: release(3, invoiceID), then: []domain.Event{released}},
+		{name: "OKAgainIsIdempotent", given: []domain.Event{MustActivated(t), billed(3, date(2026, 3, 15), invoiceID), released}, when: release(3, invoiceID), then: nil},
+		{name: "OKReleasedItemCanBeBilledAgain", given: []domain.Event{MustActivated(t), billed(3, date(2026, 3, 15), invoiceID), released}, when: service.MarkItemBilled{ItemKey: key(3), InvoiceID: invoice2ID, Now: now}, then: []domain.Event{func() service.ScheduleItemBilled {
+			e := billed(3, date(2026, 3, 15), invoice2ID)
+			e.Mode = service.Manual
+			return e
+		}()}},
+		{name: "ErrBilledOnAnotherInvoice", given: []domain.Event{MustActivated(t), billed(3, date(2026, 3, 15), invoiceID)}, when: release(3, invoice2ID), wantCode: domain.ECONFLICT, wantMsg: "only voiding that invoice"},
+		{name: "ErrNoInvoice", given: []domain.Event{MustActivated(t)}, when: release(3, uuid.Nil), wantCode: domain.EINVALID, wantMsg: "invoice_id"},
+		{name: "ErrNoSuchItem", given: []domain.Event{MustActivated(t)}, when: release(0, invoiceID), wantCode: domain.ENOTFOUND},
+		{name: "ErrNotFound", when: release(3, invoiceID), wantCode: domain.ENOTFOUND},
+	})
+}
+
+func TestReleasedItemTurnsManualAndLeavesDueItems(t *testing.T) {
+	s := service.Fold([]domain.Event{MustActivated(t), billed(3, date(2026, 3, 15), invoiceID),
+		service.ScheduleItemReleased{ServiceID: serviceID, ItemKey: key(3), InvoiceID: invoiceID, At: now}})
+	it, ok := s.Item(key(3))
+	if !ok || it.Status == service.ItemBilled || it.Mode != service.Manual {
+		t.Fatalf("released item = %+v, %v; want unbilled and manual", it, ok)
+	}
+	for _, due := range s.DueItems(date(2026, 3, 20)) {
+		if due.Key == key(3) {
+			t.Fatalf("a released item is due for automatic billing again: %+v", due)
+		}
+	}
+}

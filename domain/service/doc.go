@@ -26,10 +26,11 @@
 //   - ScheduleItemSkipped: one item is not billed.
 //   - ScheduleItemIssueScheduled: a manual item is to be issued on a date.
 //   - ScheduleItemBilled: an item was invoiced (at most once), with what was billed.
+//   - ScheduleItemReleased: the invoice that billed an item was voided; the item is open (manual) again.
 //
 // Commands: Activate, Edit, SwitchToManual, SwitchToAutomatic, End, EditItem,
 // SwitchItemToManual, SwitchItemToAutomatic, SkipItem, ScheduleItemIssue,
-// MarkItemBilled.
+// MarkItemBilled, ReleaseBilledItem.
 //
 // State: the service's identity, source and current Terms, billing rule,
 // whether and when it ended; Schedule, Item and DueItems derive the billing

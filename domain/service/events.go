@@ -165,6 +165,17 @@ type ScheduleItemBilled struct {
 	At              time.Time       `json:"at"`
 }
 
+// ScheduleItemReleased records that the invoice an item was billed on was
+// voided, so the item is unbilled again. It becomes manual: staff decide when
+// to bill it again, rather than the billing run re-invoicing it at once.
+type ScheduleItemReleased struct {
+	ServiceID uuid.UUID `json:"service_id"`
+	ItemKey   string    `json:"item_key"`
+	InvoiceID uuid.UUID `json:"invoice_id"`
+	Reason    string    `json:"reason"`
+	At        time.Time `json:"at"`
+}
+
 // EventType returns "ServiceActivated".
 func (ServiceActivated) EventType() string { return "ServiceActivated" }
 
@@ -198,6 +209,9 @@ func (ScheduleItemIssueScheduled) EventType() string { return "ScheduleItemIssue
 // EventType returns "ScheduleItemBilled".
 func (ScheduleItemBilled) EventType() string { return "ScheduleItemBilled" }
 
+// EventType returns "ScheduleItemReleased".
+func (ScheduleItemReleased) EventType() string { return "ScheduleItemReleased" }
+
 // EventTypes lists every event type of the service aggregate.
 func EventTypes() []string {
 	return []string{
@@ -212,6 +226,7 @@ func EventTypes() []string {
 		"ScheduleItemSkipped",
 		"ScheduleItemIssueScheduled",
 		"ScheduleItemBilled",
+		"ScheduleItemReleased",
 	}
 }
 
@@ -241,6 +256,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return decode[ScheduleItemIssueScheduled](eventType, data)
 	case "ScheduleItemBilled":
 		return decode[ScheduleItemBilled](eventType, data)
+	case "ScheduleItemReleased":
+		return decode[ScheduleItemReleased](eventType, data)
 	}
 	return nil, fmt.Errorf("service: unknown event type %q", eventType)
 }

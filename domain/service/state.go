@@ -176,6 +176,16 @@ func Evolve(s State, e domain.Event) State {
 	case ScheduleItemIssueScheduled:
 		s.changes = appendTo(s.changes, change{kind: itemIssue, key: e.ItemKey, on: e.IssueOn})
 		s.touched = with(s.touched, e.ItemKey, true)
+	case ScheduleItemReleased:
+		billed := make(map[string]Item, len(s.billed))
+		for k, v := range s.billed {
+			if k != e.ItemKey {
+				billed[k] = v
+			}
+		}
+		s.billed = billed
+		s.changes = appendTo(s.changes, change{kind: itemMode, key: e.ItemKey, mode: Manual})
+		s.touched = with(s.touched, e.ItemKey, true)
 	case ScheduleItemBilled:
 		seq, _ := parseSeq(e.ItemKey)
 		s.billed = with(s.billed, e.ItemKey, Item{
