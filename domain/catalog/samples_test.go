@@ -173,7 +173,7 @@ func samples() map[string]sample {
 	add([]domain.Event{activated, service.ScheduleItemBilled{
 		ServiceID: serviceID, ItemKey: key, InvoiceID: id(9), Date: domain.MustDate(2026, 3, 2), Description: "Bookkeeping",
 		Quantity: dec("1"), UnitPrice: dec("250"), TaxRate: dec("10"), Mode: service.Automatic, PaymentMethodID: id(5), At: at,
-	}}, service.ScheduleItemReleased{ServiceID: serviceID, ItemKey: key, InvoiceID: id(9), Reason: "invoice voided", At: at})
+	}}, service.ScheduleItemReleased{ServiceID: serviceID, ItemKey: key, InvoiceID: id(9), Reason: "invoice voided", SwitchedToManual: true, At: at})
 
 	// invoice
 	invoiceID := id(9)

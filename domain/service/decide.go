@@ -104,14 +104,16 @@ type MarkItemBilled struct {
 	Now       time.Time
 }
 
-// ReleaseBilledItem unbills an item whose invoice was voided, so that it can
-// be billed again (it becomes manual). Only the invoice the item was billed on
-// can release it; releasing again changes nothing.
+// ReleaseBilledItem unbills an item whose invoice was voided (or never
+// issued), so that it can be billed again; SwitchToManual makes it manual
+// (after a void). Only the invoice the item was billed on can release it;
+// releasing again changes nothing.
 type ReleaseBilledItem struct {
-	ItemKey   string
-	InvoiceID uuid.UUID
-	Reason    string
-	Now       time.Time
+	ItemKey        string
+	InvoiceID      uuid.UUID
+	Reason         string
+	SwitchToManual bool
+	Now            time.Time
 }
 
 func (Activate) serviceCommand()              {}
@@ -533,5 +535,5 @@ func releaseBilledItem(s State, c ReleaseBilledItem) ([]domain.Event, error) {
 	if it.InvoiceID != c.InvoiceID {
 		return nil, domain.Conflict("The %s was billed on invoice %s, not on %s; only voiding that invoice releases it.", describe(it), it.InvoiceID, c.InvoiceID)
 	}
-	return []domain.Event{ScheduleItemReleased{ServiceID: s.ID, ItemKey: it.Key, InvoiceID: c.InvoiceID, Reason: c.Reason, At: c.Now}}, nil
+	return []domain.Event{ScheduleItemReleased{ServiceID: s.ID, ItemKey: it.Key, InvoiceID: c.InvoiceID, Reason: c.Reason, SwitchedToManual: c.SwitchToManual, At: c.Now}}, nil
 }

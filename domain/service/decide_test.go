@@ -215,9 +215,9 @@ func TestMarkItemBilled(t *testing.T) {
 
 func TestReleaseBilledItem(t *testing.T) {
 	release := func(seq int, invoice uuid.UUID) service.ReleaseBilledItem {
-		return service.ReleaseBilledItem{ItemKey: key(seq), InvoiceID: invoice, Reason: "invoice voided", Now: now}
+		return service.ReleaseBilledItem{ItemKey: key(seq), InvoiceID: invoice, Reason: "invoice voided", SwitchToManual: true, Now: now}
 	}
-	released := service.ScheduleItemReleased{ServiceID: serviceID, ItemKey: key(3), InvoiceID: invoiceID, Reason: "invoice voided", At: now}
+	released := service.ScheduleItemReleased{ServiceID: serviceID, ItemKey: key(3), InvoiceID: invoiceID, Reason: "invoice voided", SwitchedToManual: true, At: now}
 	run(t, []testCase{
 		{name: "OK", given: []domain.Event{MustActivated(t), billed(3, date(2026, 3, 15), invoiceID)}, when: release(3, invoiceID), then: []domain.Event{released}},
 		{name: "OKAgainIsIdempotent", given: []domain.Event{MustActivated(t), billed(3, date(2026, 3, 15), invoiceID), released}, when: release(3, invoiceID), then: nil},
@@ -235,7 +235,7 @@ func TestReleaseBilledItem(t *testing.T) {
 
 func TestReleasedItemTurnsManualAndLeavesDueItems(t *testing.T) {
 	s := service.Fold([]domain.Event{MustActivated(t), billed(3, date(2026, 3, 15), invoiceID),
-		service.ScheduleItemReleased{ServiceID: serviceID, ItemKey: key(3), InvoiceID: invoiceID, At: now}})
+		service.ScheduleItemReleased{ServiceID: serviceID, ItemKey: key(3), InvoiceID: invoiceID, SwitchedToManual: true, At: now}})
 	it, ok := s.Item(key(3))
 	if !ok || it.Status == service.ItemBilled || it.Mode != service.Manual {
 		t.Fatalf("released item = %+v, %v; want unbilled and manual", it, ok)
@@ -244,5 +244,14 @@ func TestReleasedItemTurnsManualAndLeavesDueItems(t *testing.T) {
 		if due.Key == key(3) {
 			t.Fatalf("a released item is due for automatic billing again: %+v", due)
 		}
+	}
+}
+
+func TestReleasedWithoutSwitchKeepsItsMode(t *testing.T) {
+	s := service.Fold([]domain.Event{MustActivated(t), billed(3, date(2026, 3, 15), invoiceID),
+		service.ScheduleItemReleased{ServiceID: serviceID, ItemKey: key(3), InvoiceID: invoiceID, Reason: "invoice not issued", At: now}})
+	it, ok := s.Item(key(3))
+	if !ok || it.Status == service.ItemBilled || it.Mode != service.Automatic {
+		t.Fatalf("released item = %+v, %v; want unbilled and still automatic", it, ok)
 	}
 }

@@ -165,15 +165,18 @@ type ScheduleItemBilled struct {
 	At              time.Time       `json:"at"`
 }
 
-// ScheduleItemReleased records that the invoice an item was billed on was
-// voided, so the item is unbilled again. It becomes manual: staff decide when
-// to bill it again, rather than the billing run re-invoicing it at once.
+// ScheduleItemReleased records that an item is unbilled again: the invoice
+// it was billed on was voided, or was never issued (another invoice took one
+// of its other items first). After a void the item becomes manual, so staff
+// decide when to bill it again rather than the billing run re-invoicing it at
+// once.
 type ScheduleItemReleased struct {
-	ServiceID uuid.UUID `json:"service_id"`
-	ItemKey   string    `json:"item_key"`
-	InvoiceID uuid.UUID `json:"invoice_id"`
-	Reason    string    `json:"reason"`
-	At        time.Time `json:"at"`
+	ServiceID        uuid.UUID `json:"service_id"`
+	ItemKey          string    `json:"item_key"`
+	InvoiceID        uuid.UUID `json:"invoice_id"`
+	Reason           string    `json:"reason"`
+	SwitchedToManual bool      `json:"switched_to_manual"`
+	At               time.Time `json:"at"`
 }
 
 // EventType returns "ServiceActivated".

@@ -33,7 +33,7 @@ func allEvents(tb testing.TB) []domain.Event {
 		service.ScheduleItemSkipped{ServiceID: serviceID, ItemKey: key(5), At: now},
 		service.ScheduleItemIssueScheduled{ServiceID: serviceID, ItemKey: key(4), IssueOn: date(2026, 4, 22), At: now},
 		billed(2, date(2026, 2, 15), invoiceID),
-		service.ScheduleItemReleased{ServiceID: serviceID, ItemKey: key(2), InvoiceID: invoiceID, Reason: "invoice voided", At: now},
+		service.ScheduleItemReleased{ServiceID: serviceID, ItemKey: key(2), InvoiceID: invoiceID, Reason: "invoice voided", SwitchedToManual: true, At: now},
 	}
 }
 

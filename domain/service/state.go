@@ -184,7 +184,9 @@ func Evolve(s State, e domain.Event) State {
 			}
 		}
 		s.billed = billed
-		s.changes = appendTo(s.changes, change{kind: itemMode, key: e.ItemKey, mode: Manual})
+		if e.SwitchedToManual {
+			s.changes = appendTo(s.changes, change{kind: itemMode, key: e.ItemKey, mode: Manual})
+		}
 		s.touched = with(s.touched, e.ItemKey, true)
 	case ScheduleItemBilled:
 		seq, _ := parseSeq(e.ItemKey)

@@ -1,0 +1,277 @@
+package billing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+	"remit/domain/client"
+	"remit/domain/service"
+	"remit/eventstore"
+)
+
+// ClientRequest creates a client (ClientID optional) or changes its details
+// (ClientID required; Contacts and PrimaryContactID ignored). A contact
+// without an id gets one derived from the command id. PrimaryContactID may
+// be left empty when there is one contact.
+type ClientRequest struct {
+	ClientID         uuid.UUID        `json:"client_id,omitzero"`
+	Name             string           `json:"name"`
+	Kind             client.Kind      `json:"kind"`
+	Contacts         []client.Contact `json:"contacts,omitempty"`
+	PrimaryContactID uuid.UUID        `json:"primary_contact_id,omitzero"`
+	Address          domain.Address   `json:"address"`
+	TaxNumber        string           `json:"tax_number,omitempty"`
+	Currency         string           `json:"currency,omitempty"` // ISO 4217; empty: the firm's base currency
+	PaymentTermsDays *int             `json:"payment_terms_days,omitempty"`
+}
+
+// ClientRef names a client, with an optional reason (archiving).
+type ClientRef struct {
+	ClientID uuid.UUID `json:"client_id"`
+	Reason   string    `json:"reason,omitempty"`
+}
+
+// ContactRequest adds a contact (Contact.ID optional) or changes one
+// (Contact.ID required).
+type ContactRequest struct {
+	ClientID uuid.UUID      `json:"client_id"`
+	Contact  client.Contact `json:"contact"`
+}
+
+// ContactRef names a contact. NewPrimaryContactID is needed to remove the
+// primary billing contact.
+type ContactRef struct {
+	ClientID            uuid.UUID `json:"client_id"`
+	ContactID           uuid.UUID `json:"contact_id"`
+	NewPrimaryContactID uuid.UUID `json:"new_primary_contact_id,omitzero"`
+}
+
+// PaymentMethodRequest adds a payment method (PaymentMethodID optional) or
+// replaces one (PaymentMethodID required, NewPaymentMethodID optional).
+type PaymentMethodRequest struct {
+	ClientID           uuid.UUID                   `json:"client_id"`
+	PaymentMethodID    uuid.UUID                   `json:"payment_method_id,omitzero"`
+	NewPaymentMethodID uuid.UUID                   `json:"new_payment_method_id,omitzero"`
+	Method             client.PaymentMethodDetails `json:"method"`
+}
+
+// PaymentMethodRef names a payment method. NewDefaultPaymentMethodID may name
+// the next default when the default is removed; Reason is why it failed.
+type PaymentMethodRef struct {
+	ClientID                  uuid.UUID `json:"client_id"`
+	PaymentMethodID           uuid.UUID `json:"payment_method_id"`
+	NewDefaultPaymentMethodID uuid.UUID `json:"new_default_payment_method_id,omitzero"`
+	Reason                    string    `json:"reason,omitempty"`
+}
+
+func (s *Service) client(ctx context.Context, c client.Command, id uuid.UUID, meta Meta, created uuid.UUID) (Result, error) {
+	return run(ctx, s, clientDecider, client.StreamName(id), c, meta, created)
+}
+
+// CreateClient creates a client; Result.ID is its id.
+func (s *Service) CreateClient(ctx context.Context, r ClientRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	f, err := s.firm(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	var p domain.Problems
+	cur := parseCurrency(&p, "currency", r.Currency, f.BaseCurrency)
+	if err := p.Err(); err != nil {
+		return Result{}, err
+	}
+	id := pick(r.ClientID, meta, "client")
+	contacts := slices.Clone(r.Contacts)
+	for i := range contacts {
+		contacts[i].ID = pick(contacts[i].ID, meta, fmt.Sprintf("contact/%d", i))
+	}
+	return s.client(ctx, client.CreateClient{
+		ClientID: id, Name: r.Name, Kind: r.Kind, Contacts: contacts, PrimaryContactID: r.PrimaryContactID,
+		Address: r.Address, TaxNumber: r.TaxNumber, Currency: cur, PaymentTermsDays: r.PaymentTermsDays, Now: s.now(),
+	}, id, meta, id)
+}
+
+// EditClient replaces a client's details (not its contacts).
+func (s *Service) EditClient(ctx context.Context, r ClientRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	var p domain.Problems
+	if r.ClientID == uuid.Nil {
+		p.Add("client_id", "choose the client to change")
+	}
+	var cur domain.Currency
+	if r.Currency != "" {
+		cur = parseCurrency(&p, "currency", r.Currency, domain.Currency{})
+	} else if st, _, _, err := fold(ctx, s.env, clientDecider, client.StreamName(r.ClientID)); err != nil {
+		return Result{}, err
+	} else {
+		cur = st.Currency
+	}
+	if err := p.Err(); err != nil {
+		return Result{}, err
+	}
+	return s.client(ctx, client.ChangeClientDetails{
+		ClientID: r.ClientID, Name: r.Name, Kind: r.Kind, Address: r.Address, TaxNumber: r.TaxNumber,
+		Currency: cur, PaymentTermsDays: r.PaymentTermsDays, Now: s.now(),
+	}, r.ClientID, meta, uuid.Nil)
+}
+
+// ArchiveClient archives a client; refused while it has active services.
+func (s *Service) ArchiveClient(ctx context.Context, r ClientRef, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	services, err := s.clientServices(ctx, r.ClientID)
+	if err != nil {
+		return Result{}, err
+	}
+	var active []uuid.UUID
+	for _, sv := range services {
+		if !sv.Ended {
+			active = append(active, sv.ID)
+		}
+	}
+	return s.client(ctx, client.ArchiveClient{ClientID: r.ClientID, Reason: r.Reason, ActiveServices: active, Now: s.now()}, r.ClientID, meta, uuid.Nil)
+}
+
+// RestoreClient restores an archived client.
+func (s *Service) RestoreClient(ctx context.Context, r ClientRef, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	return s.client(ctx, client.RestoreClient{ClientID: r.ClientID, Now: s.now()}, r.ClientID, meta, uuid.Nil)
+}
+
+// AddContact adds a contact; Result.ID is its id.
+func (s *Service) AddContact(ctx context.Context, r ContactRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	c := r.Contact
+	c.ID = pick(c.ID, meta, "contact")
+	return s.client(ctx, client.AddContact{ClientID: r.ClientID, Contact: c, Now: s.now()}, r.ClientID, meta, c.ID)
+}
+
+// EditContact replaces a contact's details.
+func (s *Service) EditContact(ctx context.Context, r ContactRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	return s.client(ctx, client.ChangeContact{ClientID: r.ClientID, Contact: r.Contact, Now: s.now()}, r.ClientID, meta, uuid.Nil)
+}
+
+// RemoveContact removes a contact.
+func (s *Service) RemoveContact(ctx context.Context, r ContactRef, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	return s.client(ctx, client.RemoveContact{ClientID: r.ClientID, ContactID: r.ContactID, NewPrimaryContactID: r.NewPrimaryContactID, Now: s.now()}, r.ClientID, meta, uuid.Nil)
+}
+
+// SetPrimaryContact makes a contact the primary billing contact.
+func (s *Service) SetPrimaryContact(ctx context.Context, r ContactRef, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	return s.client(ctx, client.SetPrimaryContact{ClientID: r.ClientID, ContactID: r.ContactID, Now: s.now()}, r.ClientID, meta, uuid.Nil)
+}
+
+// AddPaymentMethod puts a card or bank account on file; Result.ID is its id.
+func (s *Service) AddPaymentMethod(ctx context.Context, r PaymentMethodRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	id := pick(r.PaymentMethodID, meta, "payment-method")
+	return s.client(ctx, client.AddPaymentMethod{ClientID: r.ClientID, PaymentMethodID: id, Method: r.Method, Now: s.now()}, r.ClientID, meta, id)
+}
+
+// SetDefaultPaymentMethod makes a method the client's default.
+func (s *Service) SetDefaultPaymentMethod(ctx context.Context, r PaymentMethodRef, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	return s.client(ctx, client.SetDefaultPaymentMethod{ClientID: r.ClientID, PaymentMethodID: r.PaymentMethodID, Now: s.now()}, r.ClientID, meta, uuid.Nil)
+}
+
+// ReplacePaymentMethod replaces a stored method with a new one; Result.ID is
+// the new method's id.
+func (s *Service) ReplacePaymentMethod(ctx context.Context, r PaymentMethodRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	id := pick(r.NewPaymentMethodID, meta, "payment-method")
+	return s.client(ctx, client.ReplacePaymentMethod{ClientID: r.ClientID, PaymentMethodID: r.PaymentMethodID, NewPaymentMethodID: id, Method: r.Method, Now: s.now()}, r.ClientID, meta, id)
+}
+
+// RemovePaymentMethod takes a method off file. The automatic services that
+// pay with it are gathered from the client's service streams.
+func (s *Service) RemovePaymentMethod(ctx context.Context, r PaymentMethodRef, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	services, err := s.clientServices(ctx, r.ClientID)
+	if err != nil {
+		return Result{}, err
+	}
+	var dependent []uuid.UUID
+	for _, sv := range services {
+		if !sv.Ended && sv.Terms.Mode == service.Automatic && sv.Terms.PaymentMethodID == r.PaymentMethodID {
+			dependent = append(dependent, sv.ID)
+		}
+	}
+	return s.client(ctx, client.RemovePaymentMethod{
+		ClientID: r.ClientID, PaymentMethodID: r.PaymentMethodID, DependentAutomaticServices: dependent,
+		NewDefaultPaymentMethodID: r.NewDefaultPaymentMethodID, Now: s.now(),
+	}, r.ClientID, meta, uuid.Nil)
+}
+
+// MarkPaymentMethodExpired records that a method expired.
+func (s *Service) MarkPaymentMethodExpired(ctx context.Context, r PaymentMethodRef, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	return s.client(ctx, client.MarkPaymentMethodExpired{ClientID: r.ClientID, PaymentMethodID: r.PaymentMethodID, Now: s.now()}, r.ClientID, meta, uuid.Nil)
+}
+
+// MarkPaymentMethodFailed records that a method can no longer be charged.
+func (s *Service) MarkPaymentMethodFailed(ctx context.Context, r PaymentMethodRef, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	return s.client(ctx, client.MarkPaymentMethodFailed{ClientID: r.ClientID, PaymentMethodID: r.PaymentMethodID, Reason: r.Reason, Now: s.now()}, r.ClientID, meta, uuid.Nil)
+}
+
+// serviceIndex maps clients to their services' ids. It reads ServiceActivated
+// events from the global log incrementally: each lookup reads only what was
+// appended since the last one, so it stays cheap and is never stale.
+type serviceIndex struct {
+	mu       sync.Mutex
+	position uint64 // the last position read
+	byClient map[uuid.UUID][]uuid.UUID
+}
+
+func (x *serviceIndex) servicesOf(ctx context.Context, store eventstore.Store, clientID uuid.UUID) ([]uuid.UUID, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.byClient == nil {
+		x.byClient = map[uuid.UUID][]uuid.UUID{}
+	}
+	filter := eventstore.Filter{EventTypes: []string{service.ServiceActivated{}.EventType()}}
+	for {
+		recs, err := store.ReadAll(ctx, x.position+1, eventstore.Forward, 1000, filter)
+		if err != nil {
+			return nil, fmt.Errorf("read service activations: %w", err)
+		}
+		for _, r := range recs {
+			var e service.ServiceActivated
+			if err := json.Unmarshal(r.Data, &e); err != nil {
+				return nil, fmt.Errorf("decode %s@%d: %w", r.Stream, r.Revision, err)
+			}
+			if !slices.Contains(x.byClient[e.ClientID], e.ServiceID) {
+				x.byClient[e.ClientID] = append(x.byClient[e.ClientID], e.ServiceID)
+			}
+			x.position = r.Position
+		}
+		if len(recs) < 1000 {
+			return slices.Clone(x.byClient[clientID]), nil
+		}
+	}
+}
+
+// clientServices folds every service of a client.
+func (s *Service) clientServices(ctx context.Context, clientID uuid.UUID) ([]service.State, error) {
+	ids, err := s.index.servicesOf(ctx, s.env.Store, clientID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]service.State, 0, len(ids))
+	for _, id := range ids {
+		st, _, _, err := fold(ctx, s.env, serviceDecider, service.StreamName(id))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}

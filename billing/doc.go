@@ -1,0 +1,90 @@
+// Package billing turns requests into events: it is Remit's command side.
+// Every use case of the client page is one method of Service; each builds a
+// domain command, runs it through the one generic command handler (Handle)
+// against the aggregate's stream, and answers with a Result saying where the
+// events landed, or a domain error (domain.Error codes, *domain.ValidationError
+// for field-level problems) that the web layer maps to an HTTP status.
+//
+// # The command handler
+//
+// Handle[S, C] is the only code that appends. It reads the stream forward,
+// decodes each event with the catalogue (domain/catalog), folds the events with
+// the aggregate's Evolve, calls its Decide, encodes the new events (JSON of the
+// event struct, type EventType(), schema version 1) and appends them expecting
+// NoStream when the stream had no events, else Exact(last revision). On
+// eventstore.ErrWrongExpectedVersion it re-reads and decides again, at most
+// MaxAttempts times with a small jittered backoff, then answers ECONFLICT.
+// Decide returning no events is a success that appends nothing.
+//
+// # Commands, aggregates and streams
+//
+//	firm settings (SetUpFirm, ChangeFirm…, tax rates) → "firm"
+//	clients, contacts, payment methods                → "client-<id>"
+//	proposals (draft … expire)                        → "proposal-<id>"
+//	services and their schedule items                 → "service-<id>"
+//	invoices, collections, payments, credits          → "invoice-<id>"
+//	invoice numbers                                   → "numbering-invoices"
+//
+// A few use cases touch several streams, each with its own append (one append
+// is atomic, several are not), ordered so that any prefix of them is safe and
+// re-running the command completes the rest:
+//
+//   - AcceptProposal appends ProposalAccepted, then activates one service per
+//     line with the deterministic id proposal.ServiceID(proposal, line), each
+//     activation its own append. A re-run skips what is already there.
+//   - IssueInvoice decides the invoice first (with a placeholder number) so a
+//     refused invoice never burns a number; then marks each schedule item
+//     billed on the invoice (service streams, at most once per item: an item
+//     billed on another invoice refuses the whole command); then reserves the
+//     number in "numbering-invoices" (idempotent per invoice id, appended with
+//     Exact expected revision and retried, so numbers are gapless: every
+//     reserved number belongs to an invoice the domain accepted); then appends
+//     InvoiceIssued with NoStream. A crash between the steps is completed by
+//     re-running the command: every step is idempotent for the same ids.
+//     Reservations made by this process are serialised by a mutex so the
+//     50-way race is decided in memory, not by 50 rounds of conflicts; another
+//     process still meets the expected-revision check.
+//   - BillItemNow edits the item when the confirmed price, quantity or
+//     description differ, then issues the item's invoice as above.
+//   - VoidInvoice voids the invoice, then releases each schedule item it
+//     billed (service.ReleaseBilledItem), so the item can be billed again.
+//   - ArchiveClient and RemovePaymentMethod need facts from the client's
+//     services (which are active; which automatic ones pay with the method).
+//     The client stream does not list its services, so Service keeps an index
+//     client → service ids fed incrementally from ReadAll of ServiceActivated
+//     events (each call reads only events after the last position it saw),
+//     then folds those services' own streams. Projections never feed Decide.
+//
+// # Ids and idempotency
+//
+// Every command has a command id: Meta.CommandID (the HTTP Idempotency-Key),
+// or a fresh one from Config.NewID. Event ids are deterministic:
+// uuid.NewSHA1(EventNamespace, commandID + "/" + stream + "/" + index). Ids of
+// things a command creates (client, contact, payment method, proposal and its
+// lines, service, invoice and its lines, attempts, payments, credit notes,
+// tax rates) are taken from the request when given, else derived from the
+// command id (uuid.NewSHA1(EventNamespace, commandID + "/" + kind + …)), so
+// the same command id always names the same things. Hence a command re-run
+// with the same command id can never append twice:
+//
+//   - Handle first looks for the command's own first event id in the stream it
+//     loaded; when found it answers the first run's Result (revision and
+//     position of the last event that command appended there), with
+//     Result.AlreadyApplied set, and decides nothing.
+//   - Otherwise the store either treats the append as an idempotent retry
+//     (same ids, same place) or refuses it with ErrDuplicateEventID, which
+//     Handle also turns into "already applied", read back from the stream.
+//
+// The invoice issued from schedule items without an InvoiceID gets
+// InvoiceIDForItems(item keys): two billing runs over the same items name the
+// same invoice, so at most one is issued; a run that finds it already issued
+// completes what is missing and answers its Result.
+//
+// Every event's metadata records Meta.Actor, the command id, Meta.CorrelationID
+// (the command id when empty) and Meta.CausationID (the command id when empty).
+//
+// # Time
+//
+// Config.Now is the clock; calendar dates ("today", acceptance date, issue date)
+// are taken in the firm's time zone (firm settings; UTC before set-up).
+package billing

@@ -1,0 +1,497 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"remit/domain"
+	"remit/domain/client"
+	"remit/domain/firm"
+	"remit/domain/invoice"
+	"remit/domain/numbering"
+	"remit/domain/service"
+)
+
+// pendingNumber stands in for the invoice number while the invoice is
+// decided before its number is reserved.
+const pendingNumber = "PENDING"
+
+// IssueInvoiceRequest issues an invoice for schedule items (ItemKeys), or a
+// one-time instant bill (Lines), or both. InvoiceID is optional: for items
+// it defaults to InvoiceIDForItems(ItemKeys), so two runs over the same items
+// issue one invoice; otherwise it is derived from the command id. IssueDate
+// defaults to today (firm's time zone); Currency to the client's.
+type IssueInvoiceRequest struct {
+	InvoiceID       uuid.UUID     `json:"invoice_id,omitzero"`
+	ClientID        uuid.UUID     `json:"client_id"`
+	ItemKeys        []string      `json:"item_keys,omitempty"`
+	Lines           []InstantLine `json:"lines,omitempty"`
+	Currency        string        `json:"currency,omitempty"`
+	IssueDate       domain.Date   `json:"issue_date,omitzero"`
+	PaymentMethodID uuid.UUID     `json:"payment_method_id,omitzero"`
+}
+
+// InstantLine is one line of a one-time instant bill, priced in the
+// invoice's currency.
+type InstantLine struct {
+	Description string          `json:"description"`
+	Quantity    decimal.Decimal `json:"quantity"`
+	UnitPrice   decimal.Decimal `json:"unit_price"`
+	Discount    domain.Discount `json:"discount"`
+	TaxRate     decimal.Decimal `json:"tax_rate"`
+}
+
+// BillItemRequest bills one manual item now, after someone confirmed its
+// price, quantity and description (nil: as scheduled). InvoiceID and
+// IssueDate as for IssueInvoiceRequest.
+type BillItemRequest struct {
+	ItemKey     string           `json:"item_key"`
+	Quantity    *decimal.Decimal `json:"quantity,omitempty"`
+	UnitPrice   *decimal.Decimal `json:"unit_price,omitempty"`
+	Description *string          `json:"description,omitempty"`
+	InvoiceID   uuid.UUID        `json:"invoice_id,omitzero"`
+	IssueDate   domain.Date      `json:"issue_date,omitzero"`
+}
+
+// InvoiceRequest is any change to an issued invoice; each use case reads the
+// fields it documents. Amount is in the invoice's currency. Ids of new
+// attempts, payments and credit notes are derived from the command id when
+// left empty.
+type InvoiceRequest struct {
+	InvoiceID        uuid.UUID              `json:"invoice_id"`
+	Recipient        string                 `json:"recipient,omitempty"`
+	Date             domain.Date            `json:"date,omitzero"`
+	PaymentMethodID  uuid.UUID              `json:"payment_method_id,omitzero"`
+	AttemptID        uuid.UUID              `json:"attempt_id,omitzero"`
+	Outcome          invoice.AttemptOutcome `json:"outcome,omitempty"`
+	GatewayReference string                 `json:"gateway_reference,omitempty"`
+	DeclineCode      string                 `json:"decline_code,omitempty"`
+	DeclineMessage   string                 `json:"decline_message,omitempty"`
+	PaymentID        uuid.UUID              `json:"payment_id,omitzero"`
+	Method           invoice.PaymentMethod  `json:"method,omitempty"`
+	Reference        string                 `json:"reference,omitempty"`
+	CreditNoteID     uuid.UUID              `json:"credit_note_id,omitzero"`
+	Amount           decimal.Decimal        `json:"amount"`
+	Reason           string                 `json:"reason,omitempty"`
+}
+
+// InvoiceIDForItems is the id of the invoice that bills exactly these
+// schedule items (in any order): two billing runs over the same items name
+// the same invoice, and its stream admits one InvoiceIssued.
+func InvoiceIDForItems(itemKeys []string) uuid.UUID {
+	keys := slices.Clone(itemKeys)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	return uuid.NewSHA1(EventNamespace, []byte("invoice-for-items/"+strings.Join(keys, ",")))
+}
+
+// IssueInvoice issues an invoice; Result.ID is its id. See the package doc
+// for the order of its appends (items marked, number reserved, invoice).
+func (s *Service) IssueInvoice(ctx context.Context, r IssueInvoiceRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	return s.issue(ctx, r, meta)
+}
+
+// BillItemNow bills one manual item: it records the confirmed changes to the
+// item (when any), then issues its invoice. Result is the invoice's.
+func (s *Service) BillItemNow(ctx context.Context, r BillItemRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	serviceID, err := itemService(r.ItemKey)
+	if err != nil {
+		return Result{}, err
+	}
+	st, _, ok, err := fold(ctx, s.env, serviceDecider, service.StreamName(serviceID))
+	if err != nil {
+		return Result{}, err
+	}
+	it, found := st.Item(r.ItemKey)
+	if !ok || !found {
+		return Result{}, domain.NotFound("There is no such schedule item.")
+	}
+	var ch service.ItemChanges
+	changed := false
+	if r.Quantity != nil && !r.Quantity.Equal(it.Quantity) {
+		ch.Quantity, changed = r.Quantity, true
+	}
+	if r.UnitPrice != nil && !r.UnitPrice.Equal(it.UnitPrice.Amount) {
+		ch.UnitPrice, changed = r.UnitPrice, true
+	}
+	if r.Description != nil && *r.Description != it.Description {
+		ch.Description, changed = r.Description, true
+	}
+	if changed && it.Status != service.ItemBilled {
+		if _, err := Handle(ctx, s.env, serviceDecider, service.StreamName(serviceID), service.Command(service.EditItem{ItemKey: r.ItemKey, ItemChanges: ch, Now: s.now()}), meta.withStep("confirm")); err != nil {
+			return Result{}, err
+		}
+	}
+	return s.issue(ctx, IssueInvoiceRequest{InvoiceID: r.InvoiceID, ClientID: st.ClientID, ItemKeys: []string{r.ItemKey}, IssueDate: r.IssueDate}, meta)
+}
+
+// plannedInvoice is an invoice decided but not yet numbered.
+type plannedInvoice struct {
+	cmd   invoice.Issue
+	items []string // item keys, sorted
+}
+
+func (s *Service) issue(ctx context.Context, r IssueInvoiceRequest, meta Meta) (Result, error) {
+	f, err := s.requireFirm(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	plan, err := s.planInvoice(ctx, f, r, meta)
+	if err != nil {
+		return Result{}, err
+	}
+	id := plan.cmd.InvoiceID
+	stream := invoice.StreamName(id)
+
+	// A re-run of this very command answers the first run's result.
+	l, err := load(ctx, s.env, invoiceDecider, stream, EventID(meta.idKey(), stream, 0))
+	if err != nil {
+		return Result{}, err
+	}
+	if l.applied {
+		l.appliedR.AlreadyApplied, l.appliedR.ID = true, id
+		return l.appliedR, nil
+	}
+	if !l.state.Issued() {
+		// Decide before reserving the number, so a refused invoice burns none.
+		probe := plan.cmd
+		probe.Number = pendingNumber
+		if _, err := invoice.Decide(l.state, probe); err != nil {
+			return Result{}, err
+		}
+	}
+
+	var position uint64
+	for i, key := range plan.items {
+		serviceID, _ := itemService(key)
+		out, err := Handle(ctx, s.env, serviceDecider, service.StreamName(serviceID), service.Command(service.MarkItemBilled{ItemKey: key, InvoiceID: id, Now: plan.cmd.Now}), meta)
+		if err != nil {
+			// Another invoice took this item first: this invoice will not be
+			// issued, so the items it marked must not stay billed on it.
+			if cerr := s.unmark(ctx, plan.items[:i], id, key, plan.cmd.Now, meta); cerr != nil {
+				return Result{}, errors.Join(err, cerr)
+			}
+			return Result{}, err
+		}
+		position = max(position, out.Position)
+	}
+
+	number, pos, err := s.reserveNumber(ctx, id, f.InvoicePrefix, plan.cmd.Now, meta)
+	if err != nil {
+		return Result{}, err
+	}
+	position = max(position, pos)
+	if l.state.Issued() && l.state.Number != number {
+		// Issued before this process reserved: only possible if the
+		// numbering stream was tampered with.
+		return Result{}, fmt.Errorf("invoice %s is issued as %s but numbered %s", id, l.state.Number, number)
+	}
+	cmd := plan.cmd
+	cmd.Number = number
+	out, err := Handle(ctx, s.env, invoiceDecider, stream, invoice.Command(cmd), meta)
+	if err != nil {
+		return Result{}, err
+	}
+	res := out.Result
+	res.ID = id
+	res.Position = max(res.Position, position)
+	if res.Appended == 0 && l.state.Issued() {
+		res.AlreadyApplied = true // issued by another run over the same items
+	}
+	return res, nil
+}
+
+// unmark releases items this command marked billed on an invoice it could
+// not issue (because item blocker was billed elsewhere). It runs as its own
+// step of the command, so re-running the command neither repeats nor skips it.
+func (s *Service) unmark(ctx context.Context, keys []string, invoiceID uuid.UUID, blocker string, now time.Time, meta Meta) error {
+	for _, key := range keys {
+		serviceID, _ := itemService(key)
+		reason := fmt.Sprintf("invoice %s not issued: item %s was already billed on another invoice", invoiceID, blocker)
+		cmd := service.ReleaseBilledItem{ItemKey: key, InvoiceID: invoiceID, Reason: reason, Now: now}
+		if _, err := Handle(ctx, s.env, serviceDecider, service.StreamName(serviceID), service.Command(cmd), meta.withStep("unmark:"+key)); err != nil {
+			return fmt.Errorf("release item %s of unissued invoice %s: %w", key, invoiceID, err)
+		}
+	}
+	return nil
+}
+
+// reserveNumber gives the invoice its number in the numbering stream (the
+// number it already has, when it has one).
+func (s *Service) reserveNumber(ctx context.Context, invoiceID uuid.UUID, prefix string, now time.Time, meta Meta) (string, uint64, error) {
+	s.numberingMu.Lock()
+	defer s.numberingMu.Unlock()
+	d := Decider[numbering.State, numbering.Command]{Evolve: numbering.Evolve, Decide: numbering.Decide, Cache: &s.numberingCache}
+	out, err := Handle(ctx, s.env, d, numbering.StreamName(), numbering.Command(numbering.Reserve{InvoiceID: invoiceID, Prefix: prefix, Now: now}), meta)
+	if err != nil {
+		return "", 0, fmt.Errorf("reserve invoice number: %w", err)
+	}
+	rsv, ok := out.State.NumberOf(invoiceID)
+	if !ok {
+		return "", 0, fmt.Errorf("reserve invoice number: invoice %s has none after reserving", invoiceID)
+	}
+	return rsv.Number, out.Position, nil
+}
+
+// planInvoice gathers the facts of an invoice to issue: client, items, lines,
+// dates. It appends nothing.
+func (s *Service) planInvoice(ctx context.Context, f firm.State, r IssueInvoiceRequest, meta Meta) (plannedInvoice, error) {
+	var plan plannedInvoice
+	cl, _, ok, err := fold(ctx, s.env, clientDecider, client.StreamName(r.ClientID))
+	if err != nil {
+		return plan, err
+	}
+	if !ok {
+		return plan, domain.NotFound("There is no such client.")
+	}
+	var p domain.Problems
+	cur := parseCurrency(&p, "currency", r.Currency, cl.Currency)
+	if len(r.ItemKeys) == 0 && len(r.Lines) == 0 {
+		p.Add("lines", "an invoice needs at least one line: give schedule items or lines")
+	}
+	keys := slices.Clone(r.ItemKeys)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	id := r.InvoiceID
+	if id == uuid.Nil {
+		if len(keys) > 0 && len(r.Lines) == 0 {
+			id = InvoiceIDForItems(keys)
+		} else {
+			id = DeriveID(meta.CommandID, "invoice")
+		}
+	}
+	now := s.now()
+	issueDate := r.IssueDate
+	if issueDate.IsZero() {
+		issueDate = s.today(f, now)
+	}
+	terms := f.PaymentTermsDays
+	if cl.PaymentTermsDays != nil {
+		terms = *cl.PaymentTermsDays
+	}
+	method := r.PaymentMethodID
+	recurring := false
+	var lines []invoice.NewLine
+	for i, key := range keys {
+		field := fmt.Sprintf("item_keys[%d]", i)
+		serviceID, err := itemService(key)
+		if err != nil {
+			p.Add(field, "%q is not a schedule item key", key)
+			continue
+		}
+		st, _, _, err := fold(ctx, s.env, serviceDecider, service.StreamName(serviceID))
+		if err != nil {
+			return plan, err
+		}
+		it, found := st.Item(key)
+		switch {
+		case !st.Activated() || !found:
+			return plan, domain.NotFound("There is no schedule item %s.", key)
+		case st.ClientID != r.ClientID:
+			p.Add(field, "schedule item %s belongs to another client", key)
+			continue
+		case it.Status == service.ItemBilled && it.InvoiceID != id:
+			return plan, domain.Conflict("Schedule item %s was already billed on another invoice.", key)
+		case it.Status == service.ItemSkipped:
+			return plan, domain.Conflict("Schedule item %s was skipped and cannot be billed.", key)
+		case it.Status == service.ItemArchived:
+			return plan, domain.Conflict("Schedule item %s is after its service ended and cannot be billed.", key)
+		}
+		if st.BillingRule.Frequency.Repeats() {
+			recurring = true
+		}
+		if method == uuid.Nil {
+			method = it.PaymentMethodID
+		}
+		lines = append(lines, invoice.NewLine{
+			LineID: uuid.NewSHA1(id, []byte(key)), Description: it.Description, Quantity: it.Quantity,
+			UnitPrice: it.UnitPrice, Discount: it.Discount, TaxRate: it.TaxRate, ServiceID: serviceID, ItemKey: key,
+		})
+	}
+	for i, l := range r.Lines {
+		lines = append(lines, invoice.NewLine{
+			LineID: uuid.NewSHA1(id, fmt.Appendf(nil, "line/%d", i)), Description: l.Description, Quantity: l.Quantity,
+			UnitPrice: domain.NewMoney(l.UnitPrice, cur), Discount: l.Discount, TaxRate: l.TaxRate,
+		})
+	}
+	if err := p.Err(); err != nil {
+		return plan, err
+	}
+	if method == uuid.Nil {
+		if m, ok := cl.DefaultPaymentMethod(); ok {
+			method = m.ID
+		}
+	}
+	plan.items = keys
+	plan.cmd = invoice.Issue{
+		InvoiceID: id, ClientID: r.ClientID, Currency: cur, IssueDate: issueDate, DueDate: issueDate.AddDays(terms),
+		TaxMode: f.TaxMode, Lines: lines, Recurring: recurring, PaymentMethodID: method, Now: now,
+	}
+	return plan, nil
+}
+
+// invoiceState reads an issued invoice.
+func (s *Service) invoiceState(ctx context.Context, id uuid.UUID) (invoice.State, error) {
+	st, _, _, err := fold(ctx, s.env, invoiceDecider, invoice.StreamName(id))
+	if err != nil {
+		return st, err
+	}
+	if !st.Issued() {
+		return st, domain.NotFound("There is no such invoice.")
+	}
+	return st, nil
+}
+
+func (s *Service) invoice(ctx context.Context, c invoice.Command, id uuid.UUID, meta Meta, created uuid.UUID) (Result, error) {
+	return run(ctx, s, invoiceDecider, invoice.StreamName(id), c, meta, created)
+}
+
+// SendInvoice emails the invoice (again) to r.Recipient, or to the client's
+// primary contact when empty.
+func (s *Service) SendInvoice(ctx context.Context, r InvoiceRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	to := r.Recipient
+	if to == "" {
+		st, err := s.invoiceState(ctx, r.InvoiceID)
+		if err != nil {
+			return Result{}, err
+		}
+		cl, _, _, err := fold(ctx, s.env, clientDecider, client.StreamName(st.ClientID))
+		if err != nil {
+			return Result{}, err
+		}
+		if c, ok := cl.PrimaryContact(); ok {
+			to = c.Email
+		}
+	}
+	return s.invoice(ctx, invoice.Send{Recipient: to, Now: s.now()}, r.InvoiceID, meta, uuid.Nil)
+}
+
+// ScheduleCollection schedules collecting the balance on r.Date (zero: the
+// firm's collection date for the invoice) from r.PaymentMethodID (zero: the
+// invoice's method).
+func (s *Service) ScheduleCollection(ctx context.Context, r InvoiceRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	date, method := r.Date, r.PaymentMethodID
+	if date.IsZero() || method == uuid.Nil {
+		st, err := s.invoiceState(ctx, r.InvoiceID)
+		if err != nil {
+			return Result{}, err
+		}
+		if date.IsZero() {
+			f, err := s.firm(ctx)
+			if err != nil {
+				return Result{}, err
+			}
+			date = f.CollectionDate(st.IssueDate, st.Recurring)
+		}
+		if method == uuid.Nil {
+			method = st.PaymentMethodID
+		}
+	}
+	return s.invoice(ctx, invoice.ScheduleCollection{Date: date, PaymentMethodID: method, Now: s.now()}, r.InvoiceID, meta, uuid.Nil)
+}
+
+// RecordCollectionAttempt records what the gateway answered to one
+// collection attempt; Result.ID is the attempt's id.
+func (s *Service) RecordCollectionAttempt(ctx context.Context, r InvoiceRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	st, err := s.invoiceState(ctx, r.InvoiceID)
+	if err != nil {
+		return Result{}, err
+	}
+	id := pick(r.AttemptID, meta, "attempt")
+	return s.invoice(ctx, invoice.RecordCollectionAttempt{
+		AttemptID: id, Outcome: r.Outcome, PaymentMethodID: r.PaymentMethodID, GatewayReference: r.GatewayReference,
+		Amount: domain.NewMoney(r.Amount, st.Currency), DeclineCode: r.DeclineCode, DeclineMessage: r.DeclineMessage, Now: s.now(),
+	}, r.InvoiceID, meta, id)
+}
+
+// ScheduleRetry schedules retrying a rejected collection on r.Date (zero:
+// the firm's next retry date, else today).
+func (s *Service) ScheduleRetry(ctx context.Context, r InvoiceRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	date := r.Date
+	now := s.now()
+	if date.IsZero() {
+		f, err := s.firm(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		date = s.today(f, now)
+	}
+	return s.invoice(ctx, invoice.ScheduleRetry{Date: date, PaymentMethodID: r.PaymentMethodID, Now: now}, r.InvoiceID, meta, uuid.Nil)
+}
+
+// RecordOfflinePayment records a payment received outside the gateway on
+// r.Date (zero: today); Result.ID is the payment's id.
+func (s *Service) RecordOfflinePayment(ctx context.Context, r InvoiceRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	st, err := s.invoiceState(ctx, r.InvoiceID)
+	if err != nil {
+		return Result{}, err
+	}
+	now := s.now()
+	date := r.Date
+	if date.IsZero() {
+		f, err := s.firm(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		date = s.today(f, now)
+	}
+	id := pick(r.PaymentID, meta, "payment")
+	return s.invoice(ctx, invoice.RecordOfflinePayment{
+		PaymentID: id, Method: r.Method, Reference: r.Reference, Amount: domain.NewMoney(r.Amount, st.Currency), Date: date, Now: now,
+	}, r.InvoiceID, meta, id)
+}
+
+// WriteOffInvoice writes off the outstanding balance.
+func (s *Service) WriteOffInvoice(ctx context.Context, r InvoiceRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	return s.invoice(ctx, invoice.WriteOff{Reason: r.Reason, Now: s.now()}, r.InvoiceID, meta, uuid.Nil)
+}
+
+// VoidInvoice voids an invoice (a reason is required; refused once a payment
+// was collected), then releases the schedule items it billed so they can be
+// billed again.
+func (s *Service) VoidInvoice(ctx context.Context, r InvoiceRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	out, err := Handle(ctx, s.env, invoiceDecider, invoice.StreamName(r.InvoiceID), invoice.Command(invoice.Void{Reason: r.Reason, Now: s.now()}), meta)
+	if err != nil {
+		return Result{}, err
+	}
+	res := out.Result
+	for _, l := range out.State.Lines {
+		if l.ItemKey == "" {
+			continue
+		}
+		rel, err := Handle(ctx, s.env, serviceDecider, service.StreamName(l.ServiceID), service.Command(service.ReleaseBilledItem{ItemKey: l.ItemKey, InvoiceID: r.InvoiceID, Reason: r.Reason, SwitchToManual: true, Now: s.now()}), meta)
+		if err != nil {
+			return Result{}, fmt.Errorf("release item %s of voided invoice %s: %w", l.ItemKey, r.InvoiceID, err)
+		}
+		res.Position = max(res.Position, rel.Position)
+	}
+	return res, nil
+}
+
+// IssueCreditNote credits part or all of the balance; Result.ID is the
+// credit note's id.
+func (s *Service) IssueCreditNote(ctx context.Context, r InvoiceRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	st, err := s.invoiceState(ctx, r.InvoiceID)
+	if err != nil {
+		return Result{}, err
+	}
+	id := pick(r.CreditNoteID, meta, "credit-note")
+	return s.invoice(ctx, invoice.IssueCreditNote{CreditNoteID: id, Amount: domain.NewMoney(r.Amount, st.Currency), Reason: r.Reason, Now: s.now()}, r.InvoiceID, meta, id)
+}

@@ -1,0 +1,173 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+	"remit/domain/catalog"
+	"remit/domain/client"
+	"remit/domain/firm"
+	"remit/domain/invoice"
+	"remit/domain/numbering"
+	"remit/domain/proposal"
+	"remit/domain/service"
+	"remit/eventstore"
+)
+
+// Config is what a Service is built from.
+type Config struct {
+	// Store is where events are read and appended.
+	Store eventstore.Store
+	// Now is the clock (time.Now when nil); tests move it.
+	Now func() time.Time
+	// NewID makes a command id when a request carries none (uuid.New when nil).
+	NewID func() uuid.UUID
+}
+
+// Service runs the use cases of the client page. It is safe for concurrent
+// use; its only in-memory state is caches that can be rebuilt from the store
+// (the numbering stream's folded state, the client → services index).
+type Service struct {
+	env   Env
+	now   func() time.Time
+	newID func() uuid.UUID
+
+	numberingMu    sync.Mutex // serialises this process's number reservations
+	numberingCache StreamCache[numbering.State]
+
+	index serviceIndex
+}
+
+// New returns a Service over cfg.Store.
+func New(cfg Config) *Service {
+	s := &Service{env: Env{Store: cfg.Store, Catalog: catalog.New()}, now: cfg.Now, newID: cfg.NewID}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.newID == nil {
+		s.newID = uuid.New
+	}
+	return s
+}
+
+// Deciders of each aggregate.
+var (
+	firmDecider     = Decider[firm.State, firm.Command]{Evolve: firm.Evolve, Decide: firm.Decide}
+	clientDecider   = Decider[client.State, client.Command]{Evolve: client.Evolve, Decide: client.Decide}
+	proposalDecider = Decider[proposal.State, proposal.Command]{Evolve: proposal.Evolve, Decide: proposal.Decide}
+	serviceDecider  = Decider[service.State, service.Command]{Evolve: service.Evolve, Decide: service.Decide}
+	invoiceDecider  = Decider[invoice.State, invoice.Command]{Evolve: invoice.Evolve, Decide: invoice.Decide}
+)
+
+// begin fills in the command id of meta.
+func (s *Service) begin(meta Meta) Meta {
+	if meta.CommandID == "" {
+		meta.CommandID = s.newID().String()
+	}
+	return meta
+}
+
+// pick returns id, or the id derived from the command id for kind.
+func pick(id uuid.UUID, meta Meta, kind string) uuid.UUID {
+	if id != uuid.Nil {
+		return id
+	}
+	return DeriveID(meta.CommandID, kind)
+}
+
+// fold reads a stream and folds it, without deciding anything.
+func fold[S, C any](ctx context.Context, env Env, d Decider[S, C], stream string) (S, uint64, bool, error) {
+	l, err := load(ctx, env, d, stream, uuid.Nil)
+	return l.state, l.rev, l.exists, err
+}
+
+// firm returns the firm's settings.
+func (s *Service) firm(ctx context.Context) (firm.State, error) {
+	st, _, _, err := fold(ctx, s.env, firmDecider, firm.StreamName())
+	return st, err
+}
+
+// location returns the firm's time zone (UTC before set-up).
+func location(f firm.State) *time.Location {
+	if f.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(f.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// today is the firm's calendar date now.
+func (s *Service) today(f firm.State, now time.Time) domain.Date {
+	return domain.DateOf(now, location(f))
+}
+
+// requireFirm returns the firm's settings, refusing before set-up.
+func (s *Service) requireFirm(ctx context.Context) (firm.State, error) {
+	f, err := s.firm(ctx)
+	if err != nil {
+		return f, err
+	}
+	if !f.SetUp {
+		return f, domain.Conflict("Set up the firm first.")
+	}
+	return f, nil
+}
+
+// parseCurrency parses an ISO 4217 code for a request field; "" gives def.
+func parseCurrency(p *domain.Problems, field, code string, def domain.Currency) domain.Currency {
+	if code == "" {
+		if def.IsZero() {
+			p.Add(field, "choose a currency")
+		}
+		return def
+	}
+	c, err := domain.ParseCurrency(code)
+	if err != nil {
+		p.Add(field, "%s is not a currency Remit knows (use an ISO 4217 code such as AUD)", code)
+		return domain.Currency{}
+	}
+	return c
+}
+
+func parseID(p *domain.Problems, field, v string) uuid.UUID {
+	id, err := uuid.Parse(v)
+	if err != nil {
+		p.Add(field, "%q is not a valid id", v)
+	}
+	return id
+}
+
+// run handles one command on the main stream of a use case and fills in the
+// created entity's id.
+func run[S, C any](ctx context.Context, s *Service, d Decider[S, C], stream string, cmd C, meta Meta, created uuid.UUID) (Result, error) {
+	out, err := Handle(ctx, s.env, d, stream, cmd, meta)
+	if err != nil {
+		return Result{}, err
+	}
+	out.Result.ID = created
+	return out.Result, nil
+}
+
+// exists refuses a command on a stream with no events, with ENOTFOUND.
+func (s *Service) exists(ctx context.Context, stream, what string) error {
+	recs, err := s.env.Store.ReadStream(ctx, stream, 0, eventstore.Forward, 1)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", stream, err)
+	}
+	if len(recs) == 0 {
+		return domain.NotFound("There is no such %s.", what)
+	}
+	return nil
+}
+
+func loadZone(name string) (*time.Location, error) { return time.LoadLocation(name) }
+
+func clientStream(id uuid.UUID) string { return client.StreamName(id) }
