@@ -27,6 +27,15 @@ command -v go >/dev/null || { echo "Go is required (https://go.dev/dl); this mac
 need_deb gcc gcc # cgo, for the embedded SQLite store (github.com/mattn/go-sqlite3)
 export CGO_ENABLED=1
 
+# PostgreSQL on 127.0.0.1:5432 for eventstore/postgres (its tests skip with a
+# message when none is reachable; make sure one is when this machine has one).
+if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+	if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+		say "starting PostgreSQL"
+		pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+	fi
+fi
+
 say "go mod download"
 go mod download
 
