@@ -275,3 +275,33 @@ func (s *Service) clientServices(ctx context.Context, clientID uuid.UUID) ([]ser
 	}
 	return out, nil
 }
+
+// ValidateClient checks a new client's details by the same rules as
+// CreateClient, without appending anything: importers use it to check every
+// row before creating any client.
+func (s *Service) ValidateClient(ctx context.Context, r ClientRequest) error {
+	f, err := s.firm(ctx)
+	if err != nil {
+		return err
+	}
+	var p domain.Problems
+	cur := parseCurrency(&p, "currency", r.Currency, f.BaseCurrency)
+	if err := p.Err(); err != nil {
+		return err
+	}
+	id := r.ClientID
+	if id == uuid.Nil {
+		id = uuid.NewSHA1(EventNamespace, []byte("validate/client"))
+	}
+	contacts := slices.Clone(r.Contacts)
+	for i := range contacts {
+		if contacts[i].ID == uuid.Nil {
+			contacts[i].ID = uuid.NewSHA1(EventNamespace, fmt.Appendf(nil, "validate/contact/%d", i))
+		}
+	}
+	_, err = client.Decide(client.State{}, client.CreateClient{
+		ClientID: id, Name: r.Name, Kind: r.Kind, Contacts: contacts, PrimaryContactID: r.PrimaryContactID,
+		Address: r.Address, TaxNumber: r.TaxNumber, Currency: cur, PaymentTermsDays: r.PaymentTermsDays, Now: s.now(),
+	})
+	return err
+}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -87,7 +88,7 @@ func newRoot(env Env) *cobra.Command {
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageErr("%v (see %s --help)", err, c.CommandPath()) })
-	root.AddCommand(newVersionCmd(), newInfoCmd(env), newAuditCmd(env))
+	root.AddCommand(newVersionCmd(), newInfoCmd(env), newAuditCmd(env), newReplayCmd(env), newReconcileCmd(env), newImportCmd(env), newMigrateCmd(env), newServeCmd(env))
 	return root
 }
 
@@ -109,4 +110,20 @@ func newVersionCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// asUsage turns errors a user can fix by changing the command (a folder in
+// use, a bad address) into usage errors.
+func asUsage(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee
+	}
+	msg := err.Error()
+	for _, s := range []string{"locked by another Remit process", "open for writing by another Remit process", "listen on", "unknown store"} {
+		if strings.Contains(msg, s) {
+			return usageErr("%v", err)
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,7 +9,9 @@ import (
 	"strings"
 
 	"remit/eventstore"
+	"remit/eventstore/postgres"
 	"remit/eventstore/sqlite"
+	"remit/storeurl"
 
 	"github.com/spf13/cobra"
 )
@@ -17,43 +20,85 @@ import (
 // says otherwise.
 const DefaultDataDir = "remit-data"
 
-func dataFlag(c *cobra.Command, env Env, dir *string) {
+// storeOpts are the flags that say which event store a command works on.
+type storeOpts struct {
+	dir string // data folder: the embedded store, and read-model snapshots
+	url string // another backend (postgres://…, kurrentdb://…); "" = embedded
+}
+
+func storeFlags(c *cobra.Command, env Env, o *storeOpts) {
 	def := env.Getenv("REMIT_DATA")
 	if def == "" {
 		def = DefaultDataDir
 	}
-	c.Flags().StringVar(dir, "data", def, "data folder of the embedded store (env REMIT_DATA)")
+	c.Flags().StringVar(&o.dir, "data", def, "data folder: the embedded store, and read-model snapshots (env REMIT_DATA)")
+	c.Flags().StringVar(&o.url, "store", env.Getenv("REMIT_STORE"), "event store: empty for the embedded store in --data, or postgres://… or kurrentdb://… / esdb://… (env REMIT_STORE)")
 }
 
-func openStore(dir string, readOnly bool) (*sqlite.Store, error) {
-	if readOnly {
-		if _, err := os.Stat(filepath.Join(dir, sqlite.FileName)); err != nil {
-			return nil, usageErr("no Remit store in %s (looked for %s)", dir, sqlite.FileName)
+// describe names the store for people.
+func (o storeOpts) describe() string {
+	if o.url == "" {
+		abs, _ := filepath.Abs(o.dir)
+		return "embedded SQLite, " + filepath.Join(abs, sqlite.FileName)
+	}
+	kind, _ := storeurl.KindOf(o.url)
+	return string(kind) + ", " + storeurl.Redact(o.url)
+}
+
+// open opens the store; readOnly opens the embedded store beside a running
+// writer (and refuses a folder with no store in it).
+func (o storeOpts) open(ctx context.Context, readOnly bool) (eventstore.Store, error) {
+	if _, err := storeurl.KindOf(o.url); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if o.url == "" && readOnly {
+		if _, err := os.Stat(filepath.Join(o.dir, sqlite.FileName)); err != nil {
+			return nil, usageErr("no Remit store in %s (looked for %s)", o.dir, sqlite.FileName)
 		}
 	}
-	s, err := sqlite.Open(dir, sqlite.Options{ReadOnly: readOnly})
+	s, err := storeurl.Open(ctx, o.url, storeurl.Options{DataDir: o.dir, ReadOnly: readOnly})
 	if errors.Is(err, eventstore.ErrLocked) {
 		return nil, usageErr("%v", err)
 	}
-	return s, err
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", o.describe(), err)
+	}
+	return s, nil
+}
+
+func verifierOf(s eventstore.Store) (storeurl.Verifier, error) {
+	v, ok := s.(storeurl.Verifier)
+	if !ok {
+		return nil, usageErr("this store keeps no hash chain of its own (KurrentDB): verify it with the cluster's own tools")
+	}
+	return v, nil
 }
 
 func newInfoCmd(env Env) *cobra.Command {
-	var dir string
+	var so storeOpts
 	c := &cobra.Command{
 		Use:   "info",
 		Short: "Open the store (creating it when missing) and report what it holds",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := openStore(dir, false)
+			ctx := c.Context()
+			s, err := so.open(ctx, false)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			rep, err := s.Verify(c.Context())
 			out := c.OutOrStdout()
-			abs, _ := filepath.Abs(dir)
-			fmt.Fprintf(out, "store:    embedded SQLite, %s\n", filepath.Join(abs, sqlite.FileName))
+			fmt.Fprintf(out, "store:    %s\n", so.describe())
+			v, ok := s.(storeurl.Verifier)
+			if !ok {
+				head, err := s.Head(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "events:   head position %d\n", head)
+				return nil
+			}
+			rep, err := v.Verify(ctx)
 			fmt.Fprintf(out, "events:   %d (head position %d)\n", rep.Events, rep.Head)
 			if err != nil {
 				fmt.Fprintf(out, "chain:    BROKEN: %v\n", err)
@@ -63,7 +108,7 @@ func newInfoCmd(env Env) *cobra.Command {
 			return nil
 		},
 	}
-	dataFlag(c, env, &dir)
+	storeFlags(c, env, &so)
 	return c
 }
 
@@ -77,16 +122,18 @@ func headHashSuffix(rep sqlite.VerifyReport) string {
 func newAuditCmd(env Env) *cobra.Command {
 	audit := &cobra.Command{
 		Use:   "audit",
-		Short: "Auditors' commands: verify the log's hash chain",
+		Short: "Auditors' commands: verify the hash chain, show a stream's history",
 	}
-	var dir, expect string
+	var so storeOpts
+	var expect string
 	verify := &cobra.Command{
 		Use:   "verify",
 		Short: "Walk the hash chain of every event and name the first altered, removed or reordered one",
 		Long: `Walk the hash chain of every event and name the first altered, removed or reordered one.
 Exits 0 when the chain is intact, 1 when it is broken, 2 on bad usage.
 
-Opens the store read-only, so it can run while remit serves from the same folder.
+Opens the embedded store read-only, so it can run while remit serves from the same folder;
+works the same on a PostgreSQL store (--store postgres://…).
 A chain cannot show that events were cut off its end; record the printed head
 (position:hash) somewhere else and pass it back with --expect-head to check that too.`,
 		Args: cobra.NoArgs,
@@ -100,12 +147,17 @@ A chain cannot show that events were cut off its end; record the printed head
 				}
 				wantHash = strings.ToLower(h)
 			}
-			s, err := openStore(dir, true)
+			ctx := c.Context()
+			s, err := so.open(ctx, true)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			rep, err := s.Verify(c.Context())
+			v, err := verifierOf(s)
+			if err != nil {
+				return err
+			}
+			rep, err := v.Verify(ctx)
 			out := c.OutOrStdout()
 			if err != nil {
 				var ce *sqlite.ChainError
@@ -122,7 +174,7 @@ A chain cannot show that events were cut off its end; record the printed head
 				if rep.Head < wantPos {
 					return problemErr("the log ends at position %d but an earlier verify saw %d: events were removed from its end", rep.Head, wantPos)
 				}
-				h, err := s.HashAt(c.Context(), wantPos)
+				h, err := v.HashAt(ctx, wantPos)
 				if err != nil {
 					return err
 				}
@@ -134,8 +186,52 @@ A chain cannot show that events were cut off its end; record the printed head
 			return nil
 		},
 	}
-	dataFlag(verify, env, &dir)
+	storeFlags(verify, env, &so)
 	verify.Flags().StringVar(&expect, "expect-head", "", "POSITION:HASH from an earlier verify; fail if that event is gone or changed")
-	audit.AddCommand(verify)
+	audit.AddCommand(verify, newAuditStreamCmd(env))
 	return audit
+}
+
+func newMigrateCmd(env Env) *cobra.Command {
+	var from, to string
+	c := &cobra.Command{
+		Use:   "migrate --from DIR --to postgres://…",
+		Short: "Copy an embedded store into PostgreSQL, event for event, positions and hashes preserved",
+		Long: `Copy the embedded store in DIR into an empty PostgreSQL store, event for event, with the
+same positions and hashes, and verify both chains at the end. Refuses a non-empty target.
+Stop remit serve on DIR first (the source is opened read-only, but events appended during
+the copy would be left behind).`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx := c.Context()
+			if from == "" || to == "" {
+				return usageErr("both --from DIR and --to postgres://… are required")
+			}
+			if k, err := storeurl.KindOf(to); err != nil || k != storeurl.Postgres {
+				return usageErr("--to must be a postgres:// URL")
+			}
+			src, err := (storeOpts{dir: from}).open(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer src.Close()
+			dst, err := postgres.Open(ctx, to, postgres.Options{ApplicationName: "remit migrate"})
+			if err != nil {
+				return fmt.Errorf("open %s: %w", storeurl.Redact(to), err)
+			}
+			defer dst.Close()
+			rep, err := postgres.ImportFrom(ctx, src.(*sqlite.Store), dst)
+			if errors.Is(err, postgres.ErrTargetNotEmpty) {
+				return usageErr("%v", err)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "copied and verified %d events\nhead: %d:%s\n", rep.Events, rep.Head, rep.HeadHash)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&from, "from", "", "data folder of the embedded store to copy")
+	c.Flags().StringVar(&to, "to", "", "postgres:// URL of the empty target")
+	return c
 }

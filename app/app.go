@@ -1,0 +1,123 @@
+// Package app wires Remit together: the event store, the read models and
+// their runner, the command side and the HTTP server. `remit serve` and the
+// end-to-end tests both run it, so what the tests drive is the real program.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"remit/billing"
+	"remit/eventstore"
+	"remit/projections"
+	"remit/storeurl"
+	"remit/web"
+
+	"github.com/google/uuid"
+)
+
+// Config says where Remit keeps its data and where it listens.
+type Config struct {
+	// DataDir is the data folder of the embedded store; read-model
+	// snapshots live in DataDir/projections.
+	DataDir string
+	// StoreURL names another event store (postgres://…, kurrentdb://…);
+	// "" is the embedded store in DataDir.
+	StoreURL string
+	// Addr is the HTTP listen address, e.g. "127.0.0.1:8080" (":0" for any
+	// free port).
+	Addr string
+	// Logger receives operational logs; nil discards.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// SnapshotInterval is how often read-model snapshots are written (0:
+	// the runner's default).
+	SnapshotInterval time.Duration
+}
+
+// App is a running Remit.
+type App struct {
+	Store   eventstore.Store
+	Models  *projections.Models
+	Runner  *projections.Runner
+	Billing *billing.Service
+	Web     *web.Server
+	log     *slog.Logger
+}
+
+// Open starts Remit: it opens the store (refusing a folder another process
+// holds), restores the read models from their snapshots and catches them up
+// with the log, then starts serving HTTP.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	store, err := storeurl.Open(ctx, cfg.StoreURL, storeurl.Options{DataDir: cfg.DataDir, Clock: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Store: store, log: cfg.Logger}
+	if err := a.start(ctx, cfg, store); err != nil {
+		return nil, errors.Join(err, a.Close())
+	}
+	return a, nil
+}
+
+func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) error {
+	a.Models = projections.NewModels()
+	r, err := projections.NewRunner(store, a.Models.Projections(), projections.RunnerOptions{
+		Dir: filepath.Join(cfg.DataDir, "projections"), SnapshotInterval: cfg.SnapshotInterval, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("read models: %w", err)
+	}
+	a.Runner = r
+	if err := r.CatchUp(ctx); err != nil {
+		return fmt.Errorf("catch up read models: %w", err)
+	}
+	if err := r.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start read models: %w", err)
+	}
+	a.Billing = billing.New(billing.Config{Store: store, Now: cfg.Now, NewID: uuid.New})
+	a.Web = web.NewServer(web.Config{
+		Addr: cfg.Addr, Store: store, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
+	})
+	if err := a.Web.Open(); err != nil {
+		return err
+	}
+	a.log.Info("remit serving", "url", a.Web.URL(), "data", cfg.DataDir)
+	return nil
+}
+
+// URL is where the HTTP server listens.
+func (a *App) URL() string {
+	if a.Web == nil {
+		return ""
+	}
+	return a.Web.URL()
+}
+
+// Close shuts Remit down gracefully: it stops taking requests and lets those
+// in flight finish (their appends complete), writes the read models'
+// snapshots, and closes the store after every queued append is written.
+func (a *App) Close() error {
+	var errs []error
+	if a.Web != nil {
+		errs = append(errs, a.Web.Close())
+	}
+	if a.Runner != nil {
+		errs = append(errs, a.Runner.Close())
+	}
+	if a.Store != nil {
+		errs = append(errs, a.Store.Close())
+	}
+	return errors.Join(errs...)
+}

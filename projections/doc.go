@@ -1,0 +1,59 @@
+// Package projections builds the read models of the client page from the
+// event log and answers the queries the web API and the CLI ask of them. It
+// never feeds decide: command handlers fold their own streams.
+//
+// # Read models
+//
+// Four projections, each with a name, its own checkpoint (the global position
+// of the last event it applied) and its state in memory:
+//
+//   - "clients" (*Clients): client details, contacts, payment methods and the
+//     client's proposals with their status, from client and proposal events.
+//   - "services" (*Services): every service folded with service.Evolve; its
+//     schedule is derived on demand with service.State.Schedule, so schedule
+//     queries always agree with what the billing run will do.
+//   - "invoices" (*Invoices): every invoice folded with invoice.Evolve, plus
+//     what the detail page shows (payments, attempts, rejections, credit
+//     notes, write-offs, sends) and an independently kept outstanding amount
+//     that reconciliation checks against the money that came in.
+//   - "activity" (*Activity): one plain-English line per event ("Invoice
+//     INV-000042 voided: duplicate"), with who did it (metadata actor) and
+//     when (recorded-at), indexed by client, service, invoice and payment
+//     method.
+//
+// Models groups the four and is the query API: Summary, ListClients,
+// ClientServices, Service, Schedule, ListInvoices, Invoice and ActivityOf.
+// Queries that depend on "today" (overdue) take the date as a parameter.
+// Money stays decimal (domain.Money). A missing client, service or invoice is
+// a domain.Error with code ENOTFOUND.
+//
+// # Concurrency
+//
+// One goroutine (the Runner) applies events; any number of goroutines query.
+// Each projection guards its state with its own sync.RWMutex: Apply takes the
+// write lock for one event, queries take the read lock and return copies, so
+// nothing a caller holds changes under it.
+//
+// # Runner, checkpoints and snapshots
+//
+// The Runner reads the store's Subscribe in global order from the lowest
+// checkpoint, decodes each event once through domain/catalog (an unknown
+// event type is skipped and counted, never fatal) and hands it to every
+// projection whose checkpoint is below its position. Every SnapshotInterval
+// and on Close it writes each projection's state and checkpoint to
+// <dir>/<name>.snapshot.json atomically (temp file, fsync, rename); on start
+// it restores them and resumes from each checkpoint. A snapshot of another
+// format version, or a corrupt one, is discarded and that projection is
+// rebuilt from the log. Rebuild(ctx, name) truncates one projection and
+// replays the log into it while the others keep going. WaitFor(ctx, pos)
+// returns once every projection has applied pos (read-your-writes after an
+// append), or ctx's error.
+//
+// # As of, and reconciliation
+//
+// BuildAsOf replays the log into fresh Models up to a Bound (a position, or a
+// recorded-at time), for auditors. Reconcile compares each live projection
+// with a fresh replay to the same position, entity by entity, and checks that
+// for every invoice total = payments + credit notes + write-offs + voided +
+// outstanding; the Report lists every mismatch.
+package projections

@@ -1,0 +1,178 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"remit/billing"
+	"remit/domain"
+	"remit/domain/proposal"
+)
+
+func (s *Server) registerProposalRoutes(r *mux.Router) {
+	r.HandleFunc("/api/proposals", s.handleProposalDraft).Methods(http.MethodPost)
+	r.HandleFunc("/api/proposals/{id}", s.handleProposalView).Methods(http.MethodGet)
+	r.HandleFunc("/api/proposals/{id}", s.handleProposalEdit).Methods(http.MethodPut)
+	r.HandleFunc("/api/proposals/{id}/send", s.handleProposalSend).Methods(http.MethodPost)
+	r.HandleFunc("/api/proposals/{id}/accept", s.handleProposalAccept).Methods(http.MethodPost)
+	r.HandleFunc("/api/proposals/{id}/decline", s.handleProposalDecline).Methods(http.MethodPost)
+	r.HandleFunc("/api/proposals/{id}/withdraw", s.handleProposalWithdraw).Methods(http.MethodPost)
+	r.HandleFunc("/api/proposals/{id}/expire", s.handleProposalExpire).Methods(http.MethodPost)
+}
+
+// ProposalContent is a draft's title, start date and service lines (each
+// line's id is optional).
+type ProposalContent struct {
+	Title     string          `json:"title"`
+	StartDate domain.Date     `json:"start_date,omitzero"`
+	Lines     []proposal.Line `json:"lines,omitempty"`
+}
+
+// ProposalSend sends (or re-sends) a proposal to an email address.
+type ProposalSend struct {
+	RecipientEmail string `json:"recipient_email"`
+}
+
+// ProposalAcceptance is the client's acceptance of a proposal.
+type ProposalAcceptance struct {
+	AcceptedByName  string    `json:"accepted_by_name"`
+	AcceptedByEmail string    `json:"accepted_by_email"`
+	SignatureName   string    `json:"signature_name"`
+	PaymentMethodID uuid.UUID `json:"payment_method_id,omitzero"`
+}
+
+// ProposalExpiry expires a sent proposal on a date (today when absent).
+type ProposalExpiry struct {
+	ExpiresOn domain.Date `json:"expires_on,omitzero"`
+}
+
+// ProposalResource is a proposal with its lines, as folded from its stream.
+type ProposalResource struct {
+	proposal.State
+	Revision uint64
+}
+
+func (s *Server) readProposal(ctx context.Context, id uuid.UUID) (ProposalResource, error) {
+	st, rev, err := s.proposalState(ctx, id)
+	return ProposalResource{State: st, Revision: rev}, err
+}
+
+// proposalCommand is a command on a proposal's stream that answers it.
+func (s *Server) proposalCommand(id uuid.UUID, run func(ctx context.Context, meta billing.Meta) (billing.Result, error)) command {
+	return command{stream: proposal.StreamName(id), location: fixedLocation("/api/proposals/" + id.String()), run: run,
+		read: func(ctx context.Context, _ billing.Result) (any, string, error) {
+			p, err := s.readProposal(ctx, id)
+			return p, etag(p.Revision), err
+		}}
+}
+
+func (s *Server) handleProposalDraft(w http.ResponseWriter, r *http.Request) {
+	readCommand(s, w, r, []string{"client_id", "title"}, func(b billing.ProposalRequest) (command, error) {
+		return command{created: true, location: idLocation("/api/proposals/"),
+			run: func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+				return s.cfg.Billing.DraftProposal(ctx, b, meta)
+			},
+			read: func(ctx context.Context, res billing.Result) (any, string, error) {
+				p, err := s.readProposal(ctx, res.ID)
+				return p, etag(p.Revision), err
+			}}, nil
+	})
+}
+
+func (s *Server) handleProposalView(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "proposal")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	p, err := s.readProposal(r.Context(), id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.writeResource(w, r, p, p.Revision)
+}
+
+func (s *Server) handleProposalEdit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "proposal")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	readCommand(s, w, r, []string{"title"}, func(b ProposalContent) (command, error) {
+		return s.proposalCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return s.cfg.Billing.EditProposal(ctx, billing.ProposalRequest{ProposalID: id, Title: b.Title, StartDate: b.StartDate, Lines: b.Lines}, meta)
+		}), nil
+	})
+}
+
+func (s *Server) handleProposalSend(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "proposal")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	readCommand(s, w, r, []string{"recipient_email"}, func(b ProposalSend) (command, error) {
+		return s.proposalCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return s.cfg.Billing.SendProposal(ctx, billing.SendProposalRequest{ProposalID: id, RecipientEmail: b.RecipientEmail}, meta)
+		}), nil
+	})
+}
+
+func (s *Server) handleProposalAccept(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "proposal")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	readCommand(s, w, r, []string{"accepted_by_name", "signature_name"}, func(b ProposalAcceptance) (command, error) {
+		return s.proposalCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return s.cfg.Billing.AcceptProposal(ctx, billing.AcceptProposalRequest{
+				ProposalID: id, AcceptedByName: b.AcceptedByName, AcceptedByEmail: b.AcceptedByEmail,
+				SignatureName: b.SignatureName, PaymentMethodID: b.PaymentMethodID,
+			}, meta)
+		}), nil
+	})
+}
+
+func (s *Server) handleProposalDecline(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "proposal")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	readCommand(s, w, r, nil, func(b Reason) (command, error) {
+		return s.proposalCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return s.cfg.Billing.DeclineProposal(ctx, billing.ProposalRef{ProposalID: id, Reason: b.Reason}, meta)
+		}), nil
+	})
+}
+
+func (s *Server) handleProposalWithdraw(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "proposal")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	readCommand(s, w, r, nil, func(b Reason) (command, error) {
+		return s.proposalCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return s.cfg.Billing.WithdrawProposal(ctx, billing.ProposalRef{ProposalID: id, Reason: b.Reason}, meta)
+		}), nil
+	})
+}
+
+func (s *Server) handleProposalExpire(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "proposal")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	readCommand(s, w, r, nil, func(b ProposalExpiry) (command, error) {
+		return s.proposalCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return s.cfg.Billing.ExpireProposal(ctx, billing.ProposalRef{ProposalID: id, ExpiresOn: b.ExpiresOn}, meta)
+		}), nil
+	})
+}
