@@ -379,3 +379,28 @@ func mustUnmarshal(tb testing.TB, data []byte, v any) {
 		tb.Fatalf("%s: %v", data, err)
 	}
 }
+
+// TestRebillAfterVoidIssuesANewInvoice: items released by a void are billed
+// again on a new invoice with a new number, never on the voided one.
+func TestRebillAfterVoidIssuesANewInvoice(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.mustSetUpFirm()
+	c := f.mustCreateClient("Acme")
+	s1 := f.mustActivate(c, "Bookkeeping", true)
+	keys := []string{s1.String() + "/1"}
+	first := f.ok(f.svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: c, ItemKeys: keys}, meta("bill-1")))
+	f.ok(f.svc.VoidInvoice(ctx, billing.InvoiceRequest{InvoiceID: first.ID, Reason: "wrong price"}, meta("void-1")))
+	again := f.ok(f.svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: c, ItemKeys: keys}, meta("bill-2")))
+	if again.ID == first.ID || again.AlreadyApplied {
+		t.Fatalf("re-billing after the void answered the voided invoice %s (%+v)", first.ID, again)
+	}
+	if got := f.invoiceNumbers(); !slices.Equal(got, []int64{1, 2}) {
+		t.Fatalf("numbers %v, want 1 and 2", got)
+	}
+	// Two runs over the released item still agree on one invoice.
+	rerun := f.ok(f.svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: c, ItemKeys: keys}, meta("bill-3")))
+	if rerun.ID != again.ID {
+		t.Fatalf("a second run named invoice %s, the first %s", rerun.ID, again.ID)
+	}
+}

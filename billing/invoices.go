@@ -86,10 +86,24 @@ type InvoiceRequest struct {
 // schedule items (in any order): two billing runs over the same items name
 // the same invoice, and its stream admits one InvoiceIssued.
 func InvoiceIDForItems(itemKeys []string) uuid.UUID {
+	return invoiceIDForItems(itemKeys, nil)
+}
+
+// invoiceIDForItems is InvoiceIDForItems for items some of which were
+// released from earlier invoices (voided, or never issued): their release
+// counts are part of the name, so billing them again names a new invoice,
+// while two runs over the same items in the same state still agree.
+func invoiceIDForItems(itemKeys []string, releases map[string]int) uuid.UUID {
 	keys := slices.Clone(itemKeys)
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	return uuid.NewSHA1(EventNamespace, []byte("invoice-for-items/"+strings.Join(keys, ",")))
+	name := "invoice-for-items/" + strings.Join(keys, ",")
+	for _, k := range keys {
+		if n := releases[k]; n > 0 {
+			name += fmt.Sprintf("#%s@%d", k, n)
+		}
+	}
+	return uuid.NewSHA1(EventNamespace, []byte(name))
 }
 
 // IssueInvoice issues an invoice; Result.ID is its id. See the package doc
@@ -261,10 +275,26 @@ func (s *Service) planInvoice(ctx context.Context, f firm.State, r IssueInvoiceR
 	keys := slices.Clone(r.ItemKeys)
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
+	states := make(map[uuid.UUID]service.State, len(keys))
+	releases := map[string]int{}
+	for _, key := range keys {
+		serviceID, err := itemService(key)
+		if err != nil {
+			continue // reported below
+		}
+		st, ok := states[serviceID]
+		if !ok {
+			if st, _, _, err = fold(ctx, s.env, serviceDecider, service.StreamName(serviceID)); err != nil {
+				return plan, err
+			}
+			states[serviceID] = st
+		}
+		releases[key] = st.Releases(key)
+	}
 	id := r.InvoiceID
 	if id == uuid.Nil {
 		if len(keys) > 0 && len(r.Lines) == 0 {
-			id = InvoiceIDForItems(keys)
+			id = invoiceIDForItems(keys, releases)
 		} else {
 			id = DeriveID(meta.CommandID, "invoice")
 		}
@@ -288,10 +318,7 @@ func (s *Service) planInvoice(ctx context.Context, f firm.State, r IssueInvoiceR
 			p.Add(field, "%q is not a schedule item key", key)
 			continue
 		}
-		st, _, _, err := fold(ctx, s.env, serviceDecider, service.StreamName(serviceID))
-		if err != nil {
-			return plan, err
-		}
+		st := states[serviceID]
 		it, found := st.Item(key)
 		switch {
 		case !st.Activated() || !found:

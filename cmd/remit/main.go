@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // firms' time zones work on machines without a zoneinfo database
 
 	"remit/cli"
 )

@@ -64,6 +64,7 @@ type State struct {
 	changes  []change        // what changed items, in event order
 	billed   map[string]Item // billed items, by key, as billed
 	touched  map[string]bool // keys of items changed one by one
+	releases map[string]int  // how often each item was released from an invoice
 }
 
 // Activated reports whether the service exists.
@@ -177,6 +178,7 @@ func Evolve(s State, e domain.Event) State {
 		s.changes = appendTo(s.changes, change{kind: itemIssue, key: e.ItemKey, on: e.IssueOn})
 		s.touched = with(s.touched, e.ItemKey, true)
 	case ScheduleItemReleased:
+		s.releases = with(s.releases, e.ItemKey, s.releases[e.ItemKey]+1)
 		billed := make(map[string]Item, len(s.billed))
 		for k, v := range s.billed {
 			if k != e.ItemKey {
@@ -220,3 +222,9 @@ func with[V any](m map[string]V, k string, v V) map[string]V {
 	out[k] = v
 	return out
 }
+
+// Releases returns how many times the item was released from an invoice
+// (voided, or not issued). A billing run names the invoice of a set of items
+// after the items and their release counts, so items billed again after a void
+// get a new invoice, not the voided one.
+func (s State) Releases(key string) int { return s.releases[key] }
