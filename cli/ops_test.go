@@ -111,3 +111,28 @@ func TestImportClientsCommand(t *testing.T) {
 		t.Fatalf("missing file: exit %d %s", code, errOut)
 	}
 }
+
+// TestReconcileReportsATamperedReadModel: a read-model snapshot that no
+// longer matches the log (edited on disk) is reported, exit 1.
+func TestReconcileReportsATamperedReadModel(t *testing.T) {
+	dir, _, _ := mustBilledStore(t)
+	if code, out, _ := run(t, "reconcile", "--data", dir); code != cli.ExitOK {
+		t.Fatalf("first reconcile: exit %d\n%s", code, out)
+	}
+	snap := filepath.Join(dir, "projections", "clients.snapshot.json")
+	raw, err := os.ReadFile(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := strings.Replace(string(raw), `"Name":"Acme Pty Ltd"`, `"Name":"Acme Holdings"`, 1)
+	if tampered == string(raw) {
+		t.Fatalf("the snapshot does not hold the client's name as expected:\n%.300s", raw)
+	}
+	if err := os.WriteFile(snap, []byte(tampered), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := run(t, "reconcile", "--data", dir)
+	if code != cli.ExitProblem || !strings.Contains(out, "Acme Holdings") {
+		t.Fatalf("tampered read model: exit %d\n%s", code, out)
+	}
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
 	"remit/projections"
@@ -34,12 +35,13 @@ func (s *Server) handleProposalActivity(w http.ResponseWriter, r *http.Request) 
 
 // handlePaymentMethodActivity checks that the method is the client's first.
 func (s *Server) handlePaymentMethodActivity(w http.ResponseWriter, r *http.Request) {
-	clientID, methodID, err := methodPath(r)
+	k := s.paymentMethods()
+	clientID, methodID, err := k.path(r)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	if _, err := s.readPaymentMethod(r.Context(), clientID, methodID); err != nil {
+	if _, _, err := k.read(r.Context(), clientID, methodID); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -48,20 +50,7 @@ func (s *Server) handlePaymentMethodActivity(w http.ResponseWriter, r *http.Requ
 
 // writeActivity writes one page of a subject's history, oldest first.
 func (s *Server) writeActivity(w http.ResponseWriter, r *http.Request, subject projections.Subject, idVar, what string) {
-	id, err := pathID(r, idVar, what)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	p, err := paging(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	lines, err := s.cfg.Models.ActivityOf(subject, id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeList(s, w, r, pageOf(lines, p))
+	serveList(s, w, r, idVar, what, func(id uuid.UUID) ([]projections.ActivityLine, error) {
+		return s.cfg.Models.ActivityOf(subject, id)
+	})
 }

@@ -94,13 +94,10 @@ func (c *summaryCache) put(id uuid.UUID, pos uint64, today domain.Date, sum proj
 	c.byID[id] = sum
 }
 
-// clientCommand is a command on a client's stream that answers its summary.
-func (s *Server) clientCommand(id uuid.UUID, run func(ctx context.Context, meta billing.Meta) (billing.Result, error)) command {
-	return command{stream: client.StreamName(id), location: fixedLocation("/api/clients/" + id.String()), run: run,
-		read: func(ctx context.Context, _ billing.Result) (any, string, error) {
-			c, err := s.readClient(ctx, id)
-			return c, etag(c.Revision), err
-		}}
+// clients are the firm's clients, answered as their Summary tab.
+func (s *Server) clients() root[projections.ClientSummary] {
+	return root[projections.ClientSummary]{what: "client", base: "/api/clients/", stream: client.StreamName, read: s.readClient,
+		rev: func(c projections.ClientSummary) uint64 { return c.Revision }}
 }
 
 func (s *Server) handleClientList(w http.ResponseWriter, r *http.Request) {
@@ -126,108 +123,61 @@ func (s *Server) handleClientList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleClientCreate(w http.ResponseWriter, r *http.Request) {
-	readCommand(s, w, r, []string{"name", "kind"}, func(b billing.ClientRequest) (command, error) {
-		return command{created: true, location: idLocation("/api/clients/"),
-			run: func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-				return s.cfg.Billing.CreateClient(ctx, b, meta)
-			},
-			read: func(ctx context.Context, res billing.Result) (any, string, error) {
-				c, err := s.readClient(ctx, res.ID)
-				return c, etag(c.Revision), err
-			}}, nil
+	readCommand(s, w, r, []string{"name", "kind"}, func(b billing.ClientRequest) command {
+		return s.clients().creation(func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return s.cfg.Billing.CreateClient(ctx, b, meta)
+		})
 	})
 }
 
 func (s *Server) handleClientView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "client")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	c, err := s.readClient(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeResource(w, r, c, c.Revision)
+	s.clients().view(s, w, r)
 }
 
 func (s *Server) handleClientEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "client")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, []string{"name", "kind"}, func(b ClientDetails) (command, error) {
-		return s.clientCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.EditClient(ctx, billing.ClientRequest{
-				ClientID: id, Name: b.Name, Kind: b.Kind, Address: b.Address, TaxNumber: b.TaxNumber,
-				Currency: b.Currency, PaymentTermsDays: b.PaymentTermsDays,
-			}, meta)
-		}), nil
+	act(s, w, r, s.clients(), []string{"name", "kind"}, func(ctx context.Context, id uuid.UUID, b ClientDetails, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.EditClient(ctx, billing.ClientRequest{
+			ClientID: id, Name: b.Name, Kind: b.Kind, Address: b.Address, TaxNumber: b.TaxNumber,
+			Currency: b.Currency, PaymentTermsDays: b.PaymentTermsDays,
+		}, meta)
 	})
 }
 
 func (s *Server) handleClientArchive(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "client")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(b Reason) (command, error) {
-		return s.clientCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.ArchiveClient(ctx, billing.ClientRef{ClientID: id, Reason: b.Reason}, meta)
-		}), nil
+	act(s, w, r, s.clients(), nil, func(ctx context.Context, id uuid.UUID, b Reason, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.ArchiveClient(ctx, billing.ClientRef{ClientID: id, Reason: b.Reason}, meta)
 	})
 }
 
 func (s *Server) handleClientRestore(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "client")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(none) (command, error) {
-		return s.clientCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.RestoreClient(ctx, billing.ClientRef{ClientID: id}, meta)
-		}), nil
+	act(s, w, r, s.clients(), nil, func(ctx context.Context, id uuid.UUID, _ none, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.RestoreClient(ctx, billing.ClientRef{ClientID: id}, meta)
 	})
 }
 
 func (s *Server) handleClientServices(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "client")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	p, err := paging(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	status := r.URL.Query().Get("status")
-	if status != "" && status != "active" && status != "ended" {
-		s.Error(w, r, malformed(domain.Invalid("status", "must be active or ended")))
-		return
-	}
-	today, err := s.today(r.Context())
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	cs, err := s.cfg.Models.ClientServices(id, today)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var all []projections.ServiceView
-	if status != "ended" {
-		all = append(all, cs.Active...)
-	}
-	if status != "active" {
-		all = append(all, cs.Ended...)
-	}
-	writeList(s, w, r, pageOf(all, p))
+	serveList(s, w, r, "id", "client", func(id uuid.UUID) ([]projections.ServiceView, error) {
+		status := r.URL.Query().Get("status")
+		if status != "" && status != "active" && status != "ended" {
+			return nil, malformed(domain.Invalid("status", "must be active or ended"))
+		}
+		today, err := s.today(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		cs, err := s.cfg.Models.ClientServices(id, today)
+		if err != nil {
+			return nil, err
+		}
+		var all []projections.ServiceView
+		if status != "ended" {
+			all = append(all, cs.Active...)
+		}
+		if status != "active" {
+			all = append(all, cs.Ended...)
+		}
+		return all, nil
+	})
 }
 
 // scheduleQuery reads ?through= and ?include_archived=.
@@ -291,20 +241,8 @@ func (s *Server) handleClientInvoices(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleClientProposals(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "client")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	p, err := paging(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	c, err := s.readClient(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeList(s, w, r, pageOf(c.Proposals, p))
+	serveList(s, w, r, "id", "client", func(id uuid.UUID) ([]projections.ProposalView, error) {
+		c, err := s.readClient(r.Context(), id)
+		return c.Proposals, err
+	})
 }

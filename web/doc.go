@@ -9,8 +9,13 @@
 // one registerXRoutes method (firm.go, client.go, contact.go,
 // payment_method.go, proposal.go, service.go, schedule_item.go, invoice.go,
 // payment.go, activity.go) and names its handlers handleResourceAction
-// (handleInvoiceVoid). Open listens first and then serves, so a test can bind
-// 127.0.0.1:0 and read the address back; Close shuts down gracefully.
+// (handleInvoiceVoid). The shapes the handlers share live in resource.go:
+// root (an aggregate at its own URL: view, command, creation, act), child
+// (a part of one found in its parent's view: a client's contacts and
+// payment methods, an invoice's attempts, payments and credit notes),
+// answering (a command that answers a resource) and serveList. Open listens
+// first and then serves, so a test can bind 127.0.0.1:0 and read the
+// address back; Close shuts down gracefully.
 // openapi.go holds the hand-written OpenAPI 3 document served at
 // /api/openapi.json; a test checks it against the router both ways.
 //

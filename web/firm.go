@@ -68,7 +68,7 @@ func (s *Server) readTaxRate(ctx context.Context, id uuid.UUID) (TaxRateView, er
 }
 
 // firmCommand is a command on the firm stream that answers the firm.
-func (s *Server) firmCommand(created bool, run func(ctx context.Context, meta billing.Meta) (billing.Result, error)) command {
+func (s *Server) firmCommand(created bool, run runFunc) command {
 	c := command{stream: firm.StreamName(), created: created, location: fixedLocation("/api/firm"), run: run,
 		read: func(ctx context.Context, _ billing.Result) (any, string, error) {
 			f, err := s.readFirm(ctx)
@@ -90,96 +90,65 @@ func (s *Server) handleFirmView(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleFirmSetUp(w http.ResponseWriter, r *http.Request) {
-	readCommand(s, w, r, []string{"name", "base_currency", "time_zone"}, func(b billing.SetUpFirmRequest) (command, error) {
+	readCommand(s, w, r, []string{"name", "base_currency", "time_zone"}, func(b billing.SetUpFirmRequest) command {
 		return s.firmCommand(true, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 			return s.cfg.Billing.SetUpFirm(ctx, b, meta)
-		}), nil
+		})
 	})
 }
 
 func (s *Server) handleFirmChange(w http.ResponseWriter, r *http.Request) {
-	readCommand(s, w, r, nil, func(b billing.FirmSettingsRequest) (command, error) {
+	readCommand(s, w, r, nil, func(b billing.FirmSettingsRequest) command {
 		return s.firmCommand(false, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 			return s.cfg.Billing.ChangeFirmSettings(ctx, b, meta)
-		}), nil
+		})
 	})
 }
 
-func (s *Server) taxRateCommand(created bool, id uuid.UUID, run func(ctx context.Context, meta billing.Meta) (billing.Result, error)) command {
-	return command{stream: firm.StreamName(), created: created, run: run,
-		location: func(res billing.Result) string {
-			if created {
-				return "/api/firm/tax-rates/" + res.ID.String()
-			}
-			return "/api/firm/tax-rates/" + id.String()
-		},
-		read: func(ctx context.Context, res billing.Result) (any, string, error) {
-			rid := id
-			if created {
-				rid = res.ID
-			}
-			t, err := s.readTaxRate(ctx, rid)
-			return t, etag(t.Revision), err
-		}}
+// taxRates are the firm's tax rates: parts of the firm stream, each at its
+// own URL.
+func (s *Server) taxRates() root[TaxRateView] {
+	return root[TaxRateView]{what: "tax rate", base: "/api/firm/tax-rates/", read: s.readTaxRate,
+		stream: func(uuid.UUID) string { return firm.StreamName() },
+		rev:    func(t TaxRateView) uint64 { return t.Revision }}
 }
 
+// handleTaxRateAdd answers the new rate; If-Match names the firm stream.
 func (s *Server) handleTaxRateAdd(w http.ResponseWriter, r *http.Request) {
-	readCommand(s, w, r, []string{"name", "rate"}, func(b billing.TaxRateRequest) (command, error) {
-		return s.taxRateCommand(true, uuid.Nil, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+	readCommand(s, w, r, []string{"name", "rate"}, func(b billing.TaxRateRequest) command {
+		k := s.taxRates()
+		return answering(firm.StreamName(), k.base, uuid.Nil, true, k.get, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 			return s.cfg.Billing.AddTaxRate(ctx, b, meta)
-		}), nil
+		})
 	})
 }
 
 func (s *Server) handleTaxRateView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "tax rate")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	t, err := s.readTaxRate(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeResource(w, r, t, t.Revision)
+	s.taxRates().view(s, w, r)
 }
 
 func (s *Server) handleTaxRateChange(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "tax rate")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, []string{"name", "rate"}, func(b TaxRateChange) (command, error) {
-		return s.taxRateCommand(false, id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.ChangeTaxRate(ctx, billing.TaxRateRequest{TaxRateID: id, Name: b.Name, Rate: b.Rate}, meta)
-		}), nil
+	act(s, w, r, s.taxRates(), []string{"name", "rate"}, func(ctx context.Context, id uuid.UUID, b TaxRateChange, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.ChangeTaxRate(ctx, billing.TaxRateRequest{TaxRateID: id, Name: b.Name, Rate: b.Rate}, meta)
 	})
 }
 
+// handleTaxRateRemove answers the firm.
 func (s *Server) handleTaxRateRemove(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "tax rate")
+	id, err := s.taxRates().id(r)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	readCommand(s, w, r, nil, func(none) (command, error) {
+	readCommand(s, w, r, nil, func(none) command {
 		return s.firmCommand(false, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 			return s.cfg.Billing.RemoveTaxRate(ctx, billing.TaxRateRef{TaxRateID: id}, meta)
-		}), nil
+		})
 	})
 }
 
 func (s *Server) handleTaxRateMakeDefault(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "tax rate")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(none) (command, error) {
-		return s.taxRateCommand(false, id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.SetDefaultTaxRate(ctx, billing.TaxRateRef{TaxRateID: id}, meta)
-		}), nil
+	act(s, w, r, s.taxRates(), nil, func(ctx context.Context, id uuid.UUID, _ none, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.SetDefaultTaxRate(ctx, billing.TaxRateRef{TaxRateID: id}, meta)
 	})
 }

@@ -97,42 +97,37 @@ func (s *Server) readInvoice(ctx context.Context, id uuid.UUID) (projections.Inv
 	return s.cfg.Models.Invoice(id, today)
 }
 
-// invoiceCommand is a command on an invoice's stream that answers it.
-func (s *Server) invoiceCommand(id uuid.UUID, run func(ctx context.Context, meta billing.Meta) (billing.Result, error)) command {
-	return command{stream: invoice.StreamName(id), location: fixedLocation("/api/invoices/" + id.String()), run: run,
-		read: func(ctx context.Context, _ billing.Result) (any, string, error) {
-			d, err := s.readInvoice(ctx, id)
-			return d, etag(d.Revision), err
-		}}
+// invoices are the clients' invoices.
+func (s *Server) invoices() root[projections.InvoiceDetail] {
+	return root[projections.InvoiceDetail]{what: "invoice", base: "/api/invoices/", stream: invoice.StreamName, read: s.readInvoice,
+		rev: func(d projections.InvoiceDetail) uint64 { return d.Revision }}
 }
 
-// invoiceCreation is a command that issues an invoice: 201 with it.
-func (s *Server) invoiceCreation(run func(ctx context.Context, meta billing.Meta) (billing.Result, error)) command {
-	return command{created: true, location: idLocation("/api/invoices/"), run: run,
-		read: func(ctx context.Context, res billing.Result) (any, string, error) {
-			d, err := s.readInvoice(ctx, res.ID)
-			return d, etag(d.Revision), err
-		}}
+// invoicePart is a kind of part of an invoice (attempt, payment, credit
+// note), answered with the invoice's id and revision as R.
+func invoicePart[V, R any](s *Server, what, segment, idVar string, parts func(projections.InvoiceDetail) []V, idOf func(V) uuid.UUID, resource func(v V, invoiceID uuid.UUID, rev uint64) R) child[projections.InvoiceDetail, V, R] {
+	return child[projections.InvoiceDetail, V, R]{parent: s.invoices(), what: what, segment: segment, idVar: idVar,
+		items: parts, idOf: idOf, resource: resource}
 }
 
-// invoiceSub is a command on an invoice's stream that creates one of its
-// parts (attempt, payment, credit note): 201 with the part, found by find.
-func (s *Server) invoiceSub(id uuid.UUID, kind string, run func(ctx context.Context, meta billing.Meta) (billing.Result, error), find func(d projections.InvoiceDetail, partID uuid.UUID) (any, bool)) command {
-	return command{stream: invoice.StreamName(id), created: true, run: run,
-		location: func(res billing.Result) string {
-			return "/api/invoices/" + id.String() + "/" + kind + "/" + res.ID.String()
-		},
-		read: func(ctx context.Context, res billing.Result) (any, string, error) {
-			d, err := s.readInvoice(ctx, id)
-			if err != nil {
-				return nil, "", err
-			}
-			v, ok := find(d, res.ID)
-			if !ok {
-				return nil, "", domain.NotFound("Invoice %s has no %s %s.", id, kind, res.ID)
-			}
-			return v, etag(d.Revision), nil
-		}}
+// attempts are an invoice's collection attempts.
+func (s *Server) attempts() child[projections.InvoiceDetail, projections.AttemptView, AttemptResource] {
+	return invoicePart(s, "attempt", "attempts", "attempt_id",
+		func(d projections.InvoiceDetail) []projections.AttemptView { return d.Attempts },
+		func(a projections.AttemptView) uuid.UUID { return a.ID },
+		func(a projections.AttemptView, id uuid.UUID, rev uint64) AttemptResource {
+			return AttemptResource{AttemptView: a, InvoiceID: id, Revision: rev}
+		})
+}
+
+// creditNotes are an invoice's credit notes.
+func (s *Server) creditNotes() child[projections.InvoiceDetail, projections.CreditNoteView, CreditNoteResource] {
+	return invoicePart(s, "credit note", "credit-notes", "credit_note_id",
+		func(d projections.InvoiceDetail) []projections.CreditNoteView { return d.CreditNotes },
+		func(c projections.CreditNoteView) uuid.UUID { return c.ID },
+		func(c projections.CreditNoteView, id uuid.UUID, rev uint64) CreditNoteResource {
+			return CreditNoteResource{CreditNoteView: c, InvoiceID: id, Revision: rev}
+		})
 }
 
 func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request, clientID uuid.UUID) {
@@ -160,189 +155,83 @@ func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request, clientID u
 }
 
 func (s *Server) handleInvoiceList(w http.ResponseWriter, r *http.Request) {
-	var clientID uuid.UUID
-	if v := r.URL.Query().Get("client_id"); v != "" {
-		id, err := uuid.Parse(v)
-		if err != nil {
-			s.Error(w, r, malformed(domain.Invalid("client_id", "must be an id (a UUID)")))
-			return
-		}
-		clientID = id
+	clientID, err := queryID(r, "client_id")
+	if err != nil {
+		s.Error(w, r, err)
+		return
 	}
 	s.listInvoices(w, r, clientID)
 }
 
 func (s *Server) handleInvoiceIssue(w http.ResponseWriter, r *http.Request) {
-	readCommand(s, w, r, []string{"client_id"}, func(b billing.IssueInvoiceRequest) (command, error) {
-		return s.invoiceCreation(func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+	readCommand(s, w, r, []string{"client_id"}, func(b billing.IssueInvoiceRequest) command {
+		return s.invoices().creation(func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 			return s.cfg.Billing.IssueInvoice(ctx, b, meta)
-		}), nil
+		})
 	})
 }
 
 func (s *Server) handleInvoiceView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "invoice")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	d, err := s.readInvoice(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeResource(w, r, d, d.Revision)
-}
-
-// invoiceAction reads the invoice id and a body B, and runs the command
-// build makes on the invoice's stream.
-func invoiceAction[B any](s *Server, w http.ResponseWriter, r *http.Request, required []string, run func(ctx context.Context, id uuid.UUID, b B, meta billing.Meta) (billing.Result, error)) {
-	id, err := pathID(r, "id", "invoice")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, required, func(b B) (command, error) {
-		return s.invoiceCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return run(ctx, id, b, meta)
-		}), nil
-	})
+	s.invoices().view(s, w, r)
 }
 
 func (s *Server) handleInvoiceResend(w http.ResponseWriter, r *http.Request) {
-	invoiceAction(s, w, r, nil, func(ctx context.Context, id uuid.UUID, b InvoiceSend, meta billing.Meta) (billing.Result, error) {
+	act(s, w, r, s.invoices(), nil, func(ctx context.Context, id uuid.UUID, b InvoiceSend, meta billing.Meta) (billing.Result, error) {
 		return s.cfg.Billing.SendInvoice(ctx, billing.InvoiceRequest{InvoiceID: id, Recipient: b.Recipient}, meta)
 	})
 }
 
 func (s *Server) handleInvoiceScheduleCollection(w http.ResponseWriter, r *http.Request) {
-	invoiceAction(s, w, r, nil, func(ctx context.Context, id uuid.UUID, b CollectionRequest, meta billing.Meta) (billing.Result, error) {
+	act(s, w, r, s.invoices(), nil, func(ctx context.Context, id uuid.UUID, b CollectionRequest, meta billing.Meta) (billing.Result, error) {
 		return s.cfg.Billing.ScheduleCollection(ctx, billing.InvoiceRequest{InvoiceID: id, Date: b.Date, PaymentMethodID: b.PaymentMethodID}, meta)
 	})
 }
 
 func (s *Server) handleInvoiceRetry(w http.ResponseWriter, r *http.Request) {
-	invoiceAction(s, w, r, nil, func(ctx context.Context, id uuid.UUID, b CollectionRequest, meta billing.Meta) (billing.Result, error) {
+	act(s, w, r, s.invoices(), nil, func(ctx context.Context, id uuid.UUID, b CollectionRequest, meta billing.Meta) (billing.Result, error) {
 		return s.cfg.Billing.ScheduleRetry(ctx, billing.InvoiceRequest{InvoiceID: id, Date: b.Date, PaymentMethodID: b.PaymentMethodID}, meta)
 	})
 }
 
 func (s *Server) handleInvoiceWriteOff(w http.ResponseWriter, r *http.Request) {
-	invoiceAction(s, w, r, nil, func(ctx context.Context, id uuid.UUID, b Reason, meta billing.Meta) (billing.Result, error) {
+	act(s, w, r, s.invoices(), nil, func(ctx context.Context, id uuid.UUID, b Reason, meta billing.Meta) (billing.Result, error) {
 		return s.cfg.Billing.WriteOffInvoice(ctx, billing.InvoiceRequest{InvoiceID: id, Reason: b.Reason}, meta)
 	})
 }
 
 func (s *Server) handleInvoiceVoid(w http.ResponseWriter, r *http.Request) {
-	invoiceAction(s, w, r, []string{"reason"}, func(ctx context.Context, id uuid.UUID, b VoidRequest, meta billing.Meta) (billing.Result, error) {
+	act(s, w, r, s.invoices(), []string{"reason"}, func(ctx context.Context, id uuid.UUID, b VoidRequest, meta billing.Meta) (billing.Result, error) {
 		return s.cfg.Billing.VoidInvoice(ctx, billing.InvoiceRequest{InvoiceID: id, Reason: b.Reason}, meta)
 	})
 }
 
-func findAttempt(d projections.InvoiceDetail, id uuid.UUID) (any, bool) {
-	for _, a := range d.Attempts {
-		if a.ID == id {
-			return AttemptResource{AttemptView: a, InvoiceID: d.ID, Revision: d.Revision}, true
-		}
-	}
-	return nil, false
-}
-
-func findCreditNote(d projections.InvoiceDetail, id uuid.UUID) (any, bool) {
-	for _, c := range d.CreditNotes {
-		if c.ID == id {
-			return CreditNoteResource{CreditNoteView: c, InvoiceID: d.ID, Revision: d.Revision}, true
-		}
-	}
-	return nil, false
-}
-
-// invoicePart answers GET of one part of an invoice.
-func (s *Server) invoicePart(w http.ResponseWriter, r *http.Request, idVar, kind string, find func(projections.InvoiceDetail, uuid.UUID) (any, bool)) {
-	id, err := pathID(r, "id", "invoice")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	partID, err := pathID(r, idVar, kind)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	d, err := s.readInvoice(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	v, ok := find(d, partID)
-	if !ok {
-		s.Error(w, r, domain.NotFound("Invoice %s has no %s %s.", id, kind, partID))
-		return
-	}
-	s.writeResource(w, r, v, d.Revision)
-}
-
-// invoiceParts answers GET of a list of an invoice's parts.
-func invoiceParts[T any](s *Server, w http.ResponseWriter, r *http.Request, parts func(projections.InvoiceDetail) []T) {
-	id, err := pathID(r, "id", "invoice")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	p, err := paging(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	d, err := s.readInvoice(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeList(s, w, r, pageOf(parts(d), p))
-}
-
 func (s *Server) handleAttemptList(w http.ResponseWriter, r *http.Request) {
-	invoiceParts(s, w, r, func(d projections.InvoiceDetail) []projections.AttemptView { return d.Attempts })
+	s.attempts().list(s, w, r)
 }
 
 func (s *Server) handleAttemptView(w http.ResponseWriter, r *http.Request) {
-	s.invoicePart(w, r, "attempt_id", "attempt", findAttempt)
+	s.attempts().view(s, w, r)
 }
 
 func (s *Server) handleAttemptRecord(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "invoice")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, []string{"outcome"}, func(b AttemptRequest) (command, error) {
-		return s.invoiceSub(id, "attempts", func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.RecordCollectionAttempt(ctx, billing.InvoiceRequest{
-				InvoiceID: id, AttemptID: b.AttemptID, Outcome: b.Outcome, PaymentMethodID: b.PaymentMethodID,
-				GatewayReference: b.GatewayReference, DeclineCode: b.DeclineCode, DeclineMessage: b.DeclineMessage, Amount: b.Amount,
-			}, meta)
-		}, findAttempt), nil
+	addChild(s, w, r, s.attempts(), []string{"outcome"}, func(ctx context.Context, id uuid.UUID, b AttemptRequest, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.RecordCollectionAttempt(ctx, billing.InvoiceRequest{
+			InvoiceID: id, AttemptID: b.AttemptID, Outcome: b.Outcome, PaymentMethodID: b.PaymentMethodID,
+			GatewayReference: b.GatewayReference, DeclineCode: b.DeclineCode, DeclineMessage: b.DeclineMessage, Amount: b.Amount,
+		}, meta)
 	})
 }
 
 func (s *Server) handleCreditNoteList(w http.ResponseWriter, r *http.Request) {
-	invoiceParts(s, w, r, func(d projections.InvoiceDetail) []projections.CreditNoteView { return d.CreditNotes })
+	s.creditNotes().list(s, w, r)
 }
 
 func (s *Server) handleCreditNoteView(w http.ResponseWriter, r *http.Request) {
-	s.invoicePart(w, r, "credit_note_id", "credit note", findCreditNote)
+	s.creditNotes().view(s, w, r)
 }
 
 func (s *Server) handleCreditNoteIssue(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "invoice")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, []string{"amount"}, func(b CreditNoteRequest) (command, error) {
-		return s.invoiceSub(id, "credit-notes", func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.IssueCreditNote(ctx, billing.InvoiceRequest{InvoiceID: id, CreditNoteID: b.CreditNoteID, Amount: b.Amount, Reason: b.Reason}, meta)
-		}, findCreditNote), nil
+	addChild(s, w, r, s.creditNotes(), []string{"amount"}, func(ctx context.Context, id uuid.UUID, b CreditNoteRequest, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.IssueCreditNote(ctx, billing.InvoiceRequest{InvoiceID: id, CreditNoteID: b.CreditNoteID, Amount: b.Amount, Reason: b.Reason}, meta)
 	})
 }

@@ -37,34 +37,28 @@ type PaymentResource struct {
 	Revision  uint64
 }
 
-func findPayment(d projections.InvoiceDetail, id uuid.UUID) (any, bool) {
-	for _, p := range d.Payments {
-		if p.ID == id {
-			return PaymentResource{PaymentView: p, InvoiceID: d.ID, Revision: d.Revision}, true
-		}
-	}
-	return nil, false
+// payments are the money received on an invoice.
+func (s *Server) payments() child[projections.InvoiceDetail, projections.PaymentView, PaymentResource] {
+	return invoicePart(s, "payment", "payments", "payment_id",
+		func(d projections.InvoiceDetail) []projections.PaymentView { return d.Payments },
+		func(p projections.PaymentView) uuid.UUID { return p.ID },
+		func(p projections.PaymentView, id uuid.UUID, rev uint64) PaymentResource {
+			return PaymentResource{PaymentView: p, InvoiceID: id, Revision: rev}
+		})
 }
 
 func (s *Server) handlePaymentList(w http.ResponseWriter, r *http.Request) {
-	invoiceParts(s, w, r, func(d projections.InvoiceDetail) []projections.PaymentView { return d.Payments })
+	s.payments().list(s, w, r)
 }
 
 func (s *Server) handlePaymentView(w http.ResponseWriter, r *http.Request) {
-	s.invoicePart(w, r, "payment_id", "payment", findPayment)
+	s.payments().view(s, w, r)
 }
 
 func (s *Server) handlePaymentRecord(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "invoice")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, []string{"amount", "method"}, func(b OfflinePayment) (command, error) {
-		return s.invoiceSub(id, "payments", func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.RecordOfflinePayment(ctx, billing.InvoiceRequest{
-				InvoiceID: id, PaymentID: b.PaymentID, Amount: b.Amount, Method: b.Method, Reference: b.Reference, Date: b.Date,
-			}, meta)
-		}, findPayment), nil
+	addChild(s, w, r, s.payments(), []string{"amount", "method"}, func(ctx context.Context, id uuid.UUID, b OfflinePayment, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.RecordOfflinePayment(ctx, billing.InvoiceRequest{
+			InvoiceID: id, PaymentID: b.PaymentID, Amount: b.Amount, Method: b.Method, Reference: b.Reference, Date: b.Date,
+		}, meta)
 	})
 }

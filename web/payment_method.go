@@ -8,7 +8,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"remit/billing"
-	"remit/domain"
 	"remit/domain/client"
 	"remit/projections"
 )
@@ -39,163 +38,62 @@ type PaymentMethodResource struct {
 	Revision uint64
 }
 
-func (s *Server) readPaymentMethod(ctx context.Context, clientID, id uuid.UUID) (PaymentMethodResource, error) {
-	c, err := s.readClient(ctx, clientID)
-	if err != nil {
-		return PaymentMethodResource{}, err
-	}
-	for _, m := range c.PaymentMethods {
-		if m.ID == id {
-			return PaymentMethodResource{PaymentMethodView: m, ClientID: clientID, Revision: c.Revision}, nil
-		}
-	}
-	return PaymentMethodResource{}, domain.NotFound("Client %s has no payment method %s.", clientID, id)
-}
-
-// methodCommand is a command on a client's stream that answers a payment
-// method (the created one, when created).
-func (s *Server) methodCommand(clientID, id uuid.UUID, created bool, run func(ctx context.Context, meta billing.Meta) (billing.Result, error)) command {
-	base := "/api/clients/" + clientID.String() + "/payment-methods/"
-	methodID := func(res billing.Result) uuid.UUID {
-		if created {
-			return res.ID
-		}
-		return id
-	}
-	return command{stream: client.StreamName(clientID), created: created, run: run, fieldPrefix: "method.",
-		location: func(res billing.Result) string { return base + methodID(res).String() },
-		read: func(ctx context.Context, res billing.Result) (any, string, error) {
-			m, err := s.readPaymentMethod(ctx, clientID, methodID(res))
-			return m, etag(m.Revision), err
+// paymentMethods are a client's payment methods.
+func (s *Server) paymentMethods() child[projections.ClientSummary, projections.PaymentMethodView, PaymentMethodResource] {
+	return child[projections.ClientSummary, projections.PaymentMethodView, PaymentMethodResource]{
+		parent: s.clients(), what: "payment method", segment: "payment-methods", idVar: "method_id", fieldPrefix: "method.",
+		items: func(c projections.ClientSummary) []projections.PaymentMethodView { return c.PaymentMethods },
+		idOf:  func(v projections.PaymentMethodView) uuid.UUID { return v.ID },
+		resource: func(v projections.PaymentMethodView, clientID uuid.UUID, rev uint64) PaymentMethodResource {
+			return PaymentMethodResource{PaymentMethodView: v, ClientID: clientID, Revision: rev}
 		}}
-}
-
-func methodPath(r *http.Request) (clientID, methodID uuid.UUID, err error) {
-	if clientID, err = pathID(r, "id", "client"); err != nil {
-		return
-	}
-	methodID, err = pathID(r, "method_id", "payment method")
-	return
 }
 
 var paymentMethodRequired = []string{"kind", "gateway", "gateway_token"}
 
 func (s *Server) handlePaymentMethodList(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "client")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	p, err := paging(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	c, err := s.readClient(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeList(s, w, r, pageOf(c.PaymentMethods, p))
+	s.paymentMethods().list(s, w, r)
 }
 
 func (s *Server) handlePaymentMethodAdd(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "client")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, paymentMethodRequired, func(b NewPaymentMethod) (command, error) {
-		return s.methodCommand(id, uuid.Nil, true, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.AddPaymentMethod(ctx, billing.PaymentMethodRequest{ClientID: id, PaymentMethodID: b.ID, Method: b.PaymentMethodDetails}, meta)
-		}), nil
+	addChild(s, w, r, s.paymentMethods(), paymentMethodRequired, func(ctx context.Context, clientID uuid.UUID, b NewPaymentMethod, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.AddPaymentMethod(ctx, billing.PaymentMethodRequest{ClientID: clientID, PaymentMethodID: b.ID, Method: b.PaymentMethodDetails}, meta)
 	})
 }
 
 func (s *Server) handlePaymentMethodView(w http.ResponseWriter, r *http.Request) {
-	clientID, id, err := methodPath(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	m, err := s.readPaymentMethod(r.Context(), clientID, id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeResource(w, r, m, m.Revision)
+	s.paymentMethods().view(s, w, r)
 }
 
+// handlePaymentMethodReplace answers the new method.
 func (s *Server) handlePaymentMethodReplace(w http.ResponseWriter, r *http.Request) {
-	clientID, id, err := methodPath(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, paymentMethodRequired, func(b NewPaymentMethod) (command, error) {
-		return s.methodCommand(clientID, uuid.Nil, true, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.ReplacePaymentMethod(ctx, billing.PaymentMethodRequest{
-				ClientID: clientID, PaymentMethodID: id, NewPaymentMethodID: b.ID, Method: b.PaymentMethodDetails,
-			}, meta)
-		}), nil
+	actOnChild(s, w, r, s.paymentMethods(), true, paymentMethodRequired, func(ctx context.Context, clientID, id uuid.UUID, b NewPaymentMethod, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.ReplacePaymentMethod(ctx, billing.PaymentMethodRequest{
+			ClientID: clientID, PaymentMethodID: id, NewPaymentMethodID: b.ID, Method: b.PaymentMethodDetails,
+		}, meta)
 	})
 }
 
 func (s *Server) handlePaymentMethodMakeDefault(w http.ResponseWriter, r *http.Request) {
-	clientID, id, err := methodPath(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(none) (command, error) {
-		return s.methodCommand(clientID, id, false, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.SetDefaultPaymentMethod(ctx, billing.PaymentMethodRef{ClientID: clientID, PaymentMethodID: id}, meta)
-		}), nil
+	actOnChild(s, w, r, s.paymentMethods(), false, nil, func(ctx context.Context, clientID, id uuid.UUID, _ none, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.SetDefaultPaymentMethod(ctx, billing.PaymentMethodRef{ClientID: clientID, PaymentMethodID: id}, meta)
 	})
 }
 
 func (s *Server) handlePaymentMethodRemove(w http.ResponseWriter, r *http.Request) {
-	clientID, id, err := methodPath(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var next uuid.UUID
-	if v := r.URL.Query().Get("new_default_payment_method_id"); v != "" {
-		if next, err = uuid.Parse(v); err != nil {
-			s.Error(w, r, malformed(domain.Invalid("new_default_payment_method_id", "must be an id (a UUID)")))
-			return
-		}
-	}
-	readCommand(s, w, r, nil, func(none) (command, error) {
-		return s.clientCommand(clientID, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.RemovePaymentMethod(ctx, billing.PaymentMethodRef{ClientID: clientID, PaymentMethodID: id, NewDefaultPaymentMethodID: next}, meta)
-		}), nil
+	removeChild(s, w, r, s.paymentMethods(), "new_default_payment_method_id", func(ctx context.Context, clientID, id, next uuid.UUID, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.RemovePaymentMethod(ctx, billing.PaymentMethodRef{ClientID: clientID, PaymentMethodID: id, NewDefaultPaymentMethodID: next}, meta)
 	})
 }
 
 func (s *Server) handlePaymentMethodMarkExpired(w http.ResponseWriter, r *http.Request) {
-	clientID, id, err := methodPath(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(none) (command, error) {
-		return s.methodCommand(clientID, id, false, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.MarkPaymentMethodExpired(ctx, billing.PaymentMethodRef{ClientID: clientID, PaymentMethodID: id}, meta)
-		}), nil
+	actOnChild(s, w, r, s.paymentMethods(), false, nil, func(ctx context.Context, clientID, id uuid.UUID, _ none, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.MarkPaymentMethodExpired(ctx, billing.PaymentMethodRef{ClientID: clientID, PaymentMethodID: id}, meta)
 	})
 }
 
 func (s *Server) handlePaymentMethodMarkFailed(w http.ResponseWriter, r *http.Request) {
-	clientID, id, err := methodPath(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, []string{"reason"}, func(b Reason) (command, error) {
-		return s.methodCommand(clientID, id, false, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.MarkPaymentMethodFailed(ctx, billing.PaymentMethodRef{ClientID: clientID, PaymentMethodID: id, Reason: b.Reason}, meta)
-		}), nil
+	actOnChild(s, w, r, s.paymentMethods(), false, []string{"reason"}, func(ctx context.Context, clientID, id uuid.UUID, b Reason, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.MarkPaymentMethodFailed(ctx, billing.PaymentMethodRef{ClientID: clientID, PaymentMethodID: id, Reason: b.Reason}, meta)
 	})
 }

@@ -60,119 +60,59 @@ func (s *Server) readProposal(ctx context.Context, id uuid.UUID) (ProposalResour
 	return ProposalResource{State: st, Revision: rev}, err
 }
 
-// proposalCommand is a command on a proposal's stream that answers it.
-func (s *Server) proposalCommand(id uuid.UUID, run func(ctx context.Context, meta billing.Meta) (billing.Result, error)) command {
-	return command{stream: proposal.StreamName(id), location: fixedLocation("/api/proposals/" + id.String()), run: run,
-		read: func(ctx context.Context, _ billing.Result) (any, string, error) {
-			p, err := s.readProposal(ctx, id)
-			return p, etag(p.Revision), err
-		}}
+// proposals are the clients' proposals, folded from their streams.
+func (s *Server) proposals() root[ProposalResource] {
+	return root[ProposalResource]{what: "proposal", base: "/api/proposals/", stream: proposal.StreamName, read: s.readProposal,
+		rev: func(p ProposalResource) uint64 { return p.Revision }}
 }
 
 func (s *Server) handleProposalDraft(w http.ResponseWriter, r *http.Request) {
-	readCommand(s, w, r, []string{"client_id", "title"}, func(b billing.ProposalRequest) (command, error) {
-		return command{created: true, location: idLocation("/api/proposals/"),
-			run: func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-				return s.cfg.Billing.DraftProposal(ctx, b, meta)
-			},
-			read: func(ctx context.Context, res billing.Result) (any, string, error) {
-				p, err := s.readProposal(ctx, res.ID)
-				return p, etag(p.Revision), err
-			}}, nil
+	readCommand(s, w, r, []string{"client_id", "title"}, func(b billing.ProposalRequest) command {
+		return s.proposals().creation(func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return s.cfg.Billing.DraftProposal(ctx, b, meta)
+		})
 	})
 }
 
 func (s *Server) handleProposalView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "proposal")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	p, err := s.readProposal(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeResource(w, r, p, p.Revision)
+	s.proposals().view(s, w, r)
 }
 
 func (s *Server) handleProposalEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "proposal")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, []string{"title"}, func(b ProposalContent) (command, error) {
-		return s.proposalCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.EditProposal(ctx, billing.ProposalRequest{ProposalID: id, Title: b.Title, StartDate: b.StartDate, Lines: b.Lines}, meta)
-		}), nil
+	act(s, w, r, s.proposals(), []string{"title"}, func(ctx context.Context, id uuid.UUID, b ProposalContent, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.EditProposal(ctx, billing.ProposalRequest{ProposalID: id, Title: b.Title, StartDate: b.StartDate, Lines: b.Lines}, meta)
 	})
 }
 
 func (s *Server) handleProposalSend(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "proposal")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, []string{"recipient_email"}, func(b ProposalSend) (command, error) {
-		return s.proposalCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.SendProposal(ctx, billing.SendProposalRequest{ProposalID: id, RecipientEmail: b.RecipientEmail}, meta)
-		}), nil
+	act(s, w, r, s.proposals(), []string{"recipient_email"}, func(ctx context.Context, id uuid.UUID, b ProposalSend, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.SendProposal(ctx, billing.SendProposalRequest{ProposalID: id, RecipientEmail: b.RecipientEmail}, meta)
 	})
 }
 
 func (s *Server) handleProposalAccept(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "proposal")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, []string{"accepted_by_name", "signature_name"}, func(b ProposalAcceptance) (command, error) {
-		return s.proposalCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.AcceptProposal(ctx, billing.AcceptProposalRequest{
-				ProposalID: id, AcceptedByName: b.AcceptedByName, AcceptedByEmail: b.AcceptedByEmail,
-				SignatureName: b.SignatureName, PaymentMethodID: b.PaymentMethodID,
-			}, meta)
-		}), nil
+	act(s, w, r, s.proposals(), []string{"accepted_by_name", "signature_name"}, func(ctx context.Context, id uuid.UUID, b ProposalAcceptance, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.AcceptProposal(ctx, billing.AcceptProposalRequest{
+			ProposalID: id, AcceptedByName: b.AcceptedByName, AcceptedByEmail: b.AcceptedByEmail,
+			SignatureName: b.SignatureName, PaymentMethodID: b.PaymentMethodID,
+		}, meta)
 	})
 }
 
 func (s *Server) handleProposalDecline(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "proposal")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(b Reason) (command, error) {
-		return s.proposalCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.DeclineProposal(ctx, billing.ProposalRef{ProposalID: id, Reason: b.Reason}, meta)
-		}), nil
+	act(s, w, r, s.proposals(), nil, func(ctx context.Context, id uuid.UUID, b Reason, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.DeclineProposal(ctx, billing.ProposalRef{ProposalID: id, Reason: b.Reason}, meta)
 	})
 }
 
 func (s *Server) handleProposalWithdraw(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "proposal")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(b Reason) (command, error) {
-		return s.proposalCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.WithdrawProposal(ctx, billing.ProposalRef{ProposalID: id, Reason: b.Reason}, meta)
-		}), nil
+	act(s, w, r, s.proposals(), nil, func(ctx context.Context, id uuid.UUID, b Reason, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.WithdrawProposal(ctx, billing.ProposalRef{ProposalID: id, Reason: b.Reason}, meta)
 	})
 }
 
 func (s *Server) handleProposalExpire(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "proposal")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(b ProposalExpiry) (command, error) {
-		return s.proposalCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.ExpireProposal(ctx, billing.ProposalRef{ProposalID: id, ExpiresOn: b.ExpiresOn}, meta)
-		}), nil
+	act(s, w, r, s.proposals(), nil, func(ctx context.Context, id uuid.UUID, b ProposalExpiry, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.ExpireProposal(ctx, billing.ProposalRef{ProposalID: id, ExpiresOn: b.ExpiresOn}, meta)
 	})
 }

@@ -90,12 +90,29 @@ func (s *Server) readItem(ctx context.Context, serviceID uuid.UUID, key string) 
 
 // itemCommand is a command on an item's service stream that answers the
 // item.
-func (s *Server) itemCommand(serviceID uuid.UUID, key string, run func(ctx context.Context, meta billing.Meta) (billing.Result, error)) command {
+func (s *Server) itemCommand(serviceID uuid.UUID, key string, run runFunc) command {
 	return command{stream: service.StreamName(serviceID), location: fixedLocation("/api/schedule-items/" + key), run: run,
 		read: func(ctx context.Context, _ billing.Result) (any, string, error) {
 			it, err := s.readItem(ctx, serviceID, key)
 			return it, etag(it.Revision), err
 		}}
+}
+
+// actOnItem is the shape of a handler that changes an item: its key from
+// the path, the body B, and the command run sends on the item's service
+// stream; build (itemCommand when nil) says what it answers.
+func actOnItem[B any](s *Server, w http.ResponseWriter, r *http.Request, required []string, build func(serviceID uuid.UUID, key string, run runFunc) command, run func(ctx context.Context, key string, b B, meta billing.Meta) (billing.Result, error)) {
+	serviceID, key, err := itemKey(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if build == nil {
+		build = s.itemCommand
+	}
+	readCommand(s, w, r, required, func(b B) command {
+		return build(serviceID, key, func(ctx context.Context, meta billing.Meta) (billing.Result, error) { return run(ctx, key, b, meta) })
+	})
 }
 
 func (s *Server) handleScheduleItemView(w http.ResponseWriter, r *http.Request) {
@@ -113,87 +130,49 @@ func (s *Server) handleScheduleItemView(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) handleScheduleItemEdit(w http.ResponseWriter, r *http.Request) {
-	serviceID, key, err := itemKey(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(b service.ItemChanges) (command, error) {
-		return s.itemCommand(serviceID, key, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.EditScheduleItem(ctx, billing.ItemRequest{ItemKey: key, ItemChanges: b}, meta)
-		}), nil
+	actOnItem(s, w, r, nil, nil, func(ctx context.Context, key string, b service.ItemChanges, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.EditScheduleItem(ctx, billing.ItemRequest{ItemKey: key, ItemChanges: b}, meta)
 	})
 }
 
 func (s *Server) handleScheduleItemSwitchToManual(w http.ResponseWriter, r *http.Request) {
-	serviceID, key, err := itemKey(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(none) (command, error) {
-		return s.itemCommand(serviceID, key, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.SwitchItemToManual(ctx, billing.ItemRequest{ItemKey: key}, meta)
-		}), nil
+	actOnItem(s, w, r, nil, nil, func(ctx context.Context, key string, _ none, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.SwitchItemToManual(ctx, billing.ItemRequest{ItemKey: key}, meta)
 	})
 }
 
 func (s *Server) handleScheduleItemSwitchToAutomatic(w http.ResponseWriter, r *http.Request) {
-	serviceID, key, err := itemKey(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(none) (command, error) {
-		return s.itemCommand(serviceID, key, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.SwitchItemToAutomatic(ctx, billing.ItemRequest{ItemKey: key}, meta)
-		}), nil
+	actOnItem(s, w, r, nil, nil, func(ctx context.Context, key string, _ none, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.SwitchItemToAutomatic(ctx, billing.ItemRequest{ItemKey: key}, meta)
 	})
 }
 
 // handleScheduleItemSkip answers the item's service: a skipped item leaves
 // the schedule.
 func (s *Server) handleScheduleItemSkip(w http.ResponseWriter, r *http.Request) {
-	serviceID, key, err := itemKey(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(none) (command, error) {
-		return s.serviceCommand(serviceID, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.SkipItem(ctx, billing.ItemRequest{ItemKey: key}, meta)
-		}), nil
+	answerService := func(serviceID uuid.UUID, _ string, run runFunc) command { return s.services().command(serviceID, run) }
+	actOnItem(s, w, r, nil, answerService, func(ctx context.Context, key string, _ none, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.SkipItem(ctx, billing.ItemRequest{ItemKey: key}, meta)
 	})
 }
 
 func (s *Server) handleScheduleItemScheduleIssue(w http.ResponseWriter, r *http.Request) {
-	serviceID, key, err := itemKey(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, []string{"issue_on"}, func(b ItemIssue) (command, error) {
-		return s.itemCommand(serviceID, key, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.ScheduleItemIssue(ctx, billing.ItemRequest{ItemKey: key, IssueOn: b.IssueOn}, meta)
-		}), nil
+	actOnItem(s, w, r, []string{"issue_on"}, nil, func(ctx context.Context, key string, b ItemIssue, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.ScheduleItemIssue(ctx, billing.ItemRequest{ItemKey: key, IssueOn: b.IssueOn}, meta)
 	})
 }
 
 // handleScheduleItemBill bills the item now: 201 with the new invoice.
 func (s *Server) handleScheduleItemBill(w http.ResponseWriter, r *http.Request) {
-	serviceID, key, err := itemKey(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(b ItemBill) (command, error) {
-		c := s.invoiceCreation(func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.BillItemNow(ctx, billing.BillItemRequest{
-				ItemKey: key, Quantity: b.Quantity, UnitPrice: b.UnitPrice, Description: b.Description,
-				InvoiceID: b.InvoiceID, IssueDate: b.IssueDate,
-			}, meta)
-		})
+	answerInvoice := func(serviceID uuid.UUID, _ string, run runFunc) command {
+		c := s.invoices().creation(run)
 		c.stream = service.StreamName(serviceID) // If-Match names the item's service
-		return c, nil
+		return c
+	}
+	actOnItem(s, w, r, nil, answerInvoice, func(ctx context.Context, key string, b ItemBill, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.BillItemNow(ctx, billing.BillItemRequest{
+			ItemKey: key, Quantity: b.Quantity, UnitPrice: b.UnitPrice, Description: b.Description,
+			InvoiceID: b.InvoiceID, IssueDate: b.IssueDate,
+		}, meta)
 	})
 }

@@ -66,126 +66,66 @@ func (s *Server) readService(ctx context.Context, id uuid.UUID) (projections.Ser
 	return s.cfg.Models.Service(id, today)
 }
 
-// serviceCommand is a command on a service's stream that answers it.
-func (s *Server) serviceCommand(id uuid.UUID, run func(ctx context.Context, meta billing.Meta) (billing.Result, error)) command {
-	return command{stream: service.StreamName(id), location: fixedLocation("/api/services/" + id.String()), run: run,
-		read: func(ctx context.Context, _ billing.Result) (any, string, error) {
-			v, err := s.readService(ctx, id)
-			return v, etag(v.Revision), err
-		}}
+// services are the clients' services.
+func (s *Server) services() root[projections.ServiceView] {
+	return root[projections.ServiceView]{what: "service", base: "/api/services/", stream: service.StreamName, read: s.readService,
+		rev: func(v projections.ServiceView) uint64 { return v.Revision }}
 }
 
 func (s *Server) handleServiceActivate(w http.ResponseWriter, r *http.Request) {
-	clientID, err := pathID(r, "id", "client")
+	clientID, err := s.clients().id(r)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	readCommand(s, w, r, []string{"name", "unit_price", "quantity", "billing_rule"}, func(b NewService) (command, error) {
-		return command{created: true, location: idLocation("/api/services/"),
-			run: func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-				return s.cfg.Billing.ActivateService(ctx, billing.ServiceRequest{
-					ServiceID: b.ID, ClientID: clientID, Name: b.Name, Description: b.Description, UnitPrice: b.UnitPrice,
-					Quantity: b.Quantity, Unit: b.Unit, Discount: b.Discount, TaxRate: b.TaxRate, Currency: b.Currency,
-					BillingRule: b.BillingRule, Automatic: b.Automatic, PaymentMethodID: b.PaymentMethodID,
-				}, meta)
-			},
-			read: func(ctx context.Context, res billing.Result) (any, string, error) {
-				v, err := s.readService(ctx, res.ID)
-				return v, etag(v.Revision), err
-			}}, nil
+	readCommand(s, w, r, []string{"name", "unit_price", "quantity", "billing_rule"}, func(b NewService) command {
+		return s.services().creation(func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return s.cfg.Billing.ActivateService(ctx, billing.ServiceRequest{
+				ServiceID: b.ID, ClientID: clientID, Name: b.Name, Description: b.Description, UnitPrice: b.UnitPrice,
+				Quantity: b.Quantity, Unit: b.Unit, Discount: b.Discount, TaxRate: b.TaxRate, Currency: b.Currency,
+				BillingRule: b.BillingRule, Automatic: b.Automatic, PaymentMethodID: b.PaymentMethodID,
+			}, meta)
+		})
 	})
 }
 
 func (s *Server) handleServiceView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "service")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	v, err := s.readService(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	s.writeResource(w, r, v, v.Revision)
+	s.services().view(s, w, r)
 }
 
 func (s *Server) handleServiceEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "service")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(b ServiceEdit) (command, error) {
-		return s.serviceCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.EditService(ctx, billing.EditServiceRequest{
-				ServiceID: id, EffectiveFrom: b.EffectiveFrom, Changes: b.Changes, BillingRule: b.BillingRule,
-				FirstDate: b.FirstDate, NotifyClientOfPriceChange: b.NotifyClientOfPriceChange,
-			}, meta)
-		}), nil
+	act(s, w, r, s.services(), nil, func(ctx context.Context, id uuid.UUID, b ServiceEdit, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.EditService(ctx, billing.EditServiceRequest{
+			ServiceID: id, EffectiveFrom: b.EffectiveFrom, Changes: b.Changes, BillingRule: b.BillingRule,
+			FirstDate: b.FirstDate, NotifyClientOfPriceChange: b.NotifyClientOfPriceChange,
+		}, meta)
 	})
 }
 
 func (s *Server) handleServiceSchedule(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "service")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	p, err := paging(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	q, err := s.scheduleQuery(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	items, err := s.cfg.Models.ServiceSchedule(id, q)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeList(s, w, r, pageOf(items, p))
+	serveList(s, w, r, "id", "service", func(id uuid.UUID) ([]projections.ScheduleItem, error) {
+		q, err := s.scheduleQuery(r)
+		if err != nil {
+			return nil, err
+		}
+		return s.cfg.Models.ServiceSchedule(id, q)
+	})
 }
 
 func (s *Server) handleServiceSwitchToManual(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "service")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(none) (command, error) {
-		return s.serviceCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.SwitchServiceToManual(ctx, billing.ServiceRef{ServiceID: id}, meta)
-		}), nil
+	act(s, w, r, s.services(), nil, func(ctx context.Context, id uuid.UUID, _ none, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.SwitchServiceToManual(ctx, billing.ServiceRef{ServiceID: id}, meta)
 	})
 }
 
 func (s *Server) handleServiceSwitchToAutomatic(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "service")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(none) (command, error) {
-		return s.serviceCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.SwitchServiceToAutomatic(ctx, billing.ServiceRef{ServiceID: id}, meta)
-		}), nil
+	act(s, w, r, s.services(), nil, func(ctx context.Context, id uuid.UUID, _ none, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.SwitchServiceToAutomatic(ctx, billing.ServiceRef{ServiceID: id}, meta)
 	})
 }
 
 func (s *Server) handleServiceEnd(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "service")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	readCommand(s, w, r, nil, func(b ServiceEnding) (command, error) {
-		return s.serviceCommand(id, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-			return s.cfg.Billing.EndService(ctx, billing.ServiceRef{ServiceID: id, On: b.On, Reason: b.Reason}, meta)
-		}), nil
+	act(s, w, r, s.services(), nil, func(ctx context.Context, id uuid.UUID, b ServiceEnding, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.EndService(ctx, billing.ServiceRef{ServiceID: id, On: b.On, Reason: b.Reason}, meta)
 	})
 }
