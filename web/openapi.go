@@ -159,6 +159,8 @@ func operations() []operation {
 		create(inv+"/payments", "Record a payment received outside the gateway.", OfflinePayment{}, PaymentResource{}),
 		get(inv+"/payments/{payment_id}", "One payment.", PaymentResource{}),
 		list[projections.ActivityLine](inv+"/activity", "An invoice's audit trail."),
+
+		write(http.MethodPost, "/api/imports/clients", "Import clients and contacts from a Xero contacts export: the body is the CSV (Content-Type text/csv). Every row is checked first; invalid rows are listed as errors rows[N].Column (422) and nothing is imported unless skip_invalid=true. Importing the same file again creates nothing twice.", nil, ImportResult{}, http.StatusOK, "skip_invalid"),
 	}
 }
 
@@ -173,6 +175,7 @@ var queryParams = map[string]string{
 	"client_id":                     "Only this client's invoices.",
 	"new_primary_contact_id":        "The next primary contact, when removing the primary one.",
 	"new_default_payment_method_id": "The next default method, when removing the default one.",
+	"skip_invalid":                  "true to import the valid rows and report the others.",
 }
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)

@@ -110,6 +110,7 @@ func NewServer(cfg Config) *Server {
 	s.registerInvoiceRoutes(api)
 	s.registerPaymentRoutes(api)
 	s.registerActivityRoutes(api)
+	s.registerImportRoutes(api)
 	return s
 }
 
