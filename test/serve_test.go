@@ -28,9 +28,9 @@ type serveProc struct {
 
 // MustServe starts the built binary on a free port and waits for the URL it
 // prints.
-func MustServe(tb testing.TB, bin, dir string) serveProc {
+func MustServe(tb testing.TB, bin, dir string, extra ...string) serveProc {
 	tb.Helper()
-	cmd := exec.Command(bin, "serve", "--data", dir, "--addr", "127.0.0.1:0")
+	cmd := exec.Command(bin, append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, extra...)...)
 	cmd.Env = append(cmd.Environ(), "REMIT_DATA=", "REMIT_STORE=")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

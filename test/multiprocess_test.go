@@ -1,0 +1,120 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"remit/eventstore/kurrent/kurrenttest"
+	"remit/eventstore/postgres/pgtest"
+)
+
+// getJSON fetches url and decodes its JSON object.
+func getJSON(tb testing.TB, url string) map[string]any {
+	tb.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		tb.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		tb.Fatalf("GET %s: %v\n%s", url, err, raw)
+	}
+	return out
+}
+
+// twoServers runs the multi-process scenario: two `remit serve` processes
+// on one shared store take commands at the same time; every command is
+// applied once, invoice numbers stay gapless across both, and both
+// processes' read models converge on the same data.
+func twoServers(t *testing.T, storeURL string) {
+	bin := MustBuild(t)
+	a := MustServe(t, bin, filepath.Join(t.TempDir(), "a"), "--store", storeURL)
+	b := MustServe(t, bin, filepath.Join(t.TempDir(), "b"), "--store", storeURL)
+	servers := []serveProc{a, b}
+	if code, body := post(t, a.url+"/api/firm", "user:owner", map[string]any{
+		"name": "Ledger & Co", "base_currency": "AUD", "time_zone": "Australia/Sydney",
+	}); code != http.StatusCreated {
+		t.Fatalf("set up firm: %d %v", code, body)
+	}
+	code, body := post(t, b.url+"/api/clients", "user:staff", map[string]any{
+		"name": "Acme Pty Ltd", "kind": "business", "contacts": []map[string]any{{"name": "Jo", "email": "jo@acme.example"}},
+	})
+	if code != http.StatusCreated {
+		t.Fatalf("create client on B (the firm was set up on A): %d %v", code, body)
+	}
+	clientID, _ := body["id"].(string)
+
+	const perServer = 6
+	var mu sync.Mutex
+	var numbers []string
+	var wg sync.WaitGroup
+	for i := 0; i < 2*perServer; i++ {
+		srv := servers[i%2]
+		wg.Go(func() {
+			code, body := post(t, srv.url+"/api/invoices", "user:staff", map[string]any{
+				"client_id": clientID,
+				"lines":     []map[string]any{{"description": fmt.Sprintf("Advice %d", i), "quantity": "1", "unit_price": "100", "tax_rate": "10"}},
+			})
+			if code != http.StatusCreated {
+				t.Errorf("issue invoice %d: %d %v", i, code, body)
+				return
+			}
+			mu.Lock()
+			numbers = append(numbers, body["number"].(string))
+			mu.Unlock()
+		})
+		wg.Go(func() {
+			if code, body := post(t, srv.url+"/api/clients", "user:staff", map[string]any{
+				"name": fmt.Sprintf("Client %02d", i), "kind": "business",
+				"contacts": []map[string]any{{"name": "Bo", "email": "bo@example.com"}},
+			}); code != http.StatusCreated {
+				t.Errorf("create client %d: %d %v", i, code, body)
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	slices.Sort(numbers)
+	for i, n := range numbers {
+		if want := fmt.Sprintf("INV-%06d", i+1); n != want {
+			t.Fatalf("invoice numbers %v are not 1..%d without gaps", numbers, 2*perServer)
+		}
+	}
+	// Both processes' read models converge: each sees every client and
+	// every invoice (bounded wait for their subscriptions).
+	deadline := time.Now().Add(30 * time.Second)
+	for _, srv := range servers {
+		for {
+			clients := getJSON(t, srv.url+"/api/clients?limit=100")
+			invoices := getJSON(t, srv.url+"/api/invoices?limit=100")
+			if clients["total"] == float64(2*perServer+1) && invoices["total"] == float64(2*perServer) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never showed all %d clients and %d invoices: %v clients, %v invoices",
+					srv.url, 2*perServer+1, 2*perServer, clients["total"], invoices["total"])
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+func TestTwoServersOnPostgres(t *testing.T) {
+	twoServers(t, pgtest.MustDatabase(t))
+}
+
+func TestTwoServersOnKurrentDB(t *testing.T) {
+	srv := kurrenttest.Start(t, kurrenttest.Options{})
+	twoServers(t, srv.ConnString())
+}
