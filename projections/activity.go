@@ -3,13 +3,14 @@ package projections
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/catalog"
 	"remit/domain/client"
 	"remit/domain/invoice"
 	"remit/domain/proposal"
@@ -17,47 +18,143 @@ import (
 )
 
 // Activity is the "activity" projection: every event of a client, proposal,
-// service or invoice told in one line of plain English, with who did it and
-// when, indexed by the subjects it concerns. The text is written when the
-// event is applied, with the names known then (an invoice's number, a
-// service's name, a payment method's brand and last four digits).
+// service or invoice, indexed by the subjects it concerns, told in one line
+// of plain English with who did it and when.
+//
+// Applying an event keeps a compact record (position, stream, revision,
+// actor, recorded-at and the decoded event) and updates the names lines use
+// (an invoice's number, a service's name, a payment method's label, a
+// contact's name, a proposal's title), keeping each name's history. The text
+// is rendered when a history is asked for, with each name as it was known
+// when the event was applied, so a line reads the same whenever it is read.
 type Activity struct {
 	guard
-	s activityState
+	s       activityState
+	catalog *catalog.Catalog // decodes snapshot records
 }
 
 type activityState struct {
-	Lines []ActivityLine
-	index map[subjectKey][]int32 // subject -> positions in Lines
+	recs  recordChunks
+	index map[subjectKey][]int32 // subject -> indexes in recs
 
-	// What lines name things by.
-	Invoices  map[uuid.UUID]named `json:"invoices"`
-	Services  map[uuid.UUID]named `json:"services"`
-	Methods   map[uuid.UUID]named `json:"methods"`
-	Proposals map[uuid.UUID]named `json:"proposals"`
-	Contacts  map[uuid.UUID]string
+	// What lines name things by, with history.
+	invoices  names
+	services  names
+	methods   names
+	proposals names
+	contacts  names
 }
 
+// activityRecord is one event's line before it is rendered.
+type activityRecord struct {
+	pos      uint64
+	revision uint64
+	at       time.Time
+	stream   string
+	actor    string
+	event    domain.Event
+}
+
+// chunkBits sizes the chunks records are kept in: growing never copies
+// what is already kept.
+const chunkBits = 10
+
+// recordChunks is an append-only list of records in fixed-size chunks.
+type recordChunks struct {
+	chunks [][]activityRecord
+	n      int
+}
+
+func (c *recordChunks) add(r activityRecord) int32 {
+	if c.n>>chunkBits == len(c.chunks) {
+		c.chunks = append(c.chunks, make([]activityRecord, 0, 1<<chunkBits))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, r)
+	c.n++
+	return int32(c.n - 1)
+}
+
+func (c *recordChunks) at(i int32) *activityRecord {
+	return &c.chunks[i>>chunkBits][i&(1<<chunkBits-1)]
+}
+
+// named is a name and the client it belongs to, from position since on;
+// prev is what it was before (nil: unknown before since).
 type named struct {
-	Name   string    `json:"name"`
-	Client uuid.UUID `json:"client"`
+	name   string
+	client uuid.UUID
+	since  uint64
+	prev   *named
 }
+
+// names maps an id to its name's history, newest first.
+type names map[uuid.UUID]named
+
+// set records id's name from position pos on.
+func (m names) set(id uuid.UUID, name string, client uuid.UUID, pos uint64) {
+	old, ok := m[id]
+	switch {
+	case !ok:
+		m[id] = named{name: name, client: client, since: pos}
+	case old.name != name || old.client != client:
+		m[id] = named{name: name, client: client, since: pos, prev: &old}
+	}
+}
+
+// asOf returns id's name as known at position pos (inclusive).
+func (m names) asOf(id uuid.UUID, pos uint64) (named, bool) {
+	n, ok := m[id]
+	if !ok {
+		return named{}, false
+	}
+	for n.since > pos {
+		if n.prev == nil {
+			return named{}, false
+		}
+		n = *n.prev
+	}
+	return n, true
+}
+
+// client returns the client id belongs to now.
+func (m names) client(id uuid.UUID) uuid.UUID { return m[id].client }
 
 type subjectKey struct {
 	subject Subject
 	id      uuid.UUID
 }
 
-func newActivity() *Activity { return &Activity{s: emptyActivityState()} }
+// subjectList is the few subjects one event concerns, without allocating.
+type subjectList struct {
+	keys [4]subjectKey
+	n    int
+}
+
+func (l *subjectList) add(subject Subject, id uuid.UUID) {
+	if id == uuid.Nil || l.n == len(l.keys) {
+		return
+	}
+	k := subjectKey{subject, id}
+	for _, have := range l.keys[:l.n] {
+		if have == k {
+			return
+		}
+	}
+	l.keys[l.n] = k
+	l.n++
+}
+
+func newActivity() *Activity { return &Activity{s: emptyActivityState(), catalog: catalog.New()} }
 
 func emptyActivityState() activityState {
 	return activityState{
 		index:     map[subjectKey][]int32{},
-		Invoices:  map[uuid.UUID]named{},
-		Services:  map[uuid.UUID]named{},
-		Methods:   map[uuid.UUID]named{},
-		Proposals: map[uuid.UUID]named{},
-		Contacts:  map[uuid.UUID]string{},
+		invoices:  names{},
+		services:  names{},
+		methods:   names{},
+		proposals: names{},
+		contacts:  names{},
 	}
 }
 
@@ -69,31 +166,19 @@ func (a *Activity) Apply(e Event) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.checkpoint = max(a.checkpoint, e.Position)
-	text, subjects := a.s.describe(e.Data)
-	if text == "" {
-		return
-	}
-	if e.Metadata.Actor != "" {
-		text += " (by " + e.Metadata.Actor + ")"
-	}
-	a.s.add(ActivityLine{
-		Position:  e.Position,
-		Stream:    e.Stream,
-		Revision:  e.Revision,
-		EventType: e.Type,
-		Actor:     e.Metadata.Actor,
-		At:        e.Metadata.RecordedAt,
-		Text:      text,
-	}, subjects)
+	a.s.apply(activityRecord{pos: e.Position, revision: e.Revision, at: e.Metadata.RecordedAt,
+		stream: e.Stream, actor: e.Metadata.Actor, event: e.Data})
 }
 
-func (s *activityState) add(line ActivityLine, subjects []subjectKey) {
-	i := int32(len(s.Lines))
-	s.Lines = append(s.Lines, line)
-	for j, k := range subjects {
-		if k.id == uuid.Nil || slices.Contains(subjects[:j], k) {
-			continue
-		}
+// apply notes the names rec's event teaches and keeps rec if the event
+// concerns a subject.
+func (s *activityState) apply(rec activityRecord) {
+	subjects := s.note(rec.event, rec.pos)
+	if subjects.n == 0 {
+		return
+	}
+	i := s.recs.add(rec)
+	for _, k := range subjects.keys[:subjects.n] {
 		s.index[k] = append(s.index[k], i)
 	}
 }
@@ -106,27 +191,36 @@ func (a *Activity) Reset() {
 	a.checkpoint = 0
 }
 
+// activitySnapshot keeps the records; restoring applies them again, which
+// rebuilds the names and the index.
 type activitySnapshot struct {
-	Lines   []ActivityLine                 `json:"lines"`
-	Index   map[string][]int32             `json:"index"` // "<subject>:<uuid>"
-	Names   map[string]map[uuid.UUID]named `json:"names"`
-	Contact map[uuid.UUID]string           `json:"contacts"`
+	Records []activitySnapshotRecord `json:"records"`
 }
 
-// MarshalSnapshot implements Projection.
+type activitySnapshotRecord struct {
+	Position uint64          `json:"position"`
+	Revision uint64          `json:"revision"`
+	At       time.Time       `json:"at"`
+	Stream   string          `json:"stream"`
+	Actor    string          `json:"actor,omitempty"`
+	Type     string          `json:"type"`
+	Data     json.RawMessage `json:"data"`
+}
+
+// MarshalSnapshot implements Projection. Events that concern no subject
+// taught no name either, so the kept records are all a restore needs.
 func (a *Activity) MarshalSnapshot() ([]byte, uint64, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	snap := activitySnapshot{
-		Lines: a.s.Lines,
-		Index: make(map[string][]int32, len(a.s.index)),
-		Names: map[string]map[uuid.UUID]named{
-			"invoices": a.s.Invoices, "services": a.s.Services, "methods": a.s.Methods, "proposals": a.s.Proposals,
-		},
-		Contact: a.s.Contacts,
-	}
-	for k, v := range a.s.index {
-		snap.Index[string(k.subject)+":"+k.id.String()] = v
+	snap := activitySnapshot{Records: make([]activitySnapshotRecord, 0, a.s.recs.n)}
+	for i := range int32(a.s.recs.n) {
+		r := a.s.recs.at(i)
+		data, err := json.Marshal(r.event)
+		if err != nil {
+			return nil, 0, fmt.Errorf("activity snapshot: %w", err)
+		}
+		snap.Records = append(snap.Records, activitySnapshotRecord{Position: r.pos, Revision: r.revision, At: r.at,
+			Stream: r.stream, Actor: r.actor, Type: r.event.EventType(), Data: data})
 	}
 	data, err := json.Marshal(snap)
 	return data, a.checkpoint, err
@@ -139,29 +233,15 @@ func (a *Activity) UnmarshalSnapshot(data []byte, checkpoint uint64) error {
 		return fmt.Errorf("activity snapshot: %w", err)
 	}
 	s := emptyActivityState()
-	s.Lines = snap.Lines
-	for k, v := range snap.Index {
-		subject, idText, _ := strings.Cut(k, ":")
-		id, err := uuid.Parse(idText)
+	for _, r := range snap.Records {
+		e, err := a.catalog.Decode(r.Type, r.Data)
 		if err != nil {
-			return fmt.Errorf("activity snapshot: index key %q: %w", k, err)
+			return fmt.Errorf("activity snapshot: position %d: %w", r.Position, err)
 		}
-		for _, i := range v {
-			if i < 0 || int(i) >= len(s.Lines) {
-				return fmt.Errorf("activity snapshot: index %q points past the lines", k)
-			}
+		if r.Position > checkpoint {
+			return fmt.Errorf("activity snapshot: position %d after the checkpoint %d", r.Position, checkpoint)
 		}
-		s.index[subjectKey{Subject(subject), id}] = v
-	}
-	for name, dst := range map[string]map[uuid.UUID]named{
-		"invoices": s.Invoices, "services": s.Services, "methods": s.Methods, "proposals": s.Proposals,
-	} {
-		for id, n := range snap.Names[name] {
-			dst[id] = n
-		}
-	}
-	for id, n := range snap.Contact {
-		s.Contacts[id] = n
+		s.apply(activityRecord{pos: r.Position, revision: r.Revision, at: r.At, stream: r.Stream, actor: r.Actor, event: e})
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -180,203 +260,325 @@ func (a *Activity) of(subject Subject, id uuid.UUID) ([]ActivityLine, error) {
 	}
 	out := make([]ActivityLine, len(idx))
 	for i, j := range idx {
-		out[i] = a.s.Lines[j]
+		out[i] = a.s.line(a.s.recs.at(j))
 	}
 	return out, nil
 }
 
-// describe returns an event's line and the subjects it concerns, updating
-// the names lines use. An event that concerns no subject yields "".
-func (s *activityState) describe(e any) (string, []subjectKey) {
-	cl := func(id uuid.UUID) subjectKey { return subjectKey{SubjectClient, id} }
-	pm := func(id uuid.UUID) subjectKey { return subjectKey{SubjectPaymentMethod, id} }
+// line renders a record; the caller holds the read lock.
+func (s *activityState) line(r *activityRecord) ActivityLine {
+	text := s.text(r.event, r.pos)
+	if r.actor != "" {
+		text += " (by " + r.actor + ")"
+	}
+	return ActivityLine{
+		Position:  r.pos,
+		Stream:    r.stream,
+		Revision:  r.revision,
+		EventType: r.event.EventType(),
+		Actor:     r.actor,
+		At:        r.at,
+		Text:      text,
+	}
+}
+
+// note updates the names lines use from an event at position pos and
+// returns the subjects it concerns (none: the event has no line).
+func (s *activityState) note(e domain.Event, pos uint64) subjectList {
+	var l subjectList
+	cl := func(id uuid.UUID) { l.add(SubjectClient, id) }
+	pm := func(id uuid.UUID) { l.add(SubjectPaymentMethod, id) }
+	proposalOf := func(id uuid.UUID) { l.add(SubjectProposal, id); cl(s.proposals.client(id)) }
+	serviceOf := func(id uuid.UUID) { l.add(SubjectService, id); cl(s.services.client(id)) }
+	invoiceOf := func(id uuid.UUID) { l.add(SubjectInvoice, id); cl(s.invoices.client(id)) }
 	switch e := e.(type) {
 	// Client.
 	case client.ClientCreated:
 		for _, c := range e.Contacts {
-			s.Contacts[c.ID] = c.Name
+			s.contacts.set(c.ID, c.Name, uuid.Nil, pos)
 		}
-		return fmt.Sprintf("Client %q created", e.Name), []subjectKey{cl(e.ClientID)}
-	case client.ClientDetailsChanged:
-		return fmt.Sprintf("Client details changed: %q, %s", e.Name, e.Currency), []subjectKey{cl(e.ClientID)}
+		cl(e.ClientID)
 	case client.ClientContactAdded:
-		s.Contacts[e.Contact.ID] = e.Contact.Name
-		return "Contact " + contactText(e.Contact) + " added", []subjectKey{cl(e.ClientID)}
+		s.contacts.set(e.Contact.ID, e.Contact.Name, uuid.Nil, pos)
+		cl(e.ClientID)
 	case client.ClientContactChanged:
-		s.Contacts[e.Contact.ID] = e.Contact.Name
-		return "Contact " + contactText(e.Contact) + " changed", []subjectKey{cl(e.ClientID)}
+		s.contacts.set(e.Contact.ID, e.Contact.Name, uuid.Nil, pos)
+		cl(e.ClientID)
+	case client.ClientDetailsChanged:
+		cl(e.ClientID)
 	case client.ClientContactRemoved:
-		return "Contact " + orUnknown(s.Contacts[e.ContactID]) + " removed", []subjectKey{cl(e.ClientID)}
+		cl(e.ClientID)
 	case client.ClientPrimaryContactChanged:
-		return "Primary billing contact set to " + orUnknown(s.Contacts[e.ContactID]), []subjectKey{cl(e.ClientID)}
+		cl(e.ClientID)
 	case client.ClientArchived:
-		return "Client archived" + reason(e.Reason), []subjectKey{cl(e.ClientID)}
+		cl(e.ClientID)
 	case client.ClientRestored:
-		return "Client restored", []subjectKey{cl(e.ClientID)}
+		cl(e.ClientID)
 	case client.PaymentMethodAdded:
-		s.Methods[e.PaymentMethodID] = named{MethodLabel(e.Method), e.ClientID}
-		return "Payment method " + MethodLabel(e.Method) + " added", []subjectKey{cl(e.ClientID), pm(e.PaymentMethodID)}
+		s.methods.set(e.PaymentMethodID, MethodLabel(e.Method), e.ClientID, pos)
+		cl(e.ClientID)
+		pm(e.PaymentMethodID)
 	case client.PaymentMethodSetAsDefault:
-		return "Payment method " + s.method(e.PaymentMethodID) + " set as default", []subjectKey{cl(e.ClientID), pm(e.PaymentMethodID)}
+		cl(e.ClientID)
+		pm(e.PaymentMethodID)
 	case client.PaymentMethodReplaced:
-		old := s.method(e.ReplacedPaymentMethodID)
-		s.Methods[e.PaymentMethodID] = named{MethodLabel(e.Method), e.ClientID}
-		return "Payment method " + old + " replaced by " + MethodLabel(e.Method),
-			[]subjectKey{cl(e.ClientID), pm(e.ReplacedPaymentMethodID), pm(e.PaymentMethodID)}
+		s.methods.set(e.PaymentMethodID, MethodLabel(e.Method), e.ClientID, pos)
+		cl(e.ClientID)
+		pm(e.ReplacedPaymentMethodID)
+		pm(e.PaymentMethodID)
 	case client.PaymentMethodRemoved:
-		return "Payment method " + s.method(e.PaymentMethodID) + " removed", []subjectKey{cl(e.ClientID), pm(e.PaymentMethodID)}
+		cl(e.ClientID)
+		pm(e.PaymentMethodID)
 	case client.PaymentMethodExpired:
-		return "Payment method " + s.method(e.PaymentMethodID) + " expired", []subjectKey{cl(e.ClientID), pm(e.PaymentMethodID)}
+		cl(e.ClientID)
+		pm(e.PaymentMethodID)
 	case client.PaymentMethodFailed:
-		return "Payment method " + s.method(e.PaymentMethodID) + " failed" + reason(e.Reason), []subjectKey{cl(e.ClientID), pm(e.PaymentMethodID)}
+		cl(e.ClientID)
+		pm(e.PaymentMethodID)
 
 	// Proposal.
 	case proposal.ProposalDrafted:
-		s.Proposals[e.ProposalID] = named{e.Title, e.ClientID}
-		return fmt.Sprintf("Proposal %q drafted with %d %s", e.Title, len(e.Lines), plural(len(e.Lines), "service", "services")), s.proposalSubjects(e.ProposalID)
+		s.proposals.set(e.ProposalID, e.Title, e.ClientID, pos)
+		proposalOf(e.ProposalID)
 	case proposal.ProposalDraftEdited:
-		n := s.Proposals[e.ProposalID]
-		n.Name = e.Title
-		s.Proposals[e.ProposalID] = n
-		return fmt.Sprintf("Proposal %q edited", e.Title), s.proposalSubjects(e.ProposalID)
-	case proposal.ProposalSent:
-		return "Proposal " + s.proposal(e.ProposalID) + " sent to " + e.RecipientEmail, s.proposalSubjects(e.ProposalID)
+		s.proposals.set(e.ProposalID, e.Title, s.proposals.client(e.ProposalID), pos)
+		proposalOf(e.ProposalID)
 	case proposal.ProposalAccepted:
-		if _, ok := s.Proposals[e.ProposalID]; !ok {
-			s.Proposals[e.ProposalID] = named{"", e.ClientID}
+		if _, ok := s.proposals[e.ProposalID]; !ok {
+			s.proposals.set(e.ProposalID, "", e.ClientID, pos)
 		}
-		return fmt.Sprintf("Proposal %s accepted by %s <%s> on %s", s.proposal(e.ProposalID), e.AcceptedByName, e.AcceptedByEmail, e.AcceptedOn), s.proposalSubjects(e.ProposalID)
+		proposalOf(e.ProposalID)
+	case proposal.ProposalSent:
+		proposalOf(e.ProposalID)
 	case proposal.ProposalDeclined:
-		return "Proposal " + s.proposal(e.ProposalID) + " declined" + reason(e.Reason), s.proposalSubjects(e.ProposalID)
+		proposalOf(e.ProposalID)
 	case proposal.ProposalWithdrawn:
-		return "Proposal " + s.proposal(e.ProposalID) + " withdrawn" + reason(e.Reason), s.proposalSubjects(e.ProposalID)
+		proposalOf(e.ProposalID)
 	case proposal.ProposalExpired:
-		return "Proposal " + s.proposal(e.ProposalID) + " expired on " + e.ExpiresOn.String(), s.proposalSubjects(e.ProposalID)
+		proposalOf(e.ProposalID)
 
 	// Service.
 	case service.ServiceActivated:
-		s.Services[e.ServiceID] = named{e.Name, e.ClientID}
-		from := "from an instant bill"
-		if !e.Source.InstantBill {
-			from = "from proposal " + s.proposal(e.Source.ProposalID)
-		}
-		return fmt.Sprintf("Service %q activated %s: %s × %s, %s, %s", e.Name, from,
-			money(e.UnitPrice, e.Currency), e.Quantity, ruleText(e.BillingRule), e.Mode), s.serviceSubjects(e.ServiceID)
+		s.services.set(e.ServiceID, e.Name, e.ClientID, pos)
+		serviceOf(e.ServiceID)
 	case service.ServiceEdited:
-		return fmt.Sprintf("Service %s edited from %s: %s", s.service(e.ServiceID), e.EffectiveFrom, changesText(e.Changes, e.BillingRule, s.method, e.NotifyClientOfPriceChange)), s.serviceSubjects(e.ServiceID)
+		serviceOf(e.ServiceID)
 	case service.ServiceSwitchedToManual:
-		return "Service " + s.service(e.ServiceID) + " switched to manual billing (paused)", s.serviceSubjects(e.ServiceID)
+		serviceOf(e.ServiceID)
 	case service.ServiceSwitchedToAutomatic:
-		return "Service " + s.service(e.ServiceID) + " switched to automatic billing", s.serviceSubjects(e.ServiceID)
+		serviceOf(e.ServiceID)
 	case service.ServiceEnded:
-		return "Service " + s.service(e.ServiceID) + " ended on " + e.EndDate.String() + reason(e.Reason), s.serviceSubjects(e.ServiceID)
+		serviceOf(e.ServiceID)
 	case service.ScheduleItemEdited:
-		c := changesText(e.Changes, nil, s.method, false)
-		if e.Date != nil {
-			c = "date " + e.Date.String() + ", " + c
-		}
-		return s.item(e.ServiceID, e.ItemKey) + " edited: " + strings.TrimSuffix(c, ", no change"), s.serviceSubjects(e.ServiceID)
+		serviceOf(e.ServiceID)
 	case service.ScheduleItemSwitchedToManual:
-		return s.item(e.ServiceID, e.ItemKey) + " switched to manual", s.serviceSubjects(e.ServiceID)
+		serviceOf(e.ServiceID)
 	case service.ScheduleItemSwitchedToAutomatic:
-		return s.item(e.ServiceID, e.ItemKey) + " switched to automatic", s.serviceSubjects(e.ServiceID)
+		serviceOf(e.ServiceID)
 	case service.ScheduleItemSkipped:
-		return s.item(e.ServiceID, e.ItemKey) + " skipped", s.serviceSubjects(e.ServiceID)
+		serviceOf(e.ServiceID)
 	case service.ScheduleItemIssueScheduled:
-		return s.item(e.ServiceID, e.ItemKey) + " scheduled to be issued on " + e.IssueOn.String(), s.serviceSubjects(e.ServiceID)
+		serviceOf(e.ServiceID)
 	case service.ScheduleItemBilled:
-		subjects := append(s.serviceSubjects(e.ServiceID), subjectKey{SubjectInvoice, e.InvoiceID})
-		return s.item(e.ServiceID, e.ItemKey) + " billed on invoice " + s.invoice(e.InvoiceID), subjects
+		serviceOf(e.ServiceID)
+		l.add(SubjectInvoice, e.InvoiceID)
 
 	// Invoice.
 	case invoice.InvoiceIssued:
-		s.Invoices[e.InvoiceID] = named{e.Number, e.ClientID}
-		return fmt.Sprintf("Invoice %s issued for %s, due %s", e.Number, e.Totals.Gross, e.DueDate),
-			append(s.invoiceSubjects(e.InvoiceID), pm(e.PaymentMethodID))
+		s.invoices.set(e.InvoiceID, e.Number, e.ClientID, pos)
+		invoiceOf(e.InvoiceID)
+		pm(e.PaymentMethodID)
+	case invoice.InvoiceCollectionScheduled:
+		invoiceOf(e.InvoiceID)
+		pm(e.PaymentMethodID)
+	case invoice.InvoicePaymentSucceeded:
+		invoiceOf(e.InvoiceID)
+		pm(e.PaymentMethodID)
+	case invoice.InvoicePaymentRejected:
+		invoiceOf(e.InvoiceID)
+		pm(e.PaymentMethodID)
+	case invoice.InvoiceRetryScheduled:
+		invoiceOf(e.InvoiceID)
+		pm(e.PaymentMethodID)
+	case invoice.InvoiceSent:
+		invoiceOf(e.InvoiceID)
+	case invoice.InvoicePaymentRecorded:
+		invoiceOf(e.InvoiceID)
+	case invoice.InvoiceWrittenOff:
+		invoiceOf(e.InvoiceID)
+	case invoice.InvoiceVoided:
+		invoiceOf(e.InvoiceID)
+	case invoice.InvoiceCreditNoteIssued:
+		invoiceOf(e.InvoiceID)
+	}
+	return l
+}
+
+// text tells an event applied at position pos, naming things as they were
+// known then.
+func (s *activityState) text(e domain.Event, pos uint64) string {
+	n := nameView{s, pos}
+	switch e := e.(type) {
+	// Client.
+	case client.ClientCreated:
+		return fmt.Sprintf("Client %q created", e.Name)
+	case client.ClientDetailsChanged:
+		return fmt.Sprintf("Client details changed: %q, %s", e.Name, e.Currency)
+	case client.ClientContactAdded:
+		return "Contact " + contactText(e.Contact) + " added"
+	case client.ClientContactChanged:
+		return "Contact " + contactText(e.Contact) + " changed"
+	case client.ClientContactRemoved:
+		return "Contact " + orUnknown(n.contact(e.ContactID)) + " removed"
+	case client.ClientPrimaryContactChanged:
+		return "Primary billing contact set to " + orUnknown(n.contact(e.ContactID))
+	case client.ClientArchived:
+		return "Client archived" + reason(e.Reason)
+	case client.ClientRestored:
+		return "Client restored"
+	case client.PaymentMethodAdded:
+		return "Payment method " + MethodLabel(e.Method) + " added"
+	case client.PaymentMethodSetAsDefault:
+		return "Payment method " + n.method(e.PaymentMethodID) + " set as default"
+	case client.PaymentMethodReplaced:
+		return "Payment method " + n.method(e.ReplacedPaymentMethodID) + " replaced by " + MethodLabel(e.Method)
+	case client.PaymentMethodRemoved:
+		return "Payment method " + n.method(e.PaymentMethodID) + " removed"
+	case client.PaymentMethodExpired:
+		return "Payment method " + n.method(e.PaymentMethodID) + " expired"
+	case client.PaymentMethodFailed:
+		return "Payment method " + n.method(e.PaymentMethodID) + " failed" + reason(e.Reason)
+
+	// Proposal.
+	case proposal.ProposalDrafted:
+		return fmt.Sprintf("Proposal %q drafted with %d %s", e.Title, len(e.Lines), plural(len(e.Lines), "service", "services"))
+	case proposal.ProposalDraftEdited:
+		return fmt.Sprintf("Proposal %q edited", e.Title)
+	case proposal.ProposalSent:
+		return "Proposal " + n.proposal(e.ProposalID) + " sent to " + e.RecipientEmail
+	case proposal.ProposalAccepted:
+		return fmt.Sprintf("Proposal %s accepted by %s <%s> on %s", n.proposal(e.ProposalID), e.AcceptedByName, e.AcceptedByEmail, e.AcceptedOn)
+	case proposal.ProposalDeclined:
+		return "Proposal " + n.proposal(e.ProposalID) + " declined" + reason(e.Reason)
+	case proposal.ProposalWithdrawn:
+		return "Proposal " + n.proposal(e.ProposalID) + " withdrawn" + reason(e.Reason)
+	case proposal.ProposalExpired:
+		return "Proposal " + n.proposal(e.ProposalID) + " expired on " + e.ExpiresOn.String()
+
+	// Service.
+	case service.ServiceActivated:
+		from := "from an instant bill"
+		if !e.Source.InstantBill {
+			from = "from proposal " + n.proposal(e.Source.ProposalID)
+		}
+		return fmt.Sprintf("Service %q activated %s: %s × %s, %s, %s", e.Name, from,
+			money(e.UnitPrice, e.Currency), e.Quantity, ruleText(e.BillingRule), e.Mode)
+	case service.ServiceEdited:
+		return fmt.Sprintf("Service %s edited from %s: %s", n.service(e.ServiceID), e.EffectiveFrom, changesText(e.Changes, e.BillingRule, n.method, e.NotifyClientOfPriceChange))
+	case service.ServiceSwitchedToManual:
+		return "Service " + n.service(e.ServiceID) + " switched to manual billing (paused)"
+	case service.ServiceSwitchedToAutomatic:
+		return "Service " + n.service(e.ServiceID) + " switched to automatic billing"
+	case service.ServiceEnded:
+		return "Service " + n.service(e.ServiceID) + " ended on " + e.EndDate.String() + reason(e.Reason)
+	case service.ScheduleItemEdited:
+		c := changesText(e.Changes, nil, n.method, false)
+		if e.Date != nil {
+			c = "date " + e.Date.String() + ", " + c
+		}
+		return n.item(e.ServiceID, e.ItemKey) + " edited: " + strings.TrimSuffix(c, ", no change")
+	case service.ScheduleItemSwitchedToManual:
+		return n.item(e.ServiceID, e.ItemKey) + " switched to manual"
+	case service.ScheduleItemSwitchedToAutomatic:
+		return n.item(e.ServiceID, e.ItemKey) + " switched to automatic"
+	case service.ScheduleItemSkipped:
+		return n.item(e.ServiceID, e.ItemKey) + " skipped"
+	case service.ScheduleItemIssueScheduled:
+		return n.item(e.ServiceID, e.ItemKey) + " scheduled to be issued on " + e.IssueOn.String()
+	case service.ScheduleItemBilled:
+		return n.item(e.ServiceID, e.ItemKey) + " billed on invoice " + n.invoice(e.InvoiceID)
+
+	// Invoice.
+	case invoice.InvoiceIssued:
+		return fmt.Sprintf("Invoice %s issued for %s, due %s", e.Number, e.Totals.Gross, e.DueDate)
 	case invoice.InvoiceSent:
 		verb := " sent to "
 		if e.Resent {
 			verb = " re-sent to "
 		}
-		return "Invoice " + s.invoice(e.InvoiceID) + verb + e.Recipient, s.invoiceSubjects(e.InvoiceID)
+		return "Invoice " + n.invoice(e.InvoiceID) + verb + e.Recipient
 	case invoice.InvoiceCollectionScheduled:
-		return "Invoice " + s.invoice(e.InvoiceID) + ": payment collection scheduled for " + e.Date.String() + " from " + s.method(e.PaymentMethodID),
-			append(s.invoiceSubjects(e.InvoiceID), pm(e.PaymentMethodID))
+		return "Invoice " + n.invoice(e.InvoiceID) + ": payment collection scheduled for " + e.Date.String() + " from " + n.method(e.PaymentMethodID)
 	case invoice.InvoicePaymentSucceeded:
-		return "Invoice " + s.invoice(e.InvoiceID) + ": payment of " + e.Amount.String() + " collected from " + s.method(e.PaymentMethodID) + " (reference " + e.GatewayReference + ")",
-			append(s.invoiceSubjects(e.InvoiceID), pm(e.PaymentMethodID))
+		return "Invoice " + n.invoice(e.InvoiceID) + ": payment of " + e.Amount.String() + " collected from " + n.method(e.PaymentMethodID) + " (reference " + e.GatewayReference + ")"
 	case invoice.InvoicePaymentRejected:
-		return "Invoice " + s.invoice(e.InvoiceID) + ": payment from " + s.method(e.PaymentMethodID) + " rejected: " + declineText(e.DeclineCode, e.DeclineMessage),
-			append(s.invoiceSubjects(e.InvoiceID), pm(e.PaymentMethodID))
+		return "Invoice " + n.invoice(e.InvoiceID) + ": payment from " + n.method(e.PaymentMethodID) + " rejected: " + declineText(e.DeclineCode, e.DeclineMessage)
 	case invoice.InvoiceRetryScheduled:
-		return "Invoice " + s.invoice(e.InvoiceID) + ": payment retry scheduled for " + e.Date.String() + " from " + s.method(e.PaymentMethodID),
-			append(s.invoiceSubjects(e.InvoiceID), pm(e.PaymentMethodID))
+		return "Invoice " + n.invoice(e.InvoiceID) + ": payment retry scheduled for " + e.Date.String() + " from " + n.method(e.PaymentMethodID)
 	case invoice.InvoicePaymentRecorded:
 		ref := ""
 		if e.Reference != "" {
 			ref = ", reference " + e.Reference
 		}
-		return "Invoice " + s.invoice(e.InvoiceID) + ": payment of " + e.Amount.String() + " received by " + strings.ReplaceAll(string(e.Method), "_", " ") + " on " + e.Date.String() + ref,
-			s.invoiceSubjects(e.InvoiceID)
+		return "Invoice " + n.invoice(e.InvoiceID) + ": payment of " + e.Amount.String() + " received by " + strings.ReplaceAll(string(e.Method), "_", " ") + " on " + e.Date.String() + ref
 	case invoice.InvoiceWrittenOff:
-		return "Invoice " + s.invoice(e.InvoiceID) + ": " + e.Amount.String() + " written off" + reason(e.Reason), s.invoiceSubjects(e.InvoiceID)
+		return "Invoice " + n.invoice(e.InvoiceID) + ": " + e.Amount.String() + " written off" + reason(e.Reason)
 	case invoice.InvoiceVoided:
-		return "Invoice " + s.invoice(e.InvoiceID) + " voided" + reason(e.Reason), s.invoiceSubjects(e.InvoiceID)
+		return "Invoice " + n.invoice(e.InvoiceID) + " voided" + reason(e.Reason)
 	case invoice.InvoiceCreditNoteIssued:
-		return "Invoice " + s.invoice(e.InvoiceID) + ": credit note for " + e.Amount.String() + " issued" + reason(e.Reason), s.invoiceSubjects(e.InvoiceID)
+		return "Invoice " + n.invoice(e.InvoiceID) + ": credit note for " + e.Amount.String() + " issued" + reason(e.Reason)
 	}
-	return "", nil
+	return e.EventType()
 }
 
-func (s *activityState) proposalSubjects(id uuid.UUID) []subjectKey {
-	return []subjectKey{{SubjectProposal, id}, {SubjectClient, s.Proposals[id].Client}}
+// nameView names things as they were known at one position.
+type nameView struct {
+	s   *activityState
+	pos uint64
 }
 
-func (s *activityState) serviceSubjects(id uuid.UUID) []subjectKey {
-	return []subjectKey{{SubjectService, id}, {SubjectClient, s.Services[id].Client}}
+func (v nameView) contact(id uuid.UUID) string {
+	n, _ := v.s.contacts.asOf(id, v.pos)
+	return n.name
 }
 
-func (s *activityState) invoiceSubjects(id uuid.UUID) []subjectKey {
-	return []subjectKey{{SubjectInvoice, id}, {SubjectClient, s.Invoices[id].Client}}
-}
-
-func (s *activityState) method(id uuid.UUID) string {
+func (v nameView) method(id uuid.UUID) string {
 	if id == uuid.Nil {
 		return "no payment method"
 	}
-	if n, ok := s.Methods[id]; ok {
-		return n.Name
+	if n, ok := v.s.methods.asOf(id, v.pos); ok {
+		return n.name
 	}
 	return "payment method " + id.String()
 }
 
-func (s *activityState) proposal(id uuid.UUID) string {
-	if n, ok := s.Proposals[id]; ok && n.Name != "" {
-		return strconv.Quote(n.Name)
+func (v nameView) proposal(id uuid.UUID) string {
+	if n, ok := v.s.proposals.asOf(id, v.pos); ok && n.name != "" {
+		return strconv.Quote(n.name)
 	}
 	return id.String()
 }
 
-func (s *activityState) service(id uuid.UUID) string {
-	if n, ok := s.Services[id]; ok {
-		return strconv.Quote(n.Name)
+func (v nameView) service(id uuid.UUID) string {
+	if n, ok := v.s.services.asOf(id, v.pos); ok {
+		return strconv.Quote(n.name)
 	}
 	return id.String()
 }
 
-func (s *activityState) invoice(id uuid.UUID) string {
-	if n, ok := s.Invoices[id]; ok {
-		return n.Name
+func (v nameView) invoice(id uuid.UUID) string {
+	if n, ok := v.s.invoices.asOf(id, v.pos); ok {
+		return n.name
 	}
 	return id.String()
 }
 
 // item names a schedule item: `Billing #3 of "Bookkeeping"`.
-func (s *activityState) item(serviceID uuid.UUID, key string) string {
+func (v nameView) item(serviceID uuid.UUID, key string) string {
 	if _, seq, ok := service.ParseItemKey(key); ok {
-		return "Billing #" + strconv.Itoa(seq) + " of " + s.service(serviceID)
+		return "Billing #" + strconv.Itoa(seq) + " of " + v.service(serviceID)
 	}
-	return "Billing " + key + " of " + s.service(serviceID)
+	return "Billing " + key + " of " + v.service(serviceID)
 }
 
 // MethodLabel is how a person recognises a payment method: "Visa •••• 4242,

@@ -33,13 +33,18 @@ type benchLog struct {
 
 var million benchLog // test-only: one generated log per test binary run
 
-var benchEvents = flag.Int("bench-events", 1_000_000, "events BenchmarkRebuild generates and replays")
+var (
+	benchEvents = flag.Int("bench-events", 1_000_000, "events BenchmarkRebuild generates and replays")
+	benchStore  = flag.String("bench-store", "", "folder of the generated log, kept between runs (default: a temporary folder removed afterwards)")
+)
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if million.store != nil {
 		million.store.Close()
-		os.RemoveAll(million.dir)
+		if *benchStore == "" {
+			os.RemoveAll(million.dir)
+		}
 	}
 	os.Exit(code)
 }
@@ -48,12 +53,19 @@ func TestMain(m *testing.M) {
 func openMillion(b *testing.B, n int) (*sqlite.Store, int) {
 	b.Helper()
 	million.once.Do(func() {
-		million.dir, million.err = os.MkdirTemp("", "remit-projections-bench-")
-		if million.err != nil {
-			return
+		if million.dir = *benchStore; million.dir == "" {
+			million.dir, million.err = os.MkdirTemp("", "remit-projections-bench-")
+			if million.err != nil {
+				return
+			}
 		}
 		million.store, million.err = sqlite.Open(million.dir, sqlite.Options{})
 		if million.err != nil {
+			return
+		}
+		if head, err := million.store.Head(context.Background()); err != nil || head > 0 {
+			// A kept log from an earlier run (-bench-store).
+			million.count, million.err = int(head), err
 			return
 		}
 		start := time.Now()
@@ -228,7 +240,11 @@ func decodeBare(typ string, data []byte) error {
 // the same payloads with bare encoding/json, reporting both rates and their
 // ratio (rebuild/decode; the target is at least 0.5).
 //
-//	go test -run '^$' -bench Rebuild -benchtime 1x -timeout 30m ./projections
+//	go test -run '^$' -bench Rebuild -benchtime 1x -timeout 40m ./projections
+//
+// -args -bench-events=N sets the log's size; -bench-store DIR keeps the
+// generated log in DIR and reuses it on later runs (generating a million
+// events takes minutes).
 func BenchmarkRebuild(b *testing.B) {
 	store, n := openMillion(b, *benchEvents)
 	ctx := context.Background()

@@ -15,11 +15,17 @@
 //   - "invoices" (*Invoices): every invoice folded with invoice.Evolve, plus
 //     what the detail page shows (payments, attempts, rejections, credit
 //     notes, write-offs, sends) and an independently kept outstanding amount
-//     that reconciliation checks against the money that came in.
+//     that reconciliation checks against the money that came in. Per client
+//     and currency it keeps the open invoices sorted by due date with their
+//     outstanding sum, so a summary's outstanding and overdue amounts cost a
+//     binary search and a sum over the shorter side, not a pass over every
+//     invoice.
 //   - "activity" (*Activity): one plain-English line per event ("Invoice
 //     INV-000042 voided: duplicate"), with who did it (metadata actor) and
 //     when (recorded-at), indexed by client, service, invoice and payment
-//     method.
+//     method. Applying keeps a compact record per event and the history of
+//     the names lines use; the text is rendered when a history is asked for,
+//     naming things as they were known when the event happened.
 //
 // Models groups the four and is the query API: Summary, ListClients,
 // ClientServices, Service, Schedule, ListInvoices, Invoice and ActivityOf.
@@ -29,17 +35,25 @@
 //
 // # Concurrency
 //
-// One goroutine (the Runner) applies events; any number of goroutines query.
-// Each projection guards its state with its own sync.RWMutex: Apply takes the
-// write lock for one event, queries take the read lock and return copies, so
-// nothing a caller holds changes under it.
+// Each projection is applied by one goroutine of its own (a lane), fed in
+// global order through a channel, so the four apply concurrently while each
+// sees every event in order; any number of goroutines query. Each projection
+// guards its state with its own sync.RWMutex: Apply takes the write lock for
+// one event, queries take the read lock and return copies, so nothing a
+// caller holds changes under it. A query that spans projections may see one
+// a few events ahead of another; WaitFor(pos) guarantees all have pos.
 //
 // # Runner, checkpoints and snapshots
 //
-// The Runner reads the store's Subscribe in global order from the lowest
-// checkpoint, decodes each event once through domain/catalog (an unknown
-// event type is skipped and counted, never fatal) and hands it to every
-// projection whose checkpoint is below its position. Every SnapshotInterval
+// The Runner first catches up with the log the way Replay does: batches are
+// read in one goroutine, decoded across every CPU in another, and handed to
+// the lanes. Then it follows the store's Subscribe from the lowest
+// checkpoint, decoding each event once through domain/catalog, and hands it
+// to the lanes; a lane applies an event only if its projection's checkpoint
+// is below its position. An event no decoder knows is skipped, counted and
+// warned about, never fatal; events of "request-" streams (the web layer's
+// idempotency records, not domain events) are passed over silently and
+// counted apart. Every SnapshotInterval
 // and on Close it writes each projection's state and checkpoint to
 // <dir>/<name>.snapshot.json atomically (temp file, fsync, rename); on start
 // it restores them and resumes from each checkpoint. A snapshot of another
@@ -48,6 +62,9 @@
 // replays the log into it while the others keep going. WaitFor(ctx, pos)
 // returns once every projection has applied pos (read-your-writes after an
 // append), or ctx's error.
+//
+// Snapshots are JSON; the activity snapshot keeps its records (the events
+// re-encoded) and restoring applies them again.
 //
 // # As of, and reconciliation
 //

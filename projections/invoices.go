@@ -19,18 +19,57 @@ import (
 // invoice.Evolve, plus the lists its detail page shows and an outstanding
 // amount kept on its own (reduced by each payment, credit note, write-off and
 // void) so that Reconcile can check it against the money that came in.
+//
+// For summaries and the clients list it also keeps, per client and
+// currency, the open invoices (an unpaid status and a positive balance)
+// sorted by due date with the sum of their outstanding amounts, so what a
+// client owes and what of it is overdue on a given day is found without
+// visiting every invoice (see owedBy).
 type Invoices struct {
 	guard
-	s invoicesState
+	s    invoicesState
+	owed map[uuid.UUID]*clientOwed // derived from s; not in snapshots
+}
+
+// clientOwed is one client's open invoices, one list per currency (usually
+// one).
+type clientOwed struct {
+	currencies []*currencyOwed
+}
+
+// currencyOwed is a client's open invoices in one currency, sorted by due
+// date then id, and the sum of their outstanding amounts.
+type currencyOwed struct {
+	currency domain.Currency
+	total    decimal.Decimal
+	open     []openInvoice
+}
+
+// openInvoice is an open invoice as the owed index holds it.
+type openInvoice struct {
+	due    domain.Date
+	id     uuid.UUID
+	amount decimal.Decimal
+}
+
+func (a openInvoice) compare(b openInvoice) int {
+	if c := a.due.Compare(b.due); c != 0 {
+		return c
+	}
+	return bytes.Compare(a.id[:], b.id[:])
+}
+
+// indexed is where an invoice sits in the owed index.
+type indexed struct {
+	client   uuid.UUID
+	currency string
+	entry    openInvoice
 }
 
 type invoicesState struct {
 	Invoices map[uuid.UUID]*invoiceRecord `json:"invoices"`
 	// ByClient lists each client's invoices in issue order.
 	ByClient map[uuid.UUID][]uuid.UUID `json:"by_client"`
-	// Open holds the invoices with an outstanding balance, per client, for
-	// the outstanding and overdue amounts of summaries and lists.
-	Open map[uuid.UUID]map[uuid.UUID]bool `json:"open"`
 }
 
 type invoiceRecord struct {
@@ -42,15 +81,18 @@ type invoiceRecord struct {
 	WriteOffs   []WriteOffView   `json:"write_offs,omitempty"`
 	Outstanding decimal.Decimal  `json:"outstanding"`
 	Voided      decimal.Decimal  `json:"voided"`
+
+	index *indexed // its place in the owed index; nil when not open
 }
 
-func newInvoices() *Invoices { return &Invoices{s: emptyInvoicesState()} }
+func newInvoices() *Invoices {
+	return &Invoices{s: emptyInvoicesState(), owed: map[uuid.UUID]*clientOwed{}}
+}
 
 func emptyInvoicesState() invoicesState {
 	return invoicesState{
 		Invoices: map[uuid.UUID]*invoiceRecord{},
 		ByClient: map[uuid.UUID][]uuid.UUID{},
-		Open:     map[uuid.UUID]map[uuid.UUID]bool{},
 	}
 }
 
@@ -127,23 +169,67 @@ func (p *Invoices) Apply(e Event) {
 	p.setOpen(id, r)
 }
 
-// setOpen keeps the per-client index of invoices with money outstanding.
+// setOpen keeps the owed index up to date with an invoice's record.
 func (p *Invoices) setOpen(id uuid.UUID, r *invoiceRecord) {
-	clientID := r.State.ClientID
-	if openStatus(r.State.Status) && r.State.Balance().Amount.IsPositive() {
-		set := p.s.Open[clientID]
-		if set == nil {
-			set = map[uuid.UUID]bool{}
-			p.s.Open[clientID] = set
+	open := openStatus(r.State.Status) && r.State.Balance().Amount.IsPositive()
+	want := indexed{client: r.State.ClientID, currency: r.State.Currency.Code,
+		entry: openInvoice{due: r.State.DueDate, id: id, amount: r.Outstanding}}
+	if old := r.index; old != nil {
+		if open && old.client == want.client && old.currency == want.currency &&
+			old.entry.due == want.entry.due && old.entry.amount.Equal(want.entry.amount) {
+			return
 		}
-		set[id] = true
+		p.unindex(old)
+		r.index = nil
+	}
+	if !open {
 		return
 	}
-	if set := p.s.Open[clientID]; set != nil {
-		delete(set, id)
-		if len(set) == 0 {
-			delete(p.s.Open, clientID)
+	co := p.owed[want.client]
+	if co == nil {
+		co = &clientOwed{}
+		p.owed[want.client] = co
+	}
+	var c *currencyOwed
+	for _, x := range co.currencies {
+		if x.currency.Code == want.currency {
+			c = x
 		}
+	}
+	if c == nil {
+		c = &currencyOwed{currency: r.State.Currency}
+		co.currencies = append(co.currencies, c)
+		slices.SortFunc(co.currencies, func(a, b *currencyOwed) int { return strings.Compare(a.currency.Code, b.currency.Code) })
+	}
+	i, _ := slices.BinarySearchFunc(c.open, want.entry, openInvoice.compare)
+	c.open = slices.Insert(c.open, i, want.entry)
+	c.total = c.total.Add(want.entry.amount)
+	r.index = &want
+}
+
+// unindex removes an invoice from the owed index.
+func (p *Invoices) unindex(x *indexed) {
+	co := p.owed[x.client]
+	if co == nil {
+		return
+	}
+	for ci, c := range co.currencies {
+		if c.currency.Code != x.currency {
+			continue
+		}
+		i, found := slices.BinarySearchFunc(c.open, x.entry, openInvoice.compare)
+		if !found {
+			return
+		}
+		c.open = slices.Delete(c.open, i, i+1)
+		c.total = c.total.Sub(x.entry.amount)
+		if len(c.open) == 0 {
+			co.currencies = slices.Delete(co.currencies, ci, ci+1)
+		}
+		break
+	}
+	if len(co.currencies) == 0 {
+		delete(p.owed, x.client)
 	}
 }
 
@@ -161,6 +247,7 @@ func (p *Invoices) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.s = emptyInvoicesState()
+	p.owed = map[uuid.UUID]*clientOwed{}
 	p.checkpoint = 0
 }
 
@@ -178,12 +265,19 @@ func (p *Invoices) UnmarshalSnapshot(data []byte, checkpoint uint64) error {
 	if err := json.Unmarshal(data, &s); err != nil {
 		return fmt.Errorf("invoices snapshot: %w", err)
 	}
-	if s.Invoices == nil || s.ByClient == nil || s.Open == nil {
+	if s.Invoices == nil || s.ByClient == nil {
 		return fmt.Errorf("invoices snapshot: missing maps")
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.s = s
+	p.owed = map[uuid.UUID]*clientOwed{}
+	for id, r := range s.Invoices {
+		if r == nil {
+			return fmt.Errorf("invoices snapshot: invoice %s has no record", id)
+		}
+		p.setOpen(id, r)
+	}
 	p.checkpoint = checkpoint
 	return nil
 }
@@ -289,25 +383,44 @@ type owed struct {
 	open, late           int
 }
 
+// owedBy sums what a client owes and what of it is overdue on today (due
+// before today): per currency, a binary search splits the open invoices
+// sorted by due date, and whichever side is shorter is summed (the overdue
+// side directly, or the not-yet-due side subtracted from the total).
 func (p *Invoices) owedBy(clientID uuid.UUID, today domain.Date) owed {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	o := owed{outstanding: moneyByCurrency{}, overdue: moneyByCurrency{}}
-	for id := range p.s.Open[clientID] {
-		r := p.s.Invoices[id]
-		if r == nil {
+	co := p.owed[clientID]
+	if co == nil {
+		return o
+	}
+	for _, c := range co.currencies {
+		n := len(c.open)
+		k, _ := slices.BinarySearchFunc(c.open, today, func(x openInvoice, d domain.Date) int {
+			if x.due.Before(d) {
+				return -1
+			}
+			return 1
+		})
+		o.open += n
+		o.late += k
+		o.outstanding.add(money(c.total, c.currency))
+		if k == 0 {
 			continue
 		}
-		// Open invoices have a positive balance in an unpaid status, so
-		// overdue is just "after its due date" (invoice.State.StatusOn), and
-		// the balance is the outstanding amount kept beside it.
-		bal := money(r.Outstanding, r.State.Currency)
-		o.outstanding.add(bal)
-		o.open++
-		if today.After(r.State.DueDate) {
-			o.overdue.add(bal)
-			o.late++
+		var overdue decimal.Decimal
+		if k <= n-k {
+			for _, x := range c.open[:k] {
+				overdue = overdue.Add(x.amount)
+			}
+		} else {
+			overdue = c.total
+			for _, x := range c.open[k:] {
+				overdue = overdue.Sub(x.amount)
+			}
 		}
+		o.overdue.add(money(overdue, c.currency))
 	}
 	return o
 }

@@ -17,7 +17,9 @@ type RunnerOptions struct {
 	// SnapshotInterval is how often snapshots are written while running;
 	// 0 means every minute. Close always writes them.
 	SnapshotInterval time.Duration
-	// Logger receives skipped events and snapshot failures; nil discards.
+	// Logger receives a warning for each event no decoder knows (events of
+	// "request-" streams are passed over silently) and snapshot failures;
+	// nil discards.
 	Logger *slog.Logger
 	// Catalog decodes events; nil means catalog.New().
 	Catalog *catalog.Catalog
@@ -62,6 +64,11 @@ func (r *Runner) Checkpoints() map[string]uint64 { return r.checkpoints() }
 // Skipped returns how many events were skipped because no decoder knows
 // their type (or their data did not decode).
 func (r *Runner) Skipped() uint64 { return r.skipped() }
+
+// Ignored returns how many events were passed over because their stream
+// holds no domain events (the web layer's "request-" idempotency records);
+// they are neither decoded nor warned about.
+func (r *Runner) Ignored() uint64 { return r.ignored() }
 
 // Snapshot writes every projection's snapshot now.
 func (r *Runner) Snapshot() error { return r.snapshotAll() }

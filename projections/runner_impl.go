@@ -18,16 +18,19 @@ import (
 
 // snapshotFormat is the version of the snapshot files; a file of another
 // version is ignored and its projection rebuilt from the log.
-const snapshotFormat = 1
+const snapshotFormat = 2
 
 type runnerState struct {
 	ps  []Projection
 	cat *catalog.Catalog
 	log *slog.Logger
 
-	// applyMu makes the live loop, CatchUp and Rebuild take turns: one
-	// goroutine applies events at a time, in global order.
+	// applyMu makes the live loop, CatchUp and Rebuild take turns: one of
+	// them feeds the projections at a time, in global order. live is the
+	// live loop's lanes (nil when it is not running); whoever else takes
+	// applyMu flushes them first.
 	applyMu sync.Mutex
+	live    *lanes
 	// snapMu serialises snapshot writing.
 	snapMu  sync.Mutex
 	written map[string]uint64 // checkpoint of each projection's last snapshot file
@@ -36,6 +39,7 @@ type runnerState struct {
 	waiters  []waiter
 	failure  error
 	nSkipped uint64
+	nIgnored uint64
 	started  bool
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -143,10 +147,35 @@ func (r *Runner) start(ctx context.Context) error {
 	return nil
 }
 
-// follow applies the subscription's events until ctx is done or the
-// subscription fails.
+// follow catches up with the log in batches, then applies the
+// subscription's events until ctx is done or the subscription fails. Each
+// projection applies in a goroutine of its own (lanes); WaitFor is woken as
+// they advance.
 func (r *Runner) follow(ctx context.Context) {
 	s := &r.impl
+	head, err := r.store.Head(ctx)
+	if err == nil && head > r.minCheckpoint() {
+		s.applyMu.Lock()
+		_, _, err = replay(ctx, r.store, s.cat, s.ps, Bound{Position: head}, r.hooks())
+		s.applyMu.Unlock()
+		r.notify()
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			r.fail(fmt.Errorf("projections: catching up: %w", err))
+		}
+		return
+	}
+	s.applyMu.Lock()
+	s.live = startLanes(s.ps, r.notify)
+	s.applyMu.Unlock()
+	defer func() {
+		s.applyMu.Lock()
+		s.live.stop()
+		s.live = nil
+		s.applyMu.Unlock()
+		r.notify()
+	}()
 	from := r.minCheckpoint() + 1
 	for rec, err := range r.store.Subscribe(ctx, from, eventstore.Filter{}) {
 		if err != nil {
@@ -155,24 +184,38 @@ func (r *Runner) follow(ctx context.Context) {
 			}
 			return
 		}
+		e, o := decodeEvent(s.cat, rec)
+		r.count(rec, o)
+		b := &batch{positions: []uint64{rec.Position}, events: []Event{e}, outcomes: []outcome{o}}
 		s.applyMu.Lock()
-		r.applyOne(rec)
+		s.live.send(b)
 		s.applyMu.Unlock()
-		r.notify()
 	}
 }
 
-// applyOne decodes and dispatches one event; the caller holds applyMu.
-func (r *Runner) applyOne(rec eventstore.RecordedEvent) {
+// count counts (and for an unknown one, warns of) an event that is not
+// applied.
+func (r *Runner) count(rec eventstore.RecordedEvent, o outcome) {
 	s := &r.impl
-	e, ok := decodeEvent(s.cat, rec)
-	if !ok {
+	switch o {
+	case unknown:
 		s.mu.Lock()
 		s.nSkipped++
 		s.mu.Unlock()
 		s.log.Warn("skipping an event no decoder knows", "position", rec.Position, "type", rec.Type, "stream", rec.Stream)
+	case ignored:
+		s.mu.Lock()
+		s.nIgnored++
+		s.mu.Unlock()
 	}
-	dispatch(s.ps, rec.Position, e, ok)
+}
+
+// hooks are the runner's ears on a replay.
+func (r *Runner) hooks() *replayHooks {
+	return &replayHooks{
+		applied: r.notify,
+		skipped: r.count,
+	}
 }
 
 func (r *Runner) snapshotEvery(ctx context.Context) {
@@ -271,11 +314,11 @@ func (r *Runner) catchUp(ctx context.Context) error {
 		return fmt.Errorf("projections: store head: %w", err)
 	}
 	s.applyMu.Lock()
-	_, skipped, err := replay(ctx, r.store, s.cat, s.ps, Bound{Position: max(head, 1)})
+	if s.live != nil {
+		s.live.flush()
+	}
+	_, _, err = replay(ctx, r.store, s.cat, s.ps, Bound{Position: max(head, 1)}, r.hooks())
 	s.applyMu.Unlock()
-	s.mu.Lock()
-	s.nSkipped += skipped
-	s.mu.Unlock()
 	r.notify()
 	return err
 }
@@ -290,6 +333,9 @@ func (r *Runner) rebuild(ctx context.Context, name string) error {
 	s.applyMu.Lock()
 	defer r.notify()
 	defer s.applyMu.Unlock()
+	if s.live != nil {
+		s.live.flush()
+	}
 	var target uint64
 	for _, q := range s.ps {
 		target = max(target, q.Checkpoint())
@@ -298,7 +344,7 @@ func (r *Runner) rebuild(ctx context.Context, name string) error {
 	if target == 0 {
 		return nil
 	}
-	if _, _, err := replay(ctx, r.store, s.cat, []Projection{p}, Bound{Position: target}); err != nil {
+	if _, _, err := replay(ctx, r.store, s.cat, []Projection{p}, Bound{Position: target}, &replayHooks{applied: r.notify}); err != nil {
 		return fmt.Errorf("projections: rebuild %s: %w", name, err)
 	}
 	return nil
@@ -316,6 +362,12 @@ func (r *Runner) skipped() uint64 {
 	r.impl.mu.Lock()
 	defer r.impl.mu.Unlock()
 	return r.impl.nSkipped
+}
+
+func (r *Runner) ignored() uint64 {
+	r.impl.mu.Lock()
+	defer r.impl.mu.Unlock()
+	return r.impl.nIgnored
 }
 
 func (r *Runner) err() error {
