@@ -78,7 +78,12 @@
 // The invoice issued from schedule items without an InvoiceID gets
 // InvoiceIDForItems(item keys): two billing runs over the same items name the
 // same invoice, so at most one is issued; a run that finds it already issued
-// completes what is missing and answers its Result.
+// completes what is missing and answers its Result. Items released from an
+// earlier invoice (voided, or never issued) carry their release count into
+// that name, so billing them again names a new invoice, not the voided one.
+// An issue that finds one of its items billed elsewhere after marking others
+// releases the ones it marked (a separate step of the same command), so no
+// item is left billed on an invoice that was never issued.
 //
 // Every event's metadata records Meta.Actor, the command id, Meta.CorrelationID
 // (the command id when empty) and Meta.CausationID (the command id when empty).
