@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"remit/auth"
 	"remit/billing"
 	"remit/eventstore"
+	"remit/outbox"
 	"remit/projections"
 	"remit/storeurl"
 	"remit/web"
@@ -38,6 +40,19 @@ type Config struct {
 	// SnapshotInterval is how often read-model snapshots are written (0:
 	// the runner's default).
 	SnapshotInterval time.Duration
+	// SMTPURL is where emails go (smtp://[user:pass@]host[:port]); ""
+	// writes them as .eml files into DataDir/outbox.
+	SMTPURL string
+	// MailFrom is the firm's sending address (default remit@localhost).
+	MailFrom string
+	// NoOutbox turns the email outbox off (one-shot commands, tests).
+	NoOutbox bool
+	// NoAuth serves the API without users, sessions or tokens, the actor
+	// taken from the X-Remit-Actor header: for local development only.
+	NoAuth bool
+	// SecureCookies marks session cookies Secure behind a TLS-terminating
+	// proxy (a request over TLS always gets a Secure cookie).
+	SecureCookies bool
 }
 
 // App is a running Remit.
@@ -47,6 +62,8 @@ type App struct {
 	Runner  *projections.Runner
 	Billing *billing.Service
 	Web     *web.Server
+	Outbox  *outbox.Outbox
+	Auth    *auth.Authenticator // nil with Config.NoAuth
 	log     *slog.Logger
 }
 
@@ -87,13 +104,51 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 		return fmt.Errorf("start read models: %w", err)
 	}
 	a.Billing = billing.New(billing.Config{Store: store, Now: cfg.Now, NewID: uuid.New})
+	if !cfg.NoOutbox {
+		if err := a.startOutbox(ctx, cfg, store); err != nil {
+			return err
+		}
+	}
+	if !cfg.NoAuth {
+		authn, err := auth.New(auth.Config{Store: store, Now: cfg.Now, SecureCookies: cfg.SecureCookies})
+		if err != nil {
+			return fmt.Errorf("auth: %w", err)
+		}
+		a.Auth = authn
+		if us, err := authn.Users(ctx); err == nil && len(us) == 0 {
+			a.log.Warn("no users yet: stop Remit and add the first owner with `remit user add EMAIL --role owner`")
+		}
+	}
 	a.Web = web.NewServer(web.Config{
 		Addr: cfg.Addr, Store: store, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
+		Auth: a.Auth,
 	})
 	if err := a.Web.Open(); err != nil {
 		return err
 	}
 	a.log.Info("remit serving", "url", a.Web.URL(), "data", cfg.DataDir)
+	return nil
+}
+
+// startOutbox starts the email process manager: emails for issued invoices,
+// receipts, rejections, expiring cards and upcoming charges, each sent once.
+func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Store) error {
+	from := cfg.MailFrom
+	if from == "" {
+		from = "remit@localhost"
+	}
+	mailer, err := outbox.MailerFor(cfg.SMTPURL, cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("mail: %w", err)
+	}
+	ob, err := outbox.New(outbox.Config{Store: store, Mailer: mailer, From: from, Now: cfg.Now, Logger: cfg.Logger, SkipHistory: true})
+	if err != nil {
+		return err
+	}
+	if err := ob.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start the outbox: %w", err)
+	}
+	a.Outbox = ob
 	return nil
 }
 
@@ -112,6 +167,9 @@ func (a *App) Close() error {
 	var errs []error
 	if a.Web != nil {
 		errs = append(errs, a.Web.Close())
+	}
+	if a.Outbox != nil {
+		errs = append(errs, a.Outbox.Close())
 	}
 	if a.Runner != nil {
 		errs = append(errs, a.Runner.Close())

@@ -1,18 +1,49 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
+	"remit/auth"
 	"remit/demo"
 	"remit/domain"
+	"remit/domain/user"
+	"remit/eventstore"
 
 	"github.com/spf13/cobra"
 )
 
+// DemoOwnerEmail is the demo firm's owner, who signs in to the demo.
+const DemoOwnerEmail = "owner@harbour.example"
+
+// demoOwner adds the demo's owner (password from REMIT_PASSWORD, or a random
+// one) and a write token, and prints both once.
+func demoOwner(ctx context.Context, env Env, s eventstore.Store) error {
+	a, err := auth.New(auth.Config{Store: s})
+	if err != nil {
+		return err
+	}
+	pw := env.Getenv("REMIT_PASSWORD")
+	if pw == "" {
+		pw = randomPassword()
+	}
+	id, err := a.AddUser(ctx, auth.NewUser{Email: DemoOwnerEmail, Name: "Demo Owner", Role: user.RoleOwner, Password: pw}, "cli:demo")
+	if err != nil {
+		return fmt.Errorf("add the demo owner: %w", err)
+	}
+	tok, err := a.CreateToken(ctx, id, "demo", user.ScopeWrite, nil, "cli:demo")
+	if err != nil {
+		return fmt.Errorf("make the demo token: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "\nSign in as %s with password %s (shown once)\nAPI token (write, shown once): %s\n  e.g. curl -H 'Authorization: Bearer %s' http://127.0.0.1:8080/api/clients\n\n", DemoOwnerEmail, pw, tok.Token, tok.Token)
+	return nil
+}
+
 func newDemoCmd(env Env) *cobra.Command {
 	var so storeOpts
 	var addr string
+	var mo mailOpts
 	var loadOnly bool
 	var clients int
 	var seed uint64
@@ -59,6 +90,10 @@ When the data folder already holds events, nothing is loaded and its data is ser
 					return err
 				}
 				fmt.Fprintf(out, "loaded in %s:\n%s", time.Since(start).Round(time.Millisecond), sum)
+				if err := demoOwner(ctx, env, s); err != nil {
+					s.Close()
+					return err
+				}
 			}
 			if err := s.Close(); err != nil {
 				return err
@@ -66,11 +101,12 @@ When the data folder already holds events, nothing is loaded and its data is ser
 			if loadOnly {
 				return nil
 			}
-			return serveUntilDone(ctx, env, so, addr)
+			return serveUntilDone(ctx, env, so, addr, mo)
 		},
 	}
 	storeFlags(c, env, &so)
 	addrFlag(c, env, &addr)
+	mailFlags(c, env, &mo)
 	c.Flags().BoolVar(&loadOnly, "load-only", false, "load the demo and exit without serving")
 	c.Flags().IntVar(&clients, "clients", 0, fmt.Sprintf("how many clients (default %d, at least %d)", demo.DefaultClients, demo.MinClients))
 	c.Flags().Uint64Var(&seed, "seed", 1, "the demo's random seed: the same seed loads the same data")

@@ -26,6 +26,15 @@ need_deb() { # need_deb COMMAND PACKAGE
 command -v go >/dev/null || { echo "Go is required (https://go.dev/dl); this machine should have it at /usr/local/go/bin" >&2; exit 2; }
 need_deb gcc gcc # cgo, for the embedded SQLite store (github.com/mattn/go-sqlite3)
 export CGO_ENABLED=1
+need_deb pdftotext poppler-utils # pdf and outbox tests read invoice PDFs back as text
+
+# mailpit, the SMTP capture server the mail and outbox tests deliver to (a
+# few minutes to build the first time).
+gobin=$(go env GOBIN); export PATH="${gobin:-$(go env GOPATH)/bin}:$PATH"
+if ! command -v mailpit >/dev/null 2>&1; then
+	say "installing mailpit (go install, a few minutes)"
+	go install github.com/axllent/mailpit@v1.27.11
+fi
 
 # PostgreSQL on 127.0.0.1:5432 for eventstore/postgres (its tests skip with a
 # message when none is reachable; make sure one is when this machine has one).

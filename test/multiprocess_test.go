@@ -16,9 +16,9 @@ import (
 )
 
 // getJSON fetches url and decodes its JSON object.
-func getJSON(tb testing.TB, url string) map[string]any {
+func getJSON(tb testing.TB, url, token string) map[string]any {
 	tb.Helper()
-	resp, err := http.Get(url)
+	resp, err := authGet(tb, url, token)
 	if err != nil {
 		tb.Fatalf("GET %s: %v", url, err)
 	}
@@ -37,15 +37,16 @@ func getJSON(tb testing.TB, url string) map[string]any {
 // processes' read models converge on the same data.
 func twoServers(t *testing.T, storeURL string) {
 	bin := MustBuild(t)
+	token := MustToken(t, bin, "--store", storeURL)
 	a := MustServe(t, bin, filepath.Join(t.TempDir(), "a"), "--store", storeURL)
 	b := MustServe(t, bin, filepath.Join(t.TempDir(), "b"), "--store", storeURL)
 	servers := []serveProc{a, b}
-	if code, body := post(t, a.url+"/api/firm", "user:owner", map[string]any{
+	if code, body := post(t, a.url+"/api/firm", token, map[string]any{
 		"name": "Ledger & Co", "base_currency": "AUD", "time_zone": "Australia/Sydney",
 	}); code != http.StatusCreated {
 		t.Fatalf("set up firm: %d %v", code, body)
 	}
-	code, body := post(t, b.url+"/api/clients", "user:staff", map[string]any{
+	code, body := post(t, b.url+"/api/clients", token, map[string]any{
 		"name": "Acme Pty Ltd", "kind": "business", "contacts": []map[string]any{{"name": "Jo", "email": "jo@acme.example"}},
 	})
 	if code != http.StatusCreated {
@@ -60,7 +61,7 @@ func twoServers(t *testing.T, storeURL string) {
 	for i := 0; i < 2*perServer; i++ {
 		srv := servers[i%2]
 		wg.Go(func() {
-			code, body := post(t, srv.url+"/api/invoices", "user:staff", map[string]any{
+			code, body := post(t, srv.url+"/api/invoices", token, map[string]any{
 				"client_id": clientID,
 				"lines":     []map[string]any{{"description": fmt.Sprintf("Advice %d", i), "quantity": "1", "unit_price": "100", "tax_rate": "10"}},
 			})
@@ -73,7 +74,7 @@ func twoServers(t *testing.T, storeURL string) {
 			mu.Unlock()
 		})
 		wg.Go(func() {
-			if code, body := post(t, srv.url+"/api/clients", "user:staff", map[string]any{
+			if code, body := post(t, srv.url+"/api/clients", token, map[string]any{
 				"name": fmt.Sprintf("Client %02d", i), "kind": "business",
 				"contacts": []map[string]any{{"name": "Bo", "email": "bo@example.com"}},
 			}); code != http.StatusCreated {
@@ -96,8 +97,8 @@ func twoServers(t *testing.T, storeURL string) {
 	deadline := time.Now().Add(30 * time.Second)
 	for _, srv := range servers {
 		for {
-			clients := getJSON(t, srv.url+"/api/clients?limit=100")
-			invoices := getJSON(t, srv.url+"/api/invoices?limit=100")
+			clients := getJSON(t, srv.url+"/api/clients?limit=100", token)
+			invoices := getJSON(t, srv.url+"/api/invoices?limit=100", token)
 			if clients["total"] == float64(2*perServer+1) && invoices["total"] == float64(2*perServer) {
 				break
 			}

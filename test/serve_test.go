@@ -72,12 +72,39 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	return l.w.Write(b)
 }
 
-func post(tb testing.TB, url, actor string, body any) (int, map[string]any) {
+// MustToken adds an owner to the store the args name and returns a write
+// API token of theirs, through the CLI as an operator would.
+func MustToken(tb testing.TB, bin string, storeArgs ...string) string {
+	tb.Helper()
+	cmd := exec.Command(bin, append([]string{"user", "add", "owner@test.example", "--role", "owner"}, storeArgs...)...)
+	cmd.Env = append(cmd.Environ(), "REMIT_DATA=", "REMIT_STORE=", "REMIT_PASSWORD=correct horse battery staple")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("user add: %v\n%s", err, out)
+	}
+	cmd = exec.Command(bin, append([]string{"token", "create", "--user", "owner@test.example", "--scope", "write"}, storeArgs...)...)
+	cmd.Env = append(cmd.Environ(), "REMIT_DATA=", "REMIT_STORE=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		tb.Fatalf("token create: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// authGet fetches url with the bearer token.
+func authGet(tb testing.TB, url, token string) (*http.Response, error) {
+	tb.Helper()
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	return http.DefaultClient.Do(req)
+}
+
+func post(tb testing.TB, url, token string, body any) (int, map[string]any) {
 	tb.Helper()
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, url, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Remit-Actor", actor)
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, nil
@@ -94,8 +121,9 @@ func post(tb testing.TB, url, actor string, body any) (int, map[string]any) {
 func TestServeShutsDownGracefully(t *testing.T) {
 	bin := MustBuild(t)
 	dir := filepath.Join(t.TempDir(), "data")
+	token := MustToken(t, bin, "--data", dir)
 	p := MustServe(t, bin, dir)
-	if code, body := post(t, p.url+"/api/firm", "user:owner", map[string]any{
+	if code, body := post(t, p.url+"/api/firm", token, map[string]any{
 		"name": "Ledger & Co", "base_currency": "AUD", "time_zone": "Australia/Sydney",
 	}); code/100 != 2 {
 		t.Fatalf("set up firm: %d %v", code, body)
@@ -114,7 +142,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 				default:
 				}
 				name := fmt.Sprintf("Client %d-%d", w, i)
-				code, _ := post(t, p.url+"/api/clients", "user:staff", map[string]any{
+				code, _ := post(t, p.url+"/api/clients", token, map[string]any{
 					"name": name, "kind": "business",
 					"contacts": []map[string]any{{"name": "Jo", "email": "jo@example.com"}},
 				})
@@ -151,7 +179,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		t.Fatalf("reconcile after shutdown: exit %d\n%s", code, out)
 	}
 	p2 := MustServe(t, bin, dir)
-	resp, err := http.Get(p2.url + "/api/clients?limit=500")
+	resp, err := authGet(t, p2.url+"/api/clients?limit=500", token)
 	if err != nil {
 		t.Fatal(err)
 	}

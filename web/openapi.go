@@ -76,6 +76,13 @@ func operations() []operation {
 	return []operation{
 		get("/api/openapi.json", "This document.", map[string]any{}),
 
+		post("/api/login", "Sign in with email and password: sets the session cookie and answers the session's CSRF token (send it as X-CSRF-Token, or the csrf_token form field, with every unsafe request).", LoginRequest{}, SessionView{}),
+		post("/api/logout", "Sign out: ends the session.", nil, SignedOut{}),
+		get("/api/session", "Who is asking (user or API token) and the session's CSRF token.", SessionView{}),
+		list[TokenView]("/api/tokens", "The signed-in user's API tokens."),
+		create("/api/tokens", "Make an API token (scope read or write); the token is in the answer, shown this once.", TokenRequest{}, NewTokenView{}),
+		write(http.MethodDelete, "/api/tokens/{id}", "Revoke an API token.", nil, TokenView{}, http.StatusOK),
+
 		get("/api/firm", "The firm's settings.", FirmView{}),
 		create("/api/firm", "Set the firm up (once).", billing.SetUpFirmRequest{}, FirmView{}),
 		write(http.MethodPatch, "/api/firm", "Change groups of the firm's settings.", billing.FirmSettingsRequest{}, FirmView{}, http.StatusOK),

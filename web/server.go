@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"remit/auth"
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/catalog"
@@ -55,6 +56,11 @@ type Config struct {
 	WaitTimeout time.Duration
 	// MaxBodyBytes bounds request bodies (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
+	// Auth, when set, requires every request but login and the OpenAPI
+	// document to carry a session or an API token, checks CSRF tokens and
+	// each route's role, and records the signed-in user or token as the
+	// actor. Nil keeps the X-Remit-Actor header (tests, local use).
+	Auth *auth.Authenticator
 }
 
 // Server is the HTTP server of the JSON API.
@@ -90,7 +96,7 @@ func NewServer(cfg Config) *Server {
 	}
 	s := &Server{router: mux.NewRouter(), cfg: cfg, log: cfg.Logger, cat: catalog.New()}
 	s.openapi = sync.OnceValues(OpenAPI)
-	s.server = &http.Server{Handler: s.router, ReadHeaderTimeout: 10 * time.Second}
+	s.server = &http.Server{Handler: auth.SecurityHeaders(s.router), ReadHeaderTimeout: 10 * time.Second}
 
 	s.router.NotFoundHandler = http.HandlerFunc(s.handleNotFound)
 	s.router.MethodNotAllowedHandler = http.HandlerFunc(s.handleMethodNotAllowed)
@@ -98,7 +104,8 @@ func NewServer(cfg Config) *Server {
 	// One router, no subrouter: gorilla/mux answers 405 only for routes of
 	// the router itself.
 	api := s.router
-	api.Use(s.limitBody)
+	api.Use(s.limitBody, s.guard)
+	s.registerAuthRoutes(api)
 	s.registerOpenAPIRoutes(api)
 	s.registerFirmRoutes(api)
 	s.registerClientRoutes(api)
@@ -118,7 +125,7 @@ func NewServer(cfg Config) *Server {
 func (s *Server) Router() *mux.Router { return s.router }
 
 // ServeHTTP serves a request through the router, without a listener.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.server.Handler.ServeHTTP(w, r) }
 
 // Open listens on Config.Addr and serves in a goroutine until Close.
 func (s *Server) Open() error {
@@ -179,9 +186,13 @@ func (s *Server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) 
 	s.Error(w, r, &httpError{status: http.StatusMethodNotAllowed, msg: fmt.Sprintf("%s is not allowed on %s.", r.Method, r.URL.Path)})
 }
 
-// actor is who is asking: the X-Remit-Actor header, or "api" (there is no
-// authentication yet).
+// actor is who is asking: the signed-in user or API token ("user:<id>",
+// "token:<id>") when Config.Auth is set, else the X-Remit-Actor header, or
+// "api".
 func actor(r *http.Request) string {
+	if p, ok := auth.PrincipalFrom(r.Context()); ok {
+		return p.Actor()
+	}
 	if a := r.Header.Get("X-Remit-Actor"); a != "" {
 		return a
 	}

@@ -21,8 +21,10 @@ import (
 	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/domain/numbering"
+	"remit/domain/outbox"
 	"remit/domain/proposal"
 	"remit/domain/service"
+	"remit/domain/user"
 )
 
 // ErrUnknownEventType is matched (errors.Is) by the error Decode returns for
@@ -84,6 +86,8 @@ func Aggregates() []Aggregate {
 		{Name: "service", StreamPrefix: prefixOf(service.StreamName), EventTypes: service.EventTypes(), Decode: service.DecodeEvent},
 		{Name: "invoice", StreamPrefix: prefixOf(invoice.StreamName), EventTypes: invoice.EventTypes(), Decode: invoice.DecodeEvent},
 		{Name: "numbering", Stream: numbering.StreamName(), EventTypes: numbering.EventTypes(), Decode: numbering.DecodeEvent},
+		{Name: "user", StreamPrefix: prefixOf(user.StreamName), EventTypes: user.EventTypes(), Decode: user.DecodeEvent},
+		{Name: "outbox", StreamPrefix: prefixOf(outbox.StreamName), EventTypes: outbox.EventTypes(), Decode: outbox.DecodeEvent},
 	}
 }
 

@@ -11,8 +11,10 @@ import (
 	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/domain/numbering"
+	"remit/domain/outbox"
 	"remit/domain/proposal"
 	"remit/domain/service"
+	"remit/domain/user"
 )
 
 // sample is one event of each type, with the history it is applied after.
@@ -59,6 +61,8 @@ func evolvers() map[string]evolver {
 		"service":   evolveWith(service.Evolve),
 		"invoice":   evolveWith(invoice.Evolve),
 		"numbering": evolveWith(numbering.Evolve),
+		"user":      evolveWith(user.Evolve),
+		"outbox":    evolveWith(outbox.Evolve),
 	}
 }
 
@@ -203,6 +207,29 @@ func samples() map[string]sample {
 
 	// numbering
 	add(nil, numbering.InvoiceNumberReserved{Number: "INV-000001", Sequence: 1, InvoiceID: invoiceID, At: at})
+
+	// user
+	userAdded := user.UserAdded{UserID: user.IDForEmail("ana@firm.example"), Email: "ana@firm.example", Name: "Ana", Role: user.RoleStaff, PasswordHash: "$2a$10$hash", At: at}
+	tokenMade := user.APITokenCreated{UserID: userAdded.UserID, TokenID: id(15), Name: "reconcile", Scope: user.ScopeRead, SecretHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", At: at}
+	add(nil, userAdded)
+	add([]domain.Event{userAdded}, user.UserPasswordChanged{UserID: userAdded.UserID, PasswordHash: "$2a$10$other", At: at})
+	add([]domain.Event{userAdded}, user.UserRoleChanged{UserID: userAdded.UserID, Role: user.RoleAuditor, PreviousRole: user.RoleStaff, At: at})
+	add([]domain.Event{userAdded}, user.UserDisabled{UserID: userAdded.UserID, Reason: "left the firm", At: at})
+	add([]domain.Event{userAdded}, tokenMade)
+	add([]domain.Event{userAdded, tokenMade}, user.APITokenRevoked{UserID: userAdded.UserID, TokenID: id(15), At: at})
+
+	// outbox
+	emailID := outbox.EmailID(outbox.KindInvoiceIssued, id(20).String())
+	queued := outbox.EmailQueued{
+		EmailID: emailID, Kind: outbox.KindInvoiceIssued, MessageID: "<" + emailID.String() + "@remit>",
+		To: "ana@example.com", ToName: "Ana", From: "accounts@ledger.example", Subject: "Invoice INV-000001 from Ledger & Co",
+		ClientID: clientID, InvoiceID: invoiceID, PaymentMethodID: id(5), Date: domain.MustDate(2026, 3, 31),
+		TriggerEventID: id(20), TriggerPosition: 42, At: at,
+	}
+	add(nil, queued)
+	add([]domain.Event{queued}, outbox.EmailSent{EmailID: emailID, Transport: "smtp", Attempts: 1, At: at})
+	add([]domain.Event{queued}, outbox.EmailFailed{EmailID: emailID, Reason: "550 mailbox unavailable", Attempts: 1, At: at})
+	add(nil, outbox.OutboxStarted{FromPosition: 7180, At: at})
 
 	return out
 }

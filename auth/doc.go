@@ -1,0 +1,38 @@
+// Package auth decides who is asking and what they may do: users and their
+// passwords (bcrypt), server-side sessions with CSRF tokens, login rate
+// limiting and lockout, API tokens with scopes, signed client links, and the
+// HTTP middleware that applies them with security headers.
+//
+// # Design
+//
+// Users and tokens are events in the user aggregate (domain/user), written
+// through billing.Handle like every other command; the Authenticator folds
+// them from the "user-" streams and catches up on every lookup, so a token
+// revoked by `remit token revoke` stops working at the next request, even
+// in a running server. Passwords are recorded only as bcrypt hashes and
+// token secrets only as SHA-256 (the secrets are 256-bit random, so a fast
+// hash is enough); a token reads "remit_<id hex>_<secret>".
+//
+// Sessions live in memory, keyed by the SHA-256 of their id: a restart signs
+// everyone out, which is the safe failure. Login always starts a new session
+// id (the browser's old one is ended), so a fixed session id is worthless.
+// Each session has its own random CSRF token, required on every unsafe
+// request that authenticates with the cookie (header X-CSRF-Token, or form
+// field csrf_token for server-rendered forms); requests with a bearer token
+// need none. The cookie is HttpOnly, SameSite=Lax, Secure over TLS.
+//
+// Login attempts are limited per client address (a one-minute window) and
+// per email: MaxFailures wrong passwords within Lockout lock the email for
+// Lockout, even for the right password. Unknown emails take the same time
+// as known ones.
+//
+// Middleware takes a Policy (the route's Access: Public, Read, Write,
+// OwnerOnly, SessionWrite) from the web package, which knows its routes:
+// owners may do everything, staff every command but the firm's settings,
+// auditors and read-scoped tokens only GETs, and tokens never make tokens.
+//
+// LinkSigner signs client links (accept a proposal, add or replace a payment
+// method, view or pay an invoice) with HMAC-SHA256 under a key in the data
+// folder (link.key), never in the log; a link names one client, one purpose,
+// one resource and an expiry, and anything else is refused.
+package auth

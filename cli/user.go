@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+
+	"remit/auth"
+	"remit/domain"
+	"remit/domain/user"
+	"remit/pii"
+)
+
+// withAuth opens the store and runs fn with an Authenticator over it.
+func withAuth(ctx context.Context, so storeOpts, fn func(*auth.Authenticator) error) error {
+	s, err := so.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	a, err := auth.New(auth.Config{Store: s})
+	if err != nil {
+		return err
+	}
+	return asUserError(fn(a))
+}
+
+// asUserError turns a domain error (bad input, a duplicate, an unknown
+// token) into exit code 2 with its message.
+func asUserError(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch domain.ErrorCode(err) {
+	case domain.EINVALID, domain.ECONFLICT, domain.ENOTFOUND, domain.EFORBIDDEN:
+		return usageErr("%s", domain.ErrorMessage(err))
+	}
+	return err
+}
+
+func newUserCmd(env Env) *cobra.Command {
+	c := &cobra.Command{Use: "user", Short: "Manage the people who sign in to Remit"}
+	var so storeOpts
+	var role, name string
+	add := &cobra.Command{
+		Use:   "add EMAIL",
+		Short: "Add a user (the first one on an empty store: --role owner)",
+		Long: `Add a user who signs in with EMAIL. The password is taken from REMIT_PASSWORD (at least
+12 characters); without it a random one is made and printed once. Roles: owner (everything,
+users and settings), staff (billing work), auditor (read-only).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			pw := env.Getenv("REMIT_PASSWORD")
+			generated := pw == ""
+			if generated {
+				pw = randomPassword()
+			}
+			return withAuth(c.Context(), so, func(a *auth.Authenticator) error {
+				id, err := a.AddUser(c.Context(), auth.NewUser{Email: args[0], Name: name, Role: user.Role(role), Password: pw}, "cli")
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "Added %s (%s), user:%s\n", user.NormalizeEmail(args[0]), role, id)
+				if generated {
+					fmt.Fprintf(env.Stdout, "Password (shown once): %s\n", pw)
+				}
+				return nil
+			})
+		},
+	}
+	storeFlags(add, env, &so)
+	add.Flags().StringVar(&role, "role", "", "owner, staff or auditor (required)")
+	add.Flags().StringVar(&name, "name", "", "the user's name")
+	_ = add.MarkFlagRequired("role")
+
+	var lso storeOpts
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the users",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return withAuth(c.Context(), lso, func(a *auth.Authenticator) error {
+				us, err := a.Users(c.Context())
+				if err != nil {
+					return err
+				}
+				for _, u := range us {
+					state := "active"
+					if u.Disabled {
+						state = "disabled"
+					}
+					fmt.Fprintf(env.Stdout, "%s\t%s\t%s\tuser:%s\n", u.Email, u.Role, state, u.ID)
+				}
+				return nil
+			})
+		},
+	}
+	storeFlags(list, env, &lso)
+	c.AddCommand(add, list)
+	return c
+}
+
+func newTokenCmd(env Env) *cobra.Command {
+	c := &cobra.Command{Use: "token", Short: "Manage API tokens"}
+	var so storeOpts
+	var email, name, scope string
+	var ttl time.Duration
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Make an API token for a user (printed once)",
+		Long: `Make an API token for the user with --user EMAIL. --scope read allows GETs only (for
+reconciliation jobs); write allows what the user's role allows. The token is printed once;
+only its hash is kept. Send it as "Authorization: Bearer <token>".`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			var exp *time.Time
+			if ttl > 0 {
+				t := time.Now().Add(ttl)
+				exp = &t
+			}
+			return withAuth(c.Context(), so, func(a *auth.Authenticator) error {
+				u, err := a.User(c.Context(), user.IDForEmail(email))
+				if err != nil {
+					return err
+				}
+				nt, err := a.CreateToken(c.Context(), u.ID, name, user.Scope(scope), exp, "cli")
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "Token %s (%s, for %s), shown once:\n%s\n", nt.ID, scope, u.Email, nt.Token)
+				return nil
+			})
+		},
+	}
+	storeFlags(create, env, &so)
+	create.Flags().StringVar(&email, "user", "", "the email of the token's user (required)")
+	create.Flags().StringVar(&name, "name", "api", "what the token is for")
+	create.Flags().StringVar(&scope, "scope", "read", "read or write")
+	create.Flags().DurationVar(&ttl, "expires-in", 0, "how long the token works (e.g. 720h); 0 means until revoked")
+	_ = create.MarkFlagRequired("user")
+
+	var rso storeOpts
+	revoke := &cobra.Command{
+		Use:   "revoke TOKEN_ID",
+		Short: "Revoke an API token",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			id, err := uuid.Parse(args[0])
+			if err != nil {
+				return usageErr("%q is not a token id", args[0])
+			}
+			return withAuth(c.Context(), rso, func(a *auth.Authenticator) error {
+				if err := a.RevokeTokenAsOperator(c.Context(), id); err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "Revoked token %s\n", id)
+				return nil
+			})
+		},
+	}
+	storeFlags(revoke, env, &rso)
+	c.AddCommand(create, revoke)
+	return c
+}
+
+func newClientCmd(env Env) *cobra.Command {
+	c := &cobra.Command{Use: "client", Short: "Client data operations"}
+	var so storeOpts
+	forget := &cobra.Command{
+		Use:   "forget CLIENT_ID",
+		Short: "Erase a client's personal data by destroying their key",
+		Long: `Destroy the client's encryption key (DATA/keys/<id>.key). Their names, emails, phones,
+address lines and tax numbers, sealed in the log with that key, can no longer be read by
+anyone: replays, read models and exports show them as erased. Amounts, dates and the hash
+chain are untouched (remit audit verify still passes). This cannot be undone.
+Read-model snapshots are removed so they are rebuilt without the erased data; restart a
+running remit serve so its in-memory read models are rebuilt too.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			id, err := uuid.Parse(args[0])
+			if err != nil {
+				return usageErr("%q is not a client id", args[0])
+			}
+			keys, err := pii.OpenKeyStore(so.dir)
+			if err != nil {
+				return err
+			}
+			if err := keys.Forget(id); err != nil {
+				return err
+			}
+			snaps, _ := filepath.Glob(filepath.Join(so.dir, "projections", "*"))
+			for _, f := range snaps {
+				if err := os.RemoveAll(f); err != nil {
+					return fmt.Errorf("remove read-model snapshot: %w", err)
+				}
+			}
+			fmt.Fprintf(env.Stdout, "Client %s forgotten: their key is destroyed.\n", id)
+			return nil
+		},
+	}
+	storeFlags(forget, env, &so)
+	c.AddCommand(forget)
+	return c
+}
+
+func randomPassword() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,128 @@
+package outbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+)
+
+// StreamName returns the name of the email's event stream, "email-<uuid>".
+func StreamName(id uuid.UUID) string { return "email-" + id.String() }
+
+// Namespace is the uuid namespace email ids are derived in.
+var Namespace = uuid.MustParse("6f1d3c2a-8e4b-5c7d-9a0b-1c2d3e4f5a6b")
+
+// EmailID returns the deterministic id of the email of the given kind that an
+// event (by its id) or a clock check (by a key such as
+// "<client>/<method>/<expiry>") triggers.
+func EmailID(kind Kind, trigger string) uuid.UUID {
+	return uuid.NewSHA1(Namespace, []byte(string(kind)+"/"+trigger))
+}
+
+// Kind is what an email is for.
+type Kind string
+
+// Email kinds.
+const (
+	KindInvoiceIssued   Kind = "invoice_issued"   // the invoice, with its PDF
+	KindPaymentReceipt  Kind = "payment_receipt"  // a payment was received
+	KindPaymentRejected Kind = "payment_rejected" // a collection was declined
+	KindMethodExpiring  Kind = "method_expiring"  // a card is about to expire
+	KindUpcomingCharge  Kind = "upcoming_charge"  // a collection is a few days away
+)
+
+// Kinds lists every email kind.
+func Kinds() []Kind {
+	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge}
+}
+
+// EmailQueued records that an email was decided on, before it is sent.
+type EmailQueued struct {
+	EmailID         uuid.UUID   `json:"email_id"`
+	Kind            Kind        `json:"kind"`
+	MessageID       string      `json:"message_id"`
+	To              string      `json:"to"`
+	ToName          string      `json:"to_name,omitempty"`
+	From            string      `json:"from"`
+	Subject         string      `json:"subject"`
+	ClientID        uuid.UUID   `json:"client_id"`
+	InvoiceID       uuid.UUID   `json:"invoice_id,omitzero"`
+	PaymentMethodID uuid.UUID   `json:"payment_method_id,omitzero"`
+	Date            domain.Date `json:"date,omitzero"`
+	TriggerEventID  uuid.UUID   `json:"trigger_event_id,omitzero"`
+	TriggerPosition uint64      `json:"trigger_position,omitempty"`
+	At              time.Time   `json:"at"`
+}
+
+// EmailSent records that the transport accepted the email.
+type EmailSent struct {
+	EmailID   uuid.UUID `json:"email_id"`
+	Transport string    `json:"transport"`
+	Attempts  int       `json:"attempts"`
+	At        time.Time `json:"at"`
+}
+
+// EmailFailed records that the transport refused the email for good.
+type EmailFailed struct {
+	EmailID  uuid.UUID `json:"email_id"`
+	Reason   string    `json:"reason"`
+	Attempts int       `json:"attempts"`
+	At       time.Time `json:"at"`
+}
+
+// StartStreamName is the stream of the outbox's own start marker,
+// "email-00000000-0000-0000-0000-000000000000".
+func StartStreamName() string { return StreamName(uuid.Nil) }
+
+// OutboxStarted records that emails were first enabled on a store whose log
+// already held events up to FromPosition: those events (history loaded, a
+// demo, a migration) send no email; only later ones do.
+type OutboxStarted struct {
+	FromPosition uint64    `json:"from_position"`
+	At           time.Time `json:"at"`
+}
+
+// EventType returns "OutboxStarted".
+func (OutboxStarted) EventType() string { return "OutboxStarted" }
+
+// EventType returns "EmailQueued".
+func (EmailQueued) EventType() string { return "EmailQueued" }
+
+// EventType returns "EmailSent".
+func (EmailSent) EventType() string { return "EmailSent" }
+
+// EventType returns "EmailFailed".
+func (EmailFailed) EventType() string { return "EmailFailed" }
+
+// EventTypes lists every event type of the outbox.
+func EventTypes() []string {
+	return []string{"EmailQueued", "EmailSent", "EmailFailed", "OutboxStarted"}
+}
+
+// DecodeEvent decodes the JSON data of an event of the given type into its
+// value.
+func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
+	switch eventType {
+	case "EmailQueued":
+		return decode[EmailQueued](eventType, data)
+	case "EmailSent":
+		return decode[EmailSent](eventType, data)
+	case "OutboxStarted":
+		return decode[OutboxStarted](eventType, data)
+	case "EmailFailed":
+		return decode[EmailFailed](eventType, data)
+	}
+	return nil, fmt.Errorf("outbox: unknown event type %q", eventType)
+}
+
+func decode[E domain.Event](eventType string, data []byte) (domain.Event, error) {
+	var e E
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("outbox: decode %s: %w", eventType, err)
+	}
+	return e, nil
+}

@@ -1,0 +1,70 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Files delivers each message as the file <Dir>/<ID>.eml: Remit's default
+// when no SMTP server is set up. Writing is atomic (a temporary file, fsync,
+// rename) and a message whose file exists already is not written again.
+type Files struct {
+	Dir string
+}
+
+// Path returns where the message with the given id is written.
+func (f Files) Path(id string) string { return filepath.Join(f.Dir, id+".eml") }
+
+// Send writes the message unless its file exists.
+func (f Files) Send(ctx context.Context, m Message) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if m.ID == "" || strings.ContainsAny(m.ID, `/\`) || strings.HasPrefix(m.ID, ".") {
+		return &PermanentError{Err: fmt.Errorf("mail: bad message id %q", m.ID)}
+	}
+	path := f.Path(m.ID)
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	data, err := m.Bytes()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(f.Dir, "."+m.ID+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename this finds nothing
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(f.Dir); err == nil {
+		_ = d.Sync() // make the rename durable where the platform allows
+		d.Close()
+	}
+	return nil
+}
+
+// Name returns "file", the transport recorded on sent emails.
+func (Files) Name() string { return "file" }

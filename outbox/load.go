@@ -1,0 +1,71 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+	"remit/domain/client"
+	"remit/domain/firm"
+	"remit/domain/invoice"
+	"remit/eventstore"
+)
+
+func jsonOf(e domain.Event) ([]byte, error) { return json.Marshal(e) }
+
+// events reads one stream's events up to position upTo, decoded.
+func (o *Outbox) events(ctx context.Context, stream string, upTo uint64) ([]domain.Event, error) {
+	recs, err := o.cfg.Store.ReadStream(ctx, stream, 0, eventstore.Forward, 0)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: read %s: %w", stream, err)
+	}
+	out := make([]domain.Event, 0, len(recs))
+	for _, r := range recs {
+		if r.Position > upTo {
+			break
+		}
+		e, err := o.cat.Decode(r.Type, r.Data)
+		if err != nil {
+			return nil, fmt.Errorf("outbox: %s@%d: %w", stream, r.Revision, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func (o *Outbox) firm(ctx context.Context) (firm.State, error) {
+	evs, err := o.events(ctx, firm.StreamName(), eventstore.End)
+	if err != nil {
+		return firm.State{}, err
+	}
+	var s firm.State
+	for _, e := range evs {
+		s = firm.Evolve(s, e)
+	}
+	return s, nil
+}
+
+func (o *Outbox) client(ctx context.Context, id uuid.UUID) (client.State, error) {
+	evs, err := o.events(ctx, client.StreamName(id), eventstore.End)
+	if err != nil {
+		return client.State{}, err
+	}
+	return client.Fold(evs), nil
+}
+
+// invoiceAsOf folds an invoice's events up to a global position, so an email
+// says what was true when its trigger happened.
+func (o *Outbox) invoiceAsOf(ctx context.Context, id uuid.UUID, pos uint64) (invoice.State, error) {
+	evs, err := o.events(ctx, invoice.StreamName(id), pos)
+	if err != nil {
+		return invoice.State{}, err
+	}
+	var s invoice.State
+	for _, e := range evs {
+		s = invoice.Evolve(s, e)
+	}
+	return s, nil
+}

@@ -1,0 +1,324 @@
+// Package pdf renders invoices as PDF documents for clients: the firm's and
+// the client's details, the invoice number and dates, its lines (quantity,
+// unit price, discount, tax, line total), totals, the amount due and how to
+// pay.
+//
+// InvoiceData is everything one page needs, as plain values; build it with
+// FromIssued (from the InvoiceIssued event, what the invoice email attaches)
+// or FromDetail (from the invoice's read model, with payments so far), plus
+// the firm's and the client's states. Invoice draws it with
+// github.com/go-pdf/fpdf (maintained, pure Go, core fonts so no font files
+// ship with Remit). Output is deterministic: the creation date is the issue
+// date and objects are written in a fixed order, so the same data always
+// gives the same bytes (an email re-sent after a crash attaches the same
+// file).
+package pdf
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/go-pdf/fpdf"
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"remit/domain"
+	"remit/domain/client"
+	"remit/domain/firm"
+	"remit/domain/invoice"
+	"remit/projections"
+)
+
+// Party is the firm or the client as the invoice names them.
+type Party struct {
+	Name      string
+	Address   domain.Address
+	TaxNumber string
+	Contact   string // a person to address the invoice to
+	Email     string
+}
+
+// InvoiceData is what an invoice PDF shows.
+type InvoiceData struct {
+	Firm      Party
+	Client    Party
+	Number    string
+	IssueDate domain.Date
+	DueDate   domain.Date
+	TaxMode   domain.TaxMode
+	Currency  domain.Currency
+	Lines     []invoice.Line
+	Totals    invoice.Totals
+	Paid      domain.Money // payments and credits so far; zero when none
+	AmountDue domain.Money
+	// HowToPay says how the client pays: the card or account that will be
+	// charged, or the firm's instructions.
+	HowToPay string
+	Void     bool
+}
+
+// FirmParty returns the firm as an invoice names it.
+func FirmParty(f firm.State) Party {
+	return Party{Name: f.Name, Address: f.Address, TaxNumber: f.TaxNumber}
+}
+
+// ClientParty returns the client as an invoice names it: its primary billing
+// contact is the one the invoice is addressed to.
+func ClientParty(c client.State) Party {
+	p := Party{Name: c.Name, Address: c.Address, TaxNumber: c.TaxNumber}
+	if pc, ok := c.PrimaryContact(); ok {
+		p.Contact, p.Email = pc.Name, pc.Email
+	}
+	return p
+}
+
+// HowToPay describes paying an invoice: by the payment method on file when it
+// has one, else by quoting the number.
+func HowToPay(c client.State, methodID uuid.UUID, number string) string {
+	if m, ok := c.PaymentMethod(methodID); ok && methodID != uuid.Nil {
+		return "This invoice will be charged to the " + MethodName(m.PaymentMethodDetails) + " on file; nothing to do."
+	}
+	return "Please pay by bank transfer, quoting " + number + " as the reference."
+}
+
+// MethodName names a payment method for a client: "Visa ending 4242", or
+// the masked bank account ("bank account 062-000 ****1234").
+func MethodName(m client.PaymentMethodDetails) string {
+	if m.Kind == client.MethodCard {
+		brand := m.Brand
+		if brand == "" {
+			brand = "card"
+		}
+		return strings.ToUpper(brand[:1]) + brand[1:] + " ending " + m.Last4
+	}
+	return "bank account " + m.MaskedAccount
+}
+
+// FromIssued builds the data of a newly issued invoice from its
+// InvoiceIssued event: nothing is paid yet.
+func FromIssued(e invoice.InvoiceIssued, f firm.State, c client.State) InvoiceData {
+	return InvoiceData{
+		Firm: FirmParty(f), Client: ClientParty(c),
+		Number: e.Number, IssueDate: e.IssueDate, DueDate: e.DueDate, TaxMode: e.TaxMode, Currency: e.Currency,
+		Lines: e.Lines, Totals: e.Totals, Paid: domain.Zero(e.Currency), AmountDue: e.Totals.Gross,
+		HowToPay: HowToPay(c, e.PaymentMethodID, e.Number),
+	}
+}
+
+// FromDetail builds the data of an invoice as it stands, from its read
+// model: the amount due is its balance.
+func FromDetail(d projections.InvoiceDetail, f firm.State, c client.State) InvoiceData {
+	cur := d.Totals.Gross.Currency
+	paid := d.Totals.Gross.Amount.Sub(d.Balance.Amount)
+	return InvoiceData{
+		Firm: FirmParty(f), Client: ClientParty(c),
+		Number: d.Number, IssueDate: d.IssueDate, DueDate: d.DueDate, TaxMode: d.TaxMode, Currency: cur,
+		Lines: d.Lines, Totals: d.Totals, Paid: domain.NewMoney(paid, cur), AmountDue: d.Balance,
+		HowToPay: HowToPay(c, d.PaymentMethodID, d.Number),
+		Void:     d.StoredStatus == invoice.StatusVoid,
+	}
+}
+
+// FormatMoney formats an amount for people: thousands separated, the
+// currency's minor units, no currency code ("1,234.50").
+func FormatMoney(m domain.Money) string {
+	s := m.Amount.StringFixed(m.Currency.MinorUnits)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if frac != "" {
+		b.WriteString("." + frac)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// FormatDate formats a date for people: "2 March 2026".
+func FormatDate(d domain.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%d %s %d", d.Day(), d.Month(), d.Year())
+}
+
+func formatQuantity(q decimal.Decimal) string { return q.String() }
+
+func formatDiscount(d domain.Discount, c domain.Currency) string {
+	switch d.Kind {
+	case domain.DiscountPercent:
+		return d.Value.String() + "%"
+	case domain.DiscountAmount:
+		return FormatMoney(domain.NewMoney(d.Value, c))
+	}
+	return "-"
+}
+
+func addressLines(a domain.Address) []string {
+	var out []string
+	for _, s := range []string{a.Line1, a.Line2, strings.TrimSpace(strings.Join([]string{a.City, a.Region, a.Postcode}, " ")), a.Country} {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Invoice draws the invoice as a PDF document on w.
+func Invoice(w io.Writer, data InvoiceData) error {
+	doc := fpdf.New("P", "mm", "A4", "")
+	doc.SetCatalogSort(true)
+	created := time.Date(data.IssueDate.Year(), data.IssueDate.Month(), data.IssueDate.Day(), 0, 0, 0, 0, time.UTC)
+	doc.SetCreationDate(created)
+	doc.SetModificationDate(created)
+	doc.SetTitle("Invoice "+data.Number, true)
+	doc.SetAuthor(data.Firm.Name, true)
+	doc.SetCreator("Remit", true)
+	doc.SetMargins(15, 15, 15)
+	doc.SetAutoPageBreak(true, 15)
+	doc.AddPage()
+	tr := doc.UnicodeTranslatorFromDescriptor("") // core fonts are cp1252
+	cur := data.Currency.Code
+
+	// Header: the firm on the left, the invoice's facts on the right.
+	doc.SetFont("Helvetica", "B", 16)
+	doc.CellFormat(110, 8, tr(data.Firm.Name), "", 0, "L", false, 0, "")
+	title := "TAX INVOICE"
+	if data.Void {
+		title = "VOID INVOICE"
+	}
+	doc.CellFormat(70, 8, title, "", 1, "R", false, 0, "")
+	doc.SetFont("Helvetica", "", 9)
+	left := addressLines(data.Firm.Address)
+	if data.Firm.TaxNumber != "" {
+		left = append(left, "Tax number: "+data.Firm.TaxNumber)
+	}
+	right := []string{
+		"Invoice number: " + data.Number,
+		"Issue date: " + FormatDate(data.IssueDate),
+		"Due date: " + FormatDate(data.DueDate),
+		"Currency: " + cur,
+	}
+	for i := range max(len(left), len(right)) {
+		l, r := "", ""
+		if i < len(left) {
+			l = left[i]
+		}
+		if i < len(right) {
+			r = right[i]
+		}
+		doc.CellFormat(110, 5, tr(l), "", 0, "L", false, 0, "")
+		doc.CellFormat(70, 5, tr(r), "", 1, "R", false, 0, "")
+	}
+
+	// Bill to.
+	doc.Ln(6)
+	doc.SetFont("Helvetica", "B", 10)
+	doc.CellFormat(0, 6, "Bill to", "", 1, "L", false, 0, "")
+	doc.SetFont("Helvetica", "", 9)
+	billTo := []string{data.Client.Name}
+	if data.Client.Contact != "" {
+		billTo = append(billTo, "Attn: "+data.Client.Contact)
+	}
+	billTo = append(billTo, addressLines(data.Client.Address)...)
+	if data.Client.TaxNumber != "" {
+		billTo = append(billTo, "Tax number: "+data.Client.TaxNumber)
+	}
+	if data.Client.Email != "" {
+		billTo = append(billTo, data.Client.Email)
+	}
+	for _, s := range billTo {
+		doc.CellFormat(0, 5, tr(s), "", 1, "L", false, 0, "")
+	}
+
+	// Lines.
+	doc.Ln(6)
+	widths := []float64{62, 16, 24, 20, 14, 20, 24}
+	heads := []string{"Description", "Qty", "Unit price", "Discount", "Tax %", "Tax", "Amount"}
+	doc.SetFont("Helvetica", "B", 9)
+	doc.SetFillColor(235, 235, 235)
+	for i, h := range heads {
+		align := "R"
+		if i == 0 {
+			align = "L"
+		}
+		doc.CellFormat(widths[i], 7, h, "B", 0, align, true, 0, "")
+	}
+	doc.Ln(-1)
+	doc.SetFont("Helvetica", "", 9)
+	for _, l := range data.Lines {
+		lineTotal := l.Amounts.Net
+		if data.TaxMode == domain.TaxInclusive {
+			lineTotal = l.Amounts.Gross
+		}
+		cells := []string{
+			l.Description,
+			formatQuantity(l.Quantity),
+			FormatMoney(l.UnitPrice),
+			formatDiscount(l.Discount, data.Currency),
+			l.TaxRate.String(),
+			FormatMoney(l.Amounts.Tax),
+			FormatMoney(lineTotal),
+		}
+		desc := doc.SplitLines([]byte(tr(cells[0])), widths[0]-2)
+		h := 6.0 * float64(max(1, len(desc)))
+		x, y := doc.GetXY()
+		doc.MultiCell(widths[0], 6, tr(cells[0]), "", "L", false)
+		doc.SetXY(x+widths[0], y)
+		for i := 1; i < len(cells); i++ {
+			doc.CellFormat(widths[i], 6, tr(cells[i]), "", 0, "R", false, 0, "")
+		}
+		doc.SetXY(x, y+h)
+	}
+	doc.Line(15, doc.GetY(), 195, doc.GetY())
+
+	// Totals.
+	doc.Ln(3)
+	row := func(label string, m domain.Money, bold bool) {
+		style := ""
+		if bold {
+			style = "B"
+		}
+		doc.SetFont("Helvetica", style, 10)
+		doc.CellFormat(136, 6, tr(label), "", 0, "R", false, 0, "")
+		doc.CellFormat(44, 6, FormatMoney(m)+" "+cur, "", 1, "R", false, 0, "")
+	}
+	if data.TaxMode == domain.TaxInclusive {
+		row("Total (tax inclusive)", data.Totals.Gross, false)
+		row("Includes tax of", data.Totals.Tax, false)
+	} else {
+		row("Subtotal", data.Totals.Net, false)
+		row("Tax", data.Totals.Tax, false)
+		row("Total", data.Totals.Gross, false)
+	}
+	if !data.Paid.IsZero() {
+		row("Paid", data.Paid, false)
+	}
+	row("Amount due", data.AmountDue, true)
+
+	// How to pay.
+	if data.HowToPay != "" {
+		doc.Ln(6)
+		doc.SetFont("Helvetica", "B", 10)
+		doc.CellFormat(0, 6, "How to pay", "", 1, "L", false, 0, "")
+		doc.SetFont("Helvetica", "", 9)
+		doc.MultiCell(0, 5, tr(data.HowToPay), "", "L", false)
+	}
+	if err := doc.Error(); err != nil {
+		return fmt.Errorf("pdf: invoice %s: %w", data.Number, err)
+	}
+	if err := doc.Output(w); err != nil {
+		return fmt.Errorf("pdf: invoice %s: %w", data.Number, err)
+	}
+	return nil
+}

@@ -1,0 +1,35 @@
+// Package pii keeps clients' personal data erasable in an immutable log. Its
+// one job: encrypt the personal fields of client events (names, emails,
+// phones, address lines, tax numbers) with a key per client that lives
+// outside the event log, and destroy that key on request (crypto-shredding).
+//
+// # Design
+//
+// KeyStore keeps one random 256-bit key per client as a file in a folder of
+// the data folder (DataDir/keys/<client id>.key, mode 0600). Forget
+// overwrites and removes the key and leaves a tombstone (<id>.forgotten):
+// from then on the client's fields cannot be decrypted by anyone, in any
+// copy of the log, and new personal data for the client is refused.
+//
+// Store wraps any eventstore.Store at the encoding boundary: Append seals
+// the personal fields of the events it is given, and every read
+// (ReadStream, ReadAll, Subscribe) opens them again, so billing, the
+// catalogue, projections, replays and exports see plaintext — or, once
+// the client is forgotten, the erased markers (Erased for names, "" for
+// the rest). Amounts, dates, ids and event order are never encrypted, and
+// the store's hash chain covers the ciphertext, which never changes: after
+// a Forget, `remit audit verify` still verifies.
+//
+// A sealed field is the string "pii:v1:" + base64(nonce ‖ AES-256-GCM
+// ciphertext), with the client id, event type and field path as additional
+// data, so a sealed value cannot be moved to another client or field. The
+// nonce is derived from the key and the plaintext (HMAC-SHA256, SIV-like),
+// so sealing is deterministic: an append retried with the same event ids
+// carries the same bytes, as the store's idempotent retries require. The
+// price is that equal values of one client look equal in the log.
+//
+// Which fields are personal is a table here (Fields), by event type; the
+// client id is the event's "client_id". Events with personal data but no
+// client id (ProposalSent's recipient_email, InvoiceSent's recipient) are
+// not covered: see the package's report.
+package pii

@@ -1,0 +1,125 @@
+package pii
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+)
+
+// KeyDir is the folder of the data folder that holds the client keys.
+const KeyDir = "keys"
+
+// ErrForgotten is matched by sealing personal data of a forgotten client:
+// their key is gone and no new personal data is taken for them.
+var ErrForgotten = domain.Conflict("This client's personal data was erased; it cannot take new personal details.")
+
+// KeyStore keeps one key per client in a folder, outside the event log.
+// Keys are read from disk on every use (no cache), so a Forget by another
+// process (remit client forget while remit serve runs) takes effect at once.
+type KeyStore struct {
+	dir string
+}
+
+// OpenKeyStore returns the key store in dataDir/keys, creating the folder.
+func OpenKeyStore(dataDir string) (*KeyStore, error) {
+	dir := filepath.Join(dataDir, KeyDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("key store: %w", err)
+	}
+	return &KeyStore{dir: dir}, nil
+}
+
+func (k *KeyStore) keyPath(id uuid.UUID) string { return filepath.Join(k.dir, id.String()+".key") }
+func (k *KeyStore) tombPath(id uuid.UUID) string {
+	return filepath.Join(k.dir, id.String()+".forgotten")
+}
+
+// Forgotten reports whether the client's key was destroyed.
+func (k *KeyStore) Forgotten(id uuid.UUID) bool {
+	_, err := os.Stat(k.tombPath(id))
+	return err == nil
+}
+
+// key returns the client's key. With create, a client with no key yet gets
+// one; a forgotten client gets ErrForgotten. Without create, a client with no
+// key gets (nil, nil).
+func (k *KeyStore) key(id uuid.UUID, create bool) ([]byte, error) {
+	if k.Forgotten(id) {
+		return nil, ErrForgotten
+	}
+	b, err := os.ReadFile(k.keyPath(id))
+	if err == nil {
+		if len(b) != 32 {
+			return nil, fmt.Errorf("key store: key of client %s is damaged", id)
+		}
+		return b, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("key store: %w", err)
+	}
+	if !create {
+		return nil, nil
+	}
+	b = make([]byte, 32)
+	_, _ = rand.Read(b)
+	if err := writeNew(k.keyPath(id), b); err != nil {
+		if errors.Is(err, fs.ErrExist) { // another writer made it first
+			return k.key(id, false)
+		}
+		return nil, fmt.Errorf("key store: %w", err)
+	}
+	return b, nil
+}
+
+// Forget destroys the client's key: the file is overwritten, synced and
+// removed, and a tombstone records that the client was forgotten.
+// Forgetting a forgotten client, or one with no key, succeeds.
+func (k *KeyStore) Forget(id uuid.UUID) error {
+	if err := writeNew(k.tombPath(id), []byte("forgotten\n")); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("key store: %w", err)
+	}
+	path := k.keyPath(id)
+	if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+		_, werr := f.Write(make([]byte, 32))
+		serr := f.Sync()
+		cerr := f.Close()
+		if err := errors.Join(werr, serr, cerr); err != nil {
+			return fmt.Errorf("key store: overwrite key: %w", err)
+		}
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("key store: %w", err)
+	}
+	return syncDir(k.dir)
+}
+
+func writeNew(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(data)
+	serr := f.Sync()
+	cerr := f.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		os.Remove(path)
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,326 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"remit/auth"
+	"remit/domain"
+	"remit/domain/user"
+)
+
+// Sign-in, sessions and API tokens (package auth does the work). With
+// Config.Auth nil the server runs as before: no authentication, the actor
+// from X-Remit-Actor, and these routes answer 404.
+
+// LoginRequest is the body of POST /api/login (also accepted as a form).
+type LoginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// UserView is a user as the API shows them (never their password hash).
+type UserView struct {
+	ID    uuid.UUID `json:"id"`
+	Email string    `json:"email"`
+	Name  string    `json:"name"`
+	Role  user.Role `json:"role"`
+}
+
+// SessionView answers login and GET /api/session: who is signed in and the
+// CSRF token to send with every unsafe request of the session.
+type SessionView struct {
+	User      UserView   `json:"user"`
+	CSRFToken string     `json:"csrf_token,omitempty"`
+	TokenID   uuid.UUID  `json:"token_id,omitzero"`
+	Scope     user.Scope `json:"scope,omitempty"`
+	Actor     string     `json:"actor"`
+}
+
+// SignedOut answers POST /api/logout.
+type SignedOut struct {
+	SignedOut bool `json:"signed_out"`
+}
+
+// TokenRequest is the body of POST /api/tokens.
+type TokenRequest struct {
+	Name      string     `json:"name"`
+	Scope     user.Scope `json:"scope"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// TokenView is an API token as listed (never its secret or hash).
+type TokenView struct {
+	ID        uuid.UUID  `json:"id"`
+	Name      string     `json:"name"`
+	Scope     user.Scope `json:"scope"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	Revoked   bool       `json:"revoked"`
+}
+
+// NewTokenView answers POST /api/tokens: the token, shown this once.
+type NewTokenView struct {
+	TokenView
+	Token string `json:"token"`
+}
+
+func (s *Server) registerAuthRoutes(r *mux.Router) {
+	r.HandleFunc("/api/login", s.handleLogin).Methods(http.MethodPost)
+	r.HandleFunc("/api/logout", s.handleLogout).Methods(http.MethodPost)
+	r.HandleFunc("/api/session", s.handleSessionView).Methods(http.MethodGet)
+	r.HandleFunc("/api/tokens", s.handleTokenList).Methods(http.MethodGet)
+	r.HandleFunc("/api/tokens", s.handleTokenCreate).Methods(http.MethodPost)
+	r.HandleFunc("/api/tokens/{id}", s.handleTokenRevoke).Methods(http.MethodDelete)
+}
+
+// routeAccess is the access policy of every route: public, read (GETs),
+// owner-only (the firm's settings), session-only writes (tokens), and
+// write (every other command).
+func routeAccess(r *http.Request) auth.Access {
+	tpl := ""
+	if route := mux.CurrentRoute(r); route != nil {
+		tpl, _ = route.GetPathTemplate()
+	}
+	switch {
+	case tpl == "/api/openapi.json" || tpl == "/api/login":
+		return auth.Public
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		return auth.Read
+	case tpl == "/api/logout":
+		return auth.Read
+	case strings.HasPrefix(tpl, "/api/tokens"):
+		return auth.SessionWrite
+	case tpl == "/api/firm" || strings.HasPrefix(tpl, "/api/firm/"):
+		return auth.OwnerOnly
+	}
+	return auth.Write
+}
+
+// guard runs before every routed handler: it refuses any unsafe request
+// whose body holds a card number (Remit never stores one), then, with
+// Config.Auth set, authenticates and authorises the request.
+func (s *Server) guard(next http.Handler) http.Handler {
+	inner := next
+	if s.cfg.Auth != nil {
+		inner = s.cfg.Auth.Middleware(routeAccess, s.deny)(next)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			raw, err := io.ReadAll(r.Body)
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					s.Error(w, r, &httpError{status: http.StatusRequestEntityTooLarge, msg: "The request body is too large."})
+					return
+				}
+				s.Error(w, r, malformed(domain.Invalid("", "the request body could not be read")))
+				return
+			}
+			if auth.ContainsCardNumber(raw) {
+				s.Error(w, r, domain.Invalid("", "the request holds what looks like a card number: Remit never stores one (enter only the last 4 digits)"))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(raw))
+		}
+		inner.ServeHTTP(w, r)
+	})
+}
+
+// deny answers a request the middleware refused: 401 without valid
+// credentials, 429 for too many logins, else the error's own status (403).
+func (s *Server) deny(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, auth.ErrUnauthenticated):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="remit"`)
+		writeProblem(w, Problem{Type: problemTypeBase + "unauthenticated", Title: "Not signed in", Status: http.StatusUnauthorized, Detail: err.Error()})
+	case errors.Is(err, auth.ErrRateLimited):
+		w.Header().Set("Retry-After", "60")
+		writeProblem(w, Problem{Type: problemTypeBase + "rate-limited", Title: "Too many attempts", Status: http.StatusTooManyRequests,
+			Detail: "Too many sign-in attempts; wait a while and try again."})
+	default:
+		s.Error(w, r, err)
+	}
+}
+
+func (s *Server) authOff(w http.ResponseWriter, r *http.Request) bool {
+	if s.cfg.Auth == nil {
+		s.Error(w, r, domain.NotFound("Authentication is not configured on this server."))
+		return true
+	}
+	return false
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if s.authOff(w, r) {
+		return
+	}
+	// Login CSRF: a browser sends Origin on a cross-site POST; refuse one
+	// from another site, so nobody can sign a victim in as themselves.
+	if o := r.Header.Get("Origin"); o != "" {
+		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
+			s.Error(w, r, domain.Forbidden("Sign in from Remit's own pages."))
+			return
+		}
+	}
+	var req LoginRequest
+	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		req.Email, req.Password = r.PostFormValue("email"), r.PostFormValue("password")
+	} else {
+		raw, err := readBody(r)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if err := decodeJSON(raw, &req, "email", "password"); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	// Rotation: whatever session the browser had ends here; the new one has
+	// a fresh id.
+	s.cfg.Auth.Logout(r)
+	sess, err := s.cfg.Auth.Login(r.Context(), req.Email, req.Password, r.RemoteAddr)
+	if err != nil {
+		s.deny(w, r, err)
+		return
+	}
+	s.cfg.Auth.SetSessionCookie(w, r, sess)
+	w.Header().Set("Cache-Control", "no-store")
+	u := sess.User
+	s.writeJSON(w, r, http.StatusOK, SessionView{
+		User: UserView{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role}, CSRFToken: sess.CSRFToken, Actor: "user:" + u.ID.String(),
+	})
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if s.authOff(w, r) {
+		return
+	}
+	s.cfg.Auth.Logout(r)
+	s.cfg.Auth.ClearSessionCookie(w, r)
+	s.writeJSON(w, r, http.StatusOK, SignedOut{SignedOut: true})
+}
+
+func (s *Server) principal(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
+	if s.authOff(w, r) {
+		return auth.Principal{}, false
+	}
+	p, ok := auth.PrincipalFrom(r.Context())
+	if !ok {
+		s.deny(w, r, auth.ErrUnauthenticated)
+	}
+	return p, ok
+}
+
+func (s *Server) handleSessionView(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.principal(w, r)
+	if !ok {
+		return
+	}
+	u, err := s.cfg.Auth.User(r.Context(), p.UserID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.writeJSON(w, r, http.StatusOK, SessionView{
+		User: UserView{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role}, CSRFToken: p.CSRFToken, TokenID: p.TokenID, Scope: p.Scope, Actor: p.Actor(),
+	})
+}
+
+func (s *Server) handleTokenList(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.principal(w, r)
+	if !ok {
+		return
+	}
+	u, err := s.cfg.Auth.User(r.Context(), p.UserID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	items := []TokenView{}
+	for _, t := range u.Tokens {
+		items = append(items, tokenView(t))
+	}
+	sortTokens(items)
+	s.writeJSON(w, r, http.StatusOK, List[TokenView]{Items: items, Total: len(items), Limit: len(items)})
+}
+
+func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.principal(w, r)
+	if !ok {
+		return
+	}
+	raw, err := readBody(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var req TokenRequest
+	if err := decodeJSON(raw, &req, "name", "scope"); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	nt, err := s.cfg.Auth.CreateToken(r.Context(), p.UserID, req.Name, req.Scope, req.ExpiresAt, p.Actor())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	u, err := s.cfg.Auth.User(r.Context(), p.UserID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Location", "/api/tokens/"+nt.ID.String())
+	s.writeJSON(w, r, http.StatusCreated, NewTokenView{TokenView: tokenView(u.Tokens[nt.ID]), Token: nt.Token})
+}
+
+func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.principal(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id", "API token")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := s.cfg.Auth.RevokeToken(r.Context(), p, id); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	u, err := s.cfg.Auth.User(r.Context(), p.UserID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	t, ok := u.Tokens[id]
+	if !ok { // an owner revoked another user's token
+		t = user.Token{ID: id, Revoked: true}
+	}
+	s.writeJSON(w, r, http.StatusOK, tokenView(t))
+}
+
+func tokenView(t user.Token) TokenView {
+	return TokenView{ID: t.ID, Name: t.Name, Scope: t.Scope, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Revoked: t.Revoked}
+}
+
+func sortTokens(ts []TokenView) {
+	slices.SortFunc(ts, func(a, b TokenView) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID.String(), b.ID.String())
+	})
+}
