@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"remit/outbox"
 	"remit/projections"
 	"remit/storeurl"
+	"remit/ui"
 	"remit/web"
 
 	"github.com/google/uuid"
@@ -121,7 +123,7 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 	}
 	a.Web = web.NewServer(web.Config{
 		Addr: cfg.Addr, Store: store, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
-		Auth: a.Auth,
+		Auth: a.Auth, UI: a.ui(cfg, store, r),
 	})
 	if err := a.Web.Open(); err != nil {
 		return err
@@ -150,6 +152,17 @@ func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Stor
 	}
 	a.Outbox = ob
 	return nil
+}
+
+// ui builds the web UI: behind sign-in (ui.Gate) unless auth is off.
+func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner) http.Handler {
+	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger}
+	if a.Auth == nil {
+		return ui.New(uc)
+	}
+	uc.CSRFToken = func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.CSRFToken }
+	uc.Actor = func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.Actor() }
+	return ui.Gate(ui.New(uc), a.Auth)
 }
 
 // URL is where the HTTP server listens.

@@ -25,6 +25,7 @@ need_deb() { # need_deb COMMAND PACKAGE
 
 command -v go >/dev/null || { echo "Go is required (https://go.dev/dl); this machine should have it at /usr/local/go/bin" >&2; exit 2; }
 need_deb gcc gcc # cgo, for the embedded SQLite store (github.com/mattn/go-sqlite3)
+need_deb chromium chromium # headless browser for the UI tests (ui/browser_test.go)
 export CGO_ENABLED=1
 need_deb pdftotext poppler-utils # pdf and outbox tests read invoice PDFs back as text
 

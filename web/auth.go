@@ -92,6 +92,8 @@ func routeAccess(r *http.Request) auth.Access {
 		tpl, _ = route.GetPathTemplate()
 	}
 	switch {
+	case !strings.HasPrefix(r.URL.Path, "/api/"):
+		return auth.Public // the UI (Config.UI) signs people in itself: ui.Gate
 	case tpl == "/api/openapi.json" || tpl == "/api/login":
 		return auth.Public
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:

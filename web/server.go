@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,6 +55,8 @@ type Config struct {
 	// WaitTimeout bounds the wait for read models after a command
 	// (DefaultWaitTimeout when 0).
 	WaitTimeout time.Duration
+	// UI, when set, serves every path outside /api/ (the web UI).
+	UI http.Handler
 	// MaxBodyBytes bounds request bodies (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
 	// Auth, when set, requires every request but login and the OpenAPI
@@ -118,6 +121,11 @@ func NewServer(cfg Config) *Server {
 	s.registerPaymentRoutes(api)
 	s.registerActivityRoutes(api)
 	s.registerImportRoutes(api)
+	if cfg.UI != nil {
+		// Everything outside /api/ is the UI's; it signs people in itself
+		// (routeAccess treats its paths as public).
+		api.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return !strings.HasPrefix(r.URL.Path, "/api/") }).Handler(cfg.UI)
+	}
 	return s
 }
 

@@ -1,0 +1,247 @@
+package ui_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"remit/projections"
+)
+
+// screenshotDir is where the browser test keeps its screenshots (shown in
+// the README).
+const screenshotDir = "../docs/screenshots"
+
+// browser starts headless Chromium for one test, or skips the test when
+// this machine has none (scripts/test.sh installs Debian's chromium).
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		t.Skip("no Chromium on this machine: install it (apt-get install -y chromium) to run the browser tests")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// step runs browser actions with a time limit, failing the test with what
+// it was doing.
+func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func text(t *testing.T, ctx context.Context, sel chromedp.CSS) string {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(sctx, chromedp.Text(sel))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func location(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	l, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatalf("location: %v", err)
+	}
+	return l
+}
+
+// flash waits for the confirmation of an action and checks it.
+func flash(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	step(t, ctx, "wait for confirmation "+want, chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
+	if got := text(t, ctx, ".flash.ok"); !strings.Contains(got, want) {
+		t.Fatalf("confirmation %q, want %q", got, want)
+	}
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(screenshotDir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func set(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.SetValue(chromedp.ID(sel), value)
+}
+
+// TestBrowserJourney is the seed journey in headless Chromium against the
+// real store, billing, read models and UI: create a client, add a card,
+// instant bill (with an inline form error first and a double-click on
+// "Issue invoice"), draft, send and accept a proposal, see the billing
+// schedule, edit an automatic item, bill a manual item, open the invoice,
+// record a rejected payment and a retry date, and read the service's
+// activity. It saves a screenshot of each tab to docs/screenshots.
+func TestBrowserJourney(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser journey skipped in -short mode")
+	}
+	ctx := browser(t)
+	a := newApp(t)
+	u := a.server.URL
+
+	// Create a client.
+	step(t, ctx, "new client", chromedp.Navigate(u+"/clients"), chromedp.Click(chromedp.CSS(`a[href="/clients/new"]`)), chromedp.WaitVisible(chromedp.ID("f-name")),
+		set("f-name", "Harbour Bakery"), set("f-contacts-0-name", "Mia Chen"), set("f-contacts-0-email", "mia@harbourbakery.test"),
+		set("f-address-city", "Sydney"), set("f-address-country", "AU"),
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
+	flash(t, ctx, "Client Harbour Bakery created.")
+	clientURL := location(t, ctx)
+	clientID := idFrom(t, strings.TrimPrefix(clientURL, u), "/clients/")
+
+	// Add a card through the sandbox gateway form.
+	step(t, ctx, "add card", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/payment-methods"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/payment-methods/new"]`)),
+		chromedp.Click(chromedp.CSS(`a[href$="/payment-methods/new"]`)), chromedp.WaitVisible(chromedp.ID("f-method-gateway_token")),
+		set("f-method-gateway_token", "pm_card_visa"), set("f-method-brand", "visa"), set("f-method-last4", "4242"),
+		set("f-method-expiry_month", "8"), set("f-method-expiry_year", "2030"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
+	flash(t, ctx, "added")
+
+	// Instant bill: a bad price first, shown inline with what was typed.
+	step(t, ctx, "instant bill with a bad price", chromedp.Click(chromedp.CSS(`.actions a[href$="/bill"]`)), chromedp.WaitVisible(chromedp.ID("f-lines-0-description")),
+		set("f-lines-0-description", "Website set-up"), set("f-lines-0-unit_price", "twelve"), chromedp.Click(chromedp.ID("issue")),
+		chromedp.WaitVisible(chromedp.ID("f-lines-0-unit_price-err")))
+	if e := text(t, ctx, "#f-lines-0-unit_price-err"); !strings.Contains(e, "not a number") {
+		t.Errorf("inline error %q", e)
+	}
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("f-lines-0-description"))); v != "Website set-up" {
+		t.Errorf("description not kept: %q", v)
+	}
+	screenshot(t, ctx, "form-error")
+	count := func() int {
+		return a.models.ListInvoices(projections.InvoiceQuery{ClientID: clientID, Today: date("2025-03-10")}).Total
+	}
+	before := count()
+	step(t, ctx, "double-click issue invoice", set("f-lines-0-unit_price", "1200"), set("f-lines-0-tax_rate", "10"), chromedp.DoubleClick(chromedp.ID("issue")))
+	flash(t, ctx, "Invoice issued")
+	if n := count() - before; n != 1 {
+		t.Errorf("a double-click on Issue invoice issued %d invoices, want 1", n)
+	}
+
+	// Draft, send and accept a proposal: an automatic monthly service from
+	// acceptance, and a manual one dated in the past (so overdue).
+	step(t, ctx, "draft proposal", chromedp.Navigate(clientURL), chromedp.Click(chromedp.CSS(`.actions a[href$="/proposals/new"]`)), chromedp.WaitVisible(chromedp.ID("f-title")),
+		set("f-title", "Bakery services 2025"),
+		set("f-lines-0-name", "Bookkeeping"), set("f-lines-0-unit_price", "250"), set("f-lines-0-tax_rate", "10"),
+		set("f-lines-1-name", "Advisory"), set("f-lines-1-unit_price", "400"), set("f-lines-1-quantity", "1"), set("f-lines-1-billing_rule-frequency", "monthly"),
+		set("f-lines-1-billing_rule-start_date", "2025-03-01"),
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
+	flash(t, ctx, "drafted")
+	step(t, ctx, "send proposal", chromedp.Click(chromedp.CSS(`a[href$="/send"]`)), chromedp.WaitVisible(chromedp.ID("f-recipient_email")),
+		chromedp.Click(chromedp.CSS(`section form button[type=submit]`)))
+	flash(t, ctx, "Proposal sent.")
+	step(t, ctx, "accept proposal", chromedp.Click(chromedp.CSS(`a[href$="/accept"]`)), chromedp.WaitVisible(chromedp.ID("f-signature_name")),
+		set("f-signature_name", "Mia Chen"), chromedp.Click(chromedp.CSS(`section form button[type=submit]`)))
+	flash(t, ctx, "Proposal accepted")
+
+	// The tabs.
+	step(t, ctx, "summary", chromedp.Navigate(clientURL), chromedp.WaitVisible(chromedp.ID("h-proposals")))
+	if s := text(t, ctx, "#main"); !strings.Contains(s, "Bakery services 2025") || !strings.Contains(s, "Accepted") {
+		t.Error("the summary does not show the accepted proposal")
+	}
+	screenshot(t, ctx, "summary")
+	step(t, ctx, "services tab", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/services"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href^="/services/"]`)))
+	screenshot(t, ctx, "services")
+	step(t, ctx, "schedule tab", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/schedule"]`)), chromedp.WaitVisible(chromedp.CSS(`section.card`)))
+	if s := text(t, ctx, "#main"); !strings.Contains(s, "Bookkeeping") || !strings.Contains(s, "Overdue") {
+		t.Errorf("the schedule lacks the automatic group or the overdue manual item")
+	}
+	screenshot(t, ctx, "schedule")
+
+	// Edit an automatic item.
+	step(t, ctx, "edit automatic item", chromedp.Click(chromedp.CSS(`section.card a[href$="/edit"]`)), chromedp.WaitVisible(chromedp.ID("f-unit_price")),
+		set("f-unit_price", "275"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
+	flash(t, ctx, "Billing of Bookkeeping saved.")
+	if s := text(t, ctx, "section.card"); !strings.Contains(s, "A$275.00") {
+		t.Errorf("the edited item does not show its new price: %s", s)
+	}
+
+	// Bill the overdue manual item, confirming price and quantity.
+	step(t, ctx, "bill manual item", chromedp.Click(chromedp.CSS(`tr.overdue a[href$="/bill"]`)), chromedp.WaitVisible(chromedp.ID("f-quantity")),
+		set("f-quantity", "2"), chromedp.Click(chromedp.ID("issue")))
+	flash(t, ctx, "Invoice issued for Advisory.")
+	if s := text(t, ctx, "tfoot"); !strings.Contains(s, "A$800.00") {
+		t.Errorf("the invoice total is not 2 × 400: %s", s)
+	}
+
+	// The invoice: its payment rejected, then a retry on a date.
+	step(t, ctx, "record rejected attempt", chromedp.Click(chromedp.CSS(`a[href$="/attempt"]`)), chromedp.WaitVisible(chromedp.ID("f-decline_message")),
+		set("f-decline_code", "card_declined"), set("f-decline_message", "The card was declined"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
+	flash(t, ctx, "Collection attempt recorded.")
+	step(t, ctx, "rejected panel", chromedp.WaitVisible(chromedp.ID("h-rej")))
+	screenshot(t, ctx, "invoice-rejected")
+	step(t, ctx, "retry on a date", chromedp.Click(chromedp.CSS(`section.warn a[href$="/retry"]`)), chromedp.WaitVisible(chromedp.ID("f-date")),
+		set("f-date", "2025-03-14"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
+	flash(t, ctx, "Payment retry scheduled.")
+	if s := text(t, ctx, "#main"); !strings.Contains(s, "14 Mar 2025") {
+		t.Error("the invoice does not show the retry date")
+	}
+	screenshot(t, ctx, "invoice")
+
+	step(t, ctx, "invoices tab", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/invoices"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href^="/invoices/"]`)))
+	screenshot(t, ctx, "invoices")
+	step(t, ctx, "payment methods tab", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/payment-methods"]`)), chromedp.WaitVisible(chromedp.CSS(`section.card`)))
+	screenshot(t, ctx, "payment-methods")
+	step(t, ctx, "edit client tab", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/edit"]`)), chromedp.WaitVisible(chromedp.ID("f-name")))
+	screenshot(t, ctx, "edit-client")
+
+	// The service's activity.
+	step(t, ctx, "service activity", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/services"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href^="/services/"]`)),
+		chromedp.Click(`//a[normalize-space()="Bookkeeping"]`), chromedp.WaitVisible(chromedp.CSS(`a[href$="/activity"]`)),
+		chromedp.Click(chromedp.CSS(`a[href$="/activity"]`)), chromedp.WaitVisible(chromedp.CSS(`ol.activity`)))
+	act := text(t, ctx, "ol.activity")
+	if !strings.Contains(act, "activated") || !strings.Contains(act, "275") {
+		t.Errorf("the service's activity lacks its activation or the item edit: %s", act)
+	}
+	screenshot(t, ctx, "service-activity")
+
+	// Every visible input of the biggest form has a label.
+	step(t, ctx, "proposal form", chromedp.Navigate(clientURL+"/proposals/new"), chromedp.WaitVisible(chromedp.ID("f-title")))
+	unlabelled, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("input:not([type=hidden]),select,textarea")].filter(e => !e.labels || e.labels.length === 0).length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if unlabelled != 0 {
+		t.Errorf("%d inputs have no label", unlabelled)
+	}
+}

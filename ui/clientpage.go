@@ -1,0 +1,107 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"remit/domain/invoice"
+	"remit/projections"
+)
+
+const invoicesPerPage = 25
+
+func (h *handler) registerClientPageRoutes() {
+	h.mux.HandleFunc("GET /clients/{id}", h.handleClientSummary)
+	h.mux.HandleFunc("GET /clients/{id}/services", h.handleClientServices)
+	h.mux.HandleFunc("GET /clients/{id}/schedule", h.handleClientSchedule)
+	h.mux.HandleFunc("GET /clients/{id}/invoices", h.handleClientInvoices)
+}
+
+func (h *handler) handleClientSummary(w http.ResponseWriter, r *http.Request) {
+	c, today, ok := h.loadClient(w, r)
+	if !ok {
+		return
+	}
+	h.render(w, r, http.StatusOK, "client_summary", &view{Title: c.Name, Section: "clients", Tab: "summary", Client: c, Today: today, Form: newForm()})
+}
+
+func (h *handler) handleClientServices(w http.ResponseWriter, r *http.Request) {
+	c, today, ok := h.loadClient(w, r)
+	if !ok {
+		return
+	}
+	svcs, err := h.cfg.Models.ClientServices(c.ID, today)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "client_services", &view{Title: c.Name + " · Services", Section: "clients", Tab: "services", Client: c, Today: today, D: svcs, Form: newForm()})
+}
+
+func (h *handler) handleClientSchedule(w http.ResponseWriter, r *http.Request) {
+	c, today, ok := h.loadClient(w, r)
+	if !ok {
+		return
+	}
+	months := 3
+	if n, err := strconv.Atoi(r.URL.Query().Get("months")); err == nil && n >= 1 && n <= 24 {
+		months = n
+	}
+	sch, err := h.cfg.Models.Schedule(c.ID, projections.ScheduleQuery{Today: today, Through: today.AddMonthsClamped(months, today.Day())})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := schedulePage{ClientSchedule: sch, Months: months}
+	if months < 24 {
+		d.More = min(months*4, 24)
+	}
+	h.render(w, r, http.StatusOK, "client_schedule", &view{Title: c.Name + " · Billing schedule", Section: "clients", Tab: "schedule", Client: c, Today: today, D: d, Form: newForm()})
+}
+
+// schedulePage is the Billing schedule tab: the schedule through Months
+// months from today, and a longer horizon to offer (More, 0 for none).
+type schedulePage struct {
+	projections.ClientSchedule
+	Months int
+	More   int
+}
+
+// invoiceList is the Invoices tab's data.
+type invoiceList struct {
+	Page    projections.Page[projections.InvoiceListItem]
+	Status  string
+	Prev    string
+	Next    string
+	Showing string
+}
+
+func (h *handler) handleClientInvoices(w http.ResponseWriter, r *http.Request) {
+	c, today, ok := h.loadClient(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	pageNo := pageParam(q)
+	d := invoiceList{Status: q.Get("status")}
+	query := projections.InvoiceQuery{ClientID: c.ID, Today: today, Paging: projections.Paging{Offset: (pageNo - 1) * invoicesPerPage, Limit: invoicesPerPage}}
+	if d.Status != "" {
+		if _, known := invoiceStatusText[invoice.Status(d.Status)]; known {
+			query.Statuses = []invoice.Status{invoice.Status(d.Status)}
+		} else {
+			d.Status = ""
+		}
+	}
+	d.Page = h.cfg.Models.ListInvoices(query)
+	link := func(p int) string {
+		v := url.Values{}
+		if d.Status != "" {
+			v.Set("status", d.Status)
+		}
+		v.Set("page", strconv.Itoa(p))
+		return "/clients/" + c.ID.String() + "/invoices?" + v.Encode()
+	}
+	d.Prev, d.Next, d.Showing = pager(pageNo, invoicesPerPage, d.Page.Total, len(d.Page.Items), link)
+	h.render(w, r, http.StatusOK, "client_invoices", &view{Title: c.Name + " · Invoices", Section: "clients", Tab: "invoices", Client: c, Today: today, D: d})
+}

@@ -1,0 +1,61 @@
+// Package ui is Remit's web UI for firm staff: server-rendered HTML pages
+// for clients and the client page (Summary, Services, Billing schedule,
+// Invoices, Payment methods, Edit client), services, schedule items,
+// invoices and proposals. Its one job, like the JSON API's, is translation:
+// a form becomes a billing command and a read model becomes a page. It holds
+// no business rules.
+//
+// # Shape
+//
+// New returns an http.Handler for everything outside /api/: a
+// net/http.ServeMux with one registerX method per file (clients.go,
+// clientpage.go, methods.go, services.go, schedule.go, invoices.go,
+// proposals.go). Pages are html/template files embedded in the binary
+// (templates/layout.html, templates/partials.html and one file per page
+// under templates/pages), parsed once; assets (one stylesheet and one small
+// optional script) are embedded under static/ and served at /static/. No
+// CDN, no build step.
+//
+// # Reads and writes
+//
+// GETs answer from projections.Models. The firm's settings (its name and
+// time zone, for "today" and for showing instants) and a proposal's lines
+// are not in the read models, so they are folded from their streams, as the
+// JSON API does; the store is never written. Every POST builds one
+// billing.Service command, waits (at most Config.WaitTimeout) for the
+// projections runner to reach the command's position, and answers 303 See
+// Other to the page showing the result, with a confirmation in a
+// short-lived cookie (post/redirect/get). Everything works without
+// JavaScript: actions are plain forms.
+//
+// # Errors
+//
+// A form that breaks a rule is rendered again with status 422 (409 for a
+// conflict), with what the user typed and each error beside its input plus
+// a summary at the top linking to the inputs. Inputs are named after the
+// billing request's field paths ("contacts[0].email",
+// "billing_rule.end_date", "lines[1].unit_price"), so a
+// *domain.ValidationError's problems land on their inputs; values that do
+// not parse (a price that is not a number) are reported the same way before
+// any command runs, so bad input appends nothing. One-button actions
+// redirect back with the error in place of the confirmation. Internal
+// errors are logged and shown as a generic message.
+//
+// # Double submission
+//
+// Every form carries a one-time token (hidden field _token, a fresh UUID
+// per rendering) used as the command id ("ui:<token>"), so billing appends
+// a command at most once however often the form is sent; requests with the
+// same token are also serialised, so a double-click's second request waits
+// for the first and finds it already applied. The optional script also
+// disables a form's buttons once it is sent.
+//
+// # Security and accessibility
+//
+// Forms send Config.CSRFToken's value in csrf_token for the auth
+// middleware to check; Config.Actor names who is recorded on events.
+// Responses carry a strict Content-Security-Policy (same-origin only). Every
+// input has a label, errors are tied to inputs with aria-describedby, the
+// current tab is aria-current, focus is always visible and colours meet
+// WCAG AA contrast.
+package ui

@@ -1,0 +1,301 @@
+package ui
+
+import (
+	"fmt"
+	"html/template"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"remit/domain"
+	"remit/domain/invoice"
+	"remit/domain/service"
+	"remit/projections"
+)
+
+// symbols are the currency symbols shown before amounts; a currency missing
+// here is shown by its code ("CHF 12.50").
+var symbols = map[string]string{
+	"AUD": "A$", "NZD": "NZ$", "USD": "US$", "CAD": "CA$", "GBP": "£", "EUR": "€", "JPY": "¥",
+	"CNY": "CN¥", "INR": "₹", "HKD": "HK$", "SGD": "S$", "ZAR": "R", "KRW": "₩", "ILS": "₪",
+	"PHP": "₱", "VND": "₫", "THB": "฿", "MXN": "MX$", "BRL": "R$", "FJD": "FJ$",
+}
+
+// fmtMoney formats an amount in its currency: its symbol, thousands
+// separators and exactly the currency's minor units ("A$1,234.50",
+// "-¥1,200").
+func fmtMoney(m domain.Money) string {
+	if m.Currency.IsZero() {
+		return m.Amount.String()
+	}
+	s := m.Amount.Abs().StringFixed(m.Currency.MinorUnits)
+	intPart, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	num := b.String()
+	if frac != "" {
+		num += "." + frac
+	}
+	sign := ""
+	if m.Amount.IsNegative() {
+		sign = "-"
+	}
+	if sym, ok := symbols[m.Currency.Code]; ok {
+		return sign + sym + num
+	}
+	return sign + m.Currency.Code + " " + num
+}
+
+func fmtMoneys(ms []domain.Money) string {
+	if len(ms) == 0 {
+		return "—"
+	}
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = fmtMoney(m)
+	}
+	return strings.Join(parts, " + ")
+}
+
+func anyNonZero(ms []domain.Money) bool {
+	for _, m := range ms {
+		if !m.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+var invoiceStatusText = map[invoice.Status]string{
+	invoice.StatusAwaitingPayment:  "Awaiting payment",
+	invoice.StatusPaymentScheduled: "Payment scheduled",
+	invoice.StatusPaid:             "Paid",
+	invoice.StatusPartlyPaid:       "Partly paid",
+	invoice.StatusPaymentRejected:  "Payment rejected",
+	invoice.StatusWrittenOff:       "Written off",
+	invoice.StatusVoid:             "Void",
+	invoice.StatusOverdue:          "Overdue",
+}
+
+// statusText is the label of any status value.
+func statusText(s any) string {
+	if st, ok := s.(invoice.Status); ok {
+		if t, ok := invoiceStatusText[st]; ok {
+			return t
+		}
+	}
+	v := strings.ReplaceAll(fmt.Sprint(s), "_", " ")
+	if v == "" {
+		return ""
+	}
+	return strings.ToUpper(v[:1]) + v[1:]
+}
+
+// statusClass is the CSS class of a status badge.
+func statusClass(s any) string {
+	switch fmt.Sprint(s) {
+	case "paid", "accepted", "active":
+		return "badge good"
+	case "overdue", "payment_rejected", "failed", "expired", "declined":
+		return "badge bad"
+	case "void", "written_off", "withdrawn", "archived", "ended":
+		return "badge muted"
+	}
+	return "badge"
+}
+
+func fmtDec(d decimal.Decimal) string { return d.String() }
+
+func fmtDiscount(d domain.Discount) string {
+	switch d.Kind {
+	case domain.DiscountPercent:
+		return d.Value.String() + "%"
+	case domain.DiscountAmount:
+		return d.Value.String() + " off"
+	}
+	return ""
+}
+
+// ruleText says a billing rule in words.
+func ruleText(r domain.BillingRule) string {
+	n := r.Interval
+	if n <= 0 {
+		n = 1
+	}
+	var s string
+	switch r.Frequency {
+	case domain.FrequencyOnce:
+		s = "Once"
+	case domain.FrequencyOnCompletion:
+		return "On completion (manual)"
+	case domain.FrequencyEstimate:
+		return "Estimate (manual)"
+	case domain.FrequencyDays:
+		s = every(n, "day")
+	case domain.FrequencyWeeks:
+		switch n {
+		case 1:
+			s = "Weekly"
+		case 2:
+			s = "Fortnightly"
+		default:
+			s = every(n, "week")
+		}
+	case domain.FrequencyMonths:
+		switch n {
+		case 1:
+			s = "Monthly"
+		case 3:
+			s = "Quarterly"
+		case 12:
+			s = "Yearly"
+		default:
+			s = every(n, "month")
+		}
+		if r.AnchorDay > 0 {
+			s += fmt.Sprintf(" on day %d", r.AnchorDay)
+		}
+	default:
+		s = string(r.Frequency)
+	}
+	if !r.StartDate.IsZero() {
+		s += ", from " + fmtDate(r.StartDate)
+	}
+	switch r.End {
+	case domain.EndAfterN:
+		s += fmt.Sprintf(", %d times", r.EndAfter)
+	case domain.EndOnDate:
+		s += ", until " + fmtDate(r.EndDate)
+	}
+	return s
+}
+
+func every(n int, unit string) string {
+	if n == 1 {
+		return "Every " + unit
+	}
+	return fmt.Sprintf("Every %d %ss", n, unit)
+}
+
+// methodName is the label of one of the client's payment methods.
+func methodName(c *projections.ClientSummary, id uuid.UUID) string {
+	if id == uuid.Nil {
+		if c != nil {
+			for _, m := range c.PaymentMethods {
+				if m.Default {
+					return m.Label + " (default)"
+				}
+			}
+		}
+		return "Client's default (none on file)"
+	}
+	if c != nil {
+		for _, m := range c.PaymentMethods {
+			if m.ID == id {
+				return m.Label
+			}
+		}
+	}
+	return "Removed method"
+}
+
+// itemSeq is the sequence part of a schedule item key.
+func itemSeq(key string) string {
+	_, seq, _ := strings.Cut(key, "/")
+	return seq
+}
+
+// input describes one form field for the "field" partial.
+type input struct {
+	Name, Label, Type, Value, Error, Hint, ID string
+	Required                                  bool
+	Options                                   []option
+	Attrs                                     template.HTMLAttr
+}
+
+type option struct{ Value, Label string }
+
+func fieldID(name string) string {
+	r := strings.NewReplacer(".", "-", "[", "-", "]", "")
+	return "f-" + r.Replace(name)
+}
+
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		"money":       fmtMoney,
+		"moneys":      fmtMoneys,
+		"nonzero":     anyNonZero,
+		"date":        fmtDate,
+		"iso":         func(d domain.Date) string { return isoDate(d) },
+		"dec":         fmtDec,
+		"discount":    fmtDiscount,
+		"status":      statusText,
+		"statusClass": statusClass,
+		"rule":        ruleText,
+		"method":      methodName,
+		"seq":         itemSeq,
+		"add":         func(a, b int) int { return a + b },
+		"isManual":    func(m service.BillingMode) bool { return m == service.Manual },
+		"fieldID":     fieldID,
+		// args builds a map for partials that take several values.
+		"args": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+		// newtoken is a fresh one-time token for a one-button form.
+		"newtoken": uuid.NewString,
+		// field builds an input for the field partial:
+		// field form name label type [hint] [required].
+		"field": func(f *form, name, label, typ string, extra ...any) input {
+			in := input{Name: name, Label: label, Type: typ, Value: f.Value(name), Error: f.Error(name), ID: fieldID(name)}
+			for _, e := range extra {
+				switch x := e.(type) {
+				case string:
+					in.Hint = x
+				case bool:
+					in.Required = x
+				}
+			}
+			return in
+		},
+		// choice builds a select: choice form name label value1 label1 value2 label2…
+		"choice": func(f *form, name, label string, pairs ...string) input {
+			in := input{Name: name, Label: label, Type: "select", Value: f.Value(name), Error: f.Error(name), ID: fieldID(name)}
+			for i := 0; i+1 < len(pairs); i += 2 {
+				in.Options = append(in.Options, option{Value: pairs[i], Label: pairs[i+1]})
+			}
+			return in
+		},
+		// methods builds a select of the client's active payment methods.
+		"methods": func(f *form, name, label string, c *projections.ClientSummary, blank string) input {
+			in := input{Name: name, Label: label, Type: "select", Value: f.Value(name), Error: f.Error(name), ID: fieldID(name)}
+			if blank != "" {
+				in.Options = append(in.Options, option{Value: "", Label: blank})
+			}
+			if c != nil {
+				for _, m := range c.PaymentMethods {
+					if m.Status == "active" {
+						in.Options = append(in.Options, option{Value: m.ID.String(), Label: m.Label})
+					}
+				}
+			}
+			return in
+		},
+	}
+}
+
+func isoDate(d domain.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}

@@ -1,0 +1,207 @@
+package ui
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"remit/domain"
+)
+
+// fields reads a submitted form, collecting every value that does not parse
+// as a problem against its field, so parse errors and the domain's rule
+// errors are shown the same way, inline.
+type fields struct {
+	r *http.Request
+	p domain.Problems
+}
+
+func readForm(r *http.Request) *fields {
+	_ = r.ParseForm()
+	return &fields{r: r}
+}
+
+func (f *fields) str(name string) string { return strings.TrimSpace(f.r.PostFormValue(name)) }
+
+func (f *fields) has(name string) bool { return f.str(name) != "" }
+
+// dec parses a decimal; empty is zero, or a problem when required.
+func (f *fields) dec(name string, required bool) decimal.Decimal {
+	s := strings.ReplaceAll(f.str(name), ",", "")
+	if s == "" {
+		if required {
+			f.p.Add(name, "enter a number")
+		}
+		return decimal.Zero
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		f.p.Add(name, "%q is not a number", f.str(name))
+		return decimal.Zero
+	}
+	return d
+}
+
+// optDec is dec for an optional change: nil when left empty.
+func (f *fields) optDec(name string) *decimal.Decimal {
+	if !f.has(name) {
+		return nil
+	}
+	d := f.dec(name, false)
+	return &d
+}
+
+func (f *fields) date(name string, required bool) domain.Date {
+	s := f.str(name)
+	if s == "" {
+		if required {
+			f.p.Add(name, "choose a date")
+		}
+		return domain.Date{}
+	}
+	d, err := domain.ParseDate(s)
+	if err != nil {
+		f.p.Add(name, "%q is not a date (use YYYY-MM-DD)", s)
+	}
+	return d
+}
+
+func (f *fields) integer(name string) (int, bool) {
+	s := f.str(name)
+	if s == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		f.p.Add(name, "%q is not a whole number", s)
+		return 0, false
+	}
+	return n, true
+}
+
+func (f *fields) id(name string) uuid.UUID {
+	s := f.str(name)
+	if s == "" {
+		return uuid.Nil
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		f.p.Add(name, "choose one of the options")
+	}
+	return id
+}
+
+func (f *fields) discount(name string) domain.Discount {
+	v := f.dec(name+".value", false)
+	kind := domain.DiscountKind(f.str(name + ".kind"))
+	if v.IsZero() {
+		return domain.Discount{}
+	}
+	if kind == "" {
+		kind = domain.DiscountPercent
+	}
+	return domain.Discount{Kind: kind, Value: v}
+}
+
+// rule reads a billing rule from name.frequency (a preset: once, weekly,
+// fortnightly, monthly, quarterly, yearly, every_n_days, every_n_weeks,
+// every_n_months, on_completion, estimate), name.interval, name.start_date,
+// name.end (never, after_count, on_date), name.end_after and name.end_date.
+// start is the start kind used when no start date is given.
+func (f *fields) rule(name string, start domain.StartKind) domain.BillingRule {
+	var r domain.BillingRule
+	switch f.str(name + ".frequency") {
+	case "once", "":
+		r.Frequency = domain.FrequencyOnce
+	case "weekly":
+		r.Frequency, r.Interval = domain.FrequencyWeeks, 1
+	case "fortnightly":
+		r.Frequency, r.Interval = domain.FrequencyWeeks, 2
+	case "monthly":
+		r.Frequency, r.Interval = domain.FrequencyMonths, 1
+	case "quarterly":
+		r.Frequency, r.Interval = domain.FrequencyMonths, 3
+	case "yearly":
+		r.Frequency, r.Interval = domain.FrequencyMonths, 12
+	case "every_n_days":
+		r.Frequency = domain.FrequencyDays
+	case "every_n_weeks":
+		r.Frequency = domain.FrequencyWeeks
+	case "every_n_months":
+		r.Frequency = domain.FrequencyMonths
+	case "on_completion":
+		return domain.BillingRule{Frequency: domain.FrequencyOnCompletion}
+	case "estimate":
+		return domain.BillingRule{Frequency: domain.FrequencyEstimate}
+	default:
+		f.p.Add(name+".frequency", "choose how often it bills")
+		return r
+	}
+	if n, ok := f.integer(name + ".interval"); ok && strings.HasPrefix(f.str(name+".frequency"), "every_n_") {
+		r.Interval = n
+	}
+	r.Start = start
+	if d := f.date(name+".start_date", false); !d.IsZero() {
+		r.Start, r.StartDate = domain.StartOnDate, d
+	}
+	r.End = domain.EndNever
+	if r.Frequency == domain.FrequencyOnce {
+		return r
+	}
+	switch f.str(name + ".end") {
+	case "after_count":
+		r.End = domain.EndAfterN
+		if n, ok := f.integer(name + ".end_after"); ok {
+			r.EndAfter = n
+		} else {
+			f.p.Add(name+".end_after", "how many billings?")
+		}
+	case "on_date":
+		r.End = domain.EndOnDate
+		r.EndDate = f.date(name+".end_date", true)
+	}
+	return r
+}
+
+// rulePreset is the inverse of rule's frequency presets, to prefill forms.
+func rulePreset(r domain.BillingRule) string {
+	n := r.Interval
+	if n <= 0 {
+		n = 1
+	}
+	switch r.Frequency {
+	case domain.FrequencyOnce:
+		return "once"
+	case domain.FrequencyOnCompletion:
+		return "on_completion"
+	case domain.FrequencyEstimate:
+		return "estimate"
+	case domain.FrequencyDays:
+		return "every_n_days"
+	case domain.FrequencyWeeks:
+		switch n {
+		case 1:
+			return "weekly"
+		case 2:
+			return "fortnightly"
+		}
+		return "every_n_weeks"
+	case domain.FrequencyMonths:
+		switch n {
+		case 1:
+			return "monthly"
+		case 3:
+			return "quarterly"
+		case 12:
+			return "yearly"
+		}
+		return "every_n_months"
+	}
+	return ""
+}
+
+// err is the parse problems, or nil.
+func (f *fields) err() error { return f.p.Err() }

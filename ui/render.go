@@ -1,0 +1,226 @@
+package ui
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+	"remit/projections"
+)
+
+// tokenField is the hidden field carrying a form's one-time token.
+const tokenField = "_token"
+
+// form is one form's state: what the user typed, the errors against each
+// field (keyed by the field's name, which is the billing request's field
+// path, so domain errors land on their inputs), errors no input owns, and
+// the one-time token used as the command id.
+type form struct {
+	Values  url.Values
+	Errors  map[string]string
+	General []string
+	Token   string
+}
+
+func newForm() *form {
+	return &form{Values: url.Values{}, Errors: map[string]string{}, Token: uuid.NewString()}
+}
+
+// formFrom is the form as submitted, to re-render after an error.
+func formFrom(r *http.Request) *form {
+	f := &form{Values: url.Values{}, Errors: map[string]string{}, Token: r.PostFormValue(tokenField)}
+	for k, v := range r.PostForm {
+		f.Values[k] = v
+	}
+	if _, err := uuid.Parse(f.Token); err != nil {
+		f.Token = uuid.NewString()
+	}
+	return f
+}
+
+// Value is the submitted (or prefilled) value of a field.
+func (f *form) Value(name string) string { return f.Values.Get(name) }
+
+// Checked reports whether a checkbox or radio value was chosen.
+func (f *form) Checked(name, value string) bool {
+	for _, v := range f.Values[name] {
+		if v == value {
+			return true
+		}
+	}
+	return false
+}
+
+// Error is the error against a field, if any.
+func (f *form) Error(name string) string { return f.Errors[name] }
+
+// HasErrors reports whether the form has any error.
+func (f *form) HasErrors() bool { return len(f.Errors) > 0 || len(f.General) > 0 }
+
+// All lists every error, field errors first, for the summary at the top.
+func (f *form) All() []fieldError {
+	var out []fieldError
+	for k, v := range f.Errors {
+		out = append(out, fieldError{Field: k, Message: v})
+	}
+	sortFieldErrors(out)
+	for _, g := range f.General {
+		out = append(out, fieldError{Message: g})
+	}
+	return out
+}
+
+type fieldError struct{ Field, Message string }
+
+func sortFieldErrors(es []fieldError) {
+	for i := 1; i < len(es); i++ {
+		for j := i; j > 0 && es[j].Field < es[j-1].Field; j-- {
+			es[j], es[j-1] = es[j-1], es[j]
+		}
+	}
+}
+
+// set prefills a field.
+func (f *form) set(name, value string) { f.Values.Set(name, value) }
+
+// fail records a command's error on the form: each field problem against
+// its input (after rename maps a billing field path to the form's name),
+// anything else as a general error. inputs are the form's field names; a
+// problem naming no input becomes general, with the field named.
+func (f *form) fail(err error, msg func(error) string, rename func(string) string) {
+	var v *domain.ValidationError
+	var probs []*domain.Error
+	if errors.As(err, &v) {
+		probs = v.Problems
+	} else if e := (*domain.Error)(nil); errors.As(err, &e) && e.Code == domain.EINVALID {
+		probs = []*domain.Error{e}
+	}
+	if len(probs) == 0 {
+		f.General = append(f.General, msg(err))
+		return
+	}
+	for _, p := range probs {
+		field := p.Field
+		if rename != nil {
+			field = rename(field)
+		}
+		if field == "" {
+			f.General = append(f.General, p.Message)
+			continue
+		}
+		if _, dup := f.Errors[field]; !dup {
+			f.Errors[field] = p.Message
+		}
+	}
+}
+
+// view is what every page template gets.
+type view struct {
+	Title    string
+	Section  string // "clients" (the top navigation)
+	Tab      string // the client page's tab
+	Flash    string
+	FlashErr string
+	CSRF     string
+	FirmName string
+	Today    domain.Date
+	Client   *projections.ClientSummary
+	Form     *form
+	D        any // the page's own data
+	loc      *time.Location
+}
+
+type pageTemplate struct{ t *template.Template }
+
+// mustParsePages parses each page under templates/pages with the layout and
+// the shared partials; the templates are part of the binary, so a parse
+// error is a bug.
+func mustParsePages() map[string]*pageTemplate {
+	base := template.Must(template.New("").Funcs(funcs()).ParseFS(assets, "templates/layout.html", "templates/partials.html"))
+	names, err := fs.Glob(assets, "templates/pages/*.html")
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]*pageTemplate{}
+	for _, n := range names {
+		t := template.Must(template.Must(base.Clone()).ParseFS(assets, n))
+		out[strings.TrimSuffix(path.Base(n), ".html")] = &pageTemplate{t: t}
+	}
+	return out
+}
+
+// render writes a page with status; the body is rendered into a buffer first
+// so a template error becomes a clean 500, not half a page.
+func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
+	t, ok := h.pages[page]
+	if !ok {
+		h.log.Error("ui: no such page template", "page", page)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if v.Flash == "" && v.FlashErr == "" && r.Method == http.MethodGet {
+		v.Flash, v.FlashErr = takeFlash(w, r)
+	}
+	v.CSRF = h.csrf(r)
+	if f, loc, err := h.firmNow(r.Context()); err == nil {
+		v.FirmName, v.loc = f.Name, loc
+		if v.Today.IsZero() {
+			v.Today = domain.DateOf(h.cfg.Now(), loc)
+		}
+	}
+	if v.loc == nil {
+		v.loc = time.UTC
+	}
+	var buf bytes.Buffer
+	if err := t.t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		h.log.Error("ui: render", "page", page, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// fail answers an error while loading a page: 404 for what does not
+// exist, else the error page.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf(err)
+	if status == http.StatusUnprocessableEntity {
+		status = http.StatusBadRequest
+	}
+	h.render(w, r, status, "error", &view{Title: http.StatusText(status), D: h.userMessage(r, err)})
+}
+
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request, msg string) {
+	h.render(w, r, http.StatusNotFound, "error", &view{Title: "Not found", D: msg})
+}
+
+// loc is the firm's time zone for this page.
+func (v *view) Loc() *time.Location { return v.loc }
+
+// Time formats an instant in the firm's time zone.
+func (v *view) Time(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(v.loc).Format("2 Jan 2006 15:04 MST")
+}
+
+func fmtDate(d domain.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%d %s %d", d.Day(), d.Month().String()[:3], d.Year())
+}
