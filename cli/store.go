@@ -67,7 +67,7 @@ func (o storeOpts) open(ctx context.Context, readOnly bool) (eventstore.Store, e
 }
 
 func verifierOf(s eventstore.Store) (storeurl.Verifier, error) {
-	v, ok := s.(storeurl.Verifier)
+	v, ok := storeurl.Unwrap(s).(storeurl.Verifier)
 	if !ok {
 		return nil, usageErr("this store keeps no hash chain of its own (KurrentDB): verify it with the cluster's own tools")
 	}
@@ -89,7 +89,7 @@ func newInfoCmd(env Env) *cobra.Command {
 			defer s.Close()
 			out := c.OutOrStdout()
 			fmt.Fprintf(out, "store:    %s\n", so.describe())
-			v, ok := s.(storeurl.Verifier)
+			v, ok := storeurl.Unwrap(s).(storeurl.Verifier)
 			if !ok {
 				head, err := s.Head(ctx)
 				if err != nil {
@@ -220,7 +220,7 @@ the copy would be left behind).`,
 				return fmt.Errorf("open %s: %w", storeurl.Redact(to), err)
 			}
 			defer dst.Close()
-			rep, err := postgres.ImportFrom(ctx, src.(*sqlite.Store), dst)
+			rep, err := postgres.ImportFrom(ctx, storeurl.Unwrap(src).(*sqlite.Store), dst)
 			if errors.Is(err, postgres.ErrTargetNotEmpty) {
 				return usageErr("%v", err)
 			}

@@ -8,6 +8,8 @@ package storeurl
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"remit/eventstore/kurrent"
 	"remit/eventstore/postgres"
 	"remit/eventstore/sqlite"
+	"remit/pii"
 )
 
 // Kind names a backend.
@@ -74,16 +77,57 @@ func Open(ctx context.Context, url string, opts Options) (eventstore.Store, erro
 		return nil, err
 	}
 	switch kind {
-	case Postgres:
-		return postgres.Open(ctx, url, postgres.Options{Clock: opts.Clock, ApplicationName: "remit"})
-	case Kurrent:
-		return kurrent.Open(ctx, url, kurrent.Options{})
+	case Postgres, Kurrent:
+		var s eventstore.Store
+		var err error
+		if kind == Postgres {
+			s, err = postgres.Open(ctx, url, postgres.Options{Clock: opts.Clock, ApplicationName: "remit"})
+		} else {
+			s, err = kurrent.Open(ctx, url, kurrent.Options{})
+		}
+		if err != nil {
+			return nil, err
+		}
+		// A log migrated from an embedded store carries sealed personal
+		// fields: their keys come along in the data folder.
+		if fi, err := os.Stat(filepath.Join(opts.DataDir, pii.KeyDir)); err == nil && fi.IsDir() && opts.DataDir != "" {
+			keys, err := pii.OpenKeyStore(opts.DataDir)
+			if err != nil {
+				s.Close()
+				return nil, err
+			}
+			return pii.Wrap(s, pii.NewSealer(keys)), nil
+		}
+		return s, nil
 	}
 	dir := opts.DataDir
 	if rest, ok := strings.CutPrefix(url, "sqlite:"); ok && rest != "" {
 		dir = rest
 	}
-	return sqlite.Open(dir, sqlite.Options{ReadOnly: opts.ReadOnly, Clock: opts.Clock})
+	s, err := sqlite.Open(dir, sqlite.Options{ReadOnly: opts.ReadOnly, Clock: opts.Clock})
+	if err != nil {
+		return nil, err
+	}
+	// Clients' personal fields are sealed with per-client keys kept in
+	// DATA/keys, outside the log, so `remit client forget` can erase them.
+	// (On PostgreSQL and KurrentDB several processes with their own data
+	// folders share one log; they need one shared key store, which is not
+	// built yet, so there personal fields are stored as they are.)
+	keys, err := pii.OpenKeyStore(dir)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return pii.Wrap(s, pii.NewSealer(keys)), nil
+}
+
+// Unwrap returns the store as written (sealed personal fields), with its own
+// extras such as Verify and HashAt.
+func Unwrap(s eventstore.Store) eventstore.Store {
+	if w, ok := s.(interface{ Unwrap() eventstore.Store }); ok {
+		return w.Unwrap()
+	}
+	return s
 }
 
 // Verifier is a store that keeps a hash chain (embedded and PostgreSQL).
