@@ -66,3 +66,11 @@ if [ $# -gt 0 ]; then
 else
 	go test -race -count=1 ./...
 fi
+
+# The fuzz targets run their committed seeds in every go test above; here
+# each also fuzzes briefly, so CI explores a little beyond them.
+if [ $# -eq 0 ]; then
+	say "fuzzing briefly"
+	go test -run '^$' -fuzz '^FuzzDecodeCommand$' -fuzztime 10s ./web
+	go test -run '^$' -fuzz '^FuzzEventDecoding$' -fuzztime 10s ./pii
+fi
