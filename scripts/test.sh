@@ -36,6 +36,11 @@ if ! command -v mailpit >/dev/null 2>&1; then
 	say "installing mailpit (go install, a few minutes)"
 	go install github.com/axllent/mailpit@v1.27.11
 fi
+# stripe-mock, Stripe's mock API server the Stripe gateway tests start on loopback.
+if ! command -v stripe-mock >/dev/null 2>&1; then
+	say "installing stripe-mock (go install)"
+	go install github.com/stripe/stripe-mock@v0.203.0
+fi
 
 # PostgreSQL on 127.0.0.1:5432 for eventstore/postgres (its tests skip with a
 # message when none is reachable; make sure one is when this machine has one).

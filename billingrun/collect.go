@@ -1,0 +1,223 @@
+package billingrun
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"remit/billing"
+	"remit/domain"
+	"remit/domain/client"
+	"remit/domain/invoice"
+	"remit/eventstore"
+	"remit/integrations/payments"
+)
+
+// collectPrefix starts the command id of everything Collect does.
+const collectPrefix = "collect/"
+
+// CollectOptions tune Collect.
+type CollectOptions struct {
+	// Workers is how many invoices are collected at once (default 4).
+	Workers int
+	// Index is reused across runs (the Scheduler keeps one); nil: a fresh one.
+	Index *Index
+	// Actor is recorded on every event (default DefaultActor).
+	Actor string
+	// Progress, when set, is told how far the collection is.
+	Progress func(Progress)
+}
+
+// CollectReport says what Collect did.
+type CollectReport struct {
+	AsOf domain.Date
+	// Due is the number of invoices with a collection or retry due.
+	Due int
+	// Succeeded, Rejected and Pending count the gateway's answers (pending:
+	// a bank debit not settled yet, asked again on the next run).
+	Succeeded, Rejected, Pending int
+	// RetriesScheduled counts retries scheduled by the firm's policy;
+	// GaveUp the invoices left in "payment rejected" for staff, retries used up.
+	RetriesScheduled, GaveUp int
+	// Errors are the invoices that failed; the run went on.
+	Errors []InvoiceError
+}
+
+// InvoiceError is an invoice Collect could not collect or schedule.
+type InvoiceError struct {
+	InvoiceID uuid.UUID
+	Number    string
+	Err       error
+}
+
+func (e InvoiceError) Error() string {
+	return fmt.Sprintf("collect invoice %s (%s): %v", e.Number, e.InvoiceID, e.Err)
+}
+
+// AttemptID is the id of the n-th (from 1) collection attempt on an invoice.
+// It is the gateway's idempotency key, so an attempt asked again (after a
+// crash, or to poll a pending bank debit) never charges twice.
+func AttemptID(invoiceID uuid.UUID, n int) uuid.UUID {
+	return uuid.NewSHA1(billing.EventNamespace, fmt.Appendf(nil, "collection-attempt/%s/%d", invoiceID, n))
+}
+
+// Collect makes one collection attempt on every invoice whose collection or
+// retry date is on or before asOf and that still has a balance: it charges
+// the balance through gw with the attempt's id as idempotency key and records
+// the outcome (RecordCollectionAttempt). A pending bank debit records
+// nothing: the next run asks the gateway again with the same key. Then, for
+// every invoice whose last attempt was rejected, it schedules the next retry
+// of the firm's policy (dates counted from the first rejection since
+// collection was scheduled); when the retries are used up the invoice stays
+// "payment rejected" for staff.
+//
+// Every step is idempotent (deterministic attempt and command ids), so a
+// crash anywhere is repaired by running Collect again.
+func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, gw payments.Gateway, asOf domain.Date, opts CollectOptions) (CollectReport, error) {
+	rep := CollectReport{AsOf: asOf}
+	idx := opts.Index
+	if idx == nil {
+		idx = NewIndex(store)
+	}
+	if opts.Actor == "" {
+		opts.Actor = DefaultActor
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	if err := idx.Update(ctx); err != nil {
+		return rep, err
+	}
+	var due []invoice.State
+	for _, en := range idx.invoiceEntries() {
+		st := en.state
+		if st.Status == invoice.StatusPaymentScheduled && !st.Collection.Date.IsZero() && !st.Collection.Date.After(asOf) &&
+			st.Collection.PaymentMethodID != uuid.Nil && st.Balance().Amount.IsPositive() {
+			due = append(due, st)
+		}
+	}
+	slices.SortFunc(due, func(a, b invoice.State) int { return strings.Compare(a.Number, b.Number) })
+	rep.Due = len(due)
+
+	var mu sync.Mutex
+	fail := func(st invoice.State, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		rep.Errors = append(rep.Errors, InvoiceError{InvoiceID: st.ID, Number: st.Number, Err: err})
+	}
+	done := 0
+	err := parallel(ctx, opts.Workers, len(due), func(i int) {
+		st := due[i]
+		status, err := attempt(ctx, idx, svc, gw, st, asOf, opts.Actor)
+		mu.Lock()
+		switch status {
+		case payments.StatusSucceeded:
+			rep.Succeeded++
+		case payments.StatusRejected:
+			rep.Rejected++
+		case payments.StatusPending:
+			rep.Pending++
+		}
+		done++
+		p := Progress{Done: done, Total: len(due)}
+		mu.Unlock()
+		if err != nil {
+			fail(st, err)
+		}
+		if opts.Progress != nil {
+			opts.Progress(p)
+		}
+	})
+	if err != nil {
+		return rep, err
+	}
+
+	// Retries, also those an interrupted run recorded a rejection for and
+	// did not schedule.
+	if err := idx.Update(ctx); err != nil {
+		return rep, err
+	}
+	f := idx.Firm()
+	loc := location(f)
+	for _, en := range idx.invoiceEntries() {
+		st := en.state
+		if st.Status != invoice.StatusPaymentRejected || len(en.rejections) == 0 || !st.Balance().Amount.IsPositive() {
+			continue
+		}
+		first, last := dateIn(en.rejections[0], loc), dateIn(en.rejections[len(en.rejections)-1], loc)
+		next, ok := f.NextRetryDate(first, last)
+		if !ok {
+			if last == asOf {
+				rep.GaveUp++ // counted on the day of the last rejection only
+			}
+			continue
+		}
+		_, err := svc.ScheduleRetry(ctx, billing.InvoiceRequest{InvoiceID: st.ID, Date: next}, billing.Meta{
+			Actor: opts.Actor, CommandID: collectPrefix + "retry/" + st.LastRejection.AttemptID.String(), CorrelationID: collectPrefix + asOf.String(),
+		})
+		if err != nil {
+			fail(st, fmt.Errorf("schedule retry on %s: %w", next, err))
+			continue
+		}
+		rep.RetriesScheduled++
+	}
+	slices.SortFunc(rep.Errors, func(a, b InvoiceError) int { return strings.Compare(a.Number, b.Number) })
+	return rep, nil
+}
+
+// attempt makes the next collection attempt on one invoice and records it.
+func attempt(ctx context.Context, idx *Index, svc *billing.Service, gw payments.Gateway, st invoice.State, asOf domain.Date, actor string) (payments.Status, error) {
+	n := len(st.Attempts) + 1
+	id := AttemptID(st.ID, n)
+	methodID := st.Collection.PaymentMethodID
+	var res payments.ChargeResult
+	cl, _ := idx.client(st.ClientID)
+	m, ok := cl.PaymentMethod(methodID)
+	switch {
+	case !ok:
+		res = payments.ChargeResult{Status: payments.StatusRejected, DeclineCode: "payment_method_removed", Message: "The payment method to collect from is no longer on file."}
+	case m.Status != client.MethodActive:
+		res = payments.ChargeResult{Status: payments.StatusRejected, DeclineCode: "payment_method_" + string(m.Status), Message: fmt.Sprintf("The payment method on file is %s.", m.Status)}
+	default:
+		var err error
+		res, err = gw.Charge(ctx, payments.ChargeRequest{
+			IdempotencyKey: id.String(), PaymentMethod: m.GatewayToken, Amount: st.Balance(),
+			Description: "Invoice " + st.Number,
+			Metadata:    map[string]string{"invoice_id": st.ID.String(), "attempt_id": id.String(), "invoice_number": st.Number},
+		})
+		if err != nil {
+			return "", fmt.Errorf("charge: %w", err)
+		}
+	}
+	if res.Status == payments.StatusPending {
+		return res.Status, nil
+	}
+	_, err := RecordAttempt(ctx, svc, st.ID, id, methodID, res, billing.Meta{
+		Actor: actor, CommandID: collectPrefix + id.String(), CorrelationID: collectPrefix + asOf.String(),
+	})
+	return res.Status, err
+}
+
+// RecordAttempt records a gateway's final answer (succeeded or rejected)
+// about a collection attempt on an invoice; a pending answer records
+// nothing. Collect uses it, and so can a webhook handler for asynchronous
+// results: recording the same attempt twice appends nothing.
+func RecordAttempt(ctx context.Context, svc *billing.Service, invoiceID, attemptID, methodID uuid.UUID, res payments.ChargeResult, meta billing.Meta) (billing.Result, error) {
+	r := billing.InvoiceRequest{InvoiceID: invoiceID, AttemptID: attemptID, PaymentMethodID: methodID}
+	switch res.Status {
+	case payments.StatusSucceeded:
+		r.Outcome, r.GatewayReference, r.Amount = invoice.AttemptSucceeded, res.Reference, res.Amount.Amount
+	case payments.StatusRejected:
+		r.Outcome, r.GatewayReference, r.DeclineCode, r.DeclineMessage = invoice.AttemptRejected, res.Reference, res.DeclineCode, res.Message
+	default:
+		return billing.Result{}, nil
+	}
+	if meta.CommandID == "" {
+		meta.CommandID = collectPrefix + attemptID.String()
+	}
+	return svc.RecordCollectionAttempt(ctx, r, meta)
+}

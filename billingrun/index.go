@@ -1,0 +1,245 @@
+package billingrun
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+	"remit/domain/catalog"
+	"remit/domain/client"
+	"remit/domain/firm"
+	"remit/domain/invoice"
+	"remit/domain/service"
+	"remit/eventstore"
+)
+
+// readBatch is how many events one ReadAll of Index.Update asks for.
+const readBatch = 20000
+
+// Index is the process managers' view of the store: the firm's settings and
+// every client, service and invoice, folded with the aggregates' own Evolve
+// from ReadAll of the store (never from projections). Update reads only the
+// events after the last position it saw, so a long-lived Index (the
+// Scheduler's) stays cheap. It only says what is worth trying: every command
+// the runs send re-reads its stream and is decided there.
+type Index struct {
+	store eventstore.Store
+	cat   *catalog.Catalog
+
+	mu       sync.Mutex
+	next     uint64 // the position to read from
+	firm     firm.State
+	clients  map[uuid.UUID]client.State
+	services map[uuid.UUID]service.State
+	invoices map[uuid.UUID]*invoiceEntry
+	// unissued are invoices items were marked billed on, not (yet) issued:
+	// in flight, or left by a run that crashed between its steps.
+	unissued map[uuid.UUID]*unissuedInvoice
+}
+
+// unissuedInvoice is what a run needs to complete an interrupted issue.
+type unissuedInvoice struct {
+	clientID  uuid.UUID
+	commandID string               // of the command that marked the items
+	items     map[string]uuid.UUID // item key → its payment method
+}
+
+// invoiceEntry is an invoice as the runs see it.
+type invoiceEntry struct {
+	state invoice.State
+	// fromRun: issued by a billing run (its command id starts with runPrefix).
+	fromRun bool
+	// rejections are the times of the rejections since collection was last
+	// scheduled (InvoiceCollectionScheduled restarts the retry policy).
+	rejections []time.Time
+}
+
+// NewIndex returns an empty Index over store; the first Update reads it all.
+func NewIndex(store eventstore.Store) *Index {
+	return &Index{
+		store: store, cat: catalog.New(),
+		clients: map[uuid.UUID]client.State{}, services: map[uuid.UUID]service.State{}, invoices: map[uuid.UUID]*invoiceEntry{},
+		unissued: map[uuid.UUID]*unissuedInvoice{},
+	}
+}
+
+var indexFilter = eventstore.Filter{StreamPrefixes: []string{
+	firm.StreamName(), prefixOf(client.StreamName), prefixOf(service.StreamName), prefixOf(invoice.StreamName),
+}}
+
+func prefixOf(name func(uuid.UUID) string) string {
+	return strings.TrimSuffix(name(uuid.Nil), uuid.Nil.String())
+}
+
+// Update folds every event appended since the last Update.
+func (x *Index) Update(ctx context.Context) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.next == 0 {
+		x.next = 1
+	}
+	for {
+		recs, err := x.store.ReadAll(ctx, x.next, eventstore.Forward, readBatch, indexFilter)
+		if err != nil {
+			return fmt.Errorf("billing run: read events from %d: %w", x.next, err)
+		}
+		for _, r := range recs {
+			if err := x.apply(r); err != nil {
+				return err
+			}
+			x.next = r.Position + 1
+		}
+		if len(recs) < readBatch {
+			return nil
+		}
+	}
+}
+
+func (x *Index) apply(r eventstore.RecordedEvent) error {
+	e, err := x.cat.Decode(r.Type, r.Data)
+	if err != nil {
+		return fmt.Errorf("billing run: decode %s@%d (%s): %w", r.Stream, r.Revision, r.Type, err)
+	}
+	if r.Stream == firm.StreamName() {
+		x.firm = firm.Evolve(x.firm, e)
+		return nil
+	}
+	cut := strings.IndexByte(r.Stream, '-')
+	if cut < 0 {
+		return nil
+	}
+	id, err := uuid.Parse(r.Stream[cut+1:])
+	if err != nil {
+		return nil // not an aggregate stream of ours
+	}
+	switch r.Stream[:cut+1] {
+	case prefixOf(client.StreamName):
+		x.clients[id] = client.Evolve(x.clients[id], e)
+	case prefixOf(service.StreamName):
+		x.services[id] = service.Evolve(x.services[id], e)
+		switch ev := e.(type) {
+		case service.ScheduleItemBilled:
+			if en := x.invoices[ev.InvoiceID]; en != nil && en.state.Issued() {
+				break // a re-run marking an item of an issued invoice
+			}
+			u := x.unissued[ev.InvoiceID]
+			if u == nil {
+				u = &unissuedInvoice{clientID: x.services[id].ClientID, items: map[string]uuid.UUID{}}
+				x.unissued[ev.InvoiceID] = u
+			}
+			u.items[ev.ItemKey], u.commandID = ev.PaymentMethodID, r.Metadata.CommandID
+		case service.ScheduleItemReleased:
+			if u := x.unissued[ev.InvoiceID]; u != nil {
+				delete(u.items, ev.ItemKey)
+				if len(u.items) == 0 {
+					delete(x.unissued, ev.InvoiceID)
+				}
+			}
+		}
+	case prefixOf(invoice.StreamName):
+		en := x.invoices[id]
+		if en == nil {
+			en = &invoiceEntry{}
+			x.invoices[id] = en
+		}
+		en.state = invoice.Evolve(en.state, e)
+		switch ev := e.(type) {
+		case invoice.InvoiceIssued:
+			delete(x.unissued, ev.InvoiceID)
+			en.fromRun = strings.HasPrefix(r.Metadata.CommandID, runPrefix)
+		case invoice.InvoiceCollectionScheduled:
+			en.rejections = nil
+		case invoice.InvoicePaymentRejected:
+			en.rejections = append(en.rejections, ev.At)
+		}
+	}
+	return nil
+}
+
+// Firm returns the firm's settings as of the last Update.
+func (x *Index) Firm() firm.State {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.firm
+}
+
+// Location returns the firm's time zone (UTC before set-up or when the zone
+// does not load).
+func (x *Index) Location() *time.Location { return location(x.Firm()) }
+
+func location(f firm.State) *time.Location {
+	if f.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(f.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// allServices copies the services out of the index, so a run works
+// without holding the lock.
+func (x *Index) allServices() []service.State {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	out := make([]service.State, 0, len(x.services))
+	for _, s := range x.services {
+		out = append(out, s)
+	}
+	return out
+}
+
+func (x *Index) invoiceEntries() []invoiceEntry {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	out := make([]invoiceEntry, 0, len(x.invoices))
+	for _, en := range x.invoices {
+		out = append(out, *en)
+	}
+	return out
+}
+
+// interrupted returns the invoices a billing run marked items billed on
+// and did not issue, as groups to issue again (the same items, date and
+// command id, so the re-run completes exactly what was begun).
+func (x *Index) interrupted() []*group {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var out []*group
+	for _, u := range x.unissued {
+		rest, ok := strings.CutPrefix(u.commandID, runPrefix+"issue/")
+		if !ok {
+			continue // begun by someone else (staff billing an item now): theirs to complete
+		}
+		date, err := domain.ParseDate(strings.SplitN(rest, "/", 2)[0])
+		if err != nil {
+			continue
+		}
+		g := &group{clientID: u.clientID, date: date, commandID: u.commandID}
+		for k, m := range u.items {
+			g.items = append(g.items, k)
+			g.method = m
+		}
+		slices.Sort(g.items)
+		g.key = "interrupted/" + strings.Join(g.items, ",")
+		out = append(out, g)
+	}
+	return out
+}
+
+func (x *Index) client(id uuid.UUID) (client.State, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	c, ok := x.clients[id]
+	return c, ok
+}
+
+// dateIn is t's calendar date in loc.
+func dateIn(t time.Time, loc *time.Location) domain.Date { return domain.DateOf(t, loc) }

@@ -1,0 +1,118 @@
+package billingrun
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"remit/billing"
+	"remit/domain"
+	"remit/eventstore"
+	"remit/integrations/payments"
+)
+
+// Scheduler runs the billing run, then collection, once on Start and then
+// every day shortly after midnight in the firm's time zone. It keeps one
+// Index for all its runs. Wire it into `remit serve` with Start(ctx) after
+// the store and billing service are open, and Close() before closing them.
+type Scheduler struct {
+	// Store and Billing are what the runs work on.
+	Store   eventstore.Store
+	Billing *billing.Service
+	// Gateway collects payments; nil skips collection.
+	Gateway payments.Gateway
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// After is how long after midnight the daily run fires (default 5 minutes).
+	After time.Duration
+	// Workers as in Options.
+	Workers int
+	// OnRun, when set, hears how each run went (for logging).
+	OnRun func(RunResult)
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// RunResult is one scheduled run: the billing run's report, collection's, and
+// the error that stopped either.
+type RunResult struct {
+	AsOf    domain.Date
+	Billing Report
+	Collect CollectReport
+	Err     error
+}
+
+// Start begins running in the background: at once, then daily.
+func (s *Scheduler) Start(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done != nil {
+		return
+	}
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.done = make(chan struct{})
+	go s.loop(ctx, s.done)
+}
+
+// Close stops the scheduler, waiting for a run in progress to stop (its
+// commands are idempotent, so an interrupted run is completed by the next).
+func (s *Scheduler) Close() error {
+	s.mu.Lock()
+	cancel, done := s.cancel, s.done
+	s.mu.Unlock()
+	if cancel == nil {
+		return nil
+	}
+	cancel()
+	<-done
+	return nil
+}
+
+func (s *Scheduler) loop(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	now := s.Now
+	if now == nil {
+		now = time.Now
+	}
+	after := s.After
+	if after <= 0 {
+		after = 5 * time.Minute
+	}
+	idx := NewIndex(s.Store)
+	for {
+		res := s.RunOnce(ctx, idx, now())
+		if s.OnRun != nil && !errors.Is(res.Err, context.Canceled) {
+			s.OnRun(res)
+		}
+		loc := idx.Location()
+		t := now().In(loc)
+		next := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc).Add(after)
+		timer := time.NewTimer(next.Sub(now()))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C:
+		}
+	}
+}
+
+// RunOnce runs billing, then collection, for the firm's date at now.
+func (s *Scheduler) RunOnce(ctx context.Context, idx *Index, now time.Time) RunResult {
+	if err := idx.Update(ctx); err != nil {
+		return RunResult{Err: err}
+	}
+	if !idx.Firm().SetUp {
+		return RunResult{} // nothing to bill before set-up
+	}
+	res := RunResult{AsOf: domain.DateOf(now, idx.Location())}
+	res.Billing, res.Err = Run(ctx, s.Store, s.Billing, res.AsOf, Options{Workers: s.Workers, Index: idx})
+	if res.Err != nil || s.Gateway == nil {
+		return res
+	}
+	res.Collect, res.Err = Collect(ctx, s.Store, s.Billing, s.Gateway, res.AsOf, CollectOptions{Workers: s.Workers, Index: idx})
+	return res
+}
