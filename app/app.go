@@ -14,7 +14,9 @@ import (
 
 	"remit/auth"
 	"remit/billing"
+	"remit/billingrun"
 	"remit/eventstore"
+	"remit/integrations/payments/sandbox"
 	"remit/outbox"
 	"remit/projections"
 	"remit/storeurl"
@@ -49,6 +51,8 @@ type Config struct {
 	MailFrom string
 	// NoOutbox turns the email outbox off (one-shot commands, tests).
 	NoOutbox bool
+	// NoBillingRun turns the scheduled billing run and collection off.
+	NoBillingRun bool
 	// NoAuth serves the API without users, sessions or tokens, the actor
 	// taken from the X-Remit-Actor header: for local development only.
 	NoAuth bool
@@ -66,6 +70,7 @@ type App struct {
 	Web     *web.Server
 	Outbox  *outbox.Outbox
 	Auth    *auth.Authenticator // nil with Config.NoAuth
+	Sched   *billingrun.Scheduler
 	log     *slog.Logger
 }
 
@@ -121,9 +126,15 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 			a.log.Warn("no users yet: stop Remit and add the first owner with `remit user add EMAIL --role owner`")
 		}
 	}
+	var billNow func(context.Context) (any, error)
+	if !cfg.NoBillingRun {
+		if billNow, err = a.startBillingRun(ctx, cfg, store); err != nil {
+			return err
+		}
+	}
 	a.Web = web.NewServer(web.Config{
 		Addr: cfg.Addr, Store: store, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
-		Auth: a.Auth, UI: a.ui(cfg, store, r),
+		Auth: a.Auth, UI: a.ui(cfg, store, r), BillingRun: billNow,
 	})
 	if err := a.Web.Open(); err != nil {
 		return err
@@ -154,9 +165,36 @@ func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Stor
 	return nil
 }
 
+// startBillingRun starts the scheduled billing run and collection (at
+// start, then daily just after midnight in the firm's time zone) with the
+// sandbox gateway, and returns the on-demand run the API offers. Runs in
+// several processes at once are safe: every invoice, charge and retry has a
+// deterministic id.
+func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.Store) (func(context.Context) (any, error), error) {
+	gw, err := sandbox.Open(cfg.DataDir, sandbox.Options{Now: cfg.Now})
+	if err != nil {
+		return nil, fmt.Errorf("payment gateway: %w", err)
+	}
+	a.Sched = &billingrun.Scheduler{Store: store, Billing: a.Billing, Gateway: gw, Now: cfg.Now,
+		OnRun: func(r billingrun.RunResult) {
+			a.log.Info("billing run", "as_of", r.AsOf, "issued", r.Billing.Issued, "already", r.Billing.AlreadyIssued,
+				"errors", len(r.Billing.Errors), "collected", r.Collect, "err", r.Err)
+		}}
+	a.Sched.Start(context.WithoutCancel(ctx))
+	return func(ctx context.Context) (any, error) {
+		res := a.Sched.RunOnce(ctx, billingrun.NewIndex(store), cfg.Now())
+		return res, res.Err
+	}, nil
+}
+
 // ui builds the web UI: behind sign-in (ui.Gate) unless auth is off.
 func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner) http.Handler {
 	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger}
+	if links, err := auth.LoadLinkSigner(cfg.DataDir); err == nil {
+		uc.Links = links
+	} else {
+		a.log.Warn("client links are off: the link key cannot be read", "err", err)
+	}
 	if a.Auth == nil {
 		return ui.New(uc)
 	}
@@ -180,6 +218,9 @@ func (a *App) Close() error {
 	var errs []error
 	if a.Web != nil {
 		errs = append(errs, a.Web.Close())
+	}
+	if a.Sched != nil {
+		errs = append(errs, a.Sched.Close())
 	}
 	if a.Outbox != nil {
 		errs = append(errs, a.Outbox.Close())

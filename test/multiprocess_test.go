@@ -92,22 +92,63 @@ func twoServers(t *testing.T, storeURL string) {
 			t.Fatalf("invoice numbers %v are not 1..%d without gaps", numbers, 2*perServer)
 		}
 	}
-	// Both processes' read models converge: each sees every client and
-	// every invoice (bounded wait for their subscriptions).
+	// A weekly automatic service that started ten weeks ago has catch-up
+	// items due; both processes run billing at the same moment, twice.
+	start := time.Now().AddDate(0, 0, -70).Format(time.DateOnly)
+	if code, body := post(t, a.url+"/api/clients/"+clientID+"/services", token, map[string]any{
+		"name": "Weekly bookkeeping", "unit_price": "100", "quantity": "1", "tax_rate": "10", "automatic": true,
+		"billing_rule": map[string]any{"frequency": "weeks", "interval": 1, "start": "on_date", "start_date": start, "end": "never"},
+	}); code != http.StatusCreated {
+		t.Fatalf("weekly service: %d %v", code, body)
+	}
+	var runs sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		srv := servers[i%2]
+		runs.Go(func() {
+			if code, body := post(t, srv.url+"/api/billing-runs", token, nil); code != http.StatusOK {
+				t.Errorf("billing run on %s: %d %v", srv.url, code, body)
+			}
+		})
+	}
+	runs.Wait()
+	if t.Failed() {
+		return
+	}
+	// Both processes' read models converge on the same invoices: each
+	// due item invoiced once (10 or 11 weekly items, one invoice per date),
+	// numbers 1..N without a gap or a repeat.
+	var want float64
 	deadline := time.Now().Add(30 * time.Second)
 	for _, srv := range servers {
 		for {
 			clients := getJSON(t, srv.url+"/api/clients?limit=100", token)
 			invoices := getJSON(t, srv.url+"/api/invoices?limit=100", token)
-			if clients["total"] == float64(2*perServer+1) && invoices["total"] == float64(2*perServer) {
+			total, _ := invoices["total"].(float64)
+			if clients["total"] == float64(2*perServer+1) && total >= float64(2*perServer+10) && (want == 0 || total == want) {
+				if want == 0 {
+					want = total
+				}
+				var nums []string
+				for _, it := range invoices["items"].([]any) {
+					nums = append(nums, it.(map[string]any)["number"].(string))
+				}
+				slices.Sort(nums)
+				for i, n := range nums {
+					if w := fmt.Sprintf("INV-%06d", i+1); n != w {
+						t.Fatalf("%s: invoice numbers %v are not 1..%d without gaps or repeats", srv.url, nums, len(nums))
+					}
+				}
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("%s never showed all %d clients and %d invoices: %v clients, %v invoices",
-					srv.url, 2*perServer+1, 2*perServer, clients["total"], invoices["total"])
+				t.Fatalf("%s never converged: %v clients, %v invoices (want %d clients, %v invoices)",
+					srv.url, clients["total"], total, 2*perServer+1, want)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+	}
+	if want > float64(2*perServer+11) {
+		t.Fatalf("%v invoices: the weekly items were billed more than once", want)
 	}
 }
 

@@ -167,6 +167,7 @@ func operations() []operation {
 		get(inv+"/payments/{payment_id}", "One payment.", PaymentResource{}),
 		list[projections.ActivityLine](inv+"/activity", "An invoice's audit trail."),
 
+		post("/api/billing-runs", "Run billing and payment collection now for today in the firm's time zone (what the daily run does); running it again, or in two processes at once, issues and charges nothing twice.", nil, map[string]any{}),
 		write(http.MethodPost, "/api/imports/clients", "Import clients and contacts from a Xero contacts export: the body is the CSV (Content-Type text/csv). Every row is checked first; invalid rows are listed as errors rows[N].Column (422) and nothing is imported unless skip_invalid=true. Importing the same file again creates nothing twice.", nil, ImportResult{}, http.StatusOK, "skip_invalid"),
 	}
 }

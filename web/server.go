@@ -55,6 +55,9 @@ type Config struct {
 	// WaitTimeout bounds the wait for read models after a command
 	// (DefaultWaitTimeout when 0).
 	WaitTimeout time.Duration
+	// BillingRun, when set, runs billing and collection now (POST
+	// /api/billing-runs); nil answers that route 404.
+	BillingRun func(context.Context) (any, error)
 	// UI, when set, serves every path outside /api/ (the web UI).
 	UI http.Handler
 	// MaxBodyBytes bounds request bodies (DefaultMaxBodyBytes when 0).
@@ -121,6 +124,7 @@ func NewServer(cfg Config) *Server {
 	s.registerPaymentRoutes(api)
 	s.registerActivityRoutes(api)
 	s.registerImportRoutes(api)
+	s.registerBillingRunRoutes(api)
 	if cfg.UI != nil {
 		// Everything outside /api/ is the UI's; it signs people in itself
 		// (routeAccess treats its paths as public).
