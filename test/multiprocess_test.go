@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -159,4 +160,74 @@ func TestTwoServersOnPostgres(t *testing.T) {
 func TestTwoServersOnKurrentDB(t *testing.T) {
 	srv := kurrenttest.Start(t, kurrenttest.Options{})
 	twoServers(t, srv.ConnString())
+}
+
+// TestTwoBillProcessesOnPostgres: two `remit bill` processes run on one
+// PostgreSQL database at the same moment; each due item is invoiced once
+// and the numbers stay gapless.
+func TestTwoBillProcessesOnPostgres(t *testing.T) {
+	pg := pgtest.MustDatabase(t)
+	bin := MustBuild(t)
+	a := MustServe(t, bin, filepath.Join(t.TempDir(), "a"), "--store", pg, "--no-auth")
+	if code, body := post(t, a.url+"/api/firm", "", map[string]any{"name": "Ledger & Co", "base_currency": "AUD", "time_zone": "Australia/Sydney"}); code != http.StatusCreated {
+		t.Fatalf("firm: %d %v", code, body)
+	}
+	var clients []string
+	for i := 0; i < 3; i++ {
+		code, body := post(t, a.url+"/api/clients", "", map[string]any{"name": fmt.Sprintf("Client %d", i), "kind": "business",
+			"contacts": []map[string]any{{"name": "Jo", "email": "jo@example.com"}}})
+		if code != http.StatusCreated {
+			t.Fatalf("client: %d %v", code, body)
+		}
+		clients = append(clients, body["id"].(string))
+	}
+	start := time.Now().AddDate(0, 0, -56).Format(time.DateOnly)
+	for _, c := range clients {
+		if code, body := post(t, a.url+"/api/clients/"+c+"/services", "", map[string]any{
+			"name": "Weekly bookkeeping", "unit_price": "100", "quantity": "1", "tax_rate": "10", "automatic": true,
+			"billing_rule": map[string]any{"frequency": "weeks", "interval": 1, "start": "on_date", "start_date": start, "end": "never"},
+		}); code != http.StatusCreated {
+			t.Fatalf("service: %d %v", code, body)
+		}
+	}
+	a.cmd.Process.Signal(syscall.SIGTERM) // nobody else bills: only the two processes below
+	a.cmd.Wait()
+
+	var wg sync.WaitGroup
+	outs := make([]string, 2)
+	codes := make([]int, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			codes[i], outs[i] = runBin(t, bin, "bill", "--store", pg, "--data", filepath.Join(t.TempDir(), fmt.Sprintf("bill-%d", i)))
+		})
+	}
+	wg.Wait()
+	for i := range 2 {
+		if codes[i] != 0 {
+			t.Fatalf("remit bill %d: exit %d\n%s", i, codes[i], outs[i])
+		}
+	}
+	b := MustServe(t, bin, filepath.Join(t.TempDir(), "b"), "--store", pg, "--no-auth")
+	var invoices map[string]any
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		invoices = getJSON(t, b.url+"/api/invoices?limit=100", "")
+		if total, _ := invoices["total"].(float64); total >= 3*8 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var nums []string
+	for _, it := range invoices["items"].([]any) {
+		nums = append(nums, it.(map[string]any)["number"].(string))
+	}
+	slices.Sort(nums)
+	if len(nums) < 3*8 || len(nums) > 3*9 {
+		t.Fatalf("%d invoices for 3 weekly services over 8 weeks (want 24 to 27): the two runs double-billed or missed items\n%s\n%s", len(nums), outs[0], outs[1])
+	}
+	for i, n := range nums {
+		if w := fmt.Sprintf("INV-%06d", i+1); n != w {
+			t.Fatalf("invoice numbers %v are not 1..%d without gaps or repeats", nums, len(nums))
+		}
+	}
 }
