@@ -118,7 +118,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Skip("browser journey skipped in -short mode")
 	}
 	ctx := browser(t)
-	a := newApp(t)
+	a, _ := newLinkApp(t)
 	u := a.server.URL
 
 	// Create a client.
@@ -170,9 +170,20 @@ func TestBrowserJourney(t *testing.T) {
 	step(t, ctx, "send proposal", chromedp.Click(chromedp.CSS(`a[href$="/send"]`)), chromedp.WaitVisible(chromedp.ID("f-recipient_email")),
 		chromedp.Click(chromedp.CSS(`section form button[type=submit]`)))
 	flash(t, ctx, "Proposal sent.")
-	step(t, ctx, "accept proposal", chromedp.Click(chromedp.CSS(`a[href$="/accept"]`)), chromedp.WaitVisible(chromedp.ID("f-signature_name")),
-		set("f-signature_name", "Mia Chen"), chromedp.Click(chromedp.CSS(`section form button[type=submit]`)))
-	flash(t, ctx, "Proposal accepted")
+	// The client accepts through the signed link staff copy from the
+	// proposal page, paying with the card on file.
+	acceptLink, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("client-link")))
+	if err != nil || !strings.Contains(acceptLink, "/c/p/") {
+		t.Fatalf("acceptance link %q: %v", acceptLink, err)
+	}
+	step(t, ctx, "open the acceptance link", chromedp.Navigate(acceptLink), chromedp.WaitVisible(chromedp.ID("f-accept")))
+	if s := text(t, ctx, "#main"); !strings.Contains(s, "Bakery services 2025") || !strings.Contains(s, "Visa •••• 4242") {
+		t.Errorf("the acceptance page lacks the proposal or the card on file: %q", s)
+	}
+	step(t, ctx, "tick accept", chromedp.Click(chromedp.ID("f-accept")))
+	screenshot(t, ctx, "accept")
+	step(t, ctx, "accept proposal", chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
+	flash(t, ctx, "Thank you")
 
 	// The tabs.
 	step(t, ctx, "summary", chromedp.Navigate(clientURL), chromedp.WaitVisible(chromedp.ID("h-proposals")))

@@ -50,6 +50,21 @@
 // for the first and finds it already applied. The optional script also
 // disables a form's buttons once it is sent.
 //
+// # Client links
+//
+// A firm's client never signs in: the pages under /c/ (client_links.go,
+// templates/client) are reached through a link signed by Config.Links
+// (auth.LinkSigner), scoped to one client, one purpose and one proposal or
+// invoice, with an expiry. /c/p/{token} shows a sent proposal with its
+// amounts and accepts it (with a method on file or a new one);
+// /c/m/{token} adds or replaces a payment method and, for a link about an
+// invoice whose payment was rejected, retries it today. Staff copy the
+// links from the proposal and rejected-invoice pages. A tampered, expired
+// or other-purpose token, or one whose resource is another client's, gets
+// one plain page saying the link is no longer valid. Every input is checked
+// by the pure deciders before any command runs, so a refusal appends
+// nothing even where a form runs two commands.
+//
 // # Security and accessibility
 //
 // Forms send Config.CSRFToken's value in csrf_token for the auth

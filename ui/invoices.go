@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"remit/auth"
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/invoice"
@@ -122,6 +123,9 @@ type invoicePage struct {
 	Invoice projections.InvoiceDetail
 	Action  string
 	Title   string
+	// MethodLink is the signed link for the client to add a payment method
+	// and retry, shown while a payment is rejected.
+	MethodLink string
 }
 
 // Rejected reports whether the last collection was declined and nothing
@@ -172,7 +176,11 @@ func (h *handler) handleInvoice(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.render(w, r, http.StatusOK, "invoice", &view{Title: "Invoice " + d.Number, Section: "clients", Tab: "invoices", Client: c, Today: today, D: invoicePage{Invoice: d}, Form: newForm()})
+	pg := invoicePage{Invoice: d}
+	if pg.Rejected() {
+		pg.MethodLink = h.clientLink(r, auth.PurposePaymentMethod, d.ClientID, d.ID)
+	}
+	h.render(w, r, http.StatusOK, "invoice", &view{Title: "Invoice " + d.Number, Section: "clients", Tab: "invoices", Client: c, Today: today, D: pg, Form: newForm()})
 }
 
 func (h *handler) handleInvoiceActionForm(a invoiceAction) http.HandlerFunc {

@@ -44,12 +44,18 @@ type loginData struct {
 // and every other page needs a signed-in person: a browser without a session
 // is sent to /login and back afterwards. Unsafe requests need the session's
 // CSRF token (the pages carry it in every form) and a role that may change
-// things (auditors read only). Static assets are public. The principal is put
+// things (auditors read only). Static assets and the client-link pages
+// under /c/ (guarded by their signed tokens instead) are public. The principal is put
 // in the request's context, where Config.CSRFToken and Config.Actor find it.
 func Gate(next http.Handler, a *auth.Authenticator) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/static/"):
+			next.ServeHTTP(w, r)
+			return
+		case strings.HasPrefix(r.URL.Path, "/c/"):
+			// Client links: no staff session; the signed token in the path
+			// is the only authority, checked by the page itself.
 			next.ServeHTTP(w, r)
 			return
 		case r.URL.Path == "/login":

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"remit/auth"
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/proposal"
@@ -33,6 +34,9 @@ type proposalPage struct {
 	Proposal proposal.State
 	Form     string // "", "send", "accept"
 	Lines    []int  // the new proposal form's line indexes
+	// ClientLink is the signed acceptance link for the client, shown once
+	// the proposal is sent (empty when client links are off).
+	ClientLink string
 }
 
 // proposalState folds one proposal's stream: the read models keep only a
@@ -150,7 +154,11 @@ func (h *handler) handleProposal(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.render(w, r, http.StatusOK, "proposal", &view{Title: "Proposal " + p.Title, Section: "clients", Tab: "summary", Client: c, Today: today, D: proposalPage{Proposal: p}, Form: newForm()})
+	d := proposalPage{Proposal: p}
+	if p.Status == proposal.StatusSent {
+		d.ClientLink = h.clientLink(r, auth.PurposeAcceptProposal, p.ClientID, p.ID)
+	}
+	h.render(w, r, http.StatusOK, "proposal", &view{Title: "Proposal " + p.Title, Section: "clients", Tab: "summary", Client: c, Today: today, D: d, Form: newForm()})
 }
 
 func (h *handler) handleProposalForm(which string) http.HandlerFunc {

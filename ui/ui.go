@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"remit/auth"
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/catalog"
@@ -57,6 +58,9 @@ type Config struct {
 	// WaitTimeout bounds the wait for the read models after a command;
 	// zero means 5 seconds.
 	WaitTimeout time.Duration
+	// Links signs and checks the client links (proposal acceptance, payment
+	// method) served under /c/; nil turns client links off.
+	Links *auth.LinkSigner
 }
 
 // handler is the UI: a ServeMux with one method per page or action.
@@ -64,8 +68,10 @@ type handler struct {
 	cfg   Config
 	mux   *http.ServeMux
 	pages map[string]*pageTemplate
-	log   *slog.Logger
-	cat   *catalog.Catalog
+	// linkPages are the client-facing pages reached by a signed link.
+	linkPages map[string]*pageTemplate
+	log       *slog.Logger
+	cat       *catalog.Catalog
 
 	firmMu  sync.Mutex
 	firm    firm.State
@@ -89,6 +95,7 @@ func New(cfg Config) http.Handler {
 	}
 	h := &handler{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, cat: catalog.New(), firmLoc: time.UTC}
 	h.pages = mustParsePages()
+	h.linkPages = mustParseLinkPages()
 	static, err := fs.Sub(assets, "static")
 	if err != nil {
 		panic(err) // the embedded folder is part of the binary
@@ -104,6 +111,7 @@ func New(cfg Config) http.Handler {
 	h.registerScheduleRoutes()
 	h.registerInvoiceRoutes()
 	h.registerProposalRoutes()
+	h.registerClientLinkRoutes()
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, "There is no page at "+r.URL.Path+".")
 	})
