@@ -18,9 +18,24 @@
 // command handler from those aggregates' own streams.
 package domain
 
+import (
+	"encoding/json"
+	"fmt"
+)
+
 // Event is implemented by every domain event. EventType is the name stored in
 // the event store's envelope (for example "ClientCreated"); it is unique across
 // all aggregates.
 type Event interface {
 	EventType() string
+}
+
+// DecodeAs decodes the JSON data of an event of type E (the aggregates'
+// DecodeEvent switches call it once per event type).
+func DecodeAs[E Event](eventType string, data []byte) (Event, error) {
+	var e E
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", eventType, err)
+	}
+	return e, nil
 }

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -205,41 +204,33 @@ func EventTypes() []string {
 func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 	switch eventType {
 	case "ClientCreated":
-		return decode[ClientCreated](eventType, data)
+		return domain.DecodeAs[ClientCreated](eventType, data)
 	case "ClientDetailsChanged":
-		return decode[ClientDetailsChanged](eventType, data)
+		return domain.DecodeAs[ClientDetailsChanged](eventType, data)
 	case "ClientContactAdded":
-		return decode[ClientContactAdded](eventType, data)
+		return domain.DecodeAs[ClientContactAdded](eventType, data)
 	case "ClientContactChanged":
-		return decode[ClientContactChanged](eventType, data)
+		return domain.DecodeAs[ClientContactChanged](eventType, data)
 	case "ClientContactRemoved":
-		return decode[ClientContactRemoved](eventType, data)
+		return domain.DecodeAs[ClientContactRemoved](eventType, data)
 	case "ClientPrimaryContactChanged":
-		return decode[ClientPrimaryContactChanged](eventType, data)
+		return domain.DecodeAs[ClientPrimaryContactChanged](eventType, data)
 	case "ClientArchived":
-		return decode[ClientArchived](eventType, data)
+		return domain.DecodeAs[ClientArchived](eventType, data)
 	case "ClientRestored":
-		return decode[ClientRestored](eventType, data)
+		return domain.DecodeAs[ClientRestored](eventType, data)
 	case "PaymentMethodAdded":
-		return decode[PaymentMethodAdded](eventType, data)
+		return domain.DecodeAs[PaymentMethodAdded](eventType, data)
 	case "PaymentMethodSetAsDefault":
-		return decode[PaymentMethodSetAsDefault](eventType, data)
+		return domain.DecodeAs[PaymentMethodSetAsDefault](eventType, data)
 	case "PaymentMethodReplaced":
-		return decode[PaymentMethodReplaced](eventType, data)
+		return domain.DecodeAs[PaymentMethodReplaced](eventType, data)
 	case "PaymentMethodRemoved":
-		return decode[PaymentMethodRemoved](eventType, data)
+		return domain.DecodeAs[PaymentMethodRemoved](eventType, data)
 	case "PaymentMethodExpired":
-		return decode[PaymentMethodExpired](eventType, data)
+		return domain.DecodeAs[PaymentMethodExpired](eventType, data)
 	case "PaymentMethodFailed":
-		return decode[PaymentMethodFailed](eventType, data)
+		return domain.DecodeAs[PaymentMethodFailed](eventType, data)
 	}
 	return nil, fmt.Errorf("client: unknown event type %q", eventType)
-}
-
-func decode[E domain.Event](eventType string, data []byte) (domain.Event, error) {
-	var e E
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", eventType, err)
-	}
-	return e, nil
 }

@@ -1,7 +1,6 @@
 package firm
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -182,39 +181,31 @@ func EventTypes() []string {
 func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 	switch eventType {
 	case "FirmSetUp":
-		return decode[FirmSetUp](eventType, data)
+		return domain.DecodeAs[FirmSetUp](eventType, data)
 	case "FirmDetailsChanged":
-		return decode[FirmDetailsChanged](eventType, data)
+		return domain.DecodeAs[FirmDetailsChanged](eventType, data)
 	case "FirmLogoChanged":
-		return decode[FirmLogoChanged](eventType, data)
+		return domain.DecodeAs[FirmLogoChanged](eventType, data)
 	case "FirmRegionalSettingsChanged":
-		return decode[FirmRegionalSettingsChanged](eventType, data)
+		return domain.DecodeAs[FirmRegionalSettingsChanged](eventType, data)
 	case "FirmInvoiceSettingsChanged":
-		return decode[FirmInvoiceSettingsChanged](eventType, data)
+		return domain.DecodeAs[FirmInvoiceSettingsChanged](eventType, data)
 	case "FirmInvoiceGroupingChanged":
-		return decode[FirmInvoiceGroupingChanged](eventType, data)
+		return domain.DecodeAs[FirmInvoiceGroupingChanged](eventType, data)
 	case "FirmTaxModeChanged":
-		return decode[FirmTaxModeChanged](eventType, data)
+		return domain.DecodeAs[FirmTaxModeChanged](eventType, data)
 	case "FirmTaxRateAdded":
-		return decode[FirmTaxRateAdded](eventType, data)
+		return domain.DecodeAs[FirmTaxRateAdded](eventType, data)
 	case "FirmTaxRateChanged":
-		return decode[FirmTaxRateChanged](eventType, data)
+		return domain.DecodeAs[FirmTaxRateChanged](eventType, data)
 	case "FirmTaxRateRemoved":
-		return decode[FirmTaxRateRemoved](eventType, data)
+		return domain.DecodeAs[FirmTaxRateRemoved](eventType, data)
 	case "FirmDefaultTaxRateSet":
-		return decode[FirmDefaultTaxRateSet](eventType, data)
+		return domain.DecodeAs[FirmDefaultTaxRateSet](eventType, data)
 	case "FirmCollectionScheduleChanged":
-		return decode[FirmCollectionScheduleChanged](eventType, data)
+		return domain.DecodeAs[FirmCollectionScheduleChanged](eventType, data)
 	case "FirmRetryPolicyChanged":
-		return decode[FirmRetryPolicyChanged](eventType, data)
+		return domain.DecodeAs[FirmRetryPolicyChanged](eventType, data)
 	}
 	return nil, fmt.Errorf("firm: unknown event type %q", eventType)
-}
-
-func decode[E domain.Event](eventType string, data []byte) (domain.Event, error) {
-	var e E
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("firm: decode %s: %w", eventType, err)
-	}
-	return e, nil
 }

@@ -1,7 +1,6 @@
 package invoice
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -192,33 +191,25 @@ func EventTypes() []string {
 func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 	switch eventType {
 	case "InvoiceIssued":
-		return decode[InvoiceIssued](eventType, data)
+		return domain.DecodeAs[InvoiceIssued](eventType, data)
 	case "InvoiceSent":
-		return decode[InvoiceSent](eventType, data)
+		return domain.DecodeAs[InvoiceSent](eventType, data)
 	case "InvoiceCollectionScheduled":
-		return decode[InvoiceCollectionScheduled](eventType, data)
+		return domain.DecodeAs[InvoiceCollectionScheduled](eventType, data)
 	case "InvoicePaymentSucceeded":
-		return decode[InvoicePaymentSucceeded](eventType, data)
+		return domain.DecodeAs[InvoicePaymentSucceeded](eventType, data)
 	case "InvoicePaymentRejected":
-		return decode[InvoicePaymentRejected](eventType, data)
+		return domain.DecodeAs[InvoicePaymentRejected](eventType, data)
 	case "InvoiceRetryScheduled":
-		return decode[InvoiceRetryScheduled](eventType, data)
+		return domain.DecodeAs[InvoiceRetryScheduled](eventType, data)
 	case "InvoicePaymentRecorded":
-		return decode[InvoicePaymentRecorded](eventType, data)
+		return domain.DecodeAs[InvoicePaymentRecorded](eventType, data)
 	case "InvoiceWrittenOff":
-		return decode[InvoiceWrittenOff](eventType, data)
+		return domain.DecodeAs[InvoiceWrittenOff](eventType, data)
 	case "InvoiceVoided":
-		return decode[InvoiceVoided](eventType, data)
+		return domain.DecodeAs[InvoiceVoided](eventType, data)
 	case "InvoiceCreditNoteIssued":
-		return decode[InvoiceCreditNoteIssued](eventType, data)
+		return domain.DecodeAs[InvoiceCreditNoteIssued](eventType, data)
 	}
 	return nil, fmt.Errorf("invoice: unknown event type %q", eventType)
-}
-
-func decode[E domain.Event](eventType string, data []byte) (domain.Event, error) {
-	var e E
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", eventType, err)
-	}
-	return e, nil
 }

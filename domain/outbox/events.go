@@ -1,7 +1,6 @@
 package outbox
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -108,21 +107,13 @@ func EventTypes() []string {
 func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 	switch eventType {
 	case "EmailQueued":
-		return decode[EmailQueued](eventType, data)
+		return domain.DecodeAs[EmailQueued](eventType, data)
 	case "EmailSent":
-		return decode[EmailSent](eventType, data)
+		return domain.DecodeAs[EmailSent](eventType, data)
 	case "OutboxStarted":
-		return decode[OutboxStarted](eventType, data)
+		return domain.DecodeAs[OutboxStarted](eventType, data)
 	case "EmailFailed":
-		return decode[EmailFailed](eventType, data)
+		return domain.DecodeAs[EmailFailed](eventType, data)
 	}
 	return nil, fmt.Errorf("outbox: unknown event type %q", eventType)
-}
-
-func decode[E domain.Event](eventType string, data []byte) (domain.Event, error) {
-	var e E
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("outbox: decode %s: %w", eventType, err)
-	}
-	return e, nil
 }

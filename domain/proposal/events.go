@@ -1,7 +1,6 @@
 package proposal
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -118,27 +117,19 @@ func EventTypes() []string {
 func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 	switch eventType {
 	case "ProposalDrafted":
-		return decode[ProposalDrafted](eventType, data)
+		return domain.DecodeAs[ProposalDrafted](eventType, data)
 	case "ProposalDraftEdited":
-		return decode[ProposalDraftEdited](eventType, data)
+		return domain.DecodeAs[ProposalDraftEdited](eventType, data)
 	case "ProposalSent":
-		return decode[ProposalSent](eventType, data)
+		return domain.DecodeAs[ProposalSent](eventType, data)
 	case "ProposalAccepted":
-		return decode[ProposalAccepted](eventType, data)
+		return domain.DecodeAs[ProposalAccepted](eventType, data)
 	case "ProposalDeclined":
-		return decode[ProposalDeclined](eventType, data)
+		return domain.DecodeAs[ProposalDeclined](eventType, data)
 	case "ProposalWithdrawn":
-		return decode[ProposalWithdrawn](eventType, data)
+		return domain.DecodeAs[ProposalWithdrawn](eventType, data)
 	case "ProposalExpired":
-		return decode[ProposalExpired](eventType, data)
+		return domain.DecodeAs[ProposalExpired](eventType, data)
 	}
 	return nil, fmt.Errorf("proposal: unknown event type %q", eventType)
-}
-
-func decode[E domain.Event](eventType string, data []byte) (domain.Event, error) {
-	var e E
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", eventType, err)
-	}
-	return e, nil
 }

@@ -1,7 +1,6 @@
 package service
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -238,37 +237,29 @@ func EventTypes() []string {
 func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 	switch eventType {
 	case "ServiceActivated":
-		return decode[ServiceActivated](eventType, data)
+		return domain.DecodeAs[ServiceActivated](eventType, data)
 	case "ServiceEdited":
-		return decode[ServiceEdited](eventType, data)
+		return domain.DecodeAs[ServiceEdited](eventType, data)
 	case "ServiceSwitchedToManual":
-		return decode[ServiceSwitchedToManual](eventType, data)
+		return domain.DecodeAs[ServiceSwitchedToManual](eventType, data)
 	case "ServiceSwitchedToAutomatic":
-		return decode[ServiceSwitchedToAutomatic](eventType, data)
+		return domain.DecodeAs[ServiceSwitchedToAutomatic](eventType, data)
 	case "ServiceEnded":
-		return decode[ServiceEnded](eventType, data)
+		return domain.DecodeAs[ServiceEnded](eventType, data)
 	case "ScheduleItemEdited":
-		return decode[ScheduleItemEdited](eventType, data)
+		return domain.DecodeAs[ScheduleItemEdited](eventType, data)
 	case "ScheduleItemSwitchedToManual":
-		return decode[ScheduleItemSwitchedToManual](eventType, data)
+		return domain.DecodeAs[ScheduleItemSwitchedToManual](eventType, data)
 	case "ScheduleItemSwitchedToAutomatic":
-		return decode[ScheduleItemSwitchedToAutomatic](eventType, data)
+		return domain.DecodeAs[ScheduleItemSwitchedToAutomatic](eventType, data)
 	case "ScheduleItemSkipped":
-		return decode[ScheduleItemSkipped](eventType, data)
+		return domain.DecodeAs[ScheduleItemSkipped](eventType, data)
 	case "ScheduleItemIssueScheduled":
-		return decode[ScheduleItemIssueScheduled](eventType, data)
+		return domain.DecodeAs[ScheduleItemIssueScheduled](eventType, data)
 	case "ScheduleItemBilled":
-		return decode[ScheduleItemBilled](eventType, data)
+		return domain.DecodeAs[ScheduleItemBilled](eventType, data)
 	case "ScheduleItemReleased":
-		return decode[ScheduleItemReleased](eventType, data)
+		return domain.DecodeAs[ScheduleItemReleased](eventType, data)
 	}
 	return nil, fmt.Errorf("service: unknown event type %q", eventType)
-}
-
-func decode[E domain.Event](eventType string, data []byte) (domain.Event, error) {
-	var e E
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", eventType, err)
-	}
-	return e, nil
 }

@@ -1,7 +1,6 @@
 package user
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -134,25 +133,17 @@ func EventTypes() []string {
 func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 	switch eventType {
 	case "UserAdded":
-		return decode[UserAdded](eventType, data)
+		return domain.DecodeAs[UserAdded](eventType, data)
 	case "UserPasswordChanged":
-		return decode[UserPasswordChanged](eventType, data)
+		return domain.DecodeAs[UserPasswordChanged](eventType, data)
 	case "UserRoleChanged":
-		return decode[UserRoleChanged](eventType, data)
+		return domain.DecodeAs[UserRoleChanged](eventType, data)
 	case "UserDisabled":
-		return decode[UserDisabled](eventType, data)
+		return domain.DecodeAs[UserDisabled](eventType, data)
 	case "APITokenCreated":
-		return decode[APITokenCreated](eventType, data)
+		return domain.DecodeAs[APITokenCreated](eventType, data)
 	case "APITokenRevoked":
-		return decode[APITokenRevoked](eventType, data)
+		return domain.DecodeAs[APITokenRevoked](eventType, data)
 	}
 	return nil, fmt.Errorf("user: unknown event type %q", eventType)
-}
-
-func decode[E domain.Event](eventType string, data []byte) (domain.Event, error) {
-	var e E
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("user: decode %s: %w", eventType, err)
-	}
-	return e, nil
 }
