@@ -134,7 +134,7 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 	}
 	a.Web = web.NewServer(web.Config{
 		Addr: cfg.Addr, Store: store, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
-		Auth: a.Auth, UI: a.ui(cfg, store, r), BillingRun: billNow,
+		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow,
 	})
 	if err := a.Web.Open(); err != nil {
 		return err
@@ -188,8 +188,8 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 }
 
 // ui builds the web UI: behind sign-in (ui.Gate) unless auth is off.
-func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner) http.Handler {
-	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger}
+func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, billNow func(context.Context) (any, error)) http.Handler {
+	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow}
 	if links, err := auth.LoadLinkSigner(cfg.DataDir); err == nil {
 		uc.Links = links
 	} else {

@@ -1,7 +1,10 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +14,12 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"remit/auth"
+	"remit/billing"
+	"remit/billingrun"
+	"remit/integrations/payments/sandbox"
 	"remit/projections"
+	"remit/ui"
 )
 
 // screenshotDir is where the browser test keeps its screenshots (shown in
@@ -106,19 +114,56 @@ func set(sel, value string) chromedp.Action[chromedp.Void] {
 	return chromedp.SetValue(chromedp.ID(sel), value)
 }
 
+// newJourneyApp is newLinkApp with "Run billing now" wired to a real
+// billing run and collection (billingrun.Scheduler.RunOnce) over the test
+// store, charging through the sandbox gateway in a temporary folder. The
+// firm retries nothing by itself, so a rejected payment waits for staff.
+func newJourneyApp(t *testing.T) *app {
+	t.Helper()
+	a := newApp(t)
+	links, err := auth.NewLinkSigner(bytes.Repeat([]byte("k"), 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { return now }
+	gw, err := sandbox.Open(t.TempDir(), sandbox.Options{Now: clock})
+	if err != nil {
+		t.Fatalf("sandbox gateway: %v", err)
+	}
+	noRetries := []int{}
+	res, err := a.svc.ChangeFirmSettings(context.Background(), billing.FirmSettingsRequest{RetryAfterDays: &noRetries}, a.meta())
+	if err != nil {
+		t.Fatalf("retry policy: %v", err)
+	}
+	a.wait(res)
+	sched := &billingrun.Scheduler{Store: a.store, Billing: a.svc, Gateway: gw, Now: clock}
+	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: clock,
+		Logger: slog.New(slog.NewTextHandler(logWriter{t}, nil)), Links: links,
+		BillingRun: func(ctx context.Context) (any, error) {
+			r := sched.RunOnce(ctx, billingrun.NewIndex(a.store), clock())
+			return r, r.Err
+		}})
+	a.server.Close()
+	a.server = httptest.NewServer(h) // closed by newApp's cleanup
+	return a
+}
+
 // TestBrowserJourney is the seed journey in headless Chromium against the
 // real store, billing, read models and UI: create a client, add a card,
 // instant bill (with an inline form error first and a double-click on
 // "Issue invoice"), draft, send and accept a proposal, see the billing
-// schedule, edit an automatic item, bill a manual item, open the invoice,
-// record a rejected payment and a retry date, and read the service's
-// activity. It saves a screenshot of each tab to docs/screenshots.
+// schedule, edit an automatic item, bill a manual item, run billing (the
+// automatic item is invoiced and charged to a card the sandbox declines),
+// open the invoice and see its payment rejected with the reason, add a
+// card that works, retry with it, run billing again and see the invoice
+// paid, and read the service's activity. It saves a screenshot of each tab
+// to docs/screenshots.
 func TestBrowserJourney(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser journey skipped in -short mode")
 	}
 	ctx := browser(t)
-	a, _ := newLinkApp(t)
+	a := newJourneyApp(t)
 	u := a.server.URL
 
 	// Create a client.
@@ -130,10 +175,10 @@ func TestBrowserJourney(t *testing.T) {
 	clientURL := location(t, ctx)
 	clientID := idFrom(t, strings.TrimPrefix(clientURL, u), "/clients/")
 
-	// Add a card through the sandbox gateway form.
+	// Add a card through the sandbox gateway form: one the sandbox declines.
 	step(t, ctx, "add card", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/payment-methods"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/payment-methods/new"]`)),
 		chromedp.Click(chromedp.CSS(`a[href$="/payment-methods/new"]`)), chromedp.WaitVisible(chromedp.ID("f-method-gateway_token")),
-		set("f-method-gateway_token", "pm_card_visa"), set("f-method-brand", "visa"), set("f-method-last4", "4242"),
+		set("f-method-gateway_token", sandbox.TokenCardDeclined), set("f-method-brand", "visa"), set("f-method-last4", "0002"),
 		set("f-method-expiry_month", "8"), set("f-method-expiry_year", "2030"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
 	flash(t, ctx, "added")
 
@@ -177,7 +222,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("acceptance link %q: %v", acceptLink, err)
 	}
 	step(t, ctx, "open the acceptance link", chromedp.Navigate(acceptLink), chromedp.WaitVisible(chromedp.ID("f-accept")))
-	if s := text(t, ctx, "#main"); !strings.Contains(s, "Bakery services 2025") || !strings.Contains(s, "Visa •••• 4242") {
+	if s := text(t, ctx, "#main"); !strings.Contains(s, "Bakery services 2025") || !strings.Contains(s, "Visa •••• 0002") {
 		t.Errorf("the acceptance page lacks the proposal or the card on file: %q", s)
 	}
 	step(t, ctx, "tick accept", chromedp.Click(chromedp.ID("f-accept")))
@@ -215,19 +260,56 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("the invoice total is not 2 × 400: %s", s)
 	}
 
-	// The invoice: its payment rejected, then a retry on a date.
-	step(t, ctx, "record rejected attempt", chromedp.Click(chromedp.CSS(`a[href$="/attempt"]`)), chromedp.WaitVisible(chromedp.ID("f-decline_message")),
-		set("f-decline_code", "card_declined"), set("f-decline_message", "The card was declined"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
-	flash(t, ctx, "Collection attempt recorded.")
-	step(t, ctx, "rejected panel", chromedp.WaitVisible(chromedp.ID("h-rej")))
+	// Run billing: the automatic Bookkeeping item (today, at its edited
+	// price) is invoiced and charged to the declining card.
+	step(t, ctx, "run billing", chromedp.Navigate(u+"/clients"), chromedp.WaitVisible(chromedp.ID("run-billing")), chromedp.Click(chromedp.ID("run-billing")))
+	flash(t, ctx, "Billing run for 10 Mar 2025: 1 invoice issued, 1 payment rejected, 1 invoice with no retries left.")
+	screenshot(t, ctx, "billing-run")
+
+	// Open the invoice: its payment rejected, with the gateway's reason.
+	step(t, ctx, "open the rejected invoice", chromedp.Navigate(clientURL+"/invoices"),
+		chromedp.Click(`//tr[contains(., "Payment rejected")]//a[starts-with(@href, "/invoices/")]`), chromedp.WaitVisible(chromedp.ID("h-rej")))
+	invoiceURL := location(t, ctx)
+	if s := text(t, ctx, "section.warn"); !strings.Contains(s, "Your card was declined.") || !strings.Contains(s, "card_declined") {
+		t.Errorf("the rejected-payment panel lacks the decline reason: %s", s)
+	}
+	if s := text(t, ctx, "#main"); !strings.Contains(s, "Bookkeeping") || !strings.Contains(s, "A$302.50") {
+		t.Errorf("the rejected invoice is not the Bookkeeping item at 275 + 10%% tax: %s", s)
+	}
 	screenshot(t, ctx, "invoice-rejected")
-	step(t, ctx, "retry on a date", chromedp.Click(chromedp.CSS(`section.warn a[href$="/retry"]`)), chromedp.WaitVisible(chromedp.ID("f-date")),
-		set("f-date", "2025-03-14"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
+
+	// Add a card that works, change the invoice's method to it and retry
+	// today.
+	step(t, ctx, "add a working card", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/payment-methods"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/payment-methods/new"]`)),
+		chromedp.Click(chromedp.CSS(`a[href$="/payment-methods/new"]`)), chromedp.WaitVisible(chromedp.ID("f-method-gateway_token")),
+		set("f-method-gateway_token", sandbox.TokenCardSucceeds), set("f-method-brand", "visa"), set("f-method-last4", "4242"),
+		set("f-method-expiry_month", "9"), set("f-method-expiry_year", "2031"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
+	flash(t, ctx, "added")
+	step(t, ctx, "change method and retry", chromedp.Navigate(invoiceURL), chromedp.Click(chromedp.CSS(`section.warn a.secondary[href$="/retry"]`)),
+		chromedp.WaitVisible(chromedp.ID("f-payment_method_id")))
+	visa, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#f-payment_method_id option")].find(o => o.text.includes("4242")).value`))
+	if err != nil || visa == "" {
+		t.Fatalf("the retry form does not offer the new card: %q %v", visa, err)
+	}
+	step(t, ctx, "retry with the new card", set("f-payment_method_id", visa), set("f-date", "2025-03-10"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
 	flash(t, ctx, "Payment retry scheduled.")
-	if s := text(t, ctx, "#main"); !strings.Contains(s, "14 Mar 2025") {
-		t.Error("the invoice does not show the retry date")
+	if s := text(t, ctx, "#main"); !strings.Contains(s, "10 Mar 2025 from Visa •••• 4242") {
+		t.Errorf("the invoice does not show the retry with the new card: %s", s)
 	}
 	screenshot(t, ctx, "invoice")
+
+	// Run billing again: the retry is charged to the new card and the
+	// invoice is paid.
+	step(t, ctx, "run billing again", chromedp.Navigate(u+"/clients"), chromedp.WaitVisible(chromedp.ID("run-billing")), chromedp.Click(chromedp.ID("run-billing")))
+	flash(t, ctx, "1 payment collected")
+	step(t, ctx, "open the paid invoice", chromedp.Navigate(invoiceURL), chromedp.WaitVisible(chromedp.CSS(`h2`)))
+	if s := text(t, ctx, "h2"); !strings.Contains(s, "Paid") {
+		t.Errorf("the invoice is not paid after the retry: %s", s)
+	}
+	if s := text(t, ctx, "#main"); strings.Contains(s, "Payment rejected") || !strings.Contains(s, "Succeeded") {
+		t.Errorf("the invoice's attempts lack the successful retry: %s", s)
+	}
+	screenshot(t, ctx, "invoice-paid")
 
 	step(t, ctx, "invoices tab", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/invoices"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href^="/invoices/"]`)))
 	screenshot(t, ctx, "invoices")

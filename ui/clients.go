@@ -38,6 +38,8 @@ type clientList struct {
 	Prev    string // URL of the previous page, "" on the first
 	Next    string // URL of the next page, "" on the last
 	Showing string // "1–25 of 130"
+	// BillingRun offers "Run billing now".
+	BillingRun bool
 }
 
 func (h *handler) handleClientList(w http.ResponseWriter, r *http.Request) {
@@ -54,7 +56,7 @@ func (h *handler) handleClientList(w http.ResponseWriter, r *http.Request) {
 		filter = projections.ClientsAll
 	}
 	pageNo := pageParam(q)
-	d := clientList{Search: q.Get("q"), Filter: string(filter)}
+	d := clientList{Search: q.Get("q"), Filter: string(filter), BillingRun: h.cfg.BillingRun != nil}
 	d.Page = h.cfg.Models.ListClients(projections.ClientQuery{Search: d.Search, Filter: filter, Today: today,
 		Paging: projections.Paging{Offset: (pageNo - 1) * clientsPerPage, Limit: clientsPerPage}})
 	link := func(p int) string {

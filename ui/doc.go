@@ -28,6 +28,11 @@
 // short-lived cookie (post/redirect/get). Everything works without
 // JavaScript: actions are plain forms.
 //
+// When Config.BillingRun is set, the clients page offers "Run billing now"
+// (billingrun.go): it runs billing and collection on demand, waits for the
+// read models to reach the store's head and confirms in one line what the
+// run did (invoices issued, payments collected and rejected).
+//
 // # Errors
 //
 // A form that breaks a rule is rendered again with status 422 (409 for a

@@ -61,6 +61,9 @@ type Config struct {
 	// Links signs and checks the client links (proposal acceptance, payment
 	// method) served under /c/; nil turns client links off.
 	Links *auth.LinkSigner
+	// BillingRun runs billing and collection now and returns what it did
+	// (a billingrun.RunResult); nil hides the "Run billing now" action.
+	BillingRun func(context.Context) (any, error)
 }
 
 // handler is the UI: a ServeMux with one method per page or action.
@@ -79,7 +82,8 @@ type handler struct {
 	firmHas bool
 	firmLoc *time.Location
 
-	tokens tokenLocks
+	tokens  tokenLocks
+	lastRun lastRun
 }
 
 // New returns the UI as an http.Handler serving everything outside /api/.
@@ -112,6 +116,7 @@ func New(cfg Config) http.Handler {
 	h.registerInvoiceRoutes()
 	h.registerProposalRoutes()
 	h.registerClientLinkRoutes()
+	h.registerBillingRunRoutes()
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, "There is no page at "+r.URL.Path+".")
 	})
