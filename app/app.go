@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"remit/auth"
@@ -49,6 +51,9 @@ type Config struct {
 	SMTPURL string
 	// MailFrom is the firm's sending address (default remit@localhost).
 	MailFrom string
+	// PublicURL is where clients reach Remit, for the links in emails
+	// (default: the address the server listens on).
+	PublicURL string
 	// NoOutbox turns the email outbox off (one-shot commands, tests).
 	NoOutbox bool
 	// NoBillingRun turns the scheduled billing run and collection off.
@@ -72,6 +77,7 @@ type App struct {
 	Auth    *auth.Authenticator // nil with Config.NoAuth
 	Sched   *billingrun.Scheduler
 	log     *slog.Logger
+	baseURL atomic.Pointer[string] // where the server listens, once it does
 }
 
 // Open starts Remit: it opens the store (refusing a folder another process
@@ -139,6 +145,8 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 	if err := a.Web.Open(); err != nil {
 		return err
 	}
+	u := a.Web.URL()
+	a.baseURL.Store(&u)
 	a.log.Info("remit serving", "url", a.Web.URL(), "data", cfg.DataDir)
 	return nil
 }
@@ -154,7 +162,8 @@ func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Stor
 	if err != nil {
 		return fmt.Errorf("mail: %w", err)
 	}
-	ob, err := outbox.New(outbox.Config{Store: store, Mailer: mailer, From: from, Now: cfg.Now, Logger: cfg.Logger, SkipHistory: true})
+	ob, err := outbox.New(outbox.Config{Store: store, Mailer: mailer, From: from, Now: cfg.Now, Logger: cfg.Logger, SkipHistory: true,
+		LinkFor: a.emailLinks(cfg)})
 	if err != nil {
 		return err
 	}
@@ -201,6 +210,32 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 	uc.CSRFToken = func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.CSRFToken }
 	uc.Actor = func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.Actor() }
 	return ui.Gate(ui.New(uc), a.Auth)
+}
+
+// emailLinks makes the signed client links that emails carry (retry a
+// rejected payment, add or switch a payment method), valid for 30 days; nil
+// (placeholders) when the link key cannot be read.
+func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uuid.UUID) string {
+	signer, err := auth.LoadLinkSigner(cfg.DataDir)
+	if err != nil {
+		a.log.Warn("emails carry no client links: the link key cannot be read", "err", err)
+		return nil
+	}
+	return func(purpose string, clientID, invoiceID uuid.UUID) string {
+		l := auth.Link{ClientID: clientID, Purpose: auth.PurposePaymentMethod, Expires: cfg.Now().Add(ui.ClientLinkTTL)}
+		if purpose == outbox.LinkRetryPayment {
+			l.Resource = invoiceID
+		}
+		base := cfg.PublicURL
+		if base == "" {
+			if u := a.baseURL.Load(); u != nil {
+				base = *u
+			} else {
+				base = "http://" + cfg.Addr
+			}
+		}
+		return strings.TrimRight(base, "/") + "/c/m/" + signer.Sign(l)
+	}
 }
 
 // URL is where the HTTP server listens.

@@ -29,7 +29,7 @@ func addrFlag(c *cobra.Command, env Env, addr *string) {
 func serveUntilDone(ctx context.Context, env Env, so storeOpts, addr string, mo mailOpts) error {
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	a, err := app.Open(ctx, app.Config{DataDir: so.dir, StoreURL: so.url, Addr: addr, Logger: logger, SMTPURL: mo.smtp, MailFrom: mo.from,
-		NoAuth: mo.noAuth, SecureCookies: mo.secureCookies})
+		NoAuth: mo.noAuth, SecureCookies: mo.secureCookies, PublicURL: mo.publicURL})
 	if err != nil {
 		if ue := asUsage(err); ue != nil {
 			return ue
@@ -75,6 +75,7 @@ type mailOpts struct {
 	from          string
 	noAuth        bool
 	secureCookies bool
+	publicURL     string
 }
 
 func mailFlags(c *cobra.Command, env Env, o *mailOpts) {
@@ -84,6 +85,7 @@ func mailFlags(c *cobra.Command, env Env, o *mailOpts) {
 		from = "remit@localhost"
 	}
 	c.Flags().StringVar(&o.from, "mail-from", from, "the firm's sending address (env REMIT_MAIL_FROM)")
+	c.Flags().StringVar(&o.publicURL, "public-url", env.Getenv("REMIT_PUBLIC_URL"), "where clients reach Remit, for the links in emails, e.g. https://billing.example.com (env REMIT_PUBLIC_URL; default the listen address)")
 	c.Flags().BoolVar(&o.noAuth, "no-auth", env.Getenv("REMIT_NO_AUTH") == "1", "serve without users, sessions or tokens (local development only; env REMIT_NO_AUTH=1)")
 	c.Flags().BoolVar(&o.secureCookies, "secure-cookies", env.Getenv("REMIT_SECURE_COOKIES") == "1", "mark session cookies Secure (behind a TLS proxy; env REMIT_SECURE_COOKIES=1)")
 }
