@@ -187,7 +187,8 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 	a.Sched = &billingrun.Scheduler{Store: store, Billing: a.Billing, Gateway: gw, Now: cfg.Now,
 		OnRun: func(r billingrun.RunResult) {
 			a.log.Info("billing run", "as_of", r.AsOf, "issued", r.Billing.Issued, "already", r.Billing.AlreadyIssued,
-				"errors", len(r.Billing.Errors), "collected", r.Collect, "err", r.Err)
+				"errors", len(r.Billing.Errors)+len(r.Collect.Errors), "collected", r.Collect.Succeeded, "rejected", r.Collect.Rejected,
+				"pending", r.Collect.Pending, "retries", r.Collect.RetriesScheduled, "err", r.Err)
 		}}
 	a.Sched.Start(context.WithoutCancel(ctx))
 	return func(ctx context.Context) (any, error) {

@@ -79,7 +79,8 @@ func (c Currency) Round(d decimal.Decimal) decimal.Decimal {
 	return d.Round(c.MinorUnits)
 }
 
-// Money is an amount in one currency. Amounts are decimal, never float64.
+// Money is an amount in one currency. Amounts are exact decimals
+// (shopspring/decimal), never binary floating point.
 type Money struct {
 	Amount   decimal.Decimal `json:"amount"`
 	Currency Currency        `json:"currency"`

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -205,3 +206,17 @@ func rulePreset(r domain.BillingRule) string {
 
 // err is the parse problems, or nil.
 func (f *fields) err() error { return f.p.Err() }
+
+// lineFields maps the field paths of a request's lines (lines[k], counting
+// only the filled-in form rows) back to the form's own rows (formIndex[k]),
+// so an error shows beside the row the person typed it in.
+func lineFields(formIndex []int) func(string) string {
+	return func(field string) string {
+		var k int
+		var rest string
+		if n, _ := fmt.Sscanf(field, "lines[%d]%s", &k, &rest); n == 2 && k < len(formIndex) {
+			return fmt.Sprintf("lines[%d]%s", formIndex[k], rest)
+		}
+		return field
+	}
+}

@@ -135,14 +135,7 @@ func (h *handler) handleProposalDraft(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		f := formFrom(r)
-		f.fail(err, func(e error) string { return h.userMessage(r, e) }, func(field string) string {
-			var k int
-			var rest string
-			if n, _ := fmt.Sscanf(field, "lines[%d]%s", &k, &rest); n == 2 && k < len(formIndex) {
-				return fmt.Sprintf("lines[%d]%s", formIndex[k], rest)
-			}
-			return field
-		})
+		f.fail(err, func(e error) string { return h.userMessage(r, e) }, lineFields(formIndex))
 		h.render(w, r, statusOf(err), "proposal_new", &view{Title: "New proposal", Section: "clients", Tab: "summary", Client: c, Today: today, Form: f, D: proposalPage{Lines: indexes(proposalLines)}})
 		return
 	}
