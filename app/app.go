@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -191,8 +192,15 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 				"pending", r.Collect.Pending, "retries", r.Collect.RetriesScheduled, "err", r.Err)
 		}}
 	a.Sched.Start(context.WithoutCancel(ctx))
+	// On-demand runs share one index, brought up to date incrementally, so a
+	// run reads only what was appended since the last one (not the whole
+	// log each time); they take turns in this process.
+	idx := billingrun.NewIndex(store)
+	var mu sync.Mutex
 	return func(ctx context.Context) (any, error) {
-		res := a.Sched.RunOnce(ctx, billingrun.NewIndex(store), cfg.Now())
+		mu.Lock()
+		defer mu.Unlock()
+		res := a.Sched.RunOnce(ctx, idx, cfg.Now())
 		return res, res.Err
 	}, nil
 }
