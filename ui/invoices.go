@@ -112,6 +112,7 @@ func maxDate(a, b domain.Date) domain.Date {
 
 func (h *handler) registerInvoiceRoutes() {
 	h.mux.HandleFunc("GET /invoices/{iid}", h.handleInvoice)
+	h.mux.HandleFunc("GET /invoices/{iid}/pdf", h.handleInvoicePDF)
 	for _, a := range invoiceActions() {
 		h.mux.HandleFunc("GET /invoices/{iid}/"+a.Name, h.handleInvoiceActionForm(a))
 		h.mux.HandleFunc("POST /invoices/{iid}/"+a.Name, h.handleInvoiceAction(a))
