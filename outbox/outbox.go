@@ -576,7 +576,14 @@ func (o *Outbox) sendPending(ctx context.Context) {
 // temporary failure leaves the email pending.
 func (o *Outbox) deliver(ctx context.Context, q mailbox.EmailQueued, msg mail.Message) {
 	msg.Subject, msg.To = q.Subject, mail.Address{Name: q.ToName, Email: q.To}
-	err := o.cfg.Mailer.Send(ctx, msg)
+	var err error
+	if q.To == "" {
+		// The recipient was sealed and the client forgotten since (remit/pii):
+		// there is nobody left to send it to.
+		err = &mail.PermanentError{Err: errors.New("the client's personal data was erased")}
+	} else {
+		err = o.cfg.Mailer.Send(ctx, msg)
+	}
 	attempts := 1
 	var ae *mail.AttemptsError
 	if errors.As(err, &ae) {

@@ -29,7 +29,9 @@
 // price is that equal values of one client look equal in the log.
 //
 // Which fields are personal is a table here (Fields), by event type; the
-// client id is the event's "client_id". Events with personal data but no
-// client id (ProposalSent's recipient_email, InvoiceSent's recipient) are
-// not covered: see the package's report.
+// client id is the event's "client_id". Every event with personal data
+// carries one: ProposalSent and InvoiceSent gained theirs for this (events
+// recorded before then have none and were never sealed), and the outbox's
+// EmailQueued seals its recipient. What else holds personal data, and how it
+// is erased, is in docs/security.md ("Erasure").
 package pii

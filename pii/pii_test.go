@@ -187,3 +187,50 @@ func TestSealIsDeterministicAndBound(t *testing.T) {
 		t.Errorf("Seal(ClientRestored) = %s, %v", out, err)
 	}
 }
+
+// The recipients of proposals, invoices and emails are personal data too:
+// sealed under the client's key, erased when it is forgotten.
+func TestRecipientsAreSealedAndErased(t *testing.T) {
+	f := newFixture(t)
+	sealer := pii.NewSealer(f.keys)
+	events := map[string]string{
+		"ProposalSent": `{"proposal_id":"` + uuid.NewString() + `","client_id":"` + f.client.String() + `","recipient_email":"ana@harbour.example","at":"2026-03-02T09:00:00Z"}`,
+		"InvoiceSent":  `{"invoice_id":"` + uuid.NewString() + `","client_id":"` + f.client.String() + `","recipient":"ana@harbour.example","resent":false,"at":"2026-03-02T09:00:00Z"}`,
+		"EmailQueued":  `{"email_id":"` + uuid.NewString() + `","kind":"invoice_issued","to":"ana@harbour.example","to_name":"Ana Lima","subject":"Invoice INV-1","client_id":"` + f.client.String() + `","at":"2026-03-02T09:00:00Z"}`,
+	}
+	sealed := map[string][]byte{}
+	for typ, data := range events {
+		out, err := sealer.Seal(typ, []byte(data))
+		if err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+		if bytes.Contains(out, []byte("ana@harbour.example")) || bytes.Contains(out, []byte("Ana Lima")) {
+			t.Errorf("%s keeps its recipient in plain text: %s", typ, out)
+		}
+		if !bytes.Contains(out, []byte(f.client.String())) {
+			t.Errorf("%s lost its client id: %s", typ, out)
+		}
+		sealed[typ] = out
+	}
+	if err := f.keys.Forget(f.client); err != nil {
+		t.Fatal(err)
+	}
+	for typ, data := range sealed {
+		out, err := sealer.Open(typ, data)
+		if err != nil {
+			t.Fatalf("%s after forget: %v", typ, err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(out, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, field := range []string{"recipient_email", "recipient", "to"} {
+			if v, ok := doc[field]; ok && v != "" {
+				t.Errorf("%s.%s after forget = %v, want erased", typ, field, v)
+			}
+		}
+		if v, ok := doc["to_name"]; ok && v != pii.Erased {
+			t.Errorf("%s.to_name after forget = %v, want %q", typ, v, pii.Erased)
+		}
+	}
+}

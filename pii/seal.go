@@ -45,6 +45,9 @@ func Fields() map[string][]Field {
 		"ClientContactAdded":   contact("contact"),
 		"ClientContactChanged": contact("contact"),
 		"ProposalAccepted":     {{Path: "accepted_by_name", Name: true}, {Path: "accepted_by_email"}, {Path: "signature_name", Name: true}},
+		"ProposalSent":         {{Path: "recipient_email"}},
+		"InvoiceSent":          {{Path: "recipient"}},
+		"EmailQueued":          {{Path: "to"}, {Path: "to_name", Name: true}},
 	}
 }
 

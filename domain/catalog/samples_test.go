@@ -137,7 +137,7 @@ func samples() map[string]sample {
 	monthly := domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 1, Start: domain.StartOnAcceptance, End: domain.EndNever}
 	line := proposal.Line{ID: id(8), Name: "Bookkeeping", UnitPrice: dec("250"), Quantity: dec("1"), TaxRate: dec("10"), BillingRule: monthly, Automatic: true}
 	drafted := proposal.ProposalDrafted{ProposalID: proposalID, ClientID: clientID, Title: "Monthly books", Currency: aud, Lines: []proposal.Line{line}, At: at}
-	sent := proposal.ProposalSent{ProposalID: proposalID, RecipientEmail: "ana@example.com", At: at}
+	sent := proposal.ProposalSent{ProposalID: proposalID, ClientID: clientID, RecipientEmail: "ana@example.com", At: at}
 	proposalSent := []domain.Event{drafted, sent}
 	add(nil, drafted)
 	add([]domain.Event{drafted}, proposal.ProposalDraftEdited{ProposalID: proposalID, Title: "Monthly bookkeeping", Lines: []proposal.Line{line}, At: at})
@@ -195,7 +195,7 @@ func samples() map[string]sample {
 	invoiceIssued := []domain.Event{issued}
 	rejected := invoice.InvoicePaymentRejected{InvoiceID: invoiceID, AttemptID: id(11), PaymentMethodID: id(5), DeclineCode: "insufficient_funds", DeclineMessage: "Insufficient funds", At: at}
 	add(nil, issued)
-	add(invoiceIssued, invoice.InvoiceSent{InvoiceID: invoiceID, Recipient: "ana@example.com", At: at})
+	add(invoiceIssued, invoice.InvoiceSent{InvoiceID: invoiceID, ClientID: clientID, Recipient: "ana@example.com", At: at})
 	add(invoiceIssued, invoice.InvoiceCollectionScheduled{InvoiceID: invoiceID, Date: domain.MustDate(2026, 3, 2), PaymentMethodID: id(5), At: at})
 	add(invoiceIssued, invoice.InvoicePaymentSucceeded{InvoiceID: invoiceID, AttemptID: id(12), PaymentMethodID: id(5), GatewayReference: "ch_1", Amount: money("275"), At: at})
 	add(invoiceIssued, rejected)

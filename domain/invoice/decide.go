@@ -347,7 +347,7 @@ func send(s State, c Send) ([]domain.Event, error) {
 	if a, err := mail.ParseAddress(recipient); err != nil || a.Address != recipient {
 		return nil, domain.Invalid("recipient", "%q is not an email address", c.Recipient)
 	}
-	return []domain.Event{InvoiceSent{InvoiceID: s.ID, Recipient: recipient, Resent: s.SendCount > 0, At: c.Now}}, nil
+	return []domain.Event{InvoiceSent{InvoiceID: s.ID, ClientID: s.ClientID, Recipient: recipient, Resent: s.SendCount > 0, At: c.Now}}, nil
 }
 
 func scheduleCollection(s State, c ScheduleCollection) ([]domain.Event, error) {

@@ -59,6 +59,9 @@ type InvoiceIssued struct {
 // true for every sending after the first.
 type InvoiceSent struct {
 	InvoiceID uuid.UUID `json:"invoice_id"`
+	// ClientID names whose key seals Recipient (remit/pii); zero in events
+	// recorded before it was added.
+	ClientID  uuid.UUID `json:"client_id,omitzero"`
 	Recipient string    `json:"recipient"`
 	Resent    bool      `json:"resent"`
 	At        time.Time `json:"at"`

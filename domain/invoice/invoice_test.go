@@ -237,7 +237,7 @@ func asValidation(err error, v **domain.ValidationError) bool {
 }
 
 func TestSend(t *testing.T) {
-	sent := invoice.InvoiceSent{InvoiceID: invoiceID, Recipient: "accounts@acme.example", At: now}
+	sent := invoice.InvoiceSent{InvoiceID: invoiceID, ClientID: clientID, Recipient: "accounts@acme.example", At: now}
 	resent := sent
 	resent.Resent = true
 	run(t, []testCase{
@@ -472,7 +472,7 @@ func allEvents(tb testing.TB) []domain.Event {
 	tb.Helper()
 	return []domain.Event{
 		MustIssued(tb),
-		invoice.InvoiceSent{InvoiceID: invoiceID, Recipient: "accounts@acme.example", Resent: true, At: now},
+		invoice.InvoiceSent{InvoiceID: invoiceID, ClientID: clientID, Recipient: "accounts@acme.example", Resent: true, At: now},
 		scheduled(),
 		succeeded("10.00"),
 		rejected(),

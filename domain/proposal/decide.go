@@ -125,7 +125,7 @@ func send(s State, c SendProposal) ([]domain.Event, error) {
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	return []domain.Event{ProposalSent{ProposalID: s.ID, RecipientEmail: to, At: c.Now}}, nil
+	return []domain.Event{ProposalSent{ProposalID: s.ID, ClientID: s.ClientID, RecipientEmail: to, At: c.Now}}, nil
 }
 
 // requireSent refuses an answer (accept, decline) to a proposal that is not

@@ -107,7 +107,7 @@ func TestSendProposal(t *testing.T) {
 	runDecideCases(t, []decideCase{
 		{Name: "OK", Given: events(drafted()), When: send, Then: events(sent())},
 		{Name: "OKResent", Given: events(drafted(), sent()), When: resend,
-			Then: events(proposal.ProposalSent{ProposalID: proposalID, RecipientEmail: "bob@acme.example", At: later})},
+			Then: events(proposal.ProposalSent{ProposalID: proposalID, ClientID: clientID, RecipientEmail: "bob@acme.example", At: later})},
 		{Name: "ErrNoLines", Given: events(noLines), When: send, Code: domain.EINVALID, Fields: []string{"lines"}},
 		{Name: "ErrNoRecipient", Given: events(drafted()), When: proposal.SendProposal{ProposalID: proposalID, Now: now}, Code: domain.EINVALID, Fields: []string{"recipient_email"}},
 		{Name: "ErrBadRecipient", Given: events(drafted()), When: proposal.SendProposal{ProposalID: proposalID, RecipientEmail: "alice", Now: now}, Code: domain.EINVALID, Fields: []string{"recipient_email"}},

@@ -36,7 +36,10 @@ type ProposalDraftEdited struct {
 // ProposalSent records that the proposal was sent (or sent again) to the
 // client for acceptance.
 type ProposalSent struct {
-	ProposalID     uuid.UUID `json:"proposal_id"`
+	ProposalID uuid.UUID `json:"proposal_id"`
+	// ClientID names whose key seals RecipientEmail (remit/pii); zero in
+	// events recorded before it was added.
+	ClientID       uuid.UUID `json:"client_id,omitzero"`
 	RecipientEmail string    `json:"recipient_email"`
 	At             time.Time `json:"at"`
 }
