@@ -7,8 +7,10 @@
 // The rules, in short:
 //
 //   - Streams are named "<aggregate>-<uuid>" (or a singleton such as "firm");
-//     revisions inside a stream count from 0; global positions count from 1,
-//     strictly increasing, in commit order, with no gap a reader could see.
+//     revisions inside a stream count from 0; global positions are at least 1
+//     and strictly increasing in commit order. The embedded and PostgreSQL
+//     stores number them 1, 2, 3… with no gap a reader could see; KurrentDB's
+//     are its commit positions, sparse (storetest's SparsePositions mode).
 //   - Append takes an expected revision (Any, NoStream, StreamExists, Exact(n)).
 //     A mismatch returns an error for which errors.Is(err,
 //     ErrWrongExpectedVersion) holds and which carries the actual revision

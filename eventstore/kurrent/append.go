@@ -28,6 +28,13 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err := eventstore.ValidateAppend(stream, events, s.opts.MaxEventSize); err != nil {
 		return eventstore.AppendResult{}, err
 	}
+	for i, e := range events {
+		// KurrentDB keeps "$" types for its own events, and reads here skip
+		// them: an event written with one would vanish.
+		if strings.HasPrefix(e.Type, "$") {
+			return eventstore.AppendResult{}, &eventstore.InvalidError{Field: fmt.Sprintf("events[%d].type", i), Reason: "event types starting with $ are reserved for KurrentDB's system events"}
+		}
+	}
 	if len(events) == 0 {
 		return s.appendNothing(ctx, stream, expected)
 	}

@@ -36,8 +36,56 @@ func mustOpen(tb testing.TB, srv *kurrenttest.Server) *kurrent.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) eventstore.Store {
-		return mustOpen(t, kurrenttest.Start(t, kurrenttest.Options{}))
+	// A new server for each test, numbering events 1, 2, 3…: the suite's
+	// strictest form, the one the embedded store passes.
+	t.Run("DenseFreshServer", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) eventstore.Store {
+			return mustOpen(t, kurrenttest.Start(t, kurrenttest.Options{}))
+		})
+	})
+	// What a real server looks like, and how TestRealServer runs the suite:
+	// one server for every test, so each starts on a log that holds the
+	// tests before it; events of other streams with the same names and
+	// types as the suite's own; system events (a tombstone, a soft delete)
+	// before the log's head; positions far from 0 with gaps of varying
+	// size.
+	t.Run("SparseSharedServer", func(t *testing.T) {
+		srv := kurrenttest.Start(t, kurrenttest.Options{Offset: 1 << 20, Stride: 4096, IrregularGaps: true})
+		seed := mustOpen(t, srv)
+		raw := mustClient(t, srv)
+		for _, stream := range []string{"client-1", "invoice-1", "noise-1", "sub-1"} {
+			storetest.MustAppend(t, seed, stream, eventstore.Any, storetest.Events("ClientCreated", 0, 3)...)
+		}
+		if _, err := raw.TombstoneStream(context.Background(), "noise-1", esdb.TombstoneStreamOptions{ExpectedRevision: esdb.Any{}}); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		storetest.RunWith(t, func(t *testing.T) eventstore.Store {
+			// Leave a system event after the last user event before each
+			// test: a soft delete of a stream of its own.
+			n++
+			stream := fmt.Sprintf("deleted-%d", n)
+			storetest.MustAppend(t, seed, stream, eventstore.NoStream, storetest.Event("A", n))
+			if _, err := raw.DeleteStream(context.Background(), stream, esdb.DeleteStreamOptions{ExpectedRevision: esdb.Any{}}); err != nil {
+				t.Fatal(err)
+			}
+			return mustOpen(t, srv)
+		}, storetest.Options{SparsePositions: true, EventIDsPerStream: true})
+		// Every test ran on one log, and its positions really are sparse.
+		all, err := seed.ReadAll(context.Background(), 0, eventstore.Forward, 0, eventstore.Filter{})
+		if err != nil || len(all) < 1000 {
+			t.Fatalf("the shared log holds %d events (%v)", len(all), err)
+		}
+		if all[0].Position <= 1<<20 {
+			t.Fatalf("first position %d, want one past the offset %d", all[0].Position, 1<<20)
+		}
+		gaps := map[uint64]bool{}
+		for i := 1; i < len(all); i++ {
+			gaps[all[i].Position-all[i-1].Position] = true
+		}
+		if len(gaps) < 100 {
+			t.Fatalf("only %d different gaps between positions", len(gaps))
+		}
 	})
 }
 
@@ -490,5 +538,20 @@ func TestConnectionStrings(t *testing.T) {
 	_, err := kurrent.Open(ctx, "esdb://"+deadAddr(t)+"?tls=false&maxDiscoverAttempts=1", kurrent.Options{})
 	if err == nil {
 		t.Fatal("opened a store on a dead address")
+	}
+}
+
+// KurrentDB keeps "$" event types for its own events, which reads skip: an
+// append with one is refused rather than written and lost.
+func TestSystemEventTypesRefused(t *testing.T) {
+	s := mustOpen(t, kurrenttest.Start(t, kurrenttest.Options{}))
+	ctx := context.Background()
+	_, err := s.Append(ctx, "client-1", eventstore.Any, storetest.Event("A", 0), eventstore.EventData{ID: uuid.New(), Type: "$metadata", Data: []byte(`{}`)})
+	var ie *eventstore.InvalidError
+	if !errors.As(err, &ie) || ie.Field != "events[1].type" {
+		t.Fatalf("err = %v, want an invalid events[1].type", err)
+	}
+	if recs, err := s.ReadStream(ctx, "client-1", 0, eventstore.Forward, 0); err == nil && len(recs) > 0 {
+		t.Fatalf("the refused append wrote %d events", len(recs))
 	}
 }

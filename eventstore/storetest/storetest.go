@@ -1,8 +1,27 @@
 // Package storetest is the one conformance suite every Remit event store
-// backend must pass: storetest.Run(t, newStore). It covers the whole contract
-// of package eventstore: expected revisions, atomicity, idempotent retries,
-// refusal of bad input, reads both ways with filters, and subscriptions that
-// deliver every event exactly once in order while many goroutines append.
+// backend must pass: storetest.Run(t, newStore), or RunWith with Options for
+// a backend that promises less than the embedded store (KurrentDB). It
+// covers the whole contract of package eventstore: expected revisions,
+// atomicity, idempotent retries, refusal of bad input, reads both ways with
+// filters, and subscriptions that deliver every event exactly once in order
+// while many goroutines append.
+//
+// The suite runs on an empty store or on one that holds events already (a
+// real KurrentDB server used for tests is shared and reused between runs).
+// Each test takes the store's head when it starts, writes only to streams
+// whose names begin with a prefix unique to it, tags the event types it
+// filters on with a prefix unique to it, and reads $all from after that
+// head. What it needs is that nobody else writes to the store while it
+// runs, so that every event after the head is its own: that is itself
+// checked (events a backend must hide, such as KurrentDB's system events,
+// may be there; they must not be returned). Reads that reach back before
+// the head (backwards from the end, subscriptions from position 0) filter
+// on the test's prefix, or check only the part of the answer that is new.
+//
+// Positions are checked to increase strictly everywhere. Unless
+// Options.SparsePositions is set, the suite also checks that they are
+// consecutive: the events a test writes are numbered head+1, head+2, …,
+// and a refused append leaves no gap.
 package storetest
 
 import (
@@ -20,14 +39,38 @@ import (
 	"github.com/google/uuid"
 )
 
-// Factory returns a new, empty store; the suite closes it.
+// Factory returns a store for one test; the suite closes it. It may be a
+// new, empty store, or a new connection to a store that holds events
+// already, provided nobody else writes to that store while the suite runs.
 type Factory func(t *testing.T) eventstore.Store
 
-// Run runs the whole suite, each part as a subtest with its own store.
-func Run(t *testing.T, newStore Factory) {
+// Options say what a backend does not promise. The zero value asks for
+// everything the embedded store does.
+type Options struct {
+	// SparsePositions: global positions increase strictly but are not
+	// consecutive (KurrentDB's are offsets in its transaction log, and its
+	// own system events take positions too). The suite then checks order
+	// only, not that the events a test writes are numbered head+1, head+2…
+	SparsePositions bool
+	// EventIDsPerStream: event ids are checked within a stream only
+	// (KurrentDB), so an id stored in another stream is accepted. The suite
+	// then neither expects ErrDuplicateEventID for such an id nor uses it to
+	// make an append fail halfway; atomicity is checked with the appends the
+	// backend does refuse (a stale expected revision, a retry that is only
+	// partly the earlier append).
+	EventIDsPerStream bool
+}
+
+// Run runs the whole suite with the embedded store's promises (dense
+// positions, event ids unique across the store), each part as a subtest
+// with its own store from newStore.
+func Run(t *testing.T, newStore Factory) { RunWith(t, newStore, Options{}) }
+
+// RunWith runs the whole suite with opts.
+func RunWith(t *testing.T, newStore Factory, opts Options) {
 	tests := []struct {
 		name string
-		fn   func(*testing.T, eventstore.Store)
+		fn   func(*testing.T, *env)
 	}{
 		{"AppendAndReadStream", testAppendAndReadStream},
 		{"EnvelopeRoundTrip", testEnvelopeRoundTrip},
@@ -49,8 +92,100 @@ func Run(t *testing.T, newStore Factory) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t)
 			t.Cleanup(func() { s.Close() })
-			tc.fn(t, s)
+			tc.fn(t, newEnv(t, s, opts))
 		})
+	}
+}
+
+// env is what one test works in: the store, a stream-name prefix and an
+// event-type prefix of its own, and the store's head when it began.
+type env struct {
+	s    eventstore.Store
+	opts Options
+	ns   string
+	tag  string
+	head uint64
+}
+
+func newEnv(t *testing.T, s eventstore.Store, opts Options) *env {
+	t.Helper()
+	id := strings.ReplaceAll(uuid.NewString(), "-", "")[:10]
+	e := &env{s: s, opts: opts, ns: "st" + id + "-", tag: "T" + id + ".", head: MustHead(t, s)}
+	// The head is the position of the last event a reader can see.
+	last := mustReadAll(t, s, eventstore.End, eventstore.Backward, 1, eventstore.Filter{})
+	checkVisible(t, last)
+	if len(last) == 1 && last[0].Position != e.head || len(last) == 0 && e.head != 0 {
+		t.Fatalf("head %d, but the last event read backwards from the end is %+v", e.head, last)
+	}
+	return e
+}
+
+// stream is the test's own stream called name.
+func (e *env) stream(name string) string { return e.ns + name }
+
+// typ is the test's own event type called name, for tests that filter on
+// types (a type filter would otherwise match earlier runs' events). The tag
+// comes first, so that e.typ("Client") is a prefix of e.typ("ClientCreated")
+// as "Client" is of "ClientCreated".
+func (e *env) typ(name string) string { return e.tag + name }
+
+// start is the first position the test's events can have.
+func (e *env) start() uint64 { return e.head + 1 }
+
+// mine is the filter that selects the test's own events.
+func (e *env) mine() eventstore.Filter { return eventstore.Filter{StreamPrefixes: []string{e.ns}} }
+
+// since reads $all forward, unfiltered, from after the head the test
+// started at, and checks that all it returns is the test's own (nobody
+// else writes while a test runs; hidden events must stay hidden) and that
+// positions increase: strictly, and without a gap from head+1 unless
+// positions are sparse.
+func (e *env) since(tb testing.TB) []eventstore.RecordedEvent {
+	tb.Helper()
+	evs := mustReadAll(tb, e.s, e.start(), eventstore.Forward, 0, eventstore.Filter{})
+	for _, ev := range evs {
+		if !strings.HasPrefix(ev.Stream, e.ns) {
+			tb.Fatalf("$all after the head %d holds %s/%s (at %d), which this test did not write", e.head, ev.Stream, ev.Type, ev.Position)
+		}
+	}
+	e.checkPositions(tb, evs)
+	return evs
+}
+
+// checkVisible checks that evs, read from a part of the log the test did
+// not write, hold only events Remit could have written: a backend's own
+// events (KurrentDB's "$"-prefixed system streams) must stay hidden.
+func checkVisible(tb testing.TB, evs []eventstore.RecordedEvent) {
+	tb.Helper()
+	for _, ev := range evs {
+		if err := eventstore.ValidateStreamName(ev.Stream); err != nil {
+			tb.Fatalf("a read returned event %s/%s at %d, which no append can write: %v", ev.Stream, ev.Type, ev.Position, err)
+		}
+	}
+}
+
+// checkPositions checks the positions of evs, events the test wrote, read
+// forward: all after the head, strictly increasing, and numbered head+1,
+// head+2… unless positions are sparse.
+func (e *env) checkPositions(tb testing.TB, evs []eventstore.RecordedEvent) {
+	tb.Helper()
+	for i, ev := range evs {
+		switch {
+		case ev.Position <= e.head:
+			tb.Fatalf("event %s at %d is not after the head %d", ev.ID, ev.Position, e.head)
+		case i > 0 && ev.Position <= evs[i-1].Position:
+			tb.Fatalf("positions not increasing: %d then %d", evs[i-1].Position, ev.Position)
+		case !e.opts.SparsePositions && ev.Position != e.head+1+uint64(i):
+			tb.Fatalf("event %d after the head %d is at %d: positions must be consecutive", i, e.head, ev.Position)
+		}
+	}
+}
+
+// wantHead checks that the store's head is want.
+func (e *env) wantHead(tb testing.TB, want uint64, why string) {
+	tb.Helper()
+	if h := MustHead(tb, e.s); h != want {
+		tb.Fatalf("%s: head %d, want %d", why, h, want)
 	}
 }
 
@@ -145,77 +280,6 @@ func seq(from, to int) []int {
 	return out
 }
 
-func testAppendAndReadStream(t *testing.T, s eventstore.Store) {
-	res := MustAppend(t, s, "client-a", eventstore.NoStream, Events("ClientCreated", 0, 3)...)
-	if res.Revision != 2 {
-		t.Fatalf("revision after 3 events = %d, want 2", res.Revision)
-	}
-	res2 := MustAppend(t, s, "client-a", eventstore.Exact(2), Events("ClientRenamed", 3, 2)...)
-	if res2.Revision != 4 || res2.Position <= res.Position {
-		t.Fatalf("second append = %+v after %+v", res2, res)
-	}
-	evs := mustReadStream(t, s, "client-a", 0, eventstore.Forward, 0)
-	if got := numbers(t, evs); !equalInts(got, seq(0, 4)) {
-		t.Fatalf("read = %v", got)
-	}
-	for i, e := range evs {
-		if e.Revision != uint64(i) || e.Stream != "client-a" {
-			t.Errorf("event %d: revision %d stream %q", i, e.Revision, e.Stream)
-		}
-		if i > 0 && e.Position <= evs[i-1].Position {
-			t.Errorf("positions not increasing: %d then %d", evs[i-1].Position, e.Position)
-		}
-	}
-	if got := numbers(t, mustReadStream(t, s, "client-a", 2, eventstore.Forward, 2)); !equalInts(got, []int{2, 3}) {
-		t.Fatalf("read from 2 limit 2 = %v", got)
-	}
-	if got := mustReadStream(t, s, "client-none", 0, eventstore.Forward, 0); len(got) != 0 {
-		t.Fatalf("missing stream read %d events", len(got))
-	}
-	if got := mustReadStream(t, s, "client-a", 9, eventstore.Forward, 0); len(got) != 0 {
-		t.Fatalf("read past the end gave %d events", len(got))
-	}
-	if h := MustHead(t, s); h != res2.Position {
-		t.Fatalf("head %d, last append at %d", h, res2.Position)
-	}
-}
-
-func testEnvelopeRoundTrip(t *testing.T, s eventstore.Store) {
-	before := time.Now().Add(-time.Minute)
-	e := eventstore.EventData{
-		ID: uuid.New(), Type: "InvoiceIssued", SchemaVersion: 3,
-		Data:     json.RawMessage(`{"number":"INV-000001","total":"110.00","note":"ünïcödé"}`),
-		Metadata: eventstore.Metadata{Actor: "user:alice", CommandID: "cmd-1", CorrelationID: "corr-1", CausationID: "cause-1"},
-	}
-	plain := Event("InvoiceSent", 1) // schema version 0 is stored as 1
-	MustAppend(t, s, "invoice-1", eventstore.NoStream, e, plain)
-	got := mustReadStream(t, s, "invoice-1", 0, eventstore.Forward, 0)
-	if len(got) != 2 {
-		t.Fatalf("read %d events", len(got))
-	}
-	g := got[0]
-	if g.ID != e.ID || g.Type != e.Type || g.SchemaVersion != 3 || g.Stream != "invoice-1" || g.Revision != 0 || g.Position == 0 {
-		t.Fatalf("envelope = %+v", g)
-	}
-	if !jsonEqual(t, g.Data, e.Data) {
-		t.Fatalf("data = %s, want %s", g.Data, e.Data)
-	}
-	m := g.Metadata
-	if m.Actor != "user:alice" || m.CommandID != "cmd-1" || m.CorrelationID != "corr-1" || m.CausationID != "cause-1" {
-		t.Fatalf("metadata = %+v", m)
-	}
-	if m.RecordedAt.Before(before) || m.RecordedAt.After(time.Now().Add(time.Minute)) {
-		t.Fatalf("recorded at %v is not now", m.RecordedAt)
-	}
-	if got[1].SchemaVersion != 1 {
-		t.Fatalf("default schema version = %d, want 1", got[1].SchemaVersion)
-	}
-	all := mustReadAll(t, s, 0, eventstore.Forward, 0, eventstore.Filter{})
-	if len(all) != 2 || all[0].ID != e.ID || all[0].Metadata.Actor != "user:alice" || !jsonEqual(t, all[0].Data, e.Data) {
-		t.Fatalf("read all = %+v", all)
-	}
-}
-
 func jsonEqual(tb testing.TB, a, b []byte) bool {
 	tb.Helper()
 	var x, y any
@@ -242,292 +306,29 @@ func wantWrongVersion(t *testing.T, err error, exists bool, actual uint64) {
 	}
 }
 
-func testExpectedRevision(t *testing.T, s eventstore.Store) {
-	ctx := context.Background()
-	_, err := s.Append(ctx, "svc-1", eventstore.StreamExists, Event("A", 0))
-	wantWrongVersion(t, err, false, 0)
-	_, err = s.Append(ctx, "svc-1", eventstore.Exact(0), Event("A", 0))
-	wantWrongVersion(t, err, false, 0)
-	if h := MustHead(t, s); h != 0 {
-		t.Fatalf("refused appends wrote: head %d", h)
+// backwardFromEnd reads $all backwards from the end with filter f and
+// checks that it starts with the test's events want (newest first) and goes
+// on, if at all, only with events from before the test, in strictly
+// decreasing order. It returns the test's part.
+func (e *env) backwardFromEnd(tb testing.TB, f eventstore.Filter, want int) []eventstore.RecordedEvent {
+	tb.Helper()
+	evs := mustReadAll(tb, e.s, eventstore.End, eventstore.Backward, 0, f)
+	if len(evs) < want {
+		tb.Fatalf("backward from the end: %d events, want at least this test's %d", len(evs), want)
 	}
-	MustAppend(t, s, "svc-1", eventstore.NoStream, Events("A", 0, 2)...)
-	_, err = s.Append(ctx, "svc-1", eventstore.NoStream, Event("A", 2))
-	wantWrongVersion(t, err, true, 1)
-	_, err = s.Append(ctx, "svc-1", eventstore.Exact(0), Event("A", 2))
-	wantWrongVersion(t, err, true, 1)
-	_, err = s.Append(ctx, "svc-1", eventstore.Exact(5), Event("A", 2))
-	wantWrongVersion(t, err, true, 1)
-	head := MustHead(t, s)
-	MustAppend(t, s, "svc-1", eventstore.Exact(1), Event("A", 2))
-	MustAppend(t, s, "svc-1", eventstore.StreamExists, Event("A", 3))
-	MustAppend(t, s, "svc-1", eventstore.Any, Event("A", 4))
-	MustAppend(t, s, "svc-2", eventstore.Any, Event("B", 0))
-	if got := numbers(t, mustReadStream(t, s, "svc-1", 0, eventstore.Forward, 0)); !equalInts(got, seq(0, 4)) {
-		t.Fatalf("svc-1 = %v", got)
-	}
-	if h := MustHead(t, s); h != head+4 {
-		t.Fatalf("head %d, want %d", h, head+4)
-	}
-	// An append of no events checks the expectation and writes nothing.
-	if _, err := s.Append(ctx, "svc-1", eventstore.Exact(4)); err != nil {
-		t.Fatalf("empty append with the right revision: %v", err)
-	}
-	_, err = s.Append(ctx, "svc-1", eventstore.Exact(3))
-	wantWrongVersion(t, err, true, 4)
-}
-
-func testAppendIsAtomic(t *testing.T, s eventstore.Store) {
-	ctx := context.Background()
-	taken := Event("A", 0)
-	MustAppend(t, s, "stream-x", eventstore.NoStream, taken)
-	head := MustHead(t, s)
-	// The third event reuses an id stored in another stream: the whole append
-	// must fail and none of its events may appear.
-	evs := append(Events("B", 1, 2), eventstore.EventData{ID: taken.ID, Type: "B", Data: json.RawMessage(`{"n":3}`)})
-	_, err := s.Append(ctx, "stream-y", eventstore.NoStream, evs...)
-	if !errors.Is(err, eventstore.ErrDuplicateEventID) {
-		t.Fatalf("err = %v, want ErrDuplicateEventID", err)
-	}
-	if got := mustReadStream(t, s, "stream-y", 0, eventstore.Forward, 0); len(got) != 0 {
-		t.Fatalf("a failed append left %d events", len(got))
-	}
-	if h := MustHead(t, s); h != head {
-		t.Fatalf("head moved from %d to %d", head, h)
-	}
-	// The store is still usable and positions carry on without a gap.
-	res := MustAppend(t, s, "stream-y", eventstore.NoStream, Events("B", 1, 2)...)
-	if res.Position != head+2 {
-		t.Fatalf("next append ended at %d, want %d", res.Position, head+2)
-	}
-}
-
-func testIdempotentRetry(t *testing.T, s eventstore.Store) {
-	ctx := context.Background()
-	first := Events("A", 0, 3)
-	res := MustAppend(t, s, "inv-1", eventstore.NoStream, first...)
-	head := MustHead(t, s)
-	for _, exp := range []eventstore.ExpectedRevision{eventstore.NoStream, eventstore.Any, eventstore.StreamExists} {
-		again, err := s.Append(ctx, "inv-1", exp, first...)
-		if err != nil {
-			t.Fatalf("retry with %v: %v", exp, err)
+	checkVisible(tb, evs)
+	for i, ev := range evs {
+		if i > 0 && ev.Position >= evs[i-1].Position {
+			tb.Fatalf("backward: position %d after %d", ev.Position, evs[i-1].Position)
 		}
-		if again != res {
-			t.Fatalf("retry with %v = %+v, want %+v", exp, again, res)
+		if i >= want && ev.Position > e.head {
+			tb.Fatalf("backward: event %d (%s/%s at %d) is after the head %d but not one of this test's %d", i, ev.Stream, ev.Type, ev.Position, e.head, want)
+		}
+		if i < want && !strings.HasPrefix(ev.Stream, e.ns) {
+			tb.Fatalf("backward: event %d is %s/%s, not this test's", i, ev.Stream, ev.Type)
 		}
 	}
-	second := Events("A", 3, 2)
-	res2 := MustAppend(t, s, "inv-1", eventstore.Exact(2), second...)
-	head = MustHead(t, s)
-	again, err := s.Append(ctx, "inv-1", eventstore.Exact(2), second...)
-	if err != nil || again != res2 {
-		t.Fatalf("exact retry = %+v, %v; want %+v", again, err, res2)
-	}
-	if h := MustHead(t, s); h != head {
-		t.Fatalf("retries wrote: head %d -> %d", head, h)
-	}
-	if got := numbers(t, mustReadStream(t, s, "inv-1", 0, eventstore.Forward, 0)); !equalInts(got, seq(0, 4)) {
-		t.Fatalf("stream = %v", got)
-	}
-	// A retry at another place is a conflict, not a silent success.
-	_, err = s.Append(ctx, "inv-1", eventstore.Exact(0), second...)
-	if err == nil {
-		t.Fatal("a retry at the wrong revision succeeded")
-	}
-	// A partial overlap (known first id, then a new one) is refused.
-	mixed := []eventstore.EventData{second[0], Event("A", 9)}
-	if _, err := s.Append(ctx, "inv-1", eventstore.Any, mixed...); err == nil {
-		t.Fatal("partial overlap accepted")
-	}
-	// The same id in another stream is a duplicate.
-	if _, err := s.Append(ctx, "inv-2", eventstore.Any, first[0]); !errors.Is(err, eventstore.ErrDuplicateEventID) {
-		t.Fatalf("id reused in another stream: err = %v", err)
-	}
-	if h := MustHead(t, s); h != head {
-		t.Fatalf("refused appends wrote: head %d -> %d", head, h)
-	}
-}
-
-func testInvalidInput(t *testing.T, s eventstore.Store) {
-	ctx := context.Background()
-	MustAppend(t, s, "ok-1", eventstore.NoStream, Event("A", 0))
-	head := MustHead(t, s)
-	good := Event("A", 1)
-	dup := Event("A", 2)
-	big := eventstore.EventData{ID: uuid.New(), Type: "Big", Data: json.RawMessage(`"` + strings.Repeat("x", eventstore.DefaultMaxEventSize) + `"`)}
-	cases := []struct {
-		name   string
-		stream string
-		events []eventstore.EventData
-	}{
-		{"EmptyStream", "", []eventstore.EventData{good}},
-		{"StreamWithSpace", "client 1", []eventstore.EventData{good}},
-		{"SystemStream", "$all", []eventstore.EventData{good}},
-		{"StreamTooLong", strings.Repeat("s", eventstore.MaxStreamNameLen+1), []eventstore.EventData{good}},
-		{"EmptyType", "ok-1", []eventstore.EventData{{ID: uuid.New(), Data: json.RawMessage(`{}`)}}},
-		{"DataNotJSON", "ok-1", []eventstore.EventData{{ID: uuid.New(), Type: "A", Data: json.RawMessage(`{"n":`)}}},
-		{"EmptyData", "ok-1", []eventstore.EventData{{ID: uuid.New(), Type: "A"}}},
-		{"MissingID", "ok-1", []eventstore.EventData{{Type: "A", Data: json.RawMessage(`{}`)}}},
-		{"DuplicateIDsInOneAppend", "ok-1", []eventstore.EventData{dup, good, dup}},
-		{"OverSizeLimit", "ok-1", []eventstore.EventData{good, big}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := s.Append(ctx, c.stream, eventstore.Any, c.events...)
-			if !errors.Is(err, eventstore.ErrInvalid) {
-				t.Fatalf("err = %v, want ErrInvalid", err)
-			}
-			var ie *eventstore.InvalidError
-			if !errors.As(err, &ie) || ie.Field == "" || ie.Reason == "" {
-				t.Fatalf("err %#v does not say what is wrong", err)
-			}
-			if h := MustHead(t, s); h != head {
-				t.Fatalf("refused append wrote: head %d -> %d", head, h)
-			}
-		})
-	}
-	if _, err := s.ReadStream(ctx, "bad stream", 0, eventstore.Forward, 0); !errors.Is(err, eventstore.ErrInvalid) {
-		t.Fatalf("read of a malformed stream name: err = %v", err)
-	}
-}
-
-func testReadStreamBackwards(t *testing.T, s eventstore.Store) {
-	MustAppend(t, s, "b-1", eventstore.NoStream, Events("A", 0, 5)...)
-	MustAppend(t, s, "b-2", eventstore.NoStream, Events("A", 100, 2)...)
-	if got := numbers(t, mustReadStream(t, s, "b-1", eventstore.End, eventstore.Backward, 0)); !equalInts(got, seq(4, 0)) {
-		t.Fatalf("backward from end = %v", got)
-	}
-	if got := numbers(t, mustReadStream(t, s, "b-1", 3, eventstore.Backward, 2)); !equalInts(got, []int{3, 2}) {
-		t.Fatalf("backward from 3 limit 2 = %v", got)
-	}
-	if got := numbers(t, mustReadStream(t, s, "b-1", eventstore.End, eventstore.Backward, 1)); !equalInts(got, []int{4}) {
-		t.Fatalf("last event = %v", got)
-	}
-}
-
-func testReadAll(t *testing.T, s eventstore.Store) {
-	for i := 0; i < 10; i++ {
-		MustAppend(t, s, fmt.Sprintf("r-%d", i%3), eventstore.Any, Event("A", i))
-	}
-	all := mustReadAll(t, s, 0, eventstore.Forward, 0, eventstore.Filter{})
-	if got := numbers(t, all); !equalInts(got, seq(0, 9)) {
-		t.Fatalf("read all = %v", got)
-	}
-	for i := 1; i < len(all); i++ {
-		if all[i].Position != all[i-1].Position+1 {
-			t.Fatalf("gap between positions %d and %d", all[i-1].Position, all[i].Position)
-		}
-	}
-	mid := all[4].Position
-	if got := numbers(t, mustReadAll(t, s, mid, eventstore.Forward, 3, eventstore.Filter{})); !equalInts(got, []int{4, 5, 6}) {
-		t.Fatalf("from middle limit 3 = %v", got)
-	}
-	if got := numbers(t, mustReadAll(t, s, eventstore.End, eventstore.Backward, 0, eventstore.Filter{})); !equalInts(got, seq(9, 0)) {
-		t.Fatalf("backward = %v", got)
-	}
-	if got := numbers(t, mustReadAll(t, s, mid, eventstore.Backward, 2, eventstore.Filter{})); !equalInts(got, []int{4, 3}) {
-		t.Fatalf("backward from middle = %v", got)
-	}
-	if got := mustReadAll(t, s, all[9].Position+1, eventstore.Forward, 0, eventstore.Filter{}); len(got) != 0 {
-		t.Fatalf("read past the head gave %d events", len(got))
-	}
-}
-
-func testReadAllFilters(t *testing.T, s eventstore.Store) {
-	MustAppend(t, s, "client-1", eventstore.Any, Event("ClientCreated", 0))
-	MustAppend(t, s, "invoice-1", eventstore.Any, Event("InvoiceIssued", 1))
-	MustAppend(t, s, "client-2", eventstore.Any, Event("ClientCreated", 2))
-	MustAppend(t, s, "clientele-1", eventstore.Any, Event("Other", 3))
-	MustAppend(t, s, "invoice-1", eventstore.Any, Event("InvoicePaid", 4))
-	MustAppend(t, s, "client-1", eventstore.Any, Event("ClientRenamed", 5))
-	cases := []struct {
-		name string
-		f    eventstore.Filter
-		want []int
-	}{
-		{"StreamPrefix", eventstore.Filter{StreamPrefixes: []string{"client-"}}, []int{0, 2, 5}},
-		{"TwoPrefixes", eventstore.Filter{StreamPrefixes: []string{"client-", "invoice-"}}, []int{0, 1, 2, 4, 5}},
-		{"EventType", eventstore.Filter{EventTypes: []string{"ClientCreated"}}, []int{0, 2}},
-		{"TwoTypes", eventstore.Filter{EventTypes: []string{"InvoicePaid", "Other"}}, []int{3, 4}},
-		{"PrefixAndType", eventstore.Filter{StreamPrefixes: []string{"client-"}, EventTypes: []string{"ClientRenamed", "InvoicePaid"}}, []int{5}},
-		{"NoMatch", eventstore.Filter{EventTypes: []string{"Nope"}}, nil},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got := numbers(t, mustReadAll(t, s, 0, eventstore.Forward, 0, c.f))
-			if !equalInts(got, c.want) {
-				t.Fatalf("forward = %v, want %v", got, c.want)
-			}
-			back := numbers(t, mustReadAll(t, s, eventstore.End, eventstore.Backward, 0, c.f))
-			for i, j := 0, len(back)-1; i < j; i, j = i+1, j-1 {
-				back[i], back[j] = back[j], back[i]
-			}
-			if !equalInts(back, c.want) {
-				t.Fatalf("backward (reversed) = %v, want %v", back, c.want)
-			}
-			for _, e := range mustReadAll(t, s, 0, eventstore.Forward, 0, c.f) {
-				if !c.f.Match(e.Stream, e.Type) {
-					t.Fatalf("event %s/%s does not match %+v", e.Stream, e.Type, c.f)
-				}
-			}
-			if len(c.want) > 1 {
-				if got := numbers(t, mustReadAll(t, s, 0, eventstore.Forward, 1, c.f)); !equalInts(got, c.want[:1]) {
-					t.Fatalf("limit 1 = %v", got)
-				}
-			}
-		})
-	}
-}
-
-func testConcurrentExactAppends(t *testing.T, s eventstore.Store) {
-	ctx := context.Background()
-	const goroutines, rounds = 8, 25
-	MustAppend(t, s, "race-1", eventstore.NoStream, Event("Init", -1))
-	var mu sync.Mutex
-	winners := map[uint64]int{} // revision -> goroutine
-	var conflicts int
-	var wg sync.WaitGroup
-	for g := 0; g < goroutines; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for r := 0; r < rounds; r++ {
-				last, err := s.ReadStream(ctx, "race-1", eventstore.End, eventstore.Backward, 1)
-				if err != nil || len(last) != 1 {
-					t.Errorf("read last: %v", err)
-					return
-				}
-				rev := last[0].Revision
-				res, err := s.Append(ctx, "race-1", eventstore.Exact(rev), Event("Step", g*1000+r))
-				mu.Lock()
-				switch {
-				case err == nil:
-					if prev, taken := winners[res.Revision]; taken {
-						t.Errorf("revision %d won twice (goroutines %d and %d)", res.Revision, prev, g)
-					}
-					winners[res.Revision] = g
-				case errors.Is(err, eventstore.ErrWrongExpectedVersion):
-					conflicts++
-				default:
-					t.Errorf("append: %v", err)
-				}
-				mu.Unlock()
-			}
-		}(g)
-	}
-	wg.Wait()
-	evs := mustReadStream(t, s, "race-1", 0, eventstore.Forward, 0)
-	if len(evs) != len(winners)+1 {
-		t.Fatalf("stream has %d events, %d appends won", len(evs), len(winners))
-	}
-	if len(winners)+conflicts != goroutines*rounds {
-		t.Fatalf("%d wins + %d conflicts != %d attempts", len(winners), conflicts, goroutines*rounds)
-	}
-	for i, e := range evs {
-		if e.Revision != uint64(i) {
-			t.Fatalf("event %d has revision %d", i, e.Revision)
-		}
-	}
+	return evs[:want]
 }
 
 // collect subscribes from `from` and gathers events until it has want of them
@@ -548,7 +349,449 @@ func collect(ctx context.Context, s eventstore.Store, from uint64, f eventstore.
 	out <- got
 }
 
-func testConcurrentAppendsWithSubscribers(t *testing.T, s eventstore.Store) {
+func testAppendAndReadStream(t *testing.T, e *env) {
+	s, a := e.s, e.stream("client-a")
+	res := MustAppend(t, s, a, eventstore.NoStream, Events("ClientCreated", 0, 3)...)
+	if res.Revision != 2 || res.Position <= e.head {
+		t.Fatalf("first append = %+v on a store whose head was %d", res, e.head)
+	}
+	res2 := MustAppend(t, s, a, eventstore.Exact(2), Events("ClientRenamed", 3, 2)...)
+	if res2.Revision != 4 || res2.Position <= res.Position {
+		t.Fatalf("second append = %+v after %+v", res2, res)
+	}
+	evs := mustReadStream(t, s, a, 0, eventstore.Forward, 0)
+	if got := numbers(t, evs); !equalInts(got, seq(0, 4)) {
+		t.Fatalf("read = %v", got)
+	}
+	for i, ev := range evs {
+		if ev.Revision != uint64(i) || ev.Stream != a {
+			t.Errorf("event %d: revision %d stream %q", i, ev.Revision, ev.Stream)
+		}
+		if i > 0 && ev.Position <= evs[i-1].Position {
+			t.Errorf("positions not increasing: %d then %d", evs[i-1].Position, ev.Position)
+		}
+	}
+	// An append's result is the position of its last event.
+	if evs[2].Position != res.Position || evs[4].Position != res2.Position {
+		t.Fatalf("events at %d and %d, appends said %d and %d", evs[2].Position, evs[4].Position, res.Position, res2.Position)
+	}
+	if got := numbers(t, mustReadStream(t, s, a, 2, eventstore.Forward, 2)); !equalInts(got, []int{2, 3}) {
+		t.Fatalf("read from 2 limit 2 = %v", got)
+	}
+	if got := mustReadStream(t, s, e.stream("client-none"), 0, eventstore.Forward, 0); len(got) != 0 {
+		t.Fatalf("missing stream read %d events", len(got))
+	}
+	if got := mustReadStream(t, s, a, 9, eventstore.Forward, 0); len(got) != 0 {
+		t.Fatalf("read past the end gave %d events", len(got))
+	}
+	e.wantHead(t, res2.Position, "after two appends")
+	if all := e.since(t); len(all) != 5 || all[0].ID != evs[0].ID || all[4].ID != evs[4].ID {
+		t.Fatalf("$all after the head has %d events, want the stream's 5", len(all))
+	}
+}
+
+func testEnvelopeRoundTrip(t *testing.T, e *env) {
+	s := e.s
+	before := time.Now().Add(-time.Minute)
+	ev := eventstore.EventData{
+		ID: uuid.New(), Type: "InvoiceIssued", SchemaVersion: 3,
+		Data:     json.RawMessage(`{"number":"INV-000001","total":"110.00","note":"ünïcödé"}`),
+		Metadata: eventstore.Metadata{Actor: "user:alice", CommandID: "cmd-1", CorrelationID: "corr-1", CausationID: "cause-1"},
+	}
+	plain := Event("InvoiceSent", 1) // schema version 0 is stored as 1
+	inv := e.stream("invoice-1")
+	MustAppend(t, s, inv, eventstore.NoStream, ev, plain)
+	got := mustReadStream(t, s, inv, 0, eventstore.Forward, 0)
+	if len(got) != 2 {
+		t.Fatalf("read %d events", len(got))
+	}
+	g := got[0]
+	if g.ID != ev.ID || g.Type != ev.Type || g.SchemaVersion != 3 || g.Stream != inv || g.Revision != 0 || g.Position <= e.head {
+		t.Fatalf("envelope = %+v", g)
+	}
+	if !jsonEqual(t, g.Data, ev.Data) {
+		t.Fatalf("data = %s, want %s", g.Data, ev.Data)
+	}
+	m := g.Metadata
+	if m.Actor != "user:alice" || m.CommandID != "cmd-1" || m.CorrelationID != "corr-1" || m.CausationID != "cause-1" {
+		t.Fatalf("metadata = %+v", m)
+	}
+	if m.RecordedAt.Before(before) || m.RecordedAt.After(time.Now().Add(time.Minute)) {
+		t.Fatalf("recorded at %v is not now", m.RecordedAt)
+	}
+	if got[1].SchemaVersion != 1 {
+		t.Fatalf("default schema version = %d, want 1", got[1].SchemaVersion)
+	}
+	all := e.since(t)
+	if len(all) != 2 || all[0].ID != ev.ID || all[0].Position != g.Position || all[0].Metadata.Actor != "user:alice" || !jsonEqual(t, all[0].Data, ev.Data) {
+		t.Fatalf("read all = %+v", all)
+	}
+}
+
+func testExpectedRevision(t *testing.T, e *env) {
+	ctx, s := context.Background(), e.s
+	svc1, svc2 := e.stream("svc-1"), e.stream("svc-2")
+	_, err := s.Append(ctx, svc1, eventstore.StreamExists, Event("A", 0))
+	wantWrongVersion(t, err, false, 0)
+	_, err = s.Append(ctx, svc1, eventstore.Exact(0), Event("A", 0))
+	wantWrongVersion(t, err, false, 0)
+	e.wantHead(t, e.head, "refused appends wrote")
+	MustAppend(t, s, svc1, eventstore.NoStream, Events("A", 0, 2)...)
+	_, err = s.Append(ctx, svc1, eventstore.NoStream, Event("A", 2))
+	wantWrongVersion(t, err, true, 1)
+	_, err = s.Append(ctx, svc1, eventstore.Exact(0), Event("A", 2))
+	wantWrongVersion(t, err, true, 1)
+	_, err = s.Append(ctx, svc1, eventstore.Exact(5), Event("A", 2))
+	wantWrongVersion(t, err, true, 1)
+	MustAppend(t, s, svc1, eventstore.Exact(1), Event("A", 2))
+	MustAppend(t, s, svc1, eventstore.StreamExists, Event("A", 3))
+	MustAppend(t, s, svc1, eventstore.Any, Event("A", 4))
+	last := MustAppend(t, s, svc2, eventstore.Any, Event("B", 0))
+	if got := numbers(t, mustReadStream(t, s, svc1, 0, eventstore.Forward, 0)); !equalInts(got, seq(0, 4)) {
+		t.Fatalf("svc-1 = %v", got)
+	}
+	e.wantHead(t, last.Position, "after the appends")
+	if all := e.since(t); len(all) != 6 {
+		t.Fatalf("$all after the head has %d events, want 6 (refused appends wrote?)", len(all))
+	}
+	// An append of no events checks the expectation and writes nothing.
+	if _, err := s.Append(ctx, svc1, eventstore.Exact(4)); err != nil {
+		t.Fatalf("empty append with the right revision: %v", err)
+	}
+	_, err = s.Append(ctx, svc1, eventstore.Exact(3))
+	wantWrongVersion(t, err, true, 4)
+	e.wantHead(t, last.Position, "empty appends wrote")
+}
+
+func testAppendIsAtomic(t *testing.T, e *env) {
+	ctx, s := context.Background(), e.s
+	x, y := e.stream("stream-x"), e.stream("stream-y")
+	taken := Event("A", 0)
+	first := MustAppend(t, s, x, eventstore.NoStream, taken)
+	type refusal struct {
+		name   string
+		stream string
+		exp    eventstore.ExpectedRevision
+		events []eventstore.EventData
+		want   error // nil: any error
+	}
+	refused := []refusal{
+		// A stale expected revision refuses all of a several-event append.
+		{"StaleRevision", y, eventstore.Exact(7), Events("B", 1, 3), eventstore.ErrWrongExpectedVersion},
+		// A "retry" that is the earlier append followed by new events is
+		// not a retry: none of the new events may be written.
+		{"PartialRetry", x, eventstore.Any, append([]eventstore.EventData{taken}, Events("B", 1, 2)...), nil},
+	}
+	if !e.opts.EventIDsPerStream {
+		// The third event reuses an id stored in another stream: the append
+		// fails after its first events were considered, and none may appear.
+		dup := append(Events("B", 1, 2), eventstore.EventData{ID: taken.ID, Type: "B", Data: json.RawMessage(`{"n":3}`)})
+		refused = append(refused, refusal{"IDStoredElsewhere", y, eventstore.NoStream, dup, eventstore.ErrDuplicateEventID})
+	}
+	for _, c := range refused {
+		_, err := s.Append(ctx, c.stream, c.exp, c.events...)
+		if err == nil || (c.want != nil && !errors.Is(err, c.want)) {
+			t.Fatalf("%s: err = %v, want %v", c.name, err, c.want)
+		}
+		if got := mustReadStream(t, s, y, 0, eventstore.Forward, 0); len(got) != 0 {
+			t.Fatalf("%s: a failed append left %d events in %s", c.name, len(got), y)
+		}
+		if got := mustReadStream(t, s, x, 0, eventstore.Forward, 0); len(got) != 1 {
+			t.Fatalf("%s: a failed append left %d events in %s, want its 1", c.name, len(got), x)
+		}
+		e.wantHead(t, first.Position, c.name+": the head moved")
+	}
+	// The store is still usable and positions carry on (without a gap,
+	// unless they are sparse: checked by since).
+	res := MustAppend(t, s, y, eventstore.NoStream, Events("B", 1, 2)...)
+	all := e.since(t)
+	if got := numbers(t, all); !equalInts(got, seq(0, 2)) || all[2].Position != res.Position {
+		t.Fatalf("$all after the head = %v, the last at %d; want [0 1 2], the last at %d", got, all[len(all)-1].Position, res.Position)
+	}
+}
+
+func testIdempotentRetry(t *testing.T, e *env) {
+	ctx, s := context.Background(), e.s
+	inv1 := e.stream("inv-1")
+	first := Events("A", 0, 3)
+	res := MustAppend(t, s, inv1, eventstore.NoStream, first...)
+	for _, exp := range []eventstore.ExpectedRevision{eventstore.NoStream, eventstore.Any, eventstore.StreamExists} {
+		again, err := s.Append(ctx, inv1, exp, first...)
+		if err != nil {
+			t.Fatalf("retry with %v: %v", exp, err)
+		}
+		if again != res {
+			t.Fatalf("retry with %v = %+v, want %+v", exp, again, res)
+		}
+	}
+	second := Events("A", 3, 2)
+	res2 := MustAppend(t, s, inv1, eventstore.Exact(2), second...)
+	head := MustHead(t, s)
+	again, err := s.Append(ctx, inv1, eventstore.Exact(2), second...)
+	if err != nil || again != res2 {
+		t.Fatalf("exact retry = %+v, %v; want %+v", again, err, res2)
+	}
+	e.wantHead(t, head, "retries wrote")
+	if got := numbers(t, mustReadStream(t, s, inv1, 0, eventstore.Forward, 0)); !equalInts(got, seq(0, 4)) {
+		t.Fatalf("stream = %v", got)
+	}
+	// A retry at another place is a conflict, not a silent success.
+	_, err = s.Append(ctx, inv1, eventstore.Exact(0), second...)
+	if err == nil {
+		t.Fatal("a retry at the wrong revision succeeded")
+	}
+	// A partial overlap (known first id, then a new one) is refused.
+	mixed := []eventstore.EventData{second[0], Event("A", 9)}
+	if _, err := s.Append(ctx, inv1, eventstore.Any, mixed...); err == nil {
+		t.Fatal("partial overlap accepted")
+	}
+	// The same id in another stream is a duplicate.
+	if !e.opts.EventIDsPerStream {
+		if _, err := s.Append(ctx, e.stream("inv-2"), eventstore.Any, first[0]); !errors.Is(err, eventstore.ErrDuplicateEventID) {
+			t.Fatalf("id reused in another stream: err = %v", err)
+		}
+	}
+	e.wantHead(t, head, "refused appends wrote")
+	if all := e.since(t); len(all) != 5 {
+		t.Fatalf("$all after the head has %d events, want 5", len(all))
+	}
+}
+
+func testInvalidInput(t *testing.T, e *env) {
+	ctx, s := context.Background(), e.s
+	ok1 := e.stream("ok-1")
+	MustAppend(t, s, ok1, eventstore.NoStream, Event("A", 0))
+	head := MustHead(t, s)
+	good := Event("A", 1)
+	dup := Event("A", 2)
+	big := eventstore.EventData{ID: uuid.New(), Type: "Big", Data: json.RawMessage(`"` + strings.Repeat("x", eventstore.DefaultMaxEventSize) + `"`)}
+	cases := []struct {
+		name   string
+		stream string
+		events []eventstore.EventData
+	}{
+		{"EmptyStream", "", []eventstore.EventData{good}},
+		{"StreamWithSpace", e.stream("client 1"), []eventstore.EventData{good}},
+		{"SystemStream", "$all", []eventstore.EventData{good}},
+		{"SystemStreamOfTheTest", "$" + e.stream("x"), []eventstore.EventData{good}},
+		{"StreamTooLong", e.stream(strings.Repeat("s", eventstore.MaxStreamNameLen)), []eventstore.EventData{good}},
+		{"EmptyType", ok1, []eventstore.EventData{{ID: uuid.New(), Data: json.RawMessage(`{}`)}}},
+		{"DataNotJSON", ok1, []eventstore.EventData{{ID: uuid.New(), Type: "A", Data: json.RawMessage(`{"n":`)}}},
+		{"EmptyData", ok1, []eventstore.EventData{{ID: uuid.New(), Type: "A"}}},
+		{"MissingID", ok1, []eventstore.EventData{{Type: "A", Data: json.RawMessage(`{}`)}}},
+		{"DuplicateIDsInOneAppend", ok1, []eventstore.EventData{dup, good, dup}},
+		{"OverSizeLimit", ok1, []eventstore.EventData{good, big}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := s.Append(ctx, c.stream, eventstore.Any, c.events...)
+			if !errors.Is(err, eventstore.ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+			var ie *eventstore.InvalidError
+			if !errors.As(err, &ie) || ie.Field == "" || ie.Reason == "" {
+				t.Fatalf("err %#v does not say what is wrong", err)
+			}
+			e.wantHead(t, head, "refused append wrote")
+		})
+	}
+	if all := e.since(t); len(all) != 1 {
+		t.Fatalf("$all after the head has %d events, want 1", len(all))
+	}
+	if _, err := s.ReadStream(ctx, e.stream("bad stream"), 0, eventstore.Forward, 0); !errors.Is(err, eventstore.ErrInvalid) {
+		t.Fatalf("read of a malformed stream name: err = %v", err)
+	}
+}
+
+func testReadStreamBackwards(t *testing.T, e *env) {
+	s, b1 := e.s, e.stream("b-1")
+	MustAppend(t, s, b1, eventstore.NoStream, Events("A", 0, 5)...)
+	MustAppend(t, s, e.stream("b-2"), eventstore.NoStream, Events("A", 100, 2)...)
+	if got := numbers(t, mustReadStream(t, s, b1, eventstore.End, eventstore.Backward, 0)); !equalInts(got, seq(4, 0)) {
+		t.Fatalf("backward from end = %v", got)
+	}
+	if got := numbers(t, mustReadStream(t, s, b1, 3, eventstore.Backward, 2)); !equalInts(got, []int{3, 2}) {
+		t.Fatalf("backward from 3 limit 2 = %v", got)
+	}
+	if got := numbers(t, mustReadStream(t, s, b1, eventstore.End, eventstore.Backward, 1)); !equalInts(got, []int{4}) {
+		t.Fatalf("last event = %v", got)
+	}
+	if got := mustReadStream(t, s, e.stream("b-none"), eventstore.End, eventstore.Backward, 0); len(got) != 0 {
+		t.Fatalf("missing stream read backwards gave %d events", len(got))
+	}
+}
+
+func testReadAll(t *testing.T, e *env) {
+	s := e.s
+	for i := 0; i < 10; i++ {
+		MustAppend(t, s, e.stream(fmt.Sprintf("r-%d", i%3)), eventstore.Any, Event("A", i))
+	}
+	all := e.since(t) // also checks order and, unless sparse, that there is no gap
+	if got := numbers(t, all); !equalInts(got, seq(0, 9)) {
+		t.Fatalf("read all = %v", got)
+	}
+	none := eventstore.Filter{}
+	mid := all[4].Position
+	if got := numbers(t, mustReadAll(t, s, mid, eventstore.Forward, 3, none)); !equalInts(got, []int{4, 5, 6}) {
+		t.Fatalf("from middle limit 3 = %v", got)
+	}
+	// From just after an event: where positions are sparse, a position
+	// inside a gap.
+	if got := numbers(t, mustReadAll(t, s, mid+1, eventstore.Forward, 2, none)); !equalInts(got, []int{5, 6}) {
+		t.Fatalf("from just after the middle limit 2 = %v", got)
+	}
+	if got := numbers(t, e.backwardFromEnd(t, none, 10)); !equalInts(got, seq(9, 0)) {
+		t.Fatalf("backward = %v", got)
+	}
+	if got := numbers(t, mustReadAll(t, s, eventstore.End, eventstore.Backward, 3, none)); !equalInts(got, []int{9, 8, 7}) {
+		t.Fatalf("backward limit 3 = %v", got)
+	}
+	if got := numbers(t, mustReadAll(t, s, mid, eventstore.Backward, 2, none)); !equalInts(got, []int{4, 3}) {
+		t.Fatalf("backward from middle = %v", got)
+	}
+	if got := numbers(t, mustReadAll(t, s, mid-1, eventstore.Backward, 2, none)); !equalInts(got, []int{3, 2}) {
+		t.Fatalf("backward from just before the middle = %v", got)
+	}
+	if got := mustReadAll(t, s, all[9].Position+1, eventstore.Forward, 0, none); len(got) != 0 {
+		t.Fatalf("read past the head gave %d events", len(got))
+	}
+	// From the start of the log, the test's own events come last, whole.
+	if got := numbers(t, mustReadAll(t, s, 0, eventstore.Forward, 0, e.mine())); !equalInts(got, seq(0, 9)) {
+		t.Fatalf("from 0, filtered to this test = %v", got)
+	}
+	e.wantHead(t, all[9].Position, "head")
+}
+
+func testReadAllFilters(t *testing.T, e *env) {
+	s := e.s
+	created, renamed, issued, paid, other := e.typ("ClientCreated"), e.typ("ClientRenamed"), e.typ("InvoiceIssued"), e.typ("InvoicePaid"), e.typ("Other")
+	MustAppend(t, s, e.stream("client-1"), eventstore.Any, Event(created, 0))
+	MustAppend(t, s, e.stream("invoice-1"), eventstore.Any, Event(issued, 1))
+	MustAppend(t, s, e.stream("client-2"), eventstore.Any, Event(created, 2))
+	MustAppend(t, s, e.stream("clientele-1"), eventstore.Any, Event(other, 3))
+	MustAppend(t, s, e.stream("invoice-1"), eventstore.Any, Event(paid, 4))
+	MustAppend(t, s, e.stream("client-1"), eventstore.Any, Event(renamed, 5))
+	clients, invoices := e.stream("client-"), e.stream("invoice-")
+	cases := []struct {
+		name string
+		f    eventstore.Filter
+		want []int
+	}{
+		{"StreamPrefix", eventstore.Filter{StreamPrefixes: []string{clients}}, []int{0, 2, 5}},
+		{"TwoPrefixes", eventstore.Filter{StreamPrefixes: []string{clients, invoices}}, []int{0, 1, 2, 4, 5}},
+		{"EventType", eventstore.Filter{EventTypes: []string{created}}, []int{0, 2}},
+		{"TwoTypes", eventstore.Filter{EventTypes: []string{paid, other}}, []int{3, 4}},
+		{"PrefixAndType", eventstore.Filter{StreamPrefixes: []string{clients}, EventTypes: []string{renamed, paid}}, []int{5}},
+		{"TypeIsNotAPrefix", eventstore.Filter{EventTypes: []string{e.typ("Client")}}, nil},
+		{"NoMatch", eventstore.Filter{EventTypes: []string{e.typ("Nope")}}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fwd := mustReadAll(t, s, e.start(), eventstore.Forward, 0, c.f)
+			if got := numbers(t, fwd); !equalInts(got, c.want) {
+				t.Fatalf("forward = %v, want %v", got, c.want)
+			}
+			e.checkOrder(t, fwd)
+			// The filters select only this test's events, so reading from
+			// the start of the log or backwards from its end finds the same.
+			if got := numbers(t, mustReadAll(t, s, 0, eventstore.Forward, 0, c.f)); !equalInts(got, c.want) {
+				t.Fatalf("forward from 0 = %v, want %v", got, c.want)
+			}
+			back := numbers(t, mustReadAll(t, s, eventstore.End, eventstore.Backward, 0, c.f))
+			for i, j := 0, len(back)-1; i < j; i, j = i+1, j-1 {
+				back[i], back[j] = back[j], back[i]
+			}
+			if !equalInts(back, c.want) {
+				t.Fatalf("backward (reversed) = %v, want %v", back, c.want)
+			}
+			for _, ev := range fwd {
+				if !c.f.Match(ev.Stream, ev.Type) {
+					t.Fatalf("event %s/%s does not match %+v", ev.Stream, ev.Type, c.f)
+				}
+			}
+			if len(c.want) > 1 {
+				if got := numbers(t, mustReadAll(t, s, e.start(), eventstore.Forward, 1, c.f)); !equalInts(got, c.want[:1]) {
+					t.Fatalf("limit 1 = %v", got)
+				}
+				if got := numbers(t, mustReadAll(t, s, eventstore.End, eventstore.Backward, 1, c.f)); !equalInts(got, c.want[len(c.want)-1:]) {
+					t.Fatalf("backward limit 1 = %v", got)
+				}
+				// From the position of the second match: it and those after.
+				if got := numbers(t, mustReadAll(t, s, fwd[1].Position, eventstore.Forward, 0, c.f)); !equalInts(got, c.want[1:]) {
+					t.Fatalf("from the second match = %v", got)
+				}
+			}
+		})
+	}
+}
+
+// checkOrder checks that positions read forward increase strictly.
+func (e *env) checkOrder(tb testing.TB, evs []eventstore.RecordedEvent) {
+	tb.Helper()
+	for i := 1; i < len(evs); i++ {
+		if evs[i].Position <= evs[i-1].Position {
+			tb.Fatalf("positions not increasing: %d then %d", evs[i-1].Position, evs[i].Position)
+		}
+	}
+}
+
+func testConcurrentExactAppends(t *testing.T, e *env) {
+	ctx, s := context.Background(), e.s
+	const goroutines, rounds = 8, 25
+	race1 := e.stream("race-1")
+	MustAppend(t, s, race1, eventstore.NoStream, Event("Init", -1))
+	var mu sync.Mutex
+	winners := map[uint64]int{} // revision -> goroutine
+	var conflicts int
+	var wg sync.WaitGroup
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for r := 0; r < rounds; r++ {
+				last, err := s.ReadStream(ctx, race1, eventstore.End, eventstore.Backward, 1)
+				if err != nil || len(last) != 1 {
+					t.Errorf("read last: %v", err)
+					return
+				}
+				rev := last[0].Revision
+				res, err := s.Append(ctx, race1, eventstore.Exact(rev), Event("Step", g*1000+r))
+				mu.Lock()
+				switch {
+				case err == nil:
+					if prev, taken := winners[res.Revision]; taken {
+						t.Errorf("revision %d won twice (goroutines %d and %d)", res.Revision, prev, g)
+					}
+					winners[res.Revision] = g
+				case errors.Is(err, eventstore.ErrWrongExpectedVersion):
+					conflicts++
+				default:
+					t.Errorf("append: %v", err)
+				}
+				mu.Unlock()
+			}
+		}(g)
+	}
+	wg.Wait()
+	evs := mustReadStream(t, s, race1, 0, eventstore.Forward, 0)
+	if len(evs) != len(winners)+1 {
+		t.Fatalf("stream has %d events, %d appends won", len(evs), len(winners))
+	}
+	if len(winners)+conflicts != goroutines*rounds {
+		t.Fatalf("%d wins + %d conflicts != %d attempts", len(winners), conflicts, goroutines*rounds)
+	}
+	for i, ev := range evs {
+		if ev.Revision != uint64(i) {
+			t.Fatalf("event %d has revision %d", i, ev.Revision)
+		}
+	}
+	if all := e.since(t); len(all) != len(evs) {
+		t.Fatalf("$all after the head has %d events, the stream %d", len(all), len(evs))
+	}
+}
+
+func testConcurrentAppendsWithSubscribers(t *testing.T, e *env) {
+	s := e.s
 	const writers, appends, subscribers = 16, 40, 3
 	total := 0
 	for w := 0; w < writers; w++ {
@@ -561,14 +804,14 @@ func testConcurrentAppendsWithSubscribers(t *testing.T, s eventstore.Store) {
 	out := make(chan []eventstore.RecordedEvent, subscribers)
 	errs := make(chan error, subscribers)
 	for i := 0; i < subscribers; i++ {
-		go collect(ctx, s, 0, eventstore.Filter{}, total, out, errs)
+		go collect(ctx, s, e.start(), eventstore.Filter{}, total, out, errs)
 	}
 	var wg sync.WaitGroup
 	for w := 0; w < writers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			stream := fmt.Sprintf("writer-%d", w)
+			stream := e.stream(fmt.Sprintf("writer-%d", w))
 			for a := 0; a < appends; a++ {
 				if _, err := s.Append(ctx, stream, eventstore.Any, Events("W", w*10000+a*10, 1+a%3)...); err != nil {
 					t.Errorf("append: %v", err)
@@ -578,6 +821,10 @@ func testConcurrentAppendsWithSubscribers(t *testing.T, s eventstore.Store) {
 		}(w)
 	}
 	wg.Wait()
+	all := e.since(t)
+	if len(all) != total {
+		t.Fatalf("$all after the head has %d events, want %d", len(all), total)
+	}
 	for i := 0; i < subscribers; i++ {
 		got := <-out
 		select {
@@ -589,55 +836,60 @@ func testConcurrentAppendsWithSubscribers(t *testing.T, s eventstore.Store) {
 			t.Fatalf("subscriber %d saw %d events, want %d", i, len(got), total)
 		}
 		seen := map[uuid.UUID]bool{}
-		for j, e := range got {
-			if j > 0 && e.Position <= got[j-1].Position {
-				t.Fatalf("subscriber %d: position %d after %d", i, e.Position, got[j-1].Position)
+		for j, ev := range got {
+			if j > 0 && ev.Position <= got[j-1].Position {
+				t.Fatalf("subscriber %d: position %d after %d", i, ev.Position, got[j-1].Position)
 			}
-			if seen[e.ID] {
-				t.Fatalf("subscriber %d saw event %s twice", i, e.ID)
+			if seen[ev.ID] {
+				t.Fatalf("subscriber %d saw event %s twice", i, ev.ID)
 			}
-			seen[e.ID] = true
+			seen[ev.ID] = true
 		}
-		all := mustReadAll(t, s, 0, eventstore.Forward, 0, eventstore.Filter{})
 		for j := range all {
-			if all[j].ID != got[j].ID {
-				t.Fatalf("subscriber %d: event %d is %s, the log has %s", i, j, got[j].ID, all[j].ID)
+			if all[j].ID != got[j].ID || all[j].Position != got[j].Position {
+				t.Fatalf("subscriber %d: event %d is %s at %d, the log has %s at %d", i, j, got[j].ID, got[j].Position, all[j].ID, all[j].Position)
 			}
 		}
 	}
 }
 
-func testSubscribeFromStartMiddleEnd(t *testing.T, s eventstore.Store) {
+func testSubscribeFromStartMiddleEnd(t *testing.T, e *env) {
+	s := e.s
 	for i := 0; i < 20; i++ {
-		MustAppend(t, s, "sub-1", eventstore.Any, Event("A", i))
+		MustAppend(t, s, e.stream("sub-1"), eventstore.Any, Event("A", i))
 	}
-	all := mustReadAll(t, s, 0, eventstore.Forward, 0, eventstore.Filter{})
+	all := e.since(t)
 	head := all[len(all)-1].Position
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cases := []struct {
 		name string
 		from uint64
+		f    eventstore.Filter
 		want []int // including the 5 live events 100..104
 	}{
-		{"Start", 0, append(seq(0, 19), seq(100, 104)...)},
-		{"Middle", all[12].Position, append(seq(12, 19), seq(100, 104)...)},
-		{"End", head + 1, seq(100, 104)},
+		{"Start", e.start(), eventstore.Filter{}, append(seq(0, 19), seq(100, 104)...)},
+		{"ZeroFilteredToTheTest", 0, e.mine(), append(seq(0, 19), seq(100, 104)...)},
+		{"Middle", all[12].Position, eventstore.Filter{}, append(seq(12, 19), seq(100, 104)...)},
+		{"JustAfterMiddle", all[12].Position + 1, eventstore.Filter{}, append(seq(13, 19), seq(100, 104)...)},
+		{"Last", head, eventstore.Filter{}, append([]int{19}, seq(100, 104)...)},
+		{"End", head + 1, eventstore.Filter{}, seq(100, 104)},
 	}
 	outs := make([]chan []eventstore.RecordedEvent, len(cases))
 	errs := make(chan error, len(cases))
 	for i, c := range cases {
 		outs[i] = make(chan []eventstore.RecordedEvent, 1)
-		go collect(ctx, s, c.from, eventstore.Filter{}, len(c.want), outs[i], errs)
+		go collect(ctx, s, c.from, c.f, len(c.want), outs[i], errs)
 	}
 	for i := 100; i < 105; i++ {
-		MustAppend(t, s, "sub-2", eventstore.Any, Event("B", i))
+		MustAppend(t, s, e.stream("sub-2"), eventstore.Any, Event("B", i))
 	}
 	for i, c := range cases {
-		got := numbers(t, <-outs[i])
-		if !equalInts(got, c.want) {
-			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+		got := <-outs[i]
+		if n := numbers(t, got); !equalInts(n, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, n, c.want)
 		}
+		e.checkOrder(t, got)
 	}
 	select {
 	case err := <-errs:
@@ -646,49 +898,68 @@ func testSubscribeFromStartMiddleEnd(t *testing.T, s eventstore.Store) {
 	}
 }
 
-func testSubscribeFiltered(t *testing.T, s eventstore.Store) {
+func testSubscribeFiltered(t *testing.T, e *env) {
+	s := e.s
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	noise1 := e.stream("noise-1")
+	noise, issued, paid := e.typ("Noise"), e.typ("InvoiceIssued"), e.typ("InvoicePaid")
 	for i := 0; i < 600; i++ { // more than one read batch of events that do not match
-		MustAppend(t, s, "noise-1", eventstore.Any, Event("Noise", i))
+		MustAppend(t, s, noise1, eventstore.Any, Event(noise, i))
 	}
-	MustAppend(t, s, "invoice-1", eventstore.Any, Event("InvoiceIssued", 0))
-	out := make(chan []eventstore.RecordedEvent, 1)
-	errs := make(chan error, 1)
-	go collect(ctx, s, 0, eventstore.Filter{StreamPrefixes: []string{"invoice-"}}, 3, out, errs)
+	MustAppend(t, s, e.stream("invoice-1"), eventstore.Any, Event(issued, 0))
+	invoices := e.stream("invoice-")
+	byStream, byType := eventstore.Filter{StreamPrefixes: []string{invoices}}, eventstore.Filter{EventTypes: []string{issued}}
+	outs := []chan []eventstore.RecordedEvent{make(chan []eventstore.RecordedEvent, 1), make(chan []eventstore.RecordedEvent, 1)}
+	errs := make(chan error, 2)
+	// From 0: the prefixes are the test's own, so whatever the store held
+	// before does not match.
+	go collect(ctx, s, 0, byStream, 3, outs[0], errs)
+	go collect(ctx, s, 0, byType, 2, outs[1], errs)
 	for i := 0; i < 600; i++ {
-		MustAppend(t, s, "noise-1", eventstore.Any, Event("Noise", i))
+		MustAppend(t, s, noise1, eventstore.Any, Event(noise, i))
 	}
-	MustAppend(t, s, "invoice-2", eventstore.Any, Event("InvoiceIssued", 1))
-	MustAppend(t, s, "noise-2", eventstore.Any, Event("Noise", 0))
-	MustAppend(t, s, "invoice-1", eventstore.Any, Event("InvoicePaid", 2))
-	got := <-out
-	select {
-	case err := <-errs:
-		t.Fatal(err)
-	default:
-	}
-	if n := numbers(t, got); !equalInts(n, []int{0, 1, 2}) {
-		t.Fatalf("filtered subscription = %v", n)
-	}
-	for _, e := range got {
-		if !strings.HasPrefix(e.Stream, "invoice-") {
-			t.Fatalf("got event of %s", e.Stream)
+	// A type the type filter names only a prefix of, in a stream the
+	// stream filter does not select.
+	MustAppend(t, s, e.stream("noise-2"), eventstore.Any, Event(e.typ("InvoiceIssuedLater"), 7))
+	MustAppend(t, s, e.stream("invoice-2"), eventstore.Any, Event(issued, 1))
+	MustAppend(t, s, e.stream("noise-2"), eventstore.Any, Event(noise, 8))
+	MustAppend(t, s, e.stream("invoice-1"), eventstore.Any, Event(paid, 2))
+	for i, c := range []struct {
+		f    eventstore.Filter
+		want []int
+	}{{byStream, []int{0, 1, 2}}, {byType, []int{0, 1}}} {
+		got := <-outs[i]
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		default:
 		}
+		if n := numbers(t, got); !equalInts(n, c.want) {
+			t.Fatalf("subscription filtered by %+v = %v, want %v", c.f, n, c.want)
+		}
+		for _, ev := range got {
+			if !c.f.Match(ev.Stream, ev.Type) {
+				t.Fatalf("subscription filtered by %+v gave %s/%s", c.f, ev.Stream, ev.Type)
+			}
+		}
+		e.checkOrder(t, got)
 	}
 }
 
-func testSlowSubscriber(t *testing.T, s eventstore.Store) {
+func testSlowSubscriber(t *testing.T, e *env) {
+	s := e.s
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	MustAppend(t, s, "slow-1", eventstore.Any, Event("A", 0))
+	slow1 := e.stream("slow-1")
+	MustAppend(t, s, slow1, eventstore.Any, Event("A", 0))
 	stuck := make(chan struct{})
 	release := make(chan struct{})
 	var got []int
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for e, err := range s.Subscribe(ctx, 0, eventstore.Filter{}) {
+		for ev, err := range s.Subscribe(ctx, e.start(), eventstore.Filter{}) {
 			if err != nil {
 				return
 			}
@@ -696,7 +967,7 @@ func testSlowSubscriber(t *testing.T, s eventstore.Store) {
 				close(stuck)
 				<-release // a subscriber that stops reading for a while
 			}
-			got = append(got, numbers(t, []eventstore.RecordedEvent{e})...)
+			got = append(got, numbers(t, []eventstore.RecordedEvent{ev})...)
 			if len(got) == 1001 {
 				return
 			}
@@ -709,7 +980,7 @@ func testSlowSubscriber(t *testing.T, s eventstore.Store) {
 	finished := make(chan error, 1)
 	go func() {
 		for i := 1; i <= 1000; i++ {
-			if _, err := s.Append(ctx, "slow-1", eventstore.Any, Event("A", i)); err != nil {
+			if _, err := s.Append(ctx, slow1, eventstore.Any, Event("A", i)); err != nil {
 				finished <- err
 				return
 			}
@@ -731,19 +1002,20 @@ func testSlowSubscriber(t *testing.T, s eventstore.Store) {
 	}
 }
 
-func testSubscribeStopsOnCancel(t *testing.T, s eventstore.Store) {
-	MustAppend(t, s, "c-1", eventstore.Any, Event("A", 0))
+func testSubscribeStopsOnCancel(t *testing.T, e *env) {
+	s := e.s
+	MustAppend(t, s, e.stream("c-1"), eventstore.Any, Event("A", 0))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var last error
 	n := 0
-	for e, err := range s.Subscribe(ctx, 0, eventstore.Filter{}) {
+	for ev, err := range s.Subscribe(ctx, e.start(), eventstore.Filter{}) {
 		if err != nil {
 			last = err
 			break
 		}
 		n++
-		if e.Position > 0 {
+		if ev.Position > e.head {
 			cancel()
 		}
 	}

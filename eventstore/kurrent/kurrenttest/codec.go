@@ -131,18 +131,34 @@ func uuidToProto(id uuid.UUID, asString bool) *shared.UUID {
 	}}}
 }
 
-// commitOf is the $all position of the event at store position n (>= 1).
-func (s *Server) commitOf(n uint64) uint64 { return (n - 1) * s.opts.Stride }
+// commitOf is the $all position of the event at store position n (>= 1):
+// Offset + (n-1)*Stride, plus with IrregularGaps a jitter below Stride/2
+// that depends on n only, so that the position still maps back to n.
+func (s *Server) commitOf(n uint64) uint64 {
+	return s.opts.Offset + (n-1)*s.opts.Stride + s.jitter(n)
+}
+
+func (s *Server) jitter(n uint64) uint64 {
+	half := s.opts.Stride / 2
+	if !s.opts.IrregularGaps || half == 0 {
+		return 0
+	}
+	// splitmix64's finaliser: a fixed, well-spread value per n.
+	z := n * 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return (z ^ (z >> 31)) % half
+}
 
 // storePosOf maps a $all position to the store position of the event there
 // (or, for the end of the log, head+1); ok is false when no event starts at
 // that position.
 func (s *Server) storePosOf(commit, prepare, head uint64) (uint64, bool) {
-	if commit != prepare || commit%s.opts.Stride != 0 {
+	if commit != prepare || commit < s.opts.Offset {
 		return 0, false
 	}
-	n := commit/s.opts.Stride + 1
-	return n, n <= head+1
+	n := (commit-s.opts.Offset)/s.opts.Stride + 1
+	return n, n <= head+1 && s.commitOf(n) == commit
 }
 
 // eventResp turns a stored event into the read message clients expect.

@@ -31,11 +31,13 @@
 //     gossip lists both nodes, as a cluster does.
 //
 // Positions: the embedded store numbers events 1, 2, 3…; the event at store
-// position n gets the $all position commit = prepare = (n-1)*Stride. Stride 1
-// (the default) makes Remit positions dense, as the conformance suite
-// expects; a larger stride gives gaps like a real server's byte offsets. A
-// $all read from a position that is no event's position (nor the end of the
-// log) is refused as a real server refuses it.
+// position n gets the $all position commit = prepare = Offset + (n-1)*Stride
+// (plus, with IrregularGaps, a jitter below Stride/2 that depends on n only).
+// The defaults (Offset 0, Stride 1) make Remit positions dense 1, 2, 3…; a
+// larger stride, an offset and irregular gaps give positions like a real
+// server's byte offsets, for the conformance suite's sparse mode. A $all read
+// from a position that is no event's position (nor the end of the log) is
+// refused as a real server refuses it.
 //
 // The event's data, content type and custom metadata are kept as one JSON
 // document in the embedded store's data field, so any client payload round
@@ -73,6 +75,14 @@ type Options struct {
 	// Stride is the distance between the $all positions of consecutive
 	// events (default 1).
 	Stride uint64
+	// Offset is the $all position of the first event (default 0). A real
+	// server's log starts with records of its own, so its first event is
+	// far from position 0.
+	Offset uint64
+	// IrregularGaps makes the distance between consecutive events vary
+	// between Stride/2 and 3*Stride/2, as a real server's does with the
+	// size of each event (Stride must then be at least 2).
+	IrregularGaps bool
 	// Leader, when set ("host:port"), makes this server a follower that
 	// refuses every streams call with a not-leader answer naming Leader.
 	Leader string
