@@ -1,0 +1,142 @@
+package ledger_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"remit/domain"
+	"remit/domain/ledger"
+)
+
+var now = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+
+func mapping() ledger.Mapping {
+	return ledger.Mapping{RevenueAccount: "200", ClearingAccount: "610", TaxTypes: map[string]string{"10": "OUTPUT", "0": "EXEMPTOUTPUT"}}
+}
+
+func TestIDsAreDeterministic(t *testing.T) {
+	src := uuid.MustParse("00000000-0000-0000-0000-000000000001")
+	a := ledger.PushID("xero", src, 0)
+	if a != ledger.PushID("xero", src, 0) {
+		t.Error("the same push gave two ids")
+	}
+	if a == ledger.PushID("qbo", src, 0) || a == ledger.PushID("xero", src, 1) {
+		t.Error("another provider or generation gave the same push id")
+	}
+	if ledger.DocumentID(src, 0) != src || ledger.DocumentID(src, 1) == src || ledger.DocumentID(src, 1) != ledger.DocumentID(src, 1) {
+		t.Error("DocumentID: Remit's id at generation 0, a stable new one after")
+	}
+	if ledger.ConnectionID("xero") == ledger.ConnectionID("qbo") {
+		t.Error("two providers share a connection stream")
+	}
+}
+
+func TestDecide(t *testing.T) {
+	invoiceID, source := uuid.New(), uuid.New()
+	pushID := ledger.PushID("xero", source, 0)
+	connected := ledger.LedgerConnected{Provider: "xero", TenantID: "t-1", Mapping: mapping(), FromPosition: 42, At: now}
+	disconnected := ledger.LedgerDisconnected{Provider: "xero", Reason: "moved", At: now}
+	changed := mapping()
+	changed.WriteOffAccount = "684"
+	failedTemp := ledger.LedgerPushFailed{PushID: pushID, Provider: "xero", Kind: ledger.KindInvoice, InvoiceID: invoiceID, SourceEventID: source,
+		DocumentID: invoiceID, Reason: "503", Temporary: true, Attempt: 1, RetryAt: now.Add(time.Minute), At: now}
+	succeeded := ledger.LedgerPushSucceeded{PushID: pushID, Provider: "xero", Kind: ledger.KindInvoice, InvoiceID: invoiceID, SourceEventID: source,
+		DocumentID: invoiceID, LedgerID: "X-1", Attempt: 2, At: now}
+	failedPerm := failedTemp
+	failedPerm.Temporary, failedPerm.RetryAt, failedPerm.Reason = false, time.Time{}, "account 200 is archived"
+	for _, tc := range []struct {
+		name  string
+		given []domain.Event
+		when  ledger.Command
+		then  []domain.Event
+		code  string
+	}{
+		{"Connect/OK", nil, ledger.Connect{Provider: "xero", TenantID: "t-1", Mapping: mapping(), FromPosition: 42, Now: now}, []domain.Event{connected}, ""},
+		{"Connect/ErrUnknownProvider", nil, ledger.Connect{Provider: "sage", TenantID: "t", Mapping: mapping(), Now: now}, nil, domain.EINVALID},
+		{"Connect/ErrNoClearingAccount", nil, ledger.Connect{Provider: "xero", TenantID: "t", Mapping: ledger.Mapping{RevenueAccount: "200"}, Now: now}, nil, domain.EINVALID},
+		{"Connect/ErrBadRate", nil, ledger.Connect{Provider: "xero", TenantID: "t", Mapping: ledger.Mapping{RevenueAccount: "200", ClearingAccount: "610", TaxTypes: map[string]string{"10%": "OUTPUT"}}, Now: now}, nil, domain.EINVALID},
+		{"Connect/SameAgain", []domain.Event{connected}, ledger.Connect{Provider: "xero", TenantID: "t-1", Mapping: mapping(), Now: now}, nil, ""},
+		{"Connect/NewMapping", []domain.Event{connected}, ledger.Connect{Provider: "xero", TenantID: "t-1", Mapping: changed, Now: now},
+			[]domain.Event{ledger.LedgerMappingChanged{Provider: "xero", Mapping: changed, At: now}}, ""},
+		{"Connect/ErrOtherTenant", []domain.Event{connected}, ledger.Connect{Provider: "xero", TenantID: "t-2", Mapping: mapping(), Now: now}, nil, domain.ECONFLICT},
+		{"Connect/AgainKeepsFromPosition", []domain.Event{connected, disconnected}, ledger.Connect{Provider: "xero", TenantID: "t-2", Mapping: mapping(), FromPosition: 99, Now: now},
+			[]domain.Event{ledger.LedgerConnected{Provider: "xero", TenantID: "t-2", Mapping: mapping(), FromPosition: 42, At: now}}, ""},
+		{"ChangeMapping/ErrNotConnected", nil, ledger.ChangeMapping{Provider: "xero", Mapping: mapping(), Now: now}, nil, domain.ECONFLICT},
+		{"MapContact/OK", []domain.Event{connected}, ledger.MapContact{Provider: "xero", ClientID: invoiceID, ContactID: "C-9", Now: now},
+			[]domain.Event{ledger.LedgerContactMapped{Provider: "xero", ClientID: invoiceID, ContactID: "C-9", At: now}}, ""},
+		{"MapContact/ErrNoContact", []domain.Event{connected}, ledger.MapContact{Provider: "xero", ClientID: invoiceID, Now: now}, nil, domain.EINVALID},
+		{"Disconnect/OK", []domain.Event{connected}, ledger.Disconnect{Provider: "xero", Reason: "moved", Now: now}, []domain.Event{disconnected}, ""},
+		{"Disconnect/NotConnected", nil, ledger.Disconnect{Provider: "xero", Now: now}, nil, ""},
+		{"RecordPushFailed/OK", nil, ledger.RecordPushFailed{Event: failedTemp}, []domain.Event{failedTemp}, ""},
+		{"RecordPushFailed/ErrNoRetryTime", nil, ledger.RecordPushFailed{Event: func() ledger.LedgerPushFailed { f := failedTemp; f.RetryAt = time.Time{}; return f }()}, nil, domain.EINVALID},
+		{"RecordPushSucceeded/AfterRetry", []domain.Event{failedTemp}, ledger.RecordPushSucceeded{Event: succeeded}, []domain.Event{succeeded}, ""},
+		{"RecordPushSucceeded/AlreadySucceeded", []domain.Event{succeeded}, ledger.RecordPushSucceeded{Event: succeeded}, nil, ""},
+		{"RecordPushFailed/AfterPermanent", []domain.Event{failedPerm}, ledger.RecordPushFailed{Event: failedTemp}, nil, ""},
+		{"RecordPushSucceeded/ErrNoLedgerID", nil, ledger.RecordPushSucceeded{Event: ledger.LedgerPushSucceeded{PushID: pushID, Provider: "xero", Kind: ledger.KindInvoice, InvoiceID: invoiceID, SourceEventID: source, Attempt: 1}}, nil, domain.EINVALID},
+		{"RequestRecreate/OK", []domain.Event{ledger.LedgerRecreateRequested{InvoiceID: invoiceID, Provider: "xero", Reason: "deleted", Generation: 1, At: now}},
+			ledger.RequestRecreate{Provider: "xero", InvoiceID: invoiceID, Reason: "deleted again", Connected: true, InvoiceIssued: true, Now: now},
+			[]domain.Event{ledger.LedgerRecreateRequested{InvoiceID: invoiceID, Provider: "xero", Reason: "deleted again", Generation: 2, At: now}}, ""},
+		{"RequestRecreate/ErrNotConnected", nil, ledger.RequestRecreate{Provider: "xero", InvoiceID: invoiceID, Reason: "x", InvoiceIssued: true, Now: now}, nil, domain.ECONFLICT},
+		{"RequestRecreate/ErrNoInvoice", nil, ledger.RequestRecreate{Provider: "xero", InvoiceID: invoiceID, Reason: "x", Connected: true, Now: now}, nil, domain.ENOTFOUND},
+		{"RequestRecreate/ErrNoReason", nil, ledger.RequestRecreate{Provider: "xero", InvoiceID: invoiceID, Connected: true, InvoiceIssued: true, Now: now}, nil, domain.EINVALID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ledger.Decide(ledger.Fold(tc.given), tc.when)
+			if tc.code != "" {
+				if domain.ErrorCode(err) != tc.code {
+					t.Fatalf("err = %v, want code %s", err, tc.code)
+				}
+				if len(got) != 0 {
+					t.Errorf("refused command returned events %v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.then) && !(len(got) == 0 && len(tc.then) == 0) {
+				t.Fatalf("events = %#v, want %#v", got, tc.then)
+			}
+		})
+	}
+}
+
+func TestEvolve(t *testing.T) {
+	invoiceID, source := uuid.New(), uuid.New()
+	pushID := ledger.PushID("qbo", source, 0)
+	s := ledger.Fold([]domain.Event{
+		ledger.LedgerPushFailed{PushID: pushID, Provider: "qbo", Kind: ledger.KindPayment, InvoiceID: invoiceID, SourceEventID: source, Reason: "429", Temporary: true, Attempt: 1, RetryAt: now.Add(time.Minute), At: now},
+	})
+	if s.Push.Status != ledger.PushRetrying || !s.Push.RetryAt.Equal(now.Add(time.Minute)) || s.Push.Attempts != 1 {
+		t.Errorf("after a temporary failure: %+v", s.Push)
+	}
+	s = ledger.Evolve(s, ledger.LedgerPushSucceeded{PushID: pushID, Provider: "qbo", Kind: ledger.KindPayment, InvoiceID: invoiceID, SourceEventID: source, LedgerID: "P-1", Attempt: 2, At: now})
+	if s.Push.Status != ledger.PushSucceeded || s.Push.LedgerID != "P-1" || !s.Push.RetryAt.IsZero() || s.Push.Successes != 1 {
+		t.Errorf("after success: %+v", s.Push)
+	}
+}
+
+func TestMappingAccounts(t *testing.T) {
+	svc := uuid.New()
+	m := ledger.Mapping{RevenueAccount: "200", ServiceAccounts: map[uuid.UUID]string{svc: "210"}, TaxRateAccounts: map[string]string{"0": "220"}, TaxTypes: map[string]string{"10": "OUTPUT"}}
+	ten, zero := decimal.NewFromInt(10), decimal.Zero
+	if got := m.AccountFor(svc, ten); got != "210" {
+		t.Errorf("service account = %q", got)
+	}
+	if got := m.AccountFor(uuid.Nil, zero); got != "220" {
+		t.Errorf("rate account = %q", got)
+	}
+	if got := m.AccountFor(uuid.New(), ten); got != "200" {
+		t.Errorf("default account = %q", got)
+	}
+	if code, ok := m.TaxTypeFor(decimal.RequireFromString("10.00")); !ok || code != "OUTPUT" {
+		t.Errorf("tax type for 10.00 = %q %v", code, ok)
+	}
+	if _, ok := m.TaxTypeFor(zero); ok {
+		t.Error("an unmapped rate was found")
+	}
+}

@@ -1,0 +1,195 @@
+package ledgersync
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+	"remit/domain/catalog"
+	"remit/domain/invoice"
+	"remit/domain/ledger"
+	"remit/eventstore"
+)
+
+// source is one event of an invoice that is pushed: its issue, a payment, a
+// credit note, a write-off or its void.
+type source struct {
+	eventID uuid.UUID
+	kind    ledger.Kind
+	typ     string       // the event type
+	remitID uuid.UUID    // Remit's id of the thing: DocumentID's input
+	amount  domain.Money // what the ledger should hold
+}
+
+// invoiceRec is what the book keeps of an invoice.
+type invoiceRec struct {
+	id        uuid.UUID
+	number    string
+	clientID  uuid.UUID
+	issuedPos uint64
+	sources   []source // the issue first, then in log order
+}
+
+type genKey struct {
+	provider string
+	invoice  uuid.UUID
+}
+
+// pushRec is a push folded from its stream, with the stream's revision.
+type pushRec struct {
+	ledger.Push
+	revision  uint64
+	appliedTo string // the ledger invoice a payment, credit or void went to
+}
+
+// book is everything the log says about ledger sync: connections, invoices
+// and their pushable events, pushes, generations. The process manager and
+// Reconcile both build it; it is not safe for concurrent use.
+type book struct {
+	cat      *catalog.Catalog
+	conns    map[string]*ledger.State // provider → its connection stream's state
+	invoices map[uuid.UUID]*invoiceRec
+	pushes   map[uuid.UUID]*pushRec
+	gens     map[genKey]int
+	// contacts is the ledger contact last used per provider and client.
+	contacts map[genKey]string
+	next     uint64 // the next log position to read
+}
+
+func newBook() *book {
+	return &book{cat: catalog.New(), conns: map[string]*ledger.State{}, invoices: map[uuid.UUID]*invoiceRec{},
+		pushes: map[uuid.UUID]*pushRec{}, gens: map[genKey]int{}, contacts: map[genKey]string{}, next: 1}
+}
+
+// pushedTypes are the invoice events that are pushed.
+var pushedTypes = []string{"InvoiceIssued", "InvoicePaymentSucceeded", "InvoicePaymentRecorded", "InvoiceCreditNoteIssued", "InvoiceWrittenOff", "InvoiceVoided"}
+
+// watched selects the events the book reads.
+func watched() eventstore.Filter {
+	return eventstore.Filter{EventTypes: append(append([]string(nil), pushedTypes...), ledger.EventTypes()...)}
+}
+
+// readAll reads the log from b.next to its head into the book, calling each
+// (when not nil) after each event.
+func (b *book) readAll(ctx context.Context, store eventstore.Store, each func(ev eventstore.RecordedEvent, inv *invoiceRec) error) error {
+	for {
+		batch, err := store.ReadAll(ctx, b.next, eventstore.Forward, 1000, watched())
+		if err != nil {
+			return fmt.Errorf("ledgersync: read log: %w", err)
+		}
+		for _, ev := range batch {
+			inv, err := b.observe(ev)
+			if err != nil {
+				return err
+			}
+			if each != nil {
+				if err := each(ev, inv); err != nil {
+					return err
+				}
+			}
+		}
+		if len(batch) < 1000 {
+			return nil
+		}
+	}
+}
+
+// observe folds one event into the book and returns the invoice it
+// concerns, if any.
+func (b *book) observe(ev eventstore.RecordedEvent) (*invoiceRec, error) {
+	if ev.Position >= b.next {
+		b.next = ev.Position + 1
+	}
+	if !watched().Match(ev.Stream, ev.Type) {
+		return nil, nil
+	}
+	e, err := b.cat.Decode(ev.Type, ev.Data)
+	if err != nil {
+		return nil, fmt.Errorf("ledgersync: %s at %d: %w", ev.Type, ev.Position, err)
+	}
+	add := func(id uuid.UUID, s source) *invoiceRec {
+		inv := b.invoices[id]
+		if inv == nil {
+			return nil // issued before anything here (cannot happen in a whole log)
+		}
+		s.eventID, s.typ = ev.ID, ev.Type
+		inv.sources = append(inv.sources, s)
+		return inv
+	}
+	switch e := e.(type) {
+	case invoice.InvoiceIssued:
+		inv := &invoiceRec{id: e.InvoiceID, number: e.Number, clientID: e.ClientID, issuedPos: ev.Position}
+		inv.sources = []source{{eventID: ev.ID, kind: ledger.KindInvoice, typ: ev.Type, remitID: e.InvoiceID, amount: e.Totals.Gross}}
+		b.invoices[e.InvoiceID] = inv
+		return inv, nil
+	case invoice.InvoicePaymentSucceeded:
+		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.AttemptID, amount: e.Amount}), nil
+	case invoice.InvoicePaymentRecorded:
+		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.PaymentID, amount: e.Amount}), nil
+	case invoice.InvoiceCreditNoteIssued:
+		return add(e.InvoiceID, source{kind: ledger.KindCreditNote, remitID: e.CreditNoteID, amount: e.Amount}), nil
+	case invoice.InvoiceWrittenOff:
+		return add(e.InvoiceID, source{kind: ledger.KindCreditNote, remitID: ev.ID, amount: e.Amount}), nil
+	case invoice.InvoiceVoided:
+		inv := b.invoices[e.InvoiceID]
+		if inv == nil {
+			return nil, nil
+		}
+		return add(e.InvoiceID, source{kind: ledger.KindVoid, remitID: e.InvoiceID, amount: domain.Zero(inv.sources[0].amount.Currency)}), nil
+	case ledger.LedgerConnected:
+		b.conn(e.Provider, e)
+	case ledger.LedgerMappingChanged:
+		b.conn(e.Provider, e)
+	case ledger.LedgerContactMapped:
+		b.conn(e.Provider, e)
+	case ledger.LedgerDisconnected:
+		b.conn(e.Provider, e)
+	case ledger.LedgerPushSucceeded:
+		b.push(e.PushID, ev.Revision, e)
+		return b.invoices[e.InvoiceID], nil
+	case ledger.LedgerPushFailed:
+		b.push(e.PushID, ev.Revision, e)
+		return b.invoices[e.InvoiceID], nil
+	case ledger.LedgerRecreateRequested:
+		k := genKey{e.Provider, e.InvoiceID}
+		b.gens[k] = max(b.gens[k], e.Generation)
+		return b.invoices[e.InvoiceID], nil
+	}
+	return nil, nil
+}
+
+func (b *book) conn(provider string, e domain.Event) {
+	s := b.conns[provider]
+	if s == nil {
+		s = &ledger.State{}
+		b.conns[provider] = s
+	}
+	*s = ledger.Evolve(*s, e)
+}
+
+func (b *book) push(id uuid.UUID, rev uint64, e domain.Event) {
+	p := b.pushes[id]
+	if p == nil {
+		p = &pushRec{}
+		b.pushes[id] = p
+	} else if rev <= p.revision {
+		return // seen already (the process read its own append back)
+	}
+	st := ledger.Evolve(ledger.State{Push: p.Push}, e)
+	p.Push, p.revision = st.Push, rev
+	if ok, is := e.(ledger.LedgerPushSucceeded); is {
+		p.appliedTo = ok.InvoiceLedgerID
+	}
+	if p.Status == ledger.PushSucceeded && p.ContactID != "" {
+		if inv := b.invoices[p.InvoiceID]; inv != nil {
+			b.contacts[genKey{p.Provider, inv.clientID}] = p.ContactID
+		}
+	}
+}
+
+// inScope reports whether an invoice is pushed to a connection.
+func inScope(c ledger.Connection, inv *invoiceRec) bool {
+	return c.Ever && inv.issuedPos > c.FromPosition
+}
