@@ -19,7 +19,11 @@ import (
 	"remit/billing"
 	"remit/billingrun"
 	"remit/eventstore"
+	"remit/integrations/ledger"
+	"remit/integrations/ledger/qbo"
+	"remit/integrations/ledger/xero"
 	"remit/integrations/payments/sandbox"
+	"remit/ledgersync"
 	"remit/outbox"
 	"remit/projections"
 	"remit/storeurl"
@@ -59,6 +63,9 @@ type Config struct {
 	NoOutbox bool
 	// NoBillingRun turns the scheduled billing run and collection off.
 	NoBillingRun bool
+	// NoLedgerSync turns pushing to connected ledgers (Xero, QuickBooks
+	// Online) off; with no ledger connected the sync only follows the log.
+	NoLedgerSync bool
 	// NoAuth serves the API without users, sessions or tokens, the actor
 	// taken from the X-Remit-Actor header: for local development only.
 	NoAuth bool
@@ -77,6 +84,7 @@ type App struct {
 	Outbox  *outbox.Outbox
 	Auth    *auth.Authenticator // nil with Config.NoAuth
 	Sched   *billingrun.Scheduler
+	Ledger  *ledgersync.Sync // nil with Config.NoLedgerSync
 	log     *slog.Logger
 	baseURL atomic.Pointer[string] // where the server listens, once it does
 }
@@ -133,6 +141,11 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 			a.log.Warn("no users yet: stop Remit and add the first owner with `remit user add EMAIL --role owner`")
 		}
 	}
+	if !cfg.NoLedgerSync {
+		if err := a.startLedgerSync(ctx, cfg, store); err != nil {
+			return err
+		}
+	}
 	var billNow func(context.Context) (any, error)
 	if !cfg.NoBillingRun {
 		if billNow, err = a.startBillingRun(ctx, cfg, store); err != nil {
@@ -141,7 +154,7 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 	}
 	a.Web = web.NewServer(web.Config{
 		Addr: cfg.Addr, Store: store, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
-		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow,
+		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow, SellerEmail: sellerEmail(cfg),
 	})
 	if err := a.Web.Open(); err != nil {
 		return err
@@ -172,6 +185,39 @@ func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Stor
 		return fmt.Errorf("start the outbox: %w", err)
 	}
 	a.Outbox = ob
+	return nil
+}
+
+// sellerEmail is the firm's electronic address in e-invoices: its sending
+// address, when the operator set one (remit@localhost says nothing).
+func sellerEmail(cfg Config) string {
+	if cfg.MailFrom == "" || strings.HasSuffix(cfg.MailFrom, "@localhost") {
+		return ""
+	}
+	return cfg.MailFrom
+}
+
+// startLedgerSync starts the ledger process manager: what happens to
+// invoices is pushed to each connected ledger (remit ledger connect) exactly
+// once, retried with backoff, and reconciled daily.
+func (a *App) startLedgerSync(ctx context.Context, cfg Config, store eventstore.Store) error {
+	ls, err := ledgersync.Open(ledgersync.Config{Store: store, DataDir: cfg.DataDir, Now: cfg.Now, Logger: cfg.Logger,
+		Factory: func(provider string, st ledgersync.Settings, _ ledgersync.Secrets) (ledger.Ledger, error) {
+			switch provider {
+			case "xero":
+				return xero.Open(cfg.DataDir, nil)
+			case "qbo":
+				return qbo.Open(cfg.DataDir, st.TenantID, qbo.Options{})
+			}
+			return nil, fmt.Errorf("no ledger adapter for %q", provider)
+		}})
+	if err != nil {
+		return fmt.Errorf("ledger sync: %w", err)
+	}
+	if err := ls.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start ledger sync: %w", err)
+	}
+	a.Ledger = ls
 	return nil
 }
 
@@ -207,7 +253,8 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 
 // ui builds the web UI: behind sign-in (ui.Gate) unless auth is off.
 func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, billNow func(context.Context) (any, error)) http.Handler {
-	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow}
+	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow,
+		SellerEmail: sellerEmail(cfg)}
 	if links, err := auth.LoadLinkSigner(cfg.DataDir); err == nil {
 		uc.Links = links
 	} else {
@@ -268,6 +315,9 @@ func (a *App) Close() error {
 	}
 	if a.Outbox != nil {
 		errs = append(errs, a.Outbox.Close())
+	}
+	if a.Ledger != nil {
+		errs = append(errs, a.Ledger.Close())
 	}
 	if a.Runner != nil {
 		errs = append(errs, a.Runner.Close())

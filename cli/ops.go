@@ -19,6 +19,7 @@ import (
 	"remit/domain/invoice"
 	"remit/eventstore"
 	"remit/importer"
+	"remit/journal"
 	"remit/projections"
 
 	"github.com/google/uuid"
@@ -202,6 +203,7 @@ func moneyList(ms map[string]domain.Money) string {
 
 func newReconcileCmd(env Env) *cobra.Command {
 	var so storeOpts
+	var withLedger bool
 	c := &cobra.Command{
 		Use:   "reconcile",
 		Short: "Prove the books agree: read models equal a fresh replay, and every invoice adds up",
@@ -233,20 +235,42 @@ Read-only on the log: runs beside remit serve.`,
 			}
 			out := c.OutOrStdout()
 			fmt.Fprintf(out, "checked %d read models and %d invoices at position %d\n", rep.Projections, rep.Invoices, rep.Position)
-			if rep.OK() {
+			ledgerDiffs, err := reconcileLedger(c, s, withLedger)
+			if err != nil {
+				return err
+			}
+			if withLedger {
+				// The plain-text journal too: it balances, and each client's
+				// receivable equals what Remit shows outstanding.
+				diffs, err := journal.Reconcile(ctx, s, m)
+				if err != nil {
+					return err
+				}
+				if len(diffs) == 0 {
+					fmt.Fprintln(out, "journal: balances, and every client's receivable equals their outstanding amount")
+				}
+				for _, d := range diffs {
+					fmt.Fprintln(out, "journal difference: "+d)
+				}
+				ledgerDiffs += len(diffs)
+			}
+			if rep.OK() && ledgerDiffs == 0 {
 				fmt.Fprintln(out, "OK: everything agrees")
 				return nil
 			}
-			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "check\tread model\tsubject\tdetail")
-			for _, mm := range rep.Mismatches {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", mm.Check, mm.Projection, mm.Subject, mm.Detail)
+			if !rep.OK() {
+				w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "check\tread model\tsubject\tdetail")
+				for _, mm := range rep.Mismatches {
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", mm.Check, mm.Projection, mm.Subject, mm.Detail)
+				}
+				w.Flush()
 			}
-			w.Flush()
-			return problemErr("%d mismatches", len(rep.Mismatches))
+			return problemErr("%d mismatches, %d ledger differences", len(rep.Mismatches), ledgerDiffs)
 		},
 	}
 	storeFlags(c, env, &so)
+	c.Flags().BoolVar(&withLedger, "ledger", false, "also compare what Remit issued and collected with what each connected ledger acknowledged (Xero, QuickBooks Online), and with the journal export")
 	return c
 }
 
