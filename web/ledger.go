@@ -2,17 +2,61 @@ package web
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
 	"remit/billing"
+	"remit/domain/ledger"
+	"remit/eventstore"
 	"remit/ledgersync"
 )
 
 func (s *Server) registerLedgerRoutes(r *mux.Router) {
 	r.HandleFunc("/api/invoices/{id}/ledger/recreate", s.handleInvoiceLedgerRecreate).Methods(http.MethodPost)
+	r.HandleFunc("/api/ledger", s.handleLedger).Methods(http.MethodGet)
+}
+
+// LedgerView is the firm's ledger connections and the record of their
+// reconciliations, for staff and auditors.
+type LedgerView struct {
+	Connections []ledgersync.ConnectionStatus `json:"connections"`
+	// Reconciliations are the recorded reconciliation runs, newest first
+	// (at most 100).
+	Reconciliations []ledger.LedgerReconciled `json:"reconciliations"`
+}
+
+func (s *Server) handleLedger(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	conns, err := ledgersync.Status(ctx, s.cfg.Store)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	recs, err := s.cfg.Store.ReadStream(ctx, ledger.StreamName(ledger.ReconciliationID()), eventstore.End, eventstore.Backward, 100)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	view := LedgerView{Connections: conns, Reconciliations: []ledger.LedgerReconciled{}}
+	if view.Connections == nil {
+		view.Connections = []ledgersync.ConnectionStatus{}
+	}
+	for _, rec := range recs {
+		var e ledger.LedgerReconciled
+		if rec.Type != e.EventType() {
+			continue
+		}
+		if err := json.Unmarshal(rec.Data, &e); err != nil {
+			s.Error(w, r, fmt.Errorf("reconciliation at %d: %w", rec.Position, err))
+			return
+		}
+		view.Reconciliations = append(view.Reconciliations, e)
+	}
+	s.writeJSON(w, r, http.StatusOK, view)
 }
 
 // LedgerRecreateRequest asks for an invoice to be created again in a

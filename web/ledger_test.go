@@ -82,3 +82,55 @@ func TestInvoiceLedgerStatusAndRecreate(t *testing.T) {
 		t.Errorf("staff re-create: %d %s", r.status, r.body)
 	}
 }
+
+// Auditors see the ledger connections and every recorded reconciliation.
+func TestLedgerViewShowsConnectionsAndReconciliations(t *testing.T) {
+	s := newSecured(t)
+	owner, auditor := s.login(user.RoleOwner), s.login(user.RoleAuditor)
+	s.setUpFirm(owner)
+	get := func() LedgerBody {
+		r := s.send(auditor, http.MethodGet, "/api/ledger", "")
+		if r.status != http.StatusOK {
+			t.Fatalf("GET /api/ledger: %d %s", r.status, r.body)
+		}
+		var v LedgerBody
+		if err := json.Unmarshal(r.body, &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := get(); len(v.Connections) != 0 || len(v.Reconciliations) != 0 {
+		t.Fatalf("with nothing connected: %+v", v)
+	}
+	ctx := context.Background()
+	if _, err := ledgersync.Connect(ctx, s.store, t.TempDir(), ledgersync.ConnectRequest{Provider: "xero", TenantID: "t-1",
+		Mapping: ledger.Mapping{RevenueAccount: "200", ClearingAccount: "610"}, Secrets: ledgersync.Secrets{ClientID: "a", ClientSecret: "b"}, Now: s.clock.Now()},
+		billing.Meta{Actor: "test", CommandID: "connect"}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ledgersync.Reconcile(ctx, s.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ledgersync.RecordReconciled(ctx, s.store, rep, "2026-03-02", s.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	v := get()
+	if len(v.Connections) != 1 || v.Connections[0].Provider != "xero" || v.Connections[0].TenantID != "t-1" {
+		t.Errorf("connections: %+v", v.Connections)
+	}
+	if len(v.Reconciliations) != 1 || v.Reconciliations[0].Differences != 0 {
+		t.Errorf("reconciliations: %+v", v.Reconciliations)
+	}
+}
+
+type LedgerBody struct {
+	Connections []struct {
+		Provider string `json:"provider"`
+		TenantID string `json:"tenant_id"`
+	} `json:"connections"`
+	Reconciliations []struct {
+		Differences int    `json:"differences"`
+		Summary     string `json:"summary"`
+	} `json:"reconciliations"`
+}
