@@ -22,7 +22,7 @@ import (
 	"remit/integrations/ledger"
 	"remit/integrations/ledger/qbo"
 	"remit/integrations/ledger/xero"
-	"remit/integrations/payments/sandbox"
+	"remit/integrations/payments/gateways"
 	"remit/ledgersync"
 	"remit/outbox"
 	"remit/projections"
@@ -61,6 +61,9 @@ type Config struct {
 	PublicURL string
 	// NoOutbox turns the email outbox off (one-shot commands, tests).
 	NoOutbox bool
+	// Payments is the payment gateway (zero: the sandbox in DataDir); its
+	// DataDir, Now, Store, Billing and Logger are filled in here.
+	Payments gateways.Config
 	// NoBillingRun turns the scheduled billing run and collection off.
 	NoBillingRun bool
 	// NoLedgerSync turns pushing to connected ledgers (Xero, QuickBooks
@@ -85,8 +88,11 @@ type App struct {
 	Auth    *auth.Authenticator // nil with Config.NoAuth
 	Sched   *billingrun.Scheduler
 	Ledger  *ledgersync.Sync // nil with Config.NoLedgerSync
-	log     *slog.Logger
-	baseURL atomic.Pointer[string] // where the server listens, once it does
+	// StripeWebhook takes Stripe's webhook deliveries (nil unless Stripe
+	// is the gateway with a webhook secret).
+	StripeWebhook http.Handler
+	log           *slog.Logger
+	baseURL       atomic.Pointer[string] // where the server listens, once it does
 }
 
 // Open starts Remit: it opens the store (refusing a folder another process
@@ -154,7 +160,7 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 	}
 	a.Web = web.NewServer(web.Config{
 		Addr: cfg.Addr, Store: store, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
-		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow, SellerEmail: sellerEmail(cfg),
+		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow, SellerEmail: sellerEmail(cfg), StripeWebhook: a.StripeWebhook,
 	})
 	if err := a.Web.Open(); err != nil {
 		return err
@@ -223,14 +229,17 @@ func (a *App) startLedgerSync(ctx context.Context, cfg Config, store eventstore.
 
 // startBillingRun starts the scheduled billing run and collection (at
 // start, then daily just after midnight in the firm's time zone) with the
-// sandbox gateway, and returns the on-demand run the API offers. Runs in
-// several processes at once are safe: every invoice, charge and retry has a
-// deterministic id.
+// configured gateway (Config.Payments: the sandbox by default, or Stripe),
+// and returns the on-demand run the API offers. Runs in several processes at
+// once are safe: every invoice, charge and retry has a deterministic id.
 func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.Store) (func(context.Context) (any, error), error) {
-	gw, err := sandbox.Open(cfg.DataDir, sandbox.Options{Now: cfg.Now})
+	pc := cfg.Payments
+	pc.DataDir, pc.Now, pc.Store, pc.Billing, pc.Logger = cfg.DataDir, cfg.Now, store, a.Billing, cfg.Logger
+	gw, webhook, err := gateways.Open(pc)
 	if err != nil {
 		return nil, fmt.Errorf("payment gateway: %w", err)
 	}
+	a.StripeWebhook = webhook
 	a.Sched = &billingrun.Scheduler{Store: store, Billing: a.Billing, Gateway: gw, Now: cfg.Now,
 		OnRun: func(r billingrun.RunResult) {
 			a.log.Info("billing run", "as_of", r.AsOf, "issued", r.Billing.Issued, "already", r.Billing.AlreadyIssued,

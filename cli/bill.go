@@ -10,13 +10,14 @@ import (
 	"remit/billing"
 	"remit/billingrun"
 	"remit/domain"
-	"remit/integrations/payments/sandbox"
+	"remit/integrations/payments/gateways"
 )
 
 func newBillCmd(env Env) *cobra.Command {
 	var so storeOpts
 	var asOf string
 	var collect bool
+	var po gatewayOpts
 	c := &cobra.Command{
 		Use:   "bill",
 		Short: "Run billing now: invoice due schedule items (and collect payments with --collect)",
@@ -24,8 +25,9 @@ func newBillCmd(env Env) *cobra.Command {
 schedule item dated on or before it, and every manual item scheduled to be issued by then, is
 invoiced, one invoice per client, date and payment method; collection is scheduled on the
 firm's collection date. With --collect, every invoice whose collection or retry date has come
-is then charged through the sandbox gateway (charges kept in the data folder), and rejected
-payments are retried by the firm's policy. Running it again for the same date does nothing new.
+is then charged through the payment gateway (--gateway: the sandbox, whose charges are kept
+in the data folder, or Stripe), and rejected payments are retried by the firm's policy.
+Running it again for the same date does nothing new.
 Exits 0 when everything went through, 1 when some invoices or collections failed (listed),
 2 on bad usage.`,
 		Args: cobra.NoArgs,
@@ -38,6 +40,9 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 					return usageErr("--as-of %q: give a date as YYYY-MM-DD", asOf)
 				}
 				date = d
+			}
+			if err := po.config(so.dir).Validate(); err != nil {
+				return usageErr("%v", err)
 			}
 			s, err := so.open(ctx, false)
 			if err != nil {
@@ -69,7 +74,7 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 				fmt.Fprintln(out, "  failed:", e.Error())
 			}
 			if collect {
-				gw, err := sandbox.Open(so.dir, sandbox.Options{})
+				gw, _, err := gateways.Open(po.config(so.dir))
 				if err != nil {
 					return err
 				}
@@ -94,6 +99,7 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 	}
 	storeFlags(c, env, &so)
 	c.Flags().StringVar(&asOf, "as-of", "", "bill as of this date (YYYY-MM-DD; default today in the firm's time zone)")
-	c.Flags().BoolVar(&collect, "collect", false, "also collect due payments through the sandbox gateway and schedule retries")
+	c.Flags().BoolVar(&collect, "collect", false, "also collect due payments through the payment gateway and schedule retries")
+	gatewayFlags(c, env, &po)
 	return c
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"remit/integrations/payments/gateways"
 	"time"
 
 	"remit/auth"
@@ -101,7 +102,7 @@ When the data folder already holds events, nothing is loaded and its data is ser
 			if loadOnly {
 				return nil
 			}
-			return serveUntilDone(ctx, env, so, addr, mo)
+			return serveUntilDone(ctx, env, so, addr, mo, gateways.Config{})
 		},
 	}
 	storeFlags(c, env, &so)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"remit/app"
+	"remit/integrations/payments/gateways"
 
 	"github.com/spf13/cobra"
 )
@@ -26,10 +27,10 @@ func addrFlag(c *cobra.Command, env Env, addr *string) {
 // serveUntilDone runs Remit until ctx is done (SIGINT or SIGTERM), then shuts
 // it down gracefully: requests in flight finish, read-model snapshots are
 // written, every accepted append is on disk.
-func serveUntilDone(ctx context.Context, env Env, so storeOpts, addr string, mo mailOpts) error {
+func serveUntilDone(ctx context.Context, env Env, so storeOpts, addr string, mo mailOpts, pc gateways.Config) error {
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	a, err := app.Open(ctx, app.Config{DataDir: so.dir, StoreURL: so.url, Addr: addr, Logger: logger, SMTPURL: mo.smtp, MailFrom: mo.from,
-		NoAuth: mo.noAuth, SecureCookies: mo.secureCookies, PublicURL: mo.publicURL})
+		NoAuth: mo.noAuth, SecureCookies: mo.secureCookies, PublicURL: mo.publicURL, Payments: pc})
 	if err != nil {
 		if ue := asUsage(err); ue != nil {
 			return ue
@@ -51,6 +52,7 @@ func newServeCmd(env Env) *cobra.Command {
 	var so storeOpts
 	var addr string
 	var mo mailOpts
+	var po gatewayOpts
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run Remit: the JSON API (and later the web UI) on the event store",
@@ -60,13 +62,39 @@ caught up with the log before the server starts. SIGINT or SIGTERM stops it grac
 requests in flight finish and nothing accepted is lost.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return serveUntilDone(c.Context(), env, so, addr, mo)
+			pc := po.config(so.dir)
+			if err := pc.Validate(); err != nil {
+				return usageErr("%v", err)
+			}
+			return serveUntilDone(c.Context(), env, so, addr, mo, pc)
 		},
 	}
 	storeFlags(c, env, &so)
 	addrFlag(c, env, &addr)
 	mailFlags(c, env, &mo)
+	gatewayFlags(c, env, &po)
 	return c
+}
+
+// gatewayOpts say which payment gateway collects payments.
+type gatewayOpts struct {
+	gateway, stripeKey, stripeWebhookSecret, stripeURL string
+}
+
+func gatewayFlags(c *cobra.Command, env Env, o *gatewayOpts) {
+	gw := env.Getenv("REMIT_GATEWAY")
+	if gw == "" {
+		gw = gateways.Sandbox
+	}
+	c.Flags().StringVar(&o.gateway, "gateway", gw, "payment gateway: sandbox (test cards and accounts, charges kept in DATA) or stripe (env REMIT_GATEWAY)")
+	c.Flags().StringVar(&o.stripeKey, "stripe-key", env.Getenv("REMIT_STRIPE_KEY"), "Stripe secret API key, sk_…; prefer the environment, which other users cannot list (env REMIT_STRIPE_KEY)")
+	c.Flags().StringVar(&o.stripeWebhookSecret, "stripe-webhook-secret", env.Getenv("REMIT_STRIPE_WEBHOOK_SECRET"), "signing secret of the Stripe webhook endpoint at /api/webhooks/stripe, whsec_… (env REMIT_STRIPE_WEBHOOK_SECRET)")
+	c.Flags().StringVar(&o.stripeURL, "stripe-url", env.Getenv("REMIT_STRIPE_URL"), "Stripe API base URL, for stripe-mock (env REMIT_STRIPE_URL; default Stripe's own)")
+}
+
+// config is the gateway configuration the flags say, for the data folder dir.
+func (o gatewayOpts) config(dir string) gateways.Config {
+	return gateways.Config{Gateway: o.gateway, DataDir: dir, StripeKey: o.stripeKey, StripeWebhookSecret: o.stripeWebhookSecret, StripeURL: o.stripeURL}
 }
 
 // mailOpts say where emails go, and how the server lets people in.

@@ -138,9 +138,15 @@ func Result(pi *stripego.PaymentIntent) payments.ChargeResult {
 	default: // requires_payment_method (declined), requires_action (off-session: cannot authenticate), canceled
 		res.Status, res.DeclineCode, res.Message = payments.StatusRejected, string(pi.Status), "The payment was not completed."
 		if e := pi.LastPaymentError; e != nil {
-			res.DeclineCode, res.Message = string(e.DeclineCode), e.Msg
-			if res.DeclineCode == "" {
+			// An error without codes (or message) keeps the status's: a
+			// rejection must always say why.
+			if e.DeclineCode != "" {
+				res.DeclineCode = string(e.DeclineCode)
+			} else if e.Code != "" {
 				res.DeclineCode = string(e.Code)
+			}
+			if e.Msg != "" {
+				res.Message = e.Msg
 			}
 		}
 	}

@@ -164,6 +164,8 @@ func TestResultMapsPaymentIntents(t *testing.T) {
 			payments.ChargeResult{Status: payments.StatusPending, Reference: "pi_2"}},
 		{"Declined", stripego.PaymentIntent{ID: "pi_3", Status: "requires_payment_method", LastPaymentError: &stripego.Error{DeclineCode: "insufficient_funds", Msg: "Your card has insufficient funds."}},
 			payments.ChargeResult{Status: payments.StatusRejected, Reference: "pi_3", DeclineCode: "insufficient_funds", Message: "Your card has insufficient funds."}},
+		{"DeclinedWithoutCodes", stripego.PaymentIntent{ID: "pi_4", Status: "requires_payment_method", LastPaymentError: &stripego.Error{}},
+			payments.ChargeResult{Status: payments.StatusRejected, Reference: "pi_4", DeclineCode: "requires_payment_method", Message: "The payment was not completed."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := stripe.Result(&tc.pi)

@@ -1,0 +1,199 @@
+// Package gateways picks the payment gateway Remit runs with, from its
+// configuration: the sandbox (the default: deterministic test cards and
+// accounts, charges kept in the data folder) or Stripe. For Stripe it also
+// builds the webhook endpoint that turns Stripe's asynchronous results (a
+// bank debit settling or returned days after the charge) into invoice
+// events, recorded through billing exactly as the collection run records a
+// synchronous answer.
+//
+// # Exactly once
+//
+// The collection run charges with the attempt's id as idempotency key and
+// puts the invoice and attempt ids in the charge's metadata; Stripe sends
+// them back with the PaymentIntent in its webhook events. Recording a result
+// is billingrun.RecordAttempt with that attempt id, whose command id is the
+// one the collection run itself would use, so a result recorded by the run
+// and again by the webhook, or delivered twice by Stripe, appends nothing the
+// second time.
+package gateways
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"remit/billing"
+	"remit/billingrun"
+	"remit/domain"
+	"remit/domain/catalog"
+	"remit/domain/invoice"
+	"remit/eventstore"
+	"remit/integrations/payments"
+	"remit/integrations/payments/sandbox"
+	"remit/integrations/payments/stripe"
+)
+
+// Gateway names.
+const (
+	Sandbox = "sandbox"
+	Stripe  = "stripe"
+)
+
+// WebhookPath is where the lead mounts the Stripe webhook (outside sign-in:
+// Stripe authenticates with the signature).
+const WebhookPath = "/api/webhooks/stripe"
+
+// Config says which gateway to run and how to reach it. The zero Config
+// (with DataDir) is the sandbox.
+type Config struct {
+	// Gateway is Sandbox (the default when empty) or Stripe.
+	Gateway string
+	// DataDir is the data folder, where the sandbox keeps its charges.
+	DataDir string
+	// Now is the sandbox's clock (time.Now when nil).
+	Now func() time.Time
+
+	// StripeKey is Stripe's secret API key (sk_live_… or sk_test_…).
+	StripeKey string
+	// StripeWebhookSecret is the webhook endpoint's signing secret
+	// (whsec_…); without it no webhook handler is built and asynchronous
+	// results are picked up by the collection run asking Stripe again.
+	StripeWebhookSecret string
+	// StripeURL, when set, is Stripe's API base URL (stripe-mock in tests).
+	StripeURL string
+	// HTTPClient, when set, makes the requests to Stripe.
+	HTTPClient *http.Client
+
+	// Store and Billing are where the webhook records results; both are
+	// needed for a webhook handler.
+	Store   eventstore.Store
+	Billing *billing.Service
+	// Logger receives what the webhook could not act on; nil discards.
+	Logger *slog.Logger
+}
+
+// Validate reports a configuration that cannot work, in the words of the
+// flags that set it.
+func (c Config) Validate() error {
+	switch c.Gateway {
+	case "", Sandbox:
+		if c.StripeKey != "" || c.StripeWebhookSecret != "" || c.StripeURL != "" {
+			return errors.New("--stripe-key, --stripe-webhook-secret and --stripe-url need --gateway stripe")
+		}
+	case Stripe:
+		if c.StripeKey == "" {
+			return errors.New("--gateway stripe needs --stripe-key (or REMIT_STRIPE_KEY): Stripe's secret API key, sk_…")
+		}
+		if !strings.HasPrefix(c.StripeKey, "sk_") && !strings.HasPrefix(c.StripeKey, "rk_") {
+			return errors.New("--stripe-key must be a secret or restricted key (sk_… or rk_…), never a publishable key")
+		}
+		if c.StripeWebhookSecret != "" && !strings.HasPrefix(c.StripeWebhookSecret, "whsec_") {
+			return errors.New("--stripe-webhook-secret must be the endpoint's signing secret, whsec_…")
+		}
+		if c.StripeURL != "" && !strings.HasPrefix(c.StripeURL, "http://") && !strings.HasPrefix(c.StripeURL, "https://") {
+			return fmt.Errorf("--stripe-url %q: give an http:// or https:// URL", c.StripeURL)
+		}
+	default:
+		return fmt.Errorf("--gateway %q: choose sandbox or stripe", c.Gateway)
+	}
+	return nil
+}
+
+// Open returns the configured gateway and, for Stripe with a webhook secret
+// (and Store and Billing set), the webhook's http.Handler to mount at
+// WebhookPath; the handler is nil otherwise.
+func Open(cfg Config) (payments.Gateway, http.Handler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if cfg.Gateway != Stripe {
+		gw, err := sandbox.Open(cfg.DataDir, sandbox.Options{Now: cfg.Now})
+		if err != nil {
+			return nil, nil, err
+		}
+		return gw, nil, nil
+	}
+	gw := stripe.New(stripe.Config{SecretKey: cfg.StripeKey, URL: cfg.StripeURL, HTTPClient: cfg.HTTPClient})
+	if cfg.StripeWebhookSecret == "" || cfg.Store == nil || cfg.Billing == nil {
+		return gw, nil, nil
+	}
+	rec := Recorder{Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
+	return gw, stripe.Webhook{Secret: cfg.StripeWebhookSecret, OnResult: rec.Record}, nil
+}
+
+// Recorder records the asynchronous results Stripe's webhook delivers as
+// collection attempts on their invoices.
+type Recorder struct {
+	Store   eventstore.Store
+	Billing *billing.Service
+	// Logger receives results that cannot be recorded; nil discards.
+	Logger *slog.Logger
+}
+
+// WebhookActor is recorded as the actor of results the webhook records.
+const WebhookActor = "webhook:stripe"
+
+// Record records one result. A PaymentIntent Remit did not make (no invoice
+// and attempt ids in its metadata, or an invoice this store does not have)
+// and a result that contradicts one already recorded are logged and
+// answered nil, since Stripe sending them again would change nothing; an
+// error means the store could not be reached, and Stripe should retry.
+func (r Recorder) Record(ctx context.Context, n stripe.Notification) error {
+	log := r.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	invoiceID, err1 := uuid.Parse(n.Metadata["invoice_id"])
+	attemptID, err2 := uuid.Parse(n.Metadata["attempt_id"])
+	if err1 != nil || err2 != nil {
+		log.Info("stripe webhook: a payment Remit did not make", "event", n.EventID, "reference", n.Result.Reference)
+		return nil
+	}
+	st, err := r.invoice(ctx, invoiceID)
+	if err != nil {
+		return err
+	}
+	if !st.Issued() {
+		log.Warn("stripe webhook: no such invoice here", "event", n.EventID, "invoice", invoiceID)
+		return nil
+	}
+	method := st.Collection.PaymentMethodID
+	if method == uuid.Nil {
+		method = st.PaymentMethodID
+	}
+	_, err = billingrun.RecordAttempt(ctx, r.Billing, invoiceID, attemptID, method, n.Result, billing.Meta{
+		Actor: WebhookActor, CorrelationID: "stripe/" + n.EventID,
+	})
+	switch domain.ErrorCode(err) {
+	case "":
+		return nil
+	case domain.ECONFLICT, domain.EINVALID, domain.ENOTFOUND:
+		log.Warn("stripe webhook: result not recorded", "event", n.EventID, "invoice", st.Number, "attempt", attemptID, "err", err)
+		return nil
+	}
+	return fmt.Errorf("record stripe event %s on invoice %s: %w", n.EventID, st.Number, err)
+}
+
+// invoice folds an invoice's stream (the zero State when there is none).
+func (r Recorder) invoice(ctx context.Context, id uuid.UUID) (invoice.State, error) {
+	var st invoice.State
+	recs, err := r.Store.ReadStream(ctx, invoice.StreamName(id), 0, eventstore.Forward, 0)
+	if err != nil {
+		return st, fmt.Errorf("read invoice %s: %w", id, err)
+	}
+	cat := catalog.New()
+	for _, rec := range recs {
+		e, err := cat.Decode(rec.Type, rec.Data)
+		if err != nil {
+			return st, fmt.Errorf("invoice %s: %w", id, err)
+		}
+		st = invoice.Evolve(st, e)
+	}
+	return st, nil
+}
