@@ -44,6 +44,20 @@
 //     Reservations made by this process are serialised by a mutex so the
 //     50-way race is decided in memory, not by 50 rounds of conflicts; another
 //     process still meets the expected-revision check.
+//     Only a refusal (the item billed elsewhere, skipped, archived) releases
+//     the items marked before it; a store failure or exhausted retries leave
+//     them marked for the re-run, since a run may be issuing the same invoice.
+//   - IssueBatch issues many invoices (a billing run's groups) with the same
+//     steps done once for all: decided from a caller's Snapshot (folded from
+//     the log) instead of stream reads; each service's marks in one append
+//     with the Snapshot's revision (re-read and decided again on a conflict);
+//     the numbers in blocks (one append of up to 2,000 InvoiceNumberReserved,
+//     each naming its invoice, with the numbering stream's revision); each
+//     invoice with its collection in one append expecting no stream. Numbers
+//     are reserved only for invoices whose items are all marked on them, so
+//     a crash after reserving leaves invoices a re-run completes with those
+//     numbers (see the billingrun package doc). This process's numbering is a
+//     book folded in place (numbering.Evolve copies its lookup per event).
 //   - BillItemNow edits the item when the confirmed price, quantity or
 //     description differ, then issues the item's invoice as above.
 //   - VoidInvoice voids the invoice, then releases each schedule item it

@@ -15,7 +15,6 @@ import (
 	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/invoice"
-	"remit/domain/numbering"
 	"remit/domain/service"
 )
 
@@ -189,6 +188,14 @@ func (s *Service) issue(ctx context.Context, r IssueInvoiceRequest, meta Meta) (
 		serviceID, _ := itemService(key)
 		out, err := Handle(ctx, s.env, serviceDecider, service.StreamName(serviceID), service.Command(service.MarkItemBilled{ItemKey: key, InvoiceID: id, Now: plan.cmd.Now}), meta)
 		if err != nil {
+			var conflict *conflictError
+			if domain.ErrorCode(err) == domain.EINTERNAL || errors.As(err, &conflict) {
+				// Not a refusal (the store failed, or the stream kept
+				// changing): the items stay marked and a re-run of this
+				// command, or a billing run, completes the invoice. Releasing
+				// them could race a run issuing the same invoice.
+				return Result{}, err
+			}
 			// Another invoice took this item first: this invoice will not be
 			// issued, so the items it marked must not stay billed on it.
 			if cerr := s.unmark(ctx, plan.items[:i], id, key, plan.cmd.Now, meta); cerr != nil {
@@ -239,34 +246,35 @@ func (s *Service) unmark(ctx context.Context, keys []string, invoiceID uuid.UUID
 	return nil
 }
 
-// reserveNumber gives the invoice its number in the numbering stream (the
-// number it already has, when it has one).
-func (s *Service) reserveNumber(ctx context.Context, invoiceID uuid.UUID, prefix string, now time.Time, meta Meta) (string, uint64, error) {
-	s.numberingMu.Lock()
-	defer s.numberingMu.Unlock()
-	d := Decider[numbering.State, numbering.Command]{Evolve: numbering.Evolve, Decide: numbering.Decide, Cache: &s.numberingCache}
-	out, err := Handle(ctx, s.env, d, numbering.StreamName(), numbering.Command(numbering.Reserve{InvoiceID: invoiceID, Prefix: prefix, Now: now}), meta)
-	if err != nil {
-		return "", 0, fmt.Errorf("reserve invoice number: %w", err)
-	}
-	rsv, ok := out.State.NumberOf(invoiceID)
-	if !ok {
-		return "", 0, fmt.Errorf("reserve invoice number: invoice %s has none after reserving", invoiceID)
-	}
-	return rsv.Number, out.Position, nil
-}
-
 // planInvoice gathers the facts of an invoice to issue: client, items, lines,
 // dates. It appends nothing.
 func (s *Service) planInvoice(ctx context.Context, f firm.State, r IssueInvoiceRequest, meta Meta) (plannedInvoice, error) {
-	var plan plannedInvoice
 	cl, _, ok, err := fold(ctx, s.env, clientDecider, client.StreamName(r.ClientID))
 	if err != nil {
-		return plan, err
+		return plannedInvoice{}, err
 	}
 	if !ok {
-		return plan, domain.NotFound("There is no such client.")
+		return plannedInvoice{}, domain.NotFound("There is no such client.")
 	}
+	states := map[uuid.UUID]service.State{}
+	for _, key := range r.ItemKeys {
+		serviceID, err := itemService(key)
+		if err != nil {
+			continue // reported by planFrom
+		}
+		if _, ok := states[serviceID]; !ok {
+			if states[serviceID], _, _, err = fold(ctx, s.env, serviceDecider, service.StreamName(serviceID)); err != nil {
+				return plannedInvoice{}, err
+			}
+		}
+	}
+	return s.planFrom(f, cl, states, r, meta)
+}
+
+// planFrom plans an invoice from states already folded: the client's and
+// those of the services of r.ItemKeys. It reads nothing and appends nothing.
+func (s *Service) planFrom(f firm.State, cl client.State, states map[uuid.UUID]service.State, r IssueInvoiceRequest, meta Meta) (plannedInvoice, error) {
+	var plan plannedInvoice
 	var p domain.Problems
 	cur := parseCurrency(&p, "currency", r.Currency, cl.Currency)
 	if len(r.ItemKeys) == 0 && len(r.Lines) == 0 {
@@ -275,21 +283,11 @@ func (s *Service) planInvoice(ctx context.Context, f firm.State, r IssueInvoiceR
 	keys := slices.Clone(r.ItemKeys)
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	states := make(map[uuid.UUID]service.State, len(keys))
 	releases := map[string]int{}
 	for _, key := range keys {
-		serviceID, err := itemService(key)
-		if err != nil {
-			continue // reported below
+		if serviceID, err := itemService(key); err == nil {
+			releases[key] = states[serviceID].Releases(key)
 		}
-		st, ok := states[serviceID]
-		if !ok {
-			if st, _, _, err = fold(ctx, s.env, serviceDecider, service.StreamName(serviceID)); err != nil {
-				return plan, err
-			}
-			states[serviceID] = st
-		}
-		releases[key] = st.Releases(key)
 	}
 	id := r.InvoiceID
 	if id == uuid.Nil {

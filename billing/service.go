@@ -13,7 +13,6 @@ import (
 	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/invoice"
-	"remit/domain/numbering"
 	"remit/domain/proposal"
 	"remit/domain/service"
 	"remit/eventstore"
@@ -31,14 +30,14 @@ type Config struct {
 
 // Service runs the use cases of the client page. It is safe for concurrent
 // use; its only in-memory state is caches that can be rebuilt from the store
-// (the numbering stream's folded state, the client → services index).
+// (the numbering stream's numbers, the client → services index).
 type Service struct {
 	env   Env
 	now   func() time.Time
 	newID func() uuid.UUID
 
-	numberingMu    sync.Mutex // serialises this process's number reservations
-	numberingCache StreamCache[numbering.State]
+	numberingMu sync.Mutex // serialises this process's number reservations
+	numbers     numberBook // guarded by numberingMu
 
 	index serviceIndex
 }

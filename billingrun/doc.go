@@ -8,28 +8,106 @@
 //
 // Both runs decide what to try from an Index: the firm, clients, services and
 // invoices folded with the aggregates' own Evolve from ReadAll of the store
-// (never from projections), read incrementally. Every effect then goes
-// through billing.Service, which re-reads the stream and decides there, so a
-// stale Index can make a run try something useless but never do something
-// twice.
+// (never from projections), read incrementally. Collection sends each effect
+// through billing.Service, which re-reads the stream and decides there. The
+// billing run hands all its groups to billing.Service.IssueBatch, which
+// decides from the Index itself and appends with the revision the Index
+// folded each stream to, so a stale Index costs a re-read, never a double
+// effect.
 //
 // Exactly once comes from deterministic ids, never from remembering what was
 // done:
 //
 //   - A billing group (one client's due items of one date and payment method)
-//     becomes the invoice billing.InvoiceIDForItems names, issued with a
-//     command id derived from the items (and how often each was released by
-//     a void) and the issue date. Two runs, or a run and its re-run, send the
-//     same command; billing's numbering keeps numbers gapless. A run killed
-//     after marking items billed and before issuing is completed by the next
-//     one, which finds those items in the Index and re-sends the command.
+//     becomes the invoice billing.InvoiceIDForItemsReleased names (its items
+//     and how often each was released by a void), issued with a command id
+//     derived from the same and the issue date. Two runs, or a run and its
+//     re-run, send the same commands, whose events have the same ids.
 //   - Collection of an invoice issued by a run is scheduled with a command id
-//     derived from the invoice.
+//     derived from the invoice (in the same append as the invoice when the
+//     run issues it).
 //   - The n-th collection attempt on an invoice has id AttemptID(invoice, n),
 //     which is the gateway's idempotency key: asking again (after a crash
 //     between the charge and recording it, or to poll a pending bank debit)
 //     never charges twice. Retries are scheduled with a command id derived
 //     from the rejected attempt.
+//
+// # The batch path, and why it keeps every guarantee
+//
+// One invoice through billing's generic command path reads the firm, the
+// client, each service and the numbering stream and makes three synced
+// appends; 100,000 of them ran at about 270 invoices/s. A run instead:
+//
+//  1. updates the Index once (the firm is read once per run; clients and
+//     services are folded from the log, not re-read stream by stream);
+//  2. plans and decides every invoice from the Index (invoice.Decide with a
+//     placeholder number, so a refused invoice burns no number and marks
+//     nothing);
+//  3. marks every item billed on its invoice: one append per service stream
+//     holding all that service's marks, expecting the revision the Index
+//     folded it to. On a conflict billing re-reads that stream and decides
+//     again; an item found billed on another invoice (a race lost to staff or
+//     to a run that saw other items) refuses its invoice, whose other marked
+//     items are released (the compensating ScheduleItemReleased, as the
+//     generic path does);
+//  4. reserves the numbers of the invoices whose items are all marked, in
+//     date order, in blocks: one append of up to 2,000 InvoiceNumberReserved
+//     events, each naming its invoice, expecting the numbering stream's
+//     revision (a conflict is re-read: an invoice someone else numbered keeps
+//     that number, the rest take the next);
+//  5. appends each invoice to its own stream, expecting none: InvoiceIssued
+//     with its reserved number and, in the same atomic append, its
+//     InvoiceCollectionScheduled. Block n+1 is reserved while block n is
+//     appended.
+//
+// Steps 3 and 5 keep many appends in flight (Options.Workers, default 512),
+// so the embedded store's group commit shares each commit and sync among
+// hundreds of them.
+//
+// Each item is invoiced at most once: an item is marked billed on one invoice
+// by an append that expects the service's revision the decision was made on,
+// and the service aggregate refuses to bill a billed item on another invoice;
+// an invoice's stream takes one InvoiceIssued (expected no stream, and its id
+// is the group's).
+//
+// Numbers stay gapless, even when the process dies anywhere, because a number
+// is only ever reserved for an invoice G such that (a) the domain accepted
+// G's issue and (b) every item of G is already marked billed on G. Nothing
+// but issuing G can then undo (b): an item billed on G is released only by
+// voiding G, which needs G issued, or by the compensating release of a run
+// that found one of G's items billed elsewhere, which cannot happen once all
+// of G's items are billed on G. And InvoiceNumberReserved names G, so a
+// number is never given twice for it: whoever issues G takes the number the
+// numbering stream holds for G. So when a run dies after reserving (or after
+// marking), the next run, here or in another process, finds G in the Index
+// (items billed on an invoice that was not issued, by a command whose id says
+// it was a billing run's and on which date), rebuilds the same group (the
+// same id, the same command id; merged with its still-due siblings when they
+// make up the very invoice begun, else with exactly the items it has) and
+// issues it with its reserved number. Every gap a crash leaves is an invoice
+// whose items are marked, and the next completed run fills it.
+// TestRunStoppedAfterNumbers and TestKilledRunCompletes (SIGKILL right after
+// the numbers are reserved, then at random moments) check this;
+// TestConcurrentRuns and TestManyConcurrentRuns run two and three runs at once
+// on one store (each with its own billing.Service, as separate processes
+// would have): each item once, numbers 1..N gapless, none unused.
+//
+// # Speed
+//
+// BenchmarkRun (100,000 due items, one invoice each, fresh Index) on the
+// shared 2-core VM: 36–38 s, 2,600–2,800 invoices/s, 40–44 s of CPU at load
+// ≈ 4 (70 s at load ≈ 13); the generic path managed about 270 invoices/s.
+// Each invoice is 4 events (item billed, number, issued, collection
+// scheduled): 400,000 events through the store's one writer goroutine, which
+// spends about 46 µs of CPU on each (the insert and its random-key index
+// pages, the stream revision look-up, the commit's WAL pages) besides its
+// background checkpointer; the writer's ~18 s of CPU is the serial floor of
+// the run. The rest (Index 1.6 s, planning and deciding 2.6 s, encoding, GC)
+// runs beside it on the other core. Going under 20 s needs the writer to do
+// less per event: a larger page cache on the write connection (cache_size;
+// measured: writer CPU -17%, run CPU -15%), no revision look-up for NoStream
+// appends (look-ups 3.2 s -> 0.8 s), and one event per block of numbers
+// instead of one per invoice (-25% of the events).
 //
 // Known limit: between the gateway's answer and recording it, staff could
 // record an offline payment; the next run then sees nothing to collect while

@@ -15,10 +15,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"remit/billing"
 	"remit/billingrun"
 	"remit/domain"
 	"remit/domain/catalog"
 	"remit/domain/invoice"
+	"remit/domain/numbering"
 	"remit/domain/service"
 	"remit/eventstore"
 	"remit/eventstore/sqlite"
@@ -189,7 +191,13 @@ func TestCrashChild(t *testing.T) {
 	f.open()
 	defer f.store.Close()
 	progress := func(p billingrun.Progress) { fmt.Fprintf(os.Stdout, "progress %d/%d\n", p.Done, p.Total) }
-	if _, err := billingrun.Run(context.Background(), f.store, f.svc, crashAsOf, billingrun.Options{Progress: progress}); err != nil {
+	numbered := func() {
+		fmt.Fprintln(os.Stdout, "numbered")
+		if os.Getenv(crashChildPauseEnv) != "" {
+			time.Sleep(time.Minute) // the parent kills us here
+		}
+	}
+	if _, err := billingrun.Run(context.Background(), f.store, f.svc, crashAsOf, billingrun.Options{Progress: progress, AfterNumbers: numbered}); err != nil {
 		fmt.Printf("error %v\n", err)
 		return
 	}
@@ -200,10 +208,16 @@ func TestCrashChild(t *testing.T) {
 	fmt.Println("done")
 }
 
+// crashChildPauseEnv, when set, makes TestCrashChild wait once its numbers
+// are reserved, to be killed there.
+const crashChildPauseEnv = "REMIT_TEST_BILLINGRUN_CHILD_PAUSE"
+
 // TestKilledRunCompletes SIGKILLs a real child process running the billing
-// run and collection at several moments, restarts it, and finally lets it
-// finish: each item is invoiced once, numbers are gapless, each invoice is
-// charged once and paid once.
+// run and collection at several moments (first right after it reserved its
+// invoice numbers, before it appended any invoice; then while it appends
+// invoices or collects), restarts it, and finally lets it finish: each item
+// is invoiced once, numbers are gapless and all used, each invoice is charged
+// once and paid once.
 func TestKilledRunCompletes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns child processes")
@@ -221,9 +235,13 @@ func TestKilledRunCompletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Kill after this many progress lines, then let the last child finish.
-	for round, killAfter := range []int{5, 40, 100, 100, 100, 100, -1} {
+	// killAfter 0: kill once the numbers are reserved.
+	for round, killAfter := range []int{0, 5, 40, 100, 100, 100, 100, -1} {
 		cmd := exec.Command(exe, "-test.run=^TestCrashChild$", "-test.count=1")
 		cmd.Env = append(os.Environ(), crashChildEnv+"="+f.dir)
+		if killAfter == 0 {
+			cmd.Env = append(cmd.Env, crashChildPauseEnv+"=1")
+		}
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -242,6 +260,8 @@ func TestKilledRunCompletes(t *testing.T) {
 				if lines == killAfter {
 					cmd.Process.Kill() // SIGKILL
 				}
+			case line == "numbered" && killAfter == 0:
+				cmd.Process.Kill()
 			case line == "done":
 				finished = true
 			case strings.HasPrefix(line, "error"):
@@ -252,6 +272,18 @@ func TestKilledRunCompletes(t *testing.T) {
 		if killAfter < 0 && !finished {
 			t.Fatalf("the last child did not finish")
 		}
+		if killAfter == 0 && round == 0 {
+			// Killed between reserving numbers and appending invoices: the
+			// numbers are there, no invoice is.
+			ro, err := sqlite.Open(f.dir, sqlite.Options{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, issued := len(reservations(t, ro)), checkIssued(t, ro); n == 0 || issued != 0 {
+				t.Errorf("killed after numbering: %d numbers reserved, %d invoices issued", n, issued)
+			}
+			ro.Close()
+		}
 		t.Logf("round %d: %d progress lines, finished %v", round, lines, finished)
 	}
 
@@ -261,6 +293,7 @@ func TestKilledRunCompletes(t *testing.T) {
 	}
 	defer st.Close()
 	invoices := checkExactlyOnce(t, st, wantItems)
+	checkEveryNumberUsed(t, st, invoices)
 	gw, err := sandbox.Open(f.dir, sandbox.Options{Now: func() time.Time { return f.clk.Now() }})
 	if err != nil {
 		t.Fatal(err)
@@ -273,4 +306,140 @@ func TestKilledRunCompletes(t *testing.T) {
 	if len(paid) != invoices {
 		t.Errorf("%d payments recorded for %d invoices", len(paid), invoices)
 	}
+}
+
+// reservations returns the invoice ids that have a number in the store.
+func reservations(tb testing.TB, store eventstore.Store) map[uuid.UUID]bool {
+	tb.Helper()
+	recs, err := store.ReadAll(context.Background(), 1, eventstore.Forward, 0, eventstore.Filter{EventTypes: []string{"InvoiceNumberReserved"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cat := catalog.New()
+	out := map[uuid.UUID]bool{}
+	for _, r := range recs {
+		e, err := cat.Decode(r.Type, r.Data)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		id := e.(numbering.InvoiceNumberReserved).InvoiceID
+		if out[id] {
+			tb.Errorf("invoice %s numbered twice", id)
+		}
+		out[id] = true
+	}
+	return out
+}
+
+// checkEveryNumberUsed asserts that every reserved number is on an issued
+// invoice: none was burned.
+func checkEveryNumberUsed(tb testing.TB, store eventstore.Store, invoices int) {
+	tb.Helper()
+	if n := len(reservations(tb, store)); n != invoices {
+		tb.Errorf("%d numbers reserved for %d invoices issued", n, invoices)
+	}
+}
+
+// TestRunStoppedAfterNumbers stops a run once its numbers are reserved and
+// before any invoice is appended (as a crash there would), then runs again
+// with a fresh Service and Index, as a restarted process: the invoices
+// numbered by the first run are issued with exactly those numbers, each item
+// once, numbers gapless, no number unused.
+func TestRunStoppedAfterNumbers(t *testing.T) {
+	f := newFixture(t, crashAsOf)
+	f.MustSetUpFirm(true, 0)
+	f.names = nil
+	wantItems := f.MustManyDueItems(20, 2, crashAsOf)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := billingrun.Run(ctx, f.store, f.svc, crashAsOf, billingrun.Options{AfterNumbers: cancel})
+	if err == nil {
+		t.Fatal("the stopped run reported no error")
+	}
+	numbered := reservations(t, f.store)
+	if len(numbered) != 20*4 || checkIssued(t, f.store) != 0 {
+		t.Fatalf("after the stop: %d numbers reserved, %d invoices issued; want 80 and 0", len(numbered), checkIssued(t, f.store))
+	}
+
+	rep, err := billingrun.Run(context.Background(), f.store, f.newService(), crashAsOf, billingrun.Options{})
+	if err != nil || len(rep.Errors) > 0 {
+		t.Fatalf("re-run: %v %v", err, rep.Errors)
+	}
+	if rep.Interrupted != 80 || rep.Issued != 80 || rep.Items != 0 {
+		t.Errorf("re-run: %+v, want the 80 interrupted invoices issued", rep)
+	}
+	invoices := checkExactlyOnce(t, f.store, wantItems)
+	checkEveryNumberUsed(t, f.store, invoices)
+	for id := range reservations(t, f.store) {
+		if !numbered[id] {
+			t.Errorf("the re-run numbered invoice %s, which the first run had not", id)
+		}
+	}
+}
+
+// checkIssued counts the issued invoices.
+func checkIssued(tb testing.TB, store eventstore.Store) int {
+	tb.Helper()
+	recs, err := store.ReadAll(context.Background(), 1, eventstore.Forward, 0, eventstore.Filter{EventTypes: []string{"InvoiceIssued"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return len(recs)
+}
+
+// TestManyConcurrentRuns runs three billing runs at once on one store, each
+// with its own Service (as separate processes would have), started a little
+// apart and with different numbers of workers: each item is invoiced once,
+// numbers run 1..N without a gap and no number is unused.
+func TestManyConcurrentRuns(t *testing.T) {
+	f := newFixture(t, crashAsOf)
+	f.MustSetUpFirm(true, 0)
+	f.names = nil
+	wantItems := f.MustManyDueItems(50, 3, crashAsOf)
+	var wg sync.WaitGroup
+	for i, workers := range []int{1, 8, 64} {
+		svc := f.newService()
+		wg.Go(func() {
+			time.Sleep(time.Duration(i) * 3 * time.Millisecond)
+			rep, err := billingrun.Run(context.Background(), f.store, svc, crashAsOf, billingrun.Options{Workers: workers})
+			if err != nil {
+				t.Errorf("run %d: %v", i, err)
+			}
+			for _, e := range rep.Errors {
+				t.Errorf("run %d: %v", i, e)
+			}
+		})
+	}
+	wg.Wait()
+	invoices := checkExactlyOnce(t, f.store, wantItems)
+	checkEveryNumberUsed(t, f.store, invoices)
+	if invoices != 50*4 {
+		t.Errorf("%d invoices, want 200 (4 dates a client, 3 services grouped)", invoices)
+	}
+}
+
+// TestRefusedGroupBurnsNoNumber: a group the domain refuses (a service priced
+// in another currency than its client's) is reported, marks nothing and
+// takes no number; the other groups' numbers stay gapless.
+func TestRefusedGroupBurnsNoNumber(t *testing.T) {
+	day := domain.MustDate(2025, 3, 1)
+	f := newFixture(t, day)
+	f.MustSetUpFirm(true, 0)
+	for _, name := range []string{"Acme", "Brick", "Cobalt"} {
+		id := f.MustClient(name, sandbox.TokenCardSucceeds)
+		f.MustService(id, "Bookkeeping", every(domain.FrequencyMonths, day), true)
+		if name == "Brick" {
+			f.ok(f.svc.ActivateService(context.Background(), billing.ServiceRequest{ClientID: id, Name: "Audit", UnitPrice: dec("100"), Quantity: dec("1"),
+				TaxRate: dec("10"), Currency: "USD", BillingRule: every(domain.FrequencyMonths, day), Automatic: true}, staff()))
+		}
+	}
+	rep, err := billingrun.Run(context.Background(), f.store, f.svc, day, billingrun.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Issued != 2 || len(rep.Errors) != 1 || domain.ErrorCode(rep.Errors[0].Err) != domain.EINVALID {
+		t.Fatalf("report %+v, want 2 issued and Brick's refused", rep)
+	}
+	invoices := checkExactlyOnce(t, f.store, 2)
+	checkEveryNumberUsed(t, f.store, invoices)
 }

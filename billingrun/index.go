@@ -37,6 +37,7 @@ type Index struct {
 	firm     firm.State
 	clients  map[uuid.UUID]client.State
 	services map[uuid.UUID]service.State
+	svcRevs  map[uuid.UUID]uint64 // the stream revision each service is folded to
 	invoices map[uuid.UUID]*invoiceEntry
 	// unissued are invoices items were marked billed on, not (yet) issued:
 	// in flight, or left by a run that crashed between its steps.
@@ -45,6 +46,7 @@ type Index struct {
 
 // unissuedInvoice is what a run needs to complete an interrupted issue.
 type unissuedInvoice struct {
+	id        uuid.UUID
 	clientID  uuid.UUID
 	commandID string               // of the command that marked the items
 	items     map[string]uuid.UUID // item key → its payment method
@@ -64,7 +66,8 @@ type invoiceEntry struct {
 func NewIndex(store eventstore.Store) *Index {
 	return &Index{
 		store: store, cat: catalog.New(),
-		clients: map[uuid.UUID]client.State{}, services: map[uuid.UUID]service.State{}, invoices: map[uuid.UUID]*invoiceEntry{},
+		clients: map[uuid.UUID]client.State{}, services: map[uuid.UUID]service.State{}, svcRevs: map[uuid.UUID]uint64{},
+		invoices: map[uuid.UUID]*invoiceEntry{},
 		unissued: map[uuid.UUID]*unissuedInvoice{},
 	}
 }
@@ -123,6 +126,7 @@ func (x *Index) apply(r eventstore.RecordedEvent) error {
 		x.clients[id] = client.Evolve(x.clients[id], e)
 	case prefixOf(service.StreamName):
 		x.services[id] = service.Evolve(x.services[id], e)
+		x.svcRevs[id] = r.Revision
 		switch ev := e.(type) {
 		case service.ScheduleItemBilled:
 			if en := x.invoices[ev.InvoiceID]; en != nil && en.state.Issued() {
@@ -130,7 +134,7 @@ func (x *Index) apply(r eventstore.RecordedEvent) error {
 			}
 			u := x.unissued[ev.InvoiceID]
 			if u == nil {
-				u = &unissuedInvoice{clientID: x.services[id].ClientID, items: map[string]uuid.UUID{}}
+				u = &unissuedInvoice{id: ev.InvoiceID, clientID: x.services[id].ClientID, items: map[string]uuid.UUID{}}
 				x.unissued[ev.InvoiceID] = u
 			}
 			u.items[ev.ItemKey], u.commandID = ev.PaymentMethodID, r.Metadata.CommandID
@@ -222,23 +226,52 @@ func (x *Index) interrupted() []*group {
 		if err != nil {
 			continue
 		}
-		g := &group{clientID: u.clientID, date: date, commandID: u.commandID}
-		for k, m := range u.items {
+		g := &group{clientID: u.clientID, date: date, commandID: u.commandID, invoiceID: u.id}
+		for k := range u.items {
 			g.items = append(g.items, k)
-			g.method = m
 		}
 		slices.Sort(g.items)
-		g.key = "interrupted/" + strings.Join(g.items, ",")
+		for _, k := range g.items {
+			g.method = u.items[k]
+			rel := 0
+			if serviceID, _, ok := service.ParseItemKey(k); ok {
+				rel = x.services[serviceID].Releases(k)
+			}
+			g.releases = append(g.releases, rel)
+		}
 		out = append(out, g)
 	}
 	return out
 }
 
-func (x *Index) client(id uuid.UUID) (client.State, bool) {
+func (x *Index) client(id uuid.UUID) (client.State, bool) { return x.Client(id) }
+
+// Client returns a client as of the last Update (billing.Snapshot).
+func (x *Index) Client(id uuid.UUID) (client.State, bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	c, ok := x.clients[id]
 	return c, ok
+}
+
+// Service returns a service as of the last Update and the revision of its
+// stream it is folded to (billing.Snapshot).
+func (x *Index) Service(id uuid.UUID) (service.State, uint64, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	st, ok := x.services[id]
+	return st, x.svcRevs[id], ok
+}
+
+// Invoice returns an invoice as of the last Update (billing.Snapshot).
+func (x *Index) Invoice(id uuid.UUID) (invoice.State, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	en, ok := x.invoices[id]
+	if !ok {
+		return invoice.State{}, false
+	}
+	return en.state, true
 }
 
 // dateIn is t's calendar date in loc.

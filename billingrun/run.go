@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -26,7 +27,9 @@ const DefaultActor = "billing-run"
 
 // Options tune Run.
 type Options struct {
-	// Workers is how many invoices are issued at once (default 4).
+	// Workers is how many appends are in flight at once (default
+	// billing.DefaultBatchWorkers): the embedded store shares one commit and
+	// sync among all appends waiting together.
 	Workers int
 	// Index is reused across runs (the Scheduler keeps one); nil: a fresh one.
 	Index *Index
@@ -34,6 +37,12 @@ type Options struct {
 	Actor string
 	// Progress, when set, is told how far the run is after each group.
 	Progress func(Progress)
+	// AfterNumbers, when set, is called once the run's invoice numbers are
+	// reserved and before its invoices are appended (crash tests stop there).
+	AfterNumbers func()
+	// Step, when set, hears the end of each step of the run: "indexed" (the
+	// Index is up to date), then IssueBatch's "planned", "marked", "issued".
+	Step func(name string)
 }
 
 // Progress is how far a run is.
@@ -82,23 +91,54 @@ type group struct {
 	date     domain.Date // the issue date: the items' date (automatic) or issue-on date (manual)
 	method   uuid.UUID
 	items    []string // sorted
-	releases []int    // release count of each item, for the command id
+	releases []int    // release count of each item, for the ids
 
-	commandID string // set when completing an interrupted issue
+	invoiceID uuid.UUID // set for an interrupted issue: the invoice its items are marked billed on
+	commandID string    // set when completing an interrupted issue
+}
+
+// ids returns the group's invoice id and the command id it is issued under.
+// Both name the items and how often each was released (voided), so billing
+// them again after a void is a new invoice and command, while two runs over
+// the same items agree. The command id also carries the issue date, so that
+// a run interrupted after marking the items billed can be completed with the
+// same request (Index.interrupted reads it back from the items' events).
+func (g *group) ids() (uuid.UUID, string) {
+	releases := map[string]int{}
+	keys := make([]string, len(g.items))
+	for i, k := range g.items {
+		keys[i] = fmt.Sprintf("%s#%d", k, g.releases[i])
+		if g.releases[i] > 0 {
+			releases[k] = g.releases[i]
+		}
+	}
+	id := g.invoiceID
+	if id == uuid.Nil {
+		id = billing.InvoiceIDForItemsReleased(g.items, releases)
+	}
+	cmdID := g.commandID
+	if cmdID == "" {
+		slices.Sort(keys)
+		h := uuid.NewSHA1(billing.EventNamespace, []byte("billing-run/issue/"+strings.Join(keys, ",")))
+		cmdID = runPrefix + "issue/" + g.date.String() + "/" + h.String()
+	}
+	return id, cmdID
 }
 
 // Run is the billing run for asOf: it invoices every automatic item dated on
 // or before asOf and every manual item scheduled to be issued on or before
 // asOf, one invoice per billing group (client, date, payment method; one
-// invoice per item when the firm does not group items), through
-// svc.IssueInvoice with the group's item keys; then it schedules collection
-// on the firm's collection date of every invoice a billing run issued that
-// has a payment method and no collection yet.
+// invoice per item when the firm does not group items), and schedules
+// collection on the firm's collection date of every invoice a billing run
+// issued that has a payment method and no collection yet (those it issues
+// itself in the same append as the invoice).
 //
-// The invoice's id is derived from its items and every command id from the
-// invoice, so running again, concurrently, or after a crash issues nothing
-// twice and completes what an interrupted run left. A failing group is
-// reported in Report.Errors and the run goes on; the error return is for
+// The groups are issued together by billing.Service.IssueBatch, decided from
+// the Index (see the package doc for why that is safe and how numbers stay
+// gapless). The invoice's id is derived from its items and every command id
+// from the invoice, so running again, concurrently, or after a crash issues
+// nothing twice and completes what an interrupted run left. A failing group
+// is reported in Report.Errors and the run goes on; the error return is for
 // what stops the whole run (the store unreadable, the firm not set up, ctx).
 func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf domain.Date, opts Options) (Report, error) {
 	rep := Report{AsOf: asOf}
@@ -110,10 +150,13 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 		opts.Actor = DefaultActor
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = 4
+		opts.Workers = billing.DefaultBatchWorkers
 	}
 	if err := idx.Update(ctx); err != nil {
 		return rep, err
+	}
+	if opts.Step != nil {
+		opts.Step("indexed")
 	}
 	f := idx.Firm()
 	if !f.SetUp {
@@ -121,6 +164,13 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	}
 
 	groups := map[string]*group{}
+	groupKey := func(clientID uuid.UUID, date domain.Date, method uuid.UUID, item string) string {
+		key := service.GroupKey(clientID, date, method)
+		if !f.GroupItems {
+			key += "/" + item
+		}
+		return key
+	}
 	for _, st := range idx.allServices() {
 		if !st.Activated() {
 			continue
@@ -130,10 +180,7 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 			if it.Status == service.ItemScheduledToIssue {
 				date = it.IssueOn
 			}
-			key := service.GroupKey(st.ClientID, date, it.PaymentMethodID)
-			if !f.GroupItems {
-				key += "/" + it.Key
-			}
+			key := groupKey(st.ClientID, date, it.PaymentMethodID, it.Key)
 			g := groups[key]
 			if g == nil {
 				g = &group{key: key, clientID: st.ClientID, date: date, method: it.PaymentMethodID}
@@ -144,12 +191,29 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 			rep.Items++
 		}
 	}
-	ordered := idx.interrupted()
-	rep.Interrupted = len(ordered)
+	// Invoices an earlier (or concurrent) run began and did not issue: when
+	// their items and the still-due items of their billing group make up the
+	// very invoice begun, complete it with all of them; else issue it with
+	// the items it has.
+	for _, u := range idx.interrupted() {
+		rep.Interrupted++
+		if g := groups[groupKey(u.clientID, u.date, u.method, u.items[0])]; g != nil && g.invoiceID == uuid.Nil {
+			merged := &group{key: g.key, clientID: g.clientID, date: g.date, method: g.method, items: append(slices.Clone(g.items), u.items...),
+				releases: append(slices.Clone(g.releases), u.releases...)}
+			if id, _ := merged.ids(); id == u.invoiceID {
+				merged.invoiceID, merged.commandID = u.invoiceID, u.commandID
+				groups[g.key] = merged
+				continue
+			}
+		}
+		u.key = "interrupted/" + u.invoiceID.String()
+		groups[u.key] = u
+	}
+	ordered := make([]*group, 0, len(groups))
 	for _, g := range groups {
 		ordered = append(ordered, g)
 	}
-	// Oldest first, so invoice numbers follow dates as far as workers allow.
+	// Oldest first, so invoice numbers follow dates.
 	slices.SortFunc(ordered, func(a, b *group) int {
 		if c := a.date.Compare(b.date); c != 0 {
 			return c
@@ -158,46 +222,64 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	})
 	rep.Groups = len(ordered)
 
-	var mu sync.Mutex
-	var done atomic.Int64
-	err := parallel(ctx, opts.Workers, len(ordered), func(i int) {
+	corr := runPrefix + asOf.String()
+	batch := make([]billing.BatchInvoice, len(ordered))
+	for i, g := range ordered {
+		items := slices.Clone(g.items)
+		slices.Sort(items)
+		id, cmdID := g.ids()
+		batch[i] = billing.BatchInvoice{
+			Request: billing.IssueInvoiceRequest{InvoiceID: id, ClientID: g.clientID, ItemKeys: items, IssueDate: g.date, PaymentMethodID: g.method},
+			Meta:    billing.Meta{Actor: opts.Actor, CommandID: cmdID, CorrelationID: corr},
+			Collect: &billing.Meta{Actor: opts.Actor, CommandID: collectCommandID(id), CorrelationID: corr},
+		}
+	}
+	bopts := billing.BatchOptions{Workers: opts.Workers, AfterNumbers: opts.AfterNumbers, Step: opts.Step}
+	if opts.Progress != nil {
+		bopts.Progress = func(done, total int) { opts.Progress(Progress{Done: done, Total: total}) }
+	}
+	results, err := svc.IssueBatch(ctx, idx, batch, bopts)
+	if err != nil {
+		return rep, errors.Join(errors.New("billing run interrupted"), err)
+	}
+	// Collections: those of invoices issued without one (by an interrupted
+	// or concurrent run), and of invoices runs issued earlier without one.
+	due := map[uuid.UUID]invoice.State{}
+	needsCollection := func(st invoice.State) bool {
+		return st.Status == invoice.StatusAwaitingPayment && st.PaymentMethodID != uuid.Nil && st.Balance().Amount.IsPositive()
+	}
+	for _, en := range idx.invoiceEntries() {
+		if en.fromRun && needsCollection(en.state) {
+			due[en.state.ID] = en.state
+		}
+	}
+	for i, res := range results {
 		g := ordered[i]
-		res, err := issueGroup(ctx, svc, g, asOf, opts.Actor)
-		mu.Lock()
 		switch {
-		case err != nil:
-			rep.Errors = append(rep.Errors, GroupError{ClientID: g.clientID, Date: g.date, ItemKeys: g.items, Err: err})
+		case res.Err != nil:
+			rep.Errors = append(rep.Errors, GroupError{ClientID: g.clientID, Date: g.date, ItemKeys: g.items, Err: res.Err})
+			continue
 		case res.AlreadyApplied || res.Appended == 0:
 			rep.AlreadyIssued++
 		default:
 			rep.Issued++
 		}
-		mu.Unlock()
-		if opts.Progress != nil {
-			opts.Progress(Progress{Done: int(done.Add(1)), Total: len(ordered)})
-		}
-	})
-	if err != nil {
-		return rep, err
-	}
-
-	// Collections: also those an interrupted run issued and did not schedule.
-	if err := idx.Update(ctx); err != nil {
-		return rep, err
-	}
-	f = idx.Firm()
-	var due []invoice.State
-	for _, en := range idx.invoiceEntries() {
-		st := en.state
-		if en.fromRun && st.Status == invoice.StatusAwaitingPayment && st.PaymentMethodID != uuid.Nil && st.Balance().Amount.IsPositive() {
-			due = append(due, st)
+		if res.CollectionScheduled {
+			if res.Appended > 0 && !res.AlreadyApplied {
+				rep.CollectionsScheduled++
+			}
+			delete(due, res.ID)
+		} else if needsCollection(res.Invoice) {
+			due[res.ID] = res.Invoice
 		}
 	}
-	err = parallel(ctx, opts.Workers, len(due), func(i int) {
-		st := due[i]
+	var mu sync.Mutex
+	dueList := slices.Collect(maps.Values(due))
+	err = parallel(ctx, opts.Workers, len(dueList), func(i int) {
+		st := dueList[i]
 		_, err := svc.ScheduleCollection(ctx, billing.InvoiceRequest{
 			InvoiceID: st.ID, Date: f.CollectionDate(st.IssueDate, st.Recurring), PaymentMethodID: st.PaymentMethodID,
-		}, billing.Meta{Actor: opts.Actor, CommandID: runPrefix + "collect/" + st.ID.String(), CorrelationID: runPrefix + asOf.String()})
+		}, billing.Meta{Actor: opts.Actor, CommandID: collectCommandID(st.ID), CorrelationID: corr})
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -210,30 +292,9 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	return rep, err
 }
 
-// issueGroup issues one group's invoice. The command id names the items and
-// how often each was released (voided), so billing them again after a void is
-// a new command while two runs over the same items send the same one.
-//
-// The command id also carries the issue date, so that a run interrupted
-// after marking the items billed can be completed with the same request
-// (Index.interrupted reads it back from the items' events).
-func issueGroup(ctx context.Context, svc *billing.Service, g *group, asOf domain.Date, actor string) (billing.Result, error) {
-	cmdID := g.commandID
-	if cmdID == "" {
-		keys := make([]string, len(g.items))
-		for i, k := range g.items {
-			keys[i] = fmt.Sprintf("%s#%d", k, g.releases[i])
-		}
-		slices.Sort(keys)
-		h := uuid.NewSHA1(billing.EventNamespace, []byte("billing-run/issue/"+strings.Join(keys, ",")))
-		cmdID = runPrefix + "issue/" + g.date.String() + "/" + h.String()
-	}
-	items := slices.Clone(g.items)
-	slices.Sort(items)
-	return svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{
-		ClientID: g.clientID, ItemKeys: items, IssueDate: g.date, PaymentMethodID: g.method,
-	}, billing.Meta{Actor: actor, CommandID: cmdID, CorrelationID: runPrefix + asOf.String()})
-}
+// collectCommandID is the command id a billing run schedules an invoice's
+// collection under.
+func collectCommandID(invoiceID uuid.UUID) string { return runPrefix + "collect/" + invoiceID.String() }
 
 // parallel runs fn(0..n-1) on up to workers goroutines, stopping early when
 // ctx is done (and then returning its error).
