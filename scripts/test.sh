@@ -28,6 +28,11 @@ need_deb gcc gcc # cgo, for the embedded SQLite store (github.com/mattn/go-sqlit
 need_deb chromium chromium # headless browser for the UI tests (ui/browser_test.go)
 export CGO_ENABLED=1
 need_deb pdftotext poppler-utils # pdf and outbox tests read invoice PDFs back as text
+need_deb hledger hledger # journal tests check the exported journal with the real hledger
+need_deb bean-check beancount # and the beancount export with bean-check
+need_deb xmllint libxml2-utils # e-invoice tests check UBL documents against the UBL 2.1 schemas
+need_deb java default-jre-headless # and the EN 16931 rules with Saxon-HE (a jar run by java):
+[ -f /usr/share/java/Saxon-HE.jar ] || need_deb no-saxon-he-jar libsaxonhe-java # (no command to look for)
 
 # mailpit, the SMTP capture server the mail and outbox tests deliver to (a
 # few minutes to build the first time).
