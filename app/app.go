@@ -144,7 +144,7 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 		}
 		a.Auth = authn
 		if us, err := authn.Users(ctx); err == nil && len(us) == 0 {
-			a.log.Warn("no users yet: stop Remit and add the first owner with `remit user add EMAIL --role owner`")
+			ui.AnnounceSetup(ctx, authn, a.log, cfg.PublicURL, a.baseURL.Load) // the one-time /setup/<token> link
 		}
 	}
 	if !cfg.NoLedgerSync {

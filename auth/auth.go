@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -65,7 +66,10 @@ type Authenticator struct {
 	dir      *directory
 	sessions *sessionStore
 	limiter  *loginLimiter
-	dummy    []byte // a hash compared against for unknown emails, so timing does not tell
+	setup    setup         // the first-run setup link
+	pwLinks  passwordLinks // set-password links of invited users
+	ownersMu sync.Mutex    // one change of an owner at a time: never none left
+	dummy    []byte        // a hash compared against for unknown emails, so timing does not tell
 }
 
 // New returns an Authenticator over the users in cfg.Store.

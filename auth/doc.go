@@ -34,5 +34,14 @@
 // LinkSigner signs client links (accept a proposal, add or replace a payment
 // method, view or pay an invoice) with HMAC-SHA256 under a key in the data
 // folder (link.key), never in the log; a link names one client, one purpose,
-// one resource and an expiry, and anything else is refused.
+// one resource and an expiry, and anything else is refused. A link also
+// carries when it was issued: "Revoke client links" (RevokeClientLinks,
+// event client.ClientLinksRevoked) refuses every link of the client issued
+// before it, checked when a link is opened (CheckNotRevoked).
+//
+// The first owner can also be made through a one-time setup link
+// (StartSetup, CompleteSetup: in memory, an hour, dead once an owner
+// exists), and owners invite users (InviteUser) with one-time set-password
+// links (in memory, PasswordLinkTTL). ChangeRole and DeactivateUser never
+// leave the firm without an active owner.
 package auth

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -16,7 +17,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"remit/billing"
 	"remit/domain"
+	"remit/domain/catalog"
+	"remit/domain/client"
+	"remit/eventstore"
 )
 
 // LinkKeyFile is the name of the client-link signing key in the data folder.
@@ -46,6 +51,10 @@ type Link struct {
 	Expires  time.Time `json:"e"`
 	// Nonce makes two links for the same thing differ.
 	Nonce string `json:"n"`
+	// Issued is when the link was made (Sign sets it when zero). A link
+	// issued before the client's links were last revoked is refused
+	// (CheckNotRevoked).
+	Issued time.Time `json:"i,omitzero"`
 }
 
 // ErrLinkInvalid is matched by every refused link: tampered, expired, for
@@ -111,6 +120,10 @@ func (s *LinkSigner) Sign(l Link) string {
 	if l.Nonce == "" {
 		l.Nonce = randomString(12)
 	}
+	if l.Issued.IsZero() {
+		l.Issued = time.Now()
+	}
+	l.Issued = l.Issued.UTC()
 	l.Expires = l.Expires.UTC().Truncate(time.Second)
 	payload, _ := json.Marshal(l)
 	p := base64.RawURLEncoding.EncodeToString(payload)
@@ -159,4 +172,55 @@ func (s *LinkSigner) VerifyFor(token string, purpose Purpose, client, resource u
 		return Link{}, ErrLinkInvalid
 	}
 	return l, nil
+}
+
+// RevokeClientLinks ends every link sent to the client so far: it appends
+// client.ClientLinksRevoked (the next link generation), and a link issued
+// before it is refused when opened (CheckNotRevoked).
+func RevokeClientLinks(ctx context.Context, store eventstore.Store, clientID uuid.UUID, meta billing.Meta, now time.Time) (billing.Result, error) {
+	if meta.CommandID == "" {
+		meta.CommandID = uuid.NewString()
+	}
+	d := billing.Decider[client.State, client.Command]{Evolve: client.Evolve, Decide: client.Decide}
+	out, err := billing.Handle(ctx, billing.Env{Store: store, Catalog: catalog.New()}, d, client.StreamName(clientID), client.Command(client.RevokeLinks{ClientID: clientID, Now: now}), meta)
+	if err != nil {
+		return billing.Result{}, err
+	}
+	out.Result.ID = clientID
+	return out.Result, nil
+}
+
+// LinksRevokedAt returns when the client's links were last revoked (the
+// zero time when never, or for a client that does not exist).
+func LinksRevokedAt(ctx context.Context, store eventstore.Store, clientID uuid.UUID) (time.Time, error) {
+	recs, err := store.ReadStream(ctx, client.StreamName(clientID), 0, eventstore.Forward, 0)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read client %s: %w", clientID, err)
+	}
+	var at time.Time
+	for _, r := range recs {
+		if r.Type != "ClientLinksRevoked" {
+			continue
+		}
+		var e client.ClientLinksRevoked
+		if err := json.Unmarshal(r.Data, &e); err != nil {
+			return time.Time{}, fmt.Errorf("decode %s@%d: %w", r.Stream, r.Revision, err)
+		}
+		at = e.At
+	}
+	return at, nil
+}
+
+// CheckNotRevoked refuses (ErrLinkInvalid) a verified link issued no later
+// than the last revocation of its client's links. Links from before links
+// carried their issue time count as issued at the start of time.
+func CheckNotRevoked(ctx context.Context, store eventstore.Store, l Link) error {
+	at, err := LinksRevokedAt(ctx, store, l.ClientID)
+	if err != nil {
+		return err
+	}
+	if !at.IsZero() && !l.Issued.After(at) {
+		return ErrLinkInvalid
+	}
+	return nil
 }

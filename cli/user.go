@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"remit/auth"
+	"remit/billing"
 	"remit/domain"
 	"remit/domain/user"
 	"remit/pii"
@@ -176,24 +177,28 @@ func newClientCmd(env Env) *cobra.Command {
 	forget := &cobra.Command{
 		Use:   "forget CLIENT_ID",
 		Short: "Erase a client's personal data by destroying their key",
-		Long: `Destroy the client's encryption key (DATA/keys/<id>.key). Their names, emails, phones,
-address lines and tax numbers, sealed in the log with that key, can no longer be read by
-anyone: replays, read models and exports show them as erased. Amounts, dates and the hash
-chain are untouched (remit audit verify still passes). This cannot be undone.
-Read-model snapshots are removed so they are rebuilt without the erased data; restart a
-running remit serve so its in-memory read models are rebuilt too.`,
+		Long: `Destroy the client's encryption key (DATA/keys/<id>.key, or its row of remit_pii_keys on
+PostgreSQL) and record ClientErased in the log. Their names, emails, phones, address lines
+and tax numbers, sealed in the log with that key, can no longer be read by anyone: replays,
+read models and exports show them as erased. Amounts, dates and the hash chain are untouched
+(remit audit verify still passes). This cannot be undone.
+Read-model snapshots in DATA/projections are removed; any remit serve following the log
+(on PostgreSQL or KurrentDB) rebuilds its read models when it sees ClientErased. On the
+embedded store, stop remit serve first, or erase through the API instead
+(POST /api/clients/{id}/forget, owners only).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			id, err := uuid.Parse(args[0])
 			if err != nil {
 				return usageErr("%q is not a client id", args[0])
 			}
-			keys, err := pii.OpenKeyStore(so.dir)
+			s, err := so.open(c.Context(), false)
 			if err != nil {
 				return err
 			}
-			if err := keys.Forget(id); err != nil {
-				return err
+			defer s.Close()
+			if _, err := pii.Erase(c.Context(), s, id, billing.Meta{Actor: "cli"}, time.Now()); err != nil {
+				return asUserError(err)
 			}
 			snaps, _ := filepath.Glob(filepath.Join(so.dir, "projections", "*"))
 			for _, f := range snaps {

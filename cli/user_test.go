@@ -8,11 +8,16 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
+	"remit/billing"
 	"remit/cli"
+	"remit/domain/client"
+	"remit/eventstore"
 	"remit/pii"
+	"remit/storeurl"
 )
 
 func runEnv(env map[string]string, args ...string) (int, string, string) {
@@ -58,18 +63,31 @@ func TestUserAndTokenCommands(t *testing.T) {
 }
 
 func TestClientForget(t *testing.T) {
+	ctx := context.Background()
 	dir := t.TempDir()
-	keys, err := pii.OpenKeyStore(dir)
+	st, err := storeurl.Open(ctx, "", storeurl.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := uuid.New()
-	s := pii.NewSealer(keys)
-	if _, err := s.Seal("ClientContactAdded", []byte(`{"client_id":"`+id.String()+`","contact":{"name":"Ana"}}`)); err != nil {
+	svc := billing.New(billing.Config{Store: st, Now: time.Now, NewID: uuid.New})
+	if _, err := svc.SetUpFirm(ctx, billing.SetUpFirmRequest{Name: "Ledger & Co", BaseCurrency: "AUD", TimeZone: "Australia/Sydney"}, billing.Meta{Actor: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errOut := runEnv(map[string]string{"REMIT_DATA": dir}, "client", "forget", id.String()); code != cli.ExitOK || !strings.Contains(out, "forgotten") {
+	res, err := svc.CreateClient(ctx, billing.ClientRequest{Name: "Quokka Bakery", Kind: client.KindBusiness,
+		Contacts: []client.Contact{{Name: "Ana", Email: "ana@quokka.example"}}}, billing.Meta{Actor: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.ID
+	st.Close()
+
+	env := map[string]string{"REMIT_DATA": dir}
+	if code, out, errOut := runEnv(env, "client", "forget", id.String()); code != cli.ExitOK || !strings.Contains(out, "forgotten") {
 		t.Fatalf("client forget: %d %q %q", code, out, errOut)
+	}
+	keys, err := pii.OpenKeyStore(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if !keys.Forgotten(id) {
 		t.Error("the client is not forgotten")
@@ -77,7 +95,22 @@ func TestClientForget(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, pii.KeyDir, id.String()+".key")); !os.IsNotExist(err) {
 		t.Errorf("the key file is still there: %v", err)
 	}
-	if code, _, _ := runEnv(map[string]string{"REMIT_DATA": dir}, "client", "forget", "nope"); code != cli.ExitUsage {
+	st, err = storeurl.Open(ctx, "", storeurl.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := st.ReadStream(ctx, client.StreamName(id), 0, eventstore.Forward, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := recs[len(recs)-1]; last.Type != "ClientErased" || strings.Contains(string(recs[0].Data), "Quokka") || last.Metadata.Actor != "cli" {
+		t.Errorf("after forget the client stream ends with %s by %q; created reads %s", last.Type, last.Metadata.Actor, recs[0].Data)
+	}
+	st.Close()
+	if code, _, _ := runEnv(env, "client", "forget", "nope"); code != cli.ExitUsage {
 		t.Errorf("forget with a bad id: %d", code)
+	}
+	if code, _, _ := runEnv(env, "client", "forget", uuid.NewString()); code != cli.ExitUsage {
+		t.Errorf("forget of an unknown client: %d", code)
 	}
 }

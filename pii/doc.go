@@ -5,11 +5,22 @@
 //
 // # Design
 //
-// KeyStore keeps one random 256-bit key per client as a file in a folder of
-// the data folder (DataDir/keys/<client id>.key, mode 0600). Forget
-// overwrites and removes the key and leaves a tombstone (<id>.forgotten):
+// Keys is where the keys live, outside the event log. KeyStore keeps one
+// random 256-bit key per client as a file in a folder of the data folder
+// (DataDir/keys/<client id>.key, mode 0600); PGKeyStore keeps them in a
+// table (remit_pii_keys) of the PostgreSQL database that holds the log, so
+// every process on that database shares them. Forget destroys the key and
+// leaves a tombstone (<id>.forgotten, or the row with its key emptied):
 // from then on the client's fields cannot be decrypted by anyone, in any
 // copy of the log, and new personal data for the client is refused.
+// Erase is the whole erasure: destroy the key, then append
+// client.ClientErased, on which every projections runner rebuilds its read
+// models (and the Store drops any cached key of the client).
+//
+// The web layer's idempotency records (RequestEventType) hold responses
+// that may show a client's details: they are sealed whole, but for method
+// and path, under a key per day (requests-YYYY-MM-DD), destroyed
+// DefaultRequestRetention days later; an older record reads as expired.
 //
 // Store wraps any eventstore.Store at the encoding boundary: Append seals
 // the personal fields of the events it is given, and every read

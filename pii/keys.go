@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -19,6 +21,26 @@ const KeyDir = "keys"
 // ErrForgotten is matched by sealing personal data of a forgotten client:
 // their key is gone and no new personal data is taken for them.
 var ErrForgotten = domain.Conflict("This client's personal data was erased; it cannot take new personal details.")
+
+// Keys is where the client keys live, outside the event log: KeyStore (files
+// in the data folder, one process or a shared folder) or PGKeyStore (a table
+// in the PostgreSQL database, shared by every process on it).
+type Keys interface {
+	// Key returns the client's 256-bit key. With create, a client with no
+	// key yet gets one; a forgotten client gets ErrForgotten. Without
+	// create, a client with no key gets (nil, nil).
+	Key(id uuid.UUID, create bool) ([]byte, error)
+	// Forget destroys the client's key for good and remembers that it did,
+	// so no new key is ever made for the client. Forgetting a forgotten
+	// client, or one with no key, succeeds.
+	Forget(id uuid.UUID) error
+	// RequestKey returns the key of one day's idempotency records (day is
+	// YYYY-MM-DD), made on first use with create; (nil, nil) when there
+	// is none (never made, or dropped).
+	RequestKey(day string, create bool) ([]byte, error)
+	// DropRequestKeysBefore destroys the day keys of the days before day.
+	DropRequestKeysBefore(day string) error
+}
 
 // KeyStore keeps one key per client in a folder, outside the event log.
 // Keys are read from disk on every use (no cache), so a Forget by another
@@ -37,6 +59,14 @@ func OpenKeyStore(dataDir string) (*KeyStore, error) {
 }
 
 func (k *KeyStore) keyPath(id uuid.UUID) string { return filepath.Join(k.dir, id.String()+".key") }
+
+// requestKeyPrefix starts the file names of the day keys of idempotency
+// records: requests-YYYY-MM-DD.key.
+const requestKeyPrefix = "requests-"
+
+func (k *KeyStore) requestKeyPath(day string) string {
+	return filepath.Join(k.dir, requestKeyPrefix+day+".key")
+}
 func (k *KeyStore) tombPath(id uuid.UUID) string {
 	return filepath.Join(k.dir, id.String()+".forgotten")
 }
@@ -47,17 +77,47 @@ func (k *KeyStore) Forgotten(id uuid.UUID) bool {
 	return err == nil
 }
 
-// key returns the client's key. With create, a client with no key yet gets
+// Key returns the client's key. With create, a client with no key yet gets
 // one; a forgotten client gets ErrForgotten. Without create, a client with no
 // key gets (nil, nil).
-func (k *KeyStore) key(id uuid.UUID, create bool) ([]byte, error) {
+func (k *KeyStore) Key(id uuid.UUID, create bool) ([]byte, error) {
 	if k.Forgotten(id) {
 		return nil, ErrForgotten
 	}
-	b, err := os.ReadFile(k.keyPath(id))
+	return k.fileKey(k.keyPath(id), create)
+}
+
+// RequestKey returns the key of one day's idempotency records.
+func (k *KeyStore) RequestKey(day string, create bool) ([]byte, error) {
+	if _, err := time.Parse(dayLayout, day); err != nil {
+		return nil, fmt.Errorf("key store: %q is not a day", day)
+	}
+	return k.fileKey(k.requestKeyPath(day), create)
+}
+
+// DropRequestKeysBefore destroys the day keys of the days before day.
+func (k *KeyStore) DropRequestKeysBefore(day string) error {
+	files, err := filepath.Glob(filepath.Join(k.dir, requestKeyPrefix+"*.key"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		d := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), requestKeyPrefix), ".key")
+		if d < day {
+			if err := shred(f); err != nil {
+				return fmt.Errorf("key store: %w", err)
+			}
+		}
+	}
+	return syncDir(k.dir)
+}
+
+// fileKey reads the key in path, making it with create.
+func (k *KeyStore) fileKey(path string, create bool) ([]byte, error) {
+	b, err := os.ReadFile(path)
 	if err == nil {
 		if len(b) != 32 {
-			return nil, fmt.Errorf("key store: key of client %s is damaged", id)
+			return nil, fmt.Errorf("key store: key %s is damaged", filepath.Base(path))
 		}
 		return b, nil
 	}
@@ -69,9 +129,9 @@ func (k *KeyStore) key(id uuid.UUID, create bool) ([]byte, error) {
 	}
 	b = make([]byte, 32)
 	_, _ = rand.Read(b)
-	if err := writeNew(k.keyPath(id), b); err != nil {
+	if err := writeNew(path, b); err != nil {
 		if errors.Is(err, fs.ErrExist) { // another writer made it first
-			return k.key(id, false)
+			return k.fileKey(path, false)
 		}
 		return nil, fmt.Errorf("key store: %w", err)
 	}
@@ -85,19 +145,27 @@ func (k *KeyStore) Forget(id uuid.UUID) error {
 	if err := writeNew(k.tombPath(id), []byte("forgotten\n")); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("key store: %w", err)
 	}
-	path := k.keyPath(id)
+	if err := shred(k.keyPath(id)); err != nil {
+		return fmt.Errorf("key store: %w", err)
+	}
+	return syncDir(k.dir)
+}
+
+// shred overwrites a key file with zeros, syncs and removes it; a missing
+// file is fine.
+func shred(path string) error {
 	if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
 		_, werr := f.Write(make([]byte, 32))
 		serr := f.Sync()
 		cerr := f.Close()
 		if err := errors.Join(werr, serr, cerr); err != nil {
-			return fmt.Errorf("key store: overwrite key: %w", err)
+			return fmt.Errorf("overwrite key: %w", err)
 		}
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("key store: %w", err)
+		return err
 	}
-	return syncDir(k.dir)
+	return nil
 }
 
 func writeNew(path string, data []byte) error {

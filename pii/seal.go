@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -54,12 +55,45 @@ func Fields() map[string][]Field {
 // Sealer seals and opens the personal fields of events with the keys of a
 // KeyStore. It is safe for concurrent use.
 type Sealer struct {
-	keys   *KeyStore
-	fields map[string][]Field
+	keys      Keys
+	fields    map[string][]Field
+	now       func() time.Time
+	retention int // days
+	sweeper   requestSweeper
 }
 
-// NewSealer returns a Sealer over keys.
-func NewSealer(keys *KeyStore) *Sealer { return &Sealer{keys: keys, fields: Fields()} }
+// SealerOptions configure a Sealer.
+type SealerOptions struct {
+	// Now is the clock that dates idempotency records (time.Now when nil).
+	Now func() time.Time
+	// RequestRetention is how many days idempotency records stay readable
+	// (DefaultRequestRetention when 0).
+	RequestRetention int
+}
+
+// erasedEventType is client.ClientErased, appended after a Forget.
+const erasedEventType = "ClientErased"
+
+// evict drops the client's key from the key store's cache, if it keeps one.
+func (s *Sealer) evict(id uuid.UUID) {
+	if c, ok := s.keys.(interface{ Evict(uuid.UUID) }); ok {
+		c.Evict(id)
+	}
+}
+
+// NewSealer returns a Sealer over keys, with the default options.
+func NewSealer(keys Keys) *Sealer { return NewSealerWith(keys, SealerOptions{}) }
+
+// NewSealerWith returns a Sealer over keys with opts.
+func NewSealerWith(keys Keys, opts SealerOptions) *Sealer {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.RequestRetention <= 0 {
+		opts.RequestRetention = DefaultRequestRetention
+	}
+	return &Sealer{keys: keys, fields: Fields(), now: opts.Now, retention: opts.RequestRetention}
+}
 
 // Seal returns data (the JSON of an event of eventType) with its personal
 // fields sealed under the key of the event's client (made on first use).
@@ -67,6 +101,9 @@ func NewSealer(keys *KeyStore) *Sealer { return &Sealer{keys: keys, fields: Fiel
 // client's personal data is refused with ErrForgotten; fields left empty
 // are accepted.
 func (s *Sealer) Seal(eventType string, data []byte) ([]byte, error) {
+	if eventType == RequestEventType {
+		return s.sealRequest(data)
+	}
 	return s.transform(eventType, data, true)
 }
 
@@ -75,6 +112,9 @@ func (s *Sealer) Seal(eventType string, data []byte) ([]byte, error) {
 // on) are returned as they are. A sealed value that fails authentication
 // (tampered, or moved from another client or field) is an error.
 func (s *Sealer) Open(eventType string, data []byte) ([]byte, error) {
+	if eventType == RequestEventType {
+		return s.openRequest(data)
+	}
 	if !bytes.Contains(data, []byte(sealedPrefix)) {
 		return data, nil
 	}
@@ -100,7 +140,7 @@ func (s *Sealer) transform(eventType string, data []byte, seal bool) ([]byte, er
 	var key []byte
 	keyFor := func(create bool) ([]byte, error) {
 		if key == nil {
-			k, err := s.keys.key(clientID, create)
+			k, err := s.keys.Key(clientID, create)
 			if err != nil {
 				return nil, err
 			}

@@ -2,8 +2,13 @@ package pii
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"iter"
+
+	"github.com/google/uuid"
 
 	"remit/eventstore"
 )
@@ -20,6 +25,27 @@ type Store struct {
 // Wrap returns inner with sealing on.
 func Wrap(inner eventstore.Store, sealer *Sealer) *Store {
 	return &Store{Store: inner, sealer: sealer}
+}
+
+// Forget destroys the client's key (see Keys.Forget). The caller then
+// appends client.ClientErased, so every read model rebuilds without the
+// client's personal data.
+func (s *Store) Forget(_ context.Context, clientID uuid.UUID) error {
+	if err := s.sealer.keys.Forget(clientID); err != nil {
+		return err
+	}
+	s.sealer.evict(clientID)
+	return nil
+}
+
+// Close closes the store, then the key store when it holds connections
+// (PGKeyStore).
+func (s *Store) Close() error {
+	err := s.Store.Close()
+	if c, ok := s.sealer.keys.(io.Closer); ok {
+		err = errors.Join(err, c.Close())
+	}
+	return err
 }
 
 // Unwrap returns the store as written: sealed data, and its own extras
@@ -44,6 +70,11 @@ func (s *Store) open(recs []eventstore.RecordedEvent, err error) ([]eventstore.R
 	if err != nil {
 		return nil, err
 	}
+	// An erasure in the batch evicts its key before any of the batch is
+	// opened: a client's stream read after a Forget elsewhere reads erased.
+	for i := range recs {
+		s.noteErasure(&recs[i])
+	}
 	for i := range recs {
 		if err := s.openOne(&recs[i]); err != nil {
 			return nil, err
@@ -52,7 +83,23 @@ func (s *Store) open(recs []eventstore.RecordedEvent, err error) ([]eventstore.R
 	return recs, nil
 }
 
+// noteErasure drops the cached key of a client whose ClientErased r is:
+// another process forgot the client, and whoever reads this (the
+// projections runner) is about to replay the log.
+func (s *Store) noteErasure(r *eventstore.RecordedEvent) {
+	if r.Type != erasedEventType {
+		return
+	}
+	var e struct {
+		ClientID uuid.UUID `json:"client_id"`
+	}
+	if json.Unmarshal(r.Data, &e) == nil {
+		s.sealer.evict(e.ClientID)
+	}
+}
+
 func (s *Store) openOne(r *eventstore.RecordedEvent) error {
+	s.noteErasure(r)
 	d, err := s.sealer.Open(r.Type, r.Data)
 	if err != nil {
 		return fmt.Errorf("open %s@%d: %w", r.Stream, r.Revision, err)

@@ -268,7 +268,9 @@ func (a *Activity) of(subject Subject, id uuid.UUID) ([]ActivityLine, error) {
 // line renders a record; the caller holds the read lock.
 func (s *activityState) line(r *activityRecord) ActivityLine {
 	text := s.text(r.event, r.pos)
-	if r.actor != "" {
+	if _, erased := r.event.(client.ClientErased); erased && r.actor != "" {
+		text += " by " + r.actor
+	} else if r.actor != "" {
 		text += " (by " + r.actor + ")"
 	}
 	return ActivityLine{
@@ -313,6 +315,10 @@ func (s *activityState) note(e domain.Event, pos uint64) subjectList {
 	case client.ClientArchived:
 		cl(e.ClientID)
 	case client.ClientRestored:
+		cl(e.ClientID)
+	case client.ClientErased:
+		cl(e.ClientID)
+	case client.ClientLinksRevoked:
 		cl(e.ClientID)
 	case client.PaymentMethodAdded:
 		s.methods.set(e.PaymentMethodID, MethodLabel(e.Method), e.ClientID, pos)
@@ -436,6 +442,10 @@ func (s *activityState) text(e domain.Event, pos uint64) string {
 		return "Client archived" + reason(e.Reason)
 	case client.ClientRestored:
 		return "Client restored"
+	case client.ClientErased:
+		return "Client's personal data erased"
+	case client.ClientLinksRevoked:
+		return "Client links revoked: every link sent before now stops working"
 	case client.PaymentMethodAdded:
 		return "Payment method " + MethodLabel(e.Method) + " added"
 	case client.PaymentMethodSetAsDefault:

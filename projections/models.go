@@ -14,6 +14,7 @@ type Models struct {
 	Services *Services
 	Invoices *Invoices
 	Activity *Activity
+	Ledger   *Ledger
 }
 
 // NewModels returns empty read models.
@@ -24,13 +25,14 @@ func NewModels() *Models {
 		Invoices: newInvoices(),
 	}
 	m.Activity = newActivity()
+	m.Ledger = newLedger()
 	return m
 }
 
 // Projections lists the read models as projections, in the order the Runner
 // applies an event to them.
 func (m *Models) Projections() []Projection {
-	return []Projection{m.Clients, m.Services, m.Invoices, m.Activity}
+	return []Projection{m.Clients, m.Services, m.Invoices, m.Activity, m.Ledger}
 }
 
 // Projection returns the projection with the given name.
@@ -87,7 +89,11 @@ func (m *Models) ListInvoices(q InvoiceQuery) Page[InvoiceListItem] {
 // Invoice returns an invoice's detail page; its status is judged on today.
 // An unknown invoice is ENOTFOUND.
 func (m *Models) Invoice(invoiceID uuid.UUID, today domain.Date) (InvoiceDetail, error) {
-	return m.invoiceDetail(invoiceID, today)
+	d, err := m.invoiceDetail(invoiceID, today)
+	if err == nil {
+		d.Ledger = m.Ledger.of(invoiceID)
+	}
+	return d, err
 }
 
 // ActivityOf returns the history of a client, service, invoice, proposal or

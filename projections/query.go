@@ -267,6 +267,8 @@ type InvoiceDetail struct {
 	// Audit is the invoice's own trail (as ActivityOf(SubjectInvoice, id)).
 	Audit    []ActivityLine
 	Revision uint64
+	// Ledger is its sync status in the connected ledgers (the "ledger" projection).
+	Ledger InvoiceLedger
 }
 
 // PaymentView is money received on an invoice.

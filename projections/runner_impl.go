@@ -156,7 +156,13 @@ func (r *Runner) follow(ctx context.Context) {
 	head, err := r.store.Head(ctx)
 	if err == nil && head > r.minCheckpoint() {
 		s.applyMu.Lock()
-		_, _, err = replay(ctx, r.store, s.cat, s.ps, Bound{Position: head}, r.hooks())
+		var reset bool
+		if reset, err = r.resetIfErased(ctx, head); err == nil {
+			_, _, err = replay(ctx, r.store, s.cat, s.ps, Bound{Position: head}, r.hooks())
+		}
+		if err == nil && reset {
+			err = r.rewriteSnapshots()
+		}
 		s.applyMu.Unlock()
 		r.notify()
 	}
@@ -186,6 +192,19 @@ func (r *Runner) follow(ctx context.Context) {
 		}
 		e, o := decodeEvent(s.cat, rec)
 		r.count(rec, o)
+		if o == decodedOK && rec.Type == erasureEventType {
+			s.applyMu.Lock()
+			err := r.rebuildAllLocked(ctx, rec.Position)
+			s.applyMu.Unlock()
+			r.notify()
+			if err != nil {
+				if ctx.Err() == nil {
+					r.fail(err)
+				}
+				return
+			}
+			continue
+		}
 		b := &batch{positions: []uint64{rec.Position}, events: []Event{e}, outcomes: []outcome{o}}
 		s.applyMu.Lock()
 		s.live.send(b)
@@ -317,7 +336,13 @@ func (r *Runner) catchUp(ctx context.Context) error {
 	if s.live != nil {
 		s.live.flush()
 	}
-	_, _, err = replay(ctx, r.store, s.cat, s.ps, Bound{Position: max(head, 1)}, r.hooks())
+	reset, err := r.resetIfErased(ctx, head)
+	if err == nil {
+		_, _, err = replay(ctx, r.store, s.cat, s.ps, Bound{Position: max(head, 1)}, r.hooks())
+	}
+	if err == nil && reset {
+		err = r.rewriteSnapshots()
+	}
 	s.applyMu.Unlock()
 	r.notify()
 	return err

@@ -88,17 +88,15 @@ func Open(ctx context.Context, url string, opts Options) (eventstore.Store, erro
 		if err != nil {
 			return nil, err
 		}
-		// A log migrated from an embedded store carries sealed personal
-		// fields: their keys come along in the data folder.
-		if fi, err := os.Stat(filepath.Join(opts.DataDir, pii.KeyDir)); err == nil && fi.IsDir() && opts.DataDir != "" {
-			keys, err := pii.OpenKeyStore(opts.DataDir)
-			if err != nil {
-				s.Close()
-				return nil, err
-			}
-			return pii.Wrap(s, pii.NewSealer(keys)), nil
+		keys, err := sharedKeys(ctx, kind, url, opts.DataDir)
+		if err != nil {
+			s.Close()
+			return nil, err
 		}
-		return s, nil
+		if keys == nil {
+			return s, nil
+		}
+		return wrap(s, keys, opts), nil
 	}
 	dir := opts.DataDir
 	if rest, ok := strings.CutPrefix(url, "sqlite:"); ok && rest != "" {
@@ -110,15 +108,56 @@ func Open(ctx context.Context, url string, opts Options) (eventstore.Store, erro
 	}
 	// Clients' personal fields are sealed with per-client keys kept in
 	// DATA/keys, outside the log, so `remit client forget` can erase them.
-	// (On PostgreSQL and KurrentDB several processes with their own data
-	// folders share one log; they need one shared key store, which is not
-	// built yet, so there personal fields are stored as they are.)
 	keys, err := pii.OpenKeyStore(dir)
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
-	return pii.Wrap(s, pii.NewSealer(keys)), nil
+	return wrap(s, keys, opts), nil
+}
+
+// wrap seals personal data with keys, destroying the day keys of
+// idempotency records past their retention first (best effort: the next
+// record sealed tries again).
+func wrap(s eventstore.Store, keys pii.Keys, opts Options) *pii.Store {
+	sealer := pii.NewSealerWith(keys, pii.SealerOptions{Now: opts.Clock})
+	_ = sealer.SweepRequestKeys()
+	return pii.Wrap(s, sealer)
+}
+
+// sharedKeys returns the key store of a shared log. On PostgreSQL the keys
+// live in a table of the same database (pii.PGKeyTable), so every process
+// on it shares them, and personal fields are always sealed; keys of a log
+// migrated from an embedded store are imported from DATA/keys first. On
+// KurrentDB the keys stay in DATA/keys, and sealing is on only when that
+// folder exists (a log migrated from an embedded store, or an operator
+// who made it): every process must then use the same folder (a shared
+// volume), or one process's clients read as erased in another.
+func sharedKeys(ctx context.Context, kind Kind, url, dataDir string) (pii.Keys, error) {
+	if kind == Postgres {
+		keys, err := pii.OpenPGKeyStore(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		if dataDir != "" {
+			if _, err := keys.ImportFrom(filepath.Join(dataDir, pii.KeyDir)); err != nil {
+				keys.Close()
+				return nil, err
+			}
+		}
+		return keys, nil
+	}
+	if dataDir == "" {
+		return nil, nil
+	}
+	if fi, err := os.Stat(filepath.Join(dataDir, pii.KeyDir)); err != nil || !fi.IsDir() {
+		return nil, nil
+	}
+	keys, err := pii.OpenKeyStore(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return keys, nil
 }
 
 // Unwrap returns the store as written (sealed personal fields), with its own

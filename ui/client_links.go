@@ -115,6 +115,9 @@ func (h *handler) verifyLink(w http.ResponseWriter, r *http.Request, purpose aut
 		return auth.Link{}, false
 	}
 	l, err := h.cfg.Links.Verify(r.PathValue("token"), purpose, h.cfg.Now())
+	if err == nil && h.cfg.Store != nil {
+		err = auth.CheckNotRevoked(r.Context(), h.cfg.Store, l) // "Revoke client links"
+	}
 	if err != nil || (purpose == auth.PurposeAcceptProposal && l.Resource == uuid.Nil) {
 		h.linkRefused(w, r, http.StatusForbidden)
 		return auth.Link{}, false
@@ -612,7 +615,8 @@ func (h *handler) clientLink(r *http.Request, purpose auth.Purpose, clientID, re
 	if h.cfg.Links == nil {
 		return ""
 	}
-	token := h.cfg.Links.Sign(auth.Link{ClientID: clientID, Purpose: purpose, Resource: resource, Expires: h.cfg.Now().Add(ClientLinkTTL)})
+	now := h.cfg.Now()
+	token := h.cfg.Links.Sign(auth.Link{ClientID: clientID, Purpose: purpose, Resource: resource, Expires: now.Add(ClientLinkTTL), Issued: now})
 	prefix := "/c/m/"
 	if purpose == auth.PurposeAcceptProposal {
 		prefix = "/c/p/"

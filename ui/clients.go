@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"remit/auth"
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/client"
@@ -24,6 +25,7 @@ func (h *handler) registerClientRoutes() {
 	h.mux.HandleFunc("POST /clients/{id}/edit", h.handleClientEdit)
 	h.mux.HandleFunc("POST /clients/{id}/archive", h.handleClientArchive)
 	h.mux.HandleFunc("POST /clients/{id}/restore", h.handleClientRestore)
+	h.mux.HandleFunc("POST /clients/{id}/revoke-links", h.handleClientRevokeLinks)
 	h.mux.HandleFunc("GET /clients/{id}/contacts/new", h.handleContactNew)
 	h.mux.HandleFunc("POST /clients/{id}/contacts/new", h.handleContactAdd)
 	h.mux.HandleFunc("POST /clients/{id}/contacts/{cid}/primary", h.handleContactPrimary)
@@ -241,6 +243,18 @@ func (h *handler) handleClientArchive(w http.ResponseWriter, r *http.Request) {
 	}
 	h.button(w, r, "/clients/"+id.String(), "Client archived.", func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 		return h.cfg.Billing.ArchiveClient(ctx, billing.ClientRef{ClientID: id, Reason: r.PostFormValue("reason")}, meta)
+	})
+}
+
+// handleClientRevokeLinks ends every signed link sent to the client so far
+// (the client's record of it is the ClientLinksRevoked event).
+func (h *handler) handleClientRevokeLinks(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.idParam(w, r, "id")
+	if !ok {
+		return
+	}
+	h.button(w, r, "/clients/"+id.String(), "Client links revoked: every link sent before now stops working.", func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+		return auth.RevokeClientLinks(ctx, h.cfg.Store, id, meta, h.cfg.Now())
 	})
 }
 

@@ -113,6 +113,7 @@ func maxDate(a, b domain.Date) domain.Date {
 func (h *handler) registerInvoiceRoutes() {
 	h.mux.HandleFunc("GET /invoices/{iid}", h.handleInvoice)
 	h.mux.HandleFunc("GET /invoices/{iid}/pdf", h.handleInvoicePDF)
+	h.mux.HandleFunc("GET /invoices/{iid}/ubl", h.handleInvoiceUBL)
 	for _, a := range invoiceActions() {
 		h.mux.HandleFunc("GET /invoices/{iid}/"+a.Name, h.handleInvoiceActionForm(a))
 		h.mux.HandleFunc("POST /invoices/{iid}/"+a.Name, h.handleInvoiceAction(a))

@@ -45,7 +45,10 @@ type loginData struct {
 // is sent to /login and back afterwards. Unsafe requests need the session's
 // CSRF token (the pages carry it in every form) and a role that may change
 // things (auditors read only). Static assets and the client-link pages
-// under /c/ (guarded by their signed tokens instead) are public. The principal is put
+// under /c/ (guarded by their signed tokens instead) are public, as are the
+// first-run setup link (/setup/<token>) and an invited user's set-password
+// link (/set-password/<token>), which carry their own one-time tokens. The
+// users page (/settings/users) is the owners'. The principal is put
 // in the request's context, where Config.CSRFToken and Config.Actor find it.
 func Gate(next http.Handler, a *auth.Authenticator) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -60,6 +63,12 @@ func Gate(next http.Handler, a *auth.Authenticator) http.Handler {
 			return
 		case r.URL.Path == "/login":
 			login(w, r, a)
+			return
+		case strings.HasPrefix(r.URL.Path, setupPrefix):
+			serveSetup(w, r, a) // the first-run link: its token is the authority
+			return
+		case strings.HasPrefix(r.URL.Path, setPasswordPrefix):
+			serveSetPassword(w, r, a) // an invitation: its token is the authority
 			return
 		case r.URL.Path == "/logout" && r.Method == http.MethodPost:
 			if p, err := a.Authenticate(r); err == nil && auth.CheckCSRF(r, p) {
@@ -87,6 +96,10 @@ func Gate(next http.Handler, a *auth.Authenticator) http.Handler {
 				http.Error(w, "Your role may only look, not change anything.", http.StatusForbidden)
 				return
 			}
+		}
+		if r.URL.Path == usersPath || strings.HasPrefix(r.URL.Path, usersPath+"/") {
+			serveUsers(w, r, a, p) // owners only
+			return
 		}
 		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
 	})

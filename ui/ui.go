@@ -42,8 +42,10 @@ type Config struct {
 	// Runner is waited on after a command so the page redirected to shows
 	// its effect.
 	Runner Waiter
-	// Store is read for what the read models lack: the firm's settings and a
-	// proposal's lines (folded from their streams). Never written.
+	// Store is read for what the read models lack: the firm's settings, a
+	// proposal's lines, when a client's links were last revoked (folded
+	// from their streams). The one command written to it directly is
+	// "Revoke client links" (auth.RevokeClientLinks).
 	Store eventstore.Store
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -61,6 +63,9 @@ type Config struct {
 	// Links signs and checks the client links (proposal acceptance, payment
 	// method) served under /c/; nil turns client links off.
 	Links *auth.LinkSigner
+	// SellerEmail is the firm's electronic address in e-invoices (Peppol
+	// scheme EM); empty leaves it out.
+	SellerEmail string
 	// BillingRun runs billing and collection now and returns what it did
 	// (a billingrun.RunResult); nil hides the "Run billing now" action.
 	BillingRun func(context.Context) (any, error)
@@ -114,6 +119,7 @@ func New(cfg Config) http.Handler {
 	h.registerServiceRoutes()
 	h.registerScheduleRoutes()
 	h.registerInvoiceRoutes()
+	h.registerLedgerRoutes()
 	h.registerProposalRoutes()
 	h.registerClientLinkRoutes()
 	h.registerBillingRunRoutes()

@@ -94,8 +94,10 @@ func routeAccess(r *http.Request) auth.Access {
 	switch {
 	case !strings.HasPrefix(r.URL.Path, "/api/"):
 		return auth.Public // the UI (Config.UI) signs people in itself: ui.Gate
-	case tpl == "/api/openapi.json" || tpl == "/api/login":
-		return auth.Public
+	case tpl == "/api/openapi.json" || tpl == "/api/login" || tpl == StripeWebhookPath:
+		return auth.Public // a webhook is signed by the gateway, not by a user
+	case strings.HasPrefix(tpl, "/api/users"):
+		return auth.OwnerOnly // reads too: the list of who works at the firm
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:
 		return auth.Read
 	case tpl == "/api/logout":
@@ -103,6 +105,8 @@ func routeAccess(r *http.Request) auth.Access {
 	case strings.HasPrefix(tpl, "/api/tokens"):
 		return auth.SessionWrite
 	case tpl == "/api/firm" || strings.HasPrefix(tpl, "/api/firm/"):
+		return auth.OwnerOnly
+	case tpl == "/api/clients/{id}/forget":
 		return auth.OwnerOnly
 	}
 	return auth.Write

@@ -236,20 +236,29 @@ func TestAccessMatrix(t *testing.T) {
 	s := newSecured(t)
 	owner := s.login(user.RoleOwner)
 	s.setUpFirm(owner)
+	// ownerOnly: the firm's settings, erasing a client, and users (even
+	// listing them).
+	ownerOnly := func(rt route) bool {
+		if strings.HasPrefix(rt.template, "/api/users") {
+			return true
+		}
+		return rt.method != http.MethodGet && (strings.HasPrefix(rt.template, "/api/firm") || rt.template == "/api/clients/{id}/forget")
+	}
+	// Public routes: the API's description, and the payment gateway's signed
+	// webhook (its signature, not a session, is what it is checked by).
+	public := func(rt route) bool { return rt.template == "/api/openapi.json" || rt.template == web.StripeWebhookPath }
 	principals := []struct {
 		c     creds
 		allow func(rt route) bool // may it pass the access check?
 	}{
-		{creds{name: "anonymous"}, func(rt route) bool { return rt.template == "/api/openapi.json" }},
+		{creds{name: "anonymous"}, public},
 		{owner, func(route) bool { return true }},
-		{s.login(user.RoleStaff), func(rt route) bool {
-			return rt.method == http.MethodGet || !strings.HasPrefix(rt.template, "/api/firm")
-		}},
-		{s.login(user.RoleAuditor), func(rt route) bool { return rt.method == http.MethodGet }},
-		{s.token(user.RoleStaff, user.ScopeRead), func(rt route) bool { return rt.method == http.MethodGet }},
-		{s.token(user.RoleAuditor, user.ScopeRead), func(rt route) bool { return rt.method == http.MethodGet }},
+		{s.login(user.RoleStaff), func(rt route) bool { return !ownerOnly(rt) }},
+		{s.login(user.RoleAuditor), func(rt route) bool { return public(rt) || rt.method == http.MethodGet && !ownerOnly(rt) }},
+		{s.token(user.RoleStaff, user.ScopeRead), func(rt route) bool { return public(rt) || rt.method == http.MethodGet && !ownerOnly(rt) }},
+		{s.token(user.RoleAuditor, user.ScopeRead), func(rt route) bool { return public(rt) || rt.method == http.MethodGet && !ownerOnly(rt) }},
 		{s.token(user.RoleStaff, user.ScopeWrite), func(rt route) bool {
-			return rt.method == http.MethodGet || !strings.HasPrefix(rt.template, "/api/firm") && !strings.HasPrefix(rt.template, "/api/tokens")
+			return !ownerOnly(rt) && (rt.method == http.MethodGet || !strings.HasPrefix(rt.template, "/api/tokens"))
 		}},
 		{s.token(user.RoleOwner, user.ScopeWrite), func(rt route) bool {
 			return rt.method == http.MethodGet || !strings.HasPrefix(rt.template, "/api/tokens")

@@ -67,6 +67,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, raw []byte, c c
 
 	key := r.Header.Get("Idempotency-Key")
 	var reqStream, fp string
+	reqExpected := eventstore.NoStream
 	if key != "" {
 		if len(key) > 255 || strings.ContainsFunc(key, func(c rune) bool { return c < 0x20 || c > 0x7e }) {
 			s.Error(w, r, malformed(domain.Invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters")))
@@ -78,9 +79,12 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, raw []byte, c c
 			s.Error(w, r, err)
 			return
 		}
-		if ok {
+		if ok && !stored.Expired {
 			s.replay(w, r, stored, fp)
 			return
+		}
+		if ok {
+			reqExpected = eventstore.Exact(stored.revision)
 		}
 		meta.CommandID = meta.Actor + ":" + key
 		meta.CorrelationID = meta.CommandID
@@ -98,7 +102,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, raw []byte, c c
 		return
 	}
 	if key != "" {
-		stored, err := s.saveResponse(ctx, r, reqStream, fp, meta, resp)
+		stored, err := s.saveResponse(ctx, r, reqStream, reqExpected, fp, meta, resp)
 		if err != nil {
 			// The command is recorded; only the replay record is not.
 			s.log.Error("storing idempotent response", "stream", reqStream, "err", err)
@@ -208,6 +212,11 @@ type requestRecord struct {
 	Path        string   `json:"path"`
 	Fingerprint string   `json:"fingerprint"`
 	Response    response `json:"response"`
+	// Expired is set (by package pii) on a record past its retention: its
+	// key is destroyed, and the request is treated as a new one.
+	Expired bool `json:"expired,omitempty"`
+	// revision is the record's revision in its stream.
+	revision uint64
 }
 
 // requestStream names the stream holding the response to an actor's key.
@@ -225,7 +234,9 @@ func fingerprint(r *http.Request, raw []byte) string {
 }
 
 func (s *Server) loadRequest(ctx context.Context, stream string) (requestRecord, bool, error) {
-	recs, err := s.cfg.Store.ReadStream(ctx, stream, 0, eventstore.Forward, 1)
+	// The last record counts: one past its retention may be followed by
+	// the record of the request made again with the same key.
+	recs, err := s.cfg.Store.ReadStream(ctx, stream, eventstore.End, eventstore.Backward, 1)
 	if err != nil {
 		return requestRecord{}, false, fmt.Errorf("read %s: %w", stream, err)
 	}
@@ -236,6 +247,7 @@ func (s *Server) loadRequest(ctx context.Context, stream string) (requestRecord,
 	if err := json.Unmarshal(recs[0].Data, &rec); err != nil {
 		return requestRecord{}, false, fmt.Errorf("decode %s: %w", stream, err)
 	}
+	rec.revision = recs[0].Revision
 	return rec, true, nil
 }
 
@@ -251,19 +263,19 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, rec requestRecor
 
 // saveResponse stores the response under the request stream; when another
 // request with the same key stored one first, that one is returned.
-func (s *Server) saveResponse(ctx context.Context, r *http.Request, stream, fp string, meta billing.Meta, resp response) (response, error) {
+func (s *Server) saveResponse(ctx context.Context, r *http.Request, stream string, expected eventstore.ExpectedRevision, fp string, meta billing.Meta, resp response) (response, error) {
 	rec := requestRecord{Method: r.Method, Path: r.URL.Path, Fingerprint: fp, Response: resp}
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return resp, err
 	}
-	_, err = s.cfg.Store.Append(ctx, stream, eventstore.NoStream, eventstore.EventData{
+	_, err = s.cfg.Store.Append(ctx, stream, expected, eventstore.EventData{
 		ID: eventstore.NewEventID(), Type: requestEventType, Data: data,
 		Metadata: eventstore.Metadata{Actor: meta.Actor, CommandID: meta.CommandID, CorrelationID: meta.CorrelationID, CausationID: meta.CommandID},
 	})
 	if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
 		first, ok, lerr := s.loadRequest(ctx, stream)
-		if lerr != nil || !ok {
+		if lerr != nil || !ok || first.Expired {
 			return resp, errors.Join(err, lerr)
 		}
 		return first.Response, nil

@@ -40,10 +40,17 @@ type operation struct {
 	body    any      // request body (a zero value of its type), nil for none
 	resp    any      // success body (a zero value of its type)
 	status  int      // success status
+	media   string   // success media type when not JSON (a document to download)
 }
 
 func get(path, summary string, resp any, query ...string) operation {
 	return operation{method: http.MethodGet, path: path, summary: summary, resp: resp, status: http.StatusOK, query: query}
+}
+
+// download is a GET answering a document of another media type (an
+// attachment), not JSON.
+func download(path, summary, media string) operation {
+	return operation{method: http.MethodGet, path: path, summary: summary, resp: "", status: http.StatusOK, media: media}
 }
 
 func list[T any](path, summary string, query ...string) operation {
@@ -83,6 +90,12 @@ func operations() []operation {
 		create("/api/tokens", "Make an API token (scope read or write); the token is in the answer, shown this once.", TokenRequest{}, NewTokenView{}),
 		write(http.MethodDelete, "/api/tokens/{id}", "Revoke an API token.", nil, TokenView{}, http.StatusOK),
 
+		list[UserListItem]("/api/users", "The users (owners only)."),
+		create("/api/users", "Invite a user (owners only): email, name, role; answers a one-time set-password link, shown this once.", InviteRequest{}, PasswordLinkView{}),
+		post("/api/users/{id}/role", "Change a user's role (owners only); the last active owner keeps theirs (422).", RoleRequest{}, UserListItem{}),
+		post("/api/users/{id}/deactivate", "Deactivate a user (owners only): their sessions and API tokens stop at once; not the last active owner (422).", DeactivateRequest{}, UserListItem{}),
+		post("/api/users/{id}/password-link", "Make a new one-time set-password link for a user (owners only).", nil, PasswordLinkView{}),
+
 		get("/api/firm", "The firm's settings.", FirmView{}),
 		create("/api/firm", "Set the firm up (once).", billing.SetUpFirmRequest{}, FirmView{}),
 		write(http.MethodPatch, "/api/firm", "Change groups of the firm's settings.", billing.FirmSettingsRequest{}, FirmView{}, http.StatusOK),
@@ -98,6 +111,8 @@ func operations() []operation {
 		write(http.MethodPut, client, "Replace a client's details.", ClientDetails{}, projections.ClientSummary{}, http.StatusOK),
 		post(client+"/archive", "Archive a client (no active services).", Reason{}, projections.ClientSummary{}),
 		post(client+"/restore", "Restore an archived client.", nil, projections.ClientSummary{}),
+		post(client+"/forget", "Erase a client's personal data (owners only; cannot be undone): destroys the client's key and rebuilds every read model. The body repeats the client's id: {\"confirm\": \"<id>\"}.", ForgetRequest{}, projections.ClientSummary{}),
+		post(client+"/revoke-links", "Revoke every signed link sent to the client so far.", nil, projections.ClientSummary{}),
 		list[projections.ServiceView](client+"/services", "A client's services, active first.", "status"),
 		create(client+"/services", "Activate an additional service (instant bill).", NewService{}, projections.ServiceView{}),
 		get(client+"/schedule", "A client's Billing Schedule tab: items, billing groups, manual items.", projections.ClientSchedule{}, "through", "include_archived"),
@@ -156,7 +171,10 @@ func operations() []operation {
 		post(inv+"/retry", "Schedule retrying a rejected collection.", CollectionRequest{}, projections.InvoiceDetail{}),
 		post(inv+"/write-off", "Write off the outstanding balance.", Reason{}, projections.InvoiceDetail{}),
 		post(inv+"/void", "Void an invoice (a reason is required; not once paid).", VoidRequest{}, projections.InvoiceDetail{}),
+		post(inv+"/ledger/recreate", "Re-create the invoice in the connected ledger(s), with its payments, credits and void (staff and owners).", LedgerRecreateRequest{}, projections.InvoiceDetail{}),
 		list[projections.AttemptView](inv+"/attempts", "An invoice's collection attempts."),
+		post(StripeWebhookPath, "Stripe's webhook: asynchronous payment results (payment_intent.succeeded, payment_intent.payment_failed), checked against the Stripe-Signature header; 404 unless Stripe is the gateway with a webhook secret. Public: no session or token.", StripeEvent{}, WebhookAck{}),
+		get("/api/ledger", "The ledger connections (Xero, QuickBooks Online), how many invoices each has synced, waiting or failed, and the recorded reconciliation runs.", LedgerView{}),
 		create(inv+"/attempts", "Record a gateway collection attempt.", AttemptRequest{}, AttemptResource{}),
 		get(inv+"/attempts/{attempt_id}", "One collection attempt.", AttemptResource{}),
 		list[projections.CreditNoteView](inv+"/credit-notes", "An invoice's credit notes."),
@@ -166,6 +184,8 @@ func operations() []operation {
 		create(inv+"/payments", "Record a payment received outside the gateway.", OfflinePayment{}, PaymentResource{}),
 		get(inv+"/payments/{payment_id}", "One payment.", PaymentResource{}),
 		list[projections.ActivityLine](inv+"/activity", "An invoice's audit trail."),
+		download(inv+"/ubl", "The invoice as a UBL 2.1 e-invoice (EN 16931, Peppol BIS Billing 3.0), as an attachment; 409 for a void invoice, 422 when a firm setting it needs is missing.", "application/xml"),
+		download(inv+"/credit-notes/{credit_note_id}/ubl", "A credit note as a UBL 2.1 CreditNote (EN 16931, Peppol BIS Billing 3.0), as an attachment.", "application/xml"),
 
 		post("/api/billing-runs", "Run billing and payment collection now for today in the firm's time zone (what the daily run does); running it again, or in two processes at once, issues and charges nothing twice.", nil, map[string]any{}),
 		write(http.MethodPost, "/api/imports/clients", "Import clients and contacts from a Xero contacts export: the body is the CSV (Content-Type text/csv). Every row is checked first; invalid rows are listed as errors rows[N].Column (422) and nothing is imported unless skip_invalid=true. Importing the same file again creates nothing twice.", nil, ImportResult{}, http.StatusOK, "skip_invalid"),
@@ -204,6 +224,9 @@ func OpenAPI() ([]byte, error) {
 		}
 		responses := map[string]any{}
 		success := map[string]any{"description": http.StatusText(op.status), "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(op.resp))}}}
+		if op.media != "" {
+			success["content"] = map[string]any{op.media: map[string]any{"schema": map[string]any{"type": "string"}}}
+		}
 		if op.method == http.MethodGet {
 			params = append(params, map[string]any{"$ref": "#/components/parameters/IfNoneMatch"})
 			success["headers"] = map[string]any{"ETag": map[string]any{"description": "The aggregate stream's revision (single resources).", "schema": map[string]any{"type": "string"}}}

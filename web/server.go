@@ -62,6 +62,13 @@ type Config struct {
 	UI http.Handler
 	// MaxBodyBytes bounds request bodies (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
+	// StripeWebhook, when set, takes Stripe's signed webhook deliveries at
+	// StripeWebhookPath (public: the handler checks the signature); nil
+	// answers that route 404.
+	StripeWebhook http.Handler
+	// SellerEmail is the firm's electronic address in e-invoices (Peppol
+	// scheme EM); empty leaves it out.
+	SellerEmail string
 	// Auth, when set, requires every request but login and the OpenAPI
 	// document to carry a session or an API token, checks CSRF tokens and
 	// each route's role, and records the signed-in user or token as the
@@ -112,19 +119,24 @@ func NewServer(cfg Config) *Server {
 	api := s.router
 	api.Use(s.limitBody, s.guard)
 	s.registerAuthRoutes(api)
+	s.registerUserRoutes(api)
 	s.registerOpenAPIRoutes(api)
 	s.registerFirmRoutes(api)
 	s.registerClientRoutes(api)
+	s.registerForgetRoutes(api)
 	s.registerContactRoutes(api)
 	s.registerPaymentMethodRoutes(api)
 	s.registerProposalRoutes(api)
 	s.registerServiceRoutes(api)
 	s.registerScheduleItemRoutes(api)
 	s.registerInvoiceRoutes(api)
+	s.registerLedgerRoutes(api)
+	s.registerEInvoiceRoutes(api)
 	s.registerPaymentRoutes(api)
 	s.registerActivityRoutes(api)
 	s.registerImportRoutes(api)
 	s.registerBillingRunRoutes(api)
+	s.registerWebhookRoutes(api)
 	if cfg.UI != nil {
 		// Everything outside /api/ is the UI's; it signs people in itself
 		// (routeAccess treats its paths as public).

@@ -20,6 +20,7 @@ import (
 	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/invoice"
+	"remit/domain/ledger"
 	"remit/domain/numbering"
 	"remit/domain/outbox"
 	"remit/domain/proposal"
@@ -88,6 +89,7 @@ func Aggregates() []Aggregate {
 		{Name: "numbering", Stream: numbering.StreamName(), EventTypes: numbering.EventTypes(), Decode: numbering.DecodeEvent},
 		{Name: "user", StreamPrefix: prefixOf(user.StreamName), EventTypes: user.EventTypes(), Decode: user.DecodeEvent},
 		{Name: "outbox", StreamPrefix: prefixOf(outbox.StreamName), EventTypes: outbox.EventTypes(), Decode: outbox.DecodeEvent},
+		{Name: "ledger", StreamPrefix: prefixOf(ledger.StreamName), EventTypes: ledger.EventTypes(), Decode: ledger.DecodeEvent},
 	}
 }
 

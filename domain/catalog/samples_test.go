@@ -10,6 +10,7 @@ import (
 	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/invoice"
+	"remit/domain/ledger"
 	"remit/domain/numbering"
 	"remit/domain/outbox"
 	"remit/domain/proposal"
@@ -63,6 +64,7 @@ func evolvers() map[string]evolver {
 		"numbering": evolveWith(numbering.Evolve),
 		"user":      evolveWith(user.Evolve),
 		"outbox":    evolveWith(outbox.Evolve),
+		"ledger":    evolveWith(ledger.Evolve),
 	}
 }
 
@@ -131,6 +133,8 @@ func samples() map[string]sample {
 	add(withMethod, client.PaymentMethodRemoved{ClientID: clientID, PaymentMethodID: id(5), At: at})
 	add(withMethod, client.PaymentMethodExpired{ClientID: clientID, PaymentMethodID: id(5), At: at})
 	add(withMethod, client.PaymentMethodFailed{ClientID: clientID, PaymentMethodID: id(5), Reason: "card reported stolen", At: at})
+	add(clientCreated, client.ClientErased{ClientID: clientID, At: at})
+	add(clientCreated, client.ClientLinksRevoked{ClientID: clientID, Generation: 1, At: at})
 
 	// proposal
 	proposalID := id(7)
@@ -230,6 +234,25 @@ func samples() map[string]sample {
 	add([]domain.Event{queued}, outbox.EmailSent{EmailID: emailID, Transport: "smtp", Attempts: 1, At: at})
 	add([]domain.Event{queued}, outbox.EmailFailed{EmailID: emailID, Reason: "550 mailbox unavailable", Attempts: 1, At: at})
 	add(nil, outbox.OutboxStarted{FromPosition: 7180, At: at})
+
+	// ledger
+	mapping := ledger.Mapping{RevenueAccount: "200", ServiceAccounts: map[uuid.UUID]string{serviceID: "210"}, TaxRateAccounts: map[string]string{"0": "220"},
+		TaxTypes: map[string]string{"10": "OUTPUT"}, ClearingAccount: "610", WriteOffAccount: "684"}
+	connected := ledger.LedgerConnected{Provider: "xero", TenantID: "tenant-1", Mapping: mapping, FromPosition: 7180, At: at}
+	add(nil, connected)
+	remapped := mapping
+	remapped.RevenueAccount = "201"
+	add([]domain.Event{connected}, ledger.LedgerMappingChanged{Provider: "xero", Mapping: remapped, At: at})
+	add([]domain.Event{connected}, ledger.LedgerContactMapped{Provider: "xero", ClientID: clientID, ContactID: "contact-1", At: at})
+	add([]domain.Event{connected}, ledger.LedgerDisconnected{Provider: "xero", Reason: "moved to QuickBooks", At: at})
+	pushID := ledger.PushID("xero", id(21), 0)
+	pushFailed := ledger.LedgerPushFailed{PushID: pushID, Provider: "xero", Kind: ledger.KindInvoice, InvoiceID: invoiceID, SourceEventID: id(21),
+		DocumentID: invoiceID, Amount: money("275"), Reason: "503 Service Unavailable", Temporary: true, Attempt: 1, RetryAt: at.Add(time.Minute), At: at}
+	add(nil, pushFailed)
+	add([]domain.Event{pushFailed}, ledger.LedgerPushSucceeded{PushID: pushID, Provider: "xero", Kind: ledger.KindInvoice, InvoiceID: invoiceID, SourceEventID: id(21),
+		DocumentID: invoiceID, LedgerID: "inv-ledger-1", ContactID: "contact-1", Amount: money("275"), Existing: true, Attempt: 2, At: at})
+	add(nil, ledger.LedgerRecreateRequested{InvoiceID: invoiceID, Provider: "xero", Reason: "deleted in Xero by mistake", Generation: 1, At: at})
+	add(nil, ledger.LedgerReconciled{Invoices: 12, Pushes: 30, Differences: 1, Summary: "xero: INV-000001: not pushed", At: at})
 
 	return out
 }

@@ -44,6 +44,10 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return markExpired(s, c)
 	case MarkPaymentMethodFailed:
 		return markFailed(s, c)
+	case RecordErasure:
+		return recordErasure(s, c)
+	case RevokeLinks:
+		return revokeLinks(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "unknown client command %T", c)
 }

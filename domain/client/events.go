@@ -196,6 +196,8 @@ func EventTypes() []string {
 		"PaymentMethodRemoved",
 		"PaymentMethodExpired",
 		"PaymentMethodFailed",
+		"ClientErased",
+		"ClientLinksRevoked",
 	}
 }
 
@@ -231,6 +233,10 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[PaymentMethodExpired](eventType, data)
 	case "PaymentMethodFailed":
 		return domain.DecodeAs[PaymentMethodFailed](eventType, data)
+	case "ClientErased":
+		return domain.DecodeAs[ClientErased](eventType, data)
+	case "ClientLinksRevoked":
+		return domain.DecodeAs[ClientLinksRevoked](eventType, data)
 	}
 	return nil, fmt.Errorf("client: unknown event type %q", eventType)
 }

@@ -41,6 +41,8 @@ func samples() []sample {
 		{withTwoMethods(), client.PaymentMethodRemoved{ClientID: clientID, PaymentMethodID: bankID, At: later}},
 		{withTwoMethods(), client.PaymentMethodExpired{ClientID: clientID, PaymentMethodID: cardID, At: later}},
 		{withTwoMethods(), client.PaymentMethodFailed{ClientID: clientID, PaymentMethodID: bankID, Reason: "mandate cancelled", At: later}},
+		{events(created()), client.ClientErased{ClientID: clientID, At: later}},
+		{events(created()), client.ClientLinksRevoked{ClientID: clientID, Generation: 1, At: later}},
 	}
 }
 

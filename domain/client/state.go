@@ -26,6 +26,12 @@ type State struct {
 
 	PaymentMethods         []PaymentMethod // in the order they were added
 	DefaultPaymentMethodID uuid.UUID       // uuid.Nil when there is none
+
+	// Erased is set once the client's personal data was erased.
+	Erased bool
+	// LinkGeneration is the generation of client links honoured now (0
+	// until links are first revoked).
+	LinkGeneration int
 }
 
 // PaymentMethod is a payment method on file and its status.
@@ -171,6 +177,10 @@ func Evolve(s State, e domain.Event) State {
 		s.Archived = true
 	case ClientRestored:
 		s.Archived = false
+	case ClientErased:
+		s.Erased = true
+	case ClientLinksRevoked:
+		s.LinkGeneration = e.Generation
 	case PaymentMethodAdded:
 		s.PaymentMethods = append(slices.Clone(s.PaymentMethods), PaymentMethod{
 			ID:                   e.PaymentMethodID,
