@@ -284,6 +284,12 @@ func (s *Sync) CatchUp(ctx context.Context) error {
 }
 
 func (s *Sync) catchUp(ctx context.Context) error {
+	// The head is read before the log, so WaitFor(head) cannot return before
+	// an event appended meanwhile was handled.
+	head, err := s.cfg.Store.Head(ctx)
+	if err != nil {
+		return err
+	}
 	if !s.loaded {
 		// The whole log first, without pushing: what was pushed before is
 		// known before anything is pushed again.
@@ -298,10 +304,6 @@ func (s *Sync) catchUp(ctx context.Context) error {
 	} else if err := s.b.readAll(ctx, s.cfg.Store, func(ev eventstore.RecordedEvent, inv *invoiceRec) error {
 		return s.react(ctx, ev, inv)
 	}); err != nil {
-		return err
-	}
-	head, err := s.cfg.Store.Head(ctx)
-	if err != nil {
 		return err
 	}
 	s.advance(head)

@@ -315,6 +315,13 @@ func (o *Outbox) CatchUp(ctx context.Context) error {
 		o.loaded = true
 	}
 	o.sendPending(ctx)
+	// The head is read before the log: every event up to it is then read
+	// below, and advancing to it cannot skip one appended meanwhile (the
+	// follower picks those up).
+	head, err := o.cfg.Store.Head(ctx)
+	if err != nil {
+		return err
+	}
 	for {
 		batch, err := o.cfg.Store.ReadAll(ctx, o.next, eventstore.Forward, 500, watched())
 		if err != nil {
@@ -326,10 +333,6 @@ func (o *Outbox) CatchUp(ctx context.Context) error {
 			}
 		}
 		if len(batch) < 500 {
-			head, err := o.cfg.Store.Head(ctx)
-			if err != nil {
-				return err
-			}
 			o.advance(head)
 			return nil
 		}

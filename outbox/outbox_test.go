@@ -458,3 +458,38 @@ func TestSkipHistorySendsOnlyWhatComesAfter(t *testing.T) {
 		t.Fatalf("%d emails after one new invoice, want 1", n)
 	}
 }
+
+// appendingHead is a store whose Head, once armed, first lets another
+// writer append (run): what happens when an invoice is issued while the
+// outbox is between reading the log and asking for its head.
+type appendingHead struct {
+	eventstore.Store
+	run func()
+}
+
+func (s *appendingHead) Head(ctx context.Context) (uint64, error) {
+	if run := s.run; run != nil {
+		s.run = nil
+		run()
+	}
+	return s.Store.Head(ctx)
+}
+
+// An invoice issued while the outbox catches up is emailed: catching up
+// never moves past an event it did not read.
+func TestEventAppendedDuringCatchUpIsNotSkipped(t *testing.T) {
+	f := newFixture(t)
+	f.issue()
+	st := &appendingHead{Store: f.store}
+	ob, err := outbox.New(outbox.Config{Store: st, Mailer: f.smtp(), From: "accounts@ledger.example", Now: f.clk.Now, LinkFor: f.links})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.catchUp(ob)
+	st.run = func() { f.issue() }
+	f.catchUp(ob) // the second invoice is issued during this catch-up
+	f.catchUp(ob)
+	if n := f.onceEach(); n != 2 {
+		t.Fatalf("%d emails, want 2: an invoice issued during a catch-up was skipped", n)
+	}
+}
