@@ -1,19 +1,14 @@
 package stripe_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/shopspring/decimal"
 	stripego "github.com/stripe/stripe-go/v82"
@@ -22,52 +17,8 @@ import (
 	"remit/domain"
 	"remit/integrations/payments"
 	"remit/integrations/payments/stripe"
+	"remit/integrations/payments/stripe/stripemock"
 )
-
-// MustStripeMock starts Stripe's own mock server (stripe-mock) on a loopback
-// port the system chooses and returns its URL; it skips the test when the
-// binary is not installed (scripts/test.sh installs it).
-func MustStripeMock(tb testing.TB) string {
-	tb.Helper()
-	bin, err := exec.LookPath("stripe-mock")
-	if err != nil {
-		gobin, _ := exec.Command("go", "env", "GOPATH").Output()
-		bin = filepath.Join(strings.TrimSpace(string(gobin)), "bin", "stripe-mock")
-		if _, err := os.Stat(bin); err != nil {
-			tb.Skip("stripe-mock is not installed: go install github.com/stripe/stripe-mock@v0.203.0 (scripts/test.sh does)")
-		}
-	}
-	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:", "-https-addr", "127.0.0.1:")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start stripe-mock: %v", err)
-	}
-	tb.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "Listening for HTTP at address: "); ok {
-				addr <- a
-			}
-		}
-		close(addr)
-	}()
-	select {
-	case a, ok := <-addr:
-		if !ok {
-			tb.Fatal("stripe-mock exited without listening")
-		}
-		return "http://" + a
-	case <-time.After(30 * time.Second):
-		tb.Fatal("stripe-mock did not start listening within 30 s")
-	}
-	return ""
-}
 
 func aud(s string) domain.Money {
 	return domain.NewMoney(decimal.RequireFromString(s), domain.MustCurrency("AUD"))
@@ -105,7 +56,7 @@ func (nopCloser) Close() error { return nil }
 // against Stripe's OpenAPI spec, and checks the request shapes Stripe needs:
 // confirm, off_session, amount in minor units, the idempotency key header.
 func TestChargeAgainstStripeMock(t *testing.T) {
-	url := MustStripeMock(t)
+	url := stripemock.MustStart(t)
 	rec := &recorder{}
 	g := stripe.New(stripe.Config{SecretKey: "sk_test_123", URL: url, HTTPClient: &http.Client{Transport: rec}})
 	ctx := context.Background()
