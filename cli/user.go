@@ -104,7 +104,71 @@ users and settings), staff (billing work), auditor (read-only).`,
 		},
 	}
 	storeFlags(list, env, &lso)
-	c.AddCommand(add, list)
+	c.AddCommand(add, list, newUserRoleCmd(env), newUserDeactivateCmd(env))
+	return c
+}
+
+// userByEmail finds a user by email (any case), or a usage error.
+func userByEmail(ctx context.Context, a *auth.Authenticator, email string) (user.State, error) {
+	us, err := a.Users(ctx)
+	if err != nil {
+		return user.State{}, err
+	}
+	for _, u := range us {
+		if u.Email == user.NormalizeEmail(email) {
+			return u, nil
+		}
+	}
+	return user.State{}, usageErr("no user signs in as %s (remit user list shows who does)", email)
+}
+
+func newUserRoleCmd(env Env) *cobra.Command {
+	var so storeOpts
+	c := &cobra.Command{
+		Use:   "role EMAIL owner|staff|auditor",
+		Short: "Change a user's role (from their next request; the last active owner stays an owner)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(c *cobra.Command, args []string) error {
+			return withAuth(c.Context(), so, func(a *auth.Authenticator) error {
+				u, err := userByEmail(c.Context(), a, args[0])
+				if err != nil {
+					return err
+				}
+				if err := a.ChangeRole(c.Context(), u.ID, user.Role(args[1]), "cli"); err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "%s is now %s\n", u.Email, args[1])
+				return nil
+			})
+		},
+	}
+	storeFlags(c, env, &so)
+	return c
+}
+
+func newUserDeactivateCmd(env Env) *cobra.Command {
+	var so storeOpts
+	var reason string
+	c := &cobra.Command{
+		Use:   "deactivate EMAIL",
+		Short: "Stop a user signing in: their sessions and API tokens stop working at once (not the last active owner)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return withAuth(c.Context(), so, func(a *auth.Authenticator) error {
+				u, err := userByEmail(c.Context(), a, args[0])
+				if err != nil {
+					return err
+				}
+				if err := a.DeactivateUser(c.Context(), u.ID, reason, "cli"); err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "%s is deactivated\n", u.Email)
+				return nil
+			})
+		},
+	}
+	storeFlags(c, env, &so)
+	c.Flags().StringVar(&reason, "reason", "", "why (kept in the log)")
 	return c
 }
 

@@ -114,3 +114,35 @@ func TestClientForget(t *testing.T) {
 		t.Errorf("forget of an unknown client: %d", code)
 	}
 }
+
+func TestUserRoleAndDeactivate(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"REMIT_DATA": dir, "REMIT_PASSWORD": "a long enough password"}
+	for _, u := range [][]string{{"boss@firm.example", "owner"}, {"sam@firm.example", "staff"}} {
+		if code, _, errOut := runEnv(env, "user", "add", u[0], "--role", u[1]); code != cli.ExitOK {
+			t.Fatalf("user add %s: %d %q", u[0], code, errOut)
+		}
+	}
+	if code, _, errOut := runEnv(env, "user", "deactivate", "boss@firm.example"); code != cli.ExitUsage || !strings.Contains(errOut, "owner") {
+		t.Errorf("deactivating the last owner: %d %q", code, errOut)
+	}
+	if code, _, errOut := runEnv(env, "user", "role", "boss@firm.example", "staff"); code != cli.ExitUsage {
+		t.Errorf("demoting the last owner: %d %q", code, errOut)
+	}
+	if code, _, errOut := runEnv(env, "user", "role", "nobody@firm.example", "staff"); code != cli.ExitUsage || !strings.Contains(errOut, "nobody@firm.example") {
+		t.Errorf("an unknown user: %d %q", code, errOut)
+	}
+	if code, _, errOut := runEnv(env, "user", "role", "sam@firm.example", "root"); code != cli.ExitUsage {
+		t.Errorf("a bad role: %d %q", code, errOut)
+	}
+	if code, out, errOut := runEnv(env, "user", "role", "Sam@Firm.example", "owner"); code != cli.ExitOK || !strings.Contains(out, "now owner") {
+		t.Fatalf("promoting: %d %q %q", code, out, errOut)
+	}
+	if code, out, errOut := runEnv(env, "user", "deactivate", "boss@firm.example", "--reason", "left"); code != cli.ExitOK || !strings.Contains(out, "deactivated") {
+		t.Fatalf("deactivating a second owner: %d %q %q", code, out, errOut)
+	}
+	_, out, _ := runEnv(env, "user", "list")
+	if !strings.Contains(out, "boss@firm.example\towner\tdisabled") || !strings.Contains(out, "sam@firm.example\towner\tactive") {
+		t.Errorf("user list after the changes:\n%s", out)
+	}
+}
