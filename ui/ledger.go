@@ -25,6 +25,8 @@ func (h *handler) registerLedgerRoutes() {
 type ledgerPage struct {
 	Connections     []ledgersync.ConnectionStatus
 	Reconciliations []reconciliationRow
+	// CanConnect shows the Connect buttons: an owner, with LedgerOAuth set.
+	CanConnect bool
 }
 
 type reconciliationRow struct {
@@ -44,7 +46,7 @@ func (h *handler) handleLedger(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	d := ledgerPage{Connections: conns}
+	d := ledgerPage{Connections: conns, CanConnect: h.oauthOn() && h.isOwner(r)}
 	recs, err := h.cfg.Store.ReadStream(ctx, ledger.StreamName(ledger.ReconciliationID()), eventstore.End, eventstore.Backward, 30)
 	if err != nil {
 		h.fail(w, r, err)

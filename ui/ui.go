@@ -69,6 +69,10 @@ type Config struct {
 	// BillingRun runs billing and collection now and returns what it did
 	// (a billingrun.RunResult); nil hides the "Run billing now" action.
 	BillingRun func(context.Context) (any, error)
+	// LedgerOAuth lets an owner connect Xero or QuickBooks Online from the
+	// Ledger page (OAuth 2.0 authorization code with PKCE); nil hides the
+	// Connect buttons.
+	LedgerOAuth *LedgerOAuth
 }
 
 // handler is the UI: a ServeMux with one method per page or action.
@@ -89,6 +93,9 @@ type handler struct {
 
 	tokens  tokenLocks
 	lastRun lastRun
+
+	oauthFlows pendingFlows
+	csp        string
 }
 
 // New returns the UI as an http.Handler serving everything outside /api/.
@@ -103,6 +110,8 @@ func New(cfg Config) http.Handler {
 		cfg.WaitTimeout = 5 * time.Second
 	}
 	h := &handler{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, cat: catalog.New(), firmLoc: time.UTC}
+	h.csp = "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action " +
+		strings.Join(append([]string{"'self'"}, cfg.LedgerOAuth.formActionSources()...), " ") + "; frame-ancestors 'none'"
 	h.pages = mustParsePages()
 	h.linkPages = mustParseLinkPages()
 	static, err := fs.Sub(assets, "static")
@@ -120,6 +129,7 @@ func New(cfg Config) http.Handler {
 	h.registerScheduleRoutes()
 	h.registerInvoiceRoutes()
 	h.registerLedgerRoutes()
+	h.registerLedgerConnectRoutes()
 	h.registerProposalRoutes()
 	h.registerClientLinkRoutes()
 	h.registerBillingRunRoutes()
@@ -135,7 +145,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
+	w.Header().Set("Content-Security-Policy", h.csp)
 	h.mux.ServeHTTP(w, r)
 }
 

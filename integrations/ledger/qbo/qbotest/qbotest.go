@@ -231,6 +231,7 @@ type injected struct {
 type Server struct {
 	URL      string // the API origin: pass as qbo.Config.BaseURL
 	TokenURL string // the OAuth 2.0 token endpoint
+	AuthURL  string // the authorisation endpoint (a consenting user)
 	RealmID  string
 	opts     Options
 	srv      *httptest.Server
@@ -250,6 +251,9 @@ type Server struct {
 	byRequestID map[string]stored
 	faults      []injected
 	log         []Request
+	codes       map[string]authCode
+	nextCode    int
+	deny        bool
 }
 
 // New starts a Server, stopped when the test ends.
@@ -276,9 +280,10 @@ func New(tb testing.TB, opts Options) *Server {
 	if opts.Accounts == nil {
 		opts.Accounts = []string{"4", "35"}
 	}
-	s := &Server{RealmID: opts.RealmID, opts: opts, refresh: opts.RefreshToken, nextID: 100, byRequestID: map[string]stored{}}
+	s := &Server{RealmID: opts.RealmID, opts: opts, refresh: opts.RefreshToken, nextID: 100, byRequestID: map[string]stored{}, codes: map[string]authCode{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth2/v1/tokens/bearer", s.handleToken)
+	mux.HandleFunc("GET "+AuthPath, s.serveAuthorize)
 	mux.HandleFunc("GET /v3/company/{realm}/query", s.api(s.handleQuery))
 	mux.HandleFunc("GET /v3/company/{realm}/{entity}/{id}", s.api(s.handleRead))
 	mux.HandleFunc("POST /v3/company/{realm}/{entity}", s.api(s.handleCreate))
@@ -286,6 +291,7 @@ func New(tb testing.TB, opts Options) *Server {
 	tb.Cleanup(s.srv.Close)
 	s.URL = s.srv.URL
 	s.TokenURL = s.srv.URL + "/oauth2/v1/tokens/bearer"
+	s.AuthURL = s.srv.URL + AuthPath
 	return s
 }
 
@@ -430,7 +436,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		tokenErr(http.StatusUnauthorized, "invalid_client")
 		return
 	}
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "refresh_token" {
+	if err := r.ParseForm(); err == nil && r.PostForm.Get("grant_type") == "authorization_code" {
+		s.exchangeCode(w, r.PostForm)
+		return
+	}
+	if r.PostForm.Get("grant_type") != "refresh_token" {
 		tokenErr(http.StatusBadRequest, "unsupported_grant_type")
 		return
 	}

@@ -3,7 +3,6 @@ package xerotest
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -61,6 +60,10 @@ type Server struct {
 	URL string
 	// TokenURL is the OAuth 2.0 token endpoint.
 	TokenURL string
+	// AuthURL is the authorisation endpoint (a consenting user: it
+	// redirects to redirect_uri with a code); ConnectionsURL lists the
+	// organisations an access token may use.
+	AuthURL, ConnectionsURL string
 	// TenantID, ClientID and ClientSecret are what the server accepts.
 	TenantID, ClientID, ClientSecret string
 
@@ -84,6 +87,10 @@ type Server struct {
 	tokenRequests  int
 	violations     []string
 	expectViolated bool
+	codes          map[string]authCode
+	tenants        []Tenant
+	deny           bool
+	issued         []string
 }
 
 type answer struct {
@@ -112,6 +119,7 @@ func New(tb testing.TB) *Server {
 		access:       map[string]bool{},
 		refresh:      map[string]bool{},
 		idem:         map[string]answer{},
+		codes:        map[string]authCode{},
 	}
 	if err := s.seed(); err != nil {
 		tb.Fatal(err)
@@ -119,6 +127,8 @@ func New(tb testing.TB) *Server {
 	s.srv = httptest.NewServer(s)
 	s.URL = s.srv.URL + apiPrefix
 	s.TokenURL = s.srv.URL + "/connect/token"
+	s.AuthURL = s.srv.URL + authorizePath
+	s.ConnectionsURL = s.srv.URL + connectionsPath
 	tb.Cleanup(func() {
 		s.srv.Close()
 		s.mu.Lock()
@@ -296,8 +306,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if r.URL.Path == "/connect/token" {
+	switch r.URL.Path {
+	case "/connect/token":
 		s.serveToken(w, r, body)
+		return
+	case authorizePath:
+		s.serveAuthorize(w, r)
+		return
+	case connectionsPath:
+		s.serveConnections(w, r)
 		return
 	}
 	if !strings.HasPrefix(r.URL.Path, apiPrefix+"/") {
@@ -452,7 +469,8 @@ func validationError(msgs ...string) answer {
 	})
 }
 
-// serveToken is the identity server's refresh_token grant, with rotation.
+// serveToken is the identity server's token endpoint: the refresh_token
+// grant, with rotation, and the authorization_code grant (exchangeCode).
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -472,6 +490,10 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, body []byte)
 		reply(http.StatusBadRequest, obj{"error": "invalid_client"})
 		return
 	}
+	if form.Get("grant_type") == "authorization_code" {
+		reply(s.exchangeCode(form))
+		return
+	}
 	if form.Get("grant_type") != "refresh_token" {
 		reply(http.StatusBadRequest, obj{"error": "unsupported_grant_type"})
 		return
@@ -482,17 +504,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, body []byte)
 		return
 	}
 	delete(s.refresh, rt)
-	access := "at-" + base64.RawURLEncoding.EncodeToString(uuid.New().NodeID()) + uuid.NewString()
-	next := "rt-" + uuid.NewString()
-	s.access[access] = true
-	s.refresh[next] = true
-	reply(http.StatusOK, obj{
-		"access_token":  access,
-		"expires_in":    1800,
-		"token_type":    "Bearer",
-		"refresh_token": next,
-		"scope":         "offline_access accounting.transactions accounting.contacts accounting.settings.read",
-	})
+	reply(http.StatusOK, s.issueTokens())
 }
 
 func msDate(day string) string {
