@@ -240,7 +240,7 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 		return nil, fmt.Errorf("payment gateway: %w", err)
 	}
 	a.StripeWebhook = webhook
-	a.Sched = &billingrun.Scheduler{Store: store, Billing: a.Billing, Gateway: gw, Now: cfg.Now,
+	a.Sched = &billingrun.Scheduler{Store: store, Billing: a.Billing, Gateway: gw, Now: cfg.Now, Logger: cfg.Logger,
 		OnRun: func(r billingrun.RunResult) {
 			a.log.Info("billing run", "as_of", r.AsOf, "issued", r.Billing.Issued, "already", r.Billing.AlreadyIssued,
 				"errors", len(r.Billing.Errors)+len(r.Collect.Errors), "collected", r.Collect.Succeeded, "rejected", r.Collect.Rejected,

@@ -2,7 +2,9 @@ package billingrun
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -30,6 +32,10 @@ type CollectOptions struct {
 	Actor string
 	// Progress, when set, is told how far the collection is.
 	Progress func(Progress)
+	// Logger hears about invoices that cannot be collected with this
+	// gateway (ErrOtherGateway); nil discards. They are in
+	// CollectReport.Errors as well.
+	Logger *slog.Logger
 }
 
 // CollectReport says what Collect did.
@@ -58,6 +64,44 @@ func (e InvoiceError) Error() string {
 	return fmt.Sprintf("collect invoice %s (%s): %v", e.Number, e.InvoiceID, e.Err)
 }
 
+// ErrOtherGateway is the error (see errors.Is) of an invoice whose payment
+// method is on file with another gateway than the one running: its token
+// means nothing to this gateway (a sandbox pm_card_visa sent to Stripe, a
+// Stripe pm_… to the sandbox), so Collect does not ask the gateway at all,
+// records nothing and leaves the collection scheduled: it is collected once
+// the right gateway runs, or staff change the invoice's payment method.
+var ErrOtherGateway = errors.New("payment method on file with another gateway")
+
+// GatewayMismatchError is an ErrOtherGateway about one method.
+type GatewayMismatchError struct {
+	// PaymentMethodID is the method on file; Label says which it is
+	// ("visa ending 4242").
+	PaymentMethodID uuid.UUID
+	Label           string
+	// MethodGateway is the gateway the method is on file with; Gateway the
+	// one running.
+	MethodGateway, Gateway string
+}
+
+func (e *GatewayMismatchError) Error() string {
+	return fmt.Sprintf("payment method %s (%s) is on file with %s, but the gateway is %s: change the invoice's payment method, or collect it with %s",
+		e.Label, e.PaymentMethodID, e.MethodGateway, e.Gateway, e.MethodGateway)
+}
+
+// Is makes errors.Is(err, ErrOtherGateway) hold.
+func (e *GatewayMismatchError) Is(target error) bool { return target == ErrOtherGateway }
+
+// methodLabel names a method the way staff recognise it.
+func methodLabel(m client.PaymentMethodDetails) string {
+	switch {
+	case m.Kind == client.MethodCard && m.Last4 != "":
+		return fmt.Sprintf("%s ending %s", m.Brand, m.Last4)
+	case m.MaskedAccount != "":
+		return "account " + m.MaskedAccount
+	}
+	return string(m.Kind)
+}
+
 // AttemptID is the id of the n-th (from 1) collection attempt on an invoice.
 // It is the gateway's idempotency key, so an attempt asked again (after a
 // crash, or to poll a pending bank debit) never charges twice.
@@ -75,6 +119,10 @@ func AttemptID(invoiceID uuid.UUID, n int) uuid.UUID {
 // collection was scheduled); when the retries are used up the invoice stays
 // "payment rejected" for staff.
 //
+// An invoice whose payment method is on file with another gateway than gw
+// (by gw.Name()) is not charged: it is reported in CollectReport.Errors as
+// ErrOtherGateway, logged, and left scheduled.
+//
 // Every step is idempotent (deterministic attempt and command ids), so a
 // crash anywhere is repaired by running Collect again.
 func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, gw payments.Gateway, asOf domain.Date, opts CollectOptions) (CollectReport, error) {
@@ -88,6 +136,10 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = 4
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	if err := idx.Update(ctx); err != nil {
 		return rep, err
@@ -127,6 +179,11 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 		mu.Unlock()
 		if err != nil {
 			fail(st, err)
+			if mm := (*GatewayMismatchError)(nil); errors.As(err, &mm) {
+				log.Warn("collection: the invoice's payment method is on file with another gateway; left scheduled",
+					"invoice", st.Number, "invoice_id", st.ID, "payment_method_id", mm.PaymentMethodID,
+					"method_gateway", mm.MethodGateway, "gateway", mm.Gateway)
+			}
 		}
 		if opts.Progress != nil {
 			opts.Progress(p)
@@ -182,10 +239,14 @@ func attempt(ctx context.Context, idx *Index, svc *billing.Service, gw payments.
 		res = payments.ChargeResult{Status: payments.StatusRejected, DeclineCode: "payment_method_removed", Message: "The payment method to collect from is no longer on file."}
 	case m.Status != client.MethodActive:
 		res = payments.ChargeResult{Status: payments.StatusRejected, DeclineCode: "payment_method_" + string(m.Status), Message: fmt.Sprintf("The payment method on file is %s.", m.Status)}
+	case !strings.EqualFold(m.Gateway, gw.Name()):
+		// Not the client's doing, so not a rejection: nothing is recorded
+		// and the collection stays scheduled.
+		return "", &GatewayMismatchError{PaymentMethodID: methodID, Label: methodLabel(m.PaymentMethodDetails), MethodGateway: m.Gateway, Gateway: gw.Name()}
 	default:
 		var err error
 		res, err = gw.Charge(ctx, payments.ChargeRequest{
-			IdempotencyKey: id.String(), PaymentMethod: m.GatewayToken, Amount: st.Balance(),
+			IdempotencyKey: id.String(), Customer: m.GatewayCustomer, PaymentMethod: m.GatewayToken, Amount: st.Balance(),
 			Description: "Invoice " + st.Number,
 			Metadata:    map[string]string{"invoice_id": st.ID.String(), "attempt_id": id.String(), "invoice_number": st.Number},
 		})

@@ -3,6 +3,7 @@ package billingrun
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -30,6 +31,8 @@ type Scheduler struct {
 	Workers int
 	// OnRun, when set, hears how each run went (for logging).
 	OnRun func(RunResult)
+	// Logger is passed to collection (CollectOptions.Logger); nil discards.
+	Logger *slog.Logger
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -113,6 +116,6 @@ func (s *Scheduler) RunOnce(ctx context.Context, idx *Index, now time.Time) RunR
 	if res.Err != nil || s.Gateway == nil {
 		return res
 	}
-	res.Collect, res.Err = Collect(ctx, s.Store, s.Billing, s.Gateway, res.AsOf, CollectOptions{Workers: s.Workers, Index: idx})
+	res.Collect, res.Err = Collect(ctx, s.Store, s.Billing, s.Gateway, res.AsOf, CollectOptions{Workers: s.Workers, Index: idx, Logger: s.Logger})
 	return res
 }

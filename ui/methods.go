@@ -70,6 +70,7 @@ func (h *handler) handleMethodNew(w http.ResponseWriter, r *http.Request) {
 func methodDetails(fs *fields) client.PaymentMethodDetails {
 	m := client.PaymentMethodDetails{
 		Kind: client.PaymentMethodKind(fs.str("method.kind")), Gateway: fs.str("method.gateway"), GatewayToken: fs.str("method.gateway_token"),
+		GatewayCustomer: fs.str("method.gateway_customer"),
 	}
 	if m.Gateway == "" {
 		m.Gateway = "sandbox"

@@ -118,6 +118,34 @@ func TestEventJSONRoundTrip(t *testing.T) {
 	}
 }
 
+// TestPaymentMethodWithoutGatewayCustomerReadsTheSame: events recorded
+// before gateway_customer existed decode with none, and a method without one
+// is written exactly as before (no empty key).
+func TestPaymentMethodWithoutGatewayCustomerReadsTheSame(t *testing.T) {
+	old := `{"client_id":"` + clientID.String() + `","payment_method_id":"` + cardID.String() + `","method":{"kind":"card","gateway":"sandbox","gateway_token":"tok_1","brand":"visa","last4":"4242","expiry_month":12,"expiry_year":2028},"at":"2026-03-01T00:00:00Z"}`
+	e, err := client.DecodeEvent("PaymentMethodAdded", []byte(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := e.(client.PaymentMethodAdded)
+	if got.Method != visa("tok_1") {
+		t.Errorf("decoded %+v, want %+v", got.Method, visa("tok_1"))
+	}
+	data, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "gateway_customer") {
+		t.Errorf("a method without a gateway customer is written with one: %s", data)
+	}
+	withCustomer := visa("tok_1")
+	withCustomer.GatewayCustomer = "cus_123"
+	data, _ = json.Marshal(withCustomer)
+	if !strings.Contains(string(data), `"gateway_customer":"cus_123"`) {
+		t.Errorf("gateway customer not written: %s", data)
+	}
+}
+
 func TestDecodeEventRefusesUnknownAndMalformed(t *testing.T) {
 	if _, err := client.DecodeEvent("NoSuchEvent", []byte(`{}`)); err == nil {
 		t.Error("unknown event type decoded")

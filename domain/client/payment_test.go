@@ -44,6 +44,14 @@ func TestAddPaymentMethod(t *testing.T) {
 	otherDetails.Method.Last4 = "1111"
 	noID := addCard
 	noID.PaymentMethodID = uuid.Nil
+	withCustomer := addCard
+	withCustomer.Method.Gateway, withCustomer.Method.GatewayCustomer = "stripe", " cus_123 "
+	stripeVisa := visa("tok_1")
+	stripeVisa.Gateway, stripeVisa.GatewayCustomer = "stripe", "cus_123"
+	badCustomer := addCard
+	badCustomer.Method.GatewayCustomer = "cus 123"
+	panInCustomer := addCard
+	panInCustomer.Method.GatewayCustomer = "4111111111111111"
 
 	runDecideCases(t, []decideCase{
 		{Name: "OKFirstBecomesDefault", Given: events(created()), When: addCard,
@@ -63,6 +71,10 @@ func TestAddPaymentMethod(t *testing.T) {
 			return m
 		}(), At: later})},
 		{Name: "OKRetried", Given: withCard(), When: addCard, Then: nil},
+		{Name: "OKWithGatewayCustomer", Given: events(created()), When: withCustomer,
+			Then: events(at(added(cardID, stripeVisa)), defAt(defaultSet(cardID, uuid.Nil)))},
+		{Name: "ErrBadGatewayCustomer", Given: events(created()), When: badCustomer, Code: domain.EINVALID, Fields: []string{"method.gateway_customer"}},
+		{Name: "ErrCardNumberInGatewayCustomer", Given: events(created()), When: panInCustomer, Code: domain.EINVALID, Fields: []string{"method.gateway_customer"}},
 		{Name: "ErrIDTaken", Given: withCard(), When: otherDetails, Code: domain.ECONFLICT},
 		{Name: "ErrAlreadyOnFile", Given: withCard(), When: sameToken, Code: domain.ECONFLICT},
 		{Name: "ErrFullCardNumber", Given: events(created()), When: fullNumber, Code: domain.EINVALID, Fields: []string{"method.last4"}},

@@ -55,6 +55,10 @@ type PaymentMethodDetails struct {
 	Kind         PaymentMethodKind `json:"kind"`
 	Gateway      string            `json:"gateway"`       // e.g. "sandbox", "stripe"
 	GatewayToken string            `json:"gateway_token"` // the gateway's reference to the method
+	// GatewayCustomer is the gateway's customer the method is attached to,
+	// when the gateway needs one to charge it off-session (Stripe: cus_…).
+	// Like GatewayToken it is a gateway reference, not personal data.
+	GatewayCustomer string `json:"gateway_customer,omitempty"`
 
 	Brand       string `json:"brand,omitempty"` // card: "visa", "mastercard", …
 	Last4       string `json:"last4,omitempty"` // card: the last 4 digits

@@ -41,6 +41,7 @@ func normalizeContact(c Contact) Contact {
 func normalizeMethod(m PaymentMethodDetails) PaymentMethodDetails {
 	m.Gateway = strings.TrimSpace(m.Gateway)
 	m.GatewayToken = strings.TrimSpace(m.GatewayToken)
+	m.GatewayCustomer = strings.TrimSpace(m.GatewayCustomer)
 	m.Brand = strings.ToLower(strings.TrimSpace(m.Brand))
 	m.Last4 = strings.TrimSpace(m.Last4)
 	m.MaskedAccount = strings.TrimSpace(m.MaskedAccount)
@@ -183,8 +184,12 @@ func validateMethod(p *domain.Problems, prefix string, m PaymentMethodDetails, n
 	case len(m.GatewayToken) > maxToken || strings.ContainsFunc(m.GatewayToken, unicode.IsSpace):
 		p.Add(prefix+".gateway_token", "the gateway token is not valid (at most %d characters, no spaces)", maxToken)
 	}
+	if len(m.GatewayCustomer) > maxToken || strings.ContainsFunc(m.GatewayCustomer, unicode.IsSpace) {
+		p.Add(prefix+".gateway_customer", "the gateway customer is not valid (at most %d characters, no spaces)", maxToken)
+	}
 	refuseCardNumber(p, prefix+".gateway", m.Gateway)
 	refuseCardNumber(p, prefix+".gateway_token", m.GatewayToken)
+	refuseCardNumber(p, prefix+".gateway_customer", m.GatewayCustomer)
 	switch m.Kind {
 	case MethodCard:
 		validateCard(p, prefix, m, now)

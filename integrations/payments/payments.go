@@ -40,7 +40,9 @@ const (
 type ChargeRequest struct {
 	// IdempotencyKey names the charge: the same key never charges twice.
 	IdempotencyKey string
-	// Customer is the gateway's customer reference, when it has one.
+	// Customer is the gateway's customer the method is attached to, when
+	// the method on file names one (client.PaymentMethodDetails.
+	// GatewayCustomer); Stripe needs it to charge a saved method off-session.
 	Customer string
 	// PaymentMethod is the gateway's token of the method on file.
 	PaymentMethod string
@@ -70,6 +72,11 @@ type ChargeResult struct {
 
 // Gateway takes payments. Implementations are safe for concurrent use.
 type Gateway interface {
+	// Name is the gateway's name as payment methods on file record it
+	// (client.PaymentMethodDetails.Gateway): "sandbox", "stripe". A method
+	// on file with another gateway holds a token this one cannot charge, so
+	// collection refuses it without asking the gateway.
+	Name() string
 	// Charge takes req.Amount from req.PaymentMethod at most once per
 	// req.IdempotencyKey, and answers the charge's current state. An error
 	// means the gateway could not be asked (network, configuration): nothing

@@ -39,10 +39,10 @@ import (
 	"remit/integrations/payments/stripe"
 )
 
-// Gateway names.
+// Gateway names (each gateway's Name()).
 const (
-	Sandbox = "sandbox"
-	Stripe  = "stripe"
+	Sandbox = sandbox.Name
+	Stripe  = stripe.Name
 )
 
 // WebhookPath is where the lead mounts the Stripe webhook (outside sign-in:

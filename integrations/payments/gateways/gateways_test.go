@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,6 +64,10 @@ func TestOpenPicksTheGateway(t *testing.T) {
 			}
 			if got := fmt.Sprintf("%T", gw); got != tc.want {
 				t.Errorf("gateway %s, want %s", got, tc.want)
+			}
+			// Its name is what payment methods on file with it record.
+			if name := strings.TrimSuffix(strings.TrimPrefix(tc.want, "*"), ".Gateway"); gw.Name() != name {
+				t.Errorf("gateway named %q, want %q", gw.Name(), name)
 			}
 			if (h != nil) != tc.webhook {
 				t.Errorf("webhook handler %v, want one: %v", h, tc.webhook)
@@ -301,6 +308,8 @@ type recordingGateway struct {
 	charged []string
 }
 
+func (g *recordingGateway) Name() string { return gateways.Stripe }
+
 func (g *recordingGateway) Charge(_ context.Context, req payments.ChargeRequest) (payments.ChargeResult, error) {
 	g.charged = append(g.charged, req.Metadata["invoice_id"])
 	return payments.ChargeResult{Status: payments.StatusPending, Reference: "pi_pending"}, nil
@@ -349,5 +358,72 @@ func TestStripeAgainstStripeMock(t *testing.T) {
 	}
 	if f.head() != before {
 		t.Errorf("the webhook recorded again what the collection run had recorded: %v", f.events(inv))
+	}
+}
+
+// bodies records the form bodies of the requests sent to Stripe, by path.
+type bodies struct {
+	mu   sync.Mutex
+	sent map[string][]string
+}
+
+func (b *bodies) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+		req.Body.Close()
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	b.mu.Lock()
+	if b.sent == nil {
+		b.sent = map[string][]string{}
+	}
+	b.sent[req.URL.Path] = append(b.sent[req.URL.Path], string(body))
+	b.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestStripeChargesWithTheMethodsCustomer: a saved Stripe PaymentMethod is
+// attached to a customer, and Stripe charges it off-session only with that
+// customer named. The collection run sends the method's gateway_customer as
+// the PaymentIntent's customer, to Stripe's own mock server.
+func TestStripeChargesWithTheMethodsCustomer(t *testing.T) {
+	url := stripemock.MustStart(t)
+	f := newFixture(t)
+	rec := &bodies{}
+	gw, _, err := gateways.Open(gateways.Config{Gateway: gateways.Stripe, StripeKey: "sk_test_123", StripeURL: url, HTTPClient: &http.Client{Transport: rec}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cus, err := gw.(*stripe.Gateway).CreateCustomer(ctx, "client-"+f.client.String(), "Acme", "jo@acme.example")
+	if err != nil || !strings.HasPrefix(cus, "cus_") {
+		t.Fatalf("create customer: %q %v", cus, err)
+	}
+	res, err := f.svc.AddPaymentMethod(ctx, billing.PaymentMethodRequest{ClientID: f.client, Method: client.PaymentMethodDetails{
+		Kind: client.MethodCard, Gateway: "stripe", GatewayToken: "pm_card_mastercard", GatewayCustomer: cus,
+		Brand: "mastercard", Last4: "4444", ExpiryMonth: 12, ExpiryYear: 2034,
+	}}, billing.Meta{Actor: "staff@firm.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.method = res.ID
+	inv := f.MustInvoiceDue()
+	rep, err := billingrun.Collect(ctx, f.store, f.svc, gw, today(), billingrun.CollectOptions{})
+	if err != nil || len(rep.Errors) > 0 || rep.Due != 1 || rep.Succeeded+rep.Rejected+rep.Pending != 1 {
+		t.Fatalf("collect: %+v %v", rep, err)
+	}
+	rec.mu.Lock()
+	sent := rec.sent["/v1/payment_intents"]
+	rec.mu.Unlock()
+	if len(sent) != 1 {
+		t.Fatalf("%d PaymentIntents created, want 1", len(sent))
+	}
+	form, err := neturl.ParseQuery(sent[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form.Get("customer") != cus || form.Get("payment_method") != "pm_card_mastercard" || form.Get("metadata[invoice_id]") != inv.String() || form.Get("off_session") != "true" {
+		t.Errorf("PaymentIntent request %v, want customer %s, payment_method pm_card_mastercard, off_session, the invoice id", form, cus)
 	}
 }

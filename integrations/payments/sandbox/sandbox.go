@@ -112,6 +112,12 @@ func Open(dir string, opts Options) (*Gateway, error) {
 	return g, nil
 }
 
+// Name is the gateway's name on payment methods it holds.
+const Name = "sandbox"
+
+// Name implements payments.Gateway.
+func (g *Gateway) Name() string { return Name }
+
 // Charge implements payments.Gateway.
 func (g *Gateway) Charge(ctx context.Context, req payments.ChargeRequest) (payments.ChargeResult, error) {
 	if err := ctx.Err(); err != nil {

@@ -77,8 +77,16 @@ func (g *Gateway) AttachPaymentMethod(ctx context.Context, customerID, paymentMe
 	return nil
 }
 
+// Name is the gateway's name on payment methods it holds.
+const Name = "stripe"
+
+// Name implements payments.Gateway.
+func (g *Gateway) Name() string { return Name }
+
 // Charge implements payments.Gateway with an off-session PaymentIntent,
-// confirmed at once, created with req.IdempotencyKey.
+// confirmed at once, created with req.IdempotencyKey. req.Customer, when
+// set, is sent as the PaymentIntent's customer: a PaymentMethod attached to
+// a customer can only be charged with that customer named.
 func (g *Gateway) Charge(ctx context.Context, req payments.ChargeRequest) (payments.ChargeResult, error) {
 	minor := req.Amount.Amount.Shift(int32(req.Amount.Currency.MinorUnits))
 	if !minor.IsInteger() || !minor.IsPositive() {
