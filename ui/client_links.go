@@ -235,10 +235,10 @@ func linkMethodForm(f *form) {
 }
 
 // readLinkMethod reads a new method from the form. The client chooses no
-// gateway: it is the sandbox's.
-func readLinkMethod(fs *fields) client.PaymentMethodDetails {
+// gateway: it is the one Remit collects with (Config.Gateway).
+func readLinkMethod(fs *fields, gateway string) client.PaymentMethodDetails {
 	m := methodDetails(fs)
-	m.Gateway = "sandbox"
+	m.Gateway = gateway
 	return m
 }
 
@@ -342,7 +342,7 @@ func (h *handler) handleLinkProposal(w http.ResponseWriter, r *http.Request) {
 
 // acceptRequest reads the acceptance form: the signer, the consent, and
 // the method (on file, or new: then its details and the id it will get).
-func acceptRequest(fs *fields, pg *acceptPage, l auth.Link, token string) (billing.AcceptProposalRequest, *client.PaymentMethodDetails) {
+func acceptRequest(fs *fields, pg *acceptPage, l auth.Link, token, gateway string) (billing.AcceptProposalRequest, *client.PaymentMethodDetails) {
 	req := billing.AcceptProposalRequest{ProposalID: pg.Proposal.ID, AcceptedByName: fs.str("accepted_by_name"), AcceptedByEmail: fs.str("accepted_by_email")}
 	req.SignatureName = req.AcceptedByName // the typed name is the signature, with the box below
 	if fs.str("accept") != "on" {
@@ -350,7 +350,7 @@ func acceptRequest(fs *fields, pg *acceptPage, l auth.Link, token string) (billi
 	}
 	switch choice := fs.str("payment_method"); choice {
 	case "new":
-		m := readLinkMethod(fs)
+		m := readLinkMethod(fs, gateway)
 		req.PaymentMethodID = newMethodID(l.ClientID, token)
 		return req, &m
 	case "":
@@ -389,7 +389,7 @@ func (h *handler) handleLinkAccept(w http.ResponseWriter, r *http.Request) {
 	}
 	token := formToken(r)
 	fs := readForm(r)
-	req, newMethod := acceptRequest(fs, pg, l, token)
+	req, newMethod := acceptRequest(fs, pg, l, token, h.gateway())
 	now := h.cfg.Now()
 	// The deciders' checks, before anything is appended.
 	_, acceptErr := proposal.Decide(pg.Proposal, proposal.AcceptProposal{ProposalID: req.ProposalID, AcceptedByName: req.AcceptedByName,
@@ -535,7 +535,7 @@ func (h *handler) handleLinkMethod(w http.ResponseWriter, r *http.Request) {
 	}
 	token := formToken(r)
 	fs := readForm(r)
-	m := readLinkMethod(fs)
+	m := readLinkMethod(fs, h.gateway())
 	newID := newMethodID(l.ClientID, token)
 	for _, pm := range pg.Methods {
 		if pm.ID == newID { // this form was sent before: done

@@ -28,6 +28,11 @@ import (
 // newLinkApp is newApp with client links on: its server is a UI with a
 // link signer.
 func newLinkApp(tb testing.TB) (*app, *auth.LinkSigner) {
+	return newLinkAppWith(tb, "")
+}
+
+// newLinkAppWith is newLinkApp with Remit collecting through gateway.
+func newLinkAppWith(tb testing.TB, gateway string) (*app, *auth.LinkSigner) {
 	tb.Helper()
 	a := newApp(tb)
 	links, err := auth.NewLinkSigner(bytes.Repeat([]byte("k"), 32))
@@ -35,7 +40,7 @@ func newLinkApp(tb testing.TB) (*app, *auth.LinkSigner) {
 		tb.Fatal(err)
 	}
 	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: func() time.Time { return now },
-		Logger: slog.New(slog.NewTextHandler(logWriter{tb}, nil)), Links: links})
+		Logger: slog.New(slog.NewTextHandler(logWriter{tb}, nil)), Links: links, Gateway: gateway})
 	a.server.Close()
 	a.server = httptest.NewServer(h) // closed by newApp's cleanup
 	return a, links
@@ -405,6 +410,26 @@ func TestClientLinkPaymentMethodAndRetry(t *testing.T) {
 		t.Fatalf("add bank account = %d: %s", r.Status, errorsOf(r.Body))
 	}
 	mustContain(t, a.get(plain), "****1234")
+}
+
+// A method a client adds through a link is on file with the gateway Remit
+// collects with, so collection charges it there.
+func TestClientLinkMethodIsOnTheRunningGateway(t *testing.T) {
+	a, links := newLinkAppWith(t, "stripe")
+	acme := a.mustClient("Acme")
+	link := "/c/m/" + links.Sign(auth.Link{ClientID: acme, Purpose: auth.PurposePaymentMethod, Expires: now.Add(time.Hour)})
+	r := a.post(link, with(newCard("pm_1Nv0abc", "4444"), "method.gateway_customer", "cus_Q1"))
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("add card = %d: %s", r.Status, errorsOf(r.Body))
+	}
+	a.wait(billing.Result{Position: a.head()})
+	s, err := a.models.Summary(acme, date("2025-03-10"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.PaymentMethods) != 1 || s.PaymentMethods[0].Gateway != "stripe" || s.PaymentMethods[0].GatewayCustomer != "cus_Q1" {
+		t.Fatalf("methods after the link: %+v, want one on file with stripe", s.PaymentMethods)
+	}
 }
 
 // TestGateLetsClientLinksThrough: /c/ needs no staff sign-in; the token

@@ -48,12 +48,21 @@ func (h *handler) handleMethods(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "client_methods", &view{Title: c.Name + " · Payment methods", Section: "clients", Tab: "methods", Client: c, Today: today, D: d, Form: newForm()})
 }
 
-// methodForm is the add/replace form's prefill: a sandbox test card.
-func methodForm() *form {
+// methodForm is the add/replace form's prefill: a card on file with the
+// gateway Remit collects with.
+func (h *handler) methodForm() *form {
 	f := newForm()
 	f.set("method.kind", string(client.MethodCard))
-	f.set("method.gateway", "sandbox")
+	f.set("method.gateway", h.gateway())
 	return f
+}
+
+// gateway is the payment gateway Remit collects with (Config.Gateway).
+func (h *handler) gateway() string {
+	if h.cfg.Gateway == "" {
+		return "sandbox"
+	}
+	return h.cfg.Gateway
 }
 
 func (h *handler) handleMethodNew(w http.ResponseWriter, r *http.Request) {
@@ -61,7 +70,7 @@ func (h *handler) handleMethodNew(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.render(w, r, http.StatusOK, "method_form", &view{Title: "Add a payment method", Section: "clients", Tab: "methods", Client: c, Form: methodForm()})
+	h.render(w, r, http.StatusOK, "method_form", &view{Title: "Add a payment method", Section: "clients", Tab: "methods", Client: c, Form: h.methodForm()})
 }
 
 // methodDetails reads what is stored of a method: the gateway's token and
@@ -132,7 +141,7 @@ func (h *handler) handleMethodReplaceForm(w http.ResponseWriter, r *http.Request
 	if !ok {
 		return
 	}
-	h.render(w, r, http.StatusOK, "method_form", &view{Title: "Replace " + m.Label, Section: "clients", Tab: "methods", Client: c, Form: methodForm(), D: m})
+	h.render(w, r, http.StatusOK, "method_form", &view{Title: "Replace " + m.Label, Section: "clients", Tab: "methods", Client: c, Form: h.methodForm(), D: m})
 }
 
 func (h *handler) handleMethodReplace(w http.ResponseWriter, r *http.Request) {

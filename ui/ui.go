@@ -66,6 +66,10 @@ type Config struct {
 	// SellerEmail is the firm's electronic address in e-invoices (Peppol
 	// scheme EM); empty leaves it out.
 	SellerEmail string
+	// Gateway names the payment gateway Remit collects with ("sandbox",
+	// "stripe"): methods clients add through a link are on file with it, and
+	// staff's method form starts with it. "" is the sandbox.
+	Gateway string
 	// BillingRun runs billing and collection now and returns what it did
 	// (a billingrun.RunResult); nil hides the "Run billing now" action.
 	BillingRun func(context.Context) (any, error)
