@@ -51,8 +51,8 @@
 //     steps done once for all: decided from a caller's Snapshot (folded from
 //     the log) instead of stream reads; each service's marks in one append
 //     with the Snapshot's revision (re-read and decided again on a conflict);
-//     the numbers in blocks (one append of up to 2,000 InvoiceNumberReserved,
-//     each naming its invoice, with the numbering stream's revision); each
+//     the numbers in blocks (one InvoiceNumbersReserved naming up to 4,096
+//     invoices in order, with the numbering stream's revision); each
 //     invoice with its collection in one append expecting no stream. Numbers
 //     are reserved only for invoices whose items are all marked on them, so
 //     a crash after reserving leaves invoices a re-run completes with those

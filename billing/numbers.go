@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,11 +17,11 @@ import (
 
 // maxNumberBlock bounds how many reservations one append to the numbering
 // stream carries (a block); a longer list is reserved in several blocks.
-const maxNumberBlock = 2000
+const maxNumberBlock = 4096
 
 // numberBook is this process's view of the numbering stream: the number of
 // every invoice and the last sequence given, as of revision rev. It folds
-// InvoiceNumberReserved in place, as numbering.Fold does (numbering.Evolve
+// InvoiceNumberReserved and InvoiceNumbersReserved in place, as numbering.Fold does (numbering.Evolve
 // copies its lookup per event, which costs O(numbers given) per reservation:
 // quadratic over a 100,000-invoice run). It is guarded by Service.numberingMu.
 type numberBook struct {
@@ -67,7 +68,14 @@ func (s *Service) refreshNumbers(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("decode %s@%d: %w", r.Stream, r.Revision, err)
 		}
-		if rsv, ok := e.(numbering.InvoiceNumberReserved); ok {
+		var rsvs []numbering.InvoiceNumberReserved
+		switch e := e.(type) {
+		case numbering.InvoiceNumberReserved:
+			rsvs = []numbering.InvoiceNumberReserved{e}
+		case numbering.InvoiceNumbersReserved:
+			rsvs = e.Reservations()
+		}
+		for _, rsv := range rsvs {
 			b.byInvoice[rsv.InvoiceID] = reservedNumber{Reservation: numbering.Reservation{Number: rsv.Number, Sequence: rsv.Sequence}, position: r.Position}
 			b.last = max(b.last, rsv.Sequence)
 		}
@@ -78,18 +86,21 @@ func (s *Service) refreshNumbers(ctx context.Context) error {
 
 // reserveNumbers gives each requested invoice its number, in the order asked
 // (the number it already has, when it has one), appending the new
-// reservations in blocks: one append of up to maxNumberBlock
-// InvoiceNumberReserved events, each naming its invoice, with the stream's
-// exact expected revision. On a version conflict (another process reserved
-// meanwhile) it re-reads the stream and decides again: invoices the other
-// process numbered keep that number, the rest take the next ones. Numbers are
-// therefore gapless as long as every invoice asked for is issued in the end;
-// callers ask only for invoices the domain accepted whose items are marked
-// billed on them (see the billingrun package doc).
+// reservations in blocks: one append of one InvoiceNumbersReserved naming up
+// to maxNumberBlock invoices (InvoiceNumberReserved when a block has one),
+// with the stream's exact expected revision. On a version conflict (another
+// process reserved meanwhile) it re-reads the stream and decides again:
+// invoices the other process numbered keep that number, the rest take the
+// next ones. Numbers are therefore gapless as long as every invoice asked for
+// is issued in the end; callers ask only for invoices the domain accepted
+// whose items are marked billed on them (see the billingrun package doc).
 //
-// Each number is decided by numbering.Decide on a State holding only the last
+// Each block is decided by numbering.Decide on a State holding only the last
 // sequence: the book itself answers "already numbered", which is the only
-// other fact Decide reads.
+// other fact Decide reads. A block's event id is derived from what it
+// records (its first sequence and its invoices), so the same block retried
+// is an idempotent append and a different decision is a different event; a
+// single reservation keeps the id Handle would give its command.
 func (s *Service) reserveNumbers(ctx context.Context, reqs []numberRequest) (map[uuid.UUID]reservedNumber, error) {
 	s.numberingMu.Lock()
 	defer s.numberingMu.Unlock()
@@ -102,13 +113,12 @@ func (s *Service) reserveNumbers(ctx context.Context, reqs []numberRequest) (map
 			return nil, err
 		}
 		b := &s.numbers
-		last := b.last
-		var data []eventstore.EventData
-		var given []uuid.UUID
-		var givenNums []numbering.Reservation
+		// The block: the next requests without a number, of one prefix and
+		// time, at most maxNumberBlock of them.
+		var block []numberRequest
 		seen := map[uuid.UUID]bool{}
 		i := 0
-		for ; i < len(pending) && len(data) < maxNumberBlock; i++ {
+		for ; i < len(pending) && len(block) < maxNumberBlock; i++ {
 			q := pending[i]
 			if n, ok := b.byInvoice[q.InvoiceID]; ok {
 				out[q.InvoiceID] = n
@@ -117,35 +127,47 @@ func (s *Service) reserveNumbers(ctx context.Context, reqs []numberRequest) (map
 			if seen[q.InvoiceID] {
 				continue
 			}
+			if len(block) > 0 && (q.Prefix != block[0].Prefix || !q.Now.Equal(block[0].Now)) {
+				break
+			}
 			seen[q.InvoiceID] = true
-			events, err := numbering.Decide(numbering.State{Last: last}, numbering.Reserve{InvoiceID: q.InvoiceID, Prefix: q.Prefix, Now: q.Now})
-			if err != nil {
-				return nil, fmt.Errorf("reserve invoice number: %w", err)
-			}
-			for _, e := range events {
-				rsv := e.(numbering.InvoiceNumberReserved)
-				last = rsv.Sequence
-				raw, err := json.Marshal(e)
-				if err != nil {
-					return nil, fmt.Errorf("encode %s: %w", e.EventType(), err)
-				}
-				data = append(data, eventstore.EventData{
-					ID: EventID(q.Meta.idKey(), stream, 0), Type: e.EventType(), SchemaVersion: SchemaVersion,
-					Data: raw, Metadata: q.Meta.metadata(),
-				})
-				given = append(given, rsv.InvoiceID)
-				givenNums = append(givenNums, numbering.Reservation{Number: rsv.Number, Sequence: rsv.Sequence})
-			}
+			block = append(block, q)
 		}
-		if len(data) == 0 {
+		if len(block) == 0 {
 			pending = pending[i:]
 			continue
 		}
+		ids := make([]uuid.UUID, len(block))
+		for k, q := range block {
+			ids[k] = q.InvoiceID
+		}
+		events, err := numbering.Decide(numbering.State{Last: b.last}, numbering.ReserveBlock{InvoiceIDs: ids, Prefix: block[0].Prefix, Now: block[0].Now})
+		if err != nil {
+			return nil, fmt.Errorf("reserve invoice numbers: %w", err)
+		}
+		if len(events) != 1 {
+			return nil, domain.Errorf(domain.EINTERNAL, "reserve invoice numbers: %d events for a block of %d", len(events), len(ids))
+		}
+		var given []numbering.InvoiceNumberReserved
+		var eventID uuid.UUID
+		switch e := events[0].(type) {
+		case numbering.InvoiceNumberReserved:
+			given = []numbering.InvoiceNumberReserved{e}
+			eventID = EventID(block[0].Meta.idKey(), stream, 0)
+		case numbering.InvoiceNumbersReserved:
+			given = e.Reservations()
+			eventID = numberBlockEventID(e)
+		}
+		raw, err := json.Marshal(events[0])
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", events[0].EventType(), err)
+		}
+		data := eventstore.EventData{ID: eventID, Type: events[0].EventType(), SchemaVersion: SchemaVersion, Data: raw, Metadata: block[0].Meta.metadata()}
 		expected := eventstore.NoStream
 		if b.exists {
 			expected = eventstore.Exact(b.rev)
 		}
-		res, err := s.env.Store.Append(ctx, stream, expected, data...)
+		res, err := s.env.Store.Append(ctx, stream, expected, data)
 		if err != nil {
 			if !errors.Is(err, eventstore.ErrWrongExpectedVersion) && !errors.Is(err, eventstore.ErrDuplicateEventID) {
 				return nil, fmt.Errorf("reserve invoice numbers: append %s: %w", stream, err)
@@ -160,22 +182,36 @@ func (s *Service) reserveNumbers(ctx context.Context, reqs []numberRequest) (map
 			continue
 		}
 		conflicts = 0
-		if res.Revision == b.rev+uint64(len(data)) || (!b.exists && res.Revision == uint64(len(data))-1) {
+		if res.Revision == b.rev+1 || (!b.exists && res.Revision == 0) {
 			// Our block is the stream's tail: record it without reading it back.
-			for k, id := range given {
-				n := reservedNumber{Reservation: givenNums[k], position: res.Position}
-				b.byInvoice[id] = n
-				out[id] = n
+			for _, g := range given {
+				n := reservedNumber{Reservation: numbering.Reservation{Number: g.Number, Sequence: g.Sequence}, position: res.Position}
+				b.byInvoice[g.InvoiceID] = n
+				out[g.InvoiceID] = n
+				b.last = max(b.last, g.Sequence)
 			}
-			b.last, b.rev, b.exists = last, res.Revision, true
+			b.rev, b.exists = res.Revision, true
 		}
 		// Otherwise (an idempotent retry answered with an earlier place) the
 		// next refresh reads the numbers from the stream; the loop asks again.
-		if _, ok := out[given[0]]; ok {
+		if _, ok := out[given[0].InvoiceID]; ok {
 			pending = pending[i:]
 		}
 	}
 	return out, nil
+}
+
+// numberBlockEventID is the id of the event recording a block of numbers:
+// derived from its first sequence and its invoices.
+func numberBlockEventID(e numbering.InvoiceNumbersReserved) uuid.UUID {
+	key := make([]byte, 0, 32+17*len(e.InvoiceIDs))
+	key = append(key, "numbers/"...)
+	key = strconv.AppendInt(key, e.First, 10)
+	for _, id := range e.InvoiceIDs {
+		key = append(key, '/')
+		key = append(key, id[:]...)
+	}
+	return uuid.NewSHA1(EventNamespace, key)
 }
 
 // reserveNumber gives the invoice its number in the numbering stream (the

@@ -51,16 +51,16 @@
 //     items are released (the compensating ScheduleItemReleased, as the
 //     generic path does);
 //  4. reserves the numbers of the invoices whose items are all marked, in
-//     date order, in blocks: one append of up to 2,000 InvoiceNumberReserved
-//     events, each naming its invoice, expecting the numbering stream's
-//     revision (a conflict is re-read: an invoice someone else numbered keeps
-//     that number, the rest take the next);
+//     date order, in blocks: one InvoiceNumbersReserved event naming up to
+//     4,096 invoices in order, expecting the numbering stream's revision (a
+//     conflict is re-read: an invoice someone else numbered keeps that
+//     number, the rest take the next);
 //  5. appends each invoice to its own stream, expecting none: InvoiceIssued
 //     with its reserved number and, in the same atomic append, its
 //     InvoiceCollectionScheduled. Block n+1 is reserved while block n is
 //     appended.
 //
-// Steps 3 and 5 keep many appends in flight (Options.Workers, default 512),
+// Steps 3 and 5 keep many appends in flight (Options.Workers, default 4,096),
 // so the embedded store's group commit shares each commit and sync among
 // hundreds of them.
 //
@@ -76,7 +76,7 @@
 // but issuing G can then undo (b): an item billed on G is released only by
 // voiding G, which needs G issued, or by the compensating release of a run
 // that found one of G's items billed elsewhere, which cannot happen once all
-// of G's items are billed on G. And InvoiceNumberReserved names G, so a
+// of G's items are billed on G. And the reservation names G, so a
 // number is never given twice for it: whoever issues G takes the number the
 // numbering stream holds for G. So when a run dies after reserving (or after
 // marking), the next run, here or in another process, finds G in the Index
@@ -95,19 +95,40 @@
 // # Speed
 //
 // BenchmarkRun (100,000 due items, one invoice each, fresh Index) on the
-// shared 2-core VM: 36–38 s, 2,600–2,800 invoices/s, 40–44 s of CPU at load
-// ≈ 4 (70 s at load ≈ 13); the generic path managed about 270 invoices/s.
-// Each invoice is 4 events (item billed, number, issued, collection
-// scheduled): 400,000 events through the store's one writer goroutine, which
-// spends about 46 µs of CPU on each (the insert and its random-key index
-// pages, the stream revision look-up, the commit's WAL pages) besides its
-// background checkpointer; the writer's ~18 s of CPU is the serial floor of
-// the run. The rest (Index 1.6 s, planning and deciding 2.6 s, encoding, GC)
-// runs beside it on the other core. Going under 20 s needs the writer to do
-// less per event: a larger page cache on the write connection (cache_size;
-// measured: writer CPU -17%, run CPU -15%), no revision look-up for NoStream
-// appends (look-ups 3.2 s -> 0.8 s), and one event per block of numbers
-// instead of one per invoice (-25% of the events).
+// shared 2-core VM: 15.8–20.5 s (4,900–6,300 invoices/s) when the machine is
+// quiet enough, 24–33 s while other work loads it (load 3–7, disk syncs
+// shared), with 21–29 s of CPU either way (it was 36–38 s and 40–44 s of
+// CPU at load ≈ 4; the generic path managed about 270 invoices/s). Each
+// invoice is now 3 events (item billed, issued, collection scheduled) plus
+// its share of one numbering event per 4,096 invoices: about 300,000 events
+// through the store's one writer goroutine.
+// What the writer pays for is index pages, not rows (see the sqlite package
+// doc), so the changes that made the run twice as fast were, measured one
+// after the other on 100,000 items:
+//
+//   - a 256 MiB page cache on the store's write connection and no revision
+//     look-up for appends expecting no stream (the invoices): 45 s, 45 s CPU
+//     in the same conditions as the first measurement of 93 s (load ≈ 9);
+//   - 4,096 appends in flight (Options.Workers; the store commits up to
+//     4,096 together) instead of 512, so each commit writes each dirty index
+//     page once for eight times as many appends: 45 s -> 29 s, CPU 45 -> 32 s;
+//   - the checkpointer once a second instead of every 200 ms (it copies each
+//     page once per checkpoint): 29 s -> 25 s, CPU 32 -> 27 s;
+//   - one event per block of numbers (InvoiceNumbersReserved) instead of one
+//     per invoice: the writer's CPU 10.0 -> 9.1 s, the run's CPU within the
+//     noise (27.4–27.7 s; the wall time, 38–41 s, was at load ≈ 6.5);
+//   - blocks of 4,096 invoices instead of 2,000, so the issue step keeps
+//     twice as many invoices in flight: 149 -> 76–89 commits for the run's
+//     150,000 appends, 17.2 s and 24 s of CPU at load ≈ 3.5–4.
+//
+// Tried and not kept: mmap on the write connection, 8,192 appends in flight
+// and per commit, and a writer that waits a few milliseconds for a fuller
+// batch after a large commit (none changed the number of commits or the
+// CPU beyond the noise). The writer still takes about 9 s of CPU (inserts
+// and commits about half each) plus a sync per commit; the rest (Index
+// 1.5 s, planning and deciding 2.5 s, encoding, GC) runs beside it on the
+// other core, so on a loaded machine the run takes as long as its share of
+// CPU and disk allows.
 //
 // Known limit: between the gateway's answer and recording it, staff could
 // record an offline payment; the next run then sees nothing to collect while

@@ -311,7 +311,7 @@ func TestKilledRunCompletes(t *testing.T) {
 // reservations returns the invoice ids that have a number in the store.
 func reservations(tb testing.TB, store eventstore.Store) map[uuid.UUID]bool {
 	tb.Helper()
-	recs, err := store.ReadAll(context.Background(), 1, eventstore.Forward, 0, eventstore.Filter{EventTypes: []string{"InvoiceNumberReserved"}})
+	recs, err := store.ReadAll(context.Background(), 1, eventstore.Forward, 0, eventstore.Filter{EventTypes: []string{"InvoiceNumberReserved", "InvoiceNumbersReserved"}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -322,11 +322,19 @@ func reservations(tb testing.TB, store eventstore.Store) map[uuid.UUID]bool {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		id := e.(numbering.InvoiceNumberReserved).InvoiceID
-		if out[id] {
-			tb.Errorf("invoice %s numbered twice", id)
+		var ids []uuid.UUID
+		switch e := e.(type) {
+		case numbering.InvoiceNumberReserved:
+			ids = []uuid.UUID{e.InvoiceID}
+		case numbering.InvoiceNumbersReserved:
+			ids = e.InvoiceIDs
 		}
-		out[id] = true
+		for _, id := range ids {
+			if out[id] {
+				tb.Errorf("invoice %s numbered twice", id)
+			}
+			out[id] = true
+		}
 	}
 	return out
 }

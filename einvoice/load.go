@@ -66,8 +66,13 @@ func Resolve(ctx context.Context, store eventstore.Store, name string) (Ref, err
 	}
 	byNumber := map[string]uuid.UUID{}
 	for _, e := range evs {
-		if r, ok := e.(numbering.InvoiceNumberReserved); ok {
-			byNumber[r.Number] = r.InvoiceID
+		switch e := e.(type) {
+		case numbering.InvoiceNumberReserved:
+			byNumber[e.Number] = e.InvoiceID
+		case numbering.InvoiceNumbersReserved: // a billing run's block
+			for _, r := range e.Reservations() {
+				byNumber[r.Number] = r.InvoiceID
+			}
 		}
 	}
 	if id, ok := byNumber[name]; ok {

@@ -129,6 +129,7 @@ func samples() map[string]sample {
 	add(withMethod, client.PaymentMethodSetAsDefault{ClientID: clientID, PaymentMethodID: id(5), At: at})
 	card2 := card
 	card2.GatewayToken, card2.Last4 = "tok_2", "1881"
+	card2.Gateway, card2.GatewayCustomer = "stripe", "cus_1" // a Stripe method names its customer
 	add(withMethod, client.PaymentMethodReplaced{ClientID: clientID, ReplacedPaymentMethodID: id(5), PaymentMethodID: id(6), Method: card2, At: at})
 	add(withMethod, client.PaymentMethodRemoved{ClientID: clientID, PaymentMethodID: id(5), At: at})
 	add(withMethod, client.PaymentMethodExpired{ClientID: clientID, PaymentMethodID: id(5), At: at})
@@ -211,6 +212,7 @@ func samples() map[string]sample {
 
 	// numbering
 	add(nil, numbering.InvoiceNumberReserved{Number: "INV-000001", Sequence: 1, InvoiceID: invoiceID, At: at})
+	add(nil, numbering.InvoiceNumbersReserved{Prefix: "INV-", First: 2, InvoiceIDs: []uuid.UUID{id(30), id(31)}, At: at})
 
 	// user
 	userAdded := user.UserAdded{UserID: user.IDForEmail("ana@firm.example"), Email: "ana@firm.example", Name: "Ana", Role: user.RoleStaff, PasswordHash: "$2a$10$hash", At: at}

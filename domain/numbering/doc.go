@@ -9,7 +9,13 @@
 //     number stays the one first given (look it up with State.NumberOf), so a
 //     billing run that crashed between reserving a number and issuing the
 //     invoice reuses it on the next run rather than leaving a gap.
-//   - State is the last sequence number given and the number of each invoice.
+//   - Command ReserveBlock{InvoiceIDs, Prefix, Now} numbers many invoices at
+//     once, in order (those without a number yet): one InvoiceNumbersReserved
+//     {prefix, first, invoice_ids, at}, where invoice_ids[i] has sequence
+//     first+i. A billing run reserves its numbers in blocks this way. A block
+//     with one new number is recorded as Reserve records it.
+//   - State is the last sequence number given and the number of each invoice,
+//     folded from both events.
 //
 // Gaplessness under concurrent billing comes from the caller, not from this
 // package: the command handler appends the decided event with the stream's

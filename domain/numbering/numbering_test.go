@@ -166,7 +166,8 @@ type otherEvent struct{}
 func (otherEvent) EventType() string { return "SomethingElse" }
 
 func sampleEvents(t *testing.T) []domain.Event {
-	return []domain.Event{MustReserved(t, "INV-", 7, invA)}
+	return []domain.Event{MustReserved(t, "INV-", 7, invA),
+		numbering.InvoiceNumbersReserved{Prefix: "INV-", First: 8, InvoiceIDs: []uuid.UUID{invB, invC}, At: now}}
 }
 
 func TestEventCatalogue(t *testing.T) {
@@ -194,12 +195,16 @@ func TestEvolveEveryEvent(t *testing.T) {
 }
 
 func TestEventRoundTrip(t *testing.T) {
-	for _, e := range sampleEvents(t) {
+	wants := []string{
+		`{"number":"INV-000007","sequence":7,"invoice_id":"00000000-0000-4000-8000-00000000000a","at":"2026-03-01T09:30:00Z"}`,
+		`{"prefix":"INV-","first":8,"invoice_ids":["00000000-0000-4000-8000-00000000000b","00000000-0000-4000-8000-00000000000c"],"at":"2026-03-01T09:30:00Z"}`,
+	}
+	for i, e := range sampleEvents(t) {
 		data, err := json.Marshal(e)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := `{"number":"INV-000007","sequence":7,"invoice_id":"00000000-0000-4000-8000-00000000000a","at":"2026-03-01T09:30:00Z"}`; string(data) != want {
+		if want := wants[i]; string(data) != want {
 			t.Errorf("JSON %s, want %s", data, want)
 		}
 		got, err := numbering.DecodeEvent(e.EventType(), data)
@@ -215,5 +220,97 @@ func TestEventRoundTrip(t *testing.T) {
 	}
 	if _, err := numbering.DecodeEvent("InvoiceNumberReserved", []byte(`[`)); err == nil {
 		t.Error("DecodeEvent accepted broken JSON")
+	}
+}
+
+func TestReserveBlock(t *testing.T) {
+	invD := uuid.MustParse("00000000-0000-4000-8000-00000000000d")
+	tests := []struct {
+		name   string
+		given  []domain.Event
+		when   numbering.Command
+		then   []domain.Event
+		code   string
+		fields []string
+	}{
+		{
+			name:  "OKBlock",
+			given: []domain.Event{MustReserved(t, "INV-", 1, invA)},
+			when:  numbering.ReserveBlock{InvoiceIDs: []uuid.UUID{invB, invA, invC, invB, invD}, Prefix: "INV-", Now: now},
+			then:  []domain.Event{numbering.InvoiceNumbersReserved{Prefix: "INV-", First: 2, InvoiceIDs: []uuid.UUID{invB, invC, invD}, At: now}},
+		},
+		{
+			name:  "OKOneNewIsASingleReservation",
+			given: []domain.Event{MustReserved(t, "INV-", 1, invA)},
+			when:  numbering.ReserveBlock{InvoiceIDs: []uuid.UUID{invA, invB}, Prefix: "INV-", Now: now},
+			then:  []domain.Event{numbering.InvoiceNumberReserved{Number: "INV-000002", Sequence: 2, InvoiceID: invB, At: now}},
+		},
+		{
+			name:  "AllNumbered",
+			given: []domain.Event{numbering.InvoiceNumbersReserved{Prefix: "INV-", First: 1, InvoiceIDs: []uuid.UUID{invA, invB}, At: now}},
+			when:  numbering.ReserveBlock{InvoiceIDs: []uuid.UUID{invB, invA}, Prefix: "INV-", Now: now},
+		},
+		{name: "ErrEmpty", when: numbering.ReserveBlock{Prefix: "INV-", Now: now}, code: domain.EINVALID, fields: []string{"invoice_ids"}},
+		{name: "ErrNilID", when: numbering.ReserveBlock{InvoiceIDs: []uuid.UUID{invA, uuid.Nil}, Prefix: "INV ", Now: now}, code: domain.EINVALID, fields: []string{"invoice_ids", "prefix"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := numbering.Decide(numbering.Fold(tt.given), tt.when)
+			if code := domain.ErrorCode(err); code != tt.code {
+				t.Fatalf("error %v (code %q), want code %q", err, code, tt.code)
+			}
+			if err != nil {
+				ve, ok := err.(*domain.ValidationError)
+				if !ok || len(got) != 0 {
+					t.Fatalf("refusal %T %v with events %v, want a validation error and no events", err, err, got)
+				}
+				var fields []string
+				for _, p := range ve.Problems {
+					fields = append(fields, p.Field)
+				}
+				if !slices.Equal(fields, tt.fields) {
+					t.Fatalf("fields %v, want %v", fields, tt.fields)
+				}
+				return
+			}
+			if !reflect.DeepEqual(got, tt.then) {
+				t.Fatalf("got %+v, want %+v", got, tt.then)
+			}
+		})
+	}
+}
+
+// TestBlocksAndSinglesFold mixes blocks and single reservations (old
+// streams hold only singles) and checks every invoice's number and the
+// next one given.
+func TestBlocksAndSinglesFold(t *testing.T) {
+	invD := uuid.MustParse("00000000-0000-4000-8000-00000000000d")
+	log := []domain.Event{
+		MustReserved(t, "INV-", 1, invA),
+		numbering.InvoiceNumbersReserved{Prefix: "INV-", First: 2, InvoiceIDs: []uuid.UUID{invB, invC}, At: now},
+	}
+	var s numbering.State
+	for _, e := range log {
+		s = numbering.Evolve(s, e)
+	}
+	if !reflect.DeepEqual(s, numbering.Fold(log)) {
+		t.Fatal("Fold and repeated Evolve disagree")
+	}
+	for id, want := range map[uuid.UUID]string{invA: "INV-000001", invB: "INV-000002", invC: "INV-000003"} {
+		if got, ok := s.NumberOf(id); !ok || got.Number != want {
+			t.Errorf("NumberOf(%s) = %+v, %v; want %s", id, got, ok, want)
+		}
+	}
+	if s.Last != 3 || s.Count() != 3 {
+		t.Fatalf("last %d, count %d", s.Last, s.Count())
+	}
+	got, err := numbering.Decide(s, numbering.Reserve{InvoiceID: invD, Prefix: "INV-", Now: now})
+	if err != nil || len(got) != 1 || got[0].(numbering.InvoiceNumberReserved).Number != "INV-000004" {
+		t.Fatalf("next after a block: %v, %v", got, err)
+	}
+	raw, _ := json.Marshal(log[1])
+	back, err := numbering.DecodeEvent("InvoiceNumbersReserved", raw)
+	if err != nil || !reflect.DeepEqual(back, log[1]) {
+		t.Fatalf("round trip: %+v, %v (%s)", back, err, raw)
 	}
 }

@@ -36,7 +36,9 @@ func (s State) Count() int { return len(s.byInvoice) }
 // events of other aggregates are ignored. It copies the invoice lookup, which
 // costs time in proportion to the numbers given so far; Fold does not.
 func Evolve(s State, e domain.Event) State {
-	if _, ok := e.(InvoiceNumberReserved); !ok {
+	switch e.(type) {
+	case InvoiceNumberReserved, InvoiceNumbersReserved:
+	default:
 		return s
 	}
 	s.byInvoice = maps.Clone(s.byInvoice)
@@ -56,14 +58,21 @@ func Fold(events []domain.Event) State {
 
 // apply records e in s, writing into s.byInvoice in place.
 func apply(s State, e domain.Event) State {
-	r, ok := e.(InvoiceNumberReserved)
-	if !ok {
-		return s
+	switch e := e.(type) {
+	case InvoiceNumberReserved:
+		if s.byInvoice == nil {
+			s.byInvoice = make(map[uuid.UUID]Reservation)
+		}
+		s.byInvoice[e.InvoiceID] = Reservation{Number: e.Number, Sequence: e.Sequence}
+		s.Last = max(s.Last, e.Sequence)
+	case InvoiceNumbersReserved:
+		if s.byInvoice == nil {
+			s.byInvoice = make(map[uuid.UUID]Reservation, len(e.InvoiceIDs))
+		}
+		for _, r := range e.Reservations() {
+			s.byInvoice[r.InvoiceID] = Reservation{Number: r.Number, Sequence: r.Sequence}
+			s.Last = max(s.Last, r.Sequence)
+		}
 	}
-	if s.byInvoice == nil {
-		s.byInvoice = make(map[uuid.UUID]Reservation)
-	}
-	s.byInvoice[r.InvoiceID] = Reservation{Number: r.Number, Sequence: r.Sequence}
-	s.Last = max(s.Last, r.Sequence)
 	return s
 }

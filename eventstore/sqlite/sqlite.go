@@ -4,11 +4,25 @@
 // Design:
 //
 //   - One writer goroutine owns the write connection. Appends are queued to it;
-//     it takes every append waiting (group commit), runs each inside its own
-//     SAVEPOINT of one IMMEDIATE transaction (so one bad append is rolled back
-//     alone) and commits once. The commit is synced (WAL, synchronous=FULL)
-//     before any caller is answered, so an answered append is durable and one
-//     disk sync serves many concurrent appenders.
+//     it takes every append waiting (group commit, up to Options.MaxBatch,
+//     default 4,096), applies each in one IMMEDIATE transaction (every check
+//     that can refuse an append runs before its first insert; an append that
+//     fails halfway forces the transaction back and is then written alone)
+//     and commits once. The commit is synced (WAL, synchronous=FULL) before
+//     any caller is answered, so an answered append is durable and one disk
+//     sync serves many concurrent appenders.
+//   - Bulk writers (a billing run: hundreds of thousands of events under
+//     random ids and new stream names) are bound by index pages, not by
+//     rows: each insert dirties a leaf page of the id index and of the
+//     (stream, revision) index somewhere in the file, and each commit writes
+//     every page it dirtied to the WAL, which the checkpointer copies again.
+//     So the writer keeps a large page cache, large batches share those pages
+//     (one commit writes a page once however many appends touched it), the
+//     checkpointer runs once a second rather than after every commit, and an
+//     append expecting no stream to a stream the writer does not know skips
+//     the revision look-up: the unique (stream, revision) index refuses its
+//     first insert if the stream exists after all, and only then is the
+//     revision read.
 //   - Global positions are the table's INTEGER PRIMARY KEY, assigned by the one
 //     writer in commit order, so a reader can never see position n+1 before n.
 //     Readers use a pool of read connections (WAL readers never block the
@@ -62,9 +76,17 @@ type Options struct {
 	ReadOnly bool
 	// Clock stamps recorded-at; default time.Now. Tests inject their own.
 	Clock func() time.Time
-	// MaxBatch caps how many queued appends share one commit (default 512).
+	// MaxBatch caps how many queued appends share one commit
+	// (DefaultMaxBatch when 0).
 	MaxBatch int
 }
+
+// DefaultMaxBatch is how many queued appends share one commit unless told
+// otherwise. Large: the appends of a bulk writer (a billing run keeps
+// thousands in flight) touch index pages at random, and one commit writes
+// each dirty page once however many appends dirtied it, so the fewer the
+// commits the fewer pages go through the WAL and the checkpointer.
+const DefaultMaxBatch = 4096
 
 // Store is the embedded SQLite event store. It is safe for concurrent use.
 type Store struct {
@@ -126,7 +148,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		opts.Clock = time.Now
 	}
 	if opts.MaxBatch <= 0 {
-		opts.MaxBatch = 512
+		opts.MaxBatch = DefaultMaxBatch
 	}
 	s := &Store{dir: dir, opts: opts, wake: make(chan struct{}), done: make(chan struct{}), stopped: make(chan struct{})}
 	path := filepath.Join(dir, FileName)
@@ -181,7 +203,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		return fail(err)
 	}
 	s.head.Store(w.head)
-	s.reqs = make(chan *appendReq, 1024)
+	s.reqs = make(chan *appendReq, opts.MaxBatch)
 	cdb, err := openDB("file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000", nil)
 	if err != nil {
 		return fail(err)
@@ -195,8 +217,12 @@ func Open(dir string, opts Options) (*Store, error) {
 }
 
 // checkpointInterval is how often the background checkpointer folds the WAL
-// into the database file while appends are coming in.
-const checkpointInterval = 200 * time.Millisecond
+// into the database file while appends are coming in. A checkpoint copies the
+// latest version of each page in the WAL once, so under a stream of commits
+// that keep rewriting the same index pages, the longer the interval the less
+// it copies; the WAL grows to about what is committed in one interval before
+// it is reused from its start.
+const checkpointInterval = time.Second
 
 // checkpointer copies committed WAL frames into the database file in the
 // background (PASSIVE: it never blocks the writer or readers), so that no
@@ -346,9 +372,14 @@ func (s *Store) broadcast() {
 	s.wakeMu.Unlock()
 }
 
-// writePragmas turn off the writer's automatic checkpoints: the background
-// checkpointer does them, outside any append's commit.
-var writePragmas = []string{`PRAGMA wal_autocheckpoint = 0`}
+// writePragmas turn off the writer's automatic checkpoints (the background
+// checkpointer does them, outside any append's commit) and give the write
+// connection a large page cache (a bound, up to 256 MiB, filled only as pages
+// are read): inserts under random keys (event ids, stream names) touch index
+// pages all over the file, and with SQLite's default 2 MiB cache most of them
+// were read back from the WAL or the file for every insert (measured on a
+// 100,000-invoice billing run: the writer's CPU 17% lower).
+var writePragmas = []string{`PRAGMA wal_autocheckpoint = 0`, `PRAGMA cache_size = -262144`}
 
 // readPragmas tune read connections for scanning the log: memory-mapped I/O
 // (pages are read from the OS cache without a read call and a copy each) and

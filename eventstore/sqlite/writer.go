@@ -270,8 +270,19 @@ func (w *writer) revision(ctx context.Context, tx *txState, stream string) (stre
 // rolled back. careful checks for an idempotent retry before inserting
 // anything.
 func (w *writer) apply(ctx context.Context, r *appendReq, tx *txState, careful bool) (res eventstore.AppendResult, err error, abort bool) {
-	sr, err := w.revision(ctx, tx, r.stream)
-	if err != nil {
+	// An append expecting no stream, to a stream this writer has not seen
+	// lately, skips the revision look-up: it writes revision 0, and the
+	// unique (stream, revision) index refuses that first insert when the
+	// stream exists after all (then the revision is read, below).
+	optimistic := false
+	var sr streamRev
+	if v, ok := tx.revs[r.stream]; ok {
+		sr = v
+	} else if v, ok := w.revs[r.stream]; ok {
+		sr = v
+	} else if r.expected.IsNoStream() && !careful && len(r.events) > 0 {
+		optimistic = true
+	} else if sr, err = w.revision(ctx, tx, r.stream); err != nil {
 		return res, err, false
 	}
 	wrong := func() error {
@@ -329,8 +340,17 @@ func (w *writer) apply(ctx context.Context, r *appendReq, tx *txState, careful b
 				return res, fmt.Errorf("append %s: insert: %w", r.stream, err), i > 0
 			}
 			if i == 0 {
-				// Nothing of this append is written: a retry, or a
-				// duplicate id.
+				// Nothing of this append is written: a retry, a
+				// duplicate id, or (when optimistic) a stream that
+				// exists.
+				if optimistic {
+					if sr, err = w.revision(ctx, tx, r.stream); err != nil {
+						return res, err, false
+					}
+					if sr.exists {
+						return retried(wrong())
+					}
+				}
 				return retried(w.duplicate(ctx, e))
 			}
 			return res, w.duplicate(ctx, e), true
