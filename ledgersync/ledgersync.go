@@ -135,13 +135,12 @@ type Sync struct {
 	log     *slog.Logger
 	secrets *SecretStore
 
-	mu      sync.Mutex
-	loaded  bool
-	b       *book
-	open    map[genKey]time.Time   // invoices with work left per provider, and when it is due
-	ledgers map[string]builtLedger // adapters built by the factory
-	handled uint64                 // highest position handled
-	changed chan struct{}          // closed and replaced when handled moves
+	mu       sync.Mutex
+	loaded   bool
+	b        *book
+	open     map[genKey]time.Time   // invoices with work left per provider, and when it is due
+	ledgers  map[string]builtLedger // adapters built by the factory
+	progress eventstore.Progress    // how far the log is handled, for WaitFor
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -183,7 +182,7 @@ func Open(cfg Config) (*Sync, error) {
 		cfg.ReconcileInterval = 24 * time.Hour
 	}
 	return &Sync{cfg: cfg, log: cfg.Logger, secrets: NewSecretStore(cfg.DataDir), b: newBook(),
-		open: map[genKey]time.Time{}, ledgers: map[string]builtLedger{}, changed: make(chan struct{})}, nil
+		open: map[genKey]time.Time{}, ledgers: map[string]builtLedger{}}, nil
 }
 
 // Start catches up in the background, then follows the log live, runs Tick
@@ -260,19 +259,7 @@ func (s *Sync) follow(ctx context.Context) {
 // waiting), or ctx's error. The live follower moves only on the events it
 // watches; CatchUp and Tick move it to the head.
 func (s *Sync) WaitFor(ctx context.Context, pos uint64) error {
-	for {
-		s.mu.Lock()
-		done, ch := s.handled >= pos, s.changed
-		s.mu.Unlock()
-		if done {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-ch:
-		}
-	}
+	return s.progress.Wait(ctx, pos)
 }
 
 // CatchUp loads the book the first time and handles the log up to its head,
@@ -401,11 +388,7 @@ func (s *Sync) work(ctx context.Context) {
 }
 
 func (s *Sync) advance(pos uint64) {
-	if pos > s.handled {
-		s.handled = pos
-		close(s.changed)
-		s.changed = make(chan struct{})
-	}
+	s.progress.Advance(pos)
 }
 
 // adapter returns the provider's ledger, building it when its settings

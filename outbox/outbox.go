@@ -165,8 +165,7 @@ type Outbox struct {
 	pending    map[uuid.UUID]mailbox.EmailQueued // queued, not yet sent or failed
 	clients    map[uuid.UUID]bool                // every client, for the daily check
 	collecting map[uuid.UUID]bool                // invoices that may have a collection scheduled
-	handled    uint64                            // highest position handled
-	changed    chan struct{}                     // closed and replaced when handled moves
+	progress   eventstore.Progress               // how far the log is handled, for WaitFor
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -211,7 +210,7 @@ func New(cfg Config) (*Outbox, error) {
 	return &Outbox{
 		cfg: cfg, log: cfg.Logger, cat: catalog.New(), templates: ts, transport: transport,
 		emails: map[uuid.UUID]mailbox.Status{}, pending: map[uuid.UUID]mailbox.EmailQueued{},
-		clients: map[uuid.UUID]bool{}, collecting: map[uuid.UUID]bool{}, changed: make(chan struct{}),
+		clients: map[uuid.UUID]bool{}, collecting: map[uuid.UUID]bool{},
 	}, nil
 }
 
@@ -288,19 +287,7 @@ func (o *Outbox) follow(ctx context.Context) {
 // (triggers, clients, collections, emails); CatchUp and Tick move it to the
 // head, so wait for the position of a watched event, or call CatchUp.
 func (o *Outbox) WaitFor(ctx context.Context, pos uint64) error {
-	for {
-		o.mu.Lock()
-		done, ch := o.handled >= pos, o.changed
-		o.mu.Unlock()
-		if done {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-ch:
-		}
-	}
+	return o.progress.Wait(ctx, pos)
 }
 
 // CatchUp loads the outbox's state the first time, sends emails queued and not
@@ -455,11 +442,7 @@ func (o *Outbox) advance(pos uint64) {
 	if pos+1 > o.next {
 		o.next = pos + 1
 	}
-	if pos > o.handled {
-		o.handled = pos
-		close(o.changed)
-		o.changed = make(chan struct{})
-	}
+	o.progress.Advance(pos)
 }
 
 // handle observes one event and, for a trigger, queues and sends its email.
