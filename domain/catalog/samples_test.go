@@ -208,6 +208,8 @@ func samples() map[string]sample {
 	add(invoiceIssued, invoice.InvoicePaymentRecorded{InvoiceID: invoiceID, PaymentID: id(13), Method: invoice.PaidByBankTransfer, Reference: "EFT 991", Amount: money("100"), Date: domain.MustDate(2026, 3, 3), At: at})
 	add(invoiceIssued, invoice.InvoiceWrittenOff{InvoiceID: invoiceID, Amount: money("275"), Reason: "client wound up", At: at})
 	add(invoiceIssued, invoice.InvoiceVoided{InvoiceID: invoiceID, Reason: "issued in error", At: at})
+	add([]domain.Event{issued, invoice.InvoiceCollectionScheduled{InvoiceID: invoiceID, Date: domain.MustDate(2026, 3, 2), PaymentMethodID: id(5), At: at}},
+		invoice.InvoiceCollectionCancelled{InvoiceID: invoiceID, Date: domain.MustDate(2026, 3, 2), PaymentMethodID: id(5), Reason: "client asked to wait", At: at})
 	add(invoiceIssued, invoice.InvoiceCreditNoteIssued{InvoiceID: invoiceID, CreditNoteID: id(14), Amount: money("25"), Reason: "goodwill", At: at})
 
 	// numbering

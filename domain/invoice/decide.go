@@ -43,7 +43,13 @@ type Issue struct {
 	Lines           []NewLine
 	Recurring       bool      // billed from a recurring schedule rather than once-off
 	PaymentMethodID uuid.UUID // optional: the method to collect from
-	Now             time.Time
+	// CollectionDate, when set, schedules collecting the invoice from
+	// PaymentMethodID on that date together with its issue
+	// (InvoiceCollectionScheduled follows InvoiceIssued), so an invoice with
+	// a method is never left without a collection. Ignored when there is no
+	// method or nothing to collect.
+	CollectionDate domain.Date
+	Now            time.Time
 }
 
 // Send emails the invoice (again) to a recipient.
@@ -74,8 +80,16 @@ type RecordCollectionAttempt struct {
 	Now              time.Time
 }
 
+// CancelCollection cancels the scheduled collection or retry; the reason is
+// optional.
+type CancelCollection struct {
+	Reason string
+	Now    time.Time
+}
+
 // ScheduleRetry schedules retrying a rejected collection on a date, from
-// PaymentMethodID or, when that is zero, from the method last used.
+// PaymentMethodID or, when that is zero, from the method last used. While a
+// retry is pending it replaces that retry (there is only ever one).
 type ScheduleRetry struct {
 	Date            domain.Date
 	PaymentMethodID uuid.UUID
@@ -122,6 +136,7 @@ func (RecordOfflinePayment) invoiceCommand()    {}
 func (WriteOff) invoiceCommand()                {}
 func (Void) invoiceCommand()                    {}
 func (IssueCreditNote) invoiceCommand()         {}
+func (CancelCollection) invoiceCommand()        {}
 
 // Decide checks c against s and returns the events that record it, or a
 // *domain.Error (a validation error for several fields) saying in a user's
@@ -146,6 +161,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return void(s, c)
 	case IssueCreditNote:
 		return issueCreditNote(s, c)
+	case CancelCollection:
+		return cancelCollection(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "unknown invoice command %T", c)
 }
@@ -178,6 +195,9 @@ func issue(s State, c Issue) ([]domain.Event, error) {
 		p.Add("due_date", "a due date is required")
 	case !c.IssueDate.IsZero() && c.DueDate.Before(c.IssueDate):
 		p.Add("due_date", "the due date (%s) cannot be before the issue date (%s)", c.DueDate, c.IssueDate)
+	}
+	if !c.CollectionDate.IsZero() && !c.IssueDate.IsZero() && c.CollectionDate.Before(c.IssueDate) {
+		p.Add("collection_date", "payment cannot be collected before the invoice's issue date (%s)", c.IssueDate)
 	}
 	validMode := c.TaxMode == domain.TaxExclusive || c.TaxMode == domain.TaxInclusive
 	if !validMode {
@@ -259,7 +279,7 @@ func issue(s State, c Issue) ([]domain.Event, error) {
 		totals.Tax, _ = totals.Tax.Add(l.Amounts.Tax)
 		totals.Gross, _ = totals.Gross.Add(l.Amounts.Gross)
 	}
-	return []domain.Event{InvoiceIssued{
+	events := []domain.Event{InvoiceIssued{
 		InvoiceID:       c.InvoiceID,
 		ClientID:        c.ClientID,
 		Number:          strings.TrimSpace(c.Number),
@@ -272,7 +292,11 @@ func issue(s State, c Issue) ([]domain.Event, error) {
 		Recurring:       c.Recurring,
 		PaymentMethodID: c.PaymentMethodID,
 		At:              c.Now,
-	}}, nil
+	}}
+	if !c.CollectionDate.IsZero() && c.PaymentMethodID != uuid.Nil && totals.Gross.Amount.IsPositive() {
+		events = append(events, InvoiceCollectionScheduled{InvoiceID: c.InvoiceID, Date: c.CollectionDate, PaymentMethodID: c.PaymentMethodID, At: c.Now})
+	}
+	return events, nil
 }
 
 // addProblems copies the field problems of err under prefix.
@@ -433,7 +457,8 @@ func scheduleRetry(s State, c ScheduleRetry) ([]domain.Event, error) {
 	if err := collectable(s, "have a payment retry scheduled"); err != nil {
 		return nil, err
 	}
-	if s.Status != StatusPaymentRejected {
+	pending := s.Status == StatusPaymentScheduled && s.Collection.Retry
+	if s.Status != StatusPaymentRejected && !pending {
 		return nil, domain.Conflict("Invoice %s has no rejected payment to retry.", s.Number)
 	}
 	var p domain.Problems
@@ -453,7 +478,25 @@ func scheduleRetry(s State, c ScheduleRetry) ([]domain.Event, error) {
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
+	if pending && s.Collection.Date == c.Date && s.Collection.PaymentMethodID == method {
+		return nil, nil // already pending just so
+	}
+	// A pending retry is replaced, never doubled: the state holds one
+	// collection, and the run charges it once.
 	return []domain.Event{InvoiceRetryScheduled{InvoiceID: s.ID, Date: c.Date, PaymentMethodID: method, At: c.Now}}, nil
+}
+
+func cancelCollection(s State, c CancelCollection) ([]domain.Event, error) {
+	if err := usable(s, "have its payment collection cancelled"); err != nil {
+		return nil, err
+	}
+	if s.Collection.Date.IsZero() {
+		return nil, domain.Conflict("Invoice %s has no payment collection scheduled to cancel.", s.Number)
+	}
+	return []domain.Event{InvoiceCollectionCancelled{
+		InvoiceID: s.ID, Date: s.Collection.Date, PaymentMethodID: s.Collection.PaymentMethodID, Retry: s.Collection.Retry,
+		Reason: strings.TrimSpace(c.Reason), At: c.Now,
+	}}, nil
 }
 
 func recordOfflinePayment(s State, c RecordOfflinePayment) ([]domain.Event, error) {

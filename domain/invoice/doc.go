@@ -8,17 +8,23 @@
 // Events:
 //   - InvoiceIssued: number, client, currency, dates, tax mode, computed lines and totals.
 //   - InvoiceSent: sent or re-sent to a recipient.
-//   - InvoiceCollectionScheduled: collect from a payment method on a date.
+//   - InvoiceCollectionScheduled: collect from a payment method on a date;
+//     Issue with a CollectionDate records it with the issue, so an invoice
+//     with a method is never left uncollected.
 //   - InvoicePaymentSucceeded: a collection attempt took money (gateway reference, amount).
 //   - InvoicePaymentRejected: a collection attempt was declined (decline code, message).
-//   - InvoiceRetryScheduled: a rejected collection is retried on a date.
+//   - InvoiceRetryScheduled: a rejected collection is retried on a date (it
+//     replaces a retry still pending).
+//   - InvoiceCollectionCancelled: staff cancelled the scheduled collection or
+//     retry; nothing schedules one again by itself.
 //   - InvoicePaymentRecorded: an offline payment (bank transfer, cash, cheque, other).
 //   - InvoiceWrittenOff: the outstanding balance is written off, with a reason.
 //   - InvoiceVoided: the invoice is void, with a reason; nothing happens after.
 //   - InvoiceCreditNoteIssued: a credit note reduces the balance.
 //
-// Commands: Issue, Send, ScheduleCollection, RecordCollectionAttempt,
-// ScheduleRetry, RecordOfflinePayment, WriteOff, Void, IssueCreditNote.
+// Commands: Issue, Send, ScheduleCollection, CancelCollection,
+// RecordCollectionAttempt, ScheduleRetry, RecordOfflinePayment, WriteOff,
+// Void, IssueCreditNote.
 //
 // State: the issued facts (number, client, currency, dates, lines, totals), the
 // stored Status (awaiting payment, payment scheduled, paid, partly paid,

@@ -76,6 +76,18 @@ type InvoiceCollectionScheduled struct {
 	At              time.Time   `json:"at"`
 }
 
+// InvoiceCollectionCancelled records that staff cancelled the scheduled
+// collection (or retry): nothing is charged until someone schedules one
+// again, and no billing or collection run schedules one by itself.
+type InvoiceCollectionCancelled struct {
+	InvoiceID       uuid.UUID   `json:"invoice_id"`
+	Date            domain.Date `json:"date"`              // the date the cancelled collection was due
+	PaymentMethodID uuid.UUID   `json:"payment_method_id"` // the method it would have charged
+	Retry           bool        `json:"retry,omitempty"`   // it was a retry of a rejected payment
+	Reason          string      `json:"reason,omitempty"`
+	At              time.Time   `json:"at"`
+}
+
 // InvoicePaymentSucceeded records a collection attempt that took money.
 type InvoicePaymentSucceeded struct {
 	InvoiceID        uuid.UUID    `json:"invoice_id"`
@@ -152,6 +164,9 @@ func (InvoiceSent) EventType() string { return "InvoiceSent" }
 // EventType returns "InvoiceCollectionScheduled".
 func (InvoiceCollectionScheduled) EventType() string { return "InvoiceCollectionScheduled" }
 
+// EventType returns "InvoiceCollectionCancelled".
+func (InvoiceCollectionCancelled) EventType() string { return "InvoiceCollectionCancelled" }
+
 // EventType returns "InvoicePaymentSucceeded".
 func (InvoicePaymentSucceeded) EventType() string { return "InvoicePaymentSucceeded" }
 
@@ -186,6 +201,7 @@ func EventTypes() []string {
 		"InvoiceWrittenOff",
 		"InvoiceVoided",
 		"InvoiceCreditNoteIssued",
+		"InvoiceCollectionCancelled",
 	}
 }
 
@@ -213,6 +229,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[InvoiceVoided](eventType, data)
 	case "InvoiceCreditNoteIssued":
 		return domain.DecodeAs[InvoiceCreditNoteIssued](eventType, data)
+	case "InvoiceCollectionCancelled":
+		return domain.DecodeAs[InvoiceCollectionCancelled](eventType, data)
 	}
 	return nil, fmt.Errorf("invoice: unknown event type %q", eventType)
 }

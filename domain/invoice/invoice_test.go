@@ -111,6 +111,19 @@ func writtenOff(amount string) invoice.InvoiceWrittenOff {
 	return invoice.InvoiceWrittenOff{InvoiceID: invoiceID, Amount: aud(amount), Reason: "Client went into liquidation", At: now}
 }
 
+func retryPending(on domain.Date, method uuid.UUID) invoice.InvoiceRetryScheduled {
+	return invoice.InvoiceRetryScheduled{InvoiceID: invoiceID, Date: on, PaymentMethodID: method, At: now}
+}
+
+// cancelled is the cancellation of scheduled() (retry false) or of
+// retryPending(dueOn, methodID) (retry true).
+func cancelled(retry bool) invoice.InvoiceCollectionCancelled {
+	if retry {
+		return invoice.InvoiceCollectionCancelled{InvoiceID: invoiceID, Date: dueOn, PaymentMethodID: methodID, Retry: true, Reason: "Client asked to wait", At: now}
+	}
+	return invoice.InvoiceCollectionCancelled{InvoiceID: invoiceID, Date: issueOn.AddDays(3), PaymentMethodID: methodID, Reason: "Client asked to wait", At: now}
+}
+
 func credited(amount string) invoice.InvoiceCreditNoteIssued {
 	return invoice.InvoiceCreditNoteIssued{InvoiceID: invoiceID, CreditNoteID: creditID, Amount: aud(amount), Reason: "Goodwill", At: now}
 }
@@ -198,6 +211,12 @@ func TestIssue(t *testing.T) {
 		{name: "OK", when: MustIssue(t), then: []domain.Event{MustIssued(t)}},
 		{name: "OKInclusiveTax", when: mod(func(c *invoice.Issue) { c.TaxMode = domain.TaxInclusive }), then: []domain.Event{inclusive}},
 		{name: "OKRetriedIssueIsIdempotent", given: []domain.Event{MustIssued(t)}, when: MustIssue(t), then: nil},
+		{name: "OKWithCollection", when: mod(func(c *invoice.Issue) { c.CollectionDate = issueOn.AddDays(3) }), then: []domain.Event{MustIssued(t), scheduled()}},
+		{name: "OKCollectionOnIssueDate", when: mod(func(c *invoice.Issue) { c.CollectionDate = issueOn }),
+			then: []domain.Event{MustIssued(t), invoice.InvoiceCollectionScheduled{InvoiceID: invoiceID, Date: issueOn, PaymentMethodID: methodID, At: now}}},
+		{name: "OKNoMethodNoCollection", when: mod(func(c *invoice.Issue) { c.PaymentMethodID, c.CollectionDate = uuid.Nil, issueOn }), then: []domain.Event{noMethodIssued(t)}},
+		{name: "OKRetriedIssueWithCollection", given: []domain.Event{MustIssued(t), scheduled()}, when: mod(func(c *invoice.Issue) { c.CollectionDate = issueOn.AddDays(3) }), then: nil},
+		{name: "ErrCollectionBeforeIssue", when: mod(func(c *invoice.Issue) { c.CollectionDate = issueOn.AddDays(-1) }), wantCode: domain.EINVALID, wantMsg: "collection_date"},
 		{name: "ErrAlreadyIssued", given: []domain.Event{MustIssued(t)}, when: mod(func(c *invoice.Issue) { c.Number = "INV-000043" }), wantCode: domain.ECONFLICT, wantMsg: "already been issued as INV-000042"},
 		{name: "ErrDueBeforeIssue", when: mod(func(c *invoice.Issue) { c.DueDate = issueOn.AddDays(-1) }), wantCode: domain.EINVALID, wantMsg: "due_date"},
 		{name: "ErrMissingFields", when: invoice.Issue{Now: now}, wantCode: domain.EINVALID, wantMsg: "client_id"},
@@ -217,6 +236,12 @@ func TestIssue(t *testing.T) {
 		{name: "ErrNoDescription", when: mod(func(c *invoice.Issue) { c.Lines[0].Description = " " }), wantCode: domain.EINVALID, wantMsg: "lines[0].description"},
 		{name: "ErrNoTaxMode", when: mod(func(c *invoice.Issue) { c.TaxMode = "" }), wantCode: domain.EINVALID, wantMsg: "tax_mode"},
 	})
+}
+
+func noMethodIssued(tb testing.TB) invoice.InvoiceIssued {
+	e := MustIssued(tb)
+	e.PaymentMethodID = uuid.Nil
+	return e
 }
 
 func TestIssueReportsEveryProblem(t *testing.T) {
@@ -306,11 +331,34 @@ func TestScheduleRetry(t *testing.T) {
 	run(t, []testCase{
 		{name: "OK", given: []domain.Event{MustIssued(t), scheduled(), rejected()}, when: invoice.ScheduleRetry{Date: on, Now: now}, then: []domain.Event{retry}},
 		{name: "OKOtherMethod", given: []domain.Event{MustIssued(t), rejected()}, when: invoice.ScheduleRetry{Date: on, PaymentMethodID: method2ID, Now: now}, then: []domain.Event{retryOther}},
+		{name: "OKReplacesPendingRetry", given: []domain.Event{MustIssued(t), scheduled(), rejected(), retryPending(dueOn, methodID)},
+			when: invoice.ScheduleRetry{Date: on, PaymentMethodID: method2ID, Now: now}, then: []domain.Event{retryOther}},
+		{name: "OKRetryNowWhilePending", given: []domain.Event{MustIssued(t), rejected(), retryPending(dueOn, methodID)},
+			when: invoice.ScheduleRetry{Date: issueOn, Now: now}, then: []domain.Event{retryPending(issueOn, methodID)}},
+		{name: "OKSamePendingRetryIsIdempotent", given: []domain.Event{MustIssued(t), rejected(), retryPending(on, methodID)}, when: invoice.ScheduleRetry{Date: on, Now: now}, then: nil},
+		{name: "OKAfterCancelledRetry", given: []domain.Event{MustIssued(t), rejected(), retryPending(dueOn, methodID), cancelled(true)}, when: invoice.ScheduleRetry{Date: on, Now: now}, then: []domain.Event{retry}},
 		{name: "ErrNothingRejected", given: []domain.Event{MustIssued(t), scheduled()}, when: invoice.ScheduleRetry{Date: on, Now: now}, wantCode: domain.ECONFLICT, wantMsg: "no rejected payment"},
+		{name: "ErrCollectionCancelled", given: []domain.Event{MustIssued(t), scheduled(), cancelled(false)}, when: invoice.ScheduleRetry{Date: on, Now: now}, wantCode: domain.ECONFLICT, wantMsg: "no rejected payment"},
 		{name: "ErrNotIssued", when: invoice.ScheduleRetry{Date: on, Now: now}, wantCode: domain.ENOTFOUND},
 		{name: "ErrVoid", given: []domain.Event{MustIssued(t), rejected(), voided()}, when: invoice.ScheduleRetry{Date: on, Now: now}, wantCode: domain.ECONFLICT, wantMsg: "is void"},
 		{name: "ErrNoDate", given: []domain.Event{MustIssued(t), rejected()}, when: invoice.ScheduleRetry{Now: now}, wantCode: domain.EINVALID, wantMsg: "date"},
 		{name: "ErrNoMethodKnown", given: []domain.Event{noMethod, rejected()}, when: invoice.ScheduleRetry{Date: on, Now: now}, wantCode: domain.EINVALID, wantMsg: "payment_method_id"},
+	})
+}
+
+func TestCancelCollection(t *testing.T) {
+	cmd := invoice.CancelCollection{Reason: " Client asked to wait ", Now: now}
+	run(t, []testCase{
+		{name: "OK", given: []domain.Event{MustIssued(t), scheduled()}, when: cmd, then: []domain.Event{cancelled(false)}},
+		{name: "OKPendingRetry", given: []domain.Event{MustIssued(t), scheduled(), rejected(), retryPending(dueOn, methodID)}, when: cmd, then: []domain.Event{cancelled(true)}},
+		{name: "OKNoReason", given: []domain.Event{MustIssued(t), scheduled()}, when: invoice.CancelCollection{Now: now},
+			then: []domain.Event{invoice.InvoiceCollectionCancelled{InvoiceID: invoiceID, Date: issueOn.AddDays(3), PaymentMethodID: methodID, At: now}}},
+		{name: "ErrNothingScheduled", given: []domain.Event{MustIssued(t)}, when: cmd, wantCode: domain.ECONFLICT, wantMsg: "no payment collection scheduled"},
+		{name: "ErrAlreadyCancelled", given: []domain.Event{MustIssued(t), scheduled(), cancelled(false)}, when: cmd, wantCode: domain.ECONFLICT, wantMsg: "no payment collection scheduled"},
+		{name: "ErrRejectedNoRetry", given: []domain.Event{MustIssued(t), scheduled(), rejected()}, when: cmd, wantCode: domain.ECONFLICT, wantMsg: "no payment collection scheduled"},
+		{name: "ErrPaid", given: []domain.Event{MustIssued(t), scheduled(), succeeded("159.50")}, when: cmd, wantCode: domain.ECONFLICT},
+		{name: "ErrNotIssued", when: cmd, wantCode: domain.ENOTFOUND},
+		{name: "ErrVoid", given: []domain.Event{MustIssued(t), scheduled(), voided()}, when: cmd, wantCode: domain.ECONFLICT, wantMsg: "is void"},
 	})
 }
 
@@ -400,6 +448,9 @@ func TestStatusAndBalance(t *testing.T) {
 		{"PartlyPaidStillScheduled", []domain.Event{MustIssued(t), scheduled(), recorded(paymentID, "59.50")}, invoice.StatusPaymentScheduled, "100.00"},
 		{"PaymentRejected", []domain.Event{MustIssued(t), scheduled(), rejected()}, invoice.StatusPaymentRejected, "159.50"},
 		{"RetryScheduled", []domain.Event{MustIssued(t), rejected(), invoice.InvoiceRetryScheduled{InvoiceID: invoiceID, Date: dueOn, PaymentMethodID: methodID}}, invoice.StatusPaymentScheduled, "159.50"},
+		{"CollectionCancelled", []domain.Event{MustIssued(t), scheduled(), cancelled(false)}, invoice.StatusAwaitingPayment, "159.50"},
+		{"CollectionCancelledPartlyPaid", []domain.Event{MustIssued(t), scheduled(), recorded(paymentID, "59.50"), cancelled(false)}, invoice.StatusPartlyPaid, "100.00"},
+		{"RetryCancelled", []domain.Event{MustIssued(t), rejected(), retryPending(dueOn, methodID), cancelled(true)}, invoice.StatusPaymentRejected, "159.50"},
 		{"WrittenOff", []domain.Event{MustIssued(t), recorded(paymentID, "59.50"), writtenOff("100.00")}, invoice.StatusWrittenOff, "0"},
 		{"Void", []domain.Event{MustIssued(t), voided()}, invoice.StatusVoid, "159.50"},
 		{"CreditedPartly", []domain.Event{MustIssued(t), credited("9.50")}, invoice.StatusAwaitingPayment, "150.00"},
@@ -481,6 +532,7 @@ func allEvents(tb testing.TB) []domain.Event {
 		writtenOff("100.00"),
 		voided(),
 		credited("5.00"),
+		cancelled(false),
 	}
 }
 

@@ -78,6 +78,9 @@ type State struct {
 	SendCount     int
 	LastRecipient string
 	Collection    Collection // zero when no collection is scheduled
+	// CollectionCancelled: staff cancelled the last scheduled collection or
+	// retry and nothing was scheduled since, so no run schedules one.
+	CollectionCancelled bool
 	LastRejection Rejection  // zero until a collection attempt is declined
 	VoidReason    string
 
@@ -158,12 +161,25 @@ func Evolve(s State, e domain.Event) State {
 		s.LastRecipient = e.Recipient
 	case InvoiceCollectionScheduled:
 		s.Collection = Collection{Date: e.Date, PaymentMethodID: e.PaymentMethodID}
+		s.CollectionCancelled = false
 		s.PaymentMethodID = e.PaymentMethodID
 		s.Status = StatusPaymentScheduled
 	case InvoiceRetryScheduled:
 		s.Collection = Collection{Date: e.Date, PaymentMethodID: e.PaymentMethodID, Retry: true}
+		s.CollectionCancelled = false
 		s.PaymentMethodID = e.PaymentMethodID
 		s.Status = StatusPaymentScheduled
+	case InvoiceCollectionCancelled:
+		s.Collection = Collection{}
+		s.CollectionCancelled = true
+		switch {
+		case e.Retry:
+			s.Status = StatusPaymentRejected // the rejection stands, nothing retries it
+		case s.AnyPaymentCollected():
+			s.Status = StatusPartlyPaid
+		default:
+			s.Status = StatusAwaitingPayment
+		}
 	case InvoicePaymentSucceeded:
 		s.Attempts = with(s.Attempts, e.AttemptID, AttemptSucceeded)
 		s.Paid = domain.Money{Amount: s.Paid.Amount.Add(e.Amount.Amount), Currency: s.Currency}
