@@ -39,7 +39,9 @@
 //     number in "numbering-invoices" (idempotent per invoice id, appended with
 //     Exact expected revision and retried, so numbers are gapless: every
 //     reserved number belongs to an invoice the domain accepted); then appends
-//     InvoiceIssued with NoStream. A crash between the steps is completed by
+//     InvoiceIssued with NoStream, followed in the same append by
+//     InvoiceCollectionScheduled on the firm's collection date when the
+//     invoice has a payment method. A crash between the steps is completed by
 //     re-running the command: every step is idempotent for the same ids.
 //     Reservations made by this process are serialised by a mutex so the
 //     50-way race is decided in memory, not by 50 rounds of conflicts; another
@@ -59,7 +61,8 @@
 //     numbers (see the billingrun package doc). This process's numbering is a
 //     book folded in place (numbering.Evolve copies its lookup per event).
 //   - BillItemNow edits the item when the confirmed price, quantity or
-//     description differ, then issues the item's invoice as above.
+//     description differ, then issues the item's invoice as above (with its
+//     collection, like every invoice with a payment method).
 //   - VoidInvoice voids the invoice, then releases each schedule item it
 //     billed (service.ReleaseBilledItem), so the item can be billed again.
 //   - ArchiveClient and RemovePaymentMethod need facts from the client's

@@ -107,6 +107,9 @@ func invoiceIDForItems(itemKeys []string, releases map[string]int) uuid.UUID {
 
 // IssueInvoice issues an invoice; Result.ID is its id. See the package doc
 // for the order of its appends (items marked, number reserved, invoice).
+// An invoice with a payment method (the request's, its items', or the
+// client's default) is issued with its collection scheduled on the firm's
+// collection date (firm.State.CollectionDate), in the same append.
 func (s *Service) IssueInvoice(ctx context.Context, r IssueInvoiceRequest, meta Meta) (Result, error) {
 	meta = s.begin(meta)
 	return s.issue(ctx, r, meta)
@@ -161,6 +164,12 @@ func (s *Service) issue(ctx context.Context, r IssueInvoiceRequest, meta Meta) (
 	plan, err := s.planInvoice(ctx, f, r, meta)
 	if err != nil {
 		return Result{}, err
+	}
+	// An invoice with a payment method is collected on the firm's
+	// collection date; the collection is recorded with the issue, so no
+	// invoice is ever left with a method and nothing scheduled.
+	if plan.cmd.PaymentMethodID != uuid.Nil {
+		plan.cmd.CollectionDate = f.CollectionDate(plan.cmd.IssueDate, plan.cmd.Recurring)
 	}
 	id := plan.cmd.InvoiceID
 	stream := invoice.StreamName(id)
@@ -426,6 +435,14 @@ func (s *Service) ScheduleCollection(ctx context.Context, r InvoiceRequest, meta
 	return s.invoice(ctx, invoice.ScheduleCollection{Date: date, PaymentMethodID: method, Now: s.now()}, r.InvoiceID, meta, uuid.Nil)
 }
 
+// CancelCollection cancels the invoice's scheduled collection or retry
+// (r.Reason optional): nothing is charged, and no run schedules it again,
+// until someone schedules a collection or a retry.
+func (s *Service) CancelCollection(ctx context.Context, r InvoiceRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	return s.invoice(ctx, invoice.CancelCollection{Reason: r.Reason, Now: s.now()}, r.InvoiceID, meta, uuid.Nil)
+}
+
 // RecordCollectionAttempt records what the gateway answered to one
 // collection attempt; Result.ID is the attempt's id.
 func (s *Service) RecordCollectionAttempt(ctx context.Context, r InvoiceRequest, meta Meta) (Result, error) {
@@ -442,7 +459,9 @@ func (s *Service) RecordCollectionAttempt(ctx context.Context, r InvoiceRequest,
 }
 
 // ScheduleRetry schedules retrying a rejected collection on r.Date (zero:
-// the firm's next retry date, else today).
+// today) from r.PaymentMethodID (zero: the method last used). While a retry
+// is pending it replaces it: staff or the client changing the method, or
+// retrying now, never make two charges.
 func (s *Service) ScheduleRetry(ctx context.Context, r InvoiceRequest, meta Meta) (Result, error) {
 	meta = s.begin(meta)
 	date := r.Date

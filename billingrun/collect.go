@@ -117,7 +117,9 @@ func AttemptID(invoiceID uuid.UUID, n int) uuid.UUID {
 // every invoice whose last attempt was rejected, it schedules the next retry
 // of the firm's policy (dates counted from the first rejection since
 // collection was scheduled); when the retries are used up the invoice stays
-// "payment rejected" for staff.
+// "payment rejected" for staff. A retry staff cancelled is not scheduled
+// again by the policy, and a retry staff or the client scheduled replaces
+// the pending one (one collection per invoice at a time, so one charge).
 //
 // An invoice whose payment method is on file with another gateway than gw
 // (by gw.Name()) is not charged: it is reported in CollectReport.Errors as
@@ -202,7 +204,9 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 	loc := location(f)
 	for _, en := range idx.invoiceEntries() {
 		st := en.state
-		if st.Status != invoice.StatusPaymentRejected || len(en.rejections) == 0 || !st.Balance().Amount.IsPositive() {
+		if st.Status != invoice.StatusPaymentRejected || len(en.rejections) == 0 || !st.Balance().Amount.IsPositive() ||
+			st.CollectionCancelled { // staff cancelled the retry: no policy retry either
+
 			continue
 		}
 		first, last := dateIn(en.rejections[0], loc), dateIn(en.rejections[len(en.rejections)-1], loc)

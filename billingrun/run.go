@@ -246,7 +246,8 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	// or concurrent run), and of invoices runs issued earlier without one.
 	due := map[uuid.UUID]invoice.State{}
 	needsCollection := func(st invoice.State) bool {
-		return st.Status == invoice.StatusAwaitingPayment && st.PaymentMethodID != uuid.Nil && st.Balance().Amount.IsPositive()
+		return st.Status == invoice.StatusAwaitingPayment && st.PaymentMethodID != uuid.Nil && st.Balance().Amount.IsPositive() &&
+			!st.CollectionCancelled // staff cancelled it: left to them
 	}
 	for _, en := range idx.invoiceEntries() {
 		if en.fromRun && needsCollection(en.state) {
