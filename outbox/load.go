@@ -69,3 +69,22 @@ func (o *Outbox) invoiceAsOf(ctx context.Context, id uuid.UUID, pos uint64) (inv
 	}
 	return s, nil
 }
+
+// collectionWithIssue is the collection scheduled together with an invoice's
+// issue (its next event, recorded by the same command at the same moment),
+// or zero. The invoice email says what that collection will charge, and
+// says the same when composed again later: a collection scheduled
+// afterwards is not part of it.
+func (o *Outbox) collectionWithIssue(ctx context.Context, e invoice.InvoiceIssued) (invoice.Collection, error) {
+	evs, err := o.events(ctx, invoice.StreamName(e.InvoiceID), eventstore.End)
+	if err != nil {
+		return invoice.Collection{}, err
+	}
+	if len(evs) < 2 {
+		return invoice.Collection{}, nil
+	}
+	if c, ok := evs[1].(invoice.InvoiceCollectionScheduled); ok && c.At.Equal(e.At) {
+		return invoice.Collection{Date: c.Date, PaymentMethodID: c.PaymentMethodID}, nil
+	}
+	return invoice.Collection{}, nil
+}

@@ -4,7 +4,10 @@
 //
 // # What it sends
 //
-//   - InvoiceIssued: the invoice, with its PDF (remit/pdf) attached.
+//   - InvoiceIssued: the invoice, with its PDF (remit/pdf) attached; both
+//     say from which method and on which date it is charged when its
+//     collection was scheduled with it, else that nothing is charged
+//     automatically and how to pay.
 //   - InvoicePaymentSucceeded, InvoicePaymentRecorded: a receipt.
 //   - InvoicePaymentRejected: the decline reason, with links to retry or to
 //     use another payment method (Config.LinkFor makes them).
@@ -717,7 +720,11 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 
 	switch e := trigger.(type) {
 	case invoice.InvoiceIssued:
-		data := pdf.FromIssued(e, f, c)
+		col, err := o.collectionWithIssue(ctx, e)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		data := pdf.FromIssued(e, col, f, c)
 		v.HowToPay = data.HowToPay
 		var buf bytes.Buffer
 		if err := pdf.Invoice(&buf, data); err != nil {

@@ -493,3 +493,40 @@ func TestEventAppendedDuringCatchUpIsNotSkipped(t *testing.T) {
 		t.Fatalf("%d emails, want 2: an invoice issued during a catch-up was skipped", n)
 	}
 }
+
+// TestInvoiceEmailSaysWhenItIsChargedOrHowToPay: an instant bill to a
+// client with a card says, in the email and its PDF, when and from what it
+// is charged (the firm collects once-off invoices 7 days after issue); one to
+// a client with no method on file says how to pay and promises no charge.
+func TestInvoiceEmailSaysWhenItIsChargedOrHowToPay(t *testing.T) {
+	f := newFixture(t)
+	ob := f.outbox(nil)
+	ctx := context.Background()
+	lines := []billing.InstantLine{{Description: "Advice", Quantity: decimal.NewFromInt(1), UnitPrice: decimal.NewFromInt(1450), TaxRate: decimal.NewFromInt(10)}}
+
+	f.ok(f.svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: f.clientID, Lines: lines}, f.meta()))
+	f.catchUp(ob)
+	m := f.only("Invoice INV-000001")
+	charged := "charged to the Visa ending 4242 on file on 9 March 2026"
+	contains(t, "invoice email", m.Text, charged)
+	contains(t, "invoice email HTML", m.HTML, charged)
+	contains(t, "its PDF", pdfText(t, f.mp.Part(m.ID, m.Attachments[0].PartID)), "Visa ending 4242 on file on 9 March", "2026; nothing to do.")
+
+	cid := uuid.New()
+	bare := f.ok(f.svc.CreateClient(ctx, billing.ClientRequest{
+		Name: "Bare Bones", Kind: client.KindBusiness, Contacts: []client.Contact{{ID: cid, Name: "Cleo Park", Email: "cleo@bare.example"}}, PrimaryContactID: cid,
+	}, f.meta())).ID
+	f.ok(f.svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: bare, Lines: lines}, f.meta()))
+	f.catchUp(ob)
+	m = f.only("Invoice INV-000002")
+	howToPay := "not charged automatically: please pay by bank transfer, quoting INV-000002 as the reference"
+	contains(t, "invoice email", m.Text, howToPay)
+	contains(t, "invoice email HTML", m.HTML, howToPay)
+	text := pdfText(t, f.mp.Part(m.ID, m.Attachments[0].PartID))
+	contains(t, "its PDF", text, "not charged automatically", "quoting INV-000002")
+	for _, lie := range []string{"will be charged", "nothing to do"} {
+		if strings.Contains(m.Text+m.HTML+text, lie) {
+			t.Errorf("the email of an invoice with no method says %q:\n%s\n%s", lie, m.Text, text)
+		}
+	}
+}

@@ -4,7 +4,8 @@
 // pay.
 //
 // InvoiceData is everything one page needs, as plain values; build it with
-// FromIssued (from the InvoiceIssued event, what the invoice email attaches)
+// FromIssued (from the InvoiceIssued event and the collection scheduled with
+// it, what the invoice email attaches)
 // or FromDetail (from the invoice's read model, with payments so far), plus
 // the firm's and the client's states. Invoice draws it with
 // github.com/go-pdf/fpdf (maintained, pure Go, core fonts so no font files
@@ -74,13 +75,15 @@ func ClientParty(c client.State) Party {
 	return p
 }
 
-// HowToPay describes paying an invoice: by the payment method on file when it
-// has one, else by quoting the number.
-func HowToPay(c client.State, methodID uuid.UUID, number string) string {
-	if m, ok := c.PaymentMethod(methodID); ok && methodID != uuid.Nil {
-		return "This invoice will be charged to the " + MethodName(m.PaymentMethodDetails) + " on file; nothing to do."
+// HowToPay describes paying an invoice: when its collection (or retry) is
+// scheduled from a method on file, which card or account is charged and on
+// what date; otherwise that nothing is charged automatically and how to pay,
+// quoting the number. It never promises a charge nobody scheduled.
+func HowToPay(c client.State, col invoice.Collection, number string) string {
+	if m, ok := c.PaymentMethod(col.PaymentMethodID); ok && col.PaymentMethodID != uuid.Nil && !col.Date.IsZero() {
+		return "This invoice will be charged to the " + MethodName(m.PaymentMethodDetails) + " on file on " + FormatDate(col.Date) + "; nothing to do."
 	}
-	return "Please pay by bank transfer, quoting " + number + " as the reference."
+	return "This invoice is not charged automatically: please pay by bank transfer, quoting " + number + " as the reference."
 }
 
 // MethodName names a payment method for a client: "Visa ending 4242", or
@@ -97,13 +100,14 @@ func MethodName(m client.PaymentMethodDetails) string {
 }
 
 // FromIssued builds the data of a newly issued invoice from its
-// InvoiceIssued event: nothing is paid yet.
-func FromIssued(e invoice.InvoiceIssued, f firm.State, c client.State) InvoiceData {
+// InvoiceIssued event and the collection scheduled with it (zero when none):
+// nothing is paid yet.
+func FromIssued(e invoice.InvoiceIssued, col invoice.Collection, f firm.State, c client.State) InvoiceData {
 	return InvoiceData{
 		Firm: FirmParty(f), Client: ClientParty(c),
 		Number: e.Number, IssueDate: e.IssueDate, DueDate: e.DueDate, TaxMode: e.TaxMode, Currency: e.Currency,
 		Lines: e.Lines, Totals: e.Totals, Paid: domain.Zero(e.Currency), AmountDue: e.Totals.Gross,
-		HowToPay: HowToPay(c, e.PaymentMethodID, e.Number),
+		HowToPay: HowToPay(c, col, e.Number),
 	}
 }
 
@@ -112,11 +116,15 @@ func FromIssued(e invoice.InvoiceIssued, f firm.State, c client.State) InvoiceDa
 func FromDetail(d projections.InvoiceDetail, f firm.State, c client.State) InvoiceData {
 	cur := d.Totals.Gross.Currency
 	paid := d.Totals.Gross.Amount.Sub(d.Balance.Amount)
+	var col invoice.Collection
+	if d.Collection != nil {
+		col = *d.Collection
+	}
 	return InvoiceData{
 		Firm: FirmParty(f), Client: ClientParty(c),
 		Number: d.Number, IssueDate: d.IssueDate, DueDate: d.DueDate, TaxMode: d.TaxMode, Currency: cur,
 		Lines: d.Lines, Totals: d.Totals, Paid: domain.NewMoney(paid, cur), AmountDue: d.Balance,
-		HowToPay: HowToPay(c, d.PaymentMethodID, d.Number),
+		HowToPay: HowToPay(c, col, d.Number),
 		Void:     d.StoredStatus == invoice.StatusVoid,
 	}
 }

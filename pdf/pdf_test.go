@@ -84,7 +84,7 @@ func sample(t *testing.T) (invoice.InvoiceIssued, firm.State, client.State) {
 
 func TestInvoiceShowsEverythingTheClientNeeds(t *testing.T) {
 	e, f, c := sample(t)
-	text := Text(t, pdf.FromIssued(e, f, c))
+	text := Text(t, pdf.FromIssued(e, collection(e), f, c))
 	// Lines: 1000 + 10% tax; 4 × 62.50 = 250 less 10% = 225 + 22.50 tax;
 	// 1.5 × 200 = 300 less 25 = 275, no tax. Net 1,500.00, tax 122.50, total 1,622.50.
 	for _, want := range []string{
@@ -106,10 +106,10 @@ func TestInvoiceShowsEverythingTheClientNeeds(t *testing.T) {
 func TestInvoiceIsDeterministic(t *testing.T) {
 	e, f, c := sample(t)
 	var a, b bytes.Buffer
-	if err := pdf.Invoice(&a, pdf.FromIssued(e, f, c)); err != nil {
+	if err := pdf.Invoice(&a, pdf.FromIssued(e, collection(e), f, c)); err != nil {
 		t.Fatal(err)
 	}
-	if err := pdf.Invoice(&b, pdf.FromIssued(e, f, c)); err != nil {
+	if err := pdf.Invoice(&b, pdf.FromIssued(e, collection(e), f, c)); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
@@ -117,12 +117,36 @@ func TestInvoiceIsDeterministic(t *testing.T) {
 	}
 }
 
+// collection is the collection scheduled with the sample invoice: its card,
+// a week after issue.
+func collection(e invoice.InvoiceIssued) invoice.Collection {
+	return invoice.Collection{Date: e.IssueDate.AddDays(7), PaymentMethodID: e.PaymentMethodID}
+}
+
+func TestInvoiceWithCollectionSaysWhenItIsCharged(t *testing.T) {
+	e, f, c := sample(t)
+	text := Text(t, pdf.FromIssued(e, collection(e), f, c))
+	if !strings.Contains(text, "charged to the Visa ending 4242 on file on 9 March 2026") {
+		t.Errorf("the PDF does not say when and from what it is charged:\n%s", text)
+	}
+}
+
 func TestInvoiceWithoutMethodSaysHowToPay(t *testing.T) {
 	e, f, c := sample(t)
 	e.PaymentMethodID = uuid.Nil
-	text := Text(t, pdf.FromIssued(e, f, c))
-	if !strings.Contains(text, "quoting INV-000042") {
+	text := Text(t, pdf.FromIssued(e, invoice.Collection{}, f, c))
+	if !strings.Contains(text, "quoting INV-000042") || !strings.Contains(text, "not charged automatically") {
 		t.Errorf("no payment instructions:\n%s", text)
+	}
+}
+
+// TestInvoiceWithMethodButNoCollectionPromisesNoCharge: a method on file is
+// not a charge: with no collection scheduled the PDF says how to pay.
+func TestInvoiceWithMethodButNoCollectionPromisesNoCharge(t *testing.T) {
+	e, f, c := sample(t)
+	text := Text(t, pdf.FromIssued(e, invoice.Collection{}, f, c))
+	if strings.Contains(text, "will be charged") || strings.Contains(text, "nothing to do") || !strings.Contains(text, "quoting INV-000042") {
+		t.Errorf("the PDF promises a charge nobody scheduled, or gives no instructions:\n%s", text)
 	}
 }
 
