@@ -81,8 +81,8 @@ type State struct {
 	// CollectionCancelled: staff cancelled the last scheduled collection or
 	// retry and nothing was scheduled since, so no run schedules one.
 	CollectionCancelled bool
-	LastRejection Rejection  // zero until a collection attempt is declined
-	VoidReason    string
+	LastRejection       Rejection // zero until a collection attempt is declined
+	VoidReason          string
 
 	Paid       domain.Money // collected and offline payments
 	Credited   domain.Money // credit notes
