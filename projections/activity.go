@@ -406,6 +406,9 @@ func (s *activityState) note(e domain.Event, pos uint64) subjectList {
 	case invoice.InvoiceRetryScheduled:
 		invoiceOf(e.InvoiceID)
 		pm(e.PaymentMethodID)
+	case invoice.InvoiceCollectionCancelled:
+		invoiceOf(e.InvoiceID)
+		pm(e.PaymentMethodID)
 	case invoice.InvoiceSent:
 		invoiceOf(e.InvoiceID)
 	case invoice.InvoicePaymentRecorded:
@@ -525,6 +528,12 @@ func (s *activityState) text(e domain.Event, pos uint64) string {
 		return "Invoice " + n.invoice(e.InvoiceID) + ": payment from " + n.method(e.PaymentMethodID) + " rejected: " + declineText(e.DeclineCode, e.DeclineMessage)
 	case invoice.InvoiceRetryScheduled:
 		return "Invoice " + n.invoice(e.InvoiceID) + ": payment retry scheduled for " + e.Date.String() + " from " + n.method(e.PaymentMethodID)
+	case invoice.InvoiceCollectionCancelled:
+		what := "payment collection"
+		if e.Retry {
+			what = "payment retry"
+		}
+		return "Invoice " + n.invoice(e.InvoiceID) + ": " + what + " of " + e.Date.String() + " from " + n.method(e.PaymentMethodID) + " cancelled" + reason(e.Reason)
 	case invoice.InvoicePaymentRecorded:
 		ref := ""
 		if e.Reference != "" {

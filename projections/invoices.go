@@ -108,7 +108,7 @@ func (p *Invoices) Apply(e Event) {
 	case invoice.InvoiceIssued, invoice.InvoiceSent, invoice.InvoiceCollectionScheduled,
 		invoice.InvoicePaymentSucceeded, invoice.InvoicePaymentRejected, invoice.InvoiceRetryScheduled,
 		invoice.InvoicePaymentRecorded, invoice.InvoiceWrittenOff, invoice.InvoiceVoided,
-		invoice.InvoiceCreditNoteIssued:
+		invoice.InvoiceCreditNoteIssued, invoice.InvoiceCollectionCancelled:
 	default:
 		return
 	}

@@ -22,6 +22,7 @@ func (s *Server) registerInvoiceRoutes(r *mux.Router) {
 	r.HandleFunc("/api/invoices/{id}", s.handleInvoiceView).Methods(http.MethodGet)
 	r.HandleFunc("/api/invoices/{id}/resend", s.handleInvoiceResend).Methods(http.MethodPost)
 	r.HandleFunc("/api/invoices/{id}/schedule-collection", s.handleInvoiceScheduleCollection).Methods(http.MethodPost)
+	r.HandleFunc("/api/invoices/{id}/cancel-collection", s.handleInvoiceCancelCollection).Methods(http.MethodPost)
 	r.HandleFunc("/api/invoices/{id}/retry", s.handleInvoiceRetry).Methods(http.MethodPost)
 	r.HandleFunc("/api/invoices/{id}/write-off", s.handleInvoiceWriteOff).Methods(http.MethodPost)
 	r.HandleFunc("/api/invoices/{id}/void", s.handleInvoiceVoid).Methods(http.MethodPost)
@@ -40,8 +41,9 @@ type InvoiceSend struct {
 }
 
 // CollectionRequest schedules collecting the balance (or retrying a
-// rejected collection) on a date from a payment method; absent fields take
-// the firm's defaults and the invoice's method.
+// rejected collection, also replacing a retry still pending) on a date from a
+// payment method; absent fields take the firm's defaults (a retry: today)
+// and the invoice's method.
 type CollectionRequest struct {
 	Date            domain.Date `json:"date,omitzero"`
 	PaymentMethodID uuid.UUID   `json:"payment_method_id,omitzero"`
@@ -184,6 +186,12 @@ func (s *Server) handleInvoiceResend(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleInvoiceScheduleCollection(w http.ResponseWriter, r *http.Request) {
 	act(s, w, r, s.invoices(), nil, func(ctx context.Context, id uuid.UUID, b CollectionRequest, meta billing.Meta) (billing.Result, error) {
 		return s.cfg.Billing.ScheduleCollection(ctx, billing.InvoiceRequest{InvoiceID: id, Date: b.Date, PaymentMethodID: b.PaymentMethodID}, meta)
+	})
+}
+
+func (s *Server) handleInvoiceCancelCollection(w http.ResponseWriter, r *http.Request) {
+	act(s, w, r, s.invoices(), nil, func(ctx context.Context, id uuid.UUID, b Reason, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.CancelCollection(ctx, billing.InvoiceRequest{InvoiceID: id, Reason: b.Reason}, meta)
 	})
 }
 
