@@ -51,6 +51,11 @@ func invoiceActions() []invoiceAction {
 				return billing.InvoiceRequest{InvoiceID: d.ID, Date: fs.date("date", true), PaymentMethodID: fs.id("payment_method_id")}
 			},
 			run: (*billing.Service).ScheduleCollection},
+		{Name: "cancel-collection", Title: "Cancel the payment collection", Done: "Payment collection cancelled: nothing will be charged until you schedule it again.",
+			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
+				return billing.InvoiceRequest{InvoiceID: d.ID, Reason: fs.str("reason")}
+			},
+			run: (*billing.Service).CancelCollection},
 		{Name: "attempt", Title: "Record a collection attempt", Done: "Collection attempt recorded.",
 			prefill: func(f *form, d projections.InvoiceDetail, _ *projections.ClientSummary, _ domain.Date) {
 				f.set("outcome", string(invoice.AttemptRejected))
@@ -126,14 +131,41 @@ type invoicePage struct {
 	Action  string
 	Title   string
 	// MethodLink is the signed link for the client to add a payment method
-	// and retry, shown while a payment is rejected.
+	// and retry (or pay), shown while a payment is rejected or a retry
+	// pending, or nothing is scheduled to collect the invoice.
 	MethodLink string
 }
 
 // Rejected reports whether the last collection was declined and nothing
-// replaced it since: the rejected-payment panel shows.
+// but a retry was scheduled since: the rejected-payment panel shows, with
+// "retry now" and "change method and retry" (which replace a pending retry).
 func (p invoicePage) Rejected() bool {
-	return p.Invoice.StoredStatus == invoice.StatusPaymentRejected
+	return p.Invoice.StoredStatus == invoice.StatusPaymentRejected || p.RetryPending()
+}
+
+// RetryPending reports whether a retry of a rejected payment is scheduled.
+func (p invoicePage) RetryPending() bool {
+	c := p.Invoice.Collection
+	return p.Invoice.StoredStatus == invoice.StatusPaymentScheduled && c != nil && c.Retry
+}
+
+// RetryMethod is the id of the method a "retry now" charges: the pending
+// retry's, or the one last used ("" when none is known).
+func (p invoicePage) RetryMethod() string {
+	id := p.Invoice.PaymentMethodID
+	if c := p.Invoice.Collection; c != nil {
+		id = c.PaymentMethodID
+	}
+	if id == uuid.Nil {
+		return ""
+	}
+	return id.String()
+}
+
+// NotCollected reports whether the invoice is open with nothing scheduled to
+// collect it: the client pays by hand (the page says how).
+func (p invoicePage) NotCollected() bool {
+	return p.Open() && p.Invoice.Collection == nil && p.Invoice.Balance.Amount.IsPositive()
 }
 
 // Open reports whether the invoice still takes payments.
@@ -179,7 +211,7 @@ func (h *handler) handleInvoice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := invoicePage{Invoice: d}
-	if pg.Rejected() {
+	if pg.Rejected() || pg.NotCollected() {
 		pg.MethodLink = h.clientLink(r, auth.PurposePaymentMethod, d.ClientID, d.ID)
 	}
 	h.render(w, r, http.StatusOK, "invoice", &view{Title: "Invoice " + d.Number, Section: "clients", Tab: "invoices", Client: c, Today: today, D: pg, Form: newForm()})

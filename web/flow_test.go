@@ -134,7 +134,9 @@ func TestClientPageFlow(t *testing.T) {
 	if got := str(t, detail, "totals", "gross", "amount"); got != "1210.00" {
 		t.Fatalf("gross %s, want 1210 (1100 + 10%% tax)", got)
 	}
-	if str(t, detail, "number") == "" || str(t, detail, "status") != "awaiting_payment" {
+	// The card is the client's default: the invoice is collected from it on
+	// the firm's collection date (immediately by default).
+	if str(t, detail, "number") == "" || str(t, detail, "status") != "payment_scheduled" || str(t, detail, "collection", "payment_method_id") != cardID {
 		t.Fatalf("invoice: number %v status %v", detail["number"], detail["status"])
 	}
 	if n := get(t, a.must(http.StatusOK, "GET", base, nil), "open_invoices"); n != 1.0 {
