@@ -470,10 +470,51 @@ type methodLinkPage struct {
 	Invoice    *projections.InvoiceDetail
 }
 
-// CanRetry reports whether the invoice's payment was rejected and can be
-// retried with the new method.
+// CanRetry reports whether the invoice's payment was rejected (and maybe a
+// retry is pending): the client can retry it now or on a date, with a new
+// method or one on file; a pending retry is replaced, never doubled.
 func (p methodLinkPage) CanRetry() bool {
-	return p.Invoice != nil && p.Invoice.StoredStatus == invoice.StatusPaymentRejected
+	if p.Invoice == nil {
+		return false
+	}
+	c := p.Invoice.Collection
+	return p.Invoice.StoredStatus == invoice.StatusPaymentRejected ||
+		(p.Invoice.StoredStatus == invoice.StatusPaymentScheduled && c != nil && c.Retry)
+}
+
+// RetryPending is the pending retry, if any.
+func (p methodLinkPage) RetryPending() *invoice.Collection {
+	if !p.CanRetry() || p.Invoice.Collection == nil {
+		return nil
+	}
+	return p.Invoice.Collection
+}
+
+// maxLinkRetryDays bounds how far ahead a client may put off a retry.
+const maxLinkRetryDays = 30
+
+// readRetryDate reads the date a client chose for the retry (field name):
+// today when empty, else from today to maxLinkRetryDays ahead.
+func readRetryDate(fs *fields, name string, today domain.Date) domain.Date {
+	d := fs.date(name, false)
+	switch {
+	case d.IsZero():
+		return today
+	case d.Before(today):
+		fs.p.Add(name, "choose today or a later date")
+	case d.After(today.AddDays(maxLinkRetryDays)):
+		fs.p.Add(name, "choose a date within the next %d days", maxLinkRetryDays)
+	}
+	return d
+}
+
+// retryDone is the confirmation of a retry scheduled through the link.
+func retryDone(number string, on, today domain.Date, method string) string {
+	when := "today"
+	if on != today {
+		when = "on " + fmtDate(on)
+	}
+	return "The payment of invoice " + number + " will be retried " + when + " with " + method + "."
 }
 
 func (h *handler) loadMethodLinkPage(ctx context.Context, l auth.Link, action string) (*methodLinkPage, *view, error) {
@@ -513,8 +554,11 @@ func (h *handler) handleLinkMethodForm(w http.ResponseWriter, r *http.Request) {
 	linkMethodForm(f)
 	if pg.CanRetry() {
 		f.set("retry", "on")
+		f.set("retry_on", isoDate(v.Today))
+		f.set("retry_date", isoDate(v.Today))
 		if pg.Invoice.PaymentMethodID != uuid.Nil {
 			f.set("replaces", pg.Invoice.PaymentMethodID.String())
+			f.set("retry_method", pg.Invoice.PaymentMethodID.String())
 		}
 	}
 	v.Form = f
@@ -535,6 +579,10 @@ func (h *handler) handleLinkMethod(w http.ResponseWriter, r *http.Request) {
 	}
 	token := formToken(r)
 	fs := readForm(r)
+	if fs.str("do") == "retry" {
+		h.linkRetry(w, r, l, pg, v, token, fs)
+		return
+	}
 	m := readLinkMethod(fs, h.gateway())
 	newID := newMethodID(l.ClientID, token)
 	for _, pm := range pg.Methods {
@@ -556,6 +604,10 @@ func (h *handler) handleLinkMethod(w http.ResponseWriter, r *http.Request) {
 		replaces = id
 	}
 	retry := pg.CanRetry() && fs.str("retry") == "on"
+	var retryOn domain.Date
+	if retry {
+		retryOn = readRetryDate(fs, "retry_on", v.Today)
+	}
 	now := h.cfg.Now()
 	var cmd client.Command = client.AddPaymentMethod{ClientID: l.ClientID, PaymentMethodID: newID, Method: m, Now: now}
 	if replaces != uuid.Nil {
@@ -568,7 +620,7 @@ func (h *handler) handleLinkMethod(w http.ResponseWriter, r *http.Request) {
 	if retry {
 		var st invoice.State
 		if st, retryErr = foldStream(ctx, h, invoice.StreamName(pg.Invoice.ID), invoice.Evolve); retryErr == nil {
-			_, retryErr = invoice.Decide(st, invoice.ScheduleRetry{Date: v.Today, PaymentMethodID: newID, Now: now})
+			_, retryErr = invoice.Decide(st, invoice.ScheduleRetry{Date: retryOn, PaymentMethodID: newID, Now: now})
 		}
 	}
 	err = gather(fs.err(), methodErr, retryErr)
@@ -585,14 +637,14 @@ func (h *handler) handleLinkMethod(w http.ResponseWriter, r *http.Request) {
 	done := "Thank you: your payment method " + projections.MethodLabel(m) + " is on file."
 	if err == nil && retry {
 		var rr billing.Result
-		rr, err = h.cfg.Billing.ScheduleRetry(ctx, billing.InvoiceRequest{InvoiceID: pg.Invoice.ID, Date: v.Today, PaymentMethodID: newID}, linkMeta(l, token, "retry"))
+		rr, err = h.cfg.Billing.ScheduleRetry(ctx, billing.InvoiceRequest{InvoiceID: pg.Invoice.ID, Date: retryOn, PaymentMethodID: newID}, linkMeta(l, token, "retry"))
 		if err != nil { // the method is on file; only the retry failed
 			h.waitFor(ctx, max(res.Position, rr.Position))
 			redirectError(w, r, r.URL.Path, "Your payment method is on file, but the payment could not be retried: "+h.userMessage(r, err))
 			return
 		}
 		res.Position = max(res.Position, rr.Position)
-		done += " The payment of invoice " + pg.Invoice.Number + " will be retried with it today."
+		done += " " + retryDone(pg.Invoice.Number, retryOn, v.Today, "it")
 	}
 	if err != nil {
 		f := formFrom(r)
@@ -604,6 +656,51 @@ func (h *handler) handleLinkMethod(w http.ResponseWriter, r *http.Request) {
 	}
 	h.waitFor(ctx, res.Position)
 	redirect(w, r, r.URL.Path, done)
+}
+
+// linkRetry retries the rejected payment with a method already on file,
+// now or on a date the client chose; a pending retry is replaced.
+func (h *handler) linkRetry(w http.ResponseWriter, r *http.Request, l auth.Link, pg *methodLinkPage, v *view, token string, fs *fields) {
+	ctx := r.Context()
+	if !pg.CanRetry() {
+		redirectError(w, r, r.URL.Path, "There is no rejected payment to retry on this invoice.")
+		return
+	}
+	var method projections.PaymentMethodView
+	if id, err := uuid.Parse(fs.str("retry_method")); err == nil {
+		for _, m := range pg.Methods {
+			if m.ID == id {
+				method = m
+			}
+		}
+	}
+	if method.ID == uuid.Nil { // only this client's own active methods are offered
+		fs.p.Add("retry_method", "choose one of your payment methods")
+	}
+	on := readRetryDate(fs, "retry_date", v.Today)
+	err := fs.err()
+	var res billing.Result
+	if err == nil {
+		res, err = h.cfg.Billing.ScheduleRetry(ctx, billing.InvoiceRequest{InvoiceID: pg.Invoice.ID, Date: on, PaymentMethodID: method.ID}, linkMeta(l, token, "retry"))
+	}
+	if err != nil {
+		f := formFrom(r)
+		f.Token = token
+		f.fail(err, func(e error) string { return h.userMessage(r, e) }, func(field string) string {
+			switch field {
+			case "date":
+				return "retry_date"
+			case "payment_method_id":
+				return "retry_method"
+			}
+			return field
+		})
+		v.Form = f
+		h.renderLink(w, r, linkStatus(err), "method", v)
+		return
+	}
+	h.waitFor(ctx, res.Position)
+	redirect(w, r, r.URL.Path, retryDone(pg.Invoice.Number, on, v.Today, method.Label))
 }
 
 // ---- Links shown to staff ----

@@ -395,9 +395,9 @@ func TestClientLinkPaymentMethodAndRetry(t *testing.T) {
 	if d.Collection == nil || !d.Collection.Retry || d.Collection.Date != date("2025-03-10") || d.Collection.PaymentMethodID != added {
 		t.Errorf("collection after the link: %+v, want a retry today with %s", d.Collection, added)
 	}
-	if strings.Contains(a.get(link).Body, `name="retry"`) {
-		t.Error("retry still offered once scheduled")
-	}
+	// The retry is pending: the client may still change it (it would be
+	// replaced), and is told when it happens.
+	mustContain(t, a.get(link), "A retry is scheduled for 10 Mar 2025", `name="retry"`)
 
 	// Without an invoice: just add a method.
 	plain := "/c/m/" + links.Sign(auth.Link{ClientID: acme, Purpose: auth.PurposePaymentMethod, Expires: now.Add(time.Hour)})
@@ -410,6 +410,71 @@ func TestClientLinkPaymentMethodAndRetry(t *testing.T) {
 		t.Fatalf("add bank account = %d: %s", r.Status, errorsOf(r.Body))
 	}
 	mustContain(t, a.get(plain), "****1234")
+}
+
+// TestClientLinkRetryWhileRetryPending: the card was declined and the
+// policy's retry is pending; through the link the client retries with
+// another card on file on a date of their choosing, then adds a new card and
+// retries now: each replaces the pending retry, so one retry is ever
+// scheduled. Bad dates and other clients' methods are refused beside their
+// fields, appending nothing.
+func TestClientLinkRetryWhileRetryPending(t *testing.T) {
+	a, _ := newLinkApp(t)
+	ctx := context.Background()
+	acme := a.mustClient("Acme")
+	declined := a.mustCard(acme, "pm_card_chargeDeclined")
+	globex := a.mustClient("Globex")
+	a.mustCard(globex, "pm_card_globex")
+	inv := a.mustInvoice(acme, "100")
+	a.wait(must(a.svc.RecordCollectionAttempt(ctx, billing.InvoiceRequest{InvoiceID: inv, Outcome: invoice.AttemptRejected,
+		DeclineCode: "card_declined", DeclineMessage: "Your card was declined", PaymentMethodID: declined}, a.meta())))
+	a.wait(must(a.svc.ScheduleRetry(ctx, billing.InvoiceRequest{InvoiceID: inv, Date: date("2025-03-13")}, a.meta()))) // as the policy does
+	other := a.mustCard(acme, "pm_card_visa")
+
+	link := linkOn(t, a.get("/invoices/"+inv.String()), "method-link")
+	p := a.get(link)
+	mustContain(t, p, "Your card was declined", "A retry is scheduled for 13 Mar 2025", `name="retry_method"`, `name="retry_date"`, `name="retry"`)
+
+	before := a.head()
+	for name, form := range map[string]url.Values{
+		"retry_date":   {"do": {"retry"}, "retry_method": {other.String()}, "retry_date": {"2025-03-09"}},
+		"retry_method": {"do": {"retry"}, "retry_method": {a.mustCardID(globex).String()}, "retry_date": {"2025-03-12"}},
+	} {
+		bad := a.post(link, form)
+		if bad.Status != http.StatusUnprocessableEntity || fieldError(bad.Body, name) == "" {
+			t.Errorf("bad %s = %d: %s", name, bad.Status, errorsOf(bad.Body))
+		}
+	}
+	if bad := a.post(link, with(newCard("pm_card_visa", "4444"), "retry", "on", "retry_on", "2025-06-01")); bad.Status != http.StatusUnprocessableEntity || fieldError(bad.Body, "retry_on") == "" {
+		t.Errorf("a retry too far ahead = %d: %s", bad.Status, errorsOf(bad.Body))
+	}
+	if a.head() != before {
+		t.Fatal("refused forms appended events")
+	}
+
+	r := a.post(link, url.Values{"do": {"retry"}, "retry_method": {other.String()}, "retry_date": {"2025-03-12"}, "_token": {hiddenToken(t, p.Body)}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("retry with a card on file = %d: %s", r.Status, errorsOf(r.Body))
+	}
+	mustContain(t, a.get(r.Location), "will be retried on 12 Mar 2025 with Visa •••• 4242")
+	if a.head() != before+1 {
+		t.Fatalf("the retry appended %d events, want 1", a.head()-before)
+	}
+	d, _ := a.models.Invoice(inv, date("2025-03-10"))
+	if d.Collection == nil || !d.Collection.Retry || d.Collection.Date != date("2025-03-12") || d.Collection.PaymentMethodID != other {
+		t.Fatalf("collection %+v, want the retry moved to 12 March with the other card", d.Collection)
+	}
+
+	p = a.get(link)
+	r = a.post(link, with(newCard("pm_card_mastercard", "4444"), "retry", "on", "retry_on", "2025-03-10", "_token", hiddenToken(t, p.Body)))
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("new card and retry now = %d: %s", r.Status, errorsOf(r.Body))
+	}
+	mustContain(t, a.get(r.Location), "will be retried today with it")
+	d, _ = a.models.Invoice(inv, date("2025-03-10"))
+	if d.Collection == nil || !d.Collection.Retry || d.Collection.Date != date("2025-03-10") || d.Collection.PaymentMethodID == other || d.Collection.PaymentMethodID == declined {
+		t.Fatalf("collection %+v, want one retry today with the new card", d.Collection)
+	}
 }
 
 // A method a client adds through a link is on file with the gateway Remit
