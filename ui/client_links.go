@@ -26,8 +26,10 @@ import (
 
 // Client links are the only pages a firm's client sees: reached through a
 // signed token in the path (/c/p/{token} accepts one proposal, /c/m/{token}
-// adds or replaces a payment method, optionally retrying one rejected
-// invoice), they need no sign-in and show nothing but what the link is for.
+// adds or replaces a payment method, and for one invoice retries its
+// rejected payment, replacing a retry still pending, or has it charged when
+// nothing collects it, now or on a date, with a new method or one on file),
+// they need no sign-in and show nothing but what the link is for.
 // The token names the client, the purpose and the proposal or invoice; a
 // page that finds the resource belongs to another client refuses the link
 // exactly as it refuses a tampered or expired one. They have their own
@@ -482,6 +484,39 @@ func (p methodLinkPage) CanRetry() bool {
 		(p.Invoice.StoredStatus == invoice.StatusPaymentScheduled && c != nil && c.Retry)
 }
 
+// CanPay reports whether the invoice is open with nothing scheduled to
+// collect it (no method when issued, or staff cancelled the collection): the
+// client can have it charged to a method on file or a new one, now or on a
+// date.
+func (p methodLinkPage) CanPay() bool {
+	if p.Invoice == nil || p.Invoice.Collection != nil || !p.Invoice.Balance.Amount.IsPositive() {
+		return false
+	}
+	return p.Invoice.StoredStatus == invoice.StatusAwaitingPayment || p.Invoice.StoredStatus == invoice.StatusPartlyPaid
+}
+
+// Chargeable reports whether the client can have the invoice charged
+// through this link: a retry (CanRetry) or a first collection (CanPay).
+func (p methodLinkPage) Chargeable() bool { return p.CanRetry() || p.CanPay() }
+
+// chargeCommand is what charging the invoice from method on a date is: a
+// retry of a rejected payment (replacing one pending), or its collection.
+func (p methodLinkPage) chargeCommand(on domain.Date, method uuid.UUID, now time.Time) invoice.Command {
+	if p.CanRetry() {
+		return invoice.ScheduleRetry{Date: on, PaymentMethodID: method, Now: now}
+	}
+	return invoice.ScheduleCollection{Date: on, PaymentMethodID: method, Now: now}
+}
+
+// charge schedules what chargeCommand decides.
+func (h *handler) charge(ctx context.Context, p *methodLinkPage, on domain.Date, method uuid.UUID, meta billing.Meta) (billing.Result, error) {
+	r := billing.InvoiceRequest{InvoiceID: p.Invoice.ID, Date: on, PaymentMethodID: method}
+	if p.CanRetry() {
+		return h.cfg.Billing.ScheduleRetry(ctx, r, meta)
+	}
+	return h.cfg.Billing.ScheduleCollection(ctx, r, meta)
+}
+
 // RetryPending is the pending retry, if any.
 func (p methodLinkPage) RetryPending() *invoice.Collection {
 	if !p.CanRetry() || p.Invoice.Collection == nil {
@@ -508,13 +543,16 @@ func readRetryDate(fs *fields, name string, today domain.Date) domain.Date {
 	return d
 }
 
-// retryDone is the confirmation of a retry scheduled through the link.
-func retryDone(number string, on, today domain.Date, method string) string {
+// chargeDone is the confirmation of a charge scheduled through the link.
+func chargeDone(p *methodLinkPage, on, today domain.Date, method string) string {
 	when := "today"
 	if on != today {
 		when = "on " + fmtDate(on)
 	}
-	return "The payment of invoice " + number + " will be retried " + when + " with " + method + "."
+	if p.CanRetry() {
+		return "The payment of invoice " + p.Invoice.Number + " will be retried " + when + " with " + method + "."
+	}
+	return "Invoice " + p.Invoice.Number + " will be charged " + when + " to " + method + "."
 }
 
 func (h *handler) loadMethodLinkPage(ctx context.Context, l auth.Link, action string) (*methodLinkPage, *view, error) {
@@ -552,7 +590,7 @@ func (h *handler) handleLinkMethodForm(w http.ResponseWriter, r *http.Request) {
 	}
 	f := newForm()
 	linkMethodForm(f)
-	if pg.CanRetry() {
+	if pg.Chargeable() {
 		f.set("retry", "on")
 		f.set("retry_on", isoDate(v.Today))
 		f.set("retry_date", isoDate(v.Today))
@@ -603,7 +641,7 @@ func (h *handler) handleLinkMethod(w http.ResponseWriter, r *http.Request) {
 		}
 		replaces = id
 	}
-	retry := pg.CanRetry() && fs.str("retry") == "on"
+	retry := pg.Chargeable() && fs.str("retry") == "on"
 	var retryOn domain.Date
 	if retry {
 		retryOn = readRetryDate(fs, "retry_on", v.Today)
@@ -620,7 +658,7 @@ func (h *handler) handleLinkMethod(w http.ResponseWriter, r *http.Request) {
 	if retry {
 		var st invoice.State
 		if st, retryErr = foldStream(ctx, h, invoice.StreamName(pg.Invoice.ID), invoice.Evolve); retryErr == nil {
-			_, retryErr = invoice.Decide(st, invoice.ScheduleRetry{Date: retryOn, PaymentMethodID: newID, Now: now})
+			_, retryErr = invoice.Decide(st, pg.chargeCommand(retryOn, newID, now))
 		}
 	}
 	err = gather(fs.err(), methodErr, retryErr)
@@ -637,14 +675,14 @@ func (h *handler) handleLinkMethod(w http.ResponseWriter, r *http.Request) {
 	done := "Thank you: your payment method " + projections.MethodLabel(m) + " is on file."
 	if err == nil && retry {
 		var rr billing.Result
-		rr, err = h.cfg.Billing.ScheduleRetry(ctx, billing.InvoiceRequest{InvoiceID: pg.Invoice.ID, Date: retryOn, PaymentMethodID: newID}, linkMeta(l, token, "retry"))
+		rr, err = h.charge(ctx, pg, retryOn, newID, linkMeta(l, token, "retry"))
 		if err != nil { // the method is on file; only the retry failed
 			h.waitFor(ctx, max(res.Position, rr.Position))
 			redirectError(w, r, r.URL.Path, "Your payment method is on file, but the payment could not be retried: "+h.userMessage(r, err))
 			return
 		}
 		res.Position = max(res.Position, rr.Position)
-		done += " " + retryDone(pg.Invoice.Number, retryOn, v.Today, "it")
+		done += " " + chargeDone(pg, retryOn, v.Today, "it")
 	}
 	if err != nil {
 		f := formFrom(r)
@@ -658,12 +696,13 @@ func (h *handler) handleLinkMethod(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, r.URL.Path, done)
 }
 
-// linkRetry retries the rejected payment with a method already on file,
-// now or on a date the client chose; a pending retry is replaced.
+// linkRetry retries the rejected payment (or pays an invoice nothing
+// collects) with a method already on file, now or on a date the client
+// chose; a pending retry is replaced.
 func (h *handler) linkRetry(w http.ResponseWriter, r *http.Request, l auth.Link, pg *methodLinkPage, v *view, token string, fs *fields) {
 	ctx := r.Context()
-	if !pg.CanRetry() {
-		redirectError(w, r, r.URL.Path, "There is no rejected payment to retry on this invoice.")
+	if !pg.Chargeable() {
+		redirectError(w, r, r.URL.Path, "This invoice has nothing to pay now.")
 		return
 	}
 	var method projections.PaymentMethodView
@@ -681,7 +720,7 @@ func (h *handler) linkRetry(w http.ResponseWriter, r *http.Request, l auth.Link,
 	err := fs.err()
 	var res billing.Result
 	if err == nil {
-		res, err = h.cfg.Billing.ScheduleRetry(ctx, billing.InvoiceRequest{InvoiceID: pg.Invoice.ID, Date: on, PaymentMethodID: method.ID}, linkMeta(l, token, "retry"))
+		res, err = h.charge(ctx, pg, on, method.ID, linkMeta(l, token, "retry"))
 	}
 	if err != nil {
 		f := formFrom(r)
@@ -700,7 +739,7 @@ func (h *handler) linkRetry(w http.ResponseWriter, r *http.Request, l auth.Link,
 		return
 	}
 	h.waitFor(ctx, res.Position)
-	redirect(w, r, r.URL.Path, retryDone(pg.Invoice.Number, on, v.Today, method.Label))
+	redirect(w, r, r.URL.Path, chargeDone(pg, on, v.Today, method.Label))
 }
 
 // ---- Links shown to staff ----
