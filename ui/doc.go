@@ -63,8 +63,12 @@
 // invoice, with an expiry. /c/p/{token} shows a sent proposal with its
 // amounts and accepts it (with a method on file or a new one);
 // /c/m/{token} adds or replaces a payment method and, for a link about an
-// invoice whose payment was rejected, retries it today. Staff copy the
-// links from the proposal and rejected-invoice pages. A tampered, expired
+// invoice whose payment was rejected (a retry pending or not), retries it
+// now or on a date within 30 days with the new method or one on file,
+// replacing the pending retry; for an invoice nothing collects, it has the
+// invoice charged the same way. Staff copy the links from the proposal
+// pages and from invoice pages with a rejected payment or nothing to
+// collect them. A tampered, expired
 // or other-purpose token, or one whose resource is another client's, gets
 // one plain page saying the link is no longer valid. Every input is checked
 // by the pure deciders before any command runs, so a refusal appends
