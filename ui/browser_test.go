@@ -261,14 +261,16 @@ func TestBrowserJourney(t *testing.T) {
 	}
 
 	// Run billing: the automatic Bookkeeping item (today, at its edited
-	// price) is invoiced and charged to the declining card.
+	// price) is invoiced and charged to the declining card, and so are the
+	// instant bill and the manual item billed by hand, whose collections were
+	// scheduled for today when they were issued.
 	step(t, ctx, "run billing", chromedp.Navigate(u+"/clients"), chromedp.WaitVisible(chromedp.ID("run-billing")), chromedp.Click(chromedp.ID("run-billing")))
-	flash(t, ctx, "Billing run for 10 Mar 2025: 1 invoice issued, 1 payment rejected, 1 invoice with no retries left.")
+	flash(t, ctx, "Billing run for 10 Mar 2025: 1 invoice issued, 3 payments rejected, 3 invoices with no retries left.")
 	screenshot(t, ctx, "billing-run")
 
 	// Open the invoice: its payment rejected, with the gateway's reason.
 	step(t, ctx, "open the rejected invoice", chromedp.Navigate(clientURL+"/invoices"),
-		chromedp.Click(`//tr[contains(., "Payment rejected")]//a[starts-with(@href, "/invoices/")]`), chromedp.WaitVisible(chromedp.ID("h-rej")))
+		chromedp.Click(`//tr[contains(., "Payment rejected") and contains(., "A$302.50")]//a[starts-with(@href, "/invoices/")]`), chromedp.WaitVisible(chromedp.ID("h-rej")))
 	invoiceURL := location(t, ctx)
 	if s := text(t, ctx, "section.warn"); !strings.Contains(s, "Your card was declined.") || !strings.Contains(s, "card_declined") {
 		t.Errorf("the rejected-payment panel lacks the decline reason: %s", s)

@@ -268,7 +268,8 @@ func TestInstantBill(t *testing.T) {
 	})
 	t.Run("OK", func(t *testing.T) {
 		p := a.mustPost(base+"/bill", url.Values{"lines[0].description": {"Advice"}, "lines[0].quantity": {"2"}, "lines[0].unit_price": {"1000"}, "lines[0].tax_rate": {"10"}}, "Invoice issued.")
-		mustContain(t, p, "INV-", "Advice", "A$2,000.00", "A$200.00", "A$2,200.00", "Awaiting payment", "Audit trail")
+		// The card on file is charged on the firm's collection date (today).
+		mustContain(t, p, "INV-", "Advice", "A$2,000.00", "A$200.00", "A$2,200.00", "Payment scheduled", "10 Mar 2025 from Visa", "Audit trail")
 	})
 	t.Run("DoubleSubmit", func(t *testing.T) {
 		form := url.Values{"_token": {"3f1c8f6e-8d0b-4c57-9a9e-7d1f3b2a1c00"}, "lines[0].description": {"Once only"}, "lines[0].unit_price": {"50"}}
