@@ -204,9 +204,8 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 	loc := location(f)
 	for _, en := range idx.invoiceEntries() {
 		st := en.state
-		if st.Status != invoice.StatusPaymentRejected || len(en.rejections) == 0 || !st.Balance().Amount.IsPositive() ||
-			st.CollectionCancelled { // staff cancelled the retry: no policy retry either
-
+		// A retry staff cancelled gets no policy retry either.
+		if st.Status != invoice.StatusPaymentRejected || len(en.rejections) == 0 || !st.Balance().Amount.IsPositive() || st.CollectionCancelled {
 			continue
 		}
 		first, last := dateIn(en.rejections[0], loc), dateIn(en.rejections[len(en.rejections)-1], loc)
