@@ -46,3 +46,42 @@ func TestInvoicePDF(t *testing.T) {
 		t.Errorf("PDF of an unknown invoice: %d", r.Status)
 	}
 }
+
+// pdfOf is the text of an invoice's PDF as the invoice page serves it.
+func (a *app) pdfOf(t *testing.T, inv string) string {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext is not installed (Debian poppler-utils); scripts/test.sh installs it")
+	}
+	p := a.get("/invoices/" + inv + "/pdf")
+	if p.Status != http.StatusOK {
+		t.Fatalf("PDF: %d", p.Status)
+	}
+	path := filepath.Join(t.TempDir(), "invoice.pdf")
+	if err := os.WriteFile(path, []byte(p.Body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-layout", path, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(strings.Fields(string(out)), " ")
+}
+
+// TestInvoicePDFSaysHowItIsPaid: the PDF of an invoice collected from a card
+// says when and from what; once staff cancel the collection it promises no
+// charge and says how to pay, as for an invoice with no method.
+func TestInvoicePDFSaysHowItIsPaid(t *testing.T) {
+	a := newApp(t)
+	c := a.mustClient("Acme")
+	a.mustCard(c, "pm_card_visa")
+	inv := a.mustInvoice(c, "100").String()
+	if text := a.pdfOf(t, inv); !strings.Contains(text, "charged to the Visa ending 4242 on file on 10 March 2025") {
+		t.Errorf("the PDF does not say when the card is charged:\n%s", text)
+	}
+	a.mustPost("/invoices/"+inv+"/cancel-collection", nil, "Payment collection cancelled")
+	text := a.pdfOf(t, inv)
+	if strings.Contains(text, "will be charged") || !strings.Contains(text, "not charged automatically: please pay by bank transfer, quoting INV-000001") {
+		t.Errorf("after cancelling, the PDF still promises a charge or gives no instructions:\n%s", text)
+	}
+}
