@@ -105,9 +105,21 @@ func Gate(next http.Handler, a *auth.Authenticator) http.Handler {
 	})
 }
 
-// localPath keeps a redirect inside Remit.
+// localPath keeps a redirect inside Remit: only a path of its own, starting
+// with one slash, with no control character or backslash anywhere: browsers
+// and URL parsers drop tabs and newlines and read a backslash as a slash, so
+// "/<TAB>/evil.example" would be //evil.example to them. Anything else
+// leads to /.
 func localPath(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if len(next) == 0 || next[0] != '/' || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" {
 		return "/"
 	}
 	return next
