@@ -137,11 +137,9 @@ func login(w http.ResponseWriter, r *http.Request, a *auth.Authenticator) {
 		return
 	}
 	// Login CSRF: a cross-site form post carries another Origin.
-	if o := r.Header.Get("Origin"); o != "" {
-		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
-			http.Error(w, "Sign in from Remit's own page.", http.StatusForbidden)
-			return
-		}
+	if !auth.SameOrigin(r) {
+		http.Error(w, "Sign in from Remit's own page.", http.StatusForbidden)
+		return
 	}
 	data.Email, data.Next = r.PostFormValue("email"), localPath(r.PostFormValue("next"))
 	a.Logout(r) // whatever session the browser had ends here

@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -25,7 +24,7 @@ var setupPage = template.Must(template.New("setup").Parse(`<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>Set up Remit</title>
 <link rel="stylesheet" href="/static/remit.css">
 </head>
@@ -71,11 +70,9 @@ func serveSetup(w http.ResponseWriter, r *http.Request, a *auth.Authenticator) {
 		http.Error(w, "Method not allowed.", http.StatusMethodNotAllowed)
 		return
 	}
-	if o := r.Header.Get("Origin"); o != "" {
-		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
-			http.Error(w, "Set Remit up from its own page.", http.StatusForbidden)
-			return
-		}
+	if !auth.SameOrigin(r) {
+		http.Error(w, "Set Remit up from its own page.", http.StatusForbidden)
+		return
 	}
 	data := setupData{Email: strings.TrimSpace(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name"))}
 	pw := r.PostFormValue("password")

@@ -3,7 +3,6 @@ package ui
 import (
 	"html/template"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/google/uuid"
@@ -161,7 +160,7 @@ var setPasswordPage = template.Must(template.New("set-password").Parse(`<!doctyp
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>Choose a password · Remit</title>
 <link rel="stylesheet" href="/static/remit.css">
 </head>
@@ -202,11 +201,9 @@ func serveSetPassword(w http.ResponseWriter, r *http.Request, a *auth.Authentica
 		http.Error(w, "Method not allowed.", http.StatusMethodNotAllowed)
 		return
 	}
-	if o := r.Header.Get("Origin"); o != "" {
-		if ou, err := url.Parse(o); err != nil || ou.Host != r.Host {
-			http.Error(w, "Choose your password on Remit's own page.", http.StatusForbidden)
-			return
-		}
+	if !auth.SameOrigin(r) {
+		http.Error(w, "Choose your password on Remit's own page.", http.StatusForbidden)
+		return
 	}
 	pw := r.PostFormValue("password")
 	if pw != r.PostFormValue("password2") {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -172,11 +171,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	// Login CSRF: a browser sends Origin on a cross-site POST; refuse one
 	// from another site, so nobody can sign a victim in as themselves.
-	if o := r.Header.Get("Origin"); o != "" {
-		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
-			s.Error(w, r, domain.Forbidden("Sign in from Remit's own pages."))
-			return
-		}
+	if !auth.SameOrigin(r) {
+		s.Error(w, r, domain.Forbidden("Sign in from Remit's own pages."))
+		return
 	}
 	var req LoginRequest
 	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
