@@ -136,6 +136,7 @@ type view struct {
 	FlashErr string
 	CSRF     string
 	FirmName string
+	FirmLogo string // the firm's logo's URL, "" without one
 	Today    domain.Date
 	Client   *projections.ClientSummary
 	Form     *form
@@ -198,6 +199,9 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	}
 	if f, loc, err := h.firmNow(r.Context()); err == nil {
 		v.FirmName, v.loc = f.Name, loc
+		if f.Logo != "" {
+			v.FirmLogo = logoURL(f.Logo)
+		}
 		if v.Today.IsZero() && !v.Bare {
 			v.Today = domain.DateOf(h.cfg.Now(), loc)
 		}

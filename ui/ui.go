@@ -77,6 +77,9 @@ type Config struct {
 	// Ledger page (OAuth 2.0 authorization code with PKCE); nil hides the
 	// Connect buttons.
 	LedgerOAuth *LedgerOAuth
+	// LogoDir keeps the firm's uploaded logo, named by its SHA-256 (the
+	// firm's setting records only the hash); "" turns logo uploads off.
+	LogoDir string
 }
 
 // handler is the UI: a ServeMux with one method per page or action.
@@ -137,6 +140,7 @@ func New(cfg Config) http.Handler {
 	h.registerProposalRoutes()
 	h.registerClientLinkRoutes()
 	h.registerBillingRunRoutes()
+	h.registerFirmRoutes()
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, "There is no page at "+r.URL.Path+".")
 	})
