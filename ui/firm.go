@@ -229,9 +229,9 @@ func (h *handler) handleFirmSave(w http.ResponseWriter, r *http.Request) {
 	mode := domain.TaxMode(fs.str("tax_mode"))
 	retries := retryDays(fs, "retry_after_days")
 	req := billing.FirmSettingsRequest{
-		Details:  &billing.FirmDetails{Name: fs.str("name"), Address: firmAddress(fs), TaxNumber: fs.str("tax_number")},
-		Regional: &billing.FirmRegional{BaseCurrency: strings.ToUpper(fs.str("base_currency")), TimeZone: fs.str("time_zone")},
-		Invoice:  &billing.FirmInvoiceSettings{InvoicePrefix: fs.str("invoice_prefix"), PaymentTermsDays: days(fs, "payment_terms_days")},
+		Details:    &billing.FirmDetails{Name: fs.str("name"), Address: firmAddress(fs), TaxNumber: fs.str("tax_number")},
+		Regional:   &billing.FirmRegional{BaseCurrency: strings.ToUpper(fs.str("base_currency")), TimeZone: fs.str("time_zone")},
+		Invoice:    &billing.FirmInvoiceSettings{InvoicePrefix: fs.str("invoice_prefix"), PaymentTermsDays: days(fs, "payment_terms_days")},
 		GroupItems: &group,
 		TaxMode:    &mode,
 		CollectionSchedule: &billing.FirmCollectionSchedule{
