@@ -47,8 +47,8 @@ func gatedApp(t *testing.T) (*app, string) {
 		}
 	}
 	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: func() time.Time { return now },
-		CSRFToken: func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.CSRFToken },
-		Actor:     func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.Actor() },
+		CSRFToken:  func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.CSRFToken },
+		Actor:      func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.Actor() },
 		BillingRun: func(context.Context) (any, error) { return nil, nil }})
 	srv := httptest.NewServer(ui.Gate(h, au))
 	t.Cleanup(srv.Close)
