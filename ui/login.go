@@ -70,6 +70,11 @@ func Gate(next http.Handler, a *auth.Authenticator) http.Handler {
 			return
 		}
 		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
+		if r.ContentLength > maxFormBytes {
+			// Said before the CSRF check, which cannot read such a form.
+			gateMessage(pr, w, r, http.StatusRequestEntityTooLarge, "Too much to send", "What was sent is too large (at most 1 MB); nothing was saved.")
+			return
+		}
 		if !auth.CheckCSRF(r, p) {
 			gateMessage(pr, w, r, http.StatusForbidden, "This form has expired", "Nothing was changed: go back, reload the page and try again.")
 			return

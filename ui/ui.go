@@ -155,17 +155,24 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Content-Security-Policy", h.csp)
 	if r.Method == http.MethodPost && !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		say := func(status int, title, text string) {
+			if strings.HasPrefix(r.URL.Path, "/c/") { // a client's page: none of the staff's navigation
+				h.renderLink(w, r, status, "invalid", &view{Title: title, D: text})
+				return
+			}
+			message(h, w, r, status, title, text)
+		}
 		if err := r.ParseForm(); err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				message(h, w, r, http.StatusRequestEntityTooLarge, "Too much to send", "What was sent is too large; nothing was saved.")
+				say(http.StatusRequestEntityTooLarge, "Too much to send", "What was sent is too large; nothing was saved.")
 				return
 			}
-			message(h, w, r, http.StatusBadRequest, "Not understood", "The form could not be read; nothing was saved. Go back and try again.")
+			say(http.StatusBadRequest, "Not understood", "The form could not be read; nothing was saved. Go back and try again.")
 			return
 		}
 		if holdsCardNumber(r.PostForm) {
-			message(h, w, r, http.StatusUnprocessableEntity, "That looks like a card number",
+			say(http.StatusUnprocessableEntity, "That looks like a card number",
 				"Remit never stores a card number, and nothing was saved: enter only the payment gateway's token, or the last 4 digits of the card.")
 			return
 		}
