@@ -199,6 +199,14 @@ func TestEveryPageInTheLayout(t *testing.T) {
 		})
 	}
 
+	// A form too large to read is refused as such (not as an expired form).
+	staff := signedIn(t, base, "staff@firm.example", "staff-password-1")
+	resp, body = fetch(t, staff, http.MethodPost, base+"/clients/new", url.Values{"name": {strings.Repeat("x", 2<<20)}})
+	inLayout(t, "a form too large", resp, body)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a form too large = %d, want 413", resp.StatusCode)
+	}
+
 	// An auditor's change, and a card number typed where none belongs, are
 	// refused with a page that leads back.
 	for _, tc := range []struct {

@@ -145,6 +145,10 @@ func TestFirmSettingsPage(t *testing.T) {
 	if a.head() != before {
 		t.Fatal("a refused logo appended events")
 	}
+	p = a.upload("/settings/firm/logo", "logo", "huge.png", append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 600<<10)...))
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(p.Body, "logo"), "too large") {
+		t.Fatalf("a logo too large = %d: %s", p.Status, errorsOf(p.Body))
+	}
 	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
 	img.Set(1, 1, color.RGBA{200, 30, 30, 255})
 	var pngBytes bytes.Buffer
