@@ -263,7 +263,7 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 // ui builds the web UI: behind sign-in (ui.Gate) unless auth is off.
 func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, billNow func(context.Context) (any, error)) http.Handler {
 	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow,
-		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway}
+		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, LogoDir: filepath.Join(cfg.DataDir, "logos")}
 	// Owners connect Xero or QuickBooks Online from the Ledger page (OAuth 2.0).
 	uc.LedgerOAuth = &ui.LedgerOAuth{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL}
 	if links, err := auth.LoadLinkSigner(cfg.DataDir); err == nil {

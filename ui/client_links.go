@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -127,11 +126,9 @@ func (h *handler) verifyLink(w http.ResponseWriter, r *http.Request, purpose aut
 	if r.Method == http.MethodPost {
 		// The token is the authority, but a form posted from another site
 		// still has no business here.
-		if o := r.Header.Get("Origin"); o != "" {
-			if u, err := url.Parse(o); err != nil || u.Host != r.Host {
-				h.linkRefused(w, r, http.StatusForbidden)
-				return auth.Link{}, false
-			}
+		if !auth.SameOrigin(r) {
+			h.linkRefused(w, r, http.StatusForbidden)
+			return auth.Link{}, false
 		}
 	}
 	return l, true

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"remit/auth"
 	"remit/billing"
 	"remit/domain"
@@ -28,6 +30,8 @@ func (h *handler) registerClientRoutes() {
 	h.mux.HandleFunc("POST /clients/{id}/revoke-links", h.handleClientRevokeLinks)
 	h.mux.HandleFunc("GET /clients/{id}/contacts/new", h.handleContactNew)
 	h.mux.HandleFunc("POST /clients/{id}/contacts/new", h.handleContactAdd)
+	h.mux.HandleFunc("GET /clients/{id}/contacts/{cid}/edit", h.handleContactEditForm)
+	h.mux.HandleFunc("POST /clients/{id}/contacts/{cid}/edit", h.handleContactEdit)
 	h.mux.HandleFunc("POST /clients/{id}/contacts/{cid}/primary", h.handleContactPrimary)
 	h.mux.HandleFunc("POST /clients/{id}/contacts/{cid}/remove", h.handleContactRemove)
 }
@@ -309,6 +313,74 @@ func (h *handler) handleContactPrimary(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// contactEdit is the edit-contact page's data: the contact, and the others
+// who could become the primary billing contact if it is removed.
+type contactEdit struct {
+	Contact projections.ContactView
+	Others  []projections.ContactView
+}
+
+// loadContact loads the client and the contact the path names.
+func (h *handler) loadContact(w http.ResponseWriter, r *http.Request) (*projections.ClientSummary, contactEdit, bool) {
+	c, _, ok := h.loadClient(w, r)
+	if !ok {
+		return nil, contactEdit{}, false
+	}
+	cid, ok := h.idParam(w, r, "cid")
+	if !ok {
+		return nil, contactEdit{}, false
+	}
+	var d contactEdit
+	found := false
+	for _, ct := range c.Contacts {
+		if ct.ID == cid {
+			d.Contact, found = ct, true
+		} else {
+			d.Others = append(d.Others, ct)
+		}
+	}
+	if !found {
+		h.notFound(w, r, "This client has no such contact.")
+		return nil, contactEdit{}, false
+	}
+	return c, d, true
+}
+
+func (h *handler) handleContactEditForm(w http.ResponseWriter, r *http.Request) {
+	c, d, ok := h.loadContact(w, r)
+	if !ok {
+		return
+	}
+	f := newForm()
+	f.set("contact.name", d.Contact.Name)
+	f.set("contact.email", d.Contact.Email)
+	f.set("contact.phone", d.Contact.Phone)
+	f.set("contact.role", d.Contact.Role)
+	h.render(w, r, http.StatusOK, "contact_form", &view{Title: "Edit contact " + d.Contact.Name, Section: "clients", Tab: "summary", Client: c, Form: f, D: d})
+}
+
+func (h *handler) handleContactEdit(w http.ResponseWriter, r *http.Request) {
+	c, d, ok := h.loadContact(w, r)
+	if !ok {
+		return
+	}
+	fs := readForm(r)
+	ct := client.Contact{ID: d.Contact.ID, Name: fs.str("contact.name"), Email: fs.str("contact.email"), Phone: fs.str("contact.phone"), Role: fs.str("contact.role")}
+	_, err := h.run(r, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+		return h.cfg.Billing.EditContact(ctx, billing.ContactRequest{ClientID: c.ID, Contact: ct}, meta)
+	})
+	if err != nil {
+		f := formFrom(r)
+		f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
+		h.render(w, r, statusOf(err), "contact_form", &view{Title: "Edit contact " + d.Contact.Name, Section: "clients", Tab: "summary", Client: c, Form: f, D: d})
+		return
+	}
+	redirect(w, r, "/clients/"+c.ID.String(), fmt.Sprintf("Contact %s saved.", ct.Name))
+}
+
+// handleContactRemove removes a contact; the primary billing contact only
+// with new_primary_contact_id, the contact who takes their place (chosen on
+// the contact's edit page, where a refusal leads back).
 func (h *handler) handleContactRemove(w http.ResponseWriter, r *http.Request) {
 	id, ok := h.idParam(w, r, "id")
 	if !ok {
@@ -318,7 +390,21 @@ func (h *handler) handleContactRemove(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.button(w, r, "/clients/"+id.String(), "Contact removed.", func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-		return h.cfg.Billing.RemoveContact(ctx, billing.ContactRef{ClientID: id, ContactID: cid}, meta)
-	})
+	_ = r.ParseForm()
+	var next uuid.UUID
+	if v := r.PostFormValue("new_primary_contact_id"); v != "" {
+		next, _ = uuid.Parse(v)
+	}
+	back := "/clients/" + id.String()
+	if _, err := h.run(r, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+		return h.cfg.Billing.RemoveContact(ctx, billing.ContactRef{ClientID: id, ContactID: cid, NewPrimaryContactID: next}, meta)
+	}); err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			h.fail(w, r, err)
+			return
+		}
+		redirectError(w, r, back+"/contacts/"+cid.String()+"/edit", h.userMessage(r, err))
+		return
+	}
+	redirect(w, r, back, "Contact removed.")
 }

@@ -10,7 +10,8 @@
 // New returns an http.Handler for everything outside /api/: a
 // net/http.ServeMux with one registerX method per file (clients.go,
 // clientpage.go, methods.go, services.go, schedule.go, invoices.go,
-// proposals.go). Pages are html/template files embedded in the binary
+// proposals.go, firm.go: the owners' Settings page). Pages are
+// html/template files embedded in the binary
 // (templates/layout.html, templates/partials.html and one file per page
 // under templates/pages), parsed once; assets (one stylesheet and one small
 // optional script) are embedded under static/ and served at /static/. No
@@ -73,6 +74,19 @@
 // one plain page saying the link is no longer valid. Every input is checked
 // by the pure deciders before any command runs, so a refusal appends
 // nothing even where a form runs two commands.
+//
+// # Sign-in, roles and refusals
+//
+// Gate (login.go) puts sign-in in front of the UI and serves the pages that
+// need no session: sign-in, the first-run setup link (setup.go) and
+// set-password links, and the owners' Users page (users.go). Every answer,
+// theirs and the UI's, is a page in the app's layout: a refusal (an expired
+// form, a role that may only look, an owners-only page, a card number typed
+// where none belongs) is a message page with a link back. The navigation
+// and the pages show each role only what it may use: Settings and Users to
+// owners, no action at all to auditors. Forms posted without a session are
+// accepted only from Remit's own pages (auth.SameOrigin); those pages ask
+// for the same-origin referrer policy so that browsers send their origin.
 //
 // # Security and accessibility
 //

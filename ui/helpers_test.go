@@ -42,6 +42,15 @@ type app struct {
 
 func newApp(tb testing.TB) *app {
 	tb.Helper()
+	a := newBareApp(tb, nil)
+	a.mustSetUpFirm()
+	return a
+}
+
+// newBareApp is newApp without the firm set up, with configure (if not
+// nil) changing the UI's configuration.
+func newBareApp(tb testing.TB, configure func(*ui.Config)) *app {
+	tb.Helper()
 	st, err := sqlite.Open(tb.TempDir(), sqlite.Options{})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
@@ -55,7 +64,11 @@ func newApp(tb testing.TB) *app {
 	if err := a.runner.Start(context.Background()); err != nil {
 		tb.Fatalf("start runner: %v", err)
 	}
-	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: st, Now: clock, Logger: slog.New(slog.NewTextHandler(logWriter{tb}, nil))})
+	cfg := ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: st, Now: clock, Logger: slog.New(slog.NewTextHandler(logWriter{tb}, nil))}
+	if configure != nil {
+		configure(&cfg)
+	}
+	h := ui.New(cfg)
 	a.server = httptest.NewServer(h)
 	jar, _ := cookiejar.New(nil)
 	a.client = &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -68,7 +81,6 @@ func newApp(tb testing.TB) *app {
 			tb.Errorf("close store: %v", err)
 		}
 	})
-	a.mustSetUpFirm()
 	return a
 }
 

@@ -2,38 +2,13 @@ package ui
 
 import (
 	"errors"
-	"html/template"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"remit/auth"
 )
-
-// loginPage is the sign-in form: a page of its own (no layout, no client
-// data), styled by the same stylesheet, with no script.
-var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · Remit</title>
-<link rel="stylesheet" href="/static/remit.css">
-</head>
-<body>
-<main id="main" class="login">
-<h1>Sign in to Remit</h1>
-{{if .Error}}<div class="flash err" role="alert">{{.Error}}</div>{{end}}
-<form method="post" action="/login">
-<input type="hidden" name="next" value="{{.Next}}">
-<p><label for="email">Email</label><br><input id="email" name="email" type="email" autocomplete="username" required value="{{.Email}}"></p>
-<p><label for="password">Password</label><br><input id="password" name="password" type="password" autocomplete="current-password" required></p>
-<p><button type="submit">Sign in</button></p>
-</form>
-</main>
-</body>
-</html>
-`))
 
 type loginData struct {
 	Error, Email, Next string
@@ -50,7 +25,14 @@ type loginData struct {
 // link (/set-password/<token>), which carry their own one-time tokens. The
 // users page (/settings/users) is the owners'. The principal is put
 // in the request's context, where Config.CSRFToken and Config.Actor find it.
+//
+// Every answer is a page in the app's layout: Gate renders through next
+// when next is the UI (New), else with the layout alone.
 func Gate(next http.Handler, a *auth.Authenticator) http.Handler {
+	pr, ok := next.(pageRenderer)
+	if !ok {
+		pr = layoutPages{pages: mustParsePages(), log: slog.New(slog.DiscardHandler)}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/static/"):
@@ -62,13 +44,13 @@ func Gate(next http.Handler, a *auth.Authenticator) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		case r.URL.Path == "/login":
-			login(w, r, a)
+			login(w, r, a, pr)
 			return
 		case strings.HasPrefix(r.URL.Path, setupPrefix):
-			serveSetup(w, r, a) // the first-run link: its token is the authority
+			serveSetup(w, r, a, pr) // the first-run link: its token is the authority
 			return
 		case strings.HasPrefix(r.URL.Path, setPasswordPrefix):
-			serveSetPassword(w, r, a) // an invitation: its token is the authority
+			serveSetPassword(w, r, a, pr) // an invitation: its token is the authority
 			return
 		case r.URL.Path == "/logout" && r.Method == http.MethodPost:
 			if p, err := a.Authenticate(r); err == nil && auth.CheckCSRF(r, p) {
@@ -84,52 +66,70 @@ func Gate(next http.Handler, a *auth.Authenticator) http.Handler {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			http.Error(w, "Sign in first.", http.StatusUnauthorized)
+			gateMessage(pr, w, r, http.StatusUnauthorized, "Signed out", "You are signed out, so nothing was changed: sign in and try again.")
+			return
+		}
+		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
+		if r.ContentLength > maxFormBytes {
+			// Said before the CSRF check, which cannot read such a form.
+			gateMessage(pr, w, r, http.StatusRequestEntityTooLarge, "Too much to send", "What was sent is too large (at most 1 MB); nothing was saved.")
 			return
 		}
 		if !auth.CheckCSRF(r, p) {
-			http.Error(w, "This form has expired: reload the page and try again.", http.StatusForbidden)
+			gateMessage(pr, w, r, http.StatusForbidden, "This form has expired", "Nothing was changed: go back, reload the page and try again.")
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			if err := auth.Allow(p, auth.Write); err != nil {
-				http.Error(w, "Your role may only look, not change anything.", http.StatusForbidden)
+				gateMessage(pr, w, r, http.StatusForbidden, "Not allowed", "Your role may only look, not change anything; nothing was changed.")
 				return
 			}
 		}
 		if r.URL.Path == usersPath || strings.HasPrefix(r.URL.Path, usersPath+"/") {
-			serveUsers(w, r, a, p) // owners only
+			serveUsers(w, r, a, p, pr) // owners only
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+		next.ServeHTTP(w, r)
 	})
 }
 
-// localPath keeps a redirect inside Remit.
+// localPath keeps a redirect inside Remit: only a path of its own, starting
+// with one slash, with no control character or backslash anywhere: browsers
+// and URL parsers drop tabs and newlines and read a backslash as a slash, so
+// "/<TAB>/evil.example" would be //evil.example to them. Anything else
+// leads to /.
 func localPath(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if len(next) == 0 || next[0] != '/' || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" {
 		return "/"
 	}
 	return next
 }
 
-func login(w http.ResponseWriter, r *http.Request, a *auth.Authenticator) {
-	w.Header().Set("Cache-Control", "no-store")
+func login(w http.ResponseWriter, r *http.Request, a *auth.Authenticator, pr pageRenderer) {
 	data := loginData{Next: localPath(r.URL.Query().Get("next"))}
+	show := func(status int) {
+		pr.render(w, r, status, "login", &view{Title: "Sign in", Bare: true, D: data})
+	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		loginPage.Execute(w, data)
+		show(http.StatusOK)
 		return
 	}
 	if r.Method != http.MethodPost {
-		http.Error(w, "Method not allowed.", http.StatusMethodNotAllowed)
+		gateMessage(pr, w, r, http.StatusMethodNotAllowed, "Not allowed", r.Method+" is not allowed here.")
 		return
 	}
 	// Login CSRF: a cross-site form post carries another Origin.
-	if o := r.Header.Get("Origin"); o != "" {
-		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
-			http.Error(w, "Sign in from Remit's own page.", http.StatusForbidden)
-			return
-		}
+	if !auth.SameOrigin(r) {
+		gateMessage(pr, w, r, http.StatusForbidden, "Not signed in", "Sign in from Remit's own page.")
+		return
 	}
 	data.Email, data.Next = r.PostFormValue("email"), localPath(r.PostFormValue("next"))
 	a.Logout(r) // whatever session the browser had ends here
@@ -140,8 +140,7 @@ func login(w http.ResponseWriter, r *http.Request, a *auth.Authenticator) {
 		if errors.Is(err, auth.ErrRateLimited) {
 			status, data.Error = http.StatusTooManyRequests, "Too many attempts: wait a minute and try again."
 		}
-		w.WriteHeader(status)
-		loginPage.Execute(w, data)
+		show(status)
 		return
 	}
 	a.SetSessionCookie(w, r, sess)

@@ -122,3 +122,57 @@ func TestGate(t *testing.T) {
 		t.Fatalf("next=//evil.example redirected to %q", loc)
 	}
 }
+
+// TestLoginNextStaysInRemit: after sign-in, the next parameter leads only
+// to a path of Remit's own; anything a URL parser could read as another
+// host (control characters, backslashes, //, a scheme) leads to /.
+func TestLoginNextStaysInRemit(t *testing.T) {
+	srv, a, _ := setupServer(t)
+	if _, err := a.AddUser(context.Background(), auth.NewUser{Email: "owner@firm.example", Role: user.RoleOwner, Password: "owner-password-1"}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ next, want string }{
+		{"/clients?filter=active", "/clients?filter=active"},
+		{"/invoices/abc#lines", "/invoices/abc#lines"},
+		{"", "/"},
+		{"/\t/evil.example", "/"},
+		{"/\n/evil.example", "/"},
+		{"/\r/evil.example", "/"},
+		{"/\x00/evil.example", "/"},
+		{"/\x7f/evil.example", "/"},
+		{"\t/evil.example", "/"},
+		{"//evil.example", "/"},
+		{"///evil.example", "/"},
+		{"/\\evil.example", "/"},
+		{"\\\\evil.example", "/"},
+		{"/clients\\..\\x", "/"},
+		{"https://evil.example/", "/"},
+		{"javascript:alert(1)", "/"},
+		{"evil.example", "/"},
+		{"/%09/evil.example", "/%09/evil.example"}, // still encoded: a path of Remit's
+	} {
+		t.Run(url.QueryEscape(tc.next), func(t *testing.T) {
+			// The next parameter arrives in the query of the sign-in page and
+			// in the form's hidden field.
+			c := setupBrowser()
+			code, page := status(t, c, http.MethodGet, srv.URL+"/login?next="+url.QueryEscape(tc.next), nil)
+			if code != http.StatusOK {
+				t.Fatalf("sign-in page: %d", code)
+			}
+			if strings.Contains(page, "evil.example") && tc.want == "/" {
+				t.Errorf("the sign-in page carries next=%q on", tc.next)
+			}
+			resp, err := c.PostForm(srv.URL+"/login", url.Values{"email": {"owner@firm.example"}, "password": {"owner-password-1"}, "next": {tc.next}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("sign in: %d", resp.StatusCode)
+			}
+			if loc := resp.Header.Get("Location"); loc != tc.want {
+				t.Errorf("next=%q: Location %q, want %q", tc.next, loc, tc.want)
+			}
+		})
+	}
+}

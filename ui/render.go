@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path"
@@ -14,7 +15,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"remit/auth"
 	"remit/domain"
+	"remit/domain/user"
 	"remit/projections"
 )
 
@@ -133,12 +136,34 @@ type view struct {
 	FlashErr string
 	CSRF     string
 	FirmName string
+	FirmLogo string // the firm's logo's URL, "" without one
 	Today    domain.Date
 	Client   *projections.ClientSummary
 	Form     *form
 	D        any // the page's own data
-	loc      *time.Location
+	// Bare pages (sign-in, first-run setup, set-password) show the app's
+	// header without its navigation: nobody is signed in yet.
+	Bare bool
+	// Back is where a message page's "Back" link leads; "" means Clients.
+	Back string
+	loc  *time.Location
+	// who is signed in; signedIn is false without sign-in (--no-auth),
+	// where every page and action shows.
+	role     user.Role
+	signedIn bool
 }
+
+// CanWrite reports whether the signed-in person may change anything:
+// auditors only look, so their pages show no action that they could not
+// use.
+func (v *view) CanWrite() bool { return !v.signedIn || v.role != user.RoleAuditor }
+
+// IsOwner reports whether the signed-in person is an owner: only owners see
+// the firm's settings and its users.
+func (v *view) IsOwner() bool { return !v.signedIn || v.role == user.RoleOwner }
+
+// SignedIn reports whether someone is signed in (the Sign out button).
+func (v *view) SignedIn() bool { return v.signedIn }
 
 type pageTemplate struct{ t *template.Template }
 
@@ -159,38 +184,107 @@ func mustParsePages() map[string]*pageTemplate {
 	return out
 }
 
-// render writes a page with status; the body is rendered into a buffer first
-// so a template error becomes a clean 500, not half a page.
+// pageRenderer writes a page in the app's layout. The UI's handler is one;
+// Gate renders its own pages (sign-in, setup, users, refusals) through the
+// handler it guards when that is the UI, so they carry the firm's name too.
+type pageRenderer interface {
+	render(w http.ResponseWriter, r *http.Request, status int, page string, v *view)
+}
+
+// render writes a page with status, with the firm's name and today's date
+// in its header.
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
-	t, ok := h.pages[page]
+	if v.CSRF == "" {
+		v.CSRF = h.csrf(r)
+	}
+	if f, loc, err := h.firmNow(r.Context()); err == nil {
+		v.FirmName, v.loc = f.Name, loc
+		if f.Logo != "" {
+			v.FirmLogo = logoURL(f.Logo)
+		}
+		if v.Today.IsZero() && !v.Bare {
+			v.Today = domain.DateOf(h.cfg.Now(), loc)
+		}
+	}
+	writePage(w, r, h.log, h.pages, status, page, v)
+}
+
+// layoutPages renders pages in the app's layout without a firm: Gate's
+// pages in front of a handler that is not the UI's.
+type layoutPages struct {
+	pages map[string]*pageTemplate
+	log   *slog.Logger
+}
+
+func (l layoutPages) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
+	writePage(w, r, l.log, l.pages, status, page, v)
+}
+
+// writePage writes a page with status; the body is rendered into a buffer
+// first so a template error becomes a clean 500, not half a page. The
+// navigation shows what the signed-in person's role may use.
+func writePage(w http.ResponseWriter, r *http.Request, log *slog.Logger, pages map[string]*pageTemplate, status int, page string, v *view) {
+	t, ok := pages[page]
 	if !ok {
-		h.log.Error("ui: no such page template", "page", page)
+		log.Error("ui: no such page template", "page", page)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	if v.Flash == "" && v.FlashErr == "" && r.Method == http.MethodGet {
 		v.Flash, v.FlashErr = takeFlash(w, r)
 	}
-	v.CSRF = h.csrf(r)
-	if f, loc, err := h.firmNow(r.Context()); err == nil {
-		v.FirmName, v.loc = f.Name, loc
-		if v.Today.IsZero() {
-			v.Today = domain.DateOf(h.cfg.Now(), loc)
-		}
+	if p, ok := auth.PrincipalFrom(r.Context()); ok && !v.Bare {
+		v.role, v.signedIn = p.Role, true
 	}
 	if v.loc == nil {
 		v.loc = time.UTC
 	}
 	var buf bytes.Buffer
 	if err := t.t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		h.log.Error("ui: render", "page", page, "err", err)
+		log.Error("ui: render", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// message answers with a page that says what happened and leads back.
+func message(pr pageRenderer, w http.ResponseWriter, r *http.Request, status int, title, text string) {
+	pr.render(w, r, status, "error", &view{Title: title, D: text, Back: backTo(r)})
+}
+
+// gateMessage is message for Gate's answers: to someone not signed in it
+// shows no navigation, and leads to the sign-in page.
+func gateMessage(pr pageRenderer, w http.ResponseWriter, r *http.Request, status int, title, text string) {
+	v := &view{Title: title, D: text, Back: backTo(r)}
+	if _, ok := auth.PrincipalFrom(r.Context()); !ok {
+		v.Bare, v.Back = true, ""
+	}
+	pr.render(w, r, status, "error", v)
+}
+
+// backTo is where a message page leads back to: the page a refused form
+// was posted from (the same-origin Referer), else Clients.
+func backTo(r *http.Request) string {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return ""
+	}
+	ref, err := url.Parse(r.Referer())
+	if err != nil || ref.Host != r.Host || ref.Path == "" {
+		return ""
+	}
+	back := ref.Path
+	if ref.RawQuery != "" {
+		back += "?" + ref.RawQuery
+	}
+	if localPath(back) != back {
+		return ""
+	}
+	return back
 }
 
 // fail answers an error while loading a page: 404 for what does not
@@ -200,7 +294,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnprocessableEntity {
 		status = http.StatusBadRequest
 	}
-	h.render(w, r, status, "error", &view{Title: http.StatusText(status), D: h.userMessage(r, err)})
+	h.render(w, r, status, "error", &view{Title: http.StatusText(status), D: h.userMessage(r, err), Back: backTo(r)})
 }
 
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request, msg string) {

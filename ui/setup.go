@@ -3,10 +3,8 @@ package ui
 import (
 	"context"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -20,84 +18,60 @@ import (
 // first owner chooses their email, name and password. Gate serves it; once
 // an owner exists, or the link was used or expired, it answers 404.
 
-var setupPage = template.Must(template.New("setup").Parse(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Set up Remit</title>
-<link rel="stylesheet" href="/static/remit.css">
-</head>
-<body>
-<main id="main" class="login">
-<h1>Set up Remit</h1>
-<p>Make the first owner: they can do everything, and add the other users.</p>
-{{if .Error}}<div class="flash err" role="alert">{{.Error}}</div>{{end}}
-<form method="post">
-<p><label for="email">Email</label><br><input id="email" name="email" type="email" autocomplete="username" required value="{{.Email}}"></p>
-<p><label for="name">Name</label><br><input id="name" name="name" autocomplete="name" value="{{.Name}}"></p>
-<p><label for="password">Password (at least 12 characters)</label><br><input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required></p>
-<p><label for="password2">Password again</label><br><input id="password2" name="password2" type="password" autocomplete="new-password" minlength="12" required></p>
-<p><button type="submit">Create the owner and sign in</button></p>
-</form>
-</main>
-</body>
-</html>
-`))
-
 type setupData struct {
 	Error, Email, Name string
 }
+
+// deadSetupLink is what a used, expired or wrong setup link says.
+const deadSetupLink = "This setup link is not valid: it was used, it expired, or Remit has an owner already. Sign in, or ask whoever runs Remit for a new link."
 
 // setupPrefix starts the path of the setup link.
 const setupPrefix = "/setup/"
 
 // serveSetup answers /setup/<token>: the form (GET) and the first owner's
 // creation (POST), which signs them in.
-func serveSetup(w http.ResponseWriter, r *http.Request, a *auth.Authenticator) {
-	w.Header().Set("Cache-Control", "no-store")
+func serveSetup(w http.ResponseWriter, r *http.Request, a *auth.Authenticator, pr pageRenderer) {
 	token := strings.TrimPrefix(r.URL.Path, setupPrefix)
 	if !a.SetupOpen(r.Context(), token) {
-		http.NotFound(w, r)
+		gateMessage(pr, w, r, http.StatusNotFound, "Link not valid", deadSetupLink)
 		return
+	}
+	var data setupData
+	show := func(status int) {
+		pr.render(w, r, status, "setup", &view{Title: "Set up Remit", Bare: true, D: data})
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		setupPage.Execute(w, setupData{})
+		show(http.StatusOK)
 		return
 	case http.MethodPost:
 	default:
-		http.Error(w, "Method not allowed.", http.StatusMethodNotAllowed)
+		gateMessage(pr, w, r, http.StatusMethodNotAllowed, "Not allowed", r.Method+" is not allowed here.")
 		return
 	}
-	if o := r.Header.Get("Origin"); o != "" {
-		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
-			http.Error(w, "Set Remit up from its own page.", http.StatusForbidden)
-			return
-		}
+	if !auth.SameOrigin(r) {
+		gateMessage(pr, w, r, http.StatusForbidden, "Not allowed", "Set Remit up from its own page.")
+		return
 	}
-	data := setupData{Email: strings.TrimSpace(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name"))}
+	data = setupData{Email: strings.TrimSpace(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name"))}
 	pw := r.PostFormValue("password")
 	if pw != r.PostFormValue("password2") {
 		data.Error = "The two passwords differ."
-		w.WriteHeader(http.StatusUnprocessableEntity)
-		setupPage.Execute(w, data)
+		show(http.StatusUnprocessableEntity)
 		return
 	}
 	sess, err := a.CompleteSetup(r.Context(), token, auth.NewUser{Email: data.Email, Name: data.Name, Password: pw})
 	if err != nil {
 		switch domain.ErrorCode(err) {
 		case domain.ENOTFOUND:
-			http.NotFound(w, r)
+			gateMessage(pr, w, r, http.StatusNotFound, "Link not valid", deadSetupLink)
 			return
 		case domain.EINVALID, domain.ECONFLICT:
 			data.Error = domain.ErrorMessage(err)
-			w.WriteHeader(http.StatusUnprocessableEntity)
-			setupPage.Execute(w, data)
+			show(http.StatusUnprocessableEntity)
 			return
 		}
-		http.Error(w, "The owner could not be made; see the server log.", http.StatusInternalServerError)
+		gateMessage(pr, w, r, http.StatusInternalServerError, "Something went wrong", "The owner could not be made; see the server log.")
 		return
 	}
 	a.SetSessionCookie(w, r, sess)

@@ -77,6 +77,9 @@ type Config struct {
 	// Ledger page (OAuth 2.0 authorization code with PKCE); nil hides the
 	// Connect buttons.
 	LedgerOAuth *LedgerOAuth
+	// LogoDir keeps the firm's uploaded logo, named by its SHA-256 (the
+	// firm's setting records only the hash); "" turns logo uploads off.
+	LogoDir string
 }
 
 // handler is the UI: a ServeMux with one method per page or action.
@@ -137,6 +140,7 @@ func New(cfg Config) http.Handler {
 	h.registerProposalRoutes()
 	h.registerClientLinkRoutes()
 	h.registerBillingRunRoutes()
+	h.registerFirmRoutes()
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, "There is no page at "+r.URL.Path+".")
 	})
@@ -150,7 +154,53 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Content-Security-Policy", h.csp)
+	if r.Method == http.MethodPost && !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		say := func(status int, title, text string) {
+			if strings.HasPrefix(r.URL.Path, "/c/") { // a client's page: none of the staff's navigation
+				h.renderLink(w, r, status, "invalid", &view{Title: title, D: text})
+				return
+			}
+			message(h, w, r, status, title, text)
+		}
+		if err := r.ParseForm(); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				say(http.StatusRequestEntityTooLarge, "Too much to send", "What was sent is too large; nothing was saved.")
+				return
+			}
+			say(http.StatusBadRequest, "Not understood", "The form could not be read; nothing was saved. Go back and try again.")
+			return
+		}
+		if holdsCardNumber(r.PostForm) {
+			say(http.StatusUnprocessableEntity, "That looks like a card number",
+				"Remit never stores a card number, and nothing was saved: enter only the payment gateway's token, or the last 4 digits of the card.")
+			return
+		}
+	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// cardCheckedFields are the payment-method inputs where the domain itself
+// refuses a card number, with the error beside the field.
+var cardCheckedFields = map[string]bool{
+	"method.gateway": true, "method.gateway_token": true, "method.gateway_customer": true,
+	"method.brand": true, "method.last4": true, "method.masked_account": true,
+}
+
+// holdsCardNumber reports whether any other submitted value looks like a
+// card number (the API refuses such bodies the same way).
+func holdsCardNumber(form url.Values) bool {
+	for name, vs := range form {
+		if cardCheckedFields[name] {
+			continue
+		}
+		for _, v := range vs {
+			if auth.ContainsCardNumber([]byte(v)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func cacheStatic(next http.Handler) http.Handler {

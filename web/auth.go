@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -112,7 +111,7 @@ func routeAccess(r *http.Request) auth.Access {
 	return auth.Write
 }
 
-// guard runs before every routed handler: it refuses any unsafe request
+// guard runs before every routed handler: it refuses any unsafe API request
 // whose body holds a card number (Remit never stores one), then, with
 // Config.Auth set, authenticates and authorises the request.
 func (s *Server) guard(next http.Handler) http.Handler {
@@ -121,6 +120,12 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		inner = s.cfg.Auth.Middleware(routeAccess, s.deny)(next)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			// The UI refuses card numbers itself, on a page of its own
+			// rather than with a problem+json document.
+			inner.ServeHTTP(w, r)
+			return
+		}
 		if r.Body != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			raw, err := io.ReadAll(r.Body)
 			if err != nil {
@@ -172,11 +177,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	// Login CSRF: a browser sends Origin on a cross-site POST; refuse one
 	// from another site, so nobody can sign a victim in as themselves.
-	if o := r.Header.Get("Origin"); o != "" {
-		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
-			s.Error(w, r, domain.Forbidden("Sign in from Remit's own pages."))
-			return
-		}
+	if !auth.SameOrigin(r) {
+		s.Error(w, r, domain.Forbidden("Sign in from Remit's own pages."))
+		return
 	}
 	var req LoginRequest
 	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
