@@ -146,6 +146,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return void(s, c)
 	case IssueCreditNote:
 		return issueCreditNote(s, c)
+	case Abandon:
+		return abandon(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "unknown invoice command %T", c)
 }
@@ -156,6 +158,9 @@ func issue(s State, c Issue) ([]domain.Event, error) {
 			return nil, nil // a retried issue
 		}
 		return nil, domain.Conflict("This invoice has already been issued as %s.", s.Number)
+	}
+	if s.AbandonedReason != "" {
+		return nil, domain.Conflict("This invoice was never issued and cannot be now: its number %s was voided (%s). Issue a new invoice.", s.AbandonedNumber, s.AbandonedReason)
 	}
 	var p domain.Problems
 	if c.InvoiceID == uuid.Nil {

@@ -186,6 +186,7 @@ func EventTypes() []string {
 		"InvoiceWrittenOff",
 		"InvoiceVoided",
 		"InvoiceCreditNoteIssued",
+		"InvoiceAbandoned",
 	}
 }
 
@@ -213,6 +214,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[InvoiceVoided](eventType, data)
 	case "InvoiceCreditNoteIssued":
 		return domain.DecodeAs[InvoiceCreditNoteIssued](eventType, data)
+	case "InvoiceAbandoned":
+		return domain.DecodeAs[InvoiceAbandoned](eventType, data)
 	}
 	return nil, fmt.Errorf("invoice: unknown event type %q", eventType)
 }

@@ -481,6 +481,7 @@ func allEvents(tb testing.TB) []domain.Event {
 		writtenOff("100.00"),
 		voided(),
 		credited("5.00"),
+		abandoned(),
 	}
 }
 
