@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/invoice"
 	"remit/domain/numbering"
 	"remit/eventstore"
 )
@@ -226,4 +228,29 @@ func (s *Service) reserveNumber(ctx context.Context, invoiceID uuid.UUID, prefix
 		return "", 0, domain.Errorf(domain.EINTERNAL, "reserve invoice number: invoice %s has none after reserving", invoiceID)
 	}
 	return n.Number, n.position, nil
+}
+
+// checkBeforeNumbering runs every check an invoice must pass before a number
+// is reserved for it, so that a refused invoice burns none: the domain
+// decides its issue (with a stand-in number as long as any it could get),
+// and the events that issue would append must fit the store's event size
+// limit (an invoice too large to record would otherwise fail only when
+// appended, after its number was taken).
+func (s *Service) checkBeforeNumbering(st invoice.State, cmd invoice.Issue, prefix string, meta Meta) error {
+	cmd.Number = numbering.FormatNumber(prefix, math.MaxInt64)
+	events, err := invoice.Decide(st, cmd)
+	if err != nil {
+		return err
+	}
+	data, err := encodeAll(events, meta, invoice.StreamName(cmd.InvoiceID))
+	if err != nil {
+		return err
+	}
+	limit := eventstore.MaxEventSizeOf(s.env.Store)
+	for _, d := range data {
+		if size := eventstore.EventSize(d); size > limit {
+			return domain.Invalid("lines", "the invoice is too large to record (%d bytes, over the limit of %d bytes): bill fewer or shorter lines, or split it into several invoices", size, limit)
+		}
+	}
+	return nil
 }
