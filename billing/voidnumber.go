@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -23,6 +24,9 @@ type VoidNumberRequest struct {
 	ItemKeys  []string  `json:"item_keys,omitempty"`
 	Reason    string    `json:"reason"`
 }
+
+// Now returns the time on the Service's clock (Config.Now).
+func (s *Service) Now() time.Time { return s.now() }
 
 // VoidCommandID is the command id a stranded number's void is recorded under
 // when the request names none: derived from the invoice, so two processes
