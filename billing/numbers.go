@@ -115,8 +115,10 @@ func (s *Service) reserveNumbers(ctx context.Context, reqs []numberRequest) (map
 			return nil, err
 		}
 		b := &s.numbers
-		// The block: the next requests without a number, of one prefix and
-		// time, at most maxNumberBlock of them.
+		// The block: the next requests without a number, of one prefix, at
+		// most maxNumberBlock of them. The block records the first one's
+		// time for all: a run plans each invoice at its own instant on the
+		// wall clock, and splitting on those would make a block of each.
 		var block []numberRequest
 		seen := map[uuid.UUID]bool{}
 		i := 0
@@ -129,7 +131,7 @@ func (s *Service) reserveNumbers(ctx context.Context, reqs []numberRequest) (map
 			if seen[q.InvoiceID] {
 				continue
 			}
-			if len(block) > 0 && (q.Prefix != block[0].Prefix || !q.Now.Equal(block[0].Now)) {
+			if len(block) > 0 && q.Prefix != block[0].Prefix {
 				break
 			}
 			seen[q.InvoiceID] = true

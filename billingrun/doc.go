@@ -72,7 +72,7 @@
 //
 // Numbers stay gapless, even when the process dies anywhere, because a number
 // is only ever reserved for an invoice G such that (a) the domain accepted
-// G's issue and (b) every item of G is already marked billed on G. Nothing
+// G's issue (and its events fit the store's event size limit) and (b) every item of G is already marked billed on G. Nothing
 // but issuing G can then undo (b): an item billed on G is released only by
 // voiding G, which needs G issued, or by the compensating release of a run
 // that found one of G's items billed elsewhere, which cannot happen once all

@@ -3,12 +3,15 @@ package billingrun_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"remit/billing"
+	"remit/billingrun"
 	"remit/domain"
 	"remit/domain/catalog"
 	"remit/domain/invoice"
@@ -133,5 +136,32 @@ func TestRunVoidsNumbersOfDeadRequests(t *testing.T) {
 	head := f.head()
 	if rep := f.MustRun(day); rep.NumbersVoided != 0 || rep.Issued != 0 || f.head() != head {
 		t.Fatalf("a third run: %+v, head %d → %d", rep, head, f.head())
+	}
+}
+
+// TestRunReservesNumbersInOneBlock: a run on the wall clock (each invoice
+// planned at its own instant) records its numbers in one block event, not
+// one event per invoice.
+func TestRunReservesNumbersInOneBlock(t *testing.T) {
+	day := domain.MustDate(2026, 3, 2)
+	f := newFixture(t, day)
+	f.MustSetUpFirm(true, 0)
+	for i := range 5 {
+		c := f.MustClient(fmt.Sprintf("Client %d", i), sandbox.TokenCardSucceeds)
+		f.MustService(c, "Bookkeeping", every(domain.FrequencyMonths, day), true)
+	}
+	var ticks atomic.Int64
+	ticking := func() time.Time { return f.clk.Now().Add(time.Duration(ticks.Add(1)) * time.Microsecond) }
+	svc := billing.New(billing.Config{Store: f.store, Now: ticking, NewID: f.clk.newID})
+	rep, err := billingrun.Run(context.Background(), f.store, svc, day, billingrun.Options{})
+	if err != nil || rep.Issued != 5 {
+		t.Fatalf("run: %+v, %v", rep, err)
+	}
+	recs, err := f.store.ReadStream(context.Background(), numbering.StreamName(), 0, eventstore.Forward, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].Type != "InvoiceNumbersReserved" {
+		t.Fatalf("%d numbering events for 5 invoices (first %s), want one block", len(recs), recs[0].Type)
 	}
 }
