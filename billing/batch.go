@@ -326,13 +326,8 @@ func (s *Service) planBatchInvoice(f firm.State, snap Snapshot, in BatchInvoice,
 		}
 		b.state = st
 	}
-	// Decide before reserving the number, so a refused invoice burns none.
-	probe := plan.cmd
-	probe.Number = pendingNumber
-	if _, err := invoice.Decide(b.state, probe); err != nil {
-		return err
-	}
-	return nil
+	// Every check before reserving the number, so a refused invoice burns none.
+	return s.checkBeforeNumbering(b.state, plan.cmd, f.InvoicePrefix, b.meta)
 }
 
 // errAlreadyIssued stands for "nothing to do" in planning; it never reaches

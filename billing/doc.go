@@ -32,8 +32,10 @@
 //   - AcceptProposal appends ProposalAccepted, then activates one service per
 //     line with the deterministic id proposal.ServiceID(proposal, line), each
 //     activation its own append. A re-run skips what is already there.
-//   - IssueInvoice decides the invoice first (with a placeholder number) so a
-//     refused invoice never burns a number; then marks each schedule item
+//   - IssueInvoice decides the invoice first (with a placeholder number) and
+//     checks that its events fit the store's event size limit
+//     (eventstore.MaxEventSizeOf), so a refused invoice never burns a number
+//     (an oversize one is a 422 on "lines"); then marks each schedule item
 //     billed on the invoice (service streams, at most once per item: an item
 //     billed on another invoice refuses the whole command); then reserves the
 //     number in "numbering-invoices" (idempotent per invoice id, appended with
@@ -63,6 +65,17 @@
 //   - BillItemNow edits the item when the confirmed price, quantity or
 //     description differ, then issues the item's invoice as above (with its
 //     collection, like every invoice with a payment method).
+//   - VoidStrandedNumber repairs a number whose request died between
+//     reserving it and issuing the invoice (nothing in the log says what an
+//     instant bill's lines or a hand-billed invoice's date were, so only the
+//     same request retried could complete it): once the reservation is
+//     numbering.VoidAfter old, it appends InvoiceAbandoned to the invoice's
+//     stream (the invoice aggregate refuses it once issued, and refuses to
+//     issue after it: that stream settles the race with a late issue),
+//     releases the items marked on the invoice, then appends
+//     InvoiceNumberVoided. Every step is idempotent under a command id
+//     derived from the invoice, so two repairers record one void. The
+//     billing run calls it for every stranded number (billingrun).
 //   - VoidInvoice voids the invoice, then releases each schedule item it
 //     billed (service.ReleaseBilledItem), so the item can be billed again.
 //   - ArchiveClient and RemovePaymentMethod need facts from the client's

@@ -18,10 +18,6 @@ import (
 	"remit/domain/service"
 )
 
-// pendingNumber stands in for the invoice number while the invoice is
-// decided before its number is reserved.
-const pendingNumber = "PENDING"
-
 // IssueInvoiceRequest issues an invoice for schedule items (ItemKeys), or a
 // one-time instant bill (Lines), or both. InvoiceID is optional: for items
 // it defaults to InvoiceIDForItems(ItemKeys), so two runs over the same items
@@ -184,10 +180,8 @@ func (s *Service) issue(ctx context.Context, r IssueInvoiceRequest, meta Meta) (
 		return l.appliedR, nil
 	}
 	if !l.state.Issued() {
-		// Decide before reserving the number, so a refused invoice burns none.
-		probe := plan.cmd
-		probe.Number = pendingNumber
-		if _, err := invoice.Decide(l.state, probe); err != nil {
+		// Every check before reserving the number, so a refused invoice burns none.
+		if err := s.checkBeforeNumbering(l.state, plan.cmd, f.InvoicePrefix, meta); err != nil {
 			return Result{}, err
 		}
 	}

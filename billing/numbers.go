@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"remit/domain"
+	"remit/domain/invoice"
 	"remit/domain/numbering"
 	"remit/eventstore"
 )
@@ -113,8 +116,10 @@ func (s *Service) reserveNumbers(ctx context.Context, reqs []numberRequest) (map
 			return nil, err
 		}
 		b := &s.numbers
-		// The block: the next requests without a number, of one prefix and
-		// time, at most maxNumberBlock of them.
+		// The block: the next requests without a number, of one prefix, at
+		// most maxNumberBlock of them. The block records the first one's
+		// time for all: a run plans each invoice at its own instant on the
+		// wall clock, and splitting on those would make a block of each.
 		var block []numberRequest
 		seen := map[uuid.UUID]bool{}
 		i := 0
@@ -127,7 +132,7 @@ func (s *Service) reserveNumbers(ctx context.Context, reqs []numberRequest) (map
 			if seen[q.InvoiceID] {
 				continue
 			}
-			if len(block) > 0 && (q.Prefix != block[0].Prefix || !q.Now.Equal(block[0].Now)) {
+			if len(block) > 0 && q.Prefix != block[0].Prefix {
 				break
 			}
 			seen[q.InvoiceID] = true
@@ -226,4 +231,57 @@ func (s *Service) reserveNumber(ctx context.Context, invoiceID uuid.UUID, prefix
 		return "", 0, domain.Errorf(domain.EINTERNAL, "reserve invoice number: invoice %s has none after reserving", invoiceID)
 	}
 	return n.Number, n.position, nil
+}
+
+// checkBeforeNumbering runs every check an invoice must pass before a number
+// is reserved for it, so that a refused invoice burns none: the domain
+// decides its issue (with a stand-in number as long as any it could get),
+// and the events that issue would append must fit the store's event size
+// limit (an invoice too large to record would otherwise fail only when
+// appended, after its number was taken).
+func (s *Service) checkBeforeNumbering(st invoice.State, cmd invoice.Issue, prefix string, meta Meta) error {
+	cmd.Number = numbering.FormatNumber(prefix, math.MaxInt64)
+	events, err := invoice.Decide(st, cmd)
+	if err != nil {
+		return err
+	}
+	limit := eventstore.MaxEventSizeOf(s.env.Store)
+	if issueSizeBound(cmd, meta) <= limit {
+		return nil // surely fits: spare the encoding (a run plans 100,000s)
+	}
+	data, err := encodeAll(events, meta, invoice.StreamName(cmd.InvoiceID))
+	if err != nil {
+		return err
+	}
+	for _, d := range data {
+		if size := eventstore.EventSize(d); size > limit {
+			return domain.Invalid("lines", "the invoice is too large to record (%d bytes, over the limit of %d bytes): bill fewer or shorter lines, or split it into several invoices", size, limit)
+		}
+	}
+	return nil
+}
+
+// issueSizeBound is an upper bound of the size of the events issuing cmd
+// appends, found without encoding them (encoding costs about ten times as
+// much as deciding): a fixed allowance for the invoice's own fields and the
+// metadata, and per line one for its ids and fields, its strings as if every
+// character were escaped, and its numbers as if each computed amount (net,
+// tax, gross, and their share of the totals) were as long as all its inputs
+// together.
+func issueSizeBound(cmd invoice.Issue, meta Meta) int {
+	n := 8192 + 2*(len(meta.Actor)+len(meta.CommandID)+len(meta.CorrelationID)+len(meta.CausationID))
+	for _, l := range cmd.Lines {
+		digits := decimalLen(l.Quantity) + decimalLen(l.UnitPrice.Amount) + decimalLen(l.Discount.Value) + decimalLen(l.TaxRate)
+		n += 1024 + 6*(len(l.Description)+len(l.ItemKey)) + 8*digits
+	}
+	return n
+}
+
+// decimalLen bounds the length of d written out in full.
+func decimalLen(d decimal.Decimal) int {
+	e := int(d.Exponent())
+	if e < 0 {
+		e = -e
+	}
+	return d.NumDigits() + e + 2
 }

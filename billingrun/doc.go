@@ -72,7 +72,7 @@
 //
 // Numbers stay gapless, even when the process dies anywhere, because a number
 // is only ever reserved for an invoice G such that (a) the domain accepted
-// G's issue and (b) every item of G is already marked billed on G. Nothing
+// G's issue (and its events fit the store's event size limit) and (b) every item of G is already marked billed on G. Nothing
 // but issuing G can then undo (b): an item billed on G is released only by
 // voiding G, which needs G issued, or by the compensating release of a run
 // that found one of G's items billed elsewhere, which cannot happen once all
@@ -86,6 +86,22 @@
 // make up the very invoice begun, else with exactly the items it has) and
 // issues it with its reserved number. Every gap a crash leaves is an invoice
 // whose items are marked, and the next completed run fills it.
+//
+// The single-invoice path (billing.IssueInvoice, BillItemNow: an instant bill,
+// staff billing items by hand) keeps the same order (decide, mark, reserve,
+// issue), but a run cannot complete what such a request began: its lines,
+// issue date, currency or method are in no event, only in the request. So a
+// number it reserved and never used is voided instead, with its reason: each
+// run first asks the Index for reserved numbers whose invoice is neither
+// issued nor a run's own interrupted invoice, reserved at least
+// numbering.VoidAfter (10 minutes) before (the request may still be issuing
+// it, or be retried with its Idempotency-Key), and voids each through
+// billing.Service.VoidStrandedNumber, which abandons the invoice on its own
+// stream first (so a late issue and the void cannot both happen), releases
+// its items (this run then bills them like any due item) and records
+// InvoiceNumberVoided. Every number is then an issued invoice or a void with
+// its reason; TestRunVoidsNumbersOfDeadRequests checks this, and `remit
+// reconcile` checks it on any store.
 // TestRunStoppedAfterNumbers and TestKilledRunCompletes (SIGKILL right after
 // the numbers are reserved, then at random moments) check this;
 // TestConcurrentRuns and TestManyConcurrentRuns run two and three runs at once

@@ -15,6 +15,7 @@ import (
 	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/invoice"
+	"remit/domain/numbering"
 	"remit/domain/service"
 	"remit/eventstore"
 )
@@ -42,6 +43,9 @@ type Index struct {
 	// unissued are invoices items were marked billed on, not (yet) issued:
 	// in flight, or left by a run that crashed between its steps.
 	unissued map[uuid.UUID]*unissuedInvoice
+	// reserved are the invoice numbers reserved for invoices not (yet)
+	// issued and not voided (see repair.go).
+	reserved map[uuid.UUID]reservedNumber
 }
 
 // unissuedInvoice is what a run needs to complete an interrupted issue.
@@ -69,11 +73,12 @@ func NewIndex(store eventstore.Store) *Index {
 		clients: map[uuid.UUID]client.State{}, services: map[uuid.UUID]service.State{}, svcRevs: map[uuid.UUID]uint64{},
 		invoices: map[uuid.UUID]*invoiceEntry{},
 		unissued: map[uuid.UUID]*unissuedInvoice{},
+		reserved: map[uuid.UUID]reservedNumber{},
 	}
 }
 
 var indexFilter = eventstore.Filter{StreamPrefixes: []string{
-	firm.StreamName(), prefixOf(client.StreamName), prefixOf(service.StreamName), prefixOf(invoice.StreamName),
+	firm.StreamName(), prefixOf(client.StreamName), prefixOf(service.StreamName), prefixOf(invoice.StreamName), numbering.StreamName(),
 }}
 
 func prefixOf(name func(uuid.UUID) string) string {
@@ -111,6 +116,10 @@ func (x *Index) apply(r eventstore.RecordedEvent) error {
 	}
 	if r.Stream == firm.StreamName() {
 		x.firm = firm.Evolve(x.firm, e)
+		return nil
+	}
+	if r.Stream == numbering.StreamName() {
+		x.applyNumbering(r, e)
 		return nil
 	}
 	cut := strings.IndexByte(r.Stream, '-')
@@ -156,6 +165,7 @@ func (x *Index) apply(r eventstore.RecordedEvent) error {
 		switch ev := e.(type) {
 		case invoice.InvoiceIssued:
 			delete(x.unissued, ev.InvoiceID)
+			delete(x.reserved, ev.InvoiceID)
 			en.fromRun = strings.HasPrefix(r.Metadata.CommandID, runPrefix)
 		case invoice.InvoiceCollectionScheduled:
 			en.rejections = nil
@@ -220,7 +230,10 @@ func (x *Index) interrupted() []*group {
 	for _, u := range x.unissued {
 		rest, ok := strings.CutPrefix(u.commandID, runPrefix+"issue/")
 		if !ok {
-			continue // begun by someone else (staff billing an item now): theirs to complete
+			continue // begun by someone else (staff billing an item now): not ours to complete (repair.go voids its number once stranded)
+		}
+		if en := x.invoices[u.id]; en != nil && en.state.AbandonedReason != "" {
+			continue // abandoned: its number is being voided, its items released
 		}
 		date, err := domain.ParseDate(strings.SplitN(rest, "/", 2)[0])
 		if err != nil {

@@ -63,6 +63,10 @@ type Report struct {
 	Interrupted int
 	// CollectionsScheduled counts invoices whose collection this run scheduled.
 	CollectionsScheduled int
+	// NumbersVoided counts stranded invoice numbers this run voided: numbers
+	// reserved by a request that died before issuing its invoice, which no
+	// run can complete (see repair.go).
+	NumbersVoided int
 	// Errors are the groups (or collections) that failed; the run went on.
 	Errors []GroupError
 }
@@ -74,10 +78,14 @@ type GroupError struct {
 	Date      domain.Date
 	ItemKeys  []string
 	InvoiceID uuid.UUID // set for a collection that could not be scheduled
+	Number    string    // set for a stranded invoice number that could not be voided
 	Err       error
 }
 
 func (e GroupError) Error() string {
+	if e.Number != "" {
+		return fmt.Sprintf("void stranded invoice number %s (invoice %s): %v", e.Number, e.InvoiceID, e.Err)
+	}
 	if len(e.ItemKeys) == 0 {
 		return fmt.Sprintf("schedule collection of invoice %s: %v", e.InvoiceID, e.Err)
 	}
@@ -161,6 +169,16 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	f := idx.Firm()
 	if !f.SetUp {
 		return rep, domain.Conflict("Set up the firm before running billing.")
+	}
+	// Numbers stranded by requests that died before issuing their invoice
+	// are voided first; the items of those invoices, released, are then
+	// billed by this run like any due item.
+	voided, verrs := voidStrandedNumbers(ctx, idx, svc, opts.Actor, runPrefix+asOf.String())
+	rep.NumbersVoided, rep.Errors = voided, append(rep.Errors, verrs...)
+	if voided > 0 {
+		if err := idx.Update(ctx); err != nil {
+			return rep, err
+		}
 	}
 
 	groups := map[string]*group{}

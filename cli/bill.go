@@ -69,6 +69,13 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 			}
 			fmt.Fprintf(out, "billing run for %s: %d due items in %d invoices: %d issued, %d already issued, %d completed after an interruption; %d collections scheduled\n",
 				date, rep.Items, rep.Groups, rep.Issued, rep.AlreadyIssued, rep.Interrupted, rep.CollectionsScheduled)
+			if rep.NumbersVoided > 0 {
+				what := "numbers"
+				if rep.NumbersVoided == 1 {
+					what = "number"
+				}
+				fmt.Fprintf(out, "  %d stranded invoice %s voided (reserved by requests that stopped before issuing their invoice)\n", rep.NumbersVoided, what)
+			}
 			failed := len(rep.Errors)
 			for _, e := range rep.Errors {
 				fmt.Fprintln(out, "  failed:", e.Error())

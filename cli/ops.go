@@ -206,12 +206,16 @@ func newReconcileCmd(env Env) *cobra.Command {
 	var withLedger bool
 	c := &cobra.Command{
 		Use:   "reconcile",
-		Short: "Prove the books agree: read models equal a fresh replay, and every invoice adds up",
+		Short: "Prove the books agree: read models equal a fresh replay, every invoice adds up, invoice numbers have no gap",
 		Long: `Load the read models as remit serve keeps them (snapshots in DATA/projections, caught up
 to the head of the log) and check them against a fresh replay of the log, entity by entity;
-and check that for every invoice, total = payments + credit notes + write-offs + voided +
-outstanding. Exits 0 when everything agrees, 1 with a report of every mismatch.
-Read-only on the log: runs beside remit serve.`,
+check that for every invoice, total = payments + credit notes + write-offs + voided +
+outstanding; and check that every invoice number from the first to the last is exactly one
+issued invoice or one recorded void (a number reserved by a request that died is voided, with
+its reason, by the next billing run once it is 10 minutes old). Exits 0 when everything agrees,
+1 with a report of every mismatch, naming each invoice number that is neither.
+Read-only on the log: runs beside remit serve (a billing run in progress shows the numbers it
+has reserved and not yet issued).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx := c.Context()
@@ -234,7 +238,7 @@ Read-only on the log: runs beside remit serve.`,
 				return err
 			}
 			out := c.OutOrStdout()
-			fmt.Fprintf(out, "checked %d read models and %d invoices at position %d\n", rep.Projections, rep.Invoices, rep.Position)
+			fmt.Fprintf(out, "checked %d read models, %d invoices and %d invoice numbers (%d void) at position %d\n", rep.Projections, rep.Invoices, rep.Numbers, rep.NumbersVoided, rep.Position)
 			ledgerDiffs, err := reconcileLedger(c, s, withLedger)
 			if err != nil {
 				return err

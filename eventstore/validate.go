@@ -10,6 +10,30 @@ import (
 // DefaultMaxEventSize is the default limit on one event's data plus metadata.
 const DefaultMaxEventSize = 1 << 20
 
+// EventSize is the size of an event as the limit on it counts it: its data
+// plus the metadata's strings.
+func EventSize(e EventData) int {
+	m := e.Metadata
+	return len(e.Data) + len(m.Actor) + len(m.CommandID) + len(m.CorrelationID) + len(m.CausationID)
+}
+
+// EventSizeLimiter is a Store that says how large one event may be (data
+// plus metadata, as ValidateAppend counts it). Every backend here is one.
+type EventSizeLimiter interface {
+	MaxEventSize() int
+}
+
+// MaxEventSizeOf returns the largest event s accepts: its own limit when it
+// says (EventSizeLimiter), else DefaultMaxEventSize. Callers check an event
+// against it before committing to anything else (e.g. reserving an invoice
+// number), so an event too large to record is refused up front.
+func MaxEventSizeOf(s Store) int {
+	if l, ok := s.(EventSizeLimiter); ok && l.MaxEventSize() > 0 {
+		return l.MaxEventSize()
+	}
+	return DefaultMaxEventSize
+}
+
 // MaxStreamNameLen is the longest stream name accepted.
 const MaxStreamNameLen = 256
 
@@ -67,8 +91,7 @@ func ValidateAppend(stream string, events []EventData, maxEventSize int) error {
 		if len(e.Data) == 0 || !json.Valid(e.Data) {
 			return &InvalidError{Field: field + ".data", Reason: "event data is not valid JSON"}
 		}
-		m := e.Metadata
-		if size := len(e.Data) + len(m.Actor) + len(m.CommandID) + len(m.CorrelationID) + len(m.CausationID); size > maxEventSize {
+		if size := EventSize(e); size > maxEventSize {
 			return &InvalidError{Field: field, Reason: fmt.Sprintf("event is %d bytes, over the limit of %d bytes", size, maxEventSize)}
 		}
 	}

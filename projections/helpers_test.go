@@ -14,6 +14,7 @@ import (
 	"remit/domain"
 	"remit/domain/client"
 	"remit/domain/invoice"
+	"remit/domain/numbering"
 	"remit/domain/proposal"
 	"remit/domain/service"
 	"remit/eventstore"
@@ -223,8 +224,16 @@ func (e *env) fixture() map[string]uint64 {
 		service.ServiceEdited{ServiceID: bookkeeping, EffectiveFrom: date(2025, 8, 1), Changes: service.Changes{UnitPrice: ptr(dec("120"))}, NotifyClientOfPriceChange: true},
 	)
 
+	// Each invoice's number is reserved just before it is issued, as billing
+	// does (reconciliation checks every number is one invoice).
+	reserve := func(seq int64, inv uuid.UUID) {
+		e.MustAppend(numbering.StreamName(), "system:billing", numbering.InvoiceNumberReserved{
+			Number: numbering.FormatNumber("INV-", seq), Sequence: seq, InvoiceID: inv, At: e.clock.Now()})
+	}
+
 	// May: invoice 1 (bookkeeping item 1), half paid, overdue by June 15.
 	e.at(date(2025, 5, 1))
+	reserve(1, inv1)
 	e.MustAppend(invoice.StreamName(inv1), "system:billing-run",
 		issued(t, inv1, acme, "INV-000001", date(2025, 5, 1), date(2025, 5, 15), line(t, "Bookkeeping", "100", bookkeeping, service.ItemKey(bookkeeping, 1))))
 	e.MustAppend(service.StreamName(bookkeeping), "system:billing-run",
@@ -235,9 +244,11 @@ func (e *env) fixture() map[string]uint64 {
 		invoice.InvoicePaymentSucceeded{InvoiceID: inv1, AttemptID: id("attempt/1"), PaymentMethodID: visa, GatewayReference: "ch_1", Amount: aus("50")},
 	)
 	// Invoice 3 is a duplicate, voided.
+	reserve(3, inv3)
 	e.MustAppend(invoice.StreamName(inv3), "user:alice", issued(t, inv3, acme, "INV-000003", date(2025, 5, 2), date(2025, 5, 16), line(t, "Bookkeeping", "100", uuid.Nil, "")))
 	e.MustAppend(invoice.StreamName(inv3), "user:alice", invoice.InvoiceVoided{InvoiceID: inv3, Reason: "duplicate"})
 	// Invoice 4 paid by bank transfer.
+	reserve(4, inv4)
 	e.MustAppend(invoice.StreamName(inv4), "user:alice",
 		issued(t, inv4, acme, "INV-000004", date(2025, 5, 3), date(2025, 5, 17), line(t, "Setup", "200", uuid.Nil, "")),
 		invoice.InvoicePaymentRecorded{InvoiceID: inv4, PaymentID: id("payment/4"), Method: invoice.PaidByBankTransfer, Reference: "EFT 991", Amount: aus("220"), Date: date(2025, 5, 10)},
@@ -247,6 +258,7 @@ func (e *env) fixture() map[string]uint64 {
 
 	// June: invoice 2 (bookkeeping item 2) rejected; invoice 5 for Beta.
 	e.at(date(2025, 6, 1))
+	reserve(2, inv2)
 	e.MustAppend(invoice.StreamName(inv2), "system:billing-run",
 		issued(t, inv2, acme, "INV-000002", date(2025, 6, 1), date(2025, 6, 30), line(t, "Bookkeeping", "100", bookkeeping, service.ItemKey(bookkeeping, 2))))
 	e.MustAppend(service.StreamName(bookkeeping), "system:billing-run",
@@ -255,6 +267,7 @@ func (e *env) fixture() map[string]uint64 {
 	e.MustAppend(invoice.StreamName(inv2), "system:collections",
 		invoice.InvoicePaymentRejected{InvoiceID: inv2, AttemptID: id("attempt/2"), PaymentMethodID: visa, DeclineCode: "insufficient_funds", DeclineMessage: "Your card has insufficient funds."},
 	)
+	reserve(5, inv5)
 	e.MustAppend(invoice.StreamName(inv5), "user:bob", issued(t, inv5, beta, "INV-000005", date(2025, 6, 2), date(2025, 7, 2), line(t, "Cakes audit", "300", uuid.Nil, "")))
 	marks["june"] = e.MustAppend(invoice.StreamName(inv1), "user:alice", invoice.InvoiceSent{InvoiceID: inv1, Recipient: "jane@acme.test", Resent: true})
 	return marks

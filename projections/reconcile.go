@@ -8,13 +8,15 @@ import (
 
 // Mismatch is one disagreement found by Reconcile.
 type Mismatch struct {
-	// Check is "replay" (a live projection differs from a fresh replay) or
-	// "invoice-balance" (an invoice's money does not add up).
+	// Check is "replay" (a live projection differs from a fresh replay),
+	// "invoice-balance" (an invoice's money does not add up) or
+	// "invoice-number" (a number is not exactly one issued invoice or one
+	// recorded void: a gap, a repeat, a number never given).
 	Check string
 	// Projection is the projection name, for replay mismatches.
 	Projection string
-	// Subject names what differs, e.g. "invoice 0190…" or
-	// "clients/0190…/name".
+	// Subject names what differs, e.g. "invoice 0190…",
+	// "clients/0190…/name" or "INV-000042".
 	Subject string
 	// Detail says how, e.g. "live \"Acme\", replay \"Acme Ltd\"" or
 	// "total 110.00 ≠ paid 50.00 + credited 0 + written off 0 + voided 0 + outstanding 50.00".
@@ -28,16 +30,23 @@ type Report struct {
 	// Projections and Invoices count what was checked.
 	Projections int
 	Invoices    int
-	Mismatches  []Mismatch
+	// Numbers counts the invoice numbers checked (the first to the last
+	// given), NumbersVoided those of them recorded as void.
+	Numbers, NumbersVoided int
+	Mismatches             []Mismatch
 }
 
 // OK reports whether nothing disagreed.
 func (r Report) OK() bool { return len(r.Mismatches) == 0 }
 
 // Reconcile checks the live models against the log: each projection is
-// snapshotted and compared with a fresh replay to the same position, and
-// every invoice's total must equal payments + credit notes + write-offs +
-// voided + outstanding. The live models may be fed by a running Runner.
+// snapshotted and compared with a fresh replay to the same position; every
+// invoice's total must equal payments + credit notes + write-offs + voided +
+// outstanding; and every invoice number from the first to the last the
+// numbering stream gave must be exactly one issued invoice or one recorded
+// void (InvoiceNumberVoided), each mismatch naming the number. The live
+// models may be fed by a running Runner (a billing run in progress then
+// shows the numbers it reserved and has not issued yet).
 func Reconcile(ctx context.Context, store eventstore.Store, live *Models) (Report, error) {
 	return reconcile(ctx, store, live)
 }

@@ -62,6 +62,12 @@ func reconcile(ctx context.Context, store eventstore.Store, live *Models) (Repor
 		rep.Invoices++
 		rep.Mismatches = append(rep.Mismatches, checkInvoice(r)...)
 	}
+	gaps, numbers, voided, err := checkNumbers(ctx, store, live, live.Invoices.Checkpoint())
+	if err != nil {
+		return rep, fmt.Errorf("reconcile invoice numbers: %w", err)
+	}
+	rep.Numbers, rep.NumbersVoided = numbers, voided
+	rep.Mismatches = append(rep.Mismatches, gaps...)
 	return rep, nil
 }
 

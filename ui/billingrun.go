@@ -146,6 +146,7 @@ func runSummary(res any) string {
 	add(b.Issued, "invoice issued", "invoices issued")
 	add(b.AlreadyIssued, "invoice already issued", "invoices already issued")
 	add(b.Interrupted, "interrupted invoice completed", "interrupted invoices completed")
+	add(b.NumbersVoided, "stranded invoice number voided", "stranded invoice numbers voided")
 	add(c.Succeeded, "payment collected", "payments collected")
 	add(c.Rejected, "payment rejected", "payments rejected")
 	add(c.Pending, "payment pending", "payments pending")

@@ -211,10 +211,13 @@ func samples() map[string]sample {
 	add([]domain.Event{issued, invoice.InvoiceCollectionScheduled{InvoiceID: invoiceID, Date: domain.MustDate(2026, 3, 2), PaymentMethodID: id(5), At: at}},
 		invoice.InvoiceCollectionCancelled{InvoiceID: invoiceID, Date: domain.MustDate(2026, 3, 2), PaymentMethodID: id(5), Reason: "client asked to wait", At: at})
 	add(invoiceIssued, invoice.InvoiceCreditNoteIssued{InvoiceID: invoiceID, CreditNoteID: id(14), Amount: money("25"), Reason: "goodwill", At: at})
+	add(nil, invoice.InvoiceAbandoned{InvoiceID: id(32), Number: "INV-000004", Reason: "the request that reserved the number stopped before issuing the invoice", At: at})
 
 	// numbering
 	add(nil, numbering.InvoiceNumberReserved{Number: "INV-000001", Sequence: 1, InvoiceID: invoiceID, At: at})
 	add(nil, numbering.InvoiceNumbersReserved{Prefix: "INV-", First: 2, InvoiceIDs: []uuid.UUID{id(30), id(31)}, At: at})
+	reserved4 := numbering.InvoiceNumberReserved{Number: "INV-000004", Sequence: 4, InvoiceID: id(32), At: at}
+	add([]domain.Event{reserved4}, numbering.InvoiceNumberVoided{Number: "INV-000004", Sequence: 4, InvoiceID: id(32), Reason: "the request that reserved the number stopped before issuing the invoice", At: at.Add(time.Hour)})
 
 	// user
 	userAdded := user.UserAdded{UserID: user.IDForEmail("ana@firm.example"), Email: "ana@firm.example", Name: "Ana", Role: user.RoleStaff, PasswordHash: "$2a$10$hash", At: at}

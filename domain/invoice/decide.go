@@ -163,6 +163,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return issueCreditNote(s, c)
 	case CancelCollection:
 		return cancelCollection(s, c)
+	case Abandon:
+		return abandon(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "unknown invoice command %T", c)
 }
@@ -173,6 +175,9 @@ func issue(s State, c Issue) ([]domain.Event, error) {
 			return nil, nil // a retried issue
 		}
 		return nil, domain.Conflict("This invoice has already been issued as %s.", s.Number)
+	}
+	if s.AbandonedReason != "" {
+		return nil, domain.Conflict("This invoice was never issued and cannot be now: its number %s was voided (%s). Issue a new invoice.", s.AbandonedNumber, s.AbandonedReason)
 	}
 	var p domain.Problems
 	if c.InvoiceID == uuid.Nil {

@@ -21,10 +21,13 @@
 //   - InvoiceWrittenOff: the outstanding balance is written off, with a reason.
 //   - InvoiceVoided: the invoice is void, with a reason; nothing happens after.
 //   - InvoiceCreditNoteIssued: a credit note reduces the balance.
+//   - InvoiceAbandoned: an invoice begun (items marked, number reserved) was
+//     never issued and never will be; its number is voided. The only event
+//     of its stream: after it, Issue is refused (abandon.go).
 //
 // Commands: Issue, Send, ScheduleCollection, CancelCollection,
 // RecordCollectionAttempt, ScheduleRetry, RecordOfflinePayment, WriteOff,
-// Void, IssueCreditNote.
+// Void, IssueCreditNote, Abandon.
 //
 // State: the issued facts (number, client, currency, dates, lines, totals), the
 // stored Status (awaiting payment, payment scheduled, paid, partly paid,

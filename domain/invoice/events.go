@@ -202,6 +202,7 @@ func EventTypes() []string {
 		"InvoiceVoided",
 		"InvoiceCreditNoteIssued",
 		"InvoiceCollectionCancelled",
+		"InvoiceAbandoned",
 	}
 }
 
@@ -231,6 +232,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[InvoiceCreditNoteIssued](eventType, data)
 	case "InvoiceCollectionCancelled":
 		return domain.DecodeAs[InvoiceCollectionCancelled](eventType, data)
+	case "InvoiceAbandoned":
+		return domain.DecodeAs[InvoiceAbandoned](eventType, data)
 	}
 	return nil, fmt.Errorf("invoice: unknown event type %q", eventType)
 }

@@ -533,6 +533,7 @@ func allEvents(tb testing.TB) []domain.Event {
 		voided(),
 		credited("5.00"),
 		cancelled(false),
+		abandoned(),
 	}
 }
 

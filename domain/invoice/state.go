@@ -83,6 +83,9 @@ type State struct {
 	CollectionCancelled bool
 	LastRejection       Rejection // zero until a collection attempt is declined
 	VoidReason          string
+	// AbandonedReason and AbandonedNumber are set when the invoice was never
+	// issued and never will be (InvoiceAbandoned); Status stays StatusNone.
+	AbandonedReason, AbandonedNumber string
 
 	Paid       domain.Money // collected and offline payments
 	Credited   domain.Money // credit notes
@@ -135,6 +138,8 @@ func Fold(events []domain.Event) State {
 // unknown events are ignored.
 func Evolve(s State, e domain.Event) State {
 	switch e := e.(type) {
+	case InvoiceAbandoned:
+		s.ID, s.AbandonedNumber, s.AbandonedReason = e.InvoiceID, e.Number, e.Reason
 	case InvoiceIssued:
 		s = State{
 			ID:              e.InvoiceID,

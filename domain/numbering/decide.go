@@ -42,6 +42,27 @@ type ReserveBlock struct {
 
 func (ReserveBlock) isNumberingCommand() {}
 
+// VoidAfter is how long a reserved number is left to its invoice before it may
+// be voided: the command that reserved it may still be issuing the invoice
+// (that takes milliseconds; a crashed one never finishes).
+const VoidAfter = 10 * time.Minute
+
+// MaxReasonLength bounds the reason recorded with a void.
+const MaxReasonLength = 1000
+
+// Void records that the number reserved for InvoiceID will never be used,
+// because the invoice was never issued and never will be (the caller records
+// that on the invoice's stream first, see billing.Service.VoidStrandedNumber).
+// Voiding a voided number records nothing; a number reserved less than
+// VoidAfter before Now is refused, as is an invoice with no number.
+type Void struct {
+	InvoiceID uuid.UUID
+	Reason    string
+	Now       time.Time
+}
+
+func (Void) isNumberingCommand() {}
+
 // Decide returns the events that command c records against state s, or the
 // reason it is refused.
 func Decide(s State, c Command) ([]domain.Event, error) {
@@ -50,6 +71,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return reserve(s, c)
 	case ReserveBlock:
 		return reserveBlock(s, c)
+	case Void:
+		return void(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "numbering: unknown command %T", c)
 }
@@ -116,5 +139,33 @@ func reserve(s State, c Reserve) ([]domain.Event, error) {
 		Sequence:  next,
 		InvoiceID: c.InvoiceID,
 		At:        c.Now,
+	}}, nil
+}
+
+func void(s State, c Void) ([]domain.Event, error) {
+	var p domain.Problems
+	if c.InvoiceID == uuid.Nil {
+		p.Add("invoice_id", "give the id of the invoice whose number is voided")
+	}
+	switch reason := strings.TrimSpace(c.Reason); {
+	case reason == "":
+		p.Add("reason", "say why the number is voided")
+	case utf8.RuneCountInString(reason) > MaxReasonLength:
+		p.Add("reason", "the reason is too long (at most %d characters)", MaxReasonLength)
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	r, ok := s.NumberOf(c.InvoiceID)
+	switch {
+	case !ok:
+		return nil, domain.NotFound("Invoice %s has no number to void.", c.InvoiceID)
+	case r.Voided:
+		return nil, nil // voided already: once is enough
+	case c.Now.Before(r.At.Add(VoidAfter)):
+		return nil, domain.Conflict("Invoice number %s was reserved less than %s ago: its invoice may still be being issued.", r.Number, VoidAfter)
+	}
+	return []domain.Event{InvoiceNumberVoided{
+		Number: r.Number, Sequence: r.Sequence, InvoiceID: c.InvoiceID, Reason: strings.TrimSpace(c.Reason), At: c.Now,
 	}}, nil
 }

@@ -14,13 +14,30 @@
 //     {prefix, first, invoice_ids, at}, where invoice_ids[i] has sequence
 //     first+i. A billing run reserves its numbers in blocks this way. A block
 //     with one new number is recorded as Reserve records it.
-//   - State is the last sequence number given and the number of each invoice,
-//     folded from both events.
+//   - Command Void{InvoiceID, Reason, Now} records InvoiceNumberVoided
+//     {number, sequence, invoice_id, reason, at}: the number reserved for an
+//     invoice that was never issued will never be used. It is refused while
+//     the reservation is younger than VoidAfter (10 minutes: the request that
+//     reserved it may still be issuing the invoice) and records nothing when
+//     the number is voided already. The caller first records InvoiceAbandoned
+//     on the invoice's stream, which settles a race with a late issue there
+//     (see billing.Service.VoidStrandedNumber). A voided number is never
+//     given again.
+//   - State is the last sequence number given and the number of each invoice
+//     (with its reservation time and whether it was voided), folded from the
+//     events.
 //
 // Gaplessness under concurrent billing comes from the caller, not from this
 // package: the command handler appends the decided event with the stream's
 // expected revision (the revision it folded State from), so of two runs that
 // decide the same next sequence only one append succeeds; the other gets a
 // wrong-expected-version error, reloads and decides again. The invoice is then
-// issued with the reserved number.
+// issued with the reserved number. A number is reserved only after every
+// check of its invoice has passed (its issue decided with a stand-in number,
+// its events within the store's size limit), so a refusal burns none. A
+// number whose invoice can still be completed (a billing run's interrupted
+// invoice) is used by the next run; one whose request died with nothing in
+// the log to complete it is voided with its reason. Every number from the
+// first to the last is thus one issued invoice or one void, which `remit
+// reconcile` checks.
 package numbering

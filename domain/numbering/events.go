@@ -51,8 +51,26 @@ func (e InvoiceNumbersReserved) Reservations() []InvoiceNumberReserved {
 	return out
 }
 
+// InvoiceNumberVoided records that a reserved number will never be used: its
+// invoice was never issued and never will be (the invoice's stream records
+// InvoiceAbandoned first, so the invoice can no longer be issued with it).
+// The sequence an auditor reads thus has no unexplained hole: every number is
+// an issued invoice or a void with its reason.
+type InvoiceNumberVoided struct {
+	Number    string    `json:"number"`   // e.g. "INV-000123"
+	Sequence  int64     `json:"sequence"` // e.g. 123
+	InvoiceID uuid.UUID `json:"invoice_id"`
+	Reason    string    `json:"reason"`
+	At        time.Time `json:"at"`
+}
+
+// EventType returns "InvoiceNumberVoided".
+func (InvoiceNumberVoided) EventType() string { return "InvoiceNumberVoided" }
+
 // EventTypes lists every event type of the numbering.
-func EventTypes() []string { return []string{"InvoiceNumberReserved", "InvoiceNumbersReserved"} }
+func EventTypes() []string {
+	return []string{"InvoiceNumberReserved", "InvoiceNumbersReserved", "InvoiceNumberVoided"}
+}
 
 // DecodeEvent decodes the JSON data of an event of the given type into its
 // struct (a value, not a pointer).
@@ -66,6 +84,12 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return e, nil
 	case "InvoiceNumbersReserved":
 		var e InvoiceNumbersReserved
+		if err := json.Unmarshal(data, &e); err != nil {
+			return nil, fmt.Errorf("numbering: decode %s: %w", eventType, err)
+		}
+		return e, nil
+	case "InvoiceNumberVoided":
+		var e InvoiceNumberVoided
 		if err := json.Unmarshal(data, &e); err != nil {
 			return nil, fmt.Errorf("numbering: decode %s: %w", eventType, err)
 		}

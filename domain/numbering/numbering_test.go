@@ -167,7 +167,8 @@ func (otherEvent) EventType() string { return "SomethingElse" }
 
 func sampleEvents(t *testing.T) []domain.Event {
 	return []domain.Event{MustReserved(t, "INV-", 7, invA),
-		numbering.InvoiceNumbersReserved{Prefix: "INV-", First: 8, InvoiceIDs: []uuid.UUID{invB, invC}, At: now}}
+		numbering.InvoiceNumbersReserved{Prefix: "INV-", First: 8, InvoiceIDs: []uuid.UUID{invB, invC}, At: now},
+		numbering.InvoiceNumberVoided{Number: "INV-000007", Sequence: 7, InvoiceID: invA, Reason: "never issued", At: now.Add(time.Hour)}}
 }
 
 func TestEventCatalogue(t *testing.T) {
@@ -198,6 +199,7 @@ func TestEventRoundTrip(t *testing.T) {
 	wants := []string{
 		`{"number":"INV-000007","sequence":7,"invoice_id":"00000000-0000-4000-8000-00000000000a","at":"2026-03-01T09:30:00Z"}`,
 		`{"prefix":"INV-","first":8,"invoice_ids":["00000000-0000-4000-8000-00000000000b","00000000-0000-4000-8000-00000000000c"],"at":"2026-03-01T09:30:00Z"}`,
+		`{"number":"INV-000007","sequence":7,"invoice_id":"00000000-0000-4000-8000-00000000000a","reason":"never issued","at":"2026-03-01T10:30:00Z"}`,
 	}
 	for i, e := range sampleEvents(t) {
 		data, err := json.Marshal(e)

@@ -2,6 +2,7 @@ package numbering
 
 import (
 	"maps"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -12,6 +13,10 @@ import (
 type Reservation struct {
 	Number   string
 	Sequence int64
+	At       time.Time // when it was reserved
+	// Voided is set once the number was voided (InvoiceNumberVoided): its
+	// invoice will never be issued.
+	Voided bool
 }
 
 // State is the last sequence number given and the number of each invoice. The
@@ -37,7 +42,7 @@ func (s State) Count() int { return len(s.byInvoice) }
 // costs time in proportion to the numbers given so far; Fold does not.
 func Evolve(s State, e domain.Event) State {
 	switch e.(type) {
-	case InvoiceNumberReserved, InvoiceNumbersReserved:
+	case InvoiceNumberReserved, InvoiceNumbersReserved, InvoiceNumberVoided:
 	default:
 		return s
 	}
@@ -63,14 +68,19 @@ func apply(s State, e domain.Event) State {
 		if s.byInvoice == nil {
 			s.byInvoice = make(map[uuid.UUID]Reservation)
 		}
-		s.byInvoice[e.InvoiceID] = Reservation{Number: e.Number, Sequence: e.Sequence}
+		s.byInvoice[e.InvoiceID] = Reservation{Number: e.Number, Sequence: e.Sequence, At: e.At}
 		s.Last = max(s.Last, e.Sequence)
+	case InvoiceNumberVoided:
+		if r, ok := s.byInvoice[e.InvoiceID]; ok {
+			r.Voided = true
+			s.byInvoice[e.InvoiceID] = r
+		}
 	case InvoiceNumbersReserved:
 		if s.byInvoice == nil {
 			s.byInvoice = make(map[uuid.UUID]Reservation, len(e.InvoiceIDs))
 		}
 		for _, r := range e.Reservations() {
-			s.byInvoice[r.InvoiceID] = Reservation{Number: r.Number, Sequence: r.Sequence}
+			s.byInvoice[r.InvoiceID] = Reservation{Number: r.Number, Sequence: r.Sequence, At: r.At}
 			s.Last = max(s.Last, r.Sequence)
 		}
 	}

@@ -224,6 +224,15 @@ func (s *Store) readAllBackward(ctx context.Context, from uint64, limit int, fil
 	return out, err
 }
 
+// MaxEventSize returns the largest event (data plus metadata) an append
+// accepts (eventstore.EventSizeLimiter).
+func (s *Store) MaxEventSize() int {
+	if s.opts.MaxEventSize <= 0 {
+		return eventstore.DefaultMaxEventSize
+	}
+	return s.opts.MaxEventSize
+}
+
 // Head implements eventstore.Store: the position of the last event that is
 // not a system event.
 func (s *Store) Head(ctx context.Context) (uint64, error) {

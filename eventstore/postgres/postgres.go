@@ -240,6 +240,15 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	}
 }
 
+// MaxEventSize returns the largest event (data plus metadata) an append
+// accepts (eventstore.EventSizeLimiter).
+func (s *Store) MaxEventSize() int {
+	if s.opts.MaxEventSize <= 0 {
+		return eventstore.DefaultMaxEventSize
+	}
+	return s.opts.MaxEventSize
+}
+
 // Head implements eventstore.Store.
 func (s *Store) Head(ctx context.Context) (uint64, error) {
 	var head int64
