@@ -338,7 +338,7 @@ func (s *Service) planFrom(f firm.State, cl client.State, states map[uuid.UUID]s
 			method = it.PaymentMethodID
 		}
 		lines = append(lines, invoice.NewLine{
-			LineID: uuid.NewSHA1(id, []byte(key)), Description: it.Description, Quantity: it.Quantity,
+			LineID: uuid.NewSHA1(id, []byte(key)), Description: st.LineDescription(it), Quantity: it.Quantity,
 			UnitPrice: it.UnitPrice, Discount: it.Discount, TaxRate: it.TaxRate, ServiceID: serviceID, ItemKey: key,
 		})
 	}

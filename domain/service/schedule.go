@@ -75,16 +75,6 @@ func parseSeq(key string) (int, bool) {
 	return seq, ok
 }
 
-// GroupKey names the invoice a billing run puts an item on: one client's items
-// of the same date and payment method form one invoice, across services.
-func GroupKey(clientID uuid.UUID, date domain.Date, paymentMethodID uuid.UUID) string {
-	method := "none"
-	if paymentMethodID != uuid.Nil {
-		method = paymentMethodID.String()
-	}
-	return clientID.String() + "/" + date.String() + "/" + method
-}
-
 // Schedule returns the service's items dated on or before through (and its
 // undated manual items), ordered by date (undated last) and then key: the
 // items of its billing rules from their first dates, with every recorded
