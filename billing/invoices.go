@@ -281,7 +281,7 @@ func (s *Service) planFrom(f firm.State, cl client.State, states map[uuid.UUID]s
 		p.Add("lines", "an invoice needs at least one line: give schedule items or lines")
 	}
 	keys := slices.Clone(r.ItemKeys)
-	slices.Sort(keys)
+	slices.SortFunc(keys, service.CompareItemKeys) // lines in schedule order: a service's periods in turn
 	keys = slices.Compact(keys)
 	releases := map[string]int{}
 	for _, key := range keys {
