@@ -221,4 +221,3 @@ func (f *fixture) clientState(id uuid.UUID) client.State {
 	}
 	return st
 }
-
