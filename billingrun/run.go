@@ -130,8 +130,10 @@ func (g *group) ids() (uuid.UUID, string) {
 
 // Run is the billing run for asOf: it invoices every automatic item dated on
 // or before asOf and every manual item scheduled to be issued on or before
-// asOf, one invoice per billing group (client, date, payment method; one
-// invoice per item when the firm does not group items), and schedules
+// asOf, one invoice per billing group (client, issue date, payment method;
+// one invoice per item when the firm does not group items), an item whose
+// date passed being invoiced on asOf (or, when the firm skips missed
+// billings, recorded as skipped; see the package doc), and schedules
 // collection on the firm's collection date of every invoice a billing run
 // issued that has a payment method and no collection yet (those it issues
 // itself in the same append as the invoice).
