@@ -186,7 +186,9 @@ func (s *Service) issue(ctx context.Context, r IssueInvoiceRequest, meta Meta) (
 	var position uint64
 	for i, key := range plan.items {
 		serviceID, _ := itemService(key)
-		out, err := Handle(ctx, s.env, serviceDecider, service.StreamName(serviceID), service.Command(service.MarkItemBilled{ItemKey: key, InvoiceID: id, Now: plan.cmd.Now}), meta)
+		// A step per item: two items of one service are two commands on its
+		// stream, and the second must not pass for a re-run of the first.
+		out, err := Handle(ctx, s.env, serviceDecider, service.StreamName(serviceID), service.Command(service.MarkItemBilled{ItemKey: key, InvoiceID: id, Now: plan.cmd.Now}), meta.withStep("mark:"+key))
 		if err != nil {
 			var conflict *conflictError
 			if domain.ErrorCode(err) == domain.EINTERNAL || errors.As(err, &conflict) {
