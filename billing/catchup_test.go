@@ -31,3 +31,19 @@ func TestIssueInvoiceMarksEveryItemOfAService(t *testing.T) {
 		t.Errorf("re-run: %+v, %d events appended", res, f.head()-head)
 	}
 }
+
+// TestVoidReleasesEveryItemOfAService: voiding an invoice of several items
+// of one service releases every one of them, so each can be billed again.
+func TestVoidReleasesEveryItemOfAService(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.mustSetUpFirm()
+	c := f.mustCreateClient("Acme")
+	s := f.mustActivate(c, "Bookkeeping", true)
+	keys := []string{service.ItemKey(s, 1), service.ItemKey(s, 2), service.ItemKey(s, 3)}
+	inv := f.ok(f.svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: c, ItemKeys: keys}, meta("catch-up")))
+	f.ok(f.svc.VoidInvoice(ctx, billing.InvoiceRequest{InvoiceID: inv.ID, Reason: "wrong client"}, meta("void")))
+	for _, k := range keys {
+		f.ok(f.svc.BillItemNow(ctx, billing.BillItemRequest{ItemKey: k}, meta("rebill-"+k)))
+	}
+}

@@ -502,7 +502,8 @@ func (s *Service) VoidInvoice(ctx context.Context, r InvoiceRequest, meta Meta) 
 		if l.ItemKey == "" {
 			continue
 		}
-		rel, err := Handle(ctx, s.env, serviceDecider, service.StreamName(l.ServiceID), service.Command(service.ReleaseBilledItem{ItemKey: l.ItemKey, InvoiceID: r.InvoiceID, Reason: r.Reason, SwitchToManual: true, Now: s.now()}), meta)
+		// A step per item, as when marking them (see issue).
+		rel, err := Handle(ctx, s.env, serviceDecider, service.StreamName(l.ServiceID), service.Command(service.ReleaseBilledItem{ItemKey: l.ItemKey, InvoiceID: r.InvoiceID, Reason: r.Reason, SwitchToManual: true, Now: s.now()}), meta.withStep("release:"+l.ItemKey))
 		if err != nil {
 			return Result{}, fmt.Errorf("release item %s of voided invoice %s: %w", l.ItemKey, r.InvoiceID, err)
 		}
