@@ -26,6 +26,8 @@ type SetUpFirmRequest struct {
 	CollectionDaysRecurring int            `json:"collection_days_recurring,omitempty"`
 	RetryAfterDays          []int          `json:"retry_after_days,omitempty"`
 	GroupItems              *bool          `json:"group_items,omitempty"`
+	// MissedBillings: "catch_up" (the default) or "skip".
+	MissedBillings firm.MissedBillings `json:"missed_billings,omitempty"`
 }
 
 // FirmSettingsRequest changes one group of the firm's settings: set exactly
@@ -37,6 +39,7 @@ type FirmSettingsRequest struct {
 	Regional           *FirmRegional           `json:"regional,omitempty"`
 	Invoice            *FirmInvoiceSettings    `json:"invoice,omitempty"`
 	GroupItems         *bool                   `json:"group_items,omitempty"`
+	MissedBillings     *firm.MissedBillings    `json:"missed_billings,omitempty"`
 	TaxMode            *domain.TaxMode         `json:"tax_mode,omitempty"`
 	CollectionSchedule *FirmCollectionSchedule `json:"collection_schedule,omitempty"`
 	RetryAfterDays     *[]int                  `json:"retry_after_days,omitempty"`
@@ -103,7 +106,7 @@ func (s *Service) SetUpFirm(ctx context.Context, r SetUpFirmRequest, meta Meta) 
 		BaseCurrency: r.BaseCurrency, TimeZone: r.TimeZone, InvoicePrefix: r.InvoicePrefix,
 		PaymentTermsDays: r.PaymentTermsDays, TaxMode: r.TaxMode,
 		CollectionDaysOnceOff: r.CollectionDaysOnceOff, CollectionDaysRecurring: r.CollectionDaysRecurring,
-		RetryAfterDays: r.RetryAfterDays, GroupItems: r.GroupItems, Now: s.now(),
+		RetryAfterDays: r.RetryAfterDays, GroupItems: r.GroupItems, MissedBillings: r.MissedBillings, Now: s.now(),
 	}), meta, uuid.Nil)
 }
 
@@ -131,6 +134,9 @@ func (s *Service) ChangeFirmSettings(ctx context.Context, r FirmSettingsRequest,
 	}
 	if r.GroupItems != nil {
 		cmds = append(cmds, firm.ChangeInvoiceGrouping{GroupItems: *r.GroupItems, Now: now})
+	}
+	if r.MissedBillings != nil {
+		cmds = append(cmds, firm.ChangeMissedBillings{MissedBillings: *r.MissedBillings, Now: now})
 	}
 	if r.TaxMode != nil {
 		cmds = append(cmds, firm.ChangeTaxMode{TaxMode: *r.TaxMode, Now: now})

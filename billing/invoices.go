@@ -189,7 +189,9 @@ func (s *Service) issue(ctx context.Context, r IssueInvoiceRequest, meta Meta) (
 	var position uint64
 	for i, key := range plan.items {
 		serviceID, _ := itemService(key)
-		out, err := Handle(ctx, s.env, serviceDecider, service.StreamName(serviceID), service.Command(service.MarkItemBilled{ItemKey: key, InvoiceID: id, Now: plan.cmd.Now}), meta)
+		// A step per item: two items of one service are two commands on its
+		// stream, and the second must not pass for a re-run of the first.
+		out, err := Handle(ctx, s.env, serviceDecider, service.StreamName(serviceID), service.Command(service.MarkItemBilled{ItemKey: key, InvoiceID: id, Now: plan.cmd.Now}), meta.withStep("mark:"+key))
 		if err != nil {
 			var conflict *conflictError
 			if domain.ErrorCode(err) == domain.EINTERNAL || errors.As(err, &conflict) {
@@ -284,7 +286,7 @@ func (s *Service) planFrom(f firm.State, cl client.State, states map[uuid.UUID]s
 		p.Add("lines", "an invoice needs at least one line: give schedule items or lines")
 	}
 	keys := slices.Clone(r.ItemKeys)
-	slices.Sort(keys)
+	slices.SortFunc(keys, service.CompareItemKeys) // lines in schedule order: a service's periods in turn
 	keys = slices.Compact(keys)
 	releases := map[string]int{}
 	for _, key := range keys {
@@ -341,7 +343,7 @@ func (s *Service) planFrom(f firm.State, cl client.State, states map[uuid.UUID]s
 			method = it.PaymentMethodID
 		}
 		lines = append(lines, invoice.NewLine{
-			LineID: uuid.NewSHA1(id, []byte(key)), Description: it.Description, Quantity: it.Quantity,
+			LineID: uuid.NewSHA1(id, []byte(key)), Description: st.LineDescription(it), Quantity: it.Quantity,
 			UnitPrice: it.UnitPrice, Discount: it.Discount, TaxRate: it.TaxRate, ServiceID: serviceID, ItemKey: key,
 		})
 	}
@@ -513,7 +515,8 @@ func (s *Service) VoidInvoice(ctx context.Context, r InvoiceRequest, meta Meta) 
 		if l.ItemKey == "" {
 			continue
 		}
-		rel, err := Handle(ctx, s.env, serviceDecider, service.StreamName(l.ServiceID), service.Command(service.ReleaseBilledItem{ItemKey: l.ItemKey, InvoiceID: r.InvoiceID, Reason: r.Reason, SwitchToManual: true, Now: s.now()}), meta)
+		// A step per item, as when marking them (see issue).
+		rel, err := Handle(ctx, s.env, serviceDecider, service.StreamName(l.ServiceID), service.Command(service.ReleaseBilledItem{ItemKey: l.ItemKey, InvoiceID: r.InvoiceID, Reason: r.Reason, SwitchToManual: true, Now: s.now()}), meta.withStep("release:"+l.ItemKey))
 		if err != nil {
 			return Result{}, fmt.Errorf("release item %s of voided invoice %s: %w", l.ItemKey, r.InvoiceID, err)
 		}

@@ -203,6 +203,15 @@ func (s *Service) SkipItem(ctx context.Context, r ItemRequest, meta Meta) (Resul
 	return s.service(ctx, service.SkipItem{ItemKey: r.ItemKey, Now: s.now()}, id, meta, uuid.Nil)
 }
 
+// SkipMissedItems records, for the billing run of runDate, that the missed
+// automatic items of one service among keys are skipped (the firm skips
+// missed billings): one append for all of them; items no longer missed are
+// left as they are.
+func (s *Service) SkipMissedItems(ctx context.Context, serviceID uuid.UUID, keys []string, runDate domain.Date, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	return s.service(ctx, service.SkipMissedItems{ItemKeys: keys, RunDate: runDate, Now: s.now()}, serviceID, meta, uuid.Nil)
+}
+
 // ScheduleItemIssue schedules a manual item to be invoiced on r.IssueOn.
 func (s *Service) ScheduleItemIssue(ctx context.Context, r ItemRequest, meta Meta) (Result, error) {
 	meta = s.begin(meta)

@@ -33,8 +33,10 @@ var (
 // BenchmarkRun measures a whole billing run over -billingrun.items due
 // items (default 100,000) on the embedded store in a temporary folder:
 // clients with two automatic monthly services from 1 and 2 March, billed as
-// of 2 April, so 4 items per client and one invoice per item (each item is
-// marked billed, numbered, issued and its collection scheduled). The run
+// of 2 April, so 4 items per client and one invoice per item, each dated 2
+// April (the firm does not group items; grouped, the three caught-up items
+// would join the fourth on one invoice): each item is marked billed,
+// numbered, issued and its collection scheduled. The run
 // starts from a fresh Index, as `remit bill` does, so reading the store is
 // timed; set-up (through billing, many commands at once) is not. It reports
 // invoices/s, s/run and cpu-s/run (user+system CPU of the whole process
@@ -96,7 +98,7 @@ func benchFixtureFor(b *testing.B, asOf domain.Date, clients int) *fixture {
 	f.clk.setDay(asOf)
 	f.open()
 	b.Cleanup(func() { f.store.Close() })
-	f.MustSetUpFirm(true, 0)
+	f.MustSetUpFirm(false, 0) // one invoice per item
 	start := time.Now()
 	setUpClients(f, clients, 128)
 	b.Logf("set-up of %d clients, %d services: %s", clients, 2*clients, time.Since(start).Round(time.Millisecond))

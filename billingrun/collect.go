@@ -208,7 +208,7 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 		if st.Status != invoice.StatusPaymentRejected || len(en.rejections) == 0 || !st.Balance().Amount.IsPositive() || st.CollectionCancelled {
 			continue
 		}
-		first, last := dateIn(en.rejections[0], loc), dateIn(en.rejections[len(en.rejections)-1], loc)
+		first, last := en.rejections[0].date(loc), en.rejections[len(en.rejections)-1].date(loc)
 		next, ok := f.NextRetryDate(first, last)
 		if !ok {
 			if last == asOf {

@@ -61,9 +61,40 @@ type invoiceEntry struct {
 	state invoice.State
 	// fromRun: issued by a billing run (its command id starts with runPrefix).
 	fromRun bool
-	// rejections are the times of the rejections since collection was last
-	// scheduled (InvoiceCollectionScheduled restarts the retry policy).
-	rejections []time.Time
+	// rejections are the rejections since collection was last scheduled
+	// (InvoiceCollectionScheduled restarts the retry policy).
+	rejections []rejection
+}
+
+// rejection is when a collection attempt was rejected: the date of the
+// collection run that recorded it (its as-of date, which a run's retry dates
+// count from, never the wall clock), else, for one recorded otherwise (a
+// webhook), the time it was recorded.
+type rejection struct {
+	runDate domain.Date
+	at      time.Time
+}
+
+// date is the rejection's date in the firm's zone.
+func (r rejection) date(loc *time.Location) domain.Date {
+	if !r.runDate.IsZero() {
+		return r.runDate
+	}
+	return dateIn(r.at, loc)
+}
+
+// collectRunDate is the as-of date of the collection run whose correlation
+// id is corr ("collect/2027-02-05"), or zero.
+func collectRunDate(corr string) domain.Date {
+	rest, ok := strings.CutPrefix(corr, collectPrefix)
+	if !ok {
+		return domain.Date{}
+	}
+	d, err := domain.ParseDate(rest)
+	if err != nil {
+		return domain.Date{}
+	}
+	return d
 }
 
 // NewIndex returns an empty Index over store; the first Update reads it all.
@@ -170,7 +201,7 @@ func (x *Index) apply(r eventstore.RecordedEvent) error {
 		case invoice.InvoiceCollectionScheduled:
 			en.rejections = nil
 		case invoice.InvoicePaymentRejected:
-			en.rejections = append(en.rejections, ev.At)
+			en.rejections = append(en.rejections, rejection{runDate: collectRunDate(r.Metadata.CorrelationID), at: ev.At})
 		}
 	}
 	return nil

@@ -58,6 +58,9 @@ type Report struct {
 	// Issued invoices were issued by this run; AlreadyIssued ones by an
 	// earlier or concurrent run over the same items.
 	Issued, AlreadyIssued int
+	// Skipped counts missed items this run recorded as skipped (the firm
+	// skips missed billings).
+	Skipped int
 	// Interrupted counts invoices an earlier run began (items marked billed)
 	// and did not issue, completed by this run.
 	Interrupted int
@@ -96,10 +99,10 @@ func (e GroupError) Error() string {
 type group struct {
 	key      string
 	clientID uuid.UUID
-	date     domain.Date // the issue date: the items' date (automatic) or issue-on date (manual)
-	method   uuid.UUID
-	items    []string // sorted
-	releases []int    // release count of each item, for the ids
+	date     domain.Date // the issue date (service.Billing.IssueDate)
+	method   uuid.UUID   // resolved: the items' own, else the client's default
+	items    []string
+	releases []int // release count of each item, for the ids
 
 	invoiceID uuid.UUID // set for an interrupted issue: the invoice its items are marked billed on
 	commandID string    // set when completing an interrupted issue
@@ -135,8 +138,10 @@ func (g *group) ids() (uuid.UUID, string) {
 
 // Run is the billing run for asOf: it invoices every automatic item dated on
 // or before asOf and every manual item scheduled to be issued on or before
-// asOf, one invoice per billing group (client, date, payment method; one
-// invoice per item when the firm does not group items), and schedules
+// asOf, one invoice per billing group (client, issue date, payment method;
+// one invoice per item when the firm does not group items), an item whose
+// date passed being invoiced on asOf (or, when the firm skips missed
+// billings, recorded as skipped; see the package doc), and schedules
 // collection on the firm's collection date of every invoice a billing run
 // issued that has a payment method and no collection yet (those it issues
 // itself in the same append as the invoice).
@@ -181,42 +186,68 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 		}
 	}
 
-	groups := map[string]*group{}
-	groupKey := func(clientID uuid.UUID, date domain.Date, method uuid.UUID, item string) string {
-		key := service.GroupKey(clientID, date, method)
-		if !f.GroupItems {
-			key += "/" + item
+	// The billing groups, formed by the same function as the schedule page's
+	// (service.Grouping.Plan): items whose date passed are invoiced on asOf
+	// (or skipped, as the firm chooses), each item's method is resolved to
+	// the client's default when it has none, and items of one client, issue
+	// date and method make one invoice.
+	grouping := service.Grouping{Today: asOf, OneInvoicePerItem: !f.GroupItems, SkipMissed: f.SkipsMissedBillings()}
+	defaults := map[uuid.UUID]uuid.UUID{}
+	defaultOf := func(clientID uuid.UUID) uuid.UUID {
+		m, ok := defaults[clientID]
+		if !ok {
+			if cl, found := idx.Client(clientID); found {
+				if pm, has := cl.DefaultPaymentMethod(); has {
+					m = pm.ID
+				}
+			}
+			defaults[clientID] = m
 		}
-		return key
+		return m
 	}
+	var billings []service.Billing
+	releases := map[string]int{}
+	skips := map[uuid.UUID][]string{} // service → its missed items to skip
 	for _, st := range idx.allServices() {
 		if !st.Activated() {
 			continue
 		}
 		for _, it := range st.DueItems(asOf) {
-			date := it.Date
-			if it.Status == service.ItemScheduledToIssue {
-				date = it.IssueOn
+			b := grouping.Plan(st.ClientID, it, defaultOf(st.ClientID))
+			switch {
+			case b.Skip:
+				skips[st.ID] = append(skips[st.ID], it.Key)
+			case b.GroupKey != "":
+				billings = append(billings, b)
+				if n := st.Releases(it.Key); n > 0 {
+					releases[it.Key] = n
+				}
+				rep.Items++
 			}
-			key := groupKey(st.ClientID, date, it.PaymentMethodID, it.Key)
-			g := groups[key]
-			if g == nil {
-				g = &group{key: key, clientID: st.ClientID, date: date, method: it.PaymentMethodID}
-				groups[key] = g
-			}
-			g.items = append(g.items, it.Key)
-			g.releases = append(g.releases, st.Releases(it.Key))
-			rep.Items++
 		}
+	}
+	groups := map[string]*group{}
+	for _, sg := range service.Groups(billings) {
+		g := &group{key: sg.Key, clientID: sg.ClientID, date: sg.IssueDate, method: sg.PaymentMethodID}
+		for _, b := range sg.Items {
+			g.items = append(g.items, b.Key)
+			g.releases = append(g.releases, releases[b.Key])
+		}
+		groups[g.key] = g
+	}
+	if err := skipMissed(ctx, svc, asOf, skips, opts, &rep); err != nil {
+		return rep, err
 	}
 	// Invoices an earlier (or concurrent) run began and did not issue: when
 	// their items and the still-due items of their billing group make up the
-	// very invoice begun, complete it with all of them; else issue it with
-	// the items it has.
+	// very invoice begun, complete it with all of them (on the date it was
+	// begun); else issue it with the items it has.
 	for _, u := range idx.interrupted() {
 		rep.Interrupted++
-		if g := groups[groupKey(u.clientID, u.date, u.method, u.items[0])]; g != nil && g.invoiceID == uuid.Nil {
-			merged := &group{key: g.key, clientID: g.clientID, date: g.date, method: g.method, items: append(slices.Clone(g.items), u.items...),
+		u.method = service.ResolveMethod(u.method, defaultOf(u.clientID))
+		key := grouping.Key(u.clientID, latest(u.date, asOf), u.method, u.items[0])
+		if g := groups[key]; g != nil && g.invoiceID == uuid.Nil {
+			merged := &group{key: g.key, clientID: g.clientID, date: u.date, method: g.method, items: append(slices.Clone(g.items), u.items...),
 				releases: append(slices.Clone(g.releases), u.releases...)}
 			if id, _ := merged.ids(); id == u.invoiceID {
 				merged.invoiceID, merged.commandID = u.invoiceID, u.commandID
@@ -309,6 +340,47 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	})
 	slices.SortFunc(rep.Errors, func(a, b GroupError) int { return strings.Compare(a.Error(), b.Error()) })
 	return rep, err
+}
+
+// latest is the later of two dates.
+func latest(a, b domain.Date) domain.Date {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// skipMissed records the missed items the firm skips, one append per
+// service, under a command id naming the run's date and the items, so a
+// re-run appends nothing.
+func skipMissed(ctx context.Context, svc *billing.Service, asOf domain.Date, skips map[uuid.UUID][]string, opts Options, rep *Report) error {
+	type job struct {
+		serviceID uuid.UUID
+		keys      []string
+	}
+	jobs := make([]job, 0, len(skips))
+	for id, keys := range skips {
+		slices.Sort(keys)
+		jobs = append(jobs, job{id, keys})
+	}
+	var mu sync.Mutex
+	corr := runPrefix + asOf.String()
+	return parallel(ctx, opts.Workers, len(jobs), func(i int) {
+		j := jobs[i]
+		h := uuid.NewSHA1(billing.EventNamespace, []byte("billing-run/skip/"+strings.Join(j.keys, ",")))
+		res, err := svc.SkipMissedItems(ctx, j.serviceID, j.keys, asOf, billing.Meta{
+			Actor: opts.Actor, CommandID: runPrefix + "skip/" + asOf.String() + "/" + h.String(), CorrelationID: corr,
+		})
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			rep.Errors = append(rep.Errors, GroupError{Date: asOf, ItemKeys: j.keys, Err: fmt.Errorf("skip missed billings: %w", err)})
+			return
+		}
+		if !res.AlreadyApplied {
+			rep.Skipped += res.Appended
+		}
+	})
 }
 
 // collectCommandID is the command id a billing run schedules an invoice's

@@ -24,7 +24,9 @@ func newBillCmd(env Env) *cobra.Command {
 		Long: `Run the billing run for a date (default: today in the firm's time zone): every automatic
 schedule item dated on or before it, and every manual item scheduled to be issued by then, is
 invoiced, one invoice per client, date and payment method; collection is scheduled on the
-firm's collection date. With --collect, every invoice whose collection or retry date has come
+firm's collection date. An item whose date has passed (a catch-up) is invoiced on the run's
+date, or recorded as skipped when the firm skips missed billings. Every date the run computes
+(issue, due, collection and retry dates) counts from --as-of, not from today. With --collect, every invoice whose collection or retry date has come
 is then charged through the payment gateway (--gateway: the sandbox, whose charges are kept
 in the data folder, or Stripe), and rejected payments are retried by the firm's policy.
 Running it again for the same date does nothing new.
@@ -75,6 +77,9 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 					what = "number"
 				}
 				fmt.Fprintf(out, "  %d stranded invoice %s voided (reserved by requests that stopped before issuing their invoice)\n", rep.NumbersVoided, what)
+			}
+			if rep.Skipped > 0 {
+				fmt.Fprintf(out, "%d missed billings skipped (the firm skips missed billings)\n", rep.Skipped)
 			}
 			failed := len(rep.Errors)
 			for _, e := range rep.Errors {

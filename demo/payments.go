@@ -77,11 +77,10 @@ func (l *loader) billingRun(d domain.Date) error {
 			continue
 		}
 		for _, it := range due {
-			pm := it.PaymentMethodID
-			if pm == uuid.Nil {
-				pm = m.client.defaultMethod()
-			}
-			k := service.GroupKey(m.client.id, it.Date, pm)
+			// Grouped as the billing run groups (the demo's firm groups items
+			// and catches missed billings up).
+			b := service.Grouping{Today: d}.Plan(m.client.id, it, m.client.defaultMethod())
+			k, pm := b.GroupKey, b.PaymentMethodID
 			g, ok := groups[k]
 			if !ok {
 				g = &group{c: m.client, pm: pm}

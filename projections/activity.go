@@ -505,6 +505,9 @@ func (s *activityState) text(e domain.Event, pos uint64) string {
 	case service.ScheduleItemSwitchedToAutomatic:
 		return n.item(e.ServiceID, e.ItemKey) + " switched to automatic"
 	case service.ScheduleItemSkipped:
+		if !e.MissedAsOf.IsZero() {
+			return n.item(e.ServiceID, e.ItemKey) + " skipped as missed by the billing run of " + e.MissedAsOf.String() + " (the firm skips missed billings)"
+		}
 		return n.item(e.ServiceID, e.ItemKey) + " skipped"
 	case service.ScheduleItemIssueScheduled:
 		return n.item(e.ServiceID, e.ItemKey) + " scheduled to be issued on " + e.IssueOn.String()

@@ -10,8 +10,11 @@
 //   - "clients" (*Clients): client details, contacts, payment methods and the
 //     client's proposals with their status, from client and proposal events.
 //   - "services" (*Services): every service folded with service.Evolve; its
-//     schedule is derived on demand with service.State.Schedule, so schedule
-//     queries always agree with what the billing run will do.
+//     schedule is derived on demand with service.State.Schedule and its
+//     billing groups, catch-ups and missed items with service.Grouping.Plan
+//     and service.Groups (the billing run's own functions; the caller gives
+//     the firm's grouping and missed-billings settings in ScheduleQuery), so
+//     schedule queries always agree with what the billing run will do.
 //   - "invoices" (*Invoices): every invoice folded with invoice.Evolve, plus
 //     what the detail page shows (payments, attempts, rejections, credit
 //     notes, write-offs, sends) and an independently kept outstanding amount

@@ -152,9 +152,15 @@ func (q ScheduleQuery) through() domain.Date {
 	return q.Today.AddMonthsClamped(12, q.Today.Day())
 }
 
+// grouping is how a billing run on the query's day forms groups.
+func (q ScheduleQuery) grouping() service.Grouping {
+	return service.Grouping{Today: q.Today, OneInvoicePerItem: q.OneInvoicePerItem, SkipMissed: q.SkipMissed}
+}
+
 // scheduleItems returns the items of one service a schedule shows.
 func scheduleItems(st service.State, q ScheduleQuery, defaultMethod uuid.UUID) []ScheduleItem {
 	var out []ScheduleItem
+	g := q.grouping()
 	for _, it := range st.Schedule(q.through()) {
 		switch it.Status {
 		case service.ItemBilled, service.ItemSkipped:
@@ -164,10 +170,10 @@ func scheduleItems(st service.State, q ScheduleQuery, defaultMethod uuid.UUID) [
 				continue
 			}
 		}
-		overdue := it.OverdueOn(q.Today)
-		si := ScheduleItem{Item: it, ServiceName: st.Name, Currency: st.Currency, Overdue: overdue, PaymentMethodID: it.PaymentMethodID}
-		if si.PaymentMethodID == uuid.Nil {
-			si.PaymentMethodID = defaultMethod
+		b := g.Plan(st.ClientID, it, defaultMethod)
+		si := ScheduleItem{
+			Item: it, ServiceName: st.Name, Currency: st.Currency, Overdue: it.OverdueOn(q.Today), PaymentMethodID: b.PaymentMethodID,
+			IssueDate: b.IssueDate, CatchUp: b.CatchUp, SkippedAsMissed: b.Skip, GroupKey: b.GroupKey,
 		}
 		amounts, err := domain.ComputeLine(st.Currency, domain.TaxExclusive, domain.LineInput{
 			Quantity: it.Quantity, UnitPrice: it.UnitPrice.Amount, Discount: it.Discount, TaxRate: it.TaxRate,
@@ -176,9 +182,6 @@ func scheduleItems(st service.State, q ScheduleQuery, defaultMethod uuid.UUID) [
 			si.Amount = amounts.Net
 		} else {
 			si.Amount = domain.NewMoney(it.UnitPrice.Amount.Mul(it.Quantity), st.Currency)
-		}
-		if !it.Date.IsZero() {
-			si.GroupKey = service.GroupKey(st.ClientID, it.Date, si.PaymentMethodID)
 		}
 		out = append(out, si)
 	}
@@ -217,36 +220,32 @@ func (m *Models) schedule(clientID uuid.UUID, q ScheduleQuery) (ClientSchedule, 
 		}
 		return cmp.Compare(a.Key, b.Key)
 	})
-	groups := map[string]int{}
+	// The groups, formed as the billing run forms them (service.Groups).
+	byKey := map[string]ScheduleItem{}
+	var billings []service.Billing
 	for _, it := range out.Items {
 		if it.Mode == service.Manual {
 			out.Manual = append(out.Manual, it)
-			continue
 		}
-		if it.Date.IsZero() || it.Status != service.ItemScheduled {
-			continue
+		if it.SkippedAsMissed {
+			out.Missed = append(out.Missed, it)
 		}
-		i, ok := groups[it.GroupKey]
-		if !ok {
-			i = len(out.Groups)
-			groups[it.GroupKey] = i
-			out.Groups = append(out.Groups, BillingGroup{Key: it.GroupKey, Date: it.Date, PaymentMethodID: it.PaymentMethodID})
+		if it.GroupKey != "" {
+			byKey[it.Key] = it
+			billings = append(billings, service.Billing{Item: it.Item, ClientID: clientID, IssueDate: it.IssueDate, PaymentMethodID: it.PaymentMethodID, GroupKey: it.GroupKey})
 		}
-		out.Groups[i].Items = append(out.Groups[i].Items, it)
 	}
-	for i := range out.Groups {
+	for _, sg := range service.Groups(billings) {
+		g := BillingGroup{Key: sg.Key, Date: sg.IssueDate, PaymentMethodID: sg.PaymentMethodID}
 		sum := moneyByCurrency{}
-		for _, it := range out.Groups[i].Items {
+		for _, b := range sg.Items {
+			it := byKey[b.Key]
+			g.Items = append(g.Items, it)
 			sum.add(it.Amount)
 		}
-		out.Groups[i].Total = sum.sorted()
+		g.Total = sum.sorted()
+		out.Groups = append(out.Groups, g)
 	}
-	slices.SortFunc(out.Groups, func(a, b BillingGroup) int {
-		if c := a.Date.Compare(b.Date); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.PaymentMethodID.String(), b.PaymentMethodID.String())
-	})
 	slices.SortStableFunc(out.Manual, func(a, b ScheduleItem) int {
 		switch {
 		case a.Overdue && !b.Overdue:

@@ -179,6 +179,12 @@ type ScheduleQuery struct {
 	Through domain.Date
 	// IncludeArchived keeps items after a service's end date.
 	IncludeArchived bool
+	// OneInvoicePerItem and SkipMissed are the firm's settings that shape
+	// billing groups (firm.State.GroupItems false, SkipsMissedBillings): the
+	// read models have no firm projection, so the caller gives them. The
+	// zero values group items and catch missed billings up.
+	OneInvoicePerItem bool
+	SkipMissed        bool
 }
 
 // ScheduleItem is one future billing of a client's service.
@@ -192,15 +198,29 @@ type ScheduleItem struct {
 	// PaymentMethodID is the method it will be collected from: the item's,
 	// or the client's default when the item has none.
 	PaymentMethodID uuid.UUID
-	Overdue         bool   // a manual item still waiting after its date
-	GroupKey        string // service.GroupKey of the billing group (dated items)
+	Overdue         bool // a manual item still waiting after its date
+	// IssueDate is the date of the invoice a billing run gives it: its date
+	// (or issue-on date), or the query's Today for a catch-up.
+	IssueDate domain.Date
+	// CatchUp: its date has passed and it is still to bill; the next billing
+	// run invoices it on its own date (a missed billing).
+	CatchUp bool
+	// SkippedAsMissed: a missed automatic billing the firm skips: the next
+	// billing run records it as skipped instead of invoicing it.
+	SkippedAsMissed bool
+	// GroupKey is the key of the billing group (invoice) a billing run puts
+	// it on (service.Grouping.Plan, as the run forms them); empty for items
+	// no run bills by itself.
+	GroupKey string
 }
 
-// BillingGroup is one future invoice: the client's automatic items with the
-// same date and payment method.
+// BillingGroup is one future invoice, as a billing run on its date forms
+// it (service.Groups): the client's automatic items (and manual ones
+// scheduled to be issued) with the same issue date and payment method,
+// missed billings included on the next run's date.
 type BillingGroup struct {
-	Key             string // service.GroupKey
-	Date            domain.Date
+	Key             string      // service.Grouping.Key
+	Date            domain.Date // the invoice's issue date
 	PaymentMethodID uuid.UUID
 	Items           []ScheduleItem
 	Total           []domain.Money // before tax, one per currency
@@ -216,6 +236,9 @@ type ClientSchedule struct {
 	Groups []BillingGroup
 	// Manual are the manual items (also in Items), overdue ones first.
 	Manual []ScheduleItem
+	// Missed are the missed automatic items the firm skips (also in Items):
+	// the next billing run records them as skipped.
+	Missed []ScheduleItem
 }
 
 // InvoiceQuery selects invoices for a list, one client's or the firm's.

@@ -42,8 +42,10 @@ func twoServers(t *testing.T, storeURL string) {
 	a := MustServe(t, bin, filepath.Join(t.TempDir(), "a"), "--store", storeURL)
 	b := MustServe(t, bin, filepath.Join(t.TempDir(), "b"), "--store", storeURL)
 	servers := []serveProc{a, b}
+	// One invoice per item: grouped, the weekly catch-up items below would
+	// make one invoice dated today.
 	if code, body := post(t, a.url+"/api/firm", token, map[string]any{
-		"name": "Ledger & Co", "base_currency": "AUD", "time_zone": "Australia/Sydney",
+		"name": "Ledger & Co", "base_currency": "AUD", "time_zone": "Australia/Sydney", "group_items": false,
 	}); code != http.StatusCreated {
 		t.Fatalf("set up firm: %d %v", code, body)
 	}
@@ -116,7 +118,7 @@ func twoServers(t *testing.T, storeURL string) {
 		return
 	}
 	// Both processes' read models converge on the same invoices: each
-	// due item invoiced once (10 or 11 weekly items, one invoice per date),
+	// due item invoiced once (10 or 11 weekly items, one invoice each),
 	// numbers 1..N without a gap or a repeat.
 	var want float64
 	deadline := time.Now().Add(30 * time.Second)
@@ -169,7 +171,8 @@ func TestTwoBillProcessesOnPostgres(t *testing.T) {
 	pg := pgtest.MustDatabase(t)
 	bin := MustBuild(t)
 	a := MustServe(t, bin, filepath.Join(t.TempDir(), "a"), "--store", pg, "--no-auth")
-	if code, body := post(t, a.url+"/api/firm", "", map[string]any{"name": "Ledger & Co", "base_currency": "AUD", "time_zone": "Australia/Sydney"}); code != http.StatusCreated {
+	// One invoice per item (grouped, each client's catch-up would be one).
+	if code, body := post(t, a.url+"/api/firm", "", map[string]any{"name": "Ledger & Co", "base_currency": "AUD", "time_zone": "Australia/Sydney", "group_items": false}); code != http.StatusCreated {
 		t.Fatalf("firm: %d %v", code, body)
 	}
 	var clients []string

@@ -48,7 +48,11 @@ func (h *handler) handleClientSchedule(w http.ResponseWriter, r *http.Request) {
 	if n, err := strconv.Atoi(r.URL.Query().Get("months")); err == nil && n >= 1 && n <= 24 {
 		months = n
 	}
-	sch, err := h.cfg.Models.Schedule(c.ID, projections.ScheduleQuery{Today: today, Through: today.AddMonthsClamped(months, today.Day())})
+	q, err := h.scheduleQuery(r.Context(), today, today.AddMonthsClamped(months, today.Day()), false)
+	var sch projections.ClientSchedule
+	if err == nil {
+		sch, err = h.cfg.Models.Schedule(c.ID, q)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -26,6 +26,20 @@ func (h *handler) registerScheduleRoutes() {
 	h.mux.HandleFunc("POST /services/{sid}/items/{seq}/schedule-issue", h.handleItemIssue)
 }
 
+// scheduleQuery is a schedule query for today through through (zero: a
+// year), with the firm's settings that shape billing groups, so the page
+// shows the groups and catch-ups the billing run of today makes.
+func (h *handler) scheduleQuery(ctx context.Context, today, through domain.Date, archived bool) (projections.ScheduleQuery, error) {
+	f, _, err := h.firmNow(ctx)
+	if err != nil {
+		return projections.ScheduleQuery{}, err
+	}
+	return projections.ScheduleQuery{
+		Today: today, Through: through, IncludeArchived: archived,
+		OneInvoicePerItem: !f.GroupItems, SkipMissed: f.SkipsMissedBillings(),
+	}, nil
+}
+
 // itemPage is the data of a schedule item's forms.
 type itemPage struct {
 	Item    projections.ScheduleItem
@@ -44,7 +58,11 @@ func (h *handler) loadItem(w http.ResponseWriter, r *http.Request) (itemPage, *p
 		return itemPage{}, nil, today, false
 	}
 	key := service.ItemKey(sv.ID, seq)
-	items, err := h.cfg.Models.ServiceSchedule(sv.ID, projections.ScheduleQuery{Today: today, IncludeArchived: true})
+	q, err := h.scheduleQuery(r.Context(), today, domain.Date{}, true)
+	var items []projections.ScheduleItem
+	if err == nil {
+		items, err = h.cfg.Models.ServiceSchedule(sv.ID, q)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return itemPage{}, nil, today, false

@@ -71,7 +71,10 @@ func (h *handler) handleServicePage(sub string) http.HandlerFunc {
 		var err error
 		switch sub {
 		case "schedule":
-			d.Schedule, err = h.cfg.Models.ServiceSchedule(sv.ID, projections.ScheduleQuery{Today: today, IncludeArchived: true})
+			var q projections.ScheduleQuery
+			if q, err = h.scheduleQuery(r.Context(), today, domain.Date{}, true); err == nil {
+				d.Schedule, err = h.cfg.Models.ServiceSchedule(sv.ID, q)
+			}
 		case "activity":
 			d.Activity, err = h.cfg.Models.ActivityOf(projections.SubjectService, sv.ID)
 		}

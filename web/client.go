@@ -186,7 +186,12 @@ func (s *Server) scheduleQuery(r *http.Request) (projections.ScheduleQuery, erro
 	if err != nil {
 		return projections.ScheduleQuery{}, err
 	}
-	q := projections.ScheduleQuery{Today: today}
+	f, _, err := s.firmState(r.Context())
+	if err != nil {
+		return projections.ScheduleQuery{}, err
+	}
+	// Billing groups and catch-ups as the billing run of today forms them.
+	q := projections.ScheduleQuery{Today: today, OneInvoicePerItem: !f.GroupItems, SkipMissed: f.SkipsMissedBillings()}
 	var probs domain.Problems
 	if v := r.URL.Query().Get("through"); v != "" {
 		d, err := domain.ParseDate(v)

@@ -96,6 +96,7 @@ func samples() map[string]sample {
 	add(firmSetUp, firm.FirmRegionalSettingsChanged{BaseCurrency: domain.MustCurrency("NZD"), TimeZone: "Pacific/Auckland", At: at})
 	add(firmSetUp, firm.FirmInvoiceSettingsChanged{InvoicePrefix: "LC-", PaymentTermsDays: 30, At: at})
 	add(firmSetUp, firm.FirmInvoiceGroupingChanged{GroupItems: false, At: at})
+	add(firmSetUp, firm.FirmMissedBillingsChanged{MissedBillings: firm.MissedSkip, At: at})
 	add(firmSetUp, firm.FirmTaxModeChanged{TaxMode: domain.TaxInclusive, At: at})
 	add(firmSetUp, gst)
 	add(withRate, firm.FirmTaxRateChanged{TaxRateID: id(1), Name: "GST", Rate: dec("15"), At: at})

@@ -17,7 +17,7 @@ type Command interface{ isFirmCommand() }
 // SetUp sets the firm up; it is accepted once. Empty InvoicePrefix means
 // DefaultInvoicePrefix, empty TaxMode means exclusive, nil RetryAfterDays means
 // DefaultRetryAfterDays (an empty non-nil list: no automatic retries), and nil
-// GroupItems means grouping. Collection delays default to 0 (collect on the
+// GroupItems means grouping, empty MissedBillings means MissedCatchUp. Collection delays default to 0 (collect on the
 // day of issue).
 type SetUp struct {
 	Name                    string
@@ -33,6 +33,7 @@ type SetUp struct {
 	CollectionDaysRecurring int
 	RetryAfterDays          []int
 	GroupItems              *bool
+	MissedBillings          MissedBillings
 	Now                     time.Time
 }
 
@@ -70,6 +71,13 @@ type ChangeInvoiceSettings struct {
 type ChangeInvoiceGrouping struct {
 	GroupItems bool
 	Now        time.Time
+}
+
+// ChangeMissedBillings chooses whether billing runs catch missed billings up
+// (MissedCatchUp) or skip them (MissedSkip).
+type ChangeMissedBillings struct {
+	MissedBillings MissedBillings
+	Now            time.Time
 }
 
 // ChangeTaxMode states prices exclusive or inclusive of tax from now on.
@@ -131,6 +139,7 @@ func (ChangeLogo) isFirmCommand()               {}
 func (ChangeRegionalSettings) isFirmCommand()   {}
 func (ChangeInvoiceSettings) isFirmCommand()    {}
 func (ChangeInvoiceGrouping) isFirmCommand()    {}
+func (ChangeMissedBillings) isFirmCommand()     {}
 func (ChangeTaxMode) isFirmCommand()            {}
 func (AddTaxRate) isFirmCommand()               {}
 func (ChangeTaxRate) isFirmCommand()            {}
@@ -158,6 +167,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return changeInvoiceSettings(s, c)
 	case ChangeInvoiceGrouping:
 		return changeInvoiceGrouping(s, c)
+	case ChangeMissedBillings:
+		return changeMissedBillings(s, c)
 	case ChangeTaxMode:
 		return changeTaxMode(s, c)
 	case AddTaxRate:
@@ -193,7 +204,11 @@ func setUp(s State, c SetUp) ([]domain.Event, error) {
 		CollectionDaysRecurring: c.CollectionDaysRecurring,
 		RetryAfterDays:          slices.Clone(c.RetryAfterDays),
 		GroupItems:              c.GroupItems == nil || *c.GroupItems,
+		MissedBillings:          c.MissedBillings,
 		At:                      c.Now,
+	}
+	if e.MissedBillings == "" {
+		e.MissedBillings = MissedCatchUp
 	}
 	if e.InvoicePrefix == "" {
 		e.InvoicePrefix = DefaultInvoicePrefix
@@ -219,6 +234,7 @@ func setUp(s State, c SetUp) ([]domain.Event, error) {
 	checkDays(&p, "collection_days_once_off", e.CollectionDaysOnceOff)
 	checkDays(&p, "collection_days_recurring", e.CollectionDaysRecurring)
 	checkRetryPolicy(&p, e.RetryAfterDays)
+	checkMissedBillings(&p, e.MissedBillings)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -291,6 +307,28 @@ func changeInvoiceGrouping(s State, c ChangeInvoiceGrouping) ([]domain.Event, er
 		return nil, nil
 	}
 	return []domain.Event{FirmInvoiceGroupingChanged{GroupItems: c.GroupItems, At: c.Now}}, nil
+}
+
+func changeMissedBillings(s State, c ChangeMissedBillings) ([]domain.Event, error) {
+	var p domain.Problems
+	checkMissedBillings(&p, c.MissedBillings)
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	current := s.MissedBillings
+	if current == "" {
+		current = MissedCatchUp
+	}
+	if c.MissedBillings == current {
+		return nil, nil
+	}
+	return []domain.Event{FirmMissedBillingsChanged{MissedBillings: c.MissedBillings, At: c.Now}}, nil
+}
+
+func checkMissedBillings(p *domain.Problems, m MissedBillings) {
+	if m != MissedCatchUp && m != MissedSkip {
+		p.Add("missed_billings", "%q is not a choice: use catch_up (invoice missed billings on the run's date) or skip", m)
+	}
 }
 
 func changeTaxMode(s State, c ChangeTaxMode) ([]domain.Event, error) {

@@ -6,13 +6,16 @@
 //
 //   - SetUp: FirmSetUp, carrying every setting, defaults included (collect on
 //     the day of issue, retry rejected payments 3, 5 and 7 days after the first
-//     rejection, group a client's items into one invoice), so history does not
-//     depend on what the defaults are today.
+//     rejection, group a client's items into one invoice, catch missed
+//     billings up), so history does not depend on what the defaults are
+//     today.
 //   - ChangeDetails (name, address, tax number): FirmDetailsChanged.
 //   - ChangeLogo (a URL or a content hash, never the image): FirmLogoChanged.
 //   - ChangeRegionalSettings (base currency, time zone): FirmRegionalSettingsChanged.
 //   - ChangeInvoiceSettings (number prefix, payment terms): FirmInvoiceSettingsChanged.
 //   - ChangeInvoiceGrouping: FirmInvoiceGroupingChanged.
+//   - ChangeMissedBillings (catch missed billings up, the default, or skip
+//     them): FirmMissedBillingsChanged.
 //   - ChangeTaxMode (prices exclusive or inclusive of tax): FirmTaxModeChanged.
 //   - AddTaxRate: FirmTaxRateAdded, and FirmDefaultTaxRateSet when it is the
 //     first rate or asked to be the default.

@@ -28,6 +28,7 @@ type FirmSetUp struct {
 	CollectionDaysRecurring int             `json:"collection_days_recurring"`
 	RetryAfterDays          []int           `json:"retry_after_days"`
 	GroupItems              bool            `json:"group_items"`
+	MissedBillings          MissedBillings  `json:"missed_billings,omitempty"`
 	At                      time.Time       `json:"at"`
 }
 
@@ -65,6 +66,14 @@ type FirmInvoiceSettingsChanged struct {
 type FirmInvoiceGroupingChanged struct {
 	GroupItems bool      `json:"group_items"`
 	At         time.Time `json:"at"`
+}
+
+// FirmMissedBillingsChanged records whether automatic billings whose date
+// passed before a billing run invoiced them are caught up (invoiced on the
+// run's date) or skipped.
+type FirmMissedBillingsChanged struct {
+	MissedBillings MissedBillings `json:"missed_billings"`
+	At             time.Time      `json:"at"`
 }
 
 // FirmTaxModeChanged records whether prices are stated exclusive or inclusive
@@ -136,6 +145,9 @@ func (FirmInvoiceSettingsChanged) EventType() string { return "FirmInvoiceSettin
 // EventType returns "FirmInvoiceGroupingChanged".
 func (FirmInvoiceGroupingChanged) EventType() string { return "FirmInvoiceGroupingChanged" }
 
+// EventType returns "FirmMissedBillingsChanged".
+func (FirmMissedBillingsChanged) EventType() string { return "FirmMissedBillingsChanged" }
+
 // EventType returns "FirmTaxModeChanged".
 func (FirmTaxModeChanged) EventType() string { return "FirmTaxModeChanged" }
 
@@ -166,6 +178,7 @@ func EventTypes() []string {
 		"FirmRegionalSettingsChanged",
 		"FirmInvoiceSettingsChanged",
 		"FirmInvoiceGroupingChanged",
+		"FirmMissedBillingsChanged",
 		"FirmTaxModeChanged",
 		"FirmTaxRateAdded",
 		"FirmTaxRateChanged",
@@ -192,6 +205,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[FirmInvoiceSettingsChanged](eventType, data)
 	case "FirmInvoiceGroupingChanged":
 		return domain.DecodeAs[FirmInvoiceGroupingChanged](eventType, data)
+	case "FirmMissedBillingsChanged":
+		return domain.DecodeAs[FirmMissedBillingsChanged](eventType, data)
 	case "FirmTaxModeChanged":
 		return domain.DecodeAs[FirmTaxModeChanged](eventType, data)
 	case "FirmTaxRateAdded":

@@ -56,6 +56,7 @@ func setUpEvent() firm.FirmSetUp {
 		TaxMode:          domain.TaxExclusive,
 		RetryAfterDays:   []int{3, 5, 7},
 		GroupItems:       true,
+		MissedBillings:   firm.MissedCatchUp,
 		At:               now,
 	}
 }
@@ -251,6 +252,18 @@ func TestChangeSettings(t *testing.T) {
 			then:  one(firm.FirmInvoiceGroupingChanged{GroupItems: false, At: later}),
 		},
 		{name: "GroupingUnchanged", given: set, when: firm.ChangeInvoiceGrouping{GroupItems: true, Now: later}},
+
+		{
+			name:  "MissedBillingsOK",
+			given: set,
+			when:  firm.ChangeMissedBillings{MissedBillings: firm.MissedSkip, Now: later},
+			then:  one(firm.FirmMissedBillingsChanged{MissedBillings: firm.MissedSkip, At: later}),
+		},
+		{name: "MissedBillingsUnchanged", given: set, when: firm.ChangeMissedBillings{MissedBillings: firm.MissedCatchUp, Now: later}},
+		{
+			name: "MissedBillingsErr", given: set, when: firm.ChangeMissedBillings{MissedBillings: "later", Now: later},
+			code: domain.EINVALID, fields: []string{"missed_billings"},
+		},
 
 		{
 			name:  "TaxModeOK",
@@ -450,6 +463,7 @@ func sampleEvents(t *testing.T) []domain.Event {
 		firm.FirmRegionalSettingsChanged{BaseCurrency: domain.MustCurrency("JPY"), TimeZone: "Asia/Tokyo", At: later},
 		firm.FirmInvoiceSettingsChanged{InvoicePrefix: "JP-", PaymentTermsDays: 30, At: later},
 		firm.FirmInvoiceGroupingChanged{GroupItems: false, At: later},
+		firm.FirmMissedBillingsChanged{MissedBillings: firm.MissedSkip, At: later},
 		firm.FirmTaxModeChanged{TaxMode: domain.TaxInclusive, At: later},
 		firm.FirmTaxRateAdded{TaxRateID: vatID, Name: "VAT", Rate: MustDecimal(t, "20"), At: later},
 		firm.FirmTaxRateChanged{TaxRateID: vatID, Name: "VAT reduced", Rate: MustDecimal(t, "5.5"), At: later},

@@ -34,6 +34,10 @@ type State struct {
 	InvoicePrefix    string
 	PaymentTermsDays int
 	GroupItems       bool // one invoice per client, date and payment method
+	// MissedBillings says what a billing run does with automatic billings
+	// whose date passed before they were invoiced: catch them up (the zero
+	// value, as firms set up before the setting had) or skip them.
+	MissedBillings MissedBillings
 
 	TaxMode          domain.TaxMode
 	TaxRates         []TaxRate // in the order they were added
@@ -64,6 +68,7 @@ func Evolve(s State, e domain.Event) State {
 			InvoicePrefix:           e.InvoicePrefix,
 			PaymentTermsDays:        e.PaymentTermsDays,
 			GroupItems:              e.GroupItems,
+			MissedBillings:          e.MissedBillings,
 			TaxMode:                 e.TaxMode,
 			CollectionDaysOnceOff:   e.CollectionDaysOnceOff,
 			CollectionDaysRecurring: e.CollectionDaysRecurring,
@@ -81,6 +86,8 @@ func Evolve(s State, e domain.Event) State {
 		s.InvoicePrefix, s.PaymentTermsDays, s.ChangedAt = e.InvoicePrefix, e.PaymentTermsDays, e.At
 	case FirmInvoiceGroupingChanged:
 		s.GroupItems, s.ChangedAt = e.GroupItems, e.At
+	case FirmMissedBillingsChanged:
+		s.MissedBillings, s.ChangedAt = e.MissedBillings, e.At
 	case FirmTaxModeChanged:
 		s.TaxMode, s.ChangedAt = e.TaxMode, e.At
 	case FirmTaxRateAdded:
@@ -107,6 +114,22 @@ func Evolve(s State, e domain.Event) State {
 	}
 	return s
 }
+
+// MissedBillings is what a billing run does with an automatic billing whose
+// date passed before it was invoiced (a service started in the past, a run
+// that did not happen): MissedCatchUp invoices it on the run's date,
+// MissedSkip records it as skipped.
+type MissedBillings string
+
+// What to do with missed billings.
+const (
+	MissedCatchUp MissedBillings = "catch_up"
+	MissedSkip    MissedBillings = "skip"
+)
+
+// SkipsMissedBillings reports whether billing runs skip missed billings
+// rather than catch them up (the default).
+func (s State) SkipsMissedBillings() bool { return s.MissedBillings == MissedSkip }
 
 // Fold returns the state after events, from the zero State.
 func Fold(events []domain.Event) State {

@@ -88,6 +88,17 @@ type SkipItem struct {
 	Now     time.Time
 }
 
+// SkipMissedItems skips, for the billing run of RunDate, the automatic items
+// among ItemKeys that are still to be billed and dated before RunDate (the
+// firm skips missed billings). Items that no longer qualify (billed, edited
+// to a later date, switched to manual, already skipped meanwhile) are left
+// as they are: the run decided from what it read, and this is the check.
+type SkipMissedItems struct {
+	ItemKeys []string
+	RunDate  domain.Date
+	Now      time.Time
+}
+
 // ScheduleItemIssue schedules a manual item to be invoiced on a date.
 type ScheduleItemIssue struct {
 	ItemKey string
@@ -125,6 +136,7 @@ func (EditItem) serviceCommand()              {}
 func (SwitchItemToManual) serviceCommand()    {}
 func (SwitchItemToAutomatic) serviceCommand() {}
 func (SkipItem) serviceCommand()              {}
+func (SkipMissedItems) serviceCommand()       {}
 func (ScheduleItemIssue) serviceCommand()     {}
 func (MarkItemBilled) serviceCommand()        {}
 func (ReleaseBilledItem) serviceCommand()     {}
@@ -152,6 +164,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return switchItemTo(s, c.ItemKey, Automatic, c.Now)
 	case SkipItem:
 		return skipItem(s, c)
+	case SkipMissedItems:
+		return skipMissedItems(s, c)
 	case ScheduleItemIssue:
 		return scheduleItemIssue(s, c)
 	case MarkItemBilled:
@@ -465,6 +479,29 @@ func skipItem(s State, c SkipItem) ([]domain.Event, error) {
 		return nil, nil
 	}
 	return []domain.Event{ScheduleItemSkipped{ServiceID: s.ID, ItemKey: it.Key, At: c.Now}}, nil
+}
+
+func skipMissedItems(s State, c SkipMissedItems) ([]domain.Event, error) {
+	if !s.Activated() {
+		return nil, domain.NotFound("There is no such service.")
+	}
+	if c.RunDate.IsZero() {
+		return nil, domain.Invalid("run_date", "name the date of the billing run that skips missed items")
+	}
+	var out []domain.Event
+	seen := map[string]bool{}
+	for _, key := range c.ItemKeys {
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		it, ok := s.Item(key)
+		if !ok || it.Status != ItemScheduled || it.Mode != Automatic || it.Date.IsZero() || !it.Date.Before(c.RunDate) {
+			continue
+		}
+		out = append(out, ScheduleItemSkipped{ServiceID: s.ID, ItemKey: it.Key, MissedAsOf: c.RunDate, At: c.Now})
+	}
+	return out, nil
 }
 
 func scheduleItemIssue(s State, c ScheduleItemIssue) ([]domain.Event, error) {

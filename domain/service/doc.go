@@ -23,16 +23,27 @@
 //   - ScheduleItemEdited: one item's date, price, quantity, discount, description
 //     or payment method.
 //   - ScheduleItemSwitchedToManual / ScheduleItemSwitchedToAutomatic: one item.
-//   - ScheduleItemSkipped: one item is not billed.
+//   - ScheduleItemSkipped: one item is not billed (by staff, or by a billing
+//     run as a missed billing when the firm skips those: MissedAsOf).
 //   - ScheduleItemIssueScheduled: a manual item is to be issued on a date.
 //   - ScheduleItemBilled: an item was invoiced (at most once), with what was billed.
 //   - ScheduleItemReleased: the invoice that billed an item was voided; the item is open (manual) again.
 //
 // Commands: Activate, Edit, SwitchToManual, SwitchToAutomatic, End, EditItem,
 // SwitchItemToManual, SwitchItemToAutomatic, SkipItem, ScheduleItemIssue,
-// MarkItemBilled, ReleaseBilledItem.
+// SkipMissedItems, MarkItemBilled, ReleaseBilledItem.
 //
 // State: the service's identity, source and current Terms, billing rule,
 // whether and when it ended; Schedule, Item and DueItems derive the billing
-// schedule from it. GroupKey names the invoice a billing run puts an item on.
+// schedule from it; Period and LineDescription name the period an item of a
+// repeating rule covers on its invoice line ("Monthly bookkeeping — February
+// 2026").
+//
+// Billing groups (groups.go): Grouping.Plan says how a billing run on a
+// given day bills an item (the invoice's date: the item's own, or the run's
+// date when it has passed, a catch-up; the payment method, resolved to the
+// client's default when the item has none; whether it is skipped as missed;
+// its group key), and Groups gathers planned items into invoices. The
+// billing run and the schedule page both use them, so the page's groups
+// are the run's invoices.
 package service

@@ -131,11 +131,14 @@ type ScheduleItemSwitchedToAutomatic struct {
 	At        time.Time `json:"at"`
 }
 
-// ScheduleItemSkipped records that one item will not be billed.
+// ScheduleItemSkipped records that one item will not be billed: skipped by
+// staff, or (MissedAsOf set) by the billing run of that date because the
+// item's date had passed and the firm skips missed billings.
 type ScheduleItemSkipped struct {
-	ServiceID uuid.UUID `json:"service_id"`
-	ItemKey   string    `json:"item_key"`
-	At        time.Time `json:"at"`
+	ServiceID  uuid.UUID   `json:"service_id"`
+	ItemKey    string      `json:"item_key"`
+	MissedAsOf domain.Date `json:"missed_as_of,omitzero"`
+	At         time.Time   `json:"at"`
 }
 
 // ScheduleItemIssueScheduled records that a manual item is to be invoiced on

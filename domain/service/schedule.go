@@ -70,19 +70,28 @@ func ParseItemKey(key string) (uuid.UUID, int, bool) {
 	return serviceID, seq, true
 }
 
+// CompareItemKeys orders item keys by service, then sequence number (so
+// "…/2" before "…/10"); keys that do not parse come last, as strings.
+func CompareItemKeys(a, b string) int {
+	sa, na, oka := ParseItemKey(a)
+	sb, nb, okb := ParseItemKey(b)
+	switch {
+	case oka && okb:
+		if c := strings.Compare(sa.String(), sb.String()); c != 0 {
+			return c
+		}
+		return cmp.Compare(na, nb)
+	case oka:
+		return -1
+	case okb:
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
 func parseSeq(key string) (int, bool) {
 	_, seq, ok := ParseItemKey(key)
 	return seq, ok
-}
-
-// GroupKey names the invoice a billing run puts an item on: one client's items
-// of the same date and payment method form one invoice, across services.
-func GroupKey(clientID uuid.UUID, date domain.Date, paymentMethodID uuid.UUID) string {
-	method := "none"
-	if paymentMethodID != uuid.Nil {
-		method = paymentMethodID.String()
-	}
-	return clientID.String() + "/" + date.String() + "/" + method
 }
 
 // Schedule returns the service's items dated on or before through (and its
