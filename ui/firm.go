@@ -108,6 +108,11 @@ func firmForm(f firm.State) *form {
 		days[i] = strconv.Itoa(d)
 	}
 	fm.set("retry_after_days", strings.Join(days, ", "))
+	missed := f.MissedBillings
+	if missed == "" {
+		missed = firm.MissedCatchUp
+	}
+	fm.set("missed_billings", string(missed))
 	return fm
 }
 
@@ -200,6 +205,7 @@ func (h *handler) handleFirmSetUp(w http.ResponseWriter, r *http.Request) {
 		TaxMode:               domain.TaxMode(fs.str("tax_mode")),
 		CollectionDaysOnceOff: days(fs, "collection_days_once_off"), CollectionDaysRecurring: days(fs, "collection_days_recurring"),
 		RetryAfterDays: retryDays(fs, "retry_after_days"), GroupItems: &group,
+		MissedBillings: firm.MissedBillings(fs.str("missed_billings")),
 	}
 	if err := fs.err(); err != nil {
 		h.firmFormError(w, r, err, nil)
@@ -238,8 +244,9 @@ func (h *handler) handleFirmSave(w http.ResponseWriter, r *http.Request) {
 			CollectionDaysOnceOff: days(fs, "collection_days_once_off"), CollectionDaysRecurring: days(fs, "collection_days_recurring"),
 		},
 		RetryAfterDays: &retries,
-		// The catch-up setting (bill missed billings, or skip them) joins
-		// here, with its input in the "Billing and collection" fieldset.
+	}
+	if m := firm.MissedBillings(fs.str("missed_billings")); m != "" {
+		req.MissedBillings = &m
 	}
 	if err := fs.err(); err != nil {
 		h.firmFormError(w, r, err, nil)

@@ -61,7 +61,7 @@ func TestFirmSettingsPage(t *testing.T) {
 	settings := url.Values{"name": {"Ledger & Co Pty"}, "tax_number": {"53 004 085 616"}, "address.line1": {"1 George St"}, "address.city": {"Sydney"},
 		"address.region": {"NSW"}, "address.postcode": {"2000"}, "address.country": {"AU"}, "base_currency": {"AUD"}, "time_zone": {"Australia/Perth"},
 		"invoice_prefix": {"LC-"}, "payment_terms_days": {"30"}, "tax_mode": {"inclusive"}, "group_items": {"on"},
-		"collection_days_once_off": {"3"}, "collection_days_recurring": {"0"}, "retry_after_days": {"2, 4"}}
+		"collection_days_once_off": {"3"}, "collection_days_recurring": {"0"}, "retry_after_days": {"2, 4"}, "missed_billings": {"skip"}}
 
 	// Bad values: each error beside its field, what was typed kept, nothing appended.
 	before := a.head()
@@ -105,6 +105,9 @@ func TestFirmSettingsPage(t *testing.T) {
 	}
 	if !regexp.MustCompile(`<option value="inclusive" selected>`).MatchString(page.Body) {
 		t.Error("the tax mode is not inclusive after saving")
+	}
+	if !regexp.MustCompile(`<option value="skip" selected>`).MatchString(page.Body) {
+		t.Error("missed billings are not skipped after saving")
 	}
 	// Saving again unchanged records nothing.
 	before = a.head()
