@@ -91,6 +91,7 @@ func TestWholeLoopInABrowser(t *testing.T) {
 	l.staffRetriesWithAnotherCard()
 	l.theInvoiceEndsPaid()
 	l.theServiceActivityReadsInPlainEnglish()
+	l.everyOtherPageIsAccessible()
 
 	if len(l.stoodIn) > 0 {
 		t.Skipf("every other step passed in the browser; waiting for: %s", strings.Join(l.stoodIn, "; "))
@@ -123,7 +124,7 @@ type loop struct {
 	// stoodIn lists the steps a stand-in did (see waitingFor).
 	stoodIn []string
 
-	staffLink, acceptLink, clientURL, invoiceURL string
+	staffLink, acceptLink, methodLink, clientURL, invoiceURL, serviceURL string
 }
 
 // served is a running `remit serve` and the setup link it printed.
@@ -441,6 +442,7 @@ func (l *loop) staffRunsBilling() {
 		l.t.Fatalf("the rejected-payment panel lacks the decline reason: %s", s)
 	}
 	l.page("invoice-rejected")
+	l.methodLink, _ = chromedp.Run(l.ctx, chromedp.Value(chromedp.ID("method-link")))
 }
 
 func (l *loop) staffRetriesWithAnotherCard() {
@@ -472,8 +474,8 @@ func (l *loop) theInvoiceEndsPaid() {
 		l.t.Fatalf("the invoice is not paid after the retry: %s", s)
 	}
 	l.page("invoice-paid")
-	// The client gets a receipt.
-	l.email(miaEmail, "")
+	// The client gets a receipt for it.
+	l.email(miaEmail, "302.50")
 }
 
 func (l *loop) theServiceActivityReadsInPlainEnglish() {
@@ -481,6 +483,7 @@ func (l *loop) theServiceActivityReadsInPlainEnglish() {
 	l.do("open the services", chromedp.Navigate(l.clientURL+"/services"), chromedp.Click(`//a[normalize-space()="Bookkeeping"]`),
 		chromedp.WaitVisible(chromedp.CSS(`a[href$="/activity"]`)))
 	l.page("service")
+	l.serviceURL = l.location()
 	l.do("open its activity", chromedp.Click(chromedp.CSS(`a[href$="/activity"]`)), chromedp.WaitVisible(chromedp.CSS(`ol.activity`)))
 	l.page("service-activity")
 	act := l.text("ol.activity")
@@ -500,6 +503,32 @@ func (l *loop) theServiceActivityReadsInPlainEnglish() {
 		if !strings.Contains(act, who) {
 			l.t.Errorf("the activity does not name %s:\n%s", who, act)
 		}
+	}
+}
+
+// everyOtherPageIsAccessible visits the pages the loop did not need, each
+// reached from a link on a page it did, and checks them with axe-core.
+func (l *loop) everyOtherPageIsAccessible() {
+	l.t.Helper()
+	pages := []struct{ name, path string }{
+		{"services-tab", l.clientURL + "/services"},
+		{"schedule-of-service", l.serviceURL + "/schedule"},
+		{"edit-service", l.serviceURL + "/edit"},
+		{"end-service", l.serviceURL + "/end"},
+		{"add-service", l.clientURL + "/services/new"},
+		{"invoices-tab", l.clientURL + "/invoices"},
+		{"payment-methods-tab", l.clientURL + "/payment-methods"},
+		{"edit-client", l.clientURL + "/edit"},
+		{"ledger", l.srv.url + "/ledger"},
+		{"not-found", l.srv.url + "/no-such-page"},
+		{"client-link-no-longer-valid", l.srv.url + "/c/p/not-a-link"},
+	}
+	if l.methodLink != "" {
+		pages = append(pages, struct{ name, path string }{"client-method-link", l.methodLink})
+	}
+	for _, p := range pages {
+		l.do("open "+p.name, chromedp.Navigate(p.path), chromedp.WaitVisible(chromedp.CSS("h1, h2")))
+		l.page(p.name)
 	}
 }
 
