@@ -355,9 +355,9 @@ func (l *loop) staffDraftsAndSendsAProposal() {
 	l.click(`main form button[type=submit]`)
 	l.flash("drafted")
 	l.page("proposal-drafted")
-	l.do("open the send form", chromedp.Click(chromedp.CSS(`a[href$="/send"]`)), chromedp.WaitVisible(`//button[normalize-space()="Send proposal"]`))
+	l.do("open the send form", chromedp.Click(chromedp.CSS(`a[href$="/send"]`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/send"] [type=submit]`)))
 	l.page("proposal-send")
-	l.navigating("send the proposal", chromedp.Click(`//button[normalize-space()="Send proposal"]`))
+	l.click(`form[action$="/send"] [type=submit]`)
 	l.flash("Proposal sent")
 	l.page("proposal-sent")
 	if waitingFor.proposalEmail {
@@ -490,19 +490,28 @@ func (l *loop) theServiceActivityReadsInPlainEnglish() {
 	if !strings.Contains(act, "275") {
 		l.t.Errorf("the activity lacks the item's new price: %s", act)
 	}
+	// Plain English: people by name, the client as themselves or "through
+	// their link", invoices by number, an edit as old → new; no raw ids.
 	raw := regexp.MustCompile(`\b(user|client-link|token):[0-9a-f-]{8,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`).FindAllString(act, -1)
-	plain := len(raw) == 0 && strings.Contains(act, staffName) && strings.Contains(act, "Mia Chen")
-	if !plain && waitingFor.plainActivity {
+	byStaff := strings.Contains(act, staffName)
+	byClient := strings.Contains(act, "Mia Chen") || strings.Contains(act, "their link")
+	edit := regexp.MustCompile(`250(\.00)?\s*→\s*(A\$)?275`).MatchString(act)
+	byNumber := strings.Contains(act, "INV-")
+	if plain := len(raw) == 0 && byStaff && byClient && edit && byNumber; !plain && waitingFor.plainActivity {
 		l.standIn(fmt.Sprintf("plain-English activity (it shows %d raw ids, e.g. %q)", len(raw), first(raw)))
 		return
 	}
 	if len(raw) > 0 {
 		l.t.Errorf("the activity shows raw ids %q:\n%s", raw, act)
 	}
-	for _, who := range []string{staffName, "Mia Chen"} {
-		if !strings.Contains(act, who) {
-			l.t.Errorf("the activity does not name %s:\n%s", who, act)
-		}
+	if !byStaff || !byClient {
+		l.t.Errorf("the activity does not name the staff member (%s) and the client (by name, or through their link):\n%s", staffName, act)
+	}
+	if !edit {
+		l.t.Errorf("the activity does not show the price edit as 250 → 275:\n%s", act)
+	}
+	if !byNumber {
+		l.t.Errorf("the activity does not name the invoice by its number:\n%s", act)
 	}
 }
 
