@@ -356,6 +356,15 @@ func (l *loop) staffDraftsAndSendsAProposal() {
 	l.flash("drafted")
 	l.page("proposal-drafted")
 	l.do("open the send form", chromedp.Click(chromedp.CSS(`a[href$="/send"]`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/send"] [type=submit]`)))
+	// Both contacts, where the form lets staff choose them.
+	contacts, err := chromedp.Run(l.ctx, chromedp.Evaluate[int](`(() => {
+		const cs = [...document.querySelectorAll('form[action$="/send"] input[type=checkbox][name=contact_ids]')];
+		cs.forEach(c => c.checked = true);
+		return cs.length;
+	})()`))
+	if err != nil {
+		l.t.Fatal(err)
+	}
 	l.page("proposal-send")
 	l.click(`form[action$="/send"] [type=submit]`)
 	l.flash("Proposal sent")
@@ -377,6 +386,9 @@ func (l *loop) staffDraftsAndSendsAProposal() {
 	l.acceptLink = l.findEmailLink(miaEmail, "/c/p/", 30*time.Second)
 	if l.acceptLink == "" {
 		l.t.Fatalf("no proposal email with a /c/p/ link reached %s", miaEmail)
+	}
+	if contacts == 2 && l.findEmailLink(tomEmail, "/c/p/", 30*time.Second) == "" {
+		l.t.Fatalf("the proposal was sent to both contacts, but no email with a /c/p/ link reached %s", tomEmail)
 	}
 }
 
