@@ -47,6 +47,17 @@ if ! command -v stripe-mock >/dev/null 2>&1; then
 	go install github.com/stripe/stripe-mock@v0.203.0
 fi
 
+# axe-core, the accessibility checker every browser test runs on each page it
+# visits (ui/uitest), installed outside the repository with npm; the tests
+# find it there, or at $REMIT_AXE_CORE.
+axe_dir="$(go env GOPATH)/remit-tools"
+axe_version=4.10.3 # keep equal to uitest.AxeVersion
+if [ "$(node -p "require('$axe_dir/node_modules/axe-core/package.json').version" 2>/dev/null)" != "$axe_version" ]; then
+	need_deb npm npm
+	say "installing axe-core $axe_version (npm, into $axe_dir)"
+	npm install --prefix "$axe_dir" --no-audit --no-fund --silent "axe-core@$axe_version" >/dev/null
+fi
+
 # PostgreSQL on 127.0.0.1:5432 for eventstore/postgres (its tests skip with a
 # message when none is reachable; make sure one is when this machine has one).
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
@@ -71,10 +82,19 @@ say "go vet"
 go vet ./...
 
 say "go test -race"
+# Tests never write into the repository (screenshots go to temporary
+# folders): the tracked files and the untracked ones are the same after.
+repo_state() { { git status --porcelain && git diff; } 2>/dev/null | sha256sum; }
+before=$(repo_state)
 if [ $# -gt 0 ]; then
 	go test -race -count=1 "$@"
 else
 	go test -race -count=1 ./...
+fi
+if [ "$(repo_state)" != "$before" ]; then
+	echo "the tests changed files in the repository:" >&2
+	git status --short >&2
+	exit 1
 fi
 
 # The fuzz targets run their committed seeds in every go test above; here

@@ -5,9 +5,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,38 +17,21 @@ import (
 	"remit/integrations/payments/sandbox"
 	"remit/projections"
 	"remit/ui"
+	"remit/ui/uitest"
 )
 
-// screenshotDir is where the browser test keeps its screenshots (shown in
-// the README).
-const screenshotDir = "../docs/screenshots"
-
-// browser starts headless Chromium for one test, or skips the test when
-// this machine has none (scripts/test.sh installs Debian's chromium).
+// browser starts headless Chromium for one test (uitest.Browser), or skips
+// the test when this machine has no Chromium or no axe-core.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	path := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		t.Skip("no Chromium on this machine: install it (apt-get install -y chromium) to run the browser tests")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return ctx
+	return uitest.Browser(t)
+}
+
+// checkAccessible fails the test on every serious or critical axe-core
+// violation of the page the browser shows.
+func checkAccessible(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	uitest.CheckAccessible(t, ctx, page)
 }
 
 // step runs browser actions with a time limit, failing the test with what
@@ -92,22 +72,15 @@ func flash(t *testing.T, ctx context.Context, want string) {
 	if got := text(t, ctx, ".flash.ok"); !strings.Contains(got, want) {
 		t.Fatalf("confirmation %q, want %q", got, want)
 	}
+	checkAccessible(t, ctx, "the page confirming "+want)
 }
 
-func screenshot(t *testing.T, ctx context.Context, name string) {
+// screenshot checks the page's accessibility and saves it as name.png in
+// dir (uitest.ScreenshotDir: a temporary folder, or $REMIT_SCREENSHOTS).
+func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(screenshotDir, name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	checkAccessible(t, ctx, name)
+	uitest.Screenshot(t, ctx, dir, name)
 }
 
 func set(sel, value string) chromedp.Action[chromedp.Void] {
@@ -156,18 +129,25 @@ func newJourneyApp(t *testing.T) *app {
 // automatic item is invoiced and charged to a card the sandbox declines),
 // open the invoice and see its payment rejected with the reason, add a
 // card that works, retry with it, run billing again and see the invoice
-// paid, and read the service's activity. It saves a screenshot of each tab
-// to docs/screenshots.
+// paid, and read the service's activity. Every page it visits passes
+// axe-core with no serious or critical violation. It saves a screenshot of
+// each tab into a temporary folder; scripts/screenshots.sh keeps them in
+// docs/screenshots for the README.
 func TestBrowserJourney(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser journey skipped in -short mode")
 	}
 	ctx := browser(t)
+	shots := uitest.ScreenshotDir(t)
 	a := newJourneyApp(t)
 	u := a.server.URL
 
 	// Create a client.
-	step(t, ctx, "new client", chromedp.Navigate(u+"/clients"), chromedp.Click(chromedp.CSS(`a[href="/clients/new"]`)), chromedp.WaitVisible(chromedp.ID("f-name")),
+	step(t, ctx, "clients", chromedp.Navigate(u+"/clients"), chromedp.WaitVisible(chromedp.CSS(`a[href="/clients/new"]`)))
+	checkAccessible(t, ctx, "clients")
+	step(t, ctx, "new client form", chromedp.Click(chromedp.CSS(`a[href="/clients/new"]`)), chromedp.WaitVisible(chromedp.ID("f-name")))
+	checkAccessible(t, ctx, "new client form")
+	step(t, ctx, "new client",
 		set("f-name", "Harbour Bakery"), set("f-contacts-0-name", "Mia Chen"), set("f-contacts-0-email", "mia@harbourbakery.test"),
 		set("f-address-city", "Sydney"), set("f-address-country", "AU"),
 		chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
@@ -177,14 +157,16 @@ func TestBrowserJourney(t *testing.T) {
 
 	// Add a card through the sandbox gateway form: one the sandbox declines.
 	step(t, ctx, "add card", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/payment-methods"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/payment-methods/new"]`)),
-		chromedp.Click(chromedp.CSS(`a[href$="/payment-methods/new"]`)), chromedp.WaitVisible(chromedp.ID("f-method-gateway_token")),
-		set("f-method-gateway_token", sandbox.TokenCardDeclined), set("f-method-brand", "visa"), set("f-method-last4", "0002"),
+		chromedp.Click(chromedp.CSS(`a[href$="/payment-methods/new"]`)), chromedp.WaitVisible(chromedp.ID("f-method-gateway_token")))
+	checkAccessible(t, ctx, "payment method form")
+	step(t, ctx, "add card", set("f-method-gateway_token", sandbox.TokenCardDeclined), set("f-method-brand", "visa"), set("f-method-last4", "0002"),
 		set("f-method-expiry_month", "8"), set("f-method-expiry_year", "2030"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
 	flash(t, ctx, "added")
 
 	// Instant bill: a bad price first, shown inline with what was typed.
-	step(t, ctx, "instant bill with a bad price", chromedp.Click(chromedp.CSS(`.actions a[href$="/bill"]`)), chromedp.WaitVisible(chromedp.ID("f-lines-0-description")),
-		set("f-lines-0-description", "Website set-up"), set("f-lines-0-unit_price", "twelve"), chromedp.Click(chromedp.ID("issue")),
+	step(t, ctx, "instant bill form", chromedp.Click(chromedp.CSS(`.actions a[href$="/bill"]`)), chromedp.WaitVisible(chromedp.ID("f-lines-0-description")))
+	checkAccessible(t, ctx, "instant bill form")
+	step(t, ctx, "instant bill with a bad price", set("f-lines-0-description", "Website set-up"), set("f-lines-0-unit_price", "twelve"), chromedp.Click(chromedp.ID("issue")),
 		chromedp.WaitVisible(chromedp.ID("f-lines-0-unit_price-err")))
 	if e := text(t, ctx, "#f-lines-0-unit_price-err"); !strings.Contains(e, "not a number") {
 		t.Errorf("inline error %q", e)
@@ -192,7 +174,7 @@ func TestBrowserJourney(t *testing.T) {
 	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("f-lines-0-description"))); v != "Website set-up" {
 		t.Errorf("description not kept: %q", v)
 	}
-	screenshot(t, ctx, "form-error")
+	screenshot(t, ctx, shots, "form-error")
 	count := func() int {
 		return a.models.ListInvoices(projections.InvoiceQuery{ClientID: clientID, Today: date("2025-03-10")}).Total
 	}
@@ -205,15 +187,17 @@ func TestBrowserJourney(t *testing.T) {
 
 	// Draft, send and accept a proposal: an automatic monthly service from
 	// acceptance, and a manual one dated in the past (so overdue).
-	step(t, ctx, "draft proposal", chromedp.Navigate(clientURL), chromedp.Click(chromedp.CSS(`.actions a[href$="/proposals/new"]`)), chromedp.WaitVisible(chromedp.ID("f-title")),
-		set("f-title", "Bakery services 2025"),
+	step(t, ctx, "proposal form", chromedp.Navigate(clientURL), chromedp.Click(chromedp.CSS(`.actions a[href$="/proposals/new"]`)), chromedp.WaitVisible(chromedp.ID("f-title")))
+	checkAccessible(t, ctx, "proposal form")
+	step(t, ctx, "draft proposal", set("f-title", "Bakery services 2025"),
 		set("f-lines-0-name", "Bookkeeping"), set("f-lines-0-unit_price", "250"), set("f-lines-0-tax_rate", "10"),
 		set("f-lines-1-name", "Advisory"), set("f-lines-1-unit_price", "400"), set("f-lines-1-quantity", "1"), set("f-lines-1-billing_rule-frequency", "monthly"),
 		set("f-lines-1-billing_rule-start_date", "2025-03-01"),
 		chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
 	flash(t, ctx, "drafted")
-	step(t, ctx, "send proposal", chromedp.Click(chromedp.CSS(`a[href$="/send"]`)), chromedp.WaitVisible(chromedp.ID("f-recipient_email")),
-		chromedp.Click(chromedp.CSS(`section form button[type=submit]`)))
+	step(t, ctx, "send proposal form", chromedp.Click(chromedp.CSS(`a[href$="/send"]`)), chromedp.WaitVisible(chromedp.ID("f-recipient_email")))
+	checkAccessible(t, ctx, "send proposal form")
+	step(t, ctx, "send proposal", chromedp.Click(chromedp.CSS(`section form button[type=submit]`)))
 	flash(t, ctx, "Proposal sent.")
 	// The client accepts through the signed link staff copy from the
 	// proposal page, paying with the card on file.
@@ -226,7 +210,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("the acceptance page lacks the proposal or the card on file: %q", s)
 	}
 	step(t, ctx, "tick accept", chromedp.Click(chromedp.ID("f-accept")))
-	screenshot(t, ctx, "accept")
+	screenshot(t, ctx, shots, "accept")
 	step(t, ctx, "accept proposal", chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
 	flash(t, ctx, "Thank you")
 
@@ -235,26 +219,28 @@ func TestBrowserJourney(t *testing.T) {
 	if s := text(t, ctx, "#main"); !strings.Contains(s, "Bakery services 2025") || !strings.Contains(s, "Accepted") {
 		t.Error("the summary does not show the accepted proposal")
 	}
-	screenshot(t, ctx, "summary")
+	screenshot(t, ctx, shots, "summary")
 	step(t, ctx, "services tab", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/services"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href^="/services/"]`)))
-	screenshot(t, ctx, "services")
+	screenshot(t, ctx, shots, "services")
 	step(t, ctx, "schedule tab", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/schedule"]`)), chromedp.WaitVisible(chromedp.CSS(`section.card`)))
 	if s := text(t, ctx, "#main"); !strings.Contains(s, "Bookkeeping") || !strings.Contains(s, "Overdue") {
 		t.Errorf("the schedule lacks the automatic group or the overdue manual item")
 	}
-	screenshot(t, ctx, "schedule")
+	screenshot(t, ctx, shots, "schedule")
 
 	// Edit an automatic item.
-	step(t, ctx, "edit automatic item", chromedp.Click(chromedp.CSS(`section.card a[href$="/edit"]`)), chromedp.WaitVisible(chromedp.ID("f-unit_price")),
-		set("f-unit_price", "275"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
+	step(t, ctx, "edit automatic item form", chromedp.Click(chromedp.CSS(`section.card a[href$="/edit"]`)), chromedp.WaitVisible(chromedp.ID("f-unit_price")))
+	checkAccessible(t, ctx, "edit automatic item form")
+	step(t, ctx, "edit automatic item", set("f-unit_price", "275"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
 	flash(t, ctx, "Billing of Bookkeeping saved.")
 	if s := text(t, ctx, "section.card"); !strings.Contains(s, "A$275.00") {
 		t.Errorf("the edited item does not show its new price: %s", s)
 	}
 
 	// Bill the overdue manual item, confirming price and quantity.
-	step(t, ctx, "bill manual item", chromedp.Click(chromedp.CSS(`tr.overdue a[href$="/bill"]`)), chromedp.WaitVisible(chromedp.ID("f-quantity")),
-		set("f-quantity", "2"), chromedp.Click(chromedp.ID("issue")))
+	step(t, ctx, "bill manual item form", chromedp.Click(chromedp.CSS(`tr.overdue a[href$="/bill"]`)), chromedp.WaitVisible(chromedp.ID("f-quantity")))
+	checkAccessible(t, ctx, "bill manual item form")
+	step(t, ctx, "bill manual item", set("f-quantity", "2"), chromedp.Click(chromedp.ID("issue")))
 	flash(t, ctx, "Invoice issued for Advisory.")
 	if s := text(t, ctx, "tfoot"); !strings.Contains(s, "A$800.00") {
 		t.Errorf("the invoice total is not 2 × 400: %s", s)
@@ -266,7 +252,7 @@ func TestBrowserJourney(t *testing.T) {
 	// scheduled for today when they were issued.
 	step(t, ctx, "run billing", chromedp.Navigate(u+"/clients"), chromedp.WaitVisible(chromedp.ID("run-billing")), chromedp.Click(chromedp.ID("run-billing")))
 	flash(t, ctx, "Billing run for 10 Mar 2025: 1 invoice issued, 3 payments rejected, 3 invoices with no retries left.")
-	screenshot(t, ctx, "billing-run")
+	screenshot(t, ctx, shots, "billing-run")
 
 	// Open the invoice: its payment rejected, with the gateway's reason.
 	step(t, ctx, "open the rejected invoice", chromedp.Navigate(clientURL+"/invoices"),
@@ -278,7 +264,7 @@ func TestBrowserJourney(t *testing.T) {
 	if s := text(t, ctx, "#main"); !strings.Contains(s, "Bookkeeping") || !strings.Contains(s, "A$302.50") {
 		t.Errorf("the rejected invoice is not the Bookkeeping item at 275 + 10%% tax: %s", s)
 	}
-	screenshot(t, ctx, "invoice-rejected")
+	screenshot(t, ctx, shots, "invoice-rejected")
 
 	// Add a card that works, change the invoice's method to it and retry
 	// today.
@@ -289,6 +275,7 @@ func TestBrowserJourney(t *testing.T) {
 	flash(t, ctx, "added")
 	step(t, ctx, "change method and retry", chromedp.Navigate(invoiceURL), chromedp.Click(chromedp.CSS(`section.warn a.secondary[href$="/retry"]`)),
 		chromedp.WaitVisible(chromedp.ID("f-payment_method_id")))
+	checkAccessible(t, ctx, "retry form")
 	visa, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#f-payment_method_id option")].find(o => o.text.includes("4242")).value`))
 	if err != nil || visa == "" {
 		t.Fatalf("the retry form does not offer the new card: %q %v", visa, err)
@@ -298,7 +285,7 @@ func TestBrowserJourney(t *testing.T) {
 	if s := text(t, ctx, "#main"); !strings.Contains(s, "10 Mar 2025 from Visa •••• 4242") {
 		t.Errorf("the invoice does not show the retry with the new card: %s", s)
 	}
-	screenshot(t, ctx, "invoice")
+	screenshot(t, ctx, shots, "invoice")
 
 	// Run billing again: the retry is charged to the new card and the
 	// invoice is paid.
@@ -311,24 +298,25 @@ func TestBrowserJourney(t *testing.T) {
 	if s := text(t, ctx, "#main"); strings.Contains(s, "Payment rejected") || !strings.Contains(s, "Succeeded") {
 		t.Errorf("the invoice's attempts lack the successful retry: %s", s)
 	}
-	screenshot(t, ctx, "invoice-paid")
+	screenshot(t, ctx, shots, "invoice-paid")
 
 	step(t, ctx, "invoices tab", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/invoices"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href^="/invoices/"]`)))
-	screenshot(t, ctx, "invoices")
+	screenshot(t, ctx, shots, "invoices")
 	step(t, ctx, "payment methods tab", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/payment-methods"]`)), chromedp.WaitVisible(chromedp.CSS(`section.card`)))
-	screenshot(t, ctx, "payment-methods")
+	screenshot(t, ctx, shots, "payment-methods")
 	step(t, ctx, "edit client tab", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/edit"]`)), chromedp.WaitVisible(chromedp.ID("f-name")))
-	screenshot(t, ctx, "edit-client")
+	screenshot(t, ctx, shots, "edit-client")
 
 	// The service's activity.
-	step(t, ctx, "service activity", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/services"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href^="/services/"]`)),
-		chromedp.Click(`//a[normalize-space()="Bookkeeping"]`), chromedp.WaitVisible(chromedp.CSS(`a[href$="/activity"]`)),
-		chromedp.Click(chromedp.CSS(`a[href$="/activity"]`)), chromedp.WaitVisible(chromedp.CSS(`ol.activity`)))
+	step(t, ctx, "service", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/services"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href^="/services/"]`)),
+		chromedp.Click(`//a[normalize-space()="Bookkeeping"]`), chromedp.WaitVisible(chromedp.CSS(`a[href$="/activity"]`)))
+	checkAccessible(t, ctx, "service")
+	step(t, ctx, "service activity", chromedp.Click(chromedp.CSS(`a[href$="/activity"]`)), chromedp.WaitVisible(chromedp.CSS(`ol.activity`)))
 	act := text(t, ctx, "ol.activity")
 	if !strings.Contains(act, "activated") || !strings.Contains(act, "275") {
 		t.Errorf("the service's activity lacks its activation or the item edit: %s", act)
 	}
-	screenshot(t, ctx, "service-activity")
+	screenshot(t, ctx, shots, "service-activity")
 
 	// Every visible input of the biggest form has a label.
 	step(t, ctx, "proposal form", chromedp.Navigate(clientURL+"/proposals/new"), chromedp.WaitVisible(chromedp.ID("f-title")))

@@ -95,5 +95,7 @@
 // Responses carry a strict Content-Security-Policy (same-origin only). Every
 // input has a label, errors are tied to inputs with aria-describedby, the
 // current tab is aria-current, focus is always visible and colours meet
-// WCAG AA contrast.
+// WCAG AA contrast. The browser tests (browser_test.go here, and the whole
+// loop in test/) run axe-core (ui/uitest) on every page they visit and fail
+// on any serious or critical violation.
 package ui
