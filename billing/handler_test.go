@@ -128,6 +128,9 @@ func TestIdempotentCommand(t *testing.T) {
 	if !again.AlreadyApplied || again.ID != first.ID || again.Revision != first.Revision || again.Position != first.Position {
 		t.Fatalf("retry gave %+v, want the first result %+v", again, first)
 	}
+	if h := f.head(); h != head {
+		t.Fatalf("the retry appended: head %d -> %d", head, h)
+	}
 	// A later change must not confuse the read-back: the first result stands.
 	f.ok(f.svc.AddContact(ctx, billing.ContactRequest{ClientID: first.ID, Contact: client.Contact{Name: "Bob"}}, meta("key-2")))
 	head = f.head()

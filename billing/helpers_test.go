@@ -2,7 +2,6 @@ package billing_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -178,11 +177,6 @@ func (f *fixture) checkMetadata() {
 			f.tb.Errorf("%s@%d %s: incomplete metadata %+v", r.Stream, r.Revision, r.Type, m)
 		}
 	}
-}
-
-func isCode(err error, code string) bool {
-	var e *domain.Error
-	return errors.As(err, &e) && e.Code == code
 }
 
 var monthStart = domain.MustDate(2025, 3, 1)

@@ -136,14 +136,6 @@ func parseCurrency(p *domain.Problems, field, code string, def domain.Currency) 
 	return c
 }
 
-func parseID(p *domain.Problems, field, v string) uuid.UUID {
-	id, err := uuid.Parse(v)
-	if err != nil {
-		p.Add(field, "%q is not a valid id", v)
-	}
-	return id
-}
-
 // run handles one command on the main stream of a use case and fills in the
 // created entity's id.
 func run[S, C any](ctx context.Context, s *Service, d Decider[S, C], stream string, cmd C, meta Meta, created uuid.UUID) (Result, error) {

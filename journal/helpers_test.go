@@ -38,7 +38,6 @@ var today = domain.MustDate(2026, 3, 15)
 type world struct {
 	dir   string
 	store eventstore.Store
-	svc   *billing.Service
 
 	usd, jpy, twin, erased uuid.UUID // clients
 	multiRate              uuid.UUID // the USD invoice with three tax rates

@@ -123,7 +123,7 @@ func (e *env) MustModels() *Models {
 var (
 	acme, beta, zeta          = id("client/acme"), id("client/beta"), id("client/zeta")
 	jane, bob, zed, betty     = id("contact/jane"), id("contact/bob"), id("contact/zed"), id("contact/betty")
-	visa, amex                = id("pm/visa"), id("pm/amex")
+	visa                      = id("pm/visa")
 	prop1                     = id("proposal/1")
 	bookkeeping, payroll, tax = id("service/bookkeeping"), id("service/payroll"), id("service/tax-return")
 	advice, oldSvc            = id("service/advice"), id("service/old")

@@ -401,7 +401,7 @@ func TestBillingSchedule(t *testing.T) {
 	mustContain(t, p, "22 Mar 2025", "A$275.00", "Bookkeeping March")
 
 	// Switch an automatic item to manual and back.
-	p = a.mustPost("/services/"+auto.String()+"/items/2/manual", url.Values{"back": {base + "/schedule"}}, "Billing switched to manual")
+	a.mustPost("/services/"+auto.String()+"/items/2/manual", url.Values{"back": {base + "/schedule"}}, "Billing switched to manual")
 	a.mustPost("/services/"+auto.String()+"/items/2/automatic", url.Values{"back": {base + "/schedule"}}, "Billing switched to automatic")
 
 	// Schedule a manual item's issue for a date.

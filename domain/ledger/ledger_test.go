@@ -27,7 +27,8 @@ func TestIDsAreDeterministic(t *testing.T) {
 	if a == ledger.PushID("qbo", src, 0) || a == ledger.PushID("xero", src, 1) {
 		t.Error("another provider or generation gave the same push id")
 	}
-	if ledger.DocumentID(src, 0) != src || ledger.DocumentID(src, 1) == src || ledger.DocumentID(src, 1) != ledger.DocumentID(src, 1) {
+	gen1 := ledger.DocumentID(src, 1)
+	if ledger.DocumentID(src, 0) != src || gen1 == src || ledger.DocumentID(src, 1) != gen1 {
 		t.Error("DocumentID: Remit's id at generation 0, a stable new one after")
 	}
 	if ledger.ConnectionID("xero") == ledger.ConnectionID("qbo") {

@@ -34,7 +34,7 @@ func parseWhere(s string) ([][]cond, error) {
 			i++
 		}
 		if start == i {
-			return nil, fmt.Errorf("Syntax error at %d: a field name was expected", i)
+			return nil, fmt.Errorf("syntax error at %d: a field name was expected", i)
 		}
 		c := cond{field: s[start:i]}
 		skip()
@@ -43,7 +43,7 @@ func parseWhere(s string) ([][]cond, error) {
 		case strings.HasPrefix(s[i:], "!="):
 			c.not = true
 		default:
-			return nil, fmt.Errorf("Syntax error at %d: == or != was expected", i)
+			return nil, fmt.Errorf("syntax error at %d: == or != was expected", i)
 		}
 		i += 2
 		skip()
@@ -52,7 +52,7 @@ func parseWhere(s string) ([][]cond, error) {
 			i++
 			for {
 				if i >= len(s) {
-					return nil, fmt.Errorf("Unterminated string literal")
+					return nil, fmt.Errorf("unterminated string literal")
 				}
 				if s[i] == '"' {
 					if i+1 < len(s) && s[i+1] == '"' {
@@ -73,7 +73,7 @@ func parseWhere(s string) ([][]cond, error) {
 				i++
 			}
 			if start == i {
-				return nil, fmt.Errorf("Syntax error at %d: a value was expected", i)
+				return nil, fmt.Errorf("syntax error at %d: a value was expected", i)
 			}
 			c.value = s[start:i]
 		}
@@ -92,7 +92,7 @@ func parseWhere(s string) ([][]cond, error) {
 			out = append(out, group)
 			group = nil
 		default:
-			return nil, fmt.Errorf("Syntax error at %d: AND or OR was expected", i)
+			return nil, fmt.Errorf("syntax error at %d: AND or OR was expected", i)
 		}
 	}
 }
