@@ -46,6 +46,11 @@ if ! command -v stripe-mock >/dev/null 2>&1; then
 	say "installing stripe-mock (go install)"
 	go install github.com/stripe/stripe-mock@v0.203.0
 fi
+# staticcheck, the linter run after go vet.
+if ! command -v staticcheck >/dev/null 2>&1; then
+	say "installing staticcheck (go install)"
+	go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+fi
 
 # axe-core, the accessibility checker every browser test runs on each page it
 # visits (ui/uitest), installed outside the repository with npm; the tests
@@ -80,6 +85,9 @@ fi
 
 say "go vet"
 go vet ./...
+
+say "staticcheck"
+staticcheck ./...
 
 say "go test -race"
 # Tests never write into the repository (screenshots go to temporary
