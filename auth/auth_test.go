@@ -76,4 +76,3 @@ func TestLinkKeyPersists(t *testing.T) {
 		t.Errorf("a link signed before a restart is refused after it: %v", err)
 	}
 }
-
