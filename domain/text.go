@@ -16,7 +16,9 @@ import (
 // (the API, the UI, the CLI, a process manager):
 //
 //   - no string may hold what looks like a payment card number
-//     (ContainsCardNumber): Remit never stores one, and the log is forever;
+//     (ContainsCardNumber): Remit never stores one, and the log is forever
+//     (fields named …ID, …Hash or …Key hold other systems' identifiers,
+//     such as a QuickBooks realm id, and are exempt);
 //   - no string may hold control characters, except that multi-line fields
 //     (descriptions, messages, summaries and reasons) may hold line breaks
 //     and tabs.
@@ -28,6 +30,13 @@ func CheckText(cmd any) error {
 	var p Problems
 	walkText(reflect.ValueOf(cmd), "", "", &p)
 	return p.Err()
+}
+
+// identifier reports whether the Go field name holds an identifier that
+// another system made (a QuickBooks realm id is 15–19 digits, for one), not
+// text a person typed: its digits are not checked as a card number.
+func identifier(name string) bool {
+	return strings.HasSuffix(name, "ID") || strings.HasSuffix(name, "Hash") || strings.HasSuffix(name, "Key")
 }
 
 // multiLine reports whether the Go field name is a multi-line text field.
@@ -96,7 +105,7 @@ func checkString(p *Problems, field, name, s string) {
 			p.Add(field, "this field is one line of text: it cannot hold a line break, tab or other control character (%U)", r)
 		}
 	}
-	if ContainsCardNumber(s) {
+	if !identifier(name) && ContainsCardNumber(s) {
 		p.Add(field, "this looks like a card number: Remit never stores one (enter only the last 4 digits)")
 	}
 }

@@ -168,3 +168,14 @@ func TestComputeLineRefusesHugeInputsFast(t *testing.T) {
 		t.Fatalf("got %v, want a problem with the quantity", err)
 	}
 }
+
+func TestCheckTextLeavesIdentifiersAlone(t *testing.T) {
+	// A QuickBooks realm id is a long number that may pass the Luhn check.
+	type connect struct{ TenantID, Name string }
+	if err := domain.CheckText(connect{TenantID: "4242424242424242", Name: "QBO"}); err != nil {
+		t.Fatalf("an external id was refused: %v", err)
+	}
+	if err := domain.CheckText(connect{TenantID: "realm\n1"}); err == nil {
+		t.Fatal("a line break in an id was accepted")
+	}
+}
