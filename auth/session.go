@@ -190,6 +190,18 @@ func (a *Authenticator) Login(ctx context.Context, email, password, remoteAddr s
 	return Session{ID: id, CSRFToken: s.csrf, Expires: s.expires, User: u}, nil
 }
 
+// RefuseLogin counts a sign-in attempt that was refused before its
+// credentials could be read (a malformed or oversized body) against the
+// address's limit, like any other attempt, so malformed requests cannot be
+// sent without limit. It returns ErrRateLimited once the address is over
+// its limit, else nil.
+func (a *Authenticator) RefuseLogin(remoteAddr string) error {
+	if !a.limiter.allow(hostOf(remoteAddr), "", a.cfg.Now(), a.cfg.LoginsPerMinute) {
+		return ErrRateLimited
+	}
+	return nil
+}
+
 // Logout ends the session r carries, if any.
 func (a *Authenticator) Logout(r *http.Request) {
 	if c, err := r.Cookie(SessionCookie); err == nil {

@@ -115,10 +115,12 @@ func TestIssueBatch(t *testing.T) {
 	book := f.mustActivate(acme, "Bookkeeping", true)
 	pay := f.mustActivate(acme, "Payroll", true)
 	brick := f.mustCreateClient("Brick")
-	// Brick's service is priced in US dollars, Brick invoices in Australian
-	// ones: its invoice is refused by the domain.
+	// Brick's service is priced in Australian dollars, then Brick is moved
+	// to US dollars (a service in another currency than its client's is
+	// refused when it is activated): its invoice is refused by the domain.
 	usd := f.ok(f.svc.ActivateService(ctx, billing.ServiceRequest{ClientID: brick, Name: "Audit", UnitPrice: dec("100"), Quantity: dec("1"),
-		TaxRate: dec("10"), Currency: "USD", BillingRule: monthly(monthStart), Automatic: true}, meta("activate-usd"))).ID
+		TaxRate: dec("10"), BillingRule: monthly(monthStart), Automatic: true}, meta("activate-aud"))).ID
+	f.ok(f.svc.EditClient(ctx, billing.ClientRequest{ClientID: brick, Name: "Brick", Kind: client.KindBusiness, Currency: "USD"}, meta("brick-usd")))
 
 	stale := f.MustSnapshot()
 	batch := []billing.BatchInvoice{

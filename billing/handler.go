@@ -159,7 +159,8 @@ func DeriveID(commandID, kind string) uuid.UUID {
 	return uuid.NewSHA1(EventNamespace, []byte(commandID+"/"+kind))
 }
 
-// Handle runs one command against one stream: load (ReadStream forward),
+// Handle runs one command against one stream: check its text
+// (domain.CheckText), load (ReadStream forward),
 // decode with the catalogue, fold with d.Evolve, d.Decide, encode, append
 // with the expected revision (NoStream for an empty stream, else Exact(last
 // revision)). On a version conflict it re-reads and decides again, up to
@@ -170,6 +171,11 @@ func DeriveID(commandID, kind string) uuid.UUID {
 func Handle[S, C any](ctx context.Context, env Env, d Decider[S, C], stream string, cmd C, meta Meta) (Outcome[S], error) {
 	if meta.CommandID == "" {
 		return Outcome[S]{}, domain.Errorf(domain.EINTERNAL, "billing: command for %s has no command id", stream)
+	}
+	// The one check of every command's free text (card numbers, control
+	// characters), whatever sent it, before anything is read or appended.
+	if err := domain.CheckText(cmd); err != nil {
+		return Outcome[S]{}, err
 	}
 	firstID := EventID(meta.idKey(), stream, 0)
 	for attempt := 1; ; attempt++ {

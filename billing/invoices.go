@@ -181,6 +181,9 @@ func (s *Service) issue(ctx context.Context, r IssueInvoiceRequest, meta Meta) (
 	}
 	if !l.state.Issued() {
 		// Every check before reserving the number, so a refused invoice burns none.
+		if err := domain.CheckText(plan.cmd); err != nil {
+			return Result{}, err
+		}
 		if err := s.checkBeforeNumbering(l.state, plan.cmd, f.InvoicePrefix, meta); err != nil {
 			return Result{}, err
 		}
@@ -350,7 +353,7 @@ func (s *Service) planFrom(f firm.State, cl client.State, states map[uuid.UUID]s
 	for i, l := range r.Lines {
 		lines = append(lines, invoice.NewLine{
 			LineID: uuid.NewSHA1(id, fmt.Appendf(nil, "line/%d", i)), Description: l.Description, Quantity: l.Quantity,
-			UnitPrice: domain.NewMoney(l.UnitPrice, cur), Discount: l.Discount, TaxRate: l.TaxRate,
+			UnitPrice: domain.Money{Amount: l.UnitPrice, Currency: cur}, Discount: l.Discount, TaxRate: l.TaxRate,
 		})
 	}
 	if err := p.Err(); err != nil {
@@ -364,7 +367,7 @@ func (s *Service) planFrom(f firm.State, cl client.State, states map[uuid.UUID]s
 	plan.items = keys
 	plan.cmd = invoice.Issue{
 		InvoiceID: id, ClientID: r.ClientID, Currency: cur, IssueDate: issueDate, DueDate: issueDate.AddDays(terms),
-		TaxMode: f.TaxMode, Lines: lines, Recurring: recurring, PaymentMethodID: method, Now: now,
+		TaxMode: f.TaxMode, Lines: lines, Recurring: recurring, PaymentMethodID: method, Client: cl.Facts(), Now: now,
 	}
 	return plan, nil
 }
@@ -450,7 +453,7 @@ func (s *Service) RecordCollectionAttempt(ctx context.Context, r InvoiceRequest,
 	id := pick(r.AttemptID, meta, "attempt")
 	return s.invoice(ctx, invoice.RecordCollectionAttempt{
 		AttemptID: id, Outcome: r.Outcome, PaymentMethodID: r.PaymentMethodID, GatewayReference: r.GatewayReference,
-		Amount: domain.NewMoney(r.Amount, st.Currency), DeclineCode: r.DeclineCode, DeclineMessage: r.DeclineMessage, Now: s.now(),
+		Amount: domain.Money{Amount: r.Amount, Currency: st.Currency}, DeclineCode: r.DeclineCode, DeclineMessage: r.DeclineMessage, Now: s.now(),
 	}, r.InvoiceID, meta, id)
 }
 
@@ -491,7 +494,7 @@ func (s *Service) RecordOfflinePayment(ctx context.Context, r InvoiceRequest, me
 	}
 	id := pick(r.PaymentID, meta, "payment")
 	return s.invoice(ctx, invoice.RecordOfflinePayment{
-		PaymentID: id, Method: r.Method, Reference: r.Reference, Amount: domain.NewMoney(r.Amount, st.Currency), Date: date, Now: now,
+		PaymentID: id, Method: r.Method, Reference: r.Reference, Amount: domain.Money{Amount: r.Amount, Currency: st.Currency}, Date: date, Now: now,
 	}, r.InvoiceID, meta, id)
 }
 
@@ -534,5 +537,5 @@ func (s *Service) IssueCreditNote(ctx context.Context, r InvoiceRequest, meta Me
 		return Result{}, err
 	}
 	id := pick(r.CreditNoteID, meta, "credit-note")
-	return s.invoice(ctx, invoice.IssueCreditNote{CreditNoteID: id, Amount: domain.NewMoney(r.Amount, st.Currency), Reason: r.Reason, Now: s.now()}, r.InvoiceID, meta, id)
+	return s.invoice(ctx, invoice.IssueCreditNote{CreditNoteID: id, Amount: domain.Money{Amount: r.Amount, Currency: st.Currency}, Reason: r.Reason, Now: s.now()}, r.InvoiceID, meta, id)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/client"
 	"remit/domain/proposal"
 	"remit/domain/service"
 )
@@ -64,31 +65,26 @@ func withLineIDs(lines []proposal.Line, meta Meta) []proposal.Line {
 func (s *Service) DraftProposal(ctx context.Context, r ProposalRequest, meta Meta) (Result, error) {
 	meta = s.begin(meta)
 	var p domain.Problems
-	var cur domain.Currency
-	if r.Currency != "" {
-		cur = parseCurrency(&p, "currency", r.Currency, domain.Currency{})
-	} else {
-		cl, _, ok, err := fold(ctx, s.env, clientDecider, clientStream(r.ClientID))
+	var cl client.State
+	if r.ClientID != uuid.Nil || r.Currency == "" {
+		var ok bool
+		var err error
+		cl, _, ok, err = fold(ctx, s.env, clientDecider, clientStream(r.ClientID))
 		if err != nil {
 			return Result{}, err
 		}
 		if !ok {
 			return Result{}, domain.NotFound("There is no such client.")
 		}
-		cur = cl.Currency
 	}
+	cur := parseCurrency(&p, "currency", r.Currency, cl.Currency)
 	if err := p.Err(); err != nil {
 		return Result{}, err
-	}
-	if r.ClientID != uuid.Nil {
-		if err := s.exists(ctx, clientStream(r.ClientID), "client"); err != nil {
-			return Result{}, err
-		}
 	}
 	id := pick(r.ProposalID, meta, "proposal")
 	return s.proposal(ctx, proposal.DraftProposal{
 		ProposalID: id, ClientID: r.ClientID, Title: r.Title, Currency: cur, StartDate: r.StartDate,
-		Lines: withLineIDs(r.Lines, meta), Now: s.now(),
+		Lines: withLineIDs(r.Lines, meta), Client: cl.Facts(), Now: s.now(),
 	}, id, meta, id)
 }
 
@@ -115,9 +111,20 @@ func (s *Service) AcceptProposal(ctx context.Context, r AcceptProposalRequest, m
 		return Result{}, err
 	}
 	now := s.now()
+	// The client's facts: the method named must be one of its own, and
+	// every service activated is checked against them too.
+	ps, _, _, err := fold(ctx, s.env, proposalDecider, proposal.StreamName(r.ProposalID))
+	if err != nil {
+		return Result{}, err
+	}
+	cl, _, _, err := fold(ctx, s.env, clientDecider, clientStream(ps.ClientID))
+	if err != nil {
+		return Result{}, err
+	}
+	facts := cl.Facts()
 	out, err := Handle(ctx, s.env, proposalDecider, proposal.StreamName(r.ProposalID), proposal.Command(proposal.AcceptProposal{
 		ProposalID: r.ProposalID, AcceptedByName: r.AcceptedByName, AcceptedByEmail: r.AcceptedByEmail,
-		SignatureName: r.SignatureName, AcceptedOn: s.today(f, now), PaymentMethodID: r.PaymentMethodID, Now: now,
+		SignatureName: r.SignatureName, AcceptedOn: s.today(f, now), PaymentMethodID: r.PaymentMethodID, Client: facts, Now: now,
 	}), meta)
 	if err != nil {
 		return Result{}, err
@@ -134,7 +141,7 @@ func (s *Service) AcceptProposal(ctx context.Context, r AcceptProposalRequest, m
 			Name:   spec.Name, Description: spec.Description, UnitPrice: spec.UnitPrice, Quantity: spec.Quantity,
 			Unit: spec.Unit, Discount: spec.Discount, TaxRate: spec.TaxRate, Currency: spec.Currency,
 			BillingRule: spec.BillingRule, FirstDate: spec.FirstDate, Mode: mode,
-			PaymentMethodID: spec.PaymentMethodID, Now: now,
+			PaymentMethodID: spec.PaymentMethodID, Client: facts, Now: now,
 		}), meta)
 		if err != nil {
 			if domain.ErrorCode(err) == domain.ECONFLICT && alreadyActivated(ctx, s, spec.ServiceID) {

@@ -2,7 +2,6 @@ package billing
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -145,18 +144,6 @@ func run[S, C any](ctx context.Context, s *Service, d Decider[S, C], stream stri
 	}
 	out.Result.ID = created
 	return out.Result, nil
-}
-
-// exists refuses a command on a stream with no events, with ENOTFOUND.
-func (s *Service) exists(ctx context.Context, stream, what string) error {
-	recs, err := s.env.Store.ReadStream(ctx, stream, 0, eventstore.Forward, 1)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", stream, err)
-	}
-	if len(recs) == 0 {
-		return domain.NotFound("There is no such %s.", what)
-	}
-	return nil
 }
 
 func loadZone(name string) (*time.Location, error) { return time.LoadLocation(name) }

@@ -113,7 +113,7 @@ func (s *Service) ActivateService(ctx context.Context, r ServiceRequest, meta Me
 		ServiceID: id, ClientID: r.ClientID, Source: service.Source{InstantBill: true},
 		Name: r.Name, Description: r.Description, UnitPrice: r.UnitPrice, Quantity: r.Quantity, Unit: r.Unit,
 		Discount: r.Discount, TaxRate: r.TaxRate, Currency: cur, BillingRule: rule, FirstDate: first,
-		Mode: mode, PaymentMethodID: r.PaymentMethodID, Now: now,
+		Mode: mode, PaymentMethodID: r.PaymentMethodID, Client: cl.Facts(), Now: now,
 	}, id, meta, id)
 }
 
@@ -129,10 +129,31 @@ func (s *Service) EditService(ctx context.Context, r EditServiceRequest, meta Me
 		}
 		from = s.today(f, now)
 	}
+	facts, err := s.serviceClientFacts(ctx, r.ServiceID, r.Changes.PaymentMethodID)
+	if err != nil {
+		return Result{}, err
+	}
 	return s.service(ctx, service.Edit{
 		EffectiveFrom: from, Changes: r.Changes, BillingRule: r.BillingRule, FirstDate: r.FirstDate,
-		NotifyClientOfPriceChange: r.NotifyClientOfPriceChange, Now: now,
+		NotifyClientOfPriceChange: r.NotifyClientOfPriceChange, Client: facts, Now: now,
 	}, r.ServiceID, meta, uuid.Nil)
+}
+
+// serviceClientFacts gathers the facts of a service's client that a change
+// naming a payment method is checked against (none when it names none).
+func (s *Service) serviceClientFacts(ctx context.Context, serviceID uuid.UUID, method *uuid.UUID) (domain.ClientFacts, error) {
+	if method == nil || *method == uuid.Nil {
+		return domain.ClientFacts{}, nil
+	}
+	st, _, ok, err := fold(ctx, s.env, serviceDecider, service.StreamName(serviceID))
+	if err != nil || !ok {
+		return domain.ClientFacts{}, err // a missing service is reported by its command
+	}
+	cl, _, _, err := fold(ctx, s.env, clientDecider, clientStream(st.ClientID))
+	if err != nil {
+		return domain.ClientFacts{}, err
+	}
+	return cl.Facts(), nil
 }
 
 // SwitchServiceToManual pauses a service: every unbilled item becomes manual.
@@ -170,7 +191,11 @@ func (s *Service) EditScheduleItem(ctx context.Context, r ItemRequest, meta Meta
 	if err != nil {
 		return Result{}, err
 	}
-	return s.service(ctx, service.EditItem{ItemKey: r.ItemKey, ItemChanges: r.ItemChanges, Now: s.now()}, id, meta, uuid.Nil)
+	facts, err := s.serviceClientFacts(ctx, id, r.PaymentMethodID)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.service(ctx, service.EditItem{ItemKey: r.ItemKey, ItemChanges: r.ItemChanges, Client: facts, Now: s.now()}, id, meta, uuid.Nil)
 }
 
 // SwitchItemToManual makes one item wait to be issued by hand.

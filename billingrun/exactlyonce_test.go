@@ -19,6 +19,7 @@ import (
 	"remit/billingrun"
 	"remit/domain"
 	"remit/domain/catalog"
+	"remit/domain/client"
 	"remit/domain/invoice"
 	"remit/domain/numbering"
 	"remit/domain/service"
@@ -427,8 +428,9 @@ func TestManyConcurrentRuns(t *testing.T) {
 }
 
 // TestRefusedGroupBurnsNoNumber: a group the domain refuses (a service priced
-// in another currency than its client's) is reported, marks nothing and
-// takes no number; the other groups' numbers stay gapless.
+// in another currency than its client's, after the client moved to US
+// dollars) is reported, marks nothing and takes no number; the other
+// groups' numbers stay gapless.
 func TestRefusedGroupBurnsNoNumber(t *testing.T) {
 	day := domain.MustDate(2025, 3, 1)
 	f := newFixture(t, day)
@@ -438,7 +440,10 @@ func TestRefusedGroupBurnsNoNumber(t *testing.T) {
 		f.MustService(id, "Bookkeeping", every(domain.FrequencyMonths, day), true)
 		if name == "Brick" {
 			f.ok(f.svc.ActivateService(context.Background(), billing.ServiceRequest{ClientID: id, Name: "Audit", UnitPrice: dec("100"), Quantity: dec("1"),
-				TaxRate: dec("10"), Currency: "USD", BillingRule: every(domain.FrequencyMonths, day), Automatic: true}, staff()))
+				TaxRate: dec("10"), BillingRule: every(domain.FrequencyMonths, day), Automatic: true}, staff()))
+			// A service in another currency than its client's is refused
+			// when activated; a client can still change currency later.
+			f.ok(f.svc.EditClient(context.Background(), billing.ClientRequest{ClientID: id, Name: name, Kind: client.KindBusiness, Currency: "USD"}, staff()))
 		}
 	}
 	rep, err := billingrun.Run(context.Background(), f.store, f.svc, day, billingrun.Options{})

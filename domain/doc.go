@@ -12,6 +12,19 @@
 //   - decide.go (or one file per command): Decide(State, Command) ([]domain.Event, error),
 //     the only place rules are checked.
 //
+// What a command may carry is bounded in one place, limits.go, and checked
+// by decide, so the API, the UI and the CLI refuse the same input alike:
+// decimals are parsed plainly (ParseDecimal: no exponent, at most
+// MaxDecimalLength characters); a quantity is at most MaxQuantity with
+// MaxQuantityDecimals decimals; a unit price at most MaxUnitPrice, with no
+// more decimals than its currency (refused, never rounded); an amount at
+// most MaxAmount; an invoice at most MaxInvoiceLines lines; a description
+// at most MaxDescriptionLength characters. Every command's text passes one
+// check, CheckText (text.go), in the command handler: no card number however
+// written (ContainsCardNumber), no control characters outside multi-line
+// fields. Rules that need the client's state (its currency, its payment
+// methods) take ClientFacts, carried by the command.
+//
 // Nothing here does I/O, reads a clock or makes a random id: commands carry the
 // time (Now) and any new ids. Projections never feed Decide; when a rule needs
 // facts from another aggregate, the command carries them, gathered by the

@@ -129,6 +129,9 @@ func (p Problems) Err() error {
 // the first problem, so code that looks only at one error still sees EINVALID.
 type ValidationError struct {
 	Problems Problems
+	// More counts further problems that were found but not kept (a reader
+	// of a huge request stops listing them).
+	More int
 }
 
 // Error joins every problem's text with "; ".

@@ -44,7 +44,7 @@ const MaxInterval = 1000
 // rule with an empty End never ends, like EndNever.
 type BillingRule struct {
 	Frequency      Frequency `json:"frequency"`
-	Interval       int       `json:"interval,omitempty"` // N of "every N days/weeks/months"; 0 means 1
+	Interval       int       `json:"interval,omitempty" min:"1"` // N of "every N days/weeks/months"; 0 (left out) means 1, but a request that gives it gives at least 1
 	Start          StartKind `json:"start"`
 	StartDelayDays int       `json:"start_delay_days,omitempty"`
 	StartDate      Date      `json:"start_date,omitzero"`

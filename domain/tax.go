@@ -45,8 +45,42 @@ type LineAmounts struct {
 
 var hundred = decimal.NewFromInt(100)
 
+// CheckLineInput records the problems of a line's terms as entered (fields
+// quantity, unit_price, tax_rate, discount) against the limits:
+// CheckQuantity, CheckUnitPrice (no more decimals than c has: refused, not
+// rounded), CheckPercent and CheckAmount. It reports whether all are within.
+// Decide functions call it for terms a person enters; ComputeLine checks
+// only the sizes, so terms already in the log always compute.
+func CheckLineInput(p *Problems, c Currency, in LineInput) bool {
+	return checkLine(p, c, in, true)
+}
+
+func checkLine(p *Problems, c Currency, in LineInput, decimals bool) bool {
+	unit, anyScale := c, Currency{}
+	if !decimals {
+		unit = anyScale
+	}
+	var ok bool
+	if decimals {
+		ok = CheckQuantity(p, "quantity", in.Quantity)
+	} else {
+		ok = checkBounded(p, "quantity", in.Quantity, MaxQuantity, MaxDecimalLength, "the quantity", "")
+	}
+	ok = CheckUnitPrice(p, "unit_price", in.UnitPrice, unit) && ok
+	ok = CheckPercent(p, "tax_rate", in.TaxRate) && ok
+	switch in.Discount.Kind {
+	case DiscountPercent:
+		ok = CheckPercent(p, "discount", in.Discount.Value) && ok
+	case DiscountAmount:
+		ok = CheckAmount(p, "discount", in.Discount.Value, unit) && ok
+	}
+	return ok
+}
+
 // ComputeLine computes a line's net, tax and gross in currency c under the
-// firm's tax mode (an empty mode means exclusive). The line's base (quantity × unit price − discount) is rounded
+// firm's tax mode (an empty mode means exclusive). The inputs' sizes are
+// first checked against the limits, so no input makes its arithmetic
+// expensive. The line's base (quantity × unit price − discount) is rounded
 // to minor units half away from zero first; tax is computed on that rounded
 // base per line and rounded the same way; an invoice's totals are the sums of
 // its lines' rounded amounts.
@@ -59,6 +93,10 @@ func ComputeLine(c Currency, mode TaxMode, in LineInput) (LineAmounts, error) {
 	case TaxExclusive, TaxInclusive, "":
 	default:
 		p.Add("tax_mode", "tax mode must be \"exclusive\" or \"inclusive\"")
+	}
+	// The limits first, so that no arithmetic below runs on a huge number.
+	if !checkLine(&p, c, in, false) {
+		return LineAmounts{}, p.Err()
 	}
 	if in.Quantity.IsNegative() {
 		p.Add("quantity", "quantity cannot be negative")

@@ -151,7 +151,7 @@ func matrix(t *testing.T) []matrixCase {
 	cases = append(cases, matrixCase{name: "FractionalQuantities", in: in(MustIssue(t, "INV-000005", "AUD", excl, clientID, cardID,
 		lineSpec{desc: "Advisory hours", qty: "1.75", price: "123.45", rate: "10"},
 		lineSpec{desc: "Travel, per km", qty: "0.333", price: "99.99", rate: "10"},
-		lineSpec{desc: "Storage, per GB", qty: "1234.5678", price: "0.0125", rate: "10"}))})
+		lineSpec{desc: "Storage, per 100 GB", qty: "12.345678", price: "1.25", rate: "10"}))})
 
 	multi := MustIssue(t, "INV-000006", "AUD", incl, clientID, cardID,
 		lineSpec{desc: "Tax return", qty: "1", price: "999.99", rate: "10"},

@@ -86,7 +86,7 @@ func MustIssue(tb testing.TB, number, cur string, mode domain.TaxMode, clientID,
 	c := domain.MustCurrency(cur)
 	cmd := invoice.Issue{
 		InvoiceID: uuid.NewSHA1(uuid.NameSpaceURL, []byte(number)), ClientID: clientID, Number: number, Currency: c,
-		IssueDate: mustDate(tb, "2026-03-02"), DueDate: mustDate(tb, "2026-03-16"), TaxMode: mode, PaymentMethodID: methodID, Now: issuedAt,
+		IssueDate: mustDate(tb, "2026-03-02"), DueDate: mustDate(tb, "2026-03-16"), TaxMode: mode, PaymentMethodID: methodID, Client: domain.ClientFacts{Currency: c, PaymentMethods: []uuid.UUID{methodID}}, Now: issuedAt,
 	}
 	for i, l := range lines {
 		cmd.Lines = append(cmd.Lines, invoice.NewLine{

@@ -390,9 +390,17 @@ func (h *handler) handleLinkAccept(w http.ResponseWriter, r *http.Request) {
 	fs := readForm(r)
 	req, newMethod := acceptRequest(fs, pg, l, token, h.gateway())
 	now := h.cfg.Now()
-	// The deciders' checks, before anything is appended.
+	// The deciders' checks, before anything is appended; the method the
+	// client adds here counts as theirs (billing checks again on the log).
+	var facts domain.ClientFacts
+	for _, m := range pg.Methods {
+		facts.PaymentMethods = append(facts.PaymentMethods, m.ID)
+	}
+	if newMethod != nil {
+		facts.PaymentMethods = append(facts.PaymentMethods, req.PaymentMethodID)
+	}
 	_, acceptErr := proposal.Decide(pg.Proposal, proposal.AcceptProposal{ProposalID: req.ProposalID, AcceptedByName: req.AcceptedByName,
-		AcceptedByEmail: req.AcceptedByEmail, SignatureName: req.SignatureName, AcceptedOn: v.Today, PaymentMethodID: req.PaymentMethodID, Now: now})
+		AcceptedByEmail: req.AcceptedByEmail, SignatureName: req.SignatureName, AcceptedOn: v.Today, PaymentMethodID: req.PaymentMethodID, Client: facts, Now: now})
 	var methodErr error
 	if newMethod != nil {
 		methodErr = h.checkNewMethod(ctx, l.ClientID, client.AddPaymentMethod{ClientID: l.ClientID, PaymentMethodID: req.PaymentMethodID, Method: *newMethod, Now: now})

@@ -207,15 +207,16 @@ func TestEveryPageInTheLayout(t *testing.T) {
 		t.Errorf("a form too large = %d, want 413", resp.StatusCode)
 	}
 
-	// An auditor's change, and a card number typed where none belongs, are
-	// refused with a page that leads back.
+	// An auditor's change is refused with a page that leads back; a card
+	// number typed where none belongs, beside its field on the form.
 	for _, tc := range []struct {
 		email, pw, path string
 		form            url.Values
 		status          int
+		besideField     bool
 	}{
-		{"audit@firm.example", "audit-password-1", "/clients/new", url.Values{"name": {"X"}}, http.StatusForbidden},
-		{"staff@firm.example", "staff-password-1", "/clients/new", url.Values{"name": {"4242 4242 4242 4242"}}, http.StatusUnprocessableEntity},
+		{"audit@firm.example", "audit-password-1", "/clients/new", url.Values{"name": {"X"}}, http.StatusForbidden, false},
+		{"staff@firm.example", "staff-password-1", "/clients/new", url.Values{"name": {"4242 4242 4242 4242"}}, http.StatusUnprocessableEntity, true},
 	} {
 		c := signedIn(t, base, tc.email, tc.pw)
 		_, page := fetch(t, c, http.MethodGet, base+"/clients", nil)
@@ -234,6 +235,12 @@ func TestEveryPageInTheLayout(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		inLayout(t, tc.email+" POST "+tc.path, resp, string(b))
+		if tc.besideField {
+			if resp.StatusCode != tc.status || fieldError(string(b), "name") == "" {
+				t.Errorf("%s POST %s = %d, want %d with the error beside the name: %.400s", tc.email, tc.path, resp.StatusCode, tc.status, b)
+			}
+			continue
+		}
 		if resp.StatusCode != tc.status || !strings.Contains(string(b), `<a href="/clients/new">Back</a>`) {
 			t.Errorf("%s POST %s = %d, want %d with a way back: %.400s", tc.email, tc.path, resp.StatusCode, tc.status, b)
 		}

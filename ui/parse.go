@@ -29,7 +29,8 @@ func (f *fields) str(name string) string { return strings.TrimSpace(f.r.PostForm
 
 func (f *fields) has(name string) bool { return f.str(name) != "" }
 
-// dec parses a decimal; empty is zero, or a problem when required.
+// dec parses a decimal written plainly (domain.ParseDecimal: no exponent);
+// empty is zero, or a problem when required.
 func (f *fields) dec(name string, required bool) decimal.Decimal {
 	s := strings.ReplaceAll(f.str(name), ",", "")
 	if s == "" {
@@ -38,21 +39,16 @@ func (f *fields) dec(name string, required bool) decimal.Decimal {
 		}
 		return decimal.Zero
 	}
-	d, err := decimal.NewFromString(s)
+	d, err := domain.ParseDecimal(name, s)
 	if err != nil {
-		f.p.Add(name, "%q is not a number", f.str(name))
+		if _, nerr := decimal.NewFromString(s); nerr != nil && len(s) <= domain.MaxDecimalLength {
+			f.p.Add(name, "%q is not a number", f.str(name))
+		} else {
+			f.p.Add(name, "%s", domain.ErrorMessage(err)) // "1e5", or far too long
+		}
 		return decimal.Zero
 	}
 	return d
-}
-
-// optDec is dec for an optional change: nil when left empty.
-func (f *fields) optDec(name string) *decimal.Decimal {
-	if !f.has(name) {
-		return nil
-	}
-	d := f.dec(name, false)
-	return &d
 }
 
 func (f *fields) date(name string, required bool) domain.Date {
@@ -141,8 +137,16 @@ func (f *fields) rule(name string, start domain.StartKind) domain.BillingRule {
 		f.p.Add(name+".frequency", "choose how often it bills")
 		return r
 	}
-	if n, ok := f.integer(name + ".interval"); ok && strings.HasPrefix(f.str(name+".frequency"), "every_n_") {
-		r.Interval = n
+	if strings.HasPrefix(f.str(name+".frequency"), "every_n_") {
+		// "Every N": N is given, and at least 1 (0 never means monthly).
+		switch n, ok := f.integer(name + ".interval"); {
+		case !ok && !f.has(name+".interval"):
+			f.p.Add(name+".interval", "how many days, weeks or months between billings?")
+		case ok && n < 1:
+			f.p.Add(name+".interval", "the interval must be at least 1")
+		case ok:
+			r.Interval = n
+		}
 	}
 	r.Start = start
 	if d := f.date(name+".start_date", false); !d.IsZero() {

@@ -171,36 +171,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			say(http.StatusBadRequest, "Not understood", "The form could not be read; nothing was saved. Go back and try again.")
 			return
 		}
-		if holdsCardNumber(r.PostForm) {
-			say(http.StatusUnprocessableEntity, "That looks like a card number",
-				"Remit never stores a card number, and nothing was saved: enter only the payment gateway's token, or the last 4 digits of the card.")
-			return
-		}
 	}
 	h.mux.ServeHTTP(w, r)
-}
-
-// cardCheckedFields are the payment-method inputs where the domain itself
-// refuses a card number, with the error beside the field.
-var cardCheckedFields = map[string]bool{
-	"method.gateway": true, "method.gateway_token": true, "method.gateway_customer": true,
-	"method.brand": true, "method.last4": true, "method.masked_account": true,
-}
-
-// holdsCardNumber reports whether any other submitted value looks like a
-// card number (the API refuses such bodies the same way).
-func holdsCardNumber(form url.Values) bool {
-	for name, vs := range form {
-		if cardCheckedFields[name] {
-			continue
-		}
-		for _, v := range vs {
-			if auth.ContainsCardNumber([]byte(v)) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func cacheStatic(next http.Handler) http.Handler {

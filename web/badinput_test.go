@@ -27,6 +27,31 @@ func TestBadInput(t *testing.T) {
 		return b
 	}
 
+	line := func(over map[string]any) map[string]any {
+		b := map[string]any{"description": "Fee", "quantity": "1", "unit_price": "5", "tax_rate": "0"}
+		for k, v := range over {
+			b[k] = v
+		}
+		return b
+	}
+	instant := func(over map[string]any) map[string]any {
+		return map[string]any{"client_id": clientID, "lines": []any{line(over)}}
+	}
+	manyLines := func(n int) []any {
+		out := make([]any, n)
+		for i := range out {
+			out[i] = line(nil)
+		}
+		return out
+	}
+	// Another client's payment method, and a service id, are not this
+	// client's methods.
+	other := a.mustCreateClient("Globex")
+	otherMethod := str(t, a.must(http.StatusCreated, "POST", "/api/clients/"+other+"/payment-methods", map[string]any{
+		"kind": "card", "gateway": "sandbox", "gateway_token": "pm_card_visa", "brand": "visa", "last4": "4242", "expiry_month": 12, "expiry_year": 2030,
+	}), "id")
+	serviceID := str(t, a.must(http.StatusCreated, "POST", base+"/services", service(nil)), "id")
+
 	cases := []struct {
 		name    string
 		method  string
@@ -70,6 +95,36 @@ func TestBadInput(t *testing.T) {
 		{"BadLimit", "GET", "/api/clients?limit=0", nil, nil, 400, "limit"},
 		{"BadCursor", "GET", "/api/clients?cursor=zzz", nil, nil, 400, "cursor"},
 		{"BadStatus", "GET", "/api/invoices?status=lost", nil, nil, 400, "status"},
+
+		// Amounts are plain, bounded decimals (issue 15, defect 6).
+		{"ExponentQuantity", "POST", "/api/invoices", instant(map[string]any{"quantity": "1e100000"}), nil, 422, "lines[0].quantity"},
+		{"ExponentQuantityNumber", "POST", base + "/services", `{"name":"Payroll","unit_price":"100","quantity":1e5,"tax_rate":"10","billing_rule":{"frequency":"once","start":"on_date","start_date":"2025-04-01"}}`, nil, 422, "quantity"},
+		{"HugeExponentQuantity", "POST", "/api/invoices", instant(map[string]any{"quantity": "1e10000000"}), nil, 422, "lines[0].quantity"},
+		{"QuantityOverLimit", "POST", "/api/invoices", instant(map[string]any{"quantity": "1000000001"}), nil, 422, "lines[0].quantity"},
+		{"QuantityTooPrecise", "POST", base + "/services", service(map[string]any{"quantity": "1.0000001"}), nil, 422, "quantity"},
+		{"PriceOverLimit", "POST", base + "/services", service(map[string]any{"unit_price": "1000000000001"}), nil, 422, "unit_price"},
+		{"PriceMoreDecimalsThanCurrency", "POST", "/api/invoices", instant(map[string]any{"unit_price": "10.12345"}), nil, 422, "lines[0].unit_price"},
+		{"ServicePriceMoreDecimalsThanCurrency", "POST", base + "/services", service(map[string]any{"unit_price": "10.125"}), nil, 422, "unit_price"},
+		{"PaymentMoreDecimalsThanCurrency", "POST", base + "/services", service(map[string]any{"discount": map[string]any{"kind": "amount", "value": "1.005"}}), nil, 422, "discount"},
+
+		// Other inputs that were accepted (defect 7).
+		{"EveryZeroMonths", "POST", base + "/services", service(map[string]any{"billing_rule": map[string]any{"frequency": "months", "interval": 0, "start": "on_date", "start_date": "2025-04-01", "end": "never"}}), nil, 422, "billing_rule.interval"},
+		{"ServiceInAnotherCurrency", "POST", base + "/services", service(map[string]any{"currency": "USD"}), nil, 422, "currency"},
+		{"InvoiceInAnotherCurrency", "POST", "/api/invoices", map[string]any{"client_id": clientID, "currency": "USD", "lines": []any{line(nil)}}, nil, 422, "currency"},
+		{"InvoiceWithAnotherClientsMethod", "POST", "/api/invoices", map[string]any{"client_id": clientID, "payment_method_id": otherMethod, "lines": []any{line(nil)}}, nil, 422, "payment_method_id"},
+		{"InvoiceWithARandomMethod", "POST", "/api/invoices", map[string]any{"client_id": clientID, "payment_method_id": missing, "lines": []any{line(nil)}}, nil, 422, "payment_method_id"},
+		{"ServiceWithAServiceIDAsMethod", "POST", base + "/services", service(map[string]any{"payment_method_id": serviceID}), nil, 422, "payment_method_id"},
+		{"LineBreakInName", "POST", "/api/clients", `{"name":"Acme\nCorp","kind":"business"}`, nil, 422, "name"},
+		{"TabInContactName", "POST", base + "/contacts", `{"name":"Ana\tNg"}`, nil, 422, "name"},
+
+		// Invoice size (defect 8).
+		{"TooManyLines", "POST", "/api/invoices", map[string]any{"client_id": clientID, "lines": manyLines(501)}, nil, 422, "lines"},
+		{"DescriptionTooLong", "POST", "/api/invoices", instant(map[string]any{"description": strings.Repeat("x", 1001)}), nil, 422, "lines[0].description"},
+		{"ServiceDescriptionTooLong", "POST", base + "/services", service(map[string]any{"description": strings.Repeat("x", 1001)}), nil, 422, "description"},
+
+		// Card numbers, decoded (defect 10).
+		{"EscapedCardNumber", "POST", "/api/invoices", `{"client_id":"` + clientID + `","lines":[{"description":"\u0034242424242424242","quantity":"1","unit_price":"5","tax_rate":"0"}]}`, nil, 422, "lines[0].description"},
+		{"CardNumberTouchingLetters", "POST", base + "/services", service(map[string]any{"name": "visa4242424242424242"}), nil, 422, "name"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -65,8 +65,13 @@
 //     value that does not parse as its type (a date that does not exist, an
 //     id in the body that is not a UUID), a bad query parameter.
 //   - 422: the request is well formed but breaks a rule: a negative
-//     quantity, an unknown currency, an empty name (domain EINVALID), or
-//     an Idempotency-Key reused for another request.
+//     quantity, an unknown currency, an empty name (domain EINVALID), a
+//     number in exponent form ("1e5", as a string or a JSON number) or
+//     past the limits of package domain (limits.go), a field given as 0
+//     that must be at least 1 (a struct tag min:"1", e.g. a billing rule's
+//     interval), a card number or control character in any text field
+//     (domain.CheckText, on the decoded values, in billing.Handle), or an
+//     Idempotency-Key reused for another request.
 //   - 404 ENOTFOUND: unknown ids, in the body or the path (a path id that
 //     is not a UUID names nothing, so it is 404 too), and unknown routes.
 //   - 409 ECONFLICT, 403 EFORBIDDEN, 405 a method the route does not take,
@@ -74,6 +79,12 @@
 //     is not JSON.
 //   - 500 anything else, with a generic message; the details go to
 //     Config.Logger only.
+//
+// A problem lists at most 20 field errors, then one more "and N more
+// problems"; the decoder stops decoding once it has 20, so a body full of
+// mistakes costs no more than a small one. POST /api/login reads at most
+// MaxLoginBodyBytes (4 KB; more is 413), and a body it cannot read counts
+// toward the address's sign-in limit like a wrong password.
 //
 // Field names in errors are those of the request body: where billing's
 // command nests them differently ("contact.email" for a contact sent as

@@ -3,11 +3,35 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
 	"remit/domain"
 )
+
+// maxListedProblems is the most field problems one response lists; the
+// rest are summed up in one more entry ("and N more problems"), so no
+// request, however wrong, makes a big answer.
+const maxListedProblems = 20
+
+// listed is the first maxListedProblems problems of ve plus one entry that
+// counts the others.
+func listed(ve *domain.ValidationError) []FieldProblem {
+	p, more := ve.Problems, ve.More
+	if len(p) > maxListedProblems {
+		more += len(p) - maxListedProblems
+		p = p[:maxListedProblems]
+	}
+	out := make([]FieldProblem, 0, len(p)+1)
+	for _, q := range p {
+		out = append(out, FieldProblem{Field: q.Field, Message: q.Message})
+	}
+	if more > 0 {
+		out = append(out, FieldProblem{Message: fmt.Sprintf("and %d more problems", more)})
+	}
+	return out
+}
 
 // problemTypeBase prefixes the type URI of every problem; the document
 // describes each at /api/openapi.json.
@@ -105,9 +129,7 @@ func problemOf(err error) Problem {
 	var de *domain.Error
 	switch {
 	case errors.As(err, &ve):
-		for _, q := range ve.Problems {
-			p.Errors = append(p.Errors, FieldProblem{Field: q.Field, Message: q.Message})
-		}
+		p.Errors = listed(ve)
 		if he == nil || he.err != nil {
 			p.Detail = summarise(p.Errors)
 		}

@@ -16,6 +16,8 @@ func FuzzDecodeCommand(f *testing.F) {
 		`{"name":"Harbour Cafe","kind":"business","contacts":[{"name":"Ana","email":"ana@example.com"}]}`,
 		`{"client_id":"not-a-uuid","lines":[{"quantity":"1e999999"}]}`,
 		`{"address":{"line1":null},"payment_terms_days":-1}`,
+		`{"lines":[{"quantity":1e5,"unit_price":"1E+3","description":"\u0034242424242424242"}]}`,
+		`{"name":"a\nb","lines":[1,1,1],"k1":1,"k2":2}`,
 		`[]`, `null`, `{"a":`, `{"name":"\ud800"}`,
 	} {
 		f.Add([]byte(s))

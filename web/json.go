@@ -53,7 +53,11 @@ func readBody(r *http.Request) ([]byte, error) {
 // its exact JSON name), of the right type, with every required field (dotted
 // paths, e.g. "contact.name") present and not null. Every problem is
 // reported with its field path, as a malformed request (400). An empty body
-// decodes as {}.
+// decodes as {}. Amounts and quantities (decimals) are read with
+// domain.ParseDecimal, as strings or JSON numbers, whose refusals (an
+// exponent, too many digits) are invalid values (422) when the body is
+// otherwise well formed. Past maxListedProblems problems, the rest are only
+// counted, so a huge body of mistakes costs no more than a small one.
 func decodeJSON(raw []byte, dst any, required ...string) error {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
@@ -71,15 +75,55 @@ func decodeJSON(raw []byte, dst any, required ...string) error {
 	if raw[0] != '{' {
 		return malformed(domain.Invalid("", "the body must be a JSON object"))
 	}
-	var p domain.Problems
-	decodeValue(raw, reflect.ValueOf(dst).Elem(), "", &p)
-	if len(p) == 0 {
-		checkRequired(raw, required, &p)
+	var d decoder
+	d.decodeValue(raw, reflect.ValueOf(dst).Elem(), "")
+	if d.malformed.empty() {
+		checkRequired(raw, required, &d.malformed)
 	}
-	if err := p.Err(); err != nil {
-		return malformed(err)
+	if !d.malformed.empty() {
+		d.malformed.merge(d.invalid)
+		return malformed(d.malformed.err())
 	}
-	return nil
+	return d.invalid.err()
+}
+
+// problemList is a list of field problems that keeps the first
+// maxListedProblems and only counts the rest.
+type problemList struct {
+	p    domain.Problems
+	more int
+}
+
+func (l *problemList) Add(field, format string, args ...any) {
+	if len(l.p) >= maxListedProblems {
+		l.more++
+		return
+	}
+	l.p.Add(field, format, args...)
+}
+
+func (l *problemList) empty() bool { return len(l.p) == 0 && l.more == 0 }
+
+func (l *problemList) merge(o problemList) {
+	for _, q := range o.p {
+		l.Add(q.Field, "%s", q.Message)
+	}
+	l.more += o.more
+}
+
+func (l *problemList) err() error {
+	if l.empty() {
+		return nil
+	}
+	return &domain.ValidationError{Problems: l.p, More: l.more}
+}
+
+// decoder decodes a request body, keeping apart the problems that make the
+// body unreadable as the request (malformed, 400) from values that are read
+// but refused (invalid, 422).
+type decoder struct {
+	malformed problemList
+	invalid   problemList
 }
 
 var (
@@ -116,8 +160,13 @@ func joinPath(path, name string) string {
 }
 
 // decodeValue decodes raw into v, recording problems at path.
-func decodeValue(raw json.RawMessage, v reflect.Value, path string, p *domain.Problems) {
+func (d *decoder) decodeValue(raw json.RawMessage, v reflect.Value, path string) {
+	p := &d.malformed
 	t := v.Type()
+	if t == decimalType && string(raw) != "null" {
+		d.decodeDecimal(raw, v, path)
+		return
+	}
 	if isLeaf(t) {
 		if err := json.Unmarshal(raw, v.Addr().Interface()); err != nil {
 			p.Add(path, "%s", leafMessage(t, raw, err))
@@ -132,7 +181,7 @@ func decodeValue(raw json.RawMessage, v reflect.Value, path string, p *domain.Pr
 			return
 		}
 		e := reflect.New(t.Elem())
-		decodeValue(raw, e.Elem(), path, p)
+		d.decodeValue(raw, e.Elem(), path)
 		v.Set(e)
 	case reflect.Slice:
 		if null {
@@ -146,7 +195,11 @@ func decodeValue(raw json.RawMessage, v reflect.Value, path string, p *domain.Pr
 		}
 		s := reflect.MakeSlice(t, len(elems), len(elems))
 		for i, e := range elems {
-			decodeValue(e, s.Index(i), fmt.Sprintf("%s[%d]", path, i), p)
+			if len(p.p) >= maxListedProblems {
+				p.more += len(elems) - i // stop early: counted, not decoded
+				break
+			}
+			d.decodeValue(e, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
 		}
 		v.Set(s)
 	case reflect.Struct:
@@ -164,15 +217,58 @@ func decodeValue(raw json.RawMessage, v reflect.Value, path string, p *domain.Pr
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		for _, k := range keys {
+		for i, k := range keys {
+			if len(p.p) >= maxListedProblems {
+				p.more += len(keys) - i // stop early: counted, not decoded
+				break
+			}
 			f, ok := fields[k]
 			if !ok {
 				p.Add(joinPath(path, k), "is not a field of this request")
 				continue
 			}
-			decodeValue(obj[k], v.FieldByIndex(f.index), joinPath(path, k), p)
+			fv := v.FieldByIndex(f.index)
+			d.decodeValue(obj[k], fv, joinPath(path, k))
+			if f.min != "" && fv.CanInt() {
+				// A field tagged min:"N" may be left out (its zero has a
+				// meaning) but, when given, is at least N.
+				if m, err := strconv.ParseInt(f.min, 10, 64); err == nil && fv.Int() < m {
+					d.invalid.Add(joinPath(path, k), "must be at least %d", m)
+				}
+			}
 		}
 	}
+}
+
+// decodeDecimal reads an amount or quantity, written as a JSON string or
+// number, with domain.ParseDecimal: plain digits only, never an exponent.
+func (d *decoder) decodeDecimal(raw json.RawMessage, v reflect.Value, path string) {
+	s := string(raw)
+	switch raw[0] {
+	case '"':
+		if err := json.Unmarshal(raw, &s); err != nil {
+			d.malformed.Add(path, "must be a decimal number such as 12.50, not %s", jsonKind(raw))
+			return
+		}
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+	default:
+		d.malformed.Add(path, "must be a decimal number such as 12.50, not %s", jsonKind(raw))
+		return
+	}
+	n, err := domain.ParseDecimal(path, s)
+	if err != nil {
+		if len(s) > domain.MaxDecimalLength {
+			d.invalid.Add(path, "%s", domain.ErrorMessage(err))
+		} else if _, nerr := decimal.NewFromString(s); nerr != nil {
+			// Not a number at all ("lots"): the body is not the request.
+			d.malformed.Add(path, "must be a decimal number such as 12.50, not %q", s)
+		} else {
+			// A number, written in a form Remit refuses ("1e5").
+			d.invalid.Add(path, "%s", domain.ErrorMessage(err))
+		}
+		return
+	}
+	v.Set(reflect.ValueOf(n))
 }
 
 // leafMessage explains why raw is not a value of type t.
@@ -239,7 +335,7 @@ func jsonKind(raw json.RawMessage) string {
 
 // checkRequired records a problem for every required dotted path absent or
 // null in raw.
-func checkRequired(raw []byte, required []string, p *domain.Problems) {
+func checkRequired(raw []byte, required []string, p *problemList) {
 	if len(required) == 0 {
 		return
 	}
@@ -271,6 +367,7 @@ type field struct {
 	tagged    bool
 	omitEmpty bool
 	omitZero  bool
+	min       string // the min:"N" tag: when given, at least N
 }
 
 var fieldCache sync.Map // reflect.Type → []field
@@ -303,7 +400,7 @@ func fieldList(t reflect.Type) []field {
 			if !sf.IsExported() {
 				continue
 			}
-			f := field{name: name, index: idx, typ: sf.Type, tagged: hasTag}
+			f := field{name: name, index: idx, typ: sf.Type, tagged: hasTag, min: sf.Tag.Get("min")}
 			if f.name == "" {
 				f.name = snake(sf.Name)
 			}

@@ -47,6 +47,16 @@ type PaymentMethod struct {
 // Created reports whether the client exists.
 func (s State) Created() bool { return s.ID != uuid.Nil }
 
+// Facts returns what commands on the client's services, invoices and
+// proposals are checked against: its currency and its payment methods.
+func (s State) Facts() domain.ClientFacts {
+	f := domain.ClientFacts{Currency: s.Currency}
+	for _, m := range s.PaymentMethods {
+		f.PaymentMethods = append(f.PaymentMethods, m.ID)
+	}
+	return f
+}
+
 // Contact returns the contact with the given id.
 func (s State) Contact(id uuid.UUID) (Contact, bool) {
 	i := s.contactIndex(id)

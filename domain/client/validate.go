@@ -276,41 +276,6 @@ func refuseCardNumber(p *domain.Problems, field, s string) {
 	}
 }
 
-// looksLikeCardNumber reports whether s holds a run of 13 to 19 digits (spaces
-// and dashes between digits allowed, as people type them) that passes the Luhn
-// check, i.e. what could be a full card number (PAN).
-func looksLikeCardNumber(s string) bool {
-	var run []byte
-	check := func() bool {
-		ok := len(run) >= 13 && len(run) <= 19 && luhn(run)
-		run = run[:0]
-		return ok
-	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			run = append(run, c)
-		case (c == ' ' || c == '-') && len(run) > 0:
-		default:
-			if check() {
-				return true
-			}
-		}
-	}
-	return check()
-}
-
-func luhn(digits []byte) bool {
-	sum := 0
-	for i := range digits {
-		d := int(digits[len(digits)-1-i] - '0')
-		if i%2 == 1 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return sum%10 == 0
-}
+// looksLikeCardNumber is domain.ContainsCardNumber: the one card-number
+// check of every command's text, here with a message for the field at hand.
+func looksLikeCardNumber(s string) bool { return domain.ContainsCardNumber(s) }

@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -49,7 +50,10 @@ type Issue struct {
 	// a method is never left without a collection. Ignored when there is no
 	// method or nothing to collect.
 	CollectionDate domain.Date
-	Now            time.Time
+	// Client is the client's currency and methods: Currency must be the
+	// client's and PaymentMethodID one of its methods.
+	Client domain.ClientFacts
+	Now    time.Time
 }
 
 // Send emails the invoice (again) to a recipient.
@@ -192,6 +196,8 @@ func issue(s State, c Issue) ([]domain.Event, error) {
 	if c.Currency.IsZero() {
 		p.Add("currency", "choose the invoice's currency")
 	}
+	c.Client.CheckCurrency(&p, "currency", c.Currency)
+	c.Client.CheckPaymentMethod(&p, "payment_method_id", c.PaymentMethodID)
 	if c.IssueDate.IsZero() {
 		p.Add("issue_date", "an issue date is required")
 	}
@@ -211,8 +217,13 @@ func issue(s State, c Issue) ([]domain.Event, error) {
 	// Lines are computed only once currency and tax mode are sound, so that
 	// their problems are reported once, not on every line.
 	computable := validMode && !c.Currency.IsZero()
-	if len(c.Lines) == 0 {
+	switch {
+	case len(c.Lines) == 0:
 		p.Add("lines", "an invoice needs at least one line")
+	case len(c.Lines) > domain.MaxInvoiceLines:
+		// Refused before any line is looked at: the caller decides before it
+		// reserves a number, so nothing is reserved or appended.
+		return nil, domain.Invalid("lines", "an invoice has at most %d lines (this one has %d): split it into several invoices", domain.MaxInvoiceLines, len(c.Lines))
 	}
 	lines := make([]Line, 0, len(c.Lines))
 	lineIDs := map[uuid.UUID]bool{}
@@ -225,8 +236,12 @@ func issue(s State, c Issue) ([]domain.Event, error) {
 			p.Add(f+"line_id", "this line id is used twice")
 		}
 		lineIDs[l.LineID] = true
-		if strings.TrimSpace(l.Description) == "" {
+		switch {
+		case strings.TrimSpace(l.Description) == "":
 			p.Add(f+"description", "describe what this line bills")
+		case l.ItemKey == "" && utf8.RuneCountInString(l.Description) > domain.MaxDescriptionLength:
+			// An item's description was checked when it was entered.
+			p.Add(f+"description", "the description is too long (at most %d characters)", domain.MaxDescriptionLength)
 		}
 		if l.Quantity.IsZero() { // ComputeLine reports a negative quantity
 			p.Add(f+"quantity", "the quantity must be more than zero")
@@ -246,15 +261,20 @@ func issue(s State, c Issue) ([]domain.Event, error) {
 			}
 			itemKeys[l.ItemKey] = true
 		}
+		in := domain.LineInput{Quantity: l.Quantity, UnitPrice: l.UnitPrice.Amount, Discount: l.Discount, TaxRate: l.TaxRate}
+		entered := true
+		if l.ItemKey == "" && !c.Currency.IsZero() {
+			// An instant-bill line is entered now (an item's terms were
+			// checked when they were entered): refused, never rounded.
+			var q domain.Problems
+			if entered = domain.CheckLineInput(&q, c.Currency, in); !entered {
+				addProblems(&p, f, q.Err())
+			}
+		}
 		var amounts domain.LineAmounts
-		if computable {
+		if computable && entered {
 			var err error
-			amounts, err = domain.ComputeLine(c.Currency, c.TaxMode, domain.LineInput{
-				Quantity:  l.Quantity,
-				UnitPrice: l.UnitPrice.Amount,
-				Discount:  l.Discount,
-				TaxRate:   l.TaxRate,
-			})
+			amounts, err = domain.ComputeLine(c.Currency, c.TaxMode, in)
 			switch {
 			case err != nil:
 				addProblems(&p, f, err)
@@ -360,8 +380,8 @@ func checkAmount(p *domain.Problems, s State, field string, m domain.Money) {
 		p.Add(field, "the amount is in %s but invoice %s is in %s: currencies never mix", orNone(m.Currency), s.Number, s.Currency)
 	case !m.Amount.IsPositive():
 		p.Add(field, "the amount must be more than zero")
-	case !m.Amount.Equal(s.Currency.Round(m.Amount)):
-		p.Add(field, "%s amounts have at most %d decimal places", s.Currency, s.Currency.MinorUnits)
+	default:
+		domain.CheckAmount(p, field, m.Amount, s.Currency) // refused, never rounded
 	}
 }
 

@@ -57,6 +57,7 @@ func MustIssue(tb testing.TB) invoice.Issue {
 		},
 		Recurring:       true,
 		PaymentMethodID: methodID,
+		Client:          domain.ClientFacts{Currency: domain.MustCurrency("AUD"), PaymentMethods: []uuid.UUID{methodID}},
 		Now:             now,
 	}
 }
@@ -379,7 +380,7 @@ func TestRecordOfflinePayment(t *testing.T) {
 		{name: "ErrOverpayment", given: []domain.Event{MustIssued(t), recorded(paymentID, "100.00")}, when: cmd(payment2ID, aud("60")), wantCode: domain.EINVALID, wantMsg: "a payment of AUD 60.00 is more than the AUD 59.50 outstanding on invoice INV-000042"},
 		{name: "ErrZeroAmount", given: []domain.Event{MustIssued(t)}, when: cmd(paymentID, aud("0")), wantCode: domain.EINVALID, wantMsg: "more than zero"},
 		{name: "ErrNegativeAmount", given: []domain.Event{MustIssued(t)}, when: cmd(paymentID, aud("-5")), wantCode: domain.EINVALID, wantMsg: "more than zero"},
-		{name: "ErrSubCent", given: []domain.Event{MustIssued(t)}, when: cmd(paymentID, domain.Money{Amount: dec("1.005"), Currency: domain.MustCurrency("AUD")}), wantCode: domain.EINVALID, wantMsg: "decimal places"},
+		{name: "ErrSubCent", given: []domain.Event{MustIssued(t)}, when: cmd(paymentID, domain.Money{Amount: dec("1.005"), Currency: domain.MustCurrency("AUD")}), wantCode: domain.EINVALID, wantMsg: "at most 2 decimals"},
 		{name: "ErrOtherCurrency", given: []domain.Event{MustIssued(t)}, when: cmd(paymentID, domain.MustMoney("1", "USD")), wantCode: domain.EINVALID, wantMsg: "currencies never mix"},
 		{name: "ErrBadMethod", given: []domain.Event{MustIssued(t)}, when: invoice.RecordOfflinePayment{PaymentID: paymentID, Method: "barter", Amount: aud("1"), Date: issueOn, Now: now}, wantCode: domain.EINVALID, wantMsg: "method"},
 		{name: "ErrNoDate", given: []domain.Event{MustIssued(t)}, when: invoice.RecordOfflinePayment{PaymentID: paymentID, Method: invoice.PaidByCash, Amount: aud("1"), Now: now}, wantCode: domain.EINVALID, wantMsg: "date"},
@@ -501,8 +502,8 @@ func TestStatusOn(t *testing.T) {
 func TestTotalsAreSumsOfRoundedLines(t *testing.T) {
 	c := MustIssue(t)
 	c.Lines = []invoice.NewLine{
-		{LineID: line1ID, Description: "a", Quantity: dec("3"), UnitPrice: aud("0.335"), TaxRate: dec("10")},
-		{LineID: line2ID, Description: "b", Quantity: dec("1"), UnitPrice: aud("0.015"), TaxRate: dec("15")},
+		{LineID: line1ID, Description: "a", Quantity: dec("0.335"), UnitPrice: aud("3"), TaxRate: dec("10")},
+		{LineID: line2ID, Description: "b", Quantity: dec("0.015"), UnitPrice: aud("1"), TaxRate: dec("15")},
 	}
 	events, err := invoice.Decide(invoice.State{}, c)
 	if err != nil {

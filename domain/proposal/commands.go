@@ -21,7 +21,10 @@ type DraftProposal struct {
 	Currency   domain.Currency
 	StartDate  domain.Date // optional; needed by lines that start on the proposal's start date
 	Lines      []Line
-	Now        time.Time
+	// Client is the client's currency: the proposal's must be the same, or
+	// its services could never be billed with the client's others.
+	Client domain.ClientFacts
+	Now    time.Time
 }
 
 // EditDraft replaces a draft's title, start date and lines.
@@ -51,7 +54,9 @@ type AcceptProposal struct {
 	SignatureName   string
 	AcceptedOn      domain.Date
 	PaymentMethodID uuid.UUID
-	Now             time.Time
+	// Client is the client's payment methods: PaymentMethodID must be one.
+	Client domain.ClientFacts
+	Now    time.Time
 }
 
 // DeclineProposal records that the client declined a sent proposal.

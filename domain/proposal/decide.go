@@ -67,7 +67,8 @@ func draft(s State, c DraftProposal) ([]domain.Event, error) {
 		p.Add("client_id", "choose the client the proposal is for")
 	}
 	validateCurrency(&p, c.Currency)
-	validateContent(&p, title, c.StartDate, lines)
+	c.Client.CheckCurrency(&p, "currency", c.Currency)
+	validateContent(&p, c.Currency, title, c.StartDate, lines)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -95,7 +96,7 @@ func editDraft(s State, c EditDraft) ([]domain.Event, error) {
 	title := strings.TrimSpace(c.Title)
 	lines := normalizeLines(c.Lines)
 	var p domain.Problems
-	validateContent(&p, title, c.StartDate, lines)
+	validateContent(&p, s.Currency, title, c.StartDate, lines)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -169,6 +170,7 @@ func accept(s State, c AcceptProposal) ([]domain.Event, error) {
 	if c.AcceptedOn.IsZero() {
 		p.Add("accepted_on", "the acceptance date is missing")
 	}
+	c.Client.CheckPaymentMethod(&p, "payment_method_id", c.PaymentMethodID)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 func draftCmd() proposal.DraftProposal {
 	return proposal.DraftProposal{
 		ProposalID: proposalID, ClientID: clientID, Title: " Bookkeeping 2026 ", Currency: aud,
-		StartDate: startDate, Lines: lines(monthlyLine(), onceLine()), Now: now,
+		StartDate: startDate, Lines: lines(monthlyLine(), onceLine()), Client: domain.ClientFacts{Currency: aud}, Now: now,
 	}
 }
 
@@ -121,7 +121,7 @@ func TestSendProposal(t *testing.T) {
 func acceptCmd() proposal.AcceptProposal {
 	return proposal.AcceptProposal{
 		ProposalID: proposalID, AcceptedByName: " Alice Ng", AcceptedByEmail: "alice@acme.example ",
-		SignatureName: "Alice Ng", AcceptedOn: acceptedOn, PaymentMethodID: methodID, Now: later,
+		SignatureName: "Alice Ng", AcceptedOn: acceptedOn, PaymentMethodID: methodID, Client: domain.ClientFacts{PaymentMethods: []uuid.UUID{methodID}}, Now: later,
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 const (
 	maxTitle       = 200
 	maxName        = 200
-	maxDescription = 4000
+	maxDescription = domain.MaxDescriptionLength
 	maxUnit        = 30
 	maxEmail       = 254
 	maxReason      = 1000
@@ -35,17 +35,21 @@ func normalizeLines(lines []Line) []Line {
 }
 
 // validateContent checks what a draft is made of: title, start date and lines.
-func validateContent(p *domain.Problems, title string, start domain.Date, lines []Line) {
+func validateContent(p *domain.Problems, currency domain.Currency, title string, start domain.Date, lines []Line) {
 	switch {
 	case title == "":
 		p.Add("title", "give the proposal a title")
 	case len(title) > maxTitle:
 		p.Add("title", "the title is too long (at most %d characters)", maxTitle)
 	}
+	if len(lines) > domain.MaxInvoiceLines {
+		p.Add("lines", "a proposal has at most %d service lines (this one has %d)", domain.MaxInvoiceLines, len(lines))
+		return
+	}
 	seen := map[uuid.UUID]bool{}
 	for i, l := range lines {
 		prefix := fmt.Sprintf("lines[%d]", i)
-		validateLine(p, prefix, l, start)
+		validateLine(p, prefix, currency, l, start)
 		if l.ID != uuid.Nil && seen[l.ID] {
 			p.Add(prefix+".id", "two service lines have the same id")
 		}
@@ -53,7 +57,7 @@ func validateContent(p *domain.Problems, title string, start domain.Date, lines 
 	}
 }
 
-func validateLine(p *domain.Problems, prefix string, l Line, start domain.Date) {
+func validateLine(p *domain.Problems, prefix string, currency domain.Currency, l Line, start domain.Date) {
 	if l.ID == uuid.Nil {
 		p.Add(prefix+".id", "a service line needs an id")
 	}
@@ -66,17 +70,22 @@ func validateLine(p *domain.Problems, prefix string, l Line, start domain.Date) 
 	if len(l.Description) > maxDescription {
 		p.Add(prefix+".description", "the description is too long (at most %d characters)", maxDescription)
 	}
-	if l.UnitPrice.IsNegative() {
+	if domain.CheckUnitPrice(p, prefix+".unit_price", l.UnitPrice, currency) && l.UnitPrice.IsNegative() {
 		p.Add(prefix+".unit_price", "the price cannot be negative")
 	}
-	if !l.Quantity.IsPositive() {
+	if domain.CheckQuantity(p, prefix+".quantity", l.Quantity) && !l.Quantity.IsPositive() {
 		p.Add(prefix+".quantity", "the quantity must be more than zero")
 	}
 	if len(l.Unit) > maxUnit {
 		p.Add(prefix+".unit", "the unit is too long (at most %d characters)", maxUnit)
 	}
-	validateDiscount(p, prefix+".discount", l)
-	if l.TaxRate.IsNegative() || l.TaxRate.GreaterThan(hundred) {
+	// The discount is checked against quantity × price: only once both are
+	// within the limits (their problems are reported above).
+	var scratch domain.Problems
+	if domain.CheckQuantity(&scratch, "", l.Quantity) && domain.CheckUnitPrice(&scratch, "", l.UnitPrice, currency) {
+		validateDiscount(p, prefix+".discount", currency, l)
+	}
+	if domain.CheckPercent(p, prefix+".tax_rate", l.TaxRate) && (l.TaxRate.IsNegative() || l.TaxRate.GreaterThan(hundred)) {
 		p.Add(prefix+".tax_rate", "the tax rate must be between 0 and 100 percent")
 	}
 	rule := l.BillingRule
@@ -89,7 +98,7 @@ func validateLine(p *domain.Problems, prefix string, l Line, start domain.Date) 
 	}
 }
 
-func validateDiscount(p *domain.Problems, field string, l Line) {
+func validateDiscount(p *domain.Problems, field string, currency domain.Currency, l Line) {
 	d := l.Discount
 	switch d.Kind {
 	case domain.DiscountNone:
@@ -97,11 +106,12 @@ func validateDiscount(p *domain.Problems, field string, l Line) {
 			p.Add(field+".kind", "say whether the discount is a percentage or an amount")
 		}
 	case domain.DiscountPercent:
-		if d.Value.IsNegative() || d.Value.GreaterThan(hundred) {
+		if domain.CheckPercent(p, field+".value", d.Value) && (d.Value.IsNegative() || d.Value.GreaterThan(hundred)) {
 			p.Add(field+".value", "a percentage discount must be between 0 and 100")
 		}
 	case domain.DiscountAmount:
 		switch {
+		case !domain.CheckAmount(p, field+".value", d.Value, currency):
 		case d.Value.IsNegative():
 			p.Add(field+".value", "a discount cannot be negative")
 		case d.Value.GreaterThan(l.Quantity.Mul(l.UnitPrice)) && !l.UnitPrice.IsNegative() && l.Quantity.IsPositive():

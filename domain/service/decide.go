@@ -3,6 +3,7 @@ package service
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -34,7 +35,10 @@ type Activate struct {
 	FirstDate       domain.Date
 	Mode            BillingMode
 	PaymentMethodID uuid.UUID // optional
-	Now             time.Time
+	// Client is the client's currency and methods: Currency must be the
+	// client's and PaymentMethodID one of its methods.
+	Client domain.ClientFacts
+	Now    time.Time
 }
 
 // Edit changes the service's terms from EffectiveFrom: unbilled items dated on
@@ -46,7 +50,10 @@ type Edit struct {
 	BillingRule               *domain.BillingRule
 	FirstDate                 domain.Date
 	NotifyClientOfPriceChange bool
-	Now                       time.Time
+	// Client is the client's payment methods, needed when the changes name
+	// a payment method.
+	Client domain.ClientFacts
+	Now    time.Time
 }
 
 // SwitchToManual pauses the service: every unbilled item becomes manual.
@@ -67,7 +74,10 @@ type End struct {
 type EditItem struct {
 	ItemKey string
 	ItemChanges
-	Now time.Time
+	// Client is the client's payment methods, needed when the changes name
+	// a payment method.
+	Client domain.ClientFacts
+	Now    time.Time
 }
 
 // SwitchItemToManual makes one item wait to be issued by hand.
@@ -205,6 +215,9 @@ func activate(s State, c Activate) ([]domain.Event, error) {
 	if c.Currency.IsZero() {
 		p.Add("currency", "choose the service's currency")
 	}
+	c.Client.CheckCurrency(&p, "currency", c.Currency)
+	c.Client.CheckPaymentMethod(&p, "payment_method_id", c.PaymentMethodID)
+	checkDescription(&p, "description", c.Description, false)
 	checkTerms(&p, c.Currency, "", Terms{TaxRate: c.TaxRate}, Changes{UnitPrice: &c.UnitPrice, Quantity: &c.Quantity, Discount: &c.Discount})
 	if err := c.BillingRule.Validate("billing_rule"); err != nil {
 		addProblems(&p, err)
@@ -245,8 +258,8 @@ func activate(s State, c Activate) ([]domain.Event, error) {
 // the line the changed terms make (e.g. a discount above the line's amount).
 func checkTerms(p *domain.Problems, c domain.Currency, prefix string, terms Terms, ch Changes) {
 	before := len(*p)
-	if ch.Description != nil && strings.TrimSpace(*ch.Description) == "" {
-		p.Add(prefix+"description", "the description cannot be empty")
+	if ch.Description != nil {
+		checkDescription(p, prefix+"description", *ch.Description, true)
 	}
 	if ch.UnitPrice != nil && ch.UnitPrice.IsNegative() {
 		p.Add(prefix+"unit_price", "the unit price cannot be negative")
@@ -256,6 +269,23 @@ func checkTerms(p *domain.Problems, c domain.Currency, prefix string, terms Term
 	}
 	if c.IsZero() || len(*p) > before {
 		return // the line cannot be computed, or its problems are already told
+	}
+	// The terms entered now, against the limits: refused, never rounded.
+	var entered domain.LineInput
+	if ch.UnitPrice != nil {
+		entered.UnitPrice = *ch.UnitPrice
+	}
+	if ch.Quantity != nil {
+		entered.Quantity = *ch.Quantity
+	}
+	if ch.Discount != nil {
+		entered.Discount = *ch.Discount
+	}
+	if !domain.CheckLineInput(p, c, entered) {
+		for _, e := range (*p)[before:] {
+			e.Field = prefix + e.Field
+		}
+		return
 	}
 	terms.apply(ch)
 	_, err := domain.ComputeLine(c, domain.TaxExclusive, domain.LineInput{
@@ -270,6 +300,17 @@ func checkTerms(p *domain.Problems, c domain.Currency, prefix string, terms Term
 		for _, e := range q {
 			p.Add(prefix+e.Field, "%s", e.Message)
 		}
+	}
+}
+
+// checkDescription reports an empty description (when required) or one
+// longer than domain.MaxDescriptionLength.
+func checkDescription(p *domain.Problems, field, d string, required bool) {
+	switch {
+	case required && strings.TrimSpace(d) == "":
+		p.Add(field, "the description cannot be empty")
+	case utf8.RuneCountInString(d) > domain.MaxDescriptionLength:
+		p.Add(field, "the description is too long (at most %d characters)", domain.MaxDescriptionLength)
 	}
 }
 
@@ -310,6 +351,9 @@ func edit(s State, c Edit) ([]domain.Event, error) {
 		p.Add("", "there is nothing to change")
 	}
 	checkTerms(&p, s.Currency, "", s.Terms, ch)
+	if ch.PaymentMethodID != nil {
+		c.Client.CheckPaymentMethod(&p, "payment_method_id", *ch.PaymentMethodID)
+	}
 	first := c.FirstDate
 	if c.BillingRule != nil {
 		if err := c.BillingRule.Validate("billing_rule"); err != nil {
@@ -443,6 +487,9 @@ func editItem(s State, c EditItem) ([]domain.Event, error) {
 	checkTerms(&p, s.Currency, "", Terms{
 		Quantity: it.Quantity, UnitPrice: it.UnitPrice.Amount, Discount: it.Discount, TaxRate: it.TaxRate,
 	}, ch.Changes)
+	if ch.PaymentMethodID != nil {
+		c.Client.CheckPaymentMethod(&p, "payment_method_id", *ch.PaymentMethodID)
+	}
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

@@ -61,7 +61,7 @@ func TestEdit(t *testing.T) {
 	all := service.Edit{EffectiveFrom: from, Changes: service.Changes{
 		Description: strp(" Bookkeeping and payroll "), UnitPrice: decp("150"), Quantity: decp("2"),
 		Discount: &domain.Discount{Kind: domain.DiscountAmount, Value: dec("5")}, PaymentMethodID: &method2ID,
-	}, Now: now}
+	}, Client: domain.ClientFacts{PaymentMethods: []uuid.UUID{methodID, method2ID}}, Now: now}
 	allEdited := service.ServiceEdited{ServiceID: serviceID, EffectiveFrom: from, Changes: service.Changes{
 		Description: strp("Bookkeeping and payroll"), UnitPrice: decp("150"), Quantity: decp("2"),
 		Discount: &domain.Discount{Kind: domain.DiscountAmount, Value: dec("5")}, PaymentMethodID: &method2ID,

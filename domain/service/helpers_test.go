@@ -65,6 +65,7 @@ func MustActivate(tb testing.TB) service.Activate {
 		FirstDate:       date(2026, 1, 15),
 		Mode:            service.Automatic,
 		PaymentMethodID: methodID,
+		Client:          domain.ClientFacts{Currency: domain.MustCurrency("AUD"), PaymentMethods: []uuid.UUID{methodID, method2ID}},
 		Now:             now,
 	}
 }
