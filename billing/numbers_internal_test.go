@@ -35,15 +35,18 @@ func TestIssueSizeBoundIsAnUpperBound(t *testing.T) {
 			}
 			return ls
 		}(),
+		// The longest amounts the limits allow (domain/limits.go).
 		"LongNumbers": {line(1, "Fee", "123456789.123456", "999999999999.99", "99.9999", domain.Discount{}),
-			line(2, "Fee", "1e40", "1e30", "10", domain.Discount{})},
+			line(2, "Fee", "999999999.999999", "1000000000000", "10", domain.Discount{})},
 	}
 	for name, lines := range cases {
 		for _, mode := range []domain.TaxMode{domain.TaxExclusive, domain.TaxInclusive} {
 			t.Run(fmt.Sprintf("%s/%s", name, mode), func(t *testing.T) {
+				method := uuid.New()
 				cmd := invoice.Issue{InvoiceID: uuid.New(), ClientID: uuid.New(), Number: "INV-9223372036854775807", Currency: domain.MustCurrency("AUD"),
 					IssueDate: domain.MustDate(2026, 3, 2), DueDate: domain.MustDate(2026, 3, 16), TaxMode: mode, Lines: lines,
-					PaymentMethodID: uuid.New(), Now: time.Now()}
+					PaymentMethodID: method, Client: domain.ClientFacts{Currency: domain.MustCurrency("AUD"), PaymentMethods: []uuid.UUID{method}},
+					Now: time.Now()}
 				events, err := invoice.Decide(invoice.State{}, cmd)
 				if err != nil {
 					t.Fatal(err)
