@@ -89,8 +89,9 @@ type ProposalView struct {
 	Status     proposal.Status
 	Currency   domain.Currency
 	StartDate  domain.Date
-	Lines      int          // how many services it offers
-	Total      domain.Money // sum of quantity × unit price over its lines, before discount and tax
+	Lines      int             // how many services it offers
+	Items      []proposal.Line // its lines (proposal.ValueOf gives its totals per cadence)
+	Total      domain.Money    // sum of quantity × unit price over its lines, before discount and tax
 	DraftedAt  time.Time
 	SentAt     time.Time // zero when never sent
 	AcceptedOn domain.Date

@@ -10,6 +10,7 @@ import (
 
 	"remit/domain"
 	"remit/domain/invoice"
+	"remit/domain/proposal"
 	"remit/domain/service"
 	"remit/projections"
 )
@@ -61,6 +62,19 @@ func fmtMoneys(ms []domain.Money) string {
 		parts[i] = fmtMoney(m)
 	}
 	return strings.Join(parts, " + ")
+}
+
+// fmtCadences says a proposal's totals per cadence, tax included, never added
+// across cadences: "A$759.00 a month, A$3,520.00 a year, A$2,200.00 once".
+func fmtCadences(cs []proposal.CadenceTotal) string {
+	if len(cs) == 0 {
+		return "—"
+	}
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = fmtMoney(c.Gross) + " " + c.Cadence.Label
+	}
+	return strings.Join(parts, ", ")
 }
 
 func anyNonZero(ms []domain.Money) bool {
@@ -227,7 +241,7 @@ func fieldID(name string) string {
 }
 
 func funcs() template.FuncMap {
-	return template.FuncMap{
+	m := template.FuncMap{
 		"money":       fmtMoney,
 		"moneys":      fmtMoneys,
 		"nonzero":     anyNonZero,
@@ -289,6 +303,28 @@ func funcs() template.FuncMap {
 				}
 			}
 			return in
+		},
+	}
+	for name, f := range moneyFuncs() {
+		m[name] = f
+	}
+	return m
+}
+
+// moneyFuncs format prices, discounts and proposal totals in the app's money
+// format.
+func moneyFuncs() template.FuncMap {
+	return template.FuncMap{
+		"cadences": fmtCadences,
+		// price is a unit price in its currency ("A$690.00").
+		"price": func(d decimal.Decimal, c domain.Currency) string { return fmtMoney(domain.NewMoney(d, c)) },
+		// discountIn says a discount with an amount off in its currency
+		// ("A$50.00 off", "10%").
+		"discountIn": func(d domain.Discount, c domain.Currency) string {
+			if d.Kind == domain.DiscountAmount {
+				return fmtMoney(domain.NewMoney(d.Value, c)) + " off"
+			}
+			return fmtDiscount(d)
 		},
 	}
 }

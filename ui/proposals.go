@@ -37,6 +37,22 @@ type proposalPage struct {
 	// ClientLink is the signed acceptance link for the client, shown once
 	// the proposal is sent (empty when client links are off).
 	ClientLink string
+	// Value is the proposal's amounts, totals per cadence and first-year
+	// value.
+	Value proposal.Value
+}
+
+// proposalPage returns what the proposal's page shows with form which open.
+func (h *handler) proposalPage(ctx context.Context, p proposal.State, which string, today domain.Date) (proposalPage, error) {
+	f, _, err := h.firmNow(ctx)
+	if err != nil {
+		return proposalPage{}, err
+	}
+	v, err := proposal.ValueOf(p, f.TaxMode, today)
+	if err != nil {
+		return proposalPage{}, fmt.Errorf("value of proposal %s: %w", p.ID, err)
+	}
+	return proposalPage{Proposal: p, Form: which, Value: v}, nil
 }
 
 // proposalState folds one proposal's stream: the read models keep only a
@@ -147,7 +163,11 @@ func (h *handler) handleProposal(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d := proposalPage{Proposal: p}
+	d, err := h.proposalPage(r.Context(), p, "", today)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if p.Status == proposal.StatusSent {
 		d.ClientLink = h.clientLink(r, auth.PurposeAcceptProposal, p.ClientID, p.ID)
 	}
@@ -171,7 +191,12 @@ func (h *handler) handleProposalForm(which string) http.HandlerFunc {
 		if c.DefaultMethod != uuid.Nil {
 			f.set("payment_method_id", c.DefaultMethod.String())
 		}
-		h.render(w, r, http.StatusOK, "proposal", &view{Title: "Proposal " + p.Title, Section: "clients", Tab: "summary", Client: c, Today: today, D: proposalPage{Proposal: p, Form: which}, Form: f})
+		d, err := h.proposalPage(r.Context(), p, which, today)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.render(w, r, http.StatusOK, "proposal", &view{Title: "Proposal " + p.Title, Section: "clients", Tab: "summary", Client: c, Today: today, D: d, Form: f})
 	}
 }
 
@@ -191,7 +216,12 @@ func (h *handler) proposalCommand(w http.ResponseWriter, r *http.Request, which,
 	if err != nil {
 		f := formFrom(r)
 		f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
-		h.render(w, r, statusOf(err), "proposal", &view{Title: "Proposal " + p.Title, Section: "clients", Tab: "summary", Client: c, Today: today, D: proposalPage{Proposal: p, Form: which}, Form: f})
+		d, derr := h.proposalPage(r.Context(), p, which, today)
+		if derr != nil {
+			h.fail(w, r, derr)
+			return
+		}
+		h.render(w, r, statusOf(err), "proposal", &view{Title: "Proposal " + p.Title, Section: "clients", Tab: "summary", Client: c, Today: today, D: d, Form: f})
 		return
 	}
 	redirect(w, r, "/proposals/"+p.ID.String(), done)
