@@ -15,43 +15,10 @@ import (
 	"remit/projections"
 )
 
-// symbols are the currency symbols shown before amounts; a currency missing
-// here is shown by its code ("CHF 12.50").
-var symbols = map[string]string{
-	"AUD": "A$", "NZD": "NZ$", "USD": "US$", "CAD": "CA$", "GBP": "£", "EUR": "€", "JPY": "¥",
-	"CNY": "CN¥", "INR": "₹", "HKD": "HK$", "SGD": "S$", "ZAR": "R", "KRW": "₩", "ILS": "₪",
-	"PHP": "₱", "VND": "₫", "THB": "฿", "MXN": "MX$", "BRL": "R$", "FJD": "FJ$",
-}
-
 // fmtMoney formats an amount in its currency: its symbol, thousands
 // separators and exactly the currency's minor units ("A$1,234.50",
-// "-¥1,200").
-func fmtMoney(m domain.Money) string {
-	if m.Currency.IsZero() {
-		return m.Amount.String()
-	}
-	s := m.Amount.Abs().StringFixed(m.Currency.MinorUnits)
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	num := b.String()
-	if frac != "" {
-		num += "." + frac
-	}
-	sign := ""
-	if m.Amount.IsNegative() {
-		sign = "-"
-	}
-	if sym, ok := symbols[m.Currency.Code]; ok {
-		return sign + sym + num
-	}
-	return sign + m.Currency.Code + " " + num
-}
+// "-¥1,200"); see domain.FormatMoney.
+func fmtMoney(m domain.Money) string { return domain.FormatMoney(m) }
 
 func fmtMoneys(ms []domain.Money) string {
 	if len(ms) == 0 {
@@ -70,11 +37,7 @@ func fmtCadences(cs []proposal.CadenceTotal) string {
 	if len(cs) == 0 {
 		return "—"
 	}
-	parts := make([]string, len(cs))
-	for i, c := range cs {
-		parts[i] = fmtMoney(c.Gross) + " " + c.Cadence.Label
-	}
-	return strings.Join(parts, ", ")
+	return proposal.FormatCadences(cs)
 }
 
 func anyNonZero(ms []domain.Money) bool {

@@ -10,9 +10,10 @@
 //
 // Events:
 //   - EmailQueued: the email was decided on: kind, recipient, sender, subject,
-//     Message-ID, what it is about (client, invoice, payment method, date) and
-//     the event that triggered it. Always the first event; appended with the
-//     expected revision "no stream", so two runs cannot both queue it.
+//     Message-ID, what it is about (client, invoice, proposal, payment
+//     method, date) and the event that triggered it. Always the first event;
+//     appended with the expected revision "no stream", so two runs cannot
+//     both queue it.
 //   - EmailSent: the transport accepted the email.
 //   - EmailFailed: the transport refused it for good (a permanent failure).
 //

@@ -3,6 +3,7 @@ package proposal
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"remit/domain"
 )
@@ -121,4 +122,14 @@ func ValueOf(s State, mode domain.TaxMode, today domain.Date) (Value, error) {
 	}
 	slices.SortStableFunc(v.Cadences, func(a, b CadenceTotal) int { return a.Cadence.days - b.Cadence.days })
 	return v, nil
+}
+
+// FormatCadences says totals per cadence for people, tax included:
+// "A$759.00 a month, A$3,520.00 a year, A$2,200.00 once".
+func FormatCadences(cs []CadenceTotal) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = domain.FormatMoney(c.Gross) + " " + c.Cadence.Label
+	}
+	return strings.Join(parts, ", ")
 }
