@@ -270,6 +270,8 @@ type InvoiceDetail struct {
 	Revision uint64
 	// Ledger is its sync status in the connected ledgers (the "ledger" projection).
 	Ledger InvoiceLedger
+	// Emails are the emails about it, oldest first (the "emails" projection).
+	Emails []EmailView
 }
 
 // PaymentView is money received on an invoice.

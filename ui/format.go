@@ -10,6 +10,7 @@ import (
 
 	"remit/domain"
 	"remit/domain/invoice"
+	"remit/domain/outbox"
 	"remit/domain/proposal"
 	"remit/domain/service"
 	"remit/projections"
@@ -271,7 +272,39 @@ func funcs() template.FuncMap {
 	for name, f := range moneyFuncs() {
 		m[name] = f
 	}
+	for name, f := range emailFuncs() {
+		m[name] = f
+	}
 	return m
+}
+
+// emailKinds name the outbox's emails for staff.
+var emailKinds = map[outbox.Kind]string{
+	outbox.KindInvoiceIssued:   "Invoice",
+	outbox.KindPaymentReceipt:  "Receipt",
+	outbox.KindPaymentRejected: "Payment declined",
+	outbox.KindUpcomingCharge:  "Upcoming charge reminder",
+	outbox.KindMethodExpiring:  "Card expiring reminder",
+	outbox.KindProposal:        "Proposal",
+}
+
+// emailFuncs show the emails about an invoice or a proposal.
+func emailFuncs() template.FuncMap {
+	return template.FuncMap{
+		"emailKind": func(k outbox.Kind) string {
+			if s, ok := emailKinds[k]; ok {
+				return s
+			}
+			return statusText(k)
+		},
+		// lastEmail is the latest of a list of emails, or nil.
+		"lastEmail": func(es []projections.EmailView) *projections.EmailView {
+			if len(es) == 0 {
+				return nil
+			}
+			return &es[len(es)-1]
+		},
+	}
 }
 
 // moneyFuncs format prices, discounts and proposal totals in the app's money

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -40,6 +41,9 @@ type proposalPage struct {
 	// Value is the proposal's amounts, totals per cadence and first-year
 	// value.
 	Value proposal.Value
+	// Emails are the emails the proposal went out in (the outbox's
+	// events), oldest first.
+	Emails []projections.EmailView
 }
 
 // proposalPage returns what the proposal's page shows with form which open.
@@ -52,7 +56,7 @@ func (h *handler) proposalPage(ctx context.Context, p proposal.State, which stri
 	if err != nil {
 		return proposalPage{}, fmt.Errorf("value of proposal %s: %w", p.ID, err)
 	}
-	return proposalPage{Proposal: p, Form: which, Value: v}, nil
+	return proposalPage{Proposal: p, Form: which, Value: v, Emails: h.cfg.Models.EmailsAbout(p.ID)}, nil
 }
 
 // proposalState folds one proposal's stream: the read models keep only a
@@ -183,7 +187,7 @@ func (h *handler) handleProposalForm(which string) http.HandlerFunc {
 		f := newForm()
 		for _, ct := range c.Contacts {
 			if ct.Primary {
-				f.set("recipient_email", ct.Email)
+				f.set("contact_ids", ct.ID.String())
 				f.set("accepted_by_name", ct.Name)
 				f.set("accepted_by_email", ct.Email)
 			}
@@ -215,7 +219,7 @@ func (h *handler) proposalCommand(w http.ResponseWriter, r *http.Request, which,
 	}
 	if err != nil {
 		f := formFrom(r)
-		f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
+		f.fail(err, func(e error) string { return h.userMessage(r, e) }, sendFields)
 		d, derr := h.proposalPage(r.Context(), p, which, today)
 		if derr != nil {
 			h.fail(w, r, derr)
@@ -227,9 +231,22 @@ func (h *handler) proposalCommand(w http.ResponseWriter, r *http.Request, which,
 	redirect(w, r, "/proposals/"+p.ID.String(), done)
 }
 
+// sendFields puts the problems of the send form's recipients beside the
+// contacts it offers.
+func sendFields(field string) string {
+	if strings.HasPrefix(field, "contact_ids") || strings.HasPrefix(field, "recipients[") {
+		return "contact_ids"
+	}
+	return field
+}
+
 func (h *handler) handleProposalSend(w http.ResponseWriter, r *http.Request) {
 	h.proposalCommand(w, r, "send", "Proposal sent.", func(fs *fields, p proposal.State) func(context.Context, billing.Meta) (billing.Result, error) {
 		req := billing.SendProposalRequest{ProposalID: p.ID, RecipientEmail: fs.str("recipient_email")}
+		for _, v := range r.PostForm["contact_ids"] {
+			id, _ := uuid.Parse(v) // an unknown id is refused by billing, beside the contacts
+			req.ContactIDs = append(req.ContactIDs, id)
+		}
 		return func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 			return h.cfg.Billing.SendProposal(ctx, req, meta)
 		}
