@@ -297,6 +297,9 @@ func emailFuncs() template.FuncMap {
 			}
 			return statusText(k)
 		},
+		// newform is an empty form, for a page's forms other than the one
+		// that failed.
+		"newform": newForm,
 		// lastEmail is the latest of a list of emails, or nil.
 		"lastEmail": func(es []projections.EmailView) *projections.EmailView {
 			if len(es) == 0 {
