@@ -274,6 +274,7 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 	if a.Auth == nil {
 		return ui.New(uc)
 	}
+	uc.Users = a.Auth
 	uc.CSRFToken = func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.CSRFToken }
 	uc.Actor = func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.Actor() }
 	return ui.Gate(ui.New(uc), a.Auth)

@@ -334,4 +334,11 @@ type ActivityLine struct {
 	Actor     string    // metadata actor, e.g. "user:alice"; "" when none was recorded
 	At        time.Time // recorded-at
 	Text      string    // e.g. "Invoice INV-000042 voided: duplicate (by user:alice)"
+	// What is Text without who did it, for pages that name the actor
+	// themselves.
+	What string
+	// InvoiceID and Invoice (its number, "" while unknown) name the invoice
+	// the line is about, for a link.
+	InvoiceID uuid.UUID
+	Invoice   string
 }

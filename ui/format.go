@@ -297,6 +297,7 @@ func emailFuncs() template.FuncMap {
 			}
 			return statusText(k)
 		},
+		"activityWhat": activityWhat,
 		// newform is an empty form, for a page's forms other than the one
 		// that failed.
 		"newform": newForm,

@@ -138,6 +138,15 @@ type view struct {
 	Form     *form
 	D        any // the page's own data
 	loc      *time.Location
+	who      func(actor string) person
+}
+
+// Who says who an event's actor is (see describeActor).
+func (v *view) Who(actor string) person {
+	if v.who == nil {
+		return person{Name: actor}
+	}
+	return v.who(actor)
 }
 
 type pageTemplate struct{ t *template.Template }
@@ -172,6 +181,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 		v.Flash, v.FlashErr = takeFlash(w, r)
 	}
 	v.CSRF = h.csrf(r)
+	v.who = h.people(r.Context())
 	if f, loc, err := h.firmNow(r.Context()); err == nil {
 		v.FirmName, v.loc = f.Name, loc
 		if v.Today.IsZero() {

@@ -77,6 +77,9 @@ type Config struct {
 	// Ledger page (OAuth 2.0 authorization code with PKCE); nil hides the
 	// Connect buttons.
 	LedgerOAuth *LedgerOAuth
+	// Users names the people in activity and audit trails; nil names them
+	// "a user who is no longer on file".
+	Users UserDirectory
 }
 
 // handler is the UI: a ServeMux with one method per page or action.
