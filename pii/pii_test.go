@@ -196,8 +196,8 @@ func TestRecipientsAreSealedAndErased(t *testing.T) {
 	events := map[string]string{
 		"ProposalSent": `{"proposal_id":"` + uuid.NewString() + `","client_id":"` + f.client.String() + `","recipient_email":"ana@harbour.example",` +
 			`"recipients":[{"name":"Ana Lima","email":"ana@harbour.example"}],"at":"2026-03-02T09:00:00Z"}`,
-		"InvoiceSent":  `{"invoice_id":"` + uuid.NewString() + `","client_id":"` + f.client.String() + `","recipient":"ana@harbour.example","resent":false,"at":"2026-03-02T09:00:00Z"}`,
-		"EmailQueued":  `{"email_id":"` + uuid.NewString() + `","kind":"invoice_issued","to":"ana@harbour.example","to_name":"Ana Lima","subject":"Invoice INV-1","client_id":"` + f.client.String() + `","at":"2026-03-02T09:00:00Z"}`,
+		"InvoiceSent": `{"invoice_id":"` + uuid.NewString() + `","client_id":"` + f.client.String() + `","recipient":"ana@harbour.example","resent":false,"at":"2026-03-02T09:00:00Z"}`,
+		"EmailQueued": `{"email_id":"` + uuid.NewString() + `","kind":"invoice_issued","to":"ana@harbour.example","to_name":"Ana Lima","subject":"Invoice INV-1","client_id":"` + f.client.String() + `","at":"2026-03-02T09:00:00Z"}`,
 	}
 	sealed := map[string][]byte{}
 	for typ, data := range events {
