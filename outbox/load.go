@@ -105,3 +105,16 @@ func (o *Outbox) proposalView(ctx context.Context, v *view, q mailbox.EmailQueue
 	v.AcceptLink = o.cfg.LinkFor(LinkAccept, q.ClientID, q.ProposalID)
 	return nil
 }
+
+// issuedEvent returns the InvoiceIssued event of an invoice (its stream's
+// first), which its PDF is made from.
+func (o *Outbox) issuedEvent(ctx context.Context, id uuid.UUID) (domain.Event, error) {
+	recs, err := o.cfg.Store.ReadStream(ctx, invoice.StreamName(id), 0, eventstore.Forward, 1)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: read %s: %w", invoice.StreamName(id), err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("outbox: invoice %s has no events", id)
+	}
+	return o.cat.Decode(recs[0].Type, recs[0].Data)
+}

@@ -5,6 +5,8 @@
 // # What it sends
 //
 //   - InvoiceIssued: the invoice, with its PDF (remit/pdf) attached.
+//   - InvoiceSent (staff's Send / Re-send): the invoice again, with its PDF,
+//     to the recipient staff chose.
 //   - InvoicePaymentSucceeded, InvoicePaymentRecorded: a receipt.
 //   - InvoicePaymentRejected: the decline reason, with links to retry or to
 //     use another payment method (Config.LinkFor makes them).
@@ -145,6 +147,7 @@ var triggers = map[string]mailbox.Kind{
 	"InvoicePaymentRecorded":  mailbox.KindPaymentReceipt,
 	"InvoicePaymentRejected":  mailbox.KindPaymentRejected,
 	"ProposalSent":            mailbox.KindProposal,
+	"InvoiceSent":             mailbox.KindInvoiceSent,
 }
 
 // watched are the event types the outbox reads: triggers, what the daily
@@ -490,6 +493,8 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev eventstore.R
 		invoiceID = e.InvoiceID
 	case invoice.InvoicePaymentRejected:
 		invoiceID = e.InvoiceID
+	case invoice.InvoiceSent:
+		invoiceID = e.InvoiceID
 	}
 	inv, err := o.invoiceAsOf(ctx, invoiceID, ev.Position)
 	if err != nil {
@@ -498,6 +503,13 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev eventstore.R
 	q := mailbox.EmailQueued{
 		EmailID: id, Kind: kind, ClientID: inv.ClientID, InvoiceID: invoiceID, PaymentMethodID: inv.PaymentMethodID,
 		TriggerEventID: ev.ID, TriggerPosition: ev.Position,
+	}
+	if e, ok := e.(invoice.InvoiceSent); ok {
+		if !strings.Contains(e.Recipient, "@") {
+			o.log.Warn("outbox: the invoice was sent to no email address (erased?); not sent", "invoice", invoiceID)
+			return nil
+		}
+		q.To = e.Recipient // staff chose the recipient
 	}
 	return o.queueAndSend(ctx, q, ev.Metadata.CorrelationID)
 }
@@ -773,6 +785,12 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		v.Total = money(inv.Totals.Gross)
 	}
 
+	if sent, ok := trigger.(invoice.InvoiceSent); ok {
+		// Sent again by staff: the same email as when it was issued.
+		if trigger, err = o.issuedEvent(ctx, sent.InvoiceID); err != nil {
+			return mail.Message{}, err
+		}
+	}
 	switch e := trigger.(type) {
 	case invoice.InvoiceIssued:
 		data := pdf.FromIssued(e, f, c)
@@ -801,7 +819,11 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	case mailbox.KindUpcomingCharge:
 		v.ChargeDate, v.Amount = pdf.FormatDate(q.Date), money(inv.Balance())
 	}
-	ts, ok := o.templates[q.Kind]
+	kind := q.Kind
+	if kind == mailbox.KindInvoiceSent {
+		kind = mailbox.KindInvoiceIssued
+	}
+	ts, ok := o.templates[kind]
 	if !ok {
 		return mail.Message{}, fmt.Errorf("outbox: no templates for %q", q.Kind)
 	}

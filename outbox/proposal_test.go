@@ -79,3 +79,32 @@ func fmtSubjects(f *fixture) string {
 	}
 	return b.String()
 }
+
+// TestSendingAnInvoiceAgainEmailsIt: staff's Send / Re-send (InvoiceSent)
+// emails the invoice, with its PDF, to the recipient chosen.
+func TestSendingAnInvoiceAgainEmailsIt(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ob := f.outbox(nil)
+	inv := f.issue()
+	f.catchUp(ob)
+	f.ok(f.svc.SendInvoice(ctx, billing.InvoiceRequest{InvoiceID: inv, Recipient: "ben@harbour.example"}, f.meta()))
+	f.catchUp(ob)
+	f.catchUp(f.outbox(nil)) // a replay sends nothing again
+	if n := f.onceEach(); n != 2 {
+		t.Fatalf("%d emails, want the issue email and the one sent again", n)
+	}
+	var again []string
+	for _, s := range f.mp.Messages() {
+		m := f.mp.Message(s.ID)
+		if len(m.To) == 1 && m.To[0].Address == "ben@harbour.example" {
+			again = append(again, m.Subject)
+			if len(m.Attachments) != 1 || m.Attachments[0].FileName != "INV-000001.pdf" {
+				t.Errorf("the invoice sent again has attachments %+v", m.Attachments)
+			}
+		}
+	}
+	if len(again) != 1 || !strings.HasPrefix(again[0], "Invoice INV-000001") {
+		t.Errorf("emails to Ben: %q, want the invoice", again)
+	}
+}

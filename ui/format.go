@@ -286,6 +286,7 @@ var emailKinds = map[outbox.Kind]string{
 	outbox.KindUpcomingCharge:  "Upcoming charge reminder",
 	outbox.KindMethodExpiring:  "Card expiring reminder",
 	outbox.KindProposal:        "Proposal",
+	outbox.KindInvoiceSent:     "Invoice, sent again",
 }
 
 // emailFuncs show the emails about an invoice or a proposal.

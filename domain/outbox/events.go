@@ -33,11 +33,12 @@ const (
 	KindMethodExpiring  Kind = "method_expiring"  // a card is about to expire
 	KindUpcomingCharge  Kind = "upcoming_charge"  // a collection is a few days away
 	KindProposal        Kind = "proposal"         // a proposal to accept, with its signed link
+	KindInvoiceSent     Kind = "invoice_sent"     // the invoice sent (again) by staff, with its PDF
 )
 
 // Kinds lists every email kind.
 func Kinds() []Kind {
-	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal}
+	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent}
 }
 
 // EmailQueued records that an email was decided on, before it is sent.
