@@ -274,13 +274,15 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 	if a.Auth == nil {
 		return ui.New(uc)
 	}
+	uc.Users = a.Auth
 	uc.CSRFToken = func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.CSRFToken }
 	uc.Actor = func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.Actor() }
 	return ui.Gate(ui.New(uc), a.Auth)
 }
 
 // emailLinks makes the signed client links that emails carry (retry a
-// rejected payment, add or switch a payment method), valid for 30 days; nil
+// rejected payment, add or switch a payment method, accept a proposal),
+// valid for 30 days; nil
 // (placeholders) when the link key cannot be read.
 func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uuid.UUID) string {
 	signer, err := auth.LoadLinkSigner(cfg.DataDir)
@@ -288,10 +290,14 @@ func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uu
 		a.log.Warn("emails carry no client links: the link key cannot be read", "err", err)
 		return nil
 	}
-	return func(purpose string, clientID, invoiceID uuid.UUID) string {
+	return func(purpose string, clientID, resource uuid.UUID) string {
 		l := auth.Link{ClientID: clientID, Purpose: auth.PurposePaymentMethod, Expires: cfg.Now().Add(ui.ClientLinkTTL)}
-		if purpose == outbox.LinkRetryPayment {
-			l.Resource = invoiceID
+		path := "/c/m/"
+		switch purpose {
+		case outbox.LinkRetryPayment:
+			l.Resource = resource
+		case outbox.LinkAccept:
+			l.Purpose, l.Resource, l.Issued, path = auth.PurposeAcceptProposal, resource, cfg.Now(), "/c/p/"
 		}
 		base := cfg.PublicURL
 		if base == "" {
@@ -301,7 +307,7 @@ func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uu
 				base = "http://" + cfg.Addr
 			}
 		}
-		return strings.TrimRight(base, "/") + "/c/m/" + signer.Sign(l)
+		return strings.TrimRight(base, "/") + path + signer.Sign(l)
 	}
 }
 

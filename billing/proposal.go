@@ -25,10 +25,13 @@ type ProposalRequest struct {
 	Lines      []proposal.Line `json:"lines,omitempty"`
 }
 
-// SendProposalRequest sends (or re-sends) a proposal.
+// SendProposalRequest sends (or re-sends) a proposal to the client's
+// contacts named by ContactIDs and to RecipientEmail (either may be empty,
+// not both); the outbox emails it to each.
 type SendProposalRequest struct {
-	ProposalID     uuid.UUID `json:"proposal_id"`
-	RecipientEmail string    `json:"recipient_email"`
+	ProposalID     uuid.UUID   `json:"proposal_id"`
+	ContactIDs     []uuid.UUID `json:"contact_ids,omitempty"`
+	RecipientEmail string      `json:"recipient_email,omitempty"`
 }
 
 // AcceptProposalRequest records the client's acceptance; the acceptance date
@@ -97,7 +100,33 @@ func (s *Service) EditProposal(ctx context.Context, r ProposalRequest, meta Meta
 // SendProposal sends a draft, or re-sends a sent proposal.
 func (s *Service) SendProposal(ctx context.Context, r SendProposalRequest, meta Meta) (Result, error) {
 	meta = s.begin(meta)
-	return s.proposal(ctx, proposal.SendProposal{ProposalID: r.ProposalID, RecipientEmail: r.RecipientEmail, Now: s.now()}, r.ProposalID, meta, uuid.Nil)
+	var to []proposal.Recipient
+	if len(r.ContactIDs) > 0 {
+		p, _, ok, err := fold(ctx, s.env, proposalDecider, proposal.StreamName(r.ProposalID))
+		if err != nil {
+			return Result{}, err
+		}
+		if !ok {
+			return Result{}, domain.NotFound("this proposal does not exist")
+		}
+		c, _, _, err := fold(ctx, s.env, clientDecider, clientStream(p.ClientID))
+		if err != nil {
+			return Result{}, err
+		}
+		var probs domain.Problems
+		for i, id := range r.ContactIDs {
+			ct, ok := c.Contact(id)
+			if !ok {
+				probs.Add(fmt.Sprintf("contact_ids[%d]", i), "the client has no such contact")
+				continue
+			}
+			to = append(to, proposal.Recipient{ContactID: ct.ID, Name: ct.Name, Email: ct.Email})
+		}
+		if err := probs.Err(); err != nil {
+			return Result{}, err
+		}
+	}
+	return s.proposal(ctx, proposal.SendProposal{ProposalID: r.ProposalID, Recipients: to, RecipientEmail: r.RecipientEmail, Now: s.now()}, r.ProposalID, meta, uuid.Nil)
 }
 
 // AcceptProposal records the acceptance, then activates one service per line

@@ -3,6 +3,7 @@ package ledgersync
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -208,6 +209,21 @@ type ConnectionStatus struct {
 	Invoices, Synced, Retrying, Failed, Pending int
 	// Waiting lists the invoices waiting (failed or retrying), with why.
 	Waiting []string
+	// Problems are the same invoices, for pages that link to them and
+	// offer to re-create them.
+	Problems []Problem
+	// ContactMap maps clients to the ledger contacts chosen for them.
+	ContactMap map[uuid.UUID]string
+}
+
+// Problem is an invoice whose push to a ledger is failing.
+type Problem struct {
+	InvoiceID uuid.UUID
+	Number    string
+	// Failed: refused for good, waiting for staff (fix the mapping, then
+	// re-create); otherwise a retry is queued.
+	Failed bool
+	Why    string
 }
 
 // Status reads every connection and its invoices' sync state from the log.
@@ -223,7 +239,8 @@ func Status(ctx context.Context, store eventstore.Store) ([]ConnectionStatus, er
 			continue
 		}
 		c := st.Connection
-		cs := ConnectionStatus{Provider: p, TenantID: c.TenantID, Connected: c.Connected, Since: c.Since, FromPosition: c.FromPosition, Mapping: c.Mapping, Contacts: len(c.Contacts)}
+		cs := ConnectionStatus{Provider: p, TenantID: c.TenantID, Connected: c.Connected, Since: c.Since, FromPosition: c.FromPosition, Mapping: c.Mapping, Contacts: len(c.Contacts),
+			ContactMap: maps.Clone(c.Contacts)}
 		invs := make([]*invoiceRec, 0, len(b.invoices))
 		for _, inv := range b.invoices {
 			if inScope(c, inv) {
@@ -254,9 +271,11 @@ func Status(ctx context.Context, store eventstore.Store) ([]ConnectionStatus, er
 			case ledger.PushRetrying:
 				cs.Retrying++
 				cs.Waiting = append(cs.Waiting, "retry queued: "+why)
+				cs.Problems = append(cs.Problems, Problem{InvoiceID: inv.id, Number: inv.number, Why: why})
 			case ledger.PushFailed:
 				cs.Failed++
 				cs.Waiting = append(cs.Waiting, "failed: "+why)
+				cs.Problems = append(cs.Problems, Problem{InvoiceID: inv.id, Number: inv.number, Failed: true, Why: why})
 			default:
 				cs.Pending++
 			}

@@ -11,7 +11,10 @@ import (
 	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/invoice"
+	mailbox "remit/domain/outbox"
+	"remit/domain/proposal"
 	"remit/eventstore"
+	"remit/pdf"
 )
 
 func jsonOf(e domain.Event) ([]byte, error) { return json.Marshal(e) }
@@ -87,4 +90,50 @@ func (o *Outbox) collectionWithIssue(ctx context.Context, e invoice.InvoiceIssue
 		return invoice.Collection{Date: c.Date, PaymentMethodID: c.PaymentMethodID}, nil
 	}
 	return invoice.Collection{}, nil
+}
+
+// proposalAsOf folds a proposal's events up to a global position.
+func (o *Outbox) proposalAsOf(ctx context.Context, id uuid.UUID, pos uint64) (proposal.State, error) {
+	evs, err := o.events(ctx, proposal.StreamName(id), pos)
+	if err != nil {
+		return proposal.State{}, err
+	}
+	return proposal.Fold(evs), nil
+}
+
+// proposalView fills in what a proposal email says: the proposal as it was
+// sent, its value and its signed acceptance link.
+func (o *Outbox) proposalView(ctx context.Context, v *view, q mailbox.EmailQueued, f firm.State) error {
+	p, err := o.proposalAsOf(ctx, q.ProposalID, q.TriggerPosition)
+	if err != nil {
+		return err
+	}
+	val, err := proposal.ValueOf(p, f.TaxMode, domain.DateOf(q.At, location(f)))
+	if err != nil {
+		return fmt.Errorf("outbox: value of proposal %s: %w", q.ProposalID, err)
+	}
+	v.Title = p.Title
+	if !p.StartDate.IsZero() {
+		v.StartDate = pdf.FormatDate(p.StartDate)
+	}
+	for _, l := range val.Lines {
+		v.Services = append(v.Services, serviceLine{Name: l.Line.Name, Amount: domain.FormatMoney(l.Amounts.Gross), Cadence: l.Cadence.Label})
+	}
+	v.PerCadence = proposal.FormatCadences(val.Cadences)
+	v.FirstYear = domain.FormatMoney(val.FirstYear)
+	v.AcceptLink = o.cfg.LinkFor(LinkAccept, q.ClientID, q.ProposalID)
+	return nil
+}
+
+// issuedEvent returns the InvoiceIssued event of an invoice (its stream's
+// first), which its PDF is made from.
+func (o *Outbox) issuedEvent(ctx context.Context, id uuid.UUID) (domain.Event, error) {
+	recs, err := o.cfg.Store.ReadStream(ctx, invoice.StreamName(id), 0, eventstore.Forward, 1)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: read %s: %w", invoice.StreamName(id), err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("outbox: invoice %s has no events", id)
+	}
+	return o.cat.Decode(recs[0].Type, recs[0].Data)
 }

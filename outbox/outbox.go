@@ -8,15 +8,21 @@
 //     say from which method and on which date it is charged when its
 //     collection was scheduled with it, else that nothing is charged
 //     automatically and how to pay.
+//   - InvoiceSent (staff's Send / Re-send): the invoice again, with its PDF,
+//     to the recipient staff chose.
 //   - InvoicePaymentSucceeded, InvoicePaymentRecorded: a receipt.
 //   - InvoicePaymentRejected: the decline reason, with links to retry or to
 //     use another payment method (Config.LinkFor makes them).
+//   - ProposalSent: the proposal (its services, prices and totals per
+//     cadence, first-year value) with its signed acceptance link, to each
+//     recipient staff chose; a re-send emails them again.
 //   - Daily, from the clock in the firm's time zone: a card about to expire
 //     (client.State.ExpiringMethods, Config.ExpiryNoticeDays ahead, once per
 //     card and expiry) and an upcoming charge (Config.UpcomingChargeDays
 //     before a scheduled collection or retry, once per invoice and date).
 //
-// Every email goes to the client's primary billing contact, from the firm
+// Every email but a proposal goes to the client's primary billing contact,
+// and a proposal to the recipients its ProposalSent names, from the firm
 // (its name, Config.From's address), with a text and an HTML body
 // (text/template and html/template; multipart/alternative).
 //
@@ -67,6 +73,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +86,7 @@ import (
 	"remit/domain/firm"
 	"remit/domain/invoice"
 	mailbox "remit/domain/outbox"
+	"remit/domain/proposal"
 	"remit/eventstore"
 	"remit/integrations/mail"
 	"remit/pdf"
@@ -88,6 +96,7 @@ import (
 const (
 	LinkRetryPayment = "retry_payment" // pay a rejected invoice again
 	LinkUpdateMethod = "update_method" // add or switch a payment method
+	LinkAccept       = "accept"        // read and accept a proposal
 )
 
 // Config is what the outbox needs.
@@ -100,9 +109,10 @@ type Config struct {
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// LinkFor returns the link a client follows for purpose (LinkRetryPayment,
-	// LinkUpdateMethod) about a client and invoice (uuid.Nil when none). Nil
+	// LinkUpdateMethod, LinkAccept) about a client and a resource: the
+	// invoice (uuid.Nil when none) or, for LinkAccept, the proposal. Nil
 	// writes a placeholder until signed client links exist.
-	LinkFor func(purpose string, clientID, invoiceID uuid.UUID) string
+	LinkFor func(purpose string, clientID, resource uuid.UUID) string
 	// ExpiryNoticeDays: a card expiring within this many days gets its
 	// reminder (default 30).
 	ExpiryNoticeDays int
@@ -139,6 +149,8 @@ var triggers = map[string]mailbox.Kind{
 	"InvoicePaymentSucceeded": mailbox.KindPaymentReceipt,
 	"InvoicePaymentRecorded":  mailbox.KindPaymentReceipt,
 	"InvoicePaymentRejected":  mailbox.KindPaymentRejected,
+	"ProposalSent":            mailbox.KindProposal,
+	"InvoiceSent":             mailbox.KindInvoiceSent,
 }
 
 // watched are the event types the outbox reads: triggers, what the daily
@@ -463,6 +475,9 @@ func (o *Outbox) handle(ctx context.Context, ev eventstore.RecordedEvent) error 
 }
 
 func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev eventstore.RecordedEvent) error {
+	if kind == mailbox.KindProposal {
+		return o.triggerProposal(ctx, ev)
+	}
 	id := mailbox.EmailID(kind, ev.ID.String())
 	if o.emails[id] != mailbox.StatusNone {
 		return nil
@@ -481,6 +496,8 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev eventstore.R
 		invoiceID = e.InvoiceID
 	case invoice.InvoicePaymentRejected:
 		invoiceID = e.InvoiceID
+	case invoice.InvoiceSent:
+		invoiceID = e.InvoiceID
 	}
 	inv, err := o.invoiceAsOf(ctx, invoiceID, ev.Position)
 	if err != nil {
@@ -490,21 +507,68 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev eventstore.R
 		EmailID: id, Kind: kind, ClientID: inv.ClientID, InvoiceID: invoiceID, PaymentMethodID: inv.PaymentMethodID,
 		TriggerEventID: ev.ID, TriggerPosition: ev.Position,
 	}
+	if e, ok := e.(invoice.InvoiceSent); ok {
+		if !strings.Contains(e.Recipient, "@") {
+			o.log.Warn("outbox: the invoice was sent to no email address (erased?); not sent", "invoice", invoiceID)
+			return nil
+		}
+		q.To = e.Recipient // staff chose the recipient
+	}
 	return o.queueAndSend(ctx, q, ev.Metadata.CorrelationID)
 }
 
-// queueAndSend addresses the email, records it as queued and sends it.
-func (o *Outbox) queueAndSend(ctx context.Context, q mailbox.EmailQueued, correlation string) error {
-	c, err := o.client(ctx, q.ClientID)
+// triggerProposal emails a sent proposal to each of its recipients: one
+// email per recipient, its id from the trigger event and the recipient's
+// place in the list, so a re-send (a new ProposalSent) emails again and a
+// replay never does.
+func (o *Outbox) triggerProposal(ctx context.Context, ev eventstore.RecordedEvent) error {
+	e, err := o.cat.Decode(ev.Type, ev.Data)
+	if err != nil {
+		return fmt.Errorf("outbox: %s at %d: %w", ev.Type, ev.Position, err)
+	}
+	sent, ok := e.(proposal.ProposalSent)
+	if !ok {
+		return nil
+	}
+	p, err := o.proposalAsOf(ctx, sent.ProposalID, ev.Position)
 	if err != nil {
 		return err
 	}
-	contact, ok := c.PrimaryContact()
-	if !ok || !strings.Contains(contact.Email, "@") {
-		o.log.Warn("outbox: no primary billing contact with an email address; not sent", "client", q.ClientID, "kind", q.Kind)
-		return nil
+	for i, r := range sent.AllRecipients() {
+		id := mailbox.EmailID(mailbox.KindProposal, ev.ID.String()+"/"+strconv.Itoa(i))
+		if o.emails[id] != mailbox.StatusNone {
+			continue
+		}
+		if !strings.Contains(r.Email, "@") {
+			o.log.Warn("outbox: a proposal recipient has no email address (erased?); not sent", "proposal", sent.ProposalID)
+			continue
+		}
+		q := mailbox.EmailQueued{
+			EmailID: id, Kind: mailbox.KindProposal, ClientID: p.ClientID, ProposalID: sent.ProposalID,
+			To: r.Email, ToName: r.Name, TriggerEventID: ev.ID, TriggerPosition: ev.Position,
+		}
+		if err := o.queueAndSend(ctx, q, ev.Metadata.CorrelationID); err != nil {
+			return err
+		}
 	}
-	q.To, q.ToName = contact.Email, contact.Name
+	return nil
+}
+
+// queueAndSend addresses the email (to the client's primary billing contact
+// unless q names a recipient), records it as queued and sends it.
+func (o *Outbox) queueAndSend(ctx context.Context, q mailbox.EmailQueued, correlation string) error {
+	if q.To == "" {
+		c, err := o.client(ctx, q.ClientID)
+		if err != nil {
+			return err
+		}
+		contact, ok := c.PrimaryContact()
+		if !ok || !strings.Contains(contact.Email, "@") {
+			o.log.Warn("outbox: no primary billing contact with an email address; not sent", "client", q.ClientID, "kind", q.Kind)
+			return nil
+		}
+		q.To, q.ToName = contact.Email, contact.Name
+	}
 	q.From = o.cfg.From
 	q.MessageID = messageID(q.EmailID, o.cfg.From)
 	q.At = o.cfg.Now()
@@ -685,8 +749,14 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	if m, ok := c.PaymentMethod(q.PaymentMethodID); ok {
 		v.Method = pdf.MethodName(m.PaymentMethodDetails)
 	}
-	v.RetryLink = o.cfg.LinkFor(LinkRetryPayment, q.ClientID, q.InvoiceID)
-	v.UpdateLink = o.cfg.LinkFor(LinkUpdateMethod, q.ClientID, q.InvoiceID)
+	if q.Kind == mailbox.KindProposal {
+		if err := o.proposalView(ctx, &v, q, f); err != nil {
+			return mail.Message{}, err
+		}
+	} else {
+		v.RetryLink = o.cfg.LinkFor(LinkRetryPayment, q.ClientID, q.InvoiceID)
+		v.UpdateLink = o.cfg.LinkFor(LinkUpdateMethod, q.ClientID, q.InvoiceID)
+	}
 	msg := mail.Message{
 		ID: q.EmailID.String(), MessageID: q.MessageID, Date: q.At,
 		From: mail.Address{Name: f.Name, Email: q.From}, To: mail.Address{Name: q.ToName, Email: q.To},
@@ -718,6 +788,12 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		v.Total = money(inv.Totals.Gross)
 	}
 
+	if sent, ok := trigger.(invoice.InvoiceSent); ok {
+		// Sent again by staff: the same email as when it was issued.
+		if trigger, err = o.issuedEvent(ctx, sent.InvoiceID); err != nil {
+			return mail.Message{}, err
+		}
+	}
 	switch e := trigger.(type) {
 	case invoice.InvoiceIssued:
 		col, err := o.collectionWithIssue(ctx, e)
@@ -750,7 +826,11 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	case mailbox.KindUpcomingCharge:
 		v.ChargeDate, v.Amount = pdf.FormatDate(q.Date), money(inv.Balance())
 	}
-	ts, ok := o.templates[q.Kind]
+	kind := q.Kind
+	if kind == mailbox.KindInvoiceSent {
+		kind = mailbox.KindInvoiceIssued
+	}
+	ts, ok := o.templates[kind]
 	if !ok {
 		return mail.Message{}, fmt.Errorf("outbox: no templates for %q", q.Kind)
 	}

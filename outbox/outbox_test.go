@@ -42,6 +42,7 @@ type fixture struct {
 	mp       *mailtest.Mailpit
 	clientID uuid.UUID
 	methodID uuid.UUID
+	contacts []uuid.UUID // Ana (primary), Ben
 	n        int
 }
 
@@ -63,10 +64,11 @@ func newFixture(t *testing.T) *fixture {
 		Name: "Ledger & Co", BaseCurrency: "AUD", TimeZone: "Australia/Sydney", PaymentTermsDays: 14, TaxNumber: "ABN 12 345 678 901",
 		Address: domain.Address{Line1: "1 George St", City: "Sydney", Country: "AU"}, CollectionDaysOnceOff: 7,
 	}, f.meta()))
-	anaID := uuid.New()
+	anaID, benID := uuid.New(), uuid.New()
+	f.contacts = []uuid.UUID{anaID, benID}
 	res := f.ok(f.svc.CreateClient(context.Background(), billing.ClientRequest{
 		Name: "Harbour Cafe", Kind: client.KindBusiness,
-		Contacts:         []client.Contact{{ID: anaID, Name: "Ana Lima", Email: "ana@harbour.example"}, {ID: uuid.New(), Name: "Ben Ng", Email: "ben@harbour.example"}},
+		Contacts:         []client.Contact{{ID: anaID, Name: "Ana Lima", Email: "ana@harbour.example"}, {ID: benID, Name: "Ben Ng", Email: "ben@harbour.example"}},
 		PrimaryContactID: anaID,
 	}, f.meta()))
 	f.clientID = res.ID

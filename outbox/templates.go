@@ -28,7 +28,19 @@ type view struct {
 	RetryLink   string
 	UpdateLink  string
 	HowToPay    string
+	// A proposal: its title, start, services (tax included), totals per
+	// cadence, first-year value and acceptance link.
+	Title      string
+	StartDate  string
+	Services   []serviceLine
+	PerCadence string
+	FirstYear  string
+	AcceptLink string
 }
+
+// serviceLine is one service of a proposal email: "Bookkeeping: A$759.00 a
+// month".
+type serviceLine struct{ Name, Amount, Cadence string }
 
 // templateSet is one email kind's subject, text and HTML templates.
 type templateSet struct {
@@ -119,6 +131,30 @@ To use another payment method: {{.UpdateLink}}
 <p>On <strong>{{.ChargeDate}}</strong> we will charge <strong>{{.Amount}}</strong> to {{.Method}} for invoice {{.Number}}.</p>
 <p><a href="{{.UpdateLink}}">Use another payment method</a>.</p>
 <p>{{.Firm}}</p>
+`},
+	mailbox.KindProposal: {
+		`Proposal: {{.Title}}, from {{.Firm}}`,
+		`Hello {{.Contact}},
+
+{{.Firm}} has prepared a proposal for {{.Client}}: {{.Title}}{{if .StartDate}}, starting {{.StartDate}}{{end}}.
+
+{{range .Services}}- {{.Name}}: {{.Amount}} {{.Cadence}}
+{{end}}
+Total, tax included: {{.PerCadence}}
+First-year value: {{.FirstYear}}
+
+Read and accept the proposal here: {{.AcceptLink}}
+
+Thank you,
+{{.Firm}}
+`,
+		`<p>Hello {{.Contact}},</p>
+<p>{{.Firm}} has prepared a proposal for {{.Client}}: <strong>{{.Title}}</strong>{{if .StartDate}}, starting {{.StartDate}}{{end}}.</p>
+<table>{{range .Services}}<tr><td>{{.Name}}</td><td>{{.Amount}} {{.Cadence}}</td></tr>{{end}}
+<tr><td>Total, tax included</td><td><strong>{{.PerCadence}}</strong></td></tr>
+<tr><td>First-year value</td><td>{{.FirstYear}}</td></tr></table>
+<p><a href="{{.AcceptLink}}">Read and accept the proposal</a></p>
+<p>Thank you,<br>{{.Firm}}</p>
 `},
 }
 

@@ -194,9 +194,10 @@ func TestRecipientsAreSealedAndErased(t *testing.T) {
 	f := newFixture(t)
 	sealer := pii.NewSealer(f.keys)
 	events := map[string]string{
-		"ProposalSent": `{"proposal_id":"` + uuid.NewString() + `","client_id":"` + f.client.String() + `","recipient_email":"ana@harbour.example","at":"2026-03-02T09:00:00Z"}`,
-		"InvoiceSent":  `{"invoice_id":"` + uuid.NewString() + `","client_id":"` + f.client.String() + `","recipient":"ana@harbour.example","resent":false,"at":"2026-03-02T09:00:00Z"}`,
-		"EmailQueued":  `{"email_id":"` + uuid.NewString() + `","kind":"invoice_issued","to":"ana@harbour.example","to_name":"Ana Lima","subject":"Invoice INV-1","client_id":"` + f.client.String() + `","at":"2026-03-02T09:00:00Z"}`,
+		"ProposalSent": `{"proposal_id":"` + uuid.NewString() + `","client_id":"` + f.client.String() + `","recipient_email":"ana@harbour.example",` +
+			`"recipients":[{"name":"Ana Lima","email":"ana@harbour.example"}],"at":"2026-03-02T09:00:00Z"}`,
+		"InvoiceSent": `{"invoice_id":"` + uuid.NewString() + `","client_id":"` + f.client.String() + `","recipient":"ana@harbour.example","resent":false,"at":"2026-03-02T09:00:00Z"}`,
+		"EmailQueued": `{"email_id":"` + uuid.NewString() + `","kind":"invoice_issued","to":"ana@harbour.example","to_name":"Ana Lima","subject":"Invoice INV-1","client_id":"` + f.client.String() + `","at":"2026-03-02T09:00:00Z"}`,
 	}
 	sealed := map[string][]byte{}
 	for typ, data := range events {
@@ -231,6 +232,12 @@ func TestRecipientsAreSealedAndErased(t *testing.T) {
 		}
 		if v, ok := doc["to_name"]; ok && v != pii.Erased {
 			t.Errorf("%s.to_name after forget = %v, want %q", typ, v, pii.Erased)
+		}
+		if rs, ok := doc["recipients"].([]any); ok {
+			r := rs[0].(map[string]any)
+			if r["email"] != "" || r["name"] != pii.Erased {
+				t.Errorf("%s.recipients after forget = %v, want erased", typ, r)
+			}
 		}
 	}
 }

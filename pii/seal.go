@@ -46,7 +46,7 @@ func Fields() map[string][]Field {
 		"ClientContactAdded":   contact("contact"),
 		"ClientContactChanged": contact("contact"),
 		"ProposalAccepted":     {{Path: "accepted_by_name", Name: true}, {Path: "accepted_by_email"}, {Path: "signature_name", Name: true}},
-		"ProposalSent":         {{Path: "recipient_email"}},
+		"ProposalSent":         {{Path: "recipient_email"}, {Path: "recipients[].name", Name: true}, {Path: "recipients[].email"}},
 		"InvoiceSent":          {{Path: "recipient"}},
 		"EmailQueued":          {{Path: "to"}, {Path: "to_name", Name: true}},
 	}

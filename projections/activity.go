@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"remit/domain"
 	"remit/domain/catalog"
@@ -43,6 +44,18 @@ type activityState struct {
 	methods   names
 	proposals names
 	contacts  names
+
+	// services are folded here too, so an edit's line can say what each
+	// changed field was before ("quantity 1 → 1.5").
+	serviceStates map[uuid.UUID]service.State
+}
+
+// before is what an edited service or schedule item was just before the
+// edit: its terms, date and billing rule.
+type before struct {
+	terms service.Terms
+	date  domain.Date
+	rule  domain.BillingRule
 }
 
 // activityRecord is one event's line before it is rendered.
@@ -53,6 +66,7 @@ type activityRecord struct {
 	stream   string
 	actor    string
 	event    domain.Event
+	before   *before // edits: the values they replace
 }
 
 // chunkBits sizes the chunks records are kept in: growing never copies
@@ -149,12 +163,13 @@ func newActivity() *Activity { return &Activity{s: emptyActivityState(), catalog
 
 func emptyActivityState() activityState {
 	return activityState{
-		index:     map[subjectKey][]int32{},
-		invoices:  names{},
-		services:  names{},
-		methods:   names{},
-		proposals: names{},
-		contacts:  names{},
+		index:         map[subjectKey][]int32{},
+		invoices:      names{},
+		services:      names{},
+		methods:       names{},
+		proposals:     names{},
+		contacts:      names{},
+		serviceStates: map[uuid.UUID]service.State{},
 	}
 }
 
@@ -173,6 +188,7 @@ func (a *Activity) Apply(e Event) {
 // apply notes the names rec's event teaches and keeps rec if the event
 // concerns a subject.
 func (s *activityState) apply(rec activityRecord) {
+	rec.before = s.fold(rec.event)
 	subjects := s.note(rec.event, rec.pos)
 	if subjects.n == 0 {
 		return
@@ -267,7 +283,8 @@ func (a *Activity) of(subject Subject, id uuid.UUID) ([]ActivityLine, error) {
 
 // line renders a record; the caller holds the read lock.
 func (s *activityState) line(r *activityRecord) ActivityLine {
-	text := s.text(r.event, r.pos)
+	what := s.text(r.event, r.pos, r.before)
+	text := what
 	if _, erased := r.event.(client.ClientErased); erased && r.actor != "" {
 		text += " by " + r.actor
 	} else if r.actor != "" {
@@ -281,7 +298,98 @@ func (s *activityState) line(r *activityRecord) ActivityLine {
 		Actor:     r.actor,
 		At:        r.at,
 		Text:      text,
+		What:      what,
+		InvoiceID: invoiceOf(r.event),
+		Invoice:   s.invoiceNumber(invoiceOf(r.event)),
 	}
+}
+
+// invoiceOf is the invoice an event names, if any.
+func invoiceOf(e domain.Event) uuid.UUID {
+	switch e := e.(type) {
+	case service.ScheduleItemBilled:
+		return e.InvoiceID
+	case service.ScheduleItemReleased:
+		return e.InvoiceID
+	case invoice.InvoiceIssued:
+		return e.InvoiceID
+	case invoice.InvoiceSent:
+		return e.InvoiceID
+	case invoice.InvoiceCollectionScheduled:
+		return e.InvoiceID
+	case invoice.InvoicePaymentSucceeded:
+		return e.InvoiceID
+	case invoice.InvoicePaymentRejected:
+		return e.InvoiceID
+	case invoice.InvoiceRetryScheduled:
+		return e.InvoiceID
+	case invoice.InvoicePaymentRecorded:
+		return e.InvoiceID
+	case invoice.InvoiceWrittenOff:
+		return e.InvoiceID
+	case invoice.InvoiceVoided:
+		return e.InvoiceID
+	case invoice.InvoiceCreditNoteIssued:
+		return e.InvoiceID
+	}
+	return uuid.Nil
+}
+
+// invoiceNumber is an invoice's number ("" when unknown). Numbers never
+// change, so the latest known one holds for every line, also for an item
+// billed just before its invoice was issued.
+func (s *activityState) invoiceNumber(id uuid.UUID) string {
+	if id == uuid.Nil {
+		return ""
+	}
+	return s.invoices[id].name
+}
+
+// fold evolves the service an event is about and returns, for an edit,
+// what the edit replaces.
+func (s *activityState) fold(e domain.Event) *before {
+	var id uuid.UUID
+	switch e := e.(type) {
+	case service.ServiceActivated:
+		id = e.ServiceID
+	case service.ServiceEdited:
+		id = e.ServiceID
+	case service.ServiceSwitchedToManual:
+		id = e.ServiceID
+	case service.ServiceSwitchedToAutomatic:
+		id = e.ServiceID
+	case service.ServiceEnded:
+		id = e.ServiceID
+	case service.ScheduleItemEdited:
+		id = e.ServiceID
+	case service.ScheduleItemSwitchedToManual:
+		id = e.ServiceID
+	case service.ScheduleItemSwitchedToAutomatic:
+		id = e.ServiceID
+	case service.ScheduleItemSkipped:
+		id = e.ServiceID
+	case service.ScheduleItemIssueScheduled:
+		id = e.ServiceID
+	case service.ScheduleItemBilled:
+		id = e.ServiceID
+	case service.ScheduleItemReleased:
+		id = e.ServiceID
+	default:
+		return nil
+	}
+	st := s.serviceStates[id]
+	var b *before
+	switch e := e.(type) {
+	case service.ServiceEdited:
+		b = &before{terms: st.Terms, rule: st.BillingRule}
+	case service.ScheduleItemEdited:
+		if it, ok := st.Item(e.ItemKey); ok {
+			b = &before{terms: service.Terms{Description: it.Description, UnitPrice: it.UnitPrice.Amount, Quantity: it.Quantity,
+				Discount: it.Discount, PaymentMethodID: it.PaymentMethodID}, date: it.Date}
+		}
+	}
+	s.serviceStates[id] = service.Evolve(st, e)
+	return b
 }
 
 // note updates the names lines use from an event at position pos and
@@ -388,6 +496,9 @@ func (s *activityState) note(e domain.Event, pos uint64) subjectList {
 	case service.ScheduleItemBilled:
 		serviceOf(e.ServiceID)
 		l.add(SubjectInvoice, e.InvoiceID)
+	case service.ScheduleItemReleased:
+		serviceOf(e.ServiceID)
+		l.add(SubjectInvoice, e.InvoiceID)
 
 	// Invoice.
 	case invoice.InvoiceIssued:
@@ -425,7 +536,7 @@ func (s *activityState) note(e domain.Event, pos uint64) subjectList {
 
 // text tells an event applied at position pos, naming things as they were
 // known then.
-func (s *activityState) text(e domain.Event, pos uint64) string {
+func (s *activityState) text(e domain.Event, pos uint64, was *before) string {
 	n := nameView{s, pos}
 	switch e := e.(type) {
 	// Client.
@@ -487,7 +598,7 @@ func (s *activityState) text(e domain.Event, pos uint64) string {
 		return fmt.Sprintf("Service %q activated %s: %s × %s, %s, %s", e.Name, from,
 			money(e.UnitPrice, e.Currency), e.Quantity, ruleText(e.BillingRule), e.Mode)
 	case service.ServiceEdited:
-		return fmt.Sprintf("Service %s edited from %s: %s", n.service(e.ServiceID), e.EffectiveFrom, changesText(e.Changes, e.BillingRule, n.method, e.NotifyClientOfPriceChange))
+		return fmt.Sprintf("Service %s edited from %s: %s", n.service(e.ServiceID), e.EffectiveFrom, changesText(e.Changes, e.BillingRule, was, n.method, e.NotifyClientOfPriceChange, n.currency(e.ServiceID)))
 	case service.ServiceSwitchedToManual:
 		return "Service " + n.service(e.ServiceID) + " switched to manual billing (paused)"
 	case service.ServiceSwitchedToAutomatic:
@@ -495,9 +606,13 @@ func (s *activityState) text(e domain.Event, pos uint64) string {
 	case service.ServiceEnded:
 		return "Service " + n.service(e.ServiceID) + " ended on " + e.EndDate.String() + reason(e.Reason)
 	case service.ScheduleItemEdited:
-		c := changesText(e.Changes, nil, n.method, false)
+		c := changesText(e.Changes, nil, was, n.method, false, n.currency(e.ServiceID))
 		if e.Date != nil {
-			c = "date " + e.Date.String() + ", " + c
+			d := "date " + e.Date.String()
+			if was != nil && !was.date.IsZero() && was.date != *e.Date {
+				d = "date " + was.date.String() + " → " + e.Date.String()
+			}
+			c = d + ", " + c
 		}
 		return n.item(e.ServiceID, e.ItemKey) + " edited: " + strings.TrimSuffix(c, ", no change")
 	case service.ScheduleItemSwitchedToManual:
@@ -513,6 +628,12 @@ func (s *activityState) text(e domain.Event, pos uint64) string {
 		return n.item(e.ServiceID, e.ItemKey) + " scheduled to be issued on " + e.IssueOn.String()
 	case service.ScheduleItemBilled:
 		return n.item(e.ServiceID, e.ItemKey) + " billed on invoice " + n.invoice(e.InvoiceID)
+	case service.ScheduleItemReleased:
+		text := n.item(e.ServiceID, e.ItemKey) + " released from invoice " + n.invoice(e.InvoiceID) + reason(e.Reason)
+		if e.SwitchedToManual {
+			text += "; it waits to be billed by hand"
+		}
+		return text
 
 	// Invoice.
 	case invoice.InvoiceIssued:
@@ -571,29 +692,32 @@ func (v nameView) method(id uuid.UUID) string {
 	if n, ok := v.s.methods.asOf(id, v.pos); ok {
 		return n.name
 	}
-	return "payment method " + id.String()
+	return "a payment method no longer on file"
 }
 
 func (v nameView) proposal(id uuid.UUID) string {
 	if n, ok := v.s.proposals.asOf(id, v.pos); ok && n.name != "" {
 		return strconv.Quote(n.name)
 	}
-	return id.String()
+	return "(untitled)"
 }
 
 func (v nameView) service(id uuid.UUID) string {
 	if n, ok := v.s.services.asOf(id, v.pos); ok {
 		return strconv.Quote(n.name)
 	}
-	return id.String()
+	return "(unnamed)"
 }
 
 func (v nameView) invoice(id uuid.UUID) string {
-	if n, ok := v.s.invoices.asOf(id, v.pos); ok {
-		return n.name
+	if n := v.s.invoiceNumber(id); n != "" {
+		return n
 	}
-	return id.String()
+	return "(a new invoice)"
 }
+
+// currency is a service's currency.
+func (v nameView) currency(id uuid.UUID) domain.Currency { return v.s.serviceStates[id].Currency }
 
 // item names a schedule item: `Billing #3 of "Bookkeeping"`.
 func (v nameView) item(serviceID uuid.UUID, key string) string {
@@ -705,30 +829,58 @@ func everyN(n int, one, unit string) string {
 	return "every " + strconv.Itoa(n) + " " + unit
 }
 
-// changesText tells what an edit changes.
-func changesText(c service.Changes, rule *domain.BillingRule, method func(uuid.UUID) string, notify bool) string {
+// changesText tells what an edit changes, each field as "old → new" when
+// what it replaces is known (was).
+func changesText(c service.Changes, rule *domain.BillingRule, was *before, method func(uuid.UUID) string, notify bool, cur domain.Currency) string {
 	var parts []string
+	change := func(field, old, new string) {
+		if was != nil && old != new {
+			parts = append(parts, field+" "+old+" → "+new)
+			return
+		}
+		parts = append(parts, field+" "+new)
+	}
+	price := func(d decimal.Decimal) string {
+		if cur.IsZero() {
+			return d.String()
+		}
+		return domain.FormatMoney(domain.Money{Amount: d, Currency: cur})
+	}
+	var old service.Terms
+	if was != nil {
+		old = was.terms
+	}
 	if c.Description != nil {
-		parts = append(parts, fmt.Sprintf("description %q", *c.Description))
+		change("description", strconv.Quote(old.Description), strconv.Quote(*c.Description))
 	}
 	if c.UnitPrice != nil {
-		parts = append(parts, "price "+c.UnitPrice.String())
+		change("price", price(old.UnitPrice), price(*c.UnitPrice))
 	}
 	if c.Quantity != nil {
-		parts = append(parts, "quantity "+c.Quantity.String())
+		change("quantity", old.Quantity.String(), c.Quantity.String())
 	}
 	if c.Discount != nil {
-		parts = append(parts, "discount "+discountText(*c.Discount))
+		change("discount", discountText(old.Discount), discountText(*c.Discount))
 	}
 	if c.PaymentMethodID != nil {
-		if *c.PaymentMethodID == uuid.Nil {
-			parts = append(parts, "payment method removed (client default)")
-		} else {
-			parts = append(parts, "payment method "+method(*c.PaymentMethodID))
+		name := func(id uuid.UUID) string {
+			if id == uuid.Nil {
+				return "the client's default"
+			}
+			return method(id)
 		}
+		change("payment method", name(old.PaymentMethodID), name(*c.PaymentMethodID))
 	}
 	if rule != nil {
-		parts = append(parts, "billing "+ruleText(*rule))
+		oldRule := ""
+		if was != nil {
+			oldRule = ruleText(was.rule)
+		}
+		if oldRule != "" {
+			change("billing", oldRule, ruleText(*rule))
+		} else {
+			parts = append(parts, "billing "+ruleText(*rule))
+		}
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "no change")

@@ -70,7 +70,7 @@ func TestReconcile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.OK() || rep.Projections != 5 || rep.Invoices != 5 {
+	if !rep.OK() || rep.Projections != 6 || rep.Invoices != 5 {
 		t.Fatalf("clean report = %+v", rep)
 	}
 

@@ -4,7 +4,7 @@
 //
 // # Read models
 //
-// Four projections, each with a name, its own checkpoint (the global position
+// Six projections, each with a name, its own checkpoint (the global position
 // of the last event it applied) and its state in memory:
 //
 //   - "clients" (*Clients): client details, contacts, payment methods and the
@@ -29,6 +29,11 @@
 //     method. Applying keeps a compact record per event and the history of
 //     the names lines use; the text is rendered when a history is asked for,
 //     naming things as they were known when the event happened.
+//   - "ledger" (*Ledger): each invoice's sync status in each connected
+//     ledger.
+//   - "emails" (*Emails): every email about an invoice or a proposal, from
+//     the outbox's own events (queued, sent, failed), for the invoice and
+//     proposal pages and the invoice JSON (EmailsAbout).
 //
 // Models groups the four and is the query API: Summary, ListClients,
 // ClientServices, Service, Schedule, ListInvoices, Invoice and ActivityOf.

@@ -15,6 +15,7 @@ type Models struct {
 	Invoices *Invoices
 	Activity *Activity
 	Ledger   *Ledger
+	Emails   *Emails
 }
 
 // NewModels returns empty read models.
@@ -26,13 +27,14 @@ func NewModels() *Models {
 	}
 	m.Activity = newActivity()
 	m.Ledger = newLedger()
+	m.Emails = newEmails()
 	return m
 }
 
 // Projections lists the read models as projections, in the order the Runner
 // applies an event to them.
 func (m *Models) Projections() []Projection {
-	return []Projection{m.Clients, m.Services, m.Invoices, m.Activity, m.Ledger}
+	return []Projection{m.Clients, m.Services, m.Invoices, m.Activity, m.Ledger, m.Emails}
 }
 
 // Projection returns the projection with the given name.
@@ -92,8 +94,16 @@ func (m *Models) Invoice(invoiceID uuid.UUID, today domain.Date) (InvoiceDetail,
 	d, err := m.invoiceDetail(invoiceID, today)
 	if err == nil {
 		d.Ledger = m.Ledger.of(invoiceID)
+		d.Emails = m.Emails.about(invoiceID)
 	}
 	return d, err
+}
+
+// EmailsAbout returns the emails about an invoice or a proposal (issued,
+// receipts, rejections, reminders; the proposal), oldest first, with their
+// delivery status.
+func (m *Models) EmailsAbout(id uuid.UUID) []EmailView {
+	return m.Emails.about(id)
 }
 
 // ActivityOf returns the history of a client, service, invoice, proposal or

@@ -49,7 +49,7 @@ func (m *Models) summary(clientID uuid.UUID, today domain.Date) (ClientSummary, 
 		}
 		sum.Proposals[i] = ProposalView{
 			ID: ps.ID, Title: ps.Title, Status: ps.Status, Currency: ps.Currency, StartDate: ps.StartDate,
-			Lines: len(ps.Lines), Total: total, DraftedAt: ps.DraftedAt, SentAt: ps.SentAt,
+			Lines: len(ps.Lines), Items: ps.Lines, Total: total, DraftedAt: ps.DraftedAt, SentAt: ps.SentAt,
 			AcceptedOn: ps.AcceptedOn, ClosedAt: ps.ClosedAt, Revision: p.Revision,
 		}
 	}

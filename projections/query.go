@@ -89,8 +89,9 @@ type ProposalView struct {
 	Status     proposal.Status
 	Currency   domain.Currency
 	StartDate  domain.Date
-	Lines      int          // how many services it offers
-	Total      domain.Money // sum of quantity × unit price over its lines, before discount and tax
+	Lines      int             // how many services it offers
+	Items      []proposal.Line // its lines (proposal.ValueOf gives its totals per cadence)
+	Total      domain.Money    // sum of quantity × unit price over its lines, before discount and tax
 	DraftedAt  time.Time
 	SentAt     time.Time // zero when never sent
 	AcceptedOn domain.Date
@@ -292,6 +293,8 @@ type InvoiceDetail struct {
 	Revision uint64
 	// Ledger is its sync status in the connected ledgers (the "ledger" projection).
 	Ledger InvoiceLedger
+	// Emails are the emails about it, oldest first (the "emails" projection).
+	Emails []EmailView
 }
 
 // PaymentView is money received on an invoice.
@@ -354,4 +357,11 @@ type ActivityLine struct {
 	Actor     string    // metadata actor, e.g. "user:alice"; "" when none was recorded
 	At        time.Time // recorded-at
 	Text      string    // e.g. "Invoice INV-000042 voided: duplicate (by user:alice)"
+	// What is Text without who did it, for pages that name the actor
+	// themselves.
+	What string
+	// InvoiceID and Invoice (its number, "" while unknown) name the invoice
+	// the line is about, for a link.
+	InvoiceID uuid.UUID
+	Invoice   string
 }

@@ -249,21 +249,15 @@ type acceptPage struct {
 	Action     string
 	ClientName string
 	Proposal   proposal.State
-	Lines      []acceptLine
-	Net        domain.Money
-	Tax        domain.Money
-	Gross      domain.Money
-	TaxMode    domain.TaxMode
-	Methods    []projections.PaymentMethodView
+	// Value is the lines' amounts, the totals per cadence (never added
+	// across cadences) and the first-year value.
+	Value   proposal.Value
+	TaxMode domain.TaxMode
+	Methods []projections.PaymentMethodView
 	// AcceptedWith is the label of the method chosen on acceptance.
 	AcceptedWith string
 
 	primary projections.ContactView // to prefill the signer
-}
-
-type acceptLine struct {
-	proposal.Line
-	Amounts domain.LineAmounts
 }
 
 // Open reports whether the proposal can still be accepted.
@@ -287,18 +281,11 @@ func (h *handler) loadAcceptPage(ctx context.Context, l auth.Link, action string
 	if err != nil {
 		return nil, nil, err
 	}
-	pg := &acceptPage{Action: action, ClientName: c.Name, Proposal: p, TaxMode: f.TaxMode, Methods: activeMethods(c),
-		Net: domain.Zero(p.Currency), Tax: domain.Zero(p.Currency), Gross: domain.Zero(p.Currency)}
-	for _, ln := range p.Lines {
-		a, err := domain.ComputeLine(p.Currency, f.TaxMode, domain.LineInput{Quantity: ln.Quantity, UnitPrice: ln.UnitPrice, Discount: ln.Discount, TaxRate: ln.TaxRate})
-		if err != nil {
-			return nil, nil, fmt.Errorf("compute line %s of proposal %s: %w", ln.ID, p.ID, err)
-		}
-		pg.Lines = append(pg.Lines, acceptLine{Line: ln, Amounts: a})
-		pg.Net, _ = pg.Net.Add(a.Net)
-		pg.Tax, _ = pg.Tax.Add(a.Tax)
-		pg.Gross, _ = pg.Gross.Add(a.Gross)
+	value, err := proposal.ValueOf(p, f.TaxMode, today)
+	if err != nil {
+		return nil, nil, fmt.Errorf("value of proposal %s: %w", p.ID, err)
 	}
+	pg := &acceptPage{Action: action, ClientName: c.Name, Proposal: p, Value: value, TaxMode: f.TaxMode, Methods: activeMethods(c)}
 	for _, ct := range c.Contacts {
 		if ct.Primary {
 			pg.primary = ct

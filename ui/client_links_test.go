@@ -125,7 +125,7 @@ func TestClientLinkAcceptProposal(t *testing.T) {
 	if p.Status != http.StatusOK {
 		t.Fatalf("GET link = %d", p.Status)
 	}
-	mustContain(t, p, "Ledger &amp; Co", "Services 2025", "Bookkeeping", "Tax return", "A$25.00", "A$1,150.00", "A$1,175.00",
+	mustContain(t, p, "Ledger &amp; Co", "Services 2025", "Bookkeeping", "Tax return", "A$25.00", "A$275.00 a month, A$900.00 on completion",
 		"Visa •••• 4242", `value="Ada Acme"`, `name="accept"`)
 	for _, leak := range []string{"Globex", "secret plan", "/clients", "Sign out"} {
 		if strings.Contains(p.Body, leak) {

@@ -5,7 +5,10 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/google/uuid"
+
 	"remit/domain/invoice"
+	"remit/domain/proposal"
 	"remit/projections"
 )
 
@@ -23,7 +26,25 @@ func (h *handler) handleClientSummary(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.render(w, r, http.StatusOK, "client_summary", &view{Title: c.Name, Section: "clients", Tab: "summary", Client: c, Today: today, Form: newForm()})
+	f, _, err := h.firmNow(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	values := map[uuid.UUID]proposal.Value{}
+	for _, p := range c.Proposals {
+		st := proposal.State{Currency: p.Currency, StartDate: p.StartDate, Lines: p.Items}
+		if v, err := proposal.ValueOf(st, f.TaxMode, today); err == nil {
+			values[p.ID] = v
+		}
+	}
+	h.render(w, r, http.StatusOK, "client_summary", &view{Title: c.Name, Section: "clients", Tab: "summary", Client: c, Today: today, Form: newForm(), D: summaryPage{Values: values}})
+}
+
+// summaryPage is what the Summary tab shows besides the client: each
+// proposal's value.
+type summaryPage struct {
+	Values map[uuid.UUID]proposal.Value
 }
 
 func (h *handler) handleClientServices(w http.ResponseWriter, r *http.Request) {

@@ -29,6 +29,17 @@
 // short-lived cookie (post/redirect/get). Everything works without
 // JavaScript: actions are plain forms.
 //
+// Two pages read what the log holds beyond the read models' client page:
+// invoices and proposals list their emails (the "emails" projection, fed
+// by the outbox's own events: what, to whom, when, queued/sent/failed), and
+// activity and audit trails name who acted (actors.go: a user by name with
+// the email on hover through Config.Users, the client through their link,
+// the billing run) and link the invoices they mention. Proposal amounts are
+// shown per cadence, never added across cadences, with a first-year value
+// (proposal.ValueOf). The Ledger page (ledger.go) gives owners what the CLI
+// gives operators: map a client to a ledger contact, re-create an invoice
+// whose push failed, disconnect; staff are refused with a 403 page.
+//
 // When Config.BillingRun is set, the clients page offers "Run billing now"
 // (billingrun.go): it runs billing and collection on demand, waits for the
 // read models to reach the store's head and confirms in one line what the
@@ -67,9 +78,9 @@
 // invoice whose payment was rejected (a retry pending or not), retries it
 // now or on a date within 30 days with the new method or one on file,
 // replacing the pending retry; for an invoice nothing collects, it has the
-// invoice charged the same way. Staff copy the links from the proposal
-// pages and from invoice pages with a rejected payment or nothing to
-// collect them. A tampered, expired
+// invoice charged the same way. The proposal and rejection emails carry
+// them; staff can also copy them from the proposal pages and from invoice
+// pages with a rejected payment or nothing to collect. A tampered, expired
 // or other-purpose token, or one whose resource is another client's, gets
 // one plain page saying the link is no longer valid. Every input is checked
 // by the pure deciders before any command runs, so a refusal appends

@@ -10,47 +10,16 @@ import (
 
 	"remit/domain"
 	"remit/domain/invoice"
+	"remit/domain/outbox"
+	"remit/domain/proposal"
 	"remit/domain/service"
 	"remit/projections"
 )
 
-// symbols are the currency symbols shown before amounts; a currency missing
-// here is shown by its code ("CHF 12.50").
-var symbols = map[string]string{
-	"AUD": "A$", "NZD": "NZ$", "USD": "US$", "CAD": "CA$", "GBP": "£", "EUR": "€", "JPY": "¥",
-	"CNY": "CN¥", "INR": "₹", "HKD": "HK$", "SGD": "S$", "ZAR": "R", "KRW": "₩", "ILS": "₪",
-	"PHP": "₱", "VND": "₫", "THB": "฿", "MXN": "MX$", "BRL": "R$", "FJD": "FJ$",
-}
-
 // fmtMoney formats an amount in its currency: its symbol, thousands
 // separators and exactly the currency's minor units ("A$1,234.50",
-// "-¥1,200").
-func fmtMoney(m domain.Money) string {
-	if m.Currency.IsZero() {
-		return m.Amount.String()
-	}
-	s := m.Amount.Abs().StringFixed(m.Currency.MinorUnits)
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	num := b.String()
-	if frac != "" {
-		num += "." + frac
-	}
-	sign := ""
-	if m.Amount.IsNegative() {
-		sign = "-"
-	}
-	if sym, ok := symbols[m.Currency.Code]; ok {
-		return sign + sym + num
-	}
-	return sign + m.Currency.Code + " " + num
-}
+// "-¥1,200"); see domain.FormatMoney.
+func fmtMoney(m domain.Money) string { return domain.FormatMoney(m) }
 
 func fmtMoneys(ms []domain.Money) string {
 	if len(ms) == 0 {
@@ -61,6 +30,15 @@ func fmtMoneys(ms []domain.Money) string {
 		parts[i] = fmtMoney(m)
 	}
 	return strings.Join(parts, " + ")
+}
+
+// fmtCadences says a proposal's totals per cadence, tax included, never added
+// across cadences: "A$759.00 a month, A$3,520.00 a year, A$2,200.00 once".
+func fmtCadences(cs []proposal.CadenceTotal) string {
+	if len(cs) == 0 {
+		return "—"
+	}
+	return proposal.FormatCadences(cs)
 }
 
 func anyNonZero(ms []domain.Money) bool {
@@ -227,7 +205,7 @@ func fieldID(name string) string {
 }
 
 func funcs() template.FuncMap {
-	return template.FuncMap{
+	m := template.FuncMap{
 		"money":       fmtMoney,
 		"moneys":      fmtMoneys,
 		"nonzero":     anyNonZero,
@@ -289,6 +267,65 @@ func funcs() template.FuncMap {
 				}
 			}
 			return in
+		},
+	}
+	for name, f := range moneyFuncs() {
+		m[name] = f
+	}
+	for name, f := range emailFuncs() {
+		m[name] = f
+	}
+	return m
+}
+
+// emailKinds name the outbox's emails for staff.
+var emailKinds = map[outbox.Kind]string{
+	outbox.KindInvoiceIssued:   "Invoice",
+	outbox.KindPaymentReceipt:  "Receipt",
+	outbox.KindPaymentRejected: "Payment declined",
+	outbox.KindUpcomingCharge:  "Upcoming charge reminder",
+	outbox.KindMethodExpiring:  "Card expiring reminder",
+	outbox.KindProposal:        "Proposal",
+	outbox.KindInvoiceSent:     "Invoice, sent again",
+}
+
+// emailFuncs show the emails about an invoice or a proposal.
+func emailFuncs() template.FuncMap {
+	return template.FuncMap{
+		"emailKind": func(k outbox.Kind) string {
+			if s, ok := emailKinds[k]; ok {
+				return s
+			}
+			return statusText(k)
+		},
+		"activityWhat": activityWhat,
+		// newform is an empty form, for a page's forms other than the one
+		// that failed.
+		"newform": newForm,
+		// lastEmail is the latest of a list of emails, or nil.
+		"lastEmail": func(es []projections.EmailView) *projections.EmailView {
+			if len(es) == 0 {
+				return nil
+			}
+			return &es[len(es)-1]
+		},
+	}
+}
+
+// moneyFuncs format prices, discounts and proposal totals in the app's money
+// format.
+func moneyFuncs() template.FuncMap {
+	return template.FuncMap{
+		"cadences": fmtCadences,
+		// price is a unit price in its currency ("A$690.00").
+		"price": func(d decimal.Decimal, c domain.Currency) string { return fmtMoney(domain.NewMoney(d, c)) },
+		// discountIn says a discount with an amount off in its currency
+		// ("A$50.00 off", "10%").
+		"discountIn": func(d domain.Discount, c domain.Currency) string {
+			if d.Kind == domain.DiscountAmount {
+				return fmtMoney(domain.NewMoney(d.Value, c)) + " off"
+			}
+			return fmtDiscount(d)
 		},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -37,6 +38,25 @@ type proposalPage struct {
 	// ClientLink is the signed acceptance link for the client, shown once
 	// the proposal is sent (empty when client links are off).
 	ClientLink string
+	// Value is the proposal's amounts, totals per cadence and first-year
+	// value.
+	Value proposal.Value
+	// Emails are the emails the proposal went out in (the outbox's
+	// events), oldest first.
+	Emails []projections.EmailView
+}
+
+// proposalPage returns what the proposal's page shows with form which open.
+func (h *handler) proposalPage(ctx context.Context, p proposal.State, which string, today domain.Date) (proposalPage, error) {
+	f, _, err := h.firmNow(ctx)
+	if err != nil {
+		return proposalPage{}, err
+	}
+	v, err := proposal.ValueOf(p, f.TaxMode, today)
+	if err != nil {
+		return proposalPage{}, fmt.Errorf("value of proposal %s: %w", p.ID, err)
+	}
+	return proposalPage{Proposal: p, Form: which, Value: v, Emails: h.cfg.Models.EmailsAbout(p.ID)}, nil
 }
 
 // proposalState folds one proposal's stream: the read models keep only a
@@ -147,7 +167,11 @@ func (h *handler) handleProposal(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d := proposalPage{Proposal: p}
+	d, err := h.proposalPage(r.Context(), p, "", today)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if p.Status == proposal.StatusSent {
 		d.ClientLink = h.clientLink(r, auth.PurposeAcceptProposal, p.ClientID, p.ID)
 	}
@@ -163,7 +187,7 @@ func (h *handler) handleProposalForm(which string) http.HandlerFunc {
 		f := newForm()
 		for _, ct := range c.Contacts {
 			if ct.Primary {
-				f.set("recipient_email", ct.Email)
+				f.set("contact_ids", ct.ID.String())
 				f.set("accepted_by_name", ct.Name)
 				f.set("accepted_by_email", ct.Email)
 			}
@@ -171,7 +195,12 @@ func (h *handler) handleProposalForm(which string) http.HandlerFunc {
 		if c.DefaultMethod != uuid.Nil {
 			f.set("payment_method_id", c.DefaultMethod.String())
 		}
-		h.render(w, r, http.StatusOK, "proposal", &view{Title: "Proposal " + p.Title, Section: "clients", Tab: "summary", Client: c, Today: today, D: proposalPage{Proposal: p, Form: which}, Form: f})
+		d, err := h.proposalPage(r.Context(), p, which, today)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.render(w, r, http.StatusOK, "proposal", &view{Title: "Proposal " + p.Title, Section: "clients", Tab: "summary", Client: c, Today: today, D: d, Form: f})
 	}
 }
 
@@ -190,16 +219,34 @@ func (h *handler) proposalCommand(w http.ResponseWriter, r *http.Request, which,
 	}
 	if err != nil {
 		f := formFrom(r)
-		f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
-		h.render(w, r, statusOf(err), "proposal", &view{Title: "Proposal " + p.Title, Section: "clients", Tab: "summary", Client: c, Today: today, D: proposalPage{Proposal: p, Form: which}, Form: f})
+		f.fail(err, func(e error) string { return h.userMessage(r, e) }, sendFields)
+		d, derr := h.proposalPage(r.Context(), p, which, today)
+		if derr != nil {
+			h.fail(w, r, derr)
+			return
+		}
+		h.render(w, r, statusOf(err), "proposal", &view{Title: "Proposal " + p.Title, Section: "clients", Tab: "summary", Client: c, Today: today, D: d, Form: f})
 		return
 	}
 	redirect(w, r, "/proposals/"+p.ID.String(), done)
 }
 
+// sendFields puts the problems of the send form's recipients beside the
+// contacts it offers.
+func sendFields(field string) string {
+	if strings.HasPrefix(field, "contact_ids") || strings.HasPrefix(field, "recipients[") {
+		return "contact_ids"
+	}
+	return field
+}
+
 func (h *handler) handleProposalSend(w http.ResponseWriter, r *http.Request) {
 	h.proposalCommand(w, r, "send", "Proposal sent.", func(fs *fields, p proposal.State) func(context.Context, billing.Meta) (billing.Result, error) {
 		req := billing.SendProposalRequest{ProposalID: p.ID, RecipientEmail: fs.str("recipient_email")}
+		for _, v := range r.PostForm["contact_ids"] {
+			id, _ := uuid.Parse(v) // an unknown id is refused by billing, beside the contacts
+			req.ContactIDs = append(req.ContactIDs, id)
+		}
 		return func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 			return h.cfg.Billing.SendProposal(ctx, req, meta)
 		}

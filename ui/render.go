@@ -147,10 +147,19 @@ type view struct {
 	// Back is where a message page's "Back" link leads; "" means Clients.
 	Back string
 	loc  *time.Location
+	who  func(actor string) person
 	// who is signed in; signedIn is false without sign-in (--no-auth),
 	// where every page and action shows.
 	role     user.Role
 	signedIn bool
+}
+
+// Who says who an event's actor is (see describeActor).
+func (v *view) Who(actor string) person {
+	if v.who == nil {
+		return person{Name: actor}
+	}
+	return v.who(actor)
 }
 
 // CanWrite reports whether the signed-in person may change anything:
@@ -197,6 +206,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	if v.CSRF == "" {
 		v.CSRF = h.csrf(r)
 	}
+	v.who = h.people(r.Context())
 	if f, loc, err := h.firmNow(r.Context()); err == nil {
 		v.FirmName, v.loc = f.Name, loc
 		if f.Logo != "" {

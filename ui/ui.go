@@ -80,6 +80,9 @@ type Config struct {
 	// LogoDir keeps the firm's uploaded logo, named by its SHA-256 (the
 	// firm's setting records only the hash); "" turns logo uploads off.
 	LogoDir string
+	// Users names the people in activity and audit trails; nil names them
+	// "a user who is no longer on file".
+	Users UserDirectory
 }
 
 // handler is the UI: a ServeMux with one method per page or action.

@@ -505,7 +505,7 @@ func TestProposal(t *testing.T) {
 	}, "drafted.")
 	mustContain(t, p, "Services 2025", "Draft", "Bookkeeping", "Tax return", "On completion")
 	pp := p.Location
-	mustContain(t, a.get(pp+"/send"), `value="ada@acme.test"`)
+	mustContain(t, a.get(pp+"/send"), `name="contact_ids"`, `ada@acme.test`, ` checked>`)
 	bad = a.post(pp+"/send", url.Values{"recipient_email": {""}})
 	if bad.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("send without recipient = %d: %s", bad.Status, errorsOf(bad.Body))

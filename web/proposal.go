@@ -31,9 +31,11 @@ type ProposalContent struct {
 	Lines     []proposal.Line `json:"lines,omitempty"`
 }
 
-// ProposalSend sends (or re-sends) a proposal to an email address.
+// ProposalSend sends (or re-sends) a proposal to some of the client's
+// contacts and/or an email address; the outbox emails it to each.
 type ProposalSend struct {
-	RecipientEmail string `json:"recipient_email"`
+	ContactIDs     []uuid.UUID `json:"contact_ids,omitempty"`
+	RecipientEmail string      `json:"recipient_email,omitempty"`
 }
 
 // ProposalAcceptance is the client's acceptance of a proposal.
@@ -85,8 +87,8 @@ func (s *Server) handleProposalEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleProposalSend(w http.ResponseWriter, r *http.Request) {
-	act(s, w, r, s.proposals(), []string{"recipient_email"}, func(ctx context.Context, id uuid.UUID, b ProposalSend, meta billing.Meta) (billing.Result, error) {
-		return s.cfg.Billing.SendProposal(ctx, billing.SendProposalRequest{ProposalID: id, RecipientEmail: b.RecipientEmail}, meta)
+	act(s, w, r, s.proposals(), nil, func(ctx context.Context, id uuid.UUID, b ProposalSend, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.SendProposal(ctx, billing.SendProposalRequest{ProposalID: id, ContactIDs: b.ContactIDs, RecipientEmail: b.RecipientEmail}, meta)
 	})
 }
 

@@ -143,7 +143,8 @@ func samples() map[string]sample {
 	monthly := domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 1, Start: domain.StartOnAcceptance, End: domain.EndNever}
 	line := proposal.Line{ID: id(8), Name: "Bookkeeping", UnitPrice: dec("250"), Quantity: dec("1"), TaxRate: dec("10"), BillingRule: monthly, Automatic: true}
 	drafted := proposal.ProposalDrafted{ProposalID: proposalID, ClientID: clientID, Title: "Monthly books", Currency: aud, Lines: []proposal.Line{line}, At: at}
-	sent := proposal.ProposalSent{ProposalID: proposalID, ClientID: clientID, RecipientEmail: "ana@example.com", At: at}
+	sent := proposal.ProposalSent{ProposalID: proposalID, ClientID: clientID, RecipientEmail: "ana@example.com",
+		Recipients: []proposal.Recipient{{ContactID: id(3), Name: "Ana", Email: "ana@example.com"}}, At: at}
 	proposalSent := []domain.Event{drafted, sent}
 	add(nil, drafted)
 	add([]domain.Event{drafted}, proposal.ProposalDraftEdited{ProposalID: proposalID, Title: "Monthly bookkeeping", Lines: []proposal.Line{line}, At: at})
@@ -241,6 +242,12 @@ func samples() map[string]sample {
 	add(nil, queued)
 	add([]domain.Event{queued}, outbox.EmailSent{EmailID: emailID, Transport: "smtp", Attempts: 1, At: at})
 	add([]domain.Event{queued}, outbox.EmailFailed{EmailID: emailID, Reason: "550 mailbox unavailable", Attempts: 1, At: at})
+	proposalEmail := outbox.EmailID(outbox.KindProposal, id(21).String()+"/0")
+	add(nil, outbox.EmailQueued{
+		EmailID: proposalEmail, Kind: outbox.KindProposal, MessageID: "<" + proposalEmail.String() + "@remit>",
+		To: "ana@example.com", ToName: "Ana", From: "accounts@ledger.example", Subject: "Proposal: Monthly books, from Ledger & Co",
+		ClientID: clientID, ProposalID: proposalID, TriggerEventID: id(21), TriggerPosition: 43, At: at,
+	})
 	add(nil, outbox.OutboxStarted{FromPosition: 7180, At: at})
 
 	// ledger

@@ -32,11 +32,13 @@ const (
 	KindPaymentRejected Kind = "payment_rejected" // a collection was declined
 	KindMethodExpiring  Kind = "method_expiring"  // a card is about to expire
 	KindUpcomingCharge  Kind = "upcoming_charge"  // a collection is a few days away
+	KindProposal        Kind = "proposal"         // a proposal to accept, with its signed link
+	KindInvoiceSent     Kind = "invoice_sent"     // the invoice sent (again) by staff, with its PDF
 )
 
 // Kinds lists every email kind.
 func Kinds() []Kind {
-	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge}
+	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent}
 }
 
 // EmailQueued records that an email was decided on, before it is sent.
@@ -50,6 +52,7 @@ type EmailQueued struct {
 	Subject         string      `json:"subject"`
 	ClientID        uuid.UUID   `json:"client_id"`
 	InvoiceID       uuid.UUID   `json:"invoice_id,omitzero"`
+	ProposalID      uuid.UUID   `json:"proposal_id,omitzero"`
 	PaymentMethodID uuid.UUID   `json:"payment_method_id,omitzero"`
 	Date            domain.Date `json:"date,omitzero"`
 	TriggerEventID  uuid.UUID   `json:"trigger_event_id,omitzero"`

@@ -36,10 +36,12 @@ type EditDraft struct {
 	Now        time.Time
 }
 
-// SendProposal sends a draft, or sends a sent proposal again.
+// SendProposal sends a draft, or sends a sent proposal again, to
+// Recipients and RecipientEmail (either may be empty, not both).
 type SendProposal struct {
 	ProposalID     uuid.UUID
-	RecipientEmail string
+	Recipients     []Recipient // usually the client's contacts chosen by staff
+	RecipientEmail string      // an address typed in
 	Now            time.Time
 }
 

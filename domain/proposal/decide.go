@@ -1,6 +1,7 @@
 package proposal
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
@@ -117,16 +118,30 @@ func send(s State, c SendProposal) ([]domain.Event, error) {
 	if err := closed(s); err != nil {
 		return nil, err
 	}
-	to := strings.TrimSpace(c.RecipientEmail)
 	var p domain.Problems
-	validateEmail(&p, "recipient_email", to, "enter the email address to send the proposal to")
+	var to []Recipient
+	seen := map[string]bool{}
+	for i, r := range c.Recipients {
+		r.Email, r.Name = strings.TrimSpace(r.Email), strings.TrimSpace(r.Name)
+		validateEmail(&p, fmt.Sprintf("recipients[%d].email", i), r.Email, "this contact has no email address")
+		if !seen[strings.ToLower(r.Email)] {
+			seen[strings.ToLower(r.Email)] = true
+			to = append(to, r)
+		}
+	}
+	if typed := strings.TrimSpace(c.RecipientEmail); typed != "" || len(c.Recipients) == 0 {
+		validateEmail(&p, "recipient_email", typed, "choose a contact or enter the email address to send the proposal to")
+		if !seen[strings.ToLower(typed)] {
+			to = append(to, Recipient{Email: typed})
+		}
+	}
 	if len(s.Lines) == 0 {
 		p.Add("lines", "add at least one service before sending the proposal")
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	return []domain.Event{ProposalSent{ProposalID: s.ID, ClientID: s.ClientID, RecipientEmail: to, At: c.Now}}, nil
+	return []domain.Event{ProposalSent{ProposalID: s.ID, ClientID: s.ClientID, RecipientEmail: to[0].Email, Recipients: to, At: c.Now}}, nil
 }
 
 // requireSent refuses an answer (accept, decline) to a proposal that is not

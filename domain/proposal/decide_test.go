@@ -107,7 +107,13 @@ func TestSendProposal(t *testing.T) {
 	runDecideCases(t, []decideCase{
 		{Name: "OK", Given: events(drafted()), When: send, Then: events(sent())},
 		{Name: "OKResent", Given: events(drafted(), sent()), When: resend,
-			Then: events(proposal.ProposalSent{ProposalID: proposalID, ClientID: clientID, RecipientEmail: "bob@acme.example", At: later})},
+			Then: events(proposal.ProposalSent{ProposalID: proposalID, ClientID: clientID, RecipientEmail: "bob@acme.example", Recipients: []proposal.Recipient{{Email: "bob@acme.example"}}, At: later})},
+		{Name: "OKToContacts", Given: events(drafted()), When: proposal.SendProposal{ProposalID: proposalID, Now: now, Recipients: []proposal.Recipient{
+			{ContactID: clientID, Name: "Alice", Email: "alice@acme.example"}, {Name: "Bob", Email: " bob@acme.example"}, {Name: "Alice again", Email: "Alice@acme.example"}}},
+			Then: events(proposal.ProposalSent{ProposalID: proposalID, ClientID: clientID, RecipientEmail: "alice@acme.example",
+				Recipients: []proposal.Recipient{{ContactID: clientID, Name: "Alice", Email: "alice@acme.example"}, {Name: "Bob", Email: "bob@acme.example"}}, At: now})},
+		{Name: "ErrContactWithoutEmail", Given: events(drafted()), When: proposal.SendProposal{ProposalID: proposalID, Now: now, Recipients: []proposal.Recipient{{Name: "Carl"}}},
+			Code: domain.EINVALID, Fields: []string{"recipients[0].email"}},
 		{Name: "ErrNoLines", Given: events(noLines), When: send, Code: domain.EINVALID, Fields: []string{"lines"}},
 		{Name: "ErrNoRecipient", Given: events(drafted()), When: proposal.SendProposal{ProposalID: proposalID, Now: now}, Code: domain.EINVALID, Fields: []string{"recipient_email"}},
 		{Name: "ErrBadRecipient", Given: events(drafted()), When: proposal.SendProposal{ProposalID: proposalID, RecipientEmail: "alice", Now: now}, Code: domain.EINVALID, Fields: []string{"recipient_email"}},

@@ -34,14 +34,35 @@ type ProposalDraftEdited struct {
 }
 
 // ProposalSent records that the proposal was sent (or sent again) to the
-// client for acceptance.
+// client for acceptance; the outbox emails it to each recipient.
 type ProposalSent struct {
 	ProposalID uuid.UUID `json:"proposal_id"`
-	// ClientID names whose key seals RecipientEmail (remit/pii); zero in
+	// ClientID names whose key seals the recipients (remit/pii); zero in
 	// events recorded before it was added.
-	ClientID       uuid.UUID `json:"client_id,omitzero"`
-	RecipientEmail string    `json:"recipient_email"`
-	At             time.Time `json:"at"`
+	ClientID uuid.UUID `json:"client_id,omitzero"`
+	// RecipientEmail is the first recipient's address.
+	RecipientEmail string `json:"recipient_email"`
+	// Recipients are everyone it was sent to; absent in events recorded
+	// before it was added (RecipientEmail alone then).
+	Recipients []Recipient `json:"recipients,omitempty"`
+	At         time.Time   `json:"at"`
+}
+
+// Recipient is someone a proposal is sent to: one of the client's contacts
+// (ContactID) or an address typed in.
+type Recipient struct {
+	ContactID uuid.UUID `json:"contact_id,omitzero"`
+	Name      string    `json:"name,omitempty"`
+	Email     string    `json:"email"`
+}
+
+// AllRecipients returns the event's recipients, also for events recorded
+// before Recipients existed.
+func (e ProposalSent) AllRecipients() []Recipient {
+	if len(e.Recipients) > 0 || e.RecipientEmail == "" {
+		return e.Recipients
+	}
+	return []Recipient{{Email: e.RecipientEmail}}
 }
 
 // ProposalAccepted records the client's agreement: who accepted and when, and

@@ -85,7 +85,8 @@ func drafted() proposal.ProposalDrafted {
 }
 
 func sent() proposal.ProposalSent {
-	return proposal.ProposalSent{ProposalID: proposalID, ClientID: clientID, RecipientEmail: "alice@acme.example", At: now}
+	return proposal.ProposalSent{ProposalID: proposalID, ClientID: clientID, RecipientEmail: "alice@acme.example",
+		Recipients: []proposal.Recipient{{Email: "alice@acme.example"}}, At: now}
 }
 
 func accepted() proposal.ProposalAccepted {
