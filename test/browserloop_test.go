@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -22,31 +20,6 @@ import (
 	"remit/integrations/payments/sandbox"
 	"remit/ui/uitest"
 )
-
-// waitingFor names the fixes other branches are making that the whole loop
-// needs. While one is true, the loop tries the page a person uses first; if
-// that page still fails the way the open defect says, the step is done by a
-// stand-in (an HTTP post without a browser, the JSON API, or a link copied
-// from a page), the loop carries on so every later step is still checked,
-// and the test ends skipped ("waiting for: …"), never passed. Once the fix
-// is merged, set its field to false: the step must then work in the browser
-// or the test fails.
-var waitingFor = struct {
-	// setupInChromium: issue 16 defect 1, /setup/<token> and
-	// /set-password/<token> answer 403 to Chromium's "Origin: null".
-	setupInChromium bool
-	// settingsPage: issue 16 defect 9, no firm settings page in the UI.
-	settingsPage bool
-	// proposalEmail: issue 16 defect 2, "Send proposal" sends no email.
-	proposalEmail bool
-	// plainActivity: issue 16 defect 4, activity shows raw ids.
-	plainActivity bool
-}{
-	setupInChromium: true,
-	settingsPage:    true,
-	proposalEmail:   true,
-	plainActivity:   true,
-}
 
 // TestWholeLoopInABrowser is issue 16's whole loop: `remit serve` (the
 // built binary) on an empty data folder, emails going to mailpit, and
@@ -92,10 +65,6 @@ func TestWholeLoopInABrowser(t *testing.T) {
 	l.theInvoiceEndsPaid()
 	l.theServiceActivityReadsInPlainEnglish()
 	l.everyOtherPageIsAccessible()
-
-	if len(l.stoodIn) > 0 {
-		t.Skipf("every other step passed in the browser; waiting for: %s", strings.Join(l.stoodIn, "; "))
-	}
 }
 
 // The people and the firm of the loop.
@@ -121,8 +90,6 @@ type loop struct {
 	today time.Time
 	n     int      // screenshots taken
 	Shots []string // their file names, in order
-	// stoodIn lists the steps a stand-in did (see waitingFor).
-	stoodIn []string
 
 	staffLink, acceptLink, methodLink, clientURL, invoiceURL, serviceURL string
 }
@@ -196,12 +163,7 @@ func (l *loop) ownerSetsUp() {
 	l.fill("Password", password)
 	l.fill("Password again", password)
 	body := l.submit("Email")
-	if waitingFor.setupInChromium && strings.Contains(body, "Set Remit up from its own page") {
-		// Stand-in: the same form, posted without a browser (no Origin).
-		l.standIn("first-run setup in Chromium (Origin: null is refused)")
-		l.postForm(l.srv.setupLink, url.Values{"email": {ownerEmail}, "name": {ownerName}, "password": {password}, "password2": {password}})
-		l.signIn(ownerEmail)
-	} else if strings.Contains(l.location(), "/setup/") || strings.Contains(l.location(), "/login") {
+	if strings.Contains(l.location(), "/setup/") || strings.Contains(l.location(), "/login") {
 		l.t.Fatalf("the setup form did not sign the owner in: at %s: %s", l.location(), body)
 	}
 	l.page("owner-signed-in")
@@ -209,25 +171,7 @@ func (l *loop) ownerSetsUp() {
 
 func (l *loop) ownerSetsUpTheFirm() {
 	l.t.Helper()
-	if waitingFor.settingsPage {
-		resp, err := chromedp.Run(l.ctx, chromedp.NavigateResponse(l.srv.url+"/settings/firm"))
-		if err == nil && resp.Status == http.StatusNotFound {
-			// Stand-in: the JSON API, from the owner's signed-in page.
-			l.standIn("the firm settings page (/settings/firm)")
-			l.do("open the clients page", chromedp.Navigate(l.srv.url+"/clients"), chromedp.WaitReady(chromedp.CSS(`input[name=csrf_token]`)))
-			status, err := chromedp.Run(l.ctx, chromedp.Evaluate[int](`fetch("/api/firm", {method: "POST",
-				headers: {"Content-Type": "application/json", "X-CSRF-Token": document.querySelector("input[name=csrf_token]").value},
-				body: JSON.stringify({name: "Ledger & Co", base_currency: "AUD", time_zone: "Australia/Sydney", invoice_prefix: "INV-",
-					payment_terms_days: 14, retry_after_days: [], address: {line1: "1 George St", city: "Sydney", postcode: "2000", country: "AU"}})}).then(r => r.status)`,
-				chromedp.EvalAwaitPromise))
-			if err != nil || status != http.StatusCreated && status != http.StatusOK {
-				l.t.Fatalf("set up the firm through the API: %d %v", status, err)
-			}
-			return
-		}
-	}
-	// The owner sets the firm up on its settings page (labels as on the
-	// authpages branch's /settings/firm). The firm retries no rejected
+	// The owner sets the firm up on its settings page. The firm retries no rejected
 	// payment by itself, so staff retry one below.
 	l.do("open the firm settings", chromedp.Navigate(l.srv.url+"/settings/firm"), chromedp.WaitVisible(chromedp.CSS(`main form`)))
 	l.page("firm-settings")
@@ -274,10 +218,7 @@ func (l *loop) staffSetsAPasswordAndSignsIn() {
 	l.fill("Password", password)
 	l.fill("Password again", password)
 	body := l.submit("Password again")
-	if waitingFor.setupInChromium && strings.Contains(body, "Choose your password on Remit's own page") {
-		l.standIn("choosing a password from an invitation in Chromium (Origin: null is refused)")
-		l.postForm(l.staffLink, url.Values{"password": {password}, "password2": {password}})
-	} else if strings.Contains(l.location(), "/set-password/") {
+	if strings.Contains(l.location(), "/set-password/") {
 		l.t.Fatalf("the set-password form failed: %s", body)
 	}
 	l.signIn(staffEmail)
@@ -369,20 +310,6 @@ func (l *loop) staffDraftsAndSendsAProposal() {
 	l.click(`form[action$="/send"] [type=submit]`)
 	l.flash("Proposal sent")
 	l.page("proposal-sent")
-	if waitingFor.proposalEmail {
-		if link := l.findEmailLink(miaEmail, "/c/p/", 5*time.Second); link != "" {
-			l.acceptLink = link
-			return
-		}
-		// Stand-in: the link staff copy from the proposal page.
-		l.standIn("the proposal email (Send proposal sends nothing)")
-		link, err := chromedp.Run(l.ctx, chromedp.Value(chromedp.ID("client-link")))
-		if err != nil || !strings.Contains(link, "/c/p/") {
-			l.t.Fatalf("acceptance link %q: %v", link, err)
-		}
-		l.acceptLink = link
-		return
-	}
 	l.acceptLink = l.findEmailLink(miaEmail, "/c/p/", 30*time.Second)
 	if l.acceptLink == "" {
 		l.t.Fatalf("no proposal email with a /c/p/ link reached %s", miaEmail)
@@ -509,10 +436,6 @@ func (l *loop) theServiceActivityReadsInPlainEnglish() {
 	byClient := strings.Contains(act, "Mia Chen") || strings.Contains(act, "their link")
 	edit := regexp.MustCompile(`250(\.00)?\s*→\s*(A\$)?275`).MatchString(act)
 	byNumber := strings.Contains(act, "INV-")
-	if plain := len(raw) == 0 && byStaff && byClient && edit && byNumber; !plain && waitingFor.plainActivity {
-		l.standIn(fmt.Sprintf("plain-English activity (it shows %d raw ids, e.g. %q)", len(raw), first(raw)))
-		return
-	}
 	if len(raw) > 0 {
 		l.t.Errorf("the activity shows raw ids %q:\n%s", raw, act)
 	}
@@ -551,13 +474,6 @@ func (l *loop) everyOtherPageIsAccessible() {
 		l.do("open "+p.name, chromedp.Navigate(p.path), chromedp.WaitVisible(chromedp.CSS("h1, h2")))
 		l.page(p.name)
 	}
-}
-
-func first(s []string) string {
-	if len(s) == 0 {
-		return ""
-	}
-	return s[0]
 }
 
 // ---- helpers ----
@@ -718,28 +634,6 @@ func (l *loop) signIn(email string) {
 	l.fill("Password", password)
 	if body := l.submit("Email"); strings.Contains(l.location(), "/login") {
 		l.t.Fatalf("signing in as %s failed: %s", email, body)
-	}
-}
-
-// standIn records that a stand-in did what the browser could not yet.
-func (l *loop) standIn(what string) {
-	l.t.Helper()
-	l.t.Logf("STAND-IN (waiting for: %s)", what)
-	l.stoodIn = append(l.stoodIn, what)
-}
-
-// postForm posts a form without a browser: only for stand-ins.
-func (l *loop) postForm(to string, v url.Values) {
-	l.t.Helper()
-	c := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.PostForm(to, v)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		b, _ := io.ReadAll(resp.Body)
-		l.t.Fatalf("post %s: %d %s", to, resp.StatusCode, b)
 	}
 }
 
