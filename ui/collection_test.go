@@ -87,6 +87,11 @@ func TestChangeMethodAndRetryWhileRetryPending(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.wait(res)
+	// A rejected payment is retried, not paid by hand: the page offers the
+	// retry and does not say the invoice is not charged automatically.
+	if p := a.get(ip); !strings.Contains(p.Body, "Retry payment now") || strings.Contains(p.Body, "Not charged automatically") {
+		t.Errorf("the rejected invoice's page should offer the retry, not how to pay by hand: %s", p.Body)
+	}
 	res, err = a.svc.ScheduleRetry(ctx, billing.InvoiceRequest{InvoiceID: inv, Date: domain.MustDate(2025, 3, 13)}, a.meta()) // as the policy does
 	if err != nil {
 		t.Fatal(err)

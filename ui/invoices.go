@@ -163,9 +163,10 @@ func (p invoicePage) RetryMethod() string {
 }
 
 // NotCollected reports whether the invoice is open with nothing scheduled to
-// collect it: the client pays by hand (the page says how).
+// collect it: the client pays by hand (the page says how). A rejected
+// payment is not that: the rejection panel offers the retry instead.
 func (p invoicePage) NotCollected() bool {
-	return p.Open() && p.Invoice.Collection == nil && p.Invoice.Balance.Amount.IsPositive()
+	return p.Open() && !p.Rejected() && p.Invoice.Collection == nil && p.Invoice.Balance.Amount.IsPositive()
 }
 
 // Open reports whether the invoice still takes payments.
