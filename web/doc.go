@@ -105,7 +105,10 @@
 //
 // # Who is asking
 //
-// There are no users or sessions yet: the actor recorded on every event is
-// the X-Remit-Actor header, or "api" when it is absent. Authentication comes
-// with a later issue and will replace the header.
+// With Config.Auth set (as `remit serve` runs), every request is
+// authenticated by remit/auth: a session cookie (with its CSRF token on
+// unsafe methods) or a bearer token, checked against the role's rights
+// (routeAccess); the actor recorded on every event is that user or token.
+// Without it (`remit serve --no-auth`, development only; and tests) the
+// actor is the X-Remit-Actor header, or "api" when it is absent.
 package web
