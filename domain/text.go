@@ -83,7 +83,7 @@ func walkText(v reflect.Value, path, name string, p *Problems) {
 				walkText(v.Field(i), path, name, p) // embedded: its fields are the outer's
 				continue
 			}
-			walkText(v.Field(i), joinField(path, snakeCase(f.Name)), f.Name, p)
+			walkText(v.Field(i), joinField(path, SnakeCase(f.Name)), f.Name, p)
 		}
 	}
 }
@@ -119,9 +119,10 @@ func isControl(r rune, multi bool) bool {
 	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 }
 
-// snakeCase turns a Go field name into the domain's field style:
-// PaymentMethodID → payment_method_id, Last4 → last4.
-func snakeCase(name string) string {
+// SnakeCase turns a Go field name into the field names problems and the
+// API use: ClientID → client_id, PaymentMethodID → payment_method_id,
+// Last4 → last4.
+func SnakeCase(name string) string {
 	rs := []rune(name)
 	var b strings.Builder
 	for i, r := range rs {

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -402,7 +401,7 @@ func fieldList(t reflect.Type) []field {
 			}
 			f := field{name: name, index: idx, typ: sf.Type, tagged: hasTag, min: sf.Tag.Get("min")}
 			if f.name == "" {
-				f.name = snake(sf.Name)
+				f.name = domain.SnakeCase(sf.Name)
 			}
 			for _, o := range strings.Split(opts, ",") {
 				f.omitEmpty = f.omitEmpty || o == "omitempty"
@@ -425,26 +424,6 @@ func fieldsOf(t reflect.Type) map[string]field {
 		}
 	}
 	return m
-}
-
-// snake turns a Go name into snake_case: ClientID → client_id,
-// PaymentMethodID → payment_method_id, Last4 → last4.
-func snake(name string) string {
-	rs := []rune(name)
-	var b strings.Builder
-	for i, r := range rs {
-		if unicode.IsUpper(r) {
-			prevLower := i > 0 && (unicode.IsLower(rs[i-1]) || unicode.IsDigit(rs[i-1]))
-			nextLower := i > 0 && i+1 < len(rs) && unicode.IsUpper(rs[i-1]) && unicode.IsLower(rs[i+1])
-			if prevLower || nextLower {
-				b.WriteByte('_')
-			}
-			b.WriteRune(unicode.ToLower(r))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // encodeJSON writes v as the API shows it: struct fields by their JSON tag
