@@ -71,14 +71,7 @@ func (s *Service) refreshNumbers(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("decode %s@%d: %w", r.Stream, r.Revision, err)
 		}
-		var rsvs []numbering.InvoiceNumberReserved
-		switch e := e.(type) {
-		case numbering.InvoiceNumberReserved:
-			rsvs = []numbering.InvoiceNumberReserved{e}
-		case numbering.InvoiceNumbersReserved:
-			rsvs = e.Reservations()
-		}
-		for _, rsv := range rsvs {
+		for _, rsv := range numbering.ReservationsOf(e) {
 			b.byInvoice[rsv.InvoiceID] = reservedNumber{Reservation: numbering.Reservation{Number: rsv.Number, Sequence: rsv.Sequence}, position: r.Position}
 			b.last = max(b.last, rsv.Sequence)
 		}

@@ -28,16 +28,10 @@ type reservedNumber struct {
 // applyNumbering folds an event of the numbering stream: which numbers wait
 // for their invoice.
 func (x *Index) applyNumbering(r eventstore.RecordedEvent, e domain.Event) {
-	var rsvs []numbering.InvoiceNumberReserved
-	switch e := e.(type) {
-	case numbering.InvoiceNumberReserved:
-		rsvs = []numbering.InvoiceNumberReserved{e}
-	case numbering.InvoiceNumbersReserved:
-		rsvs = e.Reservations()
-	case numbering.InvoiceNumberVoided:
-		delete(x.reserved, e.InvoiceID)
+	if v, ok := e.(numbering.InvoiceNumberVoided); ok {
+		delete(x.reserved, v.InvoiceID)
 	}
-	for _, rsv := range rsvs {
+	for _, rsv := range numbering.ReservationsOf(e) {
 		if en := x.invoices[rsv.InvoiceID]; en != nil && en.state.Issued() {
 			continue
 		}

@@ -49,12 +49,8 @@ func checkNumbers(ctx context.Context, store eventstore.Store, live *Models, pos
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("decode %s@%d: %w", stream, r.Revision, err)
 		}
-		var rsvs []numbering.InvoiceNumberReserved
+		rsvs := numbering.ReservationsOf(e)
 		switch e := e.(type) {
-		case numbering.InvoiceNumberReserved:
-			rsvs = []numbering.InvoiceNumberReserved{e}
-		case numbering.InvoiceNumbersReserved:
-			rsvs = e.Reservations()
 		case numbering.InvoiceNumberVoided:
 			g := given[e.Sequence]
 			if g == nil || g.invoice != e.InvoiceID {

@@ -47,12 +47,8 @@ func readNumbers(tb testing.TB, dir string) numberLog {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		var rsvs []numbering.InvoiceNumberReserved
+		rsvs := numbering.ReservationsOf(e)
 		switch e := e.(type) {
-		case numbering.InvoiceNumberReserved:
-			rsvs = []numbering.InvoiceNumberReserved{e}
-		case numbering.InvoiceNumbersReserved:
-			rsvs = e.Reservations()
 		case numbering.InvoiceNumberVoided:
 			l.voided[e.Number] = e.Reason
 		case invoice.InvoiceIssued:

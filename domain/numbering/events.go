@@ -39,6 +39,19 @@ type InvoiceNumbersReserved struct {
 // EventType returns "InvoiceNumbersReserved".
 func (InvoiceNumbersReserved) EventType() string { return "InvoiceNumbersReserved" }
 
+// ReservationsOf returns the reservations an event of the numbering stream
+// makes, one per invoice in order (InvoiceNumberReserved, or each of an
+// InvoiceNumbersReserved block); none for any other event.
+func ReservationsOf(e domain.Event) []InvoiceNumberReserved {
+	switch e := e.(type) {
+	case InvoiceNumberReserved:
+		return []InvoiceNumberReserved{e}
+	case InvoiceNumbersReserved:
+		return e.Reservations()
+	}
+	return nil
+}
+
 // Reservations returns the reservation of each invoice of the block, in
 // order, as InvoiceNumberReserved events (what one reservation at a time
 // would have recorded).
