@@ -431,7 +431,11 @@ func (s *Service) ScheduleCollection(ctx context.Context, r InvoiceRequest, meta
 			method = st.PaymentMethodID
 		}
 	}
-	return s.invoice(ctx, invoice.ScheduleCollection{Date: date, PaymentMethodID: method, Now: s.now()}, r.InvoiceID, meta, uuid.Nil)
+	facts, err := s.invoiceClientFacts(ctx, r.InvoiceID, r.PaymentMethodID)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.invoice(ctx, invoice.ScheduleCollection{Date: date, PaymentMethodID: method, Client: facts, Now: s.now()}, r.InvoiceID, meta, uuid.Nil)
 }
 
 // CancelCollection cancels the invoice's scheduled collection or retry
@@ -472,7 +476,29 @@ func (s *Service) ScheduleRetry(ctx context.Context, r InvoiceRequest, meta Meta
 		}
 		date = s.today(f, now)
 	}
-	return s.invoice(ctx, invoice.ScheduleRetry{Date: date, PaymentMethodID: r.PaymentMethodID, Now: now}, r.InvoiceID, meta, uuid.Nil)
+	facts, err := s.invoiceClientFacts(ctx, r.InvoiceID, r.PaymentMethodID)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.invoice(ctx, invoice.ScheduleRetry{Date: date, PaymentMethodID: r.PaymentMethodID, Client: facts, Now: now}, r.InvoiceID, meta, uuid.Nil)
+}
+
+// invoiceClientFacts gathers the facts of an invoice's client that a
+// collection or retry naming a payment method is checked against (none when
+// it names none).
+func (s *Service) invoiceClientFacts(ctx context.Context, invoiceID, method uuid.UUID) (domain.ClientFacts, error) {
+	if method == uuid.Nil {
+		return domain.ClientFacts{}, nil
+	}
+	st, err := s.invoiceState(ctx, invoiceID)
+	if err != nil || st.ClientID == uuid.Nil {
+		return domain.ClientFacts{}, err // a missing invoice is reported by its command
+	}
+	cl, _, _, err := fold(ctx, s.env, clientDecider, clientStream(st.ClientID))
+	if err != nil {
+		return domain.ClientFacts{}, err
+	}
+	return cl.Facts(), nil
 }
 
 // RecordOfflinePayment records a payment received outside the gateway on

@@ -493,11 +493,17 @@ func (p methodLinkPage) Chargeable() bool { return p.CanRetry() || p.CanPay() }
 
 // chargeCommand is what charging the invoice from method on a date is: a
 // retry of a rejected payment (replacing one pending), or its collection.
+// The client's methods on file and method (the one the client adds here)
+// count as theirs; billing checks again on the log.
 func (p methodLinkPage) chargeCommand(on domain.Date, method uuid.UUID, now time.Time) invoice.Command {
-	if p.CanRetry() {
-		return invoice.ScheduleRetry{Date: on, PaymentMethodID: method, Now: now}
+	facts := domain.ClientFacts{PaymentMethods: []uuid.UUID{method}}
+	for _, m := range p.Methods {
+		facts.PaymentMethods = append(facts.PaymentMethods, m.ID)
 	}
-	return invoice.ScheduleCollection{Date: on, PaymentMethodID: method, Now: now}
+	if p.CanRetry() {
+		return invoice.ScheduleRetry{Date: on, PaymentMethodID: method, Client: facts, Now: now}
+	}
+	return invoice.ScheduleCollection{Date: on, PaymentMethodID: method, Client: facts, Now: now}
 }
 
 // charge schedules what chargeCommand decides.

@@ -51,6 +51,7 @@ func TestBadInput(t *testing.T) {
 		"kind": "card", "gateway": "sandbox", "gateway_token": "pm_card_visa", "brand": "visa", "last4": "4242", "expiry_month": 12, "expiry_year": 2030,
 	}), "id")
 	serviceID := str(t, a.must(http.StatusCreated, "POST", base+"/services", service(nil)), "id")
+	inv := "/api/invoices/" + str(t, a.must(http.StatusCreated, "POST", "/api/invoices", instant(nil)), "id")
 
 	cases := []struct {
 		name    string
@@ -113,6 +114,8 @@ func TestBadInput(t *testing.T) {
 		{"InvoiceInAnotherCurrency", "POST", "/api/invoices", map[string]any{"client_id": clientID, "currency": "USD", "lines": []any{line(nil)}}, nil, 422, "currency"},
 		{"InvoiceWithAnotherClientsMethod", "POST", "/api/invoices", map[string]any{"client_id": clientID, "payment_method_id": otherMethod, "lines": []any{line(nil)}}, nil, 422, "payment_method_id"},
 		{"InvoiceWithARandomMethod", "POST", "/api/invoices", map[string]any{"client_id": clientID, "payment_method_id": missing, "lines": []any{line(nil)}}, nil, 422, "payment_method_id"},
+		{"CollectionFromAnotherClientsMethod", "POST", inv + "/schedule-collection", map[string]any{"date": "2030-01-01", "payment_method_id": otherMethod}, nil, 422, "payment_method_id"},
+		{"CollectionFromARandomMethod", "POST", inv + "/schedule-collection", map[string]any{"date": "2030-01-01", "payment_method_id": missing}, nil, 422, "payment_method_id"},
 		{"ServiceWithAServiceIDAsMethod", "POST", base + "/services", service(map[string]any{"payment_method_id": serviceID}), nil, 422, "payment_method_id"},
 		{"LineBreakInName", "POST", "/api/clients", `{"name":"Acme\nCorp","kind":"business"}`, nil, 422, "name"},
 		{"TabInContactName", "POST", base + "/contacts", `{"name":"Ana\tNg"}`, nil, 422, "name"},

@@ -67,7 +67,10 @@ type Send struct {
 type ScheduleCollection struct {
 	Date            domain.Date
 	PaymentMethodID uuid.UUID
-	Now             time.Time
+	// Client is the client's methods: a method other than the invoice's own
+	// (checked when it was issued) must be one of them.
+	Client domain.ClientFacts
+	Now    time.Time
 }
 
 // RecordCollectionAttempt records what the payment gateway answered to one
@@ -97,7 +100,10 @@ type CancelCollection struct {
 type ScheduleRetry struct {
 	Date            domain.Date
 	PaymentMethodID uuid.UUID
-	Now             time.Time
+	// Client is the client's methods: a method other than the invoice's own
+	// (checked when it was issued) must be one of them.
+	Client domain.ClientFacts
+	Now    time.Time
 }
 
 // RecordOfflinePayment records a payment received outside the gateway.
@@ -412,6 +418,8 @@ func scheduleCollection(s State, c ScheduleCollection) ([]domain.Event, error) {
 	}
 	if c.PaymentMethodID == uuid.Nil {
 		p.Add("payment_method_id", "choose the payment method to collect from")
+	} else if c.PaymentMethodID != s.PaymentMethodID {
+		c.Client.CheckPaymentMethod(&p, "payment_method_id", c.PaymentMethodID)
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -499,6 +507,8 @@ func scheduleRetry(s State, c ScheduleRetry) ([]domain.Event, error) {
 	}
 	if method == uuid.Nil {
 		p.Add("payment_method_id", "choose the payment method to retry with")
+	} else if method != s.PaymentMethodID {
+		c.Client.CheckPaymentMethod(&p, "payment_method_id", method)
 	}
 	if err := p.Err(); err != nil {
 		return nil, err

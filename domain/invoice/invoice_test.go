@@ -277,6 +277,13 @@ func TestSend(t *testing.T) {
 	})
 }
 
+// clientFacts is the invoice's client: its two methods on file. strangerID
+// is another client's method.
+var (
+	clientFacts = domain.ClientFacts{Currency: domain.MustCurrency("AUD"), PaymentMethods: []uuid.UUID{methodID, method2ID}}
+	strangerID  = uuid.MustParse("44444444-4444-4444-8444-999999999999")
+)
+
 func TestScheduleCollection(t *testing.T) {
 	on := issueOn.AddDays(3)
 	cmd := invoice.ScheduleCollection{Date: on, PaymentMethodID: methodID, Now: now}
@@ -284,7 +291,8 @@ func TestScheduleCollection(t *testing.T) {
 	run(t, []testCase{
 		{name: "OK", given: []domain.Event{MustIssued(t)}, when: cmd, then: []domain.Event{scheduled()}},
 		{name: "OKSameScheduleIsIdempotent", given: []domain.Event{MustIssued(t), scheduled()}, when: cmd, then: nil},
-		{name: "OKMoveSchedule", given: []domain.Event{MustIssued(t), scheduled()}, when: invoice.ScheduleCollection{Date: on.AddDays(1), PaymentMethodID: method2ID, Now: now}, then: []domain.Event{moved}},
+		{name: "OKMoveSchedule", given: []domain.Event{MustIssued(t), scheduled()}, when: invoice.ScheduleCollection{Date: on.AddDays(1), PaymentMethodID: method2ID, Client: clientFacts, Now: now}, then: []domain.Event{moved}},
+		{name: "ErrNotTheClientsMethod", given: []domain.Event{MustIssued(t), scheduled()}, when: invoice.ScheduleCollection{Date: on, PaymentMethodID: strangerID, Client: clientFacts, Now: now}, wantCode: domain.EINVALID, wantMsg: "not one of this client's payment methods"},
 		{name: "OKPartlyPaid", given: []domain.Event{MustIssued(t), recorded(paymentID, "50.00")}, when: cmd, then: []domain.Event{scheduled()}},
 		{name: "ErrNotIssued", when: cmd, wantCode: domain.ENOTFOUND},
 		{name: "ErrVoid", given: []domain.Event{MustIssued(t), voided()}, when: cmd, wantCode: domain.ECONFLICT, wantMsg: "is void"},
@@ -331,9 +339,10 @@ func TestScheduleRetry(t *testing.T) {
 	noMethod.PaymentMethodID = uuid.Nil
 	run(t, []testCase{
 		{name: "OK", given: []domain.Event{MustIssued(t), scheduled(), rejected()}, when: invoice.ScheduleRetry{Date: on, Now: now}, then: []domain.Event{retry}},
-		{name: "OKOtherMethod", given: []domain.Event{MustIssued(t), rejected()}, when: invoice.ScheduleRetry{Date: on, PaymentMethodID: method2ID, Now: now}, then: []domain.Event{retryOther}},
+		{name: "OKOtherMethod", given: []domain.Event{MustIssued(t), rejected()}, when: invoice.ScheduleRetry{Date: on, PaymentMethodID: method2ID, Client: clientFacts, Now: now}, then: []domain.Event{retryOther}},
 		{name: "OKReplacesPendingRetry", given: []domain.Event{MustIssued(t), scheduled(), rejected(), retryPending(dueOn, methodID)},
-			when: invoice.ScheduleRetry{Date: on, PaymentMethodID: method2ID, Now: now}, then: []domain.Event{retryOther}},
+			when: invoice.ScheduleRetry{Date: on, PaymentMethodID: method2ID, Client: clientFacts, Now: now}, then: []domain.Event{retryOther}},
+		{name: "ErrNotTheClientsMethod", given: []domain.Event{MustIssued(t), rejected()}, when: invoice.ScheduleRetry{Date: on, PaymentMethodID: strangerID, Client: clientFacts, Now: now}, wantCode: domain.EINVALID, wantMsg: "not one of this client's payment methods"},
 		{name: "OKRetryNowWhilePending", given: []domain.Event{MustIssued(t), rejected(), retryPending(dueOn, methodID)},
 			when: invoice.ScheduleRetry{Date: issueOn, Now: now}, then: []domain.Event{retryPending(issueOn, methodID)}},
 		{name: "OKSamePendingRetryIsIdempotent", given: []domain.Event{MustIssued(t), rejected(), retryPending(on, methodID)}, when: invoice.ScheduleRetry{Date: on, Now: now}, then: nil},
