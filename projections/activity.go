@@ -12,6 +12,7 @@ import (
 	"remit/domain"
 	"remit/domain/catalog"
 	"remit/domain/client"
+	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/domain/proposal"
 	"remit/domain/service"
@@ -43,6 +44,10 @@ type activityState struct {
 	methods   names
 	proposals names
 	contacts  names
+
+	// loc is the firm's time zone, which dates a gateway payment recorded
+	// before its event carried a date.
+	loc *time.Location
 }
 
 // activityRecord is one event's line before it is rendered.
@@ -155,6 +160,7 @@ func emptyActivityState() activityState {
 		methods:   names{},
 		proposals: names{},
 		contacts:  names{},
+		loc:       time.UTC,
 	}
 }
 
@@ -173,6 +179,12 @@ func (a *Activity) Apply(e Event) {
 // apply notes the names rec's event teaches and keeps rec if the event
 // concerns a subject.
 func (s *activityState) apply(rec activityRecord) {
+	switch e := rec.event.(type) {
+	case firm.FirmSetUp:
+		s.loc = zone(e.TimeZone)
+	case firm.FirmRegionalSettingsChanged:
+		s.loc = zone(e.TimeZone)
+	}
 	subjects := s.note(rec.event, rec.pos)
 	if subjects.n == 0 {
 		return
@@ -194,7 +206,8 @@ func (a *Activity) Reset() {
 // activitySnapshot keeps the records; restoring applies them again, which
 // rebuilds the names and the index.
 type activitySnapshot struct {
-	Records []activitySnapshotRecord `json:"records"`
+	Records  []activitySnapshotRecord `json:"records"`
+	TimeZone string                   `json:"time_zone,omitempty"` // the firm's, which no kept record teaches
 }
 
 type activitySnapshotRecord struct {
@@ -212,7 +225,7 @@ type activitySnapshotRecord struct {
 func (a *Activity) MarshalSnapshot() ([]byte, uint64, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	snap := activitySnapshot{Records: make([]activitySnapshotRecord, 0, a.s.recs.n)}
+	snap := activitySnapshot{Records: make([]activitySnapshotRecord, 0, a.s.recs.n), TimeZone: a.s.loc.String()}
 	for i := range int32(a.s.recs.n) {
 		r := a.s.recs.at(i)
 		data, err := json.Marshal(r.event)
@@ -233,6 +246,7 @@ func (a *Activity) UnmarshalSnapshot(data []byte, checkpoint uint64) error {
 		return fmt.Errorf("activity snapshot: %w", err)
 	}
 	s := emptyActivityState()
+	s.loc = zone(snap.TimeZone)
 	for _, r := range snap.Records {
 		e, err := a.catalog.Decode(r.Type, r.Data)
 		if err != nil {
@@ -526,7 +540,7 @@ func (s *activityState) text(e domain.Event, pos uint64) string {
 	case invoice.InvoiceCollectionScheduled:
 		return "Invoice " + n.invoice(e.InvoiceID) + ": payment collection scheduled for " + e.Date.String() + " from " + n.method(e.PaymentMethodID)
 	case invoice.InvoicePaymentSucceeded:
-		return "Invoice " + n.invoice(e.InvoiceID) + ": payment of " + e.Amount.String() + " collected from " + n.method(e.PaymentMethodID) + " (reference " + e.GatewayReference + ")"
+		return "Invoice " + n.invoice(e.InvoiceID) + ": payment of " + e.Amount.String() + " collected on " + e.PaymentDate(s.loc).String() + " from " + n.method(e.PaymentMethodID) + " (reference " + e.GatewayReference + ")"
 	case invoice.InvoicePaymentRejected:
 		return "Invoice " + n.invoice(e.InvoiceID) + ": payment from " + n.method(e.PaymentMethodID) + " rejected: " + declineText(e.DeclineCode, e.DeclineMessage)
 	case invoice.InvoiceRetryScheduled:
