@@ -449,20 +449,19 @@ func (s *Service) RecordCollectionAttempt(ctx context.Context, r InvoiceRequest,
 	if err != nil {
 		return Result{}, err
 	}
-	now := s.now()
 	date := r.Date
 	if date.IsZero() {
 		f, err := s.firm(ctx)
 		if err != nil {
 			return Result{}, err
 		}
-		date = s.today(f, now)
+		date = s.today(f, s.now())
 	}
 	id := pick(r.AttemptID, meta, "attempt")
 	return s.invoice(ctx, invoice.RecordCollectionAttempt{
+		Date:      date,
 		AttemptID: id, Outcome: r.Outcome, PaymentMethodID: r.PaymentMethodID, GatewayReference: r.GatewayReference,
-		Amount: domain.NewMoney(r.Amount, st.Currency), DeclineCode: r.DeclineCode, DeclineMessage: r.DeclineMessage,
-		Date: date, Now: now,
+		Amount: domain.NewMoney(r.Amount, st.Currency), DeclineCode: r.DeclineCode, DeclineMessage: r.DeclineMessage, Now: s.now(),
 	}, r.InvoiceID, meta, id)
 }
 

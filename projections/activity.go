@@ -12,7 +12,6 @@ import (
 	"remit/domain"
 	"remit/domain/catalog"
 	"remit/domain/client"
-	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/domain/proposal"
 	"remit/domain/service"
@@ -35,6 +34,10 @@ type Activity struct {
 }
 
 type activityState struct {
+	// loc is the firm's time zone (nil: UTC), which dates a gateway payment
+	// recorded before its event carried a date.
+	loc *time.Location
+
 	recs  recordChunks
 	index map[subjectKey][]int32 // subject -> indexes in recs
 
@@ -44,10 +47,6 @@ type activityState struct {
 	methods   names
 	proposals names
 	contacts  names
-
-	// loc is the firm's time zone, which dates a gateway payment recorded
-	// before its event carried a date.
-	loc *time.Location
 }
 
 // activityRecord is one event's line before it is rendered.
@@ -160,7 +159,6 @@ func emptyActivityState() activityState {
 		methods:   names{},
 		proposals: names{},
 		contacts:  names{},
-		loc:       time.UTC,
 	}
 }
 
@@ -172,6 +170,9 @@ func (a *Activity) Apply(e Event) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.checkpoint = max(a.checkpoint, e.Position)
+	if loc, ok := firmZone(e.Data); ok {
+		a.s.loc = loc
+	}
 	a.s.apply(activityRecord{pos: e.Position, revision: e.Revision, at: e.Metadata.RecordedAt,
 		stream: e.Stream, actor: e.Metadata.Actor, event: e.Data})
 }
@@ -179,12 +180,6 @@ func (a *Activity) Apply(e Event) {
 // apply notes the names rec's event teaches and keeps rec if the event
 // concerns a subject.
 func (s *activityState) apply(rec activityRecord) {
-	switch e := rec.event.(type) {
-	case firm.FirmSetUp:
-		s.loc = zone(e.TimeZone)
-	case firm.FirmRegionalSettingsChanged:
-		s.loc = zone(e.TimeZone)
-	}
 	subjects := s.note(rec.event, rec.pos)
 	if subjects.n == 0 {
 		return
@@ -225,7 +220,10 @@ type activitySnapshotRecord struct {
 func (a *Activity) MarshalSnapshot() ([]byte, uint64, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	snap := activitySnapshot{Records: make([]activitySnapshotRecord, 0, a.s.recs.n), TimeZone: a.s.loc.String()}
+	snap := activitySnapshot{Records: make([]activitySnapshotRecord, 0, a.s.recs.n)}
+	if a.s.loc != nil {
+		snap.TimeZone = a.s.loc.String()
+	}
 	for i := range int32(a.s.recs.n) {
 		r := a.s.recs.at(i)
 		data, err := json.Marshal(r.event)
@@ -246,7 +244,9 @@ func (a *Activity) UnmarshalSnapshot(data []byte, checkpoint uint64) error {
 		return fmt.Errorf("activity snapshot: %w", err)
 	}
 	s := emptyActivityState()
-	s.loc = zone(snap.TimeZone)
+	if snap.TimeZone != "" {
+		s.loc = zone(snap.TimeZone)
+	}
 	for _, r := range snap.Records {
 		e, err := a.catalog.Decode(r.Type, r.Data)
 		if err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"remit/domain"
-	"remit/domain/firm"
 	"remit/domain/invoice"
 )
 
@@ -110,13 +109,11 @@ func (p *Invoices) Apply(e Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.checkpoint = max(p.checkpoint, e.Position)
-	switch ev := e.Data.(type) {
-	case firm.FirmSetUp:
-		p.s.TimeZone, p.loc = ev.TimeZone, zone(ev.TimeZone)
+	if loc, ok := firmZone(e.Data); ok {
+		p.s.TimeZone, p.loc = loc.String(), loc
 		return
-	case firm.FirmRegionalSettingsChanged:
-		p.s.TimeZone, p.loc = ev.TimeZone, zone(ev.TimeZone)
-		return
+	}
+	switch e.Data.(type) {
 	case invoice.InvoiceIssued, invoice.InvoiceSent, invoice.InvoiceCollectionScheduled,
 		invoice.InvoicePaymentSucceeded, invoice.InvoicePaymentRejected, invoice.InvoiceRetryScheduled,
 		invoice.InvoicePaymentRecorded, invoice.InvoiceWrittenOff, invoice.InvoiceVoided,
@@ -448,17 +445,4 @@ func (p *Invoices) records() []invoiceRecord {
 		out = append(out, *r)
 	}
 	return out
-}
-
-// zone is the time zone named name (an IANA name), UTC when it is empty or
-// does not load.
-func zone(name string) *time.Location {
-	if name == "" {
-		return time.UTC
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }
