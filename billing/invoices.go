@@ -447,15 +447,26 @@ func (s *Service) CancelCollection(ctx context.Context, r InvoiceRequest, meta M
 }
 
 // RecordCollectionAttempt records what the gateway answered to one
-// collection attempt; Result.ID is the attempt's id.
+// collection attempt, dated r.Date (the collection run's as-of date; zero:
+// the firm's today, as for a gateway's later answer by webhook); Result.ID
+// is the attempt's id.
 func (s *Service) RecordCollectionAttempt(ctx context.Context, r InvoiceRequest, meta Meta) (Result, error) {
 	meta = s.begin(meta)
 	st, err := s.invoiceState(ctx, r.InvoiceID)
 	if err != nil {
 		return Result{}, err
 	}
+	date := r.Date
+	if date.IsZero() {
+		f, err := s.firm(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		date = s.today(f, s.now())
+	}
 	id := pick(r.AttemptID, meta, "attempt")
 	return s.invoice(ctx, invoice.RecordCollectionAttempt{
+		Date:      date,
 		AttemptID: id, Outcome: r.Outcome, PaymentMethodID: r.PaymentMethodID, GatewayReference: r.GatewayReference,
 		Amount: domain.Money{Amount: r.Amount, Currency: st.Currency}, DeclineCode: r.DeclineCode, DeclineMessage: r.DeclineMessage, Now: s.now(),
 	}, r.InvoiceID, meta, id)

@@ -260,18 +260,19 @@ func attempt(ctx context.Context, idx *Index, svc *billing.Service, gw payments.
 	if res.Status == payments.StatusPending {
 		return res.Status, nil
 	}
-	_, err := RecordAttempt(ctx, svc, st.ID, id, methodID, res, billing.Meta{
+	_, err := RecordAttempt(ctx, svc, st.ID, id, methodID, asOf, res, billing.Meta{
 		Actor: actor, CommandID: collectPrefix + id.String(), CorrelationID: collectPrefix + asOf.String(),
 	})
 	return res.Status, err
 }
 
 // RecordAttempt records a gateway's final answer (succeeded or rejected)
-// about a collection attempt on an invoice; a pending answer records
-// nothing. Collect uses it, and so can a webhook handler for asynchronous
-// results: recording the same attempt twice appends nothing.
-func RecordAttempt(ctx context.Context, svc *billing.Service, invoiceID, attemptID, methodID uuid.UUID, res payments.ChargeResult, meta billing.Meta) (billing.Result, error) {
-	r := billing.InvoiceRequest{InvoiceID: invoiceID, AttemptID: attemptID, PaymentMethodID: methodID}
+// about a collection attempt on an invoice, dated date (Collect's as-of
+// date; zero: the firm's today); a pending answer records nothing. Collect
+// uses it, and so can a webhook handler for asynchronous results: recording
+// the same attempt twice appends nothing.
+func RecordAttempt(ctx context.Context, svc *billing.Service, invoiceID, attemptID, methodID uuid.UUID, date domain.Date, res payments.ChargeResult, meta billing.Meta) (billing.Result, error) {
+	r := billing.InvoiceRequest{InvoiceID: invoiceID, AttemptID: attemptID, PaymentMethodID: methodID, Date: date}
 	switch res.Status {
 	case payments.StatusSucceeded:
 		r.Outcome, r.GatewayReference, r.Amount = invoice.AttemptSucceeded, res.Reference, res.Amount.Amount

@@ -66,21 +66,23 @@ type invoiceEntry struct {
 	rejections []rejection
 }
 
-// rejection is when a collection attempt was rejected: the date of the
-// collection run that recorded it (its as-of date, which a run's retry dates
-// count from, never the wall clock), else, for one recorded otherwise (a
-// webhook), the time it was recorded.
+// rejection is a rejected collection attempt, dated as
+// invoice.InvoicePaymentRejected.AttemptDate dates it: the date its event
+// carries (the collection run's as-of date, which a run's retry dates count
+// from, never the wall clock). For an event recorded before events carried
+// a date, runDate is the as-of date in the run's correlation id, else
+// (a webhook) the attempt is dated by the time it was recorded.
 type rejection struct {
 	runDate domain.Date
-	at      time.Time
+	event   invoice.InvoicePaymentRejected
 }
 
 // date is the rejection's date in the firm's zone.
 func (r rejection) date(loc *time.Location) domain.Date {
-	if !r.runDate.IsZero() {
+	if r.event.Date.IsZero() && !r.runDate.IsZero() {
 		return r.runDate
 	}
-	return dateIn(r.at, loc)
+	return r.event.AttemptDate(loc)
 }
 
 // collectRunDate is the as-of date of the collection run whose correlation
@@ -201,7 +203,7 @@ func (x *Index) apply(r eventstore.RecordedEvent) error {
 		case invoice.InvoiceCollectionScheduled:
 			en.rejections = nil
 		case invoice.InvoicePaymentRejected:
-			en.rejections = append(en.rejections, rejection{runDate: collectRunDate(r.Metadata.CorrelationID), at: ev.At})
+			en.rejections = append(en.rejections, rejection{runDate: collectRunDate(r.Metadata.CorrelationID), event: ev})
 		}
 	}
 	return nil
@@ -317,6 +319,3 @@ func (x *Index) Invoice(id uuid.UUID) (invoice.State, bool) {
 	}
 	return en.state, true
 }
-
-// dateIn is t's calendar date in loc.
-func dateIn(t time.Time, loc *time.Location) domain.Date { return domain.DateOf(t, loc) }

@@ -281,12 +281,12 @@ func (l *loader) collect(inv *invoicePlan, d domain.Date) error {
 			ref = l.gen.token("py_")
 		}
 		_, err := l.svc.RecordCollectionAttempt(l.ctx, billing.InvoiceRequest{
-			InvoiceID: inv.id, Outcome: invoice.AttemptSucceeded, PaymentMethodID: pm, GatewayReference: ref, Amount: st.Balance().Amount,
+			InvoiceID: inv.id, Outcome: invoice.AttemptSucceeded, PaymentMethodID: pm, GatewayReference: ref, Amount: st.Balance().Amount, Date: d,
 		}, meta(actorGateway))
 		return err
 	}
 	if _, err := l.svc.RecordCollectionAttempt(l.ctx, billing.InvoiceRequest{
-		InvoiceID: inv.id, Outcome: invoice.AttemptRejected, PaymentMethodID: pm, DeclineCode: declineCode(inv.fate.code), DeclineMessage: declines[inv.fate.code],
+		InvoiceID: inv.id, Outcome: invoice.AttemptRejected, PaymentMethodID: pm, DeclineCode: declineCode(inv.fate.code), DeclineMessage: declines[inv.fate.code], Date: d,
 	}, meta(actorGateway)); err != nil {
 		return err
 	}
@@ -344,7 +344,7 @@ func expiredOn(m *methodPlan, d domain.Date) bool {
 func (l *loader) declineExpired(inv *invoicePlan, m *methodPlan, d domain.Date) error {
 	c := inv.client
 	if _, err := l.svc.RecordCollectionAttempt(l.ctx, billing.InvoiceRequest{
-		InvoiceID: inv.id, Outcome: invoice.AttemptRejected, PaymentMethodID: m.id, DeclineCode: "expired_card", DeclineMessage: declines["expired_card"],
+		InvoiceID: inv.id, Outcome: invoice.AttemptRejected, PaymentMethodID: m.id, DeclineCode: "expired_card", DeclineMessage: declines["expired_card"], Date: d,
 	}, meta(actorGateway)); err != nil {
 		return err
 	}

@@ -29,8 +29,9 @@
 // 4217 code, written with the currency's minor units); currencies never mix
 // and nothing is converted. A transaction is dated on the firm's calendar
 // date: the event's own date where it has one (issue date, the date an
-// offline payment was received), otherwise the moment it was recorded as a
-// date in the firm's time zone of that moment. Transactions are written in
+// offline payment was received, the date of a gateway collection: its run's
+// as-of date), otherwise the moment it was recorded as a date in the firm's
+// time zone of that moment. Transactions are written in
 // date order (then log order), so `hledger check ordereddates` holds.
 //
 // Every transaction names the invoice number and the client in its

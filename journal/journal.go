@@ -162,7 +162,7 @@ func (b *builder) apply(r eventstore.RecordedEvent, e domain.Event) error {
 	case invoice.InvoiceIssued:
 		return b.issued(r, e)
 	case invoice.InvoicePaymentSucceeded:
-		return b.moneyIn(r, e.InvoiceID, e.Amount, AccountGateway, b.dateOf(e.At), "payment collected")
+		return b.moneyIn(r, e.InvoiceID, e.Amount, AccountGateway, e.PaymentDate(b.loc), "payment collected")
 	case invoice.InvoicePaymentRecorded:
 		acct := AccountBank
 		switch e.Method {

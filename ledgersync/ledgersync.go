@@ -15,7 +15,8 @@
 //     ledger contact, else the one a previous push used, else matched by
 //     name or created by the adapter);
 //   - InvoicePaymentSucceeded, InvoicePaymentRecorded: a payment into the
-//     mapping's clearing account;
+//     mapping's clearing account, dated as Remit dates it (a collection on
+//     its run's as-of date, an offline payment on the day received);
 //   - InvoiceCreditNoteIssued: a credit note allocated to the invoice, split
 //     over the invoice's tax rates in proportion to its lines;
 //   - InvoiceWrittenOff: a credit note to the write-off (bad-debt) account;

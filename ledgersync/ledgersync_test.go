@@ -576,3 +576,20 @@ func TestSecretsStayOutOfTheLog(t *testing.T) {
 		t.Error("a refused connection changed the secrets")
 	}
 }
+
+// TestGatewayPaymentPushedOnItsDate: a payment collected by a run as of a
+// later date is pushed to the ledger dated on that date, not on the day it
+// was recorded.
+func TestGatewayPaymentPushedOnItsDate(t *testing.T) {
+	f := newFixture(t)
+	f.connect(true)
+	inv := f.issue()
+	attempt := f.ok(f.svc.RecordCollectionAttempt(context.Background(), billing.InvoiceRequest{InvoiceID: inv, Outcome: invoice.AttemptSucceeded,
+		GatewayReference: "ch_1", Amount: decimal.NewFromInt(1100), Date: domain.MustDate(2026, 3, 9)}, f.meta())).ID
+	s := f.sync(f.xero)
+	f.catchUp(s)
+	p, ok := f.xero.get("payment", attempt)
+	if !ok || p.payment.Date != domain.MustDate(2026, 3, 9) || p.payment.Reference != "ch_1" {
+		t.Errorf("payment pushed as %+v (%v), want dated 2026-03-09", p.payment, ok)
+	}
+}

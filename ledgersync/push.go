@@ -210,7 +210,7 @@ func (s *Sync) call(ctx context.Context, l port.Ledger, c ledger.Connection, inv
 			Amount: src.amount, AccountCode: c.Mapping.ClearingAccount}
 		switch e := facts.event.(type) {
 		case invoice.InvoicePaymentSucceeded:
-			p.Date, p.Reference = domain.DateOf(e.At, facts.loc), e.GatewayReference
+			p.Date, p.Reference = e.PaymentDate(facts.loc), e.GatewayReference
 		case invoice.InvoicePaymentRecorded:
 			p.Date, p.Reference = e.Date, e.Reference
 			if p.Reference == "" {

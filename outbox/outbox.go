@@ -808,9 +808,9 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		}
 		msg.Attachments = []mail.Attachment{{Filename: e.Number + ".pdf", ContentType: "application/pdf", Data: buf.Bytes()}}
 	case invoice.InvoicePaymentSucceeded:
-		v.Amount = money(e.Amount)
+		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.PaymentDate(location(f)))
 	case invoice.InvoicePaymentRecorded:
-		v.Amount = money(e.Amount)
+		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.Date)
 	case invoice.InvoicePaymentRejected:
 		v.Decline, v.DeclineCode = e.DeclineMessage, e.DeclineCode
 		v.Total = money(inv.Balance())

@@ -217,6 +217,7 @@ func TestEachEmailKindFromItsEvent(t *testing.T) {
 
 	f.ok(f.svc.RecordCollectionAttempt(ctx, billing.InvoiceRequest{
 		InvoiceID: invoiceID, Outcome: invoice.AttemptSucceeded, PaymentMethodID: f.methodID, GatewayReference: "ch_1", Amount: decimal.NewFromInt(600),
+		Date: domain.MustDate(2026, 3, 5), // a collection run as of 5 March
 	}, f.meta()))
 	f.ok(f.svc.RecordOfflinePayment(ctx, billing.InvoiceRequest{
 		InvoiceID: invoiceID, Method: invoice.PaidByBankTransfer, Amount: decimal.NewFromInt(500),
@@ -232,7 +233,7 @@ func TestEachEmailKindFromItsEvent(t *testing.T) {
 		t.Fatalf("%d receipts, want 2", len(receipts))
 	}
 	texts := receipts[0].Text + receipts[1].Text
-	contains(t, "receipts", texts, "600.00 AUD", "Still to pay on this invoice: 500.00 AUD", "500.00 AUD", "paid in full")
+	contains(t, "receipts", texts, "600.00 AUD on 5 March 2026 for invoice", "Still to pay on this invoice: 500.00 AUD", "500.00 AUD on 2 March 2026 for invoice", "paid in full")
 	for _, r := range receipts {
 		toAna(t, r)
 	}

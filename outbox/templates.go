@@ -19,6 +19,7 @@ type view struct {
 	DueDate     string
 	Total       string // with the currency code
 	Amount      string // the payment (receipt) or the amount to be charged
+	PaidOn      string // the payment's date (receipt)
 	Balance     string // what is still owed after this payment
 	Method      string // a payment method, for people ("Visa ending 4242")
 	ExpiresOn   string
@@ -76,13 +77,13 @@ Thank you,
 		`Payment received for invoice {{.Number}}`,
 		`Hello {{.Contact}},
 
-We received your payment of {{.Amount}} for invoice {{.Number}}. Thank you.
+We received your payment of {{.Amount}}{{if .PaidOn}} on {{.PaidOn}}{{end}} for invoice {{.Number}}. Thank you.
 {{if .Balance}}Still to pay on this invoice: {{.Balance}}.{{else}}The invoice is paid in full.{{end}}
 
 {{.Firm}}
 `,
 		`<p>Hello {{.Contact}},</p>
-<p>We received your payment of <strong>{{.Amount}}</strong> for invoice {{.Number}}. Thank you.</p>
+<p>We received your payment of <strong>{{.Amount}}</strong>{{if .PaidOn}} on {{.PaidOn}}{{end}} for invoice {{.Number}}. Thank you.</p>
 <p>{{if .Balance}}Still to pay on this invoice: {{.Balance}}.{{else}}The invoice is paid in full.{{end}}</p>
 <p>{{.Firm}}</p>
 `},

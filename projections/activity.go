@@ -35,6 +35,10 @@ type Activity struct {
 }
 
 type activityState struct {
+	// loc is the firm's time zone (nil: UTC), which dates a gateway payment
+	// recorded before its event carried a date.
+	loc *time.Location
+
 	recs  recordChunks
 	index map[subjectKey][]int32 // subject -> indexes in recs
 
@@ -181,6 +185,9 @@ func (a *Activity) Apply(e Event) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.checkpoint = max(a.checkpoint, e.Position)
+	if loc, ok := firmZone(e.Data); ok {
+		a.s.loc = loc
+	}
 	a.s.apply(activityRecord{pos: e.Position, revision: e.Revision, at: e.Metadata.RecordedAt,
 		stream: e.Stream, actor: e.Metadata.Actor, event: e.Data})
 }
@@ -210,7 +217,8 @@ func (a *Activity) Reset() {
 // activitySnapshot keeps the records; restoring applies them again, which
 // rebuilds the names and the index.
 type activitySnapshot struct {
-	Records []activitySnapshotRecord `json:"records"`
+	Records  []activitySnapshotRecord `json:"records"`
+	TimeZone string                   `json:"time_zone,omitempty"` // the firm's, which no kept record teaches
 }
 
 type activitySnapshotRecord struct {
@@ -229,6 +237,9 @@ func (a *Activity) MarshalSnapshot() ([]byte, uint64, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	snap := activitySnapshot{Records: make([]activitySnapshotRecord, 0, a.s.recs.n)}
+	if a.s.loc != nil {
+		snap.TimeZone = a.s.loc.String()
+	}
 	for i := range int32(a.s.recs.n) {
 		r := a.s.recs.at(i)
 		data, err := json.Marshal(r.event)
@@ -249,6 +260,9 @@ func (a *Activity) UnmarshalSnapshot(data []byte, checkpoint uint64) error {
 		return fmt.Errorf("activity snapshot: %w", err)
 	}
 	s := emptyActivityState()
+	if snap.TimeZone != "" {
+		s.loc = zone(snap.TimeZone)
+	}
 	for _, r := range snap.Records {
 		e, err := a.catalog.Decode(r.Type, r.Data)
 		if err != nil {
@@ -647,7 +661,7 @@ func (s *activityState) text(e domain.Event, pos uint64, was *before) string {
 	case invoice.InvoiceCollectionScheduled:
 		return "Invoice " + n.invoice(e.InvoiceID) + ": payment collection scheduled for " + e.Date.String() + " from " + n.method(e.PaymentMethodID)
 	case invoice.InvoicePaymentSucceeded:
-		return "Invoice " + n.invoice(e.InvoiceID) + ": payment of " + e.Amount.String() + " collected from " + n.method(e.PaymentMethodID) + " (reference " + e.GatewayReference + ")"
+		return "Invoice " + n.invoice(e.InvoiceID) + ": payment of " + e.Amount.String() + " collected on " + e.PaymentDate(s.loc).String() + " from " + n.method(e.PaymentMethodID) + " (reference " + e.GatewayReference + ")"
 	case invoice.InvoicePaymentRejected:
 		return "Invoice " + n.invoice(e.InvoiceID) + ": payment from " + n.method(e.PaymentMethodID) + " rejected: " + declineText(e.DeclineCode, e.DeclineMessage)
 	case invoice.InvoiceRetryScheduled:

@@ -29,6 +29,7 @@ type Invoices struct {
 	guard
 	s    invoicesState
 	owed map[uuid.UUID]*clientOwed // derived from s; not in snapshots
+	loc  *time.Location            // s.TimeZone loaded; not in snapshots
 }
 
 // clientOwed is one client's open invoices, one list per currency (usually
@@ -70,6 +71,10 @@ type invoicesState struct {
 	Invoices map[uuid.UUID]*invoiceRecord `json:"invoices"`
 	// ByClient lists each client's invoices in issue order.
 	ByClient map[uuid.UUID][]uuid.UUID `json:"by_client"`
+	// TimeZone is the firm's time zone as of the last event applied: a
+	// gateway payment recorded before its event carried a date is dated in
+	// it (invoice.InvoicePaymentSucceeded.PaymentDate).
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 type invoiceRecord struct {
@@ -86,7 +91,7 @@ type invoiceRecord struct {
 }
 
 func newInvoices() *Invoices {
-	return &Invoices{s: emptyInvoicesState(), owed: map[uuid.UUID]*clientOwed{}}
+	return &Invoices{s: emptyInvoicesState(), owed: map[uuid.UUID]*clientOwed{}, loc: time.UTC}
 }
 
 func emptyInvoicesState() invoicesState {
@@ -104,6 +109,10 @@ func (p *Invoices) Apply(e Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.checkpoint = max(p.checkpoint, e.Position)
+	if loc, ok := firmZone(e.Data); ok {
+		p.s.TimeZone, p.loc = loc.String(), loc
+		return
+	}
 	switch e.Data.(type) {
 	case invoice.InvoiceIssued, invoice.InvoiceSent, invoice.InvoiceCollectionScheduled,
 		invoice.InvoicePaymentSucceeded, invoice.InvoicePaymentRejected, invoice.InvoiceRetryScheduled,
@@ -138,7 +147,7 @@ func (p *Invoices) Apply(e Event) {
 		r.Attempts = append(r.Attempts, AttemptView{ID: ev.AttemptID, PaymentMethodID: ev.PaymentMethodID,
 			Outcome: invoice.AttemptSucceeded, Amount: money(ev.Amount.Amount, cur), GatewayReference: ev.GatewayReference, At: ev.At})
 		r.Payments = append(r.Payments, PaymentView{ID: ev.AttemptID, Gateway: true, Method: "gateway", MethodID: ev.PaymentMethodID,
-			Reference: ev.GatewayReference, Amount: money(ev.Amount.Amount, cur), Date: domain.DateOf(ev.At, time.UTC), At: ev.At})
+			Reference: ev.GatewayReference, Amount: money(ev.Amount.Amount, cur), Date: ev.PaymentDate(p.loc), At: ev.At})
 		r.Outstanding = r.Outstanding.Sub(ev.Amount.Amount)
 	case invoice.InvoicePaymentRejected:
 		if _, seen := before.Attempts[ev.AttemptID]; seen {
@@ -248,6 +257,7 @@ func (p *Invoices) Reset() {
 	defer p.mu.Unlock()
 	p.s = emptyInvoicesState()
 	p.owed = map[uuid.UUID]*clientOwed{}
+	p.loc = time.UTC
 	p.checkpoint = 0
 }
 
@@ -272,6 +282,7 @@ func (p *Invoices) UnmarshalSnapshot(data []byte, checkpoint uint64) error {
 	defer p.mu.Unlock()
 	p.s = s
 	p.owed = map[uuid.UUID]*clientOwed{}
+	p.loc = zone(s.TimeZone)
 	for id, r := range s.Invoices {
 		if r == nil {
 			return fmt.Errorf("invoices snapshot: invoice %s has no record", id)

@@ -305,7 +305,7 @@ type PaymentView struct {
 	MethodID  uuid.UUID // gateway: the payment method charged
 	Reference string
 	Amount    domain.Money
-	Date      domain.Date // offline: the day paid; gateway: the day recorded
+	Date      domain.Date // offline: the day paid; gateway: the firm's date of the collection
 	At        time.Time
 }
 

@@ -18,7 +18,7 @@ import (
 
 // snapshotFormat is the version of the snapshot files; a file of another
 // version is ignored and its projection rebuilt from the log.
-const snapshotFormat = 2
+const snapshotFormat = 3
 
 type runnerState struct {
 	ps  []Projection

@@ -515,6 +515,17 @@ func (h *handler) charge(ctx context.Context, p *methodLinkPage, on domain.Date,
 	return h.cfg.Billing.ScheduleCollection(ctx, r, meta)
 }
 
+// Declined tells the client why the last payment was declined, as one
+// sentence: "Your last payment was declined: Your card was declined." (the
+// gateway's message keeps its own full stop, and gets one when it has none).
+func (p methodLinkPage) Declined() string {
+	const s = "Your last payment was declined"
+	if p.Invoice == nil || p.Invoice.LastRejection == nil || strings.TrimSpace(p.Invoice.LastRejection.DeclineMessage) == "" {
+		return s + "."
+	}
+	return s + ": " + sentence(p.Invoice.LastRejection.DeclineMessage)
+}
+
 // RetryPending is the pending retry, if any.
 func (p methodLinkPage) RetryPending() *invoice.Collection {
 	if !p.CanRetry() || p.Invoice.Collection == nil {

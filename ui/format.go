@@ -210,6 +210,7 @@ func funcs() template.FuncMap {
 		"moneys":      fmtMoneys,
 		"nonzero":     anyNonZero,
 		"date":        fmtDate,
+		"decline":     declineText,
 		"iso":         func(d domain.Date) string { return isoDate(d) },
 		"dec":         fmtDec,
 		"discount":    fmtDiscount,
@@ -335,4 +336,26 @@ func isoDate(d domain.Date) string {
 		return ""
 	}
 	return d.String()
+}
+
+// declineText tells a gateway's decline for people: its message, then its
+// code as a detail ("Your card was declined. Gateway code: card_declined").
+func declineText(message, code string) string {
+	message, code = strings.TrimSpace(message), strings.TrimSpace(code)
+	switch {
+	case code == "":
+		return message
+	case message == "":
+		return "Gateway code: " + code
+	}
+	return sentence(message) + " Gateway code: " + code
+}
+
+// sentence is s ending in a full stop, unless it already ends a sentence.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
 }

@@ -322,6 +322,14 @@ func (v *view) Time(t time.Time) string {
 	return t.In(v.loc).Format("2 Jan 2006 15:04 MST")
 }
 
+// Day formats the firm's calendar date of an instant, without the time.
+func (v *view) Day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return fmtDate(domain.DateOf(t, v.loc))
+}
+
 func fmtDate(d domain.Date) string {
 	if d.IsZero() {
 		return ""

@@ -76,6 +76,8 @@ type ScheduleCollection struct {
 // RecordCollectionAttempt records what the payment gateway answered to one
 // collection attempt. For AttemptSucceeded, GatewayReference and Amount are
 // required; for AttemptRejected, DeclineCode (and ideally DeclineMessage).
+// Date is the firm's calendar date of the attempt (the collection run's
+// as-of date); the caller works it out, since decide knows no time zone.
 type RecordCollectionAttempt struct {
 	AttemptID        uuid.UUID
 	Outcome          AttemptOutcome
@@ -84,6 +86,7 @@ type RecordCollectionAttempt struct {
 	Amount           domain.Money
 	DeclineCode      string
 	DeclineMessage   string
+	Date             domain.Date
 	Now              time.Time
 }
 
@@ -465,6 +468,7 @@ func recordCollectionAttempt(s State, c RecordCollectionAttempt) ([]domain.Event
 			PaymentMethodID:  c.PaymentMethodID,
 			GatewayReference: strings.TrimSpace(c.GatewayReference),
 			Amount:           c.Amount,
+			Date:             c.Date,
 			At:               c.Now,
 		}}, nil
 	case AttemptRejected:
@@ -480,6 +484,7 @@ func recordCollectionAttempt(s State, c RecordCollectionAttempt) ([]domain.Event
 			PaymentMethodID: c.PaymentMethodID,
 			DeclineCode:     strings.TrimSpace(c.DeclineCode),
 			DeclineMessage:  strings.TrimSpace(c.DeclineMessage),
+			Date:            c.Date,
 			At:              c.Now,
 		}}, nil
 	}

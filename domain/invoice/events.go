@@ -89,23 +89,54 @@ type InvoiceCollectionCancelled struct {
 }
 
 // InvoicePaymentSucceeded records a collection attempt that took money.
+// Date is the firm's calendar date of the collection (the collection run's
+// as-of date, or the firm's today for a gateway's later answer); events
+// recorded before it was carried have none (see PaymentDate).
 type InvoicePaymentSucceeded struct {
 	InvoiceID        uuid.UUID    `json:"invoice_id"`
 	AttemptID        uuid.UUID    `json:"attempt_id"`
 	PaymentMethodID  uuid.UUID    `json:"payment_method_id,omitzero"`
 	GatewayReference string       `json:"gateway_reference"`
 	Amount           domain.Money `json:"amount"`
+	Date             domain.Date  `json:"date,omitzero"`
 	At               time.Time    `json:"at"`
 }
 
+// PaymentDate is the date of the payment: Date, or for an event recorded
+// before Date was carried, the calendar date of At in loc (the firm's time
+// zone). Every reader that dates a collected payment uses it.
+func (e InvoicePaymentSucceeded) PaymentDate(loc *time.Location) domain.Date {
+	return attemptDate(e.Date, e.At, loc)
+}
+
 // InvoicePaymentRejected records a collection attempt that was declined.
+// Date is the firm's calendar date of the attempt, as for
+// InvoicePaymentSucceeded.
 type InvoicePaymentRejected struct {
-	InvoiceID       uuid.UUID `json:"invoice_id"`
-	AttemptID       uuid.UUID `json:"attempt_id"`
-	PaymentMethodID uuid.UUID `json:"payment_method_id,omitzero"`
-	DeclineCode     string    `json:"decline_code"`
-	DeclineMessage  string    `json:"decline_message"`
-	At              time.Time `json:"at"`
+	InvoiceID       uuid.UUID   `json:"invoice_id"`
+	AttemptID       uuid.UUID   `json:"attempt_id"`
+	PaymentMethodID uuid.UUID   `json:"payment_method_id,omitzero"`
+	DeclineCode     string      `json:"decline_code"`
+	DeclineMessage  string      `json:"decline_message"`
+	Date            domain.Date `json:"date,omitzero"`
+	At              time.Time   `json:"at"`
+}
+
+// AttemptDate is the date of the declined attempt: Date, or for an event
+// recorded before Date was carried, the calendar date of At in loc (the
+// firm's time zone).
+func (e InvoicePaymentRejected) AttemptDate(loc *time.Location) domain.Date {
+	return attemptDate(e.Date, e.At, loc)
+}
+
+func attemptDate(d domain.Date, at time.Time, loc *time.Location) domain.Date {
+	if !d.IsZero() {
+		return d
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return domain.DateOf(at, loc)
 }
 
 // InvoiceRetryScheduled records that a rejected collection will be retried on

@@ -167,7 +167,8 @@ func (r Recorder) Record(ctx context.Context, n stripe.Notification) error {
 	if method == uuid.Nil {
 		method = st.PaymentMethodID
 	}
-	_, err = billingrun.RecordAttempt(ctx, r.Billing, invoiceID, attemptID, method, n.Result, billing.Meta{
+	// Dated the firm's today: the gateway answers on the day it settles.
+	_, err = billingrun.RecordAttempt(ctx, r.Billing, invoiceID, attemptID, method, domain.Date{}, n.Result, billing.Meta{
 		Actor: WebhookActor, CorrelationID: "stripe/" + n.EventID,
 	})
 	switch domain.ErrorCode(err) {

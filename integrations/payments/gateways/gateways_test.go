@@ -251,6 +251,11 @@ func TestWebhookRecordsAsynchronousResults(t *testing.T) {
 		if want := []string{"InvoiceIssued", "InvoiceCollectionScheduled", "InvoicePaymentSucceeded"}; fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("invoice events %v, want %v", got, want)
 		}
+		// The payment is dated the firm's today in Sydney.
+		recs, err := f.store.ReadStream(context.Background(), "invoice-"+paid.String(), 2, eventstore.Forward, 1)
+		if err != nil || len(recs) != 1 || !strings.Contains(string(recs[0].Data), `"date":"`+today().String()+`"`) {
+			t.Errorf("payment event %v (%v), want it dated %s", recs, err, today())
+		}
 		// The collection run now finds nothing to collect on it.
 		gw := recordingGateway{t: t}
 		rep, err := billingrun.Collect(context.Background(), f.store, f.svc, &gw, today(), billingrun.CollectOptions{})
