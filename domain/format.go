@@ -1,6 +1,9 @@
 package domain
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // symbols are the currency symbols shown before amounts; a currency missing
 // here is shown by its code ("CHF 12.50").
@@ -38,4 +41,13 @@ func FormatMoney(m Money) string {
 		return sign + sym + num
 	}
 	return sign + m.Currency.Code + " " + num
+}
+
+// FormatDate formats a calendar date for people, as the UI, the activity
+// and the emails show it: "6 Dec 2026"; "" for the zero date.
+func FormatDate(d Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%d %s %d", d.Day(), d.Month().String()[:3], d.Year())
 }

@@ -595,13 +595,13 @@ func (s *activityState) text(e domain.Event, pos uint64, was *before) string {
 	case proposal.ProposalSent:
 		return "Proposal " + n.proposal(e.ProposalID) + " sent to " + e.RecipientEmail
 	case proposal.ProposalAccepted:
-		return fmt.Sprintf("Proposal %s accepted by %s <%s> on %s", n.proposal(e.ProposalID), e.AcceptedByName, e.AcceptedByEmail, e.AcceptedOn)
+		return fmt.Sprintf("Proposal %s accepted by %s <%s> on %s", n.proposal(e.ProposalID), e.AcceptedByName, e.AcceptedByEmail, domain.FormatDate(e.AcceptedOn))
 	case proposal.ProposalDeclined:
 		return "Proposal " + n.proposal(e.ProposalID) + " declined" + reason(e.Reason)
 	case proposal.ProposalWithdrawn:
 		return "Proposal " + n.proposal(e.ProposalID) + " withdrawn" + reason(e.Reason)
 	case proposal.ProposalExpired:
-		return "Proposal " + n.proposal(e.ProposalID) + " expired on " + e.ExpiresOn.String()
+		return "Proposal " + n.proposal(e.ProposalID) + " expired on " + domain.FormatDate(e.ExpiresOn)
 
 	// Service.
 	case service.ServiceActivated:
@@ -610,21 +610,21 @@ func (s *activityState) text(e domain.Event, pos uint64, was *before) string {
 			from = "from proposal " + n.proposal(e.Source.ProposalID)
 		}
 		return fmt.Sprintf("Service %q activated %s: %s × %s, %s, %s", e.Name, from,
-			money(e.UnitPrice, e.Currency), e.Quantity, ruleText(e.BillingRule), e.Mode)
+			domain.FormatMoney(money(e.UnitPrice, e.Currency)), e.Quantity, ruleText(e.BillingRule), e.Mode)
 	case service.ServiceEdited:
-		return fmt.Sprintf("Service %s edited from %s: %s", n.service(e.ServiceID), e.EffectiveFrom, changesText(e.Changes, e.BillingRule, was, n.method, e.NotifyClientOfPriceChange, n.currency(e.ServiceID)))
+		return fmt.Sprintf("Service %s edited from %s: %s", n.service(e.ServiceID), domain.FormatDate(e.EffectiveFrom), changesText(e.Changes, e.BillingRule, was, n.method, e.NotifyClientOfPriceChange, n.currency(e.ServiceID)))
 	case service.ServiceSwitchedToManual:
 		return "Service " + n.service(e.ServiceID) + " switched to manual billing (paused)"
 	case service.ServiceSwitchedToAutomatic:
 		return "Service " + n.service(e.ServiceID) + " switched to automatic billing"
 	case service.ServiceEnded:
-		return "Service " + n.service(e.ServiceID) + " ended on " + e.EndDate.String() + reason(e.Reason)
+		return "Service " + n.service(e.ServiceID) + " ended on " + domain.FormatDate(e.EndDate) + reason(e.Reason)
 	case service.ScheduleItemEdited:
 		c := changesText(e.Changes, nil, was, n.method, false, n.currency(e.ServiceID))
 		if e.Date != nil {
-			d := "date " + e.Date.String()
+			d := "date " + domain.FormatDate(*e.Date)
 			if was != nil && !was.date.IsZero() && was.date != *e.Date {
-				d = "date " + was.date.String() + " → " + e.Date.String()
+				d = "date " + domain.FormatDate(was.date) + " → " + domain.FormatDate(*e.Date)
 			}
 			c = d + ", " + c
 		}
@@ -635,11 +635,11 @@ func (s *activityState) text(e domain.Event, pos uint64, was *before) string {
 		return n.item(e.ServiceID, e.ItemKey) + " switched to automatic"
 	case service.ScheduleItemSkipped:
 		if !e.MissedAsOf.IsZero() {
-			return n.item(e.ServiceID, e.ItemKey) + " skipped as missed by the billing run of " + e.MissedAsOf.String() + " (the firm skips missed billings)"
+			return n.item(e.ServiceID, e.ItemKey) + " skipped as missed by the billing run of " + domain.FormatDate(e.MissedAsOf) + " (the firm skips missed billings)"
 		}
 		return n.item(e.ServiceID, e.ItemKey) + " skipped"
 	case service.ScheduleItemIssueScheduled:
-		return n.item(e.ServiceID, e.ItemKey) + " scheduled to be issued on " + e.IssueOn.String()
+		return n.item(e.ServiceID, e.ItemKey) + " scheduled to be issued on " + domain.FormatDate(e.IssueOn)
 	case service.ScheduleItemBilled:
 		return n.item(e.ServiceID, e.ItemKey) + " billed on invoice " + n.invoice(e.InvoiceID)
 	case service.ScheduleItemReleased:
@@ -651,7 +651,7 @@ func (s *activityState) text(e domain.Event, pos uint64, was *before) string {
 
 	// Invoice.
 	case invoice.InvoiceIssued:
-		return fmt.Sprintf("Invoice %s issued for %s, due %s", e.Number, e.Totals.Gross, e.DueDate)
+		return fmt.Sprintf("Invoice %s issued for %s, due %s", e.Number, domain.FormatMoney(e.Totals.Gross), domain.FormatDate(e.DueDate))
 	case invoice.InvoiceSent:
 		verb := " sent to "
 		if e.Resent {
@@ -659,31 +659,31 @@ func (s *activityState) text(e domain.Event, pos uint64, was *before) string {
 		}
 		return "Invoice " + n.invoice(e.InvoiceID) + verb + e.Recipient
 	case invoice.InvoiceCollectionScheduled:
-		return "Invoice " + n.invoice(e.InvoiceID) + ": payment collection scheduled for " + e.Date.String() + " from " + n.method(e.PaymentMethodID)
+		return "Invoice " + n.invoice(e.InvoiceID) + ": payment collection scheduled for " + domain.FormatDate(e.Date) + " from " + n.method(e.PaymentMethodID)
 	case invoice.InvoicePaymentSucceeded:
-		return "Invoice " + n.invoice(e.InvoiceID) + ": payment of " + e.Amount.String() + " collected on " + e.PaymentDate(s.loc).String() + " from " + n.method(e.PaymentMethodID) + " (reference " + e.GatewayReference + ")"
+		return "Invoice " + n.invoice(e.InvoiceID) + ": payment of " + domain.FormatMoney(e.Amount) + " collected on " + domain.FormatDate(e.PaymentDate(s.loc)) + " from " + n.method(e.PaymentMethodID) + " (reference " + e.GatewayReference + ")"
 	case invoice.InvoicePaymentRejected:
 		return "Invoice " + n.invoice(e.InvoiceID) + ": payment from " + n.method(e.PaymentMethodID) + " rejected: " + declineText(e.DeclineCode, e.DeclineMessage)
 	case invoice.InvoiceRetryScheduled:
-		return "Invoice " + n.invoice(e.InvoiceID) + ": payment retry scheduled for " + e.Date.String() + " from " + n.method(e.PaymentMethodID)
+		return "Invoice " + n.invoice(e.InvoiceID) + ": payment retry scheduled for " + domain.FormatDate(e.Date) + " from " + n.method(e.PaymentMethodID)
 	case invoice.InvoiceCollectionCancelled:
 		what := "payment collection"
 		if e.Retry {
 			what = "payment retry"
 		}
-		return "Invoice " + n.invoice(e.InvoiceID) + ": " + what + " of " + e.Date.String() + " from " + n.method(e.PaymentMethodID) + " cancelled" + reason(e.Reason)
+		return "Invoice " + n.invoice(e.InvoiceID) + ": " + what + " of " + domain.FormatDate(e.Date) + " from " + n.method(e.PaymentMethodID) + " cancelled" + reason(e.Reason)
 	case invoice.InvoicePaymentRecorded:
 		ref := ""
 		if e.Reference != "" {
 			ref = ", reference " + e.Reference
 		}
-		return "Invoice " + n.invoice(e.InvoiceID) + ": payment of " + e.Amount.String() + " received by " + strings.ReplaceAll(string(e.Method), "_", " ") + " on " + e.Date.String() + ref
+		return "Invoice " + n.invoice(e.InvoiceID) + ": payment of " + domain.FormatMoney(e.Amount) + " received by " + strings.ReplaceAll(string(e.Method), "_", " ") + " on " + domain.FormatDate(e.Date) + ref
 	case invoice.InvoiceWrittenOff:
-		return "Invoice " + n.invoice(e.InvoiceID) + ": " + e.Amount.String() + " written off" + reason(e.Reason)
+		return "Invoice " + n.invoice(e.InvoiceID) + ": " + domain.FormatMoney(e.Amount) + " written off" + reason(e.Reason)
 	case invoice.InvoiceVoided:
 		return "Invoice " + n.invoice(e.InvoiceID) + " voided" + reason(e.Reason)
 	case invoice.InvoiceCreditNoteIssued:
-		return "Invoice " + n.invoice(e.InvoiceID) + ": credit note for " + e.Amount.String() + " issued" + reason(e.Reason)
+		return "Invoice " + n.invoice(e.InvoiceID) + ": credit note for " + domain.FormatMoney(e.Amount) + " issued" + reason(e.Reason)
 	}
 	return e.EventType()
 }
@@ -831,7 +831,7 @@ func ruleText(r domain.BillingRule) string {
 	case domain.EndAfterN:
 		text += fmt.Sprintf(" for %d %s", r.EndAfter, plural(r.EndAfter, "billing", "billings"))
 	case domain.EndOnDate:
-		text += " until " + r.EndDate.String()
+		text += " until " + domain.FormatDate(r.EndDate)
 	}
 	return text
 }

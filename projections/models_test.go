@@ -244,7 +244,7 @@ func TestInvoices(t *testing.T) {
 	if len(d.Lines) != 1 || d.Lines[0].ItemKey != service.ItemKey(bookkeeping, 1) {
 		t.Errorf("INV-000001 lines = %+v", d.Lines)
 	}
-	if len(d.Audit) != 5 || !strings.HasPrefix(d.Audit[0].Text, "Invoice INV-000001 issued for AUD 110.00, due 2025-05-15") {
+	if len(d.Audit) != 5 || !strings.HasPrefix(d.Audit[0].Text, "Invoice INV-000001 issued for A$110.00, due 15 May 2025") {
 		t.Errorf("INV-000001 audit = %v", texts(d.Audit))
 	}
 
@@ -283,17 +283,17 @@ func TestActivity(t *testing.T) {
 		want    []string
 	}{
 		{SubjectInvoice, inv3, []string{
-			"Invoice INV-000003 issued for AUD 110.00, due 2025-05-16 (by user:alice)",
+			"Invoice INV-000003 issued for A$110.00, due 16 May 2025 (by user:alice)",
 			"Invoice INV-000003 voided: duplicate (by user:alice)",
 		}},
 		{SubjectInvoice, inv2, []string{
-			"Invoice INV-000002 issued for AUD 110.00, due 2025-06-30 (by system:billing-run)",
+			"Invoice INV-000002 issued for A$110.00, due 30 Jun 2025 (by system:billing-run)",
 			`Billing #2 of "Bookkeeping" billed on invoice INV-000002 (by system:billing-run)`,
 			"Invoice INV-000002: payment from Visa •••• 4242, expires 08/2027 rejected: insufficient_funds (Your card has insufficient funds.) (by system:collections)",
 		}},
 		{SubjectService, oldSvc, []string{
-			`Service "Old filing" activated from an instant bill: AUD 30.00 × 1, monthly, automatic (by user:alice)`,
-			`Service "Old filing" ended on 2025-03-31: no longer needed (by user:alice)`,
+			`Service "Old filing" activated from an instant bill: A$30.00 × 1, monthly, automatic (by user:alice)`,
+			`Service "Old filing" ended on 31 Mar 2025: no longer needed (by user:alice)`,
 			`Billing #1 of "Old filing" skipped (by user:alice)`,
 			`Billing #2 of "Old filing" skipped (by user:alice)`,
 			`Billing #3 of "Old filing" skipped (by user:alice)`,
@@ -326,7 +326,7 @@ func TestActivity(t *testing.T) {
 	// A client's history includes its proposals, services and invoices.
 	lines, _ = m.ActivityOf(SubjectClient, acme)
 	all := strings.Join(texts(lines), "\n")
-	for _, want := range []string{`Proposal "Monthly bookkeeping" accepted by Jane Doe <jane@acme.test> on 2025-04-20`, `Service "Bookkeeping" edited from 2025-08-01: price A$100.00 → A$120.00 (client notified of the price change)`, "Invoice INV-000004: payment of AUD 220.00 received by bank transfer on 2025-05-10, reference EFT 991", "Contact Carol Coe <carol@acme.test> added"} {
+	for _, want := range []string{`Proposal "Monthly bookkeeping" accepted by Jane Doe <jane@acme.test> on 20 Apr 2025`, `Service "Bookkeeping" edited from 1 Aug 2025: price A$100.00 → A$120.00 (client notified of the price change)`, "Invoice INV-000004: payment of A$220.00 received by bank transfer on 10 May 2025, reference EFT 991", "Contact Carol Coe <carol@acme.test> added"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("client activity lacks %q:\n%s", want, all)
 		}

@@ -31,9 +31,9 @@ func TestGatewayPaymentDate(t *testing.T) {
 	check := func(m *Models, when string) {
 		t.Helper()
 		for _, tc := range []struct {
-			inv  [16]byte
-			want string
-		}{{inv1, "2025-03-11"}, {inv2, "2027-02-05"}} {
+			inv        [16]byte
+			want, text string // the payment's date, and as the activity reads it
+		}{{inv1, "2025-03-11", "11 Mar 2025"}, {inv2, "2027-02-05", "5 Feb 2027"}} {
 			d, err := m.Invoice(tc.inv, today)
 			if err != nil {
 				t.Fatal(err)
@@ -45,8 +45,8 @@ func TestGatewayPaymentDate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if all := strings.Join(texts(lines), "\n"); !strings.Contains(all, "collected on "+tc.want+" ") {
-				t.Errorf("%s: invoice %s activity %q, want the payment collected on %s", when, d.Number, all, tc.want)
+			if all := strings.Join(texts(lines), "\n"); !strings.Contains(all, "collected on "+tc.text+" ") {
+				t.Errorf("%s: invoice %s activity %q, want the payment collected on %s", when, d.Number, all, tc.text)
 			}
 		}
 	}

@@ -42,7 +42,7 @@ func TestCancelCollectionButton(t *testing.T) {
 	if a.head() != before+1 {
 		t.Fatalf("cancel appended %d events, want 1", a.head()-before)
 	}
-	mustContain(t, p, "Awaiting payment", "payment collection of 2025-03-10", "cancelled", "How to pay", "Not charged automatically")
+	mustContain(t, p, "Awaiting payment", "payment collection of 10 Mar 2025", "cancelled", "How to pay", "Not charged automatically")
 	if strings.Contains(p.Body, `action="`+ip+`/cancel-collection"`) {
 		t.Error("the cancel button is still shown with nothing scheduled")
 	}

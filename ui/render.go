@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -330,9 +329,4 @@ func (v *view) Day(t time.Time) string {
 	return fmtDate(domain.DateOf(t, v.loc))
 }
 
-func fmtDate(d domain.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	return fmt.Sprintf("%d %s %d", d.Day(), d.Month().String()[:3], d.Year())
-}
+func fmtDate(d domain.Date) string { return domain.FormatDate(d) }

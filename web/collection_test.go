@@ -60,7 +60,7 @@ func TestCancelCollection(t *testing.T) {
 	found := false
 	for _, l := range get(t, inv, "audit").([]any) {
 		text := str(t, l, "text")
-		found = found || (strings.Contains(text, "payment collection of 2025-03-10") && strings.Contains(text, "cancelled: Client pays by transfer this month"))
+		found = found || (strings.Contains(text, "payment collection of 10 Mar 2025") && strings.Contains(text, "cancelled: Client pays by transfer this month"))
 	}
 	if !found {
 		t.Errorf("the audit trail does not show the cancellation: %v", inv["audit"])
