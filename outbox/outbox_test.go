@@ -212,7 +212,7 @@ func TestEachEmailKindFromItsEvent(t *testing.T) {
 	f.catchUp(ob)
 	m = f.only("was declined")
 	toAna(t, m)
-	contains(t, "rejection email", m.Text, "Your card has insufficient funds", "insufficient_funds", "1,100.00 AUD",
+	contains(t, "rejection email", m.Text, "Your card has insufficient funds. (gateway code: insufficient_funds)", "1,100.00 AUD",
 		f.links(outbox.LinkRetryPayment, f.clientID, invoiceID), f.links(outbox.LinkUpdateMethod, f.clientID, invoiceID))
 
 	f.ok(f.svc.RecordCollectionAttempt(ctx, billing.InvoiceRequest{

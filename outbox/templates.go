@@ -92,7 +92,7 @@ We received your payment of {{.Amount}}{{if .PaidOn}} on {{.PaidOn}}{{end}} for 
 		`Hello {{.Contact}},
 
 We could not collect {{.Total}} for invoice {{.Number}}{{if .Method}} from {{.Method}}{{end}}.
-The payment was declined: {{.Decline}}{{if .DeclineCode}} ({{.DeclineCode}}){{end}}.
+The payment was declined: {{.Decline}}{{if .DeclineCode}} (gateway code: {{.DeclineCode}}){{end}}
 
 Retry the payment: {{.RetryLink}}
 Or use another payment method: {{.UpdateLink}}
@@ -101,7 +101,7 @@ Or use another payment method: {{.UpdateLink}}
 `,
 		`<p>Hello {{.Contact}},</p>
 <p>We could not collect <strong>{{.Total}}</strong> for invoice {{.Number}}{{if .Method}} from {{.Method}}{{end}}.</p>
-<p>The payment was declined: {{.Decline}}{{if .DeclineCode}} ({{.DeclineCode}}){{end}}.</p>
+<p>The payment was declined: {{.Decline}}{{if .DeclineCode}} (gateway code: {{.DeclineCode}}){{end}}</p>
 <p><a href="{{.RetryLink}}">Retry the payment</a> or <a href="{{.UpdateLink}}">use another payment method</a>.</p>
 <p>{{.Firm}}</p>
 `},
