@@ -19,8 +19,9 @@ import (
 const DemoOwnerEmail = "owner@harbour.example"
 
 // demoOwner adds the demo's owner (password from REMIT_PASSWORD, or a random
-// one) and a write token, and prints both once.
-func demoOwner(ctx context.Context, env Env, s eventstore.Store) error {
+// one) and a write token, and prints both once, with a request to addr (where
+// the demo serves) that uses the token.
+func demoOwner(ctx context.Context, env Env, s eventstore.Store, addr string) error {
 	a, err := auth.New(auth.Config{Store: s})
 	if err != nil {
 		return err
@@ -37,7 +38,7 @@ func demoOwner(ctx context.Context, env Env, s eventstore.Store) error {
 	if err != nil {
 		return fmt.Errorf("make the demo token: %w", err)
 	}
-	fmt.Fprintf(env.Stdout, "\nSign in as %s with password %s (shown once)\nAPI token (write, shown once): %s\n  e.g. curl -H 'Authorization: Bearer %s' http://127.0.0.1:8080/api/clients\n\n", DemoOwnerEmail, pw, tok.Token, tok.Token)
+	fmt.Fprintf(env.Stdout, "\nSign in as %s with password %s (shown once)\nAPI token (write, shown once): %s\n  e.g. curl -H 'Authorization: Bearer %s' http://%s/api/clients\n\n", DemoOwnerEmail, pw, tok.Token, tok.Token, addr)
 	return nil
 }
 
@@ -91,7 +92,7 @@ When the data folder already holds events, nothing is loaded and its data is ser
 					return err
 				}
 				fmt.Fprintf(out, "loaded in %s:\n%s", time.Since(start).Round(time.Millisecond), sum)
-				if err := demoOwner(ctx, env, s); err != nil {
+				if err := demoOwner(ctx, env, s, addr); err != nil {
 					s.Close()
 					return err
 				}
