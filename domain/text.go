@@ -17,8 +17,9 @@ import (
 //
 //   - no string may hold what looks like a payment card number
 //     (ContainsCardNumber): Remit never stores one, and the log is forever
-//     (fields named …ID, …Hash or …Key hold other systems' identifiers,
-//     such as a QuickBooks realm id, and are exempt);
+//     (fields named …ID, …Hash or …Key, and Gateway…, hold other systems'
+//     identifiers, such as a QuickBooks realm id or a gateway's charge id,
+//     and are exempt);
 //   - no string may hold control characters, except that multi-line fields
 //     (descriptions, messages, summaries and reasons) may hold line breaks
 //     and tabs.
@@ -35,8 +36,15 @@ func CheckText(cmd any) error {
 // identifier reports whether the Go field name holds an identifier that
 // another system made (a QuickBooks realm id is 15–19 digits, for one), not
 // text a person typed: its digits are not checked as a card number.
+// So is what the payment gateway made (GatewayReference of a charge,
+// GatewayToken and GatewayCustomer of a method): a charge's id such as
+// "ch_sandbox_09f7679…" can hold 13 digits in a row that pass the Luhn
+// check, and refusing it would leave money taken and not recorded. (A
+// method's gateway fields are still refused when they look like a card
+// number, by the client's own rules, where a person types them.)
 func identifier(name string) bool {
-	return strings.HasSuffix(name, "ID") || strings.HasSuffix(name, "Hash") || strings.HasSuffix(name, "Key")
+	return strings.HasSuffix(name, "ID") || strings.HasSuffix(name, "Hash") || strings.HasSuffix(name, "Key") ||
+		strings.HasPrefix(name, "Gateway")
 }
 
 // multiLine reports whether the Go field name is a multi-line text field.

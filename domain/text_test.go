@@ -179,3 +179,17 @@ func TestCheckTextLeavesIdentifiersAlone(t *testing.T) {
 		t.Fatal("a line break in an id was accepted")
 	}
 }
+
+// TestCheckTextLeavesGatewayReferencesAlone: a charge id the gateway made
+// can hold 13 or more digits in a row that pass the Luhn check; refusing it
+// would leave a payment taken and not recorded. The same digits typed in a
+// payment's own reference are refused.
+func TestCheckTextLeavesGatewayReferencesAlone(t *testing.T) {
+	type attempt struct{ GatewayReference, Reference string }
+	if err := domain.CheckText(attempt{GatewayReference: "ch_sandbox_a4242424242424242f"}); err != nil {
+		t.Fatalf("a gateway's charge id was refused: %v", err)
+	}
+	if err := domain.CheckText(attempt{Reference: "paid with 4242424242424242"}); err == nil {
+		t.Fatal("a card number in a typed reference was accepted")
+	}
+}
