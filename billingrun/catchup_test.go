@@ -124,7 +124,7 @@ func TestMissedBillingsSkipped(t *testing.T) {
 	}
 	skipped := 0
 	for _, a := range act {
-		if strings.Contains(a.Text, "skipped as missed by the billing run of 2026-12-31") {
+		if strings.Contains(a.Text, "skipped as missed by the billing run of 31 Dec 2026") {
 			skipped++
 		}
 	}
