@@ -172,7 +172,7 @@ func scheduleItems(st service.State, q ScheduleQuery, defaultMethod uuid.UUID) [
 		}
 		b := g.Plan(st.ClientID, it, defaultMethod)
 		si := ScheduleItem{
-			Item: it, ServiceName: st.Name, Currency: st.Currency, Overdue: it.OverdueOn(q.Today), PaymentMethodID: b.PaymentMethodID,
+			Item: it, ServiceName: st.Name, LineDescription: st.LineDescription(it), Currency: st.Currency, Overdue: it.OverdueOn(q.Today), PaymentMethodID: b.PaymentMethodID,
 			IssueDate: b.IssueDate, CatchUp: b.CatchUp, SkippedAsMissed: b.Skip, GroupKey: b.GroupKey,
 		}
 		amounts, err := domain.ComputeLine(st.Currency, domain.TaxExclusive, domain.LineInput{

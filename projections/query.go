@@ -192,7 +192,11 @@ type ScheduleQuery struct {
 type ScheduleItem struct {
 	service.Item
 	ServiceName string
-	Currency    domain.Currency
+	// LineDescription is what its invoice line will say: its description,
+	// naming the period a repeating rule's item covers ("Bookkeeping —
+	// March 2026"), as billing writes it (service.State.LineDescription).
+	LineDescription string
+	Currency        domain.Currency
 	// Amount is quantity × unit price less discount, before tax, rounded to
 	// the currency's minor units.
 	Amount domain.Money

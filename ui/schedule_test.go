@@ -13,7 +13,8 @@ import (
 // Billing schedule as catch-ups in the group of today's invoice (as the
 // billing run of today will issue them), and on the service's schedule with
 // the date they will be invoiced; when the firm skips missed billings they
-// show as missed instead.
+// show as missed instead. Each billing is described as its invoice line
+// will be, naming the period it covers.
 func TestScheduleMarksCatchUps(t *testing.T) {
 	a := newApp(t)
 	id := a.mustClient("Acme")
@@ -27,6 +28,8 @@ func TestScheduleMarksCatchUps(t *testing.T) {
 		t.Error("a missed billing shows as an invoice of its own past date")
 	}
 	mustContain(t, a.get("/services/"+svc.String()+"/schedule"), "Catch-up: invoiced 10 Mar 2025")
+	// Each billing reads as its invoice line will: naming its period.
+	mustContain(t, sch, "Bookkeeping — January 2025", "Bookkeeping — February 2025", "Bookkeeping — March 2025")
 
 	skip := firm.MissedSkip
 	res, err := a.svc.ChangeFirmSettings(context.Background(), billing.FirmSettingsRequest{MissedBillings: &skip}, a.meta())
