@@ -55,7 +55,7 @@ func newServeCmd(env Env) *cobra.Command {
 	var po gatewayOpts
 	c := &cobra.Command{
 		Use:   "serve",
-		Short: "Run Remit: the JSON API (and later the web UI) on the event store",
+		Short: "Run Remit: the web UI and the JSON API on the event store",
 		Long: `Run Remit on the event store: the embedded store in --data (default ./remit-data), or
 PostgreSQL / KurrentDB with --store. Read models are restored from DATA/projections and
 caught up with the log before the server starts. SIGINT or SIGTERM stops it gracefully:

@@ -35,7 +35,7 @@
 //     the outbox's own events (queued, sent, failed), for the invoice and
 //     proposal pages and the invoice JSON (EmailsAbout).
 //
-// Models groups the four and is the query API: Summary, ListClients,
+// Models groups them and is the query API: Summary, ListClients,
 // ClientServices, Service, Schedule, ListInvoices, Invoice and ActivityOf.
 // Queries that depend on "today" (overdue) take the date as a parameter.
 // Money stays decimal (domain.Money). A missing client, service or invoice is

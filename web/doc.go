@@ -1,5 +1,5 @@
-// Package web is Remit's HTTP interface: the JSON API under /api/ (and, in a
-// later issue, the server-rendered UI). Its one job is translation: a request
+// Package web is Remit's HTTP interface: the JSON API under /api/ (the
+// server-rendered UI, package ui, is served beside it). Its one job is translation: a request
 // becomes a billing command or a projections query, and a result or a
 // domain error becomes a response. It holds no business rules.
 //
