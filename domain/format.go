@@ -20,19 +20,7 @@ func FormatMoney(m Money) string {
 	if m.Currency.IsZero() {
 		return m.Amount.String()
 	}
-	s := m.Amount.Abs().StringFixed(m.Currency.MinorUnits)
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	num := b.String()
-	if frac != "" {
-		num += "." + frac
-	}
+	num := FormatAmount(Money{Amount: m.Amount.Abs(), Currency: m.Currency})
 	sign := ""
 	if m.Amount.IsNegative() {
 		sign = "-"
@@ -43,6 +31,35 @@ func FormatMoney(m Money) string {
 	return sign + m.Currency.Code + " " + num
 }
 
+// FormatAmount formats an amount without its currency, as a PDF's columns
+// show it: thousands separated, exactly the currency's minor units
+// ("1,234.50", "-1,200").
+func FormatAmount(m Money) string {
+	s := m.Amount.StringFixed(m.Currency.MinorUnits)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if frac != "" {
+		return sign + groupThousands(whole) + "." + frac
+	}
+	return sign + groupThousands(whole)
+}
+
+// groupThousands puts a comma between every three digits of a run of
+// digits: "1234567" → "1,234,567".
+func groupThousands(digits string) string {
+	var b strings.Builder
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
 // FormatDate formats a calendar date for people, as the UI, the activity
 // and the emails show it: "6 Dec 2026"; "" for the zero date.
 func FormatDate(d Date) string {
@@ -50,4 +67,14 @@ func FormatDate(d Date) string {
 		return ""
 	}
 	return fmt.Sprintf("%d %s %d", d.Day(), d.Month().String()[:3], d.Year())
+}
+
+// Sentence is s ending in a full stop, unless it already ends a sentence
+// (a gateway's decline message may or may not).
+func Sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
 }

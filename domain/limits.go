@@ -118,7 +118,7 @@ func scale(d decimal.Decimal) (int32, bool) {
 func checkBounded(p *Problems, field string, d decimal.Decimal, max int64, decimals int32, what, decimalsHint string) bool {
 	sc, ok := scale(d)
 	if !ok || d.Abs().GreaterThan(decimal.NewFromInt(max)) {
-		p.Add(field, "%s can be at most %s", what, groupThousands(max))
+		p.Add(field, "%s can be at most %s", what, groupThousands(fmt.Sprint(max)))
 		return false
 	}
 	if sc > decimals {
@@ -170,17 +170,4 @@ func checkMoney(p *Problems, field string, amount decimal.Decimal, c Currency, m
 // out of range; the caller checks 0 to 100.
 func CheckPercent(p *Problems, field string, d decimal.Decimal) bool {
 	return checkBounded(p, field, d, 1_000_000, MaxPercentDecimals, "the percentage", "")
-}
-
-// groupThousands formats n as 1,000,000,000.
-func groupThousands(n int64) string {
-	s := fmt.Sprint(n)
-	out := make([]byte, 0, len(s)+len(s)/3)
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
 }

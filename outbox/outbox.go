@@ -812,7 +812,7 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	case invoice.InvoicePaymentRecorded:
 		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.Date)
 	case invoice.InvoicePaymentRejected:
-		v.Decline, v.DeclineCode = sentence(e.DeclineMessage), e.DeclineCode
+		v.Decline, v.DeclineCode = domain.Sentence(e.DeclineMessage), e.DeclineCode
 		v.Total = money(inv.Balance())
 	}
 	if q.Kind == mailbox.KindPaymentReceipt {
@@ -841,12 +841,3 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 }
 
 func money(m domain.Money) string { return pdf.FormatMoney(m) + " " + m.Currency.Code }
-
-// sentence ends a gateway's message with a full stop unless it has one.
-func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
-		return s
-	}
-	return s + "."
-}

@@ -131,26 +131,7 @@ func FromDetail(d projections.InvoiceDetail, f firm.State, c client.State) Invoi
 
 // FormatMoney formats an amount for people: thousands separated, the
 // currency's minor units, no currency code ("1,234.50").
-func FormatMoney(m domain.Money) string {
-	s := m.Amount.StringFixed(m.Currency.MinorUnits)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if frac != "" {
-		b.WriteString("." + frac)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func FormatMoney(m domain.Money) string { return domain.FormatAmount(m) }
 
 // FormatDate formats a date for people: "2 March 2026".
 func FormatDate(d domain.Date) string {

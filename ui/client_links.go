@@ -523,7 +523,7 @@ func (p methodLinkPage) Declined() string {
 	if p.Invoice == nil || p.Invoice.LastRejection == nil || strings.TrimSpace(p.Invoice.LastRejection.DeclineMessage) == "" {
 		return s + "."
 	}
-	return s + ": " + sentence(p.Invoice.LastRejection.DeclineMessage)
+	return s + ": " + domain.Sentence(p.Invoice.LastRejection.DeclineMessage)
 }
 
 // RetryPending is the pending retry, if any.

@@ -348,14 +348,5 @@ func declineText(message, code string) string {
 	case message == "":
 		return "Gateway code: " + code
 	}
-	return sentence(message) + " Gateway code: " + code
-}
-
-// sentence is s ending in a full stop, unless it already ends a sentence.
-func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
-		return s
-	}
-	return s + "."
+	return domain.Sentence(message) + " Gateway code: " + code
 }
