@@ -30,14 +30,7 @@ func TestRejectedPaymentEmailCarriesAClientLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	meta := func(id string) billing.Meta { return billing.Meta{Actor: "test", CommandID: id} }
-	must := func(r billing.Result, err error) billing.Result {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
+	meta, must := commandHelpers(t)
 	svc := a.Billing
 	must(svc.SetUpFirm(ctx, billing.SetUpFirmRequest{Name: "Ledger & Co", BaseCurrency: "AUD", TimeZone: "Australia/Sydney", RetryAfterDays: []int{3}}, meta("firm")))
 	c := must(svc.CreateClient(ctx, billing.ClientRequest{Name: "Acme Pty Ltd", Kind: client.KindBusiness,

@@ -32,14 +32,7 @@ func TestInvoiceAndPaymentReachXero(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	meta := func(id string) billing.Meta { return billing.Meta{Actor: "test", CommandID: id} }
-	must := func(r billing.Result, err error) billing.Result {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
+	meta, must := commandHelpers(t)
 	svc := a.Billing
 	must(svc.SetUpFirm(ctx, billing.SetUpFirmRequest{Name: "Ledger & Co", BaseCurrency: "NZD", TimeZone: "Pacific/Auckland"}, meta("firm")))
 	if err := xero.Connect(dir, xero.FileConfig{TenantID: xs.TenantID, ClientID: xs.ClientID, ClientSecret: xs.ClientSecret,
