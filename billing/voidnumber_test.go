@@ -16,25 +16,13 @@ import (
 	"remit/domain/numbering"
 	"remit/domain/service"
 	"remit/eventstore"
+	"remit/eventstore/storetest"
 	"remit/eventstore/sqlite"
 )
 
-// issueDies is a store that fails every append of an InvoiceIssued, as if
-// the process died between reserving an invoice's number and issuing it.
-type issueDies struct{ eventstore.Store }
-
-func (s issueDies) Append(ctx context.Context, stream string, exp eventstore.ExpectedRevision, evs ...eventstore.EventData) (eventstore.AppendResult, error) {
-	for _, e := range evs {
-		if e.Type == "InvoiceIssued" {
-			return eventstore.AppendResult{}, errors.New("the process died here")
-		}
-	}
-	return s.Store.Append(ctx, stream, exp, evs...)
-}
-
 // dying returns a Service over f's store that dies before each issue.
 func (f *fixture) dying() *billing.Service {
-	return billing.New(billing.Config{Store: issueDies{f.store}, Now: f.clock, NewID: f.newID})
+	return billing.New(billing.Config{Store: storetest.DiesAt{Store: f.store, Type: "InvoiceIssued"}, Now: f.clock, NewID: f.newID})
 }
 
 // numberEvents reads the numbering stream, decoded.

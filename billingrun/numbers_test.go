@@ -2,7 +2,6 @@ package billingrun_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -18,22 +17,10 @@ import (
 	"remit/domain/numbering"
 	"remit/domain/service"
 	"remit/eventstore"
+	"remit/eventstore/storetest"
 	"remit/integrations/payments/sandbox"
 	"remit/projections"
 )
-
-// diesAtIssue is the store as seen by a process killed between reserving an
-// invoice's number and appending the invoice.
-type diesAtIssue struct{ eventstore.Store }
-
-func (s diesAtIssue) Append(ctx context.Context, stream string, exp eventstore.ExpectedRevision, evs ...eventstore.EventData) (eventstore.AppendResult, error) {
-	for _, e := range evs {
-		if e.Type == "InvoiceIssued" {
-			return eventstore.AppendResult{}, errors.New("killed")
-		}
-	}
-	return s.Store.Append(ctx, stream, exp, evs...)
-}
 
 // numbersUsed reads the numbering stream and the invoices issued, and
 // returns the numbers reserved (to the invoice), issued and voided.
@@ -83,7 +70,7 @@ func TestRunVoidsNumbersOfDeadRequests(t *testing.T) {
 	key := service.ItemKey(svcID, 1)
 	ctx := context.Background()
 
-	dying := billing.New(billing.Config{Store: diesAtIssue{f.store}, Now: f.clk.Now, NewID: f.clk.newID})
+	dying := billing.New(billing.Config{Store: storetest.DiesAt{Store: f.store, Type: "InvoiceIssued"}, Now: f.clk.Now, NewID: f.clk.newID})
 	if _, err := dying.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: acme,
 		Lines: []billing.InstantLine{{Description: "Advice", Quantity: dec("1"), UnitPrice: dec("300"), TaxRate: dec("10")}}}, staff()); err == nil {
 		t.Fatal("the dying instant bill succeeded")
