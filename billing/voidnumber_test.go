@@ -16,8 +16,8 @@ import (
 	"remit/domain/numbering"
 	"remit/domain/service"
 	"remit/eventstore"
-	"remit/eventstore/storetest"
 	"remit/eventstore/sqlite"
+	"remit/eventstore/storetest"
 )
 
 // dying returns a Service over f's store that dies before each issue.
