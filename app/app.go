@@ -15,20 +15,20 @@ import (
 	"sync/atomic"
 	"time"
 
-	"remit/auth"
 	"remit/billing"
-	"remit/billingrun"
 	"remit/eventstore"
-	"remit/integrations/ledger"
-	"remit/integrations/ledger/qbo"
-	"remit/integrations/ledger/xero"
+	"remit/eventstore/storeurl"
+	"remit/integrations/accounting"
+	"remit/integrations/accounting/qbo"
+	"remit/integrations/accounting/xero"
 	"remit/integrations/payments/gateways"
-	"remit/ledgersync"
-	"remit/outbox"
+	"remit/processes/billingrun"
+	"remit/processes/emailer"
+	"remit/processes/ledgersync"
 	"remit/projections"
-	"remit/storeurl"
-	"remit/ui"
-	"remit/web"
+	"remit/web/api"
+	"remit/web/auth"
+	"remit/web/ui"
 
 	"github.com/google/uuid"
 )
@@ -83,8 +83,8 @@ type App struct {
 	Models  *projections.Models
 	Runner  *projections.Runner
 	Billing *billing.Service
-	Web     *web.Server
-	Outbox  *outbox.Outbox
+	Web     *api.Server
+	Outbox  *emailer.Outbox
 	Auth    *auth.Authenticator // nil with Config.NoAuth
 	Sched   *billingrun.Scheduler
 	Ledger  *ledgersync.Sync // nil with Config.NoLedgerSync
@@ -158,7 +158,7 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 			return err
 		}
 	}
-	a.Web = web.NewServer(web.Config{
+	a.Web = api.NewServer(api.Config{
 		Addr: cfg.Addr, Store: store, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
 		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow, SellerEmail: sellerEmail(cfg), StripeWebhook: a.StripeWebhook,
 	})
@@ -178,11 +178,11 @@ func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Stor
 	if from == "" {
 		from = "remit@localhost"
 	}
-	mailer, err := outbox.MailerFor(cfg.SMTPURL, cfg.DataDir)
+	mailer, err := emailer.MailerFor(cfg.SMTPURL, cfg.DataDir)
 	if err != nil {
 		return fmt.Errorf("mail: %w", err)
 	}
-	ob, err := outbox.New(outbox.Config{Store: store, Mailer: mailer, From: from, Now: cfg.Now, Logger: cfg.Logger, SkipHistory: true,
+	ob, err := emailer.New(emailer.Config{Store: store, Mailer: mailer, From: from, Now: cfg.Now, Logger: cfg.Logger, SkipHistory: true,
 		LinkFor: a.emailLinks(cfg)})
 	if err != nil {
 		return err
@@ -208,7 +208,7 @@ func sellerEmail(cfg Config) string {
 // once, retried with backoff, and reconciled daily.
 func (a *App) startLedgerSync(ctx context.Context, cfg Config, store eventstore.Store) error {
 	ls, err := ledgersync.Open(ledgersync.Config{Store: store, DataDir: cfg.DataDir, Now: cfg.Now, Logger: cfg.Logger,
-		Factory: func(provider string, st ledgersync.Settings, _ ledgersync.Secrets) (ledger.Ledger, error) {
+		Factory: func(provider string, st ledgersync.Settings, _ ledgersync.Secrets) (accounting.Ledger, error) {
 			switch provider {
 			case "xero":
 				return xero.Open(cfg.DataDir, nil)
@@ -294,9 +294,9 @@ func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uu
 		l := auth.Link{ClientID: clientID, Purpose: auth.PurposePaymentMethod, Expires: cfg.Now().Add(ui.ClientLinkTTL)}
 		path := "/c/m/"
 		switch purpose {
-		case outbox.LinkRetryPayment:
+		case emailer.LinkRetryPayment:
 			l.Resource = resource
-		case outbox.LinkAccept:
+		case emailer.LinkAccept:
 			l.Purpose, l.Resource, l.Issued, path = auth.PurposeAcceptProposal, resource, cfg.Now(), "/c/p/"
 		}
 		base := cfg.PublicURL

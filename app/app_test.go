@@ -10,9 +10,9 @@ import (
 
 	"remit/app"
 	"remit/billing"
-	"remit/billingrun"
 	"remit/domain"
 	"remit/domain/client"
+	"remit/processes/billingrun"
 
 	"github.com/shopspring/decimal"
 )

@@ -13,9 +13,9 @@ import (
 	"remit/domain/client"
 	"remit/domain/invoice"
 	domledger "remit/domain/ledger"
-	"remit/integrations/ledger/xero"
-	"remit/integrations/ledger/xero/xerotest"
-	"remit/ledgersync"
+	"remit/integrations/accounting/xero"
+	"remit/integrations/accounting/xero/xerotest"
+	"remit/processes/ledgersync"
 )
 
 // TestInvoiceAndPaymentReachXero runs the wired app connected to Xero (a

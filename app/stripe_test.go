@@ -14,11 +14,11 @@ import (
 
 	"remit/app"
 	"remit/billing"
-	"remit/billingrun"
 	"remit/domain"
 	"remit/domain/client"
 	"remit/integrations/payments/gateways"
 	"remit/integrations/payments/stripe/stripemock"
+	"remit/processes/billingrun"
 )
 
 // TestStripeWebhookThroughServe runs the wired app with Stripe as its

@@ -12,9 +12,9 @@ import (
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/client"
-	"remit/pii"
+	"remit/eventstore/pii"
+	"remit/eventstore/storeurl"
 	"remit/projections"
-	"remit/storeurl"
 )
 
 // TestRunnerRebuildsAfterAnErasureWhileItWasDown: read-model snapshots

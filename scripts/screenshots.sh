@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Refreshes the README's screenshots in docs/screenshots: runs the browser
-# journey (ui/browser_test.go) with REMIT_SCREENSHOTS pointing there. Test
+# journey (web/ui/browser_test.go) with REMIT_SCREENSHOTS pointing there. Test
 # runs never write them otherwise (they use a temporary folder). Needs
 # Chromium and axe-core, as ./scripts/test.sh installs them.
 #
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CGO_ENABLED=1
-REMIT_SCREENSHOTS="$PWD/docs/screenshots" go test -count=1 -run '^TestBrowserJourney$' ./ui
+REMIT_SCREENSHOTS="$PWD/docs/screenshots" go test -count=1 -run '^TestBrowserJourney$' ./web/ui
 if [ "${1:-}" = loop ]; then
 	REMIT_SCREENSHOTS="$PWD/docs/screenshots/loop" go test -count=1 -run '^TestWholeLoopInABrowser$' ./test
 fi

@@ -25,7 +25,7 @@ need_deb() { # need_deb COMMAND PACKAGE
 
 command -v go >/dev/null || { echo "Go is required (https://go.dev/dl); this machine should have it at /usr/local/go/bin" >&2; exit 2; }
 need_deb gcc gcc # cgo, for the embedded SQLite store (github.com/mattn/go-sqlite3)
-need_deb chromium chromium # headless browser for the UI tests (ui/browser_test.go)
+need_deb chromium chromium # headless browser for the UI tests (web/ui/browser_test.go)
 export CGO_ENABLED=1
 need_deb pdftotext poppler-utils # pdf and outbox tests read invoice PDFs back as text
 need_deb hledger hledger # journal tests check the exported journal with the real hledger
@@ -53,7 +53,7 @@ if ! command -v staticcheck >/dev/null 2>&1; then
 fi
 
 # axe-core, the accessibility checker every browser test runs on each page it
-# visits (ui/uitest), installed outside the repository with npm; the tests
+# visits (web/ui/uitest), installed outside the repository with npm; the tests
 # find it there, or at $REMIT_AXE_CORE.
 axe_dir="$(go env GOPATH)/remit-tools"
 axe_version=4.10.3 # keep equal to uitest.AxeVersion
@@ -113,6 +113,6 @@ fi
 # fixed in Go 1.27). A count has no deadline to race.
 if [ $# -eq 0 ]; then
 	say "fuzzing briefly"
-	go test -run '^$' -fuzz '^FuzzDecodeCommand$' -fuzztime 30000x ./web
-	go test -run '^$' -fuzz '^FuzzEventDecoding$' -fuzztime 30000x ./pii
+	go test -run '^$' -fuzz '^FuzzDecodeCommand$' -fuzztime 30000x ./web/api
+	go test -run '^$' -fuzz '^FuzzEventDecoding$' -fuzztime 30000x ./eventstore/pii
 fi

@@ -23,7 +23,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"remit/billing"
-	"remit/billingrun"
 	"remit/domain"
 	"remit/domain/catalog"
 	"remit/domain/client"
@@ -32,9 +31,10 @@ import (
 	"remit/domain/service"
 	"remit/eventstore"
 	"remit/eventstore/postgres/pgtest"
+	"remit/eventstore/storeurl"
 	"remit/integrations/payments/sandbox"
-	"remit/outbox"
-	"remit/storeurl"
+	"remit/processes/billingrun"
+	"remit/processes/emailer"
 )
 
 var (
@@ -99,11 +99,11 @@ func seedDueItems(tb testing.TB, storeURL, dataDir string, items int) int {
 	if err := <-errs; err != nil {
 		tb.Fatalf("seed: %v", err)
 	}
-	mailer, err := outbox.MailerFor("", dataDir)
+	mailer, err := emailer.MailerFor("", dataDir)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ob, err := outbox.New(outbox.Config{Store: st, Mailer: mailer, From: "accounts@ledger.example", SkipHistory: true})
+	ob, err := emailer.New(emailer.Config{Store: st, Mailer: mailer, From: "accounts@ledger.example", SkipHistory: true})
 	if err != nil {
 		tb.Fatal(err)
 	}

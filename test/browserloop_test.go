@@ -18,7 +18,7 @@ import (
 
 	"remit/integrations/mail/mailtest"
 	"remit/integrations/payments/sandbox"
-	"remit/ui/uitest"
+	"remit/web/ui/uitest"
 )
 
 // TestWholeLoopInABrowser is issue 16's whole loop: `remit serve` (the

@@ -18,7 +18,7 @@ import (
 	"remit/domain/numbering"
 	"remit/eventstore"
 	"remit/eventstore/sqlite"
-	"remit/storeurl"
+	"remit/eventstore/storeurl"
 )
 
 // numberLog is what the log says of invoice numbers: the reservations, the

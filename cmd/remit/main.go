@@ -9,7 +9,7 @@ import (
 	"syscall"
 	_ "time/tzdata" // firms' time zones work on machines without a zoneinfo database
 
-	"remit/cli"
+	"remit/app/cli"
 )
 
 func main() {

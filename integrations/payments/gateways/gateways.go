@@ -29,7 +29,6 @@ import (
 	"github.com/google/uuid"
 
 	"remit/billing"
-	"remit/billingrun"
 	"remit/domain"
 	"remit/domain/catalog"
 	"remit/domain/invoice"
@@ -37,6 +36,7 @@ import (
 	"remit/integrations/payments"
 	"remit/integrations/payments/sandbox"
 	"remit/integrations/payments/stripe"
+	"remit/processes/billingrun"
 )
 
 // Gateway names (each gateway's Name()).

@@ -19,7 +19,6 @@ import (
 	"github.com/stripe/stripe-go/v82/webhook"
 
 	"remit/billing"
-	"remit/billingrun"
 	"remit/domain"
 	"remit/domain/client"
 	"remit/eventstore"
@@ -28,6 +27,7 @@ import (
 	"remit/integrations/payments/gateways"
 	"remit/integrations/payments/stripe"
 	"remit/integrations/payments/stripe/stripemock"
+	"remit/processes/billingrun"
 )
 
 const secret = "whsec_test_secret"

@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+
+	"remit/billing"
+	"remit/domain"
+	"remit/integrations/payments/gateways"
+	"remit/processes/billingrun"
+)
+
+func newBillCmd(env Env) *cobra.Command {
+	var so storeOpts
+	var asOf string
+	var collect bool
+	var po gatewayOpts
+	c := &cobra.Command{
+		Use:   "bill",
+		Short: "Run billing now: invoice due schedule items (and collect payments with --collect)",
+		Long: `Run the billing run for a date (default: today in the firm's time zone): every automatic
+schedule item dated on or before it, and every manual item scheduled to be issued by then, is
+invoiced, one invoice per client, date and payment method; collection is scheduled on the
+firm's collection date. An item whose date has passed (a catch-up) is invoiced on the run's
+date, or recorded as skipped when the firm skips missed billings. Every date the run computes
+(issue, due, collection and retry dates) counts from --as-of, not from today. With --collect, every invoice whose collection or retry date has come
+is then charged through the payment gateway (--gateway: the sandbox, whose charges are kept
+in the data folder, or Stripe), and rejected payments are retried by the firm's policy.
+Running it again for the same date does nothing new.
+Exits 0 when everything went through, 1 when some invoices or collections failed (listed),
+2 on bad usage.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx := c.Context()
+			var date domain.Date
+			if asOf != "" {
+				d, err := domain.ParseDate(asOf)
+				if err != nil {
+					return usageErr("--as-of %q: give a date as YYYY-MM-DD", asOf)
+				}
+				date = d
+			}
+			if err := po.config(so.dir).Validate(); err != nil {
+				return usageErr("%v", err)
+			}
+			s, err := so.open(ctx, false)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			svc := billing.New(billing.Config{Store: s, Now: time.Now, NewID: uuid.New})
+			idx := billingrun.NewIndex(s)
+			if err := idx.Update(ctx); err != nil {
+				return err
+			}
+			if !idx.Firm().SetUp {
+				return usageErr("set up the firm before running billing")
+			}
+			if date.IsZero() {
+				date = domain.DateOf(time.Now(), idx.Location())
+			}
+			out := c.OutOrStdout()
+			bar := newProgress(env.Stderr, "bill")
+			rep, err := billingrun.Run(ctx, s, svc, date, billingrun.Options{Index: idx, Actor: "cli:bill", Progress: func(p billingrun.Progress) { bar.Update(p.Done, p.Total) }})
+			bar.Finish()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "billing run for %s: %d due items in %d invoices: %d issued, %d already issued, %d completed after an interruption; %d collections scheduled\n",
+				date, rep.Items, rep.Groups, rep.Issued, rep.AlreadyIssued, rep.Interrupted, rep.CollectionsScheduled)
+			if rep.NumbersVoided > 0 {
+				what := "numbers"
+				if rep.NumbersVoided == 1 {
+					what = "number"
+				}
+				fmt.Fprintf(out, "  %d stranded invoice %s voided (reserved by requests that stopped before issuing their invoice)\n", rep.NumbersVoided, what)
+			}
+			if rep.Skipped > 0 {
+				fmt.Fprintf(out, "%d missed billings skipped (the firm skips missed billings)\n", rep.Skipped)
+			}
+			failed := len(rep.Errors)
+			for _, e := range rep.Errors {
+				fmt.Fprintln(out, "  failed:", e.Error())
+			}
+			if collect {
+				gw, _, err := gateways.Open(po.config(so.dir))
+				if err != nil {
+					return err
+				}
+				bar := newProgress(env.Stderr, "collect")
+				crep, err := billingrun.Collect(ctx, s, svc, gw, date, billingrun.CollectOptions{Index: idx, Actor: "cli:bill", Progress: func(p billingrun.Progress) { bar.Update(p.Done, p.Total) }})
+				bar.Finish()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "collection for %s: %d due: %d paid, %d rejected, %d pending (bank debits not settled yet); %d retries scheduled, %d left for staff after the last retry\n",
+					date, crep.Due, crep.Succeeded, crep.Rejected, crep.Pending, crep.RetriesScheduled, crep.GaveUp)
+				failed += len(crep.Errors)
+				for _, e := range crep.Errors {
+					fmt.Fprintln(out, "  failed:", e.Error())
+				}
+			}
+			if failed > 0 {
+				return problemErr("%d invoices or collections failed (listed above); run again to retry them", failed)
+			}
+			return nil
+		},
+	}
+	storeFlags(c, env, &so)
+	c.Flags().StringVar(&asOf, "as-of", "", "bill as of this date (YYYY-MM-DD; default today in the firm's time zone)")
+	c.Flags().BoolVar(&collect, "collect", false, "also collect due payments through the payment gateway and schedule retries")
+	gatewayFlags(c, env, &po)
+	return c
+}

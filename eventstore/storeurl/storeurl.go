@@ -1,0 +1,176 @@
+// Package storeurl opens the event store a configuration names: the
+// embedded SQLite store in a data folder (the default), PostgreSQL
+// (postgres:// or postgresql://) or a KurrentDB/EventStoreDB cluster
+// (kurrentdb://, esdb://, with +discover). It is the one place that knows
+// every backend, so commands and the app take a URL and stay backend-blind.
+package storeurl
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"remit/eventstore"
+	"remit/eventstore/kurrent"
+	"remit/eventstore/pii"
+	"remit/eventstore/postgres"
+	"remit/eventstore/sqlite"
+)
+
+// Kind names a backend.
+type Kind string
+
+// Backends.
+const (
+	Embedded Kind = "sqlite"
+	Postgres Kind = "postgres"
+	Kurrent  Kind = "kurrentdb"
+)
+
+// KindOf says which backend a store URL names ("" is the embedded store).
+func KindOf(url string) (Kind, error) {
+	switch {
+	case url == "" || strings.HasPrefix(url, "sqlite:"):
+		return Embedded, nil
+	case strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://"):
+		return Postgres, nil
+	case kurrent.IsConnString(url):
+		return Kurrent, nil
+	}
+	return "", fmt.Errorf("unknown store %q: use a data folder (the default), postgres://… or kurrentdb://… / esdb://…", Redact(url))
+}
+
+// Redact hides credentials in a store URL for logs and messages.
+func Redact(url string) string {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return url
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		cred := rest[:at]
+		if user, _, hasPass := strings.Cut(cred, ":"); hasPass {
+			return scheme + "://" + user + ":***@" + rest[at+1:]
+		}
+	}
+	return url
+}
+
+// Options configure Open.
+type Options struct {
+	// DataDir is the embedded store's folder (used when the URL is "" or
+	// "sqlite:DIR", which overrides it).
+	DataDir string
+	// ReadOnly opens the embedded store without its writer lock (other
+	// backends ignore it: they are shared by design).
+	ReadOnly bool
+	// Clock stamps recorded-at where the store does it; nil: time.Now.
+	Clock func() time.Time
+}
+
+// Open opens the store url names.
+func Open(ctx context.Context, url string, opts Options) (eventstore.Store, error) {
+	kind, err := KindOf(url)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case Postgres, Kurrent:
+		var s eventstore.Store
+		var err error
+		if kind == Postgres {
+			s, err = postgres.Open(ctx, url, postgres.Options{Clock: opts.Clock, ApplicationName: "remit"})
+		} else {
+			s, err = kurrent.Open(ctx, url, kurrent.Options{})
+		}
+		if err != nil {
+			return nil, err
+		}
+		keys, err := sharedKeys(ctx, kind, url, opts.DataDir)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		if keys == nil {
+			return s, nil
+		}
+		return wrap(s, keys, opts), nil
+	}
+	dir := opts.DataDir
+	if rest, ok := strings.CutPrefix(url, "sqlite:"); ok && rest != "" {
+		dir = rest
+	}
+	s, err := sqlite.Open(dir, sqlite.Options{ReadOnly: opts.ReadOnly, Clock: opts.Clock})
+	if err != nil {
+		return nil, err
+	}
+	// Clients' personal fields are sealed with per-client keys kept in
+	// DATA/keys, outside the log, so `remit client forget` can erase them.
+	keys, err := pii.OpenKeyStore(dir)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return wrap(s, keys, opts), nil
+}
+
+// wrap seals personal data with keys, destroying the day keys of
+// idempotency records past their retention first (best effort: the next
+// record sealed tries again).
+func wrap(s eventstore.Store, keys pii.Keys, opts Options) *pii.Store {
+	sealer := pii.NewSealerWith(keys, pii.SealerOptions{Now: opts.Clock})
+	_ = sealer.SweepRequestKeys()
+	return pii.Wrap(s, sealer)
+}
+
+// sharedKeys returns the key store of a shared log. On PostgreSQL the keys
+// live in a table of the same database (pii.PGKeyTable), so every process
+// on it shares them, and personal fields are always sealed; keys of a log
+// migrated from an embedded store are imported from DATA/keys first. On
+// KurrentDB the keys stay in DATA/keys, and sealing is on only when that
+// folder exists (a log migrated from an embedded store, or an operator
+// who made it): every process must then use the same folder (a shared
+// volume), or one process's clients read as erased in another.
+func sharedKeys(ctx context.Context, kind Kind, url, dataDir string) (pii.Keys, error) {
+	if kind == Postgres {
+		keys, err := pii.OpenPGKeyStore(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		if dataDir != "" {
+			if _, err := keys.ImportFrom(filepath.Join(dataDir, pii.KeyDir)); err != nil {
+				keys.Close()
+				return nil, err
+			}
+		}
+		return keys, nil
+	}
+	if dataDir == "" {
+		return nil, nil
+	}
+	if fi, err := os.Stat(filepath.Join(dataDir, pii.KeyDir)); err != nil || !fi.IsDir() {
+		return nil, nil
+	}
+	keys, err := pii.OpenKeyStore(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// Unwrap returns the store as written (sealed personal fields), with its own
+// extras such as Verify and HashAt.
+func Unwrap(s eventstore.Store) eventstore.Store {
+	if w, ok := s.(interface{ Unwrap() eventstore.Store }); ok {
+		return w.Unwrap()
+	}
+	return s
+}
+
+// Verifier is a store that keeps a hash chain (embedded and PostgreSQL).
+type Verifier interface {
+	Verify(ctx context.Context) (sqlite.VerifyReport, error)
+	HashAt(ctx context.Context, position uint64) ([]byte, error)
+}

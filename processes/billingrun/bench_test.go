@@ -1,0 +1,184 @@
+package billingrun_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"remit/billing"
+	"remit/domain"
+	"remit/domain/client"
+	"remit/eventstore/sqlite"
+	"remit/integrations/payments/sandbox"
+	"remit/processes/billingrun"
+)
+
+var (
+	benchItems   = flag.Int("billingrun.items", 100000, "due items in BenchmarkRun (the issue's target: 100000 in under 20 s)")
+	benchWorkers = flag.Int("billingrun.workers", 0, "appends in flight in BenchmarkRun (0: Run's default)")
+	benchProfile = flag.String("billingrun.runprofile", "", "write a CPU profile of the timed run (not the set-up) to this file")
+	benchFixture = flag.String("billingrun.fixture", "", "keep the set-up store in this folder and start from a copy of it when it is there (set-up takes minutes at 100000 items)")
+)
+
+// BenchmarkRun measures a whole billing run over -billingrun.items due
+// items (default 100,000) on the embedded store in a temporary folder:
+// clients with two automatic monthly services from 1 and 2 March, billed as
+// of 2 April, so 4 items per client and one invoice per item, each dated 2
+// April (the firm does not group items; grouped, the three caught-up items
+// would join the fourth on one invoice): each item is marked billed,
+// numbered, issued and its collection scheduled. The run
+// starts from a fresh Index, as `remit bill` does, so reading the store is
+// timed; set-up (through billing, many commands at once) is not. It reports
+// invoices/s, s/run and cpu-s/run (user+system CPU of the whole process
+// during the run: on a shared machine, wall time also counts other
+// people's work).
+func BenchmarkRun(b *testing.B) {
+	asOf := domain.MustDate(2025, 4, 2)
+	clients := *benchItems / 4
+	for b.Loop() {
+		b.StopTimer()
+		f := benchFixtureFor(b, asOf, clients)
+		stop := startProfile(b)
+		cpu0 := cpuTime()
+		b.StartTimer()
+		t0 := time.Now()
+		var steps []string
+		last := t0
+		step := func(name string) {
+			steps = append(steps, fmt.Sprintf("%s %.1fs", name, time.Since(last).Seconds()))
+			last = time.Now()
+		}
+		rep, err := billingrun.Run(context.Background(), f.store, f.svc, asOf, billingrun.Options{Workers: *benchWorkers, Step: step})
+		el := time.Since(t0)
+		b.StopTimer()
+		cpu := cpuTime() - cpu0
+		stop()
+		if err != nil || len(rep.Errors) > 0 || rep.Items != 4*clients || rep.Issued != 4*clients {
+			b.Fatalf("run: %v %v, %+v", err, rep.Errors, rep)
+		}
+		b.ReportMetric(float64(rep.Issued)/el.Seconds(), "invoices/s")
+		b.ReportMetric(el.Seconds(), "s/run")
+		b.ReportMetric(cpu.Seconds(), "cpu-s/run")
+		b.Logf("%d items, %d invoices issued, %d collections scheduled in %s (%s of CPU); steps: %s", rep.Items, rep.Issued, rep.CollectionsScheduled,
+			el.Round(time.Millisecond), cpu.Round(time.Millisecond), strings.Join(steps, ", "))
+		checkExactlyOnce(b, f.store, rep.Items)
+		b.StartTimer()
+	}
+}
+
+// benchFixtureFor returns a fixture whose store holds the firm and clients
+// with two services each: a copy of -billingrun.fixture's when it has one
+// for as many clients, else set up afresh (and kept there when asked).
+func benchFixtureFor(b *testing.B, asOf domain.Date, clients int) *fixture {
+	b.Helper()
+	dir := b.TempDir()
+	var cached string
+	if *benchFixture != "" {
+		cached = filepath.Join(*benchFixture, fmt.Sprintf("clients-%d", clients))
+		if _, err := os.Stat(filepath.Join(cached, sqlite.FileName)); err == nil {
+			copyFile(b, filepath.Join(cached, sqlite.FileName), filepath.Join(dir, sqlite.FileName))
+			f := &fixture{tb: b, dir: dir, clk: &clock{}}
+			f.clk.setDay(asOf)
+			f.open()
+			b.Cleanup(func() { f.store.Close() })
+			return f
+		}
+	}
+	f := &fixture{tb: b, dir: dir, clk: &clock{}}
+	f.clk.setDay(asOf)
+	f.open()
+	b.Cleanup(func() { f.store.Close() })
+	f.MustSetUpFirm(false, 0) // one invoice per item
+	start := time.Now()
+	setUpClients(f, clients, 128)
+	b.Logf("set-up of %d clients, %d services: %s", clients, 2*clients, time.Since(start).Round(time.Millisecond))
+	if cached != "" {
+		if err := f.store.Close(); err != nil { // checkpoints the WAL into the file
+			b.Fatal(err)
+		}
+		if err := os.MkdirAll(cached, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		copyFile(b, filepath.Join(dir, sqlite.FileName), filepath.Join(cached, sqlite.FileName))
+		f.open()
+	}
+	return f
+}
+
+func copyFile(tb testing.TB, from, to string) {
+	tb.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		tb.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// cpuTime is the user and system CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func setUpClients(f *fixture, n, workers int) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range workers {
+		wg.Go(func() {
+			for c := int(next.Add(1) - 1); c < n; c = int(next.Add(1) - 1) {
+				id := f.ok(f.svc.CreateClient(ctx, billing.ClientRequest{Name: fmt.Sprintf("Client %d", c), Kind: client.KindBusiness,
+					Contacts: []client.Contact{{Name: "Accounts", Email: "accounts@client.test"}}}, staff())).ID
+				f.ok(f.svc.AddPaymentMethod(ctx, billing.PaymentMethodRequest{ClientID: id, Method: client.PaymentMethodDetails{
+					Kind: client.MethodCard, Gateway: "sandbox", GatewayToken: sandbox.TokenCardSucceeds, Brand: "visa", Last4: "4242", ExpiryMonth: 12, ExpiryYear: 2030,
+				}}, staff()))
+				for s := range 2 {
+					f.MustService(id, fmt.Sprintf("Service %d", s), every(domain.FrequencyMonths, domain.MustDate(2025, 3, 1+s)), true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// startProfile starts the CPU profile of -billingrun.runprofile, if any, and
+// returns what stops it.
+func startProfile(b *testing.B) func() {
+	if *benchProfile == "" {
+		return func() {}
+	}
+	out, err := os.Create(*benchProfile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		out.Close()
+	}
+}

@@ -1,0 +1,843 @@
+// Package outbox is the email process manager: it follows the event log and
+// the clock and emails the firm's clients, each email exactly once as far as
+// the log can tell.
+//
+// # What it sends
+//
+//   - InvoiceIssued: the invoice, with its PDF (remit/pdf) attached; both
+//     say from which method and on which date it is charged when its
+//     collection was scheduled with it, else that nothing is charged
+//     automatically and how to pay.
+//   - InvoiceSent (staff's Send / Re-send): the invoice again, with its PDF,
+//     to the recipient staff chose.
+//   - InvoicePaymentSucceeded, InvoicePaymentRecorded: a receipt.
+//   - InvoicePaymentRejected: the decline reason, with links to retry or to
+//     use another payment method (Config.LinkFor makes them).
+//   - ProposalSent: the proposal (its services, prices and totals per
+//     cadence, first-year value) with its signed acceptance link, to each
+//     recipient staff chose; a re-send emails them again.
+//   - Daily, from the clock in the firm's time zone: a card about to expire
+//     (client.State.ExpiringMethods, Config.ExpiryNoticeDays ahead, once per
+//     card and expiry) and an upcoming charge (Config.UpcomingChargeDays
+//     before a scheduled collection or retry, once per invoice and date).
+//
+// Every email but a proposal goes to the client's primary billing contact,
+// and a proposal to the recipients its ProposalSent names, from the firm
+// (its name, Config.From's address), with a text and an HTML body
+// (text/template and html/template; multipart/alternative).
+//
+// # Exactly once, and where that stops
+//
+// Each email has a deterministic id (domain/outbox.EmailID): from the
+// triggering event's id and the kind, or from the card and its expiry, or the
+// invoice and its collection date. The id names its stream "email-<id>" and
+// is its Message-ID. Before handing an email to the transport the outbox
+// appends EmailQueued with expected revision "no stream"; after the transport
+// accepts it, EmailSent. A replayed log, a restart or a second outbox finds
+// the stream and does not queue again. But the boundary between the store
+// and the mail server is not transactional: if the process dies after the
+// server accepted an email and before EmailSent is stored, the restarted
+// outbox sends it again, with the same Message-ID (at least once, with a
+// de-duplication key that mail clients and mailpit can use). Two outboxes on
+// one store may likewise both send a queued email they both found unsent;
+// run one per store.
+//
+// A temporary failure (4xx, a server that does not answer) leaves the email
+// queued; it is retried by the transport with backoff, then on every Tick.
+// A permanent failure (5xx) is recorded as EmailFailed and not retried.
+//
+// # Checkpoint
+//
+// The outbox keeps no checkpoint file: on start it reads the email streams
+// (EmailQueued records the triggering event's global position) and resumes
+// the log after the highest position an email was queued for, re-reading the
+// events after it (harmless: their emails' ids are already known or they
+// trigger nothing). The same read finds the emails queued but not sent, which
+// it sends again.
+//
+// # Running it
+//
+//	ob, err := outbox.New(outbox.Config{Store: store, Mailer: mailer, From: "billing@firm.example", Now: now})
+//	err = ob.Start(ctx) // follows the log live and runs Tick every Config.TickInterval
+//	defer ob.Close()
+//
+// MailerFor(smtpURL, dataDir) picks the transport: "" writes .eml files to
+// <dataDir>/outbox, smtp://… delivers by SMTP. Tests and one-shot commands use
+// CatchUp and Tick synchronously.
+package emailer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+	"remit/domain/catalog"
+	"remit/domain/client"
+	"remit/domain/firm"
+	"remit/domain/invoice"
+	mailbox "remit/domain/outbox"
+	"remit/domain/proposal"
+	"remit/eventstore"
+	"remit/formats/pdf"
+	"remit/integrations/mail"
+)
+
+// Link purposes passed to Config.LinkFor.
+const (
+	LinkRetryPayment = "retry_payment" // pay a rejected invoice again
+	LinkUpdateMethod = "update_method" // add or switch a payment method
+	LinkAccept       = "accept"        // read and accept a proposal
+)
+
+// Config is what the outbox needs.
+type Config struct {
+	Store  eventstore.Store
+	Mailer mail.Mailer
+	// From is the firm's sending address; the firm's name is its display
+	// name, and its domain ends every Message-ID.
+	From string
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// LinkFor returns the link a client follows for purpose (LinkRetryPayment,
+	// LinkUpdateMethod, LinkAccept) about a client and a resource: the
+	// invoice (uuid.Nil when none) or, for LinkAccept, the proposal. Nil
+	// writes a placeholder until signed client links exist.
+	LinkFor func(purpose string, clientID, resource uuid.UUID) string
+	// ExpiryNoticeDays: a card expiring within this many days gets its
+	// reminder (default 30).
+	ExpiryNoticeDays int
+	// UpcomingChargeDays: a collection this many days away or fewer gets its
+	// notice (default 3).
+	UpcomingChargeDays int
+	// SkipHistory makes the first start on a store record the log's head
+	// (OutboxStarted): events already in the log then send no email, only
+	// later ones do. remit serve turns it on, so a demo, an import or a
+	// migrated history does not mail a year of invoices at once.
+	SkipHistory bool
+	// TickInterval is how often Start runs Tick (default 15 minutes).
+	TickInterval time.Duration
+	// Logger receives operational logs; nil discards.
+	Logger *slog.Logger
+}
+
+// MailerFor returns the mailer for an SMTP URL (see mail.ParseSMTPURL), or,
+// for "", the default that writes .eml files into <dataDir>/outbox.
+func MailerFor(smtpURL, dataDir string) (mail.Mailer, error) {
+	if smtpURL == "" {
+		return mail.Files{Dir: filepath.Join(dataDir, "outbox")}, nil
+	}
+	cfg, err := mail.ParseSMTPURL(smtpURL)
+	if err != nil {
+		return nil, err
+	}
+	return mail.NewSMTP(cfg), nil
+}
+
+// triggers are the event types that cause an email.
+var triggers = map[string]mailbox.Kind{
+	"InvoiceIssued":           mailbox.KindInvoiceIssued,
+	"InvoicePaymentSucceeded": mailbox.KindPaymentReceipt,
+	"InvoicePaymentRecorded":  mailbox.KindPaymentReceipt,
+	"InvoicePaymentRejected":  mailbox.KindPaymentRejected,
+	"ProposalSent":            mailbox.KindProposal,
+	"InvoiceSent":             mailbox.KindInvoiceSent,
+}
+
+// watched are the event types the outbox reads: triggers, what the daily
+// check needs to know about (clients, scheduled collections), and emails.
+func watched() eventstore.Filter {
+	types := []string{"ClientCreated", "InvoiceCollectionScheduled", "InvoiceRetryScheduled"}
+	for t := range triggers {
+		types = append(types, t)
+	}
+	return eventstore.Filter{EventTypes: append(types, mailbox.EventTypes()...)}
+}
+
+// Outbox is the email process manager. Its methods are safe for concurrent
+// use; handling is serialised.
+type Outbox struct {
+	cfg       Config
+	log       *slog.Logger
+	cat       *catalog.Catalog
+	templates map[mailbox.Kind]templateSet
+	transport string
+
+	mu         sync.Mutex
+	loaded     bool
+	next       uint64                            // the next log position to handle
+	started    bool                              // the start marker was seen
+	emails     map[uuid.UUID]mailbox.Status      // every email in the store
+	pending    map[uuid.UUID]mailbox.EmailQueued // queued, not yet sent or failed
+	clients    map[uuid.UUID]bool                // every client, for the daily check
+	collecting map[uuid.UUID]bool                // invoices that may have a collection scheduled
+	progress   eventstore.Progress               // how far the log is handled, for WaitFor
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New returns an outbox; Start runs it, or call CatchUp and Tick.
+func New(cfg Config) (*Outbox, error) {
+	if cfg.Store == nil || cfg.Mailer == nil {
+		return nil, errors.New("outbox: a store and a mailer are needed")
+	}
+	if !strings.Contains(cfg.From, "@") {
+		return nil, fmt.Errorf("outbox: the sending address %q is not an email address", cfg.From)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.LinkFor == nil {
+		cfg.LinkFor = func(purpose string, _, _ uuid.UUID) string {
+			return "(a link to " + strings.ReplaceAll(purpose, "_", " ") + " will follow)"
+		}
+	}
+	if cfg.ExpiryNoticeDays <= 0 {
+		cfg.ExpiryNoticeDays = 30
+	}
+	if cfg.UpcomingChargeDays <= 0 {
+		cfg.UpcomingChargeDays = 3
+	}
+	if cfg.TickInterval <= 0 {
+		cfg.TickInterval = 15 * time.Minute
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	ts, err := parseTemplates()
+	if err != nil {
+		return nil, fmt.Errorf("outbox: templates: %w", err)
+	}
+	transport := "custom"
+	if n, ok := cfg.Mailer.(interface{ Name() string }); ok {
+		transport = n.Name()
+	}
+	return &Outbox{
+		cfg: cfg, log: cfg.Logger, cat: catalog.New(), templates: ts, transport: transport,
+		emails: map[uuid.UUID]mailbox.Status{}, pending: map[uuid.UUID]mailbox.EmailQueued{},
+		clients: map[uuid.UUID]bool{}, collecting: map[uuid.UUID]bool{},
+	}, nil
+}
+
+// Start loads the outbox's state from the store, sends what was queued and
+// not sent, then follows the log live and runs Tick every TickInterval until
+// Close.
+func (o *Outbox) Start(ctx context.Context) error {
+	ctx, o.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	o.wg.Add(2)
+	// Catching up may send many emails: it runs in the background so that
+	// serving does not wait for it; the follower starts where it ends.
+	go func() {
+		defer o.wg.Done()
+		if err := o.CatchUp(ctx); err != nil && ctx.Err() == nil {
+			o.log.Warn("outbox: catching up", "err", err)
+		}
+		o.follow(ctx)
+	}()
+	go func() {
+		defer o.wg.Done()
+		t := time.NewTicker(o.cfg.TickInterval)
+		defer t.Stop()
+		for {
+			if err := o.Tick(ctx); err != nil && ctx.Err() == nil {
+				o.log.Warn("outbox tick", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return nil
+}
+
+// Close stops the outbox started by Start and waits for it.
+func (o *Outbox) Close() error {
+	if o.cancel != nil {
+		o.cancel()
+		o.wg.Wait()
+	}
+	return nil
+}
+
+// follow handles events as they are appended, resubscribing after a failure.
+func (o *Outbox) follow(ctx context.Context) {
+	for ctx.Err() == nil {
+		o.mu.Lock()
+		from := o.next
+		o.mu.Unlock()
+		for ev, err := range o.cfg.Store.Subscribe(ctx, from, watched()) {
+			if err == nil {
+				o.mu.Lock()
+				err = o.handle(ctx, ev)
+				o.mu.Unlock()
+			}
+			if err != nil {
+				if ctx.Err() == nil {
+					o.log.Warn("outbox: following the log", "err", err)
+				}
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second): // back off before resubscribing
+		}
+	}
+}
+
+// WaitFor returns once the outbox has handled the log up to position pos, or
+// ctx's error. The live follower moves only on the events the outbox watches
+// (triggers, clients, collections, emails); CatchUp and Tick move it to the
+// head, so wait for the position of a watched event, or call CatchUp.
+func (o *Outbox) WaitFor(ctx context.Context, pos uint64) error {
+	return o.progress.Wait(ctx, pos)
+}
+
+// CatchUp loads the outbox's state the first time, sends emails queued and not
+// sent, and handles the log up to its head.
+func (o *Outbox) CatchUp(ctx context.Context) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.loaded {
+		if err := o.load(ctx); err != nil {
+			return err
+		}
+		o.loaded = true
+	}
+	o.sendPending(ctx)
+	// The head is read before the log: every event up to it is then read
+	// below, and advancing to it cannot skip one appended meanwhile (the
+	// follower picks those up).
+	head, err := o.cfg.Store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	for {
+		batch, err := o.cfg.Store.ReadAll(ctx, o.next, eventstore.Forward, 500, watched())
+		if err != nil {
+			return fmt.Errorf("outbox: read log: %w", err)
+		}
+		for _, ev := range batch {
+			if err := o.handle(ctx, ev); err != nil {
+				return err
+			}
+		}
+		if len(batch) < 500 {
+			o.advance(head)
+			return nil
+		}
+	}
+}
+
+// Tick catches up with the log, runs the clock's checks for today in the
+// firm's time zone (cards about to expire, upcoming charges) and retries
+// emails that are still unsent.
+func (o *Outbox) Tick(ctx context.Context) error {
+	if err := o.CatchUp(ctx); err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	f, err := o.firm(ctx)
+	if err != nil || !f.SetUp {
+		return err
+	}
+	return o.daily(ctx, domain.DateOf(o.cfg.Now(), location(f)))
+}
+
+func location(f firm.State) *time.Location {
+	if loc, err := time.LoadLocation(f.TimeZone); err == nil && f.TimeZone != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// load reads every email stream and the facts the daily check needs.
+func (o *Outbox) load(ctx context.Context) error {
+	var from uint64
+	for {
+		batch, err := o.cfg.Store.ReadAll(ctx, from, eventstore.Forward, 1000, watched())
+		if err != nil {
+			return fmt.Errorf("outbox: load: %w", err)
+		}
+		for _, ev := range batch {
+			if err := o.observe(ev); err != nil {
+				return err
+			}
+		}
+		if len(batch) < 1000 {
+			break
+		}
+		from = batch[len(batch)-1].Position + 1
+	}
+	if !o.started && o.cfg.SkipHistory {
+		return o.markStart(ctx)
+	}
+	return nil
+}
+
+// observe updates the indexes from one event; it sends nothing.
+func (o *Outbox) observe(ev eventstore.RecordedEvent) error {
+	switch ev.Type {
+	case "ClientCreated", "InvoiceCollectionScheduled", "InvoiceRetryScheduled", "EmailQueued", "EmailSent", "EmailFailed", "OutboxStarted":
+	default:
+		return nil
+	}
+	e, err := o.cat.Decode(ev.Type, ev.Data)
+	if err != nil {
+		return fmt.Errorf("outbox: %s at %d: %w", ev.Type, ev.Position, err)
+	}
+	switch e := e.(type) {
+	case client.ClientCreated:
+		o.clients[e.ClientID] = true
+	case invoice.InvoiceCollectionScheduled:
+		o.collecting[e.InvoiceID] = true
+	case invoice.InvoiceRetryScheduled:
+		o.collecting[e.InvoiceID] = true
+	case mailbox.EmailQueued:
+		if o.emails[e.EmailID] == mailbox.StatusNone {
+			o.emails[e.EmailID] = mailbox.StatusQueued
+			o.pending[e.EmailID] = e
+		}
+		if e.TriggerPosition+1 > o.next {
+			o.next = e.TriggerPosition + 1
+		}
+	case mailbox.EmailSent:
+		o.emails[e.EmailID] = mailbox.StatusSent
+		delete(o.pending, e.EmailID)
+	case mailbox.EmailFailed:
+		o.emails[e.EmailID] = mailbox.StatusFailed
+		delete(o.pending, e.EmailID)
+	case mailbox.OutboxStarted:
+		o.started = true
+		if e.FromPosition+1 > o.next {
+			o.next = e.FromPosition + 1
+		}
+	}
+	return nil
+}
+
+// markStart records, the first time emails are enabled with SkipHistory on,
+// that the events already in the log send no email. Every process reads the
+// one marker back, whoever wrote it.
+func (o *Outbox) markStart(ctx context.Context) error {
+	head, err := o.cfg.Store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	err = o.append(ctx, uuid.Nil, "start", eventstore.NoStream, mailbox.OutboxStarted{FromPosition: head, At: o.cfg.Now()}, "")
+	if err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+		return err
+	}
+	recs, err := o.cfg.Store.ReadStream(ctx, mailbox.StartStreamName(), 0, eventstore.Forward, 1)
+	if err != nil {
+		return fmt.Errorf("outbox: read the start marker: %w", err)
+	}
+	for _, r := range recs {
+		if err := o.observe(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (o *Outbox) advance(pos uint64) {
+	if pos+1 > o.next {
+		o.next = pos + 1
+	}
+	o.progress.Advance(pos)
+}
+
+// handle observes one event and, for a trigger, queues and sends its email.
+func (o *Outbox) handle(ctx context.Context, ev eventstore.RecordedEvent) error {
+	if err := o.observe(ev); err != nil {
+		return err
+	}
+	if kind, ok := triggers[ev.Type]; ok {
+		if err := o.trigger(ctx, kind, ev); err != nil {
+			return err
+		}
+	}
+	o.advance(ev.Position)
+	return nil
+}
+
+func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev eventstore.RecordedEvent) error {
+	if kind == mailbox.KindProposal {
+		return o.triggerProposal(ctx, ev)
+	}
+	id := mailbox.EmailID(kind, ev.ID.String())
+	if o.emails[id] != mailbox.StatusNone {
+		return nil
+	}
+	e, err := o.cat.Decode(ev.Type, ev.Data)
+	if err != nil {
+		return fmt.Errorf("outbox: %s at %d: %w", ev.Type, ev.Position, err)
+	}
+	var invoiceID uuid.UUID
+	switch e := e.(type) {
+	case invoice.InvoiceIssued:
+		invoiceID = e.InvoiceID
+	case invoice.InvoicePaymentSucceeded:
+		invoiceID = e.InvoiceID
+	case invoice.InvoicePaymentRecorded:
+		invoiceID = e.InvoiceID
+	case invoice.InvoicePaymentRejected:
+		invoiceID = e.InvoiceID
+	case invoice.InvoiceSent:
+		invoiceID = e.InvoiceID
+	}
+	inv, err := o.invoiceAsOf(ctx, invoiceID, ev.Position)
+	if err != nil {
+		return err
+	}
+	q := mailbox.EmailQueued{
+		EmailID: id, Kind: kind, ClientID: inv.ClientID, InvoiceID: invoiceID, PaymentMethodID: inv.PaymentMethodID,
+		TriggerEventID: ev.ID, TriggerPosition: ev.Position,
+	}
+	if e, ok := e.(invoice.InvoiceSent); ok {
+		if !strings.Contains(e.Recipient, "@") {
+			o.log.Warn("outbox: the invoice was sent to no email address (erased?); not sent", "invoice", invoiceID)
+			return nil
+		}
+		q.To = e.Recipient // staff chose the recipient
+	}
+	return o.queueAndSend(ctx, q, ev.Metadata.CorrelationID)
+}
+
+// triggerProposal emails a sent proposal to each of its recipients: one
+// email per recipient, its id from the trigger event and the recipient's
+// place in the list, so a re-send (a new ProposalSent) emails again and a
+// replay never does.
+func (o *Outbox) triggerProposal(ctx context.Context, ev eventstore.RecordedEvent) error {
+	e, err := o.cat.Decode(ev.Type, ev.Data)
+	if err != nil {
+		return fmt.Errorf("outbox: %s at %d: %w", ev.Type, ev.Position, err)
+	}
+	sent, ok := e.(proposal.ProposalSent)
+	if !ok {
+		return nil
+	}
+	p, err := o.proposalAsOf(ctx, sent.ProposalID, ev.Position)
+	if err != nil {
+		return err
+	}
+	for i, r := range sent.AllRecipients() {
+		id := mailbox.EmailID(mailbox.KindProposal, ev.ID.String()+"/"+strconv.Itoa(i))
+		if o.emails[id] != mailbox.StatusNone {
+			continue
+		}
+		if !strings.Contains(r.Email, "@") {
+			o.log.Warn("outbox: a proposal recipient has no email address (erased?); not sent", "proposal", sent.ProposalID)
+			continue
+		}
+		q := mailbox.EmailQueued{
+			EmailID: id, Kind: mailbox.KindProposal, ClientID: p.ClientID, ProposalID: sent.ProposalID,
+			To: r.Email, ToName: r.Name, TriggerEventID: ev.ID, TriggerPosition: ev.Position,
+		}
+		if err := o.queueAndSend(ctx, q, ev.Metadata.CorrelationID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queueAndSend addresses the email (to the client's primary billing contact
+// unless q names a recipient), records it as queued and sends it.
+func (o *Outbox) queueAndSend(ctx context.Context, q mailbox.EmailQueued, correlation string) error {
+	if q.To == "" {
+		c, err := o.client(ctx, q.ClientID)
+		if err != nil {
+			return err
+		}
+		contact, ok := c.PrimaryContact()
+		if !ok || !strings.Contains(contact.Email, "@") {
+			o.log.Warn("outbox: no primary billing contact with an email address; not sent", "client", q.ClientID, "kind", q.Kind)
+			return nil
+		}
+		q.To, q.ToName = contact.Email, contact.Name
+	}
+	q.From = o.cfg.From
+	q.MessageID = messageID(q.EmailID, o.cfg.From)
+	q.At = o.cfg.Now()
+	msg, err := o.compose(ctx, q)
+	if err != nil {
+		return err
+	}
+	q.Subject = msg.Subject
+	if _, err := mailbox.Decide(mailbox.State{}, mailbox.Queue{Email: q}); err != nil {
+		o.log.Warn("outbox: email refused; not sent", "email", q.EmailID, "err", err)
+		return nil
+	}
+	if err := o.append(ctx, q.EmailID, "queued", eventstore.NoStream, q, correlation); err != nil {
+		if !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+			return err
+		}
+		// Another outbox queued it first: take its record as it stands.
+		return o.adopt(ctx, q.EmailID)
+	}
+	o.emails[q.EmailID] = mailbox.StatusQueued
+	o.pending[q.EmailID] = q
+	o.deliver(ctx, q, msg)
+	return nil
+}
+
+// adopt reads an email's stream queued by someone else into the indexes.
+func (o *Outbox) adopt(ctx context.Context, id uuid.UUID) error {
+	evs, err := o.cfg.Store.ReadStream(ctx, mailbox.StreamName(id), 0, eventstore.Forward, 0)
+	if err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		if err := o.observe(ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func messageID(id uuid.UUID, from string) string {
+	_, host, _ := strings.Cut(from, "@")
+	return "<" + id.String() + "@" + host + ">"
+}
+
+// sendPending sends every email queued and not yet sent or failed.
+func (o *Outbox) sendPending(ctx context.Context) {
+	for id, q := range o.pending {
+		msg, err := o.compose(ctx, q)
+		if err != nil {
+			o.log.Warn("outbox: cannot compose queued email", "email", id, "err", err)
+			continue
+		}
+		o.deliver(ctx, q, msg)
+	}
+}
+
+// deliver hands the message to the transport and records the outcome. A
+// temporary failure leaves the email pending.
+func (o *Outbox) deliver(ctx context.Context, q mailbox.EmailQueued, msg mail.Message) {
+	msg.Subject, msg.To = q.Subject, mail.Address{Name: q.ToName, Email: q.To}
+	var err error
+	if q.To == "" {
+		// The recipient was sealed and the client forgotten since (remit/pii):
+		// there is nobody left to send it to.
+		err = &mail.PermanentError{Err: errors.New("the client's personal data was erased")}
+	} else {
+		err = o.cfg.Mailer.Send(ctx, msg)
+	}
+	attempts := 1
+	var ae *mail.AttemptsError
+	if errors.As(err, &ae) {
+		attempts = ae.Attempts
+	}
+	switch {
+	case err == nil:
+		e := mailbox.EmailSent{EmailID: q.EmailID, Transport: o.transport, Attempts: attempts, At: o.cfg.Now()}
+		if err := o.append(ctx, q.EmailID, "sent", eventstore.Exact(0), e, ""); err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+			o.log.Warn("outbox: sent but not recorded; it will be sent again", "email", q.EmailID, "err", err)
+			return
+		}
+		o.emails[q.EmailID] = mailbox.StatusSent
+		delete(o.pending, q.EmailID)
+	case mail.IsPermanent(err):
+		e := mailbox.EmailFailed{EmailID: q.EmailID, Reason: err.Error(), Attempts: attempts, At: o.cfg.Now()}
+		if err := o.append(ctx, q.EmailID, "failed", eventstore.Exact(0), e, ""); err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+			o.log.Warn("outbox: failure not recorded", "email", q.EmailID, "err", err)
+			return
+		}
+		o.log.Warn("outbox: email refused for good", "email", q.EmailID, "to", q.To, "err", err)
+		o.emails[q.EmailID] = mailbox.StatusFailed
+		delete(o.pending, q.EmailID)
+	default:
+		o.log.Warn("outbox: email not sent yet; will retry", "email", q.EmailID, "err", err)
+	}
+}
+
+func (o *Outbox) append(ctx context.Context, id uuid.UUID, step string, expected eventstore.ExpectedRevision, e domain.Event, correlation string) error {
+	data, err := jsonOf(e)
+	if err != nil {
+		return err
+	}
+	if correlation == "" {
+		correlation = id.String()
+	}
+	_, err = o.cfg.Store.Append(ctx, mailbox.StreamName(id), expected, eventstore.EventData{
+		ID: uuid.NewSHA1(id, []byte(step)), Type: e.EventType(), SchemaVersion: 1, Data: data,
+		Metadata: eventstore.Metadata{Actor: "system:outbox", CommandID: id.String(), CorrelationID: correlation, CausationID: id.String()},
+	})
+	if err != nil {
+		return fmt.Errorf("outbox: append %s: %w", mailbox.StreamName(id), err)
+	}
+	return nil
+}
+
+// daily sends the clock's emails for today.
+func (o *Outbox) daily(ctx context.Context, today domain.Date) error {
+	for clientID := range o.clients {
+		c, err := o.client(ctx, clientID)
+		if err != nil {
+			return err
+		}
+		if c.Archived {
+			continue
+		}
+		for _, m := range c.ExpiringMethods(today, o.cfg.ExpiryNoticeDays) {
+			exp := m.ExpiresOn()
+			id := mailbox.EmailID(mailbox.KindMethodExpiring, clientID.String()+"/"+m.ID.String()+"/"+exp.String())
+			if o.emails[id] != mailbox.StatusNone {
+				continue
+			}
+			q := mailbox.EmailQueued{EmailID: id, Kind: mailbox.KindMethodExpiring, ClientID: clientID, PaymentMethodID: m.ID, Date: exp}
+			if err := o.queueAndSend(ctx, q, ""); err != nil {
+				return err
+			}
+		}
+	}
+	for invoiceID := range o.collecting {
+		inv, err := o.invoiceAsOf(ctx, invoiceID, eventstore.End)
+		if err != nil {
+			return err
+		}
+		col := inv.Collection
+		if col.Date.IsZero() || inv.Status != invoice.StatusPaymentScheduled {
+			delete(o.collecting, invoiceID) // a new schedule adds it back
+			continue
+		}
+		if !today.Before(col.Date) || today.Before(col.Date.AddDays(-o.cfg.UpcomingChargeDays)) {
+			continue
+		}
+		id := mailbox.EmailID(mailbox.KindUpcomingCharge, invoiceID.String()+"/"+col.Date.String())
+		if o.emails[id] != mailbox.StatusNone {
+			continue
+		}
+		q := mailbox.EmailQueued{EmailID: id, Kind: mailbox.KindUpcomingCharge, ClientID: inv.ClientID, InvoiceID: invoiceID, PaymentMethodID: col.PaymentMethodID, Date: col.Date}
+		if err := o.queueAndSend(ctx, q, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compose renders the email a queued record describes. It reads the facts
+// again from the store (the trigger event, the invoice as of it, the firm and
+// the client), so a re-send after a restart says the same.
+func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Message, error) {
+	f, err := o.firm(ctx)
+	if err != nil {
+		return mail.Message{}, err
+	}
+	c, err := o.client(ctx, q.ClientID)
+	if err != nil {
+		return mail.Message{}, err
+	}
+	v := view{Firm: f.Name, Client: c.Name, Contact: q.ToName}
+	if v.Contact == "" {
+		v.Contact = c.Name
+	}
+	if m, ok := c.PaymentMethod(q.PaymentMethodID); ok {
+		v.Method = pdf.MethodName(m.PaymentMethodDetails)
+	}
+	if q.Kind == mailbox.KindProposal {
+		if err := o.proposalView(ctx, &v, q, f); err != nil {
+			return mail.Message{}, err
+		}
+	} else {
+		v.RetryLink = o.cfg.LinkFor(LinkRetryPayment, q.ClientID, q.InvoiceID)
+		v.UpdateLink = o.cfg.LinkFor(LinkUpdateMethod, q.ClientID, q.InvoiceID)
+	}
+	msg := mail.Message{
+		ID: q.EmailID.String(), MessageID: q.MessageID, Date: q.At,
+		From: mail.Address{Name: f.Name, Email: q.From}, To: mail.Address{Name: q.ToName, Email: q.To},
+	}
+
+	var trigger domain.Event
+	if q.TriggerPosition > 0 {
+		evs, err := o.cfg.Store.ReadAll(ctx, q.TriggerPosition, eventstore.Forward, 1, eventstore.Filter{})
+		if err != nil {
+			return mail.Message{}, err
+		}
+		if len(evs) != 1 || evs[0].ID != q.TriggerEventID {
+			return mail.Message{}, fmt.Errorf("outbox: email %s: its trigger %s is not at position %d", q.EmailID, q.TriggerEventID, q.TriggerPosition)
+		}
+		if trigger, err = o.cat.Decode(evs[0].Type, evs[0].Data); err != nil {
+			return mail.Message{}, err
+		}
+	}
+	pos := q.TriggerPosition
+	if pos == 0 {
+		pos = eventstore.End
+	}
+	var inv invoice.State
+	if q.InvoiceID != uuid.Nil {
+		if inv, err = o.invoiceAsOf(ctx, q.InvoiceID, pos); err != nil {
+			return mail.Message{}, err
+		}
+		v.Number, v.IssueDate, v.DueDate = inv.Number, pdf.FormatDate(inv.IssueDate), pdf.FormatDate(inv.DueDate)
+		v.Total = money(inv.Totals.Gross)
+	}
+
+	if sent, ok := trigger.(invoice.InvoiceSent); ok {
+		// Sent again by staff: the same email as when it was issued.
+		if trigger, err = o.issuedEvent(ctx, sent.InvoiceID); err != nil {
+			return mail.Message{}, err
+		}
+	}
+	switch e := trigger.(type) {
+	case invoice.InvoiceIssued:
+		col, err := o.collectionWithIssue(ctx, e)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		data := pdf.FromIssued(e, col, f, c)
+		v.HowToPay = data.HowToPay
+		var buf bytes.Buffer
+		if err := pdf.Invoice(&buf, data); err != nil {
+			return mail.Message{}, err
+		}
+		msg.Attachments = []mail.Attachment{{Filename: e.Number + ".pdf", ContentType: "application/pdf", Data: buf.Bytes()}}
+	case invoice.InvoicePaymentSucceeded:
+		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.PaymentDate(location(f)))
+	case invoice.InvoicePaymentRecorded:
+		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.Date)
+	case invoice.InvoicePaymentRejected:
+		v.Decline, v.DeclineCode = domain.Sentence(e.DeclineMessage), e.DeclineCode
+		v.Total = money(inv.Balance())
+	}
+	if q.Kind == mailbox.KindPaymentReceipt {
+		if b := inv.Balance(); b.Amount.IsPositive() {
+			v.Balance = money(b)
+		}
+	}
+	switch q.Kind {
+	case mailbox.KindMethodExpiring:
+		v.ExpiresOn = pdf.FormatDate(q.Date)
+	case mailbox.KindUpcomingCharge:
+		v.ChargeDate, v.Amount = pdf.FormatDate(q.Date), money(inv.Balance())
+	}
+	kind := q.Kind
+	if kind == mailbox.KindInvoiceSent {
+		kind = mailbox.KindInvoiceIssued
+	}
+	ts, ok := o.templates[kind]
+	if !ok {
+		return mail.Message{}, fmt.Errorf("outbox: no templates for %q", q.Kind)
+	}
+	if msg.Subject, msg.Text, msg.HTML, err = ts.render(v); err != nil {
+		return mail.Message{}, fmt.Errorf("outbox: render %s: %w", q.Kind, err)
+	}
+	return msg, nil
+}
+
+func money(m domain.Money) string { return pdf.FormatMoney(m) + " " + m.Currency.Code }

@@ -1,0 +1,110 @@
+package emailer_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"remit/billing"
+	"remit/domain"
+	"remit/domain/proposal"
+	"remit/processes/emailer"
+)
+
+// TestSendingAProposalEmailsTheChosenContacts: sending a proposal emails it
+// to each contact staff chose, from the firm, with its services, totals per
+// cadence and the signed acceptance link; a replay sends nothing again, and
+// a re-send emails it once more.
+func TestSendingAProposalEmailsTheChosenContacts(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rule := func(freq domain.Frequency, n int) domain.BillingRule {
+		return domain.BillingRule{Frequency: freq, Interval: n, Start: domain.StartOnAcceptance, End: domain.EndNever}
+	}
+	res := f.ok(f.svc.DraftProposal(ctx, billing.ProposalRequest{ClientID: f.clientID, Title: "Books and accounts", Lines: []proposal.Line{
+		{Name: "Bookkeeping", UnitPrice: decimal.NewFromInt(690), Quantity: decimal.NewFromInt(1), TaxRate: decimal.NewFromInt(10), BillingRule: rule(domain.FrequencyMonths, 1), Automatic: true},
+		{Name: "Annual accounts", UnitPrice: decimal.NewFromInt(3200), Quantity: decimal.NewFromInt(1), TaxRate: decimal.NewFromInt(10), BillingRule: rule(domain.FrequencyMonths, 12), Automatic: true},
+	}}, f.meta()))
+	pid := res.ID
+	f.ok(f.svc.SendProposal(ctx, billing.SendProposalRequest{ProposalID: pid, ContactIDs: f.contacts}, f.meta()))
+	ob := f.outbox(nil)
+	f.catchUp(ob)
+
+	msgs := f.mp.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("mailpit holds %d messages, want one to each of the 2 contacts: %+v", len(msgs), msgs)
+	}
+	to := map[string]bool{}
+	for _, s := range msgs {
+		m := f.mp.Message(s.ID)
+		if len(m.To) != 1 || m.From.Address != "accounts@ledger.example" || m.From.Name != "Ledger & Co" {
+			t.Errorf("from %+v to %+v", m.From, m.To)
+			continue
+		}
+		to[m.To[0].Address] = true
+		if m.Subject != "Proposal: Books and accounts, from Ledger & Co" {
+			t.Errorf("subject %q", m.Subject)
+		}
+		contains(t, "proposal email", m.Text, "Bookkeeping: A$759.00 a month", "Annual accounts: A$3,520.00 a year",
+			"A$759.00 a month, A$3,520.00 a year", "First-year value: A$12,628.00", f.links(emailer.LinkAccept, f.clientID, pid))
+		contains(t, "proposal email HTML", m.HTML, "Books and accounts", `href="`+f.links(emailer.LinkAccept, f.clientID, pid)+`"`)
+	}
+	if !to["ana@harbour.example"] || !to["ben@harbour.example"] {
+		t.Errorf("sent to %v, want Ana and Ben", to)
+	}
+
+	// A restarted outbox (a replay of the log) sends nothing again.
+	f.catchUp(f.outbox(nil))
+	if n := f.onceEach(); n != 2 {
+		t.Fatalf("%d emails after a replay, want 2", n)
+	}
+
+	// Re-sending emails it again.
+	f.ok(f.svc.SendProposal(ctx, billing.SendProposalRequest{ProposalID: pid, RecipientEmail: "ana@harbour.example"}, f.meta()))
+	f.catchUp(ob)
+	if n := f.onceEach(); n != 3 {
+		t.Fatalf("%d emails after a re-send, want 3", n)
+	}
+	if got := strings.Count(fmtSubjects(f), "Proposal: Books and accounts"); got != 3 {
+		t.Errorf("%d proposal emails, want 3", got)
+	}
+}
+
+func fmtSubjects(f *fixture) string {
+	var b strings.Builder
+	for _, s := range f.mp.Messages() {
+		b.WriteString(s.Subject + "\n")
+	}
+	return b.String()
+}
+
+// TestSendingAnInvoiceAgainEmailsIt: staff's Send / Re-send (InvoiceSent)
+// emails the invoice, with its PDF, to the recipient chosen.
+func TestSendingAnInvoiceAgainEmailsIt(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ob := f.outbox(nil)
+	inv := f.issue()
+	f.catchUp(ob)
+	f.ok(f.svc.SendInvoice(ctx, billing.InvoiceRequest{InvoiceID: inv, Recipient: "ben@harbour.example"}, f.meta()))
+	f.catchUp(ob)
+	f.catchUp(f.outbox(nil)) // a replay sends nothing again
+	if n := f.onceEach(); n != 2 {
+		t.Fatalf("%d emails, want the issue email and the one sent again", n)
+	}
+	var again []string
+	for _, s := range f.mp.Messages() {
+		m := f.mp.Message(s.ID)
+		if len(m.To) == 1 && m.To[0].Address == "ben@harbour.example" {
+			again = append(again, m.Subject)
+			if len(m.Attachments) != 1 || m.Attachments[0].FileName != "INV-000001.pdf" {
+				t.Errorf("the invoice sent again has attachments %+v", m.Attachments)
+			}
+		}
+	}
+	if len(again) != 1 || !strings.HasPrefix(again[0], "Invoice INV-000001") {
+		t.Errorf("emails to Ben: %q, want the invoice", again)
+	}
+}

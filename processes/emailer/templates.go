@@ -1,0 +1,195 @@
+package emailer
+
+import (
+	"bytes"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+
+	mailbox "remit/domain/outbox"
+)
+
+// view is what an email's templates are given.
+type view struct {
+	Firm        string
+	Client      string
+	Contact     string // the recipient's name, or the client's
+	Number      string
+	IssueDate   string
+	DueDate     string
+	Total       string // with the currency code
+	Amount      string // the payment (receipt) or the amount to be charged
+	PaidOn      string // the payment's date (receipt)
+	Balance     string // what is still owed after this payment
+	Method      string // a payment method, for people ("Visa ending 4242")
+	ExpiresOn   string
+	ChargeDate  string
+	Decline     string // the decline message
+	DeclineCode string
+	RetryLink   string
+	UpdateLink  string
+	HowToPay    string
+	// A proposal: its title, start, services (tax included), totals per
+	// cadence, first-year value and acceptance link.
+	Title      string
+	StartDate  string
+	Services   []serviceLine
+	PerCadence string
+	FirstYear  string
+	AcceptLink string
+}
+
+// serviceLine is one service of a proposal email: "Bookkeeping: A$759.00 a
+// month".
+type serviceLine struct{ Name, Amount, Cadence string }
+
+// templateSet is one email kind's subject, text and HTML templates.
+type templateSet struct {
+	subject *texttemplate.Template
+	text    *texttemplate.Template
+	html    *htmltemplate.Template
+}
+
+// templateSources are the emails' wording: a subject, a text body and an
+// HTML body per kind. Keep the two bodies saying the same things.
+var templateSources = map[mailbox.Kind][3]string{
+	mailbox.KindInvoiceIssued: {
+		`Invoice {{.Number}} from {{.Firm}}`,
+		`Hello {{.Contact}},
+
+Please find attached invoice {{.Number}} from {{.Firm}}, issued on {{.IssueDate}}.
+
+Amount due: {{.Total}}
+Due date: {{.DueDate}}
+
+{{.HowToPay}}
+
+Thank you,
+{{.Firm}}
+`,
+		`<p>Hello {{.Contact}},</p>
+<p>Please find attached invoice <strong>{{.Number}}</strong> from {{.Firm}}, issued on {{.IssueDate}}.</p>
+<table><tr><td>Amount due</td><td><strong>{{.Total}}</strong></td></tr><tr><td>Due date</td><td>{{.DueDate}}</td></tr></table>
+<p>{{.HowToPay}}</p>
+<p>Thank you,<br>{{.Firm}}</p>
+`},
+	mailbox.KindPaymentReceipt: {
+		`Payment received for invoice {{.Number}}`,
+		`Hello {{.Contact}},
+
+We received your payment of {{.Amount}}{{if .PaidOn}} on {{.PaidOn}}{{end}} for invoice {{.Number}}. Thank you.
+{{if .Balance}}Still to pay on this invoice: {{.Balance}}.{{else}}The invoice is paid in full.{{end}}
+
+{{.Firm}}
+`,
+		`<p>Hello {{.Contact}},</p>
+<p>We received your payment of <strong>{{.Amount}}</strong>{{if .PaidOn}} on {{.PaidOn}}{{end}} for invoice {{.Number}}. Thank you.</p>
+<p>{{if .Balance}}Still to pay on this invoice: {{.Balance}}.{{else}}The invoice is paid in full.{{end}}</p>
+<p>{{.Firm}}</p>
+`},
+	mailbox.KindPaymentRejected: {
+		`Payment for invoice {{.Number}} was declined`,
+		`Hello {{.Contact}},
+
+We could not collect {{.Total}} for invoice {{.Number}}{{if .Method}} from {{.Method}}{{end}}.
+The payment was declined: {{.Decline}}{{if .DeclineCode}} (gateway code: {{.DeclineCode}}){{end}}
+
+Retry the payment: {{.RetryLink}}
+Or use another payment method: {{.UpdateLink}}
+
+{{.Firm}}
+`,
+		`<p>Hello {{.Contact}},</p>
+<p>We could not collect <strong>{{.Total}}</strong> for invoice {{.Number}}{{if .Method}} from {{.Method}}{{end}}.</p>
+<p>The payment was declined: {{.Decline}}{{if .DeclineCode}} (gateway code: {{.DeclineCode}}){{end}}</p>
+<p><a href="{{.RetryLink}}">Retry the payment</a> or <a href="{{.UpdateLink}}">use another payment method</a>.</p>
+<p>{{.Firm}}</p>
+`},
+	mailbox.KindMethodExpiring: {
+		`Your {{.Method}} expires on {{.ExpiresOn}}`,
+		`Hello {{.Contact}},
+
+The card {{.Firm}} charges for your services, {{.Method}}, expires on {{.ExpiresOn}}.
+Please add a new card so that your next payments go through: {{.UpdateLink}}
+
+{{.Firm}}
+`,
+		`<p>Hello {{.Contact}},</p>
+<p>The card {{.Firm}} charges for your services, <strong>{{.Method}}</strong>, expires on {{.ExpiresOn}}.</p>
+<p>Please <a href="{{.UpdateLink}}">add a new card</a> so that your next payments go through.</p>
+<p>{{.Firm}}</p>
+`},
+	mailbox.KindUpcomingCharge: {
+		`{{.Amount}} will be charged on {{.ChargeDate}} for invoice {{.Number}}`,
+		`Hello {{.Contact}},
+
+On {{.ChargeDate}} we will charge {{.Amount}} to {{.Method}} for invoice {{.Number}}.
+To use another payment method: {{.UpdateLink}}
+
+{{.Firm}}
+`,
+		`<p>Hello {{.Contact}},</p>
+<p>On <strong>{{.ChargeDate}}</strong> we will charge <strong>{{.Amount}}</strong> to {{.Method}} for invoice {{.Number}}.</p>
+<p><a href="{{.UpdateLink}}">Use another payment method</a>.</p>
+<p>{{.Firm}}</p>
+`},
+	mailbox.KindProposal: {
+		`Proposal: {{.Title}}, from {{.Firm}}`,
+		`Hello {{.Contact}},
+
+{{.Firm}} has prepared a proposal for {{.Client}}: {{.Title}}{{if .StartDate}}, starting {{.StartDate}}{{end}}.
+
+{{range .Services}}- {{.Name}}: {{.Amount}} {{.Cadence}}
+{{end}}
+Total, tax included: {{.PerCadence}}
+First-year value: {{.FirstYear}}
+
+Read and accept the proposal here: {{.AcceptLink}}
+
+Thank you,
+{{.Firm}}
+`,
+		`<p>Hello {{.Contact}},</p>
+<p>{{.Firm}} has prepared a proposal for {{.Client}}: <strong>{{.Title}}</strong>{{if .StartDate}}, starting {{.StartDate}}{{end}}.</p>
+<table>{{range .Services}}<tr><td>{{.Name}}</td><td>{{.Amount}} {{.Cadence}}</td></tr>{{end}}
+<tr><td>Total, tax included</td><td><strong>{{.PerCadence}}</strong></td></tr>
+<tr><td>First-year value</td><td>{{.FirstYear}}</td></tr></table>
+<p><a href="{{.AcceptLink}}">Read and accept the proposal</a></p>
+<p>Thank you,<br>{{.Firm}}</p>
+`},
+}
+
+func parseTemplates() (map[mailbox.Kind]templateSet, error) {
+	out := map[mailbox.Kind]templateSet{}
+	for kind, src := range templateSources {
+		s, err := texttemplate.New(string(kind) + ".subject").Option("missingkey=error").Parse(src[0])
+		if err != nil {
+			return nil, err
+		}
+		t, err := texttemplate.New(string(kind) + ".txt").Option("missingkey=error").Parse(src[1])
+		if err != nil {
+			return nil, err
+		}
+		h, err := htmltemplate.New(string(kind) + ".html").Option("missingkey=error").Parse(src[2])
+		if err != nil {
+			return nil, err
+		}
+		out[kind] = templateSet{subject: s, text: t, html: h}
+	}
+	return out, nil
+}
+
+// render returns the subject, text and HTML of an email.
+func (ts templateSet) render(v view) (subject, text, html string, err error) {
+	var s, t, h bytes.Buffer
+	if err := ts.subject.Execute(&s, v); err != nil {
+		return "", "", "", err
+	}
+	if err := ts.text.Execute(&t, v); err != nil {
+		return "", "", "", err
+	}
+	if err := ts.html.Execute(&h, v); err != nil {
+		return "", "", "", err
+	}
+	return strings.Join(strings.Fields(s.String()), " "), t.String(), h.String(), nil
+}

@@ -1,0 +1,114 @@
+// Package web is Remit's HTTP interface: the JSON API under /api/ (the
+// server-rendered UI, package ui, is served beside it). Its one job is translation: a request
+// becomes a billing command or a projections query, and a result or a
+// domain error becomes a response. It holds no business rules.
+//
+// # Shape
+//
+// Server wraps one *mux.Router. Each resource file registers its routes in
+// one registerXRoutes method (firm.go, client.go, contact.go,
+// payment_method.go, proposal.go, service.go, schedule_item.go, invoice.go,
+// payment.go, activity.go) and names its handlers handleResourceAction
+// (handleInvoiceVoid). The shapes the handlers share live in resource.go:
+// root (an aggregate at its own URL: view, command, creation, act), child
+// (a part of one found in its parent's view: a client's contacts and
+// payment methods, an invoice's attempts, payments and credit notes),
+// answering (a command that answers a resource) and serveList. Open listens
+// first and then serves, so a test can bind 127.0.0.1:0 and read the
+// address back; Close shuts down gracefully.
+// openapi.go holds the hand-written OpenAPI 3 document served at
+// /api/openapi.json; a test checks it against the router both ways.
+//
+// # Reads and writes
+//
+// GETs answer from the projections (projections.Models). Two things the
+// read models do not have are folded from their streams here instead: the
+// firm's settings (stream "firm") and a single proposal with its lines.
+// Commands go to billing.Service; after one succeeds the handler waits (at
+// most Config.WaitTimeout) for the projections runner to reach the append's
+// global position, then answers with the created or changed resource as the
+// read models show it: read-your-writes. Creations answer 201 with Location.
+// If the read models do not catch up in time the answer is 202 with the
+// command's result (stream, revision, position) and Location.
+//
+// # Concurrency control and idempotency
+//
+// The ETag of a single resource is its aggregate stream's revision, quoted
+// ("7"); contacts and payment methods carry their client's, schedule items
+// their service's. A command sent with If-Match is refused with 412, and
+// nothing appended, when the stream's revision differs. The check and the
+// command run under a per-stream lock, so requests through one Server cannot
+// slip between them; billing takes no expected revision, so another process
+// writing the same stream in that instant is not excluded (see the report).
+//
+// If-Match on a request that creates its aggregate (POST /api/clients…) is
+// ignored. GETs of single resources honour If-None-Match with 304.
+//
+// A write (POST, PUT, PATCH, DELETE) with an Idempotency-Key header runs its command with the key as the
+// command id (billing.Meta.CommandID, namespaced by actor as "actor:key"), so
+// billing never appends it twice; the first successful response (status,
+// Location, ETag and body) is stored in the event store itself, as one event
+// in stream "request-<sha256(actor, key)>", and returned verbatim (with
+// Idempotent-Replayed: true) to every retry, also after a restart. A key
+// reused with another method, path or body is refused with 422. Failed
+// requests are not stored, so they append nothing and may be retried.
+//
+// # Errors
+//
+// Every error is application/problem+json (RFC 9457): type, title, status,
+// detail, and errors [{field, message}] for field-level problems. The status
+// is chosen in one function, statusOf:
+//
+//   - 400: the request cannot be read as the request it should be:
+//     malformed JSON, an unknown field (at any depth; names are matched
+//     exactly), a wrong JSON type, a missing or null required field, a
+//     value that does not parse as its type (a date that does not exist, an
+//     id in the body that is not a UUID), a bad query parameter.
+//   - 422: the request is well formed but breaks a rule: a negative
+//     quantity, an unknown currency, an empty name (domain EINVALID), a
+//     number in exponent form ("1e5", as a string or a JSON number) or
+//     past the limits of package domain (limits.go), a field given as 0
+//     that must be at least 1 (a struct tag min:"1", e.g. a billing rule's
+//     interval), a card number or control character in any text field
+//     (domain.CheckText, on the decoded values, in billing.Handle), or an
+//     Idempotency-Key reused for another request.
+//   - 404 ENOTFOUND: unknown ids, in the body or the path (a path id that
+//     is not a UUID names nothing, so it is 404 too), and unknown routes.
+//   - 409 ECONFLICT, 403 EFORBIDDEN, 405 a method the route does not take,
+//     412 If-Match mismatch, 413 a body over MaxBodyBytes, 415 a body that
+//     is not JSON.
+//   - 500 anything else, with a generic message; the details go to
+//     Config.Logger only.
+//
+// A problem lists at most 20 field errors, then one more "and N more
+// problems"; the decoder stops decoding once it has 20, so a body full of
+// mistakes costs no more than a small one. POST /api/login reads at most
+// MaxLoginBodyBytes (4 KB; more is 413), and a body it cannot read counts
+// toward the address's sign-in limit like a wrong password.
+//
+// Field names in errors are those of the request body: where billing's
+// command nests them differently ("contact.email" for a contact sent as
+// the whole body) the prefix is removed.
+//
+// # Caches
+//
+// Two small caches keep GETs cheap, both invalidated as soon as the read
+// models apply any event (their lowest checkpoint moves): the firm's
+// settings and time zone (needed for "today" on every query), and client
+// summaries, whose query sums every invoice of the client.
+//
+// # Lists
+//
+// Every list answers {"items", "total", "limit", "next"} and takes
+// ?limit= (1..500, default 50) and ?cursor= (opaque, from "next"); "next"
+// (also sent as a Link rel="next" header) is absent on the last page.
+//
+// # Who is asking
+//
+// With Config.Auth set (as `remit serve` runs), every request is
+// authenticated by remit/auth: a session cookie (with its CSRF token on
+// unsafe methods) or a bearer token, checked against the role's rights
+// (routeAccess); the actor recorded on every event is that user or token.
+// Without it (`remit serve --no-auth`, development only; and tests) the
+// actor is the X-Remit-Actor header, or "api" when it is absent.
+package api

@@ -1,0 +1,154 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+	"github.com/shopspring/decimal"
+
+	"remit/billing"
+	"remit/domain"
+	"remit/domain/firm"
+)
+
+func (s *Server) registerFirmRoutes(r *mux.Router) {
+	r.HandleFunc("/api/firm", s.handleFirmView).Methods(http.MethodGet)
+	r.HandleFunc("/api/firm", s.handleFirmSetUp).Methods(http.MethodPost)
+	r.HandleFunc("/api/firm", s.handleFirmChange).Methods(http.MethodPatch)
+	r.HandleFunc("/api/firm/tax-rates", s.handleTaxRateAdd).Methods(http.MethodPost)
+	r.HandleFunc("/api/firm/tax-rates/{id}", s.handleTaxRateView).Methods(http.MethodGet)
+	r.HandleFunc("/api/firm/tax-rates/{id}", s.handleTaxRateChange).Methods(http.MethodPatch)
+	r.HandleFunc("/api/firm/tax-rates/{id}", s.handleTaxRateRemove).Methods(http.MethodDelete)
+	r.HandleFunc("/api/firm/tax-rates/{id}/make-default", s.handleTaxRateMakeDefault).Methods(http.MethodPost)
+}
+
+// FirmView is the firm's settings.
+type FirmView struct {
+	firm.State
+	Revision uint64
+}
+
+// TaxRateView is one of the firm's tax rates.
+type TaxRateView struct {
+	firm.TaxRate
+	Default  bool
+	Revision uint64
+}
+
+// TaxRateChange renames a tax rate or changes its percentage.
+type TaxRateChange struct {
+	Name string          `json:"name"`
+	Rate decimal.Decimal `json:"rate"`
+}
+
+func (s *Server) readFirm(ctx context.Context) (FirmView, error) {
+	f, rev, err := s.firmState(ctx)
+	if err != nil {
+		return FirmView{}, err
+	}
+	if !f.SetUp {
+		return FirmView{}, domain.NotFound("The firm is not set up yet: POST /api/firm.")
+	}
+	return FirmView{State: f, Revision: rev}, nil
+}
+
+func (s *Server) readTaxRate(ctx context.Context, id uuid.UUID) (TaxRateView, error) {
+	f, err := s.readFirm(ctx)
+	if err != nil {
+		return TaxRateView{}, err
+	}
+	for _, t := range f.TaxRates {
+		if t.ID == id {
+			return TaxRateView{TaxRate: t, Default: f.DefaultTaxRateID == id, Revision: f.Revision}, nil
+		}
+	}
+	return TaxRateView{}, domain.NotFound("There is no tax rate %s.", id)
+}
+
+// firmCommand is a command on the firm stream that answers the firm.
+func (s *Server) firmCommand(created bool, run runFunc) command {
+	c := command{stream: firm.StreamName(), created: created, location: fixedLocation("/api/firm"), run: run,
+		read: func(ctx context.Context, _ billing.Result) (any, string, error) {
+			f, err := s.readFirm(ctx)
+			return f, etag(f.Revision), err
+		}}
+	if created {
+		c.stream = "" // set-up creates the stream
+	}
+	return c
+}
+
+func (s *Server) handleFirmView(w http.ResponseWriter, r *http.Request) {
+	f, err := s.readFirm(r.Context())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.writeResource(w, r, f, f.Revision)
+}
+
+func (s *Server) handleFirmSetUp(w http.ResponseWriter, r *http.Request) {
+	readCommand(s, w, r, []string{"name", "base_currency", "time_zone"}, func(b billing.SetUpFirmRequest) command {
+		return s.firmCommand(true, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return s.cfg.Billing.SetUpFirm(ctx, b, meta)
+		})
+	})
+}
+
+func (s *Server) handleFirmChange(w http.ResponseWriter, r *http.Request) {
+	readCommand(s, w, r, nil, func(b billing.FirmSettingsRequest) command {
+		return s.firmCommand(false, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return s.cfg.Billing.ChangeFirmSettings(ctx, b, meta)
+		})
+	})
+}
+
+// taxRates are the firm's tax rates: parts of the firm stream, each at its
+// own URL.
+func (s *Server) taxRates() root[TaxRateView] {
+	return root[TaxRateView]{what: "tax rate", base: "/api/firm/tax-rates/", read: s.readTaxRate,
+		stream: func(uuid.UUID) string { return firm.StreamName() },
+		rev:    func(t TaxRateView) uint64 { return t.Revision }}
+}
+
+// handleTaxRateAdd answers the new rate; If-Match names the firm stream.
+func (s *Server) handleTaxRateAdd(w http.ResponseWriter, r *http.Request) {
+	readCommand(s, w, r, []string{"name", "rate"}, func(b billing.TaxRateRequest) command {
+		k := s.taxRates()
+		return answering(firm.StreamName(), k.base, uuid.Nil, true, k.get, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return s.cfg.Billing.AddTaxRate(ctx, b, meta)
+		})
+	})
+}
+
+func (s *Server) handleTaxRateView(w http.ResponseWriter, r *http.Request) {
+	s.taxRates().view(s, w, r)
+}
+
+func (s *Server) handleTaxRateChange(w http.ResponseWriter, r *http.Request) {
+	act(s, w, r, s.taxRates(), []string{"name", "rate"}, func(ctx context.Context, id uuid.UUID, b TaxRateChange, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.ChangeTaxRate(ctx, billing.TaxRateRequest{TaxRateID: id, Name: b.Name, Rate: b.Rate}, meta)
+	})
+}
+
+// handleTaxRateRemove answers the firm.
+func (s *Server) handleTaxRateRemove(w http.ResponseWriter, r *http.Request) {
+	id, err := s.taxRates().id(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	readCommand(s, w, r, nil, func(none) command {
+		return s.firmCommand(false, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return s.cfg.Billing.RemoveTaxRate(ctx, billing.TaxRateRef{TaxRateID: id}, meta)
+		})
+	})
+}
+
+func (s *Server) handleTaxRateMakeDefault(w http.ResponseWriter, r *http.Request) {
+	act(s, w, r, s.taxRates(), nil, func(ctx context.Context, id uuid.UUID, _ none, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.SetDefaultTaxRate(ctx, billing.TaxRateRef{TaxRateID: id}, meta)
+	})
+}

@@ -1,0 +1,363 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"remit/billing"
+	"remit/domain/service"
+	"remit/projections"
+)
+
+func (s *Server) registerOpenAPIRoutes(r *mux.Router) {
+	r.HandleFunc("/api/openapi.json", s.handleOpenAPIView).Methods(http.MethodGet)
+}
+
+func (s *Server) handleOpenAPIView(w http.ResponseWriter, r *http.Request) {
+	doc, err := s.openapi()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(doc)
+}
+
+// operation is one route of the API as the document describes it. The table
+// below is written by hand, apart from the routes' registration, so that a
+// test comparing the two catches a route added to one and not the other.
+type operation struct {
+	method  string
+	path    string // OpenAPI form, e.g. /api/clients/{id}
+	summary string
+	query   []string // query parameter names, described in queryParams
+	body    any      // request body (a zero value of its type), nil for none
+	resp    any      // success body (a zero value of its type)
+	status  int      // success status
+	media   string   // success media type when not JSON (a document to download)
+}
+
+func get(path, summary string, resp any, query ...string) operation {
+	return operation{method: http.MethodGet, path: path, summary: summary, resp: resp, status: http.StatusOK, query: query}
+}
+
+// download is a GET answering a document of another media type (an
+// attachment), not JSON.
+func download(path, summary, media string) operation {
+	return operation{method: http.MethodGet, path: path, summary: summary, resp: "", status: http.StatusOK, media: media}
+}
+
+func list[T any](path, summary string, query ...string) operation {
+	return operation{method: http.MethodGet, path: path, summary: summary, resp: List[T]{}, status: http.StatusOK, query: append([]string{"limit", "cursor"}, query...)}
+}
+
+func write(method, path, summary string, body, resp any, status int, query ...string) operation {
+	return operation{method: method, path: path, summary: summary, body: body, resp: resp, status: status, query: query}
+}
+
+func post(path, summary string, body, resp any) operation {
+	return write(http.MethodPost, path, summary, body, resp, http.StatusOK)
+}
+
+func create(path, summary string, body, resp any) operation {
+	return write(http.MethodPost, path, summary, body, resp, http.StatusCreated)
+}
+
+// operations lists every route of the API.
+func operations() []operation {
+	const (
+		client  = "/api/clients/{id}"
+		contact = client + "/contacts/{contact_id}"
+		method  = client + "/payment-methods/{method_id}"
+		prop    = "/api/proposals/{id}"
+		svc     = "/api/services/{id}"
+		item    = "/api/schedule-items/{service_id}/{seq}"
+		inv     = "/api/invoices/{id}"
+	)
+	return []operation{
+		get("/api/openapi.json", "This document.", map[string]any{}),
+
+		post("/api/login", "Sign in with email and password: sets the session cookie and answers the session's CSRF token (send it as X-CSRF-Token, or the csrf_token form field, with every unsafe request).", LoginRequest{}, SessionView{}),
+		post("/api/logout", "Sign out: ends the session.", nil, SignedOut{}),
+		get("/api/session", "Who is asking (user or API token) and the session's CSRF token.", SessionView{}),
+		list[TokenView]("/api/tokens", "The signed-in user's API tokens."),
+		create("/api/tokens", "Make an API token (scope read or write); the token is in the answer, shown this once.", TokenRequest{}, NewTokenView{}),
+		write(http.MethodDelete, "/api/tokens/{id}", "Revoke an API token.", nil, TokenView{}, http.StatusOK),
+
+		list[UserListItem]("/api/users", "The users (owners only)."),
+		create("/api/users", "Invite a user (owners only): email, name, role; answers a one-time set-password link, shown this once.", InviteRequest{}, PasswordLinkView{}),
+		post("/api/users/{id}/role", "Change a user's role (owners only); the last active owner keeps theirs (422).", RoleRequest{}, UserListItem{}),
+		post("/api/users/{id}/deactivate", "Deactivate a user (owners only): their sessions and API tokens stop at once; not the last active owner (422).", DeactivateRequest{}, UserListItem{}),
+		post("/api/users/{id}/password-link", "Make a new one-time set-password link for a user (owners only).", nil, PasswordLinkView{}),
+
+		get("/api/firm", "The firm's settings.", FirmView{}),
+		create("/api/firm", "Set the firm up (once).", billing.SetUpFirmRequest{}, FirmView{}),
+		write(http.MethodPatch, "/api/firm", "Change groups of the firm's settings.", billing.FirmSettingsRequest{}, FirmView{}, http.StatusOK),
+		create("/api/firm/tax-rates", "Add a tax rate.", billing.TaxRateRequest{}, TaxRateView{}),
+		get("/api/firm/tax-rates/{id}", "One tax rate.", TaxRateView{}),
+		write(http.MethodPatch, "/api/firm/tax-rates/{id}", "Rename a tax rate or change its percentage.", TaxRateChange{}, TaxRateView{}, http.StatusOK),
+		write(http.MethodDelete, "/api/firm/tax-rates/{id}", "Stop offering a tax rate; answers the firm.", nil, FirmView{}, http.StatusOK),
+		post("/api/firm/tax-rates/{id}/make-default", "Make a tax rate the default.", nil, TaxRateView{}),
+
+		list[projections.ClientListItem]("/api/clients", "The clients list, by name.", "search", "filter"),
+		create("/api/clients", "Create a client with its contacts.", billing.ClientRequest{}, projections.ClientSummary{}),
+		get(client, "A client's Summary tab.", projections.ClientSummary{}),
+		write(http.MethodPut, client, "Replace a client's details.", ClientDetails{}, projections.ClientSummary{}, http.StatusOK),
+		post(client+"/archive", "Archive a client (no active services).", Reason{}, projections.ClientSummary{}),
+		post(client+"/restore", "Restore an archived client.", nil, projections.ClientSummary{}),
+		post(client+"/forget", "Erase a client's personal data (owners only; cannot be undone): destroys the client's key and rebuilds every read model. The body repeats the client's id: {\"confirm\": \"<id>\"}.", ForgetRequest{}, projections.ClientSummary{}),
+		post(client+"/revoke-links", "Revoke every signed link sent to the client so far.", nil, projections.ClientSummary{}),
+		list[projections.ServiceView](client+"/services", "A client's services, active first.", "status"),
+		create(client+"/services", "Activate an additional service (instant bill).", NewService{}, projections.ServiceView{}),
+		get(client+"/schedule", "A client's Billing Schedule tab: items, billing groups, manual items.", projections.ClientSchedule{}, "through", "include_archived"),
+		list[projections.InvoiceListItem](client+"/invoices", "A client's invoices, newest first.", "status"),
+		list[projections.ProposalView](client+"/proposals", "A client's proposals, oldest first."),
+		list[projections.ActivityLine](client+"/activity", "A client's history, oldest first."),
+
+		list[projections.ContactView](client+"/contacts", "A client's contacts."),
+		create(client+"/contacts", "Add a contact.", ContactDetails{}, ContactResource{}),
+		get(contact, "One contact.", ContactResource{}),
+		write(http.MethodPut, contact, "Replace a contact's details.", ContactDetails{}, ContactResource{}, http.StatusOK),
+		write(http.MethodDelete, contact, "Remove a contact; answers the client.", nil, projections.ClientSummary{}, http.StatusOK, "new_primary_contact_id"),
+		post(contact+"/make-primary", "Make a contact the primary billing contact.", nil, ContactResource{}),
+
+		list[projections.PaymentMethodView](client+"/payment-methods", "A client's payment methods."),
+		create(client+"/payment-methods", "Put a card or bank account on file.", NewPaymentMethod{}, PaymentMethodResource{}),
+		get(method, "One payment method.", PaymentMethodResource{}),
+		write(http.MethodDelete, method, "Take a payment method off file; answers the client.", nil, projections.ClientSummary{}, http.StatusOK, "new_default_payment_method_id"),
+		create(method+"/replace", "Replace a payment method with a new one (201 with the new one).", NewPaymentMethod{}, PaymentMethodResource{}),
+		post(method+"/make-default", "Make a payment method the client's default.", nil, PaymentMethodResource{}),
+		post(method+"/mark-expired", "Record that a payment method expired.", nil, PaymentMethodResource{}),
+		post(method+"/mark-failed", "Record that a payment method can no longer be charged.", Reason{}, PaymentMethodResource{}),
+		list[projections.ActivityLine](method+"/activity", "A payment method's history."),
+
+		create("/api/proposals", "Draft a proposal.", billing.ProposalRequest{}, ProposalResource{}),
+		get(prop, "A proposal with its lines.", ProposalResource{}),
+		write(http.MethodPut, prop, "Replace a draft's title, start date and lines.", ProposalContent{}, ProposalResource{}, http.StatusOK),
+		post(prop+"/send", "Send (or re-send) a proposal.", ProposalSend{}, ProposalResource{}),
+		post(prop+"/accept", "Record the client's acceptance; activates one service per line.", ProposalAcceptance{}, ProposalResource{}),
+		post(prop+"/decline", "Record that the client declined.", Reason{}, ProposalResource{}),
+		post(prop+"/withdraw", "Withdraw a draft or sent proposal.", Reason{}, ProposalResource{}),
+		post(prop+"/expire", "Expire a sent proposal.", ProposalExpiry{}, ProposalResource{}),
+		list[projections.ActivityLine](prop+"/activity", "A proposal's history."),
+
+		get(svc, "A service with its current terms and next billing.", projections.ServiceView{}),
+		write(http.MethodPatch, svc, "Change a service's terms from a date.", ServiceEdit{}, projections.ServiceView{}, http.StatusOK),
+		list[projections.ScheduleItem](svc+"/schedule", "A service's items still to bill.", "through", "include_archived"),
+		post(svc+"/switch-to-manual", "Pause a service: its unbilled items become manual.", nil, projections.ServiceView{}),
+		post(svc+"/switch-to-automatic", "Resume a service: its unbilled items become automatic.", nil, projections.ServiceView{}),
+		post(svc+"/end", "End a service on a date (cannot be undone).", ServiceEnding{}, projections.ServiceView{}),
+		list[projections.ActivityLine](svc+"/activity", "A service's history."),
+
+		get(item, "A schedule item still to bill (key <service_id>/<seq>).", ScheduleItemResource{}),
+		write(http.MethodPatch, item, "Change an unbilled item.", service.ItemChanges{}, ScheduleItemResource{}, http.StatusOK),
+		post(item+"/switch-to-manual", "Make an item wait to be issued by hand.", nil, ScheduleItemResource{}),
+		post(item+"/switch-to-automatic", "Make an item be invoiced on its date.", nil, ScheduleItemResource{}),
+		post(item+"/skip", "Leave an item unbilled; answers its service.", nil, projections.ServiceView{}),
+		post(item+"/schedule-issue", "Schedule a manual item to be invoiced on a date.", ItemIssue{}, ScheduleItemResource{}),
+		create(item+"/bill", "Bill an item now (201 with the invoice).", ItemBill{}, projections.InvoiceDetail{}),
+
+		list[projections.InvoiceListItem]("/api/invoices", "The firm's invoices, newest first.", "client_id", "status"),
+		create("/api/invoices", "Issue an invoice for schedule items or instant-bill lines.", billing.IssueInvoiceRequest{}, projections.InvoiceDetail{}),
+		get(inv, "An invoice's page: lines, totals, payments, attempts, audit trail.", projections.InvoiceDetail{}),
+		post(inv+"/resend", "Email the invoice (again).", InvoiceSend{}, projections.InvoiceDetail{}),
+		post(inv+"/schedule-collection", "Schedule collecting the balance.", CollectionRequest{}, projections.InvoiceDetail{}),
+		post(inv+"/cancel-collection", "Cancel the scheduled collection or retry (the reason is optional and recorded); 409 when none is scheduled. Nothing is charged, and no run schedules it again, until someone schedules a collection or a retry.", Reason{}, projections.InvoiceDetail{}),
+		post(inv+"/retry", "Retry a rejected payment now (no date: today) or on a date, with the method last used or another; replaces a retry still pending, so one charge is made.", CollectionRequest{}, projections.InvoiceDetail{}),
+		post(inv+"/write-off", "Write off the outstanding balance.", Reason{}, projections.InvoiceDetail{}),
+		post(inv+"/void", "Void an invoice (a reason is required; not once paid).", VoidRequest{}, projections.InvoiceDetail{}),
+		post(inv+"/ledger/recreate", "Re-create the invoice in the connected ledger(s), with its payments, credits and void (staff and owners).", LedgerRecreateRequest{}, projections.InvoiceDetail{}),
+		list[projections.AttemptView](inv+"/attempts", "An invoice's collection attempts."),
+		post(StripeWebhookPath, "Stripe's webhook: asynchronous payment results (payment_intent.succeeded, payment_intent.payment_failed), checked against the Stripe-Signature header; 404 unless Stripe is the gateway with a webhook secret. Public: no session or token.", StripeEvent{}, WebhookAck{}),
+		get("/api/ledger", "The ledger connections (Xero, QuickBooks Online), how many invoices each has synced, waiting or failed, and the recorded reconciliation runs.", LedgerView{}),
+		create(inv+"/attempts", "Record a gateway collection attempt.", AttemptRequest{}, AttemptResource{}),
+		get(inv+"/attempts/{attempt_id}", "One collection attempt.", AttemptResource{}),
+		list[projections.CreditNoteView](inv+"/credit-notes", "An invoice's credit notes."),
+		create(inv+"/credit-notes", "Credit part or all of the balance.", CreditNoteRequest{}, CreditNoteResource{}),
+		get(inv+"/credit-notes/{credit_note_id}", "One credit note.", CreditNoteResource{}),
+		list[projections.PaymentView](inv+"/payments", "Money received on an invoice."),
+		create(inv+"/payments", "Record a payment received outside the gateway.", OfflinePayment{}, PaymentResource{}),
+		get(inv+"/payments/{payment_id}", "One payment.", PaymentResource{}),
+		list[projections.ActivityLine](inv+"/activity", "An invoice's audit trail."),
+		download(inv+"/ubl", "The invoice as a UBL 2.1 e-invoice (EN 16931, Peppol BIS Billing 3.0), as an attachment; 409 for a void invoice, 422 when a firm setting it needs is missing.", "application/xml"),
+		download(inv+"/credit-notes/{credit_note_id}/ubl", "A credit note as a UBL 2.1 CreditNote (EN 16931, Peppol BIS Billing 3.0), as an attachment.", "application/xml"),
+
+		post("/api/billing-runs", "Run billing and payment collection now for today in the firm's time zone (what the daily run does); running it again, or in two processes at once, issues and charges nothing twice.", nil, map[string]any{}),
+		write(http.MethodPost, "/api/imports/clients", "Import clients and contacts from a Xero contacts export: the body is the CSV (Content-Type text/csv). Every row is checked first; invalid rows are listed as errors rows[N].Column (422) and nothing is imported unless skip_invalid=true. Importing the same file again creates nothing twice.", nil, ImportResult{}, http.StatusOK, "skip_invalid"),
+	}
+}
+
+var queryParams = map[string]string{
+	"limit":                         "Page size, 1 to 500 (default 50).",
+	"cursor":                        "Opaque cursor from a list's next link.",
+	"search":                        "Case-insensitive substring of the client's or a contact's name or email.",
+	"filter":                        "active, archived or has_overdue.",
+	"status":                        "Services: active or ended. Invoices: comma-separated statuses (awaiting_payment, payment_scheduled, paid, partly_paid, payment_rejected, written_off, void, overdue).",
+	"through":                       "Last date shown (YYYY-MM-DD); default a year from today.",
+	"include_archived":              "true to include items after a service's end.",
+	"client_id":                     "Only this client's invoices.",
+	"new_primary_contact_id":        "The next primary contact, when removing the primary one.",
+	"new_default_payment_method_id": "The next default method, when removing the default one.",
+	"skip_invalid":                  "true to import the valid rows and report the others.",
+}
+
+var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// OpenAPI returns the API's OpenAPI 3 document as JSON.
+func OpenAPI() ([]byte, error) {
+	g := &schemaGen{defs: map[string]any{}}
+	paths := map[string]map[string]any{}
+	problem := map[string]any{"$ref": "#/components/responses/Problem"}
+	for _, op := range operations() {
+		var params []any
+		for _, m := range pathParam.FindAllStringSubmatch(op.path, -1) {
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"},
+				"description": "An id (UUID), or for seq the item's sequence number."})
+		}
+		for _, q := range op.query {
+			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}, "description": queryParams[q]})
+		}
+		responses := map[string]any{}
+		success := map[string]any{"description": http.StatusText(op.status), "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(op.resp))}}}
+		if op.media != "" {
+			success["content"] = map[string]any{op.media: map[string]any{"schema": map[string]any{"type": "string"}}}
+		}
+		if op.method == http.MethodGet {
+			params = append(params, map[string]any{"$ref": "#/components/parameters/IfNoneMatch"})
+			success["headers"] = map[string]any{"ETag": map[string]any{"description": "The aggregate stream's revision (single resources).", "schema": map[string]any{"type": "string"}}}
+			responses["304"] = map[string]any{"description": "Not modified (If-None-Match names the current revision)."}
+			responses["400"], responses["404"] = problem, problem
+		} else {
+			params = append(params, map[string]any{"$ref": "#/components/parameters/IdempotencyKey"},
+				map[string]any{"$ref": "#/components/parameters/IfMatch"}, map[string]any{"$ref": "#/components/parameters/Actor"})
+			success["headers"] = map[string]any{
+				"ETag":     map[string]any{"description": "The changed aggregate's revision.", "schema": map[string]any{"type": "string"}},
+				"Location": map[string]any{"description": "The created or changed resource.", "schema": map[string]any{"type": "string"}},
+			}
+			responses["202"] = map[string]any{"description": "Recorded, but the read models did not show it in time; the body is the command's result.",
+				"content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeFor[commandResult]())}}}
+			for _, code := range []string{"400", "404", "409", "412", "413", "415", "422"} {
+				responses[code] = problem
+			}
+		}
+		responses[strconv.Itoa(op.status)] = success
+		responses["500"] = problem
+		o := map[string]any{"summary": op.summary, "operationId": operationID(op), "parameters": params, "responses": responses,
+			"tags": []string{strings.Split(strings.TrimPrefix(op.path, "/api/"), "/")[0]}}
+		if op.body != nil {
+			o["requestBody"] = map[string]any{"content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(op.body))}}}
+		}
+		if paths[op.path] == nil {
+			paths[op.path] = map[string]any{}
+		}
+		paths[op.path][strings.ToLower(op.method)] = o
+	}
+	g.defs["Problem"] = g.object(reflect.TypeFor[Problem]())
+	doc := map[string]any{
+		"openapi": "3.0.3",
+		"info": map[string]any{"title": "Remit API", "version": "1",
+			"description": "The JSON API of Remit, an event-sourced client-billing ledger. Errors are application/problem+json (RFC 9457): 400 a request that cannot be read (malformed JSON, unknown or missing fields, wrong types, unparseable values), 422 a well-formed request that breaks a rule, 404 unknown ids, 409 a state that forbids the change, 412 an If-Match that does not match, 413 a body over 1 MiB. Lists take limit and cursor and answer {items, total, limit, next}. The actor is the X-Remit-Actor header (default api); there is no authentication yet."},
+		"paths": paths,
+		"components": map[string]any{
+			"schemas": g.defs,
+			"responses": map[string]any{"Problem": map[string]any{"description": "A problem (RFC 9457) with field-level errors.",
+				"content": map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}},
+			"parameters": map[string]any{
+				"IdempotencyKey": map[string]any{"name": "Idempotency-Key", "in": "header", "schema": map[string]any{"type": "string", "maxLength": 255},
+					"description": "Retrying with the same key answers the first response and appends nothing; a key reused for another request is 422."},
+				"IfMatch": map[string]any{"name": "If-Match", "in": "header", "schema": map[string]any{"type": "string"},
+					"description": "The ETag the change is based on; 412 and nothing appended when the resource has changed since."},
+				"IfNoneMatch": map[string]any{"name": "If-None-Match", "in": "header", "schema": map[string]any{"type": "string"},
+					"description": "304 when the resource is still at this ETag."},
+				"Actor": map[string]any{"name": "X-Remit-Actor", "in": "header", "schema": map[string]any{"type": "string"},
+					"description": "Who is asking, recorded on every event (default api)."},
+			},
+		},
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+// operationID is e.g. "post /api/invoices/{id}/void".
+func operationID(op operation) string { return strings.ToLower(op.method) + " " + op.path }
+
+// schemaGen derives JSON schemas from Go types with the same field naming
+// as the encoder and decoder (json.go), so the document cannot disagree
+// with the wire.
+type schemaGen struct {
+	defs map[string]any
+}
+
+func (g *schemaGen) schema(t reflect.Type) map[string]any {
+	switch t {
+	case timeType:
+		return map[string]any{"type": "string", "format": "date-time", "nullable": true}
+	case uuidType:
+		return map[string]any{"type": "string", "format": "uuid", "nullable": true}
+	case decimalType:
+		return map[string]any{"type": "string", "format": "decimal", "description": "A decimal number as a string, e.g. \"12.50\" (a JSON number is accepted on input)."}
+	case dateType:
+		return map[string]any{"type": "string", "format": "date", "nullable": true}
+	case currencyType:
+		return map[string]any{"type": "string", "description": "An ISO 4217 currency code, e.g. AUD."}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		s := g.schema(t.Elem())
+		if _, ref := s["$ref"]; ref {
+			return map[string]any{"allOf": []any{s}, "nullable": true}
+		}
+		s["nullable"] = true
+		return s
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
+	case reflect.Struct:
+		name := schemaName(t)
+		if name == "" {
+			return g.object(t)
+		}
+		if _, ok := g.defs[name]; !ok {
+			g.defs[name] = nil // reserve, for recursive types
+			g.defs[name] = g.object(t)
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	}
+	return map[string]any{}
+}
+
+func (g *schemaGen) object(t reflect.Type) map[string]any {
+	props := map[string]any{}
+	for _, f := range fieldList(t) {
+		props[f.name] = g.schema(f.typ)
+	}
+	return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+}
+
+// schemaName names a struct type's component ("projections.ClientSummary"),
+// or "" for a generic or unnamed type, which is inlined.
+func schemaName(t reflect.Type) string {
+	if t.Name() == "" || strings.Contains(t.Name(), "[") {
+		return ""
+	}
+	pkg := t.PkgPath()
+	if i := strings.LastIndex(pkg, "/"); i >= 0 {
+		pkg = pkg[i+1:]
+	}
+	return pkg + "." + t.Name()
+}

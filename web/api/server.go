@@ -1,0 +1,249 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"remit/billing"
+	"remit/domain"
+	"remit/domain/catalog"
+	"remit/eventstore"
+	"remit/projections"
+	"remit/web/auth"
+)
+
+// Defaults of Config.
+const (
+	DefaultWaitTimeout  = 5 * time.Second
+	DefaultMaxBodyBytes = 1 << 20
+	shutdownTimeout     = 10 * time.Second
+)
+
+// Waiter is what the server needs of the projections runner: to wait until
+// every read model has applied a global position (read-your-writes).
+type Waiter interface {
+	WaitFor(ctx context.Context, pos uint64) error
+}
+
+// Config is what a Server is built from.
+type Config struct {
+	// Addr is the address Open listens on, e.g. "127.0.0.1:0".
+	Addr string
+	// Store is the event store: idempotency records are kept in it and the
+	// firm's settings and proposals are folded from it.
+	Store eventstore.Store
+	// Billing runs the commands.
+	Billing *billing.Service
+	// Models answers the queries; Runner feeds them.
+	Models *projections.Models
+	Runner Waiter
+	// Logger receives internal errors (never shown to clients); nil
+	// discards.
+	Logger *slog.Logger
+	// Now is the clock (time.Now when nil); "today" is its date in the
+	// firm's time zone.
+	Now func() time.Time
+	// WaitTimeout bounds the wait for read models after a command
+	// (DefaultWaitTimeout when 0).
+	WaitTimeout time.Duration
+	// BillingRun, when set, runs billing and collection now (POST
+	// /api/billing-runs); nil answers that route 404.
+	BillingRun func(context.Context) (any, error)
+	// UI, when set, serves every path outside /api/ (the web UI).
+	UI http.Handler
+	// MaxBodyBytes bounds request bodies (DefaultMaxBodyBytes when 0).
+	MaxBodyBytes int64
+	// StripeWebhook, when set, takes Stripe's signed webhook deliveries at
+	// StripeWebhookPath (public: the handler checks the signature); nil
+	// answers that route 404.
+	StripeWebhook http.Handler
+	// SellerEmail is the firm's electronic address in e-invoices (Peppol
+	// scheme EM); empty leaves it out.
+	SellerEmail string
+	// Auth, when set, requires every request but login and the OpenAPI
+	// document to carry a session or an API token, checks CSRF tokens and
+	// each route's role, and records the signed-in user or token as the
+	// actor. Nil keeps the X-Remit-Actor header (tests, local use).
+	Auth *auth.Authenticator
+}
+
+// Server is the HTTP server of the JSON API.
+type Server struct {
+	ln     net.Listener
+	server *http.Server
+	router *mux.Router
+
+	cfg       Config
+	cat       *catalog.Catalog
+	log       *slog.Logger
+	locks     streamLocks
+	summaries summaryCache
+	firmMu    sync.Mutex
+	firm      firmCache
+	closeMu   sync.Mutex
+	openapi   func() ([]byte, error)
+}
+
+// NewServer returns a Server with every route registered; Open starts it.
+func NewServer(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.WaitTimeout <= 0 {
+		cfg.WaitTimeout = DefaultWaitTimeout
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	s := &Server{router: mux.NewRouter(), cfg: cfg, log: cfg.Logger, cat: catalog.New()}
+	s.openapi = sync.OnceValues(OpenAPI)
+	s.server = &http.Server{Handler: auth.SecurityHeaders(s.router), ReadHeaderTimeout: 10 * time.Second}
+
+	s.router.NotFoundHandler = http.HandlerFunc(s.handleNotFound)
+	s.router.MethodNotAllowedHandler = http.HandlerFunc(s.handleMethodNotAllowed)
+
+	// One router, no subrouter: gorilla/mux answers 405 only for routes of
+	// the router itself.
+	api := s.router
+	api.Use(s.limitBody, s.guard)
+	s.registerAuthRoutes(api)
+	s.registerUserRoutes(api)
+	s.registerOpenAPIRoutes(api)
+	s.registerFirmRoutes(api)
+	s.registerClientRoutes(api)
+	s.registerForgetRoutes(api)
+	s.registerContactRoutes(api)
+	s.registerPaymentMethodRoutes(api)
+	s.registerProposalRoutes(api)
+	s.registerServiceRoutes(api)
+	s.registerScheduleItemRoutes(api)
+	s.registerInvoiceRoutes(api)
+	s.registerLedgerRoutes(api)
+	s.registerEInvoiceRoutes(api)
+	s.registerPaymentRoutes(api)
+	s.registerActivityRoutes(api)
+	s.registerImportRoutes(api)
+	s.registerBillingRunRoutes(api)
+	s.registerWebhookRoutes(api)
+	if cfg.UI != nil {
+		// Everything outside /api/ is the UI's; it signs people in itself
+		// (routeAccess treats its paths as public).
+		api.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return !strings.HasPrefix(r.URL.Path, "/api/") }).Handler(cfg.UI)
+	}
+	return s
+}
+
+// Router returns the server's router (tests walk it).
+func (s *Server) Router() *mux.Router { return s.router }
+
+// ServeHTTP serves a request through the router, without a listener.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.server.Handler.ServeHTTP(w, r) }
+
+// Open listens on Config.Addr and serves in a goroutine until Close.
+func (s *Server) Open() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	s.ln = ln
+	go func() {
+		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Addr returns the address the server listens on (after Open).
+func (s *Server) Addr() net.Addr {
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// URL returns the server's base URL, e.g. "http://127.0.0.1:41234".
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String()
+}
+
+// Close stops accepting connections and waits (up to 10 s) for requests in
+// flight to finish, so no accepted command is cut off half-answered.
+func (s *Server) Close() error {
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	return s.server.Shutdown(ctx)
+}
+
+// limitBody caps every request body at MaxBodyBytes.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	s.Error(w, r, domain.NotFound("There is nothing at %s.", r.URL.Path))
+}
+
+func (s *Server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	s.Error(w, r, &httpError{status: http.StatusMethodNotAllowed, msg: fmt.Sprintf("%s is not allowed on %s.", r.Method, r.URL.Path)})
+}
+
+// actor is who is asking: the signed-in user or API token ("user:<id>",
+// "token:<id>") when Config.Auth is set, else the X-Remit-Actor header, or
+// "api".
+func actor(r *http.Request) string {
+	if p, ok := auth.PrincipalFrom(r.Context()); ok {
+		return p.Actor()
+	}
+	if a := r.Header.Get("X-Remit-Actor"); a != "" {
+		return a
+	}
+	return "api"
+}
+
+// today is the firm's calendar date now (UTC before the firm is set up).
+func (s *Server) today(ctx context.Context) (domain.Date, error) {
+	_, _, loc, err := s.firmAndZone(ctx)
+	if err != nil {
+		return domain.Date{}, err
+	}
+	return domain.DateOf(s.cfg.Now(), loc), nil
+}
+
+// streamLocks serialise the If-Match check and the command on one stream
+// among the requests of this server.
+type streamLocks struct {
+	stripes [64]sync.Mutex
+}
+
+func (l *streamLocks) lock(stream string) func() {
+	h := uint32(2166136261)
+	for i := 0; i < len(stream); i++ {
+		h = (h ^ uint32(stream[i])) * 16777619
+	}
+	m := &l.stripes[h%uint32(len(l.stripes))]
+	m.Lock()
+	return m.Unlock
+}

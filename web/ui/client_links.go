@@ -1,0 +1,774 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"remit/billing"
+	"remit/domain"
+	"remit/domain/client"
+	"remit/domain/invoice"
+	"remit/domain/proposal"
+	"remit/eventstore"
+	"remit/projections"
+	"remit/web/auth"
+)
+
+// Client links are the only pages a firm's client sees: reached through a
+// signed token in the path (/c/p/{token} accepts one proposal, /c/m/{token}
+// adds or replaces a payment method, and for one invoice retries its
+// rejected payment, replacing a retry still pending, or has it charged when
+// nothing collects it, now or on a date, with a new method or one on file),
+// they need no sign-in and show nothing but what the link is for.
+// The token names the client, the purpose and the proposal or invoice; a
+// page that finds the resource belongs to another client refuses the link
+// exactly as it refuses a tampered or expired one. They have their own
+// layout (no staff navigation, no script) and write through billing like
+// every staff form: the form's one-time token is the command id, and every
+// input is checked by the pure deciders before anything is appended, so a
+// refusal appends nothing even when the action is two commands (add a
+// method, then accept or retry).
+
+// ClientLinkTTL is how long the client links shown to staff stay valid.
+const ClientLinkTTL = 30 * 24 * time.Hour
+
+// linkInvalidText is all a refused link is told.
+const linkInvalidText = "This link is no longer valid. Ask the firm that sent it for a new one."
+
+func (h *handler) registerClientLinkRoutes() {
+	h.mux.HandleFunc("GET /c/p/{token}", h.handleLinkProposal)
+	h.mux.HandleFunc("POST /c/p/{token}", h.handleLinkAccept)
+	h.mux.HandleFunc("GET /c/m/{token}", h.handleLinkMethodForm)
+	h.mux.HandleFunc("POST /c/m/{token}", h.handleLinkMethod)
+	h.mux.HandleFunc("/c/", func(w http.ResponseWriter, r *http.Request) {
+		h.linkRefused(w, r, http.StatusNotFound)
+	})
+}
+
+// mustParseLinkPages parses the client-facing pages under templates/client
+// with their own layout and the shared form partials.
+func mustParseLinkPages() map[string]*pageTemplate {
+	base := template.Must(template.New("").Funcs(funcs()).ParseFS(assets, "templates/partials.html", "templates/client/layout.html"))
+	names, err := fs.Glob(assets, "templates/client/page_*.html")
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]*pageTemplate{}
+	for _, n := range names {
+		t := template.Must(template.Must(base.Clone()).ParseFS(assets, n))
+		out[strings.TrimSuffix(strings.TrimPrefix(path.Base(n), "page_"), ".html")] = &pageTemplate{t: t}
+	}
+	return out
+}
+
+// renderLink writes a client-facing page. Besides the UI's security
+// headers, the token in the URL must not leak through Referer to other
+// sites (same-origin, not no-referrer: that would make browsers send
+// "Origin: null" with the form), and
+// neither the page nor its token is cached or indexed.
+func (h *handler) renderLink(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
+	t, ok := h.linkPages[page]
+	if !ok {
+		h.log.Error("ui: no such client page template", "page", page)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if v.Flash == "" && v.FlashErr == "" && r.Method == http.MethodGet {
+		v.Flash, v.FlashErr = takeFlash(w, r)
+	}
+	if v.loc == nil {
+		v.loc = time.UTC
+	}
+	var buf bytes.Buffer
+	if err := t.t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		h.log.Error("ui: render client page", "page", page, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// linkRefused is the page of every refused link: it says so and shows
+// nothing else, not even the firm's name.
+func (h *handler) linkRefused(w http.ResponseWriter, r *http.Request, status int) {
+	h.renderLink(w, r, status, "invalid", &view{Title: "Link not valid", D: linkInvalidText})
+}
+
+// verifyLink checks the path's token for purpose; a refused token gets
+// the refusal page.
+func (h *handler) verifyLink(w http.ResponseWriter, r *http.Request, purpose auth.Purpose) (auth.Link, bool) {
+	if h.cfg.Links == nil {
+		h.linkRefused(w, r, http.StatusNotFound)
+		return auth.Link{}, false
+	}
+	l, err := h.cfg.Links.Verify(r.PathValue("token"), purpose, h.cfg.Now())
+	if err == nil && h.cfg.Store != nil {
+		err = auth.CheckNotRevoked(r.Context(), h.cfg.Store, l) // "Revoke client links"
+	}
+	if err != nil || (purpose == auth.PurposeAcceptProposal && l.Resource == uuid.Nil) {
+		h.linkRefused(w, r, http.StatusForbidden)
+		return auth.Link{}, false
+	}
+	if r.Method == http.MethodPost {
+		// The token is the authority, but a form posted from another site
+		// still has no business here.
+		if !auth.SameOrigin(r) {
+			h.linkRefused(w, r, http.StatusForbidden)
+			return auth.Link{}, false
+		}
+	}
+	return l, true
+}
+
+// linkFailed answers an error while loading a link's page: what does not
+// exist (or is another client's) is the refusal page, anything else the
+// generic message.
+func (h *handler) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		h.linkRefused(w, r, http.StatusNotFound)
+		return
+	}
+	h.renderLink(w, r, http.StatusInternalServerError, "invalid", &view{Title: "Something went wrong", D: h.userMessage(r, err)})
+}
+
+// linkMeta is the metadata of a command sent through a client link: the
+// client is the actor, and the form's one-time token (plus step, for the
+// second command of a form) the command id.
+func linkMeta(l auth.Link, formToken, step string) billing.Meta {
+	id := "link:" + formToken
+	if step != "" {
+		id += ":" + step
+	}
+	return billing.Meta{Actor: "client-link:" + l.ClientID.String(), CommandID: id}
+}
+
+// formToken is the submitted one-time token, or a fresh one (a form
+// without its token runs once).
+func formToken(r *http.Request) string {
+	if t, err := uuid.Parse(r.PostFormValue(tokenField)); err == nil {
+		return t.String()
+	}
+	return uuid.NewString()
+}
+
+// newMethodID is the id of the method a form adds: derived from the
+// client and the form token, so a resubmitted form names the same method
+// (and the decider takes it for a retry, not a duplicate).
+func newMethodID(clientID uuid.UUID, token string) uuid.UUID {
+	return uuid.NewSHA1(clientID, []byte("client-link-method:"+token))
+}
+
+// waitFor waits for the read models to reach pos.
+func (h *handler) waitFor(ctx context.Context, pos uint64) {
+	if h.cfg.Runner == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.WaitTimeout)
+	defer cancel()
+	if err := h.cfg.Runner.WaitFor(ctx, pos); err != nil {
+		h.log.Warn("read models did not catch up after a client-link command", "position", pos, "err", err)
+	}
+}
+
+// foldStream folds one stream with evolve; a stream with no events is
+// ENOTFOUND.
+func foldStream[S any](ctx context.Context, h *handler, stream string, evolve func(S, domain.Event) S) (S, error) {
+	var st S
+	recs, err := h.cfg.Store.ReadStream(ctx, stream, 0, eventstore.Forward, 0)
+	if err != nil {
+		return st, fmt.Errorf("read %s: %w", stream, err)
+	}
+	if len(recs) == 0 {
+		return st, domain.NotFound("There is nothing here.")
+	}
+	for _, rec := range recs {
+		e, err := h.cat.Decode(rec.Type, rec.Data)
+		if err != nil {
+			return st, fmt.Errorf("decode %s@%d: %w", stream, rec.Revision, err)
+		}
+		st = evolve(st, e)
+	}
+	return st, nil
+}
+
+// linkClient is the link's client as the read models show it, and today in
+// the firm's time zone.
+func (h *handler) linkClient(ctx context.Context, l auth.Link) (projections.ClientSummary, domain.Date, *time.Location, error) {
+	today, loc, err := h.today(ctx)
+	if err != nil {
+		return projections.ClientSummary{}, today, loc, err
+	}
+	c, err := h.cfg.Models.Summary(l.ClientID, today)
+	return c, today, loc, err
+}
+
+// activeMethods are the client's methods that can be charged.
+func activeMethods(c projections.ClientSummary) []projections.PaymentMethodView {
+	var out []projections.PaymentMethodView
+	for _, m := range c.PaymentMethods {
+		if m.Status == client.MethodActive {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// linkMethodForm is a new-method form's prefill: a card through the
+// sandbox gateway.
+func linkMethodForm(f *form) {
+	f.set("method.kind", string(client.MethodCard))
+}
+
+// readLinkMethod reads a new method from the form. The client chooses no
+// gateway: it is the one Remit collects with (Config.Gateway).
+func readLinkMethod(fs *fields, gateway string) client.PaymentMethodDetails {
+	m := methodDetails(fs)
+	m.Gateway = gateway
+	return m
+}
+
+// ---- Proposal acceptance ----
+
+// acceptPage is the acceptance page: the proposal with its amounts, the
+// client's methods on file, and the link's path for the form.
+type acceptPage struct {
+	Action     string
+	ClientName string
+	Proposal   proposal.State
+	// Value is the lines' amounts, the totals per cadence (never added
+	// across cadences) and the first-year value.
+	Value   proposal.Value
+	TaxMode domain.TaxMode
+	Methods []projections.PaymentMethodView
+	// AcceptedWith is the label of the method chosen on acceptance.
+	AcceptedWith string
+
+	primary projections.ContactView // to prefill the signer
+}
+
+// Open reports whether the proposal can still be accepted.
+func (p acceptPage) Open() bool { return p.Proposal.Status == proposal.StatusSent }
+
+// loadAcceptPage loads what a proposal link shows, refusing a link whose
+// proposal is another client's.
+func (h *handler) loadAcceptPage(ctx context.Context, l auth.Link, action string) (*acceptPage, *view, error) {
+	p, err := h.proposalState(ctx, l.Resource)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.ClientID != l.ClientID {
+		return nil, nil, domain.NotFound("There is no such proposal.")
+	}
+	c, today, loc, err := h.linkClient(ctx, l)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, _, err := h.firmNow(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	value, err := proposal.ValueOf(p, f.TaxMode, today)
+	if err != nil {
+		return nil, nil, fmt.Errorf("value of proposal %s: %w", p.ID, err)
+	}
+	pg := &acceptPage{Action: action, ClientName: c.Name, Proposal: p, Value: value, TaxMode: f.TaxMode, Methods: activeMethods(c)}
+	for _, ct := range c.Contacts {
+		if ct.Primary {
+			pg.primary = ct
+		}
+	}
+	if p.PaymentMethodID != uuid.Nil {
+		pg.AcceptedWith = methodName(&c, p.PaymentMethodID)
+	}
+	return pg, &view{Title: p.Title, FirmName: f.Name, Today: today, loc: loc, D: pg}, nil
+}
+
+func (h *handler) handleLinkProposal(w http.ResponseWriter, r *http.Request) {
+	l, ok := h.verifyLink(w, r, auth.PurposeAcceptProposal)
+	if !ok {
+		return
+	}
+	pg, v, err := h.loadAcceptPage(r.Context(), l, r.URL.Path)
+	if err != nil {
+		h.linkFailed(w, r, err)
+		return
+	}
+	f := newForm()
+	f.set("accepted_by_name", pg.primary.Name)
+	f.set("accepted_by_email", pg.primary.Email)
+	switch {
+	case len(pg.Methods) == 0:
+		f.set("payment_method", "new")
+	default:
+		f.set("payment_method", pg.Methods[0].ID.String())
+		for _, m := range pg.Methods {
+			if m.Default {
+				f.set("payment_method", m.ID.String())
+			}
+		}
+	}
+	linkMethodForm(f)
+	v.Form = f
+	h.renderLink(w, r, http.StatusOK, "accept", v)
+}
+
+// acceptRequest reads the acceptance form: the signer, the consent, and
+// the method (on file, or new: then its details and the id it will get).
+func acceptRequest(fs *fields, pg *acceptPage, l auth.Link, token, gateway string) (billing.AcceptProposalRequest, *client.PaymentMethodDetails) {
+	req := billing.AcceptProposalRequest{ProposalID: pg.Proposal.ID, AcceptedByName: fs.str("accepted_by_name"), AcceptedByEmail: fs.str("accepted_by_email")}
+	req.SignatureName = req.AcceptedByName // the typed name is the signature, with the box below
+	if fs.str("accept") != "on" {
+		fs.p.Add("accept", "tick the box to accept the proposal")
+	}
+	switch choice := fs.str("payment_method"); choice {
+	case "new":
+		m := readLinkMethod(fs, gateway)
+		req.PaymentMethodID = newMethodID(l.ClientID, token)
+		return req, &m
+	case "":
+		fs.p.Add("payment_method", "choose how you will pay")
+	default:
+		id, err := uuid.Parse(choice)
+		found := false
+		for _, m := range pg.Methods {
+			found = found || (err == nil && m.ID == id)
+		}
+		if !found { // only this client's own active methods are offered
+			fs.p.Add("payment_method", "choose one of the options")
+		}
+		req.PaymentMethodID = id
+	}
+	return req, nil
+}
+
+func (h *handler) handleLinkAccept(w http.ResponseWriter, r *http.Request) {
+	l, ok := h.verifyLink(w, r, auth.PurposeAcceptProposal)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	// One acceptance of a proposal at a time: a double submit (or a
+	// second tab) finds it accepted and is shown the thanks.
+	defer h.tokens.lock("accept:" + l.Resource.String())()
+	pg, v, err := h.loadAcceptPage(ctx, l, r.URL.Path)
+	if err != nil {
+		h.linkFailed(w, r, err)
+		return
+	}
+	if !pg.Open() {
+		redirect(w, r, r.URL.Path, "")
+		return
+	}
+	token := formToken(r)
+	fs := readForm(r)
+	req, newMethod := acceptRequest(fs, pg, l, token, h.gateway())
+	now := h.cfg.Now()
+	// The deciders' checks, before anything is appended; the method the
+	// client adds here counts as theirs (billing checks again on the log).
+	var facts domain.ClientFacts
+	for _, m := range pg.Methods {
+		facts.PaymentMethods = append(facts.PaymentMethods, m.ID)
+	}
+	if newMethod != nil {
+		facts.PaymentMethods = append(facts.PaymentMethods, req.PaymentMethodID)
+	}
+	_, acceptErr := proposal.Decide(pg.Proposal, proposal.AcceptProposal{ProposalID: req.ProposalID, AcceptedByName: req.AcceptedByName,
+		AcceptedByEmail: req.AcceptedByEmail, SignatureName: req.SignatureName, AcceptedOn: v.Today, PaymentMethodID: req.PaymentMethodID, Client: facts, Now: now})
+	var methodErr error
+	if newMethod != nil {
+		methodErr = h.checkNewMethod(ctx, l.ClientID, client.AddPaymentMethod{ClientID: l.ClientID, PaymentMethodID: req.PaymentMethodID, Method: *newMethod, Now: now})
+	}
+	err = gather(fs.err(), acceptErr, methodErr)
+	if err == nil && newMethod != nil {
+		_, err = h.cfg.Billing.AddPaymentMethod(ctx, billing.PaymentMethodRequest{ClientID: l.ClientID, PaymentMethodID: req.PaymentMethodID, Method: *newMethod}, linkMeta(l, token, "method"))
+	}
+	var res billing.Result
+	if err == nil {
+		res, err = h.cfg.Billing.AcceptProposal(ctx, req, linkMeta(l, token, ""))
+	}
+	if err != nil {
+		f := formFrom(r)
+		f.Token = token
+		f.fail(err, func(e error) string { return h.userMessage(r, e) }, func(field string) string {
+			if field == "signature_name" {
+				return "accepted_by_name"
+			}
+			return field
+		})
+		v.Form = f
+		h.renderLink(w, r, linkStatus(err), "accept", v)
+		return
+	}
+	h.waitFor(ctx, res.Position)
+	redirect(w, r, r.URL.Path, "Thank you: your acceptance is recorded.")
+}
+
+// linkStatus is the status of a refused client-link form.
+func linkStatus(err error) int {
+	if s := statusOf(err); s != http.StatusNotFound && s != http.StatusForbidden {
+		return s
+	}
+	return http.StatusUnprocessableEntity
+}
+
+// gather joins the field problems of every check, so a form shows them
+// all at once; any other refusal (a conflict, an internal error) wins.
+func gather(errs ...error) error {
+	var p domain.Problems
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if domain.ErrorCode(err) != domain.EINVALID {
+			return err
+		}
+		p.Merge(err)
+	}
+	return p.Err()
+}
+
+// checkNewMethod runs the client decider on the client's current state,
+// appending nothing: a method it would refuse is refused before the
+// acceptance or retry it comes with.
+func (h *handler) checkNewMethod(ctx context.Context, clientID uuid.UUID, cmd client.Command) error {
+	st, err := foldStream(ctx, h, client.StreamName(clientID), client.Evolve)
+	if err != nil {
+		return err
+	}
+	_, err = client.Decide(st, cmd)
+	return err
+}
+
+// ---- Payment method (and retry) ----
+
+// methodLinkPage is the payment-method page: the methods on file, and the
+// invoice whose rejected payment the link is about, if any.
+type methodLinkPage struct {
+	Action     string
+	ClientName string
+	Methods    []projections.PaymentMethodView
+	Invoice    *projections.InvoiceDetail
+}
+
+// CanRetry reports whether the invoice's payment was rejected (and maybe a
+// retry is pending): the client can retry it now or on a date, with a new
+// method or one on file; a pending retry is replaced, never doubled.
+func (p methodLinkPage) CanRetry() bool {
+	if p.Invoice == nil {
+		return false
+	}
+	c := p.Invoice.Collection
+	return p.Invoice.StoredStatus == invoice.StatusPaymentRejected ||
+		(p.Invoice.StoredStatus == invoice.StatusPaymentScheduled && c != nil && c.Retry)
+}
+
+// CanPay reports whether the invoice is open with nothing scheduled to
+// collect it (no method when issued, or staff cancelled the collection): the
+// client can have it charged to a method on file or a new one, now or on a
+// date.
+func (p methodLinkPage) CanPay() bool {
+	if p.Invoice == nil || p.Invoice.Collection != nil || !p.Invoice.Balance.Amount.IsPositive() {
+		return false
+	}
+	return p.Invoice.StoredStatus == invoice.StatusAwaitingPayment || p.Invoice.StoredStatus == invoice.StatusPartlyPaid
+}
+
+// Chargeable reports whether the client can have the invoice charged
+// through this link: a retry (CanRetry) or a first collection (CanPay).
+func (p methodLinkPage) Chargeable() bool { return p.CanRetry() || p.CanPay() }
+
+// chargeCommand is what charging the invoice from method on a date is: a
+// retry of a rejected payment (replacing one pending), or its collection.
+// The client's methods on file and method (the one the client adds here)
+// count as theirs; billing checks again on the log.
+func (p methodLinkPage) chargeCommand(on domain.Date, method uuid.UUID, now time.Time) invoice.Command {
+	facts := domain.ClientFacts{PaymentMethods: []uuid.UUID{method}}
+	for _, m := range p.Methods {
+		facts.PaymentMethods = append(facts.PaymentMethods, m.ID)
+	}
+	if p.CanRetry() {
+		return invoice.ScheduleRetry{Date: on, PaymentMethodID: method, Client: facts, Now: now}
+	}
+	return invoice.ScheduleCollection{Date: on, PaymentMethodID: method, Client: facts, Now: now}
+}
+
+// charge schedules what chargeCommand decides.
+func (h *handler) charge(ctx context.Context, p *methodLinkPage, on domain.Date, method uuid.UUID, meta billing.Meta) (billing.Result, error) {
+	r := billing.InvoiceRequest{InvoiceID: p.Invoice.ID, Date: on, PaymentMethodID: method}
+	if p.CanRetry() {
+		return h.cfg.Billing.ScheduleRetry(ctx, r, meta)
+	}
+	return h.cfg.Billing.ScheduleCollection(ctx, r, meta)
+}
+
+// Declined tells the client why the last payment was declined, as one
+// sentence: "Your last payment was declined: Your card was declined." (the
+// gateway's message keeps its own full stop, and gets one when it has none).
+func (p methodLinkPage) Declined() string {
+	const s = "Your last payment was declined"
+	if p.Invoice == nil || p.Invoice.LastRejection == nil || strings.TrimSpace(p.Invoice.LastRejection.DeclineMessage) == "" {
+		return s + "."
+	}
+	return s + ": " + domain.Sentence(p.Invoice.LastRejection.DeclineMessage)
+}
+
+// RetryPending is the pending retry, if any.
+func (p methodLinkPage) RetryPending() *invoice.Collection {
+	if !p.CanRetry() || p.Invoice.Collection == nil {
+		return nil
+	}
+	return p.Invoice.Collection
+}
+
+// maxLinkRetryDays bounds how far ahead a client may put off a retry.
+const maxLinkRetryDays = 30
+
+// readRetryDate reads the date a client chose for the retry (field name):
+// today when empty, else from today to maxLinkRetryDays ahead.
+func readRetryDate(fs *fields, name string, today domain.Date) domain.Date {
+	d := fs.date(name, false)
+	switch {
+	case d.IsZero():
+		return today
+	case d.Before(today):
+		fs.p.Add(name, "choose today or a later date")
+	case d.After(today.AddDays(maxLinkRetryDays)):
+		fs.p.Add(name, "choose a date within the next %d days", maxLinkRetryDays)
+	}
+	return d
+}
+
+// chargeDone is the confirmation of a charge scheduled through the link.
+func chargeDone(p *methodLinkPage, on, today domain.Date, method string) string {
+	when := "today"
+	if on != today {
+		when = "on " + fmtDate(on)
+	}
+	if p.CanRetry() {
+		return "The payment of invoice " + p.Invoice.Number + " will be retried " + when + " with " + method + "."
+	}
+	return "Invoice " + p.Invoice.Number + " will be charged " + when + " to " + method + "."
+}
+
+func (h *handler) loadMethodLinkPage(ctx context.Context, l auth.Link, action string) (*methodLinkPage, *view, error) {
+	c, today, loc, err := h.linkClient(ctx, l)
+	if err != nil {
+		return nil, nil, err
+	}
+	pg := &methodLinkPage{Action: action, ClientName: c.Name, Methods: activeMethods(c)}
+	if l.Resource != uuid.Nil {
+		d, err := h.cfg.Models.Invoice(l.Resource, today)
+		if err != nil {
+			return nil, nil, err
+		}
+		if d.ClientID != l.ClientID {
+			return nil, nil, domain.NotFound("There is no such invoice.")
+		}
+		pg.Invoice = &d
+	}
+	f, _, err := h.firmNow(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pg, &view{Title: "Your payment method", FirmName: f.Name, Today: today, loc: loc, D: pg}, nil
+}
+
+func (h *handler) handleLinkMethodForm(w http.ResponseWriter, r *http.Request) {
+	l, ok := h.verifyLink(w, r, auth.PurposePaymentMethod)
+	if !ok {
+		return
+	}
+	pg, v, err := h.loadMethodLinkPage(r.Context(), l, r.URL.Path)
+	if err != nil {
+		h.linkFailed(w, r, err)
+		return
+	}
+	f := newForm()
+	linkMethodForm(f)
+	if pg.Chargeable() {
+		f.set("retry", "on")
+		f.set("retry_on", isoDate(v.Today))
+		f.set("retry_date", isoDate(v.Today))
+		if pg.Invoice.PaymentMethodID != uuid.Nil {
+			f.set("replaces", pg.Invoice.PaymentMethodID.String())
+			f.set("retry_method", pg.Invoice.PaymentMethodID.String())
+		}
+	}
+	v.Form = f
+	h.renderLink(w, r, http.StatusOK, "method", v)
+}
+
+func (h *handler) handleLinkMethod(w http.ResponseWriter, r *http.Request) {
+	l, ok := h.verifyLink(w, r, auth.PurposePaymentMethod)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	defer h.tokens.lock("method:" + l.ClientID.String())()
+	pg, v, err := h.loadMethodLinkPage(ctx, l, r.URL.Path)
+	if err != nil {
+		h.linkFailed(w, r, err)
+		return
+	}
+	token := formToken(r)
+	fs := readForm(r)
+	if fs.str("do") == "retry" {
+		h.linkRetry(w, r, l, pg, v, token, fs)
+		return
+	}
+	m := readLinkMethod(fs, h.gateway())
+	newID := newMethodID(l.ClientID, token)
+	for _, pm := range pg.Methods {
+		if pm.ID == newID { // this form was sent before: done
+			redirect(w, r, r.URL.Path, "")
+			return
+		}
+	}
+	var replaces uuid.UUID
+	if s := fs.str("replaces"); s != "" {
+		id, err := uuid.Parse(s)
+		found := false
+		for _, pm := range pg.Methods {
+			found = found || (err == nil && pm.ID == id)
+		}
+		if !found {
+			fs.p.Add("replaces", "choose one of the options")
+		}
+		replaces = id
+	}
+	retry := pg.Chargeable() && fs.str("retry") == "on"
+	var retryOn domain.Date
+	if retry {
+		retryOn = readRetryDate(fs, "retry_on", v.Today)
+	}
+	now := h.cfg.Now()
+	var cmd client.Command = client.AddPaymentMethod{ClientID: l.ClientID, PaymentMethodID: newID, Method: m, Now: now}
+	if replaces != uuid.Nil {
+		cmd = client.ReplacePaymentMethod{ClientID: l.ClientID, PaymentMethodID: replaces, NewPaymentMethodID: newID, Method: m, Now: now}
+	}
+	var methodErr, retryErr error
+	if fs.err() == nil { // a replacement of no known method is not worth deciding
+		methodErr = h.checkNewMethod(ctx, l.ClientID, cmd)
+	}
+	if retry {
+		var st invoice.State
+		if st, retryErr = foldStream(ctx, h, invoice.StreamName(pg.Invoice.ID), invoice.Evolve); retryErr == nil {
+			_, retryErr = invoice.Decide(st, pg.chargeCommand(retryOn, newID, now))
+		}
+	}
+	err = gather(fs.err(), methodErr, retryErr)
+	var res billing.Result
+	if err == nil {
+		req := billing.PaymentMethodRequest{ClientID: l.ClientID, PaymentMethodID: newID, Method: m}
+		if replaces != uuid.Nil {
+			req.PaymentMethodID, req.NewPaymentMethodID = replaces, newID
+			res, err = h.cfg.Billing.ReplacePaymentMethod(ctx, req, linkMeta(l, token, "method"))
+		} else {
+			res, err = h.cfg.Billing.AddPaymentMethod(ctx, req, linkMeta(l, token, "method"))
+		}
+	}
+	done := "Thank you: your payment method " + projections.MethodLabel(m) + " is on file."
+	if err == nil && retry {
+		var rr billing.Result
+		rr, err = h.charge(ctx, pg, retryOn, newID, linkMeta(l, token, "retry"))
+		if err != nil { // the method is on file; only the retry failed
+			h.waitFor(ctx, max(res.Position, rr.Position))
+			redirectError(w, r, r.URL.Path, "Your payment method is on file, but the payment could not be retried: "+h.userMessage(r, err))
+			return
+		}
+		res.Position = max(res.Position, rr.Position)
+		done += " " + chargeDone(pg, retryOn, v.Today, "it")
+	}
+	if err != nil {
+		f := formFrom(r)
+		f.Token = token
+		f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
+		v.Form = f
+		h.renderLink(w, r, linkStatus(err), "method", v)
+		return
+	}
+	h.waitFor(ctx, res.Position)
+	redirect(w, r, r.URL.Path, done)
+}
+
+// linkRetry retries the rejected payment (or pays an invoice nothing
+// collects) with a method already on file, now or on a date the client
+// chose; a pending retry is replaced.
+func (h *handler) linkRetry(w http.ResponseWriter, r *http.Request, l auth.Link, pg *methodLinkPage, v *view, token string, fs *fields) {
+	ctx := r.Context()
+	if !pg.Chargeable() {
+		redirectError(w, r, r.URL.Path, "This invoice has nothing to pay now.")
+		return
+	}
+	var method projections.PaymentMethodView
+	if id, err := uuid.Parse(fs.str("retry_method")); err == nil {
+		for _, m := range pg.Methods {
+			if m.ID == id {
+				method = m
+			}
+		}
+	}
+	if method.ID == uuid.Nil { // only this client's own active methods are offered
+		fs.p.Add("retry_method", "choose one of your payment methods")
+	}
+	on := readRetryDate(fs, "retry_date", v.Today)
+	err := fs.err()
+	var res billing.Result
+	if err == nil {
+		res, err = h.charge(ctx, pg, on, method.ID, linkMeta(l, token, "retry"))
+	}
+	if err != nil {
+		f := formFrom(r)
+		f.Token = token
+		f.fail(err, func(e error) string { return h.userMessage(r, e) }, func(field string) string {
+			switch field {
+			case "date":
+				return "retry_date"
+			case "payment_method_id":
+				return "retry_method"
+			}
+			return field
+		})
+		v.Form = f
+		h.renderLink(w, r, linkStatus(err), "method", v)
+		return
+	}
+	h.waitFor(ctx, res.Position)
+	redirect(w, r, r.URL.Path, chargeDone(pg, on, v.Today, method.Label))
+}
+
+// ---- Links shown to staff ----
+
+// clientLink signs a link for staff to copy: an absolute URL on the host
+// the staff member reached, valid for ClientLinkTTL. Empty when client
+// links are off.
+func (h *handler) clientLink(r *http.Request, purpose auth.Purpose, clientID, resource uuid.UUID) string {
+	if h.cfg.Links == nil {
+		return ""
+	}
+	now := h.cfg.Now()
+	token := h.cfg.Links.Sign(auth.Link{ClientID: clientID, Purpose: purpose, Resource: resource, Expires: now.Add(ClientLinkTTL), Issued: now})
+	prefix := "/c/m/"
+	if purpose == auth.PurposeAcceptProposal {
+		prefix = "/c/p/"
+	}
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + prefix + token
+}

@@ -1,0 +1,259 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"remit/billing"
+	"remit/domain"
+	"remit/domain/invoice"
+	"remit/projections"
+	"remit/web/auth"
+)
+
+// invoiceAction is one action of the invoice page with its own form:
+// what the form asks, how it is read and which billing method runs it.
+type invoiceAction struct {
+	Name  string // the path segment and the form's template block
+	Title string
+	Done  string // the confirmation
+	// prefill fills the form from the invoice.
+	prefill func(f *form, d projections.InvoiceDetail, c *projections.ClientSummary, today domain.Date)
+	// read builds the request from the form.
+	read func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest
+	run  func(s *billing.Service, ctx context.Context, r billing.InvoiceRequest, meta billing.Meta) (billing.Result, error)
+}
+
+func invoiceActions() []invoiceAction {
+	return []invoiceAction{
+		{Name: "send", Title: "Send the invoice", Done: "Invoice sent.",
+			prefill: func(f *form, _ projections.InvoiceDetail, c *projections.ClientSummary, _ domain.Date) {
+				for _, ct := range c.Contacts {
+					if ct.Primary {
+						f.set("recipient", ct.Email)
+					}
+				}
+			},
+			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
+				return billing.InvoiceRequest{InvoiceID: d.ID, Recipient: fs.str("recipient")}
+			},
+			run: (*billing.Service).SendInvoice},
+		{Name: "collect", Title: "Schedule payment collection", Done: "Payment collection scheduled.",
+			prefill: func(f *form, d projections.InvoiceDetail, _ *projections.ClientSummary, today domain.Date) {
+				f.set("date", isoDate(maxDate(today, d.IssueDate)))
+				if d.PaymentMethodID != uuid.Nil {
+					f.set("payment_method_id", d.PaymentMethodID.String())
+				}
+			},
+			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
+				return billing.InvoiceRequest{InvoiceID: d.ID, Date: fs.date("date", true), PaymentMethodID: fs.id("payment_method_id")}
+			},
+			run: (*billing.Service).ScheduleCollection},
+		{Name: "cancel-collection", Title: "Cancel the payment collection", Done: "Payment collection cancelled: nothing will be charged until you schedule it again.",
+			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
+				return billing.InvoiceRequest{InvoiceID: d.ID, Reason: fs.str("reason")}
+			},
+			run: (*billing.Service).CancelCollection},
+		{Name: "attempt", Title: "Record a collection attempt", Done: "Collection attempt recorded.",
+			prefill: func(f *form, d projections.InvoiceDetail, _ *projections.ClientSummary, _ domain.Date) {
+				f.set("outcome", string(invoice.AttemptRejected))
+				f.set("amount", d.Balance.Amount.StringFixed(d.Balance.Currency.MinorUnits))
+				if d.PaymentMethodID != uuid.Nil {
+					f.set("payment_method_id", d.PaymentMethodID.String())
+				}
+			},
+			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
+				return billing.InvoiceRequest{InvoiceID: d.ID, Outcome: invoice.AttemptOutcome(fs.str("outcome")), Amount: fs.dec("amount", true),
+					GatewayReference: fs.str("gateway_reference"), DeclineCode: fs.str("decline_code"), DeclineMessage: fs.str("decline_message"),
+					PaymentMethodID: fs.id("payment_method_id")}
+			},
+			run: (*billing.Service).RecordCollectionAttempt},
+		{Name: "retry", Title: "Retry the payment", Done: "Payment retry scheduled.",
+			prefill: func(f *form, d projections.InvoiceDetail, _ *projections.ClientSummary, today domain.Date) {
+				f.set("date", isoDate(today))
+				if d.PaymentMethodID != uuid.Nil {
+					f.set("payment_method_id", d.PaymentMethodID.String())
+				}
+			},
+			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
+				return billing.InvoiceRequest{InvoiceID: d.ID, Date: fs.date("date", true), PaymentMethodID: fs.id("payment_method_id")}
+			},
+			run: (*billing.Service).ScheduleRetry},
+		{Name: "offline-payment", Title: "Mark paid offline", Done: "Offline payment recorded.",
+			prefill: func(f *form, d projections.InvoiceDetail, _ *projections.ClientSummary, today domain.Date) {
+				f.set("amount", d.Balance.Amount.StringFixed(d.Balance.Currency.MinorUnits))
+				f.set("date", isoDate(today))
+				f.set("method", string(invoice.PaidByBankTransfer))
+			},
+			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
+				return billing.InvoiceRequest{InvoiceID: d.ID, Amount: fs.dec("amount", true), Date: fs.date("date", false),
+					Method: invoice.PaymentMethod(fs.str("method")), Reference: fs.str("reference")}
+			},
+			run: (*billing.Service).RecordOfflinePayment},
+		{Name: "write-off", Title: "Write off the balance", Done: "Balance written off.",
+			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
+				return billing.InvoiceRequest{InvoiceID: d.ID, Reason: fs.str("reason")}
+			},
+			run: (*billing.Service).WriteOffInvoice},
+		{Name: "void", Title: "Void the invoice", Done: "Invoice voided.",
+			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
+				if fs.str("reason") == "" {
+					fs.p.Add("reason", "say why the invoice is voided")
+				}
+				return billing.InvoiceRequest{InvoiceID: d.ID, Reason: fs.str("reason")}
+			},
+			run: (*billing.Service).VoidInvoice},
+	}
+}
+
+func maxDate(a, b domain.Date) domain.Date {
+	if a.Before(b) {
+		return b
+	}
+	return a
+}
+
+func (h *handler) registerInvoiceRoutes() {
+	h.mux.HandleFunc("GET /invoices/{iid}", h.handleInvoice)
+	h.mux.HandleFunc("GET /invoices/{iid}/pdf", h.handleInvoicePDF)
+	h.mux.HandleFunc("GET /invoices/{iid}/ubl", h.handleInvoiceUBL)
+	for _, a := range invoiceActions() {
+		h.mux.HandleFunc("GET /invoices/{iid}/"+a.Name, h.handleInvoiceActionForm(a))
+		h.mux.HandleFunc("POST /invoices/{iid}/"+a.Name, h.handleInvoiceAction(a))
+	}
+}
+
+// invoicePage is an invoice's page, or one of its action forms.
+type invoicePage struct {
+	Invoice projections.InvoiceDetail
+	Action  string
+	Title   string
+	// MethodLink is the signed link for the client to add a payment method
+	// and retry (or pay), shown while a payment is rejected or a retry
+	// pending, or nothing is scheduled to collect the invoice.
+	MethodLink string
+}
+
+// Rejected reports whether the last collection was declined and nothing
+// but a retry was scheduled since: the rejected-payment panel shows, with
+// "retry now" and "change method and retry" (which replace a pending retry).
+func (p invoicePage) Rejected() bool {
+	return p.Invoice.StoredStatus == invoice.StatusPaymentRejected || p.RetryPending()
+}
+
+// RetryPending reports whether a retry of a rejected payment is scheduled.
+func (p invoicePage) RetryPending() bool {
+	c := p.Invoice.Collection
+	return p.Invoice.StoredStatus == invoice.StatusPaymentScheduled && c != nil && c.Retry
+}
+
+// RetryMethod is the id of the method a "retry now" charges: the pending
+// retry's, or the one last used ("" when none is known).
+func (p invoicePage) RetryMethod() string {
+	id := p.Invoice.PaymentMethodID
+	if c := p.Invoice.Collection; c != nil {
+		id = c.PaymentMethodID
+	}
+	if id == uuid.Nil {
+		return ""
+	}
+	return id.String()
+}
+
+// NotCollected reports whether the invoice is open with nothing scheduled to
+// collect it: the client pays by hand (the page says how). A rejected
+// payment is not that: the rejection panel offers the retry instead.
+func (p invoicePage) NotCollected() bool {
+	return p.Open() && !p.Rejected() && p.Invoice.Collection == nil && p.Invoice.Balance.Amount.IsPositive()
+}
+
+// Open reports whether the invoice still takes payments.
+func (p invoicePage) Open() bool {
+	switch p.Invoice.StoredStatus {
+	case invoice.StatusPaid, invoice.StatusVoid, invoice.StatusWrittenOff:
+		return false
+	}
+	return true
+}
+
+// Voidable reports whether void is offered: only before any money came in.
+func (p invoicePage) Voidable() bool {
+	return p.Open() && p.Invoice.Paid.IsZero() && p.Invoice.Credited.IsZero()
+}
+
+func (h *handler) loadInvoice(w http.ResponseWriter, r *http.Request) (projections.InvoiceDetail, *projections.ClientSummary, domain.Date, bool) {
+	iid, ok := h.idParam(w, r, "iid")
+	if !ok {
+		return projections.InvoiceDetail{}, nil, domain.Date{}, false
+	}
+	today, _, err := h.today(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return projections.InvoiceDetail{}, nil, today, false
+	}
+	d, err := h.cfg.Models.Invoice(iid, today)
+	if err != nil {
+		h.fail(w, r, err)
+		return d, nil, today, false
+	}
+	c, err := h.cfg.Models.Summary(d.ClientID, today)
+	if err != nil {
+		h.fail(w, r, err)
+		return d, nil, today, false
+	}
+	return d, &c, today, true
+}
+
+func (h *handler) handleInvoice(w http.ResponseWriter, r *http.Request) {
+	d, c, today, ok := h.loadInvoice(w, r)
+	if !ok {
+		return
+	}
+	pg := invoicePage{Invoice: d}
+	if pg.Rejected() || pg.NotCollected() {
+		pg.MethodLink = h.clientLink(r, auth.PurposePaymentMethod, d.ClientID, d.ID)
+	}
+	h.render(w, r, http.StatusOK, "invoice", &view{Title: "Invoice " + d.Number, Section: "clients", Tab: "invoices", Client: c, Today: today, D: pg, Form: newForm()})
+}
+
+func (h *handler) handleInvoiceActionForm(a invoiceAction) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		d, c, today, ok := h.loadInvoice(w, r)
+		if !ok {
+			return
+		}
+		f := newForm()
+		if a.prefill != nil {
+			a.prefill(f, d, c, today)
+		}
+		h.render(w, r, http.StatusOK, "invoice_action", &view{Title: a.Title + " · " + d.Number, Section: "clients", Tab: "invoices", Client: c, Today: today,
+			D: invoicePage{Invoice: d, Action: a.Name, Title: a.Title}, Form: f})
+	}
+}
+
+func (h *handler) handleInvoiceAction(a invoiceAction) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		d, c, today, ok := h.loadInvoice(w, r)
+		if !ok {
+			return
+		}
+		fs := readForm(r)
+		req := a.read(fs, d)
+		err := fs.err()
+		if err == nil {
+			_, err = h.run(r, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+				return a.run(h.cfg.Billing, ctx, req, meta)
+			})
+		}
+		if err != nil {
+			f := formFrom(r)
+			f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
+			h.render(w, r, statusOf(err), "invoice_action", &view{Title: a.Title + " · " + d.Number, Section: "clients", Tab: "invoices", Client: c, Today: today,
+				D: invoicePage{Invoice: d, Action: a.Name, Title: a.Title}, Form: f})
+			return
+		}
+		redirect(w, r, "/invoices/"+d.ID.String(), a.Done)
+	}
+}

@@ -1,0 +1,274 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"remit/billing"
+	"remit/domain"
+	"remit/domain/proposal"
+	"remit/eventstore"
+	"remit/projections"
+	"remit/web/auth"
+)
+
+// proposalLines is how many lines the new proposal form offers.
+const proposalLines = 3
+
+func (h *handler) registerProposalRoutes() {
+	h.mux.HandleFunc("GET /clients/{id}/proposals/new", h.handleProposalNew)
+	h.mux.HandleFunc("POST /clients/{id}/proposals/new", h.handleProposalDraft)
+	h.mux.HandleFunc("GET /proposals/{pid}", h.handleProposal)
+	h.mux.HandleFunc("GET /proposals/{pid}/send", h.handleProposalForm("send"))
+	h.mux.HandleFunc("POST /proposals/{pid}/send", h.handleProposalSend)
+	h.mux.HandleFunc("GET /proposals/{pid}/accept", h.handleProposalForm("accept"))
+	h.mux.HandleFunc("POST /proposals/{pid}/accept", h.handleProposalAccept)
+	h.mux.HandleFunc("POST /proposals/{pid}/withdraw", h.handleProposalWithdraw)
+}
+
+// proposalPage is a proposal with its lines, and which form is open.
+type proposalPage struct {
+	Proposal proposal.State
+	Form     string // "", "send", "accept"
+	Lines    []int  // the new proposal form's line indexes
+	// ClientLink is the signed acceptance link for the client, shown once
+	// the proposal is sent (empty when client links are off).
+	ClientLink string
+	// Value is the proposal's amounts, totals per cadence and first-year
+	// value.
+	Value proposal.Value
+	// Emails are the emails the proposal went out in (the outbox's
+	// events), oldest first.
+	Emails []projections.EmailView
+}
+
+// proposalPage returns what the proposal's page shows with form which open.
+func (h *handler) proposalPage(ctx context.Context, p proposal.State, which string, today domain.Date) (proposalPage, error) {
+	f, _, err := h.firmNow(ctx)
+	if err != nil {
+		return proposalPage{}, err
+	}
+	v, err := proposal.ValueOf(p, f.TaxMode, today)
+	if err != nil {
+		return proposalPage{}, fmt.Errorf("value of proposal %s: %w", p.ID, err)
+	}
+	return proposalPage{Proposal: p, Form: which, Value: v, Emails: h.cfg.Models.EmailsAbout(p.ID)}, nil
+}
+
+// proposalState folds one proposal's stream: the read models keep only a
+// summary of each proposal (no lines), so its page is folded here, as the
+// JSON API does.
+func (h *handler) proposalState(ctx context.Context, id uuid.UUID) (proposal.State, error) {
+	stream := proposal.StreamName(id)
+	recs, err := h.cfg.Store.ReadStream(ctx, stream, 0, eventstore.Forward, 0)
+	if err != nil {
+		return proposal.State{}, fmt.Errorf("read %s: %w", stream, err)
+	}
+	if len(recs) == 0 {
+		return proposal.State{}, domain.NotFound("There is no such proposal.")
+	}
+	var st proposal.State
+	for _, rec := range recs {
+		e, err := h.cat.Decode(rec.Type, rec.Data)
+		if err != nil {
+			return proposal.State{}, fmt.Errorf("decode %s@%d: %w", stream, rec.Revision, err)
+		}
+		st = proposal.Evolve(st, e)
+	}
+	return st, nil
+}
+
+func (h *handler) loadProposal(w http.ResponseWriter, r *http.Request) (proposal.State, *projections.ClientSummary, domain.Date, bool) {
+	pid, ok := h.idParam(w, r, "pid")
+	if !ok {
+		return proposal.State{}, nil, domain.Date{}, false
+	}
+	today, _, err := h.today(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return proposal.State{}, nil, today, false
+	}
+	p, err := h.proposalState(r.Context(), pid)
+	if err != nil {
+		h.fail(w, r, err)
+		return p, nil, today, false
+	}
+	c, err := h.cfg.Models.Summary(p.ClientID, today)
+	if err != nil {
+		h.fail(w, r, err)
+		return p, nil, today, false
+	}
+	return p, &c, today, true
+}
+
+func (h *handler) handleProposalNew(w http.ResponseWriter, r *http.Request) {
+	c, today, ok := h.loadClient(w, r)
+	if !ok {
+		return
+	}
+	f := newForm()
+	f.set("lines[0].quantity", "1")
+	f.set("lines[0].billing_rule.frequency", "monthly")
+	f.set("lines[0].automatic", "on")
+	h.render(w, r, http.StatusOK, "proposal_new", &view{Title: "New proposal", Section: "clients", Tab: "summary", Client: c, Today: today, Form: f, D: proposalPage{Lines: indexes(proposalLines)}})
+}
+
+func indexes(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+func (h *handler) handleProposalDraft(w http.ResponseWriter, r *http.Request) {
+	c, today, ok := h.loadClient(w, r)
+	if !ok {
+		return
+	}
+	fs := readForm(r)
+	req := billing.ProposalRequest{ClientID: c.ID, Title: fs.str("title"), StartDate: fs.date("start_date", false)}
+	var formIndex []int
+	for i := range proposalLines {
+		p := fmt.Sprintf("lines[%d].", i)
+		if i > 0 && !fs.has(p+"name") && !fs.has(p+"unit_price") {
+			continue
+		}
+		formIndex = append(formIndex, i)
+		req.Lines = append(req.Lines, proposal.Line{
+			Name: fs.str(p + "name"), Description: fs.str(p + "description"), UnitPrice: fs.dec(p+"unit_price", true),
+			Quantity: fs.dec(p+"quantity", true), Unit: fs.str(p + "unit"), Discount: fs.discount(p + "discount"),
+			TaxRate: fs.dec(p+"tax_rate", false), BillingRule: fs.rule(p+"billing_rule", domain.StartOnAcceptance),
+			Automatic: fs.str(p+"automatic") == "on",
+		})
+	}
+	err := fs.err()
+	var res billing.Result
+	if err == nil {
+		res, err = h.run(r, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return h.cfg.Billing.DraftProposal(ctx, req, meta)
+		})
+	}
+	if err != nil {
+		f := formFrom(r)
+		f.fail(err, func(e error) string { return h.userMessage(r, e) }, lineFields(formIndex))
+		h.render(w, r, statusOf(err), "proposal_new", &view{Title: "New proposal", Section: "clients", Tab: "summary", Client: c, Today: today, Form: f, D: proposalPage{Lines: indexes(proposalLines)}})
+		return
+	}
+	redirect(w, r, "/proposals/"+res.ID.String(), fmt.Sprintf("Proposal %q drafted.", req.Title))
+}
+
+func (h *handler) handleProposal(w http.ResponseWriter, r *http.Request) {
+	p, c, today, ok := h.loadProposal(w, r)
+	if !ok {
+		return
+	}
+	d, err := h.proposalPage(r.Context(), p, "", today)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if p.Status == proposal.StatusSent {
+		d.ClientLink = h.clientLink(r, auth.PurposeAcceptProposal, p.ClientID, p.ID)
+	}
+	h.render(w, r, http.StatusOK, "proposal", &view{Title: "Proposal " + p.Title, Section: "clients", Tab: "summary", Client: c, Today: today, D: d, Form: newForm()})
+}
+
+func (h *handler) handleProposalForm(which string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, c, today, ok := h.loadProposal(w, r)
+		if !ok {
+			return
+		}
+		f := newForm()
+		for _, ct := range c.Contacts {
+			if ct.Primary {
+				f.set("contact_ids", ct.ID.String())
+				f.set("accepted_by_name", ct.Name)
+				f.set("accepted_by_email", ct.Email)
+			}
+		}
+		if c.DefaultMethod != uuid.Nil {
+			f.set("payment_method_id", c.DefaultMethod.String())
+		}
+		d, err := h.proposalPage(r.Context(), p, which, today)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.render(w, r, http.StatusOK, "proposal", &view{Title: "Proposal " + p.Title, Section: "clients", Tab: "summary", Client: c, Today: today, D: d, Form: f})
+	}
+}
+
+// proposalCommand runs a proposal command from its form and re-renders the
+// form with its errors, or redirects to the proposal with done.
+func (h *handler) proposalCommand(w http.ResponseWriter, r *http.Request, which, done string, do func(fs *fields, p proposal.State) func(ctx context.Context, meta billing.Meta) (billing.Result, error)) {
+	p, c, today, ok := h.loadProposal(w, r)
+	if !ok {
+		return
+	}
+	fs := readForm(r)
+	cmd := do(fs, p)
+	err := fs.err()
+	if err == nil {
+		_, err = h.run(r, cmd)
+	}
+	if err != nil {
+		f := formFrom(r)
+		f.fail(err, func(e error) string { return h.userMessage(r, e) }, sendFields)
+		d, derr := h.proposalPage(r.Context(), p, which, today)
+		if derr != nil {
+			h.fail(w, r, derr)
+			return
+		}
+		h.render(w, r, statusOf(err), "proposal", &view{Title: "Proposal " + p.Title, Section: "clients", Tab: "summary", Client: c, Today: today, D: d, Form: f})
+		return
+	}
+	redirect(w, r, "/proposals/"+p.ID.String(), done)
+}
+
+// sendFields puts the problems of the send form's recipients beside the
+// contacts it offers.
+func sendFields(field string) string {
+	if strings.HasPrefix(field, "contact_ids") || strings.HasPrefix(field, "recipients[") {
+		return "contact_ids"
+	}
+	return field
+}
+
+func (h *handler) handleProposalSend(w http.ResponseWriter, r *http.Request) {
+	h.proposalCommand(w, r, "send", "Proposal sent.", func(fs *fields, p proposal.State) func(context.Context, billing.Meta) (billing.Result, error) {
+		req := billing.SendProposalRequest{ProposalID: p.ID, RecipientEmail: fs.str("recipient_email")}
+		for _, v := range r.PostForm["contact_ids"] {
+			id, _ := uuid.Parse(v) // an unknown id is refused by billing, beside the contacts
+			req.ContactIDs = append(req.ContactIDs, id)
+		}
+		return func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return h.cfg.Billing.SendProposal(ctx, req, meta)
+		}
+	})
+}
+
+func (h *handler) handleProposalAccept(w http.ResponseWriter, r *http.Request) {
+	h.proposalCommand(w, r, "accept", "Proposal accepted: its services are active.", func(fs *fields, p proposal.State) func(context.Context, billing.Meta) (billing.Result, error) {
+		req := billing.AcceptProposalRequest{ProposalID: p.ID, AcceptedByName: fs.str("accepted_by_name"), AcceptedByEmail: fs.str("accepted_by_email"),
+			SignatureName: fs.str("signature_name"), PaymentMethodID: fs.id("payment_method_id")}
+		return func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			return h.cfg.Billing.AcceptProposal(ctx, req, meta)
+		}
+	})
+}
+
+func (h *handler) handleProposalWithdraw(w http.ResponseWriter, r *http.Request) {
+	pid, ok := h.idParam(w, r, "pid")
+	if !ok {
+		return
+	}
+	h.button(w, r, "/proposals/"+pid.String(), "Proposal withdrawn.", func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+		return h.cfg.Billing.WithdrawProposal(ctx, billing.ProposalRef{ProposalID: pid, Reason: r.PostFormValue("reason")}, meta)
+	})
+}

@@ -1,0 +1,77 @@
+package ui_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"remit/domain/user"
+	"remit/web/auth"
+)
+
+// TestUsersPage: an owner invites a user on /settings/users and gets a
+// one-time set-password link; the user chooses a password there and is
+// signed in; staff cannot open the page; a deactivated user's session ends.
+func TestUsersPage(t *testing.T) {
+	srv, a, _ := setupServer(t)
+	ctx := context.Background()
+	if _, err := a.AddUser(ctx, auth.NewUser{Email: "owner@firm.example", Role: user.RoleOwner, Password: "owner-password-1"}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	owner := setupBrowser()
+	if code, _ := status(t, owner, http.MethodPost, srv.URL+"/login", url.Values{"email": {"owner@firm.example"}, "password": {"owner-password-1"}}); code != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", code)
+	}
+	code, page := status(t, owner, http.MethodGet, srv.URL+"/settings/users", nil)
+	if code != http.StatusOK || !strings.Contains(page, "owner@firm.example") {
+		t.Fatalf("users page: %d %s", code, page)
+	}
+	csrf := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindStringSubmatch(page)
+	if csrf == nil {
+		t.Fatal("the users page has no CSRF token")
+	}
+	if code, _ := status(t, owner, http.MethodPost, srv.URL+"/settings/users", url.Values{"email": {"sam@firm.example"}, "role": {"staff"}}); code != http.StatusForbidden {
+		t.Errorf("an invite without the CSRF token: %d, want 403", code)
+	}
+	code, page = status(t, owner, http.MethodPost, srv.URL+"/settings/users", url.Values{"csrf_token": {csrf[1]}, "email": {"sam@firm.example"}, "name": {"Sam"}, "role": {"staff"}})
+	link := regexp.MustCompile(`http://[^<\s]+/set-password/[A-Za-z0-9_-]+`).FindString(page)
+	if code != http.StatusOK || link == "" {
+		t.Fatalf("invite: %d, no link in %s", code, page)
+	}
+	if code, _ := status(t, owner, http.MethodPost, srv.URL+"/settings/users", url.Values{"csrf_token": {csrf[1]}, "email": {"not an email"}, "role": {"staff"}}); code != http.StatusUnprocessableEntity {
+		t.Errorf("a bad email: %d, want 422", code)
+	}
+
+	sam := setupBrowser()
+	if code, body := status(t, sam, http.MethodGet, link, nil); code != http.StatusOK || !strings.Contains(body, "sam@firm.example") {
+		t.Fatalf("set-password page: %d %s", code, body)
+	}
+	pw := url.Values{"password": {"sam-password-12"}, "password2": {"sam-password-12"}}
+	if code, _ := status(t, sam, http.MethodPost, link, pw); code != http.StatusSeeOther {
+		t.Fatalf("set password: %d", code)
+	}
+	if code, body := status(t, sam, http.MethodGet, srv.URL+"/clients", nil); code != http.StatusOK || !strings.Contains(body, "sam@firm.example (staff)") {
+		t.Fatalf("after setting the password: %d %s", code, body)
+	}
+	if code, _ := status(t, setupBrowser(), http.MethodGet, link, nil); code != http.StatusNotFound {
+		t.Errorf("a used link: %d, want 404", code)
+	}
+	if code, _ := status(t, sam, http.MethodGet, srv.URL+"/settings/users", nil); code != http.StatusForbidden {
+		t.Errorf("staff on the users page: %d, want 403", code)
+	}
+
+	samID := user.IDForEmail("sam@firm.example").String()
+	ownerID := user.IDForEmail("owner@firm.example").String()
+	if code, body := status(t, owner, http.MethodPost, srv.URL+"/settings/users/"+ownerID+"/deactivate", url.Values{"csrf_token": {csrf[1]}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "last active owner") {
+		t.Errorf("deactivating the last owner: %d", code)
+	}
+	if code, _ := status(t, owner, http.MethodPost, srv.URL+"/settings/users/"+samID+"/deactivate", url.Values{"csrf_token": {csrf[1]}}); code != http.StatusOK {
+		t.Fatalf("deactivate: %d", code)
+	}
+	if code, _ := status(t, sam, http.MethodGet, srv.URL+"/clients", nil); code != http.StatusSeeOther {
+		t.Errorf("a deactivated user's session: %d, want a redirect to sign in", code)
+	}
+}
