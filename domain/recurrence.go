@@ -93,6 +93,28 @@ func (r BillingRule) Validate(prefix string) error {
 		return p.Err()
 	}
 
+	r.checkStart(&p, field)
+
+	switch {
+	case r.AnchorDay < 0 || r.AnchorDay > 31:
+		p.Add(field("anchor_day"), "the anchor day must be a day of the month, 1 to 31")
+	case r.AnchorDay != 0 && r.Frequency != FrequencyMonths:
+		p.Add(field("anchor_day"), "only a monthly rule has an anchor day")
+	}
+
+	if !repeating {
+		// A one-time billing has no end; accept only the harmless "never".
+		if r.End != "" && r.End != EndNever {
+			p.Add(field("end"), "a one-time billing has no end")
+		}
+		return p.Err()
+	}
+	r.checkEnd(&p, field)
+	return p.Err()
+}
+
+// checkStart reports the problems of a dated rule's start and its delay.
+func (r BillingRule) checkStart(p *Problems, field func(string) string) {
 	switch r.Start {
 	case StartOnAcceptance, StartOnProposalStart:
 		if !r.StartDate.IsZero() {
@@ -115,21 +137,10 @@ func (r BillingRule) Validate(prefix string) error {
 	case r.StartDelayDays > 3660:
 		p.Add(field("start_delay_days"), "the delay can be at most 3660 days")
 	}
+}
 
-	switch {
-	case r.AnchorDay < 0 || r.AnchorDay > 31:
-		p.Add(field("anchor_day"), "the anchor day must be a day of the month, 1 to 31")
-	case r.AnchorDay != 0 && r.Frequency != FrequencyMonths:
-		p.Add(field("anchor_day"), "only a monthly rule has an anchor day")
-	}
-
-	if !repeating {
-		// A one-time billing has no end; accept only the harmless "never".
-		if r.End != "" && r.End != EndNever {
-			p.Add(field("end"), "a one-time billing has no end")
-		}
-		return p.Err()
-	}
+// checkEnd reports the problems of a repeating rule's end.
+func (r BillingRule) checkEnd(p *Problems, field func(string) string) {
 	switch r.End {
 	case "", EndNever:
 		if r.EndAfter != 0 {
@@ -158,7 +169,6 @@ func (r BillingRule) Validate(prefix string) error {
 	default:
 		p.Add(field("end"), "%q is not an end (use never, after_count or on_date)", r.End)
 	}
-	return p.Err()
 }
 
 // Repeats reports whether the frequency bills more than once.

@@ -51,6 +51,12 @@ if ! command -v staticcheck >/dev/null 2>&1; then
 	say "installing staticcheck (go install)"
 	go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 fi
+# gocyclo, which keeps every function outside the tests at cyclomatic
+# complexity 30 or less.
+if ! command -v gocyclo >/dev/null 2>&1; then
+	say "installing gocyclo (go install)"
+	go install github.com/fzipp/gocyclo/cmd/gocyclo@v0.6.0
+fi
 
 # axe-core, the accessibility checker every browser test runs on each page it
 # visits (web/ui/uitest), installed outside the repository with npm; the tests
@@ -88,6 +94,12 @@ go vet ./...
 
 say "staticcheck"
 staticcheck ./...
+
+say "gocyclo (no function outside the tests above 30)"
+if ! gocyclo -over 30 -ignore _test .; then
+	echo "split the functions above into smaller ones" >&2
+	exit 1
+fi
 
 say "go test -race"
 # Tests never write into the repository (screenshots go to temporary

@@ -193,39 +193,7 @@ func issue(s State, c Issue) ([]domain.Event, error) {
 		return nil, domain.Conflict("This invoice was never issued and cannot be now: its number %s was voided (%s). Issue a new invoice.", s.AbandonedNumber, s.AbandonedReason)
 	}
 	var p domain.Problems
-	if c.InvoiceID == uuid.Nil {
-		p.Add("invoice_id", "an invoice id is required")
-	}
-	if c.ClientID == uuid.Nil {
-		p.Add("client_id", "choose the client to invoice")
-	}
-	if strings.TrimSpace(c.Number) == "" {
-		p.Add("number", "an invoice number is required")
-	}
-	if c.Currency.IsZero() {
-		p.Add("currency", "choose the invoice's currency")
-	}
-	c.Client.CheckCurrency(&p, "currency", c.Currency)
-	c.Client.CheckPaymentMethod(&p, "payment_method_id", c.PaymentMethodID)
-	if c.IssueDate.IsZero() {
-		p.Add("issue_date", "an issue date is required")
-	}
-	switch {
-	case c.DueDate.IsZero():
-		p.Add("due_date", "a due date is required")
-	case !c.IssueDate.IsZero() && c.DueDate.Before(c.IssueDate):
-		p.Add("due_date", "the due date (%s) cannot be before the issue date (%s)", c.DueDate, c.IssueDate)
-	}
-	if !c.CollectionDate.IsZero() && !c.IssueDate.IsZero() && c.CollectionDate.Before(c.IssueDate) {
-		p.Add("collection_date", "payment cannot be collected before the invoice's issue date (%s)", c.IssueDate)
-	}
-	validMode := c.TaxMode == domain.TaxExclusive || c.TaxMode == domain.TaxInclusive
-	if !validMode {
-		p.Add("tax_mode", "prices must be stated exclusive or inclusive of tax")
-	}
-	// Lines are computed only once currency and tax mode are sound, so that
-	// their problems are reported once, not on every line.
-	computable := validMode && !c.Currency.IsZero()
+	checkIssueHeader(&p, c)
 	switch {
 	case len(c.Lines) == 0:
 		p.Add("lines", "an invoice needs at least one line")
@@ -235,84 +203,14 @@ func issue(s State, c Issue) ([]domain.Event, error) {
 		return nil, domain.Invalid("lines", "an invoice has at most %d lines (this one has %d): split it into several invoices", domain.MaxInvoiceLines, len(c.Lines))
 	}
 	lines := make([]Line, 0, len(c.Lines))
-	lineIDs := map[uuid.UUID]bool{}
-	itemKeys := map[string]bool{}
+	seen := seenOnInvoice{lineIDs: map[uuid.UUID]bool{}, itemKeys: map[string]bool{}}
 	for i, l := range c.Lines {
-		f := fmt.Sprintf("lines[%d].", i)
-		if l.LineID == uuid.Nil {
-			p.Add(f+"line_id", "a line id is required")
-		} else if lineIDs[l.LineID] {
-			p.Add(f+"line_id", "this line id is used twice")
-		}
-		lineIDs[l.LineID] = true
-		switch {
-		case strings.TrimSpace(l.Description) == "":
-			p.Add(f+"description", "describe what this line bills")
-		case l.ItemKey == "" && utf8.RuneCountInString(l.Description) > domain.MaxDescriptionLength:
-			// An item's description was checked when it was entered.
-			p.Add(f+"description", "the description is too long (at most %d characters)", domain.MaxDescriptionLength)
-		}
-		if l.Quantity.IsZero() { // ComputeLine reports a negative quantity
-			p.Add(f+"quantity", "the quantity must be more than zero")
-		}
-		if l.UnitPrice.IsNegative() {
-			p.Add(f+"unit_price", "the unit price cannot be negative")
-		}
-		if !c.Currency.IsZero() && l.UnitPrice.Currency != c.Currency {
-			p.Add(f+"unit_price", "the price is in %s but the invoice is in %s: currencies never mix", orNone(l.UnitPrice.Currency), c.Currency)
-		}
-		if l.ItemKey != "" {
-			if l.ServiceID == uuid.Nil {
-				p.Add(f+"service_id", "a line billing a schedule item must name its service")
-			}
-			if itemKeys[l.ItemKey] {
-				p.Add(f+"item_key", "schedule item %s is billed twice on this invoice", l.ItemKey)
-			}
-			itemKeys[l.ItemKey] = true
-		}
-		in := domain.LineInput{Quantity: l.Quantity, UnitPrice: l.UnitPrice.Amount, Discount: l.Discount, TaxRate: l.TaxRate}
-		entered := true
-		if l.ItemKey == "" && !c.Currency.IsZero() {
-			// An instant-bill line is entered now (an item's terms were
-			// checked when they were entered): refused, never rounded.
-			var q domain.Problems
-			if entered = domain.CheckLineInput(&q, c.Currency, in); !entered {
-				addProblems(&p, f, q.Err())
-			}
-		}
-		var amounts domain.LineAmounts
-		if computable && entered {
-			var err error
-			amounts, err = domain.ComputeLine(c.Currency, c.TaxMode, in)
-			switch {
-			case err != nil:
-				addProblems(&p, f, err)
-			case amounts.Gross.IsNegative():
-				p.Add(f+"discount", "the discount is more than the line's amount")
-			}
-		}
-		lines = append(lines, Line{
-			LineID:      l.LineID,
-			Description: strings.TrimSpace(l.Description),
-			Quantity:    l.Quantity,
-			UnitPrice:   l.UnitPrice,
-			Discount:    l.Discount,
-			TaxRate:     l.TaxRate,
-			ServiceID:   l.ServiceID,
-			ItemKey:     l.ItemKey,
-			Amounts:     amounts,
-		})
+		lines = append(lines, issueLine(&p, c, fmt.Sprintf("lines[%d].", i), l, &seen))
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	totals := Totals{Net: domain.Zero(c.Currency), Tax: domain.Zero(c.Currency), Gross: domain.Zero(c.Currency)}
-	for _, l := range lines {
-		// Currencies were checked above, so Add cannot fail here.
-		totals.Net, _ = totals.Net.Add(l.Amounts.Net)
-		totals.Tax, _ = totals.Tax.Add(l.Amounts.Tax)
-		totals.Gross, _ = totals.Gross.Add(l.Amounts.Gross)
-	}
+	totals := sumLines(c.Currency, lines)
 	events := []domain.Event{InvoiceIssued{
 		InvoiceID:       c.InvoiceID,
 		ClientID:        c.ClientID,
@@ -331,6 +229,138 @@ func issue(s State, c Issue) ([]domain.Event, error) {
 		events = append(events, InvoiceCollectionScheduled{InvoiceID: c.InvoiceID, Date: c.CollectionDate, PaymentMethodID: c.PaymentMethodID, At: c.Now})
 	}
 	return events, nil
+}
+
+// checkIssueHeader reports the problems of everything an issue states
+// besides its lines.
+func checkIssueHeader(p *domain.Problems, c Issue) {
+	if c.InvoiceID == uuid.Nil {
+		p.Add("invoice_id", "an invoice id is required")
+	}
+	if c.ClientID == uuid.Nil {
+		p.Add("client_id", "choose the client to invoice")
+	}
+	if strings.TrimSpace(c.Number) == "" {
+		p.Add("number", "an invoice number is required")
+	}
+	if c.Currency.IsZero() {
+		p.Add("currency", "choose the invoice's currency")
+	}
+	c.Client.CheckCurrency(p, "currency", c.Currency)
+	c.Client.CheckPaymentMethod(p, "payment_method_id", c.PaymentMethodID)
+	if c.IssueDate.IsZero() {
+		p.Add("issue_date", "an issue date is required")
+	}
+	switch {
+	case c.DueDate.IsZero():
+		p.Add("due_date", "a due date is required")
+	case !c.IssueDate.IsZero() && c.DueDate.Before(c.IssueDate):
+		p.Add("due_date", "the due date (%s) cannot be before the issue date (%s)", c.DueDate, c.IssueDate)
+	}
+	if !c.CollectionDate.IsZero() && !c.IssueDate.IsZero() && c.CollectionDate.Before(c.IssueDate) {
+		p.Add("collection_date", "payment cannot be collected before the invoice's issue date (%s)", c.IssueDate)
+	}
+	if !validTaxMode(c.TaxMode) {
+		p.Add("tax_mode", "prices must be stated exclusive or inclusive of tax")
+	}
+}
+
+func validTaxMode(m domain.TaxMode) bool {
+	return m == domain.TaxExclusive || m == domain.TaxInclusive
+}
+
+// seenOnInvoice is what the lines before this one used: a line id or a
+// schedule item appears once per invoice.
+type seenOnInvoice struct {
+	lineIDs  map[uuid.UUID]bool
+	itemKeys map[string]bool
+}
+
+// issueLine checks one line of an issue (its field names prefixed by f)
+// and returns it with its amounts, which are computed only once currency
+// and tax mode are sound, so that their problems are reported once, not on
+// every line.
+func issueLine(p *domain.Problems, c Issue, f string, l NewLine, seen *seenOnInvoice) Line {
+	if l.LineID == uuid.Nil {
+		p.Add(f+"line_id", "a line id is required")
+	} else if seen.lineIDs[l.LineID] {
+		p.Add(f+"line_id", "this line id is used twice")
+	}
+	seen.lineIDs[l.LineID] = true
+	switch {
+	case strings.TrimSpace(l.Description) == "":
+		p.Add(f+"description", "describe what this line bills")
+	case l.ItemKey == "" && utf8.RuneCountInString(l.Description) > domain.MaxDescriptionLength:
+		// An item's description was checked when it was entered.
+		p.Add(f+"description", "the description is too long (at most %d characters)", domain.MaxDescriptionLength)
+	}
+	if l.Quantity.IsZero() { // ComputeLine reports a negative quantity
+		p.Add(f+"quantity", "the quantity must be more than zero")
+	}
+	if l.UnitPrice.IsNegative() {
+		p.Add(f+"unit_price", "the unit price cannot be negative")
+	}
+	if !c.Currency.IsZero() && l.UnitPrice.Currency != c.Currency {
+		p.Add(f+"unit_price", "the price is in %s but the invoice is in %s: currencies never mix", orNone(l.UnitPrice.Currency), c.Currency)
+	}
+	if l.ItemKey != "" {
+		if l.ServiceID == uuid.Nil {
+			p.Add(f+"service_id", "a line billing a schedule item must name its service")
+		}
+		if seen.itemKeys[l.ItemKey] {
+			p.Add(f+"item_key", "schedule item %s is billed twice on this invoice", l.ItemKey)
+		}
+		seen.itemKeys[l.ItemKey] = true
+	}
+	return Line{
+		LineID:      l.LineID,
+		Description: strings.TrimSpace(l.Description),
+		Quantity:    l.Quantity,
+		UnitPrice:   l.UnitPrice,
+		Discount:    l.Discount,
+		TaxRate:     l.TaxRate,
+		ServiceID:   l.ServiceID,
+		ItemKey:     l.ItemKey,
+		Amounts:     lineAmounts(p, c, f, l),
+	}
+}
+
+// lineAmounts computes a line's amounts when its invoice's currency and tax
+// mode allow, reporting why they cannot be.
+func lineAmounts(p *domain.Problems, c Issue, f string, l NewLine) domain.LineAmounts {
+	in := domain.LineInput{Quantity: l.Quantity, UnitPrice: l.UnitPrice.Amount, Discount: l.Discount, TaxRate: l.TaxRate}
+	if l.ItemKey == "" && !c.Currency.IsZero() {
+		// An instant-bill line is entered now (an item's terms were
+		// checked when they were entered): refused, never rounded.
+		var q domain.Problems
+		if !domain.CheckLineInput(&q, c.Currency, in) {
+			addProblems(p, f, q.Err())
+			return domain.LineAmounts{}
+		}
+	}
+	if !validTaxMode(c.TaxMode) || c.Currency.IsZero() {
+		return domain.LineAmounts{}
+	}
+	amounts, err := domain.ComputeLine(c.Currency, c.TaxMode, in)
+	switch {
+	case err != nil:
+		addProblems(p, f, err)
+	case amounts.Gross.IsNegative():
+		p.Add(f+"discount", "the discount is more than the line's amount")
+	}
+	return amounts
+}
+
+// sumLines totals the lines' rounded amounts.
+func sumLines(cur domain.Currency, lines []Line) Totals {
+	totals := Totals{Net: domain.Zero(cur), Tax: domain.Zero(cur), Gross: domain.Zero(cur)}
+	for _, l := range lines {
+		// Currencies were checked above, so Add cannot fail here.
+		totals.Net, _ = totals.Net.Add(l.Amounts.Net)
+		totals.Tax, _ = totals.Tax.Add(l.Amounts.Tax)
+		totals.Gross, _ = totals.Gross.Add(l.Amounts.Gross)
+	}
+	return totals
 }
 
 // addProblems copies the field problems of err under prefix.

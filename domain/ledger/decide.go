@@ -83,40 +83,9 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 	case Connect:
 		return connect(s, c)
 	case ChangeMapping:
-		if err := checkProvider(c.Provider); err != nil {
-			return nil, err
-		}
-		if !s.Connection.Connected {
-			return nil, domain.Conflict("%s is not connected: connect it first", c.Provider)
-		}
-		if err := c.Mapping.Validate(); err != nil {
-			return nil, err
-		}
-		if mappingEqual(s.Connection.Mapping, c.Mapping) {
-			return nil, nil
-		}
-		return []domain.Event{LedgerMappingChanged{Provider: c.Provider, Mapping: c.Mapping, At: c.Now}}, nil
+		return changeMapping(s, c)
 	case MapContact:
-		if err := checkProvider(c.Provider); err != nil {
-			return nil, err
-		}
-		var p domain.Problems
-		if c.ClientID == uuid.Nil {
-			p.Add("client_id", "name the client")
-		}
-		if strings.TrimSpace(c.ContactID) == "" {
-			p.Add("contact_id", "name the ledger contact")
-		}
-		if err := p.Err(); err != nil {
-			return nil, err
-		}
-		if !s.Connection.Ever {
-			return nil, domain.Conflict("%s is not connected: connect it first", c.Provider)
-		}
-		if s.Connection.Contacts[c.ClientID] == c.ContactID {
-			return nil, nil
-		}
-		return []domain.Event{LedgerContactMapped{Provider: c.Provider, ClientID: c.ClientID, ContactID: strings.TrimSpace(c.ContactID), At: c.Now}}, nil
+		return mapContact(s, c)
 	case Disconnect:
 		if err := checkProvider(c.Provider); err != nil {
 			return nil, err
@@ -126,53 +95,11 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		}
 		return []domain.Event{LedgerDisconnected{Provider: c.Provider, Reason: c.Reason, At: c.Now}}, nil
 	case RecordPushSucceeded:
-		e := c.Event
-		if err := checkPush(e.PushID, e.Provider, e.Kind, e.InvoiceID, e.SourceEventID, e.Attempt); err != nil {
-			return nil, err
-		}
-		if e.LedgerID == "" {
-			return nil, domain.Invalid("ledger_id", "a pushed document needs the ledger's id")
-		}
-		switch s.Push.Status {
-		case PushSucceeded, PushFailed:
-			return nil, nil
-		}
-		return []domain.Event{e}, nil
+		return recordPushSucceeded(s, c)
 	case RecordPushFailed:
-		e := c.Event
-		if err := checkPush(e.PushID, e.Provider, e.Kind, e.InvoiceID, e.SourceEventID, e.Attempt); err != nil {
-			return nil, err
-		}
-		var p domain.Problems
-		if strings.TrimSpace(e.Reason) == "" {
-			p.Add("reason", "say why the push failed")
-		}
-		if e.Temporary && e.RetryAt.IsZero() {
-			p.Add("retry_at", "a temporary failure needs its retry time")
-		}
-		if err := p.Err(); err != nil {
-			return nil, err
-		}
-		switch s.Push.Status {
-		case PushSucceeded, PushFailed:
-			return nil, nil
-		}
-		return []domain.Event{e}, nil
+		return recordPushFailed(s, c)
 	case RequestRecreate:
-		if err := checkProvider(c.Provider); err != nil {
-			return nil, err
-		}
-		if c.InvoiceID == uuid.Nil || !c.InvoiceIssued {
-			return nil, domain.NotFound("There is no invoice %s.", c.InvoiceID)
-		}
-		if !c.Connected {
-			return nil, domain.Conflict("%s is not connected: there is no ledger to re-create the invoice in", c.Provider)
-		}
-		if strings.TrimSpace(c.Reason) == "" {
-			return nil, domain.Invalid("reason", "say why the invoice is re-created")
-		}
-		return []domain.Event{LedgerRecreateRequested{InvoiceID: c.InvoiceID, Provider: c.Provider, Reason: strings.TrimSpace(c.Reason),
-			Generation: s.Generation + 1, At: c.Now}}, nil
+		return requestRecreate(s, c)
 	case RecordReconciled:
 		if c.Event.Differences < 0 {
 			return nil, domain.Invalid("differences", "cannot be negative")
@@ -180,6 +107,103 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return []domain.Event{c.Event}, nil
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "ledger: unknown command %T", c)
+}
+
+func changeMapping(s State, c ChangeMapping) ([]domain.Event, error) {
+	if err := checkProvider(c.Provider); err != nil {
+		return nil, err
+	}
+	if !s.Connection.Connected {
+		return nil, domain.Conflict("%s is not connected: connect it first", c.Provider)
+	}
+	if err := c.Mapping.Validate(); err != nil {
+		return nil, err
+	}
+	if mappingEqual(s.Connection.Mapping, c.Mapping) {
+		return nil, nil
+	}
+	return []domain.Event{LedgerMappingChanged{Provider: c.Provider, Mapping: c.Mapping, At: c.Now}}, nil
+}
+
+func mapContact(s State, c MapContact) ([]domain.Event, error) {
+	if err := checkProvider(c.Provider); err != nil {
+		return nil, err
+	}
+	var p domain.Problems
+	if c.ClientID == uuid.Nil {
+		p.Add("client_id", "name the client")
+	}
+	if strings.TrimSpace(c.ContactID) == "" {
+		p.Add("contact_id", "name the ledger contact")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	if !s.Connection.Ever {
+		return nil, domain.Conflict("%s is not connected: connect it first", c.Provider)
+	}
+	if s.Connection.Contacts[c.ClientID] == c.ContactID {
+		return nil, nil
+	}
+	return []domain.Event{LedgerContactMapped{Provider: c.Provider, ClientID: c.ClientID, ContactID: strings.TrimSpace(c.ContactID), At: c.Now}}, nil
+}
+
+// pushRecorded reports whether the push's outcome is already recorded: a
+// push has one outcome, and a repeated record of it is a no-op.
+func pushRecorded(s State) bool {
+	return s.Push.Status == PushSucceeded || s.Push.Status == PushFailed
+}
+
+func recordPushSucceeded(s State, c RecordPushSucceeded) ([]domain.Event, error) {
+	e := c.Event
+	if err := checkPush(e.PushID, e.Provider, e.Kind, e.InvoiceID, e.SourceEventID, e.Attempt); err != nil {
+		return nil, err
+	}
+	if e.LedgerID == "" {
+		return nil, domain.Invalid("ledger_id", "a pushed document needs the ledger's id")
+	}
+	if pushRecorded(s) {
+		return nil, nil
+	}
+	return []domain.Event{e}, nil
+}
+
+func recordPushFailed(s State, c RecordPushFailed) ([]domain.Event, error) {
+	e := c.Event
+	if err := checkPush(e.PushID, e.Provider, e.Kind, e.InvoiceID, e.SourceEventID, e.Attempt); err != nil {
+		return nil, err
+	}
+	var p domain.Problems
+	if strings.TrimSpace(e.Reason) == "" {
+		p.Add("reason", "say why the push failed")
+	}
+	if e.Temporary && e.RetryAt.IsZero() {
+		p.Add("retry_at", "a temporary failure needs its retry time")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	if pushRecorded(s) {
+		return nil, nil
+	}
+	return []domain.Event{e}, nil
+}
+
+func requestRecreate(s State, c RequestRecreate) ([]domain.Event, error) {
+	if err := checkProvider(c.Provider); err != nil {
+		return nil, err
+	}
+	if c.InvoiceID == uuid.Nil || !c.InvoiceIssued {
+		return nil, domain.NotFound("There is no invoice %s.", c.InvoiceID)
+	}
+	if !c.Connected {
+		return nil, domain.Conflict("%s is not connected: there is no ledger to re-create the invoice in", c.Provider)
+	}
+	if strings.TrimSpace(c.Reason) == "" {
+		return nil, domain.Invalid("reason", "say why the invoice is re-created")
+	}
+	return []domain.Event{LedgerRecreateRequested{InvoiceID: c.InvoiceID, Provider: c.Provider, Reason: strings.TrimSpace(c.Reason),
+		Generation: s.Generation + 1, At: c.Now}}, nil
 }
 
 func connect(s State, c Connect) ([]domain.Event, error) {
