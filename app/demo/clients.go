@@ -136,51 +136,85 @@ func (l *loader) planClients() {
 	}
 }
 
+// drawClient draws a client's name, contacts and address, the payment
+// methods it will put on file, and how it behaves. The draws come in a fixed
+// order, so one seed always gives the same firm.
 func (l *loader) drawClient(c *clientPlan) {
 	g := l.gen
 	individual := c.role == roleIndividual || (c.role == roleNone && l.rng.IntN(10) < 3)
 	owner := g.person()
 	c.address = g.address()
-	var contacts []client.Contact
 	if individual {
-		c.kind = client.KindIndividual
-		c.name = g.unique(owner.name())
-		c.email = fmt.Sprintf("%s.%s%d@%s", slug(owner.given), slug(owner.family), 1+l.rng.IntN(99), pick(l.rng, personalDomains))
-		c.contact = owner.name()
-		contacts = append(contacts, client.Contact{Name: owner.name(), Email: c.email, Phone: g.mobile()})
-		if l.rng.IntN(10) < 3 {
-			partner := person{given: pick(l.rng, givenNames), family: owner.family}
-			contacts = append(contacts, client.Contact{Name: partner.name(), Phone: g.mobile(), Role: "Spouse"})
-		}
+		c.contacts = l.drawIndividual(c, owner)
 	} else {
-		c.kind = client.KindBusiness
-		c.name = g.businessName(owner)
-		domainName := slug(c.name)
-		if len(domainName) > 18 {
-			domainName = domainName[:18]
-		}
-		domainName += ".com.au"
-		ownerRole := "Director"
-		if l.rng.IntN(3) == 0 {
-			ownerRole = "Owner"
-		}
-		contacts = append(contacts, client.Contact{Name: owner.name(), Email: slug(owner.given) + "@" + domainName, Phone: g.mobile(), Role: ownerRole})
-		if l.rng.IntN(10) < 6 {
-			p := g.person()
-			contacts = append(contacts, client.Contact{Name: p.name(), Email: slug(p.given) + "." + slug(p.family) + "@" + domainName, Phone: g.landline(), Role: pick(l.rng, businessRoles[1:])})
-			if l.rng.IntN(10) < 3 {
-				q := g.person()
-				contacts = append(contacts, client.Contact{Name: q.name(), Email: slug(q.given) + "@" + domainName, Role: "Bookkeeper"})
-			}
-		}
-		primary := contacts[len(contacts)-1]
-		if len(contacts) == 3 {
-			primary = contacts[1]
-		}
-		c.email, c.contact = primary.Email, primary.Name
+		c.contacts = l.drawBusiness(c, owner)
 	}
+	l.drawMethods(c)
+	if c.role == roleAnchor31 {
+		c.priceRise = true
+	}
+	if c.kind == client.KindBusiness && l.rng.IntN(10) < 8 {
+		c.taxNumber = g.abn()
+	}
+	if c.kind == client.KindBusiness && c.role == roleNone && l.rng.IntN(10) == 0 {
+		c.terms = new(30)
+	}
+}
 
-	// Payment methods the client puts on file when accepting.
+// drawIndividual makes c a person and returns their contacts: themselves,
+// sometimes with their spouse.
+func (l *loader) drawIndividual(c *clientPlan, owner person) []client.Contact {
+	g := l.gen
+	c.kind = client.KindIndividual
+	c.name = g.unique(owner.name())
+	c.email = fmt.Sprintf("%s.%s%d@%s", slug(owner.given), slug(owner.family), 1+l.rng.IntN(99), pick(l.rng, personalDomains))
+	c.contact = owner.name()
+	contacts := []client.Contact{{Name: owner.name(), Email: c.email, Phone: g.mobile()}}
+	if l.rng.IntN(10) < 3 {
+		partner := person{given: pick(l.rng, givenNames), family: owner.family}
+		contacts = append(contacts, client.Contact{Name: partner.name(), Phone: g.mobile(), Role: "Spouse"})
+	}
+	return contacts
+}
+
+// drawBusiness makes c a business and returns its contacts: its owner,
+// often a second person (the primary billing contact) and sometimes a
+// bookkeeper.
+func (l *loader) drawBusiness(c *clientPlan, owner person) []client.Contact {
+	g := l.gen
+	c.kind = client.KindBusiness
+	c.name = g.businessName(owner)
+	domainName := slug(c.name)
+	if len(domainName) > 18 {
+		domainName = domainName[:18]
+	}
+	domainName += ".com.au"
+	ownerRole := "Director"
+	if l.rng.IntN(3) == 0 {
+		ownerRole = "Owner"
+	}
+	contacts := []client.Contact{{Name: owner.name(), Email: slug(owner.given) + "@" + domainName, Phone: g.mobile(), Role: ownerRole}}
+	if l.rng.IntN(10) < 6 {
+		p := g.person()
+		contacts = append(contacts, client.Contact{Name: p.name(), Email: slug(p.given) + "." + slug(p.family) + "@" + domainName, Phone: g.landline(), Role: pick(l.rng, businessRoles[1:])})
+		if l.rng.IntN(10) < 3 {
+			q := g.person()
+			contacts = append(contacts, client.Contact{Name: q.name(), Email: slug(q.given) + "@" + domainName, Role: "Bookkeeper"})
+		}
+	}
+	primary := contacts[len(contacts)-1]
+	if len(contacts) == 3 {
+		primary = contacts[1]
+	}
+	c.email, c.contact = primary.Email, primary.Name
+	return contacts
+}
+
+// drawMethods draws the payment methods the client puts on file when
+// accepting, and for an ordinary client how reliably it pays and whether
+// its price rises.
+func (l *loader) drawMethods(c *clientPlan) {
+	g := l.gen
 	expiry := func() time.Time {
 		months := 12 + l.rng.IntN(36)
 		t := time.Date(c.onboard.Year(), c.onboard.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, months, 0)
@@ -226,16 +260,6 @@ func (l *loader) drawClient(c *clientPlan) {
 		c.priceRise = c.kind == client.KindBusiness && l.rng.IntN(100) < 12
 	default:
 		c.pending = append(c.pending, card())
-	}
-	if c.role == roleAnchor31 {
-		c.priceRise = true
-	}
-	c.contacts = contacts
-	if c.kind == client.KindBusiness && l.rng.IntN(10) < 8 {
-		c.taxNumber = g.abn()
-	}
-	if c.kind == client.KindBusiness && c.role == roleNone && l.rng.IntN(10) == 0 {
-		c.terms = new(30)
 	}
 }
 

@@ -733,140 +733,169 @@ func has(xs []string, x string) bool {
 // createTxn creates an Invoice or a CreditMemo, computing tax and totals as
 // QBO does: tax per tax code on the sum of its lines' amounts.
 func (s *Server) createTxn(t Txn, kind string) (any, *apiFault) {
-	if t.ID != "" {
-		return nil, validation("2010", "Request has invalid or unsupported property", "Id is read-only on create")
-	}
-	cust, f := s.customer(t.CustomerRef)
-	if f != nil {
+	if f := s.checkTxnHeader(t); f != nil {
 		return nil, f
 	}
-	if len(t.Line) == 0 {
-		return nil, required("Line")
-	}
-	if len([]rune(t.DocNumber)) > 21 {
-		return nil, validation("6000", "A business validation error has occurred while processing your request", "DocNumber is longer than 21 characters")
-	}
-	for field, v := range map[string]string{"TxnDate": t.TxnDate, "DueDate": t.DueDate} {
-		if f := checkDate(field, v); f != nil {
-			return nil, f
-		}
-	}
-	if len(t.PrivateNote) > 4000 {
-		return nil, validation("2050", "String length is either shorter or longer than supported by specification", "PrivateNote is longer than 4000 characters")
-	}
-	if t.CurrencyRef != nil && len(t.CurrencyRef.Value) != 3 {
-		return nil, validation("2500", "Invalid Reference Id", "CurrencyRef "+t.CurrencyRef.Value+" is not a currency code")
-	}
-	if t.CurrencyRef != nil && cust.CurrencyRef != nil && cust.CurrencyRef.Value != t.CurrencyRef.Value {
-		return nil, validation("6000", "A business validation error has occurred while processing your request",
-			"the transaction's currency "+t.CurrencyRef.Value+" is not the customer's currency "+cust.CurrencyRef.Value)
-	}
-	calc := t.GlobalTaxCalculation
-	switch calc {
-	case "", "TaxExcluded", "TaxInclusive", "NotApplicable":
-	default:
-		return nil, validation("2010", "Request has invalid or unsupported property", "GlobalTaxCalculation "+calc+" is not TaxExcluded, TaxInclusive or NotApplicable")
-	}
-	total := decimal.Zero
-	taxable := map[string]decimal.Decimal{} // exclusive: net per tax code
-	taxTotal := decimal.Zero
+	sum := txnSum{taxable: map[string]decimal.Decimal{}}
 	for i := range t.Line {
-		l := &t.Line[i]
-		where := fmt.Sprintf("Line[%d].", i)
-		if l.DetailType == "" {
-			return nil, required(where + "DetailType")
-		}
-		if l.DetailType != "SalesItemLineDetail" {
-			return nil, validation("2010", "Request has invalid or unsupported property", where+"DetailType "+l.DetailType+" is not supported by this server (SalesItemLineDetail only)")
-		}
-		if l.Amount == nil {
-			return nil, required(where + "Amount")
-		}
-		amt, f := number(where+"Amount", l.Amount)
-		if f != nil {
+		if f := s.addTxnLine(&sum, t.GlobalTaxCalculation, i, &t.Line[i]); f != nil {
 			return nil, f
 		}
-		d := l.SalesItemLineDetail
-		if d == nil {
-			return nil, required(where + "SalesItemLineDetail")
-		}
-		if d.ItemRef == nil || d.ItemRef.Value == "" {
-			return nil, required(where + "SalesItemLineDetail.ItemRef")
-		}
-		if !has(s.opts.Items, d.ItemRef.Value) {
-			return nil, invalidRef("Item", d.ItemRef.Value)
-		}
-		if d.Qty != nil && d.UnitPrice != nil {
-			q, f := number(where+"Qty", d.Qty)
-			if f != nil {
-				return nil, f
-			}
-			p, f := number(where+"UnitPrice", d.UnitPrice)
-			if f != nil {
-				return nil, f
-			}
-			if !q.Mul(p).Round(2).Equal(amt.Round(2)) {
-				return nil, validation("6070", "Amount is not equal to UnitPrice * Qty",
-					fmt.Sprintf("%sAmount %s is not UnitPrice %s × Qty %s", where, amt, p, q))
-			}
-		}
-		rate := decimal.Zero
-		if d.TaxCodeRef != nil {
-			r, ok := s.opts.TaxCodes[d.TaxCodeRef.Value]
-			if !ok {
-				return nil, invalidRef("TaxCode", d.TaxCodeRef.Value)
-			}
-			rate = r
-		}
-		l.ID, l.LineNum = strconv.Itoa(i+1), i+1
-		switch {
-		case calc == "TaxInclusive" && d.TaxCodeRef != nil:
-			if d.TaxInclusiveAmt == nil {
-				return nil, required(where + "SalesItemLineDetail.TaxInclusiveAmt")
-			}
-			gross, f := number(where+"TaxInclusiveAmt", d.TaxInclusiveAmt)
-			if f != nil {
-				return nil, f
-			}
-			tax := gross.Mul(rate).Div(rate.Add(decimal.NewFromInt(1))).Round(2)
-			if !gross.Sub(tax).Equal(amt) {
-				return nil, validation("6000", "A business validation error has occurred while processing your request",
-					fmt.Sprintf("%sAmount %s is not TaxInclusiveAmt %s less its tax %s", where, amt, gross, tax))
-			}
-			taxTotal = taxTotal.Add(tax)
-			total = total.Add(gross)
-		case calc != "NotApplicable" && d.TaxCodeRef != nil:
-			taxable[d.TaxCodeRef.Value] = taxable[d.TaxCodeRef.Value].Add(amt)
-			total = total.Add(amt)
-		default:
-			total = total.Add(amt)
-		}
 	}
-	codes := make([]string, 0, len(taxable))
-	for c := range taxable {
+	codes := make([]string, 0, len(sum.taxable))
+	for c := range sum.taxable {
 		codes = append(codes, c)
 	}
 	sort.Strings(codes)
 	for _, c := range codes {
-		tax := taxable[c].Mul(s.opts.TaxCodes[c]).Round(2)
-		taxTotal = taxTotal.Add(tax)
-		total = total.Add(tax)
+		tax := sum.taxable[c].Mul(s.opts.TaxCodes[c]).Round(2)
+		sum.tax = sum.tax.Add(tax)
+		sum.total = sum.total.Add(tax)
 	}
 	t.ID, t.SyncToken = s.newID(), "0"
 	if t.CurrencyRef == nil {
 		t.CurrencyRef = &Ref{Value: "USD"}
 	}
-	t.TxnTaxDetail = &TxnTaxDetail{TotalTax: json.Number(taxTotal.StringFixed(2))}
-	t.TotalAmt = numOf(total)
+	t.TxnTaxDetail = &TxnTaxDetail{TotalTax: json.Number(sum.tax.StringFixed(2))}
+	t.TotalAmt = numOf(sum.total)
 	t.MetaData = &MetaData{CreateTime: now(), LastUpdatedTime: now()}
 	if kind == "Invoice" {
-		t.Balance = numOf(total)
+		t.Balance = numOf(sum.total)
 		s.invoices = append(s.invoices, &t)
 	} else {
-		t.RemainingCredit = numOf(total)
+		t.RemainingCredit = numOf(sum.total)
 		s.creditMemos = append(s.creditMemos, &t)
 	}
 	return map[string]any{kind: t, "time": now()}, nil
+}
+
+// checkTxnHeader refuses a transaction whose fields other than its lines
+// QBO would refuse.
+func (s *Server) checkTxnHeader(t Txn) *apiFault {
+	if t.ID != "" {
+		return validation("2010", "Request has invalid or unsupported property", "Id is read-only on create")
+	}
+	cust, f := s.customer(t.CustomerRef)
+	if f != nil {
+		return f
+	}
+	if len(t.Line) == 0 {
+		return required("Line")
+	}
+	if len([]rune(t.DocNumber)) > 21 {
+		return validation("6000", "A business validation error has occurred while processing your request", "DocNumber is longer than 21 characters")
+	}
+	for field, v := range map[string]string{"TxnDate": t.TxnDate, "DueDate": t.DueDate} {
+		if f := checkDate(field, v); f != nil {
+			return f
+		}
+	}
+	if len(t.PrivateNote) > 4000 {
+		return validation("2050", "String length is either shorter or longer than supported by specification", "PrivateNote is longer than 4000 characters")
+	}
+	if t.CurrencyRef != nil && len(t.CurrencyRef.Value) != 3 {
+		return validation("2500", "Invalid Reference Id", "CurrencyRef "+t.CurrencyRef.Value+" is not a currency code")
+	}
+	if t.CurrencyRef != nil && cust.CurrencyRef != nil && cust.CurrencyRef.Value != t.CurrencyRef.Value {
+		return validation("6000", "A business validation error has occurred while processing your request",
+			"the transaction's currency "+t.CurrencyRef.Value+" is not the customer's currency "+cust.CurrencyRef.Value)
+	}
+	switch calc := t.GlobalTaxCalculation; calc {
+	case "", "TaxExcluded", "TaxInclusive", "NotApplicable":
+	default:
+		return validation("2010", "Request has invalid or unsupported property", "GlobalTaxCalculation "+calc+" is not TaxExcluded, TaxInclusive or NotApplicable")
+	}
+	return nil
+}
+
+// txnSum is a transaction's total and tax so far, and the net amounts
+// taxed exclusively per tax code, whose tax is computed on their sum.
+type txnSum struct {
+	total, tax decimal.Decimal
+	taxable    map[string]decimal.Decimal
+}
+
+// addTxnLine checks line i, numbers it and adds it to sum.
+func (s *Server) addTxnLine(sum *txnSum, calc string, i int, l *Line) *apiFault {
+	where := fmt.Sprintf("Line[%d].", i)
+	amt, rate, f := s.checkTxnLine(where, l)
+	if f != nil {
+		return f
+	}
+	d := l.SalesItemLineDetail
+	l.ID, l.LineNum = strconv.Itoa(i+1), i+1
+	switch {
+	case calc == "TaxInclusive" && d.TaxCodeRef != nil:
+		if d.TaxInclusiveAmt == nil {
+			return required(where + "SalesItemLineDetail.TaxInclusiveAmt")
+		}
+		gross, f := number(where+"TaxInclusiveAmt", d.TaxInclusiveAmt)
+		if f != nil {
+			return f
+		}
+		tax := gross.Mul(rate).Div(rate.Add(decimal.NewFromInt(1))).Round(2)
+		if !gross.Sub(tax).Equal(amt) {
+			return validation("6000", "A business validation error has occurred while processing your request",
+				fmt.Sprintf("%sAmount %s is not TaxInclusiveAmt %s less its tax %s", where, amt, gross, tax))
+		}
+		sum.tax = sum.tax.Add(tax)
+		sum.total = sum.total.Add(gross)
+	case calc != "NotApplicable" && d.TaxCodeRef != nil:
+		sum.taxable[d.TaxCodeRef.Value] = sum.taxable[d.TaxCodeRef.Value].Add(amt)
+		sum.total = sum.total.Add(amt)
+	default:
+		sum.total = sum.total.Add(amt)
+	}
+	return nil
+}
+
+// checkTxnLine refuses a line QBO would refuse, and returns its amount and
+// its tax code's rate (zero without one).
+func (s *Server) checkTxnLine(where string, l *Line) (amt, rate decimal.Decimal, f *apiFault) {
+	if l.DetailType == "" {
+		return amt, rate, required(where + "DetailType")
+	}
+	if l.DetailType != "SalesItemLineDetail" {
+		return amt, rate, validation("2010", "Request has invalid or unsupported property", where+"DetailType "+l.DetailType+" is not supported by this server (SalesItemLineDetail only)")
+	}
+	if l.Amount == nil {
+		return amt, rate, required(where + "Amount")
+	}
+	if amt, f = number(where+"Amount", l.Amount); f != nil {
+		return amt, rate, f
+	}
+	d := l.SalesItemLineDetail
+	if d == nil {
+		return amt, rate, required(where + "SalesItemLineDetail")
+	}
+	if d.ItemRef == nil || d.ItemRef.Value == "" {
+		return amt, rate, required(where + "SalesItemLineDetail.ItemRef")
+	}
+	if !has(s.opts.Items, d.ItemRef.Value) {
+		return amt, rate, invalidRef("Item", d.ItemRef.Value)
+	}
+	if d.Qty != nil && d.UnitPrice != nil {
+		q, f := number(where+"Qty", d.Qty)
+		if f != nil {
+			return amt, rate, f
+		}
+		p, f := number(where+"UnitPrice", d.UnitPrice)
+		if f != nil {
+			return amt, rate, f
+		}
+		if !q.Mul(p).Round(2).Equal(amt.Round(2)) {
+			return amt, rate, validation("6070", "Amount is not equal to UnitPrice * Qty",
+				fmt.Sprintf("%sAmount %s is not UnitPrice %s × Qty %s", where, amt, p, q))
+		}
+	}
+	if d.TaxCodeRef != nil {
+		r, ok := s.opts.TaxCodes[d.TaxCodeRef.Value]
+		if !ok {
+			return amt, rate, invalidRef("TaxCode", d.TaxCodeRef.Value)
+		}
+		rate = r
+	}
+	return amt, rate, nil
 }
 
 func (s *Server) voidInvoice(t Txn) (any, *apiFault) {

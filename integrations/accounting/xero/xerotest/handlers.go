@@ -2,6 +2,7 @@ package xerotest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -27,34 +28,73 @@ func (s *Server) handle(method, path string, q url.Values, body []byte) answer {
 			return validationError("The request body is not JSON: " + err.Error())
 		}
 	}
-	switch {
-	case parts[0] == "Contacts" && len(parts) == 1 && method == http.MethodGet:
-		return s.list("Contacts", s.contacts, q)
-	case parts[0] == "Contacts" && len(parts) == 1 && (method == http.MethodPut || method == http.MethodPost):
-		return s.createContacts(doc["Contacts"])
-	case parts[0] == "Invoices" && len(parts) == 1 && method == http.MethodGet:
-		return s.list("Invoices", s.invoices, q)
-	case parts[0] == "Invoices" && len(parts) == 1 && method == http.MethodPut:
-		return s.createDocs("Invoices", doc["Invoices"])
-	case parts[0] == "Invoices" && len(parts) == 2 && method == http.MethodGet:
-		if in := find(s.invoices, "InvoiceID", parts[1]); in != nil {
-			return jsonAnswer(http.StatusOK, obj{"Invoices": []obj{in}})
-		}
-		return notFound()
-	case parts[0] == "Invoices" && len(parts) == 2 && method == http.MethodPost:
-		return s.updateInvoice(parts[1], doc["Invoices"])
-	case parts[0] == "Payments" && len(parts) == 1 && method == http.MethodGet:
-		return s.list("Payments", s.payments, q)
-	case parts[0] == "Payments" && len(parts) == 1 && method == http.MethodPut:
-		return s.createPayments(doc["Payments"])
-	case parts[0] == "CreditNotes" && len(parts) == 1 && method == http.MethodGet:
-		return s.list("CreditNotes", s.creditNotes, q)
-	case parts[0] == "CreditNotes" && len(parts) == 1 && method == http.MethodPut:
-		return s.createDocs("CreditNotes", doc["CreditNotes"])
-	case parts[0] == "CreditNotes" && len(parts) == 3 && parts[2] == "Allocations" && method == http.MethodPut:
-		return s.allocate(parts[1], doc["Allocations"])
+	var a answer
+	var ok bool
+	switch parts[0] {
+	case "Contacts":
+		a, ok = s.handleContacts(method, parts, q, doc)
+	case "Invoices":
+		a, ok = s.handleInvoices(method, parts, q, doc)
+	case "Payments":
+		a, ok = s.handlePayments(method, parts, q, doc)
+	case "CreditNotes":
+		a, ok = s.handleCreditNotes(method, parts, q, doc)
 	}
-	return jsonAnswer(http.StatusNotImplemented, obj{"Message": "the Xero test server does not implement " + method + " " + path})
+	if !ok {
+		return jsonAnswer(http.StatusNotImplemented, obj{"Message": "the Xero test server does not implement " + method + " " + path})
+	}
+	return a
+}
+
+// handleContacts answers /Contacts; false when the server does not
+// implement the request (as do the other handleX).
+func (s *Server) handleContacts(method string, parts []string, q url.Values, doc map[string][]obj) (answer, bool) {
+	switch {
+	case len(parts) == 1 && method == http.MethodGet:
+		return s.list("Contacts", s.contacts, q), true
+	case len(parts) == 1 && (method == http.MethodPut || method == http.MethodPost):
+		return s.createContacts(doc["Contacts"]), true
+	}
+	return answer{}, false
+}
+
+func (s *Server) handleInvoices(method string, parts []string, q url.Values, doc map[string][]obj) (answer, bool) {
+	switch {
+	case len(parts) == 1 && method == http.MethodGet:
+		return s.list("Invoices", s.invoices, q), true
+	case len(parts) == 1 && method == http.MethodPut:
+		return s.createDocs("Invoices", doc["Invoices"]), true
+	case len(parts) == 2 && method == http.MethodGet:
+		if in := find(s.invoices, "InvoiceID", parts[1]); in != nil {
+			return jsonAnswer(http.StatusOK, obj{"Invoices": []obj{in}}), true
+		}
+		return notFound(), true
+	case len(parts) == 2 && method == http.MethodPost:
+		return s.updateInvoice(parts[1], doc["Invoices"]), true
+	}
+	return answer{}, false
+}
+
+func (s *Server) handlePayments(method string, parts []string, q url.Values, doc map[string][]obj) (answer, bool) {
+	switch {
+	case len(parts) == 1 && method == http.MethodGet:
+		return s.list("Payments", s.payments, q), true
+	case len(parts) == 1 && method == http.MethodPut:
+		return s.createPayments(doc["Payments"]), true
+	}
+	return answer{}, false
+}
+
+func (s *Server) handleCreditNotes(method string, parts []string, q url.Values, doc map[string][]obj) (answer, bool) {
+	switch {
+	case len(parts) == 1 && method == http.MethodGet:
+		return s.list("CreditNotes", s.creditNotes, q), true
+	case len(parts) == 1 && method == http.MethodPut:
+		return s.createDocs("CreditNotes", doc["CreditNotes"]), true
+	case len(parts) == 3 && parts[2] == "Allocations" && method == http.MethodPut:
+		return s.allocate(parts[1], doc["Allocations"]), true
+	}
+	return answer{}, false
 }
 
 func notFound() answer {
@@ -145,139 +185,170 @@ func (s *Server) createDocs(key string, in []obj) answer {
 	credit := key == "CreditNotes"
 	var out []obj
 	for _, d := range in {
-		var msgs []string
-		typ := str(d["Type"])
-		switch {
-		case !credit && typ != "ACCREC":
-			msgs = append(msgs, "The Xero test server only keeps ACCREC invoices, not "+typ)
-		case credit && typ != "ACCRECCREDIT":
-			msgs = append(msgs, "The Xero test server only keeps ACCRECCREDIT credit notes, not "+typ)
-		}
-		contact, msg := s.documentContact(d)
-		if msg != "" {
-			msgs = append(msgs, msg)
-		}
-		curCode := str(d["CurrencyCode"])
-		if curCode == "" {
-			curCode = "NZD"
-		}
-		cur, err := domain.ParseCurrency(curCode)
-		if err != nil {
-			msgs = append(msgs, "The currency "+curCode+" is not enabled for this organisation")
-		}
-		lat := str(d["LineAmountTypes"])
-		if lat == "" {
-			lat = "Exclusive"
-		}
-		lines, _ := d["LineItems"].([]any)
-		status := str(d["Status"])
-		if status == "" {
-			status = "DRAFT"
-		}
-		if status == "AUTHORISED" && len(lines) == 0 {
-			msgs = append(msgs, "At least one line item is required to approve a document")
-		}
-		subTotal, totalTax, totalLines := decimal.Zero, decimal.Zero, decimal.Zero
-		hundred := decimal.NewFromInt(100)
-		for i, raw := range lines {
-			ln, _ := raw.(map[string]any)
-			n := fmt.Sprintf("Line %d: ", i+1)
-			if str(ln["Description"]) == "" {
-				msgs = append(msgs, n+"Description needs to be at least 1 char long")
-			}
-			code := str(ln["AccountCode"])
-			if find(s.accounts, "Code", code) == nil {
-				msgs = append(msgs, fmt.Sprintf("%sAccount code '%s' is not a valid code for this document.", n, code))
-			}
-			rate, ok := s.taxRates[str(ln["TaxType"])]
-			if !ok && lat != "NoTax" {
-				msgs = append(msgs, fmt.Sprintf("%sThe TaxType code '%s' does not exist or cannot be used for this type of transaction.", n, str(ln["TaxType"])))
-			}
-			qty, hasQty := amount(ln, "Quantity")
-			if !hasQty {
-				qty = decimal.NewFromInt(1)
-			}
-			unit, hasUnit := amount(ln, "UnitAmount")
-			lineAmt, hasLine := amount(ln, "LineAmount")
-			rateD, hasRate := amount(ln, "DiscountRate")
-			discAmt, hasDisc := amount(ln, "DiscountAmount")
-			if credit && (hasRate || hasDisc) {
-				msgs = append(msgs, n+"Discounts are not supported on credit notes")
-			}
-			switch {
-			case hasUnit:
-				want := qty.Mul(unit)
-				if hasRate {
-					want = want.Mul(hundred.Sub(rateD)).Div(hundred)
-				}
-				if hasDisc {
-					want = want.Sub(discAmt)
-				}
-				want = cur.Round(want)
-				if hasLine && !lineAmt.Equal(want) {
-					msgs = append(msgs, fmt.Sprintf("%sThe line total %s does not match the expected line total %s", n, lineAmt, want))
-				}
-				lineAmt = want
-			case hasLine && !qty.IsZero():
-				ln["UnitAmount"] = jnum(lineAmt.Div(qty).Round(4))
-			default:
-				msgs = append(msgs, n+"A line needs a UnitAmount or a LineAmount")
-			}
-			var tax decimal.Decimal
-			switch lat {
-			case "Exclusive":
-				tax = cur.Round(lineAmt.Mul(rate).Div(hundred))
-				subTotal = subTotal.Add(lineAmt)
-			case "Inclusive":
-				tax = cur.Round(lineAmt.Mul(rate).Div(hundred.Add(rate)))
-				subTotal = subTotal.Add(lineAmt.Sub(tax))
-			default:
-				subTotal = subTotal.Add(lineAmt)
-			}
-			totalTax = totalTax.Add(tax)
-			totalLines = totalLines.Add(lineAmt)
-			ln["LineItemID"] = uuid.NewString()
-			ln["Quantity"] = jnum(qty)
-			ln["LineAmount"] = jnum(lineAmt)
-			ln["TaxAmount"] = jnum(tax)
-		}
-		if !credit && str(d["InvoiceNumber"]) != "" && find(s.invoices, "InvoiceNumber", str(d["InvoiceNumber"])) != nil {
-			msgs = append(msgs, "Invoice # must be unique.")
-		}
-		if len(msgs) > 0 {
+		if msgs := s.createDoc(d, credit); len(msgs) > 0 {
 			return validationError(msgs...)
-		}
-		total := subTotal.Add(totalTax)
-		d["Contact"] = obj{"ContactID": contact["ContactID"], "Name": contact["Name"]}
-		d["Status"] = status
-		d["LineAmountTypes"] = lat
-		d["CurrencyCode"] = cur.Code
-		d["SubTotal"], d["TotalTax"], d["Total"] = jnum(subTotal), jnum(totalTax), jnum(total)
-		d["UpdatedDateUTC"] = msNow()
-		if day := str(d["Date"]); day != "" {
-			d["DateString"], d["Date"] = day+"T00:00:00", msDate(day)
-		}
-		if day := str(d["DueDate"]); day != "" {
-			d["DueDateString"], d["DueDate"] = day+"T00:00:00", msDate(day)
-		}
-		if credit {
-			d["CreditNoteID"] = uuid.NewString()
-			d["CreditNoteNumber"] = fmt.Sprintf("CN-%04d", len(s.creditNotes)+1)
-			d["RemainingCredit"] = jnum(total)
-			d["Allocations"] = []any{}
-			s.creditNotes = append(s.creditNotes, d)
-		} else {
-			d["InvoiceID"] = uuid.NewString()
-			if str(d["InvoiceNumber"]) == "" {
-				d["InvoiceNumber"] = fmt.Sprintf("INV-%04d", len(s.invoices)+1)
-			}
-			d["AmountDue"], d["AmountPaid"], d["AmountCredited"] = jnum(total), jnum(decimal.Zero), jnum(decimal.Zero)
-			d["Payments"], d["CreditNotes"] = []any{}, []any{}
-			s.invoices = append(s.invoices, d)
 		}
 		out = append(out, d)
 	}
 	return jsonAnswer(http.StatusOK, obj{"Id": uuid.NewString(), "Status": "OK", "ProviderName": "Remit tests", "DateTimeUTC": msNow(), key: out})
+}
+
+// docHeader is what a document states besides its lines, with Xero's
+// defaults filled in.
+type docHeader struct {
+	contact obj
+	cur     domain.Currency
+	lat     string // LineAmountTypes
+	status  string
+}
+
+// createDoc completes and keeps one invoice or credit note, or returns
+// Xero's validation messages about it.
+func (s *Server) createDoc(d obj, credit bool) []string {
+	h, msgs := s.checkDocHeader(d, credit)
+	subTotal, totalTax := decimal.Zero, decimal.Zero
+	lines, _ := d["LineItems"].([]any)
+	for i, raw := range lines {
+		ln, _ := raw.(map[string]any)
+		net, tax, lineMsgs := s.docLine(ln, fmt.Sprintf("Line %d: ", i+1), credit, h)
+		msgs = append(msgs, lineMsgs...)
+		subTotal, totalTax = subTotal.Add(net), totalTax.Add(tax)
+	}
+	if !credit && str(d["InvoiceNumber"]) != "" && find(s.invoices, "InvoiceNumber", str(d["InvoiceNumber"])) != nil {
+		msgs = append(msgs, "Invoice # must be unique.")
+	}
+	if len(msgs) > 0 {
+		return msgs
+	}
+	total := subTotal.Add(totalTax)
+	d["Contact"] = obj{"ContactID": h.contact["ContactID"], "Name": h.contact["Name"]}
+	d["Status"] = h.status
+	d["LineAmountTypes"] = h.lat
+	d["CurrencyCode"] = h.cur.Code
+	d["SubTotal"], d["TotalTax"], d["Total"] = jnum(subTotal), jnum(totalTax), jnum(total)
+	d["UpdatedDateUTC"] = msNow()
+	if day := str(d["Date"]); day != "" {
+		d["DateString"], d["Date"] = day+"T00:00:00", msDate(day)
+	}
+	if day := str(d["DueDate"]); day != "" {
+		d["DueDateString"], d["DueDate"] = day+"T00:00:00", msDate(day)
+	}
+	if credit {
+		d["CreditNoteID"] = uuid.NewString()
+		d["CreditNoteNumber"] = fmt.Sprintf("CN-%04d", len(s.creditNotes)+1)
+		d["RemainingCredit"] = jnum(total)
+		d["Allocations"] = []any{}
+		s.creditNotes = append(s.creditNotes, d)
+		return nil
+	}
+	d["InvoiceID"] = uuid.NewString()
+	if str(d["InvoiceNumber"]) == "" {
+		d["InvoiceNumber"] = fmt.Sprintf("INV-%04d", len(s.invoices)+1)
+	}
+	d["AmountDue"], d["AmountPaid"], d["AmountCredited"] = jnum(total), jnum(decimal.Zero), jnum(decimal.Zero)
+	d["Payments"], d["CreditNotes"] = []any{}, []any{}
+	s.invoices = append(s.invoices, d)
+	return nil
+}
+
+// checkDocHeader reads a document's type, contact, currency, line amount
+// types and status, with Xero's messages about what is wrong.
+func (s *Server) checkDocHeader(d obj, credit bool) (docHeader, []string) {
+	var msgs []string
+	typ := str(d["Type"])
+	switch {
+	case !credit && typ != "ACCREC":
+		msgs = append(msgs, "The Xero test server only keeps ACCREC invoices, not "+typ)
+	case credit && typ != "ACCRECCREDIT":
+		msgs = append(msgs, "The Xero test server only keeps ACCRECCREDIT credit notes, not "+typ)
+	}
+	var h docHeader
+	contact, msg := s.documentContact(d)
+	if msg != "" {
+		msgs = append(msgs, msg)
+	}
+	h.contact = contact
+	curCode := cmp.Or(str(d["CurrencyCode"]), "NZD")
+	cur, err := domain.ParseCurrency(curCode)
+	if err != nil {
+		msgs = append(msgs, "The currency "+curCode+" is not enabled for this organisation")
+	}
+	h.cur = cur
+	h.lat = cmp.Or(str(d["LineAmountTypes"]), "Exclusive")
+	h.status = cmp.Or(str(d["Status"]), "DRAFT")
+	if lines, _ := d["LineItems"].([]any); h.status == "AUTHORISED" && len(lines) == 0 {
+		msgs = append(msgs, "At least one line item is required to approve a document")
+	}
+	return h, msgs
+}
+
+// docLine checks and completes one line (its messages prefixed by n) and
+// returns its net amount and tax.
+func (s *Server) docLine(ln map[string]any, n string, credit bool, h docHeader) (net, tax decimal.Decimal, msgs []string) {
+	hundred := decimal.NewFromInt(100)
+	if str(ln["Description"]) == "" {
+		msgs = append(msgs, n+"Description needs to be at least 1 char long")
+	}
+	code := str(ln["AccountCode"])
+	if find(s.accounts, "Code", code) == nil {
+		msgs = append(msgs, fmt.Sprintf("%sAccount code '%s' is not a valid code for this document.", n, code))
+	}
+	rate, ok := s.taxRates[str(ln["TaxType"])]
+	if !ok && h.lat != "NoTax" {
+		msgs = append(msgs, fmt.Sprintf("%sThe TaxType code '%s' does not exist or cannot be used for this type of transaction.", n, str(ln["TaxType"])))
+	}
+	qty, lineAmt, amountMsgs := lineAmount(ln, n, credit, h.cur)
+	msgs = append(msgs, amountMsgs...)
+	net = lineAmt
+	switch h.lat {
+	case "Exclusive":
+		tax = h.cur.Round(lineAmt.Mul(rate).Div(hundred))
+	case "Inclusive":
+		tax = h.cur.Round(lineAmt.Mul(rate).Div(hundred.Add(rate)))
+		net = lineAmt.Sub(tax)
+	}
+	ln["LineItemID"] = uuid.NewString()
+	ln["Quantity"] = jnum(qty)
+	ln["LineAmount"] = jnum(lineAmt)
+	ln["TaxAmount"] = jnum(tax)
+	return net, tax, msgs
+}
+
+// lineAmount works out a line's quantity and amount from its quantity, unit
+// amount and discount, or checks the amount it states.
+func lineAmount(ln map[string]any, n string, credit bool, cur domain.Currency) (qty, lineAmt decimal.Decimal, msgs []string) {
+	hundred := decimal.NewFromInt(100)
+	qty, hasQty := amount(ln, "Quantity")
+	if !hasQty {
+		qty = decimal.NewFromInt(1)
+	}
+	unit, hasUnit := amount(ln, "UnitAmount")
+	lineAmt, hasLine := amount(ln, "LineAmount")
+	rateD, hasRate := amount(ln, "DiscountRate")
+	discAmt, hasDisc := amount(ln, "DiscountAmount")
+	if credit && (hasRate || hasDisc) {
+		msgs = append(msgs, n+"Discounts are not supported on credit notes")
+	}
+	switch {
+	case hasUnit:
+		want := qty.Mul(unit)
+		if hasRate {
+			want = want.Mul(hundred.Sub(rateD)).Div(hundred)
+		}
+		if hasDisc {
+			want = want.Sub(discAmt)
+		}
+		want = cur.Round(want)
+		if hasLine && !lineAmt.Equal(want) {
+			msgs = append(msgs, fmt.Sprintf("%sThe line total %s does not match the expected line total %s", n, lineAmt, want))
+		}
+		lineAmt = want
+	case hasLine && !qty.IsZero():
+		ln["UnitAmount"] = jnum(lineAmt.Div(qty).Round(4))
+	default:
+		msgs = append(msgs, n+"A line needs a UnitAmount or a LineAmount")
+	}
+	return qty, lineAmt, msgs
 }
 
 // documentContact resolves a document's Contact the way Xero does: by id,
