@@ -17,6 +17,7 @@ import (
 	"remit/domain"
 	"remit/domain/client"
 	"remit/eventstore/storeurl"
+	"remit/test/peers"
 )
 
 // mustInvoicedStore sets up, through the real billing service on the
@@ -135,18 +136,10 @@ func TestExportInvoiceUBL(t *testing.T) {
 	}
 
 	t.Run("Peers", func(t *testing.T) {
-		peers, err := filepath.Abs("../../../shared/peers/ubl")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := os.Stat(peers); err != nil {
-			t.Skipf("the UBL peers are not here (expected at ../shared/peers/ubl from the repository root): %v", err)
-		}
-		if _, err := exec.LookPath("xmllint"); err != nil {
-			t.Skip("xmllint is missing: apt-get install libxml2-utils (scripts/test.sh installs it)")
-		}
+		schemas := peers.Need(t, "ubl", "xsd", "maindoc")
+		peers.NeedTool(t, "xmllint", "apt-get install libxml2-utils")
 		for name, schema := range map[string]string{"by-id.xml": "Invoice", "erased-client.xml": "Invoice", "credit-by-id.xml": "CreditNote"} {
-			cmd := exec.Command("xmllint", "--noout", "--schema", filepath.Join(peers, "xsd", "maindoc", "UBL-"+schema+"-2.1.xsd"), filepath.Join(outDir, name))
+			cmd := exec.Command("xmllint", "--noout", "--schema", filepath.Join(schemas, "UBL-"+schema+"-2.1.xsd"), filepath.Join(outDir, name))
 			if b, err := cmd.CombinedOutput(); err != nil {
 				t.Errorf("%s is not a valid UBL %s: %v\n%s", name, schema, err, b)
 			}

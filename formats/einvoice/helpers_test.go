@@ -18,11 +18,8 @@ import (
 	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/invoice"
+	"remit/test/peers"
 )
-
-// peersDir is the shared folder of published specs and validators, relative
-// to the repository root (tests run in einvoice/).
-const peersDir = "../../../shared/peers/ubl"
 
 var issuedAt = time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
 
@@ -123,28 +120,18 @@ func mustDate(tb testing.TB, s string) domain.Date {
 	return d
 }
 
-// needPeers skips the test when the UBL schemas and EN 16931 rules, or the
-// tools that run them, are not on this machine.
+// needPeers returns the UBL schemas' folder, the EN 16931 rules and the
+// Saxon jar that runs them; when any of them, or xmllint, is not on this
+// machine it skips the test, or fails it where REMIT_REQUIRE_PEERS=1.
 func needPeers(tb testing.TB) (xsdDir, xslt, saxon string) {
 	tb.Helper()
-	root, err := filepath.Abs(peersDir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "xsd", "maindoc", "UBL-Invoice-2.1.xsd")); err != nil {
-		tb.Skipf("the UBL peers are not here (%s, expected at ../shared/peers/ubl from the repository root): %v", root, err)
-	}
-	if _, err := exec.LookPath("xmllint"); err != nil {
-		tb.Skip("xmllint is missing: apt-get install libxml2-utils (scripts/test.sh installs it)")
-	}
-	if _, err := exec.LookPath("java"); err != nil {
-		tb.Skip("java is missing: apt-get install default-jre-headless (scripts/test.sh installs it)")
-	}
-	saxon = "/usr/share/java/Saxon-HE.jar"
-	if _, err := os.Stat(saxon); err != nil {
-		tb.Skip("Saxon-HE is missing: apt-get install libsaxonhe-java (scripts/test.sh installs it)")
-	}
-	return filepath.Join(root, "xsd", "maindoc"), filepath.Join(root, "xslt", "EN16931-UBL-validation.xslt"), saxon
+	xsdDir = peers.Need(tb, "ubl", "xsd", "maindoc")
+	peers.Need(tb, "ubl", "xsd", "maindoc", "UBL-Invoice-2.1.xsd")
+	xslt = peers.Need(tb, "ubl", "xslt", "EN16931-UBL-validation.xslt")
+	peers.NeedTool(tb, "xmllint", "apt-get install libxml2-utils")
+	peers.NeedTool(tb, "java", "apt-get install default-jre-headless")
+	saxon = peers.NeedFile(tb, "/usr/share/java/Saxon-HE.jar", "apt-get install libsaxonhe-java")
+	return xsdDir, xslt, saxon
 }
 
 // xsdCheck validates files against one UBL schema in one xmllint run.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,6 +21,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
+
+	"remit/test/peers"
 )
 
 // apiPrefix is the Accounting API's path, as on api.xero.com.
@@ -99,14 +102,18 @@ type answer struct {
 	body   []byte
 }
 
-// New starts a server for the test, closed at its end. It skips the test
-// when the spec is absent. At the end of the test it fails the test if any
+// New starts a server for the test, closed at its end. When the spec is
+// absent it skips the test, or fails it where REMIT_REQUIRE_PEERS=1 (see
+// package peers). At the end of the test it fails the test if any
 // request broke the spec, unless ExpectSpecViolations was called.
 func New(tb testing.TB) *Server {
 	tb.Helper()
 	doc, router, err := Spec()
-	if err != nil {
-		tb.Skipf("skipping: the Xero test server validates against Xero's published spec, which it cannot load: %v", err)
+	switch {
+	case errors.Is(err, peers.ErrMissing):
+		peers.Missing(tb, "the Xero test server validates against Xero's published spec, which is not here: %v", err)
+	case err != nil:
+		tb.Fatal(err)
 	}
 	s := &Server{
 		TenantID:     uuid.NewString(),

@@ -21,19 +21,18 @@
 package xerotest
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"remit/test/peers"
 )
 
-// SpecRelPath is where the spec lives, relative to the repository root.
-const SpecRelPath = "../shared/peers/xero/xero_accounting.yaml"
+// specPath is where the spec lives below the peers folder.
+var specPath = []string{"xero", "xero_accounting.yaml"}
 
 // spec is the loaded document, shared by every server of one test binary:
 // loading and indexing it takes about a second. It is written once, under
@@ -45,38 +44,13 @@ var spec struct {
 	err    error
 }
 
-// ErrNoSpec is returned by Spec when the spec file is not there.
-var ErrNoSpec = errors.New("xerotest: Xero's OpenAPI spec is not at " + SpecRelPath + " (from the repository root)")
-
-// SpecPath finds the spec from the working directory: the nearest folder
-// holding go.mod is the repository root.
-func SpecPath() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(dir, filepath.FromSlash(SpecRelPath))
-			if _, err := os.Stat(p); err != nil {
-				return "", fmt.Errorf("%w: %v", ErrNoSpec, err)
-			}
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("%w: no go.mod above the working directory", ErrNoSpec)
-		}
-		dir = parent
-	}
-}
-
-// Spec returns the loaded spec and its router (loaded once per process).
+// Spec returns the loaded spec and its router (loaded once per process); the
+// error wraps peers.ErrMissing when the spec is not there.
 func Spec() (*openapi3.T, routers.Router, error) {
 	spec.once.Do(func() {
-		path, err := SpecPath()
+		path, err := peers.Path(specPath...)
 		if err != nil {
-			spec.err = err
+			spec.err = fmt.Errorf("xerotest: Xero's OpenAPI spec: %w", err)
 			return
 		}
 		loader := openapi3.NewLoader()
