@@ -1,6 +1,7 @@
 // Package eventstore is Remit's event-store contract: the envelope every event
 // is stored in, the Store interface every backend implements (the embedded
-// SQLite store in eventstore/sqlite, others later), and the typed errors they
+// SQLite store in eventstore/sqlite, PostgreSQL in eventstore/postgres,
+// KurrentDB/EventStoreDB in eventstore/kurrent), and the typed errors they
 // all return. eventstore/storetest is the one conformance suite every backend
 // must pass.
 //

@@ -44,7 +44,7 @@
 // # Concurrency
 //
 // Each projection is applied by one goroutine of its own (a lane), fed in
-// global order through a channel, so the four apply concurrently while each
+// global order through a channel, so the projections apply concurrently while each
 // sees every event in order; any number of goroutines query. Each projection
 // guards its state with its own sync.RWMutex: Apply takes the write lock for
 // one event, queries take the read lock and return copies, so nothing a
