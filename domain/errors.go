@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Error codes. They map to HTTP statuses in exactly one place (web/) and to CLI
+// Error codes. They map to HTTP statuses in exactly one place (under web/) and to CLI
 // exit codes in cmd/remit.
 const (
 	EINVALID   = "invalid"   // the input is malformed or breaks a rule (HTTP 400/422)

@@ -30,7 +30,7 @@ const (
 )
 
 // Env is what the program gets from its process: output streams and the
-// environment (read here, never below cmd/ and cli/).
+// environment (read here, never below cmd/ and app/cli/).
 type Env struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string

@@ -41,7 +41,7 @@
 //
 // The driver is github.com/mattn/go-sqlite3 (cgo): measured against
 // modernc.org/sqlite and github.com/ncruces/go-sqlite3 on this store's own
-// access patterns (bench/sqlitedrivers), it was fastest at durable commits,
+// access patterns (test/bench/sqlitedrivers), it was fastest at durable commits,
 // batched inserts and scans; see the README.
 package sqlite
 

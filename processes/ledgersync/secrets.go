@@ -16,7 +16,7 @@ import (
 
 // Secrets are a connection's credentials: never in the event log, kept in
 // <data>/ledger/<provider>.json with mode 0600 (the folder 0700). The
-// adapters read the same file (integrations/ledger/xero.Open, qbo.Open) and
+// adapters read the same file (integrations/accounting/xero.Open, qbo.Open) and
 // save rotated tokens back into it; Save keeps the keys it does not know.
 type Secrets struct {
 	// TenantID repeats the connection's tenant (realm) id for the adapter,

@@ -107,6 +107,6 @@
 // input has a label, errors are tied to inputs with aria-describedby, the
 // current tab is aria-current, focus is always visible and colours meet
 // WCAG AA contrast. The browser tests (browser_test.go here, and the whole
-// loop in test/) run axe-core (ui/uitest) on every page they visit and fail
+// loop in test/) run axe-core (web/ui/uitest) on every page they visit and fail
 // on any serious or critical violation.
 package ui
