@@ -159,16 +159,27 @@ func checkCounts(t *testing.T, pages map[string]string) {
 	}
 }
 
-// topLevelFolders lists the repository's top-level folders, hidden ones
-// left out.
+// topLevelFolders lists the repository's top-level folders, leaving out
+// hidden ones and those .gitignore names from the root (/remit-data/, /bin/:
+// what running Remit or building it leaves behind).
 func topLevelFolders() ([]string, error) {
 	entries, err := os.ReadDir(repoRoot)
 	if err != nil {
 		return nil, err
 	}
+	ignore, err := os.ReadFile(filepath.Join(repoRoot, ".gitignore"))
+	if err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	ignored := map[string]bool{}
+	for line := range strings.SplitSeq(string(ignore), "\n") {
+		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "/"); ok {
+			ignored[strings.TrimSuffix(name, "/")] = true
+		}
+	}
 	var out []string
 	for _, e := range entries {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && !ignored[e.Name()] {
 			out = append(out, e.Name())
 		}
 	}
