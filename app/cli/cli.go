@@ -19,7 +19,7 @@ import (
 )
 
 // Version is Remit's version; release builds set it with
-// -ldflags "-X remit/cli.Version=…".
+// -ldflags "-X remit/app/cli.Version=…".
 var Version = "0.1.0-dev"
 
 // Exit codes.

@@ -59,7 +59,7 @@ type InvoiceIssued struct {
 // true for every sending after the first.
 type InvoiceSent struct {
 	InvoiceID uuid.UUID `json:"invoice_id"`
-	// ClientID names whose key seals Recipient (remit/pii); zero in events
+	// ClientID names whose key seals Recipient (remit/eventstore/pii); zero in events
 	// recorded before it was added.
 	ClientID  uuid.UUID `json:"client_id,omitzero"`
 	Recipient string    `json:"recipient"`

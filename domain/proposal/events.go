@@ -37,7 +37,7 @@ type ProposalDraftEdited struct {
 // client for acceptance; the outbox emails it to each recipient.
 type ProposalSent struct {
 	ProposalID uuid.UUID `json:"proposal_id"`
-	// ClientID names whose key seals the recipients (remit/pii); zero in
+	// ClientID names whose key seals the recipients (remit/eventstore/pii); zero in
 	// events recorded before it was added.
 	ClientID uuid.UUID `json:"client_id,omitzero"`
 	// RecipientEmail is the first recipient's address.

@@ -1,4 +1,4 @@
-// Package ledger is the accounting-ledger port: what Remit's ledger sync
+// Package accounting is the accounting-ledger port: what Remit's ledger sync
 // process asks of a connected ledger (Xero, QuickBooks Online), in Remit's
 // own words. Adapters live in sub-packages named after what they wrap: xero
 // (Xero's Accounting API) and qbo (QuickBooks Online Accounting API v3).

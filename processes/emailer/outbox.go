@@ -1,10 +1,10 @@
-// Package outbox is the email process manager: it follows the event log and
+// Package emailer is the email process manager: it follows the event log and
 // the clock and emails the firm's clients, each email exactly once as far as
 // the log can tell.
 //
 // # What it sends
 //
-//   - InvoiceIssued: the invoice, with its PDF (remit/pdf) attached; both
+//   - InvoiceIssued: the invoice, with its PDF (remit/formats/pdf) attached; both
 //     say from which method and on which date it is charged when its
 //     collection was scheduled with it, else that nothing is charged
 //     automatically and how to pay.
@@ -57,7 +57,7 @@
 //
 // # Running it
 //
-//	ob, err := outbox.New(outbox.Config{Store: store, Mailer: mailer, From: "billing@firm.example", Now: now})
+//	ob, err := emailer.New(emailer.Config{Store: store, Mailer: mailer, From: "billing@firm.example", Now: now})
 //	err = ob.Start(ctx) // follows the log live and runs Tick every Config.TickInterval
 //	defer ob.Close()
 //
@@ -631,7 +631,7 @@ func (o *Outbox) deliver(ctx context.Context, q mailbox.EmailQueued, msg mail.Me
 	msg.Subject, msg.To = q.Subject, mail.Address{Name: q.ToName, Email: q.To}
 	var err error
 	if q.To == "" {
-		// The recipient was sealed and the client forgotten since (remit/pii):
+		// The recipient was sealed and the client forgotten since (remit/eventstore/pii):
 		// there is nobody left to send it to.
 		err = &mail.PermanentError{Err: errors.New("the client's personal data was erased")}
 	} else {

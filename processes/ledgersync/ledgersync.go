@@ -1,7 +1,7 @@
 // Package ledgersync is the ledger sync process manager: it follows the
 // event log and pushes every issued invoice, payment, credit note,
 // write-off and void to each connected accounting ledger (Xero, QuickBooks
-// Online, through the port remit/integrations/ledger) exactly once, records
+// Online, through the port remit/integrations/accounting) exactly once, records
 // each outcome as an event (remit/domain/ledger), and reconciles what Remit
 // holds with what the ledgers acknowledged.
 //

@@ -190,7 +190,7 @@ func (h *handler) handleLedgerDisconnect(w http.ResponseWriter, r *http.Request)
 }
 
 // handleInvoiceLedgerRecreate asks every connected ledger to create the
-// invoice again (remit/ledgersync pushes it, its payments, credits and void).
+// invoice again (remit/processes/ledgersync pushes it, its payments, credits and void).
 func (h *handler) handleInvoiceLedgerRecreate(w http.ResponseWriter, r *http.Request) {
 	iid, ok := h.idParam(w, r, "iid")
 	if !ok {
