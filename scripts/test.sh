@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of Remit. Installs what the tests need when it is missing
-# (quickly skipped when present), then checks formatting, vets, and runs the
-# whole suite with the race detector.
+# (quickly skipped when present), then checks formatting, vets, lints
+# (staticcheck, gocyclo), runs the whole suite with the race detector and
+# checks that it left the repository as it was. The suites that need the
+# published specs in ../shared/peers skip without them, or fail when
+# REMIT_REQUIRE_PEERS=1, as CI (.ci/run) sets it.
 #
 #   ./scripts/test.sh            # everything
 #   ./scripts/test.sh ./eventstore/...   # only some packages (extra args go to go test)
