@@ -458,23 +458,15 @@ func takeFlash(w http.ResponseWriter, r *http.Request) (ok, bad string) {
 	return v, ""
 }
 
-// userMessage is what a person is told of an error: the domain's message,
-// or a generic one for anything internal (logged instead).
+// userMessage is what a person is told of an error: what the error page
+// would say (problemText of api.ProblemOf): the domain's messages, or a
+// generic one for anything internal (logged instead).
 func (h *handler) userMessage(r *http.Request, err error) string {
-	switch domain.ErrorCode(err) {
-	case domain.EINTERNAL, "":
+	p := api.ProblemOf(err)
+	if p.Status == http.StatusInternalServerError {
 		h.log.Error("ui request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		return "Something went wrong on our side; nothing was changed. Please try again."
 	}
-	var v *domain.ValidationError
-	if errors.As(err, &v) {
-		parts := make([]string, 0, len(v.Problems))
-		for _, p := range v.Problems {
-			parts = append(parts, p.Message)
-		}
-		return strings.Join(parts, "; ")
-	}
-	return domain.ErrorMessage(err)
+	return problemText(p)
 }
 
 // statusOf is the HTTP status of a failed form submission, from the one
