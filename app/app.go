@@ -260,8 +260,9 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 	}, nil
 }
 
-// ui builds the web UI: behind sign-in (ui.Gate) unless auth is off.
-func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, billNow func(context.Context) (any, error)) http.Handler {
+// ui builds the web UI, served by the API's server on its router: behind
+// sign-in unless auth is off.
+func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, billNow func(context.Context) (any, error)) *ui.UI {
 	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow,
 		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, LogoDir: filepath.Join(cfg.DataDir, "logos")}
 	// Owners connect Xero or QuickBooks Online from the Ledger page (OAuth 2.0).
@@ -271,13 +272,10 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 	} else {
 		a.log.Warn("client links are off: the link key cannot be read", "err", err)
 	}
-	if a.Auth == nil {
-		return ui.New(uc)
+	if a.Auth != nil {
+		uc.Auth, uc.Users = a.Auth, a.Auth
 	}
-	uc.Users = a.Auth
-	uc.CSRFToken = func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.CSRFToken }
-	uc.Actor = func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.Actor() }
-	return ui.Gate(ui.New(uc), a.Auth)
+	return ui.New(uc)
 }
 
 // emailLinks makes the signed client links that emails carry (retry a

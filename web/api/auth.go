@@ -91,7 +91,7 @@ func routeAccess(r *http.Request) auth.Access {
 	}
 	switch {
 	case !strings.HasPrefix(r.URL.Path, "/api/"):
-		return auth.Public // the UI (Config.UI) signs people in itself: ui.Gate
+		return auth.Public // the UI (Config.UI) signs people in itself, route by route
 	case tpl == "/api/openapi.json" || tpl == "/api/login" || tpl == StripeWebhookPath:
 		return auth.Public // a webhook is signed by the gateway, not by a user
 	case strings.HasPrefix(tpl, "/api/users"):
@@ -122,19 +122,16 @@ func (s *Server) guard(next http.Handler) http.Handler {
 }
 
 // deny answers a request the middleware refused: 401 without valid
-// credentials, 429 for too many logins, else the error's own status (403).
+// credentials, 429 for too many logins, else the error's own status (403),
+// each with the header that tells the client what to do.
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, auth.ErrUnauthenticated):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="remit"`)
-		writeProblem(w, Problem{Type: problemTypeBase + "unauthenticated", Title: "Not signed in", Status: http.StatusUnauthorized, Detail: err.Error()})
 	case errors.Is(err, auth.ErrRateLimited):
 		w.Header().Set("Retry-After", "60")
-		writeProblem(w, Problem{Type: problemTypeBase + "rate-limited", Title: "Too many attempts", Status: http.StatusTooManyRequests,
-			Detail: "Too many sign-in attempts; wait a while and try again."})
-	default:
-		s.Error(w, r, err)
 	}
+	s.Error(w, r, err)
 }
 
 func (s *Server) authOff(w http.ResponseWriter, r *http.Request) bool {

@@ -1,15 +1,20 @@
-// Package web is Remit's HTTP interface: the JSON API under /api/ (the
-// server-rendered UI, package ui, is served beside it). Its one job is translation: a request
-// becomes a billing command or a projections query, and a result or a
-// domain error becomes a response. It holds no business rules.
+// Package api is Remit's HTTP server: the JSON API under /api/, and beside
+// it, on the same router, the server-rendered UI (package ui, given as
+// Config.UI). Its one job is translation: a request becomes a billing
+// command or a projections query, and a result or a domain error becomes a
+// response. It holds no business rules.
 //
 // # Shape
 //
-// Server wraps one *mux.Router. Each resource file registers its routes in
-// one registerXRoutes method (firm.go, client.go, contact.go,
-// payment_method.go, proposal.go, service.go, schedule_item.go, invoice.go,
-// payment.go, activity.go) and names its handlers handleResourceAction
-// (handleInvoiceVoid). The shapes the handlers share live in resource.go:
+// Server wraps one *mux.Router, the only router of the program. Each
+// resource file registers its routes in one registerXRoutes method
+// (firm.go, client.go, contact.go, payment_method.go, proposal.go,
+// service.go, schedule_item.go, invoice.go, payment.go, activity.go) and
+// names its handlers handleResourceAction (handleInvoiceVoid); the UI
+// registers its pages on the same router (UI.RegisterRoutes), each of its
+// resource files in its own registerXRoutes. A path no route takes, and a
+// method a route does not take, are answered by the server through Error,
+// like any other error. The shapes the handlers share live in resource.go:
 // root (an aggregate at its own URL: view, command, creation, act), child
 // (a part of one found in its parent's view: a client's contacts and
 // payment methods, an invoice's attempts, payments and credit notes),
@@ -55,9 +60,12 @@
 //
 // # Errors
 //
-// Every error is application/problem+json (RFC 9457): type, title, status,
-// detail, and errors [{field, message}] for field-level problems. The status
-// is chosen in one function, statusOf:
+// Every error of the API is application/problem+json (RFC 9457): type,
+// title, status, detail, and errors [{field, message}] for field-level
+// problems. Server.Error is the one renderer: it builds the problem
+// (ProblemOf) and answers it as JSON under /api/, and as the UI's HTML
+// error page (UI.RenderProblem) on every other path. The status is chosen in
+// one function, StatusOf, which the UI's pages use too:
 //
 //   - 400: the request cannot be read as the request it should be:
 //     malformed JSON, an unknown field (at any depth; names are matched
@@ -77,6 +85,9 @@
 //   - 409 ECONFLICT, 403 EFORBIDDEN, 405 a method the route does not take,
 //     412 If-Match mismatch, 413 a body over MaxBodyBytes, 415 a body that
 //     is not JSON.
+//   - 401 without valid credentials (auth.ErrUnauthenticated, with
+//     WWW-Authenticate), 429 too many sign-in attempts (auth.ErrRateLimited,
+//     with Retry-After).
 //   - 500 anything else, with a generic message; the details go to
 //     Config.Logger only.
 //
@@ -105,8 +116,9 @@
 //
 // # Who is asking
 //
-// With Config.Auth set (as `remit serve` runs), every request is
-// authenticated by remit/auth: a session cookie (with its CSRF token on
+// With Config.Auth set (as `remit serve` runs), every API request is
+// authenticated by remit/web/auth (the UI's paths sign people in through
+// the UI's own pages, route by route): a session cookie (with its CSRF token on
 // unsafe methods) or a bearer token, checked against the role's rights
 // (routeAccess); the actor recorded on every event is that user or token.
 // Without it (`remit serve --no-auth`, development only; and tests) the

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"remit/domain"
+	"remit/web/auth"
 )
 
 // maxListedProblems is the most field problems one response lists; the
@@ -78,45 +79,81 @@ func malformed(err error) error {
 	return &httpError{status: http.StatusBadRequest, msg: "The request is malformed.", err: err}
 }
 
-// statusOf is the one place an error becomes an HTTP status, with the
-// problem type and title that go with it. See the package doc for the split
-// between 400 and 422.
-func statusOf(err error) (status int, typ, title string) {
+// StatusOf is the one place an error becomes an HTTP status, for the API
+// and the UI alike: a domain error by its code, an error of the HTTP layer
+// (httpError) by its own status, a refused sign-in 401 or 429, anything
+// else 500. See the package doc for the split between 400 and 422.
+func StatusOf(err error) int {
 	var he *httpError
 	if errors.As(err, &he) {
 		switch he.status {
-		case http.StatusBadRequest:
-			return he.status, "malformed-request", "Malformed request"
-		case http.StatusPreconditionFailed:
-			return he.status, "precondition-failed", "Precondition failed"
-		case http.StatusRequestEntityTooLarge:
-			return he.status, "body-too-large", "Request body too large"
-		case http.StatusUnsupportedMediaType:
-			return he.status, "unsupported-media-type", "Unsupported media type"
-		case http.StatusMethodNotAllowed:
-			return he.status, "method-not-allowed", "Method not allowed"
+		case http.StatusBadRequest, http.StatusMethodNotAllowed, http.StatusPreconditionFailed,
+			http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
+			return he.status
 		}
-		return http.StatusInternalServerError, "internal", "Internal error"
+		return http.StatusInternalServerError
+	}
+	switch {
+	case errors.Is(err, auth.ErrRateLimited):
+		return http.StatusTooManyRequests
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return http.StatusUnauthorized
 	}
 	switch domain.ErrorCode(err) {
 	case domain.EINVALID:
-		return http.StatusUnprocessableEntity, "invalid", "Invalid request"
+		return http.StatusUnprocessableEntity
 	case domain.ENOTFOUND:
-		return http.StatusNotFound, "not-found", "Not found"
+		return http.StatusNotFound
 	case domain.ECONFLICT:
-		return http.StatusConflict, "conflict", "Conflict"
+		return http.StatusConflict
 	case domain.EFORBIDDEN:
-		return http.StatusForbidden, "forbidden", "Forbidden"
+		return http.StatusForbidden
 	}
-	return http.StatusInternalServerError, "internal", "Internal error"
+	return http.StatusInternalServerError
 }
 
-// problemOf builds the problem for err. Internal errors get a generic detail.
-func problemOf(err error) Problem {
+// problemKind is the problem type (after problemTypeBase) and title that go
+// with a status.
+type problemKind struct{ typ, title string }
+
+// problemKinds names every status StatusOf answers.
+var problemKinds = map[int]problemKind{
+	http.StatusBadRequest:            {"malformed-request", "Malformed request"},
+	http.StatusUnauthorized:          {"unauthenticated", "Not signed in"},
+	http.StatusForbidden:             {"forbidden", "Forbidden"},
+	http.StatusNotFound:              {"not-found", "Not found"},
+	http.StatusMethodNotAllowed:      {"method-not-allowed", "Method not allowed"},
+	http.StatusConflict:              {"conflict", "Conflict"},
+	http.StatusPreconditionFailed:    {"precondition-failed", "Precondition failed"},
+	http.StatusRequestEntityTooLarge: {"body-too-large", "Request body too large"},
+	http.StatusUnsupportedMediaType:  {"unsupported-media-type", "Unsupported media type"},
+	http.StatusUnprocessableEntity:   {"invalid", "Invalid request"},
+	http.StatusTooManyRequests:       {"rate-limited", "Too many attempts"},
+	http.StatusInternalServerError:   {"internal", "Internal error"},
+}
+
+// statusOf is StatusOf with the problem type and title of the status.
+func statusOf(err error) (status int, typ, title string) {
+	status = StatusOf(err)
+	k := problemKinds[status]
+	return status, k.typ, k.title
+}
+
+// ProblemOf builds the problem for err, the one value both renderers (JSON
+// for the API, the HTML error page for the UI) answer from. Internal errors
+// get a generic detail.
+func ProblemOf(err error) Problem {
 	status, typ, title := statusOf(err)
 	p := Problem{Type: problemTypeBase + typ, Title: title, Status: status}
-	if status == http.StatusInternalServerError {
+	switch status {
+	case http.StatusInternalServerError:
 		p.Detail = "An internal error occurred. It has been logged."
+		return p
+	case http.StatusUnauthorized:
+		p.Detail = err.Error() // auth's messages are written for people
+		return p
+	case http.StatusTooManyRequests:
+		p.Detail = "Too many sign-in attempts; wait a while and try again."
 		return p
 	}
 	var he *httpError
@@ -155,15 +192,36 @@ func summarise(errs []FieldProblem) string {
 	return "The request has several problems; see errors."
 }
 
-// Error writes err as a problem. Internal errors are logged with their
-// details, which the client never sees.
+// ErrNoRoute is the error of a request no route takes: 404 with the path.
+func ErrNoRoute(r *http.Request) error {
+	return domain.NotFound("There is nothing at %s.", r.URL.Path)
+}
+
+// ErrMethodNotAllowed is the error of a method a route does not take: 405.
+func ErrMethodNotAllowed(r *http.Request) error {
+	return &httpError{status: http.StatusMethodNotAllowed, msg: fmt.Sprintf("%s is not allowed on %s.", r.Method, r.URL.Path)}
+}
+
+// Error is the one problem renderer: it answers err as problem details
+// (application/problem+json) to the API and, when the UI is served, as the
+// UI's HTML error page to every path outside /api/, both from ProblemOf(err).
+// Internal errors are logged with their details, which the client never
+// sees.
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
-	p := problemOf(err)
+	p := ProblemOf(err)
 	if p.Status == http.StatusInternalServerError {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	if s.cfg.UI != nil && !isAPIPath(r.URL.Path) {
+		s.cfg.UI.RenderProblem(w, r, p)
+		return
+	}
 	writeProblem(w, p)
 }
+
+// isAPIPath reports whether path is the JSON API's; every other path is the
+// UI's.
+func isAPIPath(path string) bool { return path == "/api" || strings.HasPrefix(path, "/api/") }
 
 func writeProblem(w http.ResponseWriter, p Problem) {
 	body, _ := json.Marshal(p)

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -58,8 +57,10 @@ type Config struct {
 	// BillingRun, when set, runs billing and collection now (POST
 	// /api/billing-runs); nil answers that route 404.
 	BillingRun func(context.Context) (any, error)
-	// UI, when set, serves every path outside /api/ (the web UI).
-	UI http.Handler
+	// UI, when set, is the server-rendered web UI: its routes (every path
+	// outside /api/) are registered on the server's router, and errors on
+	// its paths are answered with its HTML error page.
+	UI UI
 	// MaxBodyBytes bounds request bodies (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
 	// StripeWebhook, when set, takes Stripe's signed webhook deliveries at
@@ -76,7 +77,18 @@ type Config struct {
 	Auth *auth.Authenticator
 }
 
-// Server is the HTTP server of the JSON API.
+// UI is what the server needs of the web UI (package ui) to serve it beside
+// the API.
+type UI interface {
+	// RegisterRoutes registers the UI's pages and actions on the server's
+	// router; none is under /api/.
+	RegisterRoutes(r *mux.Router)
+	// RenderProblem answers p as the UI's HTML error page.
+	RenderProblem(w http.ResponseWriter, r *http.Request, p Problem)
+}
+
+// Server is Remit's one HTTP server: the JSON API and, when Config.UI is
+// set, the web UI, on one router.
 type Server struct {
 	ln     net.Listener
 	server *http.Server
@@ -140,7 +152,7 @@ func NewServer(cfg Config) *Server {
 	if cfg.UI != nil {
 		// Everything outside /api/ is the UI's; it signs people in itself
 		// (routeAccess treats its paths as public).
-		api.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return !strings.HasPrefix(r.URL.Path, "/api/") }).Handler(cfg.UI)
+		cfg.UI.RegisterRoutes(api)
 	}
 	return s
 }
@@ -203,11 +215,11 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 }
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
-	s.Error(w, r, domain.NotFound("There is nothing at %s.", r.URL.Path))
+	s.Error(w, r, ErrNoRoute(r))
 }
 
 func (s *Server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	s.Error(w, r, &httpError{status: http.StatusMethodNotAllowed, msg: fmt.Sprintf("%s is not allowed on %s.", r.Method, r.URL.Path)})
+	s.Error(w, r, ErrMethodNotAllowed(r))
 }
 
 // actor is who is asking: the signed-in user or API token ("user:<id>",

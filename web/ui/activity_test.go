@@ -35,11 +35,11 @@ func TestActivityNamesPeopleAndInvoices(t *testing.T) {
 	if _, err := authn.AddUser(ctx, auth.NewUser{Email: "olive@firm.example", Name: "Olive Owner", Role: user.RoleOwner, Password: "owner-password-1"}, "test"); err != nil {
 		t.Fatal(err)
 	}
-	h := ui.Gate(ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: func() time.Time { return now }, Users: authn,
+	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: func() time.Time { return now }, Users: authn, Auth: authn,
 		Logger:    slog.New(slog.NewTextHandler(logWriter{t}, nil)),
 		CSRFToken: func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.CSRFToken },
 		Actor:     func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.Actor() },
-	}), authn)
+	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	c := &connectApp{app: a, url: srv.URL, authn: authn}

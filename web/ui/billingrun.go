@@ -10,11 +10,11 @@ import (
 	"remit/processes/billingrun"
 )
 
-func (h *handler) registerBillingRunRoutes() {
+func (h *handler) registerBillingRunRoutes(rt routes) {
 	if h.cfg.BillingRun == nil {
 		return
 	}
-	h.mux.HandleFunc("POST /billing-run", h.handleBillingRun)
+	rt.post("/billing-run", h.handleBillingRun)
 }
 
 // lastRun remembers the confirmation of the latest billing run by its form

@@ -44,12 +44,15 @@ const ClientLinkTTL = 30 * 24 * time.Hour
 // linkInvalidText is all a refused link is told.
 const linkInvalidText = "This link is no longer valid. Ask the firm that sent it for a new one."
 
-func (h *handler) registerClientLinkRoutes() {
-	h.mux.HandleFunc("GET /c/p/{token}", h.handleLinkProposal)
-	h.mux.HandleFunc("POST /c/p/{token}", h.handleLinkAccept)
-	h.mux.HandleFunc("GET /c/m/{token}", h.handleLinkMethodForm)
-	h.mux.HandleFunc("POST /c/m/{token}", h.handleLinkMethod)
-	h.mux.HandleFunc("/c/", func(w http.ResponseWriter, r *http.Request) {
+// registerClientLinkRoutes registers the client links: public, since the
+// signed token in the path is their only authority, checked by each page.
+func (h *handler) registerClientLinkRoutes(rt routes) {
+	pub := rt.public()
+	pub.get("/c/p/{token}", h.handleLinkProposal)
+	pub.post("/c/p/{token}", h.handleLinkAccept)
+	pub.get("/c/m/{token}", h.handleLinkMethodForm)
+	pub.post("/c/m/{token}", h.handleLinkMethod)
+	pub.prefix("/c/", func(w http.ResponseWriter, r *http.Request) {
 		h.linkRefused(w, r, http.StatusNotFound)
 	})
 }

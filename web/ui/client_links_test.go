@@ -507,8 +507,8 @@ func TestGateLetsClientLinksThrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: func() time.Time { return now }, Links: links})
-	srv := httpServer(t, ui.Gate(h, authn))
+	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: func() time.Time { return now }, Links: links, Auth: authn})
+	srv := httpServer(t, h)
 	good := links.Sign(auth.Link{ClientID: acme, Purpose: auth.PurposeAcceptProposal, Resource: pid, Expires: now.Add(time.Hour)})
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	get := func(path string) page {

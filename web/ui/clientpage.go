@@ -14,11 +14,11 @@ import (
 
 const invoicesPerPage = 25
 
-func (h *handler) registerClientPageRoutes() {
-	h.mux.HandleFunc("GET /clients/{id}", h.handleClientSummary)
-	h.mux.HandleFunc("GET /clients/{id}/services", h.handleClientServices)
-	h.mux.HandleFunc("GET /clients/{id}/schedule", h.handleClientSchedule)
-	h.mux.HandleFunc("GET /clients/{id}/invoices", h.handleClientInvoices)
+func (h *handler) registerClientPageRoutes(rt routes) {
+	rt.get("/clients/{id}", h.handleClientSummary)
+	rt.get("/clients/{id}/services", h.handleClientServices)
+	rt.get("/clients/{id}/schedule", h.handleClientSchedule)
+	rt.get("/clients/{id}/invoices", h.handleClientInvoices)
 }
 
 func (h *handler) handleClientSummary(w http.ResponseWriter, r *http.Request) {

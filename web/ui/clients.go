@@ -19,21 +19,21 @@ import (
 
 const clientsPerPage = 25
 
-func (h *handler) registerClientRoutes() {
-	h.mux.HandleFunc("GET /clients", h.handleClientList)
-	h.mux.HandleFunc("GET /clients/new", h.handleClientNew)
-	h.mux.HandleFunc("POST /clients/new", h.handleClientCreate)
-	h.mux.HandleFunc("GET /clients/{id}/edit", h.handleClientEditForm)
-	h.mux.HandleFunc("POST /clients/{id}/edit", h.handleClientEdit)
-	h.mux.HandleFunc("POST /clients/{id}/archive", h.handleClientArchive)
-	h.mux.HandleFunc("POST /clients/{id}/restore", h.handleClientRestore)
-	h.mux.HandleFunc("POST /clients/{id}/revoke-links", h.handleClientRevokeLinks)
-	h.mux.HandleFunc("GET /clients/{id}/contacts/new", h.handleContactNew)
-	h.mux.HandleFunc("POST /clients/{id}/contacts/new", h.handleContactAdd)
-	h.mux.HandleFunc("GET /clients/{id}/contacts/{cid}/edit", h.handleContactEditForm)
-	h.mux.HandleFunc("POST /clients/{id}/contacts/{cid}/edit", h.handleContactEdit)
-	h.mux.HandleFunc("POST /clients/{id}/contacts/{cid}/primary", h.handleContactPrimary)
-	h.mux.HandleFunc("POST /clients/{id}/contacts/{cid}/remove", h.handleContactRemove)
+func (h *handler) registerClientRoutes(rt routes) {
+	rt.get("/clients", h.handleClientList)
+	rt.get("/clients/new", h.handleClientNew)
+	rt.post("/clients/new", h.handleClientCreate)
+	rt.get("/clients/{id}/edit", h.handleClientEditForm)
+	rt.post("/clients/{id}/edit", h.handleClientEdit)
+	rt.post("/clients/{id}/archive", h.handleClientArchive)
+	rt.post("/clients/{id}/restore", h.handleClientRestore)
+	rt.post("/clients/{id}/revoke-links", h.handleClientRevokeLinks)
+	rt.get("/clients/{id}/contacts/new", h.handleContactNew)
+	rt.post("/clients/{id}/contacts/new", h.handleContactAdd)
+	rt.get("/clients/{id}/contacts/{cid}/edit", h.handleContactEditForm)
+	rt.post("/clients/{id}/contacts/{cid}/edit", h.handleContactEdit)
+	rt.post("/clients/{id}/contacts/{cid}/primary", h.handleContactPrimary)
+	rt.post("/clients/{id}/contacts/{cid}/remove", h.handleContactRemove)
 }
 
 // clientList is the clients page's data.

@@ -27,7 +27,7 @@ var (
 	postFormRE = regexp.MustCompile(`<form[^>]*method="post"[^>]*action="([^"]*)"`)
 )
 
-// gatedApp is the UI behind sign-in (ui.Gate) over newApp's parts, with an
+// gatedApp is the UI behind sign-in (Config.Auth) over newApp's parts, with an
 // owner, a staff member and an auditor, and a client with a card, a
 // service, an invoice and a sent proposal.
 func gatedApp(t *testing.T) (*app, string) {
@@ -49,8 +49,8 @@ func gatedApp(t *testing.T) (*app, string) {
 	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: func() time.Time { return now },
 		CSRFToken:  func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.CSRFToken },
 		Actor:      func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.Actor() },
-		BillingRun: func(context.Context) (any, error) { return nil, nil }})
-	srv := httptest.NewServer(ui.Gate(h, au))
+		BillingRun: func(context.Context) (any, error) { return nil, nil }, Auth: au})
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
 	c := a.mustClient("Acme")

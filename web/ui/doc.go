@@ -7,10 +7,17 @@
 //
 // # Shape
 //
-// New returns an http.Handler for everything outside /api/: a
-// net/http.ServeMux with one registerX method per file (clients.go,
-// clientpage.go, methods.go, services.go, schedule.go, invoices.go,
-// proposals.go, firm.go: the owners' Settings page). Pages are
+// New returns the UI, which the one HTTP server (api.Server, given it as
+// api.Config.UI) serves beside the JSON API on its one gorilla/mux router:
+// RegisterRoutes registers every page and action outside /api/, one
+// registerXRoutes method per file (clients.go, clientpage.go, methods.go,
+// services.go, schedule.go, invoices.go, proposals.go, firm.go: the owners'
+// Settings page; login.go, setup.go and users.go: sign-in), with path
+// variables ({id}, {token}) read as r.PathValue. Every route passes the
+// UI's front door (handler.front, ui.go): security headers, the body
+// limit, sign-in and the route's access, the posted form. The UI can also
+// serve itself alone (UI.ServeHTTP, on a router of its own with the same
+// routes), as its tests do. Pages are
 // html/template files embedded in the binary
 // (templates/layout.html, templates/partials.html and one file per page
 // under templates/pages), parsed once; assets (one stylesheet and one small
@@ -58,6 +65,12 @@
 // redirect back with the error in place of the confirmation. Internal
 // errors are logged and shown as a generic message.
 //
+// Every status comes from the server's one mapping of errors to statuses
+// (api.StatusOf), and every error page, the UI's own and the server's for
+// a path or method no route takes (api.Server.Error), is drawn by one
+// renderer from the problem the server would send the API
+// (api.ProblemOf): RenderProblem, the "error" page of the template set.
+//
 // # Double submission
 //
 // Every form carries a one-time token (hidden field _token, a fresh UUID
@@ -88,9 +101,13 @@
 //
 // # Sign-in, roles and refusals
 //
-// Gate (login.go) puts sign-in in front of the UI and serves the pages that
-// need no session: sign-in, the first-run setup link (setup.go) and
-// set-password links, and the owners' Users page (users.go). Every answer,
+// With Config.Auth set, sign-in (login.go) is in front of every page but the
+// static files and the client links: a browser not signed in is sent to
+// /login, a change needs the session's CSRF token and a role that may
+// change things, and the owners' Users page (users.go) needs an owner. The
+// pages that need no session are sign-in, the first-run setup link
+// (/setup/{token}, setup.go) and set-password links
+// (/set-password/{token}, users.go). Every answer,
 // theirs and the UI's, is a page in the app's layout: a refusal (an expired
 // form, a role that may only look, an owners-only page, a card number typed
 // where none belongs) is a message page with a link back. The navigation
@@ -101,8 +118,9 @@
 //
 // # Security and accessibility
 //
-// Forms send Config.CSRFToken's value in csrf_token for the auth
-// middleware to check; Config.Actor names who is recorded on events.
+// Forms send the session's CSRF token (or Config.CSRFToken's value) in
+// csrf_token for sign-in to check; the signed-in person (or Config.Actor)
+// is who is recorded on events.
 // Responses carry a strict Content-Security-Policy (same-origin only). Every
 // input has a label, errors are tied to inputs with aria-describedby, the
 // current tab is aria-current, focus is always visible and colours meet

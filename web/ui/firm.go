@@ -39,17 +39,17 @@ const maxLogoBytes = 512 << 10
 // script.
 var logoTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
 
-func (h *handler) registerFirmRoutes() {
-	h.mux.HandleFunc("GET "+firmPath, h.handleFirmPage)
-	h.mux.HandleFunc("POST "+firmPath+"/setup", h.handleFirmSetUp)
-	h.mux.HandleFunc("POST "+firmPath, h.handleFirmSave)
-	h.mux.HandleFunc("POST "+firmPath+"/logo", h.handleFirmLogo)
-	h.mux.HandleFunc("POST "+firmPath+"/logo/remove", h.handleFirmLogoRemove)
-	h.mux.HandleFunc("POST "+firmPath+"/tax-rates", h.handleTaxRateAdd)
-	h.mux.HandleFunc("POST "+firmPath+"/tax-rates/{rid}", h.handleTaxRateChange)
-	h.mux.HandleFunc("POST "+firmPath+"/tax-rates/{rid}/default", h.handleTaxRateDefault)
-	h.mux.HandleFunc("POST "+firmPath+"/tax-rates/{rid}/remove", h.handleTaxRateRemove)
-	h.mux.HandleFunc("GET /firm/logo/{hash}", h.handleFirmLogoImage)
+func (h *handler) registerFirmRoutes(rt routes) {
+	rt.get(firmPath, h.handleFirmPage)
+	rt.post(firmPath+"/setup", h.handleFirmSetUp)
+	rt.post(firmPath, h.handleFirmSave)
+	rt.post(firmPath+"/logo", h.handleFirmLogo)
+	rt.post(firmPath+"/logo/remove", h.handleFirmLogoRemove)
+	rt.post(firmPath+"/tax-rates", h.handleTaxRateAdd)
+	rt.post(firmPath+"/tax-rates/{rid}", h.handleTaxRateChange)
+	rt.post(firmPath+"/tax-rates/{rid}/default", h.handleTaxRateDefault)
+	rt.post(firmPath+"/tax-rates/{rid}/remove", h.handleTaxRateRemove)
+	rt.get("/firm/logo/{hash}", h.handleFirmLogoImage)
 }
 
 // firmPage is the settings page's data.

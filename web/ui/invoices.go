@@ -115,13 +115,13 @@ func maxDate(a, b domain.Date) domain.Date {
 	return a
 }
 
-func (h *handler) registerInvoiceRoutes() {
-	h.mux.HandleFunc("GET /invoices/{iid}", h.handleInvoice)
-	h.mux.HandleFunc("GET /invoices/{iid}/pdf", h.handleInvoicePDF)
-	h.mux.HandleFunc("GET /invoices/{iid}/ubl", h.handleInvoiceUBL)
+func (h *handler) registerInvoiceRoutes(rt routes) {
+	rt.get("/invoices/{iid}", h.handleInvoice)
+	rt.get("/invoices/{iid}/pdf", h.handleInvoicePDF)
+	rt.get("/invoices/{iid}/ubl", h.handleInvoiceUBL)
 	for _, a := range invoiceActions() {
-		h.mux.HandleFunc("GET /invoices/{iid}/"+a.Name, h.handleInvoiceActionForm(a))
-		h.mux.HandleFunc("POST /invoices/{iid}/"+a.Name, h.handleInvoiceAction(a))
+		rt.get("/invoices/{iid}/"+a.Name, h.handleInvoiceActionForm(a))
+		rt.post("/invoices/{iid}/"+a.Name, h.handleInvoiceAction(a))
 	}
 }
 

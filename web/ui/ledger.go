@@ -22,12 +22,12 @@ import (
 // (map a client to a ledger contact, re-create what failed, disconnect:
 // the same ledgersync functions as `remit ledger map-contact` and
 // `disconnect`), and the invoice page's "Re-create in ledger" button.
-func (h *handler) registerLedgerRoutes() {
-	h.mux.HandleFunc("GET /ledger", h.handleLedger)
-	h.mux.HandleFunc("POST /ledger/connections/{provider}/contacts", h.handleLedgerMapContact)
-	h.mux.HandleFunc("POST /ledger/connections/{provider}/invoices/{iid}/recreate", h.handleLedgerRetry)
-	h.mux.HandleFunc("POST /ledger/connections/{provider}/disconnect", h.handleLedgerDisconnect)
-	h.mux.HandleFunc("POST /invoices/{iid}/ledger-recreate", h.handleInvoiceLedgerRecreate)
+func (h *handler) registerLedgerRoutes(rt routes) {
+	rt.get("/ledger", h.handleLedger)
+	rt.post("/ledger/connections/{provider}/contacts", h.handleLedgerMapContact)
+	rt.post("/ledger/connections/{provider}/invoices/{iid}/recreate", h.handleLedgerRetry)
+	rt.post("/ledger/connections/{provider}/disconnect", h.handleLedgerDisconnect)
+	rt.post("/invoices/{iid}/ledger-recreate", h.handleInvoiceLedgerRecreate)
 }
 
 // ledgerPage is what the Ledger page shows: each connection with its sync

@@ -203,11 +203,11 @@ func providerName(p string) string {
 
 // registerLedgerConnectRoutes adds the connect form, its submission and the
 // providers' callbacks.
-func (h *handler) registerLedgerConnectRoutes() {
-	h.mux.HandleFunc("GET /ledger/connect/{provider}", h.handleLedgerConnectForm)
-	h.mux.HandleFunc("POST /ledger/connect/{provider}", h.handleLedgerConnectStart)
-	h.mux.HandleFunc("GET /ledger/callback/{provider}", h.handleLedgerCallback)
-	h.mux.HandleFunc("POST /ledger/callback/xero/tenant", h.handleLedgerPickTenant)
+func (h *handler) registerLedgerConnectRoutes(rt routes) {
+	rt.get("/ledger/connect/{provider}", h.handleLedgerConnectForm)
+	rt.post("/ledger/connect/{provider}", h.handleLedgerConnectStart)
+	rt.get("/ledger/callback/{provider}", h.handleLedgerCallback)
+	rt.post("/ledger/callback/xero/tenant", h.handleLedgerPickTenant)
 }
 
 // canConnectLedger reports whether the request's principal may connect a

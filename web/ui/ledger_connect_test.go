@@ -31,7 +31,7 @@ import (
 	"remit/web/ui"
 )
 
-// connectApp is the UI behind the real sign-in (ui.Gate), with connecting a
+// connectApp is the UI behind the real sign-in (Config.Auth), with connecting a
 // ledger from the UI pointed at the Xero and QBO test servers.
 type connectApp struct {
 	*app
@@ -71,10 +71,10 @@ func newConnectApp(t *testing.T, xs *xerotest.Server, qs *qbotest.Server) *conne
 		o.QBO = ui.OAuthEndpoints{AuthURL: qs.AuthURL, TokenURL: qs.TokenURL}
 	}
 	clock := func() time.Time { return now.Add(time.Duration(c.later.Load())) }
-	h = ui.Gate(ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: clock, LedgerOAuth: o, Logger: slog.New(slog.NewTextHandler(logWriter{t}, nil)),
+	h = ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: clock, LedgerOAuth: o, Logger: slog.New(slog.NewTextHandler(logWriter{t}, nil)), Auth: authn,
 		CSRFToken: func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.CSRFToken },
 		Actor:     func(r *http.Request) string { p, _ := auth.PrincipalFrom(r.Context()); return p.Actor() },
-	}), authn)
+	})
 	return c
 }
 

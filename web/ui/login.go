@@ -1,12 +1,11 @@
 package ui
 
 import (
-	"errors"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"remit/domain"
 	"remit/web/auth"
 )
 
@@ -14,83 +13,79 @@ type loginData struct {
 	Error, Email, Next string
 }
 
-// Gate puts sign-in in front of the UI: /login shows and checks the sign-in
-// form (a new session, with a fresh id, on success), /logout ends the session,
-// and every other page needs a signed-in person: a browser without a session
-// is sent to /login and back afterwards. Unsafe requests need the session's
-// CSRF token (the pages carry it in every form) and a role that may change
-// things (auditors read only). Static assets and the client-link pages
-// under /c/ (guarded by their signed tokens instead) are public, as are the
-// first-run setup link (/setup/<token>) and an invited user's set-password
-// link (/set-password/<token>), which carry their own one-time tokens. The
-// users page (/settings/users) is the owners'. The principal is put
-// in the request's context, where Config.CSRFToken and Config.Actor find it.
-//
-// Every answer is a page in the app's layout: Gate renders through next
-// when next is the UI (New), else with the layout alone.
-func Gate(next http.Handler, a *auth.Authenticator) http.Handler {
-	pr, ok := next.(pageRenderer)
-	if !ok {
-		pr = layoutPages{pages: mustParsePages(), log: slog.New(slog.DiscardHandler)}
+// Sign-in (with Config.Auth set): /login shows and checks the sign-in form
+// (a new session, with a fresh id, on success), /logout ends the session,
+// and every other page needs a signed-in person (handler.signedIn): a
+// browser without a session is sent to /login and back afterwards. Unsafe
+// requests need the session's CSRF token (the pages carry it in every form)
+// and a role that may change things (auditors read only). Static assets and
+// the client-link pages under /c/ (guarded by their signed tokens instead)
+// are public, as are the first-run setup link (/setup/{token}, setup.go)
+// and an invited user's set-password link (/set-password/{token},
+// users.go), which carry their own one-time tokens. The users page
+// (/settings/users) is the owners'. The principal is put in the request's
+// context, where the pages find who is asking and their CSRF token.
+
+// registerSignInRoutes registers sign-in, sign-out and the one-time links
+// that sign people in; none without sign-in.
+func (h *handler) registerSignInRoutes(rt routes) {
+	if h.cfg.Auth == nil {
+		return
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case strings.HasPrefix(r.URL.Path, "/static/"):
-			next.ServeHTTP(w, r)
-			return
-		case strings.HasPrefix(r.URL.Path, "/c/"):
-			// Client links: no staff session; the signed token in the path
-			// is the only authority, checked by the page itself.
-			next.ServeHTTP(w, r)
-			return
-		case r.URL.Path == "/login":
-			login(w, r, a, pr)
-			return
-		case strings.HasPrefix(r.URL.Path, setupPrefix):
-			serveSetup(w, r, a, pr) // the first-run link: its token is the authority
-			return
-		case strings.HasPrefix(r.URL.Path, setPasswordPrefix):
-			serveSetPassword(w, r, a, pr) // an invitation: its token is the authority
-			return
-		case r.URL.Path == "/logout" && r.Method == http.MethodPost:
-			if p, err := a.Authenticate(r); err == nil && auth.CheckCSRF(r, p) {
-				a.Logout(r)
-			}
-			a.ClearSessionCookie(w, r)
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
-			return
+	pub := rt.public()
+	pub.get("/login", h.handleLoginForm)
+	pub.post("/login", h.handleLogin)
+	pub.post("/logout", h.handleLogout)
+	pub.get(setupPrefix+"{token}", h.handleSetupForm)
+	pub.post(setupPrefix+"{token}", h.handleSetup)
+	pub.get(setPasswordPrefix+"{token}", h.handleSetPasswordForm)
+	pub.post(setPasswordPrefix+"{token}", h.handleSetPassword)
+}
+
+// signedIn lets r through to a route needing need when a signed-in person
+// may use it, and returns r carrying that person; else it answers (a
+// browser not signed in is sent to sign in) and returns false.
+func (h *handler) signedIn(w http.ResponseWriter, r *http.Request, need auth.Access) (*http.Request, bool) {
+	p, ok := auth.PrincipalFrom(r.Context()) // the server's auth middleware found who is asking
+	var err error
+	if !ok {
+		p, err = h.cfg.Auth.Authenticate(r)
+	}
+	if err != nil {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return r, false
 		}
-		p, err := a.Authenticate(r)
-		if err != nil {
-			if r.Method == http.MethodGet || r.Method == http.MethodHead {
-				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-				return
-			}
-			gateMessage(pr, w, r, http.StatusUnauthorized, "Signed out", "You are signed out, so nothing was changed: sign in and try again.")
-			return
+		gateMessage(h, w, r, http.StatusUnauthorized, "Signed out", "You are signed out, so nothing was changed: sign in and try again.")
+		return r, false
+	}
+	r = r.WithContext(auth.WithPrincipal(r.Context(), p))
+	if r.ContentLength > maxFormBytes {
+		// Said before the CSRF check, which cannot read such a form.
+		gateMessage(h, w, r, http.StatusRequestEntityTooLarge, "Too much to send", "What was sent is too large (at most 1 MB); nothing was saved.")
+		return r, false
+	}
+	if !auth.CheckCSRF(r, p) {
+		gateMessage(h, w, r, http.StatusForbidden, "This form has expired", "Nothing was changed: go back, reload the page and try again.")
+		return r, false
+	}
+	if err := auth.Allow(p, need); err != nil {
+		if need == auth.Write {
+			err = domain.Forbidden("Your role may only look, not change anything; nothing was changed.")
 		}
-		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
-		if r.ContentLength > maxFormBytes {
-			// Said before the CSRF check, which cannot read such a form.
-			gateMessage(pr, w, r, http.StatusRequestEntityTooLarge, "Too much to send", "What was sent is too large (at most 1 MB); nothing was saved.")
-			return
-		}
-		if !auth.CheckCSRF(r, p) {
-			gateMessage(pr, w, r, http.StatusForbidden, "This form has expired", "Nothing was changed: go back, reload the page and try again.")
-			return
-		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			if err := auth.Allow(p, auth.Write); err != nil {
-				gateMessage(pr, w, r, http.StatusForbidden, "Not allowed", "Your role may only look, not change anything; nothing was changed.")
-				return
-			}
-		}
-		if r.URL.Path == usersPath || strings.HasPrefix(r.URL.Path, usersPath+"/") {
-			serveUsers(w, r, a, p, pr) // owners only
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+		h.fail(w, r, err)
+		return r, false
+	}
+	return r, true
+}
+
+func (h *handler) handleLogout(w http.ResponseWriter, r *http.Request) {
+	a := h.cfg.Auth
+	if p, err := a.Authenticate(r); err == nil && auth.CheckCSRF(r, p) {
+		a.Logout(r)
+	}
+	a.ClearSessionCookie(w, r)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
 // localPath keeps a redirect inside Remit: only a path of its own, starting
@@ -113,34 +108,38 @@ func localPath(next string) string {
 	return next
 }
 
-func login(w http.ResponseWriter, r *http.Request, a *auth.Authenticator, pr pageRenderer) {
-	data := loginData{Next: localPath(r.URL.Query().Get("next"))}
-	show := func(status int) {
-		pr.render(w, r, status, "login", &view{Title: "Sign in", Bare: true, D: data})
-	}
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		show(http.StatusOK)
-		return
-	}
-	if r.Method != http.MethodPost {
-		gateMessage(pr, w, r, http.StatusMethodNotAllowed, "Not allowed", r.Method+" is not allowed here.")
-		return
-	}
+// showLogin renders the sign-in form with status.
+func (h *handler) showLogin(w http.ResponseWriter, r *http.Request, status int, data loginData) {
+	h.render(w, r, status, "login", &view{Title: "Sign in", Bare: true, D: data})
+}
+
+func (h *handler) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	h.showLogin(w, r, http.StatusOK, loginData{Next: localPath(r.URL.Query().Get("next"))})
+}
+
+// handleLogin checks the credentials; a wrong password and too many
+// attempts re-render the form with their status (401, 429).
+func (h *handler) handleLogin(w http.ResponseWriter, r *http.Request) {
+	a := h.cfg.Auth
 	// Login CSRF: a cross-site form post carries another Origin.
 	if !auth.SameOrigin(r) {
-		gateMessage(pr, w, r, http.StatusForbidden, "Not signed in", "Sign in from Remit's own page.")
+		gateMessage(h, w, r, http.StatusForbidden, "Not signed in", "Sign in from Remit's own page.")
 		return
 	}
-	data.Email, data.Next = r.PostFormValue("email"), localPath(r.PostFormValue("next"))
+	data := loginData{Email: r.PostFormValue("email"), Next: localPath(r.PostFormValue("next"))}
 	a.Logout(r) // whatever session the browser had ends here
 	sess, err := a.Login(r.Context(), data.Email, r.PostFormValue("password"), r.RemoteAddr)
 	if err != nil {
-		status := http.StatusUnauthorized
-		data.Error = "That email and password do not match, or the account is locked for a while."
-		if errors.Is(err, auth.ErrRateLimited) {
-			status, data.Error = http.StatusTooManyRequests, "Too many attempts: wait a minute and try again."
+		status := statusOf(err)
+		switch status {
+		case http.StatusUnauthorized:
+			data.Error = "That email and password do not match, or the account is locked for a while."
+		case http.StatusTooManyRequests:
+			data.Error = "Too many attempts: wait a minute and try again."
+		default:
+			data.Error = h.userMessage(r, err)
 		}
-		show(status)
+		h.showLogin(w, r, status, data)
 		return
 	}
 	a.SetSessionCookie(w, r, sess)

@@ -45,7 +45,7 @@ func TestGate(t *testing.T) {
 		seen = append(seen, r.Method+" "+r.URL.Path+" "+p.Actor())
 		w.Write([]byte("page for " + p.Actor() + " csrf=" + p.CSRFToken))
 	})
-	srv := httptest.NewServer(ui.Gate(inner, a))
+	srv := httptest.NewServer(ui.SignInOver(inner, ui.Config{Auth: a, Store: st}))
 	defer srv.Close()
 	browser := func() *http.Client {
 		jar, _ := cookiejar.New(nil)

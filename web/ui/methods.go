@@ -12,14 +12,14 @@ import (
 	"remit/projections"
 )
 
-func (h *handler) registerPaymentMethodRoutes() {
-	h.mux.HandleFunc("GET /clients/{id}/payment-methods", h.handleMethods)
-	h.mux.HandleFunc("GET /clients/{id}/payment-methods/new", h.handleMethodNew)
-	h.mux.HandleFunc("POST /clients/{id}/payment-methods/new", h.handleMethodAdd)
-	h.mux.HandleFunc("GET /clients/{id}/payment-methods/{pm}/replace", h.handleMethodReplaceForm)
-	h.mux.HandleFunc("POST /clients/{id}/payment-methods/{pm}/replace", h.handleMethodReplace)
-	h.mux.HandleFunc("POST /clients/{id}/payment-methods/{pm}/default", h.handleMethodDefault)
-	h.mux.HandleFunc("POST /clients/{id}/payment-methods/{pm}/remove", h.handleMethodRemove)
+func (h *handler) registerPaymentMethodRoutes(rt routes) {
+	rt.get("/clients/{id}/payment-methods", h.handleMethods)
+	rt.get("/clients/{id}/payment-methods/new", h.handleMethodNew)
+	rt.post("/clients/{id}/payment-methods/new", h.handleMethodAdd)
+	rt.get("/clients/{id}/payment-methods/{pm}/replace", h.handleMethodReplaceForm)
+	rt.post("/clients/{id}/payment-methods/{pm}/replace", h.handleMethodReplace)
+	rt.post("/clients/{id}/payment-methods/{pm}/default", h.handleMethodDefault)
+	rt.post("/clients/{id}/payment-methods/{pm}/remove", h.handleMethodRemove)
 }
 
 // methodsPage is the payment methods tab: each method with its activity.

@@ -19,15 +19,15 @@ import (
 // proposalLines is how many lines the new proposal form offers.
 const proposalLines = 3
 
-func (h *handler) registerProposalRoutes() {
-	h.mux.HandleFunc("GET /clients/{id}/proposals/new", h.handleProposalNew)
-	h.mux.HandleFunc("POST /clients/{id}/proposals/new", h.handleProposalDraft)
-	h.mux.HandleFunc("GET /proposals/{pid}", h.handleProposal)
-	h.mux.HandleFunc("GET /proposals/{pid}/send", h.handleProposalForm("send"))
-	h.mux.HandleFunc("POST /proposals/{pid}/send", h.handleProposalSend)
-	h.mux.HandleFunc("GET /proposals/{pid}/accept", h.handleProposalForm("accept"))
-	h.mux.HandleFunc("POST /proposals/{pid}/accept", h.handleProposalAccept)
-	h.mux.HandleFunc("POST /proposals/{pid}/withdraw", h.handleProposalWithdraw)
+func (h *handler) registerProposalRoutes(rt routes) {
+	rt.get("/clients/{id}/proposals/new", h.handleProposalNew)
+	rt.post("/clients/{id}/proposals/new", h.handleProposalDraft)
+	rt.get("/proposals/{pid}", h.handleProposal)
+	rt.get("/proposals/{pid}/send", h.handleProposalForm("send"))
+	rt.post("/proposals/{pid}/send", h.handleProposalSend)
+	rt.get("/proposals/{pid}/accept", h.handleProposalForm("accept"))
+	rt.post("/proposals/{pid}/accept", h.handleProposalAccept)
+	rt.post("/proposals/{pid}/withdraw", h.handleProposalWithdraw)
 }
 
 // proposalPage is a proposal with its lines, and which form is open.

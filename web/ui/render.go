@@ -17,6 +17,7 @@ import (
 	"remit/domain"
 	"remit/domain/user"
 	"remit/projections"
+	"remit/web/api"
 	"remit/web/auth"
 )
 
@@ -192,13 +193,6 @@ func mustParsePages() map[string]*pageTemplate {
 	return out
 }
 
-// pageRenderer writes a page in the app's layout. The UI's handler is one;
-// Gate renders its own pages (sign-in, setup, users, refusals) through the
-// handler it guards when that is the UI, so they carry the firm's name too.
-type pageRenderer interface {
-	render(w http.ResponseWriter, r *http.Request, status int, page string, v *view)
-}
-
 // render writes a page with status, with the firm's name and today's date
 // in its header.
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
@@ -216,17 +210,6 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 		}
 	}
 	writePage(w, r, h.log, h.pages, status, page, v)
-}
-
-// layoutPages renders pages in the app's layout without a firm: Gate's
-// pages in front of a handler that is not the UI's.
-type layoutPages struct {
-	pages map[string]*pageTemplate
-	log   *slog.Logger
-}
-
-func (l layoutPages) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
-	writePage(w, r, l.log, l.pages, status, page, v)
 }
 
 // writePage writes a page with status; the body is rendered into a buffer
@@ -262,18 +245,18 @@ func writePage(w http.ResponseWriter, r *http.Request, log *slog.Logger, pages m
 }
 
 // message answers with a page that says what happened and leads back.
-func message(pr pageRenderer, w http.ResponseWriter, r *http.Request, status int, title, text string) {
-	pr.render(w, r, status, "error", &view{Title: title, D: text, Back: backTo(r)})
+func message(h *handler, w http.ResponseWriter, r *http.Request, status int, title, text string) {
+	h.render(w, r, status, "error", &view{Title: title, D: text, Back: backTo(r)})
 }
 
-// gateMessage is message for Gate's answers: to someone not signed in it
-// shows no navigation, and leads to the sign-in page.
-func gateMessage(pr pageRenderer, w http.ResponseWriter, r *http.Request, status int, title, text string) {
+// gateMessage is message for the sign-in's answers: to someone not signed
+// in it shows no navigation, and leads to the sign-in page.
+func gateMessage(h *handler, w http.ResponseWriter, r *http.Request, status int, title, text string) {
 	v := &view{Title: title, D: text, Back: backTo(r)}
 	if _, ok := auth.PrincipalFrom(r.Context()); !ok {
 		v.Bare, v.Back = true, ""
 	}
-	pr.render(w, r, status, "error", v)
+	h.render(w, r, status, "error", v)
 }
 
 // backTo is where a message page leads back to: the page a refused form
@@ -296,18 +279,62 @@ func backTo(r *http.Request) string {
 	return back
 }
 
-// fail answers an error while loading a page: 404 for what does not
-// exist, else the error page.
+// fail answers err with the error page: its status from the one mapping
+// of errors to statuses (api.StatusOf), through the same renderer as every
+// error the server answers on the UI's paths. A page that cannot load for
+// bad input (EINVALID: a bad query) is 400, not 422: there is no form to
+// correct. Internal errors are logged, never shown.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status := statusOf(err)
-	if status == http.StatusUnprocessableEntity {
-		status = http.StatusBadRequest
+	p := api.ProblemOf(err)
+	if p.Status == http.StatusInternalServerError {
+		h.log.Error("ui request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	h.render(w, r, status, "error", &view{Title: http.StatusText(status), D: h.userMessage(r, err), Back: backTo(r)})
+	if p.Status == http.StatusUnprocessableEntity {
+		p.Status, p.Title = http.StatusBadRequest, "Bad request"
+	}
+	h.renderProblem(w, r, p)
+}
+
+// renderProblem is the UI's error page for p: its title, what went wrong
+// (every field problem, or a generic sentence for an internal error), and a
+// way back. To someone not signed in (with sign-in on) it shows no
+// navigation, and leads to the sign-in page.
+func (h *handler) renderProblem(w http.ResponseWriter, r *http.Request, p api.Problem) {
+	h.setHeaders(w)
+	v := &view{Title: p.Title, D: problemText(p), Back: backTo(r)}
+	if h.cfg.Auth != nil {
+		_, ok := auth.PrincipalFrom(r.Context())
+		if !ok {
+			// An error page of the server's (no route) has not been through
+			// the front door: who is asking decides the navigation.
+			if pr, err := h.cfg.Auth.Authenticate(r); err == nil {
+				r, ok = r.WithContext(auth.WithPrincipal(r.Context(), pr)), true
+			}
+		}
+		if !ok {
+			v.Bare, v.Back = true, ""
+		}
+	}
+	h.render(w, r, p.Status, "error", v)
+}
+
+// problemText is what the error page says of p.
+func problemText(p api.Problem) string {
+	if p.Status == http.StatusInternalServerError {
+		return "Something went wrong on our side; nothing was changed. Please try again."
+	}
+	if len(p.Errors) == 0 {
+		return p.Detail
+	}
+	parts := make([]string, 0, len(p.Errors))
+	for _, e := range p.Errors {
+		parts = append(parts, e.Message)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request, msg string) {
-	h.render(w, r, http.StatusNotFound, "error", &view{Title: "Not found", D: msg})
+	h.fail(w, r, domain.NotFound("%s", msg))
 }
 
 // loc is the firm's time zone for this page.

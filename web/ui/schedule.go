@@ -14,16 +14,16 @@ import (
 	"remit/projections"
 )
 
-func (h *handler) registerScheduleRoutes() {
-	h.mux.HandleFunc("GET /services/{sid}/items/{seq}/edit", h.handleItemEditForm)
-	h.mux.HandleFunc("POST /services/{sid}/items/{seq}/edit", h.handleItemEdit)
-	h.mux.HandleFunc("POST /services/{sid}/items/{seq}/manual", h.handleItemSwitch(false))
-	h.mux.HandleFunc("POST /services/{sid}/items/{seq}/automatic", h.handleItemSwitch(true))
-	h.mux.HandleFunc("POST /services/{sid}/items/{seq}/skip", h.handleItemSkip)
-	h.mux.HandleFunc("GET /services/{sid}/items/{seq}/bill", h.handleItemBillForm)
-	h.mux.HandleFunc("POST /services/{sid}/items/{seq}/bill", h.handleItemBill)
-	h.mux.HandleFunc("GET /services/{sid}/items/{seq}/schedule-issue", h.handleItemIssueForm)
-	h.mux.HandleFunc("POST /services/{sid}/items/{seq}/schedule-issue", h.handleItemIssue)
+func (h *handler) registerScheduleRoutes(rt routes) {
+	rt.get("/services/{sid}/items/{seq}/edit", h.handleItemEditForm)
+	rt.post("/services/{sid}/items/{seq}/edit", h.handleItemEdit)
+	rt.post("/services/{sid}/items/{seq}/manual", h.handleItemSwitch(false))
+	rt.post("/services/{sid}/items/{seq}/automatic", h.handleItemSwitch(true))
+	rt.post("/services/{sid}/items/{seq}/skip", h.handleItemSkip)
+	rt.get("/services/{sid}/items/{seq}/bill", h.handleItemBillForm)
+	rt.post("/services/{sid}/items/{seq}/bill", h.handleItemBill)
+	rt.get("/services/{sid}/items/{seq}/schedule-issue", h.handleItemIssueForm)
+	rt.post("/services/{sid}/items/{seq}/schedule-issue", h.handleItemIssue)
 }
 
 // scheduleQuery is a schedule query for today through through (zero: a

@@ -13,20 +13,20 @@ import (
 	"remit/projections"
 )
 
-func (h *handler) registerServiceRoutes() {
-	h.mux.HandleFunc("GET /services/{sid}", h.handleServicePage("summary"))
-	h.mux.HandleFunc("GET /services/{sid}/schedule", h.handleServicePage("schedule"))
-	h.mux.HandleFunc("GET /services/{sid}/activity", h.handleServicePage("activity"))
-	h.mux.HandleFunc("GET /services/{sid}/edit", h.handleServiceEditForm)
-	h.mux.HandleFunc("POST /services/{sid}/edit", h.handleServiceEdit)
-	h.mux.HandleFunc("POST /services/{sid}/manual", h.handleServiceManual)
-	h.mux.HandleFunc("POST /services/{sid}/automatic", h.handleServiceAutomatic)
-	h.mux.HandleFunc("GET /services/{sid}/end", h.handleServiceEndForm)
-	h.mux.HandleFunc("POST /services/{sid}/end", h.handleServiceEnd)
-	h.mux.HandleFunc("GET /clients/{id}/services/new", h.handleServiceNew)
-	h.mux.HandleFunc("POST /clients/{id}/services/new", h.handleServiceAdd)
-	h.mux.HandleFunc("GET /clients/{id}/bill", h.handleBillNew)
-	h.mux.HandleFunc("POST /clients/{id}/bill", h.handleBill)
+func (h *handler) registerServiceRoutes(rt routes) {
+	rt.get("/services/{sid}", h.handleServicePage("summary"))
+	rt.get("/services/{sid}/schedule", h.handleServicePage("schedule"))
+	rt.get("/services/{sid}/activity", h.handleServicePage("activity"))
+	rt.get("/services/{sid}/edit", h.handleServiceEditForm)
+	rt.post("/services/{sid}/edit", h.handleServiceEdit)
+	rt.post("/services/{sid}/manual", h.handleServiceManual)
+	rt.post("/services/{sid}/automatic", h.handleServiceAutomatic)
+	rt.get("/services/{sid}/end", h.handleServiceEndForm)
+	rt.post("/services/{sid}/end", h.handleServiceEnd)
+	rt.get("/clients/{id}/services/new", h.handleServiceNew)
+	rt.post("/clients/{id}/services/new", h.handleServiceAdd)
+	rt.get("/clients/{id}/bill", h.handleBillNew)
+	rt.post("/clients/{id}/bill", h.handleBill)
 }
 
 // servicePage is a service's own page.

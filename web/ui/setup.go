@@ -15,8 +15,9 @@ import (
 
 // The first-run setup link: on a store with no users, `remit serve` prints
 // a one-time link /setup/<token> (valid an hour, held in memory) where the
-// first owner chooses their email, name and password. Gate serves it; once
+// first owner chooses their email, name and password. Once
 // an owner exists, or the link was used or expired, it answers 404.
+// Its routes are registered with sign-in's (registerSignInRoutes).
 
 type setupData struct {
 	Error, Email, Name string
@@ -28,53 +29,55 @@ const deadSetupLink = "This setup link is not valid: it was used, it expired, or
 // setupPrefix starts the path of the setup link.
 const setupPrefix = "/setup/"
 
-// serveSetup answers /setup/<token>: the form (GET) and the first owner's
-// creation (POST), which signs them in.
-func serveSetup(w http.ResponseWriter, r *http.Request, a *auth.Authenticator, pr pageRenderer) {
-	token := strings.TrimPrefix(r.URL.Path, setupPrefix)
-	if !a.SetupOpen(r.Context(), token) {
-		gateMessage(pr, w, r, http.StatusNotFound, "Link not valid", deadSetupLink)
-		return
+// showSetup renders the setup form with status.
+func (h *handler) showSetup(w http.ResponseWriter, r *http.Request, status int, data setupData) {
+	h.render(w, r, status, "setup", &view{Title: "Set up Remit", Bare: true, D: data})
+}
+
+// setupOpen reports whether the path's setup link is still good, and
+// answers 404 when it is not.
+func (h *handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
+	if !h.cfg.Auth.SetupOpen(r.Context(), r.PathValue("token")) {
+		gateMessage(h, w, r, http.StatusNotFound, "Link not valid", deadSetupLink)
+		return false
 	}
-	var data setupData
-	show := func(status int) {
-		pr.render(w, r, status, "setup", &view{Title: "Set up Remit", Bare: true, D: data})
+	return true
+}
+
+// handleSetupForm shows the setup link's form.
+func (h *handler) handleSetupForm(w http.ResponseWriter, r *http.Request) {
+	if h.setupOpen(w, r) {
+		h.showSetup(w, r, http.StatusOK, setupData{})
 	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		show(http.StatusOK)
-		return
-	case http.MethodPost:
-	default:
-		gateMessage(pr, w, r, http.StatusMethodNotAllowed, "Not allowed", r.Method+" is not allowed here.")
+}
+
+// handleSetup makes the first owner and signs them in.
+func (h *handler) handleSetup(w http.ResponseWriter, r *http.Request) {
+	if !h.setupOpen(w, r) {
 		return
 	}
 	if !auth.SameOrigin(r) {
-		gateMessage(pr, w, r, http.StatusForbidden, "Not allowed", "Set Remit up from its own page.")
+		gateMessage(h, w, r, http.StatusForbidden, "Not allowed", "Set Remit up from its own page.")
 		return
 	}
-	data = setupData{Email: strings.TrimSpace(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name"))}
+	data := setupData{Email: strings.TrimSpace(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name"))}
 	pw := r.PostFormValue("password")
 	if pw != r.PostFormValue("password2") {
 		data.Error = "The two passwords differ."
-		show(http.StatusUnprocessableEntity)
+		h.showSetup(w, r, http.StatusUnprocessableEntity, data)
 		return
 	}
-	sess, err := a.CompleteSetup(r.Context(), token, auth.NewUser{Email: data.Email, Name: data.Name, Password: pw})
-	if err != nil {
-		switch domain.ErrorCode(err) {
-		case domain.ENOTFOUND:
-			gateMessage(pr, w, r, http.StatusNotFound, "Link not valid", deadSetupLink)
-			return
-		case domain.EINVALID, domain.ECONFLICT:
-			data.Error = domain.ErrorMessage(err)
-			show(http.StatusUnprocessableEntity)
-			return
-		}
-		gateMessage(pr, w, r, http.StatusInternalServerError, "Something went wrong", "The owner could not be made; see the server log.")
+	sess, err := h.cfg.Auth.CompleteSetup(r.Context(), r.PathValue("token"), auth.NewUser{Email: data.Email, Name: data.Name, Password: pw})
+	switch {
+	case domain.ErrorCode(err) == domain.ENOTFOUND: // used or expired meanwhile
+		gateMessage(h, w, r, http.StatusNotFound, "Link not valid", deadSetupLink)
+		return
+	case err != nil:
+		data.Error = h.userMessage(r, err)
+		h.showSetup(w, r, statusOf(err), data)
 		return
 	}
-	a.SetSessionCookie(w, r, sess)
+	h.cfg.Auth.SetSessionCookie(w, r, sess)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 

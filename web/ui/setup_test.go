@@ -35,7 +35,7 @@ func (c *setupClock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// setupServer is the Gate over a page that tells who is signed in, on an
+// setupServer is the UI's sign-in over a page that tells who is signed in, on an
 // empty store.
 func setupServer(t *testing.T) (*httptest.Server, *auth.Authenticator, *setupClock) {
 	t.Helper()
@@ -53,7 +53,7 @@ func setupServer(t *testing.T) (*httptest.Server, *auth.Authenticator, *setupClo
 		p, _ := auth.PrincipalFrom(r.Context())
 		w.Write([]byte("page for " + p.Email + " (" + string(p.Role) + ")"))
 	})
-	srv := httptest.NewServer(ui.Gate(inner, a))
+	srv := httptest.NewServer(ui.SignInOver(inner, ui.Config{Auth: a, Store: st}))
 	t.Cleanup(srv.Close)
 	return srv, a, clock
 }

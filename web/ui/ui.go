@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/gorilla/mux"
 
 	"remit/billing"
 	"remit/domain"
@@ -21,6 +22,7 @@ import (
 	"remit/domain/firm"
 	"remit/eventstore"
 	"remit/projections"
+	"remit/web/api"
 	"remit/web/auth"
 )
 
@@ -53,9 +55,11 @@ type Config struct {
 	// discards.
 	Logger *slog.Logger
 	// CSRFToken returns the request's CSRF token, sent back by every form in
-	// the csrf_token field; nil renders no such field.
+	// the csrf_token field; nil means the signed-in person's (none without
+	// sign-in: no such field).
 	CSRFToken func(*http.Request) string
-	// Actor names who is asking, recorded on every event; nil means "ui".
+	// Actor names who is asking, recorded on every event; nil means the
+	// signed-in person, or "ui" without sign-in.
 	Actor func(*http.Request) string
 	// WaitTimeout bounds the wait for the read models after a command;
 	// zero means 5 seconds.
@@ -83,12 +87,28 @@ type Config struct {
 	// Users names the people in activity and audit trails; nil names them
 	// "a user who is no longer on file".
 	Users UserDirectory
+	// Auth, when set, puts sign-in in front of the UI: /login and /logout,
+	// the first-run setup link, invited users' set-password links and the
+	// owners' users page are served, and every other page but the static
+	// files and the client links needs a signed-in person (see
+	// handler.signedIn). Nil serves every page to anyone (--no-auth).
+	Auth *auth.Authenticator
 }
 
-// handler is the UI: a ServeMux with one method per page or action.
+// UI is the server-rendered web UI. The one HTTP server (api.Server, given
+// the UI as api.Config.UI) registers the UI's routes on its router
+// (RegisterRoutes) and answers every error on the UI's paths with the UI's
+// error page (RenderProblem). ServeHTTP serves the UI alone, on a router of
+// its own with the same routes: for tests, and for a UI without the API.
+type UI struct {
+	h     *handler
+	alone *mux.Router
+}
+
+// handler is the UI's pages and actions: one method per page or action,
+// registered per resource file by a registerXRoutes method.
 type handler struct {
 	cfg   Config
-	mux   *http.ServeMux
 	pages map[string]*pageTemplate
 	// linkPages are the client-facing pages reached by a signed link.
 	linkPages map[string]*pageTemplate
@@ -108,8 +128,16 @@ type handler struct {
 	csp        string
 }
 
-// New returns the UI as an http.Handler serving everything outside /api/.
-func New(cfg Config) http.Handler {
+// New returns the UI built on cfg.
+func New(cfg Config) *UI {
+	h := newHandler(cfg)
+	u := &UI{h: h, alone: mux.NewRouter()}
+	h.handleRouterErrors(u.alone)
+	h.registerRoutes(u.alone)
+	return u
+}
+
+func newHandler(cfg Config) *handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -119,63 +147,157 @@ func New(cfg Config) http.Handler {
 	if cfg.WaitTimeout <= 0 {
 		cfg.WaitTimeout = 5 * time.Second
 	}
-	h := &handler{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, cat: catalog.New(), firmLoc: time.UTC}
+	h := &handler{cfg: cfg, log: cfg.Logger, cat: catalog.New(), firmLoc: time.UTC}
 	h.csp = "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action " +
 		strings.Join(append([]string{"'self'"}, cfg.LedgerOAuth.formActionSources()...), " ") + "; frame-ancestors 'none'"
 	h.pages = mustParsePages()
 	h.linkPages = mustParseLinkPages()
+	return h
+}
+
+// RegisterRoutes registers every page and action of the UI on r (the
+// server's router).
+func (u *UI) RegisterRoutes(r *mux.Router) { u.h.registerRoutes(r) }
+
+// RenderProblem answers p as the UI's error page.
+func (u *UI) RenderProblem(w http.ResponseWriter, r *http.Request, p api.Problem) {
+	u.h.renderProblem(w, r, p)
+}
+
+// ServeHTTP serves the UI alone, without the API.
+func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) { u.alone.ServeHTTP(w, r) }
+
+// handleRouterErrors answers requests r has no route or method for with the
+// UI's error page, as api.Server does for the UI's paths.
+func (h *handler) handleRouterErrors(r *mux.Router) {
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, api.ErrNoRoute(r)) })
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, api.ErrMethodNotAllowed(r)) })
+}
+
+// registerRoutes registers the UI on r, one registerXRoutes per resource
+// file. Routes are matched in this order, so a literal path ("/clients/new")
+// comes before the pattern it would also match ("/clients/{id}").
+func (h *handler) registerRoutes(r *mux.Router) {
+	rt := routes{r: r, h: h, need: staffAccess}
 	static, err := fs.Sub(assets, "static")
 	if err != nil {
 		panic(err) // the embedded folder is part of the binary
 	}
-	h.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
-	h.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+	rt.public().prefix("/static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))).ServeHTTP, http.MethodGet, http.MethodHead)
+	rt.get("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/clients", http.StatusSeeOther)
 	})
-	h.registerClientRoutes()
-	h.registerClientPageRoutes()
-	h.registerPaymentMethodRoutes()
-	h.registerServiceRoutes()
-	h.registerScheduleRoutes()
-	h.registerInvoiceRoutes()
-	h.registerLedgerRoutes()
-	h.registerLedgerConnectRoutes()
-	h.registerProposalRoutes()
-	h.registerClientLinkRoutes()
-	h.registerBillingRunRoutes()
-	h.registerFirmRoutes()
-	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		h.notFound(w, r, "There is no page at "+r.URL.Path+".")
-	})
-	return h
+	h.registerSignInRoutes(rt)
+	h.registerUserRoutes(rt)
+	h.registerClientRoutes(rt)
+	h.registerClientPageRoutes(rt)
+	h.registerPaymentMethodRoutes(rt)
+	h.registerServiceRoutes(rt)
+	h.registerScheduleRoutes(rt)
+	h.registerInvoiceRoutes(rt)
+	h.registerLedgerRoutes(rt)
+	h.registerLedgerConnectRoutes(rt)
+	h.registerProposalRoutes(rt)
+	h.registerClientLinkRoutes(rt)
+	h.registerBillingRunRoutes(rt)
+	h.registerFirmRoutes(rt)
 }
 
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Body != nil {
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+// routes registers UI routes on the router, each behind the UI's front
+// door (handler.front) with the access need says (nil: public).
+type routes struct {
+	r    *mux.Router
+	h    *handler
+	need func(*http.Request) auth.Access
+}
+
+// staffAccess is what a staff page or action needs: a signed-in person for
+// a page, one who may change things for an action.
+func staffAccess(r *http.Request) auth.Access {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return auth.Read
 	}
+	return auth.Write
+}
+
+// public is rt for routes that need nobody signed in: the static files,
+// sign-in, and the links whose token is their authority.
+func (rt routes) public() routes { rt.need = nil; return rt }
+
+// owners is rt for routes only owners may use, to read as well.
+func (rt routes) owners() routes {
+	rt.need = func(*http.Request) auth.Access { return auth.OwnerOnly }
+	return rt
+}
+
+// get registers a page (GET, and HEAD).
+func (rt routes) get(path string, f http.HandlerFunc) {
+	rt.r.Handle(path, rt.h.front(rt.need, f)).Methods(http.MethodGet, http.MethodHead)
+}
+
+// post registers an action.
+func (rt routes) post(path string, f http.HandlerFunc) {
+	rt.r.Handle(path, rt.h.front(rt.need, f)).Methods(http.MethodPost)
+}
+
+// prefix registers f for every path under prefix, with methods (all when
+// none).
+func (rt routes) prefix(prefix string, f http.HandlerFunc, methods ...string) {
+	route := rt.r.PathPrefix(prefix).Handler(rt.h.front(rt.need, f))
+	if len(methods) > 0 {
+		route.Methods(methods...)
+	}
+}
+
+// front is every UI route's front door: the UI's security headers and body
+// limit; then, for a route that is not public and when sign-in is on
+// (Config.Auth), the signed-in person with the route's access; then the
+// posted form, read once here so a form too large or unreadable gets its
+// page. The router's path variables are set as the request's path values,
+// which the handlers read (r.PathValue).
+func (h *handler) front(need func(*http.Request) auth.Access, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range mux.Vars(r) {
+			r.SetPathValue(k, v)
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		}
+		h.setHeaders(w)
+		if need != nil && h.cfg.Auth != nil {
+			var ok bool
+			if r, ok = h.signedIn(w, r, need(r)); !ok {
+				return
+			}
+		}
+		if r.Method == http.MethodPost && !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			say := func(status int, title, text string) {
+				if strings.HasPrefix(r.URL.Path, "/c/") { // a client's page: none of the staff's navigation
+					h.renderLink(w, r, status, "invalid", &view{Title: title, D: text})
+					return
+				}
+				message(h, w, r, status, title, text)
+			}
+			if err := r.ParseForm(); err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					say(http.StatusRequestEntityTooLarge, "Too much to send", "What was sent is too large; nothing was saved.")
+					return
+				}
+				say(http.StatusBadRequest, "Not understood", "The form could not be read; nothing was saved. Go back and try again.")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// setHeaders sets the UI's security headers: its own CSP (forms may post to
+// the ledger's sign-in when ledger OAuth is on), no sniffing, no framing.
+func (h *handler) setHeaders(w http.ResponseWriter) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Content-Security-Policy", h.csp)
-	if r.Method == http.MethodPost && !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-		say := func(status int, title, text string) {
-			if strings.HasPrefix(r.URL.Path, "/c/") { // a client's page: none of the staff's navigation
-				h.renderLink(w, r, status, "invalid", &view{Title: title, D: text})
-				return
-			}
-			message(h, w, r, status, title, text)
-		}
-		if err := r.ParseForm(); err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				say(http.StatusRequestEntityTooLarge, "Too much to send", "What was sent is too large; nothing was saved.")
-				return
-			}
-			say(http.StatusBadRequest, "Not understood", "The form could not be read; nothing was saved. Go back and try again.")
-			return
-		}
-	}
-	h.mux.ServeHTTP(w, r)
 }
 
 func cacheStatic(next http.Handler) http.Handler {
@@ -185,20 +307,28 @@ func cacheStatic(next http.Handler) http.Handler {
 	})
 }
 
+// actor names who is asking: Config.Actor's answer, else the signed-in
+// person, else "ui".
 func (h *handler) actor(r *http.Request) string {
 	if h.cfg.Actor != nil {
 		if a := h.cfg.Actor(r); a != "" {
 			return a
 		}
 	}
+	if p, ok := auth.PrincipalFrom(r.Context()); ok {
+		return p.Actor()
+	}
 	return "ui"
 }
 
+// csrf is the request's CSRF token: Config.CSRFToken's, else the signed-in
+// person's.
 func (h *handler) csrf(r *http.Request) string {
-	if h.cfg.CSRFToken == nil {
-		return ""
+	if h.cfg.CSRFToken != nil {
+		return h.cfg.CSRFToken(r)
 	}
-	return h.cfg.CSRFToken(r)
+	p, _ := auth.PrincipalFrom(r.Context())
+	return p.CSRFToken
 }
 
 // firmNow returns the firm's settings and time zone. The read models have no
@@ -328,39 +458,20 @@ func takeFlash(w http.ResponseWriter, r *http.Request) (ok, bad string) {
 	return v, ""
 }
 
-// userMessage is what a person is told of an error: the domain's message,
-// or a generic one for anything internal (logged instead).
+// userMessage is what a person is told of an error: what the error page
+// would say (problemText of api.ProblemOf): the domain's messages, or a
+// generic one for anything internal (logged instead).
 func (h *handler) userMessage(r *http.Request, err error) string {
-	switch domain.ErrorCode(err) {
-	case domain.EINTERNAL, "":
+	p := api.ProblemOf(err)
+	if p.Status == http.StatusInternalServerError {
 		h.log.Error("ui request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		return "Something went wrong on our side; nothing was changed. Please try again."
 	}
-	var v *domain.ValidationError
-	if errors.As(err, &v) {
-		parts := make([]string, 0, len(v.Problems))
-		for _, p := range v.Problems {
-			parts = append(parts, p.Message)
-		}
-		return strings.Join(parts, "; ")
-	}
-	return domain.ErrorMessage(err)
+	return problemText(p)
 }
 
-// statusOf is the HTTP status of a failed form submission.
-func statusOf(err error) int {
-	switch domain.ErrorCode(err) {
-	case domain.EINVALID:
-		return http.StatusUnprocessableEntity
-	case domain.ENOTFOUND:
-		return http.StatusNotFound
-	case domain.ECONFLICT:
-		return http.StatusConflict
-	case domain.EFORBIDDEN:
-		return http.StatusForbidden
-	}
-	return http.StatusInternalServerError
-}
+// statusOf is the HTTP status of a failed form submission, from the one
+// mapping of errors to statuses (api.StatusOf).
+func statusOf(err error) int { return api.StatusOf(err) }
 
 // idParam parses the path value name as a UUID; a malformed one names
 // nothing, so it is answered 404 like an unknown one.

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -12,8 +11,8 @@ import (
 )
 
 // The users page (/settings/users, owners only) and the set-password page
-// an invited user opens (/set-password/<token>). Gate serves both: they
-// need the Authenticator, which the rest of the UI does not.
+// an invited user opens (/set-password/{token}). Both are served with
+// sign-in (Config.Auth), which they need.
 
 const usersPath = "/settings/users"
 
@@ -24,88 +23,84 @@ type usersData struct {
 	Link, LinkFor, LinkExpires string
 }
 
-// serveUsers answers /settings/users and its actions, for owners.
-func serveUsers(w http.ResponseWriter, r *http.Request, a *auth.Authenticator, p auth.Principal, pr pageRenderer) {
-	if err := auth.Allow(p, auth.OwnerOnly); err != nil {
-		gateMessage(pr, w, r, http.StatusForbidden, "Owners only", "Only an owner can manage users.")
+// registerUserRoutes registers the users page and its actions, for owners.
+func (h *handler) registerUserRoutes(rt routes) {
+	if h.cfg.Auth == nil {
 		return
 	}
-	data := usersData{Roles: user.Roles()}
-	status := http.StatusOK
-	if r.Method == http.MethodPost {
-		status = usersAction(r, a, p, &data)
-	} else if r.URL.Path != usersPath {
-		gateMessage(pr, w, r, http.StatusNotFound, "Not found", "There is no page at "+r.URL.Path+".")
-		return
-	}
-	us, err := a.Users(r.Context())
-	if err != nil {
-		gateMessage(pr, w, r, http.StatusInternalServerError, "Something went wrong", "The users cannot be read; see the server log.")
-		return
-	}
-	data.Users = us
-	pr.render(w, r, status, "users", &view{Title: "Users", Section: "users", CSRF: p.CSRFToken, D: data})
+	own := rt.owners()
+	own.get(usersPath, h.handleUsers)
+	own.post(usersPath, h.handleUserInvite)
+	own.post(usersPath+"/{uid}/role", h.handleUserAction(func(r *http.Request, id uuid.UUID, _ *usersData) error {
+		return h.cfg.Auth.ChangeRole(r.Context(), id, user.Role(r.PostFormValue("role")), h.actor(r))
+	}))
+	own.post(usersPath+"/{uid}/deactivate", h.handleUserAction(func(r *http.Request, id uuid.UUID, _ *usersData) error {
+		return h.cfg.Auth.DeactivateUser(r.Context(), id, "", h.actor(r))
+	}))
+	own.post(usersPath+"/{uid}/password-link", h.handleUserAction(func(r *http.Request, id uuid.UUID, data *usersData) error {
+		l, err := h.cfg.Auth.NewPasswordLink(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		u, _ := h.cfg.Auth.User(r.Context(), id)
+		data.showLink(r, u.Email, l)
+		return nil
+	}))
 }
 
-// usersAction runs the posted action and returns the page's status.
-func usersAction(r *http.Request, a *auth.Authenticator, p auth.Principal, data *usersData) int {
-	ctx := r.Context()
-	fail := func(err error) int {
-		switch domain.ErrorCode(err) {
-		case domain.EINVALID:
-			data.Error = domain.ErrorMessage(err)
-			return http.StatusUnprocessableEntity
-		case domain.ECONFLICT:
-			data.Error = domain.ErrorMessage(err)
-			return http.StatusConflict
-		case domain.ENOTFOUND:
-			data.Error = domain.ErrorMessage(err)
-			return http.StatusNotFound
-		}
-		data.Error = "That did not work; see the server log."
-		return http.StatusInternalServerError
+func (h *handler) handleUsers(w http.ResponseWriter, r *http.Request) {
+	h.showUsers(w, r, usersData{}, nil)
+}
+
+// handleUserInvite invites a user and shows the one-time link to send them.
+func (h *handler) handleUserInvite(w http.ResponseWriter, r *http.Request) {
+	var data usersData
+	in := auth.Invite{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: user.Role(r.PostFormValue("role"))}
+	_, l, err := h.cfg.Auth.InviteUser(r.Context(), in, h.actor(r))
+	if err == nil {
+		data.showLink(r, user.NormalizeEmail(in.Email), l)
 	}
-	showLink := func(email string, l auth.PasswordLink) {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		data.Link = scheme + "://" + r.Host + auth.PasswordLinkPath(l.Token)
-		data.LinkFor, data.LinkExpires = email, l.Expires.UTC().Format("2 Jan 2006 15:04 UTC")
-	}
-	if r.URL.Path == usersPath {
-		in := auth.Invite{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: user.Role(r.PostFormValue("role"))}
-		_, l, err := a.InviteUser(ctx, in, p.Actor())
+	h.showUsers(w, r, data, err)
+}
+
+// handleUserAction runs do on the user in the path and shows the page.
+func (h *handler) handleUserAction(do func(r *http.Request, id uuid.UUID, data *usersData) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var data usersData
+		id, err := uuid.Parse(r.PathValue("uid"))
 		if err != nil {
-			return fail(err)
+			err = domain.NotFound("There is no such user.")
+		} else {
+			err = do(r, id, &data)
 		}
-		showLink(user.NormalizeEmail(in.Email), l)
-		return http.StatusOK
+		h.showUsers(w, r, data, err)
 	}
-	rest := strings.TrimPrefix(r.URL.Path, usersPath+"/")
-	idStr, action, _ := strings.Cut(rest, "/")
-	id, err := uuid.Parse(idStr)
+}
+
+// showUsers renders the users page after an action: with its error, if
+// any, and the error's status (api.StatusOf, as every error's).
+func (h *handler) showUsers(w http.ResponseWriter, r *http.Request, data usersData, err error) {
+	status := http.StatusOK
 	if err != nil {
-		return fail(domain.NotFound("There is no such user."))
+		status, data.Error = statusOf(err), h.userMessage(r, err)
 	}
-	switch action {
-	case "role":
-		err = a.ChangeRole(ctx, id, user.Role(r.PostFormValue("role")), p.Actor())
-	case "deactivate":
-		err = a.DeactivateUser(ctx, id, "", p.Actor())
-	case "password-link":
-		var l auth.PasswordLink
-		if l, err = a.NewPasswordLink(ctx, id); err == nil {
-			u, _ := a.User(ctx, id)
-			showLink(u.Email, l)
-		}
-	default:
-		err = domain.NotFound("There is no such action.")
+	us, uerr := h.cfg.Auth.Users(r.Context())
+	if uerr != nil {
+		h.fail(w, r, uerr)
+		return
 	}
-	if err != nil {
-		return fail(err)
+	data.Users, data.Roles = us, user.Roles()
+	h.render(w, r, status, "users", &view{Title: "Users", Section: "users", D: data})
+}
+
+// showLink puts a set-password link on the page, for the owner to send.
+func (d *usersData) showLink(r *http.Request, email string, l auth.PasswordLink) {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
 	}
-	return http.StatusOK
+	d.Link = scheme + "://" + r.Host + auth.PasswordLinkPath(l.Token)
+	d.LinkFor, d.LinkExpires = email, l.Expires.UTC().Format("2 Jan 2006 15:04 UTC")
 }
 
 // deadPasswordLink is what a used, expired or replaced link says.
@@ -113,51 +108,53 @@ const deadPasswordLink = "This link is not valid: it was used, it expired, or a 
 
 const setPasswordPrefix = "/set-password/"
 
-// serveSetPassword answers a set-password link: the form, then the new
-// password, which signs the user in. A dead link is a 404.
-func serveSetPassword(w http.ResponseWriter, r *http.Request, a *auth.Authenticator, pr pageRenderer) {
-	token := strings.TrimPrefix(r.URL.Path, setPasswordPrefix)
-	u, ok := a.PasswordLinkUser(r.Context(), token)
+// passwordLinkUser is the user of the path's set-password link; a dead
+// link is answered 404.
+func (h *handler) passwordLinkUser(w http.ResponseWriter, r *http.Request) (user.State, bool) {
+	u, ok := h.cfg.Auth.PasswordLinkUser(r.Context(), r.PathValue("token"))
 	if !ok {
-		gateMessage(pr, w, r, http.StatusNotFound, "Link not valid", deadPasswordLink)
-		return
+		gateMessage(h, w, r, http.StatusNotFound, "Link not valid", deadPasswordLink)
 	}
-	data := struct{ Email, Error string }{Email: u.Email}
-	show := func(status int) {
-		pr.render(w, r, status, "set_password", &view{Title: "Choose a password", Bare: true, D: data})
+	return u, ok
+}
+
+// showSetPassword renders the set-password form with status.
+func (h *handler) showSetPassword(w http.ResponseWriter, r *http.Request, status int, email, problem string) {
+	data := struct{ Email, Error string }{Email: email, Error: problem}
+	h.render(w, r, status, "set_password", &view{Title: "Choose a password", Bare: true, D: data})
+}
+
+// handleSetPasswordForm shows a set-password link's form.
+func (h *handler) handleSetPasswordForm(w http.ResponseWriter, r *http.Request) {
+	if u, ok := h.passwordLinkUser(w, r); ok {
+		h.showSetPassword(w, r, http.StatusOK, u.Email, "")
 	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		show(http.StatusOK)
-		return
-	case http.MethodPost:
-	default:
-		gateMessage(pr, w, r, http.StatusMethodNotAllowed, "Not allowed", r.Method+" is not allowed here.")
+}
+
+// handleSetPassword sets the new password, which signs the user in.
+func (h *handler) handleSetPassword(w http.ResponseWriter, r *http.Request) {
+	u, ok := h.passwordLinkUser(w, r)
+	if !ok {
 		return
 	}
 	if !auth.SameOrigin(r) {
-		gateMessage(pr, w, r, http.StatusForbidden, "Not allowed", "Choose your password on Remit's own page.")
+		gateMessage(h, w, r, http.StatusForbidden, "Not allowed", "Choose your password on Remit's own page.")
 		return
 	}
 	pw := r.PostFormValue("password")
 	if pw != r.PostFormValue("password2") {
-		data.Error = "The two passwords differ."
-		show(http.StatusUnprocessableEntity)
+		h.showSetPassword(w, r, http.StatusUnprocessableEntity, u.Email, "The two passwords differ.")
 		return
 	}
+	a := h.cfg.Auth
 	a.Logout(r) // whatever session the browser had ends here
-	sess, err := a.SetPasswordWithLink(r.Context(), token, pw)
-	if err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			gateMessage(pr, w, r, http.StatusNotFound, "Link not valid", deadPasswordLink)
-			return
-		}
-		if domain.ErrorCode(err) == domain.EINVALID {
-			data.Error = domain.ErrorMessage(err)
-			show(http.StatusUnprocessableEntity)
-			return
-		}
-		gateMessage(pr, w, r, http.StatusInternalServerError, "Something went wrong", "The password could not be set; see the server log.")
+	sess, err := a.SetPasswordWithLink(r.Context(), r.PathValue("token"), pw)
+	switch {
+	case domain.ErrorCode(err) == domain.ENOTFOUND: // used or replaced meanwhile
+		gateMessage(h, w, r, http.StatusNotFound, "Link not valid", deadPasswordLink)
+		return
+	case err != nil:
+		h.showSetPassword(w, r, statusOf(err), u.Email, h.userMessage(r, err))
 		return
 	}
 	a.SetSessionCookie(w, r, sess)
