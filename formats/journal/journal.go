@@ -132,7 +132,7 @@ func Build(ctx context.Context, store eventstore.Store, opts Options) (*Journal,
 			if opts.UpTo > 0 && r.Position > opts.UpTo {
 				return b.finish(), nil
 			}
-			e, err := cat.Decode(r.Type, r.Data)
+			e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 			if err != nil {
 				return nil, fmt.Errorf("journal: decode event %s (%s at position %d): %w", r.ID, r.Type, r.Position, err)
 			}

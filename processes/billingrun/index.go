@@ -143,7 +143,7 @@ func (x *Index) Update(ctx context.Context) error {
 }
 
 func (x *Index) apply(r eventstore.RecordedEvent) error {
-	e, err := x.cat.Decode(r.Type, r.Data)
+	e, err := x.cat.Decode(r.Type, r.SchemaVersion, r.Data)
 	if err != nil {
 		return fmt.Errorf("billing run: decode %s@%d (%s): %w", r.Stream, r.Revision, r.Type, err)
 	}

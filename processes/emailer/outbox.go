@@ -395,7 +395,7 @@ func (o *Outbox) observe(ev eventstore.RecordedEvent) error {
 	default:
 		return nil
 	}
-	e, err := o.cat.Decode(ev.Type, ev.Data)
+	e, err := o.cat.Decode(ev.Type, ev.SchemaVersion, ev.Data)
 	if err != nil {
 		return fmt.Errorf("outbox: %s at %d: %w", ev.Type, ev.Position, err)
 	}
@@ -482,7 +482,7 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev eventstore.R
 	if o.emails[id] != mailbox.StatusNone {
 		return nil
 	}
-	e, err := o.cat.Decode(ev.Type, ev.Data)
+	e, err := o.cat.Decode(ev.Type, ev.SchemaVersion, ev.Data)
 	if err != nil {
 		return fmt.Errorf("outbox: %s at %d: %w", ev.Type, ev.Position, err)
 	}
@@ -522,7 +522,7 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev eventstore.R
 // place in the list, so a re-send (a new ProposalSent) emails again and a
 // replay never does.
 func (o *Outbox) triggerProposal(ctx context.Context, ev eventstore.RecordedEvent) error {
-	e, err := o.cat.Decode(ev.Type, ev.Data)
+	e, err := o.cat.Decode(ev.Type, ev.SchemaVersion, ev.Data)
 	if err != nil {
 		return fmt.Errorf("outbox: %s at %d: %w", ev.Type, ev.Position, err)
 	}
@@ -771,7 +771,7 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		if len(evs) != 1 || evs[0].ID != q.TriggerEventID {
 			return mail.Message{}, fmt.Errorf("outbox: email %s: its trigger %s is not at position %d", q.EmailID, q.TriggerEventID, q.TriggerPosition)
 		}
-		if trigger, err = o.cat.Decode(evs[0].Type, evs[0].Data); err != nil {
+		if trigger, err = o.cat.Decode(evs[0].Type, evs[0].SchemaVersion, evs[0].Data); err != nil {
 			return mail.Message{}, err
 		}
 	}

@@ -105,7 +105,7 @@ func (b *book) observe(ev eventstore.RecordedEvent) (*invoiceRec, error) {
 	if !watched().Match(ev.Stream, ev.Type) {
 		return nil, nil
 	}
-	e, err := b.cat.Decode(ev.Type, ev.Data)
+	e, err := b.cat.Decode(ev.Type, ev.SchemaVersion, ev.Data)
 	if err != nil {
 		return nil, fmt.Errorf("ledgersync: %s at %d: %w", ev.Type, ev.Position, err)
 	}
