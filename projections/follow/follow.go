@@ -70,6 +70,9 @@ type Options struct {
 	// From is the checkpoint to start after: the position of the last event
 	// the subscriber has already handled (0: read from the start).
 	From uint64
+	// Through, when not 0, is the last position CatchUp reads (an export or
+	// replay "as of" a position); Run ignores it.
+	Through uint64
 	// Batch is how many events one read asks for (DefaultBatch when 0).
 	Batch int
 	// Catalog decodes events (catalog.New() when nil).
@@ -188,12 +191,21 @@ func (f *Follower) catchUpLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("follow: head: %w", err)
 	}
+	f.mu.Lock()
+	running := f.running
+	f.mu.Unlock()
+	if f.opts.Through > 0 && !running {
+		head = min(head, f.opts.Through)
+	}
 	for from := f.Checkpoint() + 1; from <= head; {
 		recs, err := f.store.ReadAll(ctx, from, eventstore.Forward, f.opts.Batch, f.opts.Filter)
 		if err != nil {
 			return fmt.Errorf("follow: read the log from %d: %w", from, err)
 		}
 		for _, rec := range recs {
+			if rec.Position > head {
+				break
+			}
 			if err := f.deliver(ctx, rec); err != nil {
 				return err
 			}
