@@ -1,6 +1,7 @@
 // Package emailer is the email process manager: it follows the event log
-// (through the one log follower, projections/follow) and the clock and emails the firm's clients, each email exactly once as far as
-// the log can tell.
+// (through the one log follower, projections/follow) and the clock and
+// emails the firm's clients, each email exactly once as far as the log can
+// tell.
 //
 // # What it sends
 //
