@@ -41,10 +41,10 @@ import (
 )
 
 // DefaultBatch is how many events one read of the log asks for unless
-// Options.Batch says otherwise: large enough that a catch-up over millions
-// of events costs few round trips, small enough that a batch's decoded
-// events stay a few megabytes.
-const DefaultBatch = 1000
+// Options.Batch says otherwise (the projections' replay reads as many):
+// large enough that a catch-up over millions of events costs few round
+// trips, small enough that a batch's events stay a few megabytes.
+const DefaultBatch = 4096
 
 // Event is a stored event decoded through the catalogue: the envelope, and
 // the domain value in its type's current shape.
