@@ -96,7 +96,7 @@ type Follower struct {
 
 	mu      sync.Mutex
 	pos     uint64        // the checkpoint
-	changed chan struct{} // closed and replaced when pos moves or Run ends
+	changed chan struct{} // made by a waiter; closed (and dropped) when pos moves or Run ends
 	running bool          // Run is under way (CatchUp then waits for it)
 	stopped bool          // Run has ended
 	failure error         // what stopped Run
@@ -111,7 +111,7 @@ func New(store eventstore.Store, handle Handler, opts Options) *Follower {
 	if opts.Catalog == nil {
 		opts.Catalog = catalog.New()
 	}
-	return &Follower{store: store, handle: handle, opts: opts, pos: opts.From, changed: make(chan struct{})}
+	return &Follower{store: store, handle: handle, opts: opts, pos: opts.From}
 }
 
 // advance moves the checkpoint to pos (never back) and wakes the waiters.
@@ -120,8 +120,16 @@ func (f *Follower) advance(pos uint64) {
 	defer f.mu.Unlock()
 	if pos > f.pos {
 		f.pos = pos
+		f.wake()
+	}
+}
+
+// wake wakes the waiters, if any (a catch-up over millions of events makes
+// no channel per event). The caller holds f.mu.
+func (f *Follower) wake() {
+	if f.changed != nil {
 		close(f.changed)
-		f.changed = make(chan struct{})
+		f.changed = nil
 	}
 }
 
@@ -239,8 +247,7 @@ func (f *Follower) Run(ctx context.Context) error {
 	}
 	f.mu.Lock()
 	f.running, f.stopped, f.failure = false, true, err
-	close(f.changed) // wake every waiter: it finds the failure, or that Run stopped
-	f.changed = make(chan struct{})
+	f.wake() // every waiter finds the failure, or that Run stopped
 	f.mu.Unlock()
 	return err
 }
@@ -276,6 +283,9 @@ var ErrStopped = errors.New("follow: the follower stopped")
 func (f *Follower) WaitFor(ctx context.Context, pos uint64) error {
 	for {
 		f.mu.Lock()
+		if f.changed == nil {
+			f.changed = make(chan struct{})
+		}
 		done, stopped, failure, ch := f.pos >= pos, f.stopped, f.failure, f.changed
 		f.mu.Unlock()
 		switch {

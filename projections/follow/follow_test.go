@@ -189,3 +189,29 @@ func TestRunFollowsLiveAndWaitFor(t *testing.T) {
 		t.Errorf("WaitFor after Run ended: %v, want ErrStopped", err)
 	}
 }
+
+// BenchmarkCatchUp reads and decodes 100,000 client events from the start
+// of the log; ns/op is per event.
+func BenchmarkCatchUp(b *testing.B) {
+	const n = 100_000
+	s := mustStore(b)
+	for i := 0; i < n; i += 1000 {
+		evs := make([]eventstore.EventData, 1000)
+		for j := range evs {
+			id := uuid.New()
+			evs[j] = eventstore.EventData{ID: uuid.New(), Type: "ClientCreated", Data: json.RawMessage(clientCreated(id, "Harbour & Co"))}
+		}
+		if _, err := s.Append(context.Background(), client.StreamName(uuid.New()), eventstore.Any, evs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		got := 0
+		f := follow.New(s, func(context.Context, follow.Event) error { got++; return nil }, follow.Options{})
+		if err := f.CatchUp(context.Background()); err != nil || got != n {
+			b.Fatal(got, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/event")
+}
