@@ -337,6 +337,9 @@ func (a *App) Close() error {
 	if a.Runner != nil {
 		errs = append(errs, a.Runner.Close())
 	}
+	if a.Auth != nil {
+		errs = append(errs, a.Auth.Close())
+	}
 	if a.Store != nil {
 		errs = append(errs, a.Store.Close())
 	}

@@ -48,7 +48,7 @@ func (f *fixture) MustSnapshot() *storeSnapshot {
 	cat := catalog.New()
 	s := &storeSnapshot{clients: map[uuid.UUID]client.State{}, services: map[uuid.UUID]service.State{}, revs: map[uuid.UUID]uint64{}, invoices: map[uuid.UUID]invoice.State{}}
 	for _, r := range f.events() {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			f.tb.Fatal(err)
 		}

@@ -2,7 +2,6 @@ package billing
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"remit/domain/client"
 	"remit/domain/service"
 	"remit/eventstore"
+	"remit/projections/follow"
 )
 
 // ClientRequest creates a client (ClientID optional) or changes its details
@@ -222,41 +222,44 @@ func (s *Service) MarkPaymentMethodFailed(ctx context.Context, r PaymentMethodRe
 	return s.client(ctx, client.MarkPaymentMethodFailed{ClientID: r.ClientID, PaymentMethodID: r.PaymentMethodID, Reason: r.Reason, Now: s.now()}, r.ClientID, meta, uuid.Nil)
 }
 
-// serviceIndex maps clients to their services' ids. It reads ServiceActivated
-// events from the global log incrementally: each lookup reads only what was
-// appended since the last one, so it stays cheap and is never stale.
+// serviceIndex maps clients to their services' ids, from the
+// ServiceActivated events of the global log, read through the one log
+// follower (projections/follow). Each lookup first catches the follower up
+// with the head (reading only what was appended since the last lookup), so
+// it stays cheap and is never stale, and a service activated a moment ago
+// is already in it.
 type serviceIndex struct {
+	once     sync.Once
+	f        *follow.Follower
 	mu       sync.Mutex
-	position uint64 // the last position read
 	byClient map[uuid.UUID][]uuid.UUID
 }
 
 func (x *serviceIndex) servicesOf(ctx context.Context, store eventstore.Store, clientID uuid.UUID) ([]uuid.UUID, error) {
+	x.once.Do(func() {
+		x.byClient = map[uuid.UUID][]uuid.UUID{}
+		x.f = follow.New(store, x.apply, follow.Options{
+			Filter: eventstore.Filter{EventTypes: []string{service.ServiceActivated{}.EventType()}}})
+	})
+	if err := x.f.CatchUp(ctx); err != nil {
+		return nil, fmt.Errorf("read service activations: %w", err)
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.byClient == nil {
-		x.byClient = map[uuid.UUID][]uuid.UUID{}
+	return slices.Clone(x.byClient[clientID]), nil
+}
+
+func (x *serviceIndex) apply(_ context.Context, e follow.Event) error {
+	a, ok := e.Data.(service.ServiceActivated)
+	if !ok {
+		return nil
 	}
-	filter := eventstore.Filter{EventTypes: []string{service.ServiceActivated{}.EventType()}}
-	for {
-		recs, err := store.ReadAll(ctx, x.position+1, eventstore.Forward, 1000, filter)
-		if err != nil {
-			return nil, fmt.Errorf("read service activations: %w", err)
-		}
-		for _, r := range recs {
-			var e service.ServiceActivated
-			if err := json.Unmarshal(r.Data, &e); err != nil {
-				return nil, fmt.Errorf("decode %s@%d: %w", r.Stream, r.Revision, err)
-			}
-			if !slices.Contains(x.byClient[e.ClientID], e.ServiceID) {
-				x.byClient[e.ClientID] = append(x.byClient[e.ClientID], e.ServiceID)
-			}
-			x.position = r.Position
-		}
-		if len(recs) < 1000 {
-			return slices.Clone(x.byClient[clientID]), nil
-		}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !slices.Contains(x.byClient[a.ClientID], a.ServiceID) {
+		x.byClient[a.ClientID] = append(x.byClient[a.ClientID], a.ServiceID)
 	}
+	return nil
 }
 
 // clientServices folds every service of a client.

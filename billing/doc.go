@@ -81,9 +81,10 @@
 //   - ArchiveClient and RemovePaymentMethod need facts from the client's
 //     services (which are active; which automatic ones pay with the method).
 //     The client stream does not list its services, so Service keeps an index
-//     client → service ids fed incrementally from ReadAll of ServiceActivated
-//     events (each call reads only events after the last position it saw),
-//     then folds those services' own streams. Projections never feed Decide.
+//     client → service ids fed by the one log follower (projections/follow)
+//     with ServiceActivated events (each call catches it up with the head,
+//     reading only events after its checkpoint), then folds those services'
+//     own streams. Projections never feed Decide.
 //
 // # Ids and idempotency
 //

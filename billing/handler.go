@@ -25,7 +25,10 @@ var EventNamespace = uuid.MustParse("6f1d2c7e-5b0a-4c3e-9a57-2b8e61d0a4f3")
 // MaxAttempts bounds how often Handle decides again after a version conflict.
 const MaxAttempts = 8
 
-// SchemaVersion is the schema version of every event billing writes.
+// SchemaVersion is the schema version of the events that billing's writers
+// outside Handle encode themselves (invoice, service and numbering events,
+// none of which has changed shape). Handle stores each event at its type's
+// current version, as the catalogue says (catalog.Catalog.SchemaVersion).
 const SchemaVersion = 1
 
 // Meta says who sent a command and why; it is recorded on every event the
@@ -256,7 +259,7 @@ func load[S, C any](ctx context.Context, env Env, d Decider[S, C], stream string
 	}
 	var applyID string
 	for _, r := range recs {
-		e, err := env.Catalog.Decode(r.Type, r.Data)
+		e, err := env.Catalog.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			return l, fmt.Errorf("decode %s@%d: %w", stream, r.Revision, err)
 		}
@@ -307,7 +310,7 @@ func handleOnce[S, C any](ctx context.Context, env Env, d Decider[S, C], stream 
 		data[i] = eventstore.EventData{
 			ID:            EventID(meta.idKey(), stream, i),
 			Type:          e.EventType(),
-			SchemaVersion: SchemaVersion,
+			SchemaVersion: env.Catalog.SchemaVersion(e.EventType()),
 			Data:          b,
 			Metadata:      md,
 		}

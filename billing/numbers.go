@@ -67,7 +67,7 @@ func (s *Service) refreshNumbers(ctx context.Context) error {
 		return fmt.Errorf("read %s: %w", numbering.StreamName(), err)
 	}
 	for _, r := range recs {
-		e, err := s.env.Catalog.Decode(r.Type, r.Data)
+		e, err := s.env.Catalog.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			return fmt.Errorf("decode %s@%d: %w", r.Stream, r.Revision, err)
 		}

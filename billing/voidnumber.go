@@ -148,7 +148,7 @@ func (s *Service) numberingState(ctx context.Context) (numbering.State, uint64, 
 	}
 	events := make([]domain.Event, 0, len(recs))
 	for _, r := range recs {
-		e, err := s.env.Catalog.Decode(r.Type, r.Data)
+		e, err := s.env.Catalog.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			return numbering.State{}, 0, false, fmt.Errorf("decode %s@%d: %w", stream, r.Revision, err)
 		}

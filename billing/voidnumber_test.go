@@ -35,7 +35,7 @@ func (f *fixture) numberEvents() []domain.Event {
 	cat := catalog.New()
 	var out []domain.Event
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			f.tb.Fatal(err)
 		}

@@ -264,7 +264,7 @@ func (a *Activity) UnmarshalSnapshot(data []byte, checkpoint uint64) error {
 		s.loc = zone(snap.TimeZone)
 	}
 	for _, r := range snap.Records {
-		e, err := a.catalog.Decode(r.Type, r.Data)
+		e, err := a.catalog.Decode(r.Type, a.catalog.SchemaVersion(r.Type), r.Data) // re-encoded in the current shape
 		if err != nil {
 			return fmt.Errorf("activity snapshot: position %d: %w", r.Position, err)
 		}

@@ -55,9 +55,10 @@
 //
 // The Runner first catches up with the log the way Replay does: batches are
 // read in one goroutine, decoded across every CPU in another, and handed to
-// the lanes. Then it follows the store's Subscribe from the lowest
-// checkpoint, decoding each event once through domain/catalog, and hands it
-// to the lanes; a lane applies an event only if its projection's checkpoint
+// the lanes. Then it follows the log live through the one log follower
+// (projections/follow, which every process manager uses too) from the lowest
+// checkpoint, each event decoded once through domain/catalog by type and
+// schema version, and hands it to the lanes; a lane applies an event only if its projection's checkpoint
 // is below its position. An event no decoder knows is skipped, counted and
 // warned about, never fatal; events of "request-" streams (the web layer's
 // idempotency records, not domain events) are passed over silently and

@@ -45,7 +45,7 @@ func checkNumbers(ctx context.Context, store eventstore.Store, live *Models, pos
 		if r.Position > position {
 			break
 		}
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("decode %s@%d: %w", stream, r.Revision, err)
 		}

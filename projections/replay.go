@@ -33,7 +33,7 @@ func decodeEvent(cat *catalog.Catalog, rec eventstore.RecordedEvent) (Event, out
 	if strings.HasPrefix(rec.Stream, ignoredStreamPrefix) {
 		return Event{}, ignored
 	}
-	data, err := cat.Decode(rec.Type, rec.Data)
+	data, err := cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
 	if err != nil {
 		return Event{}, unknown
 	}

@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"remit/domain/catalog"
 	"remit/eventstore"
+	"remit/projections/follow"
 )
 
 // snapshotFormat is the version of the snapshot files; a file of another
@@ -182,34 +184,48 @@ func (r *Runner) follow(ctx context.Context) {
 		s.applyMu.Unlock()
 		r.notify()
 	}()
-	from := r.minCheckpoint() + 1
-	for rec, err := range r.store.Subscribe(ctx, from, eventstore.Filter{}) {
-		if err != nil {
-			if ctx.Err() == nil {
-				r.fail(fmt.Errorf("projections: subscription: %w", err))
-			}
-			return
+	// Live, the one log follower (projections/follow) reads and decodes; each
+	// event goes to the lanes. Events it cannot decode are counted and still
+	// sent, so every projection's checkpoint moves past them.
+	f := follow.New(r.store, func(ctx context.Context, fe follow.Event) error {
+		e := Event{Position: fe.Position, Stream: fe.Stream, Revision: fe.Revision, Type: fe.Type, Metadata: fe.Metadata, Data: fe.Data}
+		if strings.HasPrefix(e.Stream, ignoredStreamPrefix) {
+			return r.sendLive(eventstore.RecordedEvent{Position: e.Position, Stream: e.Stream, Type: e.Type}, Event{}, ignored)
 		}
-		e, o := decodeEvent(s.cat, rec)
-		r.count(rec, o)
-		if o == decodedOK && rec.Type == erasureEventType {
+		if e.Type == erasureEventType {
 			s.applyMu.Lock()
-			err := r.rebuildAllLocked(ctx, rec.Position)
+			err := r.rebuildAllLocked(ctx, e.Position)
 			s.applyMu.Unlock()
 			r.notify()
-			if err != nil {
-				if ctx.Err() == nil {
-					r.fail(err)
-				}
-				return
-			}
-			continue
+			return err
 		}
-		b := &batch{positions: []uint64{rec.Position}, events: []Event{e}, outcomes: []outcome{o}}
-		s.applyMu.Lock()
-		s.live.send(b)
-		s.applyMu.Unlock()
+		return r.sendLive(eventstore.RecordedEvent{}, e, decodedOK)
+	}, follow.Options{From: r.minCheckpoint(), Catalog: s.cat, Undecodable: func(rec eventstore.RecordedEvent, _ error) error {
+		o := unknown
+		if strings.HasPrefix(rec.Stream, ignoredStreamPrefix) {
+			o = ignored
+		}
+		return r.sendLive(rec, Event{}, o)
+	}})
+	if err := f.Run(ctx); err != nil && ctx.Err() == nil {
+		r.fail(fmt.Errorf("projections: following the log: %w", err))
 	}
+}
+
+// sendLive hands one event of the live loop to the lanes: e when o is
+// decodedOK, else only rec's position (counted as skipped or ignored).
+func (r *Runner) sendLive(rec eventstore.RecordedEvent, e Event, o outcome) error {
+	s := &r.impl
+	pos := e.Position
+	if o != decodedOK {
+		r.count(rec, o)
+		pos = rec.Position
+	}
+	b := &batch{positions: []uint64{pos}, events: []Event{e}, outcomes: []outcome{o}}
+	s.applyMu.Lock()
+	s.live.send(b)
+	s.applyMu.Unlock()
+	return nil
 }
 
 // count counts (and for an unknown one, warns of) an event that is not

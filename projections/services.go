@@ -133,7 +133,7 @@ func (s *Services) UnmarshalSnapshot(data []byte, checkpoint uint64) error {
 	for _, id := range ids {
 		ss := snap.Services[id]
 		for _, se := range ss.Events {
-			e, err := s.catalog.Decode(se.Type, se.Data)
+			e, err := s.catalog.Decode(se.Type, s.catalog.SchemaVersion(se.Type), se.Data) // re-encoded in the current shape
 			if err != nil {
 				return fmt.Errorf("services snapshot: service %s: %w", id, err)
 			}

@@ -320,7 +320,7 @@ func checkBilledOnce(tb testing.TB, st eventstore.Store, wantItems int) map[uuid
 	itemOn := map[string]uuid.UUID{}
 	var numbers []int
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -357,7 +357,7 @@ func checkBilledOnce(tb testing.TB, st eventstore.Store, wantItems int) map[uuid
 	}
 	open := map[string]uuid.UUID{}
 	for _, r := range billed {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -501,7 +501,7 @@ func checkEmailedOnce(tb testing.TB, bin, dir, storeURL string, invoices map[uui
 	perInvoice := map[string]int{}
 	sent := map[uuid.UUID]int{}
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			tb.Fatal(err)
 		}

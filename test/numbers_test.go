@@ -44,7 +44,7 @@ func readNumbers(tb testing.TB, dir string) numberLog {
 	l := numberLog{reserved: map[string]uuid.UUID{}, issued: map[string]uuid.UUID{}, voided: map[string]string{}}
 	cat := catalog.New()
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			tb.Fatal(err)
 		}

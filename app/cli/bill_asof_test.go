@@ -55,7 +55,7 @@ func TestBillAsOfInTheFutureRetriesFromTheAsOfDate(t *testing.T) {
 	var retries []domain.Date
 	var issued domain.Date
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			t.Fatal(err)
 		}

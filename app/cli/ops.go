@@ -35,7 +35,7 @@ func firmZone(ctx context.Context, store eventstore.Store) (*time.Location, erro
 	cat := catalog.New()
 	evs := make([]domain.Event, 0, len(recs))
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			continue
 		}

@@ -333,7 +333,7 @@ func (l *loader) refresh(m *serviceMirror) error {
 		return fmt.Errorf("read service %s: %w", m.id, err)
 	}
 	for _, r := range recs {
-		e, err := l.cat.Decode(r.Type, r.Data)
+		e, err := l.cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			return fmt.Errorf("decode %s@%d: %w", r.Stream, r.Revision, err)
 		}
@@ -391,7 +391,7 @@ func (l *loader) readInvoice(id uuid.UUID) (invoice.State, error) {
 	}
 	var s invoice.State
 	for _, r := range recs {
-		e, err := l.cat.Decode(r.Type, r.Data)
+		e, err := l.cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			return s, fmt.Errorf("decode %s@%d: %w", r.Stream, r.Revision, err)
 		}
@@ -408,7 +408,7 @@ func (l *loader) readProposal(id uuid.UUID) (proposal.State, error) {
 	}
 	var s proposal.State
 	for _, r := range recs {
-		e, err := l.cat.Decode(r.Type, r.Data)
+		e, err := l.cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			return s, fmt.Errorf("decode %s@%d: %w", r.Stream, r.Revision, err)
 		}

@@ -79,7 +79,7 @@ func fold(tb testing.TB, recs []eventstore.RecordedEvent) world {
 	cat := catalog.New()
 	w := world{clients: map[string]client.State{}, proposals: map[string]proposal.State{}, services: map[string]service.State{}, invoices: map[string]invoice.State{}, types: map[string]int{}}
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			tb.Fatalf("decode %s@%d: %v", r.Stream, r.Revision, err)
 		}
@@ -254,7 +254,7 @@ func TestLoad(t *testing.T) {
 		codes := map[string]bool{}
 		for _, r := range recs {
 			if r.Type == (invoice.InvoicePaymentRejected{}).EventType() {
-				e, _ := catalog.New().Decode(r.Type, r.Data)
+				e, _ := catalog.New().Decode(r.Type, r.SchemaVersion, r.Data)
 				codes[e.(invoice.InvoicePaymentRejected).DeclineCode] = true
 			}
 		}

@@ -67,7 +67,7 @@ func TestDecodeEveryEventType(t *testing.T) {
 					fn   func(string, []byte) (any, error)
 				}{
 					{a.Name + ".DecodeEvent", func(typ string, b []byte) (any, error) { return a.Decode(typ, b) }},
-					{"Catalog.Decode", func(typ string, b []byte) (any, error) { return c.Decode(typ, b) }},
+					{"Catalog.Decode", func(typ string, b []byte) (any, error) { return c.Decode(typ, c.SchemaVersion(typ), b) }},
 				} {
 					e, err := decode.fn(typ, []byte(`{}`))
 					if err != nil {
@@ -89,7 +89,7 @@ func TestDecodeEveryEventType(t *testing.T) {
 				if err != nil {
 					t.Fatalf("encode sample: %v", err)
 				}
-				e, err := c.Decode(typ, data)
+				e, err := c.Decode(typ, c.SchemaVersion(typ), data)
 				if err != nil {
 					t.Fatalf("Decode(%q, %s): %v", typ, data, err)
 				}
@@ -117,7 +117,7 @@ func eventType(e any) string {
 
 func TestDecodeUnknownEventType(t *testing.T) {
 	for _, typ := range []string{"", "ClientDeleted", "clientcreated", "FirmSetUp "} {
-		e, err := catalog.New().Decode(typ, []byte(`{}`))
+		e, err := catalog.New().Decode(typ, 1, []byte(`{}`))
 		if !errors.Is(err, catalog.ErrUnknownEventType) {
 			t.Errorf("Decode(%q) = %v, %v; want ErrUnknownEventType", typ, e, err)
 		}
@@ -128,7 +128,7 @@ func TestDecodeUnknownEventType(t *testing.T) {
 }
 
 func TestDecodeBadData(t *testing.T) {
-	_, err := catalog.New().Decode("ClientCreated", []byte(`{"client_id": 7}`))
+	_, err := catalog.New().Decode("ClientCreated", 1, []byte(`{"client_id": 7}`))
 	if err == nil || errors.Is(err, catalog.ErrUnknownEventType) {
 		t.Errorf("Decode of malformed data = %v; want a decoding error", err)
 	}

@@ -115,7 +115,7 @@ func TestEventsDoc(t *testing.T) {
 
 	shapes := map[string]reflect.Type{}
 	for _, typ := range c.EventTypes() {
-		e, _ := c.Decode(typ, []byte(`{}`))
+		e, _ := c.Decode(typ, c.SchemaVersion(typ), []byte(`{}`))
 		collectShapes(reflect.TypeOf(e), shapes)
 	}
 	if _, ok := d.h2[valueShapes]; !ok {

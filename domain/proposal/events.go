@@ -34,7 +34,10 @@ type ProposalDraftEdited struct {
 }
 
 // ProposalSent records that the proposal was sent (or sent again) to the
-// client for acceptance; the outbox emails it to each recipient.
+// client for acceptance; the outbox emails it to each recipient. It is at
+// schema version 2: version 1 events named one recipient_email and may lack
+// recipients; upcastProposalSentV1 fills recipients in for them, so a
+// ProposalSent decoded through domain/catalog always has its Recipients.
 type ProposalSent struct {
 	ProposalID uuid.UUID `json:"proposal_id"`
 	// ClientID names whose key seals the recipients (remit/eventstore/pii); zero in
@@ -42,8 +45,9 @@ type ProposalSent struct {
 	ClientID uuid.UUID `json:"client_id,omitzero"`
 	// RecipientEmail is the first recipient's address.
 	RecipientEmail string `json:"recipient_email"`
-	// Recipients are everyone it was sent to; absent in events recorded
-	// before it was added (RecipientEmail alone then).
+	// Recipients are everyone it was sent to. Schema version 1 events
+	// recorded before it was added lack it (RecipientEmail alone then); the
+	// upcaster to version 2 fills it in.
 	Recipients []Recipient `json:"recipients,omitempty"`
 	At         time.Time   `json:"at"`
 }
@@ -56,8 +60,8 @@ type Recipient struct {
 	Email     string    `json:"email"`
 }
 
-// AllRecipients returns the event's recipients, also for events recorded
-// before Recipients existed.
+// AllRecipients returns the event's recipients, also for a version 1 event
+// decoded without the catalogue's upcasters (DecodeEvent alone).
 func (e ProposalSent) AllRecipients() []Recipient {
 	if len(e.Recipients) > 0 || e.RecipientEmail == "" {
 		return e.Recipients

@@ -25,7 +25,7 @@ func FuzzEventDecoding(f *testing.F) {
 	}
 	s := pii.NewSealer(keys)
 	f.Fuzz(func(t *testing.T, eventType string, data []byte) {
-		plain, plainErr := cat.Decode(eventType, data)
+		plain, plainErr := cat.Decode(eventType, cat.SchemaVersion(eventType), data)
 		if _, err := s.Open(eventType, data); err != nil {
 			return // damaged sealed values are refused, not panicked on
 		}
@@ -38,7 +38,7 @@ func FuzzEventDecoding(f *testing.F) {
 		if err != nil {
 			t.Fatalf("open what was just sealed: %v", err)
 		}
-		back, err := cat.Decode(eventType, opened)
+		back, err := cat.Decode(eventType, cat.SchemaVersion(eventType), opened)
 		if err != nil {
 			t.Fatalf("decode after seal and open: %v\nsealed %s", err, sealed)
 		}

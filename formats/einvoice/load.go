@@ -50,7 +50,7 @@ func Resolve(ctx context.Context, store eventstore.Store, name string) (Ref, err
 			return Ref{}, fmt.Errorf("einvoice: read credit notes: %w", err)
 		}
 		for _, r := range recs {
-			e, err := cat.Decode(r.Type, r.Data)
+			e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 			if err != nil {
 				return Ref{}, fmt.Errorf("einvoice: %s@%d: %w", r.Stream, r.Revision, err)
 			}
@@ -161,7 +161,7 @@ func readStream(ctx context.Context, store eventstore.Store, cat *catalog.Catalo
 	}
 	out := make([]domain.Event, 0, len(recs))
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			return nil, fmt.Errorf("einvoice: %s@%d: %w", stream, r.Revision, err)
 		}

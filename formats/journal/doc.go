@@ -5,8 +5,10 @@
 //
 // # Design
 //
-// Build reads the log in order (only the event types it needs: the firm's
-// settings, clients' names, and the invoice events that move money) and
+// Build reads the log in order through the one log follower
+// (projections/follow, which decodes by type and schema version), only the
+// event types it needs (the firm's settings, clients' names, and the
+// invoice events that move money), and
 // keeps, per invoice, what it has booked so far. Each money event becomes one
 // Transaction:
 //

@@ -11,11 +11,11 @@ import (
 	"github.com/shopspring/decimal"
 
 	"remit/domain"
-	"remit/domain/catalog"
 	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/eventstore"
+	"remit/projections/follow"
 )
 
 // Journal is the firm's books as balanced transactions, built from the log
@@ -110,8 +110,6 @@ type builder struct {
 	setUpOn  domain.Date
 }
 
-const readBatch = 2048
-
 // Build reads the log (through the store's decoding, so forgotten clients'
 // names read as erased) and returns the journal.
 func Build(ctx context.Context, store eventstore.Store, opts Options) (*Journal, error) {
@@ -121,38 +119,24 @@ func Build(ctx context.Context, store eventstore.Store, opts Options) (*Journal,
 		names:    map[uuid.UUID]string{},
 		invoices: map[uuid.UUID]*booked{},
 	}
-	cat := catalog.New()
-	filter := eventstore.Filter{EventTypes: eventTypes()}
-	for from := uint64(1); ; {
-		recs, err := store.ReadAll(ctx, from, eventstore.Forward, readBatch, filter)
-		if err != nil {
-			return nil, fmt.Errorf("journal: read the log from position %d: %w", from, err)
+	f := follow.New(store, func(_ context.Context, e follow.Event) error {
+		if err := b.apply(e); err != nil {
+			return fmt.Errorf("journal: event %s (%s at position %d): %w", e.ID, e.Type, e.Position, err)
 		}
-		for _, r := range recs {
-			if opts.UpTo > 0 && r.Position > opts.UpTo {
-				return b.finish(), nil
-			}
-			e, err := cat.Decode(r.Type, r.Data)
-			if err != nil {
-				return nil, fmt.Errorf("journal: decode event %s (%s at position %d): %w", r.ID, r.Type, r.Position, err)
-			}
-			if err := b.apply(r, e); err != nil {
-				return nil, fmt.Errorf("journal: event %s (%s at position %d): %w", r.ID, r.Type, r.Position, err)
-			}
-			b.j.Position = r.Position
-		}
-		if len(recs) < readBatch {
-			return b.finish(), nil
-		}
-		from = recs[len(recs)-1].Position + 1
+		b.j.Position = e.Position
+		return nil
+	}, follow.Options{Filter: eventstore.Filter{EventTypes: eventTypes()}, Through: opts.UpTo})
+	if err := f.CatchUp(ctx); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
 	}
+	return b.finish(), nil
 }
 
 // dateOf is the firm's calendar date of an instant.
 func (b *builder) dateOf(t time.Time) domain.Date { return domain.DateOf(t, b.loc) }
 
-func (b *builder) apply(r eventstore.RecordedEvent, e domain.Event) error {
-	switch e := e.(type) {
+func (b *builder) apply(r follow.Event) error {
+	switch e := r.Data.(type) {
 	case client.ClientCreated:
 		b.names[e.ClientID] = e.Name
 		return nil
@@ -180,7 +164,7 @@ func (b *builder) apply(r eventstore.RecordedEvent, e domain.Event) error {
 		return b.void(r, e)
 	}
 	if r.Stream == firm.StreamName() {
-		b.firm = firm.Evolve(b.firm, e)
+		b.firm = firm.Evolve(b.firm, r.Data)
 		if b.firm.TimeZone != "" {
 			loc, err := time.LoadLocation(b.firm.TimeZone)
 			if err != nil {
@@ -205,7 +189,7 @@ func methodName(m invoice.PaymentMethod) string {
 	return string(m)
 }
 
-func (b *builder) add(r eventstore.RecordedEvent, invoiceID uuid.UUID, inv *booked, date domain.Date, narration string, postings ...Posting) {
+func (b *builder) add(r follow.Event, invoiceID uuid.UUID, inv *booked, date domain.Date, narration string, postings ...Posting) {
 	b.j.Transactions = append(b.j.Transactions, Transaction{
 		Date:          date,
 		Position:      r.Position,
@@ -238,7 +222,7 @@ func (b *builder) receivable(inv *booked, amount decimal.Decimal) Posting {
 	return Posting{Account: AccountReceivable, Amount: amount, Currency: inv.currency, ClientID: inv.clientID}
 }
 
-func (b *builder) issued(r eventstore.RecordedEvent, e invoice.InvoiceIssued) error {
+func (b *builder) issued(r follow.Event, e invoice.InvoiceIssued) error {
 	if _, dup := b.invoices[e.InvoiceID]; dup {
 		return fmt.Errorf("invoice %s issued twice", e.InvoiceID)
 	}
@@ -274,7 +258,7 @@ func (b *builder) invoice(id uuid.UUID) (*booked, error) {
 
 // moneyIn books an amount that reduces the receivable against another
 // account: a payment, or a write-off.
-func (b *builder) moneyIn(r eventstore.RecordedEvent, id uuid.UUID, m domain.Money, account string, date domain.Date, narration string) error {
+func (b *builder) moneyIn(r follow.Event, id uuid.UUID, m domain.Money, account string, date domain.Date, narration string) error {
 	inv, err := b.invoice(id)
 	if err != nil {
 		return err
@@ -289,7 +273,7 @@ func (b *builder) moneyIn(r eventstore.RecordedEvent, id uuid.UUID, m domain.Mon
 	return nil
 }
 
-func (b *builder) credit(r eventstore.RecordedEvent, e invoice.InvoiceCreditNoteIssued) error {
+func (b *builder) credit(r follow.Event, e invoice.InvoiceCreditNoteIssued) error {
 	inv, err := b.invoice(e.InvoiceID)
 	if err != nil {
 		return err
@@ -315,7 +299,7 @@ func (b *builder) credit(r eventstore.RecordedEvent, e invoice.InvoiceCreditNote
 	return nil
 }
 
-func (b *builder) void(r eventstore.RecordedEvent, e invoice.InvoiceVoided) error {
+func (b *builder) void(r follow.Event, e invoice.InvoiceVoided) error {
 	inv, err := b.invoice(e.InvoiceID)
 	if err != nil {
 		return err

@@ -30,7 +30,7 @@ func (f *fixture) issuedInvoices(from uint64) []invoice.InvoiceIssued {
 	cat := catalog.New()
 	var out []invoice.InvoiceIssued
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			f.tb.Fatal(err)
 		}
@@ -213,7 +213,7 @@ func (f *fixture) clientState(id uuid.UUID) client.State {
 	cat := catalog.New()
 	var st client.State
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			f.tb.Fatal(err)
 		}

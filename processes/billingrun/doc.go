@@ -7,8 +7,9 @@
 // # Design
 //
 // Both runs decide what to try from an Index: the firm, clients, services and
-// invoices folded with the aggregates' own Evolve from ReadAll of the store
-// (never from projections), read incrementally. Collection sends each effect
+// invoices folded with the aggregates' own Evolve from the events the one
+// log follower (projections/follow) hands it (never from projections), read
+// incrementally. Collection sends each effect
 // through billing.Service, which re-reads the stream and decides there. The
 // billing run hands all its groups to billing.Service.IssueBatch, which
 // decides from the Index itself and appends with the revision the Index

@@ -63,7 +63,7 @@ func checkExactlyOnce(tb testing.TB, store eventstore.Store, wantItems int) int 
 	var numbers []int
 	seen := map[uuid.UUID]bool{}
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func checkExactlyOnce(tb testing.TB, store eventstore.Store, wantItems int) int 
 	}
 	open := map[string]uuid.UUID{}
 	for _, r := range billed {
-		e, _ := cat.Decode(r.Type, r.Data)
+		e, _ := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		switch e := e.(type) {
 		case service.ScheduleItemBilled:
 			open[e.ItemKey] = e.InvoiceID
@@ -319,7 +319,7 @@ func reservations(tb testing.TB, store eventstore.Store) map[uuid.UUID]bool {
 	cat := catalog.New()
 	out := map[uuid.UUID]bool{}
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -207,7 +207,7 @@ func (f *fixture) happenings(from uint64) []string {
 	cat := catalog.New()
 	var out []string
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			f.tb.Fatal(err)
 		}

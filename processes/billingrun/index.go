@@ -11,30 +11,25 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
-	"remit/domain/catalog"
 	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/domain/numbering"
 	"remit/domain/service"
 	"remit/eventstore"
+	"remit/projections/follow"
 )
-
-// readBatch is how many events one ReadAll of Index.Update asks for.
-const readBatch = 20000
 
 // Index is the process managers' view of the store: the firm's settings and
 // every client, service and invoice, folded with the aggregates' own Evolve
-// from ReadAll of the store (never from projections). Update reads only the
-// events after the last position it saw, so a long-lived Index (the
-// Scheduler's) stays cheap. It only says what is worth trying: every command
+// from the events the one log follower (projections/follow) hands it, never
+// from projections. Update reads only the events after the follower's
+// checkpoint, so a long-lived Index (the Scheduler's) stays cheap. It only says what is worth trying: every command
 // the runs send re-reads its stream and is decided there.
 type Index struct {
-	store eventstore.Store
-	cat   *catalog.Catalog
+	f *follow.Follower
 
-	mu       sync.Mutex
-	next     uint64 // the position to read from
+	mu       sync.Mutex // held by Update while the follower applies
 	firm     firm.State
 	clients  map[uuid.UUID]client.State
 	services map[uuid.UUID]service.State
@@ -101,13 +96,17 @@ func collectRunDate(corr string) domain.Date {
 
 // NewIndex returns an empty Index over store; the first Update reads it all.
 func NewIndex(store eventstore.Store) *Index {
-	return &Index{
-		store: store, cat: catalog.New(),
+	x := &Index{
 		clients: map[uuid.UUID]client.State{}, services: map[uuid.UUID]service.State{}, svcRevs: map[uuid.UUID]uint64{},
 		invoices: map[uuid.UUID]*invoiceEntry{},
 		unissued: map[uuid.UUID]*unissuedInvoice{},
 		reserved: map[uuid.UUID]reservedNumber{},
 	}
+	x.f = follow.New(store, func(_ context.Context, e follow.Event) error {
+		x.apply(e)
+		return nil
+	}, follow.Options{Filter: indexFilter})
+	return x
 }
 
 var indexFilter = eventstore.Filter{StreamPrefixes: []string{
@@ -122,46 +121,30 @@ func prefixOf(name func(uuid.UUID) string) string {
 func (x *Index) Update(ctx context.Context) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.next == 0 {
-		x.next = 1
+	if err := x.f.CatchUp(ctx); err != nil {
+		return fmt.Errorf("billing run: %w", err)
 	}
-	for {
-		recs, err := x.store.ReadAll(ctx, x.next, eventstore.Forward, readBatch, indexFilter)
-		if err != nil {
-			return fmt.Errorf("billing run: read events from %d: %w", x.next, err)
-		}
-		for _, r := range recs {
-			if err := x.apply(r); err != nil {
-				return err
-			}
-			x.next = r.Position + 1
-		}
-		if len(recs) < readBatch {
-			return nil
-		}
-	}
+	return nil
 }
 
-func (x *Index) apply(r eventstore.RecordedEvent) error {
-	e, err := x.cat.Decode(r.Type, r.Data)
-	if err != nil {
-		return fmt.Errorf("billing run: decode %s@%d (%s): %w", r.Stream, r.Revision, r.Type, err)
-	}
+// apply folds one event in; the caller (Update) holds x.mu.
+func (x *Index) apply(r follow.Event) {
+	e := r.Data
 	if r.Stream == firm.StreamName() {
 		x.firm = firm.Evolve(x.firm, e)
-		return nil
+		return
 	}
 	if r.Stream == numbering.StreamName() {
-		x.applyNumbering(r, e)
-		return nil
+		x.applyNumbering(r.Metadata.CommandID, e)
+		return
 	}
 	cut := strings.IndexByte(r.Stream, '-')
 	if cut < 0 {
-		return nil
+		return
 	}
 	id, err := uuid.Parse(r.Stream[cut+1:])
 	if err != nil {
-		return nil // not an aggregate stream of ours
+		return // not an aggregate stream of ours
 	}
 	switch r.Stream[:cut+1] {
 	case prefixOf(client.StreamName):
@@ -206,7 +189,6 @@ func (x *Index) apply(r eventstore.RecordedEvent) error {
 			en.rejections = append(en.rejections, rejection{runDate: collectRunDate(r.Metadata.CorrelationID), event: ev})
 		}
 	}
-	return nil
 }
 
 // Firm returns the firm's settings as of the last Update.

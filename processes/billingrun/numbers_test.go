@@ -33,7 +33,7 @@ func numbersUsed(tb testing.TB, store eventstore.Store) (reserved map[string]uui
 	reserved, issued, voided = map[string]uuid.UUID{}, map[string]invoice.InvoiceIssued{}, map[string]string{}
 	cat := catalog.New()
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -13,7 +13,6 @@ import (
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/numbering"
-	"remit/eventstore"
 )
 
 // reservedNumber is an invoice number reserved for an invoice the Index has
@@ -27,7 +26,7 @@ type reservedNumber struct {
 
 // applyNumbering folds an event of the numbering stream: which numbers wait
 // for their invoice.
-func (x *Index) applyNumbering(r eventstore.RecordedEvent, e domain.Event) {
+func (x *Index) applyNumbering(commandID string, e domain.Event) {
 	if v, ok := e.(numbering.InvoiceNumberVoided); ok {
 		delete(x.reserved, v.InvoiceID)
 	}
@@ -35,7 +34,7 @@ func (x *Index) applyNumbering(r eventstore.RecordedEvent, e domain.Event) {
 		if en := x.invoices[rsv.InvoiceID]; en != nil && en.state.Issued() {
 			continue
 		}
-		x.reserved[rsv.InvoiceID] = reservedNumber{number: rsv.Number, sequence: rsv.Sequence, at: rsv.At, commandID: r.Metadata.CommandID}
+		x.reserved[rsv.InvoiceID] = reservedNumber{number: rsv.Number, sequence: rsv.Sequence, at: rsv.At, commandID: commandID}
 	}
 }
 

@@ -30,7 +30,7 @@ func (o *Outbox) events(ctx context.Context, stream string, upTo uint64) ([]doma
 		if r.Position > upTo {
 			break
 		}
-		e, err := o.cat.Decode(r.Type, r.Data)
+		e, err := o.cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			return nil, fmt.Errorf("outbox: %s@%d: %w", stream, r.Revision, err)
 		}
@@ -135,5 +135,5 @@ func (o *Outbox) issuedEvent(ctx context.Context, id uuid.UUID) (domain.Event, e
 	if len(recs) == 0 {
 		return nil, fmt.Errorf("outbox: invoice %s has no events", id)
 	}
-	return o.cat.Decode(recs[0].Type, recs[0].Data)
+	return o.cat.Decode(recs[0].Type, recs[0].SchemaVersion, recs[0].Data)
 }

@@ -1,10 +1,11 @@
-// Package emailer is the email process manager: it follows the event log and
-// the clock and emails the firm's clients, each email exactly once as far as
-// the log can tell.
+// Package emailer is the email process manager: it follows the event log
+// (through the one log follower, projections/follow) and the clock and
+// emails the firm's clients, each email exactly once as far as the log can
+// tell.
 //
 // # What it sends
 //
-//   - InvoiceIssued: the invoice, with its PDF (remit/formats/pdf) attached; both
+//   - InvoiceIssued: the invoice, with its PDF (remit/pdf) attached; both
 //     say from which method and on which date it is charged when its
 //     collection was scheduled with it, else that nothing is charged
 //     automatically and how to pay.
@@ -57,7 +58,7 @@
 //
 // # Running it
 //
-//	ob, err := emailer.New(emailer.Config{Store: store, Mailer: mailer, From: "billing@firm.example", Now: now})
+//	ob, err := outbox.New(outbox.Config{Store: store, Mailer: mailer, From: "billing@firm.example", Now: now})
 //	err = ob.Start(ctx) // follows the log live and runs Tick every Config.TickInterval
 //	defer ob.Close()
 //
@@ -90,6 +91,7 @@ import (
 	"remit/eventstore"
 	"remit/formats/pdf"
 	"remit/integrations/mail"
+	"remit/projections/follow"
 )
 
 // Link purposes passed to Config.LinkFor.
@@ -271,24 +273,21 @@ func (o *Outbox) Close() error {
 	return nil
 }
 
-// follow handles events as they are appended, resubscribing after a failure.
+// follow handles events as they are appended, through the one log follower
+// (projections/follow), starting it again from where the outbox is after a
+// failure.
 func (o *Outbox) follow(ctx context.Context) {
 	for ctx.Err() == nil {
 		o.mu.Lock()
-		from := o.next
+		from := max(o.next, 1) - 1
 		o.mu.Unlock()
-		for ev, err := range o.cfg.Store.Subscribe(ctx, from, watched()) {
-			if err == nil {
-				o.mu.Lock()
-				err = o.handle(ctx, ev)
-				o.mu.Unlock()
-			}
-			if err != nil {
-				if ctx.Err() == nil {
-					o.log.Warn("outbox: following the log", "err", err)
-				}
-				break
-			}
+		f := follow.New(o.cfg.Store, func(ctx context.Context, ev follow.Event) error {
+			o.mu.Lock()
+			defer o.mu.Unlock()
+			return o.handle(ctx, ev)
+		}, follow.Options{From: from, Filter: watched(), Catalog: o.cat})
+		if err := f.Run(ctx); err != nil && ctx.Err() == nil {
+			o.log.Warn("outbox: following the log", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -324,21 +323,12 @@ func (o *Outbox) CatchUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for {
-		batch, err := o.cfg.Store.ReadAll(ctx, o.next, eventstore.Forward, 500, watched())
-		if err != nil {
-			return fmt.Errorf("outbox: read log: %w", err)
-		}
-		for _, ev := range batch {
-			if err := o.handle(ctx, ev); err != nil {
-				return err
-			}
-		}
-		if len(batch) < 500 {
-			o.advance(head)
-			return nil
-		}
+	f := follow.New(o.cfg.Store, o.handle, follow.Options{From: max(o.next, 1) - 1, Filter: watched(), Catalog: o.cat})
+	if err := f.CatchUp(ctx); err != nil {
+		return fmt.Errorf("outbox: %w", err)
 	}
+	o.advance(head)
+	return nil
 }
 
 // Tick catches up with the log, runs the clock's checks for today in the
@@ -366,21 +356,12 @@ func location(f firm.State) *time.Location {
 
 // load reads every email stream and the facts the daily check needs.
 func (o *Outbox) load(ctx context.Context) error {
-	var from uint64
-	for {
-		batch, err := o.cfg.Store.ReadAll(ctx, from, eventstore.Forward, 1000, watched())
-		if err != nil {
-			return fmt.Errorf("outbox: load: %w", err)
-		}
-		for _, ev := range batch {
-			if err := o.observe(ev); err != nil {
-				return err
-			}
-		}
-		if len(batch) < 1000 {
-			break
-		}
-		from = batch[len(batch)-1].Position + 1
+	f := follow.New(o.cfg.Store, func(_ context.Context, ev follow.Event) error {
+		o.observe(ev)
+		return nil
+	}, follow.Options{Filter: watched(), Catalog: o.cat})
+	if err := f.CatchUp(ctx); err != nil {
+		return fmt.Errorf("outbox: load: %w", err)
 	}
 	if !o.started && o.cfg.SkipHistory {
 		return o.markStart(ctx)
@@ -389,17 +370,8 @@ func (o *Outbox) load(ctx context.Context) error {
 }
 
 // observe updates the indexes from one event; it sends nothing.
-func (o *Outbox) observe(ev eventstore.RecordedEvent) error {
-	switch ev.Type {
-	case "ClientCreated", "InvoiceCollectionScheduled", "InvoiceRetryScheduled", "EmailQueued", "EmailSent", "EmailFailed", "OutboxStarted":
-	default:
-		return nil
-	}
-	e, err := o.cat.Decode(ev.Type, ev.Data)
-	if err != nil {
-		return fmt.Errorf("outbox: %s at %d: %w", ev.Type, ev.Position, err)
-	}
-	switch e := e.(type) {
+func (o *Outbox) observe(ev follow.Event) {
+	switch e := ev.Data.(type) {
 	case client.ClientCreated:
 		o.clients[e.ClientID] = true
 	case invoice.InvoiceCollectionScheduled:
@@ -426,7 +398,6 @@ func (o *Outbox) observe(ev eventstore.RecordedEvent) error {
 			o.next = e.FromPosition + 1
 		}
 	}
-	return nil
 }
 
 // markStart records, the first time emails are enabled with SkipHistory on,
@@ -446,9 +417,11 @@ func (o *Outbox) markStart(ctx context.Context) error {
 		return fmt.Errorf("outbox: read the start marker: %w", err)
 	}
 	for _, r := range recs {
-		if err := o.observe(r); err != nil {
-			return err
+		ev, err := follow.Decode(o.cat, r)
+		if err != nil {
+			return fmt.Errorf("outbox: %w", err)
 		}
+		o.observe(ev)
 	}
 	return nil
 }
@@ -461,10 +434,8 @@ func (o *Outbox) advance(pos uint64) {
 }
 
 // handle observes one event and, for a trigger, queues and sends its email.
-func (o *Outbox) handle(ctx context.Context, ev eventstore.RecordedEvent) error {
-	if err := o.observe(ev); err != nil {
-		return err
-	}
+func (o *Outbox) handle(ctx context.Context, ev follow.Event) error {
+	o.observe(ev)
 	if kind, ok := triggers[ev.Type]; ok {
 		if err := o.trigger(ctx, kind, ev); err != nil {
 			return err
@@ -474,7 +445,7 @@ func (o *Outbox) handle(ctx context.Context, ev eventstore.RecordedEvent) error 
 	return nil
 }
 
-func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev eventstore.RecordedEvent) error {
+func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event) error {
 	if kind == mailbox.KindProposal {
 		return o.triggerProposal(ctx, ev)
 	}
@@ -482,10 +453,7 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev eventstore.R
 	if o.emails[id] != mailbox.StatusNone {
 		return nil
 	}
-	e, err := o.cat.Decode(ev.Type, ev.Data)
-	if err != nil {
-		return fmt.Errorf("outbox: %s at %d: %w", ev.Type, ev.Position, err)
-	}
+	e := ev.Data
 	var invoiceID uuid.UUID
 	switch e := e.(type) {
 	case invoice.InvoiceIssued:
@@ -521,12 +489,8 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev eventstore.R
 // email per recipient, its id from the trigger event and the recipient's
 // place in the list, so a re-send (a new ProposalSent) emails again and a
 // replay never does.
-func (o *Outbox) triggerProposal(ctx context.Context, ev eventstore.RecordedEvent) error {
-	e, err := o.cat.Decode(ev.Type, ev.Data)
-	if err != nil {
-		return fmt.Errorf("outbox: %s at %d: %w", ev.Type, ev.Position, err)
-	}
-	sent, ok := e.(proposal.ProposalSent)
+func (o *Outbox) triggerProposal(ctx context.Context, ev follow.Event) error {
+	sent, ok := ev.Data.(proposal.ProposalSent)
 	if !ok {
 		return nil
 	}
@@ -534,7 +498,7 @@ func (o *Outbox) triggerProposal(ctx context.Context, ev eventstore.RecordedEven
 	if err != nil {
 		return err
 	}
-	for i, r := range sent.AllRecipients() {
+	for i, r := range sent.Recipients { // the catalogue upcasts a v1 event's recipient_email into Recipients
 		id := mailbox.EmailID(mailbox.KindProposal, ev.ID.String()+"/"+strconv.Itoa(i))
 		if o.emails[id] != mailbox.StatusNone {
 			continue
@@ -600,10 +564,12 @@ func (o *Outbox) adopt(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	for _, ev := range evs {
-		if err := o.observe(ev); err != nil {
-			return err
+	for _, r := range evs {
+		ev, err := follow.Decode(o.cat, r)
+		if err != nil {
+			return fmt.Errorf("outbox: %w", err)
 		}
+		o.observe(ev)
 	}
 	return nil
 }
@@ -631,7 +597,7 @@ func (o *Outbox) deliver(ctx context.Context, q mailbox.EmailQueued, msg mail.Me
 	msg.Subject, msg.To = q.Subject, mail.Address{Name: q.ToName, Email: q.To}
 	var err error
 	if q.To == "" {
-		// The recipient was sealed and the client forgotten since (remit/eventstore/pii):
+		// The recipient was sealed and the client forgotten since (remit/pii):
 		// there is nobody left to send it to.
 		err = &mail.PermanentError{Err: errors.New("the client's personal data was erased")}
 	} else {
@@ -771,7 +737,7 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		if len(evs) != 1 || evs[0].ID != q.TriggerEventID {
 			return mail.Message{}, fmt.Errorf("outbox: email %s: its trigger %s is not at position %d", q.EmailID, q.TriggerEventID, q.TriggerPosition)
 		}
-		if trigger, err = o.cat.Decode(evs[0].Type, evs[0].Data); err != nil {
+		if trigger, err = o.cat.Decode(evs[0].Type, evs[0].SchemaVersion, evs[0].Data); err != nil {
 			return mail.Message{}, err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"remit/domain/invoice"
 	"remit/domain/ledger"
 	"remit/eventstore"
+	"remit/projections/follow"
 )
 
 // source is one event of an invoice that is pushed: its issue, a payment, a
@@ -71,43 +72,31 @@ func watched() eventstore.Filter {
 	return eventstore.Filter{EventTypes: append(append([]string(nil), pushedTypes...), ledger.EventTypes()...)}
 }
 
-// readAll reads the log from b.next to its head into the book, calling each
-// (when not nil) after each event.
-func (b *book) readAll(ctx context.Context, store eventstore.Store, each func(ev eventstore.RecordedEvent, inv *invoiceRec) error) error {
-	for {
-		batch, err := store.ReadAll(ctx, b.next, eventstore.Forward, 1000, watched())
-		if err != nil {
-			return fmt.Errorf("ledgersync: read log: %w", err)
+// readAll reads the log from b.next to its head into the book, through the
+// one log follower (projections/follow), calling each (when not nil) after
+// each event.
+func (b *book) readAll(ctx context.Context, store eventstore.Store, each func(ev follow.Event, inv *invoiceRec) error) error {
+	f := follow.New(store, func(_ context.Context, ev follow.Event) error {
+		inv := b.observe(ev)
+		if each != nil {
+			return each(ev, inv)
 		}
-		for _, ev := range batch {
-			inv, err := b.observe(ev)
-			if err != nil {
-				return err
-			}
-			if each != nil {
-				if err := each(ev, inv); err != nil {
-					return err
-				}
-			}
-		}
-		if len(batch) < 1000 {
-			return nil
-		}
+		return nil
+	}, follow.Options{From: b.next - 1, Filter: watched(), Catalog: b.cat})
+	if err := f.CatchUp(ctx); err != nil {
+		return fmt.Errorf("ledgersync: %w", err)
 	}
+	return nil
 }
 
 // observe folds one event into the book and returns the invoice it
 // concerns, if any.
-func (b *book) observe(ev eventstore.RecordedEvent) (*invoiceRec, error) {
+func (b *book) observe(ev follow.Event) *invoiceRec {
 	if ev.Position >= b.next {
 		b.next = ev.Position + 1
 	}
 	if !watched().Match(ev.Stream, ev.Type) {
-		return nil, nil
-	}
-	e, err := b.cat.Decode(ev.Type, ev.Data)
-	if err != nil {
-		return nil, fmt.Errorf("ledgersync: %s at %d: %w", ev.Type, ev.Position, err)
+		return nil
 	}
 	add := func(id uuid.UUID, s source) *invoiceRec {
 		inv := b.invoices[id]
@@ -118,26 +107,26 @@ func (b *book) observe(ev eventstore.RecordedEvent) (*invoiceRec, error) {
 		inv.sources = append(inv.sources, s)
 		return inv
 	}
-	switch e := e.(type) {
+	switch e := ev.Data.(type) {
 	case invoice.InvoiceIssued:
 		inv := &invoiceRec{id: e.InvoiceID, number: e.Number, clientID: e.ClientID, issuedPos: ev.Position}
 		inv.sources = []source{{eventID: ev.ID, kind: ledger.KindInvoice, typ: ev.Type, remitID: e.InvoiceID, amount: e.Totals.Gross}}
 		b.invoices[e.InvoiceID] = inv
-		return inv, nil
+		return inv
 	case invoice.InvoicePaymentSucceeded:
-		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.AttemptID, amount: e.Amount}), nil
+		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.AttemptID, amount: e.Amount})
 	case invoice.InvoicePaymentRecorded:
-		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.PaymentID, amount: e.Amount}), nil
+		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.PaymentID, amount: e.Amount})
 	case invoice.InvoiceCreditNoteIssued:
-		return add(e.InvoiceID, source{kind: ledger.KindCreditNote, remitID: e.CreditNoteID, amount: e.Amount}), nil
+		return add(e.InvoiceID, source{kind: ledger.KindCreditNote, remitID: e.CreditNoteID, amount: e.Amount})
 	case invoice.InvoiceWrittenOff:
-		return add(e.InvoiceID, source{kind: ledger.KindCreditNote, remitID: ev.ID, amount: e.Amount}), nil
+		return add(e.InvoiceID, source{kind: ledger.KindCreditNote, remitID: ev.ID, amount: e.Amount})
 	case invoice.InvoiceVoided:
 		inv := b.invoices[e.InvoiceID]
 		if inv == nil {
-			return nil, nil
+			return nil
 		}
-		return add(e.InvoiceID, source{kind: ledger.KindVoid, remitID: e.InvoiceID, amount: domain.Zero(inv.sources[0].amount.Currency)}), nil
+		return add(e.InvoiceID, source{kind: ledger.KindVoid, remitID: e.InvoiceID, amount: domain.Zero(inv.sources[0].amount.Currency)})
 	case ledger.LedgerConnected:
 		b.conn(e.Provider, e)
 	case ledger.LedgerMappingChanged:
@@ -148,16 +137,16 @@ func (b *book) observe(ev eventstore.RecordedEvent) (*invoiceRec, error) {
 		b.conn(e.Provider, e)
 	case ledger.LedgerPushSucceeded:
 		b.push(e.PushID, ev.Revision, e)
-		return b.invoices[e.InvoiceID], nil
+		return b.invoices[e.InvoiceID]
 	case ledger.LedgerPushFailed:
 		b.push(e.PushID, ev.Revision, e)
-		return b.invoices[e.InvoiceID], nil
+		return b.invoices[e.InvoiceID]
 	case ledger.LedgerRecreateRequested:
 		k := genKey{e.Provider, e.InvoiceID}
 		b.gens[k] = max(b.gens[k], e.Generation)
-		return b.invoices[e.InvoiceID], nil
+		return b.invoices[e.InvoiceID]
 	}
-	return nil, nil
+	return nil
 }
 
 func (b *book) conn(provider string, e domain.Event) {

@@ -35,7 +35,7 @@ func connection(ctx context.Context, store eventstore.Store, provider string) (l
 	cat := catalog.New()
 	var s ledger.State
 	for _, r := range recs {
-		e, err := cat.Decode(r.Type, r.Data)
+		e, err := cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			return s, err
 		}

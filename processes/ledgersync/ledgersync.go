@@ -1,7 +1,8 @@
 // Package ledgersync is the ledger sync process manager: it follows the
-// event log and pushes every issued invoice, payment, credit note,
-// write-off and void to each connected accounting ledger (Xero, QuickBooks
-// Online, through the port remit/integrations/accounting) exactly once, records
+// event log (through the one log follower, projections/follow) and pushes
+// every issued invoice, payment, credit note, write-off and void to each
+// connected accounting ledger (Xero, QuickBooks Online, through the port
+// remit/integrations/accounting) exactly once, records
 // each outcome as an event (remit/domain/ledger), and reconciles what Remit
 // holds with what the ledgers acknowledged.
 //
@@ -82,6 +83,7 @@ import (
 	"remit/domain/ledger"
 	"remit/eventstore"
 	"remit/integrations/accounting"
+	"remit/projections/follow"
 )
 
 // Settings is what an adapter is built from: the connection as the log
@@ -230,24 +232,21 @@ func (s *Sync) Close() error {
 	return nil
 }
 
-// follow handles events as they are appended, resubscribing after a failure.
+// follow handles events as they are appended, through the one log follower
+// (projections/follow), starting it again from the book's position after a
+// failure.
 func (s *Sync) follow(ctx context.Context) {
 	for ctx.Err() == nil {
 		s.mu.Lock()
-		from := s.b.next
+		from := s.b.next - 1
 		s.mu.Unlock()
-		for ev, err := range s.cfg.Store.Subscribe(ctx, from, watched()) {
-			if err == nil {
-				s.mu.Lock()
-				err = s.handle(ctx, ev)
-				s.mu.Unlock()
-			}
-			if err != nil {
-				if ctx.Err() == nil {
-					s.log.Warn("ledgersync: following the log", "err", err)
-				}
-				break
-			}
+		f := follow.New(s.cfg.Store, func(ctx context.Context, ev follow.Event) error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return s.handle(ctx, ev)
+		}, follow.Options{From: from, Filter: watched(), Catalog: s.b.cat})
+		if err := f.Run(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("ledgersync: following the log", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -289,7 +288,7 @@ func (s *Sync) catchUp(ctx context.Context) error {
 			s.reopen(inv)
 		}
 		s.work(ctx)
-	} else if err := s.b.readAll(ctx, s.cfg.Store, func(ev eventstore.RecordedEvent, inv *invoiceRec) error {
+	} else if err := s.b.readAll(ctx, s.cfg.Store, func(ev follow.Event, inv *invoiceRec) error {
 		return s.react(ctx, ev, inv)
 	}); err != nil {
 		return err
@@ -311,7 +310,7 @@ func (s *Sync) Tick(ctx context.Context) error {
 }
 
 // handle observes one event from the live follower and reacts to it.
-func (s *Sync) handle(ctx context.Context, ev eventstore.RecordedEvent) error {
+func (s *Sync) handle(ctx context.Context, ev follow.Event) error {
 	if !s.loaded {
 		if err := s.catchUp(ctx); err != nil {
 			return err
@@ -321,10 +320,7 @@ func (s *Sync) handle(ctx context.Context, ev eventstore.RecordedEvent) error {
 		s.advance(ev.Position)
 		return nil // CatchUp already handled it
 	}
-	inv, err := s.b.observe(ev)
-	if err != nil {
-		return err
-	}
+	inv := s.b.observe(ev)
 	if err := s.react(ctx, ev, inv); err != nil {
 		return err
 	}
@@ -333,7 +329,7 @@ func (s *Sync) handle(ctx context.Context, ev eventstore.RecordedEvent) error {
 }
 
 // react opens the work an event causes and does what is due now.
-func (s *Sync) react(ctx context.Context, ev eventstore.RecordedEvent, inv *invoiceRec) error {
+func (s *Sync) react(ctx context.Context, ev follow.Event, inv *invoiceRec) error {
 	switch ev.Type {
 	case "LedgerConnected", "LedgerMappingChanged", "LedgerContactMapped":
 		for _, inv := range s.b.invoices {

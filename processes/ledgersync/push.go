@@ -155,7 +155,7 @@ func (s *Sync) adopt(ctx context.Context, stream string) error {
 		return fmt.Errorf("ledgersync: read %s: %w", stream, err)
 	}
 	for _, r := range recs {
-		e, err := s.b.cat.Decode(r.Type, r.Data)
+		e, err := s.b.cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			return err
 		}
@@ -276,7 +276,7 @@ func (s *Sync) facts(ctx context.Context, inv *invoiceRec, src source) (facts, e
 		if r.Type != "InvoiceIssued" && r.ID != src.eventID {
 			continue
 		}
-		e, err := s.b.cat.Decode(r.Type, r.Data)
+		e, err := s.b.cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			return f, err
 		}
@@ -297,7 +297,7 @@ func (s *Sync) facts(ctx context.Context, inv *invoiceRec, src source) (facts, e
 		}
 		out := make([]domain.Event, 0, len(recs))
 		for _, r := range recs {
-			e, err := s.b.cat.Decode(r.Type, r.Data)
+			e, err := s.b.cat.Decode(r.Type, r.SchemaVersion, r.Data)
 			if err != nil {
 				return nil, err
 			}

@@ -113,7 +113,7 @@ func (s *Server) firmAndZone(ctx context.Context) (firm.State, uint64, *time.Loc
 		return firm.State{}, 0, nil, fmt.Errorf("read firm: %w", err)
 	}
 	for _, rec := range recs {
-		e, err := s.cat.Decode(rec.Type, rec.Data)
+		e, err := s.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
 		if err != nil {
 			return firm.State{}, 0, nil, fmt.Errorf("decode firm@%d: %w", rec.Revision, err)
 		}
@@ -143,7 +143,7 @@ func (s *Server) proposalState(ctx context.Context, id uuid.UUID) (proposal.Stat
 	}
 	var st proposal.State
 	for _, rec := range recs {
-		e, err := s.cat.Decode(rec.Type, rec.Data)
+		e, err := s.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
 		if err != nil {
 			return proposal.State{}, 0, fmt.Errorf("decode %s@%d: %w", stream, rec.Revision, err)
 		}

@@ -154,8 +154,18 @@ func meta(actor string) billing.Meta {
 
 func (a *Authenticator) handle(ctx context.Context, id uuid.UUID, cmd user.Command, actor string) error {
 	d := billing.Decider[user.State, user.Command]{Evolve: user.Evolve, Decide: user.Decide}
-	_, err := billing.Handle(ctx, a.env, d, user.StreamName(id), cmd, meta(actor))
-	return err
+	out, err := billing.Handle(ctx, a.env, d, user.StreamName(id), cmd, meta(actor))
+	if err != nil {
+		return err
+	}
+	return a.dir.written(ctx, out.Position)
+}
+
+// Close stops following the users' streams. Lookups afterwards answer from
+// what was read.
+func (a *Authenticator) Close() error {
+	a.dir.close()
+	return nil
 }
 
 // NewUser is what AddUser needs.

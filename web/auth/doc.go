@@ -6,10 +6,16 @@
 // # Design
 //
 // Users and tokens are events in the user aggregate (domain/user), written
-// through billing.Handle like every other command; the Authenticator folds
-// them from the "user-" streams and catches up on every lookup, so a token
-// revoked by `remit token revoke` stops working at the next request, even
-// in a running server. Passwords are recorded only as bcrypt hashes and
+// through billing.Handle like every other command. The Authenticator keeps
+// them in a read model (the directory) that the one log follower
+// (projections/follow) keeps current in the background, so a token or
+// session check is a map lookup and no request reads the log. A change made
+// through the Authenticator is in the directory when the call returns; one
+// made by another process (`remit token revoke` against a shared store)
+// takes effect as soon as the follower sees it, normally within
+// milliseconds. BenchmarkTokenCheck measures a check on a store with
+// 100,000 events after the last user event against the scan the directory
+// used to do on every request. Close stops the follower. Passwords are recorded only as bcrypt hashes and
 // token secrets only as SHA-256 (the secrets are 256-bit random, so a fast
 // hash is enough); a token reads "remit_<id hex>_<secret>".
 //

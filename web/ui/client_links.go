@@ -199,7 +199,7 @@ func foldStream[S any](ctx context.Context, h *handler, stream string, evolve fu
 		return st, domain.NotFound("There is nothing here.")
 	}
 	for _, rec := range recs {
-		e, err := h.cat.Decode(rec.Type, rec.Data)
+		e, err := h.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
 		if err != nil {
 			return st, fmt.Errorf("decode %s@%d: %w", stream, rec.Revision, err)
 		}

@@ -31,7 +31,7 @@ func (h *handler) handleInvoicePDF(w http.ResponseWriter, r *http.Request) {
 	}
 	evs := make([]domain.Event, 0, len(recs))
 	for _, rec := range recs {
-		e, err := h.cat.Decode(rec.Type, rec.Data)
+		e, err := h.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
 		if err != nil {
 			h.fail(w, r, fmt.Errorf("decode client@%d: %w", rec.Revision, err))
 			return

@@ -73,7 +73,7 @@ func (h *handler) proposalState(ctx context.Context, id uuid.UUID) (proposal.Sta
 	}
 	var st proposal.State
 	for _, rec := range recs {
-		e, err := h.cat.Decode(rec.Type, rec.Data)
+		e, err := h.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
 		if err != nil {
 			return proposal.State{}, fmt.Errorf("decode %s@%d: %w", stream, rec.Revision, err)
 		}

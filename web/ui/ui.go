@@ -346,7 +346,7 @@ func (h *handler) firmNow(ctx context.Context) (firm.State, *time.Location, erro
 		return firm.State{}, nil, fmt.Errorf("read firm: %w", err)
 	}
 	for _, rec := range recs {
-		e, err := h.cat.Decode(rec.Type, rec.Data)
+		e, err := h.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
 		if err != nil {
 			return firm.State{}, nil, fmt.Errorf("decode firm@%d: %w", rec.Revision, err)
 		}

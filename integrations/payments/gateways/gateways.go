@@ -190,7 +190,7 @@ func (r Recorder) invoice(ctx context.Context, id uuid.UUID) (invoice.State, err
 	}
 	cat := catalog.New()
 	for _, rec := range recs {
-		e, err := cat.Decode(rec.Type, rec.Data)
+		e, err := cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
 		if err != nil {
 			return st, fmt.Errorf("invoice %s: %w", id, err)
 		}
