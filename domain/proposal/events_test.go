@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/proposal"
 )
 
@@ -132,7 +133,7 @@ func TestEventJSONRoundTrip(t *testing.T) {
 			if reflect.TypeOf(got) != reflect.TypeOf(s.Event) {
 				t.Fatalf("decoded a %T, want a %T", got, s.Event)
 			}
-			if again := MustJSON(t, got); again != string(data) {
+			if again := decidertest.MustJSON(t, got); again != string(data) {
 				t.Errorf("round trip:\n got  %s\n want %s", again, data)
 			}
 			MustSnakeCaseKeys(t, data)
