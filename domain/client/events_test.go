@@ -12,6 +12,7 @@ import (
 
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/decidertest"
 )
 
 // sample is one event of each type with every field set, and the events that
@@ -113,7 +114,7 @@ func TestEventJSONRoundTrip(t *testing.T) {
 			if !reflect.DeepEqual(got, s.Event) {
 				t.Errorf("round trip:\n got  %#v\n want %#v", got, s.Event)
 			}
-			MustSnakeCaseKeys(t, data)
+			decidertest.MustSnakeCaseKeys(t, data)
 		})
 	}
 }
@@ -234,31 +235,4 @@ func TestExpiringMethods(t *testing.T) {
 	if got := ids(s.ExpiringMethods(domain.MustDate(2026, 2, 28), 1)); !slices.Equal(got, []uuid.UUID{lapsedID}) {
 		t.Errorf("on the day a card expires it is still expiring, got %v", got)
 	}
-}
-
-// MustSnakeCaseKeys fails when a JSON object key (at any depth) is not
-// snake_case.
-func MustSnakeCaseKeys(tb testing.TB, data []byte) {
-	tb.Helper()
-	var v any
-	if err := json.Unmarshal(data, &v); err != nil {
-		tb.Fatal(err)
-	}
-	var walk func(any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				if strings.ToLower(k) != k || strings.ContainsAny(k, " -") {
-					tb.Errorf("JSON key %q is not snake_case in %s", k, data)
-				}
-				walk(x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
-		}
-	}
-	walk(v)
 }

@@ -158,3 +158,30 @@ func MustJSON(tb testing.TB, v any) string {
 
 // Dec parses a decimal literal of a test, panicking on a typo.
 func Dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// MustSnakeCaseKeys fails when a key of the JSON object data (at any depth)
+// is not snake_case: the form every event's fields take in the log.
+func MustSnakeCaseKeys(tb testing.TB, data []byte) {
+	tb.Helper()
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		tb.Fatal(err)
+	}
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if strings.ToLower(k) != k || strings.ContainsAny(k, " -") {
+					tb.Errorf("JSON key %q is not snake_case in %s", k, data)
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(v)
+}

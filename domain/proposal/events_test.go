@@ -136,7 +136,7 @@ func TestEventJSONRoundTrip(t *testing.T) {
 			if again := decidertest.MustJSON(t, got); again != string(data) {
 				t.Errorf("round trip:\n got  %s\n want %s", again, data)
 			}
-			MustSnakeCaseKeys(t, data)
+			decidertest.MustSnakeCaseKeys(t, data)
 		})
 	}
 }
@@ -154,31 +154,4 @@ func TestStreamName(t *testing.T) {
 	if got, want := proposal.StreamName(proposalID), "proposal-"+proposalID.String(); got != want {
 		t.Errorf("StreamName = %q, want %q", got, want)
 	}
-}
-
-// MustSnakeCaseKeys fails when a JSON object key (at any depth) is not
-// snake_case.
-func MustSnakeCaseKeys(tb testing.TB, data []byte) {
-	tb.Helper()
-	var v any
-	if err := json.Unmarshal(data, &v); err != nil {
-		tb.Fatal(err)
-	}
-	var walk func(any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				if strings.ToLower(k) != k || strings.ContainsAny(k, " -") {
-					tb.Errorf("JSON key %q is not snake_case in %s", k, data)
-				}
-				walk(x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
-		}
-	}
-	walk(v)
 }
