@@ -3,7 +3,8 @@
 // survives a crash or a power cut.
 //
 // Every file Remit writes in place (projection snapshots, emails, exported
-// journals, logos, the accounting connections' secrets) goes through here, so
+// journals, logos, the accounting connections' secrets) or creates once (the
+// personal-data keys, the signing key of client links) goes through here, so
 // they all get the same guarantee: the content goes to a temporary file in the
 // same folder, which is fsynced, renamed over the target, and then the folder
 // is fsynced so the rename itself is on disk.
@@ -44,6 +45,31 @@ func Write(path string, perm fs.FileMode, write func(io.Writer) error) error {
 		return err
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return SyncDir(dir)
+}
+
+// WriteNew creates path holding data, with permissions perm, failing with an
+// error for which errors.Is(err, fs.ErrExist) holds when path exists. Like
+// WriteFile it is all or nothing: the file appears complete (it is written
+// aside and then hard-linked into place), so a process that loses a race to
+// create it, or a crash mid-write, never leaves or reads a partial file.
+func WriteNew(path string, data []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // path keeps the content through its own link
+	if err := fill(tmp, perm, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
 		return err
 	}
 	return SyncDir(dir)
