@@ -16,7 +16,6 @@ require (
 	github.com/stripe/stripe-go/v82 v82.5.1
 	golang.org/x/crypto v0.43.0
 	golang.org/x/oauth2 v0.38.0
-	golang.org/x/sys v0.37.0
 	golang.org/x/text v0.41.0
 	google.golang.org/grpc v1.67.1
 )
@@ -35,6 +34,7 @@ require (
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
 	golang.org/x/net v0.45.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
+	golang.org/x/sys v0.37.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20241007155032-5fefd90f89a9 // indirect
 	google.golang.org/protobuf v1.35.1 // indirect
 )

@@ -1,17 +1,15 @@
-//go:build unix
-
 package secretfile
 
 import (
 	"fmt"
 	"os"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 // lock takes an exclusive flock on the file at path (creating it), waiting
-// for any other holder, in this process or another; the lock goes with the
-// open file, so a crashed holder releases it. The lock file is never
+// for any other holder, in this process or another (flock locks belong to
+// the open file, so two opens in one process exclude each other too); a
+// crashed holder's lock goes with its process. The lock file is never
 // replaced: locking the secrets file itself would lock a file the next
 // rename takes away.
 func lock(path string) (unlock func(), err error) {
@@ -20,8 +18,8 @@ func lock(path string) (unlock func(), err error) {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if err != unix.EINTR {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if err != syscall.EINTR {
 			break
 		}
 	}
@@ -30,7 +28,7 @@ func lock(path string) (unlock func(), err error) {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	return func() {
-		_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
 }
