@@ -103,14 +103,7 @@ func (otherEvent) EventType() string { return "SomethingElseHappened" }
 func TestEventJSONRoundTrip(t *testing.T) {
 	for _, s := range samples() {
 		t.Run(s.Event.EventType(), func(t *testing.T) {
-			data, err := json.Marshal(s.Event)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := client.DecodeEvent(s.Event.EventType(), data)
-			if err != nil {
-				t.Fatalf("decode %s: %v", data, err)
-			}
+			data, got := decidertest.MustRoundTrip(t, s.Event, client.DecodeEvent)
 			if !reflect.DeepEqual(got, s.Event) {
 				t.Errorf("round trip:\n got  %#v\n want %#v", got, s.Event)
 			}

@@ -185,3 +185,23 @@ func MustSnakeCaseKeys(tb testing.TB, data []byte) {
 	}
 	walk(v)
 }
+
+// MustRoundTrip encodes e as the log stores it and decodes it back with
+// decode (a package's DecodeEvent), failing unless the decoded event has e's
+// type and encodes to the same JSON. It returns the JSON and the decoded
+// event for checks of the package's own.
+func MustRoundTrip(tb testing.TB, e domain.Event, decode func(eventType string, data []byte) (domain.Event, error)) ([]byte, domain.Event) {
+	tb.Helper()
+	data := []byte(MustJSON(tb, e))
+	back, err := decode(e.EventType(), data)
+	if err != nil {
+		tb.Fatalf("decode %s: %v", data, err)
+	}
+	if reflect.TypeOf(back) != reflect.TypeOf(e) {
+		tb.Fatalf("decoded a %T, want a %T", back, e)
+	}
+	if again := MustJSON(tb, back); again != string(data) {
+		tb.Fatalf("round trip changed the event:\n  %s\n→ %s", data, again)
+	}
+	return data, back
+}

@@ -451,17 +451,7 @@ func (otherEvent) EventType() string { return "SomethingElse" }
 func TestEventRoundTrip(t *testing.T) {
 	for _, e := range sampleEvents(t) {
 		t.Run(e.EventType(), func(t *testing.T) {
-			data := decidertest.MustJSON(t, e)
-			got, err := firm.DecodeEvent(e.EventType(), []byte(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if reflect.TypeOf(got) != reflect.TypeOf(e) {
-				t.Fatalf("decoded %T, want %T", got, e)
-			}
-			if again := decidertest.MustJSON(t, got); again != data {
-				t.Fatalf("round trip changed the event:\n%s\n%s", data, again)
-			}
+			_, got := decidertest.MustRoundTrip(t, e, firm.DecodeEvent)
 			if !equalIgnoringDecimalScale(got, e) {
 				t.Fatalf("decoded %+v, want %+v", got, e)
 			}

@@ -1,7 +1,6 @@
 package proposal_test
 
 import (
-	"encoding/json"
 	"reflect"
 	"slices"
 	"sort"
@@ -122,20 +121,7 @@ func TestFoldFollowsTheLifecycle(t *testing.T) {
 func TestEventJSONRoundTrip(t *testing.T) {
 	for _, s := range samples() {
 		t.Run(s.Event.EventType(), func(t *testing.T) {
-			data, err := json.Marshal(s.Event)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := proposal.DecodeEvent(s.Event.EventType(), data)
-			if err != nil {
-				t.Fatalf("decode %s: %v", data, err)
-			}
-			if reflect.TypeOf(got) != reflect.TypeOf(s.Event) {
-				t.Fatalf("decoded a %T, want a %T", got, s.Event)
-			}
-			if again := decidertest.MustJSON(t, got); again != string(data) {
-				t.Errorf("round trip:\n got  %s\n want %s", again, data)
-			}
+			data, _ := decidertest.MustRoundTrip(t, s.Event, proposal.DecodeEvent)
 			decidertest.MustSnakeCaseKeys(t, data)
 		})
 	}

@@ -96,17 +96,8 @@ func (unknownEvent) EventType() string { return "SomethingElse" }
 func TestJSONRoundTrip(t *testing.T) {
 	for _, e := range allEvents(t) {
 		t.Run(e.EventType(), func(t *testing.T) {
-			data := decidertest.MustJSON(t, e)
-			back, err := service.DecodeEvent(e.EventType(), []byte(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if reflect.TypeOf(back) != reflect.TypeOf(e) {
-				t.Fatalf("decoded a %T, want a %T", back, e)
-			}
-			if again := decidertest.MustJSON(t, back); again != data {
-				t.Fatalf("round trip changed the event:\n  %s\n→ %s", data, again)
-			}
+			raw, back := decidertest.MustRoundTrip(t, e, service.DecodeEvent)
+			data := string(raw)
 			base := service.Fold([]domain.Event{MustActivated(t)})
 			if a, b := decidertest.MustJSON(t, service.Evolve(base, e).Schedule(today)), decidertest.MustJSON(t, service.Evolve(base, back).Schedule(today)); a != b {
 				t.Fatalf("decoded event evolves differently:\n%s\n%s", a, b)
