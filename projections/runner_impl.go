@@ -15,6 +15,7 @@ import (
 
 	"remit/domain/catalog"
 	"remit/eventstore"
+	"remit/internal/atomicfile"
 	"remit/projections/follow"
 )
 
@@ -451,31 +452,7 @@ func (r *Runner) writeSnapshot(name string, state []byte, checkpoint uint64) err
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(r.opts.Dir, name+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), r.snapshotPath(name)); err != nil {
-		return err
-	}
-	dir, err := os.Open(r.opts.Dir)
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Sync()
+	return atomicfile.WriteFile(r.snapshotPath(name), data, 0o600)
 }
 
 func (r *Runner) close() error {

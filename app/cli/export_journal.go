@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"remit/domain"
 	"remit/formats/journal"
+	"remit/internal/atomicfile"
 )
 
 // newExportJournalCmd is `remit export journal`.
@@ -64,7 +66,7 @@ See docs/journal.md for the chart of accounts.`,
 			if outFile == "" {
 				return j.Write(c.OutOrStdout(), f)
 			}
-			if err := writeJournalFile(outFile, func(w *os.File) error { return j.Write(w, f) }); err != nil {
+			if err := atomicfile.Write(outFile, 0o644, func(w io.Writer) error { return j.Write(w, f) }); err != nil {
 				return err
 			}
 			codes := make([]string, len(j.Currencies))
@@ -81,29 +83,4 @@ See docs/journal.md for the chart of accounts.`,
 	c.Flags().StringVar(&asOf, "as-of", "", "keep transactions dated on or before this date (YYYY-MM-DD)")
 	c.Flags().StringVarP(&outFile, "output", "o", "", "write to this file instead of standard output")
 	return c
-}
-
-// writeJournalFile writes path through a temporary file in the same
-// folder, renamed over path once complete.
-func writeJournalFile(path string, write func(*os.File) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -4,10 +4,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/shopspring/decimal"
 
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/decidertest"
 	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/domain/ledger"
@@ -75,8 +75,6 @@ var (
 
 func id(n byte) uuid.UUID { return uuid.UUID{15: n} }
 
-func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
-
 // samples returns one sample per event type, by type name.
 func samples() map[string]sample {
 	out := map[string]sample{}
@@ -87,7 +85,7 @@ func samples() map[string]sample {
 		Name: "Ledger & Co", BaseCurrency: aud, TimeZone: "Australia/Sydney", InvoicePrefix: "INV-",
 		PaymentTermsDays: 14, TaxMode: domain.TaxExclusive, RetryAfterDays: []int{3, 5, 7}, GroupItems: true, At: at,
 	}
-	gst := firm.FirmTaxRateAdded{TaxRateID: id(1), Name: "GST", Rate: dec("10"), At: at}
+	gst := firm.FirmTaxRateAdded{TaxRateID: id(1), Name: "GST", Rate: decidertest.Dec("10"), At: at}
 	firmSetUp := []domain.Event{setUp}
 	withRate := []domain.Event{setUp, gst}
 	add(nil, setUp)
@@ -99,7 +97,7 @@ func samples() map[string]sample {
 	add(firmSetUp, firm.FirmMissedBillingsChanged{MissedBillings: firm.MissedSkip, At: at})
 	add(firmSetUp, firm.FirmTaxModeChanged{TaxMode: domain.TaxInclusive, At: at})
 	add(firmSetUp, gst)
-	add(withRate, firm.FirmTaxRateChanged{TaxRateID: id(1), Name: "GST", Rate: dec("15"), At: at})
+	add(withRate, firm.FirmTaxRateChanged{TaxRateID: id(1), Name: "GST", Rate: decidertest.Dec("15"), At: at})
 	add(withRate, firm.FirmTaxRateRemoved{TaxRateID: id(1), At: at})
 	add(withRate, firm.FirmDefaultTaxRateSet{TaxRateID: id(1), At: at})
 	add(firmSetUp, firm.FirmCollectionScheduleChanged{CollectionDaysOnceOff: 3, CollectionDaysRecurring: 5, At: at})
@@ -141,7 +139,7 @@ func samples() map[string]sample {
 	// proposal
 	proposalID := id(7)
 	monthly := domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 1, Start: domain.StartOnAcceptance, End: domain.EndNever}
-	line := proposal.Line{ID: id(8), Name: "Bookkeeping", UnitPrice: dec("250"), Quantity: dec("1"), TaxRate: dec("10"), BillingRule: monthly, Automatic: true}
+	line := proposal.Line{ID: id(8), Name: "Bookkeeping", UnitPrice: decidertest.Dec("250"), Quantity: decidertest.Dec("1"), TaxRate: decidertest.Dec("10"), BillingRule: monthly, Automatic: true}
 	drafted := proposal.ProposalDrafted{ProposalID: proposalID, ClientID: clientID, Title: "Monthly books", Currency: aud, Lines: []proposal.Line{line}, At: at}
 	sent := proposal.ProposalSent{ProposalID: proposalID, ClientID: clientID, RecipientEmail: "ana@example.com",
 		Recipients: []proposal.Recipient{{ContactID: id(3), Name: "Ana", Email: "ana@example.com"}}, At: at}
@@ -162,11 +160,11 @@ func samples() map[string]sample {
 	key := service.ItemKey(serviceID, 1)
 	activated := service.ServiceActivated{
 		ServiceID: serviceID, ClientID: clientID, Source: service.Source{ProposalID: proposalID, ProposalLineID: line.ID},
-		Name: "Bookkeeping", UnitPrice: dec("250"), Quantity: dec("1"), TaxRate: dec("10"), Currency: aud,
+		Name: "Bookkeeping", UnitPrice: decidertest.Dec("250"), Quantity: decidertest.Dec("1"), TaxRate: decidertest.Dec("10"), Currency: aud,
 		BillingRule: monthly, FirstDate: domain.MustDate(2026, 3, 2), Mode: service.Automatic, PaymentMethodID: id(5), At: at,
 	}
 	serviceActive := []domain.Event{activated}
-	newPrice := dec("300")
+	newPrice := decidertest.Dec("300")
 	add(nil, activated)
 	add(serviceActive, service.ServiceEdited{ServiceID: serviceID, EffectiveFrom: domain.MustDate(2026, 4, 1), Changes: service.Changes{UnitPrice: &newPrice}, At: at})
 	add(serviceActive, service.ServiceSwitchedToManual{ServiceID: serviceID, At: at})
@@ -179,11 +177,11 @@ func samples() map[string]sample {
 	add(serviceActive, service.ScheduleItemIssueScheduled{ServiceID: serviceID, ItemKey: key, IssueOn: domain.MustDate(2026, 3, 9), At: at})
 	add(serviceActive, service.ScheduleItemBilled{
 		ServiceID: serviceID, ItemKey: key, InvoiceID: id(9), Date: domain.MustDate(2026, 3, 2), Description: "Bookkeeping",
-		Quantity: dec("1"), UnitPrice: dec("250"), TaxRate: dec("10"), Mode: service.Automatic, PaymentMethodID: id(5), At: at,
+		Quantity: decidertest.Dec("1"), UnitPrice: decidertest.Dec("250"), TaxRate: decidertest.Dec("10"), Mode: service.Automatic, PaymentMethodID: id(5), At: at,
 	})
 	add([]domain.Event{activated, service.ScheduleItemBilled{
 		ServiceID: serviceID, ItemKey: key, InvoiceID: id(9), Date: domain.MustDate(2026, 3, 2), Description: "Bookkeeping",
-		Quantity: dec("1"), UnitPrice: dec("250"), TaxRate: dec("10"), Mode: service.Automatic, PaymentMethodID: id(5), At: at,
+		Quantity: decidertest.Dec("1"), UnitPrice: decidertest.Dec("250"), TaxRate: decidertest.Dec("10"), Mode: service.Automatic, PaymentMethodID: id(5), At: at,
 	}}, service.ScheduleItemReleased{ServiceID: serviceID, ItemKey: key, InvoiceID: id(9), Reason: "invoice voided", SwitchedToManual: true, At: at})
 
 	// invoice
@@ -193,7 +191,7 @@ func samples() map[string]sample {
 		InvoiceID: invoiceID, ClientID: clientID, Number: "INV-000001", Currency: aud,
 		IssueDate: domain.MustDate(2026, 3, 2), DueDate: domain.MustDate(2026, 3, 16), TaxMode: domain.TaxExclusive,
 		Lines: []invoice.Line{{
-			LineID: id(10), Description: "Bookkeeping", Quantity: dec("1"), UnitPrice: money("250"), TaxRate: dec("10"),
+			LineID: id(10), Description: "Bookkeeping", Quantity: decidertest.Dec("1"), UnitPrice: money("250"), TaxRate: decidertest.Dec("10"),
 			ServiceID: serviceID, ItemKey: key, Amounts: domain.LineAmounts{Net: money("250"), Tax: money("25"), Gross: money("275")},
 		}},
 		Totals:    invoice.Totals{Net: money("250"), Tax: money("25"), Gross: money("275")},

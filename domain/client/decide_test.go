@@ -7,6 +7,7 @@ import (
 
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/decidertest"
 )
 
 func createCmd() client.CreateClient {
@@ -76,21 +77,21 @@ func TestCreateClient(t *testing.T) {
 	individualCreated.TaxNumber = ""
 	individualCreated.PaymentTermsDays = nil
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[client.Command]{
 		{Name: "OK", When: createCmd(), Then: events(created())},
 		{Name: "OKIndividualWithoutOptionalDetails", When: individual, Then: events(individualCreated)},
 		{Name: "OKSeveralContacts", When: twoContacts, Then: events(twoCreated)},
-		{Name: "ErrAlreadyExists", Given: events(created()), When: createCmd(), Code: domain.ECONFLICT},
-		{Name: "ErrNoID", When: func() client.CreateClient { c := createCmd(); c.ClientID = uuid.Nil; return c }(), Code: domain.EINVALID, Fields: []string{"client_id"}},
-		{Name: "ErrNoContacts", When: func() client.CreateClient { c := createCmd(); c.Contacts = nil; return c }(), Code: domain.EINVALID, Fields: []string{"contacts"}},
-		{Name: "ErrNoPrimaryAmongSeveral", When: noPrimary, Code: domain.EINVALID, Fields: []string{"primary_contact_id"}},
-		{Name: "ErrPrimaryNotAContact", When: strangerPrimary, Code: domain.EINVALID, Fields: []string{"primary_contact_id"}},
-		{Name: "ErrPrimaryWithoutEmail", When: primaryNoEmail, Code: domain.EINVALID, Fields: []string{"contacts[0].email"}},
-		{Name: "ErrUnknownCurrency", When: unknownCurrency, Code: domain.EINVALID, Fields: []string{"currency"}},
-		{Name: "ErrEveryBadFieldAtOnce", When: everythingWrong, Code: domain.EINVALID, Fields: []string{
+		{Name: "ErrAlreadyExists", Given: events(created()), When: createCmd(), Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNoID", When: func() client.CreateClient { c := createCmd(); c.ClientID = uuid.Nil; return c }(), Err: decidertest.ThenErr(domain.EINVALID, "client_id")},
+		{Name: "ErrNoContacts", When: func() client.CreateClient { c := createCmd(); c.Contacts = nil; return c }(), Err: decidertest.ThenErr(domain.EINVALID, "contacts")},
+		{Name: "ErrNoPrimaryAmongSeveral", When: noPrimary, Err: decidertest.ThenErr(domain.EINVALID, "primary_contact_id")},
+		{Name: "ErrPrimaryNotAContact", When: strangerPrimary, Err: decidertest.ThenErr(domain.EINVALID, "primary_contact_id")},
+		{Name: "ErrPrimaryWithoutEmail", When: primaryNoEmail, Err: decidertest.ThenErr(domain.EINVALID, "contacts[0].email")},
+		{Name: "ErrUnknownCurrency", When: unknownCurrency, Err: decidertest.ThenErr(domain.EINVALID, "currency")},
+		{Name: "ErrEveryBadFieldAtOnce", When: everythingWrong, Err: decidertest.ThenErr(domain.EINVALID,
 			"name", "kind", "currency", "payment_terms_days", "address.country",
 			"contacts[0].email", "contacts[1].id", "contacts[1].name", "contacts[1].email", "contacts[1].phone",
-		}},
+		)},
 	})
 }
 
@@ -108,12 +109,12 @@ func TestChangeClientDetails(t *testing.T) {
 	bad.Name = ""
 	bad.Currency = domain.Currency{}
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[client.Command]{
 		{Name: "OK", Given: events(created()), When: rename, Then: events(renamed)},
 		{Name: "OKNothingChanged", Given: events(created()), When: sameTerms, Then: nil},
-		{Name: "ErrNotFound", When: rename, Code: domain.ENOTFOUND},
-		{Name: "ErrArchived", Given: events(created(), archived()), When: rename, Code: domain.ECONFLICT},
-		{Name: "ErrInvalid", Given: events(created()), When: bad, Code: domain.EINVALID, Fields: []string{"name", "currency"}},
+		{Name: "ErrNotFound", When: rename, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrArchived", Given: events(created(), archived()), When: rename, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrInvalid", Given: events(created()), When: bad, Err: decidertest.ThenErr(domain.EINVALID, "name", "currency")},
 	})
 }
 
@@ -124,15 +125,15 @@ func TestAddContact(t *testing.T) {
 	otherBob := add
 	otherBob.Contact.Name = "Robert Li"
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[client.Command]{
 		{Name: "OK", Given: events(created()), When: add, Then: events(addedBob)},
 		{Name: "OKWithoutEmail", Given: events(created()), When: noEmail, Then: events(client.ClientContactAdded{ClientID: clientID, Contact: client.Contact{ID: carolID, Name: "Carol", Role: "Director"}, At: later})},
 		{Name: "OKRetried", Given: events(created(), addedBob), When: add, Then: nil},
-		{Name: "ErrIDTaken", Given: events(created(), addedBob), When: otherBob, Code: domain.ECONFLICT},
-		{Name: "ErrNotFound", When: add, Code: domain.ENOTFOUND},
-		{Name: "ErrArchived", Given: events(created(), archived()), When: add, Code: domain.ECONFLICT},
+		{Name: "ErrIDTaken", Given: events(created(), addedBob), When: otherBob, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNotFound", When: add, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrArchived", Given: events(created(), archived()), When: add, Err: decidertest.ThenErr(domain.ECONFLICT)},
 		{Name: "ErrInvalid", Given: events(created()), When: client.AddContact{ClientID: clientID, Contact: client.Contact{Email: "bob at acme"}, Now: later},
-			Code: domain.EINVALID, Fields: []string{"contact.id", "contact.name", "contact.email"}},
+			Err: decidertest.ThenErr(domain.EINVALID, "contact.id", "contact.name", "contact.email")},
 	})
 }
 
@@ -145,16 +146,16 @@ func TestChangeContact(t *testing.T) {
 	bobNoEmail.Email = ""
 	bobAdded := client.ClientContactAdded{ClientID: clientID, Contact: bob(), At: now}
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[client.Command]{
 		{Name: "OK", Given: events(created()), When: client.ChangeContact{ClientID: clientID, Contact: newEmail, Now: later},
 			Then: events(client.ClientContactChanged{ClientID: clientID, Contact: newEmail, At: later})},
 		{Name: "OKNothingChanged", Given: events(created()), When: client.ChangeContact{ClientID: clientID, Contact: alice(), Now: later}, Then: nil},
 		{Name: "OKOtherContactWithoutEmail", Given: events(created(), bobAdded), When: client.ChangeContact{ClientID: clientID, Contact: bobNoEmail, Now: later},
 			Then: events(client.ClientContactChanged{ClientID: clientID, Contact: bobNoEmail, At: later})},
-		{Name: "ErrPrimaryNeedsEmail", Given: events(created()), When: client.ChangeContact{ClientID: clientID, Contact: noEmail, Now: later}, Code: domain.EINVALID, Fields: []string{"contact.email"}},
-		{Name: "ErrContactNotFound", Given: events(created()), When: client.ChangeContact{ClientID: clientID, Contact: bob(), Now: later}, Code: domain.ENOTFOUND},
-		{Name: "ErrNotFound", When: client.ChangeContact{ClientID: clientID, Contact: alice(), Now: later}, Code: domain.ENOTFOUND},
-		{Name: "ErrArchived", Given: events(created(), archived()), When: client.ChangeContact{ClientID: clientID, Contact: newEmail, Now: later}, Code: domain.ECONFLICT},
+		{Name: "ErrPrimaryNeedsEmail", Given: events(created()), When: client.ChangeContact{ClientID: clientID, Contact: noEmail, Now: later}, Err: decidertest.ThenErr(domain.EINVALID, "contact.email")},
+		{Name: "ErrContactNotFound", Given: events(created()), When: client.ChangeContact{ClientID: clientID, Contact: bob(), Now: later}, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrNotFound", When: client.ChangeContact{ClientID: clientID, Contact: alice(), Now: later}, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrArchived", Given: events(created(), archived()), When: client.ChangeContact{ClientID: clientID, Contact: newEmail, Now: later}, Err: decidertest.ThenErr(domain.ECONFLICT)},
 	})
 }
 
@@ -170,21 +171,21 @@ func TestRemoveContact(t *testing.T) {
 	toSelf := removeAlice
 	toSelf.NewPrimaryContactID = aliceID
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[client.Command]{
 		{Name: "OK", Given: events(created(), bobAdded), When: removeBob,
 			Then: events(client.ClientContactRemoved{ClientID: clientID, ContactID: bobID, At: later})},
 		{Name: "OKPrimaryHandedOver", Given: events(created(), bobAdded), When: handOver, Then: events(
 			client.ClientPrimaryContactChanged{ClientID: clientID, ContactID: bobID, PreviousContactID: aliceID, At: later},
 			client.ClientContactRemoved{ClientID: clientID, ContactID: aliceID, At: later},
 		)},
-		{Name: "ErrPrimaryWithoutSuccessor", Given: events(created(), bobAdded), When: removeAlice, Code: domain.EINVALID, Fields: []string{"new_primary_contact_id"}},
-		{Name: "ErrSuccessorIsTheSame", Given: events(created(), bobAdded), When: toSelf, Code: domain.EINVALID, Fields: []string{"new_primary_contact_id"}},
-		{Name: "ErrSuccessorUnknown", Given: events(created(), bobAdded), When: toCarol, Code: domain.EINVALID, Fields: []string{"new_primary_contact_id"}},
-		{Name: "ErrSuccessorWithoutEmail", Given: events(created(), carolAdded), When: toCarol, Code: domain.EINVALID, Fields: []string{"new_primary_contact_id"}},
-		{Name: "ErrLastContact", Given: events(created()), When: handOver, Code: domain.ECONFLICT},
-		{Name: "ErrContactNotFound", Given: events(created()), When: removeBob, Code: domain.ENOTFOUND},
-		{Name: "ErrNotFound", When: removeBob, Code: domain.ENOTFOUND},
-		{Name: "ErrArchived", Given: events(created(), bobAdded, archived()), When: removeBob, Code: domain.ECONFLICT},
+		{Name: "ErrPrimaryWithoutSuccessor", Given: events(created(), bobAdded), When: removeAlice, Err: decidertest.ThenErr(domain.EINVALID, "new_primary_contact_id")},
+		{Name: "ErrSuccessorIsTheSame", Given: events(created(), bobAdded), When: toSelf, Err: decidertest.ThenErr(domain.EINVALID, "new_primary_contact_id")},
+		{Name: "ErrSuccessorUnknown", Given: events(created(), bobAdded), When: toCarol, Err: decidertest.ThenErr(domain.EINVALID, "new_primary_contact_id")},
+		{Name: "ErrSuccessorWithoutEmail", Given: events(created(), carolAdded), When: toCarol, Err: decidertest.ThenErr(domain.EINVALID, "new_primary_contact_id")},
+		{Name: "ErrLastContact", Given: events(created()), When: handOver, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrContactNotFound", Given: events(created()), When: removeBob, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrNotFound", When: removeBob, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrArchived", Given: events(created(), bobAdded, archived()), When: removeBob, Err: decidertest.ThenErr(domain.ECONFLICT)},
 	})
 }
 
@@ -193,14 +194,14 @@ func TestSetPrimaryContact(t *testing.T) {
 	carolAdded := client.ClientContactAdded{ClientID: clientID, Contact: client.Contact{ID: carolID, Name: "Carol"}, At: now}
 	toBob := client.SetPrimaryContact{ClientID: clientID, ContactID: bobID, Now: later}
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[client.Command]{
 		{Name: "OK", Given: events(created(), bobAdded), When: toBob,
 			Then: events(client.ClientPrimaryContactChanged{ClientID: clientID, ContactID: bobID, PreviousContactID: aliceID, At: later})},
 		{Name: "OKAlreadyPrimary", Given: events(created()), When: client.SetPrimaryContact{ClientID: clientID, ContactID: aliceID, Now: later}, Then: nil},
-		{Name: "ErrWithoutEmail", Given: events(created(), carolAdded), When: client.SetPrimaryContact{ClientID: clientID, ContactID: carolID, Now: later}, Code: domain.EINVALID, Fields: []string{"contact_id"}},
-		{Name: "ErrContactNotFound", Given: events(created()), When: toBob, Code: domain.ENOTFOUND},
-		{Name: "ErrNotFound", When: toBob, Code: domain.ENOTFOUND},
-		{Name: "ErrArchived", Given: events(created(), bobAdded, archived()), When: toBob, Code: domain.ECONFLICT},
+		{Name: "ErrWithoutEmail", Given: events(created(), carolAdded), When: client.SetPrimaryContact{ClientID: clientID, ContactID: carolID, Now: later}, Err: decidertest.ThenErr(domain.EINVALID, "contact_id")},
+		{Name: "ErrContactNotFound", Given: events(created()), When: toBob, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrNotFound", When: toBob, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrArchived", Given: events(created(), bobAdded, archived()), When: toBob, Err: decidertest.ThenErr(domain.ECONFLICT)},
 	})
 }
 
@@ -210,14 +211,14 @@ func TestArchiveAndRestoreClient(t *testing.T) {
 	busy := archive
 	busy.ActiveServices = []uuid.UUID{serviceID}
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[client.Command]{
 		{Name: "OK", Given: events(created()), When: archive, Then: events(client.ClientArchived{ClientID: clientID, Reason: "moved overseas", At: later})},
 		{Name: "OKAlreadyArchived", Given: events(created(), archived()), When: archive, Then: nil},
-		{Name: "ErrActiveServices", Given: events(created()), When: busy, Code: domain.ECONFLICT},
-		{Name: "ErrNotFound", When: archive, Code: domain.ENOTFOUND},
+		{Name: "ErrActiveServices", Given: events(created()), When: busy, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNotFound", When: archive, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 		{Name: "OKRestore", Given: events(created(), archived()), When: restore, Then: events(client.ClientRestored{ClientID: clientID, At: later})},
 		{Name: "OKRestoreNotArchived", Given: events(created()), When: restore, Then: nil},
-		{Name: "ErrRestoreNotFound", When: restore, Code: domain.ENOTFOUND},
+		{Name: "ErrRestoreNotFound", When: restore, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 		{Name: "OKChangesAfterRestore", Given: events(created(), archived(), client.ClientRestored{ClientID: clientID, At: now}),
 			When: client.AddContact{ClientID: clientID, Contact: bob(), Now: later}, Then: events(client.ClientContactAdded{ClientID: clientID, Contact: bob(), At: later})},
 	})

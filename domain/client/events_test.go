@@ -12,6 +12,7 @@ import (
 
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/decidertest"
 )
 
 // sample is one event of each type with every field set, and the events that
@@ -102,18 +103,11 @@ func (otherEvent) EventType() string { return "SomethingElseHappened" }
 func TestEventJSONRoundTrip(t *testing.T) {
 	for _, s := range samples() {
 		t.Run(s.Event.EventType(), func(t *testing.T) {
-			data, err := json.Marshal(s.Event)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := client.DecodeEvent(s.Event.EventType(), data)
-			if err != nil {
-				t.Fatalf("decode %s: %v", data, err)
-			}
+			data, got := decidertest.MustRoundTrip(t, s.Event, client.DecodeEvent)
 			if !reflect.DeepEqual(got, s.Event) {
 				t.Errorf("round trip:\n got  %#v\n want %#v", got, s.Event)
 			}
-			MustSnakeCaseKeys(t, data)
+			decidertest.MustSnakeCaseKeys(t, data)
 		})
 	}
 }
@@ -234,31 +228,4 @@ func TestExpiringMethods(t *testing.T) {
 	if got := ids(s.ExpiringMethods(domain.MustDate(2026, 2, 28), 1)); !slices.Equal(got, []uuid.UUID{lapsedID}) {
 		t.Errorf("on the day a card expires it is still expiring, got %v", got)
 	}
-}
-
-// MustSnakeCaseKeys fails when a JSON object key (at any depth) is not
-// snake_case.
-func MustSnakeCaseKeys(tb testing.TB, data []byte) {
-	tb.Helper()
-	var v any
-	if err := json.Unmarshal(data, &v); err != nil {
-		tb.Fatal(err)
-	}
-	var walk func(any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				if strings.ToLower(k) != k || strings.ContainsAny(k, " -") {
-					tb.Errorf("JSON key %q is not snake_case in %s", k, data)
-				}
-				walk(x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
-		}
-	}
-	walk(v)
 }

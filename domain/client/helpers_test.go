@@ -1,16 +1,13 @@
 package client_test
 
 import (
-	"encoding/json"
-	"errors"
-	"reflect"
-	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/decidertest"
 )
 
 var (
@@ -83,6 +80,9 @@ func archived() client.ClientArchived {
 }
 
 // events is a short way to write a list of events.
+// decider is the client decider, its events compared whole.
+var decider = decidertest.Decider[client.State, client.Command]{Fold: client.Fold, Decide: client.Decide}
+
 func events(es ...domain.Event) []domain.Event { return es }
 
 // withCard is a client with one card on file, the default.
@@ -93,67 +93,4 @@ func withCard() []domain.Event {
 // withTwoMethods is a client with a card (the default) and a bank account.
 func withTwoMethods() []domain.Event {
 	return append(withCard(), added(bankID, becs("ba_1")))
-}
-
-// decideCase is one given/when/then row: Then is the events expected, or
-// Code (and optionally Fields) the refusal expected.
-type decideCase struct {
-	Name   string
-	Given  []domain.Event
-	When   client.Command
-	Then   []domain.Event
-	Code   string
-	Fields []string
-}
-
-func runDecideCases(t *testing.T, cases []decideCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.Name, func(t *testing.T) {
-			got, err := client.Decide(client.Fold(tc.Given), tc.When)
-			if tc.Code != "" {
-				MustRefuse(t, err, tc.Code, tc.Fields...)
-				if got != nil {
-					t.Errorf("refused command returned events: %v", MustJSON(t, got))
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			if !reflect.DeepEqual(got, tc.Then) {
-				t.Errorf("events:\n got  %s\n want %s", MustJSON(t, got), MustJSON(t, tc.Then))
-			}
-		})
-	}
-}
-
-// MustRefuse fails unless err is a domain error with code, reporting (among
-// others) a problem with each of fields.
-func MustRefuse(tb testing.TB, err error, code string, fields ...string) {
-	tb.Helper()
-	if err == nil {
-		tb.Fatalf("got no error, want %s", code)
-	}
-	if got := domain.ErrorCode(err); got != code {
-		tb.Fatalf("error code = %q, want %q (error: %v)", got, code, err)
-	}
-	if msg := domain.ErrorMessage(err); msg == "" {
-		tb.Errorf("error %v has no message for the user", err)
-	}
-	for _, f := range fields {
-		if !errors.Is(err, &domain.Error{Code: code, Field: f}) {
-			tb.Errorf("error %q does not report field %q", err, f)
-		}
-	}
-}
-
-// MustJSON renders v as JSON for failure messages.
-func MustJSON(tb testing.TB, v any) string {
-	tb.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		tb.Fatalf("marshal %T: %v", v, err)
-	}
-	return string(b)
 }

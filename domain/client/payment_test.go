@@ -7,6 +7,7 @@ import (
 
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/decidertest"
 )
 
 func TestAddPaymentMethod(t *testing.T) {
@@ -53,7 +54,7 @@ func TestAddPaymentMethod(t *testing.T) {
 	panInCustomer := addCard
 	panInCustomer.Method.GatewayCustomer = "4111111111111111"
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[client.Command]{
 		{Name: "OKFirstBecomesDefault", Given: events(created()), When: addCard,
 			Then: events(at(added(cardID, visa("tok_1"))), defAt(defaultSet(cardID, uuid.Nil)))},
 		{Name: "OKSecondIsNotDefault", Given: withCard(), When: addBank, Then: events(at(added(bankID, becs("ba_1"))))},
@@ -73,25 +74,25 @@ func TestAddPaymentMethod(t *testing.T) {
 		{Name: "OKRetried", Given: withCard(), When: addCard, Then: nil},
 		{Name: "OKWithGatewayCustomer", Given: events(created()), When: withCustomer,
 			Then: events(at(added(cardID, stripeVisa)), defAt(defaultSet(cardID, uuid.Nil)))},
-		{Name: "ErrBadGatewayCustomer", Given: events(created()), When: badCustomer, Code: domain.EINVALID, Fields: []string{"method.gateway_customer"}},
-		{Name: "ErrCardNumberInGatewayCustomer", Given: events(created()), When: panInCustomer, Code: domain.EINVALID, Fields: []string{"method.gateway_customer"}},
-		{Name: "ErrIDTaken", Given: withCard(), When: otherDetails, Code: domain.ECONFLICT},
-		{Name: "ErrAlreadyOnFile", Given: withCard(), When: sameToken, Code: domain.ECONFLICT},
-		{Name: "ErrFullCardNumber", Given: events(created()), When: fullNumber, Code: domain.EINVALID, Fields: []string{"method.last4"}},
-		{Name: "ErrCardNumberInToken", Given: events(created()), When: panInToken, Code: domain.EINVALID, Fields: []string{"method.gateway_token"}},
-		{Name: "ErrCardNumberInBrand", Given: events(created()), When: panInBrand, Code: domain.EINVALID, Fields: []string{"method.brand"}},
-		{Name: "ErrCardNumberAsAccount", Given: events(created()), When: unmaskedCardInAccount, Code: domain.EINVALID, Fields: []string{"method.masked_account"}},
-		{Name: "ErrExpired", Given: events(created()), When: expired, Code: domain.EINVALID, Fields: []string{"method.expiry_year"}},
-		{Name: "ErrBadCard", Given: events(created()), When: badCard, Code: domain.EINVALID, Fields: []string{
+		{Name: "ErrBadGatewayCustomer", Given: events(created()), When: badCustomer, Err: decidertest.ThenErr(domain.EINVALID, "method.gateway_customer")},
+		{Name: "ErrCardNumberInGatewayCustomer", Given: events(created()), When: panInCustomer, Err: decidertest.ThenErr(domain.EINVALID, "method.gateway_customer")},
+		{Name: "ErrIDTaken", Given: withCard(), When: otherDetails, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrAlreadyOnFile", Given: withCard(), When: sameToken, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrFullCardNumber", Given: events(created()), When: fullNumber, Err: decidertest.ThenErr(domain.EINVALID, "method.last4")},
+		{Name: "ErrCardNumberInToken", Given: events(created()), When: panInToken, Err: decidertest.ThenErr(domain.EINVALID, "method.gateway_token")},
+		{Name: "ErrCardNumberInBrand", Given: events(created()), When: panInBrand, Err: decidertest.ThenErr(domain.EINVALID, "method.brand")},
+		{Name: "ErrCardNumberAsAccount", Given: events(created()), When: unmaskedCardInAccount, Err: decidertest.ThenErr(domain.EINVALID, "method.masked_account")},
+		{Name: "ErrExpired", Given: events(created()), When: expired, Err: decidertest.ThenErr(domain.EINVALID, "method.expiry_year")},
+		{Name: "ErrBadCard", Given: events(created()), When: badCard, Err: decidertest.ThenErr(domain.EINVALID,
 			"method.gateway", "method.gateway_token", "method.brand", "method.last4", "method.expiry_month", "method.expiry_year", "method.kind",
-		}},
-		{Name: "ErrBadBankDebit", Given: events(created()), When: badBank, Code: domain.EINVALID, Fields: []string{
+		)},
+		{Name: "ErrBadBankDebit", Given: events(created()), When: badBank, Err: decidertest.ThenErr(domain.EINVALID,
 			"method.scheme", "method.masked_account", "method.mandate_reference", "method.kind",
-		}},
-		{Name: "ErrNoKind", Given: events(created()), When: noKind, Code: domain.EINVALID, Fields: []string{"method.kind"}},
-		{Name: "ErrNoID", Given: events(created()), When: noID, Code: domain.EINVALID, Fields: []string{"payment_method_id"}},
-		{Name: "ErrNotFound", When: addCard, Code: domain.ENOTFOUND},
-		{Name: "ErrArchived", Given: events(created(), archived()), When: addCard, Code: domain.ECONFLICT},
+		)},
+		{Name: "ErrNoKind", Given: events(created()), When: noKind, Err: decidertest.ThenErr(domain.EINVALID, "method.kind")},
+		{Name: "ErrNoID", Given: events(created()), When: noID, Err: decidertest.ThenErr(domain.EINVALID, "payment_method_id")},
+		{Name: "ErrNotFound", When: addCard, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrArchived", Given: events(created(), archived()), When: addCard, Err: decidertest.ThenErr(domain.ECONFLICT)},
 	})
 }
 
@@ -111,15 +112,15 @@ func TestSetDefaultPaymentMethod(t *testing.T) {
 	bankFailed := client.PaymentMethodFailed{ClientID: clientID, PaymentMethodID: bankID, Reason: "account closed", At: now}
 	bankExpired := client.PaymentMethodExpired{ClientID: clientID, PaymentMethodID: bankID, At: now}
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[client.Command]{
 		{Name: "OK", Given: withTwoMethods(), When: toBank,
 			Then: events(client.PaymentMethodSetAsDefault{ClientID: clientID, PaymentMethodID: bankID, PreviousPaymentMethodID: cardID, At: later})},
 		{Name: "OKAlreadyDefault", Given: withTwoMethods(), When: client.SetDefaultPaymentMethod{ClientID: clientID, PaymentMethodID: cardID, Now: later}, Then: nil},
-		{Name: "ErrFailed", Given: append(withTwoMethods(), bankFailed), When: toBank, Code: domain.ECONFLICT},
-		{Name: "ErrExpired", Given: append(withTwoMethods(), bankExpired), When: toBank, Code: domain.ECONFLICT},
-		{Name: "ErrMethodNotFound", Given: withCard(), When: toBank, Code: domain.ENOTFOUND},
-		{Name: "ErrNotFound", When: toBank, Code: domain.ENOTFOUND},
-		{Name: "ErrArchived", Given: append(withTwoMethods(), archived()), When: toBank, Code: domain.ECONFLICT},
+		{Name: "ErrFailed", Given: append(withTwoMethods(), bankFailed), When: toBank, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrExpired", Given: append(withTwoMethods(), bankExpired), When: toBank, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrMethodNotFound", Given: withCard(), When: toBank, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrNotFound", When: toBank, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrArchived", Given: append(withTwoMethods(), archived()), When: toBank, Err: decidertest.ThenErr(domain.ECONFLICT)},
 	})
 }
 
@@ -141,20 +142,20 @@ func TestReplacePaymentMethod(t *testing.T) {
 	byBank := replaceCard
 	byBank.Method = becs("ba_2")
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[client.Command]{
 		{Name: "OK", Given: withTwoMethods(), When: replaceCard, Then: events(replaced)},
 		{Name: "OKCardByBankAccount", Given: withTwoMethods(), When: byBank,
 			Then: events(client.PaymentMethodReplaced{ClientID: clientID, ReplacedPaymentMethodID: cardID, PaymentMethodID: card2ID, Method: becs("ba_2"), At: later})},
 		{Name: "OKExpiredReplaced", Given: append(withCard(), client.PaymentMethodExpired{ClientID: clientID, PaymentMethodID: cardID, At: now}), When: replaceCard, Then: events(replaced)},
 		{Name: "OKRetried", Given: append(withTwoMethods(), replaced), When: replaceCard, Then: nil},
-		{Name: "ErrSameMethod", Given: withTwoMethods(), When: sameToken, Code: domain.ECONFLICT},
-		{Name: "ErrAlreadyOnFile", Given: withTwoMethods(), When: tokenOfOther, Code: domain.ECONFLICT},
-		{Name: "ErrIDTaken", Given: withTwoMethods(), When: idTaken, Code: domain.ECONFLICT},
-		{Name: "ErrNoNewID", Given: withTwoMethods(), When: noNewID, Code: domain.EINVALID, Fields: []string{"new_payment_method_id"}},
-		{Name: "ErrInvalid", Given: withTwoMethods(), When: invalid, Code: domain.EINVALID, Fields: []string{"method.last4"}},
-		{Name: "ErrMethodNotFound", Given: withTwoMethods(), When: unknownOld, Code: domain.ENOTFOUND},
-		{Name: "ErrNotFound", When: replaceCard, Code: domain.ENOTFOUND},
-		{Name: "ErrArchived", Given: append(withTwoMethods(), archived()), When: replaceCard, Code: domain.ECONFLICT},
+		{Name: "ErrSameMethod", Given: withTwoMethods(), When: sameToken, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrAlreadyOnFile", Given: withTwoMethods(), When: tokenOfOther, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrIDTaken", Given: withTwoMethods(), When: idTaken, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNoNewID", Given: withTwoMethods(), When: noNewID, Err: decidertest.ThenErr(domain.EINVALID, "new_payment_method_id")},
+		{Name: "ErrInvalid", Given: withTwoMethods(), When: invalid, Err: decidertest.ThenErr(domain.EINVALID, "method.last4")},
+		{Name: "ErrMethodNotFound", Given: withTwoMethods(), When: unknownOld, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrNotFound", When: replaceCard, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrArchived", Given: append(withTwoMethods(), archived()), When: replaceCard, Err: decidertest.ThenErr(domain.ECONFLICT)},
 	})
 }
 
@@ -198,7 +199,7 @@ func TestRemovePaymentMethod(t *testing.T) {
 	namedFailed := removeCard
 	namedFailed.NewDefaultPaymentMethodID = bankID
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[client.Command]{
 		{Name: "OK", Given: withTwoMethods(), When: removeBank, Then: events(removed(bankID))},
 		{Name: "OKLastWithoutDependents", Given: withCard(), When: removeCard, Then: events(removed(cardID))},
 		{Name: "OKDefaultMovesToNextActive", Given: append(slicesClone(withThree), bankFailed), When: removeCard, Then: events(removed(cardID), movedTo(card2ID))},
@@ -206,14 +207,14 @@ func TestRemovePaymentMethod(t *testing.T) {
 		{Name: "OKDefaultMovesToNamed", Given: withThree, When: named, Then: events(removed(cardID), movedTo(card2ID))},
 		{Name: "OKDefaultMovesToInactiveWhenNoOtherChoice", Given: append(withTwoMethods(), bankFailed), When: removeCard, Then: events(removed(cardID), movedTo(bankID))},
 		{Name: "OKDependentsFallBackToOther", Given: withTwoMethods(), When: dependedBank, Then: events(removed(bankID))},
-		{Name: "ErrDependentsAndNoOther", Given: withCard(), When: depended, Code: domain.ECONFLICT},
-		{Name: "ErrDependentsAndNoActiveOther", Given: append(withTwoMethods(), bankFailed), When: depended, Code: domain.ECONFLICT},
-		{Name: "ErrNamedDefaultIsTheRemoved", Given: withThree, When: namedSelf, Code: domain.EINVALID, Fields: []string{"new_default_payment_method_id"}},
-		{Name: "ErrNamedDefaultUnknown", Given: withThree, When: namedUnknown, Code: domain.EINVALID, Fields: []string{"new_default_payment_method_id"}},
-		{Name: "ErrNamedDefaultFailed", Given: append(slicesClone(withThree), bankFailed), When: namedFailed, Code: domain.EINVALID, Fields: []string{"new_default_payment_method_id"}},
-		{Name: "ErrMethodNotFound", Given: withCard(), When: removeBank, Code: domain.ENOTFOUND},
-		{Name: "ErrNotFound", When: removeCard, Code: domain.ENOTFOUND},
-		{Name: "ErrArchived", Given: append(withTwoMethods(), archived()), When: removeBank, Code: domain.ECONFLICT},
+		{Name: "ErrDependentsAndNoOther", Given: withCard(), When: depended, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrDependentsAndNoActiveOther", Given: append(withTwoMethods(), bankFailed), When: depended, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNamedDefaultIsTheRemoved", Given: withThree, When: namedSelf, Err: decidertest.ThenErr(domain.EINVALID, "new_default_payment_method_id")},
+		{Name: "ErrNamedDefaultUnknown", Given: withThree, When: namedUnknown, Err: decidertest.ThenErr(domain.EINVALID, "new_default_payment_method_id")},
+		{Name: "ErrNamedDefaultFailed", Given: append(slicesClone(withThree), bankFailed), When: namedFailed, Err: decidertest.ThenErr(domain.EINVALID, "new_default_payment_method_id")},
+		{Name: "ErrMethodNotFound", Given: withCard(), When: removeBank, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrNotFound", When: removeCard, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrArchived", Given: append(withTwoMethods(), archived()), When: removeBank, Err: decidertest.ThenErr(domain.ECONFLICT)},
 	})
 }
 
@@ -223,13 +224,13 @@ func TestMarkPaymentMethodExpired(t *testing.T) {
 	mark := client.MarkPaymentMethodExpired{ClientID: clientID, PaymentMethodID: cardID, Now: later}
 	expired := client.PaymentMethodExpired{ClientID: clientID, PaymentMethodID: cardID, At: later}
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[client.Command]{
 		{Name: "OK", Given: withCard(), When: mark, Then: events(expired)},
 		{Name: "OKAlreadyExpired", Given: append(withCard(), expired), When: mark, Then: nil},
 		{Name: "OKFailedThenExpired", Given: append(withCard(), client.PaymentMethodFailed{ClientID: clientID, PaymentMethodID: cardID, Reason: "lost", At: now}), When: mark, Then: events(expired)},
 		{Name: "OKArchived", Given: append(withCard(), archived()), When: mark, Then: events(expired)},
-		{Name: "ErrMethodNotFound", Given: events(created()), When: mark, Code: domain.ENOTFOUND},
-		{Name: "ErrNotFound", When: mark, Code: domain.ENOTFOUND},
+		{Name: "ErrMethodNotFound", Given: events(created()), When: mark, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrNotFound", When: mark, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 	})
 }
 
@@ -241,14 +242,14 @@ func TestMarkPaymentMethodFailed(t *testing.T) {
 	noReason := mark
 	noReason.Reason = "  "
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[client.Command]{
 		{Name: "OK", Given: withCard(), When: mark, Then: events(failed)},
 		{Name: "OKSameReasonAgain", Given: append(withCard(), failed), When: mark, Then: nil},
 		{Name: "OKNewReason", Given: append(withCard(), failed), When: otherReason,
 			Then: events(client.PaymentMethodFailed{ClientID: clientID, PaymentMethodID: cardID, Reason: "do not honour", At: later})},
 		{Name: "OKArchived", Given: append(withCard(), archived()), When: mark, Then: events(failed)},
-		{Name: "ErrNoReason", Given: withCard(), When: noReason, Code: domain.EINVALID, Fields: []string{"reason"}},
-		{Name: "ErrMethodNotFound", Given: events(created()), When: mark, Code: domain.ENOTFOUND},
-		{Name: "ErrNotFound", When: mark, Code: domain.ENOTFOUND},
+		{Name: "ErrNoReason", Given: withCard(), When: noReason, Err: decidertest.ThenErr(domain.EINVALID, "reason")},
+		{Name: "ErrMethodNotFound", Given: events(created()), When: mark, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrNotFound", When: mark, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 	})
 }

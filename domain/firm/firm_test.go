@@ -1,7 +1,6 @@
 package firm_test
 
 import (
-	"encoding/json"
 	"reflect"
 	"slices"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/firm"
 )
 
@@ -33,17 +33,10 @@ func MustDecimal(tb testing.TB, s string) decimal.Decimal {
 	return d
 }
 
-// MustJSON encodes v or fails the test.
-func MustJSON(tb testing.TB, v any) string {
-	tb.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		tb.Fatalf("marshal %T: %v", v, err)
-	}
-	return string(b)
-}
-
 // setUpEvent is the FirmSetUp recorded for a firm set up with defaults.
+// decider is the firm decider, its events compared by JSON (decimals).
+var decider = decidertest.Decider[firm.State, firm.Command]{Fold: firm.Fold, Decide: firm.Decide, ByJSON: true}
+
 func setUpEvent() firm.FirmSetUp {
 	return firm.FirmSetUp{
 		Name:             "Ledger & Co",
@@ -72,64 +65,6 @@ func events(groups ...[]domain.Event) []domain.Event { return slices.Concat(grou
 
 func one(e domain.Event) []domain.Event { return []domain.Event{e} }
 
-// assertEvents compares events by type and JSON encoding, which treats
-// decimals by value rather than by representation.
-func assertEvents(tb testing.TB, got, want []domain.Event) {
-	tb.Helper()
-	if len(got) != len(want) {
-		tb.Fatalf("got %d events %s, want %d %s", len(got), MustJSON(tb, got), len(want), MustJSON(tb, want))
-	}
-	for i := range got {
-		if reflect.TypeOf(got[i]) != reflect.TypeOf(want[i]) || MustJSON(tb, got[i]) != MustJSON(tb, want[i]) {
-			tb.Fatalf("event %d: got %T %s, want %T %s", i, got[i], MustJSON(tb, got[i]), want[i], MustJSON(tb, want[i]))
-		}
-	}
-}
-
-type decideCase struct {
-	name   string
-	given  []domain.Event
-	when   firm.Command
-	then   []domain.Event
-	code   string   // the refusal's error code, "" when accepted
-	fields []string // for EINVALID: the fields at fault
-}
-
-func runDecide(t *testing.T, tests []decideCase) {
-	t.Helper()
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := firm.Decide(firm.Fold(tt.given), tt.when)
-			if code := domain.ErrorCode(err); code != tt.code {
-				t.Fatalf("error %v (code %q), want code %q", err, code, tt.code)
-			}
-			if err != nil {
-				if len(got) != 0 {
-					t.Errorf("refused with events %v", got)
-				}
-				if domain.ErrorMessage(err) == "" {
-					t.Error("refusal without a message")
-				}
-				if tt.fields != nil {
-					ve, ok := err.(*domain.ValidationError)
-					if !ok {
-						t.Fatalf("error %T, want *domain.ValidationError", err)
-					}
-					var fields []string
-					for _, p := range ve.Problems {
-						fields = append(fields, p.Field)
-					}
-					if !slices.Equal(fields, tt.fields) {
-						t.Fatalf("fields %v (%v), want %v", fields, err, tt.fields)
-					}
-				}
-				return
-			}
-			assertEvents(t, got, tt.then)
-		})
-	}
-}
-
 func TestSetUp(t *testing.T) {
 	valid := firm.SetUp{
 		Name: " Ledger & Co ", Address: domain.Address{Line1: "1 George St ", City: "Sydney", Region: "NSW", Postcode: "2000", Country: "au"},
@@ -137,15 +72,15 @@ func TestSetUp(t *testing.T) {
 	}
 	with := func(f func(*firm.SetUp)) firm.SetUp { c := valid; f(&c); return c }
 	no := false
-	runDecide(t, []decideCase{
-		{name: "OKWithDefaults", when: valid, then: one(setUpEvent())},
+	decidertest.Run(t, decider, []decidertest.Case[firm.Command]{
+		{Name: "OKWithDefaults", When: valid, Then: one(setUpEvent())},
 		{
-			name: "OKEverythingGiven",
-			when: with(func(c *firm.SetUp) {
+			Name: "OKEverythingGiven",
+			When: with(func(c *firm.SetUp) {
 				c.InvoicePrefix, c.TaxMode, c.Logo = "ACME/", domain.TaxInclusive, "https://cdn.example.com/logo.png"
 				c.CollectionDaysOnceOff, c.CollectionDaysRecurring, c.RetryAfterDays, c.GroupItems = 2, 5, []int{1, 10}, &no
 			}),
-			then: one(func() firm.FirmSetUp {
+			Then: one(func() firm.FirmSetUp {
 				e := setUpEvent()
 				e.InvoicePrefix, e.TaxMode, e.Logo = "ACME/", domain.TaxInclusive, "https://cdn.example.com/logo.png"
 				e.CollectionDaysOnceOff, e.CollectionDaysRecurring, e.RetryAfterDays, e.GroupItems = 2, 5, []int{1, 10}, false
@@ -153,155 +88,154 @@ func TestSetUp(t *testing.T) {
 			}()),
 		},
 		{
-			name: "OKNoRetries",
-			when: with(func(c *firm.SetUp) { c.RetryAfterDays = []int{} }),
-			then: one(func() firm.FirmSetUp { e := setUpEvent(); e.RetryAfterDays = []int{}; return e }()),
+			Name: "OKNoRetries",
+			When: with(func(c *firm.SetUp) { c.RetryAfterDays = []int{} }),
+			Then: one(func() firm.FirmSetUp { e := setUpEvent(); e.RetryAfterDays = []int{}; return e }()),
 		},
-		{name: "ErrAlreadySetUp", given: one(setUpEvent()), when: valid, code: domain.ECONFLICT},
-		{name: "ErrNoName", when: with(func(c *firm.SetUp) { c.Name = "  " }), code: domain.EINVALID, fields: []string{"name"}},
-		{name: "ErrBadCountry", when: with(func(c *firm.SetUp) { c.Address.Country = "Australia" }), code: domain.EINVALID, fields: []string{"address.country"}},
-		{name: "ErrNoCurrency", when: with(func(c *firm.SetUp) { c.BaseCurrency = "" }), code: domain.EINVALID, fields: []string{"base_currency"}},
-		{name: "ErrUnknownCurrency", when: with(func(c *firm.SetUp) { c.BaseCurrency = "AUS" }), code: domain.EINVALID, fields: []string{"base_currency"}},
-		{name: "ErrNoTimeZone", when: with(func(c *firm.SetUp) { c.TimeZone = "" }), code: domain.EINVALID, fields: []string{"time_zone"}},
-		{name: "ErrTimeZoneForm", when: with(func(c *firm.SetUp) { c.TimeZone = "../etc/passwd" }), code: domain.EINVALID, fields: []string{"time_zone"}},
-		{name: "ErrTimeZoneLocal", when: with(func(c *firm.SetUp) { c.TimeZone = "Local" }), code: domain.EINVALID, fields: []string{"time_zone"}},
-		{name: "ErrPrefix", when: with(func(c *firm.SetUp) { c.InvoicePrefix = "INV 2026" }), code: domain.EINVALID, fields: []string{"invoice_prefix"}},
-		{name: "ErrTaxMode", when: with(func(c *firm.SetUp) { c.TaxMode = "both" }), code: domain.EINVALID, fields: []string{"tax_mode"}},
-		{name: "ErrLogoBytes", when: with(func(c *firm.SetUp) { c.Logo = "data:image/png;base64,iVBORw0KGgo=" }), code: domain.EINVALID, fields: []string{"logo"}},
+		{Name: "ErrAlreadySetUp", Given: one(setUpEvent()), When: valid, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNoName", When: with(func(c *firm.SetUp) { c.Name = "  " }), Err: decidertest.ThenErr(domain.EINVALID, "name").Only()},
+		{Name: "ErrBadCountry", When: with(func(c *firm.SetUp) { c.Address.Country = "Australia" }), Err: decidertest.ThenErr(domain.EINVALID, "address.country").Only()},
+		{Name: "ErrNoCurrency", When: with(func(c *firm.SetUp) { c.BaseCurrency = "" }), Err: decidertest.ThenErr(domain.EINVALID, "base_currency").Only()},
+		{Name: "ErrUnknownCurrency", When: with(func(c *firm.SetUp) { c.BaseCurrency = "AUS" }), Err: decidertest.ThenErr(domain.EINVALID, "base_currency").Only()},
+		{Name: "ErrNoTimeZone", When: with(func(c *firm.SetUp) { c.TimeZone = "" }), Err: decidertest.ThenErr(domain.EINVALID, "time_zone").Only()},
+		{Name: "ErrTimeZoneForm", When: with(func(c *firm.SetUp) { c.TimeZone = "../etc/passwd" }), Err: decidertest.ThenErr(domain.EINVALID, "time_zone").Only()},
+		{Name: "ErrTimeZoneLocal", When: with(func(c *firm.SetUp) { c.TimeZone = "Local" }), Err: decidertest.ThenErr(domain.EINVALID, "time_zone").Only()},
+		{Name: "ErrPrefix", When: with(func(c *firm.SetUp) { c.InvoicePrefix = "INV 2026" }), Err: decidertest.ThenErr(domain.EINVALID, "invoice_prefix").Only()},
+		{Name: "ErrTaxMode", When: with(func(c *firm.SetUp) { c.TaxMode = "both" }), Err: decidertest.ThenErr(domain.EINVALID, "tax_mode").Only()},
+		{Name: "ErrLogoBytes", When: with(func(c *firm.SetUp) { c.Logo = "data:image/png;base64,iVBORw0KGgo=" }), Err: decidertest.ThenErr(domain.EINVALID, "logo").Only()},
 		{
-			name: "ErrSeveralAtOnce",
-			when: with(func(c *firm.SetUp) {
+			Name: "ErrSeveralAtOnce",
+			When: with(func(c *firm.SetUp) {
 				c.Name, c.BaseCurrency, c.PaymentTermsDays, c.CollectionDaysOnceOff, c.CollectionDaysRecurring, c.RetryAfterDays = "", "X", -1, 400, -2, []int{5, 3}
 			}),
-			code:   domain.EINVALID,
-			fields: []string{"name", "base_currency", "payment_terms_days", "collection_days_once_off", "collection_days_recurring", "retry_after_days"},
+			Err: decidertest.ThenErr(domain.EINVALID, "name", "base_currency", "payment_terms_days", "collection_days_once_off", "collection_days_recurring", "retry_after_days").Only(),
 		},
 	})
 }
 
 func TestChangeSettings(t *testing.T) {
 	set := one(setUpEvent())
-	runDecide(t, []decideCase{
-		{name: "ErrNotSetUp", when: firm.ChangeDetails{Name: "X", Now: later}, code: domain.ENOTFOUND},
+	decidertest.Run(t, decider, []decidertest.Case[firm.Command]{
+		{Name: "ErrNotSetUp", When: firm.ChangeDetails{Name: "X", Now: later}, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 
 		{
-			name:  "DetailsOK",
-			given: set,
-			when:  firm.ChangeDetails{Name: "Ledger and Co Pty Ltd", Address: domain.Address{City: "Melbourne", Country: "au"}, TaxNumber: " 1 ", Now: later},
-			then:  one(firm.FirmDetailsChanged{Name: "Ledger and Co Pty Ltd", Address: domain.Address{City: "Melbourne", Country: "AU"}, TaxNumber: "1", At: later}),
+			Name:  "DetailsOK",
+			Given: set,
+			When:  firm.ChangeDetails{Name: "Ledger and Co Pty Ltd", Address: domain.Address{City: "Melbourne", Country: "au"}, TaxNumber: " 1 ", Now: later},
+			Then:  one(firm.FirmDetailsChanged{Name: "Ledger and Co Pty Ltd", Address: domain.Address{City: "Melbourne", Country: "AU"}, TaxNumber: "1", At: later}),
 		},
-		{name: "DetailsUnchanged", given: set, when: firm.ChangeDetails{Name: "Ledger & Co", Address: sydAU, TaxNumber: "51 824 753 556", Now: later}},
-		{name: "DetailsErrNoName", given: set, when: firm.ChangeDetails{Now: later}, code: domain.EINVALID, fields: []string{"name"}},
+		{Name: "DetailsUnchanged", Given: set, When: firm.ChangeDetails{Name: "Ledger & Co", Address: sydAU, TaxNumber: "51 824 753 556", Now: later}},
+		{Name: "DetailsErrNoName", Given: set, When: firm.ChangeDetails{Now: later}, Err: decidertest.ThenErr(domain.EINVALID, "name").Only()},
 
 		{
-			name:  "LogoOKHash",
-			given: set,
-			when:  firm.ChangeLogo{Logo: "sha256:" + "ab" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd", Now: later},
-			then:  one(firm.FirmLogoChanged{Logo: "sha256:ab0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd", At: later}),
+			Name:  "LogoOKHash",
+			Given: set,
+			When:  firm.ChangeLogo{Logo: "sha256:" + "ab" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd", Now: later},
+			Then:  one(firm.FirmLogoChanged{Logo: "sha256:ab0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd", At: later}),
 		},
 		{
-			name:  "LogoOKRemoved",
-			given: events(set, one(firm.FirmLogoChanged{Logo: "https://example.com/l.svg", At: now})),
-			when:  firm.ChangeLogo{Now: later},
-			then:  one(firm.FirmLogoChanged{At: later}),
+			Name:  "LogoOKRemoved",
+			Given: events(set, one(firm.FirmLogoChanged{Logo: "https://example.com/l.svg", At: now})),
+			When:  firm.ChangeLogo{Now: later},
+			Then:  one(firm.FirmLogoChanged{At: later}),
 		},
-		{name: "LogoUnchanged", given: set, when: firm.ChangeLogo{Now: later}},
-		{name: "LogoErrShortHash", given: set, when: firm.ChangeLogo{Logo: "sha256:abc", Now: later}, code: domain.EINVALID, fields: []string{"logo"}},
-		{name: "LogoErrFileURL", given: set, when: firm.ChangeLogo{Logo: "file:///etc/logo.png", Now: later}, code: domain.EINVALID, fields: []string{"logo"}},
+		{Name: "LogoUnchanged", Given: set, When: firm.ChangeLogo{Now: later}},
+		{Name: "LogoErrShortHash", Given: set, When: firm.ChangeLogo{Logo: "sha256:abc", Now: later}, Err: decidertest.ThenErr(domain.EINVALID, "logo").Only()},
+		{Name: "LogoErrFileURL", Given: set, When: firm.ChangeLogo{Logo: "file:///etc/logo.png", Now: later}, Err: decidertest.ThenErr(domain.EINVALID, "logo").Only()},
 
 		{
-			name:  "RegionalOK",
-			given: set,
-			when:  firm.ChangeRegionalSettings{BaseCurrency: "NZD", TimeZone: "Pacific/Auckland", Now: later},
-			then:  one(firm.FirmRegionalSettingsChanged{BaseCurrency: domain.MustCurrency("NZD"), TimeZone: "Pacific/Auckland", At: later}),
+			Name:  "RegionalOK",
+			Given: set,
+			When:  firm.ChangeRegionalSettings{BaseCurrency: "NZD", TimeZone: "Pacific/Auckland", Now: later},
+			Then:  one(firm.FirmRegionalSettingsChanged{BaseCurrency: domain.MustCurrency("NZD"), TimeZone: "Pacific/Auckland", At: later}),
 		},
 		{
-			name:  "RegionalOKEtcZone",
-			given: set,
-			when:  firm.ChangeRegionalSettings{BaseCurrency: "AUD", TimeZone: "Etc/GMT-10", Now: later},
-			then:  one(firm.FirmRegionalSettingsChanged{BaseCurrency: domain.MustCurrency("AUD"), TimeZone: "Etc/GMT-10", At: later}),
+			Name:  "RegionalOKEtcZone",
+			Given: set,
+			When:  firm.ChangeRegionalSettings{BaseCurrency: "AUD", TimeZone: "Etc/GMT-10", Now: later},
+			Then:  one(firm.FirmRegionalSettingsChanged{BaseCurrency: domain.MustCurrency("AUD"), TimeZone: "Etc/GMT-10", At: later}),
 		},
-		{name: "RegionalUnchanged", given: set, when: firm.ChangeRegionalSettings{BaseCurrency: "aud", TimeZone: "Australia/Sydney", Now: later}},
+		{Name: "RegionalUnchanged", Given: set, When: firm.ChangeRegionalSettings{BaseCurrency: "aud", TimeZone: "Australia/Sydney", Now: later}},
 		{
-			name: "RegionalErrBoth", given: set, when: firm.ChangeRegionalSettings{BaseCurrency: "Dollars", TimeZone: "Sydney time", Now: later},
-			code: domain.EINVALID, fields: []string{"base_currency", "time_zone"},
-		},
-
-		{
-			name:  "InvoiceSettingsOK",
-			given: set,
-			when:  firm.ChangeInvoiceSettings{InvoicePrefix: "LC-2026/", PaymentTermsDays: 30, Now: later},
-			then:  one(firm.FirmInvoiceSettingsChanged{InvoicePrefix: "LC-2026/", PaymentTermsDays: 30, At: later}),
-		},
-		{
-			name:  "InvoiceSettingsOKEmptyPrefix",
-			given: set,
-			when:  firm.ChangeInvoiceSettings{PaymentTermsDays: 0, Now: later},
-			then:  one(firm.FirmInvoiceSettingsChanged{At: later}),
-		},
-		{name: "InvoiceSettingsUnchanged", given: set, when: firm.ChangeInvoiceSettings{InvoicePrefix: "INV-", PaymentTermsDays: 14, Now: later}},
-		{
-			name: "InvoiceSettingsErr", given: set, when: firm.ChangeInvoiceSettings{InvoicePrefix: "VERY-LONG-PREFIX-", PaymentTermsDays: 366, Now: later},
-			code: domain.EINVALID, fields: []string{"invoice_prefix", "payment_terms_days"},
+			Name: "RegionalErrBoth", Given: set, When: firm.ChangeRegionalSettings{BaseCurrency: "Dollars", TimeZone: "Sydney time", Now: later},
+			Err: decidertest.ThenErr(domain.EINVALID, "base_currency", "time_zone").Only(),
 		},
 
 		{
-			name:  "GroupingOK",
-			given: set,
-			when:  firm.ChangeInvoiceGrouping{GroupItems: false, Now: later},
-			then:  one(firm.FirmInvoiceGroupingChanged{GroupItems: false, At: later}),
+			Name:  "InvoiceSettingsOK",
+			Given: set,
+			When:  firm.ChangeInvoiceSettings{InvoicePrefix: "LC-2026/", PaymentTermsDays: 30, Now: later},
+			Then:  one(firm.FirmInvoiceSettingsChanged{InvoicePrefix: "LC-2026/", PaymentTermsDays: 30, At: later}),
 		},
-		{name: "GroupingUnchanged", given: set, when: firm.ChangeInvoiceGrouping{GroupItems: true, Now: later}},
-
 		{
-			name:  "MissedBillingsOK",
-			given: set,
-			when:  firm.ChangeMissedBillings{MissedBillings: firm.MissedSkip, Now: later},
-			then:  one(firm.FirmMissedBillingsChanged{MissedBillings: firm.MissedSkip, At: later}),
+			Name:  "InvoiceSettingsOKEmptyPrefix",
+			Given: set,
+			When:  firm.ChangeInvoiceSettings{PaymentTermsDays: 0, Now: later},
+			Then:  one(firm.FirmInvoiceSettingsChanged{At: later}),
 		},
-		{name: "MissedBillingsUnchanged", given: set, when: firm.ChangeMissedBillings{MissedBillings: firm.MissedCatchUp, Now: later}},
+		{Name: "InvoiceSettingsUnchanged", Given: set, When: firm.ChangeInvoiceSettings{InvoicePrefix: "INV-", PaymentTermsDays: 14, Now: later}},
 		{
-			name: "MissedBillingsErr", given: set, when: firm.ChangeMissedBillings{MissedBillings: "later", Now: later},
-			code: domain.EINVALID, fields: []string{"missed_billings"},
-		},
-
-		{
-			name:  "TaxModeOK",
-			given: set,
-			when:  firm.ChangeTaxMode{TaxMode: domain.TaxInclusive, Now: later},
-			then:  one(firm.FirmTaxModeChanged{TaxMode: domain.TaxInclusive, At: later}),
-		},
-		{name: "TaxModeUnchanged", given: set, when: firm.ChangeTaxMode{TaxMode: domain.TaxExclusive, Now: later}},
-		{name: "TaxModeErr", given: set, when: firm.ChangeTaxMode{TaxMode: "", Now: later}, code: domain.EINVALID, fields: []string{"tax_mode"}},
-
-		{
-			name:  "CollectionOK",
-			given: set,
-			when:  firm.ChangeCollectionSchedule{CollectionDaysOnceOff: 0, CollectionDaysRecurring: 7, Now: later},
-			then:  one(firm.FirmCollectionScheduleChanged{CollectionDaysRecurring: 7, At: later}),
-		},
-		{name: "CollectionUnchanged", given: set, when: firm.ChangeCollectionSchedule{Now: later}},
-		{
-			name: "CollectionErr", given: set, when: firm.ChangeCollectionSchedule{CollectionDaysOnceOff: -1, CollectionDaysRecurring: 1000, Now: later},
-			code: domain.EINVALID, fields: []string{"collection_days_once_off", "collection_days_recurring"},
+			Name: "InvoiceSettingsErr", Given: set, When: firm.ChangeInvoiceSettings{InvoicePrefix: "VERY-LONG-PREFIX-", PaymentTermsDays: 366, Now: later},
+			Err: decidertest.ThenErr(domain.EINVALID, "invoice_prefix", "payment_terms_days").Only(),
 		},
 
 		{
-			name:  "RetryOK",
-			given: set,
-			when:  firm.ChangeRetryPolicy{RetryAfterDays: []int{2, 4, 8, 16}, Now: later},
-			then:  one(firm.FirmRetryPolicyChanged{RetryAfterDays: []int{2, 4, 8, 16}, At: later}),
+			Name:  "GroupingOK",
+			Given: set,
+			When:  firm.ChangeInvoiceGrouping{GroupItems: false, Now: later},
+			Then:  one(firm.FirmInvoiceGroupingChanged{GroupItems: false, At: later}),
+		},
+		{Name: "GroupingUnchanged", Given: set, When: firm.ChangeInvoiceGrouping{GroupItems: true, Now: later}},
+
+		{
+			Name:  "MissedBillingsOK",
+			Given: set,
+			When:  firm.ChangeMissedBillings{MissedBillings: firm.MissedSkip, Now: later},
+			Then:  one(firm.FirmMissedBillingsChanged{MissedBillings: firm.MissedSkip, At: later}),
+		},
+		{Name: "MissedBillingsUnchanged", Given: set, When: firm.ChangeMissedBillings{MissedBillings: firm.MissedCatchUp, Now: later}},
+		{
+			Name: "MissedBillingsErr", Given: set, When: firm.ChangeMissedBillings{MissedBillings: "later", Now: later},
+			Err: decidertest.ThenErr(domain.EINVALID, "missed_billings").Only(),
+		},
+
+		{
+			Name:  "TaxModeOK",
+			Given: set,
+			When:  firm.ChangeTaxMode{TaxMode: domain.TaxInclusive, Now: later},
+			Then:  one(firm.FirmTaxModeChanged{TaxMode: domain.TaxInclusive, At: later}),
+		},
+		{Name: "TaxModeUnchanged", Given: set, When: firm.ChangeTaxMode{TaxMode: domain.TaxExclusive, Now: later}},
+		{Name: "TaxModeErr", Given: set, When: firm.ChangeTaxMode{TaxMode: "", Now: later}, Err: decidertest.ThenErr(domain.EINVALID, "tax_mode").Only()},
+
+		{
+			Name:  "CollectionOK",
+			Given: set,
+			When:  firm.ChangeCollectionSchedule{CollectionDaysOnceOff: 0, CollectionDaysRecurring: 7, Now: later},
+			Then:  one(firm.FirmCollectionScheduleChanged{CollectionDaysRecurring: 7, At: later}),
+		},
+		{Name: "CollectionUnchanged", Given: set, When: firm.ChangeCollectionSchedule{Now: later}},
+		{
+			Name: "CollectionErr", Given: set, When: firm.ChangeCollectionSchedule{CollectionDaysOnceOff: -1, CollectionDaysRecurring: 1000, Now: later},
+			Err: decidertest.ThenErr(domain.EINVALID, "collection_days_once_off", "collection_days_recurring").Only(),
+		},
+
+		{
+			Name:  "RetryOK",
+			Given: set,
+			When:  firm.ChangeRetryPolicy{RetryAfterDays: []int{2, 4, 8, 16}, Now: later},
+			Then:  one(firm.FirmRetryPolicyChanged{RetryAfterDays: []int{2, 4, 8, 16}, At: later}),
 		},
 		{
-			name:  "RetryOKNone",
-			given: set,
-			when:  firm.ChangeRetryPolicy{Now: later},
-			then:  one(firm.FirmRetryPolicyChanged{RetryAfterDays: []int{}, At: later}),
+			Name:  "RetryOKNone",
+			Given: set,
+			When:  firm.ChangeRetryPolicy{Now: later},
+			Then:  one(firm.FirmRetryPolicyChanged{RetryAfterDays: []int{}, At: later}),
 		},
-		{name: "RetryUnchanged", given: set, when: firm.ChangeRetryPolicy{RetryAfterDays: []int{3, 5, 7}, Now: later}},
-		{name: "RetryErrNotIncreasing", given: set, when: firm.ChangeRetryPolicy{RetryAfterDays: []int{3, 3}, Now: later}, code: domain.EINVALID, fields: []string{"retry_after_days"}},
-		{name: "RetryErrZero", given: set, when: firm.ChangeRetryPolicy{RetryAfterDays: []int{0, 3}, Now: later}, code: domain.EINVALID, fields: []string{"retry_after_days"}},
-		{name: "RetryErrTooMany", given: set, when: firm.ChangeRetryPolicy{RetryAfterDays: []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, Now: later}, code: domain.EINVALID, fields: []string{"retry_after_days"}},
+		{Name: "RetryUnchanged", Given: set, When: firm.ChangeRetryPolicy{RetryAfterDays: []int{3, 5, 7}, Now: later}},
+		{Name: "RetryErrNotIncreasing", Given: set, When: firm.ChangeRetryPolicy{RetryAfterDays: []int{3, 3}, Now: later}, Err: decidertest.ThenErr(domain.EINVALID, "retry_after_days").Only()},
+		{Name: "RetryErrZero", Given: set, When: firm.ChangeRetryPolicy{RetryAfterDays: []int{0, 3}, Now: later}, Err: decidertest.ThenErr(domain.EINVALID, "retry_after_days").Only()},
+		{Name: "RetryErrTooMany", Given: set, When: firm.ChangeRetryPolicy{RetryAfterDays: []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, Now: later}, Err: decidertest.ThenErr(domain.EINVALID, "retry_after_days").Only()},
 	})
 }
 
@@ -309,81 +243,81 @@ func TestTaxRates(t *testing.T) {
 	set := one(setUpEvent())
 	withGST := events(set, gstAdded(t))
 	ten, twenty := MustDecimal(t, "10"), MustDecimal(t, "20")
-	runDecide(t, []decideCase{
-		{name: "AddErrNotSetUp", when: firm.AddTaxRate{TaxRateID: gstID, Name: "GST", Rate: ten, Now: now}, code: domain.ENOTFOUND},
+	decidertest.Run(t, decider, []decidertest.Case[firm.Command]{
+		{Name: "AddErrNotSetUp", When: firm.AddTaxRate{TaxRateID: gstID, Name: "GST", Rate: ten, Now: now}, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 		{
-			name:  "AddOKFirstBecomesDefault",
-			given: set,
-			when:  firm.AddTaxRate{TaxRateID: gstID, Name: " GST ", Rate: ten, Now: now},
-			then:  gstAdded(t),
+			Name:  "AddOKFirstBecomesDefault",
+			Given: set,
+			When:  firm.AddTaxRate{TaxRateID: gstID, Name: " GST ", Rate: ten, Now: now},
+			Then:  gstAdded(t),
 		},
 		{
-			name:  "AddOKSecond",
-			given: withGST,
-			when:  firm.AddTaxRate{TaxRateID: zeroT, Name: "GST free", Rate: decimal.Zero, Now: later},
-			then:  one(firm.FirmTaxRateAdded{TaxRateID: zeroT, Name: "GST free", Rate: decimal.Zero, At: later}),
+			Name:  "AddOKSecond",
+			Given: withGST,
+			When:  firm.AddTaxRate{TaxRateID: zeroT, Name: "GST free", Rate: decimal.Zero, Now: later},
+			Then:  one(firm.FirmTaxRateAdded{TaxRateID: zeroT, Name: "GST free", Rate: decimal.Zero, At: later}),
 		},
 		{
-			name:  "AddOKAsDefault",
-			given: withGST,
-			when:  firm.AddTaxRate{TaxRateID: vatID, Name: "VAT", Rate: twenty, MakeDefault: true, Now: later},
-			then: []domain.Event{
+			Name:  "AddOKAsDefault",
+			Given: withGST,
+			When:  firm.AddTaxRate{TaxRateID: vatID, Name: "VAT", Rate: twenty, MakeDefault: true, Now: later},
+			Then: []domain.Event{
 				firm.FirmTaxRateAdded{TaxRateID: vatID, Name: "VAT", Rate: twenty, At: later},
 				firm.FirmDefaultTaxRateSet{TaxRateID: vatID, At: later},
 			},
 		},
-		{name: "AddRepeated", given: withGST, when: firm.AddTaxRate{TaxRateID: gstID, Name: "GST", Rate: MustDecimal(t, "10.0"), Now: later}},
-		{name: "AddErrIDReused", given: withGST, when: firm.AddTaxRate{TaxRateID: gstID, Name: "VAT", Rate: twenty, Now: later}, code: domain.ECONFLICT},
-		{name: "AddErrNameTaken", given: withGST, when: firm.AddTaxRate{TaxRateID: vatID, Name: "gst", Rate: twenty, Now: later}, code: domain.ECONFLICT},
+		{Name: "AddRepeated", Given: withGST, When: firm.AddTaxRate{TaxRateID: gstID, Name: "GST", Rate: MustDecimal(t, "10.0"), Now: later}},
+		{Name: "AddErrIDReused", Given: withGST, When: firm.AddTaxRate{TaxRateID: gstID, Name: "VAT", Rate: twenty, Now: later}, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "AddErrNameTaken", Given: withGST, When: firm.AddTaxRate{TaxRateID: vatID, Name: "gst", Rate: twenty, Now: later}, Err: decidertest.ThenErr(domain.ECONFLICT)},
 		{
-			name: "AddErrInvalid", given: set, when: firm.AddTaxRate{Name: "", Rate: MustDecimal(t, "100.5"), Now: later},
-			code: domain.EINVALID, fields: []string{"tax_rate_id", "name", "rate"},
+			Name: "AddErrInvalid", Given: set, When: firm.AddTaxRate{Name: "", Rate: MustDecimal(t, "100.5"), Now: later},
+			Err: decidertest.ThenErr(domain.EINVALID, "tax_rate_id", "name", "rate").Only(),
 		},
 
 		{
-			name:  "ChangeOK",
-			given: withGST,
-			when:  firm.ChangeTaxRate{TaxRateID: gstID, Name: "GST (2027)", Rate: MustDecimal(t, "12.5"), Now: later},
-			then:  one(firm.FirmTaxRateChanged{TaxRateID: gstID, Name: "GST (2027)", Rate: MustDecimal(t, "12.5"), At: later}),
+			Name:  "ChangeOK",
+			Given: withGST,
+			When:  firm.ChangeTaxRate{TaxRateID: gstID, Name: "GST (2027)", Rate: MustDecimal(t, "12.5"), Now: later},
+			Then:  one(firm.FirmTaxRateChanged{TaxRateID: gstID, Name: "GST (2027)", Rate: MustDecimal(t, "12.5"), At: later}),
 		},
-		{name: "ChangeUnchanged", given: withGST, when: firm.ChangeTaxRate{TaxRateID: gstID, Name: "GST", Rate: ten, Now: later}},
-		{name: "ChangeErrNotFound", given: withGST, when: firm.ChangeTaxRate{TaxRateID: vatID, Name: "VAT", Rate: twenty, Now: later}, code: domain.ENOTFOUND},
+		{Name: "ChangeUnchanged", Given: withGST, When: firm.ChangeTaxRate{TaxRateID: gstID, Name: "GST", Rate: ten, Now: later}},
+		{Name: "ChangeErrNotFound", Given: withGST, When: firm.ChangeTaxRate{TaxRateID: vatID, Name: "VAT", Rate: twenty, Now: later}, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 		{
-			name:  "ChangeErrNameTaken",
-			given: events(withGST, one(firm.FirmTaxRateAdded{TaxRateID: vatID, Name: "VAT", Rate: twenty, At: now})),
-			when:  firm.ChangeTaxRate{TaxRateID: vatID, Name: "GST", Rate: twenty, Now: later},
-			code:  domain.ECONFLICT,
+			Name:  "ChangeErrNameTaken",
+			Given: events(withGST, one(firm.FirmTaxRateAdded{TaxRateID: vatID, Name: "VAT", Rate: twenty, At: now})),
+			When:  firm.ChangeTaxRate{TaxRateID: vatID, Name: "GST", Rate: twenty, Now: later},
+			Err:   decidertest.ThenErr(domain.ECONFLICT),
 		},
-		{name: "ChangeErrNegative", given: withGST, when: firm.ChangeTaxRate{TaxRateID: gstID, Name: "GST", Rate: MustDecimal(t, "-1"), Now: later}, code: domain.EINVALID, fields: []string{"rate"}},
+		{Name: "ChangeErrNegative", Given: withGST, When: firm.ChangeTaxRate{TaxRateID: gstID, Name: "GST", Rate: MustDecimal(t, "-1"), Now: later}, Err: decidertest.ThenErr(domain.EINVALID, "rate").Only()},
 
 		{
-			name:  "RemoveOK",
-			given: events(withGST, one(firm.FirmTaxRateAdded{TaxRateID: vatID, Name: "VAT", Rate: twenty, At: now})),
-			when:  firm.RemoveTaxRate{TaxRateID: vatID, Now: later},
-			then:  one(firm.FirmTaxRateRemoved{TaxRateID: vatID, At: later}),
+			Name:  "RemoveOK",
+			Given: events(withGST, one(firm.FirmTaxRateAdded{TaxRateID: vatID, Name: "VAT", Rate: twenty, At: now})),
+			When:  firm.RemoveTaxRate{TaxRateID: vatID, Now: later},
+			Then:  one(firm.FirmTaxRateRemoved{TaxRateID: vatID, At: later}),
 		},
 		{
-			name:  "RemoveOKLastDefault",
-			given: withGST,
-			when:  firm.RemoveTaxRate{TaxRateID: gstID, Now: later},
-			then:  one(firm.FirmTaxRateRemoved{TaxRateID: gstID, At: later}),
+			Name:  "RemoveOKLastDefault",
+			Given: withGST,
+			When:  firm.RemoveTaxRate{TaxRateID: gstID, Now: later},
+			Then:  one(firm.FirmTaxRateRemoved{TaxRateID: gstID, At: later}),
 		},
-		{name: "RemoveAlreadyGone", given: withGST, when: firm.RemoveTaxRate{TaxRateID: vatID, Now: later}},
+		{Name: "RemoveAlreadyGone", Given: withGST, When: firm.RemoveTaxRate{TaxRateID: vatID, Now: later}},
 		{
-			name:  "RemoveErrDefault",
-			given: events(withGST, one(firm.FirmTaxRateAdded{TaxRateID: vatID, Name: "VAT", Rate: twenty, At: now})),
-			when:  firm.RemoveTaxRate{TaxRateID: gstID, Now: later},
-			code:  domain.ECONFLICT,
+			Name:  "RemoveErrDefault",
+			Given: events(withGST, one(firm.FirmTaxRateAdded{TaxRateID: vatID, Name: "VAT", Rate: twenty, At: now})),
+			When:  firm.RemoveTaxRate{TaxRateID: gstID, Now: later},
+			Err:   decidertest.ThenErr(domain.ECONFLICT),
 		},
 
 		{
-			name:  "SetDefaultOK",
-			given: events(withGST, one(firm.FirmTaxRateAdded{TaxRateID: vatID, Name: "VAT", Rate: twenty, At: now})),
-			when:  firm.SetDefaultTaxRate{TaxRateID: vatID, Now: later},
-			then:  one(firm.FirmDefaultTaxRateSet{TaxRateID: vatID, At: later}),
+			Name:  "SetDefaultOK",
+			Given: events(withGST, one(firm.FirmTaxRateAdded{TaxRateID: vatID, Name: "VAT", Rate: twenty, At: now})),
+			When:  firm.SetDefaultTaxRate{TaxRateID: vatID, Now: later},
+			Then:  one(firm.FirmDefaultTaxRateSet{TaxRateID: vatID, At: later}),
 		},
-		{name: "SetDefaultUnchanged", given: withGST, when: firm.SetDefaultTaxRate{TaxRateID: gstID, Now: later}},
-		{name: "SetDefaultErrNotFound", given: withGST, when: firm.SetDefaultTaxRate{TaxRateID: vatID, Now: later}, code: domain.ENOTFOUND},
+		{Name: "SetDefaultUnchanged", Given: withGST, When: firm.SetDefaultTaxRate{TaxRateID: gstID, Now: later}},
+		{Name: "SetDefaultErrNotFound", Given: withGST, When: firm.SetDefaultTaxRate{TaxRateID: vatID, Now: later}, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 	})
 }
 
@@ -517,17 +451,7 @@ func (otherEvent) EventType() string { return "SomethingElse" }
 func TestEventRoundTrip(t *testing.T) {
 	for _, e := range sampleEvents(t) {
 		t.Run(e.EventType(), func(t *testing.T) {
-			data := MustJSON(t, e)
-			got, err := firm.DecodeEvent(e.EventType(), []byte(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if reflect.TypeOf(got) != reflect.TypeOf(e) {
-				t.Fatalf("decoded %T, want %T", got, e)
-			}
-			if again := MustJSON(t, got); again != data {
-				t.Fatalf("round trip changed the event:\n%s\n%s", data, again)
-			}
+			_, got := decidertest.MustRoundTrip(t, e, firm.DecodeEvent)
 			if !equalIgnoringDecimalScale(got, e) {
 				t.Fatalf("decoded %+v, want %+v", got, e)
 			}

@@ -1,7 +1,6 @@
 package ledger_test
 
 import (
-	"reflect"
 	"testing"
 	"time"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/ledger"
 )
 
@@ -17,6 +17,9 @@ var now = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 func mapping() ledger.Mapping {
 	return ledger.Mapping{RevenueAccount: "200", ClearingAccount: "610", TaxTypes: map[string]string{"10": "OUTPUT", "0": "EXEMPTOUTPUT"}}
 }
+
+// decider is the ledger decider, its events compared whole.
+var decider = decidertest.Decider[ledger.State, ledger.Command]{Fold: ledger.Fold, Decide: ledger.Decide}
 
 func TestIDsAreDeterministic(t *testing.T) {
 	src := uuid.MustParse("00000000-0000-0000-0000-000000000001")
@@ -49,61 +52,36 @@ func TestDecide(t *testing.T) {
 		DocumentID: invoiceID, LedgerID: "X-1", Attempt: 2, At: now}
 	failedPerm := failedTemp
 	failedPerm.Temporary, failedPerm.RetryAt, failedPerm.Reason = false, time.Time{}, "account 200 is archived"
-	for _, tc := range []struct {
-		name  string
-		given []domain.Event
-		when  ledger.Command
-		then  []domain.Event
-		code  string
-	}{
-		{"Connect/OK", nil, ledger.Connect{Provider: "xero", TenantID: "t-1", Mapping: mapping(), FromPosition: 42, Now: now}, []domain.Event{connected}, ""},
-		{"Connect/ErrUnknownProvider", nil, ledger.Connect{Provider: "sage", TenantID: "t", Mapping: mapping(), Now: now}, nil, domain.EINVALID},
-		{"Connect/ErrNoClearingAccount", nil, ledger.Connect{Provider: "xero", TenantID: "t", Mapping: ledger.Mapping{RevenueAccount: "200"}, Now: now}, nil, domain.EINVALID},
-		{"Connect/ErrBadRate", nil, ledger.Connect{Provider: "xero", TenantID: "t", Mapping: ledger.Mapping{RevenueAccount: "200", ClearingAccount: "610", TaxTypes: map[string]string{"10%": "OUTPUT"}}, Now: now}, nil, domain.EINVALID},
-		{"Connect/SameAgain", []domain.Event{connected}, ledger.Connect{Provider: "xero", TenantID: "t-1", Mapping: mapping(), Now: now}, nil, ""},
-		{"Connect/NewMapping", []domain.Event{connected}, ledger.Connect{Provider: "xero", TenantID: "t-1", Mapping: changed, Now: now},
-			[]domain.Event{ledger.LedgerMappingChanged{Provider: "xero", Mapping: changed, At: now}}, ""},
-		{"Connect/ErrOtherTenant", []domain.Event{connected}, ledger.Connect{Provider: "xero", TenantID: "t-2", Mapping: mapping(), Now: now}, nil, domain.ECONFLICT},
-		{"Connect/AgainKeepsFromPosition", []domain.Event{connected, disconnected}, ledger.Connect{Provider: "xero", TenantID: "t-2", Mapping: mapping(), FromPosition: 99, Now: now},
-			[]domain.Event{ledger.LedgerConnected{Provider: "xero", TenantID: "t-2", Mapping: mapping(), FromPosition: 42, At: now}}, ""},
-		{"ChangeMapping/ErrNotConnected", nil, ledger.ChangeMapping{Provider: "xero", Mapping: mapping(), Now: now}, nil, domain.ECONFLICT},
-		{"MapContact/OK", []domain.Event{connected}, ledger.MapContact{Provider: "xero", ClientID: invoiceID, ContactID: "C-9", Now: now},
-			[]domain.Event{ledger.LedgerContactMapped{Provider: "xero", ClientID: invoiceID, ContactID: "C-9", At: now}}, ""},
-		{"MapContact/ErrNoContact", []domain.Event{connected}, ledger.MapContact{Provider: "xero", ClientID: invoiceID, Now: now}, nil, domain.EINVALID},
-		{"Disconnect/OK", []domain.Event{connected}, ledger.Disconnect{Provider: "xero", Reason: "moved", Now: now}, []domain.Event{disconnected}, ""},
-		{"Disconnect/NotConnected", nil, ledger.Disconnect{Provider: "xero", Now: now}, nil, ""},
-		{"RecordPushFailed/OK", nil, ledger.RecordPushFailed{Event: failedTemp}, []domain.Event{failedTemp}, ""},
-		{"RecordPushFailed/ErrNoRetryTime", nil, ledger.RecordPushFailed{Event: func() ledger.LedgerPushFailed { f := failedTemp; f.RetryAt = time.Time{}; return f }()}, nil, domain.EINVALID},
-		{"RecordPushSucceeded/AfterRetry", []domain.Event{failedTemp}, ledger.RecordPushSucceeded{Event: succeeded}, []domain.Event{succeeded}, ""},
-		{"RecordPushSucceeded/AlreadySucceeded", []domain.Event{succeeded}, ledger.RecordPushSucceeded{Event: succeeded}, nil, ""},
-		{"RecordPushFailed/AfterPermanent", []domain.Event{failedPerm}, ledger.RecordPushFailed{Event: failedTemp}, nil, ""},
-		{"RecordPushSucceeded/ErrNoLedgerID", nil, ledger.RecordPushSucceeded{Event: ledger.LedgerPushSucceeded{PushID: pushID, Provider: "xero", Kind: ledger.KindInvoice, InvoiceID: invoiceID, SourceEventID: source, Attempt: 1}}, nil, domain.EINVALID},
-		{"RequestRecreate/OK", []domain.Event{ledger.LedgerRecreateRequested{InvoiceID: invoiceID, Provider: "xero", Reason: "deleted", Generation: 1, At: now}},
-			ledger.RequestRecreate{Provider: "xero", InvoiceID: invoiceID, Reason: "deleted again", Connected: true, InvoiceIssued: true, Now: now},
-			[]domain.Event{ledger.LedgerRecreateRequested{InvoiceID: invoiceID, Provider: "xero", Reason: "deleted again", Generation: 2, At: now}}, ""},
-		{"RequestRecreate/ErrNotConnected", nil, ledger.RequestRecreate{Provider: "xero", InvoiceID: invoiceID, Reason: "x", InvoiceIssued: true, Now: now}, nil, domain.ECONFLICT},
-		{"RequestRecreate/ErrNoInvoice", nil, ledger.RequestRecreate{Provider: "xero", InvoiceID: invoiceID, Reason: "x", Connected: true, Now: now}, nil, domain.ENOTFOUND},
-		{"RequestRecreate/ErrNoReason", nil, ledger.RequestRecreate{Provider: "xero", InvoiceID: invoiceID, Connected: true, InvoiceIssued: true, Now: now}, nil, domain.EINVALID},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := ledger.Decide(ledger.Fold(tc.given), tc.when)
-			if tc.code != "" {
-				if domain.ErrorCode(err) != tc.code {
-					t.Fatalf("err = %v, want code %s", err, tc.code)
-				}
-				if len(got) != 0 {
-					t.Errorf("refused command returned events %v", got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tc.then) && !(len(got) == 0 && len(tc.then) == 0) {
-				t.Fatalf("events = %#v, want %#v", got, tc.then)
-			}
-		})
-	}
+	decidertest.Run(t, decider, []decidertest.Case[ledger.Command]{
+		{Name: "Connect/OK", When: ledger.Connect{Provider: "xero", TenantID: "t-1", Mapping: mapping(), FromPosition: 42, Now: now}, Then: []domain.Event{connected}},
+		{Name: "Connect/ErrUnknownProvider", When: ledger.Connect{Provider: "sage", TenantID: "t", Mapping: mapping(), Now: now}, Err: decidertest.ThenErr(domain.EINVALID)},
+		{Name: "Connect/ErrNoClearingAccount", When: ledger.Connect{Provider: "xero", TenantID: "t", Mapping: ledger.Mapping{RevenueAccount: "200"}, Now: now}, Err: decidertest.ThenErr(domain.EINVALID)},
+		{Name: "Connect/ErrBadRate", When: ledger.Connect{Provider: "xero", TenantID: "t", Mapping: ledger.Mapping{RevenueAccount: "200", ClearingAccount: "610", TaxTypes: map[string]string{"10%": "OUTPUT"}}, Now: now}, Err: decidertest.ThenErr(domain.EINVALID)},
+		{Name: "Connect/SameAgain", Given: []domain.Event{connected}, When: ledger.Connect{Provider: "xero", TenantID: "t-1", Mapping: mapping(), Now: now}},
+		{Name: "Connect/NewMapping", Given: []domain.Event{connected}, When: ledger.Connect{Provider: "xero", TenantID: "t-1", Mapping: changed, Now: now},
+			Then: []domain.Event{ledger.LedgerMappingChanged{Provider: "xero", Mapping: changed, At: now}}},
+		{Name: "Connect/ErrOtherTenant", Given: []domain.Event{connected}, When: ledger.Connect{Provider: "xero", TenantID: "t-2", Mapping: mapping(), Now: now}, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "Connect/AgainKeepsFromPosition", Given: []domain.Event{connected, disconnected}, When: ledger.Connect{Provider: "xero", TenantID: "t-2", Mapping: mapping(), FromPosition: 99, Now: now},
+			Then: []domain.Event{ledger.LedgerConnected{Provider: "xero", TenantID: "t-2", Mapping: mapping(), FromPosition: 42, At: now}}},
+		{Name: "ChangeMapping/ErrNotConnected", When: ledger.ChangeMapping{Provider: "xero", Mapping: mapping(), Now: now}, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "MapContact/OK", Given: []domain.Event{connected}, When: ledger.MapContact{Provider: "xero", ClientID: invoiceID, ContactID: "C-9", Now: now},
+			Then: []domain.Event{ledger.LedgerContactMapped{Provider: "xero", ClientID: invoiceID, ContactID: "C-9", At: now}}},
+		{Name: "MapContact/ErrNoContact", Given: []domain.Event{connected}, When: ledger.MapContact{Provider: "xero", ClientID: invoiceID, Now: now}, Err: decidertest.ThenErr(domain.EINVALID)},
+		{Name: "Disconnect/OK", Given: []domain.Event{connected}, When: ledger.Disconnect{Provider: "xero", Reason: "moved", Now: now}, Then: []domain.Event{disconnected}},
+		{Name: "Disconnect/NotConnected", When: ledger.Disconnect{Provider: "xero", Now: now}},
+		{Name: "RecordPushFailed/OK", When: ledger.RecordPushFailed{Event: failedTemp}, Then: []domain.Event{failedTemp}},
+		{Name: "RecordPushFailed/ErrNoRetryTime", When: ledger.RecordPushFailed{Event: func() ledger.LedgerPushFailed { f := failedTemp; f.RetryAt = time.Time{}; return f }()}, Err: decidertest.ThenErr(domain.EINVALID)},
+		{Name: "RecordPushSucceeded/AfterRetry", Given: []domain.Event{failedTemp}, When: ledger.RecordPushSucceeded{Event: succeeded}, Then: []domain.Event{succeeded}},
+		{Name: "RecordPushSucceeded/AlreadySucceeded", Given: []domain.Event{succeeded}, When: ledger.RecordPushSucceeded{Event: succeeded}},
+		{Name: "RecordPushFailed/AfterPermanent", Given: []domain.Event{failedPerm}, When: ledger.RecordPushFailed{Event: failedTemp}},
+		{Name: "RecordPushSucceeded/ErrNoLedgerID", When: ledger.RecordPushSucceeded{Event: ledger.LedgerPushSucceeded{PushID: pushID, Provider: "xero", Kind: ledger.KindInvoice, InvoiceID: invoiceID, SourceEventID: source, Attempt: 1}}, Err: decidertest.ThenErr(domain.EINVALID)},
+		{Name: "RequestRecreate/OK", Given: []domain.Event{ledger.LedgerRecreateRequested{InvoiceID: invoiceID, Provider: "xero", Reason: "deleted", Generation: 1, At: now}},
+			When: ledger.RequestRecreate{Provider: "xero", InvoiceID: invoiceID, Reason: "deleted again", Connected: true, InvoiceIssued: true, Now: now},
+			Then: []domain.Event{ledger.LedgerRecreateRequested{InvoiceID: invoiceID, Provider: "xero", Reason: "deleted again", Generation: 2, At: now}}},
+		{Name: "RequestRecreate/ErrNotConnected", When: ledger.RequestRecreate{Provider: "xero", InvoiceID: invoiceID, Reason: "x", InvoiceIssued: true, Now: now}, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "RequestRecreate/ErrNoInvoice", When: ledger.RequestRecreate{Provider: "xero", InvoiceID: invoiceID, Reason: "x", Connected: true, Now: now}, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "RequestRecreate/ErrNoReason", When: ledger.RequestRecreate{Provider: "xero", InvoiceID: invoiceID, Connected: true, InvoiceIssued: true, Now: now}, Err: decidertest.ThenErr(domain.EINVALID)},
+	})
 }
 
 func TestEvolve(t *testing.T) {

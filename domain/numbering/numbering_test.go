@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/numbering"
 )
 
@@ -29,73 +30,44 @@ func MustReserved(tb testing.TB, prefix string, seq int64, id uuid.UUID) numberi
 	return numbering.InvoiceNumberReserved{Number: numbering.FormatNumber(prefix, seq), Sequence: seq, InvoiceID: id, At: now}
 }
 
+// decider is the numbering decider, its events compared whole.
+var decider = decidertest.Decider[numbering.State, numbering.Command]{Fold: numbering.Fold, Decide: numbering.Decide}
+
 func TestReserve(t *testing.T) {
-	tests := []struct {
-		name   string
-		given  []domain.Event
-		when   numbering.Command
-		then   []domain.Event
-		code   string
-		fields []string
-	}{
+	decidertest.Run(t, decider, []decidertest.Case[numbering.Command]{
 		{
-			name: "OKFirst",
-			when: numbering.Reserve{InvoiceID: invA, Prefix: "INV-", Now: now},
-			then: []domain.Event{numbering.InvoiceNumberReserved{Number: "INV-000001", Sequence: 1, InvoiceID: invA, At: now}},
+			Name: "OKFirst",
+			When: numbering.Reserve{InvoiceID: invA, Prefix: "INV-", Now: now},
+			Then: []domain.Event{numbering.InvoiceNumberReserved{Number: "INV-000001", Sequence: 1, InvoiceID: invA, At: now}},
 		},
 		{
-			name:  "OKNext",
-			given: []domain.Event{MustReserved(t, "INV-", 1, invA), MustReserved(t, "INV-", 2, invB)},
-			when:  numbering.Reserve{InvoiceID: invC, Prefix: "INV-", Now: now},
-			then:  []domain.Event{numbering.InvoiceNumberReserved{Number: "INV-000003", Sequence: 3, InvoiceID: invC, At: now}},
+			Name:  "OKNext",
+			Given: []domain.Event{MustReserved(t, "INV-", 1, invA), MustReserved(t, "INV-", 2, invB)},
+			When:  numbering.Reserve{InvoiceID: invC, Prefix: "INV-", Now: now},
+			Then:  []domain.Event{numbering.InvoiceNumberReserved{Number: "INV-000003", Sequence: 3, InvoiceID: invC, At: now}},
 		},
 		{
-			name:  "OKNewPrefixContinuesSequence",
-			given: []domain.Event{MustReserved(t, "INV-", 122, invA)},
-			when:  numbering.Reserve{InvoiceID: invB, Prefix: "LC/", Now: now},
-			then:  []domain.Event{numbering.InvoiceNumberReserved{Number: "LC/000123", Sequence: 123, InvoiceID: invB, At: now}},
+			Name:  "OKNewPrefixContinuesSequence",
+			Given: []domain.Event{MustReserved(t, "INV-", 122, invA)},
+			When:  numbering.Reserve{InvoiceID: invB, Prefix: "LC/", Now: now},
+			Then:  []domain.Event{numbering.InvoiceNumberReserved{Number: "LC/000123", Sequence: 123, InvoiceID: invB, At: now}},
 		},
 		{
-			name:  "OKPastSixDigits",
-			given: []domain.Event{MustReserved(t, "", 999999, invA)},
-			when:  numbering.Reserve{InvoiceID: invB, Now: now},
-			then:  []domain.Event{numbering.InvoiceNumberReserved{Number: "1000000", Sequence: 1000000, InvoiceID: invB, At: now}},
+			Name:  "OKPastSixDigits",
+			Given: []domain.Event{MustReserved(t, "", 999999, invA)},
+			When:  numbering.Reserve{InvoiceID: invB, Now: now},
+			Then:  []domain.Event{numbering.InvoiceNumberReserved{Number: "1000000", Sequence: 1000000, InvoiceID: invB, At: now}},
 		},
 		{
-			name:  "AlreadyNumbered",
-			given: []domain.Event{MustReserved(t, "INV-", 1, invA), MustReserved(t, "INV-", 2, invB)},
-			when:  numbering.Reserve{InvoiceID: invA, Prefix: "INV-", Now: now.Add(time.Hour)},
+			Name:  "AlreadyNumbered",
+			Given: []domain.Event{MustReserved(t, "INV-", 1, invA), MustReserved(t, "INV-", 2, invB)},
+			When:  numbering.Reserve{InvoiceID: invA, Prefix: "INV-", Now: now.Add(time.Hour)},
 		},
-		{name: "ErrNoInvoice", when: numbering.Reserve{Prefix: "INV-", Now: now}, code: domain.EINVALID, fields: []string{"invoice_id"}},
-		{name: "ErrPrefixSpace", when: numbering.Reserve{InvoiceID: invA, Prefix: "INV ", Now: now}, code: domain.EINVALID, fields: []string{"prefix"}},
-		{name: "ErrPrefixControl", when: numbering.Reserve{InvoiceID: invA, Prefix: "INV\x00", Now: now}, code: domain.EINVALID, fields: []string{"prefix"}},
-		{name: "ErrPrefixLong", when: numbering.Reserve{InvoiceID: invA, Prefix: "ABCDEFGHIJKLMNOPQRSTU", Now: now}, code: domain.EINVALID, fields: []string{"prefix"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := numbering.Decide(numbering.Fold(tt.given), tt.when)
-			if code := domain.ErrorCode(err); code != tt.code {
-				t.Fatalf("error %v (code %q), want code %q", err, code, tt.code)
-			}
-			if err != nil {
-				ve, ok := err.(*domain.ValidationError)
-				if !ok || len(got) != 0 {
-					t.Fatalf("refusal %T %v with events %v, want a validation error and no events", err, err, got)
-				}
-				var fields []string
-				for _, p := range ve.Problems {
-					fields = append(fields, p.Field)
-				}
-				if !slices.Equal(fields, tt.fields) {
-					t.Fatalf("fields %v, want %v", fields, tt.fields)
-				}
-				return
-			}
-			if !reflect.DeepEqual(got, tt.then) {
-				t.Fatalf("got %+v, want %+v", got, tt.then)
-			}
-		})
-	}
+		{Name: "ErrNoInvoice", When: numbering.Reserve{Prefix: "INV-", Now: now}, Err: decidertest.ThenErr(domain.EINVALID, "invoice_id").Only()},
+		{Name: "ErrPrefixSpace", When: numbering.Reserve{InvoiceID: invA, Prefix: "INV ", Now: now}, Err: decidertest.ThenErr(domain.EINVALID, "prefix").Only()},
+		{Name: "ErrPrefixControl", When: numbering.Reserve{InvoiceID: invA, Prefix: "INV\x00", Now: now}, Err: decidertest.ThenErr(domain.EINVALID, "prefix").Only()},
+		{Name: "ErrPrefixLong", When: numbering.Reserve{InvoiceID: invA, Prefix: "ABCDEFGHIJKLMNOPQRSTU", Now: now}, Err: decidertest.ThenErr(domain.EINVALID, "prefix").Only()},
+	})
 }
 
 // TestGapless reserves numbers for many invoices, some of them twice, the way
@@ -227,59 +199,27 @@ func TestEventRoundTrip(t *testing.T) {
 
 func TestReserveBlock(t *testing.T) {
 	invD := uuid.MustParse("00000000-0000-4000-8000-00000000000d")
-	tests := []struct {
-		name   string
-		given  []domain.Event
-		when   numbering.Command
-		then   []domain.Event
-		code   string
-		fields []string
-	}{
+	decidertest.Run(t, decider, []decidertest.Case[numbering.Command]{
 		{
-			name:  "OKBlock",
-			given: []domain.Event{MustReserved(t, "INV-", 1, invA)},
-			when:  numbering.ReserveBlock{InvoiceIDs: []uuid.UUID{invB, invA, invC, invB, invD}, Prefix: "INV-", Now: now},
-			then:  []domain.Event{numbering.InvoiceNumbersReserved{Prefix: "INV-", First: 2, InvoiceIDs: []uuid.UUID{invB, invC, invD}, At: now}},
+			Name:  "OKBlock",
+			Given: []domain.Event{MustReserved(t, "INV-", 1, invA)},
+			When:  numbering.ReserveBlock{InvoiceIDs: []uuid.UUID{invB, invA, invC, invB, invD}, Prefix: "INV-", Now: now},
+			Then:  []domain.Event{numbering.InvoiceNumbersReserved{Prefix: "INV-", First: 2, InvoiceIDs: []uuid.UUID{invB, invC, invD}, At: now}},
 		},
 		{
-			name:  "OKOneNewIsASingleReservation",
-			given: []domain.Event{MustReserved(t, "INV-", 1, invA)},
-			when:  numbering.ReserveBlock{InvoiceIDs: []uuid.UUID{invA, invB}, Prefix: "INV-", Now: now},
-			then:  []domain.Event{numbering.InvoiceNumberReserved{Number: "INV-000002", Sequence: 2, InvoiceID: invB, At: now}},
+			Name:  "OKOneNewIsASingleReservation",
+			Given: []domain.Event{MustReserved(t, "INV-", 1, invA)},
+			When:  numbering.ReserveBlock{InvoiceIDs: []uuid.UUID{invA, invB}, Prefix: "INV-", Now: now},
+			Then:  []domain.Event{numbering.InvoiceNumberReserved{Number: "INV-000002", Sequence: 2, InvoiceID: invB, At: now}},
 		},
 		{
-			name:  "AllNumbered",
-			given: []domain.Event{numbering.InvoiceNumbersReserved{Prefix: "INV-", First: 1, InvoiceIDs: []uuid.UUID{invA, invB}, At: now}},
-			when:  numbering.ReserveBlock{InvoiceIDs: []uuid.UUID{invB, invA}, Prefix: "INV-", Now: now},
+			Name:  "AllNumbered",
+			Given: []domain.Event{numbering.InvoiceNumbersReserved{Prefix: "INV-", First: 1, InvoiceIDs: []uuid.UUID{invA, invB}, At: now}},
+			When:  numbering.ReserveBlock{InvoiceIDs: []uuid.UUID{invB, invA}, Prefix: "INV-", Now: now},
 		},
-		{name: "ErrEmpty", when: numbering.ReserveBlock{Prefix: "INV-", Now: now}, code: domain.EINVALID, fields: []string{"invoice_ids"}},
-		{name: "ErrNilID", when: numbering.ReserveBlock{InvoiceIDs: []uuid.UUID{invA, uuid.Nil}, Prefix: "INV ", Now: now}, code: domain.EINVALID, fields: []string{"invoice_ids", "prefix"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := numbering.Decide(numbering.Fold(tt.given), tt.when)
-			if code := domain.ErrorCode(err); code != tt.code {
-				t.Fatalf("error %v (code %q), want code %q", err, code, tt.code)
-			}
-			if err != nil {
-				ve, ok := err.(*domain.ValidationError)
-				if !ok || len(got) != 0 {
-					t.Fatalf("refusal %T %v with events %v, want a validation error and no events", err, err, got)
-				}
-				var fields []string
-				for _, p := range ve.Problems {
-					fields = append(fields, p.Field)
-				}
-				if !slices.Equal(fields, tt.fields) {
-					t.Fatalf("fields %v, want %v", fields, tt.fields)
-				}
-				return
-			}
-			if !reflect.DeepEqual(got, tt.then) {
-				t.Fatalf("got %+v, want %+v", got, tt.then)
-			}
-		})
-	}
+		{Name: "ErrEmpty", When: numbering.ReserveBlock{Prefix: "INV-", Now: now}, Err: decidertest.ThenErr(domain.EINVALID, "invoice_ids").Only()},
+		{Name: "ErrNilID", When: numbering.ReserveBlock{InvoiceIDs: []uuid.UUID{invA, uuid.Nil}, Prefix: "INV ", Now: now}, Err: decidertest.ThenErr(domain.EINVALID, "invoice_ids", "prefix").Only()},
+	})
 }
 
 // TestBlocksAndSinglesFold mixes blocks and single reservations (old

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/outbox"
 )
 
@@ -19,6 +20,9 @@ func queued() outbox.EmailQueued {
 		To: "ana@example.com", From: "accounts@firm.example", Subject: "Invoice INV-000001", At: now,
 	}
 }
+
+// decider is the outbox decider, its events compared whole.
+var decider = decidertest.Decider[outbox.State, outbox.Command]{Fold: outbox.Fold, Decide: outbox.Decide}
 
 func TestEmailIDIsDeterministic(t *testing.T) {
 	a := outbox.EmailID(outbox.KindPaymentReceipt, "e1")
@@ -36,44 +40,17 @@ func TestEmailIDIsDeterministic(t *testing.T) {
 func TestDecide(t *testing.T) {
 	q := queued()
 	sent := outbox.EmailSent{EmailID: q.EmailID, Transport: "smtp", Attempts: 1, At: now}
-	for _, tc := range []struct {
-		name  string
-		given []domain.Event
-		when  outbox.Command
-		then  []domain.Event
-		code  string
-	}{
-		{"Queue/OK", nil, outbox.Queue{Email: q}, []domain.Event{q}, ""},
-		{"Queue/AlreadyQueued", []domain.Event{q}, outbox.Queue{Email: q}, nil, ""},
-		{"Queue/ErrNoRecipient", nil, outbox.Queue{Email: outbox.EmailQueued{EmailID: q.EmailID, Subject: "x"}}, nil, domain.EINVALID},
-		{"RecordSent/OK", []domain.Event{q}, outbox.RecordSent{EmailID: q.EmailID, Transport: "smtp", Attempts: 1, Now: now}, []domain.Event{sent}, ""},
-		{"RecordSent/AlreadySent", []domain.Event{q, sent}, outbox.RecordSent{EmailID: q.EmailID, Now: now}, nil, ""},
-		{"RecordSent/ErrNotQueued", nil, outbox.RecordSent{EmailID: uuid.New(), Now: now}, nil, domain.ENOTFOUND},
-		{"RecordFailed/OK", []domain.Event{q}, outbox.RecordFailed{EmailID: q.EmailID, Reason: "550 no such user", Attempts: 1, Now: now},
-			[]domain.Event{outbox.EmailFailed{EmailID: q.EmailID, Reason: "550 no such user", Attempts: 1, At: now}}, ""},
-		{"RecordFailed/AfterSent", []domain.Event{q, sent}, outbox.RecordFailed{EmailID: q.EmailID, Now: now}, nil, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := outbox.Decide(outbox.Fold(tc.given), tc.when)
-			if tc.code != "" {
-				if domain.ErrorCode(err) != tc.code {
-					t.Fatalf("err = %v, want code %s", err, tc.code)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != len(tc.then) {
-				t.Fatalf("events = %#v, want %#v", got, tc.then)
-			}
-			for i := range got {
-				if got[i] != tc.then[i] {
-					t.Errorf("event %d = %#v, want %#v", i, got[i], tc.then[i])
-				}
-			}
-		})
-	}
+	decidertest.Run(t, decider, []decidertest.Case[outbox.Command]{
+		{Name: "Queue/OK", When: outbox.Queue{Email: q}, Then: []domain.Event{q}},
+		{Name: "Queue/AlreadyQueued", Given: []domain.Event{q}, When: outbox.Queue{Email: q}},
+		{Name: "Queue/ErrNoRecipient", When: outbox.Queue{Email: outbox.EmailQueued{EmailID: q.EmailID, Subject: "x"}}, Err: decidertest.ThenErr(domain.EINVALID)},
+		{Name: "RecordSent/OK", Given: []domain.Event{q}, When: outbox.RecordSent{EmailID: q.EmailID, Transport: "smtp", Attempts: 1, Now: now}, Then: []domain.Event{sent}},
+		{Name: "RecordSent/AlreadySent", Given: []domain.Event{q, sent}, When: outbox.RecordSent{EmailID: q.EmailID, Now: now}},
+		{Name: "RecordSent/ErrNotQueued", When: outbox.RecordSent{EmailID: uuid.New(), Now: now}, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "RecordFailed/OK", Given: []domain.Event{q}, When: outbox.RecordFailed{EmailID: q.EmailID, Reason: "550 no such user", Attempts: 1, Now: now},
+			Then: []domain.Event{outbox.EmailFailed{EmailID: q.EmailID, Reason: "550 no such user", Attempts: 1, At: now}}},
+		{Name: "RecordFailed/AfterSent", Given: []domain.Event{q, sent}, When: outbox.RecordFailed{EmailID: q.EmailID, Now: now}},
+	})
 }
 
 func TestEvolve(t *testing.T) {

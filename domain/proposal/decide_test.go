@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/proposal"
 )
 
@@ -33,17 +34,17 @@ func TestDraftProposal(t *testing.T) {
 	noStart.StartDate = domain.Date{}
 
 	badLine := proposal.Line{
-		UnitPrice:   dec("-1"),
-		Quantity:    dec("0"),
-		Discount:    domain.Discount{Kind: domain.DiscountPercent, Value: dec("120")},
-		TaxRate:     dec("101"),
+		UnitPrice:   decidertest.Dec("-1"),
+		Quantity:    decidertest.Dec("0"),
+		Discount:    domain.Discount{Kind: domain.DiscountPercent, Value: decidertest.Dec("120")},
+		TaxRate:     decidertest.Dec("101"),
 		BillingRule: domain.BillingRule{Frequency: "fortnightly"},
 	}
 	everythingWrong := proposal.DraftProposal{Lines: lines(badLine, onceLine(), onceLine()), Now: now}
 
 	tooMuchOff := draftCmd()
 	tooMuchOff.Lines = lines(completionLine())
-	tooMuchOff.Lines[0].Discount.Value = dec("1170.01") // 6.5 × 180 = 1170
+	tooMuchOff.Lines[0].Discount.Value = decidertest.Dec("1170.01") // 6.5 × 180 = 1170
 	noDiscountKind := draftCmd()
 	noDiscountKind.Lines = lines(completionLine())
 	noDiscountKind.Lines[0].Discount.Kind = ""
@@ -56,23 +57,23 @@ func TestDraftProposal(t *testing.T) {
 	unknownCurrency := draftCmd()
 	unknownCurrency.Currency = domain.Currency{Code: "XXX", MinorUnits: 2}
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[proposal.Command]{
 		{Name: "OK", When: draftCmd(), Then: events(drafted())},
 		{Name: "OKWithoutLinesYet", When: empty, Then: events(emptyDrafted)},
 		{Name: "OKNormalised", When: sloppy, Then: events(drafted())},
-		{Name: "ErrAlreadyExists", Given: events(drafted()), When: draftCmd(), Code: domain.ECONFLICT},
-		{Name: "ErrStartsOnMissingStartDate", When: noStart, Code: domain.EINVALID, Fields: []string{"lines[1].billing_rule.start"}},
-		{Name: "ErrDiscountMoreThanLine", When: tooMuchOff, Code: domain.EINVALID, Fields: []string{"lines[0].discount.value"}},
-		{Name: "ErrDiscountWithoutKind", When: noDiscountKind, Code: domain.EINVALID, Fields: []string{"lines[0].discount.kind"}},
-		{Name: "ErrAutomaticOnCompletion", When: autoCompletion, Code: domain.EINVALID, Fields: []string{"lines[0].automatic"}},
-		{Name: "ErrBadBillingRule", When: badRule, Code: domain.EINVALID, Fields: []string{"lines[0].billing_rule.end"}},
-		{Name: "ErrUnknownCurrency", When: unknownCurrency, Code: domain.EINVALID, Fields: []string{"currency"}},
-		{Name: "ErrEveryBadFieldAtOnce", When: everythingWrong, Code: domain.EINVALID, Fields: []string{
+		{Name: "ErrAlreadyExists", Given: events(drafted()), When: draftCmd(), Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrStartsOnMissingStartDate", When: noStart, Err: decidertest.ThenErr(domain.EINVALID, "lines[1].billing_rule.start")},
+		{Name: "ErrDiscountMoreThanLine", When: tooMuchOff, Err: decidertest.ThenErr(domain.EINVALID, "lines[0].discount.value")},
+		{Name: "ErrDiscountWithoutKind", When: noDiscountKind, Err: decidertest.ThenErr(domain.EINVALID, "lines[0].discount.kind")},
+		{Name: "ErrAutomaticOnCompletion", When: autoCompletion, Err: decidertest.ThenErr(domain.EINVALID, "lines[0].automatic")},
+		{Name: "ErrBadBillingRule", When: badRule, Err: decidertest.ThenErr(domain.EINVALID, "lines[0].billing_rule.end")},
+		{Name: "ErrUnknownCurrency", When: unknownCurrency, Err: decidertest.ThenErr(domain.EINVALID, "currency")},
+		{Name: "ErrEveryBadFieldAtOnce", When: everythingWrong, Err: decidertest.ThenErr(domain.EINVALID,
 			"proposal_id", "client_id", "currency", "title",
 			"lines[0].id", "lines[0].name", "lines[0].unit_price", "lines[0].quantity",
 			"lines[0].discount.value", "lines[0].tax_rate", "lines[0].billing_rule.frequency",
 			"lines[1].billing_rule.start", "lines[2].id",
-		}},
+		)},
 	})
 }
 
@@ -82,19 +83,19 @@ func TestEditDraft(t *testing.T) {
 	edited := proposal.ProposalDraftEdited{ProposalID: proposalID, Title: "Bookkeeping FY27", StartDate: domain.MustDate(2026, time.August, 1),
 		Lines: lines(onceLine(), completionLine()), At: later}
 	same := proposal.EditDraft{ProposalID: proposalID, Title: "Bookkeeping 2026", StartDate: startDate, Lines: lines(monthlyLine(), onceLine()), Now: later}
-	same.Lines[0].UnitPrice = dec("450.00") // the same amount, written differently
+	same.Lines[0].UnitPrice = decidertest.Dec("450.00") // the same amount, written differently
 	bad := edit
 	bad.Title = ""
 	bad.StartDate = domain.Date{}
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[proposal.Command]{
 		{Name: "OK", Given: events(drafted()), When: edit, Then: events(edited)},
 		{Name: "OKNothingChanged", Given: events(drafted()), When: same, Then: nil},
-		{Name: "ErrInvalid", Given: events(drafted()), When: bad, Code: domain.EINVALID, Fields: []string{"title", "lines[0].billing_rule.start"}},
-		{Name: "ErrSent", Given: events(drafted(), sent()), When: edit, Code: domain.ECONFLICT},
-		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: edit, Code: domain.ECONFLICT},
-		{Name: "ErrWithdrawn", Given: events(drafted(), withdrawn()), When: edit, Code: domain.ECONFLICT},
-		{Name: "ErrNotFound", When: edit, Code: domain.ENOTFOUND},
+		{Name: "ErrInvalid", Given: events(drafted()), When: bad, Err: decidertest.ThenErr(domain.EINVALID, "title", "lines[0].billing_rule.start")},
+		{Name: "ErrSent", Given: events(drafted(), sent()), When: edit, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: edit, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrWithdrawn", Given: events(drafted(), withdrawn()), When: edit, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNotFound", When: edit, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 	})
 }
 
@@ -104,7 +105,7 @@ func TestSendProposal(t *testing.T) {
 	noLines := drafted()
 	noLines.Lines = nil
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[proposal.Command]{
 		{Name: "OK", Given: events(drafted()), When: send, Then: events(sent())},
 		{Name: "OKResent", Given: events(drafted(), sent()), When: resend,
 			Then: events(proposal.ProposalSent{ProposalID: proposalID, ClientID: clientID, RecipientEmail: "bob@acme.example", Recipients: []proposal.Recipient{{Email: "bob@acme.example"}}, At: later})},
@@ -113,14 +114,14 @@ func TestSendProposal(t *testing.T) {
 			Then: events(proposal.ProposalSent{ProposalID: proposalID, ClientID: clientID, RecipientEmail: "alice@acme.example",
 				Recipients: []proposal.Recipient{{ContactID: clientID, Name: "Alice", Email: "alice@acme.example"}, {Name: "Bob", Email: "bob@acme.example"}}, At: now})},
 		{Name: "ErrContactWithoutEmail", Given: events(drafted()), When: proposal.SendProposal{ProposalID: proposalID, Now: now, Recipients: []proposal.Recipient{{Name: "Carl"}}},
-			Code: domain.EINVALID, Fields: []string{"recipients[0].email"}},
-		{Name: "ErrNoLines", Given: events(noLines), When: send, Code: domain.EINVALID, Fields: []string{"lines"}},
-		{Name: "ErrNoRecipient", Given: events(drafted()), When: proposal.SendProposal{ProposalID: proposalID, Now: now}, Code: domain.EINVALID, Fields: []string{"recipient_email"}},
-		{Name: "ErrBadRecipient", Given: events(drafted()), When: proposal.SendProposal{ProposalID: proposalID, RecipientEmail: "alice", Now: now}, Code: domain.EINVALID, Fields: []string{"recipient_email"}},
-		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: resend, Code: domain.ECONFLICT},
-		{Name: "ErrDeclined", Given: events(drafted(), sent(), declined()), When: resend, Code: domain.ECONFLICT},
-		{Name: "ErrExpired", Given: events(drafted(), sent(), expired()), When: resend, Code: domain.ECONFLICT},
-		{Name: "ErrNotFound", When: send, Code: domain.ENOTFOUND},
+			Err: decidertest.ThenErr(domain.EINVALID, "recipients[0].email")},
+		{Name: "ErrNoLines", Given: events(noLines), When: send, Err: decidertest.ThenErr(domain.EINVALID, "lines")},
+		{Name: "ErrNoRecipient", Given: events(drafted()), When: proposal.SendProposal{ProposalID: proposalID, Now: now}, Err: decidertest.ThenErr(domain.EINVALID, "recipient_email")},
+		{Name: "ErrBadRecipient", Given: events(drafted()), When: proposal.SendProposal{ProposalID: proposalID, RecipientEmail: "alice", Now: now}, Err: decidertest.ThenErr(domain.EINVALID, "recipient_email")},
+		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: resend, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrDeclined", Given: events(drafted(), sent(), declined()), When: resend, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrExpired", Given: events(drafted(), sent(), expired()), When: resend, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNotFound", When: send, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 	})
 }
 
@@ -143,19 +144,19 @@ func TestAcceptProposal(t *testing.T) {
 	endsEarly.Lines[0].BillingRule.EndAfter = 0
 	endsEarly.Lines[0].BillingRule.EndDate = domain.MustDate(2026, time.March, 12) // first billing 15 March
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[proposal.Command]{
 		{Name: "OK", Given: events(drafted(), sent()), When: acceptCmd(), Then: events(accepted())},
 		{Name: "OKWithoutPaymentMethod", Given: events(drafted(), sent()), When: noMethod, Then: events(acceptedNoMethod)},
 		{Name: "OKAfterResend", Given: events(drafted(), sent(), sent()), When: acceptCmd(), Then: events(accepted())},
-		{Name: "ErrAlreadyAccepted", Given: events(drafted(), sent(), accepted()), When: acceptCmd(), Code: domain.ECONFLICT},
-		{Name: "ErrNotSent", Given: events(drafted()), When: acceptCmd(), Code: domain.ECONFLICT},
-		{Name: "ErrDeclined", Given: events(drafted(), sent(), declined()), When: acceptCmd(), Code: domain.ECONFLICT},
-		{Name: "ErrWithdrawn", Given: events(drafted(), sent(), withdrawn()), When: acceptCmd(), Code: domain.ECONFLICT},
-		{Name: "ErrExpired", Given: events(drafted(), sent(), expired()), When: acceptCmd(), Code: domain.ECONFLICT},
-		{Name: "ErrEndsBeforeItStarts", Given: events(endsEarly, sent()), When: acceptCmd(), Code: domain.ECONFLICT},
-		{Name: "ErrNotFound", When: acceptCmd(), Code: domain.ENOTFOUND},
+		{Name: "ErrAlreadyAccepted", Given: events(drafted(), sent(), accepted()), When: acceptCmd(), Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNotSent", Given: events(drafted()), When: acceptCmd(), Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrDeclined", Given: events(drafted(), sent(), declined()), When: acceptCmd(), Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrWithdrawn", Given: events(drafted(), sent(), withdrawn()), When: acceptCmd(), Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrExpired", Given: events(drafted(), sent(), expired()), When: acceptCmd(), Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrEndsBeforeItStarts", Given: events(endsEarly, sent()), When: acceptCmd(), Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNotFound", When: acceptCmd(), Err: decidertest.ThenErr(domain.ENOTFOUND)},
 		{Name: "ErrEveryBadFieldAtOnce", Given: events(drafted(), sent()), When: proposal.AcceptProposal{ProposalID: proposalID, AcceptedByEmail: "alice@", Now: later},
-			Code: domain.EINVALID, Fields: []string{"accepted_by_name", "accepted_by_email", "signature_name", "accepted_on"}},
+			Err: decidertest.ThenErr(domain.EINVALID, "accepted_by_name", "accepted_by_email", "signature_name", "accepted_on")},
 	})
 }
 
@@ -165,15 +166,15 @@ func TestDeclineProposal(t *testing.T) {
 	longReason := decline
 	longReason.Reason = strings.Repeat("x", 1001)
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[proposal.Command]{
 		{Name: "OK", Given: events(drafted(), sent()), When: decline, Then: events(declined())},
 		{Name: "OKWithoutReason", Given: events(drafted(), sent()), When: noReason, Then: events(proposal.ProposalDeclined{ProposalID: proposalID, At: later})},
 		{Name: "OKAlreadyDeclined", Given: events(drafted(), sent(), declined()), When: decline, Then: nil},
-		{Name: "ErrReasonTooLong", Given: events(drafted(), sent()), When: longReason, Code: domain.EINVALID, Fields: []string{"reason"}},
-		{Name: "ErrNotSent", Given: events(drafted()), When: decline, Code: domain.ECONFLICT},
-		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: decline, Code: domain.ECONFLICT},
-		{Name: "ErrWithdrawn", Given: events(drafted(), sent(), withdrawn()), When: decline, Code: domain.ECONFLICT},
-		{Name: "ErrNotFound", When: decline, Code: domain.ENOTFOUND},
+		{Name: "ErrReasonTooLong", Given: events(drafted(), sent()), When: longReason, Err: decidertest.ThenErr(domain.EINVALID, "reason")},
+		{Name: "ErrNotSent", Given: events(drafted()), When: decline, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: decline, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrWithdrawn", Given: events(drafted(), sent(), withdrawn()), When: decline, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNotFound", When: decline, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 	})
 }
 
@@ -181,16 +182,16 @@ func TestWithdrawProposal(t *testing.T) {
 	withdraw := proposal.WithdrawProposal{ProposalID: proposalID, Now: later}
 	withReason := proposal.WithdrawProposal{ProposalID: proposalID, Reason: " scope changed ", Now: later}
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[proposal.Command]{
 		{Name: "OK", Given: events(drafted(), sent()), When: withdraw, Then: events(withdrawn())},
 		{Name: "OKDraft", Given: events(drafted()), When: withReason,
 			Then: events(proposal.ProposalWithdrawn{ProposalID: proposalID, Reason: "scope changed", At: later})},
 		{Name: "OKAlreadyWithdrawn", Given: events(drafted(), withdrawn()), When: withdraw, Then: nil},
-		{Name: "ErrReasonTooLong", Given: events(drafted()), When: proposal.WithdrawProposal{ProposalID: proposalID, Reason: strings.Repeat("x", 1001), Now: later}, Code: domain.EINVALID, Fields: []string{"reason"}},
-		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: withdraw, Code: domain.ECONFLICT},
-		{Name: "ErrDeclined", Given: events(drafted(), sent(), declined()), When: withdraw, Code: domain.ECONFLICT},
-		{Name: "ErrExpired", Given: events(drafted(), sent(), expired()), When: withdraw, Code: domain.ECONFLICT},
-		{Name: "ErrNotFound", When: withdraw, Code: domain.ENOTFOUND},
+		{Name: "ErrReasonTooLong", Given: events(drafted()), When: proposal.WithdrawProposal{ProposalID: proposalID, Reason: strings.Repeat("x", 1001), Now: later}, Err: decidertest.ThenErr(domain.EINVALID, "reason")},
+		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: withdraw, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrDeclined", Given: events(drafted(), sent(), declined()), When: withdraw, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrExpired", Given: events(drafted(), sent(), expired()), When: withdraw, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNotFound", When: withdraw, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 	})
 }
 
@@ -202,16 +203,16 @@ func TestExpireProposal(t *testing.T) {
 	before := onTheDay
 	before.Today = domain.MustDate(2026, time.March, 31)
 
-	runDecideCases(t, []decideCase{
+	decidertest.Run(t, decider, []decidertest.Case[proposal.Command]{
 		{Name: "OK", Given: events(drafted(), sent()), When: onTheDay, Then: events(expired())},
 		{Name: "OKLater", Given: events(drafted(), sent()), When: after, Then: events(expired())},
 		{Name: "OKAlreadyExpired", Given: events(drafted(), sent(), expired()), When: after, Then: nil},
-		{Name: "ErrBeforeExpiryDate", Given: events(drafted(), sent()), When: before, Code: domain.ECONFLICT},
-		{Name: "ErrDatesMissing", Given: events(drafted(), sent()), When: proposal.ExpireProposal{ProposalID: proposalID, Now: later}, Code: domain.EINVALID, Fields: []string{"expires_on", "today"}},
-		{Name: "ErrDraft", Given: events(drafted()), When: onTheDay, Code: domain.ECONFLICT},
-		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: after, Code: domain.ECONFLICT},
-		{Name: "ErrDeclined", Given: events(drafted(), sent(), declined()), When: after, Code: domain.ECONFLICT},
-		{Name: "ErrNotFound", When: onTheDay, Code: domain.ENOTFOUND},
+		{Name: "ErrBeforeExpiryDate", Given: events(drafted(), sent()), When: before, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrDatesMissing", Given: events(drafted(), sent()), When: proposal.ExpireProposal{ProposalID: proposalID, Now: later}, Err: decidertest.ThenErr(domain.EINVALID, "expires_on", "today")},
+		{Name: "ErrDraft", Given: events(drafted()), When: onTheDay, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrAccepted", Given: events(drafted(), sent(), accepted()), When: after, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrDeclined", Given: events(drafted(), sent(), declined()), When: after, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNotFound", When: onTheDay, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 	})
 }
 

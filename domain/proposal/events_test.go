@@ -1,7 +1,6 @@
 package proposal_test
 
 import (
-	"encoding/json"
 	"reflect"
 	"slices"
 	"sort"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/proposal"
 )
 
@@ -121,21 +121,8 @@ func TestFoldFollowsTheLifecycle(t *testing.T) {
 func TestEventJSONRoundTrip(t *testing.T) {
 	for _, s := range samples() {
 		t.Run(s.Event.EventType(), func(t *testing.T) {
-			data, err := json.Marshal(s.Event)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := proposal.DecodeEvent(s.Event.EventType(), data)
-			if err != nil {
-				t.Fatalf("decode %s: %v", data, err)
-			}
-			if reflect.TypeOf(got) != reflect.TypeOf(s.Event) {
-				t.Fatalf("decoded a %T, want a %T", got, s.Event)
-			}
-			if again := MustJSON(t, got); again != string(data) {
-				t.Errorf("round trip:\n got  %s\n want %s", again, data)
-			}
-			MustSnakeCaseKeys(t, data)
+			data, _ := decidertest.MustRoundTrip(t, s.Event, proposal.DecodeEvent)
+			decidertest.MustSnakeCaseKeys(t, data)
 		})
 	}
 }
@@ -153,31 +140,4 @@ func TestStreamName(t *testing.T) {
 	if got, want := proposal.StreamName(proposalID), "proposal-"+proposalID.String(); got != want {
 		t.Errorf("StreamName = %q, want %q", got, want)
 	}
-}
-
-// MustSnakeCaseKeys fails when a JSON object key (at any depth) is not
-// snake_case.
-func MustSnakeCaseKeys(tb testing.TB, data []byte) {
-	tb.Helper()
-	var v any
-	if err := json.Unmarshal(data, &v); err != nil {
-		tb.Fatal(err)
-	}
-	var walk func(any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				if strings.ToLower(k) != k || strings.ContainsAny(k, " -") {
-					tb.Errorf("JSON key %q is not snake_case in %s", k, data)
-				}
-				walk(x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
-		}
-	}
-	walk(v)
 }

@@ -1,16 +1,12 @@
 package proposal_test
 
 import (
-	"encoding/json"
-	"errors"
-	"reflect"
-	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/shopspring/decimal"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/proposal"
 )
 
@@ -28,19 +24,17 @@ var (
 	acceptedOn = domain.MustDate(2026, time.March, 10)
 )
 
-func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
-
 // monthlyLine bills monthly and automatically from five days after acceptance.
 func monthlyLine() proposal.Line {
 	return proposal.Line{
 		ID:          monthlyID,
 		Name:        "Monthly bookkeeping",
 		Description: "Reconciliations, payroll and BAS preparation",
-		UnitPrice:   dec("450"),
-		Quantity:    dec("1"),
+		UnitPrice:   decidertest.Dec("450"),
+		Quantity:    decidertest.Dec("1"),
 		Unit:        "month",
-		Discount:    domain.Discount{Kind: domain.DiscountPercent, Value: dec("10")},
-		TaxRate:     dec("10"),
+		Discount:    domain.Discount{Kind: domain.DiscountPercent, Value: decidertest.Dec("10")},
+		TaxRate:     decidertest.Dec("10"),
 		BillingRule: domain.BillingRule{
 			Frequency: domain.FrequencyMonths, Interval: 1, Start: domain.StartOnAcceptance,
 			StartDelayDays: 5, End: domain.EndAfterN, EndAfter: 12,
@@ -54,9 +48,9 @@ func onceLine() proposal.Line {
 	return proposal.Line{
 		ID:          onceID,
 		Name:        "Tax return",
-		UnitPrice:   dec("1200"),
-		Quantity:    dec("1"),
-		TaxRate:     dec("10"),
+		UnitPrice:   decidertest.Dec("1200"),
+		Quantity:    decidertest.Dec("1"),
+		TaxRate:     decidertest.Dec("10"),
 		BillingRule: domain.BillingRule{Frequency: domain.FrequencyOnce, Start: domain.StartOnProposalStart, End: domain.EndNever},
 	}
 }
@@ -66,11 +60,11 @@ func completionLine() proposal.Line {
 	return proposal.Line{
 		ID:          laterID,
 		Name:        "Restructure advice",
-		UnitPrice:   dec("180"),
-		Quantity:    dec("6.5"),
+		UnitPrice:   decidertest.Dec("180"),
+		Quantity:    decidertest.Dec("6.5"),
 		Unit:        "hour",
-		Discount:    domain.Discount{Kind: domain.DiscountAmount, Value: dec("100")},
-		TaxRate:     dec("10"),
+		Discount:    domain.Discount{Kind: domain.DiscountAmount, Value: decidertest.Dec("100")},
+		TaxRate:     decidertest.Dec("10"),
 		BillingRule: domain.BillingRule{Frequency: domain.FrequencyOnCompletion},
 	}
 }
@@ -109,67 +103,7 @@ func expired() proposal.ProposalExpired {
 	return proposal.ProposalExpired{ProposalID: proposalID, ExpiresOn: domain.MustDate(2026, time.April, 1), At: later}
 }
 
+// decider is the proposal decider, its events compared whole.
+var decider = decidertest.Decider[proposal.State, proposal.Command]{Fold: proposal.Fold, Decide: proposal.Decide}
+
 func events(es ...domain.Event) []domain.Event { return es }
-
-// decideCase is one given/when/then row: Then is the events expected, or
-// Code (and optionally Fields) the refusal expected.
-type decideCase struct {
-	Name   string
-	Given  []domain.Event
-	When   proposal.Command
-	Then   []domain.Event
-	Code   string
-	Fields []string
-}
-
-func runDecideCases(t *testing.T, cases []decideCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.Name, func(t *testing.T) {
-			got, err := proposal.Decide(proposal.Fold(tc.Given), tc.When)
-			if tc.Code != "" {
-				MustRefuse(t, err, tc.Code, tc.Fields...)
-				if got != nil {
-					t.Errorf("refused command returned events: %s", MustJSON(t, got))
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			if !reflect.DeepEqual(got, tc.Then) {
-				t.Errorf("events:\n got  %s\n want %s", MustJSON(t, got), MustJSON(t, tc.Then))
-			}
-		})
-	}
-}
-
-// MustRefuse fails unless err is a domain error with code, reporting (among
-// others) a problem with each of fields.
-func MustRefuse(tb testing.TB, err error, code string, fields ...string) {
-	tb.Helper()
-	if err == nil {
-		tb.Fatalf("got no error, want %s", code)
-	}
-	if got := domain.ErrorCode(err); got != code {
-		tb.Fatalf("error code = %q, want %q (error: %v)", got, code, err)
-	}
-	if domain.ErrorMessage(err) == "" {
-		tb.Errorf("error %v has no message for the user", err)
-	}
-	for _, f := range fields {
-		if !errors.Is(err, &domain.Error{Code: code, Field: f}) {
-			tb.Errorf("error %q does not report field %q", err, f)
-		}
-	}
-}
-
-// MustJSON renders v as JSON for failure messages.
-func MustJSON(tb testing.TB, v any) string {
-	tb.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		tb.Fatalf("marshal %T: %v", v, err)
-	}
-	return string(b)
-}

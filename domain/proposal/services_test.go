@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/proposal"
 )
 
@@ -36,7 +37,7 @@ func TestServicesToActivate(t *testing.T) {
 		spec(completionLine(), completionLine().BillingRule, domain.Date{}),     // manual: no date
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("ServicesToActivate:\n got  %s\n want %s", MustJSON(t, got), MustJSON(t, want))
+		t.Errorf("ServicesToActivate:\n got  %s\n want %s", decidertest.MustJSON(t, got), decidertest.MustJSON(t, want))
 	}
 	for _, sp := range got {
 		if err := sp.BillingRule.Validate("billing_rule"); err != nil {
@@ -84,6 +85,6 @@ func TestAcceptedLinesAreASnapshot(t *testing.T) {
 	acc.Lines = lines(onceLine())
 	s := proposal.Fold(events(drafted(), sent(), acc))
 	if got := proposal.ServicesToActivate(s); len(got) != 1 || got[0].LineID != onceID {
-		t.Errorf("services = %s, want the one agreed line", MustJSON(t, got))
+		t.Errorf("services = %s, want the one agreed line", decidertest.MustJSON(t, got))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/service"
 )
 
@@ -14,19 +15,19 @@ func allEvents(tb testing.TB) []domain.Event {
 	tb.Helper()
 	quarterly := domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 3, Start: domain.StartOnDate, StartDate: date(2026, 3, 1), AnchorDay: 31, End: domain.EndOnDate, EndDate: date(2027, 12, 31)}
 	activated := MustActivated(tb)
-	activated.Discount = domain.Discount{Kind: domain.DiscountPercent, Value: dec("12.5")}
+	activated.Discount = domain.Discount{Kind: domain.DiscountPercent, Value: decidertest.Dec("12.5")}
 	return []domain.Event{
 		activated,
 		service.ServiceEdited{ServiceID: serviceID, EffectiveFrom: date(2026, 3, 1), Changes: service.Changes{
 			Description: strp("Bookkeeping and payroll"), UnitPrice: decp("120.50"), Quantity: decp("1.5"),
-			Discount: &domain.Discount{Kind: domain.DiscountAmount, Value: dec("5")}, PaymentMethodID: &method2ID,
+			Discount: &domain.Discount{Kind: domain.DiscountAmount, Value: decidertest.Dec("5")}, PaymentMethodID: &method2ID,
 		}, BillingRule: &quarterly, FirstDate: date(2026, 3, 31), FirstSeq: 3, NotifyClientOfPriceChange: true, At: now},
 		service.ServiceSwitchedToManual{ServiceID: serviceID, At: now},
 		service.ServiceSwitchedToAutomatic{ServiceID: serviceID, At: now},
 		ended(date(2026, 6, 30)),
 		service.ScheduleItemEdited{ServiceID: serviceID, ItemKey: key(4), ItemChanges: service.ItemChanges{
 			Date: datep(date(2026, 4, 20)), Changes: service.Changes{Description: strp("April"), UnitPrice: decp("80"), Quantity: decp("2"),
-				Discount: &domain.Discount{Kind: domain.DiscountPercent, Value: dec("10")}, PaymentMethodID: &method2ID},
+				Discount: &domain.Discount{Kind: domain.DiscountPercent, Value: decidertest.Dec("10")}, PaymentMethodID: &method2ID},
 		}, At: now},
 		service.ScheduleItemSwitchedToManual{ServiceID: serviceID, ItemKey: key(4), At: now},
 		service.ScheduleItemSwitchedToAutomatic{ServiceID: serviceID, ItemKey: key(4), At: now},
@@ -66,11 +67,11 @@ func TestEvolveChangesStateForEveryEvent(t *testing.T) {
 
 func TestEvolveDoesNotChangeItsInput(t *testing.T) {
 	s := service.Fold([]domain.Event{MustActivated(t), billed(1, date(2026, 1, 15), invoiceID)})
-	before := MustJSON(t, s.Schedule(today))
+	before := decidertest.MustJSON(t, s.Schedule(today))
 	// Two different futures from the same state must not see each other.
 	a := service.Evolve(s, service.ScheduleItemSkipped{ServiceID: serviceID, ItemKey: key(2)})
 	b := service.Evolve(s, billed(2, date(2026, 2, 15), invoice2ID))
-	if MustJSON(t, s.Schedule(today)) != before {
+	if decidertest.MustJSON(t, s.Schedule(today)) != before {
 		t.Fatal("Evolve changed the state it was given")
 	}
 	if it, _ := a.Item(key(2)); it.Status != service.ItemSkipped {
@@ -95,19 +96,10 @@ func (unknownEvent) EventType() string { return "SomethingElse" }
 func TestJSONRoundTrip(t *testing.T) {
 	for _, e := range allEvents(t) {
 		t.Run(e.EventType(), func(t *testing.T) {
-			data := MustJSON(t, e)
-			back, err := service.DecodeEvent(e.EventType(), []byte(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if reflect.TypeOf(back) != reflect.TypeOf(e) {
-				t.Fatalf("decoded a %T, want a %T", back, e)
-			}
-			if again := MustJSON(t, back); again != data {
-				t.Fatalf("round trip changed the event:\n  %s\n→ %s", data, again)
-			}
+			raw, back := decidertest.MustRoundTrip(t, e, service.DecodeEvent)
+			data := string(raw)
 			base := service.Fold([]domain.Event{MustActivated(t)})
-			if a, b := MustJSON(t, service.Evolve(base, e).Schedule(today)), MustJSON(t, service.Evolve(base, back).Schedule(today)); a != b {
+			if a, b := decidertest.MustJSON(t, service.Evolve(base, e).Schedule(today)), decidertest.MustJSON(t, service.Evolve(base, back).Schedule(today)); a != b {
 				t.Fatalf("decoded event evolves differently:\n%s\n%s", a, b)
 			}
 			if strings.Contains(data, `"ServiceID"`) {

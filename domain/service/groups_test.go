@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/service"
 )
 
@@ -138,29 +139,29 @@ func TestPeriod(t *testing.T) {
 
 func TestSkipMissedItems(t *testing.T) {
 	active := MustActivated(t)
-	run(t, []testCase{
+	decidertest.Run(t, decider, []decidertest.Case[service.Command]{
 		{
-			name:  "OK",
-			given: []domain.Event{active, billed(1, date(2026, 1, 15), invoiceID)},
-			when:  service.SkipMissedItems{ItemKeys: []string{key(1), key(2), key(3), key(4), key(5)}, RunDate: date(2026, 4, 15), Now: now},
-			then: []domain.Event{
+			Name:  "OK",
+			Given: []domain.Event{active, billed(1, date(2026, 1, 15), invoiceID)},
+			When:  service.SkipMissedItems{ItemKeys: []string{key(1), key(2), key(3), key(4), key(5)}, RunDate: date(2026, 4, 15), Now: now},
+			Then: []domain.Event{
 				service.ScheduleItemSkipped{ServiceID: serviceID, ItemKey: key(2), MissedAsOf: date(2026, 4, 15), At: now},
 				service.ScheduleItemSkipped{ServiceID: serviceID, ItemKey: key(3), MissedAsOf: date(2026, 4, 15), At: now},
 			},
 		},
 		{
-			name:  "AlreadySkipped",
-			given: []domain.Event{active, service.ScheduleItemSkipped{ServiceID: serviceID, ItemKey: key(1), MissedAsOf: today, At: now}},
-			when:  service.SkipMissedItems{ItemKeys: []string{key(1)}, RunDate: today, Now: now},
+			Name:  "AlreadySkipped",
+			Given: []domain.Event{active, service.ScheduleItemSkipped{ServiceID: serviceID, ItemKey: key(1), MissedAsOf: today, At: now}},
+			When:  service.SkipMissedItems{ItemKeys: []string{key(1)}, RunDate: today, Now: now},
 		},
 		{
-			name:  "ManualItemsAreNotSkipped",
-			given: []domain.Event{active, service.ScheduleItemSwitchedToManual{ServiceID: serviceID, ItemKey: key(1), At: now}},
-			when:  service.SkipMissedItems{ItemKeys: []string{key(1)}, RunDate: today, Now: now},
+			Name:  "ManualItemsAreNotSkipped",
+			Given: []domain.Event{active, service.ScheduleItemSwitchedToManual{ServiceID: serviceID, ItemKey: key(1), At: now}},
+			When:  service.SkipMissedItems{ItemKeys: []string{key(1)}, RunDate: today, Now: now},
 		},
 		{
-			name: "ErrNoRunDate", given: []domain.Event{active},
-			when: service.SkipMissedItems{ItemKeys: []string{key(1)}, Now: now}, wantCode: domain.EINVALID,
+			Name: "ErrNoRunDate", Given: []domain.Event{active},
+			When: service.SkipMissedItems{ItemKeys: []string{key(1)}, Now: now}, Err: decidertest.ThenErr(domain.EINVALID),
 		},
 	})
 }

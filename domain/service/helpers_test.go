@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/service"
 )
 
@@ -32,9 +32,10 @@ var (
 
 func date(y int, m time.Month, d int) domain.Date { return domain.MustDate(y, m, d) }
 
-func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+// decider is the service decider, its events compared by JSON (decimals).
+var decider = decidertest.Decider[service.State, service.Command]{Fold: service.Fold, Decide: service.Decide, ByJSON: true}
 
-func decp(s string) *decimal.Decimal { d := dec(s); return &d }
+func decp(s string) *decimal.Decimal { d := decidertest.Dec(s); return &d }
 
 func strp(s string) *string { return &s }
 
@@ -56,10 +57,10 @@ func MustActivate(tb testing.TB) service.Activate {
 		Source:          service.Source{ProposalID: proposalID, ProposalLineID: propLineID},
 		Name:            "Bookkeeping",
 		Description:     "Monthly bookkeeping",
-		UnitPrice:       dec("100"),
-		Quantity:        dec("1"),
+		UnitPrice:       decidertest.Dec("100"),
+		Quantity:        decidertest.Dec("1"),
 		Unit:            "month",
-		TaxRate:         dec("10"),
+		TaxRate:         decidertest.Dec("10"),
 		Currency:        domain.MustCurrency("AUD"),
 		BillingRule:     monthly(),
 		FirstDate:       date(2026, 1, 15),
@@ -116,9 +117,9 @@ func billed(seq int, on domain.Date, invoice uuid.UUID) service.ScheduleItemBill
 		InvoiceID:       invoice,
 		Date:            on,
 		Description:     "Monthly bookkeeping",
-		Quantity:        dec("1"),
-		UnitPrice:       dec("100"),
-		TaxRate:         dec("10"),
+		Quantity:        decidertest.Dec("1"),
+		UnitPrice:       decidertest.Dec("100"),
+		TaxRate:         decidertest.Dec("10"),
 		Mode:            service.Automatic,
 		PaymentMethodID: methodID,
 		At:              now,
@@ -127,69 +128,6 @@ func billed(seq int, on domain.Date, invoice uuid.UUID) service.ScheduleItemBill
 
 func ended(on domain.Date) service.ServiceEnded {
 	return service.ServiceEnded{ServiceID: serviceID, EndDate: on, Reason: "Client left", At: now}
-}
-
-// testCase is one given/when/then case: either then (possibly empty: nothing
-// to do) or wantCode.
-type testCase struct {
-	name     string
-	given    []domain.Event
-	when     service.Command
-	then     []domain.Event
-	wantCode string
-	wantMsg  string // a substring of the error, when it matters
-}
-
-func run(t *testing.T, cases []testCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := service.Decide(service.Fold(tc.given), tc.when)
-			if tc.wantCode != "" {
-				if code := domain.ErrorCode(err); code != tc.wantCode {
-					t.Fatalf("error code = %q (%v), want %q", code, err, tc.wantCode)
-				}
-				if len(got) != 0 {
-					t.Fatalf("a refusal returned events %v", got)
-				}
-				if domain.ErrorMessage(err) == "" || !strings.Contains(err.Error(), tc.wantMsg) {
-					t.Fatalf("error %q, want a message containing %q", err, tc.wantMsg)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			AssertEvents(t, got, tc.then)
-		})
-	}
-}
-
-// AssertEvents compares events by type and JSON encoding, since decimals that
-// are equal in value may differ in representation.
-func AssertEvents(tb testing.TB, got, want []domain.Event) {
-	tb.Helper()
-	if len(got) != len(want) {
-		tb.Fatalf("got %d events %v, want %d %v", len(got), got, len(want), want)
-	}
-	for i := range got {
-		if got[i].EventType() != want[i].EventType() {
-			tb.Fatalf("event %d is %s, want %s", i, got[i].EventType(), want[i].EventType())
-		}
-		if g, w := MustJSON(tb, got[i]), MustJSON(tb, want[i]); g != w {
-			tb.Fatalf("event %d:\n got %s\nwant %s", i, g, w)
-		}
-	}
-}
-
-// MustJSON encodes v.
-func MustJSON(tb testing.TB, v any) string {
-	tb.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return string(b)
 }
 
 // MustDecide folds given, decides c and fails the test on an error.

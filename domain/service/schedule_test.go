@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/service"
 )
 
@@ -36,10 +37,10 @@ func TestScheduleItemFields(t *testing.T) {
 	}
 	want := service.Item{
 		Key: serviceID.String() + "/7", ServiceID: serviceID, Seq: 7, Date: date(2026, 7, 15),
-		Description: "Monthly bookkeeping", Quantity: dec("1"), UnitPrice: domain.MustMoney("100", "AUD"),
-		TaxRate: dec("10"), Mode: service.Automatic, PaymentMethodID: methodID, Status: service.ItemScheduled,
+		Description: "Monthly bookkeeping", Quantity: decidertest.Dec("1"), UnitPrice: domain.MustMoney("100", "AUD"),
+		TaxRate: decidertest.Dec("10"), Mode: service.Automatic, PaymentMethodID: methodID, Status: service.ItemScheduled,
 	}
-	if MustJSON(t, it) != MustJSON(t, want) {
+	if decidertest.MustJSON(t, it) != decidertest.MustJSON(t, want) {
 		t.Fatalf("item 7:\n got %+v\nwant %+v", it, want)
 	}
 }
@@ -57,7 +58,7 @@ func TestEditEffectiveFromChangesOnlyLaterUnbilledItems(t *testing.T) {
 		"4 2026-04-15 120 automatic scheduled",
 		"5 2026-05-15 120 automatic scheduled",
 	)
-	if !s.Terms.UnitPrice.Equal(dec("120")) {
+	if !s.Terms.UnitPrice.Equal(decidertest.Dec("120")) {
 		t.Fatalf("service price = %s, want 120", s.Terms.UnitPrice)
 	}
 }
@@ -67,11 +68,11 @@ func TestLaterChangeWins(t *testing.T) {
 	servicePrice := service.ServiceEdited{ServiceID: serviceID, EffectiveFrom: date(2026, 4, 1), Changes: service.Changes{UnitPrice: decp("120")}}
 
 	s := service.Fold([]domain.Event{MustActivated(t), itemPrice, servicePrice})
-	if it, _ := s.Item(key(4)); !it.UnitPrice.Amount.Equal(dec("120")) {
+	if it, _ := s.Item(key(4)); !it.UnitPrice.Amount.Equal(decidertest.Dec("120")) {
 		t.Errorf("a service edit after an item edit: price %s, want 120", it.UnitPrice)
 	}
 	s = service.Fold([]domain.Event{MustActivated(t), servicePrice, itemPrice})
-	if it, _ := s.Item(key(4)); !it.UnitPrice.Amount.Equal(dec("90")) {
+	if it, _ := s.Item(key(4)); !it.UnitPrice.Amount.Equal(decidertest.Dec("90")) {
 		t.Errorf("an item edit after a service edit: price %s, want 90", it.UnitPrice)
 	}
 }
@@ -141,7 +142,7 @@ func TestBilledItemIsNeverBilledByAnotherInvoice(t *testing.T) {
 		t.Errorf("billing again on the same invoice returned %v", events)
 	}
 	it, ok := service.Fold(given).Item(key(2))
-	if !ok || it.Status != service.ItemBilled || it.InvoiceID != invoiceID || !it.UnitPrice.Amount.Equal(dec("100")) || it.Mode != service.Automatic {
+	if !ok || it.Status != service.ItemBilled || it.InvoiceID != invoiceID || !it.UnitPrice.Amount.Equal(decidertest.Dec("100")) || it.Mode != service.Automatic {
 		t.Fatalf("item 2 = %+v, want billed on the first invoice at AUD 100", it)
 	}
 	for _, due := range service.Fold(given).DueItems(date(2027, 1, 1)) {

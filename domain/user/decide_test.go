@@ -1,13 +1,13 @@
 package user_test
 
 import (
-	"reflect"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/user"
 )
 
@@ -21,46 +21,32 @@ func added(role user.Role) user.UserAdded {
 	return user.UserAdded{UserID: user.IDForEmail("ana@example.com"), Email: "ana@example.com", Name: "Ana", Role: role, PasswordHash: hash, At: now}
 }
 
+// decider is the user decider, its events compared whole.
+var decider = decidertest.Decider[user.State, user.Command]{Fold: user.Fold, Decide: user.Decide}
+
 func TestDecide(t *testing.T) {
 	tok := uuid.MustParse("0195a1b2-0000-7000-8000-000000000001")
 	later := now.Add(time.Hour)
 	created := user.APITokenCreated{UserID: added("staff").UserID, TokenID: tok, Name: "reconcile", Scope: user.ScopeRead, SecretHash: sha, At: now}
-	tests := []struct {
-		name  string
-		given []domain.Event
-		when  user.Command
-		then  []domain.Event
-		code  string // the error's code, "" for success
-	}{
-		{"OK", nil, user.AddUser{Email: " Ana@Example.com ", Name: "Ana", Role: user.RoleOwner, PasswordHash: hash, Now: now}, []domain.Event{added(user.RoleOwner)}, ""},
-		{"ErrDuplicateEmail", []domain.Event{added("staff")}, user.AddUser{Email: "ana@example.com", Role: user.RoleStaff, PasswordHash: hash, Now: now}, nil, domain.ECONFLICT},
-		{"ErrBadEmail", nil, user.AddUser{Email: "ana", Role: user.RoleStaff, PasswordHash: hash, Now: now}, nil, domain.EINVALID},
-		{"ErrBadRole", nil, user.AddUser{Email: "ana@example.com", Role: "root", PasswordHash: hash, Now: now}, nil, domain.EINVALID},
-		{"ErrPlainPassword", nil, user.AddUser{Email: "ana@example.com", Role: user.RoleStaff, PasswordHash: "hunter2hunter2", Now: now}, nil, domain.EINVALID},
-		{"ErrNoUser", nil, user.Disable{Now: now}, nil, domain.ENOTFOUND},
-		{"RoleChanged", []domain.Event{added("staff")}, user.ChangeRole{Role: user.RoleAuditor, Now: now},
-			[]domain.Event{user.UserRoleChanged{UserID: added("").UserID, Role: user.RoleAuditor, PreviousRole: user.RoleStaff, At: now}}, ""},
-		{"SameRoleRecordsNothing", []domain.Event{added("staff")}, user.ChangeRole{Role: user.RoleStaff, Now: now}, nil, ""},
-		{"TokenCreated", []domain.Event{added("staff")}, user.CreateToken{TokenID: tok, Name: "reconcile", Scope: user.ScopeRead, SecretHash: sha, Now: now}, []domain.Event{created}, ""},
-		{"ErrAuditorWriteToken", []domain.Event{added("auditor")}, user.CreateToken{TokenID: tok, Name: "x", Scope: user.ScopeWrite, SecretHash: sha, Now: now}, nil, domain.EINVALID},
-		{"ErrTokenExpiryPast", []domain.Event{added("staff")}, user.CreateToken{TokenID: tok, Name: "x", Scope: user.ScopeRead, SecretHash: sha, ExpiresAt: &now, Now: later}, nil, domain.EINVALID},
-		{"ErrDisabledUserToken", []domain.Event{added("staff"), user.UserDisabled{UserID: added("").UserID, At: now}}, user.CreateToken{TokenID: tok, Name: "x", Scope: user.ScopeRead, SecretHash: sha, Now: now}, nil, domain.EFORBIDDEN},
-		{"TokenRevoked", []domain.Event{added("staff"), created}, user.RevokeToken{TokenID: tok, Now: now},
-			[]domain.Event{user.APITokenRevoked{UserID: added("").UserID, TokenID: tok, At: now}}, ""},
-		{"RevokeTwiceRecordsNothing", []domain.Event{added("staff"), created, user.APITokenRevoked{UserID: added("").UserID, TokenID: tok, At: now}}, user.RevokeToken{TokenID: tok, Now: now}, nil, ""},
-		{"ErrUnknownToken", []domain.Event{added("staff")}, user.RevokeToken{TokenID: tok, Now: now}, nil, domain.ENOTFOUND},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := user.Decide(user.Fold(tc.given), tc.when)
-			if code := domain.ErrorCode(err); err != nil && code != tc.code || err == nil && tc.code != "" {
-				t.Fatalf("error = %v (code %q), want code %q", err, code, tc.code)
-			}
-			if !reflect.DeepEqual(got, tc.then) {
-				t.Errorf("events = %+v\nwant %+v", got, tc.then)
-			}
-		})
-	}
+	decidertest.Run(t, decider, []decidertest.Case[user.Command]{
+		{Name: "OK", When: user.AddUser{Email: " Ana@Example.com ", Name: "Ana", Role: user.RoleOwner, PasswordHash: hash, Now: now}, Then: []domain.Event{added(user.RoleOwner)}},
+		{Name: "ErrDuplicateEmail", Given: []domain.Event{added("staff")}, When: user.AddUser{Email: "ana@example.com", Role: user.RoleStaff, PasswordHash: hash, Now: now}, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrBadEmail", When: user.AddUser{Email: "ana", Role: user.RoleStaff, PasswordHash: hash, Now: now}, Err: decidertest.ThenErr(domain.EINVALID)},
+		{Name: "ErrBadRole", When: user.AddUser{Email: "ana@example.com", Role: "root", PasswordHash: hash, Now: now}, Err: decidertest.ThenErr(domain.EINVALID)},
+		{Name: "ErrPlainPassword", When: user.AddUser{Email: "ana@example.com", Role: user.RoleStaff, PasswordHash: "hunter2hunter2", Now: now}, Err: decidertest.ThenErr(domain.EINVALID)},
+		{Name: "ErrNoUser", When: user.Disable{Now: now}, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "RoleChanged", Given: []domain.Event{added("staff")}, When: user.ChangeRole{Role: user.RoleAuditor, Now: now},
+			Then: []domain.Event{user.UserRoleChanged{UserID: added("").UserID, Role: user.RoleAuditor, PreviousRole: user.RoleStaff, At: now}}},
+		{Name: "SameRoleRecordsNothing", Given: []domain.Event{added("staff")}, When: user.ChangeRole{Role: user.RoleStaff, Now: now}},
+		{Name: "TokenCreated", Given: []domain.Event{added("staff")}, When: user.CreateToken{TokenID: tok, Name: "reconcile", Scope: user.ScopeRead, SecretHash: sha, Now: now}, Then: []domain.Event{created}},
+		{Name: "ErrAuditorWriteToken", Given: []domain.Event{added("auditor")}, When: user.CreateToken{TokenID: tok, Name: "x", Scope: user.ScopeWrite, SecretHash: sha, Now: now}, Err: decidertest.ThenErr(domain.EINVALID)},
+		{Name: "ErrTokenExpiryPast", Given: []domain.Event{added("staff")}, When: user.CreateToken{TokenID: tok, Name: "x", Scope: user.ScopeRead, SecretHash: sha, ExpiresAt: &now, Now: later}, Err: decidertest.ThenErr(domain.EINVALID)},
+		{Name: "ErrDisabledUserToken", Given: []domain.Event{added("staff"), user.UserDisabled{UserID: added("").UserID, At: now}}, When: user.CreateToken{TokenID: tok, Name: "x", Scope: user.ScopeRead, SecretHash: sha, Now: now}, Err: decidertest.ThenErr(domain.EFORBIDDEN)},
+		{Name: "TokenRevoked", Given: []domain.Event{added("staff"), created}, When: user.RevokeToken{TokenID: tok, Now: now},
+			Then: []domain.Event{user.APITokenRevoked{UserID: added("").UserID, TokenID: tok, At: now}}},
+		{Name: "RevokeTwiceRecordsNothing", Given: []domain.Event{added("staff"), created, user.APITokenRevoked{UserID: added("").UserID, TokenID: tok, At: now}}, When: user.RevokeToken{TokenID: tok, Now: now}},
+		{Name: "ErrUnknownToken", Given: []domain.Event{added("staff")}, When: user.RevokeToken{TokenID: tok, Now: now}, Err: decidertest.ThenErr(domain.ENOTFOUND)},
+	})
 }
 
 func TestTokenUsable(t *testing.T) {

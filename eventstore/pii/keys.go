@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/internal/atomicfile"
 )
 
 // KeyDir is the folder of the data folder that holds the client keys.
@@ -109,7 +110,7 @@ func (k *KeyStore) DropRequestKeysBefore(day string) error {
 			}
 		}
 	}
-	return syncDir(k.dir)
+	return atomicfile.SyncDir(k.dir)
 }
 
 // fileKey reads the key in path, making it with create.
@@ -129,7 +130,7 @@ func (k *KeyStore) fileKey(path string, create bool) ([]byte, error) {
 	}
 	b = make([]byte, 32)
 	_, _ = rand.Read(b)
-	if err := writeNew(path, b); err != nil {
+	if err := atomicfile.WriteNew(path, b, 0o600); err != nil {
 		if errors.Is(err, fs.ErrExist) { // another writer made it first
 			return k.fileKey(path, false)
 		}
@@ -142,13 +143,13 @@ func (k *KeyStore) fileKey(path string, create bool) ([]byte, error) {
 // removed, and a tombstone records that the client was forgotten.
 // Forgetting a forgotten client, or one with no key, succeeds.
 func (k *KeyStore) Forget(id uuid.UUID) error {
-	if err := writeNew(k.tombPath(id), []byte("forgotten\n")); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := atomicfile.WriteNew(k.tombPath(id), []byte("forgotten\n"), 0o600); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("key store: %w", err)
 	}
 	if err := shred(k.keyPath(id)); err != nil {
 		return fmt.Errorf("key store: %w", err)
 	}
-	return syncDir(k.dir)
+	return atomicfile.SyncDir(k.dir)
 }
 
 // shred overwrites a key file with zeros, syncs and removes it; a missing
@@ -166,28 +167,4 @@ func shred(path string) error {
 		return err
 	}
 	return nil
-}
-
-func writeNew(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(path)
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

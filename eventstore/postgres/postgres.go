@@ -30,8 +30,9 @@
 //     envelope (eventstore.EncodeEnvelope, as bytea) and SHA-256 over the
 //     previous hash, the position and the envelope (eventstore.ChainHash), so
 //     a log copied from the embedded store (ImportFrom) keeps its hashes, and
-//     Verify reports in the embedded store's own terms (VerifyReport,
-//     *ChainError are its types, so `remit audit verify` treats both stores
+//     Verify runs the one chain verifier (eventstore.VerifyChain) and reports
+//     in its terms (VerifyReport, *ChainError are eventstore's types, the
+//     embedded store's too, so `remit audit verify` treats both stores
 //     alike).
 //   - Live subscriptions. Each append transaction runs pg_notify, which
 //     PostgreSQL delivers only after the commit. Each Store keeps one
@@ -61,19 +62,19 @@ import (
 	"unicode/utf8"
 
 	"remit/eventstore"
-	"remit/eventstore/sqlite"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// VerifyReport is the outcome of a successful chain walk: the embedded
-// store's type, so callers report both stores the same way.
-type VerifyReport = sqlite.VerifyReport
+// VerifyReport is the outcome of a successful chain walk: eventstore's type,
+// as the embedded store's, so callers report both stores the same way.
+type VerifyReport = eventstore.VerifyReport
 
-// ChainError names the first event at which the chain breaks: the embedded
-// store's type, so errors.As finds it whichever store was verified.
-type ChainError = sqlite.ChainError
+// ChainError names the first event at which the chain breaks: eventstore's
+// type, as the embedded store's, so errors.As finds it whichever store was
+// verified.
+type ChainError = eventstore.ChainError
 
 // Channel is the LISTEN/NOTIFY channel every append notifies on, with its
 // last position as the payload.

@@ -1,9 +1,7 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -20,7 +18,8 @@ type querier interface {
 }
 
 // Verify walks the whole log in position order, in one snapshot, and checks
-// every link of the hash chain exactly as the embedded store does: positions
+// every link of the hash chain exactly as the embedded store does
+// (eventstore.VerifyChain): positions
 // run 1, 2, 3… with no gap, each row's columns agree with its envelope, and
 // each hash is SHA-256 over the previous hash, the position and the
 // envelope. It returns a *ChainError for the first event that was altered,
@@ -31,57 +30,31 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 }
 
 func verify(ctx context.Context, q querier) (VerifyReport, error) {
-	var rep VerifyReport
 	rows, err := q.Query(ctx, `SELECT position, id, stream, revision, type, recorded_at, envelope, hash FROM events ORDER BY position`)
 	if err != nil {
-		return rep, fmt.Errorf("verify: %w", err)
+		return VerifyReport{}, fmt.Errorf("verify: %w", err)
 	}
 	defer rows.Close()
-	var prev []byte
-	var want uint64 = 1
-	for rows.Next() {
-		var (
-			pos, rev    int64
-			id          uuid.UUID
-			stream, typ string
-			at          time.Time
-			env, hash   []byte
-		)
-		if err := rows.Scan(&pos, &id, &stream, &rev, &typ, &at, &env, &hash); err != nil {
-			return rep, fmt.Errorf("verify: %w", err)
+	// recorded_at is kept to the microsecond (timestamptz); the envelope has
+	// nanoseconds.
+	return eventstore.VerifyChain(func(yield func(eventstore.ChainRow, error) bool) {
+		for rows.Next() {
+			var pos, rev int64
+			var id uuid.UUID
+			var r eventstore.ChainRow
+			if err := rows.Scan(&pos, &id, &r.Stream, &rev, &r.Type, &r.RecordedAt, &r.Envelope, &r.Hash); err != nil {
+				yield(r, fmt.Errorf("verify: %w", err))
+				return
+			}
+			r.Position, r.Revision, r.ID = uint64(pos), uint64(rev), id[:]
+			if !yield(r, nil) {
+				return
+			}
 		}
-		p := uint64(pos)
-		broken := func(problem string) error {
-			return &ChainError{Position: p, EventID: id.String(), Stream: stream, Problem: problem}
+		if err := rows.Err(); err != nil {
+			yield(eventstore.ChainRow{}, fmt.Errorf("verify: %w", err))
 		}
-		if p != want {
-			return rep, broken(fmt.Sprintf("expected position %d next: event(s) %d..%d were removed", want, want, p-1))
-		}
-		var e eventstore.RecordedEvent
-		if err := eventstore.DecodeEnvelope(env, &e); err != nil {
-			return rep, broken("envelope cannot be decoded: " + err.Error())
-		}
-		// recorded_at is kept to the microsecond (timestamptz); the envelope
-		// has nanoseconds.
-		if e.ID != id || e.Stream != stream || e.Revision != uint64(rev) || e.Type != typ || e.Metadata.RecordedAt.UnixMicro() != at.UnixMicro() {
-			return rep, broken("the row's columns disagree with its envelope (altered)")
-		}
-		h := eventstore.ChainHash(prev, p, env)
-		if !bytes.Equal(h[:], hash) {
-			return rep, broken("its hash does not match its content and the previous event's hash (altered, reordered, or an earlier event was replaced)")
-		}
-		prev = hash
-		want++
-		rep.Events++
-		rep.Head = p
-	}
-	if err := rows.Err(); err != nil {
-		return rep, fmt.Errorf("verify: %w", err)
-	}
-	if rep.Events > 0 {
-		rep.HeadHash = hex.EncodeToString(prev)
-	}
-	return rep, nil
+	}, time.Microsecond)
 }
 
 // HashAt returns the chain hash stored for the event at position, or nil when

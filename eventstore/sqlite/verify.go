@@ -1,92 +1,49 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"remit/eventstore"
-
-	"github.com/google/uuid"
 )
 
 // VerifyReport is the outcome of a successful chain walk.
-type VerifyReport struct {
-	Events   uint64 // events checked
-	Head     uint64 // last position
-	HeadHash string // hex hash of the last event: record it elsewhere to detect a truncated tail later
-}
+type VerifyReport = eventstore.VerifyReport
 
 // ChainError names the first event at which the chain breaks.
-type ChainError struct {
-	Position uint64
-	EventID  string
-	Stream   string
-	Problem  string
-}
-
-func (e *ChainError) Error() string {
-	return fmt.Sprintf("hash chain broken at position %d (event %s in %s): %s", e.Position, e.EventID, e.Stream, e.Problem)
-}
+type ChainError = eventstore.ChainError
 
 // Verify walks the whole log in position order and checks every link of the
-// hash chain: positions run 1, 2, 3… with no gap, each row's indexed columns
-// agree with its envelope, and each hash equals SHA-256 over the previous
-// hash, the position and the envelope. It returns a *ChainError for the first
-// event that was altered, removed or reordered.
+// hash chain (eventstore.VerifyChain): positions run 1, 2, 3… with no gap,
+// each row's indexed columns agree with its envelope, and each hash equals
+// SHA-256 over the previous hash, the position and the envelope. It returns a
+// *ChainError for the first event that was altered, removed or reordered.
 func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
-	var rep VerifyReport
 	rows, err := s.rdb.QueryContext(ctx, `SELECT position, id, stream, revision, type, recorded_at, envelope, hash FROM events ORDER BY position`)
 	if err != nil {
-		return rep, fmt.Errorf("verify: %w", err)
+		return VerifyReport{}, fmt.Errorf("verify: %w", err)
 	}
 	defer rows.Close()
-	var prev []byte
-	var want uint64 = 1
-	for rows.Next() {
-		var pos, rev, at int64
-		var id, env, hash []byte
-		var stream, typ string
-		if err := rows.Scan(&pos, &id, &stream, &rev, &typ, &at, &env, &hash); err != nil {
-			return rep, fmt.Errorf("verify: %w", err)
+	return eventstore.VerifyChain(func(yield func(eventstore.ChainRow, error) bool) {
+		for rows.Next() {
+			var pos, rev, at int64
+			var r eventstore.ChainRow
+			if err := rows.Scan(&pos, &r.ID, &r.Stream, &rev, &r.Type, &at, &r.Envelope, &r.Hash); err != nil {
+				yield(r, fmt.Errorf("verify: %w", err))
+				return
+			}
+			r.Position, r.Revision, r.RecordedAt = uint64(pos), uint64(rev), time.Unix(0, at)
+			if !yield(r, nil) {
+				return
+			}
 		}
-		p := uint64(pos)
-		idStr := fmt.Sprintf("%x", id)
-		if u, err := uuid.FromBytes(id); err == nil {
-			idStr = u.String()
+		if err := rows.Err(); err != nil {
+			yield(eventstore.ChainRow{}, fmt.Errorf("verify: %w", err))
 		}
-		broken := func(problem string) error {
-			return &ChainError{Position: p, EventID: idStr, Stream: stream, Problem: problem}
-		}
-		if p != want {
-			return rep, broken(fmt.Sprintf("expected position %d next: event(s) %d..%d were removed", want, want, p-1))
-		}
-		var e eventstore.RecordedEvent
-		if err := eventstore.DecodeEnvelope(env, &e); err != nil {
-			return rep, broken("envelope cannot be decoded: " + err.Error())
-		}
-		if !bytes.Equal(e.ID[:], id) || e.Stream != stream || e.Revision != uint64(rev) || e.Type != typ || e.Metadata.RecordedAt.UnixNano() != at {
-			return rep, broken("the row's columns disagree with its envelope (altered)")
-		}
-		h := eventstore.ChainHash(prev, p, env)
-		if !bytes.Equal(h[:], hash) {
-			return rep, broken("its hash does not match its content and the previous event's hash (altered, reordered, or an earlier event was replaced)")
-		}
-		prev = hash
-		want++
-		rep.Events++
-		rep.Head = p
-	}
-	if err := rows.Err(); err != nil {
-		return rep, fmt.Errorf("verify: %w", err)
-	}
-	if rep.Events > 0 {
-		rep.HeadHash = hex.EncodeToString(prev)
-	}
-	return rep, nil
+	}, time.Nanosecond)
 }
 
 // HashAt returns the chain hash stored for the event at position, or nil when

@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/shopspring/decimal"
 
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/decidertest"
 	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/formats/pdf"
@@ -19,15 +19,13 @@ import (
 
 var aud = domain.MustCurrency("AUD")
 
-func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
-
 func line(t *testing.T, desc, qty, price string, disc domain.Discount, rate string) invoice.Line {
 	t.Helper()
-	a, err := domain.ComputeLine(aud, domain.TaxExclusive, domain.LineInput{Quantity: dec(qty), UnitPrice: dec(price), Discount: disc, TaxRate: dec(rate)})
+	a, err := domain.ComputeLine(aud, domain.TaxExclusive, domain.LineInput{Quantity: decidertest.Dec(qty), UnitPrice: decidertest.Dec(price), Discount: disc, TaxRate: decidertest.Dec(rate)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return invoice.Line{LineID: uuid.New(), Description: desc, Quantity: dec(qty), UnitPrice: domain.NewMoney(dec(price), aud), Discount: disc, TaxRate: dec(rate), Amounts: a}
+	return invoice.Line{LineID: uuid.New(), Description: desc, Quantity: decidertest.Dec(qty), UnitPrice: domain.NewMoney(decidertest.Dec(price), aud), Discount: disc, TaxRate: decidertest.Dec(rate), Amounts: a}
 }
 
 // Text renders data and extracts its text with pdftotext (poppler-utils),
@@ -56,8 +54,8 @@ func Text(t *testing.T, data pdf.InvoiceData) string {
 
 func sample(t *testing.T) (invoice.InvoiceIssued, firm.State, client.State) {
 	l1 := line(t, "Monthly bookkeeping — March", "1", "1000", domain.Discount{}, "10")
-	l2 := line(t, "Payroll runs", "4", "62.50", domain.Discount{Kind: domain.DiscountPercent, Value: dec("10")}, "10")
-	l3 := line(t, "Advice (hours)", "1.5", "200", domain.Discount{Kind: domain.DiscountAmount, Value: dec("25")}, "0")
+	l2 := line(t, "Payroll runs", "4", "62.50", domain.Discount{Kind: domain.DiscountPercent, Value: decidertest.Dec("10")}, "10")
+	l3 := line(t, "Advice (hours)", "1.5", "200", domain.Discount{Kind: domain.DiscountAmount, Value: decidertest.Dec("25")}, "0")
 	var tot invoice.Totals
 	tot.Net, tot.Tax, tot.Gross = domain.Zero(aud), domain.Zero(aud), domain.Zero(aud)
 	for _, l := range []invoice.Line{l1, l2, l3} {
@@ -152,7 +150,7 @@ func TestInvoiceWithMethodButNoCollectionPromisesNoCharge(t *testing.T) {
 
 func TestFormatMoney(t *testing.T) {
 	for in, want := range map[string]string{"0": "0.00", "1234567.5": "1,234,567.50", "-1000": "-1,000.00", "999.999": "1,000.00"} {
-		if got := pdf.FormatMoney(domain.NewMoney(dec(in), aud)); got != want {
+		if got := pdf.FormatMoney(domain.NewMoney(decidertest.Dec(in), aud)); got != want {
 			t.Errorf("FormatMoney(%s) = %s, want %s", in, got, want)
 		}
 	}

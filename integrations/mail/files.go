@@ -7,11 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"remit/internal/atomicfile"
 )
 
 // Files delivers each message as the file <Dir>/<ID>.eml: Remit's default
-// when no SMTP server is set up. Writing is atomic (a temporary file, fsync,
-// rename) and a message whose file exists already is not written again.
+// when no SMTP server is set up. Writing is atomic and durable
+// (internal/atomicfile) and a message whose file exists already is not
+// written again.
 type Files struct {
 	Dir string
 }
@@ -40,30 +43,7 @@ func (f Files) Send(ctx context.Context, m Message) error {
 	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(f.Dir, "."+m.ID+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename this finds nothing
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(f.Dir); err == nil {
-		_ = d.Sync() // make the rename durable where the platform allows
-		d.Close()
-	}
-	return nil
+	return atomicfile.WriteFile(path, data, 0o600)
 }
 
 // Name returns "file", the transport recorded on sent emails.

@@ -164,7 +164,7 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 		rep.Errors = append(rep.Errors, InvoiceError{InvoiceID: st.ID, Number: st.Number, Err: err})
 	}
 	done := 0
-	err := parallel(ctx, opts.Workers, len(due), func(i int) {
+	err := inParallel(ctx, opts.Workers, len(due), func(i int) {
 		st := due[i]
 		status, err := attempt(ctx, idx, svc, gw, st, asOf, opts.Actor)
 		mu.Lock()

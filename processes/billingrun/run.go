@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -17,6 +16,7 @@ import (
 	"remit/domain/invoice"
 	"remit/domain/service"
 	"remit/eventstore"
+	"remit/internal/parallel"
 )
 
 // runPrefix starts the command id of everything a billing run does.
@@ -325,7 +325,7 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	}
 	var mu sync.Mutex
 	dueList := slices.Collect(maps.Values(due))
-	err = parallel(ctx, opts.Workers, len(dueList), func(i int) {
+	err = inParallel(ctx, opts.Workers, len(dueList), func(i int) {
 		st := dueList[i]
 		_, err := svc.ScheduleCollection(ctx, billing.InvoiceRequest{
 			InvoiceID: st.ID, Date: f.CollectionDate(st.IssueDate, st.Recurring), PaymentMethodID: st.PaymentMethodID,
@@ -365,7 +365,7 @@ func skipMissed(ctx context.Context, svc *billing.Service, asOf domain.Date, ski
 	}
 	var mu sync.Mutex
 	corr := runPrefix + asOf.String()
-	return parallel(ctx, opts.Workers, len(jobs), func(i int) {
+	return inParallel(ctx, opts.Workers, len(jobs), func(i int) {
 		j := jobs[i]
 		h := uuid.NewSHA1(billing.EventNamespace, []byte("billing-run/skip/"+strings.Join(j.keys, ",")))
 		res, err := svc.SkipMissedItems(ctx, j.serviceID, j.keys, asOf, billing.Meta{
@@ -387,24 +387,10 @@ func skipMissed(ctx context.Context, svc *billing.Service, asOf domain.Date, ski
 // collection under.
 func collectCommandID(invoiceID uuid.UUID) string { return runPrefix + "collect/" + invoiceID.String() }
 
-// parallel runs fn(0..n-1) on up to workers goroutines, stopping early when
-// ctx is done (and then returning its error).
-func parallel(ctx context.Context, workers, n int, fn func(i int)) error {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				fn(i)
-			}
-		})
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+// inParallel runs fn(0..n-1) on up to workers goroutines (parallel.For),
+// stopping early when ctx is done.
+func inParallel(ctx context.Context, workers, n int, fn func(i int)) error {
+	if err := parallel.For(ctx, workers, n, fn); err != nil {
 		return errors.Join(errors.New("billing run interrupted"), err)
 	}
 	return nil

@@ -5,19 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"time"
 
 	"remit/domain/ledger"
+	"remit/integrations/accounting/secretfile"
 )
 
 // Secrets are a connection's credentials: never in the event log, kept in
 // <data>/ledger/<provider>.json with mode 0600 (the folder 0700). The
 // adapters read the same file (integrations/accounting/xero.Open, qbo.Open) and
-// save rotated tokens back into it; Save keeps the keys it does not know.
+// save rotated tokens back into it; every writer goes through
+// integrations/accounting/secretfile, and Save keeps the keys it does not know.
 type Secrets struct {
 	// TenantID repeats the connection's tenant (realm) id for the adapter,
 	// which opens the file on its own.
@@ -74,63 +75,27 @@ func (s *SecretStore) Load(provider string) (Secrets, error) {
 	return sec, nil
 }
 
-// Save writes a provider's secrets atomically (a temporary file renamed
-// over the old one), mode 0600.
+// Save writes a provider's secrets (mode 0600), keeping the keys the
+// adapters keep in the same file (a rotated token's expiry, a sandbox URL):
+// only the keys given here change. It goes through secretfile.Update, under
+// the lock every writer of the file takes.
 func (s *SecretStore) Save(provider string, sec Secrets) error {
 	p, err := s.path(provider)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return fmt.Errorf("ledger secrets: %w", err)
-	}
-	// Keep what the adapters keep in the same file (a rotated token's
-	// expiry, a sandbox URL): only the keys given here change.
-	doc := map[string]json.RawMessage{}
-	if old, err := os.ReadFile(p); err == nil {
-		_ = json.Unmarshal(old, &doc)
-	}
-	mine, err := json.Marshal(sec)
-	if err != nil {
-		return err
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(mine, &fields); err != nil {
-		return err
-	}
-	if rt, ok := fields["refresh_token"]; ok && string(rt) != string(doc["refresh_token"]) {
-		// A new refresh token: an access token of the old one must not be used.
-		for _, k := range []string{"access_token", "expiry", "access_token_expires_at"} {
-			delete(doc, k)
+	err = secretfile.Update(p, func(doc secretfile.Doc) error {
+		var old string
+		_ = json.Unmarshal(doc["refresh_token"], &old)
+		if sec.RefreshToken != "" && sec.RefreshToken != old {
+			// A new refresh token: an access token of the old one must not be used.
+			for _, k := range []string{"access_token", "expiry", "access_token_expires_at"} {
+				delete(doc, k)
+			}
 		}
-	}
-	maps.Copy(doc, fields)
-	raw, err := json.MarshalIndent(doc, "", "  ")
+		return doc.Set(sec)
+	})
 	if err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(s.dir, "."+provider+"-*.tmp")
-	if err != nil {
-		return fmt.Errorf("ledger secrets: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("ledger secrets: %w", err)
-	}
-	if _, err := f.Write(raw); err != nil {
-		f.Close()
-		return fmt.Errorf("ledger secrets: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("ledger secrets: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("ledger secrets: %w", err)
-	}
-	if err := os.Rename(tmp, p); err != nil {
 		return fmt.Errorf("ledger secrets: %w", err)
 	}
 	return nil

@@ -22,6 +22,7 @@ import (
 	"remit/domain/catalog"
 	"remit/domain/client"
 	"remit/eventstore"
+	"remit/internal/atomicfile"
 )
 
 // LinkKeyFile is the name of the client-link signing key in the data folder.
@@ -83,7 +84,10 @@ func LoadLinkSigner(dir string) (*LinkSigner, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		key = make([]byte, 32)
 		_, _ = rand.Read(key)
-		if err := writeNew(path, key); err != nil && !errors.Is(err, fs.ErrExist) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, err
+		}
+		if err := atomicfile.WriteNew(path, key, 0o600); err != nil && !errors.Is(err, fs.ErrExist) {
 			return nil, err
 		}
 		key, err = os.ReadFile(path) // another process may have won the race
@@ -92,26 +96,6 @@ func LoadLinkSigner(dir string) (*LinkSigner, error) {
 		return nil, fmt.Errorf("read link key: %w", err)
 	}
 	return NewLinkSigner(key)
-}
-
-// writeNew writes a file that must not exist yet, durably.
-func writeNew(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // Sign returns the link's token: base64url(JSON) "." base64url(HMAC). The

@@ -18,6 +18,7 @@ import (
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/firm"
+	"remit/internal/atomicfile"
 	"remit/web/auth"
 )
 
@@ -321,20 +322,8 @@ func (h *handler) storeLogo(r *http.Request) (string, error) {
 	if err := os.MkdirAll(h.cfg.LogoDir, 0o755); err != nil {
 		return "", fmt.Errorf("logo folder: %w", err)
 	}
-	tmp, err := os.CreateTemp(h.cfg.LogoDir, ".upload-*")
-	if err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(h.cfg.LogoDir, hash), data, 0o600); err != nil {
 		return "", fmt.Errorf("store logo: %w", err)
-	}
-	_, werr := tmp.Write(data)
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), filepath.Join(h.cfg.LogoDir, hash))
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("store logo: %w", werr)
 	}
 	return hash, nil
 }

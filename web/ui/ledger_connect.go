@@ -34,8 +34,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -47,6 +45,7 @@ import (
 	"remit/domain"
 	"remit/domain/ledger"
 	"remit/domain/user"
+	"remit/integrations/accounting/secretfile"
 	"remit/integrations/accounting/xero"
 	"remit/processes/ledgersync"
 	"remit/web/auth"
@@ -602,7 +601,8 @@ func (h *handler) finishConnect(w http.ResponseWriter, r *http.Request, p *pendi
 // saveAdapterSettings adds to the secrets file what the Xero adapter reads
 // besides ledgersync's keys: the access token's expiry under its own key,
 // and non-default endpoints (so it refreshes where the token came from).
-// Other keys are kept; the file stays 0600.
+// Other keys are kept; the file stays 0600, written under the lock every
+// writer of it takes (secretfile.Update).
 func (h *handler) saveAdapterSettings(provider string, tok *oauth2.Token) error {
 	if provider != "xero" {
 		return nil
@@ -618,45 +618,9 @@ func (h *handler) saveAdapterSettings(provider string, tok *oauth2.Token) error 
 	if ep.APIBaseURL != "" && ep.APIBaseURL != xero.DefaultBaseURL {
 		extra["base_url"] = ep.APIBaseURL
 	}
-	return mergeJSONFile(xero.FilePath(h.cfg.LedgerOAuth.DataDir), extra)
-}
-
-// mergeJSONFile sets keys of the JSON object in path, atomically, mode 0600.
-func mergeJSONFile(path string, set map[string]any) error {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	doc := map[string]any{}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return err
-	}
-	maps.Copy(doc, set)
-	out, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".connect-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(out); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return secretfile.Update(xero.FilePath(h.cfg.LedgerOAuth.DataDir), func(doc secretfile.Doc) error {
+		return doc.Set(extra)
+	})
 }
 
 // isOwner reports whether the page should offer owner-only actions.

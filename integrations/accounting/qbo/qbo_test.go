@@ -20,9 +20,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/shopspring/decimal"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/integrations/accounting"
 	"remit/integrations/accounting/qbo"
 	"remit/integrations/accounting/qbo/qbotest"
@@ -57,8 +57,6 @@ func MustOpen(tb testing.TB, srv *qbotest.Server, dir string) *qbo.Client {
 
 func money(s string) domain.Money { return domain.MustMoney(s, "AUD") }
 
-func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
-
 // invoice is INV-000042 to Harbour Dental: 2 × 50.00 at 10% tax (item 1,
 // tax code TAX), total 110.00.
 func invoice() accounting.Invoice {
@@ -66,8 +64,8 @@ func invoice() accounting.Invoice {
 		ID: uuid.New(), Number: "INV-000042",
 		Contact:  accounting.Contact{ClientID: uuid.New(), Name: "Harbour Dental", Email: "accounts@harbour.example"},
 		Currency: domain.MustCurrency("AUD"), IssueDate: domain.MustDate(2025, 3, 1), DueDate: domain.MustDate(2025, 3, 15),
-		Lines: []accounting.Line{{Description: "Monthly bookkeeping", Quantity: dec("2"), UnitPrice: money("50"),
-			Net: money("100"), Tax: money("10"), Gross: money("110"), TaxRate: dec("0.10"), AccountCode: "1", TaxType: "TAX"}},
+		Lines: []accounting.Line{{Description: "Monthly bookkeeping", Quantity: decidertest.Dec("2"), UnitPrice: money("50"),
+			Net: money("100"), Tax: money("10"), Gross: money("110"), TaxRate: decidertest.Dec("0.10"), AccountCode: "1", TaxType: "TAX"}},
 		Net: money("100"), Tax: money("10"), Total: money("110"),
 	}
 }
@@ -213,11 +211,11 @@ func TestPushInvoiceTaxInclusiveAndDiscount(t *testing.T) {
 	inv.TaxInclusive = true
 	inv.Lines = []accounting.Line{
 		// 1 × 110.00 including 10% tax.
-		{Description: "Advisory", Quantity: dec("1"), UnitPrice: money("110"), Net: money("100"), Tax: money("10"), Gross: money("110"),
-			TaxRate: dec("0.1"), AccountCode: "1", TaxType: "TAX"},
+		{Description: "Advisory", Quantity: decidertest.Dec("1"), UnitPrice: money("110"), Net: money("100"), Tax: money("10"), Gross: money("110"),
+			TaxRate: decidertest.Dec("0.1"), AccountCode: "1", TaxType: "TAX"},
 		// 3 × 22.00 including tax, 10% off: 59.40 gross, 5.40 tax.
-		{Description: "Payroll", Quantity: dec("3"), UnitPrice: money("22"), DiscountPercent: dec("10"), Net: money("54"), Tax: money("5.40"),
-			Gross: money("59.40"), TaxRate: dec("0.1"), AccountCode: "2", TaxType: "TAX"},
+		{Description: "Payroll", Quantity: decidertest.Dec("3"), UnitPrice: money("22"), DiscountPercent: decidertest.Dec("10"), Net: money("54"), Tax: money("5.40"),
+			Gross: money("59.40"), TaxRate: decidertest.Dec("0.1"), AccountCode: "2", TaxType: "TAX"},
 	}
 	inv.Net, inv.Tax, inv.Total = money("154"), money("15.40"), money("169.40")
 	ack := MustPush(t, e.c, inv)
@@ -233,7 +231,7 @@ func TestPushInvoiceTaxInclusiveAndDiscount(t *testing.T) {
 	t.Run("ExclusiveDiscount", func(t *testing.T) {
 		inv := invoice()
 		inv.Number = "INV-000043"
-		inv.Lines[0].DiscountPercent = dec("10")
+		inv.Lines[0].DiscountPercent = decidertest.Dec("10")
 		inv.Lines[0].Net, inv.Lines[0].Tax, inv.Lines[0].Gross = money("90"), money("9"), money("99")
 		inv.Net, inv.Tax, inv.Total = money("90"), money("9"), money("99")
 		ack := MustPush(t, e.c, inv)
@@ -248,7 +246,7 @@ func TestPushInvoiceTotalMismatchIsPermanent(t *testing.T) {
 	e := MustEnv(t)
 	inv := invoice()
 	// Remit charged 15% but the mapping points at QBO's 10% code.
-	inv.Lines[0].Tax, inv.Lines[0].Gross, inv.Lines[0].TaxRate = money("15"), money("115"), dec("0.15")
+	inv.Lines[0].Tax, inv.Lines[0].Gross, inv.Lines[0].TaxRate = money("15"), money("115"), decidertest.Dec("0.15")
 	inv.Tax, inv.Total = money("15"), money("115")
 	_, err := e.c.PushInvoice(context.Background(), inv)
 	MustPermanent(t, err, 0, "QuickBooks computed a total of AUD 110.00")
@@ -305,8 +303,8 @@ func TestPushCreditNote(t *testing.T) {
 	ia := MustPush(t, e.c, inv)
 	cn := accounting.CreditNote{ID: uuid.New(), InvoiceID: inv.ID, InvoiceLedgerID: ia.LedgerID, InvoiceNumber: inv.Number,
 		Contact: inv.Contact, Currency: inv.Currency, Date: domain.MustDate(2025, 3, 5), Reason: "One hour not worked",
-		Lines: []accounting.Line{{Description: "Credit: bookkeeping", Quantity: dec("1"), UnitPrice: money("20"), Net: money("20"),
-			Tax: money("2"), Gross: money("22"), TaxRate: dec("0.1"), AccountCode: "1", TaxType: "TAX"}},
+		Lines: []accounting.Line{{Description: "Credit: bookkeeping", Quantity: decidertest.Dec("1"), UnitPrice: money("20"), Net: money("20"),
+			Tax: money("2"), Gross: money("22"), TaxRate: decidertest.Dec("0.1"), AccountCode: "1", TaxType: "TAX"}},
 		Net: money("20"), Tax: money("2"), Total: money("22")}
 	ack, err := e.c.PushCreditNote(context.Background(), cn)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"remit/integrations/accounting"
+	"remit/integrations/accounting/secretfile"
 )
 
 // Token is one OAuth 2.0 grant from Intuit: a short-lived access token (an
@@ -61,9 +62,10 @@ type secretsFile struct {
 
 // FileStore keeps the Connection in one JSON file readable by its owner only
 // (0600, folder 0700), <data>/ledger/qbo.json, in ledgersync's secrets
-// format. It implements TokenStore: a refresh rewrites the file atomically
-// (temp file and rename), so a crash never leaves a half-written refresh
-// token.
+// format. It implements TokenStore: a refresh rewrites the file through
+// secretfile.Update (atomically and under a lock shared with every other
+// writer), so a crash never leaves a half-written refresh token and no
+// writer loses another's change.
 type FileStore struct {
 	Path string
 	mu   sync.Mutex
@@ -79,71 +81,46 @@ func NewFileStore(dataDir string) *FileStore {
 func (f *FileStore) Load() (Connection, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	sf, _, err := f.load()
+	sf, err := f.load()
 	return Connection{ClientID: sf.ClientID, ClientSecret: sf.ClientSecret, Token: Token{AccessToken: sf.AccessToken,
 		RefreshToken: sf.RefreshToken, Expiry: sf.AccessTokenExp, RefreshTokenExpiry: sf.RefreshTokenExpiry}}, err
 }
 
-func (f *FileStore) load() (secretsFile, map[string]json.RawMessage, error) {
+func (f *FileStore) load() (secretsFile, error) {
 	var sf secretsFile
-	all := map[string]json.RawMessage{}
 	b, err := os.ReadFile(f.Path)
 	if err != nil {
-		return sf, all, fmt.Errorf("qbo: read connection: %w", err)
+		return sf, fmt.Errorf("qbo: read connection: %w", err)
 	}
 	if err := json.Unmarshal(b, &sf); err != nil {
-		return sf, all, fmt.Errorf("qbo: read connection %s: %w", f.Path, err)
+		return sf, fmt.Errorf("qbo: read connection %s: %w", f.Path, err)
 	}
-	_ = json.Unmarshal(b, &all)
-	return sf, all, nil
+	return sf, nil
 }
 
 // Save writes the connection.
 func (f *FileStore) Save(c Connection) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	_, all, err := f.load()
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return f.save(all, secretsFile{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RefreshToken: c.Token.RefreshToken,
-		AccessToken: c.Token.AccessToken, AccessTokenExp: c.Token.Expiry, RefreshTokenExpiry: c.Token.RefreshTokenExpiry})
+	return f.update(func(sf *secretsFile) {
+		*sf = secretsFile{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RefreshToken: c.Token.RefreshToken,
+			AccessToken: c.Token.AccessToken, AccessTokenExp: c.Token.Expiry, RefreshTokenExpiry: c.Token.RefreshTokenExpiry}
+	})
 }
 
-// save writes sf over all (the file's keys as read), creating <data>/ledger
-// with mode 0700.
-func (f *FileStore) save(all map[string]json.RawMessage, sf secretsFile) error {
-	known, _ := json.Marshal(sf)
-	for _, k := range []string{"refresh_token", "access_token", "access_token_expires_at", "refresh_token_expires_at"} {
-		delete(all, k) // omitted when empty: do not keep an old value
-	}
-	_ = json.Unmarshal(known, &all)
-	b, err := json.MarshalIndent(all, "", "  ")
-	if err != nil {
-		return err
-	}
-	dir := filepath.Dir(f.Path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("qbo: save connection: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".qbo-*.json")
-	if err != nil {
-		return fmt.Errorf("qbo: save connection: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
-	err = tmp.Chmod(0o600)
-	if err == nil {
-		_, err = tmp.Write(append(b, '\n'))
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), f.Path)
-	}
+// update changes the file's known keys through secretfile.Update (mode 0600,
+// <data>/ledger made 0700, under the lock every writer of the file takes),
+// keeping the keys this package does not know.
+func (f *FileStore) update(change func(*secretsFile)) error {
+	err := secretfile.Update(f.Path, func(doc secretfile.Doc) error {
+		var sf secretsFile
+		if err := doc.Decode(&sf); err != nil {
+			return err
+		}
+		change(&sf)
+		// Keys omitted when empty are removed, so no old value is kept.
+		return doc.Set(sf, "refresh_token", "access_token", "access_token_expires_at", "refresh_token_expires_at")
+	})
 	if err != nil {
 		return fmt.Errorf("qbo: save connection: %w", err)
 	}
@@ -156,16 +133,17 @@ func (f *FileStore) LoadToken(context.Context) (Token, error) {
 	return c.Token, err
 }
 
-// SaveToken implements TokenStore, keeping the rest of the file.
+// SaveToken implements TokenStore, keeping the rest of the file. The file
+// must exist (the connection was made).
 func (f *FileStore) SaveToken(_ context.Context, t Token) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	sf, all, err := f.load()
-	if err != nil {
-		return err
+	if _, err := os.Stat(f.Path); err != nil {
+		return fmt.Errorf("qbo: read connection: %w", err)
 	}
-	sf.AccessToken, sf.RefreshToken, sf.AccessTokenExp, sf.RefreshTokenExpiry = t.AccessToken, t.RefreshToken, t.Expiry, t.RefreshTokenExpiry
-	return f.save(all, sf)
+	return f.update(func(sf *secretsFile) {
+		sf.AccessToken, sf.RefreshToken, sf.AccessTokenExp, sf.RefreshTokenExpiry = t.AccessToken, t.RefreshToken, t.Expiry, t.RefreshTokenExpiry
+	})
 }
 
 // FuncStore is a TokenStore for a caller that keeps the secrets itself (such

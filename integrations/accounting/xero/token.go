@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"remit/integrations/accounting"
+	"remit/integrations/accounting/secretfile"
 )
 
 // Token is the connection's OAuth 2.0 state. Xero's access tokens live 30
@@ -46,10 +47,10 @@ type FileConfig struct {
 }
 
 // FileTokenStore is a TokenStore in a JSON file (FileConfig's format),
-// written with mode 0600 by replacing the file whole, so a crash leaves the
-// old token or the new one, never half of either. Save keeps the file's
-// other fields (the settings). It is safe for use by one process; Ledger
-// serialises its own calls.
+// written with mode 0600 through secretfile.Update: the file is replaced
+// whole, so a crash leaves the old token or the new one, never half of
+// either, under a lock every writer of the file takes, in any process. Save
+// keeps the file's other fields (the settings).
 type FileTokenStore struct {
 	Path string
 }
@@ -63,14 +64,17 @@ func (s FileTokenStore) Load(ctx context.Context) (Token, error) {
 	return fc.Token, err
 }
 
-// Save writes t, keeping the settings already in the file.
+// Save writes t, keeping the settings already in the file. The token's
+// keys are replaced as a whole (an empty one is removed), and so is the
+// access-token expiry ledgersync writes under its own key.
 func (s FileTokenStore) Save(ctx context.Context, t Token) error {
-	fc, err := readFileConfig(s.Path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+	err := secretfile.Update(s.Path, func(doc secretfile.Doc) error {
+		return doc.Set(t, "access_token", "refresh_token", "expiry", "access_token_expires_at")
+	})
+	if err != nil {
+		return fmt.Errorf("xero settings: %w", err)
 	}
-	fc.Token = t
-	return WriteFileConfig(s.Path, fc)
+	return nil
 }
 
 func readFileConfig(path string) (FileConfig, error) {
@@ -86,37 +90,13 @@ func readFileConfig(path string) (FileConfig, error) {
 }
 
 // WriteFileConfig writes fc to path (mode 0600; its folder 0700 when it has
-// to be made), atomically.
+// to be made), atomically, as the whole file.
 func WriteFileConfig(path string, fc FileConfig) error {
-	b, err := json.MarshalIndent(fc, "", "  ")
+	err := secretfile.Update(path, func(doc secretfile.Doc) error {
+		clear(doc)
+		return doc.Set(fc)
+	})
 	if err != nil {
-		return err
-	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("xero settings: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".xero-*.json")
-	if err != nil {
-		return fmt.Errorf("xero settings: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op once renamed
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("xero settings: %w", err)
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("xero settings: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("xero settings: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("xero settings: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("xero settings: %w", err)
 	}
 	return nil
