@@ -1,0 +1,68 @@
+package service_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+	"remit/domain/service"
+)
+
+// BenchmarkServiceFold folds a daily service's stream of n billed items, the
+// events made by the decider from the commands Remit's billing run and staff
+// give it: activation, an edit of every 50th item before it is billed, and
+// each item marked billed on its own invoice. Folding must take time in
+// proportion to the stream: a service's state is folded on every command.
+func BenchmarkServiceFold(b *testing.B) {
+	for _, n := range []int{100, 1000, 3000} {
+		events := billedStream(b, n)
+		b.Run(fmt.Sprintf("items=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if s := service.Fold(events); !s.Activated() {
+					b.Fatal("not activated")
+				}
+			}
+			b.ReportMetric(float64(len(events)), "events/op")
+		})
+	}
+}
+
+// billedStream returns the events of a daily service with n items billed,
+// each decided against the state folded so far.
+func billedStream(tb testing.TB, n int) []domain.Event {
+	tb.Helper()
+	act := MustActivate(tb)
+	act.BillingRule = domain.BillingRule{Frequency: domain.FrequencyDays, Interval: 1, Start: domain.StartOnDate, StartDate: date(2017, 1, 1), End: domain.EndNever}
+	act.FirstDate = date(2017, 1, 1)
+	var (
+		s      service.State
+		events []domain.Event
+	)
+	do := func(c service.Command) {
+		tb.Helper()
+		got, err := service.Decide(s, c)
+		if err != nil {
+			tb.Fatalf("%T: %v", c, err)
+		}
+		for _, e := range got {
+			s = service.Evolve(s, e)
+		}
+		events = append(events, got...)
+	}
+	do(act)
+	for seq := 1; seq <= n; seq++ {
+		if seq%50 == 0 {
+			do(service.EditItem{ItemKey: key(seq), ItemChanges: service.ItemChanges{Changes: service.Changes{Quantity: decp("2")}}, Client: act.Client, Now: now})
+		}
+		do(service.MarkItemBilled{ItemKey: key(seq), InvoiceID: invoiceFor(seq), Now: now})
+	}
+	return events
+}
+
+// invoiceFor is the invoice that billed item seq.
+func invoiceFor(seq int) uuid.UUID {
+	return uuid.NewSHA1(invoiceID, []byte(fmt.Sprint(seq)))
+}
