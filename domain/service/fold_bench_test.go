@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -17,8 +18,8 @@ import (
 // proportion to the stream: a service's state is folded on every command.
 func BenchmarkServiceFold(b *testing.B) {
 	for _, n := range []int{100, 1000, 3000} {
-		events := billedStream(b, n)
 		b.Run(fmt.Sprintf("items=%d", n), func(b *testing.B) {
+			events := billedStream(b, n)
 			b.ReportAllocs()
 			for b.Loop() {
 				if s := service.Fold(events); !s.Activated() {
@@ -65,4 +66,32 @@ func billedStream(tb testing.TB, n int) []domain.Event {
 // invoiceFor is the invoice that billed item seq.
 func invoiceFor(seq int) uuid.UUID {
 	return uuid.NewSHA1(invoiceID, []byte(fmt.Sprint(seq)))
+}
+
+// TestStatesHandedOutStayTheSame folds a long stream while other goroutines
+// read states handed out earlier, as queries read a read model's states: run
+// with -race, it fails if Evolve writes anything an earlier State shares.
+func TestStatesHandedOutStayTheSame(t *testing.T) {
+	events := billedStream(t, 400)
+	var (
+		s  service.State
+		wg sync.WaitGroup
+	)
+	through := date(2018, 6, 1)
+	for i, e := range events {
+		s = service.Evolve(s, e)
+		if i == 0 || i%100 != 0 {
+			continue
+		}
+		earlier, want := s, MustJSON(t, s.Schedule(through))
+		wg.Go(func() {
+			for range 3 {
+				if got := MustJSON(t, earlier.Schedule(through)); got != want {
+					t.Error("a state changed after it was handed out")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
