@@ -254,11 +254,18 @@ func (a *Activity) Reset() {
 // activitySnapshot keeps the lines, the names future lines use and the
 // events the folded services are made of.
 type activitySnapshot struct {
+	// Kept is what the snapshot keeps: "lines". Snapshots that kept the
+	// events (before lines) have none and are refused, so the runner
+	// replays the log instead of restoring an empty history.
+	Kept          string                  `json:"kept"`
 	TimeZone      string                  `json:"time_zone,omitempty"` // the firm's, which no kept line teaches
 	Lines         []activitySnapshotLine  `json:"lines"`
 	Names         map[string]names        `json:"names"`
 	ServiceEvents []activitySnapshotEvent `json:"service_events,omitempty"`
 }
+
+// activityKept is what an activity snapshot keeps.
+const activityKept = "lines"
 
 type activitySnapshotLine struct {
 	Position  uint64    `json:"position"`
@@ -289,7 +296,7 @@ func (a *Activity) MarshalSnapshot() ([]byte, uint64, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	s := &a.s
-	snap := activitySnapshot{Lines: make([]activitySnapshotLine, s.lines.n), Names: s.nameSets()}
+	snap := activitySnapshot{Kept: activityKept, Lines: make([]activitySnapshotLine, s.lines.n), Names: s.nameSets()}
 	if s.loc != nil {
 		snap.TimeZone = s.loc.String()
 	}
@@ -322,6 +329,9 @@ func (a *Activity) UnmarshalSnapshot(data []byte, checkpoint uint64) error {
 	var snap activitySnapshot
 	if err := json.Unmarshal(data, &snap); err != nil {
 		return fmt.Errorf("activity snapshot: %w", err)
+	}
+	if snap.Kept != activityKept {
+		return fmt.Errorf("activity snapshot: keeps %q, not %q: replay the log", snap.Kept, activityKept)
 	}
 	s := emptyActivityState()
 	if snap.TimeZone != "" {

@@ -60,3 +60,14 @@ func TestActivityLineLearnsItsInvoiceNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestActivityRefusesSnapshotOfEvents: a snapshot written when the model
+// kept decoded events ("records") must not restore as an empty history; it
+// is refused, and the runner replays the log instead.
+func TestActivityRefusesSnapshotOfEvents(t *testing.T) {
+	old := `{"records":[{"position":1,"revision":0,"at":"2025-01-01T09:00:00Z","stream":"client-` + acme.String() +
+		`","type":"ClientCreated","data":{"client_id":"` + acme.String() + `","name":"Acme"}}]}`
+	if err := newActivity().UnmarshalSnapshot([]byte(old), 1); err == nil {
+		t.Fatal("a snapshot of events was restored")
+	}
+}
