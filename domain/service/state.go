@@ -44,7 +44,8 @@ func (t *Terms) apply(c Changes) {
 // State is a service as folded from its events. The zero State is a service
 // not yet activated. The unexported fields hold what the schedule is derived
 // from. Evolve never changes the State it was given (see the package doc):
-// they are immutable, shared between a State and the States evolved from it.
+// what those fields point to is never written once made, and is shared
+// between a State and the States evolved from it.
 type State struct {
 	ID          uuid.UUID
 	ClientID    uuid.UUID
@@ -64,7 +65,7 @@ type State struct {
 	segments []segment                   // the billing rules in force, oldest first
 	general  *changes                    // the changes of every item (service edits, switches), newest first
 	items    persistent.Sparse[*itemLog] // items billed or changed one by one, by sequence number
-	odd      map[string]*itemLog         // the same for keys not of this service (copied on write: none are made)
+	odd      map[string]*itemLog         // the same for keys not of this service (copied on write: Remit makes none)
 	recorded int                         // how many changes were recorded: numbers them in event order
 	switched itemSwitches                // items switched one by one since the last switch of the service
 }
@@ -144,9 +145,10 @@ func Fold(events []domain.Event) State {
 }
 
 // Evolve applies one event to the state. It never fails and never validates;
-// unknown events are ignored. It takes time in proportion to the logarithm
-// of the number of items billed or changed one by one, so folding a stream
-// takes time in proportion to its length.
+// unknown events are ignored. An event about the item after the last one
+// billed or changed (what billing runs make) costs the same however long the
+// stream is, one about any other item O(log n), so folding a stream takes
+// time in proportion to its length.
 func Evolve(s State, e domain.Event) State {
 	switch e := e.(type) {
 	case ServiceActivated:

@@ -96,3 +96,19 @@ func TestSparseEmpty(t *testing.T) {
 		t.Fatal("the zero Sparse yields a key")
 	}
 }
+
+func TestSparseAllStopsWhenAsked(t *testing.T) {
+	var m Sparse[int]
+	for i := range 100 {
+		m = m.Set(i*5, i)
+	}
+	var seen []int
+	for k := range m.All() {
+		if seen = append(seen, k); len(seen) == 3 {
+			break
+		}
+	}
+	if !slices.Equal(seen, []int{0, 5, 10}) {
+		t.Fatalf("yielded %v, want [0 5 10] and a stop", seen)
+	}
+}

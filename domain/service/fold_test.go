@@ -95,3 +95,26 @@ func TestStatesHandedOutStayTheSame(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestEvolveKeepsItemsOfOtherServices: an event naming another service's
+// item (which Decide never makes) is kept as before the fold was made
+// linear: the billed item is found by its key and shows in the schedule.
+func TestEvolveKeepsItemsOfOtherServices(t *testing.T) {
+	other := service.ItemKey(otherSvcID, 2)
+	e := billed(2, date(2026, 2, 15), invoice2ID)
+	e.ItemKey = other
+	s := service.Fold([]domain.Event{MustActivated(t), e})
+	if it, ok := s.Item(other); !ok || it.InvoiceID != invoice2ID {
+		t.Fatalf("Item(%s) = %+v, %v; want billed on invoice 2", other, it, ok)
+	}
+	var found bool
+	for _, it := range s.Schedule(today) {
+		found = found || it.Key == other
+	}
+	if !found {
+		t.Fatal("the other service's billed item is not in the schedule")
+	}
+	if s.Releases(other) != 0 {
+		t.Fatal("releases of an item never released")
+	}
+}
