@@ -3,6 +3,7 @@ package projections
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,7 +15,6 @@ import (
 	"remit/domain/catalog"
 	"remit/domain/client"
 	"remit/domain/invoice"
-	"remit/domain/proposal"
 	"remit/domain/service"
 )
 
@@ -22,36 +22,49 @@ import (
 // service or invoice, indexed by the subjects it concerns, told in one line
 // of plain English with who did it and when.
 //
-// Applying an event keeps a compact record (position, stream, revision,
-// actor, recorded-at and the decoded event) and updates the names lines use
-// (an invoice's number, a service's name, a payment method's label, a
-// contact's name, a proposal's title), keeping each name's history. The text
-// is rendered when a history is asked for, with each name as it was known
-// when the event was applied, so a line reads the same whenever it is read.
+// Applying an event renders its line there and then, naming things as they
+// are known at that moment (an invoice's number, a service's name, a payment
+// method's label, a contact's name, a proposal's title), so a line reads the
+// same whenever it is read; and it keeps only the line: its text and the
+// position, stream, revision, event type, actor, time and invoice that pages
+// and the API show with it, not the decoded event, so the model's memory
+// grows by about the length of the text per event. The one name a line may
+// learn later is its invoice's number: an item is billed on an invoice just
+// before the invoice is issued, so a line naming an invoice not yet numbered
+// keeps where the number goes and reads the number when it is asked for.
+//
+// What each event type concerns, teaches and says is a table (activityKinds)
+// of one small function per event type.
 type Activity struct {
 	guard
 	s       activityState
-	catalog *catalog.Catalog // decodes snapshot records
+	catalog *catalog.Catalog // decodes snapshot events
 }
 
 type activityState struct {
 	// loc is the firm's time zone (nil: UTC), which dates a gateway payment
 	// recorded before its event carried a date.
-	loc *time.Location
+	loc   *time.Location
+	kinds map[string]activityKind // by event type
 
-	recs  recordChunks
-	index map[subjectKey][]int32 // subject -> indexes in recs
+	lines lineChunks
+	index map[subjectKey][]int32 // subject -> indexes in lines
 
-	// What lines name things by, with history.
+	// The names lines use, as known now.
 	invoices  names
 	services  names
 	methods   names
 	proposals names
 	contacts  names
 
-	// services are folded here too, so an edit's line can say what each
-	// changed field was before ("quantity 1 → 1.5").
+	// Services are folded here too, from the events that change an item's
+	// terms, date or rule (serviceEvents, kept for the snapshot), so an
+	// edit's line can say what each changed field was ("quantity 1 → 1.5").
 	serviceStates map[uuid.UUID]service.State
+	serviceEvents []domain.Event
+
+	// interned shares the text of the few distinct streams and actors.
+	interned map[string]string
 }
 
 // before is what an edited service or schedule item was just before the
@@ -62,81 +75,58 @@ type before struct {
 	rule  domain.BillingRule
 }
 
-// activityRecord is one event's line before it is rendered.
-type activityRecord struct {
-	pos      uint64
-	revision uint64
-	at       time.Time
-	stream   string
-	actor    string
-	event    domain.Event
-	before   *before // edits: the values they replace
+// activityLine is one event's line as kept.
+type activityLine struct {
+	pos       uint64
+	revision  uint64
+	at        time.Time
+	stream    string
+	actor     string
+	eventType string
+	what      string    // the text, without who did it
+	invoice   uuid.UUID // the invoice the line is about, if any
+	invoiceAt int32     // where in what the invoice's number goes, read when asked (-1: in the text already)
 }
 
-// chunkBits sizes the chunks records are kept in: growing never copies
-// what is already kept.
+// chunkBits sizes the chunks lines are kept in: growing never copies what
+// is already kept.
 const chunkBits = 10
 
-// recordChunks is an append-only list of records in fixed-size chunks.
-type recordChunks struct {
-	chunks [][]activityRecord
+// lineChunks is an append-only list of lines in fixed-size chunks.
+type lineChunks struct {
+	chunks [][]activityLine
 	n      int
 }
 
-func (c *recordChunks) add(r activityRecord) int32 {
+func (c *lineChunks) add(l activityLine) int32 {
 	if c.n>>chunkBits == len(c.chunks) {
-		c.chunks = append(c.chunks, make([]activityRecord, 0, 1<<chunkBits))
+		c.chunks = append(c.chunks, make([]activityLine, 0, 1<<chunkBits))
 	}
 	last := &c.chunks[len(c.chunks)-1]
-	*last = append(*last, r)
+	*last = append(*last, l)
 	c.n++
 	return int32(c.n - 1)
 }
 
-func (c *recordChunks) at(i int32) *activityRecord {
+func (c *lineChunks) at(i int32) *activityLine {
 	return &c.chunks[i>>chunkBits][i&(1<<chunkBits-1)]
 }
 
-// named is a name and the client it belongs to, from position since on;
-// prev is what it was before (nil: unknown before since).
+// named is a name and the client it belongs to.
 type named struct {
-	name   string
-	client uuid.UUID
-	since  uint64
-	prev   *named
+	Name   string    `json:"name"`
+	Client uuid.UUID `json:"client,omitzero"`
 }
 
-// names maps an id to its name's history, newest first.
+// names maps an id to its name.
 type names map[uuid.UUID]named
 
-// set records id's name from position pos on.
-func (m names) set(id uuid.UUID, name string, client uuid.UUID, pos uint64) {
-	old, ok := m[id]
-	switch {
-	case !ok:
-		m[id] = named{name: name, client: client, since: pos}
-	case old.name != name || old.client != client:
-		m[id] = named{name: name, client: client, since: pos, prev: &old}
-	}
+func (m names) set(id uuid.UUID, name string, client uuid.UUID) {
+	m[id] = named{Name: name, Client: client}
 }
 
-// asOf returns id's name as known at position pos (inclusive).
-func (m names) asOf(id uuid.UUID, pos uint64) (named, bool) {
-	n, ok := m[id]
-	if !ok {
-		return named{}, false
-	}
-	for n.since > pos {
-		if n.prev == nil {
-			return named{}, false
-		}
-		n = *n.prev
-	}
-	return n, true
-}
-
-// client returns the client id belongs to now.
-func (m names) client(id uuid.UUID) uuid.UUID { return m[id].client }
+// client returns the client id belongs to.
+func (m names) client(id uuid.UUID) uuid.UUID { return m[id].Client }
 
 type subjectKey struct {
 	subject Subject
@@ -167,6 +157,7 @@ func newActivity() *Activity { return &Activity{s: emptyActivityState(), catalog
 
 func emptyActivityState() activityState {
 	return activityState{
+		kinds:         activityKinds(),
 		index:         map[subjectKey][]int32{},
 		invoices:      names{},
 		services:      names{},
@@ -174,6 +165,7 @@ func emptyActivityState() activityState {
 		proposals:     names{},
 		contacts:      names{},
 		serviceStates: map[uuid.UUID]service.State{},
+		interned:      map[string]string{},
 	}
 }
 
@@ -188,22 +180,67 @@ func (a *Activity) Apply(e Event) {
 	if loc, ok := firmZone(e.Data); ok {
 		a.s.loc = loc
 	}
-	a.s.apply(activityRecord{pos: e.Position, revision: e.Revision, at: e.Metadata.RecordedAt,
-		stream: e.Stream, actor: e.Metadata.Actor, event: e.Data})
+	a.s.apply(e)
 }
 
-// apply notes the names rec's event teaches and keeps rec if the event
-// concerns a subject.
-func (s *activityState) apply(rec activityRecord) {
-	rec.before = s.fold(rec.event)
-	subjects := s.note(rec.event, rec.pos)
+// apply learns what e teaches and keeps its line if it concerns a subject.
+func (s *activityState) apply(e Event) {
+	k, ok := s.kinds[e.Data.EventType()]
+	if !ok {
+		return
+	}
+	was := s.fold(e.Data)
+	var subjects subjectList
+	k.note(s, e.Data, &subjects)
 	if subjects.n == 0 {
 		return
 	}
-	i := s.recs.add(rec)
-	for _, k := range subjects.keys[:subjects.n] {
+	l := activityLine{pos: e.Position, revision: e.Revision, at: e.Metadata.RecordedAt,
+		stream: s.intern(e.Stream), actor: s.intern(e.Metadata.Actor), eventType: e.Data.EventType(),
+		invoice: invoiceOf(e.Data)}
+	l.what, l.invoiceAt = s.render(k, e.Data, was)
+	s.keep(l, subjects.keys[:subjects.n])
+}
+
+// keep adds a line to the subjects' histories.
+func (s *activityState) keep(l activityLine, subjects []subjectKey) {
+	i := s.lines.add(l)
+	for _, k := range subjects {
 		s.index[k] = append(s.index[k], i)
 	}
+}
+
+// intern returns text, sharing the copy already kept. A new text is
+// copied: an event's strings may point into the whole envelope it was read
+// from (eventstore/sqlite decodes in place).
+func (s *activityState) intern(text string) string {
+	if have, ok := s.interned[text]; ok {
+		return have
+	}
+	text = strings.Clone(text)
+	s.interned[text] = text
+	return text
+}
+
+// invoiceMark stands for an invoice's number while a line is rendered,
+// when the number is not known yet.
+const invoiceMark = "\x00"
+
+// render tells e, and says where its invoice's number goes when it is not
+// known yet (-1: none, or written in).
+func (s *activityState) render(k activityKind, e domain.Event, was *before) (string, int32) {
+	r := render{s: s, was: was, mark: true}
+	what := k.text(&r, e)
+	if !r.marked {
+		return what, -1
+	}
+	if strings.Count(what, invoiceMark) == 1 {
+		i := strings.Index(what, invoiceMark)
+		return what[:i] + what[i+len(invoiceMark):], int32(i)
+	}
+	// The mark is ambiguous (a name holds it): tell it as unnumbered.
+	r = render{s: s, was: was}
+	return k.text(&r, e), -1
 }
 
 // Reset implements Projection.
@@ -214,40 +251,74 @@ func (a *Activity) Reset() {
 	a.checkpoint = 0
 }
 
-// activitySnapshot keeps the records; restoring applies them again, which
-// rebuilds the names and the index.
+// activitySnapshot keeps the lines, the names future lines use and the
+// events the folded services are made of.
 type activitySnapshot struct {
-	Records  []activitySnapshotRecord `json:"records"`
-	TimeZone string                   `json:"time_zone,omitempty"` // the firm's, which no kept record teaches
+	// Kept is what the snapshot keeps: "lines". Snapshots that kept the
+	// events (before lines) have none and are refused, so the runner
+	// replays the log instead of restoring an empty history.
+	Kept          string                  `json:"kept"`
+	TimeZone      string                  `json:"time_zone,omitempty"` // the firm's, which no kept line teaches
+	Lines         []activitySnapshotLine  `json:"lines"`
+	Names         map[string]names        `json:"names"`
+	ServiceEvents []activitySnapshotEvent `json:"service_events,omitempty"`
 }
 
-type activitySnapshotRecord struct {
-	Position uint64          `json:"position"`
-	Revision uint64          `json:"revision"`
-	At       time.Time       `json:"at"`
-	Stream   string          `json:"stream"`
-	Actor    string          `json:"actor,omitempty"`
-	Type     string          `json:"type"`
-	Data     json.RawMessage `json:"data"`
+// activityKept is what an activity snapshot keeps.
+const activityKept = "lines"
+
+type activitySnapshotLine struct {
+	Position  uint64    `json:"position"`
+	Revision  uint64    `json:"revision"`
+	At        time.Time `json:"at"`
+	Stream    string    `json:"stream"`
+	Actor     string    `json:"actor,omitempty"`
+	Type      string    `json:"type"`
+	What      string    `json:"what"`
+	Invoice   uuid.UUID `json:"invoice,omitzero"`
+	InvoiceAt int32     `json:"invoice_at"`
+	Subjects  []string  `json:"subjects"` // "client/<uuid>"
 }
 
-// MarshalSnapshot implements Projection. Events that concern no subject
-// taught no name either, so the kept records are all a restore needs.
+type activitySnapshotEvent struct {
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+// nameSets names the name maps in a snapshot.
+func (s *activityState) nameSets() map[string]names {
+	return map[string]names{"invoices": s.invoices, "services": s.services, "methods": s.methods,
+		"proposals": s.proposals, "contacts": s.contacts}
+}
+
+// MarshalSnapshot implements Projection.
 func (a *Activity) MarshalSnapshot() ([]byte, uint64, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	snap := activitySnapshot{Records: make([]activitySnapshotRecord, 0, a.s.recs.n)}
-	if a.s.loc != nil {
-		snap.TimeZone = a.s.loc.String()
+	s := &a.s
+	snap := activitySnapshot{Kept: activityKept, Lines: make([]activitySnapshotLine, s.lines.n), Names: s.nameSets()}
+	if s.loc != nil {
+		snap.TimeZone = s.loc.String()
 	}
-	for i := range int32(a.s.recs.n) {
-		r := a.s.recs.at(i)
-		data, err := json.Marshal(r.event)
+	for i := range int32(s.lines.n) {
+		l := s.lines.at(i)
+		snap.Lines[i] = activitySnapshotLine{Position: l.pos, Revision: l.revision, At: l.at, Stream: l.stream, Actor: l.actor,
+			Type: l.eventType, What: l.what, Invoice: l.invoice, InvoiceAt: l.invoiceAt}
+	}
+	for k, idx := range s.index {
+		for _, i := range idx {
+			snap.Lines[i].Subjects = append(snap.Lines[i].Subjects, string(k.subject)+"/"+k.id.String())
+		}
+	}
+	for i := range snap.Lines {
+		slices.Sort(snap.Lines[i].Subjects)
+	}
+	for _, e := range s.serviceEvents {
+		data, err := json.Marshal(e)
 		if err != nil {
 			return nil, 0, fmt.Errorf("activity snapshot: %w", err)
 		}
-		snap.Records = append(snap.Records, activitySnapshotRecord{Position: r.pos, Revision: r.revision, At: r.at,
-			Stream: r.stream, Actor: r.actor, Type: r.event.EventType(), Data: data})
+		snap.ServiceEvents = append(snap.ServiceEvents, activitySnapshotEvent{Type: e.EventType(), Data: data})
 	}
 	data, err := json.Marshal(snap)
 	return data, a.checkpoint, err
@@ -259,19 +330,40 @@ func (a *Activity) UnmarshalSnapshot(data []byte, checkpoint uint64) error {
 	if err := json.Unmarshal(data, &snap); err != nil {
 		return fmt.Errorf("activity snapshot: %w", err)
 	}
+	if snap.Kept != activityKept {
+		return fmt.Errorf("activity snapshot: keeps %q, not %q: replay the log", snap.Kept, activityKept)
+	}
 	s := emptyActivityState()
 	if snap.TimeZone != "" {
 		s.loc = zone(snap.TimeZone)
 	}
-	for _, r := range snap.Records {
+	for set, ns := range s.nameSets() {
+		for id, n := range snap.Names[set] {
+			ns[id] = n
+		}
+	}
+	for _, r := range snap.ServiceEvents {
 		e, err := a.catalog.Decode(r.Type, a.catalog.SchemaVersion(r.Type), r.Data) // re-encoded in the current shape
 		if err != nil {
-			return fmt.Errorf("activity snapshot: position %d: %w", r.Position, err)
+			return fmt.Errorf("activity snapshot: %w", err)
 		}
+		s.fold(e)
+	}
+	for _, r := range snap.Lines {
 		if r.Position > checkpoint {
 			return fmt.Errorf("activity snapshot: position %d after the checkpoint %d", r.Position, checkpoint)
 		}
-		s.apply(activityRecord{pos: r.Position, revision: r.Revision, at: r.At, stream: r.Stream, actor: r.Actor, event: e})
+		subjects := make([]subjectKey, 0, len(r.Subjects))
+		for _, sub := range r.Subjects {
+			name, id, _ := strings.Cut(sub, "/")
+			u, err := uuid.Parse(id)
+			if err != nil {
+				return fmt.Errorf("activity snapshot: position %d: subject %q: %w", r.Position, sub, err)
+			}
+			subjects = append(subjects, subjectKey{Subject(name), u})
+		}
+		s.keep(activityLine{pos: r.Position, revision: r.Revision, at: r.At, stream: s.intern(r.Stream), actor: s.intern(r.Actor),
+			eventType: s.intern(r.Type), what: r.What, invoice: r.Invoice, invoiceAt: r.InvoiceAt}, subjects)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -290,31 +382,34 @@ func (a *Activity) of(subject Subject, id uuid.UUID) ([]ActivityLine, error) {
 	}
 	out := make([]ActivityLine, len(idx))
 	for i, j := range idx {
-		out[i] = a.s.line(a.s.recs.at(j))
+		out[i] = a.s.line(a.s.lines.at(j))
 	}
 	return out, nil
 }
 
-// line renders a record; the caller holds the read lock.
-func (s *activityState) line(r *activityRecord) ActivityLine {
-	what := s.text(r.event, r.pos, r.before)
+// line is a kept line as pages read it; the caller holds the read lock.
+func (s *activityState) line(l *activityLine) ActivityLine {
+	what := l.what
+	if l.invoiceAt >= 0 {
+		what = what[:l.invoiceAt] + s.invoiceName(l.invoice) + what[l.invoiceAt:]
+	}
 	text := what
-	if _, erased := r.event.(client.ClientErased); erased && r.actor != "" {
-		text += " by " + r.actor
-	} else if r.actor != "" {
-		text += " (by " + r.actor + ")"
+	if l.eventType == (client.ClientErased{}).EventType() && l.actor != "" {
+		text += " by " + l.actor
+	} else if l.actor != "" {
+		text += " (by " + l.actor + ")"
 	}
 	return ActivityLine{
-		Position:  r.pos,
-		Stream:    r.stream,
-		Revision:  r.revision,
-		EventType: r.event.EventType(),
-		Actor:     r.actor,
-		At:        r.at,
+		Position:  l.pos,
+		Stream:    l.stream,
+		Revision:  l.revision,
+		EventType: l.eventType,
+		Actor:     l.actor,
+		At:        l.at,
 		Text:      text,
 		What:      what,
-		InvoiceID: invoiceOf(r.event),
-		Invoice:   s.invoiceNumber(invoiceOf(r.event)),
+		InvoiceID: l.invoice,
+		Invoice:   s.invoiceNumber(l.invoice),
 	}
 }
 
@@ -356,389 +451,98 @@ func (s *activityState) invoiceNumber(id uuid.UUID) string {
 	if id == uuid.Nil {
 		return ""
 	}
-	return s.invoices[id].name
+	return s.invoices[id].Name
 }
 
-// fold evolves the service an event is about and returns, for an edit,
-// what the edit replaces.
-func (s *activityState) fold(e domain.Event) *before {
-	var id uuid.UUID
-	switch e := e.(type) {
-	case service.ServiceActivated:
-		id = e.ServiceID
-	case service.ServiceEdited:
-		id = e.ServiceID
-	case service.ServiceSwitchedToManual:
-		id = e.ServiceID
-	case service.ServiceSwitchedToAutomatic:
-		id = e.ServiceID
-	case service.ServiceEnded:
-		id = e.ServiceID
-	case service.ScheduleItemEdited:
-		id = e.ServiceID
-	case service.ScheduleItemSwitchedToManual:
-		id = e.ServiceID
-	case service.ScheduleItemSwitchedToAutomatic:
-		id = e.ServiceID
-	case service.ScheduleItemSkipped:
-		id = e.ServiceID
-	case service.ScheduleItemIssueScheduled:
-		id = e.ServiceID
-	case service.ScheduleItemBilled:
-		id = e.ServiceID
-	case service.ScheduleItemReleased:
-		id = e.ServiceID
-	default:
-		return nil
-	}
-	st := s.serviceStates[id]
-	var b *before
-	switch e := e.(type) {
-	case service.ServiceEdited:
-		b = &before{terms: st.Terms, rule: st.BillingRule}
-	case service.ScheduleItemEdited:
-		if it, ok := st.Item(e.ItemKey); ok {
-			b = &before{terms: service.Terms{Description: it.Description, UnitPrice: it.UnitPrice.Amount, Quantity: it.Quantity,
-				Discount: it.Discount, PaymentMethodID: it.PaymentMethodID}, date: it.Date}
-		}
-	}
-	s.serviceStates[id] = service.Evolve(st, e)
-	return b
-}
-
-// note updates the names lines use from an event at position pos and
-// returns the subjects it concerns (none: the event has no line).
-func (s *activityState) note(e domain.Event, pos uint64) subjectList {
-	var l subjectList
-	cl := func(id uuid.UUID) { l.add(SubjectClient, id) }
-	pm := func(id uuid.UUID) { l.add(SubjectPaymentMethod, id) }
-	proposalOf := func(id uuid.UUID) { l.add(SubjectProposal, id); cl(s.proposals.client(id)) }
-	serviceOf := func(id uuid.UUID) { l.add(SubjectService, id); cl(s.services.client(id)) }
-	invoiceOf := func(id uuid.UUID) { l.add(SubjectInvoice, id); cl(s.invoices.client(id)) }
-	switch e := e.(type) {
-	// Client.
-	case client.ClientCreated:
-		for _, c := range e.Contacts {
-			s.contacts.set(c.ID, c.Name, uuid.Nil, pos)
-		}
-		cl(e.ClientID)
-	case client.ClientContactAdded:
-		s.contacts.set(e.Contact.ID, e.Contact.Name, uuid.Nil, pos)
-		cl(e.ClientID)
-	case client.ClientContactChanged:
-		s.contacts.set(e.Contact.ID, e.Contact.Name, uuid.Nil, pos)
-		cl(e.ClientID)
-	case client.ClientDetailsChanged:
-		cl(e.ClientID)
-	case client.ClientContactRemoved:
-		cl(e.ClientID)
-	case client.ClientPrimaryContactChanged:
-		cl(e.ClientID)
-	case client.ClientArchived:
-		cl(e.ClientID)
-	case client.ClientRestored:
-		cl(e.ClientID)
-	case client.ClientErased:
-		cl(e.ClientID)
-	case client.ClientLinksRevoked:
-		cl(e.ClientID)
-	case client.PaymentMethodAdded:
-		s.methods.set(e.PaymentMethodID, MethodLabel(e.Method), e.ClientID, pos)
-		cl(e.ClientID)
-		pm(e.PaymentMethodID)
-	case client.PaymentMethodSetAsDefault:
-		cl(e.ClientID)
-		pm(e.PaymentMethodID)
-	case client.PaymentMethodReplaced:
-		s.methods.set(e.PaymentMethodID, MethodLabel(e.Method), e.ClientID, pos)
-		cl(e.ClientID)
-		pm(e.ReplacedPaymentMethodID)
-		pm(e.PaymentMethodID)
-	case client.PaymentMethodRemoved:
-		cl(e.ClientID)
-		pm(e.PaymentMethodID)
-	case client.PaymentMethodExpired:
-		cl(e.ClientID)
-		pm(e.PaymentMethodID)
-	case client.PaymentMethodFailed:
-		cl(e.ClientID)
-		pm(e.PaymentMethodID)
-
-	// Proposal.
-	case proposal.ProposalDrafted:
-		s.proposals.set(e.ProposalID, e.Title, e.ClientID, pos)
-		proposalOf(e.ProposalID)
-	case proposal.ProposalDraftEdited:
-		s.proposals.set(e.ProposalID, e.Title, s.proposals.client(e.ProposalID), pos)
-		proposalOf(e.ProposalID)
-	case proposal.ProposalAccepted:
-		if _, ok := s.proposals[e.ProposalID]; !ok {
-			s.proposals.set(e.ProposalID, "", e.ClientID, pos)
-		}
-		proposalOf(e.ProposalID)
-	case proposal.ProposalSent:
-		proposalOf(e.ProposalID)
-	case proposal.ProposalDeclined:
-		proposalOf(e.ProposalID)
-	case proposal.ProposalWithdrawn:
-		proposalOf(e.ProposalID)
-	case proposal.ProposalExpired:
-		proposalOf(e.ProposalID)
-
-	// Service.
-	case service.ServiceActivated:
-		s.services.set(e.ServiceID, e.Name, e.ClientID, pos)
-		serviceOf(e.ServiceID)
-	case service.ServiceEdited:
-		serviceOf(e.ServiceID)
-	case service.ServiceSwitchedToManual:
-		serviceOf(e.ServiceID)
-	case service.ServiceSwitchedToAutomatic:
-		serviceOf(e.ServiceID)
-	case service.ServiceEnded:
-		serviceOf(e.ServiceID)
-	case service.ScheduleItemEdited:
-		serviceOf(e.ServiceID)
-	case service.ScheduleItemSwitchedToManual:
-		serviceOf(e.ServiceID)
-	case service.ScheduleItemSwitchedToAutomatic:
-		serviceOf(e.ServiceID)
-	case service.ScheduleItemSkipped:
-		serviceOf(e.ServiceID)
-	case service.ScheduleItemIssueScheduled:
-		serviceOf(e.ServiceID)
-	case service.ScheduleItemBilled:
-		serviceOf(e.ServiceID)
-		l.add(SubjectInvoice, e.InvoiceID)
-	case service.ScheduleItemReleased:
-		serviceOf(e.ServiceID)
-		l.add(SubjectInvoice, e.InvoiceID)
-
-	// Invoice.
-	case invoice.InvoiceIssued:
-		s.invoices.set(e.InvoiceID, e.Number, e.ClientID, pos)
-		invoiceOf(e.InvoiceID)
-		pm(e.PaymentMethodID)
-	case invoice.InvoiceCollectionScheduled:
-		invoiceOf(e.InvoiceID)
-		pm(e.PaymentMethodID)
-	case invoice.InvoicePaymentSucceeded:
-		invoiceOf(e.InvoiceID)
-		pm(e.PaymentMethodID)
-	case invoice.InvoicePaymentRejected:
-		invoiceOf(e.InvoiceID)
-		pm(e.PaymentMethodID)
-	case invoice.InvoiceRetryScheduled:
-		invoiceOf(e.InvoiceID)
-		pm(e.PaymentMethodID)
-	case invoice.InvoiceCollectionCancelled:
-		invoiceOf(e.InvoiceID)
-		pm(e.PaymentMethodID)
-	case invoice.InvoiceSent:
-		invoiceOf(e.InvoiceID)
-	case invoice.InvoicePaymentRecorded:
-		invoiceOf(e.InvoiceID)
-	case invoice.InvoiceWrittenOff:
-		invoiceOf(e.InvoiceID)
-	case invoice.InvoiceVoided:
-		invoiceOf(e.InvoiceID)
-	case invoice.InvoiceCreditNoteIssued:
-		invoiceOf(e.InvoiceID)
-	}
-	return l
-}
-
-// text tells an event applied at position pos, naming things as they were
-// known then.
-func (s *activityState) text(e domain.Event, pos uint64, was *before) string {
-	n := nameView{s, pos}
-	switch e := e.(type) {
-	// Client.
-	case client.ClientCreated:
-		return fmt.Sprintf("Client %q created", e.Name)
-	case client.ClientDetailsChanged:
-		return fmt.Sprintf("Client details changed: %q, %s", e.Name, e.Currency)
-	case client.ClientContactAdded:
-		return "Contact " + contactText(e.Contact) + " added"
-	case client.ClientContactChanged:
-		return "Contact " + contactText(e.Contact) + " changed"
-	case client.ClientContactRemoved:
-		return "Contact " + orUnknown(n.contact(e.ContactID)) + " removed"
-	case client.ClientPrimaryContactChanged:
-		return "Primary billing contact set to " + orUnknown(n.contact(e.ContactID))
-	case client.ClientArchived:
-		return "Client archived" + reason(e.Reason)
-	case client.ClientRestored:
-		return "Client restored"
-	case client.ClientErased:
-		return "Client's personal data erased"
-	case client.ClientLinksRevoked:
-		return "Client links revoked: every link sent before now stops working"
-	case client.PaymentMethodAdded:
-		return "Payment method " + MethodLabel(e.Method) + " added"
-	case client.PaymentMethodSetAsDefault:
-		return "Payment method " + n.method(e.PaymentMethodID) + " set as default"
-	case client.PaymentMethodReplaced:
-		return "Payment method " + n.method(e.ReplacedPaymentMethodID) + " replaced by " + MethodLabel(e.Method)
-	case client.PaymentMethodRemoved:
-		return "Payment method " + n.method(e.PaymentMethodID) + " removed"
-	case client.PaymentMethodExpired:
-		return "Payment method " + n.method(e.PaymentMethodID) + " expired"
-	case client.PaymentMethodFailed:
-		return "Payment method " + n.method(e.PaymentMethodID) + " failed" + reason(e.Reason)
-
-	// Proposal.
-	case proposal.ProposalDrafted:
-		return fmt.Sprintf("Proposal %q drafted with %d %s", e.Title, len(e.Lines), plural(len(e.Lines), "service", "services"))
-	case proposal.ProposalDraftEdited:
-		return fmt.Sprintf("Proposal %q edited", e.Title)
-	case proposal.ProposalSent:
-		return "Proposal " + n.proposal(e.ProposalID) + " sent to " + e.RecipientEmail
-	case proposal.ProposalAccepted:
-		return fmt.Sprintf("Proposal %s accepted by %s <%s> on %s", n.proposal(e.ProposalID), e.AcceptedByName, e.AcceptedByEmail, domain.FormatDate(e.AcceptedOn))
-	case proposal.ProposalDeclined:
-		return "Proposal " + n.proposal(e.ProposalID) + " declined" + reason(e.Reason)
-	case proposal.ProposalWithdrawn:
-		return "Proposal " + n.proposal(e.ProposalID) + " withdrawn" + reason(e.Reason)
-	case proposal.ProposalExpired:
-		return "Proposal " + n.proposal(e.ProposalID) + " expired on " + domain.FormatDate(e.ExpiresOn)
-
-	// Service.
-	case service.ServiceActivated:
-		from := "from an instant bill"
-		if !e.Source.InstantBill {
-			from = "from proposal " + n.proposal(e.Source.ProposalID)
-		}
-		return fmt.Sprintf("Service %q activated %s: %s × %s, %s, %s", e.Name, from,
-			domain.FormatMoney(money(e.UnitPrice, e.Currency)), e.Quantity, ruleText(e.BillingRule), e.Mode)
-	case service.ServiceEdited:
-		return fmt.Sprintf("Service %s edited from %s: %s", n.service(e.ServiceID), domain.FormatDate(e.EffectiveFrom), changesText(e.Changes, e.BillingRule, was, n.method, e.NotifyClientOfPriceChange, n.currency(e.ServiceID)))
-	case service.ServiceSwitchedToManual:
-		return "Service " + n.service(e.ServiceID) + " switched to manual billing (paused)"
-	case service.ServiceSwitchedToAutomatic:
-		return "Service " + n.service(e.ServiceID) + " switched to automatic billing"
-	case service.ServiceEnded:
-		return "Service " + n.service(e.ServiceID) + " ended on " + domain.FormatDate(e.EndDate) + reason(e.Reason)
-	case service.ScheduleItemEdited:
-		c := changesText(e.Changes, nil, was, n.method, false, n.currency(e.ServiceID))
-		if e.Date != nil {
-			d := "date " + domain.FormatDate(*e.Date)
-			if was != nil && !was.date.IsZero() && was.date != *e.Date {
-				d = "date " + domain.FormatDate(was.date) + " → " + domain.FormatDate(*e.Date)
-			}
-			c = d + ", " + c
-		}
-		return n.item(e.ServiceID, e.ItemKey) + " edited: " + strings.TrimSuffix(c, ", no change")
-	case service.ScheduleItemSwitchedToManual:
-		return n.item(e.ServiceID, e.ItemKey) + " switched to manual"
-	case service.ScheduleItemSwitchedToAutomatic:
-		return n.item(e.ServiceID, e.ItemKey) + " switched to automatic"
-	case service.ScheduleItemSkipped:
-		if !e.MissedAsOf.IsZero() {
-			return n.item(e.ServiceID, e.ItemKey) + " skipped as missed by the billing run of " + domain.FormatDate(e.MissedAsOf) + " (the firm skips missed billings)"
-		}
-		return n.item(e.ServiceID, e.ItemKey) + " skipped"
-	case service.ScheduleItemIssueScheduled:
-		return n.item(e.ServiceID, e.ItemKey) + " scheduled to be issued on " + domain.FormatDate(e.IssueOn)
-	case service.ScheduleItemBilled:
-		return n.item(e.ServiceID, e.ItemKey) + " billed on invoice " + n.invoice(e.InvoiceID)
-	case service.ScheduleItemReleased:
-		text := n.item(e.ServiceID, e.ItemKey) + " released from invoice " + n.invoice(e.InvoiceID) + reason(e.Reason)
-		if e.SwitchedToManual {
-			text += "; it waits to be billed by hand"
-		}
-		return text
-
-	// Invoice.
-	case invoice.InvoiceIssued:
-		return fmt.Sprintf("Invoice %s issued for %s, due %s", e.Number, domain.FormatMoney(e.Totals.Gross), domain.FormatDate(e.DueDate))
-	case invoice.InvoiceSent:
-		verb := " sent to "
-		if e.Resent {
-			verb = " re-sent to "
-		}
-		return "Invoice " + n.invoice(e.InvoiceID) + verb + e.Recipient
-	case invoice.InvoiceCollectionScheduled:
-		return "Invoice " + n.invoice(e.InvoiceID) + ": payment collection scheduled for " + domain.FormatDate(e.Date) + " from " + n.method(e.PaymentMethodID)
-	case invoice.InvoicePaymentSucceeded:
-		return "Invoice " + n.invoice(e.InvoiceID) + ": payment of " + domain.FormatMoney(e.Amount) + " collected on " + domain.FormatDate(e.PaymentDate(s.loc)) + " from " + n.method(e.PaymentMethodID) + " (reference " + e.GatewayReference + ")"
-	case invoice.InvoicePaymentRejected:
-		return "Invoice " + n.invoice(e.InvoiceID) + ": payment from " + n.method(e.PaymentMethodID) + " rejected: " + declineText(e.DeclineCode, e.DeclineMessage)
-	case invoice.InvoiceRetryScheduled:
-		return "Invoice " + n.invoice(e.InvoiceID) + ": payment retry scheduled for " + domain.FormatDate(e.Date) + " from " + n.method(e.PaymentMethodID)
-	case invoice.InvoiceCollectionCancelled:
-		what := "payment collection"
-		if e.Retry {
-			what = "payment retry"
-		}
-		return "Invoice " + n.invoice(e.InvoiceID) + ": " + what + " of " + domain.FormatDate(e.Date) + " from " + n.method(e.PaymentMethodID) + " cancelled" + reason(e.Reason)
-	case invoice.InvoicePaymentRecorded:
-		ref := ""
-		if e.Reference != "" {
-			ref = ", reference " + e.Reference
-		}
-		return "Invoice " + n.invoice(e.InvoiceID) + ": payment of " + domain.FormatMoney(e.Amount) + " received by " + strings.ReplaceAll(string(e.Method), "_", " ") + " on " + domain.FormatDate(e.Date) + ref
-	case invoice.InvoiceWrittenOff:
-		return "Invoice " + n.invoice(e.InvoiceID) + ": " + domain.FormatMoney(e.Amount) + " written off" + reason(e.Reason)
-	case invoice.InvoiceVoided:
-		return "Invoice " + n.invoice(e.InvoiceID) + " voided" + reason(e.Reason)
-	case invoice.InvoiceCreditNoteIssued:
-		return "Invoice " + n.invoice(e.InvoiceID) + ": credit note for " + domain.FormatMoney(e.Amount) + " issued" + reason(e.Reason)
-	}
-	return e.EventType()
-}
-
-// nameView names things as they were known at one position.
-type nameView struct {
-	s   *activityState
-	pos uint64
-}
-
-func (v nameView) contact(id uuid.UUID) string {
-	n, _ := v.s.contacts.asOf(id, v.pos)
-	return n.name
-}
-
-func (v nameView) method(id uuid.UUID) string {
-	if id == uuid.Nil {
-		return "no payment method"
-	}
-	if n, ok := v.s.methods.asOf(id, v.pos); ok {
-		return n.name
-	}
-	return "a payment method no longer on file"
-}
-
-func (v nameView) proposal(id uuid.UUID) string {
-	if n, ok := v.s.proposals.asOf(id, v.pos); ok && n.name != "" {
-		return strconv.Quote(n.name)
-	}
-	return "(untitled)"
-}
-
-func (v nameView) service(id uuid.UUID) string {
-	if n, ok := v.s.services.asOf(id, v.pos); ok {
-		return strconv.Quote(n.name)
-	}
-	return "(unnamed)"
-}
-
-func (v nameView) invoice(id uuid.UUID) string {
-	if n := v.s.invoiceNumber(id); n != "" {
+// invoiceName is how a line names an invoice.
+func (s *activityState) invoiceName(id uuid.UUID) string {
+	if n := s.invoiceNumber(id); n != "" {
 		return n
 	}
 	return "(a new invoice)"
 }
 
+// fold evolves the service an edit is about and returns what the edit
+// replaces. Only the events that change an item's terms, date or rule are
+// folded: what an edit replaces depends on nothing else (a billed or
+// archived item cannot be edited), and the model keeps no more of a
+// service than that.
+func (s *activityState) fold(e domain.Event) *before {
+	var id uuid.UUID
+	var b *before
+	st := func(sid uuid.UUID) service.State { id = sid; return s.serviceStates[sid] }
+	switch e := e.(type) {
+	case service.ServiceActivated:
+		st(e.ServiceID)
+	case service.ServiceEdited:
+		was := st(e.ServiceID)
+		b = &before{terms: was.Terms, rule: was.BillingRule}
+	case service.ScheduleItemEdited:
+		if it, ok := st(e.ServiceID).Item(e.ItemKey); ok {
+			b = &before{terms: service.Terms{Description: it.Description, UnitPrice: it.UnitPrice.Amount, Quantity: it.Quantity,
+				Discount: it.Discount, PaymentMethodID: it.PaymentMethodID}, date: it.Date}
+		}
+	default:
+		return nil
+	}
+	s.serviceStates[id] = service.Evolve(s.serviceStates[id], e)
+	s.serviceEvents = append(s.serviceEvents, e)
+	return b
+}
+
+// render tells events as things are known when they are applied.
+type render struct {
+	s      *activityState
+	was    *before // for an edit: what it replaces
+	mark   bool    // an invoice without a number yet is named by invoiceMark
+	marked bool    // and one was
+}
+
+func (r *render) contact(id uuid.UUID) string { return r.s.contacts[id].Name }
+
+func (r *render) method(id uuid.UUID) string {
+	if id == uuid.Nil {
+		return "no payment method"
+	}
+	if n, ok := r.s.methods[id]; ok {
+		return n.Name
+	}
+	return "a payment method no longer on file"
+}
+
+func (r *render) proposal(id uuid.UUID) string {
+	if n, ok := r.s.proposals[id]; ok && n.Name != "" {
+		return strconv.Quote(n.Name)
+	}
+	return "(untitled)"
+}
+
+func (r *render) service(id uuid.UUID) string {
+	if n, ok := r.s.services[id]; ok {
+		return strconv.Quote(n.Name)
+	}
+	return "(unnamed)"
+}
+
+// invoice names an invoice by its number; numbers never change, so one not
+// known yet is read when the line is.
+func (r *render) invoice(id uuid.UUID) string {
+	if n := r.s.invoiceNumber(id); n != "" || !r.mark {
+		return r.s.invoiceName(id)
+	}
+	r.marked = true
+	return invoiceMark
+}
+
 // currency is a service's currency.
-func (v nameView) currency(id uuid.UUID) domain.Currency { return v.s.serviceStates[id].Currency }
+func (r *render) currency(id uuid.UUID) domain.Currency { return r.s.serviceStates[id].Currency }
 
 // item names a schedule item: `Billing #3 of "Bookkeeping"`.
-func (v nameView) item(serviceID uuid.UUID, key string) string {
+func (r *render) item(serviceID uuid.UUID, key string) string {
 	if _, seq, ok := service.ParseItemKey(key); ok {
-		return "Billing #" + strconv.Itoa(seq) + " of " + v.service(serviceID)
+		return "Billing #" + strconv.Itoa(seq) + " of " + r.service(serviceID)
 	}
-	return "Billing " + key + " of " + v.service(serviceID)
+	return "Billing " + key + " of " + r.service(serviceID)
 }
 
 // MethodLabel is how a person recognises a payment method: "Visa •••• 4242,

@@ -410,17 +410,10 @@ func (s State) allItemsAre(mode BillingMode) bool {
 	if s.Terms.Mode != mode {
 		return false
 	}
-	for i := len(s.changes) - 1; i >= 0; i-- {
-		switch c := s.changes[i]; c.kind {
-		case serviceMode:
-			return true
-		case itemMode:
-			if c.mode != mode {
-				return false
-			}
-		}
+	if mode == Manual {
+		return !s.switched.toAutomatic
 	}
-	return true
+	return !s.switched.toManual
 }
 
 func end(s State, c End) ([]domain.Event, error) {
@@ -609,7 +602,7 @@ func releaseBilledItem(s State, c ReleaseBilledItem) ([]domain.Event, error) {
 	if c.InvoiceID == uuid.Nil {
 		return nil, domain.Invalid("invoice_id", "name the voided invoice the item was billed on")
 	}
-	it, ok := s.billed[c.ItemKey]
+	it, ok := s.billedItem(c.ItemKey)
 	if !ok {
 		if _, found := s.Item(c.ItemKey); !found {
 			return nil, domain.NotFound("The service has no schedule item %q.", c.ItemKey)

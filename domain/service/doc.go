@@ -33,6 +33,19 @@
 // SwitchItemToManual, SwitchItemToAutomatic, SkipItem, ScheduleItemIssue,
 // SkipMissedItems, MarkItemBilled, ReleaseBilledItem.
 //
+// Folding is linear, and a State never changes once made. Command handlers
+// cache folded States and read models hand them to queries on other
+// goroutines, so Evolve must leave the State it is given as it was; copying
+// its maps on every event made folding n billed items take O(n²) time and
+// memory. Instead the per-item part of State (items billed or changed one by
+// one) lives in a persistent trie keyed by sequence number
+// (domain/internal/persistent.Sparse), which Evolve extends by copying the
+// few nodes it changes and sharing the rest, and the changes of every item
+// are a list that grows at its head. Evolving by one event costs O(log n) at
+// worst and O(1) for the next item in sequence, what billing runs do;
+// BenchmarkServiceFold checks it. Rule changes, being few, still copy the
+// list of rules.
+//
 // State: the service's identity, source and current Terms, billing rule,
 // whether and when it ended; Schedule, Item and DueItems derive the billing
 // schedule from it; Period and LineDescription name the period an item of a

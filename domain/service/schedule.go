@@ -63,8 +63,12 @@ func ParseItemKey(key string) (uuid.UUID, int, bool) {
 	if err != nil {
 		return uuid.Nil, 0, false
 	}
+	// Canonical digits only ("7", not "07" or "+7"), so a key has one spelling.
+	if seqText == "" || seqText[0] < '1' || seqText[0] > '9' || strings.Trim(seqText, "0123456789") != "" {
+		return uuid.Nil, 0, false
+	}
 	seq, err := strconv.Atoi(seqText)
-	if err != nil || seq < 1 || strconv.Itoa(seq) != seqText {
+	if err != nil {
 		return uuid.Nil, 0, false
 	}
 	return serviceID, seq, true
@@ -103,10 +107,11 @@ func (s State) Schedule(through domain.Date) []Item {
 	if !s.Activated() {
 		return nil
 	}
+	general := s.general.inOrder()
 	found := map[string]Item{}
 	for i, seg := range s.segments {
 		for _, occ := range seg.rule.Occurrences(seg.first, through) {
-			if it, ok := s.build(i, seg.base+occ.Seq, occ.Date); ok {
+			if it, ok := s.build(general, i, seg.base+occ.Seq, occ.Date); ok {
 				found[it.Key] = it
 			}
 		}
@@ -114,7 +119,7 @@ func (s State) Schedule(through domain.Date) []Item {
 	// Items moved to an earlier date, and billed ones whose rule was replaced.
 	for _, key := range s.knownKeys() {
 		if _, ok := found[key]; !ok {
-			if it, ok := s.Item(key); ok {
+			if it, ok := s.item(general, key); ok {
 				found[key] = it
 			}
 		}
@@ -150,8 +155,9 @@ func (s State) DueItems(today domain.Date) []Item {
 	for _, it := range s.Schedule(today) {
 		consider(it)
 	}
+	general := s.general.inOrder()
 	for _, key := range s.knownKeys() { // manual items issued before their date
-		if it, ok := s.Item(key); ok {
+		if it, ok := s.item(general, key); ok {
 			consider(it)
 		}
 	}
@@ -162,7 +168,12 @@ func (s State) DueItems(today domain.Date) []Item {
 // Item returns the item with the given key, wherever it falls, or false when
 // the schedule has no such item (or a rule change replaced it).
 func (s State) Item(key string) (Item, bool) {
-	if it, ok := s.billed[key]; ok {
+	return s.item(s.general.inOrder(), key)
+}
+
+// item is Item with the changes of every item, oldest first.
+func (s State) item(general []change, key string) (Item, bool) {
+	if it, ok := s.billedItem(key); ok {
 		return it, true
 	}
 	serviceID, seq, ok := ParseItemKey(key)
@@ -178,7 +189,7 @@ func (s State) Item(key string) (Item, bool) {
 	if !ok {
 		return Item{}, false
 	}
-	return s.build(i, seq, occ.Date)
+	return s.build(general, i, seq, occ.Date)
 }
 
 // maxSearchDays bounds how far ahead nthOccurrence looks (about 10,000 years).
@@ -217,17 +228,26 @@ func nthOccurrence(r domain.BillingRule, first domain.Date, n int) (domain.Occur
 }
 
 // build derives item seq, occurrence of segment seg dated date, by replaying
-// the change log over the terms at activation. It returns false when a later
-// rule change replaced the item.
-func (s State) build(seg, seq int, date domain.Date) (Item, bool) {
+// the changes of every item (general, oldest first) and the item's own, in
+// the order they happened, over the terms at activation. It returns false
+// when a later rule change replaced the item.
+func (s State) build(general []change, seg, seq int, date domain.Date) (Item, bool) {
 	key := ItemKey(s.ID, seq)
-	if it, ok := s.billed[key]; ok {
-		return it, true
+	log := s.itemLogAt(seq)
+	if log.billed != nil {
+		return *log.billed, true
 	}
 	t := s.initial
 	var skipped bool
 	var issueOn domain.Date
-	for _, c := range s.changes {
+	own := log.changes
+	for len(general) > 0 || len(own) > 0 {
+		var c change
+		if len(own) == 0 || (len(general) > 0 && general[0].at < own[0].at) {
+			c, general = general[0], general[1:]
+		} else {
+			c, own = own[0], own[1:]
+		}
 		switch c.kind {
 		case serviceTerms:
 			if date.IsZero() || !date.Before(c.from) {
@@ -237,27 +257,17 @@ func (s State) build(seg, seq int, date domain.Date) (Item, bool) {
 			if c.seg > seg && (date.IsZero() || !date.Before(c.from)) {
 				return Item{}, false
 			}
-		case serviceMode:
+		case serviceMode, itemMode:
 			t.Mode = c.mode
 		case itemTerms:
-			if c.key == key {
-				t.apply(c.changes.Changes)
-				if c.changes.Date != nil {
-					date = *c.changes.Date
-				}
-			}
-		case itemMode:
-			if c.key == key {
-				t.Mode = c.mode
+			t.apply(c.changes.Changes)
+			if c.changes.Date != nil {
+				date = *c.changes.Date
 			}
 		case itemSkip:
-			if c.key == key {
-				skipped = true
-			}
+			skipped = true
 		case itemIssue:
-			if c.key == key {
-				issueOn = c.on
-			}
+			issueOn = c.on
 		}
 	}
 	if s.segments[seg].rule.Frequency.Manual() {
@@ -292,12 +302,14 @@ func (s State) build(seg, seq int, date domain.Date) (Item, bool) {
 // knownKeys returns, sorted, the keys of items that were billed or changed
 // one by one.
 func (s State) knownKeys() []string {
-	keys := make([]string, 0, len(s.billed)+len(s.touched))
-	for k := range s.billed {
-		keys = append(keys, k)
+	keys := make([]string, 0, s.items.Len()+len(s.odd))
+	for seq, l := range s.items.All() {
+		if l.billed != nil || l.touched {
+			keys = append(keys, ItemKey(s.ID, seq))
+		}
 	}
-	for k := range s.touched {
-		if _, ok := s.billed[k]; !ok {
+	for k, l := range s.odd {
+		if l.billed != nil || l.touched {
 			keys = append(keys, k)
 		}
 	}

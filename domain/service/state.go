@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"remit/domain"
+	"remit/domain/internal/persistent"
 )
 
 // Terms are what an item bills: the service's current terms, or one item's.
@@ -42,8 +43,9 @@ func (t *Terms) apply(c Changes) {
 
 // State is a service as folded from its events. The zero State is a service
 // not yet activated. The unexported fields hold what the schedule is derived
-// from; they are copied on write, so Evolve never changes the State it was
-// given.
+// from. Evolve never changes the State it was given (see the package doc):
+// what those fields point to is never written once made, and is shared
+// between a State and the States evolved from it.
 type State struct {
 	ID          uuid.UUID
 	ClientID    uuid.UUID
@@ -59,12 +61,13 @@ type State struct {
 	EndDate     domain.Date // items dated after it are archived
 	EndReason   string
 
-	initial  Terms           // the terms at activation, where every item starts
-	segments []segment       // the billing rules in force, oldest first
-	changes  []change        // what changed items, in event order
-	billed   map[string]Item // billed items, by key, as billed
-	touched  map[string]bool // keys of items changed one by one
-	releases map[string]int  // how often each item was released from an invoice
+	initial  Terms                       // the terms at activation, where every item starts
+	segments []segment                   // the billing rules in force, oldest first
+	general  *changes                    // the changes of every item (service edits, switches), newest first
+	items    persistent.Sparse[*itemLog] // items billed or changed one by one, by sequence number
+	odd      map[string]*itemLog         // the same for keys not of this service (copied on write: Remit makes none)
+	recorded int                         // how many changes were recorded: numbers them in event order
+	switched itemSwitches                // items switched one by one since the last switch of the service
 }
 
 // Activated reports whether the service exists.
@@ -84,23 +87,53 @@ const (
 	serviceTerms changeKind = iota + 1 // a service edit: from, terms
 	serviceRule                        // a new rule: from, seg
 	serviceMode                        // all items: mode
-	itemTerms                          // one item: key, date, terms
-	itemMode                           // one item: key, mode
-	itemSkip                           // one item: key
-	itemIssue                          // one item: key, on
+	itemTerms                          // one item: terms (and date)
+	itemMode                           // one item: mode
+	itemSkip                           // one item
+	itemIssue                          // one item: on
 )
 
 // change is one entry of the log that Schedule replays over each generated
-// item, in the order the events happened.
+// item, in the order the events happened (at).
 type change struct {
 	kind    changeKind
-	key     string
+	at      int
 	from    domain.Date
 	seg     int
 	changes ItemChanges
 	mode    BillingMode
 	on      domain.Date
 }
+
+// changes is a list of the changes of every item, newest first: adding one
+// shares the list before it.
+type changes struct {
+	change
+	earlier *changes
+}
+
+// inOrder returns the changes, oldest first.
+func (l *changes) inOrder() []change {
+	var out []change
+	for ; l != nil; l = l.earlier {
+		out = append(out, l.change)
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// itemLog is what happened to one item: it is kept for items billed or
+// changed one by one, the few the schedule cannot derive from the rules.
+type itemLog struct {
+	billed   *Item    // as billed; nil when not billed, or released since
+	changes  []change // this item's own changes, oldest first
+	touched  bool     // changed one by one (or released)
+	releases int      // how often it was released from an invoice
+}
+
+// itemSwitches says which ways single items were switched since the service
+// itself last was, which is what allItemsAre asks.
+type itemSwitches struct{ toManual, toAutomatic bool }
 
 // Fold evolves the zero State through events.
 func Fold(events []domain.Event) State {
@@ -112,7 +145,10 @@ func Fold(events []domain.Event) State {
 }
 
 // Evolve applies one event to the state. It never fails and never validates;
-// unknown events are ignored.
+// unknown events are ignored. An event about the item after the last one
+// billed or changed (what billing runs make) costs the same however long the
+// stream is, one about any other item O(log n), so folding a stream takes
+// time in proportion to its length.
 func Evolve(s State, e domain.Event) State {
 	switch e := e.(type) {
 	case ServiceActivated:
@@ -148,51 +184,42 @@ func Evolve(s State, e domain.Event) State {
 		if e.BillingRule != nil {
 			s.BillingRule = *e.BillingRule
 			s.FirstDate = e.FirstDate
-			s.segments = appendTo(s.segments, segment{rule: *e.BillingRule, first: e.FirstDate, base: e.FirstSeq - 1})
-			s.changes = appendTo(s.changes, change{kind: serviceRule, from: e.EffectiveFrom, seg: len(s.segments) - 1})
+			// Copied: rule changes are few, and Schedule indexes segments.
+			s.segments = append(slices.Clip(s.segments), segment{rule: *e.BillingRule, first: e.FirstDate, base: e.FirstSeq - 1})
+			s.changeAll(change{kind: serviceRule, from: e.EffectiveFrom, seg: len(s.segments) - 1})
 		}
-		s.changes = appendTo(s.changes, change{kind: serviceTerms, from: e.EffectiveFrom, changes: ItemChanges{Changes: e.Changes}})
+		s.changeAll(change{kind: serviceTerms, from: e.EffectiveFrom, changes: ItemChanges{Changes: e.Changes}})
 	case ServiceSwitchedToManual:
 		s.Terms.Mode = Manual
-		s.changes = appendTo(s.changes, change{kind: serviceMode, mode: Manual})
+		s.changeAll(change{kind: serviceMode, mode: Manual})
 	case ServiceSwitchedToAutomatic:
 		s.Terms.Mode = Automatic
-		s.changes = appendTo(s.changes, change{kind: serviceMode, mode: Automatic})
+		s.changeAll(change{kind: serviceMode, mode: Automatic})
 	case ServiceEnded:
 		s.Ended = true
 		s.EndDate = e.EndDate
 		s.EndReason = e.Reason
 	case ScheduleItemEdited:
-		s.changes = appendTo(s.changes, change{kind: itemTerms, key: e.ItemKey, changes: e.ItemChanges})
-		s.touched = with(s.touched, e.ItemKey, true)
+		s.changeItem(e.ItemKey, change{kind: itemTerms, changes: e.ItemChanges}, nil)
 	case ScheduleItemSwitchedToManual:
-		s.changes = appendTo(s.changes, change{kind: itemMode, key: e.ItemKey, mode: Manual})
-		s.touched = with(s.touched, e.ItemKey, true)
+		s.changeItem(e.ItemKey, change{kind: itemMode, mode: Manual}, nil)
 	case ScheduleItemSwitchedToAutomatic:
-		s.changes = appendTo(s.changes, change{kind: itemMode, key: e.ItemKey, mode: Automatic})
-		s.touched = with(s.touched, e.ItemKey, true)
+		s.changeItem(e.ItemKey, change{kind: itemMode, mode: Automatic}, nil)
 	case ScheduleItemSkipped:
-		s.changes = appendTo(s.changes, change{kind: itemSkip, key: e.ItemKey})
-		s.touched = with(s.touched, e.ItemKey, true)
+		s.changeItem(e.ItemKey, change{kind: itemSkip}, nil)
 	case ScheduleItemIssueScheduled:
-		s.changes = appendTo(s.changes, change{kind: itemIssue, key: e.ItemKey, on: e.IssueOn})
-		s.touched = with(s.touched, e.ItemKey, true)
+		s.changeItem(e.ItemKey, change{kind: itemIssue, on: e.IssueOn}, nil)
 	case ScheduleItemReleased:
-		s.releases = with(s.releases, e.ItemKey, s.releases[e.ItemKey]+1)
-		billed := make(map[string]Item, len(s.billed))
-		for k, v := range s.billed {
-			if k != e.ItemKey {
-				billed[k] = v
-			}
-		}
-		s.billed = billed
+		release := func(l *itemLog) { l.billed = nil; l.releases++ }
 		if e.SwitchedToManual {
-			s.changes = appendTo(s.changes, change{kind: itemMode, key: e.ItemKey, mode: Manual})
+			s.changeItem(e.ItemKey, change{kind: itemMode, mode: Manual}, release)
+		} else {
+			s.changeItem(e.ItemKey, change{}, release)
 		}
-		s.touched = with(s.touched, e.ItemKey, true)
 	case ScheduleItemBilled:
 		seq, _ := parseSeq(e.ItemKey)
-		s.billed = with(s.billed, e.ItemKey, Item{
+		l := s.itemLog(e.ItemKey)
+		l.billed = &Item{
 			Key:             e.ItemKey,
 			ServiceID:       e.ServiceID,
 			Seq:             seq,
@@ -206,25 +233,94 @@ func Evolve(s State, e domain.Event) State {
 			PaymentMethodID: e.PaymentMethodID,
 			Status:          ItemBilled,
 			InvoiceID:       e.InvoiceID,
-		})
+		}
+		s.setItemLog(e.ItemKey, l)
 	}
 	return s
 }
 
-// appendTo appends without ever writing into a backing array that an earlier
-// State may share.
-func appendTo[T any](list []T, v T) []T { return append(slices.Clip(list), v) }
+// changeAll records a change of every item. s is Evolve's own copy; the
+// list it extends is shared, never written.
+func (s *State) changeAll(c change) {
+	s.recorded++
+	c.at = s.recorded
+	s.general = &changes{change: c, earlier: s.general}
+	if c.kind == serviceMode {
+		s.switched = itemSwitches{}
+	}
+}
 
-// with returns a copy of m with k set to v.
-func with[V any](m map[string]V, k string, v V) map[string]V {
-	out := make(map[string]V, len(m)+1)
-	maps.Copy(out, m)
-	out[k] = v
-	return out
+// changeItem records a change of one item (none when c.kind is zero) and
+// then applies also, if given, to the item's log.
+func (s *State) changeItem(key string, c change, also func(*itemLog)) {
+	l := s.itemLog(key)
+	if c.kind != 0 {
+		s.recorded++
+		c.at = s.recorded
+		l.changes = append(slices.Clip(l.changes), c) // one item's changes are few
+		if c.kind == itemMode {
+			s.switched.toManual = s.switched.toManual || c.mode == Manual
+			s.switched.toAutomatic = s.switched.toAutomatic || c.mode == Automatic
+		}
+	}
+	l.touched = true
+	if also != nil {
+		also(&l)
+	}
+	s.setItemLog(key, l)
+}
+
+// itemLog returns a copy of an item's log (empty when the item has none).
+func (s State) itemLog(key string) itemLog {
+	if seq, ok := s.seqOf(key); ok {
+		return s.itemLogAt(seq)
+	}
+	if l, ok := s.odd[key]; ok {
+		return *l
+	}
+	return itemLog{}
+}
+
+// itemLogAt returns a copy of the log of item seq.
+func (s State) itemLogAt(seq int) itemLog {
+	if l, ok := s.items.Get(seq); ok {
+		return *l
+	}
+	return itemLog{}
+}
+
+// setItemLog records an item's log in Evolve's own copy of the state.
+func (s *State) setItemLog(key string, l itemLog) {
+	if seq, ok := s.seqOf(key); ok {
+		s.items = s.items.Set(seq, &l)
+		return
+	}
+	odd := maps.Clone(s.odd)
+	if odd == nil {
+		odd = map[string]*itemLog{}
+	}
+	odd[key] = &l
+	s.odd = odd
+}
+
+// seqOf returns the sequence number of one of this service's item keys.
+func (s State) seqOf(key string) (int, bool) {
+	id, seq, ok := ParseItemKey(key)
+	return seq, ok && id == s.ID
+}
+
+// billedItem returns the item with the given key as billed, if it is.
+func (s State) billedItem(key string) (Item, bool) {
+	if l := s.itemLog(key); l.billed != nil {
+		return *l.billed, true
+	}
+	return Item{}, false
 }
 
 // Releases returns how many times the item was released from an invoice
 // (voided, or not issued). A billing run names the invoice of a set of items
 // after the items and their release counts, so items billed again after a void
 // get a new invoice, not the voided one.
-func (s State) Releases(key string) int { return s.releases[key] }
+func (s State) Releases(key string) int {
+	return s.itemLog(key).releases
+}
