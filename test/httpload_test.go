@@ -24,7 +24,9 @@ import (
 // is one worker's round: create a client, then issue it an instant bill
 // (two commands, each answered once the read models show it). The
 // sub-benchmarks run 1, 8 and 64 workers against one server, and report
-// commands/s and the p50 and p99 latency of one command.
+// commands/s and the p50 and p99 latency of one command; the keyed ones
+// send every command with an Idempotency-Key, as a client that retries
+// does, so its answer is kept for the retries.
 //
 //	go test -run '^$' -bench BenchmarkHTTPCommands -benchtime 256x ./test/
 func BenchmarkHTTPCommands(b *testing.B) {
@@ -43,7 +45,8 @@ func BenchmarkHTTPCommands(b *testing.B) {
 		b.Fatal(err)
 	}
 	hc := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
-	send := func(path string, body any) (map[string]any, error) {
+	var keyNo atomic.Int64
+	send := func(keyed bool, path string, body any) (map[string]any, error) {
 		raw, err := json.Marshal(body)
 		if err != nil {
 			return nil, err
@@ -54,6 +57,9 @@ func BenchmarkHTTPCommands(b *testing.B) {
 		}
 		req.Header.Set("Authorization", "Bearer "+tok.Token)
 		req.Header.Set("Content-Type", "application/json")
+		if keyed {
+			req.Header.Set("Idempotency-Key", fmt.Sprintf("load-%d", keyNo.Add(1)))
+		}
 		resp, err := hc.Do(req)
 		if err != nil {
 			return nil, err
@@ -69,17 +75,17 @@ func BenchmarkHTTPCommands(b *testing.B) {
 		var m map[string]any
 		return m, json.Unmarshal(out, &m)
 	}
-	if _, err := send("/api/firm", map[string]any{
+	if _, err := send(false, "/api/firm", map[string]any{
 		"name": "Ledger & Co", "base_currency": "AUD", "time_zone": "Australia/Sydney", "payment_terms_days": 14,
 		"address": map[string]any{"line1": "1 George St", "city": "Sydney", "country": "AU"},
 	}); err != nil {
 		b.Fatal(err)
 	}
 	var clientNo atomic.Int64
-	round := func() (created, billed time.Duration, err error) {
+	round := func(keyed bool) (created, billed time.Duration, err error) {
 		n := clientNo.Add(1)
 		start := time.Now()
-		c, err := send("/api/clients", map[string]any{
+		c, err := send(keyed, "/api/clients", map[string]any{
 			"name": fmt.Sprintf("Client %d", n), "kind": "business",
 			"contacts": []any{map[string]any{"name": "Alice", "email": fmt.Sprintf("alice%d@client.example", n)}},
 		})
@@ -88,13 +94,19 @@ func BenchmarkHTTPCommands(b *testing.B) {
 		}
 		created = time.Since(start)
 		start = time.Now()
-		_, err = send("/api/invoices", map[string]any{
+		_, err = send(keyed, "/api/invoices", map[string]any{
 			"client_id": c["id"], "lines": []any{map[string]any{"description": "Advice", "quantity": "1", "unit_price": "1450", "tax_rate": "10"}},
 		})
 		return created, time.Since(start), err
 	}
-	for _, workers := range []int{1, 8, 64} {
-		b.Run(fmt.Sprintf("concurrency=%d", workers), func(b *testing.B) {
+	runs := []struct {
+		name    string
+		workers int
+		keyed   bool
+	}{{"concurrency=1", 1, false}, {"concurrency=8", 8, false}, {"concurrency=64", 64, false}, {"keyed/concurrency=8", 8, true}, {"keyed/concurrency=64", 64, true}}
+	for _, run := range runs {
+		workers := run.workers
+		b.Run(run.name, func(b *testing.B) {
 			latencies := make([]time.Duration, 2*b.N)
 			var next atomic.Int64
 			var wg sync.WaitGroup
@@ -109,7 +121,7 @@ func BenchmarkHTTPCommands(b *testing.B) {
 						if i >= int64(b.N) {
 							return
 						}
-						c, bill, err := round()
+						c, bill, err := round(run.keyed)
 						if err != nil {
 							b.Error(err)
 							return

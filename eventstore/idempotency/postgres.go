@@ -53,8 +53,13 @@ func OpenPostgres(ctx context.Context, url string, opts Options) (*Postgres, err
 		return nil, fmt.Errorf("idempotency records: %w", err)
 	}
 	// Nodes starting together may both create the table: one waits for
-	// the other under this lock.
+	// the other under this lock. A table that exists is left alone, so the
+	// role Remit runs as needs no CREATE once the owner made it.
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, Table).Scan(&exists); err != nil || exists {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, Table); err != nil {
 			return err
 		}
