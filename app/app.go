@@ -17,6 +17,7 @@ import (
 
 	"remit/billing"
 	"remit/eventstore"
+	"remit/eventstore/idempotency"
 	"remit/eventstore/storeurl"
 	"remit/integrations/accounting"
 	"remit/integrations/accounting/qbo"
@@ -75,6 +76,10 @@ type Config struct {
 	// SecureCookies marks session cookies Secure behind a TLS-terminating
 	// proxy (a request over TLS always gets a Secure cookie).
 	SecureCookies bool
+	// IdempotencyTTL is how long the answer to a request sent with an
+	// Idempotency-Key is kept for its retries (0: idempotency.DefaultTTL,
+	// 24 hours).
+	IdempotencyTTL time.Duration
 }
 
 // App is a running Remit.
@@ -91,8 +96,11 @@ type App struct {
 	// StripeWebhook takes Stripe's webhook deliveries (nil unless Stripe
 	// is the gateway with a webhook secret).
 	StripeWebhook http.Handler
-	log           *slog.Logger
-	baseURL       atomic.Pointer[string] // where the server listens, once it does
+	// Idempotency keeps the answers of requests sent with an
+	// Idempotency-Key, beside the store.
+	Idempotency idempotency.Store
+	log         *slog.Logger
+	baseURL     atomic.Pointer[string] // where the server listens, once it does
 }
 
 // Open starts Remit: it opens the store (refusing a folder another process
@@ -110,6 +118,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{Store: store, log: cfg.Logger}
+	a.Idempotency, err = storeurl.OpenIdempotency(ctx, cfg.StoreURL, storeurl.Options{DataDir: cfg.DataDir, Clock: cfg.Now}, cfg.IdempotencyTTL)
+	if err != nil {
+		return nil, errors.Join(err, a.Close())
+	}
 	if err := a.start(ctx, cfg, store); err != nil {
 		return nil, errors.Join(err, a.Close())
 	}
@@ -159,7 +171,7 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 		}
 	}
 	a.Web = api.NewServer(api.Config{
-		Addr: cfg.Addr, Store: store, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
+		Addr: cfg.Addr, Store: store, Idempotency: a.Idempotency, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
 		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow, SellerEmail: sellerEmail(cfg), StripeWebhook: a.StripeWebhook,
 	})
 	if err := a.Web.Open(); err != nil {
@@ -339,6 +351,9 @@ func (a *App) Close() error {
 	}
 	if a.Auth != nil {
 		errs = append(errs, a.Auth.Close())
+	}
+	if a.Idempotency != nil {
+		errs = append(errs, a.Idempotency.Close())
 	}
 	if a.Store != nil {
 		errs = append(errs, a.Store.Close())

@@ -46,6 +46,9 @@ type Meta struct {
 	// CausationID names what caused the command (an event id or another
 	// command's id); empty means the command id.
 	CausationID string `json:"causation_id,omitempty"`
+	// IfMatch, when set, makes the command conditional on the revision of
+	// its stream the caller saw (HTTP If-Match); see Precondition.
+	IfMatch *Precondition `json:"-"`
 
 	// step tells apart the sub-commands one request runs on the same
 	// stream (edit an item, then bill it): it joins the command id in the
@@ -167,7 +170,9 @@ func DeriveID(commandID, kind string) uuid.UUID {
 // decode with the catalogue, fold with d.Evolve, d.Decide, encode, append
 // with the expected revision (NoStream for an empty stream, else Exact(last
 // revision)). On a version conflict it re-reads and decides again, up to
-// MaxAttempts times with a small jittered backoff, then answers ECONFLICT.
+// MaxAttempts times with a small jittered backoff, then answers ECONFLICT;
+// but while meta.IfMatch holds for stream, a stream found elsewhere or a
+// conflict answers *PreconditionFailedError and is not retried.
 // meta.CommandID must be set: event ids are derived from it (EventID), and
 // a command whose first event id is already in the stream is answered with
 // the first run's result and not decided again.
@@ -193,6 +198,16 @@ func Handle[S, C any](ctx context.Context, env Env, d Decider[S, C], stream stri
 		}
 		if !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
 			return Outcome[S]{}, err
+		}
+		if meta.IfMatch.pending(stream) {
+			// Someone else wrote the stream after the revision the caller
+			// saw: deciding again would build on what they did not see.
+			var wrong *eventstore.WrongExpectedVersionError
+			pf := &PreconditionFailedError{Stream: stream, Want: meta.IfMatch.Revision, Exists: true}
+			if errors.As(err, &wrong) {
+				pf.Exists, pf.Actual = wrong.Exists, wrong.Actual
+			}
+			return Outcome[S]{}, pf
 		}
 		if attempt >= MaxAttempts {
 			return Outcome[S]{}, &conflictError{stream: stream, err: err}
@@ -289,6 +304,9 @@ func handleOnce[S, C any](ctx context.Context, env Env, d Decider[S, C], stream 
 		l.appliedR.AlreadyApplied = true
 		return Outcome[S]{Result: l.appliedR, State: l.state, Exists: true}, nil
 	}
+	if err := meta.IfMatch.check(stream, l.exists, l.rev); err != nil {
+		return Outcome[S]{}, err
+	}
 	events, err := d.Decide(l.state, cmd)
 	if err != nil {
 		return Outcome[S]{}, err
@@ -298,6 +316,7 @@ func handleOnce[S, C any](ctx context.Context, env Env, d Decider[S, C], stream 
 		if err != nil {
 			return Outcome[S]{}, fmt.Errorf("head: %w", err)
 		}
+		meta.IfMatch.satisfy(stream)
 		return Outcome[S]{Result: Result{Stream: stream, Revision: l.rev, Position: head}, State: l.state, Exists: l.exists}, nil
 	}
 	data := make([]eventstore.EventData, len(events))
@@ -323,6 +342,7 @@ func handleOnce[S, C any](ctx context.Context, env Env, d Decider[S, C], stream 
 	if err != nil {
 		return Outcome[S]{}, fmt.Errorf("append %s: %w", stream, err)
 	}
+	meta.IfMatch.satisfy(stream)
 	state := l.state
 	for _, e := range events {
 		state = d.Evolve(state, e)

@@ -63,9 +63,9 @@
 // checkpoint, each event decoded once through domain/catalog by type and
 // schema version, and hands it to the lanes; a lane applies an event only if its projection's checkpoint
 // is below its position. An event no decoder knows is skipped, counted and
-// warned about, never fatal; events of "request-" streams (the web layer's
-// idempotency records, not domain events) are passed over silently and
-// counted apart. Every SnapshotInterval
+// warned about, never fatal; events of "request-" streams (the HTTP API's
+// idempotency records that old logs hold, not domain events) are passed
+// over silently and counted apart. Every SnapshotInterval
 // and on Close it writes each projection's state and checkpoint to
 // <dir>/<name>.snapshot.json atomically (temp file, fsync, rename); on start
 // it restores them and resumes from each checkpoint. A snapshot of another

@@ -151,9 +151,10 @@ func TestActivityNamesAsTheyWere(t *testing.T) {
 	}
 }
 
-// TestRequestStreamsAreIgnored checks that the web layer's idempotency
-// records are passed over without a warning, while an unknown event type
-// elsewhere is still skipped with one, both when catching up and live.
+// TestRequestStreamsAreIgnored checks that the idempotency records old logs
+// hold ("request-" streams) are passed over without a warning, while an
+// unknown event type elsewhere is still skipped with one, both when catching
+// up and live.
 func TestRequestStreamsAreIgnored(t *testing.T) {
 	e := newEnv(t)
 	var logs bytes.Buffer

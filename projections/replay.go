@@ -15,8 +15,10 @@ import (
 const replayBatch = 4096
 
 // ignoredStreamPrefix starts the names of streams that hold no domain
-// events: the web layer's idempotency records ("request-<hash>"). Their
-// events are not decoded, only advanced over, and never warned about.
+// events: the HTTP API's idempotency records ("request-<hash>") that old
+// logs hold, from before they moved to a table beside the log (package
+// eventstore/idempotency). Their events are not decoded, only advanced
+// over, and never warned about.
 const ignoredStreamPrefix = "request-"
 
 // outcome is what decoding made of a stored event.
@@ -25,7 +27,7 @@ type outcome uint8
 const (
 	decodedOK outcome = iota // decoded: applied to every projection
 	unknown                  // no decoder knows it (or its data): skipped and counted
-	ignored                  // not a domain event (a request stream): advanced over silently
+	ignored                  // not a domain event (an old log's request stream): advanced over silently
 )
 
 // decodeEvent decodes a stored event through the catalogue.

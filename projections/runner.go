@@ -66,7 +66,7 @@ func (r *Runner) Checkpoints() map[string]uint64 { return r.checkpoints() }
 func (r *Runner) Skipped() uint64 { return r.skipped() }
 
 // Ignored returns how many events were passed over because their stream
-// holds no domain events (the web layer's "request-" idempotency records);
+// holds no domain events (the "request-" idempotency records of old logs);
 // they are neither decoded nor warned about.
 func (r *Runner) Ignored() uint64 { return r.ignored() }
 

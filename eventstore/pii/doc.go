@@ -17,10 +17,12 @@
 // client.ClientErased, on which every projections runner rebuilds its read
 // models (and the Store drops any cached key of the client).
 //
-// The web layer's idempotency records (RequestEventType) hold responses
-// that may show a client's details: they are sealed whole, but for method
-// and path, under a key per day (requests-YYYY-MM-DD), destroyed
-// DefaultRequestRetention days later; an older record reads as expired.
+// The HTTP API's idempotency records are not in the log (package
+// eventstore/idempotency keeps them, and deletes them when they expire).
+// Old logs still hold the ones written before: "request-" streams of
+// APIRequestCompleted events, sealed whole under day keys. Those keys are
+// destroyed when a key store opens, so the records read as the ciphertext
+// they are; the projections pass them over.
 //
 // Store wraps any eventstore.Store at the encoding boundary: Append seals
 // the personal fields of the events it is given, and every read

@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -35,12 +33,6 @@ type Keys interface {
 	// so no new key is ever made for the client. Forgetting a forgotten
 	// client, or one with no key, succeeds.
 	Forget(id uuid.UUID) error
-	// RequestKey returns the key of one day's idempotency records (day is
-	// YYYY-MM-DD), made on first use with create; (nil, nil) when there
-	// is none (never made, or dropped).
-	RequestKey(day string, create bool) ([]byte, error)
-	// DropRequestKeysBefore destroys the day keys of the days before day.
-	DropRequestKeysBefore(day string) error
 }
 
 // KeyStore keeps one key per client in a folder, outside the event log.
@@ -51,23 +43,28 @@ type KeyStore struct {
 }
 
 // OpenKeyStore returns the key store in dataDir/keys, creating the folder.
+// It destroys any day keys of old idempotency records left in it.
 func OpenKeyStore(dataDir string) (*KeyStore, error) {
 	dir := filepath.Join(dataDir, KeyDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("key store: %w", err)
 	}
-	return &KeyStore{dir: dir}, nil
+	k := &KeyStore{dir: dir}
+	if err := k.dropRequestKeys(); err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 func (k *KeyStore) keyPath(id uuid.UUID) string { return filepath.Join(k.dir, id.String()+".key") }
 
-// requestKeyPrefix starts the file names of the day keys of idempotency
-// records: requests-YYYY-MM-DD.key.
+// requestKeyPrefix starts the names of the day keys of the idempotency
+// records Remit kept sealed in the log ("request-" streams) before they
+// moved to a table of their own (package idempotency): requests-YYYY-MM-DD.
+// Nothing reads those records any more, so their keys are destroyed at
+// open, which leaves the records in old logs unreadable for good.
 const requestKeyPrefix = "requests-"
 
-func (k *KeyStore) requestKeyPath(day string) string {
-	return filepath.Join(k.dir, requestKeyPrefix+day+".key")
-}
 func (k *KeyStore) tombPath(id uuid.UUID) string {
 	return filepath.Join(k.dir, id.String()+".forgotten")
 }
@@ -88,26 +85,15 @@ func (k *KeyStore) Key(id uuid.UUID, create bool) ([]byte, error) {
 	return k.fileKey(k.keyPath(id), create)
 }
 
-// RequestKey returns the key of one day's idempotency records.
-func (k *KeyStore) RequestKey(day string, create bool) ([]byte, error) {
-	if _, err := time.Parse(dayLayout, day); err != nil {
-		return nil, fmt.Errorf("key store: %q is not a day", day)
-	}
-	return k.fileKey(k.requestKeyPath(day), create)
-}
-
-// DropRequestKeysBefore destroys the day keys of the days before day.
-func (k *KeyStore) DropRequestKeysBefore(day string) error {
+// dropRequestKeys destroys the day keys of old idempotency records.
+func (k *KeyStore) dropRequestKeys() error {
 	files, err := filepath.Glob(filepath.Join(k.dir, requestKeyPrefix+"*.key"))
-	if err != nil {
+	if err != nil || len(files) == 0 {
 		return err
 	}
 	for _, f := range files {
-		d := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), requestKeyPrefix), ".key")
-		if d < day {
-			if err := shred(f); err != nil {
-				return fmt.Errorf("key store: %w", err)
-			}
+		if err := shred(f); err != nil {
+			return fmt.Errorf("key store: %w", err)
 		}
 	}
 	return atomicfile.SyncDir(k.dir)

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS ` + PGKeyTable + ` (
 	forgotten_at timestamptz,
 	CHECK (key IS NULL OR forgotten_at IS NULL)
 );
-COMMENT ON TABLE ` + PGKeyTable + ` IS 'Remit: per-client keys of sealed personal data (name = client id) and day keys of idempotency records (name = requests-YYYY-MM-DD). A forgotten client keeps a row with key NULL and forgotten_at set (a tombstone).'`
+COMMENT ON TABLE ` + PGKeyTable + ` IS 'Remit: per-client keys of sealed personal data (name = client id). A forgotten client keeps a row with key NULL and forgotten_at set (a tombstone).'`
 
 // PGKeyStore keeps the keys in a table of the PostgreSQL database that holds
 // the log, so every remit process on that database shares them: a key made
@@ -78,7 +78,12 @@ func OpenPGKeyStore(ctx context.Context, url string) (*PGKeyStore, error) {
 		pool.Close()
 		return nil, fmt.Errorf("key store: create %s: %w", PGKeyTable, err)
 	}
-	return &PGKeyStore{pool: pool, cache: map[string]cachedKey{}, now: time.Now}, nil
+	k := &PGKeyStore{pool: pool, cache: map[string]cachedKey{}, now: time.Now}
+	if err := k.dropRequestKeys(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return k, nil
 }
 
 // Close closes the connections.
@@ -201,30 +206,13 @@ func (k *PGKeyStore) vacuum(ctx context.Context) {
 	_, _ = k.pool.Exec(ctx, `VACUUM `+PGKeyTable)
 }
 
-// RequestKey returns the key of one day's idempotency records.
-func (k *PGKeyStore) RequestKey(day string, create bool) ([]byte, error) {
-	if _, err := time.Parse(dayLayout, day); err != nil {
-		return nil, fmt.Errorf("key store: %q is not a day", day)
-	}
-	key, _, err := k.named(requestKeyPrefix+day, create)
-	return key, err
-}
-
-// DropRequestKeysBefore destroys the day keys of the days before day.
-func (k *PGKeyStore) DropRequestKeysBefore(day string) error {
-	ctx, cancel := queryCtx()
-	defer cancel()
-	tag, err := k.pool.Exec(ctx, `DELETE FROM `+PGKeyTable+` WHERE name LIKE 'requests-%' AND name < $1`, requestKeyPrefix+day)
+// dropRequestKeys destroys the day keys of old idempotency records (see
+// requestKeyPrefix).
+func (k *PGKeyStore) dropRequestKeys(ctx context.Context) error {
+	tag, err := k.pool.Exec(ctx, `DELETE FROM `+PGKeyTable+` WHERE name LIKE '`+requestKeyPrefix+`%'`)
 	if err != nil {
-		return fmt.Errorf("key store: drop day keys: %w", err)
+		return fmt.Errorf("key store: drop the day keys of old idempotency records: %w", err)
 	}
-	k.mu.Lock()
-	for name := range k.cache {
-		if strings.HasPrefix(name, requestKeyPrefix) && name < requestKeyPrefix+day {
-			delete(k.cache, name)
-		}
-	}
-	k.mu.Unlock()
 	if tag.RowsAffected() > 0 {
 		k.vacuum(ctx)
 	}
@@ -259,7 +247,7 @@ func (k *PGKeyStore) ImportFrom(dir string) (int, error) {
 			}
 		case strings.HasSuffix(base, ".key"):
 			name := strings.TrimSuffix(base, ".key")
-			if _, err := uuid.Parse(name); err != nil && !strings.HasPrefix(name, requestKeyPrefix) {
+			if _, err := uuid.Parse(name); err != nil {
 				continue
 			}
 			key, err := os.ReadFile(filepath.Join(dir, base))

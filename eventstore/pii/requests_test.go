@@ -1,87 +1,77 @@
 package pii_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"remit/eventstore/pii"
+	"remit/eventstore/postgres/pgtest"
 )
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// TestRequestRecordsAreSealedAndExpire checks that an idempotency record
-// is stored without its fingerprint and response in clear, opens again
-// within the retention, and reads as expired — its day key destroyed —
-// after it.
-func TestRequestRecordsAreSealedAndExpire(t *testing.T) {
+// TestOldRequestRecords: the idempotency records old logs hold (sealed
+// whole under day keys, before they moved out of the log) read as they
+// are, and the day keys left in the key folder are destroyed at open.
+func TestOldRequestRecords(t *testing.T) {
 	dir := t.TempDir()
+	keyDir := filepath.Join(dir, pii.KeyDir)
+	if err := os.MkdirAll(keyDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	dayKey := filepath.Join(keyDir, "requests-2026-03-02.key")
+	if err := os.WriteFile(dayKey, make([]byte, 32), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	keys, err := pii.OpenKeyStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &testClock{t: now}
-	s := pii.NewSealerWith(keys, pii.SealerOptions{Now: clock.Now, RequestRetention: 7})
-	plain := `{"method":"POST","path":"/api/clients","fingerprint":"abc123","response":{"status":201,"body":{"name":"Harbour Cafe","email":"ana@harbour.example"}}}`
-	sealed, err := s.Seal(pii.RequestEventType, []byte(plain))
+	if _, err := os.Stat(dayKey); !os.IsNotExist(err) {
+		t.Errorf("the day key of old idempotency records is still there: %v", err)
+	}
+	old := `{"method":"POST","path":"/api/clients","sealed":"pii:req:v1:2026-03-02:c2VhbGVk"}`
+	got, err := pii.NewSealer(keys).Open("APIRequestCompleted", []byte(old))
+	if err != nil || string(got) != old {
+		t.Errorf("open of an old request record = %s, %v; want it as it is", got, err)
+	}
+}
+
+// TestPostgresDropsOldRequestKeys: the day keys of old idempotency records
+// in the key table are destroyed when a key store opens; client keys stay.
+func TestPostgresDropsOldRequestKeys(t *testing.T) {
+	url := pgtest.MustDatabase(t)
+	ctx := context.Background()
+	keys, err := pii.OpenPGKeyStore(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, secret := range []string{"Harbour", "ana@harbour.example", "abc123", "201"} {
-		if strings.Contains(string(sealed), secret) {
-			t.Errorf("the sealed record shows %q: %s", secret, sealed)
-		}
-	}
-	if !strings.Contains(string(sealed), `"path":"/api/clients"`) {
-		t.Errorf("the sealed record lost its route: %s", sealed)
-	}
-	keyFile := filepath.Join(dir, pii.KeyDir, "requests-"+now.Format("2006-01-02")+".key")
-	if _, err := os.Stat(keyFile); err != nil {
-		t.Fatalf("no day key: %v", err)
-	}
-	// Six days later it still opens.
-	clock.Add(6 * 24 * time.Hour)
-	if got, err := s.Open(pii.RequestEventType, sealed); err != nil || string(got) != plain {
-		t.Fatalf("open within the retention = %s, %v", got, err)
-	}
-	// A record of another day cannot pass for this one.
-	tampered := strings.Replace(string(sealed), now.Format("2006-01-02"), now.AddDate(0, 0, 1).Format("2006-01-02"), 1)
-	if got, err := s.Open(pii.RequestEventType, []byte(tampered)); err == nil && strings.Contains(string(got), "Harbour") {
-		t.Error("a record moved to another day opened")
-	}
-	// After the retention it reads as expired, and the next record sealed
-	// destroys the old day's key.
-	clock.Add(2 * 24 * time.Hour)
-	got, err := s.Open(pii.RequestEventType, sealed)
-	if err != nil || !strings.Contains(string(got), `"expired":true`) || strings.Contains(string(got), "Harbour") {
-		t.Fatalf("open after the retention = %s, %v", got, err)
-	}
-	if _, err := s.Seal(pii.RequestEventType, []byte(plain)); err != nil {
+	client := uuid.New()
+	if _, err := keys.Key(client, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(keyFile); !os.IsNotExist(err) {
-		t.Errorf("the expired day key is still there: %v", err)
+	keys.Close()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Even a sealer with a longer retention cannot open it now: the key is gone.
-	long := pii.NewSealerWith(keys, pii.SealerOptions{Now: clock.Now, RequestRetention: 30})
-	if got, err := long.Open(pii.RequestEventType, sealed); err != nil || !strings.Contains(string(got), `"expired":true`) {
-		t.Errorf("open without the key = %s, %v", got, err)
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `INSERT INTO `+pii.PGKeyTable+` (name, key) VALUES ('requests-2026-03-02', $1)`, make([]byte, 32)); err != nil {
+		t.Fatal(err)
 	}
-	// Plain records (written before sealing) read as they are.
-	if got, err := s.Open(pii.RequestEventType, []byte(plain)); err != nil || string(got) != plain {
-		t.Errorf("open of a plain record = %s, %v", got, err)
+	keys, err = pii.OpenPGKeyStore(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keys.Close()
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM `+pii.PGKeyTable+` WHERE name LIKE 'requests-%'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d day keys of old idempotency records left (%v), want 0", n, err)
+	}
+	if k, err := keys.Key(client, false); err != nil || k == nil {
+		t.Errorf("the client's key: %v, %v; want it kept", k, err)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 )
@@ -55,20 +54,8 @@ func Fields() map[string][]Field {
 // Sealer seals and opens the personal fields of events with the keys of a
 // KeyStore. It is safe for concurrent use.
 type Sealer struct {
-	keys      Keys
-	fields    map[string][]Field
-	now       func() time.Time
-	retention int // days
-	sweeper   requestSweeper
-}
-
-// SealerOptions configure a Sealer.
-type SealerOptions struct {
-	// Now is the clock that dates idempotency records (time.Now when nil).
-	Now func() time.Time
-	// RequestRetention is how many days idempotency records stay readable
-	// (DefaultRequestRetention when 0).
-	RequestRetention int
+	keys   Keys
+	fields map[string][]Field
 }
 
 // erasedEventType is client.ClientErased, appended after a Forget.
@@ -81,19 +68,8 @@ func (s *Sealer) evict(id uuid.UUID) {
 	}
 }
 
-// NewSealer returns a Sealer over keys, with the default options.
-func NewSealer(keys Keys) *Sealer { return NewSealerWith(keys, SealerOptions{}) }
-
-// NewSealerWith returns a Sealer over keys with opts.
-func NewSealerWith(keys Keys, opts SealerOptions) *Sealer {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.RequestRetention <= 0 {
-		opts.RequestRetention = DefaultRequestRetention
-	}
-	return &Sealer{keys: keys, fields: Fields(), now: opts.Now, retention: opts.RequestRetention}
-}
+// NewSealer returns a Sealer over keys.
+func NewSealer(keys Keys) *Sealer { return &Sealer{keys: keys, fields: Fields()} }
 
 // Seal returns data (the JSON of an event of eventType) with its personal
 // fields sealed under the key of the event's client (made on first use).
@@ -101,20 +77,17 @@ func NewSealerWith(keys Keys, opts SealerOptions) *Sealer {
 // client's personal data is refused with ErrForgotten; fields left empty
 // are accepted.
 func (s *Sealer) Seal(eventType string, data []byte) ([]byte, error) {
-	if eventType == RequestEventType {
-		return s.sealRequest(data)
-	}
 	return s.transform(eventType, data, true)
 }
 
 // Open returns data with its sealed fields opened; a forgotten client's
 // read as erased. Plain fields (events written before sealing was switched
 // on) are returned as they are. A sealed value that fails authentication
-// (tampered, or moved from another client or field) is an error.
+// (tampered, or moved from another client or field) is an error. Events of
+// types without personal fields are returned as they are: among them the
+// idempotency records of old logs ("request-" streams, sealed whole under
+// day keys that are now destroyed: see OpenKeyStore).
 func (s *Sealer) Open(eventType string, data []byte) ([]byte, error) {
-	if eventType == RequestEventType {
-		return s.openRequest(data)
-	}
 	if !bytes.Contains(data, []byte(sealedPrefix)) {
 		return data, nil
 	}

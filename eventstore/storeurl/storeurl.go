@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"remit/eventstore"
+	"remit/eventstore/idempotency"
 	"remit/eventstore/kurrent"
 	"remit/eventstore/pii"
 	"remit/eventstore/postgres"
@@ -96,7 +97,7 @@ func Open(ctx context.Context, url string, opts Options) (eventstore.Store, erro
 		if keys == nil {
 			return s, nil
 		}
-		return wrap(s, keys, opts), nil
+		return wrap(s, keys), nil
 	}
 	dir := opts.DataDir
 	if rest, ok := strings.CutPrefix(url, "sqlite:"); ok && rest != "" {
@@ -113,16 +114,35 @@ func Open(ctx context.Context, url string, opts Options) (eventstore.Store, erro
 		s.Close()
 		return nil, err
 	}
-	return wrap(s, keys, opts), nil
+	return wrap(s, keys), nil
 }
 
-// wrap seals personal data with keys, destroying the day keys of
-// idempotency records past their retention first (best effort: the next
-// record sealed tries again).
-func wrap(s eventstore.Store, keys pii.Keys, opts Options) *pii.Store {
-	sealer := pii.NewSealerWith(keys, pii.SealerOptions{Now: opts.Clock})
-	_ = sealer.SweepRequestKeys()
-	return pii.Wrap(s, sealer)
+// wrap seals personal data with keys.
+func wrap(s eventstore.Store, keys pii.Keys) *pii.Store {
+	return pii.Wrap(s, pii.NewSealer(keys))
+}
+
+// OpenIdempotency opens the HTTP API's idempotency records beside the store
+// url names: a table of the same PostgreSQL database (shared by every node
+// on it), else a file of the data folder (the embedded store's, or
+// DataDir's for KurrentDB). Options.Clock dates them.
+func OpenIdempotency(ctx context.Context, url string, opts Options, ttl time.Duration) (idempotency.Store, error) {
+	kind, err := KindOf(url)
+	if err != nil {
+		return nil, err
+	}
+	iopts := idempotency.Options{TTL: ttl, Now: opts.Clock}
+	if kind == Postgres {
+		return idempotency.OpenPostgres(ctx, url, iopts)
+	}
+	dir := opts.DataDir
+	if rest, ok := strings.CutPrefix(url, "sqlite:"); ok && rest != "" {
+		dir = rest
+	}
+	if dir == "" {
+		return nil, fmt.Errorf("idempotency records: no data folder for %s", Redact(url))
+	}
+	return idempotency.OpenSQLite(dir, iopts)
 }
 
 // sharedKeys returns the key store of a shared log. On PostgreSQL the keys

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"remit/billing"
 	"remit/domain"
 	"remit/eventstore"
+	"remit/eventstore/idempotency"
 )
 
 // command is one write request, as a handler describes it to execute.
@@ -46,12 +46,12 @@ type commandResult struct {
 	ID       string `json:"id,omitempty"`
 }
 
-// response is what a command answers, as stored for idempotent replays.
+// response is what a command answers.
 type response struct {
-	Status   int             `json:"status"`
-	Location string          `json:"location,omitempty"`
-	ETag     string          `json:"etag,omitempty"`
-	Body     json.RawMessage `json:"body"`
+	Status   int
+	Location string
+	ETag     string
+	Body     []byte
 }
 
 // etag formats a stream revision as a strong entity tag.
@@ -66,31 +66,29 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, raw []byte, c c
 	meta := billing.Meta{Actor: actor(r)}
 
 	key := r.Header.Get("Idempotency-Key")
-	var reqStream, fp string
-	reqExpected := eventstore.NoStream
+	var rec idempotency.Record
 	if key != "" {
 		if len(key) > 255 || strings.ContainsFunc(key, func(c rune) bool { return c < 0x20 || c > 0x7e }) {
 			s.Error(w, r, malformed(domain.Invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters")))
 			return
 		}
-		reqStream, fp = requestStream(meta.Actor, key), fingerprint(r, raw)
-		stored, ok, err := s.loadRequest(ctx, reqStream)
-		if err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		if ok && !stored.Expired {
-			s.replay(w, r, stored, fp)
-			return
-		}
-		if ok {
-			reqExpected = eventstore.Exact(stored.revision)
+		rec = idempotency.Record{Key: recordKey(meta.Actor, key), Fingerprint: fingerprint(r, raw), Method: r.Method, Path: r.URL.Path}
+		if s.cfg.Idempotency != nil {
+			stored, ok, err := s.cfg.Idempotency.Get(ctx, rec.Key)
+			if err != nil {
+				s.Error(w, r, err)
+				return
+			}
+			if ok {
+				s.replay(w, r, stored, rec.Fingerprint)
+				return
+			}
 		}
 		meta.CommandID = meta.Actor + ":" + key
 		meta.CorrelationID = meta.CommandID
 	}
 
-	res, err := s.runLocked(ctx, r, c, meta)
+	res, err := s.run(ctx, r, c, meta)
 	if err != nil {
 		s.Error(w, r, stripFieldPrefix(err, c.fieldPrefix))
 		return
@@ -101,51 +99,68 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, raw []byte, c c
 		s.Error(w, r, err)
 		return
 	}
-	if key != "" {
-		stored, err := s.saveResponse(ctx, r, reqStream, reqExpected, fp, meta, resp)
+	if key != "" && s.cfg.Idempotency != nil {
+		rec.Status, rec.Location, rec.ETag, rec.Body = resp.Status, resp.Location, resp.ETag, resp.Body
+		stored, err := s.cfg.Idempotency.Put(ctx, rec)
 		if err != nil {
 			// The command is recorded; only the replay record is not.
-			s.log.Error("storing idempotent response", "stream", reqStream, "err", err)
+			s.log.Error("storing idempotent response", "path", r.URL.Path, "err", err)
 		} else {
-			resp = stored
+			resp = response{Status: stored.Status, Location: stored.Location, ETag: stored.ETag, Body: stored.Body}
 		}
 	}
 	writeResponse(w, resp, false)
 }
 
-// runLocked checks If-Match and runs the command, both under the stream's
-// lock so no other request of this server writes the stream in between.
-func (s *Server) runLocked(ctx context.Context, r *http.Request, c command, meta billing.Meta) (billing.Result, error) {
-	if c.stream == "" {
-		return c.run(ctx, meta)
-	}
-	unlock := s.locks.lock(c.stream)
-	defer unlock()
-	if im := r.Header.Get("If-Match"); im != "" {
-		if err := s.checkIfMatch(ctx, c.stream, im); err != nil {
+// run checks If-Match and runs the command. No lock is held: the revision
+// If-Match names goes with the command (billing.Meta.IfMatch) and is the
+// expected revision of its append, so a writer that slips in between, in
+// this process or another, makes the command fail with 412 rather than be
+// applied on top of what the caller did not see.
+func (s *Server) run(ctx context.Context, r *http.Request, c command, meta billing.Meta) (billing.Result, error) {
+	if im := r.Header.Get("If-Match"); im != "" && c.stream != "" {
+		pre, err := s.checkIfMatch(ctx, c.stream, im)
+		if err != nil {
 			return billing.Result{}, err
 		}
+		meta.IfMatch = pre
 	}
-	return c.run(ctx, meta)
+	res, err := c.run(ctx, meta)
+	if pf := (*billing.PreconditionFailedError)(nil); errors.As(err, &pf) {
+		return billing.Result{}, preconditionFailed(pf.Exists, etag(pf.Actual), r.Header.Get("If-Match"))
+	}
+	return res, err
 }
 
-// checkIfMatch compares the If-Match header with the stream's revision.
-func (s *Server) checkIfMatch(ctx context.Context, stream, header string) error {
+// checkIfMatch compares the If-Match header with the stream's revision: the
+// precondition the command's append must then meet, or nil for "*" (any
+// revision of a stream that exists: streams are never deleted).
+func (s *Server) checkIfMatch(ctx context.Context, stream, header string) (*billing.Precondition, error) {
 	recs, err := s.cfg.Store.ReadStream(ctx, stream, eventstore.End, eventstore.Backward, 1)
 	if err != nil {
-		return fmt.Errorf("read %s for If-Match: %w", stream, err)
+		return nil, fmt.Errorf("read %s for If-Match: %w", stream, err)
 	}
-	if len(recs) > 0 {
-		current := etag(recs[0].Revision)
-		for _, tag := range strings.Split(header, ",") {
-			tag = strings.TrimSpace(tag)
-			if tag == "*" || tag == current {
-				return nil
-			}
+	if len(recs) == 0 {
+		return nil, preconditionFailed(false, "", header)
+	}
+	current := etag(recs[0].Revision)
+	for _, tag := range strings.Split(header, ",") {
+		switch strings.TrimSpace(tag) {
+		case "*":
+			return nil, nil
+		case current:
+			return &billing.Precondition{Stream: stream, Revision: recs[0].Revision}, nil
 		}
-		return &httpError{status: http.StatusPreconditionFailed, msg: fmt.Sprintf("The resource has changed: it is at ETag %s, not %s. Read it again and retry.", current, header)}
 	}
-	return &httpError{status: http.StatusPreconditionFailed, msg: "The resource does not exist, so If-Match cannot match."}
+	return nil, preconditionFailed(true, current, header)
+}
+
+// preconditionFailed is the 412 of an If-Match that does not hold.
+func preconditionFailed(exists bool, current, header string) error {
+	if !exists {
+		return &httpError{status: http.StatusPreconditionFailed, msg: "The resource does not exist, so If-Match cannot match."}
+	}
+	return &httpError{status: http.StatusPreconditionFailed, msg: fmt.Sprintf("The resource has changed: it is at ETag %s, not %s. Read it again and retry.", current, header)}
 }
 
 // answer waits for the read models to show the command, then reads the
@@ -203,26 +218,11 @@ func writeResponse(w http.ResponseWriter, resp response, replayed bool) {
 
 // Idempotency records.
 
-// requestEventType is the type of the one event of a request stream.
-const requestEventType = "APIRequestCompleted"
-
-// requestRecord is the data of a request stream's event.
-type requestRecord struct {
-	Method      string   `json:"method"`
-	Path        string   `json:"path"`
-	Fingerprint string   `json:"fingerprint"`
-	Response    response `json:"response"`
-	// Expired is set (by package pii) on a record past its retention: its
-	// key is destroyed, and the request is treated as a new one.
-	Expired bool `json:"expired,omitempty"`
-	// revision is the record's revision in its stream.
-	revision uint64
-}
-
-// requestStream names the stream holding the response to an actor's key.
-func requestStream(actor, key string) string {
+// recordKey names the idempotency record of an actor's key: a hash, so one
+// actor's key never finds another's answer.
+func recordKey(actor, key string) string {
 	h := sha256.Sum256([]byte(actor + "\x00" + key))
-	return "request-" + hex.EncodeToString(h[:])
+	return hex.EncodeToString(h[:])
 }
 
 // fingerprint identifies a request: method, path and body.
@@ -233,52 +233,12 @@ func fingerprint(r *http.Request, raw []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func (s *Server) loadRequest(ctx context.Context, stream string) (requestRecord, bool, error) {
-	// The last record counts: one past its retention may be followed by
-	// the record of the request made again with the same key.
-	recs, err := s.cfg.Store.ReadStream(ctx, stream, eventstore.End, eventstore.Backward, 1)
-	if err != nil {
-		return requestRecord{}, false, fmt.Errorf("read %s: %w", stream, err)
-	}
-	if len(recs) == 0 {
-		return requestRecord{}, false, nil
-	}
-	var rec requestRecord
-	if err := json.Unmarshal(recs[0].Data, &rec); err != nil {
-		return requestRecord{}, false, fmt.Errorf("decode %s: %w", stream, err)
-	}
-	rec.revision = recs[0].Revision
-	return rec, true, nil
-}
-
 // replay answers a retried request with the stored response, or 422 when
 // the key was used for another request.
-func (s *Server) replay(w http.ResponseWriter, r *http.Request, rec requestRecord, fp string) {
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, rec idempotency.Record, fp string) {
 	if rec.Fingerprint != fp {
 		s.Error(w, r, domain.Invalid("Idempotency-Key", "this key was already used for another request (%s %s); use a new key for a new request", rec.Method, rec.Path))
 		return
 	}
-	writeResponse(w, rec.Response, true)
-}
-
-// saveResponse stores the response under the request stream; when another
-// request with the same key stored one first, that one is returned.
-func (s *Server) saveResponse(ctx context.Context, r *http.Request, stream string, expected eventstore.ExpectedRevision, fp string, meta billing.Meta, resp response) (response, error) {
-	rec := requestRecord{Method: r.Method, Path: r.URL.Path, Fingerprint: fp, Response: resp}
-	data, err := json.Marshal(rec)
-	if err != nil {
-		return resp, err
-	}
-	_, err = s.cfg.Store.Append(ctx, stream, expected, eventstore.EventData{
-		ID: eventstore.NewEventID(), Type: requestEventType, Data: data,
-		Metadata: eventstore.Metadata{Actor: meta.Actor, CommandID: meta.CommandID, CorrelationID: meta.CorrelationID, CausationID: meta.CommandID},
-	})
-	if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
-		first, ok, lerr := s.loadRequest(ctx, stream)
-		if lerr != nil || !ok || first.Expired {
-			return resp, errors.Join(err, lerr)
-		}
-		return first.Response, nil
-	}
-	return resp, err
+	writeResponse(w, response{Status: rec.Status, Location: rec.Location, ETag: rec.ETag, Body: rec.Body}, true)
 }

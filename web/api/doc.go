@@ -41,22 +41,30 @@
 // The ETag of a single resource is its aggregate stream's revision, quoted
 // ("7"); contacts and payment methods carry their client's, schedule items
 // their service's. A command sent with If-Match is refused with 412, and
-// nothing appended, when the stream's revision differs. The check and the
-// command run under a per-stream lock, so requests through one Server cannot
-// slip between them; billing takes no expected revision, so another process
-// writing the same stream in that instant is not excluded (see the report).
+// nothing appended, when the stream's revision differs. The server holds no
+// lock around commands: it checks the ETag against the stream, then hands
+// the revision to billing with the command (billing.Meta.IfMatch), where it
+// is the expected revision of the command's append. A writer that slips in
+// between, in this process or another, makes the append fail, and the
+// command answers 412 instead of being decided again on top of a change
+// its sender did not see. Without If-Match, commands racing on one stream
+// are decided again on conflict (billing.Handle), so none is lost.
 //
 // If-Match on a request that creates its aggregate (POST /api/clients…) is
 // ignored. GETs of single resources honour If-None-Match with 304.
 //
-// A write (POST, PUT, PATCH, DELETE) with an Idempotency-Key header runs its command with the key as the
-// command id (billing.Meta.CommandID, namespaced by actor as "actor:key"), so
-// billing never appends it twice; the first successful response (status,
-// Location, ETag and body) is stored in the event store itself, as one event
-// in stream "request-<sha256(actor, key)>", and returned verbatim (with
-// Idempotent-Replayed: true) to every retry, also after a restart. A key
-// reused with another method, path or body is refused with 422. Failed
-// requests are not stored, so they append nothing and may be retried.
+// A write (POST, PUT, PATCH, DELETE) with an Idempotency-Key header runs
+// its command with the key as the command id (billing.Meta.CommandID,
+// namespaced by actor as "actor:key"), so billing never appends it twice;
+// the first successful response (status, Location, ETag and body) is kept
+// in Config.Idempotency (package eventstore/idempotency: beside the event
+// log, not in it) under sha256(actor, key) with a fingerprint of method,
+// path and body, and returned verbatim (with Idempotent-Replayed: true) to
+// every retry for 24 hours (app.Config.IdempotencyTTL), also after a
+// restart. A key reused with another method, path or body is refused with
+// 422. Failed requests are not stored, so they append nothing and may be
+// retried. Past the expiry a retry is a new request, whose command still
+// appends nothing twice.
 //
 // # Errors
 //

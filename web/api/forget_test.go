@@ -165,11 +165,12 @@ func TestForgetReachesARunningServer(t *testing.T) {
 	}
 }
 
-// TestIdempotencyRecordsAreSealed checks that the running program keeps its
-// idempotency records (request streams) without personal data in clear,
-// replays them within the retention, and treats a retry after it as a new
-// request that still creates nothing twice.
-func TestIdempotencyRecordsAreSealed(t *testing.T) {
+// TestIdempotencyRecordsAreOutsideTheLog checks that the running program
+// keeps its idempotency records beside the log, not in it (no "request-"
+// stream, no personal data of an answer in the log), replays them within
+// their TTL (24 hours), and past it treats a retry as a new request that
+// still creates nothing twice, the expired record deleted.
+func TestIdempotencyRecordsAreOutsideTheLog(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	c := &clock{t: time.Date(2026, 3, 10, 1, 0, 0, 0, time.UTC)}
@@ -196,33 +197,35 @@ func TestIdempotencyRecordsAreSealed(t *testing.T) {
 	}
 
 	raw := storeurl.Unwrap(a.Store)
-	recs, err := raw.ReadAll(ctx, 0, eventstore.Forward, 0, eventstore.Filter{StreamPrefixes: []string{"request-"}})
+	recs, err := raw.ReadAll(ctx, 0, eventstore.Forward, 0, eventstore.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 1 {
-		t.Fatalf("%d request records, want 1", len(recs))
-	}
-	for _, p := range []string{"Quokka", "Zelda", "zelda@quokka.example"} {
-		if strings.Contains(string(recs[0].Data), p) {
-			t.Errorf("the stored request record shows %q: %s", p, recs[0].Data)
+	for _, r := range recs {
+		if strings.HasPrefix(r.Stream, "request-") || r.Type == "APIRequestCompleted" {
+			t.Errorf("an idempotency record in the log: %s %s", r.Stream, r.Type)
+		}
+		for _, p := range []string{"Quokka", "Zelda", "zelda@quokka.example"} {
+			if strings.Contains(string(r.Data), p) {
+				t.Errorf("%s@%d shows %q in clear: %s", r.Stream, r.Revision, p, r.Data)
+			}
 		}
 	}
 
-	// Past the retention the record is gone: the retry runs again as a new
+	// Past the TTL the record is gone: the retry runs again as a new
 	// request, and the client is still created once.
-	c.Add(8 * 24 * time.Hour)
+	c.Add(24*time.Hour + time.Second)
+	if n, err := a.Idempotency.Sweep(ctx); err != nil || n == 0 {
+		t.Errorf("sweep past the TTL deleted %d records (%v), want the expired ones", n, err)
+	}
 	owner = s.login(user.RoleOwner)
 	late := s.send(owner, http.MethodPost, "/api/clients", body, key...)
 	if late.status != http.StatusCreated || late.header.Get("Idempotent-Replayed") == "true" {
-		t.Fatalf("retry after the retention: %d replayed=%q %s", late.status, late.header.Get("Idempotent-Replayed"), late.body)
+		t.Fatalf("retry after the TTL: %d replayed=%q %s", late.status, late.header.Get("Idempotent-Replayed"), late.body)
 	}
 	list := s.send(owner, http.MethodGet, "/api/clients?search=quokka", "")
 	if n := strings.Count(string(list.body), `"Quokka Bakery"`); n != 1 {
 		t.Errorf("%d Quokka clients after a late retry, want 1: %s", n, list.body)
-	}
-	if _, err := os.Stat(filepath.Join(dir, pii.KeyDir, "requests-2026-03-10.key")); !os.IsNotExist(err) {
-		t.Errorf("the day key past the retention is still there: %v", err)
 	}
 	again := s.send(owner, http.MethodPost, "/api/clients", body, key...)
 	if again.header.Get("Idempotent-Replayed") != "true" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"remit/billing"
+	"remit/eventstore/idempotency"
 	"remit/eventstore/sqlite"
 	"remit/projections"
 	"remit/web/api"
@@ -25,6 +26,8 @@ type app struct {
 	tb     testing.TB
 	dir    string
 	store  *sqlite.Store
+	idem   *idempotency.SQLite
+	gate   *gate // the store billing and the server write through
 	svc    *billing.Service
 	models *projections.Models
 	runner *projections.Runner
@@ -48,7 +51,8 @@ func (a *app) open() {
 	}
 	a.store = st
 	clock := func() time.Time { return now }
-	a.svc = billing.New(billing.Config{Store: st, Now: clock})
+	a.gate = &gate{Store: st}
+	a.svc = billing.New(billing.Config{Store: a.gate, Now: clock})
 	a.models = projections.NewModels()
 	a.runner, err = projections.NewRunner(st, a.models.Projections(), projections.RunnerOptions{})
 	if err != nil {
@@ -57,7 +61,11 @@ func (a *app) open() {
 	if err := a.runner.Start(context.Background()); err != nil {
 		a.tb.Fatalf("start runner: %v", err)
 	}
-	a.server = api.NewServer(api.Config{Addr: "127.0.0.1:0", Store: st, Billing: a.svc, Models: a.models, Runner: a.runner, Now: clock})
+	a.idem, err = idempotency.OpenSQLite(a.dir, idempotency.Options{Now: clock})
+	if err != nil {
+		a.tb.Fatalf("idempotency records: %v", err)
+	}
+	a.server = api.NewServer(api.Config{Addr: "127.0.0.1:0", Store: a.gate, Idempotency: a.idem, Billing: a.svc, Models: a.models, Runner: a.runner, Now: clock})
 	if err := a.server.Open(); err != nil {
 		a.tb.Fatalf("open server: %v", err)
 	}
@@ -72,6 +80,9 @@ func (a *app) close() {
 	}
 	if err := a.runner.Close(); err != nil {
 		a.tb.Errorf("close runner: %v", err)
+	}
+	if err := a.idem.Close(); err != nil {
+		a.tb.Errorf("close idempotency records: %v", err)
 	}
 	if err := a.store.Close(); err != nil {
 		a.tb.Errorf("close store: %v", err)

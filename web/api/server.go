@@ -16,6 +16,7 @@ import (
 	"remit/domain"
 	"remit/domain/catalog"
 	"remit/eventstore"
+	"remit/eventstore/idempotency"
 	"remit/projections"
 	"remit/web/auth"
 )
@@ -37,9 +38,14 @@ type Waiter interface {
 type Config struct {
 	// Addr is the address Open listens on, e.g. "127.0.0.1:0".
 	Addr string
-	// Store is the event store: idempotency records are kept in it and the
-	// firm's settings and proposals are folded from it.
+	// Store is the event store: If-Match is checked against its streams, and
+	// the firm's settings and proposals are folded from it.
 	Store eventstore.Store
+	// Idempotency keeps the answers of requests sent with an
+	// Idempotency-Key for their retries. Nil keeps none: the key still
+	// makes the command idempotent (it is the command id), but a retry is
+	// answered with the resource as it is now, not replayed.
+	Idempotency idempotency.Store
 	// Billing runs the commands.
 	Billing *billing.Service
 	// Models answers the queries; Runner feeds them.
@@ -97,7 +103,6 @@ type Server struct {
 	cfg       Config
 	cat       *catalog.Catalog
 	log       *slog.Logger
-	locks     streamLocks
 	summaries summaryCache
 	firmMu    sync.Mutex
 	firm      firmCache
@@ -242,20 +247,4 @@ func (s *Server) today(ctx context.Context) (domain.Date, error) {
 		return domain.Date{}, err
 	}
 	return domain.DateOf(s.cfg.Now(), loc), nil
-}
-
-// streamLocks serialise the If-Match check and the command on one stream
-// among the requests of this server.
-type streamLocks struct {
-	stripes [64]sync.Mutex
-}
-
-func (l *streamLocks) lock(stream string) func() {
-	h := uint32(2166136261)
-	for i := 0; i < len(stream); i++ {
-		h = (h ^ uint32(stream[i])) * 16777619
-	}
-	m := &l.stripes[h%uint32(len(l.stripes))]
-	m.Lock()
-	return m.Unlock
 }
