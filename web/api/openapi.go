@@ -223,7 +223,7 @@ func OpenAPI() ([]byte, error) {
 			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}, "description": queryParams[q]})
 		}
 		responses := map[string]any{}
-		success := map[string]any{"description": http.StatusText(op.status), "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(op.resp))}}}
+		success := map[string]any{"description": http.StatusText(op.status), "content": map[string]any{"application/json": map[string]any{"schema": g.response(reflect.TypeOf(op.resp))}}}
 		if op.media != "" {
 			success["content"] = map[string]any{op.media: map[string]any{"schema": map[string]any{"type": "string"}}}
 		}
@@ -240,7 +240,7 @@ func OpenAPI() ([]byte, error) {
 				"Location": map[string]any{"description": "The created or changed resource.", "schema": map[string]any{"type": "string"}},
 			}
 			responses["202"] = map[string]any{"description": "Recorded, but the read models did not show it in time; the body is the command's result.",
-				"content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeFor[commandResult]())}}}
+				"content": map[string]any{"application/json": map[string]any{"schema": g.response(reflect.TypeFor[commandResult]())}}}
 			for _, code := range []string{"400", "404", "409", "412", "413", "415", "422"} {
 				responses[code] = problem
 			}
@@ -257,6 +257,7 @@ func OpenAPI() ([]byte, error) {
 		}
 		paths[op.path][strings.ToLower(op.method)] = o
 	}
+	g.answers = true
 	g.defs["Problem"] = g.object(reflect.TypeFor[Problem]())
 	doc := map[string]any{
 		"openapi": "3.0.3",
@@ -285,15 +286,41 @@ func OpenAPI() ([]byte, error) {
 // operationID is e.g. "post /api/invoices/{id}/void".
 func operationID(op operation) string { return strings.ToLower(op.method) + " " + op.path }
 
-// schemaGen derives JSON schemas from Go types with the same field naming
-// as the encoder and decoder (json.go), so the document cannot disagree
-// with the wire.
+// schemaGen derives JSON schemas from Go types: the wire types the API
+// answers (wire.go, wire_views.go) and the request types it decodes, with
+// encoding/json's field naming (the JSON tags), so the document cannot
+// disagree with the wire; TestOpenAPISchemasMatchWireTypes checks it
+// against what encoding/json writes.
 type schemaGen struct {
 	defs map[string]any
+	// answers is set while describing a response: its objects require the
+	// fields the API always writes (those without omitempty or omitzero).
+	// A request's required fields depend on the operation, so request
+	// objects list none.
+	answers bool
 }
+
+// response describes a type the API answers.
+func (g *schemaGen) response(t reflect.Type) map[string]any {
+	g.answers = true
+	defer func() { g.answers = false }()
+	return g.schema(t)
+}
+
+var (
+	wireIDType      = reflect.TypeFor[ID]()
+	wireTimeType    = reflect.TypeFor[Time]()
+	wireDecimalType = reflect.TypeFor[Decimal]()
+)
 
 func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	switch t {
+	case wireIDType:
+		return map[string]any{"type": "string", "format": "uuid", "nullable": true}
+	case wireTimeType:
+		return map[string]any{"type": "string", "format": "date-time", "nullable": true}
+	case wireDecimalType:
+		return map[string]any{"type": "string", "format": "decimal", "description": "A decimal number as a string, e.g. \"12.50\"."}
 	case timeType:
 		return map[string]any{"type": "string", "format": "date-time", "nullable": true}
 	case uuidType:
@@ -342,13 +369,21 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 
 func (g *schemaGen) object(t reflect.Type) map[string]any {
 	props := map[string]any{}
+	required := []string{}
 	for _, f := range fieldList(t) {
 		props[f.name] = g.schema(f.typ)
+		if g.answers && !f.omitEmpty && !f.omitZero {
+			required = append(required, f.name)
+		}
 	}
-	return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	o := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
 }
 
-// schemaName names a struct type's component ("projections.ClientSummary"),
+// schemaName names a struct type's component ("api.ClientSummary"),
 // or "" for a generic or unnamed type, which is inlined.
 func schemaName(t reflect.Type) string {
 	if t.Name() == "" || strings.Contains(t.Name(), "[") {
