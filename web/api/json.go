@@ -122,19 +122,37 @@ func (l *problemList) err() error {
 type decoder struct {
 	malformed problemList
 	invalid   problemList
+	// fields are the JSON fields of the struct types met so far in this
+	// body (a list of a thousand lines reads its line type once).
+	fields map[reflect.Type]map[string]field
+}
+
+// fieldsOf returns t's JSON fields by name.
+func (d *decoder) fieldsOf(t reflect.Type) map[string]field {
+	if m, ok := d.fields[t]; ok {
+		return m
+	}
+	m := map[string]field{}
+	for _, f := range fieldList(t) {
+		if _, dup := m[f.name]; !dup {
+			m[f.name] = f
+		}
+	}
+	if d.fields == nil {
+		d.fields = map[reflect.Type]map[string]field{}
+	}
+	d.fields[t] = m
+	return m
 }
 
 var (
 	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
 	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
-	jsonMarshaler   = reflect.TypeFor[json.Marshaler]()
-	textMarshaler   = reflect.TypeFor[encoding.TextMarshaler]()
 	uuidType        = reflect.TypeFor[uuid.UUID]()
 	decimalType     = reflect.TypeFor[decimal.Decimal]()
 	dateType        = reflect.TypeFor[domain.Date]()
 	currencyType    = reflect.TypeFor[domain.Currency]()
 	timeType        = reflect.TypeFor[time.Time]()
-	moneyType       = reflect.TypeFor[domain.Money]()
 )
 
 // isLeaf reports whether t decodes itself (or is not a container).
@@ -209,7 +227,7 @@ func (d *decoder) decodeValue(raw json.RawMessage, v reflect.Value, path string)
 			p.Add(path, "must be an object, not %s", jsonKind(raw))
 			return
 		}
-		fields := fieldsOf(t)
+		fields := d.fieldsOf(t)
 		keys := make([]string, 0, len(obj))
 		for k := range obj {
 			keys = append(keys, k)
@@ -404,15 +422,4 @@ func fieldList(t reflect.Type) []field {
 	}
 	walk(t, nil)
 	return out
-}
-
-// fieldsOf returns t's JSON fields by name.
-func fieldsOf(t reflect.Type) map[string]field {
-	m := map[string]field{}
-	for _, f := range fieldList(t) {
-		if _, dup := m[f.name]; !dup {
-			m[f.name] = f
-		}
-	}
-	return m
 }
