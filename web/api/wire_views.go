@@ -537,6 +537,9 @@ type ScheduleItem struct {
 	Discount        Discount    `json:"discount"`
 	TaxRate         Decimal     `json:"tax_rate"`
 	Mode            string      `json:"mode"`
+	// PaymentMethodID is the method it will be collected from (the item's,
+	// or the client's default): written once, where the reflection encoder
+	// this replaced wrote the key twice (the item's own, then this one).
 	PaymentMethodID ID          `json:"payment_method_id"`
 	Status          string      `json:"status"`
 	IssueOn         domain.Date `json:"issue_on"`
