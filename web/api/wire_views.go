@@ -527,19 +527,19 @@ func clientScheduleOf(v projections.ClientSchedule) ClientSchedule {
 
 // ScheduleItem is the wire form of projections.ScheduleItem.
 type ScheduleItem struct {
-	Key             string      `json:"key"`
-	ServiceID       ID          `json:"service_id"`
-	Seq             int         `json:"seq"`
-	Date            domain.Date `json:"date"`
-	Description     string      `json:"description"`
-	Quantity        Decimal     `json:"quantity"`
-	UnitPrice       Money       `json:"unit_price"`
-	Discount        Discount    `json:"discount"`
-	TaxRate         Decimal     `json:"tax_rate"`
-	Mode            string      `json:"mode"`
-	// PaymentMethodID is the method it will be collected from (the item's,
-	// or the client's default): written once, where the reflection encoder
-	// this replaced wrote the key twice (the item's own, then this one).
+	Key         string      `json:"key"`
+	ServiceID   ID          `json:"service_id"`
+	Seq         int         `json:"seq"`
+	Date        domain.Date `json:"date"`
+	Description string      `json:"description"`
+	Quantity    Decimal     `json:"quantity"`
+	UnitPrice   Money       `json:"unit_price"`
+	Discount    Discount    `json:"discount"`
+	TaxRate     Decimal     `json:"tax_rate"`
+	Mode        string      `json:"mode"`
+	// PaymentMethodID is the method it will be collected from: the item's,
+	// or the client's default when it has none (projections.ScheduleItem's
+	// own field, which shadows the embedded item's).
 	PaymentMethodID ID          `json:"payment_method_id"`
 	Status          string      `json:"status"`
 	IssueOn         domain.Date `json:"issue_on"`
