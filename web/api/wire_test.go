@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -14,8 +15,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"remit/domain"
+	"remit/processes/billingrun"
+	"remit/projections"
 )
 
 // wireRoots are the types the API writes and reads as JSON: every
@@ -426,4 +430,71 @@ func wireLines(doc map[string]any) []string {
 		}
 	}
 	return out
+}
+
+// TestWireConventions checks the conventions the wire scalars carry, on
+// converted read models: no id or time is null, not a zero value; money
+// shows every minor unit; empty lists and maps are [] and {}; maps keyed by
+// id are keyed by the id's text; a schedule item names its payment method
+// once, the one it will be collected from.
+func TestWireConventions(t *testing.T) {
+	id := uuid.MustParse("0190f1c2-8a4b-7c3d-9e5f-1a2b3c4d5e6f")
+	method := uuid.MustParse("0190f1c2-8a4b-7c3d-9e5f-000000000001")
+	aud := domain.MustCurrency("AUD")
+	for _, c := range []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"NilID", ID(uuid.Nil), `null`},
+		{"ID", ID(id), `"0190f1c2-8a4b-7c3d-9e5f-1a2b3c4d5e6f"`},
+		{"ZeroTime", Time{}, `null`},
+		{"Time", Time(time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)), `"2026-03-01T09:30:00Z"`},
+		{"MoneyMinorUnits", moneyOf(domain.Money{Amount: decimal.RequireFromString("5.5"), Currency: aud}), `{"amount":"5.50","currency":"AUD"}`},
+		{"MoneyNoCurrency", moneyOf(domain.Money{}), `{"amount":"0","currency":""}`},
+		{"EmptyList", wireList([]projections.ActivityLine(nil), activityLineOf), `[]`},
+		{"IDKeyedMap", stringMap(map[uuid.UUID]string{id: "Acme"}), `{"0190f1c2-8a4b-7c3d-9e5f-1a2b3c4d5e6f":"Acme"}`},
+		{"EmptyMap", stringMap(map[uuid.UUID]string(nil)), `{}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := json.Marshal(c.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(b) != c.want {
+				t.Errorf("got %s, want %s", b, c.want)
+			}
+		})
+	}
+	t.Run("ScheduleItemPaymentMethodOnce", func(t *testing.T) {
+		it := projections.ScheduleItem{PaymentMethodID: method}
+		b, err := json.Marshal(scheduleItemOf(it))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(b), `"payment_method_id"`); n != 1 {
+			t.Errorf("payment_method_id written %d times: %s", n, b)
+		}
+		if !strings.Contains(string(b), `"payment_method_id":"`+method.String()+`"`) {
+			t.Errorf("not the method it will be collected from: %s", b)
+		}
+	})
+	t.Run("BillingRunErrorsAreMessages", func(t *testing.T) {
+		res := billingrun.RunResult{
+			Billing: billingrun.Report{Errors: []billingrun.GroupError{{ClientID: id, Err: domain.Conflict("The item is already billed.")}}},
+			Collect: billingrun.CollectReport{Errors: []billingrun.InvoiceError{{InvoiceID: id, Err: errors.New("gateway: dial tcp 10.0.0.1: refused")}}},
+		}
+		b, err := json.Marshal(billingRunResultOf(&res))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`"err":"The item is already billed."`, `"err":"An internal error occurred."`, `"err":null`} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("%s not in %s", want, b)
+			}
+		}
+		if strings.Contains(string(b), "10.0.0.1") {
+			t.Errorf("an internal error's details are shown: %s", b)
+		}
+	})
 }
