@@ -52,5 +52,5 @@ func (s *Server) handlePaymentMethodActivity(w http.ResponseWriter, r *http.Requ
 func (s *Server) writeActivity(w http.ResponseWriter, r *http.Request, subject projections.Subject, idVar, what string) {
 	serveList(s, w, r, idVar, what, func(id uuid.UUID) ([]projections.ActivityLine, error) {
 		return s.cfg.Models.ActivityOf(subject, id)
-	})
+	}, activityLineOf)
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
 	"remit/domain"
@@ -28,20 +27,20 @@ type LoginRequest struct {
 
 // UserView is a user as the API shows them (never their password hash).
 type UserView struct {
-	ID    uuid.UUID `json:"id"`
-	Email string    `json:"email"`
-	Name  string    `json:"name"`
-	Role  user.Role `json:"role"`
+	ID    ID     `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	Role  string `json:"role"`
 }
 
 // SessionView answers login and GET /api/session: who is signed in and the
 // CSRF token to send with every unsafe request of the session.
 type SessionView struct {
-	User      UserView   `json:"user"`
-	CSRFToken string     `json:"csrf_token,omitempty"`
-	TokenID   uuid.UUID  `json:"token_id,omitzero"`
-	Scope     user.Scope `json:"scope,omitempty"`
-	Actor     string     `json:"actor"`
+	User      UserView `json:"user"`
+	CSRFToken string   `json:"csrf_token,omitempty"`
+	TokenID   ID       `json:"token_id,omitzero"`
+	Scope     string   `json:"scope,omitempty"`
+	Actor     string   `json:"actor"`
 }
 
 // SignedOut answers POST /api/logout.
@@ -58,12 +57,12 @@ type TokenRequest struct {
 
 // TokenView is an API token as listed (never its secret or hash).
 type TokenView struct {
-	ID        uuid.UUID  `json:"id"`
-	Name      string     `json:"name"`
-	Scope     user.Scope `json:"scope"`
-	CreatedAt time.Time  `json:"created_at"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	Revoked   bool       `json:"revoked"`
+	ID        ID     `json:"id"`
+	Name      string `json:"name"`
+	Scope     string `json:"scope"`
+	CreatedAt Time   `json:"created_at"`
+	ExpiresAt *Time  `json:"expires_at,omitempty"`
+	Revoked   bool   `json:"revoked"`
 }
 
 // NewTokenView answers POST /api/tokens: the token, shown this once.
@@ -174,7 +173,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	u := sess.User
 	s.writeJSON(w, r, http.StatusOK, SessionView{
-		User: UserView{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role}, CSRFToken: sess.CSRFToken, Actor: "user:" + u.ID.String(),
+		User: userView(u), CSRFToken: sess.CSRFToken, Actor: "user:" + u.ID.String(),
 	})
 }
 
@@ -240,7 +239,7 @@ func (s *Server) handleSessionView(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.writeJSON(w, r, http.StatusOK, SessionView{
-		User: UserView{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role}, CSRFToken: p.CSRFToken, TokenID: p.TokenID, Scope: p.Scope, Actor: p.Actor(),
+		User: userView(u), CSRFToken: p.CSRFToken, TokenID: ID(p.TokenID), Scope: string(p.Scope), Actor: p.Actor(),
 	})
 }
 
@@ -319,12 +318,18 @@ func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
 }
 
 func tokenView(t user.Token) TokenView {
-	return TokenView{ID: t.ID, Name: t.Name, Scope: t.Scope, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Revoked: t.Revoked}
+	return TokenView{ID: ID(t.ID), Name: t.Name, Scope: string(t.Scope), CreatedAt: Time(t.CreatedAt),
+		ExpiresAt: wirePtr(t.ExpiresAt, func(t time.Time) Time { return Time(t) }), Revoked: t.Revoked}
+}
+
+// userView converts a user to who is signed in.
+func userView(u user.State) UserView {
+	return UserView{ID: ID(u.ID), Email: u.Email, Name: u.Name, Role: string(u.Role)}
 }
 
 func sortTokens(ts []TokenView) {
 	slices.SortFunc(ts, func(a, b TokenView) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+		if c := time.Time(a.CreatedAt).Compare(time.Time(b.CreatedAt)); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID.String(), b.ID.String())

@@ -95,9 +95,9 @@ func (c *summaryCache) put(id uuid.UUID, pos uint64, today domain.Date, sum proj
 }
 
 // clients are the firm's clients, answered as their Summary tab.
-func (s *Server) clients() root[projections.ClientSummary] {
-	return root[projections.ClientSummary]{what: "client", base: "/api/clients/", stream: client.StreamName, read: s.readClient,
-		rev: func(c projections.ClientSummary) uint64 { return c.Revision }}
+func (s *Server) clients() root[ClientSummary] {
+	return root[ClientSummary]{what: "client", base: "/api/clients/", stream: client.StreamName, read: readAs(s.readClient, clientSummaryOf),
+		rev: func(c ClientSummary) uint64 { return c.Revision }}
 }
 
 func (s *Server) handleClientList(w http.ResponseWriter, r *http.Request) {
@@ -119,7 +119,7 @@ func (s *Server) handleClientList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := s.cfg.Models.ListClients(projections.ClientQuery{Search: r.URL.Query().Get("search"), Filter: filter, Today: today, Paging: p})
-	writeList(s, w, r, page)
+	writeList(s, w, r, page, clientListItemOf)
 }
 
 func (s *Server) handleClientCreate(w http.ResponseWriter, r *http.Request) {
@@ -177,7 +177,7 @@ func (s *Server) handleClientServices(w http.ResponseWriter, r *http.Request) {
 			all = append(all, cs.Ended...)
 		}
 		return all, nil
-	})
+	}, serviceViewOf)
 }
 
 // scheduleQuery reads ?through= and ?include_archived=.
@@ -229,7 +229,7 @@ func (s *Server) handleClientSchedule(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, sched)
+	s.writeJSON(w, r, http.StatusOK, clientScheduleOf(sched))
 }
 
 func (s *Server) handleClientInvoices(w http.ResponseWriter, r *http.Request) {
@@ -249,5 +249,5 @@ func (s *Server) handleClientProposals(w http.ResponseWriter, r *http.Request) {
 	serveList(s, w, r, "id", "client", func(id uuid.UUID) ([]projections.ProposalView, error) {
 		c, err := s.readClient(r.Context(), id)
 		return c.Proposals, err
-	})
+	}, proposalViewOf)
 }

@@ -179,7 +179,7 @@ func (s *Server) answer(ctx context.Context, c command, res billing.Result) (res
 		if res.ID != uuid.Nil {
 			cr.ID = res.ID.String()
 		}
-		body, err := encodeJSON(cr)
+		body, err := json.Marshal(cr)
 		if err != nil {
 			return response{}, err
 		}
@@ -189,7 +189,7 @@ func (s *Server) answer(ctx context.Context, c command, res billing.Result) (res
 	if err != nil {
 		return response{}, fmt.Errorf("read back after %s@%d: %w", res.Stream, res.Revision, err)
 	}
-	body, err := encodeJSON(v)
+	body, err := json.Marshal(v)
 	if err != nil {
 		return response{}, err
 	}

@@ -9,7 +9,6 @@ import (
 
 	"remit/billing"
 	"remit/domain/client"
-	"remit/projections"
 )
 
 func (s *Server) registerContactRoutes(r *mux.Router) {
@@ -31,19 +30,19 @@ type ContactDetails struct {
 
 // ContactResource is a contact with its client's stream revision.
 type ContactResource struct {
-	projections.ContactView
-	ClientID uuid.UUID
-	Revision uint64
+	ContactView
+	ClientID ID     `json:"client_id"`
+	Revision uint64 `json:"revision"`
 }
 
 // contacts are a client's contacts.
-func (s *Server) contacts() child[projections.ClientSummary, projections.ContactView, ContactResource] {
-	return child[projections.ClientSummary, projections.ContactView, ContactResource]{
+func (s *Server) contacts() child[ClientSummary, ContactView, ContactResource] {
+	return child[ClientSummary, ContactView, ContactResource]{
 		parent: s.clients(), what: "contact", segment: "contacts", idVar: "contact_id", fieldPrefix: "contact.",
-		items: func(c projections.ClientSummary) []projections.ContactView { return c.Contacts },
-		idOf:  func(v projections.ContactView) uuid.UUID { return v.ID },
-		resource: func(v projections.ContactView, clientID uuid.UUID, rev uint64) ContactResource {
-			return ContactResource{ContactView: v, ClientID: clientID, Revision: rev}
+		items: func(c ClientSummary) []ContactView { return c.Contacts },
+		idOf:  func(v ContactView) uuid.UUID { return uuid.UUID(v.ID) },
+		resource: func(v ContactView, clientID uuid.UUID, rev uint64) ContactResource {
+			return ContactResource{ContactView: v, ClientID: ID(clientID), Revision: rev}
 		}}
 }
 

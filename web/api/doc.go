@@ -21,8 +21,30 @@
 // answering (a command that answers a resource) and serveList. Open listens
 // first and then serves, so a test can bind 127.0.0.1:0 and read the
 // address back; Close shuts down gracefully.
-// openapi.go holds the hand-written OpenAPI 3 document served at
-// /api/openapi.json; a test checks it against the router both ways.
+// openapi.go lists the operations by hand and generates the OpenAPI 3
+// document served at /api/openapi.json from their request and wire types;
+// a test checks the list against the router both ways.
+//
+// # Wire types
+//
+// Every body the API answers is a wire type of this package (wire.go,
+// wire_views.go and the XResource/XView types beside their handlers): a
+// struct with a JSON tag on every field, built from the read model or
+// domain value by one explicit conversion function (clientSummaryOf,
+// invoiceDetailOf…) and encoded by encoding/json. The read models carry no
+// JSON names, so renaming one of their fields changes nothing on the wire.
+// The conventions live in the wire scalars: ID and Time are null when
+// there is none; Decimal and Money are strings ("12.50", every minor unit
+// of the currency); domain.Date is "YYYY-MM-DD" or null; lists are [] and
+// maps {}, never null. Request bodies are tagged types too, read by the
+// strict decoder in json.go (field-level problems, 400 against 422).
+//
+// Tests hold the wire to the document: every field has a JSON tag and every
+// answer is built of wire types only (TestWireTypesAreTagged); each answer's
+// schema has exactly the fields, required fields and types encoding/json
+// writes (TestOpenAPISchemasMatchWireTypes); and testdata/wire.txt lists
+// every field of every schema, so a change to the API shows in review
+// (TestWireIsUnchanged; rewrite it with -update-wire).
 //
 // # Reads and writes
 //

@@ -26,15 +26,45 @@ func (s *Server) registerFirmRoutes(r *mux.Router) {
 
 // FirmView is the firm's settings.
 type FirmView struct {
-	firm.State
-	Revision uint64
+	SetUp                   bool      `json:"set_up"`
+	Name                    string    `json:"name"`
+	Address                 Address   `json:"address"`
+	TaxNumber               string    `json:"tax_number"`
+	Logo                    string    `json:"logo"`
+	BaseCurrency            string    `json:"base_currency"`
+	TimeZone                string    `json:"time_zone"`
+	InvoicePrefix           string    `json:"invoice_prefix"`
+	PaymentTermsDays        int       `json:"payment_terms_days"`
+	GroupItems              bool      `json:"group_items"`
+	MissedBillings          string    `json:"missed_billings"`
+	TaxMode                 string    `json:"tax_mode"`
+	TaxRates                []TaxRate `json:"tax_rates"`
+	DefaultTaxRateID        ID        `json:"default_tax_rate_id"`
+	CollectionDaysOnceOff   int       `json:"collection_days_once_off"`
+	CollectionDaysRecurring int       `json:"collection_days_recurring"`
+	RetryAfterDays          []int     `json:"retry_after_days"`
+	SetUpAt                 Time      `json:"set_up_at"`
+	ChangedAt               Time      `json:"changed_at"`
+	Revision                uint64    `json:"revision"`
+}
+
+// firmViewOf converts the firm's settings at a revision of its stream.
+func firmViewOf(f firm.State, rev uint64) FirmView {
+	return FirmView{
+		SetUp: f.SetUp, Name: f.Name, Address: addressOf(f.Address), TaxNumber: f.TaxNumber, Logo: f.Logo,
+		BaseCurrency: f.BaseCurrency.Code, TimeZone: f.TimeZone, InvoicePrefix: f.InvoicePrefix,
+		PaymentTermsDays: f.PaymentTermsDays, GroupItems: f.GroupItems, MissedBillings: string(f.MissedBillings),
+		TaxMode: string(f.TaxMode), TaxRates: wireList(f.TaxRates, taxRateOf), DefaultTaxRateID: ID(f.DefaultTaxRateID),
+		CollectionDaysOnceOff: f.CollectionDaysOnceOff, CollectionDaysRecurring: f.CollectionDaysRecurring,
+		RetryAfterDays: nonNil(f.RetryAfterDays), SetUpAt: Time(f.SetUpAt), ChangedAt: Time(f.ChangedAt), Revision: rev,
+	}
 }
 
 // TaxRateView is one of the firm's tax rates.
 type TaxRateView struct {
-	firm.TaxRate
-	Default  bool
-	Revision uint64
+	TaxRate
+	Default  bool   `json:"default"`
+	Revision uint64 `json:"revision"`
 }
 
 // TaxRateChange renames a tax rate or changes its percentage.
@@ -51,7 +81,7 @@ func (s *Server) readFirm(ctx context.Context) (FirmView, error) {
 	if !f.SetUp {
 		return FirmView{}, domain.NotFound("The firm is not set up yet: POST /api/firm.")
 	}
-	return FirmView{State: f, Revision: rev}, nil
+	return firmViewOf(f, rev), nil
 }
 
 func (s *Server) readTaxRate(ctx context.Context, id uuid.UUID) (TaxRateView, error) {
@@ -60,8 +90,8 @@ func (s *Server) readTaxRate(ctx context.Context, id uuid.UUID) (TaxRateView, er
 		return TaxRateView{}, err
 	}
 	for _, t := range f.TaxRates {
-		if t.ID == id {
-			return TaxRateView{TaxRate: t, Default: f.DefaultTaxRateID == id, Revision: f.Revision}, nil
+		if uuid.UUID(t.ID) == id {
+			return TaxRateView{TaxRate: t, Default: uuid.UUID(f.DefaultTaxRateID) == id, Revision: f.Revision}, nil
 		}
 	}
 	return TaxRateView{}, domain.NotFound("There is no tax rate %s.", id)

@@ -74,16 +74,16 @@ type CreditNoteRequest struct {
 
 // AttemptResource is one collection attempt of an invoice.
 type AttemptResource struct {
-	projections.AttemptView
-	InvoiceID uuid.UUID
-	Revision  uint64
+	AttemptView
+	InvoiceID ID     `json:"invoice_id"`
+	Revision  uint64 `json:"revision"`
 }
 
 // CreditNoteResource is one credit note of an invoice.
 type CreditNoteResource struct {
-	projections.CreditNoteView
-	InvoiceID uuid.UUID
-	Revision  uint64
+	CreditNoteView
+	InvoiceID ID     `json:"invoice_id"`
+	Revision  uint64 `json:"revision"`
 }
 
 var invoiceStatuses = []invoice.Status{
@@ -100,35 +100,35 @@ func (s *Server) readInvoice(ctx context.Context, id uuid.UUID) (projections.Inv
 }
 
 // invoices are the clients' invoices.
-func (s *Server) invoices() root[projections.InvoiceDetail] {
-	return root[projections.InvoiceDetail]{what: "invoice", base: "/api/invoices/", stream: invoice.StreamName, read: s.readInvoice,
-		rev: func(d projections.InvoiceDetail) uint64 { return d.Revision }}
+func (s *Server) invoices() root[InvoiceDetail] {
+	return root[InvoiceDetail]{what: "invoice", base: "/api/invoices/", stream: invoice.StreamName, read: readAs(s.readInvoice, invoiceDetailOf),
+		rev: func(d InvoiceDetail) uint64 { return d.Revision }}
 }
 
 // invoicePart is a kind of part of an invoice (attempt, payment, credit
 // note), answered with the invoice's id and revision as R.
-func invoicePart[V, R any](s *Server, what, segment, idVar string, parts func(projections.InvoiceDetail) []V, idOf func(V) uuid.UUID, resource func(v V, invoiceID uuid.UUID, rev uint64) R) child[projections.InvoiceDetail, V, R] {
-	return child[projections.InvoiceDetail, V, R]{parent: s.invoices(), what: what, segment: segment, idVar: idVar,
+func invoicePart[V, R any](s *Server, what, segment, idVar string, parts func(InvoiceDetail) []V, idOf func(V) uuid.UUID, resource func(v V, invoiceID uuid.UUID, rev uint64) R) child[InvoiceDetail, V, R] {
+	return child[InvoiceDetail, V, R]{parent: s.invoices(), what: what, segment: segment, idVar: idVar,
 		items: parts, idOf: idOf, resource: resource}
 }
 
 // attempts are an invoice's collection attempts.
-func (s *Server) attempts() child[projections.InvoiceDetail, projections.AttemptView, AttemptResource] {
+func (s *Server) attempts() child[InvoiceDetail, AttemptView, AttemptResource] {
 	return invoicePart(s, "attempt", "attempts", "attempt_id",
-		func(d projections.InvoiceDetail) []projections.AttemptView { return d.Attempts },
-		func(a projections.AttemptView) uuid.UUID { return a.ID },
-		func(a projections.AttemptView, id uuid.UUID, rev uint64) AttemptResource {
-			return AttemptResource{AttemptView: a, InvoiceID: id, Revision: rev}
+		func(d InvoiceDetail) []AttemptView { return d.Attempts },
+		func(a AttemptView) uuid.UUID { return uuid.UUID(a.ID) },
+		func(a AttemptView, id uuid.UUID, rev uint64) AttemptResource {
+			return AttemptResource{AttemptView: a, InvoiceID: ID(id), Revision: rev}
 		})
 }
 
 // creditNotes are an invoice's credit notes.
-func (s *Server) creditNotes() child[projections.InvoiceDetail, projections.CreditNoteView, CreditNoteResource] {
+func (s *Server) creditNotes() child[InvoiceDetail, CreditNoteView, CreditNoteResource] {
 	return invoicePart(s, "credit note", "credit-notes", "credit_note_id",
-		func(d projections.InvoiceDetail) []projections.CreditNoteView { return d.CreditNotes },
-		func(c projections.CreditNoteView) uuid.UUID { return c.ID },
-		func(c projections.CreditNoteView, id uuid.UUID, rev uint64) CreditNoteResource {
-			return CreditNoteResource{CreditNoteView: c, InvoiceID: id, Revision: rev}
+		func(d InvoiceDetail) []CreditNoteView { return d.CreditNotes },
+		func(c CreditNoteView) uuid.UUID { return uuid.UUID(c.ID) },
+		func(c CreditNoteView, id uuid.UUID, rev uint64) CreditNoteResource {
+			return CreditNoteResource{CreditNoteView: c, InvoiceID: ID(id), Revision: rev}
 		})
 }
 
@@ -153,7 +153,7 @@ func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request, clientID u
 		s.Error(w, r, err)
 		return
 	}
-	writeList(s, w, r, s.cfg.Models.ListInvoices(projections.InvoiceQuery{ClientID: clientID, Statuses: statuses, Today: today, Paging: p}))
+	writeList(s, w, r, s.cfg.Models.ListInvoices(projections.InvoiceQuery{ClientID: clientID, Statuses: statuses, Today: today, Paging: p}), invoiceListItemOf)
 }
 
 func (s *Server) handleInvoiceList(w http.ResponseWriter, r *http.Request) {

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -123,19 +122,37 @@ func (l *problemList) err() error {
 type decoder struct {
 	malformed problemList
 	invalid   problemList
+	// fields are the JSON fields of the struct types met so far in this
+	// body (a list of a thousand lines reads its line type once).
+	fields map[reflect.Type]map[string]field
+}
+
+// fieldsOf returns t's JSON fields by name.
+func (d *decoder) fieldsOf(t reflect.Type) map[string]field {
+	if m, ok := d.fields[t]; ok {
+		return m
+	}
+	m := map[string]field{}
+	for _, f := range fieldList(t) {
+		if _, dup := m[f.name]; !dup {
+			m[f.name] = f
+		}
+	}
+	if d.fields == nil {
+		d.fields = map[reflect.Type]map[string]field{}
+	}
+	d.fields[t] = m
+	return m
 }
 
 var (
 	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
 	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
-	jsonMarshaler   = reflect.TypeFor[json.Marshaler]()
-	textMarshaler   = reflect.TypeFor[encoding.TextMarshaler]()
 	uuidType        = reflect.TypeFor[uuid.UUID]()
 	decimalType     = reflect.TypeFor[decimal.Decimal]()
 	dateType        = reflect.TypeFor[domain.Date]()
 	currencyType    = reflect.TypeFor[domain.Currency]()
 	timeType        = reflect.TypeFor[time.Time]()
-	moneyType       = reflect.TypeFor[domain.Money]()
 )
 
 // isLeaf reports whether t decodes itself (or is not a container).
@@ -210,7 +227,7 @@ func (d *decoder) decodeValue(raw json.RawMessage, v reflect.Value, path string)
 			p.Add(path, "must be an object, not %s", jsonKind(raw))
 			return
 		}
-		fields := fieldsOf(t)
+		fields := d.fieldsOf(t)
 		keys := make([]string, 0, len(obj))
 		for k := range obj {
 			keys = append(keys, k)
@@ -358,50 +375,43 @@ func checkRequired(raw []byte, required []string, p *problemList) {
 	}
 }
 
-// field is one JSON field of a struct type.
+// field is one JSON field of a request struct type.
 type field struct {
 	name      string
 	index     []int
 	typ       reflect.Type
-	tagged    bool
 	omitEmpty bool
 	omitZero  bool
 	min       string // the min:"N" tag: when given, at least N
 }
 
-var fieldCache sync.Map // reflect.Type → []field
-
-// fieldList returns t's JSON fields in declaration order: a tagged field by
-// its tag name (honouring omitempty, omitzero and "-"), an untagged one by
-// its name in snake_case; untagged embedded structs are flattened.
+// fieldList returns t's JSON fields in declaration order, named as
+// encoding/json names them: by the tag's name (honouring omitempty,
+// omitzero and "-"), else by the Go name; untagged embedded structs are
+// flattened. Every field of a request or response type has a tag
+// (TestWireTypesAreTagged), so renaming a Go field renames nothing.
 func fieldList(t reflect.Type) []field {
-	if v, ok := fieldCache.Load(t); ok {
-		return v.([]field)
-	}
 	var out []field
 	var walk func(t reflect.Type, index []int)
 	walk = func(t reflect.Type, index []int) {
 		for i := range t.NumField() {
 			sf := t.Field(i)
 			idx := append(slices.Clone(index), i)
-			tag, hasTag := sf.Tag.Lookup("json")
+			tag := sf.Tag.Get("json")
 			if tag == "-" {
 				continue
 			}
 			name, opts, _ := strings.Cut(tag, ",")
-			if sf.Anonymous && name == "" {
-				ft := sf.Type
-				if ft.Kind() == reflect.Struct {
-					walk(ft, idx)
-					continue
-				}
+			if sf.Anonymous && name == "" && sf.Type.Kind() == reflect.Struct {
+				walk(sf.Type, idx)
+				continue
 			}
 			if !sf.IsExported() {
 				continue
 			}
-			f := field{name: name, index: idx, typ: sf.Type, tagged: hasTag, min: sf.Tag.Get("min")}
+			f := field{name: name, index: idx, typ: sf.Type, min: sf.Tag.Get("min")}
 			if f.name == "" {
-				f.name = domain.SnakeCase(sf.Name)
+				f.name = sf.Name
 			}
 			for _, o := range strings.Split(opts, ",") {
 				f.omitEmpty = f.omitEmpty || o == "omitempty"
@@ -411,161 +421,5 @@ func fieldList(t reflect.Type) []field {
 		}
 	}
 	walk(t, nil)
-	fieldCache.Store(t, out)
 	return out
-}
-
-// fieldsOf returns t's JSON fields by name.
-func fieldsOf(t reflect.Type) map[string]field {
-	m := map[string]field{}
-	for _, f := range fieldList(t) {
-		if _, dup := m[f.name]; !dup {
-			m[f.name] = f
-		}
-	}
-	return m
-}
-
-// encodeJSON writes v as the API shows it: struct fields by their JSON tag
-// or else in snake_case, zero times and nil ids as null, nil slices as [].
-// Read models have no JSON tags of their own; this keeps their field names
-// in one consistent style on the wire.
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := encodeValue(&buf, reflect.ValueOf(v)); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-func encodeValue(buf *bytes.Buffer, v reflect.Value) error {
-	if !v.IsValid() {
-		buf.WriteString("null")
-		return nil
-	}
-	t := v.Type()
-	switch {
-	case t == timeType:
-		if v.Interface().(time.Time).IsZero() {
-			buf.WriteString("null")
-			return nil
-		}
-	case t == uuidType:
-		if v.Interface().(uuid.UUID) == uuid.Nil {
-			buf.WriteString("null")
-			return nil
-		}
-	case t == moneyType:
-		// Amounts show every minor unit of their currency: "5.50", not "5.5".
-		m := v.Interface().(domain.Money)
-		amount := m.Amount.String()
-		if !m.Currency.IsZero() {
-			amount = m.Amount.StringFixed(int32(m.Currency.MinorUnits))
-		}
-		fmt.Fprintf(buf, `{"amount":%s,"currency":%s}`, strconv.Quote(amount), strconv.Quote(m.Currency.Code))
-		return nil
-	}
-	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface {
-		if t.Implements(jsonMarshaler) {
-			b, err := v.Interface().(json.Marshaler).MarshalJSON()
-			if err != nil {
-				return err
-			}
-			buf.Write(b)
-			return nil
-		}
-		if t.Implements(textMarshaler) {
-			b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
-			if err != nil {
-				return err
-			}
-			s, _ := json.Marshal(string(b))
-			buf.Write(s)
-			return nil
-		}
-	}
-	switch t.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if v.IsNil() {
-			buf.WriteString("null")
-			return nil
-		}
-		return encodeValue(buf, v.Elem())
-	case reflect.Struct:
-		buf.WriteByte('{')
-		first := true
-		for _, f := range fieldList(t) {
-			fv := v.FieldByIndex(f.index)
-			if (f.omitZero && fv.IsZero()) || (f.omitEmpty && isEmpty(fv)) {
-				continue
-			}
-			if !first {
-				buf.WriteByte(',')
-			}
-			first = false
-			buf.WriteString(strconv.Quote(f.name))
-			buf.WriteByte(':')
-			if err := encodeValue(buf, fv); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte('}')
-		return nil
-	case reflect.Slice, reflect.Array:
-		buf.WriteByte('[')
-		for i := range v.Len() {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			if err := encodeValue(buf, v.Index(i)); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte(']')
-		return nil
-	case reflect.Map:
-		keys := v.MapKeys()
-		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
-		buf.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			buf.WriteString(strconv.Quote(k.String()))
-			buf.WriteByte(':')
-			if err := encodeValue(buf, v.MapIndex(k)); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte('}')
-		return nil
-	}
-	b, err := json.Marshal(v.Interface())
-	if err != nil {
-		return err
-	}
-	buf.Write(b)
-	return nil
-}
-
-func isEmpty(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Slice, reflect.Map, reflect.String, reflect.Array:
-		return v.Len() == 0
-	case reflect.Pointer, reflect.Interface:
-		return v.IsNil()
-	}
-	return v.IsZero()
-}
-
-// writeJSON writes body (encoded by encodeJSON) with status.
-func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, body any) {
-	b, err := encodeJSON(body)
-	if err != nil {
-		s.Error(w, r, fmt.Errorf("encode response: %w", err))
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
 }

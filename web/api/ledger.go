@@ -23,10 +23,10 @@ func (s *Server) registerLedgerRoutes(r *mux.Router) {
 // LedgerView is the firm's ledger connections and the record of their
 // reconciliations, for staff and auditors.
 type LedgerView struct {
-	Connections []ledgersync.ConnectionStatus `json:"connections"`
+	Connections []LedgerConnection `json:"connections"`
 	// Reconciliations are the recorded reconciliation runs, newest first
 	// (at most 100).
-	Reconciliations []ledger.LedgerReconciled `json:"reconciliations"`
+	Reconciliations []LedgerReconciliation `json:"reconciliations"`
 }
 
 func (s *Server) handleLedger(w http.ResponseWriter, r *http.Request) {
@@ -41,10 +41,7 @@ func (s *Server) handleLedger(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	view := LedgerView{Connections: conns, Reconciliations: []ledger.LedgerReconciled{}}
-	if view.Connections == nil {
-		view.Connections = []ledgersync.ConnectionStatus{}
-	}
+	view := LedgerView{Connections: wireList(conns, ledgerConnectionOf), Reconciliations: []LedgerReconciliation{}}
 	for _, rec := range recs {
 		var e ledger.LedgerReconciled
 		if rec.Type != e.EventType() {
@@ -54,7 +51,7 @@ func (s *Server) handleLedger(w http.ResponseWriter, r *http.Request) {
 			s.Error(w, r, fmt.Errorf("reconciliation at %d: %w", rec.Position, err))
 			return
 		}
-		view.Reconciliations = append(view.Reconciliations, e)
+		view.Reconciliations = append(view.Reconciliations, ledgerReconciliationOf(e))
 	}
 	s.writeJSON(w, r, http.StatusOK, view)
 }

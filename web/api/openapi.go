@@ -12,7 +12,6 @@ import (
 
 	"remit/billing"
 	"remit/domain/service"
-	"remit/projections"
 )
 
 func (s *Server) registerOpenAPIRoutes(r *mux.Router) {
@@ -105,37 +104,37 @@ func operations() []operation {
 		write(http.MethodDelete, "/api/firm/tax-rates/{id}", "Stop offering a tax rate; answers the firm.", nil, FirmView{}, http.StatusOK),
 		post("/api/firm/tax-rates/{id}/make-default", "Make a tax rate the default.", nil, TaxRateView{}),
 
-		list[projections.ClientListItem]("/api/clients", "The clients list, by name.", "search", "filter"),
-		create("/api/clients", "Create a client with its contacts.", billing.ClientRequest{}, projections.ClientSummary{}),
-		get(client, "A client's Summary tab.", projections.ClientSummary{}),
-		write(http.MethodPut, client, "Replace a client's details.", ClientDetails{}, projections.ClientSummary{}, http.StatusOK),
-		post(client+"/archive", "Archive a client (no active services).", Reason{}, projections.ClientSummary{}),
-		post(client+"/restore", "Restore an archived client.", nil, projections.ClientSummary{}),
-		post(client+"/forget", "Erase a client's personal data (owners only; cannot be undone): destroys the client's key and rebuilds every read model. The body repeats the client's id: {\"confirm\": \"<id>\"}.", ForgetRequest{}, projections.ClientSummary{}),
-		post(client+"/revoke-links", "Revoke every signed link sent to the client so far.", nil, projections.ClientSummary{}),
-		list[projections.ServiceView](client+"/services", "A client's services, active first.", "status"),
-		create(client+"/services", "Activate an additional service (instant bill).", NewService{}, projections.ServiceView{}),
-		get(client+"/schedule", "A client's Billing Schedule tab: items, billing groups, manual items.", projections.ClientSchedule{}, "through", "include_archived"),
-		list[projections.InvoiceListItem](client+"/invoices", "A client's invoices, newest first.", "status"),
-		list[projections.ProposalView](client+"/proposals", "A client's proposals, oldest first."),
-		list[projections.ActivityLine](client+"/activity", "A client's history, oldest first."),
+		list[ClientListItem]("/api/clients", "The clients list, by name.", "search", "filter"),
+		create("/api/clients", "Create a client with its contacts.", billing.ClientRequest{}, ClientSummary{}),
+		get(client, "A client's Summary tab.", ClientSummary{}),
+		write(http.MethodPut, client, "Replace a client's details.", ClientDetails{}, ClientSummary{}, http.StatusOK),
+		post(client+"/archive", "Archive a client (no active services).", Reason{}, ClientSummary{}),
+		post(client+"/restore", "Restore an archived client.", nil, ClientSummary{}),
+		post(client+"/forget", "Erase a client's personal data (owners only; cannot be undone): destroys the client's key and rebuilds every read model. The body repeats the client's id: {\"confirm\": \"<id>\"}.", ForgetRequest{}, ClientSummary{}),
+		post(client+"/revoke-links", "Revoke every signed link sent to the client so far.", nil, ClientSummary{}),
+		list[ServiceView](client+"/services", "A client's services, active first.", "status"),
+		create(client+"/services", "Activate an additional service (instant bill).", NewService{}, ServiceView{}),
+		get(client+"/schedule", "A client's Billing Schedule tab: items, billing groups, manual items.", ClientSchedule{}, "through", "include_archived"),
+		list[InvoiceListItem](client+"/invoices", "A client's invoices, newest first.", "status"),
+		list[ProposalView](client+"/proposals", "A client's proposals, oldest first."),
+		list[ActivityLine](client+"/activity", "A client's history, oldest first."),
 
-		list[projections.ContactView](client+"/contacts", "A client's contacts."),
+		list[ContactView](client+"/contacts", "A client's contacts."),
 		create(client+"/contacts", "Add a contact.", ContactDetails{}, ContactResource{}),
 		get(contact, "One contact.", ContactResource{}),
 		write(http.MethodPut, contact, "Replace a contact's details.", ContactDetails{}, ContactResource{}, http.StatusOK),
-		write(http.MethodDelete, contact, "Remove a contact; answers the client.", nil, projections.ClientSummary{}, http.StatusOK, "new_primary_contact_id"),
+		write(http.MethodDelete, contact, "Remove a contact; answers the client.", nil, ClientSummary{}, http.StatusOK, "new_primary_contact_id"),
 		post(contact+"/make-primary", "Make a contact the primary billing contact.", nil, ContactResource{}),
 
-		list[projections.PaymentMethodView](client+"/payment-methods", "A client's payment methods."),
+		list[PaymentMethodView](client+"/payment-methods", "A client's payment methods."),
 		create(client+"/payment-methods", "Put a card or bank account on file.", NewPaymentMethod{}, PaymentMethodResource{}),
 		get(method, "One payment method.", PaymentMethodResource{}),
-		write(http.MethodDelete, method, "Take a payment method off file; answers the client.", nil, projections.ClientSummary{}, http.StatusOK, "new_default_payment_method_id"),
+		write(http.MethodDelete, method, "Take a payment method off file; answers the client.", nil, ClientSummary{}, http.StatusOK, "new_default_payment_method_id"),
 		create(method+"/replace", "Replace a payment method with a new one (201 with the new one).", NewPaymentMethod{}, PaymentMethodResource{}),
 		post(method+"/make-default", "Make a payment method the client's default.", nil, PaymentMethodResource{}),
 		post(method+"/mark-expired", "Record that a payment method expired.", nil, PaymentMethodResource{}),
 		post(method+"/mark-failed", "Record that a payment method can no longer be charged.", Reason{}, PaymentMethodResource{}),
-		list[projections.ActivityLine](method+"/activity", "A payment method's history."),
+		list[ActivityLine](method+"/activity", "A payment method's history."),
 
 		create("/api/proposals", "Draft a proposal.", billing.ProposalRequest{}, ProposalResource{}),
 		get(prop, "A proposal with its lines.", ProposalResource{}),
@@ -145,50 +144,50 @@ func operations() []operation {
 		post(prop+"/decline", "Record that the client declined.", Reason{}, ProposalResource{}),
 		post(prop+"/withdraw", "Withdraw a draft or sent proposal.", Reason{}, ProposalResource{}),
 		post(prop+"/expire", "Expire a sent proposal.", ProposalExpiry{}, ProposalResource{}),
-		list[projections.ActivityLine](prop+"/activity", "A proposal's history."),
+		list[ActivityLine](prop+"/activity", "A proposal's history."),
 
-		get(svc, "A service with its current terms and next billing.", projections.ServiceView{}),
-		write(http.MethodPatch, svc, "Change a service's terms from a date.", ServiceEdit{}, projections.ServiceView{}, http.StatusOK),
-		list[projections.ScheduleItem](svc+"/schedule", "A service's items still to bill.", "through", "include_archived"),
-		post(svc+"/switch-to-manual", "Pause a service: its unbilled items become manual.", nil, projections.ServiceView{}),
-		post(svc+"/switch-to-automatic", "Resume a service: its unbilled items become automatic.", nil, projections.ServiceView{}),
-		post(svc+"/end", "End a service on a date (cannot be undone).", ServiceEnding{}, projections.ServiceView{}),
-		list[projections.ActivityLine](svc+"/activity", "A service's history."),
+		get(svc, "A service with its current terms and next billing.", ServiceView{}),
+		write(http.MethodPatch, svc, "Change a service's terms from a date.", ServiceEdit{}, ServiceView{}, http.StatusOK),
+		list[ScheduleItem](svc+"/schedule", "A service's items still to bill.", "through", "include_archived"),
+		post(svc+"/switch-to-manual", "Pause a service: its unbilled items become manual.", nil, ServiceView{}),
+		post(svc+"/switch-to-automatic", "Resume a service: its unbilled items become automatic.", nil, ServiceView{}),
+		post(svc+"/end", "End a service on a date (cannot be undone).", ServiceEnding{}, ServiceView{}),
+		list[ActivityLine](svc+"/activity", "A service's history."),
 
 		get(item, "A schedule item still to bill (key <service_id>/<seq>).", ScheduleItemResource{}),
 		write(http.MethodPatch, item, "Change an unbilled item.", service.ItemChanges{}, ScheduleItemResource{}, http.StatusOK),
 		post(item+"/switch-to-manual", "Make an item wait to be issued by hand.", nil, ScheduleItemResource{}),
 		post(item+"/switch-to-automatic", "Make an item be invoiced on its date.", nil, ScheduleItemResource{}),
-		post(item+"/skip", "Leave an item unbilled; answers its service.", nil, projections.ServiceView{}),
+		post(item+"/skip", "Leave an item unbilled; answers its service.", nil, ServiceView{}),
 		post(item+"/schedule-issue", "Schedule a manual item to be invoiced on a date.", ItemIssue{}, ScheduleItemResource{}),
-		create(item+"/bill", "Bill an item now (201 with the invoice).", ItemBill{}, projections.InvoiceDetail{}),
+		create(item+"/bill", "Bill an item now (201 with the invoice).", ItemBill{}, InvoiceDetail{}),
 
-		list[projections.InvoiceListItem]("/api/invoices", "The firm's invoices, newest first.", "client_id", "status"),
-		create("/api/invoices", "Issue an invoice for schedule items or instant-bill lines.", billing.IssueInvoiceRequest{}, projections.InvoiceDetail{}),
-		get(inv, "An invoice's page: lines, totals, payments, attempts, audit trail.", projections.InvoiceDetail{}),
-		post(inv+"/resend", "Email the invoice (again).", InvoiceSend{}, projections.InvoiceDetail{}),
-		post(inv+"/schedule-collection", "Schedule collecting the balance.", CollectionRequest{}, projections.InvoiceDetail{}),
-		post(inv+"/cancel-collection", "Cancel the scheduled collection or retry (the reason is optional and recorded); 409 when none is scheduled. Nothing is charged, and no run schedules it again, until someone schedules a collection or a retry.", Reason{}, projections.InvoiceDetail{}),
-		post(inv+"/retry", "Retry a rejected payment now (no date: today) or on a date, with the method last used or another; replaces a retry still pending, so one charge is made.", CollectionRequest{}, projections.InvoiceDetail{}),
-		post(inv+"/write-off", "Write off the outstanding balance.", Reason{}, projections.InvoiceDetail{}),
-		post(inv+"/void", "Void an invoice (a reason is required; not once paid).", VoidRequest{}, projections.InvoiceDetail{}),
-		post(inv+"/ledger/recreate", "Re-create the invoice in the connected ledger(s), with its payments, credits and void (staff and owners).", LedgerRecreateRequest{}, projections.InvoiceDetail{}),
-		list[projections.AttemptView](inv+"/attempts", "An invoice's collection attempts."),
+		list[InvoiceListItem]("/api/invoices", "The firm's invoices, newest first.", "client_id", "status"),
+		create("/api/invoices", "Issue an invoice for schedule items or instant-bill lines.", billing.IssueInvoiceRequest{}, InvoiceDetail{}),
+		get(inv, "An invoice's page: lines, totals, payments, attempts, audit trail.", InvoiceDetail{}),
+		post(inv+"/resend", "Email the invoice (again).", InvoiceSend{}, InvoiceDetail{}),
+		post(inv+"/schedule-collection", "Schedule collecting the balance.", CollectionRequest{}, InvoiceDetail{}),
+		post(inv+"/cancel-collection", "Cancel the scheduled collection or retry (the reason is optional and recorded); 409 when none is scheduled. Nothing is charged, and no run schedules it again, until someone schedules a collection or a retry.", Reason{}, InvoiceDetail{}),
+		post(inv+"/retry", "Retry a rejected payment now (no date: today) or on a date, with the method last used or another; replaces a retry still pending, so one charge is made.", CollectionRequest{}, InvoiceDetail{}),
+		post(inv+"/write-off", "Write off the outstanding balance.", Reason{}, InvoiceDetail{}),
+		post(inv+"/void", "Void an invoice (a reason is required; not once paid).", VoidRequest{}, InvoiceDetail{}),
+		post(inv+"/ledger/recreate", "Re-create the invoice in the connected ledger(s), with its payments, credits and void (staff and owners).", LedgerRecreateRequest{}, InvoiceDetail{}),
+		list[AttemptView](inv+"/attempts", "An invoice's collection attempts."),
 		post(StripeWebhookPath, "Stripe's webhook: asynchronous payment results (payment_intent.succeeded, payment_intent.payment_failed), checked against the Stripe-Signature header; 404 unless Stripe is the gateway with a webhook secret. Public: no session or token.", StripeEvent{}, WebhookAck{}),
 		get("/api/ledger", "The ledger connections (Xero, QuickBooks Online), how many invoices each has synced, waiting or failed, and the recorded reconciliation runs.", LedgerView{}),
 		create(inv+"/attempts", "Record a gateway collection attempt.", AttemptRequest{}, AttemptResource{}),
 		get(inv+"/attempts/{attempt_id}", "One collection attempt.", AttemptResource{}),
-		list[projections.CreditNoteView](inv+"/credit-notes", "An invoice's credit notes."),
+		list[CreditNoteView](inv+"/credit-notes", "An invoice's credit notes."),
 		create(inv+"/credit-notes", "Credit part or all of the balance.", CreditNoteRequest{}, CreditNoteResource{}),
 		get(inv+"/credit-notes/{credit_note_id}", "One credit note.", CreditNoteResource{}),
-		list[projections.PaymentView](inv+"/payments", "Money received on an invoice."),
+		list[PaymentView](inv+"/payments", "Money received on an invoice."),
 		create(inv+"/payments", "Record a payment received outside the gateway.", OfflinePayment{}, PaymentResource{}),
 		get(inv+"/payments/{payment_id}", "One payment.", PaymentResource{}),
-		list[projections.ActivityLine](inv+"/activity", "An invoice's audit trail."),
+		list[ActivityLine](inv+"/activity", "An invoice's audit trail."),
 		download(inv+"/ubl", "The invoice as a UBL 2.1 e-invoice (EN 16931, Peppol BIS Billing 3.0), as an attachment; 409 for a void invoice, 422 when a firm setting it needs is missing.", "application/xml"),
 		download(inv+"/credit-notes/{credit_note_id}/ubl", "A credit note as a UBL 2.1 CreditNote (EN 16931, Peppol BIS Billing 3.0), as an attachment.", "application/xml"),
 
-		post("/api/billing-runs", "Run billing and payment collection now for today in the firm's time zone (what the daily run does); running it again, or in two processes at once, issues and charges nothing twice.", nil, map[string]any{}),
+		post("/api/billing-runs", "Run billing and payment collection now for today in the firm's time zone (what the daily run does); running it again, or in two processes at once, issues and charges nothing twice.", nil, BillingRunResult{}),
 		write(http.MethodPost, "/api/imports/clients", "Import clients and contacts from a Xero contacts export: the body is the CSV (Content-Type text/csv). Every row is checked first; invalid rows are listed as errors rows[N].Column (422) and nothing is imported unless skip_invalid=true. Importing the same file again creates nothing twice.", nil, ImportResult{}, http.StatusOK, "skip_invalid"),
 	}
 }
@@ -224,7 +223,7 @@ func OpenAPI() ([]byte, error) {
 			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}, "description": queryParams[q]})
 		}
 		responses := map[string]any{}
-		success := map[string]any{"description": http.StatusText(op.status), "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(op.resp))}}}
+		success := map[string]any{"description": http.StatusText(op.status), "content": map[string]any{"application/json": map[string]any{"schema": g.response(reflect.TypeOf(op.resp))}}}
 		if op.media != "" {
 			success["content"] = map[string]any{op.media: map[string]any{"schema": map[string]any{"type": "string"}}}
 		}
@@ -241,7 +240,7 @@ func OpenAPI() ([]byte, error) {
 				"Location": map[string]any{"description": "The created or changed resource.", "schema": map[string]any{"type": "string"}},
 			}
 			responses["202"] = map[string]any{"description": "Recorded, but the read models did not show it in time; the body is the command's result.",
-				"content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeFor[commandResult]())}}}
+				"content": map[string]any{"application/json": map[string]any{"schema": g.response(reflect.TypeFor[commandResult]())}}}
 			for _, code := range []string{"400", "404", "409", "412", "413", "415", "422"} {
 				responses[code] = problem
 			}
@@ -258,6 +257,7 @@ func OpenAPI() ([]byte, error) {
 		}
 		paths[op.path][strings.ToLower(op.method)] = o
 	}
+	g.answers = true
 	g.defs["Problem"] = g.object(reflect.TypeFor[Problem]())
 	doc := map[string]any{
 		"openapi": "3.0.3",
@@ -286,15 +286,41 @@ func OpenAPI() ([]byte, error) {
 // operationID is e.g. "post /api/invoices/{id}/void".
 func operationID(op operation) string { return strings.ToLower(op.method) + " " + op.path }
 
-// schemaGen derives JSON schemas from Go types with the same field naming
-// as the encoder and decoder (json.go), so the document cannot disagree
-// with the wire.
+// schemaGen derives JSON schemas from Go types: the wire types the API
+// answers (wire.go, wire_views.go) and the request types it decodes, with
+// encoding/json's field naming (the JSON tags), so the document cannot
+// disagree with the wire; TestOpenAPISchemasMatchWireTypes checks it
+// against what encoding/json writes.
 type schemaGen struct {
 	defs map[string]any
+	// answers is set while describing a response: its objects require the
+	// fields the API always writes (those without omitempty or omitzero).
+	// A request's required fields depend on the operation, so request
+	// objects list none.
+	answers bool
 }
+
+// response describes a type the API answers.
+func (g *schemaGen) response(t reflect.Type) map[string]any {
+	g.answers = true
+	defer func() { g.answers = false }()
+	return g.schema(t)
+}
+
+var (
+	wireIDType      = reflect.TypeFor[ID]()
+	wireTimeType    = reflect.TypeFor[Time]()
+	wireDecimalType = reflect.TypeFor[Decimal]()
+)
 
 func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	switch t {
+	case wireIDType:
+		return map[string]any{"type": "string", "format": "uuid", "nullable": true}
+	case wireTimeType:
+		return map[string]any{"type": "string", "format": "date-time", "nullable": true}
+	case wireDecimalType:
+		return map[string]any{"type": "string", "format": "decimal", "description": "A decimal number as a string, e.g. \"12.50\"."}
 	case timeType:
 		return map[string]any{"type": "string", "format": "date-time", "nullable": true}
 	case uuidType:
@@ -343,13 +369,21 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 
 func (g *schemaGen) object(t reflect.Type) map[string]any {
 	props := map[string]any{}
+	required := []string{}
 	for _, f := range fieldList(t) {
 		props[f.name] = g.schema(f.typ)
+		if g.answers && !f.omitEmpty && !f.omitZero {
+			required = append(required, f.name)
+		}
 	}
-	return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	o := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
 }
 
-// schemaName names a struct type's component ("projections.ClientSummary"),
+// schemaName names a struct type's component ("api.ClientSummary"),
 // or "" for a generic or unnamed type, which is inlined.
 func schemaName(t reflect.Type) string {
 	if t.Name() == "" || strings.Contains(t.Name(), "[") {

@@ -66,12 +66,10 @@ func decodeCursor(c string) (int, bool) {
 	return n, err == nil && n >= 0
 }
 
-// listOf turns a page into a List with its next link.
-func listOf[T any](r *http.Request, p projections.Page[T]) List[T] {
-	l := List[T]{Items: p.Items, Total: p.Total, Limit: p.Limit}
-	if l.Items == nil {
-		l.Items = []T{}
-	}
+// listOf turns a page of read-model values into a List of their wire
+// forms (conv converts one), with its next link.
+func listOf[T, W any](r *http.Request, p projections.Page[T], conv func(T) W) List[W] {
+	l := List[W]{Items: wireList(p.Items, conv), Total: p.Total, Limit: p.Limit}
 	if next := p.Offset + len(p.Items); next < p.Total && len(p.Items) > 0 {
 		q := url.Values{}
 		for k, v := range r.URL.Query() {
@@ -97,9 +95,10 @@ func pageOf[T any](items []T, p projections.Paging) projections.Page[T] {
 	return out
 }
 
-// writeList writes one page of a list, with a Link header to the next.
-func writeList[T any](s *Server, w http.ResponseWriter, r *http.Request, p projections.Page[T]) {
-	l := listOf(r, p)
+// writeList writes one page of a list, each item converted by conv to its
+// wire form, with a Link header to the next.
+func writeList[T, W any](s *Server, w http.ResponseWriter, r *http.Request, p projections.Page[T], conv func(T) W) {
+	l := listOf(r, p, conv)
 	if l.Next != "" {
 		w.Header().Set("Link", "<"+l.Next+`>; rel="next"`)
 	}

@@ -11,7 +11,6 @@ import (
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/invoice"
-	"remit/projections"
 )
 
 func (s *Server) registerPaymentRoutes(r *mux.Router) {
@@ -32,18 +31,18 @@ type OfflinePayment struct {
 
 // PaymentResource is money received on an invoice.
 type PaymentResource struct {
-	projections.PaymentView
-	InvoiceID uuid.UUID
-	Revision  uint64
+	PaymentView
+	InvoiceID ID     `json:"invoice_id"`
+	Revision  uint64 `json:"revision"`
 }
 
 // payments are the money received on an invoice.
-func (s *Server) payments() child[projections.InvoiceDetail, projections.PaymentView, PaymentResource] {
+func (s *Server) payments() child[InvoiceDetail, PaymentView, PaymentResource] {
 	return invoicePart(s, "payment", "payments", "payment_id",
-		func(d projections.InvoiceDetail) []projections.PaymentView { return d.Payments },
-		func(p projections.PaymentView) uuid.UUID { return p.ID },
-		func(p projections.PaymentView, id uuid.UUID, rev uint64) PaymentResource {
-			return PaymentResource{PaymentView: p, InvoiceID: id, Revision: rev}
+		func(d InvoiceDetail) []PaymentView { return d.Payments },
+		func(p PaymentView) uuid.UUID { return uuid.UUID(p.ID) },
+		func(p PaymentView, id uuid.UUID, rev uint64) PaymentResource {
+			return PaymentResource{PaymentView: p, InvoiceID: ID(id), Revision: rev}
 		})
 }
 

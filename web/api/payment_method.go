@@ -9,7 +9,6 @@ import (
 
 	"remit/billing"
 	"remit/domain/client"
-	"remit/projections"
 )
 
 func (s *Server) registerPaymentMethodRoutes(r *mux.Router) {
@@ -33,19 +32,19 @@ type NewPaymentMethod struct {
 // PaymentMethodResource is a payment method with its client's stream
 // revision.
 type PaymentMethodResource struct {
-	projections.PaymentMethodView
-	ClientID uuid.UUID
-	Revision uint64
+	PaymentMethodView
+	ClientID ID     `json:"client_id"`
+	Revision uint64 `json:"revision"`
 }
 
 // paymentMethods are a client's payment methods.
-func (s *Server) paymentMethods() child[projections.ClientSummary, projections.PaymentMethodView, PaymentMethodResource] {
-	return child[projections.ClientSummary, projections.PaymentMethodView, PaymentMethodResource]{
+func (s *Server) paymentMethods() child[ClientSummary, PaymentMethodView, PaymentMethodResource] {
+	return child[ClientSummary, PaymentMethodView, PaymentMethodResource]{
 		parent: s.clients(), what: "payment method", segment: "payment-methods", idVar: "method_id", fieldPrefix: "method.",
-		items: func(c projections.ClientSummary) []projections.PaymentMethodView { return c.PaymentMethods },
-		idOf:  func(v projections.PaymentMethodView) uuid.UUID { return v.ID },
-		resource: func(v projections.PaymentMethodView, clientID uuid.UUID, rev uint64) PaymentMethodResource {
-			return PaymentMethodResource{PaymentMethodView: v, ClientID: clientID, Revision: rev}
+		items: func(c ClientSummary) []PaymentMethodView { return c.PaymentMethods },
+		idOf:  func(v PaymentMethodView) uuid.UUID { return uuid.UUID(v.ID) },
+		resource: func(v PaymentMethodView, clientID uuid.UUID, rev uint64) PaymentMethodResource {
+			return PaymentMethodResource{PaymentMethodView: v, ClientID: ID(clientID), Revision: rev}
 		}}
 }
 

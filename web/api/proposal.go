@@ -53,13 +53,43 @@ type ProposalExpiry struct {
 
 // ProposalResource is a proposal with its lines, as folded from its stream.
 type ProposalResource struct {
-	proposal.State
-	Revision uint64
+	ID              ID             `json:"id"`
+	ClientID        ID             `json:"client_id"`
+	Title           string         `json:"title"`
+	Currency        string         `json:"currency"`
+	StartDate       domain.Date    `json:"start_date"`
+	Lines           []ProposalLine `json:"lines"`
+	Status          string         `json:"status"`
+	DraftedAt       Time           `json:"drafted_at"`
+	SentTo          string         `json:"sent_to"`
+	SentAt          Time           `json:"sent_at"`
+	AcceptedByName  string         `json:"accepted_by_name"`
+	AcceptedByEmail string         `json:"accepted_by_email"`
+	SignatureName   string         `json:"signature_name"`
+	AcceptedOn      domain.Date    `json:"accepted_on"`
+	PaymentMethodID ID             `json:"payment_method_id"`
+	DeclineReason   string         `json:"decline_reason"`
+	WithdrawReason  string         `json:"withdraw_reason"`
+	ExpiresOn       domain.Date    `json:"expires_on"`
+	ClosedAt        Time           `json:"closed_at"`
+	Revision        uint64         `json:"revision"`
+}
+
+// proposalResourceOf converts a proposal folded to a revision of its stream.
+func proposalResourceOf(p proposal.State, rev uint64) ProposalResource {
+	return ProposalResource{
+		ID: ID(p.ID), ClientID: ID(p.ClientID), Title: p.Title, Currency: p.Currency.Code, StartDate: p.StartDate,
+		Lines: wireList(p.Lines, proposalLineOf), Status: string(p.Status), DraftedAt: Time(p.DraftedAt),
+		SentTo: p.SentTo, SentAt: Time(p.SentAt), AcceptedByName: p.AcceptedByName, AcceptedByEmail: p.AcceptedByEmail,
+		SignatureName: p.SignatureName, AcceptedOn: p.AcceptedOn, PaymentMethodID: ID(p.PaymentMethodID),
+		DeclineReason: p.DeclineReason, WithdrawReason: p.WithdrawReason, ExpiresOn: p.ExpiresOn, ClosedAt: Time(p.ClosedAt),
+		Revision: rev,
+	}
 }
 
 func (s *Server) readProposal(ctx context.Context, id uuid.UUID) (ProposalResource, error) {
 	st, rev, err := s.proposalState(ctx, id)
-	return ProposalResource{State: st, Revision: rev}, err
+	return proposalResourceOf(st, rev), err
 }
 
 // proposals are the clients' proposals, folded from their streams.

@@ -311,7 +311,7 @@ func (k child[P, V, R]) list(s *Server, w http.ResponseWriter, r *http.Request) 
 	serveList(s, w, r, "id", k.parent.what, func(id uuid.UUID) ([]V, error) {
 		p, err := k.parent.read(r.Context(), id)
 		return k.items(p), err
-	})
+	}, asIs)
 }
 
 // view answers GET of one child, with its parent's ETag.
@@ -382,10 +382,13 @@ func removeChild[P, V, R any](s *Server, w http.ResponseWriter, r *http.Request,
 	})
 }
 
+// asIs is the conversion of a value that is already a wire type.
+func asIs[W any](v W) W { return v }
+
 // serveList answers GET of a list that belongs to the resource whose id is
 // in the path variable idVar: the id, the paging, then one page of what
-// all returns.
-func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, idVar, what string, all func(id uuid.UUID) ([]T, error)) {
+// all returns, each item converted by conv to its wire form.
+func serveList[T, W any](s *Server, w http.ResponseWriter, r *http.Request, idVar, what string, all func(id uuid.UUID) ([]T, error), conv func(T) W) {
 	id, err := pathID(r, idVar, what)
 	if err != nil {
 		s.Error(w, r, err)
@@ -401,5 +404,5 @@ func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, idVar, 
 		s.Error(w, r, err)
 		return
 	}
-	writeList(s, w, r, pageOf(items, p))
+	writeList(s, w, r, pageOf(items, p), conv)
 }

@@ -47,8 +47,8 @@ type ItemBill struct {
 // ScheduleItemResource is one still-to-bill item with its service stream's
 // revision.
 type ScheduleItemResource struct {
-	projections.ScheduleItem
-	Revision uint64
+	ScheduleItem
+	Revision uint64 `json:"revision"`
 }
 
 // itemKey reads the item key of the path.
@@ -87,7 +87,7 @@ func (s *Server) readItem(ctx context.Context, serviceID uuid.UUID, key string) 
 	}
 	for _, it := range items {
 		if it.Key == key {
-			return ScheduleItemResource{ScheduleItem: it, Revision: v.Revision}, nil
+			return ScheduleItemResource{ScheduleItem: scheduleItemOf(it), Revision: v.Revision}, nil
 		}
 	}
 	return ScheduleItemResource{}, domain.NotFound("There is no schedule item %s still to bill.", key)

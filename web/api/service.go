@@ -67,9 +67,9 @@ func (s *Server) readService(ctx context.Context, id uuid.UUID) (projections.Ser
 }
 
 // services are the clients' services.
-func (s *Server) services() root[projections.ServiceView] {
-	return root[projections.ServiceView]{what: "service", base: "/api/services/", stream: service.StreamName, read: s.readService,
-		rev: func(v projections.ServiceView) uint64 { return v.Revision }}
+func (s *Server) services() root[ServiceView] {
+	return root[ServiceView]{what: "service", base: "/api/services/", stream: service.StreamName, read: readAs(s.readService, serviceViewOf),
+		rev: func(v ServiceView) uint64 { return v.Revision }}
 }
 
 func (s *Server) handleServiceActivate(w http.ResponseWriter, r *http.Request) {
@@ -109,7 +109,7 @@ func (s *Server) handleServiceSchedule(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		return s.cfg.Models.ServiceSchedule(id, q)
-	})
+	}, scheduleItemOf)
 }
 
 func (s *Server) handleServiceSwitchToManual(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
@@ -17,8 +16,8 @@ import (
 // UserListItem is a user as the users list shows them.
 type UserListItem struct {
 	UserView
-	Active  bool      `json:"active"`
-	AddedAt time.Time `json:"added_at"`
+	Active  bool `json:"active"`
+	AddedAt Time `json:"added_at"`
 }
 
 // InviteRequest is the body of POST /api/users.
@@ -44,7 +43,7 @@ type PasswordLinkView struct {
 	User            UserListItem `json:"user"`
 	SetPasswordPath string       `json:"set_password_path"`
 	SetPasswordURL  string       `json:"set_password_url"`
-	ExpiresAt       time.Time    `json:"expires_at"`
+	ExpiresAt       Time         `json:"expires_at"`
 }
 
 func (s *Server) registerUserRoutes(r *mux.Router) {
@@ -56,7 +55,7 @@ func (s *Server) registerUserRoutes(r *mux.Router) {
 }
 
 func userListItem(u user.State) UserListItem {
-	return UserListItem{UserView: UserView{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role}, Active: !u.Disabled, AddedAt: u.AddedAt}
+	return UserListItem{UserView: userView(u), Active: !u.Disabled, AddedAt: Time(u.AddedAt)}
 }
 
 func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) {
@@ -82,7 +81,7 @@ func (s *Server) linkView(r *http.Request, u user.State, l auth.PasswordLink) Pa
 		scheme = "https"
 	}
 	path := auth.PasswordLinkPath(l.Token)
-	return PasswordLinkView{User: userListItem(u), SetPasswordPath: path, SetPasswordURL: scheme + "://" + r.Host + path, ExpiresAt: l.Expires}
+	return PasswordLinkView{User: userListItem(u), SetPasswordPath: path, SetPasswordURL: scheme + "://" + r.Host + path, ExpiresAt: Time(l.Expires)}
 }
 
 func (s *Server) handleUserInvite(w http.ResponseWriter, r *http.Request) {
