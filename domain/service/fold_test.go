@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/service"
 )
 
@@ -83,10 +84,10 @@ func TestStatesHandedOutStayTheSame(t *testing.T) {
 		if i == 0 || i%100 != 0 {
 			continue
 		}
-		earlier, want := s, MustJSON(t, s.Schedule(through))
+		earlier, want := s, decidertest.MustJSON(t, s.Schedule(through))
 		wg.Go(func() {
 			for range 3 {
-				if got := MustJSON(t, earlier.Schedule(through)); got != want {
+				if got := decidertest.MustJSON(t, earlier.Schedule(through)); got != want {
 					t.Error("a state changed after it was handed out")
 					return
 				}
