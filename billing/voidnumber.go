@@ -81,7 +81,7 @@ func (s *Service) VoidStrandedNumber(ctx context.Context, r VoidNumberRequest, m
 		}
 		release := service.ReleaseBilledItem{ItemKey: key, InvoiceID: r.InvoiceID, Now: cmd.Now,
 			Reason: fmt.Sprintf("invoice %s was never issued: its number %s is void (%s)", r.InvoiceID, rsv.Number, cmd.Reason)}
-		out, err := Handle(ctx, s.env, serviceDecider, service.StreamName(serviceID), service.Command(release), meta.withStep("release:"+key))
+		out, err := Handle(ctx, s.env, s.serviceDecider, service.StreamName(serviceID), service.Command(release), meta.withStep("release:"+key))
 		if domain.ErrorCode(err) == domain.ECONFLICT && !isConflictError(err) {
 			continue // billed on another invoice: not this one's to release
 		}
