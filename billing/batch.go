@@ -2,7 +2,6 @@ package billing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -448,19 +447,10 @@ func (s *Service) planBatchInvoice(f firm.State, snap Snapshot, in BatchInvoice,
 // a BatchResult.
 var errAlreadyIssued = errors.New("already issued")
 
-// encodeAll encodes events a command appends to stream, with the ids Handle
-// would give them.
+// encodeAll encodes events a command appends to stream, as the handler
+// would (to measure them before appending).
 func encodeAll(events []domain.Event, meta Meta, stream string) ([]eventstore.EventData, error) {
-	data := make([]eventstore.EventData, len(events))
-	md := meta.metadata()
-	for i, e := range events {
-		raw, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", e.EventType(), err)
-		}
-		data[i] = eventstore.EventData{ID: EventID(meta.idKey(), stream, i), Type: e.EventType(), SchemaVersion: SchemaVersion, Data: raw, Metadata: md}
-	}
-	return data, nil
+	return envelopes(events, meta, stream, 0, nil)
 }
 
 // parallel runs fn(0..n-1) on up to workers goroutines, stopping early when

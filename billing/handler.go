@@ -119,14 +119,6 @@ type Decider[S, C any] struct {
 	EventID func(meta Meta, stream string, index int, e domain.Event) uuid.UUID
 }
 
-// eventID names the index-th event a command appends to stream.
-func (d Decider[S, C]) eventID(meta Meta, stream string, index int, e domain.Event) uuid.UUID {
-	if d.EventID != nil {
-		return d.EventID(meta, stream, index, e)
-	}
-	return EventID(meta.idKey(), stream, index)
-}
-
 // StateCache keeps streams' folded states, each as of a revision. Its
 // methods are safe for concurrent use; Put keeps the later of two states.
 type StateCache[S any] interface {
@@ -524,21 +516,28 @@ func (h *streamHandler[S, C]) decideAndAppend(ctx context.Context, stream string
 	return nil
 }
 
-// encode builds the envelopes of a command's events: JSON of the event
-// struct, its type, SchemaVersion, the command's metadata and the ids the
-// Decider gives them. It is the one place envelopes are made.
+// encode builds the envelopes of a command's events (see envelopes).
 func (h *streamHandler[S, C]) encode(c Command[C], events []domain.Event) ([]eventstore.EventData, error) {
+	return envelopes(events, c.Meta, c.Stream, c.FirstEvent, h.d.EventID)
+}
+
+// envelopes builds the envelopes of events a command appends to stream:
+// JSON of the event struct, its type, SchemaVersion, the command's metadata,
+// and ids from name (nil: EventID(command id, stream, first+index)). It is
+// the one place envelopes are made.
+func envelopes(events []domain.Event, meta Meta, stream string, first int, name func(Meta, string, int, domain.Event) uuid.UUID) ([]eventstore.EventData, error) {
 	data := make([]eventstore.EventData, len(events))
-	md := c.Meta.metadata()
+	md := meta.metadata()
 	for k, e := range events {
 		raw, err := json.Marshal(e)
 		if err != nil {
 			return nil, domain.Errorf(domain.EINTERNAL, "encode %s: %v", e.EventType(), err)
 		}
-		data[k] = eventstore.EventData{
-			ID:   h.d.eventID(c.Meta, c.Stream, c.FirstEvent+k, e),
-			Type: e.EventType(), SchemaVersion: SchemaVersion, Data: raw, Metadata: md,
+		id := EventID(meta.idKey(), stream, first+k)
+		if name != nil {
+			id = name(meta, stream, first+k, e)
 		}
+		data[k] = eventstore.EventData{ID: id, Type: e.EventType(), SchemaVersion: SchemaVersion, Data: raw, Metadata: md}
 	}
 	return data, nil
 }
