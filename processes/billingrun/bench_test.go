@@ -20,6 +20,8 @@ import (
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/numbering"
+	"remit/eventstore"
 	"remit/eventstore/sqlite"
 	"remit/eventstore/storeurl"
 	"remit/integrations/payments/sandbox"
@@ -204,6 +206,7 @@ func BenchmarkBill(b *testing.B) {
 		if err := f.store.Close(); err != nil {
 			b.Fatal(err)
 		}
+		var steps []string
 		bill := func() (billingrun.Report, time.Duration) {
 			s, err := storeurl.Open(ctx, "", storeurl.Options{DataDir: f.dir})
 			if err != nil {
@@ -211,11 +214,17 @@ func BenchmarkBill(b *testing.B) {
 			}
 			defer s.Close()
 			t0 := time.Now()
+			last := t0
+			step := func(name string) {
+				steps = append(steps, fmt.Sprintf("%s %.2fs", name, time.Since(last).Seconds()))
+				last = time.Now()
+			}
 			svc := billing.New(billing.Config{Store: s, Now: time.Now, NewID: uuid.New})
-			rep, err := billingrun.Run(ctx, s, svc, asOf, billingrun.Options{Index: billingrun.NewIndex(s), Actor: "cli:bill"})
+			rep, err := billingrun.Run(ctx, s, svc, asOf, billingrun.Options{Index: billingrun.NewIndex(s), Actor: "cli:bill", Step: step})
 			if err != nil || len(rep.Errors) > 0 {
 				b.Fatalf("run: %v %v", err, rep.Errors)
 			}
+			step("done")
 			return rep, time.Since(t0)
 		}
 		stop := startProfile(b)
@@ -232,10 +241,15 @@ func BenchmarkBill(b *testing.B) {
 		b.ReportMetric(el.Seconds(), "s/run")
 		b.ReportMetric(cpu.Seconds(), "cpu-s/run")
 		b.ReportMetric(rerun.Seconds(), "s/rerun")
-		b.Logf("%d items, %d invoices issued in %s (%s of CPU); re-run with nothing to do: %s", rep.Items, rep.Issued,
-			el.Round(time.Millisecond), cpu.Round(time.Millisecond), rerun.Round(time.Millisecond))
+		b.Logf("%d items, %d invoices issued in %s (%s of CPU); re-run with nothing to do: %s; steps: %s", rep.Items, rep.Issued,
+			el.Round(time.Millisecond), cpu.Round(time.Millisecond), rerun.Round(time.Millisecond), strings.Join(steps, ", "))
 		f.open()
 		checkExactlyOnce(b, f.store, rep.Items)
+		blocks, err := f.store.ReadStream(ctx, numbering.StreamName(), 0, eventstore.Forward, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("the numbers of %d invoices were reserved in %d events", rep.Issued, len(blocks))
 		b.StartTimer()
 	}
 }
