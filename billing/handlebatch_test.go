@@ -213,4 +213,11 @@ func TestRecord(t *testing.T) {
 	if n := len(f.events()); n != 1 {
 		t.Errorf("%d events, want 1", n)
 	}
+	// Text from another system is recorded as it came (a ledger's error
+	// quoting a 16-digit id that passes the card check, say).
+	other := uuid.New()
+	quoted := client.ClientCreated{ClientID: other, Name: "realm 4111 1111 1111 1111", Kind: client.KindBusiness}
+	if _, err := billing.Record(ctx, env, client.StreamName(other), eventstore.NoStream, uuid.NewSHA1(other, []byte("created")), quoted, m); err != nil {
+		t.Errorf("recording another system's text: %v", err)
+	}
 }

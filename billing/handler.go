@@ -291,6 +291,11 @@ type HandleOptions[S any] struct {
 	// last conflict is answered as ECONFLICT wrapping the store's
 	// eventstore.ErrWrongExpectedVersion, for callers that retry themselves.
 	Attempts int
+
+	// recorded: the commands are events a process decided itself (Record),
+	// whose text comes from other systems (a ledger's error message, a mail
+	// server's answer) and is recorded as it came, not checked as typed text.
+	recorded bool
 }
 
 // HandleBatch runs many commands, on one or many streams: per stream, in
@@ -306,7 +311,7 @@ func HandleBatch[S, C any](ctx context.Context, env Env, d Decider[S, C], cmds [
 	var streams [][]int
 	at := map[string]int{}
 	for i, c := range cmds {
-		if err := checkCommand(c); err != nil {
+		if err := checkCommand(c, !opts.recorded); err != nil {
 			outs[i].Err = err
 			continue
 		}
@@ -326,12 +331,15 @@ func HandleBatch[S, C any](ctx context.Context, env Env, d Decider[S, C], cmds [
 	return outs, err
 }
 
-// checkCommand refuses a command without a command id, and free text no
-// command may carry (card numbers, control characters), whatever sent it,
-// before anything is read or appended.
-func checkCommand[C any](c Command[C]) error {
+// checkCommand refuses a command without a command id, and (when text is
+// set) free text no command may carry (card numbers, control characters),
+// whatever sent it, before anything is read or appended.
+func checkCommand[C any](c Command[C], text bool) error {
 	if c.Meta.CommandID == "" {
 		return domain.Errorf(domain.EINTERNAL, "billing: command for %s has no command id", c.Stream)
+	}
+	if !text {
+		return nil
 	}
 	return domain.CheckText(c.Command)
 }

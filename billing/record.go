@@ -18,10 +18,17 @@ import (
 // eventstore.ErrWrongExpectedVersion (another process recorded first); the
 // append expects the revision read, and a conflict is decided again. The
 // event is named id (a process derives it from what it records), so the
-// same record made twice is answered as already applied.
+// same record made twice is answered as already applied. Its text is
+// recorded as the process has it (an error message from a ledger or a mail
+// server is not refused for looking like a card number, as the same text
+// typed into a command would be).
 func Record(ctx context.Context, env Env, stream string, expected eventstore.ExpectedRevision, id uuid.UUID, e domain.Event, meta Meta) (Result, error) {
-	out, err := Handle(ctx, env, recorder(expected, id), stream, e, meta)
-	return out.Result, err
+	outs, err := HandleBatch(ctx, env, recorder(expected, id), []Command[domain.Event]{{Stream: stream, Command: e, Meta: meta}},
+		HandleOptions[int]{recorded: true})
+	if err != nil {
+		return Result{}, err
+	}
+	return outs[0].Result, outs[0].Err
 }
 
 // recorder decides to record the event it is given when its stream (of n
