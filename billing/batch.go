@@ -281,47 +281,30 @@ func isRefusal(err error) bool {
 	return domain.ErrorCode(err) != domain.EINTERNAL && !isConflictError(err)
 }
 
-// issueNumbered reserves the invoices' numbers block by block, in order, and
-// appends each block's invoices (with their collections) while the next
-// block is reserved. An append the store answers as an idempotent retry of
-// one made before the batch began is told apart by its position.
+// issueNumbered reserves the invoices' numbers block by block, in order,
+// then appends the invoices (with their collections). An append the store
+// answers as an idempotent retry of one made before the batch began is told
+// apart by its position.
 func (s *Service) issueNumbered(ctx context.Context, f firm.State, numbered []*batchInvoice, opts BatchOptions, progress func(int)) error {
 	head, err := s.env.Store.Head(ctx)
 	if err != nil {
 		return fmt.Errorf("head: %w", err)
 	}
-	ready := make(chan []*batchInvoice, 1)
-	go func() {
-		defer close(ready)
-		for start := 0; start < len(numbered); start += maxNumberBlock {
-			chunk := numbered[start:min(start+maxNumberBlock, len(numbered))]
-			if err := s.numberChunk(ctx, f, chunk); err != nil {
-				// Not numbered, so not issued: the next run completes them.
-				for _, b := range numbered[start:] {
-					b.res.Err = err
-				}
-				progress(len(numbered) - start)
-				return
+	for start := 0; start < len(numbered); start += maxNumberBlock {
+		if err := s.numberChunk(ctx, f, numbered[start:min(start+maxNumberBlock, len(numbered))]); err != nil {
+			// Not numbered, so not issued: the next run completes them.
+			for _, b := range numbered[start:] {
+				b.res.Err = err
 			}
-			if start == 0 && opts.AfterNumbers != nil {
-				opts.AfterNumbers()
-			}
-			select {
-			case ready <- chunk:
-			case <-ctx.Done():
-				return
-			}
+			progress(len(numbered) - start)
+			numbered = numbered[:start]
+			break
 		}
-	}()
-	for chunk := range ready {
-		if err := s.issueChunk(ctx, f, chunk, head, opts.Workers); err != nil {
-			for range ready {
-			}
-			return err
-		}
-		progress(len(chunk))
 	}
-	return nil
+	if len(numbered) > 0 && opts.AfterNumbers != nil {
+		opts.AfterNumbers()
+	}
+	return s.issueInvoices(ctx, f, numbered, head, opts.Workers, progress)
 }
 
 // numberChunk reserves the numbers of one block of invoices.
@@ -340,10 +323,10 @@ func (s *Service) numberChunk(ctx context.Context, f firm.State, chunk []*batchI
 	return nil
 }
 
-// issueChunk appends numbered invoices, each with its collection (under the
+// issueInvoices appends numbered invoices, each with its collection (under the
 // invoice's Collect command, when it has a payment method), one append per
 // invoice stream.
-func (s *Service) issueChunk(ctx context.Context, f firm.State, chunk []*batchInvoice, head uint64, workers int) error {
+func (s *Service) issueInvoices(ctx context.Context, f firm.State, chunk []*batchInvoice, head uint64, workers int, progress func(int)) error {
 	cmds := make([]Command[invoice.Command], 0, 2*len(chunk))
 	at := make([]int, len(chunk)) // each invoice's issue command
 	states := map[string]*batchInvoice{}
@@ -364,7 +347,9 @@ func (s *Service) issueChunk(ctx context.Context, f firm.State, chunk []*batchIn
 	known := func(stream string) (invoice.State, uint64, bool, bool) {
 		return invoice.State{}, 0, false, !states[stream].known
 	}
-	outs, err := HandleBatch(ctx, s.env, invoiceDecider, cmds, HandleOptions[invoice.State]{Workers: workers, Known: known})
+	// Each invoice is done when its stream is.
+	settled := func(int) { progress(1) }
+	outs, err := HandleBatch(ctx, s.env, invoiceDecider, cmds, HandleOptions[invoice.State]{Workers: workers, Known: known, Settled: settled})
 	if err != nil {
 		return err
 	}

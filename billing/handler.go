@@ -291,6 +291,9 @@ type HandleOptions[S any] struct {
 	// last conflict is answered as ECONFLICT wrapping the store's
 	// eventstore.ErrWrongExpectedVersion, for callers that retry themselves.
 	Attempts int
+	// Settled, when set, hears that the commands of one stream are settled
+	// (how many), from the goroutine that handled them.
+	Settled func(commands int)
 
 	// recorded: the commands are events a process decided itself (Record),
 	// whose text comes from other systems (a ledger's error message, a mail
@@ -327,7 +330,12 @@ func HandleBatch[S, C any](ctx context.Context, env Env, d Decider[S, C], cmds [
 	if h.opts.Attempts <= 0 {
 		h.opts.Attempts = MaxAttempts
 	}
-	err := parallel(ctx, max(opts.Workers, 1), len(streams), func(k int) { h.run(ctx, streams[k]) })
+	err := parallel(ctx, max(opts.Workers, 1), len(streams), func(k int) {
+		h.run(ctx, streams[k])
+		if opts.Settled != nil {
+			opts.Settled(len(streams[k]))
+		}
+	})
 	return outs, err
 }
 
