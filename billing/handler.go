@@ -385,6 +385,7 @@ func (h *streamHandler[S, C]) run(ctx context.Context, idx []int) {
 				h.fail(idx, domain.Conflict("This request's idempotency key was already used for a different request."))
 				return
 			}
+			afterDup = false
 		}
 		read = true
 		if len(idx) == 0 {
