@@ -330,12 +330,17 @@ func HandleBatch[S, C any](ctx context.Context, env Env, d Decider[S, C], cmds [
 	if h.opts.Attempts <= 0 {
 		h.opts.Attempts = MaxAttempts
 	}
-	err := parallel(ctx, max(opts.Workers, 1), len(streams), func(k int) {
+	handle := func(k int) {
 		h.run(ctx, streams[k])
 		if opts.Settled != nil {
 			opts.Settled(len(streams[k]))
 		}
-	})
+	}
+	if len(streams) == 1 { // Handle's case: no goroutine
+		handle(0)
+		return outs, nil
+	}
+	err := parallel(ctx, max(opts.Workers, 1), len(streams), handle)
 	return outs, err
 }
 
