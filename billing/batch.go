@@ -77,7 +77,8 @@ type BatchOptions struct {
 	// before any invoice is appended: crash tests stop the process there.
 	AfterNumbers func()
 	// Step, when set, hears the end of each step: "planned", "marked"
-	// (items marked billed), "issued" (numbers reserved, invoices appended).
+	// (items marked billed), "numbered" (numbers reserved), "issued"
+	// (invoices appended).
 	Step func(name string)
 }
 
@@ -252,7 +253,7 @@ func (s *Service) markBatch(ctx context.Context, live []*batchInvoice, services 
 		w, ok := byStream[stream]
 		return w.state, w.rev, w.exists, ok
 	}
-	outs, err := HandleBatch(ctx, s.env, s.serviceDecider, cmds, HandleOptions[service.State]{Workers: workers, Known: known})
+	outs, err := HandleBatch(ctx, s.env, s.serviceDecider, cmds, HandleOptions[service.State]{Workers: workers, Known: known, textChecked: true})
 	if err != nil {
 		return err
 	}
@@ -300,6 +301,9 @@ func (s *Service) issueNumbered(ctx context.Context, f firm.State, numbered []*b
 			numbered = numbered[:start]
 			break
 		}
+	}
+	if opts.Step != nil {
+		opts.Step("numbered")
 	}
 	if len(numbered) > 0 && opts.AfterNumbers != nil {
 		opts.AfterNumbers()
@@ -349,7 +353,7 @@ func (s *Service) issueInvoices(ctx context.Context, f firm.State, chunk []*batc
 	}
 	// Each invoice is done when its stream is.
 	settled := func(int) { progress(1) }
-	outs, err := HandleBatch(ctx, s.env, invoiceDecider, cmds, HandleOptions[invoice.State]{Workers: workers, Known: known, Settled: settled})
+	outs, err := HandleBatch(ctx, s.env, invoiceDecider, cmds, HandleOptions[invoice.State]{Workers: workers, Known: known, Settled: settled, textChecked: true})
 	if err != nil {
 		return err
 	}

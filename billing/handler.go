@@ -295,10 +295,12 @@ type HandleOptions[S any] struct {
 	// (how many), from the goroutine that handled them.
 	Settled func(commands int)
 
-	// recorded: the commands are events a process decided itself (Record),
-	// whose text comes from other systems (a ledger's error message, a mail
-	// server's answer) and is recorded as it came, not checked as typed text.
-	recorded bool
+	// textChecked: the commands' text needs no check here, because it is
+	// events a process decided itself (Record), whose text comes from other
+	// systems (a ledger's error message, a mail server's answer) and is
+	// recorded as it came, or a billing run's, made of schedule items'
+	// text checked when it was typed (IssueBatch).
+	textChecked bool
 }
 
 // HandleBatch runs many commands, on one or many streams: per stream, in
@@ -314,7 +316,7 @@ func HandleBatch[S, C any](ctx context.Context, env Env, d Decider[S, C], cmds [
 	var streams [][]int
 	at := map[string]int{}
 	for i, c := range cmds {
-		if err := checkCommand(c, !opts.recorded); err != nil {
+		if err := checkCommand(c, !opts.textChecked); err != nil {
 			outs[i].Err = err
 			continue
 		}

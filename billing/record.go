@@ -24,7 +24,7 @@ import (
 // typed into a command would be).
 func Record(ctx context.Context, env Env, stream string, expected eventstore.ExpectedRevision, id uuid.UUID, e domain.Event, meta Meta) (Result, error) {
 	outs, err := HandleBatch(ctx, env, recorder(expected, id), []Command[domain.Event]{{Stream: stream, Command: e, Meta: meta}},
-		HandleOptions[int]{recorded: true})
+		HandleOptions[int]{textChecked: true})
 	if err != nil {
 		return Result{}, err
 	}
