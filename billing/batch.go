@@ -2,21 +2,21 @@ package billing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/catalog"
 	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/domain/service"
 	"remit/eventstore"
+	"remit/internal/parallel"
 )
 
 // Snapshot is what IssueBatch decides from: aggregates folded by the caller
@@ -78,7 +78,8 @@ type BatchOptions struct {
 	// before any invoice is appended: crash tests stop the process there.
 	AfterNumbers func()
 	// Step, when set, hears the end of each step: "planned", "marked"
-	// (items marked billed), "issued" (numbers reserved, invoices appended).
+	// (items marked billed), "numbered" (numbers reserved), "issued"
+	// (invoices appended).
 	Step func(name string)
 }
 
@@ -96,9 +97,9 @@ type batchInvoice struct {
 	collect *Meta
 	plan    plannedInvoice
 	state   invoice.State // as the snapshot has it (not issued)
+	known   bool          // the snapshot has its stream (not issued)
 	res     *BatchResult
 
-	// set by the marking step (one service at a time, under markMu)
 	marked   []string // item keys billed on the invoice (by us or before)
 	refusal  error    // an item cannot be billed on it: compensate
 	blocker  string   // that item's key
@@ -108,21 +109,21 @@ type batchInvoice struct {
 }
 
 // IssueBatch issues many invoices at once, with the same guarantees as
-// IssueInvoice for each, in three steps over the whole batch:
+// IssueInvoice for each, in three steps over the whole batch, each step's
+// appends made by HandleBatch:
 //
 //  1. decide each invoice from the snapshot (a refused invoice gets its error
 //     and touches nothing), then mark every item billed on its invoice, one
 //     append per service stream (all of that service's items of the batch,
-//     with the revision the snapshot gave; on a conflict the stream is
-//     re-read and decided again). An invoice one of whose items turns out
-//     billed elsewhere is not issued, and the items marked on it are released
-//     (as IssueInvoice does);
+//     decided from the snapshot's state and expecting its revision; on a
+//     conflict the stream is re-read and decided again). An invoice one of
+//     whose items turns out billed elsewhere is not issued, and the items
+//     marked on it are released (as IssueInvoice does);
 //  2. reserve the numbers of the invoices whose items are all marked, in
 //     order, in blocks (reserveNumbers);
 //  3. append each invoice (InvoiceIssued, and its collection when asked) to
-//     its own stream expecting no stream; an invoice found issued meanwhile
-//     (by a concurrent run over the same items) is answered as already
-//     applied.
+//     its own stream in one append; an invoice found issued meanwhile (by
+//     a concurrent run over the same items) is answered as already applied.
 //
 // Appends of a step run on opts.Workers goroutines so that the store's group
 // commit shares its syncs among them. The error return is for what stops the
@@ -138,67 +139,24 @@ func (s *Service) IssueBatch(ctx context.Context, snap Snapshot, invs []BatchInv
 		return results, domain.Conflict("Set up the firm first.")
 	}
 	var done atomic.Int64
-	progress := func() {
-		if opts.Progress != nil {
-			opts.Progress(int(done.Add(1)), len(invs))
+	progress := func(n int) {
+		if opts.Progress != nil && n > 0 {
+			opts.Progress(int(done.Add(int64(n))), len(invs))
 		}
 	}
-
 	step := func(name string) {
 		if opts.Step != nil {
 			opts.Step(name)
 		}
 	}
-	// Step 0: plan and decide, from the snapshot, on every core (this reads
-	// the services gathered first and changes nothing shared), then queue
-	// the marks in the batch's order.
-	services := map[uuid.UUID]*serviceMarks{}
-	for _, in := range invs {
-		for _, key := range in.Request.ItemKeys {
-			if serviceID, err := itemService(key); err == nil && services[serviceID] == nil {
-				st, rev, ok := snap.Service(serviceID)
-				services[serviceID] = &serviceMarks{id: serviceID, state: st, rev: rev, exists: ok}
-			}
-		}
-	}
-	planned := make([]*batchInvoice, len(invs))
-	planErrs := make([]error, len(invs))
-	if err := parallel(ctx, runtime.GOMAXPROCS(0), len(invs), func(i int) {
-		in := invs[i]
-		planned[i] = &batchInvoice{meta: in.Meta, collect: in.Collect, res: &results[i]}
-		planErrs[i] = s.planBatchInvoice(f, snap, in, planned[i], services)
-	}); err != nil {
+	live, services, err := s.planBatch(ctx, f, snap, invs, results)
+	if err != nil {
 		return results, err
 	}
-	var live []*batchInvoice
-	for i, b := range planned {
-		if err := planErrs[i]; err != nil {
-			if err != errAlreadyIssued {
-				b.res.Err = err
-			}
-			progress()
-			continue
-		}
-		n := map[uuid.UUID]int{}
-		for _, key := range b.plan.items {
-			serviceID, _ := itemService(key)
-			w := services[serviceID]
-			w.marks = append(w.marks, mark{b: b, key: key, n: n[serviceID]})
-			n[serviceID]++
-		}
-		live = append(live, b)
-	}
-
+	progress(len(invs) - len(live))
 	step("planned")
-	// Step 1: mark the items billed, one append per service.
-	work := make([]*serviceMarks, 0, len(services))
-	for _, w := range services {
-		if len(w.marks) > 0 {
-			work = append(work, w)
-		}
-	}
-	var markMu sync.Mutex
-	if err := parallel(ctx, opts.Workers, len(work), func(i int) { s.markService(ctx, work[i], &markMu) }); err != nil {
+
+	if err := s.markBatch(ctx, live, services, opts.Workers); err != nil {
 		return results, err
 	}
 	var numbered []*batchInvoice
@@ -209,92 +167,237 @@ func (s *Service) IssueBatch(ctx context.Context, snap Snapshot, invs []BatchInv
 			if err := s.unmark(ctx, b.marked, b.plan.cmd.InvoiceID, b.blocker, b.plan.cmd.Now, b.meta); err != nil {
 				b.res.Err = errors.Join(b.refusal, err)
 			}
-			progress()
+			progress(1)
 		case b.failure != nil:
 			b.res.Err = b.failure
-			progress()
+			progress(1)
 		default:
 			numbered = append(numbered, b)
 		}
 	}
-
 	step("marked")
-	// Steps 2 and 3, overlapped: one goroutine reserves the numbers block by
-	// block, in order, and hands each numbered invoice to the workers that
-	// append them, so the next block is reserved while this one is appended.
-	// An append the store answers as an idempotent retry of one made before
-	// the batch began is told apart by its position.
-	head, err := s.env.Store.Head(ctx)
-	if err != nil {
-		return results, fmt.Errorf("head: %w", err)
-	}
-	ready := make(chan *batchInvoice, maxNumberBlock)
-	go func() {
-		defer close(ready)
-		for start := 0; start < len(numbered); start += maxNumberBlock {
-			chunk := numbered[start:min(start+maxNumberBlock, len(numbered))]
-			reqs := make([]numberRequest, len(chunk))
-			for i, b := range chunk {
-				reqs[i] = numberRequest{InvoiceID: b.plan.cmd.InvoiceID, Prefix: f.InvoicePrefix, Now: b.plan.cmd.Now, Meta: b.meta}
-			}
-			got, err := s.reserveNumbers(ctx, reqs)
-			if err != nil {
-				// Not numbered, so not issued: the next run completes them.
-				for _, b := range numbered[start:] {
-					b.res.Err = err
-					progress()
-				}
-				return
-			}
-			for _, b := range chunk {
-				b.number = got[b.plan.cmd.InvoiceID]
-			}
-			if start == 0 && opts.AfterNumbers != nil {
-				opts.AfterNumbers()
-			}
-			for _, b := range chunk {
-				select {
-				case ready <- b:
-				case <-ctx.Done():
-					return
+
+	err = s.issueNumbered(ctx, f, numbered, opts, progress)
+	step("issued")
+	return results, errors.Join(err, ctx.Err())
+}
+
+// planBatch plans and decides every invoice from the snapshot, on every core
+// (this reads the services gathered first and changes nothing shared). It
+// returns the invoices to issue, in the batch's order, and the states of
+// their services as the snapshot has them; the others' fates are in results.
+func (s *Service) planBatch(ctx context.Context, f firm.State, snap Snapshot, invs []BatchInvoice, results []BatchResult) ([]*batchInvoice, map[uuid.UUID]knownService, error) {
+	services := map[uuid.UUID]knownService{}
+	for _, in := range invs {
+		for _, key := range in.Request.ItemKeys {
+			if serviceID, err := itemService(key); err == nil {
+				if _, ok := services[serviceID]; !ok {
+					st, rev, ok := snap.Service(serviceID)
+					services[serviceID] = knownService{state: st, rev: rev, exists: ok}
 				}
 			}
 		}
-	}()
-	var wg sync.WaitGroup
-	for range min(opts.Workers, len(numbered)) {
-		wg.Go(func() {
-			for b := range ready {
-				if ctx.Err() == nil {
-					s.appendBatchInvoice(ctx, f, b, head)
-					progress()
-				}
-			}
-		})
 	}
-	wg.Wait()
-	step("issued")
-	return results, ctx.Err()
+	planned := make([]*batchInvoice, len(invs))
+	planErrs := make([]error, len(invs))
+	if err := parallel.For(ctx, runtime.GOMAXPROCS(0), len(invs), func(i int) {
+		planned[i] = &batchInvoice{meta: invs[i].Meta, collect: invs[i].Collect, res: &results[i]}
+		planErrs[i] = s.planBatchInvoice(f, snap, invs[i], planned[i], services)
+	}); err != nil {
+		return nil, nil, err
+	}
+	var live []*batchInvoice
+	for i, b := range planned {
+		switch err := planErrs[i]; {
+		case err == errAlreadyIssued:
+		case err != nil:
+			b.res.Err = err
+		default:
+			live = append(live, b)
+		}
+	}
+	return live, services, nil
 }
 
-// serviceMarks is the items of one service a batch marks billed.
-type serviceMarks struct {
-	id     uuid.UUID
+// knownService is a service's state as a batch's snapshot has it.
+type knownService struct {
 	state  service.State
 	rev    uint64
 	exists bool
-	marks  []mark
 }
 
-type mark struct {
-	b   *batchInvoice
-	key string
-	n   int // the item's place among its invoice's items of this service
+// markBatch marks the items of the invoices billed on them: one
+// MarkItemBilled per item under its invoice's command (the item's place
+// among its invoice's items of that service naming its event), one append
+// per service stream, decided from the snapshot's state.
+func (s *Service) markBatch(ctx context.Context, live []*batchInvoice, services map[uuid.UUID]knownService, workers int) error {
+	var cmds []Command[service.Command]
+	var owners []*batchInvoice
+	for _, b := range live {
+		n := map[uuid.UUID]int{}
+		for _, key := range b.plan.items {
+			serviceID, _ := itemService(key)
+			cmds = append(cmds, Command[service.Command]{
+				Stream:  service.StreamName(serviceID),
+				Command: service.MarkItemBilled{ItemKey: key, InvoiceID: b.plan.cmd.InvoiceID, Now: b.plan.cmd.Now},
+				Meta:    b.meta, FirstEvent: n[serviceID],
+			})
+			owners = append(owners, b)
+			n[serviceID]++
+		}
+	}
+	byStream := make(map[string]knownService, len(services))
+	for id, w := range services {
+		byStream[service.StreamName(id)] = w
+	}
+	known := func(stream string) (service.State, uint64, bool, bool) {
+		w, ok := byStream[stream]
+		return w.state, w.rev, w.exists, ok
+	}
+	outs, err := HandleBatch(ctx, s.env, s.serviceDecider, cmds, HandleOptions[service.State]{Workers: workers, Known: known, textChecked: true})
+	if err != nil {
+		return err
+	}
+	for i, o := range outs {
+		b, key := owners[i], cmds[i].Command.(service.MarkItemBilled).ItemKey
+		switch {
+		case o.Err != nil && isRefusal(o.Err):
+			if b.refusal == nil {
+				b.refusal, b.blocker = o.Err, key
+			}
+		case o.Err != nil:
+			if b.failure == nil {
+				b.failure = fmt.Errorf("mark item %s billed: %w", key, o.Err)
+			}
+		default:
+			b.marked = append(b.marked, key)
+			b.position = max(b.position, o.Position)
+		}
+	}
+	return nil
+}
+
+// isRefusal reports whether err is the domain refusing a command, not the
+// store failing or the stream changing under every attempt.
+func isRefusal(err error) bool {
+	return domain.ErrorCode(err) != domain.EINTERNAL && !isConflictError(err)
+}
+
+// issueNumbered reserves the invoices' numbers block by block, in order,
+// then appends the invoices (with their collections). An append the store
+// answers as an idempotent retry of one made before the batch began is told
+// apart by its position.
+func (s *Service) issueNumbered(ctx context.Context, f firm.State, numbered []*batchInvoice, opts BatchOptions, progress func(int)) error {
+	head, err := s.env.Store.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("head: %w", err)
+	}
+	for start := 0; start < len(numbered); start += maxNumberBlock {
+		if err := s.numberChunk(ctx, f, numbered[start:min(start+maxNumberBlock, len(numbered))]); err != nil {
+			// Not numbered, so not issued: the next run completes them.
+			for _, b := range numbered[start:] {
+				b.res.Err = err
+			}
+			progress(len(numbered) - start)
+			numbered = numbered[:start]
+			break
+		}
+	}
+	if opts.Step != nil {
+		opts.Step("numbered")
+	}
+	if len(numbered) > 0 && opts.AfterNumbers != nil {
+		opts.AfterNumbers()
+	}
+	return s.issueInvoices(ctx, f, numbered, head, opts.Workers, progress)
+}
+
+// numberChunk reserves the numbers of one block of invoices.
+func (s *Service) numberChunk(ctx context.Context, f firm.State, chunk []*batchInvoice) error {
+	reqs := make([]numberRequest, len(chunk))
+	for i, b := range chunk {
+		reqs[i] = numberRequest{InvoiceID: b.plan.cmd.InvoiceID, Prefix: f.InvoicePrefix, Now: b.plan.cmd.Now, Meta: b.meta}
+	}
+	got, err := s.reserveNumbers(ctx, reqs)
+	if err != nil {
+		return err
+	}
+	for _, b := range chunk {
+		b.number = got[b.plan.cmd.InvoiceID]
+	}
+	return nil
+}
+
+// issueInvoices appends numbered invoices, each with its collection (under the
+// invoice's Collect command, when it has a payment method), one append per
+// invoice stream.
+func (s *Service) issueInvoices(ctx context.Context, f firm.State, chunk []*batchInvoice, head uint64, workers int, progress func(int)) error {
+	cmds := make([]Command[invoice.Command], 0, 2*len(chunk))
+	at := make([]int, len(chunk)) // each invoice's issue command
+	states := map[string]*batchInvoice{}
+	for k, b := range chunk {
+		cmd := b.plan.cmd
+		cmd.Number = b.number.Number
+		stream := invoice.StreamName(cmd.InvoiceID)
+		states[stream] = b
+		at[k] = len(cmds)
+		cmds = append(cmds, Command[invoice.Command]{Stream: stream, Command: cmd, Meta: b.meta})
+		if b.collect != nil && cmd.PaymentMethodID != uuid.Nil {
+			collect := invoice.ScheduleCollection{Date: f.CollectionDate(cmd.IssueDate, cmd.Recurring), PaymentMethodID: cmd.PaymentMethodID, Now: cmd.Now}
+			cmds = append(cmds, Command[invoice.Command]{Stream: stream, Command: collect, Meta: *b.collect})
+		}
+	}
+	// A stream the snapshot has (an invoice begun and not issued) is read;
+	// any other is new.
+	known := func(stream string) (invoice.State, uint64, bool, bool) {
+		return invoice.State{}, 0, false, !states[stream].known
+	}
+	// Each invoice is done when its stream is.
+	settled := func(int) { progress(1) }
+	outs, err := HandleBatch(ctx, s.env, invoiceDecider, cmds, HandleOptions[invoice.State]{Workers: workers, Known: known, Settled: settled, textChecked: true})
+	if err != nil {
+		return err
+	}
+	for k, b := range chunk {
+		var collect *BatchOutcome[invoice.State]
+		if i := at[k] + 1; i < len(cmds) && cmds[i].Stream == cmds[at[k]].Stream {
+			collect = &outs[i]
+		}
+		b.settle(outs[at[k]], collect, head)
+	}
+	return nil
+}
+
+// settle records what became of an invoice's issue (and collection).
+func (b *batchInvoice) settle(issue BatchOutcome[invoice.State], collect *BatchOutcome[invoice.State], head uint64) {
+	res := b.res
+	res.Number = b.number.Number
+	if res.Number == "" {
+		res.Err = domain.Errorf(domain.EINTERNAL, "invoice %s has no number after reserving", b.plan.cmd.InvoiceID)
+		return
+	}
+	if issue.Err != nil {
+		res.Err = issue.Err
+		return
+	}
+	res.Revision, res.Appended, res.Invoice = issue.Revision, issue.Appended, issue.State
+	res.Position = max(b.position, b.number.position, issue.Position)
+	res.AlreadyApplied = issue.AlreadyApplied || issue.Appended == 0 || issue.Position <= head
+	if collect != nil && collect.Err == nil {
+		res.Revision, res.Invoice = collect.Revision, collect.State
+		res.Position = max(res.Position, collect.Position)
+		res.Appended += collect.Appended
+		res.CollectionScheduled = collect.Appended > 0 || collect.AlreadyApplied
+	}
+	if res.AlreadyApplied {
+		res.Appended = 0
+		res.CollectionScheduled = res.Invoice.Status == invoice.StatusPaymentScheduled
+	}
 }
 
 // planBatchInvoice plans and decides one invoice of a batch from the
 // snapshot and the services gathered for the batch, which it only reads.
-func (s *Service) planBatchInvoice(f firm.State, snap Snapshot, in BatchInvoice, b *batchInvoice, services map[uuid.UUID]*serviceMarks) error {
+func (s *Service) planBatchInvoice(f firm.State, snap Snapshot, in BatchInvoice, b *batchInvoice, services map[uuid.UUID]knownService) error {
 	r := in.Request
 	if b.meta.CommandID == "" || (b.collect != nil && b.collect.CommandID == "") {
 		return domain.Errorf(domain.EINTERNAL, "billing: batch invoice without a command id")
@@ -324,7 +427,7 @@ func (s *Service) planBatchInvoice(f firm.State, snap Snapshot, in BatchInvoice,
 			b.res.Number, b.res.AlreadyApplied, b.res.Invoice = st.Number, true, st
 			return errAlreadyIssued
 		}
-		b.state = st
+		b.state, b.known = st, true
 	}
 	// Every check before reserving the number, so a refused invoice burns none.
 	return s.checkBeforeNumbering(b.state, plan.cmd, f.InvoicePrefix, b.meta)
@@ -334,180 +437,8 @@ func (s *Service) planBatchInvoice(f firm.State, snap Snapshot, in BatchInvoice,
 // a BatchResult.
 var errAlreadyIssued = errors.New("already issued")
 
-// markService marks one service's items of the batch billed in one append,
-// expecting the revision its state was folded to; on a conflict it re-reads
-// the stream and decides again.
-func (s *Service) markService(ctx context.Context, w *serviceMarks, mu *sync.Mutex) {
-	stream := service.StreamName(w.id)
-	for attempt := 1; ; attempt++ {
-		st := w.state
-		var data []eventstore.EventData
-		type outcome struct {
-			refusal error
-		}
-		outcomes := make([]outcome, len(w.marks))
-		for i, m := range w.marks {
-			cmd := service.MarkItemBilled{ItemKey: m.key, InvoiceID: m.b.plan.cmd.InvoiceID, Now: m.b.plan.cmd.Now}
-			events, err := service.Decide(st, cmd)
-			if err != nil {
-				outcomes[i].refusal = err
-				continue
-			}
-			for _, e := range events {
-				st = service.Evolve(st, e)
-				raw, err := json.Marshal(e)
-				if err != nil {
-					outcomes[i].refusal = domain.Errorf(domain.EINTERNAL, "encode %s: %v", e.EventType(), err)
-					continue
-				}
-				data = append(data, eventstore.EventData{
-					ID: EventID(m.b.meta.idKey(), stream, m.n), Type: e.EventType(), SchemaVersion: SchemaVersion,
-					Data: raw, Metadata: m.b.meta.metadata(),
-				})
-			}
-		}
-		var position uint64
-		var err error
-		if len(data) > 0 {
-			expected := eventstore.NoStream
-			if w.exists {
-				expected = eventstore.Exact(w.rev)
-			}
-			var res eventstore.AppendResult
-			res, err = s.env.Store.Append(ctx, stream, expected, data...)
-			if err == nil {
-				w.state, w.rev, w.exists, position = st, res.Revision, true, res.Position
-			}
-		}
-		retry := err != nil && (errors.Is(err, eventstore.ErrWrongExpectedVersion) || errors.Is(err, eventstore.ErrDuplicateEventID)) && attempt < MaxAttempts
-		if retry {
-			l, lerr := load(ctx, s.env, serviceDecider, stream, uuid.Nil)
-			if lerr == nil {
-				w.state, w.rev, w.exists = l.state, l.rev, l.exists
-				if backoff(ctx, attempt) == nil {
-					continue
-				}
-			}
-			err = errors.Join(err, lerr, ctx.Err())
-		}
-		mu.Lock()
-		for i, m := range w.marks {
-			switch {
-			case outcomes[i].refusal != nil:
-				if m.b.refusal == nil {
-					m.b.refusal, m.b.blocker = outcomes[i].refusal, m.key
-				}
-			case err != nil:
-				if m.b.failure == nil {
-					m.b.failure = fmt.Errorf("mark item %s billed: append %s: %w", m.key, stream, err)
-				}
-			default:
-				m.b.marked = append(m.b.marked, m.key)
-				m.b.position = max(m.b.position, position)
-			}
-		}
-		mu.Unlock()
-		return
-	}
-}
-
-// appendBatchInvoice appends one numbered invoice (and its collection) to
-// its stream, expecting none; when the stream is there already it falls back
-// to Handle, which answers a retried issue as already applied.
-func (s *Service) appendBatchInvoice(ctx context.Context, f firm.State, b *batchInvoice, head uint64) {
-	cmd := b.plan.cmd
-	cmd.Number = b.number.Number
-	stream := invoice.StreamName(cmd.InvoiceID)
-	res := b.res
-	res.Number = cmd.Number
-	if cmd.Number == "" {
-		res.Err = domain.Errorf(domain.EINTERNAL, "invoice %s has no number after reserving", cmd.InvoiceID)
-		return
-	}
-	position := max(b.position, b.number.position)
-	events, err := invoice.Decide(b.state, cmd)
-	if err != nil {
-		res.Err = err
-		return
-	}
-	data, err := encodeAll(events, b.meta, stream)
-	if err != nil {
-		res.Err = err
-		return
-	}
-	st := b.state
-	for _, e := range events {
-		st = invoice.Evolve(st, e)
-	}
-	collected := false
-	if b.collect != nil && st.PaymentMethodID != uuid.Nil && st.Balance().Amount.IsPositive() {
-		ce, err := invoice.Decide(st, invoice.ScheduleCollection{Date: f.CollectionDate(st.IssueDate, st.Recurring), PaymentMethodID: st.PaymentMethodID, Now: cmd.Now})
-		if err == nil && len(ce) > 0 {
-			more, err := encodeAll(ce, *b.collect, stream)
-			if err == nil {
-				data = append(data, more...)
-				for _, e := range ce {
-					st = invoice.Evolve(st, e)
-				}
-				collected = true
-			}
-		}
-	}
-	out, err := s.env.Store.Append(ctx, stream, eventstore.NoStream, data...)
-	if err == nil {
-		res.Revision, res.Position, res.Appended = out.Revision, max(position, out.Position), len(data)
-		res.CollectionScheduled, res.Invoice = collected, st
-		if out.Position <= head {
-			res.AlreadyApplied, res.Appended = true, 0
-		}
-		return
-	}
-	if !errors.Is(err, eventstore.ErrWrongExpectedVersion) && !errors.Is(err, eventstore.ErrDuplicateEventID) {
-		res.Err = fmt.Errorf("append %s: %w", stream, err)
-		return
-	}
-	// Issued meanwhile, by a run over the same items (or this one's retry).
-	o, err := Handle(ctx, s.env, invoiceDecider, stream, invoice.Command(cmd), b.meta)
-	if err != nil {
-		res.Err = err
-		return
-	}
-	res.Revision, res.Position, res.Appended, res.Invoice = o.Revision, max(position, o.Position), o.Appended, o.State
-	res.AlreadyApplied = o.AlreadyApplied || o.Appended == 0
-	res.CollectionScheduled = o.State.Status == invoice.StatusPaymentScheduled
-}
-
-// encodeAll encodes events a command appends to stream, with the ids Handle
-// would give them.
-func encodeAll(events []domain.Event, meta Meta, stream string) ([]eventstore.EventData, error) {
-	data := make([]eventstore.EventData, len(events))
-	md := meta.metadata()
-	for i, e := range events {
-		raw, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", e.EventType(), err)
-		}
-		data[i] = eventstore.EventData{ID: EventID(meta.idKey(), stream, i), Type: e.EventType(), SchemaVersion: SchemaVersion, Data: raw, Metadata: md}
-	}
-	return data, nil
-}
-
-// parallel runs fn(0..n-1) on up to workers goroutines, stopping early when
-// ctx is done (and then returning its error).
-func parallel(ctx context.Context, workers, n int, fn func(i int)) error {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				fn(i)
-			}
-		})
-	}
-	wg.Wait()
-	return ctx.Err()
+// encodeAll encodes events a command appends to stream, as the handler
+// would (to measure them before appending).
+func encodeAll(cat *catalog.Catalog, events []domain.Event, meta Meta, stream string) ([]eventstore.EventData, error) {
+	return envelopes(cat, events, meta, stream, 0, nil)
 }

@@ -270,7 +270,7 @@ func (s *Service) clientServices(ctx context.Context, clientID uuid.UUID) ([]ser
 	}
 	out := make([]service.State, 0, len(ids))
 	for _, id := range ids {
-		st, _, _, err := fold(ctx, s.env, serviceDecider, service.StreamName(id))
+		st, _, _, err := fold(ctx, s.env, s.serviceDecider, service.StreamName(id))
 		if err != nil {
 			return nil, err
 		}

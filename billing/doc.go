@@ -7,14 +7,34 @@
 //
 // # The command handler
 //
-// Handle[S, C] is the only code that appends. It reads the stream forward,
-// decodes each event with the catalogue (domain/catalog), folds the events with
-// the aggregate's Evolve, calls its Decide, encodes the new events (JSON of the
-// event struct, type EventType(), schema version 1) and appends them expecting
+// The command handler is the only code in Remit, outside eventstore, that
+// appends events. Handle[S, C] runs one command: it reads the stream forward,
+// decodes each event with the catalogue (domain/catalog), folds the events
+// with the aggregate's Evolve, calls its Decide, encodes the new events
+// (envelopes: JSON of the event struct, type EventType(), the type's current
+// schema version from the catalogue,
+// the command's metadata, deterministic ids) and appends them expecting
 // NoStream when the stream had no events, else Exact(last revision). On
 // eventstore.ErrWrongExpectedVersion it re-reads and decides again, at most
 // MaxAttempts times with a small jittered backoff, then answers ECONFLICT.
 // Decide returning no events is a success that appends nothing.
+//
+// HandleBatch[S, C] is the same for many commands on one or many streams:
+// per stream it reads once (or starts from a state the caller folded,
+// HandleOptions.Known, reading only after a conflict), decides the stream's
+// commands in order, each on the state the ones before it left, and makes one
+// encode and one append of all their events; a command Decide refuses gets
+// its error and the others go on. Handle is HandleBatch with one command.
+// The billing run's IssueBatch, invoice numbering, and the process managers
+// (the email outbox and ledger sync, through Record, which records an event
+// a process decided itself on the revision it expects, under an id the
+// process derives) all append through it.
+//
+// A Decider may carry a cache of folded states (Decider.Cache), so a command
+// reads only the events after the state cached: each Service keeps the
+// states of its most recently used service streams (ServiceCacheSize), as
+// a service billed daily for years has thousands of events. Evolve must
+// therefore never change the state it is given.
 //
 // # Commands, aggregates and streams
 //
@@ -52,16 +72,17 @@
 //     the items marked before it; a store failure or exhausted retries leave
 //     them marked for the re-run, since a run may be issuing the same invoice.
 //   - IssueBatch issues many invoices (a billing run's groups) with the same
-//     steps done once for all: decided from a caller's Snapshot (folded from
-//     the log) instead of stream reads; each service's marks in one append
-//     with the Snapshot's revision (re-read and decided again on a conflict);
-//     the numbers in blocks (one InvoiceNumbersReserved naming up to 4,096
-//     invoices in order, with the numbering stream's revision); each
-//     invoice with its collection in one append expecting no stream. Numbers
+//     steps done once for all, each step one HandleBatch: decided from a
+//     caller's Snapshot (folded from the log) instead of stream reads; each
+//     service's marks in one append with the Snapshot's revision (re-read
+//     and decided again on a conflict); the numbers in blocks (one
+//     InvoiceNumbersReserved naming up to 4,096 invoices in order, with the
+//     numbering stream's revision, whatever instant each invoice was
+//     planned at); each invoice with its collection in one append. Numbers
 //     are reserved only for invoices whose items are all marked on them, so
 //     a crash after reserving leaves invoices a re-run completes with those
-//     numbers (see the billingrun package doc). This process's numbering is a
-//     book folded in place (numbering.Evolve copies its lookup per event).
+//     numbers (see the billingrun package doc). This process's numbering is
+//     a book folded in place (numbering.Evolve copies its lookup per event).
 //   - BillItemNow edits the item when the confirmed price, quantity or
 //     description differ, then issues the item's invoice as above (with its
 //     collection, like every invoice with a payment method).
@@ -115,6 +136,11 @@
 // An issue that finds one of its items billed elsewhere after marking others
 // releases the ones it marked (a separate step of the same command), so no
 // item is left billed on an invoice that was never issued.
+//
+// Process managers name their own events (Decider.EventID: an email's
+// outcome by the email and step, a ledger push's by the push and attempt);
+// such a command is not looked for in its stream, and an append refused for
+// a duplicate id is answered as already applied.
 //
 // Every event's metadata records Meta.Actor, the command id, Meta.CorrelationID
 // (the command id when empty) and Meta.CausationID (the command id when empty).

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"remit/domain"
 	"remit/domain/catalog"
 	"remit/eventstore"
+	"remit/internal/parallel"
 )
 
 // EventNamespace is the UUID namespace of every id billing derives (event
@@ -24,12 +26,6 @@ var EventNamespace = uuid.MustParse("6f1d2c7e-5b0a-4c3e-9a57-2b8e61d0a4f3")
 
 // MaxAttempts bounds how often Handle decides again after a version conflict.
 const MaxAttempts = 8
-
-// SchemaVersion is the schema version of the events that billing's writers
-// outside Handle encode themselves (invoice, service and numbering events,
-// none of which has changed shape). Handle stores each event at its type's
-// current version, as the catalogue says (catalog.Catalog.SchemaVersion).
-const SchemaVersion = 1
 
 // Meta says who sent a command and why; it is recorded on every event the
 // command appends.
@@ -105,36 +101,110 @@ type Result struct {
 
 // Decider is one aggregate as the command handler sees it.
 type Decider[S, C any] struct {
-	// Evolve applies one event to a state (the aggregate's Evolve).
+	// Evolve applies one event to a state (the aggregate's Evolve). It must
+	// not change the state it is given: the handler keeps states (caches,
+	// a batch's state before an append that may fail) and evolves them again.
 	Evolve func(S, domain.Event) S
 	// Decide returns the events that record a command (the aggregate's Decide).
 	Decide func(S, C) ([]domain.Event, error)
-	// Cache, when set, keeps the stream's last folded state so the next
-	// command reads only the events after it. For hot singleton streams.
-	Cache *StreamCache[S]
+	// Cache, when set, keeps streams' last folded states so the next command
+	// reads only the events after them: a StreamCache for a hot singleton
+	// stream, a StreamsCache for an aggregate's streams.
+	Cache StateCache[S]
+	// EventID, when set, names the events instead of EventID(command id,
+	// stream, index): for processes whose events are named by what they
+	// record (an email's outcome, a block of invoice numbers). Such a
+	// command is not looked for in its stream before deciding; Decide must
+	// see from the state that it is done, and an append refused for a
+	// duplicate id is answered as already applied.
+	EventID func(meta Meta, stream string, index int, e domain.Event) uuid.UUID
 }
 
-// StreamCache holds one stream's folded state as of a revision. The zero
-// value is empty and ready; it is safe for concurrent use.
+// StateCache keeps streams' folded states, each as of a revision. Its
+// methods are safe for concurrent use; Put keeps the later of two states.
+type StateCache[S any] interface {
+	Get(stream string) (state S, revision uint64, ok bool)
+	Put(stream string, state S, revision uint64)
+}
+
+// StreamCache holds one stream's folded state as of a revision (the first
+// stream put in it; others are not kept). The zero value is empty and ready;
+// it is safe for concurrent use.
 type StreamCache[S any] struct {
 	mu     sync.Mutex
+	stream string
 	state  S
 	rev    uint64
 	exists bool
 }
 
-func (c *StreamCache[S]) get() (S, uint64, bool) {
+// Get returns the state of stream, when it is the one held.
+func (c *StreamCache[S]) Get(stream string) (S, uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.state, c.rev, c.exists
+	if !c.exists || c.stream != stream {
+		var zero S
+		return zero, 0, false
+	}
+	return c.state, c.rev, true
 }
 
-func (c *StreamCache[S]) put(s S, rev uint64) {
+// Put keeps s as stream's state at rev, unless a later one is held.
+func (c *StreamCache[S]) Put(stream string, s S, rev uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.exists || rev > c.rev {
-		c.state, c.rev, c.exists = s, rev, true
+	if c.exists && c.stream != stream {
+		return
 	}
+	if !c.exists || rev > c.rev {
+		c.stream, c.state, c.rev, c.exists = stream, s, rev, true
+	}
+}
+
+// StreamsCache holds the folded states of up to a bound of streams (of one
+// aggregate), each as of a revision; when full, it forgets an arbitrary
+// stream to keep another. It is safe for concurrent use.
+type StreamsCache[S any] struct {
+	mu     sync.Mutex
+	max    int
+	states map[string]cachedState[S]
+}
+
+type cachedState[S any] struct {
+	state S
+	rev   uint64
+}
+
+// NewStreamsCache returns a cache of at most max streams' states.
+func NewStreamsCache[S any](max int) *StreamsCache[S] {
+	return &StreamsCache[S]{max: max, states: make(map[string]cachedState[S])}
+}
+
+// Get returns stream's state and the revision it was folded to.
+func (c *StreamsCache[S]) Get(stream string) (S, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	got, ok := c.states[stream]
+	return got.state, got.rev, ok
+}
+
+// Put keeps s as stream's state at rev, unless a later one is held.
+func (c *StreamsCache[S]) Put(stream string, s S, rev uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.states[stream]; ok {
+		if rev > old.rev {
+			c.states[stream] = cachedState[S]{s, rev}
+		}
+		return
+	}
+	if len(c.states) >= c.max {
+		for k := range c.states {
+			delete(c.states, k)
+			break
+		}
+	}
+	c.states[stream] = cachedState[S]{s, rev}
 }
 
 // Outcome is what Handle returns: the Result and the state after the command
@@ -175,47 +245,370 @@ func DeriveID(commandID, kind string) uuid.UUID {
 // conflict answers *PreconditionFailedError and is not retried.
 // meta.CommandID must be set: event ids are derived from it (EventID), and
 // a command whose first event id is already in the stream is answered with
-// the first run's result and not decided again.
+// the first run's result and not decided again. It is HandleBatch with one
+// command.
 func Handle[S, C any](ctx context.Context, env Env, d Decider[S, C], stream string, cmd C, meta Meta) (Outcome[S], error) {
-	if meta.CommandID == "" {
-		return Outcome[S]{}, domain.Errorf(domain.EINTERNAL, "billing: command for %s has no command id", stream)
-	}
-	// The one check of every command's free text (card numbers, control
-	// characters), whatever sent it, before anything is read or appended.
-	if err := domain.CheckText(cmd); err != nil {
+	outs, err := HandleBatch(ctx, env, d, []Command[C]{{Stream: stream, Command: cmd, Meta: meta}}, HandleOptions[S]{})
+	if err != nil {
 		return Outcome[S]{}, err
 	}
-	firstID := EventID(meta.idKey(), stream, 0)
-	for attempt := 1; ; attempt++ {
-		out, err := handleOnce(ctx, env, d, stream, cmd, meta, firstID)
-		if err == nil {
-			return out, nil
+	return outs[0].Outcome, outs[0].Err
+}
+
+// Command is one command of HandleBatch: Command run against Stream, under
+// Meta.
+type Command[C any] struct {
+	Stream  string
+	Command C
+	Meta    Meta
+	// FirstEvent is the index (in EventID) of the command's first event: 0
+	// for a command alone under its Meta on its stream. Commands of one
+	// batch that share a Meta on one stream each take their own indexes.
+	FirstEvent int
+}
+
+// BatchOutcome is what became of one Command of HandleBatch: its Outcome
+// (the state after it and the commands before it on its stream), or Err.
+type BatchOutcome[S any] struct {
+	Outcome[S]
+	// Err is the command's refusal (the other commands of its stream go
+	// on without it), or what failed its stream (the store, ECONFLICT after
+	// the attempts).
+	Err error
+	// Events are the events the command appended.
+	Events []domain.Event
+}
+
+// HandleOptions tune HandleBatch.
+type HandleOptions[S any] struct {
+	// Workers bounds the streams handled at once (1 when 0): the embedded
+	// store commits the appends waiting together with one sync.
+	Workers int
+	// Known, when set, gives the state a stream's commands are first
+	// decided from, for a caller that has it folded already (ok false: read
+	// the stream). The append expects the revision given, so a stale state
+	// costs a re-read, never a double effect; commands are looked for in
+	// their stream only once it is read.
+	Known func(stream string) (state S, revision uint64, exists, ok bool)
+	// Attempts bounds the decisions per stream (MaxAttempts when 0); the
+	// last conflict is answered as ECONFLICT wrapping the store's
+	// eventstore.ErrWrongExpectedVersion, for callers that retry themselves.
+	Attempts int
+	// Settled, when set, hears that the commands of one stream are settled
+	// (how many), from the goroutine that handled them.
+	Settled func(commands int)
+
+	// textChecked: the commands' text needs no check here, because it is
+	// events a process decided itself (Record), whose text comes from other
+	// systems (a ledger's error message, a mail server's answer) and is
+	// recorded as it came, or a billing run's, made of schedule items'
+	// text checked when it was typed (IssueBatch).
+	textChecked bool
+}
+
+// HandleBatch runs many commands, on one or many streams: per stream, in
+// the order given, it loads the stream once (or starts from opts.Known),
+// decides each command on the state the ones before it left, encodes all
+// their events and appends them in one append with the expected revision;
+// on a conflict it re-reads and decides them all again, as Handle does. A
+// command refused by Decide gets its error and the others of its stream go
+// on. Streams run on opts.Workers goroutines. The error return is ctx's;
+// each command's fate is in its BatchOutcome.
+func HandleBatch[S, C any](ctx context.Context, env Env, d Decider[S, C], cmds []Command[C], opts HandleOptions[S]) ([]BatchOutcome[S], error) {
+	outs := make([]BatchOutcome[S], len(cmds))
+	var streams [][]int
+	at := map[string]int{}
+	for i, c := range cmds {
+		if err := checkCommand(c, !opts.textChecked); err != nil {
+			outs[i].Err = err
+			continue
 		}
-		if errors.Is(err, eventstore.ErrDuplicateEventID) {
-			// The ids are ours, so this command was applied before, elsewhere
-			// in the stream than this decision would put it.
-			return readBack(ctx, env, d, stream, firstID)
+		k, ok := at[c.Stream]
+		if !ok {
+			k = len(streams)
+			at[c.Stream] = k
+			streams = append(streams, nil)
 		}
-		if !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
-			return Outcome[S]{}, err
-		}
-		if meta.IfMatch.pending(stream) {
-			// Someone else wrote the stream after the revision the caller
-			// saw: deciding again would build on what they did not see.
-			var wrong *eventstore.WrongExpectedVersionError
-			pf := &PreconditionFailedError{Stream: stream, Want: meta.IfMatch.Revision, Exists: true}
-			if errors.As(err, &wrong) {
-				pf.Exists, pf.Actual = wrong.Exists, wrong.Actual
-			}
-			return Outcome[S]{}, pf
-		}
-		if attempt >= MaxAttempts {
-			return Outcome[S]{}, &conflictError{stream: stream, err: err}
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return Outcome[S]{}, err
+		streams[k] = append(streams[k], i)
+	}
+	h := &streamHandler[S, C]{env: env, d: d, cmds: cmds, outs: outs, opts: opts}
+	if h.opts.Attempts <= 0 {
+		h.opts.Attempts = MaxAttempts
+	}
+	handle := func(k int) {
+		h.run(ctx, streams[k])
+		if opts.Settled != nil {
+			opts.Settled(len(streams[k]))
 		}
 	}
+	if len(streams) == 1 { // Handle's case: no goroutine
+		handle(0)
+		return outs, nil
+	}
+	err := parallel.For(ctx, max(opts.Workers, 1), len(streams), handle)
+	return outs, err
+}
+
+// checkCommand refuses a command without a command id, and (when text is
+// set) free text no command may carry (card numbers, control characters),
+// whatever sent it, before anything is read or appended.
+func checkCommand[C any](c Command[C], text bool) error {
+	if c.Meta.CommandID == "" {
+		return domain.Errorf(domain.EINTERNAL, "billing: command for %s has no command id", c.Stream)
+	}
+	if !text {
+		return nil
+	}
+	return domain.CheckText(c.Command)
+}
+
+// streamHandler runs a batch's commands, one stream at a time.
+type streamHandler[S, C any] struct {
+	env  Env
+	d    Decider[S, C]
+	cmds []Command[C]
+	outs []BatchOutcome[S]
+	opts HandleOptions[S]
+}
+
+// run settles the commands idx (all of one stream) in outs.
+func (h *streamHandler[S, C]) run(ctx context.Context, idx []int) {
+	stream := h.cmds[idx[0]].Stream
+	var l loaded[S]
+	read := true
+	if h.opts.Known != nil {
+		if st, rev, exists, ok := h.opts.Known(stream); ok {
+			l, read = loaded[S]{state: st, rev: rev, exists: exists}, false
+		}
+	}
+	afterDup := false
+	for attempt := 1; ; attempt++ {
+		if read {
+			var err error
+			if l, err = load(ctx, h.env, h.d, stream, h.firstIDs(idx), !afterDup); err != nil {
+				h.fail(idx, err)
+				return
+			}
+			before := len(idx)
+			idx = h.settleApplied(l, idx)
+			if afterDup && len(idx) == before {
+				h.fail(idx, domain.Conflict("This request's idempotency key was already used for a different request."))
+				return
+			}
+			afterDup = false
+		}
+		read = true
+		idx = h.checkPreconditions(stream, l, idx)
+		if len(idx) == 0 {
+			return
+		}
+		err := h.decideAndAppend(ctx, stream, l, idx)
+		switch {
+		case err == nil:
+			return
+		case errors.Is(err, eventstore.ErrDuplicateEventID) && h.d.EventID != nil:
+			// Named by what they record: recorded before.
+			for _, i := range idx {
+				h.outs[i] = BatchOutcome[S]{Outcome: Outcome[S]{Result: Result{Stream: stream, AlreadyApplied: true}, State: l.state, Exists: true}}
+			}
+			return
+		case errors.Is(err, eventstore.ErrDuplicateEventID):
+			// The ids are ours, so a command was applied before, elsewhere
+			// in the stream than this decision would put it: read it back.
+			afterDup = true
+			continue
+		case !errors.Is(err, eventstore.ErrWrongExpectedVersion):
+			h.fail(idx, err)
+			return
+		}
+		if idx = h.failPreconditions(stream, idx, err); len(idx) == 0 {
+			return
+		}
+		if attempt >= h.opts.Attempts {
+			h.fail(idx, &conflictError{stream: stream, err: err})
+			return
+		}
+		if err := backoff(ctx, min(attempt, MaxAttempts)); err != nil {
+			h.fail(idx, err)
+			return
+		}
+	}
+}
+
+// checkPreconditions fails the commands idx whose If-Match (Meta.IfMatch)
+// does not hold for the stream as loaded, and returns the others.
+func (h *streamHandler[S, C]) checkPreconditions(stream string, l loaded[S], idx []int) []int {
+	rest := idx[:0:0]
+	for _, i := range idx {
+		if err := h.cmds[i].Meta.IfMatch.check(stream, l.exists, l.rev); err != nil {
+			h.outs[i] = BatchOutcome[S]{Err: err}
+			continue
+		}
+		rest = append(rest, i)
+	}
+	return rest
+}
+
+// failPreconditions answers a version conflict for the commands idx whose
+// If-Match still holds for stream: someone else wrote the stream after the
+// revision their caller saw, so deciding again would build on what the
+// caller did not see. It returns the commands that may be decided again.
+func (h *streamHandler[S, C]) failPreconditions(stream string, idx []int, err error) []int {
+	rest := idx[:0:0]
+	for _, i := range idx {
+		p := h.cmds[i].Meta.IfMatch
+		if !p.pending(stream) {
+			rest = append(rest, i)
+			continue
+		}
+		pf := &PreconditionFailedError{Stream: stream, Want: p.Revision, Exists: true}
+		var wrong *eventstore.WrongExpectedVersionError
+		if errors.As(err, &wrong) {
+			pf.Exists, pf.Actual = wrong.Exists, wrong.Actual
+		}
+		h.outs[i] = BatchOutcome[S]{Err: pf}
+	}
+	return rest
+}
+
+func (h *streamHandler[S, C]) fail(idx []int, err error) {
+	for _, i := range idx {
+		h.outs[i] = BatchOutcome[S]{Err: err}
+	}
+}
+
+// firstIDs names the first event of each command, to find the ones the
+// stream holds already (none for a Decider naming its own events).
+func (h *streamHandler[S, C]) firstIDs(idx []int) map[uuid.UUID]int {
+	if h.d.EventID != nil {
+		return nil
+	}
+	ids := make(map[uuid.UUID]int, len(idx))
+	for _, i := range idx {
+		c := h.cmds[i]
+		ids[EventID(c.Meta.idKey(), c.Stream, c.FirstEvent)] = i
+	}
+	return ids
+}
+
+// settleApplied answers the commands found in the stream with their first
+// run's result and returns the others.
+func (h *streamHandler[S, C]) settleApplied(l loaded[S], idx []int) []int {
+	if len(l.applied) == 0 {
+		return idx
+	}
+	rest := idx[:0:0]
+	for _, i := range idx {
+		r, ok := l.applied[i]
+		if !ok {
+			rest = append(rest, i)
+			continue
+		}
+		r.AlreadyApplied = true
+		h.outs[i] = BatchOutcome[S]{Outcome: Outcome[S]{Result: r, State: l.state, Exists: true}}
+	}
+	return rest
+}
+
+// decided is one command's decision within a stream's append.
+type decided[S any] struct {
+	i      int
+	events []domain.Event
+	err    error
+	state  S
+	count  int // events of the append up to and including this command's
+}
+
+// decideAndAppend decides the commands idx from l, one after another, and
+// appends all their events in one append; on success (or when there is
+// nothing to append) it settles them, else returns the store's error.
+func (h *streamHandler[S, C]) decideAndAppend(ctx context.Context, stream string, l loaded[S], idx []int) error {
+	st := l.state
+	var data []eventstore.EventData
+	ds := make([]decided[S], len(idx))
+	for k, i := range idx {
+		c := h.cmds[i]
+		ds[k].i = i
+		events, err := h.d.Decide(st, c.Command)
+		var enc []eventstore.EventData
+		if err == nil {
+			enc, err = h.encode(c, events)
+		}
+		if err != nil {
+			ds[k].err, ds[k].state, ds[k].count = err, st, len(data)
+			continue
+		}
+		for _, e := range events {
+			st = h.d.Evolve(st, e)
+		}
+		data = append(data, enc...)
+		ds[k].events, ds[k].state, ds[k].count = events, st, len(data)
+	}
+	var res eventstore.AppendResult
+	if len(data) > 0 {
+		expected := eventstore.NoStream
+		if l.exists {
+			expected = eventstore.Exact(l.rev)
+		}
+		var err error
+		if res, err = h.env.Store.Append(ctx, stream, expected, data...); err != nil {
+			return fmt.Errorf("append %s: %w", stream, err)
+		}
+		if h.d.Cache != nil {
+			h.d.Cache.Put(stream, st, res.Revision)
+		}
+	} else if slices.ContainsFunc(ds, func(x decided[S]) bool { return x.err == nil }) {
+		head, err := h.env.Store.Head(ctx)
+		if err != nil {
+			return fmt.Errorf("head: %w", err)
+		}
+		res = eventstore.AppendResult{Revision: l.rev, Position: head}
+	}
+	// The events of the append are at revisions res.Revision-len(data)+1
+	// onwards (uint64 arithmetic: a new stream starts at 0).
+	base := res.Revision - uint64(len(data))
+	for _, x := range ds {
+		o := BatchOutcome[S]{Err: x.err}
+		if x.err == nil {
+			h.cmds[x.i].Meta.IfMatch.satisfy(stream)
+			rev := base + uint64(x.count)
+			if x.count == 0 {
+				rev = l.rev
+			}
+			o.Outcome = Outcome[S]{Result: Result{Stream: stream, Revision: rev, Position: res.Position, Appended: len(x.events)},
+				State: x.state, Exists: l.exists || x.count > 0}
+			o.Events = x.events
+		}
+		h.outs[x.i] = o
+	}
+	return nil
+}
+
+// encode builds the envelopes of a command's events (see envelopes).
+func (h *streamHandler[S, C]) encode(c Command[C], events []domain.Event) ([]eventstore.EventData, error) {
+	return envelopes(h.env.Catalog, events, c.Meta, c.Stream, c.FirstEvent, h.d.EventID)
+}
+
+// envelopes builds the envelopes of events a command appends to stream:
+// JSON of the event struct, its type, its type's current schema version (as
+// the catalogue says: old shapes are upcast on reading), the command's metadata,
+// and ids from name (nil: EventID(command id, stream, first+index)). It is
+// the one place envelopes are made.
+func envelopes(cat *catalog.Catalog, events []domain.Event, meta Meta, stream string, first int, name func(Meta, string, int, domain.Event) uuid.UUID) ([]eventstore.EventData, error) {
+	data := make([]eventstore.EventData, len(events))
+	md := meta.metadata()
+	for k, e := range events {
+		raw, err := json.Marshal(e)
+		if err != nil {
+			return nil, domain.Errorf(domain.EINTERNAL, "encode %s: %v", e.EventType(), err)
+		}
+		id := EventID(meta.idKey(), stream, first+k)
+		if name != nil {
+			id = name(meta, stream, first+k, e)
+		}
+		data[k] = eventstore.EventData{ID: id, Type: e.EventType(), SchemaVersion: cat.SchemaVersion(e.EventType()), Data: raw, Metadata: md}
+	}
+	return data, nil
 }
 
 // conflictError is the ECONFLICT answered after MaxAttempts conflicts; it
@@ -254,16 +647,19 @@ type loaded[S any] struct {
 	state  S
 	exists bool
 	rev    uint64
-	// applied is set when the command's first event is in the stream.
-	applied  bool
-	appliedR Result
+	// applied holds, by command index, the first run's result of each
+	// command whose first event is in the stream (revision and position of
+	// the last event recorded under its command id).
+	applied map[int]Result
 }
 
-func load[S, C any](ctx context.Context, env Env, d Decider[S, C], stream string, firstID uuid.UUID) (loaded[S], error) {
+// load reads stream (from the cached state, when useCache and the Decider
+// has one), folds it, and finds the commands firstIDs names.
+func load[S, C any](ctx context.Context, env Env, d Decider[S, C], stream string, firstIDs map[uuid.UUID]int, useCache bool) (loaded[S], error) {
 	var l loaded[S]
 	from := uint64(0)
-	if d.Cache != nil {
-		if s, rev, ok := d.Cache.get(); ok {
+	if d.Cache != nil && useCache {
+		if s, rev, ok := d.Cache.Get(stream); ok {
 			l.state, l.rev, l.exists = s, rev, true
 			from = rev + 1
 		}
@@ -272,7 +668,7 @@ func load[S, C any](ctx context.Context, env Env, d Decider[S, C], stream string
 	if err != nil {
 		return l, fmt.Errorf("read %s: %w", stream, err)
 	}
-	var applyID string
+	tracked := map[string][]int{} // command id → the commands found under it
 	for _, r := range recs {
 		e, err := env.Catalog.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
@@ -280,92 +676,19 @@ func load[S, C any](ctx context.Context, env Env, d Decider[S, C], stream string
 		}
 		l.state = d.Evolve(l.state, e)
 		l.exists, l.rev = true, r.Revision
-		if r.ID == firstID {
-			l.applied = true
-			applyID = r.Metadata.CommandID
-			l.appliedR = Result{Stream: stream}
+		if i, ok := firstIDs[r.ID]; ok {
+			if l.applied == nil {
+				l.applied = map[int]Result{}
+			}
+			l.applied[i] = Result{Stream: stream}
+			tracked[r.Metadata.CommandID] = append(tracked[r.Metadata.CommandID], i)
 		}
-		if l.applied && r.Metadata.CommandID == applyID {
-			l.appliedR.Revision, l.appliedR.Position = r.Revision, r.Position
+		for _, i := range tracked[r.Metadata.CommandID] {
+			l.applied[i] = Result{Stream: stream, Revision: r.Revision, Position: r.Position}
 		}
 	}
 	if d.Cache != nil && l.exists {
-		d.Cache.put(l.state, l.rev)
+		d.Cache.Put(stream, l.state, l.rev)
 	}
 	return l, nil
-}
-
-func handleOnce[S, C any](ctx context.Context, env Env, d Decider[S, C], stream string, cmd C, meta Meta, firstID uuid.UUID) (Outcome[S], error) {
-	l, err := load(ctx, env, d, stream, firstID)
-	if err != nil {
-		return Outcome[S]{}, err
-	}
-	if l.applied {
-		l.appliedR.AlreadyApplied = true
-		return Outcome[S]{Result: l.appliedR, State: l.state, Exists: true}, nil
-	}
-	if err := meta.IfMatch.check(stream, l.exists, l.rev); err != nil {
-		return Outcome[S]{}, err
-	}
-	events, err := d.Decide(l.state, cmd)
-	if err != nil {
-		return Outcome[S]{}, err
-	}
-	if len(events) == 0 {
-		head, err := env.Store.Head(ctx)
-		if err != nil {
-			return Outcome[S]{}, fmt.Errorf("head: %w", err)
-		}
-		meta.IfMatch.satisfy(stream)
-		return Outcome[S]{Result: Result{Stream: stream, Revision: l.rev, Position: head}, State: l.state, Exists: l.exists}, nil
-	}
-	data := make([]eventstore.EventData, len(events))
-	md := meta.metadata()
-	for i, e := range events {
-		b, err := json.Marshal(e)
-		if err != nil {
-			return Outcome[S]{}, fmt.Errorf("encode %s: %w", e.EventType(), err)
-		}
-		data[i] = eventstore.EventData{
-			ID:            EventID(meta.idKey(), stream, i),
-			Type:          e.EventType(),
-			SchemaVersion: env.Catalog.SchemaVersion(e.EventType()),
-			Data:          b,
-			Metadata:      md,
-		}
-	}
-	expected := eventstore.NoStream
-	if l.exists {
-		expected = eventstore.Exact(l.rev)
-	}
-	res, err := env.Store.Append(ctx, stream, expected, data...)
-	if err != nil {
-		return Outcome[S]{}, fmt.Errorf("append %s: %w", stream, err)
-	}
-	meta.IfMatch.satisfy(stream)
-	state := l.state
-	for _, e := range events {
-		state = d.Evolve(state, e)
-	}
-	if d.Cache != nil {
-		d.Cache.put(state, res.Revision)
-	}
-	return Outcome[S]{
-		Result: Result{Stream: stream, Revision: res.Revision, Position: res.Position, Appended: len(events)},
-		State:  state, Exists: true,
-	}, nil
-}
-
-// readBack answers a command found already applied by the store: the result
-// of its first run, read from the stream.
-func readBack[S, C any](ctx context.Context, env Env, d Decider[S, C], stream string, firstID uuid.UUID) (Outcome[S], error) {
-	l, err := load(ctx, env, Decider[S, C]{Evolve: d.Evolve}, stream, firstID)
-	if err != nil {
-		return Outcome[S]{}, err
-	}
-	if !l.applied {
-		return Outcome[S]{}, domain.Conflict("This request's idempotency key was already used for a different request.")
-	}
-	l.appliedR.AlreadyApplied = true
-	return Outcome[S]{Result: l.appliedR, State: l.state, Exists: true}, nil
 }

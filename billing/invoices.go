@@ -119,7 +119,7 @@ func (s *Service) BillItemNow(ctx context.Context, r BillItemRequest, meta Meta)
 	if err != nil {
 		return Result{}, err
 	}
-	st, _, ok, err := fold(ctx, s.env, serviceDecider, service.StreamName(serviceID))
+	st, _, ok, err := fold(ctx, s.env, s.serviceDecider, service.StreamName(serviceID))
 	if err != nil {
 		return Result{}, err
 	}
@@ -139,7 +139,7 @@ func (s *Service) BillItemNow(ctx context.Context, r BillItemRequest, meta Meta)
 		ch.Description, changed = r.Description, true
 	}
 	if changed && it.Status != service.ItemBilled {
-		if _, err := Handle(ctx, s.env, serviceDecider, service.StreamName(serviceID), service.Command(service.EditItem{ItemKey: r.ItemKey, ItemChanges: ch, Now: s.now()}), meta.withStep("confirm")); err != nil {
+		if _, err := Handle(ctx, s.env, s.serviceDecider, service.StreamName(serviceID), service.Command(service.EditItem{ItemKey: r.ItemKey, ItemChanges: ch, Now: s.now()}), meta.withStep("confirm")); err != nil {
 			return Result{}, err
 		}
 	}
@@ -171,13 +171,13 @@ func (s *Service) issue(ctx context.Context, r IssueInvoiceRequest, meta Meta) (
 	stream := invoice.StreamName(id)
 
 	// A re-run of this very command answers the first run's result.
-	l, err := load(ctx, s.env, invoiceDecider, stream, EventID(meta.idKey(), stream, 0))
+	l, err := load(ctx, s.env, invoiceDecider, stream, map[uuid.UUID]int{EventID(meta.idKey(), stream, 0): 0}, true)
 	if err != nil {
 		return Result{}, err
 	}
-	if l.applied {
-		l.appliedR.AlreadyApplied, l.appliedR.ID = true, id
-		return l.appliedR, nil
+	if first, ok := l.applied[0]; ok {
+		first.AlreadyApplied, first.ID = true, id
+		return first, nil
 	}
 	if !l.state.Issued() {
 		// Every check before reserving the number, so a refused invoice burns none.
@@ -194,7 +194,7 @@ func (s *Service) issue(ctx context.Context, r IssueInvoiceRequest, meta Meta) (
 		serviceID, _ := itemService(key)
 		// A step per item: two items of one service are two commands on its
 		// stream, and the second must not pass for a re-run of the first.
-		out, err := Handle(ctx, s.env, serviceDecider, service.StreamName(serviceID), service.Command(service.MarkItemBilled{ItemKey: key, InvoiceID: id, Now: plan.cmd.Now}), meta.withStep("mark:"+key))
+		out, err := Handle(ctx, s.env, s.serviceDecider, service.StreamName(serviceID), service.Command(service.MarkItemBilled{ItemKey: key, InvoiceID: id, Now: plan.cmd.Now}), meta.withStep("mark:"+key))
 		if err != nil {
 			var conflict *conflictError
 			if domain.ErrorCode(err) == domain.EINTERNAL || errors.As(err, &conflict) {
@@ -247,7 +247,7 @@ func (s *Service) unmark(ctx context.Context, keys []string, invoiceID uuid.UUID
 		serviceID, _ := itemService(key)
 		reason := fmt.Sprintf("invoice %s not issued: item %s was already billed on another invoice", invoiceID, blocker)
 		cmd := service.ReleaseBilledItem{ItemKey: key, InvoiceID: invoiceID, Reason: reason, Now: now}
-		if _, err := Handle(ctx, s.env, serviceDecider, service.StreamName(serviceID), service.Command(cmd), meta.withStep("unmark:"+key)); err != nil {
+		if _, err := Handle(ctx, s.env, s.serviceDecider, service.StreamName(serviceID), service.Command(cmd), meta.withStep("unmark:"+key)); err != nil {
 			return fmt.Errorf("release item %s of unissued invoice %s: %w", key, invoiceID, err)
 		}
 	}
@@ -271,7 +271,7 @@ func (s *Service) planInvoice(ctx context.Context, f firm.State, r IssueInvoiceR
 			continue // reported by planFrom
 		}
 		if _, ok := states[serviceID]; !ok {
-			if states[serviceID], _, _, err = fold(ctx, s.env, serviceDecider, service.StreamName(serviceID)); err != nil {
+			if states[serviceID], _, _, err = fold(ctx, s.env, s.serviceDecider, service.StreamName(serviceID)); err != nil {
 				return plannedInvoice{}, err
 			}
 		}
@@ -556,7 +556,7 @@ func (s *Service) VoidInvoice(ctx context.Context, r InvoiceRequest, meta Meta) 
 			continue
 		}
 		// A step per item, as when marking them (see issue).
-		rel, err := Handle(ctx, s.env, serviceDecider, service.StreamName(l.ServiceID), service.Command(service.ReleaseBilledItem{ItemKey: l.ItemKey, InvoiceID: r.InvoiceID, Reason: r.Reason, SwitchToManual: true, Now: s.now()}), meta.withStep("release:"+l.ItemKey))
+		rel, err := Handle(ctx, s.env, s.serviceDecider, service.StreamName(l.ServiceID), service.Command(service.ReleaseBilledItem{ItemKey: l.ItemKey, InvoiceID: r.InvoiceID, Reason: r.Reason, SwitchToManual: true, Now: s.now()}), meta.withStep("release:"+l.ItemKey))
 		if err != nil {
 			return Result{}, fmt.Errorf("release item %s of voided invoice %s: %w", l.ItemKey, r.InvoiceID, err)
 		}

@@ -2,7 +2,6 @@ package billing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -101,102 +100,139 @@ func (s *Service) reserveNumbers(ctx context.Context, reqs []numberRequest) (map
 	s.numberingMu.Lock()
 	defer s.numberingMu.Unlock()
 	out := make(map[uuid.UUID]reservedNumber, len(reqs))
-	stream := numbering.StreamName()
 	pending := reqs
 	conflicts := 0
 	for len(pending) > 0 {
 		if err := s.refreshNumbers(ctx); err != nil {
 			return nil, err
 		}
-		b := &s.numbers
-		// The block: the next requests without a number, of one prefix, at
-		// most maxNumberBlock of them. The block records the first one's
-		// time for all: a run plans each invoice at its own instant on the
-		// wall clock, and splitting on those would make a block of each.
-		var block []numberRequest
-		seen := map[uuid.UUID]bool{}
-		i := 0
-		for ; i < len(pending) && len(block) < maxNumberBlock; i++ {
-			q := pending[i]
-			if n, ok := b.byInvoice[q.InvoiceID]; ok {
-				out[q.InvoiceID] = n
-				continue
-			}
-			if seen[q.InvoiceID] {
-				continue
-			}
-			if len(block) > 0 && q.Prefix != block[0].Prefix {
-				break
-			}
-			seen[q.InvoiceID] = true
-			block = append(block, q)
-		}
+		block, rest := s.nextNumberBlock(pending, out)
 		if len(block) == 0 {
-			pending = pending[i:]
+			pending = rest
 			continue
 		}
-		ids := make([]uuid.UUID, len(block))
-		for k, q := range block {
-			ids[k] = q.InvoiceID
-		}
-		events, err := numbering.Decide(numbering.State{Last: b.last}, numbering.ReserveBlock{InvoiceIDs: ids, Prefix: block[0].Prefix, Now: block[0].Now})
-		if err != nil {
-			return nil, fmt.Errorf("reserve invoice numbers: %w", err)
-		}
-		if len(events) != 1 {
-			return nil, domain.Errorf(domain.EINTERNAL, "reserve invoice numbers: %d events for a block of %d", len(events), len(ids))
-		}
-		var given []numbering.InvoiceNumberReserved
-		var eventID uuid.UUID
-		switch e := events[0].(type) {
-		case numbering.InvoiceNumberReserved:
-			given = []numbering.InvoiceNumberReserved{e}
-			eventID = EventID(block[0].Meta.idKey(), stream, 0)
-		case numbering.InvoiceNumbersReserved:
-			given = e.Reservations()
-			eventID = numberBlockEventID(e)
-		}
-		raw, err := json.Marshal(events[0])
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", events[0].EventType(), err)
-		}
-		data := eventstore.EventData{ID: eventID, Type: events[0].EventType(), SchemaVersion: SchemaVersion, Data: raw, Metadata: block[0].Meta.metadata()}
-		expected := eventstore.NoStream
-		if b.exists {
-			expected = eventstore.Exact(b.rev)
-		}
-		res, err := s.env.Store.Append(ctx, stream, expected, data)
-		if err != nil {
-			if !errors.Is(err, eventstore.ErrWrongExpectedVersion) && !errors.Is(err, eventstore.ErrDuplicateEventID) {
-				return nil, fmt.Errorf("reserve invoice numbers: append %s: %w", stream, err)
-			}
+		given, err := s.appendNumberBlock(ctx, block)
+		if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
 			// Another process reserved meanwhile: read what it did, decide again.
 			if conflicts++; conflicts >= MaxAttempts*4 {
-				return nil, &conflictError{stream: stream, err: err}
+				return nil, err
 			}
 			if err := backoff(ctx, min(conflicts, MaxAttempts)); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		conflicts = 0
-		if res.Revision == b.rev+1 || (!b.exists && res.Revision == 0) {
-			// Our block is the stream's tail: record it without reading it back.
-			for _, g := range given {
-				n := reservedNumber{Reservation: numbering.Reservation{Number: g.Number, Sequence: g.Sequence}, position: res.Position}
-				b.byInvoice[g.InvoiceID] = n
-				out[g.InvoiceID] = n
-				b.last = max(b.last, g.Sequence)
-			}
-			b.rev, b.exists = res.Revision, true
+		if err != nil {
+			return nil, fmt.Errorf("reserve invoice numbers: %w", err)
 		}
-		// Otherwise (an idempotent retry answered with an earlier place) the
-		// next refresh reads the numbers from the stream; the loop asks again.
-		if _, ok := out[given[0].InvoiceID]; ok {
-			pending = pending[i:]
+		conflicts = 0
+		for _, g := range given {
+			out[g.InvoiceID] = s.numbers.byInvoice[g.InvoiceID]
+		}
+		// Else (an idempotent retry answered with an earlier place) the next
+		// refresh reads the numbers from the stream; the loop asks again.
+		if len(given) > 0 {
+			pending = rest
 		}
 	}
 	return out, nil
+}
+
+// nextNumberBlock returns the next requests without a number (recording in
+// out those that have one), of one prefix, at most maxNumberBlock of them,
+// and the requests after them. The block records the first one's time for
+// all: a run plans each invoice at its own instant on the wall clock, and
+// splitting on those would make a block of each. The caller holds
+// numberingMu.
+func (s *Service) nextNumberBlock(pending []numberRequest, out map[uuid.UUID]reservedNumber) ([]numberRequest, []numberRequest) {
+	var block []numberRequest
+	seen := map[uuid.UUID]bool{}
+	i := 0
+	for ; i < len(pending) && len(block) < maxNumberBlock; i++ {
+		q := pending[i]
+		if n, ok := s.numbers.byInvoice[q.InvoiceID]; ok {
+			out[q.InvoiceID] = n
+			continue
+		}
+		if seen[q.InvoiceID] {
+			continue
+		}
+		if len(block) > 0 && q.Prefix != block[0].Prefix {
+			break
+		}
+		seen[q.InvoiceID] = true
+		block = append(block, q)
+	}
+	return block, pending[i:]
+}
+
+// numberingDecider decides reservations on the book's last sequence (the
+// book itself answers "already numbered", the only other fact
+// numbering.Decide reads) and names a block's event by what it records.
+var numberingDecider = Decider[numbering.State, numbering.Command]{
+	Evolve: func(st numbering.State, e domain.Event) numbering.State {
+		for _, r := range numbering.ReservationsOf(e) {
+			st.Last = max(st.Last, r.Sequence)
+		}
+		return st
+	},
+	Decide: numbering.Decide,
+	EventID: func(meta Meta, stream string, index int, e domain.Event) uuid.UUID {
+		if block, ok := e.(numbering.InvoiceNumbersReserved); ok {
+			return numberBlockEventID(block)
+		}
+		return EventID(meta.idKey(), stream, index)
+	},
+}
+
+// appendNumberBlock reserves the numbers of block in one append through the
+// handler, expecting the book's revision (a conflict is returned, for the
+// caller to refresh the book and decide again), and records them in the book
+// when the append is the stream's tail. It returns the reservations
+// appended (none for an idempotent retry of an earlier append). The caller
+// holds numberingMu.
+func (s *Service) appendNumberBlock(ctx context.Context, block []numberRequest) ([]numbering.InvoiceNumberReserved, error) {
+	b := &s.numbers
+	ids := make([]uuid.UUID, len(block))
+	for k, q := range block {
+		ids[k] = q.InvoiceID
+	}
+	cmd := Command[numbering.Command]{Stream: numbering.StreamName(), Meta: block[0].Meta,
+		Command: numbering.ReserveBlock{InvoiceIDs: ids, Prefix: block[0].Prefix, Now: block[0].Now}}
+	known := func(string) (numbering.State, uint64, bool, bool) {
+		return numbering.State{Last: b.last}, b.rev, b.exists, true
+	}
+	outs, err := HandleBatch(ctx, s.env, numberingDecider, []Command[numbering.Command]{cmd}, HandleOptions[numbering.State]{Known: known, Attempts: 1})
+	if err == nil {
+		err = outs[0].Err
+	}
+	if err != nil {
+		return nil, err
+	}
+	o := outs[0]
+	if o.AlreadyApplied {
+		return nil, nil
+	}
+	if len(o.Events) != 1 {
+		return nil, domain.Errorf(domain.EINTERNAL, "reserve invoice numbers: %d events for a block of %d", len(o.Events), len(ids))
+	}
+	var given []numbering.InvoiceNumberReserved
+	switch e := o.Events[0].(type) {
+	case numbering.InvoiceNumberReserved:
+		given = []numbering.InvoiceNumberReserved{e}
+	case numbering.InvoiceNumbersReserved:
+		given = e.Reservations()
+	}
+	if o.Revision != b.rev+1 && (b.exists || o.Revision != 0) {
+		return nil, nil // an idempotent retry, answered with an earlier place
+	}
+	// Our block is the stream's tail: record it without reading it back.
+	for _, g := range given {
+		b.byInvoice[g.InvoiceID] = reservedNumber{Reservation: numbering.Reservation{Number: g.Number, Sequence: g.Sequence}, position: o.Position}
+		b.last = max(b.last, g.Sequence)
+	}
+	b.rev, b.exists = o.Revision, true
+	return given, nil
 }
 
 // numberBlockEventID is the id of the event recording a block of numbers:
@@ -242,7 +278,7 @@ func (s *Service) checkBeforeNumbering(st invoice.State, cmd invoice.Issue, pref
 	if issueSizeBound(cmd, meta) <= limit {
 		return nil // surely fits: spare the encoding (a run plans 100,000s)
 	}
-	data, err := encodeAll(events, meta, invoice.StreamName(cmd.InvoiceID))
+	data, err := encodeAll(s.env.Catalog, events, meta, invoice.StreamName(cmd.InvoiceID))
 	if err != nil {
 		return err
 	}

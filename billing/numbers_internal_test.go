@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"remit/domain"
+	"remit/domain/catalog"
 	"remit/domain/invoice"
 	"remit/eventstore"
 )
@@ -51,7 +52,7 @@ func TestIssueSizeBoundIsAnUpperBound(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				data, err := encodeAll(events, meta, invoice.StreamName(cmd.InvoiceID))
+				data, err := encodeAll(catalog.New(), events, meta, invoice.StreamName(cmd.InvoiceID))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -164,7 +164,7 @@ func (s *Service) AcceptProposal(ctx context.Context, r AcceptProposalRequest, m
 		if spec.Automatic {
 			mode = service.Automatic
 		}
-		act, err := Handle(ctx, s.env, serviceDecider, service.StreamName(spec.ServiceID), service.Command(service.Activate{
+		act, err := Handle(ctx, s.env, s.serviceDecider, service.StreamName(spec.ServiceID), service.Command(service.Activate{
 			ServiceID: spec.ServiceID, ClientID: spec.ClientID,
 			Source: service.Source{ProposalID: spec.ProposalID, ProposalLineID: spec.LineID},
 			Name:   spec.Name, Description: spec.Description, UnitPrice: spec.UnitPrice, Quantity: spec.Quantity,
@@ -184,7 +184,7 @@ func (s *Service) AcceptProposal(ctx context.Context, r AcceptProposalRequest, m
 }
 
 func alreadyActivated(ctx context.Context, s *Service, id uuid.UUID) bool {
-	st, _, _, err := fold(ctx, s.env, serviceDecider, service.StreamName(id))
+	st, _, _, err := fold(ctx, s.env, s.serviceDecider, service.StreamName(id))
 	return err == nil && st.Activated()
 }
 

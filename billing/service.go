@@ -29,11 +29,17 @@ type Config struct {
 
 // Service runs the use cases of the client page. It is safe for concurrent
 // use; its only in-memory state is caches that can be rebuilt from the store
-// (the numbering stream's numbers, the client → services index).
+// (the numbering stream's numbers, the client → services index, the
+// folded states of recently used service streams).
 type Service struct {
 	env   Env
 	now   func() time.Time
 	newID func() uuid.UUID
+
+	// serviceDecider is the service aggregate with this Service's cache of
+	// service states: a service billed daily for years has thousands of
+	// events, and a command on it reads only those after its cached state.
+	serviceDecider Decider[service.State, service.Command]
 
 	numberingMu sync.Mutex // serialises this process's number reservations
 	numbers     numberBook // guarded by numberingMu
@@ -44,6 +50,8 @@ type Service struct {
 // New returns a Service over cfg.Store.
 func New(cfg Config) *Service {
 	s := &Service{env: Env{Store: cfg.Store, Catalog: catalog.New()}, now: cfg.Now, newID: cfg.NewID}
+	s.serviceDecider = Decider[service.State, service.Command]{Evolve: service.Evolve, Decide: service.Decide,
+		Cache: NewStreamsCache[service.State](ServiceCacheSize)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -53,12 +61,17 @@ func New(cfg Config) *Service {
 	return s
 }
 
-// Deciders of each aggregate.
+// ServiceCacheSize is how many service streams' folded states a Service
+// keeps (Service.serviceDecider): enough for the services a firm's staff and
+// processes work on at once, few enough that long services stay a bounded
+// amount of memory.
+const ServiceCacheSize = 256
+
+// Deciders of each aggregate (the service's is per Service, with its cache).
 var (
 	firmDecider     = Decider[firm.State, firm.Command]{Evolve: firm.Evolve, Decide: firm.Decide}
 	clientDecider   = Decider[client.State, client.Command]{Evolve: client.Evolve, Decide: client.Decide}
 	proposalDecider = Decider[proposal.State, proposal.Command]{Evolve: proposal.Evolve, Decide: proposal.Decide}
-	serviceDecider  = Decider[service.State, service.Command]{Evolve: service.Evolve, Decide: service.Decide}
 	invoiceDecider  = Decider[invoice.State, invoice.Command]{Evolve: invoice.Evolve, Decide: invoice.Decide}
 )
 
@@ -80,7 +93,7 @@ func pick(id uuid.UUID, meta Meta, kind string) uuid.UUID {
 
 // fold reads a stream and folds it, without deciding anything.
 func fold[S, C any](ctx context.Context, env Env, d Decider[S, C], stream string) (S, uint64, bool, error) {
-	l, err := load(ctx, env, d, stream, uuid.Nil)
+	l, err := load(ctx, env, d, stream, nil, true)
 	return l.state, l.rev, l.exists, err
 }
 

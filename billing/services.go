@@ -58,7 +58,7 @@ type ItemRequest struct {
 }
 
 func (s *Service) service(ctx context.Context, c service.Command, id uuid.UUID, meta Meta, created uuid.UUID) (Result, error) {
-	return run(ctx, s, serviceDecider, service.StreamName(id), c, meta, created)
+	return run(ctx, s, s.serviceDecider, service.StreamName(id), c, meta, created)
 }
 
 // itemService returns the service id of an item key, or an EINVALID error.
@@ -145,7 +145,7 @@ func (s *Service) serviceClientFacts(ctx context.Context, serviceID uuid.UUID, m
 	if method == nil || *method == uuid.Nil {
 		return domain.ClientFacts{}, nil
 	}
-	st, _, ok, err := fold(ctx, s.env, serviceDecider, service.StreamName(serviceID))
+	st, _, ok, err := fold(ctx, s.env, s.serviceDecider, service.StreamName(serviceID))
 	if err != nil || !ok {
 		return domain.ClientFacts{}, err // a missing service is reported by its command
 	}

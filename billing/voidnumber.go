@@ -81,7 +81,7 @@ func (s *Service) VoidStrandedNumber(ctx context.Context, r VoidNumberRequest, m
 		}
 		release := service.ReleaseBilledItem{ItemKey: key, InvoiceID: r.InvoiceID, Now: cmd.Now,
 			Reason: fmt.Sprintf("invoice %s was never issued: its number %s is void (%s)", r.InvoiceID, rsv.Number, cmd.Reason)}
-		out, err := Handle(ctx, s.env, serviceDecider, service.StreamName(serviceID), service.Command(release), meta.withStep("release:"+key))
+		out, err := Handle(ctx, s.env, s.serviceDecider, service.StreamName(serviceID), service.Command(release), meta.withStep("release:"+key))
 		if domain.ErrorCode(err) == domain.ECONFLICT && !isConflictError(err) {
 			continue // billed on another invoice: not this one's to release
 		}
@@ -92,34 +92,26 @@ func (s *Service) VoidStrandedNumber(ctx context.Context, r VoidNumberRequest, m
 	}
 	meta = meta.withStep("void")
 	for attempt := 1; ; attempt++ {
-		events, err := numbering.Decide(st, cmd)
-		if err != nil {
-			return Result{}, err
-		}
-		if len(events) == 0 {
-			return Result{Stream: stream, Revision: rev, Position: position, ID: r.InvoiceID, AlreadyApplied: true}, nil
-		}
-		data, err := encodeAll(events, meta, stream)
-		if err != nil {
-			return Result{}, err
-		}
-		expected := eventstore.NoStream
-		if exists {
-			expected = eventstore.Exact(rev)
-		}
-		res, err := s.env.Store.Append(ctx, stream, expected, data...)
+		known := func(string) (numbering.State, uint64, bool, bool) { return st, rev, exists, true }
+		outs, err := HandleBatch(ctx, s.env, voidDecider, []Command[numbering.Command]{{Stream: stream, Command: cmd, Meta: meta}},
+			HandleOptions[numbering.State]{Known: known, Attempts: 1})
 		if err == nil {
-			return Result{Stream: stream, Revision: res.Revision, Position: max(position, res.Position), ID: r.InvoiceID, Appended: len(events)}, nil
+			err = outs[0].Err
 		}
-		if errors.Is(err, eventstore.ErrDuplicateEventID) {
-			// Recorded by another repair of the same invoice (same ids).
-			return Result{Stream: stream, Position: position, ID: r.InvoiceID, AlreadyApplied: true}, nil
-		}
-		if !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
-			return Result{}, fmt.Errorf("void number %s: append %s: %w", rsv.Number, stream, err)
-		}
-		if attempt >= MaxAttempts*4 {
-			return Result{}, &conflictError{stream: stream, err: err}
+		switch o := outs[0]; {
+		case err == nil && (o.AlreadyApplied || o.Appended == 0):
+			// Nothing left to record, or recorded by another repair of the
+			// same invoice (same ids).
+			return Result{Stream: stream, Revision: o.Revision, Position: position, ID: r.InvoiceID, AlreadyApplied: true}, nil
+		case err == nil:
+			return Result{Stream: stream, Revision: o.Revision, Position: max(position, o.Position), ID: r.InvoiceID, Appended: o.Appended}, nil
+		case !errors.Is(err, eventstore.ErrWrongExpectedVersion):
+			if isRefusal(err) {
+				return Result{}, err
+			}
+			return Result{}, fmt.Errorf("void number %s: %w", rsv.Number, err)
+		case attempt >= MaxAttempts*4:
+			return Result{}, err
 		}
 		if err := backoff(ctx, min(attempt, MaxAttempts)); err != nil {
 			return Result{}, err
@@ -128,6 +120,17 @@ func (s *Service) VoidStrandedNumber(ctx context.Context, r VoidNumberRequest, m
 			return Result{}, err
 		}
 	}
+}
+
+// voidDecider records a number's void on the numbering state folded whole
+// (numberingState); its event keeps the id Handle would give it, and a
+// duplicate is another repair's record of the same void.
+var voidDecider = Decider[numbering.State, numbering.Command]{
+	Evolve: numbering.Evolve,
+	Decide: numbering.Decide,
+	EventID: func(meta Meta, stream string, index int, _ domain.Event) uuid.UUID {
+		return EventID(meta.idKey(), stream, index)
+	},
 }
 
 // isConflictError reports whether err is the conflict Handle answers after

@@ -15,10 +15,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/numbering"
+	"remit/eventstore"
 	"remit/eventstore/sqlite"
+	"remit/eventstore/storeurl"
 	"remit/integrations/payments/sandbox"
 	"remit/processes/billingrun"
 )
@@ -180,5 +185,71 @@ func startProfile(b *testing.B) func() {
 	return func() {
 		pprof.StopCPUProfile()
 		out.Close()
+	}
+}
+
+// BenchmarkBill measures `remit bill` as users run it: the store opened as
+// the command opens it (storeurl, the data folder), a billing.Service on the
+// real clock (time.Now, so every invoice is planned at its own instant), a
+// fresh Index, billingrun.Run; then the same again with nothing left to do
+// (a re-run for the same date, as a second `remit bill` would be). The
+// fixture is BenchmarkRun's (-billingrun.items due items, built through
+// billing's commands; -billingrun.fixture keeps it). It reports s/run and
+// cpu-s/run of the first run and s/rerun of the second.
+func BenchmarkBill(b *testing.B) {
+	asOf := domain.MustDate(2025, 4, 2)
+	clients := *benchItems / 4
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		f := benchFixtureFor(b, asOf, clients)
+		if err := f.store.Close(); err != nil {
+			b.Fatal(err)
+		}
+		var steps []string
+		bill := func() (billingrun.Report, time.Duration) {
+			s, err := storeurl.Open(ctx, "", storeurl.Options{DataDir: f.dir})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			t0 := time.Now()
+			last := t0
+			step := func(name string) {
+				steps = append(steps, fmt.Sprintf("%s %.2fs", name, time.Since(last).Seconds()))
+				last = time.Now()
+			}
+			svc := billing.New(billing.Config{Store: s, Now: time.Now, NewID: uuid.New})
+			rep, err := billingrun.Run(ctx, s, svc, asOf, billingrun.Options{Index: billingrun.NewIndex(s), Actor: "cli:bill", Step: step})
+			if err != nil || len(rep.Errors) > 0 {
+				b.Fatalf("run: %v %v", err, rep.Errors)
+			}
+			step("done")
+			return rep, time.Since(t0)
+		}
+		stop := startProfile(b)
+		cpu0 := cpuTime()
+		b.StartTimer()
+		rep, el := bill()
+		b.StopTimer()
+		cpu := cpuTime() - cpu0
+		stop()
+		again, rerun := bill()
+		if rep.Issued != 4*clients || again.Issued != 0 || again.Items != 0 {
+			b.Fatalf("first run %+v, re-run %+v", rep, again)
+		}
+		b.ReportMetric(el.Seconds(), "s/run")
+		b.ReportMetric(cpu.Seconds(), "cpu-s/run")
+		b.ReportMetric(rerun.Seconds(), "s/rerun")
+		b.Logf("%d items, %d invoices issued in %s (%s of CPU); re-run with nothing to do: %s; steps: %s", rep.Items, rep.Issued,
+			el.Round(time.Millisecond), cpu.Round(time.Millisecond), rerun.Round(time.Millisecond), strings.Join(steps, ", "))
+		f.open()
+		checkExactlyOnce(b, f.store, rep.Items)
+		blocks, err := f.store.ReadStream(ctx, numbering.StreamName(), 0, eventstore.Forward, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("the numbers of %d invoices were reserved in %d events", rep.Issued, len(blocks))
+		b.StartTimer()
 	}
 }

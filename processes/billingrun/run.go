@@ -13,6 +13,7 @@ import (
 
 	"remit/billing"
 	"remit/domain"
+	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/domain/service"
 	"remit/eventstore"
@@ -186,34 +187,73 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 		}
 	}
 
-	// The billing groups, formed by the same function as the schedule page's
-	// (service.Grouping.Plan): items whose date passed are invoiced on asOf
-	// (or skipped, as the firm chooses), each item's method is resolved to
-	// the client's default when it has none, and items of one client, issue
-	// date and method make one invoice.
-	grouping := service.Grouping{Today: asOf, OneInvoicePerItem: !f.GroupItems, SkipMissed: f.SkipsMissedBillings()}
-	defaults := map[uuid.UUID]uuid.UUID{}
-	defaultOf := func(clientID uuid.UUID) uuid.UUID {
-		m, ok := defaults[clientID]
-		if !ok {
-			if cl, found := idx.Client(clientID); found {
-				if pm, has := cl.DefaultPaymentMethod(); has {
-					m = pm.ID
-				}
-			}
-			defaults[clientID] = m
-		}
-		return m
+	p := newPlanner(idx, asOf)
+	skips := p.due(&rep)
+	if err := skipMissed(ctx, svc, asOf, skips, opts, &rep); err != nil {
+		return rep, err
 	}
+	ordered := p.ordered(&rep)
+	rep.Groups = len(ordered)
+
+	corr := runPrefix + asOf.String()
+	bopts := billing.BatchOptions{Workers: opts.Workers, AfterNumbers: opts.AfterNumbers, Step: opts.Step}
+	if opts.Progress != nil {
+		bopts.Progress = func(done, total int) { opts.Progress(Progress{Done: done, Total: total}) }
+	}
+	results, err := svc.IssueBatch(ctx, idx, batchOf(ordered, opts.Actor, corr), bopts)
+	if err != nil {
+		return rep, errors.Join(errors.New("billing run interrupted"), err)
+	}
+	due := tally(idx, ordered, results, &rep)
+	err = scheduleCollections(ctx, svc, f, due, opts, corr, &rep)
+	slices.SortFunc(rep.Errors, func(a, b GroupError) int { return strings.Compare(a.Error(), b.Error()) })
+	return rep, err
+}
+
+// planner forms a run's billing groups, by the same function as the
+// schedule page's (service.Grouping.Plan): items whose date passed are
+// invoiced on asOf (or skipped, as the firm chooses), each item's method is
+// resolved to the client's default when it has none, and items of one
+// client, issue date and method make one invoice.
+type planner struct {
+	idx      *Index
+	grouping service.Grouping
+	defaults map[uuid.UUID]uuid.UUID
+	groups   map[string]*group
+}
+
+func newPlanner(idx *Index, asOf domain.Date) *planner {
+	f := idx.Firm()
+	return &planner{idx: idx, defaults: map[uuid.UUID]uuid.UUID{}, groups: map[string]*group{},
+		grouping: service.Grouping{Today: asOf, OneInvoicePerItem: !f.GroupItems, SkipMissed: f.SkipsMissedBillings()}}
+}
+
+// defaultOf is the client's default payment method (uuid.Nil when none).
+func (p *planner) defaultOf(clientID uuid.UUID) uuid.UUID {
+	m, ok := p.defaults[clientID]
+	if !ok {
+		if cl, found := p.idx.Client(clientID); found {
+			if pm, has := cl.DefaultPaymentMethod(); has {
+				m = pm.ID
+			}
+		}
+		p.defaults[clientID] = m
+	}
+	return m
+}
+
+// due groups the due items of every active service, counting them in
+// rep.Items, and returns the missed items to skip, by service.
+func (p *planner) due(rep *Report) map[uuid.UUID][]string {
 	var billings []service.Billing
 	releases := map[string]int{}
-	skips := map[uuid.UUID][]string{} // service → its missed items to skip
-	for _, st := range idx.allServices() {
+	skips := map[uuid.UUID][]string{}
+	for _, st := range p.idx.allServices() {
 		if !st.Activated() {
 			continue
 		}
-		for _, it := range st.DueItems(asOf) {
-			b := grouping.Plan(st.ClientID, it, defaultOf(st.ClientID))
+		for _, it := range st.DueItems(p.grouping.Today) {
+			b := p.grouping.Plan(st.ClientID, it, p.defaultOf(st.ClientID))
 			switch {
 			case b.Skip:
 				skips[st.ID] = append(skips[st.ID], it.Key)
@@ -226,52 +266,53 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 			}
 		}
 	}
-	groups := map[string]*group{}
 	for _, sg := range service.Groups(billings) {
 		g := &group{key: sg.Key, clientID: sg.ClientID, date: sg.IssueDate, method: sg.PaymentMethodID}
 		for _, b := range sg.Items {
 			g.items = append(g.items, b.Key)
 			g.releases = append(g.releases, releases[b.Key])
 		}
-		groups[g.key] = g
+		p.groups[g.key] = g
 	}
-	if err := skipMissed(ctx, svc, asOf, skips, opts, &rep); err != nil {
-		return rep, err
-	}
-	// Invoices an earlier (or concurrent) run began and did not issue: when
-	// their items and the still-due items of their billing group make up the
-	// very invoice begun, complete it with all of them (on the date it was
-	// begun); else issue it with the items it has.
-	for _, u := range idx.interrupted() {
+	return skips
+}
+
+// ordered adds the invoices an earlier (or concurrent) run began and did
+// not issue, counting them in rep.Interrupted: when their items and the
+// still-due items of their billing group make up the very invoice begun, it
+// is completed with all of them (on the date it was begun); else it is
+// issued with the items it has. It returns every group, oldest first, so
+// invoice numbers follow dates.
+func (p *planner) ordered(rep *Report) []*group {
+	for _, u := range p.idx.interrupted() {
 		rep.Interrupted++
-		u.method = service.ResolveMethod(u.method, defaultOf(u.clientID))
-		key := grouping.Key(u.clientID, latest(u.date, asOf), u.method, u.items[0])
-		if g := groups[key]; g != nil && g.invoiceID == uuid.Nil {
+		u.method = service.ResolveMethod(u.method, p.defaultOf(u.clientID))
+		key := p.grouping.Key(u.clientID, latest(u.date, p.grouping.Today), u.method, u.items[0])
+		if g := p.groups[key]; g != nil && g.invoiceID == uuid.Nil {
 			merged := &group{key: g.key, clientID: g.clientID, date: u.date, method: g.method, items: append(slices.Clone(g.items), u.items...),
 				releases: append(slices.Clone(g.releases), u.releases...)}
 			if id, _ := merged.ids(); id == u.invoiceID {
 				merged.invoiceID, merged.commandID = u.invoiceID, u.commandID
-				groups[g.key] = merged
+				p.groups[g.key] = merged
 				continue
 			}
 		}
 		u.key = "interrupted/" + u.invoiceID.String()
-		groups[u.key] = u
+		p.groups[u.key] = u
 	}
-	ordered := make([]*group, 0, len(groups))
-	for _, g := range groups {
-		ordered = append(ordered, g)
-	}
-	// Oldest first, so invoice numbers follow dates.
+	ordered := slices.Collect(maps.Values(p.groups))
 	slices.SortFunc(ordered, func(a, b *group) int {
 		if c := a.date.Compare(b.date); c != 0 {
 			return c
 		}
 		return strings.Compare(a.key, b.key)
 	})
-	rep.Groups = len(ordered)
+	return ordered
+}
 
-	corr := runPrefix + asOf.String()
+// batchOf is the IssueBatch request of the groups: each invoice under its
+// deterministic command id, with its collection.
+func batchOf(ordered []*group, actor, corr string) []billing.BatchInvoice {
 	batch := make([]billing.BatchInvoice, len(ordered))
 	for i, g := range ordered {
 		items := slices.Clone(g.items)
@@ -279,25 +320,25 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 		id, cmdID := g.ids()
 		batch[i] = billing.BatchInvoice{
 			Request: billing.IssueInvoiceRequest{InvoiceID: id, ClientID: g.clientID, ItemKeys: items, IssueDate: g.date, PaymentMethodID: g.method},
-			Meta:    billing.Meta{Actor: opts.Actor, CommandID: cmdID, CorrelationID: corr},
-			Collect: &billing.Meta{Actor: opts.Actor, CommandID: collectCommandID(id), CorrelationID: corr},
+			Meta:    billing.Meta{Actor: actor, CommandID: cmdID, CorrelationID: corr},
+			Collect: &billing.Meta{Actor: actor, CommandID: collectCommandID(id), CorrelationID: corr},
 		}
 	}
-	bopts := billing.BatchOptions{Workers: opts.Workers, AfterNumbers: opts.AfterNumbers, Step: opts.Step}
-	if opts.Progress != nil {
-		bopts.Progress = func(done, total int) { opts.Progress(Progress{Done: done, Total: total}) }
-	}
-	results, err := svc.IssueBatch(ctx, idx, batch, bopts)
-	if err != nil {
-		return rep, errors.Join(errors.New("billing run interrupted"), err)
-	}
-	// Collections: those of invoices issued without one (by an interrupted
-	// or concurrent run), and of invoices runs issued earlier without one.
+	return batch
+}
+
+// needsCollection reports whether an issued invoice waits for a collection
+// no one scheduled (staff cancelling one leaves it to them).
+func needsCollection(st invoice.State) bool {
+	return st.Status == invoice.StatusAwaitingPayment && st.PaymentMethodID != uuid.Nil && st.Balance().Amount.IsPositive() &&
+		!st.CollectionCancelled
+}
+
+// tally counts the batch's results in rep and returns the invoices whose
+// collection is still to schedule: those issued without one (by an
+// interrupted or concurrent run), and those runs issued earlier without one.
+func tally(idx *Index, ordered []*group, results []billing.BatchResult, rep *Report) map[uuid.UUID]invoice.State {
 	due := map[uuid.UUID]invoice.State{}
-	needsCollection := func(st invoice.State) bool {
-		return st.Status == invoice.StatusAwaitingPayment && st.PaymentMethodID != uuid.Nil && st.Balance().Amount.IsPositive() &&
-			!st.CollectionCancelled // staff cancelled it: left to them
-	}
 	for _, en := range idx.invoiceEntries() {
 		if en.fromRun && needsCollection(en.state) {
 			due[en.state.ID] = en.state
@@ -323,9 +364,15 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 			due[res.ID] = res.Invoice
 		}
 	}
+	return due
+}
+
+// scheduleCollections schedules the collection of each invoice of due on
+// the firm's collection date.
+func scheduleCollections(ctx context.Context, svc *billing.Service, f firm.State, due map[uuid.UUID]invoice.State, opts Options, corr string, rep *Report) error {
 	var mu sync.Mutex
 	dueList := slices.Collect(maps.Values(due))
-	err = inParallel(ctx, opts.Workers, len(dueList), func(i int) {
+	return inParallel(ctx, opts.Workers, len(dueList), func(i int) {
 		st := dueList[i]
 		_, err := svc.ScheduleCollection(ctx, billing.InvoiceRequest{
 			InvoiceID: st.ID, Date: f.CollectionDate(st.IssueDate, st.Recurring), PaymentMethodID: st.PaymentMethodID,
@@ -338,8 +385,6 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 		}
 		rep.CollectionsScheduled++
 	})
-	slices.SortFunc(rep.Errors, func(a, b GroupError) int { return strings.Compare(a.Error(), b.Error()) })
-	return rep, err
 }
 
 // latest is the later of two dates.

@@ -2,7 +2,6 @@ package emailer
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -16,8 +15,6 @@ import (
 	"remit/eventstore"
 	"remit/formats/pdf"
 )
-
-func jsonOf(e domain.Event) ([]byte, error) { return json.Marshal(e) }
 
 // events reads one stream's events up to position upTo, decoded.
 func (o *Outbox) events(ctx context.Context, stream string, upTo uint64) ([]domain.Event, error) {

@@ -81,6 +81,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"remit/billing"
 	"remit/domain"
 	"remit/domain/catalog"
 	"remit/domain/client"
@@ -631,20 +632,19 @@ func (o *Outbox) deliver(ctx context.Context, q mailbox.EmailQueued, msg mail.Me
 	}
 }
 
+// append records one of the outbox's own events (its start marker, an
+// email's queueing or outcome) through the command handler, named from the
+// email and the step, on the condition expected places on the email's
+// stream (a refusal wraps eventstore.ErrWrongExpectedVersion).
 func (o *Outbox) append(ctx context.Context, id uuid.UUID, step string, expected eventstore.ExpectedRevision, e domain.Event, correlation string) error {
-	data, err := jsonOf(e)
-	if err != nil {
-		return err
-	}
 	if correlation == "" {
 		correlation = id.String()
 	}
-	_, err = o.cfg.Store.Append(ctx, mailbox.StreamName(id), expected, eventstore.EventData{
-		ID: uuid.NewSHA1(id, []byte(step)), Type: e.EventType(), SchemaVersion: 1, Data: data,
-		Metadata: eventstore.Metadata{Actor: "system:outbox", CommandID: id.String(), CorrelationID: correlation, CausationID: id.String()},
-	})
+	stream := mailbox.StreamName(id)
+	_, err := billing.Record(ctx, billing.Env{Store: o.cfg.Store, Catalog: o.cat}, stream, expected, uuid.NewSHA1(id, []byte(step)), e,
+		billing.Meta{Actor: "system:outbox", CommandID: id.String(), CorrelationID: correlation, CausationID: id.String()})
 	if err != nil {
-		return fmt.Errorf("outbox: append %s: %w", mailbox.StreamName(id), err)
+		return fmt.Errorf("outbox: append %s: %w", stream, err)
 	}
 	return nil
 }

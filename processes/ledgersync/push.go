@@ -2,7 +2,6 @@ package ledgersync
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
+	"remit/billing"
 	"remit/domain"
 	"remit/domain/client"
 	"remit/domain/firm"
@@ -127,16 +127,10 @@ func (s *Sync) attempt(ctx context.Context, l accounting.Ledger, c ledger.Connec
 	if exists {
 		expected = eventstore.Exact(rev)
 	}
-	data, err := json.Marshal(events[0])
-	if err != nil {
-		return err
-	}
 	stream := ledger.StreamName(pushID)
-	_, err = s.cfg.Store.Append(ctx, stream, expected, eventstore.EventData{
-		ID: eventID(pushID, attempt), Type: events[0].EventType(), SchemaVersion: 1, Data: data,
-		Metadata: eventstore.Metadata{Actor: "system:ledgersync", CommandID: pushID.String(), CorrelationID: src.eventID.String(), CausationID: src.eventID.String()},
-	})
-	if err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) && !errors.Is(err, eventstore.ErrDuplicateEventID) {
+	_, err = billing.Record(ctx, billing.Env{Store: s.cfg.Store, Catalog: s.b.cat}, stream, expected, eventID(pushID, attempt), events[0],
+		billing.Meta{Actor: "system:ledgersync", CommandID: pushID.String(), CorrelationID: src.eventID.String(), CausationID: src.eventID.String()})
+	if err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
 		return fmt.Errorf("append %s: %w", stream, err)
 	}
 	// Read the stream back, ours or another process's outcome alike.

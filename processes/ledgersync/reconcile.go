@@ -2,8 +2,6 @@ package ledgersync
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"remit/billing"
+	"remit/domain/catalog"
 	"remit/domain/ledger"
 	"remit/eventstore"
 )
@@ -183,18 +183,9 @@ func RecordReconciled(ctx context.Context, store eventstore.Store, rep Report, k
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(events[0])
-	if err != nil {
-		return err
-	}
 	id := ledger.ReconciliationID()
-	_, err = store.Append(ctx, ledger.StreamName(id), eventstore.Any, eventstore.EventData{
-		ID: uuid.NewSHA1(id, []byte(key)), Type: e.EventType(), SchemaVersion: 1, Data: data,
-		Metadata: eventstore.Metadata{Actor: "system:ledgersync", CommandID: "reconcile/" + key},
-	})
-	if errors.Is(err, eventstore.ErrDuplicateEventID) {
-		return nil
-	}
+	_, err = billing.Record(ctx, billing.Env{Store: store, Catalog: catalog.New()}, ledger.StreamName(id), eventstore.Any, uuid.NewSHA1(id, []byte(key)), events[0],
+		billing.Meta{Actor: "system:ledgersync", CommandID: "reconcile/" + key})
 	return err
 }
 
