@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/shopspring/decimal"
 
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/decidertest"
 	"remit/eventstore"
 	"remit/eventstore/sqlite"
 )
@@ -121,7 +121,7 @@ func (f *fixture) refused(err error, code string, head uint64) {
 	}
 }
 
-func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+var dec = decidertest.Dec
 
 func (f *fixture) mustSetUpFirm() {
 	f.tb.Helper()

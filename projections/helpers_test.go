@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/shopspring/decimal"
 
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/decidertest"
 	"remit/domain/invoice"
 	"remit/domain/numbering"
 	"remit/domain/proposal"
@@ -26,7 +26,7 @@ func id(name string) uuid.UUID { return uuid.NewSHA1(uuid.NameSpaceURL, []byte("
 
 func date(y int, m time.Month, d int) domain.Date { return domain.MustDate(y, m, d) }
 
-func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+var dec = decidertest.Dec
 
 var aud = domain.MustCurrency("AUD")
 

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/shopspring/decimal"
 
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/catalog"
 	"remit/domain/client"
+	"remit/domain/decidertest"
 	"remit/domain/invoice"
 	"remit/eventstore"
 	"remit/eventstore/sqlite"
@@ -109,7 +109,7 @@ func (f *fixture) ok(res billing.Result, err error) billing.Result {
 
 func staff() billing.Meta { return billing.Meta{Actor: "staff@firm.test"} }
 
-func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+var dec = decidertest.Dec
 
 func (f *fixture) MustSetUpFirm(group bool, onceOffDays int) {
 	f.tb.Helper()
