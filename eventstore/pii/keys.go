@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -36,10 +37,15 @@ type Keys interface {
 }
 
 // KeyStore keeps one key per client in a folder, outside the event log.
-// Keys are read from disk on every use (no cache), so a Forget by another
-// process (remit client forget while remit serve runs) takes effect at once.
+// A key read or made once is kept in memory (reading every sealed event
+// would otherwise open a file per event), but every use first looks for the
+// client's tombstone on disk, so a Forget by another process (remit client
+// forget while remit serve runs) still takes effect at once.
 type KeyStore struct {
 	dir string
+
+	mu   sync.RWMutex
+	keys map[uuid.UUID][]byte
 }
 
 // OpenKeyStore returns the key store in dataDir/keys, creating the folder.
@@ -49,7 +55,7 @@ func OpenKeyStore(dataDir string) (*KeyStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("key store: %w", err)
 	}
-	k := &KeyStore{dir: dir}
+	k := &KeyStore{dir: dir, keys: map[uuid.UUID][]byte{}}
 	if err := k.dropRequestKeys(); err != nil {
 		return nil, err
 	}
@@ -80,9 +86,30 @@ func (k *KeyStore) Forgotten(id uuid.UUID) bool {
 // key gets (nil, nil).
 func (k *KeyStore) Key(id uuid.UUID, create bool) ([]byte, error) {
 	if k.Forgotten(id) {
+		k.forget(id)
 		return nil, ErrForgotten
 	}
-	return k.fileKey(k.keyPath(id), create)
+	k.mu.RLock()
+	key, ok := k.keys[id]
+	k.mu.RUnlock()
+	if ok {
+		return key, nil
+	}
+	key, err := k.fileKey(k.keyPath(id), create)
+	if err != nil || key == nil {
+		return key, err
+	}
+	k.mu.Lock()
+	k.keys[id] = key
+	k.mu.Unlock()
+	return key, nil
+}
+
+// forget drops the client's key from memory.
+func (k *KeyStore) forget(id uuid.UUID) {
+	k.mu.Lock()
+	delete(k.keys, id)
+	k.mu.Unlock()
 }
 
 // dropRequestKeys destroys the day keys of old idempotency records.
@@ -132,6 +159,7 @@ func (k *KeyStore) Forget(id uuid.UUID) error {
 	if err := atomicfile.WriteNew(k.tombPath(id), []byte("forgotten\n"), 0o600); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("key store: %w", err)
 	}
+	k.forget(id)
 	if err := shred(k.keyPath(id)); err != nil {
 		return fmt.Errorf("key store: %w", err)
 	}

@@ -241,3 +241,32 @@ func TestRecipientsAreSealedAndErased(t *testing.T) {
 		}
 	}
 }
+
+// TestForgetByAnotherProcessTakesEffectAtOnce: a key this process holds in
+// memory is refused the moment another process (remit client forget while
+// remit serve runs) forgets the client.
+func TestForgetByAnotherProcessTakesEffectAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	serve, err := pii.OpenKeyStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli, err := pii.OpenKeyStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.New()
+	key, err := serve.Key(id, true)
+	if err != nil || len(key) != 32 {
+		t.Fatalf("make the key: %v (%d bytes)", err, len(key))
+	}
+	if again, err := serve.Key(id, false); err != nil || string(again) != string(key) {
+		t.Fatalf("read the key again: %v", err)
+	}
+	if err := cli.Forget(id); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := serve.Key(id, false); !errors.Is(err, pii.ErrForgotten) || got != nil {
+		t.Fatalf("after another process forgot the client: key %d bytes, err %v; want ErrForgotten", len(got), err)
+	}
+}
