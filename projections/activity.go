@@ -705,7 +705,7 @@ func changesText(c service.Changes, rule *domain.BillingRule, was *before, metho
 	}
 	text := strings.Join(parts, ", ")
 	if notify {
-		text += " (client notified of the price change)"
+		text += " (the client is to be told of the price change)"
 	}
 	return text
 }

@@ -326,7 +326,7 @@ func TestActivity(t *testing.T) {
 	// A client's history includes its proposals, services and invoices.
 	lines, _ = m.ActivityOf(SubjectClient, acme)
 	all := strings.Join(texts(lines), "\n")
-	for _, want := range []string{`Proposal "Monthly bookkeeping" accepted by Jane Doe <jane@acme.test> on 20 Apr 2025`, `Service "Bookkeeping" edited from 1 Aug 2025: price A$100.00 → A$120.00 (client notified of the price change)`, "Invoice INV-000004: payment of A$220.00 received by bank transfer on 10 May 2025, reference EFT 991", "Contact Carol Coe <carol@acme.test> added"} {
+	for _, want := range []string{`Proposal "Monthly bookkeeping" accepted by Jane Doe <jane@acme.test> on 20 Apr 2025`, `Service "Bookkeeping" edited from 1 Aug 2025: price A$100.00 → A$120.00 (the client is to be told of the price change)`, "Invoice INV-000004: payment of A$220.00 received by bank transfer on 10 May 2025, reference EFT 991", "Contact Carol Coe <carol@acme.test> added"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("client activity lacks %q:\n%s", want, all)
 		}
