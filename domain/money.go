@@ -3,6 +3,7 @@ package domain
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -36,6 +37,17 @@ func ParseCurrency(code string) (Currency, error) {
 		return Currency{}, Invalid("currency", "%q is not a currency Remit knows (use an ISO 4217 code such as AUD, USD or EUR)", code)
 	}
 	return Currency{Code: c, MinorUnits: mu}, nil
+}
+
+// CurrencyCodes returns the codes of the currencies Remit knows, sorted, for
+// a form's list to choose from.
+func CurrencyCodes() []string {
+	codes := make([]string, 0, len(iso4217))
+	for c := range iso4217 {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	return codes
 }
 
 // MustCurrency is ParseCurrency for literals; it panics on an unknown code.

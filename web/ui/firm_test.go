@@ -207,3 +207,57 @@ func (a *app) upload(path, field, name string, data []byte) page {
 	}
 	return read(a.tb, resp)
 }
+
+// TestFirmRegionSelects: the base currency and the time zone are select
+// lists (currencies named, zones grouped by region) with the firm's own
+// value selected, even a zone the list does not hold; a value posted by
+// hand that Remit does not know still gets its error beside the field. The
+// client forms' currency is a select list too, the firm's currency
+// preselected for a new client.
+func TestFirmRegionSelects(t *testing.T) {
+	a := newBareApp(t, nil)
+	setup := a.get("/settings/firm")
+	mustContain(t, setup, `<select id="f-base_currency" name="base_currency">`, `<option value="" selected>Choose a currency</option>`,
+		`<select id="f-time_zone" name="time_zone">`, `<optgroup label="Australia">`, `<option value="Australia/Sydney">Australia/Sydney</option>`)
+	a.mustPost("/settings/firm/setup", url.Values{"name": {"Ledger & Co"}, "base_currency": {"nzd"}, "time_zone": {"Pacific/Auckland"}}, "The firm is set up.")
+
+	page := a.get("/settings/firm")
+	mustContain(t, page, `<option value="NZD" selected>NZD — New Zealand dollar</option>`, `<option value="AUD">AUD — Australian dollar</option>`,
+		`<option value="Pacific/Auckland" selected>Pacific/Auckland</option>`, `<option value="America/Argentina/Buenos_Aires">America/Argentina/Buenos Aires</option>`)
+	if got := selectedOption(page.Body, "time_zone"); got != "Pacific/Auckland" {
+		t.Errorf("time zone selected = %q, want Pacific/Auckland", got)
+	}
+
+	// A zone the list lacks (a valid IANA name) stays selected, shown first.
+	settings := url.Values{"name": {"Ledger & Co"}, "base_currency": {"NZD"}, "time_zone": {"Asia/Yangon"}, "payment_terms_days": {"14"},
+		"tax_mode": {"exclusive"}, "missed_billings": {"catch_up"}}
+	page = a.mustPost("/settings/firm", settings, "Firm settings saved.")
+	mustContain(t, page, `<select id="f-time_zone" name="time_zone">`+"\n    "+`<option value="Asia/Yangon" selected>Asia/Yangon</option>`)
+
+	// Posted by hand: an unknown currency and zone get their errors, and
+	// the list shows what was posted.
+	bad := clone(settings)
+	bad.Set("base_currency", "XXX")
+	p := a.post("/settings/firm", bad)
+	if p.Status != http.StatusUnprocessableEntity || fieldError(p.Body, "base_currency") == "" {
+		t.Fatalf("an unknown currency = %d: %s", p.Status, errorsOf(p.Body))
+	}
+	mustContain(t, p, `<select id="f-base_currency" name="base_currency" aria-invalid="true" aria-describedby="f-base_currency-err">`, `<option value="XXX" selected>XXX</option>`)
+	bad = clone(settings)
+	bad.Set("time_zone", "Mars/Olympus_Mons")
+	p = a.post("/settings/firm", bad)
+	if p.Status != http.StatusUnprocessableEntity || fieldError(p.Body, "time_zone") == "" {
+		t.Fatalf("an unknown zone = %d: %s", p.Status, errorsOf(p.Body))
+	}
+
+	// The client forms.
+	if got := selectedOption(a.get("/clients/new").Body, "currency"); got != "NZD" {
+		t.Errorf("a new client's currency = %q, want the firm's NZD", got)
+	}
+	ok := a.mustPost("/clients/new", url.Values{"name": {"Acme Pty"}, "kind": {"business"}, "currency": {"AUD"},
+		"contacts[0].name": {"Ada Lovelace"}, "contacts[0].email": {"ada@acme.test"}}, "Client Acme Pty created.")
+	id := idFrom(t, ok.Location, "/clients/")
+	if got := selectedOption(a.get("/clients/"+id.String()+"/edit").Body, "currency"); got != "AUD" {
+		t.Errorf("the client edit form's currency = %q, want AUD", got)
+	}
+}

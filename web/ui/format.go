@@ -194,6 +194,7 @@ type input struct {
 	Name, Label, Type, Value, Error, Hint, ID string
 	Required                                  bool
 	Options                                   []option
+	Groups                                    []optionGroup // after Options, as <optgroup>s
 	Attrs                                     template.HTMLAttr
 }
 
@@ -254,6 +255,8 @@ func funcs() template.FuncMap {
 			}
 			return in
 		},
+		"currencies": currencyChoice,
+		"zones":      zoneChoice,
 		// methods builds a select of the client's active payment methods.
 		"methods": func(f *form, name, label string, c *projections.ClientSummary, blank string) input {
 			in := input{Name: name, Label: label, Type: "select", Value: f.Value(name), Error: f.Error(name), ID: fieldID(name)}

@@ -272,10 +272,24 @@ func fieldError(body, name string) string {
 	return m[1]
 }
 
-// inputValue is the value attribute of the input named name.
+// inputValue is the value attribute of the input named name, or the value
+// of the selected option of the select list named name.
 func inputValue(body, name string) string {
 	re := regexp.MustCompile(`name="` + regexp.QuoteMeta(name) + `" type="[a-z]+" value="([^"]*)"`)
-	m := re.FindStringSubmatch(body)
+	if m := re.FindStringSubmatch(body); m != nil {
+		return m[1]
+	}
+	return selectedOption(body, name)
+}
+
+// selectedOption is the value of the selected option of the select list
+// named name ("" if it has none selected, or there is no such list).
+func selectedOption(body, name string) string {
+	list := regexp.MustCompile(`(?s)<select [^>]*name="` + regexp.QuoteMeta(name) + `"[^>]*>(.*?)</select>`).FindStringSubmatch(body)
+	if list == nil {
+		return ""
+	}
+	m := regexp.MustCompile(`<option value="([^"]*)" selected>`).FindStringSubmatch(list[1])
 	if m == nil {
 		return ""
 	}
