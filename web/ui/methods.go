@@ -19,6 +19,7 @@ func (h *handler) registerPaymentMethodRoutes(rt routes) {
 	rt.get("/clients/{id}/payment-methods/{pm}/replace", h.handleMethodReplaceForm)
 	rt.post("/clients/{id}/payment-methods/{pm}/replace", h.handleMethodReplace)
 	rt.post("/clients/{id}/payment-methods/{pm}/default", h.handleMethodDefault)
+	rt.get("/clients/{id}/payment-methods/{pm}/remove", h.handleMethodRemoveConfirm)
 	rt.post("/clients/{id}/payment-methods/{pm}/remove", h.handleMethodRemove)
 }
 

@@ -566,3 +566,42 @@ func TestMoneyIsDecimal(t *testing.T) {
 		t.Errorf("total %s", d.Total.Amount)
 	}
 }
+
+// TestRemoveMethodAsksFirst: the payment methods tab's Remove is a link to a
+// page that asks first; only that page's form (posting to the same address)
+// removes the method, and Cancel leads back. A contact's Remove leads to the
+// contact's page, which explains what removing does before its button.
+func TestRemoveMethodAsksFirst(t *testing.T) {
+	a := newApp(t)
+	id := a.mustClient("Acme")
+	pm := a.mustCard(id, "pm_card_visa")
+	base := "/clients/" + id.String()
+	remove := base + "/payment-methods/" + pm.String() + "/remove"
+
+	tab := a.get(base + "/payment-methods")
+	if strings.Contains(tab.Body, `action="`+remove+`"`) {
+		t.Error("the payment methods tab removes a method in one click")
+	}
+	mustContain(t, tab, `href="`+remove+`"`)
+	before := a.head()
+	ask := a.get(remove)
+	if ask.Status != http.StatusOK {
+		t.Fatalf("the confirmation page = %d", ask.Status)
+	}
+	sum, _ := a.models.Summary(id, date("2025-03-10"))
+	label := sum.PaymentMethods[0].Label
+	mustContain(t, ask, "<h1>Remove "+label+"?</h1>", "cannot be undone", `<form method="post" action="`+remove+`">`, `name="_token"`,
+		`<button type="submit" class="danger">Remove `+label+`</button>`, `<a href="`+base+`/payment-methods">Cancel</a>`)
+	if a.head() != before {
+		t.Fatal("asking appended events")
+	}
+	if got := a.get(base + "/payment-methods/" + id.String() + "/remove"); got.Status != http.StatusNotFound {
+		t.Errorf("asking about no such method = %d, want 404", got.Status)
+	}
+	a.mustPost(remove, nil, "Payment method removed.")
+
+	summary := a.get(base)
+	if strings.Contains(summary.Body, `/remove"`) {
+		t.Error("the client summary removes a contact in one click")
+	}
+}

@@ -34,6 +34,7 @@ func (h *handler) registerUserRoutes(rt routes) {
 	own.post(usersPath+"/{uid}/role", h.handleUserAction(func(r *http.Request, id uuid.UUID, _ *usersData) error {
 		return h.cfg.Auth.ChangeRole(r.Context(), id, user.Role(r.PostFormValue("role")), h.actor(r))
 	}))
+	own.get(usersPath+"/{uid}/deactivate", h.handleUserDeactivateConfirm)
 	own.post(usersPath+"/{uid}/deactivate", h.handleUserAction(func(r *http.Request, id uuid.UUID, _ *usersData) error {
 		return h.cfg.Auth.DeactivateUser(r.Context(), id, "", h.actor(r))
 	}))

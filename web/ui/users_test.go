@@ -68,6 +68,22 @@ func TestUsersPage(t *testing.T) {
 	if code, body := status(t, owner, http.MethodPost, srv.URL+"/settings/users/"+ownerID+"/deactivate", url.Values{"csrf_token": {csrf[1]}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "last active owner") {
 		t.Errorf("deactivating the last owner: %d", code)
 	}
+	// Deactivate asks first: the users page links to a page whose form
+	// (with the CSRF token) posts the deactivation.
+	_, page = status(t, owner, http.MethodGet, srv.URL+"/settings/users", nil)
+	if strings.Contains(page, `action="/settings/users/`+samID+`/deactivate"`) || !strings.Contains(page, `href="/settings/users/`+samID+`/deactivate"`) {
+		t.Error("the users page deactivates in one click")
+	}
+	code, page = status(t, owner, http.MethodGet, srv.URL+"/settings/users/"+samID+"/deactivate", nil)
+	for _, want := range []string{"<h1>Deactivate Sam?</h1>", "sam@firm.example", "cannot be undone", `<form method="post" action="/settings/users/` + samID + `/deactivate">`,
+		`name="csrf_token" value="` + csrf[1] + `"`, `<a href="/settings/users">Cancel</a>`} {
+		if code != http.StatusOK || !strings.Contains(page, want) {
+			t.Errorf("the deactivate confirmation = %d, lacks %s", code, want)
+		}
+	}
+	if code, _ := status(t, sam, http.MethodGet, srv.URL+"/clients", nil); code != http.StatusOK {
+		t.Errorf("only asking ended Sam's session: %d", code)
+	}
 	if code, _ := status(t, owner, http.MethodPost, srv.URL+"/settings/users/"+samID+"/deactivate", url.Values{"csrf_token": {csrf[1]}}); code != http.StatusOK {
 		t.Fatalf("deactivate: %d", code)
 	}
