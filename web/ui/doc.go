@@ -34,7 +34,10 @@
 // projections runner to reach the command's position, and answers 303 See
 // Other to the page showing the result, with a confirmation in a
 // short-lived cookie (post/redirect/get). Everything works without
-// JavaScript: actions are plain forms.
+// JavaScript: actions are plain forms. An action that cannot be undone
+// (deactivating a user, removing a payment method) is a link to a GET page
+// that asks first (confirm.go) and whose form posts to the action's own
+// address, CSRF token and all; ending a service asks on its own form.
 //
 // Two pages read what the log holds beyond the read models' client page:
 // invoices and proposals list their emails (the "emails" projection, fed

@@ -590,7 +590,7 @@ func TestRemoveMethodAsksFirst(t *testing.T) {
 	}
 	sum, _ := a.models.Summary(id, date("2025-03-10"))
 	label := sum.PaymentMethods[0].Label
-	mustContain(t, ask, "<h1>Remove "+label+"?</h1>", "cannot be undone", `<form method="post" action="`+remove+`">`, `name="_token"`,
+	mustContain(t, ask, "<h2>Remove "+label+"?</h2>", "cannot be undone", `<form method="post" action="`+remove+`">`, `name="_token"`,
 		`<button type="submit" class="danger">Remove `+label+`</button>`, `<a href="`+base+`/payment-methods">Cancel</a>`)
 	if a.head() != before {
 		t.Fatal("asking appended events")
