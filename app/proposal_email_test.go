@@ -15,7 +15,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"remit/app"
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/client"
@@ -29,12 +28,7 @@ func TestProposalEmailCarriesTheAcceptanceLink(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	now := time.Date(2026, 3, 10, 1, 0, 0, 0, time.UTC)
-	a, err := app.Open(ctx, app.Config{DataDir: dir, Addr: "127.0.0.1:0", NoAuth: true, PublicURL: "https://billing.example.com",
-		Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := mustOpenApp(t, dir, now)
 	meta, must := commandHelpers(t)
 	svc := a.Billing
 	must(svc.SetUpFirm(ctx, billing.SetUpFirmRequest{Name: "Ledger & Co", BaseCurrency: "AUD", TimeZone: "Australia/Sydney"}, meta("firm")))

@@ -84,14 +84,8 @@ func mustCardClientWithService(t *testing.T, dir, token string, start domain.Dat
 	defer s.Close()
 	svc := billing.New(billing.Config{Store: s, Now: time.Now, NewID: uuid.New})
 	meta := billing.Meta{Actor: "user:test"}
-	must := func(r billing.Result, err error) billing.Result {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
-	must(svc.SetUpFirm(ctx, billing.SetUpFirmRequest{Name: "Ledger & Co", BaseCurrency: "AUD", TimeZone: "Australia/Sydney", PaymentTermsDays: 14}, meta))
+	must := mustOK(t)
+	must(svc.SetUpFirm(ctx, testFirm, meta))
 	cl := must(svc.CreateClient(ctx, billing.ClientRequest{Name: "Brick Pty Ltd", Kind: client.KindBusiness,
 		Contacts: []client.Contact{{Name: "Jo", Email: "jo@brick.example"}}}, meta)).ID
 	must(svc.AddPaymentMethod(ctx, billing.PaymentMethodRequest{ClientID: cl, Method: client.PaymentMethodDetails{

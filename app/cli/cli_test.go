@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"remit/app/cli"
+	"remit/billing"
 	"remit/eventstore"
 	"remit/eventstore/sqlite"
 	"remit/eventstore/storetest"
@@ -20,6 +21,22 @@ func run(tb testing.TB, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
 	code := cli.Main(context.Background(), args, cli.Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }})
 	return code, out.String(), errOut.String()
+}
+
+// testFirm is the firm the commands' tests set up: Ledger & Co, in AUD, in
+// Sydney, with 14 days' terms.
+var testFirm = billing.SetUpFirmRequest{Name: "Ledger & Co", BaseCurrency: "AUD", TimeZone: "Australia/Sydney", PaymentTermsDays: 14}
+
+// mustOK returns a function that fails tb when a billing command is refused,
+// and otherwise hands back its result.
+func mustOK(tb testing.TB) func(billing.Result, error) billing.Result {
+	return func(r billing.Result, err error) billing.Result {
+		tb.Helper()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return r
+	}
 }
 
 func mustFill(tb testing.TB, dir string, n int) {

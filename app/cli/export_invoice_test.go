@@ -36,13 +36,7 @@ func mustInvoicedStore(tb testing.TB) (dir string, invoiceID, creditNoteID uuid.
 	now := func() time.Time { return time.Date(2026, 3, 10, 1, 0, 0, 0, time.UTC) }
 	svc := billing.New(billing.Config{Store: s, Now: now, NewID: uuid.New})
 	meta := func(id string) billing.Meta { return billing.Meta{Actor: "user:test", CommandID: id} }
-	must := func(r billing.Result, err error) billing.Result {
-		tb.Helper()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return r
-	}
+	must := mustOK(tb)
 	must(svc.SetUpFirm(ctx, billing.SetUpFirmRequest{Name: "Ledger & Co", BaseCurrency: "AUD", TimeZone: "Australia/Sydney", PaymentTermsDays: 14,
 		TaxNumber: "53 004 085 616", Address: domain.Address{Line1: "1 George St", City: "Sydney", Postcode: "2000", Country: "AU"}}, meta("firm")))
 	addr := domain.Address{Line1: "5 Smith St", City: "Parramatta", Postcode: "2150", Country: "AU"}

@@ -33,14 +33,8 @@ func mustCollectionDue(tb testing.TB) string {
 	defer s.Close()
 	svc := billing.New(billing.Config{Store: s, Now: time.Now, NewID: uuid.New})
 	meta := billing.Meta{Actor: "user:test"}
-	must := func(r billing.Result, err error) billing.Result {
-		tb.Helper()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return r
-	}
-	must(svc.SetUpFirm(ctx, billing.SetUpFirmRequest{Name: "Ledger & Co", BaseCurrency: "AUD", TimeZone: "Australia/Sydney", PaymentTermsDays: 14}, meta))
+	must := mustOK(tb)
+	must(svc.SetUpFirm(ctx, testFirm, meta))
 	cl := must(svc.CreateClient(ctx, billing.ClientRequest{Name: "Acme Pty Ltd", Kind: client.KindBusiness,
 		Contacts: []client.Contact{{Name: "Jo", Email: "jo@acme.example"}}}, meta)).ID
 	pm := must(svc.AddPaymentMethod(ctx, billing.PaymentMethodRequest{ClientID: cl, Method: client.PaymentMethodDetails{

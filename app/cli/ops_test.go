@@ -32,14 +32,8 @@ func mustBilledStore(tb testing.TB) (dir string, clientID, invoiceID uuid.UUID) 
 	now := func() time.Time { return time.Date(2026, 3, 10, 1, 0, 0, 0, time.UTC) }
 	svc := billing.New(billing.Config{Store: s, Now: now, NewID: uuid.New})
 	meta := func(id string) billing.Meta { return billing.Meta{Actor: "user:test", CommandID: id} }
-	must := func(r billing.Result, err error) billing.Result {
-		tb.Helper()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return r
-	}
-	must(svc.SetUpFirm(ctx, billing.SetUpFirmRequest{Name: "Ledger & Co", BaseCurrency: "AUD", TimeZone: "Australia/Sydney", PaymentTermsDays: 14}, meta("firm")))
+	must := mustOK(tb)
+	must(svc.SetUpFirm(ctx, testFirm, meta("firm")))
 	clientID = must(svc.CreateClient(ctx, billing.ClientRequest{Name: "Acme Pty Ltd", Kind: client.KindBusiness,
 		Contacts: []client.Contact{{Name: "Jo", Email: "jo@acme.example"}}}, meta("client"))).ID
 	line := []billing.InstantLine{{Description: "Tax return", Quantity: decimal.NewFromInt(1), UnitPrice: decimal.NewFromInt(500), TaxRate: decimal.NewFromInt(10)}}

@@ -385,34 +385,27 @@ func (m *serviceMirror) lookAhead(d domain.Date) {
 
 // readInvoice folds an invoice's stream.
 func (l *loader) readInvoice(id uuid.UUID) (invoice.State, error) {
-	recs, err := l.store.ReadStream(l.ctx, invoice.StreamName(id), 0, eventstore.Forward, 0)
-	if err != nil {
-		return invoice.State{}, fmt.Errorf("read invoice %s: %w", id, err)
-	}
-	var s invoice.State
-	for _, r := range recs {
-		e, err := l.cat.Decode(r.Type, r.SchemaVersion, r.Data)
-		if err != nil {
-			return s, fmt.Errorf("decode %s@%d: %w", r.Stream, r.Revision, err)
-		}
-		s = invoice.Evolve(s, e)
-	}
-	return s, nil
+	return foldStream(l, invoice.StreamName(id), invoice.Evolve)
 }
 
 // readProposal folds a proposal's stream.
 func (l *loader) readProposal(id uuid.UUID) (proposal.State, error) {
-	recs, err := l.store.ReadStream(l.ctx, proposal.StreamName(id), 0, eventstore.Forward, 0)
+	return foldStream(l, proposal.StreamName(id), proposal.Evolve)
+}
+
+// foldStream reads a stream whole and folds it with evolve.
+func foldStream[S any](l *loader, stream string, evolve func(S, domain.Event) S) (S, error) {
+	var s S
+	recs, err := l.store.ReadStream(l.ctx, stream, 0, eventstore.Forward, 0)
 	if err != nil {
-		return proposal.State{}, fmt.Errorf("read proposal %s: %w", id, err)
+		return s, fmt.Errorf("read %s: %w", stream, err)
 	}
-	var s proposal.State
 	for _, r := range recs {
 		e, err := l.cat.Decode(r.Type, r.SchemaVersion, r.Data)
 		if err != nil {
 			return s, fmt.Errorf("decode %s@%d: %w", r.Stream, r.Revision, err)
 		}
-		s = proposal.Evolve(s, e)
+		s = evolve(s, e)
 	}
 	return s, nil
 }
