@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"remit/app"
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/client"
+	"remit/eventstore/idempotency"
 	"remit/processes/billingrun"
 
 	"github.com/shopspring/decimal"
@@ -58,5 +60,23 @@ func TestRejectedPaymentEmailCarriesAClientLink(t *testing.T) {
 			t.Fatalf("no rejection email in %s/outbox (files %v)", dir, files)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestOpenReportsAnUnusableIdempotencyFile: when the idempotency records
+// cannot be opened (here a folder stands where their file goes), Open
+// answers an error naming them instead of crashing while it cleans up.
+func TestOpenReportsAnUnusableIdempotencyFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, idempotency.RecordsFile), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Open(context.Background(), app.Config{DataDir: dir, Addr: "127.0.0.1:0", NoAuth: true})
+	if err == nil {
+		a.Close()
+		t.Fatal("Open succeeded with no usable idempotency file")
+	}
+	if !strings.Contains(err.Error(), "idempotency") {
+		t.Errorf("error %q does not name the idempotency records", err)
 	}
 }

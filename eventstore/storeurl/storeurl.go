@@ -132,8 +132,14 @@ func OpenIdempotency(ctx context.Context, url string, opts Options, ttl time.Dur
 		return nil, err
 	}
 	iopts := idempotency.Options{TTL: ttl, Now: opts.Clock}
+	// Each opener returns a typed nil with its error; answered as it is, it
+	// would be a non-nil Store that panics when closed.
 	if kind == Postgres {
-		return idempotency.OpenPostgres(ctx, url, iopts)
+		s, err := idempotency.OpenPostgres(ctx, url, iopts)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
 	dir := opts.DataDir
 	if rest, ok := strings.CutPrefix(url, "sqlite:"); ok && rest != "" {
@@ -142,7 +148,11 @@ func OpenIdempotency(ctx context.Context, url string, opts Options, ttl time.Dur
 	if dir == "" {
 		return nil, fmt.Errorf("idempotency records: no data folder for %s", Redact(url))
 	}
-	return idempotency.OpenSQLite(dir, iopts)
+	s, err := idempotency.OpenSQLite(dir, iopts)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // sharedKeys returns the key store of a shared log. On PostgreSQL the keys
