@@ -106,6 +106,12 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, raw []byte, c c
 		if err != nil {
 			// The command is recorded; only the replay record is not.
 			s.log.Error("storing idempotent response", "path", r.URL.Path, "err", err)
+		} else if stored.Fingerprint != rec.Fingerprint {
+			// Another request with this key and another body was recorded
+			// first, while this one ran: it gets the answer a later retry
+			// would get, not the other request's response.
+			s.replay(w, r, stored, rec.Fingerprint)
+			return
 		} else {
 			resp = response{Status: stored.Status, Location: stored.Location, ETag: stored.ETag, Body: stored.Body}
 		}

@@ -33,6 +33,16 @@ type app struct {
 	runner *projections.Runner
 	server *api.Server
 	client *http.Client
+	// blindRecords makes the server's idempotency lookups miss, as two
+	// requests racing on one key both miss before either stores its answer.
+	blindRecords bool
+}
+
+// blindGets is an idempotency store whose Get never finds a record.
+type blindGets struct{ idempotency.Store }
+
+func (blindGets) Get(context.Context, string) (idempotency.Record, bool, error) {
+	return idempotency.Record{}, false, nil
 }
 
 func newApp(tb testing.TB) *app {
@@ -65,7 +75,11 @@ func (a *app) open() {
 	if err != nil {
 		a.tb.Fatalf("idempotency records: %v", err)
 	}
-	a.server = api.NewServer(api.Config{Addr: "127.0.0.1:0", Store: a.gate, Idempotency: a.idem, Billing: a.svc, Models: a.models, Runner: a.runner, Now: clock})
+	var records idempotency.Store = a.idem
+	if a.blindRecords {
+		records = blindGets{a.idem}
+	}
+	a.server = api.NewServer(api.Config{Addr: "127.0.0.1:0", Store: a.gate, Idempotency: records, Billing: a.svc, Models: a.models, Runner: a.runner, Now: clock})
 	if err := a.server.Open(); err != nil {
 		a.tb.Fatalf("open server: %v", err)
 	}

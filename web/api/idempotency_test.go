@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -108,5 +109,31 @@ func TestListPaging(t *testing.T) {
 	}
 	if pages != 3 || len(names) != 5 || names[0] != "Alpha" || names[4] != "Echo" {
 		t.Fatalf("%d pages, names %v", pages, names)
+	}
+}
+
+// TestIdempotencyKeyRaceWithAnotherBody: two requests with one key and
+// different bodies that both miss the lookup (they race) do not share an
+// answer: the one recorded second is refused as a reused key, with 422,
+// instead of being handed the first one's response as its own.
+func TestIdempotencyKeyRaceWithAnotherBody(t *testing.T) {
+	a := newApp(t)
+	a.mustSetUpFirm()
+	created := a.do("POST", "/api/clients", map[string]any{"name": "Acme", "kind": "business",
+		"contacts": []any{map[string]any{"name": "Alice", "email": "alice@acme.test"}}})
+	if created.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", created.Status, created.Body)
+	}
+	path := created.Header.Get("Location")
+	a.blindRecords = true
+	a.restart()
+	key := []string{"Idempotency-Key", "rename-1", "X-Remit-Actor", "staff@firm.test"}
+	first := a.do("PUT", path, map[string]any{"name": "Acme One", "kind": "business"}, key...)
+	if first.Status != http.StatusOK {
+		t.Fatalf("first: %d %s", first.Status, first.Body)
+	}
+	second := a.do("PUT", path, map[string]any{"name": "Acme Two", "kind": "business"}, key...)
+	if second.Status != http.StatusUnprocessableEntity || !strings.Contains(string(second.Body), "Idempotency-Key") {
+		t.Fatalf("second, another body under the same key: %d %s; want 422 naming Idempotency-Key", second.Status, second.Body)
 	}
 }
