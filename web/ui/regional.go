@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"remit/domain"
@@ -91,17 +92,8 @@ func leadingOption(value string, values []string, prompt string) []option {
 	switch {
 	case value == "":
 		return []option{{Value: "", Label: prompt}}
-	case !contains(values, value):
+	case !slices.Contains(values, value):
 		return []option{{Value: value, Label: value}}
 	}
 	return nil
-}
-
-func contains(values []string, v string) bool {
-	for _, x := range values {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,11 +87,7 @@ func (f *form) All() []fieldError {
 type fieldError struct{ Field, Message string }
 
 func sortFieldErrors(es []fieldError) {
-	for i := 1; i < len(es); i++ {
-		for j := i; j > 0 && es[j].Field < es[j-1].Field; j-- {
-			es[j], es[j-1] = es[j-1], es[j]
-		}
-	}
+	slices.SortStableFunc(es, func(a, b fieldError) int { return strings.Compare(a.Field, b.Field) })
 }
 
 // set prefills a field.

@@ -90,6 +90,9 @@ func (h *handler) handleSetup(w http.ResponseWriter, r *http.Request) {
 func AnnounceSetup(ctx context.Context, a *auth.Authenticator, log *slog.Logger, publicURL string, listenURL func() *string) {
 	tok, err := a.StartSetup(ctx, auth.SetupTTL)
 	if err != nil {
+		if domain.ErrorCode(err) != domain.ECONFLICT { // a conflict: users exist
+			log.Error("first-run setup link not made", "err", err)
+		}
 		return
 	}
 	announce := func(base string) {

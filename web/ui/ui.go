@@ -407,12 +407,15 @@ func (h *handler) meta(r *http.Request) billing.Meta {
 func (h *handler) run(r *http.Request, do func(ctx context.Context, meta billing.Meta) (billing.Result, error)) (billing.Result, error) {
 	meta := h.meta(r)
 	defer h.tokens.lock(meta.CommandID)()
-	res, err := do(r.Context(), meta)
+	// A submitted form is accepted: finish it even if the browser goes away,
+	// as the API does.
+	ctx := context.WithoutCancel(r.Context())
+	res, err := do(ctx, meta)
 	if err != nil {
 		return res, err
 	}
 	if h.cfg.Runner != nil {
-		ctx, cancel := context.WithTimeout(r.Context(), h.cfg.WaitTimeout)
+		ctx, cancel := context.WithTimeout(ctx, h.cfg.WaitTimeout)
 		defer cancel()
 		if err := h.cfg.Runner.WaitFor(ctx, res.Position); err != nil {
 			h.log.Warn("read models did not catch up after a command", "position", res.Position, "err", err)
