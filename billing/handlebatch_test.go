@@ -221,3 +221,23 @@ func TestRecord(t *testing.T) {
 		t.Errorf("recording another system's text: %v", err)
 	}
 }
+
+// TestRetryOnACachedServiceIsAlreadyApplied: a command retried under its
+// command id on a Service whose cache holds the state after its first run
+// is answered with the first run's result, not refused for what the first
+// run did ("already ended").
+func TestRetryOnACachedServiceIsAlreadyApplied(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.mustSetUpFirm()
+	acme := f.mustCreateClient("Acme")
+	id := f.mustActivate(acme, "Bookkeeping", false)
+	first := f.ok(f.svc.EndService(ctx, billing.ServiceRef{ServiceID: id}, meta("end")))
+	again, err := f.svc.EndService(ctx, billing.ServiceRef{ServiceID: id}, meta("end"))
+	if err != nil {
+		t.Fatalf("the retry was refused: %v", err)
+	}
+	if !again.AlreadyApplied || again.Revision != first.Revision || again.Position != first.Position {
+		t.Errorf("retry: %+v, want the first run's result %+v, already applied", again, first)
+	}
+}

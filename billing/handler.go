@@ -405,6 +405,9 @@ func (h *streamHandler[S, C]) run(ctx context.Context, idx []int) {
 		err := h.decideAndAppend(ctx, stream, l, idx)
 		switch {
 		case err == nil:
+			if l.cached {
+				h.settleRetries(ctx, stream, idx)
+			}
 			return
 		case errors.Is(err, eventstore.ErrDuplicateEventID) && h.d.EventID != nil:
 			// Named by what they record: recorded before.
@@ -433,6 +436,29 @@ func (h *streamHandler[S, C]) run(ctx context.Context, idx []int) {
 			return
 		}
 	}
+}
+
+// settleRetries answers with their first run's result the commands of idx
+// that were refused or changed nothing when decided from a cached state:
+// the cache holds the state after a command's first run but not which
+// command ids made it, so a retry decided on it would be refused ("already
+// ended") or answered as a no-op instead of as already applied. Only then
+// is the whole stream read, to find their ids.
+func (h *streamHandler[S, C]) settleRetries(ctx context.Context, stream string, idx []int) {
+	var again []int
+	for _, i := range idx {
+		if o := h.outs[i]; o.Err != nil || o.Appended == 0 {
+			again = append(again, i)
+		}
+	}
+	if len(again) == 0 || h.d.EventID != nil {
+		return
+	}
+	l, err := load(ctx, h.env, h.d, stream, h.firstIDs(again), false)
+	if err != nil {
+		return // the answers given stand: nothing was appended for them
+	}
+	h.settleApplied(l, again)
 }
 
 // checkPreconditions fails the commands idx whose If-Match (Meta.IfMatch)
@@ -651,6 +677,9 @@ type loaded[S any] struct {
 	// command whose first event is in the stream (revision and position of
 	// the last event recorded under its command id).
 	applied map[int]Result
+	// cached: the state started from the Decider's cache, so applied only
+	// knows the commands found after it.
+	cached bool
 }
 
 // load reads stream (from the cached state, when useCache and the Decider
@@ -660,7 +689,7 @@ func load[S, C any](ctx context.Context, env Env, d Decider[S, C], stream string
 	from := uint64(0)
 	if d.Cache != nil && useCache {
 		if s, rev, ok := d.Cache.Get(stream); ok {
-			l.state, l.rev, l.exists = s, rev, true
+			l.state, l.rev, l.exists, l.cached = s, rev, true, true
 			from = rev + 1
 		}
 	}
