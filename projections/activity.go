@@ -432,6 +432,8 @@ func invoiceOf(e domain.Event) uuid.UUID {
 		return e.InvoiceID
 	case invoice.InvoiceRetryScheduled:
 		return e.InvoiceID
+	case invoice.InvoiceCollectionCancelled:
+		return e.InvoiceID
 	case invoice.InvoicePaymentRecorded:
 		return e.InvoiceID
 	case invoice.InvoiceWrittenOff:

@@ -71,3 +71,27 @@ func TestActivityRefusesSnapshotOfEvents(t *testing.T) {
 		t.Fatal("a snapshot of events was restored")
 	}
 }
+
+// TestCancelledCollectionLineNamesItsInvoice: the line of a cancelled
+// collection carries its invoice (the UI links the number from it).
+func TestCancelledCollectionLineNamesItsInvoice(t *testing.T) {
+	svc, inv := id("service/cancel"), id("invoice/cancel")
+	a := newActivity()
+	var pos uint64
+	apply := func(stream string, e domain.Event) {
+		pos++
+		a.Apply(Event{Position: pos, Stream: stream, Revision: pos, Type: e.EventType(),
+			Metadata: eventstore.Metadata{Actor: "user:staff"}, Data: e})
+	}
+	apply(service.StreamName(svc), activated(svc, acme, "Bookkeeping", "100", monthly(date(2025, 1, 1)), date(2025, 1, 1), service.Automatic))
+	apply(invoice.StreamName(inv), issued(t, inv, acme, "INV-000011", date(2025, 1, 1), date(2025, 1, 15), line(t, "Bookkeeping", "100", svc, service.ItemKey(svc, 1))))
+	apply(invoice.StreamName(inv), invoice.InvoiceCollectionCancelled{InvoiceID: inv, Date: date(2025, 1, 3), Reason: "client asked"})
+	lines, err := a.of(SubjectInvoice, inv)
+	if err != nil || len(lines) == 0 {
+		t.Fatalf("invoice activity %v, %v", lines, err)
+	}
+	last := lines[len(lines)-1]
+	if last.InvoiceID != inv || last.Invoice != "INV-000011" {
+		t.Errorf("cancelled collection line %q: invoice %v %q, want %v INV-000011", last.Text, last.InvoiceID, last.Invoice, inv)
+	}
+}
