@@ -44,8 +44,7 @@ type Activity struct {
 type activityState struct {
 	// loc is the firm's time zone (nil: UTC), which dates a gateway payment
 	// recorded before its event carried a date.
-	loc   *time.Location
-	kinds map[string]activityKind // by event type
+	loc *time.Location
 
 	lines lineChunks
 	index map[subjectKey][]int32 // subject -> indexes in lines
@@ -157,7 +156,6 @@ func newActivity() *Activity { return &Activity{s: emptyActivityState(), catalog
 
 func emptyActivityState() activityState {
 	return activityState{
-		kinds:         activityKinds(),
 		index:         map[subjectKey][]int32{},
 		invoices:      names{},
 		services:      names{},
@@ -185,7 +183,7 @@ func (a *Activity) Apply(e Event) {
 
 // apply learns what e teaches and keeps its line if it concerns a subject.
 func (s *activityState) apply(e Event) {
-	k, ok := s.kinds[e.Data.EventType()]
+	k, ok := activityKindTable[e.Data.EventType()]
 	if !ok {
 		return
 	}

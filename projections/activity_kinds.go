@@ -21,6 +21,10 @@ type activityKind struct {
 	text func(r *render, e domain.Event) string
 }
 
+// activityKindTable holds the kind of every event type with a line; it
+// never changes, so every activity state shares it.
+var activityKindTable = activityKinds()
+
 // activityKinds returns the kinds of every event type with a line.
 func activityKinds() map[string]activityKind {
 	k := map[string]activityKind{}
