@@ -108,9 +108,8 @@ type Decider[S, C any] struct {
 	// Decide returns the events that record a command (the aggregate's Decide).
 	Decide func(S, C) ([]domain.Event, error)
 	// Cache, when set, keeps streams' last folded states so the next command
-	// reads only the events after them: a StreamCache for a hot singleton
-	// stream, a StreamsCache for an aggregate's streams.
-	Cache StateCache[S]
+	// reads only the events after them.
+	Cache *StreamsCache[S]
 	// EventID, when set, names the events instead of EventID(command id,
 	// stream, index): for processes whose events are named by what they
 	// record (an email's outcome, a block of invoice numbers). Such a
@@ -120,50 +119,10 @@ type Decider[S, C any] struct {
 	EventID func(meta Meta, stream string, index int, e domain.Event) uuid.UUID
 }
 
-// StateCache keeps streams' folded states, each as of a revision. Its
-// methods are safe for concurrent use; Put keeps the later of two states.
-type StateCache[S any] interface {
-	Get(stream string) (state S, revision uint64, ok bool)
-	Put(stream string, state S, revision uint64)
-}
-
-// StreamCache holds one stream's folded state as of a revision (the first
-// stream put in it; others are not kept). The zero value is empty and ready;
-// it is safe for concurrent use.
-type StreamCache[S any] struct {
-	mu     sync.Mutex
-	stream string
-	state  S
-	rev    uint64
-	exists bool
-}
-
-// Get returns the state of stream, when it is the one held.
-func (c *StreamCache[S]) Get(stream string) (S, uint64, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.exists || c.stream != stream {
-		var zero S
-		return zero, 0, false
-	}
-	return c.state, c.rev, true
-}
-
-// Put keeps s as stream's state at rev, unless a later one is held.
-func (c *StreamCache[S]) Put(stream string, s S, rev uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.exists && c.stream != stream {
-		return
-	}
-	if !c.exists || rev > c.rev {
-		c.stream, c.state, c.rev, c.exists = stream, s, rev, true
-	}
-}
-
 // StreamsCache holds the folded states of up to a bound of streams (of one
 // aggregate), each as of a revision; when full, it forgets an arbitrary
-// stream to keep another. It is safe for concurrent use.
+// stream to keep another. It is safe for concurrent use, and Put keeps the
+// later of two states of a stream.
 type StreamsCache[S any] struct {
 	mu     sync.Mutex
 	max    int

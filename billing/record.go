@@ -17,8 +17,10 @@ import (
 // expected, else refused with an error wrapping
 // eventstore.ErrWrongExpectedVersion (another process recorded first); the
 // append expects the revision read, and a conflict is decided again. The
-// event is named id (a process derives it from what it records), so the
-// same record made twice is answered as already applied. Its text is
+// event is named id (a process derives it from what it records): with
+// expected eventstore.Any the same record made twice is answered as already
+// applied; with another expected revision the repeat is refused like any
+// other, since the first one moved the stream. Its text is
 // recorded as the process has it (an error message from a ledger or a mail
 // server is not refused for looking like a card number, as the same text
 // typed into a command would be).

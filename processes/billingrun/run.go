@@ -194,6 +194,13 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	}
 	ordered := p.ordered(&rep)
 	rep.Groups = len(ordered)
+	if rep.Skipped > 0 {
+		// The skips moved their services on: without them in the index,
+		// marking those services' due items would conflict first.
+		if err := idx.Update(ctx); err != nil {
+			return rep, err
+		}
+	}
 
 	corr := runPrefix + asOf.String()
 	bopts := billing.BatchOptions{Workers: opts.Workers, AfterNumbers: opts.AfterNumbers, Step: opts.Step}
