@@ -1,20 +1,12 @@
 package projections
 
 import (
-	"remit/domain"
-	"remit/eventstore"
+	"remit/projections/follow"
 )
 
 // Event is a stored event decoded for projections: the envelope and the
-// domain value (domain/catalog's Decode).
-type Event struct {
-	Position uint64
-	Stream   string
-	Revision uint64
-	Type     string
-	Metadata eventstore.Metadata
-	Data     domain.Event
-}
+// domain value, as the one log follower decodes it.
+type Event = follow.Event
 
 // Projection is one read model fed from the global log. Apply is called by
 // one goroutine at a time, in global order, and only with events after

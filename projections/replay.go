@@ -9,10 +9,12 @@ import (
 
 	"remit/domain/catalog"
 	"remit/eventstore"
+	"remit/projections/follow"
 )
 
-// replayBatch is how many events one ReadAll of a replay reads.
-const replayBatch = 4096
+// replayBatch is how many events one ReadAll of a replay reads: as many as
+// the live follower's.
+const replayBatch = follow.DefaultBatch
 
 // ignoredStreamPrefix starts the names of streams that hold no domain
 // events: the HTTP API's idempotency records ("request-<hash>") that old
@@ -35,18 +37,11 @@ func decodeEvent(cat *catalog.Catalog, rec eventstore.RecordedEvent) (Event, out
 	if strings.HasPrefix(rec.Stream, ignoredStreamPrefix) {
 		return Event{}, ignored
 	}
-	data, err := cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
+	e, err := follow.Decode(cat, rec)
 	if err != nil {
 		return Event{}, unknown
 	}
-	return Event{
-		Position: rec.Position,
-		Stream:   rec.Stream,
-		Revision: rec.Revision,
-		Type:     rec.Type,
-		Metadata: rec.Metadata,
-		Data:     data,
-	}, decodedOK
+	return e, decodedOK
 }
 
 // batch is a run of consecutive events of the log, decoded. Lanes share it

@@ -188,8 +188,7 @@ func (r *Runner) follow(ctx context.Context) {
 	// Live, the one log follower (projections/follow) reads and decodes; each
 	// event goes to the lanes. Events it cannot decode are counted and still
 	// sent, so every projection's checkpoint moves past them.
-	f := follow.New(r.store, func(ctx context.Context, fe follow.Event) error {
-		e := Event{Position: fe.Position, Stream: fe.Stream, Revision: fe.Revision, Type: fe.Type, Metadata: fe.Metadata, Data: fe.Data}
+	f := follow.New(r.store, func(ctx context.Context, e Event) error {
 		if strings.HasPrefix(e.Stream, ignoredStreamPrefix) {
 			return r.sendLive(eventstore.RecordedEvent{Position: e.Position, Stream: e.Stream, Type: e.Type}, Event{}, ignored)
 		}

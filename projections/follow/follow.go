@@ -2,9 +2,11 @@
 // follower that reads $all from a position in batches, decodes every event
 // through domain/catalog by type and schema version (so old shapes arrive
 // upcast to the current one), and hands the typed events, in global order,
-// to one subscriber. Every projection and process manager reads the log
-// through it, instead of each keeping its own read loop, batch size and
-// decoding.
+// to one subscriber. Every process manager, the sign-in directory and the
+// projections' live loop read the log through it, instead of each keeping
+// its own read loop, batch size and decoding; the projections' first
+// catch-up (replay) reads in the same batches and decodes with the same
+// Decode, spread over parallel lanes for speed.
 //
 // It lives under projections/ because that is the read side of the
 // architecture: it needs both the store contract (eventstore) and the
