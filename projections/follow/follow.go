@@ -34,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -179,19 +180,35 @@ func (f *Follower) deliver(ctx context.Context, rec eventstore.RecordedEvent) er
 // store's head as of the call, reading in batches, and returns. While Run is
 // following live it only waits for Run to reach that head.
 func (f *Follower) CatchUp(ctx context.Context) error {
-	f.mu.Lock()
-	running := f.running
-	f.mu.Unlock()
-	if running {
-		head, err := f.store.Head(ctx)
-		if err != nil {
-			return fmt.Errorf("follow: head: %w", err)
+	for {
+		f.mu.Lock()
+		if f.changed == nil {
+			f.changed = make(chan struct{})
 		}
-		return f.WaitFor(ctx, head)
+		running, changed := f.running, f.changed
+		f.mu.Unlock()
+		if running {
+			head, err := f.store.Head(ctx)
+			if err != nil {
+				return fmt.Errorf("follow: head: %w", err)
+			}
+			return f.WaitFor(ctx, head)
+		}
+		if f.turn.TryLock() {
+			defer f.turn.Unlock()
+			return f.catchUpLocked(ctx)
+		}
+		// Another CatchUp holds the turn, or a Run that has just started
+		// (and keeps it for as long as it follows): look again once the
+		// follower moves or says it runs, and at the latest shortly, rather
+		// than queue behind a Run that may never let go.
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("follow: catching up: %w", ctx.Err())
+		case <-changed:
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
-	f.turn.Lock()
-	defer f.turn.Unlock()
-	return f.catchUpLocked(ctx)
 }
 
 // catchUpLocked reads batches until one comes back short. The caller holds
@@ -239,6 +256,7 @@ func (f *Follower) Run(ctx context.Context) error {
 	defer f.turn.Unlock()
 	f.mu.Lock()
 	f.running, f.stopped, f.failure = true, false, nil
+	f.wake() // a CatchUp waiting for the turn now waits for positions instead
 	f.mu.Unlock()
 	err := f.catchUpLocked(ctx)
 	if err == nil {
