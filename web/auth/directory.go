@@ -84,8 +84,8 @@ func (d *directory) ready(ctx context.Context) error {
 	}
 	d.startMu.Lock()
 	defer d.startMu.Unlock()
-	if d.live.Load() {
-		return nil
+	if d.live.Load() || (d.ctx.Err() != nil && d.f.Checkpoint() > 0) {
+		return nil // following; or closed: serve what was read, read no more
 	}
 	if err := d.f.CatchUp(ctx); err != nil {
 		return fmt.Errorf("read users: %w", err)
