@@ -37,6 +37,18 @@ func (m *Models) Projections() []Projection {
 	return []Projection{m.Clients, m.Services, m.Invoices, m.Activity, m.Ledger, m.Emails}
 }
 
+// Position is how far the read models have applied the log: the lowest
+// checkpoint of the projections.
+func (m *Models) Position() uint64 {
+	var pos uint64
+	for i, p := range m.Projections() {
+		if c := p.Checkpoint(); i == 0 || c < pos {
+			pos = c
+		}
+	}
+	return pos
+}
+
 // Projection returns the projection with the given name.
 func (m *Models) Projection(name string) (Projection, bool) {
 	for _, p := range m.Projections() {

@@ -45,7 +45,7 @@ type Reason struct {
 
 // readClient returns the Summary tab of a client.
 func (s *Server) readClient(ctx context.Context, id uuid.UUID) (projections.ClientSummary, error) {
-	pos := s.position()
+	pos := s.cfg.Models.Position()
 	today, err := s.today(ctx)
 	if err != nil {
 		return projections.ClientSummary{}, err
@@ -54,7 +54,7 @@ func (s *Server) readClient(ctx context.Context, id uuid.UUID) (projections.Clie
 		return sum, nil
 	}
 	sum, err := s.cfg.Models.Summary(id, today)
-	if err == nil && s.position() == pos {
+	if err == nil && s.cfg.Models.Position() == pos {
 		s.summaries.put(id, pos, today, sum)
 	}
 	return sum, err

@@ -63,34 +63,8 @@ func readCommand[B any](s *Server, w http.ResponseWriter, r *http.Request, requi
 // none is the body of an action that takes no input (empty or {}).
 type none struct{}
 
-// firmCache is the firm's settings folded so far, and the read models'
-// position when they were last brought up to date.
-type firmCache struct {
-	state  firm.State
-	rev    uint64
-	exists bool
-	loc    *time.Location // the firm's time zone (UTC before set-up)
-	seen   uint64
-	loaded bool
-}
-
-// position is how far the read models have applied the log: the lowest
-// checkpoint of the projections.
-func (s *Server) position() uint64 {
-	var pos uint64
-	for i, p := range s.cfg.Models.Projections() {
-		if c := p.Checkpoint(); i == 0 || c < pos {
-			pos = c
-		}
-	}
-	return pos
-}
-
-// firmState returns the firm's settings and the firm stream's revision. The
-// read models have no firm projection, so it is folded here, incrementally,
-// and only read again once the read models have seen a new event (every
-// event, the firm's included, moves their checkpoints), so the hot path of
-// every query costs no store read.
+// firmState returns the firm's settings and the firm stream's revision
+// (projections.FirmView: no store read unless the read models moved).
 func (s *Server) firmState(ctx context.Context) (firm.State, uint64, error) {
 	f, rev, _, err := s.firmAndZone(ctx)
 	return f, rev, err
@@ -98,36 +72,7 @@ func (s *Server) firmState(ctx context.Context) (firm.State, uint64, error) {
 
 // firmAndZone is firmState with the firm's time zone.
 func (s *Server) firmAndZone(ctx context.Context) (firm.State, uint64, *time.Location, error) {
-	pos := s.position()
-	s.firmMu.Lock()
-	defer s.firmMu.Unlock()
-	if s.firm.loaded && s.firm.seen == pos {
-		return s.firm.state, s.firm.rev, s.firm.loc, nil
-	}
-	from := uint64(0)
-	if s.firm.exists {
-		from = s.firm.rev + 1
-	}
-	recs, err := s.cfg.Store.ReadStream(ctx, firm.StreamName(), from, eventstore.Forward, 0)
-	if err != nil {
-		return firm.State{}, 0, nil, fmt.Errorf("read firm: %w", err)
-	}
-	for _, rec := range recs {
-		e, err := s.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
-		if err != nil {
-			return firm.State{}, 0, nil, fmt.Errorf("decode firm@%d: %w", rec.Revision, err)
-		}
-		s.firm.state = firm.Evolve(s.firm.state, e)
-		s.firm.rev, s.firm.exists = rec.Revision, true
-	}
-	s.firm.loc = time.UTC
-	if tz := s.firm.state.TimeZone; tz != "" {
-		if l, err := time.LoadLocation(tz); err == nil {
-			s.firm.loc = l
-		}
-	}
-	s.firm.seen, s.firm.loaded = pos, true
-	return s.firm.state, s.firm.rev, s.firm.loc, nil
+	return s.firm.At(ctx, s.cfg.Models.Position())
 }
 
 // proposalState folds one proposal's stream: the read models keep only a

@@ -104,8 +104,7 @@ type Server struct {
 	cat       *catalog.Catalog
 	log       *slog.Logger
 	summaries summaryCache
-	firmMu    sync.Mutex
-	firm      firmCache
+	firm      *projections.FirmView
 	closeMu   sync.Mutex
 	openapi   func() ([]byte, error)
 }
@@ -125,6 +124,7 @@ func NewServer(cfg Config) *Server {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	s := &Server{router: mux.NewRouter(), cfg: cfg, log: cfg.Logger, cat: catalog.New()}
+	s.firm = projections.NewFirmView(cfg.Store, s.cat)
 	s.openapi = sync.OnceValues(OpenAPI)
 	s.server = &http.Server{Handler: auth.SecurityHeaders(s.router), ReadHeaderTimeout: 10 * time.Second}
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -115,11 +114,7 @@ type handler struct {
 	log       *slog.Logger
 	cat       *catalog.Catalog
 
-	firmMu  sync.Mutex
-	firm    firm.State
-	firmRev uint64
-	firmHas bool
-	firmLoc *time.Location
+	firm *projections.FirmView
 
 	tokens  tokenLocks
 	lastRun lastRun
@@ -147,7 +142,8 @@ func newHandler(cfg Config) *handler {
 	if cfg.WaitTimeout <= 0 {
 		cfg.WaitTimeout = 5 * time.Second
 	}
-	h := &handler{cfg: cfg, log: cfg.Logger, cat: catalog.New(), firmLoc: time.UTC}
+	h := &handler{cfg: cfg, log: cfg.Logger, cat: catalog.New()}
+	h.firm = projections.NewFirmView(cfg.Store, h.cat)
 	h.csp = "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action " +
 		strings.Join(append([]string{"'self'"}, cfg.LedgerOAuth.formActionSources()...), " ") + "; frame-ancestors 'none'"
 	h.pages = mustParsePages()
@@ -331,37 +327,15 @@ func (h *handler) csrf(r *http.Request) string {
 	return p.CSRFToken
 }
 
-// firmNow returns the firm's settings and time zone. The read models have no
-// firm projection, so the firm stream is folded here, incrementally: each
-// call reads only events after the last one it saw.
+// firmNow returns the firm's settings and time zone (projections.FirmView:
+// no store read unless the read models moved).
 func (h *handler) firmNow(ctx context.Context) (firm.State, *time.Location, error) {
-	h.firmMu.Lock()
-	defer h.firmMu.Unlock()
-	from := uint64(0)
-	if h.firmHas {
-		from = h.firmRev + 1
+	var pos uint64 // without read models: read the firm stream every time
+	if h.cfg.Models != nil {
+		pos = h.cfg.Models.Position()
 	}
-	recs, err := h.cfg.Store.ReadStream(ctx, firm.StreamName(), from, eventstore.Forward, 0)
-	if err != nil {
-		return firm.State{}, nil, fmt.Errorf("read firm: %w", err)
-	}
-	for _, rec := range recs {
-		e, err := h.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
-		if err != nil {
-			return firm.State{}, nil, fmt.Errorf("decode firm@%d: %w", rec.Revision, err)
-		}
-		h.firm = firm.Evolve(h.firm, e)
-		h.firmRev, h.firmHas = rec.Revision, true
-	}
-	if len(recs) > 0 {
-		h.firmLoc = time.UTC
-		if tz := h.firm.TimeZone; tz != "" {
-			if l, err := time.LoadLocation(tz); err == nil {
-				h.firmLoc = l
-			}
-		}
-	}
-	return h.firm, h.firmLoc, nil
+	f, _, loc, err := h.firm.At(ctx, pos)
+	return f, loc, err
 }
 
 // today is the firm's calendar date now.
