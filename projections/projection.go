@@ -2,32 +2,38 @@ package projections
 
 import (
 	"remit/projections/follow"
+	"remit/projections/rmdb"
 )
 
 // Event is a stored event decoded for projections: the envelope and the
 // domain value, as the one log follower decodes it.
 type Event = follow.Event
 
-// Projection is one read model fed from the global log. Apply is called by
-// one goroutine at a time, in global order, and only with events after
-// Checkpoint; the other methods may be called concurrently with queries.
+// Projection writes one read model's tables, for one generation of them
+// (see package rmdb). The runner calls Apply for each event after the
+// generation's checkpoint, in global order, from one goroutine, inside the
+// batch's transaction; then Flush, then it advances the checkpoint in the
+// same transaction and commits. A projection keeps nothing between batches
+// but caches with a size bound.
 type Projection interface {
-	// Name is the projection's stable name ("clients", "services",
-	// "invoices", "activity"); it names its snapshot file.
+	// Name is the projection's stable name ("clients", "invoices", …).
 	Name() string
-	// Checkpoint is the position of the last event applied (0: none).
-	Checkpoint() uint64
-	// Apply applies one event and advances the checkpoint to its position.
-	// Events the projection does not handle only advance the checkpoint.
-	Apply(e Event)
-	// Advance moves the checkpoint to pos without an event (an event no
-	// decoder knows, or one outside the projection's interest).
-	Advance(pos uint64)
-	// Reset truncates the projection to empty, checkpoint 0.
-	Reset()
-	// MarshalSnapshot returns the state and the checkpoint it reflects,
-	// taken together under the projection's lock.
-	MarshalSnapshot() (data []byte, checkpoint uint64, err error)
-	// UnmarshalSnapshot replaces the state with a snapshot's.
-	UnmarshalSnapshot(data []byte, checkpoint uint64) error
+	// Tables declares its tables.
+	Tables() []rmdb.Table
+	// Apply applies one event; events it does not handle are ignored. A
+	// failure is recorded on tx (tx.Fail, or a failed statement).
+	Apply(tx *rmdb.Tx, e Event)
+	// Flush writes what Apply changed and has not written yet.
+	Flush(tx *rmdb.Tx)
+	// Discard forgets unflushed changes and caches: the batch rolled back.
+	Discard()
+}
+
+// Spec names a projection, the version of what it writes (bump it when the
+// tables or what Apply puts in them change: a stored generation of another
+// version is rebuilt on start) and makes its writer for a generation.
+type Spec struct {
+	Name    string
+	Version int64
+	New     func(generation int64) Projection
 }

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"strings"
 
@@ -12,8 +13,11 @@ import (
 	"remit/domain/service"
 )
 
-func (m *Models) summary(clientID uuid.UUID, today domain.Date) (ClientSummary, error) {
-	rec, props, ok := m.Clients.get(clientID)
+func (m *Models) summary(ctx context.Context, clientID uuid.UUID, today domain.Date) (ClientSummary, error) {
+	rec, props, ok, err := m.Clients.get(ctx, clientID)
+	if err != nil {
+		return ClientSummary{}, err
+	}
 	if !ok {
 		return ClientSummary{}, domain.NotFound("client %s not found", clientID)
 	}
@@ -53,7 +57,10 @@ func (m *Models) summary(clientID uuid.UUID, today domain.Date) (ClientSummary, 
 			AcceptedOn: ps.AcceptedOn, ClosedAt: ps.ClosedAt, Revision: p.Revision,
 		}
 	}
-	o := m.Invoices.owedBy(clientID, today)
+	o, err := m.Invoices.owedBy(ctx, clientID, today)
+	if err != nil {
+		return ClientSummary{}, err
+	}
 	sum.Outstanding, sum.Overdue = o.outstanding.sorted(), o.overdue.sorted()
 	sum.OpenInvoices, sum.OverdueInvoices = o.open, o.late
 	return sum, nil
@@ -72,41 +79,25 @@ func methodView(pm client.PaymentMethod, defaultID uuid.UUID) PaymentMethodView 
 	}
 }
 
-func (m *Models) listClients(q ClientQuery) Page[ClientListItem] {
-	search := strings.ToLower(strings.TrimSpace(q.Search))
-	var rows []ClientListItem
-	for _, st := range m.Clients.all() {
-		switch q.Filter {
-		case ClientsActive:
-			if st.Archived {
-				continue
-			}
-		case ClientsArchived:
-			if !st.Archived {
-				continue
-			}
-		}
-		if search != "" && !clientMatches(st, search) {
-			continue
-		}
+func (m *Models) listClients(ctx context.Context, q ClientQuery) (Page[ClientListItem], error) {
+	states, total, err := m.Clients.list(ctx, q)
+	if err != nil {
+		return Page[ClientListItem]{}, err
+	}
+	p := Page[ClientListItem]{Total: total, Offset: max(q.Offset, 0), Limit: pageLimit(q.Paging), Items: make([]ClientListItem, 0, len(states))}
+	for _, st := range states {
 		row := ClientListItem{ID: st.ID, Name: st.Name, Archived: st.Archived}
 		if c, ok := st.PrimaryContact(); ok {
 			row.PrimaryEmail = c.Email
 		}
-		o := m.Invoices.owedBy(st.ID, q.Today)
-		if q.Filter == ClientsHasOverdue && o.late == 0 {
-			continue
+		o, err := m.Invoices.owedBy(ctx, st.ID, q.Today)
+		if err != nil {
+			return Page[ClientListItem]{}, err
 		}
 		row.Outstanding, row.Overdue, row.OverdueInvoices = o.outstanding.sorted(), o.overdue.sorted(), o.late
-		rows = append(rows, row)
+		p.Items = append(p.Items, row)
 	}
-	slices.SortFunc(rows, func(a, b ClientListItem) int {
-		if c := cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID.String(), b.ID.String())
-	})
-	return page(rows, q.Paging)
+	return p, nil
 }
 
 func clientMatches(st client.State, search string) bool {
@@ -121,12 +112,16 @@ func clientMatches(st client.State, search string) bool {
 	return false
 }
 
-func (m *Models) clientServices(clientID uuid.UUID, today domain.Date) (ClientServices, error) {
-	if !m.Clients.exists(clientID) {
-		return ClientServices{}, domain.NotFound("client %s not found", clientID)
+func (m *Models) clientServices(ctx context.Context, clientID uuid.UUID, today domain.Date) (ClientServices, error) {
+	if ok, err := m.Clients.exists(ctx, clientID); err != nil || !ok {
+		return ClientServices{}, orNotFound(err, "client %s not found", clientID)
+	}
+	views, err := m.Services.ofClient(ctx, clientID, today)
+	if err != nil {
+		return ClientServices{}, err
 	}
 	var out ClientServices
-	for _, v := range m.Services.ofClient(clientID, today) {
+	for _, v := range views {
 		if v.Ended && (v.EndDate.IsZero() || v.EndDate.Before(today)) {
 			out.Ended = append(out.Ended, v)
 		} else {
@@ -188,21 +183,32 @@ func scheduleItems(st service.State, q ScheduleQuery, defaultMethod uuid.UUID) [
 	return out
 }
 
-func (m *Models) serviceSchedule(serviceID uuid.UUID, q ScheduleQuery) ([]ScheduleItem, error) {
-	st, ok := m.Services.state(serviceID)
-	if !ok {
-		return nil, domain.NotFound("service %s not found", serviceID)
+func (m *Models) serviceSchedule(ctx context.Context, serviceID uuid.UUID, q ScheduleQuery) ([]ScheduleItem, error) {
+	st, ok, err := m.Services.state(ctx, serviceID)
+	if err != nil || !ok {
+		return nil, orNotFound(err, "service %s not found", serviceID)
 	}
-	return scheduleItems(st, q, m.Clients.defaultMethod(st.ClientID)), nil
+	def, err := m.Clients.defaultMethod(ctx, st.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	return scheduleItems(st, q, def), nil
 }
 
-func (m *Models) schedule(clientID uuid.UUID, q ScheduleQuery) (ClientSchedule, error) {
-	if !m.Clients.exists(clientID) {
-		return ClientSchedule{}, domain.NotFound("client %s not found", clientID)
+func (m *Models) schedule(ctx context.Context, clientID uuid.UUID, q ScheduleQuery) (ClientSchedule, error) {
+	if ok, err := m.Clients.exists(ctx, clientID); err != nil || !ok {
+		return ClientSchedule{}, orNotFound(err, "client %s not found", clientID)
 	}
-	def := m.Clients.defaultMethod(clientID)
+	def, err := m.Clients.defaultMethod(ctx, clientID)
+	if err != nil {
+		return ClientSchedule{}, err
+	}
+	states, err := m.Services.states(ctx, clientID)
+	if err != nil {
+		return ClientSchedule{}, err
+	}
 	var out ClientSchedule
-	for _, st := range m.Services.states(clientID) {
+	for _, st := range states {
 		out.Items = append(out.Items, scheduleItems(st, q, def)...)
 	}
 	slices.SortFunc(out.Items, func(a, b ScheduleItem) int {
@@ -258,31 +264,50 @@ func (m *Models) schedule(clientID uuid.UUID, q ScheduleQuery) (ClientSchedule, 
 	return out, nil
 }
 
-func (m *Models) listInvoices(q InvoiceQuery) Page[InvoiceListItem] {
-	rows, total := m.Invoices.list(q)
-	p := page(rows, Paging{Limit: MaxLimit})
-	p.Total, p.Offset, p.Limit = total, max(q.Offset, 0), pageLimit(q.Paging)
+func (m *Models) listInvoices(ctx context.Context, q InvoiceQuery) (Page[InvoiceListItem], error) {
+	rows, total, err := m.Invoices.list(ctx, q)
+	if err != nil {
+		return Page[InvoiceListItem]{}, err
+	}
+	p := Page[InvoiceListItem]{Total: total, Offset: max(q.Offset, 0), Limit: pageLimit(q.Paging), Items: rows}
+	if p.Items == nil {
+		p.Items = []InvoiceListItem{}
+	}
 	names := map[uuid.UUID]string{}
 	for _, it := range p.Items {
 		names[it.ClientID] = ""
 	}
-	m.Clients.names(names)
+	if err := m.Clients.names(ctx, names); err != nil {
+		return Page[InvoiceListItem]{}, err
+	}
 	for i := range p.Items {
 		p.Items[i].ClientName = names[p.Items[i].ClientID]
 	}
-	return p
+	return p, nil
 }
 
-func (m *Models) invoiceDetail(id uuid.UUID, today domain.Date) (InvoiceDetail, error) {
-	d, err := m.Invoices.detail(id, today)
+func (m *Models) invoiceDetail(ctx context.Context, id uuid.UUID, today domain.Date) (InvoiceDetail, error) {
+	d, err := m.Invoices.detail(ctx, id, today)
 	if err != nil {
 		return InvoiceDetail{}, err
 	}
 	names := map[uuid.UUID]string{d.ClientID: ""}
-	m.Clients.names(names)
-	d.ClientName = names[d.ClientID]
-	if audit, err := m.Activity.of(SubjectInvoice, id); err == nil {
-		d.Audit = audit
+	if err := m.Clients.names(ctx, names); err != nil {
+		return InvoiceDetail{}, err
 	}
+	d.ClientName = names[d.ClientID]
+	audit, err := m.Activity.of(ctx, SubjectInvoice, id)
+	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+		return InvoiceDetail{}, err
+	}
+	d.Audit = audit
 	return d, nil
+}
+
+// orNotFound is err, or when it is nil a domain.NotFound error.
+func orNotFound(err error, format string, args ...any) error {
+	if err != nil {
+		return err
+	}
+	return domain.NotFound(format, args...)
 }

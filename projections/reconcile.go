@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"errors"
 
 	"remit/eventstore"
 )
@@ -49,4 +50,8 @@ func (r Report) OK() bool { return len(r.Mismatches) == 0 }
 // shows the numbers it reserved and has not issued yet).
 func Reconcile(ctx context.Context, store eventstore.Store, live *Models) (Report, error) {
 	return reconcile(ctx, store, live)
+}
+
+func reconcile(ctx context.Context, store eventstore.Store, live *Models) (Report, error) {
+	return Report{}, errors.New("stub")
 }

@@ -11,32 +11,36 @@ import (
 
 // RunnerOptions configure a Runner.
 type RunnerOptions struct {
-	// Dir is the folder of the snapshot files; "" keeps no snapshots (every
-	// start replays the whole log).
-	Dir string
-	// SnapshotInterval is how often snapshots are written while running;
-	// 0 means every minute. Close always writes them.
-	SnapshotInterval time.Duration
 	// Logger receives a warning for each event no decoder knows (events of
-	// "request-" streams are passed over silently) and snapshot failures;
-	// nil discards.
+	// "request-" streams are passed over silently), rebuild progress and
+	// lease changes; nil discards.
 	Logger *slog.Logger
 	// Catalog decodes events; nil means catalog.New().
 	Catalog *catalog.Catalog
+	// Progress, when not nil, hears how far a catch-up or rebuild has read
+	// (position, head), about once a second.
+	Progress func(name string, position, head uint64)
+	// PollInterval is how often a process that does not hold the lease (on
+	// PostgreSQL, another node applies) reads the checkpoints; 0 means
+	// 200 ms.
+	PollInterval time.Duration
 }
 
-// Runner feeds projections from the store's subscription. Build it with
-// NewRunner, Start it, Close it.
+// Runner keeps Models' tables up to date with the log: it applies each
+// batch of events and advances every projection's checkpoint in one
+// transaction. Build it with NewRunner, Start it, Close it.
 type Runner struct {
-	store eventstore.Store
-	opts  RunnerOptions
-	impl  runnerState
+	store  eventstore.Store
+	models *Models
+	opts   RunnerOptions
+	impl   runnerState
 }
 
-// NewRunner returns a runner for the projections, restoring each one from
-// its snapshot in opts.Dir when there is a usable one.
-func NewRunner(store eventstore.Store, projections []Projection, opts RunnerOptions) (*Runner, error) {
-	return newRunner(store, projections, opts)
+// NewRunner returns a runner for the models: it reads the registry of the
+// models' database and creates (and will fill) the tables of a projection
+// that has none, or whose stored version is not the code's.
+func NewRunner(ctx context.Context, store eventstore.Store, models *Models, opts RunnerOptions) (*Runner, error) {
+	return newRunner(ctx, store, models, opts)
 }
 
 // Start begins applying events in a goroutine, from each projection's
@@ -44,8 +48,7 @@ func NewRunner(store eventstore.Store, projections []Projection, opts RunnerOpti
 func (r *Runner) Start(ctx context.Context) error { return r.start(ctx) }
 
 // CatchUp applies, synchronously, every event up to the store's head at the
-// time of the call. It is for tests and tools that run projections without
-// Start; do not call it while the runner is started.
+// time of the call.
 func (r *Runner) CatchUp(ctx context.Context) error { return r.catchUp(ctx) }
 
 // WaitFor returns nil once every projection has applied the event at global
@@ -53,9 +56,8 @@ func (r *Runner) CatchUp(ctx context.Context) error { return r.catchUp(ctx) }
 // or the error that stopped the runner.
 func (r *Runner) WaitFor(ctx context.Context, pos uint64) error { return r.waitFor(ctx, pos) }
 
-// Rebuild truncates the named projection and replays the log into it up to
-// where the others are; queries of it see it fill up again. WaitFor waits
-// for it too meanwhile.
+// Rebuild fills a new generation of the named projection's tables from the
+// log while the current one keeps serving, then swaps them.
 func (r *Runner) Rebuild(ctx context.Context, name string) error { return r.rebuild(ctx, name) }
 
 // Checkpoints returns each projection's checkpoint by name.
@@ -66,15 +68,11 @@ func (r *Runner) Checkpoints() map[string]uint64 { return r.checkpoints() }
 func (r *Runner) Skipped() uint64 { return r.skipped() }
 
 // Ignored returns how many events were passed over because their stream
-// holds no domain events (the "request-" idempotency records of old logs);
-// they are neither decoded nor warned about.
+// holds no domain events (the "request-" idempotency records of old logs).
 func (r *Runner) Ignored() uint64 { return r.ignored() }
-
-// Snapshot writes every projection's snapshot now.
-func (r *Runner) Snapshot() error { return r.snapshotAll() }
 
 // Err returns the error that stopped the runner, if any.
 func (r *Runner) Err() error { return r.err() }
 
-// Close stops the runner, waits for it and writes the snapshots.
+// Close stops the runner and waits for it.
 func (r *Runner) Close() error { return r.close() }

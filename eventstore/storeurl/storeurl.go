@@ -19,6 +19,7 @@ import (
 	"remit/eventstore/pii"
 	"remit/eventstore/postgres"
 	"remit/eventstore/sqlite"
+	"remit/projections/rmdb"
 )
 
 // Kind names a backend.
@@ -203,4 +204,37 @@ func Unwrap(s eventstore.Store) eventstore.Store {
 type Verifier interface {
 	Verify(ctx context.Context) (sqlite.VerifyReport, error)
 	HashAt(ctx context.Context, position uint64) ([]byte, error)
+}
+
+// ReadModelsFile is the embedded read-model database's file name in the
+// data folder.
+const ReadModelsFile = "readmodels.db"
+
+// OpenReadModels opens the read-model database for the store url names: the
+// same PostgreSQL database (tables rm_*, shared by every node on it) when
+// the store is PostgreSQL or readModelsURL is a postgres:// URL, else the
+// SQLite file readmodels.db in the data folder (the embedded store's, or
+// DataDir's for KurrentDB).
+func OpenReadModels(ctx context.Context, url, readModelsURL string, opts Options) (*rmdb.DB, error) {
+	kind, err := KindOf(url)
+	if err != nil {
+		return nil, err
+	}
+	if readModelsURL != "" {
+		if k, err := KindOf(readModelsURL); err != nil || k != Postgres {
+			return nil, fmt.Errorf("read models: %s is not a postgres:// URL", Redact(readModelsURL))
+		}
+		return rmdb.OpenPostgres(ctx, readModelsURL, "")
+	}
+	if kind == Postgres {
+		return rmdb.OpenPostgres(ctx, url, "")
+	}
+	dir := opts.DataDir
+	if rest, ok := strings.CutPrefix(url, "sqlite:"); ok && rest != "" {
+		dir = rest
+	}
+	if dir == "" {
+		return nil, fmt.Errorf("read models: no data folder for %s", Redact(url))
+	}
+	return rmdb.OpenSQLite(filepath.Join(dir, ReadModelsFile))
 }

@@ -1,0 +1,207 @@
+package rmdb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+)
+
+// Column is an indexed column of a Docs table, computed from the document
+// each time it is written.
+type Column[V any] struct {
+	Name  string
+	Type  string // "TEXT", "BIGINT" (add "NOT NULL" etc. as needed)
+	Value func(key string, v *V) any
+}
+
+// DocsSpec declares a Docs table.
+type DocsSpec[V any] struct {
+	Name    string
+	Columns []Column[V]
+	Indexes []string
+	// CacheSize bounds how many documents Apply keeps decoded between
+	// batches (default 4096).
+	CacheSize int
+}
+
+// Docs is a table of JSON documents of type V by key (column "key"), with
+// the spec's extra columns. Apply-side methods (Get, Put, Delete, Flush,
+// Discard) are for the one goroutine applying events; Load and Find read
+// the database and may be called by anyone.
+type Docs[V any] struct {
+	spec             DocsSpec[V]
+	gen              int64
+	table            string
+	cache            *simplelru.LRU[string, *V]
+	dirty            map[string]*V // nil: deleted
+	upsert, del, get string
+}
+
+// NewDocs returns a Docs writing generation gen of its table.
+func NewDocs[V any](spec DocsSpec[V], gen int64) *Docs[V] {
+	if spec.CacheSize <= 0 {
+		spec.CacheSize = 4096
+	}
+	c, _ := simplelru.NewLRU[string, *V](spec.CacheSize, nil)
+	d := &Docs[V]{spec: spec, gen: gen, table: Stored(spec.Name, gen), cache: c, dirty: map[string]*V{}}
+	cols := []string{"key", "doc"}
+	sets := []string{"doc = excluded.doc"}
+	marks := []string{"?", "?"}
+	for _, col := range spec.Columns {
+		cols = append(cols, col.Name)
+		sets = append(sets, col.Name+" = excluded."+col.Name)
+		marks = append(marks, "?")
+	}
+	d.upsert = "INSERT INTO " + d.table + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(marks, ", ") +
+		") ON CONFLICT (key) DO UPDATE SET " + strings.Join(sets, ", ")
+	d.del = "DELETE FROM " + d.table + " WHERE key = ?"
+	d.get = "SELECT doc FROM " + d.table + " WHERE key = ?"
+	return d
+}
+
+// Table declares the table.
+func (d *Docs[V]) Table() Table {
+	cols := []string{"key TEXT PRIMARY KEY", "doc TEXT NOT NULL"}
+	for _, c := range d.spec.Columns {
+		cols = append(cols, c.Name+" "+c.Type)
+	}
+	return Table{Name: d.spec.Name, Columns: cols, Indexes: d.spec.Indexes}
+}
+
+// View is the name queries read it by.
+func (d *Docs[V]) View() string { return View(d.spec.Name) }
+
+// Get returns the document for key, nil when there is none. The pointer is
+// the writer's own: change it and Put it. A read error is recorded on tx.
+func (d *Docs[V]) Get(tx *Tx, key string) *V {
+	if v, ok := d.dirty[key]; ok {
+		return v
+	}
+	if v, ok := d.cache.Get(key); ok {
+		return v
+	}
+	var doc string
+	if !tx.QueryRow(d.get, []any{key}, &doc) {
+		return nil
+	}
+	v := new(V)
+	if err := json.Unmarshal([]byte(doc), v); err != nil {
+		tx.Fail(fmt.Errorf("read models: %s %s: %w", d.spec.Name, key, err))
+		return nil
+	}
+	d.cache.Add(key, v)
+	return v
+}
+
+// Put marks v as key's document, to be written by Flush.
+func (d *Docs[V]) Put(key string, v *V) {
+	d.dirty[key] = v
+	d.cache.Add(key, v)
+}
+
+// Delete marks key's document deleted.
+func (d *Docs[V]) Delete(key string) {
+	d.dirty[key] = nil
+	d.cache.Remove(key)
+}
+
+// Flush writes the documents Put or Deleted since the last Flush.
+func (d *Docs[V]) Flush(tx *Tx) {
+	for key, v := range d.dirty {
+		if v == nil {
+			tx.Exec(d.del, key)
+			continue
+		}
+		doc, err := json.Marshal(v)
+		if err != nil {
+			tx.Fail(fmt.Errorf("read models: encode %s %s: %w", d.spec.Name, key, err))
+			return
+		}
+		args := make([]any, 0, 2+len(d.spec.Columns))
+		args = append(args, key, string(doc))
+		for _, c := range d.spec.Columns {
+			args = append(args, c.Value(key, v))
+		}
+		tx.Exec(d.upsert, args...)
+	}
+	clear(d.dirty)
+}
+
+// Discard forgets the cache and what was not flushed: after a rollback the
+// cached documents may hold changes that were never committed.
+func (d *Docs[V]) Discard() {
+	clear(d.dirty)
+	d.cache.Purge()
+}
+
+// Load reads key's document from the database.
+func (d *Docs[V]) Load(ctx context.Context, db *DB, key string) (V, bool, error) {
+	var v V
+	var doc string
+	err := db.QueryRow(ctx, "SELECT doc FROM "+d.View()+" WHERE key = ?", key).Scan(&doc)
+	if err == sql.ErrNoRows {
+		return v, false, nil
+	}
+	if err == nil {
+		err = json.Unmarshal([]byte(doc), &v)
+	}
+	if err != nil {
+		return v, false, fmt.Errorf("read models: %s %s: %w", d.spec.Name, key, err)
+	}
+	return v, true, nil
+}
+
+// Find reads the documents a query selects. rest follows "SELECT doc FROM
+// <view>": a WHERE, ORDER BY and LIMIT clause with ? placeholders.
+func (d *Docs[V]) Find(ctx context.Context, db *DB, rest string, args ...any) ([]V, error) {
+	rows, err := db.Query(ctx, "SELECT doc FROM "+d.View()+" "+rest, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read models: %s: %w", d.spec.Name, err)
+	}
+	defer rows.Close()
+	var out []V
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, err
+		}
+		var v V
+		if err := json.Unmarshal([]byte(doc), &v); err != nil {
+			return nil, fmt.Errorf("read models: %s: %w", d.spec.Name, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// FindTx is Find inside a write transaction, on the table Apply writes
+// (for appliers that need several documents by a column). Documents Put
+// and not yet flushed are not seen: Flush first when that matters.
+func (d *Docs[V]) FindTx(tx *Tx, rest string, args ...any) []V {
+	rows, err := tx.Query("SELECT doc FROM "+d.table+" "+rest, args...)
+	if err != nil {
+		tx.Fail(fmt.Errorf("read models: %s: %w", d.spec.Name, err))
+		return nil
+	}
+	defer rows.Close()
+	var out []V
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			tx.Fail(err)
+			return nil
+		}
+		var v V
+		if err := json.Unmarshal([]byte(doc), &v); err != nil {
+			tx.Fail(fmt.Errorf("read models: %s: %w", d.spec.Name, err))
+			return nil
+		}
+		out = append(out, v)
+	}
+	tx.Fail(rows.Err())
+	return out
+}

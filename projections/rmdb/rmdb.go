@@ -1,0 +1,374 @@
+// Package rmdb keeps read models in a SQL database: a SQLite file beside the
+// embedded log (the default) or PostgreSQL, shared by every node on it. It
+// knows nothing of Remit's domain: projections declare tables, write their
+// rows in a transaction the runner opens for a batch of events, and advance
+// their checkpoint in that same transaction, so a row is applied exactly
+// once whatever crashes.
+//
+// # Tables, generations and views
+//
+// A projection's table "clients" is stored as rm_clients_g<N>, N being the
+// projection's generation, and read through the view rm_clients. A rebuild
+// fills generation N+1 while N keeps serving, then swaps the view in one
+// transaction and drops N (blue/green by table version). The registry table
+// rm_projections holds, per projection and generation, the version of the
+// code that wrote it, its checkpoint and whether it is the one serving.
+//
+// # Docs
+//
+// Docs[V] is a table of JSON documents by key with extra indexed columns:
+// what most projections need (a client, an invoice, a service by id, found
+// by client or status). Apply reads and writes documents through a bounded
+// LRU cache and a dirty set that Flush writes in the batch's transaction;
+// queries read the database, never the cache, so several processes can
+// share the tables and a process's memory does not grow with the log.
+//
+// SQL is written once with ? placeholders; Rebind turns them into $n for
+// PostgreSQL. Column types are the ones both understand: TEXT, BIGINT.
+package rmdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	_ "github.com/mattn/go-sqlite3"    // database/sql driver "sqlite3"
+)
+
+// Dialect is the SQL database kind.
+type Dialect int
+
+// Dialects.
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+// DB is a read-model database: one connection that writes (SQLite has a
+// single writer; on PostgreSQL the runner holding the lease is the one
+// writer) and a pool that reads.
+type DB struct {
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	path    string // the SQLite file ("" for PostgreSQL)
+}
+
+// OpenSQLite opens (creating it if missing) the read-model database in the
+// SQLite file at path, in WAL mode so readers never wait for the writer.
+func OpenSQLite(path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("read models: %w", err)
+	}
+	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=off"
+	w, err := sql.Open("sqlite3", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("read models: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite3", dsn+"&_query_only=1")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("read models: open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	db := &DB{dialect: SQLite, write: w, read: r, path: path}
+	if err := db.init(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// OpenPostgres opens the read models in the PostgreSQL database at url
+// (postgres://…). A non-empty schema keeps them in that schema (created if
+// missing), so tests and firms sharing a database stay apart.
+func OpenPostgres(ctx context.Context, url, schema string) (*DB, error) {
+	dsn := url
+	if schema != "" {
+		if !validIdent(schema) {
+			return nil, fmt.Errorf("read models: bad schema name %q", schema)
+		}
+		boot, err := sql.Open("pgx", url)
+		if err != nil {
+			return nil, fmt.Errorf("read models: %w", err)
+		}
+		_, err = boot.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema)
+		boot.Close()
+		if err != nil && !strings.Contains(err.Error(), "23505") { // two nodes creating it at once
+			return nil, fmt.Errorf("read models: create schema %s: %w", schema, err)
+		}
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		dsn += sep + "search_path=" + schema
+	}
+	w, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("read models: %w", err)
+	}
+	w.SetMaxOpenConns(2) // the writer and the lease holder's pinned connection
+	r, err := sql.Open("pgx", dsn)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("read models: %w", err)
+	}
+	r.SetMaxOpenConns(16)
+	r.SetMaxIdleConns(16)
+	db := &DB{dialect: Postgres, write: w, read: r}
+	if err := db.init(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func validIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		if c != '_' && (c < 'a' || c > 'z') && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// registry is the table of projections: per name and generation, the
+// version of the code that wrote it, how far it applied the log and whether
+// it is the one serving.
+const registry = `CREATE TABLE IF NOT EXISTS rm_projections (
+	name TEXT NOT NULL,
+	generation BIGINT NOT NULL,
+	version BIGINT NOT NULL,
+	checkpoint BIGINT NOT NULL,
+	serving BIGINT NOT NULL,
+	PRIMARY KEY (name, generation)
+)`
+
+func (db *DB) init(ctx context.Context) error {
+	if db.dialect == Postgres {
+		// Nodes starting together take turns creating the registry.
+		return db.WriteTx(ctx, func(tx *Tx) error {
+			tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('rm_projections'))`) // returns a row; Exec discards it
+			tx.Exec(registry)
+			return tx.Err()
+		})
+	}
+	if _, err := db.write.ExecContext(ctx, registry); err != nil {
+		return fmt.Errorf("read models: registry: %w", err)
+	}
+	return nil
+}
+
+// Dialect says which database this is.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Path is the SQLite file ("" on PostgreSQL).
+func (db *DB) Path() string { return db.path }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.write.Close(), db.read.Close())
+}
+
+// Rebind rewrites ? placeholders as $1, $2… on PostgreSQL.
+func (db *DB) Rebind(q string) string {
+	if db.dialect != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range q {
+		if c == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// Query runs a read on the read pool.
+func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return db.read.QueryContext(ctx, db.Rebind(q), args...)
+}
+
+// QueryRow runs a one-row read on the read pool.
+func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, db.Rebind(q), args...)
+}
+
+// Conn returns a connection of the write pool pinned for the caller (the
+// PostgreSQL lease is held on one); the caller closes it.
+func (db *DB) Conn(ctx context.Context) (*sql.Conn, error) { return db.write.Conn(ctx) }
+
+// Begin opens a write transaction.
+func (db *DB) Begin(ctx context.Context) (*Tx, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("read models: begin: %w", err)
+	}
+	return &Tx{ctx: ctx, tx: tx, db: db}, nil
+}
+
+// WriteTx runs f in a write transaction and commits it when f and every
+// statement in it succeeded; otherwise it rolls back.
+func (db *DB) WriteTx(ctx context.Context, f func(*Tx) error) error {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Tx is a write transaction. Its first failing statement's error sticks:
+// later statements do nothing and Err, Commit report it, so Apply code can
+// write without checking each step.
+type Tx struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	db    *DB
+	err   error
+	stmts map[string]*sql.Stmt
+}
+
+// DB returns the database the transaction writes.
+func (t *Tx) DB() *DB { return t.db }
+
+// Context is the transaction's context.
+func (t *Tx) Context() context.Context { return t.ctx }
+
+// Err is the first error of the transaction.
+func (t *Tx) Err() error { return t.err }
+
+// Fail records err (the first one sticks).
+func (t *Tx) Fail(err error) {
+	if t.err == nil && err != nil {
+		t.err = err
+	}
+}
+
+// Exec runs a statement (prepared once per transaction) unless the
+// transaction already failed.
+func (t *Tx) Exec(q string, args ...any) {
+	if t.err != nil {
+		return
+	}
+	st, err := t.stmt(q)
+	if err == nil {
+		_, err = st.ExecContext(t.ctx, args...)
+	}
+	if err != nil {
+		t.Fail(fmt.Errorf("read models: %s: %w", firstWords(q), err))
+	}
+}
+
+// ExecCount runs a statement and returns how many rows it changed.
+func (t *Tx) ExecCount(q string, args ...any) int64 {
+	if t.err != nil {
+		return 0
+	}
+	st, err := t.stmt(q)
+	var res sql.Result
+	if err == nil {
+		res, err = st.ExecContext(t.ctx, args...)
+	}
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	if err != nil {
+		t.Fail(fmt.Errorf("read models: %s: %w", firstWords(q), err))
+	}
+	return n
+}
+
+// Query reads inside the transaction (what it wrote included).
+func (t *Tx) Query(q string, args ...any) (*sql.Rows, error) {
+	if t.err != nil {
+		return nil, t.err
+	}
+	st, err := t.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(t.ctx, args...)
+}
+
+// QueryRow reads one row inside the transaction into dest and reports
+// whether there was one; an error other than sql.ErrNoRows is recorded as
+// the transaction's.
+func (t *Tx) QueryRow(q string, args []any, dest ...any) bool {
+	if t.err != nil {
+		return false
+	}
+	st, err := t.stmt(q)
+	if err == nil {
+		err = st.QueryRowContext(t.ctx, args...).Scan(dest...)
+	}
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, sql.ErrNoRows):
+		return false
+	}
+	t.Fail(fmt.Errorf("read models: %s: %w", firstWords(q), err))
+	return false
+}
+
+func (t *Tx) stmt(q string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := t.tx.PrepareContext(t.ctx, t.db.Rebind(q))
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[q] = st
+	return st, nil
+}
+
+// Commit commits, unless a statement failed: then it rolls back and
+// returns that error.
+func (t *Tx) Commit() error {
+	if t.err != nil {
+		t.Rollback()
+		return t.err
+	}
+	if err := t.tx.Commit(); err != nil {
+		return fmt.Errorf("read models: commit: %w", err)
+	}
+	return nil
+}
+
+// Rollback abandons the transaction.
+func (t *Tx) Rollback() { _ = t.tx.Rollback() }
+
+func firstWords(q string) string {
+	q = strings.Join(strings.Fields(q), " ")
+	if len(q) > 60 {
+		q = q[:60] + "…"
+	}
+	return q
+}

@@ -1,0 +1,121 @@
+package rmdb
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Table declares one table of a projection.
+type Table struct {
+	// Name is the table's name without prefix: "clients" is stored as
+	// rm_clients_g<generation> and read through the view rm_clients.
+	Name string
+	// Columns are the column definitions, the primary key's included
+	// ("key TEXT PRIMARY KEY", "client_id TEXT NOT NULL", …), or the
+	// table's constraint ("PRIMARY KEY (a, b)").
+	Columns []string
+	// Indexes are the column lists to index, e.g. "client_id, seq".
+	Indexes []string
+}
+
+// View is the name queries read the table by.
+func View(name string) string { return "rm_" + name }
+
+// Stored is the name of a generation's table.
+func Stored(name string, generation int64) string {
+	return fmt.Sprintf("rm_%s_g%d", name, generation)
+}
+
+// CreateTables creates a generation's tables and indexes (dropping any left
+// from an abandoned rebuild).
+func (t *Tx) CreateTables(generation int64, tables []Table) {
+	for _, tb := range tables {
+		name := Stored(tb.Name, generation)
+		t.Exec("DROP TABLE IF EXISTS " + name)
+		t.Exec("CREATE TABLE " + name + " (" + strings.Join(tb.Columns, ", ") + ")")
+		for i, ix := range tb.Indexes {
+			t.Exec(fmt.Sprintf("CREATE INDEX %s_i%d ON %s (%s)", name, i, name, ix))
+		}
+	}
+}
+
+// DropTables drops a generation's tables.
+func (t *Tx) DropTables(generation int64, tables []Table) {
+	for _, tb := range tables {
+		t.Exec("DROP TABLE IF EXISTS " + Stored(tb.Name, generation))
+	}
+}
+
+// ServeViews points each table's view at a generation.
+func (t *Tx) ServeViews(generation int64, tables []Table) {
+	for _, tb := range tables {
+		t.Exec("DROP VIEW IF EXISTS " + View(tb.Name))
+		t.Exec("CREATE VIEW " + View(tb.Name) + " AS SELECT * FROM " + Stored(tb.Name, generation))
+	}
+}
+
+// Registration is a projection generation as the registry holds it.
+type Registration struct {
+	Name       string
+	Generation int64
+	Version    int64
+	Checkpoint uint64
+	Serving    bool
+}
+
+// Registrations returns every generation of every projection.
+func (t *Tx) Registrations() []Registration {
+	rows, err := t.Query(`SELECT name, generation, version, checkpoint, serving FROM rm_projections ORDER BY name, generation`)
+	if err != nil {
+		t.Fail(fmt.Errorf("read models: registry: %w", err))
+		return nil
+	}
+	defer rows.Close()
+	var out []Registration
+	for rows.Next() {
+		var r Registration
+		var cp, serving int64
+		if err := rows.Scan(&r.Name, &r.Generation, &r.Version, &cp, &serving); err != nil {
+			t.Fail(err)
+			return nil
+		}
+		r.Checkpoint, r.Serving = uint64(cp), serving != 0
+		out = append(out, r)
+	}
+	t.Fail(rows.Err())
+	return out
+}
+
+// Register records a new generation at checkpoint 0, not serving.
+func (t *Tx) Register(name string, generation, version int64) {
+	t.Exec(`DELETE FROM rm_projections WHERE name = ? AND generation = ?`, name, generation)
+	t.Exec(`INSERT INTO rm_projections (name, generation, version, checkpoint, serving) VALUES (?, ?, ?, 0, 0)`, name, generation, version)
+}
+
+// Serve makes a generation the one serving its projection.
+func (t *Tx) Serve(name string, generation int64) {
+	t.Exec(`UPDATE rm_projections SET serving = CASE WHEN generation = ? THEN 1 ELSE 0 END WHERE name = ?`, generation, name)
+}
+
+// Unregister forgets a generation.
+func (t *Tx) Unregister(name string, generation int64) {
+	t.Exec(`DELETE FROM rm_projections WHERE name = ? AND generation = ?`, name, generation)
+}
+
+// ErrCheckpointMoved is the error of an Advance that found the checkpoint
+// not where the writer last left it: another process applied (it holds the
+// lease now), so this transaction must not commit.
+var ErrCheckpointMoved = fmt.Errorf("read models: checkpoint moved under this writer")
+
+// Advance moves a generation's checkpoint from `from` to `to`, failing the
+// transaction with ErrCheckpointMoved when it is not at `from`.
+func (t *Tx) Advance(name string, generation int64, from, to uint64) {
+	if to <= from {
+		return
+	}
+	n := t.ExecCount(`UPDATE rm_projections SET checkpoint = ? WHERE name = ? AND generation = ? AND checkpoint = ?`,
+		int64(to), name, generation, int64(from))
+	if n == 0 && t.err == nil {
+		t.Fail(fmt.Errorf("%w: %s generation %d is not at %d", ErrCheckpointMoved, name, generation, from))
+	}
+}
