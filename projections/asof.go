@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"remit/eventstore"
+	"remit/projections/rmdb"
 )
 
 // Bound is where a replay stops: at a global position (inclusive) or at a
@@ -17,11 +18,21 @@ type Bound struct {
 }
 
 // BuildAsOf replays the log up to bound into fresh Models in a temporary
-// database, so an auditor can query any read model as it was then. It
-// returns the models (Close them: that deletes the temporary database) and
-// the position of the last event replayed.
+// database (a SQLite file, so history of any length fits), for an auditor to
+// query any read model as it was then. It returns the models (Close them:
+// that deletes the database) and the position of the last event replayed.
 func BuildAsOf(ctx context.Context, store eventstore.Store, bound Bound) (*Models, uint64, error) {
-	return nil, 0, errors.New("stub")
+	db, err := rmdb.OpenTemp()
+	if err != nil {
+		return nil, 0, err
+	}
+	m := NewModels(db)
+	m.closer = db.Close
+	st, err := Replay(ctx, store, m, bound)
+	if err != nil {
+		return nil, 0, errors.Join(err, m.Close())
+	}
+	return m, st.Last, nil
 }
 
 // ReplayStats says what a Replay did.
@@ -31,8 +42,15 @@ type ReplayStats struct {
 	Skipped uint64 // events no decoder knows
 }
 
-// Replay rebuilds m's projections from the log up to bound (m's database
-// should be a fresh one, e.g. BuildAsOf's), for `remit replay`.
+// Replay fills m's projections from their checkpoints (a fresh database:
+// from the start) up to bound, a transaction per batch read, and returns
+// what it read. It is BuildAsOf's and `remit replay`'s engine.
 func Replay(ctx context.Context, store eventstore.Store, m *Models, bound Bound) (ReplayStats, error) {
-	return ReplayStats{}, errors.New("stub")
+	r, err := newRunner(ctx, store, m, RunnerOptions{})
+	if err != nil {
+		return ReplayStats{}, err
+	}
+	st, err := r.fill(ctx, "replay", r.gens(), bound)
+	r.publish()
+	return st, err
 }

@@ -2,24 +2,824 @@ package projections
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
+	"remit/domain/catalog"
 	"remit/eventstore"
+	"remit/projections/follow"
+	"remit/projections/rmdb"
 )
 
-// STUB: the runner's implementation (lead).
+// generation is one generation of a projection's tables and its writer.
+type generation struct {
+	spec       Spec
+	number     int64
+	p          Projection
+	checkpoint atomic.Uint64 // committed
+}
 
-type runnerState struct{}
+type runnerState struct {
+	specs []Spec
+	db    *rmdb.DB
+	cat *catalog.Catalog
+	log *slog.Logger
+
+	// applyMu makes the live loop, CatchUp and the end of a Rebuild take
+	// turns: one of them writes the serving generations at a time.
+	applyMu sync.Mutex
+	serving atomic.Pointer[[]*generation]
+	// lease is the PostgreSQL connection holding the advisory lock that
+	// makes this process the one applying (nil: not held; SQLite needs
+	// none: one process owns the data folder).
+	lease *sql.Conn
+
+	mu       sync.Mutex // guards the fields below
+	waiters  []waiter
+	failure  error
+	nSkipped uint64
+	nIgnored uint64
+	started  bool
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+type waiter struct {
+	pos uint64
+	ch  chan struct{}
+}
+
+// leaseKey names the advisory lock of the PostgreSQL read models.
+const leaseKey = "remit_read_models"
 
 func newRunner(ctx context.Context, store eventstore.Store, models *Models, opts RunnerOptions) (*Runner, error) {
-	return nil, errors.New("stub")
+	return newRunnerOf(ctx, store, models, models.Specs(), opts)
 }
-func (r *Runner) start(ctx context.Context) error                { return errors.New("stub") }
-func (r *Runner) catchUp(ctx context.Context) error              { return errors.New("stub") }
-func (r *Runner) waitFor(ctx context.Context, pos uint64) error  { return errors.New("stub") }
-func (r *Runner) rebuild(ctx context.Context, name string) error { return errors.New("stub") }
-func (r *Runner) checkpoints() map[string]uint64                 { return nil }
-func (r *Runner) skipped() uint64                                { return 0 }
-func (r *Runner) ignored() uint64                                { return 0 }
-func (r *Runner) err() error                                     { return nil }
-func (r *Runner) close() error                                   { return nil }
+
+// newRunnerOf is newRunner for the given projections (tests run the runner
+// on projections of their own).
+func newRunnerOf(ctx context.Context, store eventstore.Store, models *Models, specs []Spec, opts RunnerOptions) (*Runner, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Catalog == nil {
+		opts.Catalog = catalog.New()
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = 200 * time.Millisecond
+	}
+	r := &Runner{store: store, models: models, opts: opts}
+	r.impl = runnerState{specs: specs, db: models.db, cat: opts.Catalog, log: opts.Logger}
+	var gens []*generation
+	err := r.impl.db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+		lockRegistry(tx)
+		gens = r.open(tx, specs)
+		return tx.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("projections: open read models: %w", err)
+	}
+	r.impl.serving.Store(&gens)
+	r.publish()
+	return r, nil
+}
+
+// lockRegistry makes processes starting together on PostgreSQL take turns
+// creating tables.
+func lockRegistry(tx *rmdb.Tx) {
+	if tx.DB().Dialect() == rmdb.Postgres {
+		var ok bool
+		tx.QueryRow(`SELECT pg_advisory_xact_lock(hashtext('rm_projections')) IS NOT NULL`, nil, &ok)
+	}
+}
+
+// open finds each projection's serving generation; one that is missing, or
+// written by another version of the code, is replaced by a new empty
+// generation (filled by the next catch-up), and generations left by an
+// abandoned rebuild are dropped.
+func (r *Runner) open(tx *rmdb.Tx, specs []Spec) []*generation {
+	regs := tx.Registrations()
+	gens := make([]*generation, 0, len(specs))
+	for _, spec := range specs {
+		var serving *rmdb.Registration
+		var highest int64
+		for i, reg := range regs {
+			if reg.Name != spec.Name {
+				continue
+			}
+			highest = max(highest, reg.Generation)
+			if reg.Serving {
+				serving = &regs[i]
+			}
+		}
+		for _, reg := range regs {
+			if reg.Name == spec.Name && !reg.Serving {
+				dropGeneration(tx, spec, reg.Generation)
+			}
+		}
+		if serving != nil && serving.Version == spec.Version {
+			g := &generation{spec: spec, number: serving.Generation, p: spec.New(serving.Generation)}
+			g.checkpoint.Store(serving.Checkpoint)
+			gens = append(gens, g)
+			continue
+		}
+		if serving != nil {
+			r.impl.log.Info("read model written by another version; rebuilding it from the log",
+				"projection", spec.Name, "stored_version", serving.Version, "version", spec.Version)
+		}
+		g := newGeneration(tx, spec, highest+1)
+		serve(tx, g)
+		if serving != nil {
+			dropGeneration(tx, spec, serving.Generation)
+		}
+		gens = append(gens, g)
+	}
+	return gens
+}
+
+// newGeneration creates and registers an empty generation's tables.
+func newGeneration(tx *rmdb.Tx, spec Spec, number int64) *generation {
+	g := &generation{spec: spec, number: number, p: spec.New(number)}
+	tx.CreateTables(number, g.p.Tables())
+	tx.Register(spec.Name, number, spec.Version)
+	return g
+}
+
+// nextGeneration is the number after every generation the registry holds
+// of a projection.
+func nextGeneration(tx *rmdb.Tx, name string) int64 {
+	var highest int64
+	for _, reg := range tx.Registrations() {
+		if reg.Name == name {
+			highest = max(highest, reg.Generation)
+		}
+	}
+	return highest + 1
+}
+
+// serve points the projection's views at g.
+func serve(tx *rmdb.Tx, g *generation) {
+	tx.ServeViews(g.number, g.p.Tables())
+	tx.Serve(g.spec.Name, g.number)
+}
+
+// dropGeneration drops a generation's tables (as this version of the code
+// names them) and forgets it.
+func dropGeneration(tx *rmdb.Tx, spec Spec, number int64) {
+	tx.DropTables(number, spec.New(number).Tables())
+	tx.Unregister(spec.Name, number)
+}
+
+func (r *Runner) gens() []*generation { return *r.impl.serving.Load() }
+
+// minCheckpoint is the lowest committed checkpoint of gens.
+func minCheckpoint(gens []*generation) uint64 {
+	var lo uint64
+	for i, g := range gens {
+		if c := g.checkpoint.Load(); i == 0 || c < lo {
+			lo = c
+		}
+	}
+	return lo
+}
+
+// publish tells the models and the waiters how far the serving generations
+// are.
+func (r *Runner) publish() {
+	r.models.position.Store(minCheckpoint(r.gens()))
+	r.notify()
+}
+
+func (r *Runner) start(ctx context.Context) error {
+	s := &r.impl
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return errors.New("projections: runner already started")
+	}
+	s.started = true
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		r.run(ctx)
+	}()
+	return nil
+}
+
+// run applies the log live while this process holds the lease; without it
+// (another node on PostgreSQL applies), it follows the checkpoints that
+// node commits and tries for the lease again now and then.
+func (r *Runner) run(ctx context.Context) {
+	s := &r.impl
+	tries := 0
+	for ctx.Err() == nil {
+		held, err := r.acquireLease(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.fail(err)
+			}
+			return
+		}
+		if !held {
+			if err := r.poll(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("reading read-model checkpoints", "err", err)
+			}
+			if tries++; tries%10 == 0 {
+				s.log.Debug("another process applies the read models; following its checkpoints")
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(r.opts.PollInterval):
+			}
+			continue
+		}
+		if err := r.follow(ctx); err != nil && ctx.Err() == nil {
+			r.fail(fmt.Errorf("projections: following the log: %w", err))
+			return
+		}
+	}
+}
+
+// acquireLease makes this process the one applying. On SQLite it always
+// is. On PostgreSQL it takes a session advisory lock on a pinned connection
+// (released if the process dies, as its connection closes); when it first
+// gets it, it re-reads the checkpoints another node may have advanced.
+func (r *Runner) acquireLease(ctx context.Context) (bool, error) {
+	s := &r.impl
+	if s.db.Dialect() != rmdb.Postgres {
+		return true, nil
+	}
+	if s.lease != nil {
+		return true, nil
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return false, fmt.Errorf("projections: lease: %w", err)
+	}
+	var got bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtext($1))`, leaseKey).Scan(&got); err != nil || !got {
+		conn.Close()
+		return false, nil
+	}
+	s.lease = conn
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	if err := r.reload(ctx); err != nil {
+		return false, err
+	}
+	s.log.Info("this process applies the read models")
+	return true, nil
+}
+
+// reload re-reads the serving generations from the registry (another node
+// may have applied, or rebuilt, since) and forgets every writer's cache.
+func (r *Runner) reload(ctx context.Context) error {
+	var gens []*generation
+	err := r.impl.db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+		lockRegistry(tx)
+		gens = r.open(tx, r.impl.specs)
+		return tx.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("projections: reload read models: %w", err)
+	}
+	r.impl.serving.Store(&gens)
+	r.publish()
+	return nil
+}
+
+// poll reads the checkpoints another process committed.
+func (r *Runner) poll(ctx context.Context) error {
+	rows, err := r.impl.db.Query(ctx, `SELECT name, checkpoint FROM rm_projections WHERE serving = 1`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	byName := map[string]uint64{}
+	for rows.Next() {
+		var name string
+		var cp int64
+		if err := rows.Scan(&name, &cp); err != nil {
+			return err
+		}
+		byName[name] = uint64(cp)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, g := range r.gens() {
+		if cp, ok := byName[g.spec.Name]; ok {
+			g.checkpoint.Store(cp)
+		}
+	}
+	r.publish()
+	return nil
+}
+
+// releaseLease gives the lease up.
+func (r *Runner) releaseLease() {
+	s := &r.impl
+	if s.lease != nil {
+		_, _ = s.lease.ExecContext(context.Background(), `SELECT pg_advisory_unlock(hashtext($1))`, leaseKey)
+		s.lease.Close()
+		s.lease = nil
+	}
+}
+
+// liveBatch is the most events the live loop applies in one transaction.
+const liveBatch = 512
+
+// follow catches up, then applies the log live through the one log
+// follower: its handler queues each event, and one goroutine applies what
+// is queued in one transaction, so a burst of appends costs one commit.
+func (r *Runner) follow(ctx context.Context) error {
+	s := &r.impl
+	if err := r.catchUp(ctx); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	queue := make(chan item, 4*liveBatch)
+	applied := make(chan error, 1)
+	go func() { applied <- r.applyQueue(ctx, queue) }()
+	f := follow.New(r.store, func(ctx context.Context, e Event) error {
+		o := decodedOK
+		if strings.HasPrefix(e.Stream, ignoredStreamPrefix) {
+			o = ignored
+		}
+		return enqueue(ctx, queue, item{pos: e.Position, e: e, o: o})
+	}, follow.Options{From: minCheckpoint(r.gens()), Catalog: s.cat, Undecodable: func(rec eventstore.RecordedEvent, _ error) error {
+		o := unknown
+		if strings.HasPrefix(rec.Stream, ignoredStreamPrefix) {
+			o = ignored
+		}
+		r.count(rec, o)
+		return enqueue(ctx, queue, item{pos: rec.Position, o: o})
+	}})
+	err := f.Run(ctx)
+	cancel()
+	if aerr := <-applied; aerr != nil && !errors.Is(aerr, context.Canceled) {
+		return aerr
+	}
+	return err
+}
+
+// item is one event of the live loop.
+type item struct {
+	pos uint64
+	e   Event
+	o   outcome
+}
+
+func enqueue(ctx context.Context, q chan<- item, it item) error {
+	select {
+	case q <- it:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// applyQueue applies queued events, as many as are waiting (up to
+// liveBatch) per transaction.
+func (r *Runner) applyQueue(ctx context.Context, q <-chan item) error {
+	s := &r.impl
+	b := &batch{}
+	for {
+		b.positions, b.events, b.outcomes = b.positions[:0], b.events[:0], b.outcomes[:0]
+		select {
+		case it := <-q:
+			b.add(it)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	more:
+		for len(b.positions) < liveBatch {
+			select {
+			case it := <-q:
+				b.add(it)
+			default:
+				break more
+			}
+		}
+		s.applyMu.Lock()
+		err := r.applyWithErasures(ctx, r.gens(), b)
+		s.applyMu.Unlock()
+		r.publish()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (b *batch) add(it item) {
+	b.positions = append(b.positions, it.pos)
+	b.events = append(b.events, it.e)
+	b.outcomes = append(b.outcomes, it.o)
+}
+
+// applyWithErasures applies b to the serving generations; at an erasure
+// (ClientErased) it applies what came before, then rebuilds every
+// projection up to the erasure, so no table keeps the erased client's
+// personal data in clear. The caller holds applyMu.
+func (r *Runner) applyWithErasures(ctx context.Context, gens []*generation, b *batch) error {
+	start := 0
+	for i := range b.positions {
+		if b.outcomes[i] != decodedOK || b.events[i].Type != erasureEventType {
+			continue
+		}
+		if err := r.apply(ctx, gens, b.slice(start, i)); err != nil {
+			return err
+		}
+		if err := r.rebuildAllLocked(ctx, b.positions[i]); err != nil {
+			return err
+		}
+		gens, start = r.gens(), i+1
+	}
+	return r.apply(ctx, gens, b.slice(start, len(b.positions)))
+}
+
+func (b *batch) slice(lo, hi int) *batch {
+	return &batch{positions: b.positions[lo:hi], events: b.events[lo:hi], outcomes: b.outcomes[lo:hi]}
+}
+
+// apply applies a batch to gens in one transaction: each generation's
+// events after its checkpoint, its writes, and its checkpoint moved to the
+// batch's last position. On failure nothing of it is kept, writers forget
+// their caches and the error is returned.
+func (r *Runner) apply(ctx context.Context, gens []*generation, b *batch) error {
+	if len(b.positions) == 0 {
+		return nil
+	}
+	last := b.positions[len(b.positions)-1]
+	tx, err := r.impl.db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	for i, pos := range b.positions {
+		if b.outcomes[i] != decodedOK {
+			continue
+		}
+		for _, g := range gens {
+			if pos > g.checkpoint.Load() {
+				g.p.Apply(tx, b.events[i])
+			}
+		}
+	}
+	for _, g := range gens {
+		g.p.Flush(tx)
+		tx.Advance(g.spec.Name, g.number, g.checkpoint.Load(), last)
+	}
+	if err := tx.Commit(); err != nil {
+		for _, g := range gens {
+			g.p.Discard()
+		}
+		return fmt.Errorf("projections: apply up to %d: %w", last, err)
+	}
+	for _, g := range gens {
+		if last > g.checkpoint.Load() {
+			g.checkpoint.Store(last)
+		}
+	}
+	return nil
+}
+
+// count counts (and for an unknown one, warns of) an event that is not
+// applied.
+func (r *Runner) count(rec eventstore.RecordedEvent, o outcome) {
+	s := &r.impl
+	switch o {
+	case unknown:
+		s.mu.Lock()
+		s.nSkipped++
+		s.mu.Unlock()
+		s.log.Warn("skipping an event no decoder knows", "position", rec.Position, "type", rec.Type, "stream", rec.Stream)
+	case ignored:
+		s.mu.Lock()
+		s.nIgnored++
+		s.mu.Unlock()
+	}
+}
+
+func (r *Runner) fail(err error) {
+	s := &r.impl
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failure = err
+	for _, w := range s.waiters {
+		close(w.ch)
+	}
+	s.waiters = nil
+}
+
+// notify wakes the waiters whose position every projection has reached.
+func (r *Runner) notify() {
+	s := &r.impl
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.waiters) == 0 {
+		return
+	}
+	lo := minCheckpoint(r.gens())
+	kept := s.waiters[:0]
+	for _, w := range s.waiters {
+		if w.pos <= lo {
+			close(w.ch)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	s.waiters = kept
+}
+
+func (r *Runner) waitFor(ctx context.Context, pos uint64) error {
+	s := &r.impl
+	s.mu.Lock()
+	if s.failure != nil {
+		s.mu.Unlock()
+		return s.failure
+	}
+	if minCheckpoint(r.gens()) >= pos {
+		s.mu.Unlock()
+		return nil
+	}
+	w := waiter{pos: pos, ch: make(chan struct{})}
+	s.waiters = append(s.waiters, w)
+	s.mu.Unlock()
+	select {
+	case <-w.ch:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if minCheckpoint(r.gens()) >= pos {
+			return nil
+		}
+		return s.failure
+	case <-ctx.Done():
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.waiters = slices.DeleteFunc(s.waiters, func(x waiter) bool { return x.ch == w.ch })
+		return fmt.Errorf("projections: waiting for position %d: %w", pos, ctx.Err())
+	}
+}
+
+// catchUp applies every event up to the store's head. A process without
+// the lease (PostgreSQL, another node applies) waits until that node's
+// checkpoints reach the head instead.
+func (r *Runner) catchUp(ctx context.Context) error {
+	s := &r.impl
+	head, err := r.store.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("projections: store head: %w", err)
+	}
+	held, err := r.acquireLease(ctx)
+	if err != nil {
+		return err
+	}
+	if !held {
+		for {
+			if err := r.poll(ctx); err != nil {
+				return fmt.Errorf("projections: read checkpoints: %w", err)
+			}
+			if minCheckpoint(r.gens()) >= head {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(r.opts.PollInterval):
+			}
+		}
+	}
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	defer r.publish()
+	erased, err := r.erasedSince(ctx, minCheckpoint(r.gens()), head)
+	if err != nil {
+		return err
+	}
+	if erased {
+		return r.rebuildAllLocked(ctx, head)
+	}
+	_, err = r.fill(ctx, "read models", r.gens(), Bound{Position: max(head, 1)})
+	return err
+}
+
+// erasedSince reports whether the log holds an erasure after from and up
+// to head: tables written before it hold the erased client's data.
+func (r *Runner) erasedSince(ctx context.Context, from, head uint64) (bool, error) {
+	if from == 0 {
+		return false, nil // filled from the start, the log reads erased
+	}
+	recs, err := r.store.ReadAll(ctx, from+1, eventstore.Forward, 1, erasureFilter)
+	if err != nil {
+		return false, fmt.Errorf("projections: look for erasures: %w", err)
+	}
+	return len(recs) > 0 && recs[0].Position <= head, nil
+}
+
+// fill replays the log into gens up to bound, a transaction per batch read,
+// reporting progress.
+func (r *Runner) fill(ctx context.Context, what string, gens []*generation, bound Bound) (ReplayStats, error) {
+	from := minCheckpoint(gens)
+	head := bound.Position
+	progress := r.progress(what, head)
+	return replayInto(ctx, r.store, r.impl.cat, from, bound, func(b *batch, recs []eventstore.RecordedEvent) error {
+		for i, o := range b.outcomes {
+			if o != decodedOK {
+				r.count(recs[i], o)
+			}
+		}
+		// No erasure needs handling here: a fill from the start reads the
+		// log erased, and catchUp rebuilds everything when one came since.
+		err := r.apply(ctx, gens, b)
+		if err == nil {
+			progress(b.positions[len(b.positions)-1])
+		}
+		return err
+	})
+}
+
+// progress returns a reporter that logs (and tells opts.Progress) how far
+// a long fill has read, about once a second.
+func (r *Runner) progress(what string, head uint64) func(uint64) {
+	startedAt := time.Now()
+	last := startedAt
+	return func(pos uint64) {
+		now := time.Now()
+		if now.Sub(last) < time.Second {
+			return
+		}
+		last = now
+		if r.opts.Progress != nil {
+			r.opts.Progress(what, pos, head)
+		}
+		r.impl.log.Info("filling read models from the log", "what", what, "position", pos, "head", head,
+			"elapsed", now.Sub(startedAt).Round(time.Second).String())
+	}
+}
+
+// rebuild fills a new generation of one projection while the serving one
+// keeps answering queries, then swaps them: first up to the head without
+// stopping the live loop, then, taking turns with it, up to exactly where
+// the serving generation is, and swaps the views in the same transaction
+// as the registry.
+func (r *Runner) rebuild(ctx context.Context, name string) error {
+	s := &r.impl
+	i := slices.IndexFunc(r.gens(), func(g *generation) bool { return g.spec.Name == name })
+	if i < 0 {
+		names := make([]string, 0, len(r.gens()))
+		for _, g := range r.gens() {
+			names = append(names, g.spec.Name)
+		}
+		return fmt.Errorf("projections: no projection named %q (projections: %s)", name, strings.Join(names, ", "))
+	}
+	if held, err := r.acquireLease(ctx); err != nil || !held {
+		return errors.Join(errors.New("projections: another process applies the read models; rebuild there"), err)
+	}
+	old := r.gens()[i]
+	var fresh *generation
+	err := s.db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+		lockRegistry(tx)
+		fresh = newGeneration(tx, old.spec, nextGeneration(tx, name))
+		return tx.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("projections: rebuild %s: %w", name, err)
+	}
+	head, err := r.store.Head(ctx)
+	if err == nil && head > 0 {
+		_, err = r.fill(ctx, name, []*generation{fresh}, Bound{Position: head})
+	}
+	if err != nil {
+		return r.abandon(fresh, fmt.Errorf("projections: rebuild %s: %w", name, err))
+	}
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	defer r.publish()
+	if target := old.checkpoint.Load(); target > fresh.checkpoint.Load() {
+		if _, err := r.fill(ctx, name, []*generation{fresh}, Bound{Position: target}); err != nil {
+			return r.abandon(fresh, fmt.Errorf("projections: rebuild %s: %w", name, err))
+		}
+	}
+	// Events past the fill that no projection handles leave the fresh
+	// checkpoint short of the serving one: move it there.
+	err = s.db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+		tx.Advance(name, fresh.number, fresh.checkpoint.Load(), old.checkpoint.Load())
+		serve(tx, fresh)
+		dropGeneration(tx, old.spec, old.number)
+		return tx.Err()
+	})
+	if err != nil {
+		return r.abandon(fresh, fmt.Errorf("projections: rebuild %s: swap: %w", name, err))
+	}
+	fresh.checkpoint.Store(max(fresh.checkpoint.Load(), old.checkpoint.Load()))
+	gens := slices.Clone(r.gens())
+	gens[i] = fresh
+	s.serving.Store(&gens)
+	return nil
+}
+
+// abandon drops a generation a rebuild could not finish.
+func (r *Runner) abandon(g *generation, cause error) error {
+	err := r.impl.db.WriteTx(context.WithoutCancel(context.Background()), func(tx *rmdb.Tx) error {
+		dropGeneration(tx, g.spec, g.number)
+		return tx.Err()
+	})
+	return errors.Join(cause, err)
+}
+
+// rebuildAllLocked fills a new generation of every projection up to target
+// and swaps them all in one transaction. WaitFor(target) returns only once
+// they serve. The caller holds applyMu.
+func (r *Runner) rebuildAllLocked(ctx context.Context, target uint64) error {
+	s := &r.impl
+	old := r.gens()
+	fresh := make([]*generation, len(old))
+	err := s.db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+		lockRegistry(tx)
+		for i, g := range old {
+			fresh[i] = newGeneration(tx, g.spec, nextGeneration(tx, g.spec.Name))
+		}
+		return tx.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("projections: rebuild after an erasure: %w", err)
+	}
+	if _, err := r.fill(ctx, "every read model", fresh, Bound{Position: target}); err != nil {
+		return errors.Join(fmt.Errorf("projections: rebuild after an erasure: %w", err), r.abandonAll(fresh))
+	}
+	err = s.db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+		for i, g := range fresh {
+			tx.Advance(g.spec.Name, g.number, g.checkpoint.Load(), target)
+			serve(tx, g)
+			dropGeneration(tx, old[i].spec, old[i].number)
+		}
+		return tx.Err()
+	})
+	if err != nil {
+		return errors.Join(fmt.Errorf("projections: rebuild after an erasure: swap: %w", err), r.abandonAll(fresh))
+	}
+	for _, g := range fresh {
+		g.checkpoint.Store(max(g.checkpoint.Load(), target))
+	}
+	s.serving.Store(&fresh)
+	return nil
+}
+
+func (r *Runner) abandonAll(gens []*generation) error {
+	var errs []error
+	for _, g := range gens {
+		errs = append(errs, r.abandon(g, nil))
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Runner) checkpoints() map[string]uint64 {
+	gens := r.gens()
+	out := make(map[string]uint64, len(gens))
+	for _, g := range gens {
+		out[g.spec.Name] = g.checkpoint.Load()
+	}
+	return out
+}
+
+func (r *Runner) skipped() uint64 {
+	r.impl.mu.Lock()
+	defer r.impl.mu.Unlock()
+	return r.impl.nSkipped
+}
+
+func (r *Runner) ignored() uint64 {
+	r.impl.mu.Lock()
+	defer r.impl.mu.Unlock()
+	return r.impl.nIgnored
+}
+
+func (r *Runner) err() error {
+	r.impl.mu.Lock()
+	defer r.impl.mu.Unlock()
+	return r.impl.failure
+}
+
+func (r *Runner) close() error {
+	s := &r.impl
+	s.mu.Lock()
+	started, cancel, done := s.started, s.cancel, s.done
+	s.mu.Unlock()
+	if started {
+		cancel()
+		<-done
+	}
+	s.applyMu.Lock()
+	r.releaseLease()
+	s.applyMu.Unlock()
+	return r.err()
+}

@@ -58,6 +58,7 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	path    string // the SQLite file ("" for PostgreSQL)
+	tempDir string // OpenTemp's folder, removed by Close
 }
 
 // OpenSQLite opens (creating it if missing) the read-model database in the
@@ -66,7 +67,7 @@ func OpenSQLite(path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("read models: %w", err)
 	}
-	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=off"
+	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_secure_delete=on"
 	w, err := sql.Open("sqlite3", dsn+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("read models: open %s: %w", path, err)
@@ -180,7 +181,7 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.write.Close(), db.read.Close())
+	return errors.Join(db.write.Close(), db.read.Close(), db.removeTemp())
 }
 
 // Rebind rewrites ? placeholders as $1, $2… on PostgreSQL.
