@@ -206,9 +206,9 @@ func (p *Clients) defaultMethod(ctx context.Context, id uuid.UUID) (uuid.UUID, e
 	return r.State.DefaultPaymentMethodID, nil
 }
 
-// namesChunk bounds the ids of one IN list (SQLite's older builds allow
+// clientsNamesChunk bounds the ids of one IN list (SQLite's older builds allow
 // 999 parameters).
-const namesChunk = 500
+const clientsNamesChunk = 500
 
 // names fills in the names of the given clients.
 func (p *Clients) names(ctx context.Context, ids map[uuid.UUID]string) error {
@@ -217,7 +217,7 @@ func (p *Clients) names(ctx context.Context, ids map[uuid.UUID]string) error {
 		keys = append(keys, id.String())
 	}
 	for len(keys) > 0 {
-		chunk := keys[:min(len(keys), namesChunk)]
+		chunk := keys[:min(len(keys), clientsNamesChunk)]
 		keys = keys[len(chunk):]
 		marks := strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")
 		recs, err := p.clients.Find(ctx, p.db, "WHERE key IN ("+marks+")", chunk...)

@@ -427,4 +427,3 @@ func TestClientsDiscard(t *testing.T) {
 		}
 	})
 }
-
