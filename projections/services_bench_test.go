@@ -1,0 +1,96 @@
+package projections
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"remit/domain"
+	"remit/domain/service"
+	"remit/projections/rmdb"
+)
+
+// servicesLongStream returns the events of a monthly service with n events
+// in all: its activation, then a billing a month, with a price edit every
+// 24th event and a skipped item every 30th, as years of history make.
+func servicesLongStream(n int) []domain.Event {
+	svc := servicesID("service/long")
+	start := servicesDate(2010, 1, 1)
+	events := []domain.Event{servicesActivated(svc, servicesAcme, "Long", "100", servicesMonthly(start), start, service.Automatic)}
+	seq := 0
+	for len(events) < n {
+		switch i := len(events); {
+		case i%24 == 0:
+			price := servicesDec(strconv.Itoa(100 + i))
+			events = append(events, service.ServiceEdited{ServiceID: svc, EffectiveFrom: start.AddMonthsClamped(seq+1, 1), Changes: service.Changes{UnitPrice: &price}})
+		case i%30 == 0:
+			seq++
+			events = append(events, service.ScheduleItemSkipped{ServiceID: svc, ItemKey: service.ItemKey(svc, seq)})
+		default:
+			seq++
+			events = append(events, servicesBilled(svc, seq, servicesID("invoice/long"), start.AddMonthsClamped(seq-1, 1), "100"))
+		}
+	}
+	return events
+}
+
+// BenchmarkServicesLoad measures what the query side pays to read one
+// service of 200 events: state (read the document, decode its events, fold
+// them), view (the same and the next billing, derived over the horizon),
+// and fold alone (decode and fold a document already read). doc-bytes is
+// the size of the service's JSON document.
+func BenchmarkServicesLoad(b *testing.B) {
+	const n = 200
+	db, err := rmdb.OpenSQLite(filepath.Join(b.TempDir(), "rm.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	events := servicesLongStream(n)
+	svc := servicesID("service/long")
+	var l servicesLog
+	p := servicesWriter(b, db)
+	servicesApply(b, db, p, l.events(service.StreamName(svc), events...)...)
+	q := newServices(db, 0)
+	var doc string
+	if err := db.QueryRow(ctx, "SELECT doc FROM "+rmdb.View("services")+" WHERE key = ?", svc.String()).Scan(&doc); err != nil {
+		b.Fatal(err)
+	}
+	today := servicesDate(2026, 6, 15)
+	b.Run("state", func(b *testing.B) {
+		for b.Loop() {
+			if _, ok, err := q.state(ctx, svc); err != nil || !ok {
+				b.Fatal(ok, err)
+			}
+		}
+		b.ReportMetric(float64(len(doc)), "doc-bytes")
+	})
+	b.Run("view", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := q.view(ctx, svc, today); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fold", func(b *testing.B) {
+		for b.Loop() {
+			var d serviceDoc
+			if err := json.Unmarshal([]byte(doc), &d); err != nil {
+				b.Fatal(err)
+			}
+			if err := q.fold(&d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("evolve", func(b *testing.B) {
+		// Folding decoded events only: what a codec for service.State would
+		// save is the rest.
+		for b.Loop() {
+			service.Fold(events)
+		}
+	})
+}
