@@ -68,7 +68,7 @@ type Activity struct {
 	invoices *rmdb.Docs[activityInvoice]
 
 	insertLine     string
-	insertSubjects [maxSubjects]string // for 1..maxSubjects subjects
+	insertSubjects [activityMaxSubjects]string // for 1..activityMaxSubjects subjects
 	query          string
 
 	// zone caches the last time zone loaded (time.LoadLocation reads a
@@ -81,14 +81,14 @@ type Activity struct {
 
 // The table names.
 const (
-	activityLines    = "activity_lines"
-	activitySubjects = "activity_subjects"
+	activityLinesTable    = "activity_lines"
+	activitySubjectsTable = "activity_subjects"
 )
 
-// maxSubjects is the most subjects one event concerns (a replaced payment
+// activityMaxSubjects is the most subjects one event concerns (a replaced payment
 // method: the client, the old method and the new one; an issued invoice:
 // the invoice, its client and its method).
-const maxSubjects = 4
+const activityMaxSubjects = 4
 
 // activityName is a name and the client it belongs to.
 type activityName struct {
@@ -98,10 +98,10 @@ type activityName struct {
 
 // The kinds of activity_names keys: kind + id.
 const (
-	nameContact  = "contact:"
-	nameMethod   = "method:"
-	nameProposal = "proposal:"
-	nameZone     = "zone" // the firm's time zone, the only key without an id
+	activityContactName  = "contact:"
+	activityMethodName   = "method:"
+	activityProposalName = "proposal:"
+	activityZoneKey      = "zone" // the firm's time zone, the only key without an id
 )
 
 // activityService is what lines need of a service.
@@ -163,15 +163,15 @@ func newActivity(db *rmdb.DB, gen int64) *Activity {
 	p.invoices = rmdb.NewDocs(rmdb.DocsSpec[activityInvoice]{Name: "activity_invoices", Columns: []rmdb.Column[activityInvoice]{
 		{Name: "number", Type: "TEXT", Value: func(_ string, v *activityInvoice) any { return p.text(v.Number) }},
 	}}, gen)
-	p.insertLine = "INSERT INTO " + rmdb.Stored(activityLines, gen) +
+	p.insertLine = "INSERT INTO " + rmdb.Stored(activityLinesTable, gen) +
 		" (position, revision, at, stream, actor, event_type, what, invoice, invoice_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	for n := 1; n <= maxSubjects; n++ {
-		p.insertSubjects[n-1] = "INSERT INTO " + rmdb.Stored(activitySubjects, gen) + " (subject, id, position) VALUES " +
+	for n := 1; n <= activityMaxSubjects; n++ {
+		p.insertSubjects[n-1] = "INSERT INTO " + rmdb.Stored(activitySubjectsTable, gen) + " (subject, id, position) VALUES " +
 			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", n), ", ")
 	}
 	p.query = "SELECT l.position, l.revision, l.at, l.stream, l.actor, l.event_type, l.what, l.invoice, l.invoice_at, i.number" +
-		" FROM " + rmdb.View(activitySubjects) + " s" +
-		" JOIN " + rmdb.View(activityLines) + " l ON l.position = s.position" +
+		" FROM " + rmdb.View(activitySubjectsTable) + " s" +
+		" JOIN " + rmdb.View(activityLinesTable) + " l ON l.position = s.position" +
 		" LEFT JOIN " + p.invoices.View() + " i ON i.key = l.invoice" +
 		" WHERE s.subject = ? AND s.id = ? ORDER BY s.position"
 	return p
@@ -189,9 +189,9 @@ func (p *Activity) Tables() []rmdb.Table {
 		key = "position INTEGER PRIMARY KEY"
 	}
 	return []rmdb.Table{
-		{Name: activityLines, Columns: []string{key, "revision BIGINT NOT NULL", "at BIGINT NOT NULL", "stream TEXT NOT NULL",
+		{Name: activityLinesTable, Columns: []string{key, "revision BIGINT NOT NULL", "at BIGINT NOT NULL", "stream TEXT NOT NULL",
 			"actor TEXT NOT NULL", "event_type TEXT NOT NULL", "what TEXT NOT NULL", "invoice TEXT", "invoice_at BIGINT NOT NULL"}},
-		{Name: activitySubjects, Columns: []string{"subject TEXT NOT NULL", "id TEXT NOT NULL", "position BIGINT NOT NULL",
+		{Name: activitySubjectsTable, Columns: []string{"subject TEXT NOT NULL", "id TEXT NOT NULL", "position BIGINT NOT NULL",
 			"PRIMARY KEY (subject, id, position)"}},
 		p.names.Table(),
 		p.services.Table(),
@@ -206,8 +206,8 @@ func (p *Activity) Apply(tx *rmdb.Tx, e Event) {
 		return
 	}
 	s := activityState{p: p, tx: tx}
-	if tz, ok := firmZoneName(e.Data); ok {
-		p.names.Put(nameZone, &activityName{Name: tz})
+	if tz, ok := activityZoneName(e.Data); ok {
+		p.names.Put(activityZoneKey, &activityName{Name: tz})
 	}
 	k, ok := activityKindTable[e.Data.EventType()]
 	if !ok {
@@ -231,16 +231,16 @@ func (p *Activity) Apply(tx *rmdb.Tx, e Event) {
 	pos := int64(e.Position)
 	tx.Exec(p.insertLine, pos, int64(e.Revision), at, p.text(e.Stream), p.text(e.Metadata.Actor), e.Data.EventType(),
 		p.text(what), inv, invoiceAt)
-	var args [3 * maxSubjects]any
+	var args [3 * activityMaxSubjects]any
 	for i, k := range subjects.keys[:subjects.n] {
 		args[3*i], args[3*i+1], args[3*i+2] = string(k.subject), k.id.String(), pos
 	}
 	tx.Exec(p.insertSubjects[subjects.n-1], args[:3*subjects.n]...)
 }
 
-// firmZoneName is the time zone an event sets the firm's to (an IANA name,
+// activityZoneName is the time zone an event sets the firm's to (an IANA name,
 // "" for UTC), and whether it sets one: what firmZone loads.
-func firmZoneName(e domain.Event) (string, bool) {
+func activityZoneName(e domain.Event) (string, bool) {
 	switch e := e.(type) {
 	case firm.FirmSetUp:
 		return e.TimeZone, true
@@ -299,7 +299,7 @@ func (p *Activity) of(ctx context.Context, subject Subject, id uuid.UUID) ([]Act
 			l.InvoiceID, _ = uuid.Parse(inv.String)
 		}
 		if invoiceAt >= 0 && int(invoiceAt) <= len(w) {
-			l.What = w[:invoiceAt] + invoiceName(number.String) + w[invoiceAt:]
+			l.What = w[:invoiceAt] + activityInvoiceName(number.String) + w[invoiceAt:]
 		}
 		l.Text = l.What
 		if typ == (client.ClientErased{}).EventType() && actor != "" {
@@ -340,7 +340,7 @@ type subjectKey struct {
 
 // subjectList is the few subjects one event concerns, without allocating.
 type subjectList struct {
-	keys [maxSubjects]subjectKey
+	keys [activityMaxSubjects]subjectKey
 	n    int
 }
 
@@ -395,7 +395,7 @@ func (s *activityState) invoice(id uuid.UUID) *activityInvoice {
 
 // loc is the firm's time zone as of the events applied (nil: UTC).
 func (s *activityState) loc() *time.Location {
-	v := s.p.names.Get(s.tx, nameZone)
+	v := s.p.names.Get(s.tx, activityZoneKey)
 	if v == nil {
 		return nil
 	}
@@ -468,8 +468,8 @@ func (s *activityState) invoiceNumber(id uuid.UUID) string {
 	return ""
 }
 
-// invoiceName is how a line names an invoice with this number.
-func invoiceName(number string) string {
+// activityInvoiceName is how a line names an invoice with this number.
+func activityInvoiceName(number string) string {
 	if number != "" {
 		return number
 	}
@@ -528,7 +528,7 @@ type render struct {
 }
 
 func (r *render) contact(id uuid.UUID) string {
-	n, _ := r.s.name(nameContact, id)
+	n, _ := r.s.name(activityContactName, id)
 	return n.Name
 }
 
@@ -536,14 +536,14 @@ func (r *render) method(id uuid.UUID) string {
 	if id == uuid.Nil {
 		return "no payment method"
 	}
-	if n, ok := r.s.name(nameMethod, id); ok {
+	if n, ok := r.s.name(activityMethodName, id); ok {
 		return n.Name
 	}
 	return "a payment method no longer on file"
 }
 
 func (r *render) proposal(id uuid.UUID) string {
-	if n, ok := r.s.name(nameProposal, id); ok && n.Name != "" {
+	if n, ok := r.s.name(activityProposalName, id); ok && n.Name != "" {
 		return strconv.Quote(n.Name)
 	}
 	return "(untitled)"
@@ -560,7 +560,7 @@ func (r *render) service(id uuid.UUID) string {
 // known yet is read when the line is.
 func (r *render) invoice(id uuid.UUID) string {
 	if n := r.s.invoiceNumber(id); n != "" || !r.mark {
-		return invoiceName(n)
+		return activityInvoiceName(n)
 	}
 	r.marked = true
 	return invoiceMark

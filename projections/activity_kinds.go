@@ -56,7 +56,7 @@ func (s *activityState) ofMethod(l *subjectList, id uuid.UUID) { l.add(SubjectPa
 
 func (s *activityState) ofProposal(l *subjectList, id uuid.UUID) {
 	l.add(SubjectProposal, id)
-	n, _ := s.name(nameProposal, id)
+	n, _ := s.name(activityProposalName, id)
 	l.add(SubjectClient, n.Client)
 }
 
@@ -77,7 +77,7 @@ func (s *activityState) ofInvoice(l *subjectList, id uuid.UUID) {
 func clientKinds(k map[string]activityKind) {
 	on(k, func(s *activityState, e client.ClientCreated, l *subjectList) {
 		for _, c := range e.Contacts {
-			s.setName(nameContact, c.ID, c.Name, uuid.Nil)
+			s.setName(activityContactName, c.ID, c.Name, uuid.Nil)
 		}
 		s.ofClient(l, e.ClientID)
 	}, func(_ *render, e client.ClientCreated) string { return fmt.Sprintf("Client %q created", e.Name) })
@@ -86,13 +86,13 @@ func clientKinds(k map[string]activityKind) {
 			return fmt.Sprintf("Client details changed: %q, %s", e.Name, e.Currency)
 		})
 	on(k, func(s *activityState, e client.ClientContactAdded, l *subjectList) {
-		s.setName(nameContact, e.Contact.ID, e.Contact.Name, uuid.Nil)
+		s.setName(activityContactName, e.Contact.ID, e.Contact.Name, uuid.Nil)
 		s.ofClient(l, e.ClientID)
 	}, func(_ *render, e client.ClientContactAdded) string {
 		return "Contact " + contactText(e.Contact) + " added"
 	})
 	on(k, func(s *activityState, e client.ClientContactChanged, l *subjectList) {
-		s.setName(nameContact, e.Contact.ID, e.Contact.Name, uuid.Nil)
+		s.setName(activityContactName, e.Contact.ID, e.Contact.Name, uuid.Nil)
 		s.ofClient(l, e.ClientID)
 	}, func(_ *render, e client.ClientContactChanged) string {
 		return "Contact " + contactText(e.Contact) + " changed"
@@ -121,7 +121,7 @@ func clientKinds(k map[string]activityKind) {
 
 func paymentMethodKinds(k map[string]activityKind) {
 	on(k, func(s *activityState, e client.PaymentMethodAdded, l *subjectList) {
-		s.setName(nameMethod, e.PaymentMethodID, MethodLabel(e.Method), e.ClientID)
+		s.setName(activityMethodName, e.PaymentMethodID, MethodLabel(e.Method), e.ClientID)
 		s.ofClient(l, e.ClientID)
 		s.ofMethod(l, e.PaymentMethodID)
 	}, func(_ *render, e client.PaymentMethodAdded) string {
@@ -134,7 +134,7 @@ func paymentMethodKinds(k map[string]activityKind) {
 		return "Payment method " + r.method(e.PaymentMethodID) + " set as default"
 	})
 	on(k, func(s *activityState, e client.PaymentMethodReplaced, l *subjectList) {
-		s.setName(nameMethod, e.PaymentMethodID, MethodLabel(e.Method), e.ClientID)
+		s.setName(activityMethodName, e.PaymentMethodID, MethodLabel(e.Method), e.ClientID)
 		s.ofClient(l, e.ClientID)
 		s.ofMethod(l, e.ReplacedPaymentMethodID)
 		s.ofMethod(l, e.PaymentMethodID)
@@ -163,21 +163,21 @@ func paymentMethodKinds(k map[string]activityKind) {
 
 func proposalKinds(k map[string]activityKind) {
 	on(k, func(s *activityState, e proposal.ProposalDrafted, l *subjectList) {
-		s.setName(nameProposal, e.ProposalID, e.Title, e.ClientID)
+		s.setName(activityProposalName, e.ProposalID, e.Title, e.ClientID)
 		s.ofProposal(l, e.ProposalID)
 	}, func(_ *render, e proposal.ProposalDrafted) string {
 		return fmt.Sprintf("Proposal %q drafted with %d %s", e.Title, len(e.Lines), plural(len(e.Lines), "service", "services"))
 	})
 	on(k, func(s *activityState, e proposal.ProposalDraftEdited, l *subjectList) {
-		was, _ := s.name(nameProposal, e.ProposalID)
-		s.setName(nameProposal, e.ProposalID, e.Title, was.Client)
+		was, _ := s.name(activityProposalName, e.ProposalID)
+		s.setName(activityProposalName, e.ProposalID, e.Title, was.Client)
 		s.ofProposal(l, e.ProposalID)
 	}, func(_ *render, e proposal.ProposalDraftEdited) string {
 		return fmt.Sprintf("Proposal %q edited", e.Title)
 	})
 	on(k, func(s *activityState, e proposal.ProposalAccepted, l *subjectList) {
-		if _, ok := s.name(nameProposal, e.ProposalID); !ok {
-			s.setName(nameProposal, e.ProposalID, "", e.ClientID)
+		if _, ok := s.name(activityProposalName, e.ProposalID); !ok {
+			s.setName(activityProposalName, e.ProposalID, "", e.ClientID)
 		}
 		s.ofProposal(l, e.ProposalID)
 	}, func(r *render, e proposal.ProposalAccepted) string {

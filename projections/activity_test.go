@@ -138,7 +138,7 @@ func activityMonthly(from domain.Date) domain.BillingRule {
 	return domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 1, Start: domain.StartOnDate, StartDate: from, End: domain.EndNever}
 }
 
-func activityLine(t testing.TB, desc, price string, serviceID uuid.UUID, key string) invoice.Line {
+func activityInvoiceLine(t testing.TB, desc, price string, serviceID uuid.UUID, key string) invoice.Line {
 	t.Helper()
 	amounts, err := domain.ComputeLine(activityAUD, domain.TaxExclusive, domain.LineInput{Quantity: activityDec("1"), UnitPrice: activityDec(price), TaxRate: activityDec("10")})
 	if err != nil {
@@ -245,7 +245,7 @@ func activityFixture(t testing.TB, l *activityLog) {
 	l.at(date(2025, 5, 1))
 	reserve(1, fx.inv1)
 	l.apply(invoice.StreamName(fx.inv1), "system:billing-run",
-		activityIssued(fx.inv1, fx.acme, fx.visa, "INV-000001", date(2025, 5, 1), date(2025, 5, 15), activityLine(t, "Bookkeeping", "100", fx.bookkeeping, service.ItemKey(fx.bookkeeping, 1))))
+		activityIssued(fx.inv1, fx.acme, fx.visa, "INV-000001", date(2025, 5, 1), date(2025, 5, 15), activityInvoiceLine(t, "Bookkeeping", "100", fx.bookkeeping, service.ItemKey(fx.bookkeeping, 1))))
 	l.apply(service.StreamName(fx.bookkeeping), "system:billing-run", billed(fx.bookkeeping, fx.inv1, 1, date(2025, 5, 1)))
 	l.apply(invoice.StreamName(fx.inv1), "system:collections",
 		invoice.InvoiceSent{InvoiceID: fx.inv1, Recipient: "jane@acme.test"},
@@ -253,11 +253,11 @@ func activityFixture(t testing.TB, l *activityLog) {
 			Amount: domain.MustMoney("50", "AUD")},
 	)
 	reserve(3, fx.inv3)
-	l.apply(invoice.StreamName(fx.inv3), "user:alice", activityIssued(fx.inv3, fx.acme, fx.visa, "INV-000003", date(2025, 5, 2), date(2025, 5, 16), activityLine(t, "Bookkeeping", "100", uuid.Nil, "")))
+	l.apply(invoice.StreamName(fx.inv3), "user:alice", activityIssued(fx.inv3, fx.acme, fx.visa, "INV-000003", date(2025, 5, 2), date(2025, 5, 16), activityInvoiceLine(t, "Bookkeeping", "100", uuid.Nil, "")))
 	l.apply(invoice.StreamName(fx.inv3), "user:alice", invoice.InvoiceVoided{InvoiceID: fx.inv3, Reason: "duplicate"})
 	reserve(4, fx.inv4)
 	l.apply(invoice.StreamName(fx.inv4), "user:alice",
-		activityIssued(fx.inv4, fx.acme, fx.visa, "INV-000004", date(2025, 5, 3), date(2025, 5, 17), activityLine(t, "Setup", "200", uuid.Nil, "")),
+		activityIssued(fx.inv4, fx.acme, fx.visa, "INV-000004", date(2025, 5, 3), date(2025, 5, 17), activityInvoiceLine(t, "Setup", "200", uuid.Nil, "")),
 		invoice.InvoicePaymentRecorded{InvoiceID: fx.inv4, PaymentID: activityID("payment/4"), Method: invoice.PaidByBankTransfer, Reference: "EFT 991",
 			Amount: domain.MustMoney("220", "AUD"), Date: date(2025, 5, 10)},
 	)
@@ -267,14 +267,14 @@ func activityFixture(t testing.TB, l *activityLog) {
 	l.at(date(2025, 6, 1))
 	reserve(2, fx.inv2)
 	l.apply(invoice.StreamName(fx.inv2), "system:billing-run",
-		activityIssued(fx.inv2, fx.acme, fx.visa, "INV-000002", date(2025, 6, 1), date(2025, 6, 30), activityLine(t, "Bookkeeping", "100", fx.bookkeeping, service.ItemKey(fx.bookkeeping, 2))))
+		activityIssued(fx.inv2, fx.acme, fx.visa, "INV-000002", date(2025, 6, 1), date(2025, 6, 30), activityInvoiceLine(t, "Bookkeeping", "100", fx.bookkeeping, service.ItemKey(fx.bookkeeping, 2))))
 	l.apply(service.StreamName(fx.bookkeeping), "system:billing-run", billed(fx.bookkeeping, fx.inv2, 2, date(2025, 6, 1)))
 	l.apply(invoice.StreamName(fx.inv2), "system:collections",
 		invoice.InvoicePaymentRejected{InvoiceID: fx.inv2, AttemptID: activityID("attempt/2"), PaymentMethodID: fx.visa,
 			DeclineCode: "insufficient_funds", DeclineMessage: "Your card has insufficient funds."},
 	)
 	reserve(5, fx.inv5)
-	l.apply(invoice.StreamName(fx.inv5), "user:bob", activityIssued(fx.inv5, fx.beta, fx.visa, "INV-000005", date(2025, 6, 2), date(2025, 7, 2), activityLine(t, "Cakes audit", "300", uuid.Nil, "")))
+	l.apply(invoice.StreamName(fx.inv5), "user:bob", activityIssued(fx.inv5, fx.beta, fx.visa, "INV-000005", date(2025, 6, 2), date(2025, 7, 2), activityInvoiceLine(t, "Cakes audit", "300", uuid.Nil, "")))
 	l.apply(invoice.StreamName(fx.inv1), "user:alice", invoice.InvoiceSent{InvoiceID: fx.inv1, Recipient: "jane@acme.test", Resent: true})
 }
 
@@ -435,7 +435,7 @@ func TestActivityLineLearnsItsInvoiceNumber(t *testing.T) {
 				t.Fatalf("before the invoice is issued: %q (invoice %v %q)", got.What, got.InvoiceID, got.Invoice)
 			}
 			l.apply(invoice.StreamName(inv), "system:billing-run",
-				activityIssued(inv, acme, activityFx.visa, "INV-000009", date(2025, 1, 1), date(2025, 1, 15), activityLine(t, "Bookkeeping", "100", svc, service.ItemKey(svc, 1))))
+				activityIssued(inv, acme, activityFx.visa, "INV-000009", date(2025, 1, 1), date(2025, 1, 15), activityInvoiceLine(t, "Bookkeeping", "100", svc, service.ItemKey(svc, 1))))
 			got := lastTwo()
 			if want := `Billing #1 of "Bookkeeping" billed on invoice INV-000009 (by system:billing-run)`; got[0].Text != want || got[0].Invoice != "INV-000009" {
 				t.Errorf("restart %v: billed line %q (invoice %q), want %q", restart, got[0].Text, got[0].Invoice, want)
@@ -463,7 +463,7 @@ func TestActivityCancelledCollectionLineNamesItsInvoice(t *testing.T) {
 		date := domain.MustDate
 		l.apply(service.StreamName(svc), "user:staff", activityActivated(svc, acme, "Bookkeeping", "100", activityMonthly(date(2025, 1, 1)), date(2025, 1, 1), service.Automatic))
 		l.apply(invoice.StreamName(inv), "user:staff",
-			activityIssued(inv, acme, activityFx.visa, "INV-000011", date(2025, 1, 1), date(2025, 1, 15), activityLine(t, "Bookkeeping", "100", svc, service.ItemKey(svc, 1))),
+			activityIssued(inv, acme, activityFx.visa, "INV-000011", date(2025, 1, 1), date(2025, 1, 15), activityInvoiceLine(t, "Bookkeeping", "100", svc, service.ItemKey(svc, 1))),
 			invoice.InvoiceCollectionCancelled{InvoiceID: inv, Date: date(2025, 1, 3), Reason: "client asked"})
 		lines, err := l.of(SubjectInvoice, inv)
 		if err != nil || len(lines) == 0 {
@@ -519,8 +519,8 @@ func TestActivityGatewayPaymentDate(t *testing.T) {
 		date := domain.MustDate
 		l.apply(firm.StreamName(), "user:alice", firm.FirmSetUp{Name: "Ledger & Co", BaseCurrency: activityAUD, TimeZone: "Australia/Sydney"})
 		l.at(date(2025, 3, 1))
-		l.apply(invoice.StreamName(fx.inv1), "user:alice", activityIssued(fx.inv1, fx.acme, fx.visa, "INV-000001", date(2025, 3, 1), date(2025, 3, 15), activityLine(t, "Advice", "100", uuid.Nil, "")))
-		l.apply(invoice.StreamName(fx.inv2), "user:alice", activityIssued(fx.inv2, fx.acme, fx.visa, "INV-000002", date(2025, 3, 1), date(2025, 3, 15), activityLine(t, "Advice", "100", uuid.Nil, "")))
+		l.apply(invoice.StreamName(fx.inv1), "user:alice", activityIssued(fx.inv1, fx.acme, fx.visa, "INV-000001", date(2025, 3, 1), date(2025, 3, 15), activityInvoiceLine(t, "Advice", "100", uuid.Nil, "")))
+		l.apply(invoice.StreamName(fx.inv2), "user:alice", activityIssued(fx.inv2, fx.acme, fx.visa, "INV-000002", date(2025, 3, 1), date(2025, 3, 15), activityInvoiceLine(t, "Advice", "100", uuid.Nil, "")))
 		sydney137 := time.Date(2025, 3, 10, 14, 37, 0, 0, time.UTC) // 01:37 on 11 March in Sydney
 		l.apply(invoice.StreamName(fx.inv1), "system:collections",
 			invoice.InvoicePaymentSucceeded{InvoiceID: fx.inv1, AttemptID: activityID("attempt/1"), GatewayReference: "ch_1", Amount: domain.MustMoney("50", "AUD"), At: sydney137})
@@ -574,4 +574,143 @@ func TestActivityDiscard(t *testing.T) {
 			t.Errorf("client: %q, %v; want the activation once and the edit", activityTexts(lines), err)
 		}
 	})
+}
+
+// activityBenchLog is a realistic event mix for the benchmark: clients
+// created with contacts and a card, a proposal sent and accepted, two
+// services, then every month an invoice per client (its number reserved,
+// its items billed, sent, collection scheduled, paid; one in ten rejected
+// then retried), with price edits, item edits and contact changes now and
+// then. It returns the events in batches of the runner's size.
+func activityBenchLog(l *activityLog, clients, months, batch int) [][]Event {
+	date := domain.MustDate
+	var all []Event
+	add := func(stream, actor string, events ...domain.Event) {
+		all = append(all, l.events(stream, actor, events...)...)
+	}
+	type fxClient struct{ id, contact, method, prop, svc1, svc2 uuid.UUID }
+	cs := make([]fxClient, clients)
+	start := date(2025, 1, 1)
+	for i := range cs {
+		n := func(kind string) uuid.UUID {
+			return activityID(kind + "/" + string(rune('a'+i%26)) + "/" + time.Duration(i).String())
+		}
+		c := fxClient{n("client"), n("contact"), n("pm"), n("proposal"), n("svc1"), n("svc2")}
+		cs[i] = c
+		add(client.StreamName(c.id), "user:alice",
+			client.ClientCreated{ClientID: c.id, Name: "Client " + c.id.String()[:8] + " Pty Ltd", Kind: client.KindBusiness, Currency: activityAUD,
+				PrimaryContactID: c.contact, Contacts: []client.Contact{{ID: c.contact, Name: "Jane Doe", Email: "jane@client.test"}}},
+			client.PaymentMethodAdded{ClientID: c.id, PaymentMethodID: c.method, Method: client.PaymentMethodDetails{Kind: client.MethodCard,
+				Gateway: "sandbox", GatewayToken: "tok_visa", Brand: "visa", Last4: "4242", ExpiryMonth: 8, ExpiryYear: 2029}},
+			client.PaymentMethodSetAsDefault{ClientID: c.id, PaymentMethodID: c.method})
+		add(proposal.StreamName(c.prop), "user:alice",
+			proposal.ProposalDrafted{ProposalID: c.prop, ClientID: c.id, Title: "Monthly bookkeeping", Currency: activityAUD,
+				Lines: []proposal.Line{{ID: n("pline"), Name: "Bookkeeping", UnitPrice: activityDec("100"), Quantity: activityDec("1"),
+					TaxRate: activityDec("10"), BillingRule: activityMonthly(start), Automatic: true}}},
+			proposal.ProposalSent{ProposalID: c.prop, RecipientEmail: "jane@client.test"})
+		add(proposal.StreamName(c.prop), "client:jane@client.test",
+			proposal.ProposalAccepted{ProposalID: c.prop, ClientID: c.id, AcceptedByName: "Jane Doe", AcceptedByEmail: "jane@client.test",
+				SignatureName: "Jane Doe", AcceptedOn: start, PaymentMethodID: c.method, Currency: activityAUD})
+		bk := activityActivated(c.svc1, c.id, "Bookkeeping", "100", activityMonthly(start), start, service.Automatic)
+		bk.Source = service.Source{ProposalID: c.prop}
+		add(service.StreamName(c.svc1), "system:proposals", bk)
+		add(service.StreamName(c.svc2), "user:alice", activityActivated(c.svc2, c.id, "Payroll", "50", activityMonthly(start), start, service.Automatic))
+	}
+	seq := int64(0)
+	for m := range months {
+		on := start.AddMonthsClamped(m, 1)
+		for i, c := range cs {
+			seq++
+			inv := activityID("invoice/" + time.Duration(seq).String())
+			number := numbering.FormatNumber("INV-", seq)
+			add(numbering.StreamName(), "system:billing", numbering.InvoiceNumberReserved{Number: number, Sequence: seq, InvoiceID: inv})
+			issued := activityIssued(inv, c.id, c.method, number, on, on.AddDays(14),
+				activityInvoiceLine(l.t, "Bookkeeping", "100", c.svc1, service.ItemKey(c.svc1, m+1)),
+				activityInvoiceLine(l.t, "Payroll", "50", c.svc2, service.ItemKey(c.svc2, m+1)))
+			add(invoice.StreamName(inv), "system:billing-run", issued)
+			for _, svc := range []uuid.UUID{c.svc1, c.svc2} {
+				add(service.StreamName(svc), "system:billing-run", service.ScheduleItemBilled{ServiceID: svc, ItemKey: service.ItemKey(svc, m+1),
+					InvoiceID: inv, Date: on, Description: "Bookkeeping", Quantity: activityDec("1"), UnitPrice: activityDec("100"),
+					TaxRate: activityDec("10"), Mode: service.Automatic, PaymentMethodID: c.method})
+			}
+			add(invoice.StreamName(inv), "system:collections",
+				invoice.InvoiceSent{InvoiceID: inv, Recipient: "jane@client.test"},
+				invoice.InvoiceCollectionScheduled{InvoiceID: inv, Date: on, PaymentMethodID: c.method})
+			paid := invoice.InvoicePaymentSucceeded{InvoiceID: inv, AttemptID: activityID("attempt/" + number), PaymentMethodID: c.method,
+				GatewayReference: "ch_" + number, Amount: issued.Totals.Gross, Date: on}
+			if (i+m)%10 == 0 {
+				add(invoice.StreamName(inv), "system:collections",
+					invoice.InvoicePaymentRejected{InvoiceID: inv, AttemptID: activityID("attempt/r" + number), PaymentMethodID: c.method,
+						DeclineCode: "insufficient_funds", DeclineMessage: "Your card has insufficient funds.", Date: on},
+					invoice.InvoiceRetryScheduled{InvoiceID: inv, Date: on.AddDays(3), PaymentMethodID: c.method})
+				paid.Date = on.AddDays(3)
+			}
+			add(invoice.StreamName(inv), "system:collections", paid)
+			switch (i + m) % 12 {
+			case 3:
+				price := activityDec("110")
+				add(service.StreamName(c.svc1), "user:alice", service.ServiceEdited{ServiceID: c.svc1, EffectiveFrom: on.AddMonthsClamped(1, 1),
+					Changes: service.Changes{UnitPrice: &price}, NotifyClientOfPriceChange: true})
+			case 7:
+				qty := activityDec("2")
+				add(service.StreamName(c.svc2), "user:alice", service.ScheduleItemEdited{ServiceID: c.svc2, ItemKey: service.ItemKey(c.svc2, m+2),
+					ItemChanges: service.ItemChanges{Changes: service.Changes{Quantity: &qty}}})
+			case 11:
+				add(client.StreamName(c.id), "user:alice", client.ClientContactChanged{ClientID: c.id,
+					Contact: client.Contact{ID: c.contact, Name: "Jane Roe", Email: "jane@client.test"}})
+			}
+		}
+	}
+	var out [][]Event
+	for len(all) > 0 {
+		n := min(batch, len(all))
+		out = append(out, all[:n])
+		all = all[n:]
+	}
+	return out
+}
+
+// BenchmarkActivityApply applies a year of a 200-client firm's events (a
+// realistic mix, activityBenchLog) to a fresh SQLite read-model database in
+// batches of 1000, and reports the apply rate ("events/s") and the bytes the
+// database file takes per event ("B/event": page_count × page_size over the
+// events), the figures that decide how fast a rebuild runs and how large a
+// firm's read models grow.
+func BenchmarkActivityApply(b *testing.B) {
+	ctx := context.Background()
+	var rate, perEvent float64
+	var events int
+	for b.Loop() {
+		b.StopTimer()
+		db, err := rmdb.OpenSQLite(filepath.Join(b.TempDir(), "rm.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		l := newActivityLog(b, db)
+		batches := activityBenchLog(l, 200, 12, 1000)
+		events = int(l.pos)
+		b.StartTimer()
+		began := time.Now()
+		for _, batch := range batches {
+			l.applyBatch(batch)
+		}
+		rate = float64(events) / time.Since(began).Seconds()
+		b.StopTimer()
+		var pages, size int64
+		if err := db.QueryRow(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.QueryRow(ctx, "PRAGMA page_size").Scan(&size); err != nil {
+			b.Fatal(err)
+		}
+		perEvent = float64(pages*size) / float64(events)
+		if _, err := l.of(SubjectClient, activityID("client/a/0s")); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(rate, "events/s")
+	b.ReportMetric(perEvent, "B/event")
+	b.ReportMetric(float64(events), "events")
 }
