@@ -58,7 +58,9 @@ const activityVersion = 1
 //     number goes (invoice_at) and the query reads the number by joining
 //     this table.
 //
-// Apply keeps nothing between batches but the Docs' bounded caches.
+// Apply keeps nothing between batches but the Docs' bounded caches. On
+// SQLite a year of a 200-client firm takes about 530 bytes per event, half
+// of it the subjects' rows and their key (BenchmarkActivityApply).
 type Activity struct {
 	db  *rmdb.DB
 	gen int64

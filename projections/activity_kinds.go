@@ -14,15 +14,15 @@ import (
 )
 
 // activityKind is what the activity model does with one event type: note
-// learns the names later lines use and lists the subjects the event
-// concerns (none: it has no line); text tells it.
+// records the names later lines use (in the writer's Docs) and lists the
+// subjects the event concerns (none: it has no line); text tells it.
 type activityKind struct {
 	note func(s *activityState, e domain.Event, subjects *subjectList)
 	text func(r *render, e domain.Event) string
 }
 
 // activityKindTable holds the kind of every event type with a line; it
-// never changes, so every activity state shares it.
+// never changes, so every writer shares it.
 var activityKindTable = activityKinds()
 
 // activityKinds returns the kinds of every event type with a line.
