@@ -19,7 +19,7 @@ import (
 	"remit/projections/rmdb"
 )
 
-const activityVersion = 1
+const activityVersion = 2
 
 // Activity is the "activity" projection: every event of a client, proposal,
 // service or invoice, indexed by the subjects it concerns, told in one line
@@ -194,7 +194,7 @@ func (p *Activity) Tables() []rmdb.Table {
 		{Name: activityLinesTable, Columns: []string{key, "revision BIGINT NOT NULL", "at BIGINT NOT NULL", "stream TEXT NOT NULL",
 			"actor TEXT NOT NULL", "event_type TEXT NOT NULL", "what TEXT NOT NULL", "invoice TEXT", "invoice_at BIGINT NOT NULL"}},
 		{Name: activitySubjectsTable, Columns: []string{"subject TEXT NOT NULL", "id TEXT NOT NULL", "position BIGINT NOT NULL",
-			"PRIMARY KEY (subject, id, position)"}},
+			"PRIMARY KEY (subject, id, position)"}, Clustered: true},
 		p.names.Table(),
 		p.services.Table(),
 		p.invoices.Table(),

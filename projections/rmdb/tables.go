@@ -16,6 +16,11 @@ type Table struct {
 	Columns []string
 	// Indexes are the column lists to index, e.g. "client_id, seq".
 	Indexes []string
+	// Clustered stores a table whose rows are little more than their
+	// primary key by that key alone (SQLite's WITHOUT ROWID), instead of a
+	// row tree plus a key index holding the same columns again. PostgreSQL
+	// ignores it.
+	Clustered bool
 }
 
 // View is the name queries read the table by.
@@ -32,7 +37,11 @@ func (t *Tx) CreateTables(generation int64, tables []Table) {
 	for _, tb := range tables {
 		name := Stored(tb.Name, generation)
 		t.Exec("DROP TABLE IF EXISTS " + name)
-		t.Exec("CREATE TABLE " + name + " (" + strings.Join(tb.Columns, ", ") + ")")
+		create := "CREATE TABLE " + name + " (" + strings.Join(tb.Columns, ", ") + ")"
+		if tb.Clustered && t.db.dialect == SQLite {
+			create += " WITHOUT ROWID"
+		}
+		t.Exec(create)
 		for i, ix := range tb.Indexes {
 			t.Exec(fmt.Sprintf("CREATE INDEX %s_i%d ON %s (%s)", name, i, name, ix))
 		}
