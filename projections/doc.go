@@ -2,88 +2,101 @@
 // event log and answers the queries the web API and the CLI ask of them. It
 // never feeds decide: command handlers fold their own streams.
 //
-// # Read models
+// # Read models in a database
 //
-// Six projections, each with a name, its own checkpoint (the global position
-// of the last event it applied) and its state in memory:
+// The read models live in tables of a SQL database (package rmdb): a SQLite
+// file beside the embedded log (readmodels.db) by default, or PostgreSQL,
+// where every `remit serve` node shares them. A process keeps no history in
+// memory: what it holds between batches are caches with a size bound, so it
+// starts in the time it takes to open the database and its memory does not
+// grow with the log. Six projections, each with a name, a version and its
+// tables (see each type's doc for its tables and columns):
 //
-//   - "clients" (*Clients): client details, contacts, payment methods and the
-//     client's proposals with their status, from client and proposal events.
+//   - "clients" (*Clients): client details, contacts and payment methods
+//     (client.State) and the client's proposals (proposal.State), with the
+//     columns the clients list sorts, filters and searches on.
 //   - "services" (*Services): every service folded with service.Evolve; its
 //     schedule is derived on demand with service.State.Schedule and its
 //     billing groups, catch-ups and missed items with service.Grouping.Plan
-//     and service.Groups (the billing run's own functions; the caller gives
-//     the firm's grouping and missed-billings settings in ScheduleQuery), so
-//     schedule queries always agree with what the billing run will do.
+//     and service.Groups (the billing run's own functions), so schedule
+//     queries always agree with what the billing run will do.
 //   - "invoices" (*Invoices): every invoice folded with invoice.Evolve, plus
 //     what the detail page shows (payments, attempts, rejections, credit
-//     notes, write-offs, sends) and an independently kept outstanding amount
-//     that reconciliation checks against the money that came in. Per client
-//     and currency it keeps the open invoices sorted by due date with their
-//     outstanding sum, so a summary's outstanding and overdue amounts cost a
-//     binary search and a sum over the shorter side, not a pass over every
-//     invoice.
-//   - "activity" (*Activity): one plain-English line per event ("Invoice
-//     INV-000042 voided: duplicate"), with who did it (metadata actor) and
-//     when (recorded-at), indexed by client, service, invoice and payment
-//     method. Applying renders the line there and then, naming things as
-//     they are known when the event happens, and keeps only the line (its
-//     text and the few fields pages and the API show), not the event: about
-//     320 bytes per event (BenchmarkActivityMemory). An invoice's number,
-//     which may come after a line naming the invoice, is read when the line
-//     is.
+//     notes, write-offs) and an independently kept outstanding amount that
+//     reconciliation checks against the money that came in; indexed by
+//     client, status, issue and due date, and open balance, so a client's
+//     summary and the firm's lists are index ranges.
+//   - "activity" (*Activity): one plain-English line per event, rendered
+//     when the event is applied, indexed by client, service, invoice,
+//     proposal and payment method.
 //   - "ledger" (*Ledger): each invoice's sync status in each connected
 //     ledger.
 //   - "emails" (*Emails): every email about an invoice or a proposal, from
-//     the outbox's own events (queued, sent, failed), for the invoice and
-//     proposal pages and the invoice JSON (EmailsAbout).
+//     the outbox's own events, with its delivery status.
 //
 // Models groups them and is the query API: Summary, ListClients,
-// ClientServices, Service, Schedule, ListInvoices, Invoice and ActivityOf.
-// Queries that depend on "today" (overdue) take the date as a parameter.
-// Money stays decimal (domain.Money). A missing client, service or invoice is
-// a domain.Error with code ENOTFOUND.
+// ClientServices, Service, Schedule, ListInvoices, Invoice, EmailsAbout and
+// ActivityOf, each taking a context and returning an error. Queries that
+// depend on "today" (overdue) take the date as a parameter. Money stays
+// decimal (domain.Money). A missing client, service or invoice is a
+// domain.Error with code ENOTFOUND. Queries read committed rows through
+// views, never a writer's cache, so any process on the database can answer
+// them.
 //
-// # Concurrency
+// # Applying: one transaction per batch
 //
-// Each projection is applied by one goroutine of its own (a lane), fed in
-// global order through a channel, so the projections apply concurrently while each
-// sees every event in order; any number of goroutines query. Each projection
-// guards its state with its own sync.RWMutex: Apply takes the write lock for
-// one event, queries take the read lock and return copies, so nothing a
-// caller holds changes under it. A query that spans projections may see one
-// a few events ahead of another; WaitFor(pos) guarantees all have pos.
+// The Runner reads the log through the one log follower (projections/follow)
+// and applies events in batches: for each batch it opens one transaction,
+// hands every event after each projection's checkpoint to its Apply, lets
+// each projection Flush what it changed, moves every checkpoint to the
+// batch's last position (a compare-and-set: a writer that finds the
+// checkpoint moved under it fails instead of committing), and commits. A
+// crash loses the whole batch or nothing, so each event is applied exactly
+// once. Catching up reads batches in one goroutine and decodes them across
+// every CPU in another; live, the follower queues events and the applier
+// takes whatever is queued (up to 512) per transaction, so a burst of
+// appends costs one commit. An event no decoder knows is skipped, counted
+// and warned about, never fatal; events of "request-" streams (the HTTP
+// API's idempotency records that old logs hold) are passed over silently.
+// WaitFor(ctx, pos) returns once every projection has committed pos
+// (read-your-writes after an append).
 //
-// # Runner, checkpoints and snapshots
+// # Generations, rebuilds and versions
 //
-// The Runner first catches up with the log the way Replay does: batches are
-// read in one goroutine, decoded across every CPU in another, and handed to
-// the lanes. Then it follows the log live through the one log follower
-// (projections/follow, which every process manager uses too) from the lowest
-// checkpoint, each event decoded once through domain/catalog by type and
-// schema version, and hands it to the lanes; a lane applies an event only if its projection's checkpoint
-// is below its position. An event no decoder knows is skipped, counted and
-// warned about, never fatal; events of "request-" streams (the HTTP API's
-// idempotency records that old logs hold, not domain events) are passed
-// over silently and counted apart. Every SnapshotInterval
-// and on Close it writes each projection's state and checkpoint to
-// <dir>/<name>.snapshot.json atomically (temp file, fsync, rename); on start
-// it restores them and resumes from each checkpoint. A snapshot of another
-// format version, or a corrupt one, is discarded and that projection is
-// rebuilt from the log. Rebuild(ctx, name) truncates one projection and
-// replays the log into it while the others keep going. WaitFor(ctx, pos)
-// returns once every projection has applied pos (read-your-writes after an
-// append), or ctx's error.
+// A projection's tables are stored per generation (rm_clients_g3) and read
+// through views (rm_clients); the registry table rm_projections holds each
+// generation's version, checkpoint and whether it serves. Rebuild(name)
+// fills a new generation from the log while the serving one keeps answering
+// queries (the live loop too keeps applying, until the last stretch), then
+// swaps the views and the registry in one transaction and drops the old
+// generation: blue/green by table version. A projection whose stored
+// version is not the code's (Spec.Version, bumped whenever its tables or
+// what Apply writes change) gets a new empty generation on start and is
+// filled from the log, with progress logged; that is also how a data folder
+// from before read models moved to the database upgrades.
 //
-// Snapshots are JSON; the activity snapshot keeps its lines, the names later
-// lines use and the few service events (activations and edits) it folds to
-// tell what an edit replaced.
+// An erasure (ClientErased) makes the runner fill a new generation of every
+// projection up to it, from the log that now reads erased, and swap them
+// all at once: no table keeps the erased client's personal data in clear.
+//
+// # Several processes
+//
+// On SQLite one process owns the data folder. On PostgreSQL every node
+// reads the shared tables; one of them applies: the runner that holds a
+// session advisory lock (pg_try_advisory_lock) on a pinned connection. The
+// others poll the registry's checkpoints (RunnerOptions.PollInterval) to
+// answer WaitFor, and try for the lock again, so when the applying node
+// stops (its connection closes) another takes over from the committed
+// checkpoints.
 //
 // # As of, and reconciliation
 //
-// BuildAsOf replays the log into fresh Models up to a Bound (a position, or a
-// recorded-at time), for auditors. Reconcile compares each live projection
-// with a fresh replay to the same position, entity by entity, and checks that
-// for every invoice total = payments + credit notes + write-offs + voided +
-// outstanding; the Report lists every mismatch.
+// BuildAsOf and Replay fill fresh Models in a temporary SQLite database
+// (rmdb.OpenTemp) up to a Bound (a position, or a recorded-at time), for
+// auditors; Close deletes it. Reconcile reads the live tables in one read
+// transaction, replays the log into a temporary database to the same
+// position and compares every table row by row in key order (memory stays
+// bounded), and checks that for every invoice total = payments + credit
+// notes + write-offs + voided + outstanding and that the invoice numbers
+// have no gap; the Report lists every mismatch.
 package projections
