@@ -58,6 +58,7 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	path    string // the SQLite file ("" for PostgreSQL)
+	tempDir string // OpenTemp's directory, removed by Close
 }
 
 // OpenSQLite opens (creating it if missing) the read-model database in the
@@ -178,9 +179,13 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // Path is the SQLite file ("" on PostgreSQL).
 func (db *DB) Path() string { return db.path }
 
-// Close closes both pools.
+// Close closes both pools, and deletes an OpenTemp database.
 func (db *DB) Close() error {
-	return errors.Join(db.write.Close(), db.read.Close())
+	err := errors.Join(db.write.Close(), db.read.Close())
+	if db.tempDir != "" {
+		err = errors.Join(err, os.RemoveAll(db.tempDir))
+	}
+	return err
 }
 
 // Rebind rewrites ? placeholders as $1, $2… on PostgreSQL.
