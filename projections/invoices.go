@@ -1,9 +1,12 @@
 package projections
 
-// STUB: replaced by the real projection (see doc.go, "Read models in a database").
-
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -15,28 +18,213 @@ import (
 
 const invoicesVersion = 1
 
-// Invoices is the "invoices" projection.
+// Invoices is the "invoices" projection: every invoice folded with
+// invoice.Evolve, plus the lists its detail page shows and an outstanding
+// amount kept on its own (reduced by each payment, credit note, write-off and
+// void) so that Reconcile can check it against the money that came in.
+//
+// Its table "invoices" is a Docs keyed by invoice id (the document is an
+// invoiceRecord) with the columns the queries filter and sort by:
+//
+//   - client_id, issued (1 once the invoice was issued), issue_date, number,
+//     due_date (dates as 'YYYY-MM-DD', ” when none), status (the stored
+//     status, never "overdue");
+//   - open: 1 while the invoice still expects money (an unpaid status and a
+//     positive balance), with its currency code and outstanding amount (a
+//     decimal string). What a client owes is the sum of its open rows, and
+//     what of it is overdue is the part due before the day asked about: the
+//     index (client_id, open, due_date) finds them without visiting the
+//     client's other invoices (see owedBy). "Overdue" is not stored, since
+//     it depends on the day: a list filtered by status translates it into
+//     open = 1 AND due_date < today (see statusFilter).
+//
+// Lists are sorted newest issue date first (then number, then id,
+// descending) by the indexes (issued, issue_date, number, key) for the
+// firm's list and (client_id, issue_date) for a client's, so only the page
+// asked for is read.
+//
+// A gateway payment recorded before its event carried a date is dated on
+// the firm's calendar as of the events applied so far: the firm's time zone
+// is kept in the table "invoices_meta" (key "firm"), so it survives
+// restarts; the writer caches the loaded location.
 type Invoices struct {
-	db  *rmdb.DB
-	gen int64
+	db   *rmdb.DB
+	gen  int64
+	docs *rmdb.Docs[invoiceRecord]
+	meta *rmdb.Docs[invoicesMeta]
+
+	// zoneName and loc cache the firm's time zone loaded (loc nil: not
+	// loaded); the meta document is the truth, read through its own cache.
+	zoneName string
+	loc      *time.Location
+
+	// fewRows is invoicesFewRows (tests lower it to try both plans).
+	fewRows int
 }
 
-func newInvoices(db *rmdb.DB, gen int64) *Invoices { return &Invoices{db: db, gen: gen} }
+// invoicesMeta is the projection's one firm-wide fact.
+type invoicesMeta struct {
+	// TimeZone is the firm's time zone as of the last event applied.
+	TimeZone string `json:"time_zone,omitempty"`
+}
+
+// invoicesMetaKey is the key of the one invoices_meta document.
+const invoicesMetaKey = "firm"
+
+func newInvoices(db *rmdb.DB, gen int64) *Invoices {
+	return &Invoices{
+		db:      db,
+		gen:     gen,
+		fewRows: invoicesFewRows,
+		docs: rmdb.NewDocs(rmdb.DocsSpec[invoiceRecord]{
+			Name: "invoices",
+			Columns: []rmdb.Column[invoiceRecord]{
+				{Name: "client_id", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.ClientID.String() }},
+				{Name: "issued", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return boolInt(r.State.Issued()) }},
+				{Name: "issue_date", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.IssueDate.String() }},
+				{Name: "number", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Number }},
+				{Name: "due_date", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.DueDate.String() }},
+				{Name: "status", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return string(r.State.Status) }},
+				{Name: "open", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return boolInt(r.open()) }},
+				{Name: "currency", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Currency.Code }},
+				{Name: "outstanding", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.Outstanding.String() }},
+			},
+			Indexes: []string{
+				"client_id, open, due_date",
+				"issued, issue_date, number, key",
+				"client_id, issue_date",
+				"open, due_date",
+				"status, open, due_date",
+			},
+		}, gen),
+		meta: rmdb.NewDocs(rmdb.DocsSpec[invoicesMeta]{Name: "invoices_meta", CacheSize: 1}, gen),
+	}
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 // Name implements Projection.
 func (p *Invoices) Name() string { return "invoices" }
 
 // Tables implements Projection.
-func (p *Invoices) Tables() []rmdb.Table { return nil }
+func (p *Invoices) Tables() []rmdb.Table { return []rmdb.Table{p.docs.Table(), p.meta.Table()} }
 
 // Apply implements Projection.
-func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {}
+func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
+	if loc, ok := firmZone(e.Data); ok {
+		p.meta.Put(invoicesMetaKey, &invoicesMeta{TimeZone: loc.String()})
+		return
+	}
+	switch e.Data.(type) {
+	case invoice.InvoiceIssued, invoice.InvoiceSent, invoice.InvoiceCollectionScheduled,
+		invoice.InvoicePaymentSucceeded, invoice.InvoicePaymentRejected, invoice.InvoiceRetryScheduled,
+		invoice.InvoicePaymentRecorded, invoice.InvoiceWrittenOff, invoice.InvoiceVoided,
+		invoice.InvoiceCreditNoteIssued, invoice.InvoiceCollectionCancelled:
+	default:
+		return
+	}
+	id, ok := streamID(e.Stream, "invoice-")
+	if !ok {
+		return
+	}
+	key := id.String()
+	r := p.docs.Get(tx, key)
+	if tx.Err() != nil {
+		return
+	}
+	if r == nil {
+		r = &invoiceRecord{}
+	}
+	before := r.State
+	r.State = invoice.Evolve(r.State, e.Data)
+	r.Revision = e.Revision
+	cur := r.State.Currency
+	switch ev := e.Data.(type) {
+	case invoice.InvoiceIssued:
+		r.Outstanding = ev.Totals.Gross.Amount
+	case invoice.InvoicePaymentSucceeded:
+		if _, seen := before.Attempts[ev.AttemptID]; seen {
+			break
+		}
+		r.Attempts = append(r.Attempts, AttemptView{ID: ev.AttemptID, PaymentMethodID: ev.PaymentMethodID,
+			Outcome: invoice.AttemptSucceeded, Amount: money(ev.Amount.Amount, cur), GatewayReference: ev.GatewayReference, At: ev.At})
+		r.Payments = append(r.Payments, PaymentView{ID: ev.AttemptID, Gateway: true, Method: "gateway", MethodID: ev.PaymentMethodID,
+			Reference: ev.GatewayReference, Amount: money(ev.Amount.Amount, cur), Date: ev.PaymentDate(p.zone(tx)), At: ev.At})
+		r.Outstanding = r.Outstanding.Sub(ev.Amount.Amount)
+	case invoice.InvoicePaymentRejected:
+		if _, seen := before.Attempts[ev.AttemptID]; seen {
+			break
+		}
+		r.Attempts = append(r.Attempts, AttemptView{ID: ev.AttemptID, PaymentMethodID: ev.PaymentMethodID,
+			Outcome: invoice.AttemptRejected, DeclineCode: ev.DeclineCode, DeclineMessage: ev.DeclineMessage, At: ev.At})
+	case invoice.InvoicePaymentRecorded:
+		if before.Payments[ev.PaymentID] {
+			break
+		}
+		r.Payments = append(r.Payments, PaymentView{ID: ev.PaymentID, Method: string(ev.Method), Reference: ev.Reference,
+			Amount: money(ev.Amount.Amount, cur), Date: ev.Date, At: ev.At})
+		r.Outstanding = r.Outstanding.Sub(ev.Amount.Amount)
+	case invoice.InvoiceCreditNoteIssued:
+		if before.CreditNotes[ev.CreditNoteID] {
+			break
+		}
+		r.CreditNotes = append(r.CreditNotes, CreditNoteView{ID: ev.CreditNoteID, Amount: money(ev.Amount.Amount, cur), Reason: ev.Reason, At: ev.At})
+		r.Outstanding = r.Outstanding.Sub(ev.Amount.Amount)
+	case invoice.InvoiceWrittenOff:
+		r.WriteOffs = append(r.WriteOffs, WriteOffView{Amount: money(ev.Amount.Amount, cur), Reason: ev.Reason, At: ev.At})
+		r.Outstanding = r.Outstanding.Sub(ev.Amount.Amount)
+	case invoice.InvoiceVoided:
+		r.Voided = r.Outstanding
+		r.Outstanding = decimal.Zero
+	}
+	p.docs.Put(key, r)
+}
+
+// zone is the firm's time zone as of the events applied so far.
+func (p *Invoices) zone(tx *rmdb.Tx) *time.Location {
+	name := ""
+	if m := p.meta.Get(tx, invoicesMetaKey); m != nil {
+		name = m.TimeZone
+	}
+	if p.loc == nil || name != p.zoneName {
+		p.zoneName, p.loc = name, zone(name)
+	}
+	return p.loc
+}
 
 // Flush implements Projection.
-func (p *Invoices) Flush(tx *rmdb.Tx) {}
+func (p *Invoices) Flush(tx *rmdb.Tx) {
+	p.docs.Flush(tx)
+	p.meta.Flush(tx)
+}
 
 // Discard implements Projection.
-func (p *Invoices) Discard() {}
+func (p *Invoices) Discard() {
+	p.docs.Discard()
+	p.meta.Discard()
+	p.zoneName, p.loc = "", nil
+}
+
+// openStatus reports whether an invoice in status s still expects money.
+func openStatus(s invoice.Status) bool {
+	switch s {
+	case invoice.StatusAwaitingPayment, invoice.StatusPaymentScheduled, invoice.StatusPartlyPaid, invoice.StatusPaymentRejected:
+		return true
+	}
+	return false
+}
+
+// open reports whether the invoice counts in what its client owes: it still
+// expects money (the "open" column). StatusOn calls such an invoice overdue
+// once its due date has passed.
+func (r *invoiceRecord) open() bool {
+	return openStatus(r.State.Status) && r.State.Balance().Amount.IsPositive()
+}
 
 // owed is what a client owes: per currency, outstanding and overdue sums,
 // and how many invoices are open and overdue.
@@ -57,22 +245,266 @@ type invoiceRecord struct {
 	Voided      decimal.Decimal  `json:"voided"`
 }
 
-// owedBy sums what a client owes and what of it is overdue on today.
+// owedBy sums what a client owes and what of it is overdue on today (due
+// before today), from the client's open rows only.
 func (p *Invoices) owedBy(ctx context.Context, clientID uuid.UUID, today domain.Date) (owed, error) {
-	panic("stub")
+	o := owed{outstanding: moneyByCurrency{}, overdue: moneyByCurrency{}}
+	rows, err := p.db.Query(ctx, `SELECT currency, due_date, outstanding FROM `+p.docs.View()+
+		` WHERE client_id = ? AND open = 1`, clientID.String())
+	if err != nil {
+		return o, fmt.Errorf("read models: invoices owed by %s: %w", clientID, err)
+	}
+	defer rows.Close()
+	type sums struct {
+		total, overdue decimal.Decimal
+		late           int
+	}
+	per := map[string]*sums{}
+	t := today.String()
+	for rows.Next() {
+		var code, due, amount string
+		if err := rows.Scan(&code, &due, &amount); err != nil {
+			return o, fmt.Errorf("read models: invoices owed by %s: %w", clientID, err)
+		}
+		x, err := decimal.NewFromString(amount)
+		if err != nil {
+			return o, fmt.Errorf("read models: invoices owed by %s: outstanding %q: %w", clientID, amount, err)
+		}
+		s := per[code]
+		if s == nil {
+			s = &sums{}
+			per[code] = s
+		}
+		s.total = s.total.Add(x)
+		o.open++
+		if due < t {
+			s.overdue = s.overdue.Add(x)
+			s.late++
+			o.late++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return o, fmt.Errorf("read models: invoices owed by %s: %w", clientID, err)
+	}
+	for code, s := range per {
+		c, err := domain.ParseCurrency(code)
+		if err != nil {
+			return o, fmt.Errorf("read models: invoices owed by %s: %w", clientID, err)
+		}
+		o.outstanding.add(money(s.total, c))
+		if s.late > 0 {
+			o.overdue.add(money(s.overdue, c))
+		}
+	}
+	return o, nil
+}
+
+// listItem renders a row.
+func listItem(r *invoiceRecord, today domain.Date) InvoiceListItem {
+	st := r.State
+	return InvoiceListItem{
+		ID:        st.ID,
+		ClientID:  st.ClientID,
+		Number:    st.Number,
+		IssueDate: st.IssueDate,
+		DueDate:   st.DueDate,
+		Status:    st.StatusOn(today),
+		Total:     money(st.Totals.Gross.Amount, st.Currency),
+		Balance:   st.Balance(),
+		Recurring: st.Recurring,
+	}
+}
+
+// invoicesOrder is the lists' order: newest issue date first, then number,
+// then id, descending (ids as text sort as their bytes do).
+const invoicesOrder = ` ORDER BY issue_date DESC, number DESC, key DESC`
+
+// statusFilter is the SQL condition (and its arguments) keeping invoices
+// whose status on today (State.StatusOn) is one of statuses. Overdue is an
+// open invoice (unpaid status, positive balance) due before today; an
+// unpaid status stands as itself only while the invoice is not overdue.
+//
+// A prefix "+" on the status columns (SQLite) keeps the database from
+// finding the rows by status, so that it walks the list's order instead.
+func statusFilter(statuses []invoice.Status, today domain.Date, prefix string) (string, []any) {
+	t := today.String()
+	var terms []string
+	var args []any
+	seen := map[invoice.Status]bool{}
+	for _, s := range statuses {
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		switch {
+		case s == invoice.StatusOverdue:
+			terms = append(terms, `(`+prefix+`open = 1 AND due_date < ?)`)
+			args = append(args, t)
+		case openStatus(s):
+			terms = append(terms, `(`+prefix+`status = ? AND (`+prefix+`open = 0 OR due_date >= ?))`)
+			args = append(args, string(s), t)
+		default:
+			terms = append(terms, prefix+`status = ?`)
+			args = append(args, string(s))
+		}
+	}
+	return "(" + strings.Join(terms, " OR ") + ")", args
+}
+
+// invoicesFewRows is how many matching rows a status-filtered firm list
+// sorts itself, found by status; above it, walking the list's order and
+// skipping the other rows reads fewer rows.
+const invoicesFewRows = 4096
+
+// listWhere is the WHERE clause (and its arguments) selecting the invoices
+// of a list, with issued, the condition keeping issued rows ("" when the
+// other conditions imply it), and prefix before the status columns (see
+// statusFilter).
+func listWhere(q InvoiceQuery, issued, prefix string) (string, []any) {
+	var where []string
+	var args []any
+	if issued != "" {
+		where = append(where, issued)
+	}
+	if q.ClientID != uuid.Nil {
+		where = append(where, `client_id = ?`)
+		args = append(args, q.ClientID.String())
+	}
+	if len(q.Statuses) > 0 {
+		cond, a := statusFilter(q.Statuses, q.Today, prefix)
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// listPlan is how a list's count and page select rows: the condition
+// keeping issued rows in each ("" when the others imply it) and the prefix
+// before the status columns of the page's (see list).
+type listPlan struct {
+	countIssued, pageIssued, pagePrefix string
+}
+
+// planList plans a list's queries, given how many rows match (0 before
+// they are counted), how many are few, and the database's dialect.
+func planList(q InvoiceQuery, total, few int, dialect rmdb.Dialect) listPlan {
+	implied := q.ClientID != uuid.Nil || (len(q.Statuses) > 0 && !slices.Contains(q.Statuses, invoice.StatusNone))
+	pl := listPlan{countIssued: `issued = 1`, pageIssued: `issued = 1`}
+	if implied {
+		pl.countIssued = ""
+	}
+	switch {
+	case q.ClientID != uuid.Nil:
+		pl.pageIssued = ""
+	case !implied:
+	case total <= few:
+		pl.pageIssued = `+issued = 1`
+	case dialect == rmdb.SQLite:
+		// PostgreSQL plans by its statistics; SQLite, without any, would
+		// rather sort every overdue row than walk the order.
+		pl.pagePrefix = "+"
+	}
+	return pl
 }
 
 // list returns the page of issued invoices q selects, newest issue date
 // first (then number, then id, descending), and how many match in all.
+//
+// Only InvoiceIssued sets a client, a stored status other than none and
+// the open flag, so a client's rows, and rows a status keeps (none
+// excepted), are issued: the count then needs no "issued" and reads one
+// index only. The page of the firm's list walks the index in list order
+// (issued, issue_date, number, key) and stops at the page's end; when few
+// rows match a status filter, "+issued" (which no index serves) makes the
+// database find them by status and sort them instead; when many match,
+// "+status" and "+open" keep SQLite walking the order.
 func (p *Invoices) list(ctx context.Context, q InvoiceQuery) ([]InvoiceListItem, int, error) {
-	panic("stub")
+	w, args := listWhere(q, planList(q, 0, p.fewRows, p.db.Dialect()).countIssued, "")
+	var total int
+	if err := p.db.QueryRow(ctx, `SELECT COUNT(*) FROM `+p.docs.View()+w, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("read models: invoices count: %w", err)
+	}
+	offset := max(q.Offset, 0)
+	if offset >= total {
+		return []InvoiceListItem{}, total, nil
+	}
+	pl := planList(q, total, p.fewRows, p.db.Dialect())
+	w, args = listWhere(q, pl.pageIssued, pl.pagePrefix)
+	recs, err := p.docs.Find(ctx, p.db, w+invoicesOrder+` LIMIT ? OFFSET ?`, append(args, pageLimit(q.Paging), offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]InvoiceListItem, len(recs))
+	for i := range recs {
+		out[i] = listItem(&recs[i], q.Today)
+	}
+	return out, total, nil
 }
 
 // detail renders an invoice's page without its audit trail, client name,
 // ledger and emails.
 func (p *Invoices) detail(ctx context.Context, id uuid.UUID, today domain.Date) (InvoiceDetail, error) {
-	panic("stub")
+	r, ok, err := p.docs.Load(ctx, p.db, id.String())
+	if err != nil {
+		return InvoiceDetail{}, err
+	}
+	if !ok || !r.State.Issued() {
+		return InvoiceDetail{}, domain.NotFound("invoice %s not found", id)
+	}
+	st := r.State
+	d := InvoiceDetail{
+		InvoiceListItem: listItem(&r, today),
+		StoredStatus:    st.Status,
+		TaxMode:         st.TaxMode,
+		Lines:           slices.Clone(st.Lines),
+		Totals:          st.Totals,
+		PaymentMethodID: st.PaymentMethodID,
+		Paid:            st.Paid,
+		Credited:        st.Credited,
+		WrittenOff:      st.WrittenOff,
+		VoidReason:      st.VoidReason,
+		SendCount:       st.SendCount,
+		LastRecipient:   st.LastRecipient,
+		Payments:        r.Payments,
+		Attempts:        r.Attempts,
+		CreditNotes:     r.CreditNotes,
+		WriteOffs:       r.WriteOffs,
+		Revision:        r.Revision,
+	}
+	if !st.Collection.Date.IsZero() {
+		c := st.Collection
+		d.Collection = &c
+	}
+	if st.LastRejection.AttemptID != uuid.Nil {
+		rj := st.LastRejection
+		d.LastRejection = &rj
+	}
+	return d, nil
 }
 
 // each calls f with every invoice record, in key order, for reconciliation.
-func (p *Invoices) each(ctx context.Context, f func(invoiceRecord) error) error { panic("stub") }
+// Rows are read one at a time, so memory does not grow with the log.
+func (p *Invoices) each(ctx context.Context, f func(invoiceRecord) error) error {
+	rows, err := p.db.Query(ctx, `SELECT key, doc FROM `+p.docs.View()+` ORDER BY key`)
+	if err != nil {
+		return fmt.Errorf("read models: invoices: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, doc string
+		if err := rows.Scan(&key, &doc); err != nil {
+			return fmt.Errorf("read models: invoices: %w", err)
+		}
+		var r invoiceRecord
+		if err := json.Unmarshal([]byte(doc), &r); err != nil {
+			return fmt.Errorf("read models: invoice %s: %w", key, err)
+		}
+		if err := f(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
