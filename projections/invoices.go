@@ -62,10 +62,13 @@ type Invoices struct {
 	fewRows int
 }
 
-// invoicesMeta is the projection's one firm-wide fact.
+// invoicesMeta is what the projection keeps about the firm as a whole.
 type invoicesMeta struct {
 	// TimeZone is the firm's time zone as of the last event applied.
 	TimeZone string `json:"time_zone,omitempty"`
+	// Statuses counts the invoices in each stored status, so that the
+	// firm's list need not count them row by row (see firmTotal).
+	Statuses map[invoice.Status]int64 `json:"statuses,omitempty"`
 }
 
 // invoicesMetaKey is the key of the one invoices_meta document.
@@ -117,7 +120,9 @@ func (p *Invoices) Tables() []rmdb.Table { return []rmdb.Table{p.docs.Table(), p
 // Apply implements Projection.
 func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 	if loc, ok := firmZone(e.Data); ok {
-		p.meta.Put(invoicesMetaKey, &invoicesMeta{TimeZone: loc.String()})
+		m := p.firm(tx)
+		m.TimeZone = loc.String()
+		p.meta.Put(invoicesMetaKey, m)
 		return
 	}
 	switch e.Data.(type) {
@@ -183,6 +188,26 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 		r.Outstanding = decimal.Zero
 	}
 	p.docs.Put(key, r)
+	if before.Status != r.State.Status {
+		m := p.firm(tx)
+		if m.Statuses == nil {
+			m.Statuses = map[invoice.Status]int64{}
+		}
+		if before.Status != invoice.StatusNone {
+			m.Statuses[before.Status]--
+		}
+		m.Statuses[r.State.Status]++
+		p.meta.Put(invoicesMetaKey, m)
+	}
+}
+
+// firm returns the writer's firm-wide document (a new one before the
+// first); change it and Put it.
+func (p *Invoices) firm(tx *rmdb.Tx) *invoicesMeta {
+	if m := p.meta.Get(tx, invoicesMetaKey); m != nil {
+		return m
+	}
+	return &invoicesMeta{}
 }
 
 // zone is the firm's time zone as of the events applied so far.
@@ -381,21 +406,18 @@ func listWhere(q InvoiceQuery, issued, prefix string) (string, []any) {
 	return " WHERE " + strings.Join(where, " AND "), args
 }
 
-// listPlan is how a list's count and page select rows: the condition
-// keeping issued rows in each ("" when the others imply it) and the prefix
-// before the status columns of the page's (see list).
+// listPlan is how a list's page selects rows: the condition keeping
+// issued rows ("" when the others imply it) and the prefix before the
+// status columns (see list).
 type listPlan struct {
-	countIssued, pageIssued, pagePrefix string
+	pageIssued, pagePrefix string
 }
 
-// planList plans a list's queries, given how many rows match (0 before
-// they are counted), how many are few, and the database's dialect.
+// planList plans a list's page, given how many rows match, how many are
+// few, and the database's dialect.
 func planList(q InvoiceQuery, total, few int, dialect rmdb.Dialect) listPlan {
 	implied := q.ClientID != uuid.Nil || (len(q.Statuses) > 0 && !slices.Contains(q.Statuses, invoice.StatusNone))
-	pl := listPlan{countIssued: `issued = 1`, pageIssued: `issued = 1`}
-	if implied {
-		pl.countIssued = ""
-	}
+	pl := listPlan{pageIssued: `issued = 1`}
 	switch {
 	case q.ClientID != uuid.Nil:
 		pl.pageIssued = ""
@@ -415,33 +437,142 @@ func planList(q InvoiceQuery, total, few int, dialect rmdb.Dialect) listPlan {
 //
 // Only InvoiceIssued sets a client, a stored status other than none and
 // the open flag, so a client's rows, and rows a status keeps (none
-// excepted), are issued: the count then needs no "issued" and reads one
-// index only. The page of the firm's list walks the index in list order
+// excepted), are issued: a client's count needs no "issued" and reads one
+// index only; the firm's comes from the counts per stored status (see
+// firmTotal). The page of the firm's list walks the index in list order
 // (issued, issue_date, number, key) and stops at the page's end; when few
 // rows match a status filter, "+issued" (which no index serves) makes the
 // database find them by status and sort them instead; when many match,
 // "+status" and "+open" keep SQLite walking the order.
 func (p *Invoices) list(ctx context.Context, q InvoiceQuery) ([]InvoiceListItem, int, error) {
-	w, args := listWhere(q, planList(q, 0, p.fewRows, p.db.Dialect()).countIssued, "")
 	var total int
-	if err := p.db.QueryRow(ctx, `SELECT COUNT(*) FROM `+p.docs.View()+w, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("read models: invoices count: %w", err)
+	if q.ClientID == uuid.Nil {
+		var err error
+		if total, err = p.firmTotal(ctx, q); err != nil {
+			return nil, 0, err
+		}
+	} else {
+		w, args := listWhere(q, "", "")
+		if err := p.db.QueryRow(ctx, `SELECT COUNT(*) FROM `+p.docs.View()+w, args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("read models: invoices count: %w", err)
+		}
 	}
 	offset := max(q.Offset, 0)
 	if offset >= total {
 		return []InvoiceListItem{}, total, nil
 	}
 	pl := planList(q, total, p.fewRows, p.db.Dialect())
-	w, args = listWhere(q, pl.pageIssued, pl.pagePrefix)
-	recs, err := p.docs.Find(ctx, p.db, w+invoicesOrder+` LIMIT ? OFFSET ?`, append(args, pageLimit(q.Paging), offset)...)
+	w, args := listWhere(q, pl.pageIssued, pl.pagePrefix)
+	rows, err := p.db.Query(ctx, `SELECT doc FROM `+p.docs.View()+w+invoicesOrder+` LIMIT ? OFFSET ?`,
+		append(args, pageLimit(q.Paging), offset)...)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("read models: invoices list: %w", err)
 	}
-	out := make([]InvoiceListItem, len(recs))
-	for i := range recs {
-		out[i] = listItem(&recs[i], q.Today)
+	defer rows.Close()
+	out := make([]InvoiceListItem, 0, pageLimit(q.Paging))
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, 0, fmt.Errorf("read models: invoices list: %w", err)
+		}
+		var r listRecord
+		if err := json.Unmarshal(doc, &r); err != nil {
+			return nil, 0, fmt.Errorf("read models: invoices list: %w", err)
+		}
+		out = append(out, r.item(q.Today))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("read models: invoices list: %w", err)
 	}
 	return out, total, nil
+}
+
+// invoicesOverdueCount counts the overdue invoices per stored status, on
+// the day its one argument gives.
+var invoicesOverdueCount = `SELECT status, COUNT(*) FROM ` + rmdb.View("invoices") +
+	` WHERE status IN ('awaiting_payment', 'payment_scheduled', 'partly_paid', 'payment_rejected') AND open = 1 AND due_date < ? GROUP BY status`
+
+// firmTotal counts the firm's issued invoices whose status on q.Today is
+// one of q.Statuses (all when none): from the counts of stored statuses
+// the firm document keeps, moving the overdue ones (counted through the
+// index on status, open, due_date) from their stored status to overdue.
+func (p *Invoices) firmTotal(ctx context.Context, q InvoiceQuery) (int, error) {
+	m, _, err := p.meta.Load(ctx, p.db, invoicesMetaKey)
+	if err != nil {
+		return 0, err
+	}
+	if len(q.Statuses) == 0 {
+		var n int64
+		for st, c := range m.Statuses {
+			if st != invoice.StatusNone {
+				n += c
+			}
+		}
+		return int(n), nil
+	}
+	overdue := map[invoice.Status]int64{}
+	var late int64
+	if slices.ContainsFunc(q.Statuses, func(s invoice.Status) bool { return s == invoice.StatusOverdue || openStatus(s) }) {
+		rows, err := p.db.Query(ctx, invoicesOverdueCount, q.Today.String())
+		if err != nil {
+			return 0, fmt.Errorf("read models: invoices overdue: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var st string
+			var n int64
+			if err := rows.Scan(&st, &n); err != nil {
+				return 0, fmt.Errorf("read models: invoices overdue: %w", err)
+			}
+			overdue[invoice.Status(st)] = n
+			late += n
+		}
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("read models: invoices overdue: %w", err)
+		}
+	}
+	var n int64
+	seen := map[invoice.Status]bool{}
+	for _, s := range q.Statuses {
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		switch s {
+		case invoice.StatusNone:
+		case invoice.StatusOverdue:
+			n += late
+		default:
+			n += m.Statuses[s] - overdue[s]
+		}
+	}
+	return int(n), nil
+}
+
+// listRecord is the part of an invoiceRecord's document a list row shows:
+// decoding it leaves out lines, payments and the rest of the detail page,
+// which is most of the work of reading a page.
+type listRecord struct {
+	State struct {
+		ID, ClientID               uuid.UUID
+		Number                     string
+		Currency                   domain.Currency
+		IssueDate, DueDate         domain.Date
+		Totals                     struct{ Gross domain.Money }
+		Recurring                  bool
+		Status                     invoice.Status
+		Paid, Credited, WrittenOff domain.Money
+	} `json:"state"`
+}
+
+// item renders the row as listItem renders the whole record.
+func (r *listRecord) item(today domain.Date) InvoiceListItem {
+	s := r.State
+	return listItem(&invoiceRecord{State: invoice.State{
+		ID: s.ID, ClientID: s.ClientID, Number: s.Number, Currency: s.Currency, IssueDate: s.IssueDate, DueDate: s.DueDate,
+		Totals: invoice.Totals{Gross: s.Totals.Gross}, Recurring: s.Recurring, Status: s.Status,
+		Paid: s.Paid, Credited: s.Credited, WrittenOff: s.WrittenOff,
+	}}, today)
 }
 
 // detail renders an invoice's page without its audit trail, client name,

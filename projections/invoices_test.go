@@ -527,6 +527,7 @@ func TestInvoicesQueryPlans(t *testing.T) {
 			}
 		}
 	}
+	check("firm overdue count", invoicesOverdueCount, day.String())
 	check("owedBy", `SELECT currency, due_date, outstanding FROM rm_invoices WHERE client_id = ? AND open = 1`, client.String())
 	for _, tc := range []struct {
 		name string
@@ -540,8 +541,10 @@ func TestInvoicesQueryPlans(t *testing.T) {
 		{"firm awaiting", InvoiceQuery{Today: day, Statuses: []invoice.Status{invoice.StatusAwaitingPayment}}},
 		{"firm overdue or rejected", InvoiceQuery{Today: day, Statuses: []invoice.Status{invoice.StatusOverdue, invoice.StatusPaymentRejected}}},
 	} {
-		w, args := listWhere(tc.q, planList(tc.q, 0, invoicesFewRows, rmdb.SQLite).countIssued, "")
-		check(tc.name+" count", `SELECT COUNT(*) FROM rm_invoices`+w, args...)
+		if tc.q.ClientID != uuid.Nil {
+			w, args := listWhere(tc.q, "", "")
+			check(tc.name+" count", `SELECT COUNT(*) FROM rm_invoices`+w, args...)
+		}
 		for _, total := range []int{1, invoicesFewRows + 1} {
 			pl := planList(tc.q, total, invoicesFewRows, rmdb.SQLite)
 			w, args := listWhere(tc.q, pl.pageIssued, pl.pagePrefix)

@@ -62,3 +62,37 @@ func TestInvoicesGatewayPaymentDate(t *testing.T) {
 		})
 	}
 }
+
+// TestInvoicesZoneRolledBack: a change of time zone in a batch that rolls
+// back is forgotten by the writer (Discard), so the next batch dates an
+// undated payment in the zone the tables hold.
+func TestInvoicesZoneRolledBack(t *testing.T) {
+	db, _ := invoicesBackends[0].open(t)
+	l := invoicesApplier(t, db)
+	ctx := context.Background()
+	one := invoicesID("zone/1")
+	l.invoicesApply(firm.StreamName(), firm.FirmSetUp{Name: "Ledger & Co", TimeZone: "Australia/Sydney"})
+	l.invoicesApply(invoice.StreamName(one), invoicesIssued(t, one, invAcme, "INV-000001", invoicesDate(2025, 3, 1), invoicesDate(2025, 3, 15), invoicesLine(t, "Advice", "100")))
+	sydney137 := time.Date(2025, 3, 10, 14, 37, 0, 0, time.UTC) // 01:37 on 11 March in Sydney
+
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.w.Apply(tx, Event{Position: 100, Stream: firm.StreamName(), Data: firm.FirmRegionalSettingsChanged{TimeZone: "UTC"}})
+	l.w.Apply(tx, Event{Position: 101, Stream: invoice.StreamName(one),
+		Data: invoice.InvoicePaymentSucceeded{InvoiceID: one, AttemptID: invoicesID("zone/attempt/0"), Amount: invoicesAUD("20"), At: sydney137}})
+	l.w.Flush(tx)
+	tx.Rollback()
+	l.w.Discard()
+
+	l.invoicesApply(invoice.StreamName(one),
+		invoice.InvoicePaymentSucceeded{InvoiceID: one, AttemptID: invoicesID("zone/attempt/1"), Amount: invoicesAUD("20"), At: sydney137})
+	d, err := newInvoices(db, 0).detail(ctx, one, invoicesToday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Payments) != 1 || d.Payments[0].Date.String() != "2025-03-11" {
+		t.Errorf("payments %+v, want one dated 2025-03-11 (Sydney)", d.Payments)
+	}
+}
