@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -91,6 +92,10 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 				{Name: "open", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return boolInt(r.open()) }},
 				{Name: "currency", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Currency.Code }},
 				{Name: "outstanding", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.Outstanding.String() }},
+				// What a list row shows besides the above, so a page reads no document.
+				{Name: "total", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Totals.Gross.Amount.String() }},
+				{Name: "balance", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Balance().Amount.String() }},
+				{Name: "recurring", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return boolInt(r.State.Recurring) }},
 			},
 			Indexes: []string{
 				"client_id, open, due_date",
@@ -366,8 +371,10 @@ func statusFilter(statuses []invoice.Status, today domain.Date, prefix string) (
 			terms = append(terms, `(`+prefix+`open = 1 AND due_date < ?)`)
 			args = append(args, t)
 		case openStatus(s):
-			terms = append(terms, `(`+prefix+`status = ? AND (`+prefix+`open = 0 OR due_date >= ?))`)
-			args = append(args, string(s), t)
+			// Two ranges of the index on (status, open, due_date).
+			terms = append(terms, `(`+prefix+`status = ? AND `+prefix+`open = 0)`,
+				`(`+prefix+`status = ? AND `+prefix+`open = 1 AND due_date >= ?)`)
+			args = append(args, string(s), string(s), t)
 		default:
 			terms = append(terms, prefix+`status = ?`)
 			args = append(args, string(s))
@@ -423,7 +430,7 @@ func planList(q InvoiceQuery, total, few int, dialect rmdb.Dialect) listPlan {
 		pl.pageIssued = ""
 	case !implied:
 	case total <= few:
-		pl.pageIssued = `+issued = 1`
+		pl.pageIssued = ""
 	case dialect == rmdb.SQLite:
 		// PostgreSQL plans by its statistics; SQLite, without any, would
 		// rather sort every overdue row than walk the order.
@@ -441,9 +448,9 @@ func planList(q InvoiceQuery, total, few int, dialect rmdb.Dialect) listPlan {
 // index only; the firm's comes from the counts per stored status (see
 // firmTotal). The page of the firm's list walks the index in list order
 // (issued, issue_date, number, key) and stops at the page's end; when few
-// rows match a status filter, "+issued" (which no index serves) makes the
-// database find them by status and sort them instead; when many match,
-// "+status" and "+open" keep SQLite walking the order.
+// rows match a status filter, leaving "issued" out (no index then serves
+// the order) makes the database find them by status and sort them instead;
+// when many match, "+status" and "+open" keep SQLite walking the order.
 func (p *Invoices) list(ctx context.Context, q InvoiceQuery) ([]InvoiceListItem, int, error) {
 	var total int
 	if q.ClientID == uuid.Nil {
@@ -463,23 +470,20 @@ func (p *Invoices) list(ctx context.Context, q InvoiceQuery) ([]InvoiceListItem,
 	}
 	pl := planList(q, total, p.fewRows, p.db.Dialect())
 	w, args := listWhere(q, pl.pageIssued, pl.pagePrefix)
-	rows, err := p.db.Query(ctx, `SELECT doc FROM `+p.docs.View()+w+invoicesOrder+` LIMIT ? OFFSET ?`,
+	rows, err := p.db.Query(ctx, `SELECT `+invoicesRowColumns+` FROM `+p.docs.View()+w+invoicesOrder+` LIMIT ? OFFSET ?`,
 		append(args, pageLimit(q.Paging), offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read models: invoices list: %w", err)
 	}
 	defer rows.Close()
 	out := make([]InvoiceListItem, 0, pageLimit(q.Paging))
+	currencies := map[string]domain.Currency{}
 	for rows.Next() {
-		var doc []byte
-		if err := rows.Scan(&doc); err != nil {
+		it, err := scanListItem(rows, q.Today, currencies)
+		if err != nil {
 			return nil, 0, fmt.Errorf("read models: invoices list: %w", err)
 		}
-		var r listRecord
-		if err := json.Unmarshal(doc, &r); err != nil {
-			return nil, 0, fmt.Errorf("read models: invoices list: %w", err)
-		}
-		out = append(out, r.item(q.Today))
+		out = append(out, it)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("read models: invoices list: %w", err)
@@ -549,30 +553,55 @@ func (p *Invoices) firmTotal(ctx context.Context, q InvoiceQuery) (int, error) {
 	return int(n), nil
 }
 
-// listRecord is the part of an invoiceRecord's document a list row shows:
-// decoding it leaves out lines, payments and the rest of the detail page,
-// which is most of the work of reading a page.
-type listRecord struct {
-	State struct {
-		ID, ClientID               uuid.UUID
-		Number                     string
-		Currency                   domain.Currency
-		IssueDate, DueDate         domain.Date
-		Totals                     struct{ Gross domain.Money }
-		Recurring                  bool
-		Status                     invoice.Status
-		Paid, Credited, WrittenOff domain.Money
-	} `json:"state"`
+// invoicesRowColumns are the columns a list row is rendered from (see
+// scanListItem): a page reads no document.
+const invoicesRowColumns = `key, client_id, number, issue_date, due_date, status, open, currency, total, balance, recurring`
+
+// scanListItem renders a list row from its columns as listItem renders the
+// record: the status on today is overdue exactly when the row is open and
+// due before today (State.StatusOn).
+func scanListItem(rows *sql.Rows, today domain.Date, currencies map[string]domain.Currency) (InvoiceListItem, error) {
+	var key, client, number, issue, due, status, code, total, balance string
+	var open, recurring int64
+	if err := rows.Scan(&key, &client, &number, &issue, &due, &status, &open, &code, &total, &balance, &recurring); err != nil {
+		return InvoiceListItem{}, err
+	}
+	it := InvoiceListItem{Number: number, Status: invoice.Status(status), Recurring: recurring != 0}
+	var err error
+	if open == 1 && due < today.String() {
+		it.Status = invoice.StatusOverdue
+	}
+	cur, ok := currencies[code]
+	if !ok {
+		if code != "" {
+			if cur, err = domain.ParseCurrency(code); err != nil {
+				return it, err
+			}
+		}
+		currencies[code] = cur
+	}
+	it.Total.Currency, it.Balance.Currency = cur, cur
+	for _, f := range []func() error{
+		func() (err error) { it.ID, err = uuid.Parse(key); return err },
+		func() (err error) { it.ClientID, err = uuid.Parse(client); return err },
+		func() (err error) { it.IssueDate, err = parseDate(issue); return err },
+		func() (err error) { it.DueDate, err = parseDate(due); return err },
+		func() (err error) { it.Total.Amount, err = decimal.NewFromString(total); return err },
+		func() (err error) { it.Balance.Amount, err = decimal.NewFromString(balance); return err },
+	} {
+		if err := f(); err != nil {
+			return it, fmt.Errorf("invoice %s: %w", key, err)
+		}
+	}
+	return it, nil
 }
 
-// item renders the row as listItem renders the whole record.
-func (r *listRecord) item(today domain.Date) InvoiceListItem {
-	s := r.State
-	return listItem(&invoiceRecord{State: invoice.State{
-		ID: s.ID, ClientID: s.ClientID, Number: s.Number, Currency: s.Currency, IssueDate: s.IssueDate, DueDate: s.DueDate,
-		Totals: invoice.Totals{Gross: s.Totals.Gross}, Recurring: s.Recurring, Status: s.Status,
-		Paid: s.Paid, Credited: s.Credited, WrittenOff: s.WrittenOff,
-	}}, today)
+// parseDate parses a date column (” is the zero Date).
+func parseDate(s string) (domain.Date, error) {
+	if s == "" {
+		return domain.Date{}, nil
+	}
+	return domain.ParseDate(s)
 }
 
 // detail renders an invoice's page without its audit trail, client name,

@@ -363,8 +363,10 @@ func invoicesHistory(t testing.TB, l *invoicesLog, n int, seed uint64) []uuid.UU
 		issue := first.AddDays(rng.IntN(60))
 		number := fmt.Sprintf("INV-%06d", rng.IntN(n))
 		stream := invoice.StreamName(inv)
-		l.invoicesApply(stream, invoicesIssued(t, inv, clients[rng.IntN(len(clients))], number, issue, issue.AddDays(rng.IntN(30)),
-			invoicesLine(t, "Work", fmt.Sprint(10*(1+rng.IntN(10))))))
+		iss := invoicesIssued(t, inv, clients[rng.IntN(len(clients))], number, issue, issue.AddDays(rng.IntN(30)),
+			invoicesLine(t, "Work", fmt.Sprint(10*(1+rng.IntN(10)))))
+		iss.Recurring = rng.IntN(2) == 0
+		l.invoicesApply(stream, iss)
 		var evs []domain.Event
 		for k := range rng.IntN(4) {
 			ref := fmt.Sprintf("hist/%d/%d", i, k)
@@ -394,6 +396,11 @@ func invoicesHistory(t testing.TB, l *invoicesLog, n int, seed uint64) []uuid.UU
 		}
 	}
 	return clients
+}
+
+// invoicesRow is what a list row shows, as text.
+func invoicesRow(it InvoiceListItem) string {
+	return fmt.Sprintf("%s %s %s %s %s %s %s %s %v", it.ID, it.ClientID, it.Number, it.IssueDate, it.DueDate, it.Status, it.Total, it.Balance, it.Recurring)
 }
 
 // TestInvoicesListMatchesStatusOn checks list and owedBy against the
@@ -440,7 +447,7 @@ func TestInvoicesListMatchesStatusOn(t *testing.T) {
 								continue
 							}
 							if st := r.State.StatusOn(day); len(sts) == 0 || slices.Contains(sts, st) {
-								want = append(want, r.State.ID.String()+":"+string(st))
+								want = append(want, invoicesRow(listItem(&r, day)))
 							}
 						}
 						// Both plans of a status-filtered list: few rows or many.
@@ -453,7 +460,7 @@ func TestInvoicesListMatchesStatusOn(t *testing.T) {
 							}
 							var got []string
 							for _, it := range items {
-								got = append(got, it.ID.String()+":"+string(it.Status))
+								got = append(got, invoicesRow(it))
 							}
 							wantPage := want[min(pg.Offset, len(want)):min(pg.Offset+pg.Limit, len(want))]
 							if total != len(want) || !slices.Equal(got, wantPage) {
@@ -548,7 +555,7 @@ func TestInvoicesQueryPlans(t *testing.T) {
 		for _, total := range []int{1, invoicesFewRows + 1} {
 			pl := planList(tc.q, total, invoicesFewRows, rmdb.SQLite)
 			w, args := listWhere(tc.q, pl.pageIssued, pl.pagePrefix)
-			check(fmt.Sprintf("%s page (of %d)", tc.name, total), `SELECT doc FROM rm_invoices`+w+invoicesOrder+` LIMIT ? OFFSET ?`, append(args, 50, 0)...)
+			check(fmt.Sprintf("%s page (of %d)", tc.name, total), `SELECT `+invoicesRowColumns+` FROM rm_invoices`+w+invoicesOrder+` LIMIT ? OFFSET ?`, append(args, 50, 0)...)
 		}
 	}
 }
