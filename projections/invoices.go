@@ -25,29 +25,35 @@ const invoicesVersion = 1
 // void) so that Reconcile can check it against the money that came in.
 //
 // Its table "invoices" is a Docs keyed by invoice id (the document is an
-// invoiceRecord) with the columns the queries filter and sort by:
+// invoiceRecord, which the detail page and Reconcile read) with columns:
 //
 //   - client_id, issued (1 once the invoice was issued), issue_date, number,
-//     due_date (dates as 'YYYY-MM-DD', ” when none), status (the stored
+//     due_date (dates as 'YYYY-MM-DD', empty when none), status (the stored
 //     status, never "overdue");
 //   - open: 1 while the invoice still expects money (an unpaid status and a
 //     positive balance), with its currency code and outstanding amount (a
 //     decimal string). What a client owes is the sum of its open rows, and
 //     what of it is overdue is the part due before the day asked about: the
 //     index (client_id, open, due_date) finds them without visiting the
-//     client's other invoices (see owedBy). "Overdue" is not stored, since
-//     it depends on the day: a list filtered by status translates it into
-//     open = 1 AND due_date < today (see statusFilter).
+//     client's other invoices (see owedBy);
+//   - total, balance and recurring: with the above, all a list row shows, so
+//     a page of a list is read from the columns, never from documents.
 //
-// Lists are sorted newest issue date first (then number, then id,
-// descending) by the indexes (issued, issue_date, number, key) for the
-// firm's list and (client_id, issue_date) for a client's, so only the page
-// asked for is read.
+// "Overdue" is not stored, since it depends on the day: an invoice is
+// overdue on a day exactly when its row is open and due before that day
+// (State.StatusOn), which is how a list filtered by status asks for it (see
+// statusFilter). Lists are sorted newest issue date first (then number,
+// then id, descending): the firm's list walks the index (issued,
+// issue_date, number, key) and a client's (client_id, issue_date), so only
+// the page asked for is read; a status filter that keeps few rows finds
+// them by (status, open, due_date) or (open, due_date) instead.
 //
-// A gateway payment recorded before its event carried a date is dated on
-// the firm's calendar as of the events applied so far: the firm's time zone
-// is kept in the table "invoices_meta" (key "firm"), so it survives
-// restarts; the writer caches the loaded location.
+// The table "invoices_meta" holds one document (key "firm"): the firm's
+// time zone as of the events applied so far, which dates a gateway payment
+// recorded before its event carried a date, and survives restarts there
+// (the writer caches the loaded location); and how many invoices are in
+// each stored status, which gives the firm's list its total without
+// counting rows (see firmTotal).
 type Invoices struct {
 	db   *rmdb.DB
 	gen  int64
@@ -103,6 +109,7 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 				"client_id, issue_date",
 				"open, due_date",
 				"status, open, due_date",
+				"open, issue_date, number, key, due_date",
 			},
 		}, gen),
 		meta: rmdb.NewDocs(rmdb.DocsSpec[invoicesMeta]{Name: "invoices_meta", CacheSize: 1}, gen),
@@ -354,9 +361,11 @@ const invoicesOrder = ` ORDER BY issue_date DESC, number DESC, key DESC`
 // open invoice (unpaid status, positive balance) due before today; an
 // unpaid status stands as itself only while the invoice is not overdue.
 //
-// A prefix "+" on the status columns (SQLite) keeps the database from
-// finding the rows by status, so that it walks the list's order instead.
-func statusFilter(statuses []invoice.Status, today domain.Date, prefix string) (string, []any) {
+// The prefixes ("+" or "") go before the status, open and due_date
+// columns: on SQLite, "+" keeps an index from serving that column, which
+// steers the plan (see planList).
+func statusFilter(statuses []invoice.Status, today domain.Date, pl listPlan) (string, []any) {
+	st, op, due := pl.statusPrefix+`status`, pl.openPrefix+`open`, pl.duePrefix+`due_date`
 	t := today.String()
 	var terms []string
 	var args []any
@@ -368,15 +377,15 @@ func statusFilter(statuses []invoice.Status, today domain.Date, prefix string) (
 		seen[s] = true
 		switch {
 		case s == invoice.StatusOverdue:
-			terms = append(terms, `(`+prefix+`open = 1 AND due_date < ?)`)
+			terms = append(terms, `(`+op+` = 1 AND `+due+` < ?)`)
 			args = append(args, t)
 		case openStatus(s):
 			// Two ranges of the index on (status, open, due_date).
-			terms = append(terms, `(`+prefix+`status = ? AND `+prefix+`open = 0)`,
-				`(`+prefix+`status = ? AND `+prefix+`open = 1 AND due_date >= ?)`)
+			terms = append(terms, `(`+st+` = ? AND `+op+` = 0)`,
+				`(`+st+` = ? AND `+op+` = 1 AND `+due+` >= ?)`)
 			args = append(args, string(s), string(s), t)
 		default:
-			terms = append(terms, prefix+`status = ?`)
+			terms = append(terms, st+` = ?`)
 			args = append(args, string(s))
 		}
 	}
@@ -389,21 +398,19 @@ func statusFilter(statuses []invoice.Status, today domain.Date, prefix string) (
 const invoicesFewRows = 4096
 
 // listWhere is the WHERE clause (and its arguments) selecting the invoices
-// of a list, with issued, the condition keeping issued rows ("" when the
-// other conditions imply it), and prefix before the status columns (see
-// statusFilter).
-func listWhere(q InvoiceQuery, issued, prefix string) (string, []any) {
+// of a list as pl plans it.
+func listWhere(q InvoiceQuery, pl listPlan) (string, []any) {
 	var where []string
 	var args []any
-	if issued != "" {
-		where = append(where, issued)
+	if pl.issued != "" {
+		where = append(where, pl.issued)
 	}
 	if q.ClientID != uuid.Nil {
 		where = append(where, `client_id = ?`)
 		args = append(args, q.ClientID.String())
 	}
 	if len(q.Statuses) > 0 {
-		cond, a := statusFilter(q.Statuses, q.Today, prefix)
+		cond, a := statusFilter(q.Statuses, q.Today, pl)
 		where = append(where, cond)
 		args = append(args, a...)
 	}
@@ -414,29 +421,41 @@ func listWhere(q InvoiceQuery, issued, prefix string) (string, []any) {
 }
 
 // listPlan is how a list's page selects rows: the condition keeping
-// issued rows ("" when the others imply it) and the prefix before the
-// status columns (see list).
+// issued rows ("" when the others imply it) and the prefixes before the
+// status columns (see statusFilter).
 type listPlan struct {
-	pageIssued, pagePrefix string
+	issued                              string
+	statusPrefix, openPrefix, duePrefix string
 }
 
 // planList plans a list's page, given how many rows match, how many are
 // few, and the database's dialect.
+//
+// A client's page reads the client's rows. The firm's page walks the index
+// in list order (issued, issue_date, number, key) and stops at the page's
+// end; when few rows match a status filter, leaving "issued" out (no index
+// then serves the order) makes the database find them by status and sort
+// them instead. When many match, SQLite (which plans without statistics;
+// PostgreSQL plans by its own) is kept walking the order: for overdue
+// alone, the index (open, issue_date, number, key, due_date), which skips
+// the invoices not yet due without reading them; otherwise the first index,
+// "+" keeping the status indexes out.
 func planList(q InvoiceQuery, total, few int, dialect rmdb.Dialect) listPlan {
 	implied := q.ClientID != uuid.Nil || (len(q.Statuses) > 0 && !slices.Contains(q.Statuses, invoice.StatusNone))
-	pl := listPlan{pageIssued: `issued = 1`}
+	onlyOverdue := len(q.Statuses) > 0 && !slices.ContainsFunc(q.Statuses, func(s invoice.Status) bool { return s != invoice.StatusOverdue })
 	switch {
 	case q.ClientID != uuid.Nil:
-		pl.pageIssued = ""
+		return listPlan{}
 	case !implied:
+		return listPlan{issued: `issued = 1`}
 	case total <= few:
-		pl.pageIssued = ""
-	case dialect == rmdb.SQLite:
-		// PostgreSQL plans by its statistics; SQLite, without any, would
-		// rather sort every overdue row than walk the order.
-		pl.pagePrefix = "+"
+		return listPlan{}
+	case dialect != rmdb.SQLite:
+		return listPlan{issued: `issued = 1`}
+	case onlyOverdue:
+		return listPlan{duePrefix: "+"}
 	}
-	return pl
+	return listPlan{issued: `issued = 1`, statusPrefix: "+", openPrefix: "+", duePrefix: "+"}
 }
 
 // list returns the page of issued invoices q selects, newest issue date
@@ -446,11 +465,7 @@ func planList(q InvoiceQuery, total, few int, dialect rmdb.Dialect) listPlan {
 // the open flag, so a client's rows, and rows a status keeps (none
 // excepted), are issued: a client's count needs no "issued" and reads one
 // index only; the firm's comes from the counts per stored status (see
-// firmTotal). The page of the firm's list walks the index in list order
-// (issued, issue_date, number, key) and stops at the page's end; when few
-// rows match a status filter, leaving "issued" out (no index then serves
-// the order) makes the database find them by status and sort them instead;
-// when many match, "+status" and "+open" keep SQLite walking the order.
+// firmTotal). planList says how the page is read.
 func (p *Invoices) list(ctx context.Context, q InvoiceQuery) ([]InvoiceListItem, int, error) {
 	var total int
 	if q.ClientID == uuid.Nil {
@@ -459,7 +474,7 @@ func (p *Invoices) list(ctx context.Context, q InvoiceQuery) ([]InvoiceListItem,
 			return nil, 0, err
 		}
 	} else {
-		w, args := listWhere(q, "", "")
+		w, args := listWhere(q, listPlan{})
 		if err := p.db.QueryRow(ctx, `SELECT COUNT(*) FROM `+p.docs.View()+w, args...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("read models: invoices count: %w", err)
 		}
@@ -468,8 +483,7 @@ func (p *Invoices) list(ctx context.Context, q InvoiceQuery) ([]InvoiceListItem,
 	if offset >= total {
 		return []InvoiceListItem{}, total, nil
 	}
-	pl := planList(q, total, p.fewRows, p.db.Dialect())
-	w, args := listWhere(q, pl.pageIssued, pl.pagePrefix)
+	w, args := listWhere(q, planList(q, total, p.fewRows, p.db.Dialect()))
 	rows, err := p.db.Query(ctx, `SELECT `+invoicesRowColumns+` FROM `+p.docs.View()+w+invoicesOrder+` LIMIT ? OFFSET ?`,
 		append(args, pageLimit(q.Paging), offset)...)
 	if err != nil {
@@ -492,9 +506,11 @@ func (p *Invoices) list(ctx context.Context, q InvoiceQuery) ([]InvoiceListItem,
 }
 
 // invoicesOverdueCount counts the overdue invoices per stored status, on
-// the day its one argument gives.
-var invoicesOverdueCount = `SELECT status, COUNT(*) FROM ` + rmdb.View("invoices") +
-	` WHERE status IN ('awaiting_payment', 'payment_scheduled', 'partly_paid', 'payment_rejected') AND open = 1 AND due_date < ? GROUP BY status`
+// the day its one argument gives (view is the table's view).
+func invoicesOverdueCount(view string) string {
+	return `SELECT status, COUNT(*) FROM ` + view +
+		` WHERE status IN ('awaiting_payment', 'payment_scheduled', 'partly_paid', 'payment_rejected') AND open = 1 AND due_date < ? GROUP BY status`
+}
 
 // firmTotal counts the firm's issued invoices whose status on q.Today is
 // one of q.Statuses (all when none): from the counts of stored statuses
@@ -517,7 +533,7 @@ func (p *Invoices) firmTotal(ctx context.Context, q InvoiceQuery) (int, error) {
 	overdue := map[invoice.Status]int64{}
 	var late int64
 	if slices.ContainsFunc(q.Statuses, func(s invoice.Status) bool { return s == invoice.StatusOverdue || openStatus(s) }) {
-		rows, err := p.db.Query(ctx, invoicesOverdueCount, q.Today.String())
+		rows, err := p.db.Query(ctx, invoicesOverdueCount(p.docs.View()), q.Today.String())
 		if err != nil {
 			return 0, fmt.Errorf("read models: invoices overdue: %w", err)
 		}

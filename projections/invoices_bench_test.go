@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -92,6 +96,32 @@ func BenchmarkInvoicesQueries(b *testing.B) {
 			}
 		})
 	}
+	// 50 at once, a mix of the client page and the status-filtered firm
+	// list; reports the 99th percentile latency.
+	b.Run("Concurrent50", func(b *testing.B) {
+		var mu sync.Mutex
+		var lat []time.Duration
+		b.SetParallelism(25) // × GOMAXPROCS 2
+		var n atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				q := InvoiceQuery{ClientID: invoicesID(fmt.Sprintf("bench/client/%d", n.Add(1)%clients)), Today: today}
+				if n.Load()%10 == 0 {
+					q = InvoiceQuery{Today: today, Statuses: []invoice.Status{invoice.StatusOverdue}}
+				}
+				start := time.Now()
+				if _, _, err := p.list(ctx, q); err != nil {
+					b.Error(err)
+				}
+				d := time.Since(start)
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+			}
+		})
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	})
 	b.Run("OwedBy", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := p.owedBy(ctx, client, today); err != nil {

@@ -534,7 +534,7 @@ func TestInvoicesQueryPlans(t *testing.T) {
 			}
 		}
 	}
-	check("firm overdue count", invoicesOverdueCount, day.String())
+	check("firm overdue count", invoicesOverdueCount("rm_invoices"), day.String())
 	check("owedBy", `SELECT currency, due_date, outstanding FROM rm_invoices WHERE client_id = ? AND open = 1`, client.String())
 	for _, tc := range []struct {
 		name string
@@ -549,12 +549,11 @@ func TestInvoicesQueryPlans(t *testing.T) {
 		{"firm overdue or rejected", InvoiceQuery{Today: day, Statuses: []invoice.Status{invoice.StatusOverdue, invoice.StatusPaymentRejected}}},
 	} {
 		if tc.q.ClientID != uuid.Nil {
-			w, args := listWhere(tc.q, "", "")
+			w, args := listWhere(tc.q, listPlan{})
 			check(tc.name+" count", `SELECT COUNT(*) FROM rm_invoices`+w, args...)
 		}
 		for _, total := range []int{1, invoicesFewRows + 1} {
-			pl := planList(tc.q, total, invoicesFewRows, rmdb.SQLite)
-			w, args := listWhere(tc.q, pl.pageIssued, pl.pagePrefix)
+			w, args := listWhere(tc.q, planList(tc.q, total, invoicesFewRows, rmdb.SQLite))
 			check(fmt.Sprintf("%s page (of %d)", tc.name, total), `SELECT `+invoicesRowColumns+` FROM rm_invoices`+w+invoicesOrder+` LIMIT ? OFFSET ?`, append(args, 50, 0)...)
 		}
 	}
