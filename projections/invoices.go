@@ -42,7 +42,7 @@ const invoicesVersion = 1
 // "Overdue" is not stored, since it depends on the day: an invoice is
 // overdue on a day exactly when its row is open and due before that day
 // (State.StatusOn), which is how a list filtered by status asks for it (see
-// statusFilter). Lists are sorted newest issue date first (then number,
+// invoiceStatusFilter). Lists are sorted newest issue date first (then number,
 // then id, descending): the firm's list walks the index (issued,
 // issue_date, number, key) and a client's (client_id, issue_date), so only
 // the page asked for is read; a status filter that keeps few rows finds
@@ -81,6 +81,8 @@ type invoicesMeta struct {
 // invoicesMetaKey is the key of the one invoices_meta document.
 const invoicesMetaKey = "firm"
 
+// newInvoices returns the projection writing generation gen of its tables
+// (gen 0: the query side, which reads the views).
 func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 	return &Invoices{
 		db:      db,
@@ -90,18 +92,18 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 			Name: "invoices",
 			Columns: []rmdb.Column[invoiceRecord]{
 				{Name: "client_id", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.ClientID.String() }},
-				{Name: "issued", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return boolInt(r.State.Issued()) }},
+				{Name: "issued", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.State.Issued()) }},
 				{Name: "issue_date", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.IssueDate.String() }},
 				{Name: "number", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Number }},
 				{Name: "due_date", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.DueDate.String() }},
 				{Name: "status", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return string(r.State.Status) }},
-				{Name: "open", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return boolInt(r.open()) }},
+				{Name: "open", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.open()) }},
 				{Name: "currency", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Currency.Code }},
 				{Name: "outstanding", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.Outstanding.String() }},
 				// What a list row shows besides the above, so a page reads no document.
 				{Name: "total", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Totals.Gross.Amount.String() }},
 				{Name: "balance", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Balance().Amount.String() }},
-				{Name: "recurring", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return boolInt(r.State.Recurring) }},
+				{Name: "recurring", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.State.Recurring) }},
 			},
 			Indexes: []string{
 				"client_id, open, due_date",
@@ -116,7 +118,8 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 	}
 }
 
-func boolInt(b bool) int64 {
+// invoiceFlag is a boolean as a BIGINT column holds it.
+func invoiceFlag(b bool) int64 {
 	if b {
 		return 1
 	}
@@ -356,15 +359,15 @@ func listItem(r *invoiceRecord, today domain.Date) InvoiceListItem {
 // then id, descending (ids as text sort as their bytes do).
 const invoicesOrder = ` ORDER BY issue_date DESC, number DESC, key DESC`
 
-// statusFilter is the SQL condition (and its arguments) keeping invoices
+// invoiceStatusFilter is the SQL condition (and its arguments) keeping invoices
 // whose status on today (State.StatusOn) is one of statuses. Overdue is an
 // open invoice (unpaid status, positive balance) due before today; an
 // unpaid status stands as itself only while the invoice is not overdue.
 //
 // The prefixes ("+" or "") go before the status, open and due_date
 // columns: on SQLite, "+" keeps an index from serving that column, which
-// steers the plan (see planList).
-func statusFilter(statuses []invoice.Status, today domain.Date, pl listPlan) (string, []any) {
+// steers the plan (see planInvoiceList).
+func invoiceStatusFilter(statuses []invoice.Status, today domain.Date, pl invoiceListPlan) (string, []any) {
 	st, op, due := pl.statusPrefix+`status`, pl.openPrefix+`open`, pl.duePrefix+`due_date`
 	t := today.String()
 	var terms []string
@@ -397,9 +400,9 @@ func statusFilter(statuses []invoice.Status, today domain.Date, pl listPlan) (st
 // skipping the other rows reads fewer rows.
 const invoicesFewRows = 4096
 
-// listWhere is the WHERE clause (and its arguments) selecting the invoices
+// invoiceListWhere is the WHERE clause (and its arguments) selecting the invoices
 // of a list as pl plans it.
-func listWhere(q InvoiceQuery, pl listPlan) (string, []any) {
+func invoiceListWhere(q InvoiceQuery, pl invoiceListPlan) (string, []any) {
 	var where []string
 	var args []any
 	if pl.issued != "" {
@@ -410,7 +413,7 @@ func listWhere(q InvoiceQuery, pl listPlan) (string, []any) {
 		args = append(args, q.ClientID.String())
 	}
 	if len(q.Statuses) > 0 {
-		cond, a := statusFilter(q.Statuses, q.Today, pl)
+		cond, a := invoiceStatusFilter(q.Statuses, q.Today, pl)
 		where = append(where, cond)
 		args = append(args, a...)
 	}
@@ -420,15 +423,15 @@ func listWhere(q InvoiceQuery, pl listPlan) (string, []any) {
 	return " WHERE " + strings.Join(where, " AND "), args
 }
 
-// listPlan is how a list's page selects rows: the condition keeping
+// invoiceListPlan is how a list's page selects rows: the condition keeping
 // issued rows ("" when the others imply it) and the prefixes before the
-// status columns (see statusFilter).
-type listPlan struct {
+// status columns (see invoiceStatusFilter).
+type invoiceListPlan struct {
 	issued                              string
 	statusPrefix, openPrefix, duePrefix string
 }
 
-// planList plans a list's page, given how many rows match, how many are
+// planInvoiceList plans a list's page, given how many rows match, how many are
 // few, and the database's dialect.
 //
 // A client's page reads the client's rows. The firm's page walks the index
@@ -440,22 +443,22 @@ type listPlan struct {
 // alone, the index (open, issue_date, number, key, due_date), which skips
 // the invoices not yet due without reading them; otherwise the first index,
 // "+" keeping the status indexes out.
-func planList(q InvoiceQuery, total, few int, dialect rmdb.Dialect) listPlan {
+func planInvoiceList(q InvoiceQuery, total, few int, dialect rmdb.Dialect) invoiceListPlan {
 	implied := q.ClientID != uuid.Nil || (len(q.Statuses) > 0 && !slices.Contains(q.Statuses, invoice.StatusNone))
 	onlyOverdue := len(q.Statuses) > 0 && !slices.ContainsFunc(q.Statuses, func(s invoice.Status) bool { return s != invoice.StatusOverdue })
 	switch {
 	case q.ClientID != uuid.Nil:
-		return listPlan{}
+		return invoiceListPlan{}
 	case !implied:
-		return listPlan{issued: `issued = 1`}
+		return invoiceListPlan{issued: `issued = 1`}
 	case total <= few:
-		return listPlan{}
+		return invoiceListPlan{}
 	case dialect != rmdb.SQLite:
-		return listPlan{issued: `issued = 1`}
+		return invoiceListPlan{issued: `issued = 1`}
 	case onlyOverdue:
-		return listPlan{duePrefix: "+"}
+		return invoiceListPlan{duePrefix: "+"}
 	}
-	return listPlan{issued: `issued = 1`, statusPrefix: "+", openPrefix: "+", duePrefix: "+"}
+	return invoiceListPlan{issued: `issued = 1`, statusPrefix: "+", openPrefix: "+", duePrefix: "+"}
 }
 
 // list returns the page of issued invoices q selects, newest issue date
@@ -465,7 +468,7 @@ func planList(q InvoiceQuery, total, few int, dialect rmdb.Dialect) listPlan {
 // the open flag, so a client's rows, and rows a status keeps (none
 // excepted), are issued: a client's count needs no "issued" and reads one
 // index only; the firm's comes from the counts per stored status (see
-// firmTotal). planList says how the page is read.
+// firmTotal). planInvoiceList says how the page is read.
 func (p *Invoices) list(ctx context.Context, q InvoiceQuery) ([]InvoiceListItem, int, error) {
 	var total int
 	if q.ClientID == uuid.Nil {
@@ -474,7 +477,7 @@ func (p *Invoices) list(ctx context.Context, q InvoiceQuery) ([]InvoiceListItem,
 			return nil, 0, err
 		}
 	} else {
-		w, args := listWhere(q, listPlan{})
+		w, args := invoiceListWhere(q, invoiceListPlan{})
 		if err := p.db.QueryRow(ctx, `SELECT COUNT(*) FROM `+p.docs.View()+w, args...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("read models: invoices count: %w", err)
 		}
@@ -483,7 +486,7 @@ func (p *Invoices) list(ctx context.Context, q InvoiceQuery) ([]InvoiceListItem,
 	if offset >= total {
 		return []InvoiceListItem{}, total, nil
 	}
-	w, args := listWhere(q, planList(q, total, p.fewRows, p.db.Dialect()))
+	w, args := invoiceListWhere(q, planInvoiceList(q, total, p.fewRows, p.db.Dialect()))
 	rows, err := p.db.Query(ctx, `SELECT `+invoicesRowColumns+` FROM `+p.docs.View()+w+invoicesOrder+` LIMIT ? OFFSET ?`,
 		append(args, pageLimit(q.Paging), offset)...)
 	if err != nil {
@@ -493,7 +496,7 @@ func (p *Invoices) list(ctx context.Context, q InvoiceQuery) ([]InvoiceListItem,
 	out := make([]InvoiceListItem, 0, pageLimit(q.Paging))
 	currencies := map[string]domain.Currency{}
 	for rows.Next() {
-		it, err := scanListItem(rows, q.Today, currencies)
+		it, err := scanInvoiceListItem(rows, q.Today, currencies)
 		if err != nil {
 			return nil, 0, fmt.Errorf("read models: invoices list: %w", err)
 		}
@@ -570,13 +573,13 @@ func (p *Invoices) firmTotal(ctx context.Context, q InvoiceQuery) (int, error) {
 }
 
 // invoicesRowColumns are the columns a list row is rendered from (see
-// scanListItem): a page reads no document.
+// scanInvoiceListItem): a page reads no document.
 const invoicesRowColumns = `key, client_id, number, issue_date, due_date, status, open, currency, total, balance, recurring`
 
-// scanListItem renders a list row from its columns as listItem renders the
+// scanInvoiceListItem renders a list row from its columns as listItem renders the
 // record: the status on today is overdue exactly when the row is open and
 // due before today (State.StatusOn).
-func scanListItem(rows *sql.Rows, today domain.Date, currencies map[string]domain.Currency) (InvoiceListItem, error) {
+func scanInvoiceListItem(rows *sql.Rows, today domain.Date, currencies map[string]domain.Currency) (InvoiceListItem, error) {
 	var key, client, number, issue, due, status, code, total, balance string
 	var open, recurring int64
 	if err := rows.Scan(&key, &client, &number, &issue, &due, &status, &open, &code, &total, &balance, &recurring); err != nil {
@@ -600,8 +603,8 @@ func scanListItem(rows *sql.Rows, today domain.Date, currencies map[string]domai
 	for _, f := range []func() error{
 		func() (err error) { it.ID, err = uuid.Parse(key); return err },
 		func() (err error) { it.ClientID, err = uuid.Parse(client); return err },
-		func() (err error) { it.IssueDate, err = parseDate(issue); return err },
-		func() (err error) { it.DueDate, err = parseDate(due); return err },
+		func() (err error) { it.IssueDate, err = invoiceDateColumn(issue); return err },
+		func() (err error) { it.DueDate, err = invoiceDateColumn(due); return err },
 		func() (err error) { it.Total.Amount, err = decimal.NewFromString(total); return err },
 		func() (err error) { it.Balance.Amount, err = decimal.NewFromString(balance); return err },
 	} {
@@ -612,8 +615,8 @@ func scanListItem(rows *sql.Rows, today domain.Date, currencies map[string]domai
 	return it, nil
 }
 
-// parseDate parses a date column (” is the zero Date).
-func parseDate(s string) (domain.Date, error) {
+// invoiceDateColumn parses a date column (empty is the zero Date).
+func invoiceDateColumn(s string) (domain.Date, error) {
 	if s == "" {
 		return domain.Date{}, nil
 	}

@@ -137,10 +137,10 @@ func (l *invoicesLog) invoicesApply(stream string, events ...domain.Event) {
 
 // Fixture ids.
 var (
-	invAcme, invBeta                  = invoicesID("client/acme"), invoicesID("client/beta")
-	invOne, invTwo, invThree, invFour = invoicesID("invoice/1"), invoicesID("invoice/2"), invoicesID("invoice/3"), invoicesID("invoice/4")
-	invFive                           = invoicesID("invoice/5")
-	invoicesToday                     = invoicesDate(2025, 6, 15)
+	invoicesAcme, invoicesBeta                            = invoicesID("client/acme"), invoicesID("client/beta")
+	invoicesOne, invoicesTwo, invoicesThree, invoicesFour = invoicesID("invoice/1"), invoicesID("invoice/2"), invoicesID("invoice/3"), invoicesID("invoice/4")
+	invoicesFive                                          = invoicesID("invoice/5")
+	invoicesToday                                         = invoicesDate(2025, 6, 15)
 )
 
 // invoicesFixture writes the invoices of the models' fixture: five invoices
@@ -149,29 +149,29 @@ func invoicesFixture(t testing.TB, l *invoicesLog) {
 	t.Helper()
 	visa := invoicesID("pm/visa")
 	// May: invoice 1, half paid, overdue by June 15.
-	l.invoicesApply(invoice.StreamName(invOne),
-		invoicesIssued(t, invOne, invAcme, "INV-000001", invoicesDate(2025, 5, 1), invoicesDate(2025, 5, 15), invoicesLine(t, "Bookkeeping", "100")))
-	l.invoicesApply(invoice.StreamName(invOne),
-		invoice.InvoiceSent{InvoiceID: invOne, Recipient: "jane@acme.test"},
-		invoice.InvoicePaymentSucceeded{InvoiceID: invOne, AttemptID: invoicesID("attempt/1"), PaymentMethodID: visa, GatewayReference: "ch_1", Amount: invoicesAUD("50")},
+	l.invoicesApply(invoice.StreamName(invoicesOne),
+		invoicesIssued(t, invoicesOne, invoicesAcme, "INV-000001", invoicesDate(2025, 5, 1), invoicesDate(2025, 5, 15), invoicesLine(t, "Bookkeeping", "100")))
+	l.invoicesApply(invoice.StreamName(invoicesOne),
+		invoice.InvoiceSent{InvoiceID: invoicesOne, Recipient: "jane@acme.test"},
+		invoice.InvoicePaymentSucceeded{InvoiceID: invoicesOne, AttemptID: invoicesID("attempt/1"), PaymentMethodID: visa, GatewayReference: "ch_1", Amount: invoicesAUD("50")},
 	)
 	// Invoice 3 is a duplicate, voided.
-	l.invoicesApply(invoice.StreamName(invThree),
-		invoicesIssued(t, invThree, invAcme, "INV-000003", invoicesDate(2025, 5, 2), invoicesDate(2025, 5, 16), invoicesLine(t, "Bookkeeping", "100")))
-	l.invoicesApply(invoice.StreamName(invThree), invoice.InvoiceVoided{InvoiceID: invThree, Reason: "duplicate"})
+	l.invoicesApply(invoice.StreamName(invoicesThree),
+		invoicesIssued(t, invoicesThree, invoicesAcme, "INV-000003", invoicesDate(2025, 5, 2), invoicesDate(2025, 5, 16), invoicesLine(t, "Bookkeeping", "100")))
+	l.invoicesApply(invoice.StreamName(invoicesThree), invoice.InvoiceVoided{InvoiceID: invoicesThree, Reason: "duplicate"})
 	// Invoice 4 paid by bank transfer.
-	l.invoicesApply(invoice.StreamName(invFour),
-		invoicesIssued(t, invFour, invAcme, "INV-000004", invoicesDate(2025, 5, 3), invoicesDate(2025, 5, 17), invoicesLine(t, "Setup", "200")),
-		invoice.InvoicePaymentRecorded{InvoiceID: invFour, PaymentID: invoicesID("payment/4"), Method: invoice.PaidByBankTransfer, Reference: "EFT 991", Amount: invoicesAUD("220"), Date: invoicesDate(2025, 5, 10)},
+	l.invoicesApply(invoice.StreamName(invoicesFour),
+		invoicesIssued(t, invoicesFour, invoicesAcme, "INV-000004", invoicesDate(2025, 5, 3), invoicesDate(2025, 5, 17), invoicesLine(t, "Setup", "200")),
+		invoice.InvoicePaymentRecorded{InvoiceID: invoicesFour, PaymentID: invoicesID("payment/4"), Method: invoice.PaidByBankTransfer, Reference: "EFT 991", Amount: invoicesAUD("220"), Date: invoicesDate(2025, 5, 10)},
 	)
 	// June: invoice 2 rejected; invoice 5 for Beta.
-	l.invoicesApply(invoice.StreamName(invTwo),
-		invoicesIssued(t, invTwo, invAcme, "INV-000002", invoicesDate(2025, 6, 1), invoicesDate(2025, 6, 30), invoicesLine(t, "Bookkeeping", "100")))
-	l.invoicesApply(invoice.StreamName(invTwo),
-		invoice.InvoicePaymentRejected{InvoiceID: invTwo, AttemptID: invoicesID("attempt/2"), PaymentMethodID: visa, DeclineCode: "insufficient_funds", DeclineMessage: "Your card has insufficient funds."})
-	l.invoicesApply(invoice.StreamName(invFive),
-		invoicesIssued(t, invFive, invBeta, "INV-000005", invoicesDate(2025, 6, 2), invoicesDate(2025, 7, 2), invoicesLine(t, "Cakes audit", "300")))
-	l.invoicesApply(invoice.StreamName(invOne), invoice.InvoiceSent{InvoiceID: invOne, Recipient: "jane@acme.test", Resent: true})
+	l.invoicesApply(invoice.StreamName(invoicesTwo),
+		invoicesIssued(t, invoicesTwo, invoicesAcme, "INV-000002", invoicesDate(2025, 6, 1), invoicesDate(2025, 6, 30), invoicesLine(t, "Bookkeeping", "100")))
+	l.invoicesApply(invoice.StreamName(invoicesTwo),
+		invoice.InvoicePaymentRejected{InvoiceID: invoicesTwo, AttemptID: invoicesID("attempt/2"), PaymentMethodID: visa, DeclineCode: "insufficient_funds", DeclineMessage: "Your card has insufficient funds."})
+	l.invoicesApply(invoice.StreamName(invoicesFive),
+		invoicesIssued(t, invoicesFive, invoicesBeta, "INV-000005", invoicesDate(2025, 6, 2), invoicesDate(2025, 7, 2), invoicesLine(t, "Cakes audit", "300")))
+	l.invoicesApply(invoice.StreamName(invoicesOne), invoice.InvoiceSent{InvoiceID: invoicesOne, Recipient: "jane@acme.test", Resent: true})
 }
 
 func invoicesMoneyStrings(ms []domain.Money) []string {
@@ -205,7 +205,7 @@ func TestInvoicesListAndDetail(t *testing.T) {
 				want  []string
 				total int
 			}{
-				{"Client", InvoiceQuery{ClientID: invAcme, Today: invoicesToday}, []string{"INV-000002:payment_rejected", "INV-000004:paid", "INV-000003:void", "INV-000001:overdue"}, 4},
+				{"Client", InvoiceQuery{ClientID: invoicesAcme, Today: invoicesToday}, []string{"INV-000002:payment_rejected", "INV-000004:paid", "INV-000003:void", "INV-000001:overdue"}, 4},
 				{"FirmWide", InvoiceQuery{Today: invoicesToday, Paging: Paging{Limit: 2}}, []string{"INV-000005:awaiting_payment", "INV-000002:payment_rejected"}, 5},
 				{"SecondPage", InvoiceQuery{Today: invoicesToday, Paging: Paging{Limit: 2, Offset: 2}}, []string{"INV-000004:paid", "INV-000003:void"}, 5},
 				{"PastTheEnd", InvoiceQuery{Today: invoicesToday, Paging: Paging{Offset: 9}}, nil, 5},
@@ -213,8 +213,8 @@ func TestInvoicesListAndDetail(t *testing.T) {
 				{"NotYetOverdue", InvoiceQuery{Statuses: []invoice.Status{invoice.StatusPartlyPaid}, Today: invoicesDate(2025, 5, 10)}, []string{"INV-000001:partly_paid"}, 1},
 				{"PartlyPaidOnceOverdue", InvoiceQuery{Statuses: []invoice.Status{invoice.StatusPartlyPaid}, Today: invoicesToday}, nil, 0},
 				{"VoidAndPaid", InvoiceQuery{Statuses: []invoice.Status{invoice.StatusVoid, invoice.StatusPaid}, Today: invoicesToday}, []string{"INV-000004:paid", "INV-000003:void"}, 2},
-				{"OtherClient", InvoiceQuery{ClientID: invBeta, Today: invoicesToday}, []string{"INV-000005:awaiting_payment"}, 1},
-				{"ClientOverdue", InvoiceQuery{ClientID: invAcme, Statuses: []invoice.Status{invoice.StatusOverdue, invoice.StatusOverdue}, Today: invoicesToday}, []string{"INV-000001:overdue"}, 1},
+				{"OtherClient", InvoiceQuery{ClientID: invoicesBeta, Today: invoicesToday}, []string{"INV-000005:awaiting_payment"}, 1},
+				{"ClientOverdue", InvoiceQuery{ClientID: invoicesAcme, Statuses: []invoice.Status{invoice.StatusOverdue, invoice.StatusOverdue}, Today: invoicesToday}, []string{"INV-000001:overdue"}, 1},
 				{"NoOne", InvoiceQuery{ClientID: invoicesID("client/nobody"), Today: invoicesToday}, nil, 0},
 			}
 			for _, tt := range tests {
@@ -229,7 +229,7 @@ func TestInvoicesListAndDetail(t *testing.T) {
 				})
 			}
 
-			d, err := p.detail(ctx, invOne, invoicesToday)
+			d, err := p.detail(ctx, invoicesOne, invoicesToday)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -239,18 +239,18 @@ func TestInvoicesListAndDetail(t *testing.T) {
 			if len(d.Payments) != 1 || !d.Payments[0].Gateway || d.Payments[0].Reference != "ch_1" || len(d.Attempts) != 1 || d.SendCount != 2 {
 				t.Errorf("INV-000001: payments %+v attempts %+v sends %d", d.Payments, d.Attempts, d.SendCount)
 			}
-			if len(d.Lines) != 1 || d.Lines[0].Description != "Bookkeeping" || d.Revision != 3 || d.ClientID != invAcme {
+			if len(d.Lines) != 1 || d.Lines[0].Description != "Bookkeeping" || d.Revision != 3 || d.ClientID != invoicesAcme {
 				t.Errorf("INV-000001 lines = %+v, revision %d, client %s", d.Lines, d.Revision, d.ClientID)
 			}
-			d, _ = p.detail(ctx, invTwo, invoicesToday)
+			d, _ = p.detail(ctx, invoicesTwo, invoicesToday)
 			if d.LastRejection == nil || d.LastRejection.DeclineCode != "insufficient_funds" || d.Attempts[0].Outcome != invoice.AttemptRejected {
 				t.Errorf("INV-000002 rejection = %+v, attempts %+v", d.LastRejection, d.Attempts)
 			}
-			d, _ = p.detail(ctx, invThree, invoicesToday)
+			d, _ = p.detail(ctx, invoicesThree, invoicesToday)
 			if d.VoidReason != "duplicate" || d.Status != invoice.StatusVoid {
 				t.Errorf("INV-000003 = %s %q", d.Status, d.VoidReason)
 			}
-			d, _ = p.detail(ctx, invFour, invoicesToday)
+			d, _ = p.detail(ctx, invoicesFour, invoicesToday)
 			if len(d.Payments) != 1 || d.Payments[0].Method != "bank_transfer" || d.Payments[0].Date != invoicesDate(2025, 5, 10) || !d.Balance.IsZero() {
 				t.Errorf("INV-000004 payments = %+v balance %s", d.Payments, d.Balance)
 			}
@@ -260,7 +260,7 @@ func TestInvoicesListAndDetail(t *testing.T) {
 
 			// The Summary's sums: INV-1 60 (half paid) + INV-2 110 (rejected);
 			// INV-3 void and INV-4 paid count nothing.
-			o, err := p.owedBy(ctx, invAcme, invoicesToday)
+			o, err := p.owedBy(ctx, invoicesAcme, invoicesToday)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -273,7 +273,7 @@ func TestInvoicesListAndDetail(t *testing.T) {
 			if o.open != 2 || o.late != 1 {
 				t.Errorf("open, overdue = %d, %d; want 2, 1", o.open, o.late)
 			}
-			if o, _ = p.owedBy(ctx, invAcme, invoicesDate(2025, 5, 15)); len(o.overdue) != 0 || o.late != 0 {
+			if o, _ = p.owedBy(ctx, invoicesAcme, invoicesDate(2025, 5, 15)); len(o.overdue) != 0 || o.late != 0 {
 				t.Errorf("on the due date itself nothing is overdue, got %v", invoicesMoneyStrings(o.overdue.sorted()))
 			}
 			if o, _ = p.owedBy(ctx, invoicesID("client/nobody"), invoicesToday); o.open != 0 || len(o.outstanding) != 0 {
@@ -294,9 +294,9 @@ func TestInvoicesMoneyIn(t *testing.T) {
 			ctx := context.Background()
 			a, c, v := invoicesID("money/a"), invoicesID("money/c"), invoicesID("money/v")
 			day := invoicesDate(2025, 3, 1)
-			l.invoicesApply(invoice.StreamName(a), invoicesIssued(t, a, invAcme, "INV-000010", day, day.AddDays(14), invoicesLine(t, "Audit", "100")))
-			l.invoicesApply(invoice.StreamName(c), invoicesIssued(t, c, invAcme, "INV-000011", day, day.AddDays(14), invoicesLine(t, "Audit", "200")))
-			l.invoicesApply(invoice.StreamName(v), invoicesIssued(t, v, invAcme, "INV-000012", day, day.AddDays(14), invoicesLine(t, "Audit", "300")))
+			l.invoicesApply(invoice.StreamName(a), invoicesIssued(t, a, invoicesAcme, "INV-000010", day, day.AddDays(14), invoicesLine(t, "Audit", "100")))
+			l.invoicesApply(invoice.StreamName(c), invoicesIssued(t, c, invoicesAcme, "INV-000011", day, day.AddDays(14), invoicesLine(t, "Audit", "200")))
+			l.invoicesApply(invoice.StreamName(v), invoicesIssued(t, v, invoicesAcme, "INV-000012", day, day.AddDays(14), invoicesLine(t, "Audit", "300")))
 			cn := invoice.InvoiceCreditNoteIssued{InvoiceID: a, CreditNoteID: invoicesID("cn/1"), Amount: invoicesAUD("10"), Reason: "discount"}
 			l.invoicesApply(invoice.StreamName(a), cn)
 			l.invoicesApply(invoice.StreamName(a), invoice.InvoiceWrittenOff{InvoiceID: a, Amount: invoicesAUD("100"), Reason: "gone"})
@@ -321,7 +321,7 @@ func TestInvoicesMoneyIn(t *testing.T) {
 			if d.Status != invoice.StatusPaid || len(d.CreditNotes) != 1 || !d.Balance.IsZero() {
 				t.Errorf("credited in full: status %s, credit notes %+v, balance %s", d.Status, d.CreditNotes, d.Balance)
 			}
-			o, err := p.owedBy(ctx, invAcme, day.AddDays(30))
+			o, err := p.owedBy(ctx, invoicesAcme, day.AddDays(30))
 			if err != nil || o.open != 0 || len(o.outstanding) != 0 {
 				t.Errorf("nothing is owed, got %+v, %v", o, err)
 			}
@@ -549,11 +549,11 @@ func TestInvoicesQueryPlans(t *testing.T) {
 		{"firm overdue or rejected", InvoiceQuery{Today: day, Statuses: []invoice.Status{invoice.StatusOverdue, invoice.StatusPaymentRejected}}},
 	} {
 		if tc.q.ClientID != uuid.Nil {
-			w, args := listWhere(tc.q, listPlan{})
+			w, args := invoiceListWhere(tc.q, invoiceListPlan{})
 			check(tc.name+" count", `SELECT COUNT(*) FROM rm_invoices`+w, args...)
 		}
 		for _, total := range []int{1, invoicesFewRows + 1} {
-			w, args := listWhere(tc.q, planList(tc.q, total, invoicesFewRows, rmdb.SQLite))
+			w, args := invoiceListWhere(tc.q, planInvoiceList(tc.q, total, invoicesFewRows, rmdb.SQLite))
 			check(fmt.Sprintf("%s page (of %d)", tc.name, total), `SELECT `+invoicesRowColumns+` FROM rm_invoices`+w+invoicesOrder+` LIMIT ? OFFSET ?`, append(args, 50, 0)...)
 		}
 	}

@@ -23,8 +23,8 @@ func TestInvoicesGatewayPaymentDate(t *testing.T) {
 			ctx := context.Background()
 			one, two := invoicesID("paydate/1"), invoicesID("paydate/2")
 			l.invoicesApply(firm.StreamName(), firm.FirmSetUp{Name: "Ledger & Co", TimeZone: "Australia/Sydney"})
-			l.invoicesApply(invoice.StreamName(one), invoicesIssued(t, one, invAcme, "INV-000001", invoicesDate(2025, 3, 1), invoicesDate(2025, 3, 15), invoicesLine(t, "Advice", "100")))
-			l.invoicesApply(invoice.StreamName(two), invoicesIssued(t, two, invAcme, "INV-000002", invoicesDate(2025, 3, 1), invoicesDate(2025, 3, 15), invoicesLine(t, "Advice", "100")))
+			l.invoicesApply(invoice.StreamName(one), invoicesIssued(t, one, invoicesAcme, "INV-000001", invoicesDate(2025, 3, 1), invoicesDate(2025, 3, 15), invoicesLine(t, "Advice", "100")))
+			l.invoicesApply(invoice.StreamName(two), invoicesIssued(t, two, invoicesAcme, "INV-000002", invoicesDate(2025, 3, 1), invoicesDate(2025, 3, 15), invoicesLine(t, "Advice", "100")))
 			sydney137 := time.Date(2025, 3, 10, 14, 37, 0, 0, time.UTC) // 01:37 on 11 March in Sydney
 			// Recorded before events carried a date: no Date.
 			l.invoicesApply(invoice.StreamName(one),
@@ -72,7 +72,7 @@ func TestInvoicesZoneRolledBack(t *testing.T) {
 	ctx := context.Background()
 	one := invoicesID("zone/1")
 	l.invoicesApply(firm.StreamName(), firm.FirmSetUp{Name: "Ledger & Co", TimeZone: "Australia/Sydney"})
-	l.invoicesApply(invoice.StreamName(one), invoicesIssued(t, one, invAcme, "INV-000001", invoicesDate(2025, 3, 1), invoicesDate(2025, 3, 15), invoicesLine(t, "Advice", "100")))
+	l.invoicesApply(invoice.StreamName(one), invoicesIssued(t, one, invoicesAcme, "INV-000001", invoicesDate(2025, 3, 1), invoicesDate(2025, 3, 15), invoicesLine(t, "Advice", "100")))
 	sydney137 := time.Date(2025, 3, 10, 14, 37, 0, 0, time.UTC) // 01:37 on 11 March in Sydney
 
 	tx, err := db.Begin(ctx)
