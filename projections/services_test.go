@@ -388,7 +388,7 @@ func TestServicesActivationOrder(t *testing.T) {
 }
 
 // TestServicesRefold: a service's state is the same whether the writer
-// evolved it from its cache, refolded it from the table, or threw away a
+// evolved it from its cache, decoded it from the table, or threw away a
 // rolled-back batch; and its document encodes to the same JSON once read
 // back.
 func TestServicesRefold(t *testing.T) {
@@ -425,7 +425,7 @@ func TestServicesRefold(t *testing.T) {
 		// The item of 1 February is released (its invoice voided): it is
 		// to be billed again.
 		apply(p, service.ScheduleItemReleased{ServiceID: svc, ItemKey: service.ItemKey(svc, 2), InvoiceID: servicesID("inv/zed"), Reason: "voided"})
-		// A new writer (a restarted process) folds the document it reads.
+		// A new writer (a restarted process) evolves the state it decodes.
 		p = newServices(db, 1)
 		apply(p, service.ScheduleItemSkipped{ServiceID: svc, ItemKey: service.ItemKey(svc, 4)})
 		apply(p, service.ScheduleItemIssueScheduled{ServiceID: svc, ItemKey: service.ItemKey(svc, 5), IssueOn: servicesDate(2025, 5, 3)})
@@ -469,8 +469,13 @@ func TestServicesRefold(t *testing.T) {
 		if string(again) != doc {
 			t.Errorf("document changes when encoded again:\n%s\n%s", doc, again)
 		}
-		if len(d.Events) != 7 {
-			t.Errorf("document keeps %d events, want 7", len(d.Events))
+		// It stores the state folded from all the events (its own JSON
+		// form), not the events.
+		if g, w := decidertest.MustJSON(t, d.State), decidertest.MustJSON(t, want); g != w {
+			t.Errorf("stored state:\n%s\nwant the fold of the events:\n%s", g, w)
+		}
+		if d.Revision != 6 || d.Seq == 0 {
+			t.Errorf("document revision %d seq %d, want revision 6 and the activation's position", d.Revision, d.Seq)
 		}
 	})
 }
