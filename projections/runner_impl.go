@@ -374,11 +374,11 @@ func (r *Runner) follow(ctx context.Context) error {
 	applied := make(chan error, 1)
 	go func() { applied <- r.applyQueue(ctx, queue) }()
 	f := follow.New(r.store, func(ctx context.Context, e Event) error {
-		o := decodedOK
 		if strings.HasPrefix(e.Stream, ignoredStreamPrefix) {
-			o = ignored
+			r.count(eventstore.RecordedEvent{Position: e.Position, Stream: e.Stream, Type: e.Type}, ignored)
+			return enqueue(ctx, queue, item{pos: e.Position, o: ignored})
 		}
-		return enqueue(ctx, queue, item{pos: e.Position, e: e, o: o})
+		return enqueue(ctx, queue, item{pos: e.Position, e: e, o: decodedOK})
 	}, follow.Options{From: minCheckpoint(r.gens()), Catalog: s.cat, Undecodable: func(rec eventstore.RecordedEvent, _ error) error {
 		o := unknown
 		if strings.HasPrefix(rec.Stream, ignoredStreamPrefix) {
