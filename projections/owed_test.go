@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"remit/domain/client"
 )
 

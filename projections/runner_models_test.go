@@ -14,8 +14,6 @@ import (
 	"remit/domain/invoice"
 )
 
-
-
 // A process that stops and starts again resumes from the tables where it
 // left them: it queries them before reading any event, and what it then
 // applies makes models equal to a replay of the log.
