@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"remit/eventstore/postgres/pgtest"
 	"remit/projections/rmdb"
 	"sync"
 	"testing"
@@ -349,4 +350,25 @@ func tamperDoc[V any](tb testing.TB, m *Models, projection, table, key string, c
 	if err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// eachDB runs f on an empty SQLite read-model database, then on an empty
+// PostgreSQL one (skipped when no server is reachable).
+func eachDB(t *testing.T, f func(t *testing.T, db *rmdb.DB)) {
+	t.Run("sqlite", func(t *testing.T) {
+		db, err := rmdb.OpenSQLite(filepath.Join(t.TempDir(), "rm.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		f(t, db)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		db, err := rmdb.OpenPostgres(context.Background(), pgtest.MustDatabase(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		f(t, db)
+	})
 }

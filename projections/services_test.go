@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"remit/domain"
 	"remit/domain/decidertest"
 	"remit/domain/service"
-	"remit/eventstore/postgres/pgtest"
 	"remit/projections/rmdb"
 )
 
@@ -41,27 +39,6 @@ var (
 	servicesNone                      = servicesID("service/none")
 	servicesCakes, servicesBetaSvcZed = servicesID("service/cakes"), servicesID("service/zed")
 )
-
-// servicesEachDB runs f on a fresh SQLite read-model database, then on a
-// fresh PostgreSQL one (skipped without a server).
-func servicesEachDB(t *testing.T, f func(t *testing.T, db *rmdb.DB)) {
-	t.Run("sqlite", func(t *testing.T) {
-		db, err := rmdb.OpenSQLite(filepath.Join(t.TempDir(), "rm.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		f(t, db)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		db, err := rmdb.OpenPostgres(context.Background(), pgtest.MustDatabase(t), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		f(t, db)
-	})
-}
 
 // servicesLog numbers events as the store does: a global position, and a
 // revision per stream from 0.
@@ -177,7 +154,7 @@ func servicesNames(views []ServiceView) []string {
 
 // TestServicesViews is the old TestClientServices, on the projection.
 func TestServicesViews(t *testing.T) {
-	servicesEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		servicesFixture(t, db, servicesWriter(t, db), &servicesLog{})
 		q := newServices(db, 0)
@@ -254,7 +231,7 @@ func TestServicesViews(t *testing.T) {
 // TestServicesSchedule is the old TestSchedule's items and its per-service
 // schedule, from the folded states the projection returns.
 func TestServicesSchedule(t *testing.T) {
-	servicesEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		servicesFixture(t, db, servicesWriter(t, db), &servicesLog{})
 		q := newServices(db, 0)
@@ -335,7 +312,7 @@ func TestServicesSchedule(t *testing.T) {
 // were activated (not by name or id), whichever writer applied them, and a
 // service's later events do not move it.
 func TestServicesActivationOrder(t *testing.T) {
-	servicesEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		var l servicesLog
 		rule := servicesMonthly(servicesDate(2025, 1, 1))
@@ -392,7 +369,7 @@ func TestServicesActivationOrder(t *testing.T) {
 // rolled-back batch; and its document encodes to the same JSON once read
 // back.
 func TestServicesRefold(t *testing.T) {
-	servicesEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		var l servicesLog
 		svc := servicesBetaSvcZed

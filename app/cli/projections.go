@@ -41,16 +41,11 @@ Read-only: runs beside remit serve.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx := c.Context()
-			s, err := so.open(ctx, true)
+			s, db, closeAll, err := so.openWithReadModels(ctx)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			db, err := so.openReadModels(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+			defer closeAll()
 			head, err := s.Head(ctx)
 			if err != nil {
 				return err
@@ -138,16 +133,11 @@ remit serve: queries never see a half-built table.`,
 			if !slices.Contains(names, name) {
 				return usageErr("%q is not a projection; the projections are %s", name, strings.Join(names, ", "))
 			}
-			s, err := so.open(ctx, true)
+			s, db, closeAll, err := so.openWithReadModels(ctx)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			db, err := so.openReadModels(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+			defer closeAll()
 			bar := newProgress(env.Stderr, "rebuild "+name)
 			logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			r, err := projections.NewRunner(ctx, s, projections.NewModels(db), projections.RunnerOptions{Logger: logger,
