@@ -705,7 +705,7 @@ func (r *Runner) rebuild(ctx context.Context, name string) error {
 		return fmt.Errorf("projections: no projection named %q (projections: %s)", name, strings.Join(names, ", "))
 	}
 	if held, err := r.acquireLease(ctx); err != nil || !held {
-		return errors.Join(errors.New("projections: another process applies the read models; rebuild there"), err)
+		return errors.Join(errors.New("projections: another process (a running remit serve?) applies the read models: stop it to rebuild"), err)
 	}
 	old := r.gens()[i]
 	var fresh *generation

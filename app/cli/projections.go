@@ -120,8 +120,9 @@ func newProjectionsRebuildCmd(env Env) *cobra.Command {
 		Short: "Rebuild one projection's tables from the log while the current ones keep serving",
 		Long: `Fill a new generation of the named projection's tables from the whole log while the
 current generation keeps serving queries, then swap them in one transaction and drop the old
-one (blue/green). NAME is one of the projections remit projections status lists. Runs beside
-remit serve: queries never see a half-built table.`,
+one (blue/green). NAME is one of the projections remit projections status lists. Queries
+never see a half-built table. It applies events, so it needs the read models' lease, which a
+running remit serve holds: stop serve first (the command says so and exits 1 otherwise).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
