@@ -50,6 +50,13 @@ func text(t *testing.T, ctx context.Context, sel chromedp.CSS) string {
 	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	s, err := chromedp.Run(sctx, chromedp.Text(sel))
+	// A page that replaces its document (a form's answer arriving) between
+	// chromedp finding the node and reading it leaves a stale node id: read
+	// the new document's node again.
+	for try := 0; err != nil && strings.Contains(err.Error(), "No node with given id") && try < 3; try++ {
+		time.Sleep(100 * time.Millisecond)
+		s, err = chromedp.Run(sctx, chromedp.Text(sel))
+	}
 	if err != nil {
 		t.Fatalf("text of %s: %v", sel, err)
 	}
