@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ import (
 	"remit/processes/emailer"
 	"remit/processes/ledgersync"
 	"remit/projections"
+	"remit/projections/rmdb"
 	"remit/web/api"
 	"remit/web/auth"
 	"remit/web/ui"
@@ -36,12 +38,17 @@ import (
 
 // Config says where Remit keeps its data and where it listens.
 type Config struct {
-	// DataDir is the data folder of the embedded store; read-model
-	// snapshots live in DataDir/projections.
+	// DataDir is the data folder of the embedded store; the read models
+	// live beside it in DataDir/readmodels.db unless they are kept in
+	// PostgreSQL.
 	DataDir string
 	// StoreURL names another event store (postgres://…, kurrentdb://…);
 	// "" is the embedded store in DataDir.
 	StoreURL string
+	// ReadModelsURL is a postgres:// URL to keep the read models in; ""
+	// keeps them in the store's PostgreSQL database when the store is
+	// PostgreSQL, else in DataDir/readmodels.db.
+	ReadModelsURL string
 	// Addr is the HTTP listen address, e.g. "127.0.0.1:8080" (":0" for any
 	// free port).
 	Addr string
@@ -49,9 +56,6 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// SnapshotInterval is how often read-model snapshots are written (0:
-	// the runner's default).
-	SnapshotInterval time.Duration
 	// SMTPURL is where emails go (smtp://[user:pass@]host[:port]); ""
 	// writes them as .eml files into DataDir/outbox.
 	SMTPURL string
@@ -84,15 +88,17 @@ type Config struct {
 
 // App is a running Remit.
 type App struct {
-	Store   eventstore.Store
-	Models  *projections.Models
-	Runner  *projections.Runner
-	Billing *billing.Service
-	Web     *api.Server
-	Outbox  *emailer.Outbox
-	Auth    *auth.Authenticator // nil with Config.NoAuth
-	Sched   *billingrun.Scheduler
-	Ledger  *ledgersync.Sync // nil with Config.NoLedgerSync
+	Store eventstore.Store
+	// ReadModels is the database the read models are kept in.
+	ReadModels *rmdb.DB
+	Models     *projections.Models
+	Runner     *projections.Runner
+	Billing    *billing.Service
+	Web        *api.Server
+	Outbox     *emailer.Outbox
+	Auth       *auth.Authenticator // nil with Config.NoAuth
+	Sched      *billingrun.Scheduler
+	Ledger     *ledgersync.Sync // nil with Config.NoLedgerSync
 	// StripeWebhook takes Stripe's webhook deliveries (nil unless Stripe
 	// is the gateway with a webhook secret).
 	StripeWebhook http.Handler
@@ -104,8 +110,8 @@ type App struct {
 }
 
 // Open starts Remit: it opens the store (refusing a folder another process
-// holds), restores the read models from their snapshots and catches them up
-// with the log, then starts serving HTTP.
+// holds) and the read-model database, catches the read models up with the
+// log from their checkpoints, then starts serving HTTP.
 func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -129,10 +135,14 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 }
 
 func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) error {
-	a.Models = projections.NewModels()
-	r, err := projections.NewRunner(store, a.Models.Projections(), projections.RunnerOptions{
-		Dir: filepath.Join(cfg.DataDir, "projections"), SnapshotInterval: cfg.SnapshotInterval, Logger: cfg.Logger,
-	})
+	removeOldSnapshots(cfg, a.log)
+	db, err := storeurl.OpenReadModels(ctx, cfg.StoreURL, cfg.ReadModelsURL, storeurl.Options{DataDir: cfg.DataDir, Clock: cfg.Now})
+	if err != nil {
+		return err
+	}
+	a.ReadModels = db
+	a.Models = projections.NewModels(db)
+	r, err := projections.NewRunner(ctx, store, a.Models, projections.RunnerOptions{Logger: cfg.Logger})
 	if err != nil {
 		return fmt.Errorf("read models: %w", err)
 	}
@@ -181,6 +191,23 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 	a.baseURL.Store(&u)
 	a.log.Info("remit serving", "url", a.Web.URL(), "data", cfg.DataDir)
 	return nil
+}
+
+// removeOldSnapshots deletes the folder of JSON snapshots the read models
+// were restored from before they moved into a database: nothing reads it
+// any more, and it can be large.
+func removeOldSnapshots(cfg Config, log *slog.Logger) {
+	if cfg.DataDir == "" {
+		return
+	}
+	dir := filepath.Join(cfg.DataDir, "projections")
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return
+	}
+	log.Info("removing old read-model snapshots; read models now live in readmodels.db", "dir", dir)
+	if err := os.RemoveAll(dir); err != nil {
+		log.Warn("could not remove the old read-model snapshots", "dir", dir, "err", err)
+	}
 }
 
 // startOutbox starts the email process manager: emails for issued invoices,
@@ -330,8 +357,10 @@ func (a *App) URL() string {
 }
 
 // Close shuts Remit down gracefully: it stops taking requests and lets those
-// in flight finish (their appends complete), writes the read models'
-// snapshots, and closes the store after every queued append is written.
+// in flight finish (their appends complete), stops the processes and the
+// read models' runner (each batch it applied is committed with its
+// checkpoint), closes the read-model database, and closes the store after
+// every queued append is written.
 func (a *App) Close() error {
 	var errs []error
 	if a.Web != nil {
@@ -348,6 +377,9 @@ func (a *App) Close() error {
 	}
 	if a.Runner != nil {
 		errs = append(errs, a.Runner.Close())
+	}
+	if a.ReadModels != nil {
+		errs = append(errs, a.ReadModels.Close())
 	}
 	if a.Auth != nil {
 		errs = append(errs, a.Auth.Close())

@@ -71,7 +71,7 @@ func TestInvoiceAndPaymentReachXero(t *testing.T) {
 	// The read model follows the sync's own events.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		d, err := a.Models.Invoice(inv, domain.DateOf(now, time.UTC))
+		d, err := a.Models.Invoice(context.Background(), inv, domain.DateOf(now, time.UTC))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -95,7 +95,7 @@ func TestStripeWebhookThroughServe(t *testing.T) {
 	if err := a.Runner.WaitFor(ctx, pos); err != nil {
 		t.Fatal(err)
 	}
-	d, err := a.Models.Invoice(inv, domain.DateOf(time.Now(), loc))
+	d, err := a.Models.Invoice(context.Background(), inv, domain.DateOf(time.Now(), loc))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"remit/domain"
 	"remit/domain/invoice"
 	"remit/projections"
+	"remit/projections/rmdb"
 )
 
 // TestGatewayPaymentIsDatedOnTheFirmsCalendar: a card payment recorded at
@@ -39,11 +41,17 @@ func TestGatewayPaymentIsDatedOnTheFirmsCalendar(t *testing.T) {
 	f.ok(f.svc.RecordCollectionAttempt(ctx, billing.InvoiceRequest{InvoiceID: later, Outcome: invoice.AttemptSucceeded,
 		GatewayReference: "ch_2", Amount: dec("110"), Date: asOf}, meta("attempt-2")))
 
-	models := projections.NewModels()
-	runner, err := projections.NewRunner(f.store, models.Projections(), projections.RunnerOptions{})
+	rm, err := rmdb.OpenSQLite(filepath.Join(t.TempDir(), "rm.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rm.Close()
+	models := projections.NewModels(rm)
+	runner, err := projections.NewRunner(ctx, f.store, models, projections.RunnerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runner.Close()
 	if err := runner.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +59,7 @@ func TestGatewayPaymentIsDatedOnTheFirmsCalendar(t *testing.T) {
 		id   uuid.UUID
 		want domain.Date
 	}{{inv, sydney}, {later, asOf}} {
-		d, err := models.Invoice(tc.id, sydney)
+		d, err := models.Invoice(ctx, tc.id, sydney)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"remit/eventstore/sqlite"
 	"remit/integrations/payments/sandbox"
 	"remit/projections"
+	"remit/projections/rmdb"
 )
 
 // TestBillAsOfInTheFutureRetriesFromTheAsOfDate: `remit bill --as-of` a
@@ -115,19 +117,28 @@ func TestBillAsOfInTheFutureDatesThePaymentOnTheAsOfDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	models := projections.NewModels()
-	runner, err := projections.NewRunner(s, models.Projections(), projections.RunnerOptions{})
+	rm, err := rmdb.OpenSQLite(filepath.Join(t.TempDir(), "rm.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rm.Close()
+	models := projections.NewModels(rm)
+	runner, err := projections.NewRunner(ctx, s, models, projections.RunnerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runner.Close()
 	if err := runner.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	page := models.ListInvoices(projections.InvoiceQuery{})
+	page, err := models.ListInvoices(ctx, projections.InvoiceQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(page.Items) != 1 {
 		t.Fatalf("%d invoices, want 1", len(page.Items))
 	}
-	inv, err := models.Invoice(page.Items[0].ID, asOf)
+	inv, err := models.Invoice(ctx, page.Items[0].ID, asOf)
 	if err != nil {
 		t.Fatal(err)
 	}

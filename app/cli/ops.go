@@ -21,6 +21,7 @@ import (
 	"remit/formats/importer"
 	"remit/formats/journal"
 	"remit/projections"
+	"remit/projections/rmdb"
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
@@ -52,27 +53,36 @@ func firmZone(ctx context.Context, store eventstore.Store) (*time.Location, erro
 	return loc, nil
 }
 
-// counter is a projection that only counts events, to drive a progress bar
-// during a replay.
-type counter struct {
-	n    uint64
-	last uint64
-	tick func(n int)
+// watchReplay reports how far a replay into db has got, from the
+// checkpoints it commits with each batch, every interval until stop is
+// called: the replay itself offers no hook, and the registry is where its
+// progress is recorded anyway.
+func watchReplay(ctx context.Context, db *rmdb.DB, every time.Duration, report func(pos uint64)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			regs, err := db.Registrations(ctx)
+			if err != nil || len(regs) == 0 {
+				continue
+			}
+			pos := regs[0].Checkpoint
+			for _, r := range regs[1:] {
+				pos = min(pos, r.Checkpoint)
+			}
+			report(pos)
+		}
+	}()
+	return func() { cancel(); <-done }
 }
-
-func (c *counter) Name() string       { return "progress" }
-func (c *counter) Checkpoint() uint64 { return c.last }
-func (c *counter) Apply(e projections.Event) {
-	c.n++
-	c.last = e.Position
-	if c.n%4096 == 0 {
-		c.tick(int(c.n))
-	}
-}
-func (c *counter) Advance(pos uint64)                          { c.last = pos }
-func (c *counter) Reset()                                      { c.n, c.last = 0, 0 }
-func (c *counter) MarshalSnapshot() ([]byte, uint64, error)    { return nil, c.last, nil }
-func (c *counter) UnmarshalSnapshot(_ []byte, cp uint64) error { c.last = cp; return nil }
 
 // parseAsOf reads --as-of: a global position, an RFC 3339 time, or a date
 // (the end of that day in the firm's zone).
@@ -120,12 +130,21 @@ what they hold: clients, services, invoices by status, outstanding and overdue m
 				return err
 			}
 			head, _ := s.Head(ctx)
+			if bound.Position > 0 {
+				head = min(head, bound.Position)
+			}
+			db, err := rmdb.OpenTemp()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			m := projections.NewModels(db)
 			bar := newProgress(env.Stderr, "replay")
-			cnt := &counter{tick: func(n int) { bar.Update(n, int(head)) }}
-			m := projections.NewModels()
 			start := time.Now()
-			pos, err := projections.Replay(ctx, s, catalog.New(), append(m.Projections(), cnt), bound)
-			bar.Update(int(cnt.n), int(head))
+			stop := watchReplay(ctx, db, 200*time.Millisecond, func(pos uint64) { bar.Update(int(pos), int(head)) })
+			st, err := projections.Replay(ctx, s, m, bound)
+			stop()
+			bar.Update(int(st.Last), int(head))
 			bar.Finish()
 			if err != nil {
 				return err
@@ -135,9 +154,8 @@ what they hold: clients, services, invoices by status, outstanding and overdue m
 				today = domain.DateOf(bound.Time, loc)
 			}
 			out := c.OutOrStdout()
-			fmt.Fprintf(out, "replayed %d events up to position %d in %s\n", cnt.n, pos, time.Since(start).Round(time.Millisecond))
-			printSummary(out, m, today)
-			return nil
+			fmt.Fprintf(out, "replayed %d events up to position %d in %s\n", st.Events, st.Last, time.Since(start).Round(time.Millisecond))
+			return printSummary(ctx, out, m, today)
 		},
 	}
 	storeFlags(c, env, &so)
@@ -145,10 +163,19 @@ what they hold: clients, services, invoices by status, outstanding and overdue m
 	return c
 }
 
-func printSummary(out io.Writer, m *projections.Models, today domain.Date) {
-	all := m.ListClients(projections.ClientQuery{Today: today, Paging: projections.Paging{Limit: projections.MaxLimit}})
-	arch := m.ListClients(projections.ClientQuery{Filter: projections.ClientsArchived, Today: today})
-	overdueClients := m.ListClients(projections.ClientQuery{Filter: projections.ClientsHasOverdue, Today: today})
+func printSummary(ctx context.Context, out io.Writer, m *projections.Models, today domain.Date) error {
+	all, err := m.ListClients(ctx, projections.ClientQuery{Today: today, Paging: projections.Paging{Limit: projections.MaxLimit}})
+	if err != nil {
+		return err
+	}
+	arch, err := m.ListClients(ctx, projections.ClientQuery{Filter: projections.ClientsArchived, Today: today})
+	if err != nil {
+		return err
+	}
+	overdueClients, err := m.ListClients(ctx, projections.ClientQuery{Filter: projections.ClientsHasOverdue, Today: today})
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "as of %s:\n", today)
 	fmt.Fprintf(out, "  clients:   %d (%d archived, %d with overdue invoices)\n", all.Total, arch.Total, overdueClients.Total)
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
@@ -156,21 +183,28 @@ func printSummary(out io.Writer, m *projections.Models, today domain.Date) {
 	total := 0
 	for _, st := range []invoice.Status{invoice.StatusAwaitingPayment, invoice.StatusPaymentScheduled, invoice.StatusOverdue,
 		invoice.StatusPartlyPaid, invoice.StatusPaymentRejected, invoice.StatusPaid, invoice.StatusWrittenOff, invoice.StatusVoid} {
-		n := m.ListInvoices(projections.InvoiceQuery{Statuses: []invoice.Status{st}, Today: today, Paging: projections.Paging{Limit: 1}}).Total
-		total += n
-		fmt.Fprintf(w, "  %s\t%d\t\n", st, n)
+		page, err := m.ListInvoices(ctx, projections.InvoiceQuery{Statuses: []invoice.Status{st}, Today: today, Paging: projections.Paging{Limit: 1}})
+		if err != nil {
+			return err
+		}
+		total += page.Total
+		fmt.Fprintf(w, "  %s\t%d\t\n", st, page.Total)
 	}
 	w.Flush()
 	fmt.Fprintf(out, "  invoices in all: %d\n", total)
 	outstanding, overdue := map[string]domain.Money{}, map[string]domain.Money{}
 	for off := 0; off < all.Total; off += projections.MaxLimit {
-		page := m.ListClients(projections.ClientQuery{Today: today, Paging: projections.Paging{Offset: off, Limit: projections.MaxLimit}})
+		page, err := m.ListClients(ctx, projections.ClientQuery{Today: today, Paging: projections.Paging{Offset: off, Limit: projections.MaxLimit}})
+		if err != nil {
+			return err
+		}
 		for _, it := range page.Items {
 			addAll(outstanding, it.Outstanding)
 			addAll(overdue, it.Overdue)
 		}
 	}
 	fmt.Fprintf(out, "  outstanding: %s\n  overdue:     %s\n", moneyList(outstanding), moneyList(overdue))
+	return nil
 }
 
 func addAll(into map[string]domain.Money, ms []domain.Money) {
@@ -207,8 +241,9 @@ func newReconcileCmd(env Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "reconcile",
 		Short: "Prove the books agree: read models equal a fresh replay, every invoice adds up, invoice numbers have no gap",
-		Long: `Load the read models as remit serve keeps them (snapshots in DATA/projections, caught up
-to the head of the log) and check them against a fresh replay of the log, entity by entity;
+		Long: `Open the read models remit serve keeps (DATA/readmodels.db, or the rm_* tables in
+PostgreSQL), catch them up to the head of the log, and check them against a fresh replay of
+the log (into a temporary database), entity by entity;
 check that for every invoice, total = payments + credit notes + write-offs + voided +
 outstanding; and check that every invoice number from the first to the last is exactly one
 issued invoice or one recorded void (a number reserved by a request that died is voided, with
@@ -224,8 +259,13 @@ has reserved and not yet issued).`,
 				return err
 			}
 			defer s.Close()
-			m := projections.NewModels()
-			r, err := projections.NewRunner(s, m.Projections(), projections.RunnerOptions{Dir: snapshotDir(so.dir)})
+			db, err := so.openReadModels(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			m := projections.NewModels(db)
+			r, err := projections.NewRunner(ctx, s, m, projections.RunnerOptions{})
 			if err != nil {
 				return err
 			}
@@ -274,12 +314,10 @@ has reserved and not yet issued).`,
 		},
 	}
 	storeFlags(c, env, &so)
+	readModelsFlag(c, env, &so)
 	c.Flags().BoolVar(&withLedger, "ledger", false, "also compare what Remit issued and collected with what each connected ledger acknowledged (Xero, QuickBooks Online), and with the journal export")
 	return c
 }
-
-// snapshotDir is where remit serve keeps its read models' snapshots.
-func snapshotDir(dataDir string) string { return dataDir + string(os.PathSeparator) + "projections" }
 
 // streamOf turns what a user typed into a stream name: a stream name as is,
 // or an entity id looked up among the aggregates' streams.
@@ -333,12 +371,15 @@ func newAuditStreamCmd(env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			defer m.Close()
 			text := map[uint64]string{}
 			if subj, id, ok := subjectOf(stream); ok {
-				if lines, err := m.ActivityOf(subj, id); err == nil {
-					for _, l := range lines {
-						text[l.Position] = l.Text
-					}
+				lines, err := m.ActivityOf(ctx, subj, id)
+				if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+					return err
+				}
+				for _, l := range lines {
+					text[l.Position] = l.Text
 				}
 			}
 			out := c.OutOrStdout()

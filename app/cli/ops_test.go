@@ -13,6 +13,7 @@ import (
 	"remit/domain"
 	"remit/domain/client"
 	"remit/eventstore/sqlite"
+	"remit/projections/rmdb"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -71,9 +72,9 @@ func TestReplayAuditStreamReconcile(t *testing.T) {
 	if code != cli.ExitOK || !strings.Contains(out, "OK: everything agrees") {
 		t.Fatalf("reconcile: exit %d\n%s\n%s", code, out, errOut)
 	}
-	// Snapshots were written beside the store and are used again.
-	if _, err := os.Stat(filepath.Join(dir, "projections")); err != nil {
-		t.Fatalf("no snapshots: %v", err)
+	// The read models were kept beside the store and are used again.
+	if _, err := os.Stat(filepath.Join(dir, "readmodels.db")); err != nil {
+		t.Fatalf("no read-model database: %v", err)
 	}
 	if code, out, _ := run(t, "reconcile", "--data", dir); code != cli.ExitOK {
 		t.Fatalf("second reconcile: exit %d\n%s", code, out)
@@ -106,27 +107,57 @@ func TestImportClientsCommand(t *testing.T) {
 	}
 }
 
-// TestReconcileReportsATamperedReadModel: a read-model snapshot that no
-// longer matches the log (edited on disk) is reported, exit 1.
+// TestReconcileReportsATamperedReadModel: a read model that no longer
+// matches the log (its rows edited in the database) is reported, exit 1.
 func TestReconcileReportsATamperedReadModel(t *testing.T) {
 	dir, _, _ := mustBilledStore(t)
 	if code, out, _ := run(t, "reconcile", "--data", dir); code != cli.ExitOK {
 		t.Fatalf("first reconcile: exit %d\n%s", code, out)
 	}
-	snap := filepath.Join(dir, "projections", "clients.snapshot.json")
-	raw, err := os.ReadFile(snap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tampered := strings.Replace(string(raw), `"Name":"Acme Pty Ltd"`, `"Name":"Acme Holdings"`, 1)
-	if tampered == string(raw) {
-		t.Fatalf("the snapshot does not hold the client's name as expected:\n%.300s", raw)
-	}
-	if err := os.WriteFile(snap, []byte(tampered), 0o600); err != nil {
-		t.Fatal(err)
+	if n := mustTamperReadModels(t, filepath.Join(dir, "readmodels.db"), "Acme Pty Ltd", "Acme Holdings"); n == 0 {
+		t.Fatal("no read-model document holds the client's name as expected")
 	}
 	code, out, _ := run(t, "reconcile", "--data", dir)
 	if code != cli.ExitProblem || !strings.Contains(out, "Acme Holdings") {
 		t.Fatalf("tampered read model: exit %d\n%s", code, out)
 	}
+}
+
+// mustTamperReadModels replaces from with to in the JSON documents of every
+// read-model table (every table rm_… with a doc column) of the SQLite file
+// at path, as someone editing the database behind Remit's back would, and
+// returns how many documents changed.
+func mustTamperReadModels(tb testing.TB, path, from, to string) int64 {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := rmdb.OpenSQLite(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(ctx, `SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND m.name LIKE 'rm\_%' ESCAPE '\'
+		AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'doc')`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			tb.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	var n int64
+	err = db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+		for _, table := range tables {
+			n += tx.ExecCount(`UPDATE `+table+` SET doc = REPLACE(doc, ?, ?) WHERE doc LIKE ?`, from, to, "%"+from+"%")
+		}
+		return tx.Err()
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
 }

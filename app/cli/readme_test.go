@@ -136,8 +136,8 @@ func checkCounts(t *testing.T, pages map[string]string) {
 	actual := map[string]int{
 		"event types":       len(cat.EventTypes()),
 		"aggregates":        len(cat.Aggregates()),
-		"projections":       len(projections.NewModels().Projections()),
-		"read models":       len(projections.NewModels().Projections()),
+		"projections":       len((&projections.Models{}).Specs()),
+		"read models":       len((&projections.Models{}).Specs()),
 		"folders by role":   len(folders),
 		"top-level folders": len(folders),
 	}

@@ -25,11 +25,12 @@ func addrFlag(c *cobra.Command, env Env, addr *string) {
 }
 
 // serveUntilDone runs Remit until ctx is done (SIGINT or SIGTERM), then shuts
-// it down gracefully: requests in flight finish, read-model snapshots are
-// written, every accepted append is on disk.
+// it down gracefully: requests in flight finish, every accepted append is on
+// disk (the read models keep their checkpoints with their rows, so there is
+// nothing of theirs left to write).
 func serveUntilDone(ctx context.Context, env Env, so storeOpts, addr string, mo mailOpts, pc gateways.Config) error {
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a, err := app.Open(ctx, app.Config{DataDir: so.dir, StoreURL: so.url, Addr: addr, Logger: logger, SMTPURL: mo.smtp, MailFrom: mo.from,
+	a, err := app.Open(ctx, app.Config{DataDir: so.dir, StoreURL: so.url, ReadModelsURL: so.readModels, Addr: addr, Logger: logger, SMTPURL: mo.smtp, MailFrom: mo.from,
 		NoAuth: mo.noAuth, SecureCookies: mo.secureCookies, PublicURL: mo.publicURL, Payments: pc})
 	if err != nil {
 		if ue := asUsage(err); ue != nil {
@@ -57,11 +58,15 @@ func newServeCmd(env Env) *cobra.Command {
 		Use:   "serve",
 		Short: "Run Remit: the web UI and the JSON API on the event store",
 		Long: `Run Remit on the event store: the embedded store in --data (default ./remit-data), or
-PostgreSQL / KurrentDB with --store. Read models are restored from DATA/projections and
-caught up with the log before the server starts. SIGINT or SIGTERM stops it gracefully:
-requests in flight finish and nothing accepted is lost.`,
+PostgreSQL / KurrentDB with --store. The read models live in DATA/readmodels.db, or in
+PostgreSQL (tables rm_*: the store's database, or --read-models); they are caught up with
+the log from their checkpoints before the server starts. SIGINT or SIGTERM stops it
+gracefully: requests in flight finish and nothing accepted is lost.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := so.checkReadModels(); err != nil {
+				return err
+			}
 			pc := po.config(so.dir)
 			if err := pc.Validate(); err != nil {
 				return usageErr("%v", err)
@@ -70,6 +75,7 @@ requests in flight finish and nothing accepted is lost.`,
 		},
 	}
 	storeFlags(c, env, &so)
+	readModelsFlag(c, env, &so)
 	addrFlag(c, env, &addr)
 	mailFlags(c, env, &mo)
 	gatewayFlags(c, env, &po)

@@ -12,6 +12,7 @@ import (
 	"remit/eventstore/postgres"
 	"remit/eventstore/sqlite"
 	"remit/eventstore/storeurl"
+	"remit/projections/rmdb"
 
 	"github.com/spf13/cobra"
 )
@@ -22,8 +23,11 @@ const DefaultDataDir = "remit-data"
 
 // storeOpts are the flags that say which event store a command works on.
 type storeOpts struct {
-	dir string // data folder: the embedded store, and read-model snapshots
+	dir string // data folder: the embedded store, and its read models
 	url string // another backend (postgres://…, kurrentdb://…); "" = embedded
+	// readModels is a postgres:// URL to keep the read models in; "" keeps
+	// them beside the store (see readModelsFlag).
+	readModels string
 }
 
 func storeFlags(c *cobra.Command, env Env, o *storeOpts) {
@@ -31,8 +35,54 @@ func storeFlags(c *cobra.Command, env Env, o *storeOpts) {
 	if def == "" {
 		def = DefaultDataDir
 	}
-	c.Flags().StringVar(&o.dir, "data", def, "data folder: the embedded store, and read-model snapshots (env REMIT_DATA)")
+	c.Flags().StringVar(&o.dir, "data", def, "data folder: the embedded store, and the read models' readmodels.db (env REMIT_DATA)")
 	c.Flags().StringVar(&o.url, "store", env.Getenv("REMIT_STORE"), "event store: empty for the embedded store in --data, or postgres://… or kurrentdb://… / esdb://… (env REMIT_STORE)")
+}
+
+// readModelsFlag adds --read-models to a command that opens the read
+// models; storeFlags must be added too.
+func readModelsFlag(c *cobra.Command, env Env, o *storeOpts) {
+	c.Flags().StringVar(&o.readModels, "read-models", env.Getenv("REMIT_READ_MODELS"), "where the read models live: empty for the store's PostgreSQL database (tables rm_*) or DATA/readmodels.db, or a postgres://… URL (env REMIT_READ_MODELS)")
+}
+
+// checkReadModels refuses a --read-models that is not a PostgreSQL URL.
+func (o storeOpts) checkReadModels() error {
+	if o.readModels == "" {
+		return nil
+	}
+	if k, err := storeurl.KindOf(o.readModels); err != nil || k != storeurl.Postgres {
+		return usageErr("--read-models %s is not a postgres:// URL", storeurl.Redact(o.readModels))
+	}
+	return nil
+}
+
+// embeddedReadModels is the SQLite file of the read models when the store
+// is the embedded one and the read models are not sent elsewhere.
+func (o storeOpts) embeddedReadModels() (string, bool) {
+	if o.readModels != "" {
+		return "", false
+	}
+	if k, err := storeurl.KindOf(o.url); err != nil || k != storeurl.Embedded {
+		return "", false
+	}
+	dir := o.dir
+	if rest, ok := strings.CutPrefix(o.url, "sqlite:"); ok && rest != "" {
+		dir = rest
+	}
+	return filepath.Join(dir, storeurl.ReadModelsFile), true
+}
+
+// openReadModels opens the read-model database the flags say: the one
+// remit serve keeps up to date with the same flags.
+func (o storeOpts) openReadModels(ctx context.Context) (*rmdb.DB, error) {
+	if err := o.checkReadModels(); err != nil {
+		return nil, err
+	}
+	db, err := storeurl.OpenReadModels(ctx, o.url, o.readModels, storeurl.Options{DataDir: o.dir})
+	if err != nil {
+		return nil, fmt.Errorf("open the read models: %w", err)
+	}
+	return db, nil
 }
 
 // describe names the store for people.

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
@@ -246,10 +245,11 @@ PostgreSQL) and record ClientErased in the log. Their names, emails, phones, add
 and tax numbers, sealed in the log with that key, can no longer be read by anyone: replays,
 read models and exports show them as erased. Amounts, dates and the hash chain are untouched
 (remit audit verify still passes). This cannot be undone.
-Read-model snapshots in DATA/projections are removed; any remit serve following the log
-(on PostgreSQL or KurrentDB) rebuilds its read models when it sees ClientErased. On the
-embedded store, stop remit serve first, or erase through the API instead
-(POST /api/clients/{id}/forget, owners only).`,
+On the embedded store the read models' DATA/readmodels.db is deleted (remit serve fills it
+again from the log at its next start); any remit serve following the log (on PostgreSQL or
+KurrentDB) rebuilds its read models when it sees ClientErased. On the embedded store, stop
+remit serve first, or erase through the API instead (POST /api/clients/{id}/forget, owners
+only).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			id, err := uuid.Parse(args[0])
@@ -264,10 +264,14 @@ embedded store, stop remit serve first, or erase through the API instead
 			if _, err := pii.Erase(c.Context(), s, id, billing.Meta{Actor: "cli"}, time.Now()); err != nil {
 				return asUserError(err)
 			}
-			snaps, _ := filepath.Glob(filepath.Join(so.dir, "projections", "*"))
-			for _, f := range snaps {
-				if err := os.RemoveAll(f); err != nil {
-					return fmt.Errorf("remove read-model snapshot: %w", err)
+			// The read models hold the client's data in clear: without a
+			// server to rebuild them (the store's lock says none runs), the
+			// file goes, and the next start replays the log without it.
+			if path, ok := so.embeddedReadModels(); ok {
+				for _, f := range []string{path, path + "-wal", path + "-shm"} {
+					if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+						return fmt.Errorf("remove the read models: %w", err)
+					}
 				}
 			}
 			fmt.Fprintf(env.Stdout, "Client %s forgotten: their key is destroyed.\n", id)

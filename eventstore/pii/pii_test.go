@@ -81,7 +81,8 @@ func summary(t *testing.T, f fixture) projections.ClientSummary {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := m.Summary(f.client, domain.MustDate(2026, 3, 2))
+	defer m.Close()
+	s, err := m.Summary(context.Background(), f.client, domain.MustDate(2026, 3, 2))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -206,7 +206,19 @@ func MustModels(tb testing.TB, st eventstore.Store) *projections.Models {
 	if err != nil {
 		tb.Fatalf("replay: %v", err)
 	}
+	tb.Cleanup(func() { m.Close() })
 	return m
+}
+
+// MustCheck is j.Check(m), failing the test if the read models cannot be
+// read.
+func MustCheck(tb testing.TB, j *journal.Journal, m *projections.Models) []string {
+	tb.Helper()
+	diffs, err := j.Check(context.Background(), m)
+	if err != nil {
+		tb.Fatalf("check: %v", err)
+	}
+	return diffs
 }
 
 // need fails the test when a peer program is missing.

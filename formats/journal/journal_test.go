@@ -44,7 +44,7 @@ func TestHledgerStrictAndBalancesEqualOutstanding(t *testing.T) {
 		}
 	}
 	for id, acct := range accounts {
-		sum, err := m.Summary(id, today)
+		sum, err := m.Summary(context.Background(), id, today)
 		if err != nil {
 			t.Fatalf("summary of %s: %v", id, err)
 		}
@@ -165,7 +165,7 @@ func TestReconcileCatchesATamperedJournal(t *testing.T) {
 	w := MustWorld(t)
 	m := MustModels(t, w.store)
 	j := MustBuild(t, w.store, journal.Options{})
-	if diffs := j.Check(m); len(diffs) != 0 {
+	if diffs := MustCheck(t, j, m); len(diffs) != 0 {
 		t.Fatalf("the untouched journal differs:\n%s", strings.Join(diffs, "\n"))
 	}
 	i := slices.IndexFunc(j.Transactions, func(tx journal.Transaction) bool {
@@ -177,7 +177,7 @@ func TestReconcileCatchesATamperedJournal(t *testing.T) {
 	tx := &j.Transactions[i]
 	k := slices.IndexFunc(tx.Postings, func(p journal.Posting) bool { return p.ClientID == w.usd })
 	tx.Postings[k].Amount = tx.Postings[k].Amount.Add(decimal.RequireFromString("0.01")) // 1 cent less received
-	diffs := j.Check(m)
+	diffs := MustCheck(t, j, m)
 	if len(diffs) != 2 {
 		t.Fatalf("want 2 differences (unbalanced, receivable), got:\n%s", strings.Join(diffs, "\n"))
 	}
@@ -194,7 +194,7 @@ func TestReconcileCatchesATamperedJournal(t *testing.T) {
 	j.Transactions = slices.DeleteFunc(j.Transactions, func(tx journal.Transaction) bool {
 		return tx.InvoiceID == w.yen && tx.EventType == "InvoicePaymentRecorded"
 	})
-	diffs = j.Check(m)
+	diffs = MustCheck(t, j, m)
 	if len(diffs) != 1 || !strings.Contains(diffs[0], "JPY: the journal's receivable is 135803 but Remit shows 85803 outstanding") {
 		t.Errorf("a lost payment reported as:\n%s", strings.Join(diffs, "\n"))
 	}

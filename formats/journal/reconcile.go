@@ -19,18 +19,19 @@ import (
 // journal from store up to the position models have reached (so a log
 // growing under a running `remit serve` does not make a false difference)
 // and returns Check's differences, one line each; none when the books agree.
-// models nil replays the log into fresh read models first.
+// models nil replays the log into fresh read models (in a temporary
+// database) first.
 func Reconcile(ctx context.Context, store eventstore.Store, models *projections.Models) (differences []string, err error) {
+	var pos uint64
 	if models == nil {
-		m, _, err := projections.BuildAsOf(ctx, store, projections.Bound{})
+		m, last, err := projections.BuildAsOf(ctx, store, projections.Bound{})
 		if err != nil {
 			return nil, fmt.Errorf("journal: replay the read models: %w", err)
 		}
-		models = m
-	}
-	pos := models.Invoices.Checkpoint()
-	for _, p := range models.Projections() {
-		pos = min(pos, p.Checkpoint())
+		defer m.Close()
+		models, pos = m, last
+	} else if pos, err = reached(ctx, models); err != nil {
+		return nil, err
 	}
 	j := &Journal{}
 	if pos > 0 {
@@ -38,7 +39,29 @@ func Reconcile(ctx context.Context, store eventstore.Store, models *projections.
 			return nil, err
 		}
 	}
-	return j.Check(models), nil
+	return j.Check(ctx, models)
+}
+
+// reached is how far every serving projection of models has applied the
+// log, read from the registry of their database: the models may be fed by
+// a runner of this process, of another (a running `remit serve`), or by
+// none.
+func reached(ctx context.Context, models *projections.Models) (uint64, error) {
+	regs, err := models.DB().Registrations(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("journal: %w", err)
+	}
+	var pos uint64
+	first := true
+	for _, r := range regs {
+		if !r.Serving {
+			continue
+		}
+		if first || r.Checkpoint < pos {
+			pos, first = r.Checkpoint, false
+		}
+	}
+	return pos, nil
 }
 
 // Receivables sums the receivable postings of each client, per currency
@@ -93,13 +116,17 @@ func (j *Journal) Unbalanced() []string {
 // Check compares the journal with the read models: every transaction must
 // balance in each commodity, and each client's receivable balance per
 // currency must equal the outstanding amount Remit shows for that client
-// (the Summary tab, the clients list). It returns one line per difference.
-func (j *Journal) Check(models *projections.Models) []string {
+// (the Summary tab, the clients list). It returns one line per difference;
+// an error only when the read models cannot be read.
+func (j *Journal) Check(ctx context.Context, models *projections.Models) ([]string, error) {
 	diffs := j.Unbalanced()
 	shown := map[uuid.UUID]map[string]domain.Money{}
 	names := map[uuid.UUID]string{}
 	for off := 0; ; off += projections.MaxLimit {
-		page := models.ListClients(projections.ClientQuery{Paging: projections.Paging{Offset: off, Limit: projections.MaxLimit}})
+		page, err := models.ListClients(ctx, projections.ClientQuery{Paging: projections.Paging{Offset: off, Limit: projections.MaxLimit}})
+		if err != nil {
+			return nil, fmt.Errorf("journal: list clients: %w", err)
+		}
 		for _, c := range page.Items {
 			names[c.ID] = c.Name
 			byCur := map[string]domain.Money{}
@@ -142,7 +169,7 @@ func (j *Journal) Check(models *projections.Models) []string {
 			}
 		}
 	}
-	return diffs
+	return diffs, nil
 }
 
 func amountOr(m map[string]domain.Money, code string) decimal.Decimal {

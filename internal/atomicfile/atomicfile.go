@@ -2,9 +2,9 @@
 // content or the new, never a mix, and once a write returns the new content
 // survives a crash or a power cut.
 //
-// Every file Remit writes in place (projection snapshots, emails, exported
-// journals, logos, the accounting connections' secrets) or creates once (the
-// personal-data keys, the signing key of client links) goes through here, so
+// Every file Remit writes in place (emails, exported journals, logos, the
+// accounting connections' secrets) or creates once (the personal-data keys,
+// the signing key of client links) goes through here, so
 // they all get the same guarantee: the content goes to a temporary file in the
 // same folder, which is fsynced, renamed over the target, and then the folder
 // is fsynced so the rename itself is on disk.

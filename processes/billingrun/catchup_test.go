@@ -118,7 +118,8 @@ func TestMissedBillingsSkipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	act, err := m.ActivityOf(projections.SubjectService, svcID)
+	defer m.Close()
+	act, err := m.ActivityOf(context.Background(), projections.SubjectService, svcID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +163,8 @@ func TestScheduleGroupsAreTheRunsInvoices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sch, err := m.Schedule(acme, projections.ScheduleQuery{Today: day})
+	defer m.Close()
+	sch, err := m.Schedule(context.Background(), acme, projections.ScheduleQuery{Today: day})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -115,6 +115,7 @@ func TestRunVoidsNumbersOfDeadRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer m.Close()
 	crep, err := projections.Reconcile(ctx, f.store, m)
 	if err != nil || !crep.OK() || crep.Numbers != 3 || crep.NumbersVoided != 2 {
 		t.Fatalf("reconcile: %+v, %v", crep, err)

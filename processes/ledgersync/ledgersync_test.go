@@ -17,7 +17,6 @@ import (
 
 	"remit/billing"
 	"remit/domain"
-	"remit/domain/catalog"
 	"remit/domain/client"
 	"remit/domain/invoice"
 	"remit/domain/ledger"
@@ -185,11 +184,12 @@ func (f *fixture) reconcile() ledgersync.Report {
 // status is the invoice's ledger status as the invoice detail shows it.
 func (f *fixture) status(id uuid.UUID) projections.InvoiceLedger {
 	f.t.Helper()
-	m := projections.NewModels()
-	if _, err := projections.Replay(context.Background(), f.store, catalog.New(), m.Projections(), projections.Bound{}); err != nil {
+	m, _, err := projections.BuildAsOf(context.Background(), f.store, projections.Bound{})
+	if err != nil {
 		f.t.Fatal(err)
 	}
-	d, err := m.Invoice(id, domain.MustDate(2026, 3, 2))
+	defer m.Close()
+	d, err := m.Invoice(context.Background(), id, domain.MustDate(2026, 3, 2))
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -179,7 +179,7 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // Path is the SQLite file ("" on PostgreSQL).
 func (db *DB) Path() string { return db.path }
 
-// Close closes both pools.
+// Close closes both pools, and deletes an OpenTemp database.
 func (db *DB) Close() error {
 	return errors.Join(db.write.Close(), db.read.Close(), db.removeTemp())
 }

@@ -51,6 +51,6 @@ func (s *Server) handlePaymentMethodActivity(w http.ResponseWriter, r *http.Requ
 // writeActivity writes one page of a subject's history, oldest first.
 func (s *Server) writeActivity(w http.ResponseWriter, r *http.Request, subject projections.Subject, idVar, what string) {
 	serveList(s, w, r, idVar, what, func(id uuid.UUID) ([]projections.ActivityLine, error) {
-		return s.cfg.Models.ActivityOf(subject, id)
+		return s.cfg.Models.ActivityOf(r.Context(), subject, id)
 	}, activityLineOf)
 }

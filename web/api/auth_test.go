@@ -64,8 +64,8 @@ func newSecured(tb testing.TB) *secured {
 		tb.Fatal(err)
 	}
 	svc := billing.New(billing.Config{Store: st, Now: c.Now})
-	models := projections.NewModels()
-	runner, err := projections.NewRunner(st, models.Projections(), projections.RunnerOptions{})
+	models := projections.NewModels(mustReadModels(tb))
+	runner, err := projections.NewRunner(context.Background(), st, models, projections.RunnerOptions{})
 	if err != nil {
 		tb.Fatal(err)
 	}

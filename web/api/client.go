@@ -53,7 +53,7 @@ func (s *Server) readClient(ctx context.Context, id uuid.UUID) (projections.Clie
 	if sum, ok := s.summaries.get(id, pos, today); ok {
 		return sum, nil
 	}
-	sum, err := s.cfg.Models.Summary(id, today)
+	sum, err := s.cfg.Models.Summary(ctx, id, today)
 	if err == nil && s.cfg.Models.Position() == pos {
 		s.summaries.put(id, pos, today, sum)
 	}
@@ -118,7 +118,11 @@ func (s *Server) handleClientList(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	page := s.cfg.Models.ListClients(projections.ClientQuery{Search: r.URL.Query().Get("search"), Filter: filter, Today: today, Paging: p})
+	page, err := s.cfg.Models.ListClients(r.Context(), projections.ClientQuery{Search: r.URL.Query().Get("search"), Filter: filter, Today: today, Paging: p})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	writeList(s, w, r, page, clientListItemOf)
 }
 
@@ -165,7 +169,7 @@ func (s *Server) handleClientServices(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		cs, err := s.cfg.Models.ClientServices(id, today)
+		cs, err := s.cfg.Models.ClientServices(r.Context(), id, today)
 		if err != nil {
 			return nil, err
 		}
@@ -224,7 +228,7 @@ func (s *Server) handleClientSchedule(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	sched, err := s.cfg.Models.Schedule(id, q)
+	sched, err := s.cfg.Models.Schedule(r.Context(), id, q)
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,19 +22,21 @@ import (
 	"remit/eventstore"
 	"remit/eventstore/pii"
 	"remit/eventstore/storeurl"
+	"remit/projections/rmdb"
 	"remit/web/auth"
 )
 
 // TestForgetReachesARunningServer erases a client through the API of the
 // running program and checks that no read model — the client's summary,
-// the invoices list, the activity — and no read-model snapshot file holds
-// their personal data any more, while amounts stay.
+// the invoices list, the activity — and no row of any read-model table
+// (every generation, serving or not) holds their personal data any more,
+// while amounts stay.
 func TestForgetReachesARunningServer(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	now := time.Date(2026, 3, 10, 1, 0, 0, 0, time.UTC)
 	a, err := remitapp.Open(ctx, remitapp.Config{DataDir: dir, Addr: "127.0.0.1:0", NoOutbox: true, NoBillingRun: true,
-		Now: func() time.Time { return now }, SnapshotInterval: time.Hour})
+		Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,9 +68,6 @@ func TestForgetReachesARunningServer(t *testing.T) {
 		Lines: []billing.InstantLine{{Description: "Tax return", Quantity: decimal.NewFromInt(1), UnitPrice: decimal.NewFromInt(500), TaxRate: decimal.NewFromInt(10)}},
 	}, meta("invoice")))
 	if err := a.Runner.WaitFor(ctx, inv.Position); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Runner.Snapshot(); err != nil {
 		t.Fatal(err)
 	}
 
@@ -143,19 +143,16 @@ func TestForgetReachesARunningServer(t *testing.T) {
 		t.Errorf("the activity has no line %q: %s", want, ar.body)
 	}
 
-	// The snapshots were rewritten by the rebuild (the interval is an hour).
-	snaps, _ := filepath.Glob(filepath.Join(dir, "projections", "*.json"))
-	if len(snaps) == 0 {
-		t.Fatal("no read-model snapshots")
+	// Every table of the read-model database, read row by row: a rebuild
+	// that left an old generation behind would show here.
+	rows := readModelRows(t, a.ReadModels)
+	if len(rows) == 0 {
+		t.Fatal("the read-model database has no rows")
 	}
-	for _, f := range snaps {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, row := range rows {
 		for _, p := range personal {
-			if strings.Contains(string(raw), p) {
-				t.Errorf("snapshot %s still holds %q", filepath.Base(f), p)
+			if strings.Contains(row, p) {
+				t.Errorf("a read-model row still holds %q: %.200s", p, row)
 			}
 		}
 	}
@@ -163,6 +160,57 @@ func TestForgetReachesARunningServer(t *testing.T) {
 	if r := s.send(owner, http.MethodPost, forget, `{"confirm":"`+c.String()+`"}`); r.status != http.StatusOK {
 		t.Errorf("forgetting again: %d %s", r.status, r.body)
 	}
+}
+
+// readModelRows returns every row of every table of the SQLite read-model
+// database db, each as one line of text.
+func readModelRows(tb testing.TB, db *rmdb.DB) []string {
+	tb.Helper()
+	ctx := context.Background()
+	trows, err := db.Query(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var tables []string
+	for trows.Next() {
+		var name string
+		if err := trows.Scan(&name); err != nil {
+			tb.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	trows.Close()
+	var out []string
+	for _, table := range tables {
+		rows, err := db.Query(ctx, `SELECT * FROM "`+table+`"`)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				tb.Fatal(err)
+			}
+			line := table + ":"
+			for _, v := range vals {
+				if b, ok := v.([]byte); ok {
+					v = string(b)
+				}
+				line += fmt.Sprintf(" %v", v)
+			}
+			out = append(out, line)
+		}
+		if err := rows.Err(); err != nil {
+			tb.Fatal(err)
+		}
+		rows.Close()
+	}
+	return out
 }
 
 // TestIdempotencyRecordsAreOutsideTheLog checks that the running program

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"remit/eventstore/idempotency"
 	"remit/eventstore/sqlite"
 	"remit/projections"
+	"remit/projections/rmdb"
 	"remit/web/api"
 )
 
@@ -29,6 +31,7 @@ type app struct {
 	idem   *idempotency.SQLite
 	gate   *gate // the store billing and the server write through
 	svc    *billing.Service
+	rm     *rmdb.DB
 	models *projections.Models
 	runner *projections.Runner
 	server *api.Server
@@ -63,8 +66,12 @@ func (a *app) open() {
 	clock := func() time.Time { return now }
 	a.gate = &gate{Store: st}
 	a.svc = billing.New(billing.Config{Store: a.gate, Now: clock})
-	a.models = projections.NewModels()
-	a.runner, err = projections.NewRunner(st, a.models.Projections(), projections.RunnerOptions{})
+	a.rm, err = rmdb.OpenSQLite(filepath.Join(a.dir, "readmodels.db"))
+	if err != nil {
+		a.tb.Fatalf("read models: %v", err)
+	}
+	a.models = projections.NewModels(a.rm)
+	a.runner, err = projections.NewRunner(context.Background(), st, a.models, projections.RunnerOptions{})
 	if err != nil {
 		a.tb.Fatalf("runner: %v", err)
 	}
@@ -95,6 +102,9 @@ func (a *app) close() {
 	if err := a.runner.Close(); err != nil {
 		a.tb.Errorf("close runner: %v", err)
 	}
+	if err := a.rm.Close(); err != nil {
+		a.tb.Errorf("close read models: %v", err)
+	}
 	if err := a.idem.Close(); err != nil {
 		a.tb.Errorf("close idempotency records: %v", err)
 	}
@@ -102,6 +112,18 @@ func (a *app) close() {
 		a.tb.Errorf("close store: %v", err)
 	}
 	a.server = nil
+}
+
+// mustReadModels opens a read-model database in the test's temporary
+// folder, closed when the test ends.
+func mustReadModels(tb testing.TB) *rmdb.DB {
+	tb.Helper()
+	db, err := rmdb.OpenSQLite(filepath.Join(tb.TempDir(), "rm.db"))
+	if err != nil {
+		tb.Fatalf("read models: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
 }
 
 // restart closes everything and opens it again on the same data folder.

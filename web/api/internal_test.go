@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -40,8 +41,8 @@ func TestInternalErrorIsLoggedNotShown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	models := projections.NewModels()
-	runner, err := projections.NewRunner(st, models.Projections(), projections.RunnerOptions{})
+	models := projections.NewModels(mustReadModels(t))
+	runner, err := projections.NewRunner(context.Background(), st, models, projections.RunnerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,7 +96,7 @@ func (s *Server) readInvoice(ctx context.Context, id uuid.UUID) (projections.Inv
 	if err != nil {
 		return projections.InvoiceDetail{}, err
 	}
-	return s.cfg.Models.Invoice(id, today)
+	return s.cfg.Models.Invoice(ctx, id, today)
 }
 
 // invoices are the clients' invoices.
@@ -153,7 +153,12 @@ func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request, clientID u
 		s.Error(w, r, err)
 		return
 	}
-	writeList(s, w, r, s.cfg.Models.ListInvoices(projections.InvoiceQuery{ClientID: clientID, Statuses: statuses, Today: today, Paging: p}), invoiceListItemOf)
+	page, err := s.cfg.Models.ListInvoices(r.Context(), projections.InvoiceQuery{ClientID: clientID, Statuses: statuses, Today: today, Paging: p})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeList(s, w, r, page, invoiceListItemOf)
 }
 
 func (s *Server) handleInvoiceList(w http.ResponseWriter, r *http.Request) {

@@ -63,7 +63,7 @@ func (s *Server) readService(ctx context.Context, id uuid.UUID) (projections.Ser
 	if err != nil {
 		return projections.ServiceView{}, err
 	}
-	return s.cfg.Models.Service(id, today)
+	return s.cfg.Models.Service(ctx, id, today)
 }
 
 // services are the clients' services.
@@ -108,7 +108,7 @@ func (s *Server) handleServiceSchedule(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return s.cfg.Models.ServiceSchedule(id, q)
+		return s.cfg.Models.ServiceSchedule(r.Context(), id, q)
 	}, scheduleItemOf)
 }
 

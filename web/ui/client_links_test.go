@@ -187,7 +187,7 @@ func TestClientLinkAcceptProposal(t *testing.T) {
 			t.Error("the accepted proposal still offers the form")
 		}
 
-		sum, err := a.models.Summary(acme, date("2025-03-10"))
+		sum, err := a.models.Summary(context.Background(), acme, date("2025-03-10"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +201,7 @@ func TestClientLinkAcceptProposal(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("%d new cards on file, want 1", n)
 		}
-		svcs, err := a.models.ClientServices(acme, date("2025-03-10"))
+		svcs, err := a.models.ClientServices(context.Background(), acme, date("2025-03-10"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,7 +243,7 @@ func TestClientLinkAcceptProposal(t *testing.T) {
 // mustCardID is the id of a client's first method.
 func (a *app) mustCardID(clientID uuid.UUID) uuid.UUID {
 	a.tb.Helper()
-	s, err := a.models.Summary(clientID, date("2025-03-10"))
+	s, err := a.models.Summary(context.Background(), clientID, date("2025-03-10"))
 	if err != nil || len(s.PaymentMethods) == 0 {
 		a.tb.Fatalf("no method for %s: %v", clientID, err)
 	}
@@ -378,11 +378,11 @@ func TestClientLinkPaymentMethodAndRetry(t *testing.T) {
 		t.Errorf("a second submit = %d, appended %d", again.Status, a.head()-head)
 	}
 
-	d, err := a.models.Invoice(inv, date("2025-03-10"))
+	d, err := a.models.Invoice(context.Background(), inv, date("2025-03-10"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, _ := a.models.Summary(acme, date("2025-03-10"))
+	sum, _ := a.models.Summary(context.Background(), acme, date("2025-03-10"))
 	var added uuid.UUID
 	for _, m := range sum.PaymentMethods {
 		if m.Last4 == "4444" && m.Replaces == card {
@@ -460,7 +460,7 @@ func TestClientLinkRetryWhileRetryPending(t *testing.T) {
 	if a.head() != before+1 {
 		t.Fatalf("the retry appended %d events, want 1", a.head()-before)
 	}
-	d, _ := a.models.Invoice(inv, date("2025-03-10"))
+	d, _ := a.models.Invoice(context.Background(), inv, date("2025-03-10"))
 	if d.Collection == nil || !d.Collection.Retry || d.Collection.Date != date("2025-03-12") || d.Collection.PaymentMethodID != other {
 		t.Fatalf("collection %+v, want the retry moved to 12 March with the other card", d.Collection)
 	}
@@ -471,7 +471,7 @@ func TestClientLinkRetryWhileRetryPending(t *testing.T) {
 		t.Fatalf("new card and retry now = %d: %s", r.Status, errorsOf(r.Body))
 	}
 	mustContain(t, a.get(r.Location), "will be retried today with it")
-	d, _ = a.models.Invoice(inv, date("2025-03-10"))
+	d, _ = a.models.Invoice(context.Background(), inv, date("2025-03-10"))
 	if d.Collection == nil || !d.Collection.Retry || d.Collection.Date != date("2025-03-10") || d.Collection.PaymentMethodID == other || d.Collection.PaymentMethodID == declined {
 		t.Fatalf("collection %+v, want one retry today with the new card", d.Collection)
 	}
@@ -488,7 +488,7 @@ func TestClientLinkMethodIsOnTheRunningGateway(t *testing.T) {
 		t.Fatalf("add card = %d: %s", r.Status, errorsOf(r.Body))
 	}
 	a.wait(billing.Result{Position: a.head()})
-	s, err := a.models.Summary(acme, date("2025-03-10"))
+	s, err := a.models.Summary(context.Background(), acme, date("2025-03-10"))
 	if err != nil {
 		t.Fatal(err)
 	}

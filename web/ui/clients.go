@@ -63,8 +63,12 @@ func (h *handler) handleClientList(w http.ResponseWriter, r *http.Request) {
 	}
 	pageNo := pageParam(q)
 	d := clientList{Search: q.Get("q"), Filter: string(filter), BillingRun: h.cfg.BillingRun != nil}
-	d.Page = h.cfg.Models.ListClients(projections.ClientQuery{Search: d.Search, Filter: filter, Today: today,
+	d.Page, err = h.cfg.Models.ListClients(r.Context(), projections.ClientQuery{Search: d.Search, Filter: filter, Today: today,
 		Paging: projections.Paging{Offset: (pageNo - 1) * clientsPerPage, Limit: clientsPerPage}})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	link := func(p int) string {
 		v := url.Values{}
 		if d.Search != "" {
@@ -174,7 +178,7 @@ func (h *handler) loadClient(w http.ResponseWriter, r *http.Request) (*projectio
 		h.fail(w, r, err)
 		return nil, today, false
 	}
-	c, err := h.cfg.Models.Summary(id, today)
+	c, err := h.cfg.Models.Summary(r.Context(), id, today)
 	if err != nil {
 		h.fail(w, r, err)
 		return nil, today, false

@@ -18,7 +18,7 @@ import (
 // mustDetail is the invoice as its page shows it.
 func (a *app) mustDetail(id uuid.UUID) projections.InvoiceDetail {
 	a.tb.Helper()
-	d, err := a.models.Invoice(id, domain.MustDate(2025, 3, 10))
+	d, err := a.models.Invoice(context.Background(), id, domain.MustDate(2025, 3, 10))
 	if err != nil {
 		a.tb.Fatalf("invoice %s: %v", id, err)
 	}

@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,7 +21,7 @@ func TestContactEditAndRemove(t *testing.T) {
 	a.mustPost(base+"/contacts/new", url.Values{"contact.name": {"Bob Jones"}, "contact.email": {"bob@acme.test"}}, "Contact Bob Jones added.")
 	contact := func(name string) (projections.ContactView, bool) {
 		t.Helper()
-		sum, err := a.models.Summary(id, date("2025-03-10"))
+		sum, err := a.models.Summary(context.Background(), id, date("2025-03-10"))
 		if err != nil {
 			t.Fatal(err)
 		}

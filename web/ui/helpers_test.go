@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"remit/domain/client"
 	"remit/eventstore/sqlite"
 	"remit/projections"
+	"remit/projections/rmdb"
 	"remit/web/ui"
 )
 
@@ -56,8 +58,12 @@ func newBareApp(tb testing.TB, configure func(*ui.Config)) *app {
 		tb.Fatalf("open store: %v", err)
 	}
 	clock := func() time.Time { return now }
-	a := &app{tb: tb, store: st, svc: billing.New(billing.Config{Store: st, Now: clock}), models: projections.NewModels()}
-	a.runner, err = projections.NewRunner(st, a.models.Projections(), projections.RunnerOptions{})
+	rm, err := rmdb.OpenSQLite(filepath.Join(tb.TempDir(), "rm.db"))
+	if err != nil {
+		tb.Fatalf("read models: %v", err)
+	}
+	a := &app{tb: tb, store: st, svc: billing.New(billing.Config{Store: st, Now: clock}), models: projections.NewModels(rm)}
+	a.runner, err = projections.NewRunner(context.Background(), st, a.models, projections.RunnerOptions{})
 	if err != nil {
 		tb.Fatalf("runner: %v", err)
 	}
@@ -76,6 +82,9 @@ func newBareApp(tb testing.TB, configure func(*ui.Config)) *app {
 		a.server.Close()
 		if err := a.runner.Close(); err != nil {
 			tb.Errorf("close runner: %v", err)
+		}
+		if err := rm.Close(); err != nil {
+			tb.Errorf("close read models: %v", err)
 		}
 		if err := st.Close(); err != nil {
 			tb.Errorf("close store: %v", err)
@@ -340,4 +349,14 @@ func clone(v url.Values) url.Values {
 		out[k] = append([]string(nil), vs...)
 	}
 	return out
+}
+
+// invoiceTotal is how many invoices the read models list for q.
+func (a *app) invoiceTotal(q projections.InvoiceQuery) int {
+	a.tb.Helper()
+	page, err := a.models.ListInvoices(context.Background(), q)
+	if err != nil {
+		a.tb.Fatalf("list invoices: %v", err)
+	}
+	return page.Total
 }

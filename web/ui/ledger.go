@@ -79,7 +79,12 @@ func (h *handler) renderLedger(w http.ResponseWriter, r *http.Request, status in
 		}
 	}
 	if d.CanManage && len(conns) > 0 {
-		d.Clients = h.cfg.Models.ListClients(projections.ClientQuery{Filter: projections.ClientsActive, Paging: projections.Paging{Limit: projections.MaxLimit}}).Items
+		page, err := h.cfg.Models.ListClients(ctx, projections.ClientQuery{Filter: projections.ClientsActive, Paging: projections.Paging{Limit: projections.MaxLimit}})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		d.Clients = page.Items
 		for _, c := range d.Clients {
 			if _, ok := d.ClientNames[c.ID]; ok {
 				d.ClientNames[c.ID] = c.Name

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/billing"
+	"remit/domain"
 	"remit/domain/client"
 	"remit/projections"
 )
@@ -40,9 +41,13 @@ func (h *handler) handleMethods(w http.ResponseWriter, r *http.Request) {
 	}
 	var d methodsPage
 	for _, m := range c.PaymentMethods {
-		act, err := h.cfg.Models.ActivityOf(projections.SubjectPaymentMethod, m.ID)
+		act, err := h.cfg.Models.ActivityOf(r.Context(), projections.SubjectPaymentMethod, m.ID)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			act, err = nil, nil // a method with no recorded activity yet
+		}
 		if err != nil {
-			act = nil // a method with no recorded activity yet
+			h.fail(w, r, err)
+			return
 		}
 		d.Methods = append(d.Methods, methodWithActivity{PaymentMethodView: m, Activity: act})
 	}

@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"testing"
@@ -21,7 +22,7 @@ func TestPaymentMethodGatewayCustomer(t *testing.T) {
 	mustContain(t, a.get(base+"/new"), `<label for="f-method-gateway_customer">Gateway customer`)
 	customers := func() map[string]string {
 		t.Helper()
-		sum, err := a.models.Summary(id, date("2025-03-10"))
+		sum, err := a.models.Summary(context.Background(), id, date("2025-03-10"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +48,7 @@ func TestPaymentMethodGatewayCustomer(t *testing.T) {
 		t.Error("a refused method appended events")
 	}
 
-	sum, _ := a.models.Summary(id, date("2025-03-10"))
+	sum, _ := a.models.Summary(context.Background(), id, date("2025-03-10"))
 	a.mustPost(base+"/"+sum.PaymentMethods[0].ID.String()+"/replace", with(card, "method.gateway_token", "pm_2Def", "method.gateway_customer", "cus_Acme2", "method.last4", "1881"), "replaced by")
 	a.mustPost(base+"/new", with(card, "method.gateway_token", "pm_3Ghi", "method.gateway_customer", ""), "added.")
 

@@ -56,7 +56,11 @@ func (h *handler) proposalPage(ctx context.Context, p proposal.State, which stri
 	if err != nil {
 		return proposalPage{}, fmt.Errorf("value of proposal %s: %w", p.ID, err)
 	}
-	return proposalPage{Proposal: p, Form: which, Value: v, Emails: h.cfg.Models.EmailsAbout(p.ID)}, nil
+	emails, err := h.cfg.Models.EmailsAbout(ctx, p.ID)
+	if err != nil {
+		return proposalPage{}, err
+	}
+	return proposalPage{Proposal: p, Form: which, Value: v, Emails: emails}, nil
 }
 
 // proposalState folds one proposal's stream: the read models keep only a
@@ -97,7 +101,7 @@ func (h *handler) loadProposal(w http.ResponseWriter, r *http.Request) (proposal
 		h.fail(w, r, err)
 		return p, nil, today, false
 	}
-	c, err := h.cfg.Models.Summary(p.ClientID, today)
+	c, err := h.cfg.Models.Summary(r.Context(), p.ClientID, today)
 	if err != nil {
 		h.fail(w, r, err)
 		return p, nil, today, false

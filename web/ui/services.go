@@ -48,12 +48,12 @@ func (h *handler) loadService(w http.ResponseWriter, r *http.Request) (projectio
 		h.fail(w, r, err)
 		return projections.ServiceView{}, nil, today, false
 	}
-	sv, err := h.cfg.Models.Service(sid, today)
+	sv, err := h.cfg.Models.Service(r.Context(), sid, today)
 	if err != nil {
 		h.fail(w, r, err)
 		return sv, nil, today, false
 	}
-	c, err := h.cfg.Models.Summary(sv.ClientID, today)
+	c, err := h.cfg.Models.Summary(r.Context(), sv.ClientID, today)
 	if err != nil {
 		h.fail(w, r, err)
 		return sv, nil, today, false
@@ -73,10 +73,10 @@ func (h *handler) handleServicePage(sub string) http.HandlerFunc {
 		case "schedule":
 			var q projections.ScheduleQuery
 			if q, err = h.scheduleQuery(r.Context(), today, domain.Date{}, true); err == nil {
-				d.Schedule, err = h.cfg.Models.ServiceSchedule(sv.ID, q)
+				d.Schedule, err = h.cfg.Models.ServiceSchedule(r.Context(), sv.ID, q)
 			}
 		case "activity":
-			d.Activity, err = h.cfg.Models.ActivityOf(projections.SubjectService, sv.ID)
+			d.Activity, err = h.cfg.Models.ActivityOf(r.Context(), projections.SubjectService, sv.ID)
 		}
 		if err != nil {
 			h.fail(w, r, err)
