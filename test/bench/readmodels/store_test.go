@@ -25,6 +25,7 @@ import (
 	"remit/domain/invoice"
 	"remit/eventstore"
 	"remit/eventstore/sqlite"
+	"remit/integrations/payments/sandbox"
 	"remit/processes/billingrun"
 )
 
@@ -33,13 +34,25 @@ var (
 	flagStore  = flag.String("readmodels.store", "", "keep the built store in this folder and reuse it when it holds a log (a 1,000,000-event store takes tens of minutes to build on 2 cores)")
 )
 
-// The fixture's calendar: the demo firm's year of history ends the day
-// before the bulk clients' services start, and the bulk is billed on the
-// first of each month after that.
-var (
-	demoToday  = domain.MustDate(2024, 6, 30)
-	firstMonth = domain.MustDate(2024, 7, 1)
-)
+// calendar is the fixture's: the bulk is billed on the first of each of
+// months months, the last being this month, and collected on the fifth
+// (the last: today at the latest), so that `remit serve` started on the
+// store (which bills and collects what is due on the real today) finds
+// almost nothing left to do. The demo firm's year of history ends the day
+// before the first month.
+func calendar(months int) (demoToday, first domain.Date) {
+	loc, _ := time.LoadLocation(demo.FirmTimeZone)
+	now := domain.DateOf(time.Now(), loc)
+	last := domain.MustDate(now.Year(), now.Month(), 1)
+	if now.Day() < collectDay {
+		last = last.AddMonthsClamped(-1, 1)
+	}
+	first = last.AddMonthsClamped(-(months - 1), 1)
+	return first.AddDays(-1), first
+}
+
+// collectDay is the day of the month the builder collects payments on.
+const collectDay = 5
 
 const (
 	// bigServices monthly services give the big client bigServices
@@ -182,6 +195,11 @@ func build(b *testing.B, dir string, n int) (storeMeta, error) {
 	if err != nil {
 		return m, err
 	}
+	months := minMonths
+	if n >= 200_000 {
+		months = 24
+	}
+	demoToday, firstMonth := calendar(months)
 	if _, err := demo.Load(ctx, st, demo.Options{Today: demoToday, Seed: 18, Clients: demo.MinClients}); err != nil {
 		return m, fmt.Errorf("demo: %w", err)
 	}
@@ -201,25 +219,27 @@ func build(b *testing.B, dir string, n int) (storeMeta, error) {
 		return m, fmt.Errorf("one invoice per item: %w", err)
 	}
 
-	// Each bulk client costs about 5 events to set up and 9 a month (two
-	// invoices: item billed, issued, collection scheduled, most paid, and
-	// the numbering stream's share).
-	months := minMonths
-	if n >= 200_000 {
-		months = 24
+	gw, err := sandbox.Open(dir, sandbox.Options{Now: clk.Now})
+	if err != nil {
+		return m, err
 	}
-	bigEvents := bigServices * (2 + months*4)
-	m.Clients = max(20, (n-int(head)-bigEvents)/(months*9+5))
 
-	newClient := func(name string, card bool) (uuid.UUID, error) {
+	// Each bulk client costs about 5 events to set up and 8 a month (two
+	// invoices: item billed, issued, then collection scheduled and
+	// attempted, or most paid offline; and the numbering stream's share);
+	// the big client's invoices about 3.5 each (no card).
+	bigEvents := bigServices * (2 + months*7/2)
+	m.Clients = max(20, (n-int(head)-bigEvents)/(months*8+5))
+
+	newClient := func(name, token string) (uuid.UUID, error) {
 		res, err := svc.CreateClient(ctx, billing.ClientRequest{Name: name, Kind: client.KindBusiness,
 			Contacts: []client.Contact{{Name: "Accounts " + name, Email: "accounts@client.test"}}}, meta)
 		if err != nil {
 			return uuid.Nil, err
 		}
-		if card {
+		if token != "" {
 			_, err = svc.AddPaymentMethod(ctx, billing.PaymentMethodRequest{ClientID: res.ID, Method: client.PaymentMethodDetails{
-				Kind: client.MethodCard, Gateway: "sandbox", GatewayToken: "pm_card_visa", Brand: "visa", Last4: "4242", ExpiryMonth: 12, ExpiryYear: 2030,
+				Kind: client.MethodCard, Gateway: "sandbox", GatewayToken: token, Brand: "visa", Last4: "4242", ExpiryMonth: 12, ExpiryYear: 2030,
 			}}, meta)
 		}
 		return res.ID, err
@@ -230,7 +250,7 @@ func build(b *testing.B, dir string, n int) (storeMeta, error) {
 			BillingRule: domain.BillingRule{Frequency: domain.FrequencyMonths, Start: domain.StartOnDate, StartDate: firstMonth, End: domain.EndNever}}, meta)
 		return err
 	}
-	if m.BigClient, err = newClient("Big Client Holdings", true); err != nil {
+	if m.BigClient, err = newClient("Big Client Holdings", ""); err != nil {
 		return m, err
 	}
 	err = parallel(16, bigServices, func(i int) error { return monthly(m.BigClient, fmt.Sprintf("Retainer %02d", i)) })
@@ -239,7 +259,16 @@ func build(b *testing.B, dir string, n int) (storeMeta, error) {
 	}
 	t0 := time.Now()
 	err = parallel(64, m.Clients, func(i int) error {
-		id, err := newClient(fmt.Sprintf("Client %d", i), i%5 != 0) // one in five pays by transfer: awaiting payment
+		// One in five pays by transfer (awaiting payment, paid offline or
+		// not), one in twenty has a card the gateway declines.
+		token := sandbox.TokenCardSucceeds
+		switch {
+		case i%5 == 0:
+			token = ""
+		case i%20 == 1:
+			token = sandbox.TokenCardDeclined
+		}
+		id, err := newClient(fmt.Sprintf("Client %d", i), token)
 		if err != nil {
 			return err
 		}
@@ -258,7 +287,7 @@ func build(b *testing.B, dir string, n int) (storeMeta, error) {
 	idx := billingrun.NewIndex(st)
 	var last []issued
 	var day domain.Date
-	for month := 0; month < 3*months && (month < minMonths || head < uint64(n)); month++ {
+	for month := range months {
 		day = firstMonth.AddMonthsClamped(month, 1)
 		clk.setDay(day, loc)
 		t0 := time.Now()
@@ -270,26 +299,33 @@ func build(b *testing.B, dir string, n int) (storeMeta, error) {
 		if err != nil {
 			return m, fmt.Errorf("billing run %s: %w", day, err)
 		}
-		// Last month's invoices: 6 in 10 paid in full, 1 in 10 half paid,
-		// the rest left (overdue once past their due date).
+		// Last month's invoices without a card: 6 in 10 paid in full, 1 in
+		// 10 half paid, the rest left (overdue once past their due date).
 		paid, err := payOffline(ctx, svc, meta, last)
 		if err != nil {
 			return m, fmt.Errorf("payments %s: %w", day, err)
 		}
 		m.Payments += paid
-		if last, err = issuedSince(ctx, st, cat, before, m.BigClient, &m.BigInvoices); err != nil {
+		var all int
+		if last, all, err = issuedSince(ctx, st, cat, before, m.BigClient, &m.BigInvoices); err != nil {
 			return m, err
 		}
-		m.Invoices += len(last)
+		m.Invoices += all
+		clk.setDay(day.AddDays(collectDay-1), loc)
+		crep, err := billingrun.Collect(ctx, st, svc, gw, day.AddDays(collectDay-1), billingrun.CollectOptions{Workers: 16, Index: idx, Actor: "bench:collect"})
+		if err != nil {
+			return m, fmt.Errorf("collect %s: %w", day, err)
+		}
 		m.Months = month + 1
 		if head, err = st.Head(ctx); err != nil {
 			return m, err
 		}
-		b.Logf("store build: %s billed %d invoices, %d paid offline in %.1f s; %d events", day, rep.Issued, paid, time.Since(t0).Seconds(), head)
+		b.Logf("store build: %s billed %d invoices, %d paid offline, collected %d (%d rejected) in %.1f s; %d events",
+			day, rep.Issued, paid, crep.Succeeded, crep.Rejected, time.Since(t0).Seconds(), head)
 	}
 	// Queries judge on a day when the last run's invoices are not yet due
 	// and the unpaid ones before them are overdue.
-	m.Today = day.AddDays(5).String()
+	m.Today = day.AddDays(collectDay).String()
 	m.Events = head
 	if err := st.Close(); err != nil { // checkpoints the WAL into the file
 		return m, err
@@ -346,28 +382,35 @@ func payOffline(ctx context.Context, svc *billing.Service, meta billing.Meta, in
 	return int(paid.Load()), err
 }
 
-// issuedSince lists the invoices issued after position from, counting the
-// big client's.
-func issuedSince(ctx context.Context, st eventstore.Store, cat *catalog.Catalog, from uint64, big uuid.UUID, bigCount *int) ([]issued, error) {
+// issuedSince lists the invoices without a payment method issued after
+// position from and counts all of them, and the big client's.
+func issuedSince(ctx context.Context, st eventstore.Store, cat *catalog.Catalog, from uint64, big uuid.UUID, bigCount *int) ([]issued, int, error) {
 	var out []issued
+	all := 0
 	for {
 		recs, err := st.ReadAll(ctx, from+1, eventstore.Forward, 4096, eventstore.Filter{EventTypes: []string{"InvoiceIssued"}})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		for _, rec := range recs {
 			e, err := cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
-			iss := e.(invoice.InvoiceIssued)
-			out = append(out, issued{id: iss.InvoiceID, gross: iss.Totals.Gross.Amount})
+			iss, ok := e.(invoice.InvoiceIssued)
+			if !ok {
+				return nil, 0, fmt.Errorf("decoded %T", e)
+			}
+			all++
+			if iss.PaymentMethodID == uuid.Nil {
+				out = append(out, issued{id: iss.InvoiceID, gross: iss.Totals.Gross.Amount})
+			}
 			if iss.ClientID == big {
 				*bigCount++
 			}
 		}
 		if len(recs) < 4096 {
-			return out, nil
+			return out, all, nil
 		}
 		from = recs[len(recs)-1].Position
 	}
