@@ -1,9 +1,13 @@
 package projections
 
-// STUB: replaced by the real projection (see doc.go, "Read models in a database").
-
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -15,28 +19,252 @@ import (
 
 const invoicesVersion = 1
 
-// Invoices is the "invoices" projection.
+// Invoices is the "invoices" projection: every invoice folded with
+// invoice.Evolve, plus the lists its detail page shows and an outstanding
+// amount kept on its own (reduced by each payment, credit note, write-off and
+// void) so that Reconcile can check it against the money that came in.
+//
+// Its table "invoices" is a Docs keyed by invoice id (the document is an
+// invoiceRecord, which the detail page and Reconcile read) with columns:
+//
+//   - client_id, issued (1 once the invoice was issued), issue_date, number,
+//     due_date (dates as 'YYYY-MM-DD', empty when none), status (the stored
+//     status, never "overdue");
+//   - open: 1 while the invoice still expects money (an unpaid status and a
+//     positive balance), with its currency code and outstanding amount (a
+//     decimal string). What a client owes is the sum of its open rows, and
+//     what of it is overdue is the part due before the day asked about: the
+//     index (client_id, open, due_date) finds them without visiting the
+//     client's other invoices (see owedBy);
+//   - total, balance and recurring: with the above, all a list row shows, so
+//     a page of a list is read from the columns, never from documents.
+//
+// "Overdue" is not stored, since it depends on the day: an invoice is
+// overdue on a day exactly when its row is open and due before that day
+// (State.StatusOn), which is how a list filtered by status asks for it (see
+// invoiceStatusFilter). Lists are sorted newest issue date first (then number,
+// then id, descending): the firm's list walks the index (issued,
+// issue_date, number, key) and a client's (client_id, issue_date), so only
+// the page asked for is read; a status filter that keeps few rows finds
+// them by (status, open, due_date) or (open, due_date) instead.
+//
+// The table "invoices_meta" holds one document (key "firm"): the firm's
+// time zone as of the events applied so far, which dates a gateway payment
+// recorded before its event carried a date, and survives restarts there
+// (the writer caches the loaded location); and how many invoices are in
+// each stored status, which gives the firm's list its total without
+// counting rows (see firmTotal).
 type Invoices struct {
-	db  *rmdb.DB
-	gen int64
+	db   *rmdb.DB
+	gen  int64
+	docs *rmdb.Docs[invoiceRecord]
+	meta *rmdb.Docs[invoicesMeta]
+
+	// zoneName and loc cache the firm's time zone loaded (loc nil: not
+	// loaded); the meta document is the truth, read through its own cache.
+	zoneName string
+	loc      *time.Location
+
+	// fewRows is invoicesFewRows (tests lower it to try both plans).
+	fewRows int
 }
 
-func newInvoices(db *rmdb.DB, gen int64) *Invoices { return &Invoices{db: db, gen: gen} }
+// invoicesMeta is what the projection keeps about the firm as a whole.
+type invoicesMeta struct {
+	// TimeZone is the firm's time zone as of the last event applied.
+	TimeZone string `json:"time_zone,omitempty"`
+	// Statuses counts the invoices in each stored status, so that the
+	// firm's list need not count them row by row (see firmTotal).
+	Statuses map[invoice.Status]int64 `json:"statuses,omitempty"`
+}
+
+// invoicesMetaKey is the key of the one invoices_meta document.
+const invoicesMetaKey = "firm"
+
+// newInvoices returns the projection writing generation gen of its tables
+// (gen 0: the query side, which reads the views).
+func newInvoices(db *rmdb.DB, gen int64) *Invoices {
+	return &Invoices{
+		db:      db,
+		gen:     gen,
+		fewRows: invoicesFewRows,
+		docs: rmdb.NewDocs(rmdb.DocsSpec[invoiceRecord]{
+			Name: "invoices",
+			Columns: []rmdb.Column[invoiceRecord]{
+				{Name: "client_id", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.ClientID.String() }},
+				{Name: "issued", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.State.Issued()) }},
+				{Name: "issue_date", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.IssueDate.String() }},
+				{Name: "number", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Number }},
+				{Name: "due_date", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.DueDate.String() }},
+				{Name: "status", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return string(r.State.Status) }},
+				{Name: "open", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.open()) }},
+				{Name: "currency", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Currency.Code }},
+				{Name: "outstanding", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.Outstanding.String() }},
+				// What a list row shows besides the above, so a page reads no document.
+				{Name: "total", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Totals.Gross.Amount.String() }},
+				{Name: "balance", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Balance().Amount.String() }},
+				{Name: "recurring", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.State.Recurring) }},
+			},
+			Indexes: []string{
+				"client_id, open, due_date",
+				"issued, issue_date, number, key",
+				"client_id, issue_date",
+				"open, due_date",
+				"status, open, due_date",
+				"open, issue_date, number, key, due_date",
+			},
+		}, gen),
+		meta: rmdb.NewDocs(rmdb.DocsSpec[invoicesMeta]{Name: "invoices_meta", CacheSize: 1}, gen),
+	}
+}
+
+// invoiceFlag is a boolean as a BIGINT column holds it.
+func invoiceFlag(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 // Name implements Projection.
 func (p *Invoices) Name() string { return "invoices" }
 
 // Tables implements Projection.
-func (p *Invoices) Tables() []rmdb.Table { return nil }
+func (p *Invoices) Tables() []rmdb.Table { return []rmdb.Table{p.docs.Table(), p.meta.Table()} }
 
 // Apply implements Projection.
-func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {}
+func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
+	if loc, ok := firmZone(e.Data); ok {
+		m := p.firm(tx)
+		m.TimeZone = loc.String()
+		p.meta.Put(invoicesMetaKey, m)
+		return
+	}
+	switch e.Data.(type) {
+	case invoice.InvoiceIssued, invoice.InvoiceSent, invoice.InvoiceCollectionScheduled,
+		invoice.InvoicePaymentSucceeded, invoice.InvoicePaymentRejected, invoice.InvoiceRetryScheduled,
+		invoice.InvoicePaymentRecorded, invoice.InvoiceWrittenOff, invoice.InvoiceVoided,
+		invoice.InvoiceCreditNoteIssued, invoice.InvoiceCollectionCancelled:
+	default:
+		return
+	}
+	id, ok := streamID(e.Stream, "invoice-")
+	if !ok {
+		return
+	}
+	key := id.String()
+	r := p.docs.Get(tx, key)
+	if tx.Err() != nil {
+		return
+	}
+	if r == nil {
+		r = &invoiceRecord{}
+	}
+	before := r.State
+	r.State = invoice.Evolve(r.State, e.Data)
+	r.Revision = e.Revision
+	cur := r.State.Currency
+	switch ev := e.Data.(type) {
+	case invoice.InvoiceIssued:
+		r.Outstanding = ev.Totals.Gross.Amount
+	case invoice.InvoicePaymentSucceeded:
+		if _, seen := before.Attempts[ev.AttemptID]; seen {
+			break
+		}
+		r.Attempts = append(r.Attempts, AttemptView{ID: ev.AttemptID, PaymentMethodID: ev.PaymentMethodID,
+			Outcome: invoice.AttemptSucceeded, Amount: money(ev.Amount.Amount, cur), GatewayReference: ev.GatewayReference, At: ev.At})
+		r.Payments = append(r.Payments, PaymentView{ID: ev.AttemptID, Gateway: true, Method: "gateway", MethodID: ev.PaymentMethodID,
+			Reference: ev.GatewayReference, Amount: money(ev.Amount.Amount, cur), Date: ev.PaymentDate(p.zone(tx)), At: ev.At})
+		r.Outstanding = r.Outstanding.Sub(ev.Amount.Amount)
+	case invoice.InvoicePaymentRejected:
+		if _, seen := before.Attempts[ev.AttemptID]; seen {
+			break
+		}
+		r.Attempts = append(r.Attempts, AttemptView{ID: ev.AttemptID, PaymentMethodID: ev.PaymentMethodID,
+			Outcome: invoice.AttemptRejected, DeclineCode: ev.DeclineCode, DeclineMessage: ev.DeclineMessage, At: ev.At})
+	case invoice.InvoicePaymentRecorded:
+		if before.Payments[ev.PaymentID] {
+			break
+		}
+		r.Payments = append(r.Payments, PaymentView{ID: ev.PaymentID, Method: string(ev.Method), Reference: ev.Reference,
+			Amount: money(ev.Amount.Amount, cur), Date: ev.Date, At: ev.At})
+		r.Outstanding = r.Outstanding.Sub(ev.Amount.Amount)
+	case invoice.InvoiceCreditNoteIssued:
+		if before.CreditNotes[ev.CreditNoteID] {
+			break
+		}
+		r.CreditNotes = append(r.CreditNotes, CreditNoteView{ID: ev.CreditNoteID, Amount: money(ev.Amount.Amount, cur), Reason: ev.Reason, At: ev.At})
+		r.Outstanding = r.Outstanding.Sub(ev.Amount.Amount)
+	case invoice.InvoiceWrittenOff:
+		r.WriteOffs = append(r.WriteOffs, WriteOffView{Amount: money(ev.Amount.Amount, cur), Reason: ev.Reason, At: ev.At})
+		r.Outstanding = r.Outstanding.Sub(ev.Amount.Amount)
+	case invoice.InvoiceVoided:
+		r.Voided = r.Outstanding
+		r.Outstanding = decimal.Zero
+	}
+	p.docs.Put(key, r)
+	if before.Status != r.State.Status {
+		m := p.firm(tx)
+		if m.Statuses == nil {
+			m.Statuses = map[invoice.Status]int64{}
+		}
+		if before.Status != invoice.StatusNone {
+			m.Statuses[before.Status]--
+		}
+		m.Statuses[r.State.Status]++
+		p.meta.Put(invoicesMetaKey, m)
+	}
+}
+
+// firm returns the writer's firm-wide document (a new one before the
+// first); change it and Put it.
+func (p *Invoices) firm(tx *rmdb.Tx) *invoicesMeta {
+	if m := p.meta.Get(tx, invoicesMetaKey); m != nil {
+		return m
+	}
+	return &invoicesMeta{}
+}
+
+// zone is the firm's time zone as of the events applied so far.
+func (p *Invoices) zone(tx *rmdb.Tx) *time.Location {
+	name := ""
+	if m := p.meta.Get(tx, invoicesMetaKey); m != nil {
+		name = m.TimeZone
+	}
+	if p.loc == nil || name != p.zoneName {
+		p.zoneName, p.loc = name, zone(name)
+	}
+	return p.loc
+}
 
 // Flush implements Projection.
-func (p *Invoices) Flush(tx *rmdb.Tx) {}
+func (p *Invoices) Flush(tx *rmdb.Tx) {
+	p.docs.Flush(tx)
+	p.meta.Flush(tx)
+}
 
 // Discard implements Projection.
-func (p *Invoices) Discard() {}
+func (p *Invoices) Discard() {
+	p.docs.Discard()
+	p.meta.Discard()
+	p.zoneName, p.loc = "", nil
+}
+
+// openStatus reports whether an invoice in status s still expects money.
+func openStatus(s invoice.Status) bool {
+	switch s {
+	case invoice.StatusAwaitingPayment, invoice.StatusPaymentScheduled, invoice.StatusPartlyPaid, invoice.StatusPaymentRejected:
+		return true
+	}
+	return false
+}
+
+// open reports whether the invoice counts in what its client owes: it still
+// expects money (the "open" column). StatusOn calls such an invoice overdue
+// once its due date has passed.
+func (r *invoiceRecord) open() bool {
+	return openStatus(r.State.Status) && r.State.Balance().Amount.IsPositive()
+}
 
 // owed is what a client owes: per currency, outstanding and overdue sums,
 // and how many invoices are open and overdue.
@@ -57,22 +285,405 @@ type invoiceRecord struct {
 	Voided      decimal.Decimal  `json:"voided"`
 }
 
-// owedBy sums what a client owes and what of it is overdue on today.
+// owedBy sums what a client owes and what of it is overdue on today (due
+// before today), from the client's open rows only.
 func (p *Invoices) owedBy(ctx context.Context, clientID uuid.UUID, today domain.Date) (owed, error) {
-	panic("stub")
+	o := owed{outstanding: moneyByCurrency{}, overdue: moneyByCurrency{}}
+	rows, err := p.db.Query(ctx, `SELECT currency, due_date, outstanding FROM `+p.docs.View()+
+		` WHERE client_id = ? AND open = 1`, clientID.String())
+	if err != nil {
+		return o, fmt.Errorf("read models: invoices owed by %s: %w", clientID, err)
+	}
+	defer rows.Close()
+	type sums struct {
+		total, overdue decimal.Decimal
+		late           int
+	}
+	per := map[string]*sums{}
+	t := today.String()
+	for rows.Next() {
+		var code, due, amount string
+		if err := rows.Scan(&code, &due, &amount); err != nil {
+			return o, fmt.Errorf("read models: invoices owed by %s: %w", clientID, err)
+		}
+		x, err := decimal.NewFromString(amount)
+		if err != nil {
+			return o, fmt.Errorf("read models: invoices owed by %s: outstanding %q: %w", clientID, amount, err)
+		}
+		s := per[code]
+		if s == nil {
+			s = &sums{}
+			per[code] = s
+		}
+		s.total = s.total.Add(x)
+		o.open++
+		if due < t {
+			s.overdue = s.overdue.Add(x)
+			s.late++
+			o.late++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return o, fmt.Errorf("read models: invoices owed by %s: %w", clientID, err)
+	}
+	for code, s := range per {
+		c, err := domain.ParseCurrency(code)
+		if err != nil {
+			return o, fmt.Errorf("read models: invoices owed by %s: %w", clientID, err)
+		}
+		o.outstanding.add(money(s.total, c))
+		if s.late > 0 {
+			o.overdue.add(money(s.overdue, c))
+		}
+	}
+	return o, nil
+}
+
+// listItem renders a row.
+func listItem(r *invoiceRecord, today domain.Date) InvoiceListItem {
+	st := r.State
+	return InvoiceListItem{
+		ID:        st.ID,
+		ClientID:  st.ClientID,
+		Number:    st.Number,
+		IssueDate: st.IssueDate,
+		DueDate:   st.DueDate,
+		Status:    st.StatusOn(today),
+		Total:     money(st.Totals.Gross.Amount, st.Currency),
+		Balance:   st.Balance(),
+		Recurring: st.Recurring,
+	}
+}
+
+// invoicesOrder is the lists' order: newest issue date first, then number,
+// then id, descending (ids as text sort as their bytes do).
+const invoicesOrder = ` ORDER BY issue_date DESC, number DESC, key DESC`
+
+// invoiceStatusFilter is the SQL condition (and its arguments) keeping invoices
+// whose status on today (State.StatusOn) is one of statuses. Overdue is an
+// open invoice (unpaid status, positive balance) due before today; an
+// unpaid status stands as itself only while the invoice is not overdue.
+//
+// The prefixes ("+" or "") go before the status, open and due_date
+// columns: on SQLite, "+" keeps an index from serving that column, which
+// steers the plan (see planInvoiceList).
+func invoiceStatusFilter(statuses []invoice.Status, today domain.Date, pl invoiceListPlan) (string, []any) {
+	st, op, due := pl.statusPrefix+`status`, pl.openPrefix+`open`, pl.duePrefix+`due_date`
+	t := today.String()
+	var terms []string
+	var args []any
+	seen := map[invoice.Status]bool{}
+	for _, s := range statuses {
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		switch {
+		case s == invoice.StatusOverdue:
+			terms = append(terms, `(`+op+` = 1 AND `+due+` < ?)`)
+			args = append(args, t)
+		case openStatus(s):
+			// Two ranges of the index on (status, open, due_date).
+			terms = append(terms, `(`+st+` = ? AND `+op+` = 0)`,
+				`(`+st+` = ? AND `+op+` = 1 AND `+due+` >= ?)`)
+			args = append(args, string(s), string(s), t)
+		default:
+			terms = append(terms, st+` = ?`)
+			args = append(args, string(s))
+		}
+	}
+	return "(" + strings.Join(terms, " OR ") + ")", args
+}
+
+// invoicesFewRows is how many matching rows a status-filtered firm list
+// sorts itself, found by status; above it, walking the list's order and
+// skipping the other rows reads fewer rows.
+const invoicesFewRows = 4096
+
+// invoiceListWhere is the WHERE clause (and its arguments) selecting the invoices
+// of a list as pl plans it.
+func invoiceListWhere(q InvoiceQuery, pl invoiceListPlan) (string, []any) {
+	var where []string
+	var args []any
+	if pl.issued != "" {
+		where = append(where, pl.issued)
+	}
+	if q.ClientID != uuid.Nil {
+		where = append(where, `client_id = ?`)
+		args = append(args, q.ClientID.String())
+	}
+	if len(q.Statuses) > 0 {
+		cond, a := invoiceStatusFilter(q.Statuses, q.Today, pl)
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// invoiceListPlan is how a list's page selects rows: the condition keeping
+// issued rows ("" when the others imply it) and the prefixes before the
+// status columns (see invoiceStatusFilter).
+type invoiceListPlan struct {
+	issued                              string
+	statusPrefix, openPrefix, duePrefix string
+}
+
+// planInvoiceList plans a list's page, given how many rows match, how many are
+// few, and the database's dialect.
+//
+// A client's page reads the client's rows. The firm's page walks the index
+// in list order (issued, issue_date, number, key) and stops at the page's
+// end; when few rows match a status filter, leaving "issued" out (no index
+// then serves the order) makes the database find them by status and sort
+// them instead. When many match, SQLite (which plans without statistics;
+// PostgreSQL plans by its own) is kept walking the order: for overdue
+// alone, the index (open, issue_date, number, key, due_date), which skips
+// the invoices not yet due without reading them; otherwise the first index,
+// "+" keeping the status indexes out.
+func planInvoiceList(q InvoiceQuery, total, few int, dialect rmdb.Dialect) invoiceListPlan {
+	implied := q.ClientID != uuid.Nil || (len(q.Statuses) > 0 && !slices.Contains(q.Statuses, invoice.StatusNone))
+	onlyOverdue := len(q.Statuses) > 0 && !slices.ContainsFunc(q.Statuses, func(s invoice.Status) bool { return s != invoice.StatusOverdue })
+	switch {
+	case q.ClientID != uuid.Nil:
+		return invoiceListPlan{}
+	case !implied:
+		return invoiceListPlan{issued: `issued = 1`}
+	case total <= few:
+		return invoiceListPlan{}
+	case dialect != rmdb.SQLite:
+		return invoiceListPlan{issued: `issued = 1`}
+	case onlyOverdue:
+		return invoiceListPlan{duePrefix: "+"}
+	}
+	return invoiceListPlan{issued: `issued = 1`, statusPrefix: "+", openPrefix: "+", duePrefix: "+"}
 }
 
 // list returns the page of issued invoices q selects, newest issue date
 // first (then number, then id, descending), and how many match in all.
+//
+// Only InvoiceIssued sets a client, a stored status other than none and
+// the open flag, so a client's rows, and rows a status keeps (none
+// excepted), are issued: a client's count needs no "issued" and reads one
+// index only; the firm's comes from the counts per stored status (see
+// firmTotal). planInvoiceList says how the page is read.
 func (p *Invoices) list(ctx context.Context, q InvoiceQuery) ([]InvoiceListItem, int, error) {
-	panic("stub")
+	var total int
+	if q.ClientID == uuid.Nil {
+		var err error
+		if total, err = p.firmTotal(ctx, q); err != nil {
+			return nil, 0, err
+		}
+	} else {
+		w, args := invoiceListWhere(q, invoiceListPlan{})
+		if err := p.db.QueryRow(ctx, `SELECT COUNT(*) FROM `+p.docs.View()+w, args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("read models: invoices count: %w", err)
+		}
+	}
+	offset := max(q.Offset, 0)
+	if offset >= total {
+		return []InvoiceListItem{}, total, nil
+	}
+	w, args := invoiceListWhere(q, planInvoiceList(q, total, p.fewRows, p.db.Dialect()))
+	rows, err := p.db.Query(ctx, `SELECT `+invoicesRowColumns+` FROM `+p.docs.View()+w+invoicesOrder+` LIMIT ? OFFSET ?`,
+		append(args, pageLimit(q.Paging), offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read models: invoices list: %w", err)
+	}
+	defer rows.Close()
+	out := make([]InvoiceListItem, 0, pageLimit(q.Paging))
+	currencies := map[string]domain.Currency{}
+	for rows.Next() {
+		it, err := scanInvoiceListItem(rows, q.Today, currencies)
+		if err != nil {
+			return nil, 0, fmt.Errorf("read models: invoices list: %w", err)
+		}
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("read models: invoices list: %w", err)
+	}
+	return out, total, nil
+}
+
+// invoicesOverdueCount counts the overdue invoices per stored status, on
+// the day its one argument gives (view is the table's view).
+func invoicesOverdueCount(view string) string {
+	return `SELECT status, COUNT(*) FROM ` + view +
+		` WHERE status IN ('awaiting_payment', 'payment_scheduled', 'partly_paid', 'payment_rejected') AND open = 1 AND due_date < ? GROUP BY status`
+}
+
+// firmTotal counts the firm's issued invoices whose status on q.Today is
+// one of q.Statuses (all when none): from the counts of stored statuses
+// the firm document keeps, moving the overdue ones (counted through the
+// index on status, open, due_date) from their stored status to overdue.
+func (p *Invoices) firmTotal(ctx context.Context, q InvoiceQuery) (int, error) {
+	m, _, err := p.meta.Load(ctx, p.db, invoicesMetaKey)
+	if err != nil {
+		return 0, err
+	}
+	if len(q.Statuses) == 0 {
+		var n int64
+		for st, c := range m.Statuses {
+			if st != invoice.StatusNone {
+				n += c
+			}
+		}
+		return int(n), nil
+	}
+	overdue := map[invoice.Status]int64{}
+	var late int64
+	if slices.ContainsFunc(q.Statuses, func(s invoice.Status) bool { return s == invoice.StatusOverdue || openStatus(s) }) {
+		rows, err := p.db.Query(ctx, invoicesOverdueCount(p.docs.View()), q.Today.String())
+		if err != nil {
+			return 0, fmt.Errorf("read models: invoices overdue: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var st string
+			var n int64
+			if err := rows.Scan(&st, &n); err != nil {
+				return 0, fmt.Errorf("read models: invoices overdue: %w", err)
+			}
+			overdue[invoice.Status(st)] = n
+			late += n
+		}
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("read models: invoices overdue: %w", err)
+		}
+	}
+	var n int64
+	seen := map[invoice.Status]bool{}
+	for _, s := range q.Statuses {
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		switch s {
+		case invoice.StatusNone:
+		case invoice.StatusOverdue:
+			n += late
+		default:
+			n += m.Statuses[s] - overdue[s]
+		}
+	}
+	return int(n), nil
+}
+
+// invoicesRowColumns are the columns a list row is rendered from (see
+// scanInvoiceListItem): a page reads no document.
+const invoicesRowColumns = `key, client_id, number, issue_date, due_date, status, open, currency, total, balance, recurring`
+
+// scanInvoiceListItem renders a list row from its columns as listItem renders the
+// record: the status on today is overdue exactly when the row is open and
+// due before today (State.StatusOn).
+func scanInvoiceListItem(rows *sql.Rows, today domain.Date, currencies map[string]domain.Currency) (InvoiceListItem, error) {
+	var key, client, number, issue, due, status, code, total, balance string
+	var open, recurring int64
+	if err := rows.Scan(&key, &client, &number, &issue, &due, &status, &open, &code, &total, &balance, &recurring); err != nil {
+		return InvoiceListItem{}, err
+	}
+	it := InvoiceListItem{Number: number, Status: invoice.Status(status), Recurring: recurring != 0}
+	var err error
+	if open == 1 && due < today.String() {
+		it.Status = invoice.StatusOverdue
+	}
+	cur, ok := currencies[code]
+	if !ok {
+		if code != "" {
+			if cur, err = domain.ParseCurrency(code); err != nil {
+				return it, err
+			}
+		}
+		currencies[code] = cur
+	}
+	it.Total.Currency, it.Balance.Currency = cur, cur
+	for _, f := range []func() error{
+		func() (err error) { it.ID, err = uuid.Parse(key); return err },
+		func() (err error) { it.ClientID, err = uuid.Parse(client); return err },
+		func() (err error) { it.IssueDate, err = invoiceDateColumn(issue); return err },
+		func() (err error) { it.DueDate, err = invoiceDateColumn(due); return err },
+		func() (err error) { it.Total.Amount, err = decimal.NewFromString(total); return err },
+		func() (err error) { it.Balance.Amount, err = decimal.NewFromString(balance); return err },
+	} {
+		if err := f(); err != nil {
+			return it, fmt.Errorf("invoice %s: %w", key, err)
+		}
+	}
+	return it, nil
+}
+
+// invoiceDateColumn parses a date column (empty is the zero Date).
+func invoiceDateColumn(s string) (domain.Date, error) {
+	if s == "" {
+		return domain.Date{}, nil
+	}
+	return domain.ParseDate(s)
 }
 
 // detail renders an invoice's page without its audit trail, client name,
 // ledger and emails.
 func (p *Invoices) detail(ctx context.Context, id uuid.UUID, today domain.Date) (InvoiceDetail, error) {
-	panic("stub")
+	r, ok, err := p.docs.Load(ctx, p.db, id.String())
+	if err != nil {
+		return InvoiceDetail{}, err
+	}
+	if !ok || !r.State.Issued() {
+		return InvoiceDetail{}, domain.NotFound("invoice %s not found", id)
+	}
+	st := r.State
+	d := InvoiceDetail{
+		InvoiceListItem: listItem(&r, today),
+		StoredStatus:    st.Status,
+		TaxMode:         st.TaxMode,
+		Lines:           slices.Clone(st.Lines),
+		Totals:          st.Totals,
+		PaymentMethodID: st.PaymentMethodID,
+		Paid:            st.Paid,
+		Credited:        st.Credited,
+		WrittenOff:      st.WrittenOff,
+		VoidReason:      st.VoidReason,
+		SendCount:       st.SendCount,
+		LastRecipient:   st.LastRecipient,
+		Payments:        r.Payments,
+		Attempts:        r.Attempts,
+		CreditNotes:     r.CreditNotes,
+		WriteOffs:       r.WriteOffs,
+		Revision:        r.Revision,
+	}
+	if !st.Collection.Date.IsZero() {
+		c := st.Collection
+		d.Collection = &c
+	}
+	if st.LastRejection.AttemptID != uuid.Nil {
+		rj := st.LastRejection
+		d.LastRejection = &rj
+	}
+	return d, nil
 }
 
 // each calls f with every invoice record, in key order, for reconciliation.
-func (p *Invoices) each(ctx context.Context, f func(invoiceRecord) error) error { panic("stub") }
+// Rows are read one at a time, so memory does not grow with the log.
+func (p *Invoices) each(ctx context.Context, f func(invoiceRecord) error) error {
+	rows, err := p.db.Query(ctx, `SELECT key, doc FROM `+p.docs.View()+` ORDER BY key`)
+	if err != nil {
+		return fmt.Errorf("read models: invoices: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, doc string
+		if err := rows.Scan(&key, &doc); err != nil {
+			return fmt.Errorf("read models: invoices: %w", err)
+		}
+		var r invoiceRecord
+		if err := json.Unmarshal([]byte(doc), &r); err != nil {
+			return fmt.Errorf("read models: invoice %s: %w", key, err)
+		}
+		if err := f(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
