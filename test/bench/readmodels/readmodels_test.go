@@ -59,11 +59,25 @@ var (
 	rmBuilt bool
 )
 
-// sharedRMPath is where the shared read models live (not yet built).
+// rebuiltFile is the shared read models' file in -readmodels.store, kept
+// there (with rebuiltFile+".done" once complete) for the next run.
+const rebuiltFile = "rebuilt-readmodels.db"
+
+// sharedRMPath is where the shared read models live: beside a kept store,
+// else in a temporary folder.
 func sharedRMPath(b *testing.B) string {
 	rmMu.Lock()
 	defer rmMu.Unlock()
 	if rmPath == "" {
+		if *flagStore != "" {
+			rmPath = filepath.Join(*flagStore, rebuiltFile)
+			if _, err := os.Stat(rmPath + ".done"); err == nil {
+				rmBuilt = true
+			} else {
+				os.Remove(rmPath)
+			}
+			return rmPath
+		}
 		dir, err := os.MkdirTemp("", "readmodels-rm-")
 		if err != nil {
 			b.Fatal(err)
@@ -72,6 +86,16 @@ func sharedRMPath(b *testing.B) string {
 		rmPath = filepath.Join(dir, "readmodels.db")
 	}
 	return rmPath
+}
+
+// markBuilt records that the shared read models are complete.
+func markBuilt(b *testing.B) {
+	rmMu.Lock()
+	defer rmMu.Unlock()
+	rmBuilt = true
+	if err := os.WriteFile(rmPath+".done", nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // theModels opens the shared read models, rebuilding them first if no
@@ -87,9 +111,7 @@ func theModels(b *testing.B, st eventstore.Store) *projections.Models {
 		if _, err := rebuildInto(context.Background(), st, path); err != nil {
 			b.Fatal(err)
 		}
-		rmMu.Lock()
-		rmBuilt = true
-		rmMu.Unlock()
+		markBuilt(b)
 		b.Logf("read models rebuilt for this benchmark in %s", time.Since(t0).Round(time.Millisecond))
 	}
 	db, err := rmdb.OpenSQLite(path)
@@ -129,11 +151,12 @@ func BenchmarkRebuild(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		path := filepath.Join(b.TempDir(), "readmodels.db")
+		shared := sharedRMPath(b)
 		rmMu.Lock()
 		shareIt := !rmBuilt
 		rmMu.Unlock()
 		if shareIt {
-			path = sharedRMPath(b)
+			path = shared
 		}
 		peak := sampleHeap()
 		b.StartTimer()
@@ -146,9 +169,7 @@ func BenchmarkRebuild(b *testing.B) {
 			b.Fatal(err)
 		}
 		if shareIt {
-			rmMu.Lock()
-			rmBuilt = true
-			rmMu.Unlock()
+			markBuilt(b)
 		}
 		fi, err := os.Stat(path)
 		if err != nil {
@@ -455,19 +476,21 @@ func BenchmarkReconcile(b *testing.B) {
 	st, bs := openStore(b)
 	b.Run("all", func(b *testing.B) {
 		m := theModels(b, st)
-		reconcileBench(b, ctx, st, m, bs.meta.Events)
+		reconcileBench(b, ctx, st, m, false)
 	})
 	b.Run("quarter", func(b *testing.B) {
-		m, pos, err := projections.BuildAsOf(ctx, st, projections.Bound{Position: bs.meta.Events / 4})
+		m, _, err := projections.BuildAsOf(ctx, st, projections.Bound{Position: bs.meta.Events / 4})
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer m.Close()
-		reconcileBench(b, ctx, st, m, pos)
+		reconcileBench(b, ctx, st, m, true)
 	})
 }
 
-func reconcileBench(b *testing.B, ctx context.Context, st eventstore.Store, m *projections.Models, events uint64) {
+// reconcileBench runs Reconcile on m; midRun says m may stop inside a
+// billing run.
+func reconcileBench(b *testing.B, ctx context.Context, st eventstore.Store, m *projections.Models, midRun bool) {
 	for b.Loop() {
 		b.StopTimer()
 		peak := sampleHeap()
@@ -480,9 +503,24 @@ func reconcileBench(b *testing.B, ctx context.Context, st eventstore.Store, m *p
 		if err != nil {
 			b.Fatal(err)
 		}
-		if !rep.OK() {
-			raw, _ := json.Marshal(rep.Mismatches[:min(5, len(rep.Mismatches))])
-			b.Errorf("reconcile found %d mismatches, first: %s", len(rep.Mismatches), raw)
+		// A bound inside a billing run (quarter) cuts it between reserving
+		// its invoice numbers and issuing the invoices: those numbers are
+		// rightly reported, and are not what this measures.
+		var wrong []projections.Mismatch
+		cut := 0
+		for _, mm := range rep.Mismatches {
+			if midRun && mm.Check == "invoice-number" && strings.Contains(mm.Detail, "no invoice was issued with it") {
+				cut++
+				continue
+			}
+			wrong = append(wrong, mm)
+		}
+		if len(wrong) > 0 {
+			raw, _ := json.Marshal(wrong[:min(5, len(wrong))])
+			b.Errorf("reconcile found %d mismatches, first: %s", len(wrong), raw)
+		}
+		if cut > 0 {
+			b.Logf("%d invoice numbers reserved by the billing run the bound cuts, not yet issued (expected)", cut)
 		}
 		b.ReportMetric(float64(rep.Position)/el.Seconds(), "events/s")
 		b.ReportMetric(float64(heap.peak)/(1<<20), "heap-peak-MB")
@@ -490,7 +528,6 @@ func reconcileBench(b *testing.B, ctx context.Context, st eventstore.Store, m *p
 			rep.Position, rep.Projections, rep.Invoices, rep.Numbers, el.Round(time.Millisecond), float64(rep.Position)/el.Seconds(), mb(heap.base), mb(heap.peak), loadavg())
 		b.StartTimer()
 	}
-	_ = events
 }
 
 // BenchmarkReplay measures what `remit replay` does: projections.BuildAsOf

@@ -268,7 +268,7 @@ func copyDir(b *testing.B, from, to string) {
 		b.Fatal(err)
 	}
 	for _, e := range ents {
-		if !e.Type().IsRegular() || e.Name() == "LOCK" || e.Name() == metaFile {
+		if !e.Type().IsRegular() || e.Name() == "LOCK" || e.Name() == metaFile || strings.HasPrefix(e.Name(), rebuiltFile) {
 			continue
 		}
 		in, err := os.Open(filepath.Join(from, e.Name()))
