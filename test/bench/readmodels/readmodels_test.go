@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -284,6 +285,9 @@ func sampleHeap() func() heapStats {
 			case <-t.C:
 				var ms runtime.MemStats
 				runtime.ReadMemStats(&ms)
+				if *flagHeapProfile != "" && ms.HeapInuse > h.peak+h.peak/10 {
+					writeHeapProfile(*flagHeapProfile)
+				}
 				h.peak = max(h.peak, ms.HeapInuse)
 			}
 		}
@@ -293,6 +297,20 @@ func sampleHeap() func() heapStats {
 		<-done
 		return h
 	}
+}
+
+var flagHeapProfile = flag.String("readmodels.heapprofile", "", "write the live heap's profile to this file each time a measured run's heap reaches a new peak (10% above the last)")
+
+// writeHeapProfile writes the heap profile (live objects as of the last
+// collection) to path.
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	runtime.GC()
+	pprof.Lookup("heap").WriteTo(f, 0)
 }
 
 func mb(n uint64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
