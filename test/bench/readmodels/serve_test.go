@@ -23,7 +23,10 @@ import (
 	"time"
 )
 
-var flagLoad = flag.Duration("readmodels.load", 60*time.Second, "how long BenchmarkServeFootprint drives HTTP load")
+var (
+	flagLoad   = flag.Duration("readmodels.load", 60*time.Second, "how long BenchmarkServeFootprint drives HTTP load")
+	flagSeedRM = flag.Bool("readmodels.seedrm", false, "BenchmarkServeFootprint: put the shared rebuilt read models in the data folder, so that the first start too finds them (nearly) up to date")
+)
 
 // BenchmarkServeFootprint runs the real binary: `go build` of cmd/remit,
 // the shared store copied into a fresh data folder (with a user and a read
@@ -59,20 +62,25 @@ func BenchmarkServeFootprint(b *testing.B) {
 			}
 			return string(out)
 		}
+		if *flagSeedRM {
+			st, _ := openStore(b)
+			theModels(b, st)
+			copyFile(b, sharedRMPath(b), filepath.Join(data, "readmodels.db"))
+		}
 		run("user", "add", "bench@firm.test", "--role", "owner")
 		out := strings.TrimSpace(run("token", "create", "--user", "bench@firm.test", "--scope", "read"))
 		token := out[strings.LastIndex(out, "\n")+1:]
 
 		first := startServe(b, bin, data)
-		b.Logf("first start (no read models: rebuilt from the log): %.1f s, RSS %s; %s", first.ready.Seconds(), mbKB(first.rss()), loadavg())
+		b.Logf("first start (seeded read models: %v): %.1f s, RSS %s (%s); %s", *flagSeedRM, first.ready.Seconds(), mbKB(first.rss()), first.rssParts(), loadavg())
 		firstExit := first.stop(b)
 		rm, _ := os.Stat(filepath.Join(data, "readmodels.db"))
 		second := startServe(b, bin, data)
-		rssStart := second.rss()
-		b.Logf("second start (read models up to date): %.2f s (target < 2 s), RSS %s (target < 300 MB); read models file %s; %s",
-			second.ready.Seconds(), mbKB(rssStart), mb(uint64(sizeOf(rm))), loadavg())
+		rssStart, partsStart := second.rss(), second.rssParts()
+		b.Logf("second start (read models up to date): %.2f s (target < 2 s), RSS %s (%s; target < 300 MB); read models file %s; %s",
+			second.ready.Seconds(), mbKB(rssStart), partsStart, mb(uint64(sizeOf(rm))), loadavg())
 		lat, n, bad := driveLoad(b, second.url, token, bs, *flagLoad)
-		rssAfter := second.rss()
+		rssAfter, partsAfter := second.rss(), second.rssParts()
 		la := loadavg()
 		exit := second.stop(b)
 		b.ReportMetric(first.ready.Seconds(), "first-start-s")
@@ -93,8 +101,8 @@ func BenchmarkServeFootprint(b *testing.B) {
 			b.ReportMetric(ms(pct(ds, 99)), "http-"+k+"-p99-ms")
 			lines = append(lines, fmt.Sprintf("%-22s n=%-6d p50 %7.2f ms  p99 %7.2f ms", k, len(ds), ms(pct(ds, 50)), ms(pct(ds, 99))))
 		}
-		b.Logf("%s of load: %d requests (%.0f/s), %d not 200; RSS after %s; SIGTERM → exit in %.2f s (target < 2 s; first run's %.2f s); %s\n%s",
-			*flagLoad, n, float64(n)/flagLoad.Seconds(), bad, mbKB(rssAfter), exit.Seconds(), firstExit.Seconds(), la, strings.Join(lines, "\n"))
+		b.Logf("%s of load: %d requests (%.0f/s), %d not 200; RSS after %s (%s); SIGTERM → exit in %.2f s (target < 2 s; first run's %.2f s); %s\n%s",
+			*flagLoad, n, float64(n)/flagLoad.Seconds(), bad, mbKB(rssAfter), partsAfter, exit.Seconds(), firstExit.Seconds(), la, strings.Join(lines, "\n"))
 		if bad > 0 {
 			b.Errorf("%d requests failed", bad)
 		}
@@ -164,18 +172,31 @@ func startServe(b *testing.B, bin, data string) *server {
 func (s *server) output() string { s.mu.Lock(); defer s.mu.Unlock(); return s.log.String() }
 
 // rss is the server's resident set in kB (/proc/PID/status VmRSS).
-func (s *server) rss() uint64 {
+func (s *server) rss() uint64 { return s.status()["VmRSS"] }
+
+// rssParts says how the resident set splits: anonymous memory (Go heap,
+// SQLite page caches) and file pages (the stores' memory-mapped files,
+// which the kernel can drop).
+func (s *server) rssParts() string {
+	st := s.status()
+	return fmt.Sprintf("RssAnon %s, RssFile %s", mbKB(st["RssAnon"]), mbKB(st["RssFile"]))
+}
+
+// status reads /proc/PID/status's sizes in kB.
+func (s *server) status() map[string]uint64 {
+	out := map[string]uint64{}
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
-		return 0
+		return out
 	}
 	for _, l := range strings.Split(string(raw), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
-			n, _ := strconv.ParseUint(f[1], 10, 64)
-			return n
+		if f := strings.Fields(l); len(f) >= 2 && strings.HasSuffix(f[0], ":") {
+			if n, err := strconv.ParseUint(f[1], 10, 64); err == nil {
+				out[strings.TrimSuffix(f[0], ":")] = n
+			}
 		}
 	}
-	return 0
+	return out
 }
 
 // stop sends SIGTERM and returns how long the server took to exit.
@@ -254,6 +275,25 @@ func driveLoad(b *testing.B, base, token string, bs benchStore, d time.Duration)
 	}
 	wg.Wait()
 	return lat, int(n.Load()), int(bad.Load())
+}
+
+func copyFile(b *testing.B, from, to string) {
+	b.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		b.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // copyDir copies the regular files of from (the store's folder) into to,
