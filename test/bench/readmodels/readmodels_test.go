@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"sort"
@@ -193,6 +194,7 @@ func BenchmarkRebuild(b *testing.B) {
 		b.ReportMetric(rate/bare, "rebuild/bare")
 		b.ReportMetric(float64(fi.Size())/float64(stats.Events), "rm-bytes/event")
 		b.ReportMetric(float64(heap.peak)/(1<<20), "heap-peak-MB")
+		b.ReportMetric(float64(heap.livePeak)/(1<<20), "live-heap-peak-MB")
 		b.Logf("rebuild: %d events (head %d, %d skipped) in %s = %.0f events/s; bare decoding %s parallel (%.0f events/s), %s on one goroutine; rebuild/bare %.2f (target ≥ 0.5); read models %.1f MB = %.0f bytes/event; heap in use %s before, peak %s; %s",
 			stats.Events, head, stats.Skipped, el.Round(time.Millisecond), rate, par.Round(time.Millisecond), bare, seq.Round(time.Millisecond),
 			rate/bare, float64(fi.Size())/(1<<20), float64(fi.Size())/float64(stats.Events), mb(heap.base), mb(heap.peak), loadavg())
@@ -263,8 +265,20 @@ func bareDecode(ctx context.Context, st eventstore.Store, parallel bool) (time.D
 	return time.Since(t0), n, nil
 }
 
-// heapStats are the heap in use before a measured run and its peak during it.
-type heapStats struct{ base, peak uint64 }
+// heapStats are the heap in use before a measured run and its peak during
+// it (HeapInuse: live objects and garbage not yet collected), and the peak
+// of the live heap as the last collection found it (/gc/heap/live:bytes).
+type heapStats struct{ base, peak, livePeak uint64 }
+
+// liveHeap is the live heap as of the last collection.
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
 
 // sampleHeap collects garbage, then samples HeapInuse every 50 ms until the
 // returned function is called; that returns what it saw.
@@ -289,6 +303,7 @@ func sampleHeap() func() heapStats {
 					writeHeapProfile(*flagHeapProfile)
 				}
 				h.peak = max(h.peak, ms.HeapInuse)
+				h.livePeak = max(h.livePeak, liveHeap())
 			}
 		}
 	}()
@@ -551,6 +566,7 @@ func reconcileBench(b *testing.B, ctx context.Context, st eventstore.Store, m *p
 		}
 		b.ReportMetric(float64(rep.Position)/el.Seconds(), "events/s")
 		b.ReportMetric(float64(heap.peak)/(1<<20), "heap-peak-MB")
+		b.ReportMetric(float64(heap.livePeak)/(1<<20), "live-heap-peak-MB")
 		b.Logf("reconcile at position %d (%d projections, %d invoices, %d numbers) in %s = %.0f events/s; heap in use %s before, peak %s; %s",
 			rep.Position, rep.Projections, rep.Invoices, rep.Numbers, el.Round(time.Millisecond), float64(rep.Position)/el.Seconds(), mb(heap.base), mb(heap.peak), loadavg())
 		b.StartTimer()
@@ -584,6 +600,8 @@ func BenchmarkReplay(b *testing.B) {
 				m.Close()
 				b.ReportMetric(float64(pos)/el.Seconds(), "events/s")
 				b.ReportMetric(float64(heap.peak)/(1<<20), "heap-peak-MB")
+				b.ReportMetric(float64(heap.livePeak)/(1<<20), "live-heap-peak-MB")
+				b.ReportMetric(float64(heap.livePeak)/(1<<20), "live-heap-peak-MB")
 				b.Logf("replay to position %d in %s = %.0f events/s; heap in use %s before, peak %s; %s",
 					pos, el.Round(time.Millisecond), float64(pos)/el.Seconds(), mb(heap.base), mb(heap.peak), loadavg())
 				b.StartTimer()
