@@ -495,9 +495,9 @@ func BenchmarkQueries(b *testing.B) {
 		p50, p99 := pct(ds, 50), pct(ds, 99)
 		b.ReportMetric(ms(p50), k+"-p50-ms")
 		b.ReportMetric(ms(p99), k+"-p99-ms")
-		lines = append(lines, fmt.Sprintf("%-27s n=%-6d p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms", k, len(ds), ms(p50), ms(p99), ms(ds[len(ds)-1])))
+		lines = append(lines, fmt.Sprintf("%s n=%d p50 %.2f p99 %.2f max %.2f ms", k, len(ds), ms(p50), ms(p99), ms(ds[len(ds)-1])))
 	}
-	b.Logf("%d requests, %d at a time (target p99 < 20 ms at 50); %s\n%s", b.N, min(*flagConcurrency, max(1, *flagConcurrency/procs)*procs), loadavg(), strings.Join(lines, "\n"))
+	b.Logf("%d requests, %d at a time (target p99 < 20 ms at 50); %s; %s", b.N, min(*flagConcurrency, max(1, *flagConcurrency/procs)*procs), loadavg(), strings.Join(lines, "; "))
 }
 
 func pct(sorted []time.Duration, p int) time.Duration {

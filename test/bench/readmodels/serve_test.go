@@ -98,11 +98,12 @@ func BenchmarkServeFootprint(b *testing.B) {
 		for _, k := range kinds {
 			ds := lat[k]
 			slices.Sort(ds)
+			b.ReportMetric(ms(pct(ds, 50)), "http-"+k+"-p50-ms")
 			b.ReportMetric(ms(pct(ds, 99)), "http-"+k+"-p99-ms")
-			lines = append(lines, fmt.Sprintf("%-22s n=%-6d p50 %7.2f ms  p99 %7.2f ms", k, len(ds), ms(pct(ds, 50)), ms(pct(ds, 99))))
+			lines = append(lines, fmt.Sprintf("%s n=%d p50 %.2f p99 %.2f ms", k, len(ds), ms(pct(ds, 50)), ms(pct(ds, 99))))
 		}
-		b.Logf("%s of load: %d requests (%.0f/s), %d not 200; RSS after %s (%s); SIGTERM → exit in %.2f s (target < 2 s; first run's %.2f s); %s\n%s",
-			*flagLoad, n, float64(n)/flagLoad.Seconds(), bad, mbKB(rssAfter), partsAfter, exit.Seconds(), firstExit.Seconds(), la, strings.Join(lines, "\n"))
+		b.Logf("%s of load: %d requests (%.0f/s), %d not 200; RSS after %s (%s); SIGTERM → exit in %.2f s (target < 2 s; first run's %.2f s); %s; %s",
+			*flagLoad, n, float64(n)/flagLoad.Seconds(), bad, mbKB(rssAfter), partsAfter, exit.Seconds(), firstExit.Seconds(), la, strings.Join(lines, "; "))
 		if bad > 0 {
 			b.Errorf("%d requests failed", bad)
 		}
