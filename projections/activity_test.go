@@ -19,30 +19,8 @@ import (
 	"remit/domain/proposal"
 	"remit/domain/service"
 	"remit/eventstore"
-	"remit/eventstore/postgres/pgtest"
 	"remit/projections/rmdb"
 )
-
-// activityOnEachDB runs f on an empty SQLite read-model database and on an
-// empty PostgreSQL one (skipped when no server is reachable).
-func activityOnEachDB(t *testing.T, f func(t *testing.T, db *rmdb.DB)) {
-	t.Run("sqlite", func(t *testing.T) {
-		db, err := rmdb.OpenSQLite(filepath.Join(t.TempDir(), "rm.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		f(t, db)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		db, err := rmdb.OpenPostgres(context.Background(), pgtest.MustDatabase(t), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		f(t, db)
-	})
-}
 
 // activityLog feeds the activity projection (generation 1, serving) as the
 // runner would: each call of apply is one batch in one transaction. It
@@ -290,7 +268,7 @@ func activityTexts(lines []ActivityLine) []string {
 // batches (its caches warm) and with a new writer per batch (every name read
 // back from the tables).
 func TestActivity(t *testing.T) {
-	activityOnEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		for _, restart := range []bool{false, true} {
 			name := map[bool]string{false: "one writer", true: "restarted"}[restart]
 			t.Run(name, func(t *testing.T) {
@@ -383,7 +361,7 @@ func testActivityFixture(t *testing.T, l *activityLog) {
 // TestActivityNamesAsTheyWere checks that a line names a contact or a
 // proposal as it was called when the event happened, not as it is now.
 func TestActivityNamesAsTheyWere(t *testing.T) {
-	activityOnEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		fx := activityFx
 		l := newActivityLog(t, db)
 		activityFixture(t, l)
@@ -413,7 +391,7 @@ func TestActivityNamesAsTheyWere(t *testing.T) {
 // line, rendered when it is applied, reads the number once it is known, also
 // when the writer was restarted in between.
 func TestActivityLineLearnsItsInvoiceNumber(t *testing.T) {
-	activityOnEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		for _, restart := range []bool{false, true} {
 			l := newActivityLog(t, db)
 			l.restart = restart
@@ -457,7 +435,7 @@ func TestActivityLineLearnsItsInvoiceNumber(t *testing.T) {
 // TestActivityCancelledCollectionLineNamesItsInvoice: the line of a
 // cancelled collection carries its invoice (the UI links the number from it).
 func TestActivityCancelledCollectionLineNamesItsInvoice(t *testing.T) {
-	activityOnEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		l := newActivityLog(t, db)
 		svc, inv, acme := activityID("service/cancel"), activityID("invoice/cancel"), activityFx.acme
 		date := domain.MustDate
@@ -481,7 +459,7 @@ func TestActivityCancelledCollectionLineNamesItsInvoice(t *testing.T) {
 // service's activation and earlier edits, also by a writer that reads them
 // back from its table.
 func TestActivityEditsSayWhatTheyReplace(t *testing.T) {
-	activityOnEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		for _, restart := range []bool{false, true} {
 			l := newActivityLog(t, db)
 			l.restart = restart
@@ -512,7 +490,7 @@ func TestActivityEditsSayWhatTheyReplace(t *testing.T) {
 // event carried a date is dated on the firm's calendar (01:37 in Sydney is
 // the next day in Sydney, not the UTC day).
 func TestActivityGatewayPaymentDate(t *testing.T) {
-	activityOnEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		l := newActivityLog(t, db)
 		l.restart = true
 		fx := activityFx
@@ -544,7 +522,7 @@ func TestActivityGatewayPaymentDate(t *testing.T) {
 // TestActivityDiscard: after a batch rolls back, Discard forgets what the
 // writer cached from it, so the batch applied again says what it said.
 func TestActivityDiscard(t *testing.T) {
-	activityOnEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		l := newActivityLog(t, db)
 		svc, acme := activityID("service/discard"), activityFx.acme
 		date := domain.MustDate

@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -12,32 +11,8 @@ import (
 	"remit/domain/client"
 	"remit/domain/decidertest"
 	"remit/domain/proposal"
-	"remit/eventstore/postgres/pgtest"
 	"remit/projections/rmdb"
 )
-
-// clientsEachDB runs f as a subtest on a fresh read-model database in
-// SQLite and in PostgreSQL (skipped without a server). The clients, emails
-// and ledger tests share it.
-func clientsEachDB(t *testing.T, f func(t *testing.T, db *rmdb.DB)) {
-	t.Helper()
-	t.Run("SQLite", func(t *testing.T) {
-		db, err := rmdb.OpenSQLite(filepath.Join(t.TempDir(), "rm.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		f(t, db)
-	})
-	t.Run("PostgreSQL", func(t *testing.T) {
-		db, err := rmdb.OpenPostgres(context.Background(), pgtest.MustDatabase(t), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		f(t, db)
-	})
-}
 
 // clientsLog feeds a projection (generation 1, served by the views) as the
 // runner would: each add is one batch in one transaction, at increasing
@@ -156,7 +131,7 @@ func clientsInvoicesTable(t *testing.T, db *rmdb.DB, rows ...[]any) {
 }
 
 func TestClientsGet(t *testing.T) {
-	clientsEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		clientsFixture(newClientsLog(t, db, newClients(db, 1)))
 		p := newClients(db, 0)
@@ -221,7 +196,7 @@ func TestClientsGet(t *testing.T) {
 // A proposal drafted for a client not yet seen lists under it once the
 // client exists; a client's proposals come in drafting order.
 func TestClientsProposalsInDraftingOrder(t *testing.T) {
-	clientsEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		l := newClientsLog(t, db, newClients(db, 1))
 		late := clientsID("client/late")
@@ -262,7 +237,7 @@ func TestClientsProposalsInDraftingOrder(t *testing.T) {
 }
 
 func TestClientsList(t *testing.T) {
-	clientsEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		l := newClientsLog(t, db, newClients(db, 1))
 		clientsFixture(l)
@@ -334,7 +309,7 @@ func TestClientsList(t *testing.T) {
 // % and _ literally and folds case beyond ASCII as Go does; an edit or a
 // removed contact changes what the search finds.
 func TestClientsListSortAndSearch(t *testing.T) {
-	clientsEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		l := newClientsLog(t, db, newClients(db, 1))
 		mk := func(key, name string, contacts ...client.Contact) uuid.UUID {
@@ -406,7 +381,7 @@ func TestClientsListSortAndSearch(t *testing.T) {
 // A batch that rolls back leaves nothing behind, in the tables or in the
 // writer's cache.
 func TestClientsDiscard(t *testing.T) {
-	clientsEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		w := newClients(db, 1)
 		l := newClientsLog(t, db, w)

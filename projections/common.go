@@ -4,35 +4,12 @@ import (
 	"cmp"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"remit/domain"
 )
-
-// guard is the lock and checkpoint every projection embeds.
-type guard struct {
-	mu         sync.RWMutex
-	checkpoint uint64
-}
-
-// Checkpoint implements Projection.
-func (g *guard) Checkpoint() uint64 {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	return g.checkpoint
-}
-
-// Advance implements Projection.
-func (g *guard) Advance(pos uint64) {
-	g.mu.Lock()
-	if pos > g.checkpoint {
-		g.checkpoint = pos
-	}
-	g.mu.Unlock()
-}
 
 // streamID returns the uuid that follows prefix in a stream name.
 func streamID(stream, prefix string) (uuid.UUID, bool) {
@@ -69,17 +46,6 @@ func (m moneyByCurrency) sorted() []domain.Money {
 		out = append(out, v)
 	}
 	slices.SortFunc(out, func(a, b domain.Money) int { return cmp.Compare(a.Currency.Code, b.Currency.Code) })
-	return out
-}
-
-// page cuts one page out of items.
-func page[T any](items []T, p Paging) Page[T] {
-	limit := pageLimit(p)
-	offset := max(p.Offset, 0)
-	out := Page[T]{Total: len(items), Offset: offset, Limit: limit, Items: []T{}}
-	if offset < len(items) {
-		out.Items = slices.Clone(items[offset:min(len(items), offset+limit)])
-	}
 	return out
 }
 

@@ -13,7 +13,7 @@ import (
 )
 
 func TestEmailsAbout(t *testing.T) {
-	clientsEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		l := newClientsLog(t, db, newEmails(db, 1))
 		inv, other, prop := clientsID("invoice/1"), clientsID("invoice/2"), clientsID("proposal/1")
@@ -84,7 +84,7 @@ func TestEmailsAbout(t *testing.T) {
 
 // An email about both an invoice and a proposal is listed under each.
 func TestEmailsAboutBoth(t *testing.T) {
-	clientsEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		l := newClientsLog(t, db, newEmails(db, 1))
 		inv, prop, eid := clientsID("invoice/1"), clientsID("proposal/1"), clientsID("email/both")

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
+	"remit/eventstore/postgres/pgtest"
+	"remit/projections/rmdb"
 	"sync"
 	"testing"
 	"time"
@@ -282,4 +285,90 @@ func moneyStrings(ms []domain.Money) []string {
 		out[i] = m.String()
 	}
 	return out
+}
+
+// mustLiveModels returns models on a read-model database of their own (a
+// SQLite file in a temporary folder) and a runner feeding them.
+func (e *env) mustLiveModels(opts RunnerOptions) (*Models, *Runner) {
+	e.tb.Helper()
+	db, err := rmdb.OpenSQLite(filepath.Join(e.tb.TempDir(), "readmodels.db"))
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	m := NewModels(db)
+	r, err := NewRunner(context.Background(), e.store, m, opts)
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	e.tb.Cleanup(func() {
+		r.Close()
+		db.Close()
+	})
+	return m, r
+}
+
+// ok returns v, and panics (failing the test) on an error.
+func ok[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// tamperDoc rewrites one document of a table the models serve, as a
+// corrupted read model would hold it.
+func tamperDoc[V any](tb testing.TB, m *Models, projection, table, key string, change func(*V)) {
+	tb.Helper()
+	ctx := context.Background()
+	var doc string
+	if err := m.db.QueryRow(ctx, "SELECT doc FROM "+rmdb.View(table)+" WHERE key = ?", key).Scan(&doc); err != nil {
+		tb.Fatalf("tamper %s %s: %v", table, key, err)
+	}
+	var v V
+	if err := json.Unmarshal([]byte(doc), &v); err != nil {
+		tb.Fatal(err)
+	}
+	change(&v)
+	raw, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	regs, err := m.db.Registrations(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	err = m.db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+		for _, r := range regs {
+			if r.Serving && r.Name == projection {
+				if n := tx.ExecCount("UPDATE "+rmdb.Stored(table, r.Generation)+" SET doc = ? WHERE key = ?", string(raw), key); n != 1 {
+					tx.Fail(fmt.Errorf("tamper %s %s: %d rows", table, key, n))
+				}
+			}
+		}
+		return tx.Err()
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// eachDB runs f on an empty SQLite read-model database, then on an empty
+// PostgreSQL one (skipped when no server is reachable).
+func eachDB(t *testing.T, f func(t *testing.T, db *rmdb.DB)) {
+	t.Run("sqlite", func(t *testing.T) {
+		db, err := rmdb.OpenSQLite(filepath.Join(t.TempDir(), "rm.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		f(t, db)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		db, err := rmdb.OpenPostgres(context.Background(), pgtest.MustDatabase(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		f(t, db)
+	})
 }

@@ -84,7 +84,7 @@ func (l *ledgerTest) failed(inv uuid.UUID, provider string, kind ledger.Kind, pu
 }
 
 func TestLedgerStatuses(t *testing.T) {
-	clientsEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		l := newLedgerTest(t, db)
 		xero, qbo := ledger.ProviderXero, ledger.ProviderQBO
 
@@ -182,7 +182,7 @@ func TestLedgerStatuses(t *testing.T) {
 // An invoice issued in the batch that connected the first ledger is
 // recorded; a rolled-back connection is forgotten with the batch.
 func TestLedgerConnectionInBatch(t *testing.T) {
-	clientsEachDB(t, func(t *testing.T, db *rmdb.DB) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		w := newLedger(db, 1)
 		l := newLedgerTest(t, db)

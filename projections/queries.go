@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -98,18 +97,6 @@ func (m *Models) listClients(ctx context.Context, q ClientQuery) (Page[ClientLis
 		p.Items = append(p.Items, row)
 	}
 	return p, nil
-}
-
-func clientMatches(st client.State, search string) bool {
-	if strings.Contains(strings.ToLower(st.Name), search) {
-		return true
-	}
-	for _, c := range st.Contacts {
-		if strings.Contains(strings.ToLower(c.Name), search) || strings.Contains(strings.ToLower(c.Email), search) {
-			return true
-		}
-	}
-	return false
 }
 
 func (m *Models) clientServices(ctx context.Context, clientID uuid.UUID, today domain.Date) (ClientServices, error) {

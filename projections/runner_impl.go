@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,17 +28,15 @@ type generation struct {
 type runnerState struct {
 	specs []Spec
 	db    *rmdb.DB
-	cat *catalog.Catalog
-	log *slog.Logger
+	cat   *catalog.Catalog
+	log   *slog.Logger
 
 	// applyMu makes the live loop, CatchUp and the end of a Rebuild take
 	// turns: one of them writes the serving generations at a time.
 	applyMu sync.Mutex
 	serving atomic.Pointer[[]*generation]
-	// lease is the PostgreSQL connection holding the advisory lock that
-	// makes this process the one applying (nil: not held; SQLite needs
-	// none: one process owns the data folder).
-	lease *sql.Conn
+	// lease makes this process the one applying (nil: not held).
+	lease *rmdb.Lease
 
 	mu       sync.Mutex // guards the fields below
 	waiters  []waiter
@@ -55,9 +52,6 @@ type waiter struct {
 	pos uint64
 	ch  chan struct{}
 }
-
-// leaseKey names the advisory lock of the PostgreSQL read models.
-const leaseKey = "remit_read_models"
 
 func newRunner(ctx context.Context, store eventstore.Store, models *Models, opts RunnerOptions) (*Runner, error) {
 	return newRunnerOf(ctx, store, models, models.Specs(), opts)
@@ -78,11 +72,32 @@ func newRunnerOf(ctx context.Context, store eventstore.Store, models *Models, sp
 	r := &Runner{store: store, models: models, opts: opts}
 	r.impl = runnerState{specs: specs, db: models.db, cat: opts.Catalog, log: opts.Logger}
 	var gens []*generation
+	var changes []string
 	err := r.impl.db.WriteTx(ctx, func(tx *rmdb.Tx) error {
 		lockRegistry(tx)
-		gens = r.open(tx, specs)
+		gens, changes = r.open(tx, specs, false)
 		return tx.Err()
 	})
+	if err == nil && len(changes) > 0 {
+		// Creating or replacing a generation is writing: only the lease
+		// holder may, lest a running process of another version find its
+		// tables gone.
+		var got bool
+		if r.impl.lease, got, err = r.impl.db.TryLease(ctx); err == nil && !got {
+			err = fmt.Errorf("%s must be rebuilt for this version of Remit, and another process (another version?) applies the read models: stop it first",
+				strings.Join(changes, ", "))
+		}
+		if err == nil {
+			err = r.impl.db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+				lockRegistry(tx)
+				gens, _ = r.open(tx, specs, true)
+				return tx.Err()
+			})
+		}
+		// Whoever first applies takes the lease again (and re-reads what
+		// it finds then).
+		r.releaseLease()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("projections: open read models: %w", err)
 	}
@@ -100,12 +115,31 @@ func lockRegistry(tx *rmdb.Tx) {
 	}
 }
 
-// open finds each projection's serving generation; one that is missing, or
-// written by another version of the code, is replaced by a new empty
-// generation (filled by the next catch-up), and generations left by an
-// abandoned rebuild are dropped.
-func (r *Runner) open(tx *rmdb.Tx, specs []Spec) []*generation {
+// open finds each projection's serving generation. With change set, one
+// that is missing, or written by another version of the code, is replaced
+// by a new empty generation (filled by the next catch-up), and generations
+// left by an abandoned rebuild are dropped; without it, open changes
+// nothing and returns the names of the projections that need a change (and
+// no generations when there are any).
+func (r *Runner) open(tx *rmdb.Tx, specs []Spec, change bool) ([]*generation, []string) {
 	regs := tx.Registrations()
+	if !change {
+		var need []string
+		for _, spec := range specs {
+			ok := false
+			for _, reg := range regs {
+				if reg.Name == spec.Name && reg.Serving && reg.Version == spec.Version {
+					ok = true
+				}
+			}
+			if !ok {
+				need = append(need, spec.Name)
+			}
+		}
+		if len(need) > 0 {
+			return nil, need
+		}
+	}
 	gens := make([]*generation, 0, len(specs))
 	for _, spec := range specs {
 		var serving *rmdb.Registration
@@ -120,7 +154,7 @@ func (r *Runner) open(tx *rmdb.Tx, specs []Spec) []*generation {
 			}
 		}
 		for _, reg := range regs {
-			if reg.Name == spec.Name && !reg.Serving {
+			if change && reg.Name == spec.Name && !reg.Serving {
 				dropGeneration(tx, spec, reg.Generation)
 			}
 		}
@@ -141,7 +175,7 @@ func (r *Runner) open(tx *rmdb.Tx, specs []Spec) []*generation {
 		}
 		gens = append(gens, g)
 	}
-	return gens
+	return gens, nil
 }
 
 // newGeneration creates and registers an empty generation's tables.
@@ -248,34 +282,27 @@ func (r *Runner) run(ctx context.Context) {
 	}
 }
 
-// acquireLease makes this process the one applying. On SQLite it always
-// is. On PostgreSQL it takes a session advisory lock on a pinned connection
-// (released if the process dies, as its connection closes); when it first
-// gets it, it re-reads the checkpoints another node may have advanced.
+// acquireLease makes this process the one applying, if no other holds the
+// lease (rmdb.TryLease: `remit serve` holds it while it runs, so a CLI
+// command on the same read models follows its checkpoints instead of
+// writing beside it). When it first gets it, it re-reads the checkpoints
+// another process may have advanced.
 func (r *Runner) acquireLease(ctx context.Context) (bool, error) {
 	s := &r.impl
-	if s.db.Dialect() != rmdb.Postgres {
-		return true, nil
-	}
 	if s.lease != nil {
 		return true, nil
 	}
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return false, fmt.Errorf("projections: lease: %w", err)
+	lease, got, err := s.db.TryLease(ctx)
+	if err != nil || !got {
+		return false, err
 	}
-	var got bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtext($1))`, leaseKey).Scan(&got); err != nil || !got {
-		conn.Close()
-		return false, nil
-	}
-	s.lease = conn
+	s.lease = lease
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
 	if err := r.reload(ctx); err != nil {
 		return false, err
 	}
-	s.log.Info("this process applies the read models")
+	s.log.Debug("this process applies the read models")
 	return true, nil
 }
 
@@ -285,7 +312,7 @@ func (r *Runner) reload(ctx context.Context) error {
 	var gens []*generation
 	err := r.impl.db.WriteTx(ctx, func(tx *rmdb.Tx) error {
 		lockRegistry(tx)
-		gens = r.open(tx, r.impl.specs)
+		gens, _ = r.open(tx, r.impl.specs, true)
 		return tx.Err()
 	})
 	if err != nil {
@@ -326,12 +353,8 @@ func (r *Runner) poll(ctx context.Context) error {
 
 // releaseLease gives the lease up.
 func (r *Runner) releaseLease() {
-	s := &r.impl
-	if s.lease != nil {
-		_, _ = s.lease.ExecContext(context.Background(), `SELECT pg_advisory_unlock(hashtext($1))`, leaseKey)
-		s.lease.Close()
-		s.lease = nil
-	}
+	r.impl.lease.Release()
+	r.impl.lease = nil
 }
 
 // liveBatch is the most events the live loop applies in one transaction.
@@ -351,11 +374,11 @@ func (r *Runner) follow(ctx context.Context) error {
 	applied := make(chan error, 1)
 	go func() { applied <- r.applyQueue(ctx, queue) }()
 	f := follow.New(r.store, func(ctx context.Context, e Event) error {
-		o := decodedOK
 		if strings.HasPrefix(e.Stream, ignoredStreamPrefix) {
-			o = ignored
+			r.count(eventstore.RecordedEvent{Position: e.Position, Stream: e.Stream, Type: e.Type}, ignored)
+			return enqueue(ctx, queue, item{pos: e.Position, o: ignored})
 		}
-		return enqueue(ctx, queue, item{pos: e.Position, e: e, o: o})
+		return enqueue(ctx, queue, item{pos: e.Position, e: e, o: decodedOK})
 	}, follow.Options{From: minCheckpoint(r.gens()), Catalog: s.cat, Undecodable: func(rec eventstore.RecordedEvent, _ error) error {
 		o := unknown
 		if strings.HasPrefix(rec.Stream, ignoredStreamPrefix) {
@@ -682,7 +705,7 @@ func (r *Runner) rebuild(ctx context.Context, name string) error {
 		return fmt.Errorf("projections: no projection named %q (projections: %s)", name, strings.Join(names, ", "))
 	}
 	if held, err := r.acquireLease(ctx); err != nil || !held {
-		return errors.Join(errors.New("projections: another process applies the read models; rebuild there"), err)
+		return errors.Join(errors.New("projections: another process (a running remit serve?) applies the read models: stop it to rebuild"), err)
 	}
 	old := r.gens()[i]
 	var fresh *generation

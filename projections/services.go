@@ -2,93 +2,72 @@ package projections
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/google/uuid"
 
 	"remit/domain"
-	"remit/domain/catalog"
 	"remit/domain/service"
 	"remit/projections/rmdb"
 )
 
-// servicesVersion is the version of what the "services" table holds.
-const servicesVersion = 1
+// servicesVersion is the version of what the "services" table holds: 2
+// stores each service's folded state (version 1 stored its events).
+const servicesVersion = 2
 
 // Services is the "services" projection: every service folded with
 // service.Evolve, the function command handlers and the billing run fold
 // with, so the views and the schedules derived from them on demand
 // (service.State.Schedule) agree with what billing does by construction.
 //
-// service.State keeps what the schedule is derived from unexported, so it
-// has no JSON form: the table "services" keeps, per service (key: its id),
-// the service's events folded so far, each encoded as the event store
-// encodes it (type, schema version, JSON), and whoever reads a service folds
-// them again, as the old snapshot restore did. Folding costs time in
-// proportion to the stream (BenchmarkServicesLoad: a service of 200 events).
-// The columns client_id, seq (the global position of the activation, so a
-// client's services list in activation order), name and ended are computed
-// from the folded state when the document is written.
+// The table "services" keeps, per service (key: its id), the state folded
+// so far in service.State's own JSON form (which holds everything the
+// schedule is derived from), so a read decodes one document and folds
+// nothing: a client page reads every service of the client
+// (BenchmarkServicesLoad: a service of 200 events). The columns client_id,
+// seq (the global position of the activation, so a client's services list
+// in activation order), name and ended are computed from the state when
+// the document is written.
 //
-// The writer keeps the folded state beside each document in Docs' bounded
-// cache (serviceDoc.state), so applying the next event of a service touched
-// recently evolves the cached state by one event; a document read from the
-// table is folded once. Queries read the table through its view and fold.
+// The writer evolves the state of the document it gets (from Docs' bounded
+// cache, or decoded from the table) by each event and puts it back.
 type Services struct {
-	db      *rmdb.DB
-	gen     int64
-	docs    *rmdb.Docs[serviceDoc]
-	catalog *catalog.Catalog
+	db   *rmdb.DB
+	gen  int64
+	docs *rmdb.Docs[serviceDoc]
 }
 
 // serviceDoc is a service as the table keeps it: its stream revision and
-// the events folded so far. state is the fold of Events, filled by fold;
-// it is never encoded, so the document encodes to the same JSON however
-// often it is written.
+// its folded state.
 type serviceDoc struct {
 	Revision uint64 `json:"revision"`
 	// Seq is the global position of the event that activated the service
 	// (set ClientID): the service's place in its client's list.
-	Seq    uint64            `json:"seq,omitempty"`
-	Events []serviceDocEvent `json:"events"`
-
-	state  service.State
-	folded bool
+	Seq   uint64        `json:"seq,omitempty"`
+	State service.State `json:"state"`
 }
 
-// serviceDocEvent is one event of a service's document, encoded as the
-// store encodes it; V is the schema version the data was encoded at, so an
-// upcaster added later still reads it.
-type serviceDocEvent struct {
-	Type string          `json:"type"`
-	V    int             `json:"v"`
-	Data json.RawMessage `json:"data"`
-}
-
-// servicesCacheSize bounds the documents the writer keeps decoded and
-// folded: a service's document grows with its stream (a few hundred bytes
-// an event), so fewer than Docs' default.
+// servicesCacheSize bounds the documents the writer keeps decoded: a
+// service's state grows with the items billed or changed one by one, so
+// fewer than Docs' default.
 const servicesCacheSize = 1024
 
 func newServices(db *rmdb.DB, gen int64) *Services {
 	return &Services{
-		db:      db,
-		gen:     gen,
-		catalog: catalog.New(),
+		db:  db,
+		gen: gen,
 		docs: rmdb.NewDocs(rmdb.DocsSpec[serviceDoc]{
 			Name: "services",
 			Columns: []rmdb.Column[serviceDoc]{
 				{Name: "client_id", Type: "TEXT", Value: func(_ string, d *serviceDoc) any {
-					if d.state.ClientID == uuid.Nil {
+					if d.State.ClientID == uuid.Nil {
 						return nil
 					}
-					return d.state.ClientID.String()
+					return d.State.ClientID.String()
 				}},
 				{Name: "seq", Type: "BIGINT", Value: func(_ string, d *serviceDoc) any { return int64(d.Seq) }},
-				{Name: "name", Type: "TEXT", Value: func(_ string, d *serviceDoc) any { return d.state.Name }},
+				{Name: "name", Type: "TEXT", Value: func(_ string, d *serviceDoc) any { return d.State.Name }},
 				{Name: "ended", Type: "BIGINT", Value: func(_ string, d *serviceDoc) any {
-					if d.state.Ended {
+					if d.State.Ended {
 						return int64(1)
 					}
 					return int64(0)
@@ -124,23 +103,15 @@ func (p *Services) Apply(tx *rmdb.Tx, e Event) {
 	key := id.String()
 	d := p.docs.Get(tx, key)
 	if d == nil {
-		d = &serviceDoc{folded: true}
+		if tx.Err() != nil {
+			return
+		}
+		d = &serviceDoc{}
 	}
-	if err := p.fold(d); err != nil {
-		tx.Fail(fmt.Errorf("read models: services %s: %w", key, err))
-		return
-	}
-	data, err := json.Marshal(e.Data)
-	if err != nil {
-		tx.Fail(fmt.Errorf("read models: services %s: encode %s: %w", key, e.Data.EventType(), err))
-		return
-	}
-	typ := e.Data.EventType()
-	before := d.state.ClientID
-	d.state = service.Evolve(d.state, e.Data)
+	before := d.State.ClientID
+	d.State = service.Evolve(d.State, e.Data)
 	d.Revision = e.Revision
-	d.Events = append(d.Events, serviceDocEvent{Type: typ, V: p.catalog.SchemaVersion(typ), Data: data})
-	if before == uuid.Nil && d.state.ClientID != uuid.Nil {
+	if before == uuid.Nil && d.State.ClientID != uuid.Nil {
 		d.Seq = e.Position
 	}
 	p.docs.Put(key, d)
@@ -151,23 +122,6 @@ func (p *Services) Flush(tx *rmdb.Tx) { p.docs.Flush(tx) }
 
 // Discard implements Projection.
 func (p *Services) Discard() { p.docs.Discard() }
-
-// fold fills d.state from d.Events unless it is already.
-func (p *Services) fold(d *serviceDoc) error {
-	if d.folded {
-		return nil
-	}
-	var st service.State
-	for i, se := range d.Events {
-		e, err := p.catalog.Decode(se.Type, se.V, se.Data)
-		if err != nil {
-			return fmt.Errorf("event %d: %w", i, err)
-		}
-		st = service.Evolve(st, e)
-	}
-	d.state, d.folded = st, true
-	return nil
-}
 
 // horizonYears is how far ahead NextBilling looks.
 const horizonYears = 10
@@ -209,21 +163,17 @@ func pending(it service.Item) bool {
 	return it.Status == service.ItemScheduled || it.Status == service.ItemScheduledToIssue
 }
 
-// load reads one service's document and folds it; ok is false for a
-// service never activated.
+// load reads one service's document; ok is false for a service never
+// activated.
 func (p *Services) load(ctx context.Context, id uuid.UUID) (serviceDoc, bool, error) {
 	d, ok, err := p.docs.Load(ctx, p.db, id.String())
 	if err != nil || !ok {
 		return d, false, err
 	}
-	if err := p.fold(&d); err != nil {
-		return d, false, fmt.Errorf("read models: services %s: %w", id, err)
-	}
-	return d, d.state.Activated(), nil
+	return d, d.State.Activated(), nil
 }
 
-// ofClientDocs reads a client's services' documents in activation order
-// and folds them.
+// ofClientDocs reads a client's services' documents in activation order.
 func (p *Services) ofClientDocs(ctx context.Context, clientID uuid.UUID) ([]serviceDoc, error) {
 	docs, err := p.docs.Find(ctx, p.db, "WHERE client_id = ? ORDER BY seq, key", clientID.String())
 	if err != nil {
@@ -231,10 +181,7 @@ func (p *Services) ofClientDocs(ctx context.Context, clientID uuid.UUID) ([]serv
 	}
 	out := docs[:0]
 	for _, d := range docs {
-		if err := p.fold(&d); err != nil {
-			return nil, fmt.Errorf("read models: services of client %s: %w", clientID, err)
-		}
-		if d.state.Activated() {
+		if d.State.Activated() {
 			out = append(out, d)
 		}
 	}
@@ -250,7 +197,7 @@ func (p *Services) view(ctx context.Context, id uuid.UUID, today domain.Date) (S
 	if !ok {
 		return ServiceView{}, domain.NotFound("service %s not found", id)
 	}
-	return viewOf(d.state, d.Revision, today), nil
+	return viewOf(d.State, d.Revision, today), nil
 }
 
 // ofClient renders a client's services.
@@ -261,7 +208,7 @@ func (p *Services) ofClient(ctx context.Context, clientID uuid.UUID, today domai
 	}
 	var out []ServiceView
 	for _, d := range docs {
-		out = append(out, viewOf(d.state, d.Revision, today))
+		out = append(out, viewOf(d.State, d.Revision, today))
 	}
 	return out, nil
 }
@@ -274,7 +221,7 @@ func (p *Services) states(ctx context.Context, clientID uuid.UUID) ([]service.St
 	}
 	var out []service.State
 	for _, d := range docs {
-		out = append(out, d.state)
+		out = append(out, d.State)
 	}
 	return out, nil
 }
@@ -285,5 +232,5 @@ func (p *Services) state(ctx context.Context, id uuid.UUID) (service.State, bool
 	if err != nil || !ok {
 		return service.State{}, false, err
 	}
-	return d.state, true, nil
+	return d.State, true, nil
 }

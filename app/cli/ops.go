@@ -254,16 +254,11 @@ has reserved and not yet issued).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx := c.Context()
-			s, err := so.open(ctx, true)
+			s, db, closeAll, err := so.openWithReadModels(ctx)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			db, err := so.openReadModels(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+			defer closeAll()
 			m := projections.NewModels(db)
 			r, err := projections.NewRunner(ctx, s, m, projections.RunnerOptions{})
 			if err != nil {

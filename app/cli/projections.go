@@ -41,16 +41,11 @@ Read-only: runs beside remit serve.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx := c.Context()
-			s, err := so.open(ctx, true)
+			s, db, closeAll, err := so.openWithReadModels(ctx)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			db, err := so.openReadModels(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+			defer closeAll()
 			head, err := s.Head(ctx)
 			if err != nil {
 				return err
@@ -125,8 +120,9 @@ func newProjectionsRebuildCmd(env Env) *cobra.Command {
 		Short: "Rebuild one projection's tables from the log while the current ones keep serving",
 		Long: `Fill a new generation of the named projection's tables from the whole log while the
 current generation keeps serving queries, then swap them in one transaction and drop the old
-one (blue/green). NAME is one of the projections remit projections status lists. Runs beside
-remit serve: queries never see a half-built table.`,
+one (blue/green). NAME is one of the projections remit projections status lists. Queries
+never see a half-built table. It applies events, so it needs the read models' lease, which a
+running remit serve holds: stop serve first (the command says so and exits 1 otherwise).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
@@ -138,16 +134,11 @@ remit serve: queries never see a half-built table.`,
 			if !slices.Contains(names, name) {
 				return usageErr("%q is not a projection; the projections are %s", name, strings.Join(names, ", "))
 			}
-			s, err := so.open(ctx, true)
+			s, db, closeAll, err := so.openWithReadModels(ctx)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			db, err := so.openReadModels(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+			defer closeAll()
 			bar := newProgress(env.Stderr, "rebuild "+name)
 			logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			r, err := projections.NewRunner(ctx, s, projections.NewModels(db), projections.RunnerOptions{Logger: logger,

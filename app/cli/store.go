@@ -85,6 +85,19 @@ func (o storeOpts) openReadModels(ctx context.Context) (*rmdb.DB, error) {
 	return db, nil
 }
 
+// openWithReadModels opens the store read-only and the read models beside
+// it; close closes both.
+func (o storeOpts) openWithReadModels(ctx context.Context) (s eventstore.Store, db *rmdb.DB, close func(), err error) {
+	if s, err = o.open(ctx, true); err != nil {
+		return nil, nil, nil, err
+	}
+	if db, err = o.openReadModels(ctx); err != nil {
+		s.Close()
+		return nil, nil, nil, err
+	}
+	return s, db, func() { db.Close(); s.Close() }, nil
+}
+
 // describe names the store for people.
 func (o storeOpts) describe() string {
 	if o.url == "" {

@@ -1,0 +1,127 @@
+package rmdb_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"remit/eventstore/postgres/pgtest"
+	"remit/projections/rmdb"
+)
+
+type doc struct {
+	Name string `json:"name"`
+}
+
+// eachDB runs f on a SQLite file and on PostgreSQL.
+func eachDB(t *testing.T, f func(t *testing.T, db *rmdb.DB)) {
+	t.Run("sqlite", func(t *testing.T) {
+		db, err := rmdb.OpenSQLite(filepath.Join(t.TempDir(), "rm.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		f(t, db)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		db, err := rmdb.OpenPostgres(context.Background(), pgtest.MustDatabase(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		f(t, db)
+	})
+}
+
+func TestDocsWriteInTheTransactionAndReadThroughTheView(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
+		ctx := context.Background()
+		spec := rmdb.DocsSpec[doc]{Name: "things", Columns: []rmdb.Column[doc]{
+			{Name: "name_key", Type: "TEXT", Value: func(_ string, d *doc) any { return d.Name }},
+		}, Indexes: []string{"name_key"}, CacheSize: 2}
+		d := rmdb.NewDocs(spec, 1)
+		err := db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+			tx.CreateTables(1, []rmdb.Table{d.Table()})
+			tx.ServeViews(1, []rmdb.Table{d.Table()})
+			tx.Register("things", 1, 1)
+			tx.Serve("things", 1)
+			return tx.Err()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A rolled-back batch leaves nothing, in the table or the cache.
+		tx, err := db.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Put("a", &doc{Name: "Acme"})
+		d.Flush(tx)
+		tx.Rollback()
+		d.Discard()
+		tx, _ = db.Begin(ctx)
+		if got := d.Get(tx, "a"); got != nil {
+			t.Errorf("after a rollback, Get = %+v", got)
+		}
+		for _, k := range []string{"a", "b", "c"} { // more than the cache holds
+			d.Put(k, &doc{Name: "name " + k})
+		}
+		d.Flush(tx)
+		tx.Advance("things", 1, 0, 7)
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		tx, _ = db.Begin(ctx)
+		if got := d.Get(tx, "a"); got == nil || got.Name != "name a" {
+			t.Errorf("evicted document read back = %+v", got)
+		}
+		// A checkpoint not where this writer left it fails the transaction.
+		tx.Advance("things", 1, 3, 9)
+		if err := tx.Commit(); !errors.Is(err, rmdb.ErrCheckpointMoved) {
+			t.Errorf("advance from a stale checkpoint: %v, want ErrCheckpointMoved", err)
+		}
+		v, ok, err := d.Load(ctx, db, "b")
+		if err != nil || !ok || v.Name != "name b" {
+			t.Errorf("Load = %+v %v %v", v, ok, err)
+		}
+		found, err := d.Find(ctx, db, "WHERE name_key >= ? ORDER BY name_key", "name b")
+		if err != nil || len(found) != 2 {
+			t.Errorf("Find = %+v %v", found, err)
+		}
+		regs, err := db.Registrations(ctx)
+		if err != nil || len(regs) != 1 || regs[0].Checkpoint != 7 {
+			t.Errorf("registry = %+v %v", regs, err)
+		}
+	})
+}
+
+func TestOneLeaseHolderAtATime(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
+		ctx := context.Background()
+		first, ok, err := db.TryLease(ctx)
+		if err != nil || !ok {
+			t.Fatalf("first lease: %v %v", ok, err)
+		}
+		if _, ok, err := db.TryLease(ctx); err != nil || ok {
+			t.Fatalf("a second lease while the first is held: %v %v", ok, err)
+		}
+		first.Release()
+		again, ok, err := db.TryLease(ctx)
+		if err != nil || !ok {
+			t.Fatalf("lease after release: %v %v", ok, err)
+		}
+		again.Release()
+	})
+}
+
+func TestRebindNumbersPlaceholdersOnPostgres(t *testing.T) {
+	db, err := rmdb.OpenSQLite(filepath.Join(t.TempDir(), "rm.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := db.Rebind("a = ? AND b = ?"); got != "a = ? AND b = ?" {
+		t.Errorf("SQLite rebind = %q", got)
+	}
+}
