@@ -31,8 +31,14 @@
 //	    -readmodels.events 1000000 -readmodels.store /tmp/rmbench-1m -timeout 3h
 //
 // runs them all once (-bench NAME for one; a quick smoke:
-// -readmodels.events 20000). Each logs its figures with the machine's load
-// average.
+// -readmodels.events 20000 -readmodels.load 10s). Each logs its figures with
+// the machine's load average. The builder's event count is an estimate
+// (-readmodels.events 1000000 made 956,921). Other flags:
+// -readmodels.concurrency 1 (BenchmarkQueries one request at a time: each
+// query's own cost, without queueing), -readmodels.seedrm
+// (BenchmarkServeFootprint starts on the rebuilt read models instead of
+// rebuilding them), -readmodels.heapprofile FILE (the live heap at each new
+// peak of a measured run).
 //
 //   - BenchmarkRebuild: projections.Replay of the whole log into fresh
 //     Models on a new SQLite file; reports events/s, the bare baseline's
