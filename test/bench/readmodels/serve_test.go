@@ -1,0 +1,329 @@
+package readmodels
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	flagLoad   = flag.Duration("readmodels.load", 60*time.Second, "how long BenchmarkServeFootprint drives HTTP load")
+	flagSeedRM = flag.Bool("readmodels.seedrm", false, "BenchmarkServeFootprint: put the shared rebuilt read models in the data folder, so that the first start too finds them (nearly) up to date")
+)
+
+// BenchmarkServeFootprint runs the real binary: `go build` of cmd/remit,
+// the shared store copied into a fresh data folder (with a user and a read
+// token made by `remit user add` and `remit token create`), then `remit
+// serve` on it twice: the first start finds no read models and rebuilds them
+// from the log; the second finds them up to date (target < 2 s). After the
+// second start it reads the server's RSS (target < 300 MB at 1M events),
+// drives -readmodels.load (default 60 s) of mixed GETs from 50 goroutines
+// (the big client's page through the API, the clients list searched and
+// filtered, the invoice list by status), reads the RSS again, and sends
+// SIGTERM (target: exits within 2 s). It reports each, with the HTTP
+// latencies (p50/p99 per request kind).
+func BenchmarkServeFootprint(b *testing.B) {
+	bs := theStore(b)
+	tmp := b.TempDir()
+	bin := filepath.Join(tmp, "remit")
+	t0 := time.Now()
+	if out, err := exec.Command("go", "build", "-o", bin, "remit/cmd/remit").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	b.Logf("built the binary in %s", time.Since(t0).Round(time.Millisecond))
+	for b.Loop() {
+		b.StopTimer()
+		data := filepath.Join(tmp, "data")
+		os.RemoveAll(data)
+		copyDir(b, bs.dir, data)
+		run := func(args ...string) string {
+			cmd := exec.Command(bin, append(args, "--data", data)...)
+			cmd.Env = append(os.Environ(), "REMIT_PASSWORD=bench-password-long-enough")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				b.Fatalf("remit %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			return string(out)
+		}
+		if *flagSeedRM {
+			st, _ := openStore(b)
+			theModels(b, st)
+			copyFile(b, sharedRMPath(b), filepath.Join(data, "readmodels.db"))
+		}
+		run("user", "add", "bench@firm.test", "--role", "owner")
+		out := strings.TrimSpace(run("token", "create", "--user", "bench@firm.test", "--scope", "read"))
+		token := out[strings.LastIndex(out, "\n")+1:]
+
+		first := startServe(b, bin, data)
+		b.Logf("first start (seeded read models: %v): %.1f s, RSS %s (%s); %s", *flagSeedRM, first.ready.Seconds(), mbKB(first.rss()), first.rssParts(), loadavg())
+		firstExit := first.stop(b)
+		rm, _ := os.Stat(filepath.Join(data, "readmodels.db"))
+		second := startServe(b, bin, data)
+		rssStart, partsStart := second.rss(), second.rssParts()
+		b.Logf("second start (read models up to date): %.2f s (target < 2 s), RSS %s (%s; target < 300 MB); read models file %s; %s",
+			second.ready.Seconds(), mbKB(rssStart), partsStart, mb(uint64(sizeOf(rm))), loadavg())
+		lat, n, bad := driveLoad(b, second.url, token, bs, *flagLoad)
+		rssAfter, partsAfter := second.rss(), second.rssParts()
+		la := loadavg()
+		exit := second.stop(b)
+		b.ReportMetric(first.ready.Seconds(), "first-start-s")
+		b.ReportMetric(second.ready.Seconds(), "second-start-s")
+		b.ReportMetric(float64(rssStart)/1024, "rss-start-MB")
+		b.ReportMetric(float64(rssAfter)/1024, "rss-after-load-MB")
+		b.ReportMetric(exit.Seconds(), "sigterm-exit-s")
+		b.ReportMetric(float64(n)/flagLoad.Seconds(), "http-req/s")
+		var lines []string
+		kinds := make([]string, 0, len(lat))
+		for k := range lat {
+			kinds = append(kinds, k)
+		}
+		slices.Sort(kinds)
+		for _, k := range kinds {
+			ds := lat[k]
+			slices.Sort(ds)
+			b.ReportMetric(ms(pct(ds, 50)), "http-"+k+"-p50-ms")
+			b.ReportMetric(ms(pct(ds, 99)), "http-"+k+"-p99-ms")
+			lines = append(lines, fmt.Sprintf("%s n=%d p50 %.2f p99 %.2f ms", k, len(ds), ms(pct(ds, 50)), ms(pct(ds, 99))))
+		}
+		b.Logf("%s of load: %d requests (%.0f/s), %d not 200; RSS after %s (%s); SIGTERM → exit in %.2f s (target < 2 s; first run's %.2f s); %s; %s",
+			*flagLoad, n, float64(n)/flagLoad.Seconds(), bad, mbKB(rssAfter), partsAfter, exit.Seconds(), firstExit.Seconds(), la, strings.Join(lines, "; "))
+		if bad > 0 {
+			b.Errorf("%d requests failed", bad)
+		}
+		b.StartTimer()
+	}
+}
+
+func sizeOf(fi os.FileInfo) int64 {
+	if fi == nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+func mbKB(kb uint64) string { return fmt.Sprintf("%.0f MB", float64(kb)/1024) }
+
+// server is a running `remit serve`.
+type server struct {
+	cmd   *exec.Cmd
+	url   string
+	ready time.Duration // from exec to the "serving" line
+	done  chan error
+	log   *strings.Builder
+	mu    *sync.Mutex
+}
+
+var servingLine = regexp.MustCompile(`Remit is serving .* on (http://\S+)`)
+
+func startServe(b *testing.B, bin, data string) *server {
+	b.Helper()
+	cmd := exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0")
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	s := &server{cmd: cmd, done: make(chan error, 1), log: &strings.Builder{}, mu: &sync.Mutex{}}
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			s.mu.Lock()
+			s.log.WriteString(sc.Text() + "\n")
+			s.mu.Unlock()
+			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+	}()
+	go func() { s.done <- cmd.Wait(); pw.Close() }()
+	select {
+	case s.url = <-found:
+		s.ready = time.Since(t0)
+	case err := <-s.done:
+		b.Fatalf("remit serve exited: %v\n%s", err, s.output())
+	case <-time.After(30 * time.Minute):
+		cmd.Process.Kill()
+		b.Fatalf("remit serve not ready after 30 min\n%s", s.output())
+	}
+	return s
+}
+
+func (s *server) output() string { s.mu.Lock(); defer s.mu.Unlock(); return s.log.String() }
+
+// rss is the server's resident set in kB (/proc/PID/status VmRSS).
+func (s *server) rss() uint64 { return s.status()["VmRSS"] }
+
+// rssParts says how the resident set splits: anonymous memory (Go heap,
+// SQLite page caches) and file pages (the stores' memory-mapped files,
+// which the kernel can drop).
+func (s *server) rssParts() string {
+	st := s.status()
+	return fmt.Sprintf("RssAnon %s, RssFile %s", mbKB(st["RssAnon"]), mbKB(st["RssFile"]))
+}
+
+// status reads /proc/PID/status's sizes in kB.
+func (s *server) status() map[string]uint64 {
+	out := map[string]uint64{}
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return out
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && strings.HasSuffix(f[0], ":") {
+			if n, err := strconv.ParseUint(f[1], 10, 64); err == nil {
+				out[strings.TrimSuffix(f[0], ":")] = n
+			}
+		}
+	}
+	return out
+}
+
+// stop sends SIGTERM and returns how long the server took to exit.
+func (s *server) stop(b *testing.B) time.Duration {
+	b.Helper()
+	t0 := time.Now()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		b.Fatal(err)
+	}
+	select {
+	case err := <-s.done:
+		el := time.Since(t0)
+		if err != nil {
+			b.Errorf("remit serve exited with %v\n%s", err, s.output())
+		}
+		return el
+	case <-time.After(2 * time.Minute):
+		s.cmd.Process.Kill()
+		b.Fatalf("remit serve still running 2 min after SIGTERM\n%s", s.output())
+		return 0
+	}
+}
+
+// driveLoad sends GETs from 50 goroutines for d and returns the latencies
+// by kind, how many requests were sent and how many did not answer 200.
+func driveLoad(b *testing.B, base, token string, bs benchStore, d time.Duration) (map[string][]time.Duration, int, int) {
+	big := bs.meta.BigClient.String()
+	reqs := []struct{ kind, path string }{
+		{"client", "/api/clients/" + big},
+		{"client-services", "/api/clients/" + big + "/services"},
+		{"client-schedule", "/api/clients/" + big + "/schedule"},
+		{"client-invoices", "/api/clients/" + big + "/invoices"},
+		{"client-activity", "/api/clients/" + big + "/activity"},
+		{"clients-search", "/api/clients?search=" + url.QueryEscape("client 4")},
+		{"clients-has-overdue", "/api/clients?filter=has_overdue"},
+		{"invoices-overdue", "/api/invoices?status=overdue"},
+		{"invoices-paid", "/api/invoices?status=paid"},
+		{"invoices-awaiting", "/api/invoices?status=awaiting_payment"},
+		{"invoices-rejected", "/api/invoices?status=payment_rejected"},
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: time.Minute}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var next, n, bad atomic.Int64
+	var mu sync.Mutex
+	lat := map[string][]time.Duration{}
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			mine := map[string][]time.Duration{}
+			for ctx.Err() == nil {
+				r := reqs[int(next.Add(1)-1)%len(reqs)]
+				req, _ := http.NewRequest(http.MethodGet, base+r.path, nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				t0 := time.Now()
+				resp, err := hc.Do(req)
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if err == nil && resp.StatusCode != http.StatusOK {
+						err = fmt.Errorf("%s: %s", r.path, resp.Status)
+					}
+				}
+				mine[r.kind] = append(mine[r.kind], time.Since(t0))
+				n.Add(1)
+				if err != nil && bad.Add(1) <= 3 {
+					b.Logf("GET %s: %v", r.path, err)
+				}
+			}
+			mu.Lock()
+			for k, ds := range mine {
+				lat[k] = append(lat[k], ds...)
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return lat, int(n.Load()), int(bad.Load())
+}
+
+func copyFile(b *testing.B, from, to string) {
+	b.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		b.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// copyDir copies the regular files of from (the store's folder) into to,
+// leaving out the writer's lock.
+func copyDir(b *testing.B, from, to string) {
+	b.Helper()
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	ents, err := os.ReadDir(from)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, e := range ents {
+		if !e.Type().IsRegular() || e.Name() == "LOCK" || e.Name() == metaFile || strings.HasPrefix(e.Name(), rebuiltFile) {
+			continue
+		}
+		in, err := os.Open(filepath.Join(from, e.Name()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, err := os.Create(filepath.Join(to, e.Name()))
+		if err == nil {
+			_, err = io.Copy(out, in)
+			err = errors.Join(err, out.Close())
+		}
+		in.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
