@@ -648,26 +648,49 @@ func (r *Runner) erasedSince(ctx context.Context, from, head uint64) (bool, erro
 	return len(recs) > 0 && recs[0].Position <= head, nil
 }
 
-// fill replays the log into gens up to bound, a transaction per batch read,
-// reporting progress.
+// fillTx is about how many events a fill applies per transaction: a
+// document several events of a stretch touch is written once per
+// transaction, and each commit costs a WAL write.
+const fillTx = 2 * replayBatch
+
+// fill replays the log into gens up to bound, about fillTx events per
+// transaction, reporting progress.
 func (r *Runner) fill(ctx context.Context, what string, gens []*generation, bound Bound) (ReplayStats, error) {
 	from := minCheckpoint(gens)
 	head := bound.Position
 	progress := r.progress(what, head)
-	return replayInto(ctx, r.store, r.impl.cat, from, bound, func(b *batch, recs []eventstore.RecordedEvent) error {
+	pending := &batch{}
+	flush := func() error {
+		if len(pending.positions) == 0 {
+			return nil
+		}
+		// No erasure needs handling here: a fill from the start reads the
+		// log erased, and catchUp rebuilds everything when one came since.
+		err := r.apply(ctx, gens, pending)
+		if err == nil {
+			progress(pending.positions[len(pending.positions)-1])
+		}
+		pending = &batch{}
+		return err
+	}
+	st, err := replayInto(ctx, r.store, r.impl.cat, from, bound, func(b *batch, recs []eventstore.RecordedEvent) error {
 		for i, o := range b.outcomes {
 			if o != decodedOK {
 				r.count(recs[i], o)
 			}
 		}
-		// No erasure needs handling here: a fill from the start reads the
-		// log erased, and catchUp rebuilds everything when one came since.
-		err := r.apply(ctx, gens, b)
-		if err == nil {
-			progress(b.positions[len(b.positions)-1])
+		pending.positions = append(pending.positions, b.positions...)
+		pending.events = append(pending.events, b.events...)
+		pending.outcomes = append(pending.outcomes, b.outcomes...)
+		if len(pending.positions) < fillTx {
+			return nil
 		}
-		return err
+		return flush()
 	})
+	if err == nil {
+		err = flush()
+	}
+	return st, err
 }
 
 // progress returns a reporter that logs (and tells opts.Progress) how far
