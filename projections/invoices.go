@@ -288,55 +288,82 @@ type invoiceRecord struct {
 // owedBy sums what a client owes and what of it is overdue on today (due
 // before today), from the client's open rows only.
 func (p *Invoices) owedBy(ctx context.Context, clientID uuid.UUID, today domain.Date) (owed, error) {
-	o := owed{outstanding: moneyByCurrency{}, overdue: moneyByCurrency{}}
-	rows, err := p.db.Query(ctx, `SELECT currency, due_date, outstanding FROM `+p.docs.View()+
-		` WHERE client_id = ? AND open = 1`, clientID.String())
+	all, err := p.owedByClients(ctx, []uuid.UUID{clientID}, today)
+	return all[clientID], err
+}
+
+// owedByClients is owedBy for several clients in one query (a page of the
+// clients list); every client asked about has an entry.
+func (p *Invoices) owedByClients(ctx context.Context, clientIDs []uuid.UUID, today domain.Date) (map[uuid.UUID]owed, error) {
+	out := make(map[uuid.UUID]owed, len(clientIDs))
+	if len(clientIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(clientIDs))
+	for i, id := range clientIDs {
+		args[i] = id.String()
+		out[id] = owed{outstanding: moneyByCurrency{}, overdue: moneyByCurrency{}}
+	}
+	rows, err := p.db.Query(ctx, `SELECT client_id, currency, due_date, outstanding FROM `+p.docs.View()+
+		` WHERE client_id IN (?`+strings.Repeat(", ?", len(args)-1)+`) AND open = 1`, args...)
 	if err != nil {
-		return o, fmt.Errorf("read models: invoices owed by %s: %w", clientID, err)
+		return nil, fmt.Errorf("read models: invoices owed: %w", err)
 	}
 	defer rows.Close()
 	type sums struct {
 		total, overdue decimal.Decimal
 		late           int
 	}
-	per := map[string]*sums{}
+	type key struct {
+		client uuid.UUID
+		code   string
+	}
+	per := map[key]*sums{}
 	t := today.String()
 	for rows.Next() {
-		var code, due, amount string
-		if err := rows.Scan(&code, &due, &amount); err != nil {
-			return o, fmt.Errorf("read models: invoices owed by %s: %w", clientID, err)
+		var client, code, due, amount string
+		if err := rows.Scan(&client, &code, &due, &amount); err != nil {
+			return nil, fmt.Errorf("read models: invoices owed: %w", err)
+		}
+		id, err := uuid.Parse(client)
+		if err != nil {
+			return nil, fmt.Errorf("read models: invoices owed: client %q: %w", client, err)
 		}
 		x, err := decimal.NewFromString(amount)
 		if err != nil {
-			return o, fmt.Errorf("read models: invoices owed by %s: outstanding %q: %w", clientID, amount, err)
+			return nil, fmt.Errorf("read models: invoices owed by %s: outstanding %q: %w", id, amount, err)
 		}
-		s := per[code]
+		k := key{id, code}
+		s := per[k]
 		if s == nil {
 			s = &sums{}
-			per[code] = s
+			per[k] = s
 		}
 		s.total = s.total.Add(x)
+		o := out[id]
 		o.open++
 		if due < t {
 			s.overdue = s.overdue.Add(x)
 			s.late++
 			o.late++
 		}
+		out[id] = o
 	}
 	if err := rows.Err(); err != nil {
-		return o, fmt.Errorf("read models: invoices owed by %s: %w", clientID, err)
+		return nil, fmt.Errorf("read models: invoices owed: %w", err)
 	}
-	for code, s := range per {
-		c, err := domain.ParseCurrency(code)
+	for k, s := range per {
+		c, err := domain.ParseCurrency(k.code)
 		if err != nil {
-			return o, fmt.Errorf("read models: invoices owed by %s: %w", clientID, err)
+			return nil, fmt.Errorf("read models: invoices owed by %s: %w", k.client, err)
 		}
+		o := out[k.client]
 		o.outstanding.add(money(s.total, c))
 		if s.late > 0 {
 			o.overdue.add(money(s.overdue, c))
 		}
 	}
-	return o, nil
+	return out, nil
 }
 
 // listItem renders a row.

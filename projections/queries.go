@@ -84,15 +84,20 @@ func (m *Models) listClients(ctx context.Context, q ClientQuery) (Page[ClientLis
 		return Page[ClientListItem]{}, err
 	}
 	p := Page[ClientListItem]{Total: total, Offset: max(q.Offset, 0), Limit: pageLimit(q.Paging), Items: make([]ClientListItem, 0, len(states))}
+	ids := make([]uuid.UUID, len(states))
+	for i, st := range states {
+		ids[i] = st.ID
+	}
+	owing, err := m.Invoices.owedByClients(ctx, ids, q.Today)
+	if err != nil {
+		return Page[ClientListItem]{}, err
+	}
 	for _, st := range states {
 		row := ClientListItem{ID: st.ID, Name: st.Name, Archived: st.Archived}
 		if c, ok := st.PrimaryContact(); ok {
 			row.PrimaryEmail = c.Email
 		}
-		o, err := m.Invoices.owedBy(ctx, st.ID, q.Today)
-		if err != nil {
-			return Page[ClientListItem]{}, err
-		}
+		o := owing[st.ID]
 		row.Outstanding, row.Overdue, row.OverdueInvoices = o.outstanding.sorted(), o.overdue.sorted(), o.late
 		p.Items = append(p.Items, row)
 	}
