@@ -154,7 +154,9 @@ running remit serve holds: stop serve first (the command says so and exits 1 oth
 			err = r.Rebuild(ctx, name)
 			bar.Finish()
 			if err != nil {
-				return fmt.Errorf("rebuild %s: %w", name, err)
+				// Another process applying (a running serve) is a state of
+				// the world, not bad usage: exit 1.
+				return &exitError{code: ExitProblem, err: fmt.Errorf("rebuild %s: %w", name, err)}
 			}
 			regs, err := db.Registrations(ctx)
 			if err != nil {
