@@ -36,6 +36,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	_ "github.com/mattn/go-sqlite3"    // database/sql driver "sqlite3"
@@ -59,6 +60,14 @@ type DB struct {
 	read    *sql.DB
 	path    string // the SQLite file ("" for PostgreSQL)
 	tempDir string // OpenTemp's folder, removed by Close
+
+	// Writes go through one connection pinned for them, taken in turns
+	// (wmu is held from Begin to Commit or Rollback), so the statements
+	// prepared on it serve every transaction instead of being prepared
+	// again in each.
+	wmu   sync.Mutex
+	wconn *sql.Conn
+	stmts map[string]*sql.Stmt
 }
 
 // OpenSQLite opens (creating it if missing) the read-model database in the
@@ -70,7 +79,7 @@ func OpenSQLite(path string) (*DB, error) {
 	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_secure_delete=on"
 	// The one writer keeps 64 MiB of pages: inserts into the indexes of
 	// tables of millions of rows then rarely go to the file.
-	w, err := sql.Open("sqlite3", dsn+"&_txlock=immediate&_cache_size=-65536")
+	w, err := sql.Open("sqlite3", dsn+"&_cache_size=-65536")
 	if err != nil {
 		return nil, fmt.Errorf("read models: open %s: %w", path, err)
 	}
@@ -120,7 +129,7 @@ func OpenPostgres(ctx context.Context, url, schema string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read models: %w", err)
 	}
-	w.SetMaxOpenConns(2) // the writer and the lease holder's pinned connection
+	w.SetMaxOpenConns(4) // the pinned writer, the lease holder, and tries for the lease
 	r, err := sql.Open("pgx", dsn)
 	if err != nil {
 		w.Close()
@@ -183,6 +192,9 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes both pools, and deletes an OpenTemp database.
 func (db *DB) Close() error {
+	db.wmu.Lock()
+	db.dropConn()
+	db.wmu.Unlock()
 	return errors.Join(db.write.Close(), db.read.Close(), db.removeTemp())
 }
 
@@ -219,13 +231,42 @@ func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 // PostgreSQL lease is held on one); the caller closes it.
 func (db *DB) Conn(ctx context.Context) (*sql.Conn, error) { return db.write.Conn(ctx) }
 
-// Begin opens a write transaction.
+// Begin opens a write transaction; the caller ends it with Commit or
+// Rollback (the next Begin waits until then).
 func (db *DB) Begin(ctx context.Context) (*Tx, error) {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
+	db.wmu.Lock()
+	if db.wconn == nil {
+		conn, err := db.write.Conn(ctx)
+		if err != nil {
+			db.wmu.Unlock()
+			return nil, fmt.Errorf("read models: begin: %w", err)
+		}
+		db.wconn, db.stmts = conn, map[string]*sql.Stmt{}
+	}
+	begin := "BEGIN"
+	if db.dialect == SQLite {
+		begin = "BEGIN IMMEDIATE" // take the write lock now, not at the first write
+	}
+	if _, err := db.wconn.ExecContext(ctx, begin); err != nil {
+		db.dropConn()
+		db.wmu.Unlock()
 		return nil, fmt.Errorf("read models: begin: %w", err)
 	}
-	return &Tx{ctx: ctx, tx: tx, db: db}, nil
+	return &Tx{ctx: ctx, db: db}, nil
+}
+
+// dropConn forgets the pinned connection (after it failed), and the
+// statements prepared on it. The caller holds wmu.
+func (db *DB) dropConn() {
+	// Prepared statements left open keep SQLite from really closing the
+	// connection (and checkpointing its WAL into the file).
+	for _, st := range db.stmts {
+		st.Close()
+	}
+	if db.wconn != nil {
+		db.wconn.Close()
+	}
+	db.wconn, db.stmts = nil, nil
 }
 
 // WriteTx runs f in a write transaction and commits it when f and every
@@ -246,11 +287,10 @@ func (db *DB) WriteTx(ctx context.Context, f func(*Tx) error) error {
 // later statements do nothing and Err, Commit report it, so Apply code can
 // write without checking each step.
 type Tx struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	db    *DB
-	err   error
-	stmts map[string]*sql.Stmt
+	ctx  context.Context
+	db   *DB
+	err  error
+	done bool
 }
 
 // DB returns the database the transaction writes.
@@ -275,9 +315,20 @@ func (t *Tx) Exec(q string, args ...any) {
 	if t.err != nil {
 		return
 	}
-	st, err := t.stmt(q)
-	if err == nil {
-		_, err = st.ExecContext(t.ctx, args...)
+	var err error
+	if isDDL(q) {
+		// Statements kept for tables a schema change drops would never
+		// run again: let them go.
+		for k, st := range t.db.stmts {
+			st.Close()
+			delete(t.db.stmts, k)
+		}
+		_, err = t.db.wconn.ExecContext(t.ctx, t.db.Rebind(q), args...)
+	} else {
+		var st *sql.Stmt
+		if st, err = t.stmt(q); err == nil {
+			_, err = st.ExecContext(t.ctx, args...)
+		}
 	}
 	if err != nil {
 		t.Fail(fmt.Errorf("read models: %s: %w", firstWords(q), err))
@@ -337,19 +388,28 @@ func (t *Tx) QueryRow(q string, args []any, dest ...any) bool {
 	return false
 }
 
+// stmt returns q prepared on the pinned connection, kept for later
+// transactions (Exec runs schema changes without preparing them).
 func (t *Tx) stmt(q string) (*sql.Stmt, error) {
-	if st, ok := t.stmts[q]; ok {
+	if st, ok := t.db.stmts[q]; ok {
 		return st, nil
 	}
-	st, err := t.tx.PrepareContext(t.ctx, t.db.Rebind(q))
+	st, err := t.db.wconn.PrepareContext(t.ctx, t.db.Rebind(q))
 	if err != nil {
 		return nil, err
 	}
-	if t.stmts == nil {
-		t.stmts = map[string]*sql.Stmt{}
-	}
-	t.stmts[q] = st
+	t.db.stmts[q] = st
 	return st, nil
+}
+
+// isDDL reports whether q changes the schema (CREATE, DROP, ALTER).
+func isDDL(q string) bool {
+	w, _, _ := strings.Cut(strings.TrimSpace(q), " ")
+	switch strings.ToUpper(w) {
+	case "CREATE", "DROP", "ALTER":
+		return true
+	}
+	return false
 }
 
 // Commit commits, unless a statement failed: then it rolls back and
@@ -359,14 +419,29 @@ func (t *Tx) Commit() error {
 		t.Rollback()
 		return t.err
 	}
-	if err := t.tx.Commit(); err != nil {
+	if t.done {
+		return errors.New("read models: commit: the transaction has ended")
+	}
+	t.done = true
+	defer t.db.wmu.Unlock()
+	if _, err := t.db.wconn.ExecContext(context.WithoutCancel(t.ctx), "COMMIT"); err != nil {
+		t.db.dropConn()
 		return fmt.Errorf("read models: commit: %w", err)
 	}
 	return nil
 }
 
-// Rollback abandons the transaction.
-func (t *Tx) Rollback() { _ = t.tx.Rollback() }
+// Rollback abandons the transaction (a no-op once it has ended).
+func (t *Tx) Rollback() {
+	if t.done {
+		return
+	}
+	t.done = true
+	defer t.db.wmu.Unlock()
+	if _, err := t.db.wconn.ExecContext(context.WithoutCancel(t.ctx), "ROLLBACK"); err != nil {
+		t.db.dropConn()
+	}
+}
 
 func firstWords(q string) string {
 	q = strings.Join(strings.Fields(q), " ")
