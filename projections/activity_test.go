@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/shopspring/decimal"
 
 	"remit/domain"
 	"remit/domain/client"
@@ -104,57 +103,18 @@ func (l *activityLog) of(subject Subject, id uuid.UUID) ([]ActivityLine, error) 
 	return newActivity(l.db, 0).of(context.Background(), subject, id)
 }
 
-func activityID(name string) uuid.UUID {
-	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("remit-test/"+name))
-}
-
-func activityDec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
-
-var activityAUD = domain.MustCurrency("AUD")
-
-func activityMonthly(from domain.Date) domain.BillingRule {
-	return domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 1, Start: domain.StartOnDate, StartDate: from, End: domain.EndNever}
-}
-
-func activityInvoiceLine(t testing.TB, desc, price string, serviceID uuid.UUID, key string) invoice.Line {
-	t.Helper()
-	amounts, err := domain.ComputeLine(activityAUD, domain.TaxExclusive, domain.LineInput{Quantity: activityDec("1"), UnitPrice: activityDec(price), TaxRate: activityDec("10")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return invoice.Line{LineID: activityID("line/" + desc + key), Description: desc, Quantity: activityDec("1"),
-		UnitPrice: domain.MustMoney(price, "AUD"), TaxRate: activityDec("10"), ServiceID: serviceID, ItemKey: key, Amounts: amounts}
-}
-
-func activityIssued(inv, cl, method uuid.UUID, number string, issue, due domain.Date, lines ...invoice.Line) invoice.InvoiceIssued {
-	tot := invoice.Totals{Net: domain.Zero(activityAUD), Tax: domain.Zero(activityAUD), Gross: domain.Zero(activityAUD)}
-	for _, l := range lines {
-		tot.Net.Amount = tot.Net.Amount.Add(l.Amounts.Net.Amount)
-		tot.Tax.Amount = tot.Tax.Amount.Add(l.Amounts.Tax.Amount)
-		tot.Gross.Amount = tot.Gross.Amount.Add(l.Amounts.Gross.Amount)
-	}
-	return invoice.InvoiceIssued{InvoiceID: inv, ClientID: cl, Number: number, Currency: activityAUD, IssueDate: issue, DueDate: due,
-		TaxMode: domain.TaxExclusive, Lines: lines, Totals: tot, PaymentMethodID: method}
-}
-
-func activityActivated(svc, cl uuid.UUID, name, price string, rule domain.BillingRule, first domain.Date, mode service.BillingMode) service.ServiceActivated {
-	return service.ServiceActivated{ServiceID: svc, ClientID: cl, Source: service.Source{InstantBill: true}, Name: name,
-		UnitPrice: activityDec(price), Quantity: activityDec("1"), TaxRate: activityDec("10"), Currency: activityAUD,
-		BillingRule: rule, FirstDate: first, Mode: mode}
-}
-
 // activityFx is the fixture's ids.
 var activityFx = struct {
 	acme, beta, zeta, jane, bob, zed, betty, visa, prop1 uuid.UUID
 	bookkeeping, payroll, tax, advice, oldSvc            uuid.UUID
 	inv1, inv2, inv3, inv4, inv5                         uuid.UUID
 }{
-	activityID("client/acme"), activityID("client/beta"), activityID("client/zeta"),
-	activityID("contact/jane"), activityID("contact/bob"), activityID("contact/zed"), activityID("contact/betty"),
-	activityID("pm/visa"), activityID("proposal/1"),
-	activityID("service/bookkeeping"), activityID("service/payroll"), activityID("service/tax-return"),
-	activityID("service/advice"), activityID("service/old"),
-	activityID("invoice/1"), activityID("invoice/2"), activityID("invoice/3"), activityID("invoice/4"), activityID("invoice/5"),
+	id("client/acme"), id("client/beta"), id("client/zeta"),
+	id("contact/jane"), id("contact/bob"), id("contact/zed"), id("contact/betty"),
+	id("pm/visa"), id("proposal/1"),
+	id("service/bookkeeping"), id("service/payroll"), id("service/tax-return"),
+	id("service/advice"), id("service/old"),
+	id("invoice/1"), id("invoice/2"), id("invoice/3"), id("invoice/4"), id("invoice/5"),
 }
 
 // activityFixture writes a small firm's history (the models' fixture): three
@@ -166,47 +126,47 @@ func activityFixture(t testing.TB, l *activityLog) {
 	date := domain.MustDate
 	l.at(date(2025, 1, 1))
 	l.apply(client.StreamName(fx.acme), "user:alice",
-		client.ClientCreated{ClientID: fx.acme, Name: "Acme Pty Ltd", Kind: client.KindBusiness, Currency: activityAUD, PrimaryContactID: fx.jane,
+		client.ClientCreated{ClientID: fx.acme, Name: "Acme Pty Ltd", Kind: client.KindBusiness, Currency: aud, PrimaryContactID: fx.jane,
 			Contacts: []client.Contact{{ID: fx.jane, Name: "Jane Doe", Email: "jane@acme.test"}, {ID: fx.bob, Name: "Bob Roe", Email: "bob@acme.test"}}},
 		client.PaymentMethodAdded{ClientID: fx.acme, PaymentMethodID: fx.visa, Method: client.PaymentMethodDetails{Kind: client.MethodCard,
 			Gateway: "sandbox", GatewayToken: "tok_visa", Brand: "visa", Last4: "4242", ExpiryMonth: 8, ExpiryYear: 2027}},
 		client.PaymentMethodSetAsDefault{ClientID: fx.acme, PaymentMethodID: fx.visa},
 	)
 	l.apply(client.StreamName(fx.beta), "user:alice",
-		client.ClientCreated{ClientID: fx.beta, Name: "Beta Bakery", Kind: client.KindBusiness, Currency: activityAUD, PrimaryContactID: fx.betty,
+		client.ClientCreated{ClientID: fx.beta, Name: "Beta Bakery", Kind: client.KindBusiness, Currency: aud, PrimaryContactID: fx.betty,
 			Contacts: []client.Contact{{ID: fx.betty, Name: "Betty Baker", Email: "betty@beta.test"}}},
 	)
 	l.apply(client.StreamName(fx.zeta), "user:bob",
-		client.ClientCreated{ClientID: fx.zeta, Name: "Zeta Zinc", Kind: client.KindBusiness, Currency: activityAUD, PrimaryContactID: fx.zed,
+		client.ClientCreated{ClientID: fx.zeta, Name: "Zeta Zinc", Kind: client.KindBusiness, Currency: aud, PrimaryContactID: fx.zed,
 			Contacts: []client.Contact{{ID: fx.zed, Name: "Zed Zane", Email: "zed@zeta.test"}}},
 		client.ClientArchived{ClientID: fx.zeta, Reason: "moved to another firm"},
 	)
 	l.apply(proposal.StreamName(fx.prop1), "user:alice",
-		proposal.ProposalDrafted{ProposalID: fx.prop1, ClientID: fx.acme, Title: "Monthly bookkeeping", Currency: activityAUD,
-			Lines: []proposal.Line{{ID: activityID("pline/1"), Name: "Bookkeeping", UnitPrice: activityDec("100"), Quantity: activityDec("1"),
-				TaxRate: activityDec("10"), BillingRule: activityMonthly(date(2025, 5, 1)), Automatic: true}}},
+		proposal.ProposalDrafted{ProposalID: fx.prop1, ClientID: fx.acme, Title: "Monthly bookkeeping", Currency: aud,
+			Lines: []proposal.Line{{ID: id("pline/1"), Name: "Bookkeeping", UnitPrice: dec("100"), Quantity: dec("1"),
+				TaxRate: dec("10"), BillingRule: monthly(date(2025, 5, 1)), Automatic: true}}},
 		proposal.ProposalSent{ProposalID: fx.prop1, RecipientEmail: "jane@acme.test"},
 	)
 	l.at(date(2025, 4, 20))
 	l.apply(proposal.StreamName(fx.prop1), "client:jane@acme.test",
 		proposal.ProposalAccepted{ProposalID: fx.prop1, ClientID: fx.acme, AcceptedByName: "Jane Doe", AcceptedByEmail: "jane@acme.test",
-			SignatureName: "Jane Doe", AcceptedOn: date(2025, 4, 20), PaymentMethodID: fx.visa, Currency: activityAUD},
+			SignatureName: "Jane Doe", AcceptedOn: date(2025, 4, 20), PaymentMethodID: fx.visa, Currency: aud},
 	)
-	bk := activityActivated(fx.bookkeeping, fx.acme, "Bookkeeping", "100", activityMonthly(date(2025, 5, 1)), date(2025, 5, 1), service.Automatic)
-	bk.Source = service.Source{ProposalID: fx.prop1, ProposalLineID: activityID("pline/1")}
+	bk := activated(fx.bookkeeping, fx.acme, "Bookkeeping", "100", monthly(date(2025, 5, 1)), date(2025, 5, 1), service.Automatic)
+	bk.Source = service.Source{ProposalID: fx.prop1, ProposalLineID: id("pline/1")}
 	l.apply(service.StreamName(fx.bookkeeping), "system:proposals", bk)
-	l.apply(service.StreamName(fx.payroll), "user:alice", activityActivated(fx.payroll, fx.acme, "Payroll", "50", activityMonthly(date(2025, 7, 1)), date(2025, 7, 1), service.Automatic))
-	l.apply(service.StreamName(fx.tax), "user:alice", activityActivated(fx.tax, fx.acme, "Tax return", "500",
+	l.apply(service.StreamName(fx.payroll), "user:alice", activated(fx.payroll, fx.acme, "Payroll", "50", monthly(date(2025, 7, 1)), date(2025, 7, 1), service.Automatic))
+	l.apply(service.StreamName(fx.tax), "user:alice", activated(fx.tax, fx.acme, "Tax return", "500",
 		domain.BillingRule{Frequency: domain.FrequencyOnCompletion}, domain.Date{}, service.Manual))
-	l.apply(service.StreamName(fx.advice), "user:alice", activityActivated(fx.advice, fx.acme, "Advice", "80", activityMonthly(date(2025, 5, 10)), date(2025, 5, 10), service.Manual))
+	l.apply(service.StreamName(fx.advice), "user:alice", activated(fx.advice, fx.acme, "Advice", "80", monthly(date(2025, 5, 10)), date(2025, 5, 10), service.Manual))
 	l.apply(service.StreamName(fx.oldSvc), "user:alice",
-		activityActivated(fx.oldSvc, fx.acme, "Old filing", "30", activityMonthly(date(2025, 2, 1)), date(2025, 2, 1), service.Automatic),
+		activated(fx.oldSvc, fx.acme, "Old filing", "30", monthly(date(2025, 2, 1)), date(2025, 2, 1), service.Automatic),
 		service.ServiceEnded{ServiceID: fx.oldSvc, EndDate: date(2025, 3, 31), Reason: "no longer needed"},
 		service.ScheduleItemSkipped{ServiceID: fx.oldSvc, ItemKey: service.ItemKey(fx.oldSvc, 1)},
 		service.ScheduleItemSkipped{ServiceID: fx.oldSvc, ItemKey: service.ItemKey(fx.oldSvc, 2)},
 		service.ScheduleItemSkipped{ServiceID: fx.oldSvc, ItemKey: service.ItemKey(fx.oldSvc, 3)},
 	)
-	price := activityDec("120")
+	price := dec("120")
 	l.apply(service.StreamName(fx.bookkeeping), "user:alice",
 		service.ServiceEdited{ServiceID: fx.bookkeeping, EffectiveFrom: date(2025, 8, 1), Changes: service.Changes{UnitPrice: &price}, NotifyClientOfPriceChange: true},
 	)
@@ -216,43 +176,43 @@ func activityFixture(t testing.TB, l *activityLog) {
 	}
 	billed := func(svc, inv uuid.UUID, seq int, on domain.Date) service.ScheduleItemBilled {
 		return service.ScheduleItemBilled{ServiceID: svc, ItemKey: service.ItemKey(svc, seq), InvoiceID: inv, Date: on,
-			Description: "Bookkeeping", Quantity: activityDec("1"), UnitPrice: activityDec("100"), TaxRate: activityDec("10"),
+			Description: "Bookkeeping", Quantity: dec("1"), UnitPrice: dec("100"), TaxRate: dec("10"),
 			Mode: service.Automatic, PaymentMethodID: fx.visa}
 	}
 
 	l.at(date(2025, 5, 1))
 	reserve(1, fx.inv1)
 	l.apply(invoice.StreamName(fx.inv1), "system:billing-run",
-		activityIssued(fx.inv1, fx.acme, fx.visa, "INV-000001", date(2025, 5, 1), date(2025, 5, 15), activityInvoiceLine(t, "Bookkeeping", "100", fx.bookkeeping, service.ItemKey(fx.bookkeeping, 1))))
+		issuedBy(fx.inv1, fx.acme, fx.visa, "INV-000001", date(2025, 5, 1), date(2025, 5, 15), line(t, "Bookkeeping", "100", fx.bookkeeping, service.ItemKey(fx.bookkeeping, 1))))
 	l.apply(service.StreamName(fx.bookkeeping), "system:billing-run", billed(fx.bookkeeping, fx.inv1, 1, date(2025, 5, 1)))
 	l.apply(invoice.StreamName(fx.inv1), "system:collections",
 		invoice.InvoiceSent{InvoiceID: fx.inv1, Recipient: "jane@acme.test"},
-		invoice.InvoicePaymentSucceeded{InvoiceID: fx.inv1, AttemptID: activityID("attempt/1"), PaymentMethodID: fx.visa, GatewayReference: "ch_1",
+		invoice.InvoicePaymentSucceeded{InvoiceID: fx.inv1, AttemptID: id("attempt/1"), PaymentMethodID: fx.visa, GatewayReference: "ch_1",
 			Amount: domain.MustMoney("50", "AUD")},
 	)
 	reserve(3, fx.inv3)
-	l.apply(invoice.StreamName(fx.inv3), "user:alice", activityIssued(fx.inv3, fx.acme, fx.visa, "INV-000003", date(2025, 5, 2), date(2025, 5, 16), activityInvoiceLine(t, "Bookkeeping", "100", uuid.Nil, "")))
+	l.apply(invoice.StreamName(fx.inv3), "user:alice", issuedBy(fx.inv3, fx.acme, fx.visa, "INV-000003", date(2025, 5, 2), date(2025, 5, 16), line(t, "Bookkeeping", "100", uuid.Nil, "")))
 	l.apply(invoice.StreamName(fx.inv3), "user:alice", invoice.InvoiceVoided{InvoiceID: fx.inv3, Reason: "duplicate"})
 	reserve(4, fx.inv4)
 	l.apply(invoice.StreamName(fx.inv4), "user:alice",
-		activityIssued(fx.inv4, fx.acme, fx.visa, "INV-000004", date(2025, 5, 3), date(2025, 5, 17), activityInvoiceLine(t, "Setup", "200", uuid.Nil, "")),
-		invoice.InvoicePaymentRecorded{InvoiceID: fx.inv4, PaymentID: activityID("payment/4"), Method: invoice.PaidByBankTransfer, Reference: "EFT 991",
+		issuedBy(fx.inv4, fx.acme, fx.visa, "INV-000004", date(2025, 5, 3), date(2025, 5, 17), line(t, "Setup", "200", uuid.Nil, "")),
+		invoice.InvoicePaymentRecorded{InvoiceID: fx.inv4, PaymentID: id("payment/4"), Method: invoice.PaidByBankTransfer, Reference: "EFT 991",
 			Amount: domain.MustMoney("220", "AUD"), Date: date(2025, 5, 10)},
 	)
 	l.apply(client.StreamName(fx.acme), "user:alice",
-		client.ClientContactAdded{ClientID: fx.acme, Contact: client.Contact{ID: activityID("contact/carol"), Name: "Carol Coe", Email: "carol@acme.test"}})
+		client.ClientContactAdded{ClientID: fx.acme, Contact: client.Contact{ID: id("contact/carol"), Name: "Carol Coe", Email: "carol@acme.test"}})
 
 	l.at(date(2025, 6, 1))
 	reserve(2, fx.inv2)
 	l.apply(invoice.StreamName(fx.inv2), "system:billing-run",
-		activityIssued(fx.inv2, fx.acme, fx.visa, "INV-000002", date(2025, 6, 1), date(2025, 6, 30), activityInvoiceLine(t, "Bookkeeping", "100", fx.bookkeeping, service.ItemKey(fx.bookkeeping, 2))))
+		issuedBy(fx.inv2, fx.acme, fx.visa, "INV-000002", date(2025, 6, 1), date(2025, 6, 30), line(t, "Bookkeeping", "100", fx.bookkeeping, service.ItemKey(fx.bookkeeping, 2))))
 	l.apply(service.StreamName(fx.bookkeeping), "system:billing-run", billed(fx.bookkeeping, fx.inv2, 2, date(2025, 6, 1)))
 	l.apply(invoice.StreamName(fx.inv2), "system:collections",
-		invoice.InvoicePaymentRejected{InvoiceID: fx.inv2, AttemptID: activityID("attempt/2"), PaymentMethodID: fx.visa,
+		invoice.InvoicePaymentRejected{InvoiceID: fx.inv2, AttemptID: id("attempt/2"), PaymentMethodID: fx.visa,
 			DeclineCode: "insufficient_funds", DeclineMessage: "Your card has insufficient funds."},
 	)
 	reserve(5, fx.inv5)
-	l.apply(invoice.StreamName(fx.inv5), "user:bob", activityIssued(fx.inv5, fx.beta, fx.visa, "INV-000005", date(2025, 6, 2), date(2025, 7, 2), activityInvoiceLine(t, "Cakes audit", "300", uuid.Nil, "")))
+	l.apply(invoice.StreamName(fx.inv5), "user:bob", issuedBy(fx.inv5, fx.beta, fx.visa, "INV-000005", date(2025, 6, 2), date(2025, 7, 2), line(t, "Cakes audit", "300", uuid.Nil, "")))
 	l.apply(invoice.StreamName(fx.inv1), "user:alice", invoice.InvoiceSent{InvoiceID: fx.inv1, Recipient: "jane@acme.test", Resent: true})
 }
 
@@ -351,7 +311,7 @@ func testActivityFixture(t *testing.T, l *activityLog) {
 	for _, q := range []struct {
 		subject Subject
 		id      uuid.UUID
-	}{{SubjectService, activityID("service/none")}, {SubjectService, fx.acme}} {
+	}{{SubjectService, id("service/none")}, {SubjectService, fx.acme}} {
 		if _, err := l.of(q.subject, q.id); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("%s %s: %v, want ENOTFOUND", q.subject, q.id, err)
 		}
@@ -395,10 +355,10 @@ func TestActivityLineLearnsItsInvoiceNumber(t *testing.T) {
 		for _, restart := range []bool{false, true} {
 			l := newActivityLog(t, db)
 			l.restart = restart
-			svc, inv, acme := activityID("service/learns"), activityID("invoice/learns"), activityFx.acme
+			svc, inv, acme := id("service/learns"), id("invoice/learns"), activityFx.acme
 			date := domain.MustDate
 			l.apply(service.StreamName(svc), "system:billing-run",
-				activityActivated(svc, acme, "Bookkeeping", "100", activityMonthly(date(2025, 1, 1)), date(2025, 1, 1), service.Automatic),
+				activated(svc, acme, "Bookkeeping", "100", monthly(date(2025, 1, 1)), date(2025, 1, 1), service.Automatic),
 				service.ScheduleItemBilled{ServiceID: svc, ItemKey: service.ItemKey(svc, 1), InvoiceID: inv},
 				service.ScheduleItemReleased{ServiceID: svc, ItemKey: service.ItemKey(svc, 1), InvoiceID: inv, Reason: "odd \x00 reason"})
 			lastTwo := func() []ActivityLine {
@@ -413,7 +373,7 @@ func TestActivityLineLearnsItsInvoiceNumber(t *testing.T) {
 				t.Fatalf("before the invoice is issued: %q (invoice %v %q)", got.What, got.InvoiceID, got.Invoice)
 			}
 			l.apply(invoice.StreamName(inv), "system:billing-run",
-				activityIssued(inv, acme, activityFx.visa, "INV-000009", date(2025, 1, 1), date(2025, 1, 15), activityInvoiceLine(t, "Bookkeeping", "100", svc, service.ItemKey(svc, 1))))
+				issuedBy(inv, acme, activityFx.visa, "INV-000009", date(2025, 1, 1), date(2025, 1, 15), line(t, "Bookkeeping", "100", svc, service.ItemKey(svc, 1))))
 			got := lastTwo()
 			if want := `Billing #1 of "Bookkeeping" billed on invoice INV-000009 (by system:billing-run)`; got[0].Text != want || got[0].Invoice != "INV-000009" {
 				t.Errorf("restart %v: billed line %q (invoice %q), want %q", restart, got[0].Text, got[0].Invoice, want)
@@ -437,11 +397,11 @@ func TestActivityLineLearnsItsInvoiceNumber(t *testing.T) {
 func TestActivityCancelledCollectionLineNamesItsInvoice(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		l := newActivityLog(t, db)
-		svc, inv, acme := activityID("service/cancel"), activityID("invoice/cancel"), activityFx.acme
+		svc, inv, acme := id("service/cancel"), id("invoice/cancel"), activityFx.acme
 		date := domain.MustDate
-		l.apply(service.StreamName(svc), "user:staff", activityActivated(svc, acme, "Bookkeeping", "100", activityMonthly(date(2025, 1, 1)), date(2025, 1, 1), service.Automatic))
+		l.apply(service.StreamName(svc), "user:staff", activated(svc, acme, "Bookkeeping", "100", monthly(date(2025, 1, 1)), date(2025, 1, 1), service.Automatic))
 		l.apply(invoice.StreamName(inv), "user:staff",
-			activityIssued(inv, acme, activityFx.visa, "INV-000011", date(2025, 1, 1), date(2025, 1, 15), activityInvoiceLine(t, "Bookkeeping", "100", svc, service.ItemKey(svc, 1))),
+			issuedBy(inv, acme, activityFx.visa, "INV-000011", date(2025, 1, 1), date(2025, 1, 15), line(t, "Bookkeeping", "100", svc, service.ItemKey(svc, 1))),
 			invoice.InvoiceCollectionCancelled{InvoiceID: inv, Date: date(2025, 1, 3), Reason: "client asked"})
 		lines, err := l.of(SubjectInvoice, inv)
 		if err != nil || len(lines) == 0 {
@@ -463,11 +423,11 @@ func TestActivityEditsSayWhatTheyReplace(t *testing.T) {
 		for _, restart := range []bool{false, true} {
 			l := newActivityLog(t, db)
 			l.restart = restart
-			svc, acme := activityID("service/edits"), activityFx.acme
+			svc, acme := id("service/edits"), activityFx.acme
 			date := domain.MustDate
-			qty, price, desc := activityDec("1.5"), activityDec("90"), "Books"
+			qty, price, desc := dec("1.5"), dec("90"), "Books"
 			moved := date(2025, 2, 3)
-			l.apply(service.StreamName(svc), "user:alice", activityActivated(svc, acme, "Bookkeeping", "100", activityMonthly(date(2025, 1, 1)), date(2025, 1, 1), service.Automatic))
+			l.apply(service.StreamName(svc), "user:alice", activated(svc, acme, "Bookkeeping", "100", monthly(date(2025, 1, 1)), date(2025, 1, 1), service.Automatic))
 			l.apply(service.StreamName(svc), "user:alice", service.ServiceEdited{ServiceID: svc, EffectiveFrom: date(2025, 1, 1), Changes: service.Changes{Quantity: &qty}})
 			l.apply(service.StreamName(svc), "user:alice", service.ScheduleItemEdited{ServiceID: svc, ItemKey: service.ItemKey(svc, 2),
 				ItemChanges: service.ItemChanges{Date: &moved, Changes: service.Changes{UnitPrice: &price, Description: &desc}}})
@@ -495,15 +455,15 @@ func TestActivityGatewayPaymentDate(t *testing.T) {
 		l.restart = true
 		fx := activityFx
 		date := domain.MustDate
-		l.apply(firm.StreamName(), "user:alice", firm.FirmSetUp{Name: "Ledger & Co", BaseCurrency: activityAUD, TimeZone: "Australia/Sydney"})
+		l.apply(firm.StreamName(), "user:alice", firm.FirmSetUp{Name: "Ledger & Co", BaseCurrency: aud, TimeZone: "Australia/Sydney"})
 		l.at(date(2025, 3, 1))
-		l.apply(invoice.StreamName(fx.inv1), "user:alice", activityIssued(fx.inv1, fx.acme, fx.visa, "INV-000001", date(2025, 3, 1), date(2025, 3, 15), activityInvoiceLine(t, "Advice", "100", uuid.Nil, "")))
-		l.apply(invoice.StreamName(fx.inv2), "user:alice", activityIssued(fx.inv2, fx.acme, fx.visa, "INV-000002", date(2025, 3, 1), date(2025, 3, 15), activityInvoiceLine(t, "Advice", "100", uuid.Nil, "")))
+		l.apply(invoice.StreamName(fx.inv1), "user:alice", issuedBy(fx.inv1, fx.acme, fx.visa, "INV-000001", date(2025, 3, 1), date(2025, 3, 15), line(t, "Advice", "100", uuid.Nil, "")))
+		l.apply(invoice.StreamName(fx.inv2), "user:alice", issuedBy(fx.inv2, fx.acme, fx.visa, "INV-000002", date(2025, 3, 1), date(2025, 3, 15), line(t, "Advice", "100", uuid.Nil, "")))
 		sydney137 := time.Date(2025, 3, 10, 14, 37, 0, 0, time.UTC) // 01:37 on 11 March in Sydney
 		l.apply(invoice.StreamName(fx.inv1), "system:collections",
-			invoice.InvoicePaymentSucceeded{InvoiceID: fx.inv1, AttemptID: activityID("attempt/1"), GatewayReference: "ch_1", Amount: domain.MustMoney("50", "AUD"), At: sydney137})
+			invoice.InvoicePaymentSucceeded{InvoiceID: fx.inv1, AttemptID: id("attempt/1"), GatewayReference: "ch_1", Amount: domain.MustMoney("50", "AUD"), At: sydney137})
 		l.apply(invoice.StreamName(fx.inv2), "system:collections",
-			invoice.InvoicePaymentSucceeded{InvoiceID: fx.inv2, AttemptID: activityID("attempt/2"), GatewayReference: "ch_2", Amount: domain.MustMoney("50", "AUD"), Date: date(2027, 2, 5), At: sydney137})
+			invoice.InvoicePaymentSucceeded{InvoiceID: fx.inv2, AttemptID: id("attempt/2"), GatewayReference: "ch_2", Amount: domain.MustMoney("50", "AUD"), Date: date(2027, 2, 5), At: sydney137})
 		for _, tc := range []struct {
 			inv  uuid.UUID
 			text string
@@ -524,10 +484,10 @@ func TestActivityGatewayPaymentDate(t *testing.T) {
 func TestActivityDiscard(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		l := newActivityLog(t, db)
-		svc, acme := activityID("service/discard"), activityFx.acme
+		svc, acme := id("service/discard"), activityFx.acme
 		date := domain.MustDate
 		batch := l.events(service.StreamName(svc), "user:alice",
-			activityActivated(svc, acme, "Bookkeeping", "100", activityMonthly(date(2025, 1, 1)), date(2025, 1, 1), service.Automatic))
+			activated(svc, acme, "Bookkeeping", "100", monthly(date(2025, 1, 1)), date(2025, 1, 1), service.Automatic))
 		tx, err := db.Begin(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -541,7 +501,7 @@ func TestActivityDiscard(t *testing.T) {
 		if _, err := l.of(SubjectService, svc); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("rolled back: %v, want ENOTFOUND", err)
 		}
-		qty := activityDec("2")
+		qty := dec("2")
 		l.applyBatch(batch)
 		l.apply(service.StreamName(svc), "user:alice", service.ServiceEdited{ServiceID: svc, EffectiveFrom: date(2025, 1, 1), Changes: service.Changes{Quantity: &qty}})
 		lines, err := l.of(SubjectService, svc)
@@ -571,54 +531,54 @@ func activityBenchLog(l *activityLog, clients, months, batch int) [][]Event {
 	start := date(2025, 1, 1)
 	for i := range cs {
 		n := func(kind string) uuid.UUID {
-			return activityID(kind + "/" + string(rune('a'+i%26)) + "/" + time.Duration(i).String())
+			return id(kind + "/" + string(rune('a'+i%26)) + "/" + time.Duration(i).String())
 		}
 		c := fxClient{n("client"), n("contact"), n("pm"), n("proposal"), n("svc1"), n("svc2")}
 		cs[i] = c
 		add(client.StreamName(c.id), "user:alice",
-			client.ClientCreated{ClientID: c.id, Name: "Client " + c.id.String()[:8] + " Pty Ltd", Kind: client.KindBusiness, Currency: activityAUD,
+			client.ClientCreated{ClientID: c.id, Name: "Client " + c.id.String()[:8] + " Pty Ltd", Kind: client.KindBusiness, Currency: aud,
 				PrimaryContactID: c.contact, Contacts: []client.Contact{{ID: c.contact, Name: "Jane Doe", Email: "jane@client.test"}}},
 			client.PaymentMethodAdded{ClientID: c.id, PaymentMethodID: c.method, Method: client.PaymentMethodDetails{Kind: client.MethodCard,
 				Gateway: "sandbox", GatewayToken: "tok_visa", Brand: "visa", Last4: "4242", ExpiryMonth: 8, ExpiryYear: 2029}},
 			client.PaymentMethodSetAsDefault{ClientID: c.id, PaymentMethodID: c.method})
 		add(proposal.StreamName(c.prop), "user:alice",
-			proposal.ProposalDrafted{ProposalID: c.prop, ClientID: c.id, Title: "Monthly bookkeeping", Currency: activityAUD,
-				Lines: []proposal.Line{{ID: n("pline"), Name: "Bookkeeping", UnitPrice: activityDec("100"), Quantity: activityDec("1"),
-					TaxRate: activityDec("10"), BillingRule: activityMonthly(start), Automatic: true}}},
+			proposal.ProposalDrafted{ProposalID: c.prop, ClientID: c.id, Title: "Monthly bookkeeping", Currency: aud,
+				Lines: []proposal.Line{{ID: n("pline"), Name: "Bookkeeping", UnitPrice: dec("100"), Quantity: dec("1"),
+					TaxRate: dec("10"), BillingRule: monthly(start), Automatic: true}}},
 			proposal.ProposalSent{ProposalID: c.prop, RecipientEmail: "jane@client.test"})
 		add(proposal.StreamName(c.prop), "client:jane@client.test",
 			proposal.ProposalAccepted{ProposalID: c.prop, ClientID: c.id, AcceptedByName: "Jane Doe", AcceptedByEmail: "jane@client.test",
-				SignatureName: "Jane Doe", AcceptedOn: start, PaymentMethodID: c.method, Currency: activityAUD})
-		bk := activityActivated(c.svc1, c.id, "Bookkeeping", "100", activityMonthly(start), start, service.Automatic)
+				SignatureName: "Jane Doe", AcceptedOn: start, PaymentMethodID: c.method, Currency: aud})
+		bk := activated(c.svc1, c.id, "Bookkeeping", "100", monthly(start), start, service.Automatic)
 		bk.Source = service.Source{ProposalID: c.prop}
 		add(service.StreamName(c.svc1), "system:proposals", bk)
-		add(service.StreamName(c.svc2), "user:alice", activityActivated(c.svc2, c.id, "Payroll", "50", activityMonthly(start), start, service.Automatic))
+		add(service.StreamName(c.svc2), "user:alice", activated(c.svc2, c.id, "Payroll", "50", monthly(start), start, service.Automatic))
 	}
 	seq := int64(0)
 	for m := range months {
 		on := start.AddMonthsClamped(m, 1)
 		for i, c := range cs {
 			seq++
-			inv := activityID("invoice/" + time.Duration(seq).String())
+			inv := id("invoice/" + time.Duration(seq).String())
 			number := numbering.FormatNumber("INV-", seq)
 			add(numbering.StreamName(), "system:billing", numbering.InvoiceNumberReserved{Number: number, Sequence: seq, InvoiceID: inv})
-			issued := activityIssued(inv, c.id, c.method, number, on, on.AddDays(14),
-				activityInvoiceLine(l.t, "Bookkeeping", "100", c.svc1, service.ItemKey(c.svc1, m+1)),
-				activityInvoiceLine(l.t, "Payroll", "50", c.svc2, service.ItemKey(c.svc2, m+1)))
+			issued := issuedBy(inv, c.id, c.method, number, on, on.AddDays(14),
+				line(l.t, "Bookkeeping", "100", c.svc1, service.ItemKey(c.svc1, m+1)),
+				line(l.t, "Payroll", "50", c.svc2, service.ItemKey(c.svc2, m+1)))
 			add(invoice.StreamName(inv), "system:billing-run", issued)
 			for _, svc := range []uuid.UUID{c.svc1, c.svc2} {
 				add(service.StreamName(svc), "system:billing-run", service.ScheduleItemBilled{ServiceID: svc, ItemKey: service.ItemKey(svc, m+1),
-					InvoiceID: inv, Date: on, Description: "Bookkeeping", Quantity: activityDec("1"), UnitPrice: activityDec("100"),
-					TaxRate: activityDec("10"), Mode: service.Automatic, PaymentMethodID: c.method})
+					InvoiceID: inv, Date: on, Description: "Bookkeeping", Quantity: dec("1"), UnitPrice: dec("100"),
+					TaxRate: dec("10"), Mode: service.Automatic, PaymentMethodID: c.method})
 			}
 			add(invoice.StreamName(inv), "system:collections",
 				invoice.InvoiceSent{InvoiceID: inv, Recipient: "jane@client.test"},
 				invoice.InvoiceCollectionScheduled{InvoiceID: inv, Date: on, PaymentMethodID: c.method})
-			paid := invoice.InvoicePaymentSucceeded{InvoiceID: inv, AttemptID: activityID("attempt/" + number), PaymentMethodID: c.method,
+			paid := invoice.InvoicePaymentSucceeded{InvoiceID: inv, AttemptID: id("attempt/" + number), PaymentMethodID: c.method,
 				GatewayReference: "ch_" + number, Amount: issued.Totals.Gross, Date: on}
 			if (i+m)%10 == 0 {
 				add(invoice.StreamName(inv), "system:collections",
-					invoice.InvoicePaymentRejected{InvoiceID: inv, AttemptID: activityID("attempt/r" + number), PaymentMethodID: c.method,
+					invoice.InvoicePaymentRejected{InvoiceID: inv, AttemptID: id("attempt/r" + number), PaymentMethodID: c.method,
 						DeclineCode: "insufficient_funds", DeclineMessage: "Your card has insufficient funds.", Date: on},
 					invoice.InvoiceRetryScheduled{InvoiceID: inv, Date: on.AddDays(3), PaymentMethodID: c.method})
 				paid.Date = on.AddDays(3)
@@ -626,11 +586,11 @@ func activityBenchLog(l *activityLog, clients, months, batch int) [][]Event {
 			add(invoice.StreamName(inv), "system:collections", paid)
 			switch (i + m) % 12 {
 			case 3:
-				price := activityDec("110")
+				price := dec("110")
 				add(service.StreamName(c.svc1), "user:alice", service.ServiceEdited{ServiceID: c.svc1, EffectiveFrom: on.AddMonthsClamped(1, 1),
 					Changes: service.Changes{UnitPrice: &price}, NotifyClientOfPriceChange: true})
 			case 7:
-				qty := activityDec("2")
+				qty := dec("2")
 				add(service.StreamName(c.svc2), "user:alice", service.ScheduleItemEdited{ServiceID: c.svc2, ItemKey: service.ItemKey(c.svc2, m+2),
 					ItemChanges: service.ItemChanges{Changes: service.Changes{Quantity: &qty}}})
 			case 11:
@@ -682,7 +642,7 @@ func BenchmarkActivityApply(b *testing.B) {
 			b.Fatal(err)
 		}
 		perEvent = float64(pages*size) / float64(events)
-		if _, err := l.of(SubjectClient, activityID("client/a/0s")); err != nil {
+		if _, err := l.of(SubjectClient, id("client/a/0s")); err != nil {
 			b.Fatal(err)
 		}
 		db.Close()

@@ -64,18 +64,13 @@ func (l *clientsLog) add(stream string, events ...domain.Event) uint64 {
 	return l.pos
 }
 
-// clientsID returns a deterministic uuid for a name used in a test.
-func clientsID(name string) uuid.UUID {
-	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("remit-test/"+name))
-}
-
 var (
 	clientsAUD                   = domain.MustCurrency("AUD")
-	clientsAcme, clientsBeta     = clientsID("client/acme"), clientsID("client/beta")
-	clientsZeta                  = clientsID("client/zeta")
-	clientsJane, clientsBob      = clientsID("contact/jane"), clientsID("contact/bob")
-	clientsZed, clientsBetty     = clientsID("contact/zed"), clientsID("contact/betty")
-	clientsVisa, clientsProposal = clientsID("pm/visa"), clientsID("proposal/1")
+	clientsAcme, clientsBeta     = id("client/acme"), id("client/beta")
+	clientsZeta                  = id("client/zeta")
+	clientsJane, clientsBob      = id("contact/jane"), id("contact/bob")
+	clientsZed, clientsBetty     = id("contact/zed"), id("contact/betty")
+	clientsVisa, clientsProposal = id("pm/visa"), id("proposal/1")
 )
 
 // clientsFixture writes the clients part of the old models fixture: three
@@ -100,7 +95,7 @@ func clientsFixture(l *clientsLog) {
 	)
 	l.add(proposal.StreamName(clientsProposal),
 		proposal.ProposalDrafted{ProposalID: clientsProposal, ClientID: clientsAcme, Title: "Monthly bookkeeping", Currency: clientsAUD,
-			Lines: []proposal.Line{{ID: clientsID("pline/1"), Name: "Bookkeeping", UnitPrice: decidertest.Dec("100"), Quantity: decidertest.Dec("1"), TaxRate: decidertest.Dec("10"), Automatic: true}}},
+			Lines: []proposal.Line{{ID: id("pline/1"), Name: "Bookkeeping", UnitPrice: decidertest.Dec("100"), Quantity: decidertest.Dec("1"), TaxRate: decidertest.Dec("10"), Automatic: true}}},
 		proposal.ProposalSent{ProposalID: clientsProposal, RecipientEmail: "jane@acme.test"},
 	)
 	l.add(proposal.StreamName(clientsProposal),
@@ -108,7 +103,7 @@ func clientsFixture(l *clientsLog) {
 			SignatureName: "Jane Doe", AcceptedOn: domain.MustDate(2025, 4, 20), PaymentMethodID: clientsVisa, Currency: clientsAUD},
 	)
 	l.add(client.StreamName(clientsAcme),
-		client.ClientContactAdded{ClientID: clientsAcme, Contact: client.Contact{ID: clientsID("contact/carol"), Name: "Carol Coe", Email: "carol@acme.test"}})
+		client.ClientContactAdded{ClientID: clientsAcme, Contact: client.Contact{ID: id("contact/carol"), Name: "Carol Coe", Email: "carol@acme.test"}})
 }
 
 // clientsInvoicesTable stands in for the invoices projection's table: the
@@ -159,13 +154,13 @@ func TestClientsGet(t *testing.T) {
 			t.Errorf("proposals = %+v", props)
 		}
 
-		if _, _, ok, err := p.get(ctx, clientsID("client/nobody")); ok || err != nil {
+		if _, _, ok, err := p.get(ctx, id("client/nobody")); ok || err != nil {
 			t.Errorf("unknown client: ok=%v err=%v", ok, err)
 		}
 		if ok, err := p.exists(ctx, clientsAcme); !ok || err != nil {
 			t.Errorf("exists(acme) = %v, %v", ok, err)
 		}
-		if ok, err := p.exists(ctx, clientsID("client/nobody")); ok || err != nil {
+		if ok, err := p.exists(ctx, id("client/nobody")); ok || err != nil {
 			t.Errorf("exists(nobody) = %v, %v", ok, err)
 		}
 		if def, err := p.defaultMethod(ctx, clientsAcme); def != clientsVisa || err != nil {
@@ -174,14 +169,14 @@ func TestClientsGet(t *testing.T) {
 		if def, err := p.defaultMethod(ctx, clientsBeta); def != uuid.Nil || err != nil {
 			t.Errorf("defaultMethod(beta) = %v, %v", def, err)
 		}
-		if def, err := p.defaultMethod(ctx, clientsID("client/nobody")); def != uuid.Nil || err != nil {
+		if def, err := p.defaultMethod(ctx, id("client/nobody")); def != uuid.Nil || err != nil {
 			t.Errorf("defaultMethod(nobody) = %v, %v", def, err)
 		}
-		names := map[uuid.UUID]string{clientsAcme: "", clientsZeta: "", clientsID("client/nobody"): ""}
+		names := map[uuid.UUID]string{clientsAcme: "", clientsZeta: "", id("client/nobody"): ""}
 		if err := p.names(ctx, names); err != nil {
 			t.Fatal(err)
 		}
-		want := map[uuid.UUID]string{clientsAcme: "Acme Pty Ltd", clientsZeta: "Zeta Zinc", clientsID("client/nobody"): ""}
+		want := map[uuid.UUID]string{clientsAcme: "Acme Pty Ltd", clientsZeta: "Zeta Zinc", id("client/nobody"): ""}
 		for id, n := range want {
 			if names[id] != n {
 				t.Errorf("names[%s] = %q, want %q", id, names[id], n)
@@ -199,12 +194,12 @@ func TestClientsProposalsInDraftingOrder(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		l := newClientsLog(t, db, newClients(db, 1))
-		late := clientsID("client/late")
+		late := id("client/late")
 		draft := func(pid uuid.UUID, title string) {
 			l.add(proposal.StreamName(pid), proposal.ProposalDrafted{ProposalID: pid, ClientID: late, Title: title, Currency: clientsAUD})
 		}
 		// Drafted in the order b, a, c: ids sort otherwise.
-		pa, pb, pc := clientsID("proposal/a"), clientsID("proposal/b"), clientsID("proposal/c")
+		pa, pb, pc := id("proposal/a"), id("proposal/b"), id("proposal/c")
 		draft(pb, "first")
 		p := newClients(db, 0)
 		if _, _, ok, err := p.get(ctx, late); ok || err != nil {
@@ -243,18 +238,18 @@ func TestClientsList(t *testing.T) {
 		clientsFixture(l)
 		// Ten more clients, for paging.
 		for i := range 10 {
-			cid := clientsID("client/extra/" + string(rune('a'+i)))
+			cid := id("client/extra/" + string(rune('a'+i)))
 			l.add(client.StreamName(cid), client.ClientCreated{ClientID: cid, Name: "Extra " + string(rune('A'+i)), Currency: clientsAUD})
 		}
 		// The fixture's invoices as the invoices table has them: INV-1 half
 		// paid and due 2025-05-15, INV-2 due 2025-06-30, INV-3 void and INV-4
 		// paid (both due in May, closed), Beta's INV-5 due 2025-07-02.
 		clientsInvoicesTable(t, db,
-			[]any{clientsID("invoice/1").String(), clientsAcme.String(), "2025-05-15", 1},
-			[]any{clientsID("invoice/2").String(), clientsAcme.String(), "2025-06-30", 1},
-			[]any{clientsID("invoice/3").String(), clientsAcme.String(), "2025-05-16", 0},
-			[]any{clientsID("invoice/4").String(), clientsAcme.String(), "2025-05-17", 0},
-			[]any{clientsID("invoice/5").String(), clientsBeta.String(), "2025-07-02", 1},
+			[]any{id("invoice/1").String(), clientsAcme.String(), "2025-05-15", 1},
+			[]any{id("invoice/2").String(), clientsAcme.String(), "2025-06-30", 1},
+			[]any{id("invoice/3").String(), clientsAcme.String(), "2025-05-16", 0},
+			[]any{id("invoice/4").String(), clientsAcme.String(), "2025-05-17", 0},
+			[]any{id("invoice/5").String(), clientsBeta.String(), "2025-07-02", 1},
 		)
 		p := newClients(db, 0)
 		today := domain.MustDate(2025, 6, 15)
@@ -313,7 +308,7 @@ func TestClientsListSortAndSearch(t *testing.T) {
 		ctx := context.Background()
 		l := newClientsLog(t, db, newClients(db, 1))
 		mk := func(key, name string, contacts ...client.Contact) uuid.UUID {
-			cid := clientsID("client/" + key)
+			cid := id("client/" + key)
 			l.add(client.StreamName(cid), client.ClientCreated{ClientID: cid, Name: name, Currency: clientsAUD, Contacts: contacts})
 			return cid
 		}
@@ -321,8 +316,8 @@ func TestClientsListSortAndSearch(t *testing.T) {
 		mk("a", "Alpha")
 		mk("c", "ÉCOLE 100% Sud")
 		twin1, twin2 := mk("t1", "Twin"), mk("t2", "twin")
-		under := mk("u", "under_score", client.Contact{ID: clientsID("contact/u"), Name: "Ünal", Email: "u@x.test"})
-		mk("zz", "zz", client.Contact{ID: clientsID("contact/z"), Name: "Zed", Email: "zed@x.test"})
+		under := mk("u", "under_score", client.Contact{ID: id("contact/u"), Name: "Ünal", Email: "u@x.test"})
+		mk("zz", "zz", client.Contact{ID: id("contact/z"), Name: "Zed", Email: "zed@x.test"})
 		p := newClients(db, 0)
 		list := func(search string) []string {
 			t.Helper()
@@ -363,7 +358,7 @@ func TestClientsListSortAndSearch(t *testing.T) {
 				t.Errorf("search %q = %v, want %v", search, got, want)
 			}
 		}
-		l.add(client.StreamName(under), client.ClientContactRemoved{ClientID: under, ContactID: clientsID("contact/u")},
+		l.add(client.StreamName(under), client.ClientContactRemoved{ClientID: under, ContactID: id("contact/u")},
 			client.ClientDetailsChanged{ClientID: under, Name: "Other", Currency: clientsAUD})
 		if got := list("ünal"); got != nil {
 			t.Errorf("after the contact was removed: %v", got)

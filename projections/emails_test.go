@@ -16,10 +16,10 @@ func TestEmailsAbout(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		l := newClientsLog(t, db, newEmails(db, 1))
-		inv, other, prop := clientsID("invoice/1"), clientsID("invoice/2"), clientsID("proposal/1")
+		inv, other, prop := id("invoice/1"), id("invoice/2"), id("proposal/1")
 		t0 := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
 		queue := func(name string, kind outbox.Kind, at time.Time, invoiceID, proposalID uuid.UUID) uuid.UUID {
-			eid := clientsID("email/" + name)
+			eid := id("email/" + name)
 			l.add(outbox.StreamName(eid), outbox.EmailQueued{EmailID: eid, Kind: kind, To: name + "@acme.test", ToName: name,
 				Subject: "About " + name, ClientID: clientsAcme, InvoiceID: invoiceID, ProposalID: proposalID, At: at})
 			return eid
@@ -39,7 +39,7 @@ func TestEmailsAbout(t *testing.T) {
 		l.add(outbox.StreamName(issuedMail), outbox.EmailSent{EmailID: issuedMail, Transport: "smtp", Attempts: 1, At: t0.Add(time.Minute)})
 		l.add(outbox.StreamName(rejected), outbox.EmailFailed{EmailID: rejected, Reason: "550 mailbox unavailable", Attempts: 3, At: t0.Add(3 * time.Hour)})
 		// Outcomes of an email never queued are ignored.
-		ghost := clientsID("email/ghost")
+		ghost := id("email/ghost")
 		l.add(outbox.StreamName(ghost), outbox.EmailSent{EmailID: ghost, Attempts: 1, At: t0})
 
 		p := newEmails(db, 0)
@@ -72,7 +72,7 @@ func TestEmailsAbout(t *testing.T) {
 		if err != nil || len(props) != 1 || props[0].ID != proposalMail || props[0].Kind != outbox.KindProposal {
 			t.Errorf("emails about the proposal = %+v, %v", props, err)
 		}
-		none, err := p.about(ctx, clientsID("invoice/none"))
+		none, err := p.about(ctx, id("invoice/none"))
 		if err != nil || none == nil || len(none) != 0 {
 			t.Errorf("emails about nothing = %#v, %v; want an empty list", none, err)
 		}
@@ -87,7 +87,7 @@ func TestEmailsAboutBoth(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
 		l := newClientsLog(t, db, newEmails(db, 1))
-		inv, prop, eid := clientsID("invoice/1"), clientsID("proposal/1"), clientsID("email/both")
+		inv, prop, eid := id("invoice/1"), id("proposal/1"), id("email/both")
 		l.add(outbox.StreamName(eid), outbox.EmailQueued{EmailID: eid, Kind: outbox.KindInvoiceIssued, To: "a@acme.test",
 			InvoiceID: inv, ProposalID: prop, At: time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)})
 		p := newEmails(db, 0)

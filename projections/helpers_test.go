@@ -154,6 +154,12 @@ func line(t testing.TB, desc, price string, serviceID uuid.UUID, key string) inv
 
 func issued(t testing.TB, inv, cl uuid.UUID, number string, issue, due domain.Date, lines ...invoice.Line) invoice.InvoiceIssued {
 	t.Helper()
+	return issuedBy(inv, cl, visa, number, issue, due, lines...)
+}
+
+// issuedBy is an InvoiceIssued in AUD, to be collected from method, with
+// the lines' totals.
+func issuedBy(inv, cl, method uuid.UUID, number string, issue, due domain.Date, lines ...invoice.Line) invoice.InvoiceIssued {
 	tot := invoice.Totals{Net: domain.Zero(aud), Tax: domain.Zero(aud), Gross: domain.Zero(aud)}
 	for _, l := range lines {
 		tot.Net.Amount = tot.Net.Amount.Add(l.Amounts.Net.Amount)
@@ -161,7 +167,7 @@ func issued(t testing.TB, inv, cl uuid.UUID, number string, issue, due domain.Da
 		tot.Gross.Amount = tot.Gross.Amount.Add(l.Amounts.Gross.Amount)
 	}
 	return invoice.InvoiceIssued{InvoiceID: inv, ClientID: cl, Number: number, Currency: aud, IssueDate: issue, DueDate: due,
-		TaxMode: domain.TaxExclusive, Lines: lines, Totals: tot, PaymentMethodID: visa}
+		TaxMode: domain.TaxExclusive, Lines: lines, Totals: tot, PaymentMethodID: method}
 }
 
 func activated(svc, cl uuid.UUID, name, price string, rule domain.BillingRule, first domain.Date, mode service.BillingMode) service.ServiceActivated {

@@ -46,15 +46,7 @@ func invoicesLine(t testing.TB, desc, price string) invoice.Line {
 // invoicesIssued is an InvoiceIssued in AUD with the lines' totals.
 func invoicesIssued(t testing.TB, inv, cl uuid.UUID, number string, issue, due domain.Date, lines ...invoice.Line) invoice.InvoiceIssued {
 	t.Helper()
-	aud := domain.MustCurrency("AUD")
-	tot := invoice.Totals{Net: domain.Zero(aud), Tax: domain.Zero(aud), Gross: domain.Zero(aud)}
-	for _, l := range lines {
-		tot.Net.Amount = tot.Net.Amount.Add(l.Amounts.Net.Amount)
-		tot.Tax.Amount = tot.Tax.Amount.Add(l.Amounts.Tax.Amount)
-		tot.Gross.Amount = tot.Gross.Amount.Add(l.Amounts.Gross.Amount)
-	}
-	return invoice.InvoiceIssued{InvoiceID: inv, ClientID: cl, Number: number, Currency: aud, IssueDate: issue, DueDate: due,
-		TaxMode: domain.TaxExclusive, Lines: lines, Totals: tot, PaymentMethodID: invoicesID("pm/visa")}
+	return issuedBy(inv, cl, invoicesID("pm/visa"), number, issue, due, lines...)
 }
 
 // invoicesBackends opens an empty read-model database of each kind (SQLite

@@ -27,7 +27,7 @@ func newLedgerTest(t *testing.T, db *rmdb.DB) *ledgerTest {
 }
 
 func (l *ledgerTest) issue(name string) (uuid.UUID, uint64) {
-	inv := clientsID("invoice/" + name)
+	inv := id("invoice/" + name)
 	return inv, l.log.add(invoice.StreamName(inv), invoice.InvoiceIssued{InvoiceID: inv, ClientID: clientsAcme, Number: name, Currency: clientsAUD})
 }
 
@@ -67,7 +67,7 @@ func (l *ledgerTest) want(what string, inv uuid.UUID, status string, providers .
 func (l *ledgerTest) pushed(inv uuid.UUID, provider string, kind ledger.Kind, push string, gen int, ledgerID string) {
 	l.t.Helper()
 	l.at = l.at.Add(time.Minute)
-	l.ledger(ledger.LedgerPushSucceeded{PushID: clientsID("push/" + push), Provider: provider, Kind: kind, InvoiceID: inv,
+	l.ledger(ledger.LedgerPushSucceeded{PushID: id("push/" + push), Provider: provider, Kind: kind, InvoiceID: inv,
 		Generation: gen, LedgerID: ledgerID, At: l.at})
 }
 
@@ -78,7 +78,7 @@ func (l *ledgerTest) failed(inv uuid.UUID, provider string, kind ledger.Kind, pu
 	if temporary {
 		retry = l.at.Add(time.Minute)
 	}
-	l.ledger(ledger.LedgerPushFailed{PushID: clientsID("push/" + push), Provider: provider, Kind: kind, InvoiceID: inv,
+	l.ledger(ledger.LedgerPushFailed{PushID: id("push/" + push), Provider: provider, Kind: kind, InvoiceID: inv,
 		Generation: gen, Reason: reason, Temporary: temporary, Attempt: attempt, RetryAt: retry, At: l.at})
 	return retry
 }
@@ -95,7 +95,7 @@ func TestLedgerStatuses(t *testing.T) {
 		l.ledger(ledger.LedgerConnected{Provider: xero, TenantID: "t1", FromPosition: oldPos, At: l.at})
 		fresh, _ := l.issue("fresh")
 		l.want("issued before connecting", old, LedgerBeforeConnection, xero, LedgerBeforeConnection)
-		l.want("unknown invoice", clientsID("invoice/unknown"), LedgerBeforeConnection, xero, LedgerBeforeConnection)
+		l.want("unknown invoice", id("invoice/unknown"), LedgerBeforeConnection, xero, LedgerBeforeConnection)
 		l.want("issued after connecting", fresh, LedgerPending, xero, LedgerPending)
 
 		// Synced: the invoice, then its payment and a credit note.
@@ -175,7 +175,7 @@ func TestLedgerStatuses(t *testing.T) {
 		// A reconnection keeps the first connection's starting position.
 		l.ledger(ledger.LedgerConnected{Provider: xero, TenantID: "t1", FromPosition: 0, At: l.at})
 		l.want("reconnected", old, LedgerBeforeConnection, qbo, LedgerNotConnected, xero, LedgerBeforeConnection)
-		l.want("disconnected ledger only", clientsID("invoice/unknown"), LedgerBeforeConnection, qbo, LedgerNotConnected, xero, LedgerBeforeConnection)
+		l.want("disconnected ledger only", id("invoice/unknown"), LedgerBeforeConnection, qbo, LedgerNotConnected, xero, LedgerBeforeConnection)
 	})
 }
 
@@ -209,7 +209,7 @@ func TestLedgerConnectionInBatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := clientsID("invoice/b")
+		b := id("invoice/b")
 		w.Apply(tx, Event{Position: 10, Stream: ledger.StreamName(uuid.Nil), Data: ledger.LedgerConnected{Provider: ledger.ProviderQBO, FromPosition: 9}})
 		w.Apply(tx, Event{Position: 11, Stream: invoice.StreamName(b), Data: invoice.InvoiceIssued{InvoiceID: b}})
 		w.Flush(tx)

@@ -325,26 +325,15 @@ func (r *Runner) reload(ctx context.Context) error {
 
 // poll reads the checkpoints another process committed.
 func (r *Runner) poll(ctx context.Context) error {
-	rows, err := r.impl.db.Query(ctx, `SELECT name, checkpoint FROM rm_projections WHERE serving = 1`)
+	regs, err := r.impl.db.Registrations(ctx)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	byName := map[string]uint64{}
-	for rows.Next() {
-		var name string
-		var cp int64
-		if err := rows.Scan(&name, &cp); err != nil {
-			return err
-		}
-		byName[name] = uint64(cp)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	for _, g := range r.gens() {
-		if cp, ok := byName[g.spec.Name]; ok {
-			g.checkpoint.Store(cp)
+		for _, reg := range regs {
+			if reg.Serving && reg.Name == g.spec.Name {
+				g.checkpoint.Store(reg.Checkpoint)
+			}
 		}
 	}
 	r.publish()

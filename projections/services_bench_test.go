@@ -16,7 +16,7 @@ import (
 // in all: its activation, then a billing a month, with a price edit every
 // 24th event and a skipped item every 30th, as years of history make.
 func servicesLongStream(n int) []domain.Event {
-	svc := servicesID("service/long")
+	svc := id("service/long")
 	start := servicesDate(2010, 1, 1)
 	events := []domain.Event{servicesActivated(svc, servicesAcme, "Long", "100", servicesMonthly(start), start, service.Automatic)}
 	seq := 0
@@ -30,7 +30,7 @@ func servicesLongStream(n int) []domain.Event {
 			events = append(events, service.ScheduleItemSkipped{ServiceID: svc, ItemKey: service.ItemKey(svc, seq)})
 		default:
 			seq++
-			events = append(events, servicesBilled(svc, seq, servicesID("invoice/long"), start.AddMonthsClamped(seq-1, 1), "100"))
+			events = append(events, servicesBilled(svc, seq, id("invoice/long"), start.AddMonthsClamped(seq-1, 1), "100"))
 		}
 	}
 	return events
@@ -51,7 +51,7 @@ func BenchmarkServicesLoad(b *testing.B) {
 	defer db.Close()
 	ctx := context.Background()
 	events := servicesLongStream(n)
-	svc := servicesID("service/long")
+	svc := id("service/long")
 	var l servicesLog
 	p := servicesWriter(b, db)
 	servicesApply(b, db, p, l.events(service.StreamName(svc), events...)...)

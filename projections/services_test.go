@@ -16,11 +16,6 @@ import (
 	"remit/projections/rmdb"
 )
 
-// servicesID returns a deterministic uuid for a name used in a test.
-func servicesID(name string) uuid.UUID {
-	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("remit-test/"+name))
-}
-
 func servicesDate(y int, m time.Month, d int) domain.Date { return domain.MustDate(y, m, d) }
 
 var servicesDec = decidertest.Dec
@@ -28,16 +23,16 @@ var servicesDec = decidertest.Dec
 // Fixture ids and day, as the old model tests had them.
 var (
 	servicesAUD                       = domain.MustCurrency("AUD")
-	servicesAcme, servicesBeta        = servicesID("client/acme"), servicesID("client/beta")
-	servicesVisa                      = servicesID("pm/visa")
-	servicesProp1                     = servicesID("proposal/1")
-	servicesBookkeeping               = servicesID("service/bookkeeping")
-	servicesPayroll, servicesTax      = servicesID("service/payroll"), servicesID("service/tax-return")
-	servicesAdvice, servicesOld       = servicesID("service/advice"), servicesID("service/old")
-	servicesInv1, servicesInv2        = servicesID("invoice/1"), servicesID("invoice/2")
+	servicesAcme, servicesBeta        = id("client/acme"), id("client/beta")
+	servicesVisa                      = id("pm/visa")
+	servicesProp1                     = id("proposal/1")
+	servicesBookkeeping               = id("service/bookkeeping")
+	servicesPayroll, servicesTax      = id("service/payroll"), id("service/tax-return")
+	servicesAdvice, servicesOld       = id("service/advice"), id("service/old")
+	servicesInv1, servicesInv2        = id("invoice/1"), id("invoice/2")
 	servicesToday                     = servicesDate(2025, 6, 15)
-	servicesNone                      = servicesID("service/none")
-	servicesCakes, servicesBetaSvcZed = servicesID("service/cakes"), servicesID("service/zed")
+	servicesNone                      = id("service/none")
+	servicesCakes, servicesBetaSvcZed = id("service/cakes"), id("service/zed")
 )
 
 // servicesLog numbers events as the store does: a global position, and a
@@ -118,7 +113,7 @@ func servicesFixture(t testing.TB, db *rmdb.DB, p *Services, l *servicesLog) {
 	t.Helper()
 	var batch []Event
 	bk := servicesActivated(servicesBookkeeping, servicesAcme, "Bookkeeping", "100", servicesMonthly(servicesDate(2025, 5, 1)), servicesDate(2025, 5, 1), service.Automatic)
-	bk.Source = service.Source{ProposalID: servicesProp1, ProposalLineID: servicesID("pline/1")}
+	bk.Source = service.Source{ProposalID: servicesProp1, ProposalLineID: id("pline/1")}
 	batch = append(batch, l.events(service.StreamName(servicesBookkeeping), bk)...)
 	// Payroll bills on the same days from the same card: one billing group.
 	batch = append(batch, l.events(service.StreamName(servicesPayroll), servicesActivated(servicesPayroll, servicesAcme, "Payroll", "50",
@@ -383,7 +378,7 @@ func TestServicesRefold(t *testing.T) {
 		}
 		apply(p, servicesActivated(svc, servicesBeta, "Zed", "100", servicesMonthly(servicesDate(2025, 1, 1)), servicesDate(2025, 1, 1), service.Automatic))
 		for n := 1; n <= 3; n++ {
-			apply(p, servicesBilled(svc, n, servicesID("inv/zed"), servicesDate(2025, time.Month(n), 1), "100"))
+			apply(p, servicesBilled(svc, n, id("inv/zed"), servicesDate(2025, time.Month(n), 1), "100"))
 		}
 		// A batch that rolls back leaves nothing behind, in the table or
 		// in the writer's cache.
@@ -401,7 +396,7 @@ func TestServicesRefold(t *testing.T) {
 		l.pos--
 		// The item of 1 February is released (its invoice voided): it is
 		// to be billed again.
-		apply(p, service.ScheduleItemReleased{ServiceID: svc, ItemKey: service.ItemKey(svc, 2), InvoiceID: servicesID("inv/zed"), Reason: "voided"})
+		apply(p, service.ScheduleItemReleased{ServiceID: svc, ItemKey: service.ItemKey(svc, 2), InvoiceID: id("inv/zed"), Reason: "voided"})
 		// A new writer (a restarted process) evolves the state it decodes.
 		p = newServices(db, 1)
 		apply(p, service.ScheduleItemSkipped{ServiceID: svc, ItemKey: service.ItemKey(svc, 4)})

@@ -227,10 +227,6 @@ func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return db.read.QueryRowContext(ctx, db.Rebind(q), args...)
 }
 
-// Conn returns a connection of the write pool pinned for the caller (the
-// PostgreSQL lease is held on one); the caller closes it.
-func (db *DB) Conn(ctx context.Context) (*sql.Conn, error) { return db.write.Conn(ctx) }
-
 // Begin opens a write transaction; the caller ends it with Commit or
 // Rollback (the next Begin waits until then).
 func (db *DB) Begin(ctx context.Context) (*Tx, error) {

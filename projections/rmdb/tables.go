@@ -1,6 +1,7 @@
 package rmdb
 
 import (
+	"database/sql"
 	"fmt"
 	"strings"
 )
@@ -74,25 +75,36 @@ type Registration struct {
 
 // Registrations returns every generation of every projection.
 func (t *Tx) Registrations() []Registration {
-	rows, err := t.Query(`SELECT name, generation, version, checkpoint, serving FROM rm_projections ORDER BY name, generation`)
+	rows, err := t.Query(registrationsQuery)
 	if err != nil {
 		t.Fail(fmt.Errorf("read models: registry: %w", err))
 		return nil
 	}
+	regs, err := scanRegistrations(rows)
+	t.Fail(err)
+	return regs
+}
+
+// registrationsQuery reads the registry, in name and generation order.
+const registrationsQuery = `SELECT name, generation, version, checkpoint, serving FROM rm_projections ORDER BY name, generation`
+
+// scanRegistrations reads the rows of registrationsQuery and closes them.
+func scanRegistrations(rows *sql.Rows) ([]Registration, error) {
 	defer rows.Close()
 	var out []Registration
 	for rows.Next() {
 		var r Registration
 		var cp, serving int64
 		if err := rows.Scan(&r.Name, &r.Generation, &r.Version, &cp, &serving); err != nil {
-			t.Fail(err)
-			return nil
+			return nil, fmt.Errorf("read models: registry: %w", err)
 		}
 		r.Checkpoint, r.Serving = uint64(cp), serving != 0
 		out = append(out, r)
 	}
-	t.Fail(rows.Err())
-	return out
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read models: registry: %w", err)
+	}
+	return out, nil
 }
 
 // Register records a new generation at checkpoint 0, not serving.
