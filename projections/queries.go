@@ -187,6 +187,26 @@ func (m *Models) serviceSchedule(ctx context.Context, serviceID uuid.UUID, q Sch
 	return scheduleItems(st, q, def), nil
 }
 
+// sortSchedule sorts items as the Billing Schedule tab shows them: by date
+// (undated last), then service name, then key.
+func sortSchedule(items []ScheduleItem) {
+	slices.SortFunc(items, func(a, b ScheduleItem) int {
+		if a.Date.IsZero() != b.Date.IsZero() {
+			if a.Date.IsZero() {
+				return 1
+			}
+			return -1
+		}
+		if c := a.Date.Compare(b.Date); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.ServiceName, b.ServiceName); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Key, b.Key)
+	})
+}
+
 func (m *Models) schedule(ctx context.Context, clientID uuid.UUID, q ScheduleQuery) (ClientSchedule, error) {
 	if ok, err := m.Clients.exists(ctx, clientID); err != nil || !ok {
 		return ClientSchedule{}, orNotFound(err, "client %s not found", clientID)
@@ -203,21 +223,7 @@ func (m *Models) schedule(ctx context.Context, clientID uuid.UUID, q ScheduleQue
 	for _, st := range states {
 		out.Items = append(out.Items, scheduleItems(st, q, def)...)
 	}
-	slices.SortFunc(out.Items, func(a, b ScheduleItem) int {
-		if a.Date.IsZero() != b.Date.IsZero() {
-			if a.Date.IsZero() {
-				return 1
-			}
-			return -1
-		}
-		if c := a.Date.Compare(b.Date); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.ServiceName, b.ServiceName); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Key, b.Key)
-	})
+	sortSchedule(out.Items)
 	// The groups, formed as the billing run forms them (service.Groups).
 	byKey := map[string]ScheduleItem{}
 	var billings []service.Billing

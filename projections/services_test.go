@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
@@ -239,22 +238,7 @@ func TestServicesSchedule(t *testing.T) {
 		for _, st := range states {
 			items = append(items, scheduleItems(st, sq, servicesVisa)...)
 		}
-		// Sorted as the Billing Schedule tab sorts them.
-		slices.SortFunc(items, func(a, b ScheduleItem) int {
-			if a.Date.IsZero() != b.Date.IsZero() {
-				if a.Date.IsZero() {
-					return 1
-				}
-				return -1
-			}
-			if c := a.Date.Compare(b.Date); c != 0 {
-				return c
-			}
-			if c := cmp.Compare(a.ServiceName, b.ServiceName); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.Key, b.Key)
-		})
+		sortSchedule(items) // as the Billing Schedule tab sorts them
 		type row struct {
 			date    string
 			name    string
