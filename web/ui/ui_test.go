@@ -60,6 +60,23 @@ func TestClientsListSearchFilterAndPages(t *testing.T) {
 	}
 }
 
+// A firm with no clients is invited to add one; a search that finds none
+// says so and leads back to every client.
+func TestClientsListEmpty(t *testing.T) {
+	a := newApp(t)
+	p := a.get("/clients")
+	mustContain(t, p, "No clients yet.", `<a href="/clients/new">Add your first client</a>`)
+	if strings.Contains(p.Body, "No clients match") {
+		t.Error("an empty firm is told no clients match")
+	}
+	a.mustClient("Acme Pty")
+	s := a.get("/clients?q=zeta")
+	mustContain(t, s, "No clients match.", `<a href="/clients">Show all clients</a>`)
+	if strings.Contains(s.Body, "No clients yet") {
+		t.Error("a search that finds nothing says the firm has no clients")
+	}
+}
+
 func TestCreateClient(t *testing.T) {
 	a := newApp(t)
 	p := a.get("/clients/new")
