@@ -183,6 +183,14 @@ func (f *fixture) invoiceNumbers() []int64 {
 				f.tb.Fatal(err)
 			}
 			reserved[e.InvoiceID] = e
+		case "InvoiceNumbersReserved": // concurrent reservations share a block
+			var e numbering.InvoiceNumbersReserved
+			if err := json.Unmarshal(r.Data, &e); err != nil {
+				f.tb.Fatal(err)
+			}
+			for _, one := range e.Reservations() {
+				reserved[one.InvoiceID] = one
+			}
 		case "InvoiceIssued":
 			var e invoice.InvoiceIssued
 			if err := json.Unmarshal(r.Data, &e); err != nil {
