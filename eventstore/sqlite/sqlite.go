@@ -104,6 +104,10 @@ type Store struct {
 	stopped chan struct{} // closed when the writer goroutine has ended
 	closeMu sync.Once
 
+	// rareScan and rareCount tune reads filtered on a rare stream prefix
+	// (see rarePrefix).
+	rareScan, rareCount uint64
+
 	head   atomic.Uint64 // last committed position (writer mode)
 	wakeMu sync.Mutex
 	wake   chan struct{} // closed and replaced after every commit
@@ -150,7 +154,8 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = DefaultMaxBatch
 	}
-	s := &Store{dir: dir, opts: opts, wake: make(chan struct{}), done: make(chan struct{}), stopped: make(chan struct{})}
+	s := &Store{dir: dir, opts: opts, wake: make(chan struct{}), done: make(chan struct{}), stopped: make(chan struct{}),
+		rareScan: defaultRareScan, rareCount: defaultRareCount}
 	path := filepath.Join(dir, FileName)
 	if opts.ReadOnly {
 		if _, err := os.Stat(path); err != nil {
