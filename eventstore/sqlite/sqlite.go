@@ -38,6 +38,10 @@
 //   - Subscriptions read from the database in batches and sleep on a broadcast
 //     channel that the writer closes after every commit: a slow subscriber
 //     holds no lock and fills no buffer the writer waits on.
+//   - A filtered read scans in position order, except a long read on one
+//     stream prefix few events have (the sign-in directory's "user-"), which
+//     goes through the stream index. Read connections do not map the file
+//     into memory, so a scan does not count in the process's resident memory.
 //
 // The driver is github.com/mattn/go-sqlite3 (cgo): measured against
 // modernc.org/sqlite and github.com/ncruces/go-sqlite3 on this store's own
