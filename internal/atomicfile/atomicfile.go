@@ -7,7 +7,8 @@
 // the signing key of client links) goes through here, so
 // they all get the same guarantee: the content goes to a temporary file in the
 // same folder, which is fsynced, renamed over the target, and then the folder
-// is fsynced so the rename itself is on disk.
+// is fsynced so the rename itself is on disk. A DirSyncer lets files created
+// in one folder at the same moment share that folder fsync.
 package atomicfile
 
 import (
