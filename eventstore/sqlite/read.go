@@ -165,8 +165,14 @@ func (s *Store) query(ctx context.Context, q string, args []any, limit int) ([]e
 		return nil, err
 	}
 	defer conn.Close()
+	// A read without a limit is mostly one stream's few events (a command's
+	// load): start small rather than allocate 256 events' room (53 KiB) for
+	// each; a read with a limit mostly fills it.
 	capHint := limit
-	if capHint <= 0 || capHint > 16384 {
+	switch {
+	case capHint <= 0:
+		capHint = 16
+	case capHint > 16384:
 		capHint = 256
 	}
 	out := make([]eventstore.RecordedEvent, 0, capHint)
