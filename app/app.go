@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -105,6 +106,7 @@ type App struct {
 	// Idempotency keeps the answers of requests sent with an
 	// Idempotency-Key, beside the store.
 	Idempotency idempotency.Store
+	gateway     io.Closer // the payment gateway, when it holds files open
 	log         *slog.Logger
 	baseURL     atomic.Pointer[string] // where the server listens, once it does
 }
@@ -279,6 +281,9 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 		return nil, fmt.Errorf("payment gateway: %w", err)
 	}
 	a.StripeWebhook = webhook
+	if c, ok := gw.(io.Closer); ok {
+		a.gateway = c
+	}
 	a.Sched = &billingrun.Scheduler{Store: store, Billing: a.Billing, Gateway: gw, Now: cfg.Now, Logger: cfg.Logger,
 		OnRun: func(r billingrun.RunResult) {
 			a.log.Info("billing run", "as_of", r.AsOf, "issued", r.Billing.Issued, "already", r.Billing.AlreadyIssued,
@@ -368,6 +373,9 @@ func (a *App) Close() error {
 	}
 	if a.Sched != nil {
 		errs = append(errs, a.Sched.Close())
+	}
+	if a.gateway != nil {
+		errs = append(errs, a.gateway.Close())
 	}
 	if a.Outbox != nil {
 		errs = append(errs, a.Outbox.Close())

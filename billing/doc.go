@@ -66,8 +66,12 @@
 //     invoice has a payment method. A crash between the steps is completed by
 //     re-running the command: every step is idempotent for the same ids.
 //     Reservations made by this process are serialised by a mutex so the
-//     50-way race is decided in memory, not by 50 rounds of conflicts; another
-//     process still meets the expected-revision check.
+//     50-way race is decided in memory, not by 50 rounds of conflicts; those
+//     that queue while one is being appended are reserved together, in one
+//     block (InvoiceNumbersReserved, under the first one's command), so
+//     concurrent instant bills share one synced append to the numbering
+//     stream instead of each waiting for the one before; another process
+//     still meets the expected-revision check.
 //     Only a refusal (the item billed elsewhere, skipped, archived) releases
 //     the items marked before it; a store failure or exhausted retries leave
 //     them marked for the re-run, since a run may be issuing the same invoice.

@@ -99,6 +99,11 @@ func (s *Service) refreshNumbers(ctx context.Context) error {
 func (s *Service) reserveNumbers(ctx context.Context, reqs []numberRequest) (map[uuid.UUID]reservedNumber, error) {
 	s.numberingMu.Lock()
 	defer s.numberingMu.Unlock()
+	return s.reserveNumbersLocked(ctx, reqs)
+}
+
+// reserveNumbersLocked is reserveNumbers for a caller holding numberingMu.
+func (s *Service) reserveNumbersLocked(ctx context.Context, reqs []numberRequest) (map[uuid.UUID]reservedNumber, error) {
 	out := make(map[uuid.UUID]reservedNumber, len(reqs))
 	pending := reqs
 	conflicts := 0
@@ -248,16 +253,50 @@ func numberBlockEventID(e numbering.InvoiceNumbersReserved) uuid.UUID {
 	return uuid.NewSHA1(EventNamespace, key)
 }
 
+// numberWait is one single reservation waiting for its block.
+type numberWait struct {
+	req  numberRequest
+	done bool // answered (got, err hold the answer); guarded by numberingMu
+	got  reservedNumber
+	err  error
+}
+
 // reserveNumber gives the invoice its number in the numbering stream (the
-// number it already has, when it has one).
+// number it already has, when it has one). Concurrent calls share appends:
+// each queues its request, and whoever takes numberingMu next reserves every
+// queued request in one block (one InvoiceNumbersReserved, recorded under
+// the first request's command), so 64 instant bills at once cost a few
+// appends to the numbering stream instead of 64 appends in a row, each
+// waiting for the one before to be synced.
 func (s *Service) reserveNumber(ctx context.Context, invoiceID uuid.UUID, prefix string, now time.Time, meta Meta) (string, uint64, error) {
-	got, err := s.reserveNumbers(ctx, []numberRequest{{InvoiceID: invoiceID, Prefix: prefix, Now: now, Meta: meta}})
+	w := &numberWait{req: numberRequest{InvoiceID: invoiceID, Prefix: prefix, Now: now, Meta: meta}}
+	s.waitingMu.Lock()
+	s.waiting = append(s.waiting, w)
+	s.waitingMu.Unlock()
+	s.numberingMu.Lock()
+	if !w.done {
+		s.waitingMu.Lock()
+		queued := s.waiting
+		s.waiting = nil
+		s.waitingMu.Unlock()
+		reqs := make([]numberRequest, len(queued))
+		for i, q := range queued {
+			reqs[i] = q.req
+		}
+		// The block is every queued caller's: one caller going away must
+		// not fail the others.
+		got, err := s.reserveNumbersLocked(context.WithoutCancel(ctx), reqs)
+		for _, q := range queued {
+			q.done, q.got, q.err = true, got[q.req.InvoiceID], err
+			if _, ok := got[q.req.InvoiceID]; !ok && err == nil {
+				q.err = domain.Errorf(domain.EINTERNAL, "reserve invoice number: invoice %s has none after reserving", q.req.InvoiceID)
+			}
+		}
+	}
+	n, err := w.got, w.err
+	s.numberingMu.Unlock()
 	if err != nil {
 		return "", 0, err
-	}
-	n, ok := got[invoiceID]
-	if !ok {
-		return "", 0, domain.Errorf(domain.EINTERNAL, "reserve invoice number: invoice %s has none after reserving", invoiceID)
 	}
 	return n.Number, n.position, nil
 }

@@ -44,6 +44,12 @@ type Service struct {
 	numberingMu sync.Mutex // serialises this process's number reservations
 	numbers     numberBook // guarded by numberingMu
 
+	// waitingMu guards waiting: the single reservations (instant bills,
+	// bill-now) queued while another is being appended; whoever takes
+	// numberingMu next reserves them all in one block.
+	waitingMu sync.Mutex
+	waiting   []*numberWait
+
 	index serviceIndex
 }
 

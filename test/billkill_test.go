@@ -1,10 +1,8 @@
 package test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -380,26 +378,24 @@ func checkBilledOnce(tb testing.TB, st eventstore.Store, wantItems int) map[uuid
 	return invoices
 }
 
-// checkChargedOnce reads the sandbox gateway's own record of charges (the
-// raw file, one JSON line per charge it made) and asserts one charge per
-// invoice, never two for one key or one invoice; and that the store records
-// exactly one successful payment per invoice and no rejection.
+// checkChargedOnce reads the sandbox gateway's own record of charges (its
+// table, one row per charge it made) and asserts one charge per invoice,
+// never two for one key or one invoice; and that the store records exactly
+// one successful payment per invoice and no rejection.
 func checkChargedOnce(tb testing.TB, st eventstore.Store, gatewayDir string, invoices map[uuid.UUID]issued) {
 	tb.Helper()
-	f, err := os.Open(filepath.Join(gatewayDir, sandbox.FileName))
+	gw, err := sandbox.Open(gatewayDir, sandbox.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
+	defer gw.Close()
+	cs, err := gw.Charges()
+	if err != nil {
+		tb.Fatal(err)
+	}
 	keys := map[string]bool{}
 	charged := map[uuid.UUID]int{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var c sandbox.Charge
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			tb.Fatalf("sandbox record: %v: %s", err, sc.Text())
-		}
+	for _, c := range cs {
 		if keys[c.IdempotencyKey] {
 			tb.Errorf("the sandbox charged key %s twice", c.IdempotencyKey)
 		}
@@ -409,9 +405,6 @@ func checkChargedOnce(tb testing.TB, st eventstore.Store, gatewayDir string, inv
 			tb.Fatalf("charge %s names no invoice: %v", c.Reference, c.Metadata)
 		}
 		charged[id]++
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
 	}
 	for id, n := range charged {
 		if _, ok := invoices[id]; !ok {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/google/uuid"
@@ -89,6 +90,9 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 				gw, _, err := gateways.Open(po.config(so.dir))
 				if err != nil {
 					return err
+				}
+				if c, ok := gw.(io.Closer); ok {
+					defer c.Close()
 				}
 				bar := newProgress(env.Stderr, "collect")
 				crep, err := billingrun.Collect(ctx, s, svc, gw, date, billingrun.CollectOptions{Index: idx, Actor: "cli:bill", Progress: func(p billingrun.Progress) { bar.Update(p.Done, p.Total) }})

@@ -7,7 +7,9 @@
 //
 // Keys is where the keys live, outside the event log. KeyStore keeps one
 // random 256-bit key per client as a file in a folder of the data folder
-// (DataDir/keys/<client id>.key, mode 0600); PGKeyStore keeps them in a
+// (DataDir/keys/<client id>.key, mode 0600; each written aside, fsynced and
+// linked into place, and the keys of clients created at the same moment
+// share the folder's fsync); PGKeyStore keeps them in a
 // table (remit_pii_keys) of the PostgreSQL database that holds the log, so
 // every process on that database shares them. Forget destroys the key and
 // leaves a tombstone (<id>.forgotten, or the row with its key emptied):

@@ -43,6 +43,9 @@ type Keys interface {
 // forget while remit serve runs) still takes effect at once.
 type KeyStore struct {
 	dir string
+	// created makes new keys: clients created at the same moment share the
+	// folder's fsync.
+	created *atomicfile.DirSyncer
 
 	mu   sync.RWMutex
 	keys map[uuid.UUID][]byte
@@ -55,7 +58,7 @@ func OpenKeyStore(dataDir string) (*KeyStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("key store: %w", err)
 	}
-	k := &KeyStore{dir: dir, keys: map[uuid.UUID][]byte{}}
+	k := &KeyStore{dir: dir, created: atomicfile.NewDirSyncer(dir), keys: map[uuid.UUID][]byte{}}
 	if err := k.dropRequestKeys(); err != nil {
 		return nil, err
 	}
@@ -143,7 +146,7 @@ func (k *KeyStore) fileKey(path string, create bool) ([]byte, error) {
 	}
 	b = make([]byte, 32)
 	_, _ = rand.Read(b)
-	if err := atomicfile.WriteNew(path, b, 0o600); err != nil {
+	if err := k.created.WriteNew(path, b, 0o600); err != nil {
 		if errors.Is(err, fs.ErrExist) { // another writer made it first
 			return k.fileKey(path, false)
 		}

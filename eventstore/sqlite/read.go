@@ -45,9 +45,18 @@ func (s *Store) readAll(ctx context.Context, from uint64, dir eventstore.Directi
 		return nil, 0, err
 	}
 	var q strings.Builder
-	args := make([]any, 0, 4+2*len(filter.StreamPrefixes)+len(filter.EventTypes))
+	args := make([]any, 0, 6+2*len(filter.StreamPrefixes)+len(filter.EventTypes))
 	q.WriteString(`SELECT position, envelope FROM events`)
-	if !filter.IsEmpty() {
+	lo, hi, rare, err := s.rarePrefix(ctx, from, head, dir, filter)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read all: %w", err)
+	}
+	switch {
+	case rare:
+		// Few events have the prefix: find them in the stream index and
+		// sort them, rather than scan the whole log for them.
+		q.WriteString(` INDEXED BY events_stream_revision`)
+	case !filter.IsEmpty():
 		// Keep the scan on the position order; the stream index would make
 		// SQLite sort.
 		q.WriteString(` NOT INDEXED`)
@@ -59,7 +68,10 @@ func (s *Store) readAll(ctx context.Context, from uint64, dir eventstore.Directi
 		q.WriteString(` WHERE position >= ? AND position <= ?`)
 		args = append(args, clampInt64(from), int64(head))
 	}
-	if len(filter.StreamPrefixes) > 0 {
+	if rare {
+		q.WriteString(` AND stream >= ? AND stream < ?`)
+		args = append(args, lo, hi)
+	} else if len(filter.StreamPrefixes) > 0 {
 		q.WriteString(` AND (`)
 		for i, p := range filter.StreamPrefixes {
 			if i > 0 {
@@ -93,6 +105,54 @@ func (s *Store) readAll(ctx context.Context, from uint64, dir eventstore.Directi
 	return out, through, nil
 }
 
+// rareScan is the stretch of the log (in positions) from which a forward
+// read filtered on one stream prefix first asks whether the prefix is rare;
+// a shorter stretch is scanned in position order (it is cheap, and a live
+// subscription reads short stretches). rareCount is how many events with the
+// prefix, at most, make it rare (then it is read through the stream index
+// and sorted). Fields of Store so tests can lower them.
+const (
+	defaultRareScan  = 1 << 16
+	defaultRareCount = 4096
+)
+
+// rarePrefix reports whether a read of [from, head] filtered on one stream
+// prefix should go through the stream index: a long stretch, and fewer than
+// rareCount events in the whole log under the prefix (counted in the index,
+// reading at most rareCount entries). Reading the users' few events at
+// start then costs milliseconds instead of a scan of the whole log. lo and
+// hi bound the prefix's stream names (stream >= lo AND stream < hi).
+func (s *Store) rarePrefix(ctx context.Context, from, head uint64, dir eventstore.Direction, filter eventstore.Filter) (lo, hi string, rare bool, err error) {
+	if dir != eventstore.Forward || len(filter.StreamPrefixes) != 1 || head < from || head-from < s.rareScan {
+		return "", "", false, nil
+	}
+	lo = filter.StreamPrefixes[0]
+	hi, ok := prefixEnd(lo)
+	if !ok {
+		return "", "", false, nil
+	}
+	var n int64
+	err = s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM events INDEXED BY events_stream_revision WHERE stream >= ? AND stream < ? LIMIT ?)`,
+		lo, hi, int64(s.rareCount)).Scan(&n)
+	if err != nil {
+		return "", "", false, fmt.Errorf("count streams under %q: %w", lo, err)
+	}
+	return lo, hi, n < int64(s.rareCount), nil
+}
+
+// prefixEnd is the least string above every string starting with prefix
+// (byte-wise, as SQLite compares TEXT), or false when there is none.
+func prefixEnd(prefix string) (string, bool) {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
+}
+
 // query runs a read of events (position, envelope and optionally hash
 // columns) on a read connection. It talks to the driver directly rather than
 // through database/sql's Scan: the driver hands every blob over as a fresh Go
@@ -105,8 +165,14 @@ func (s *Store) query(ctx context.Context, q string, args []any, limit int) ([]e
 		return nil, err
 	}
 	defer conn.Close()
+	// A read without a limit is mostly one stream's few events (a command's
+	// load): start small rather than allocate 256 events' room (53 KiB) for
+	// each; a read with a limit mostly fills it.
 	capHint := limit
-	if capHint <= 0 || capHint > 16384 {
+	switch {
+	case capHint <= 0:
+		capHint = 16
+	case capHint > 16384:
 		capHint = 256
 	}
 	out := make([]eventstore.RecordedEvent, 0, capHint)

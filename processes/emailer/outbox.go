@@ -21,6 +21,10 @@
 //     (client.State.ExpiringMethods, Config.ExpiryNoticeDays ahead, once per
 //     card and expiry) and an upcoming charge (Config.UpcomingChargeDays
 //     before a scheduled collection or retry, once per invoice and date).
+//     The first Tick of a day (and after a start) checks every client and
+//     every invoice with a collection scheduled; later Ticks that day check
+//     only the clients and collections seen since, so a Tick does not fold
+//     every invoice of the log again every TickInterval.
 //
 // Every email but a proposal goes to the client's primary billing contact,
 // and a proposal to the recipients its ProposalSent names, from the firm
@@ -183,7 +187,13 @@ type Outbox struct {
 	pending    map[uuid.UUID]mailbox.EmailQueued // queued, not yet sent or failed
 	clients    map[uuid.UUID]bool                // every client, for the daily check
 	collecting map[uuid.UUID]bool                // invoices that may have a collection scheduled
-	progress   eventstore.Progress               // how far the log is handled, for WaitFor
+	// sweptOn is the last day the daily check went through every client
+	// and collection; freshClients and freshCollecting are those seen
+	// since, which each Tick of that day checks.
+	sweptOn         domain.Date
+	freshClients    map[uuid.UUID]bool
+	freshCollecting map[uuid.UUID]bool
+	progress        eventstore.Progress // how far the log is handled, for WaitFor
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -229,6 +239,7 @@ func New(cfg Config) (*Outbox, error) {
 		cfg: cfg, log: cfg.Logger, cat: catalog.New(), templates: ts, transport: transport,
 		emails: map[uuid.UUID]mailbox.Status{}, pending: map[uuid.UUID]mailbox.EmailQueued{},
 		clients: map[uuid.UUID]bool{}, collecting: map[uuid.UUID]bool{},
+		freshClients: map[uuid.UUID]bool{}, freshCollecting: map[uuid.UUID]bool{},
 	}, nil
 }
 
@@ -375,10 +386,13 @@ func (o *Outbox) observe(ev follow.Event) {
 	switch e := ev.Data.(type) {
 	case client.ClientCreated:
 		o.clients[e.ClientID] = true
+		o.freshClients[e.ClientID] = true
 	case invoice.InvoiceCollectionScheduled:
 		o.collecting[e.InvoiceID] = true
+		o.freshCollecting[e.InvoiceID] = true
 	case invoice.InvoiceRetryScheduled:
 		o.collecting[e.InvoiceID] = true
+		o.freshCollecting[e.InvoiceID] = true
 	case mailbox.EmailQueued:
 		if o.emails[e.EmailID] == mailbox.StatusNone {
 			o.emails[e.EmailID] = mailbox.StatusQueued
@@ -649,51 +663,84 @@ func (o *Outbox) append(ctx context.Context, id uuid.UUID, step string, expected
 	return nil
 }
 
-// daily sends the clock's emails for today.
+// daily sends the clock's emails for today: the first time on a day (and
+// after a start) it checks every client and every invoice with a collection
+// scheduled; later that day only those seen since, so a Tick every few
+// minutes does not fold every invoice of a large log again. (A card added
+// to an existing client that is already within the notice period is thus
+// announced by the next day's check.)
 func (o *Outbox) daily(ctx context.Context, today domain.Date) error {
-	for clientID := range o.clients {
-		c, err := o.client(ctx, clientID)
-		if err != nil {
+	clients, collecting := o.freshClients, o.freshCollecting
+	sweep := today != o.sweptOn
+	if sweep {
+		clients, collecting = o.clients, o.collecting
+	}
+	for clientID := range clients {
+		if err := o.checkClient(ctx, clientID, today); err != nil {
 			return err
-		}
-		if c.Archived {
-			continue
-		}
-		for _, m := range c.ExpiringMethods(today, o.cfg.ExpiryNoticeDays) {
-			exp := m.ExpiresOn()
-			id := mailbox.EmailID(mailbox.KindMethodExpiring, clientID.String()+"/"+m.ID.String()+"/"+exp.String())
-			if o.emails[id] != mailbox.StatusNone {
-				continue
-			}
-			q := mailbox.EmailQueued{EmailID: id, Kind: mailbox.KindMethodExpiring, ClientID: clientID, PaymentMethodID: m.ID, Date: exp}
-			if err := o.queueAndSend(ctx, q, ""); err != nil {
-				return err
-			}
 		}
 	}
-	for invoiceID := range o.collecting {
-		inv, err := o.invoiceAsOf(ctx, invoiceID, eventstore.End)
-		if err != nil {
+	for invoiceID := range collecting {
+		if !o.collecting[invoiceID] {
+			continue
+		}
+		if err := o.checkCollection(ctx, invoiceID, today); err != nil {
 			return err
 		}
-		col := inv.Collection
-		if col.Date.IsZero() || inv.Status != invoice.StatusPaymentScheduled {
-			delete(o.collecting, invoiceID) // a new schedule adds it back
-			continue
-		}
-		if !today.Before(col.Date) || today.Before(col.Date.AddDays(-o.cfg.UpcomingChargeDays)) {
-			continue
-		}
-		id := mailbox.EmailID(mailbox.KindUpcomingCharge, invoiceID.String()+"/"+col.Date.String())
+	}
+	if sweep {
+		o.sweptOn = today
+	}
+	clear(o.freshClients)
+	clear(o.freshCollecting)
+	return nil
+}
+
+// checkClient announces the client's cards about to expire.
+func (o *Outbox) checkClient(ctx context.Context, clientID uuid.UUID, today domain.Date) error {
+	c, err := o.client(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	if c.Archived {
+		return nil
+	}
+	for _, m := range c.ExpiringMethods(today, o.cfg.ExpiryNoticeDays) {
+		exp := m.ExpiresOn()
+		id := mailbox.EmailID(mailbox.KindMethodExpiring, clientID.String()+"/"+m.ID.String()+"/"+exp.String())
 		if o.emails[id] != mailbox.StatusNone {
 			continue
 		}
-		q := mailbox.EmailQueued{EmailID: id, Kind: mailbox.KindUpcomingCharge, ClientID: inv.ClientID, InvoiceID: invoiceID, PaymentMethodID: col.PaymentMethodID, Date: col.Date}
+		q := mailbox.EmailQueued{EmailID: id, Kind: mailbox.KindMethodExpiring, ClientID: clientID, PaymentMethodID: m.ID, Date: exp}
 		if err := o.queueAndSend(ctx, q, ""); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// checkCollection announces the invoice's collection when it is a few days
+// away, and forgets an invoice with none scheduled (a new schedule adds it
+// back).
+func (o *Outbox) checkCollection(ctx context.Context, invoiceID uuid.UUID, today domain.Date) error {
+	inv, err := o.invoiceAsOf(ctx, invoiceID, eventstore.End)
+	if err != nil {
+		return err
+	}
+	col := inv.Collection
+	if col.Date.IsZero() || inv.Status != invoice.StatusPaymentScheduled {
+		delete(o.collecting, invoiceID)
+		return nil
+	}
+	if !today.Before(col.Date) || today.Before(col.Date.AddDays(-o.cfg.UpcomingChargeDays)) {
+		return nil
+	}
+	id := mailbox.EmailID(mailbox.KindUpcomingCharge, invoiceID.String()+"/"+col.Date.String())
+	if o.emails[id] != mailbox.StatusNone {
+		return nil
+	}
+	q := mailbox.EmailQueued{EmailID: id, Kind: mailbox.KindUpcomingCharge, ClientID: inv.ClientID, InvoiceID: invoiceID, PaymentMethodID: col.PaymentMethodID, Date: col.Date}
+	return o.queueAndSend(ctx, q, "")
 }
 
 // compose renders the email a queued record describes. It reads the facts

@@ -426,6 +426,30 @@ func TestTimeTravel(t *testing.T) {
 	f.onceEach()
 }
 
+// TestCollectionScheduledLaterTheSameDay: after the day's check went
+// through every invoice, a collection scheduled later that day for 3 days
+// ahead is still announced by the next Tick that day, once.
+func TestCollectionScheduledLaterTheSameDay(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ob := f.outbox(nil)
+	invoiceID := f.issue()
+	f.clk.set(time.Date(2026, 3, 17, 7, 0, 0, 0, sydney))
+	f.catchUp(ob)
+	if err := ob.Tick(ctx); err != nil { // the day's check: nothing scheduled yet
+		t.Fatal(err)
+	}
+	f.ok(f.svc.ScheduleCollection(ctx, billing.InvoiceRequest{InvoiceID: invoiceID, Date: domain.MustDate(2026, 3, 20)}, f.meta()))
+	f.clk.set(time.Date(2026, 3, 17, 11, 0, 0, 0, sydney))
+	for range 2 {
+		if err := ob.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	contains(t, "upcoming charge email", f.only("will be charged").Text, "20 March 2026")
+	f.onceEach()
+}
+
 func kindOf(subject string) string {
 	switch {
 	case strings.HasPrefix(subject, "Invoice"):

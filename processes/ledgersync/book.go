@@ -103,14 +103,14 @@ func (b *book) observe(ev follow.Event) *invoiceRec {
 		if inv == nil {
 			return nil // issued before anything here (cannot happen in a whole log)
 		}
-		s.eventID, s.typ = ev.ID, ev.Type
+		s.eventID, s.typ = ev.ID, ev.Data.EventType() // not ev.Type: it keeps the whole stored event in memory
 		inv.sources = append(inv.sources, s)
 		return inv
 	}
 	switch e := ev.Data.(type) {
 	case invoice.InvoiceIssued:
 		inv := &invoiceRec{id: e.InvoiceID, number: e.Number, clientID: e.ClientID, issuedPos: ev.Position}
-		inv.sources = []source{{eventID: ev.ID, kind: ledger.KindInvoice, typ: ev.Type, remitID: e.InvoiceID, amount: e.Totals.Gross}}
+		inv.sources = []source{{eventID: ev.ID, kind: ledger.KindInvoice, typ: ev.Data.EventType(), remitID: e.InvoiceID, amount: e.Totals.Gross}}
 		b.invoices[e.InvoiceID] = inv
 		return inv
 	case invoice.InvoicePaymentSucceeded:

@@ -50,7 +50,11 @@ import (
 const DefaultBatch = 4096
 
 // Event is a stored event decoded through the catalogue: the envelope, and
-// the domain value in its type's current shape.
+// the domain value in its type's current shape. Stream, Type and the
+// Metadata strings share the stored event's bytes (the store decodes its
+// envelope without copying): a subscriber that keeps one after its handler
+// returns keeps the whole stored event in memory, so it keeps
+// Data.EventType() (a constant) or a strings.Clone instead.
 type Event struct {
 	ID       uuid.UUID
 	Position uint64

@@ -4,12 +4,21 @@
 // debits, on how many days have passed on the injected clock, so tests and
 // demos can rely on it.
 //
-// Every charge is recorded durably, before Charge returns, as one JSON line
-// in <dir>/payments-sandbox.jsonl, keyed by its idempotency key: the same key
-// never charges twice, also across restarts and across processes sharing the
-// folder (the file is locked with flock while a charge is decided). A charge's
-// state is derived from its record and the clock, never rewritten: a pending
-// bank debit becomes succeeded (or returned) once its days have passed.
+// Every charge is recorded durably, before Charge returns, as one row of a
+// SQLite table in <dir>/payments-sandbox.db (WAL, synchronous commits), keyed
+// by its idempotency key: the same key never charges twice, also across
+// restarts and across processes sharing the folder (the insert that records
+// a charge is the one that decides it, and SQLite serialises writers). A
+// charge's state is derived from its record and the clock, never rewritten:
+// a pending bank debit becomes succeeded (or returned) once its days have
+// passed. Nothing is held in memory: opening the gateway reads no charge,
+// and a charge looks up one key, so start time and memory do not grow with
+// the number of charges.
+//
+// Data folders from before kept the charges as JSON lines in
+// payments-sandbox.jsonl (OldFileName); Open imports that file once (a torn
+// last line, from a crash mid-write, is dropped: that charge never
+// returned) and renames it to payments-sandbox.jsonl.imported.
 package sandbox
 
 import (
@@ -17,26 +26,32 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
+	_ "github.com/mattn/go-sqlite3" // database/sql driver "sqlite3"
 	"github.com/shopspring/decimal"
 
 	"remit/domain"
 	"remit/integrations/payments"
 )
 
-// FileName is the file in the data folder that holds the sandbox's charges.
-const FileName = "payments-sandbox.jsonl"
+// FileName is the SQLite file in the data folder that holds the sandbox's
+// charges.
+const FileName = "payments-sandbox.db"
+
+// OldFileName is the JSON-lines file earlier versions kept the charges in;
+// Open imports it.
+const OldFileName = "payments-sandbox.jsonl"
 
 // Test payment method tokens. Other tokens starting "pm_debit_" behave as
 // TokenDebitSettles, and other tokens starting "pm_card_" or "tok_" as
@@ -77,20 +92,25 @@ type Charge struct {
 	CreatedAt      time.Time         `json:"created_at"`
 }
 
-// Gateway is the sandbox gateway. It is safe for concurrent use.
+// Gateway is the sandbox gateway. It is safe for concurrent use, and by
+// several processes on one folder. Close it when done.
 type Gateway struct {
-	path string
+	db   *sql.DB
 	opts Options
-
-	mu      sync.Mutex
-	charges map[string]Charge // by idempotency key
-	order   []string          // keys in the order charged
-	offset  int64             // bytes of the file already loaded
 }
 
 var _ payments.Gateway = (*Gateway)(nil)
 
-// Open opens (creating) the sandbox's charge file in dir.
+// schema is the table of charges: seq orders them as they were made, key is
+// the idempotency key, charge the Charge as JSON.
+const schema = `CREATE TABLE IF NOT EXISTS charges (
+	seq INTEGER PRIMARY KEY AUTOINCREMENT,
+	key TEXT NOT NULL UNIQUE,
+	charge TEXT NOT NULL
+)`
+
+// Open opens (creating) the sandbox's charges in dir, importing the charge
+// file of an earlier version if there is one.
 func Open(dir string, opts Options) (*Gateway, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -104,13 +124,25 @@ func Open(dir string, opts Options) (*Gateway, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("sandbox gateway: %w", err)
 	}
-	g := &Gateway{path: filepath.Join(dir, FileName), opts: opts, charges: map[string]Charge{}}
-	err := g.locked(func(*os.File) error { return nil })
+	path := filepath.Join(dir, FileName)
+	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_txlock=immediate")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sandbox gateway: %w", err)
+	}
+	g := &Gateway{db: db, opts: opts}
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sandbox gateway: %s: %w", path, err)
+	}
+	if err := g.importOld(filepath.Join(dir, OldFileName)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sandbox gateway: import %s: %w", OldFileName, err)
 	}
 	return g, nil
 }
+
+// Close closes the gateway's database.
+func (g *Gateway) Close() error { return g.db.Close() }
 
 // Name is the gateway's name on payment methods it holds.
 const Name = "sandbox"
@@ -129,50 +161,53 @@ func (g *Gateway) Charge(ctx context.Context, req payments.ChargeRequest) (payme
 	if !req.Amount.Amount.IsPositive() || req.Amount.Currency.IsZero() {
 		return payments.ChargeResult{}, fmt.Errorf("sandbox gateway: cannot charge %s", req.Amount)
 	}
-	var c Charge
-	err := g.locked(func(f *os.File) error {
-		if old, ok := g.charges[req.IdempotencyKey]; ok {
-			c = old // the same key never charges twice
-			return nil
-		}
-		sum := sha256.Sum256([]byte(req.IdempotencyKey))
-		c = Charge{
-			IdempotencyKey: req.IdempotencyKey, Reference: "ch_sandbox_" + hex.EncodeToString(sum[:12]),
-			Customer: req.Customer, PaymentMethod: req.PaymentMethod, Amount: req.Amount.Amount,
-			Currency: req.Amount.Currency.Code, Description: req.Description, Metadata: req.Metadata,
-			CreatedAt: g.opts.Now().UTC(),
-		}
-		line, err := json.Marshal(c)
-		if err != nil {
-			return err
-		}
-		line = append(line, '\n')
-		if _, err := f.Write(line); err != nil {
-			return fmt.Errorf("record charge: %w", err)
-		}
-		if err := f.Sync(); err != nil {
-			return fmt.Errorf("record charge: %w", err)
-		}
-		g.offset += int64(len(line))
-		g.add(c)
-		return nil
-	})
+	sum := sha256.Sum256([]byte(req.IdempotencyKey))
+	c := Charge{
+		IdempotencyKey: req.IdempotencyKey, Reference: "ch_sandbox_" + hex.EncodeToString(sum[:12]),
+		Customer: req.Customer, PaymentMethod: req.PaymentMethod, Amount: req.Amount.Amount,
+		Currency: req.Amount.Currency.Code, Description: req.Description, Metadata: req.Metadata,
+		CreatedAt: g.opts.Now().UTC(),
+	}
+	line, err := json.Marshal(c)
 	if err != nil {
 		return payments.ChargeResult{}, err
+	}
+	// The first insert of a key decides the charge; a later one (a retry,
+	// another process) finds it and answers what it recorded.
+	if _, err := g.db.ExecContext(ctx, `INSERT INTO charges(key, charge) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`, c.IdempotencyKey, line); err != nil {
+		return payments.ChargeResult{}, fmt.Errorf("sandbox gateway: record charge: %w", err)
+	}
+	var stored []byte
+	if err := g.db.QueryRowContext(ctx, `SELECT charge FROM charges WHERE key = ?`, c.IdempotencyKey).Scan(&stored); err != nil {
+		return payments.ChargeResult{}, fmt.Errorf("sandbox gateway: read charge: %w", err)
+	}
+	if err := json.Unmarshal(stored, &c); err != nil {
+		return payments.ChargeResult{}, fmt.Errorf("sandbox gateway: charge %s: %w", c.IdempotencyKey, err)
 	}
 	return g.result(c), nil
 }
 
-// Charges returns every charge recorded, oldest first, with what each is now.
+// Charges returns every charge recorded, oldest first (for tests and the
+// CLI: it reads them all).
 func (g *Gateway) Charges() ([]Charge, error) {
+	rows, err := g.db.Query(`SELECT charge FROM charges ORDER BY seq`)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox gateway: %w", err)
+	}
+	defer rows.Close()
 	var out []Charge
-	err := g.locked(func(*os.File) error {
-		for _, k := range g.order {
-			out = append(out, g.charges[k])
+	for rows.Next() {
+		var raw []byte
+		var c Charge
+		if err := rows.Scan(&raw); err != nil {
+			return nil, fmt.Errorf("sandbox gateway: %w", err)
 		}
-		return nil
-	})
-	return out, err
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return nil, fmt.Errorf("sandbox gateway: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // Result answers what a recorded charge is now (for tests and the CLI).
@@ -217,60 +252,52 @@ func (g *Gateway) result(c Charge) payments.ChargeResult {
 	return res
 }
 
-func (g *Gateway) add(c Charge) {
-	if _, ok := g.charges[c.IdempotencyKey]; ok {
-		return
+// importOld moves the charges of an earlier version's JSON-lines file into
+// the table, in the file's order, in one transaction (a key already in the
+// table keeps its row, so an import cut short by a crash is simply done
+// again), then renames the file so no later start reads it.
+func (g *Gateway) importOld(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
 	}
-	g.charges[c.IdempotencyKey] = c
-	g.order = append(g.order, c.IdempotencyKey)
-}
-
-// locked runs fn with the file open for appending, locked against other
-// processes, after loading the lines they appended since the last call. A
-// torn last line (a crash mid-write) is cut off: its charge never returned,
-// so it is as if it was never asked.
-func (g *Gateway) locked(fn func(f *os.File) error) error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	f, err := os.OpenFile(g.path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return fmt.Errorf("sandbox gateway: %w", err)
+		return err
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("sandbox gateway: lock %s: %w", g.path, err)
-	}
-	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN) //nolint:errcheck // closing unlocks too
-	if err := g.load(f); err != nil {
-		return fmt.Errorf("sandbox gateway: read %s: %w", g.path, err)
-	}
-	if _, err := f.Seek(g.offset, io.SeekStart); err != nil {
+	tx, err := g.db.Begin()
+	if err != nil {
 		return err
 	}
-	return fn(f)
-}
-
-func (g *Gateway) load(f *os.File) error {
-	if _, err := f.Seek(g.offset, io.SeekStart); err != nil {
+	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
+	ins, err := tx.Prepare(`INSERT INTO charges(key, charge) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`)
+	if err != nil {
 		return err
 	}
+	defer ins.Close()
 	r := bufio.NewReader(f)
-	for {
+	for offset := int64(0); ; {
 		line, err := r.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
-			if len(line) > 0 {
-				return f.Truncate(g.offset) // a torn write
-			}
-			return nil
+			break // a last line without its newline is a torn write: dropped
 		}
 		if err != nil {
 			return err
 		}
 		var c Charge
 		if err := json.Unmarshal(bytes.TrimSpace(line), &c); err != nil {
-			return fmt.Errorf("line at byte %d: %w", g.offset, err)
+			return fmt.Errorf("line at byte %d: %w", offset, err)
 		}
-		g.add(c)
-		g.offset += int64(len(line))
+		if _, err := ins.Exec(c.IdempotencyKey, bytes.TrimSpace(line)); err != nil {
+			return err
+		}
+		offset += int64(len(line))
 	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if err := os.Rename(path, path+".imported"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err // (not there: another process imported it at the same time)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ func MustOpen(tb testing.TB, dir string, clk *clock) *sandbox.Gateway {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { g.Close() })
 	return g
 }
 
@@ -113,28 +115,66 @@ func TestSameKeyChargesOnceAcrossRestartsAndProcesses(t *testing.T) {
 		wg.Go(func() { MustCharge(t, g, "attempt-1", sandbox.TokenCardSucceeds) })
 	}
 	wg.Wait()
-	MustCharge(t, a, "attempt-2", sandbox.TokenCardDeclined)
+	MustCharge(t, a, "attempt-2", sandbox.TokenDebitSettles)
+	a.Close()
+	b.Close()
 
-	// A torn last line, as after a crash mid-write, is dropped.
-	f, err := os.OpenFile(filepath.Join(dir, sandbox.FileName), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString(`{"key":"torn","amou`)
-	f.Close()
-
+	// Restarted three days on: the debit charged before the restart
+	// settles on its own date, and no key charges again.
+	clk.add(3 * 24 * time.Hour)
 	c := MustOpen(t, dir, clk)
 	MustCharge(t, c, "attempt-1", sandbox.TokenCardSucceeds)
+	if res := MustCharge(t, c, "attempt-2", sandbox.TokenDebitSettles); res.Status != payments.StatusSucceeded {
+		t.Fatalf("the debit after a restart 3 days on: %+v, want succeeded", res)
+	}
 	MustCharge(t, c, "attempt-3", sandbox.TokenCardSucceeds)
-	cs, err := c.Charges()
-	if err != nil {
+	wantCharges(t, c, "attempt-1", "attempt-2", "attempt-3")
+}
+
+// TestImportsOldChargeFile: a data folder from a version that kept the
+// charges as JSON lines keeps them: each key still charges once, a pending
+// debit keeps its date, a torn last line (a crash mid-write) is dropped, and
+// the file is imported once.
+func TestImportsOldChargeFile(t *testing.T) {
+	dir := t.TempDir()
+	old := `{"key":"attempt-1","reference":"ch_sandbox_1","payment_method":"pm_card_visa","amount":"110","currency":"AUD","created_at":"2025-03-01T09:00:00Z"}
+{"key":"attempt-2","reference":"ch_sandbox_2","payment_method":"pm_debit_settles","amount":"110","currency":"AUD","created_at":"2025-03-01T09:00:00Z"}
+{"key":"torn","amou`
+	if err := os.WriteFile(filepath.Join(dir, sandbox.OldFileName), []byte(old), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var keys []string
-	for _, ch := range cs {
-		keys = append(keys, ch.IdempotencyKey)
+	clk := &clock{now: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
+	g := MustOpen(t, dir, clk)
+	wantCharges(t, g, "attempt-1", "attempt-2")
+	if res := MustCharge(t, g, "attempt-1", sandbox.TokenCardSucceeds); res.Reference != "ch_sandbox_1" {
+		t.Fatalf("the imported charge answered %+v, want its reference ch_sandbox_1", res)
 	}
-	if len(keys) != 3 || keys[0] != "attempt-1" || keys[1] != "attempt-2" || keys[2] != "attempt-3" {
-		t.Fatalf("charges %v, want attempt-1, attempt-2, attempt-3 once each", keys)
+	if res := MustCharge(t, g, "attempt-2", sandbox.TokenDebitSettles); res.Status != payments.StatusPending {
+		t.Fatalf("the imported debit two days on: %+v, want pending (it was made on March 1)", res)
+	}
+	clk.add(24 * time.Hour)
+	if res := MustCharge(t, g, "attempt-2", sandbox.TokenDebitSettles); res.Status != payments.StatusSucceeded {
+		t.Fatalf("the imported debit three days on: %+v, want succeeded", res)
+	}
+	MustCharge(t, g, "torn", sandbox.TokenCardSucceeds) // never answered before: charged now
+	g.Close()
+	if _, err := os.Stat(filepath.Join(dir, sandbox.OldFileName)); err == nil {
+		t.Fatal("the old charge file is still there after the import")
+	}
+	wantCharges(t, MustOpen(t, dir, clk), "attempt-1", "attempt-2", "torn")
+}
+
+func wantCharges(tb testing.TB, g *sandbox.Gateway, keys ...string) {
+	tb.Helper()
+	cs, err := g.Charges()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var got []string
+	for _, ch := range cs {
+		got = append(got, ch.IdempotencyKey)
+	}
+	if !slices.Equal(got, keys) {
+		tb.Fatalf("charges %v, want %v once each", got, keys)
 	}
 }
