@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -11,6 +12,7 @@ import (
 	"remit/domain"
 	"remit/integrations/payments/gateways"
 	"remit/processes/billingrun"
+	"remit/projections"
 )
 
 func newBillCmd(env Env) *cobra.Command {
@@ -51,9 +53,27 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 				return err
 			}
 			defer s.Close()
+			db, err := so.openReadModels(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
 			svc := billing.New(billing.Config{Store: s, Now: time.Now, NewID: uuid.New})
-			idx := billingrun.NewIndex(s)
-			if err := idx.Update(ctx); err != nil {
+			// The run reads the read models: this process applies what they
+			// miss, or waits for a running remit serve (which holds their
+			// lease) to.
+			rmBar := newProgress(env.Stderr, "read models")
+			idx, err := billingrun.OpenIndexOn(ctx, s, db, projections.RunnerOptions{
+				Logger:   slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+				Progress: func(_ string, pos, head uint64) { rmBar.Update(int(pos), int(head)) },
+			})
+			if err != nil {
+				return err
+			}
+			defer idx.Close()
+			err = idx.Update(ctx)
+			rmBar.Finish()
+			if err != nil {
 				return err
 			}
 			if !idx.Firm().SetUp {
@@ -103,6 +123,12 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 					fmt.Fprintln(out, "  failed:", e.Error())
 				}
 			}
+			// Leave the read models up to date with what the run appended,
+			// so that the next command (or a serve started later) does not
+			// apply it first.
+			if err := idx.Update(ctx); err != nil {
+				return err
+			}
 			if failed > 0 {
 				return problemErr("%d invoices or collections failed (listed above); run again to retry them", failed)
 			}
@@ -110,6 +136,7 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 		},
 	}
 	storeFlags(c, env, &so)
+	readModelsFlag(c, env, &so)
 	c.Flags().StringVar(&asOf, "as-of", "", "bill as of this date (YYYY-MM-DD; default today in the firm's time zone)")
 	c.Flags().BoolVar(&collect, "collect", false, "also collect due payments through the payment gateway and schedule retries")
 	gatewayFlags(c, env, &po)
