@@ -32,6 +32,9 @@ date, or recorded as skipped when the firm skips missed billings. Every date the
 is then charged through the payment gateway (--gateway: the sandbox, whose charges are kept
 in the data folder, or Stripe), and rejected payments are retried by the firm's policy.
 Running it again for the same date does nothing new.
+The run decides from the read models (DATA/readmodels.db, or --read-models): it first applies
+what they miss of the log (or, when a remit serve is running, waits for it to), and before
+exiting applies what it appended, so they show what it did.
 Exits 0 when everything went through, 1 when some invoices or collections failed (listed),
 2 on bad usage.`,
 		Args: cobra.NoArgs,
