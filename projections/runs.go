@@ -26,9 +26,11 @@ type FoldedService struct {
 }
 
 // ServicesDue returns the services with an item due for a billing run on or
-// before through (service.State.NextDue), by the index on next_due.
+// before through (service.State.NextDue), in no particular order, by the
+// index on next_due (an ORDER BY could make SQLite walk the table in that
+// order instead).
 func (m *Models) ServicesDue(ctx context.Context, through domain.Date) ([]FoldedService, error) {
-	docs, err := m.Services.docs.Find(ctx, m.db, "WHERE next_due <= ? ORDER BY key", through.String())
+	docs, err := m.Services.docs.Find(ctx, m.db, "WHERE next_due <= ?", through.String())
 	if err != nil {
 		return nil, err
 	}
@@ -116,9 +118,10 @@ func (m *Models) RejectedInvoices(ctx context.Context) ([]RejectedInvoice, error
 }
 
 // RunInvoicesToCollect returns the invoices billing runs issued whose
-// collection is still to schedule (NeedsCollection).
+// collection is still to schedule (NeedsCollection), in no particular
+// order, by the index on run_uncollected.
 func (m *Models) RunInvoicesToCollect(ctx context.Context) ([]invoice.State, error) {
-	recs, err := m.Invoices.docs.Find(ctx, m.db, "WHERE run_uncollected = 1 ORDER BY key")
+	recs, err := m.Invoices.docs.Find(ctx, m.db, "WHERE run_uncollected = 1")
 	return states(recs), err
 }
 
