@@ -112,9 +112,6 @@ func (x *Index) Close() error {
 	return x.closer()
 }
 
-// Models are the read models the Index reads.
-func (x *Index) Models() *projections.Models { return x.models }
-
 // Update brings the read models up to the log's head and reads the firm's
 // settings.
 func (x *Index) Update(ctx context.Context) error {
