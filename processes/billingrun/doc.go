@@ -213,16 +213,17 @@
 //
 // Reading the read models instead of folding the log (BenchmarkBill, same
 // run, load ≈ 16, so every wall time is several times its CPU): a re-run
-// with nothing to do takes 3–14 ms at 10,000 items against 2.3–2.9 s, 8 ms
-// at 100,000 against 72 s (load 13–17), and
+// with nothing to do takes 3–14 ms at 10,000 items against 2.3–2.9 s,
+// 8–16 ms at 100,000 against 23–72 s (load 10–17), and
 // `remit bill` re-run on the 956,884-event store of test/bench/readmodels
 // 0.3–0.6 s and 36 MB of RSS against 2 min 5 s and 2.4 GB. A run itself
-// costs about the same CPU (3.3–4.5 s against 3.3–3.6 s at 10,000 items;
-// 40 s against 36 s at 100,000, 154 s of wall time against 183 s): the due
-// services are decoded from their documents instead of folded from events.
+// costs about the same (3.3–4.5 s of CPU against 3.3–3.6 s at 10,000
+// items; at 100,000, 85 s and 30 s of CPU against 89 s and 31.5 s measured
+// right after it at load 10–14): the due services are decoded from their
+// documents, on every CPU, instead of folded from events.
 // What it appended then has to reach the read models (applied live by
 // `remit serve`; `remit bill` applies it before exiting): 12–13 s for the
-// 30,000 events of 10,000 invoices, 121 s for the 300,000 of 100,000.
+// 30,000 events of 10,000 invoices, 88–121 s for the 300,000 of 100,000.
 //
 // Known limit: between the gateway's answer and recording it, staff could
 // record an offline payment; the next run then sees nothing to collect while
