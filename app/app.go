@@ -284,17 +284,18 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 	if c, ok := gw.(io.Closer); ok {
 		a.gateway = c
 	}
-	a.Sched = &billingrun.Scheduler{Store: store, Billing: a.Billing, Gateway: gw, Now: cfg.Now, Logger: cfg.Logger,
+	// The runs read the app's read models, waiting for its Runner to apply
+	// the log's head before each step; scheduled and on-demand runs share
+	// them (on-demand runs take turns; one overlapping the scheduled run
+	// is safe, as runs in two processes are).
+	idx := billingrun.NewIndex(store, a.Models, billingrun.WaitFor(store, a.Runner))
+	a.Sched = &billingrun.Scheduler{Store: store, Billing: a.Billing, Index: idx, Gateway: gw, Now: cfg.Now, Logger: cfg.Logger,
 		OnRun: func(r billingrun.RunResult) {
 			a.log.Info("billing run", "as_of", r.AsOf, "issued", r.Billing.Issued, "already", r.Billing.AlreadyIssued,
 				"errors", len(r.Billing.Errors)+len(r.Collect.Errors), "collected", r.Collect.Succeeded, "rejected", r.Collect.Rejected,
 				"pending", r.Collect.Pending, "retries", r.Collect.RetriesScheduled, "err", r.Err)
 		}}
 	a.Sched.Start(context.WithoutCancel(ctx))
-	// On-demand runs share one index, brought up to date incrementally, so a
-	// run reads only what was appended since the last one (not the whole
-	// log each time); they take turns in this process.
-	idx := billingrun.NewIndex(store)
 	var mu sync.Mutex
 	return func(ctx context.Context) (any, error) {
 		mu.Lock()

@@ -13,7 +13,6 @@ import (
 	"remit/domain"
 	"remit/domain/client"
 	"remit/eventstore/idempotency"
-	"remit/processes/billingrun"
 
 	"github.com/shopspring/decimal"
 )
@@ -39,7 +38,7 @@ func TestRejectedPaymentEmailCarriesAClientLink(t *testing.T) {
 	}, meta("invoice"))).ID
 	must(svc.ScheduleCollection(ctx, billing.InvoiceRequest{InvoiceID: inv, Date: domain.MustDate(2026, 3, 10), PaymentMethodID: pm}, meta("collect")))
 
-	res := a.Sched.RunOnce(ctx, billingrun.NewIndex(a.Store), now)
+	res := a.Sched.RunOnce(ctx, a.Sched.Index, now)
 	if res.Err != nil {
 		t.Fatalf("billing run: %+v", res)
 	}

@@ -9,7 +9,7 @@
 // where every `remit serve` node shares them. A process keeps no history in
 // memory: what it holds between batches are caches with a size bound, so it
 // starts in the time it takes to open the database and its memory does not
-// grow with the log. Six projections, each with a name, a version and its
+// grow with the log. Seven projections, each with a name, a version and its
 // tables (see each type's doc for its tables and columns):
 //
 //   - "clients" (*Clients): client details, contacts and payment methods
@@ -19,13 +19,20 @@
 //     schedule is derived on demand with service.State.Schedule and its
 //     billing groups, catch-ups and missed items with service.Grouping.Plan
 //     and service.Groups (the billing run's own functions), so schedule
-//     queries always agree with what the billing run will do.
+//     queries always agree with what the billing run will do; its
+//     next_due column (service.State.NextDue, indexed) lets the billing run
+//     read only the services with an item due (ServicesDue).
 //   - "invoices" (*Invoices): every invoice folded with invoice.Evolve, plus
 //     what the detail page shows (payments, attempts, rejections, credit
 //     notes, write-offs) and an independently kept outstanding amount that
 //     reconciliation checks against the money that came in; indexed by
 //     client, status, issue and due date, and open balance, so a client's
-//     summary and the firm's lists are index ranges.
+//     summary and the firm's lists are index ranges; and by what collection
+//     acts on (CollectionsDue, RejectedInvoices, RunInvoicesToCollect).
+//   - "unissued" (*Unissued): the invoices begun and not issued (items
+//     marked billed on them, or a number reserved), which the billing run
+//     completes or whose numbers it voids: a few rows, each deleted when
+//     its invoice is issued or its items released and number voided.
 //   - "activity" (*Activity): one plain-English line per event, rendered
 //     when the event is applied, indexed by client, service, invoice,
 //     proposal and payment method.
@@ -36,7 +43,12 @@
 //
 // Models groups them and is the query API: Summary, ListClients,
 // ClientServices, Service, Schedule, ListInvoices, Invoice, EmailsAbout and
-// ActivityOf, each taking a context and returning an error. Queries that
+// ActivityOf, each taking a context and returning an error; and for the
+// billing run and collection (processes/billingrun, runs.go) the folded
+// aggregates by id (ServicesByID, ClientsByID, InvoicesByID) and by what a
+// run looks for (ServicesDue, UnissuedInvoices, CollectionsDue,
+// RejectedInvoices, RunInvoicesToCollect), so a run reads what it acts on
+// and never the whole log. Queries that
 // depend on "today" (overdue) take the date as a parameter. Money stays
 // decimal (domain.Money). A missing client, service or invoice is a
 // domain.Error with code ENOTFOUND. Queries read committed rows through

@@ -17,7 +17,10 @@ import (
 	"remit/projections/rmdb"
 )
 
-const invoicesVersion = 1
+// invoicesVersion is the version of what the "invoices" table holds: 2
+// adds what collection reads (issued_by_run, rejections, and the columns
+// collect_on, retry_pending and run_uncollected).
+const invoicesVersion = 2
 
 // Invoices is the "invoices" projection: every invoice folded with
 // invoice.Evolve, plus the lists its detail page shows and an outstanding
@@ -37,7 +40,16 @@ const invoicesVersion = 1
 //     index (client_id, open, due_date) finds them without visiting the
 //     client's other invoices (see owedBy);
 //   - total, balance and recurring: with the above, all a list row shows, so
-//     a page of a list is read from the columns, never from documents.
+//     a page of a list is read from the columns, never from documents;
+//   - what collection (processes/billingrun) looks for, so that it reads
+//     only the invoices it acts on, by index: collect_on, the collection
+//     date of an invoice whose payment is scheduled (with a method and a
+//     balance; NULL otherwise); retry_pending, 1 for a rejected invoice
+//     with a balance whose collection staff did not cancel (the retry
+//     policy's candidates); run_uncollected, 1 for an invoice a billing
+//     run issued (its command id starts with "billing-run/") that awaits
+//     payment with a method and a balance and has no collection scheduled
+//     or cancelled.
 //
 // "Overdue" is not stored, since it depends on the day: an invoice is
 // overdue on a day exactly when its row is open and due before that day
@@ -104,6 +116,15 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 				{Name: "total", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Totals.Gross.Amount.String() }},
 				{Name: "balance", Type: "TEXT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return r.State.Balance().Amount.String() }},
 				{Name: "recurring", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.State.Recurring) }},
+				// What collection looks for.
+				{Name: "collect_on", Type: "TEXT", Value: func(_ string, r *invoiceRecord) any {
+					if d, ok := r.collectOn(); ok {
+						return d.String()
+					}
+					return nil
+				}},
+				{Name: "retry_pending", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.retryPending()) }},
+				{Name: "run_uncollected", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.runUncollected()) }},
 			},
 			Indexes: []string{
 				"client_id, open, due_date",
@@ -112,6 +133,9 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 				"open, due_date",
 				"status, open, due_date",
 				"open, issue_date, number, key, due_date",
+				"collect_on",
+				"retry_pending",
+				"run_uncollected",
 			},
 		}, gen),
 		meta: rmdb.NewDocs(rmdb.DocsSpec[invoicesMeta]{Name: "invoices_meta", CacheSize: 1}, gen),
@@ -167,6 +191,9 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 	switch ev := e.Data.(type) {
 	case invoice.InvoiceIssued:
 		r.Outstanding = ev.Totals.Gross.Amount
+		r.IssuedByRun = strings.HasPrefix(e.Metadata.CommandID, billingRunCommandPrefix)
+	case invoice.InvoiceCollectionScheduled:
+		r.Rejections = nil // the retry policy starts again
 	case invoice.InvoicePaymentSucceeded:
 		if _, seen := before.Attempts[ev.AttemptID]; seen {
 			break
@@ -177,6 +204,7 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 			Reference: ev.GatewayReference, Amount: money(ev.Amount.Amount, cur), Date: ev.PaymentDate(p.zone(tx)), At: ev.At})
 		r.Outstanding = r.Outstanding.Sub(ev.Amount.Amount)
 	case invoice.InvoicePaymentRejected:
+		r.Rejections = append(r.Rejections, Rejection{Event: ev, CorrelationID: e.Metadata.CorrelationID})
 		if _, seen := before.Attempts[ev.AttemptID]; seen {
 			break
 		}
@@ -283,6 +311,56 @@ type invoiceRecord struct {
 	WriteOffs   []WriteOffView   `json:"write_offs,omitempty"`
 	Outstanding decimal.Decimal  `json:"outstanding"`
 	Voided      decimal.Decimal  `json:"voided"`
+	// IssuedByRun: a billing run issued it (see billingRunCommandPrefix).
+	IssuedByRun bool `json:"issued_by_run,omitempty"`
+	// Rejections are the rejected collection attempts since collection was
+	// last scheduled (InvoiceCollectionScheduled starts the retry policy
+	// again), which the policy counts its retries from.
+	Rejections []Rejection `json:"rejections,omitempty"`
+}
+
+// Rejection is a rejected collection attempt and the correlation id it was
+// recorded under (a collection run's names the run's date).
+type Rejection struct {
+	Event         invoice.InvoicePaymentRejected `json:"event"`
+	CorrelationID string                         `json:"correlation_id,omitempty"`
+}
+
+// billingRunCommandPrefix starts the command id of everything a billing run
+// (processes/billingrun) does.
+const billingRunCommandPrefix = "billing-run/"
+
+// collectOn is the date of the invoice's scheduled collection, when one is
+// scheduled with a method and the invoice has a balance to collect.
+func (r *invoiceRecord) collectOn() (domain.Date, bool) {
+	st := r.State
+	if st.Status == invoice.StatusPaymentScheduled && !st.Collection.Date.IsZero() &&
+		st.Collection.PaymentMethodID != uuid.Nil && st.Balance().Amount.IsPositive() {
+		return st.Collection.Date, true
+	}
+	return domain.Date{}, false
+}
+
+// retryPending reports whether the retry policy may have a retry to
+// schedule: the last attempt was rejected, there is a balance, and staff
+// did not cancel the collection.
+func (r *invoiceRecord) retryPending() bool {
+	st := r.State
+	return st.Status == invoice.StatusPaymentRejected && len(r.Rejections) > 0 && st.Balance().Amount.IsPositive() && !st.CollectionCancelled
+}
+
+// runUncollected reports whether a billing run issued the invoice and its
+// collection is still to schedule (staff cancelling one leaves it to them).
+func (r *invoiceRecord) runUncollected() bool {
+	return r.IssuedByRun && NeedsCollection(r.State)
+}
+
+// NeedsCollection reports whether an issued invoice waits for a collection
+// no one scheduled: it awaits payment, has a method and a balance, and
+// staff did not cancel its collection.
+func NeedsCollection(st invoice.State) bool {
+	return st.Status == invoice.StatusAwaitingPayment && st.PaymentMethodID != uuid.Nil && st.Balance().Amount.IsPositive() &&
+		!st.CollectionCancelled
 }
 
 // owedBy sums what a client owes and what of it is overdue on today (due

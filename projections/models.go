@@ -19,6 +19,7 @@ type Models struct {
 	Clients  *Clients
 	Services *Services
 	Invoices *Invoices
+	Unissued *Unissued
 	Activity *Activity
 	Ledger   *Ledger
 	Emails   *Emails
@@ -34,6 +35,7 @@ func NewModels(db *rmdb.DB) *Models {
 		Clients:  newClients(db, 0),
 		Services: newServices(db, 0),
 		Invoices: newInvoices(db, 0),
+		Unissued: newUnissued(db, 0),
 		Activity: newActivity(db, 0),
 		Ledger:   newLedger(db, 0),
 		Emails:   newEmails(db, 0),
@@ -60,6 +62,7 @@ func (m *Models) Specs() []Spec {
 		{Name: "clients", Version: clientsVersion, New: func(g int64) Projection { return newClients(db, g) }},
 		{Name: "services", Version: servicesVersion, New: func(g int64) Projection { return newServices(db, g) }},
 		{Name: "invoices", Version: invoicesVersion, New: func(g int64) Projection { return newInvoices(db, g) }},
+		{Name: "unissued", Version: unissuedVersion, New: func(g int64) Projection { return newUnissued(db, g) }},
 		{Name: "activity", Version: activityVersion, New: func(g int64) Projection { return newActivity(db, g) }},
 		{Name: "ledger", Version: ledgerVersion, New: func(g int64) Projection { return newLedger(db, g) }},
 		{Name: "emails", Version: emailsVersion, New: func(g int64) Projection { return newEmails(db, g) }},

@@ -11,8 +11,9 @@ import (
 )
 
 // servicesVersion is the version of what the "services" table holds: 2
-// stores each service's folded state (version 1 stored its events).
-const servicesVersion = 2
+// stores each service's folded state (version 1 stored its events), 3 adds
+// next_due.
+const servicesVersion = 3
 
 // Services is the "services" projection: every service folded with
 // service.Evolve, the function command handlers and the billing run fold
@@ -25,8 +26,12 @@ const servicesVersion = 2
 // nothing: a client page reads every service of the client
 // (BenchmarkServicesLoad: a service of 200 events). The columns client_id,
 // seq (the global position of the activation, so a client's services list
-// in activation order), name and ended are computed from the state when
-// the document is written.
+// in activation order), name, ended and next_due are computed from the
+// state when the document is written (once per batch, at Flush). next_due
+// is service.State.NextDue ('YYYY-MM-DD', NULL when nothing will be due):
+// the first day a billing run has an item of the service to invoice, so a
+// run reads only the services whose day has come (ServicesDue), by the
+// index on it.
 //
 // The writer evolves the state of the document it gets (from Docs' bounded
 // cache, or decoded from the table) by each event and puts it back.
@@ -72,8 +77,14 @@ func newServices(db *rmdb.DB, gen int64) *Services {
 					}
 					return int64(0)
 				}},
+				{Name: "next_due", Type: "TEXT", Value: func(_ string, d *serviceDoc) any {
+					if due, ok := d.State.NextDue(); ok {
+						return due.String()
+					}
+					return nil
+				}},
 			},
-			Indexes:   []string{"client_id, seq"},
+			Indexes:   []string{"client_id, seq", "next_due"},
 			CacheSize: servicesCacheSize,
 		}, gen),
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,6 +13,7 @@ import (
 	"remit/domain"
 	"remit/integrations/payments/gateways"
 	"remit/processes/billingrun"
+	"remit/projections"
 )
 
 func newBillCmd(env Env) *cobra.Command {
@@ -31,6 +33,9 @@ date, or recorded as skipped when the firm skips missed billings. Every date the
 is then charged through the payment gateway (--gateway: the sandbox, whose charges are kept
 in the data folder, or Stripe), and rejected payments are retried by the firm's policy.
 Running it again for the same date does nothing new.
+The run decides from the read models (DATA/readmodels.db, or --read-models): it first applies
+what they miss of the log (or, when a remit serve is running, waits for it to), and before
+exiting applies what it appended, so they show what it did.
 Exits 0 when everything went through, 1 when some invoices or collections failed (listed),
 2 on bad usage.`,
 		Args: cobra.NoArgs,
@@ -52,9 +57,27 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 				return err
 			}
 			defer s.Close()
+			db, err := so.openReadModels(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
 			svc := billing.New(billing.Config{Store: s, Now: time.Now, NewID: uuid.New})
-			idx := billingrun.NewIndex(s)
-			if err := idx.Update(ctx); err != nil {
+			// The run reads the read models: this process applies what they
+			// miss, or waits for a running remit serve (which holds their
+			// lease) to.
+			rmBar := newProgress(env.Stderr, "read models")
+			idx, err := billingrun.OpenIndexOn(ctx, s, db, projections.RunnerOptions{
+				Logger:   slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+				Progress: func(_ string, pos, head uint64) { rmBar.Update(int(pos), int(head)) },
+			})
+			if err != nil {
+				return err
+			}
+			defer idx.Close()
+			err = idx.Update(ctx)
+			rmBar.Finish()
+			if err != nil {
 				return err
 			}
 			if !idx.Firm().SetUp {
@@ -107,6 +130,12 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 					fmt.Fprintln(out, "  failed:", e.Error())
 				}
 			}
+			// Leave the read models up to date with what the run appended,
+			// so that the next command (or a serve started later) does not
+			// apply it first.
+			if err := idx.Update(ctx); err != nil {
+				return err
+			}
 			if failed > 0 {
 				return problemErr("%d invoices or collections failed (listed above); run again to retry them", failed)
 			}
@@ -114,6 +143,7 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 		},
 	}
 	storeFlags(c, env, &so)
+	readModelsFlag(c, env, &so)
 	c.Flags().StringVar(&asOf, "as-of", "", "bill as of this date (YYYY-MM-DD; default today in the firm's time zone)")
 	c.Flags().BoolVar(&collect, "collect", false, "also collect due payments through the payment gateway and schedule retries")
 	gatewayFlags(c, env, &po)

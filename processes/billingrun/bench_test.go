@@ -2,6 +2,7 @@ package billingrun_test
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,6 +27,8 @@ import (
 	"remit/eventstore/storeurl"
 	"remit/integrations/payments/sandbox"
 	"remit/processes/billingrun"
+	"remit/projections"
+	"remit/projections/rmdb"
 )
 
 var (
@@ -42,8 +45,10 @@ var (
 // April (the firm does not group items; grouped, the three caught-up items
 // would join the fourth on one invoice): each item is marked billed,
 // numbered, issued and its collection scheduled. The run
-// starts from a fresh Index, as `remit bill` does, so reading the store is
-// timed; set-up (through billing, many commands at once) is not. It reports
+// reads the read models of the data folder (built with the set-up, as
+// `remit serve` keeps them) through an Index opened as `remit bill` opens
+// it, so opening and reading them is timed; set-up (through billing, many
+// commands at once) is not. It reports
 // invoices/s, s/run and cpu-s/run (user+system CPU of the whole process
 // during the run: on a shared machine, wall time also counts other
 // people's work).
@@ -63,7 +68,9 @@ func BenchmarkRun(b *testing.B) {
 			steps = append(steps, fmt.Sprintf("%s %.1fs", name, time.Since(last).Seconds()))
 			last = time.Now()
 		}
-		rep, err := billingrun.Run(context.Background(), f.store, f.svc, asOf, billingrun.Options{Workers: *benchWorkers, Step: step})
+		idx, closeIndex := benchIndex(b, f.store, f.dir)
+		rep, err := billingrun.Run(context.Background(), f.store, f.svc, asOf, billingrun.Options{Index: idx, Workers: *benchWorkers, Step: step})
+		closeIndex()
 		el := time.Since(t0)
 		b.StopTimer()
 		cpu := cpuTime() - cpu0
@@ -82,8 +89,10 @@ func BenchmarkRun(b *testing.B) {
 }
 
 // benchFixtureFor returns a fixture whose store holds the firm and clients
-// with two services each: a copy of -billingrun.fixture's when it has one
-// for as many clients, else set up afresh (and kept there when asked).
+// with two services each, and whose data folder holds the read models of
+// that store (as `remit serve` keeps them): a copy of -billingrun.fixture's
+// when it has one for as many clients, else set up afresh (and kept there
+// when asked).
 func benchFixtureFor(b *testing.B, asOf domain.Date, clients int) *fixture {
 	b.Helper()
 	dir := b.TempDir()
@@ -96,6 +105,7 @@ func benchFixtureFor(b *testing.B, asOf domain.Date, clients int) *fixture {
 			f.clk.setDay(asOf)
 			f.open()
 			b.Cleanup(func() { f.store.Close() })
+			benchReadModels(b, f, cached)
 			return f
 		}
 	}
@@ -117,7 +127,64 @@ func benchFixtureFor(b *testing.B, asOf domain.Date, clients int) *fixture {
 		copyFile(b, filepath.Join(dir, sqlite.FileName), filepath.Join(cached, sqlite.FileName))
 		f.open()
 	}
+	benchReadModels(b, f, cached)
 	return f
+}
+
+// benchReadModels puts the read models of f's store in its data folder: a
+// copy of the cache folder's for this version of the projections, else
+// built from the log (and kept there when there is a cache folder).
+func benchReadModels(b *testing.B, f *fixture, cache string) {
+	b.Helper()
+	var versions []string
+	for _, sp := range (&projections.Models{}).Specs() {
+		versions = append(versions, fmt.Sprintf("%s%d", sp.Name, sp.Version))
+	}
+	name := "readmodels-" + strings.Join(versions, "-") + ".db"
+	file := filepath.Join(f.dir, storeurl.ReadModelsFile)
+	if cache != "" {
+		if _, err := os.Stat(filepath.Join(cache, name)); err == nil {
+			copyFile(b, filepath.Join(cache, name), file)
+			return
+		}
+	}
+	start := time.Now()
+	db, err := rmdb.OpenSQLite(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	idx, err := billingrun.OpenIndexOn(context.Background(), f.store, db, projections.RunnerOptions{})
+	if err == nil {
+		err = idx.Update(context.Background())
+		err = errors.Join(err, idx.Close())
+	}
+	if err = errors.Join(err, db.Close()); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("read models of the set-up built in %s", time.Since(start).Round(time.Millisecond))
+	if cache != "" {
+		copyFile(b, file, filepath.Join(cache, name))
+	}
+}
+
+// benchIndex opens the read models in f's data folder as `remit bill` does;
+// the returned func closes them.
+func benchIndex(b *testing.B, s eventstore.Store, dir string) (*billingrun.Index, func()) {
+	b.Helper()
+	ctx := context.Background()
+	db, err := storeurl.OpenReadModels(ctx, "", "", storeurl.Options{DataDir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	idx, err := billingrun.OpenIndexOn(ctx, s, db, projections.RunnerOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return idx, func() {
+		if err := errors.Join(idx.Close(), db.Close()); err != nil {
+			b.Error(err)
+		}
+	}
 }
 
 func copyFile(tb testing.TB, from, to string) {
@@ -190,12 +257,16 @@ func startProfile(b *testing.B) func() {
 
 // BenchmarkBill measures `remit bill` as users run it: the store opened as
 // the command opens it (storeurl, the data folder), a billing.Service on the
-// real clock (time.Now, so every invoice is planned at its own instant), a
-// fresh Index, billingrun.Run; then the same again with nothing left to do
-// (a re-run for the same date, as a second `remit bill` would be). The
-// fixture is BenchmarkRun's (-billingrun.items due items, built through
-// billing's commands; -billingrun.fixture keeps it). It reports s/run and
-// cpu-s/run of the first run and s/rerun of the second.
+// real clock (time.Now, so every invoice is planned at its own instant), the
+// data folder's read models opened and brought up to date as the command
+// does (billingrun.OpenIndexOn), billingrun.Run; then the same again with
+// nothing left to do (a re-run for the same date, as a second `remit bill`
+// would be). Like the command, each then applies what it appended to the
+// read models: that is timed apart (the "read models" step, and s/catchup
+// for the first run's). The fixture is BenchmarkRun's (-billingrun.items
+// due items, built through billing's commands, and its read models;
+// -billingrun.fixture keeps both). It reports s/run and cpu-s/run of the
+// first run, s/catchup, and s/rerun of the second.
 func BenchmarkBill(b *testing.B) {
 	asOf := domain.MustDate(2025, 4, 2)
 	clients := *benchItems / 4
@@ -207,12 +278,15 @@ func BenchmarkBill(b *testing.B) {
 			b.Fatal(err)
 		}
 		var steps []string
-		bill := func() (billingrun.Report, time.Duration) {
+		// bill returns the run's report, wall and CPU time, and the time it
+		// then took to apply what it appended to the read models.
+		bill := func() (billingrun.Report, time.Duration, time.Duration, time.Duration) {
 			s, err := storeurl.Open(ctx, "", storeurl.Options{DataDir: f.dir})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer s.Close()
+			cpu0 := cpuTime()
 			t0 := time.Now()
 			last := t0
 			step := func(name string) {
@@ -220,29 +294,39 @@ func BenchmarkBill(b *testing.B) {
 				last = time.Now()
 			}
 			svc := billing.New(billing.Config{Store: s, Now: time.Now, NewID: uuid.New})
-			rep, err := billingrun.Run(ctx, s, svc, asOf, billingrun.Options{Index: billingrun.NewIndex(s), Actor: "cli:bill", Step: step})
+			idx, closeIndex := benchIndex(b, s, f.dir)
+			defer closeIndex()
+			rep, err := billingrun.Run(ctx, s, svc, asOf, billingrun.Options{Index: idx, Actor: "cli:bill", Step: step})
 			if err != nil || len(rep.Errors) > 0 {
 				b.Fatalf("run: %v %v", err, rep.Errors)
 			}
 			step("done")
-			return rep, time.Since(t0)
+			el, cpu := time.Since(t0), cpuTime()-cpu0
+			// `remit bill` leaves the read models up to date with what it
+			// appended (see app/cli/bill.go): timed apart.
+			t1 := time.Now()
+			if err := idx.Update(ctx); err != nil {
+				b.Fatal(err)
+			}
+			step("read models")
+			return rep, el, cpu, time.Since(t1)
 		}
 		stop := startProfile(b)
-		cpu0 := cpuTime()
 		b.StartTimer()
-		rep, el := bill()
+		rep, el, cpu, catchup := bill()
 		b.StopTimer()
-		cpu := cpuTime() - cpu0
 		stop()
-		again, rerun := bill()
+		again, rerun, _, _ := bill()
 		if rep.Issued != 4*clients || again.Issued != 0 || again.Items != 0 {
 			b.Fatalf("first run %+v, re-run %+v", rep, again)
 		}
 		b.ReportMetric(el.Seconds(), "s/run")
 		b.ReportMetric(cpu.Seconds(), "cpu-s/run")
+		b.ReportMetric(catchup.Seconds(), "s/catchup")
 		b.ReportMetric(rerun.Seconds(), "s/rerun")
-		b.Logf("%d items, %d invoices issued in %s (%s of CPU); re-run with nothing to do: %s; steps: %s", rep.Items, rep.Issued,
-			el.Round(time.Millisecond), cpu.Round(time.Millisecond), rerun.Round(time.Millisecond), strings.Join(steps, ", "))
+		b.Logf("%d items, %d invoices issued in %s (%s of CPU); its events applied to the read models in %s; re-run with nothing to do: %s; steps: %s",
+			rep.Items, rep.Issued, el.Round(time.Millisecond), cpu.Round(time.Millisecond), catchup.Round(time.Millisecond), rerun.Round(time.Millisecond),
+			strings.Join(steps, ", "))
 		f.open()
 		checkExactlyOnce(b, f.store, rep.Items)
 		blocks, err := f.store.ReadStream(ctx, numbering.StreamName(), 0, eventstore.Forward, 0)

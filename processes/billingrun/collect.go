@@ -26,7 +26,8 @@ const collectPrefix = "collect/"
 type CollectOptions struct {
 	// Workers is how many invoices are collected at once (default 4).
 	Workers int
-	// Index is reused across runs (the Scheduler keeps one); nil: a fresh one.
+	// Index is what collection reads (the read models); nil: read models
+	// built from store in a temporary database for this run (OpenIndex).
 	Index *Index
 	// Actor is recorded on every event (default DefaultActor).
 	Actor string
@@ -131,7 +132,11 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 	rep := CollectReport{AsOf: asOf}
 	idx := opts.Index
 	if idx == nil {
-		idx = NewIndex(store)
+		var err error
+		if idx, err = OpenIndex(ctx, store); err != nil {
+			return rep, err
+		}
+		defer idx.Close()
 	}
 	if opts.Actor == "" {
 		opts.Actor = DefaultActor
@@ -146,16 +151,19 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 	if err := idx.Update(ctx); err != nil {
 		return rep, err
 	}
-	var due []invoice.State
-	for _, en := range idx.invoiceEntries() {
-		st := en.state
-		if st.Status == invoice.StatusPaymentScheduled && !st.Collection.Date.IsZero() && !st.Collection.Date.After(asOf) &&
-			st.Collection.PaymentMethodID != uuid.Nil && st.Balance().Amount.IsPositive() {
-			due = append(due, st)
-		}
+	due, err := idx.models.CollectionsDue(ctx, asOf)
+	if err != nil {
+		return rep, fmt.Errorf("collection: %w", err)
 	}
-	slices.SortFunc(due, func(a, b invoice.State) int { return strings.Compare(a.Number, b.Number) })
 	rep.Due = len(due)
+	clientIDs := make([]uuid.UUID, len(due))
+	for i, st := range due {
+		clientIDs[i] = st.ClientID
+	}
+	clients, err := idx.models.ClientsByID(ctx, clientIDs)
+	if err != nil {
+		return rep, fmt.Errorf("collection: %w", err)
+	}
 
 	var mu sync.Mutex
 	fail := func(st invoice.State, err error) {
@@ -164,9 +172,9 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 		rep.Errors = append(rep.Errors, InvoiceError{InvoiceID: st.ID, Number: st.Number, Err: err})
 	}
 	done := 0
-	err := inParallel(ctx, opts.Workers, len(due), func(i int) {
+	err = inParallel(ctx, opts.Workers, len(due), func(i int) {
 		st := due[i]
-		status, err := attempt(ctx, idx, svc, gw, st, asOf, opts.Actor)
+		status, err := attempt(ctx, clients[st.ClientID], svc, gw, st, asOf, opts.Actor)
 		mu.Lock()
 		switch status {
 		case payments.StatusSucceeded:
@@ -202,13 +210,15 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 	}
 	f := idx.Firm()
 	loc := location(f)
-	for _, en := range idx.invoiceEntries() {
-		st := en.state
-		// A retry staff cancelled gets no policy retry either.
-		if st.Status != invoice.StatusPaymentRejected || len(en.rejections) == 0 || !st.Balance().Amount.IsPositive() || st.CollectionCancelled {
-			continue
-		}
-		first, last := en.rejections[0].date(loc), en.rejections[len(en.rejections)-1].date(loc)
+	// A retry staff cancelled gets no policy retry either (the read models
+	// list only rejected invoices with a balance and no cancellation).
+	rejected, err := idx.models.RejectedInvoices(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("collection: %w", err)
+	}
+	for _, ri := range rejected {
+		st, rejections := ri.State, rejectionsOf(ri.Rejections)
+		first, last := rejections[0].date(loc), rejections[len(rejections)-1].date(loc)
 		next, ok := f.NextRetryDate(first, last)
 		if !ok {
 			if last == asOf {
@@ -230,12 +240,11 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 }
 
 // attempt makes the next collection attempt on one invoice and records it.
-func attempt(ctx context.Context, idx *Index, svc *billing.Service, gw payments.Gateway, st invoice.State, asOf domain.Date, actor string) (payments.Status, error) {
+func attempt(ctx context.Context, cl client.State, svc *billing.Service, gw payments.Gateway, st invoice.State, asOf domain.Date, actor string) (payments.Status, error) {
 	n := len(st.Attempts) + 1
 	id := AttemptID(st.ID, n)
 	methodID := st.Collection.PaymentMethodID
 	var res payments.ChargeResult
-	cl, _ := idx.client(st.ClientID)
 	m, ok := cl.PaymentMethod(methodID)
 	switch {
 	case !ok:

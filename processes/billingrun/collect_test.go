@@ -11,13 +11,12 @@ import (
 	"remit/domain/invoice"
 	"remit/eventstore"
 	"remit/integrations/payments/sandbox"
-	"remit/processes/billingrun"
 )
 
 // mustInvoice is an invoice as the runs see it.
 func (f *fixture) mustInvoice(id uuid.UUID) invoice.State {
 	f.tb.Helper()
-	idx := billingrun.NewIndex(f.store)
+	idx := f.index()
 	if err := idx.Update(context.Background()); err != nil {
 		f.tb.Fatal(err)
 	}
@@ -32,7 +31,7 @@ func (f *fixture) mustInvoice(id uuid.UUID) invoice.State {
 // waiting to be billed by hand.
 func (f *fixture) mustManualItem(serviceID uuid.UUID, through domain.Date) string {
 	f.tb.Helper()
-	idx := billingrun.NewIndex(f.store)
+	idx := f.index()
 	if err := idx.Update(context.Background()); err != nil {
 		f.tb.Fatal(err)
 	}

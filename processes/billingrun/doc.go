@@ -6,15 +6,41 @@
 //
 // # Design
 //
-// Both runs decide what to try from an Index: the firm, clients, services and
-// invoices folded with the aggregates' own Evolve from the events the one
-// log follower (projections/follow) hands it (never from projections), read
-// incrementally. Collection sends each effect
-// through billing.Service, which re-reads the stream and decides there. The
-// billing run hands all its groups to billing.Service.IssueBatch, which
-// decides from the Index itself and appends with the revision the Index
-// folded each stream to, so a stale Index costs a re-read, never a double
-// effect.
+// Both runs decide what to try from an Index over the read models
+// (projections), which fold every client, service and invoice with the
+// aggregates' own Evolve, and which index what a run looks for, so a run
+// reads the rows it acts on and never the whole history:
+//
+//   - the services with an item due: the services table's next_due column
+//     is service.State.NextDue (the first day a billing run has an item of
+//     the service to invoice, computed when the document is written), so
+//     the run loads the services whose day has come and asks each for its
+//     DueItems;
+//   - the invoices begun and not issued (items marked billed on them, or a
+//     number reserved): the "unissued" projection's few rows, which the run
+//     completes (its own interrupted invoices) or whose numbers it voids
+//     (repair.go);
+//   - for collection, the invoices whose collection date has come
+//     (collect_on), the rejected ones with the rejections since collection
+//     was scheduled (retry_pending), and those a billing run issued without
+//     a collection (run_uncollected).
+//
+// Index.Update brings the read models up to the log's head: in `remit
+// serve` it waits for the app's Runner (WaitFor); `remit bill` opens the
+// data folder's read models (OpenIndexOn) and applies what they miss
+// itself, or waits for a running serve, which holds their lease, to apply
+// it (CatchUp), and before it exits it applies what it appended. The firm's
+// settings are folded from its stream (projections.FirmView). A process
+// keeps nothing between runs but the firm: its memory does not grow with
+// the log, and a re-run with nothing to do reads a few index entries.
+//
+// Collection sends each effect through billing.Service, which re-reads the
+// stream and decides there. The billing run hands all its groups to
+// billing.Service.IssueBatch, which decides from a snapshot of the firm and
+// the run's clients, services (with the stream revision each is folded to)
+// and invoices, read from the read models before the batch; every append
+// expects the revision the snapshot gives (or no stream), so a stale read
+// costs a re-read, never a double effect.
 //
 // # Billing groups, catch-ups and dates
 //
@@ -68,14 +94,15 @@
 // client, each service and the numbering stream and makes three synced
 // appends; 100,000 of them ran at about 270 invoices/s. A run instead:
 //
-//  1. updates the Index once (the firm is read once per run; clients and
-//     services are folded from the log, not re-read stream by stream);
-//  2. plans and decides every invoice from the Index (invoice.Decide with a
+//  1. updates the Index once (the firm is read once per run; the due
+//     services and their clients are read from the read models by index,
+//     not stream by stream);
+//  2. plans and decides every invoice from the run's snapshot (invoice.Decide with a
 //     placeholder number, so a refused invoice burns no number and marks
 //     nothing);
 //  3. marks every item billed on its invoice: one append per service stream
-//     holding all that service's marks, expecting the revision the Index
-//     folded it to. On a conflict billing re-reads that stream and decides
+//     holding all that service's marks, expecting the revision the read
+//     models folded it to. On a conflict billing re-reads that stream and decides
 //     again; an item found billed on another invoice (a race lost to staff or
 //     to a run that saw other items) refuses its invoice, whose other marked
 //     items are released (the compensating ScheduleItemReleased, as the
@@ -110,8 +137,9 @@
 // number is never given twice for it: whoever issues G takes the number the
 // numbering stream holds for G. So when a run dies after reserving (or after
 // marking), the next run, here or in another process, finds G in the Index
-// (items billed on an invoice that was not issued, by a command whose id says
-// it was a billing run's and on which date), rebuilds the same group (the
+// (the "unissued" read model: items billed on an invoice that was not issued,
+// by a command whose id says it was a billing run's and on which date),
+// rebuilds the same group (the
 // same id, the same command id and issue date; merged with its still-due
 // siblings when they make up the very invoice begun, else with exactly the
 // items it has) and issues it with its reserved number. Every gap a crash leaves is an invoice
@@ -122,7 +150,7 @@
 // issue), but a run cannot complete what such a request began: its lines,
 // issue date, currency or method are in no event, only in the request. So a
 // number it reserved and never used is voided instead, with its reason: each
-// run first asks the Index for reserved numbers whose invoice is neither
+// run first reads the "unissued" read model for reserved numbers whose invoice is neither
 // issued nor a run's own interrupted invoice, reserved at least
 // numbering.VoidAfter (10 minutes) before (the request may still be issuing
 // it, or be retried with its Idempotency-Key), and voids each through
@@ -140,7 +168,8 @@
 //
 // # Speed
 //
-// BenchmarkRun (100,000 due items, one invoice each, fresh Index; the firm
+// BenchmarkRun (100,000 due items, one invoice each, measured when the Index
+// folded the log in memory from position 0; the firm
 // does not group items, since three of each client's four are catch-ups) on the
 // shared 2-core VM: 15.8–20.5 s (4,900–6,300 invoices/s) when the machine is
 // quiet enough, 24–33 s while other work loads it (load 3–7, disk syncs
@@ -177,10 +206,24 @@
 // and per commit, and a writer that waits a few milliseconds for a fuller
 // batch after a large commit (none changed the number of commits or the
 // CPU beyond the noise). The writer still takes about 9 s of CPU (inserts
-// and commits about half each) plus a sync per commit; the rest (Index
-// 1.5 s, planning and deciding 2.5 s, encoding, GC) runs beside it on the
+// and commits about half each) plus a sync per commit; the rest (the
+// in-memory Index then 1.5 s, planning and deciding 2.5 s, encoding, GC) runs beside it on the
 // other core, so on a loaded machine the run takes as long as its share of
 // CPU and disk allows.
+//
+// Reading the read models instead of folding the log (BenchmarkBill, same
+// run, load ≈ 16, so every wall time is several times its CPU): a re-run
+// with nothing to do takes 3–14 ms at 10,000 items against 2.3–2.9 s,
+// 8–16 ms at 100,000 against 23–72 s (load 10–17), and
+// `remit bill` re-run on the 956,884-event store of test/bench/readmodels
+// 0.3–0.6 s and 36 MB of RSS against 2 min 5 s and 2.4 GB. A run itself
+// costs about the same (3.3–4.5 s of CPU against 3.3–3.6 s at 10,000
+// items; at 100,000, 85 s and 30 s of CPU against 89 s and 31.5 s measured
+// right after it at load 10–14): the due services are decoded from their
+// documents, on every CPU, instead of folded from events.
+// What it appended then has to reach the read models (applied live by
+// `remit serve`; `remit bill` applies it before exiting): 12–13 s for the
+// 30,000 events of 10,000 invoices, 88–121 s for the 300,000 of 100,000.
 //
 // Known limit: between the gateway's answer and recording it, staff could
 // record an offline payment; the next run then sees nothing to collect while

@@ -223,7 +223,7 @@ func TestCollectSendsTheMethodsGatewayCustomer(t *testing.T) {
 // mustNumber is an issued invoice's number.
 func (f *fixture) mustNumber(id uuid.UUID) string {
 	f.tb.Helper()
-	idx := billingrun.NewIndex(f.store)
+	idx := f.index()
 	if err := idx.Update(context.Background()); err != nil {
 		f.tb.Fatal(err)
 	}

@@ -65,6 +65,7 @@ type fixture struct {
 	gw       *sandbox.Gateway
 	names    map[uuid.UUID]string // client names, for readable logs
 	clientOf map[uuid.UUID]string // client name of each invoice seen
+	idx      *billingrun.Index    // read models of the store, see index
 }
 
 func invoiceOf(stream string) uuid.UUID {
@@ -76,12 +77,37 @@ func newFixture(tb testing.TB, start domain.Date) *fixture {
 	f := &fixture{tb: tb, dir: tb.TempDir(), clk: &clock{}, names: map[uuid.UUID]string{}, clientOf: map[uuid.UUID]string{}}
 	f.clk.setDay(start)
 	f.open()
-	tb.Cleanup(func() { f.store.Close() })
+	tb.Cleanup(func() { f.closeIndex(); f.store.Close() })
 	return f
+}
+
+// index returns the Index the fixture's runs read: read models of the
+// store in a temporary database, brought up to date by each run (made on
+// first use, and again after the store is reopened).
+func (f *fixture) index() *billingrun.Index {
+	f.tb.Helper()
+	if f.idx == nil {
+		idx, err := billingrun.OpenIndex(context.Background(), f.store)
+		if err != nil {
+			f.tb.Fatalf("open the read models: %v", err)
+		}
+		f.idx = idx
+	}
+	return f.idx
+}
+
+func (f *fixture) closeIndex() {
+	if f.idx != nil {
+		if err := f.idx.Close(); err != nil {
+			f.tb.Errorf("close the read models: %v", err)
+		}
+		f.idx = nil
+	}
 }
 
 func (f *fixture) open() {
 	f.tb.Helper()
+	f.closeIndex()
 	st, err := sqlite.Open(f.dir, sqlite.Options{Clock: f.clk.Now})
 	if err != nil {
 		f.tb.Fatalf("open store: %v", err)
@@ -164,7 +190,7 @@ func (f *fixture) head() uint64 {
 
 func (f *fixture) MustRun(asOf domain.Date) billingrun.Report {
 	f.tb.Helper()
-	rep, err := billingrun.Run(context.Background(), f.store, f.svc, asOf, billingrun.Options{})
+	rep, err := billingrun.Run(context.Background(), f.store, f.svc, asOf, billingrun.Options{Index: f.index()})
 	if err != nil {
 		f.tb.Fatalf("billing run %s: %v", asOf, err)
 	}
@@ -176,7 +202,7 @@ func (f *fixture) MustRun(asOf domain.Date) billingrun.Report {
 
 func (f *fixture) MustCollect(asOf domain.Date) billingrun.CollectReport {
 	f.tb.Helper()
-	rep, err := billingrun.Collect(context.Background(), f.store, f.svc, f.gw, asOf, billingrun.CollectOptions{})
+	rep, err := billingrun.Collect(context.Background(), f.store, f.svc, f.gw, asOf, billingrun.CollectOptions{Index: f.index()})
 	if err != nil {
 		f.tb.Fatalf("collect %s: %v", asOf, err)
 	}

@@ -5,38 +5,13 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"remit/billing"
-	"remit/domain"
 	"remit/domain/numbering"
 )
-
-// reservedNumber is an invoice number reserved for an invoice the Index has
-// not seen issued.
-type reservedNumber struct {
-	number    string
-	sequence  int64
-	at        time.Time
-	commandID string // of the command that reserved it
-}
-
-// applyNumbering folds an event of the numbering stream: which numbers wait
-// for their invoice.
-func (x *Index) applyNumbering(commandID string, e domain.Event) {
-	if v, ok := e.(numbering.InvoiceNumberVoided); ok {
-		delete(x.reserved, v.InvoiceID)
-	}
-	for _, rsv := range numbering.ReservationsOf(e) {
-		if en := x.invoices[rsv.InvoiceID]; en != nil && en.state.Issued() {
-			continue
-		}
-		x.reserved[rsv.InvoiceID] = reservedNumber{number: rsv.Number, sequence: rsv.Sequence, at: rsv.At, commandID: commandID}
-	}
-}
 
 // strandedNumbers returns the numbers reserved at least numbering.VoidAfter
 // before now for invoices that were never issued and that no billing run will
@@ -45,54 +20,62 @@ func (x *Index) applyNumbering(commandID string, e domain.Event) {
 // issue date were, so no one can issue it but the same request retried, and
 // VoidAfter leaves it that long), or an invoice abandoned by a repair that
 // died before voiding its number. A billing run's own interrupted invoices
-// are not stranded: the run completes them with their numbers.
-func (x *Index) strandedNumbers(now time.Time) []billing.VoidNumberRequest {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	var ids []uuid.UUID
-	for id, rsv := range x.reserved {
-		abandoned := x.invoices[id] != nil && x.invoices[id].state.AbandonedReason != ""
-		if u := x.unissued[id]; u != nil && strings.HasPrefix(u.commandID, runPrefix+"issue/") && !abandoned {
+// are not stranded: the run completes them with their numbers. pend is what
+// the read models' "unissued" table holds (see pending).
+func strandedNumbers(pend []unissued, now time.Time) []billing.VoidNumberRequest {
+	var stranded []unissued
+	for _, u := range pend {
+		if u.Reserved == nil {
+			continue
+		}
+		abandoned := u.Abandoned != nil
+		if u.byRun() && !abandoned {
 			continue // a run's: the next run completes it
 		}
-		if now.Before(rsv.at.Add(numbering.VoidAfter)) && !abandoned {
+		if now.Before(u.Reserved.At.Add(numbering.VoidAfter)) && !abandoned {
 			continue // its request may still be issuing it
 		}
-		ids = append(ids, id)
+		stranded = append(stranded, u)
 	}
-	slices.SortFunc(ids, func(a, b uuid.UUID) int { return int(x.reserved[a].sequence - x.reserved[b].sequence) })
-	out := make([]billing.VoidNumberRequest, len(ids))
-	for i, id := range ids {
-		rsv := x.reserved[id]
-		cmd := rsv.commandID
+	slices.SortFunc(stranded, func(a, b unissued) int { return int(a.Reserved.Sequence - b.Reserved.Sequence) })
+	out := make([]billing.VoidNumberRequest, len(stranded))
+	for i, u := range stranded {
+		rsv := u.Reserved
+		cmd := u.ReservedBy
 		if len(cmd) > 100 {
 			cmd = cmd[:100] + "…"
 		}
-		out[i] = billing.VoidNumberRequest{InvoiceID: id, Reason: fmt.Sprintf(
+		out[i] = billing.VoidNumberRequest{InvoiceID: u.InvoiceID, Reason: fmt.Sprintf(
 			"the request that reserved %s for invoice %s at %s (command %q) stopped before issuing the invoice, and nothing in the log can complete it",
-			rsv.number, id, rsv.at.UTC().Format(time.RFC3339), cmd)}
-		if en := x.invoices[id]; en != nil && en.state.AbandonedReason != "" {
-			out[i].Reason = en.state.AbandonedReason
+			rsv.Number, u.InvoiceID, rsv.At.UTC().Format(time.RFC3339), cmd)}
+		if u.Abandoned != nil {
+			out[i].Reason = u.Abandoned.Reason
 		}
-		if u := x.unissued[id]; u != nil {
-			out[i].ItemKeys = slices.Sorted(maps.Keys(u.items))
+		if len(u.Items) > 0 {
+			out[i].ItemKeys = slices.Sorted(maps.Keys(u.Items))
 		}
 	}
 	return out
 }
 
-// voidStrandedNumbers voids every stranded number (Index.strandedNumbers),
-// so the numbering has no unexplained hole, and releases the items marked on
-// their invoices so the run bills them again. Each void is exactly once
-// however many runs attempt it (billing.VoidStrandedNumber); a failure is
-// reported and the run goes on. It returns how many numbers it voided.
-func voidStrandedNumbers(ctx context.Context, idx *Index, svc *billing.Service, actor, corr string) (int, []GroupError) {
+// voidStrandedNumbers voids every stranded number (strandedNumbers), so the
+// numbering has no unexplained hole, and releases the items marked on their
+// invoices so the run bills them again. Each void is exactly once however
+// many runs attempt it (billing.VoidStrandedNumber); a failure is reported
+// and the run goes on. It returns how many numbers it voided.
+func voidStrandedNumbers(ctx context.Context, pend []unissued, svc *billing.Service, actor, corr string) (int, []GroupError) {
+	numbers := map[uuid.UUID]string{}
+	for _, u := range pend {
+		if u.Reserved != nil {
+			numbers[u.InvoiceID] = u.Reserved.Number
+		}
+	}
 	voided := 0
 	var errs []GroupError
-	for _, req := range idx.strandedNumbers(svc.Now()) {
+	for _, req := range strandedNumbers(pend, svc.Now()) {
 		res, err := svc.VoidStrandedNumber(ctx, req, billing.Meta{Actor: actor, CommandID: billing.VoidCommandID(req.InvoiceID), CorrelationID: corr})
 		if err != nil {
-			errs = append(errs, GroupError{InvoiceID: req.InvoiceID, ItemKeys: req.ItemKeys, Number: idx.reservedNumberOf(req.InvoiceID), Err: err})
+			errs = append(errs, GroupError{InvoiceID: req.InvoiceID, ItemKeys: req.ItemKeys, Number: numbers[req.InvoiceID], Err: err})
 			continue
 		}
 		if res.Appended > 0 {
@@ -100,10 +83,4 @@ func voidStrandedNumbers(ctx context.Context, idx *Index, svc *billing.Service, 
 		}
 	}
 	return voided, errs
-}
-
-func (x *Index) reservedNumberOf(id uuid.UUID) string {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	return x.reserved[id].number
 }

@@ -18,6 +18,7 @@ import (
 	"remit/domain/service"
 	"remit/eventstore"
 	"remit/internal/parallel"
+	"remit/projections"
 )
 
 // runPrefix starts the command id of everything a billing run does.
@@ -32,7 +33,8 @@ type Options struct {
 	// billing.DefaultBatchWorkers): the embedded store shares one commit and
 	// sync among all appends waiting together.
 	Workers int
-	// Index is reused across runs (the Scheduler keeps one); nil: a fresh one.
+	// Index is what the run reads (the read models); nil: read models
+	// built from store in a temporary database for this run (OpenIndex).
 	Index *Index
 	// Actor is recorded on every event (default DefaultActor).
 	Actor string
@@ -158,7 +160,11 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	rep := Report{AsOf: asOf}
 	idx := opts.Index
 	if idx == nil {
-		idx = NewIndex(store)
+		var err error
+		if idx, err = OpenIndex(ctx, store); err != nil {
+			return rep, err
+		}
+		defer idx.Close()
 	}
 	if opts.Actor == "" {
 		opts.Actor = DefaultActor
@@ -179,27 +185,52 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	// Numbers stranded by requests that died before issuing their invoice
 	// are voided first; the items of those invoices, released, are then
 	// billed by this run like any due item.
-	voided, verrs := voidStrandedNumbers(ctx, idx, svc, opts.Actor, runPrefix+asOf.String())
+	snap := newSnapshot(idx)
+	pend, err := pending(ctx, snap)
+	if err != nil {
+		return rep, err
+	}
+	voided, verrs := voidStrandedNumbers(ctx, pend, svc, opts.Actor, runPrefix+asOf.String())
 	rep.NumbersVoided, rep.Errors = voided, append(rep.Errors, verrs...)
 	if voided > 0 {
 		if err := idx.Update(ctx); err != nil {
 			return rep, err
 		}
+		snap = newSnapshot(idx)
+		if pend, err = pending(ctx, snap); err != nil {
+			return rep, err
+		}
 	}
 
-	p := newPlanner(idx, asOf)
-	skips := p.due(&rep)
+	p := newPlanner(snap, asOf)
+	skips, err := p.due(ctx, &rep)
+	if err != nil {
+		return rep, err
+	}
 	if err := skipMissed(ctx, svc, asOf, skips, opts, &rep); err != nil {
 		return rep, err
 	}
-	ordered := p.ordered(&rep)
+	ordered, err := p.ordered(ctx, pend, &rep)
+	if err != nil {
+		return rep, err
+	}
 	rep.Groups = len(ordered)
 	if rep.Skipped > 0 {
-		// The skips moved their services on: without them in the index,
+		// The skips moved their services on: without them read again,
 		// marking those services' due items would conflict first.
 		if err := idx.Update(ctx); err != nil {
 			return rep, err
 		}
+		if err := snap.addServices(ctx, slices.Collect(maps.Keys(skips))); err != nil {
+			return rep, err
+		}
+	}
+	ids := make([]uuid.UUID, len(ordered))
+	for i, g := range ordered {
+		ids[i], _ = g.ids()
+	}
+	if err := snap.addInvoices(ctx, ids); err != nil {
+		return rep, err
 	}
 
 	corr := runPrefix + asOf.String()
@@ -207,11 +238,14 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	if opts.Progress != nil {
 		bopts.Progress = func(done, total int) { opts.Progress(Progress{Done: done, Total: total}) }
 	}
-	results, err := svc.IssueBatch(ctx, idx, batchOf(ordered, opts.Actor, corr), bopts)
+	results, err := svc.IssueBatch(ctx, snap, batchOf(ordered, opts.Actor, corr), bopts)
 	if err != nil {
 		return rep, errors.Join(errors.New("billing run interrupted"), err)
 	}
-	due := tally(idx, ordered, results, &rep)
+	due, err := tally(ctx, idx, ordered, results, &rep)
+	if err != nil {
+		return rep, err
+	}
 	err = scheduleCollections(ctx, svc, f, due, opts, corr, &rep)
 	slices.SortFunc(rep.Errors, func(a, b GroupError) int { return strings.Compare(a.Error(), b.Error()) })
 	return rep, err
@@ -221,44 +255,51 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 // schedule page's (service.Grouping.Plan): items whose date passed are
 // invoiced on asOf (or skipped, as the firm chooses), each item's method is
 // resolved to the client's default when it has none, and items of one
-// client, issue date and method make one invoice.
+// client, issue date and method make one invoice. It reads the services
+// and clients it plans into the run's snapshot.
 type planner struct {
-	idx      *Index
+	snap     *snapshot
 	grouping service.Grouping
-	defaults map[uuid.UUID]uuid.UUID
 	groups   map[string]*group
 }
 
-func newPlanner(idx *Index, asOf domain.Date) *planner {
-	f := idx.Firm()
-	return &planner{idx: idx, defaults: map[uuid.UUID]uuid.UUID{}, groups: map[string]*group{},
+func newPlanner(snap *snapshot, asOf domain.Date) *planner {
+	f := snap.firm
+	return &planner{snap: snap, groups: map[string]*group{},
 		grouping: service.Grouping{Today: asOf, OneInvoicePerItem: !f.GroupItems, SkipMissed: f.SkipsMissedBillings()}}
 }
 
 // defaultOf is the client's default payment method (uuid.Nil when none).
 func (p *planner) defaultOf(clientID uuid.UUID) uuid.UUID {
-	m, ok := p.defaults[clientID]
-	if !ok {
-		if cl, found := p.idx.Client(clientID); found {
-			if pm, has := cl.DefaultPaymentMethod(); has {
-				m = pm.ID
-			}
+	if cl, found := p.snap.clients[clientID]; found {
+		if pm, has := cl.DefaultPaymentMethod(); has {
+			return pm.ID
 		}
-		p.defaults[clientID] = m
 	}
-	return m
+	return uuid.Nil
 }
 
-// due groups the due items of every active service, counting them in
-// rep.Items, and returns the missed items to skip, by service.
-func (p *planner) due(rep *Report) map[uuid.UUID][]string {
+// due groups the due items of the services whose next item is due by the
+// run's date (service.State.NextDue, indexed), counting them in rep.Items,
+// and returns the missed items to skip, by service.
+func (p *planner) due(ctx context.Context, rep *Report) (map[uuid.UUID][]string, error) {
+	services, err := p.snap.idx.models.ServicesDue(ctx, p.grouping.Today)
+	if err != nil {
+		return nil, fmt.Errorf("billing run: %w", err)
+	}
+	clients := make([]uuid.UUID, 0, len(services))
+	for _, f := range services {
+		p.snap.services[f.State.ID] = f
+		clients = append(clients, f.State.ClientID)
+	}
+	if err := p.snap.addClients(ctx, clients); err != nil {
+		return nil, err
+	}
 	var billings []service.Billing
 	releases := map[string]int{}
 	skips := map[uuid.UUID][]string{}
-	for _, st := range p.idx.allServices() {
-		if !st.Activated() {
-			continue
-		}
+	for _, f := range services {
+		st := f.State
 		for _, it := range st.DueItems(p.grouping.Today) {
 			b := p.grouping.Plan(st.ClientID, it, p.defaultOf(st.ClientID))
 			switch {
@@ -281,17 +322,25 @@ func (p *planner) due(rep *Report) map[uuid.UUID][]string {
 		}
 		p.groups[g.key] = g
 	}
-	return skips
+	return skips, nil
 }
 
 // ordered adds the invoices an earlier (or concurrent) run began and did
-// not issue, counting them in rep.Interrupted: when their items and the
-// still-due items of their billing group make up the very invoice begun, it
-// is completed with all of them (on the date it was begun); else it is
-// issued with the items it has. It returns every group, oldest first, so
-// invoice numbers follow dates.
-func (p *planner) ordered(rep *Report) []*group {
-	for _, u := range p.idx.interrupted() {
+// not issue (of pend), counting them in rep.Interrupted: when their items
+// and the still-due items of their billing group make up the very invoice
+// begun, it is completed with all of them (on the date it was begun); else
+// it is issued with the items it has. It returns every group, oldest first,
+// so invoice numbers follow dates.
+func (p *planner) ordered(ctx context.Context, pend []unissued, rep *Report) ([]*group, error) {
+	again := interrupted(pend, p.snap)
+	clients := make([]uuid.UUID, len(again))
+	for i, u := range again {
+		clients[i] = u.clientID
+	}
+	if err := p.snap.addClients(ctx, clients); err != nil {
+		return nil, err
+	}
+	for _, u := range again {
 		rep.Interrupted++
 		u.method = service.ResolveMethod(u.method, p.defaultOf(u.clientID))
 		key := p.grouping.Key(u.clientID, latest(u.date, p.grouping.Today), u.method, u.items[0])
@@ -314,7 +363,7 @@ func (p *planner) ordered(rep *Report) []*group {
 		}
 		return strings.Compare(a.key, b.key)
 	})
-	return ordered
+	return ordered, nil
 }
 
 // batchOf is the IssueBatch request of the groups: each invoice under its
@@ -334,22 +383,18 @@ func batchOf(ordered []*group, actor, corr string) []billing.BatchInvoice {
 	return batch
 }
 
-// needsCollection reports whether an issued invoice waits for a collection
-// no one scheduled (staff cancelling one leaves it to them).
-func needsCollection(st invoice.State) bool {
-	return st.Status == invoice.StatusAwaitingPayment && st.PaymentMethodID != uuid.Nil && st.Balance().Amount.IsPositive() &&
-		!st.CollectionCancelled
-}
-
 // tally counts the batch's results in rep and returns the invoices whose
 // collection is still to schedule: those issued without one (by an
-// interrupted or concurrent run), and those runs issued earlier without one.
-func tally(idx *Index, ordered []*group, results []billing.BatchResult, rep *Report) map[uuid.UUID]invoice.State {
+// interrupted or concurrent run), and those runs issued earlier without one
+// (the read models index them).
+func tally(ctx context.Context, idx *Index, ordered []*group, results []billing.BatchResult, rep *Report) (map[uuid.UUID]invoice.State, error) {
 	due := map[uuid.UUID]invoice.State{}
-	for _, en := range idx.invoiceEntries() {
-		if en.fromRun && needsCollection(en.state) {
-			due[en.state.ID] = en.state
-		}
+	earlier, err := idx.models.RunInvoicesToCollect(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("billing run: %w", err)
+	}
+	for _, st := range earlier {
+		due[st.ID] = st
 	}
 	for i, res := range results {
 		g := ordered[i]
@@ -367,11 +412,11 @@ func tally(idx *Index, ordered []*group, results []billing.BatchResult, rep *Rep
 				rep.CollectionsScheduled++
 			}
 			delete(due, res.ID)
-		} else if needsCollection(res.Invoice) {
+		} else if projections.NeedsCollection(res.Invoice) {
 			due[res.ID] = res.Invoice
 		}
 	}
-	return due
+	return due, nil
 }
 
 // scheduleCollections schedules the collection of each invoice of due on

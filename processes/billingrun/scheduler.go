@@ -14,13 +14,17 @@ import (
 )
 
 // Scheduler runs the billing run, then collection, once on Start and then
-// every day shortly after midnight in the firm's time zone. It keeps one
-// Index for all its runs. Wire it into `remit serve` with Start(ctx) after
-// the store and billing service are open, and Close() before closing them.
+// every day shortly after midnight in the firm's time zone. Wire it into
+// `remit serve` with Start(ctx) after the store, the read models' Runner
+// and the billing service are open, and Close() before closing them.
 type Scheduler struct {
 	// Store and Billing are what the runs work on.
 	Store   eventstore.Store
 	Billing *billing.Service
+	// Index is what the runs read: in `remit serve`, the app's read models
+	// and its started Runner (NewIndex with WaitFor). Nil: read models
+	// built from Store in a temporary database (OpenIndex), for tests.
+	Index *Index
 	// Gateway collects payments; nil skips collection.
 	Gateway payments.Gateway
 	// Now is the clock (time.Now when nil).
@@ -84,7 +88,17 @@ func (s *Scheduler) loop(ctx context.Context, done chan struct{}) {
 	if after <= 0 {
 		after = 5 * time.Minute
 	}
-	idx := NewIndex(s.Store)
+	idx := s.Index
+	if idx == nil {
+		var err error
+		if idx, err = OpenIndex(ctx, s.Store); err != nil {
+			if s.OnRun != nil {
+				s.OnRun(RunResult{Err: err})
+			}
+			return
+		}
+		defer idx.Close()
+	}
 	for {
 		res := s.RunOnce(ctx, idx, now())
 		if s.OnRun != nil && !errors.Is(res.Err, context.Canceled) {

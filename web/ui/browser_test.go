@@ -116,11 +116,12 @@ func newJourneyApp(t *testing.T) *app {
 		t.Fatalf("retry policy: %v", err)
 	}
 	a.wait(res)
-	sched := &billingrun.Scheduler{Store: a.store, Billing: a.svc, Gateway: gw, Now: clock}
+	idx := billingrun.NewIndex(a.store, a.models, billingrun.WaitFor(a.store, a.runner))
+	sched := &billingrun.Scheduler{Store: a.store, Billing: a.svc, Index: idx, Gateway: gw, Now: clock}
 	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: clock,
 		Logger: slog.New(slog.NewTextHandler(logWriter{t}, nil)), Links: links,
 		BillingRun: func(ctx context.Context) (any, error) {
-			r := sched.RunOnce(ctx, billingrun.NewIndex(a.store), clock())
+			r := sched.RunOnce(ctx, idx, clock())
 			return r, r.Err
 		}})
 	a.server.Close()

@@ -284,7 +284,13 @@ func build(b *testing.B, dir string, n int) (storeMeta, error) {
 	b.Logf("store build: %d clients set up in %.1f s; %d events", m.Clients, time.Since(t0).Seconds(), head)
 
 	cat := catalog.New()
-	idx := billingrun.NewIndex(st)
+	// The runs read read models of the store being built, in a temporary
+	// database.
+	idx, err := billingrun.OpenIndex(ctx, st)
+	if err != nil {
+		return m, err
+	}
+	defer idx.Close()
 	var last []issued
 	var day domain.Date
 	for month := range months {

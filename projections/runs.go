@@ -1,0 +1,186 @@
+package projections
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+	"remit/domain/client"
+	"remit/domain/invoice"
+	"remit/domain/service"
+	"remit/internal/parallel"
+	"remit/projections/rmdb"
+)
+
+// What the billing run and collection (processes/billingrun) read: the
+// aggregates folded by the projections with the aggregates' own Evolve,
+// found through indexed columns so that a run reads the services, clients
+// and invoices it acts on, never all of them.
+
+// FoldedService is a service as the services table keeps it: its state and
+// the revision of its stream that state is folded to.
+type FoldedService struct {
+	State    service.State
+	Revision uint64
+}
+
+// ServicesDue returns the services with an item due for a billing run on or
+// before through (service.State.NextDue), in no particular order, by the
+// index on next_due (an ORDER BY could make SQLite walk the table in that
+// order instead). The documents are decoded on every CPU: a run on the
+// first of the month reads most services.
+func (m *Models) ServicesDue(ctx context.Context, through domain.Date) ([]FoldedService, error) {
+	rows, err := m.db.Query(ctx, "SELECT doc FROM "+m.Services.docs.View()+" WHERE next_due <= ?", through.String())
+	if err != nil {
+		return nil, fmt.Errorf("read models: services due: %w", err)
+	}
+	var raw []string
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read models: services due: %w", err)
+		}
+		raw = append(raw, doc)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read models: services due: %w", err)
+	}
+	docs := make([]serviceDoc, len(raw))
+	errs := make([]error, len(raw))
+	if err := parallel.For(ctx, runtime.GOMAXPROCS(0), len(raw), func(i int) {
+		errs[i] = json.Unmarshal([]byte(raw[i]), &docs[i])
+	}); err != nil {
+		return nil, err
+	}
+	out := make([]FoldedService, 0, len(docs))
+	for i, d := range docs {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("read models: services due: %w", errs[i])
+		}
+		if d.State.Activated() {
+			out = append(out, FoldedService{State: d.State, Revision: d.Revision})
+		}
+	}
+	return out, nil
+}
+
+// ServicesByID returns the activated services among ids.
+func (m *Models) ServicesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]FoldedService, error) {
+	out := map[uuid.UUID]FoldedService{}
+	err := byKeys(ctx, m.db, m.Services.docs, ids, func(d serviceDoc) {
+		if d.State.Activated() {
+			out[d.State.ID] = FoldedService{State: d.State, Revision: d.Revision}
+		}
+	})
+	return out, err
+}
+
+// ClientsByID returns the clients among ids, folded.
+func (m *Models) ClientsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]client.State, error) {
+	out := map[uuid.UUID]client.State{}
+	err := byKeys(ctx, m.db, m.Clients.clients, ids, func(r clientRecord) {
+		if r.State.ID != uuid.Nil {
+			out[r.State.ID] = r.State
+		}
+	})
+	return out, err
+}
+
+// InvoicesByID returns the invoices among ids that exist: issued ones as
+// folded, and ones begun and abandoned (never to be issued) as
+// invoice.Evolve makes them of their InvoiceAbandoned.
+func (m *Models) InvoicesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]invoice.State, error) {
+	out := map[uuid.UUID]invoice.State{}
+	err := byKeys(ctx, m.db, m.Invoices.docs, ids, func(r invoiceRecord) {
+		if r.State.Issued() {
+			out[r.State.ID] = r.State
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	var rest []uuid.UUID
+	for _, id := range ids {
+		if _, ok := out[id]; !ok {
+			rest = append(rest, id)
+		}
+	}
+	err = byKeys(ctx, m.db, m.Unissued.docs, rest, func(u UnissuedInvoice) {
+		if u.Abandoned != nil {
+			out[u.InvoiceID] = invoice.Evolve(invoice.State{}, *u.Abandoned)
+		}
+	})
+	return out, err
+}
+
+// CollectionsDue returns the invoices whose payment is scheduled for
+// collection on or before asOf (with a method and a balance), by number.
+func (m *Models) CollectionsDue(ctx context.Context, asOf domain.Date) ([]invoice.State, error) {
+	recs, err := m.Invoices.docs.Find(ctx, m.db, "WHERE collect_on <= ? ORDER BY number, key", asOf.String())
+	return states(recs), err
+}
+
+// RejectedInvoice is an invoice whose last collection attempt was
+// rejected, with the rejections since its collection was last scheduled.
+type RejectedInvoice struct {
+	State      invoice.State
+	Rejections []Rejection
+}
+
+// RejectedInvoices returns the invoices the retry policy may have a retry
+// for: payment rejected, a balance left, collection not cancelled by staff.
+func (m *Models) RejectedInvoices(ctx context.Context) ([]RejectedInvoice, error) {
+	recs, err := m.Invoices.docs.Find(ctx, m.db, "WHERE retry_pending = 1 ORDER BY number, key")
+	out := make([]RejectedInvoice, len(recs))
+	for i, r := range recs {
+		out[i] = RejectedInvoice{State: r.State, Rejections: r.Rejections}
+	}
+	return out, err
+}
+
+// RunInvoicesToCollect returns the invoices billing runs issued whose
+// collection is still to schedule (NeedsCollection), in no particular
+// order, by the index on run_uncollected.
+func (m *Models) RunInvoicesToCollect(ctx context.Context) ([]invoice.State, error) {
+	recs, err := m.Invoices.docs.Find(ctx, m.db, "WHERE run_uncollected = 1")
+	return states(recs), err
+}
+
+func states(recs []invoiceRecord) []invoice.State {
+	out := make([]invoice.State, len(recs))
+	for i, r := range recs {
+		out[i] = r.State
+	}
+	return out
+}
+
+// keysPerQuery is how many keys one IN (…) list holds.
+const keysPerQuery = 500
+
+// byKeys reads the documents of ids, keysPerQuery at a time, and hands
+// each to f.
+func byKeys[V any](ctx context.Context, db *rmdb.DB, docs *rmdb.Docs[V], ids []uuid.UUID, f func(V)) error {
+	for len(ids) > 0 {
+		n := min(len(ids), keysPerQuery)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id.String()
+		}
+		found, err := docs.Find(ctx, db, "WHERE key IN (?"+strings.Repeat(", ?", n-1)+")", args...)
+		if err != nil {
+			return err
+		}
+		for _, v := range found {
+			f(v)
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
