@@ -149,18 +149,10 @@ func viewOf(st service.State, revision uint64, today domain.Date) ServiceView {
 		EndReason:       st.EndReason,
 		Revision:        revision,
 	}
-	for _, it := range st.Schedule(today.AddMonthsClamped(12*horizonYears, today.Day())) {
-		if pending(it) && (it.Date.IsZero() || !it.Date.Before(today)) {
-			v.NextBilling = &it
-			break
-		}
+	if it, ok := st.NextBilling(today, today.AddMonthsClamped(12*horizonYears, today.Day())); ok {
+		v.NextBilling = &it
 	}
 	return v
-}
-
-// pending reports whether an item still waits to be billed.
-func pending(it service.Item) bool {
-	return it.Status == service.ItemScheduled || it.Status == service.ItemScheduledToIssue
 }
 
 // load reads one service's document; ok is false for a service never
