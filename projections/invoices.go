@@ -17,7 +17,7 @@ import (
 	"remit/projections/rmdb"
 )
 
-const invoicesVersion = 1
+const invoicesVersion = 2 // 2: the invoices_due table
 
 // Invoices is the "invoices" projection: every invoice folded with
 // invoice.Evolve, plus the lists its detail page shows and an outstanding
@@ -67,6 +67,9 @@ type Invoices struct {
 
 	// fewRows is invoicesFewRows (tests lower it to try both plans).
 	fewRows int
+
+	// dueTouched are the clients whose invoices_due row Flush recomputes.
+	dueTouched map[uuid.UUID]struct{}
 }
 
 // invoicesMeta is what the projection keeps about the firm as a whole.
@@ -130,7 +133,9 @@ func invoiceFlag(b bool) int64 {
 func (p *Invoices) Name() string { return "invoices" }
 
 // Tables implements Projection.
-func (p *Invoices) Tables() []rmdb.Table { return []rmdb.Table{p.docs.Table(), p.meta.Table()} }
+func (p *Invoices) Tables() []rmdb.Table {
+	return []rmdb.Table{p.docs.Table(), p.meta.Table(), invoicesDueSpec()}
+}
 
 // Apply implements Projection.
 func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
@@ -203,6 +208,7 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 		r.Outstanding = decimal.Zero
 	}
 	p.docs.Put(key, r)
+	p.noteDue(before, r)
 	if before.Status != r.State.Status {
 		m := p.firm(tx)
 		if m.Statuses == nil {
@@ -241,12 +247,14 @@ func (p *Invoices) zone(tx *rmdb.Tx) *time.Location {
 func (p *Invoices) Flush(tx *rmdb.Tx) {
 	p.docs.Flush(tx)
 	p.meta.Flush(tx)
+	p.flushDue(tx)
 }
 
 // Discard implements Projection.
 func (p *Invoices) Discard() {
 	p.docs.Discard()
 	p.meta.Discard()
+	clear(p.dueTouched)
 	p.zoneName, p.loc = "", nil
 }
 
