@@ -297,6 +297,23 @@ func (r BillingRule) OccurrencesFrom(first, from Date) iter.Seq[Occurrence] {
 	}
 }
 
+// Occurrence returns occurrence n (1-based) of the rule from first, the one
+// Occurrences lists n-th, without generating those before it; false when the
+// rule ends before it.
+func (r BillingRule) Occurrence(first Date, n int) (Occurrence, bool) {
+	switch {
+	case n < 1:
+		return Occurrence{}, false
+	case r.Frequency.Manual():
+		return Occurrence{Seq: 1}, n == 1
+	}
+	d, ok := r.dated(first, Date{})
+	if !ok {
+		return Occurrence{}, false
+	}
+	return d.at(n - 1)
+}
+
 // datedRule is a dated rule resolved for a first date: what the date of each
 // occurrence and where the billings stop depend on.
 type datedRule struct {

@@ -68,3 +68,32 @@ func TestOccurrencesFromStopsAtTheRulesEnd(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+// TestOccurrenceIsTheNthOfOccurrences: Occurrence(first, n) is the n-th of
+// Occurrences, and false past the rule's end.
+func TestOccurrenceIsTheNthOfOccurrences(t *testing.T) {
+	rng := rand.New(rand.NewPCG(18, 4))
+	for range 3000 {
+		first := randomDate(rng)
+		r := domain.BillingRule{Frequency: []domain.Frequency{domain.FrequencyDays, domain.FrequencyWeeks, domain.FrequencyMonths, domain.FrequencyOnce,
+			domain.FrequencyOnCompletion}[rng.IntN(5)], Interval: rng.IntN(4)}
+		if r.Frequency == domain.FrequencyMonths && rng.IntN(2) == 0 {
+			r.AnchorDay = 1 + rng.IntN(31)
+		}
+		if r.Frequency.Repeats() {
+			r = randomEnd(rng, r, first)
+		} else {
+			r.Interval = 0
+		}
+		all := r.Occurrences(first, first.AddDays(3000))
+		for n := 1; n <= len(all)+2; n++ {
+			got, ok := r.Occurrence(first, n)
+			if n <= len(all) && (!ok || got != all[n-1]) {
+				t.Fatalf("%+v from %s: occurrence %d = %v %v, want %v", r, first, n, got, ok, all[n-1])
+			}
+			if n > len(all) && ok && !got.Date.After(first.AddDays(3000)) {
+				t.Fatalf("%+v from %s: occurrence %d = %v, past the last %d", r, first, n, got, len(all))
+			}
+		}
+	}
+}

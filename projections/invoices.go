@@ -48,6 +48,9 @@ const invoicesVersion = 2 // 2: the invoices_due table
 // the page asked for is read; a status filter that keeps few rows finds
 // them by (status, open, due_date) or (open, due_date) instead.
 //
+// The table "invoices_due" holds each client's earliest open due date (see
+// invoicesDueTable): the clients list's has_overdue filter.
+//
 // The table "invoices_meta" holds one document (key "firm"): the firm's
 // time zone as of the events applied so far, which dates a gateway payment
 // recorded before its event carried a date, and survives restarts there
