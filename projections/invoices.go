@@ -17,7 +17,7 @@ import (
 	"remit/projections/rmdb"
 )
 
-const invoicesVersion = 2 // 2: the invoices_due table
+const invoicesVersion = 2 // 2: the invoices_due table; a client's list index in full list order
 
 // Invoices is the "invoices" projection: every invoice folded with
 // invoice.Evolve, plus the lists its detail page shows and an outstanding
@@ -42,11 +42,11 @@ const invoicesVersion = 2 // 2: the invoices_due table
 // "Overdue" is not stored, since it depends on the day: an invoice is
 // overdue on a day exactly when its row is open and due before that day
 // (State.StatusOn), which is how a list filtered by status asks for it (see
-// invoiceStatusFilter). Lists are sorted newest issue date first (then number,
-// then id, descending): the firm's list walks the index (issued,
-// issue_date, number, key) and a client's (client_id, issue_date), so only
-// the page asked for is read; a status filter that keeps few rows finds
-// them by (status, open, due_date) or (open, due_date) instead.
+// invoiceStatusFilter). Lists are sorted newest issue date first (then
+// number, then id, descending): the firm's list walks the index (issued,
+// issue_date, number, key) and a client's (client_id, issue_date, number,
+// key), so only the page asked for is read; a status filter that keeps few
+// rows finds them by (status, open, due_date) or (open, due_date) instead.
 //
 // The table "invoices_due" holds each client's earliest open due date (see
 // invoicesDueTable): the clients list's has_overdue filter.
@@ -114,7 +114,7 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 			Indexes: []string{
 				"client_id, open, due_date",
 				"issued, issue_date, number, key",
-				"client_id, issue_date",
+				"client_id, issue_date, number, key",
 				"open, due_date",
 				"status, open, due_date",
 				"open, issue_date, number, key, due_date",
