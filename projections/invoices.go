@@ -17,7 +17,7 @@ import (
 	"remit/projections/rmdb"
 )
 
-const invoicesVersion = 2 // 2: the invoices_due table; a client's list index in full list order
+const invoicesVersion = 2 // 2: the invoices_due table; a client's list index in full list order; what a client owes from an index
 
 // Invoices is the "invoices" projection: every invoice folded with
 // invoice.Evolve, plus the lists its detail page shows and an outstanding
@@ -34,8 +34,9 @@ const invoicesVersion = 2 // 2: the invoices_due table; a client's list index in
 //     positive balance), with its currency code and outstanding amount (a
 //     decimal string). What a client owes is the sum of its open rows, and
 //     what of it is overdue is the part due before the day asked about: the
-//     index (client_id, open, due_date) finds them without visiting the
-//     client's other invoices (see owedBy);
+//     index (client_id, open, due_date, currency, outstanding) finds and
+//     sums them without visiting the client's other invoices or reading a
+//     row (see owedBy);
 //   - total, balance and recurring: with the above, all a list row shows, so
 //     a page of a list is read from the columns, never from documents.
 //
@@ -112,7 +113,8 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 				{Name: "recurring", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.State.Recurring) }},
 			},
 			Indexes: []string{
-				"client_id, open, due_date",
+				// With what a client owes, so that sum reads the index only.
+				"client_id, open, due_date, currency, outstanding",
 				"issued, issue_date, number, key",
 				"client_id, issue_date, number, key",
 				"open, due_date",
