@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"remit/domain"
+	"remit/projections/rmdb"
 )
 
 // pageAll reads a subject's whole history page by page and returns the
@@ -93,4 +94,43 @@ func TestActivityPages(t *testing.T) {
 	if _, err := m.ActivityPage(t.Context(), SubjectService, id("service/none"), ActivityQuery{}); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("unknown subject: %v", err)
 	}
+}
+
+// TestActivityPageOnEachDatabase: on SQLite and PostgreSQL, pages back
+// from the newest and forward from the oldest are the history's slices.
+func TestActivityPageOnEachDatabase(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
+		l := newActivityLog(t, db)
+		activityFixture(t, l)
+		all, err := l.of(SubjectClient, activityFx.acme)
+		if err != nil || len(all) < 7 {
+			t.Fatalf("%d lines, %v", len(all), err)
+		}
+		q := newActivity(db, 0)
+		page := func(aq ActivityQuery) ActivityPage {
+			t.Helper()
+			p, err := q.page(t.Context(), SubjectClient, activityFx.acme, aq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		n := len(all)
+		p1 := page(ActivityQuery{Limit: 3, Newest: true, Count: true})
+		p2 := page(ActivityQuery{Limit: 3, Newest: true, Cursor: p1.Cursor})
+		f1 := page(ActivityQuery{Limit: 3})
+		f2 := page(ActivityQuery{Limit: 3, Cursor: f1.Cursor})
+		for _, c := range []struct {
+			name string
+			got  ActivityPage
+			want []ActivityLine
+		}{{"newest", p1, all[n-3:]}, {"before the newest", p2, all[n-6 : n-3]}, {"oldest", f1, all[:3]}, {"after the oldest", f2, all[3:6]}} {
+			if !slices.Equal(texts(c.got.Lines), texts(c.want)) || !c.got.More {
+				t.Errorf("%s: %q (more %v), want %q", c.name, texts(c.got.Lines), c.got.More, texts(c.want))
+			}
+		}
+		if p1.Total != n {
+			t.Errorf("total %d, want %d", p1.Total, n)
+		}
+	})
 }
