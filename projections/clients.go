@@ -256,8 +256,16 @@ func (p *Clients) list(ctx context.Context, q ClientQuery) ([]client.State, int,
 	case ClientsHasOverdue:
 		// The clients whose earliest open due date is before today: a
 		// range of the invoices_due index (see Invoices), not a probe of
-		// the invoices per client.
-		where = append(where, "key IN (SELECT client_id FROM "+rmdb.View(invoicesDueTable)+" WHERE first_due < ?)")
+		// the invoices per client. On SQLite "+" keeps the primary key
+		// from serving the IN list, so the page walks the list index in
+		// order and reads only its own rows (1 ms, against 37 ms reading
+		// every overdue client's row to sort them: 1,262 of 5,031 at 1M
+		// events).
+		key := "key"
+		if p.db.Dialect() == rmdb.SQLite {
+			key = "+key"
+		}
+		where = append(where, key+" IN (SELECT client_id FROM "+rmdb.View(invoicesDueTable)+" WHERE first_due < ?)")
 		args = append(args, q.Today.String())
 	}
 	if search := strings.ToLower(strings.TrimSpace(q.Search)); search != "" {
