@@ -1,5 +1,7 @@
 package domain
 
+import "iter"
+
 // Frequency is how often a service bills.
 type Frequency string
 
@@ -249,14 +251,91 @@ func (r BillingRule) Occurrences(first, through Date) []Occurrence {
 	if r.Frequency.Manual() {
 		return []Occurrence{{Seq: 1, Date: Date{}}}
 	}
+	d, ok := r.dated(first, through)
+	if !ok || (d.limit == 0 && d.last.IsZero()) {
+		return nil // never ends and no horizon: there is no finite answer
+	}
+	var out []Occurrence
+	for k := 0; ; k++ {
+		occ, ok := d.at(k)
+		if !ok {
+			break
+		}
+		out = append(out, occ)
+	}
+	return out
+}
+
+// OccurrencesFrom yields the rule's billings from first (as Occurrences)
+// dated on or after from, in order, until the rule's own end (or year 9999):
+// the caller stops when it has seen enough. It starts at the first billing
+// on or after from without generating the earlier ones, so it costs the same
+// however long ago first was. Manual-only rules yield their one undated
+// occurrence whatever from is.
+func (r BillingRule) OccurrencesFrom(first, from Date) iter.Seq[Occurrence] {
+	return func(yield func(Occurrence) bool) {
+		if r.Frequency.Manual() {
+			yield(Occurrence{Seq: 1, Date: Date{}})
+			return
+		}
+		d, ok := r.dated(first, Date{})
+		if !ok {
+			return
+		}
+		for k := d.startNear(from); ; k++ {
+			occ, ok := d.at(k)
+			if !ok {
+				return
+			}
+			if occ.Date.Before(from) {
+				continue
+			}
+			if !yield(occ) {
+				return
+			}
+		}
+	}
+}
+
+// Occurrence returns occurrence n (1-based) of the rule from first, the one
+// Occurrences lists n-th, without generating those before it; false when the
+// rule ends before it.
+func (r BillingRule) Occurrence(first Date, n int) (Occurrence, bool) {
+	switch {
+	case n < 1:
+		return Occurrence{}, false
+	case r.Frequency.Manual():
+		return Occurrence{Seq: 1}, n == 1
+	}
+	d, ok := r.dated(first, Date{})
+	if !ok {
+		return Occurrence{}, false
+	}
+	return d.at(n - 1)
+}
+
+// datedRule is a dated rule resolved for a first date: what the date of each
+// occurrence and where the billings stop depend on.
+type datedRule struct {
+	freq   Frequency
+	first  Date // aligned to the anchor
+	anchor int  // day of month of monthly occurrences
+	n      int  // the interval
+	limit  int  // the most occurrences; 0 = no count limit
+	last   Date // the latest date an occurrence may have; zero = none
+}
+
+// dated resolves a dated rule for first and a horizon through (zero = none);
+// false when it has no occurrence at all.
+func (r BillingRule) dated(first, through Date) (datedRule, bool) {
 	if first.IsZero() {
-		return nil
+		return datedRule{}, false
 	}
 	limit := r.EndAfter
 	switch r.End {
 	case EndAfterN:
 		if limit < 1 {
-			return nil
+			return datedRule{}, false
 		}
 	default:
 		limit = 0 // no count limit
@@ -264,40 +343,63 @@ func (r BillingRule) Occurrences(first, through Date) []Occurrence {
 	if !r.Frequency.Repeats() {
 		limit = 1
 	}
-	last := through // the latest date an occurrence may have; zero = none
+	last := through
 	if r.End == EndOnDate && !r.EndDate.IsZero() && (last.IsZero() || r.EndDate.Before(last)) {
 		last = r.EndDate
 	}
-	if limit == 0 && last.IsZero() {
-		return nil // never ends and no horizon: there is no finite answer
-	}
-
 	first = r.alignToAnchor(first)
 	anchor := first.Day()
 	if r.Frequency == FrequencyMonths && r.AnchorDay >= 1 && r.AnchorDay <= 31 {
 		anchor = r.AnchorDay
 	}
-	n := r.interval()
-	var out []Occurrence
-	for k := 0; limit == 0 || k < limit; k++ {
-		var d Date
-		switch r.Frequency {
-		case FrequencyDays:
-			d = first.AddDays(k * n)
-		case FrequencyWeeks:
-			d = first.AddDays(7 * k * n)
-		case FrequencyMonths:
-			d = first.AddMonthsClamped(k*n, anchor)
-		default: // FrequencyOnce and anything unknown: one billing on first
-			d = first
-		}
-		if d.Year() > 9999 || (!last.IsZero() && d.After(last)) {
-			break
-		}
-		out = append(out, Occurrence{Seq: k + 1, Date: d})
-		if !r.Frequency.Repeats() {
-			break
-		}
+	return datedRule{freq: r.Frequency, first: first, anchor: anchor, n: r.interval(), limit: limit, last: last}, true
+}
+
+// at returns occurrence k (0-based), or false when the rule's billings stop
+// before it.
+func (d datedRule) at(k int) (Occurrence, bool) {
+	if k < 0 || (d.limit > 0 && k >= d.limit) {
+		return Occurrence{}, false
 	}
-	return out
+	var date Date
+	switch d.freq {
+	case FrequencyDays:
+		date = d.first.AddDays(k * d.n)
+	case FrequencyWeeks:
+		date = d.first.AddDays(7 * k * d.n)
+	case FrequencyMonths:
+		date = d.first.AddMonthsClamped(k*d.n, d.anchor)
+	default: // FrequencyOnce and anything unknown: one billing on first
+		if k > 0 {
+			return Occurrence{}, false
+		}
+		date = d.first
+	}
+	if date.Year() > 9999 || (!d.last.IsZero() && date.After(d.last)) {
+		return Occurrence{}, false
+	}
+	return Occurrence{Seq: k + 1, Date: date}, true
+}
+
+// startNear returns an occurrence number at or just before the first one
+// dated on or after from: every occurrence before it is dated before from.
+func (d datedRule) startNear(from Date) int {
+	if from.IsZero() || !from.After(d.first) {
+		return 0
+	}
+	var k int
+	switch d.freq {
+	case FrequencyDays:
+		k = d.first.DaysUntil(from) / d.n
+	case FrequencyWeeks:
+		k = d.first.DaysUntil(from) / (7 * d.n)
+	case FrequencyMonths:
+		months := (from.Year()-d.first.Year())*12 + int(from.Month()) - int(d.first.Month())
+		k = months / d.n
+	default:
+		return 0
+	}
+	// Occurrence k is dated on or before from (k periods of at most a month
+	// each from first): the one before it is certainly before from.
+	return max(0, k-1)
 }

@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -277,42 +276,9 @@ func (p *Activity) Discard() {
 
 // of returns the history of a subject, oldest first; none is ENOTFOUND.
 func (p *Activity) of(ctx context.Context, subject Subject, id uuid.UUID) ([]ActivityLine, error) {
-	rows, err := p.db.Query(ctx, p.query, string(subject), id.String())
+	out, err := p.lines(ctx, subject, id, p.query, string(subject), id.String())
 	if err != nil {
-		return nil, fmt.Errorf("read models: activity of %s %s: %w", subject, id, err)
-	}
-	defer rows.Close()
-	var out []ActivityLine
-	for rows.Next() {
-		var (
-			pos, rev, at, invoiceAt int64
-			stream, actor, typ, w   string
-			inv, number             sql.NullString
-		)
-		if err := rows.Scan(&pos, &rev, &at, &stream, &actor, &typ, &w, &inv, &invoiceAt, &number); err != nil {
-			return nil, fmt.Errorf("read models: activity of %s %s: %w", subject, id, err)
-		}
-		l := ActivityLine{Position: uint64(pos), Stream: stream, Revision: uint64(rev), EventType: typ, Actor: actor,
-			What: w, Invoice: number.String}
-		if at != 0 {
-			l.At = time.Unix(0, at).UTC()
-		}
-		if inv.Valid {
-			l.InvoiceID, _ = uuid.Parse(inv.String)
-		}
-		if invoiceAt >= 0 && int(invoiceAt) <= len(w) {
-			l.What = w[:invoiceAt] + activityInvoiceName(number.String) + w[invoiceAt:]
-		}
-		l.Text = l.What
-		if typ == (client.ClientErased{}).EventType() && actor != "" {
-			l.Text += " by " + actor
-		} else if actor != "" {
-			l.Text += " (by " + actor + ")"
-		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read models: activity of %s %s: %w", subject, id, err)
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, domain.NotFound("no activity for %s %s", subject, id)

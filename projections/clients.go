@@ -12,7 +12,7 @@ import (
 	"remit/projections/rmdb"
 )
 
-const clientsVersion = 1
+const clientsVersion = 2 // 2: the list index covers its filters (SQLite)
 
 // Clients is the "clients" projection: each client's details, contacts and
 // payment methods (client.State, folded with client.Evolve) and its
@@ -22,7 +22,8 @@ const clientsVersion = 1
 // clients list filters and sorts on: name_key (the lowercased name: the
 // list is sorted case-insensitively, then by id), search (the lowercased
 // name, contact names and contact emails, one per line, for the list's
-// substring search), archived and created. Table "proposals" holds a
+// substring search), archived and created, indexed together in list order
+// on SQLite. Table "proposals" holds a
 // proposalRecord per proposal id with the client it is listed under and the
 // position that put it there (drafting order), so a client's proposals are
 // one indexed range; a proposal drafted for a client not yet seen shows once
@@ -38,8 +39,15 @@ func newClients(db *rmdb.DB, gen int64) *Clients {
 	// PostgreSQL sorts TEXT by the database's locale unless told otherwise;
 	// the list sorts names byte-wise, as the SQLite default and Go do.
 	nameType := "TEXT"
+	// On SQLite the list's index also holds what it filters on, search
+	// text included, so a search or filter walks one index in list order
+	// and reads the documents of its page only, not every client's row.
+	// PostgreSQL (whose B-tree entries are limited to about 2.7 KB, which a
+	// client's search text could pass) keeps the order alone.
+	listIndex := "name_key, key, created, archived, search"
 	if db != nil && db.Dialect() == rmdb.Postgres {
 		nameType = `TEXT COLLATE "C"`
+		listIndex = "name_key, key"
 	}
 	return &Clients{
 		db:  db,
@@ -52,7 +60,7 @@ func newClients(db *rmdb.DB, gen int64) *Clients {
 				{Name: "archived", Type: "BIGINT", Value: func(_ string, r *clientRecord) any { return clientsFlag(r.State.Archived) }},
 				{Name: "created", Type: "BIGINT", Value: func(_ string, r *clientRecord) any { return clientsFlag(r.State.Created()) }},
 			},
-			Indexes: []string{"name_key, key"},
+			Indexes: []string{listIndex},
 		}, gen),
 		proposals: rmdb.NewDocs(rmdb.DocsSpec[proposalRecord]{
 			Name: "proposals",
@@ -246,12 +254,18 @@ func (p *Clients) list(ctx context.Context, q ClientQuery) ([]client.State, int,
 	case ClientsArchived:
 		where = append(where, "archived = 1")
 	case ClientsHasOverdue:
-		// A probe of the invoices' (client_id, open, due_date) index per
-		// client: measured faster than collecting the clients of every
-		// overdue invoice first (BenchmarkQueries, 1M events: 39 ms
-		// against 226 ms).
-		where = append(where, "EXISTS (SELECT 1 FROM "+rmdb.View("invoices")+" i WHERE i.client_id = "+view+
-			".key AND i.open = 1 AND i.due_date < ?)")
+		// The clients whose earliest open due date is before today: a
+		// range of the invoices_due index (see Invoices), not a probe of
+		// the invoices per client. On SQLite "+" keeps the primary key
+		// from serving the IN list, so the page walks the list index in
+		// order and reads only its own rows (1 ms, against 37 ms reading
+		// every overdue client's row to sort them: 1,262 of 5,031 at 1M
+		// events).
+		key := "key"
+		if p.db.Dialect() == rmdb.SQLite {
+			key = "+key"
+		}
+		where = append(where, key+" IN (SELECT client_id FROM "+rmdb.View(invoicesDueTable)+" WHERE first_due < ?)")
 		args = append(args, q.Today.String())
 	}
 	if search := strings.ToLower(strings.TrimSpace(q.Search)); search != "" {

@@ -118,6 +118,11 @@ func clientsInvoicesTable(t *testing.T, db *rmdb.DB, rows ...[]any) {
 		for _, r := range rows {
 			tx.Exec(`INSERT INTO rm_invoices_g1 (key, doc, client_id, issued, due_date, open) VALUES (?, '{}', ?, 1, ?, ?)`, r...)
 		}
+		// And each client's earliest open due date, as the projection keeps it.
+		due := []rmdb.Table{invoicesDueSpec()}
+		tx.CreateTables(1, due)
+		tx.ServeViews(1, due)
+		tx.Exec(`INSERT INTO rm_invoices_due_g1 (client_id, first_due) SELECT client_id, MIN(due_date) FROM rm_invoices_g1 WHERE open = 1 GROUP BY client_id`)
 		return tx.Err()
 	})
 	if err != nil {

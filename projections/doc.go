@@ -27,28 +27,35 @@
 //     notes, write-offs) and an independently kept outstanding amount that
 //     reconciliation checks against the money that came in; indexed by
 //     client, status, issue and due date, and open balance, so a client's
-//     summary and the firm's lists are index ranges; and by what collection
-//     acts on (CollectionsDue, RejectedInvoices, RunInvoicesToCollect).
+//     summary and the firm's lists are index ranges; by what collection
+//     acts on (CollectionsDue, RejectedInvoices, RunInvoicesToCollect); and
+//     each client's earliest open due date (invoices_due), so the clients
+//     list filtered to has_overdue is a range of one index.
 //   - "unissued" (*Unissued): the invoices begun and not issued (items
 //     marked billed on them, or a number reserved), which the billing run
 //     completes or whose numbers it voids: a few rows, each deleted when
 //     its invoice is issued or its items released and number voided.
 //   - "activity" (*Activity): one plain-English line per event, rendered
 //     when the event is applied, indexed by client, service, invoice,
-//     proposal and payment method.
+//     proposal and payment method; read a page at a time (ActivityPage:
+//     the newest lines before a position, or the oldest after one), so a
+//     page costs the same however long the history is.
 //   - "ledger" (*Ledger): each invoice's sync status in each connected
 //     ledger.
 //   - "emails" (*Emails): every email about an invoice or a proposal, from
 //     the outbox's own events, with its delivery status.
 //
 // Models groups them and is the query API: Summary, ListClients,
-// ClientServices, Service, Schedule, ListInvoices, Invoice, EmailsAbout and
-// ActivityOf, each taking a context and returning an error; and for the
-// billing run and collection (processes/billingrun, runs.go) the folded
-// aggregates by id (ServicesByID, ClientsByID, InvoicesByID) and by what a
-// run looks for (ServicesDue, UnissuedInvoices, CollectionsDue,
-// RejectedInvoices, RunInvoicesToCollect), so a run reads what it acts on
-// and never the whole log. Queries that
+// ClientServices, Service, Schedule, ListInvoices, Invoice, EmailsAbout,
+// ActivityPage and ActivityOf (a whole history, for audits), each taking a
+// context and returning an error; and for the billing run and collection
+// (processes/billingrun, runs.go) the folded aggregates by id
+// (ServicesByID, ClientsByID, InvoicesByID) and by what a run looks for
+// (ServicesDue, UnissuedInvoices, CollectionsDue, RejectedInvoices,
+// RunInvoicesToCollect), so a run reads what it acts on and never the whole
+// log. A service's next billing is service.State.NextBilling, which derives
+// only the items that can be next, not the schedule from its first date.
+// Queries that
 // depend on "today" (overdue) take the date as a parameter. Money stays
 // decimal (domain.Money). A missing client, service or invoice is a
 // domain.Error with code ENOTFOUND. Queries read committed rows through

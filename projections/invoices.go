@@ -19,7 +19,9 @@ import (
 
 // invoicesVersion is the version of what the "invoices" table holds: 2
 // adds what collection reads (issued_by_run, rejections, and the columns
-// collect_on, retry_pending and run_uncollected).
+// collect_on, retry_pending and run_uncollected), the invoices_due table,
+// a client's list index in full list order, and what a client owes from an
+// index.
 const invoicesVersion = 2
 
 // Invoices is the "invoices" projection: every invoice folded with
@@ -37,8 +39,9 @@ const invoicesVersion = 2
 //     positive balance), with its currency code and outstanding amount (a
 //     decimal string). What a client owes is the sum of its open rows, and
 //     what of it is overdue is the part due before the day asked about: the
-//     index (client_id, open, due_date) finds them without visiting the
-//     client's other invoices (see owedBy);
+//     index (client_id, open, due_date, currency, outstanding) finds and
+//     sums them without visiting the client's other invoices or reading a
+//     row (see owedBy);
 //   - total, balance and recurring: with the above, all a list row shows, so
 //     a page of a list is read from the columns, never from documents;
 //   - what collection (processes/billingrun) looks for, so that it reads
@@ -54,11 +57,14 @@ const invoicesVersion = 2
 // "Overdue" is not stored, since it depends on the day: an invoice is
 // overdue on a day exactly when its row is open and due before that day
 // (State.StatusOn), which is how a list filtered by status asks for it (see
-// invoiceStatusFilter). Lists are sorted newest issue date first (then number,
-// then id, descending): the firm's list walks the index (issued,
-// issue_date, number, key) and a client's (client_id, issue_date), so only
-// the page asked for is read; a status filter that keeps few rows finds
-// them by (status, open, due_date) or (open, due_date) instead.
+// invoiceStatusFilter). Lists are sorted newest issue date first (then
+// number, then id, descending): the firm's list walks the index (issued,
+// issue_date, number, key) and a client's (client_id, issue_date, number,
+// key), so only the page asked for is read; a status filter that keeps few
+// rows finds them by (status, open, due_date) or (open, due_date) instead.
+//
+// The table "invoices_due" holds each client's earliest open due date (see
+// invoicesDueTable): the clients list's has_overdue filter.
 //
 // The table "invoices_meta" holds one document (key "firm"): the firm's
 // time zone as of the events applied so far, which dates a gateway payment
@@ -79,6 +85,9 @@ type Invoices struct {
 
 	// fewRows is invoicesFewRows (tests lower it to try both plans).
 	fewRows int
+
+	// dueTouched are the clients whose invoices_due row Flush recomputes.
+	dueTouched map[uuid.UUID]struct{}
 }
 
 // invoicesMeta is what the projection keeps about the firm as a whole.
@@ -127,9 +136,10 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 				{Name: "run_uncollected", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.runUncollected()) }},
 			},
 			Indexes: []string{
-				"client_id, open, due_date",
+				// With what a client owes, so that sum reads the index only.
+				"client_id, open, due_date, currency, outstanding",
 				"issued, issue_date, number, key",
-				"client_id, issue_date",
+				"client_id, issue_date, number, key",
 				"open, due_date",
 				"status, open, due_date",
 				"open, issue_date, number, key, due_date",
@@ -154,7 +164,9 @@ func invoiceFlag(b bool) int64 {
 func (p *Invoices) Name() string { return "invoices" }
 
 // Tables implements Projection.
-func (p *Invoices) Tables() []rmdb.Table { return []rmdb.Table{p.docs.Table(), p.meta.Table()} }
+func (p *Invoices) Tables() []rmdb.Table {
+	return []rmdb.Table{p.docs.Table(), p.meta.Table(), invoicesDueSpec()}
+}
 
 // Apply implements Projection.
 func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
@@ -231,6 +243,7 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 		r.Outstanding = decimal.Zero
 	}
 	p.docs.Put(key, r)
+	p.noteDue(before, r)
 	if before.Status != r.State.Status {
 		m := p.firm(tx)
 		if m.Statuses == nil {
@@ -269,12 +282,14 @@ func (p *Invoices) zone(tx *rmdb.Tx) *time.Location {
 func (p *Invoices) Flush(tx *rmdb.Tx) {
 	p.docs.Flush(tx)
 	p.meta.Flush(tx)
+	p.flushDue(tx)
 }
 
 // Discard implements Projection.
 func (p *Invoices) Discard() {
 	p.docs.Discard()
 	p.meta.Discard()
+	clear(p.dueTouched)
 	p.zoneName, p.loc = "", nil
 }
 

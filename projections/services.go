@@ -12,8 +12,8 @@ import (
 
 // servicesVersion is the version of what the "services" table holds: 2
 // stores each service's folded state (version 1 stored its events), 3 adds
-// next_due.
-const servicesVersion = 3
+// next_due, 4 its view too (serviceViewColumns).
+const servicesVersion = 4
 
 // Services is the "services" projection: every service folded with
 // service.Evolve, the function command handlers and the billing run fold
@@ -49,6 +49,9 @@ type serviceDoc struct {
 	// (set ClientID): the service's place in its client's list.
 	Seq   uint64        `json:"seq,omitempty"`
 	State service.State `json:"state"`
+	// AsOf is the day the view column is rendered for (see
+	// serviceViewColumns).
+	AsOf domain.Date `json:"as_of,omitzero"`
 }
 
 // servicesCacheSize bounds the documents the writer keeps decoded: a
@@ -62,7 +65,7 @@ func newServices(db *rmdb.DB, gen int64) *Services {
 		gen: gen,
 		docs: rmdb.NewDocs(rmdb.DocsSpec[serviceDoc]{
 			Name: "services",
-			Columns: []rmdb.Column[serviceDoc]{
+			Columns: append([]rmdb.Column[serviceDoc]{
 				{Name: "client_id", Type: "TEXT", Value: func(_ string, d *serviceDoc) any {
 					if d.State.ClientID == uuid.Nil {
 						return nil
@@ -83,7 +86,7 @@ func newServices(db *rmdb.DB, gen int64) *Services {
 					}
 					return nil
 				}},
-			},
+			}, serviceViewColumns()...),
 			Indexes:   []string{"client_id, seq", "next_due"},
 			CacheSize: servicesCacheSize,
 		}, gen),
@@ -122,6 +125,7 @@ func (p *Services) Apply(tx *rmdb.Tx, e Event) {
 	before := d.State.ClientID
 	d.State = service.Evolve(d.State, e.Data)
 	d.Revision = e.Revision
+	d.AsOf = asOf(e)
 	if before == uuid.Nil && d.State.ClientID != uuid.Nil {
 		d.Seq = e.Position
 	}
@@ -160,18 +164,10 @@ func viewOf(st service.State, revision uint64, today domain.Date) ServiceView {
 		EndReason:       st.EndReason,
 		Revision:        revision,
 	}
-	for _, it := range st.Schedule(today.AddMonthsClamped(12*horizonYears, today.Day())) {
-		if pending(it) && (it.Date.IsZero() || !it.Date.Before(today)) {
-			v.NextBilling = &it
-			break
-		}
+	if it, ok := st.NextBilling(today, today.AddMonthsClamped(12*horizonYears, today.Day())); ok {
+		v.NextBilling = &it
 	}
 	return v
-}
-
-// pending reports whether an item still waits to be billed.
-func pending(it service.Item) bool {
-	return it.Status == service.ItemScheduled || it.Status == service.ItemScheduledToIssue
 }
 
 // load reads one service's document; ok is false for a service never
@@ -201,27 +197,23 @@ func (p *Services) ofClientDocs(ctx context.Context, clientID uuid.UUID) ([]serv
 
 // view renders one service; an unknown one is ENOTFOUND.
 func (p *Services) view(ctx context.Context, id uuid.UUID, today domain.Date) (ServiceView, error) {
-	d, ok, err := p.load(ctx, id)
+	views, err := p.views(ctx, today, "WHERE key = ?", id.String())
 	if err != nil {
 		return ServiceView{}, err
 	}
-	if !ok {
+	if len(views) == 0 {
 		return ServiceView{}, domain.NotFound("service %s not found", id)
 	}
-	return viewOf(d.State, d.Revision, today), nil
+	return views[0], nil
 }
 
 // ofClient renders a client's services.
 func (p *Services) ofClient(ctx context.Context, clientID uuid.UUID, today domain.Date) ([]ServiceView, error) {
-	docs, err := p.ofClientDocs(ctx, clientID)
-	if err != nil {
+	out, err := p.views(ctx, today, "WHERE client_id = ? ORDER BY seq, key", clientID.String())
+	if len(out) == 0 {
 		return nil, err
 	}
-	var out []ServiceView
-	for _, d := range docs {
-		out = append(out, viewOf(d.State, d.Revision, today))
-	}
-	return out, nil
+	return out, err
 }
 
 // states returns a client's services folded, in activation order.

@@ -195,36 +195,25 @@ func (s State) item(general []change, key string) (Item, bool) {
 // maxSearchDays bounds how far ahead nthOccurrence looks (about 10,000 years).
 const maxSearchDays = 3_700_000
 
-// nthOccurrence finds occurrence n (1-based) of a rule without generating an
-// unbounded schedule: every period is at most Interval × 31 days.
+// nthOccurrence finds occurrence n (1-based) of a rule without generating
+// the ones before it, up to about 10,000 years ahead.
 func nthOccurrence(r domain.BillingRule, first domain.Date, n int) (domain.Occurrence, bool) {
 	if n < 1 {
 		return domain.Occurrence{}, false
 	}
-	if r.Frequency.Manual() || !r.Frequency.Repeats() {
-		occ := r.Occurrences(first, first)
-		if n > len(occ) {
+	if r.Frequency.Repeats() {
+		perPeriod := 31
+		switch r.Frequency {
+		case domain.FrequencyDays:
+			perPeriod = 1
+		case domain.FrequencyWeeks:
+			perPeriod = 7
+		}
+		if n > maxSearchDays/(perPeriod*max(r.Interval, 1)) {
 			return domain.Occurrence{}, false
 		}
-		return occ[n-1], true
 	}
-	interval := max(r.Interval, 1)
-	perPeriod := 31
-	switch r.Frequency {
-	case domain.FrequencyDays:
-		perPeriod = 1
-	case domain.FrequencyWeeks:
-		perPeriod = 7
-	}
-	if n > maxSearchDays/(perPeriod*interval) {
-		return domain.Occurrence{}, false
-	}
-	// 62 days of slack cover aligning the first date to the anchor day.
-	occ := r.Occurrences(first, first.AddDays((n-1)*perPeriod*interval+62))
-	if n > len(occ) {
-		return domain.Occurrence{}, false
-	}
-	return occ[n-1], true
+	return r.Occurrence(first, n)
 }
 
 // build derives item seq, occurrence of segment seg dated date, by replaying

@@ -1,11 +1,15 @@
 package api
 
 import (
+	"encoding/base64"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 
-	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
+	"remit/domain"
 	"remit/projections"
 )
 
@@ -48,9 +52,82 @@ func (s *Server) handlePaymentMethodActivity(w http.ResponseWriter, r *http.Requ
 	s.writeActivity(w, r, projections.SubjectPaymentMethod, "method_id", "payment method")
 }
 
-// writeActivity writes one page of a subject's history, oldest first.
+// writeActivity writes one page of a subject's history, oldest first:
+// ?limit= lines (default projections.DefaultLimit) after ?cursor=, a
+// position in the log the previous page's next link gives (keyset paging,
+// so a page costs the same however long the history is).
 func (s *Server) writeActivity(w http.ResponseWriter, r *http.Request, subject projections.Subject, idVar, what string) {
-	serveList(s, w, r, idVar, what, func(id uuid.UUID) ([]projections.ActivityLine, error) {
-		return s.cfg.Models.ActivityOf(r.Context(), subject, id)
-	}, activityLineOf)
+	id, err := pathID(r, idVar, what)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	q, err := activityPaging(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	p, err := s.cfg.Models.ActivityPage(r.Context(), subject, id, q)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	l := List[ActivityLine]{Items: wireList(p.Lines, activityLineOf), Total: p.Total, Limit: q.Limit}
+	if p.More {
+		v := url.Values{}
+		for k, vs := range r.URL.Query() {
+			v[k] = vs
+		}
+		v.Set("cursor", encodePositionCursor(p.Cursor))
+		v.Set("limit", strconv.Itoa(q.Limit))
+		l.Next = r.URL.Path + "?" + v.Encode()
+		w.Header().Set("Link", "<"+l.Next+`>; rel="next"`)
+	}
+	s.writeJSON(w, r, http.StatusOK, l)
+}
+
+// activityPaging reads ?limit= and ?cursor= of an activity list (400
+// naming the field when either is bad): the page oldest first after the
+// cursor's position, counted.
+func activityPaging(r *http.Request) (projections.ActivityQuery, error) {
+	q := projections.ActivityQuery{Limit: projections.DefaultLimit, Count: true}
+	var probs domain.Problems
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > projections.MaxLimit {
+			probs.Add("limit", "must be a whole number from 1 to %d", projections.MaxLimit)
+		} else {
+			q.Limit = n
+		}
+	}
+	if v := r.URL.Query().Get("cursor"); v != "" {
+		pos, ok := decodePositionCursor(v)
+		if !ok {
+			probs.Add("cursor", "is not a cursor this API gave out; use the next link of a list")
+		} else {
+			q.Cursor = pos
+		}
+	}
+	if err := probs.Err(); err != nil {
+		return q, malformed(err)
+	}
+	return q, nil
+}
+
+// Activity cursors carry the position of the last line of a page.
+func encodePositionCursor(pos uint64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("p:" + strconv.FormatUint(pos, 10)))
+}
+
+func decodePositionCursor(c string) (uint64, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, false
+	}
+	s, ok := strings.CutPrefix(string(b), "p:")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil && n > 0
 }

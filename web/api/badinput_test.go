@@ -95,6 +95,10 @@ func TestBadInput(t *testing.T) {
 		{"AlreadySetUp", "POST", "/api/firm", `{"name":"Again","base_currency":"AUD","time_zone":"Australia/Sydney"}`, nil, 409, "-"},
 		{"BadLimit", "GET", "/api/clients?limit=0", nil, nil, 400, "limit"},
 		{"BadCursor", "GET", "/api/clients?cursor=zzz", nil, nil, 400, "cursor"},
+		{"BadActivityLimit", "GET", base + "/activity?limit=501", nil, nil, 400, "limit"},
+		{"BadActivityCursor", "GET", base + "/activity?cursor=zzz", nil, nil, 400, "cursor"},
+		{"ActivityCursorOfAnotherList", "GET", base + "/activity?cursor=bzox", nil, nil, 400, "cursor"},
+		{"UnknownClientActivity", "GET", "/api/clients/" + missing + "/activity", nil, nil, 404, "-"},
 		{"BadStatus", "GET", "/api/invoices?status=lost", nil, nil, 400, "status"},
 
 		// Amounts are plain, bounded decimals (issue 15, defect 6).

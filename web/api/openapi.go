@@ -117,7 +117,7 @@ func operations() []operation {
 		get(client+"/schedule", "A client's Billing Schedule tab: items, billing groups, manual items.", ClientSchedule{}, "through", "include_archived"),
 		list[InvoiceListItem](client+"/invoices", "A client's invoices, newest first.", "status"),
 		list[ProposalView](client+"/proposals", "A client's proposals, oldest first."),
-		list[ActivityLine](client+"/activity", "A client's history, oldest first."),
+		list[ActivityLine](client+"/activity", "A client's history, oldest first, a page at a time: the next link's cursor is the position after which the next page starts, so pages neither repeat nor skip lines recorded meanwhile."),
 
 		list[ContactView](client+"/contacts", "A client's contacts."),
 		create(client+"/contacts", "Add a contact.", ContactDetails{}, ContactResource{}),

@@ -44,7 +44,9 @@
 // by the outbox's own events: what, to whom, when, queued/sent/failed), and
 // activity and audit trails name who acted (actors.go: a user by name with
 // the email on hover through Config.Users, the client through their link,
-// the billing run) and link the invoices they mention. Proposal amounts are
+// the billing run) and link the invoices they mention. A service's activity
+// and each payment method's show the newest page of lines with an "Older
+// activity" link (?before=, a position in the log; activity_pages.go). Proposal amounts are
 // shown per cadence, never added across cadences, with a first-year value
 // (proposal.ValueOf). The Ledger page (ledger.go) gives owners what the CLI
 // gives operators: map a client to a ledger contact, re-create an invoice

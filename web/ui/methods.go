@@ -3,12 +3,12 @@ package ui
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"remit/billing"
-	"remit/domain"
 	"remit/domain/client"
 	"remit/projections"
 )
@@ -31,7 +31,7 @@ type methodsPage struct {
 
 type methodWithActivity struct {
 	projections.PaymentMethodView
-	Activity []projections.ActivityLine
+	Activity activityLines
 }
 
 func (h *handler) handleMethods(w http.ResponseWriter, r *http.Request) {
@@ -40,11 +40,14 @@ func (h *handler) handleMethods(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var d methodsPage
+	path := "/clients/" + c.ID.String() + "/payment-methods"
 	for _, m := range c.PaymentMethods {
-		act, err := h.cfg.Models.ActivityOf(r.Context(), projections.SubjectPaymentMethod, m.ID)
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			act, err = nil, nil // a method with no recorded activity yet
+		// ?before= pages back the history of the method ?method= names.
+		var before uint64
+		if r.URL.Query().Get("method") == m.ID.String() {
+			before = beforeParam(r)
 		}
+		act, err := h.activityOf(r.Context(), projections.SubjectPaymentMethod, m.ID, before, path, url.Values{"method": {m.ID.String()}})
 		if err != nil {
 			h.fail(w, r, err)
 			return

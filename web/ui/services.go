@@ -34,7 +34,7 @@ type servicePage struct {
 	Service  projections.ServiceView
 	Sub      string // summary, schedule, activity
 	Schedule []projections.ScheduleItem
-	Activity []projections.ActivityLine
+	Activity activityLines
 }
 
 // loadService reads a service and its client's summary.
@@ -76,7 +76,7 @@ func (h *handler) handleServicePage(sub string) http.HandlerFunc {
 				d.Schedule, err = h.cfg.Models.ServiceSchedule(r.Context(), sv.ID, q)
 			}
 		case "activity":
-			d.Activity, err = h.cfg.Models.ActivityOf(r.Context(), projections.SubjectService, sv.ID)
+			d.Activity, err = h.activityOf(r.Context(), projections.SubjectService, sv.ID, beforeParam(r), "/services/"+sv.ID.String()+"/activity", nil)
 		}
 		if err != nil {
 			h.fail(w, r, err)

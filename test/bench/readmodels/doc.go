@@ -48,8 +48,9 @@
 //     model file's bytes per event and the heap's peak.
 //   - BenchmarkQueries: 50 goroutines issuing b.N requests on the rebuilt
 //     models: the big client's page (Summary, ClientServices, Schedule, the
-//     first page of its invoices, its activity; each part timed too), the
-//     clients list searched and filtered to has_overdue, the firm's invoice
+//     first page of its invoices, the newest page of its activity; each
+//     part timed too), the clients list searched and filtered to
+//     has_overdue, the firm's invoice
 //     list by each status; reports p50 and p99 per kind in ms (target p99 <
 //     20 ms). Use -benchtime 2000x for a fixed number of requests.
 //   - BenchmarkReconcile: projections.Reconcile (`remit reconcile`) on the

@@ -6,10 +6,10 @@ import (
 	"remit/domain"
 )
 
-// TestOccurrenceIsTheNthOfOccurrences checks that billing n of a rule, found
+// TestOccurrenceOfNamedRules checks that billing n of a rule, found
 // without listing the ones before it, is the n-th that Occurrences lists, and
 // that there is no billing past the rule's end.
-func TestOccurrenceIsTheNthOfOccurrences(t *testing.T) {
+func TestOccurrenceOfNamedRules(t *testing.T) {
 	first := domain.MustDate(2024, 1, 31)
 	through := domain.MustDate(2031, 12, 31)
 	rules := map[string]domain.BillingRule{
