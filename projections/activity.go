@@ -69,9 +69,10 @@ type Activity struct {
 	services *rmdb.Docs[activityService]
 	invoices *rmdb.Docs[activityInvoice]
 
-	insertLine     string
-	insertSubjects [activityMaxSubjects]string // for 1..activityMaxSubjects subjects
-	query          string
+	// lines and subjects are the rows Apply adds, written by Flush many
+	// per statement.
+	lines, subjects *rmdb.Rows
+	query           string
 
 	// zone caches the last time zone loaded (time.LoadLocation reads a
 	// file); it depends on the name only, so a rollback cannot stale it.
@@ -165,12 +166,9 @@ func newActivity(db *rmdb.DB, gen int64) *Activity {
 	p.invoices = rmdb.NewDocs(rmdb.DocsSpec[activityInvoice]{Name: "activity_invoices", Columns: []rmdb.Column[activityInvoice]{
 		{Name: "number", Type: "TEXT", Value: func(_ string, v *activityInvoice) any { return p.text(v.Number) }},
 	}}, gen)
-	p.insertLine = "INSERT INTO " + rmdb.Stored(activityLinesTable, gen) +
-		" (position, revision, at, stream, actor, event_type, what, invoice, invoice_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	for n := 1; n <= activityMaxSubjects; n++ {
-		p.insertSubjects[n-1] = "INSERT INTO " + rmdb.Stored(activitySubjectsTable, gen) + " (subject, id, position) VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", n), ", ")
-	}
+	p.lines = rmdb.NewRows(rmdb.Stored(activityLinesTable, gen),
+		"position", "revision", "at", "stream", "actor", "event_type", "what", "invoice", "invoice_at")
+	p.subjects = rmdb.NewRows(rmdb.Stored(activitySubjectsTable, gen), "subject", "id", "position")
 	p.query = "SELECT l.position, l.revision, l.at, l.stream, l.actor, l.event_type, l.what, l.invoice, l.invoice_at, i.number" +
 		" FROM " + rmdb.View(activitySubjectsTable) + " s" +
 		" JOIN " + rmdb.View(activityLinesTable) + " l ON l.position = s.position" +
@@ -231,13 +229,11 @@ func (p *Activity) Apply(tx *rmdb.Tx, e Event) {
 		at = e.Metadata.RecordedAt.UnixNano()
 	}
 	pos := int64(e.Position)
-	tx.Exec(p.insertLine, pos, int64(e.Revision), at, p.text(e.Stream), p.text(e.Metadata.Actor), e.Data.EventType(),
+	p.lines.Add(pos, int64(e.Revision), at, p.text(e.Stream), p.text(e.Metadata.Actor), e.Data.EventType(),
 		p.text(what), inv, invoiceAt)
-	var args [3 * activityMaxSubjects]any
-	for i, k := range subjects.keys[:subjects.n] {
-		args[3*i], args[3*i+1], args[3*i+2] = string(k.subject), k.id.String(), pos
+	for _, k := range subjects.keys[:subjects.n] {
+		p.subjects.Add(string(k.subject), k.id.String(), pos)
 	}
-	tx.Exec(p.insertSubjects[subjects.n-1], args[:3*subjects.n]...)
 }
 
 // activityZoneName is the time zone an event sets the firm's to (an IANA name,
@@ -263,6 +259,8 @@ func (p *Activity) text(s string) string {
 
 // Flush implements Projection.
 func (p *Activity) Flush(tx *rmdb.Tx) {
+	p.lines.Flush(tx)
+	p.subjects.Flush(tx)
 	p.names.Flush(tx)
 	p.services.Flush(tx)
 	p.invoices.Flush(tx)
@@ -270,6 +268,8 @@ func (p *Activity) Flush(tx *rmdb.Tx) {
 
 // Discard implements Projection.
 func (p *Activity) Discard() {
+	p.lines.Discard()
+	p.subjects.Discard()
 	p.names.Discard()
 	p.services.Discard()
 	p.invoices.Discard()
