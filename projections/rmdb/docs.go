@@ -34,13 +34,13 @@ type DocsSpec[V any] struct {
 // Discard) are for the one goroutine applying events; Load and Find read
 // the database and may be called by anyone.
 type Docs[V any] struct {
-	spec             DocsSpec[V]
-	gen              int64
-	table            string
-	cache            *simplelru.LRU[string, *V]
-	dirty            map[string]*V // nil: deleted
-	upserts          *Rows
-	del, get         string
+	spec     DocsSpec[V]
+	gen      int64
+	table    string
+	cache    *simplelru.LRU[string, *V]
+	dirty    map[string]*V // nil: deleted
+	upserts  *Rows
+	del, get string
 }
 
 // NewDocs returns a Docs writing generation gen of its table.
