@@ -229,10 +229,10 @@ func (p *Activity) Apply(tx *rmdb.Tx, e Event) {
 		at = e.Metadata.RecordedAt.UnixNano()
 	}
 	pos := int64(e.Position)
-	p.lines.Add(pos, int64(e.Revision), at, p.text(e.Stream), p.text(e.Metadata.Actor), e.Data.EventType(),
+	p.lines.Add(tx, pos, int64(e.Revision), at, p.text(e.Stream), p.text(e.Metadata.Actor), e.Data.EventType(),
 		p.text(what), inv, invoiceAt)
 	for _, k := range subjects.keys[:subjects.n] {
-		p.subjects.Add(string(k.subject), k.id.String(), pos)
+		p.subjects.Add(tx, string(k.subject), k.id.String(), pos)
 	}
 }
 

@@ -127,7 +127,7 @@ func (d *Docs[V]) Flush(tx *Tx) {
 		for i, c := range d.spec.Columns {
 			args[2+i] = c.Value(key, v)
 		}
-		d.upserts.Add(args...)
+		d.upserts.Add(tx, args...)
 	}
 	d.upserts.Flush(tx)
 	clear(d.dirty)

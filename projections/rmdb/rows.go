@@ -35,8 +35,11 @@ const (
 )
 
 // copyRows is how many rows make a COPY worth its extra round trip on
-// PostgreSQL.
-const copyRows = 64
+// PostgreSQL, and copyChunk how many one COPY writes at most.
+const (
+	copyRows  = 64
+	copyChunk = 4096
+)
 
 // NewRows returns a buffer of rows of table (its stored name, e.g.
 // Stored("activity_lines", gen)) with the given columns.
@@ -60,12 +63,28 @@ func NewUpsertRows(table, key string, cols ...string) *Rows {
 	return r
 }
 
-// Add buffers a row: one value per column, in the columns' order.
-func (r *Rows) Add(values ...any) {
+// Add buffers a row (one value per column, in the columns' order) to be
+// written in tx; a full buffer is written there and then, so the buffer
+// never holds more than one statement's (or one COPY's) rows.
+func (r *Rows) Add(tx *Tx, values ...any) {
 	if len(values) != len(r.cols) {
 		panic(fmt.Sprintf("rmdb: %d values for the %d columns of %s", len(values), len(r.cols), r.table))
 	}
 	r.vals = append(r.vals, values...)
+	if r.Len() >= r.full(tx.db.dialect) {
+		r.Flush(tx)
+	}
+}
+
+// full is how many rows Add buffers before writing them.
+func (r *Rows) full(d Dialect) int {
+	if d == Postgres {
+		if r.suffix == "" {
+			return copyChunk
+		}
+		return max(1, min(insertRows, postgresMaxParams/len(r.cols)))
+	}
+	return max(1, min(insertRows, sqliteMaxParams/len(r.cols)))
 }
 
 // Len is how many rows are buffered.
@@ -87,11 +106,10 @@ func (r *Rows) Flush(tx *Tx) {
 		return
 	}
 	nc := len(r.cols)
-	maxParams := sqliteMaxParams
-	if tx.db.dialect == Postgres {
-		maxParams = postgresMaxParams
+	per := r.full(tx.db.dialect)
+	if tx.db.dialect == Postgres && r.suffix == "" {
+		per = max(1, min(insertRows, postgresMaxParams/nc))
 	}
-	per := max(1, min(insertRows, maxParams/nc))
 	done := 0
 	for n-done >= per {
 		tx.Exec(r.statement(per), r.vals[done*nc:(done+per)*nc]...)
