@@ -1,9 +1,11 @@
 package projections
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,6 +74,7 @@ type Activity struct {
 	// lines and subjects are the rows Apply adds, written by Flush many
 	// per statement.
 	lines, subjects *rmdb.Rows
+	pendingSubjects []subjectRow
 	query           string
 
 	// zone caches the last time zone loaded (time.LoadLocation reads a
@@ -232,8 +235,14 @@ func (p *Activity) Apply(tx *rmdb.Tx, e Event) {
 	p.lines.Add(tx, pos, int64(e.Revision), at, p.text(e.Stream), p.text(e.Metadata.Actor), e.Data.EventType(),
 		p.text(what), inv, invoiceAt)
 	for _, k := range subjects.keys[:subjects.n] {
-		p.subjects.Add(tx, string(k.subject), k.id.String(), pos)
+		p.pendingSubjects = append(p.pendingSubjects, subjectRow{string(k.subject), k.id.String(), pos})
 	}
+}
+
+// subjectRow is a row of activity_subjects.
+type subjectRow struct {
+	subject, id string
+	position    int64
 }
 
 // activityZoneName is the time zone an event sets the firm's to (an IANA name,
@@ -259,6 +268,19 @@ func (p *Activity) text(s string) string {
 
 // Flush implements Projection.
 func (p *Activity) Flush(tx *rmdb.Tx) {
+	slices.SortFunc(p.pendingSubjects, func(a, b subjectRow) int {
+		if c := strings.Compare(a.subject, b.subject); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.id, b.id); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.position, b.position)
+	})
+	for _, r := range p.pendingSubjects {
+		p.subjects.Add(tx, r.subject, r.id, r.position)
+	}
+	p.pendingSubjects = p.pendingSubjects[:0]
 	p.lines.Flush(tx)
 	p.subjects.Flush(tx)
 	p.names.Flush(tx)
@@ -268,6 +290,7 @@ func (p *Activity) Flush(tx *rmdb.Tx) {
 
 // Discard implements Projection.
 func (p *Activity) Discard() {
+	p.pendingSubjects = p.pendingSubjects[:0]
 	p.lines.Discard()
 	p.subjects.Discard()
 	p.names.Discard()
