@@ -554,9 +554,9 @@ func reconcileBench(b *testing.B, ctx context.Context, st eventstore.Store, m *p
 		b.StopTimer()
 		peak := sampleHeap()
 		b.StartTimer()
-		t0 := time.Now()
+		t0, c0 := time.Now(), cpuTime()
 		rep, err := projections.Reconcile(ctx, st, m)
-		el := time.Since(t0)
+		el, cpu := time.Since(t0), cpuTime()-c0
 		b.StopTimer()
 		heap := peak()
 		if err != nil {
@@ -584,8 +584,9 @@ func reconcileBench(b *testing.B, ctx context.Context, st eventstore.Store, m *p
 		b.ReportMetric(float64(rep.Position)/el.Seconds(), "events/s")
 		b.ReportMetric(float64(heap.peak)/(1<<20), "heap-peak-MB")
 		b.ReportMetric(float64(heap.livePeak)/(1<<20), "live-heap-peak-MB")
-		b.Logf("reconcile at position %d (%d projections, %d invoices, %d numbers) in %s = %.0f events/s; heap in use %s before, peak %s (live heap peak %s); %s",
-			rep.Position, rep.Projections, rep.Invoices, rep.Numbers, el.Round(time.Millisecond), float64(rep.Position)/el.Seconds(), mb(heap.base), mb(heap.peak), mb(heap.livePeak), loadavg())
+		b.ReportMetric(float64(cpu)/float64(rep.Position)/1e3, "cpu-µs/event")
+		b.Logf("reconcile at position %d (%d projections, %d invoices, %d numbers) in %s = %.0f events/s, CPU time %s; heap in use %s before, peak %s (live heap peak %s); %s",
+			rep.Position, rep.Projections, rep.Invoices, rep.Numbers, el.Round(time.Millisecond), float64(rep.Position)/el.Seconds(), cpu.Round(time.Millisecond), mb(heap.base), mb(heap.peak), mb(heap.livePeak), loadavg())
 		b.StartTimer()
 	}
 }
@@ -606,9 +607,9 @@ func BenchmarkReplay(b *testing.B) {
 				b.StopTimer()
 				peak := sampleHeap()
 				b.StartTimer()
-				t0 := time.Now()
+				t0, c0 := time.Now(), cpuTime()
 				m, pos, err := projections.BuildAsOf(ctx, st, projections.Bound{Position: c.bound})
-				el := time.Since(t0)
+				el, cpu := time.Since(t0), cpuTime()-c0
 				b.StopTimer()
 				heap := peak()
 				if err != nil {
@@ -618,8 +619,9 @@ func BenchmarkReplay(b *testing.B) {
 				b.ReportMetric(float64(pos)/el.Seconds(), "events/s")
 				b.ReportMetric(float64(heap.peak)/(1<<20), "heap-peak-MB")
 				b.ReportMetric(float64(heap.livePeak)/(1<<20), "live-heap-peak-MB")
-				b.Logf("replay to position %d in %s = %.0f events/s; heap in use %s before, peak %s (live heap peak %s); %s",
-					pos, el.Round(time.Millisecond), float64(pos)/el.Seconds(), mb(heap.base), mb(heap.peak), mb(heap.livePeak), loadavg())
+				b.ReportMetric(float64(cpu)/float64(pos)/1e3, "cpu-µs/event")
+				b.Logf("replay to position %d in %s = %.0f events/s, CPU time %s; heap in use %s before, peak %s (live heap peak %s); %s",
+					pos, el.Round(time.Millisecond), float64(pos)/el.Seconds(), cpu.Round(time.Millisecond), mb(heap.base), mb(heap.peak), mb(heap.livePeak), loadavg())
 				b.StartTimer()
 			}
 		})
