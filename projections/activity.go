@@ -60,7 +60,10 @@ const activityVersion = 2
 //     number goes (invoice_at) and the query reads the number by joining
 //     this table.
 //
-// Apply keeps nothing between batches but the Docs' bounded caches. On
+// Apply keeps nothing between batches but the Docs' bounded caches; within
+// a batch it buffers its rows (rmdb.Rows), and Flush writes the subjects'
+// rows in key order, where SQLite inserts them with far less work than in
+// log order. On
 // SQLite a year of a 200-client firm takes about 530 bytes per event, half
 // of it the subjects' rows and their key (BenchmarkActivityApply).
 type Activity struct {

@@ -23,6 +23,30 @@
 // queries read the database, never the cache, so several processes can
 // share the tables and a process's memory does not grow with the log.
 //
+// # Writing many rows
+//
+// Rows buffers the new rows of a table (NewUpsertRows: rows that replace
+// those of the same key) and writes them many per statement, INSERT …
+// VALUES (…), (…), … (COPY on PostgreSQL, once there are enough), a full
+// statement's worth as soon as it has one and the rest at Flush, all in
+// the batch's transaction; Docs writes what a batch changed that way, in
+// key order. A projection's rows are then written with a few hundred
+// statements per batch instead of one per event.
+//
+// # Filling a generation
+//
+// A generation that is filled from the log before anyone reads it (a
+// rebuild, a new database, a replay) is created with CreateTablesForFill:
+// its tables without their secondary indexes, which CreateIndexes builds
+// once the fill is done, each in one pass over the table instead of one
+// update per row written. CreateIndexes creates only the missing ones, so
+// calling it after every fill also repairs a fill a crash stopped before
+// its indexes. On SQLite the one writer checkpoints the WAL into the file
+// every 64 MiB (not every 4 MiB, SQLite's default): a fill writes tens of
+// megabytes per transaction, and each checkpoint writes the pages again and
+// syncs the file. OpenTemp's databases, thrown away after use, are never
+// synced and do not overwrite deleted rows.
+//
 // SQL is written once with ? placeholders; Rebind turns them into $n for
 // PostgreSQL. Column types are the ones both understand: TEXT, BIGINT.
 package rmdb

@@ -9,12 +9,13 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// Rows buffers new rows of one table and writes them at Flush, in the
-// batch's transaction, with as few statements as the database takes:
-// INSERTs of many rows each (VALUES (…), (…), …) on SQLite, COPY on
-// PostgreSQL when there are many. One statement per event would cost a
-// round through database/sql and the driver for every row; a rebuild
-// writes millions of them.
+// Rows buffers new rows of one table and writes them in the batch's
+// transaction with as few statements as the database takes: INSERTs of
+// many rows each (VALUES (…), (…), …), or COPY on PostgreSQL when there
+// are many; a full statement's worth as soon as Add has it, the rest at
+// Flush. One statement per event would cost a round through database/sql
+// and the driver for every row; a rebuild writes millions of them. Rows is
+// for the one goroutine applying events, like Docs' Apply side.
 type Rows struct {
 	table  string
 	cols   []string
