@@ -33,7 +33,12 @@ func TestFilledGenerationsHaveTheirIndexes(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustHaveIndexes(t, db)
-		for _, name := range []string{"invoices", "activity"} {
+		// Enough events for a rebuild to write its rows with COPY on
+		// PostgreSQL.
+		for i := range 150 {
+			appendCreated(e, fmt.Sprintf("client %03d", i))
+		}
+		for _, name := range []string{"invoices", "activity", "clients"} {
 			if err := r.Rebuild(ctx, name); err != nil {
 				t.Fatal(err)
 			}
@@ -45,6 +50,9 @@ func TestFilledGenerationsHaveTheirIndexes(t *testing.T) {
 		}
 		if d, err := m.Invoice(ctx, inv1, today); err != nil || d.Balance.String() != "AUD 60.00" {
 			t.Errorf("after the rebuilds, INV-000001 balance %s, %v", d.Balance, err)
+		}
+		if lines, err := m.ActivityOf(ctx, SubjectClient, id("client/client 149")); err != nil || len(lines) != 1 {
+			t.Errorf("the last client's activity after the rebuild: %+v, %v", lines, err)
 		}
 		replayed, _, err := BuildAsOf(ctx, e.store, Bound{})
 		if err != nil {
