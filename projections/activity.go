@@ -167,11 +167,15 @@ type activityInvoice struct {
 
 func newActivity(db *rmdb.DB, gen int64) *Activity {
 	p := &Activity{db: db, gen: gen}
-	p.names = rmdb.NewDocs(rmdb.DocsSpec[activityName]{Name: "activity_names"}, gen)
+	// Names and invoice numbers are a hundred bytes or so each: caches of
+	// tens of thousands cost a few megabytes and spare a read and a decode
+	// per line of a firm with thousands of clients (at a million events
+	// the default 4,096 missed for about 7% of a rebuild's time).
+	p.names = rmdb.NewDocs(rmdb.DocsSpec[activityName]{Name: "activity_names", CacheSize: 32768}, gen)
 	p.services = rmdb.NewDocs(rmdb.DocsSpec[activityService]{Name: "activity_services", CacheSize: 2048}, gen)
 	p.invoices = rmdb.NewDocs(rmdb.DocsSpec[activityInvoice]{Name: "activity_invoices", Columns: []rmdb.Column[activityInvoice]{
 		{Name: "number", Type: "TEXT", Value: func(_ string, v *activityInvoice) any { return p.text(v.Number) }},
-	}}, gen)
+	}, CacheSize: 16384}, gen)
 	p.lines = rmdb.NewRows(rmdb.Stored(activityLinesTable, gen),
 		"position", "revision", "at", "stream", "actor", "event_type", "what", "invoice", "invoice_at")
 	p.subjects = rmdb.NewRows(rmdb.Stored(activitySubjectsTable, gen), "subject", "id", "position")
