@@ -54,7 +54,7 @@
 // crash loses the whole batch or nothing, so each event is applied exactly
 // once. Catching up (a fill) reads batches in one goroutine, decodes them
 // across every CPU in another, and applies each decoded batch at once in
-// the open transaction, committing about every 16,384 events: a document
+// the open transaction, committing about every 8,192 events: a document
 // the events of that stretch touch is encoded and written once, and the
 // fill holds one batch of events at a time. Live, the follower queues
 // events and the applier takes whatever is queued (up to 512) per

@@ -656,7 +656,7 @@ func (r *Runner) erasedSince(ctx context.Context, from, head uint64) (bool, erro
 // fillTx is about how many events a fill applies per transaction: a
 // document several events of a stretch touch is written once per
 // transaction, and each commit costs a WAL write.
-const fillTx = 4 * replayBatch
+const fillTx = 2 * replayBatch
 
 // fill replays the log into gens up to bound, about fillTx events per
 // transaction, reporting progress. Each batch read is applied as soon as it
