@@ -110,6 +110,7 @@
 // numbers the numbering stream gave are read a page at a time into a table
 // of the temporary database and compared with the invoices there); the
 // Report lists every mismatch. Replay, BuildAsOf and Reconcile keep in
-// memory what a fill does (a batch, bounded caches) and the mismatches
-// found, nothing that grows with the log.
+// memory what a fill does (a batch, caches bounded by count, whose
+// documents, such as a service's state, still grow with its history) and
+// the mismatches found; nothing is kept per event or per invoice number.
 package projections
