@@ -71,10 +71,14 @@
 // batch's last position (a compare-and-set: a writer that finds the
 // checkpoint moved under it fails instead of committing), and commits. A
 // crash loses the whole batch or nothing, so each event is applied exactly
-// once. Catching up reads batches in one goroutine and decodes them across
-// every CPU in another; live, the follower queues events and the applier
-// takes whatever is queued (up to 512) per transaction, so a burst of
-// appends costs one commit. An event no decoder knows is skipped, counted
+// once. Catching up (a fill) reads batches in one goroutine, decodes them
+// across every CPU in another, and applies each decoded batch at once in
+// the open transaction, committing about every 8,192 events: a document
+// the events of that stretch touch is encoded and written once, and the
+// fill holds one batch of events at a time. Live, the follower queues
+// events and the applier takes whatever is queued (up to 512) per
+// transaction, so a burst of appends costs one commit. Projections write
+// their rows many per statement (rmdb.Rows; COPY on PostgreSQL). An event no decoder knows is skipped, counted
 // and warned about, never fatal; events of "request-" streams (the HTTP
 // API's idempotency records that old logs hold) are passed over silently.
 // WaitFor(ctx, pos) returns once every projection has committed pos
@@ -88,7 +92,12 @@
 // fills a new generation from the log while the serving one keeps answering
 // queries (the live loop too keeps applying, until the last stretch), then
 // swaps the views and the registry in one transaction and drops the old
-// generation: blue/green by table version. A projection whose stored
+// generation: blue/green by table version. Every new generation is created
+// without its secondary indexes and filled from the log before it is read
+// (the catch-up that precedes the live loop fills a new database's); the
+// fill builds the indexes once it is done, before the swap, and every fill
+// ends by creating any that are missing (a crash between a fill and its
+// indexes). A projection whose stored
 // version is not the code's (Spec.Version, bumped whenever its tables or
 // what Apply writes change) gets a new empty generation on start and is
 // filled from the log, with progress logged; that is also how a data folder
@@ -114,8 +123,13 @@
 // (rmdb.OpenTemp) up to a Bound (a position, or a recorded-at time), for
 // auditors; Close deletes it. Reconcile reads the live tables in one read
 // transaction, replays the log into a temporary database to the same
-// position and compares every table row by row in key order (memory stays
-// bounded), and checks that for every invoice total = payments + credit
-// notes + write-offs + voided + outstanding and that the invoice numbers
-// have no gap; the Report lists every mismatch.
+// position and compares every table row by row in key order, and checks
+// that for every invoice total = payments + credit notes + write-offs +
+// voided + outstanding and that the invoice numbers have no gap (the
+// numbers the numbering stream gave are read a page at a time into a table
+// of the temporary database and compared with the invoices there); the
+// Report lists every mismatch. Replay, BuildAsOf and Reconcile keep in
+// memory what a fill does (a batch, caches bounded by count, whose
+// documents, such as a service's state, still grow with its history) and
+// the mismatches found; nothing is kept per event or per invoice number.
 package projections

@@ -178,10 +178,14 @@ func (r *Runner) open(tx *rmdb.Tx, specs []Spec, change bool) ([]*generation, []
 	return gens, nil
 }
 
-// newGeneration creates and registers an empty generation's tables.
+// newGeneration creates and registers an empty generation's tables,
+// without their secondary indexes: every new generation is filled from the
+// log before this process reads it or its live loop applies to it (open's
+// by the catch-up that precedes the live loop, Rebuild's and an erasure's
+// before they swap it in), and the fill creates them once done.
 func newGeneration(tx *rmdb.Tx, spec Spec, number int64) *generation {
 	g := &generation{spec: spec, number: number, p: spec.New(number)}
-	tx.CreateTables(number, g.p.Tables())
+	tx.CreateTablesForFill(number, g.p.Tables())
 	tx.Register(spec.Name, number, spec.Version)
 	return g
 }
@@ -471,11 +475,17 @@ func (r *Runner) apply(ctx context.Context, gens []*generation, b *batch) error 
 	if len(b.positions) == 0 {
 		return nil
 	}
-	last := b.positions[len(b.positions)-1]
 	tx, err := r.impl.db.Begin(ctx)
 	if err != nil {
 		return err
 	}
+	applyEvents(tx, gens, b)
+	return commitBatch(tx, gens, b.positions[len(b.positions)-1])
+}
+
+// applyEvents hands each event of b after a generation's checkpoint to its
+// Apply, in tx.
+func applyEvents(tx *rmdb.Tx, gens []*generation, b *batch) {
 	for i, pos := range b.positions {
 		if b.outcomes[i] != decodedOK {
 			continue
@@ -486,6 +496,12 @@ func (r *Runner) apply(ctx context.Context, gens []*generation, b *batch) error 
 			}
 		}
 	}
+}
+
+// commitBatch ends a batch's transaction: each generation's writes, its
+// checkpoint moved to last, and the commit. On failure nothing of it is
+// kept and writers forget their caches.
+func commitBatch(tx *rmdb.Tx, gens []*generation, last uint64) error {
 	for _, g := range gens {
 		g.p.Flush(tx)
 		tx.Advance(g.spec.Name, g.number, g.checkpoint.Load(), last)
@@ -643,43 +659,76 @@ func (r *Runner) erasedSince(ctx context.Context, from, head uint64) (bool, erro
 const fillTx = 2 * replayBatch
 
 // fill replays the log into gens up to bound, about fillTx events per
-// transaction, reporting progress.
+// transaction, reporting progress. Each batch read is applied as soon as it
+// is decoded, in the open transaction, so a fill holds one batch of events
+// at a time, not a transaction's worth. Once done, it creates the indexes
+// a new generation's tables were created without (newGeneration).
 func (r *Runner) fill(ctx context.Context, what string, gens []*generation, bound Bound) (ReplayStats, error) {
-	from := minCheckpoint(gens)
-	head := bound.Position
-	progress := r.progress(what, head)
-	pending := &batch{}
-	flush := func() error {
-		if len(pending.positions) == 0 {
+	progress := r.progress(what, bound.Position)
+	var tx *rmdb.Tx
+	var inTx int    // events applied in tx
+	var last uint64 // the last position applied in tx
+	commit := func() error {
+		if tx == nil {
 			return nil
 		}
 		// No erasure needs handling here: a fill from the start reads the
 		// log erased, and catchUp rebuilds everything when one came since.
-		err := r.apply(ctx, gens, pending)
+		err := commitBatch(tx, gens, last)
+		tx, inTx = nil, 0
 		if err == nil {
-			progress(pending.positions[len(pending.positions)-1])
+			progress(last)
 		}
-		pending = &batch{}
 		return err
 	}
-	st, err := replayInto(ctx, r.store, r.impl.cat, from, bound, func(b *batch, recs []eventstore.RecordedEvent) error {
+	st, err := replayInto(ctx, r.store, r.impl.cat, minCheckpoint(gens), bound, func(b *batch, recs []eventstore.RecordedEvent) error {
 		for i, o := range b.outcomes {
 			if o != decodedOK {
 				r.count(recs[i], o)
 			}
 		}
-		pending.positions = append(pending.positions, b.positions...)
-		pending.events = append(pending.events, b.events...)
-		pending.outcomes = append(pending.outcomes, b.outcomes...)
-		if len(pending.positions) < fillTx {
+		if tx == nil {
+			var err error
+			if tx, err = r.impl.db.Begin(ctx); err != nil {
+				return err
+			}
+		}
+		applyEvents(tx, gens, b)
+		inTx += len(b.positions)
+		last = b.positions[len(b.positions)-1]
+		if inTx < fillTx {
 			return nil
 		}
-		return flush()
+		return commit()
 	})
 	if err == nil {
-		err = flush()
+		err = commit()
+	}
+	if tx != nil { // the replay failed with a transaction open
+		tx.Rollback()
+		for _, g := range gens {
+			g.p.Discard()
+		}
+	}
+	if err == nil {
+		err = createIndexes(ctx, r.impl.db, gens)
 	}
 	return st, err
+}
+
+// createIndexes creates the indexes of gens' tables that are missing: a
+// new generation's, once it is filled (or after a crash during its fill).
+func createIndexes(ctx context.Context, db *rmdb.DB, gens []*generation) error {
+	err := db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+		for _, g := range gens {
+			tx.CreateIndexes(g.number, g.p.Tables())
+		}
+		return tx.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("projections: create indexes: %w", err)
+	}
+	return nil
 }
 
 // progress returns a reporter that logs (and tells opts.Progress) how far
@@ -748,6 +797,7 @@ func (r *Runner) rebuild(ctx context.Context, name string) error {
 	// checkpoint short of the serving one: move it there.
 	err = s.db.WriteTx(ctx, func(tx *rmdb.Tx) error {
 		tx.Advance(name, fresh.number, fresh.checkpoint.Load(), old.checkpoint.Load())
+		tx.CreateIndexes(fresh.number, fresh.p.Tables()) // none missing after a fill; an empty log had none
 		serve(tx, fresh)
 		dropGeneration(tx, old.spec, old.number)
 		return tx.Err()

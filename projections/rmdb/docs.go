@@ -5,7 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
@@ -33,12 +34,13 @@ type DocsSpec[V any] struct {
 // Discard) are for the one goroutine applying events; Load and Find read
 // the database and may be called by anyone.
 type Docs[V any] struct {
-	spec             DocsSpec[V]
-	gen              int64
-	table            string
-	cache            *simplelru.LRU[string, *V]
-	dirty            map[string]*V // nil: deleted
-	upsert, del, get string
+	spec     DocsSpec[V]
+	gen      int64
+	table    string
+	cache    *simplelru.LRU[string, *V]
+	dirty    map[string]*V // nil: deleted
+	upserts  *Rows
+	del, get string
 }
 
 // NewDocs returns a Docs writing generation gen of its table.
@@ -49,15 +51,10 @@ func NewDocs[V any](spec DocsSpec[V], gen int64) *Docs[V] {
 	c, _ := simplelru.NewLRU[string, *V](spec.CacheSize, nil)
 	d := &Docs[V]{spec: spec, gen: gen, table: Stored(spec.Name, gen), cache: c, dirty: map[string]*V{}}
 	cols := []string{"key", "doc"}
-	sets := []string{"doc = excluded.doc"}
-	marks := []string{"?", "?"}
 	for _, col := range spec.Columns {
 		cols = append(cols, col.Name)
-		sets = append(sets, col.Name+" = excluded."+col.Name)
-		marks = append(marks, "?")
 	}
-	d.upsert = "INSERT INTO " + d.table + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(marks, ", ") +
-		") ON CONFLICT (key) DO UPDATE SET " + strings.Join(sets, ", ")
+	d.upserts = NewUpsertRows(d.table, "key", cols...)
 	d.del = "DELETE FROM " + d.table + " WHERE key = ?"
 	d.get = "SELECT doc FROM " + d.table + " WHERE key = ?"
 	return d
@@ -109,9 +106,14 @@ func (d *Docs[V]) Delete(key string) {
 	d.cache.Remove(key)
 }
 
-// Flush writes the documents Put or Deleted since the last Flush.
+// Flush writes the documents Put or Deleted since the last Flush, in key
+// order (neighbours in the table's key index are written together), many
+// per statement.
 func (d *Docs[V]) Flush(tx *Tx) {
-	for key, v := range d.dirty {
+	keys := slices.Sorted(maps.Keys(d.dirty))
+	args := make([]any, 2+len(d.spec.Columns))
+	for _, key := range keys {
+		v := d.dirty[key]
 		if v == nil {
 			tx.Exec(d.del, key)
 			continue
@@ -119,15 +121,15 @@ func (d *Docs[V]) Flush(tx *Tx) {
 		doc, err := json.Marshal(v)
 		if err != nil {
 			tx.Fail(fmt.Errorf("read models: encode %s %s: %w", d.spec.Name, key, err))
-			return
+			break
 		}
-		args := make([]any, 0, 2+len(d.spec.Columns))
-		args = append(args, key, string(doc))
-		for _, c := range d.spec.Columns {
-			args = append(args, c.Value(key, v))
+		args[0], args[1] = key, string(doc)
+		for i, c := range d.spec.Columns {
+			args[2+i] = c.Value(key, v)
 		}
-		tx.Exec(d.upsert, args...)
+		d.upserts.Add(tx, args...)
 	}
+	d.upserts.Flush(tx)
 	clear(d.dirty)
 }
 

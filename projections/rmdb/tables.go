@@ -35,6 +35,16 @@ func Stored(name string, generation int64) string {
 // CreateTables creates a generation's tables and indexes (dropping any left
 // from an abandoned rebuild).
 func (t *Tx) CreateTables(generation int64, tables []Table) {
+	t.CreateTablesForFill(generation, tables)
+	t.CreateIndexes(generation, tables)
+}
+
+// CreateTablesForFill creates a generation's tables without their
+// secondary indexes (dropping any left from an abandoned rebuild), for a
+// generation that is filled from the log before anyone reads it: building
+// an index once over the filled table costs a fraction of keeping it up to
+// date row by row. CreateIndexes adds them once the fill is done.
+func (t *Tx) CreateTablesForFill(generation int64, tables []Table) {
 	for _, tb := range tables {
 		name := Stored(tb.Name, generation)
 		t.Exec("DROP TABLE IF EXISTS " + name)
@@ -43,8 +53,17 @@ func (t *Tx) CreateTables(generation int64, tables []Table) {
 			create += " WITHOUT ROWID"
 		}
 		t.Exec(create)
+	}
+}
+
+// CreateIndexes creates a generation's secondary indexes that do not exist
+// yet (all of them after CreateTablesForFill, none after CreateTables), so
+// it is safe to call again, e.g. after a fill a crash interrupted.
+func (t *Tx) CreateIndexes(generation int64, tables []Table) {
+	for _, tb := range tables {
+		name := Stored(tb.Name, generation)
 		for i, ix := range tb.Indexes {
-			t.Exec(fmt.Sprintf("CREATE INDEX %s_i%d ON %s (%s)", name, i, name, ix))
+			t.Exec(fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s_i%d ON %s (%s)", name, i, name, ix))
 		}
 	}
 }

@@ -12,13 +12,15 @@ import (
 // OpenTemp opens a read-model database in a temporary SQLite file, for
 // models built once and thrown away (as-of reads, replays, reconciliation):
 // on disk rather than in memory, so their size does not count against the
-// process. Close deletes it.
+// process. Close deletes it. What a crash would lose is thrown away anyway,
+// and the file is deleted rather than kept, so it is never synced to disk
+// and deleted rows are not overwritten (secure_delete is off).
 func OpenTemp() (*DB, error) {
 	dir, err := os.MkdirTemp("", "remit-readmodels-")
 	if err != nil {
 		return nil, fmt.Errorf("read models: temporary folder: %w", err)
 	}
-	db, err := OpenSQLite(filepath.Join(dir, "readmodels.db"))
+	db, err := openSQLite(filepath.Join(dir, "readmodels.db"), "_synchronous=OFF&_secure_delete=off")
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err

@@ -45,7 +45,10 @@
 //     events/s (the same batches of follow.DefaultBatch read with ReadAll and
 //     every event decoded through domain/catalog, on every CPU as the replay
 //     decodes, and on one goroutine), rebuild/bare (target ≥ 0.5), the read
-//     model file's bytes per event and the heap's peak.
+//     model file's bytes per event, the heap's peak, and the CPU time the
+//     rebuild used per event and against the bare decoding on one goroutine
+//     (rebuild-cpu/bare-cpu): on a shared machine the CPU time moves far
+//     less with the load than the wall clock does.
 //   - BenchmarkQueries: 50 goroutines issuing b.N requests on the rebuilt
 //     models: the big client's page (Summary, ClientServices, Schedule, the
 //     first page of its invoices, the newest page of its activity; each
@@ -55,10 +58,11 @@
 //     20 ms). Use -benchtime 2000x for a fixed number of requests.
 //   - BenchmarkReconcile: projections.Reconcile (`remit reconcile`) on the
 //     rebuilt models at the whole log and on models built to a quarter of
-//     it; reports events/s and the heap's peak (target: bounded, about the
-//     same at a quarter as at all of it).
+//     it; reports events/s, CPU time per event and the heap's peak (target:
+//     bounded, about the same at a quarter as at all of it).
 //   - BenchmarkReplay: projections.BuildAsOf (`remit replay`) of the whole
-//     log and of a quarter of it; events/s and the heap's peak.
+//     log and of a quarter of it; events/s, CPU time per event and the
+//     heap's peak.
 //   - BenchmarkServeFootprint: the real binary (go build of cmd/remit) serving
 //     a copy of the store: the first start rebuilding the read models, the
 //     second with them up to date (target < 2 s), RSS after start (target
