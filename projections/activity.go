@@ -306,7 +306,7 @@ func (p *Activity) Discard() {
 
 // of returns the history of a subject, oldest first; none is ENOTFOUND.
 func (p *Activity) of(ctx context.Context, subject Subject, id uuid.UUID) ([]ActivityLine, error) {
-	out, err := p.lines(ctx, subject, id, p.query, string(subject), id.String())
+	out, err := p.readLines(ctx, subject, id, p.query, string(subject), id.String())
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,7 @@ func (p *Activity) page(ctx context.Context, subject Subject, id uuid.UUID, q Ac
 		cursor = 0 // every position: >= 0
 	}
 	// One line more than the page tells whether there is more.
-	lines, err := p.lines(ctx, subject, id, p.pageQuery(q.Newest, q.Cursor != 0), string(subject), id.String(), cursor, limit+1)
+	lines, err := p.readLines(ctx, subject, id, p.pageQuery(q.Newest, q.Cursor != 0), string(subject), id.String(), cursor, limit+1)
 	if err != nil {
 		return ActivityPage{}, err
 	}
@@ -118,9 +118,9 @@ func (p *Activity) page(ctx context.Context, subject Subject, id uuid.UUID, q Ac
 	return out, nil
 }
 
-// lines runs a query of activity lines (the columns of p.query) and renders
+// readLines runs a query of activity lines (the columns of p.query) and renders
 // each.
-func (p *Activity) lines(ctx context.Context, subject Subject, id uuid.UUID, query string, args ...any) ([]ActivityLine, error) {
+func (p *Activity) readLines(ctx context.Context, subject Subject, id uuid.UUID, query string, args ...any) ([]ActivityLine, error) {
 	rows, err := p.db.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read models: activity of %s %s: %w", subject, id, err)
