@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -225,14 +226,7 @@ func (s *snapshot) Invoice(id uuid.UUID) (invoice.State, bool) {
 
 // addServices reads services into the snapshot (again, when given again).
 func (s *snapshot) addServices(ctx context.Context, ids []uuid.UUID) error {
-	m, err := s.idx.models.ServicesByID(ctx, ids)
-	if err != nil {
-		return fmt.Errorf("billing run: %w", err)
-	}
-	for id, f := range m {
-		s.services[id] = f
-	}
-	return nil
+	return readInto(ctx, s.services, ids, s.idx.models.ServicesByID)
 }
 
 // addClients reads the clients not in the snapshot yet.
@@ -243,25 +237,21 @@ func (s *snapshot) addClients(ctx context.Context, ids []uuid.UUID) error {
 			missing = append(missing, id)
 		}
 	}
-	m, err := s.idx.models.ClientsByID(ctx, missing)
-	if err != nil {
-		return fmt.Errorf("billing run: %w", err)
-	}
-	for id, c := range m {
-		s.clients[id] = c
-	}
-	return nil
+	return readInto(ctx, s.clients, missing, s.idx.models.ClientsByID)
 }
 
 // addInvoices reads the invoices of ids that exist (issued or abandoned).
 func (s *snapshot) addInvoices(ctx context.Context, ids []uuid.UUID) error {
-	m, err := s.idx.models.InvoicesByID(ctx, ids)
+	return readInto(ctx, s.invoices, ids, s.idx.models.InvoicesByID)
+}
+
+// readInto reads the aggregates of ids with read and adds them to into.
+func readInto[V any](ctx context.Context, into map[uuid.UUID]V, ids []uuid.UUID, read func(context.Context, []uuid.UUID) (map[uuid.UUID]V, error)) error {
+	m, err := read(ctx, ids)
 	if err != nil {
 		return fmt.Errorf("billing run: %w", err)
 	}
-	for id, st := range m {
-		s.invoices[id] = st
-	}
+	maps.Copy(into, m)
 	return nil
 }
 
