@@ -135,9 +135,11 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 				{Name: "retry_pending", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.retryPending()) }},
 				{Name: "run_uncollected", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.runUncollected()) }},
 			},
+			// With what a client owes, so that sum reads the index only; also
+			// what flushDue recomputes a client's earliest due date from, so
+			// a fill has it from the start.
+			ApplyIndexes: []string{"client_id, open, due_date, currency, outstanding"},
 			Indexes: []string{
-				// With what a client owes, so that sum reads the index only.
-				"client_id, open, due_date, currency, outstanding",
 				"issued, issue_date, number, key",
 				"client_id, issue_date, number, key",
 				"open, due_date",

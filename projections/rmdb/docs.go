@@ -24,6 +24,9 @@ type DocsSpec[V any] struct {
 	Name    string
 	Columns []Column[V]
 	Indexes []string
+	// ApplyIndexes are indexes the writer reads while applying (see
+	// Table.ApplyIndexes).
+	ApplyIndexes []string
 	// CacheSize bounds how many documents Apply keeps decoded between
 	// batches (default 4096).
 	CacheSize int
@@ -66,7 +69,7 @@ func (d *Docs[V]) Table() Table {
 	for _, c := range d.spec.Columns {
 		cols = append(cols, c.Name+" "+c.Type)
 	}
-	return Table{Name: d.spec.Name, Columns: cols, Indexes: d.spec.Indexes}
+	return Table{Name: d.spec.Name, Columns: cols, Indexes: d.spec.Indexes, ApplyIndexes: d.spec.ApplyIndexes}
 }
 
 // View is the name queries read it by.

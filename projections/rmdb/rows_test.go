@@ -87,23 +87,27 @@ func TestRowsWriteEveryRowAcrossTheParameterLimit(t *testing.T) {
 }
 
 // A generation's tables made for a fill have no secondary index until
-// CreateIndexes, which makes each once however often it is called.
+// CreateIndexes, which makes each once however often it is called, except
+// the indexes its writer reads while applying (ApplyIndexes), which it has
+// from the start.
 func TestCreateIndexesAfterAFill(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		ctx := context.Background()
-		tables := []rmdb.Table{{Name: "things", Columns: []string{"key TEXT PRIMARY KEY", "a TEXT", "b BIGINT"}, Indexes: []string{"a", "b, a"}}}
-		q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'rm_things_g3_i%'`
+		tables := []rmdb.Table{{Name: "things", Columns: []string{"key TEXT PRIMARY KEY", "a TEXT", "b BIGINT"}, Indexes: []string{"a", "b, a"}, ApplyIndexes: []string{"b"}}}
+		q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE ?`
 		if db.Dialect() == rmdb.Postgres {
-			q = `SELECT COUNT(*) FROM pg_indexes WHERE indexname LIKE 'rm_things_g3_i%'`
+			q = `SELECT COUNT(*) FROM pg_indexes WHERE indexname LIKE ?`
 		}
-		indexes := func() int {
+		count := func(like string) int {
 			t.Helper()
 			var n int
-			if err := db.QueryRow(ctx, q).Scan(&n); err != nil {
+			if err := db.QueryRow(ctx, q, like).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
 			return n
 		}
+		indexes := func() int { return count("rm_things_g3_i%") }
+		applyIndexes := func() int { return count("rm_things_g3_a%") }
 		err := db.WriteTx(ctx, func(tx *rmdb.Tx) error {
 			tx.CreateTablesForFill(3, tables)
 			return tx.Err()
@@ -114,6 +118,9 @@ func TestCreateIndexesAfterAFill(t *testing.T) {
 		if n := indexes(); n != 0 {
 			t.Fatalf("%d indexes before the fill's end, want 0", n)
 		}
+		if n := applyIndexes(); n != 1 {
+			t.Fatalf("%d indexes the writer reads while filling, want 1", n)
+		}
 		for range 2 {
 			err := db.WriteTx(ctx, func(tx *rmdb.Tx) error {
 				tx.CreateIndexes(3, tables)
@@ -122,8 +129,8 @@ func TestCreateIndexesAfterAFill(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := indexes(); n != 2 {
-				t.Fatalf("%d indexes after CreateIndexes, want 2", n)
+			if n, a := indexes(), applyIndexes(); n != 2 || a != 1 {
+				t.Fatalf("%d indexes and %d apply indexes after CreateIndexes, want 2 and 1", n, a)
 			}
 		}
 	})

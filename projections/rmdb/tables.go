@@ -15,8 +15,15 @@ type Table struct {
 	// ("key TEXT PRIMARY KEY", "client_id TEXT NOT NULL", …), or the
 	// table's constraint ("PRIMARY KEY (a, b)").
 	Columns []string
-	// Indexes are the column lists to index, e.g. "client_id, seq".
+	// Indexes are the column lists to index, e.g. "client_id, seq". A
+	// fill builds them once it is done (CreateIndexes).
 	Indexes []string
+	// ApplyIndexes are column lists to index that the projection's own
+	// writer reads while it applies events (a row recomputed at Flush from
+	// the others, say): unlike Indexes, a generation has them from its
+	// creation, since without them each such read of a fill would scan the
+	// table as it grows.
+	ApplyIndexes []string
 	// Clustered stores a table whose rows are little more than their
 	// primary key by that key alone (SQLite's WITHOUT ROWID), instead of a
 	// row tree plus a key index holding the same columns again. PostgreSQL
@@ -40,7 +47,8 @@ func (t *Tx) CreateTables(generation int64, tables []Table) {
 }
 
 // CreateTablesForFill creates a generation's tables without their
-// secondary indexes (dropping any left from an abandoned rebuild), for a
+// secondary indexes other than ApplyIndexes (dropping any left from an
+// abandoned rebuild), for a
 // generation that is filled from the log before anyone reads it: building
 // an index once over the filled table costs a fraction of keeping it up to
 // date row by row. CreateIndexes adds them once the fill is done.
@@ -53,6 +61,9 @@ func (t *Tx) CreateTablesForFill(generation int64, tables []Table) {
 			create += " WITHOUT ROWID"
 		}
 		t.Exec(create)
+		for i, ix := range tb.ApplyIndexes {
+			t.Exec(fmt.Sprintf("CREATE INDEX %s_a%d ON %s (%s)", name, i, name, ix))
+		}
 	}
 }
 
@@ -64,6 +75,9 @@ func (t *Tx) CreateIndexes(generation int64, tables []Table) {
 		name := Stored(tb.Name, generation)
 		for i, ix := range tb.Indexes {
 			t.Exec(fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s_i%d ON %s (%s)", name, i, name, ix))
+		}
+		for i, ix := range tb.ApplyIndexes {
+			t.Exec(fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s_a%d ON %s (%s)", name, i, name, ix))
 		}
 	}
 }
