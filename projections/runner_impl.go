@@ -611,19 +611,22 @@ func (r *Runner) catchUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !held {
-		for {
-			if err := r.poll(ctx); err != nil {
-				return fmt.Errorf("projections: read checkpoints: %w", err)
-			}
-			if minCheckpoint(r.gens()) >= head {
-				return nil
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(r.opts.PollInterval):
-			}
+	// Another process holds the lease: wait for it to reach head, and take
+	// the lease over if that process goes away (killed mid-run, say) before.
+	for !held {
+		if err := r.poll(ctx); err != nil {
+			return fmt.Errorf("projections: read checkpoints: %w", err)
+		}
+		if minCheckpoint(r.gens()) >= head {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(r.opts.PollInterval):
+		}
+		if held, err = r.acquireLease(ctx); err != nil {
+			return err
 		}
 	}
 	s.applyMu.Lock()

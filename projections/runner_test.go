@@ -194,6 +194,37 @@ func TestRunnersTakeTurnsThroughTheLease(t *testing.T) {
 	second.Close()
 }
 
+// A runner waiting for the lease holder's checkpoints takes the lease over
+// when the holder goes away before reaching the head (a remit bill killed
+// mid-run), instead of waiting for checkpoints nobody will write.
+func TestCatchUpTakesOverFromAHolderThatGoesAway(t *testing.T) {
+	e := newEnv(t)
+	db := mustSQLite(t)
+	appendCreated(e, "acme")
+	first := mustCountsRunner(t, e, db, 1, nil)
+	second := mustCountsRunner(t, e, db, 1, nil)
+	if err := first.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	pos := appendCreated(e, "beta")
+	done := make(chan error, 1)
+	go func() { done <- second.CatchUp(waitCtx(t)) }()
+	time.Sleep(50 * time.Millisecond) // let it start waiting for the holder
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the waiting runner did not take over: %v", err)
+	}
+	if cp := second.Checkpoints()["counts"]; cp != pos {
+		t.Errorf("checkpoint %d, want %d", cp, pos)
+	}
+	if n := countOf(t, db, client.StreamName(id("client/beta"))); n != 1 {
+		t.Errorf("beta counted %d times, want once", n)
+	}
+	second.Close()
+}
+
 func TestRunnerRebuildsInANewGeneration(t *testing.T) {
 	e := newEnv(t)
 	db := mustSQLite(t)
