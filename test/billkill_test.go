@@ -471,6 +471,11 @@ func checkEmailedOnce(tb testing.TB, bin, dir, storeURL string, invoices map[uui
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+		if round > 0 {
+			// An email's file is written before its EmailSent is recorded:
+			// the last one may still be on its way to the store.
+			waitForSent(tb, storeURL, want, deadline)
+		}
 		srv.cmd.Process.Kill()
 		srv.cmd.Wait()
 		if round > 0 {
@@ -531,6 +536,30 @@ func checkEmailedOnce(tb testing.TB, bin, dir, storeURL string, invoices map[uui
 	}
 	if n := count(); n != want {
 		tb.Errorf("%d .eml files, want %d", n, want)
+	}
+}
+
+// waitForSent waits until the store (PostgreSQL, shared with a running
+// remit serve) holds want EmailSent events, failing at deadline.
+func waitForSent(tb testing.TB, storeURL string, want int, deadline time.Time) {
+	tb.Helper()
+	st, err := storeurl.Open(context.Background(), storeURL, storeurl.Options{ReadOnly: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer st.Close()
+	for {
+		recs, err := st.ReadAll(context.Background(), 1, eventstore.Forward, 0, eventstore.Filter{EventTypes: []string{"EmailSent"}})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if len(recs) >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%d of %d emails recorded sent after 3 minutes", len(recs), want)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
