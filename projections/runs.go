@@ -2,9 +2,7 @@ package projections
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"runtime"
 	"strings"
 
 	"github.com/google/uuid"
@@ -13,7 +11,6 @@ import (
 	"remit/domain/client"
 	"remit/domain/invoice"
 	"remit/domain/service"
-	"remit/internal/parallel"
 	"remit/projections/rmdb"
 )
 
@@ -32,38 +29,14 @@ type FoldedService struct {
 // ServicesDue returns the services with an item due for a billing run on or
 // before through (service.State.NextDue), in no particular order, by the
 // index on next_due (an ORDER BY could make SQLite walk the table in that
-// order instead). The documents are decoded on every CPU: a run on the
-// first of the month reads most services.
+// order instead).
 func (m *Models) ServicesDue(ctx context.Context, through domain.Date) ([]FoldedService, error) {
-	rows, err := m.db.Query(ctx, "SELECT doc FROM "+m.Services.docs.View()+" WHERE next_due <= ?", through.String())
+	docs, err := m.Services.docs.Find(ctx, m.db, "WHERE next_due <= ?", through.String())
 	if err != nil {
 		return nil, fmt.Errorf("read models: services due: %w", err)
 	}
-	var raw []string
-	for rows.Next() {
-		var doc string
-		if err := rows.Scan(&doc); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read models: services due: %w", err)
-		}
-		raw = append(raw, doc)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read models: services due: %w", err)
-	}
-	docs := make([]serviceDoc, len(raw))
-	errs := make([]error, len(raw))
-	if err := parallel.For(ctx, runtime.GOMAXPROCS(0), len(raw), func(i int) {
-		errs[i] = json.Unmarshal([]byte(raw[i]), &docs[i])
-	}); err != nil {
-		return nil, err
-	}
 	out := make([]FoldedService, 0, len(docs))
-	for i, d := range docs {
-		if errs[i] != nil {
-			return nil, fmt.Errorf("read models: services due: %w", errs[i])
-		}
+	for _, d := range docs {
 		if d.State.Activated() {
 			out = append(out, FoldedService{State: d.State, Revision: d.Revision})
 		}

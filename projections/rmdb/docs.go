@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
+
+	"remit/internal/parallel"
 )
 
 // Column is an indexed column of a Docs table, computed from the document
@@ -167,20 +170,48 @@ func (d *Docs[V]) Find(ctx context.Context, db *DB, rest string, args ...any) ([
 	if err != nil {
 		return nil, fmt.Errorf("read models: %s: %w", d.spec.Name, err)
 	}
-	defer rows.Close()
-	var out []V
+	var raw []string
 	for rows.Next() {
 		var doc string
 		if err := rows.Scan(&doc); err != nil {
+			rows.Close()
 			return nil, err
 		}
-		var v V
-		if err := json.Unmarshal([]byte(doc), &v); err != nil {
+		raw = append(raw, doc)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return d.decodeAll(ctx, raw)
+}
+
+// parallelDecode is how many documents make Find decode on every CPU (a
+// billing run reads most services on the first of the month).
+const parallelDecode = 64
+
+// decodeAll decodes the documents of raw, in order.
+func (d *Docs[V]) decodeAll(ctx context.Context, raw []string) ([]V, error) {
+	if len(raw) == 0 {
+		return nil, nil // as before: no rows, a nil slice
+	}
+	out := make([]V, len(raw))
+	errs := make([]error, len(raw))
+	workers := 1
+	if len(raw) >= parallelDecode {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if err := parallel.For(ctx, workers, len(raw), func(i int) {
+		errs[i] = json.Unmarshal([]byte(raw[i]), &out[i])
+	}); err != nil {
+		return nil, err
+	}
+	for _, err := range errs {
+		if err != nil {
 			return nil, fmt.Errorf("read models: %s: %w", d.spec.Name, err)
 		}
-		out = append(out, v)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // FindTx is Find inside a write transaction, on the table Apply writes
