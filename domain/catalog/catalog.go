@@ -36,6 +36,7 @@ import (
 	"remit/domain/ledger"
 	"remit/domain/numbering"
 	"remit/domain/outbox"
+	"remit/domain/payout"
 	"remit/domain/proposal"
 	"remit/domain/service"
 	"remit/domain/user"
@@ -112,6 +113,7 @@ func Aggregates() []Aggregate {
 		{Name: "user", StreamPrefix: prefixOf(user.StreamName), EventTypes: user.EventTypes(), Decode: user.DecodeEvent},
 		{Name: "outbox", StreamPrefix: prefixOf(outbox.StreamName), EventTypes: outbox.EventTypes(), Decode: outbox.DecodeEvent},
 		{Name: "ledger", StreamPrefix: prefixOf(ledger.StreamName), EventTypes: ledger.EventTypes(), Decode: ledger.DecodeEvent},
+		{Name: "payout", StreamPrefix: prefixOf(payout.StreamName), EventTypes: payout.EventTypes(), Decode: payout.DecodeEvent},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"remit/domain"
 	"remit/domain/client"
@@ -13,6 +14,7 @@ import (
 	"remit/domain/ledger"
 	"remit/domain/numbering"
 	"remit/domain/outbox"
+	"remit/domain/payout"
 	"remit/domain/proposal"
 	"remit/domain/service"
 	"remit/domain/user"
@@ -65,6 +67,7 @@ func evolvers() map[string]evolver {
 		"user":      evolveWith(user.Evolve),
 		"outbox":    evolveWith(outbox.Evolve),
 		"ledger":    evolveWith(ledger.Evolve),
+		"payout":    evolveWith(payout.Evolve),
 	}
 }
 
@@ -266,6 +269,14 @@ func samples() map[string]sample {
 		DocumentID: invoiceID, LedgerID: "inv-ledger-1", ContactID: "contact-1", Amount: money("275"), Existing: true, Attempt: 2, At: at})
 	add(nil, ledger.LedgerRecreateRequested{InvoiceID: invoiceID, Provider: "xero", Reason: "deleted in Xero by mistake", Generation: 1, At: at})
 	add(nil, ledger.LedgerReconciled{Invoices: 12, Pushes: 30, Differences: 1, Summary: "xero: INV-000001: not pushed", At: at})
+
+	// payout
+	dec := decimal.RequireFromString
+	paid := payout.PayoutRecorded{PayoutID: payout.ID("sandbox", "po_sandbox_20260302_aud"), Gateway: "sandbox", Reference: "po_sandbox_20260302_aud",
+		Currency: aud, Amount: dec("269.88"), Fees: dec("5.12"), ArrivalDate: domain.MustDate(2026, 3, 4), Status: payout.StatusPaid,
+		Lines: []payout.Line{{Kind: payout.KindCharge, Reference: "ch_sandbox_1", InvoiceID: invoiceID, Gross: dec("275"), Fee: dec("5.12"), Net: dec("269.88")}}, At: at}
+	add(nil, paid)
+	add([]domain.Event{paid}, payout.PayoutFailed{PayoutID: paid.PayoutID, Gateway: "sandbox", Reference: paid.Reference, Reason: "account closed", At: at})
 
 	return out
 }
