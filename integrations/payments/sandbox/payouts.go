@@ -1,0 +1,297 @@
+package sandbox
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"remit/domain"
+	"remit/integrations/payments"
+)
+
+// Payouts: the sandbox pays out, once a day per currency, what settled on
+// one day, PayoutDelayDays later.
+//
+//   - A card charge settles on the day it was made; a bank debit on the day
+//     it stops being pending (Options.SettleDays after it was made). Declined
+//     and returned charges never settle.
+//   - Fees, in the charge's currency, rounded half away from zero to its
+//     minor units: cards (tokens "pm_card_…", "tok_…") 1.75% + 0.30; bank
+//     debits ("pm_debit_…") 1%, at most 3.50 (CardFee, DebitFee).
+//   - Refunds (the rows of a "refunds" table in the same database, when the
+//     refunds part of the sandbox keeps one) are taken out of the payout of
+//     the day they were made, with no fee.
+//   - The payout of day D in currency C is made at 00:00 UTC on
+//     D + PayoutDelayDays and arrives that day; its reference is
+//     "po_sandbox_<YYYYMMDD of D>_<c>" (DayPayoutReference), so the same day
+//     always yields the same payout.
+//
+// A payout is computed from the charges and the clock the first time it is
+// asked for, then kept in the table "payouts" as it was made, so it never
+// changes afterwards, as a real gateway's would not.
+
+// PayoutDelayDays is how many days after settling money is paid out.
+const PayoutDelayDays = 2
+
+// Fee schedule of the sandbox.
+var (
+	cardFeeRate  = decimal.RequireFromString("0.0175")
+	cardFeeFixed = decimal.RequireFromString("0.30")
+	debitFeeRate = decimal.RequireFromString("0.01")
+	debitFeeCap  = decimal.RequireFromString("3.50")
+)
+
+// CardFee is the sandbox's fee on a card charge: 1.75% + 0.30.
+func CardFee(amount decimal.Decimal, cur domain.Currency) decimal.Decimal {
+	return cur.Round(amount.Mul(cardFeeRate).Add(cardFeeFixed))
+}
+
+// DebitFee is the sandbox's fee on a bank debit: 1%, at most 3.50.
+func DebitFee(amount decimal.Decimal, cur domain.Currency) decimal.Decimal {
+	return cur.Round(decimal.Min(amount.Mul(debitFeeRate), debitFeeCap))
+}
+
+// FeeOf is the fee the sandbox takes on a charge made with a payment method
+// token.
+func FeeOf(token string, amount decimal.Decimal, cur domain.Currency) decimal.Decimal {
+	if strings.HasPrefix(token, "pm_debit_") {
+		return DebitFee(amount, cur)
+	}
+	return CardFee(amount, cur)
+}
+
+// DayPayoutReference is the reference of the payout of what settled on day
+// in currency code.
+func DayPayoutReference(day domain.Date, code string) string {
+	return fmt.Sprintf("po_sandbox_%04d%02d%02d_%s", day.Year(), day.Month(), day.Day(), strings.ToLower(code))
+}
+
+const payoutsSchema = `CREATE TABLE IF NOT EXISTS payouts (
+	reference TEXT PRIMARY KEY,
+	created_at TEXT NOT NULL,
+	payout TEXT NOT NULL
+)`
+
+var _ payments.PayoutSource = (*Gateway)(nil)
+
+// settled is one balance transaction of the sandbox before it is paid out.
+type settled struct {
+	day  domain.Date
+	cur  domain.Currency
+	line payments.PayoutLine
+	at   time.Time // to order lines
+}
+
+// Payouts implements payments.PayoutSource: every payout made by now (on
+// the injected clock) at or after since, oldest first.
+func (g *Gateway) Payouts(ctx context.Context, since time.Time) ([]payments.Payout, error) {
+	if _, err := g.db.ExecContext(ctx, payoutsSchema); err != nil {
+		return nil, fmt.Errorf("sandbox gateway: payouts: %w", err)
+	}
+	now := g.opts.Now().UTC()
+	today := domain.DateOf(now, time.UTC)
+	// A payout made at or after since is of a day at or after this one.
+	fromDay := domain.DateOf(since.UTC(), time.UTC).AddDays(-PayoutDelayDays)
+	if since.IsZero() {
+		fromDay = domain.Date{}
+	}
+	lines, err := g.settledLines(ctx, fromDay, today.AddDays(-PayoutDelayDays))
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		day  domain.Date
+		code string
+	}
+	groups := map[key][]settled{}
+	for _, s := range lines {
+		k := key{s.day, s.cur.Code}
+		groups[k] = append(groups[k], s)
+	}
+	var out []payments.Payout
+	for k, ss := range groups {
+		p := makePayout(k.day, ss)
+		if p.Created.Before(since) {
+			continue
+		}
+		kept, err := g.keepPayout(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, kept)
+	}
+	slices.SortFunc(out, func(a, b payments.Payout) int {
+		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.Reference, b.Reference))
+	})
+	return out, nil
+}
+
+// makePayout is the payout of one day's settled lines in one currency.
+func makePayout(day domain.Date, ss []settled) payments.Payout {
+	slices.SortFunc(ss, func(a, b settled) int {
+		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.line.Reference, b.line.Reference))
+	})
+	cur := ss[0].cur
+	total := decimal.Zero
+	p := payments.Payout{Reference: DayPayoutReference(day, cur.Code), Currency: cur, Status: "paid"}
+	for _, s := range ss {
+		total = total.Add(s.line.Net)
+		p.Lines = append(p.Lines, s.line)
+	}
+	arrive := day.AddDays(PayoutDelayDays)
+	p.ArrivalDate = arrive
+	p.Created = time.Date(arrive.Year(), arrive.Month(), arrive.Day(), 0, 0, 0, 0, time.UTC)
+	p.Amount = domain.NewMoney(total, cur)
+	return p
+}
+
+// keepPayout stores a payout the first time it is made and answers the
+// stored one (so a payout never changes once made).
+func (g *Gateway) keepPayout(ctx context.Context, p payments.Payout) (payments.Payout, error) {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return p, err
+	}
+	if _, err := g.db.ExecContext(ctx, `INSERT INTO payouts(reference, created_at, payout) VALUES (?, ?, ?) ON CONFLICT(reference) DO NOTHING`,
+		p.Reference, p.Created.Format(time.RFC3339), raw); err != nil {
+		return p, fmt.Errorf("sandbox gateway: record payout: %w", err)
+	}
+	var stored []byte
+	if err := g.db.QueryRowContext(ctx, `SELECT payout FROM payouts WHERE reference = ?`, p.Reference).Scan(&stored); err != nil {
+		return p, fmt.Errorf("sandbox gateway: read payout: %w", err)
+	}
+	var kept payments.Payout
+	if err := json.Unmarshal(stored, &kept); err != nil {
+		return p, fmt.Errorf("sandbox gateway: payout %s: %w", p.Reference, err)
+	}
+	return kept, nil
+}
+
+// settledLines are the charges and refunds that settled from day from to
+// day to (inclusive; from zero: since the first).
+func (g *Gateway) settledLines(ctx context.Context, from, to domain.Date) ([]settled, error) {
+	charges, err := g.Charges()
+	if err != nil {
+		return nil, err
+	}
+	in := func(d domain.Date) bool { return !d.After(to) && (from.IsZero() || !d.Before(from)) }
+	var out []settled
+	for _, c := range charges {
+		res := g.result(c)
+		if res.Status != payments.StatusSucceeded {
+			continue
+		}
+		at := c.CreatedAt
+		if strings.HasPrefix(c.PaymentMethod, "pm_debit_") {
+			at = at.Add(time.Duration(g.opts.SettleDays) * 24 * time.Hour)
+		}
+		day := domain.DateOf(at, time.UTC)
+		if !in(day) {
+			continue
+		}
+		cur := res.Amount.Currency
+		fee := FeeOf(c.PaymentMethod, c.Amount, cur)
+		inv, _ := uuid.Parse(c.Metadata["invoice_id"])
+		out = append(out, settled{day: day, cur: cur, at: at, line: payments.PayoutLine{
+			Kind: payments.LineCharge, Reference: c.Reference, InvoiceID: inv,
+			Gross: c.Amount, Fee: fee, Net: c.Amount.Sub(fee),
+		}})
+	}
+	refunds, err := g.refundLines(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range refunds {
+		if in(r.day) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// sandboxRefund is what the payouts read of a row of the "refunds" table:
+// a JSON object in one of its columns.
+type sandboxRefund struct {
+	Reference       string            `json:"reference"`
+	Charge          string            `json:"charge"`
+	ChargeReference string            `json:"charge_reference"`
+	Amount          decimal.Decimal   `json:"amount"`
+	Currency        string            `json:"currency"`
+	Metadata        map[string]string `json:"metadata"`
+	CreatedAt       time.Time         `json:"created_at"`
+}
+
+// refundLines reads the refunds the sandbox made, when it keeps a "refunds"
+// table (the refunds part of the sandbox does; an older folder has none).
+// Each row's JSON object (the first column holding one) gives the refund's
+// reference, amount, currency and time; rows it cannot read are skipped.
+func (g *Gateway) refundLines(ctx context.Context) ([]settled, error) {
+	var name string
+	err := g.db.QueryRowContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'refunds'`).Scan(&name)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sandbox gateway: refunds: %w", err)
+	}
+	rows, err := g.db.QueryContext(ctx, `SELECT * FROM refunds`)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox gateway: refunds: %w", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []settled
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("sandbox gateway: refunds: %w", err)
+		}
+		if s, ok := refundLine(vals); ok {
+			out = append(out, s)
+		}
+	}
+	return out, rows.Err()
+}
+
+func refundLine(vals []any) (settled, bool) {
+	for _, v := range vals {
+		var raw []byte
+		switch v := v.(type) {
+		case string:
+			raw = []byte(v)
+		case []byte:
+			raw = v
+		default:
+			continue
+		}
+		var r sandboxRefund
+		if !json.Valid(raw) || json.Unmarshal(raw, &r) != nil || r.Reference == "" || r.CreatedAt.IsZero() {
+			continue
+		}
+		cur, err := domain.ParseCurrency(strings.ToUpper(r.Currency))
+		if err != nil || !r.Amount.IsPositive() {
+			continue
+		}
+		inv, _ := uuid.Parse(r.Metadata["invoice_id"])
+		gross := r.Amount.Neg()
+		return settled{day: domain.DateOf(r.CreatedAt, time.UTC), cur: cur, at: r.CreatedAt, line: payments.PayoutLine{
+			Kind: payments.LineRefund, Reference: r.Reference, InvoiceID: inv, Gross: gross, Fee: decimal.Zero, Net: gross,
+		}}, true
+	}
+	return settled{}, false
+}
