@@ -1,0 +1,173 @@
+// Package payouts is the payout sync: it asks the payment gateway for the
+// payouts it made since the last one Remit recorded, and records each, with
+// every charge, refund, dispute and fee it settles, as a payout event
+// (domain/payout). `remit serve` runs it every day after the billing run
+// (billingrun.Scheduler's Daily hook), Stripe's payout.paid and
+// payout.failed webhooks run it at once, and operators run it with `remit
+// payouts sync`.
+//
+// # Exactly once
+//
+// A payout's stream is named after the gateway and its payout reference
+// (payout.ID), and its events after the same, so the daily run on every
+// node of a cluster, a webhook and an operator may sync the same payout at
+// the same time: the first append records it, the others find it recorded
+// and append nothing. Nothing is kept between runs: where to start is read
+// from the log (the last PayoutRecorded), less a week's overlap, since a
+// gateway may list a payout made just before the last one recorded (another
+// currency's) after it.
+package payouts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"remit/billing"
+	"remit/domain"
+	"remit/domain/catalog"
+	"remit/domain/payout"
+	"remit/eventstore"
+	"remit/integrations/payments"
+)
+
+// Actor is recorded as the actor of the events the sync appends.
+const Actor = "system:payouts"
+
+// Overlap is how far before the last recorded payout's arrival the sync
+// asks the gateway again.
+const Overlap = 7 * 24 * time.Hour
+
+// Config is what a sync works with.
+type Config struct {
+	Store eventstore.Store
+	// Gateway is the payment gateway; one that is not a
+	// payments.PayoutSource makes no payouts to record.
+	Gateway payments.Gateway
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// Logger hears each payout recorded; nil discards.
+	Logger *slog.Logger
+}
+
+// Report says what a sync did.
+type Report struct {
+	// Since is when the gateway was asked from (zero: from its first payout).
+	Since time.Time
+	// Listed is how many payouts the gateway listed; Recorded how many of
+	// them this sync recorded (the others were recorded before); Failed how
+	// many it recorded as failed.
+	Listed, Recorded, Failed int
+}
+
+// ErrNoPayouts is returned by Sync for a gateway that makes no payouts.
+var ErrNoPayouts = errors.New("the payment gateway makes no payouts Remit can read")
+
+// Sync records the payouts the gateway made since the last one recorded.
+func Sync(ctx context.Context, cfg Config) (Report, error) {
+	var rep Report
+	src, ok := cfg.Gateway.(payments.PayoutSource)
+	if !ok || cfg.Gateway == nil {
+		return rep, ErrNoPayouts
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	since, err := Since(ctx, cfg.Store)
+	if err != nil {
+		return rep, err
+	}
+	rep.Since = since
+	list, err := src.Payouts(ctx, since)
+	if err != nil {
+		return rep, fmt.Errorf("payouts: ask %s: %w", cfg.Gateway.Name(), err)
+	}
+	rep.Listed = len(list)
+	env := billing.Env{Store: cfg.Store, Catalog: catalog.New()}
+	for _, p := range list {
+		recorded, failed, err := Record(ctx, env, cfg.Gateway.Name(), p, now())
+		if err != nil {
+			return rep, err
+		}
+		if recorded {
+			rep.Recorded++
+			log.Info("payout recorded", "gateway", cfg.Gateway.Name(), "payout", p.Reference, "amount", p.Amount.String(), "lines", len(p.Lines))
+		}
+		if failed {
+			rep.Failed++
+			log.Warn("payout failed", "gateway", cfg.Gateway.Name(), "payout", p.Reference, "reason", p.FailureReason)
+		}
+	}
+	return rep, nil
+}
+
+func decider() billing.Decider[payout.State, payout.Command] {
+	return billing.Decider[payout.State, payout.Command]{Evolve: payout.Evolve, Decide: payout.Decide}
+}
+
+// Record records one payout of a gateway (and its failure, when the
+// gateway reports it failed) through the command handler, once: it reports
+// whether this call appended the payout and its failure. A failed payout
+// never recorded as paid is not recorded.
+func Record(ctx context.Context, env billing.Env, gateway string, p payments.Payout, now time.Time) (recorded, failed bool, err error) {
+	id := payout.ID(gateway, p.Reference)
+	stream := payout.StreamName(id)
+	if p.Status != "failed" {
+		cmd := payout.Record{
+			Gateway: gateway, Reference: p.Reference, Currency: p.Currency, Amount: p.Amount.Amount,
+			ArrivalDate: p.ArrivalDate, Status: payout.Status(p.Status), Lines: lines(p.Lines), Now: now,
+		}
+		out, err := billing.Handle(ctx, env, decider(), stream, payout.Command(cmd), meta("record/"+id.String()))
+		if err != nil {
+			return false, false, fmt.Errorf("payouts: record %s %s: %w", gateway, p.Reference, err)
+		}
+		return out.Appended > 0 && !out.AlreadyApplied, false, nil
+	}
+	out, err := billing.Handle(ctx, env, decider(), stream, payout.Command(payout.Fail{Gateway: gateway, Reference: p.Reference, Reason: p.FailureReason, Now: now}),
+		meta("fail/"+id.String()))
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return false, false, nil // never paid, so nothing moved
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("payouts: record failure of %s %s: %w", gateway, p.Reference, err)
+	}
+	return false, out.Appended > 0 && !out.AlreadyApplied, nil
+}
+
+func meta(key string) billing.Meta {
+	return billing.Meta{Actor: Actor, CommandID: "payouts/" + key}
+}
+
+func lines(in []payments.PayoutLine) []payout.Line {
+	out := make([]payout.Line, len(in))
+	for i, l := range in {
+		out[i] = payout.Line{Kind: payout.Kind(l.Kind), Reference: l.Reference, BalanceTransaction: l.BalanceTransaction, InvoiceID: l.InvoiceID,
+			Gross: l.Gross, Fee: l.Fee, Net: l.Net}
+	}
+	return out
+}
+
+// Since is when to ask the gateway from: Overlap before the arrival date
+// of the last payout recorded; zero when none is.
+func Since(ctx context.Context, store eventstore.Store) (time.Time, error) {
+	recs, err := store.ReadAll(ctx, eventstore.End, eventstore.Backward, 1, eventstore.Filter{EventTypes: []string{"PayoutRecorded"}})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("payouts: the last payout recorded: %w", err)
+	}
+	if len(recs) == 0 {
+		return time.Time{}, nil
+	}
+	e, err := catalog.New().Decode(recs[0].Type, recs[0].SchemaVersion, recs[0].Data)
+	if err != nil {
+		return time.Time{}, err
+	}
+	d := e.(payout.PayoutRecorded).ArrivalDate
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC).Add(-Overlap), nil
+}
