@@ -295,6 +295,7 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 				"errors", len(r.Billing.Errors)+len(r.Collect.Errors), "collected", r.Collect.Succeeded, "rejected", r.Collect.Rejected,
 				"pending", r.Collect.Pending, "retries", r.Collect.RetriesScheduled, "err", r.Err)
 		}}
+	a.Sched.Daily = a.payoutSync(store, gw, cfg)
 	a.Sched.Start(context.WithoutCancel(ctx))
 	var mu sync.Mutex
 	return func(ctx context.Context) (any, error) {

@@ -37,6 +37,10 @@ type Scheduler struct {
 	OnRun func(RunResult)
 	// Logger is passed to collection (CollectOptions.Logger); nil discards.
 	Logger *slog.Logger
+	// Daily, when set, runs after collection in every run (the payout sync,
+	// package processes/payouts); its error joins the run's. It must be
+	// idempotent, as the runs are: every node of a cluster runs it.
+	Daily func(ctx context.Context, now time.Time) error
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -131,5 +135,8 @@ func (s *Scheduler) RunOnce(ctx context.Context, idx *Index, now time.Time) RunR
 		return res
 	}
 	res.Collect, res.Err = Collect(ctx, s.Store, s.Billing, s.Gateway, res.AsOf, CollectOptions{Workers: s.Workers, Index: idx, Logger: s.Logger})
+	if res.Err == nil && s.Daily != nil {
+		res.Err = s.Daily(ctx, now)
+	}
 	return res
 }

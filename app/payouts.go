@@ -1,0 +1,28 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"remit/eventstore"
+	"remit/integrations/payments"
+	"remit/processes/payouts"
+)
+
+// payoutSync is the daily payout sync the scheduler runs after collection:
+// the gateway's payouts since the last one recorded, each recorded once
+// (package processes/payouts). A gateway without payouts skips it.
+func (a *App) payoutSync(store eventstore.Store, gw payments.Gateway, cfg Config) func(context.Context, time.Time) error {
+	if _, ok := gw.(payments.PayoutSource); !ok {
+		return nil
+	}
+	return func(ctx context.Context, _ time.Time) error {
+		rep, err := payouts.Sync(ctx, payouts.Config{Store: store, Gateway: gw, Now: cfg.Now, Logger: cfg.Logger})
+		if errors.Is(err, payouts.ErrNoPayouts) {
+			return nil
+		}
+		a.log.Info("payout sync", "listed", rep.Listed, "recorded", rep.Recorded, "failed", rep.Failed, "err", err)
+		return err
+	}
+}
