@@ -183,6 +183,7 @@ type loader struct {
 	services  []*serviceMirror
 	invoices  []*invoicePlan
 	proposals []uuid.UUID
+	payouts   payoutBook
 }
 
 func newLoader(ctx context.Context, store eventstore.Store, opts Options, loc *time.Location) *loader {

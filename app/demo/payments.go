@@ -277,12 +277,16 @@ func (l *loader) collect(inv *invoicePlan, d domain.Date) error {
 	inv.attempts++
 	if k >= inv.fate.rejections {
 		ref := l.gen.token("ch_")
+		debit := false
 		if m := c.method(pm); m != nil && m.details.Kind == client.MethodBankDebit {
-			ref = l.gen.token("py_")
+			ref, debit = l.gen.token("py_"), true
 		}
 		_, err := l.svc.RecordCollectionAttempt(l.ctx, billing.InvoiceRequest{
 			InvoiceID: inv.id, Outcome: invoice.AttemptSucceeded, PaymentMethodID: pm, GatewayReference: ref, Amount: st.Balance().Amount, Date: d,
 		}, meta(actorGateway))
+		if err == nil {
+			l.settle(d, ref, inv.id, st.Balance(), debit)
+		}
 		return err
 	}
 	if _, err := l.svc.RecordCollectionAttempt(l.ctx, billing.InvoiceRequest{

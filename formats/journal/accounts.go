@@ -24,7 +24,7 @@ const (
 // fixedAccounts are the accounts every journal declares, in order.
 var fixedAccounts = [...]string{
 	AccountBank, AccountCash, AccountGateway, AccountOtherPayment,
-	AccountTaxPayable, AccountRevenue, AccountBadDebts,
+	AccountTaxPayable, AccountRevenue, AccountBadDebts, AccountPaymentFees,
 }
 
 // idDigits is how many hex digits of a client's id its account name carries.

@@ -14,6 +14,7 @@ import (
 	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/invoice"
+	"remit/domain/payout"
 	"remit/eventstore"
 	"remit/projections/follow"
 )
@@ -37,6 +38,9 @@ type Journal struct {
 	Clients []ClientAccount
 	// Transactions in date order, then log order.
 	Transactions []Transaction
+	// Flows are the clearing account's movements as the events state them
+	// (see CheckClearing), in log order.
+	Flows []Flow
 }
 
 // ClientAccount is a client and its receivable account.
@@ -48,11 +52,14 @@ type ClientAccount struct {
 
 // Transaction is one event's postings.
 type Transaction struct {
-	Date          domain.Date
-	Position      uint64
-	EventID       uuid.UUID
-	EventType     string
-	InvoiceID     uuid.UUID
+	Date      domain.Date
+	Position  uint64
+	EventID   uuid.UUID
+	EventType string
+	InvoiceID uuid.UUID
+	// PayoutID is set on a payout's transactions (InvoiceNumber is then the
+	// payout's reference and ClientName its gateway; no client).
+	PayoutID      uuid.UUID
 	InvoiceNumber string
 	ClientID      uuid.UUID
 	ClientName    string
@@ -85,7 +92,7 @@ func eventTypes() []string {
 	types := slices.Clone(firm.EventTypes())
 	return append(types, "ClientCreated", "ClientDetailsChanged",
 		"InvoiceIssued", "InvoicePaymentSucceeded", "InvoicePaymentRecorded",
-		"InvoiceWrittenOff", "InvoiceCreditNoteIssued", "InvoiceVoided")
+		"InvoiceWrittenOff", "InvoiceCreditNoteIssued", "InvoiceVoided", "PayoutRecorded", "PayoutFailed")
 }
 
 // booked is what the journal holds for one invoice so far.
@@ -107,6 +114,7 @@ type builder struct {
 	loc      *time.Location
 	names    map[uuid.UUID]string
 	invoices map[uuid.UUID]*booked
+	payouts  map[uuid.UUID]*payoutBooked
 	setUpOn  domain.Date
 }
 
@@ -118,6 +126,7 @@ func Build(ctx context.Context, store eventstore.Store, opts Options) (*Journal,
 		loc:      time.UTC,
 		names:    map[uuid.UUID]string{},
 		invoices: map[uuid.UUID]*booked{},
+		payouts:  map[uuid.UUID]*payoutBooked{},
 	}
 	f := follow.New(store, func(_ context.Context, e follow.Event) error {
 		if err := b.apply(e); err != nil {
@@ -146,7 +155,12 @@ func (b *builder) apply(r follow.Event) error {
 	case invoice.InvoiceIssued:
 		return b.issued(r, e)
 	case invoice.InvoicePaymentSucceeded:
+		b.flow(Flow{Kind: FlowCollected, Date: e.PaymentDate(b.loc), EventID: r.ID, Reference: e.GatewayReference, Amount: e.Amount})
 		return b.moneyIn(r, e.InvoiceID, e.Amount, AccountGateway, e.PaymentDate(b.loc), "payment collected")
+	case payout.PayoutRecorded:
+		return b.payoutRecorded(r, e)
+	case payout.PayoutFailed:
+		return b.payoutFailed(r, e)
 	case invoice.InvoicePaymentRecorded:
 		acct := AccountBank
 		switch e.Method {
@@ -320,6 +334,7 @@ func (b *builder) finish() *Journal {
 	j.Firm, j.BaseCurrency, j.TimeZone = b.firm.Name, b.firm.BaseCurrency, b.firm.TimeZone
 	if !j.Through.IsZero() {
 		j.Transactions = slices.DeleteFunc(j.Transactions, func(t Transaction) bool { return t.Date.After(j.Through) })
+		j.Flows = slices.DeleteFunc(j.Flows, func(f Flow) bool { return f.Date.After(j.Through) })
 	}
 	slices.SortStableFunc(j.Transactions, func(a, b Transaction) int {
 		return cmp.Or(a.Date.Compare(b.Date), cmp.Compare(a.Position, b.Position))
@@ -329,7 +344,9 @@ func (b *builder) finish() *Journal {
 	// billion) clients whose short names would collide.
 	ids := map[uuid.UUID]bool{}
 	for _, t := range j.Transactions {
-		ids[t.ClientID] = true
+		if t.ClientID != uuid.Nil { // a payout has no client
+			ids[t.ClientID] = true
+		}
 	}
 	short := map[string]int{}
 	for id := range ids {
@@ -347,6 +364,9 @@ func (b *builder) finish() *Journal {
 	slices.SortFunc(j.Clients, func(a, b ClientAccount) int { return cmp.Compare(a.Account, b.Account) })
 	for i := range j.Transactions {
 		t := &j.Transactions[i]
+		if t.PayoutID != uuid.Nil {
+			continue
+		}
 		t.ClientName = b.names[t.ClientID]
 		for k := range t.Postings {
 			if t.Postings[k].Account == AccountReceivable {

@@ -307,6 +307,9 @@ func TestTraceableAndDated(t *testing.T) {
 			t.Errorf("transaction %d (%s) is dated before the one above it", i, tx.Date)
 		}
 		tag := "; event:" + tx.EventID.String() + ", type:" + tx.EventType + ", invoice:" + tx.InvoiceID.String() + ", number:" + tx.InvoiceNumber
+		if tx.PayoutID != uuid.Nil {
+			tag = "; event:" + tx.EventID.String() + ", type:" + tx.EventType + ", payout:" + tx.PayoutID.String() + ", reference:" + tx.InvoiceNumber
+		}
 		if !strings.Contains(text, tag) {
 			t.Errorf("the hledger text lacks %q", tag)
 			break

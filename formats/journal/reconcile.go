@@ -119,7 +119,7 @@ func (j *Journal) Unbalanced() []string {
 // (the Summary tab, the clients list). It returns one line per difference;
 // an error only when the read models cannot be read.
 func (j *Journal) Check(ctx context.Context, models *projections.Models) ([]string, error) {
-	diffs := j.Unbalanced()
+	diffs := append(j.Unbalanced(), j.CheckClearing()...)
 	shown := map[uuid.UUID]map[string]domain.Money{}
 	names := map[uuid.UUID]string{}
 	for off := 0; ; off += projections.MaxLimit {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"remit/domain"
@@ -134,8 +135,13 @@ func (j *Journal) writeHledger(w *bufio.Writer) {
 	for _, t := range j.Transactions {
 		code := strings.NewReplacer("(", "", ")", "", " ", "").Replace(oneLine(t.InvoiceNumber))
 		fmt.Fprintf(w, "\n%s * (%s) %s | %s %s\n", t.Date, code, hledgerText(t.ClientName), hledgerText(t.InvoiceNumber), t.Narration)
-		fmt.Fprintf(w, "    ; event:%s, type:%s, invoice:%s, number:%s, client:%s, position:%d\n",
-			t.EventID, t.EventType, t.InvoiceID, tagValue(t.InvoiceNumber), t.ClientID, t.Position)
+		if t.PayoutID != uuid.Nil {
+			fmt.Fprintf(w, "    ; event:%s, type:%s, payout:%s, reference:%s, position:%d\n",
+				t.EventID, t.EventType, t.PayoutID, tagValue(t.InvoiceNumber), t.Position)
+		} else {
+			fmt.Fprintf(w, "    ; event:%s, type:%s, invoice:%s, number:%s, client:%s, position:%d\n",
+				t.EventID, t.EventType, t.InvoiceID, tagValue(t.InvoiceNumber), t.ClientID, t.Position)
+		}
 		for _, p := range t.Postings {
 			fmt.Fprintf(w, "    %-*s  %*s\n", l.account, hledgerAccount(p.Account), l.amount, amountText(p))
 		}
@@ -181,10 +187,16 @@ func (j *Journal) writeBeancount(w *bufio.Writer) {
 	}
 	l := j.layout(func(a string) string { return a })
 	for _, t := range j.Transactions {
-		fmt.Fprintf(w, "\n%s * %s %s ^invoice-%s\n", t.Date, quote(t.ClientName), quote(t.InvoiceNumber+" "+t.Narration), t.InvoiceID)
-		fmt.Fprintf(w, "  event-id: %s\n  event-type: %s\n  invoice-id: %s\n  invoice-number: %s\n  client-id: %s\n  position: %s\n",
-			quote(t.EventID.String()), quote(t.EventType), quote(t.InvoiceID.String()), quote(t.InvoiceNumber),
-			quote(t.ClientID.String()), strconv.FormatUint(t.Position, 10))
+		if t.PayoutID != uuid.Nil {
+			fmt.Fprintf(w, "\n%s * %s %s ^payout-%s\n", t.Date, quote(t.ClientName), quote(t.InvoiceNumber+" "+t.Narration), t.PayoutID)
+			fmt.Fprintf(w, "  event-id: %s\n  event-type: %s\n  payout-id: %s\n  payout-reference: %s\n  position: %s\n",
+				quote(t.EventID.String()), quote(t.EventType), quote(t.PayoutID.String()), quote(t.InvoiceNumber), strconv.FormatUint(t.Position, 10))
+		} else {
+			fmt.Fprintf(w, "\n%s * %s %s ^invoice-%s\n", t.Date, quote(t.ClientName), quote(t.InvoiceNumber+" "+t.Narration), t.InvoiceID)
+			fmt.Fprintf(w, "  event-id: %s\n  event-type: %s\n  invoice-id: %s\n  invoice-number: %s\n  client-id: %s\n  position: %s\n",
+				quote(t.EventID.String()), quote(t.EventType), quote(t.InvoiceID.String()), quote(t.InvoiceNumber),
+				quote(t.ClientID.String()), strconv.FormatUint(t.Position, 10))
+		}
 		for _, p := range t.Postings {
 			fmt.Fprintf(w, "  %-*s  %*s\n", l.account, p.Account, l.amount, amountText(p))
 		}
