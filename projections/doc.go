@@ -44,6 +44,9 @@
 //     ledger.
 //   - "emails" (*Emails): every email about an invoice or a proposal, from
 //     the outbox's own events, with its delivery status.
+//   - "payouts" (*Payouts): every payout of the payment gateway with the
+//     charges, refunds and fees it settles, indexed by arrival date
+//     (ListPayouts, Payout).
 //
 // Models groups them and is the query API: Summary, ListClients,
 // ClientServices, Service, Schedule, ListInvoices, Invoice, EmailsAbout,

@@ -23,6 +23,7 @@ type Models struct {
 	Activity *Activity
 	Ledger   *Ledger
 	Emails   *Emails
+	Payouts  *Payouts
 
 	position atomic.Uint64 // set by the Runner feeding these models
 	closer   func() error  // BuildAsOf's temporary database
@@ -39,6 +40,7 @@ func NewModels(db *rmdb.DB) *Models {
 		Activity: newActivity(db, 0),
 		Ledger:   newLedger(db, 0),
 		Emails:   newEmails(db, 0),
+		Payouts:  newPayouts(db, 0),
 	}
 }
 
@@ -66,6 +68,7 @@ func (m *Models) Specs() []Spec {
 		{Name: "activity", Version: activityVersion, New: func(g int64) Projection { return newActivity(db, g) }},
 		{Name: "ledger", Version: ledgerVersion, New: func(g int64) Projection { return newLedger(db, g) }},
 		{Name: "emails", Version: emailsVersion, New: func(g int64) Projection { return newEmails(db, g) }},
+		{Name: "payouts", Version: payoutsVersion, New: func(g int64) Projection { return newPayouts(db, g) }},
 	}
 }
 
