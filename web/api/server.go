@@ -148,6 +148,7 @@ func NewServer(cfg Config) *Server {
 	s.registerScheduleItemRoutes(api)
 	s.registerInvoiceRoutes(api)
 	s.registerLedgerRoutes(api)
+	s.registerPayoutRoutes(api)
 	s.registerEInvoiceRoutes(api)
 	s.registerPaymentRoutes(api)
 	s.registerActivityRoutes(api)
