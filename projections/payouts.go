@@ -191,3 +191,7 @@ func (m *Models) Payout(ctx context.Context, id uuid.UUID) (PayoutView, error) {
 	}
 	return v, rows.Err()
 }
+
+// HasInvoice reports whether Remit knows the invoice the line's money was
+// for.
+func (l PayoutLine) HasInvoice() bool { return l.InvoiceID != uuid.Nil }

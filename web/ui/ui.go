@@ -192,6 +192,7 @@ func (h *handler) registerRoutes(r *mux.Router) {
 	h.registerScheduleRoutes(rt)
 	h.registerInvoiceRoutes(rt)
 	h.registerLedgerRoutes(rt)
+	h.registerPayoutRoutes(rt)
 	h.registerLedgerConnectRoutes(rt)
 	h.registerProposalRoutes(rt)
 	h.registerClientLinkRoutes(rt)
