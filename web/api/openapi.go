@@ -173,7 +173,7 @@ func operations() []operation {
 		post(inv+"/void", "Void an invoice (a reason is required; not once paid).", VoidRequest{}, InvoiceDetail{}),
 		post(inv+"/ledger/recreate", "Re-create the invoice in the connected ledger(s), with its payments, credits and void (staff and owners).", LedgerRecreateRequest{}, InvoiceDetail{}),
 		list[AttemptView](inv+"/attempts", "An invoice's collection attempts."),
-		post(StripeWebhookPath, "Stripe's webhook: asynchronous payment results (payment_intent.succeeded, payment_intent.payment_failed), checked against the Stripe-Signature header; 404 unless Stripe is the gateway with a webhook secret. Public: no session or token.", StripeEvent{}, WebhookAck{}),
+		post(StripeWebhookPath, "Stripe's webhook: asynchronous payment results (payment_intent.succeeded, payment_intent.payment_failed) and payouts (payout.paid, payout.failed: the payout sync records them), checked against the Stripe-Signature header; 404 unless Stripe is the gateway with a webhook secret. Public: no session or token.", StripeEvent{}, WebhookAck{}),
 		list[PayoutListItem]("/api/payouts", "The payment gateway's payouts to the firm's bank account, newest first (by arrival date): net paid out, gross settled, fees, and how many charges and refunds each holds."),
 		get("/api/payouts/{id}", "One payout with every balance transaction it settles (charge, refund, dispute, dispute fee, adjustment): gross, fee, net, and the invoice when Remit knows it.", PayoutResource{}),
 		get("/api/ledger", "The ledger connections (Xero, QuickBooks Online), how many invoices each has synced, waiting or failed, and the recorded reconciliation runs.", LedgerView{}),

@@ -124,7 +124,7 @@ func Open(cfg Config) (payments.Gateway, http.Handler, error) {
 		return gw, nil, nil
 	}
 	rec := Recorder{Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
-	return gw, stripe.Webhook{Secret: cfg.StripeWebhookSecret, OnResult: rec.Record}, nil
+	return gw, stripe.Webhook{Secret: cfg.StripeWebhookSecret, OnResult: rec.Record, OnPayout: syncPayouts(cfg, gw)}, nil
 }
 
 // Recorder records the asynchronous results Stripe's webhook delivers as

@@ -180,6 +180,10 @@ type Notification struct {
 type Webhook struct {
 	Secret   string
 	OnResult func(ctx context.Context, n Notification) error
+	// OnPayout, when set, hears payout.paid and payout.failed (the payout's
+	// id): the payout sync records it (see Gateway.Payouts). An error
+	// answers 500, so Stripe sends the event again.
+	OnPayout func(ctx context.Context, eventID, payoutID string) error
 }
 
 // maxWebhookBody caps the body read, as Stripe's own examples do.
@@ -198,6 +202,9 @@ func (h Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch ev.Type {
 	case "payment_intent.succeeded", "payment_intent.payment_failed":
+	case "payout.paid", "payout.failed":
+		h.payout(w, r, ev)
+		return
 	default:
 		w.WriteHeader(http.StatusOK) // not ours to act on
 		return
@@ -211,6 +218,22 @@ func (h Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.OnResult != nil {
 		if err := h.OnResult(r.Context(), n); err != nil {
 			http.Error(w, "could not record the result", http.StatusInternalServerError)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// payout passes a payout event to OnPayout.
+func (h Webhook) payout(w http.ResponseWriter, r *http.Request, ev stripego.Event) {
+	var po stripego.Payout
+	if err := json.Unmarshal(ev.Data.Raw, &po); err != nil || po.ID == "" {
+		http.Error(w, "bad payout", http.StatusBadRequest)
+		return
+	}
+	if h.OnPayout != nil {
+		if err := h.OnPayout(r.Context(), ev.ID, po.ID); err != nil {
+			http.Error(w, "could not record the payout", http.StatusInternalServerError)
 			return
 		}
 	}
