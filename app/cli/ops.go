@@ -286,7 +286,7 @@ has reserved and not yet issued).`,
 					return err
 				}
 				if len(diffs) == 0 {
-					fmt.Fprintln(out, "journal: balances, and every client's receivable equals their outstanding amount")
+					fmt.Fprintln(out, "journal: balances, every client's receivable equals their outstanding amount, and the gateway's clearing account equals collected − fees − refunds − paid out")
 				}
 				for _, d := range diffs {
 					fmt.Fprintln(out, "journal difference: "+d)

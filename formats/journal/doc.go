@@ -7,8 +7,8 @@
 //
 // Build reads the log in order through the one log follower
 // (projections/follow, which decodes by type and schema version), only the
-// event types it needs (the firm's settings, clients' names, and the
-// invoice events that move money), and
+// event types it needs (the firm's settings, clients' names, the invoice
+// events that move money, and the gateway's payouts), and
 // keeps, per invoice, what it has booked so far. Each money event becomes one
 // Transaction:
 //
@@ -18,6 +18,8 @@
 //	InvoiceWrittenOff        Dr expenses:bad-debts          / Cr receivable:<client>
 //	InvoiceCreditNoteIssued  Dr revenue, Dr tax payable     / Cr receivable:<client>
 //	InvoiceVoided            the reverse of what is still booked for the invoice
+//	PayoutRecorded           Dr bank net, Dr expenses:payment-fees fees / Cr clearing:gateway
+//	PayoutFailed             Dr clearing:gateway / Cr bank net
 //
 // A credit note carries one gross amount; its tax share is the invoice's
 // tax/gross ratio applied to everything credited so far, less the tax
@@ -51,6 +53,9 @@
 // hledger gets them lower-cased.
 //
 // Reconcile rebuilds the journal from the log and checks it: every
-// transaction sums to zero in each commodity, and each client's receivable
-// balance per currency equals the outstanding amount the read models show.
+// transaction sums to zero in each commodity, each client's receivable
+// balance per currency equals the outstanding amount the read models show,
+// and the gateway's clearing account equals collected − fees − refunds −
+// paid out, with every charge a payout settles one Remit collected
+// (CheckClearing; see payouts.go).
 package journal
