@@ -40,7 +40,7 @@ func recorded() payout.PayoutRecorded {
 }
 
 func TestIDIsDeterministic(t *testing.T) {
-	if payout.ID("stripe", "po_1") != payout.ID("stripe", "po_1") {
+	if a, b := payout.ID("stripe", "po_1"), payout.ID("stripe", "po_1"); a != b {
 		t.Error("the same payout gave two ids")
 	}
 	if payout.ID("stripe", "po_1") == payout.ID("sandbox", "po_1") || payout.ID("stripe", "po_1") == payout.ID("stripe", "po_2") {

@@ -36,9 +36,13 @@ type FlowKind string
 // Flow kinds.
 const (
 	FlowCollected FlowKind = "collected" // a payment collected by the gateway
-	FlowRefunded  FlowKind = "refunded"  // a payment refunded through the gateway
-	FlowFee       FlowKind = "fee"       // the gateway's fees in a payout
-	FlowPaidOut   FlowKind = "paid_out"  // a payout's net (negative when it failed)
+	// FlowRefunded is a payment refunded through the gateway: the hook of
+	// refunds. The postings of a refund (InvoicePaymentRefunded: Dr the
+	// client's receivable / Cr Assets:Clearing:Gateway) add one with
+	// b.flow(Flow{Kind: FlowRefunded, …}), and CheckClearing counts it.
+	FlowRefunded FlowKind = "refunded"
+	FlowFee      FlowKind = "fee"      // the gateway's fees in a payout
+	FlowPaidOut  FlowKind = "paid_out" // a payout's net (negative when it failed)
 	// FlowSettled is a charge line of a payout (not a movement of its own:
 	// the payout's fee and net are): Check matches it with the collected
 	// payment of the same gateway reference.
@@ -63,13 +67,6 @@ type payoutBooked struct {
 }
 
 func (b *builder) flow(f Flow) { b.j.Flows = append(b.j.Flows, f) }
-
-// refunded is the hook of a refund through the gateway: the refunds'
-// postings (InvoicePaymentRefunded) call it with the amount refunded, so
-// Check counts it among the clearing account's movements.
-func (b *builder) refunded(r follow.Event, date domain.Date, amount domain.Money, reference string) {
-	b.flow(Flow{Kind: FlowRefunded, Date: date, EventID: r.ID, Reference: reference, Amount: amount})
-}
 
 func (b *builder) payoutRecorded(r follow.Event, e payout.PayoutRecorded) error {
 	if _, dup := b.payouts[e.PayoutID]; dup {
