@@ -50,7 +50,10 @@
 // shown per cadence, never added across cadences, with a first-year value
 // (proposal.ValueOf). The Ledger page (ledger.go) gives owners what the CLI
 // gives operators: map a client to a ledger contact, re-create an invoice
-// whose push failed, disconnect; staff are refused with a 403 page.
+// whose push failed, disconnect; staff are refused with a 403 page. The
+// Payouts page (payouts.go) lists the payment gateway's payouts (the
+// "payouts" projection) and a payout's page each charge, refund and fee it
+// settles, linking the invoices.
 //
 // When Config.BillingRun is set, the clients page offers "Run billing now"
 // (billingrun.go): it runs billing and collection on demand, waits for the
