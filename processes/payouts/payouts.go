@@ -25,6 +25,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
+
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/catalog"
@@ -108,41 +110,74 @@ func Sync(ctx context.Context, cfg Config) (Report, error) {
 	return rep, nil
 }
 
-func decider() billing.Decider[payout.State, payout.Command] {
-	return billing.Decider[payout.State, payout.Command]{Evolve: payout.Evolve, Decide: payout.Decide}
-}
-
 // Record records one payout of a gateway (and its failure, when the
-// gateway reports it failed) through the command handler, once: it reports
-// whether this call appended the payout and its failure. A failed payout
-// never recorded as paid is not recorded.
+// gateway reports it failed), once: it reports whether this call appended
+// the payout and its failure. A failed payout never recorded as paid is not
+// recorded. The payout's domain rules are checked by payout.Decide on the
+// stream as read; the event is then recorded through billing.Record under an
+// id derived from the payout, so two processes recording it at once append
+// it once. Record (not a command) because what it records is the gateway's
+// text: a charge's reference can hold 13 digits that pass the Luhn check,
+// which a command's text check would refuse as a card number.
 func Record(ctx context.Context, env billing.Env, gateway string, p payments.Payout, now time.Time) (recorded, failed bool, err error) {
 	id := payout.ID(gateway, p.Reference)
 	stream := payout.StreamName(id)
+	st, err := fold(ctx, env, stream)
+	if err != nil {
+		return false, false, err
+	}
 	if p.Status != "failed" {
 		cmd := payout.Record{
 			Gateway: gateway, Reference: p.Reference, Currency: p.Currency, Amount: p.Amount.Amount,
 			ArrivalDate: p.ArrivalDate, Status: payout.Status(p.Status), Lines: lines(p.Lines), Now: now,
 		}
-		out, err := billing.Handle(ctx, env, decider(), stream, payout.Command(cmd), meta("record/"+id.String()))
+		appended, err := record(ctx, env, stream, id, "recorded", st, cmd)
 		if err != nil {
 			return false, false, fmt.Errorf("payouts: record %s %s: %w", gateway, p.Reference, err)
 		}
-		return out.Appended > 0 && !out.AlreadyApplied, false, nil
+		return appended, false, nil
 	}
-	out, err := billing.Handle(ctx, env, decider(), stream, payout.Command(payout.Fail{Gateway: gateway, Reference: p.Reference, Reason: p.FailureReason, Now: now}),
-		meta("fail/"+id.String()))
+	appended, err := record(ctx, env, stream, id, "failed", st, payout.Fail{Gateway: gateway, Reference: p.Reference, Reason: p.FailureReason, Now: now})
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return false, false, nil // never paid, so nothing moved
 	}
 	if err != nil {
 		return false, false, fmt.Errorf("payouts: record failure of %s %s: %w", gateway, p.Reference, err)
 	}
-	return false, out.Appended > 0 && !out.AlreadyApplied, nil
+	return false, appended, nil
 }
 
-func meta(key string) billing.Meta {
-	return billing.Meta{Actor: Actor, CommandID: "payouts/" + key}
+// record decides cmd on the payout's state and records its event, if any,
+// under an id derived from the payout and what (recorded, failed).
+func record(ctx context.Context, env billing.Env, stream string, id uuid.UUID, what string, st payout.State, cmd payout.Command) (bool, error) {
+	evs, err := payout.Decide(st, cmd)
+	if err != nil || len(evs) == 0 {
+		return false, err
+	}
+	key := what + "/" + id.String()
+	res, err := billing.Record(ctx, env, stream, eventstore.Any, uuid.NewSHA1(payout.Namespace, []byte("event/"+key)), evs[0],
+		billing.Meta{Actor: Actor, CommandID: "payouts/" + key})
+	if err != nil {
+		return false, err
+	}
+	return res.Appended > 0 && !res.AlreadyApplied, nil
+}
+
+// fold reads a payout's stream into its state.
+func fold(ctx context.Context, env billing.Env, stream string) (payout.State, error) {
+	var st payout.State
+	recs, err := env.Store.ReadStream(ctx, stream, 0, eventstore.Forward, 0)
+	if err != nil {
+		return st, fmt.Errorf("payouts: read %s: %w", stream, err)
+	}
+	for _, r := range recs {
+		e, err := env.Catalog.Decode(r.Type, r.SchemaVersion, r.Data)
+		if err != nil {
+			return st, fmt.Errorf("payouts: %s: %w", stream, err)
+		}
+		st = payout.Evolve(st, e)
+	}
+	return st, nil
 }
 
 func lines(in []payments.PayoutLine) []payout.Line {

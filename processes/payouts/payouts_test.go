@@ -90,7 +90,9 @@ func (failing) Name() string { return "stripe" }
 func (failing) Payouts(context.Context, time.Time) ([]payments.Payout, error) {
 	cur := domain.MustCurrency("USD")
 	p := payments.Payout{Reference: "po_1", Currency: cur, Amount: domain.MustMoney("9.41", "USD"), ArrivalDate: domain.MustDate(2025, 3, 3), Status: "paid",
-		Lines: []payments.PayoutLine{{Kind: payments.LineCharge, Reference: "ch_1", Gross: decimal.RequireFromString("10"), Fee: decimal.RequireFromString("0.59"), Net: decimal.RequireFromString("9.41")}}}
+		// A gateway's id may hold digits that pass the Luhn check: it is
+		// recorded as the gateway made it.
+		Lines: []payments.PayoutLine{{Kind: payments.LineCharge, Reference: "ch_sandbox_4242424242424242ab", Gross: decimal.RequireFromString("10"), Fee: decimal.RequireFromString("0.59"), Net: decimal.RequireFromString("9.41")}}}
 	f := p
 	f.Status, f.FailureReason = "failed", "account_closed"
 	return []payments.Payout{p, f}, nil
