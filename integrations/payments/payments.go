@@ -14,6 +14,13 @@
 // again with the same key) and bank debits that settle days later (the
 // charge answers StatusPending until then; each run asks again with the same
 // key until it answers succeeded or rejected).
+//
+// # Payouts
+//
+// PayoutSource (payouts.go) is what the payout sync (processes/payouts)
+// asks of a gateway: the payouts it made to the firm's bank account, each
+// with the balance transactions it settles (gross, fee, net), in Remit's
+// words.
 package payments
 
 import (

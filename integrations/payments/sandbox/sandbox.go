@@ -19,6 +19,10 @@
 // payments-sandbox.jsonl (OldFileName); Open imports that file once (a torn
 // last line, from a crash mid-write, is dropped: that charge never
 // returned) and renames it to payments-sandbox.jsonl.imported.
+//
+// The sandbox also pays out, with fees, deterministically on the clock
+// (payouts.go): each day's settled charges less refunds, per currency, two
+// days later; cards pay 1.75% + 0.30, bank debits 1% capped at 3.50.
 package sandbox
 
 import (

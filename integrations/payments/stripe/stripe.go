@@ -10,6 +10,10 @@
 // a card error → rejected with Stripe's decline code. Stripe replays the
 // first response to a repeated idempotency key, so Charge asks again for a
 // pending PaymentIntent's current state before answering.
+//
+// Payouts (payouts.go) lists Stripe's payouts with their balance
+// transactions for the payout sync; the webhook passes payout.paid and
+// payout.failed to OnPayout.
 package stripe
 
 import (
