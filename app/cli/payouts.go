@@ -31,7 +31,8 @@ func newPayoutsSyncCmd(env Env) *cobra.Command {
 before the last one recorded, and record each payout not yet recorded, with every charge,
 refund, dispute and fee it settles (PayoutRecorded), and each recorded payout the gateway
 reports failed (PayoutFailed). remit serve does this every day after the billing run; running
-it again, or beside remit serve, records nothing twice. Exits 0 on success, 2 on bad usage.`,
+it again, or beside remit serve, records nothing twice. Exits 0 on success, 1 when the gateway
+answered a payout whose lines do not add up (listed, and not recorded), 2 on bad usage.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx := c.Context()
@@ -55,7 +56,14 @@ it again, or beside remit serve, records nothing twice. Exits 0 on success, 2 on
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.OutOrStdout(), "%s: %d payouts listed, %d recorded, %d recorded as failed\n", gw.Name(), rep.Listed, rep.Recorded, rep.Failed)
+			out := c.OutOrStdout()
+			fmt.Fprintf(out, "%s: %d payouts listed, %d recorded, %d recorded as failed\n", gw.Name(), rep.Listed, rep.Recorded, rep.Failed)
+			for _, r := range rep.Refused {
+				fmt.Fprintln(out, "  refused:", r)
+			}
+			if len(rep.Refused) > 0 {
+				return problemErr("%d payouts refused", len(rep.Refused))
+			}
 			return nil
 		},
 	}

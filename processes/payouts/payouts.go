@@ -62,6 +62,11 @@ type Report struct {
 	// them this sync recorded (the others were recorded before); Failed how
 	// many it recorded as failed.
 	Listed, Recorded, Failed int
+	// Refused says, one line each, which payouts the payout rules refused
+	// (lines that do not add up to the amount paid out): the others are
+	// recorded all the same, and the refused ones are asked for again on
+	// every sync until the gateway's answer adds up.
+	Refused []string
 }
 
 // ErrNoPayouts is returned by Sync for a gateway that makes no payouts.
@@ -95,6 +100,11 @@ func Sync(ctx context.Context, cfg Config) (Report, error) {
 	env := billing.Env{Store: cfg.Store, Catalog: catalog.New()}
 	for _, p := range list {
 		recorded, failed, err := Record(ctx, env, cfg.Gateway.Name(), p, now())
+		if domain.ErrorCode(err) == domain.EINVALID {
+			rep.Refused = append(rep.Refused, fmt.Sprintf("%s: %s", p.Reference, domain.ErrorMessage(err)))
+			log.Warn("payout refused", "gateway", cfg.Gateway.Name(), "payout", p.Reference, "err", err)
+			continue
+		}
 		if err != nil {
 			return rep, err
 		}

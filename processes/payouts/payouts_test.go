@@ -2,6 +2,7 @@ package payouts_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,5 +107,25 @@ func TestSyncRecordsAFailedPayout(t *testing.T) {
 	}
 	if rep := MustSync(t, payouts.Config{Store: store, Gateway: failing{}}); rep.Recorded != 0 || rep.Failed != 0 {
 		t.Fatalf("again = %+v, want nothing new", rep)
+	}
+}
+
+type inconsistent struct{ payments.Gateway }
+
+func (inconsistent) Name() string { return "stripe" }
+func (inconsistent) Payouts(context.Context, time.Time) ([]payments.Payout, error) {
+	cur := domain.MustCurrency("USD")
+	line := payments.PayoutLine{Kind: payments.LineCharge, Reference: "ch_1", Gross: decimal.RequireFromString("10"), Fee: decimal.RequireFromString("0.59"), Net: decimal.RequireFromString("9.41")}
+	bad := payments.Payout{Reference: "po_bad", Currency: cur, Amount: domain.MustMoney("20.00", "USD"), ArrivalDate: domain.MustDate(2025, 3, 3), Status: "paid", Lines: []payments.PayoutLine{line}}
+	good := payments.Payout{Reference: "po_good", Currency: cur, Amount: domain.MustMoney("9.41", "USD"), ArrivalDate: domain.MustDate(2025, 3, 4), Status: "paid", Lines: []payments.PayoutLine{line}}
+	return []payments.Payout{bad, good}, nil
+}
+
+// TestSyncGoesOnPastARefusedPayout: a payout whose lines do not add up is
+// refused and named; the next one is recorded all the same.
+func TestSyncGoesOnPastARefusedPayout(t *testing.T) {
+	rep := MustSync(t, payouts.Config{Store: MustStore(t), Gateway: inconsistent{}})
+	if rep.Recorded != 1 || len(rep.Refused) != 1 || !strings.Contains(rep.Refused[0], "po_bad") {
+		t.Fatalf("report = %+v", rep)
 	}
 }
