@@ -24,7 +24,10 @@
 //     invoice per group;
 //   - from 07:30 collects payment on the invoices whose collection falls due,
 //     recording each attempt as the sandbox gateway would answer it, and
-//     schedules retries of rejected collections by the firm's retry policy.
+//     schedules retries of rejected collections by the firm's retry policy;
+//   - at 06:00 records the sandbox's payouts of what it collected two days
+//     before, with its fees (sandbox.FeeOf), as the payout sync would
+//     (payouts.go).
 //
 // Every random choice — names, addresses, prices, who pays late, which card is
 // declined — comes from one math/rand/v2 PCG seeded with Options.Seed, and
