@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"remit/domain"
@@ -126,6 +125,3 @@ func fail(s State, c Fail) ([]domain.Event, error) {
 	}
 	return []domain.Event{PayoutFailed{PayoutID: s.Payout.PayoutID, Gateway: s.Payout.Gateway, Reference: s.Payout.Reference, Reason: reason, At: c.Now}}, nil
 }
-
-// Payout is the payout's id (for a command's stream).
-func (c Record) Payout() uuid.UUID { return ID(c.Gateway, c.Reference) }
