@@ -41,6 +41,11 @@ const (
 	// client's receivable / Cr Assets:Clearing:Gateway) add one with
 	// b.flow(Flow{Kind: FlowRefunded, …}), and CheckClearing counts it.
 	FlowRefunded FlowKind = "refunded"
+	// FlowDisputed is money the gateway took back for a dispute, or its
+	// dispute fee (and, as a negative amount, money a won dispute
+	// restored): the hook of disputes, added by their postings like
+	// FlowRefunded, and counted with the refunds.
+	FlowDisputed FlowKind = "disputed"
 	FlowFee      FlowKind = "fee"      // the gateway's fees in a payout
 	FlowPaidOut  FlowKind = "paid_out" // a payout's net (negative when it failed)
 	// FlowSettled is a charge line of a payout (not a movement of its own:
@@ -151,7 +156,7 @@ func (j *Journal) CheckClearing() []string {
 			if f.Reference != "" {
 				collected[f.Reference] = f.Amount
 			}
-		case FlowRefunded, FlowFee, FlowPaidOut:
+		case FlowRefunded, FlowDisputed, FlowFee, FlowPaidOut:
 			add(expected, f.Amount.Currency, f.Amount.Amount.Neg())
 		}
 	}
