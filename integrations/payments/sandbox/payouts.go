@@ -178,7 +178,7 @@ func (g *Gateway) keepPayout(ctx context.Context, p payments.Payout) (payments.P
 // settledLines are the charges and refunds that settled from day from to
 // day to (inclusive; from zero: since the first).
 func (g *Gateway) settledLines(ctx context.Context, from, to domain.Date) ([]settled, error) {
-	charges, err := g.Charges()
+	charges, err := g.chargesSince(ctx, from)
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +215,34 @@ func (g *Gateway) settledLines(ctx context.Context, from, to domain.Date) ([]set
 		}
 	}
 	return out, nil
+}
+
+// chargesSince reads the charges that can settle on day from or later:
+// those made since the bank debits' settling days before it (all of them
+// when from is zero), so a sync reads the last days' charges, not all.
+func (g *Gateway) chargesSince(ctx context.Context, from domain.Date) ([]Charge, error) {
+	if from.IsZero() {
+		return g.Charges()
+	}
+	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -g.opts.SettleDays-1)
+	rows, err := g.db.QueryContext(ctx, `SELECT charge FROM charges WHERE json_extract(charge, '$.created_at') >= ? ORDER BY seq`, start.Format(time.RFC3339))
+	if err != nil {
+		return nil, fmt.Errorf("sandbox gateway: charges: %w", err)
+	}
+	defer rows.Close()
+	var out []Charge
+	for rows.Next() {
+		var raw []byte
+		var c Charge
+		if err := rows.Scan(&raw); err != nil {
+			return nil, fmt.Errorf("sandbox gateway: %w", err)
+		}
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return nil, fmt.Errorf("sandbox gateway: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // sandboxRefund is what the payouts read of a row of the "refunds" table:
