@@ -40,9 +40,9 @@ func newLinkAppWith(tb testing.TB, gateway string) (*app, *auth.LinkSigner) {
 		tb.Fatal(err)
 	}
 	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: func() time.Time { return now },
-		Logger: slog.New(slog.NewTextHandler(logWriter{tb}, nil)), Links: links, Gateway: gateway})
+		Logger: slog.New(slog.NewTextHandler(logWriter{tb}, nil)), Links: links, Gateway: gateway, Checkout: a.checkout})
 	a.server.Close()
-	a.server = httptest.NewServer(h) // closed by newApp's cleanup
+	a.server = httptest.NewServer(a.withGateway(h)) // closed by newApp's cleanup
 	return a, links
 }
 
