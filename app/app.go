@@ -112,8 +112,8 @@ type App struct {
 	gateway     io.Closer // the payment gateway, when it holds files open
 	// stopWebhooks stops the sandbox's webhook deliveries.
 	stopWebhooks context.CancelFunc
-	log         *slog.Logger
-	baseURL     atomic.Pointer[string] // where the server listens, once it does
+	log          *slog.Logger
+	baseURL      atomic.Pointer[string] // where the server listens, once it does
 }
 
 // Open starts Remit: it opens the store (refusing a folder another process
