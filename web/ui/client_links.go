@@ -348,7 +348,10 @@ func (h *handler) handleLinkAccept(w http.ResponseWriter, r *http.Request) {
 	}
 	token := formToken(r)
 	if !pg.Open() {
-		if pg.NeedsMethod() && r.PostFormValue("do") == "capture" {
+		// "Add a card or bank account" on the accepted page, or the same
+		// acceptance sent twice (the same token: the same gateway page).
+		accepted := pg.Proposal.Status == proposal.StatusAccepted && pg.Proposal.PaymentMethodID == uuid.Nil && pg.CanCapture
+		if (pg.NeedsMethod() && r.PostFormValue("do") == "capture") || (accepted && r.PostFormValue("payment_method") == "new") {
 			h.acceptCapture(w, r, l, pg, token)
 			return
 		}
