@@ -211,7 +211,7 @@ func TestStripeCheckoutWebhookRecordsTheMethod(t *testing.T) {
 	}
 	o.Checkout.Gateway = stripeLike{payments.Session{ID: "cs_test_1", Mode: payments.ModeSetup, Status: payments.SessionComplete, Customer: "cus_1",
 		Metadata: map[string]string{"remit_client_id": f.client.String(), "remit_purpose": gateways.PurposeAdd},
-		Method: &payments.Method{Token: "pm_sepa_1", Customer: "cus_1", Type: payments.TypeSEPA, MaskedAccount: "DE** **** 3000", MandateReference: "MREF1", MandateStatus: "active"}}}
+		Method:   &payments.Method{Token: "pm_sepa_1", Customer: "cus_1", Type: payments.TypeSEPA, MaskedAccount: "DE** **** 3000", MandateReference: "MREF1", MandateStatus: "active"}}}
 	srv := httptest.NewServer(o.Webhook)
 	defer srv.Close()
 	post := func(sessionID string) int {
