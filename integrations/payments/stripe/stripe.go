@@ -180,6 +180,9 @@ type Notification struct {
 type Webhook struct {
 	Secret   string
 	OnResult func(ctx context.Context, n Notification) error
+	// OnDispute, when set, receives charge.dispute.created, .updated and
+	// .closed (refund.go).
+	OnDispute func(ctx context.Context, n DisputeNotification) error
 }
 
 // maxWebhookBody caps the body read, as Stripe's own examples do.
@@ -198,6 +201,9 @@ func (h Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch ev.Type {
 	case "payment_intent.succeeded", "payment_intent.payment_failed":
+	case "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed":
+		h.serveDispute(w, r, ev.ID, ev.Data.Raw)
+		return
 	default:
 		w.WriteHeader(http.StatusOK) // not ours to act on
 		return
