@@ -24,10 +24,12 @@ import (
 	"remit/integrations/accounting"
 	"remit/integrations/accounting/qbo"
 	"remit/integrations/accounting/xero"
+	"remit/integrations/payments"
 	"remit/integrations/payments/gateways"
 	"remit/processes/billingrun"
 	"remit/processes/emailer"
 	"remit/processes/ledgersync"
+	"remit/processes/refunds"
 	"remit/projections"
 	"remit/projections/rmdb"
 	"remit/web/api"
@@ -103,6 +105,9 @@ type App struct {
 	// StripeWebhook takes Stripe's webhook deliveries (nil unless Stripe
 	// is the gateway with a webhook secret).
 	StripeWebhook http.Handler
+	// Refunds refunds payments through the gateway and records its
+	// disputes (nil without the billing run, which opens the gateway).
+	Refunds *refunds.Refunder
 	// Idempotency keeps the answers of requests sent with an
 	// Idempotency-Key, beside the store.
 	Idempotency idempotency.Store
@@ -185,6 +190,7 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 	a.Web = api.NewServer(api.Config{
 		Addr: cfg.Addr, Store: store, Idempotency: a.Idempotency, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
 		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow, SellerEmail: sellerEmail(cfg), StripeWebhook: a.StripeWebhook,
+		Refunds: a.Refunds,
 	})
 	if err := a.Web.Open(); err != nil {
 		return err
@@ -284,6 +290,21 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 	if c, ok := gw.(io.Closer); ok {
 		a.gateway = c
 	}
+	a.Refunds = &refunds.Refunder{Billing: a.Billing, Store: store, Logger: cfg.Logger}
+	if rf, ok := gw.(payments.Refunder); ok {
+		a.Refunds.Gateway = rf
+	}
+	// A gateway without webhooks (the sandbox) lists its disputes: each run
+	// records the new ones and their outcomes.
+	lister, _ := gw.(payments.DisputeLister)
+	syncDisputes := func(ctx context.Context) {
+		if lister == nil {
+			return
+		}
+		if n, err := a.Refunds.SyncDisputes(ctx, lister); err != nil {
+			a.log.Warn("disputes", "listed", n, "err", err)
+		}
+	}
 	// The runs read the app's read models, waiting for its Runner to apply
 	// the log's head before each step; scheduled and on-demand runs share
 	// them (on-demand runs take turns; one overlapping the scheduled run
@@ -291,6 +312,7 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 	idx := billingrun.NewIndex(store, a.Models, billingrun.WaitFor(store, a.Runner))
 	a.Sched = &billingrun.Scheduler{Store: store, Billing: a.Billing, Index: idx, Gateway: gw, Now: cfg.Now, Logger: cfg.Logger,
 		OnRun: func(r billingrun.RunResult) {
+			syncDisputes(context.WithoutCancel(ctx))
 			a.log.Info("billing run", "as_of", r.AsOf, "issued", r.Billing.Issued, "already", r.Billing.AlreadyIssued,
 				"errors", len(r.Billing.Errors)+len(r.Collect.Errors), "collected", r.Collect.Succeeded, "rejected", r.Collect.Rejected,
 				"pending", r.Collect.Pending, "retries", r.Collect.RetriesScheduled, "err", r.Err)
@@ -301,6 +323,7 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 		mu.Lock()
 		defer mu.Unlock()
 		res := a.Sched.RunOnce(ctx, idx, cfg.Now())
+		syncDisputes(ctx)
 		return res, res.Err
 	}, nil
 }
@@ -309,7 +332,8 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 // sign-in unless auth is off.
 func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, billNow func(context.Context) (any, error)) *ui.UI {
 	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow,
-		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, LogoDir: filepath.Join(cfg.DataDir, "logos")}
+		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, LogoDir: filepath.Join(cfg.DataDir, "logos"),
+		Refunds: a.Refunds}
 	// Owners connect Xero or QuickBooks Online from the Ledger page (OAuth 2.0).
 	uc.LedgerOAuth = &ui.LedgerOAuth{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL}
 	if links, err := auth.LoadLinkSigner(cfg.DataDir); err == nil {

@@ -17,6 +17,7 @@ import (
 	"remit/domain/catalog"
 	"remit/eventstore"
 	"remit/eventstore/idempotency"
+	"remit/processes/refunds"
 	"remit/projections"
 	"remit/web/auth"
 )
@@ -81,6 +82,9 @@ type Config struct {
 	// each route's role, and records the signed-in user or token as the
 	// actor. Nil keeps the X-Remit-Actor header (tests, local use).
 	Auth *auth.Authenticator
+	// Refunds refunds payments through the gateway (POST
+	// /api/invoices/{id}/refunds); nil answers that the gateway cannot.
+	Refunds *refunds.Refunder
 }
 
 // UI is what the server needs of the web UI (package ui) to serve it beside

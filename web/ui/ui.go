@@ -20,6 +20,7 @@ import (
 	"remit/domain/catalog"
 	"remit/domain/firm"
 	"remit/eventstore"
+	"remit/processes/refunds"
 	"remit/projections"
 	"remit/web/api"
 	"remit/web/auth"
@@ -73,6 +74,9 @@ type Config struct {
 	// "stripe"): methods clients add through a link are on file with it, and
 	// staff's method form starts with it. "" is the sandbox.
 	Gateway string
+	// Refunds refunds payments through the gateway (the invoice page's
+	// Refund action); nil: the action answers that the gateway cannot.
+	Refunds *refunds.Refunder
 	// BillingRun runs billing and collection now and returns what it did
 	// (a billingrun.RunResult); nil hides the "Run billing now" action.
 	BillingRun func(context.Context) (any, error)

@@ -15,6 +15,9 @@
 // one the collection run itself would use, so a result recorded by the run
 // and again by the webhook, or delivered twice by Stripe, appends nothing the
 // second time.
+//
+// Disputes (charge.dispute.created, .updated, .closed) go to
+// processes/refunds, which records each once from the dispute's id.
 package gateways
 
 import (
@@ -37,6 +40,7 @@ import (
 	"remit/integrations/payments/sandbox"
 	"remit/integrations/payments/stripe"
 	"remit/processes/billingrun"
+	"remit/processes/refunds"
 )
 
 // Gateway names (each gateway's Name()).
@@ -124,7 +128,10 @@ func Open(cfg Config) (payments.Gateway, http.Handler, error) {
 		return gw, nil, nil
 	}
 	rec := Recorder{Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
-	return gw, stripe.Webhook{Secret: cfg.StripeWebhookSecret, OnResult: rec.Record}, nil
+	disputes := &refunds.Refunder{Billing: cfg.Billing, Store: cfg.Store, Logger: cfg.Logger}
+	return gw, stripe.Webhook{Secret: cfg.StripeWebhookSecret, OnResult: rec.Record, OnDispute: func(ctx context.Context, n stripe.DisputeNotification) error {
+		return disputes.RecordDispute(ctx, n.Dispute, "stripe/"+n.EventID)
+	}}, nil
 }
 
 // Recorder records the asynchronous results Stripe's webhook delivers as
