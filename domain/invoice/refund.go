@@ -147,7 +147,7 @@ type Dispute struct {
 type RefundPayment struct {
 	RefundID     uuid.UUID
 	CreditNoteID uuid.UUID
-	// GatewayReference names the charge refunded.
+	// GatewayReference names the charge refunded (problems with it are reported as "charge_reference", the API's name).
 	GatewayReference       string
 	GatewayRefundReference string
 	Amount                 domain.Money
@@ -214,7 +214,7 @@ func refundPayment(s State, c RefundPayment) ([]domain.Event, error) {
 	}
 	ch, ok := s.Charges[c.GatewayReference]
 	if !ok {
-		p.Add("gateway_reference", "invoice %s collected no payment %q", s.Number, c.GatewayReference)
+		p.Add("charge_reference", "invoice %s collected no payment %q", s.Number, c.GatewayReference)
 	}
 	checkAmount(&p, s, "amount", c.Amount)
 	reason := strings.TrimSpace(c.Reason)

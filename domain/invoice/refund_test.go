@@ -66,7 +66,7 @@ func TestRefundPayment(t *testing.T) {
 		{Name: "ErrMoreThanLeft", Given: append(paid, refunded("50.00"), refundCredit("50.00")), When: second, Err: decidertest.ThenErr(domain.EINVALID, "amount")},
 		{Name: "ErrMoreThanCollected", Given: paid, When: refundCmd("159.51"), Err: decidertest.ThenErr(domain.EINVALID, "amount")},
 		{Name: "ErrNoGatewayPayment", Given: []domain.Event{MustIssued(t), recorded(paymentID, "159.50")}, When: refundCmd("1.00"), Err: decidertest.ThenErr(domain.ECONFLICT)},
-		{Name: "ErrUnknownCharge", Given: paid, When: mod(func(c *invoice.RefundPayment) { c.GatewayReference = "ch_other" }), Err: decidertest.ThenErr(domain.EINVALID, "gateway_reference")},
+		{Name: "ErrUnknownCharge", Given: paid, When: mod(func(c *invoice.RefundPayment) { c.GatewayReference = "ch_other" }), Err: decidertest.ThenErr(domain.EINVALID, "charge_reference")},
 		{Name: "ErrNoReason", Given: paid, When: mod(func(c *invoice.RefundPayment) { c.Reason = " " }), Err: decidertest.ThenErr(domain.EINVALID, "reason")},
 		{Name: "ErrZero", Given: paid, When: refundCmd("0"), Err: decidertest.ThenErr(domain.EINVALID, "amount")},
 		{Name: "ErrUnderDispute", Given: append(paid, disputed("100.00")), When: refundCmd("10.00"), Err: decidertest.ThenErr(domain.ECONFLICT)},

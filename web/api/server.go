@@ -151,6 +151,7 @@ func NewServer(cfg Config) *Server {
 	s.registerServiceRoutes(api)
 	s.registerScheduleItemRoutes(api)
 	s.registerInvoiceRoutes(api)
+	s.registerRefundRoutes(api)
 	s.registerLedgerRoutes(api)
 	s.registerEInvoiceRoutes(api)
 	s.registerPaymentRoutes(api)
