@@ -58,7 +58,9 @@ func TestRefundPayment(t *testing.T) {
 		f(&c)
 		return c
 	}
-	second := mod(func(c *invoice.RefundPayment) { c.RefundID, c.CreditNoteID, c.Amount = refund2ID, refundCN2, aud("109.51") })
+	second := mod(func(c *invoice.RefundPayment) {
+		c.RefundID, c.CreditNoteID, c.Amount = refund2ID, refundCN2, aud("109.51")
+	})
 	decidertest.Run(t, decider, []decidertest.Case[invoice.Command]{
 		{Name: "OK", Given: paid, When: refundCmd("50.00"), Then: []domain.Event{refunded("50.00"), refundCredit("50.00")}},
 		{Name: "OKInFull", Given: paid, When: refundCmd("159.50"), Then: []domain.Event{refunded("159.50"), refundCredit("159.50")}},
