@@ -19,12 +19,13 @@ const (
 	AccountTaxPayable   = "Liabilities:Tax-Payable"
 	AccountRevenue      = "Income:Revenue"
 	AccountBadDebts     = "Expenses:Bad-Debts"
+	AccountPaymentFees  = "Expenses:Payment-Fees" // the gateway's fees (a lost dispute's fee)
 )
 
 // fixedAccounts are the accounts every journal declares, in order.
 var fixedAccounts = [...]string{
 	AccountBank, AccountCash, AccountGateway, AccountOtherPayment,
-	AccountTaxPayable, AccountRevenue, AccountBadDebts,
+	AccountTaxPayable, AccountRevenue, AccountBadDebts, AccountPaymentFees,
 }
 
 // idDigits is how many hex digits of a client's id its account name carries.
