@@ -24,6 +24,14 @@ func (o *Outbox) staffAddress() (string, string) {
 	return o.cfg.From, "Billing staff"
 }
 
+// staffView fills the view of the staff emails' triggers (the others have
+// their own case in compose).
+func staffView(v *view, trigger any, inv invoice.State) {
+	if e, ok := trigger.(invoice.InvoicePaymentDisputed); ok {
+		disputeView(v, e, inv)
+	}
+}
+
 // disputeView fills the dispute email's view: the disputed amount, the
 // gateway's reason, the payment and the balance now outstanding.
 func disputeView(v *view, e invoice.InvoicePaymentDisputed, inv invoice.State) {

@@ -839,8 +839,8 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	case invoice.InvoicePaymentRejected:
 		v.Decline, v.DeclineCode = domain.Sentence(e.DeclineMessage), e.DeclineCode
 		v.Total = money(inv.Balance())
-	case invoice.InvoicePaymentDisputed:
-		disputeView(&v, e, inv)
+	default:
+		staffView(&v, trigger, inv)
 	}
 	if q.Kind == mailbox.KindPaymentReceipt {
 		if b := inv.Balance(); b.Amount.IsPositive() {
