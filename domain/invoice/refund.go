@@ -215,6 +215,8 @@ func refundPayment(s State, c RefundPayment) ([]domain.Event, error) {
 	ch, ok := s.Charges[c.GatewayReference]
 	if !ok {
 		p.Add("charge_reference", "invoice %s collected no payment %q", s.Number, c.GatewayReference)
+	} else if ch.Disputed.Amount.IsPositive() {
+		return nil, domain.Conflict("Payment %s on invoice %s is under dispute and cannot be refunded until the dispute closes.", c.GatewayReference, s.Number)
 	}
 	checkAmount(&p, s, "amount", c.Amount)
 	reason := strings.TrimSpace(c.Reason)
@@ -229,9 +231,6 @@ func refundPayment(s State, c RefundPayment) ([]domain.Event, error) {
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
-	}
-	if ch.Disputed.Amount.IsPositive() {
-		return nil, domain.Conflict("Payment %s on invoice %s is under dispute and cannot be refunded until the dispute closes.", c.GatewayReference, s.Number)
 	}
 	if left := ch.Refundable(); c.Amount.Amount.GreaterThan(left.Amount) {
 		return nil, domain.Invalid("amount", "a refund of %s is more than the %s left to refund of this payment", c.Amount, left)
