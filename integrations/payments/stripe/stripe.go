@@ -3,7 +3,8 @@
 // payment methods attached to them, and off-session PaymentIntents confirmed
 // at once with Remit's idempotency key. Webhook turns Stripe's asynchronous
 // results (a bank debit settling or failing days later) into Results for
-// Remit, after checking their signature.
+// Remit, after checking their signature. Refunds (the Refunds API) and the
+// webhook's dispute events (charge.dispute.*) are in refund.go.
 //
 // Charge maps a PaymentIntent to Remit's words: succeeded → succeeded;
 // processing (a bank debit on its way) → pending; requires_payment_method or
