@@ -62,6 +62,11 @@ func RefundCreditNoteID(refundID uuid.UUID) uuid.UUID {
 // out. Nothing is appended.
 func (s *Service) PlanRefund(ctx context.Context, r RefundRequest, meta Meta) (RefundPlan, error) {
 	meta = s.begin(meta)
+	// The command handler would refuse it only after the gateway refunded
+	// (and the reason travels to the gateway): check it first.
+	if err := domain.CheckText(r); err != nil {
+		return RefundPlan{}, err
+	}
 	st, err := s.invoiceState(ctx, r.InvoiceID)
 	if err != nil {
 		return RefundPlan{}, err
