@@ -82,7 +82,20 @@ func (f *Refunder) Refund(ctx context.Context, r billing.RefundRequest, meta bil
 	case err != nil:
 		return billing.Result{}, fmt.Errorf("refund %s of invoice %s: %w", plan.Amount, plan.Number, err)
 	}
-	return f.Billing.RecordRefund(ctx, plan, res.Reference, meta)
+	out, err := f.Billing.RecordRefund(ctx, plan, res.Reference, meta)
+	if err != nil {
+		// The money went back: the operator must know, whatever the error.
+		f.logger().Error("the gateway refunded but the refund is not recorded; send the same request again",
+			"invoice", plan.Number, "refund", plan.RefundID, "gateway_refund", res.Reference, "amount", plan.Amount.String(), "err", err)
+	}
+	return out, err
+}
+
+func (f *Refunder) logger() *slog.Logger {
+	if f.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return f.Logger
 }
 
 // RecordDispute records one dispute a gateway reported (and its outcome,
@@ -90,10 +103,7 @@ func (f *Refunder) Refund(ctx context.Context, r billing.RefundRequest, meta bil
 // invoice refuses, is logged and answered nil: reporting it again would
 // change nothing. An error means the store could not be reached.
 func (f *Refunder) RecordDispute(ctx context.Context, d payments.Dispute, correlation string) error {
-	log := f.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := f.logger()
 	invoiceID, err := billing.InvoiceOfCharge(ctx, f.Store, d.ChargeReference)
 	if err != nil {
 		return err
