@@ -95,7 +95,7 @@ func DisputeOf(d *stripego.Dispute) payments.Dispute {
 		out.ChargeReference = d.Charge.ID
 	}
 	switch d.Status {
-	case stripego.DisputeStatusWon, stripego.DisputeStatusWarningClosed, stripego.DisputeStatusPrevented:
+	case stripego.DisputeStatusWon:
 		out.Status = payments.DisputeWon
 	case stripego.DisputeStatusLost:
 		out.Status = payments.DisputeLost
@@ -110,12 +110,28 @@ func DisputeOf(d *stripego.Dispute) payments.Dispute {
 	return out
 }
 
+// Chargeback reports whether a Stripe dispute took money back: not an
+// inquiry (warning_needs_response, warning_under_review, warning_closed),
+// which moves no money until it becomes a dispute, nor a prevented one.
+func Chargeback(d *stripego.Dispute) bool {
+	switch d.Status {
+	case stripego.DisputeStatusWarningNeedsResponse, stripego.DisputeStatusWarningUnderReview,
+		stripego.DisputeStatusWarningClosed, stripego.DisputeStatusPrevented:
+		return false
+	}
+	return true
+}
+
 // serveDispute handles a charge.dispute.* event: the dispute goes to
 // OnDispute (ignored without one).
 func (h Webhook) serveDispute(w http.ResponseWriter, r *http.Request, eventID string, raw json.RawMessage) {
 	var d stripego.Dispute
 	if err := json.Unmarshal(raw, &d); err != nil || d.ID == "" {
 		http.Error(w, "bad dispute", http.StatusBadRequest)
+		return
+	}
+	if !Chargeback(&d) {
+		w.WriteHeader(http.StatusOK) // an inquiry: no money moved
 		return
 	}
 	if h.OnDispute != nil {

@@ -48,7 +48,8 @@ func TestRefundAgainstStripeMock(t *testing.T) {
 
 // TestWebhookDisputes: signed charge.dispute.created and .closed (lost)
 // deliveries reach OnDispute with the PaymentIntent disputed, the amount,
-// the reason, the status and, once lost, the fee.
+// the reason, the status and, once lost, the fee; an inquiry (no money
+// moved) does not.
 func TestWebhookDisputes(t *testing.T) {
 	const secret = "whsec_test"
 	var got []stripe.DisputeNotification
@@ -71,6 +72,9 @@ func TestWebhookDisputes(t *testing.T) {
 	}
 	if code := post("evt_2", "charge.dispute.closed", "lost", `{"id":"txn_1","object":"balance_transaction","amount":-11000,"fee":1500,"currency":"aud"}`); code != http.StatusOK {
 		t.Fatalf("closed: %d", code)
+	}
+	if code := post("evt_3", "charge.dispute.created", "warning_needs_response", ""); code != http.StatusOK {
+		t.Fatalf("inquiry: %d", code)
 	}
 	if len(got) != 2 {
 		t.Fatalf("notifications %+v", got)
