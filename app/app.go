@@ -24,10 +24,12 @@ import (
 	"remit/integrations/accounting"
 	"remit/integrations/accounting/qbo"
 	"remit/integrations/accounting/xero"
+	"remit/integrations/payments"
 	"remit/integrations/payments/gateways"
 	"remit/processes/billingrun"
 	"remit/processes/emailer"
 	"remit/processes/ledgersync"
+	"remit/processes/refunds"
 	"remit/projections"
 	"remit/projections/rmdb"
 	"remit/web/api"
@@ -106,6 +108,9 @@ type App struct {
 	// Payments is the payment gateway with its webhook, hosted page (the
 	// sandbox's) and the capture of payment methods on it.
 	Payments gateways.Opened
+	// Refunds refunds payments through the gateway and records its
+	// disputes (nil without a gateway).
+	Refunds *refunds.Refunder
 	// Idempotency keeps the answers of requests sent with an
 	// Idempotency-Key, beside the store.
 	Idempotency idempotency.Store
@@ -193,7 +198,7 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 	a.Web = api.NewServer(api.Config{
 		Addr: cfg.Addr, Store: store, Idempotency: a.Idempotency, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
 		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow, SellerEmail: sellerEmail(cfg), StripeWebhook: a.StripeWebhook,
-		SandboxWebhook: a.sandboxWebhook(), GatewayPages: a.Payments.Pages, Checkout: a.Payments.Checkout,
+		SandboxWebhook: a.sandboxWebhook(), GatewayPages: a.Payments.Pages, Checkout: a.Payments.Checkout, Refunds: a.Refunds,
 	})
 	if err := a.Web.Open(); err != nil {
 		return err
@@ -291,6 +296,17 @@ func (a *App) startLedgerSync(ctx context.Context, cfg Config, store eventstore.
 // once are safe: every invoice, charge and retry has a deterministic id.
 func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.Store) (func(context.Context) (any, error), error) {
 	gw := a.Payments.Gateway
+	// A gateway without webhooks (the sandbox) lists its disputes: each run
+	// records the new ones and their outcomes.
+	lister, _ := gw.(payments.DisputeLister)
+	syncDisputes := func(ctx context.Context) {
+		if lister == nil || a.Refunds == nil {
+			return
+		}
+		if n, err := a.Refunds.SyncDisputes(ctx, lister); err != nil {
+			a.log.Warn("disputes", "listed", n, "err", err)
+		}
+	}
 	// The runs read the app's read models, waiting for its Runner to apply
 	// the log's head before each step; scheduled and on-demand runs share
 	// them (on-demand runs take turns; one overlapping the scheduled run
@@ -298,6 +314,7 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 	idx := billingrun.NewIndex(store, a.Models, billingrun.WaitFor(store, a.Runner))
 	a.Sched = &billingrun.Scheduler{Store: store, Billing: a.Billing, Index: idx, Gateway: gw, Now: cfg.Now, Logger: cfg.Logger,
 		OnRun: func(r billingrun.RunResult) {
+			syncDisputes(context.WithoutCancel(ctx))
 			a.log.Info("billing run", "as_of", r.AsOf, "issued", r.Billing.Issued, "already", r.Billing.AlreadyIssued,
 				"errors", len(r.Billing.Errors)+len(r.Collect.Errors), "collected", r.Collect.Succeeded, "rejected", r.Collect.Rejected,
 				"pending", r.Collect.Pending, "retries", r.Collect.RetriesScheduled, "err", r.Err)
@@ -309,6 +326,7 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 		mu.Lock()
 		defer mu.Unlock()
 		res := a.Sched.RunOnce(ctx, idx, cfg.Now())
+		syncDisputes(ctx)
 		return res, res.Err
 	}, nil
 }
@@ -348,7 +366,8 @@ func (a *App) sandboxWebhook() http.Handler {
 // sign-in unless auth is off.
 func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, billNow func(context.Context) (any, error)) *ui.UI {
 	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow,
-		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, Checkout: a.Payments.Checkout, LogoDir: filepath.Join(cfg.DataDir, "logos")}
+		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, Checkout: a.Payments.Checkout, LogoDir: filepath.Join(cfg.DataDir, "logos"),
+		Refunds: a.Refunds}
 	// Owners connect Xero or QuickBooks Online from the Ledger page (OAuth 2.0).
 	uc.LedgerOAuth = &ui.LedgerOAuth{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL}
 	if links, err := auth.LoadLinkSigner(cfg.DataDir); err == nil {

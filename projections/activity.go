@@ -454,6 +454,12 @@ func invoiceOf(e domain.Event) uuid.UUID {
 		return e.InvoiceID
 	case invoice.InvoiceCreditNoteIssued:
 		return e.InvoiceID
+	case invoice.InvoicePaymentRefunded:
+		return e.InvoiceID
+	case invoice.InvoicePaymentDisputed:
+		return e.InvoiceID
+	case invoice.InvoiceDisputeClosed:
+		return e.InvoiceID
 	}
 	return uuid.Nil
 }

@@ -35,6 +35,7 @@ func activityKinds() map[string]activityKind {
 	scheduleItemKinds(k)
 	invoiceKinds(k)
 	paymentKinds(k)
+	refundKinds(k)
 	return k
 }
 

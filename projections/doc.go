@@ -24,7 +24,7 @@
 //     read only the services with an item due (ServicesDue).
 //   - "invoices" (*Invoices): every invoice folded with invoice.Evolve, plus
 //     what the detail page shows (payments, attempts, rejections, credit
-//     notes, write-offs) and an independently kept outstanding amount that
+//     notes, write-offs, refunds and disputes) and an independently kept outstanding amount that
 //     reconciliation checks against the money that came in; indexed by
 //     client, status, issue and due date, and open balance, so a client's
 //     summary and the firm's lists are index ranges; by what collection
@@ -127,8 +127,8 @@
 // auditors; Close deletes it. Reconcile reads the live tables in one read
 // transaction, replays the log into a temporary database to the same
 // position and compares every table row by row in key order, and checks
-// that for every invoice total = payments + credit notes + write-offs +
-// voided + outstanding and that the invoice numbers have no gap (the
+// that for every invoice total = payments − refunds − unsettled disputes +
+// credit notes + write-offs + voided + outstanding and that the invoice numbers have no gap (the
 // numbers the numbering stream gave are read a page at a time into a table
 // of the temporary database and compared with the invoices there); the
 // Report lists every mismatch. Replay, BuildAsOf and Reconcile keep in

@@ -21,8 +21,8 @@ import (
 // adds what collection reads (issued_by_run, rejections, and the columns
 // collect_on, retry_pending and run_uncollected), the invoices_due table,
 // a client's list index in full list order, and what a client owes from an
-// index.
-const invoicesVersion = 2
+// index; 3 adds refunds and disputes (and the invoice state's charges).
+const invoicesVersion = 3
 
 // Invoices is the "invoices" projection: every invoice folded with
 // invoice.Evolve, plus the lists its detail page shows and an outstanding
@@ -182,7 +182,8 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 	case invoice.InvoiceIssued, invoice.InvoiceSent, invoice.InvoiceCollectionScheduled,
 		invoice.InvoicePaymentSucceeded, invoice.InvoicePaymentRejected, invoice.InvoiceRetryScheduled,
 		invoice.InvoicePaymentRecorded, invoice.InvoiceWrittenOff, invoice.InvoiceVoided,
-		invoice.InvoiceCreditNoteIssued, invoice.InvoiceCollectionCancelled:
+		invoice.InvoiceCreditNoteIssued, invoice.InvoiceCollectionCancelled,
+		invoice.InvoicePaymentRefunded, invoice.InvoicePaymentDisputed, invoice.InvoiceDisputeClosed:
 	default:
 		return
 	}
@@ -243,6 +244,8 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 	case invoice.InvoiceVoided:
 		r.Voided = r.Outstanding
 		r.Outstanding = decimal.Zero
+	default:
+		applyRefund(r, before, ev, cur)
 	}
 	p.docs.Put(key, r)
 	p.noteDue(before, r)
@@ -326,6 +329,8 @@ type invoiceRecord struct {
 	Attempts    []AttemptView    `json:"attempts,omitempty"`
 	CreditNotes []CreditNoteView `json:"credit_notes,omitempty"`
 	WriteOffs   []WriteOffView   `json:"write_offs,omitempty"`
+	Refunds     []RefundView     `json:"refunds,omitempty"`
+	Disputes    []DisputeView    `json:"disputes,omitempty"`
 	Outstanding decimal.Decimal  `json:"outstanding"`
 	Voided      decimal.Decimal  `json:"voided"`
 	// IssuedByRun: a billing run issued it (see billingRunCommandPrefix).
@@ -773,6 +778,9 @@ func (p *Invoices) detail(ctx context.Context, id uuid.UUID, today domain.Date) 
 		Attempts:        r.Attempts,
 		CreditNotes:     r.CreditNotes,
 		WriteOffs:       r.WriteOffs,
+		Refunds:         r.Refunds,
+		Disputes:        r.Disputes,
+		Refunded:        st.Refunded,
 		Revision:        r.Revision,
 	}
 	if !st.Collection.Date.IsZero() {

@@ -292,6 +292,9 @@ type InvoiceDetail struct {
 	Attempts    []AttemptView    // every gateway collection attempt, in order
 	CreditNotes []CreditNoteView // in order
 	WriteOffs   []WriteOffView   // in order
+	Refunds     []RefundView     // refunds of gateway payments, in order
+	Disputes    []DisputeView    // disputes of gateway payments, in order
+	Refunded    domain.Money     // what refunds paid back (Paid is net of it)
 	// Audit is the invoice's own trail (as ActivityOf(SubjectInvoice, id)).
 	Audit    []ActivityLine
 	Revision uint64

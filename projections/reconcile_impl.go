@@ -257,7 +257,8 @@ func checkInvoice(r invoiceRecord) []Mismatch {
 		lines = append(lines, l.Amounts.Gross.Amount)
 	}
 	total := st.Totals.Gross.Amount
-	p, c, w := sum(paid), sum(credited), sum(writtenOff)
+	// Refunds and unsettled disputes took money back out of the payments.
+	p, c, w := sum(paid).Sub(r.moneyOut()), sum(credited), sum(writtenOff)
 	var out []Mismatch
 	add := func(check, format string, args ...any) {
 		out = append(out, Mismatch{Check: check, Subject: subject, Detail: fmt.Sprintf(format, args...)})
@@ -267,7 +268,7 @@ func checkInvoice(r invoiceRecord) []Mismatch {
 			total, p, c, w, r.Voided, r.Outstanding, parts)
 	}
 	if !p.Equal(st.Paid.Amount) {
-		add("invoice-balance", "payments listed sum to %s but the invoice records %s paid", p, st.Paid.Amount)
+		add("invoice-balance", "payments listed less refunds and disputes sum to %s but the invoice records %s paid", p, st.Paid.Amount)
 	}
 	if !c.Equal(st.Credited.Amount) {
 		add("invoice-balance", "credit notes listed sum to %s but the invoice records %s credited", c, st.Credited.Amount)

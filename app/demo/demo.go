@@ -245,6 +245,7 @@ func (l *loader) run() error {
 		return err
 	}
 	l.planClients()
+	l.planRefundAndDispute()
 	total := l.start.DaysUntil(l.today) + 1
 	done := 0
 	for d := l.start; !d.After(l.today); d = d.AddDays(1) {

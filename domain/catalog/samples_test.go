@@ -214,6 +214,14 @@ func samples() map[string]sample {
 	add([]domain.Event{issued, invoice.InvoiceCollectionScheduled{InvoiceID: invoiceID, Date: domain.MustDate(2026, 3, 2), PaymentMethodID: id(5), At: at}},
 		invoice.InvoiceCollectionCancelled{InvoiceID: invoiceID, Date: domain.MustDate(2026, 3, 2), PaymentMethodID: id(5), Reason: "client asked to wait", At: at})
 	add(invoiceIssued, invoice.InvoiceCreditNoteIssued{InvoiceID: invoiceID, CreditNoteID: id(14), Amount: money("25"), Reason: "goodwill", At: at})
+	paid := invoice.InvoicePaymentSucceeded{InvoiceID: invoiceID, AttemptID: id(12), PaymentMethodID: id(5), GatewayReference: "ch_1", Amount: money("275"), At: at}
+	add([]domain.Event{issued, paid}, invoice.InvoicePaymentRefunded{InvoiceID: invoiceID, RefundID: id(33), GatewayReference: "ch_1", GatewayRefundReference: "re_1",
+		Amount: money("100"), Reason: "service cancelled", CreditNoteID: id(34), Date: domain.MustDate(2026, 3, 4), At: at})
+	disputed := invoice.InvoicePaymentDisputed{InvoiceID: invoiceID, DisputeID: id(35), GatewayReference: "ch_1", GatewayDisputeReference: "dp_1",
+		Amount: money("275"), Reason: "fraudulent", Date: domain.MustDate(2026, 3, 5), At: at}
+	add([]domain.Event{issued, paid}, disputed)
+	add([]domain.Event{issued, paid, disputed}, invoice.InvoiceDisputeClosed{InvoiceID: invoiceID, DisputeID: id(35), GatewayReference: "ch_1", GatewayDisputeReference: "dp_1",
+		Outcome: invoice.DisputeLost, Amount: money("275"), Fee: money("15"), Date: domain.MustDate(2026, 3, 20), At: at})
 	add(nil, invoice.InvoiceAbandoned{InvoiceID: id(32), Number: "INV-000004", Reason: "the request that reserved the number stopped before issuing the invoice", At: at})
 
 	// numbering

@@ -178,6 +178,12 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return cancelCollection(s, c)
 	case Abandon:
 		return abandon(s, c)
+	case RefundPayment:
+		return refundPayment(s, c)
+	case RecordDispute:
+		return recordDispute(s, c)
+	case CloseDispute:
+		return closeDispute(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "unknown invoice command %T", c)
 }

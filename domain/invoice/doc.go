@@ -24,10 +24,17 @@
 //   - InvoiceAbandoned: an invoice begun (items marked, number reserved) was
 //     never issued and never will be; its number is voided. The only event
 //     of its stream: after it, Issue is refused (abandon.go).
+//   - InvoicePaymentRefunded: the gateway refunded part or all of a collected
+//     charge; always appended with the InvoiceCreditNoteIssued of its credit
+//     note, for the same amount (refund.go).
+//   - InvoicePaymentDisputed: the client's bank disputed a collected charge
+//     and took the amount back; the invoice awaits payment again.
+//   - InvoiceDisputeClosed: the dispute was won (the payment is restored) or
+//     lost (it stays reversed; the gateway's dispute fee is recorded).
 //
 // Commands: Issue, Send, ScheduleCollection, CancelCollection,
 // RecordCollectionAttempt, ScheduleRetry, RecordOfflinePayment, WriteOff,
-// Void, IssueCreditNote, Abandon.
+// Void, IssueCreditNote, Abandon, RefundPayment, RecordDispute, CloseDispute.
 //
 // State: the issued facts (number, client, currency, dates, lines, totals), the
 // stored Status (awaiting payment, payment scheduled, paid, partly paid,

@@ -234,6 +234,9 @@ func EventTypes() []string {
 		"InvoiceCreditNoteIssued",
 		"InvoiceCollectionCancelled",
 		"InvoiceAbandoned",
+		"InvoicePaymentRefunded",
+		"InvoicePaymentDisputed",
+		"InvoiceDisputeClosed",
 	}
 }
 
@@ -265,6 +268,12 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[InvoiceCollectionCancelled](eventType, data)
 	case "InvoiceAbandoned":
 		return domain.DecodeAs[InvoiceAbandoned](eventType, data)
+	case "InvoicePaymentRefunded":
+		return domain.DecodeAs[InvoicePaymentRefunded](eventType, data)
+	case "InvoicePaymentDisputed":
+		return domain.DecodeAs[InvoicePaymentDisputed](eventType, data)
+	case "InvoiceDisputeClosed":
+		return domain.DecodeAs[InvoiceDisputeClosed](eventType, data)
 	}
 	return nil, fmt.Errorf("invoice: unknown event type %q", eventType)
 }

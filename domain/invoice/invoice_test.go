@@ -480,6 +480,9 @@ func allEvents(tb testing.TB) []domain.Event {
 		credited("5.00"),
 		cancelled(false),
 		abandoned(),
+		refunded("50.00"),
+		disputed("159.50"),
+		disputeClosed(invoice.DisputeLost),
 	}
 }
 

@@ -97,6 +97,15 @@ type State struct {
 	Attempts    map[uuid.UUID]AttemptOutcome
 	Payments    map[uuid.UUID]bool
 	CreditNotes map[uuid.UUID]bool
+
+	// Refunds and disputes (refund.go): Refunded is what gateway refunds
+	// paid back (Paid is already net of it); Charges the gateway charges
+	// collected, by reference, in ChargeRefs' order.
+	Refunded   domain.Money
+	Refunds    map[uuid.UUID]bool
+	Disputes   map[uuid.UUID]Dispute
+	Charges    map[string]Charge
+	ChargeRefs []string
 }
 
 // Issued reports whether the invoice exists.
@@ -157,6 +166,7 @@ func Evolve(s State, e domain.Event) State {
 			Paid:            domain.Zero(e.Currency),
 			Credited:        domain.Zero(e.Currency),
 			WrittenOff:      domain.Zero(e.Currency),
+			Refunded:        domain.Zero(e.Currency),
 		}
 		if s.Balance().IsZero() {
 			s.Status = StatusPaid // a zero invoice has nothing to collect
@@ -188,6 +198,7 @@ func Evolve(s State, e domain.Event) State {
 	case InvoicePaymentSucceeded:
 		s.Attempts = with(s.Attempts, e.AttemptID, AttemptSucceeded)
 		s.Paid = domain.Money{Amount: s.Paid.Amount.Add(e.Amount.Amount), Currency: s.Currency}
+		s = s.recordCharge(e)
 		s.Collection = Collection{}
 		s.Status = s.afterMoneyIn()
 	case InvoicePaymentRejected:
@@ -205,7 +216,9 @@ func Evolve(s State, e domain.Event) State {
 	case InvoiceCreditNoteIssued:
 		s.CreditNotes = with(s.CreditNotes, e.CreditNoteID, true)
 		s.Credited = domain.Money{Amount: s.Credited.Amount.Add(e.Amount.Amount), Currency: s.Currency}
-		s.Status = s.afterMoneyIn()
+		if s.Status != StatusWrittenOff { // a refund's credit note on a written-off invoice
+			s.Status = s.afterMoneyIn()
+		}
 		if s.Status == StatusPaid {
 			s.Collection = Collection{}
 		}
@@ -217,6 +230,8 @@ func Evolve(s State, e domain.Event) State {
 		s.Collection = Collection{}
 		s.VoidReason = e.Reason
 		s.Status = StatusVoid
+	default:
+		s, _ = evolveRefunds(s, e)
 	}
 	return s
 }

@@ -34,11 +34,14 @@ const (
 	KindUpcomingCharge  Kind = "upcoming_charge"  // a collection is a few days away
 	KindProposal        Kind = "proposal"         // a proposal to accept, with its signed link
 	KindInvoiceSent     Kind = "invoice_sent"     // the invoice sent (again) by staff, with its PDF
+	// KindDisputeOpened is to the firm's staff, not the client: a client's
+	// bank disputed a payment (a chargeback).
+	KindDisputeOpened Kind = "dispute_opened"
 )
 
 // Kinds lists every email kind.
 func Kinds() []Kind {
-	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent}
+	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened}
 }
 
 // EmailQueued records that an email was decided on, before it is sent.

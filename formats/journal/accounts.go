@@ -19,6 +19,7 @@ const (
 	AccountTaxPayable   = "Liabilities:Tax-Payable"
 	AccountRevenue      = "Income:Revenue"
 	AccountBadDebts     = "Expenses:Bad-Debts"
+	AccountPaymentFees  = "Expenses:Payment-Fees" // the gateway's fees: on charges (from payouts) and a lost dispute's fee
 )
 
 // fixedAccounts are the accounts every journal declares, in order.

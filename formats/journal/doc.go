@@ -20,6 +20,11 @@
 //	InvoiceVoided            the reverse of what is still booked for the invoice
 //	PayoutRecorded           Dr bank net, Dr expenses:payment-fees fees / Cr clearing:gateway
 //	PayoutFailed             Dr clearing:gateway / Cr bank net
+//	InvoicePaymentRefunded   Dr receivable:<client>         / Cr clearing:gateway
+//	                         (its InvoiceCreditNoteIssued follows: Dr revenue, Dr tax / Cr receivable)
+//	InvoicePaymentDisputed   Dr receivable:<client>         / Cr clearing:gateway
+//	InvoiceDisputeClosed     won: Dr clearing:gateway / Cr receivable:<client>;
+//	                         lost: Dr expenses:payment-fees (the dispute fee) / Cr clearing:gateway
 //
 // A credit note carries one gross amount; its tax share is the invoice's
 // tax/gross ratio applied to everything credited so far, less the tax

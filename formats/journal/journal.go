@@ -90,9 +90,10 @@ type Options struct {
 // eventTypes are the events Build reads.
 func eventTypes() []string {
 	types := slices.Clone(firm.EventTypes())
-	return append(types, "ClientCreated", "ClientDetailsChanged",
+	types = append(types, "ClientCreated", "ClientDetailsChanged",
 		"InvoiceIssued", "InvoicePaymentSucceeded", "InvoicePaymentRecorded",
 		"InvoiceWrittenOff", "InvoiceCreditNoteIssued", "InvoiceVoided", "PayoutRecorded", "PayoutFailed")
+	return append(types, refundEventTypes...)
 }
 
 // booked is what the journal holds for one invoice so far.
@@ -176,6 +177,12 @@ func (b *builder) apply(r follow.Event) error {
 		return b.credit(r, e)
 	case invoice.InvoiceVoided:
 		return b.void(r, e)
+	case invoice.InvoicePaymentRefunded:
+		return b.refunded(r, e)
+	case invoice.InvoicePaymentDisputed:
+		return b.disputed(r, e)
+	case invoice.InvoiceDisputeClosed:
+		return b.disputeClosed(r, e)
 	}
 	if r.Stream == firm.StreamName() {
 		b.firm = firm.Evolve(b.firm, r.Data)

@@ -11,10 +11,6 @@ import (
 	"remit/projections/follow"
 )
 
-// AccountPaymentFees is the expense account of the payment gateway's fees
-// (on charges, from payouts; on disputes, from the dispute events).
-const AccountPaymentFees = "Expenses:Payment-Fees"
-
 // What the clearing account holds
 //
 // Assets:Clearing:Gateway is the money the gateway holds for the firm: a
@@ -36,15 +32,12 @@ type FlowKind string
 // Flow kinds.
 const (
 	FlowCollected FlowKind = "collected" // a payment collected by the gateway
-	// FlowRefunded is a payment refunded through the gateway: the hook of
-	// refunds. The postings of a refund (InvoicePaymentRefunded: Dr the
-	// client's receivable / Cr Assets:Clearing:Gateway) add one with
-	// b.flow(Flow{Kind: FlowRefunded, …}), and CheckClearing counts it.
+	// FlowRefunded is a payment refunded through the gateway, added by the
+	// postings of InvoicePaymentRefunded (refunds.go).
 	FlowRefunded FlowKind = "refunded"
 	// FlowDisputed is money the gateway took back for a dispute, or its
 	// dispute fee (and, as a negative amount, money a won dispute
-	// restored): the hook of disputes, added by their postings like
-	// FlowRefunded, and counted with the refunds.
+	// restored), added by the dispute events' postings (refunds.go).
 	FlowDisputed FlowKind = "disputed"
 	FlowFee      FlowKind = "fee"      // the gateway's fees in a payout
 	FlowPaidOut  FlowKind = "paid_out" // a payout's net (negative when it failed)

@@ -14,6 +14,9 @@
 //   - InvoicePaymentSucceeded, InvoicePaymentRecorded: a receipt.
 //   - InvoicePaymentRejected: the decline reason, with links to retry or to
 //     use another payment method (Config.LinkFor makes them).
+//   - InvoicePaymentDisputed: to the firm's staff (Config.StaffTo, else
+//     From), not the client: the disputed payment, its amount and reason,
+//     and that the invoice is awaiting payment again (dispute.go).
 //   - ProposalSent: the proposal (its services, prices and totals per
 //     cadence, first-year value) with its signed acceptance link, to each
 //     recipient staff chose; a re-send emails them again.
@@ -133,6 +136,9 @@ type Config struct {
 	SkipHistory bool
 	// TickInterval is how often Start runs Tick (default 15 minutes).
 	TickInterval time.Duration
+	// StaffTo is where emails for the firm's staff go (a disputed
+	// payment); empty: From, the firm's own billing address.
+	StaffTo string
 	// Logger receives operational logs; nil discards.
 	Logger *slog.Logger
 }
@@ -158,6 +164,7 @@ var triggers = map[string]mailbox.Kind{
 	"InvoicePaymentRejected":  mailbox.KindPaymentRejected,
 	"ProposalSent":            mailbox.KindProposal,
 	"InvoiceSent":             mailbox.KindInvoiceSent,
+	"InvoicePaymentDisputed":  mailbox.KindDisputeOpened, // to staff (dispute.go)
 }
 
 // watched are the event types the outbox reads: triggers, what the daily
@@ -481,6 +488,8 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 		invoiceID = e.InvoiceID
 	case invoice.InvoiceSent:
 		invoiceID = e.InvoiceID
+	case invoice.InvoicePaymentDisputed:
+		invoiceID = e.InvoiceID
 	}
 	inv, err := o.invoiceAsOf(ctx, invoiceID, ev.Position)
 	if err != nil {
@@ -496,6 +505,9 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 			return nil
 		}
 		q.To = e.Recipient // staff chose the recipient
+	}
+	if kind == mailbox.KindDisputeOpened {
+		q.To, q.ToName = o.staffAddress()
 	}
 	return o.queueAndSend(ctx, q, ev.Metadata.CorrelationID)
 }
@@ -827,6 +839,8 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	case invoice.InvoicePaymentRejected:
 		v.Decline, v.DeclineCode = domain.Sentence(e.DeclineMessage), e.DeclineCode
 		v.Total = money(inv.Balance())
+	default:
+		staffView(&v, trigger, inv)
 	}
 	if q.Kind == mailbox.KindPaymentReceipt {
 		if b := inv.Balance(); b.Amount.IsPositive() {

@@ -161,7 +161,7 @@ Thank you,
 
 func parseTemplates() (map[mailbox.Kind]templateSet, error) {
 	out := map[mailbox.Kind]templateSet{}
-	for kind, src := range templateSources {
+	for kind, src := range allTemplateSources() {
 		s, err := texttemplate.New(string(kind) + ".subject").Option("missingkey=error").Parse(src[0])
 		if err != nil {
 			return nil, err

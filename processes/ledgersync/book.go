@@ -22,6 +22,9 @@ type source struct {
 	typ     string       // the event type
 	remitID uuid.UUID    // Remit's id of the thing: DocumentID's input
 	amount  domain.Money // what the ledger should hold
+	// refund: a refund's credit note, pushed unallocated (the invoice was
+	// paid; the credit is what the client was paid back).
+	refund bool
 }
 
 // invoiceRec is what the book keeps of an invoice.
@@ -31,6 +34,8 @@ type invoiceRec struct {
 	clientID  uuid.UUID
 	issuedPos uint64
 	sources   []source // the issue first, then in log order
+	// refundCredits are the credit notes refunds issued (InvoicePaymentRefunded.CreditNoteID).
+	refundCredits map[uuid.UUID]bool
 }
 
 type genKey struct {
@@ -69,7 +74,9 @@ var pushedTypes = []string{"InvoiceIssued", "InvoicePaymentSucceeded", "InvoiceP
 
 // watched selects the events the book reads.
 func watched() eventstore.Filter {
-	return eventstore.Filter{EventTypes: append(append([]string(nil), pushedTypes...), ledger.EventTypes()...)}
+	types := append(append([]string(nil), pushedTypes...), ledger.EventTypes()...)
+	return eventstore.Filter{EventTypes: append(types, "InvoicePaymentRefunded")} // which credit notes are refunds'
+
 }
 
 // readAll reads the log from b.next to its head into the book, through the
@@ -117,8 +124,20 @@ func (b *book) observe(ev follow.Event) *invoiceRec {
 		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.AttemptID, amount: e.Amount})
 	case invoice.InvoicePaymentRecorded:
 		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.PaymentID, amount: e.Amount})
+	case invoice.InvoicePaymentRefunded:
+		if inv := b.invoices[e.InvoiceID]; inv != nil {
+			if inv.refundCredits == nil {
+				inv.refundCredits = map[uuid.UUID]bool{}
+			}
+			inv.refundCredits[e.CreditNoteID] = true
+		}
+		return nil
 	case invoice.InvoiceCreditNoteIssued:
-		return add(e.InvoiceID, source{kind: ledger.KindCreditNote, remitID: e.CreditNoteID, amount: e.Amount})
+		refund := false
+		if inv := b.invoices[e.InvoiceID]; inv != nil {
+			refund = inv.refundCredits[e.CreditNoteID]
+		}
+		return add(e.InvoiceID, source{kind: ledger.KindCreditNote, remitID: e.CreditNoteID, amount: e.Amount, refund: refund})
 	case invoice.InvoiceWrittenOff:
 		return add(e.InvoiceID, source{kind: ledger.KindCreditNote, remitID: ev.ID, amount: e.Amount})
 	case invoice.InvoiceVoided:

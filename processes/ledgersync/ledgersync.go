@@ -19,7 +19,11 @@
 //     mapping's clearing account, dated as Remit dates it (a collection on
 //     its run's as-of date, an offline payment on the day received);
 //   - InvoiceCreditNoteIssued: a credit note allocated to the invoice, split
-//     over the invoice's tax rates in proportion to its lines;
+//     over the invoice's tax rates in proportion to its lines; a refund's
+//     credit note (InvoicePaymentRefunded names it) is left unallocated: the
+//     invoice was paid, and the credit is what the client was paid back
+//     (the refund itself, money out of the clearing account, is not pushed:
+//     record it against the credit note in the ledger);
 //   - InvoiceWrittenOff: a credit note to the write-off (bad-debt) account;
 //   - InvoiceVoided: a void.
 //

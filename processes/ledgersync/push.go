@@ -215,6 +215,12 @@ func (s *Sync) call(ctx context.Context, l accounting.Ledger, c ledger.Connectio
 	case ledger.KindCreditNote:
 		cn := accounting.CreditNote{ID: docID, InvoiceID: ledger.DocumentID(inv.id, gen), InvoiceLedgerID: invoiceLedgerID, InvoiceNumber: iss.Number,
 			Contact: contact(c, facts, s.lastContact(c.Provider, inv.clientID)), Currency: iss.Currency, TaxInclusive: iss.TaxMode == domain.TaxInclusive}
+		if src.refund {
+			// The invoice was paid and the refund paid the client back:
+			// the credit note stays unallocated, a credit the refund used
+			// (Xero and QuickBooks refuse to credit a paid invoice).
+			cn.InvoiceLedgerID = ""
+		}
 		var account string
 		var at time.Time
 		switch e := facts.event.(type) {

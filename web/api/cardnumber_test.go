@@ -44,6 +44,7 @@ func TestCardNumbersNeverReachTheStore(t *testing.T) {
 	invoiceID := str(t, a.must(http.StatusCreated, "POST", "/api/invoices", map[string]any{
 		"client_id": clientID, "lines": []any{map[string]any{"description": "Fee", "quantity": "1", "unit_price": "50", "tax_rate": "0"}},
 	}), "id")
+	paidPath := a.mustPaidInvoice("Refundable", "pm_card_visa")
 	proposalID := str(t, a.must(http.StatusCreated, "POST", "/api/proposals", map[string]any{"client_id": clientID, "title": "Plan"}), "id")
 	plLine := `{"id":"0190f1c2-8a4b-7c3d-9e5f-1a2b3c4d5e6f","name":"Tax","unit_price":"5","quantity":"1","tax_rate":"0","billing_rule":{"frequency":"once","start":"on_acceptance"},"automatic":false}`
 	rule := `"billing_rule":{"frequency":"once","start":"on_date","start_date":"2025-04-01"}`
@@ -71,6 +72,7 @@ func TestCardNumbersNeverReachTheStore(t *testing.T) {
 		{"PUT", "/api/proposals/" + proposalID, `{"title":"Plan","lines":[` + strings.Replace(plLine, `"name":"Tax"`, `"name":CARD`, 1) + `]}`, "lines[0].name"},
 		{"PUT", "/api/proposals/" + proposalID, `{"title":"Plan","lines":[` + strings.Replace(plLine, `"name":"Tax"`, `"name":"Tax","description":CARD`, 1) + `]}`, "lines[0].description"},
 		{"POST", base + "/payment-methods/" + methodID + "/mark-failed", `{"reason":CARD}`, "reason"},
+		{"POST", paidPath + "/refunds", `{"amount":"1","reason":CARD}`, "reason"},
 	}
 	for _, tpl := range templates {
 		for _, v := range cardVariants {

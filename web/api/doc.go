@@ -17,7 +17,8 @@
 // like any other error. The shapes the handlers share live in resource.go:
 // root (an aggregate at its own URL: view, command, creation, act), child
 // (a part of one found in its parent's view: a client's contacts and
-// payment methods, an invoice's attempts, payments and credit notes),
+// payment methods, an invoice's attempts, payments, credit notes, refunds
+// and disputes; refund.go refunds through processes/refunds),
 // answering (a command that answers a resource) and serveList. Open listens
 // first and then serves, so a test can bind 127.0.0.1:0 and read the
 // address back; Close shuts down gracefully.

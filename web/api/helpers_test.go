@@ -14,6 +14,8 @@ import (
 	"remit/billing"
 	"remit/eventstore/idempotency"
 	"remit/eventstore/sqlite"
+	"remit/integrations/payments/sandbox"
+	"remit/processes/refunds"
 	"remit/projections"
 	"remit/projections/rmdb"
 	"remit/web/api"
@@ -36,6 +38,8 @@ type app struct {
 	runner *projections.Runner
 	server *api.Server
 	client *http.Client
+	// gw is the sandbox gateway refunds go through (in dir).
+	gw *sandbox.Gateway
 	// blindRecords makes the server's idempotency lookups miss, as two
 	// requests racing on one key both miss before either stores its answer.
 	blindRecords bool
@@ -86,7 +90,12 @@ func (a *app) open() {
 	if a.blindRecords {
 		records = blindGets{a.idem}
 	}
-	a.server = api.NewServer(api.Config{Addr: "127.0.0.1:0", Store: a.gate, Idempotency: records, Billing: a.svc, Models: a.models, Runner: a.runner, Now: clock})
+	a.gw, err = sandbox.Open(a.dir, sandbox.Options{Now: clock})
+	if err != nil {
+		a.tb.Fatalf("sandbox gateway: %v", err)
+	}
+	a.server = api.NewServer(api.Config{Addr: "127.0.0.1:0", Store: a.gate, Idempotency: records, Billing: a.svc, Models: a.models, Runner: a.runner, Now: clock,
+		Refunds: &refunds.Refunder{Billing: a.svc, Gateway: a.gw, Store: a.gate}})
 	if err := a.server.Open(); err != nil {
 		a.tb.Fatalf("open server: %v", err)
 	}
@@ -107,6 +116,9 @@ func (a *app) close() {
 	}
 	if err := a.idem.Close(); err != nil {
 		a.tb.Errorf("close idempotency records: %v", err)
+	}
+	if err := a.gw.Close(); err != nil {
+		a.tb.Errorf("close sandbox gateway: %v", err)
 	}
 	if err := a.store.Close(); err != nil {
 		a.tb.Errorf("close store: %v", err)

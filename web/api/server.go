@@ -18,6 +18,7 @@ import (
 	"remit/eventstore"
 	"remit/eventstore/idempotency"
 	"remit/integrations/payments/gateways"
+	"remit/processes/refunds"
 	"remit/projections"
 	"remit/web/auth"
 )
@@ -92,6 +93,9 @@ type Config struct {
 	// each route's role, and records the signed-in user or token as the
 	// actor. Nil keeps the X-Remit-Actor header (tests, local use).
 	Auth *auth.Authenticator
+	// Refunds refunds payments through the gateway (POST
+	// /api/invoices/{id}/refunds); nil answers that the gateway cannot.
+	Refunds *refunds.Refunder
 }
 
 // UI is what the server needs of the web UI (package ui) to serve it beside
@@ -158,6 +162,7 @@ func NewServer(cfg Config) *Server {
 	s.registerServiceRoutes(api)
 	s.registerScheduleItemRoutes(api)
 	s.registerInvoiceRoutes(api)
+	s.registerRefundRoutes(api)
 	s.registerLedgerRoutes(api)
 	s.registerPayoutRoutes(api)
 	s.registerEInvoiceRoutes(api)

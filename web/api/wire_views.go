@@ -693,6 +693,9 @@ type InvoiceDetail struct {
 	Attempts        []AttemptView      `json:"attempts"`
 	CreditNotes     []CreditNoteView   `json:"credit_notes"`
 	WriteOffs       []WriteOffView     `json:"write_offs"`
+	Refunds         []RefundView       `json:"refunds"`
+	Disputes        []DisputeView      `json:"disputes"`
+	Refunded        Money              `json:"refunded"`
 	Audit           []ActivityLine     `json:"audit"`
 	Revision        uint64             `json:"revision"`
 	Ledger          InvoiceLedger      `json:"ledger"`
@@ -729,6 +732,9 @@ func invoiceDetailOf(v projections.InvoiceDetail) InvoiceDetail {
 		Attempts:        wireList(v.Attempts, attemptViewOf),
 		CreditNotes:     wireList(v.CreditNotes, creditNoteViewOf),
 		WriteOffs:       wireList(v.WriteOffs, writeOffViewOf),
+		Refunds:         wireList(v.Refunds, refundViewOf),
+		Disputes:        wireList(v.Disputes, disputeViewOf),
+		Refunded:        moneyOf(v.Refunded),
 		Audit:           wireList(v.Audit, activityLineOf),
 		Revision:        v.Revision,
 		Ledger:          invoiceLedgerOf(v.Ledger),

@@ -291,6 +291,7 @@ var emailKinds = map[outbox.Kind]string{
 	outbox.KindMethodExpiring:  "Card expiring reminder",
 	outbox.KindProposal:        "Proposal",
 	outbox.KindInvoiceSent:     "Invoice, sent again",
+	outbox.KindDisputeOpened:   "Payment disputed, to staff",
 }
 
 // emailFuncs show the emails about an invoice or a proposal.

@@ -123,6 +123,7 @@ func (h *handler) registerInvoiceRoutes(rt routes) {
 		rt.get("/invoices/{iid}/"+a.Name, h.handleInvoiceActionForm(a))
 		rt.post("/invoices/{iid}/"+a.Name, h.handleInvoiceAction(a))
 	}
+	h.registerRefundRoutes(rt)
 }
 
 // invoicePage is an invoice's page, or one of its action forms.

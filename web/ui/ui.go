@@ -21,6 +21,7 @@ import (
 	"remit/domain/firm"
 	"remit/eventstore"
 	"remit/integrations/payments/gateways"
+	"remit/processes/refunds"
 	"remit/projections"
 	"remit/web/api"
 	"remit/web/auth"
@@ -77,6 +78,9 @@ type Config struct {
 	// "Add a card or bank account" button (client links, staff's Payment
 	// methods tab) opens it; nil: no method can be added through the UI.
 	Checkout *gateways.Checkout
+	// Refunds refunds payments through the gateway (the invoice page's
+	// Refund action); nil: the action answers that the gateway cannot.
+	Refunds *refunds.Refunder
 	// BillingRun runs billing and collection now and returns what it did
 	// (a billingrun.RunResult); nil hides the "Run billing now" action.
 	BillingRun func(context.Context) (any, error)

@@ -22,6 +22,9 @@
 // one the collection run itself would use, so a result recorded by the run
 // and again by the webhook, or delivered twice by Stripe, appends nothing the
 // second time.
+//
+// Disputes (charge.dispute.created, .updated, .closed) go to
+// processes/refunds, which records each once from the dispute's id.
 package gateways
 
 import (
@@ -44,6 +47,7 @@ import (
 	"remit/integrations/payments/sandbox"
 	"remit/integrations/payments/stripe"
 	"remit/processes/billingrun"
+	"remit/processes/refunds"
 )
 
 // Gateway names (each gateway's Name()).
@@ -176,7 +180,11 @@ func Start(cfg Config) (Opened, error) {
 	o.Checkout = &Checkout{Gateway: hc, Name: o.Gateway.Name(), Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
 	if secret != "" {
 		rec := Recorder{Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
-		o.Webhook = stripe.Webhook{Secret: secret, OnResult: rec.Record, OnCheckout: o.Checkout.OnCheckout, OnPayout: syncPayouts(cfg, o.Gateway)}
+		disputes := &refunds.Refunder{Billing: cfg.Billing, Store: cfg.Store, Logger: cfg.Logger}
+		o.Webhook = stripe.Webhook{Secret: secret, OnResult: rec.Record, OnCheckout: o.Checkout.OnCheckout, OnPayout: syncPayouts(cfg, o.Gateway),
+			OnDispute: func(ctx context.Context, n stripe.DisputeNotification) error {
+				return disputes.RecordDispute(ctx, n.Dispute, "stripe/"+n.EventID)
+			}}
 	}
 	return o, nil
 }

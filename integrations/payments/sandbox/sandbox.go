@@ -11,7 +11,8 @@
 // a charge is the one that decides it, and SQLite serialises writers). A
 // charge's state is derived from its record and the clock, never rewritten:
 // a pending bank debit becomes succeeded (or returned) once its days have
-// passed. Nothing is held in memory: opening the gateway reads no charge,
+// passed. Refunds, and the disputes of the disputed test cards, are in
+// refund.go. Nothing is held in memory: opening the gateway reads no charge,
 // and a charge looks up one key, so start time and memory do not grow with
 // the number of charges.
 //

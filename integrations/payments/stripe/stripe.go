@@ -5,7 +5,8 @@
 // results (a bank debit settling or failing days later) into Results for
 // Remit, after checking their signature, and passes Checkout Session
 // events on (OnCheckout). CreateSession and Session (checkout.go) implement
-// payments.HostedCheckout with Stripe Checkout.
+// payments.HostedCheckout with Stripe Checkout. Refunds (the Refunds API)
+// and the webhook's dispute events (charge.dispute.*) are in refund.go.
 //
 // Charge maps a PaymentIntent to Remit's words: succeeded → succeeded;
 // processing (a bank debit on its way) → pending; requires_payment_method or
@@ -193,6 +194,9 @@ type Webhook struct {
 	// OnCheckout receives checkout.session.completed and
 	// checkout.session.async_payment_succeeded/failed (see checkout.go).
 	OnCheckout func(ctx context.Context, n CheckoutNotification) error
+	// OnDispute, when set, receives charge.dispute.created, .updated and
+	// .closed (refund.go).
+	OnDispute func(ctx context.Context, n DisputeNotification) error
 }
 
 // maxWebhookBody caps the body read, as Stripe's own examples do.
@@ -217,6 +221,9 @@ func (h Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "payment_intent.succeeded", "payment_intent.payment_failed":
 	case "payout.paid", "payout.failed":
 		h.payout(w, r, ev)
+		return
+	case "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed":
+		h.serveDispute(w, r, ev.ID, ev.Data.Raw)
 		return
 	default:
 		w.WriteHeader(http.StatusOK) // not ours to act on
