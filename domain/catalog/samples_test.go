@@ -135,6 +135,7 @@ func samples() map[string]sample {
 	add(withMethod, client.PaymentMethodFailed{ClientID: clientID, PaymentMethodID: id(5), Reason: "card reported stolen", At: at})
 	add(clientCreated, client.ClientErased{ClientID: clientID, At: at})
 	add(clientCreated, client.ClientLinksRevoked{ClientID: clientID, Generation: 1, At: at})
+	add(clientCreated, client.ClientPaymentDetailsRequested{ClientID: clientID, RequestID: id(9), ContactID: id(3), Name: "Ana", Email: "ana@example.com", Note: "for the new year", At: at})
 
 	// proposal
 	proposalID := id(7)
