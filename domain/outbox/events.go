@@ -34,11 +34,14 @@ const (
 	KindUpcomingCharge  Kind = "upcoming_charge"  // a collection is a few days away
 	KindProposal        Kind = "proposal"         // a proposal to accept, with its signed link
 	KindInvoiceSent     Kind = "invoice_sent"     // the invoice sent (again) by staff, with its PDF
+	// KindPaymentDetailsRequest asks the client to put a payment method on
+	// file, with their signed link.
+	KindPaymentDetailsRequest Kind = "payment_details_request"
 )
 
 // Kinds lists every email kind.
 func Kinds() []Kind {
-	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent}
+	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindPaymentDetailsRequest}
 }
 
 // EmailQueued records that an email was decided on, before it is sent.

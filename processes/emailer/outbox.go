@@ -17,6 +17,10 @@
 //   - ProposalSent: the proposal (its services, prices and totals per
 //     cadence, first-year value) with its signed acceptance link, to each
 //     recipient staff chose; a re-send emails them again.
+//   - ClientPaymentDetailsRequested: staff's request for payment details,
+//     with the client's signed link to put a method on file
+//     (LinkUpdateMethod) and staff's note, to the contact the event names;
+//     one email per request id.
 //   - Daily, from the clock in the firm's time zone: a card about to expire
 //     (client.State.ExpiringMethods, Config.ExpiryNoticeDays ahead, once per
 //     card and expiry) and an upcoming charge (Config.UpcomingChargeDays
@@ -152,12 +156,13 @@ func MailerFor(smtpURL, dataDir string) (mail.Mailer, error) {
 
 // triggers are the event types that cause an email.
 var triggers = map[string]mailbox.Kind{
-	"InvoiceIssued":           mailbox.KindInvoiceIssued,
-	"InvoicePaymentSucceeded": mailbox.KindPaymentReceipt,
-	"InvoicePaymentRecorded":  mailbox.KindPaymentReceipt,
-	"InvoicePaymentRejected":  mailbox.KindPaymentRejected,
-	"ProposalSent":            mailbox.KindProposal,
-	"InvoiceSent":             mailbox.KindInvoiceSent,
+	"InvoiceIssued":                 mailbox.KindInvoiceIssued,
+	"InvoicePaymentSucceeded":       mailbox.KindPaymentReceipt,
+	"InvoicePaymentRecorded":        mailbox.KindPaymentReceipt,
+	"InvoicePaymentRejected":        mailbox.KindPaymentRejected,
+	"ProposalSent":                  mailbox.KindProposal,
+	"InvoiceSent":                   mailbox.KindInvoiceSent,
+	"ClientPaymentDetailsRequested": mailbox.KindPaymentDetailsRequest,
 }
 
 // watched are the event types the outbox reads: triggers, what the daily
@@ -461,8 +466,11 @@ func (o *Outbox) handle(ctx context.Context, ev follow.Event) error {
 }
 
 func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event) error {
-	if kind == mailbox.KindProposal {
+	switch kind {
+	case mailbox.KindProposal:
 		return o.triggerProposal(ctx, ev)
+	case mailbox.KindPaymentDetailsRequest:
+		return o.triggerDetailsRequest(ctx, ev)
 	}
 	id := mailbox.EmailID(kind, ev.ID.String())
 	if o.emails[id] != mailbox.StatusNone {
@@ -531,6 +539,29 @@ func (o *Outbox) triggerProposal(ctx context.Context, ev follow.Event) error {
 		}
 	}
 	return nil
+}
+
+// triggerDetailsRequest emails a request for payment details to the
+// contact it names; its id comes from the request id, so a request recorded
+// once is emailed once.
+func (o *Outbox) triggerDetailsRequest(ctx context.Context, ev follow.Event) error {
+	e, ok := ev.Data.(client.ClientPaymentDetailsRequested)
+	if !ok {
+		return nil
+	}
+	id := mailbox.EmailID(mailbox.KindPaymentDetailsRequest, e.RequestID.String())
+	if o.emails[id] != mailbox.StatusNone {
+		return nil
+	}
+	if !strings.Contains(e.Email, "@") {
+		o.log.Warn("outbox: a payment-details request has no email address (erased?); not sent", "client", e.ClientID)
+		return nil
+	}
+	q := mailbox.EmailQueued{
+		EmailID: id, Kind: mailbox.KindPaymentDetailsRequest, ClientID: e.ClientID, To: e.Email, ToName: e.Name,
+		TriggerEventID: ev.ID, TriggerPosition: ev.Position,
+	}
+	return o.queueAndSend(ctx, q, ev.Metadata.CorrelationID)
 }
 
 // queueAndSend addresses the email (to the client's primary billing contact
@@ -827,6 +858,8 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	case invoice.InvoicePaymentRejected:
 		v.Decline, v.DeclineCode = domain.Sentence(e.DeclineMessage), e.DeclineCode
 		v.Total = money(inv.Balance())
+	case client.ClientPaymentDetailsRequested:
+		v.Note = e.Note
 	}
 	if q.Kind == mailbox.KindPaymentReceipt {
 		if b := inv.Balance(); b.Amount.IsPositive() {

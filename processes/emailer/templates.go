@@ -28,6 +28,7 @@ type view struct {
 	DeclineCode string
 	RetryLink   string
 	UpdateLink  string
+	Note        string // staff's note on a request for payment details
 	HowToPay    string
 	// A proposal: its title, start, services (tax included), totals per
 	// cadence, first-year value and acceptance link.
@@ -132,6 +133,25 @@ To use another payment method: {{.UpdateLink}}
 <p>On <strong>{{.ChargeDate}}</strong> we will charge <strong>{{.Amount}}</strong> to {{.Method}} for invoice {{.Number}}.</p>
 <p><a href="{{.UpdateLink}}">Use another payment method</a>.</p>
 <p>{{.Firm}}</p>
+`},
+	mailbox.KindPaymentDetailsRequest: {
+		`{{.Firm}} asks for your payment details`,
+		`Hello {{.Contact}},
+
+{{.Firm}} asks you to add a payment method for {{.Client}}, so that your invoices are paid on time without you having to do anything.
+{{if .Note}}
+{{.Note}}
+{{end}}
+Add a card or bank account here: {{.UpdateLink}}
+
+Thank you,
+{{.Firm}}
+`,
+		`<p>Hello {{.Contact}},</p>
+<p>{{.Firm}} asks you to add a payment method for {{.Client}}, so that your invoices are paid on time without you having to do anything.</p>
+{{if .Note}}<p>{{.Note}}</p>
+{{end}}<p><a href="{{.UpdateLink}}">Add a card or bank account</a></p>
+<p>Thank you,<br>{{.Firm}}</p>
 `},
 	mailbox.KindProposal: {
 		`Proposal: {{.Title}}, from {{.Firm}}`,

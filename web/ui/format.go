@@ -284,13 +284,14 @@ func funcs() template.FuncMap {
 
 // emailKinds name the outbox's emails for staff.
 var emailKinds = map[outbox.Kind]string{
-	outbox.KindInvoiceIssued:   "Invoice",
-	outbox.KindPaymentReceipt:  "Receipt",
-	outbox.KindPaymentRejected: "Payment declined",
-	outbox.KindUpcomingCharge:  "Upcoming charge reminder",
-	outbox.KindMethodExpiring:  "Card expiring reminder",
-	outbox.KindProposal:        "Proposal",
-	outbox.KindInvoiceSent:     "Invoice, sent again",
+	outbox.KindInvoiceIssued:         "Invoice",
+	outbox.KindPaymentReceipt:        "Receipt",
+	outbox.KindPaymentRejected:       "Payment declined",
+	outbox.KindUpcomingCharge:        "Upcoming charge reminder",
+	outbox.KindMethodExpiring:        "Card expiring reminder",
+	outbox.KindProposal:              "Proposal",
+	outbox.KindInvoiceSent:           "Invoice, sent again",
+	outbox.KindPaymentDetailsRequest: "Payment details request",
 }
 
 // emailFuncs show the emails about an invoice or a proposal.
