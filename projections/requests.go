@@ -100,3 +100,21 @@ func (m *Models) PaymentDetailsRequests(ctx context.Context, q PaymentDetailsReq
 	}
 	return page, nil
 }
+
+// SelectClients returns every client (all pages) of the clients list q
+// selects, in list order: the clients a bulk action acts on.
+func (m *Models) SelectClients(ctx context.Context, q ClientQuery) ([]ClientListItem, error) {
+	var out []ClientListItem
+	q.Paging = Paging{Limit: MaxLimit}
+	for {
+		page, err := m.ListClients(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		q.Offset += len(page.Items)
+		if len(page.Items) == 0 || q.Offset >= page.Total {
+			return out, nil
+		}
+	}
+}

@@ -140,6 +140,7 @@ func NewServer(cfg Config) *Server {
 	s.registerOpenAPIRoutes(api)
 	s.registerFirmRoutes(api)
 	s.registerClientRoutes(api)
+	s.registerPaymentDetailsRoutes(api)
 	s.registerForgetRoutes(api)
 	s.registerContactRoutes(api)
 	s.registerPaymentMethodRoutes(api)
