@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/client"
 )
 
 // RequestStatus selects requests for payment details by whether the client
@@ -117,4 +118,14 @@ func (m *Models) SelectClients(ctx context.Context, q ClientQuery) ([]ClientList
 			return out, nil
 		}
 	}
+}
+
+// LatestPaymentDetailsRequest is the client's latest request for payment
+// details, or nil.
+func (s ClientSummary) LatestPaymentDetailsRequest() *client.PaymentDetailsRequest {
+	if n := len(s.PaymentDetailsRequests); n > 0 {
+		r := s.PaymentDetailsRequests[n-1]
+		return &r
+	}
+	return nil
 }

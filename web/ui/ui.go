@@ -185,6 +185,7 @@ func (h *handler) registerRoutes(r *mux.Router) {
 	})
 	h.registerSignInRoutes(rt)
 	h.registerUserRoutes(rt)
+	h.registerPaymentDetailsRoutes(rt)
 	h.registerClientRoutes(rt)
 	h.registerClientPageRoutes(rt)
 	h.registerPaymentMethodRoutes(rt)
