@@ -38,7 +38,8 @@
 // State is the client as of its last event: details, contacts in the order
 // they were added, the primary contact's id, payment methods in the order they
 // were added (a replacement takes the replaced method's place), the default
-// method's id, and whether the client is archived. State.ExpiringMethods lists
+// method's id, whether the client is archived, and the requests for payment
+// details sent to it (each answered or not). State.ExpiringMethods lists
 // the cards about to expire, for the reminder email.
 //
 // # Rules worth knowing
