@@ -6,6 +6,13 @@
 // events, recorded through billing exactly as the collection run records a
 // synchronous answer.
 //
+// Start also opens what hosted capture needs (checkout.go): Checkout opens
+// setup sessions on the gateway's own page for Remit's purposes and records
+// the method each captured, from the return redirect or the signed
+// checkout.session.completed webhook, whichever comes first, once. The
+// sandbox's webhook events are signed as Stripe's and go through the same
+// handler (stripe.Webhook) at /api/webhooks/sandbox.
+//
 // # Exactly once
 //
 // The collection run charges with the attempt's id as idempotency key and
@@ -107,24 +114,71 @@ func (c Config) Validate() error {
 
 // Open returns the configured gateway and, for Stripe with a webhook secret
 // (and Store and Billing set), the webhook's http.Handler to mount at
-// WebhookPath; the handler is nil otherwise.
+// WebhookPath; the handler is nil otherwise. Serve uses Start, which also
+// gives the sandbox's webhook and hosted page and the capture of methods.
 func Open(cfg Config) (payments.Gateway, http.Handler, error) {
-	if err := cfg.Validate(); err != nil {
+	o, err := Start(cfg)
+	if err != nil {
 		return nil, nil, err
 	}
 	if cfg.Gateway != Stripe {
+		return o.Gateway, nil, nil
+	}
+	return o.Gateway, o.Webhook, nil
+}
+
+// Opened is the configured gateway with everything Remit mounts for it.
+type Opened struct {
+	Gateway payments.Gateway
+	// Webhook is the handler of the gateway's signed webhook events, to
+	// mount at WebhookPath (public); nil without Store and Billing, or for
+	// Stripe without a webhook secret. Both gateways' events go through
+	// stripe.Webhook: payment results to Recorder, completed checkout
+	// sessions to Checkout.
+	Webhook     http.Handler
+	WebhookPath string
+	// Checkout opens hosted capture sessions and records them (nil without
+	// Store and Billing).
+	Checkout *Checkout
+	// Pages is the sandbox's hosted page, to mount at sandbox.CheckoutPath
+	// outside sign-in (nil for Stripe, whose pages are its own).
+	Pages http.Handler
+	// Sandbox is the sandbox gateway (nil for Stripe): the server starts
+	// its webhook deliveries (StartWebhooks) once it knows its address.
+	Sandbox *sandbox.Gateway
+}
+
+// Start opens the configured gateway and what goes with it.
+func Start(cfg Config) (Opened, error) {
+	if err := cfg.Validate(); err != nil {
+		return Opened{}, err
+	}
+	var o Opened
+	var hc payments.HostedCheckout
+	secret := cfg.StripeWebhookSecret
+	if cfg.Gateway != Stripe {
 		gw, err := sandbox.Open(cfg.DataDir, sandbox.Options{Now: cfg.Now})
 		if err != nil {
-			return nil, nil, err
+			return Opened{}, err
 		}
-		return gw, nil, nil
+		if secret, err = gw.WebhookSecret(context.Background()); err != nil {
+			gw.Close()
+			return Opened{}, err
+		}
+		o.Gateway, o.Sandbox, o.Pages, o.WebhookPath, hc = gw, gw, gw.Handler(), sandbox.WebhookPath, gw
+	} else {
+		gw := stripe.New(stripe.Config{SecretKey: cfg.StripeKey, URL: cfg.StripeURL, HTTPClient: cfg.HTTPClient})
+		o.Gateway, o.WebhookPath, hc = gw, WebhookPath, gw
 	}
-	gw := stripe.New(stripe.Config{SecretKey: cfg.StripeKey, URL: cfg.StripeURL, HTTPClient: cfg.HTTPClient})
-	if cfg.StripeWebhookSecret == "" || cfg.Store == nil || cfg.Billing == nil {
-		return gw, nil, nil
+	if cfg.Store == nil || cfg.Billing == nil {
+		return o, nil
 	}
-	rec := Recorder{Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
-	return gw, stripe.Webhook{Secret: cfg.StripeWebhookSecret, OnResult: rec.Record}, nil
+	o.Checkout = &Checkout{Gateway: hc, Name: o.Gateway.Name(), Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
+	if secret != "" {
+		rec := Recorder{Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
+		o.Webhook = stripe.Webhook{Secret: secret, OnResult: rec.Record, OnCheckout: o.Checkout.OnCheckout}
+	}
+	return o, nil
 }
 
 // Recorder records the asynchronous results Stripe's webhook delivers as

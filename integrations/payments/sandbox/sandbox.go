@@ -19,6 +19,12 @@
 // payments-sandbox.jsonl (OldFileName); Open imports that file once (a torn
 // last line, from a crash mid-write, is dropped: that charge never
 // returned) and renames it to payments-sandbox.jsonl.imported.
+//
+// The sandbox also implements payments.HostedCheckout with its own hosted
+// page (Handler, mounted at CheckoutPath), which takes Stripe's documented
+// test cards and test bank accounts (TestCards, TestAccounts), and hands
+// back to Remit as Stripe does: a redirect to the session's SuccessURL and
+// a Stripe-signed webhook event (StartWebhooks, to WebhookPath).
 package sandbox
 
 import (
@@ -56,7 +62,9 @@ const OldFileName = "payments-sandbox.jsonl"
 // Test payment method tokens. Other tokens starting "pm_debit_" behave as
 // TokenDebitSettles, and other tokens starting "pm_card_" or "tok_" as
 // TokenCardSucceeds (so the demo firm's methods just work); any other token
-// is rejected with "invalid_payment_method".
+// is rejected with "invalid_payment_method". A token the hosted page makes
+// is one of these followed by "__" and a part unique to its capture
+// (pm_card_chargeDeclined__3f…): it behaves as the token before "__".
 const (
 	TokenCardSucceeds          = "pm_card_visa"
 	TokenCardDeclined          = "pm_card_chargeDeclined"
@@ -130,7 +138,7 @@ func Open(dir string, opts Options) (*Gateway, error) {
 		return nil, fmt.Errorf("sandbox gateway: %w", err)
 	}
 	g := &Gateway{db: db, opts: opts}
-	if _, err := db.Exec(schema); err != nil {
+	if _, err := db.Exec(schema + ";" + checkoutSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sandbox gateway: %s: %w", path, err)
 	}
@@ -225,7 +233,7 @@ func (g *Gateway) result(c Charge) payments.ChargeResult {
 	}
 	elapsed := g.opts.Now().Sub(c.CreatedAt)
 	days := func(n int) bool { return elapsed >= time.Duration(n)*24*time.Hour }
-	tok := c.PaymentMethod
+	tok, _, _ := strings.Cut(c.PaymentMethod, "__")
 	switch {
 	case tok == TokenCardDeclined:
 		return reject("card_declined", "Your card was declined.")

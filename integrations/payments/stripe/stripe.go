@@ -3,7 +3,9 @@
 // payment methods attached to them, and off-session PaymentIntents confirmed
 // at once with Remit's idempotency key. Webhook turns Stripe's asynchronous
 // results (a bank debit settling or failing days later) into Results for
-// Remit, after checking their signature.
+// Remit, after checking their signature, and passes Checkout Session
+// events on (OnCheckout). CreateSession and Session (checkout.go) implement
+// payments.HostedCheckout with Stripe Checkout.
 //
 // Charge maps a PaymentIntent to Remit's words: succeeded → succeeded;
 // processing (a bank debit on its way) → pending; requires_payment_method or
@@ -180,6 +182,9 @@ type Notification struct {
 type Webhook struct {
 	Secret   string
 	OnResult func(ctx context.Context, n Notification) error
+	// OnCheckout receives checkout.session.completed and
+	// checkout.session.async_payment_succeeded/failed (see checkout.go).
+	OnCheckout func(ctx context.Context, n CheckoutNotification) error
 }
 
 // maxWebhookBody caps the body read, as Stripe's own examples do.
@@ -194,6 +199,10 @@ func (h Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ev, err := webhook.ConstructEvent(body, r.Header.Get("Stripe-Signature"), h.Secret)
 	if err != nil {
 		http.Error(w, "bad signature", http.StatusBadRequest)
+		return
+	}
+	if strings.HasPrefix(string(ev.Type), "checkout.session.") {
+		h.serveCheckout(w, r, ev)
 		return
 	}
 	switch ev.Type {
