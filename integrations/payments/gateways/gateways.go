@@ -140,6 +140,9 @@ type Opened struct {
 	// Checkout opens hosted capture sessions and records them (nil without
 	// Store and Billing).
 	Checkout *Checkout
+	// PayNow opens pay-now sessions for invoices and records their payments
+	// (paynow.go; nil without Store and Billing).
+	PayNow *PayNow
 	// Pages is the sandbox's hosted page, to mount at sandbox.CheckoutPath
 	// outside sign-in (nil for Stripe, whose pages are its own).
 	Pages http.Handler
@@ -174,11 +177,21 @@ func Start(cfg Config) (Opened, error) {
 		return o, nil
 	}
 	o.Checkout = &Checkout{Gateway: hc, Name: o.Gateway.Name(), Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
+	o.PayNow = &PayNow{Gateway: hc, Name: o.Gateway.Name(), Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
 	if secret != "" {
 		rec := Recorder{Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
-		o.Webhook = stripe.Webhook{Secret: secret, OnResult: rec.Record, OnCheckout: o.Checkout.OnCheckout}
+		o.Webhook = stripe.Webhook{Secret: secret, OnResult: rec.Record, OnCheckout: o.onCheckout}
 	}
 	return o, nil
+}
+
+// onCheckout passes a checkout.session.* event to what opened the session:
+// pay-now payments to PayNow, captures to Checkout.
+func (o Opened) onCheckout(ctx context.Context, n stripe.CheckoutNotification) error {
+	if n.Mode == payments.ModePayment {
+		return o.PayNow.OnCheckout(ctx, n)
+	}
+	return o.Checkout.OnCheckout(ctx, n)
 }
 
 // Recorder records the asynchronous results Stripe's webhook delivers as
