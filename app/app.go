@@ -324,7 +324,8 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 }
 
 // emailLinks makes the signed client links that emails carry (retry a
-// rejected payment, add or switch a payment method, accept a proposal),
+// rejected payment, add or switch a payment method, accept a proposal, pay
+// an invoice now),
 // valid for 30 days; nil
 // (placeholders) when the link key cannot be read.
 func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uuid.UUID) string {
@@ -341,6 +342,8 @@ func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uu
 			l.Resource = resource
 		case emailer.LinkAccept:
 			l.Purpose, l.Resource, l.Issued, path = auth.PurposeAcceptProposal, resource, cfg.Now(), "/c/p/"
+		case emailer.LinkPayInvoice:
+			l.Purpose, l.Resource, l.Issued, path = auth.PurposePayInvoice, resource, cfg.Now(), "/c/i/"
 		}
 		base := cfg.PublicURL
 		if base == "" {

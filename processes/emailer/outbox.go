@@ -8,7 +8,8 @@
 //   - InvoiceIssued: the invoice, with its PDF (remit/pdf) attached; both
 //     say from which method and on which date it is charged when its
 //     collection was scheduled with it, else that nothing is charged
-//     automatically and how to pay.
+//     automatically and how to pay, and the email then carries the
+//     invoice's pay-now link (LinkPayInvoice).
 //   - InvoiceSent (staff's Send / Re-send): the invoice again, with its PDF,
 //     to the recipient staff chose.
 //   - InvoicePaymentSucceeded, InvoicePaymentRecorded: a receipt.
@@ -108,6 +109,7 @@ const (
 	LinkRetryPayment = "retry_payment" // pay a rejected invoice again
 	LinkUpdateMethod = "update_method" // add or switch a payment method
 	LinkAccept       = "accept"        // read and accept a proposal
+	LinkPayInvoice   = "pay_invoice"   // pay one invoice now (a pay-now link)
 )
 
 // Config is what the outbox needs.
@@ -120,8 +122,9 @@ type Config struct {
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// LinkFor returns the link a client follows for purpose (LinkRetryPayment,
-	// LinkUpdateMethod, LinkAccept) about a client and a resource: the
-	// invoice (uuid.Nil when none) or, for LinkAccept, the proposal. Nil
+	// LinkUpdateMethod, LinkAccept, LinkPayInvoice) about a client and a
+	// resource: the invoice (uuid.Nil when none) or, for LinkAccept, the
+	// proposal. Nil
 	// writes a placeholder until signed client links exist.
 	LinkFor func(purpose string, clientID, resource uuid.UUID) string
 	// ExpiryNoticeDays: a card expiring within this many days gets its
@@ -846,6 +849,10 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		}
 		data := pdf.FromIssued(e, col, f, c)
 		v.HowToPay = data.HowToPay
+		if col.Date.IsZero() && inv.Balance().Amount.IsPositive() {
+			// Nothing charges it: the email carries its pay-now link.
+			v.PayLink = o.cfg.LinkFor(LinkPayInvoice, q.ClientID, q.InvoiceID)
+		}
 		var buf bytes.Buffer
 		if err := pdf.Invoice(&buf, data); err != nil {
 			return mail.Message{}, err

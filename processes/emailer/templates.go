@@ -29,6 +29,7 @@ type view struct {
 	RetryLink   string
 	UpdateLink  string
 	Note        string // staff's note on a request for payment details
+	PayLink     string // the invoice's pay-now link, when nothing charges it
 	HowToPay    string
 	// A proposal: its title, start, services (tax included), totals per
 	// cadence, first-year value and acceptance link.
@@ -64,7 +65,9 @@ Amount due: {{.Total}}
 Due date: {{.DueDate}}
 
 {{.HowToPay}}
-
+{{if .PayLink}}
+Pay it now by card or bank account: {{.PayLink}}
+{{end}}
 Thank you,
 {{.Firm}}
 `,
@@ -72,7 +75,8 @@ Thank you,
 <p>Please find attached invoice <strong>{{.Number}}</strong> from {{.Firm}}, issued on {{.IssueDate}}.</p>
 <table><tr><td>Amount due</td><td><strong>{{.Total}}</strong></td></tr><tr><td>Due date</td><td>{{.DueDate}}</td></tr></table>
 <p>{{.HowToPay}}</p>
-<p>Thank you,<br>{{.Firm}}</p>
+{{if .PayLink}}<p><a href="{{.PayLink}}">Pay it now by card or bank account</a></p>
+{{end}}<p>Thank you,<br>{{.Firm}}</p>
 `},
 	mailbox.KindPaymentReceipt: {
 		`Payment received for invoice {{.Number}}`,
