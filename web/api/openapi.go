@@ -166,6 +166,7 @@ func operations() []operation {
 		create(item+"/bill", "Bill an item now (201 with the invoice).", ItemBill{}, InvoiceDetail{}),
 
 		list[InvoiceListItem]("/api/invoices", "The firm's invoices, newest first.", "client_id", "status"),
+		post(inv+"/payment-link", "Sign a pay-now link for an open invoice (409 when nothing is owed): the client opens it, sees the invoice and pays its balance once, by card or bank account, on the gateway's hosted page (valid 30 days).", nil, PaymentLinkView{}),
 		create("/api/invoices", "Issue an invoice for schedule items or instant-bill lines.", billing.IssueInvoiceRequest{}, InvoiceDetail{}),
 		get(inv, "An invoice's page: lines, totals, payments, attempts, audit trail.", InvoiceDetail{}),
 		post(inv+"/resend", "Email the invoice (again).", InvoiceSend{}, InvoiceDetail{}),

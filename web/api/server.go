@@ -73,6 +73,9 @@ type Config struct {
 	// StripeWebhookPath (public: the handler checks the signature); nil
 	// answers that route 404.
 	StripeWebhook http.Handler
+	// Links signs the pay-now links POST /api/invoices/{id}/payment-link
+	// answers (the key the UI checks them with); nil answers that route 404.
+	Links *auth.LinkSigner
 	// SellerEmail is the firm's electronic address in e-invoices (Peppol
 	// scheme EM); empty leaves it out.
 	SellerEmail string
@@ -141,6 +144,7 @@ func NewServer(cfg Config) *Server {
 	s.registerFirmRoutes(api)
 	s.registerClientRoutes(api)
 	s.registerPaymentDetailsRoutes(api)
+	s.registerPaymentLinkRoutes(api)
 	s.registerForgetRoutes(api)
 	s.registerContactRoutes(api)
 	s.registerPaymentMethodRoutes(api)
