@@ -196,7 +196,7 @@ func payOutcome(p gateways.Paid) string {
 	case p.Status != payments.SessionComplete || p.Payment == nil:
 		return "!The payment was not completed: nothing was charged."
 	case p.Payment.Status == payments.StatusSucceeded:
-		msg := "Thank you: your payment of " + p.Payment.Amount.String() + " was received."
+		msg := "Thank you: your payment of " + fmtMoney(p.Payment.Amount) + " was received."
 		if p.MethodID != uuid.Nil {
 			msg += " The payment method is saved for future invoices."
 		}
