@@ -103,12 +103,17 @@ type App struct {
 	// StripeWebhook takes Stripe's webhook deliveries (nil unless Stripe
 	// is the gateway with a webhook secret).
 	StripeWebhook http.Handler
+	// Payments is the payment gateway with its webhook, hosted page (the
+	// sandbox's) and the capture of payment methods on it.
+	Payments gateways.Opened
 	// Idempotency keeps the answers of requests sent with an
 	// Idempotency-Key, beside the store.
 	Idempotency idempotency.Store
 	gateway     io.Closer // the payment gateway, when it holds files open
-	log         *slog.Logger
-	baseURL     atomic.Pointer[string] // where the server listens, once it does
+	// stopWebhooks stops the sandbox's webhook deliveries.
+	stopWebhooks context.CancelFunc
+	log          *slog.Logger
+	baseURL      atomic.Pointer[string] // where the server listens, once it does
 }
 
 // Open starts Remit: it opens the store (refusing a folder another process
@@ -176,6 +181,9 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 			return err
 		}
 	}
+	if err := a.openPayments(cfg, store); err != nil {
+		return err
+	}
 	var billNow func(context.Context) (any, error)
 	if !cfg.NoBillingRun {
 		if billNow, err = a.startBillingRun(ctx, cfg, store); err != nil {
@@ -185,12 +193,21 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 	a.Web = api.NewServer(api.Config{
 		Addr: cfg.Addr, Store: store, Idempotency: a.Idempotency, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
 		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow, SellerEmail: sellerEmail(cfg), StripeWebhook: a.StripeWebhook,
+		SandboxWebhook: a.sandboxWebhook(), GatewayPages: a.Payments.Pages, Checkout: a.Payments.Checkout,
+		Links: a.links(cfg),
 	})
 	if err := a.Web.Open(); err != nil {
 		return err
 	}
 	u := a.Web.URL()
 	a.baseURL.Store(&u)
+	if a.Payments.Sandbox != nil && a.Payments.Webhook != nil {
+		// The sandbox posts its webhook events to this server, as Stripe
+		// would to the firm's public address.
+		ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		a.stopWebhooks = cancel
+		a.Payments.Sandbox.StartWebhooks(ctx, u+a.Payments.WebhookPath, 0, a.log)
+	}
 	a.log.Info("remit serving", "url", a.Web.URL(), "data", cfg.DataDir)
 	return nil
 }
@@ -274,16 +291,7 @@ func (a *App) startLedgerSync(ctx context.Context, cfg Config, store eventstore.
 // and returns the on-demand run the API offers. Runs in several processes at
 // once are safe: every invoice, charge and retry has a deterministic id.
 func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.Store) (func(context.Context) (any, error), error) {
-	pc := cfg.Payments
-	pc.DataDir, pc.Now, pc.Store, pc.Billing, pc.Logger = cfg.DataDir, cfg.Now, store, a.Billing, cfg.Logger
-	gw, webhook, err := gateways.Open(pc)
-	if err != nil {
-		return nil, fmt.Errorf("payment gateway: %w", err)
-	}
-	a.StripeWebhook = webhook
-	if c, ok := gw.(io.Closer); ok {
-		a.gateway = c
-	}
+	gw := a.Payments.Gateway
 	// The runs read the app's read models, waiting for its Runner to apply
 	// the log's head before each step; scheduled and on-demand runs share
 	// them (on-demand runs take turns; one overlapping the scheduled run
@@ -305,11 +313,42 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 	}, nil
 }
 
+// openPayments opens the configured gateway (Config.Payments: the sandbox
+// by default, or Stripe) with its webhook, the sandbox's hosted page and the
+// capture of payment methods.
+func (a *App) openPayments(cfg Config, store eventstore.Store) error {
+	pc := cfg.Payments
+	if cfg.DataDir == "" && pc.Gateway != gateways.Stripe {
+		return nil // no folder to keep the sandbox's charges in
+	}
+	pc.DataDir, pc.Now, pc.Store, pc.Billing, pc.Logger = cfg.DataDir, cfg.Now, store, a.Billing, cfg.Logger
+	o, err := gateways.Start(pc)
+	if err != nil {
+		return fmt.Errorf("payment gateway: %w", err)
+	}
+	a.Payments = o
+	if o.WebhookPath == gateways.WebhookPath {
+		a.StripeWebhook = o.Webhook
+	}
+	if c, ok := o.Gateway.(io.Closer); ok {
+		a.gateway = c
+	}
+	return nil
+}
+
+// sandboxWebhook is the sandbox's webhook handler (nil with Stripe).
+func (a *App) sandboxWebhook() http.Handler {
+	if a.Payments.Sandbox == nil {
+		return nil
+	}
+	return a.Payments.Webhook
+}
+
 // ui builds the web UI, served by the API's server on its router: behind
 // sign-in unless auth is off.
 func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, billNow func(context.Context) (any, error)) *ui.UI {
 	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow,
-		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, LogoDir: filepath.Join(cfg.DataDir, "logos")}
+		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, Checkout: a.Payments.Checkout, PayNow: a.Payments.PayNow, LogoDir: filepath.Join(cfg.DataDir, "logos")}
 	// Owners connect Xero or QuickBooks Online from the Ledger page (OAuth 2.0).
 	uc.LedgerOAuth = &ui.LedgerOAuth{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL}
 	if links, err := auth.LoadLinkSigner(cfg.DataDir); err == nil {
@@ -321,6 +360,16 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 		uc.Auth, uc.Users = a.Auth, a.Auth
 	}
 	return ui.New(uc)
+}
+
+// links is the client-link signer the API signs pay-now links with (nil,
+// and that route off, when the link key cannot be read).
+func (a *App) links(cfg Config) *auth.LinkSigner {
+	l, err := auth.LoadLinkSigner(cfg.DataDir)
+	if err != nil {
+		return nil
+	}
+	return l
 }
 
 // emailLinks makes the signed client links that emails carry (retry a
@@ -377,6 +426,9 @@ func (a *App) Close() error {
 	}
 	if a.Sched != nil {
 		errs = append(errs, a.Sched.Close())
+	}
+	if a.stopWebhooks != nil {
+		a.stopWebhooks()
 	}
 	if a.gateway != nil {
 		errs = append(errs, a.gateway.Close())

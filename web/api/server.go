@@ -17,6 +17,7 @@ import (
 	"remit/domain/catalog"
 	"remit/eventstore"
 	"remit/eventstore/idempotency"
+	"remit/integrations/payments/gateways"
 	"remit/projections"
 	"remit/web/auth"
 )
@@ -73,6 +74,16 @@ type Config struct {
 	// StripeWebhookPath (public: the handler checks the signature); nil
 	// answers that route 404.
 	StripeWebhook http.Handler
+	// SandboxWebhook, when set, takes the sandbox gateway's webhook
+	// deliveries (signed as Stripe signs) at SandboxWebhookPath.
+	SandboxWebhook http.Handler
+	// GatewayPages, when set, is the sandbox gateway's hosted checkout
+	// page, served under sandbox.CheckoutPath outside sign-in (it is the
+	// gateway's page, not Remit's).
+	GatewayPages http.Handler
+	// Checkout opens hosted sessions that capture a client's payment method
+	// (POST /api/clients/{id}/payment-method-sessions); nil answers 404.
+	Checkout *gateways.Checkout
 	// Links signs the pay-now links POST /api/invoices/{id}/payment-link
 	// answers (the key the UI checks them with); nil answers that route 404.
 	Links *auth.LinkSigner
@@ -159,6 +170,7 @@ func NewServer(cfg Config) *Server {
 	s.registerImportRoutes(api)
 	s.registerBillingRunRoutes(api)
 	s.registerWebhookRoutes(api)
+	s.registerCheckoutRoutes(api)
 	if cfg.UI != nil {
 		// Everything outside /api/ is the UI's; it signs people in itself
 		// (routeAccess treats its paths as public).

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gorilla/mux"
+
+	"remit/integrations/payments/sandbox"
 )
 
 // StripeWebhookPath is where Stripe posts asynchronous payment results.
@@ -31,4 +33,24 @@ func (s *Server) registerWebhookRoutes(r *mux.Router) {
 		}
 		s.cfg.StripeWebhook.ServeHTTP(w, r)
 	}).Methods(http.MethodPost)
+}
+
+// SandboxWebhookPath is where the sandbox gateway posts its webhook events.
+const SandboxWebhookPath = sandbox.WebhookPath
+
+// registerCheckoutRoutes mounts the sandbox gateway's webhook and hosted
+// page (both public: the webhook is signed, the page is the gateway's) and
+// the capture sessions of the API.
+func (s *Server) registerCheckoutRoutes(r *mux.Router) {
+	r.HandleFunc(SandboxWebhookPath, func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.SandboxWebhook == nil {
+			s.handleNotFound(w, r)
+			return
+		}
+		s.cfg.SandboxWebhook.ServeHTTP(w, r)
+	}).Methods(http.MethodPost)
+	if s.cfg.GatewayPages != nil {
+		r.PathPrefix(sandbox.CheckoutPath).Handler(s.cfg.GatewayPages)
+	}
+	r.HandleFunc("/api/clients/{id}/payment-method-sessions", s.handlePaymentMethodSession).Methods(http.MethodPost)
 }

@@ -121,8 +121,10 @@ func (a *Authenticator) Middleware(policy Policy, deny func(http.ResponseWriter,
 
 // ContentSecurityPolicy is sent on every response: scripts and styles only
 // from Remit itself (no inline script), no plugins, no framing, forms post
-// only to Remit.
-const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+// only to Remit (which may redirect them on to Stripe's hosted checkout,
+// where a client enters a card or bank account: browsers check form-action
+// on the redirect too).
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'"
 
 // SecurityHeaders sets the security headers on every response of next: the
 // CSP, X-Content-Type-Options nosniff, X-Frame-Options DENY (for browsers

@@ -18,7 +18,8 @@ import (
 	"remit/domain/client"
 	"remit/domain/invoice"
 	"remit/domain/proposal"
-	"remit/eventstore"
+	"remit/integrations/payments"
+	"remit/integrations/payments/gateways"
 	"remit/projections"
 	"remit/web/auth"
 )
@@ -34,9 +35,11 @@ import (
 // exactly as it refuses a tampered or expired one. They have their own
 // layout (no staff navigation, no script) and write through billing like
 // every staff form: the form's one-time token is the command id, and every
-// input is checked by the pure deciders before anything is appended, so a
-// refusal appends nothing even when the action is two commands (add a
-// method, then accept or retry).
+// input is checked by the pure deciders before anything is appended. A new
+// card or bank account is never typed here: the client is sent to the
+// gateway's hosted page (capture.go) and comes back to the link's
+// /captured page, which records it (and retries the payment with it, when
+// the client asked).
 
 // ClientLinkTTL is how long the client links shown to staff stay valid.
 const ClientLinkTTL = 30 * 24 * time.Hour
@@ -50,8 +53,10 @@ func (h *handler) registerClientLinkRoutes(rt routes) {
 	pub := rt.public()
 	pub.get("/c/p/{token}", h.handleLinkProposal)
 	pub.post("/c/p/{token}", h.handleLinkAccept)
+	pub.get("/c/p/{token}/captured", h.handleLinkAcceptCaptured)
 	pub.get("/c/m/{token}", h.handleLinkMethodForm)
 	pub.post("/c/m/{token}", h.handleLinkMethod)
+	pub.get("/c/m/{token}/captured", h.handleLinkMethodCaptured)
 	pub.prefix("/c/", func(w http.ResponseWriter, r *http.Request) {
 		h.linkRefused(w, r, http.StatusNotFound)
 	})
@@ -168,13 +173,6 @@ func formToken(r *http.Request) string {
 	return uuid.NewString()
 }
 
-// newMethodID is the id of the method a form adds: derived from the
-// client and the form token, so a resubmitted form names the same method
-// (and the decider takes it for a retry, not a duplicate).
-func newMethodID(clientID uuid.UUID, token string) uuid.UUID {
-	return uuid.NewSHA1(clientID, []byte("client-link-method:"+token))
-}
-
 // waitFor waits for the read models to reach pos.
 func (h *handler) waitFor(ctx context.Context, pos uint64) {
 	if h.cfg.Runner == nil {
@@ -185,27 +183,6 @@ func (h *handler) waitFor(ctx context.Context, pos uint64) {
 	if err := h.cfg.Runner.WaitFor(ctx, pos); err != nil {
 		h.log.Warn("read models did not catch up after a client-link command", "position", pos, "err", err)
 	}
-}
-
-// foldStream folds one stream with evolve; a stream with no events is
-// ENOTFOUND.
-func foldStream[S any](ctx context.Context, h *handler, stream string, evolve func(S, domain.Event) S) (S, error) {
-	var st S
-	recs, err := h.cfg.Store.ReadStream(ctx, stream, 0, eventstore.Forward, 0)
-	if err != nil {
-		return st, fmt.Errorf("read %s: %w", stream, err)
-	}
-	if len(recs) == 0 {
-		return st, domain.NotFound("There is nothing here.")
-	}
-	for _, rec := range recs {
-		e, err := h.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
-		if err != nil {
-			return st, fmt.Errorf("decode %s@%d: %w", stream, rec.Revision, err)
-		}
-		st = evolve(st, e)
-	}
-	return st, nil
 }
 
 // linkClient is the link's client as the read models show it, and today in
@@ -230,20 +207,6 @@ func activeMethods(c projections.ClientSummary) []projections.PaymentMethodView 
 	return out
 }
 
-// linkMethodForm is a new-method form's prefill: a card through the
-// sandbox gateway.
-func linkMethodForm(f *form) {
-	f.set("method.kind", string(client.MethodCard))
-}
-
-// readLinkMethod reads a new method from the form. The client chooses no
-// gateway: it is the one Remit collects with (Config.Gateway).
-func readLinkMethod(fs *fields, gateway string) client.PaymentMethodDetails {
-	m := methodDetails(fs)
-	m.Gateway = gateway
-	return m
-}
-
 // ---- Proposal acceptance ----
 
 // acceptPage is the acceptance page: the proposal with its amounts, the
@@ -259,12 +222,21 @@ type acceptPage struct {
 	Methods []projections.PaymentMethodView
 	// AcceptedWith is the label of the method chosen on acceptance.
 	AcceptedWith string
+	// CanCapture: the gateway's page can take a new card or bank account.
+	CanCapture bool
 
 	primary projections.ContactView // to prefill the signer
 }
 
 // Open reports whether the proposal can still be accepted.
 func (p acceptPage) Open() bool { return p.Proposal.Status == proposal.StatusSent }
+
+// NeedsMethod reports whether the proposal was accepted and the client has
+// no payment method to pay with yet (the gateway's page was left before a
+// card or account was added): the page offers to add one.
+func (p acceptPage) NeedsMethod() bool {
+	return p.Proposal.Status == proposal.StatusAccepted && p.Proposal.PaymentMethodID == uuid.Nil && len(p.Methods) == 0 && p.CanCapture
+}
 
 // loadAcceptPage loads what a proposal link shows, refusing a link whose
 // proposal is another client's.
@@ -288,7 +260,7 @@ func (h *handler) loadAcceptPage(ctx context.Context, l auth.Link, action string
 	if err != nil {
 		return nil, nil, fmt.Errorf("value of proposal %s: %w", p.ID, err)
 	}
-	pg := &acceptPage{Action: action, ClientName: c.Name, Proposal: p, Value: value, TaxMode: f.TaxMode, Methods: activeMethods(c)}
+	pg := &acceptPage{Action: action, ClientName: c.Name, Proposal: p, Value: value, TaxMode: f.TaxMode, Methods: activeMethods(c), CanCapture: h.cfg.Checkout != nil}
 	for _, ct := range c.Contacts {
 		if ct.Primary {
 			pg.primary = ct
@@ -324,24 +296,26 @@ func (h *handler) handleLinkProposal(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	linkMethodForm(f)
 	v.Form = f
 	h.renderLink(w, r, http.StatusOK, "accept", v)
 }
 
 // acceptRequest reads the acceptance form: the signer, the consent, and
-// the method (on file, or new: then its details and the id it will get).
-func acceptRequest(fs *fields, pg *acceptPage, l auth.Link, token, gateway string) (billing.AcceptProposalRequest, *client.PaymentMethodDetails) {
-	req := billing.AcceptProposalRequest{ProposalID: pg.Proposal.ID, AcceptedByName: fs.str("accepted_by_name"), AcceptedByEmail: fs.str("accepted_by_email")}
+// the method (on file; or new: accepted without one, then the client adds
+// it on the gateway's page, and it becomes the default the services pay
+// with).
+func acceptRequest(fs *fields, pg *acceptPage) (req billing.AcceptProposalRequest, newMethod bool) {
+	req = billing.AcceptProposalRequest{ProposalID: pg.Proposal.ID, AcceptedByName: fs.str("accepted_by_name"), AcceptedByEmail: fs.str("accepted_by_email")}
 	req.SignatureName = req.AcceptedByName // the typed name is the signature, with the box below
 	if fs.str("accept") != "on" {
 		fs.p.Add("accept", "tick the box to accept the proposal")
 	}
 	switch choice := fs.str("payment_method"); choice {
 	case "new":
-		m := readLinkMethod(fs, gateway)
-		req.PaymentMethodID = newMethodID(l.ClientID, token)
-		return req, &m
+		if !pg.CanCapture {
+			fs.p.Add("payment_method", "a new card or bank account cannot be added here: choose one on file")
+		}
+		return req, true
 	case "":
 		fs.p.Add("payment_method", "choose how you will pay")
 	default:
@@ -355,7 +329,7 @@ func acceptRequest(fs *fields, pg *acceptPage, l auth.Link, token, gateway strin
 		}
 		req.PaymentMethodID = id
 	}
-	return req, nil
+	return req, false
 }
 
 func (h *handler) handleLinkAccept(w http.ResponseWriter, r *http.Request) {
@@ -372,13 +346,20 @@ func (h *handler) handleLinkAccept(w http.ResponseWriter, r *http.Request) {
 		h.linkFailed(w, r, err)
 		return
 	}
+	token := formToken(r)
 	if !pg.Open() {
+		// "Add a card or bank account" on the accepted page, or the same
+		// acceptance sent twice (the same token: the same gateway page).
+		accepted := pg.Proposal.Status == proposal.StatusAccepted && pg.Proposal.PaymentMethodID == uuid.Nil && pg.CanCapture
+		if (pg.NeedsMethod() && r.PostFormValue("do") == "capture") || (accepted && r.PostFormValue("payment_method") == "new") {
+			h.acceptCapture(w, r, l, pg, token)
+			return
+		}
 		redirect(w, r, r.URL.Path, "")
 		return
 	}
-	token := formToken(r)
 	fs := readForm(r)
-	req, newMethod := acceptRequest(fs, pg, l, token, h.gateway())
+	req, newMethod := acceptRequest(fs, pg)
 	now := h.cfg.Now()
 	// The deciders' checks, before anything is appended; the method the
 	// client adds here counts as theirs (billing checks again on the log).
@@ -386,19 +367,9 @@ func (h *handler) handleLinkAccept(w http.ResponseWriter, r *http.Request) {
 	for _, m := range pg.Methods {
 		facts.PaymentMethods = append(facts.PaymentMethods, m.ID)
 	}
-	if newMethod != nil {
-		facts.PaymentMethods = append(facts.PaymentMethods, req.PaymentMethodID)
-	}
 	_, acceptErr := proposal.Decide(pg.Proposal, proposal.AcceptProposal{ProposalID: req.ProposalID, AcceptedByName: req.AcceptedByName,
 		AcceptedByEmail: req.AcceptedByEmail, SignatureName: req.SignatureName, AcceptedOn: v.Today, PaymentMethodID: req.PaymentMethodID, Client: facts, Now: now})
-	var methodErr error
-	if newMethod != nil {
-		methodErr = h.checkNewMethod(ctx, l.ClientID, client.AddPaymentMethod{ClientID: l.ClientID, PaymentMethodID: req.PaymentMethodID, Method: *newMethod, Now: now})
-	}
-	err = gather(fs.err(), acceptErr, methodErr)
-	if err == nil && newMethod != nil {
-		_, err = h.cfg.Billing.AddPaymentMethod(ctx, billing.PaymentMethodRequest{ClientID: l.ClientID, PaymentMethodID: req.PaymentMethodID, Method: *newMethod}, linkMeta(l, token, "method"))
-	}
+	err = gather(fs.err(), acceptErr)
 	var res billing.Result
 	if err == nil {
 		res, err = h.cfg.Billing.AcceptProposal(ctx, req, linkMeta(l, token, ""))
@@ -417,7 +388,42 @@ func (h *handler) handleLinkAccept(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.waitFor(ctx, res.Position)
+	if newMethod {
+		pg.Proposal.Status = proposal.StatusAccepted
+		h.acceptCapture(w, r, l, pg, token)
+		return
+	}
 	redirect(w, r, r.URL.Path, "Thank you: your acceptance is recorded.")
+}
+
+// acceptCapture sends the client who accepted to the gateway's page to add
+// the card or bank account the accepted services will pay with.
+func (h *handler) acceptCapture(w http.ResponseWriter, r *http.Request, l auth.Link, pg *acceptPage, token string) {
+	path := "/c/p/" + r.PathValue("token")
+	err := h.startCapture(w, r, gateways.CaptureRequest{ClientID: l.ClientID, Purpose: gateways.PurposeAccept, ProposalID: pg.Proposal.ID,
+		Key: "link/" + token, ReturnURL: captureReturn(r, path+"/captured"), CancelURL: absURL(r, path)})
+	if err != nil {
+		redirectError(w, r, path, "Your acceptance is recorded, but the payment page could not be opened: "+h.userMessage(r, err))
+	}
+}
+
+// handleLinkAcceptCaptured is where the gateway's page sends the client
+// back after adding the method on acceptance.
+func (h *handler) handleLinkAcceptCaptured(w http.ResponseWriter, r *http.Request) {
+	l, ok := h.verifyLink(w, r, auth.PurposeAcceptProposal)
+	if !ok {
+		return
+	}
+	path := "/c/p/" + r.PathValue("token")
+	got, err := h.recordCapture(r, l.ClientID, "client-link:"+l.ClientID.String())
+	switch {
+	case err != nil:
+		redirectError(w, r, path, "Your card or bank account could not be recorded: "+h.userMessage(r, err))
+	case got.Status != payments.SessionComplete:
+		redirectError(w, r, path, notCaptured)
+	default:
+		redirect(w, r, path, "Thank you: your acceptance is recorded, and your payment method "+capturedText(got)+" is on file.")
+	}
 }
 
 // linkStatus is the status of a refused client-link form.
@@ -442,18 +448,6 @@ func gather(errs ...error) error {
 		p.Merge(err)
 	}
 	return p.Err()
-}
-
-// checkNewMethod runs the client decider on the client's current state,
-// appending nothing: a method it would refuse is refused before the
-// acceptance or retry it comes with.
-func (h *handler) checkNewMethod(ctx context.Context, clientID uuid.UUID, cmd client.Command) error {
-	st, err := foldStream(ctx, h, client.StreamName(clientID), client.Evolve)
-	if err != nil {
-		return err
-	}
-	_, err = client.Decide(st, cmd)
-	return err
 }
 
 // ---- Payment method (and retry) ----
@@ -493,21 +487,6 @@ func (p methodLinkPage) CanPay() bool {
 // Chargeable reports whether the client can have the invoice charged
 // through this link: a retry (CanRetry) or a first collection (CanPay).
 func (p methodLinkPage) Chargeable() bool { return p.CanRetry() || p.CanPay() }
-
-// chargeCommand is what charging the invoice from method on a date is: a
-// retry of a rejected payment (replacing one pending), or its collection.
-// The client's methods on file and method (the one the client adds here)
-// count as theirs; billing checks again on the log.
-func (p methodLinkPage) chargeCommand(on domain.Date, method uuid.UUID, now time.Time) invoice.Command {
-	facts := domain.ClientFacts{PaymentMethods: []uuid.UUID{method}}
-	for _, m := range p.Methods {
-		facts.PaymentMethods = append(facts.PaymentMethods, m.ID)
-	}
-	if p.CanRetry() {
-		return invoice.ScheduleRetry{Date: on, PaymentMethodID: method, Client: facts, Now: now}
-	}
-	return invoice.ScheduleCollection{Date: on, PaymentMethodID: method, Client: facts, Now: now}
-}
 
 // charge schedules what chargeCommand decides.
 func (h *handler) charge(ctx context.Context, p *methodLinkPage, on domain.Date, method uuid.UUID, meta billing.Meta) (billing.Result, error) {
@@ -601,7 +580,6 @@ func (h *handler) handleLinkMethodForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newForm()
-	linkMethodForm(f)
 	if pg.Chargeable() {
 		f.set("retry", "on")
 		f.set("retry_on", isoDate(v.Today))
@@ -633,17 +611,9 @@ func (h *handler) handleLinkMethod(w http.ResponseWriter, r *http.Request) {
 		h.linkRetry(w, r, l, pg, v, token, fs)
 		return
 	}
-	m := readLinkMethod(fs, h.gateway())
-	newID := newMethodID(l.ClientID, token)
-	for _, pm := range pg.Methods {
-		if pm.ID == newID { // this form was sent before: done
-			redirect(w, r, r.URL.Path, "")
-			return
-		}
-	}
 	var replaces uuid.UUID
-	if s := fs.str("replaces"); s != "" {
-		id, err := uuid.Parse(s)
+	if sel := fs.str("replaces"); sel != "" {
+		id, err := uuid.Parse(sel)
 		found := false
 		for _, pm := range pg.Methods {
 			found = found || (err == nil && pm.ID == id)
@@ -658,54 +628,69 @@ func (h *handler) handleLinkMethod(w http.ResponseWriter, r *http.Request) {
 	if retry {
 		retryOn = readRetryDate(fs, "retry_on", v.Today)
 	}
-	now := h.cfg.Now()
-	var cmd client.Command = client.AddPaymentMethod{ClientID: l.ClientID, PaymentMethodID: newID, Method: m, Now: now}
-	if replaces != uuid.Nil {
-		cmd = client.ReplacePaymentMethod{ClientID: l.ClientID, PaymentMethodID: replaces, NewPaymentMethodID: newID, Method: m, Now: now}
-	}
-	var methodErr, retryErr error
-	if fs.err() == nil { // a replacement of no known method is not worth deciding
-		methodErr = h.checkNewMethod(ctx, l.ClientID, cmd)
-	}
-	if retry {
-		var st invoice.State
-		if st, retryErr = foldStream(ctx, h, invoice.StreamName(pg.Invoice.ID), invoice.Evolve); retryErr == nil {
-			_, retryErr = invoice.Decide(st, pg.chargeCommand(retryOn, newID, now))
-		}
-	}
-	err = gather(fs.err(), methodErr, retryErr)
-	var res billing.Result
+	err = fs.err()
 	if err == nil {
-		req := billing.PaymentMethodRequest{ClientID: l.ClientID, PaymentMethodID: newID, Method: m}
+		path := r.URL.Path
+		req := gateways.CaptureRequest{ClientID: l.ClientID, Purpose: gateways.PurposeAdd, Replaces: replaces, Key: "link/" + token,
+			ReturnURL: captureReturn(r, path+"/captured"), CancelURL: absURL(r, path)}
 		if replaces != uuid.Nil {
-			req.PaymentMethodID, req.NewPaymentMethodID = replaces, newID
-			res, err = h.cfg.Billing.ReplacePaymentMethod(ctx, req, linkMeta(l, token, "method"))
-		} else {
-			res, err = h.cfg.Billing.AddPaymentMethod(ctx, req, linkMeta(l, token, "method"))
+			req.Purpose = gateways.PurposeReplace
 		}
-	}
-	done := "Thank you: your payment method " + projections.MethodLabel(m) + " is on file."
-	if err == nil && retry {
-		var rr billing.Result
-		rr, err = h.charge(ctx, pg, retryOn, newID, linkMeta(l, token, "retry"))
-		if err != nil { // the method is on file; only the retry failed
-			h.waitFor(ctx, max(res.Position, rr.Position))
-			redirectError(w, r, r.URL.Path, "Your payment method is on file, but the payment could not be retried: "+h.userMessage(r, err))
+		if retry {
+			req.InvoiceID = pg.Invoice.ID
+			if retryOn != v.Today {
+				req.ChargeOn = retryOn
+			}
+			if replaces == uuid.Nil {
+				req.Purpose = gateways.PurposeRetry
+			}
+		}
+		if err = h.startCapture(w, r, req); err == nil {
 			return
 		}
-		res.Position = max(res.Position, rr.Position)
-		done += " " + chargeDone(pg, retryOn, v.Today, "it")
 	}
-	if err != nil {
-		f := formFrom(r)
-		f.Token = token
-		f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
-		v.Form = f
-		h.renderLink(w, r, linkStatus(err), "method", v)
+	f := formFrom(r)
+	f.Token = token
+	f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
+	v.Form = f
+	h.renderLink(w, r, linkStatus(err), "method", v)
+}
+
+// handleLinkMethodCaptured is where the gateway's page sends the client
+// back: the method is recorded (and the invoice charged with it, when the
+// client asked), and the page says so.
+func (h *handler) handleLinkMethodCaptured(w http.ResponseWriter, r *http.Request) {
+	l, ok := h.verifyLink(w, r, auth.PurposePaymentMethod)
+	if !ok {
 		return
 	}
-	h.waitFor(ctx, res.Position)
-	redirect(w, r, r.URL.Path, done)
+	path := "/c/m/" + r.PathValue("token")
+	pg, v, err := h.loadMethodLinkPage(r.Context(), l, path)
+	if err != nil {
+		h.linkFailed(w, r, err)
+		return
+	}
+	got, err := h.recordCapture(r, l.ClientID, "client-link:"+l.ClientID.String())
+	switch {
+	case err != nil:
+		redirectError(w, r, path, "Your card or bank account could not be recorded: "+h.userMessage(r, err))
+		return
+	case got.Status != payments.SessionComplete:
+		redirectError(w, r, path, notCaptured)
+		return
+	case got.ChargeErr != nil:
+		redirectError(w, r, path, "Your payment method "+capturedText(got)+" is on file, but the invoice could not be charged with it: "+h.userMessage(r, got.ChargeErr))
+		return
+	}
+	done := "Thank you: your payment method " + capturedText(got) + " is on file."
+	if got.InvoiceID != uuid.Nil && pg.Invoice != nil && pg.Invoice.ID == got.InvoiceID {
+		on := got.ChargeOn
+		if on.IsZero() {
+			on = v.Today
+		}
+		done += " " + chargeDone(pg, on, v.Today, "it")
+	}
+	redirect(w, r, path, done)
 }
 
 // linkRetry retries the rejected payment (or pays an invoice nothing

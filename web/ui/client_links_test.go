@@ -40,9 +40,9 @@ func newLinkAppWith(tb testing.TB, gateway string) (*app, *auth.LinkSigner) {
 		tb.Fatal(err)
 	}
 	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: func() time.Time { return now },
-		Logger: slog.New(slog.NewTextHandler(logWriter{tb}, nil)), Links: links, Gateway: gateway})
+		Logger: slog.New(slog.NewTextHandler(logWriter{tb}, nil)), Links: links, Gateway: gateway, Checkout: a.checkout})
 	a.server.Close()
-	a.server = httptest.NewServer(h) // closed by newApp's cleanup
+	a.server = httptest.NewServer(a.withGateway(h)) // closed by newApp's cleanup
 	return a, links
 }
 
@@ -93,10 +93,9 @@ func hiddenToken(tb testing.TB, body string) string {
 	return m[1]
 }
 
-func newCard(token, last4 string) url.Values {
-	return url.Values{"payment_method": {"new"}, "method.kind": {"card"}, "method.gateway_token": {token}, "method.brand": {"mastercard"},
-		"method.last4": {last4}, "method.expiry_month": {"11"}, "method.expiry_year": {"2031"}}
-}
+// newMethod is the acceptance form's choice of a new card or bank account
+// (entered next, on the gateway's page).
+func newMethod() url.Values { return url.Values{"payment_method": {"new"}} }
 
 func with(v url.Values, kv ...string) url.Values {
 	out := clone(v)
@@ -135,7 +134,7 @@ func TestClientLinkAcceptProposal(t *testing.T) {
 
 	t.Run("ErrInvalid appends nothing", func(t *testing.T) {
 		before := a.head()
-		bad := a.post(link, with(newCard("pm_card_mastercard", "44x4"), "accepted_by_name", "", "accepted_by_email", "nope"))
+		bad := a.post(link, url.Values{"payment_method": {"new"}, "accepted_by_name": {""}, "accepted_by_email": {"nope"}})
 		if bad.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("status %d: %s", bad.Status, errorsOf(bad.Body))
 		}
@@ -144,13 +143,10 @@ func TestClientLinkAcceptProposal(t *testing.T) {
 				t.Errorf("no inline error on %s: %s", f, errorsOf(bad.Body))
 			}
 		}
-		if v := inputValue(bad.Body, "method.gateway_token"); v != "pm_card_mastercard" {
-			t.Errorf("typed token kept as %q", v)
-		}
-		// Acceptance fine, the new card not: still nothing appended.
-		bad = a.post(link, with(newCard("pm_card_mastercard", "44x4"), "accepted_by_name", "Ada Acme", "accepted_by_email", "ada@acme.test", "accept", "on"))
-		if bad.Status != http.StatusUnprocessableEntity || fieldError(bad.Body, "method.last4") == "" {
-			t.Fatalf("bad card = %d: %s", bad.Status, errorsOf(bad.Body))
+		for _, gone := range []string{"gateway_token", "method.last4", "Last 4"} {
+			if strings.Contains(bad.Body, gone) {
+				t.Errorf("the acceptance form still asks for %s", gone)
+			}
 		}
 		// Another client's method is not a choice.
 		otherMethod := a.mustCardID(other)
@@ -163,9 +159,9 @@ func TestClientLinkAcceptProposal(t *testing.T) {
 		}
 	})
 
-	t.Run("OK double submit accepts once", func(t *testing.T) {
-		form := with(newCard("pm_card_mastercard", "4444"), "accepted_by_name", "Ada Acme", "accepted_by_email", "ada@acme.test", "accept", "on",
-			"_token", hiddenToken(t, a.get(link).Body))
+	t.Run("OK accept, then add the card on the gateway's page", func(t *testing.T) {
+		form := url.Values{"payment_method": {"new"}, "accepted_by_name": {"Ada Acme"}, "accepted_by_email": {"ada@acme.test"}, "accept": {"on"},
+			"_token": {hiddenToken(t, a.get(link).Body)}}
 		var wg sync.WaitGroup
 		results := make([]page, 2)
 		for i := range results {
@@ -177,25 +173,31 @@ func TestClientLinkAcceptProposal(t *testing.T) {
 				t.Fatalf("submit = %d: %s", r.Status, errorsOf(r.Body))
 			}
 		}
-		head := a.head()
-		if again := a.post(link, form); again.Status != http.StatusSeeOther || a.head() != head {
-			t.Errorf("a third submit = %d and appended %d events", again.Status, a.head()-head)
+		if results[0].Location != results[1].Location {
+			t.Errorf("a double submit opened two gateway pages: %s, %s", results[0].Location, results[1].Location)
 		}
-		thanks := a.get(link)
-		mustContain(t, thanks, "Thank you", "Accepted by Ada Acme", "Mastercard •••• 4444")
+		thanks := a.throughGateway(results[0].Location, testCard("5555 5555 5555 4444"))
+		mustContain(t, thanks, "your acceptance is recorded, and your payment method Mastercard •••• 4444", "Accepted by Ada Acme")
 		if strings.Contains(thanks.Body, `name="accept"`) {
 			t.Error("the accepted proposal still offers the form")
+		}
+		// Coming back again (a reload) records nothing more.
+		head := a.head()
+		if again := a.get(pathOf(results[0].Location)); again.Status != http.StatusOK || a.head() != head {
+			t.Errorf("reloading the gateway's page = %d, appended %d", again.Status, a.head()-head)
 		}
 
 		sum, err := a.models.Summary(context.Background(), acme, date("2025-03-10"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		var card uuid.UUID
 		n := 0
 		for _, m := range sum.PaymentMethods {
 			if m.Last4 == "4444" {
-				card, n = m.ID, n+1
+				n++
+				if !m.Default {
+					t.Errorf("the card added on acceptance is not the default the services pay with")
+				}
 			}
 		}
 		if n != 1 {
@@ -207,11 +209,6 @@ func TestClientLinkAcceptProposal(t *testing.T) {
 		}
 		if len(svcs.Active) != 2 {
 			t.Fatalf("%d active services, want 2", len(svcs.Active))
-		}
-		for _, s := range svcs.Active {
-			if s.PaymentMethodID != card {
-				t.Errorf("service %s pays with %s, want the chosen card %s", s.Name, s.PaymentMethodID, card)
-			}
 		}
 		var accepts int
 		for _, pv := range sum.Proposals {
@@ -234,7 +231,7 @@ func TestClientLinkAcceptProposal(t *testing.T) {
 			t.Error("a withdrawn proposal offers the form")
 		}
 		before := a.head()
-		if r := a.post(link, with(newCard("pm_card_x", "1111"), "accepted_by_name", "Ada", "accepted_by_email", "ada@acme.test", "accept", "on")); r.Status != http.StatusSeeOther || a.head() != before {
+		if r := a.post(link, url.Values{"payment_method": {"new"}, "accepted_by_name": {"Ada"}, "accepted_by_email": {"ada@acme.test"}, "accept": {"on"}}); r.Status != http.StatusSeeOther || a.head() != before {
 			t.Errorf("accepting a withdrawn proposal = %d, appended %d", r.Status, a.head()-before)
 		}
 	})
@@ -290,7 +287,7 @@ func TestClientLinkRefused(t *testing.T) {
 				}
 			}
 			before := a.head()
-			r := a.post(c.path, with(newCard("pm_card_visa", "4242"), "accepted_by_name", "Eve", "accepted_by_email", "eve@evil.test", "accept", "on"))
+			r := a.post(c.path, with(newMethod(), "accepted_by_name", "Eve", "accepted_by_email", "eve@evil.test", "accept", "on"))
 			if r.Status != c.status || a.head() != before {
 				t.Errorf("POST = %d (want %d), appended %d", r.Status, c.status, a.head()-before)
 			}
@@ -313,7 +310,7 @@ func TestClientLinkRefused(t *testing.T) {
 	})
 	t.Run("cross-site post", func(t *testing.T) {
 		before := a.head()
-		req, _ := http.NewRequest(http.MethodPost, a.server.URL+"/c/p/"+good, strings.NewReader(with(newCard("pm_card_visa", "4242"), "accepted_by_name", "Ada", "accepted_by_email", "ada@acme.test", "accept", "on").Encode()))
+		req, _ := http.NewRequest(http.MethodPost, a.server.URL+"/c/p/"+good, strings.NewReader(with(newMethod(), "accepted_by_name", "Ada", "accepted_by_email", "ada@acme.test", "accept", "on").Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Origin", "https://evil.example")
 		resp, err := a.client.Do(req)
@@ -353,28 +350,38 @@ func TestClientLinkPaymentMethodAndRetry(t *testing.T) {
 		t.Error("the page mentions another client")
 	}
 
-	before := a.head()
-	bad := a.post(link, with(newCard("", "4444"), "retry", "on"))
-	if bad.Status != http.StatusUnprocessableEntity || fieldError(bad.Body, "method.gateway_token") == "" {
-		t.Fatalf("card without token = %d: %s", bad.Status, errorsOf(bad.Body))
+	for _, gone := range []string{"gateway_token", "method.last4", "Token from"} {
+		if strings.Contains(p.Body, gone) {
+			t.Errorf("the method page still asks for %s", gone)
+		}
 	}
-	bad = a.post(link, with(newCard("pm_card_visa", "4444"), "replaces", a.mustCardID(globex).String()))
+	before := a.head()
+	bad := a.post(link, url.Values{"replaces": {a.mustCardID(globex).String()}})
 	if bad.Status != http.StatusUnprocessableEntity || fieldError(bad.Body, "replaces") == "" {
 		t.Fatalf("replacing another client's method = %d: %s", bad.Status, errorsOf(bad.Body))
+	}
+	bad = a.post(link, url.Values{"retry": {"on"}, "retry_on": {"2025-03-01"}})
+	if bad.Status != http.StatusUnprocessableEntity || fieldError(bad.Body, "retry_on") == "" {
+		t.Fatalf("a retry in the past = %d: %s", bad.Status, errorsOf(bad.Body))
 	}
 	if a.head() != before {
 		t.Fatal("refused forms appended events")
 	}
 
-	form := with(newCard("pm_card_visa", "4444"), "replaces", card.String(), "retry", "on", "_token", hiddenToken(t, p.Body))
+	form := url.Values{"replaces": {card.String()}, "retry": {"on"}, "_token": {hiddenToken(t, p.Body)}}
 	r := a.post(link, form)
-	if r.Status != http.StatusSeeOther {
-		t.Fatalf("POST = %d: %s", r.Status, errorsOf(r.Body))
+	if r.Status != http.StatusSeeOther || a.head() != before {
+		t.Fatalf("POST = %d (appended %d): %s", r.Status, a.head()-before, errorsOf(r.Body))
 	}
-	done := a.get(r.Location)
-	mustContain(t, done, "Thank you", "Mastercard •••• 4444", "will be retried")
+	// The client gives up on the gateway's page: back on the link, nothing added.
+	if back := a.get(pathOf(r.Location)); !strings.Contains(back.Body, "Cancel and go back") {
+		t.Errorf("the gateway's page offers no way back")
+	}
+	done := a.throughGateway(r.Location, testCard("5555555555554444"))
+	mustContain(t, done, "Thank you", "Mastercard •••• 4444", "will be retried today with it")
 	head := a.head()
-	if again := a.post(link, form); again.Status != http.StatusSeeOther || a.head() != head {
+	// The form sent again names the card it replaced, no longer on file.
+	if again := a.post(link, form); again.Status != http.StatusUnprocessableEntity || a.head() != head {
 		t.Errorf("a second submit = %d, appended %d", again.Status, a.head()-head)
 	}
 
@@ -399,17 +406,22 @@ func TestClientLinkPaymentMethodAndRetry(t *testing.T) {
 	// replaced), and is told when it happens.
 	mustContain(t, a.get(link), "A retry is scheduled for 10 Mar 2025", `name="retry"`)
 
-	// Without an invoice: just add a method.
+	// Without an invoice: just add a bank account, with its mandate.
 	plain := "/c/m/" + links.Sign(auth.Link{ClientID: acme, Purpose: auth.PurposePaymentMethod, Expires: now.Add(time.Hour)})
 	pg := a.get(plain)
 	if pg.Status != http.StatusOK || strings.Contains(pg.Body, "Invoice") {
 		t.Fatalf("plain method link = %d", pg.Status)
 	}
-	r = a.post(plain, url.Values{"method.kind": {"bank_debit"}, "method.gateway_token": {"pm_debit_settles"}, "method.scheme": {"au_becs"}, "method.masked_account": {"062-000 ****1234"}, "method.mandate_reference": {"MD-1"}})
+	r = a.post(plain, url.Values{"_token": {hiddenToken(t, pg.Body)}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("add bank account = %d: %s", r.Status, errorsOf(r.Body))
 	}
-	mustContain(t, a.get(plain), "****1234")
+	noMandate := becsAccount("000123456")
+	noMandate.Del("mandate")
+	if m := a.post(pathOf(r.Location), noMandate); m.Status != http.StatusUnprocessableEntity || !strings.Contains(m.Body, "Agree to the debit mandate") {
+		t.Fatalf("BECS without its mandate = %d", m.Status)
+	}
+	mustContain(t, a.throughGateway(r.Location, becsAccount("000123456")), "000-000 ****3456")
 }
 
 // TestClientLinkRetryWhileRetryPending: the card was declined and the
@@ -445,7 +457,7 @@ func TestClientLinkRetryWhileRetryPending(t *testing.T) {
 			t.Errorf("bad %s = %d: %s", name, bad.Status, errorsOf(bad.Body))
 		}
 	}
-	if bad := a.post(link, with(newCard("pm_card_visa", "4444"), "retry", "on", "retry_on", "2025-06-01")); bad.Status != http.StatusUnprocessableEntity || fieldError(bad.Body, "retry_on") == "" {
+	if bad := a.post(link, url.Values{"retry": {"on"}, "retry_on": {"2025-06-01"}}); bad.Status != http.StatusUnprocessableEntity || fieldError(bad.Body, "retry_on") == "" {
 		t.Errorf("a retry too far ahead = %d: %s", bad.Status, errorsOf(bad.Body))
 	}
 	if a.head() != before {
@@ -466,11 +478,11 @@ func TestClientLinkRetryWhileRetryPending(t *testing.T) {
 	}
 
 	p = a.get(link)
-	r = a.post(link, with(newCard("pm_card_mastercard", "4444"), "retry", "on", "retry_on", "2025-03-10", "_token", hiddenToken(t, p.Body)))
+	r = a.post(link, url.Values{"retry": {"on"}, "retry_on": {"2025-03-10"}, "_token": {hiddenToken(t, p.Body)}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("new card and retry now = %d: %s", r.Status, errorsOf(r.Body))
 	}
-	mustContain(t, a.get(r.Location), "will be retried today with it")
+	mustContain(t, a.throughGateway(r.Location, testCard("5555555555554444")), "will be retried today with it")
 	d, _ = a.models.Invoice(context.Background(), inv, date("2025-03-10"))
 	if d.Collection == nil || !d.Collection.Retry || d.Collection.Date != date("2025-03-10") || d.Collection.PaymentMethodID == other || d.Collection.PaymentMethodID == declined {
 		t.Fatalf("collection %+v, want one retry today with the new card", d.Collection)
@@ -480,20 +492,34 @@ func TestClientLinkRetryWhileRetryPending(t *testing.T) {
 // A method a client adds through a link is on file with the gateway Remit
 // collects with, so collection charges it there.
 func TestClientLinkMethodIsOnTheRunningGateway(t *testing.T) {
-	a, links := newLinkAppWith(t, "stripe")
+	a, links := newLinkApp(t)
 	acme := a.mustClient("Acme")
 	link := "/c/m/" + links.Sign(auth.Link{ClientID: acme, Purpose: auth.PurposePaymentMethod, Expires: now.Add(time.Hour)})
-	r := a.post(link, with(newCard("pm_1Nv0abc", "4444"), "method.gateway_customer", "cus_Q1"))
+	r := a.post(link, url.Values{"_token": {hiddenToken(t, a.get(link).Body)}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("add card = %d: %s", r.Status, errorsOf(r.Body))
 	}
-	a.wait(billing.Result{Position: a.head()})
+	a.throughGateway(r.Location, testCard("4242424242424242"))
 	s, err := a.models.Summary(context.Background(), acme, date("2025-03-10"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.PaymentMethods) != 1 || s.PaymentMethods[0].Gateway != "stripe" || s.PaymentMethods[0].GatewayCustomer != "cus_Q1" {
-		t.Fatalf("methods after the link: %+v, want one on file with stripe", s.PaymentMethods)
+	if len(s.PaymentMethods) != 1 || s.PaymentMethods[0].Gateway != "sandbox" || !strings.HasPrefix(s.PaymentMethods[0].GatewayCustomer, "cus_sandbox_") {
+		t.Fatalf("methods after the link: %+v, want one on file with the sandbox, on its customer", s.PaymentMethods)
+	}
+	// Another client's session is refused on this client's link, and
+	// records nothing.
+	other := a.mustClient("Globex")
+	otherLink := "/c/m/" + links.Sign(auth.Link{ClientID: other, Purpose: auth.PurposePaymentMethod, Expires: now.Add(time.Hour)})
+	r = a.post(otherLink, url.Values{"_token": {hiddenToken(t, a.get(otherLink).Body)}})
+	done := a.post(pathOf(r.Location), testCard("4242424242424242"))
+	stolen := strings.Replace(pathOf(done.Location), otherLink, link, 1)
+	head := a.head()
+	if p := a.get(stolen); p.Status != http.StatusSeeOther || a.head() != head {
+		t.Fatalf("another client's session on this link = %d, appended %d", p.Status, a.head()-head)
+	}
+	if s, _ := a.models.Summary(context.Background(), acme, date("2025-03-10")); len(s.PaymentMethods) != 1 {
+		t.Errorf("another client's session added a method here")
 	}
 }
 
@@ -507,8 +533,9 @@ func TestGateLetsClientLinksThrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: func() time.Time { return now }, Links: links, Auth: authn})
-	srv := httpServer(t, h)
+	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: func() time.Time { return now }, Links: links, Auth: authn,
+		Checkout: a.checkout})
+	srv := httpServer(t, a.withGateway(h))
 	good := links.Sign(auth.Link{ClientID: acme, Purpose: auth.PurposeAcceptProposal, Resource: pid, Expires: now.Add(time.Hour)})
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	get := func(path string) page {
@@ -527,12 +554,16 @@ func TestGateLetsClientLinksThrough(t *testing.T) {
 	if p := get("/proposals/" + pid.String()); p.Status != http.StatusSeeOther {
 		t.Errorf("staff page without sign-in = %d, want a redirect to sign in", p.Status)
 	}
-	resp, err := noRedirect.PostForm(srv+"/c/p/"+good, with(newCard("pm_card_mastercard", "4444"), "accepted_by_name", "Ada Acme", "accepted_by_email", "ada@acme.test", "accept", "on"))
+	resp, err := noRedirect.PostForm(srv+"/c/p/"+good, with(newMethod(), "accepted_by_name", "Ada Acme", "accepted_by_email", "ada@acme.test", "accept", "on"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("accept through the gate = %d", resp.StatusCode)
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/sandbox-gateway/") {
+		t.Fatalf("accept through the gate = %d to %q", resp.StatusCode, loc)
+	}
+	// The gateway's page is not behind sign-in either.
+	if p := get(resp.Header.Get("Location")); p.Status != http.StatusOK || !strings.Contains(p.Body, "Sandbox test gateway") {
+		t.Errorf("the gateway's page through the gate = %d", p.Status)
 	}
 }

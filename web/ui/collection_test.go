@@ -134,11 +134,11 @@ func TestClientLinkPaysAnInvoiceWithNoMethod(t *testing.T) {
 	p := a.get(link)
 	mustContain(t, p, "Nothing is set to charge this invoice", "quoting INV-000001", "Pay invoice INV-000001 (A$110.00) with this method")
 
-	r := a.post(link, with(newCard("pm_card_visa", "4444"), "retry", "on", "retry_on", "2025-03-10", "_token", hiddenToken(t, p.Body)))
+	r := a.post(link, url.Values{"retry": {"on"}, "retry_on": {"2025-03-10"}, "_token": {hiddenToken(t, p.Body)}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("add a card and pay = %d: %s", r.Status, errorsOf(r.Body))
 	}
-	mustContain(t, a.get(r.Location), "Invoice INV-000001 will be charged today to it.")
+	mustContain(t, a.throughGateway(r.Location, testCard("4242424242424242")), "Invoice INV-000001 will be charged today to it.")
 	d := a.mustDetail(inv)
 	if d.Collection == nil || d.Collection.Retry || d.Collection.Date != domain.MustDate(2025, 3, 10) || d.StoredStatus != invoice.StatusPaymentScheduled {
 		t.Fatalf("collection %+v (%s), want it charged today to the new card", d.Collection, d.StoredStatus)

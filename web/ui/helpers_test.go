@@ -21,6 +21,8 @@ import (
 	"remit/domain"
 	"remit/domain/client"
 	"remit/eventstore/sqlite"
+	"remit/integrations/payments/gateways"
+	"remit/integrations/payments/sandbox"
 	"remit/projections"
 	"remit/projections/rmdb"
 	"remit/web/ui"
@@ -40,6 +42,20 @@ type app struct {
 	runner *projections.Runner
 	server *httptest.Server
 	client *http.Client
+	// gw is the sandbox gateway whose hosted page (under
+	// sandbox.CheckoutPath on the test server) captures payment methods.
+	gw       *sandbox.Gateway
+	checkout *gateways.Checkout
+	gwPages  http.Handler
+}
+
+// withGateway serves h with the sandbox gateway's hosted page beside it, as
+// the API server mounts it.
+func (a *app) withGateway(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(sandbox.CheckoutPath, a.gwPages)
+	mux.Handle("/", h)
+	return mux
 }
 
 func newApp(tb testing.TB) *app {
@@ -70,16 +86,23 @@ func newBareApp(tb testing.TB, configure func(*ui.Config)) *app {
 	if err := a.runner.Start(context.Background()); err != nil {
 		tb.Fatalf("start runner: %v", err)
 	}
-	cfg := ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: st, Now: clock, Logger: slog.New(slog.NewTextHandler(logWriter{tb}, nil))}
+	o, err := gateways.Start(gateways.Config{DataDir: tb.TempDir(), Now: clock, Store: st, Billing: a.svc})
+	if err != nil {
+		tb.Fatalf("sandbox gateway: %v", err)
+	}
+	a.gw, a.checkout, a.gwPages = o.Sandbox, o.Checkout, o.Pages
+	cfg := ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: st, Now: clock, Logger: slog.New(slog.NewTextHandler(logWriter{tb}, nil)),
+		Checkout: a.checkout}
 	if configure != nil {
 		configure(&cfg)
 	}
 	h := ui.New(cfg)
-	a.server = httptest.NewServer(h)
+	a.server = httptest.NewServer(a.withGateway(h))
 	jar, _ := cookiejar.New(nil)
 	a.client = &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	tb.Cleanup(func() {
 		a.server.Close()
+		a.gw.Close()
 		if err := a.runner.Close(); err != nil {
 			tb.Errorf("close runner: %v", err)
 		}

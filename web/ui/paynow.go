@@ -12,6 +12,7 @@ import (
 	"remit/domain"
 	"remit/domain/client"
 	"remit/domain/invoice"
+	"remit/eventstore"
 	"remit/formats/pdf"
 	"remit/integrations/payments"
 	"remit/integrations/payments/gateways"
@@ -229,10 +230,19 @@ func (h *handler) handleLinkInvoicePDF(w http.ResponseWriter, r *http.Request) {
 		h.linkFailed(w, r, err)
 		return
 	}
-	st, err := foldStream(r.Context(), h, client.StreamName(pg.Invoice.ClientID), client.Evolve)
+	recs, err := h.cfg.Store.ReadStream(r.Context(), client.StreamName(pg.Invoice.ClientID), 0, eventstore.Forward, 0)
 	if err != nil {
 		h.linkFailed(w, r, err)
 		return
+	}
+	var st client.State
+	for _, rec := range recs {
+		e, err := h.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
+		if err != nil {
+			h.linkFailed(w, r, err)
+			return
+		}
+		st = client.Evolve(st, e)
 	}
 	var buf bytes.Buffer
 	if err := pdf.Invoice(&buf, pdf.FromDetail(pg.Invoice, f, st)); err != nil {

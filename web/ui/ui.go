@@ -71,9 +71,12 @@ type Config struct {
 	// scheme EM); empty leaves it out.
 	SellerEmail string
 	// Gateway names the payment gateway Remit collects with ("sandbox",
-	// "stripe"): methods clients add through a link are on file with it, and
-	// staff's method form starts with it. "" is the sandbox.
+	// "stripe"). "" is the sandbox.
 	Gateway string
+	// Checkout captures payment methods on the gateway's hosted page: every
+	// "Add a card or bank account" button (client links, staff's Payment
+	// methods tab) opens it; nil: no method can be added through the UI.
+	Checkout *gateways.Checkout
 	// BillingRun runs billing and collection now and returns what it did
 	// (a billingrun.RunResult); nil hides the "Run billing now" action.
 	BillingRun func(context.Context) (any, error)

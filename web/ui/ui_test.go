@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"remit/billing"
+	"remit/domain/client"
 	"remit/domain/invoice"
 	"remit/projections"
 )
@@ -213,41 +214,56 @@ func TestContacts(t *testing.T) {
 	}
 }
 
+// TestPaymentMethods: staff add a card and a BECS account on the client's
+// behalf on the gateway's hosted page (no form in Remit asks for a token,
+// brand or number), make one the default, replace and remove.
 func TestPaymentMethods(t *testing.T) {
 	a := newApp(t)
 	id := a.mustClient("Acme")
 	base := "/clients/" + id.String() + "/payment-methods"
-	mustContain(t, a.get(base+"/new"), `<label for="f-method-gateway_token">Gateway token`, "pm_card_visa")
+	form := a.get(base + "/new")
+	mustContain(t, form, "Add a card or bank account", "sandbox test gateway", "Australian bank accounts (BECS Direct Debit)")
+	for _, gone := range []string{"gateway_token", "method.brand", "method.last4", "expiry"} {
+		if strings.Contains(form.Body, gone) {
+			t.Errorf("the staff form still asks for %s", gone)
+		}
+	}
 	before := a.head()
-	bad := a.post(base+"/new", url.Values{"method.kind": {"card"}, "method.gateway_token": {"pm_card_visa"}, "method.brand": {"visa"}, "method.last4": {"4242424242424242"}, "method.expiry_month": {"8"}, "method.expiry_year": {"2030"}})
-	if bad.Status != http.StatusUnprocessableEntity || fieldError(bad.Body, "method.last4") == "" {
-		t.Fatalf("card number accepted? %d: %s", bad.Status, errorsOf(bad.Body))
+	open := a.post(base+"/new", url.Values{"_token": {hiddenToken(t, form.Body)}})
+	if open.Status != http.StatusSeeOther || a.head() != before {
+		t.Fatalf("opening the gateway's page = %d, appended %d", open.Status, a.head()-before)
 	}
-	if a.head() != before {
-		t.Error("refused card appended events")
+	// A declined card is refused on the gateway's page and records nothing.
+	if d := a.post(pathOf(open.Location), testCard("4000000000000002")); d.Status != http.StatusUnprocessableEntity || !strings.Contains(d.Body, "Your card was declined.") {
+		t.Fatalf("declined card = %d", d.Status)
 	}
-	card := url.Values{"method.kind": {"card"}, "method.gateway": {"sandbox"}, "method.gateway_token": {"pm_card_visa"}, "method.brand": {"visa"}, "method.last4": {"4242"}, "method.expiry_month": {"8"}, "method.expiry_year": {"2030"}}
-	p := a.mustPost(base+"/new", card, "added.")
-	mustContain(t, p, "4242", "Default")
-	debit := url.Values{"method.kind": {"bank_debit"}, "method.gateway_token": {"pm_debit_settles"}, "method.scheme": {"au_becs"}, "method.masked_account": {"062-000 ****1234"}, "method.mandate_reference": {"MD-1"}}
-	a.mustPost(base+"/new", debit, "added.")
+	p := a.throughGateway(open.Location, testCard("4242 4242 4242 4242"))
+	mustContain(t, p, "Payment method Visa •••• 4242, expires 12/2030 added.", "Default")
+	open = a.post(base+"/new", url.Values{"_token": {hiddenToken(t, a.get(base+"/new").Body)}})
+	a.throughGateway(open.Location, becsAccount("000123456"))
 	sum, _ := a.models.Summary(context.Background(), id, date("2025-03-10"))
 	if len(sum.PaymentMethods) != 2 {
 		t.Fatalf("%d methods", len(sum.PaymentMethods))
 	}
+	if m := sum.PaymentMethods[1]; m.Kind != client.MethodBankDebit || m.MaskedAccount != "000-000 ****3456" || m.MandateReference == "" {
+		t.Errorf("BECS account on file as %+v", m)
+	}
+	if sum.PaymentMethods[0].GatewayCustomer == "" || sum.PaymentMethods[1].GatewayCustomer != sum.PaymentMethods[0].GatewayCustomer {
+		t.Errorf("the client's methods are on different gateway customers: %q %q", sum.PaymentMethods[0].GatewayCustomer, sum.PaymentMethods[1].GatewayCustomer)
+	}
 	first, second := sum.PaymentMethods[0].ID.String(), sum.PaymentMethods[1].ID.String()
 	a.mustPost(base+"/"+second+"/default", nil, "Default payment method changed.")
-	card.Set("method.last4", "1881")
-	card.Set("method.gateway_token", "pm_card_visa_2")
-	a.mustPost(base+"/"+first+"/replace", card, "replaced by")
+	mustContain(t, a.get(base+"/"+first+"/replace"), "Replace Visa •••• 4242, expires 12/2030", "Replace on the payment page")
+	open = a.post(base+"/"+first+"/replace", url.Values{"_token": {hiddenToken(t, a.get(base+"/"+first+"/replace").Body)}})
+	a.throughGateway(open.Location, testCard("5555 5555 5555 4444"))
 	p = a.mustPost(base+"/"+second+"/remove", nil, "")
-	mustContain(t, p, "1881")
+	mustContain(t, p, "4444")
 	sum, _ = a.models.Summary(context.Background(), id, date("2025-03-10"))
 	labels := ""
 	for _, m := range sum.PaymentMethods {
 		labels += m.Label + ";"
 	}
-	if !strings.Contains(labels, "1881") {
+	if !strings.Contains(labels, "4444") || strings.Contains(labels, "4242") {
 		t.Errorf("methods after replace: %s", labels)
 	}
 	mustContain(t, a.get(base), "added")

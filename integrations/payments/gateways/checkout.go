@@ -194,10 +194,28 @@ type Captured struct {
 // was for that. Recording a session again records nothing. An open or
 // expired session records nothing and answers its status.
 func (c *Checkout) Record(ctx context.Context, sessionID, actor string) (Captured, error) {
+	return c.RecordFor(ctx, sessionID, uuid.Nil, actor)
+}
+
+// RecordFor is Record of a session the page of one client came back with:
+// a session of another client (or not Remit's) is ENOTFOUND, and records
+// nothing.
+func (c *Checkout) RecordFor(ctx context.Context, sessionID string, clientID uuid.UUID, actor string) (Captured, error) {
 	s, err := c.Gateway.Session(ctx, sessionID)
+	if errors.Is(err, payments.ErrUnknownSession) {
+		return Captured{}, domain.NotFound("there is no such checkout session")
+	}
 	if err != nil {
 		return Captured{}, err
 	}
+	if clientID != uuid.Nil && s.Metadata["remit_client_id"] != clientID.String() {
+		return Captured{}, domain.NotFound("there is no such checkout session")
+	}
+	return c.record(ctx, s, actor)
+}
+
+func (c *Checkout) record(ctx context.Context, s payments.Session, actor string) (Captured, error) {
+	sessionID := s.ID
 	out := Captured{Status: s.Status, Purpose: s.Metadata["remit_purpose"]}
 	clientID, err := uuid.Parse(s.Metadata["remit_client_id"])
 	if err != nil || s.Mode != payments.ModeSetup {
@@ -308,7 +326,7 @@ func (c *Checkout) OnCheckout(ctx context.Context, n stripe.CheckoutNotification
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, errNotACapture), errors.Is(err, payments.ErrUnknownSession):
+	case errors.Is(err, errNotACapture):
 		log.Info("checkout webhook: not a capture Remit started", "event", n.EventID, "session", n.SessionID)
 		return nil
 	}

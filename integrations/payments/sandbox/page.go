@@ -70,11 +70,17 @@ func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+CheckoutPath+"checkout/{id}", g.showPage)
 	mux.HandleFunc("POST "+CheckoutPath+"checkout/{id}", g.submitPage)
+	mux.HandleFunc("GET "+CheckoutPath+"page.css", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		_, _ = w.Write([]byte(pageCSS))
+	})
 	return mux
 }
 
 // pageView is what the page template shows.
 type pageView struct {
+	CSS      string
 	S        session
 	Amount   string
 	Sections []sectionView
@@ -119,7 +125,7 @@ func (g *Gateway) notFound(w http.ResponseWriter, err error) {
 // view builds the page of a session; typ, values and errs are a submitted
 // section's (re-shown with its errors).
 func (g *Gateway) view(s session, typ payments.MethodType, values url.Values, errs map[string]string) pageView {
-	v := pageView{S: s, Cards: TestCards}
+	v := pageView{CSS: CheckoutPath + "page.css", S: s, Cards: TestCards}
 	if s.Mode == payments.ModePayment {
 		v.Amount = domain.NewMoney(s.Amount, s.currency()).String()
 	}

@@ -9,34 +9,7 @@ const pageHTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>{{if .Amount}}Pay {{.Amount}}{{else}}Add a payment method{{end}} · Sandbox test gateway</title>
-<style>
-:root { --ink: #1d1b3a; --muted: #565470; --accent: #5b3cc4; --bad: #a4111c; --line: #cfcbe6; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: #f4f2fb; }
-.test-banner { background: repeating-linear-gradient(135deg, #ffd84d 0 18px, #ffe98f 18px 36px); color: #2b2100; padding: .6rem 1rem; text-align: center; font-weight: 600; border-bottom: 2px solid #8a6d00; }
-main { max-width: 34rem; margin: 1.5rem auto; padding: 0 1rem 3rem; }
-.gateway { font-size: .85rem; letter-spacing: .08em; text-transform: uppercase; color: var(--accent); font-weight: 700; margin: 0; }
-h1 { margin: .2rem 0 .25rem; font-size: 1.6rem; }
-.for { color: var(--muted); margin: 0 0 1rem; }
-section.method { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 1rem 1.25rem; margin: 1rem 0; }
-section.method h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
-label { display: block; font-weight: 600; margin-top: .75rem; }
-.hint { display: block; color: var(--muted); font-size: .85rem; font-weight: 400; }
-input[type=text], input:not([type]) { width: 100%; font: inherit; padding: .5rem .6rem; border: 1px solid #8e8aa8; border-radius: 6px; }
-input[aria-invalid=true] { border: 2px solid var(--bad); }
-.field-error { color: var(--bad); margin: .25rem 0 0; font-weight: 600; }
-.mandate { font-size: .9rem; background: #f7f6fd; border-left: 4px solid var(--accent); padding: .5rem .75rem; margin-top: 1rem; }
-.agree { display: flex; gap: .5rem; align-items: flex-start; font-weight: 600; }
-.agree input { margin-top: .3rem; width: 1.1rem; height: 1.1rem; }
-button { margin-top: 1rem; font: inherit; font-weight: 700; background: var(--accent); color: #fff; border: 0; border-radius: 6px; padding: .6rem 1.2rem; cursor: pointer; }
-button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid #ff9e1b; outline-offset: 2px; }
-.decline { background: #fdecee; border: 2px solid var(--bad); color: var(--bad); border-radius: 8px; padding: .6rem .8rem; font-weight: 700; }
-.closed { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 1rem; }
-a { color: var(--accent); }
-table { border-collapse: collapse; font-size: .9rem; width: 100%; }
-th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid var(--line); }
-details { margin-top: 1.5rem; }
-</style>
+<link rel="stylesheet" href="{{.CSS}}">
 </head>
 <body>
 <div class="test-banner" role="note">Sandbox test gateway — no real money moves. Use the test cards and accounts listed on this page; real ones are refused.</div>
@@ -87,4 +60,34 @@ details { margin-top: 1.5rem; }
 </main>
 </body>
 </html>
+`
+
+// pageCSS is the page's own look, served beside it (no inline styles: the
+// page keeps to a strict Content-Security-Policy).
+const pageCSS = `:root { --ink: #1d1b3a; --muted: #565470; --accent: #5b3cc4; --bad: #a4111c; --line: #cfcbe6; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: #f4f2fb; }
+.test-banner { background: repeating-linear-gradient(135deg, #ffd84d 0 18px, #ffe98f 18px 36px); color: #2b2100; padding: .6rem 1rem; text-align: center; font-weight: 600; border-bottom: 2px solid #8a6d00; }
+main { max-width: 34rem; margin: 1.5rem auto; padding: 0 1rem 3rem; }
+.gateway { font-size: .85rem; letter-spacing: .08em; text-transform: uppercase; color: var(--accent); font-weight: 700; margin: 0; }
+h1 { margin: .2rem 0 .25rem; font-size: 1.6rem; }
+.for { color: var(--muted); margin: 0 0 1rem; }
+section.method { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 1rem 1.25rem; margin: 1rem 0; }
+section.method h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
+label { display: block; font-weight: 600; margin-top: .75rem; }
+.hint { display: block; color: var(--muted); font-size: .85rem; font-weight: 400; }
+input[type=text], input:not([type]) { width: 100%; font: inherit; padding: .5rem .6rem; border: 1px solid #8e8aa8; border-radius: 6px; }
+input[aria-invalid=true] { border: 2px solid var(--bad); }
+.field-error { color: var(--bad); margin: .25rem 0 0; font-weight: 600; }
+.mandate { font-size: .9rem; background: #f7f6fd; border-left: 4px solid var(--accent); padding: .5rem .75rem; margin-top: 1rem; }
+.agree { display: flex; gap: .5rem; align-items: flex-start; font-weight: 600; }
+.agree input { margin-top: .3rem; width: 1.1rem; height: 1.1rem; }
+button { margin-top: 1rem; font: inherit; font-weight: 700; background: var(--accent); color: #fff; border: 0; border-radius: 6px; padding: .6rem 1.2rem; cursor: pointer; }
+button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid #ff9e1b; outline-offset: 2px; }
+.decline { background: #fdecee; border: 2px solid var(--bad); color: var(--bad); border-radius: 8px; padding: .6rem .8rem; font-weight: 700; }
+.closed { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 1rem; }
+a { color: var(--accent); }
+table { border-collapse: collapse; font-size: .9rem; width: 100%; }
+th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid var(--line); }
+details { margin-top: 1.5rem; }
 `
