@@ -13,6 +13,9 @@
 // sandbox's webhook events are signed as Stripe's and go through the same
 // handler (stripe.Webhook) at /api/webhooks/sandbox.
 //
+// PayNow (paynow.go) opens payment-mode sessions for pay-now links and
+// records each payment once, as a collection attempt on its invoice.
+//
 // # Exactly once
 //
 // The collection run charges with the attempt's id as idempotency key and
