@@ -21,6 +21,7 @@ import (
 	"remit/eventstore"
 	"remit/integrations/payments"
 	"remit/integrations/payments/gateways"
+	"remit/integrations/payments/stripe/stripemock"
 )
 
 // movable is a clock the sandbox reads, for a bank debit to settle.
@@ -225,4 +226,24 @@ func sessionTypes(t *testing.T, o gateways.Opened, id string) []payments.MethodT
 		}
 	}
 	return out
+}
+
+// TestPayNowAgainstStripeMock: with Stripe, Start opens a Checkout Session
+// in payment mode for the invoice's balance, against Stripe's own mock
+// server (which validates the request's shape), answering a hosted page.
+func TestPayNowAgainstStripeMock(t *testing.T) {
+	url := stripemock.MustStart(t)
+	f := newFixture(t)
+	o, err := gateways.Start(gateways.Config{Gateway: gateways.Stripe, StripeKey: "sk_test_123", StripeURL: url, StripeWebhookSecret: secret, Store: f.store, Billing: f.svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := f.mustUncollected()
+	s, err := o.PayNow.Start(context.Background(), payRequest(inv, true))
+	if err != nil {
+		t.Fatalf("stripe-mock refused the payment session: %v", err)
+	}
+	if s.ID == "" || s.URL == "" {
+		t.Errorf("session %+v: want an id and a hosted page", s)
+	}
 }
