@@ -199,9 +199,13 @@ func (s *Server) selectClients(ctx context.Context, b BulkPaymentDetailsRequestB
 		if b.Filter != "" || b.Search != "" {
 			return nil, nil, domain.Invalid("client_ids", "name the clients or a filter, not both")
 		}
-		ids := make([]uuid.UUID, len(b.ClientIDs))
-		for i, id := range b.ClientIDs {
-			ids[i] = uuid.UUID(id)
+		var ids []uuid.UUID
+		seen := map[uuid.UUID]bool{}
+		for _, id := range b.ClientIDs {
+			if !seen[uuid.UUID(id)] {
+				seen[uuid.UUID(id)] = true
+				ids = append(ids, uuid.UUID(id))
+			}
 		}
 		return ids, names, nil
 	}
