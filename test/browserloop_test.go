@@ -17,7 +17,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"remit/integrations/mail/mailtest"
-	"remit/integrations/payments/sandbox"
 	"remit/web/ui/uitest"
 )
 
@@ -253,17 +252,21 @@ func (l *loop) staffCreatesAClientWithTwoContacts() {
 
 func (l *loop) staffAddsACard() {
 	l.t.Helper()
-	l.addCard(sandbox.TokenCardDeclined, "0002", "card-declining")
+	l.addCard("4000 0000 0000 0341", "card-declining") // kept, but every charge is declined
 }
 
-func (l *loop) addCard(token, last4, shot string) {
+// addCard adds a test card on the client's behalf, on the sandbox
+// gateway's hosted page (staff's Add payment method sends them there).
+func (l *loop) addCard(number, shot string) {
 	l.t.Helper()
 	l.do("open payment methods", chromedp.Navigate(l.clientURL+"/payment-methods"), chromedp.WaitVisible(chromedp.CSS(`a[href$="/payment-methods/new"]`)))
-	l.do("open the new method form", chromedp.Click(chromedp.CSS(`a[href$="/payment-methods/new"]`)), chromedp.WaitVisible(chromedp.ID("f-method-gateway_token")))
+	l.do("open the new method page", chromedp.Click(chromedp.CSS(`a[href$="/payment-methods/new"]`)), chromedp.WaitVisible(chromedp.CSS(`main form button[type=submit]`)))
 	l.page(shot + "-form")
-	l.do("fill in the card", set("f-method-gateway_token", token), set("f-method-brand", "visa"), set("f-method-last4", last4),
-		set("f-method-expiry_month", "8"), set("f-method-expiry_year", fmt.Sprint(l.today.Year()+4)))
 	l.click(`main form button[type=submit]`)
+	l.do("wait for the gateway's page", chromedp.WaitVisible(chromedp.ID("card-number")))
+	l.page(shot + "-gateway")
+	l.do("fill in the card", set("card-number", number), set("card-expiry", fmt.Sprintf("08 / %02d", (l.today.Year()+4)%100)), set("card-cvc", "123"))
+	l.click(`section[aria-labelledby="h-card"] button[type=submit]`)
 	l.flash("added")
 	l.page(shot)
 }
@@ -322,7 +325,7 @@ func (l *loop) staffDraftsAndSendsAProposal() {
 func (l *loop) clientSignsAndChoosesAMethod() {
 	l.t.Helper()
 	l.do("open the proposal link", chromedp.Navigate(l.acceptLink), chromedp.WaitVisible(chromedp.ID("f-accept")))
-	if s := l.text("main"); !strings.Contains(s, "Bakery services") || !strings.Contains(s, "Visa •••• 0002") {
+	if s := l.text("main"); !strings.Contains(s, "Bakery services") || !strings.Contains(s, "Visa •••• 0341") {
 		l.t.Fatalf("the acceptance page lacks the proposal or the card on file: %s", s)
 	}
 	l.page("client-proposal")
@@ -386,7 +389,7 @@ func (l *loop) staffRunsBilling() {
 
 func (l *loop) staffRetriesWithAnotherCard() {
 	l.t.Helper()
-	l.addCard(sandbox.TokenCardSucceeds, "4242", "card-working")
+	l.addCard("4242 4242 4242 4242", "card-working")
 	l.do("open the retry form", chromedp.Navigate(l.invoiceURL), chromedp.Click(chromedp.CSS(`section.warn a[href$="/retry"]`)),
 		chromedp.WaitVisible(chromedp.ID("f-payment_method_id")))
 	l.page("retry-form")

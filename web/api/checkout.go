@@ -36,7 +36,7 @@ type PaymentMethodSession struct {
 	// URL is the gateway's hosted page to send the browser to.
 	URL string `json:"url"`
 	// PaymentMethodID is the id the captured method will have.
-	PaymentMethodID uuid.UUID `json:"payment_method_id"`
+	PaymentMethodID ID `json:"payment_method_id"`
 }
 
 // handlePaymentMethodSession opens a hosted capture session for a client.
@@ -99,7 +99,7 @@ func (s *Server) handlePaymentMethodSession(w http.ResponseWriter, r *http.Reque
 	if strings.HasPrefix(url, "/") {
 		url = base + url // the sandbox's page, served by Remit itself
 	}
-	s.writeJSON(w, r, http.StatusCreated, PaymentMethodSession{ID: sess.ID, URL: url, PaymentMethodID: gateways.MethodIDFor(sess.ID)})
+	s.writeJSON(w, r, http.StatusCreated, PaymentMethodSession{ID: sess.ID, URL: url, PaymentMethodID: ID(gateways.MethodIDFor(sess.ID))})
 }
 
 // requestBase is the scheme and host the request reached.

@@ -12,7 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"remit/billing"
-	"remit/integrations/payments/sandbox"
 	"remit/processes/billingrun"
 	"remit/projections"
 	"remit/web/auth"
@@ -94,6 +93,14 @@ func set(sel, value string) chromedp.Action[chromedp.Void] {
 	return chromedp.SetValue(chromedp.ID(sel), value)
 }
 
+// enterCard enters a test card on the sandbox gateway's hosted page and
+// submits it (the page then sends the browser back to Remit).
+func enterCard(t *testing.T, ctx context.Context, number, expiry string) {
+	t.Helper()
+	step(t, ctx, "enter card "+number, set("card-number", number), set("card-expiry", expiry), set("card-cvc", "123"),
+		chromedp.Click(chromedp.CSS(`section[aria-labelledby="h-card"] button[type=submit]`)))
+}
+
 // newJourneyApp is newLinkApp with "Run billing now" wired to a real
 // billing run and collection (billingrun.Scheduler.RunOnce) over the test
 // store, charging through the sandbox gateway in a temporary folder. The
@@ -106,10 +113,7 @@ func newJourneyApp(t *testing.T) *app {
 		t.Fatal(err)
 	}
 	clock := func() time.Time { return now }
-	gw, err := sandbox.Open(t.TempDir(), sandbox.Options{Now: clock})
-	if err != nil {
-		t.Fatalf("sandbox gateway: %v", err)
-	}
+	gw := a.gw // the gateway whose hosted page captures the cards
 	noRetries := []int{}
 	res, err := a.svc.ChangeFirmSettings(context.Background(), billing.FirmSettingsRequest{RetryAfterDays: &noRetries}, a.meta())
 	if err != nil {
@@ -119,13 +123,13 @@ func newJourneyApp(t *testing.T) *app {
 	idx := billingrun.NewIndex(a.store, a.models, billingrun.WaitFor(a.store, a.runner))
 	sched := &billingrun.Scheduler{Store: a.store, Billing: a.svc, Index: idx, Gateway: gw, Now: clock}
 	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: clock,
-		Logger: slog.New(slog.NewTextHandler(logWriter{t}, nil)), Links: links,
+		Logger: slog.New(slog.NewTextHandler(logWriter{t}, nil)), Links: links, Checkout: a.checkout,
 		BillingRun: func(ctx context.Context) (any, error) {
 			r := sched.RunOnce(ctx, idx, clock())
 			return r, r.Err
 		}})
 	a.server.Close()
-	a.server = httptest.NewServer(h) // closed by newApp's cleanup
+	a.server = httptest.NewServer(a.withGateway(h)) // closed by newApp's cleanup
 	return a
 }
 
@@ -163,12 +167,14 @@ func TestBrowserJourney(t *testing.T) {
 	clientURL := location(t, ctx)
 	clientID := idFrom(t, strings.TrimPrefix(clientURL, u), "/clients/")
 
-	// Add a card through the sandbox gateway form: one the sandbox declines.
+	// Add a card on the sandbox gateway's hosted page, on the client's
+	// behalf: one the sandbox keeps but whose charges it declines.
 	step(t, ctx, "add card", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/payment-methods"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/payment-methods/new"]`)),
-		chromedp.Click(chromedp.CSS(`a[href$="/payment-methods/new"]`)), chromedp.WaitVisible(chromedp.ID("f-method-gateway_token")))
+		chromedp.Click(chromedp.CSS(`a[href$="/payment-methods/new"]`)), chromedp.WaitVisible(chromedp.CSS(`main form button[type=submit]`)))
 	checkAccessible(t, ctx, "payment method form")
-	step(t, ctx, "add card", set("f-method-gateway_token", sandbox.TokenCardDeclined), set("f-method-brand", "visa"), set("f-method-last4", "0002"),
-		set("f-method-expiry_month", "8"), set("f-method-expiry_year", "2030"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
+	step(t, ctx, "open the gateway's page", chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("card-number")))
+	checkAccessible(t, ctx, "the gateway's hosted page")
+	enterCard(t, ctx, "4000 0000 0000 0341", "08 / 30")
 	flash(t, ctx, "added")
 
 	// Instant bill: a bad price first, shown inline with what was typed.
@@ -214,7 +220,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("acceptance link %q: %v", acceptLink, err)
 	}
 	step(t, ctx, "open the acceptance link", chromedp.Navigate(acceptLink), chromedp.WaitVisible(chromedp.ID("f-accept")))
-	if s := text(t, ctx, "#main"); !strings.Contains(s, "Bakery services 2025") || !strings.Contains(s, "Visa •••• 0002") {
+	if s := text(t, ctx, "#main"); !strings.Contains(s, "Bakery services 2025") || !strings.Contains(s, "Visa •••• 0341") {
 		t.Errorf("the acceptance page lacks the proposal or the card on file: %q", s)
 	}
 	step(t, ctx, "tick accept", chromedp.Click(chromedp.ID("f-accept")))
@@ -277,9 +283,9 @@ func TestBrowserJourney(t *testing.T) {
 	// Add a card that works, change the invoice's method to it and retry
 	// today.
 	step(t, ctx, "add a working card", chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/payment-methods"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/payment-methods/new"]`)),
-		chromedp.Click(chromedp.CSS(`a[href$="/payment-methods/new"]`)), chromedp.WaitVisible(chromedp.ID("f-method-gateway_token")),
-		set("f-method-gateway_token", sandbox.TokenCardSucceeds), set("f-method-brand", "visa"), set("f-method-last4", "4242"),
-		set("f-method-expiry_month", "9"), set("f-method-expiry_year", "2031"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
+		chromedp.Click(chromedp.CSS(`a[href$="/payment-methods/new"]`)), chromedp.WaitVisible(chromedp.CSS(`main form button[type=submit]`)),
+		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("card-number")))
+	enterCard(t, ctx, "4242 4242 4242 4242", "09 / 31")
 	flash(t, ctx, "added")
 	step(t, ctx, "change method and retry", chromedp.Navigate(invoiceURL), chromedp.Click(chromedp.CSS(`section.warn a.secondary[href$="/retry"]`)),
 		chromedp.WaitVisible(chromedp.ID("f-payment_method_id")))

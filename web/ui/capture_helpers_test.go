@@ -1,9 +1,13 @@
 package ui_test
 
 import (
+	"bytes"
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"remit/eventstore"
 )
 
 // testCard is the sandbox page's card form with a test card number.
@@ -51,4 +55,27 @@ func (a *app) throughGateway(gw string, form url.Values) page {
 	next := a.get(back.Location)
 	next.Location = back.Location
 	return next
+}
+
+// enteredNumbers are the card and account numbers the tests enter on the
+// gateway's page, in the forms they are typed and stored.
+var enteredNumbers = []string{"4242424242424242", "4242 4242 4242 4242", "5555555555554444", "5555 5555 5555 4444", "4000000000000341",
+	"4000000000000002", "000123456", "900123456"}
+
+// assertNoNumbersInTheLog fails the test when any event holds a card or
+// account number entered on the gateway's page: Remit keeps only the
+// gateway's token, brand and last 4, or the masked account and mandate.
+func (a *app) assertNoNumbersInTheLog() {
+	a.tb.Helper()
+	recs, err := a.store.ReadAll(context.Background(), 0, eventstore.Forward, 0, eventstore.Filter{})
+	if err != nil {
+		a.tb.Fatal(err)
+	}
+	for _, rec := range recs {
+		for _, n := range enteredNumbers {
+			if bytes.Contains(rec.Data, []byte(n)) {
+				a.tb.Errorf("%s@%d holds %s: %s", rec.Stream, rec.Revision, n, rec.Data)
+			}
+		}
+	}
 }

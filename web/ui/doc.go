@@ -91,18 +91,30 @@
 // templates/client) are reached through a link signed by Config.Links
 // (auth.LinkSigner), scoped to one client, one purpose and one proposal or
 // invoice, with an expiry. /c/p/{token} shows a sent proposal with its
-// amounts and accepts it (with a method on file or a new one);
-// /c/m/{token} adds or replaces a payment method and, for a link about an
-// invoice whose payment was rejected (a retry pending or not), retries it
-// now or on a date within 30 days with the new method or one on file,
-// replacing the pending retry; for an invoice nothing collects, it has the
-// invoice charged the same way. The proposal and rejection emails carry
-// them; staff can also copy them from the proposal pages and from invoice
-// pages with a rejected payment or nothing to collect. A tampered, expired
-// or other-purpose token, or one whose resource is another client's, gets
-// one plain page saying the link is no longer valid. Every input is checked
-// by the pure deciders before any command runs, so a refusal appends
-// nothing even where a form runs two commands.
+// amounts and accepts it (with a method on file, or a new one added next
+// on the gateway's page); /c/m/{token} adds or replaces a payment method
+// and, for a link about an invoice whose payment was rejected (a retry
+// pending or not), retries it now or on a date within 30 days with the new
+// method or one on file, replacing the pending retry; for an invoice
+// nothing collects, it has the invoice charged the same way. The proposal
+// and rejection emails carry them; staff can also copy them from the
+// proposal pages and from invoice pages with a rejected payment or nothing
+// to collect. A tampered, expired or other-purpose token, or one whose
+// resource is another client's, gets one plain page saying the link is no
+// longer valid. Every input is checked by the pure deciders before any
+// command runs, so a refusal appends nothing.
+//
+// # Capturing payment methods
+//
+// No form asks for a card, an account or a gateway token. "Add a card or
+// bank account" (and "Replace"), on the client links and on staff's
+// Payment methods tab, opens a hosted session on the gateway
+// (Config.Checkout, gateways.Checkout; capture.go) and sends the browser to
+// the gateway's own page (the sandbox's, served under /sandbox-gateway/, or
+// Stripe Checkout). The gateway sends it back to the page's /captured
+// route with the session id, which records the method (once: the gateway's
+// webhook may have recorded it already), retries or charges the invoice
+// with it when the client asked, and says what was added.
 //
 // /c/i/{token} (paynow.go) is an invoice's pay-now link: the invoice, its
 // PDF and "Pay now" on the gateway's hosted page (Config.PayNow), recorded

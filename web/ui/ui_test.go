@@ -267,6 +267,7 @@ func TestPaymentMethods(t *testing.T) {
 		t.Errorf("methods after replace: %s", labels)
 	}
 	mustContain(t, a.get(base), "added")
+	a.assertNoNumbersInTheLog()
 }
 
 func TestInstantBill(t *testing.T) {

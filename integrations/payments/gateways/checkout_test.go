@@ -94,24 +94,6 @@ func TestCaptureRecordsOnceFromRedirectAndWebhook(t *testing.T) {
 	if m.Kind != client.MethodBankDebit || m.Scheme != client.SchemeAUBECS || m.MaskedAccount != "000-000 ****3456" || m.MandateReference == "" || !strings.HasPrefix(m.GatewayCustomer, "cus_sandbox_") {
 		t.Errorf("method %+v", m)
 	}
-	// A second capture for the same client reuses its gateway customer.
-	s2, _ := o.Checkout.Start(ctx, gateways.CaptureRequest{ClientID: f.client, Purpose: gateways.PurposeReplace, Replaces: m.ID, Key: "form-2",
-		ReturnURL: "https://remit.test/r", Currency: domain.MustCurrency("AUD")})
-	if s2.Customer != m.GatewayCustomer {
-		t.Errorf("second session's customer %q, want %q", s2.Customer, m.GatewayCustomer)
-	}
-	if _, err := o.Sandbox.CompleteForTest(ctx, s2.ID, payments.TypeCard, neturl.Values{"number": {"4242424242424242"}, "expiry": {"12/30"}, "cvc": {"123"}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := o.Checkout.Record(ctx, s2.ID, "staff"); err != nil {
-		t.Fatal(err)
-	}
-	st = clientState(t, f)
-	for _, pm := range st.PaymentMethods {
-		if pm.ID == gateways.MethodIDFor(s2.ID) && (pm.Replaces != m.ID || pm.Brand != "visa" || pm.Last4 != "4242") {
-			t.Errorf("replacement %+v", pm)
-		}
-	}
 }
 
 // TestCaptureOnAcceptanceBecomesTheDefault: the method captured for an
@@ -138,5 +120,56 @@ func TestCaptureOnAcceptanceBecomesTheDefault(t *testing.T) {
 	}
 	if st := clientState(t, f); st.DefaultPaymentMethodID != gateways.MethodIDFor(s.ID) {
 		t.Errorf("default %s, want the captured method", st.DefaultPaymentMethodID)
+	}
+}
+
+// TestCaptureReplacesOnTheSameCustomer: a second capture for a client
+// reuses its gateway customer, and one opened to replace a method records
+// the new one in its place.
+func TestCaptureReplacesOnTheSameCustomer(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	o, err := gateways.Start(gateways.Config{DataDir: t.TempDir(), Store: f.store, Billing: f.svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Sandbox.Close()
+	s, _ := o.Checkout.Start(ctx, gateways.CaptureRequest{ClientID: f.client, Purpose: gateways.PurposeAdd, Key: "k1",
+		ReturnURL: "https://remit.test/r", Currency: domain.MustCurrency("AUD")})
+	if _, err := o.Sandbox.CompleteForTest(ctx, s.ID, payments.TypeCard, neturl.Values{"number": {"4242424242424242"}, "expiry": {"12/30"}, "cvc": {"123"}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := o.Checkout.Record(ctx, s.ID, "staff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first client.PaymentMethod
+	for _, pm := range clientState(t, f).PaymentMethods {
+		if pm.ID == c.MethodID {
+			first = pm
+		}
+	}
+	s2, _ := o.Checkout.Start(ctx, gateways.CaptureRequest{ClientID: f.client, Purpose: gateways.PurposeReplace, Replaces: first.ID, Key: "k2",
+		ReturnURL: "https://remit.test/r", Currency: domain.MustCurrency("AUD")})
+	if s2.Customer != first.GatewayCustomer {
+		t.Errorf("second session's customer %q, want %q", s2.Customer, first.GatewayCustomer)
+	}
+	if _, err := o.Sandbox.CompleteForTest(ctx, s2.ID, payments.TypeCard, neturl.Values{"number": {"5555555555554444"}, "expiry": {"12/30"}, "cvc": {"123"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Checkout.Record(ctx, s2.ID, "staff"); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, pm := range clientState(t, f).PaymentMethods {
+		if pm.ID == gateways.MethodIDFor(s2.ID) {
+			found = true
+			if pm.Replaces != first.ID || pm.Brand != "mastercard" || pm.Last4 != "4444" {
+				t.Errorf("replacement %+v", pm)
+			}
+		}
+	}
+	if !found {
+		t.Error("the replacement is not on file")
 	}
 }

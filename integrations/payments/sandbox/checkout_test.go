@@ -258,23 +258,11 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.events = append(r.events, ev)
 }
 
-// TestPaymentSessionAndWebhooks: a payment session paid by BECS records a
-// pending charge under the session's payment key, queues
-// checkout.session.completed, delivers it signed (retrying after a 500);
-// once the debit settles, the async and payment_intent.succeeded events
-// follow, and the session answers the payment succeeded.
-func TestPaymentSessionAndWebhooks(t *testing.T) {
-	clk := &clock{now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
-	g := MustOpen(t, t.TempDir(), clk)
+// payByDebit opens a payment session for A$110 (the method kept) and pays
+// it with the BECS test account that settles.
+func payByDebit(t *testing.T, g *sandbox.Gateway) (payments.Session, payments.Session) {
+	t.Helper()
 	ctx := context.Background()
-	secret, err := g.WebhookSecret(ctx)
-	if err != nil || !strings.HasPrefix(secret, "whsec_") {
-		t.Fatalf("secret %q %v", secret, err)
-	}
-	rcv := &receiver{secret: secret, fail: 1}
-	srv := httptest.NewServer(rcv)
-	defer srv.Close()
-
 	req := payments.SessionRequest{
 		IdempotencyKey: "pay-inv-1", Mode: payments.ModePayment, CustomerName: "Acme", MethodTypes: []payments.MethodType{payments.TypeCard, payments.TypeAUBECS},
 		Amount: aud("110.00"), Description: "Invoice INV-000001", SaveMethod: true, SuccessURL: "https://remit.test/paid/{CHECKOUT_SESSION_ID}",
@@ -292,6 +280,17 @@ func TestPaymentSessionAndWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, got
+}
+
+// TestPaymentSession: a payment session paid by BECS records a pending
+// charge under the session's payment key, which Charge answers like any
+// other; once the debit settles the session answers it succeeded.
+func TestPaymentSession(t *testing.T) {
+	clk := &clock{now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
+	g := MustOpen(t, t.TempDir(), clk)
+	ctx := context.Background()
+	s, got := payByDebit(t, g)
 	if got.Payment == nil || got.Payment.Status != payments.StatusPending || got.PaymentKey == "" || got.Method == nil {
 		t.Fatalf("paid by debit: %+v", got)
 	}
@@ -299,6 +298,30 @@ func TestPaymentSessionAndWebhooks(t *testing.T) {
 	if err != nil || res.Status != payments.StatusPending || res.Reference != got.Payment.Reference {
 		t.Fatalf("status check by payment key: %+v %v", res, err)
 	}
+	clk.add(3 * 24 * time.Hour)
+	if now, _ := g.Session(ctx, s.ID); now.Payment.Status != payments.StatusSucceeded || !now.Payment.Amount.Amount.Equal(aud("110").Amount) {
+		t.Errorf("settled session %+v", now.Payment)
+	}
+	if _, err := g.Session(ctx, "cs_nope"); !errors.Is(err, payments.ErrUnknownSession) {
+		t.Errorf("unknown session: %v", err)
+	}
+}
+
+// TestWebhooksAreSignedAndRetried: checkout.session.completed is delivered
+// signed (and again after a 500); once the debit settles, the async and
+// payment_intent.succeeded events follow, Stripe-shaped, each once.
+func TestWebhooksAreSignedAndRetried(t *testing.T) {
+	clk := &clock{now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
+	g := MustOpen(t, t.TempDir(), clk)
+	ctx := context.Background()
+	secret, err := g.WebhookSecret(ctx)
+	if err != nil || !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("secret %q %v", secret, err)
+	}
+	rcv := &receiver{secret: secret, fail: 1}
+	srv := httptest.NewServer(rcv)
+	defer srv.Close()
+	s, got := payByDebit(t, g)
 	if n, _ := g.DeliverWebhooks(ctx, srv.URL, nil); n != 0 {
 		t.Fatalf("first pass delivered %d despite the 500", n)
 	}
@@ -327,12 +350,6 @@ func TestPaymentSessionAndWebhooks(t *testing.T) {
 	var pi stripego.PaymentIntent
 	if err := json.Unmarshal(rcv.events[2].Data.Raw, &pi); err != nil || pi.ID != got.Payment.Reference || pi.Status != "succeeded" || pi.AmountReceived != 11000 || pi.Metadata["remit_idempotency_key"] != got.PaymentKey {
 		t.Errorf("payment_intent event: %+v %v", pi, err)
-	}
-	if now, _ := g.Session(ctx, s.ID); now.Payment.Status != payments.StatusSucceeded || !now.Payment.Amount.Amount.Equal(aud("110").Amount) {
-		t.Errorf("settled session %+v", now.Payment)
-	}
-	if _, err := g.Session(ctx, "cs_nope"); !errors.Is(err, payments.ErrUnknownSession) {
-		t.Errorf("unknown session: %v", err)
 	}
 }
 
