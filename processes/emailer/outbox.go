@@ -843,21 +843,9 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	}
 	switch e := trigger.(type) {
 	case invoice.InvoiceIssued:
-		col, err := o.collectionWithIssue(ctx, e)
-		if err != nil {
+		if msg.Attachments, err = o.issuedView(ctx, &v, e, f, c, inv, q); err != nil {
 			return mail.Message{}, err
 		}
-		data := pdf.FromIssued(e, col, f, c)
-		v.HowToPay = data.HowToPay
-		if col.Date.IsZero() && inv.Balance().Amount.IsPositive() {
-			// Nothing charges it: the email carries its pay-now link.
-			v.PayLink = o.cfg.LinkFor(LinkPayInvoice, q.ClientID, q.InvoiceID)
-		}
-		var buf bytes.Buffer
-		if err := pdf.Invoice(&buf, data); err != nil {
-			return mail.Message{}, err
-		}
-		msg.Attachments = []mail.Attachment{{Filename: e.Number + ".pdf", ContentType: "application/pdf", Data: buf.Bytes()}}
 	case invoice.InvoicePaymentSucceeded:
 		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.PaymentDate(location(f)))
 	case invoice.InvoicePaymentRecorded:
@@ -891,6 +879,27 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		return mail.Message{}, fmt.Errorf("outbox: render %s: %w", q.Kind, err)
 	}
 	return msg, nil
+}
+
+// issuedView fills in what an invoice email says about paying it (when
+// and from what it is charged, else how to pay, with its pay-now link when
+// nothing charges it) and answers its PDF as the attachment.
+func (o *Outbox) issuedView(ctx context.Context, v *view, e invoice.InvoiceIssued, f firm.State, c client.State, inv invoice.State, q mailbox.EmailQueued) ([]mail.Attachment, error) {
+	col, err := o.collectionWithIssue(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	data := pdf.FromIssued(e, col, f, c)
+	v.HowToPay = data.HowToPay
+	if col.Date.IsZero() && inv.Balance().Amount.IsPositive() {
+		// Nothing charges it: the email carries its pay-now link.
+		v.PayLink = o.cfg.LinkFor(LinkPayInvoice, q.ClientID, q.InvoiceID)
+	}
+	var buf bytes.Buffer
+	if err := pdf.Invoice(&buf, data); err != nil {
+		return nil, err
+	}
+	return []mail.Attachment{{Filename: e.Number + ".pdf", ContentType: "application/pdf", Data: buf.Bytes()}}, nil
 }
 
 func money(m domain.Money) string { return pdf.FormatMoney(m) + " " + m.Currency.Code }
