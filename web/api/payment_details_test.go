@@ -43,6 +43,15 @@ func TestPaymentDetailsRequests(t *testing.T) {
 			t.Errorf("archived client: %d %s, want 409", r.Status, r.Body)
 		}
 	})
+	t.Run("ErrCardNumberInNote", func(t *testing.T) {
+		r := a.do("POST", "/api/clients/"+beta+"/payment-details-requests", map[string]any{"note": "use 4242424242424242"})
+		if r.Status != http.StatusUnprocessableEntity || str(t, r.JSON(t), "errors", 0, "field") != "note" {
+			t.Errorf("a card number in the note: %d %s, want 422 naming note", r.Status, r.Body)
+		}
+		if strings.Contains(string(a.do("GET", "/api/clients/"+beta, nil).Body), "4242424242424242") {
+			t.Error("the card number was recorded")
+		}
+	})
 	t.Run("ErrLongNote", func(t *testing.T) {
 		r := a.do("POST", "/api/clients/"+beta+"/payment-details-requests", map[string]any{"note": strings.Repeat("x", 1001)})
 		if r.Status != http.StatusUnprocessableEntity || str(t, r.JSON(t), "errors", 0, "field") != "note" {
