@@ -20,6 +20,7 @@ import (
 	"remit/domain/invoice"
 	"remit/eventstore"
 	"remit/eventstore/sqlite"
+	"remit/integrations/payments"
 	"remit/integrations/payments/gateways"
 	"remit/integrations/payments/sandbox"
 	"remit/projections"
@@ -123,6 +124,22 @@ func TestPayNowLinkPage(t *testing.T) {
 	tab2 := p.post(link, url.Values{"save_method": {"on"}})
 	if tab1.Status != http.StatusSeeOther || !strings.HasPrefix(tab1.Location, sandbox.CheckoutPath+"checkout/") || tab2.Location != tab1.Location {
 		t.Fatalf("two tabs were sent to %d %q and %q; want the same gateway page", tab1.Status, tab1.Location, tab2.Location)
+	}
+
+	// The client pays by direct debit in the first tab; Pay now in the
+	// second finds that payment being processed and charges nothing more.
+	sid := strings.TrimPrefix(tab1.Location, sandbox.CheckoutPath+"checkout/")
+	if _, err := p.pay.Sandbox.CompleteForTest(context.Background(), sid, payments.TypeAUBECS, url.Values{
+		"bsb": {"000-000"}, "account_number": {"000123456"}, "name": {"Ada"}, "mandate": {"agree"}}); err != nil {
+		t.Fatal(err)
+	}
+	again := p.post(link, url.Values{})
+	if again.Status != http.StatusSeeOther || again.Location != link {
+		t.Fatalf("Pay now after paying in another tab: %d to %q, want back to the invoice", again.Status, again.Location)
+	}
+	mustContain(t, p.get(link), "your bank payment is being processed")
+	if charges, err := p.pay.Sandbox.Charges(); err != nil || len(charges) != 1 {
+		t.Errorf("%d charges (%v), want 1", len(charges), err)
 	}
 
 	other := p.mustClient("Other")

@@ -107,7 +107,18 @@ func (p *PayNow) Start(ctx context.Context, req PayRequest) (payments.Session, e
 	if err != nil {
 		return s, fmt.Errorf("open the gateway's checkout: %w", err)
 	}
-	return s, nil
+	// The same key answers the session as it was first created (Stripe
+	// replays the first response): ask for it as it is now, so a session
+	// already paid in (another tab, a debit being processed) is seen as
+	// complete rather than offered again.
+	now, err := p.Gateway.Session(ctx, s.ID)
+	if err != nil {
+		return s, fmt.Errorf("read the gateway's checkout %s: %w", s.ID, err)
+	}
+	if now.Status == payments.SessionOpen && now.URL == "" {
+		now.URL = s.URL
+	}
+	return now, nil
 }
 
 // Paid is what Record found and recorded.
