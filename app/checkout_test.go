@@ -23,7 +23,7 @@ import (
 // sign-in; the client enters a card there and never comes back (the
 // redirect is not followed), and the sandbox's signed webhook, delivered to
 // /api/webhooks/sandbox through the same code as Stripe's, records the
-// method once.
+// method once. A relative return_url is refused, naming the field.
 func TestCaptureThroughServeRecordsFromTheWebhook(t *testing.T) {
 	ctx := context.Background()
 	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", NoAuth: true, NoOutbox: true, NoLedgerSync: true, NoBillingRun: true})
@@ -36,10 +36,26 @@ func TestCaptureThroughServeRecordsFromTheWebhook(t *testing.T) {
 	c := must(a.Billing.CreateClient(ctx, billing.ClientRequest{Name: "Acme", Kind: client.KindBusiness,
 		Contacts: []client.Contact{{Name: "Jo", Email: "jo@acme.example"}}}, meta("client"))).ID
 
+	bad, _ := http.NewRequest(http.MethodPost, a.URL()+"/api/clients/"+c.String()+"/payment-method-sessions", strings.NewReader(`{"return_url":"/back"}`))
+	bad.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var problem struct {
+		Errors []struct {
+			Field string `json:"field"`
+		} `json:"errors"`
+	}
+	_ = json.NewDecoder(res.Body).Decode(&problem)
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnprocessableEntity || len(problem.Errors) != 1 || problem.Errors[0].Field != "return_url" {
+		t.Errorf("a relative return_url: %d %+v, want 422 naming return_url", res.StatusCode, problem)
+	}
 	req, _ := http.NewRequest(http.MethodPost, a.URL()+"/api/clients/"+c.String()+"/payment-method-sessions", strings.NewReader(`{}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Remit-Actor", "staff@firm.test")
-	res, err := http.DefaultClient.Do(req)
+	res, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

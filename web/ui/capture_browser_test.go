@@ -79,5 +79,5 @@ func TestBrowserCaptureOnTheGatewaysPage(t *testing.T) {
 	if len(sum.PaymentMethods) != 1 || sum.PaymentMethods[0].Kind != client.MethodBankDebit || sum.PaymentMethods[0].MandateReference == "" {
 		t.Fatalf("methods on file: %+v, want the BECS account with its mandate", sum.PaymentMethods)
 		a.assertNoNumbersInTheLog()
-}
+	}
 }

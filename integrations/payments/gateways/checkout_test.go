@@ -1,7 +1,10 @@
 package gateways_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	neturl "net/url"
 	"strings"
@@ -9,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	stripego "github.com/stripe/stripe-go/v82"
+	"github.com/stripe/stripe-go/v82/webhook"
 
 	"remit/domain"
 	"remit/domain/catalog"
@@ -171,5 +176,74 @@ func TestCaptureReplacesOnTheSameCustomer(t *testing.T) {
 	}
 	if !found {
 		t.Error("the replacement is not on file")
+	}
+}
+
+// stripeLike answers one completed Stripe Checkout Session in setup mode,
+// as Stripe's API would once the client finished (stripe-mock keeps no
+// state, so it cannot).
+type stripeLike struct{ s payments.Session }
+
+func (f stripeLike) CreateSession(context.Context, payments.SessionRequest) (payments.Session, error) {
+	return f.s, nil
+}
+
+func (f stripeLike) Session(_ context.Context, id string) (payments.Session, error) {
+	if id != f.s.ID {
+		return payments.Session{}, payments.ErrUnknownSession
+	}
+	return f.s, nil
+}
+
+// TestStripeCheckoutWebhookRecordsTheMethod: Stripe's signed
+// checkout.session.completed, through the webhook handler Start builds for
+// Stripe, records the SEPA account and its mandate the session captured,
+// once however often it is delivered; a session Remit did not open is
+// answered 200 and records nothing.
+func TestStripeCheckoutWebhookRecordsTheMethod(t *testing.T) {
+	f := newFixture(t)
+	o, err := gateways.Start(gateways.Config{Gateway: gateways.Stripe, StripeKey: "sk_test_1", StripeWebhookSecret: secret, Store: f.store, Billing: f.svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.WebhookPath != gateways.WebhookPath || o.Pages != nil || o.Checkout == nil {
+		t.Fatalf("opened %+v", o)
+	}
+	o.Checkout.Gateway = stripeLike{payments.Session{ID: "cs_test_1", Mode: payments.ModeSetup, Status: payments.SessionComplete, Customer: "cus_1",
+		Metadata: map[string]string{"remit_client_id": f.client.String(), "remit_purpose": gateways.PurposeAdd},
+		Method:   &payments.Method{Token: "pm_sepa_1", Customer: "cus_1", Type: payments.TypeSEPA, MaskedAccount: "DE** **** 3000", MandateReference: "MREF1", MandateStatus: "active"}}}
+	srv := httptest.NewServer(o.Webhook)
+	defer srv.Close()
+	post := func(sessionID string) int {
+		payload := fmt.Appendf(nil, `{"id":"evt_cs_%s","object":"event","api_version":%q,"type":"checkout.session.completed","data":{"object":{"id":%q,"object":"checkout.session","mode":"setup","status":"complete","metadata":{"remit_client_id":%q}}}}`,
+			sessionID, stripego.APIVersion, sessionID, f.client)
+		req, _ := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader(payload))
+		req.Header.Set("Stripe-Signature", webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret}).Header)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for range 2 {
+		if code := post("cs_test_1"); code != http.StatusOK {
+			t.Fatalf("delivery: %d", code)
+		}
+	}
+	if code := post("cs_not_remits"); code != http.StatusOK {
+		t.Fatalf("a session Remit did not open: %d", code)
+	}
+	n := 0
+	for _, m := range clientState(t, f).PaymentMethods {
+		if m.Gateway == gateways.Stripe && m.Scheme == client.SchemeSEPA {
+			n++
+			if m.ID != gateways.MethodIDFor("cs_test_1") || m.GatewayToken != "pm_sepa_1" || m.GatewayCustomer != "cus_1" || m.MandateReference != "MREF1" {
+				t.Errorf("method %+v", m)
+			}
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d SEPA methods on file, want 1", n)
 	}
 }

@@ -370,3 +370,17 @@ func TestSessionExpires(t *testing.T) {
 		t.Errorf("capture on an expired session: %d\n%s", code, body)
 	}
 }
+
+// TestMissingBankDetailsNamedBesideTheirFields: an empty SEPA form names
+// each missing field beside it, abbreviations kept.
+func TestMissingBankDetailsNamedBesideTheirFields(t *testing.T) {
+	clk := &clock{now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
+	g := MustOpen(t, t.TempDir(), clk)
+	s, _ := g.CreateSession(context.Background(), setupRequest("k", payments.TypeSEPA))
+	code, _, body := newPage(t, g).post(s.URL, url.Values{"type": {"sepa_debit"}})
+	for _, want := range []string{`id="sepa_debit-iban-error">Enter the IBAN.`, `id="sepa_debit-name-error">Enter the account holder&#39;s name.`, `id="sepa_debit-mandate-error"`} {
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, want) {
+			t.Errorf("%d: the page lacks %s", code, want)
+		}
+	}
+}

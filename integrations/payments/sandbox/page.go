@@ -237,7 +237,7 @@ func (g *Gateway) capture(s session, typ payments.MethodType, f url.Values) (pay
 		v := strings.TrimSpace(f.Get(fd.Name))
 		fields[fd.Name] = v
 		if v == "" && fd.Name != "email" {
-			errs[fd.Name] = "Enter the " + strings.ToLower(fd.Label[:1]) + fd.Label[1:] + "."
+			errs[fd.Name] = "Enter the " + lowerFirst(fd.Label) + "."
 		}
 	}
 	if f.Get("mandate") == "" {
@@ -374,3 +374,12 @@ func (g *Gateway) CompleteForTest(ctx context.Context, id string, typ payments.M
 }
 
 var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
+
+// lowerFirst lower-cases a label's first letter unless it starts an
+// abbreviation ("Account number" → "account number", "BSB" stays).
+func lowerFirst(s string) string {
+	if len(s) > 1 && strings.ToUpper(s[1:2]) == s[1:2] {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -178,7 +177,7 @@ func (g *Gateway) StartWebhooks(ctx context.Context, url string, interval time.D
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
-			if _, err := g.DeliverWebhooks(ctx, url, nil); err != nil && !errors.Is(err, context.Canceled) {
+			if _, err := g.DeliverWebhooks(ctx, url, nil); err != nil && ctx.Err() == nil {
 				log.Warn("sandbox gateway: webhook delivery", "err", err)
 			}
 			select {
