@@ -199,6 +199,7 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 		Addr: cfg.Addr, Store: store, Idempotency: a.Idempotency, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
 		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow, SellerEmail: sellerEmail(cfg), StripeWebhook: a.StripeWebhook,
 		SandboxWebhook: a.sandboxWebhook(), GatewayPages: a.Payments.Pages, Checkout: a.Payments.Checkout, Refunds: a.Refunds,
+		Links: a.links(cfg),
 	})
 	if err := a.Web.Open(); err != nil {
 		return err
@@ -366,7 +367,7 @@ func (a *App) sandboxWebhook() http.Handler {
 // sign-in unless auth is off.
 func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, billNow func(context.Context) (any, error)) *ui.UI {
 	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow,
-		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, Checkout: a.Payments.Checkout, LogoDir: filepath.Join(cfg.DataDir, "logos"),
+		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, Checkout: a.Payments.Checkout, PayNow: a.Payments.PayNow, LogoDir: filepath.Join(cfg.DataDir, "logos"),
 		Refunds: a.Refunds}
 	// Owners connect Xero or QuickBooks Online from the Ledger page (OAuth 2.0).
 	uc.LedgerOAuth = &ui.LedgerOAuth{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL}
@@ -381,8 +382,19 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 	return ui.New(uc)
 }
 
+// links is the client-link signer the API signs pay-now links with (nil,
+// and that route off, when the link key cannot be read).
+func (a *App) links(cfg Config) *auth.LinkSigner {
+	l, err := auth.LoadLinkSigner(cfg.DataDir)
+	if err != nil {
+		return nil
+	}
+	return l
+}
+
 // emailLinks makes the signed client links that emails carry (retry a
-// rejected payment, add or switch a payment method, accept a proposal),
+// rejected payment, add or switch a payment method, accept a proposal, pay
+// an invoice now),
 // valid for 30 days; nil
 // (placeholders) when the link key cannot be read.
 func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uuid.UUID) string {
@@ -399,6 +411,8 @@ func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uu
 			l.Resource = resource
 		case emailer.LinkAccept:
 			l.Purpose, l.Resource, l.Issued, path = auth.PurposeAcceptProposal, resource, cfg.Now(), "/c/p/"
+		case emailer.LinkPayInvoice:
+			l.Purpose, l.Resource, l.Issued, path = auth.PurposePayInvoice, resource, cfg.Now(), "/c/i/"
 		}
 		base := cfg.PublicURL
 		if base == "" {

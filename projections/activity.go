@@ -20,7 +20,7 @@ import (
 	"remit/projections/rmdb"
 )
 
-const activityVersion = 2
+const activityVersion = 3 // 3: requests for payment details
 
 // Activity is the "activity" projection: every event of a client, proposal,
 // service or invoice, indexed by the subjects it concerns, told in one line

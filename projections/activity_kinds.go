@@ -118,6 +118,12 @@ func clientKinds(k map[string]activityKind) {
 		func(*render, client.ClientLinksRevoked) string {
 			return "Client links revoked: every link sent before now stops working"
 		})
+	on(k, func(s *activityState, e client.ClientPaymentDetailsRequested, l *subjectList) {
+		s.ofClient(l, e.ClientID)
+	},
+		func(_ *render, e client.ClientPaymentDetailsRequested) string {
+			return "Payment details requested from " + contactText(client.Contact{Name: e.Name, Email: e.Email}) + reason(e.Note)
+		})
 }
 
 func paymentMethodKinds(k map[string]activityKind) {

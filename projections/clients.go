@@ -12,7 +12,9 @@ import (
 	"remit/projections/rmdb"
 )
 
-const clientsVersion = 2 // 2: the list index covers its filters (SQLite)
+// clientsVersion 2: the list index covers its filters (SQLite); 3: requests
+// for payment details (active_method, request_open).
+const clientsVersion = 3
 
 // Clients is the "clients" projection: each client's details, contacts and
 // payment methods (client.State, folded with client.Evolve) and its
@@ -22,8 +24,13 @@ const clientsVersion = 2 // 2: the list index covers its filters (SQLite)
 // clients list filters and sorts on: name_key (the lowercased name: the
 // list is sorted case-insensitively, then by id), search (the lowercased
 // name, contact names and contact emails, one per line, for the list's
-// substring search), archived and created, indexed together in list order
-// on SQLite. Table "proposals" holds a
+// substring search), archived, created, active_method (a method on file
+// that can be charged) and request_open (when the client was first asked
+// for payment details without answering since, in Unix nanoseconds; NULL
+// when no request is open), indexed together in list order on SQLite;
+// last_request is when the latest request was made (NULL: never), and the
+// list of requests walks its own index of request_open or last_request.
+// Table "proposals" holds a
 // proposalRecord per proposal id with the client it is listed under and the
 // position that put it there (drafting order), so a client's proposals are
 // one indexed range; a proposal drafted for a client not yet seen shows once
@@ -44,7 +51,7 @@ func newClients(db *rmdb.DB, gen int64) *Clients {
 	// and reads the documents of its page only, not every client's row.
 	// PostgreSQL (whose B-tree entries are limited to about 2.7 KB, which a
 	// client's search text could pass) keeps the order alone.
-	listIndex := "name_key, key, created, archived, search"
+	listIndex := "name_key, key, created, archived, active_method, request_open, search"
 	if db != nil && db.Dialect() == rmdb.Postgres {
 		nameType = `TEXT COLLATE "C"`
 		listIndex = "name_key, key"
@@ -59,8 +66,11 @@ func newClients(db *rmdb.DB, gen int64) *Clients {
 				{Name: "search", Type: "TEXT", Value: func(_ string, r *clientRecord) any { return clientSearchText(r.State) }},
 				{Name: "archived", Type: "BIGINT", Value: func(_ string, r *clientRecord) any { return clientsFlag(r.State.Archived) }},
 				{Name: "created", Type: "BIGINT", Value: func(_ string, r *clientRecord) any { return clientsFlag(r.State.Created()) }},
+				{Name: "active_method", Type: "BIGINT", Value: func(_ string, r *clientRecord) any { return clientsFlag(r.State.HasActiveMethod()) }},
+				{Name: "request_open", Type: "BIGINT", Value: func(_ string, r *clientRecord) any { return requestOpenSince(r.State) }},
+				{Name: "last_request", Type: "BIGINT", Value: func(_ string, r *clientRecord) any { return lastRequest(r.State) }},
 			},
-			Indexes: []string{listIndex},
+			Indexes: []string{listIndex, "request_open, key", "last_request, key"},
 		}, gen),
 		proposals: rmdb.NewDocs(rmdb.DocsSpec[proposalRecord]{
 			Name: "proposals",
@@ -90,6 +100,24 @@ func clientSearchText(st client.State) string {
 	return strings.Join(parts, "\n")
 }
 
+// requestOpenSince is the request_open column: when the client's first
+// unanswered request for payment details was made, or nil.
+func requestOpenSince(st client.State) any {
+	if r, ok := st.FirstUnansweredRequest(); ok {
+		return r.At.UnixNano()
+	}
+	return nil
+}
+
+// lastRequest is the last_request column: when the client's latest request
+// for payment details was made, or nil.
+func lastRequest(st client.State) any {
+	if r, ok := st.LatestPaymentDetailsRequest(); ok {
+		return r.At.UnixNano()
+	}
+	return nil
+}
+
 // clientsFlag is a boolean column's value.
 func clientsFlag(b bool) int64 {
 	if b {
@@ -113,7 +141,7 @@ func (p *Clients) Apply(tx *rmdb.Tx, e Event) {
 		client.ClientContactChanged, client.ClientContactRemoved, client.ClientPrimaryContactChanged,
 		client.ClientArchived, client.ClientRestored, client.PaymentMethodAdded,
 		client.PaymentMethodSetAsDefault, client.PaymentMethodReplaced, client.PaymentMethodRemoved,
-		client.PaymentMethodExpired, client.PaymentMethodFailed:
+		client.PaymentMethodExpired, client.PaymentMethodFailed, client.ClientPaymentDetailsRequested:
 		id, ok := streamID(e.Stream, "client-")
 		if !ok {
 			return
@@ -253,6 +281,10 @@ func (p *Clients) list(ctx context.Context, q ClientQuery) ([]client.State, int,
 		where = append(where, "archived = 0")
 	case ClientsArchived:
 		where = append(where, "archived = 1")
+	case ClientsNoActiveMethod:
+		where = append(where, "archived = 0", "active_method = 0")
+	case ClientsRequestUnanswered:
+		where = append(where, "request_open IS NOT NULL")
 	case ClientsHasOverdue:
 		// The clients whose earliest open due date is before today: a
 		// range of the invoices_due index (see Invoices), not a probe of

@@ -14,7 +14,9 @@
 //
 //   - "clients" (*Clients): client details, contacts and payment methods
 //     (client.State) and the client's proposals (proposal.State), with the
-//     columns the clients list sorts, filters and searches on.
+//     columns the clients list sorts, filters and searches on (whether a
+//     method can be charged, and since when a request for payment details
+//     is unanswered, which also serve PaymentDetailsRequests).
 //   - "services" (*Services): every service folded with service.Evolve; its
 //     schedule is derived on demand with service.State.Schedule and its
 //     billing groups, catch-ups and missed items with service.Grouping.Plan

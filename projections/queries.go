@@ -22,21 +22,22 @@ func (m *Models) summary(ctx context.Context, clientID uuid.UUID, today domain.D
 	}
 	st := rec.State
 	sum := ClientSummary{
-		ID:               st.ID,
-		Name:             st.Name,
-		Kind:             st.Kind,
-		Address:          st.Address,
-		TaxNumber:        st.TaxNumber,
-		Currency:         st.Currency,
-		PaymentTermsDays: st.PaymentTermsDays,
-		Archived:         st.Archived,
-		CreatedAt:        st.CreatedAt,
-		Revision:         rec.Revision,
-		PrimaryContact:   st.PrimaryContactID,
-		DefaultMethod:    st.DefaultPaymentMethodID,
-		Contacts:         make([]ContactView, len(st.Contacts)),
-		PaymentMethods:   make([]PaymentMethodView, len(st.PaymentMethods)),
-		Proposals:        make([]ProposalView, len(props)),
+		ID:                     st.ID,
+		Name:                   st.Name,
+		Kind:                   st.Kind,
+		Address:                st.Address,
+		TaxNumber:              st.TaxNumber,
+		Currency:               st.Currency,
+		PaymentTermsDays:       st.PaymentTermsDays,
+		Archived:               st.Archived,
+		CreatedAt:              st.CreatedAt,
+		Revision:               rec.Revision,
+		PrimaryContact:         st.PrimaryContactID,
+		DefaultMethod:          st.DefaultPaymentMethodID,
+		Contacts:               make([]ContactView, len(st.Contacts)),
+		PaymentMethods:         make([]PaymentMethodView, len(st.PaymentMethods)),
+		Proposals:              make([]ProposalView, len(props)),
+		PaymentDetailsRequests: slices.Clone(st.PaymentDetailsRequests),
 	}
 	for i, c := range st.Contacts {
 		sum.Contacts[i] = ContactView{Contact: c, Primary: c.ID == st.PrimaryContactID}
@@ -93,7 +94,10 @@ func (m *Models) listClients(ctx context.Context, q ClientQuery) (Page[ClientLis
 		return Page[ClientListItem]{}, err
 	}
 	for _, st := range states {
-		row := ClientListItem{ID: st.ID, Name: st.Name, Archived: st.Archived}
+		row := ClientListItem{ID: st.ID, Name: st.Name, Archived: st.Archived, HasActiveMethod: st.HasActiveMethod()}
+		if r, ok := st.LatestPaymentDetailsRequest(); ok {
+			row.LastRequest = &r
+		}
 		if c, ok := st.PrimaryContact(); ok {
 			row.PrimaryEmail = c.Email
 		}

@@ -53,6 +53,9 @@ type ClientSummary struct {
 	PaymentMethods []PaymentMethodView // in the order they were added
 	DefaultMethod  uuid.UUID           // uuid.Nil when there is none
 	Proposals      []ProposalView      // oldest first
+	// PaymentDetailsRequests are the requests for payment details sent to
+	// the client, oldest first, each with whether it was answered.
+	PaymentDetailsRequests []client.PaymentDetailsRequest
 
 	// Money owed, one amount per currency (usually just the client's), sorted
 	// by currency code. Outstanding counts every unpaid balance; Overdue
@@ -108,7 +111,18 @@ const (
 	ClientsActive     ClientFilter = "active"      // not archived
 	ClientsArchived   ClientFilter = "archived"    // archived
 	ClientsHasOverdue ClientFilter = "has_overdue" // an invoice past its due date with a balance
+	// ClientsNoActiveMethod: not archived, and no payment method on file
+	// that can be charged.
+	ClientsNoActiveMethod ClientFilter = "no_active_method"
+	// ClientsRequestUnanswered: asked for payment details and not answered
+	// (no method added or replaced since).
+	ClientsRequestUnanswered ClientFilter = "request_unanswered"
 )
+
+// ClientFilters lists every client filter but ClientsAll.
+func ClientFilters() []ClientFilter {
+	return []ClientFilter{ClientsActive, ClientsArchived, ClientsHasOverdue, ClientsNoActiveMethod, ClientsRequestUnanswered}
+}
 
 // ClientQuery selects clients for the clients list.
 type ClientQuery struct {
@@ -131,6 +145,10 @@ type ClientListItem struct {
 	Outstanding     []domain.Money
 	Overdue         []domain.Money
 	OverdueInvoices int
+	// HasActiveMethod: a payment method on file can be charged.
+	HasActiveMethod bool
+	// LastRequest is the latest request for payment details, if any.
+	LastRequest *client.PaymentDetailsRequest
 }
 
 // ServiceView is a service with its current terms and next billing.

@@ -138,6 +138,7 @@ func samples() map[string]sample {
 	add(withMethod, client.PaymentMethodFailed{ClientID: clientID, PaymentMethodID: id(5), Reason: "card reported stolen", At: at})
 	add(clientCreated, client.ClientErased{ClientID: clientID, At: at})
 	add(clientCreated, client.ClientLinksRevoked{ClientID: clientID, Generation: 1, At: at})
+	add(clientCreated, client.ClientPaymentDetailsRequested{ClientID: clientID, RequestID: id(9), ContactID: id(3), Name: "Ana", Email: "ana@example.com", Note: "for the new year", At: at})
 
 	// proposal
 	proposalID := id(7)
@@ -280,11 +281,11 @@ func samples() map[string]sample {
 
 	// payout
 	dec := decimal.RequireFromString
-	paid := payout.PayoutRecorded{PayoutID: payout.ID("sandbox", "po_sandbox_20260302_aud"), Gateway: "sandbox", Reference: "po_sandbox_20260302_aud",
+	paidOut := payout.PayoutRecorded{PayoutID: payout.ID("sandbox", "po_sandbox_20260302_aud"), Gateway: "sandbox", Reference: "po_sandbox_20260302_aud",
 		Currency: aud, Amount: dec("269.88"), Fees: dec("5.12"), ArrivalDate: domain.MustDate(2026, 3, 4), Status: payout.StatusPaid,
 		Lines: []payout.Line{{Kind: payout.KindCharge, Reference: "ch_sandbox_1", InvoiceID: invoiceID, Gross: dec("275"), Fee: dec("5.12"), Net: dec("269.88")}}, At: at}
-	add(nil, paid)
-	add([]domain.Event{paid}, payout.PayoutFailed{PayoutID: paid.PayoutID, Gateway: "sandbox", Reference: paid.Reference, Reason: "account closed", At: at})
+	add(nil, paidOut)
+	add([]domain.Event{paidOut}, payout.PayoutFailed{PayoutID: paidOut.PayoutID, Gateway: "sandbox", Reference: paidOut.Reference, Reason: "account closed", At: at})
 
 	return out
 }

@@ -48,6 +48,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return recordErasure(s, c)
 	case RevokeLinks:
 		return revokeLinks(s, c)
+	case RequestPaymentDetails:
+		return requestPaymentDetails(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "unknown client command %T", c)
 }

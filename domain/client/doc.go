@@ -18,13 +18,18 @@
 //   - PaymentMethodReplaced: a new method takes a stored one's place (as the
 //     default, and for the services that used it); methods are never edited.
 //   - PaymentMethodRemoved, PaymentMethodExpired, PaymentMethodFailed.
+//   - ClientPaymentDetailsRequested: the primary billing contact was emailed a
+//     signed link to put a payment method on file; the next
+//     PaymentMethodAdded or PaymentMethodReplaced answers it.
 //
 // # Commands
 //
 // CreateClient, ChangeClientDetails, AddContact, ChangeContact, RemoveContact,
 // SetPrimaryContact, ArchiveClient, RestoreClient, AddPaymentMethod,
 // SetDefaultPaymentMethod, ReplacePaymentMethod, RemovePaymentMethod,
-// MarkPaymentMethodExpired and MarkPaymentMethodFailed. Each carries the time
+// MarkPaymentMethodExpired, MarkPaymentMethodFailed and RequestPaymentDetails
+// (refused for an archived client or one without a billing email; a
+// request id already recorded changes nothing). Each carries the time
 // (Now) and any new id; facts from other aggregates (the automatic services
 // paid by a method, the client's active services) are gathered by the caller.
 //
@@ -33,7 +38,8 @@
 // State is the client as of its last event: details, contacts in the order
 // they were added, the primary contact's id, payment methods in the order they
 // were added (a replacement takes the replaced method's place), the default
-// method's id, and whether the client is archived. State.ExpiringMethods lists
+// method's id, whether the client is archived, and the requests for payment
+// details sent to it (each answered or not). State.ExpiringMethods lists
 // the cards about to expire, for the reminder email.
 //
 // # Rules worth knowing

@@ -198,6 +198,7 @@ func EventTypes() []string {
 		"PaymentMethodFailed",
 		"ClientErased",
 		"ClientLinksRevoked",
+		"ClientPaymentDetailsRequested",
 	}
 }
 
@@ -237,6 +238,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[ClientErased](eventType, data)
 	case "ClientLinksRevoked":
 		return domain.DecodeAs[ClientLinksRevoked](eventType, data)
+	case "ClientPaymentDetailsRequested":
+		return domain.DecodeAs[ClientPaymentDetailsRequested](eventType, data)
 	}
 	return nil, fmt.Errorf("client: unknown event type %q", eventType)
 }

@@ -44,6 +44,7 @@ func samples() []sample {
 		{withTwoMethods(), client.PaymentMethodFailed{ClientID: clientID, PaymentMethodID: bankID, Reason: "mandate cancelled", At: later}},
 		{events(created()), client.ClientErased{ClientID: clientID, At: later}},
 		{events(created()), client.ClientLinksRevoked{ClientID: clientID, Generation: 1, At: later}},
+		{events(created()), requested(requestID, later)},
 	}
 }
 

@@ -32,6 +32,11 @@ type State struct {
 	// LinkGeneration is the generation of client links honoured now (0
 	// until links are first revoked).
 	LinkGeneration int
+
+	// PaymentDetailsRequests are the requests for payment details sent to
+	// the client, oldest first; a method added or replaced answers every
+	// one still open.
+	PaymentDetailsRequests []PaymentDetailsRequest
 }
 
 // PaymentMethod is a payment method on file and its status.
@@ -191,6 +196,10 @@ func Evolve(s State, e domain.Event) State {
 		s.Erased = true
 	case ClientLinksRevoked:
 		s.LinkGeneration = e.Generation
+	case ClientPaymentDetailsRequested:
+		s.PaymentDetailsRequests = append(slices.Clone(s.PaymentDetailsRequests), PaymentDetailsRequest{
+			ID: e.RequestID, ContactID: e.ContactID, Name: e.Name, Email: e.Email, Note: e.Note, At: e.At,
+		})
 	case PaymentMethodAdded:
 		s.PaymentMethods = append(slices.Clone(s.PaymentMethods), PaymentMethod{
 			ID:                   e.PaymentMethodID,
@@ -198,6 +207,7 @@ func Evolve(s State, e domain.Event) State {
 			Status:               MethodActive,
 			AddedAt:              e.At,
 		})
+		s = s.answerRequests(e.PaymentMethodID, e.At)
 	case PaymentMethodSetAsDefault:
 		s.DefaultPaymentMethodID = e.PaymentMethodID
 	case PaymentMethodReplaced:
@@ -217,6 +227,7 @@ func Evolve(s State, e domain.Event) State {
 		if s.DefaultPaymentMethodID == e.ReplacedPaymentMethodID {
 			s.DefaultPaymentMethodID = e.PaymentMethodID
 		}
+		s = s.answerRequests(e.PaymentMethodID, e.At)
 	case PaymentMethodRemoved:
 		if i := s.methodIndex(e.PaymentMethodID); i >= 0 {
 			s.PaymentMethods = slices.Delete(slices.Clone(s.PaymentMethods), i, i+1)

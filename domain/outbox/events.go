@@ -37,11 +37,14 @@ const (
 	// KindDisputeOpened is to the firm's staff, not the client: a client's
 	// bank disputed a payment (a chargeback).
 	KindDisputeOpened Kind = "dispute_opened"
+	// KindPaymentDetailsRequest asks the client to put a payment method on
+	// file, with their signed link.
+	KindPaymentDetailsRequest Kind = "payment_details_request"
 )
 
 // Kinds lists every email kind.
 func Kinds() []Kind {
-	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened}
+	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened, KindPaymentDetailsRequest}
 }
 
 // EmailQueued records that an email was decided on, before it is sent.

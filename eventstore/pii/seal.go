@@ -40,14 +40,15 @@ func Fields() map[string][]Field {
 	}
 	details := append([]Field{{Path: "name", Name: true}, {Path: "tax_number"}}, addressFields...)
 	return map[string][]Field{
-		"ClientCreated":        append(append([]Field(nil), details...), contact("contacts[]")...),
-		"ClientDetailsChanged": details,
-		"ClientContactAdded":   contact("contact"),
-		"ClientContactChanged": contact("contact"),
-		"ProposalAccepted":     {{Path: "accepted_by_name", Name: true}, {Path: "accepted_by_email"}, {Path: "signature_name", Name: true}},
-		"ProposalSent":         {{Path: "recipient_email"}, {Path: "recipients[].name", Name: true}, {Path: "recipients[].email"}},
-		"InvoiceSent":          {{Path: "recipient"}},
-		"EmailQueued":          {{Path: "to"}, {Path: "to_name", Name: true}},
+		"ClientCreated":                 append(append([]Field(nil), details...), contact("contacts[]")...),
+		"ClientDetailsChanged":          details,
+		"ClientContactAdded":            contact("contact"),
+		"ClientContactChanged":          contact("contact"),
+		"ProposalAccepted":              {{Path: "accepted_by_name", Name: true}, {Path: "accepted_by_email"}, {Path: "signature_name", Name: true}},
+		"ProposalSent":                  {{Path: "recipient_email"}, {Path: "recipients[].name", Name: true}, {Path: "recipients[].email"}},
+		"InvoiceSent":                   {{Path: "recipient"}},
+		"ClientPaymentDetailsRequested": {{Path: "name", Name: true}, {Path: "email"}, {Path: "note"}},
+		"EmailQueued":                   {{Path: "to"}, {Path: "to_name", Name: true}},
 	}
 }
 

@@ -8,7 +8,8 @@
 //   - InvoiceIssued: the invoice, with its PDF (remit/pdf) attached; both
 //     say from which method and on which date it is charged when its
 //     collection was scheduled with it, else that nothing is charged
-//     automatically and how to pay.
+//     automatically and how to pay, and the email then carries the
+//     invoice's pay-now link (LinkPayInvoice).
 //   - InvoiceSent (staff's Send / Re-send): the invoice again, with its PDF,
 //     to the recipient staff chose.
 //   - InvoicePaymentSucceeded, InvoicePaymentRecorded: a receipt.
@@ -20,6 +21,10 @@
 //   - ProposalSent: the proposal (its services, prices and totals per
 //     cadence, first-year value) with its signed acceptance link, to each
 //     recipient staff chose; a re-send emails them again.
+//   - ClientPaymentDetailsRequested: staff's request for payment details,
+//     with the client's signed link to put a method on file
+//     (LinkUpdateMethod) and staff's note, to the contact the event names;
+//     one email per request id.
 //   - Daily, from the clock in the firm's time zone: a card about to expire
 //     (client.State.ExpiringMethods, Config.ExpiryNoticeDays ahead, once per
 //     card and expiry) and an upcoming charge (Config.UpcomingChargeDays
@@ -107,6 +112,7 @@ const (
 	LinkRetryPayment = "retry_payment" // pay a rejected invoice again
 	LinkUpdateMethod = "update_method" // add or switch a payment method
 	LinkAccept       = "accept"        // read and accept a proposal
+	LinkPayInvoice   = "pay_invoice"   // pay one invoice now (a pay-now link)
 )
 
 // Config is what the outbox needs.
@@ -119,8 +125,9 @@ type Config struct {
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// LinkFor returns the link a client follows for purpose (LinkRetryPayment,
-	// LinkUpdateMethod, LinkAccept) about a client and a resource: the
-	// invoice (uuid.Nil when none) or, for LinkAccept, the proposal. Nil
+	// LinkUpdateMethod, LinkAccept, LinkPayInvoice) about a client and a
+	// resource: the invoice (uuid.Nil when none) or, for LinkAccept, the
+	// proposal. Nil
 	// writes a placeholder until signed client links exist.
 	LinkFor func(purpose string, clientID, resource uuid.UUID) string
 	// ExpiryNoticeDays: a card expiring within this many days gets its
@@ -158,13 +165,14 @@ func MailerFor(smtpURL, dataDir string) (mail.Mailer, error) {
 
 // triggers are the event types that cause an email.
 var triggers = map[string]mailbox.Kind{
-	"InvoiceIssued":           mailbox.KindInvoiceIssued,
-	"InvoicePaymentSucceeded": mailbox.KindPaymentReceipt,
-	"InvoicePaymentRecorded":  mailbox.KindPaymentReceipt,
-	"InvoicePaymentRejected":  mailbox.KindPaymentRejected,
-	"ProposalSent":            mailbox.KindProposal,
-	"InvoiceSent":             mailbox.KindInvoiceSent,
-	"InvoicePaymentDisputed":  mailbox.KindDisputeOpened, // to staff (dispute.go)
+	"InvoiceIssued":                 mailbox.KindInvoiceIssued,
+	"InvoicePaymentSucceeded":       mailbox.KindPaymentReceipt,
+	"InvoicePaymentRecorded":        mailbox.KindPaymentReceipt,
+	"InvoicePaymentRejected":        mailbox.KindPaymentRejected,
+	"ProposalSent":                  mailbox.KindProposal,
+	"InvoiceSent":                   mailbox.KindInvoiceSent,
+	"ClientPaymentDetailsRequested": mailbox.KindPaymentDetailsRequest,
+	"InvoicePaymentDisputed":        mailbox.KindDisputeOpened, // to staff (dispute.go)
 }
 
 // watched are the event types the outbox reads: triggers, what the daily
@@ -468,8 +476,11 @@ func (o *Outbox) handle(ctx context.Context, ev follow.Event) error {
 }
 
 func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event) error {
-	if kind == mailbox.KindProposal {
+	switch kind {
+	case mailbox.KindProposal:
 		return o.triggerProposal(ctx, ev)
+	case mailbox.KindPaymentDetailsRequest:
+		return o.triggerDetailsRequest(ctx, ev)
 	}
 	id := mailbox.EmailID(kind, ev.ID.String())
 	if o.emails[id] != mailbox.StatusNone {
@@ -543,6 +554,29 @@ func (o *Outbox) triggerProposal(ctx context.Context, ev follow.Event) error {
 		}
 	}
 	return nil
+}
+
+// triggerDetailsRequest emails a request for payment details to the
+// contact it names; its id comes from the request id, so a request recorded
+// once is emailed once.
+func (o *Outbox) triggerDetailsRequest(ctx context.Context, ev follow.Event) error {
+	e, ok := ev.Data.(client.ClientPaymentDetailsRequested)
+	if !ok {
+		return nil
+	}
+	id := mailbox.EmailID(mailbox.KindPaymentDetailsRequest, e.RequestID.String())
+	if o.emails[id] != mailbox.StatusNone {
+		return nil
+	}
+	if !strings.Contains(e.Email, "@") {
+		o.log.Warn("outbox: a payment-details request has no email address (erased?); not sent", "client", e.ClientID)
+		return nil
+	}
+	q := mailbox.EmailQueued{
+		EmailID: id, Kind: mailbox.KindPaymentDetailsRequest, ClientID: e.ClientID, To: e.Email, ToName: e.Name,
+		TriggerEventID: ev.ID, TriggerPosition: ev.Position,
+	}
+	return o.queueAndSend(ctx, q, ev.Metadata.CorrelationID)
 }
 
 // queueAndSend addresses the email (to the client's primary billing contact
@@ -821,17 +855,9 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	}
 	switch e := trigger.(type) {
 	case invoice.InvoiceIssued:
-		col, err := o.collectionWithIssue(ctx, e)
-		if err != nil {
+		if msg.Attachments, err = o.issuedView(ctx, &v, e, f, c, inv, q); err != nil {
 			return mail.Message{}, err
 		}
-		data := pdf.FromIssued(e, col, f, c)
-		v.HowToPay = data.HowToPay
-		var buf bytes.Buffer
-		if err := pdf.Invoice(&buf, data); err != nil {
-			return mail.Message{}, err
-		}
-		msg.Attachments = []mail.Attachment{{Filename: e.Number + ".pdf", ContentType: "application/pdf", Data: buf.Bytes()}}
 	case invoice.InvoicePaymentSucceeded:
 		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.PaymentDate(location(f)))
 	case invoice.InvoicePaymentRecorded:
@@ -839,6 +865,8 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	case invoice.InvoicePaymentRejected:
 		v.Decline, v.DeclineCode = domain.Sentence(e.DeclineMessage), e.DeclineCode
 		v.Total = money(inv.Balance())
+	case client.ClientPaymentDetailsRequested:
+		v.Note = e.Note
 	default:
 		staffView(&v, trigger, inv)
 	}
@@ -865,6 +893,27 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		return mail.Message{}, fmt.Errorf("outbox: render %s: %w", q.Kind, err)
 	}
 	return msg, nil
+}
+
+// issuedView fills in what an invoice email says about paying it (when
+// and from what it is charged, else how to pay, with its pay-now link when
+// nothing charges it) and answers its PDF as the attachment.
+func (o *Outbox) issuedView(ctx context.Context, v *view, e invoice.InvoiceIssued, f firm.State, c client.State, inv invoice.State, q mailbox.EmailQueued) ([]mail.Attachment, error) {
+	col, err := o.collectionWithIssue(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	data := pdf.FromIssued(e, col, f, c)
+	v.HowToPay = data.HowToPay
+	if col.Date.IsZero() && inv.Balance().Amount.IsPositive() {
+		// Nothing charges it: the email carries its pay-now link.
+		v.PayLink = o.cfg.LinkFor(LinkPayInvoice, q.ClientID, q.InvoiceID)
+	}
+	var buf bytes.Buffer
+	if err := pdf.Invoice(&buf, data); err != nil {
+		return nil, err
+	}
+	return []mail.Attachment{{Filename: e.Number + ".pdf", ContentType: "application/pdf", Data: buf.Bytes()}}, nil
 }
 
 func money(m domain.Money) string { return pdf.FormatMoney(m) + " " + m.Currency.Code }

@@ -28,6 +28,8 @@ type view struct {
 	DeclineCode string
 	RetryLink   string
 	UpdateLink  string
+	Note        string // staff's note on a request for payment details
+	PayLink     string // the invoice's pay-now link, when nothing charges it
 	HowToPay    string
 	// A proposal: its title, start, services (tax included), totals per
 	// cadence, first-year value and acceptance link.
@@ -63,7 +65,9 @@ Amount due: {{.Total}}
 Due date: {{.DueDate}}
 
 {{.HowToPay}}
-
+{{if .PayLink}}
+Pay it now by card or bank account: {{.PayLink}}
+{{end}}
 Thank you,
 {{.Firm}}
 `,
@@ -71,7 +75,8 @@ Thank you,
 <p>Please find attached invoice <strong>{{.Number}}</strong> from {{.Firm}}, issued on {{.IssueDate}}.</p>
 <table><tr><td>Amount due</td><td><strong>{{.Total}}</strong></td></tr><tr><td>Due date</td><td>{{.DueDate}}</td></tr></table>
 <p>{{.HowToPay}}</p>
-<p>Thank you,<br>{{.Firm}}</p>
+{{if .PayLink}}<p><a href="{{.PayLink}}">Pay it now by card or bank account</a></p>
+{{end}}<p>Thank you,<br>{{.Firm}}</p>
 `},
 	mailbox.KindPaymentReceipt: {
 		`Payment received for invoice {{.Number}}`,
@@ -132,6 +137,25 @@ To use another payment method: {{.UpdateLink}}
 <p>On <strong>{{.ChargeDate}}</strong> we will charge <strong>{{.Amount}}</strong> to {{.Method}} for invoice {{.Number}}.</p>
 <p><a href="{{.UpdateLink}}">Use another payment method</a>.</p>
 <p>{{.Firm}}</p>
+`},
+	mailbox.KindPaymentDetailsRequest: {
+		`{{.Firm}} asks for your payment details`,
+		`Hello {{.Contact}},
+
+{{.Firm}} asks you to add a payment method for {{.Client}}, so that your invoices are paid on time without you having to do anything.
+{{if .Note}}
+{{.Note}}
+{{end}}
+Add a card or bank account here: {{.UpdateLink}}
+
+Thank you,
+{{.Firm}}
+`,
+		`<p>Hello {{.Contact}},</p>
+<p>{{.Firm}} asks you to add a payment method for {{.Client}}, so that your invoices are paid on time without you having to do anything.</p>
+{{if .Note}}<p>{{.Note}}</p>
+{{end}}<p><a href="{{.UpdateLink}}">Add a card or bank account</a></p>
+<p>Thank you,<br>{{.Firm}}</p>
 `},
 	mailbox.KindProposal: {
 		`Proposal: {{.Title}}, from {{.Firm}}`,

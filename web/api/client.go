@@ -106,11 +106,9 @@ func (s *Server) handleClientList(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	filter := projections.ClientFilter(r.URL.Query().Get("filter"))
-	switch filter {
-	case projections.ClientsAll, projections.ClientsActive, projections.ClientsArchived, projections.ClientsHasOverdue:
-	default:
-		s.Error(w, r, malformed(domain.Invalid("filter", "must be one of active, archived, has_overdue")))
+	filter, err := parseClientFilter(r.URL.Query().Get("filter"))
+	if err != nil {
+		s.Error(w, r, err)
 		return
 	}
 	today, err := s.today(r.Context())

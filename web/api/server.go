@@ -85,6 +85,9 @@ type Config struct {
 	// Checkout opens hosted sessions that capture a client's payment method
 	// (POST /api/clients/{id}/payment-method-sessions); nil answers 404.
 	Checkout *gateways.Checkout
+	// Links signs the pay-now links POST /api/invoices/{id}/payment-link
+	// answers (the key the UI checks them with); nil answers that route 404.
+	Links *auth.LinkSigner
 	// SellerEmail is the firm's electronic address in e-invoices (Peppol
 	// scheme EM); empty leaves it out.
 	SellerEmail string
@@ -155,6 +158,8 @@ func NewServer(cfg Config) *Server {
 	s.registerOpenAPIRoutes(api)
 	s.registerFirmRoutes(api)
 	s.registerClientRoutes(api)
+	s.registerPaymentDetailsRoutes(api)
+	s.registerPaymentLinkRoutes(api)
 	s.registerForgetRoutes(api)
 	s.registerContactRoutes(api)
 	s.registerPaymentMethodRoutes(api)

@@ -164,6 +164,11 @@ type ClientListItem struct {
 	Outstanding     []Money `json:"outstanding"`
 	Overdue         []Money `json:"overdue"`
 	OverdueInvoices int     `json:"overdue_invoices"`
+	// HasActiveMethod: a payment method on file can be charged.
+	HasActiveMethod bool `json:"has_active_method"`
+	// LastPaymentDetailsRequest is the latest request for payment details
+	// (null: never asked).
+	LastPaymentDetailsRequest *PaymentDetailsRequestView `json:"last_payment_details_request"`
 }
 
 // clientListItemOf converts a projections.ClientListItem.
@@ -176,6 +181,14 @@ func clientListItemOf(v projections.ClientListItem) ClientListItem {
 		Outstanding:     wireList(v.Outstanding, moneyOf),
 		Overdue:         wireList(v.Overdue, moneyOf),
 		OverdueInvoices: v.OverdueInvoices,
+		HasActiveMethod: v.HasActiveMethod,
+		LastPaymentDetailsRequest: func() *PaymentDetailsRequestView {
+			if v.LastRequest == nil {
+				return nil
+			}
+			r := paymentDetailsRequestViewOf(*v.LastRequest)
+			return &r
+		}(),
 	}
 }
 
@@ -200,30 +213,34 @@ type ClientSummary struct {
 	Overdue          []Money             `json:"overdue"`
 	OpenInvoices     int                 `json:"open_invoices"`
 	OverdueInvoices  int                 `json:"overdue_invoices"`
+	// PaymentDetailsRequests are the requests for payment details sent to
+	// the client, oldest first.
+	PaymentDetailsRequests []PaymentDetailsRequestView `json:"payment_details_requests"`
 }
 
 // clientSummaryOf converts a projections.ClientSummary.
 func clientSummaryOf(v projections.ClientSummary) ClientSummary {
 	return ClientSummary{
-		ID:               ID(v.ID),
-		Name:             v.Name,
-		Kind:             string(v.Kind),
-		Address:          addressOf(v.Address),
-		TaxNumber:        v.TaxNumber,
-		Currency:         v.Currency.Code,
-		PaymentTermsDays: v.PaymentTermsDays,
-		Archived:         v.Archived,
-		CreatedAt:        Time(v.CreatedAt),
-		Revision:         v.Revision,
-		Contacts:         wireList(v.Contacts, contactViewOf),
-		PrimaryContact:   ID(v.PrimaryContact),
-		PaymentMethods:   wireList(v.PaymentMethods, paymentMethodViewOf),
-		DefaultMethod:    ID(v.DefaultMethod),
-		Proposals:        wireList(v.Proposals, proposalViewOf),
-		Outstanding:      wireList(v.Outstanding, moneyOf),
-		Overdue:          wireList(v.Overdue, moneyOf),
-		OpenInvoices:     v.OpenInvoices,
-		OverdueInvoices:  v.OverdueInvoices,
+		ID:                     ID(v.ID),
+		Name:                   v.Name,
+		Kind:                   string(v.Kind),
+		Address:                addressOf(v.Address),
+		TaxNumber:              v.TaxNumber,
+		Currency:               v.Currency.Code,
+		PaymentTermsDays:       v.PaymentTermsDays,
+		Archived:               v.Archived,
+		CreatedAt:              Time(v.CreatedAt),
+		Revision:               v.Revision,
+		Contacts:               wireList(v.Contacts, contactViewOf),
+		PrimaryContact:         ID(v.PrimaryContact),
+		PaymentMethods:         wireList(v.PaymentMethods, paymentMethodViewOf),
+		DefaultMethod:          ID(v.DefaultMethod),
+		Proposals:              wireList(v.Proposals, proposalViewOf),
+		Outstanding:            wireList(v.Outstanding, moneyOf),
+		Overdue:                wireList(v.Overdue, moneyOf),
+		OpenInvoices:           v.OpenInvoices,
+		OverdueInvoices:        v.OverdueInvoices,
+		PaymentDetailsRequests: wireList(v.PaymentDetailsRequests, paymentDetailsRequestViewOf),
 	}
 }
 

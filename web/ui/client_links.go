@@ -751,8 +751,11 @@ func (h *handler) clientLink(r *http.Request, purpose auth.Purpose, clientID, re
 	now := h.cfg.Now()
 	token := h.cfg.Links.Sign(auth.Link{ClientID: clientID, Purpose: purpose, Resource: resource, Expires: now.Add(ClientLinkTTL), Issued: now})
 	prefix := "/c/m/"
-	if purpose == auth.PurposeAcceptProposal {
+	switch purpose {
+	case auth.PurposeAcceptProposal:
 		prefix = "/c/p/"
+	case auth.PurposePayInvoice:
+		prefix = "/c/i/"
 	}
 	scheme := "http"
 	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,6 +47,9 @@ type clientList struct {
 	Showing string // "1–25 of 130"
 	// BillingRun offers "Run billing now".
 	BillingRun bool
+	// RequestDetails is the confirm page of a request for payment details
+	// from every client the filter and search select ("" for the whole list).
+	RequestDetails string
 }
 
 func (h *handler) handleClientList(w http.ResponseWriter, r *http.Request) {
@@ -56,9 +60,7 @@ func (h *handler) handleClientList(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	filter := projections.ClientFilter(q.Get("filter"))
-	switch filter {
-	case projections.ClientsAll, projections.ClientsActive, projections.ClientsArchived, projections.ClientsHasOverdue:
-	default:
+	if !slices.Contains(projections.ClientFilters(), filter) {
 		filter = projections.ClientsAll
 	}
 	pageNo := pageParam(q)
@@ -81,6 +83,9 @@ func (h *handler) handleClientList(w http.ResponseWriter, r *http.Request) {
 		return "/clients?" + v.Encode()
 	}
 	d.Prev, d.Next, d.Showing = pager(pageNo, clientsPerPage, d.Page.Total, len(d.Page.Items), link)
+	if d.Filter != "" || d.Search != "" {
+		d.RequestDetails = "/clients/request-payment-details?" + strings.TrimPrefix(link(1), "/clients?")
+	}
 	h.render(w, r, http.StatusOK, "clients", &view{Title: "Clients", Section: "clients", Today: today, D: d})
 }
 

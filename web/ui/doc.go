@@ -119,6 +119,15 @@
 // webhook may have recorded it already), retries or charges the invoice
 // with it when the client asked, and says what was added.
 //
+// /c/i/{token} (paynow.go) is an invoice's pay-now link: the invoice, its
+// PDF and "Pay now" on the gateway's hosted page (Config.PayNow), recorded
+// once when the browser comes back; staff copy it from the invoice page,
+// and the email of an invoice nothing charges carries it.
+//
+// Staff ask clients for payment details (payment_details.go) from the
+// client page, or every client the clients list's filter and search select
+// after a confirm page counting who is emailed and who is skipped.
+//
 // # Sign-in, roles and refusals
 //
 // With Config.Auth set, sign-in (login.go) is in front of every page but the

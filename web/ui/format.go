@@ -284,14 +284,15 @@ func funcs() template.FuncMap {
 
 // emailKinds name the outbox's emails for staff.
 var emailKinds = map[outbox.Kind]string{
-	outbox.KindInvoiceIssued:   "Invoice",
-	outbox.KindPaymentReceipt:  "Receipt",
-	outbox.KindPaymentRejected: "Payment declined",
-	outbox.KindUpcomingCharge:  "Upcoming charge reminder",
-	outbox.KindMethodExpiring:  "Card expiring reminder",
-	outbox.KindProposal:        "Proposal",
-	outbox.KindInvoiceSent:     "Invoice, sent again",
-	outbox.KindDisputeOpened:   "Payment disputed, to staff",
+	outbox.KindInvoiceIssued:         "Invoice",
+	outbox.KindPaymentReceipt:        "Receipt",
+	outbox.KindPaymentRejected:       "Payment declined",
+	outbox.KindUpcomingCharge:        "Upcoming charge reminder",
+	outbox.KindMethodExpiring:        "Card expiring reminder",
+	outbox.KindProposal:              "Proposal",
+	outbox.KindInvoiceSent:           "Invoice, sent again",
+	outbox.KindPaymentDetailsRequest: "Payment details request",
+	outbox.KindDisputeOpened:         "Payment disputed, to staff",
 }
 
 // emailFuncs show the emails about an invoice or a proposal.

@@ -135,6 +135,9 @@ type invoicePage struct {
 	// and retry (or pay), shown while a payment is rejected or a retry
 	// pending, or nothing is scheduled to collect the invoice.
 	MethodLink string
+	// PayLink is the invoice's signed pay-now link (/c/i/…), shown while
+	// something is owed on it.
+	PayLink string
 }
 
 // Rejected reports whether the last collection was declined and nothing
@@ -215,6 +218,9 @@ func (h *handler) handleInvoice(w http.ResponseWriter, r *http.Request) {
 	pg := invoicePage{Invoice: d}
 	if pg.Rejected() || pg.NotCollected() {
 		pg.MethodLink = h.clientLink(r, auth.PurposePaymentMethod, d.ClientID, d.ID)
+	}
+	if pg.Open() && d.Balance.Amount.IsPositive() {
+		pg.PayLink = h.clientLink(r, auth.PurposePayInvoice, d.ClientID, d.ID)
 	}
 	h.render(w, r, http.StatusOK, "invoice", &view{Title: "Invoice " + d.Number, Section: "clients", Tab: "invoices", Client: c, Today: today, D: pg, Form: newForm()})
 }

@@ -100,6 +100,10 @@ type Config struct {
 	// files and the client links needs a signed-in person (see
 	// handler.signedIn). Nil serves every page to anyone (--no-auth).
 	Auth *auth.Authenticator
+	// PayNow opens the gateway's hosted page for a pay-now link
+	// (/c/i/{token}) and records what was paid; nil shows the invoice with
+	// no "Pay now".
+	PayNow *gateways.PayNow
 }
 
 // UI is the server-rendered web UI. The one HTTP server (api.Server, given
@@ -193,6 +197,8 @@ func (h *handler) registerRoutes(r *mux.Router) {
 	})
 	h.registerSignInRoutes(rt)
 	h.registerUserRoutes(rt)
+	h.registerPaymentDetailsRoutes(rt)
+	h.registerPayNowRoutes(rt)
 	h.registerClientRoutes(rt)
 	h.registerClientPageRoutes(rt)
 	h.registerPaymentMethodRoutes(rt)

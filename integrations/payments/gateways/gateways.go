@@ -13,6 +13,9 @@
 // sandbox's webhook events are signed as Stripe's and go through the same
 // handler (stripe.Webhook) at /api/webhooks/sandbox.
 //
+// PayNow (paynow.go) opens payment-mode sessions for pay-now links and
+// records each payment once, as a collection attempt on its invoice.
+//
 // # Exactly once
 //
 // The collection run charges with the attempt's id as idempotency key and
@@ -144,6 +147,9 @@ type Opened struct {
 	// Checkout opens hosted capture sessions and records them (nil without
 	// Store and Billing).
 	Checkout *Checkout
+	// PayNow opens pay-now sessions for invoices and records their payments
+	// (paynow.go; nil without Store and Billing).
+	PayNow *PayNow
 	// Pages is the sandbox's hosted page, to mount at sandbox.CheckoutPath
 	// outside sign-in (nil for Stripe, whose pages are its own).
 	Pages http.Handler
@@ -178,15 +184,25 @@ func Start(cfg Config) (Opened, error) {
 		return o, nil
 	}
 	o.Checkout = &Checkout{Gateway: hc, Name: o.Gateway.Name(), Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
+	o.PayNow = &PayNow{Gateway: hc, Name: o.Gateway.Name(), Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
 	if secret != "" {
 		rec := Recorder{Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
 		disputes := &refunds.Refunder{Billing: cfg.Billing, Store: cfg.Store, Logger: cfg.Logger}
-		o.Webhook = stripe.Webhook{Secret: secret, OnResult: rec.Record, OnCheckout: o.Checkout.OnCheckout, OnPayout: syncPayouts(cfg, o.Gateway),
+		o.Webhook = stripe.Webhook{Secret: secret, OnResult: rec.Record, OnCheckout: o.onCheckout, OnPayout: syncPayouts(cfg, o.Gateway),
 			OnDispute: func(ctx context.Context, n stripe.DisputeNotification) error {
 				return disputes.RecordDispute(ctx, n.Dispute, "stripe/"+n.EventID)
 			}}
 	}
 	return o, nil
+}
+
+// onCheckout passes a checkout.session.* event to what opened the session:
+// pay-now payments to PayNow, captures to Checkout.
+func (o Opened) onCheckout(ctx context.Context, n stripe.CheckoutNotification) error {
+	if n.Mode == payments.ModePayment {
+		return o.PayNow.OnCheckout(ctx, n)
+	}
+	return o.Checkout.OnCheckout(ctx, n)
 }
 
 // Recorder records the asynchronous results Stripe's webhook delivers as
