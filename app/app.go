@@ -304,7 +304,8 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 		if lister == nil || a.Refunds == nil {
 			return
 		}
-		if n, err := a.Refunds.SyncDisputes(ctx, lister); err != nil {
+		n, err := a.Refunds.SyncDisputes(ctx, lister)
+		if err != nil {
 			a.log.Warn("disputes", "listed", n, "err", err)
 		}
 	}
@@ -328,6 +329,13 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 		defer mu.Unlock()
 		res := a.Sched.RunOnce(ctx, idx, cfg.Now())
 		syncDisputes(ctx)
+		// What the run and the disputes recorded is on the pages the
+		// caller reads next.
+		if head, err := store.Head(ctx); err == nil {
+			if err := a.Runner.WaitFor(ctx, head); err != nil {
+				a.log.Warn("billing run: read models not caught up", "err", err)
+			}
+		}
 		return res, res.Err
 	}, nil
 }
@@ -346,6 +354,10 @@ func (a *App) openPayments(cfg Config, store eventstore.Store) error {
 		return fmt.Errorf("payment gateway: %w", err)
 	}
 	a.Payments = o
+	a.Refunds = &refunds.Refunder{Billing: a.Billing, Store: store, Logger: cfg.Logger}
+	if rf, ok := o.Gateway.(payments.Refunder); ok {
+		a.Refunds.Gateway = rf
+	}
 	if o.WebhookPath == gateways.WebhookPath {
 		a.StripeWebhook = o.Webhook
 	}

@@ -38,12 +38,27 @@ func (l *loader) settle(d domain.Date, reference string, invoiceID uuid.UUID, am
 		token = "pm_debit_"
 	}
 	fee := sandbox.FeeOf(token, amount.Amount, amount.Currency)
+	l.settleLine(d, amount.Currency, payments.PayoutLine{
+		Kind: payments.LineCharge, Reference: reference, InvoiceID: invoiceID, Gross: amount.Amount, Fee: fee, Net: amount.Amount.Sub(fee),
+	})
+}
+
+// settleLine notes a balance transaction of day d (a charge, or money the
+// gateway took back: a refund, a dispute, its fee) and plans its payout.
+func (l *loader) settleLine(d domain.Date, cur domain.Currency, line payments.PayoutLine) {
+	if l.payouts.settled == nil {
+		l.payouts.settled = map[domain.Date][]settledCharge{}
+	}
 	if len(l.payouts.settled[d]) == 0 {
 		l.plan(d.AddDays(sandbox.PayoutDelayDays), 6*60, "payout", func(day domain.Date) error { return l.payOut(d, day) })
 	}
-	l.payouts.settled[d] = append(l.payouts.settled[d], settledCharge{currency: amount.Currency, line: payments.PayoutLine{
-		Kind: payments.LineCharge, Reference: reference, InvoiceID: invoiceID, Gross: amount.Amount, Fee: fee, Net: amount.Amount.Sub(fee),
-	}})
+	l.payouts.settled[d] = append(l.payouts.settled[d], settledCharge{currency: cur, line: line})
+}
+
+// takeBack notes money the gateway took back on day d (gross, a negative
+// amount with no fee) for its payout.
+func (l *loader) takeBack(d domain.Date, kind payments.PayoutLineKind, reference string, invoiceID uuid.UUID, gross domain.Money) {
+	l.settleLine(d, gross.Currency, payments.PayoutLine{Kind: kind, Reference: reference, InvoiceID: invoiceID, Gross: gross.Amount, Fee: decimal.Zero, Net: gross.Amount})
 }
 
 // payOut records the payouts of what settled on day d, on arrival day.

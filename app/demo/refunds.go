@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"remit/integrations/payments"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -25,17 +26,20 @@ var disputeFee = decimal.RequireFromString("15.00")
 func (l *loader) planRefundAndDispute() {
 	on := weekday(l.today.AddDays(-21))
 	l.plan(on, 11*60, "refund and dispute", func(d domain.Date) error {
-		refunded, err := l.refundHalf()
+		refunded, err := l.refundHalf(d)
 		if err != nil {
 			return err
 		}
-		disputed, err := l.dispute(refunded)
+		disputed, cur, err := l.dispute(d, refunded)
 		if err != nil || disputed == nil {
 			return err
 		}
-		l.plan(weekday(d.AddDays(10)), 8*60, "dispute lost", func(domain.Date) error {
-			_, err := l.svc.RecordDispute(l.ctx, *disputed, billing.Meta{Actor: actorGateway})
-			return err
+		l.plan(weekday(d.AddDays(10)), 8*60, "dispute lost", func(day domain.Date) error {
+			if _, err := l.svc.RecordDispute(l.ctx, *disputed, billing.Meta{Actor: actorGateway}); err != nil {
+				return err
+			}
+			l.takeBack(day, payments.LineDisputeFee, disputed.GatewayDisputeReference, disputed.InvoiceID, domain.NewMoney(disputed.Fee.Neg(), cur))
+			return nil
 		})
 		return nil
 	})
@@ -60,8 +64,8 @@ func (l *loader) paidByCard(skip *invoicePlan) (*invoicePlan, invoice.State, err
 	return nil, invoice.State{}, nil
 }
 
-// refundHalf refunds half of a card payment.
-func (l *loader) refundHalf() (*invoicePlan, error) {
+// refundHalf refunds half of a card payment on day d.
+func (l *loader) refundHalf(d domain.Date) (*invoicePlan, error) {
 	inv, st, err := l.paidByCard(nil)
 	if err != nil || inv == nil {
 		return nil, err
@@ -72,24 +76,27 @@ func (l *loader) refundHalf() (*invoicePlan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("refund %s: %w", inv.number, err)
 	}
-	if _, err := l.svc.RecordRefund(l.ctx, plan, "re_demo_"+plan.RefundID.String()[:8], m); err != nil {
+	ref := "re_demo_" + plan.RefundID.String()[:8]
+	if _, err := l.svc.RecordRefund(l.ctx, plan, ref, m); err != nil {
 		return nil, fmt.Errorf("refund %s: %w", inv.number, err)
 	}
+	l.takeBack(d, payments.LineRefund, ref, inv.id, domain.NewMoney(half.Neg(), st.Currency))
 	return inv, nil
 }
 
 // dispute records a dispute of a card payment and returns its lost outcome,
 // to be recorded later.
-func (l *loader) dispute(skip *invoicePlan) (*billing.DisputeReport, error) {
+func (l *loader) dispute(d domain.Date, skip *invoicePlan) (*billing.DisputeReport, domain.Currency, error) {
 	inv, st, err := l.paidByCard(skip)
 	if err != nil || inv == nil {
-		return nil, err
+		return nil, domain.Currency{}, err
 	}
 	r := billing.DisputeReport{InvoiceID: inv.id, ChargeReference: st.ChargeRefs[0], GatewayDisputeReference: "dp_demo_" + inv.id.String()[:8],
 		Amount: st.Paid.Amount, Reason: "product_not_received"}
 	if _, err := l.svc.RecordDispute(l.ctx, r, billing.Meta{Actor: actorGateway}); err != nil {
-		return nil, fmt.Errorf("dispute %s: %w", inv.number, err)
+		return nil, domain.Currency{}, fmt.Errorf("dispute %s: %w", inv.number, err)
 	}
+	l.takeBack(d, payments.LineDispute, r.GatewayDisputeReference, inv.id, domain.NewMoney(r.Amount.Neg(), st.Currency))
 	r.Outcome, r.Fee = invoice.DisputeLost, disputeFee
-	return &r, nil
+	return &r, st.Currency, nil
 }

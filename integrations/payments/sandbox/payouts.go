@@ -205,6 +205,13 @@ func (g *Gateway) settledLines(ctx context.Context, from, to domain.Date) ([]set
 			Gross: c.Amount, Fee: fee, Net: c.Amount.Sub(fee),
 		}})
 	}
+	for _, c := range charges {
+		for _, d := range g.disputeLines(c) {
+			if in(d.day) {
+				out = append(out, d)
+			}
+		}
+	}
 	refunds, err := g.refundLines(ctx)
 	if err != nil {
 		return nil, err
@@ -217,14 +224,45 @@ func (g *Gateway) settledLines(ctx context.Context, from, to domain.Date) ([]set
 	return out, nil
 }
 
-// chargesSince reads the charges that can settle on day from or later:
-// those made since the bank debits' settling days before it (all of them
+// disputeLines are the balance transactions of a disputed test card's
+// charge, as Stripe makes them: the disputed amount taken back on the day
+// the dispute opens, and on the day it closes the amount given back (won)
+// or the dispute fee taken (lost). A payout after a dispute so carries it,
+// and the clearing account settles to what is left.
+func (g *Gateway) disputeLines(c Charge) []settled {
+	d, ok := g.dispute(c)
+	if !ok {
+		return nil
+	}
+	cur := d.Amount.Currency
+	inv, _ := uuid.Parse(c.Metadata["invoice_id"])
+	line := func(at time.Time, kind payments.PayoutLineKind, gross decimal.Decimal) settled {
+		return settled{day: domain.DateOf(at, time.UTC), cur: cur, at: at, line: payments.PayoutLine{
+			Kind: kind, Reference: d.Reference, InvoiceID: inv, Gross: gross, Fee: decimal.Zero, Net: gross,
+		}}
+	}
+	out := []settled{line(d.Created, payments.LineDispute, d.Amount.Amount.Neg())}
+	closed := c.CreatedAt.Add(DisputeCloseDays * 24 * time.Hour)
+	switch d.Status {
+	case payments.DisputeWon:
+		out = append(out, line(closed, payments.LineDispute, d.Amount.Amount))
+	case payments.DisputeLost:
+		if d.Fee.Amount.IsPositive() {
+			out = append(out, line(closed, payments.LineDisputeFee, d.Fee.Amount.Neg()))
+		}
+	}
+	return out
+}
+
+// chargesSince reads the charges that can settle, or have a dispute open
+// or close, on day from or later: those made since the bank debits'
+// settling days (or a dispute's closing days) before it (all of them
 // when from is zero), so a sync reads the last days' charges, not all.
 func (g *Gateway) chargesSince(ctx context.Context, from domain.Date) ([]Charge, error) {
 	if from.IsZero() {
 		return g.Charges()
 	}
-	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -g.opts.SettleDays-1)
+	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -max(g.opts.SettleDays, DisputeCloseDays)-1)
 	rows, err := g.db.QueryContext(ctx, `SELECT charge FROM charges WHERE json_extract(charge, '$.created_at') >= ? ORDER BY seq`, start.Format(time.RFC3339))
 	if err != nil {
 		return nil, fmt.Errorf("sandbox gateway: charges: %w", err)

@@ -210,8 +210,11 @@ func currency(code string) domain.Currency {
 // Disputes implements payments.DisputeLister: the disputes of the disputed
 // test cards' charges as they stand on the clock, oldest charge first.
 func (g *Gateway) Disputes(ctx context.Context) ([]payments.Dispute, error) {
-	rows, err := g.db.QueryContext(ctx, `SELECT charge FROM charges WHERE json_extract(charge, '$.payment_method') IN (?, ?) ORDER BY seq`,
-		TokenCardDisputed, TokenCardDisputeWon)
+	// Both test tokens start with TokenCardDisputed, and a method captured
+	// on the hosted page has its own token: the test token, "__" and a
+	// part unique to the capture; dispute picks the disputed ones.
+	rows, err := g.db.QueryContext(ctx, `SELECT charge FROM charges WHERE json_extract(charge, '$.payment_method') LIKE ? ORDER BY seq`,
+		TokenCardDisputed+"%")
 	if err != nil {
 		return nil, fmt.Errorf("sandbox gateway: %w", err)
 	}
@@ -235,7 +238,8 @@ func (g *Gateway) Disputes(ctx context.Context) ([]payments.Dispute, error) {
 
 // dispute is the dispute of a charge now, if it has one.
 func (g *Gateway) dispute(c Charge) (payments.Dispute, bool) {
-	if c.PaymentMethod != TokenCardDisputed && c.PaymentMethod != TokenCardDisputeWon {
+	tok, _, _ := strings.Cut(c.PaymentMethod, "__")
+	if tok != TokenCardDisputed && tok != TokenCardDisputeWon {
 		return payments.Dispute{}, false
 	}
 	opened := c.CreatedAt.Add(DisputeOpenDays * 24 * time.Hour)
@@ -250,7 +254,7 @@ func (g *Gateway) dispute(c Charge) (payments.Dispute, bool) {
 	if !now.Before(c.CreatedAt.Add(DisputeCloseDays * 24 * time.Hour)) {
 		d.Status = payments.DisputeLost
 		d.Fee = domain.NewMoney(DisputeFee, cur)
-		if c.PaymentMethod == TokenCardDisputeWon {
+		if tok == TokenCardDisputeWon {
 			d.Status, d.Fee = payments.DisputeWon, domain.Zero(cur)
 		}
 	}

@@ -62,6 +62,8 @@ func TestDisputes(t *testing.T) {
 	lost := MustCharge(t, g, "attempt-1", sandbox.TokenCardDisputed)
 	won := MustCharge(t, g, "attempt-2", sandbox.TokenCardDisputeWon)
 	MustCharge(t, g, "attempt-3", sandbox.TokenCardSucceeds)
+	// A card captured on the hosted page (4000 0000 0000 0259) has its own token.
+	captured := MustCharge(t, g, "attempt-4", sandbox.TokenCardDisputed+"__3f9a")
 	if lost.Status != payments.StatusSucceeded || won.Status != payments.StatusSucceeded {
 		t.Fatalf("disputed cards are charged first: %+v %+v", lost, won)
 	}
@@ -78,7 +80,7 @@ func TestDisputes(t *testing.T) {
 	}
 	clk.add(sandbox.DisputeOpenDays * 24 * time.Hour)
 	ds := list()
-	if len(ds) != 2 || ds[0].ChargeReference != lost.Reference || ds[0].Status != payments.DisputeOpen || !ds[0].Amount.Amount.Equal(aud("110.00").Amount) || ds[0].Reason != "fraudulent" {
+	if len(ds) != 3 || ds[2].ChargeReference != captured.Reference || ds[0].ChargeReference != lost.Reference || ds[0].Status != payments.DisputeOpen || !ds[0].Amount.Amount.Equal(aud("110.00").Amount) || ds[0].Reason != "fraudulent" {
 		t.Fatalf("open disputes: %+v", ds)
 	}
 	if _, err := g.Refund(ctx, payments.RefundRequest{IdempotencyKey: "r", ChargeReference: lost.Reference, Amount: aud("1.00")}); !errors.Is(err, payments.ErrRefundRefused) {
@@ -86,7 +88,7 @@ func TestDisputes(t *testing.T) {
 	}
 	clk.add((sandbox.DisputeCloseDays - sandbox.DisputeOpenDays) * 24 * time.Hour)
 	ds = list()
-	if ds[0].Status != payments.DisputeLost || !ds[0].Fee.Amount.Equal(sandbox.DisputeFee) || ds[1].Status != payments.DisputeWon || !ds[1].Fee.IsZero() {
+	if ds[0].Status != payments.DisputeLost || !ds[0].Fee.Amount.Equal(sandbox.DisputeFee) || ds[1].Status != payments.DisputeWon || !ds[1].Fee.IsZero() || ds[2].Status != payments.DisputeLost {
 		t.Fatalf("closed disputes: %+v", ds)
 	}
 	if ds[0].Reference != list()[0].Reference {

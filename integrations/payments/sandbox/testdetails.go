@@ -31,6 +31,7 @@ var TestCards = []TestCard{
 	{Number: "4000000000000127", Brand: "visa", PageDecline: "incorrect_cvc", Says: "declined on this page: wrong security code"},
 	{Number: "4000000000000341", Brand: "visa", Token: TokenCardDeclined, Says: "saved, but every charge is declined"},
 	{Number: "4000000000009995", Brand: "visa", Token: TokenCardInsufficientFunds, Says: "saved, but charges fail: insufficient funds"},
+	{Number: "4000000000000259", Brand: "visa", Token: TokenCardDisputed, Says: "charges succeed, then the client's bank disputes them (the dispute is lost)"},
 	{Number: "4000000000000069", Brand: "visa", Token: TokenCardExpired, Says: "saved, but charges fail: expired card"},
 }
 
