@@ -86,6 +86,11 @@ type Mapping struct {
 	ClearingAccount string `json:"clearing_account"`
 	// WriteOffAccount is the bad-debt account write-offs are credited to.
 	WriteOffAccount string `json:"write_off_account,omitempty"`
+	// BankAccount receives the gateway's payouts out of the clearing
+	// account; FeesAccount is the expense account its fees are spent to.
+	// Empty takes the provider's default (BankAccountFor, FeesAccountFor).
+	BankAccount string `json:"bank_account,omitempty"`
+	FeesAccount string `json:"fees_account,omitempty"`
 }
 
 // RateKey is how a tax rate in percent is written as a Mapping key: "10",
@@ -134,6 +139,9 @@ type LedgerPushSucceeded struct {
 	Provider      string    `json:"provider"`
 	Kind          Kind      `json:"kind"`
 	InvoiceID     uuid.UUID `json:"invoice_id"`
+	// PayoutID is the payout a payout push (KindTransfer, KindFees) is
+	// for; its InvoiceID is then nil.
+	PayoutID      uuid.UUID `json:"payout_id,omitzero"`
 	SourceEventID uuid.UUID `json:"source_event_id"`
 	Generation    int       `json:"generation"`
 	// DocumentID is the id the ledger de-duplicated on (DocumentID).
@@ -158,6 +166,7 @@ type LedgerPushFailed struct {
 	Provider      string       `json:"provider"`
 	Kind          Kind         `json:"kind"`
 	InvoiceID     uuid.UUID    `json:"invoice_id"`
+	PayoutID      uuid.UUID    `json:"payout_id,omitzero"`
 	SourceEventID uuid.UUID    `json:"source_event_id"`
 	Generation    int          `json:"generation"`
 	DocumentID    uuid.UUID    `json:"document_id"`
