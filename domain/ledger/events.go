@@ -135,10 +135,10 @@ type LedgerDisconnected struct {
 
 // LedgerPushSucceeded records that the ledger holds what was pushed.
 type LedgerPushSucceeded struct {
-	PushID        uuid.UUID `json:"push_id"`
-	Provider      string    `json:"provider"`
-	Kind          Kind      `json:"kind"`
-	InvoiceID     uuid.UUID `json:"invoice_id"`
+	PushID    uuid.UUID `json:"push_id"`
+	Provider  string    `json:"provider"`
+	Kind      Kind      `json:"kind"`
+	InvoiceID uuid.UUID `json:"invoice_id"`
 	// PayoutID is the payout a payout push (KindTransfer, KindFees) is
 	// for; its InvoiceID is then nil.
 	PayoutID      uuid.UUID `json:"payout_id,omitzero"`
