@@ -81,6 +81,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain/ledger"
+	"remit/domain/payout"
 	"remit/eventstore"
 	"remit/integrations/accounting"
 	"remit/projections/follow"
@@ -287,6 +288,7 @@ func (s *Sync) catchUp(ctx context.Context) error {
 		for _, inv := range s.b.invoices {
 			s.reopen(inv)
 		}
+		s.reopenPayouts()
 		s.work(ctx)
 	} else if err := s.b.readAll(ctx, s.cfg.Store, func(ev follow.Event, inv *invoiceRec) error {
 		return s.react(ctx, ev, inv)
@@ -335,7 +337,14 @@ func (s *Sync) react(ctx context.Context, ev follow.Event, inv *invoiceRec) erro
 		for _, inv := range s.b.invoices {
 			s.reopen(inv)
 		}
+		s.reopenPayouts()
 		s.work(ctx)
+		return nil
+	case "PayoutRecorded":
+		if p := s.b.payouts[ev.Data.(payout.PayoutRecorded).PayoutID]; p != nil {
+			s.reopenPayout(p)
+			s.work(ctx)
+		}
 		return nil
 	case "LedgerDisconnected":
 		return nil
