@@ -44,7 +44,7 @@ func ledgerConnectionOf(v ledgersync.ConnectionStatus) LedgerConnection {
 		Connected:    v.Connected,
 		Since:        Time(v.Since),
 		FromPosition: v.FromPosition,
-		Mapping:      ledgerMappingOf(v.Mapping),
+		Mapping:      ledgerMappingOf(v.Mapping, v.Provider),
 		Contacts:     v.Contacts,
 		Invoices:     v.Invoices,
 		Synced:       v.Synced,
@@ -65,10 +65,14 @@ type LedgerMapping struct {
 	TaxTypes        map[string]string `json:"tax_types,omitempty"`
 	ClearingAccount string            `json:"clearing_account"`
 	WriteOffAccount string            `json:"write_off_account,omitempty"`
+	// BankAccount and FeesAccount are the accounts payouts use: the
+	// mapping's, else the provider's default.
+	BankAccount string `json:"bank_account"`
+	FeesAccount string `json:"fees_account"`
 }
 
 // ledgerMappingOf converts a ledger.Mapping.
-func ledgerMappingOf(v ledger.Mapping) LedgerMapping {
+func ledgerMappingOf(v ledger.Mapping, provider string) LedgerMapping {
 	return LedgerMapping{
 		RevenueAccount:  v.RevenueAccount,
 		ServiceAccounts: stringMap(v.ServiceAccounts),
@@ -76,6 +80,8 @@ func ledgerMappingOf(v ledger.Mapping) LedgerMapping {
 		TaxTypes:        stringMap(v.TaxTypes),
 		ClearingAccount: v.ClearingAccount,
 		WriteOffAccount: v.WriteOffAccount,
+		BankAccount:     v.BankAccountFor(provider),
+		FeesAccount:     v.FeesAccountFor(provider),
 	}
 }
 
