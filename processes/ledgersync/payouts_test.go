@@ -163,7 +163,6 @@ func TestPayoutRetriedAfterTemporaryFailureAndWaitsAfterPermanent(t *testing.T) 
 	}
 }
 
-
 func ledgersyncConnect(f *fixture, m ledger.Mapping) (billing.Result, error) {
 	return ledgersync.Connect(context.Background(), f.store, f.dir, ledgersync.ConnectRequest{
 		Provider: "xero", TenantID: "tenant-1", Mapping: m, Now: f.clk.Now(),
