@@ -23,6 +23,17 @@
 //   - InvoiceWrittenOff: a credit note to the write-off (bad-debt) account;
 //   - InvoiceVoided: a void.
 //
+// And for each payout of the payment gateway recorded after the connection
+// (PayoutRecorded; payouts.go): its net as a transfer from the mapping's
+// clearing account to its bank account (the other way when negative), then
+// its fees as an expense from the clearing account to its fees account
+// (ledger.Mapping.BankAccountFor, FeesAccountFor: the provider's defaults
+// when the firm named none), each skipped when zero; once per payout and
+// kind (ledger.PayoutPushID), with the same retries, outcomes and
+// reconciliation as an invoice's pushes. A permanent failure waits for staff
+// to enter the payout in the ledger by hand. A payout the bank returned
+// (PayoutFailed) before it was pushed anywhere is not pushed.
+//
 // An invoice's pushes go in log order, one at a time: nothing after the
 // invoice is pushed before the invoice's own push succeeded (a payment needs
 // the ledger's invoice id), and nothing after a push that is waiting.
