@@ -104,8 +104,9 @@ type LedgerConnected struct {
 	// TenantID is Xero's tenant id or QuickBooks' realm id.
 	TenantID string  `json:"tenant_id"`
 	Mapping  Mapping `json:"mapping"`
-	// FromPosition: invoices issued at or before this position of the log
-	// are not pushed (0: every invoice, history included). A reconnection
+	// FromPosition: invoices issued (and payouts recorded) at or before
+	// this position of the log are not pushed (0: every one, history
+	// included). A reconnection
 	// keeps the first connection's.
 	FromPosition uint64    `json:"from_position"`
 	At           time.Time `json:"at"`
