@@ -162,6 +162,9 @@ func newLedgerStatusCmd(env Env) *cobra.Command {
 				fmt.Fprintln(w, "  invoices\tsynced\tpending\tretrying\tfailed")
 				fmt.Fprintf(w, "  %d\t%d\t%d\t%d\t%d\n", st.Invoices, st.Synced, st.Pending, st.Retrying, st.Failed)
 				w.Flush()
+				if st.Payouts > 0 {
+					fmt.Fprintf(out, "  payouts: %d, synced %d\n", st.Payouts, st.PayoutsSynced)
+				}
 				for _, line := range st.Waiting {
 					fmt.Fprintln(out, "  "+line)
 				}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -281,6 +282,55 @@ func (b *book) reconcilePayouts(providers []string, expected map[uuid.UUID]bool,
 					}
 				}
 			}
+		}
+	}
+}
+
+// PayoutProblem is a payout whose push to a ledger is failing.
+type PayoutProblem struct {
+	PayoutID  uuid.UUID
+	Reference string
+	// Failed: refused for good (enter it in the ledger by hand); otherwise
+	// a retry is queued.
+	Failed bool
+	Why    string
+}
+
+// payoutStatus counts a connection's payouts and lists those waiting.
+func (b *book) payoutStatus(provider string, c ledger.Connection, cs *ConnectionStatus) {
+	ps := make([]*payoutRec, 0, len(b.payouts))
+	for _, p := range b.payouts {
+		if payoutInScope(c, p) {
+			ps = append(ps, p)
+		}
+	}
+	slices.SortFunc(ps, func(a, b *payoutRec) int { return cmpU(a.pos, b.pos) })
+	for _, p := range ps {
+		cs.Payouts++
+		synced := true
+		for _, kind := range payoutKinds {
+			if p.payoutAmount(kind).Amount.IsZero() {
+				continue
+			}
+			push := b.pushes[ledger.PayoutPushID(provider, p.id, kind)]
+			if push == nil || push.Status != ledger.PushSucceeded {
+				synced = false
+			}
+			if push == nil || (push.Status != ledger.PushFailed && push.Status != ledger.PushRetrying) {
+				continue
+			}
+			why := fmt.Sprintf("payout %s (%s): %s", p.reference, kind, push.Reason)
+			failed := push.Status == ledger.PushFailed
+			if failed {
+				cs.Waiting = append(cs.Waiting, "failed: "+why)
+			} else {
+				cs.Waiting = append(cs.Waiting, "retry queued: "+why)
+			}
+			cs.PayoutProblems = append(cs.PayoutProblems, PayoutProblem{PayoutID: p.id, Reference: p.reference, Failed: failed, Why: why})
+			break
+		}
+		if synced {
+			cs.PayoutsSynced++
 		}
 	}
 }

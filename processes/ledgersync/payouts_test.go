@@ -2,6 +2,7 @@ package ledgersync_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,6 +161,14 @@ func TestPayoutRetriedAfterTemporaryFailureAndWaitsAfterPermanent(t *testing.T) 
 	}
 	if rep := f.reconcile(); rep.OK() {
 		t.Error("reconcile missed the payout that failed")
+	}
+	st, err := ledgersync.Status(context.Background(), f.store)
+	if err != nil || len(st) != 1 {
+		t.Fatalf("status: %+v, %v", st, err)
+	}
+	if c := st[0]; c.Payouts != 2 || c.PayoutsSynced != 1 || len(c.PayoutProblems) != 1 || c.PayoutProblems[0].Reference != "po_2" || !c.PayoutProblems[0].Failed ||
+		!strings.Contains(c.PayoutProblems[0].Why, "404") || len(c.Waiting) != 1 {
+		t.Errorf("status: %+v", c)
 	}
 }
 

@@ -34,6 +34,24 @@ type LedgerConnection struct {
 	Waiting      []string          `json:"waiting"`
 	Problems     []LedgerProblem   `json:"problems"`
 	ContactMap   map[string]string `json:"contact_map"`
+	// Payouts counts the payment gateway's payouts in scope, PayoutsSynced
+	// those the ledger holds whole; PayoutProblems those whose push is
+	// failing.
+	Payouts        int                   `json:"payouts"`
+	PayoutsSynced  int                   `json:"payouts_synced"`
+	PayoutProblems []LedgerPayoutProblem `json:"payout_problems"`
+}
+
+// LedgerPayoutProblem is the wire form of ledgersync.PayoutProblem.
+type LedgerPayoutProblem struct {
+	PayoutID  ID     `json:"payout_id"`
+	Reference string `json:"reference"`
+	Failed    bool   `json:"failed"`
+	Why       string `json:"why"`
+}
+
+func ledgerPayoutProblemOf(v ledgersync.PayoutProblem) LedgerPayoutProblem {
+	return LedgerPayoutProblem{PayoutID: ID(v.PayoutID), Reference: v.Reference, Failed: v.Failed, Why: v.Why}
 }
 
 // ledgerConnectionOf converts a ledgersync.ConnectionStatus.
@@ -54,6 +72,10 @@ func ledgerConnectionOf(v ledgersync.ConnectionStatus) LedgerConnection {
 		Waiting:      nonNil(v.Waiting),
 		Problems:     wireList(v.Problems, ledgerProblemOf),
 		ContactMap:   stringMap(v.ContactMap),
+
+		Payouts:        v.Payouts,
+		PayoutsSynced:  v.PayoutsSynced,
+		PayoutProblems: wireList(v.PayoutProblems, ledgerPayoutProblemOf),
 	}
 }
 

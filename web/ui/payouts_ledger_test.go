@@ -70,4 +70,5 @@ func TestPayoutPageShowsLedgerSync(t *testing.T) {
 	}
 	mustContain(t, a.get(link), "Synced", "BT-1")
 	mustContain(t, a.get("/payouts"), "Synced")
+	mustContain(t, a.get("/ledger"), "Payouts of the payment gateway: 1 of 1 synced.")
 }
