@@ -30,8 +30,9 @@
 // (ledger.Mapping.BankAccountFor, FeesAccountFor: the provider's defaults
 // when the firm named none), each skipped when zero; once per payout and
 // kind (ledger.PayoutPushID), with the same retries, outcomes and
-// reconciliation as an invoice's pushes. A permanent failure waits for staff
-// to enter the payout in the ledger by hand. A payout the bank returned
+// reconciliation as an invoice's pushes; the transfer and the fees do not
+// wait for each other. A permanent failure waits for staff to enter that
+// document in the ledger by hand. A payout the bank returned
 // (PayoutFailed) before it was pushed anywhere is not pushed.
 //
 // An invoice's pushes go in log order, one at a time: nothing after the

@@ -102,7 +102,8 @@ func (p *payoutRec) payoutAmount(kind ledger.Kind) domain.Money {
 }
 
 // processPayout pushes what is due of one payout in one ledger: its
-// transfer, then its fees, each once, and closes or reschedules its work.
+// transfer, then its fees, each once, and closes its work or reschedules it
+// for the earliest retry queued.
 func (s *Sync) processPayout(ctx context.Context, k genKey) {
 	c := s.b.conns[k.provider]
 	p := s.b.payouts[k.invoice]
@@ -111,6 +112,7 @@ func (s *Sync) processPayout(ctx context.Context, k genKey) {
 		return
 	}
 	attempts := 0
+	var next time.Time // the earliest retry queued
 	for i := 0; i < len(payoutKinds); i++ {
 		kind := payoutKinds[i]
 		if p.payoutAmount(kind).Amount.IsZero() {
@@ -123,16 +125,17 @@ func (s *Sync) processPayout(ctx context.Context, k genKey) {
 		if r := s.b.pushes[id]; r != nil {
 			prev, rev, exists = r.Push, r.revision, true
 		}
+		// The transfer and the fees do not wait for each other: a refused
+		// one waits for staff, the other goes on.
 		switch prev.Status {
-		case ledger.PushSucceeded:
+		case ledger.PushSucceeded, ledger.PushFailed:
 			continue
-		case ledger.PushFailed:
-			delete(s.open, k) // waits for staff
-			return
 		case ledger.PushRetrying:
 			if s.cfg.Now().Before(prev.RetryAt) {
-				s.open[k] = prev.RetryAt
-				return
+				if next.IsZero() || prev.RetryAt.Before(next) {
+					next = prev.RetryAt
+				}
+				continue
 			}
 		}
 		if attempts > 4 { // cannot happen; never spin
@@ -152,6 +155,10 @@ func (s *Sync) processPayout(ctx context.Context, k genKey) {
 			return
 		}
 		i-- // look again at this kind, with its outcome now recorded
+	}
+	if !next.IsZero() {
+		s.open[k] = next
+		return
 	}
 	delete(s.open, k)
 }
