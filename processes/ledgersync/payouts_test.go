@@ -179,3 +179,37 @@ func ledgersyncConnect(f *fixture, m ledger.Mapping) (billing.Result, error) {
 		Secrets: ledgersync.Secrets{ClientID: "app-1", ClientSecret: "s3cret"},
 	}, f.meta())
 }
+
+// TestPayoutNegativeNetGoesFromTheBank: a payout whose refunds exceed its
+// charges took money from the bank: the transfer goes bank → clearing, for
+// the amount taken; its fees are spent from the clearing account as ever.
+func TestPayoutNegativeNetGoesFromTheBank(t *testing.T) {
+	f := newFixture(t)
+	f.connect(false)
+	d := decimal.RequireFromString
+	cmd := payout.Record{Gateway: "stripe", Reference: "po_neg", Currency: domain.MustCurrency("AUD"), Amount: d("-40.30"), ArrivalDate: domain.MustDate(2026, 3, 5),
+		Status: payout.StatusPaid, Lines: []payout.Line{
+			{Kind: payout.KindCharge, Reference: "ch_a", Gross: d("60.00"), Fee: d("0.30"), Net: d("59.70")},
+			{Kind: payout.KindRefund, Reference: "re_a", Gross: d("-100.00"), Fee: d("0"), Net: d("-100.00")},
+		}, Now: f.clk.Now()}
+	evs, err := payout.Decide(payout.State{}, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := payout.ID("stripe", "po_neg")
+	if _, err := billing.Record(context.Background(), billing.Env{Store: f.store, Catalog: catalog.New()}, payout.StreamName(id), eventstore.NoStream,
+		uuid.NewSHA1(id, []byte("recorded")), evs[0], f.meta()); err != nil {
+		t.Fatal(err)
+	}
+	f.catchUp(f.sync(f.xero))
+	tr := f.xero.docOf(t, "transfer").transfer
+	if tr.FromAccount != ledger.DefaultXeroBankAccount || tr.ToAccount != "610" || tr.Amount.String() != "AUD 40.30" {
+		t.Errorf("transfer: %+v", tr)
+	}
+	if ex := f.xero.docOf(t, "expense").expense; ex.Amount.String() != "AUD 0.30" || ex.FromAccount != "610" {
+		t.Errorf("fees: %+v", ex)
+	}
+	if rep := f.reconcile(); !rep.OK() {
+		t.Errorf("reconcile: %+v", rep)
+	}
+}
