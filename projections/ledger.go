@@ -137,6 +137,9 @@ func (p *Ledger) Apply(tx *rmdb.Tx, e Event) {
 		}
 		p.invoices.Put(ev.InvoiceID.String(), r)
 	case ledger.LedgerPushSucceeded:
+		if ev.PayoutID != uuid.Nil {
+			return // a payout's push: the payouts projection keeps it
+		}
 		r := p.invoice(tx, ev.InvoiceID)
 		v := r.provider(ev.Provider)
 		defer p.invoices.Put(ev.InvoiceID.String(), r)
@@ -151,6 +154,9 @@ func (p *Ledger) Apply(tx *rmdb.Tx, e Event) {
 		delete(r.Failing[ev.Provider], ev.PushID)
 		settleLedgerSync(r, v)
 	case ledger.LedgerPushFailed:
+		if ev.PayoutID != uuid.Nil {
+			return
+		}
 		r := p.invoice(tx, ev.InvoiceID)
 		v := r.provider(ev.Provider)
 		defer p.invoices.Put(ev.InvoiceID.String(), r)

@@ -14,19 +14,21 @@ import (
 	"remit/projections/rmdb"
 )
 
-const payoutsVersion = 1
+const payoutsVersion = 2
 
 // Payouts is the "payouts" projection: every payout of the payment gateway
 // to the firm's bank account, with the charges, refunds, disputes and fees
 // it settles (PayoutRecorded, PayoutFailed), for the Payouts page and
-// GET /api/payouts.
+// GET /api/payouts, and each payout's sync status in the connected ledgers
+// (payouts_ledger.go).
 //
 // Table "payouts" holds a PayoutView per payout id, with its arrival date
 // and position as indexed columns: the list is newest first, one indexed
 // range per page.
 type Payouts struct {
-	db   *rmdb.DB
-	docs *rmdb.Docs[PayoutView]
+	db    *rmdb.DB
+	docs  *rmdb.Docs[PayoutView]
+	conns *rmdb.Docs[ledgerConnection]
 }
 
 // PayoutView is one payout with its lines.
@@ -50,6 +52,11 @@ type PayoutView struct {
 	Lines      []PayoutLine `json:"lines"`
 	RecordedAt time.Time    `json:"recorded_at"`
 	Seq        uint64       `json:"seq"` // its PayoutRecorded's position
+	// Sync is what the ledger pushes of the payout recorded, per provider.
+	Sync *ledgerInvoice `json:"sync,omitempty"`
+	// Ledger is its sync status in each connected ledger, derived when
+	// read (not stored).
+	Ledger InvoiceLedger `json:"-"`
 }
 
 // PayoutLine is one balance transaction of a payout. InvoiceNumber is
@@ -73,14 +80,14 @@ func newPayouts(db *rmdb.DB, gen int64) *Payouts {
 			{Name: "seq", Type: "BIGINT NOT NULL", Value: func(_ string, v *PayoutView) any { return int64(v.Seq) }},
 		},
 		Indexes: []string{"arrival_date, seq"},
-	}, gen)}
+	}, gen), conns: newPayoutConnections(gen)}
 }
 
 // Name implements Projection.
 func (p *Payouts) Name() string { return "payouts" }
 
 // Tables implements Projection.
-func (p *Payouts) Tables() []rmdb.Table { return []rmdb.Table{p.docs.Table()} }
+func (p *Payouts) Tables() []rmdb.Table { return []rmdb.Table{p.docs.Table(), p.conns.Table()} }
 
 // Apply implements Projection.
 func (p *Payouts) Apply(tx *rmdb.Tx, e Event) {
@@ -97,6 +104,8 @@ func (p *Payouts) Apply(tx *rmdb.Tx, e Event) {
 			v.Status, v.Reason = payout.StatusFailed, ev.Reason
 			p.docs.Put(key, v)
 		}
+	default:
+		p.applyLedger(tx, e)
 	}
 }
 
@@ -125,10 +134,16 @@ func payoutView(ev payout.PayoutRecorded, pos uint64) *PayoutView {
 }
 
 // Flush implements Projection.
-func (p *Payouts) Flush(tx *rmdb.Tx) { p.docs.Flush(tx) }
+func (p *Payouts) Flush(tx *rmdb.Tx) {
+	p.docs.Flush(tx)
+	p.conns.Flush(tx)
+}
 
 // Discard implements Projection.
-func (p *Payouts) Discard() { p.docs.Discard() }
+func (p *Payouts) Discard() {
+	p.docs.Discard()
+	p.conns.Discard()
+}
 
 // ListPayouts returns one page of payouts, newest first (by arrival date),
 // without their lines.
@@ -151,7 +166,7 @@ func (m *Models) ListPayouts(ctx context.Context, q Paging) (Page[PayoutView], e
 		v.Lines = nil
 		page.Items = append(page.Items, v)
 	}
-	return page, nil
+	return page, m.withLedger(ctx, page.Items)
 }
 
 // Payout returns one payout with its lines, each naming its invoice's
@@ -164,6 +179,11 @@ func (m *Models) Payout(ctx context.Context, id uuid.UUID) (PayoutView, error) {
 	if !ok {
 		return v, domain.NotFound("There is no payout %s.", id)
 	}
+	views := []PayoutView{v}
+	if err := m.withLedger(ctx, views); err != nil {
+		return v, err
+	}
+	v = views[0]
 	var ids []any
 	for _, l := range v.Lines {
 		if l.InvoiceID != uuid.Nil {

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -156,7 +157,7 @@ func pushRecorded(s State) bool {
 
 func recordPushSucceeded(s State, c RecordPushSucceeded) ([]domain.Event, error) {
 	e := c.Event
-	if err := checkPush(e.PushID, e.Provider, e.Kind, e.InvoiceID, e.SourceEventID, e.Attempt); err != nil {
+	if err := checkPush(e.PushID, e.Provider, e.Kind, cmp.Or(e.InvoiceID, e.PayoutID), e.SourceEventID, e.Attempt); err != nil {
 		return nil, err
 	}
 	if e.LedgerID == "" {
@@ -170,7 +171,7 @@ func recordPushSucceeded(s State, c RecordPushSucceeded) ([]domain.Event, error)
 
 func recordPushFailed(s State, c RecordPushFailed) ([]domain.Event, error) {
 	e := c.Event
-	if err := checkPush(e.PushID, e.Provider, e.Kind, e.InvoiceID, e.SourceEventID, e.Attempt); err != nil {
+	if err := checkPush(e.PushID, e.Provider, e.Kind, cmp.Or(e.InvoiceID, e.PayoutID), e.SourceEventID, e.Attempt); err != nil {
 		return nil, err
 	}
 	var p domain.Problems
@@ -285,6 +286,7 @@ func mappingEqual(a, b Mapping) bool {
 		}
 	}
 	return a.RevenueAccount == b.RevenueAccount && a.ClearingAccount == b.ClearingAccount && a.WriteOffAccount == b.WriteOffAccount &&
+		a.BankAccount == b.BankAccount && a.FeesAccount == b.FeesAccount &&
 		eq(a.TaxTypes, b.TaxTypes) && eq(a.TaxRateAccounts, b.TaxRateAccounts)
 }
 
@@ -299,9 +301,9 @@ func checkPush(id uuid.UUID, provider string, kind Kind, invoiceID, source uuid.
 	var p domain.Problems
 	p.Merge(checkProvider(provider))
 	if id == uuid.Nil || invoiceID == uuid.Nil || source == uuid.Nil {
-		p.Add("push_id", "a push needs its id, its invoice and its source event")
+		p.Add("push_id", "a push needs its id, its invoice (or payout) and its source event")
 	}
-	if !slices.Contains([]Kind{KindInvoice, KindPayment, KindCreditNote, KindVoid}, kind) {
+	if !slices.Contains([]Kind{KindInvoice, KindPayment, KindCreditNote, KindVoid, KindTransfer, KindFees}, kind) {
 		p.Add("kind", "%q is not a push kind", kind)
 	}
 	if attempt < 1 {

@@ -15,6 +15,9 @@
 //   - a push, one per thing pushed (PushID(provider, source event id,
 //     generation)): LedgerPushFailed (temporary, any number, each with its
 //     retry time; or permanent, last) and at most one LedgerPushSucceeded;
+//     a payout's transfer and fees are pushes too (PayoutPushID(provider,
+//     payout, kind), kinds KindTransfer and KindFees, the events naming the
+//     payout instead of an invoice; a payout has no generations);
 //   - an invoice's re-creations in one ledger (RecreateID(provider,
 //     invoice)): LedgerRecreateRequested, each raising the invoice's
 //     generation by one;

@@ -86,6 +86,11 @@ type Mapping struct {
 	ClearingAccount string `json:"clearing_account"`
 	// WriteOffAccount is the bad-debt account write-offs are credited to.
 	WriteOffAccount string `json:"write_off_account,omitempty"`
+	// BankAccount receives the gateway's payouts out of the clearing
+	// account; FeesAccount is the expense account its fees are spent to.
+	// Empty takes the provider's default (BankAccountFor, FeesAccountFor).
+	BankAccount string `json:"bank_account,omitempty"`
+	FeesAccount string `json:"fees_account,omitempty"`
 }
 
 // RateKey is how a tax rate in percent is written as a Mapping key: "10",
@@ -99,8 +104,9 @@ type LedgerConnected struct {
 	// TenantID is Xero's tenant id or QuickBooks' realm id.
 	TenantID string  `json:"tenant_id"`
 	Mapping  Mapping `json:"mapping"`
-	// FromPosition: invoices issued at or before this position of the log
-	// are not pushed (0: every invoice, history included). A reconnection
+	// FromPosition: invoices issued (and payouts recorded) at or before
+	// this position of the log are not pushed (0: every one, history
+	// included). A reconnection
 	// keeps the first connection's.
 	FromPosition uint64    `json:"from_position"`
 	At           time.Time `json:"at"`
@@ -130,10 +136,13 @@ type LedgerDisconnected struct {
 
 // LedgerPushSucceeded records that the ledger holds what was pushed.
 type LedgerPushSucceeded struct {
-	PushID        uuid.UUID `json:"push_id"`
-	Provider      string    `json:"provider"`
-	Kind          Kind      `json:"kind"`
-	InvoiceID     uuid.UUID `json:"invoice_id"`
+	PushID    uuid.UUID `json:"push_id"`
+	Provider  string    `json:"provider"`
+	Kind      Kind      `json:"kind"`
+	InvoiceID uuid.UUID `json:"invoice_id"`
+	// PayoutID is the payout a payout push (KindTransfer, KindFees) is
+	// for; its InvoiceID is then nil.
+	PayoutID      uuid.UUID `json:"payout_id,omitzero"`
 	SourceEventID uuid.UUID `json:"source_event_id"`
 	Generation    int       `json:"generation"`
 	// DocumentID is the id the ledger de-duplicated on (DocumentID).
@@ -158,6 +167,7 @@ type LedgerPushFailed struct {
 	Provider      string       `json:"provider"`
 	Kind          Kind         `json:"kind"`
 	InvoiceID     uuid.UUID    `json:"invoice_id"`
+	PayoutID      uuid.UUID    `json:"payout_id,omitzero"`
 	SourceEventID uuid.UUID    `json:"source_event_id"`
 	Generation    int          `json:"generation"`
 	DocumentID    uuid.UUID    `json:"document_id"`

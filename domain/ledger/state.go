@@ -41,6 +41,7 @@ type Push struct {
 	Provider      string
 	Kind          Kind
 	InvoiceID     uuid.UUID
+	PayoutID      uuid.UUID // a payout push's payout
 	SourceEventID uuid.UUID
 	Generation    int
 	DocumentID    uuid.UUID
@@ -97,6 +98,7 @@ func Evolve(s State, e domain.Event) State {
 	case LedgerPushSucceeded:
 		p := s.Push
 		p.ID, p.Provider, p.Kind, p.InvoiceID, p.SourceEventID = e.PushID, e.Provider, e.Kind, e.InvoiceID, e.SourceEventID
+		p.PayoutID = e.PayoutID
 		p.Generation, p.DocumentID, p.Amount = e.Generation, e.DocumentID, e.Amount
 		p.Status, p.Attempts, p.LedgerID, p.ContactID, p.Reason, p.RetryAt, p.At = PushSucceeded, e.Attempt, e.LedgerID, e.ContactID, "", time.Time{}, e.At
 		p.Successes++
@@ -104,6 +106,7 @@ func Evolve(s State, e domain.Event) State {
 	case LedgerPushFailed:
 		p := s.Push
 		p.ID, p.Provider, p.Kind, p.InvoiceID, p.SourceEventID = e.PushID, e.Provider, e.Kind, e.InvoiceID, e.SourceEventID
+		p.PayoutID = e.PayoutID
 		p.Generation, p.DocumentID, p.Amount = e.Generation, e.DocumentID, e.Amount
 		p.Attempts, p.Reason, p.At = e.Attempt, e.Reason, e.At
 		if e.Temporary {

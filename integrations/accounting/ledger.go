@@ -13,6 +13,13 @@
 // creates when it finds nothing. That one rule covers a crash between the
 // ledger call and recording its outcome, and a retry after a timeout.
 //
+// # Payouts
+//
+// A ledger that also implements PayoutLedger (Xero, QBO) takes a payment
+// gateway's payouts: the net as a Transfer between two of the firm's
+// accounts (clearing to bank), the fees as an Expense (clearing to the fees
+// account), each once per ID like every other push.
+//
 // # Errors
 //
 // An error that wraps *Error says whether asking again can help

@@ -10,6 +10,7 @@ import (
 	"remit/domain/catalog"
 	"remit/domain/invoice"
 	"remit/domain/ledger"
+	"remit/domain/payout"
 	"remit/eventstore"
 	"remit/projections/follow"
 )
@@ -61,12 +62,14 @@ type book struct {
 	gens     map[genKey]int
 	// contacts is the ledger contact last used per provider and client.
 	contacts map[genKey]string
-	next     uint64 // the next log position to read
+	// payouts are the payouts recorded, pushed apart from invoices.
+	payouts map[uuid.UUID]*payoutRec
+	next    uint64 // the next log position to read
 }
 
 func newBook() *book {
 	return &book{cat: catalog.New(), conns: map[string]*ledger.State{}, invoices: map[uuid.UUID]*invoiceRec{},
-		pushes: map[uuid.UUID]*pushRec{}, gens: map[genKey]int{}, contacts: map[genKey]string{}, next: 1}
+		pushes: map[uuid.UUID]*pushRec{}, gens: map[genKey]int{}, contacts: map[genKey]string{}, payouts: map[uuid.UUID]*payoutRec{}, next: 1}
 }
 
 // pushedTypes are the invoice events that are pushed.
@@ -74,9 +77,8 @@ var pushedTypes = []string{"InvoiceIssued", "InvoicePaymentSucceeded", "InvoiceP
 
 // watched selects the events the book reads.
 func watched() eventstore.Filter {
-	types := append(append([]string(nil), pushedTypes...), ledger.EventTypes()...)
+	types := append(append(append([]string(nil), pushedTypes...), ledger.EventTypes()...), payout.EventTypes()...)
 	return eventstore.Filter{EventTypes: append(types, "InvoicePaymentRefunded")} // which credit notes are refunds'
-
 }
 
 // readAll reads the log from b.next to its head into the book, through the
@@ -146,6 +148,8 @@ func (b *book) observe(ev follow.Event) *invoiceRec {
 			return nil
 		}
 		return add(e.InvoiceID, source{kind: ledger.KindVoid, remitID: e.InvoiceID, amount: domain.Zero(inv.sources[0].amount.Currency)})
+	case payout.PayoutRecorded, payout.PayoutFailed:
+		b.observePayout(ev)
 	case ledger.LedgerConnected:
 		b.conn(e.Provider, e)
 	case ledger.LedgerMappingChanged:

@@ -214,6 +214,11 @@ type ConnectionStatus struct {
 	Problems []Problem
 	// ContactMap maps clients to the ledger contacts chosen for them.
 	ContactMap map[uuid.UUID]string
+	// Payouts counts the payouts in scope, PayoutsSynced those the ledger
+	// holds whole; PayoutProblems are those whose push is failing (also in
+	// Waiting).
+	Payouts, PayoutsSynced int
+	PayoutProblems         []PayoutProblem
 }
 
 // Problem is an invoice whose push to a ledger is failing.
@@ -280,6 +285,7 @@ func Status(ctx context.Context, store eventstore.Store) ([]ConnectionStatus, er
 				cs.Pending++
 			}
 		}
+		b.payoutStatus(p, c, &cs)
 		out = append(out, cs)
 	}
 	return out, nil

@@ -38,6 +38,8 @@ type doc struct {
 	invoice         accounting.Invoice
 	credit          accounting.CreditNote
 	payment         accounting.Payment
+	transfer        accounting.Transfer
+	expense         accounting.Expense
 }
 
 func newLedger(name string) *recordingLedger {

@@ -27,6 +27,18 @@
 //   - InvoiceWrittenOff: a credit note to the write-off (bad-debt) account;
 //   - InvoiceVoided: a void.
 //
+// And for each payout of the payment gateway recorded after the connection
+// (PayoutRecorded; payouts.go): its net as a transfer from the mapping's
+// clearing account to its bank account (the other way when negative), then
+// its fees as an expense from the clearing account to its fees account
+// (ledger.Mapping.BankAccountFor, FeesAccountFor: the provider's defaults
+// when the firm named none), each skipped when zero; once per payout and
+// kind (ledger.PayoutPushID), with the same retries, outcomes and
+// reconciliation as an invoice's pushes; the transfer and the fees do not
+// wait for each other. A permanent failure waits for staff to enter that
+// document in the ledger by hand. A payout the bank returned
+// (PayoutFailed) before it was pushed anywhere is not pushed.
+//
 // An invoice's pushes go in log order, one at a time: nothing after the
 // invoice is pushed before the invoice's own push succeeded (a payment needs
 // the ledger's invoice id), and nothing after a push that is waiting.
@@ -85,6 +97,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain/ledger"
+	"remit/domain/payout"
 	"remit/eventstore"
 	"remit/integrations/accounting"
 	"remit/projections/follow"
@@ -291,6 +304,7 @@ func (s *Sync) catchUp(ctx context.Context) error {
 		for _, inv := range s.b.invoices {
 			s.reopen(inv)
 		}
+		s.reopenPayouts()
 		s.work(ctx)
 	} else if err := s.b.readAll(ctx, s.cfg.Store, func(ev follow.Event, inv *invoiceRec) error {
 		return s.react(ctx, ev, inv)
@@ -339,7 +353,14 @@ func (s *Sync) react(ctx context.Context, ev follow.Event, inv *invoiceRec) erro
 		for _, inv := range s.b.invoices {
 			s.reopen(inv)
 		}
+		s.reopenPayouts()
 		s.work(ctx)
+		return nil
+	case "PayoutRecorded":
+		if p := s.b.payouts[ev.Data.(payout.PayoutRecorded).PayoutID]; p != nil {
+			s.reopenPayout(p)
+			s.work(ctx)
+		}
 		return nil
 	case "LedgerDisconnected":
 		return nil

@@ -23,6 +23,10 @@ import (
 // process pushes what is due of one invoice in one ledger, in order, and
 // closes or reschedules its work.
 func (s *Sync) process(ctx context.Context, k genKey) {
+	if _, ok := s.b.payouts[k.invoice]; ok {
+		s.processPayout(ctx, k)
+		return
+	}
 	c := s.b.conns[k.provider]
 	inv := s.b.invoices[k.invoice]
 	if c == nil || inv == nil || !c.Connection.Connected || !inScope(c.Connection, inv) {

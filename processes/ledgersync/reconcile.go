@@ -124,6 +124,7 @@ func (b *book) reconcile() Report {
 			}
 		}
 	}
+	b.reconcilePayouts(providers, expected, &rep)
 	// Acknowledgements of things Remit did not issue, or outside a scope.
 	for id, push := range b.pushes {
 		if push.Status != ledger.PushSucceeded || expected[id] || !slices.Contains(providers, push.Provider) {

@@ -57,6 +57,9 @@ type PayoutListItem struct {
 	Fees        Money       `json:"fees"`
 	Charges     int         `json:"charges"`
 	Refunds     int         `json:"refunds"`
+	// Ledger is its sync status in each connected ledger (Xero, QuickBooks
+	// Online): its transfer to the bank account and its fees, pushed once.
+	Ledger InvoiceLedger `json:"ledger"`
 }
 
 // PayoutLine is one balance transaction a payout settles: a charge, refund,
@@ -84,6 +87,7 @@ func payoutListItemOf(v projections.PayoutView) PayoutListItem {
 	return PayoutListItem{
 		ID: ID(v.ID), Gateway: v.Gateway, Reference: v.Reference, ArrivalDate: v.ArrivalDate, Status: string(v.Status), Reason: v.Reason,
 		Amount: moneyOf(v.Amount), Gross: moneyOf(v.Gross), Fees: moneyOf(v.Fees), Charges: v.Charges, Refunds: v.Refunds,
+		Ledger: invoiceLedgerOf(v.Ledger),
 	}
 }
 

@@ -56,6 +56,9 @@ func TestPayoutsAPI(t *testing.T) {
 			t.Errorf("listed payout %s = %q, want %q", path, got, want)
 		}
 	}
+	if got := str(t, first, "ledger", "status"); got != "not_connected" {
+		t.Errorf("ledger status with no ledger connected = %q", got)
+	}
 	one := a.must(http.StatusOK, "GET", "/api/payouts/"+payout.ID("sandbox", "po_1").String(), nil)
 	lines, ok := get(t, one, "lines").([]any)
 	if !ok || len(lines) != 2 {

@@ -34,6 +34,24 @@ type LedgerConnection struct {
 	Waiting      []string          `json:"waiting"`
 	Problems     []LedgerProblem   `json:"problems"`
 	ContactMap   map[string]string `json:"contact_map"`
+	// Payouts counts the payment gateway's payouts in scope, PayoutsSynced
+	// those the ledger holds whole; PayoutProblems those whose push is
+	// failing.
+	Payouts        int                   `json:"payouts"`
+	PayoutsSynced  int                   `json:"payouts_synced"`
+	PayoutProblems []LedgerPayoutProblem `json:"payout_problems"`
+}
+
+// LedgerPayoutProblem is the wire form of ledgersync.PayoutProblem.
+type LedgerPayoutProblem struct {
+	PayoutID  ID     `json:"payout_id"`
+	Reference string `json:"reference"`
+	Failed    bool   `json:"failed"`
+	Why       string `json:"why"`
+}
+
+func ledgerPayoutProblemOf(v ledgersync.PayoutProblem) LedgerPayoutProblem {
+	return LedgerPayoutProblem{PayoutID: ID(v.PayoutID), Reference: v.Reference, Failed: v.Failed, Why: v.Why}
 }
 
 // ledgerConnectionOf converts a ledgersync.ConnectionStatus.
@@ -44,7 +62,7 @@ func ledgerConnectionOf(v ledgersync.ConnectionStatus) LedgerConnection {
 		Connected:    v.Connected,
 		Since:        Time(v.Since),
 		FromPosition: v.FromPosition,
-		Mapping:      ledgerMappingOf(v.Mapping),
+		Mapping:      ledgerMappingOf(v.Mapping, v.Provider),
 		Contacts:     v.Contacts,
 		Invoices:     v.Invoices,
 		Synced:       v.Synced,
@@ -54,6 +72,10 @@ func ledgerConnectionOf(v ledgersync.ConnectionStatus) LedgerConnection {
 		Waiting:      nonNil(v.Waiting),
 		Problems:     wireList(v.Problems, ledgerProblemOf),
 		ContactMap:   stringMap(v.ContactMap),
+
+		Payouts:        v.Payouts,
+		PayoutsSynced:  v.PayoutsSynced,
+		PayoutProblems: wireList(v.PayoutProblems, ledgerPayoutProblemOf),
 	}
 }
 
@@ -65,10 +87,14 @@ type LedgerMapping struct {
 	TaxTypes        map[string]string `json:"tax_types,omitempty"`
 	ClearingAccount string            `json:"clearing_account"`
 	WriteOffAccount string            `json:"write_off_account,omitempty"`
+	// BankAccount and FeesAccount are the accounts payouts use: the
+	// mapping's, else the provider's default.
+	BankAccount string `json:"bank_account"`
+	FeesAccount string `json:"fees_account"`
 }
 
 // ledgerMappingOf converts a ledger.Mapping.
-func ledgerMappingOf(v ledger.Mapping) LedgerMapping {
+func ledgerMappingOf(v ledger.Mapping, provider string) LedgerMapping {
 	return LedgerMapping{
 		RevenueAccount:  v.RevenueAccount,
 		ServiceAccounts: stringMap(v.ServiceAccounts),
@@ -76,6 +102,8 @@ func ledgerMappingOf(v ledger.Mapping) LedgerMapping {
 		TaxTypes:        stringMap(v.TaxTypes),
 		ClearingAccount: v.ClearingAccount,
 		WriteOffAccount: v.WriteOffAccount,
+		BankAccount:     v.BankAccountFor(provider),
+		FeesAccount:     v.FeesAccountFor(provider),
 	}
 }
 

@@ -52,8 +52,10 @@
 // gives operators: map a client to a ledger contact, re-create an invoice
 // whose push failed, disconnect; staff are refused with a 403 page. The
 // Payouts page (payouts.go) lists the payment gateway's payouts (the
-// "payouts" projection) and a payout's page each charge, refund and fee it
-// settles, linking the invoices.
+// "payouts" projection) with each one's ledger sync status, and a payout's
+// page each charge, refund and fee it settles, linking the invoices, and its
+// sync status per connected ledger. The connect form sets the payout bank
+// and fees accounts with the rest of the mapping.
 //
 // When Config.BillingRun is set, the clients page offers "Run billing now"
 // (billingrun.go): it runs billing and collection on demand, waits for the

@@ -295,10 +295,14 @@ func (h *handler) oauthClient() *http.Client {
 type connectPage struct {
 	Provider, Name, RedirectURI string
 	Connected                   *ledgersync.ConnectionStatus
+	// DefaultBank and DefaultFees are the provider's payout accounts when
+	// the firm names none.
+	DefaultBank, DefaultFees string
 }
 
 func (h *handler) renderConnectForm(w http.ResponseWriter, r *http.Request, status int, provider string, f *form) {
-	d := connectPage{Provider: provider, Name: providerName(provider), RedirectURI: h.publicURL(r) + "/ledger/callback/" + provider}
+	d := connectPage{Provider: provider, Name: providerName(provider), RedirectURI: h.publicURL(r) + "/ledger/callback/" + provider,
+		DefaultBank: ledger.Mapping{}.BankAccountFor(provider), DefaultFees: ledger.Mapping{}.FeesAccountFor(provider)}
 	if conns, err := ledgersync.Status(r.Context(), h.cfg.Store); err == nil {
 		for i := range conns {
 			if conns[i].Provider == provider && conns[i].Connected {
@@ -323,6 +327,8 @@ func (h *handler) handleLedgerConnectForm(w http.ResponseWriter, r *http.Request
 				f.set("revenue_account", c.Mapping.RevenueAccount)
 				f.set("clearing_account", c.Mapping.ClearingAccount)
 				f.set("write_off_account", c.Mapping.WriteOffAccount)
+				f.set("bank_account", c.Mapping.BankAccount)
+				f.set("fees_account", c.Mapping.FeesAccount)
 				var lines []string
 				for _, k := range slices.Sorted(maps.Keys(c.Mapping.TaxTypes)) {
 					lines = append(lines, k+"="+c.Mapping.TaxTypes[k])
@@ -341,7 +347,8 @@ func parseConnectForm(r *http.Request, provider string) (ledgersync.ConnectReque
 	val := func(n string) string { return strings.TrimSpace(r.PostFormValue(n)) }
 	req := ledgersync.ConnectRequest{Provider: provider, History: r.PostFormValue("history") == "on",
 		Secrets: ledgersync.Secrets{ClientID: val("client_id"), ClientSecret: val("client_secret")},
-		Mapping: ledger.Mapping{RevenueAccount: val("revenue_account"), ClearingAccount: val("clearing_account"), WriteOffAccount: val("write_off_account")}}
+		Mapping: ledger.Mapping{RevenueAccount: val("revenue_account"), ClearingAccount: val("clearing_account"), WriteOffAccount: val("write_off_account"),
+			BankAccount: val("bank_account"), FeesAccount: val("fees_account")}}
 	if req.Secrets.ClientID == "" {
 		f.Errors["client_id"] = "Give the client id of your " + providerName(provider) + " app."
 	}

@@ -31,6 +31,11 @@
 //     PrivateNote "remit:<credit id>"), applied to its invoice by a
 //     zero-amount Payment linking both (QBO's documented way of applying a
 //     credit), PrivateNote "remit:<credit id>:apply".
+//   - A payout (accounting.PayoutLedger, payout.go) becomes a Transfer of its
+//     net from the clearing account to the bank account, and a Purchase
+//     (PaymentType Cash) of its fees from the clearing account, one
+//     account-based expense line to the fees account; each with PrivateNote
+//     "<what> <payout reference> remit:<document id>", found by TxnDate.
 //   - A void reads the invoice for its SyncToken and posts
 //     /invoice?operation=void; an invoice already void is left alone, and a
 //     stale SyncToken (fault 5010) is read again and retried once.

@@ -1,7 +1,11 @@
 // Package xero is the accounting.Ledger adapter for Xero's Accounting API
 // (https://api.xero.com/api.xro/2.0): sales invoices (ACCREC, AUTHORISED,
 // i.e. "awaiting payment"), their contacts, payments into a clearing
-// account, credit notes allocated to their invoice, and voids.
+// account, credit notes allocated to their invoice, and voids; and
+// (accounting.PayoutLedger, payout.go) a payment gateway's payouts: the net as
+// a bank transfer from the clearing account to the bank account, the fees as
+// a SPEND bank transaction to the fees expense account, each found again by
+// its Reference (the gateway's payout reference and Remit's document id).
 //
 // # Exactly once
 //

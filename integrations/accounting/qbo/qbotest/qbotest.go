@@ -67,6 +67,9 @@ type Options struct {
 	// Accounts are the ids of the company's accounts a payment may be
 	// deposited to (default "4" Undeposited Funds, "35" clearing).
 	Accounts []string
+	// ExpenseAccounts are the ids of the company's expense accounts a
+	// Purchase line may spend to (default "8" Bank Charges).
+	ExpenseAccounts []string
 }
 
 // Ref is a QBO reference to another entity.
@@ -248,6 +251,8 @@ type Server struct {
 	invoices    []*Txn
 	creditMemos []*Txn
 	payments    []*Payment
+	transfers   []*Transfer
+	purchases   []*Purchase
 	byRequestID map[string]stored
 	faults      []injected
 	log         []Request
@@ -279,6 +284,9 @@ func New(tb testing.TB, opts Options) *Server {
 	}
 	if opts.Accounts == nil {
 		opts.Accounts = []string{"4", "35"}
+	}
+	if opts.ExpenseAccounts == nil {
+		opts.ExpenseAccounts = []string{"8"}
 	}
 	s := &Server{RealmID: opts.RealmID, opts: opts, refresh: opts.RefreshToken, nextID: 100, byRequestID: map[string]stored{}, codes: map[string]authCode{}}
 	mux := http.NewServeMux()
@@ -652,6 +660,18 @@ func (s *Server) handleCreate(r *http.Request, body []byte) (any, *apiFault) {
 			return nil, f
 		}
 		return s.createPayment(p)
+	case "transfer":
+		var t Transfer
+		if f := decode(body, &t); f != nil {
+			return nil, f
+		}
+		return s.createTransfer(t)
+	case "purchase":
+		var p Purchase
+		if f := decode(body, &p); f != nil {
+			return nil, f
+		}
+		return s.createPurchase(p)
 	}
 	return nil, validation("4001", "Unsupported entity", "POST /"+r.PathValue("entity")+" is not an entity this server knows")
 }
@@ -1087,6 +1107,8 @@ var queryable = map[string][]string{
 	"Invoice":    {"Id", "DocNumber", "TxnDate"},
 	"CreditMemo": {"Id", "DocNumber", "TxnDate"},
 	"Payment":    {"Id", "TxnDate"},
+	"Transfer":   {"Id", "TxnDate"},
+	"Purchase":   {"Id", "TxnDate"},
 }
 
 func (s *Server) handleQuery(r *http.Request, _ []byte) (any, *apiFault) {
@@ -1154,6 +1176,8 @@ func (s *Server) handleQuery(r *http.Request, _ []byte) (any, *apiFault) {
 				found = append(found, p)
 			}
 		}
+	default:
+		found = s.queryBanking(entity, match)
 	}
 	qr := map[string]any{}
 	if len(found) > 0 {

@@ -176,3 +176,33 @@ func TestServerRequestIDReplaysFirstResponse(t *testing.T) {
 		t.Fatalf("a new requestid with the same name: %d %v, want 6240", other.status, other.body)
 	}
 }
+
+// TestServerRejectsBadTransfersAndPurchases: transfers and purchases that
+// break what Intuit documents get QBO's Fault and create nothing.
+func TestServerRejectsBadTransfersAndPurchases(t *testing.T) {
+	s := qbotest.New(t, qbotest.Options{})
+	tok := MustToken(t, s)
+	expense := `{"Amount":5,"DetailType":"AccountBasedExpenseLineDetail","AccountBasedExpenseLineDetail":{"AccountRef":{"value":"8"}}}`
+	for _, tc := range []struct{ name, path, body, code string }{
+		{"TransferWithoutTo", "/transfer", `{"FromAccountRef":{"value":"4"},"Amount":10}`, "2020"},
+		{"TransferAmountText", "/transfer", `{"FromAccountRef":{"value":"4"},"ToAccountRef":{"value":"35"},"Amount":"ten"}`, "2010"},
+		{"TransferUnknownProperty", "/transfer", `{"FromAccountRef":{"value":"4"},"ToAccountRef":{"value":"35"},"Amount":10,"Memo":"x"}`, "2010"},
+		{"TransferSameAccount", "/transfer", `{"FromAccountRef":{"value":"4"},"ToAccountRef":{"value":"4"},"Amount":10}`, "6000"},
+		{"PurchaseWithoutPaymentType", "/purchase", `{"AccountRef":{"value":"4"},"Line":[` + expense + `]}`, "2020"},
+		{"PurchaseReadOnlyTotal", "/purchase", `{"PaymentType":"Cash","AccountRef":{"value":"4"},"TotalAmt":5,"Line":[` + expense + `]}`, "2010"},
+		{"PurchaseLineToABankAccount", "/purchase", `{"PaymentType":"Cash","AccountRef":{"value":"4"},"Line":[{"Amount":5,"DetailType":"AccountBasedExpenseLineDetail","AccountBasedExpenseLineDetail":{"AccountRef":{"value":"35"}}}]}`, "2500"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := MustDo(t, s, tok, "POST", tc.path, "minorversion=75", tc.body)
+			if a.status != http.StatusBadRequest {
+				t.Fatalf("status %d %v, want 400", a.status, a.body)
+			}
+			if code := faultCode(t, a); code != tc.code {
+				t.Errorf("code %s, want %s: %v", code, tc.code, a.body)
+			}
+		})
+	}
+	if len(s.Transfers())+len(s.Purchases()) != 0 {
+		t.Error("a refused body created a document")
+	}
+}

@@ -39,6 +39,10 @@ func (s *Server) handle(method, path string, q url.Values, body []byte) answer {
 		a, ok = s.handlePayments(method, parts, q, doc)
 	case "CreditNotes":
 		a, ok = s.handleCreditNotes(method, parts, q, doc)
+	case "BankTransfers":
+		a, ok = s.handleBankTransfers(method, parts, q, doc)
+	case "BankTransactions":
+		a, ok = s.handleBankTransactions(method, parts, q, doc)
 	}
 	if !ok {
 		return jsonAnswer(http.StatusNotImplemented, obj{"Message": "the Xero test server does not implement " + method + " " + path})

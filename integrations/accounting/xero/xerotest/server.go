@@ -75,25 +75,27 @@ type Server struct {
 	doc    *openapi3.T
 	router routers.Router
 
-	mu             sync.Mutex
-	accounts       []obj
-	taxRates       map[string]decimal.Decimal // TaxType → percent
-	contacts       []obj
-	invoices       []obj
-	payments       []obj
-	creditNotes    []obj
-	access         map[string]bool
-	refresh        map[string]bool
-	idem           map[string]answer
-	faults         []Fault
-	requests       []Request
-	tokenRequests  int
-	violations     []string
-	expectViolated bool
-	codes          map[string]authCode
-	tenants        []Tenant
-	deny           bool
-	issued         []string
+	mu               sync.Mutex
+	accounts         []obj
+	taxRates         map[string]decimal.Decimal // TaxType → percent
+	contacts         []obj
+	invoices         []obj
+	payments         []obj
+	creditNotes      []obj
+	bankTransfers    []obj
+	bankTransactions []obj
+	access           map[string]bool
+	refresh          map[string]bool
+	idem             map[string]answer
+	faults           []Fault
+	requests         []Request
+	tokenRequests    int
+	violations       []string
+	expectViolated   bool
+	codes            map[string]authCode
+	tenants          []Tenant
+	deny             bool
+	issued           []string
 }
 
 type answer struct {

@@ -165,3 +165,29 @@ func TestWhereFilter(t *testing.T) {
 		t.Errorf("bad filter: status %d, want 400", status)
 	}
 }
+
+// TestSpecValidatorRejectsBadBankingBodies: a bank transfer without its
+// destination and a bank transaction without its type break the spec, and
+// the validator refuses them before the organisation sees them.
+func TestSpecValidatorRejectsBadBankingBodies(t *testing.T) {
+	s := xerotest.New(t)
+	s.ExpectSpecViolations()
+	tok := MustAccessToken(t, s)
+	for _, c := range []struct{ path, body string }{
+		{"/BankTransfers", `{"BankTransfers":[{"FromBankAccount":{"Code":"091"},"Amount":10}]}`},
+		{"/BankTransfers", `{"BankTransfers":[{"FromBankAccount":{"Code":"091"},"ToBankAccount":{"Code":"092"},"Amount":"ten"}]}`},
+		{"/BankTransactions", `{"BankTransactions":[{"BankAccount":{"Code":"091"},"LineItems":[{"Description":"fees","UnitAmount":1,"AccountCode":"404"}]}]}`},
+		{"/BankTransactions", `{"BankTransactions":[{"Type":"FEES","BankAccount":{"Code":"091"},"LineItems":[]}]}`},
+	} {
+		status, body := send(t, s, tok, http.MethodPut, c.path, c.body)
+		if status != http.StatusBadRequest || !strings.Contains(body, "does not match the Xero Accounting API spec") {
+			t.Errorf("PUT %s %s: %d %s", c.path, c.body, status, body)
+		}
+	}
+	if n := len(s.SpecViolations()); n != 4 {
+		t.Errorf("violations recorded: %d, want 4", n)
+	}
+	if len(s.BankTransfers())+len(s.BankTransactions()) != 0 {
+		t.Error("a refused body created a document")
+	}
+}

@@ -10,7 +10,9 @@
 // spec's own examples (the chart of accounts of GET /Accounts, the tax
 // rates of GET /TaxRates, the contacts of GET /Contacts), which computes
 // line amounts, tax and totals the way Xero documents them, answers where
-// filters (== and != joined by AND/OR) and searchTerm, replays
+// filters (== and != joined by AND/OR) and searchTerm, keeps bank transfers
+// and spend/receive bank transactions between its bank accounts (AddAccount
+// adds accounts to the chart), replays
 // Idempotency-Key requests, rotates refresh tokens at its token endpoint,
 // and can be told to fail (429, 5xx) or to expire access tokens.
 //
