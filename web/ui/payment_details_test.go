@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"remit/billing"
+	"remit/web/ui/uitest"
 )
 
 // TestRequestPaymentDetailsFromTheClientPage: staff ask one client for
@@ -78,6 +79,7 @@ func TestBrowserRequestPaymentDetailsByFilter(t *testing.T) {
 		t.Skip("browser test skipped in -short mode")
 	}
 	ctx := browser(t)
+	shots := uitest.ScreenshotDir(t)
 	a := newApp(t)
 	a.mustClient("Acme")
 	a.mustClient("Beta")
@@ -88,7 +90,7 @@ func TestBrowserRequestPaymentDetailsByFilter(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("filter"), "no_active_method"), chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("request-details-bulk")))
 	step(t, ctx, "open the confirm page", chromedp.Click(chromedp.ID("request-details-bulk")), chromedp.WaitVisible(chromedp.ID("request-count")))
-	checkAccessible(t, ctx, "bulk request confirm page")
+	screenshot(t, ctx, shots, "bulk-request-confirm-page")
 	if got := text(t, ctx, "#request-count"); !strings.Contains(got, "2 clients will be emailed") {
 		t.Fatalf("confirm page says %q, want 2 clients emailed", got)
 	}
@@ -117,7 +119,7 @@ func TestBrowserRequestPaymentDetailsByFilter(t *testing.T) {
 	}
 
 	step(t, ctx, "the unanswered filter", chromedp.Navigate(a.server.URL+"/clients?filter=request_unanswered"), chromedp.WaitVisible(chromedp.CSS("table")))
-	checkAccessible(t, ctx, "clients requested, not answered")
+	screenshot(t, ctx, shots, "clients-requested-not-answered")
 	rows := text(t, ctx, "table tbody")
 	for _, want := range []string{"Acme", "Beta", "Payment details requested"} {
 		if !strings.Contains(rows, want) {

@@ -27,6 +27,7 @@ import (
 	"remit/projections/rmdb"
 	"remit/web/auth"
 	"remit/web/ui"
+	"remit/web/ui/uitest"
 )
 
 // payApp is the UI with the sandbox gateway: its hosted page and webhook
@@ -163,20 +164,21 @@ func TestBrowserPayNowFromLink(t *testing.T) {
 		t.Skip("browser test skipped in -short mode")
 	}
 	ctx := browser(t)
+	shots := uitest.ScreenshotDir(t)
 	p := newPayApp(t)
 	acme := p.mustClient("Acme")
 	inv := p.mustInvoice(acme, "100")
 	link := p.server.URL + p.payLink(acme, inv)
 
 	step(t, ctx, "open the pay-now link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("pay-now")))
-	checkAccessible(t, ctx, "pay-now page")
+	screenshot(t, ctx, shots, "pay-now-page")
 	step(t, ctx, "keep the card and pay", chromedp.Click(chromedp.ID("f-save_method")), chromedp.Click(chromedp.ID("pay-now")),
 		chromedp.WaitVisible(chromedp.ID("card-number")))
 	step(t, ctx, "enter a test card on the sandbox's page",
 		chromedp.SendKeys(chromedp.ID("card-number"), "4242 4242 4242 4242"), chromedp.SendKeys(chromedp.ID("card-expiry"), "12/30"),
 		chromedp.SendKeys(chromedp.ID("card-cvc"), "123"), chromedp.Click(chromedp.CSS(`section[aria-labelledby="h-card"] button[type=submit]`)))
 	flash(t, ctx, "Thank you: your payment of A$110.00 was received.")
-	checkAccessible(t, ctx, "pay-now page, paid")
+	screenshot(t, ctx, shots, "pay-now-page-paid")
 	if got := text(t, ctx, "#invoice-status"); got != "Paid" {
 		t.Errorf("the invoice shows %q, want Paid", got)
 	}
