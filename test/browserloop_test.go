@@ -62,6 +62,11 @@ func TestWholeLoopInABrowser(t *testing.T) {
 	l.staffRunsBilling()
 	l.staffRetriesWithAnotherCard()
 	l.theInvoiceEndsPaid()
+	l.staffRefundsHalfOfIt()
+	l.staffIssuesABillToAClientWithNoMethod()
+	l.clientPaysFromThePayNowLink()
+	l.staffRequestsPaymentDetailsByFilter()
+	l.clientAddsABankAccountFromTheRequest()
 	l.theServiceActivityReadsInPlainEnglish()
 	l.everyOtherPageIsAccessible()
 }
@@ -76,6 +81,8 @@ const (
 	clientName = "Harbour Bakery"
 	miaEmail   = "mia@harbourbakery.example"
 	tomEmail   = "tom@harbourbakery.example"
+	cafeName   = "Corner Cafe"
+	cafeEmail  = "jo@cornercafe.example"
 )
 
 // loop is the state the steps share.
@@ -91,6 +98,7 @@ type loop struct {
 	Shots []string // their file names, in order
 
 	staffLink, acceptLink, methodLink, clientURL, invoiceURL, serviceURL string
+	cafeURL                                                              string
 }
 
 // served is a running `remit serve` and the setup link it printed.
@@ -418,6 +426,113 @@ func (l *loop) theInvoiceEndsPaid() {
 	l.page("invoice-paid")
 	// The client gets a receipt for it.
 	l.email(miaEmail, "302.50")
+}
+
+// staffRefundsHalfOfIt: staff refund half of the paid invoice through the
+// gateway; its credit note appears with it.
+func (l *loop) staffRefundsHalfOfIt() {
+	l.t.Helper()
+	l.do("open the refund form", chromedp.Navigate(l.invoiceURL), chromedp.Click(chromedp.CSS(`a[href$="/refund"]`)), chromedp.WaitVisible(chromedp.ID("f-amount")))
+	l.page("refund-form")
+	l.do("refund half", set("f-amount", "151.25"), set("f-reason", "Half the month was not needed"))
+	l.click(`main form button[type=submit]`)
+	l.flash("refunded")
+	if s := l.text("main"); !strings.Contains(s, "Half the month was not needed") || !strings.Contains(s, "151.25") || !strings.Contains(s, "Refund: Half the month") {
+		l.t.Fatalf("the invoice does not show the refund and its credit note: %s", s)
+	}
+	l.page("invoice-refunded")
+}
+
+// staffIssuesABillToAClientWithNoMethod: a new client with nothing on file
+// is billed; the invoice email carries a pay-now link.
+func (l *loop) staffIssuesABillToAClientWithNoMethod() {
+	l.t.Helper()
+	l.do("open the new client form", chromedp.Navigate(l.srv.url+"/clients/new"), chromedp.WaitVisible(chromedp.ID("f-name")))
+	l.do("fill in the client", set("f-name", cafeName), set("f-contacts-0-name", "Jo Park"), set("f-contacts-0-email", cafeEmail),
+		set("f-address-line1", "3 King St"), set("f-address-city", "Sydney"), set("f-address-country", "AU"))
+	l.click(`main form button[type=submit]`)
+	l.flash("Client " + cafeName + " created.")
+	l.cafeURL = l.location()
+	l.do("open instant bill", chromedp.Navigate(l.cafeURL+"/bill"), chromedp.WaitVisible(chromedp.ID("f-lines-0-description")))
+	l.do("fill in the bill", set("f-lines-0-description", "Menu costing"), set("f-lines-0-unit_price", "400"), set("f-lines-0-tax_rate", "10"))
+	l.click(`#issue`)
+	l.flash("Invoice issued")
+	l.page("cafe-bill-issued")
+}
+
+// clientPaysFromThePayNowLink: the client follows the invoice email's
+// pay-now link, pays by card on the gateway's page, and the invoice is paid.
+func (l *loop) clientPaysFromThePayNowLink() {
+	l.t.Helper()
+	link := l.findEmailLink(cafeEmail, "/c/i/", 30*time.Second)
+	if link == "" {
+		l.t.Fatalf("the invoice email to %s carries no pay-now link; mailpit holds %+v", cafeEmail, l.mail.Messages())
+	}
+	l.do("open the pay-now link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("pay-now")))
+	if s := l.text("main"); !strings.Contains(s, "440.00") {
+		l.t.Fatalf("the pay-now page does not show what is owed: %s", s)
+	}
+	l.page("client-pay-now")
+	l.do("to the gateway's page", chromedp.Click(chromedp.ID("pay-now")), chromedp.WaitVisible(chromedp.ID("card-number")))
+	l.page("client-pay-now-gateway")
+	l.do("pay by card", set("card-number", "4242 4242 4242 4242"), set("card-expiry", fmt.Sprintf("08 / %02d", (l.today.Year()+4)%100)), set("card-cvc", "123"))
+	l.click(`section[aria-labelledby="h-card"] button[type=submit]`)
+	l.flash("your payment of A$440.00 was received")
+	l.page("client-paid")
+	l.email(cafeEmail, "We received your payment of") // the receipt
+	l.do("open the cafe's invoices", chromedp.Navigate(l.cafeURL+"/invoices"), chromedp.WaitVisible(chromedp.CSS(`main table`)))
+	if s := l.text("main table"); !strings.Contains(s, "Paid") {
+		l.t.Fatalf("staff do not see the cafe's invoice paid: %s", s)
+	}
+}
+
+// staffRequestsPaymentDetailsByFilter: staff ask every client with no
+// method on file for one; the cafe (who paid once without keeping its card)
+// is emailed a link.
+func (l *loop) staffRequestsPaymentDetailsByFilter() {
+	l.t.Helper()
+	l.do("filter the clients without a method", chromedp.Navigate(l.srv.url+"/clients"),
+		chromedp.SetValue(chromedp.ID("filter"), "no_active_method"), chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("request-details-bulk")))
+	l.page("clients-no-method")
+	l.do("open the confirm page", chromedp.Click(chromedp.ID("request-details-bulk")), chromedp.WaitVisible(chromedp.ID("request-count")))
+	if s := l.text("#request-count"); !strings.Contains(s, "1 client will be emailed") {
+		l.t.Fatalf("the confirm page says %q, want the cafe alone", s)
+	}
+	l.page("request-details-confirm")
+	l.do("send", set("f-note", "Please keep a card or bank account on file for the monthly work."))
+	l.click(`main form button[type=submit]`)
+	l.flash("Payment details requested")
+	l.do("the unanswered requests", chromedp.Navigate(l.srv.url+"/clients?filter=request_unanswered"), chromedp.WaitVisible(chromedp.CSS(`main`)))
+	if s := l.text("main"); !strings.Contains(s, cafeName) {
+		l.t.Fatalf("the cafe is not listed as not having answered: %s", s)
+	}
+	l.page("requests-unanswered")
+}
+
+// clientAddsABankAccountFromTheRequest: the cafe follows the request
+// email's link and puts a BECS account on file, agreeing to its mandate.
+func (l *loop) clientAddsABankAccountFromTheRequest() {
+	l.t.Helper()
+	link := l.findEmailLink(cafeEmail, "/c/m/", 30*time.Second)
+	if link == "" {
+		l.t.Fatalf("the request email to %s carries no link; mailpit holds %+v", cafeEmail, l.mail.Messages())
+	}
+	l.do("open the request's link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("h-add")))
+	l.page("client-method-link")
+	l.do("to the gateway's page", chromedp.Click(chromedp.CSS(`section[aria-labelledby="h-add"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("au_becs_debit-bsb")))
+	l.do("enter the account and agree to the mandate", set("au_becs_debit-bsb", "000-000"), set("au_becs_debit-account_number", "000123456"),
+		chromedp.Click(chromedp.ID("au_becs_debit-mandate")))
+	l.page("client-becs-gateway")
+	l.click(`section[aria-labelledby="h-au_becs_debit"] button[type=submit]`)
+	l.flash("000-000 ****3456")
+	l.page("client-becs-added")
+	l.do("the unanswered requests", chromedp.Navigate(l.srv.url+"/clients?filter=request_unanswered"), chromedp.WaitVisible(chromedp.CSS(`main`)))
+	if s := l.text("main"); strings.Contains(s, cafeName) {
+		l.t.Fatalf("the cafe answered and is still listed as not having answered: %s", s)
+	}
+	l.page("requests-answered")
 }
 
 func (l *loop) theServiceActivityReadsInPlainEnglish() {
