@@ -47,6 +47,10 @@ type State struct {
 	CollectionDaysRecurring int
 	RetryAfterDays          []int // days after the first rejection, increasing
 
+	// Surcharges are what a charge adds, by kind of method (surcharge.go);
+	// zero (none) until the firm sets them.
+	Surcharges Surcharges
+
 	SetUpAt   time.Time
 	ChangedAt time.Time // when a setting last changed (the set-up included)
 }
@@ -111,6 +115,8 @@ func Evolve(s State, e domain.Event) State {
 		s.CollectionDaysOnceOff, s.CollectionDaysRecurring, s.ChangedAt = e.CollectionDaysOnceOff, e.CollectionDaysRecurring, e.At
 	case FirmRetryPolicyChanged:
 		s.RetryAfterDays, s.ChangedAt = slices.Clone(e.RetryAfterDays), e.At
+	case FirmSurchargesChanged:
+		s.Surcharges, s.ChangedAt = e.Surcharges, e.At
 	}
 	return s
 }
