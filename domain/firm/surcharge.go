@@ -67,11 +67,11 @@ func (ChangeSurcharges) isFirmCommand() {}
 
 func changeSurcharges(s State, c ChangeSurcharges) ([]domain.Event, error) {
 	var p domain.Problems
-	checkSurchargePercent(&p, "card", c.Surcharges.Card)
-	checkSurchargePercent(&p, "bank_debit", c.Surcharges.BankDebit)
+	checkSurchargePercent(&p, "surcharges.card", c.Surcharges.Card)
+	checkSurchargePercent(&p, "surcharges.bank_debit", c.Surcharges.BankDebit)
 	if id := c.Surcharges.TaxRateID; id != uuid.Nil {
 		if _, ok := s.TaxRate(id); !ok {
-			p.Add("tax_rate_id", "choose one of the firm's tax rates, or the default")
+			p.Add("surcharges.tax_rate_id", "choose one of the firm's tax rates, or the default")
 		}
 	}
 	if err := p.Err(); err != nil {

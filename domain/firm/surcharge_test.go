@@ -20,7 +20,7 @@ func TestChangeSurcharges(t *testing.T) {
 		t.Fatal("a new firm surcharges cards")
 	}
 	for _, bad := range []struct{ card, bank, field string }{
-		{"-1", "0", "card"}, {"5.01", "0", "card"}, {"1.555", "0", "card"}, {"1", "7", "bank_debit"},
+		{"-1", "0", "surcharges.card"}, {"5.01", "0", "surcharges.card"}, {"1.555", "0", "surcharges.card"}, {"1", "7", "surcharges.bank_debit"},
 	} {
 		_, err := firm.Decide(st, firm.ChangeSurcharges{Surcharges: firm.Surcharges{Card: decidertest.Dec(bad.card), BankDebit: decidertest.Dec(bad.bank)}})
 		if errField(err) != bad.field {
@@ -28,7 +28,7 @@ func TestChangeSurcharges(t *testing.T) {
 		}
 	}
 	_, err := firm.Decide(st, firm.ChangeSurcharges{Surcharges: firm.Surcharges{Card: decidertest.Dec("1"), TaxRateID: uuid.New()}})
-	if errField(err) != "tax_rate_id" {
+	if errField(err) != "surcharges.tax_rate_id" {
 		t.Errorf("unknown tax rate: %v", err)
 	}
 	c := firm.ChangeSurcharges{Surcharges: firm.Surcharges{Card: decidertest.Dec("1.5"), BankDebit: decidertest.Dec("0")}}
