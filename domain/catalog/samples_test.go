@@ -227,7 +227,7 @@ func samples() map[string]sample {
 	surcharge := invoice.Line{LineID: id(36), Description: "Card surcharge (1.50%)", Quantity: decidertest.Dec("1"), UnitPrice: money("4.13"), TaxRate: decidertest.Dec("10"),
 		Amounts: domain.LineAmounts{Net: money("4.13"), Tax: money("0.41"), Gross: money("4.54")}}
 	add(invoiceIssued, invoice.InvoiceSurchargeAdded{InvoiceID: invoiceID, AttemptID: id(12), Kind: invoice.SurchargeCard, Percent: decidertest.Dec("1.5"),
-		Base: money("275"), Line: surcharge, Totals: invoice.Totals{Net: money("254.13"), Tax: money("25.41"), Gross: money("279.54")}, At: at})
+		Base: money("275"), Line: surcharge, Totals: invoice.Totals{Net: money("254.13"), Tax: money("25.41"), Gross: money("279.54")}, Date: domain.MustDate(2026, 3, 2), At: at})
 	add(nil, invoice.InvoiceAbandoned{InvoiceID: id(32), Number: "INV-000004", Reason: "the request that reserved the number stopped before issuing the invoice", At: at})
 
 	// numbering

@@ -55,6 +55,7 @@ type InvoiceSurchargeAdded struct {
 	Base      domain.Money    `json:"base"` // the balance the percentage was taken of
 	Line      Line            `json:"line"`
 	Totals    Totals          `json:"totals"`
+	Date      domain.Date     `json:"date,omitzero"` // the firm's date of the payment
 	At        time.Time       `json:"at"`
 }
 
@@ -138,7 +139,7 @@ func surchargeEvent(s State, c RecordCollectionAttempt) (*InvoiceSurchargeAdded,
 	totals := sumLines(s.Currency, append(append([]Line(nil), s.Lines...), l))
 	return &InvoiceSurchargeAdded{
 		InvoiceID: s.ID, AttemptID: c.AttemptID, Kind: c.Surcharge.Kind, Percent: c.Surcharge.Percent,
-		Base: s.Balance(), Line: l, Totals: totals, At: c.Now,
+		Base: s.Balance(), Line: l, Totals: totals, Date: c.Date, At: c.Now,
 	}, nil
 }
 
