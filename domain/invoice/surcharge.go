@@ -80,32 +80,41 @@ func SurchargeDescription(kind SurchargeKind, percent decimal.Decimal) string {
 	return what + " surcharge (" + percent.StringFixed(2) + "%)"
 }
 
-// SurchargeLine is the line surcharge sur adds to a charge of the whole
-// balance by attempt attemptID, and whether there is one (none for a zero
-// percentage, a zero balance or a surcharge that rounds to nothing).
-func (s State) SurchargeLine(attemptID uuid.UUID, sur Surcharge) (Line, bool) {
-	base := s.Balance()
-	if !sur.Percent.IsPositive() || !base.Amount.IsPositive() || s.Currency.IsZero() {
-		return Line{}, false
+// SurchargeOn is the surcharge line's amounts on a charge of base in an
+// invoice of tax mode mode, and its unit price (percent × base, rounded
+// half away from zero to minor units); false when there is none (a zero
+// percentage or base, or a surcharge that rounds to nothing). Pages quoting
+// a surcharge before the client chooses use it, as SurchargeLine does.
+func SurchargeOn(base domain.Money, mode domain.TaxMode, sur Surcharge) (domain.Money, domain.LineAmounts, bool) {
+	if !sur.Percent.IsPositive() || !base.Amount.IsPositive() || base.Currency.IsZero() {
+		return domain.Money{}, domain.LineAmounts{}, false
 	}
-	price := s.Currency.Round(base.Amount.Mul(sur.Percent).Div(decimal.NewFromInt(100)))
+	price := base.Currency.Round(base.Amount.Mul(sur.Percent).Div(decimal.NewFromInt(100)))
 	if !price.IsPositive() {
-		return Line{}, false
+		return domain.Money{}, domain.LineAmounts{}, false
 	}
-	mode := s.TaxMode
 	if !validTaxMode(mode) {
 		mode = domain.TaxExclusive
 	}
-	in := domain.LineInput{Quantity: decimal.NewFromInt(1), UnitPrice: price, TaxRate: sur.TaxRate}
-	amounts, err := domain.ComputeLine(s.Currency, mode, in)
+	amounts, err := domain.ComputeLine(base.Currency, mode, domain.LineInput{Quantity: decimal.NewFromInt(1), UnitPrice: price, TaxRate: sur.TaxRate})
 	if err != nil {
+		return domain.Money{}, domain.LineAmounts{}, false
+	}
+	return domain.Money{Amount: price, Currency: base.Currency}, amounts, true
+}
+
+// SurchargeLine is the line surcharge sur adds to a charge of the whole
+// balance by attempt attemptID, and whether there is one (SurchargeOn).
+func (s State) SurchargeLine(attemptID uuid.UUID, sur Surcharge) (Line, bool) {
+	price, amounts, ok := SurchargeOn(s.Balance(), s.TaxMode, sur)
+	if !ok {
 		return Line{}, false
 	}
 	return Line{
 		LineID:      SurchargeLineID(attemptID),
 		Description: SurchargeDescription(sur.Kind, sur.Percent),
-		Quantity:    in.Quantity,
-		UnitPrice:   domain.Money{Amount: price, Currency: s.Currency},
+		Quantity:    decimal.NewFromInt(1),
+		UnitPrice:   price,
 		TaxRate:     sur.TaxRate,
 		Amounts:     amounts,
 	}, true
