@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"remit/billing"
 	"remit/domain/firm"
@@ -77,4 +78,23 @@ func (h *handler) handleFirmSurcharges(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, firmPath+"#surcharges", "Surcharges saved.")
+}
+
+// surchargeNotice tells a client, before they choose a card or a bank
+// account on the capture and acceptance pages, what the firm adds to each
+// payment: "Card payments carry a 1.50% card surcharge, added to the
+// invoice as its own line; bank debits carry none." "" when the firm
+// surcharges nothing.
+func surchargeNotice(f firm.State) string {
+	s := f.Surcharges
+	pct := func(d decimal.Decimal) string { return d.StringFixed(2) + "%" }
+	switch {
+	case s.Card.IsPositive() && s.BankDebit.IsPositive():
+		return "Card payments carry a " + pct(s.Card) + " card surcharge and bank debits a " + pct(s.BankDebit) + " surcharge, each added to the invoice as its own line."
+	case s.Card.IsPositive():
+		return "Card payments carry a " + pct(s.Card) + " card surcharge, added to the invoice as its own line; bank debits carry none."
+	case s.BankDebit.IsPositive():
+		return "Bank debits carry a " + pct(s.BankDebit) + " surcharge, added to the invoice as its own line; card payments carry none."
+	}
+	return ""
 }

@@ -2,10 +2,11 @@ package ui_test
 
 import (
 	"context"
-	"net/url"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/shopspring/decimal"
@@ -14,6 +15,7 @@ import (
 	"remit/domain/firm"
 	"remit/integrations/payments"
 	"remit/integrations/payments/sandbox"
+	"remit/web/auth"
 )
 
 // surcharging gives the firm GST 10 % as its default rate and a 1.5 % card
@@ -69,6 +71,10 @@ func TestPayNowSurchargeChoices(t *testing.T) {
 		t.Errorf("%d surcharges recorded (%v), charges %+v (%v); want one surcharge and one charge of 111.82", n, p.invoiceEvents(inv), charges, err)
 	}
 	mustContain(t, p.get("/invoices/"+inv.String()), "Card surcharge (1.50%)")
+
+	// The page where the client adds a card tells them of the surcharge.
+	method := "/c/m/" + p.links.Sign(auth.Link{ClientID: acme, Purpose: auth.PurposePaymentMethod, Expires: now.Add(time.Hour)})
+	mustContain(t, p.get(method), `id="surcharge-note"`, "Card payments carry a 1.50% card surcharge")
 }
 
 // TestBrowserSurchargeSettingAndPayByCard: in Chromium, an owner sets a
