@@ -109,3 +109,35 @@ func TestSurchargedChargeRecordedOnceAfterCrash(t *testing.T) {
 		t.Errorf("after the re-runs: %s, %d lines, surcharges %+v; want paid with one surcharge line", st.Status, len(st.Lines), st.Surcharges())
 	}
 }
+
+// TestCollectBankDebitSurchargeWhenSet: with a 0.5 % bank debit surcharge
+// set, a bank debit is charged 1,595.00 + 7.98 + 0.80 GST = 1,603.78; it
+// is pending until it settles, and the surcharge line is added with the
+// settled payment, once.
+func TestCollectBankDebitSurchargeWhenSet(t *testing.T) {
+	day := domain.MustDate(2025, 3, 3)
+	f := newFixture(t, day)
+	f.surchargingFirm()
+	f.ok(f.svc.ChangeFirmSettings(context.Background(), billing.FirmSettingsRequest{Surcharges: &firm.Surcharges{Card: dec("1.5"), BankDebit: dec("0.5")}}, staff()))
+	debit := f.instantBill(f.MustClient("Debit", sandbox.TokenDebitSettles))
+	if rep := f.MustCollect(day); rep.Pending != 1 {
+		t.Fatalf("collection: %+v, want the debit pending", rep)
+	}
+	if st := f.mustInvoice(debit); len(st.Surcharges()) != 0 {
+		t.Errorf("a pending debit added a surcharge: %+v", st.Surcharges())
+	}
+	for d := day.AddDays(1); !d.After(day.AddDays(4)); d = d.AddDays(1) {
+		f.clk.setDay(d)
+		f.MustCollect(d)
+	}
+	if got := f.chargedAmounts()[debit.String()]; got != "1603.78" {
+		t.Errorf("debit charged %s, want 1603.78", got)
+	}
+	st := f.mustInvoice(debit)
+	if sur := st.Surcharges(); st.Status != invoice.StatusPaid || len(sur) != 1 || sur[0].Description != "Bank debit surcharge (0.50%)" {
+		t.Errorf("debit invoice: %s, surcharges %+v", st.Status, sur)
+	}
+	if f.charges() != 1 {
+		t.Errorf("%d charges, want 1", f.charges())
+	}
+}
