@@ -25,7 +25,11 @@
 //     (the refund itself, money out of the clearing account, is not pushed:
 //     record it against the credit note in the ledger);
 //   - InvoiceWrittenOff: a credit note to the write-off (bad-debt) account;
-//   - InvoiceVoided: a void.
+//   - InvoiceVoided: a void;
+//   - InvoiceSurchargeAdded: a card surcharge added with a payment, as its
+//     own invoice ("INV-000042-S1", the surcharge line) paid at once by the
+//     surcharge's share of the payment; the payment that follows pushes the
+//     rest against the invoice itself (surcharge.go).
 //
 // An invoice's pushes go in log order, one at a time: nothing after the
 // invoice is pushed before the invoice's own push succeeded (a payment needs
