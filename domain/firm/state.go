@@ -108,6 +108,9 @@ func Evolve(s State, e domain.Event) State {
 		if s.DefaultTaxRateID == e.TaxRateID {
 			s.DefaultTaxRateID = uuid.Nil
 		}
+		if s.Surcharges.TaxRateID == e.TaxRateID {
+			s.Surcharges.TaxRateID = uuid.Nil // surcharges are taxed at the default rate again
+		}
 		s.ChangedAt = e.At
 	case FirmDefaultTaxRateSet:
 		s.DefaultTaxRateID, s.ChangedAt = e.TaxRateID, e.At

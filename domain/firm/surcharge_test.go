@@ -47,6 +47,23 @@ func TestChangeSurcharges(t *testing.T) {
 	if again, err := firm.Decide(st, c); err != nil || len(again) != 0 {
 		t.Errorf("the same surcharges again: %v, %v", again, err)
 	}
+
+	// Taxed at a rate of their own until that rate is removed.
+	zero := uuid.MustParse("77777777-7777-4777-8777-000000000002")
+	st = firm.Evolve(st, firm.FirmTaxRateAdded{TaxRateID: zero, Name: "GST-free", Rate: decidertest.Dec("0")})
+	c.Surcharges.TaxRateID = zero
+	events, err = firm.Decide(st, c)
+	if err != nil || len(events) != 1 {
+		t.Fatalf("own rate: %v, %v", events, err)
+	}
+	st = firm.Evolve(st, events[0])
+	if terms, _ := st.Surcharge(true); !terms.TaxRate.IsZero() {
+		t.Errorf("taxed at %s, want the chosen 0 %%", terms.TaxRate)
+	}
+	st = firm.Evolve(st, firm.FirmTaxRateRemoved{TaxRateID: zero})
+	if terms, _ := st.Surcharge(true); !terms.TaxRate.Equal(decidertest.Dec("10")) || st.Surcharges.TaxRateID != uuid.Nil {
+		t.Errorf("after its rate was removed: taxed at %s (rate %s), want the default 10 %%", terms.TaxRate, st.Surcharges.TaxRateID)
+	}
 }
 
 func errField(err error) string {
