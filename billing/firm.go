@@ -43,6 +43,10 @@ type FirmSettingsRequest struct {
 	TaxMode            *domain.TaxMode         `json:"tax_mode,omitempty"`
 	CollectionSchedule *FirmCollectionSchedule `json:"collection_schedule,omitempty"`
 	RetryAfterDays     *[]int                  `json:"retry_after_days,omitempty"`
+	// Surcharges sets the percentages added to card and bank debit charges
+	// and the surcharge line's tax rate (field names "surcharges.card",
+	// "surcharges.bank_debit", "surcharges.tax_rate_id").
+	Surcharges *firm.Surcharges `json:"surcharges,omitempty"`
 }
 
 // FirmDetails are the firm's name, address and tax number.
@@ -146,6 +150,9 @@ func (s *Service) ChangeFirmSettings(ctx context.Context, r FirmSettingsRequest,
 	}
 	if r.RetryAfterDays != nil {
 		cmds = append(cmds, firm.ChangeRetryPolicy{RetryAfterDays: *r.RetryAfterDays, Now: now})
+	}
+	if r.Surcharges != nil {
+		cmds = append(cmds, firm.ChangeSurcharges{Surcharges: *r.Surcharges, Now: now})
 	}
 	if len(cmds) == 0 {
 		p.Add("", "choose a setting to change")

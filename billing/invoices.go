@@ -75,6 +75,10 @@ type InvoiceRequest struct {
 	CreditNoteID     uuid.UUID              `json:"credit_note_id,omitzero"`
 	Amount           decimal.Decimal        `json:"amount"`
 	Reason           string                 `json:"reason,omitempty"`
+	// Surcharge is the surcharge a collection attempt's charge carried
+	// (RecordCollectionAttempt); set by the collection run and pay-now,
+	// never by a request's JSON.
+	Surcharge *invoice.Surcharge `json:"-"`
 }
 
 // InvoiceIDForItems is the id of the invoice that bills exactly these
@@ -468,7 +472,8 @@ func (s *Service) RecordCollectionAttempt(ctx context.Context, r InvoiceRequest,
 	return s.invoice(ctx, invoice.RecordCollectionAttempt{
 		Date:      date,
 		AttemptID: id, Outcome: r.Outcome, PaymentMethodID: r.PaymentMethodID, GatewayReference: r.GatewayReference,
-		Amount: domain.Money{Amount: r.Amount, Currency: st.Currency}, DeclineCode: r.DeclineCode, DeclineMessage: r.DeclineMessage, Now: s.now(),
+		Amount: domain.Money{Amount: r.Amount, Currency: st.Currency}, DeclineCode: r.DeclineCode, DeclineMessage: r.DeclineMessage,
+		Surcharge: r.Surcharge, Now: s.now(),
 	}, r.InvoiceID, meta, id)
 }
 

@@ -20,7 +20,7 @@ import (
 	"remit/projections/rmdb"
 )
 
-const activityVersion = 3 // 3: requests for payment details
+const activityVersion = 4 // 3: requests for payment details; 4: surcharges
 
 // Activity is the "activity" projection: every event of a client, proposal,
 // service or invoice, indexed by the subjects it concerns, told in one line
@@ -459,6 +459,8 @@ func invoiceOf(e domain.Event) uuid.UUID {
 	case invoice.InvoicePaymentDisputed:
 		return e.InvoiceID
 	case invoice.InvoiceDisputeClosed:
+		return e.InvoiceID
+	case invoice.InvoiceSurchargeAdded:
 		return e.InvoiceID
 	}
 	return uuid.Nil

@@ -36,6 +36,7 @@ func activityKinds() map[string]activityKind {
 	invoiceKinds(k)
 	paymentKinds(k)
 	refundKinds(k)
+	surchargeKinds(k)
 	return k
 }
 

@@ -21,8 +21,10 @@ import (
 // adds what collection reads (issued_by_run, rejections, and the columns
 // collect_on, retry_pending and run_uncollected), the invoices_due table,
 // a client's list index in full list order, and what a client owes from an
-// index; 3 adds refunds and disputes (and the invoice state's charges).
-const invoicesVersion = 3
+// index; 3 adds refunds and disputes (and the invoice state's charges); 4
+// adds surcharge lines (InvoiceSurchargeAdded, and the state's
+// SurchargeLines).
+const invoicesVersion = 4
 
 // Invoices is the "invoices" projection: every invoice folded with
 // invoice.Evolve, plus the lists its detail page shows and an outstanding
@@ -183,7 +185,8 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 		invoice.InvoicePaymentSucceeded, invoice.InvoicePaymentRejected, invoice.InvoiceRetryScheduled,
 		invoice.InvoicePaymentRecorded, invoice.InvoiceWrittenOff, invoice.InvoiceVoided,
 		invoice.InvoiceCreditNoteIssued, invoice.InvoiceCollectionCancelled,
-		invoice.InvoicePaymentRefunded, invoice.InvoicePaymentDisputed, invoice.InvoiceDisputeClosed:
+		invoice.InvoicePaymentRefunded, invoice.InvoicePaymentDisputed, invoice.InvoiceDisputeClosed,
+		invoice.InvoiceSurchargeAdded:
 	default:
 		return
 	}
@@ -244,6 +247,10 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 	case invoice.InvoiceVoided:
 		r.Voided = r.Outstanding
 		r.Outstanding = decimal.Zero
+	case invoice.InvoiceSurchargeAdded:
+		if !before.SurchargeLines[ev.Line.LineID] {
+			r.Outstanding = r.Outstanding.Add(ev.Line.Amounts.Gross.Amount) // paid by the payment that follows
+		}
 	default:
 		applyRefund(r, before, ev, cur)
 	}

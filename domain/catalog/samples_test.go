@@ -105,6 +105,7 @@ func samples() map[string]sample {
 	add(withRate, firm.FirmDefaultTaxRateSet{TaxRateID: id(1), At: at})
 	add(firmSetUp, firm.FirmCollectionScheduleChanged{CollectionDaysOnceOff: 3, CollectionDaysRecurring: 5, At: at})
 	add(firmSetUp, firm.FirmRetryPolicyChanged{RetryAfterDays: []int{2}, At: at})
+	add(withRate, firm.FirmSurchargesChanged{Surcharges: firm.Surcharges{Card: decidertest.Dec("1.5"), BankDebit: decidertest.Dec("0"), TaxRateID: id(1)}, At: at})
 
 	// client
 	clientID := id(2)
@@ -223,6 +224,10 @@ func samples() map[string]sample {
 	add([]domain.Event{issued, paid}, disputed)
 	add([]domain.Event{issued, paid, disputed}, invoice.InvoiceDisputeClosed{InvoiceID: invoiceID, DisputeID: id(35), GatewayReference: "ch_1", GatewayDisputeReference: "dp_1",
 		Outcome: invoice.DisputeLost, Amount: money("275"), Fee: money("15"), Date: domain.MustDate(2026, 3, 20), At: at})
+	surcharge := invoice.Line{LineID: id(36), Description: "Card surcharge (1.50%)", Quantity: decidertest.Dec("1"), UnitPrice: money("4.13"), TaxRate: decidertest.Dec("10"),
+		Amounts: domain.LineAmounts{Net: money("4.13"), Tax: money("0.41"), Gross: money("4.54")}}
+	add(invoiceIssued, invoice.InvoiceSurchargeAdded{InvoiceID: invoiceID, AttemptID: id(12), Kind: invoice.SurchargeCard, Percent: decidertest.Dec("1.5"),
+		Base: money("275"), Line: surcharge, Totals: invoice.Totals{Net: money("254.13"), Tax: money("25.41"), Gross: money("279.54")}, Date: domain.MustDate(2026, 3, 2), At: at})
 	add(nil, invoice.InvoiceAbandoned{InvoiceID: id(32), Number: "INV-000004", Reason: "the request that reserved the number stopped before issuing the invoice", At: at})
 
 	// numbering

@@ -183,6 +183,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return changeCollectionSchedule(s, c)
 	case ChangeRetryPolicy:
 		return changeRetryPolicy(s, c)
+	case ChangeSurcharges:
+		return changeSurcharges(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "firm: unknown command %T", c)
 }

@@ -23,12 +23,17 @@
 //   - SetDefaultTaxRate: FirmDefaultTaxRateSet.
 //   - ChangeCollectionSchedule: FirmCollectionScheduleChanged.
 //   - ChangeRetryPolicy: FirmRetryPolicyChanged.
+//   - ChangeSurcharges (the percentage added to a card charge and to a bank
+//     debit, 0 to MaxSurchargePercent with 2 decimals, bank debits 0 unless
+//     the firm says otherwise, and the tax rate of the surcharge line):
+//     FirmSurchargesChanged (surcharge.go).
 //
 // A change that leaves the settings as they are records nothing.
 //
 // State is the firm's current settings, with helpers the rest of Remit uses to
 // apply them: DueDate, CollectionDate, RetryDates, NextRetryDate, TaxRate and
-// DefaultTaxRate. The time zone is kept as an IANA name whose form only is
+// DefaultTaxRate, and Surcharge (the terms of the surcharge on a card or a
+// bank debit charge). The time zone is kept as an IANA name whose form only is
 // checked here: loading it (time.LoadLocation) reads files, so the caller does
 // that, and refuses a zone that does not load, before issuing the command.
 package firm

@@ -186,6 +186,7 @@ func EventTypes() []string {
 		"FirmDefaultTaxRateSet",
 		"FirmCollectionScheduleChanged",
 		"FirmRetryPolicyChanged",
+		"FirmSurchargesChanged",
 	}
 }
 
@@ -221,6 +222,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[FirmCollectionScheduleChanged](eventType, data)
 	case "FirmRetryPolicyChanged":
 		return domain.DecodeAs[FirmRetryPolicyChanged](eventType, data)
+	case "FirmSurchargesChanged":
+		return domain.DecodeAs[FirmSurchargesChanged](eventType, data)
 	}
 	return nil, fmt.Errorf("firm: unknown event type %q", eventType)
 }

@@ -405,6 +405,7 @@ func sampleEvents(t *testing.T) []domain.Event {
 		firm.FirmTaxRateRemoved{TaxRateID: vatID, At: later},
 		firm.FirmCollectionScheduleChanged{CollectionDaysOnceOff: 4, CollectionDaysRecurring: 6, At: later},
 		firm.FirmRetryPolicyChanged{RetryAfterDays: []int{1, 2}, At: later},
+		firm.FirmSurchargesChanged{Surcharges: firm.Surcharges{Card: MustDecimal(t, "1.5"), BankDebit: MustDecimal(t, "0")}, At: later},
 	}
 }
 

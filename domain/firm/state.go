@@ -47,6 +47,10 @@ type State struct {
 	CollectionDaysRecurring int
 	RetryAfterDays          []int // days after the first rejection, increasing
 
+	// Surcharges are what a charge adds, by kind of method (surcharge.go);
+	// zero (none) until the firm sets them.
+	Surcharges Surcharges
+
 	SetUpAt   time.Time
 	ChangedAt time.Time // when a setting last changed (the set-up included)
 }
@@ -104,6 +108,9 @@ func Evolve(s State, e domain.Event) State {
 		if s.DefaultTaxRateID == e.TaxRateID {
 			s.DefaultTaxRateID = uuid.Nil
 		}
+		if s.Surcharges.TaxRateID == e.TaxRateID {
+			s.Surcharges.TaxRateID = uuid.Nil // surcharges are taxed at the default rate again
+		}
 		s.ChangedAt = e.At
 	case FirmDefaultTaxRateSet:
 		s.DefaultTaxRateID, s.ChangedAt = e.TaxRateID, e.At
@@ -111,6 +118,8 @@ func Evolve(s State, e domain.Event) State {
 		s.CollectionDaysOnceOff, s.CollectionDaysRecurring, s.ChangedAt = e.CollectionDaysOnceOff, e.CollectionDaysRecurring, e.At
 	case FirmRetryPolicyChanged:
 		s.RetryAfterDays, s.ChangedAt = slices.Clone(e.RetryAfterDays), e.At
+	case FirmSurchargesChanged:
+		s.Surcharges, s.ChangedAt = e.Surcharges, e.At
 	}
 	return s
 }

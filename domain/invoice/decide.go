@@ -87,7 +87,12 @@ type RecordCollectionAttempt struct {
 	DeclineCode      string
 	DeclineMessage   string
 	Date             domain.Date
-	Now              time.Time
+	// Surcharge, when set, is the surcharge the charge carried: a
+	// successful Amount of the balance plus its line (State.SurchargedAmount)
+	// records InvoiceSurchargeAdded before InvoicePaymentSucceeded
+	// (surcharge.go); an Amount no more than the balance records none.
+	Surcharge *Surcharge
+	Now       time.Time
 }
 
 // CancelCollection cancels the scheduled collection or retry; the reason is
@@ -495,10 +500,17 @@ func recordCollectionAttempt(s State, c RecordCollectionAttempt) ([]domain.Event
 		if err := p.Err(); err != nil {
 			return nil, err
 		}
-		if c.Amount.Amount.GreaterThan(s.Balance().Amount) {
+		sur, err := surchargeEvent(s, c)
+		if err != nil {
+			return nil, err
+		}
+		var events []domain.Event
+		if sur != nil {
+			events = append(events, *sur)
+		} else if c.Amount.Amount.GreaterThan(s.Balance().Amount) {
 			return nil, domain.Invalid("amount", "a payment of %s is more than the %s outstanding on invoice %s", c.Amount, s.Balance(), s.Number)
 		}
-		return []domain.Event{InvoicePaymentSucceeded{
+		return append(events, InvoicePaymentSucceeded{
 			InvoiceID:        s.ID,
 			AttemptID:        c.AttemptID,
 			PaymentMethodID:  c.PaymentMethodID,
@@ -506,7 +518,7 @@ func recordCollectionAttempt(s State, c RecordCollectionAttempt) ([]domain.Event
 			Amount:           c.Amount,
 			Date:             c.Date,
 			At:               c.Now,
-		}}, nil
+		}), nil
 	case AttemptRejected:
 		if strings.TrimSpace(c.DeclineCode) == "" {
 			p.Add("decline_code", "a rejected collection needs the gateway's decline code")

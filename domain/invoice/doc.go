@@ -31,6 +31,10 @@
 //     and took the amount back; the invoice awaits payment again.
 //   - InvoiceDisputeClosed: the dispute was won (the payment is restored) or
 //     lost (it stays reversed; the gateway's dispute fee is recorded).
+//   - InvoiceSurchargeAdded: a card (or bank debit) surcharge line added to
+//     the invoice with the successful payment that carried it, always in
+//     the same append as its InvoicePaymentSucceeded (surcharge.go): a
+//     rejected attempt adds none.
 //
 // Commands: Issue, Send, ScheduleCollection, CancelCollection,
 // RecordCollectionAttempt, ScheduleRetry, RecordOfflinePayment, WriteOff,

@@ -237,6 +237,7 @@ func EventTypes() []string {
 		"InvoicePaymentRefunded",
 		"InvoicePaymentDisputed",
 		"InvoiceDisputeClosed",
+		"InvoiceSurchargeAdded",
 	}
 }
 
@@ -274,6 +275,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[InvoicePaymentDisputed](eventType, data)
 	case "InvoiceDisputeClosed":
 		return domain.DecodeAs[InvoiceDisputeClosed](eventType, data)
+	case "InvoiceSurchargeAdded":
+		return domain.DecodeAs[InvoiceSurchargeAdded](eventType, data)
 	}
 	return nil, fmt.Errorf("invoice: unknown event type %q", eventType)
 }

@@ -483,7 +483,17 @@ func allEvents(tb testing.TB) []domain.Event {
 		refunded("50.00"),
 		disputed("159.50"),
 		disputeClosed(invoice.DisputeLost),
+		surchargeAdded(tb),
 	}
+}
+
+func surchargeAdded(tb testing.TB) invoice.InvoiceSurchargeAdded {
+	tb.Helper()
+	st := invoice.Fold([]domain.Event{MustIssued(tb)})
+	sur := invoice.Surcharge{Kind: invoice.SurchargeCard, Percent: decidertest.Dec("1.5"), TaxRate: decidertest.Dec("10")}
+	l, _ := st.SurchargeLine(attemptID, sur)
+	return invoice.InvoiceSurchargeAdded{InvoiceID: invoiceID, AttemptID: attemptID, Kind: sur.Kind, Percent: sur.Percent, Base: aud("159.50"), Line: l,
+		Totals: invoice.Totals{Net: aud("147.39"), Tax: aud("14.74"), Gross: aud("162.13")}, At: now}
 }
 
 func TestEveryEventTypeIsCatalogued(t *testing.T) {

@@ -106,6 +106,10 @@ type State struct {
 	Disputes   map[uuid.UUID]Dispute
 	Charges    map[string]Charge
 	ChargeRefs []string
+
+	// SurchargeLines are the ids of the surcharge lines among Lines
+	// (surcharge.go).
+	SurchargeLines map[uuid.UUID]bool
 }
 
 // Issued reports whether the invoice exists.
@@ -230,6 +234,10 @@ func Evolve(s State, e domain.Event) State {
 		s.Collection = Collection{}
 		s.VoidReason = e.Reason
 		s.Status = StatusVoid
+	case InvoiceSurchargeAdded:
+		s.Lines = append(s.Lines[:len(s.Lines):len(s.Lines)], e.Line)
+		s.Totals = e.Totals
+		s.SurchargeLines = with(s.SurchargeLines, e.Line.LineID, true)
 	default:
 		s, _ = evolveRefunds(s, e)
 	}

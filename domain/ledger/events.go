@@ -61,12 +61,16 @@ func DocumentID(remitID uuid.UUID, generation int) uuid.UUID {
 type Kind string
 
 // Push kinds. A write-off is pushed as a credit note to the write-off
-// account.
+// account. A card surcharge added with a payment (InvoiceSurchargeAdded)
+// is pushed as its own small invoice, paid at once by its share of the
+// payment (KindSurcharge), since the invoice it belongs to is in the
+// ledger already.
 const (
 	KindInvoice    Kind = "invoice"
 	KindPayment    Kind = "payment"
 	KindCreditNote Kind = "credit_note"
 	KindVoid       Kind = "void"
+	KindSurcharge  Kind = "surcharge"
 )
 
 // Mapping says which ledger accounts and tax codes Remit's documents use.

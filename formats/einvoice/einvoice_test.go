@@ -235,6 +235,20 @@ func matrix(t *testing.T) []matrixCase {
 		}
 	}})
 
+	// Paid by card with a 1.5 % surcharge: its own line, taxed at 10 %.
+	surcharged := MustIssue(t, "INV-000014", "AUD", excl, clientID, cardID, lineSpec{desc: "Monthly bookkeeping", qty: "1", price: "450", rate: "10"})
+	surcharged = MustApply(t, surcharged, invoice.RecordCollectionAttempt{AttemptID: uuid.MustParse("00000000-0000-4000-8000-0000000000c1"), Outcome: invoice.AttemptSucceeded,
+		GatewayReference: "ch_sur", Amount: domain.MustMoney("503.17", "AUD"), Date: mustDate(t, "2026-03-04"), Now: issuedAt,
+		Surcharge: &invoice.Surcharge{Kind: invoice.SurchargeCard, Percent: dec(t, "1.5"), TaxRate: dec(t, "10")}})
+	cases = append(cases, matrixCase{name: "CardSurcharge", in: in(surcharged), check: func(t *testing.T, p parsed) {
+		if len(p.Lines) != 2 || p.Totals.Prepaid != "503.17" || p.Totals.Payable != "0.00" {
+			t.Errorf("%d lines, prepaid %q payable %q; want the surcharge line, 503.17 prepaid, nothing payable", len(p.Lines), p.Totals.Prepaid, p.Totals.Payable)
+		}
+		if len(p.Subtotals) != 1 || p.Subtotals[0].Taxable != "457.43" || p.Subtotals[0].Tax != "45.74" {
+			t.Errorf("breakdown %+v, want 457.43 taxable at 10 %%", p.Subtotals)
+		}
+	}})
+
 	eur := MustFirm(t, "EUR", "DE123456789", excl)
 	eur.Address = domain.Address{Line1: "Hauptstraße 1", City: "Berlin", Postcode: "10115", Country: "DE"}
 	sepaID := uuid.MustParse("00000000-0000-4000-8000-0000000000d1")

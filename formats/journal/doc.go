@@ -25,6 +25,8 @@
 //	InvoicePaymentDisputed   Dr receivable:<client>         / Cr clearing:gateway
 //	InvoiceDisputeClosed     won: Dr clearing:gateway / Cr receivable:<client>;
 //	                         lost: Dr expenses:payment-fees (the dispute fee) / Cr clearing:gateway
+//	InvoiceSurchargeAdded    Dr receivable:<client> gross / Cr revenue net, Cr tax payable tax
+//	                         (its InvoicePaymentSucceeded follows, for the balance and the surcharge)
 //
 // A credit note carries one gross amount; its tax share is the invoice's
 // tax/gross ratio applied to everything credited so far, less the tax

@@ -43,6 +43,7 @@ type world struct {
 	multiRate              uuid.UUID // the USD invoice with three tax rates
 	creditedThenVoided     uuid.UUID // a USD invoice credited, then voided
 	yen                    uuid.UUID // the JPY invoice
+	surcharged             uuid.UUID // an AUD invoice collected by card with a surcharge
 }
 
 var (
@@ -159,6 +160,13 @@ func buildWorld(dir string) (world, error) {
 		{Description: "Bookkeeping", Quantity: dec("1"), UnitPrice: dec("400"), TaxRate: dec("10")},
 	}}, meta))
 	must(svc.RecordOfflinePayment(ctx, billing.InvoiceRequest{InvoiceID: twinInv, Method: invoice.PaidByOther, Amount: dec("40")}, meta))
+
+	// A card collection with a 1.5 % surcharge: 220.00 + 3.30 + 0.33 tax.
+	w.surcharged = must(svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: w.twin, Lines: []billing.InstantLine{
+		{Description: "Payroll", Quantity: dec("1"), UnitPrice: dec("200"), TaxRate: dec("10")},
+	}}, meta))
+	must(svc.RecordCollectionAttempt(ctx, billing.InvoiceRequest{InvoiceID: w.surcharged, Outcome: invoice.AttemptSucceeded, GatewayReference: "ch_test_sur",
+		Amount: dec("223.63"), Surcharge: &invoice.Surcharge{Kind: invoice.SurchargeCard, Percent: dec("1.5"), TaxRate: dec("10")}}, meta))
 
 	// The erased client: billed, paid in part, then forgotten.
 	erasedInv := must(svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: w.erased, Lines: []billing.InstantLine{

@@ -92,7 +92,7 @@ func eventTypes() []string {
 	types := slices.Clone(firm.EventTypes())
 	types = append(types, "ClientCreated", "ClientDetailsChanged",
 		"InvoiceIssued", "InvoicePaymentSucceeded", "InvoicePaymentRecorded",
-		"InvoiceWrittenOff", "InvoiceCreditNoteIssued", "InvoiceVoided", "PayoutRecorded", "PayoutFailed")
+		"InvoiceWrittenOff", "InvoiceCreditNoteIssued", "InvoiceVoided", "PayoutRecorded", "PayoutFailed", "InvoiceSurchargeAdded")
 	return append(types, refundEventTypes...)
 }
 
@@ -183,6 +183,8 @@ func (b *builder) apply(r follow.Event) error {
 		return b.disputed(r, e)
 	case invoice.InvoiceDisputeClosed:
 		return b.disputeClosed(r, e)
+	case invoice.InvoiceSurchargeAdded:
+		return b.surcharge(r, e)
 	}
 	if r.Stream == firm.StreamName() {
 		b.firm = firm.Evolve(b.firm, r.Data)

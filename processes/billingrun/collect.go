@@ -14,6 +14,7 @@ import (
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/eventstore"
 	"remit/integrations/payments"
@@ -165,6 +166,7 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 		return rep, fmt.Errorf("collection: %w", err)
 	}
 
+	f := idx.Firm()
 	var mu sync.Mutex
 	fail := func(st invoice.State, err error) {
 		mu.Lock()
@@ -174,7 +176,7 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 	done := 0
 	err = inParallel(ctx, opts.Workers, len(due), func(i int) {
 		st := due[i]
-		status, err := attempt(ctx, clients[st.ClientID], svc, gw, st, asOf, opts.Actor)
+		status, err := attempt(ctx, clients[st.ClientID], f, svc, gw, st, asOf, opts.Actor)
 		mu.Lock()
 		switch status {
 		case payments.StatusSucceeded:
@@ -208,7 +210,7 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 	if err := idx.Update(ctx); err != nil {
 		return rep, err
 	}
-	f := idx.Firm()
+	f = idx.Firm()
 	loc := location(f)
 	// A retry staff cancelled gets no policy retry either (the read models
 	// list only rejected invoices with a balance and no cancellation).
@@ -240,11 +242,12 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 }
 
 // attempt makes the next collection attempt on one invoice and records it.
-func attempt(ctx context.Context, cl client.State, svc *billing.Service, gw payments.Gateway, st invoice.State, asOf domain.Date, actor string) (payments.Status, error) {
+func attempt(ctx context.Context, cl client.State, f firm.State, svc *billing.Service, gw payments.Gateway, st invoice.State, asOf domain.Date, actor string) (payments.Status, error) {
 	n := len(st.Attempts) + 1
 	id := AttemptID(st.ID, n)
 	methodID := st.Collection.PaymentMethodID
 	var res payments.ChargeResult
+	var sur *invoice.Surcharge
 	m, ok := cl.PaymentMethod(methodID)
 	switch {
 	case !ok:
@@ -256,11 +259,19 @@ func attempt(ctx context.Context, cl client.State, svc *billing.Service, gw paym
 		// and the collection stays scheduled.
 		return "", &GatewayMismatchError{PaymentMethodID: methodID, Label: methodLabel(m.PaymentMethodDetails), MethodGateway: m.Gateway, Gateway: gw.Name()}
 	default:
+		// The surcharge (when the firm sets one for this kind of method)
+		// is charged with the balance and recorded with its payment.
+		sur = SurchargeFor(f, m.Kind == client.MethodCard)
+		amount := st.Balance()
+		if sur != nil {
+			amount = st.SurchargedAmount(id, *sur)
+		}
+		md := map[string]string{"invoice_id": st.ID.String(), "attempt_id": id.String(), "invoice_number": st.Number}
+		SurchargeMetadata(sur, md)
 		var err error
 		res, err = gw.Charge(ctx, payments.ChargeRequest{
-			IdempotencyKey: id.String(), Customer: m.GatewayCustomer, PaymentMethod: m.GatewayToken, Amount: st.Balance(),
-			Description: "Invoice " + st.Number,
-			Metadata:    map[string]string{"invoice_id": st.ID.String(), "attempt_id": id.String(), "invoice_number": st.Number},
+			IdempotencyKey: id.String(), Customer: m.GatewayCustomer, PaymentMethod: m.GatewayToken, Amount: amount,
+			Description: "Invoice " + st.Number, Metadata: md,
 		})
 		if err != nil {
 			return "", fmt.Errorf("charge: %w", err)
@@ -269,7 +280,7 @@ func attempt(ctx context.Context, cl client.State, svc *billing.Service, gw paym
 	if res.Status == payments.StatusPending {
 		return res.Status, nil
 	}
-	_, err := RecordAttempt(ctx, svc, st.ID, id, methodID, asOf, res, billing.Meta{
+	_, err := RecordSurchargedAttempt(ctx, svc, st.ID, id, methodID, asOf, res, sur, billing.Meta{
 		Actor: actor, CommandID: collectPrefix + id.String(), CorrelationID: collectPrefix + asOf.String(),
 	})
 	return res.Status, err
@@ -281,17 +292,5 @@ func attempt(ctx context.Context, cl client.State, svc *billing.Service, gw paym
 // uses it, and so can a webhook handler for asynchronous results: recording
 // the same attempt twice appends nothing.
 func RecordAttempt(ctx context.Context, svc *billing.Service, invoiceID, attemptID, methodID uuid.UUID, date domain.Date, res payments.ChargeResult, meta billing.Meta) (billing.Result, error) {
-	r := billing.InvoiceRequest{InvoiceID: invoiceID, AttemptID: attemptID, PaymentMethodID: methodID, Date: date}
-	switch res.Status {
-	case payments.StatusSucceeded:
-		r.Outcome, r.GatewayReference, r.Amount = invoice.AttemptSucceeded, res.Reference, res.Amount.Amount
-	case payments.StatusRejected:
-		r.Outcome, r.GatewayReference, r.DeclineCode, r.DeclineMessage = invoice.AttemptRejected, res.Reference, res.DeclineCode, res.Message
-	default:
-		return billing.Result{}, nil
-	}
-	if meta.CommandID == "" {
-		meta.CommandID = collectPrefix + attemptID.String()
-	}
-	return svc.RecordCollectionAttempt(ctx, r, meta)
+	return RecordSurchargedAttempt(ctx, svc, invoiceID, attemptID, methodID, date, res, nil, meta)
 }

@@ -37,6 +37,9 @@ type invoiceRec struct {
 	sources   []source // the issue first, then in log order
 	// refundCredits are the credit notes refunds issued (InvoicePaymentRefunded.CreditNoteID).
 	refundCredits map[uuid.UUID]bool
+	// surcharges are the surcharges added with payments, by attempt: the
+	// payment's share of the invoice is its amount less the surcharge.
+	surcharges map[uuid.UUID]domain.Money
 }
 
 type genKey struct {
@@ -73,7 +76,8 @@ func newBook() *book {
 }
 
 // pushedTypes are the invoice events that are pushed.
-var pushedTypes = []string{"InvoiceIssued", "InvoicePaymentSucceeded", "InvoicePaymentRecorded", "InvoiceCreditNoteIssued", "InvoiceWrittenOff", "InvoiceVoided"}
+var pushedTypes = []string{"InvoiceIssued", "InvoicePaymentSucceeded", "InvoicePaymentRecorded", "InvoiceCreditNoteIssued", "InvoiceWrittenOff", "InvoiceVoided",
+	"InvoiceSurchargeAdded"}
 
 // watched selects the events the book reads.
 func watched() eventstore.Filter {
@@ -122,8 +126,24 @@ func (b *book) observe(ev follow.Event) *invoiceRec {
 		inv.sources = []source{{eventID: ev.ID, kind: ledger.KindInvoice, typ: ev.Data.EventType(), remitID: e.InvoiceID, amount: e.Totals.Gross}}
 		b.invoices[e.InvoiceID] = inv
 		return inv
+	case invoice.InvoiceSurchargeAdded:
+		// Pushed as its own invoice, paid by the surcharge's share of the
+		// payment that follows it (push.go, surchargeDocs).
+		if inv := b.invoices[e.InvoiceID]; inv != nil {
+			if inv.surcharges == nil {
+				inv.surcharges = map[uuid.UUID]domain.Money{}
+			}
+			inv.surcharges[e.AttemptID] = e.Line.Amounts.Gross
+		}
+		return add(e.InvoiceID, source{kind: ledger.KindSurcharge, remitID: e.Line.LineID, amount: e.Line.Amounts.Gross})
 	case invoice.InvoicePaymentSucceeded:
-		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.AttemptID, amount: e.Amount})
+		amount := e.Amount
+		if inv := b.invoices[e.InvoiceID]; inv != nil {
+			if sur, ok := inv.surcharges[e.AttemptID]; ok {
+				amount.Amount = amount.Amount.Sub(sur.Amount) // the rest paid the surcharge's own invoice
+			}
+		}
+		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.AttemptID, amount: amount})
 	case invoice.InvoicePaymentRecorded:
 		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.PaymentID, amount: e.Amount})
 	case invoice.InvoicePaymentRefunded:

@@ -25,7 +25,11 @@
 //     (the refund itself, money out of the clearing account, is not pushed:
 //     record it against the credit note in the ledger);
 //   - InvoiceWrittenOff: a credit note to the write-off (bad-debt) account;
-//   - InvoiceVoided: a void.
+//   - InvoiceVoided: a void;
+//   - InvoiceSurchargeAdded: a card surcharge added with a payment, as its
+//     own invoice ("INV-000042-S1", the surcharge line) paid at once by the
+//     surcharge's share of the payment; the payment that follows pushes the
+//     rest against the invoice itself (surcharge.go).
 //
 // And for each payout of the payment gateway recorded after the connection
 // (PayoutRecorded; payouts.go): its net as a transfer from the mapping's

@@ -43,9 +43,11 @@ type FirmView struct {
 	CollectionDaysOnceOff   int       `json:"collection_days_once_off"`
 	CollectionDaysRecurring int       `json:"collection_days_recurring"`
 	RetryAfterDays          []int     `json:"retry_after_days"`
-	SetUpAt                 Time      `json:"set_up_at"`
-	ChangedAt               Time      `json:"changed_at"`
-	Revision                uint64    `json:"revision"`
+	// Surcharges are the percentages added to card and bank debit charges.
+	Surcharges Surcharges `json:"surcharges"`
+	SetUpAt    Time       `json:"set_up_at"`
+	ChangedAt  Time       `json:"changed_at"`
+	Revision   uint64     `json:"revision"`
 }
 
 // firmViewOf converts the firm's settings at a revision of its stream.
@@ -56,8 +58,21 @@ func firmViewOf(f firm.State, rev uint64) FirmView {
 		PaymentTermsDays: f.PaymentTermsDays, GroupItems: f.GroupItems, MissedBillings: string(f.MissedBillings),
 		TaxMode: string(f.TaxMode), TaxRates: wireList(f.TaxRates, taxRateOf), DefaultTaxRateID: ID(f.DefaultTaxRateID),
 		CollectionDaysOnceOff: f.CollectionDaysOnceOff, CollectionDaysRecurring: f.CollectionDaysRecurring,
-		RetryAfterDays: nonNil(f.RetryAfterDays), SetUpAt: Time(f.SetUpAt), ChangedAt: Time(f.ChangedAt), Revision: rev,
+		RetryAfterDays: nonNil(f.RetryAfterDays), Surcharges: surchargesOf(f.Surcharges), SetUpAt: Time(f.SetUpAt), ChangedAt: Time(f.ChangedAt), Revision: rev,
 	}
+}
+
+// Surcharges are what the firm adds to a charge, by kind of method: a
+// percentage (0: none) and the tax rate of the surcharge line (empty: the
+// firm's default rate).
+type Surcharges struct {
+	Card      Decimal `json:"card"`
+	BankDebit Decimal `json:"bank_debit"`
+	TaxRateID ID      `json:"tax_rate_id"`
+}
+
+func surchargesOf(s firm.Surcharges) Surcharges {
+	return Surcharges{Card: decimalOf(s.Card), BankDebit: decimalOf(s.BankDebit), TaxRateID: ID(s.TaxRateID)}
 }
 
 // TaxRateView is one of the firm's tax rates.

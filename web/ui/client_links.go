@@ -224,6 +224,9 @@ type acceptPage struct {
 	AcceptedWith string
 	// CanCapture: the gateway's page can take a new card or bank account.
 	CanCapture bool
+	// Surcharge tells the client what the firm adds to card (and bank
+	// debit) payments; "" when nothing (surcharge.go).
+	Surcharge string
 
 	primary projections.ContactView // to prefill the signer
 }
@@ -260,7 +263,8 @@ func (h *handler) loadAcceptPage(ctx context.Context, l auth.Link, action string
 	if err != nil {
 		return nil, nil, fmt.Errorf("value of proposal %s: %w", p.ID, err)
 	}
-	pg := &acceptPage{Action: action, ClientName: c.Name, Proposal: p, Value: value, TaxMode: f.TaxMode, Methods: activeMethods(c), CanCapture: h.cfg.Checkout != nil}
+	pg := &acceptPage{Action: action, ClientName: c.Name, Proposal: p, Value: value, TaxMode: f.TaxMode, Methods: activeMethods(c), CanCapture: h.cfg.Checkout != nil,
+		Surcharge: surchargeNotice(f)}
 	for _, ct := range c.Contacts {
 		if ct.Primary {
 			pg.primary = ct
@@ -459,6 +463,9 @@ type methodLinkPage struct {
 	ClientName string
 	Methods    []projections.PaymentMethodView
 	Invoice    *projections.InvoiceDetail
+	// Surcharge tells the client what the firm adds to card (and bank
+	// debit) payments; "" when nothing (surcharge.go).
+	Surcharge string
 }
 
 // CanRetry reports whether the invoice's payment was rejected (and maybe a
@@ -566,6 +573,7 @@ func (h *handler) loadMethodLinkPage(ctx context.Context, l auth.Link, action st
 	if err != nil {
 		return nil, nil, err
 	}
+	pg.Surcharge = surchargeNotice(f)
 	return pg, &view{Title: "Your payment method", FirmName: f.Name, Today: today, loc: loc, D: pg}, nil
 }
 

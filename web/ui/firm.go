@@ -24,8 +24,8 @@ import (
 
 // The firm's settings page (/settings/firm, owners only): the firm's details,
 // regional settings, invoice settings, payment collection and retries (one
-// form, each group recorded only when it changed), its tax rates, and its
-// logo. A firm not yet set up gets the set-up form instead.
+// form, each group recorded only when it changed), its tax rates, its card
+// and bank debit surcharges (surcharge.go), and its logo. A firm not yet set up gets the set-up form instead.
 //
 // An uploaded logo is kept in Config.LogoDir under its SHA-256 (the firm's
 // setting records only "sha256:<hex>", never the image) and served at
@@ -50,6 +50,7 @@ func (h *handler) registerFirmRoutes(rt routes) {
 	rt.post(firmPath+"/tax-rates/{rid}", h.handleTaxRateChange)
 	rt.post(firmPath+"/tax-rates/{rid}/default", h.handleTaxRateDefault)
 	rt.post(firmPath+"/tax-rates/{rid}/remove", h.handleTaxRateRemove)
+	rt.post(firmPath+"/surcharges", h.handleFirmSurcharges)
 	rt.get("/firm/logo/{hash}", h.handleFirmLogoImage)
 }
 
@@ -60,6 +61,9 @@ type firmPage struct {
 	Logo string
 	// Uploads says whether logos can be uploaded (Config.LogoDir set).
 	Uploads bool
+	// SurchargeTax is the select of the surcharge line's tax rate
+	// (surcharge.go).
+	SurchargeTax input
 }
 
 // ownersOnly refuses anyone signed in who is not an owner (without sign-in,
@@ -114,6 +118,7 @@ func firmForm(f firm.State) *form {
 		missed = firm.MissedCatchUp
 	}
 	fm.set("missed_billings", string(missed))
+	setSurchargeFields(fm, f)
 	return fm
 }
 
@@ -129,7 +134,7 @@ func (h *handler) showFirm(w http.ResponseWriter, r *http.Request, status int, f
 			fm.set("retry_after_days", "3, 5, 7")
 		}
 	}
-	d := firmPage{Firm: f, Logo: logoURL(f.Logo), Uploads: h.cfg.LogoDir != ""}
+	d := firmPage{Firm: f, Logo: logoURL(f.Logo), Uploads: h.cfg.LogoDir != "", SurchargeTax: surchargeTaxInput(fm, f)}
 	title := "Firm settings"
 	if !f.SetUp {
 		title = "Set up the firm"

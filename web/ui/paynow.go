@@ -26,7 +26,10 @@ import (
 // outstanding balance, by card or by the bank debit the invoice's currency
 // allows, optionally keeping the method for future invoices, and comes back
 // to /c/i/{token}/paid, which records the payment (gateways.PayNow.Record:
-// once, also when the gateway's webhook came first).
+// once, also when the gateway's webhook came first). When the firm
+// surcharges cards (or bank debits), the page offers "Pay by card" and
+// "Pay by bank debit" as separate choices, each showing its own amount
+// (the surcharge included) before the client chooses.
 
 // registerPayNowRoutes registers the pay-now pages (public: the token is
 // their authority), before the client links' catch-all.
@@ -45,6 +48,13 @@ type payPage struct {
 	// Accepts names what the client can pay with ("card or bank account
 	// (BECS Direct Debit)"); empty when no gateway takes payments here.
 	Accepts string
+	// Choices, when the firm surcharges a kind of method, are the ways to
+	// pay, each with its own amount, shown before the client chooses
+	// (gateways.PayChoices); nil: one "Pay now" at the balance.
+	Choices []gateways.PayChoice
+	// BankName names the currency's bank debit ("bank account (BECS
+	// Direct Debit)").
+	BankName string
 }
 
 // Payable reports whether the page offers "Pay now".
@@ -105,6 +115,10 @@ func (h *handler) loadPayPage(w http.ResponseWriter, r *http.Request) (auth.Link
 			names = append(names, payMethodNames[t])
 		}
 		pg.Accepts = strings.Join(names, " or ")
+		pg.Choices = gateways.PayChoices(f, d.Balance, d.TaxMode)
+		if len(names) > 1 {
+			pg.BankName = names[1]
+		}
 	}
 	v := &view{Title: "Invoice " + d.Number, FirmName: f.Name, Today: today, loc: loc, D: pg}
 	return l, pg, v, true
@@ -133,7 +147,7 @@ func (h *handler) handleLinkPay(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := context.WithoutCancel(r.Context())
 	s, err := h.cfg.PayNow.Start(ctx, gateways.PayRequest{
-		InvoiceID: pg.Invoice.ID, SaveMethod: r.PostFormValue("save_method") == "on",
+		InvoiceID: pg.Invoice.ID, SaveMethod: r.PostFormValue("save_method") == "on", Kind: payKind(pg, r.PostFormValue("kind")),
 		ReturnURL: payNowURL(r, pg.Action+"/paid?session="+payments.SessionIDPlaceholder), CancelURL: payNowURL(r, pg.Action),
 	})
 	if err != nil {
@@ -155,6 +169,20 @@ func (h *handler) handleLinkPay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, s.URL, http.StatusSeeOther)
+}
+
+// payKind is the kind of method the client chose, when the page offered
+// choices ("" otherwise, or for a kind it did not offer).
+func payKind(pg *payPage, kind string) string {
+	for _, c := range pg.Choices {
+		if c.Kind == kind {
+			return kind
+		}
+	}
+	if len(pg.Choices) > 0 {
+		return pg.Choices[0].Kind
+	}
+	return ""
 }
 
 // handleLinkPaid is where the gateway sends the browser back: the payment

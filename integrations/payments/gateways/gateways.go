@@ -245,8 +245,9 @@ func (r Recorder) Record(ctx context.Context, n stripe.Notification) error {
 	if method == uuid.Nil {
 		method = st.PaymentMethodID
 	}
-	// Dated the firm's today: the gateway answers on the day it settles.
-	_, err = billingrun.RecordAttempt(ctx, r.Billing, invoiceID, attemptID, method, domain.Date{}, n.Result, billing.Meta{
+	// Dated the firm's today: the gateway answers on the day it settles;
+	// with the surcharge the charge carried (its metadata says which).
+	_, err = billingrun.RecordSurchargedAttempt(ctx, r.Billing, invoiceID, attemptID, method, domain.Date{}, n.Result, billingrun.SurchargeFromMetadata(n.Metadata), billing.Meta{
 		Actor: WebhookActor, CorrelationID: "stripe/" + n.EventID,
 	})
 	switch domain.ErrorCode(err) {

@@ -57,6 +57,10 @@ type PayRequest struct {
 	InvoiceID uuid.UUID
 	// SaveMethod keeps the method on file for the client's future invoices.
 	SaveMethod bool
+	// Kind restricts the session to cards (PayByCard) or the currency's
+	// bank debit (PayByBank), adding that kind's surcharge when the firm
+	// sets one (surcharge.go); "" offers every method at the balance.
+	Kind string
 	// ReturnURL (with payments.SessionIDPlaceholder) and CancelURL are
 	// where the browser comes back.
 	ReturnURL, CancelURL string
@@ -90,17 +94,30 @@ func (p *PayNow) Start(ctx context.Context, req PayRequest) (payments.Session, e
 		return payments.Session{}, err
 	}
 	key := PaymentKey(st)
+	if req.Kind == PayByCard || req.Kind == PayByBank {
+		key += "/" + req.Kind
+	}
+	sur, err := p.paySurcharge(ctx, req.Kind)
+	if err != nil {
+		return payments.Session{}, err
+	}
+	attemptID := AttemptIDFor(key)
+	amount := st.Balance()
+	if sur != nil {
+		amount = st.SurchargedAmount(attemptID, *sur)
+	}
 	md := map[string]string{
 		"remit_client_id": st.ClientID.String(), "remit_purpose": PurposePay,
-		"invoice_id": st.ID.String(), "attempt_id": AttemptIDFor(key).String(),
+		"invoice_id": st.ID.String(), "attempt_id": attemptID.String(),
 	}
+	billingrun.SurchargeMetadata(sur, md)
 	if req.SaveMethod {
 		md["remit_save_method"] = "true"
 	}
 	s, err := p.Gateway.CreateSession(ctx, payments.SessionRequest{
 		IdempotencyKey: key, Mode: payments.ModePayment,
 		Customer: (&Checkout{Name: p.Name}).customerOf(c), CustomerName: c.Name, CustomerEmail: primaryEmail(c),
-		MethodTypes: MethodTypesFor(st.Currency), Currency: st.Currency, Amount: st.Balance(),
+		MethodTypes: kindTypes(req.Kind, st.Currency), Currency: st.Currency, Amount: amount,
 		Description: "Invoice " + st.Number, SaveMethod: req.SaveMethod,
 		SuccessURL: req.ReturnURL, CancelURL: req.CancelURL, Metadata: md,
 	})
@@ -179,8 +196,8 @@ func (p *PayNow) Record(ctx context.Context, sessionID, actor string) (Paid, err
 	// The command id is the collection run's for this attempt (an empty
 	// one: RecordAttempt fills it in), so the webhook Recorder recording
 	// the same payment appends nothing either.
-	res, err := billingrun.RecordAttempt(ctx, p.Billing, invoiceID, attemptID, out.MethodID, domain.Date{}, *s.Payment,
-		billing.Meta{Actor: actor, CorrelationID: "paynow:" + s.ID})
+	res, err := billingrun.RecordSurchargedAttempt(ctx, p.Billing, invoiceID, attemptID, out.MethodID, domain.Date{}, *s.Payment,
+		billingrun.SurchargeFromMetadata(s.Metadata), billing.Meta{Actor: actor, CorrelationID: "paynow:" + s.ID})
 	if err != nil {
 		return out, fmt.Errorf("record the payment of checkout session %s: %w", s.ID, err)
 	}
