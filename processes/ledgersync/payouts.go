@@ -2,7 +2,6 @@ package ledgersync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,11 +10,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
-	"remit/billing"
 	"remit/domain"
 	"remit/domain/ledger"
 	"remit/domain/payout"
-	"remit/eventstore"
 	"remit/integrations/accounting"
 	"remit/projections/follow"
 )
@@ -193,21 +190,7 @@ func (s *Sync) attemptPayout(ctx context.Context, l accounting.Ledger, c ledger.
 		cmd = ledger.RecordPushFailed{Event: f}
 		s.log.Warn("ledgersync: payout push failed", "provider", c.Provider, "payout", p.reference, "kind", kind, "attempt", attempt, "temporary", f.Temporary, "err", pushErr)
 	}
-	events, err := ledger.Decide(ledger.State{Push: prev}, cmd)
-	if err != nil || len(events) != 1 {
-		return fmt.Errorf("ledgersync: push %s: outcome refused: %v", pushID, err)
-	}
-	expected := eventstore.NoStream
-	if exists {
-		expected = eventstore.Exact(rev)
-	}
-	stream := ledger.StreamName(pushID)
-	_, err = billing.Record(ctx, billing.Env{Store: s.cfg.Store, Catalog: s.b.cat}, stream, expected, eventID(pushID, attempt), events[0],
-		billing.Meta{Actor: "system:ledgersync", CommandID: pushID.String(), CorrelationID: p.eventID.String(), CausationID: p.eventID.String()})
-	if err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
-		return fmt.Errorf("append %s: %w", stream, err)
-	}
-	return s.adopt(ctx, stream)
+	return s.recordOutcome(ctx, pushID, prev, rev, exists, attempt, cmd, p.eventID)
 }
 
 // gatewayName is how a gateway is named in the ledger: the payee of its

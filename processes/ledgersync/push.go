@@ -123,6 +123,15 @@ func (s *Sync) attempt(ctx context.Context, l accounting.Ledger, c ledger.Connec
 	case ledger.LedgerPushFailed:
 		cmd = ledger.RecordPushFailed{Event: e}
 	}
+	return s.recordOutcome(ctx, pushID, prev, rev, exists, attempt, cmd, src.eventID)
+}
+
+// recordOutcome records a push's outcome (cmd) in its push stream, decided
+// against what the stream holds (prev, at revision rev when it exists),
+// caused by the event cause, then reads the stream back: ours or another
+// process's outcome alike.
+func (s *Sync) recordOutcome(ctx context.Context, pushID uuid.UUID, prev ledger.Push, rev uint64, exists bool, attempt int,
+	cmd ledger.Command, cause uuid.UUID) error {
 	events, err := ledger.Decide(ledger.State{Push: prev}, cmd)
 	if err != nil || len(events) != 1 {
 		return fmt.Errorf("ledgersync: push %s: outcome refused: %v", pushID, err)
@@ -133,11 +142,10 @@ func (s *Sync) attempt(ctx context.Context, l accounting.Ledger, c ledger.Connec
 	}
 	stream := ledger.StreamName(pushID)
 	_, err = billing.Record(ctx, billing.Env{Store: s.cfg.Store, Catalog: s.b.cat}, stream, expected, eventID(pushID, attempt), events[0],
-		billing.Meta{Actor: "system:ledgersync", CommandID: pushID.String(), CorrelationID: src.eventID.String(), CausationID: src.eventID.String()})
+		billing.Meta{Actor: "system:ledgersync", CommandID: pushID.String(), CorrelationID: cause.String(), CausationID: cause.String()})
 	if err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
 		return fmt.Errorf("append %s: %w", stream, err)
 	}
-	// Read the stream back, ours or another process's outcome alike.
 	return s.adopt(ctx, stream)
 }
 

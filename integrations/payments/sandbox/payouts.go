@@ -263,24 +263,7 @@ func (g *Gateway) chargesSince(ctx context.Context, from domain.Date) ([]Charge,
 		return g.Charges()
 	}
 	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -max(g.opts.SettleDays, DisputeCloseDays)-1)
-	rows, err := g.db.QueryContext(ctx, `SELECT charge FROM charges WHERE json_extract(charge, '$.created_at') >= ? ORDER BY seq`, start.Format(time.RFC3339))
-	if err != nil {
-		return nil, fmt.Errorf("sandbox gateway: charges: %w", err)
-	}
-	defer rows.Close()
-	var out []Charge
-	for rows.Next() {
-		var raw []byte
-		var c Charge
-		if err := rows.Scan(&raw); err != nil {
-			return nil, fmt.Errorf("sandbox gateway: %w", err)
-		}
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, fmt.Errorf("sandbox gateway: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return g.queryCharges(ctx, `SELECT charge FROM charges WHERE json_extract(charge, '$.created_at') >= ? ORDER BY seq`, start.Format(time.RFC3339))
 }
 
 // sandboxRefund is what the payouts read of a row of the "refunds" table:

@@ -213,27 +213,18 @@ func (g *Gateway) Disputes(ctx context.Context) ([]payments.Dispute, error) {
 	// Both test tokens start with TokenCardDisputed, and a method captured
 	// on the hosted page has its own token: the test token, "__" and a
 	// part unique to the capture; dispute picks the disputed ones.
-	rows, err := g.db.QueryContext(ctx, `SELECT charge FROM charges WHERE json_extract(charge, '$.payment_method') LIKE ? ORDER BY seq`,
+	charges, err := g.queryCharges(ctx, `SELECT charge FROM charges WHERE json_extract(charge, '$.payment_method') LIKE ? ORDER BY seq`,
 		TokenCardDisputed+"%")
 	if err != nil {
-		return nil, fmt.Errorf("sandbox gateway: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	var out []payments.Dispute
-	for rows.Next() {
-		var raw []byte
-		var c Charge
-		if err := rows.Scan(&raw); err != nil {
-			return nil, fmt.Errorf("sandbox gateway: %w", err)
-		}
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, fmt.Errorf("sandbox gateway: %w", err)
-		}
+	for _, c := range charges {
 		if d, ok := g.dispute(c); ok {
 			out = append(out, d)
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // dispute is the dispute of a charge now, if it has one.

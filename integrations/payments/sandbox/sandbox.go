@@ -203,9 +203,15 @@ func (g *Gateway) Charge(ctx context.Context, req payments.ChargeRequest) (payme
 // Charges returns every charge recorded, oldest first (for tests and the
 // CLI: it reads them all).
 func (g *Gateway) Charges() ([]Charge, error) {
-	rows, err := g.db.Query(`SELECT charge FROM charges ORDER BY seq`)
+	return g.queryCharges(context.Background(), `SELECT charge FROM charges ORDER BY seq`)
+}
+
+// queryCharges runs a query of the charges table's charge column and
+// decodes each row.
+func (g *Gateway) queryCharges(ctx context.Context, query string, args ...any) ([]Charge, error) {
+	rows, err := g.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox gateway: %w", err)
+		return nil, fmt.Errorf("sandbox gateway: charges: %w", err)
 	}
 	defer rows.Close()
 	var out []Charge
