@@ -247,6 +247,8 @@ func (s *Sync) call(ctx context.Context, l accounting.Ledger, c ledger.Connectio
 		cn.Lines = lines
 		cn.Net, cn.Tax, cn.Total = sumLines(iss.Currency, lines)
 		return l.PushCreditNote(ctx, cn)
+	case ledger.KindRefund:
+		return s.callRefund(ctx, l, c, inv, src, facts, docID, gen)
 	case ledger.KindVoid:
 		v := accounting.Void{InvoiceID: ledger.DocumentID(inv.id, gen), InvoiceLedgerID: invoiceLedgerID, InvoiceNumber: iss.Number}
 		if e, ok := facts.event.(invoice.InvoiceVoided); ok {

@@ -157,6 +157,8 @@ func describe(provider string, inv *invoiceRec, src source) string {
 		what = "payment " + src.remitID.String()
 	case "InvoiceCreditNoteIssued":
 		what = "credit note " + src.remitID.String()
+	case "InvoicePaymentRefunded":
+		what = "refund " + src.remitID.String()
 	case "InvoiceWrittenOff":
 		what = "write-off " + src.eventID.String()
 	case "InvoiceVoided":
