@@ -21,6 +21,9 @@ type Refund struct {
 	InvoiceNumber      string
 	// FromAccount is the clearing account the money leaves.
 	FromAccount string
+	// ReceivableAccount is the accounts-receivable account (QBO: the
+	// refund check's line goes to it, which the credit memo then clears).
+	ReceivableAccount string
 	// Amount is positive.
 	Amount domain.Money
 	Date   domain.Date

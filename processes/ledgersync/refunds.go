@@ -38,5 +38,6 @@ func (s *Sync) callRefund(ctx context.Context, l accounting.Ledger, c ledger.Con
 		contact = s.lastContact(c.Provider, inv.clientID)
 	}
 	return rl.PushRefund(ctx, accounting.Refund{ID: docID, CreditNoteLedgerID: cn.LedgerID, ContactLedgerID: contact, InvoiceNumber: inv.number,
-		FromAccount: c.Mapping.ClearingAccount, Amount: src.amount, Date: e.Date, Reference: e.GatewayRefundReference})
+		FromAccount: c.Mapping.ClearingAccount, ReceivableAccount: c.Mapping.ReceivableAccountFor(c.Provider), Amount: src.amount, Date: e.Date,
+		Reference: e.GatewayRefundReference})
 }
