@@ -2,6 +2,7 @@ package ledgersync_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,9 @@ import (
 	"remit/domain/invoice"
 	"remit/domain/ledger"
 	"remit/integrations/accounting"
+	"remit/integrations/accounting/qbo"
+	"remit/integrations/accounting/qbo/qbotest"
+	"remit/processes/ledgersync"
 )
 
 // The recording ledger takes refunds too, once per id; a refund needs its
@@ -176,5 +180,61 @@ func TestReconcileFindsARefundNeverPushed(t *testing.T) {
 	all := rep.Summary()
 	if !strings.Contains(all, "refund") || !strings.Contains(all, "never pushed") || len(rep.Differences) != 3 {
 		t.Errorf("differences: %s", all)
+	}
+}
+
+// TestRefundReachesQBOOnce runs the process manager with the real QBO
+// adapter against the QBO test company: a half refund of a collected
+// invoice becomes its credit memo and one check from the clearing account
+// (4) to Accounts Receivable (84) with the credit memo applied to it, after
+// a 503 on the first check; a restart creates nothing more.
+func TestRefundReachesQBOOnce(t *testing.T) {
+	f := newFixture(t)
+	qs := qbotest.New(t, qbotest.Options{})
+	qdir := t.TempDir()
+	if err := qbo.Connect(qdir, qbo.Connection{ClientID: qs.ClientID(), ClientSecret: qs.ClientSecret(), Token: qbo.Token{RefreshToken: qs.RefreshToken()}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := qbo.Open(qdir, qs.RealmID, qbo.Options{BaseURL: qs.URL, TokenURL: qs.TokenURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ok(ledgersync.Connect(context.Background(), f.store, f.dir, ledgersync.ConnectRequest{
+		Provider: "qbo", TenantID: qs.RealmID, Mapping: ledger.Mapping{RevenueAccount: "1", ClearingAccount: "4", TaxTypes: map[string]string{"10": "TAX"}},
+		Now: f.clk.Now(), Secrets: ledgersync.Secrets{ClientID: "app-1", ClientSecret: "s3cret"},
+	}, f.meta()))
+	id := f.issue()
+	f.refundHalf(id)
+	qs.FailNext(http.MethodPost, "/purchase", qbotest.Fault{Status: http.StatusServiceUnavailable, Message: "busy"})
+	open := func() *ledgersync.Sync {
+		s, err := ledgersync.Open(ledgersync.Config{Store: f.store, DataDir: f.dir, Now: f.clk.Now, Ledgers: map[string]accounting.Ledger{"qbo": c},
+			BaseDelay: time.Minute, MaxDelay: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	f.catchUp(s)
+	if len(qs.Purchases()) != 0 || len(qs.CreditMemos()) != 1 {
+		t.Fatalf("after a 503: %d purchases, %d credit memos", len(qs.Purchases()), len(qs.CreditMemos()))
+	}
+	f.clk.add(time.Minute)
+	f.tick(s)
+	f.catchUp(open())
+	ps := qs.Purchases()
+	if len(ps) != 1 {
+		t.Fatalf("%d purchases, want 1", len(ps))
+	}
+	p := ps[0]
+	if p.PaymentType != "Check" || p.AccountRef.Value != "4" || p.EntityRef == nil || p.EntityRef.Type != "Customer" ||
+		p.Line[0].AccountBasedExpenseLineDetail.AccountRef.Value != ledger.DefaultQBOReceivableAccount || p.Line[0].Amount.String() != "550" {
+		t.Errorf("check: %+v", p)
+	}
+	if cm := qs.CreditMemos()[0]; string(*cm.RemainingCredit) != "0.00" || qs.CheckApplied(p.ID).String() != "550" {
+		t.Errorf("credit memo left %s, %s applied to the check", *cm.RemainingCredit, qs.CheckApplied(p.ID))
+	}
+	if rep := f.reconcile(); !rep.OK() || rep.Pushes != 4 {
+		t.Errorf("reconcile: %+v", rep)
 	}
 }
