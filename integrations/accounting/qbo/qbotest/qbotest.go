@@ -19,9 +19,12 @@
 //     an ItemRef naming an item, Amount = Qty × UnitPrice when both are given,
 //     a known TaxCodeRef, TaxInclusiveAmt on taxed lines of a TaxInclusive
 //     document, DocNumber at most 21 characters, dates as YYYY-MM-DD;
-//   - Payment: CustomerRef and TotalAmt required, linked invoices and credit
-//     memos must exist and belong to the customer, DepositToAccountRef must
-//     name an account;
+//   - Payment: CustomerRef and TotalAmt required, linked invoices, credit
+//     memos and checks (TxnType Check or Expense: a Purchase to the
+//     customer's Accounts Receivable, a refund) must exist and belong to the
+//     customer, DepositToAccountRef must name an account;
+//   - Purchase: a line to Accounts Receivable (Options.ReceivableAccount)
+//     needs the purchase's EntityRef to be a Customer;
 //   - void (POST /invoice?operation=void): Id and SyncToken required, the
 //     SyncToken must be the invoice's current one (5010 Stale Object Error);
 //   - requestid: a POST repeating a requestid gets the first response again
