@@ -303,7 +303,7 @@ func checkPush(id uuid.UUID, provider string, kind Kind, invoiceID, source uuid.
 	if id == uuid.Nil || invoiceID == uuid.Nil || source == uuid.Nil {
 		p.Add("push_id", "a push needs its id, its invoice (or payout) and its source event")
 	}
-	if !slices.Contains([]Kind{KindInvoice, KindPayment, KindCreditNote, KindRefund, KindVoid, KindTransfer, KindFees}, kind) {
+	if !slices.Contains([]Kind{KindInvoice, KindPayment, KindCreditNote, KindRefund, KindDispute, KindDisputeWon, KindDisputeFee, KindVoid, KindTransfer, KindFees}, kind) {
 		p.Add("kind", "%q is not a push kind", kind)
 	}
 	if attempt < 1 {

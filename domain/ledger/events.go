@@ -95,6 +95,10 @@ type Mapping struct {
 	// check goes to in QuickBooks Online (ReceivableAccountFor: the
 	// provider's default when empty); Xero does not need it.
 	ReceivableAccount string `json:"receivable_account,omitempty"`
+	// DisputesAccount is the balance-sheet account ("Disputed payments") a
+	// dispute's withdrawal moves out of the clearing account into; empty:
+	// disputes are not pushed (see KindDispute).
+	DisputesAccount string `json:"disputes_account,omitempty"`
 }
 
 // RateKey is how a tax rate in percent is written as a Mapping key: "10",

@@ -78,7 +78,7 @@ func newBook() *book {
 
 // pushedTypes are the invoice events that are pushed.
 var pushedTypes = []string{"InvoiceIssued", "InvoicePaymentSucceeded", "InvoicePaymentRecorded", "InvoicePaymentRefunded",
-	"InvoiceCreditNoteIssued", "InvoiceWrittenOff", "InvoiceVoided"}
+	"InvoiceCreditNoteIssued", "InvoicePaymentDisputed", "InvoiceDisputeClosed", "InvoiceWrittenOff", "InvoiceVoided"}
 
 // watched selects the events the book reads.
 func watched() eventstore.Filter {
@@ -153,6 +153,16 @@ func (b *book) observe(ev follow.Event) *invoiceRec {
 			inv.sources = append(inv.sources, refund)
 		}
 		return inv
+	case invoice.InvoicePaymentDisputed:
+		return add(e.InvoiceID, source{kind: ledger.KindDispute, remitID: e.DisputeID, amount: e.Amount})
+	case invoice.InvoiceDisputeClosed:
+		switch {
+		case e.Outcome == invoice.DisputeWon:
+			return add(e.InvoiceID, source{kind: ledger.KindDisputeWon, remitID: ev.ID, amount: e.Amount})
+		case e.Outcome == invoice.DisputeLost && e.Fee.Amount.IsPositive():
+			return add(e.InvoiceID, source{kind: ledger.KindDisputeFee, remitID: ev.ID, amount: e.Fee})
+		}
+		return nil
 	case invoice.InvoiceWrittenOff:
 		return add(e.InvoiceID, source{kind: ledger.KindCreditNote, remitID: ev.ID, amount: e.Amount})
 	case invoice.InvoiceVoided:
@@ -212,6 +222,16 @@ func (b *book) push(id uuid.UUID, rev uint64, e domain.Event) {
 			b.contacts[genKey{p.Provider, inv.clientID}] = p.ContactID
 		}
 	}
+}
+
+// pushedIn reports whether a connection takes a source: disputes only when
+// its mapping names a disputes account.
+func pushedIn(c ledger.Connection, src source) bool {
+	switch src.kind {
+	case ledger.KindDispute, ledger.KindDisputeWon, ledger.KindDisputeFee:
+		return c.Mapping.PushesDisputes()
+	}
+	return true
 }
 
 // inScope reports whether an invoice is pushed to a connection.

@@ -44,6 +44,7 @@ type doc struct {
 	transfer        accounting.Transfer
 	expense         accounting.Expense
 	refund          accounting.Refund
+	dispute         accounting.DisputeMove
 }
 
 func newLedger(name string) *recordingLedger {
