@@ -26,6 +26,10 @@
 //     refund (ledger.KindRefund): the refunded amount out of the clearing
 //     account against that credit note (accounting.RefundLedger), so the
 //     credit is used and the clearing account is down by the refund;
+//   - InvoicePaymentDisputed, InvoiceDisputeClosed (disputes.go), only when
+//     the mapping names a disputes account: the withdrawal out of the
+//     clearing account into it, a won dispute's amount back, a lost
+//     dispute's fee to the fees account;
 //   - InvoiceWrittenOff: a credit note to the write-off (bad-debt) account;
 //   - InvoiceVoided: a void.
 //
