@@ -8,7 +8,9 @@
 // its Reference (the gateway's payout reference and Remit's document id);
 // and (accounting.RefundLedger, refund.go) refunds: a payment against the
 // refund's credit note out of the clearing account, found again the same
-// way.
+// way; and (accounting.DisputeLedger, dispute.go) disputes: a SPEND (a won
+// dispute: RECEIVE) bank transaction on the clearing account coded to the
+// disputes account.
 //
 // # Exactly once
 //
