@@ -287,6 +287,7 @@ func mappingEqual(a, b Mapping) bool {
 	}
 	return a.RevenueAccount == b.RevenueAccount && a.ClearingAccount == b.ClearingAccount && a.WriteOffAccount == b.WriteOffAccount &&
 		a.BankAccount == b.BankAccount && a.FeesAccount == b.FeesAccount &&
+		a.ReceivableAccount == b.ReceivableAccount && a.DisputesAccount == b.DisputesAccount &&
 		eq(a.TaxTypes, b.TaxTypes) && eq(a.TaxRateAccounts, b.TaxRateAccounts)
 }
 
