@@ -12,6 +12,7 @@ import (
 	"remit/domain/invoice"
 	"remit/domain/ledger"
 	"remit/integrations/accounting"
+	"remit/processes/ledgersync"
 )
 
 // The recording ledger takes disputes' moves too, once per id.
@@ -98,5 +99,9 @@ func TestDisputesNotPushedWithoutADisputesAccount(t *testing.T) {
 	}
 	if rep := f.reconcile(); !rep.OK() || rep.Pushes != 3 {
 		t.Errorf("reconcile = %+v", rep)
+	}
+	st, err := ledgersync.Status(context.Background(), f.store)
+	if err != nil || len(st) != 1 || st[0].Synced != 1 || st[0].Pending != 0 {
+		t.Errorf("status: %+v, %v", st, err)
 	}
 }
