@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -135,6 +136,71 @@ func TestRefundReachesXeroOnce(t *testing.T) {
 		t.Errorf("after a restart Xero holds %d refunds and %d credit notes, want 1 and 1", len(refunds()), len(xs.CreditNotes()))
 	}
 	rep, err := ledgersync.Reconcile(ctx, b.Store)
+	if err != nil || !rep.OK() || rep.Pushes != 4 {
+		t.Errorf("reconcile: %+v, %v", rep, err)
+	}
+}
+
+// TestDisputeReachesXeroOnce: with a disputes account mapped, a lost
+// dispute's withdrawal (clearing → "Disputed payments") and its fee
+// (clearing → fees) reach Xero's spec-validating test server once each,
+// and the ledger reconciles.
+func TestDisputeReachesXeroOnce(t *testing.T) {
+	xs := xerotest.New(t)
+	xs.AddAccount("610", "Stripe", "BANK")
+	xs.AddAccount("615", "Disputed payments", "CURRENT")
+	xs.AddAccount("404", "Bank Fees", "EXPENSE")
+	ctx := context.Background()
+	dir := t.TempDir()
+	now := time.Date(2026, 3, 10, 1, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	a, err := app.Open(ctx, app.Config{DataDir: dir, Addr: "127.0.0.1:0", NoAuth: true, NoOutbox: true, NoBillingRun: true, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	meta, must := commandHelpers(t)
+	svc := a.Billing
+	must(svc.SetUpFirm(ctx, billing.SetUpFirmRequest{Name: "Ledger & Co", BaseCurrency: "NZD", TimeZone: "Pacific/Auckland"}, meta("firm")))
+	if err := xero.Connect(dir, xero.FileConfig{TenantID: xs.TenantID, ClientID: xs.ClientID, ClientSecret: xs.ClientSecret,
+		BaseURL: xs.URL, TokenURL: xs.TokenURL, Token: xero.Token{RefreshToken: xs.RefreshToken()}}); err != nil {
+		t.Fatal(err)
+	}
+	must(ledgersync.Connect(ctx, a.Store, dir, ledgersync.ConnectRequest{Provider: "xero", TenantID: xs.TenantID, Now: now,
+		Mapping: domledger.Mapping{RevenueAccount: "200", ClearingAccount: "610", DisputesAccount: "615", TaxTypes: map[string]string{"15": "OUTPUT2"}}}, meta("connect")))
+	c := must(svc.CreateClient(ctx, billing.ClientRequest{Name: "Kiwi Exports Ltd", Kind: client.KindBusiness,
+		Contacts: []client.Contact{{Name: "Jo", Email: "jo@kiwi.example"}}}, meta("client"))).ID
+	inv := must(svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: c,
+		Lines: []billing.InstantLine{{Description: "Annual accounts", Quantity: decimal.NewFromInt(1), UnitPrice: decimal.NewFromInt(1000), TaxRate: decimal.NewFromInt(15)}},
+	}, meta("invoice"))).ID
+	must(svc.RecordCollectionAttempt(ctx, billing.InvoiceRequest{InvoiceID: inv, Outcome: invoice.AttemptSucceeded, GatewayReference: "ch_1",
+		Amount: decimal.NewFromInt(1150), Date: domain.MustDate(2026, 3, 10)}, meta("collected")))
+	must(svc.RecordDispute(ctx, billing.DisputeReport{InvoiceID: inv, ChargeReference: "ch_1", GatewayDisputeReference: "dp_1", Amount: decimal.NewFromInt(1150),
+		Reason: "fraudulent", Outcome: invoice.DisputeLost, Fee: decimal.NewFromInt(25)}, meta("dispute")))
+	for range 2 {
+		if err := a.Ledger.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Ledger.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	txs := xs.BankTransactions()
+	if len(txs) != 2 {
+		t.Fatalf("Xero holds %d bank transactions, want 2: %v", len(txs), txs)
+	}
+	accounts := map[string]string{}
+	for _, tx := range txs {
+		line := tx["LineItems"].([]any)[0].(map[string]any)
+		if tx["Type"] != "SPEND" || tx["BankAccount"].(map[string]any)["Code"] != "610" {
+			t.Errorf("bank transaction: %v", tx)
+		}
+		accounts[line["AccountCode"].(string)] = fmt.Sprint(tx["Total"])
+	}
+	if accounts["615"] != "1150" || accounts["404"] != "25" {
+		t.Errorf("amounts by account: %v", accounts)
+	}
+	rep, err := ledgersync.Reconcile(ctx, a.Store)
 	if err != nil || !rep.OK() || rep.Pushes != 4 {
 		t.Errorf("reconcile: %+v, %v", rep, err)
 	}
