@@ -39,7 +39,9 @@ The mapping says which accounts and tax codes documents use: --revenue-account (
 --service-account SERVICE=CODE, --rate-account RATE=CODE, --tax-type RATE=CODE (RATE in
 percent: 10, 0), --clearing-account (payments), --write-off-account (bad debts), and for the
 gateway's payouts --bank-account (where payouts land; default Xero 090, QuickBooks 35) and
---fees-account (the gateway's fees; default Xero 404, QuickBooks 8).
+--fees-account (the gateway's fees; default Xero 404, QuickBooks 8); for refunds in
+QuickBooks --receivable-account (Accounts Receivable, which the refund check goes to; default 84);
+--disputes-account (a "Disputed payments" balance-sheet account: disputes are pushed only with it).
 Invoices issued before connecting are not pushed unless --history. Running it again for the
 same tenant changes the mapping; remit serve pushes from then on.`,
 		Args: cobra.ExactArgs(1),
@@ -104,6 +106,8 @@ same tenant changes the mapping; remit serve pushes from then on.`,
 	f.StringVar(&r.Mapping.WriteOffAccount, "write-off-account", "", "bad-debt account for write-offs")
 	f.StringVar(&r.Mapping.BankAccount, "bank-account", "", "bank account the gateway's payouts are transferred to from the clearing account (default Xero 090, QuickBooks 35)")
 	f.StringVar(&r.Mapping.FeesAccount, "fees-account", "", "expense account the gateway's fees are spent to from the clearing account (default Xero 404, QuickBooks 8)")
+	f.StringVar(&r.Mapping.ReceivableAccount, "receivable-account", "", "QuickBooks: the Accounts Receivable account a refund's check goes to (default 84)")
+	f.StringVar(&r.Mapping.DisputesAccount, "disputes-account", "", "balance-sheet account disputed payments move to from the clearing account; empty: disputes are not pushed")
 	f.StringArrayVar(&taxTypes, "tax-type", nil, "RATE=CODE: the ledger's tax code for a rate in percent (repeat)")
 	f.StringArrayVar(&rateAccounts, "rate-account", nil, "RATE=CODE: the revenue account for lines at a rate (repeat)")
 	f.StringArrayVar(&serviceAccounts, "service-account", nil, "SERVICE-ID=CODE: the revenue account of a service (repeat)")
@@ -158,6 +162,7 @@ func newLedgerStatusCmd(env Env) *cobra.Command {
 				fmt.Fprintf(out, "  revenue %s, clearing %s, write-off %s, tax types %s, %d services and %d rates with their own account, %d contacts mapped\n",
 					m.RevenueAccount, m.ClearingAccount, orNone(m.WriteOffAccount), kv(m.TaxTypes), len(m.ServiceAccounts), len(m.TaxRateAccounts), st.Contacts)
 				fmt.Fprintf(out, "  payouts: to bank %s, fees to %s\n", m.BankAccountFor(st.Provider), m.FeesAccountFor(st.Provider))
+				fmt.Fprintf(out, "  disputes: %s\n", orNone(m.DisputesAccount))
 				w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(w, "  invoices\tsynced\tpending\tretrying\tfailed")
 				fmt.Fprintf(w, "  %d\t%d\t%d\t%d\t%d\n", st.Invoices, st.Synced, st.Pending, st.Retrying, st.Failed)

@@ -287,6 +287,7 @@ func mappingEqual(a, b Mapping) bool {
 	}
 	return a.RevenueAccount == b.RevenueAccount && a.ClearingAccount == b.ClearingAccount && a.WriteOffAccount == b.WriteOffAccount &&
 		a.BankAccount == b.BankAccount && a.FeesAccount == b.FeesAccount &&
+		a.ReceivableAccount == b.ReceivableAccount && a.DisputesAccount == b.DisputesAccount &&
 		eq(a.TaxTypes, b.TaxTypes) && eq(a.TaxRateAccounts, b.TaxRateAccounts)
 }
 
@@ -303,7 +304,7 @@ func checkPush(id uuid.UUID, provider string, kind Kind, invoiceID, source uuid.
 	if id == uuid.Nil || invoiceID == uuid.Nil || source == uuid.Nil {
 		p.Add("push_id", "a push needs its id, its invoice (or payout) and its source event")
 	}
-	if !slices.Contains([]Kind{KindInvoice, KindPayment, KindCreditNote, KindVoid, KindSurcharge, KindTransfer, KindFees}, kind) {
+	if !slices.Contains([]Kind{KindInvoice, KindPayment, KindCreditNote, KindRefund, KindDispute, KindDisputeWon, KindDisputeFee, KindVoid, KindSurcharge, KindTransfer, KindFees}, kind) {
 		p.Add("kind", "%q is not a push kind", kind)
 	}
 	if attempt < 1 {

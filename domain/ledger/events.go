@@ -95,6 +95,14 @@ type Mapping struct {
 	// Empty takes the provider's default (BankAccountFor, FeesAccountFor).
 	BankAccount string `json:"bank_account,omitempty"`
 	FeesAccount string `json:"fees_account,omitempty"`
+	// ReceivableAccount is the accounts-receivable account a refund's
+	// check goes to in QuickBooks Online (ReceivableAccountFor: the
+	// provider's default when empty); Xero does not need it.
+	ReceivableAccount string `json:"receivable_account,omitempty"`
+	// DisputesAccount is the balance-sheet account ("Disputed payments") a
+	// dispute's withdrawal moves out of the clearing account into; empty:
+	// disputes are not pushed (see KindDispute).
+	DisputesAccount string `json:"disputes_account,omitempty"`
 }
 
 // RateKey is how a tax rate in percent is written as a Mapping key: "10",

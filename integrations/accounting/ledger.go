@@ -20,6 +20,15 @@
 // accounts (clearing to bank), the fees as an Expense (clearing to the fees
 // account), each once per ID like every other push.
 //
+// # Refunds
+//
+// A ledger that also implements RefundLedger (Xero, QBO) takes a refund:
+// the money paid back out of the clearing account against the refund's
+// credit note (Xero: a payment on the credit note; QBO: a check to the
+// customer applied with the credit memo), once per ID; one that implements
+// DisputeLedger takes a dispute's moves between the clearing account and
+// a disputes account.
+//
 // # Errors
 //
 // An error that wraps *Error says whether asking again can help

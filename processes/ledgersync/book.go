@@ -26,6 +26,9 @@ type source struct {
 	// refund: a refund's credit note, pushed unallocated (the invoice was
 	// paid; the credit is what the client was paid back).
 	refund bool
+	// creditNoteID is, for a refund (KindRefund), the credit note it pays
+	// out: pushed just before it.
+	creditNoteID uuid.UUID
 }
 
 // invoiceRec is what the book keeps of an invoice.
@@ -35,8 +38,9 @@ type invoiceRec struct {
 	clientID  uuid.UUID
 	issuedPos uint64
 	sources   []source // the issue first, then in log order
-	// refundCredits are the credit notes refunds issued (InvoicePaymentRefunded.CreditNoteID).
-	refundCredits map[uuid.UUID]bool
+	// refunds are the refunds recorded (InvoicePaymentRefunded), by the
+	// credit note issued with each: a refund is pushed right after it.
+	refunds map[uuid.UUID]source
 	// surcharges are the surcharges added with payments, by attempt: the
 	// payment's share of the invoice is its amount less the surcharge.
 	surcharges map[uuid.UUID]domain.Money
@@ -76,13 +80,14 @@ func newBook() *book {
 }
 
 // pushedTypes are the invoice events that are pushed.
-var pushedTypes = []string{"InvoiceIssued", "InvoicePaymentSucceeded", "InvoicePaymentRecorded", "InvoiceCreditNoteIssued", "InvoiceWrittenOff", "InvoiceVoided",
+var pushedTypes = []string{"InvoiceIssued", "InvoicePaymentSucceeded", "InvoicePaymentRecorded", "InvoicePaymentRefunded",
+	"InvoiceCreditNoteIssued", "InvoicePaymentDisputed", "InvoiceDisputeClosed", "InvoiceWrittenOff", "InvoiceVoided",
 	"InvoiceSurchargeAdded"}
 
 // watched selects the events the book reads.
 func watched() eventstore.Filter {
 	types := append(append(append([]string(nil), pushedTypes...), ledger.EventTypes()...), payout.EventTypes()...)
-	return eventstore.Filter{EventTypes: append(types, "InvoicePaymentRefunded")} // which credit notes are refunds'
+	return eventstore.Filter{EventTypes: types}
 }
 
 // readAll reads the log from b.next to its head into the book, through the
@@ -147,19 +152,37 @@ func (b *book) observe(ev follow.Event) *invoiceRec {
 	case invoice.InvoicePaymentRecorded:
 		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.PaymentID, amount: e.Amount})
 	case invoice.InvoicePaymentRefunded:
+		// Pushed after its credit note (appended after it), whose ledger
+		// id it needs.
 		if inv := b.invoices[e.InvoiceID]; inv != nil {
-			if inv.refundCredits == nil {
-				inv.refundCredits = map[uuid.UUID]bool{}
+			if inv.refunds == nil {
+				inv.refunds = map[uuid.UUID]source{}
 			}
-			inv.refundCredits[e.CreditNoteID] = true
+			inv.refunds[e.CreditNoteID] = source{eventID: ev.ID, kind: ledger.KindRefund, typ: ev.Data.EventType(), remitID: e.RefundID,
+				amount: e.Amount, creditNoteID: e.CreditNoteID}
 		}
 		return nil
 	case invoice.InvoiceCreditNoteIssued:
-		refund := false
+		var refund source
+		isRefund := false
 		if inv := b.invoices[e.InvoiceID]; inv != nil {
-			refund = inv.refundCredits[e.CreditNoteID]
+			refund, isRefund = inv.refunds[e.CreditNoteID]
 		}
-		return add(e.InvoiceID, source{kind: ledger.KindCreditNote, remitID: e.CreditNoteID, amount: e.Amount, refund: refund})
+		inv := add(e.InvoiceID, source{kind: ledger.KindCreditNote, remitID: e.CreditNoteID, amount: e.Amount, refund: isRefund})
+		if inv != nil && isRefund {
+			inv.sources = append(inv.sources, refund)
+		}
+		return inv
+	case invoice.InvoicePaymentDisputed:
+		return add(e.InvoiceID, source{kind: ledger.KindDispute, remitID: e.DisputeID, amount: e.Amount})
+	case invoice.InvoiceDisputeClosed:
+		switch {
+		case e.Outcome == invoice.DisputeWon:
+			return add(e.InvoiceID, source{kind: ledger.KindDisputeWon, remitID: ev.ID, amount: e.Amount})
+		case e.Outcome == invoice.DisputeLost && e.Fee.Amount.IsPositive():
+			return add(e.InvoiceID, source{kind: ledger.KindDisputeFee, remitID: ev.ID, amount: e.Fee})
+		}
+		return nil
 	case invoice.InvoiceWrittenOff:
 		return add(e.InvoiceID, source{kind: ledger.KindCreditNote, remitID: ev.ID, amount: e.Amount})
 	case invoice.InvoiceVoided:
@@ -219,6 +242,16 @@ func (b *book) push(id uuid.UUID, rev uint64, e domain.Event) {
 			b.contacts[genKey{p.Provider, inv.clientID}] = p.ContactID
 		}
 	}
+}
+
+// pushedIn reports whether a connection takes a source: disputes only when
+// its mapping names a disputes account.
+func pushedIn(c ledger.Connection, src source) bool {
+	switch src.kind {
+	case ledger.KindDispute, ledger.KindDisputeWon, ledger.KindDisputeFee:
+		return c.Mapping.PushesDisputes()
+	}
+	return true
 }
 
 // inScope reports whether an invoice is pushed to a connection.

@@ -259,6 +259,9 @@ func Status(ctx context.Context, store eventstore.Store) ([]ConnectionStatus, er
 			state := ledger.PushNone
 			why := ""
 			for _, src := range inv.sources {
+				if !pushedIn(c, src) {
+					continue
+				}
 				push := b.pushes[ledger.PushID(p, src.eventID, gen)]
 				if push == nil {
 					state = ledger.PushNone

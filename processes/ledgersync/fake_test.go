@@ -27,6 +27,9 @@ type recordingLedger struct {
 	// failAfterCreate is returned once by the next push after it created the
 	// document (a timeout after the ledger committed).
 	failAfterCreate error
+	// failKindAfterCreate is returned once by the next push of a kind after
+	// it created the document.
+	failKindAfterCreate map[string]error
 }
 
 type doc struct {
@@ -40,6 +43,8 @@ type doc struct {
 	payment         accounting.Payment
 	transfer        accounting.Transfer
 	expense         accounting.Expense
+	refund          accounting.Refund
+	dispute         accounting.DisputeMove
 }
 
 func newLedger(name string) *recordingLedger {
@@ -83,6 +88,10 @@ func (l *recordingLedger) push(kind string, id uuid.UUID, d doc) (accounting.Ack
 	l.docs[key] = d
 	if err := l.failAfterCreate; err != nil {
 		l.failAfterCreate = nil
+		return accounting.Ack{}, err
+	}
+	if err := l.failKindAfterCreate[kind]; err != nil {
+		delete(l.failKindAfterCreate, kind)
 		return accounting.Ack{}, err
 	}
 	return accounting.Ack{LedgerID: d.ledgerID, ContactID: d.contact.LedgerID}, nil

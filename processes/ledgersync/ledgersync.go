@@ -21,9 +21,15 @@
 //   - InvoiceCreditNoteIssued: a credit note allocated to the invoice, split
 //     over the invoice's tax rates in proportion to its lines; a refund's
 //     credit note (InvoicePaymentRefunded names it) is left unallocated: the
-//     invoice was paid, and the credit is what the client was paid back
-//     (the refund itself, money out of the clearing account, is not pushed:
-//     record it against the credit note in the ledger);
+//     invoice was paid, and the credit is what the client was paid back;
+//   - InvoicePaymentRefunded: right after its credit note (refunds.go), the
+//     refund (ledger.KindRefund): the refunded amount out of the clearing
+//     account against that credit note (accounting.RefundLedger), so the
+//     credit is used and the clearing account is down by the refund;
+//   - InvoicePaymentDisputed, InvoiceDisputeClosed (disputes.go), only when
+//     the mapping names a disputes account: the withdrawal out of the
+//     clearing account into it, a won dispute's amount back, a lost
+//     dispute's fee to the fees account;
 //   - InvoiceWrittenOff: a credit note to the write-off (bad-debt) account;
 //   - InvoiceVoided: a void;
 //   - InvoiceSurchargeAdded: a card surcharge added with a payment, as its

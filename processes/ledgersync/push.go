@@ -38,6 +38,9 @@ func (s *Sync) process(ctx context.Context, k genKey) {
 	attempts := 0
 	for i := 0; i < len(inv.sources); i++ {
 		src := inv.sources[i]
+		if !pushedIn(c.Connection, src) {
+			continue
+		}
 		id := ledger.PushID(k.provider, src.eventID, gen)
 		var prev ledger.Push
 		var rev uint64
@@ -257,6 +260,10 @@ func (s *Sync) call(ctx context.Context, l accounting.Ledger, c ledger.Connectio
 		return l.PushCreditNote(ctx, cn)
 	case ledger.KindSurcharge:
 		return s.pushSurcharge(ctx, l, c, facts, inv, src, docID)
+	case ledger.KindRefund:
+		return s.callRefund(ctx, l, c, inv, src, facts, docID, gen)
+	case ledger.KindDispute, ledger.KindDisputeWon, ledger.KindDisputeFee:
+		return s.callDispute(ctx, l, c, inv, src, facts, docID)
 	case ledger.KindVoid:
 		v := accounting.Void{InvoiceID: ledger.DocumentID(inv.id, gen), InvoiceLedgerID: invoiceLedgerID, InvoiceNumber: iss.Number}
 		if e, ok := facts.event.(invoice.InvoiceVoided); ok {

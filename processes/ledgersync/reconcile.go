@@ -86,6 +86,9 @@ func (b *book) reconcile() Report {
 			gen := b.gens[genKey{p, inv.id}]
 			invoiceLedgerID := ""
 			for _, src := range inv.sources {
+				if !pushedIn(c, src) {
+					continue
+				}
 				id := ledger.PushID(p, src.eventID, gen)
 				expected[id] = true
 				what := describe(p, inv, src)
@@ -157,6 +160,12 @@ func describe(provider string, inv *invoiceRec, src source) string {
 		what = "payment " + src.remitID.String()
 	case "InvoiceCreditNoteIssued":
 		what = "credit note " + src.remitID.String()
+	case "InvoicePaymentRefunded":
+		what = "refund " + src.remitID.String()
+	case "InvoicePaymentDisputed":
+		what = "dispute " + src.remitID.String()
+	case "InvoiceDisputeClosed":
+		what = string(src.kind) + " " + src.eventID.String()
 	case "InvoiceWrittenOff":
 		what = "write-off " + src.eventID.String()
 	case "InvoiceVoided":

@@ -91,19 +91,27 @@ type LedgerMapping struct {
 	// mapping's, else the provider's default.
 	BankAccount string `json:"bank_account"`
 	FeesAccount string `json:"fees_account"`
+	// DisputesAccount is where disputed payments move from the clearing
+	// account; omitted: disputes are not pushed.
+	DisputesAccount string `json:"disputes_account,omitempty"`
+	// ReceivableAccount is the accounts-receivable account a QuickBooks
+	// refund's check goes to (the mapping's, else 84); omitted for Xero.
+	ReceivableAccount string `json:"receivable_account,omitempty"`
 }
 
 // ledgerMappingOf converts a ledger.Mapping.
 func ledgerMappingOf(v ledger.Mapping, provider string) LedgerMapping {
 	return LedgerMapping{
-		RevenueAccount:  v.RevenueAccount,
-		ServiceAccounts: stringMap(v.ServiceAccounts),
-		TaxRateAccounts: stringMap(v.TaxRateAccounts),
-		TaxTypes:        stringMap(v.TaxTypes),
-		ClearingAccount: v.ClearingAccount,
-		WriteOffAccount: v.WriteOffAccount,
-		BankAccount:     v.BankAccountFor(provider),
-		FeesAccount:     v.FeesAccountFor(provider),
+		RevenueAccount:    v.RevenueAccount,
+		ServiceAccounts:   stringMap(v.ServiceAccounts),
+		TaxRateAccounts:   stringMap(v.TaxRateAccounts),
+		TaxTypes:          stringMap(v.TaxTypes),
+		ClearingAccount:   v.ClearingAccount,
+		WriteOffAccount:   v.WriteOffAccount,
+		BankAccount:       v.BankAccountFor(provider),
+		FeesAccount:       v.FeesAccountFor(provider),
+		DisputesAccount:   v.DisputesAccount,
+		ReceivableAccount: v.ReceivableAccountFor(provider),
 	}
 }
 

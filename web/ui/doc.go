@@ -55,7 +55,8 @@
 // "payouts" projection) with each one's ledger sync status, and a payout's
 // page each charge, refund and fee it settles, linking the invoices, and its
 // sync status per connected ledger. The connect form sets the payout bank
-// and fees accounts with the rest of the mapping.
+// and fees accounts, the disputes account and (QuickBooks) the receivable
+// account of refunds with the rest of the mapping.
 //
 // When Config.BillingRun is set, the clients page offers "Run billing now"
 // (billingrun.go): it runs billing and collection on demand, waits for the

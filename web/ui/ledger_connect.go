@@ -329,6 +329,8 @@ func (h *handler) handleLedgerConnectForm(w http.ResponseWriter, r *http.Request
 				f.set("write_off_account", c.Mapping.WriteOffAccount)
 				f.set("bank_account", c.Mapping.BankAccount)
 				f.set("fees_account", c.Mapping.FeesAccount)
+				f.set("disputes_account", c.Mapping.DisputesAccount)
+				f.set("receivable_account", c.Mapping.ReceivableAccount)
 				var lines []string
 				for _, k := range slices.Sorted(maps.Keys(c.Mapping.TaxTypes)) {
 					lines = append(lines, k+"="+c.Mapping.TaxTypes[k])
@@ -348,7 +350,8 @@ func parseConnectForm(r *http.Request, provider string) (ledgersync.ConnectReque
 	req := ledgersync.ConnectRequest{Provider: provider, History: r.PostFormValue("history") == "on",
 		Secrets: ledgersync.Secrets{ClientID: val("client_id"), ClientSecret: val("client_secret")},
 		Mapping: ledger.Mapping{RevenueAccount: val("revenue_account"), ClearingAccount: val("clearing_account"), WriteOffAccount: val("write_off_account"),
-			BankAccount: val("bank_account"), FeesAccount: val("fees_account")}}
+			BankAccount: val("bank_account"), FeesAccount: val("fees_account"), DisputesAccount: val("disputes_account"),
+			ReceivableAccount: val("receivable_account")}}
 	if req.Secrets.ClientID == "" {
 		f.Errors["client_id"] = "Give the client id of your " + providerName(provider) + " app."
 	}

@@ -38,6 +38,7 @@ type purchase struct {
 	ID          string        `json:"Id,omitempty"`
 	PaymentType string        `json:"PaymentType,omitempty"`
 	AccountRef  *ref          `json:"AccountRef,omitempty"`
+	EntityRef   *ref          `json:"EntityRef,omitempty"`
 	CurrencyRef *ref          `json:"CurrencyRef,omitempty"`
 	TxnDate     string        `json:"TxnDate,omitempty"`
 	PrivateNote string        `json:"PrivateNote,omitempty"`

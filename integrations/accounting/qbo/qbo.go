@@ -36,6 +36,14 @@
 //     (PaymentType Cash) of its fees from the clearing account, one
 //     account-based expense line to the fees account; each with PrivateNote
 //     "<what> <payout reference> remit:<document id>", found by TxnDate.
+//   - A refund (accounting.RefundLedger, refund.go) becomes a check to the
+//     customer (Purchase, PaymentType Check, EntityRef the customer) from the
+//     clearing account, one line to Accounts Receivable, and a zero Payment
+//     linking the check and the refund's credit memo (QuickBooks' "refund a
+//     credit memo"); PrivateNotes "remit:<refund id>" and "…:apply".
+//   - A dispute (accounting.DisputeLedger, dispute.go) becomes a Transfer
+//     from the clearing account to the disputes account (a won dispute: the
+//     other way), found like a payout's.
 //   - A void reads the invoice for its SyncToken and posts
 //     /invoice?operation=void; an invoice already void is left alone, and a
 //     stale SyncToken (fault 5010) is read again and retried once.

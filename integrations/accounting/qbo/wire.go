@@ -13,6 +13,7 @@ import (
 type ref struct {
 	Value string `json:"value"`
 	Name  string `json:"name,omitempty"`
+	Type  string `json:"type,omitempty"` // an EntityRef's kind: "Customer"
 }
 
 type emailAddr struct {

@@ -67,13 +67,14 @@ type xAccount struct {
 }
 
 type xPayment struct {
-	PaymentID string       `json:",omitempty"`
-	Invoice   *xInvoiceRef `json:",omitempty"`
-	Account   *xAccount    `json:",omitempty"`
-	Date      string       `json:",omitempty"`
-	Amount    json.Number  `json:",omitempty"`
-	Reference string       `json:",omitempty"`
-	Status    string       `json:",omitempty"`
+	PaymentID  string          `json:",omitempty"`
+	Invoice    *xInvoiceRef    `json:",omitempty"`
+	CreditNote *xCreditNoteRef `json:",omitempty"`
+	Account    *xAccount       `json:",omitempty"`
+	Date       string          `json:",omitempty"`
+	Amount     json.Number     `json:",omitempty"`
+	Reference  string          `json:",omitempty"`
+	Status     string          `json:",omitempty"`
 }
 
 type xPayments struct {

@@ -5,7 +5,12 @@
 // (accounting.PayoutLedger, payout.go) a payment gateway's payouts: the net as
 // a bank transfer from the clearing account to the bank account, the fees as
 // a SPEND bank transaction to the fees expense account, each found again by
-// its Reference (the gateway's payout reference and Remit's document id).
+// its Reference (the gateway's payout reference and Remit's document id);
+// and (accounting.RefundLedger, refund.go) refunds: a payment against the
+// refund's credit note out of the clearing account, found again the same
+// way; and (accounting.DisputeLedger, dispute.go) disputes: a SPEND (a won
+// dispute: RECEIVE) bank transaction on the clearing account coded to the
+// disputes account.
 //
 // # Exactly once
 //

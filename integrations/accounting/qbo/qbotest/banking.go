@@ -141,8 +141,8 @@ func (s *Server) createPurchase(p Purchase) (any, *apiFault) {
 		if d == nil || d.AccountRef == nil || d.AccountRef.Value == "" {
 			return nil, required(where + "AccountBasedExpenseLineDetail.AccountRef")
 		}
-		if !has(s.opts.ExpenseAccounts, d.AccountRef.Value) {
-			return nil, invalidRef("Account", d.AccountRef.Value)
+		if f := s.spendable(p, where, d.AccountRef.Value); f != nil {
+			return nil, f
 		}
 		if l.Amount == nil {
 			return nil, required(where + "Amount")

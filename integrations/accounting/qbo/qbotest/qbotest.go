@@ -19,9 +19,12 @@
 //     an ItemRef naming an item, Amount = Qty × UnitPrice when both are given,
 //     a known TaxCodeRef, TaxInclusiveAmt on taxed lines of a TaxInclusive
 //     document, DocNumber at most 21 characters, dates as YYYY-MM-DD;
-//   - Payment: CustomerRef and TotalAmt required, linked invoices and credit
-//     memos must exist and belong to the customer, DepositToAccountRef must
-//     name an account;
+//   - Payment: CustomerRef and TotalAmt required, linked invoices, credit
+//     memos and checks (TxnType Check or Expense: a Purchase to the
+//     customer's Accounts Receivable, a refund) must exist and belong to the
+//     customer, DepositToAccountRef must name an account;
+//   - Purchase: a line to Accounts Receivable (Options.ReceivableAccount)
+//     needs the purchase's EntityRef to be a Customer;
 //   - void (POST /invoice?operation=void): Id and SyncToken required, the
 //     SyncToken must be the invoice's current one (5010 Stale Object Error);
 //   - requestid: a POST repeating a requestid gets the first response again
@@ -70,12 +73,18 @@ type Options struct {
 	// ExpenseAccounts are the ids of the company's expense accounts a
 	// Purchase line may spend to (default "8" Bank Charges).
 	ExpenseAccounts []string
+	// ReceivableAccount is the id of the company's Accounts Receivable
+	// account (default "84"): a check to a customer (a refund) may spend to
+	// it.
+	ReceivableAccount string
 }
 
 // Ref is a QBO reference to another entity.
 type Ref struct {
 	Value string `json:"value"`
 	Name  string `json:"name,omitempty"`
+	// Type is the kind of entity an EntityRef names ("Customer", "Vendor").
+	Type string `json:"type,omitempty"`
 }
 
 // EmailAddress is QBO's e-mail address type.
@@ -253,12 +262,15 @@ type Server struct {
 	payments    []*Payment
 	transfers   []*Transfer
 	purchases   []*Purchase
-	byRequestID map[string]stored
-	faults      []injected
-	log         []Request
-	codes       map[string]authCode
-	nextCode    int
-	deny        bool
+	// checkApplied is how much of each check to a customer payments have
+	// applied (against credit memos).
+	checkApplied map[string]decimal.Decimal
+	byRequestID  map[string]stored
+	faults       []injected
+	log          []Request
+	codes        map[string]authCode
+	nextCode     int
+	deny         bool
 }
 
 // New starts a Server, stopped when the test ends.
@@ -287,6 +299,9 @@ func New(tb testing.TB, opts Options) *Server {
 	}
 	if opts.ExpenseAccounts == nil {
 		opts.ExpenseAccounts = []string{"8"}
+	}
+	if opts.ReceivableAccount == "" {
+		opts.ReceivableAccount = "84"
 	}
 	s := &Server{RealmID: opts.RealmID, opts: opts, refresh: opts.RefreshToken, nextID: 100, byRequestID: map[string]stored{}, codes: map[string]authCode{}}
 	mux := http.NewServeMux()
@@ -987,6 +1002,7 @@ func (s *Server) createPayment(p Payment) (any, *apiFault) {
 		amt decimal.Decimal
 	}
 	var invs, credits []apply
+	var checks []appliedCheck
 	owed, credited := decimal.Zero, decimal.Zero
 	for i, l := range p.Line {
 		where := fmt.Sprintf("Line[%d].", i)
@@ -1001,6 +1017,15 @@ func (s *Server) createPayment(p Payment) (any, *apiFault) {
 			return nil, required(where + "LinkedTxn")
 		}
 		lt := l.LinkedTxn[0]
+		if lt.TxnType == "Check" || lt.TxnType == "Expense" {
+			pu, f := s.refundCheck(where, lt, cust.ID, amt)
+			if f != nil {
+				return nil, f
+			}
+			checks = append(checks, appliedCheck{pu, amt})
+			owed = owed.Add(amt)
+			continue
+		}
 		var list []*Txn
 		switch lt.TxnType {
 		case "Invoice":
@@ -1008,7 +1033,7 @@ func (s *Server) createPayment(p Payment) (any, *apiFault) {
 		case "CreditMemo":
 			list = s.creditMemos
 		default:
-			return nil, validation("2010", "Request has invalid or unsupported property", where+"LinkedTxn.TxnType "+lt.TxnType+" is not Invoice or CreditMemo")
+			return nil, validation("2010", "Request has invalid or unsupported property", where+"LinkedTxn.TxnType "+lt.TxnType+" is not Invoice, CreditMemo, Check or Expense")
 		}
 		var t *Txn
 		for _, x := range list {
@@ -1056,6 +1081,7 @@ func (s *Server) createPayment(p Payment) (any, *apiFault) {
 		a.t.Balance = numOf(bal.Sub(a.amt))
 		a.t.LinkedTxn = append(a.t.LinkedTxn, LinkedTxn{TxnID: p.ID, TxnType: "Payment"})
 	}
+	s.applyChecks(checks)
 	for _, a := range credits {
 		rem, _ := number("RemainingCredit", a.t.RemainingCredit)
 		a.t.RemainingCredit = numOf(rem.Sub(a.amt))

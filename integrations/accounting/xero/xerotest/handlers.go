@@ -434,6 +434,14 @@ func (s *Server) createPayments(in []obj) answer {
 	}
 	var out []obj
 	for _, p := range in {
+		if _, ok := p["CreditNote"]; ok {
+			pay, msg := s.refundCreditNote(p)
+			if msg != "" {
+				return validationError(msg)
+			}
+			out = append(out, pay)
+			continue
+		}
 		ref, _ := p["Invoice"].(map[string]any)
 		inv := find(s.invoices, "InvoiceID", str(ref["InvoiceID"]))
 		if inv == nil {

@@ -191,3 +191,27 @@ func TestSpecValidatorRejectsBadBankingBodies(t *testing.T) {
 		t.Error("a refused body created a document")
 	}
 }
+
+// TestSpecValidatorRejectsBadRefundBodies: a payment against a credit note
+// (a refund) whose credit note id is not a uuid, or whose amount is not a
+// number, breaks the spec and is refused before the organisation sees it.
+func TestSpecValidatorRejectsBadRefundBodies(t *testing.T) {
+	s := xerotest.New(t)
+	s.ExpectSpecViolations()
+	tok := MustAccessToken(t, s)
+	for _, body := range []string{
+		`{"Payments":[{"CreditNote":{"CreditNoteID":"CN-0001"},"Account":{"Code":"091"},"Amount":10,"Reference":"re_1"}]}`,
+		`{"Payments":[{"CreditNote":{"CreditNoteID":"5cc8cf28-567e-4d43-b287-687cfcaec47c"},"Account":{"Code":"091"},"Amount":"ten"}]}`,
+	} {
+		status, answer := send(t, s, tok, http.MethodPut, "/Payments", body)
+		if status != http.StatusBadRequest || !strings.Contains(answer, "does not match the Xero Accounting API spec") {
+			t.Errorf("PUT /Payments %s: %d %s", body, status, answer)
+		}
+	}
+	if n := len(s.SpecViolations()); n != 2 {
+		t.Errorf("violations recorded: %d, want 2", n)
+	}
+	if len(s.Payments()) != 0 {
+		t.Error("a refused refund created a payment")
+	}
+}

@@ -12,7 +12,8 @@
 // line amounts, tax and totals the way Xero documents them, answers where
 // filters (== and != joined by AND/OR) and searchTerm, keeps bank transfers
 // and spend/receive bank transactions between its bank accounts (AddAccount
-// adds accounts to the chart), replays
+// adds accounts to the chart), takes payments against invoices and, as a
+// cash refund, against sales credit notes (ARCREDITPAYMENT), replays
 // Idempotency-Key requests, rotates refresh tokens at its token endpoint,
 // and can be told to fail (429, 5xx) or to expire access tokens.
 //
