@@ -16,6 +16,7 @@ import (
 	"remit/integrations/payments"
 	"remit/integrations/payments/sandbox"
 	"remit/web/auth"
+	"remit/web/ui/uitest"
 )
 
 // surcharging gives the firm GST 10 % as its default rate and a 1.5 % card
@@ -87,6 +88,7 @@ func TestBrowserSurchargeSettingAndPayByCard(t *testing.T) {
 		t.Skip("browser test skipped in -short mode")
 	}
 	ctx := browser(t)
+	shots := uitest.ScreenshotDir(t)
 	p := newPayApp(t)
 	if _, err := p.svc.AddTaxRate(context.Background(), billing.TaxRateRequest{Name: "GST", Rate: decimal.NewFromInt(10), MakeDefault: true}, p.meta()); err != nil {
 		t.Fatal(err)
@@ -103,12 +105,12 @@ func TestBrowserSurchargeSettingAndPayByCard(t *testing.T) {
 	if got := text(t, ctx, "#f-surcharges-card-err"); !strings.Contains(got, "at most 5%") {
 		t.Errorf("the error beside the field: %q", got)
 	}
-	checkAccessible(t, ctx, "firm settings, surcharge refused")
+	screenshot(t, ctx, shots, "firm-settings-surcharge-refused")
 	step(t, ctx, "a 1.5% card surcharge", set("1.5")...)
 	flash(t, ctx, "Surcharges saved.")
 
 	step(t, ctx, "open the pay-now link", chromedp.Navigate(p.server.URL+p.payLink(acme, inv)), chromedp.WaitVisible(chromedp.ID("pay-card")))
-	checkAccessible(t, ctx, "pay-now page with surcharge choices")
+	screenshot(t, ctx, shots, "pay-now-page-with-surcharge-choices")
 	if card, bank := text(t, ctx, "#pay-card"), text(t, ctx, "#pay-bank"); card != "Pay by card: A$111.82" || bank != "Pay by bank debit: A$110.00" {
 		t.Errorf("choices %q and %q", card, bank)
 	}
