@@ -178,3 +178,27 @@ func InvoiceOfCharge(ctx context.Context, store eventstore.Store, ref string) (u
 	}
 	return uuid.Nil, nil
 }
+
+// DuplicateRefund is a payment the invoice refused (nothing was left to
+// pay), refunded in full by the gateway.
+type DuplicateRefund struct {
+	InvoiceID              uuid.UUID
+	AttemptID              uuid.UUID
+	ChargeReference        string
+	GatewayRefundReference string
+	Amount                 domain.Money
+}
+
+// RecordDuplicateRefund records a refunded duplicate payment on its
+// invoice, dated the firm's today; recording it again appends nothing.
+func (s *Service) RecordDuplicateRefund(ctx context.Context, r DuplicateRefund, meta Meta) (Result, error) {
+	f, err := s.firm(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	now := s.now()
+	m := meta
+	m.CommandID = "duplicate/" + r.AttemptID.String()
+	return s.invoice(ctx, invoice.RecordDuplicateRefund{AttemptID: r.AttemptID, GatewayReference: r.ChargeReference,
+		GatewayRefundReference: r.GatewayRefundReference, Amount: r.Amount, Date: s.today(f, now), Now: now}, r.InvoiceID, m, r.AttemptID)
+}

@@ -462,6 +462,8 @@ func invoiceOf(e domain.Event) uuid.UUID {
 		return e.InvoiceID
 	case invoice.InvoiceSurchargeAdded:
 		return e.InvoiceID
+	case invoice.InvoiceDuplicatePaymentRefunded:
+		return e.InvoiceID
 	}
 	return uuid.Nil
 }

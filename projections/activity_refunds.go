@@ -5,7 +5,8 @@ import (
 	"remit/domain/invoice"
 )
 
-// refundKinds tells refunds and disputes of gateway payments.
+// refundKinds tells refunds and disputes of gateway payments, and refunded
+// duplicate payments.
 func refundKinds(k map[string]activityKind) {
 	on(k, func(s *activityState, e invoice.InvoicePaymentRefunded, l *subjectList) { s.ofInvoice(l, e.InvoiceID) },
 		func(r *render, e invoice.InvoicePaymentRefunded) string {
@@ -21,5 +22,12 @@ func refundKinds(k map[string]activityKind) {
 				return "Invoice " + r.invoice(e.InvoiceID) + ": dispute won, " + domain.FormatMoney(e.Amount) + " restored"
 			}
 			return "Invoice " + r.invoice(e.InvoiceID) + ": dispute lost, " + domain.FormatMoney(e.Amount) + " reversed, dispute fee " + domain.FormatMoney(e.Fee)
+		})
+	on(k, func(s *activityState, e invoice.InvoiceDuplicatePaymentRefunded, l *subjectList) {
+		s.ofInvoice(l, e.InvoiceID)
+	},
+		func(r *render, e invoice.InvoiceDuplicatePaymentRefunded) string {
+			return "Invoice " + r.invoice(e.InvoiceID) + ": a second payment of " + domain.FormatMoney(e.Amount) + " (" + e.GatewayReference +
+				") came after it was paid and was refunded in full (" + e.GatewayRefundReference + ")"
 		})
 }

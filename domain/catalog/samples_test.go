@@ -228,6 +228,8 @@ func samples() map[string]sample {
 		Amounts: domain.LineAmounts{Net: money("4.13"), Tax: money("0.41"), Gross: money("4.54")}}
 	add(invoiceIssued, invoice.InvoiceSurchargeAdded{InvoiceID: invoiceID, AttemptID: id(12), Kind: invoice.SurchargeCard, Percent: decidertest.Dec("1.5"),
 		Base: money("275"), Line: surcharge, Totals: invoice.Totals{Net: money("254.13"), Tax: money("25.41"), Gross: money("279.54")}, Date: domain.MustDate(2026, 3, 2), At: at})
+	add(invoiceIssued, invoice.InvoiceDuplicatePaymentRefunded{InvoiceID: invoiceID, AttemptID: id(37), GatewayReference: "pi_2", GatewayRefundReference: "re_2",
+		Amount: money("275"), Date: domain.MustDate(2026, 3, 2), At: at})
 	add(nil, invoice.InvoiceAbandoned{InvoiceID: id(32), Number: "INV-000004", Reason: "the request that reserved the number stopped before issuing the invoice", At: at})
 
 	// numbering

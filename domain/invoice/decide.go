@@ -189,6 +189,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return recordDispute(s, c)
 	case CloseDispute:
 		return closeDispute(s, c)
+	case RecordDuplicateRefund:
+		return recordDuplicateRefund(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "unknown invoice command %T", c)
 }

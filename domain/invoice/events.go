@@ -238,6 +238,7 @@ func EventTypes() []string {
 		"InvoicePaymentDisputed",
 		"InvoiceDisputeClosed",
 		"InvoiceSurchargeAdded",
+		"InvoiceDuplicatePaymentRefunded",
 	}
 }
 
@@ -277,6 +278,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[InvoiceDisputeClosed](eventType, data)
 	case "InvoiceSurchargeAdded":
 		return domain.DecodeAs[InvoiceSurchargeAdded](eventType, data)
+	case "InvoiceDuplicatePaymentRefunded":
+		return domain.DecodeAs[InvoiceDuplicatePaymentRefunded](eventType, data)
 	}
 	return nil, fmt.Errorf("invoice: unknown event type %q", eventType)
 }

@@ -484,6 +484,8 @@ func allEvents(tb testing.TB) []domain.Event {
 		disputed("159.50"),
 		disputeClosed(invoice.DisputeLost),
 		surchargeAdded(tb),
+		invoice.InvoiceDuplicatePaymentRefunded{InvoiceID: invoiceID, AttemptID: attemptID, GatewayReference: "ch_2", GatewayRefundReference: "re_2",
+			Amount: aud("159.50"), Date: domain.MustDate(2026, 3, 2), At: now},
 	}
 }
 

@@ -345,6 +345,8 @@ func evolveRefunds(s State, e domain.Event) (State, bool) {
 			s.Paid = plus(s.Paid, e.Amount)
 			s.Status = s.afterMoneyIn()
 		}
+	case InvoiceDuplicatePaymentRefunded:
+		s.Duplicates = with(s.Duplicates, e.AttemptID, true) // money in and out: nothing else changes
 	default:
 		return s, false
 	}

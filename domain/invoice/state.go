@@ -101,8 +101,11 @@ type State struct {
 	// Refunds and disputes (refund.go): Refunded is what gateway refunds
 	// paid back (Paid is already net of it); Charges the gateway charges
 	// collected, by reference, in ChargeRefs' order.
-	Refunded   domain.Money
-	Refunds    map[uuid.UUID]bool
+	Refunded domain.Money
+	Refunds  map[uuid.UUID]bool
+	// Duplicates are the attempts whose payments were refunded as
+	// duplicates (InvoiceDuplicatePaymentRefunded).
+	Duplicates map[uuid.UUID]bool
 	Disputes   map[uuid.UUID]Dispute
 	Charges    map[string]Charge
 	ChargeRefs []string

@@ -183,6 +183,9 @@ func (b *builder) apply(r follow.Event) error {
 		return b.disputed(r, e)
 	case invoice.InvoiceDisputeClosed:
 		return b.disputeClosed(r, e)
+	case invoice.InvoiceDuplicatePaymentRefunded:
+		b.duplicateRefunded(r, e)
+		return nil
 	case invoice.InvoiceSurchargeAdded:
 		return b.surcharge(r, e)
 	}

@@ -44,5 +44,14 @@ func (b *builder) disputeClosed(r follow.Event, e invoice.InvoiceDisputeClosed) 
 	return nil
 }
 
+// duplicateRefunded notes a payment the invoice refused and the gateway
+// refunded at once: no transaction (the money came into the clearing
+// account and went straight back out), but both movements are the clearing
+// account's, so a payout settling the charge and its refund matches.
+func (b *builder) duplicateRefunded(r follow.Event, e invoice.InvoiceDuplicatePaymentRefunded) {
+	b.flow(Flow{Kind: FlowCollected, Date: e.Date, EventID: r.ID, Reference: e.GatewayReference, Amount: e.Amount})
+	b.flow(Flow{Kind: FlowRefunded, Date: e.Date, EventID: r.ID, Reference: e.GatewayRefundReference, Amount: e.Amount})
+}
+
 // refundEventTypes are the refund and dispute events Build reads.
-var refundEventTypes = []string{"InvoicePaymentRefunded", "InvoicePaymentDisputed", "InvoiceDisputeClosed"}
+var refundEventTypes = []string{"InvoicePaymentRefunded", "InvoicePaymentDisputed", "InvoiceDisputeClosed", "InvoiceDuplicatePaymentRefunded"}

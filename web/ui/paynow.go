@@ -224,6 +224,8 @@ func payOutcome(p gateways.Paid) string {
 	switch {
 	case p.Status != payments.SessionComplete || p.Payment == nil:
 		return "!The payment was not completed: nothing was charged."
+	case p.Duplicate:
+		return "!This invoice was already paid, so your payment of " + fmtMoney(p.Payment.Amount) + " was refunded in full at once."
 	case p.Payment.Status == payments.StatusSucceeded:
 		msg := "Thank you: your payment of " + fmtMoney(p.Payment.Amount) + " was received."
 		if p.MethodID != uuid.Nil {

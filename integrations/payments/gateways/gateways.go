@@ -186,7 +186,7 @@ func Start(cfg Config) (Opened, error) {
 	o.Checkout = &Checkout{Gateway: hc, Name: o.Gateway.Name(), Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
 	o.PayNow = &PayNow{Gateway: hc, Name: o.Gateway.Name(), Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
 	if secret != "" {
-		rec := Recorder{Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
+		rec := Recorder{Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger, Gateway: o.Gateway}
 		disputes := &refunds.Refunder{Billing: cfg.Billing, Store: cfg.Store, Logger: cfg.Logger}
 		o.Webhook = stripe.Webhook{Secret: secret, OnResult: rec.Record, OnCheckout: o.onCheckout, OnPayout: syncPayouts(cfg, o.Gateway),
 			OnDispute: func(ctx context.Context, n stripe.DisputeNotification) error {
@@ -210,6 +210,9 @@ func (o Opened) onCheckout(ctx context.Context, n stripe.CheckoutNotification) e
 type Recorder struct {
 	Store   eventstore.Store
 	Billing *billing.Service
+	// Gateway, when it refunds (payments.Refunder), gives back a payment
+	// the invoice refuses because nothing was left to pay (duplicate.go).
+	Gateway any
 	// Logger receives results that cannot be recorded; nil discards.
 	Logger *slog.Logger
 }
@@ -250,6 +253,11 @@ func (r Recorder) Record(ctx context.Context, n stripe.Notification) error {
 	_, err = billingrun.RecordSurchargedAttempt(ctx, r.Billing, invoiceID, attemptID, method, domain.Date{}, n.Result, billingrun.SurchargeFromMetadata(n.Metadata), billing.Meta{
 		Actor: WebhookActor, CorrelationID: "stripe/" + n.EventID,
 	})
+	if err != nil && n.Result.Status == payments.StatusSucceeded {
+		// Paid meanwhile (a pay-now link, another tab): the money goes back.
+		_, err = refundDuplicate(ctx, r.Gateway, r.Store, r.Billing, log, invoiceID, attemptID, n.Result, err, billing.Meta{
+			Actor: WebhookActor, CorrelationID: "stripe/" + n.EventID})
+	}
 	switch domain.ErrorCode(err) {
 	case "":
 		return nil

@@ -150,6 +150,9 @@ type Paid struct {
 	MethodID uuid.UUID
 	// Position is the log position of the last event recorded.
 	Position uint64
+	// Duplicate is true when the invoice had nothing left to pay and the
+	// payment was refunded in full (duplicate.go).
+	Duplicate bool
 }
 
 var errNotAPayment = errors.New("not a pay-now session Remit started")
@@ -199,6 +202,12 @@ func (p *PayNow) Record(ctx context.Context, sessionID, actor string) (Paid, err
 	res, err := billingrun.RecordSurchargedAttempt(ctx, p.Billing, invoiceID, attemptID, out.MethodID, domain.Date{}, *s.Payment,
 		billingrun.SurchargeFromMetadata(s.Metadata), billing.Meta{Actor: actor, CorrelationID: "paynow:" + s.ID})
 	if err != nil {
+		// Paid meanwhile (another tab, another way): the money goes back.
+		pos, err := refundDuplicate(ctx, p.Gateway, p.Store, p.Billing, p.log(), invoiceID, attemptID, *s.Payment, err, meta("duplicate"))
+		if err == nil {
+			out.Duplicate, out.Position = true, max(out.Position, pos)
+			return out, nil
+		}
 		return out, fmt.Errorf("record the payment of checkout session %s: %w", s.ID, err)
 	}
 	out.Position = max(out.Position, res.Position)
