@@ -107,6 +107,51 @@ func (b *book) readAll(ctx context.Context, store eventstore.Store, each func(ev
 	return nil
 }
 
+// noteSurcharge notes a surcharge: pushed as its own invoice, paid by the
+// surcharge's share of the payment that follows it (push.go,
+// surchargeDocs).
+func (b *book) noteSurcharge(e invoice.InvoiceSurchargeAdded) {
+	if inv := b.invoices[e.InvoiceID]; inv != nil {
+		if inv.surcharges == nil {
+			inv.surcharges = map[uuid.UUID]domain.Money{}
+		}
+		inv.surcharges[e.AttemptID] = e.Line.Amounts.Gross
+	}
+}
+
+// paymentShare is what a payment pays of its invoice: its amount less the
+// surcharge it carried (which pays the surcharge's own invoice).
+func (b *book) paymentShare(e invoice.InvoicePaymentSucceeded) domain.Money {
+	amount := e.Amount
+	if inv := b.invoices[e.InvoiceID]; inv != nil {
+		if sur, ok := inv.surcharges[e.AttemptID]; ok {
+			amount.Amount = amount.Amount.Sub(sur.Amount)
+		}
+	}
+	return amount
+}
+
+// noteRefund notes a refund: pushed after its credit note (appended after
+// it), whose ledger id it needs.
+func (b *book) noteRefund(ev follow.Event, e invoice.InvoicePaymentRefunded) {
+	if inv := b.invoices[e.InvoiceID]; inv != nil {
+		if inv.refunds == nil {
+			inv.refunds = map[uuid.UUID]source{}
+		}
+		inv.refunds[e.CreditNoteID] = source{eventID: ev.ID, kind: ledger.KindRefund, typ: ev.Data.EventType(), remitID: e.RefundID,
+			amount: e.Amount, creditNoteID: e.CreditNoteID}
+	}
+}
+
+// refundOf is the refund a credit note was issued for, if it was.
+func (b *book) refundOf(e invoice.InvoiceCreditNoteIssued) (source, bool) {
+	if inv := b.invoices[e.InvoiceID]; inv != nil {
+		r, ok := inv.refunds[e.CreditNoteID]
+		return r, ok
+	}
+	return source{}, false
+}
+
 // observe folds one event into the book and returns the invoice it
 // concerns, if any.
 func (b *book) observe(ev follow.Event) *invoiceRec {
@@ -132,42 +177,17 @@ func (b *book) observe(ev follow.Event) *invoiceRec {
 		b.invoices[e.InvoiceID] = inv
 		return inv
 	case invoice.InvoiceSurchargeAdded:
-		// Pushed as its own invoice, paid by the surcharge's share of the
-		// payment that follows it (push.go, surchargeDocs).
-		if inv := b.invoices[e.InvoiceID]; inv != nil {
-			if inv.surcharges == nil {
-				inv.surcharges = map[uuid.UUID]domain.Money{}
-			}
-			inv.surcharges[e.AttemptID] = e.Line.Amounts.Gross
-		}
+		b.noteSurcharge(e)
 		return add(e.InvoiceID, source{kind: ledger.KindSurcharge, remitID: e.Line.LineID, amount: e.Line.Amounts.Gross})
 	case invoice.InvoicePaymentSucceeded:
-		amount := e.Amount
-		if inv := b.invoices[e.InvoiceID]; inv != nil {
-			if sur, ok := inv.surcharges[e.AttemptID]; ok {
-				amount.Amount = amount.Amount.Sub(sur.Amount) // the rest paid the surcharge's own invoice
-			}
-		}
-		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.AttemptID, amount: amount})
+		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.AttemptID, amount: b.paymentShare(e)})
 	case invoice.InvoicePaymentRecorded:
 		return add(e.InvoiceID, source{kind: ledger.KindPayment, remitID: e.PaymentID, amount: e.Amount})
 	case invoice.InvoicePaymentRefunded:
-		// Pushed after its credit note (appended after it), whose ledger
-		// id it needs.
-		if inv := b.invoices[e.InvoiceID]; inv != nil {
-			if inv.refunds == nil {
-				inv.refunds = map[uuid.UUID]source{}
-			}
-			inv.refunds[e.CreditNoteID] = source{eventID: ev.ID, kind: ledger.KindRefund, typ: ev.Data.EventType(), remitID: e.RefundID,
-				amount: e.Amount, creditNoteID: e.CreditNoteID}
-		}
+		b.noteRefund(ev, e)
 		return nil
 	case invoice.InvoiceCreditNoteIssued:
-		var refund source
-		isRefund := false
-		if inv := b.invoices[e.InvoiceID]; inv != nil {
-			refund, isRefund = inv.refunds[e.CreditNoteID]
-		}
+		refund, isRefund := b.refundOf(e)
 		inv := add(e.InvoiceID, source{kind: ledger.KindCreditNote, remitID: e.CreditNoteID, amount: e.Amount, refund: isRefund})
 		if inv != nil && isRefund {
 			inv.sources = append(inv.sources, refund)
