@@ -54,14 +54,11 @@ func (l *Ledger) PushDisputeMove(ctx context.Context, m accounting.DisputeMove) 
 		LineAmountTypes: "NoTax",
 		Status:          "AUTHORISED",
 	}}}
-	var out xBankTransactions
-	if err := l.call(ctx, http.MethodPut, "/BankTransactions", nil, body, idempotencyKey("dispute", m.ID.String(), body), &out); err != nil {
+	got, err := l.putBankTransaction(ctx, "dispute", m.ID.String(), body, "the dispute's bank transaction")
+	if err != nil {
 		return accounting.Ack{}, err
 	}
-	if len(out.BankTransactions) != 1 || out.BankTransactions[0].BankTransactionID == "" {
-		return accounting.Ack{}, &accounting.Error{Message: "Xero's answer to the dispute's bank transaction holds no bank transaction id"}
-	}
-	return accounting.Ack{LedgerID: out.BankTransactions[0].BankTransactionID}, nil
+	return accounting.Ack{LedgerID: got.BankTransactionID}, nil
 }
 
 var _ accounting.DisputeLedger = (*Ledger)(nil)

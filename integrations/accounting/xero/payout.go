@@ -134,14 +134,10 @@ func (l *Ledger) PushExpense(ctx context.Context, e accounting.Expense) (account
 		LineAmountTypes: "NoTax",
 		Status:          "AUTHORISED",
 	}}}
-	var out xBankTransactions
-	if err := l.call(ctx, http.MethodPut, "/BankTransactions", nil, body, idempotencyKey("spend", e.ID.String(), body), &out); err != nil {
+	got, err := l.putBankTransaction(ctx, "spend", e.ID.String(), body, "the bank transaction")
+	if err != nil {
 		return accounting.Ack{}, err
 	}
-	if len(out.BankTransactions) != 1 || out.BankTransactions[0].BankTransactionID == "" {
-		return accounting.Ack{}, &accounting.Error{Message: "Xero's answer to the bank transaction holds no bank transaction id"}
-	}
-	got := out.BankTransactions[0]
 	if total, err := dec(got.Total); err == nil && got.Total != "" && !total.Equal(e.Amount.Amount) {
 		return accounting.Ack{LedgerID: got.BankTransactionID}, &accounting.Error{Message: "Xero totals the fees of payout " + e.Reference + " at " + total.String() + ", Remit at " + e.Amount.Amount.String()}
 	}
@@ -149,3 +145,17 @@ func (l *Ledger) PushExpense(ctx context.Context, e accounting.Expense) (account
 }
 
 var _ accounting.PayoutLedger = (*Ledger)(nil)
+
+// putBankTransaction creates one bank transaction (spend or receive money)
+// with an idempotency key made of kind, id and the body, and answers it as
+// Xero made it; what names it in the error of an answer without an id.
+func (l *Ledger) putBankTransaction(ctx context.Context, kind, id string, body xBankTransactions, what string) (xBankTransaction, error) {
+	var out xBankTransactions
+	if err := l.call(ctx, http.MethodPut, "/BankTransactions", nil, body, idempotencyKey(kind, id, body), &out); err != nil {
+		return xBankTransaction{}, err
+	}
+	if len(out.BankTransactions) != 1 || out.BankTransactions[0].BankTransactionID == "" {
+		return xBankTransaction{}, &accounting.Error{Message: "Xero's answer to " + what + " holds no bank transaction id"}
+	}
+	return out.BankTransactions[0], nil
+}
