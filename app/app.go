@@ -64,6 +64,9 @@ type Config struct {
 	SMTPURL string
 	// MailFrom is the firm's sending address (default remit@localhost).
 	MailFrom string
+	// StaffEmail is where emails for the firm's staff go (a disputed
+	// payment); empty: the sending address.
+	StaffEmail string
 	// PublicURL is where clients reach Remit, for the links in emails
 	// (default: the address the server listens on).
 	PublicURL string
@@ -245,7 +248,7 @@ func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Stor
 	if err != nil {
 		return fmt.Errorf("mail: %w", err)
 	}
-	ob, err := emailer.New(emailer.Config{Store: store, Mailer: mailer, From: from, Now: cfg.Now, Logger: cfg.Logger, SkipHistory: true,
+	ob, err := emailer.New(emailer.Config{Store: store, Mailer: mailer, From: from, StaffTo: cfg.StaffEmail, Now: cfg.Now, Logger: cfg.Logger, SkipHistory: true,
 		LinkFor: a.emailLinks(cfg)})
 	if err != nil {
 		return err

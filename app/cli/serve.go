@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"time"
 
 	"remit/app"
@@ -29,8 +30,13 @@ func addrFlag(c *cobra.Command, env Env, addr *string) {
 // disk (the read models keep their checkpoints with their rows, so there is
 // nothing of theirs left to write).
 func serveUntilDone(ctx context.Context, env Env, so storeOpts, addr string, mo mailOpts, pc gateways.Config) error {
+	if mo.staff != "" {
+		if _, err := mail.ParseAddress(mo.staff); err != nil {
+			return usageErr("--staff-email %q: give an email address (%v)", mo.staff, err)
+		}
+	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a, err := app.Open(ctx, app.Config{DataDir: so.dir, StoreURL: so.url, ReadModelsURL: so.readModels, Addr: addr, Logger: logger, SMTPURL: mo.smtp, MailFrom: mo.from,
+	a, err := app.Open(ctx, app.Config{DataDir: so.dir, StoreURL: so.url, ReadModelsURL: so.readModels, Addr: addr, Logger: logger, SMTPURL: mo.smtp, MailFrom: mo.from, StaffEmail: mo.staff,
 		NoAuth: mo.noAuth, SecureCookies: mo.secureCookies, PublicURL: mo.publicURL, Payments: pc})
 	if err != nil {
 		if ue := asUsage(err); ue != nil {
@@ -107,6 +113,7 @@ func (o gatewayOpts) config(dir string) gateways.Config {
 type mailOpts struct {
 	smtp          string
 	from          string
+	staff         string
 	noAuth        bool
 	secureCookies bool
 	publicURL     string
@@ -119,6 +126,7 @@ func mailFlags(c *cobra.Command, env Env, o *mailOpts) {
 		from = "remit@localhost"
 	}
 	c.Flags().StringVar(&o.from, "mail-from", from, "the firm's sending address (env REMIT_MAIL_FROM)")
+	c.Flags().StringVar(&o.staff, "staff-email", env.Getenv("REMIT_STAFF_EMAIL"), "where emails for the firm's staff go, e.g. a disputed payment (env REMIT_STAFF_EMAIL; default the sending address)")
 	c.Flags().StringVar(&o.publicURL, "public-url", env.Getenv("REMIT_PUBLIC_URL"), "where clients reach Remit, for the links in emails, e.g. https://billing.example.com (env REMIT_PUBLIC_URL; default the listen address)")
 	c.Flags().BoolVar(&o.noAuth, "no-auth", env.Getenv("REMIT_NO_AUTH") == "1", "serve without users, sessions or tokens (local development only; env REMIT_NO_AUTH=1)")
 	c.Flags().BoolVar(&o.secureCookies, "secure-cookies", env.Getenv("REMIT_SECURE_COOKIES") == "1", "mark session cookies Secure (behind a TLS proxy; env REMIT_SECURE_COOKIES=1)")
