@@ -3,7 +3,6 @@ package sandbox
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -212,7 +211,7 @@ func (g *Gateway) settledLines(ctx context.Context, from, to domain.Date) ([]set
 			}
 		}
 	}
-	refunds, err := g.refundLines(ctx)
+	refunds, err := g.refundLines(ctx, from)
 	if err != nil {
 		return nil, err
 	}
@@ -266,81 +265,36 @@ func (g *Gateway) chargesSince(ctx context.Context, from domain.Date) ([]Charge,
 	return g.queryCharges(ctx, `SELECT charge FROM charges WHERE json_extract(charge, '$.created_at') >= ? ORDER BY seq`, start.Format(time.RFC3339))
 }
 
-// sandboxRefund is what the payouts read of a row of the "refunds" table:
-// a JSON object in one of its columns.
-type sandboxRefund struct {
-	Reference       string            `json:"reference"`
-	Charge          string            `json:"charge"`
-	ChargeReference string            `json:"charge_reference"`
-	Amount          decimal.Decimal   `json:"amount"`
-	Currency        string            `json:"currency"`
-	Metadata        map[string]string `json:"metadata"`
-	CreatedAt       time.Time         `json:"created_at"`
-}
-
-// refundLines reads the refunds the sandbox made, when it keeps a "refunds"
-// table (the refunds part of the sandbox does; an older folder has none).
-// Each row's JSON object (the first column holding one) gives the refund's
-// reference, amount, currency and time; rows it cannot read are skipped.
-func (g *Gateway) refundLines(ctx context.Context) ([]settled, error) {
-	var name string
-	err := g.db.QueryRowContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'refunds'`).Scan(&name)
-	if err == sql.ErrNoRows {
-		return nil, nil
-	}
-	if err != nil {
+// refundLines reads the refunds the sandbox made (refund.go) on day from
+// or later (all of them when from is zero), as money out of a payout.
+func (g *Gateway) refundLines(ctx context.Context, from domain.Date) ([]settled, error) {
+	if _, err := g.db.ExecContext(ctx, refundsSchema); err != nil {
 		return nil, fmt.Errorf("sandbox gateway: refunds: %w", err)
 	}
-	rows, err := g.db.QueryContext(ctx, `SELECT * FROM refunds`)
+	start := time.Time{}
+	if !from.IsZero() {
+		start = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	rows, err := g.db.QueryContext(ctx, `SELECT refund FROM refunds WHERE json_extract(refund, '$.created_at') >= ? ORDER BY seq`, start.Format(time.RFC3339))
 	if err != nil {
 		return nil, fmt.Errorf("sandbox gateway: refunds: %w", err)
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
 	var out []settled
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		var raw []byte
+		var r Refund
+		if err := rows.Scan(&raw); err != nil {
 			return nil, fmt.Errorf("sandbox gateway: refunds: %w", err)
 		}
-		if s, ok := refundLine(vals); ok {
-			out = append(out, s)
-		}
-	}
-	return out, rows.Err()
-}
-
-func refundLine(vals []any) (settled, bool) {
-	for _, v := range vals {
-		var raw []byte
-		switch v := v.(type) {
-		case string:
-			raw = []byte(v)
-		case []byte:
-			raw = v
-		default:
-			continue
-		}
-		var r sandboxRefund
-		if !json.Valid(raw) || json.Unmarshal(raw, &r) != nil || r.Reference == "" || r.CreatedAt.IsZero() {
-			continue
-		}
-		cur, err := domain.ParseCurrency(strings.ToUpper(r.Currency))
-		if err != nil || !r.Amount.IsPositive() {
-			continue
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return nil, fmt.Errorf("sandbox gateway: refunds: %w", err)
 		}
 		inv, _ := uuid.Parse(r.Metadata["invoice_id"])
 		gross := r.Amount.Neg()
-		return settled{day: domain.DateOf(r.CreatedAt, time.UTC), cur: cur, at: r.CreatedAt, line: payments.PayoutLine{
+		out = append(out, settled{day: domain.DateOf(r.CreatedAt, time.UTC), cur: currency(r.Currency), at: r.CreatedAt, line: payments.PayoutLine{
 			Kind: payments.LineRefund, Reference: r.Reference, InvoiceID: inv, Gross: gross, Fee: decimal.Zero, Net: gross,
-		}}, true
+		}})
 	}
-	return settled{}, false
+	return out, rows.Err()
 }
