@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
+
 	"remit/domain"
 )
 
@@ -86,6 +88,10 @@ type Dispute struct {
 	Fee domain.Money
 	// Created is when the dispute was opened.
 	Created time.Time
+	// InvoiceID is the invoice the disputed charge paid, when the gateway
+	// reports it (the charge's metadata); uuid.Nil: Remit looks the charge
+	// up among the payments it collected.
+	InvoiceID uuid.UUID
 }
 
 // DisputeLister is a gateway that cannot send webhooks and lists its

@@ -104,9 +104,14 @@ func (f *Refunder) logger() *slog.Logger {
 // change nothing. An error means the store could not be reached.
 func (f *Refunder) RecordDispute(ctx context.Context, d payments.Dispute, correlation string) error {
 	log := f.logger()
-	invoiceID, err := billing.InvoiceOfCharge(ctx, f.Store, d.ChargeReference)
-	if err != nil {
-		return err
+	invoiceID := d.InvoiceID
+	if invoiceID == uuid.Nil {
+		// The gateway did not say: look the charge up (a read of the log's
+		// payments, for a rare event).
+		var err error
+		if invoiceID, err = billing.InvoiceOfCharge(ctx, f.Store, d.ChargeReference); err != nil {
+			return err
+		}
 	}
 	if invoiceID == uuid.Nil {
 		log.Info("dispute of a payment Remit did not collect", "dispute", d.Reference, "charge", d.ChargeReference)
@@ -120,7 +125,7 @@ func (f *Refunder) RecordDispute(ctx context.Context, d payments.Dispute, correl
 	case payments.DisputeLost:
 		rep.Outcome = invoice.DisputeLost
 	}
-	_, err = f.Billing.RecordDispute(ctx, rep, billing.Meta{Actor: Actor, CorrelationID: correlation})
+	_, err := f.Billing.RecordDispute(ctx, rep, billing.Meta{Actor: Actor, CorrelationID: correlation})
 	switch domain.ErrorCode(err) {
 	case "":
 		return nil

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"remit/domain"
@@ -240,7 +241,8 @@ func (g *Gateway) dispute(c Charge) (payments.Dispute, bool) {
 	}
 	cur := currency(c.Currency)
 	sum := sha256.Sum256([]byte(c.Reference))
-	d := payments.Dispute{Reference: "dp_sandbox_" + hex.EncodeToString(sum[:12]), ChargeReference: c.Reference,
+	inv, _ := uuid.Parse(c.Metadata["invoice_id"])
+	d := payments.Dispute{Reference: "dp_sandbox_" + hex.EncodeToString(sum[:12]), ChargeReference: c.Reference, InvoiceID: inv,
 		Amount: domain.NewMoney(c.Amount, cur), Reason: "fraudulent", Status: payments.DisputeOpen, Fee: domain.Zero(cur), Created: opened}
 	if !now.Before(c.CreatedAt.Add(DisputeCloseDays * 24 * time.Hour)) {
 		d.Status = payments.DisputeLost

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	stripego "github.com/stripe/stripe-go/v82"
 
@@ -91,6 +92,7 @@ func DisputeOf(d *stripego.Dispute) payments.Dispute {
 	switch {
 	case d.PaymentIntent != nil && d.PaymentIntent.ID != "":
 		out.ChargeReference = d.PaymentIntent.ID
+		out.InvoiceID, _ = uuid.Parse(d.PaymentIntent.Metadata["invoice_id"]) // when Stripe sent it expanded
 	case d.Charge != nil:
 		out.ChargeReference = d.Charge.ID
 	}
