@@ -28,6 +28,7 @@ func TestRecordDuplicateRefund(t *testing.T) {
 	decidertest.Run(t, decider, []decidertest.Case[invoice.Command]{
 		{Name: "OK", Given: paid, When: duplicateCmd("159.50"), Then: []domain.Event{done}},
 		{Name: "AlreadyRecorded", Given: append(paid, done), When: duplicateCmd("159.50")},
+		{Name: "OKOnAVoidInvoice", Given: []domain.Event{MustIssued(t), voided()}, When: duplicateCmd("159.50"), Then: []domain.Event{done}},
 		{Name: "ErrRecordedAsAPayment", Given: paid, When: mod(func(c *invoice.RecordDuplicateRefund) { c.AttemptID = attemptID }), Err: decidertest.ThenErr(domain.ECONFLICT)},
 		{Name: "ErrZero", Given: paid, When: duplicateCmd("0"), Err: decidertest.ThenErr(domain.EINVALID, "amount")},
 		{Name: "ErrOtherCurrency", Given: paid, When: mod(func(c *invoice.RecordDuplicateRefund) { c.Amount = domain.MustMoney("10", "USD") }), Err: decidertest.ThenErr(domain.EINVALID, "amount")},
