@@ -441,6 +441,8 @@ func (l *loop) staffRefundsHalfOfIt() {
 		l.t.Fatalf("the invoice does not show the refund and its credit note: %s", s)
 	}
 	l.page("invoice-refunded")
+	// The client is told, by email.
+	l.email(miaEmail, "Half the month was not needed")
 }
 
 // staffIssuesABillToAClientWithNoMethod: a new client with nothing on file

@@ -37,6 +37,9 @@ const (
 	// KindDisputeOpened is to the firm's staff, not the client: a client's
 	// bank disputed a payment (a chargeback).
 	KindDisputeOpened Kind = "dispute_opened"
+	// KindRefundIssued tells the client a payment (or part of one) was
+	// refunded to them: a refund staff made, or a duplicate payment.
+	KindRefundIssued Kind = "refund_issued"
 	// KindPaymentDetailsRequest asks the client to put a payment method on
 	// file, with their signed link.
 	KindPaymentDetailsRequest Kind = "payment_details_request"
@@ -44,7 +47,7 @@ const (
 
 // Kinds lists every email kind.
 func Kinds() []Kind {
-	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened, KindPaymentDetailsRequest}
+	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened, KindPaymentDetailsRequest, KindRefundIssued}
 }
 
 // EmailQueued records that an email was decided on, before it is sent.

@@ -8,10 +8,12 @@ import (
 	"remit/formats/pdf"
 )
 
-// allTemplateSources are templateSources with the staff emails.
+// allTemplateSources are templateSources with the staff emails and the
+// refund email.
 func allTemplateSources() map[mailbox.Kind][3]string {
 	m := maps.Clone(templateSources)
 	m[mailbox.KindDisputeOpened] = disputeTemplates
+	m[mailbox.KindRefundIssued] = refundTemplates
 	return m
 }
 
@@ -24,11 +26,17 @@ func (o *Outbox) staffAddress() (string, string) {
 	return o.cfg.From, "Billing staff"
 }
 
-// staffView fills the view of the staff emails' triggers (the others have
-// their own case in compose).
+// staffView fills the view of the dispute and refund emails' triggers (the
+// others have their own case in compose).
 func staffView(v *view, trigger any, inv invoice.State) {
-	if e, ok := trigger.(invoice.InvoicePaymentDisputed); ok {
+	switch e := trigger.(type) {
+	case invoice.InvoicePaymentDisputed:
 		disputeView(v, e, inv)
+	case invoice.InvoicePaymentRefunded:
+		v.Amount, v.PaidOn, v.Note = money(e.Amount), pdf.FormatDate(e.Date), e.Reason
+	case invoice.InvoiceDuplicatePaymentRefunded:
+		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.Date)
+		v.Note = "the invoice was already paid when this payment arrived"
 	}
 }
 

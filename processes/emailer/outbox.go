@@ -18,6 +18,8 @@
 //   - InvoicePaymentDisputed: to the firm's staff (Config.StaffTo, else
 //     From), not the client: the disputed payment, its amount and reason,
 //     and that the invoice is awaiting payment again (dispute.go).
+//   - InvoicePaymentRefunded, InvoiceDuplicatePaymentRefunded: to the
+//     client, the amount refunded, its date and why (refund_email.go).
 //   - ProposalSent: the proposal (its services, prices and totals per
 //     cadence, first-year value) with its signed acceptance link, to each
 //     recipient staff chose; a re-send emails them again.
@@ -165,14 +167,16 @@ func MailerFor(smtpURL, dataDir string) (mail.Mailer, error) {
 
 // triggers are the event types that cause an email.
 var triggers = map[string]mailbox.Kind{
-	"InvoiceIssued":                 mailbox.KindInvoiceIssued,
-	"InvoicePaymentSucceeded":       mailbox.KindPaymentReceipt,
-	"InvoicePaymentRecorded":        mailbox.KindPaymentReceipt,
-	"InvoicePaymentRejected":        mailbox.KindPaymentRejected,
-	"ProposalSent":                  mailbox.KindProposal,
-	"InvoiceSent":                   mailbox.KindInvoiceSent,
-	"ClientPaymentDetailsRequested": mailbox.KindPaymentDetailsRequest,
-	"InvoicePaymentDisputed":        mailbox.KindDisputeOpened, // to staff (dispute.go)
+	"InvoiceIssued":                   mailbox.KindInvoiceIssued,
+	"InvoicePaymentSucceeded":         mailbox.KindPaymentReceipt,
+	"InvoicePaymentRecorded":          mailbox.KindPaymentReceipt,
+	"InvoicePaymentRejected":          mailbox.KindPaymentRejected,
+	"ProposalSent":                    mailbox.KindProposal,
+	"InvoiceSent":                     mailbox.KindInvoiceSent,
+	"ClientPaymentDetailsRequested":   mailbox.KindPaymentDetailsRequest,
+	"InvoicePaymentDisputed":          mailbox.KindDisputeOpened, // to staff (dispute.go)
+	"InvoicePaymentRefunded":          mailbox.KindRefundIssued,  // refund_email.go
+	"InvoiceDuplicatePaymentRefunded": mailbox.KindRefundIssued,
 }
 
 // watched are the event types the outbox reads: triggers, what the daily
@@ -500,6 +504,10 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 	case invoice.InvoiceSent:
 		invoiceID = e.InvoiceID
 	case invoice.InvoicePaymentDisputed:
+		invoiceID = e.InvoiceID
+	case invoice.InvoicePaymentRefunded:
+		invoiceID = e.InvoiceID
+	case invoice.InvoiceDuplicatePaymentRefunded:
 		invoiceID = e.InvoiceID
 	}
 	inv, err := o.invoiceAsOf(ctx, invoiceID, ev.Position)

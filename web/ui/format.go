@@ -293,6 +293,7 @@ var emailKinds = map[outbox.Kind]string{
 	outbox.KindInvoiceSent:           "Invoice, sent again",
 	outbox.KindPaymentDetailsRequest: "Payment details request",
 	outbox.KindDisputeOpened:         "Payment disputed, to staff",
+	outbox.KindRefundIssued:          "Refund",
 }
 
 // emailFuncs show the emails about an invoice or a proposal.

@@ -1,0 +1,37 @@
+package emailer_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"remit/billing"
+	"remit/domain/invoice"
+)
+
+// TestRefundEmailsTheClient: a refund staff made through the gateway emails
+// the client the amount, the date and the reason, once however often the
+// outbox replays the log.
+func TestRefundEmailsTheClient(t *testing.T) {
+	f := newFixture(t)
+	ob := f.outbox(nil)
+	ctx := context.Background()
+	invoiceID := f.issue()
+	f.ok(f.svc.RecordCollectionAttempt(ctx, billing.InvoiceRequest{
+		InvoiceID: invoiceID, Outcome: invoice.AttemptSucceeded, PaymentMethodID: f.methodID, GatewayReference: "ch_1", Amount: decimal.NewFromInt(1100),
+	}, f.meta()))
+	half := decimal.NewFromInt(550)
+	plan, err := f.svc.PlanRefund(ctx, billing.RefundRequest{InvoiceID: invoiceID, Amount: &half, Reason: "Half the work was cancelled"}, f.meta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ok(f.svc.RecordRefund(ctx, plan, "re_1", f.meta()))
+	f.catchUp(ob)
+	f.catchUp(f.outbox(nil)) // a restarted outbox sends nothing again
+	m := f.only("Refund of")
+	if len(m.To) != 1 || m.To[0].Address != "ana@harbour.example" {
+		t.Fatalf("the refund email went to %+v, want the client's billing contact", m.To)
+	}
+	contains(t, "refund email", m.Text, "INV-000001", "550.00 AUD", "Half the work was cancelled", "card or bank account you paid with")
+}
