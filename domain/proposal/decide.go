@@ -2,6 +2,7 @@ package proposal
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -28,6 +29,12 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return withdraw(s, c)
 	case ExpireProposal:
 		return expire(s, c)
+	case SignProposal:
+		return sign(s, c)
+	case RecordView:
+		return view(s, c)
+	case RemindProposal:
+		return remind(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "unknown proposal command %T", c)
 }
@@ -70,17 +77,26 @@ func draft(s State, c DraftProposal) ([]domain.Event, error) {
 	validateCurrency(&p, c.Currency)
 	c.Client.CheckCurrency(&p, "currency", c.Currency)
 	validateContent(&p, c.Currency, title, c.StartDate, lines)
+	o := normalizeOffer(c.Offer)
+	validateOffer(&p, c.Currency, c.StartDate, lines, o)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return []domain.Event{ProposalDrafted{
-		ProposalID: c.ProposalID,
-		ClientID:   c.ClientID,
-		Title:      title,
-		Currency:   c.Currency,
-		StartDate:  c.StartDate,
-		Lines:      lines,
-		At:         c.Now,
+		ProposalID:  c.ProposalID,
+		ClientID:    c.ClientID,
+		Title:       title,
+		Currency:    c.Currency,
+		StartDate:   c.StartDate,
+		Lines:       lines,
+		Letter:      o.Letter,
+		Packages:    o.Packages,
+		AddOns:      o.AddOns,
+		Signatories: o.Signatories,
+		ExpiresOn:   o.ExpiresOn,
+		TemplateID:  o.TemplateID,
+		RenewalOf:   o.RenewalOf,
+		At:          c.Now,
 	}}, nil
 }
 
@@ -98,14 +114,18 @@ func editDraft(s State, c EditDraft) ([]domain.Event, error) {
 	lines := normalizeLines(c.Lines)
 	var p domain.Problems
 	validateContent(&p, s.Currency, title, c.StartDate, lines)
+	o := normalizeOffer(c.Offer)
+	validateOffer(&p, s.Currency, c.StartDate, lines, o)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	if title == s.Title && c.StartDate == s.StartDate && sameLines(lines, s.Lines) {
+	if title == s.Title && c.StartDate == s.StartDate && sameLines(lines, s.Lines) && sameOffer(s, o) {
 		return nil, nil
 	}
 	return []domain.Event{ProposalDraftEdited{
-		ProposalID: s.ID, Title: title, StartDate: c.StartDate, Lines: lines, At: c.Now,
+		ProposalID: s.ID, ClientID: s.ClientID, Title: title, StartDate: c.StartDate, Lines: lines,
+		Letter: o.Letter, Packages: o.Packages, AddOns: o.AddOns, Signatories: o.Signatories,
+		ExpiresOn: o.ExpiresOn, TemplateID: o.TemplateID, RenewalOf: o.RenewalOf, At: c.Now,
 	}}, nil
 }
 
@@ -135,7 +155,7 @@ func send(s State, c SendProposal) ([]domain.Event, error) {
 			to = append(to, Recipient{Email: typed})
 		}
 	}
-	if len(s.Lines) == 0 {
+	if len(s.Lines) == 0 && len(s.Packages) == 0 {
 		p.Add("lines", "add at least one service before sending the proposal")
 	}
 	if err := p.Err(); err != nil {
@@ -165,6 +185,9 @@ func accept(s State, c AcceptProposal) ([]domain.Event, error) {
 	if err := requireSent(s, "accepted"); err != nil {
 		return nil, err
 	}
+	if len(s.Signatories) > 0 {
+		return nil, domain.Conflict("this proposal has signatories: each signs it, and the last signature accepts it")
+	}
 	name := strings.TrimSpace(c.AcceptedByName)
 	email := strings.TrimSpace(c.AcceptedByEmail)
 	signature := strings.TrimSpace(c.SignatureName)
@@ -186,17 +209,18 @@ func accept(s State, c AcceptProposal) ([]domain.Event, error) {
 		p.Add("accepted_on", "the acceptance date is missing")
 	}
 	c.Client.CheckPaymentMethod(&p, "payment_method_id", c.PaymentMethodID)
+	addOns := uniqueIDs(c.AddOnIDs)
+	checkChoice(&p, s, c.PackageID, addOns)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	// Every line must resolve to a start now, so that ServicesToActivate
-	// never meets a line it cannot start.
-	for _, l := range s.Lines {
-		if _, _, err := resolve(l, c.AcceptedOn, s.StartDate); err != nil {
-			return nil, err
-		}
+	agreed := s.ChosenLines(c.PackageID, addOns)
+	if err := resolvable(agreed, c.AcceptedOn, s.StartDate); err != nil {
+		return nil, err
 	}
 	return []domain.Event{ProposalAccepted{
+		PackageID:       c.PackageID,
+		AddOnIDs:        addOns,
 		ProposalID:      s.ID,
 		ClientID:        s.ClientID,
 		AcceptedByName:  name,
@@ -206,9 +230,27 @@ func accept(s State, c AcceptProposal) ([]domain.Event, error) {
 		PaymentMethodID: c.PaymentMethodID,
 		Currency:        s.Currency,
 		StartDate:       s.StartDate,
-		Lines:           s.Lines,
+		Lines:           agreed,
 		At:              c.Now,
 	}}, nil
+}
+
+// resolvable refuses lines of which one could not start: every line must
+// resolve to a start on acceptance, so that ServicesToActivate never meets a
+// line it cannot start.
+func resolvable(lines []Line, acceptedOn, start domain.Date) error {
+	for _, l := range lines {
+		if _, _, err := resolve(l, acceptedOn, start); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sameOffer(s State, o Offer) bool {
+	return s.Letter == o.Letter && samePackages(s.Packages, o.Packages) && sameLines(s.AddOns, o.AddOns) &&
+		slices.Equal(s.Signatories, o.Signatories) && s.OpenUntil == o.ExpiresOn &&
+		s.TemplateID == o.TemplateID && s.RenewalOf == o.RenewalOf
 }
 
 func decline(s State, c DeclineProposal) ([]domain.Event, error) {

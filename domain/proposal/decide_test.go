@@ -80,7 +80,7 @@ func TestDraftProposal(t *testing.T) {
 func TestEditDraft(t *testing.T) {
 	edit := proposal.EditDraft{ProposalID: proposalID, Title: "Bookkeeping FY27", StartDate: domain.MustDate(2026, time.August, 1),
 		Lines: lines(onceLine(), completionLine()), Now: later}
-	edited := proposal.ProposalDraftEdited{ProposalID: proposalID, Title: "Bookkeeping FY27", StartDate: domain.MustDate(2026, time.August, 1),
+	edited := proposal.ProposalDraftEdited{ProposalID: proposalID, ClientID: clientID, Title: "Bookkeeping FY27", StartDate: domain.MustDate(2026, time.August, 1),
 		Lines: lines(onceLine(), completionLine()), At: later}
 	same := proposal.EditDraft{ProposalID: proposalID, Title: "Bookkeeping 2026", StartDate: startDate, Lines: lines(monthlyLine(), onceLine()), Now: later}
 	same.Lines[0].UnitPrice = decidertest.Dec("450.00") // the same amount, written differently

@@ -20,17 +20,38 @@ type ProposalDrafted struct {
 	Currency   domain.Currency `json:"currency"`
 	StartDate  domain.Date     `json:"start_date"` // zero: none
 	Lines      []Line          `json:"lines"`
-	At         time.Time       `json:"at"`
+	// The engagement letter and the choices offered; all optional (events
+	// recorded before they existed lack them).
+	Letter      string      `json:"letter,omitempty"`      // Markdown with placeholders; "": the default letter
+	Packages    []Package   `json:"packages,omitempty"`    // none, or 2–3 to choose one of
+	AddOns      []Line      `json:"add_ons,omitempty"`     // optional lines the client may tick
+	Signatories []Signatory `json:"signatories,omitempty"` // all must sign; none: whoever holds the link
+	ExpiresOn   domain.Date `json:"expires_on,omitzero"`   // zero: never
+	TemplateID  uuid.UUID   `json:"template_id,omitzero"`  // the template it started from
+	RenewalOf   uuid.UUID   `json:"renewal_of,omitzero"`   // the accepted proposal this renews
+	At          time.Time   `json:"at"`
 }
 
 // ProposalDraftEdited records a draft's new title, start date and lines,
 // replaced whole.
 type ProposalDraftEdited struct {
-	ProposalID uuid.UUID   `json:"proposal_id"`
-	Title      string      `json:"title"`
-	StartDate  domain.Date `json:"start_date"`
-	Lines      []Line      `json:"lines"`
-	At         time.Time   `json:"at"`
+	ProposalID uuid.UUID `json:"proposal_id"`
+	// ClientID names whose key seals the signatories (remit/eventstore/pii);
+	// zero in events recorded before it was added.
+	ClientID  uuid.UUID   `json:"client_id,omitzero"`
+	Title     string      `json:"title"`
+	StartDate domain.Date `json:"start_date"`
+	Lines     []Line      `json:"lines"`
+	// The engagement letter and the choices offered; all optional (events
+	// recorded before they existed lack them).
+	Letter      string      `json:"letter,omitempty"`      // Markdown with placeholders; "": the default letter
+	Packages    []Package   `json:"packages,omitempty"`    // none, or 2–3 to choose one of
+	AddOns      []Line      `json:"add_ons,omitempty"`     // optional lines the client may tick
+	Signatories []Signatory `json:"signatories,omitempty"` // all must sign; none: whoever holds the link
+	ExpiresOn   domain.Date `json:"expires_on,omitzero"`   // zero: never
+	TemplateID  uuid.UUID   `json:"template_id,omitzero"`  // the template it started from
+	RenewalOf   uuid.UUID   `json:"renewal_of,omitzero"`   // the accepted proposal this renews
+	At          time.Time   `json:"at"`
 }
 
 // ProposalSent records that the proposal was sent (or sent again) to the
@@ -82,7 +103,61 @@ type ProposalAccepted struct {
 	Currency        domain.Currency `json:"currency"`
 	StartDate       domain.Date     `json:"start_date"`
 	Lines           []Line          `json:"lines"`
-	At              time.Time       `json:"at"`
+	// PackageID and AddOnIDs are the client's choice (Lines already include
+	// the chosen package's lines and the add-ons ticked).
+	PackageID uuid.UUID   `json:"package_id,omitzero"`
+	AddOnIDs  []uuid.UUID `json:"add_on_ids,omitempty"`
+	// Signatures are each signature's evidence, in the order signed.
+	Signatures []Signature `json:"signatures,omitempty"`
+	// Document is the final document (the choice included) and
+	// DocumentHash its SHA-256; empty when accepted by staff.
+	Document     string    `json:"document,omitempty"`
+	DocumentHash string    `json:"document_hash,omitempty"`
+	At           time.Time `json:"at"`
+}
+
+// ProposalViewed records the first view of a sent proposal by a signatory
+// (or the link's visitor) since it was last sent.
+type ProposalViewed struct {
+	ProposalID  uuid.UUID `json:"proposal_id"`
+	ClientID    uuid.UUID `json:"client_id"`             // whose key seals the IP and user agent
+	SignatoryID uuid.UUID `json:"signatory_id,omitzero"` // uuid.Nil: the link's visitor
+	IP          string    `json:"ip"`
+	UserAgent   string    `json:"user_agent"`
+	At          time.Time `json:"at"`
+}
+
+// ProposalSigned records one signature with its evidence. The first
+// signature fixes the client's choice (PackageID, AddOnIDs); later ones carry
+// the same choice.
+type ProposalSigned struct {
+	ProposalID   uuid.UUID   `json:"proposal_id"`
+	ClientID     uuid.UUID   `json:"client_id"`
+	SignatoryID  uuid.UUID   `json:"signatory_id,omitzero"` // uuid.Nil: whoever held the link
+	SignedName   string      `json:"signed_name"`
+	Email        string      `json:"email"`
+	IP           string      `json:"ip"`
+	UserAgent    string      `json:"user_agent"`
+	DocumentHash string      `json:"document_hash"` // of exactly the document shown
+	PackageID    uuid.UUID   `json:"package_id,omitzero"`
+	AddOnIDs     []uuid.UUID `json:"add_on_ids,omitempty"`
+	At           time.Time   `json:"at"`
+}
+
+// Signature returns the signature's evidence.
+func (e ProposalSigned) Signature() Signature {
+	return Signature{SignatoryID: e.SignatoryID, SignedName: e.SignedName, Email: e.Email, IP: e.IP,
+		UserAgent: e.UserAgent, DocumentHash: e.DocumentHash, At: e.At}
+}
+
+// ProposalReminderSent records a reminder (1-based number) to the
+// signatories who have not signed yet; the outbox emails them.
+type ProposalReminderSent struct {
+	ProposalID uuid.UUID   `json:"proposal_id"`
+	ClientID   uuid.UUID   `json:"client_id,omitzero"`
+	Reminder   int         `json:"reminder"`
+	Recipients []Recipient `json:"recipients"`
+	At         time.Time   `json:"at"`
 }
 
 // ProposalDeclined records that the client declined the proposal.
@@ -127,6 +202,15 @@ func (ProposalWithdrawn) EventType() string { return "ProposalWithdrawn" }
 // EventType implements domain.Event.
 func (ProposalExpired) EventType() string { return "ProposalExpired" }
 
+// EventType implements domain.Event.
+func (ProposalViewed) EventType() string { return "ProposalViewed" }
+
+// EventType implements domain.Event.
+func (ProposalSigned) EventType() string { return "ProposalSigned" }
+
+// EventType implements domain.Event.
+func (ProposalReminderSent) EventType() string { return "ProposalReminderSent" }
+
 // EventTypes lists every event type of the Proposal aggregate.
 func EventTypes() []string {
 	return []string{
@@ -137,6 +221,9 @@ func EventTypes() []string {
 		"ProposalDeclined",
 		"ProposalWithdrawn",
 		"ProposalExpired",
+		"ProposalViewed",
+		"ProposalSigned",
+		"ProposalReminderSent",
 	}
 }
 
@@ -158,6 +245,12 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[ProposalWithdrawn](eventType, data)
 	case "ProposalExpired":
 		return domain.DecodeAs[ProposalExpired](eventType, data)
+	case "ProposalViewed":
+		return domain.DecodeAs[ProposalViewed](eventType, data)
+	case "ProposalSigned":
+		return domain.DecodeAs[ProposalSigned](eventType, data)
+	case "ProposalReminderSent":
+		return domain.DecodeAs[ProposalReminderSent](eventType, data)
 	}
 	return nil, fmt.Errorf("proposal: unknown event type %q", eventType)
 }

@@ -19,6 +19,12 @@ const (
 	maxUnit        = 30
 	maxEmail       = 254
 	maxReason      = 1000
+	maxLetter      = 50000
+	maxTerms       = 10000
+	maxAccount     = 50
+	maxPackages    = 3
+	maxSignatories = 10
+	maxEvidence    = 500 // IP and user agent, as recorded
 )
 
 var hundred = decimal.NewFromInt(100)
@@ -29,6 +35,8 @@ func normalizeLines(lines []Line) []Line {
 		l.Name = strings.TrimSpace(l.Name)
 		l.Description = strings.TrimSpace(l.Description)
 		l.Unit = strings.TrimSpace(l.Unit)
+		l.Terms = strings.TrimSpace(l.Terms)
+		l.RevenueAccount = strings.TrimSpace(l.RevenueAccount)
 		out[i] = l
 	}
 	return out
@@ -92,6 +100,12 @@ func validateLine(p *domain.Problems, prefix string, currency domain.Currency, l
 	p.Merge(rule.Validate(prefix + ".billing_rule"))
 	if rule.Start == domain.StartOnProposalStart && !rule.Frequency.Manual() && start.IsZero() {
 		p.Add(prefix+".billing_rule.start", "this service starts on the proposal's start date, so give the proposal a start date")
+	}
+	if len(l.Terms) > maxTerms {
+		p.Add(prefix+".terms", "the terms are too long (at most %d characters)", maxTerms)
+	}
+	if len(l.RevenueAccount) > maxAccount {
+		p.Add(prefix+".revenue_account", "the account code is too long (at most %d characters)", maxAccount)
 	}
 	if l.Automatic && rule.Frequency.Manual() {
 		p.Add(prefix+".automatic", "a service billed on completion or from an estimate is always billed manually")
@@ -157,4 +171,131 @@ func validateReason(reason string) error {
 		return domain.Invalid("reason", "the reason is too long (at most %d characters)", maxReason)
 	}
 	return nil
+}
+
+func normalizeOffer(o Offer) Offer {
+	o.Letter = strings.TrimSpace(o.Letter)
+	pkgs := make([]Package, len(o.Packages))
+	for i, pk := range o.Packages {
+		pk.Name = strings.TrimSpace(pk.Name)
+		pk.Description = strings.TrimSpace(pk.Description)
+		pk.Lines = normalizeLines(pk.Lines)
+		pkgs[i] = pk
+	}
+	o.Packages = nilIfEmpty(pkgs)
+	o.AddOns = nilIfEmpty(normalizeLines(o.AddOns))
+	sigs := make([]Signatory, len(o.Signatories))
+	for i, g := range o.Signatories {
+		g.Name = strings.TrimSpace(g.Name)
+		g.Email = strings.TrimSpace(g.Email)
+		sigs[i] = g
+	}
+	o.Signatories = nilIfEmpty(sigs)
+	return o
+}
+
+// nilIfEmpty keeps an absent list absent, so events and states compare and
+// encode the same as before the list existed.
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+// validateOffer checks the letter, packages, add-ons, signatories and expiry
+// date of a draft; core are its core lines (line ids are unique across all).
+func validateOffer(p *domain.Problems, currency domain.Currency, start domain.Date, core []Line, o Offer) {
+	if len(o.Letter) > maxLetter {
+		p.Add("letter", "the letter is too long (at most %d characters)", maxLetter)
+	} else if unknown := unknownPlaceholders(o.Letter); len(unknown) > 0 {
+		p.Add("letter", "the letter uses %s, which Remit does not know: use {{%s}}", strings.Join(unknown, ", "), strings.Join(Placeholders(), "}}, {{"))
+	}
+	seen := map[uuid.UUID]bool{}
+	for _, l := range core {
+		seen[l.ID] = true
+	}
+	lineIDs := func(prefix string, lines []Line) {
+		for i, l := range lines {
+			if l.ID != uuid.Nil && seen[l.ID] {
+				p.Add(fmt.Sprintf("%s[%d].id", prefix, i), "two service lines have the same id")
+			}
+			seen[l.ID] = true
+		}
+	}
+	switch n := len(o.Packages); {
+	case n == 1:
+		p.Add("packages", "offer two or three packages to choose from, or none (a single package is just lines)")
+	case n > maxPackages:
+		p.Add("packages", "a proposal offers at most %d packages (this one has %d)", maxPackages, n)
+	}
+	pkgIDs := map[uuid.UUID]bool{}
+	for i, pk := range o.Packages {
+		prefix := fmt.Sprintf("packages[%d]", i)
+		if pk.ID == uuid.Nil {
+			p.Add(prefix+".id", "a package needs an id")
+		} else if pkgIDs[pk.ID] {
+			p.Add(prefix+".id", "two packages have the same id")
+		}
+		pkgIDs[pk.ID] = true
+		switch {
+		case pk.Name == "":
+			p.Add(prefix+".name", "name the package")
+		case len(pk.Name) > maxName:
+			p.Add(prefix+".name", "the name is too long (at most %d characters)", maxName)
+		}
+		if len(pk.Description) > maxDescription {
+			p.Add(prefix+".description", "the description is too long (at most %d characters)", maxDescription)
+		}
+		if len(pk.Lines) == 0 {
+			p.Add(prefix+".lines", "a package needs at least one service")
+		}
+		validateLines(p, prefix+".lines", currency, start, pk.Lines)
+		lineIDs(prefix+".lines", pk.Lines)
+	}
+	validateLines(p, "add_ons", currency, start, o.AddOns)
+	lineIDs("add_ons", o.AddOns)
+	validateSignatories(p, o.Signatories)
+	if !o.ExpiresOn.IsZero() && !o.Today.IsZero() && o.ExpiresOn.Before(o.Today) {
+		p.Add("expires_on", "the expiry date %s is in the past", o.ExpiresOn)
+	}
+}
+
+func validateLines(p *domain.Problems, prefix string, currency domain.Currency, start domain.Date, lines []Line) {
+	if len(lines) > domain.MaxInvoiceLines {
+		p.Add(prefix, "at most %d service lines (this one has %d)", domain.MaxInvoiceLines, len(lines))
+		return
+	}
+	for i, l := range lines {
+		validateLine(p, fmt.Sprintf("%s[%d]", prefix, i), currency, l, start)
+	}
+}
+
+func validateSignatories(p *domain.Problems, sigs []Signatory) {
+	if len(sigs) > maxSignatories {
+		p.Add("signatories", "a proposal has at most %d signatories (this one has %d)", maxSignatories, len(sigs))
+		return
+	}
+	ids := map[uuid.UUID]bool{}
+	emails := map[string]bool{}
+	for i, g := range sigs {
+		prefix := fmt.Sprintf("signatories[%d]", i)
+		if g.ID == uuid.Nil {
+			p.Add(prefix+".id", "a signatory needs an id")
+		} else if ids[g.ID] {
+			p.Add(prefix+".id", "two signatories have the same id")
+		}
+		ids[g.ID] = true
+		switch {
+		case g.Name == "":
+			p.Add(prefix+".name", "enter the signatory's name")
+		case len(g.Name) > maxName:
+			p.Add(prefix+".name", "the name is too long (at most %d characters)", maxName)
+		}
+		validateEmail(p, prefix+".email", g.Email, "enter the signatory's email address")
+		if e := strings.ToLower(g.Email); e != "" && emails[e] {
+			p.Add(prefix+".email", "%s is already a signatory", g.Email)
+		}
+		emails[strings.ToLower(g.Email)] = true
+	}
 }

@@ -38,13 +38,20 @@ func Fields() map[string][]Field {
 	contact := func(prefix string) []Field {
 		return []Field{{Path: prefix + ".name", Name: true}, {Path: prefix + ".email"}, {Path: prefix + ".phone"}}
 	}
+	signatories := []Field{{Path: "signatories[].name", Name: true}, {Path: "signatories[].email"}}
 	details := append([]Field{{Path: "name", Name: true}, {Path: "tax_number"}}, addressFields...)
 	return map[string][]Field{
-		"ClientCreated":                 append(append([]Field(nil), details...), contact("contacts[]")...),
-		"ClientDetailsChanged":          details,
-		"ClientContactAdded":            contact("contact"),
-		"ClientContactChanged":          contact("contact"),
-		"ProposalAccepted":              {{Path: "accepted_by_name", Name: true}, {Path: "accepted_by_email"}, {Path: "signature_name", Name: true}},
+		"ClientCreated":        append(append([]Field(nil), details...), contact("contacts[]")...),
+		"ClientDetailsChanged": details,
+		"ClientContactAdded":   contact("contact"),
+		"ClientContactChanged": contact("contact"),
+		"ProposalAccepted": {{Path: "accepted_by_name", Name: true}, {Path: "accepted_by_email"}, {Path: "signature_name", Name: true},
+			{Path: "signatures[].signed_name", Name: true}, {Path: "signatures[].email"}, {Path: "signatures[].ip"}, {Path: "signatures[].user_agent"}, {Path: "document"}},
+		"ProposalDrafted":               signatories,
+		"ProposalDraftEdited":           signatories,
+		"ProposalViewed":                {{Path: "ip"}, {Path: "user_agent"}},
+		"ProposalSigned":                {{Path: "signed_name", Name: true}, {Path: "email"}, {Path: "ip"}, {Path: "user_agent"}},
+		"ProposalReminderSent":          {{Path: "recipients[].name", Name: true}, {Path: "recipients[].email"}},
 		"ProposalSent":                  {{Path: "recipient_email"}, {Path: "recipients[].name", Name: true}, {Path: "recipients[].email"}},
 		"InvoiceSent":                   {{Path: "recipient"}},
 		"ClientPaymentDetailsRequested": {{Path: "name", Name: true}, {Path: "email"}, {Path: "note"}},
