@@ -30,6 +30,10 @@ func samples() []sample {
 		{events(drafted(), sent()), declined()},
 		{events(drafted(), sent()), proposal.ProposalWithdrawn{ProposalID: proposalID, Reason: "scope changed", At: later}},
 		{events(drafted(), sent()), expired()},
+		{events(draftedOffer(), sent()), proposal.ProposalViewed{ProposalID: proposalID, ClientID: clientID, SignatoryID: aliceID, IP: "203.0.113.9", UserAgent: "Firefox", At: later}},
+		{events(draftedOffer(), sent()), signedBy(nil, aliceID, "Alice Ng", "alice@acme.example")},
+		{events(draftedOffer(), sent()), proposal.ProposalReminderSent{ProposalID: proposalID, ClientID: clientID, Reminder: 1,
+			Recipients: []proposal.Recipient{{Name: "Bob Ng", Email: "bob@acme.example"}}, At: later}},
 	}
 }
 
