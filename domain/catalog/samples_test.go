@@ -159,6 +159,11 @@ func samples() map[string]sample {
 	add(proposalSent, proposal.ProposalDeclined{ProposalID: proposalID, Reason: "too dear", At: at})
 	add(proposalSent, proposal.ProposalWithdrawn{ProposalID: proposalID, Reason: "superseded", At: at})
 	add(proposalSent, proposal.ProposalExpired{ProposalID: proposalID, ExpiresOn: domain.MustDate(2026, 3, 1), At: at})
+	add(proposalSent, proposal.ProposalViewed{ProposalID: proposalID, ClientID: clientID, SignatoryID: id(10), IP: "203.0.113.9", UserAgent: "Firefox", At: at})
+	add(proposalSent, proposal.ProposalSigned{ProposalID: proposalID, ClientID: clientID, SignatoryID: id(10), SignedName: "Ana Diaz", Email: "ana@example.com",
+		IP: "203.0.113.9", UserAgent: "Firefox", DocumentHash: proposal.DocumentHash("the letter"), PackageID: id(11), AddOnIDs: []uuid.UUID{id(12)}, At: at})
+	add(proposalSent, proposal.ProposalReminderSent{ProposalID: proposalID, ClientID: clientID, Reminder: 1,
+		Recipients: []proposal.Recipient{{ContactID: id(3), Name: "Ana", Email: "ana@example.com"}}, At: at})
 
 	// service
 	serviceID := proposal.ServiceID(proposalID, line.ID)
