@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/firm"
 	"remit/domain/proposal"
 	"remit/domain/service"
 )
@@ -23,6 +25,95 @@ type ProposalRequest struct {
 	Currency   string          `json:"currency,omitempty"` // ISO 4217; empty: the client's currency
 	StartDate  domain.Date     `json:"start_date,omitzero"`
 	Lines      []proposal.Line `json:"lines,omitempty"`
+	ProposalOffer
+}
+
+// ProposalOffer is what a proposal offers besides its core lines (every
+// field optional): the engagement letter (Markdown with placeholders, see
+// proposal.Placeholders), packages to choose one of, add-ons, signatories
+// and the expiry date. Packages, their lines, add-ons and signatories
+// without an id get one derived from the command id.
+type ProposalOffer struct {
+	Letter      string               `json:"letter,omitempty"`
+	Packages    []proposal.Package   `json:"packages,omitempty"`
+	AddOns      []proposal.Line      `json:"add_ons,omitempty"`
+	Signatories []proposal.Signatory `json:"signatories,omitempty"`
+	ExpiresOn   domain.Date          `json:"expires_on,omitzero"`
+	TemplateID  uuid.UUID            `json:"template_id,omitzero"`
+	RenewalOf   uuid.UUID            `json:"renewal_of,omitzero"`
+}
+
+// offer gives the offer's packages, lines and signatories their ids and
+// fills in a contact signatory's name and email from the client's contact.
+func offer(o ProposalOffer, cl client.State, meta Meta, today domain.Date) (proposal.Offer, error) {
+	out := proposal.Offer{Letter: o.Letter, ExpiresOn: o.ExpiresOn, TemplateID: o.TemplateID, RenewalOf: o.RenewalOf, Today: today}
+	for i, p := range o.Packages {
+		p.ID = pick(p.ID, meta, fmt.Sprintf("package/%d", i))
+		p.Lines = withLineIDsAs(p.Lines, meta, fmt.Sprintf("package/%d/line", i))
+		out.Packages = append(out.Packages, p)
+	}
+	out.AddOns = withLineIDsAs(o.AddOns, meta, "add-on")
+	var probs domain.Problems
+	for i, g := range o.Signatories {
+		g.ID = pick(g.ID, meta, fmt.Sprintf("signatory/%d", i))
+		if g.ContactID != uuid.Nil {
+			ct, ok := cl.Contact(g.ContactID)
+			if !ok {
+				probs.Add(fmt.Sprintf("signatories[%d].contact_id", i), "the client has no such contact")
+			}
+			if g.Name == "" {
+				g.Name = ct.Name
+			}
+			if g.Email == "" {
+				g.Email = ct.Email
+			}
+		}
+		out.Signatories = append(out.Signatories, g)
+	}
+	return out, probs.Err()
+}
+
+func withLineIDsAs(lines []proposal.Line, meta Meta, kind string) []proposal.Line {
+	out := slices.Clone(lines)
+	for i := range out {
+		out[i].ID = pick(out[i].ID, meta, fmt.Sprintf("%s/%d", kind, i))
+	}
+	return out
+}
+
+// SignProposalRequest is one signature: by the signatory SignatoryID, or,
+// for a proposal without signatories, by whoever holds its link (Name and
+// Email). DocumentHash is the hash of the document the signer was shown
+// (GET /api/proposals/{id}/document); IP and UserAgent are the evidence the
+// caller saw. The signature that completes the set accepts the proposal and
+// starts its services, as AcceptProposal does.
+type SignProposalRequest struct {
+	ProposalID      uuid.UUID   `json:"proposal_id"`
+	SignatoryID     uuid.UUID   `json:"signatory_id,omitzero"`
+	Name            string      `json:"name,omitempty"`
+	Email           string      `json:"email,omitempty"`
+	SignedName      string      `json:"signed_name"`
+	DocumentHash    string      `json:"document_hash"`
+	PackageID       uuid.UUID   `json:"package_id,omitzero"`
+	AddOnIDs        []uuid.UUID `json:"add_on_ids,omitempty"`
+	PaymentMethodID uuid.UUID   `json:"payment_method_id,omitzero"`
+	IP              string      `json:"-"`
+	UserAgent       string      `json:"-"`
+}
+
+// ProposalViewRequest records that a signatory (or the link's visitor)
+// opened a sent proposal.
+type ProposalViewRequest struct {
+	ProposalID  uuid.UUID
+	SignatoryID uuid.UUID
+	IP          string
+	UserAgent   string
+}
+
+// ProposalReminderRequest sends reminder number Reminder of a proposal.
+type ProposalReminderRequest struct {
+	ProposalID uuid.UUID `json:"proposal_id"`
+	Reminder   int       `json:"reminder"`
 }
 
 // SendProposalRequest sends (or re-sends) a proposal to the client's
@@ -84,17 +175,46 @@ func (s *Service) DraftProposal(ctx context.Context, r ProposalRequest, meta Met
 	if err := p.Err(); err != nil {
 		return Result{}, err
 	}
+	f, err := s.firm(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	now := s.now()
+	o, err := offer(r.ProposalOffer, cl, meta, s.today(f, now))
+	if err != nil {
+		return Result{}, err
+	}
 	id := pick(r.ProposalID, meta, "proposal")
 	return s.proposal(ctx, proposal.DraftProposal{
 		ProposalID: id, ClientID: r.ClientID, Title: r.Title, Currency: cur, StartDate: r.StartDate,
-		Lines: withLineIDs(r.Lines, meta), Client: cl.Facts(), Now: s.now(),
+		Lines: withLineIDs(r.Lines, meta), Offer: o, Client: cl.Facts(), Now: now,
 	}, id, meta, id)
 }
 
-// EditProposal replaces a draft's title, start date and lines.
+// EditProposal replaces a draft's title, start date, lines and offer.
 func (s *Service) EditProposal(ctx context.Context, r ProposalRequest, meta Meta) (Result, error) {
 	meta = s.begin(meta)
-	return s.proposal(ctx, proposal.EditDraft{ProposalID: r.ProposalID, Title: r.Title, StartDate: r.StartDate, Lines: withLineIDs(r.Lines, meta), Now: s.now()}, r.ProposalID, meta, uuid.Nil)
+	ps, _, ok, err := fold(ctx, s.env, proposalDecider, proposal.StreamName(r.ProposalID))
+	if err != nil {
+		return Result{}, err
+	}
+	if !ok {
+		return Result{}, domain.NotFound("this proposal does not exist")
+	}
+	cl, _, _, err := fold(ctx, s.env, clientDecider, clientStream(ps.ClientID))
+	if err != nil {
+		return Result{}, err
+	}
+	f, err := s.firm(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	now := s.now()
+	o, err := offer(r.ProposalOffer, cl, meta, s.today(f, now))
+	if err != nil {
+		return Result{}, err
+	}
+	return s.proposal(ctx, proposal.EditDraft{ProposalID: r.ProposalID, Title: r.Title, StartDate: r.StartDate, Lines: withLineIDs(r.Lines, meta), Offer: o, Now: now}, r.ProposalID, meta, uuid.Nil)
 }
 
 // SendProposal sends a draft, or re-sends a sent proposal.
@@ -158,6 +278,12 @@ func (s *Service) AcceptProposal(ctx context.Context, r AcceptProposalRequest, m
 	if err != nil {
 		return Result{}, err
 	}
+	return s.activateProposal(ctx, out, facts, meta, now)
+}
+
+// activateProposal starts the services of a proposal just accepted (none
+// when out's state is not accepted), each its own append.
+func (s *Service) activateProposal(ctx context.Context, out Outcome[proposal.State], facts domain.ClientFacts, meta Meta, now time.Time) (Result, error) {
 	res := out.Result
 	for _, spec := range proposal.ServicesToActivate(out.State) {
 		mode := service.Manual
@@ -176,7 +302,7 @@ func (s *Service) AcceptProposal(ctx context.Context, r AcceptProposalRequest, m
 			if domain.ErrorCode(err) == domain.ECONFLICT && alreadyActivated(ctx, s, spec.ServiceID) {
 				continue // activated by an earlier run of another command
 			}
-			return Result{}, fmt.Errorf("activate service %s of proposal %s: %w", spec.ServiceID, r.ProposalID, err)
+			return Result{}, fmt.Errorf("activate service %s of proposal %s: %w", spec.ServiceID, spec.ProposalID, err)
 		}
 		res.Position = max(res.Position, act.Position)
 	}
@@ -186,6 +312,83 @@ func (s *Service) AcceptProposal(ctx context.Context, r AcceptProposalRequest, m
 func alreadyActivated(ctx context.Context, s *Service, id uuid.UUID) bool {
 	st, _, _, err := fold(ctx, s.env, s.serviceDecider, service.StreamName(id))
 	return err == nil && st.Activated()
+}
+
+// ProposalDocument returns the document a proposal's signers read now (the
+// accepted document once accepted) and its hash.
+func (s *Service) ProposalDocument(ctx context.Context, id uuid.UUID) (doc, hash string, err error) {
+	ps, cl, f, err := s.proposalFacts(ctx, id)
+	if err != nil {
+		return "", "", err
+	}
+	doc = proposal.Document(ps, documentFacts(f, cl, s.now()))
+	return doc, proposal.DocumentHash(doc), nil
+}
+
+func documentFacts(f firm.State, cl client.State, now time.Time) proposal.DocumentFacts {
+	return proposal.DocumentFacts{FirmName: f.Name, ClientName: cl.Name, TaxMode: f.TaxMode, Today: domain.DateOf(now, location(f))}
+}
+
+// proposalFacts folds a proposal, its client and the firm.
+func (s *Service) proposalFacts(ctx context.Context, id uuid.UUID) (proposal.State, client.State, firm.State, error) {
+	ps, _, ok, err := fold(ctx, s.env, proposalDecider, proposal.StreamName(id))
+	if err != nil {
+		return ps, client.State{}, firm.State{}, err
+	}
+	if !ok {
+		return ps, client.State{}, firm.State{}, domain.NotFound("this proposal does not exist")
+	}
+	cl, _, _, err := fold(ctx, s.env, clientDecider, clientStream(ps.ClientID))
+	if err != nil {
+		return ps, cl, firm.State{}, err
+	}
+	f, err := s.firm(ctx)
+	return ps, cl, f, err
+}
+
+// SignProposal records one signature; the signature that completes the set
+// accepts the proposal (on today's date in the firm's time zone) and starts
+// its services like AcceptProposal. The document is rendered here, from the
+// proposal as it is now: a signer shown an older one is refused
+// (document_hash).
+func (s *Service) SignProposal(ctx context.Context, r SignProposalRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	_, cl, f, err := s.proposalFacts(ctx, r.ProposalID)
+	if err != nil {
+		return Result{}, err
+	}
+	now := s.now()
+	facts := cl.Facts()
+	out, err := Handle(ctx, s.env, proposalDecider, proposal.StreamName(r.ProposalID), proposal.Command(proposal.SignProposal{
+		ProposalID: r.ProposalID, SignatoryID: r.SignatoryID, Name: r.Name, Email: r.Email, SignedName: r.SignedName,
+		IP: r.IP, UserAgent: r.UserAgent, ShownHash: r.DocumentHash, Facts: documentFacts(f, cl, now),
+		PackageID: r.PackageID, AddOnIDs: r.AddOnIDs, AcceptedOn: s.today(f, now), PaymentMethodID: r.PaymentMethodID,
+		Client: facts, Now: now,
+	}), meta)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.activateProposal(ctx, out, facts, meta, now)
+}
+
+// RecordProposalView records the first view of a sent proposal by each
+// signatory (or the link's visitor) since it was last sent; later views
+// append nothing.
+func (s *Service) RecordProposalView(ctx context.Context, r ProposalViewRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	return s.proposal(ctx, proposal.RecordView{ProposalID: r.ProposalID, SignatoryID: r.SignatoryID, IP: r.IP, UserAgent: r.UserAgent, Now: s.now()}, r.ProposalID, meta, uuid.Nil)
+}
+
+// RemindProposal sends reminder number r.Reminder to whoever has yet to
+// sign; a number already sent appends nothing.
+func (s *Service) RemindProposal(ctx context.Context, r ProposalReminderRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	f, err := s.firm(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	now := s.now()
+	return s.proposal(ctx, proposal.RemindProposal{ProposalID: r.ProposalID, Reminder: r.Reminder, Today: s.today(f, now), Now: now}, r.ProposalID, meta, uuid.Nil)
 }
 
 // DeclineProposal records that the client declined.

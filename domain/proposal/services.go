@@ -30,6 +30,10 @@ type ServiceSpec struct {
 	Automatic       bool
 	PaymentMethodID uuid.UUID // chosen on acceptance; uuid.Nil: the client's default
 	AcceptedOn      domain.Date
+	// RevenueAccount and LibraryServiceID are carried from the line for the
+	// services library and the ledger ("" and uuid.Nil when not set).
+	RevenueAccount   string
+	LibraryServiceID uuid.UUID
 }
 
 // ServiceID is the id of the service activated from a proposal line:
@@ -51,23 +55,25 @@ func ServicesToActivate(s State) []ServiceSpec {
 		// would mean a hand-made state, and the line keeps its rule as agreed.
 		rule, first, _ := resolve(l, s.AcceptedOn, s.StartDate)
 		out = append(out, ServiceSpec{
-			ServiceID:       ServiceID(s.ID, l.ID),
-			ClientID:        s.ClientID,
-			ProposalID:      s.ID,
-			LineID:          l.ID,
-			Name:            l.Name,
-			Description:     l.Description,
-			Currency:        s.Currency,
-			UnitPrice:       l.UnitPrice,
-			Quantity:        l.Quantity,
-			Unit:            l.Unit,
-			Discount:        l.Discount,
-			TaxRate:         l.TaxRate,
-			BillingRule:     rule,
-			FirstDate:       first,
-			Automatic:       l.Automatic,
-			PaymentMethodID: s.PaymentMethodID,
-			AcceptedOn:      s.AcceptedOn,
+			ServiceID:        ServiceID(s.ID, l.ID),
+			ClientID:         s.ClientID,
+			ProposalID:       s.ID,
+			LineID:           l.ID,
+			Name:             l.Name,
+			Description:      l.Description,
+			Currency:         s.Currency,
+			UnitPrice:        l.UnitPrice,
+			Quantity:         l.Quantity,
+			Unit:             l.Unit,
+			Discount:         l.Discount,
+			TaxRate:          l.TaxRate,
+			BillingRule:      rule,
+			FirstDate:        first,
+			Automatic:        l.Automatic,
+			PaymentMethodID:  s.PaymentMethodID,
+			AcceptedOn:       s.AcceptedOn,
+			RevenueAccount:   l.RevenueAccount,
+			LibraryServiceID: l.LibraryServiceID,
 		})
 	}
 	return out
