@@ -133,6 +133,10 @@ type AcceptProposalRequest struct {
 	AcceptedByEmail string    `json:"accepted_by_email"`
 	SignatureName   string    `json:"signature_name"`
 	PaymentMethodID uuid.UUID `json:"payment_method_id,omitzero"`
+	// PackageID and AddOnIDs are the choice, when the proposal offers
+	// packages (one must be chosen) or add-ons.
+	PackageID uuid.UUID   `json:"package_id,omitzero"`
+	AddOnIDs  []uuid.UUID `json:"add_on_ids,omitempty"`
 }
 
 // ProposalRef names a proposal, with an optional reason (decline, withdraw)
@@ -273,7 +277,8 @@ func (s *Service) AcceptProposal(ctx context.Context, r AcceptProposalRequest, m
 	facts := cl.Facts()
 	out, err := Handle(ctx, s.env, proposalDecider, proposal.StreamName(r.ProposalID), proposal.Command(proposal.AcceptProposal{
 		ProposalID: r.ProposalID, AcceptedByName: r.AcceptedByName, AcceptedByEmail: r.AcceptedByEmail,
-		SignatureName: r.SignatureName, AcceptedOn: s.today(f, now), PaymentMethodID: r.PaymentMethodID, Client: facts, Now: now,
+		SignatureName: r.SignatureName, AcceptedOn: s.today(f, now), PaymentMethodID: r.PaymentMethodID,
+		PackageID: r.PackageID, AddOnIDs: r.AddOnIDs, Client: facts, Now: now,
 	}), meta)
 	if err != nil {
 		return Result{}, err

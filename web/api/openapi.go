@@ -142,9 +142,11 @@ func operations() []operation {
 
 		create("/api/proposals", "Draft a proposal.", billing.ProposalRequest{}, ProposalResource{}),
 		get(prop, "A proposal with its lines.", ProposalResource{}),
-		write(http.MethodPut, prop, "Replace a draft's title, start date and lines.", ProposalContent{}, ProposalResource{}, http.StatusOK),
+		write(http.MethodPut, prop, "Replace a draft's title, start date, lines and offer (letter, packages, add-ons, signatories, expiry).", ProposalContent{}, ProposalResource{}, http.StatusOK),
+		get(prop+"/document", "The document the signers read and sign (Markdown: the letter, the services, each service's terms, the choice once fixed) and its SHA-256; with Accept: text/markdown, the document itself and its hash in the Document-Hash header.", ProposalDocument{}),
+		post(prop+"/signatures", "Sign for a signatory (or, without signatories, as whoever holds the link) the document whose hash is given; the signer's IP and user agent are the request's. The last signature accepts the proposal and starts the chosen services.", ProposalSigning{}, ProposalResource{}),
 		post(prop+"/send", "Send (or re-send) a proposal.", ProposalSend{}, ProposalResource{}),
-		post(prop+"/accept", "Record the client's acceptance; activates one service per line.", ProposalAcceptance{}, ProposalResource{}),
+		post(prop+"/accept", "Record the client's acceptance of a proposal without signatories (409 with signatories: each signs); activates one service per line agreed.", ProposalAcceptance{}, ProposalResource{}),
 		post(prop+"/decline", "Record that the client declined.", Reason{}, ProposalResource{}),
 		post(prop+"/withdraw", "Withdraw a draft or sent proposal.", Reason{}, ProposalResource{}),
 		post(prop+"/expire", "Expire a sent proposal.", ProposalExpiry{}, ProposalResource{}),

@@ -396,6 +396,10 @@ type ProposalLine struct {
 	TaxRate     Decimal     `json:"tax_rate"`
 	BillingRule BillingRule `json:"billing_rule"`
 	Automatic   bool        `json:"automatic"`
+	// LibraryServiceID is the library service the line started from.
+	LibraryServiceID ID     `json:"library_service_id,omitzero"`
+	Terms            string `json:"terms,omitempty"`           // the service's own terms, Markdown
+	RevenueAccount   string `json:"revenue_account,omitempty"` // ledger account code
 }
 
 // proposalLineOf converts a proposal.Line.
@@ -411,6 +415,10 @@ func proposalLineOf(v proposal.Line) ProposalLine {
 		TaxRate:     decimalOf(v.TaxRate),
 		BillingRule: billingRuleOf(v.BillingRule),
 		Automatic:   v.Automatic,
+
+		LibraryServiceID: ID(v.LibraryServiceID),
+		Terms:            v.Terms,
+		RevenueAccount:   v.RevenueAccount,
 	}
 }
 
