@@ -50,7 +50,7 @@ func identifier(name string) bool {
 // multiLine reports whether the Go field name is a multi-line text field.
 func multiLine(name string) bool {
 	switch name {
-	case "Description", "Message", "Summary", "Notes", "Note", "Body":
+	case "Description", "Message", "Summary", "Notes", "Note", "Body", "Letter", "Terms", "Document":
 		return true
 	}
 	return strings.HasSuffix(name, "Reason") || strings.HasSuffix(name, "Message")
