@@ -49,7 +49,10 @@ type Link struct {
 	// Resource is the proposal or invoice the link is about; uuid.Nil for
 	// payment-method links.
 	Resource uuid.UUID `json:"r,omitzero"`
-	Expires  time.Time `json:"e"`
+	// Signatory is the proposal signatory the link is for (signed into the
+	// token, so it cannot be changed); uuid.Nil: whoever holds the link.
+	Signatory uuid.UUID `json:"s,omitzero"`
+	Expires   time.Time `json:"e"`
 	// Nonce makes two links for the same thing differ.
 	Nonce string `json:"n"`
 	// Issued is when the link was made (Sign sets it when zero). A link

@@ -229,6 +229,7 @@ type acceptPage struct {
 	Surcharge string
 
 	primary projections.ContactView // to prefill the signer
+	signing
 }
 
 // Open reports whether the proposal can still be accepted.
@@ -244,6 +245,14 @@ func (p acceptPage) NeedsMethod() bool {
 // loadAcceptPage loads what a proposal link shows, refusing a link whose
 // proposal is another client's.
 func (h *handler) loadAcceptPage(ctx context.Context, l auth.Link, action string) (*acceptPage, *view, error) {
+	pg, v, err := h.loadAcceptPageOnly(ctx, l, action)
+	if err != nil {
+		return pg, v, err
+	}
+	return pg, v, h.loadSigning(ctx, l, pg)
+}
+
+func (h *handler) loadAcceptPageOnly(ctx context.Context, l auth.Link, action string) (*acceptPage, *view, error) {
 	p, err := h.proposalState(ctx, l.Resource)
 	if err != nil {
 		return nil, nil, err
@@ -286,7 +295,18 @@ func (h *handler) handleLinkProposal(w http.ResponseWriter, r *http.Request) {
 		h.linkFailed(w, r, err)
 		return
 	}
+	h.recordView(r, l, pg)
 	f := newForm()
+	if pg.ChoiceFixed() || len(pg.Packages()) > 0 {
+		id := pg.Proposal.PackageID
+		if !pg.ChoiceFixed() {
+			id = pg.Proposal.Packages[0].ID
+		}
+		f.set("package_id", id.String())
+	}
+	for _, id := range pg.Proposal.AddOnIDs {
+		f.Values.Add("add_on_ids", id.String())
+	}
 	f.set("accepted_by_name", pg.primary.Name)
 	f.set("accepted_by_email", pg.primary.Email)
 	switch {
@@ -311,6 +331,14 @@ func (h *handler) handleLinkProposal(w http.ResponseWriter, r *http.Request) {
 func acceptRequest(fs *fields, pg *acceptPage) (req billing.AcceptProposalRequest, newMethod bool) {
 	req = billing.AcceptProposalRequest{ProposalID: pg.Proposal.ID, AcceptedByName: fs.str("accepted_by_name"), AcceptedByEmail: fs.str("accepted_by_email")}
 	req.SignatureName = req.AcceptedByName // the typed name is the signature, with the box below
+	if id, err := uuid.Parse(fs.str("package_id")); err == nil {
+		req.PackageID = id
+	}
+	for _, s := range fs.r.PostForm["add_on_ids"] {
+		if id, err := uuid.Parse(s); err == nil {
+			req.AddOnIDs = append(req.AddOnIDs, id)
+		}
+	}
 	if fs.str("accept") != "on" {
 		fs.p.Add("accept", "tick the box to accept the proposal")
 	}
@@ -362,6 +390,10 @@ func (h *handler) handleLinkAccept(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, r.URL.Path, "")
 		return
 	}
+	if pg.Signing || r.PostFormValue("do") == "update" {
+		h.linkSign(w, r, l, pg, v, token)
+		return
+	}
 	fs := readForm(r)
 	req, newMethod := acceptRequest(fs, pg)
 	now := h.cfg.Now()
@@ -372,7 +404,8 @@ func (h *handler) handleLinkAccept(w http.ResponseWriter, r *http.Request) {
 		facts.PaymentMethods = append(facts.PaymentMethods, m.ID)
 	}
 	_, acceptErr := proposal.Decide(pg.Proposal, proposal.AcceptProposal{ProposalID: req.ProposalID, AcceptedByName: req.AcceptedByName,
-		AcceptedByEmail: req.AcceptedByEmail, SignatureName: req.SignatureName, AcceptedOn: v.Today, PaymentMethodID: req.PaymentMethodID, Client: facts, Now: now})
+		AcceptedByEmail: req.AcceptedByEmail, SignatureName: req.SignatureName, AcceptedOn: v.Today, PaymentMethodID: req.PaymentMethodID,
+		PackageID: req.PackageID, AddOnIDs: req.AddOnIDs, Client: facts, Now: now})
 	err = gather(fs.err(), acceptErr)
 	var res billing.Result
 	if err == nil {
