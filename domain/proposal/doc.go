@@ -6,20 +6,30 @@
 //
 // # Events
 //
-//   - ProposalDrafted: client, title, currency, optional start date and the
-//     service lines.
-//   - ProposalDraftEdited: title, start date and lines, replaced whole.
+//   - ProposalDrafted: client, title, currency, optional start date, the
+//     core service lines, and the offer: the engagement letter, packages,
+//     add-ons, signatories, expiry date, template and the proposal renewed.
+//   - ProposalDraftEdited: all of that but the client and currency,
+//     replaced whole.
 //   - ProposalSent: to whom (emitted again on each re-send).
+//   - ProposalViewed: the first view by a signatory (or the link's visitor)
+//     since the last send, with IP address and user agent.
+//   - ProposalSigned: one signature with its evidence (typed name, email,
+//     IP, user agent, hash of the document shown) and the choice.
+//   - ProposalReminderSent: reminder number n to whoever has yet to sign.
 //   - ProposalAccepted: who accepted (name, email, signature name), the
-//     acceptance date, the payment method chosen (or none) and a snapshot of
-//     the lines as agreed.
+//     acceptance date, the payment method chosen (or none), a snapshot of
+//     the lines as agreed (core + chosen package + add-ons ticked), the
+//     choice, and when signed, every signature and the final document with
+//     its hash.
 //   - ProposalDeclined (with an optional reason), ProposalWithdrawn,
 //     ProposalExpired (with the expiry date).
 //
 // # Commands
 //
-// DraftProposal, EditDraft, SendProposal, AcceptProposal, DeclineProposal,
-// WithdrawProposal and ExpireProposal. Each carries the time (Now) and any new
+// DraftProposal, EditDraft, SendProposal, RecordView, SignProposal,
+// RemindProposal, AcceptProposal, DeclineProposal, WithdrawProposal and
+// ExpireProposal. Each carries the time (Now) and any new
 // id; calendar dates (the acceptance date, today and the expiry date for
 // ExpireProposal) come from the caller, who knows the firm's time zone.
 //
@@ -37,6 +47,35 @@
 // and expired proposals are final: every further change is refused with
 // ECONFLICT (accepting twice included), except that repeating a decline,
 // withdrawal or expiry changes nothing and returns no events.
+//
+// # Offer, letter and signatures
+//
+// Lines are the core services, always included. Packages (none, or two or
+// three, each named with at least one line) are options the client chooses
+// exactly one of; AddOns are lines the client may tick. Line ids are unique
+// across all three. Signatories (at most ten, each a name and a unique
+// email) must all sign; a proposal without signatories is signed once by
+// whoever holds its link. The letter is Markdown with placeholders
+// (Placeholders: {{client_name}}, {{firm_name}}, … ; an unknown one is
+// refused, naming it, on the field "letter").
+//
+// Document(State, DocumentFacts) renders, purely, the document the client
+// reads and signs: the letter (DefaultLetter when none) with placeholders
+// replaced as plain strings in one pass (user text is never executed as a
+// template), the services table (core lines, each package, add-ons, with
+// prices per billing), each service's terms, and once a first signature
+// fixed it, "Chosen: <package>, add-ons: …". DocumentHash is its SHA-256 in
+// lowercase hex. SignProposal carries the hash the signer was shown and the
+// DocumentFacts; decide renders the document itself and refuses a
+// different hash (document_hash: the proposal changed since it was
+// opened), so a signature always covers exactly what was on screen. The
+// first signature fixes the choice (a package is required when there are
+// packages); later signers must make the same choice (ECONFLICT naming it);
+// signing twice does nothing. The signature completing the set is followed
+// in the same append by ProposalAccepted, whose lines are
+// State.ChosenLines, so ServicesToActivate works unchanged. AcceptProposal
+// (staff recording an acceptance) is refused for a proposal with
+// signatories.
 //
 // # Services to activate
 //
