@@ -300,7 +300,7 @@ func samples() map[string]sample {
 	libSvc := library.Service{ServiceID: id(40), Name: "Monthly bookkeeping", Description: "Bank reconciliation and monthly reports",
 		UnitPrice: dec("450"), Quantity: dec("1"), Unit: "month",
 		BillingRule: domain.BillingRule{Frequency: domain.FrequencyMonths, Start: domain.StartOnAcceptance, End: domain.EndNever},
-		Automatic: true, TaxRate: dec("10"), RevenueAccount: "4000", Terms: "We reconcile your accounts **monthly**."}
+		Automatic:   true, TaxRate: dec("10"), RevenueAccount: "4000", Terms: "We reconcile your accounts **monthly**."}
 	libAdded := library.LibraryServiceAdded{Service: libSvc, At: at}
 	add(nil, libAdded)
 	libSvc2 := libSvc
