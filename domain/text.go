@@ -21,7 +21,7 @@ import (
 //     identifiers, such as a QuickBooks realm id or a gateway's charge id,
 //     and are exempt);
 //   - no string may hold control characters, except that multi-line fields
-//     (descriptions, messages, summaries, notes and reasons) may hold line breaks
+//     (descriptions, messages, summaries, notes, terms and reasons) may hold line breaks
 //     and tabs.
 //
 // Lengths are each aggregate's own rules (MaxDescriptionLength for
@@ -50,7 +50,7 @@ func identifier(name string) bool {
 // multiLine reports whether the Go field name is a multi-line text field.
 func multiLine(name string) bool {
 	switch name {
-	case "Description", "Message", "Summary", "Notes", "Note", "Body":
+	case "Description", "Message", "Summary", "Notes", "Note", "Body", "Terms":
 		return true
 	}
 	return strings.HasSuffix(name, "Reason") || strings.HasSuffix(name, "Message")
