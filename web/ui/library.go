@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/google/uuid"
 
@@ -259,9 +258,4 @@ func (h *handler) libraryStart(r *http.Request, action string) (libraryChoice, *
 	}
 	c.From = id
 	return c, &v, nil
-}
-
-// fromLibrary is the URL of a form started from library service id.
-func fromLibrary(action string, id uuid.UUID) string {
-	return action + "?" + url.Values{"from": {id.String()}}.Encode()
 }
