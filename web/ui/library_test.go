@@ -53,6 +53,7 @@ func TestLibraryAddServiceFromLibrary(t *testing.T) {
 		"billing_rule.start_date": {inputValue(page.Body, "billing_rule.start_date")}, "billing_rule.end": {"never"}, "automatic": {"on"}}
 	done := a.mustPost("/clients/"+client.String()+"/services/new", add, "Service Payroll added.")
 	sid := idFrom(t, done.Location, "/services/")
+	mustContain(t, a.get(done.Location), "Revenue account", "4100", "services library")
 	sv, err := a.models.Service(context.Background(), sid, date("2025-03-10"))
 	if err != nil || sv.RevenueAccount != "4100" || sv.Source.LibraryServiceID != lib[0].ServiceID || sv.UnitPrice.Amount.String() != "22.5" {
 		t.Errorf("service = %+v, %v", sv, err)
