@@ -12,6 +12,7 @@ import (
 	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/domain/ledger"
+	"remit/domain/library"
 	"remit/domain/numbering"
 	"remit/domain/outbox"
 	"remit/domain/payout"
@@ -68,6 +69,7 @@ func evolvers() map[string]evolver {
 		"outbox":    evolveWith(outbox.Evolve),
 		"ledger":    evolveWith(ledger.Evolve),
 		"payout":    evolveWith(payout.Evolve),
+		"library":   evolveWith(library.Evolve),
 	}
 }
 
@@ -298,6 +300,20 @@ func samples() map[string]sample {
 		Lines: []payout.Line{{Kind: payout.KindCharge, Reference: "ch_sandbox_1", InvoiceID: invoiceID, Gross: dec("275"), Fee: dec("5.12"), Net: dec("269.88")}}, At: at}
 	add(nil, paidOut)
 	add([]domain.Event{paidOut}, payout.PayoutFailed{PayoutID: paidOut.PayoutID, Gateway: "sandbox", Reference: paidOut.Reference, Reason: "account closed", At: at})
+
+	// library
+	libSvc := library.Service{ServiceID: id(40), Name: "Monthly bookkeeping", Description: "Bank reconciliation and monthly reports",
+		UnitPrice: dec("450"), Quantity: dec("1"), Unit: "month",
+		BillingRule: domain.BillingRule{Frequency: domain.FrequencyMonths, Start: domain.StartOnAcceptance, End: domain.EndNever},
+		Automatic:   true, TaxRate: dec("10"), RevenueAccount: "4000", Terms: "We reconcile your accounts **monthly**."}
+	libAdded := library.LibraryServiceAdded{Service: libSvc, At: at}
+	add(nil, libAdded)
+	libSvc2 := libSvc
+	libSvc2.UnitPrice = dec("495")
+	add([]domain.Event{libAdded}, library.LibraryServiceChanged{Service: libSvc2, Changed: []string{"unit_price"}, At: at})
+	libArchived := library.LibraryServiceArchived{ServiceID: libSvc.ServiceID, At: at}
+	add([]domain.Event{libAdded}, libArchived)
+	add([]domain.Event{libAdded, libArchived}, library.LibraryServiceRestored{ServiceID: libSvc.ServiceID, At: at})
 
 	return out
 }

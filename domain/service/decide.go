@@ -35,6 +35,7 @@ type Activate struct {
 	FirstDate       domain.Date
 	Mode            BillingMode
 	PaymentMethodID uuid.UUID // optional
+	RevenueAccount  string    // optional ledger account code
 	// Client is the client's currency and methods: Currency must be the
 	// client's and PaymentMethodID one of its methods.
 	Client domain.ClientFacts
@@ -250,6 +251,7 @@ func activate(s State, c Activate) ([]domain.Event, error) {
 		FirstDate:       c.FirstDate,
 		Mode:            c.Mode,
 		PaymentMethodID: c.PaymentMethodID,
+		RevenueAccount:  strings.TrimSpace(c.RevenueAccount),
 		At:              c.Now,
 	}}, nil
 }

@@ -56,7 +56,13 @@
 // page each charge, refund and fee it settles, linking the invoices, and its
 // sync status per connected ledger. The connect form sets the payout bank
 // and fees accounts, the disputes account and (QuickBooks) the receivable
-// account of refunds with the rest of the mapping.
+// account of refunds with the rest of the mapping. The Services library
+// (library.go, /settings/library) lists the firm's library services (the
+// "library" projection) with a search and an archived filter, and adds,
+// edits, archives and restores them; the instant bill and add-a-service
+// forms start from one (?from=<id>: a GET form above them), their fields
+// prefilled on the server (billing.InstantLineFrom,
+// billing.ServiceRequestFrom) and still editable.
 //
 // When Config.BillingRun is set, the clients page offers "Run billing now"
 // (billingrun.go): it runs billing and collection on demand, waits for the
