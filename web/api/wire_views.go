@@ -439,6 +439,7 @@ type BillingRule struct {
 	End            string      `json:"end"`
 	EndAfter       int         `json:"end_after,omitzero"`
 	EndDate        domain.Date `json:"end_date,omitzero"`
+	ProRataFirst   bool        `json:"pro_rata_first,omitzero"`
 }
 
 // billingRuleOf converts a domain.BillingRule.
@@ -453,6 +454,7 @@ func billingRuleOf(v domain.BillingRule) BillingRule {
 		End:            string(v.End),
 		EndAfter:       v.EndAfter,
 		EndDate:        v.EndDate,
+		ProRataFirst:   v.ProRataFirst,
 	}
 }
 

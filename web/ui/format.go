@@ -139,6 +139,9 @@ func ruleText(r domain.BillingRule) string {
 		if r.AnchorDay > 0 {
 			s += fmt.Sprintf(" on day %d", r.AnchorDay)
 		}
+		if r.ProRataFirst {
+			s += ", first period pro rata"
+		}
 	default:
 		s = string(r.Frequency)
 	}
