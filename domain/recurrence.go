@@ -151,7 +151,7 @@ func (r BillingRule) Validate(prefix string) error {
 		p.Add(field("interval"), "only a repeating rule (every N days, weeks or months) has an interval")
 	}
 	if r.ProRataFirst && (r.Frequency != FrequencyMonths || r.AnchorDay == 0) {
-		p.Add(field("pro_rata_first"), "only a monthly rule with an anchor day bills its first period pro rata (other rules bill whole periods from their start)")
+		p.Add(field("pro_rata_first"), "only a monthly rule billed on a set day of the month (anchor_day) can bill its first period pro rata: other rules bill whole periods from their start")
 	}
 	if r.Frequency.Manual() {
 		// Billed by hand when the work is done: start, end and anchor mean nothing.
