@@ -15,17 +15,16 @@ type FirstBilling struct {
 }
 
 // FirstBillingOf returns the pro-rata first billing of line l of a proposal
-// in currency c under tax mode, were billing to start as the proposal says
-// (from is the acceptance date for a line starting on acceptance, and the
-// proposal's start date otherwise: the caller passes the start date, or
-// today while the proposal is unsigned). It is false when the line's first
-// billing is a whole period (no ProRataFirst, a start on the anchor day, or
-// no start known), so callers show the line's usual amounts.
-func FirstBillingOf(l Line, c domain.Currency, mode domain.TaxMode, from domain.Date) (FirstBilling, bool, error) {
-	if !l.BillingRule.ProRataFirst || from.IsZero() {
+// in currency c under tax mode, were it accepted on acceptedOn (today, while
+// it is unsigned) with proposalStart its start date (either may be zero),
+// as domain.BillingRule.FirstDate resolves them. It is false when the line's
+// first billing is a whole period (no ProRataFirst, a start on the anchor
+// day, or no start known yet), so callers show the line's usual amounts.
+func FirstBillingOf(l Line, c domain.Currency, mode domain.TaxMode, acceptedOn, proposalStart domain.Date) (FirstBilling, bool, error) {
+	if !l.BillingRule.ProRataFirst {
 		return FirstBilling{}, false, nil
 	}
-	first, err := l.BillingRule.FirstDate(from, from)
+	first, err := l.BillingRule.FirstDate(acceptedOn, proposalStart)
 	if err != nil {
 		return FirstBilling{}, false, nil // no start to show a first billing from
 	}

@@ -17,7 +17,7 @@ func TestFirstBillingOf(t *testing.T) {
 	aud := domain.MustCurrency("AUD")
 	l := proposal.Line{Name: "Bookkeeping", UnitPrice: decimal.RequireFromString("300"), Quantity: decimal.NewFromInt(1), TaxRate: decimal.NewFromInt(10),
 		BillingRule: domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 1, Start: domain.StartOnProposalStart, AnchorDay: 1, End: domain.EndNever, ProRataFirst: true}}
-	fb, ok, err := proposal.FirstBillingOf(l, aud, domain.TaxExclusive, domain.MustDate(2027, 4, 15))
+	fb, ok, err := proposal.FirstBillingOf(l, aud, domain.TaxExclusive, domain.Date{}, domain.MustDate(2027, 4, 15))
 	if err != nil || !ok {
 		t.Fatalf("FirstBillingOf = %v %v", ok, err)
 	}
@@ -25,11 +25,11 @@ func TestFirstBillingOf(t *testing.T) {
 		!fb.UnitPrice.Equal(domain.MustMoney("160", "AUD")) || !fb.Amounts.Gross.Equal(domain.MustMoney("176", "AUD")) {
 		t.Fatalf("first billing %+v, want 15 Apr 2027, 16/30, A$160 + tax = A$176", fb)
 	}
-	if _, ok, _ := proposal.FirstBillingOf(l, aud, domain.TaxExclusive, domain.MustDate(2027, 5, 1)); ok {
+	if _, ok, _ := proposal.FirstBillingOf(l, aud, domain.TaxExclusive, domain.Date{}, domain.MustDate(2027, 5, 1)); ok {
 		t.Error("a start on the anchor day has a pro-rata first billing")
 	}
 	l.BillingRule.ProRataFirst = false
-	if _, ok, _ := proposal.FirstBillingOf(l, aud, domain.TaxExclusive, domain.MustDate(2027, 4, 15)); ok {
+	if _, ok, _ := proposal.FirstBillingOf(l, aud, domain.TaxExclusive, domain.Date{}, domain.MustDate(2027, 4, 15)); ok {
 		t.Error("a rule without the option has a pro-rata first billing")
 	}
 }

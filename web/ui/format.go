@@ -221,6 +221,7 @@ func funcs() template.FuncMap {
 		"status":      statusText,
 		"statusClass": statusClass,
 		"rule":        ruleText,
+		"firstBill":   firstBillingNote,
 		"method":      methodName,
 		"seq":         itemSeq,
 		"add":         func(a, b int) int { return a + b },
