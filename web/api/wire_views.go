@@ -447,6 +447,7 @@ type BillingRule struct {
 	End            string      `json:"end"`
 	EndAfter       int         `json:"end_after,omitzero"`
 	EndDate        domain.Date `json:"end_date,omitzero"`
+	ProRataFirst   bool        `json:"pro_rata_first,omitzero"`
 }
 
 // billingRuleOf converts a domain.BillingRule.
@@ -461,6 +462,7 @@ func billingRuleOf(v domain.BillingRule) BillingRule {
 		End:            string(v.End),
 		EndAfter:       v.EndAfter,
 		EndDate:        v.EndDate,
+		ProRataFirst:   v.ProRataFirst,
 	}
 }
 

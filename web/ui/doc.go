@@ -48,7 +48,11 @@
 // and each payment method's show the newest page of lines with an "Older
 // activity" link (?before=, a position in the log; activity_pages.go). Proposal amounts are
 // shown per cadence, never added across cadences, with a first-year value
-// (proposal.ValueOf). The Ledger page (ledger.go) gives owners what the CLI
+// (proposal.ValueOf). The billing-rule fields (the "rulefields" partial of
+// the add-a-service, edit-service and proposal-line forms) take a day of
+// the month and "Bill the first period pro rata"; a proposal line with that
+// option says on the staff page and the client's acceptance page what it
+// bills first (prorata.go, proposal.FirstBillingOf). The Ledger page (ledger.go) gives owners what the CLI
 // gives operators: map a client to a ledger contact, re-create an invoice
 // whose push failed, disconnect; staff are refused with a 403 page. The
 // Payouts page (payouts.go) lists the payment gateway's payouts (the

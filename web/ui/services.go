@@ -112,6 +112,12 @@ func (h *handler) handleServiceEditForm(w http.ResponseWriter, r *http.Request) 
 		f.set("billing_rule.end_after", fmt.Sprint(sv.BillingRule.EndAfter))
 	}
 	f.set("billing_rule.end_date", isoDate(sv.BillingRule.EndDate))
+	if sv.BillingRule.AnchorDay > 0 {
+		f.set("billing_rule.anchor_day", fmt.Sprint(sv.BillingRule.AnchorDay))
+	}
+	if sv.BillingRule.ProRataFirst {
+		f.set("billing_rule.pro_rata_first", "on")
+	}
 	h.render(w, r, http.StatusOK, "service_edit", &view{Title: "Edit " + sv.Name, Section: "clients", Tab: "services", Client: c, Today: today, D: sv, Form: f})
 }
 
