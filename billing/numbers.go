@@ -122,6 +122,13 @@ func (s *Service) reserveNumbersLocked(ctx context.Context, reqs []numberRequest
 			if conflicts++; conflicts >= MaxAttempts*4 {
 				return nil, err
 			}
+			if s.numbersInFlight > 0 {
+				// The book holds blocks still being appended
+				// (reserveQueuedBlock), one of which may have failed: its
+				// reserver cannot empty the book while this holds
+				// numberingMu, so read the stream again from its start.
+				s.numbers = numberBook{}
+			}
 			if err := backoff(ctx, min(conflicts, MaxAttempts)); err != nil {
 				return nil, err
 			}
@@ -370,6 +377,7 @@ func (s *Service) reserveQueuedBlock(ctx context.Context, reqs []numberRequest) 
 			b.last = max(b.last, g.Sequence)
 		}
 		b.rev, b.exists = next, true
+		s.numbersInFlight++
 		released = true
 		s.numberingMu.Unlock()
 	}
@@ -386,6 +394,7 @@ func (s *Service) reserveQueuedBlock(ctx context.Context, reqs []numberRequest) 
 	}
 	o := outs[0]
 	s.numberingMu.Lock()
+	s.numbersInFlight--
 	if err != nil || o.AlreadyApplied || o.Revision != next {
 		*b = numberBook{}
 		return nil, false

@@ -43,6 +43,9 @@ type Service struct {
 
 	numberingMu sync.Mutex // serialises this process's number reservations
 	numbers     numberBook // guarded by numberingMu
+	// numbersInFlight counts the blocks in the book whose appends are
+	// queued but not answered (reserveQueuedBlock); guarded by numberingMu.
+	numbersInFlight int
 
 	// waitingMu guards waiting: the single reservations (instant bills,
 	// bill-now) queued while another is being appended; whoever takes
