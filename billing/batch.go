@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/google/uuid"
@@ -106,6 +108,7 @@ type batchInvoice struct {
 	failure  error    // an append failed: leave for the next run
 	position uint64
 	number   reservedNumber
+	decided  []domain.Event // the issue as planned, with a stand-in number (issueDecider)
 }
 
 // IssueBatch issues many invoices at once, with the same guarantees as
@@ -335,7 +338,9 @@ func (s *Service) issueInvoices(ctx context.Context, f firm.State, chunk []*batc
 	cmds := make([]Command[invoice.Command], 0, 2*len(chunk))
 	at := make([]int, len(chunk)) // each invoice's issue command
 	states := map[string]*batchInvoice{}
+	planned := make(map[uuid.UUID]*batchInvoice, len(chunk))
 	for k, b := range chunk {
+		planned[b.plan.cmd.InvoiceID] = b
 		cmd := b.plan.cmd
 		cmd.Number = b.number.Number
 		stream := invoice.StreamName(cmd.InvoiceID)
@@ -354,7 +359,7 @@ func (s *Service) issueInvoices(ctx context.Context, f firm.State, chunk []*batc
 	}
 	// Each invoice is done when its stream is.
 	settled := func(int) { progress(1) }
-	outs, err := HandleBatch(ctx, s.env, invoiceDecider, cmds, HandleOptions[invoice.State]{Workers: workers, Known: known, Settled: settled, textChecked: true})
+	outs, err := HandleBatch(ctx, s.env, issueDecider(planned), cmds, HandleOptions[invoice.State]{Workers: workers, Known: known, Settled: settled, textChecked: true})
 	if err != nil {
 		return err
 	}
@@ -430,7 +435,37 @@ func (s *Service) planBatchInvoice(f firm.State, snap Snapshot, in BatchInvoice,
 		b.state, b.known = st, true
 	}
 	// Every check before reserving the number, so a refused invoice burns none.
-	return s.checkBeforeNumbering(b.state, plan.cmd, f.InvoicePrefix, b.meta)
+	b.decided, err = s.checkBeforeNumbering(b.state, plan.cmd, f.InvoicePrefix, b.meta)
+	return err
+}
+
+// issueDecider is invoiceDecider for the issue step of a batch, which
+// decides each invoice's issue once, not twice: planning decided it already
+// (checkBeforeNumbering, with a stand-in number), on the state the issue is
+// decided on when that state is neither issued nor abandoned, the only facts
+// of it invoice.Decide reads for an Issue, and with the same command but for
+// its number, which the decision only copies into InvoiceIssued.Number. So
+// the planned events with the reserved number are what Decide would answer.
+// Any other command or state (a stream re-read after a conflict) is decided
+// afresh.
+func issueDecider(planned map[uuid.UUID]*batchInvoice) Decider[invoice.State, invoice.Command] {
+	d := invoiceDecider
+	d.Decide = func(st invoice.State, c invoice.Command) ([]domain.Event, error) {
+		is, ok := c.(invoice.Issue)
+		b := planned[is.InvoiceID]
+		if !ok || b == nil || b.decided == nil || st.Issued() || st.AbandonedReason != "" || is.Number == "" {
+			return invoice.Decide(st, c)
+		}
+		events := slices.Clone(b.decided)
+		for k, e := range events {
+			if issued, ok := e.(invoice.InvoiceIssued); ok {
+				issued.Number = strings.TrimSpace(is.Number)
+				events[k] = issued
+			}
+		}
+		return events, nil
+	}
+	return d
 }
 
 // errAlreadyIssued stands for "nothing to do" in planning; it never reaches

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,8 @@ var (
 	benchItems   = flag.Int("billingrun.items", 100000, "due items in BenchmarkRun (the issue's target: 100000 in under 20 s)")
 	benchWorkers = flag.Int("billingrun.workers", 0, "appends in flight in BenchmarkRun (0: Run's default)")
 	benchProfile = flag.String("billingrun.runprofile", "", "write a CPU profile of the timed run (not the set-up) to this file")
+	benchAllocs  = flag.String("billingrun.runallocs", "", "write a heap profile (alloc_space counts everything allocated up to the end of the timed run) to this file")
+	benchTrace   = flag.String("billingrun.runtrace", "", "write an execution trace of the timed run (not the set-up, nor the catch-up after it) to this file")
 	benchFixture = flag.String("billingrun.fixture", "", "keep the set-up store in this folder and start from a copy of it when it is there (set-up takes minutes at 100000 items)")
 )
 
@@ -236,22 +239,47 @@ func setUpClients(f *fixture, n, workers int) {
 	wg.Wait()
 }
 
-// startProfile starts the CPU profile of -billingrun.runprofile, if any, and
-// returns what stops it.
+// startProfile starts the CPU profile of -billingrun.runprofile and the
+// execution trace of -billingrun.runtrace, if asked, and returns what stops
+// them.
 func startProfile(b *testing.B) func() {
-	if *benchProfile == "" {
-		return func() {}
+	var stops []func()
+	if *benchProfile != "" {
+		out, err := os.Create(*benchProfile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(out); err != nil {
+			b.Fatal(err)
+		}
+		stops = append(stops, func() { pprof.StopCPUProfile(); out.Close() })
 	}
-	out, err := os.Create(*benchProfile)
-	if err != nil {
-		b.Fatal(err)
+	if *benchTrace != "" {
+		out, err := os.Create(*benchTrace)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := trace.Start(out); err != nil {
+			b.Fatal(err)
+		}
+		stops = append(stops, func() { trace.Stop(); out.Close() })
 	}
-	if err := pprof.StartCPUProfile(out); err != nil {
-		b.Fatal(err)
+	if *benchAllocs != "" {
+		stops = append(stops, func() {
+			out, err := os.Create(*benchAllocs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer out.Close()
+			if err := pprof.Lookup("allocs").WriteTo(out, 0); err != nil {
+				b.Fatal(err)
+			}
+		})
 	}
 	return func() {
-		pprof.StopCPUProfile()
-		out.Close()
+		for _, stop := range stops {
+			stop()
+		}
 	}
 }
 
@@ -280,7 +308,7 @@ func BenchmarkBill(b *testing.B) {
 		var steps []string
 		// bill returns the run's report, wall and CPU time, and the time it
 		// then took to apply what it appended to the read models.
-		bill := func() (billingrun.Report, time.Duration, time.Duration, time.Duration) {
+		bill := func(profile bool) (billingrun.Report, time.Duration, time.Duration, time.Duration) {
 			s, err := storeurl.Open(ctx, "", storeurl.Options{DataDir: f.dir})
 			if err != nil {
 				b.Fatal(err)
@@ -294,9 +322,14 @@ func BenchmarkBill(b *testing.B) {
 				last = time.Now()
 			}
 			svc := billing.New(billing.Config{Store: s, Now: time.Now, NewID: uuid.New})
+			stop := func() {}
+			if profile {
+				stop = startProfile(b)
+			}
 			idx, closeIndex := benchIndex(b, s, f.dir)
 			defer closeIndex()
 			rep, err := billingrun.Run(ctx, s, svc, asOf, billingrun.Options{Index: idx, Actor: "cli:bill", Step: step})
+			stop()
 			if err != nil || len(rep.Errors) > 0 {
 				b.Fatalf("run: %v %v", err, rep.Errors)
 			}
@@ -311,12 +344,10 @@ func BenchmarkBill(b *testing.B) {
 			step("read models")
 			return rep, el, cpu, time.Since(t1)
 		}
-		stop := startProfile(b)
 		b.StartTimer()
-		rep, el, cpu, catchup := bill()
+		rep, el, cpu, catchup := bill(true)
 		b.StopTimer()
-		stop()
-		again, rerun, _, _ := bill()
+		again, rerun, _, _ := bill(false)
 		if rep.Issued != 4*clients || again.Issued != 0 || again.Items != 0 {
 			b.Fatalf("first run %+v, re-run %+v", rep, again)
 		}
