@@ -76,12 +76,18 @@ type BatchOptions struct {
 	Workers int
 	// Progress, when set, hears how many invoices are done (issued or failed).
 	Progress func(done, total int)
-	// AfterNumbers, when set, is called once the numbers are reserved and
-	// before any invoice is appended: crash tests stop the process there.
+	// AfterNumbers, when set, is called once the first block of numbers is
+	// reserved and before any invoice is appended: crash tests stop the
+	// process there.
 	AfterNumbers func()
+	// NumberBlock is how many invoices one block of numbers names (at most
+	// and by default 4,096): each block is one append to the numbering
+	// stream, and its invoices are appended while the next is reserved.
+	// Tests set it small to cross block boundaries.
+	NumberBlock int
 	// Step, when set, hears the end of each step: "planned", "marked"
-	// (items marked billed), "numbered" (numbers reserved), "issued"
-	// (invoices appended).
+	// (items marked billed), "numbered" (the first block of numbers
+	// reserved), "issued" (every block numbered and appended).
 	Step func(name string)
 }
 
@@ -286,33 +292,67 @@ func isRefusal(err error) bool {
 	return domain.ErrorCode(err) != domain.EINTERNAL && !isConflictError(err)
 }
 
-// issueNumbered reserves the invoices' numbers block by block, in order,
-// then appends the invoices (with their collections). An append the store
-// answers as an idempotent retry of one made before the batch began is told
-// apart by its position.
+// issueNumbered reserves the invoices' numbers block by block, in order, and
+// appends each block's invoices (with their collections) once its numbers
+// are reserved, while the next block's are reserved: so the numbering
+// stream's synced append overlaps the invoices' appends, and only one
+// block's outcomes are held at once. A block whose numbers could not be
+// reserved is not issued, nor is any after it (the next run completes
+// them). An append the store answers as an idempotent retry of one made
+// before the batch began is told apart by its position.
 func (s *Service) issueNumbered(ctx context.Context, f firm.State, numbered []*batchInvoice, opts BatchOptions, progress func(int)) error {
 	head, err := s.env.Store.Head(ctx)
 	if err != nil {
 		return fmt.Errorf("head: %w", err)
 	}
-	for start := 0; start < len(numbered); start += maxNumberBlock {
-		if err := s.numberChunk(ctx, f, numbered[start:min(start+maxNumberBlock, len(numbered))]); err != nil {
-			// Not numbered, so not issued: the next run completes them.
-			for _, b := range numbered[start:] {
-				b.res.Err = err
+	size := opts.NumberBlock
+	if size <= 0 || size > maxNumberBlock {
+		size = maxNumberBlock
+	}
+	type reserved struct {
+		start, end int
+		err        error
+	}
+	blocks := make(chan reserved, 1)
+	go func() {
+		defer close(blocks)
+		for start := 0; start < len(numbered); start += size {
+			end := min(start+size, len(numbered))
+			err := s.numberChunk(ctx, f, numbered[start:end])
+			blocks <- reserved{start, end, err}
+			if err != nil {
+				return
 			}
-			progress(len(numbered) - start)
-			numbered = numbered[:start]
-			break
+		}
+	}()
+	first := true
+	var failed error
+	for r := range blocks {
+		if failed != nil {
+			continue
+		}
+		if r.err != nil {
+			// Not numbered, so not issued: the next run completes them.
+			for _, b := range numbered[r.start:] {
+				b.res.Err = r.err
+			}
+			progress(len(numbered) - r.start)
+			continue
+		}
+		if first {
+			first = false
+			if opts.Step != nil {
+				opts.Step("numbered")
+			}
+			if opts.AfterNumbers != nil {
+				opts.AfterNumbers()
+			}
+		}
+		if err := s.issueInvoices(ctx, f, numbered[r.start:r.end], head, opts.Workers, progress); err != nil {
+			failed = err // ctx: the goroutine stops at its next block
 		}
 	}
-	if opts.Step != nil {
-		opts.Step("numbered")
-	}
-	if len(numbered) > 0 && opts.AfterNumbers != nil {
-		opts.AfterNumbers()
-	}
-	return s.issueInvoices(ctx, f, numbered, head, opts.Workers, progress)
+	return failed
 }
 
 // numberChunk reserves the numbers of one block of invoices.

@@ -40,9 +40,13 @@ type Options struct {
 	Actor string
 	// Progress, when set, is told how far the run is after each group.
 	Progress func(Progress)
-	// AfterNumbers, when set, is called once the run's invoice numbers are
-	// reserved and before its invoices are appended (crash tests stop there).
+	// AfterNumbers, when set, is called once the run's first block of
+	// invoice numbers is reserved and before any of its invoices is appended
+	// (crash tests stop there).
 	AfterNumbers func()
+	// NumberBlock is how many invoices one block of numbers names (default
+	// and at most 4,096; see billing.BatchOptions): tests set it small.
+	NumberBlock int
 	// Step, when set, hears the end of each step of the run: "indexed" (the
 	// Index is up to date), then IssueBatch's "planned", "marked", "issued".
 	Step func(name string)
@@ -234,7 +238,7 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	}
 
 	corr := runPrefix + asOf.String()
-	bopts := billing.BatchOptions{Workers: opts.Workers, AfterNumbers: opts.AfterNumbers, Step: opts.Step}
+	bopts := billing.BatchOptions{Workers: opts.Workers, AfterNumbers: opts.AfterNumbers, NumberBlock: opts.NumberBlock, Step: opts.Step}
 	if opts.Progress != nil {
 		bopts.Progress = func(done, total int) { opts.Progress(Progress{Done: done, Total: total}) }
 	}
