@@ -218,6 +218,15 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// maxRSS is the process's peak resident set so far, in MB.
+func maxRSS() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Maxrss) / 1024 // kB on Linux
+}
+
 func setUpClients(f *fixture, n, workers int) {
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -294,7 +303,8 @@ func startProfile(b *testing.B) func() {
 // for the first run's). The fixture is BenchmarkRun's (-billingrun.items
 // due items, built through billing's commands, and its read models;
 // -billingrun.fixture keeps both). It reports s/run and cpu-s/run of the
-// first run, s/catchup, and s/rerun of the second.
+// first run, the process's peak RSS by its end (MB-peak-rss/run; the set-up
+// before it only copies files), s/catchup, and s/rerun of the second.
 func BenchmarkBill(b *testing.B) {
 	asOf := domain.MustDate(2025, 4, 2)
 	clients := *benchItems / 4
@@ -306,6 +316,7 @@ func BenchmarkBill(b *testing.B) {
 			b.Fatal(err)
 		}
 		var steps []string
+		var rss float64 // the process's peak RSS by the end of the first run, MB
 		// bill returns the run's report, wall and CPU time, and the time it
 		// then took to apply what it appended to the read models.
 		bill := func(profile bool) (billingrun.Report, time.Duration, time.Duration, time.Duration) {
@@ -335,6 +346,9 @@ func BenchmarkBill(b *testing.B) {
 			}
 			step("done")
 			el, cpu := time.Since(t0), cpuTime()-cpu0
+			if profile {
+				rss = maxRSS()
+			}
 			// `remit bill` leaves the read models up to date with what it
 			// appended (see app/cli/bill.go): timed apart.
 			t1 := time.Now()
@@ -354,6 +368,7 @@ func BenchmarkBill(b *testing.B) {
 		b.ReportMetric(el.Seconds(), "s/run")
 		b.ReportMetric(cpu.Seconds(), "cpu-s/run")
 		b.ReportMetric(catchup.Seconds(), "s/catchup")
+		b.ReportMetric(rss, "MB-peak-rss/run")
 		b.ReportMetric(rerun.Seconds(), "s/rerun")
 		b.Logf("%d items, %d invoices issued in %s (%s of CPU); its events applied to the read models in %s; re-run with nothing to do: %s; steps: %s",
 			rep.Items, rep.Issued, el.Round(time.Millisecond), cpu.Round(time.Millisecond), catchup.Round(time.Millisecond), rerun.Round(time.Millisecond),
