@@ -1,12 +1,14 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/google/uuid"
@@ -129,10 +131,12 @@ type batchInvoice struct {
 //     whose items turns out billed elsewhere is not issued, and the items
 //     marked on it are released (as IssueInvoice does);
 //  2. reserve the numbers of the invoices whose items are all marked, in
-//     order, in blocks (reserveNumbers);
-//  3. append each invoice (InvoiceIssued, and its collection when asked) to
-//     its own stream in one append; an invoice found issued meanwhile (by
-//     a concurrent run over the same items) is answered as already applied.
+//     order, in blocks (reserveNumbers, opts.NumberBlock invoices each);
+//  3. as soon as a block is numbered (while the next is reserved), append
+//     each of its invoices (InvoiceIssued, as step 1 decided it, with its
+//     number, and its collection when asked) to its own stream in one
+//     append; an invoice found issued meanwhile (by a concurrent run over
+//     the same items) is answered as already applied.
 //
 // Appends of a step run on opts.Workers goroutines so that the store's group
 // commit shares its syncs among them. The error return is for what stops the
@@ -295,8 +299,8 @@ func isRefusal(err error) bool {
 // issueNumbered reserves the invoices' numbers block by block, in order, and
 // appends each block's invoices (with their collections) once its numbers
 // are reserved, while the next block's are reserved: so the numbering
-// stream's synced append overlaps the invoices' appends, and only one
-// block's outcomes are held at once. A block whose numbers could not be
+// stream's synced append overlaps the invoices' appends, and only two
+// blocks' outcomes are held at once. A block whose numbers could not be
 // reserved is not issued, nor is any after it (the next run completes
 // them). An append the store answers as an idempotent retry of one made
 // before the batch began is told apart by its position.
@@ -325,12 +329,14 @@ func (s *Service) issueNumbered(ctx context.Context, f firm.State, numbered []*b
 			}
 		}
 	}()
-	first := true
+	// Two blocks are appended at once, so the appends in flight do not
+	// drain to nothing at the end of each block.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
 	var failed error
+	slots := make(chan struct{}, 2)
+	first := true
 	for r := range blocks {
-		if failed != nil {
-			continue
-		}
 		if r.err != nil {
 			// Not numbered, so not issued: the next run completes them.
 			for _, b := range numbered[r.start:] {
@@ -348,10 +354,17 @@ func (s *Service) issueNumbered(ctx context.Context, f firm.State, numbered []*b
 				opts.AfterNumbers()
 			}
 		}
-		if err := s.issueInvoices(ctx, f, numbered[r.start:r.end], head, opts.Workers, progress); err != nil {
-			failed = err // ctx: the goroutine stops at its next block
-		}
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if err := s.issueInvoices(ctx, f, numbered[r.start:r.end], head, opts.Workers, progress); err != nil {
+				mu.Lock()
+				failed = cmp.Or(failed, err) // ctx: the numbering goroutine stops at its next block
+				mu.Unlock()
+			}
+		})
 	}
+	wg.Wait()
 	return failed
 }
 

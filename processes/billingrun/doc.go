@@ -114,8 +114,12 @@
 //     number, the rest take the next);
 //  5. appends each invoice to its own stream, expecting none: InvoiceIssued
 //     with its reserved number and, in the same atomic append, its
-//     InvoiceCollectionScheduled. Block n+1 is reserved while block n is
-//     appended.
+//     InvoiceCollectionScheduled, as step 2 decided it (the decision is
+//     reused with the reserved number, not made again: billing's
+//     issueDecider). A block's invoices are appended as soon as its numbers
+//     are reserved, while block n+1 is reserved, two blocks at a time, so
+//     the appends in flight never drain at a block's end and the run holds
+//     only two blocks' outcomes.
 //
 // Steps 3 and 5 keep many appends in flight (Options.Workers, default 4,096),
 // so the embedded store's group commit shares each commit and sync among
