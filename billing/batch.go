@@ -365,6 +365,9 @@ func (s *Service) issueNumbered(ctx context.Context, f firm.State, numbered []*b
 		})
 	}
 	wg.Wait()
+	if first && opts.Step != nil {
+		opts.Step("numbered") // nothing to number
+	}
 	return failed
 }
 
