@@ -415,27 +415,28 @@ func (s *Service) reserveQueuedBlock(ctx context.Context, reqs []numberRequest) 
 // decides its issue (with a stand-in number as long as any it could get),
 // and the events that issue would append must fit the store's event size
 // limit (an invoice too large to record would otherwise fail only when
-// appended, after its number was taken).
-func (s *Service) checkBeforeNumbering(st invoice.State, cmd invoice.Issue, prefix string, meta Meta) error {
+// appended, after its number was taken). It returns the events decided with
+// the stand-in number (see issueDecider).
+func (s *Service) checkBeforeNumbering(st invoice.State, cmd invoice.Issue, prefix string, meta Meta) ([]domain.Event, error) {
 	cmd.Number = numbering.FormatNumber(prefix, math.MaxInt64)
 	events, err := invoice.Decide(st, cmd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	limit := eventstore.MaxEventSizeOf(s.env.Store)
 	if issueSizeBound(cmd, meta) <= limit {
-		return nil // surely fits: spare the encoding (a run plans 100,000s)
+		return events, nil // surely fits: spare the encoding (a run plans 100,000s)
 	}
 	data, err := encodeAll(s.env.Catalog, events, meta, invoice.StreamName(cmd.InvoiceID))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, d := range data {
 		if size := eventstore.EventSize(d); size > limit {
-			return domain.Invalid("lines", "the invoice is too large to record (%d bytes, over the limit of %d bytes): bill fewer or shorter lines, or split it into several invoices", size, limit)
+			return nil, domain.Invalid("lines", "the invoice is too large to record (%d bytes, over the limit of %d bytes): bill fewer or shorter lines, or split it into several invoices", size, limit)
 		}
 	}
-	return nil
+	return events, nil
 }
 
 // issueSizeBound is an upper bound of the size of the events issuing cmd
