@@ -107,6 +107,7 @@ import (
 	"remit/formats/pdf"
 	"remit/integrations/mail"
 	"remit/projections/follow"
+	"remit/projections/rmdb"
 )
 
 // Link purposes passed to Config.LinkFor.
@@ -150,6 +151,13 @@ type Config struct {
 	StaffTo string
 	// Logger receives operational logs; nil discards.
 	Logger *slog.Logger
+	// State is the database the outbox keeps what it knows in (its
+	// checkpoint, every email's status, the emails still to send, what
+	// the daily check looks at; tables outbox_*): remit serve passes the
+	// read models' database, so a start resumes from the checkpoint
+	// instead of reading the log from the start. Nil: a temporary
+	// database, deleted by Close (a new outbox then reads the log again).
+	State *rmdb.DB
 }
 
 // MailerFor returns the mailer for an SMTP URL (see mail.ParseSMTPURL), or,
@@ -198,21 +206,18 @@ type Outbox struct {
 	templates map[mailbox.Kind]templateSet
 	transport string
 
-	mu         sync.Mutex
-	loaded     bool
-	next       uint64                            // the next log position to handle
-	started    bool                              // the start marker was seen
-	emails     map[uuid.UUID]mailbox.Status      // every email in the store
-	pending    map[uuid.UUID]mailbox.EmailQueued // queued, not yet sent or failed
-	clients    map[uuid.UUID]bool                // every client, for the daily check
-	collecting map[uuid.UUID]bool                // invoices that may have a collection scheduled
+	mu      sync.Mutex
+	db      *rmdb.DB // the state database (state.go)
+	closeDB bool     // db is a temporary one of the outbox's own
+	loaded  bool
+	loading bool   // reading the log for a first start: no checkpoint yet
+	next    uint64 // the next log position to handle
+	started bool   // the start marker was seen
 	// sweptOn is the last day the daily check went through every client
-	// and collection; freshClients and freshCollecting are those seen
-	// since, which each Tick of that day checks.
-	sweptOn         domain.Date
-	freshClients    map[uuid.UUID]bool
-	freshCollecting map[uuid.UUID]bool
-	progress        eventstore.Progress // how far the log is handled, for WaitFor
+	// and collection; later Ticks that day check those seen since.
+	sweptOn  domain.Date
+	pend     changes             // not yet written to db
+	progress eventstore.Progress // how far the log is handled, for WaitFor
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -256,9 +261,7 @@ func New(cfg Config) (*Outbox, error) {
 	}
 	return &Outbox{
 		cfg: cfg, log: cfg.Logger, cat: catalog.New(), templates: ts, transport: transport,
-		emails: map[uuid.UUID]mailbox.Status{}, pending: map[uuid.UUID]mailbox.EmailQueued{},
-		clients: map[uuid.UUID]bool{}, collecting: map[uuid.UUID]bool{},
-		freshClients: map[uuid.UUID]bool{}, freshCollecting: map[uuid.UUID]bool{},
+		db: cfg.State, pend: newChanges(),
 	}, nil
 }
 
@@ -295,11 +298,19 @@ func (o *Outbox) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the outbox started by Start and waits for it.
+// Close stops the outbox started by Start, waits for it, and deletes its
+// temporary state database, if it made one.
 func (o *Outbox) Close() error {
 	if o.cancel != nil {
 		o.cancel()
 		o.wg.Wait()
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closeDB && o.db != nil {
+		err := o.db.Close()
+		o.db, o.loaded = nil, false
+		return err
 	}
 	return nil
 }
@@ -315,7 +326,10 @@ func (o *Outbox) follow(ctx context.Context) {
 		f := follow.New(o.cfg.Store, func(ctx context.Context, ev follow.Event) error {
 			o.mu.Lock()
 			defer o.mu.Unlock()
-			return o.handle(ctx, ev)
+			if err := o.handle(ctx, ev); err != nil {
+				return err
+			}
+			return o.flush(ctx)
 		}, follow.Options{From: from, Filter: watched(), Catalog: o.cat})
 		if err := f.Run(ctx); err != nil && ctx.Err() == nil {
 			o.log.Warn("outbox: following the log", "err", err)
@@ -346,7 +360,9 @@ func (o *Outbox) CatchUp(ctx context.Context) error {
 		}
 		o.loaded = true
 	}
-	o.sendPending(ctx)
+	if err := o.sendPending(ctx); err != nil {
+		return err
+	}
 	// The head is read before the log: every event up to it is then read
 	// below, and advancing to it cannot skip one appended meanwhile (the
 	// follower picks those up).
@@ -354,11 +370,22 @@ func (o *Outbox) CatchUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	f := follow.New(o.cfg.Store, o.handle, follow.Options{From: max(o.next, 1) - 1, Filter: watched(), Catalog: o.cat})
-	if err := f.CatchUp(ctx); err != nil {
+	f := follow.New(o.cfg.Store, func(ctx context.Context, ev follow.Event) error {
+		if err := o.handle(ctx, ev); err != nil {
+			return err
+		}
+		return o.handled(ctx)
+	}, follow.Options{From: max(o.next, 1) - 1, Filter: watched(), Catalog: o.cat})
+	err = f.CatchUp(ctx)
+	if err == nil {
+		o.advance(head)
+	}
+	if ferr := o.flush(ctx); err == nil {
+		err = ferr
+	}
+	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
-	o.advance(head)
 	return nil
 }
 
@@ -385,53 +412,76 @@ func location(f firm.State) *time.Location {
 	return time.UTC
 }
 
-// load reads every email stream and the facts the daily check needs.
+// load reads the outbox's state: its checkpoint row when it has one (a
+// start then reads nothing of the log before it); else, the first time on
+// a state database, every email stream and the facts the daily check
+// needs, from the log.
 func (o *Outbox) load(ctx context.Context) error {
-	f := follow.New(o.cfg.Store, func(_ context.Context, ev follow.Event) error {
-		o.observe(ev)
+	found, err := o.openState(ctx)
+	if err != nil {
+		return err
+	}
+	if found {
+		if o.next > 0 {
+			o.progress.Advance(o.next - 1)
+		}
 		return nil
+	}
+	f := follow.New(o.cfg.Store, func(ctx context.Context, ev follow.Event) error {
+		if err := o.observe(ctx, ev); err != nil {
+			return err
+		}
+		return o.handled(ctx)
 	}, follow.Options{Filter: watched(), Catalog: o.cat})
-	if err := f.CatchUp(ctx); err != nil {
+	// The checkpoint row is written once the whole log is read: a load cut
+	// short leaves none, and the next start reads the log again (its rows
+	// so far are written idempotently) rather than take the history for
+	// new events to email.
+	o.loading = true
+	err = f.CatchUp(ctx)
+	o.loading = false
+	if err != nil {
 		return fmt.Errorf("outbox: load: %w", err)
 	}
 	if !o.started && o.cfg.SkipHistory {
-		return o.markStart(ctx)
+		if err := o.markStart(ctx); err != nil {
+			return err
+		}
 	}
-	return nil
+	return o.flush(ctx)
 }
 
-// observe updates the indexes from one event; it sends nothing.
-func (o *Outbox) observe(ev follow.Event) {
+// observe updates the state from one event; it sends nothing.
+func (o *Outbox) observe(ctx context.Context, ev follow.Event) error {
 	switch e := ev.Data.(type) {
 	case client.ClientCreated:
-		o.clients[e.ClientID] = true
-		o.freshClients[e.ClientID] = true
+		o.setWatch(watchClient, e.ClientID, true)
 	case invoice.InvoiceCollectionScheduled:
-		o.collecting[e.InvoiceID] = true
-		o.freshCollecting[e.InvoiceID] = true
+		o.setWatch(watchCollection, e.InvoiceID, true)
 	case invoice.InvoiceRetryScheduled:
-		o.collecting[e.InvoiceID] = true
-		o.freshCollecting[e.InvoiceID] = true
+		o.setWatch(watchCollection, e.InvoiceID, true)
 	case mailbox.EmailQueued:
-		if o.emails[e.EmailID] == mailbox.StatusNone {
-			o.emails[e.EmailID] = mailbox.StatusQueued
-			o.pending[e.EmailID] = e
+		known, err := o.known(ctx, e.EmailID)
+		if err != nil {
+			return err
+		}
+		if !known {
+			o.setStatus(e.EmailID, mailbox.StatusQueued, &e)
 		}
 		if e.TriggerPosition+1 > o.next {
 			o.next = e.TriggerPosition + 1
 		}
 	case mailbox.EmailSent:
-		o.emails[e.EmailID] = mailbox.StatusSent
-		delete(o.pending, e.EmailID)
+		o.setStatus(e.EmailID, mailbox.StatusSent, nil)
 	case mailbox.EmailFailed:
-		o.emails[e.EmailID] = mailbox.StatusFailed
-		delete(o.pending, e.EmailID)
+		o.setStatus(e.EmailID, mailbox.StatusFailed, nil)
 	case mailbox.OutboxStarted:
 		o.started = true
 		if e.FromPosition+1 > o.next {
 			o.next = e.FromPosition + 1
 		}
 	}
+	return nil
 }
 
 // markStart records, the first time emails are enabled with SkipHistory on,
@@ -455,7 +505,9 @@ func (o *Outbox) markStart(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
-		o.observe(ev)
+		if err := o.observe(ctx, ev); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -469,7 +521,9 @@ func (o *Outbox) advance(pos uint64) {
 
 // handle observes one event and, for a trigger, queues and sends its email.
 func (o *Outbox) handle(ctx context.Context, ev follow.Event) error {
-	o.observe(ev)
+	if err := o.observe(ctx, ev); err != nil {
+		return err
+	}
 	if kind, ok := triggers[ev.Type]; ok {
 		if err := o.trigger(ctx, kind, ev); err != nil {
 			return err
@@ -487,8 +541,8 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 		return o.triggerDetailsRequest(ctx, ev)
 	}
 	id := mailbox.EmailID(kind, ev.ID.String())
-	if o.emails[id] != mailbox.StatusNone {
-		return nil
+	if known, err := o.known(ctx, id); err != nil || known {
+		return err
 	}
 	e := ev.Data
 	var invoiceID uuid.UUID
@@ -546,7 +600,9 @@ func (o *Outbox) triggerProposal(ctx context.Context, ev follow.Event) error {
 	}
 	for i, r := range sent.Recipients { // the catalogue upcasts a v1 event's recipient_email into Recipients
 		id := mailbox.EmailID(mailbox.KindProposal, ev.ID.String()+"/"+strconv.Itoa(i))
-		if o.emails[id] != mailbox.StatusNone {
+		if known, err := o.known(ctx, id); err != nil {
+			return err
+		} else if known {
 			continue
 		}
 		if !strings.Contains(r.Email, "@") {
@@ -573,8 +629,8 @@ func (o *Outbox) triggerDetailsRequest(ctx context.Context, ev follow.Event) err
 		return nil
 	}
 	id := mailbox.EmailID(mailbox.KindPaymentDetailsRequest, e.RequestID.String())
-	if o.emails[id] != mailbox.StatusNone {
-		return nil
+	if known, err := o.known(ctx, id); err != nil || known {
+		return err
 	}
 	if !strings.Contains(e.Email, "@") {
 		o.log.Warn("outbox: a payment-details request has no email address (erased?); not sent", "client", e.ClientID)
@@ -621,8 +677,7 @@ func (o *Outbox) queueAndSend(ctx context.Context, q mailbox.EmailQueued, correl
 		// Another outbox queued it first: take its record as it stands.
 		return o.adopt(ctx, q.EmailID)
 	}
-	o.emails[q.EmailID] = mailbox.StatusQueued
-	o.pending[q.EmailID] = q
+	o.setStatus(q.EmailID, mailbox.StatusQueued, &q)
 	o.deliver(ctx, q, msg)
 	return nil
 }
@@ -638,7 +693,9 @@ func (o *Outbox) adopt(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
-		o.observe(ev)
+		if err := o.observe(ctx, ev); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -649,15 +706,20 @@ func messageID(id uuid.UUID, from string) string {
 }
 
 // sendPending sends every email queued and not yet sent or failed.
-func (o *Outbox) sendPending(ctx context.Context) {
-	for id, q := range o.pending {
+func (o *Outbox) sendPending(ctx context.Context) error {
+	pending, err := o.pendingEmails(ctx)
+	if err != nil {
+		return err
+	}
+	for _, q := range pending {
 		msg, err := o.compose(ctx, q)
 		if err != nil {
-			o.log.Warn("outbox: cannot compose queued email", "email", id, "err", err)
+			o.log.Warn("outbox: cannot compose queued email", "email", q.EmailID, "err", err)
 			continue
 		}
 		o.deliver(ctx, q, msg)
 	}
+	return nil
 }
 
 // deliver hands the message to the transport and records the outcome. A
@@ -684,8 +746,7 @@ func (o *Outbox) deliver(ctx context.Context, q mailbox.EmailQueued, msg mail.Me
 			o.log.Warn("outbox: sent but not recorded; it will be sent again", "email", q.EmailID, "err", err)
 			return
 		}
-		o.emails[q.EmailID] = mailbox.StatusSent
-		delete(o.pending, q.EmailID)
+		o.setStatus(q.EmailID, mailbox.StatusSent, nil)
 	case mail.IsPermanent(err):
 		e := mailbox.EmailFailed{EmailID: q.EmailID, Reason: err.Error(), Attempts: attempts, At: o.cfg.Now()}
 		if err := o.append(ctx, q.EmailID, "failed", eventstore.Exact(0), e, ""); err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
@@ -693,8 +754,7 @@ func (o *Outbox) deliver(ctx context.Context, q mailbox.EmailQueued, msg mail.Me
 			return
 		}
 		o.log.Warn("outbox: email refused for good", "email", q.EmailID, "to", q.To, "err", err)
-		o.emails[q.EmailID] = mailbox.StatusFailed
-		delete(o.pending, q.EmailID)
+		o.setStatus(q.EmailID, mailbox.StatusFailed, nil)
 	default:
 		o.log.Warn("outbox: email not sent yet; will retry", "email", q.EmailID, "err", err)
 	}
@@ -724,20 +784,21 @@ func (o *Outbox) append(ctx context.Context, id uuid.UUID, step string, expected
 // to an existing client that is already within the notice period is thus
 // announced by the next day's check.)
 func (o *Outbox) daily(ctx context.Context, today domain.Date) error {
-	clients, collecting := o.freshClients, o.freshCollecting
 	sweep := today != o.sweptOn
-	if sweep {
-		clients, collecting = o.clients, o.collecting
+	clients, err := o.watching(ctx, watchClient, !sweep)
+	if err != nil {
+		return err
 	}
-	for clientID := range clients {
+	for _, clientID := range clients {
 		if err := o.checkClient(ctx, clientID, today); err != nil {
 			return err
 		}
 	}
-	for invoiceID := range collecting {
-		if !o.collecting[invoiceID] {
-			continue
-		}
+	collecting, err := o.watching(ctx, watchCollection, !sweep)
+	if err != nil {
+		return err
+	}
+	for _, invoiceID := range collecting {
 		if err := o.checkCollection(ctx, invoiceID, today); err != nil {
 			return err
 		}
@@ -745,9 +806,8 @@ func (o *Outbox) daily(ctx context.Context, today domain.Date) error {
 	if sweep {
 		o.sweptOn = today
 	}
-	clear(o.freshClients)
-	clear(o.freshCollecting)
-	return nil
+	o.pend.clearFresh, o.pend.dirty = true, true
+	return o.flush(ctx)
 }
 
 // checkClient announces the client's cards about to expire.
@@ -762,7 +822,9 @@ func (o *Outbox) checkClient(ctx context.Context, clientID uuid.UUID, today doma
 	for _, m := range c.ExpiringMethods(today, o.cfg.ExpiryNoticeDays) {
 		exp := m.ExpiresOn()
 		id := mailbox.EmailID(mailbox.KindMethodExpiring, clientID.String()+"/"+m.ID.String()+"/"+exp.String())
-		if o.emails[id] != mailbox.StatusNone {
+		if known, err := o.known(ctx, id); err != nil {
+			return err
+		} else if known {
 			continue
 		}
 		q := mailbox.EmailQueued{EmailID: id, Kind: mailbox.KindMethodExpiring, ClientID: clientID, PaymentMethodID: m.ID, Date: exp}
@@ -783,15 +845,15 @@ func (o *Outbox) checkCollection(ctx context.Context, invoiceID uuid.UUID, today
 	}
 	col := inv.Collection
 	if col.Date.IsZero() || inv.Status != invoice.StatusPaymentScheduled {
-		delete(o.collecting, invoiceID)
+		o.setWatch(watchCollection, invoiceID, false)
 		return nil
 	}
 	if !today.Before(col.Date) || today.Before(col.Date.AddDays(-o.cfg.UpcomingChargeDays)) {
 		return nil
 	}
 	id := mailbox.EmailID(mailbox.KindUpcomingCharge, invoiceID.String()+"/"+col.Date.String())
-	if o.emails[id] != mailbox.StatusNone {
-		return nil
+	if known, err := o.known(ctx, id); err != nil || known {
+		return err
 	}
 	q := mailbox.EmailQueued{EmailID: id, Kind: mailbox.KindUpcomingCharge, ClientID: inv.ClientID, InvoiceID: invoiceID, PaymentMethodID: col.PaymentMethodID, Date: col.Date}
 	return o.queueAndSend(ctx, q, "")
