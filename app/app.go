@@ -249,7 +249,7 @@ func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Stor
 		return fmt.Errorf("mail: %w", err)
 	}
 	ob, err := emailer.New(emailer.Config{Store: store, Mailer: mailer, From: from, StaffTo: cfg.StaffEmail, Now: cfg.Now, Logger: cfg.Logger, SkipHistory: true,
-		LinkFor: a.emailLinks(cfg)})
+		LinkFor: a.emailLinks(cfg), State: a.ReadModels})
 	if err != nil {
 		return err
 	}
