@@ -31,10 +31,10 @@
 //     (client.State.ExpiringMethods, Config.ExpiryNoticeDays ahead, once per
 //     card and expiry) and an upcoming charge (Config.UpcomingChargeDays
 //     before a scheduled collection or retry, once per invoice and date).
-//     The first Tick of a day (and after a start) checks every client and
-//     every invoice with a collection scheduled; later Ticks that day check
-//     only the clients and collections seen since, so a Tick does not fold
-//     every invoice of the log again every TickInterval.
+//     The first Tick of a day checks every client and every invoice with a
+//     collection scheduled; later Ticks that day (a restart's included)
+//     check only the clients and collections seen since, so a Tick does not
+//     fold every invoice of the log again every TickInterval.
 //
 // Every email but a proposal goes to the client's primary billing contact,
 // and a proposal to the recipients its ProposalSent names, from the firm
@@ -63,12 +63,25 @@
 //
 // # Checkpoint
 //
-// The outbox keeps no checkpoint file: on start it reads the email streams
-// (EmailQueued records the triggering event's global position) and resumes
-// the log after the highest position an email was queued for, re-reading the
-// events after it (harmless: their emails' ids are already known or they
-// trigger nothing). The same read finds the emails queued but not sent, which
-// it sends again.
+// The outbox keeps what it knows in its state database (Config.State; under
+// remit serve the read models' database, tables outbox_*, state.go): its
+// checkpoint (the next log position to handle), every email's status, the
+// emails queued and not sent, the clients and the invoices with a
+// collection scheduled the daily check looks at (flagged when seen since the
+// last check), and the day of the last full check. The changes of up to a
+// few hundred events are written together with the checkpoint in one
+// transaction, never one held while an email is handed to the transport. A
+// start reads that one row and resumes the log after the checkpoint, so it
+// takes the same time whatever the length of the log, and memory does not
+// grow with it; the emails queued and not sent are sent again. The first
+// start on a database without the row (a new one, or one whose first load
+// was cut short) reads the email streams and the facts the daily check needs
+// from the whole log, writing its row only once that is done, and resumes
+// after the highest position an email was queued for (re-reading the events
+// after it is harmless: their emails are known, or they trigger nothing).
+// Whatever the database says, an email is queued only if its stream does
+// not exist yet in the store, so a lost or older state database costs a
+// re-read, never a second email.
 //
 // # Running it
 //
@@ -777,9 +790,10 @@ func (o *Outbox) append(ctx context.Context, id uuid.UUID, step string, expected
 	return nil
 }
 
-// daily sends the clock's emails for today: the first time on a day (and
-// after a start) it checks every client and every invoice with a collection
-// scheduled; later that day only those seen since, so a Tick every few
+// daily sends the clock's emails for today: the first time on a day it
+// checks every client and every invoice with a collection scheduled (the
+// day of the last full check is in the state database); later that day only
+// those seen since, so a Tick every few
 // minutes does not fold every invoice of a large log again. (A card added
 // to an existing client that is already within the notice period is thus
 // announced by the next day's check.)

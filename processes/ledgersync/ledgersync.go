@@ -85,6 +85,14 @@
 // connect` records the log's head (a year of demo history is not pushed)
 // unless --history asks for everything.
 //
+// # Memory and start
+//
+// The book (book.go) is read from the whole log when the process starts
+// and kept in memory, unless no ledger was ever connected to the store (no
+// connection stream): then the process reads none of the log and holds
+// none of it, and the first LedgerConnected, live or found by a Tick, wakes
+// it to read the log whole, as a start with a connection does.
+//
 // # Running it
 //
 //	s, err := ledgersync.Open(ledgersync.Config{Store: store, DataDir: dir, Factory: f})
