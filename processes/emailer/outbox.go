@@ -695,7 +695,8 @@ func (o *Outbox) queueAndSend(ctx context.Context, q mailbox.EmailQueued, correl
 	return nil
 }
 
-// adopt reads an email's stream queued by someone else into the indexes.
+// adopt reads an email's stream (queued by someone else, or whose outcome
+// the state database may not hold) into the state.
 func (o *Outbox) adopt(ctx context.Context, id uuid.UUID) error {
 	evs, err := o.cfg.Store.ReadStream(ctx, mailbox.StreamName(id), 0, eventstore.Forward, 0)
 	if err != nil {
@@ -725,6 +726,17 @@ func (o *Outbox) sendPending(ctx context.Context) error {
 		return err
 	}
 	for _, q := range pending {
+		// The store has the last word: an email sent (or failed) whose
+		// outcome the state database lost (the process died before writing
+		// it) is not sent again.
+		if err := o.adopt(ctx, q.EmailID); err != nil {
+			return err
+		}
+		if s, err := o.status(ctx, q.EmailID); err != nil {
+			return err
+		} else if s != mailbox.StatusQueued {
+			continue
+		}
 		msg, err := o.compose(ctx, q)
 		if err != nil {
 			o.log.Warn("outbox: cannot compose queued email", "email", q.EmailID, "err", err)

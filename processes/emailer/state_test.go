@@ -2,11 +2,13 @@ package emailer_test
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 
+	mailbox "remit/domain/outbox"
 	"remit/eventstore"
 	"remit/integrations/mail"
 	"remit/processes/emailer"
@@ -141,4 +143,58 @@ func TestQueuedEmailSurvivesARestart(t *testing.T) {
 		// (queued, sent) past the head it had seen.
 		t.Errorf("the restarted outbox read the log from position %d; it had handled it up to %d", from, head)
 	}
+}
+
+// TestSentEmailWhoseStateWasLostIsNotSentAgain: the process died after the
+// mail server accepted an email and EmailSent was stored, but before the
+// outbox wrote its state (the email still pending there, the checkpoint
+// before it): the restarted outbox finds the outcome in the store and does
+// not send it again.
+func TestSentEmailWhoseStateWasLostIsNotSentAgain(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	db := stateDB(t)
+	f.issue()
+	first := f.outboxOn(f.store, db, nil)
+	f.catchUp(first)
+	first.Close()
+	if n := f.onceEach(); n != 1 {
+		t.Fatalf("%d emails, want 1", n)
+	}
+	// Undo what the state database learnt from the send, as a crash
+	// before its write would have left it.
+	raw, err := json.Marshal(f.queued(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+		tx.Exec(`UPDATE outbox_emails SET status = 'queued'`)
+		tx.Exec(`INSERT INTO outbox_pending (email_id, queued) VALUES (?, ?)`, f.queued(t).EmailID.String(), string(raw))
+		tx.Exec(`UPDATE outbox_state SET next = 1`)
+		return tx.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := f.outboxOn(f.store, db, nil)
+	defer again.Close()
+	f.catchUp(again)
+	f.catchUp(again)
+	if n := f.onceEach(); n != 1 {
+		t.Fatalf("%d emails after the restart, want still 1", n)
+	}
+}
+
+// queued is the one EmailQueued in the log.
+func (f *fixture) queued(t *testing.T) mailbox.EmailQueued {
+	t.Helper()
+	recs, err := f.store.ReadAll(context.Background(), 0, eventstore.Forward, 0, eventstore.Filter{EventTypes: []string{"EmailQueued"}})
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("EmailQueued events: %d, %v", len(recs), err)
+	}
+	var q mailbox.EmailQueued
+	if err := json.Unmarshal(recs[0].Data, &q); err != nil {
+		t.Fatal(err)
+	}
+	return q
 }
