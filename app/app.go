@@ -168,7 +168,7 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 	if err := r.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start read models: %w", err)
 	}
-	a.Billing = billing.New(billing.Config{Store: store, Now: cfg.Now, NewID: uuid.New})
+	a.Billing = billing.New(billing.Config{Store: store, Now: cfg.Now, NewID: uuid.New, Services: a.Models})
 	if !cfg.NoOutbox {
 		if err := a.startOutbox(ctx, cfg, store); err != nil {
 			return err
@@ -249,7 +249,7 @@ func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Stor
 		return fmt.Errorf("mail: %w", err)
 	}
 	ob, err := emailer.New(emailer.Config{Store: store, Mailer: mailer, From: from, StaffTo: cfg.StaffEmail, Now: cfg.Now, Logger: cfg.Logger, SkipHistory: true,
-		LinkFor: a.emailLinks(cfg)})
+		LinkFor: a.emailLinks(cfg), State: a.ReadModels})
 	if err != nil {
 		return err
 	}

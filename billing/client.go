@@ -227,26 +227,53 @@ func (s *Service) MarkPaymentMethodFailed(ctx context.Context, r PaymentMethodRe
 // follower (projections/follow). Each lookup first catches the follower up
 // with the head (reading only what was appended since the last lookup), so
 // it stays cheap and is never stale, and a service activated a moment ago
-// is already in it.
+// is already in it. With a ServiceDirectory (the read models), it holds only
+// the activations after the position the read models were complete up to
+// when it started, and starts again from the read models' position once they
+// are reindexAfter positions further on: a lookup reads the read models'
+// ids and adds those, and the index neither reads the log from its start nor
+// grows with it.
 type serviceIndex struct {
-	once     sync.Once
-	f        *follow.Follower
 	mu       sync.Mutex
+	f        *follow.Follower
+	from     uint64 // the follower's start: the activations after it are in byClient
 	byClient map[uuid.UUID][]uuid.UUID
 }
 
-func (x *serviceIndex) servicesOf(ctx context.Context, store eventstore.Store, clientID uuid.UUID) ([]uuid.UUID, error) {
-	x.once.Do(func() {
-		x.byClient = map[uuid.UUID][]uuid.UUID{}
-		x.f = follow.New(store, x.apply, follow.Options{
+// reindexAfter is how far the read models move past the index's start
+// before the index starts again from their position (and forgets what they
+// now hold).
+const reindexAfter = 10_000
+
+func (x *serviceIndex) servicesOf(ctx context.Context, store eventstore.Store, dir ServiceDirectory, clientID uuid.UUID) ([]uuid.UUID, error) {
+	var listed []uuid.UUID
+	var upTo uint64
+	if dir != nil {
+		var err error
+		if listed, upTo, err = dir.ClientServiceIDs(ctx, clientID); err != nil {
+			return nil, fmt.Errorf("list the client's services: %w", err)
+		}
+	}
+	x.mu.Lock()
+	if x.f == nil || upTo < x.from || upTo-x.from > reindexAfter {
+		x.from, x.byClient = upTo, map[uuid.UUID][]uuid.UUID{}
+		x.f = follow.New(store, x.apply, follow.Options{From: upTo,
 			Filter: eventstore.Filter{EventTypes: []string{service.ServiceActivated{}.EventType()}}})
-	})
-	if err := x.f.CatchUp(ctx); err != nil {
+	}
+	f := x.f
+	x.mu.Unlock()
+	if err := f.CatchUp(ctx); err != nil {
 		return nil, fmt.Errorf("read service activations: %w", err)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return slices.Clone(x.byClient[clientID]), nil
+	out := slices.Clone(listed)
+	for _, id := range x.byClient[clientID] {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 func (x *serviceIndex) apply(_ context.Context, e follow.Event) error {
@@ -264,7 +291,7 @@ func (x *serviceIndex) apply(_ context.Context, e follow.Event) error {
 
 // clientServices folds every service of a client.
 func (s *Service) clientServices(ctx context.Context, clientID uuid.UUID) ([]service.State, error) {
-	ids, err := s.index.servicesOf(ctx, s.env.Store, clientID)
+	ids, err := s.index.servicesOf(ctx, s.env.Store, s.dir, clientID)
 	if err != nil {
 		return nil, err
 	}

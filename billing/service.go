@@ -25,6 +25,18 @@ type Config struct {
 	Now func() time.Time
 	// NewID makes a command id when a request carries none (uuid.New when nil).
 	NewID func() uuid.UUID
+	// Services lists a client's services from the read models (nil: the
+	// client → services index reads every service activation of the log
+	// the first time it is used, and keeps them).
+	Services ServiceDirectory
+}
+
+// ServiceDirectory lists a client's services as the read models hold them
+// (projections.Models.ClientServiceIDs): the ids, and the log position they
+// are complete up to; the index reads the activations after it from the
+// log, so a service activated a moment ago is never missed.
+type ServiceDirectory interface {
+	ClientServiceIDs(ctx context.Context, clientID uuid.UUID) (ids []uuid.UUID, upTo uint64, err error)
 }
 
 // Service runs the use cases of the client page. It is safe for concurrent
@@ -54,13 +66,14 @@ type Service struct {
 	waiting   []*numberWait
 
 	index serviceIndex
+	dir   ServiceDirectory
 
 	zones sync.Map // time zone name → *time.Location (location)
 }
 
 // New returns a Service over cfg.Store.
 func New(cfg Config) *Service {
-	s := &Service{env: Env{Store: cfg.Store, Catalog: catalog.New()}, now: cfg.Now, newID: cfg.NewID}
+	s := &Service{env: Env{Store: cfg.Store, Catalog: catalog.New()}, now: cfg.Now, newID: cfg.NewID, dir: cfg.Services}
 	s.serviceDecider = Decider[service.State, service.Command]{Evolve: service.Evolve, Decide: service.Decide,
 		Cache: NewStreamsCache[service.State](ServiceCacheSize)}
 	if s.now == nil {

@@ -23,8 +23,9 @@ import (
 // a client's list index in full list order, and what a client owes from an
 // index; 3 adds refunds and disputes (and the invoice state's charges); 4
 // adds surcharge lines (InvoiceSurchargeAdded, and the state's
-// SurchargeLines).
-const invoicesVersion = 4
+// SurchargeLines); 5 adds the index a status-filtered list is read in
+// order from (status, issue_date, number, key, open, due_date).
+const invoicesVersion = 5
 
 // Invoices is the "invoices" projection: every invoice folded with
 // invoice.Evolve, plus the lists its detail page shows and an outstanding
@@ -146,6 +147,9 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 				"client_id, issue_date, number, key",
 				"open, due_date",
 				"status, open, due_date",
+				// A list of one status, in list order, with what tells an
+				// unpaid status from overdue: no sort, however many match.
+				"status, issue_date, number, key, open, due_date",
 				"open, issue_date, number, key, due_date",
 				"collect_on",
 				"retry_pending",
@@ -517,10 +521,11 @@ func invoiceStatusFilter(statuses []invoice.Status, today domain.Date, pl invoic
 			terms = append(terms, `(`+op+` = 1 AND `+due+` < ?)`)
 			args = append(args, t)
 		case openStatus(s):
-			// Two ranges of the index on (status, open, due_date).
-			terms = append(terms, `(`+st+` = ? AND `+op+` = 0)`,
-				`(`+st+` = ? AND `+op+` = 1 AND `+due+` >= ?)`)
-			args = append(args, string(s), string(s), t)
+			// Not overdue: settled, or not yet due. One range of the index
+			// (status, issue_date, number, key, open, due_date), read in
+			// list order, the rest judged from the index.
+			terms = append(terms, `(`+st+` = ? AND (`+op+` = 0 OR `+due+` >= ?))`)
+			args = append(args, string(s), t)
 		default:
 			terms = append(terms, st+` = ?`)
 			args = append(args, string(s))
@@ -570,7 +575,9 @@ type invoiceListPlan struct {
 //
 // A client's page reads the client's rows. The firm's page walks the index
 // in list order (issued, issue_date, number, key) and stops at the page's
-// end; when few rows match a status filter, leaving "issued" out (no index
+// end; filtered to one status other than overdue, the index (status,
+// issue_date, number, key, open, due_date) in list order, however many
+// match. When few rows match another status filter, leaving "issued" out (no index
 // then serves the order) makes the database find them by status and sort
 // them instead. When many match, SQLite (which plans without statistics;
 // PostgreSQL plans by its own) is kept walking the order: for overdue
@@ -580,11 +587,18 @@ type invoiceListPlan struct {
 func planInvoiceList(q InvoiceQuery, total, few int, dialect rmdb.Dialect) invoiceListPlan {
 	implied := q.ClientID != uuid.Nil || (len(q.Statuses) > 0 && !slices.Contains(q.Statuses, invoice.StatusNone))
 	onlyOverdue := len(q.Statuses) > 0 && !slices.ContainsFunc(q.Statuses, func(s invoice.Status) bool { return s != invoice.StatusOverdue })
+	oneStatus := len(q.Statuses) > 0 && !slices.ContainsFunc(q.Statuses, func(s invoice.Status) bool {
+		return s != q.Statuses[0] || s == invoice.StatusOverdue || s == invoice.StatusNone
+	})
 	switch {
 	case q.ClientID != uuid.Nil:
 		return invoiceListPlan{}
 	case !implied:
 		return invoiceListPlan{issued: `issued = 1`}
+	case oneStatus:
+		// The index (status, issue_date, number, key, …) gives the list's
+		// order: read it until the page is full, few matches or many.
+		return invoiceListPlan{}
 	case total <= few:
 		return invoiceListPlan{}
 	case dialect != rmdb.SQLite:

@@ -55,6 +55,35 @@ func (m *Models) ServicesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UU
 	return out, err
 }
 
+// ClientServiceIDs returns the ids of a client's services, in the order
+// they were activated, and the log position the read models are complete up
+// to (read first: the rows are then at least that far on). It implements
+// billing.ServiceDirectory; 0 (nothing applied) lists nothing certain.
+func (m *Models) ClientServiceIDs(ctx context.Context, clientID uuid.UUID) ([]uuid.UUID, uint64, error) {
+	upTo := m.Position()
+	rows, err := m.db.Query(ctx, `SELECT key FROM `+m.Services.docs.View()+` WHERE client_id = ? ORDER BY seq`, clientID.String())
+	if err != nil {
+		return nil, 0, fmt.Errorf("read models: services of client %s: %w", clientID, err)
+	}
+	defer rows.Close()
+	var ids []uuid.UUID
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			return nil, 0, fmt.Errorf("read models: services of client %s: %w", clientID, err)
+		}
+		id, err := uuid.Parse(key)
+		if err != nil {
+			return nil, 0, fmt.Errorf("read models: services of client %s: %w", clientID, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("read models: services of client %s: %w", clientID, err)
+	}
+	return ids, upTo, nil
+}
+
 // ClientsByID returns the clients among ids, folded.
 func (m *Models) ClientsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]client.State, error) {
 	out := map[uuid.UUID]client.State{}

@@ -118,6 +118,19 @@ func TestUnissuedHoldsInvoicesBegunAndNotIssued(t *testing.T) {
 		if got = rows(); len(got) != 0 {
 			t.Fatalf("rows once everything is issued or voided = %+v", got)
 		}
+
+		// An item marked billed on inv1 after its issue (a retried request
+		// that found it issued) leaves no row, in a batch of its own or in
+		// the one that issued it.
+		bill(3, inv1)
+		if got = rows(); len(got) != 0 {
+			t.Fatalf("rows after an item was marked on issued inv1 = %+v", got)
+		}
+		e.MustAppend("invoice-"+inv3.String(), "run", issued(t, inv3, acme, "INV-000003", date(2025, 5, 1), date(2025, 5, 15)))
+		bill(4, inv3)
+		if got = rows(); len(got) != 0 {
+			t.Fatalf("rows after an item was marked on inv3 right after its issue = %+v", got)
+		}
 	})
 }
 

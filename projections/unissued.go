@@ -11,7 +11,7 @@ import (
 	"remit/projections/rmdb"
 )
 
-const unissuedVersion = 1
+const unissuedVersion = 2 // 2: rows left by an item marked after its issue are dropped (rebuilt once to delete them)
 
 // Unissued is the "unissued" projection: the invoices begun and not (yet)
 // issued, which the billing run completes or whose numbers it voids
@@ -20,13 +20,18 @@ const unissuedVersion = 1
 // reserved for it (and not voided); the row goes when the invoice is
 // issued, or when its last item is released and its number voided. So the
 // table holds the invoices in flight and those a crash left, a few rows
-// whatever the length of the log, and a run reads it whole.
+// whatever the length of the log, and a run reads it whole. An item marked
+// billed on an invoice after its issue (a retried request that found the
+// invoice issued) makes no row: at Flush, a row begun in the batch whose
+// invoice the invoices table shows issued is dropped (see dropIssued).
 //
 // Table "unissued" is a Docs keyed by invoice id holding an
 // UnissuedInvoice.
 type Unissued struct {
 	db   *rmdb.DB
 	docs *rmdb.Docs[UnissuedInvoice]
+	// begun are the rows created in the batch being applied.
+	begun map[string]bool
 }
 
 // UnissuedInvoice is an invoice begun and not issued.
@@ -48,7 +53,7 @@ type UnissuedInvoice struct {
 }
 
 func newUnissued(db *rmdb.DB, gen int64) *Unissued {
-	return &Unissued{db: db, docs: rmdb.NewDocs(rmdb.DocsSpec[UnissuedInvoice]{Name: "unissued", CacheSize: 1024}, gen)}
+	return &Unissued{db: db, docs: rmdb.NewDocs(rmdb.DocsSpec[UnissuedInvoice]{Name: "unissued", CacheSize: 1024}, gen), begun: map[string]bool{}}
 }
 
 // Name implements Projection.
@@ -105,6 +110,7 @@ func (p *Unissued) get(tx *rmdb.Tx, id uuid.UUID, create bool) *UnissuedInvoice 
 	u := p.docs.Get(tx, id.String())
 	if u == nil && create && tx.Err() == nil {
 		u = &UnissuedInvoice{InvoiceID: id}
+		p.begun[id.String()] = true
 	}
 	return u
 }
@@ -120,10 +126,45 @@ func (p *Unissued) put(u *UnissuedInvoice) {
 }
 
 // Flush implements Projection.
-func (p *Unissued) Flush(tx *rmdb.Tx) { p.docs.Flush(tx) }
+func (p *Unissued) Flush(tx *rmdb.Tx) {
+	p.dropIssued(tx)
+	p.docs.Flush(tx)
+}
+
+// dropIssued deletes the rows begun in this batch whose invoice is issued:
+// an item marked billed after the issue. The invoices table read is the
+// newest generation's, which the Runner flushes before this one in the same
+// transaction when both apply the batch; when it is ahead (this projection
+// alone is rebuilt) an invoice issued later than the mark loses its row
+// early, which only a reader of the unfinished generation could see; when
+// it is behind (the invoices projection alone is rebuilt), the row is
+// kept, and billing runs pass over it as before.
+func (p *Unissued) dropIssued(tx *rmdb.Tx) {
+	if len(p.begun) == 0 {
+		return
+	}
+	defer clear(p.begun)
+	var gen int64
+	if !tx.QueryRow(`SELECT generation FROM rm_projections WHERE name = ? ORDER BY generation DESC LIMIT 1`, []any{"invoices"}, &gen) {
+		return
+	}
+	q := `SELECT issued FROM ` + rmdb.Stored("invoices", gen) + ` WHERE key = ?`
+	for key := range p.begun {
+		if p.docs.Get(tx, key) == nil {
+			continue // issued, abandoned or released in the batch already
+		}
+		var issued int64
+		if tx.QueryRow(q, []any{key}, &issued) && issued == 1 {
+			p.docs.Delete(key)
+		}
+	}
+}
 
 // Discard implements Projection.
-func (p *Unissued) Discard() { p.docs.Discard() }
+func (p *Unissued) Discard() {
+	clear(p.begun)
+	p.docs.Discard()
+}
 
 // UnissuedInvoices returns every invoice begun and not issued, by id.
 func (m *Models) UnissuedInvoices(ctx context.Context) ([]UnissuedInvoice, error) {

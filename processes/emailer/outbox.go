@@ -31,10 +31,10 @@
 //     (client.State.ExpiringMethods, Config.ExpiryNoticeDays ahead, once per
 //     card and expiry) and an upcoming charge (Config.UpcomingChargeDays
 //     before a scheduled collection or retry, once per invoice and date).
-//     The first Tick of a day (and after a start) checks every client and
-//     every invoice with a collection scheduled; later Ticks that day check
-//     only the clients and collections seen since, so a Tick does not fold
-//     every invoice of the log again every TickInterval.
+//     The first Tick of a day checks every client and every invoice with a
+//     collection scheduled; later Ticks that day (a restart's included)
+//     check only the clients and collections seen since, so a Tick does not
+//     fold every invoice of the log again every TickInterval.
 //
 // Every email but a proposal goes to the client's primary billing contact,
 // and a proposal to the recipients its ProposalSent names, from the firm
@@ -63,12 +63,25 @@
 //
 // # Checkpoint
 //
-// The outbox keeps no checkpoint file: on start it reads the email streams
-// (EmailQueued records the triggering event's global position) and resumes
-// the log after the highest position an email was queued for, re-reading the
-// events after it (harmless: their emails' ids are already known or they
-// trigger nothing). The same read finds the emails queued but not sent, which
-// it sends again.
+// The outbox keeps what it knows in its state database (Config.State; under
+// remit serve the read models' database, tables outbox_*, state.go): its
+// checkpoint (the next log position to handle), every email's status, the
+// emails queued and not sent, the clients and the invoices with a
+// collection scheduled the daily check looks at (flagged when seen since the
+// last check), and the day of the last full check. The changes of up to a
+// few hundred events are written together with the checkpoint in one
+// transaction, never one held while an email is handed to the transport. A
+// start reads that one row and resumes the log after the checkpoint, so it
+// takes the same time whatever the length of the log, and memory does not
+// grow with it; the emails queued and not sent are sent again. The first
+// start on a database without the row (a new one, or one whose first load
+// was cut short) reads the email streams and the facts the daily check needs
+// from the whole log, writing its row only once that is done, and resumes
+// after the highest position an email was queued for (re-reading the events
+// after it is harmless: their emails are known, or they trigger nothing).
+// Whatever the database says, an email is queued only if its stream does
+// not exist yet in the store, so a lost or older state database costs a
+// re-read, never a second email.
 //
 // # Running it
 //
@@ -107,6 +120,7 @@ import (
 	"remit/formats/pdf"
 	"remit/integrations/mail"
 	"remit/projections/follow"
+	"remit/projections/rmdb"
 )
 
 // Link purposes passed to Config.LinkFor.
@@ -150,6 +164,13 @@ type Config struct {
 	StaffTo string
 	// Logger receives operational logs; nil discards.
 	Logger *slog.Logger
+	// State is the database the outbox keeps what it knows in (its
+	// checkpoint, every email's status, the emails still to send, what
+	// the daily check looks at; tables outbox_*): remit serve passes the
+	// read models' database, so a start resumes from the checkpoint
+	// instead of reading the log from the start. Nil: a temporary
+	// database, deleted by Close (a new outbox then reads the log again).
+	State *rmdb.DB
 }
 
 // MailerFor returns the mailer for an SMTP URL (see mail.ParseSMTPURL), or,
@@ -198,21 +219,18 @@ type Outbox struct {
 	templates map[mailbox.Kind]templateSet
 	transport string
 
-	mu         sync.Mutex
-	loaded     bool
-	next       uint64                            // the next log position to handle
-	started    bool                              // the start marker was seen
-	emails     map[uuid.UUID]mailbox.Status      // every email in the store
-	pending    map[uuid.UUID]mailbox.EmailQueued // queued, not yet sent or failed
-	clients    map[uuid.UUID]bool                // every client, for the daily check
-	collecting map[uuid.UUID]bool                // invoices that may have a collection scheduled
+	mu      sync.Mutex
+	db      *rmdb.DB // the state database (state.go)
+	closeDB bool     // db is a temporary one of the outbox's own
+	loaded  bool
+	loading bool   // reading the log for a first start: no checkpoint yet
+	next    uint64 // the next log position to handle
+	started bool   // the start marker was seen
 	// sweptOn is the last day the daily check went through every client
-	// and collection; freshClients and freshCollecting are those seen
-	// since, which each Tick of that day checks.
-	sweptOn         domain.Date
-	freshClients    map[uuid.UUID]bool
-	freshCollecting map[uuid.UUID]bool
-	progress        eventstore.Progress // how far the log is handled, for WaitFor
+	// and collection; later Ticks that day check those seen since.
+	sweptOn  domain.Date
+	pend     changes             // not yet written to db
+	progress eventstore.Progress // how far the log is handled, for WaitFor
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -256,9 +274,7 @@ func New(cfg Config) (*Outbox, error) {
 	}
 	return &Outbox{
 		cfg: cfg, log: cfg.Logger, cat: catalog.New(), templates: ts, transport: transport,
-		emails: map[uuid.UUID]mailbox.Status{}, pending: map[uuid.UUID]mailbox.EmailQueued{},
-		clients: map[uuid.UUID]bool{}, collecting: map[uuid.UUID]bool{},
-		freshClients: map[uuid.UUID]bool{}, freshCollecting: map[uuid.UUID]bool{},
+		db: cfg.State, pend: newChanges(),
 	}, nil
 }
 
@@ -295,11 +311,19 @@ func (o *Outbox) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the outbox started by Start and waits for it.
+// Close stops the outbox started by Start, waits for it, and deletes its
+// temporary state database, if it made one.
 func (o *Outbox) Close() error {
 	if o.cancel != nil {
 		o.cancel()
 		o.wg.Wait()
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closeDB && o.db != nil {
+		err := o.db.Close()
+		o.db, o.loaded = nil, false
+		return err
 	}
 	return nil
 }
@@ -315,7 +339,10 @@ func (o *Outbox) follow(ctx context.Context) {
 		f := follow.New(o.cfg.Store, func(ctx context.Context, ev follow.Event) error {
 			o.mu.Lock()
 			defer o.mu.Unlock()
-			return o.handle(ctx, ev)
+			if err := o.handle(ctx, ev); err != nil {
+				return err
+			}
+			return o.flush(ctx)
 		}, follow.Options{From: from, Filter: watched(), Catalog: o.cat})
 		if err := f.Run(ctx); err != nil && ctx.Err() == nil {
 			o.log.Warn("outbox: following the log", "err", err)
@@ -346,7 +373,9 @@ func (o *Outbox) CatchUp(ctx context.Context) error {
 		}
 		o.loaded = true
 	}
-	o.sendPending(ctx)
+	if err := o.sendPending(ctx); err != nil {
+		return err
+	}
 	// The head is read before the log: every event up to it is then read
 	// below, and advancing to it cannot skip one appended meanwhile (the
 	// follower picks those up).
@@ -354,11 +383,22 @@ func (o *Outbox) CatchUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	f := follow.New(o.cfg.Store, o.handle, follow.Options{From: max(o.next, 1) - 1, Filter: watched(), Catalog: o.cat})
-	if err := f.CatchUp(ctx); err != nil {
+	f := follow.New(o.cfg.Store, func(ctx context.Context, ev follow.Event) error {
+		if err := o.handle(ctx, ev); err != nil {
+			return err
+		}
+		return o.handled(ctx)
+	}, follow.Options{From: max(o.next, 1) - 1, Filter: watched(), Catalog: o.cat})
+	err = f.CatchUp(ctx)
+	if err == nil {
+		o.advance(head)
+	}
+	if ferr := o.flush(ctx); err == nil {
+		err = ferr
+	}
+	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
-	o.advance(head)
 	return nil
 }
 
@@ -385,53 +425,76 @@ func location(f firm.State) *time.Location {
 	return time.UTC
 }
 
-// load reads every email stream and the facts the daily check needs.
+// load reads the outbox's state: its checkpoint row when it has one (a
+// start then reads nothing of the log before it); else, the first time on
+// a state database, every email stream and the facts the daily check
+// needs, from the log.
 func (o *Outbox) load(ctx context.Context) error {
-	f := follow.New(o.cfg.Store, func(_ context.Context, ev follow.Event) error {
-		o.observe(ev)
+	found, err := o.openState(ctx)
+	if err != nil {
+		return err
+	}
+	if found {
+		if o.next > 0 {
+			o.progress.Advance(o.next - 1)
+		}
 		return nil
+	}
+	f := follow.New(o.cfg.Store, func(ctx context.Context, ev follow.Event) error {
+		if err := o.observe(ctx, ev); err != nil {
+			return err
+		}
+		return o.handled(ctx)
 	}, follow.Options{Filter: watched(), Catalog: o.cat})
-	if err := f.CatchUp(ctx); err != nil {
+	// The checkpoint row is written once the whole log is read: a load cut
+	// short leaves none, and the next start reads the log again (its rows
+	// so far are written idempotently) rather than take the history for
+	// new events to email.
+	o.loading = true
+	err = f.CatchUp(ctx)
+	o.loading = false
+	if err != nil {
 		return fmt.Errorf("outbox: load: %w", err)
 	}
 	if !o.started && o.cfg.SkipHistory {
-		return o.markStart(ctx)
+		if err := o.markStart(ctx); err != nil {
+			return err
+		}
 	}
-	return nil
+	return o.flush(ctx)
 }
 
-// observe updates the indexes from one event; it sends nothing.
-func (o *Outbox) observe(ev follow.Event) {
+// observe updates the state from one event; it sends nothing.
+func (o *Outbox) observe(ctx context.Context, ev follow.Event) error {
 	switch e := ev.Data.(type) {
 	case client.ClientCreated:
-		o.clients[e.ClientID] = true
-		o.freshClients[e.ClientID] = true
+		o.setWatch(watchClient, e.ClientID, true)
 	case invoice.InvoiceCollectionScheduled:
-		o.collecting[e.InvoiceID] = true
-		o.freshCollecting[e.InvoiceID] = true
+		o.setWatch(watchCollection, e.InvoiceID, true)
 	case invoice.InvoiceRetryScheduled:
-		o.collecting[e.InvoiceID] = true
-		o.freshCollecting[e.InvoiceID] = true
+		o.setWatch(watchCollection, e.InvoiceID, true)
 	case mailbox.EmailQueued:
-		if o.emails[e.EmailID] == mailbox.StatusNone {
-			o.emails[e.EmailID] = mailbox.StatusQueued
-			o.pending[e.EmailID] = e
+		known, err := o.known(ctx, e.EmailID)
+		if err != nil {
+			return err
+		}
+		if !known {
+			o.setStatus(e.EmailID, mailbox.StatusQueued, &e)
 		}
 		if e.TriggerPosition+1 > o.next {
 			o.next = e.TriggerPosition + 1
 		}
 	case mailbox.EmailSent:
-		o.emails[e.EmailID] = mailbox.StatusSent
-		delete(o.pending, e.EmailID)
+		o.setStatus(e.EmailID, mailbox.StatusSent, nil)
 	case mailbox.EmailFailed:
-		o.emails[e.EmailID] = mailbox.StatusFailed
-		delete(o.pending, e.EmailID)
+		o.setStatus(e.EmailID, mailbox.StatusFailed, nil)
 	case mailbox.OutboxStarted:
 		o.started = true
 		if e.FromPosition+1 > o.next {
 			o.next = e.FromPosition + 1
 		}
 	}
+	return nil
 }
 
 // markStart records, the first time emails are enabled with SkipHistory on,
@@ -455,7 +518,9 @@ func (o *Outbox) markStart(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
-		o.observe(ev)
+		if err := o.observe(ctx, ev); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -469,7 +534,9 @@ func (o *Outbox) advance(pos uint64) {
 
 // handle observes one event and, for a trigger, queues and sends its email.
 func (o *Outbox) handle(ctx context.Context, ev follow.Event) error {
-	o.observe(ev)
+	if err := o.observe(ctx, ev); err != nil {
+		return err
+	}
 	if kind, ok := triggers[ev.Type]; ok {
 		if err := o.trigger(ctx, kind, ev); err != nil {
 			return err
@@ -487,8 +554,8 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 		return o.triggerDetailsRequest(ctx, ev)
 	}
 	id := mailbox.EmailID(kind, ev.ID.String())
-	if o.emails[id] != mailbox.StatusNone {
-		return nil
+	if known, err := o.known(ctx, id); err != nil || known {
+		return err
 	}
 	e := ev.Data
 	var invoiceID uuid.UUID
@@ -546,7 +613,9 @@ func (o *Outbox) triggerProposal(ctx context.Context, ev follow.Event) error {
 	}
 	for i, r := range sent.Recipients { // the catalogue upcasts a v1 event's recipient_email into Recipients
 		id := mailbox.EmailID(mailbox.KindProposal, ev.ID.String()+"/"+strconv.Itoa(i))
-		if o.emails[id] != mailbox.StatusNone {
+		if known, err := o.known(ctx, id); err != nil {
+			return err
+		} else if known {
 			continue
 		}
 		if !strings.Contains(r.Email, "@") {
@@ -573,8 +642,8 @@ func (o *Outbox) triggerDetailsRequest(ctx context.Context, ev follow.Event) err
 		return nil
 	}
 	id := mailbox.EmailID(mailbox.KindPaymentDetailsRequest, e.RequestID.String())
-	if o.emails[id] != mailbox.StatusNone {
-		return nil
+	if known, err := o.known(ctx, id); err != nil || known {
+		return err
 	}
 	if !strings.Contains(e.Email, "@") {
 		o.log.Warn("outbox: a payment-details request has no email address (erased?); not sent", "client", e.ClientID)
@@ -621,13 +690,13 @@ func (o *Outbox) queueAndSend(ctx context.Context, q mailbox.EmailQueued, correl
 		// Another outbox queued it first: take its record as it stands.
 		return o.adopt(ctx, q.EmailID)
 	}
-	o.emails[q.EmailID] = mailbox.StatusQueued
-	o.pending[q.EmailID] = q
+	o.setStatus(q.EmailID, mailbox.StatusQueued, &q)
 	o.deliver(ctx, q, msg)
 	return nil
 }
 
-// adopt reads an email's stream queued by someone else into the indexes.
+// adopt reads an email's stream (queued by someone else, or whose outcome
+// the state database may not hold) into the state.
 func (o *Outbox) adopt(ctx context.Context, id uuid.UUID) error {
 	evs, err := o.cfg.Store.ReadStream(ctx, mailbox.StreamName(id), 0, eventstore.Forward, 0)
 	if err != nil {
@@ -638,7 +707,9 @@ func (o *Outbox) adopt(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
-		o.observe(ev)
+		if err := o.observe(ctx, ev); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -649,15 +720,31 @@ func messageID(id uuid.UUID, from string) string {
 }
 
 // sendPending sends every email queued and not yet sent or failed.
-func (o *Outbox) sendPending(ctx context.Context) {
-	for id, q := range o.pending {
+func (o *Outbox) sendPending(ctx context.Context) error {
+	pending, err := o.pendingEmails(ctx)
+	if err != nil {
+		return err
+	}
+	for _, q := range pending {
+		// The store has the last word: an email sent (or failed) whose
+		// outcome the state database lost (the process died before writing
+		// it) is not sent again.
+		if err := o.adopt(ctx, q.EmailID); err != nil {
+			return err
+		}
+		if s, err := o.status(ctx, q.EmailID); err != nil {
+			return err
+		} else if s != mailbox.StatusQueued {
+			continue
+		}
 		msg, err := o.compose(ctx, q)
 		if err != nil {
-			o.log.Warn("outbox: cannot compose queued email", "email", id, "err", err)
+			o.log.Warn("outbox: cannot compose queued email", "email", q.EmailID, "err", err)
 			continue
 		}
 		o.deliver(ctx, q, msg)
 	}
+	return nil
 }
 
 // deliver hands the message to the transport and records the outcome. A
@@ -684,8 +771,7 @@ func (o *Outbox) deliver(ctx context.Context, q mailbox.EmailQueued, msg mail.Me
 			o.log.Warn("outbox: sent but not recorded; it will be sent again", "email", q.EmailID, "err", err)
 			return
 		}
-		o.emails[q.EmailID] = mailbox.StatusSent
-		delete(o.pending, q.EmailID)
+		o.setStatus(q.EmailID, mailbox.StatusSent, nil)
 	case mail.IsPermanent(err):
 		e := mailbox.EmailFailed{EmailID: q.EmailID, Reason: err.Error(), Attempts: attempts, At: o.cfg.Now()}
 		if err := o.append(ctx, q.EmailID, "failed", eventstore.Exact(0), e, ""); err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
@@ -693,8 +779,7 @@ func (o *Outbox) deliver(ctx context.Context, q mailbox.EmailQueued, msg mail.Me
 			return
 		}
 		o.log.Warn("outbox: email refused for good", "email", q.EmailID, "to", q.To, "err", err)
-		o.emails[q.EmailID] = mailbox.StatusFailed
-		delete(o.pending, q.EmailID)
+		o.setStatus(q.EmailID, mailbox.StatusFailed, nil)
 	default:
 		o.log.Warn("outbox: email not sent yet; will retry", "email", q.EmailID, "err", err)
 	}
@@ -717,27 +802,29 @@ func (o *Outbox) append(ctx context.Context, id uuid.UUID, step string, expected
 	return nil
 }
 
-// daily sends the clock's emails for today: the first time on a day (and
-// after a start) it checks every client and every invoice with a collection
-// scheduled; later that day only those seen since, so a Tick every few
+// daily sends the clock's emails for today: the first time on a day it
+// checks every client and every invoice with a collection scheduled (the
+// day of the last full check is in the state database); later that day only
+// those seen since, so a Tick every few
 // minutes does not fold every invoice of a large log again. (A card added
 // to an existing client that is already within the notice period is thus
 // announced by the next day's check.)
 func (o *Outbox) daily(ctx context.Context, today domain.Date) error {
-	clients, collecting := o.freshClients, o.freshCollecting
 	sweep := today != o.sweptOn
-	if sweep {
-		clients, collecting = o.clients, o.collecting
+	clients, err := o.watching(ctx, watchClient, !sweep)
+	if err != nil {
+		return err
 	}
-	for clientID := range clients {
+	for _, clientID := range clients {
 		if err := o.checkClient(ctx, clientID, today); err != nil {
 			return err
 		}
 	}
-	for invoiceID := range collecting {
-		if !o.collecting[invoiceID] {
-			continue
-		}
+	collecting, err := o.watching(ctx, watchCollection, !sweep)
+	if err != nil {
+		return err
+	}
+	for _, invoiceID := range collecting {
 		if err := o.checkCollection(ctx, invoiceID, today); err != nil {
 			return err
 		}
@@ -745,9 +832,8 @@ func (o *Outbox) daily(ctx context.Context, today domain.Date) error {
 	if sweep {
 		o.sweptOn = today
 	}
-	clear(o.freshClients)
-	clear(o.freshCollecting)
-	return nil
+	o.pend.clearFresh, o.pend.dirty = true, true
+	return o.flush(ctx)
 }
 
 // checkClient announces the client's cards about to expire.
@@ -762,7 +848,9 @@ func (o *Outbox) checkClient(ctx context.Context, clientID uuid.UUID, today doma
 	for _, m := range c.ExpiringMethods(today, o.cfg.ExpiryNoticeDays) {
 		exp := m.ExpiresOn()
 		id := mailbox.EmailID(mailbox.KindMethodExpiring, clientID.String()+"/"+m.ID.String()+"/"+exp.String())
-		if o.emails[id] != mailbox.StatusNone {
+		if known, err := o.known(ctx, id); err != nil {
+			return err
+		} else if known {
 			continue
 		}
 		q := mailbox.EmailQueued{EmailID: id, Kind: mailbox.KindMethodExpiring, ClientID: clientID, PaymentMethodID: m.ID, Date: exp}
@@ -783,15 +871,15 @@ func (o *Outbox) checkCollection(ctx context.Context, invoiceID uuid.UUID, today
 	}
 	col := inv.Collection
 	if col.Date.IsZero() || inv.Status != invoice.StatusPaymentScheduled {
-		delete(o.collecting, invoiceID)
+		o.setWatch(watchCollection, invoiceID, false)
 		return nil
 	}
 	if !today.Before(col.Date) || today.Before(col.Date.AddDays(-o.cfg.UpcomingChargeDays)) {
 		return nil
 	}
 	id := mailbox.EmailID(mailbox.KindUpcomingCharge, invoiceID.String()+"/"+col.Date.String())
-	if o.emails[id] != mailbox.StatusNone {
-		return nil
+	if known, err := o.known(ctx, id); err != nil || known {
+		return err
 	}
 	q := mailbox.EmailQueued{EmailID: id, Kind: mailbox.KindUpcomingCharge, ClientID: inv.ClientID, InvoiceID: invoiceID, PaymentMethodID: col.PaymentMethodID, Date: col.Date}
 	return o.queueAndSend(ctx, q, "")

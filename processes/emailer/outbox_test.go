@@ -105,6 +105,7 @@ func (f *fixture) outbox(m mail.Mailer) *emailer.Outbox {
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	f.t.Cleanup(func() { ob.Close() })
 	return ob
 }
 

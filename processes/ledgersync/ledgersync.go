@@ -85,6 +85,14 @@
 // connect` records the log's head (a year of demo history is not pushed)
 // unless --history asks for everything.
 //
+// # Memory and start
+//
+// The book (book.go) is read from the whole log when the process starts
+// and kept in memory, unless no ledger was ever connected to the store (no
+// connection stream): then the process reads none of the log and holds
+// none of it, and the first LedgerConnected, live or found by a Tick, wakes
+// it to read the log whole, as a start with a connection does.
+//
 // # Running it
 //
 //	s, err := ledgersync.Open(ledgersync.Config{Store: store, DataDir: dir, Factory: f})
@@ -165,8 +173,12 @@ type Sync struct {
 	log     *slog.Logger
 	secrets *SecretStore
 
-	mu       sync.Mutex
-	loaded   bool
+	mu     sync.Mutex
+	loaded bool
+	// dormant: no ledger was ever connected (no connection stream), so
+	// the book holds nothing and the log is not read; the first
+	// LedgerConnected wakes the process, which then reads the log whole.
+	dormant  bool
 	b        *book
 	open     map[genKey]time.Time   // invoices with work left per provider, and when it is due
 	ledgers  map[string]builtLedger // adapters built by the factory
@@ -304,6 +316,22 @@ func (s *Sync) catchUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if !s.loaded || s.dormant {
+		never, err := s.neverConnected(ctx)
+		if err != nil {
+			return err
+		}
+		if never {
+			// Nothing to push, nor to know: the log up to head is passed
+			// over, and no history is held.
+			s.loaded, s.dormant, s.b.next = true, true, max(s.b.next, head+1)
+			s.advance(head)
+			return nil
+		}
+		if s.dormant {
+			s.loaded, s.dormant, s.b = false, false, newBook() // woken: read the log whole
+		}
+	}
 	if !s.loaded {
 		// The whole log first, without pushing: what was pushed before is
 		// known before anything is pushed again.
@@ -325,6 +353,23 @@ func (s *Sync) catchUp(ctx context.Context) error {
 	return nil
 }
 
+// neverConnected reports whether no provider has a connection stream: no
+// ledger was ever connected to this store, so there is nothing to push or
+// reconcile. It reads a stream's first event per provider, whatever the
+// length of the log.
+func (s *Sync) neverConnected(ctx context.Context) (bool, error) {
+	for _, p := range ledger.Providers() {
+		recs, err := s.cfg.Store.ReadStream(ctx, ledger.StreamName(ledger.ConnectionID(p)), 0, eventstore.Forward, 1)
+		if err != nil {
+			return false, fmt.Errorf("ledgersync: read the %s connection: %w", p, err)
+		}
+		if len(recs) > 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 // Tick catches up with the log and pushes what is due: retries whose time
 // came, and work left by a ledger that was not reachable.
 func (s *Sync) Tick(ctx context.Context) error {
@@ -344,9 +389,16 @@ func (s *Sync) handle(ctx context.Context, ev follow.Event) error {
 			return err
 		}
 	}
-	if ev.Position < s.b.next {
+	if s.dormant && ev.Type == "LedgerConnected" {
+		// The first connection: read the log whole, as a start with a
+		// connection does (this event included).
+		if err := s.catchUp(ctx); err != nil {
+			return err
+		}
+	}
+	if ev.Position < s.b.next || s.dormant {
 		s.advance(ev.Position)
-		return nil // CatchUp already handled it
+		return nil // CatchUp already handled it, or nothing is connected
 	}
 	inv := s.b.observe(ev)
 	if err := s.react(ctx, ev, inv); err != nil {

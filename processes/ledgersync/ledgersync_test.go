@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -591,5 +592,77 @@ func TestGatewayPaymentPushedOnItsDate(t *testing.T) {
 	p, ok := f.xero.get("payment", attempt)
 	if !ok || p.payment.Date != domain.MustDate(2026, 3, 9) || p.payment.Reference != "ch_1" {
 		t.Errorf("payment pushed as %+v (%v), want dated 2026-03-09", p.payment, ok)
+	}
+}
+
+// readsFrom is a store that records where each read of the whole log
+// starts.
+type readsFrom struct {
+	eventstore.Store
+	mu    sync.Mutex
+	froms []uint64
+}
+
+func (s *readsFrom) ReadAll(ctx context.Context, from uint64, dir eventstore.Direction, limit int, f eventstore.Filter) ([]eventstore.RecordedEvent, error) {
+	s.mu.Lock()
+	s.froms = append(s.froms, from)
+	s.mu.Unlock()
+	return s.Store.ReadAll(ctx, from, dir, limit, f)
+}
+
+func (s *readsFrom) reads() []uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.froms)
+}
+
+// TestNothingConnectedReadsNoHistory: on a store no ledger was ever
+// connected to, a start reads none of the log (and holds none of it); the
+// first connection, made while it runs, wakes it, and it pushes exactly
+// what a process started after the connection would: with --history, the
+// invoices issued before it too, each once.
+func TestNothingConnectedReadsNoHistory(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	old := f.issue()
+	f.pay(old, "100")
+	head, _ := f.store.Head(ctx)
+	st := &readsFrom{Store: f.store}
+	s := f.syncOn(st, f.xero)
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := s.WaitFor(wctx, head); err != nil {
+		t.Fatal(err)
+	}
+	f.tick(s)
+	for _, from := range st.reads() {
+		if from < head {
+			t.Fatalf("with no ledger connected it read the log from position %d (head %d); reads: %v", from, head, st.reads())
+		}
+	}
+
+	f.connect(true)
+	fresh := f.issue()
+	pos, _ := f.store.Head(ctx)
+	if err := s.WaitFor(wctx, pos); err != nil {
+		t.Fatal(err)
+	}
+	f.tick(s)
+	f.tick(s)
+	if _, ok := f.xero.get("invoice", old); !ok {
+		t.Error("the invoice issued before connecting with history was not pushed")
+	}
+	if _, ok := f.xero.get("invoice", fresh); !ok {
+		t.Error("the invoice issued after connecting was not pushed")
+	}
+	if f.xero.count("invoice") != 2 || f.xero.count("payment") != 1 {
+		t.Errorf("ledger holds %v; want the two invoices and the payment, once each", f.xero.docs)
+	}
+	if rep := f.reconcile(); !rep.OK() {
+		t.Errorf("reconcile = %+v", rep)
 	}
 }

@@ -67,6 +67,7 @@
 //     a copy of the store: the first start rebuilding the read models, the
 //     second with them up to date (target < 2 s), RSS after start (target
 //     < 300 MB at 1M events), -readmodels.load (default 60s) of mixed GETs
-//     of the API from 50 goroutines with a read token, RSS after, and the
-//     time from SIGTERM to exit (target < 2 s).
+//     of the API from 50 goroutines with a read token, RSS after (both also
+//     per event of the store), and the time from SIGTERM to exit (target
+//     < 2 s).
 package readmodels

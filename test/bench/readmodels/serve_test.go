@@ -87,6 +87,9 @@ func BenchmarkServeFootprint(b *testing.B) {
 		b.ReportMetric(second.ready.Seconds(), "second-start-s")
 		b.ReportMetric(float64(rssStart)/1024, "rss-start-MB")
 		b.ReportMetric(float64(rssAfter)/1024, "rss-after-load-MB")
+		// Per event of the store: what grows with the log shows here.
+		b.ReportMetric(float64(rssStart)*1024/float64(max(bs.meta.Events, 1)), "rss-start-B/event")
+		b.ReportMetric(float64(rssAfter)*1024/float64(max(bs.meta.Events, 1)), "rss-after-load-B/event")
 		b.ReportMetric(exit.Seconds(), "sigterm-exit-s")
 		b.ReportMetric(float64(n)/flagLoad.Seconds(), "http-req/s")
 		var lines []string
