@@ -148,31 +148,32 @@ func (q ScheduleQuery) grouping() service.Grouping {
 	return service.Grouping{Today: q.Today, OneInvoicePerItem: q.OneInvoicePerItem, SkipMissed: q.SkipMissed}
 }
 
-// scheduleItems returns the items of one service a schedule shows.
-func scheduleItems(st service.State, q ScheduleQuery, defaultMethod uuid.UUID) []ScheduleItem {
+// scheduleItems returns the items of one service a schedule shows, from
+// its part of the schedule (partOf, or the schedule column).
+func scheduleItems(part servicePart, q ScheduleQuery, defaultMethod uuid.UUID) []ScheduleItem {
 	var out []ScheduleItem
 	g := q.grouping()
-	for _, it := range st.Schedule(q.through()) {
-		switch it.Status {
-		case service.ItemBilled, service.ItemSkipped:
+	through := q.through()
+	for _, p := range part.Items {
+		it := p.Item
+		if !it.Date.IsZero() && it.Date.After(through) {
 			continue
-		case service.ItemArchived:
-			if !q.IncludeArchived {
-				continue
-			}
 		}
-		b := g.Plan(st.ClientID, it, defaultMethod)
+		if it.Status == service.ItemArchived && !q.IncludeArchived {
+			continue
+		}
+		b := g.Plan(part.ClientID, it, defaultMethod)
 		si := ScheduleItem{
-			Item: it, ServiceName: st.Name, LineDescription: st.LineDescription(it), Currency: st.Currency, Overdue: it.OverdueOn(q.Today), PaymentMethodID: b.PaymentMethodID,
+			Item: it, ServiceName: part.Name, LineDescription: p.Line, Currency: part.Currency, Overdue: it.OverdueOn(q.Today), PaymentMethodID: b.PaymentMethodID,
 			IssueDate: b.IssueDate, CatchUp: b.CatchUp, SkippedAsMissed: b.Skip, GroupKey: b.GroupKey,
 		}
-		amounts, err := domain.ComputeLine(st.Currency, domain.TaxExclusive, domain.LineInput{
+		amounts, err := domain.ComputeLine(part.Currency, domain.TaxExclusive, domain.LineInput{
 			Quantity: it.Quantity, UnitPrice: it.UnitPrice.Amount, Discount: it.Discount, TaxRate: it.TaxRate,
 		})
 		if err == nil {
 			si.Amount = amounts.Net
 		} else {
-			si.Amount = domain.NewMoney(it.UnitPrice.Amount.Mul(it.Quantity), st.Currency)
+			si.Amount = domain.NewMoney(it.UnitPrice.Amount.Mul(it.Quantity), part.Currency)
 		}
 		out = append(out, si)
 	}
@@ -188,7 +189,7 @@ func (m *Models) serviceSchedule(ctx context.Context, serviceID uuid.UUID, q Sch
 	if err != nil {
 		return nil, err
 	}
-	return scheduleItems(st, q, def), nil
+	return scheduleItems(partOf(st, q.through()), q, def), nil
 }
 
 // sortSchedule sorts items as the Billing Schedule tab shows them: by date
@@ -219,13 +220,18 @@ func (m *Models) schedule(ctx context.Context, clientID uuid.UUID, q ScheduleQue
 	if err != nil {
 		return ClientSchedule{}, err
 	}
-	states, err := m.Services.states(ctx, clientID)
+	parts, err := m.Services.parts(ctx, clientID, q.through())
 	if err != nil {
 		return ClientSchedule{}, err
 	}
+	return scheduleOf(clientID, parts, q, def), nil
+}
+
+// scheduleOf is a client's schedule made of its services' parts.
+func scheduleOf(clientID uuid.UUID, parts []servicePart, q ScheduleQuery, def uuid.UUID) ClientSchedule {
 	var out ClientSchedule
-	for _, st := range states {
-		out.Items = append(out.Items, scheduleItems(st, q, def)...)
+	for _, part := range parts {
+		out.Items = append(out.Items, scheduleItems(part, q, def)...)
 	}
 	sortSchedule(out.Items)
 	// The groups, formed as the billing run forms them (service.Groups).
@@ -263,7 +269,7 @@ func (m *Models) schedule(ctx context.Context, clientID uuid.UUID, q ScheduleQue
 		}
 		return 0
 	})
-	return out, nil
+	return out
 }
 
 func (m *Models) listInvoices(ctx context.Context, q InvoiceQuery) (Page[InvoiceListItem], error) {

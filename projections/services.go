@@ -12,8 +12,9 @@ import (
 
 // servicesVersion is the version of what the "services" table holds: 2
 // stores each service's folded state (version 1 stored its events), 3 adds
-// next_due, 4 its view too (serviceViewColumns).
-const servicesVersion = 4
+// next_due, 4 its view too (serviceViewColumns), 5 the part of its
+// schedule the Billing Schedule tab shows (serviceScheduleColumns).
+const servicesVersion = 5
 
 // Services is the "services" projection: every service folded with
 // service.Evolve, the function command handlers and the billing run fold
@@ -86,7 +87,7 @@ func newServices(db *rmdb.DB, gen int64) *Services {
 					}
 					return nil
 				}},
-			}, serviceViewColumns()...),
+			}, append(serviceViewColumns(), serviceScheduleColumns()...)...),
 			Indexes:   []string{"client_id, seq", "next_due"},
 			CacheSize: servicesCacheSize,
 		}, gen),
