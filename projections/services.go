@@ -65,29 +65,8 @@ func newServices(db *rmdb.DB, gen int64) *Services {
 		db:  db,
 		gen: gen,
 		docs: rmdb.NewDocs(rmdb.DocsSpec[serviceDoc]{
-			Name: "services",
-			Columns: append([]rmdb.Column[serviceDoc]{
-				{Name: "client_id", Type: "TEXT", Value: func(_ string, d *serviceDoc) any {
-					if d.State.ClientID == uuid.Nil {
-						return nil
-					}
-					return d.State.ClientID.String()
-				}},
-				{Name: "seq", Type: "BIGINT", Value: func(_ string, d *serviceDoc) any { return int64(d.Seq) }},
-				{Name: "name", Type: "TEXT", Value: func(_ string, d *serviceDoc) any { return d.State.Name }},
-				{Name: "ended", Type: "BIGINT", Value: func(_ string, d *serviceDoc) any {
-					if d.State.Ended {
-						return int64(1)
-					}
-					return int64(0)
-				}},
-				{Name: "next_due", Type: "TEXT", Value: func(_ string, d *serviceDoc) any {
-					if due, ok := d.State.NextDue(); ok {
-						return due.String()
-					}
-					return nil
-				}},
-			}, append(serviceViewColumns(), serviceScheduleColumns()...)...),
+			Name:      "services",
+			Columns:   servicesColumns(),
 			Indexes:   []string{"client_id, seq", "next_due"},
 			CacheSize: servicesCacheSize,
 		}, gen),
@@ -237,4 +216,30 @@ func (p *Services) state(ctx context.Context, id uuid.UUID) (service.State, bool
 		return service.State{}, false, err
 	}
 	return d.State, true, nil
+}
+
+// servicesColumns are the services table's columns beside the document.
+func servicesColumns() []rmdb.Column[serviceDoc] {
+	return append([]rmdb.Column[serviceDoc]{
+		{Name: "client_id", Type: "TEXT", Value: func(_ string, d *serviceDoc) any {
+			if d.State.ClientID == uuid.Nil {
+				return nil
+			}
+			return d.State.ClientID.String()
+		}},
+		{Name: "seq", Type: "BIGINT", Value: func(_ string, d *serviceDoc) any { return int64(d.Seq) }},
+		{Name: "name", Type: "TEXT", Value: func(_ string, d *serviceDoc) any { return d.State.Name }},
+		{Name: "ended", Type: "BIGINT", Value: func(_ string, d *serviceDoc) any {
+			if d.State.Ended {
+				return int64(1)
+			}
+			return int64(0)
+		}},
+		{Name: "next_due", Type: "TEXT", Value: func(_ string, d *serviceDoc) any {
+			if due, ok := d.State.NextDue(); ok {
+				return due.String()
+			}
+			return nil
+		}},
+	}, append(serviceViewColumns(), serviceScheduleColumns()...)...)
 }

@@ -56,13 +56,12 @@ type pendingItem struct {
 	Line string `json:"line"`
 }
 
-// partOf is st's part of a schedule through the given day.
+// partOf is st's part of a schedule through the given day: its pending
+// items (service.State.Pending: the schedule less what was billed or
+// skipped, without building the billed items again).
 func partOf(st service.State, through domain.Date) servicePart {
 	p := servicePart{ClientID: st.ClientID, Name: st.Name, Currency: st.Currency}
-	for _, it := range st.Schedule(through) {
-		if it.Status == service.ItemBilled || it.Status == service.ItemSkipped {
-			continue
-		}
+	for _, it := range st.Pending(through) {
 		p.Items = append(p.Items, pendingItem{Item: it, Line: st.LineDescription(it)})
 	}
 	return p
