@@ -18,12 +18,15 @@
 //     method can be charged, and since when a request for payment details
 //     is unanswered, which also serve PaymentDetailsRequests).
 //   - "services" (*Services): every service folded with service.Evolve; its
-//     schedule is derived on demand with service.State.Schedule and its
-//     billing groups, catch-ups and missed items with service.Grouping.Plan
-//     and service.Groups (the billing run's own functions), so schedule
-//     queries always agree with what the billing run will do; its
-//     next_due column (service.State.NextDue, indexed) lets the billing run
-//     read only the services with an item due (ServicesDue).
+//     schedule is derived with service.State.Schedule (its pending items,
+//     service.State.Pending, kept in a column through about 14 months after
+//     the service's last event, so the Billing Schedule tab reads a few
+//     items per service instead of its whole history) and its billing
+//     groups, catch-ups and missed items with service.Grouping.Plan and
+//     service.Groups (the billing run's own functions), so schedule queries
+//     always agree with what the billing run will do; its next_due column
+//     (service.State.NextDue, indexed) lets the billing run read only the
+//     services with an item due (ServicesDue).
 //   - "invoices" (*Invoices): every invoice folded with invoice.Evolve, plus
 //     what the detail page shows (payments, attempts, rejections, credit
 //     notes, write-offs, refunds and disputes) and an independently kept outstanding amount that

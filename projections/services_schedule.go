@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"remit/domain"
 	"remit/domain/service"
@@ -43,17 +44,17 @@ func scheduleHorizon(d *serviceDoc) domain.Date {
 // servicePart is one service's share of a client's schedule: what the tab
 // needs of it.
 type servicePart struct {
-	ClientID uuid.UUID       `json:"client_id"`
-	Name     string          `json:"name"`
-	Currency domain.Currency `json:"currency"`
-	Items    []pendingItem   `json:"items,omitempty"`
+	ClientID uuid.UUID
+	Name     string
+	Currency domain.Currency
+	Items    []pendingItem
 }
 
 // pendingItem is an item of the schedule not yet billed nor skipped, with
 // the line its invoice will have (service.State.LineDescription).
 type pendingItem struct {
 	service.Item
-	Line string `json:"line"`
+	Line string
 }
 
 // partOf is st's part of a schedule through the given day: its pending
@@ -76,7 +77,7 @@ func serviceScheduleColumns() []rmdb.Column[serviceDoc] {
 			if until.IsZero() {
 				return nil
 			}
-			b, err := json.Marshal(partOf(d.State, until))
+			b, err := encodePart(d.State.ID, partOf(d.State, until))
 			if err != nil {
 				return nil // the query builds it from the state
 			}
@@ -115,8 +116,7 @@ func (p *Services) parts(ctx context.Context, clientID uuid.UUID, through domain
 		}
 		r := row{key: key}
 		if stored.Valid && until.Valid && t <= until.String {
-			var part servicePart
-			if err := json.Unmarshal([]byte(stored.String), &part); err == nil {
+			if part, err := decodePart([]byte(stored.String)); err == nil {
 				r.part = &part
 			}
 		}
@@ -146,4 +146,178 @@ func (p *Services) parts(ctx context.Context, clientID uuid.UUID, through domain
 		}
 	}
 	return out, nil
+}
+
+// partWire is a servicePart as the schedule column keeps it, written out
+// by hand: the items of a service share their terms (most are the rule's
+// items at the service's terms), so each distinct terms is written once and
+// items name theirs by index; decimals, dates and ids are plain strings
+// (as their own MarshalJSON writes them), so encoding runs no marshaler
+// per field: the column is rewritten each time the service changes.
+type partWire struct {
+	ClientID string          `json:"client_id"`
+	Service  string          `json:"service"`
+	Name     string          `json:"name"`
+	Currency domain.Currency `json:"currency"`
+	Terms    []itemTermsWire `json:"terms,omitempty"`
+	Items    []pendingWire   `json:"items,omitempty"`
+}
+
+// itemTermsWire is what an item bills.
+type itemTermsWire struct {
+	Description     string           `json:"d,omitempty"`
+	Quantity        string           `json:"q"`
+	UnitPrice       string           `json:"p"`
+	Currency        *domain.Currency `json:"c,omitempty"` // when not the service's
+	DiscountKind    string           `json:"dk,omitempty"`
+	Discount        string           `json:"dv"`
+	TaxRate         string           `json:"t"`
+	Mode            string           `json:"m,omitempty"`
+	PaymentMethodID string           `json:"pm,omitempty"`
+}
+
+// pendingWire is one pending item: its terms by index.
+type pendingWire struct {
+	Seq       int    `json:"s"`
+	Key       string `json:"k,omitempty"`   // when not the service's key for Seq
+	ServiceID string `json:"sid,omitempty"` // when not the service
+	Date      string `json:"d,omitempty"`
+	Terms     int    `json:"t"`
+	Status    string `json:"st"`
+	IssueOn   string `json:"io,omitempty"`
+	InvoiceID string `json:"inv,omitempty"`
+	Line      string `json:"l"`
+}
+
+// encodePart is the schedule column of service svc.
+func encodePart(svc uuid.UUID, p servicePart) ([]byte, error) {
+	w := partWire{ClientID: p.ClientID.String(), Service: svc.String(), Name: p.Name, Currency: p.Currency}
+	for _, it := range p.Items {
+		t := itemTermsWire{
+			Description: it.Description, Quantity: it.Quantity.String(), UnitPrice: it.UnitPrice.Amount.String(),
+			DiscountKind: string(it.Discount.Kind), Discount: it.Discount.Value.String(), TaxRate: it.TaxRate.String(),
+			Mode: string(it.Mode),
+		}
+		if it.UnitPrice.Currency != p.Currency {
+			c := it.UnitPrice.Currency
+			t.Currency = &c
+		}
+		if it.PaymentMethodID != uuid.Nil {
+			t.PaymentMethodID = it.PaymentMethodID.String()
+		}
+		ti := -1
+		for i := range w.Terms {
+			if w.Terms[i] == t {
+				ti = i
+				break
+			}
+		}
+		if ti < 0 {
+			ti = len(w.Terms)
+			w.Terms = append(w.Terms, t)
+		}
+		pw := pendingWire{Seq: it.Seq, Date: it.Date.String(), Terms: ti, Status: string(it.Status), IssueOn: it.IssueOn.String(), Line: it.Line}
+		if it.ServiceID != svc {
+			pw.ServiceID = it.ServiceID.String()
+		}
+		if it.Key != service.ItemKey(it.ServiceID, it.Seq) {
+			pw.Key = it.Key
+		}
+		if it.InvoiceID != uuid.Nil {
+			pw.InvoiceID = it.InvoiceID.String()
+		}
+		w.Items = append(w.Items, pw)
+	}
+	return json.Marshal(w)
+}
+
+// decodePart reads a schedule column.
+func decodePart(b []byte) (servicePart, error) {
+	var w partWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return servicePart{}, err
+	}
+	var p servicePart
+	var err error
+	if p.ClientID, err = uuid.Parse(w.ClientID); err != nil {
+		return p, err
+	}
+	svc, err := uuid.Parse(w.Service)
+	if err != nil {
+		return p, err
+	}
+	p.Name, p.Currency = w.Name, w.Currency
+	terms := make([]service.Item, len(w.Terms))
+	for i, t := range w.Terms {
+		if terms[i], err = t.item(p.Currency); err != nil {
+			return p, err
+		}
+	}
+	p.Items = make([]pendingItem, 0, len(w.Items))
+	for _, pw := range w.Items {
+		if pw.Terms < 0 || pw.Terms >= len(terms) {
+			return p, fmt.Errorf("schedule column: item %d names terms %d of %d", pw.Seq, pw.Terms, len(terms))
+		}
+		it := terms[pw.Terms]
+		it.Seq, it.ServiceID, it.Status = pw.Seq, svc, service.ItemStatus(pw.Status)
+		if pw.ServiceID != "" {
+			if it.ServiceID, err = uuid.Parse(pw.ServiceID); err != nil {
+				return p, err
+			}
+		}
+		it.Key = pw.Key
+		if it.Key == "" {
+			it.Key = service.ItemKey(it.ServiceID, it.Seq)
+		}
+		if it.Date, err = parseOptionalDate(pw.Date); err != nil {
+			return p, err
+		}
+		if it.IssueOn, err = parseOptionalDate(pw.IssueOn); err != nil {
+			return p, err
+		}
+		if pw.InvoiceID != "" {
+			if it.InvoiceID, err = uuid.Parse(pw.InvoiceID); err != nil {
+				return p, err
+			}
+		}
+		p.Items = append(p.Items, pendingItem{Item: it, Line: pw.Line})
+	}
+	return p, nil
+}
+
+// item is an item with the terms (and nothing else) set.
+func (t itemTermsWire) item(currency domain.Currency) (service.Item, error) {
+	it := service.Item{Description: t.Description, Mode: service.BillingMode(t.Mode)}
+	var err error
+	if it.Quantity, err = decimal.NewFromString(t.Quantity); err != nil {
+		return it, err
+	}
+	if it.UnitPrice.Amount, err = decimal.NewFromString(t.UnitPrice); err != nil {
+		return it, err
+	}
+	it.UnitPrice.Currency = currency
+	if t.Currency != nil {
+		it.UnitPrice.Currency = *t.Currency
+	}
+	it.Discount.Kind = domain.DiscountKind(t.DiscountKind)
+	if it.Discount.Value, err = decimal.NewFromString(t.Discount); err != nil {
+		return it, err
+	}
+	if it.TaxRate, err = decimal.NewFromString(t.TaxRate); err != nil {
+		return it, err
+	}
+	if t.PaymentMethodID != "" {
+		if it.PaymentMethodID, err = uuid.Parse(t.PaymentMethodID); err != nil {
+			return it, err
+		}
+	}
+	return it, nil
+}
+
+// parseOptionalDate parses a date written by Date.String ("" is zero).
+func parseOptionalDate(s string) (domain.Date, error) {
+	if s == "" {
+		return domain.Date{}, nil
+	}
+	return domain.ParseDate(s)
 }
