@@ -65,10 +65,11 @@ func newServices(db *rmdb.DB, gen int64) *Services {
 		db:  db,
 		gen: gen,
 		docs: rmdb.NewDocs(rmdb.DocsSpec[serviceDoc]{
-			Name:      "services",
-			Columns:   servicesColumns(),
-			Indexes:   []string{"client_id, seq", "next_due"},
-			CacheSize: servicesCacheSize,
+			Name:           "services",
+			Columns:        servicesColumns(),
+			Indexes:        []string{"client_id, seq", "next_due"},
+			CacheSize:      servicesCacheSize,
+			FillCacheBytes: fillCacheBytes,
 		}, gen),
 	}
 }
@@ -117,6 +118,9 @@ func (p *Services) Flush(tx *rmdb.Tx) { p.docs.Flush(tx) }
 
 // Discard implements Projection.
 func (p *Services) Discard() { p.docs.Discard() }
+
+// SetFilling implements filler.
+func (p *Services) SetFilling(on bool) { p.docs.SetFilling(on) }
 
 // horizonYears is how far ahead NextBilling looks.
 const horizonYears = 10

@@ -33,7 +33,18 @@ type DocsSpec[V any] struct {
 	// CacheSize bounds how many documents Apply keeps decoded between
 	// batches (default 4096).
 	CacheSize int
+	// FillCacheBytes, when set, bounds the cache by the documents' size
+	// instead while a fill applies (SetFilling): a document a fill meets
+	// again (an invoice paid a month after it was issued, a service billed
+	// each month) is then mostly still decoded, instead of being read and
+	// decoded again for each transaction that touches it. The size is the
+	// document's JSON, as last read or written.
+	FillCacheBytes int
 }
+
+// fillCacheDocs bounds the count of documents cached during a fill, which
+// FillCacheBytes bounds first.
+const fillCacheDocs = 1 << 20
 
 // Docs is a table of JSON documents of type V by key (column "key"), with
 // the spec's extra columns. Apply-side methods (Get, Put, Delete, Flush,
@@ -44,6 +55,9 @@ type Docs[V any] struct {
 	gen      int64
 	table    string
 	cache    *simplelru.LRU[string, *V]
+	sizes    map[string]int // JSON bytes of the cached documents
+	bytes    int            // their sum
+	filling  bool
 	dirty    map[string]*V // nil: deleted
 	upserts  *Rows
 	del, get string
@@ -54,8 +68,11 @@ func NewDocs[V any](spec DocsSpec[V], gen int64) *Docs[V] {
 	if spec.CacheSize <= 0 {
 		spec.CacheSize = 4096
 	}
-	c, _ := simplelru.NewLRU[string, *V](spec.CacheSize, nil)
-	d := &Docs[V]{spec: spec, gen: gen, table: Stored(spec.Name, gen), cache: c, dirty: map[string]*V{}}
+	d := &Docs[V]{spec: spec, gen: gen, table: Stored(spec.Name, gen), sizes: map[string]int{}, dirty: map[string]*V{}}
+	d.cache, _ = simplelru.NewLRU(spec.CacheSize, func(key string, _ *V) {
+		d.bytes -= d.sizes[key]
+		delete(d.sizes, key)
+	})
 	cols := []string{"key", "doc"}
 	for _, col := range spec.Columns {
 		cols = append(cols, col.Name)
@@ -97,7 +114,35 @@ func (d *Docs[V]) Get(tx *Tx, key string) *V {
 		return nil
 	}
 	d.cache.Add(key, v)
+	d.sized(key, len(doc))
 	return v
+}
+
+// sized records the JSON size of key's cached document and, during a
+// fill, evicts the least recently used documents beyond FillCacheBytes.
+func (d *Docs[V]) sized(key string, n int) {
+	if !d.cache.Contains(key) {
+		return
+	}
+	d.bytes += n - d.sizes[key]
+	d.sizes[key] = n
+	for d.filling && d.bytes > d.spec.FillCacheBytes && d.cache.Len() > 1 {
+		d.cache.RemoveOldest()
+	}
+}
+
+// SetFilling switches the cache to FillCacheBytes (on) or back to
+// CacheSize documents (off); without FillCacheBytes it does nothing.
+func (d *Docs[V]) SetFilling(on bool) {
+	if d.spec.FillCacheBytes <= 0 || on == d.filling {
+		return
+	}
+	d.filling = on
+	if on {
+		d.cache.Resize(fillCacheDocs)
+		return
+	}
+	d.cache.Resize(d.spec.CacheSize)
 }
 
 // Put marks v as key's document, to be written by Flush.
@@ -134,6 +179,7 @@ func (d *Docs[V]) Flush(tx *Tx) {
 			args[2+i] = c.Value(key, v)
 		}
 		d.upserts.Add(tx, args...)
+		d.sized(key, len(doc))
 	}
 	d.upserts.Flush(tx)
 	clear(d.dirty)
@@ -144,6 +190,8 @@ func (d *Docs[V]) Flush(tx *Tx) {
 func (d *Docs[V]) Discard() {
 	clear(d.dirty)
 	d.cache.Purge()
+	clear(d.sizes)
+	d.bytes = 0
 }
 
 // Load reads key's document from the database.
