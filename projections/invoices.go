@@ -301,6 +301,11 @@ func (p *Invoices) Flush(tx *rmdb.Tx) {
 // SetFilling implements filler.
 func (p *Invoices) SetFilling(on bool) { p.docs.SetFilling(on) }
 
+// CompleteFill implements filler.
+func (p *Invoices) CompleteFill(ctx context.Context, db *rmdb.DB) error {
+	return p.docs.CompleteFill(ctx, db)
+}
+
 // Discard implements Projection.
 func (p *Invoices) Discard() {
 	p.docs.Discard()

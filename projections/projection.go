@@ -1,6 +1,8 @@
 package projections
 
 import (
+	"context"
+
 	"remit/projections/follow"
 	"remit/projections/rmdb"
 )
@@ -43,6 +45,9 @@ type Spec struct {
 // rmdb.DocsSpec.FillCacheBytes).
 type filler interface {
 	SetFilling(on bool)
+	// CompleteFill writes what the fill deferred (see
+	// rmdb.Column.Deferrable), once the fill has committed.
+	CompleteFill(ctx context.Context, db *rmdb.DB) error
 }
 
 // fillCacheBytes is the JSON size of the documents the services and the

@@ -719,6 +719,11 @@ func (r *Runner) fill(ctx context.Context, what string, gens []*generation, boun
 			g.p.Discard()
 		}
 	}
+	for _, g := range gens {
+		if f, ok := g.p.(filler); ok && err == nil {
+			err = f.CompleteFill(ctx, r.impl.db)
+		}
+	}
 	if err == nil {
 		err = createIndexes(ctx, r.impl.db, gens)
 	}

@@ -122,6 +122,11 @@ func (p *Services) Discard() { p.docs.Discard() }
 // SetFilling implements filler.
 func (p *Services) SetFilling(on bool) { p.docs.SetFilling(on) }
 
+// CompleteFill implements filler.
+func (p *Services) CompleteFill(ctx context.Context, db *rmdb.DB) error {
+	return p.docs.CompleteFill(ctx, db)
+}
+
 // horizonYears is how far ahead NextBilling looks.
 const horizonYears = 10
 

@@ -72,7 +72,7 @@ func partOf(st service.State, through domain.Date) servicePart {
 // schedule.
 func serviceScheduleColumns() []rmdb.Column[serviceDoc] {
 	return []rmdb.Column[serviceDoc]{
-		{Name: "schedule", Type: "TEXT", Value: func(_ string, d *serviceDoc) any {
+		{Name: "schedule", Type: "TEXT", Deferrable: true, Value: func(_ string, d *serviceDoc) any {
 			until := scheduleHorizon(d)
 			if until.IsZero() {
 				return nil
@@ -83,7 +83,7 @@ func serviceScheduleColumns() []rmdb.Column[serviceDoc] {
 			}
 			return string(b)
 		}},
-		{Name: "schedule_until", Type: "TEXT", Value: func(_ string, d *serviceDoc) any {
+		{Name: "schedule_until", Type: "TEXT", Deferrable: true, Value: func(_ string, d *serviceDoc) any {
 			if until := scheduleHorizon(d); !until.IsZero() {
 				return until.String()
 			}
