@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"remit/domain"
 	"remit/domain/client"
@@ -152,8 +153,13 @@ func (q ScheduleQuery) grouping() service.Grouping {
 // its part of the schedule (partOf, or the schedule column).
 func scheduleItems(part servicePart, q ScheduleQuery, defaultMethod uuid.UUID) []ScheduleItem {
 	var out []ScheduleItem
+	if len(part.Items) > 0 {
+		out = make([]ScheduleItem, 0, len(part.Items))
+	}
 	g := q.grouping()
 	through := q.through()
+	var prev *service.Item // the last item whose amount was computed
+	var prevAmount domain.Money
 	for _, p := range part.Items {
 		it := p.Item
 		if !it.Date.IsZero() && it.Date.After(through) {
@@ -167,17 +173,38 @@ func scheduleItems(part servicePart, q ScheduleQuery, defaultMethod uuid.UUID) [
 			Item: it, ServiceName: part.Name, LineDescription: p.Line, Currency: part.Currency, Overdue: it.OverdueOn(q.Today), PaymentMethodID: b.PaymentMethodID,
 			IssueDate: b.IssueDate, CatchUp: b.CatchUp, SkippedAsMissed: b.Skip, GroupKey: b.GroupKey,
 		}
-		amounts, err := domain.ComputeLine(part.Currency, domain.TaxExclusive, domain.LineInput{
-			Quantity: it.Quantity, UnitPrice: it.UnitPrice.Amount, Discount: it.Discount, TaxRate: it.TaxRate,
-		})
-		if err == nil {
-			si.Amount = amounts.Net
+		// A service's items mostly bill the same terms: their amount once.
+		if prev != nil && sameAmounts(*prev, it) {
+			si.Amount = prevAmount
 		} else {
-			si.Amount = domain.NewMoney(it.UnitPrice.Amount.Mul(it.Quantity), part.Currency)
+			si.Amount = itemAmount(it, part.Currency)
+			prev, prevAmount = &p.Item, si.Amount
 		}
 		out = append(out, si)
 	}
+	if len(out) == 0 {
+		return nil // as before: no items, a nil slice
+	}
 	return out
+}
+
+// itemAmount is what an item's invoice line will come to before tax.
+func itemAmount(it service.Item, currency domain.Currency) domain.Money {
+	amounts, err := domain.ComputeLine(currency, domain.TaxExclusive, domain.LineInput{
+		Quantity: it.Quantity, UnitPrice: it.UnitPrice.Amount, Discount: it.Discount, TaxRate: it.TaxRate,
+	})
+	if err != nil {
+		return domain.NewMoney(it.UnitPrice.Amount.Mul(it.Quantity), currency)
+	}
+	return amounts.Net
+}
+
+// sameAmounts reports whether two items' amounts are computed from the
+// same numbers, written the same way (so the amounts are the same too).
+func sameAmounts(a, b service.Item) bool {
+	same := func(x, y decimal.Decimal) bool { return x.Exponent() == y.Exponent() && x.Equal(y) }
+	return same(a.Quantity, b.Quantity) && same(a.UnitPrice.Amount, b.UnitPrice.Amount) && a.UnitPrice.Currency == b.UnitPrice.Currency &&
+		a.Discount.Kind == b.Discount.Kind && same(a.Discount.Value, b.Discount.Value) && same(a.TaxRate, b.TaxRate)
 }
 
 func (m *Models) serviceSchedule(ctx context.Context, serviceID uuid.UUID, q ScheduleQuery) ([]ScheduleItem, error) {
@@ -230,8 +257,18 @@ func (m *Models) schedule(ctx context.Context, clientID uuid.UUID, q ScheduleQue
 // scheduleOf is a client's schedule made of its services' parts.
 func scheduleOf(clientID uuid.UUID, parts []servicePart, q ScheduleQuery, def uuid.UUID) ClientSchedule {
 	var out ClientSchedule
+	n := 0
+	for _, part := range parts {
+		n += len(part.Items)
+	}
+	if n > 0 { // none: nil, as before
+		out.Items = make([]ScheduleItem, 0, n)
+	}
 	for _, part := range parts {
 		out.Items = append(out.Items, scheduleItems(part, q, def)...)
+	}
+	if len(out.Items) == 0 {
+		out.Items = nil // as before
 	}
 	sortSchedule(out.Items)
 	// The groups, formed as the billing run forms them (service.Groups).
