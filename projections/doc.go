@@ -83,7 +83,13 @@
 // across every CPU in another, and applies each decoded batch at once in
 // the open transaction, committing about every 8,192 events: a document
 // the events of that stretch touch is encoded and written once, and the
-// fill holds one batch of events at a time. Live, the follower queues
+// fill holds one batch of events at a time. During a fill the services'
+// and invoices' caches keep up to 16 MiB of documents each (by their JSON
+// size; 1,024 and 4,096 documents otherwise), so a document met again a
+// month of log later is still decoded; and a service written again has its
+// costly derived columns (view, schedule part) left NULL, which queries
+// derive from the state, and computed once when the fill has committed
+// (rmdb.Column.Deferrable). Live, the follower queues
 // events and the applier takes whatever is queued (up to 512) per
 // transaction, so a burst of appends costs one commit. Projections write
 // their rows many per statement (rmdb.Rows; COPY on PostgreSQL). An event no decoder knows is skipped, counted
@@ -137,7 +143,8 @@
 // numbers the numbering stream gave are read a page at a time into a table
 // of the temporary database and compared with the invoices there); the
 // Report lists every mismatch. Replay, BuildAsOf and Reconcile keep in
-// memory what a fill does (a batch, caches bounded by count, whose
-// documents, such as a service's state, still grow with its history) and
+// memory what a fill does (a batch, caches bounded by count or, for the
+// services and invoices, by 16 MiB of JSON each, whose documents, such as
+// a service's state, still grow with its history) and
 // the mismatches found; nothing is kept per event or per invoice number.
 package projections
