@@ -18,12 +18,15 @@
 //     method can be charged, and since when a request for payment details
 //     is unanswered, which also serve PaymentDetailsRequests).
 //   - "services" (*Services): every service folded with service.Evolve; its
-//     schedule is derived on demand with service.State.Schedule and its
-//     billing groups, catch-ups and missed items with service.Grouping.Plan
-//     and service.Groups (the billing run's own functions), so schedule
-//     queries always agree with what the billing run will do; its
-//     next_due column (service.State.NextDue, indexed) lets the billing run
-//     read only the services with an item due (ServicesDue).
+//     schedule is derived with service.State.Schedule (its pending items,
+//     service.State.Pending, kept in a column through about 14 months after
+//     the service's last event, so the Billing Schedule tab reads a few
+//     items per service instead of its whole history) and its billing
+//     groups, catch-ups and missed items with service.Grouping.Plan and
+//     service.Groups (the billing run's own functions), so schedule queries
+//     always agree with what the billing run will do; its next_due column
+//     (service.State.NextDue, indexed) lets the billing run read only the
+//     services with an item due (ServicesDue).
 //   - "invoices" (*Invoices): every invoice folded with invoice.Evolve, plus
 //     what the detail page shows (payments, attempts, rejections, credit
 //     notes, write-offs, refunds and disputes) and an independently kept outstanding amount that
@@ -84,7 +87,13 @@
 // across every CPU in another, and applies each decoded batch at once in
 // the open transaction, committing about every 8,192 events: a document
 // the events of that stretch touch is encoded and written once, and the
-// fill holds one batch of events at a time. Live, the follower queues
+// fill holds one batch of events at a time. During a fill the services'
+// and invoices' caches keep up to 16 MiB of documents each (by their JSON
+// size; 1,024 and 4,096 documents otherwise), so a document met again a
+// month of log later is still decoded; and a service written again has its
+// costly derived columns (view, schedule part) left NULL, which queries
+// derive from the state, and computed once when the fill has committed
+// (rmdb.Column.Deferrable). Live, the follower queues
 // events and the applier takes whatever is queued (up to 512) per
 // transaction, so a burst of appends costs one commit. Projections write
 // their rows many per statement (rmdb.Rows; COPY on PostgreSQL). An event no decoder knows is skipped, counted
@@ -138,7 +147,8 @@
 // numbers the numbering stream gave are read a page at a time into a table
 // of the temporary database and compared with the invoices there); the
 // Report lists every mismatch. Replay, BuildAsOf and Reconcile keep in
-// memory what a fill does (a batch, caches bounded by count, whose
-// documents, such as a service's state, still grow with its history) and
+// memory what a fill does (a batch, caches bounded by count or, for the
+// services and invoices, by 16 MiB of JSON each, whose documents, such as
+// a service's state, still grow with its history) and
 // the mismatches found; nothing is kept per event or per invoice number.
 package projections

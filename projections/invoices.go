@@ -141,7 +141,8 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 			// With what a client owes, so that sum reads the index only; also
 			// what flushDue recomputes a client's earliest due date from, so
 			// a fill has it from the start.
-			ApplyIndexes: []string{"client_id, open, due_date, currency, outstanding"},
+			ApplyIndexes:   []string{"client_id, open, due_date, currency, outstanding"},
+			FillCacheBytes: fillCacheBytes,
 			Indexes: []string{
 				"issued, issue_date, number, key",
 				"client_id, issue_date, number, key",
@@ -299,6 +300,14 @@ func (p *Invoices) Flush(tx *rmdb.Tx) {
 	p.docs.Flush(tx)
 	p.meta.Flush(tx)
 	p.flushDue(tx)
+}
+
+// SetFilling implements filler.
+func (p *Invoices) SetFilling(on bool) { p.docs.SetFilling(on) }
+
+// CompleteFill implements filler.
+func (p *Invoices) CompleteFill(ctx context.Context, db *rmdb.DB) error {
+	return p.docs.CompleteFill(ctx, db)
 }
 
 // Discard implements Projection.

@@ -1,6 +1,8 @@
 package projections
 
 import (
+	"context"
+
 	"remit/projections/follow"
 	"remit/projections/rmdb"
 )
@@ -37,3 +39,19 @@ type Spec struct {
 	Version int64
 	New     func(generation int64) Projection
 }
+
+// filler is a Projection whose caches a fill sizes for its many events: the
+// runner switches it on for the fill and off after (see
+// rmdb.DocsSpec.FillCacheBytes).
+type filler interface {
+	SetFilling(on bool)
+	// CompleteFill writes what the fill deferred (see
+	// rmdb.Column.Deferrable), once the fill has committed.
+	CompleteFill(ctx context.Context, db *rmdb.DB) error
+}
+
+// fillCacheBytes is the JSON size of the documents the services and the
+// invoices keep decoded each during a fill: the documents a rebuild meets
+// again within a few months of the log, rather than the last 1,024 or
+// 4,096 (which a month of billing runs through).
+const fillCacheBytes = 16 << 20

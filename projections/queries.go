@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"remit/domain"
 	"remit/domain/client"
@@ -148,35 +149,62 @@ func (q ScheduleQuery) grouping() service.Grouping {
 	return service.Grouping{Today: q.Today, OneInvoicePerItem: q.OneInvoicePerItem, SkipMissed: q.SkipMissed}
 }
 
-// scheduleItems returns the items of one service a schedule shows.
-func scheduleItems(st service.State, q ScheduleQuery, defaultMethod uuid.UUID) []ScheduleItem {
+// scheduleItems returns the items of one service a schedule shows, from
+// its part of the schedule (partOf, or the schedule column).
+func scheduleItems(part servicePart, q ScheduleQuery, defaultMethod uuid.UUID) []ScheduleItem {
 	var out []ScheduleItem
+	if len(part.Items) > 0 {
+		out = make([]ScheduleItem, 0, len(part.Items))
+	}
 	g := q.grouping()
-	for _, it := range st.Schedule(q.through()) {
-		switch it.Status {
-		case service.ItemBilled, service.ItemSkipped:
+	through := q.through()
+	var prev *service.Item // the last item whose amount was computed
+	var prevAmount domain.Money
+	for _, p := range part.Items {
+		it := p.Item
+		if !it.Date.IsZero() && it.Date.After(through) {
 			continue
-		case service.ItemArchived:
-			if !q.IncludeArchived {
-				continue
-			}
 		}
-		b := g.Plan(st.ClientID, it, defaultMethod)
+		if it.Status == service.ItemArchived && !q.IncludeArchived {
+			continue
+		}
+		b := g.Plan(part.ClientID, it, defaultMethod)
 		si := ScheduleItem{
-			Item: it, ServiceName: st.Name, LineDescription: st.LineDescription(it), Currency: st.Currency, Overdue: it.OverdueOn(q.Today), PaymentMethodID: b.PaymentMethodID,
+			Item: it, ServiceName: part.Name, LineDescription: p.Line, Currency: part.Currency, Overdue: it.OverdueOn(q.Today), PaymentMethodID: b.PaymentMethodID,
 			IssueDate: b.IssueDate, CatchUp: b.CatchUp, SkippedAsMissed: b.Skip, GroupKey: b.GroupKey,
 		}
-		amounts, err := domain.ComputeLine(st.Currency, domain.TaxExclusive, domain.LineInput{
-			Quantity: it.Quantity, UnitPrice: it.UnitPrice.Amount, Discount: it.Discount, TaxRate: it.TaxRate,
-		})
-		if err == nil {
-			si.Amount = amounts.Net
+		// A service's items mostly bill the same terms: their amount once.
+		if prev != nil && sameAmounts(*prev, it) {
+			si.Amount = prevAmount
 		} else {
-			si.Amount = domain.NewMoney(it.UnitPrice.Amount.Mul(it.Quantity), st.Currency)
+			si.Amount = itemAmount(it, part.Currency)
+			prev, prevAmount = &p.Item, si.Amount
 		}
 		out = append(out, si)
 	}
+	if len(out) == 0 {
+		return nil // as before: no items, a nil slice
+	}
 	return out
+}
+
+// itemAmount is what an item's invoice line will come to before tax.
+func itemAmount(it service.Item, currency domain.Currency) domain.Money {
+	amounts, err := domain.ComputeLine(currency, domain.TaxExclusive, domain.LineInput{
+		Quantity: it.Quantity, UnitPrice: it.UnitPrice.Amount, Discount: it.Discount, TaxRate: it.TaxRate,
+	})
+	if err != nil {
+		return domain.NewMoney(it.UnitPrice.Amount.Mul(it.Quantity), currency)
+	}
+	return amounts.Net
+}
+
+// sameAmounts reports whether two items' amounts are computed from the
+// same numbers, written the same way (so the amounts are the same too).
+func sameAmounts(a, b service.Item) bool {
+	same := func(x, y decimal.Decimal) bool { return x.Exponent() == y.Exponent() && x.Equal(y) }
+	return same(a.Quantity, b.Quantity) && same(a.UnitPrice.Amount, b.UnitPrice.Amount) && a.UnitPrice.Currency == b.UnitPrice.Currency &&
+		a.Discount.Kind == b.Discount.Kind && same(a.Discount.Value, b.Discount.Value) && same(a.TaxRate, b.TaxRate)
 }
 
 func (m *Models) serviceSchedule(ctx context.Context, serviceID uuid.UUID, q ScheduleQuery) ([]ScheduleItem, error) {
@@ -188,7 +216,7 @@ func (m *Models) serviceSchedule(ctx context.Context, serviceID uuid.UUID, q Sch
 	if err != nil {
 		return nil, err
 	}
-	return scheduleItems(st, q, def), nil
+	return scheduleItems(partOf(st, q.through()), q, def), nil
 }
 
 // sortSchedule sorts items as the Billing Schedule tab shows them: by date
@@ -219,13 +247,28 @@ func (m *Models) schedule(ctx context.Context, clientID uuid.UUID, q ScheduleQue
 	if err != nil {
 		return ClientSchedule{}, err
 	}
-	states, err := m.Services.states(ctx, clientID)
+	parts, err := m.Services.parts(ctx, clientID, q.through())
 	if err != nil {
 		return ClientSchedule{}, err
 	}
+	return scheduleOf(clientID, parts, q, def), nil
+}
+
+// scheduleOf is a client's schedule made of its services' parts.
+func scheduleOf(clientID uuid.UUID, parts []servicePart, q ScheduleQuery, def uuid.UUID) ClientSchedule {
 	var out ClientSchedule
-	for _, st := range states {
-		out.Items = append(out.Items, scheduleItems(st, q, def)...)
+	n := 0
+	for _, part := range parts {
+		n += len(part.Items)
+	}
+	if n > 0 { // none: nil, as before
+		out.Items = make([]ScheduleItem, 0, n)
+	}
+	for _, part := range parts {
+		out.Items = append(out.Items, scheduleItems(part, q, def)...)
+	}
+	if len(out.Items) == 0 {
+		out.Items = nil // as before
 	}
 	sortSchedule(out.Items)
 	// The groups, formed as the billing run forms them (service.Groups).
@@ -263,7 +306,7 @@ func (m *Models) schedule(ctx context.Context, clientID uuid.UUID, q ScheduleQue
 		}
 		return 0
 	})
-	return out, nil
+	return out
 }
 
 func (m *Models) listInvoices(ctx context.Context, q InvoiceQuery) (Page[InvoiceListItem], error) {

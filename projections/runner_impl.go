@@ -668,6 +668,12 @@ const fillTx = 2 * replayBatch
 // a new generation's tables were created without (newGeneration).
 func (r *Runner) fill(ctx context.Context, what string, gens []*generation, bound Bound) (ReplayStats, error) {
 	progress := r.progress(what, bound.Position)
+	for _, g := range gens {
+		if f, ok := g.p.(filler); ok {
+			f.SetFilling(true)
+			defer f.SetFilling(false)
+		}
+	}
 	var tx *rmdb.Tx
 	var inTx int    // events applied in tx
 	var last uint64 // the last position applied in tx
@@ -711,6 +717,11 @@ func (r *Runner) fill(ctx context.Context, what string, gens []*generation, boun
 		tx.Rollback()
 		for _, g := range gens {
 			g.p.Discard()
+		}
+	}
+	for _, g := range gens {
+		if f, ok := g.p.(filler); ok && err == nil {
+			err = f.CompleteFill(ctx, r.impl.db)
 		}
 	}
 	if err == nil {

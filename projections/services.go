@@ -12,8 +12,9 @@ import (
 
 // servicesVersion is the version of what the "services" table holds: 2
 // stores each service's folded state (version 1 stored its events), 3 adds
-// next_due, 4 its view too (serviceViewColumns).
-const servicesVersion = 4
+// next_due, 4 its view too (serviceViewColumns), 5 the part of its
+// schedule the Billing Schedule tab shows (serviceScheduleColumns).
+const servicesVersion = 5
 
 // Services is the "services" projection: every service folded with
 // service.Evolve, the function command handlers and the billing run fold
@@ -64,31 +65,11 @@ func newServices(db *rmdb.DB, gen int64) *Services {
 		db:  db,
 		gen: gen,
 		docs: rmdb.NewDocs(rmdb.DocsSpec[serviceDoc]{
-			Name: "services",
-			Columns: append([]rmdb.Column[serviceDoc]{
-				{Name: "client_id", Type: "TEXT", Value: func(_ string, d *serviceDoc) any {
-					if d.State.ClientID == uuid.Nil {
-						return nil
-					}
-					return d.State.ClientID.String()
-				}},
-				{Name: "seq", Type: "BIGINT", Value: func(_ string, d *serviceDoc) any { return int64(d.Seq) }},
-				{Name: "name", Type: "TEXT", Value: func(_ string, d *serviceDoc) any { return d.State.Name }},
-				{Name: "ended", Type: "BIGINT", Value: func(_ string, d *serviceDoc) any {
-					if d.State.Ended {
-						return int64(1)
-					}
-					return int64(0)
-				}},
-				{Name: "next_due", Type: "TEXT", Value: func(_ string, d *serviceDoc) any {
-					if due, ok := d.State.NextDue(); ok {
-						return due.String()
-					}
-					return nil
-				}},
-			}, serviceViewColumns()...),
-			Indexes:   []string{"client_id, seq", "next_due"},
-			CacheSize: servicesCacheSize,
+			Name:           "services",
+			Columns:        servicesColumns(),
+			Indexes:        []string{"client_id, seq", "next_due"},
+			CacheSize:      servicesCacheSize,
+			FillCacheBytes: fillCacheBytes,
 		}, gen),
 	}
 }
@@ -137,6 +118,14 @@ func (p *Services) Flush(tx *rmdb.Tx) { p.docs.Flush(tx) }
 
 // Discard implements Projection.
 func (p *Services) Discard() { p.docs.Discard() }
+
+// SetFilling implements filler.
+func (p *Services) SetFilling(on bool) { p.docs.SetFilling(on) }
+
+// CompleteFill implements filler.
+func (p *Services) CompleteFill(ctx context.Context, db *rmdb.DB) error {
+	return p.docs.CompleteFill(ctx, db)
+}
 
 // horizonYears is how far ahead NextBilling looks.
 const horizonYears = 10
@@ -237,4 +226,30 @@ func (p *Services) state(ctx context.Context, id uuid.UUID) (service.State, bool
 		return service.State{}, false, err
 	}
 	return d.State, true, nil
+}
+
+// servicesColumns are the services table's columns beside the document.
+func servicesColumns() []rmdb.Column[serviceDoc] {
+	return append([]rmdb.Column[serviceDoc]{
+		{Name: "client_id", Type: "TEXT", Value: func(_ string, d *serviceDoc) any {
+			if d.State.ClientID == uuid.Nil {
+				return nil
+			}
+			return d.State.ClientID.String()
+		}},
+		{Name: "seq", Type: "BIGINT", Value: func(_ string, d *serviceDoc) any { return int64(d.Seq) }},
+		{Name: "name", Type: "TEXT", Value: func(_ string, d *serviceDoc) any { return d.State.Name }},
+		{Name: "ended", Type: "BIGINT", Value: func(_ string, d *serviceDoc) any {
+			if d.State.Ended {
+				return int64(1)
+			}
+			return int64(0)
+		}},
+		{Name: "next_due", Type: "TEXT", Value: func(_ string, d *serviceDoc) any {
+			if due, ok := d.State.NextDue(); ok {
+				return due.String()
+			}
+			return nil
+		}},
+	}, append(serviceViewColumns(), serviceScheduleColumns()...)...)
 }

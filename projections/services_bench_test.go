@@ -87,6 +87,38 @@ func BenchmarkServicesLoad(b *testing.B) {
 			}
 		}
 	})
+	// What the writer pays per flush of the document: encode (its JSON),
+	// and the columns derived from it (the view, its last day, next_due,
+	// the schedule part and its horizon).
+	var d serviceDoc
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		b.Fatal(err)
+	}
+	d.AsOf = today
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(&d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("columns", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, c := range servicesColumns() {
+				c.Value("", &d)
+			}
+		}
+	})
+	b.Run("schedule-columns", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, c := range serviceScheduleColumns() {
+				c.Value("", &d)
+			}
+		}
+	})
 	b.Run("refold", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

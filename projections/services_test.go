@@ -229,14 +229,14 @@ func TestServicesSchedule(t *testing.T) {
 		ctx := context.Background()
 		servicesFixture(t, db, servicesWriter(t, db), &servicesLog{})
 		q := newServices(db, 0)
-		states, err := q.states(ctx, servicesAcme)
+		sq := ScheduleQuery{Today: servicesToday, Through: servicesDate(2025, 8, 31)}
+		parts, err := q.parts(ctx, servicesAcme, sq.through())
 		if err != nil {
 			t.Fatal(err)
 		}
-		sq := ScheduleQuery{Today: servicesToday, Through: servicesDate(2025, 8, 31)}
 		var items []ScheduleItem
-		for _, st := range states {
-			items = append(items, scheduleItems(st, sq, servicesVisa)...)
+		for _, part := range parts {
+			items = append(items, scheduleItems(part, sq, servicesVisa)...)
 		}
 		sortSchedule(items) // as the Billing Schedule tab sorts them
 		type row struct {
@@ -273,7 +273,8 @@ func TestServicesSchedule(t *testing.T) {
 		if err != nil || !ok {
 			t.Fatalf("advice: %v, %v", ok, err)
 		}
-		if got := scheduleItems(st, ScheduleQuery{Today: servicesToday, Through: servicesDate(2025, 6, 30)}, servicesVisa); len(got) != 2 {
+		june := ScheduleQuery{Today: servicesToday, Through: servicesDate(2025, 6, 30)}
+		if got := scheduleItems(partOf(st, june.through()), june, servicesVisa); len(got) != 2 {
 			t.Errorf("advice schedule = %d items", len(got))
 		}
 		// The billed items of bookkeeping are left out.
@@ -281,7 +282,7 @@ func TestServicesSchedule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := scheduleItems(st, ScheduleQuery{Today: servicesToday, Through: servicesDate(2025, 6, 30)}, servicesVisa); len(got) != 0 {
+		if got := scheduleItems(partOf(st, june.through()), june, servicesVisa); len(got) != 0 {
 			t.Errorf("bookkeeping through June = %d items, want none (both billed)", len(got))
 		}
 	})

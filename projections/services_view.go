@@ -29,7 +29,7 @@ const neverUntil = "9999-12-31"
 // serviceViewColumns are the services table's columns of the view.
 func serviceViewColumns() []rmdb.Column[serviceDoc] {
 	return []rmdb.Column[serviceDoc]{
-		{Name: "view", Type: "TEXT", Value: func(_ string, d *serviceDoc) any {
+		{Name: "view", Type: "TEXT", Deferrable: true, Value: func(_ string, d *serviceDoc) any {
 			if !d.State.Activated() || d.AsOf.IsZero() {
 				return nil
 			}
@@ -39,8 +39,8 @@ func serviceViewColumns() []rmdb.Column[serviceDoc] {
 			}
 			return string(b)
 		}},
-		{Name: "view_from", Type: "TEXT", Value: func(_ string, d *serviceDoc) any { return d.AsOf.String() }},
-		{Name: "view_until", Type: "TEXT", Value: func(_ string, d *serviceDoc) any { return viewUntil(d) }},
+		{Name: "view_from", Type: "TEXT", Deferrable: true, Value: func(_ string, d *serviceDoc) any { return d.AsOf.String() }},
+		{Name: "view_until", Type: "TEXT", Deferrable: true, Value: func(_ string, d *serviceDoc) any { return viewUntil(d) }},
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 
@@ -20,6 +21,12 @@ type Column[V any] struct {
 	Name  string
 	Type  string // "TEXT", "BIGINT" (add "NOT NULL" etc. as needed)
 	Value func(key string, v *V) any
+	// Deferrable marks a column readers can do without (NULL: they derive
+	// it from the document) that is costly to compute: a document a fill
+	// writes again has it written NULL, and CompleteFill computes it once
+	// from the document as the fill left it, instead of once per
+	// transaction of the fill that touched the document.
+	Deferrable bool
 }
 
 // DocsSpec declares a Docs table.
@@ -33,7 +40,18 @@ type DocsSpec[V any] struct {
 	// CacheSize bounds how many documents Apply keeps decoded between
 	// batches (default 4096).
 	CacheSize int
+	// FillCacheBytes, when set, bounds the cache by the documents' size
+	// instead while a fill applies (SetFilling): a document a fill meets
+	// again (an invoice paid a month after it was issued, a service billed
+	// each month) is then mostly still decoded, instead of being read and
+	// decoded again for each transaction that touches it. The size is the
+	// document's JSON, as last read or written.
+	FillCacheBytes int
 }
+
+// fillCacheDocs bounds the count of documents cached during a fill, which
+// FillCacheBytes bounds first.
+const fillCacheDocs = 1 << 20
 
 // Docs is a table of JSON documents of type V by key (column "key"), with
 // the spec's extra columns. Apply-side methods (Get, Put, Delete, Flush,
@@ -44,7 +62,12 @@ type Docs[V any] struct {
 	gen      int64
 	table    string
 	cache    *simplelru.LRU[string, *V]
-	dirty    map[string]*V // nil: deleted
+	sizes    map[string]int // JSON bytes of the cached documents
+	bytes    int            // their sum
+	filling  bool
+	written  map[string]bool // keys written during this fill
+	deferred map[string]bool // of those, the ones whose Deferrable columns wait for CompleteFill
+	dirty    map[string]*V   // nil: deleted
 	upserts  *Rows
 	del, get string
 }
@@ -54,8 +77,12 @@ func NewDocs[V any](spec DocsSpec[V], gen int64) *Docs[V] {
 	if spec.CacheSize <= 0 {
 		spec.CacheSize = 4096
 	}
-	c, _ := simplelru.NewLRU[string, *V](spec.CacheSize, nil)
-	d := &Docs[V]{spec: spec, gen: gen, table: Stored(spec.Name, gen), cache: c, dirty: map[string]*V{}}
+	d := &Docs[V]{spec: spec, gen: gen, table: Stored(spec.Name, gen), sizes: map[string]int{}, dirty: map[string]*V{},
+		written: map[string]bool{}, deferred: map[string]bool{}}
+	d.cache, _ = simplelru.NewLRU(spec.CacheSize, func(key string, _ *V) {
+		d.bytes -= d.sizes[key]
+		delete(d.sizes, key)
+	})
 	cols := []string{"key", "doc"}
 	for _, col := range spec.Columns {
 		cols = append(cols, col.Name)
@@ -97,7 +124,93 @@ func (d *Docs[V]) Get(tx *Tx, key string) *V {
 		return nil
 	}
 	d.cache.Add(key, v)
+	d.sized(key, len(doc))
 	return v
+}
+
+// sized records the JSON size of key's cached document and, during a
+// fill, evicts the least recently used documents beyond FillCacheBytes.
+func (d *Docs[V]) sized(key string, n int) {
+	if !d.cache.Contains(key) {
+		return
+	}
+	d.bytes += n - d.sizes[key]
+	d.sizes[key] = n
+	for d.filling && d.bytes > d.spec.FillCacheBytes && d.cache.Len() > 1 {
+		d.cache.RemoveOldest()
+	}
+}
+
+// SetFilling marks the start (on) or end of a fill: the cache is bounded
+// by FillCacheBytes (when set) instead of CacheSize meanwhile, and
+// Deferrable columns of documents written again wait for CompleteFill.
+func (d *Docs[V]) SetFilling(on bool) {
+	if on == d.filling {
+		return
+	}
+	d.filling = on
+	clear(d.written)
+	clear(d.deferred)
+	if d.spec.FillCacheBytes <= 0 {
+		return
+	}
+	if on {
+		d.cache.Resize(fillCacheDocs)
+		return
+	}
+	d.cache.Resize(d.spec.CacheSize)
+}
+
+// completeBatch is how many documents CompleteFill updates per transaction.
+const completeBatch = 1024
+
+// CompleteFill writes the Deferrable columns the fill left NULL, from the
+// documents as committed (the cached ones, or read back), in transactions
+// of their own: until then (or when a crash comes first) readers derive
+// what they hold from the documents.
+func (d *Docs[V]) CompleteFill(ctx context.Context, db *DB) error {
+	keys := slices.Sorted(maps.Keys(d.deferred))
+	clear(d.deferred)
+	var cols []Column[V]
+	var sets []string
+	for _, c := range d.spec.Columns {
+		if c.Deferrable {
+			cols = append(cols, c)
+			sets = append(sets, c.Name+" = ?")
+		}
+	}
+	if len(keys) == 0 || len(cols) == 0 {
+		return nil
+	}
+	update := "UPDATE " + d.table + " SET " + strings.Join(sets, ", ") + " WHERE key = ?"
+	for chunk := range slices.Chunk(keys, completeBatch) {
+		err := db.WriteTx(ctx, func(tx *Tx) error {
+			args := make([]any, len(cols)+1)
+			for _, key := range chunk {
+				v, ok := d.cache.Peek(key)
+				if !ok {
+					var doc string
+					if !tx.QueryRow(d.get, []any{key}, &doc) {
+						continue // deleted since
+					}
+					v = new(V)
+					if err := json.Unmarshal([]byte(doc), v); err != nil {
+						return fmt.Errorf("read models: %s %s: %w", d.spec.Name, key, err)
+					}
+				}
+				for i, c := range cols {
+					args[i] = c.Value(key, v)
+				}
+				args[len(cols)] = key
+				tx.Exec(update, args...)
+			}
+			return tx.Err()
+		})
+		if err != nil {
+			return fmt.Errorf("read models: complete %s: %w", d.spec.Name, err)
+		}
+	}
+	return nil
 }
 
 // Put marks v as key's document, to be written by Flush.
@@ -130,10 +243,20 @@ func (d *Docs[V]) Flush(tx *Tx) {
 			break
 		}
 		args[0], args[1] = key, string(doc)
+		again := d.filling && d.written[key]
+		if d.filling {
+			d.written[key] = true
+		}
 		for i, c := range d.spec.Columns {
+			if again && c.Deferrable {
+				args[2+i] = nil
+				d.deferred[key] = true
+				continue
+			}
 			args[2+i] = c.Value(key, v)
 		}
 		d.upserts.Add(tx, args...)
+		d.sized(key, len(doc))
 	}
 	d.upserts.Flush(tx)
 	clear(d.dirty)
@@ -144,6 +267,10 @@ func (d *Docs[V]) Flush(tx *Tx) {
 func (d *Docs[V]) Discard() {
 	clear(d.dirty)
 	d.cache.Purge()
+	clear(d.sizes)
+	d.bytes = 0
+	clear(d.written)
+	clear(d.deferred)
 }
 
 // Load reads key's document from the database.

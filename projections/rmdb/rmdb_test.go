@@ -125,3 +125,138 @@ func TestRebindNumbersPlaceholdersOnPostgres(t *testing.T) {
 		t.Errorf("SQLite rebind = %q", got)
 	}
 }
+
+// TestDocsCacheByBytesWhileFilling: while filling, a Docs with
+// FillCacheBytes keeps documents decoded by their JSON size, beyond its
+// CacheSize, and evicts the least recently used ones past that size; after
+// the fill it keeps CacheSize documents again. (A document still cached is
+// seen by Get as the writer left it, even when its row was changed behind
+// the writer's back, which is how the test tells.)
+func TestDocsCacheByBytesWhileFilling(t *testing.T) {
+	ctx := context.Background()
+	db, err := rmdb.OpenSQLite(filepath.Join(t.TempDir(), "rm.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	d := rmdb.NewDocs(rmdb.DocsSpec[doc]{Name: "things", CacheSize: 2, FillCacheBytes: 100}, 1)
+	if err := db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+		tx.CreateTables(1, []rmdb.Table{d.Table()})
+		return tx.Err()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	write := func(keys ...string) { // each document is 17 bytes of JSON
+		t.Helper()
+		if err := db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+			for _, k := range keys {
+				d.Put(k, &doc{Name: "name " + k})
+			}
+			d.Flush(tx)
+			// Behind the writer's back: what Get reads when it is not cached.
+			tx.Exec("UPDATE " + rmdb.Stored("things", 1) + ` SET doc = '{"name":"changed"}'`)
+			return tx.Err()
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cached := func(k string) bool {
+		t.Helper()
+		var got *doc
+		if err := db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+			got = d.Get(tx, k)
+			return tx.Err()
+		}); err != nil || got == nil {
+			t.Fatalf("Get %s: %+v %v", k, got, err)
+		}
+		return got.Name != "changed"
+	}
+	d.SetFilling(true)
+	write("a", "b", "c", "d", "e") // 85 bytes
+	for _, k := range []string{"a", "b", "c", "d", "e"} {
+		if !cached(k) {
+			t.Errorf("while filling, %s (of 85 bytes in all) was evicted", k)
+		}
+	}
+	write("f", "g", "h") // 136 bytes: the least recently used go
+	if cached("a") || !cached("h") {
+		t.Errorf("past FillCacheBytes: a cached %v, h cached %v", cached("a"), cached("h"))
+	}
+	d.SetFilling(false)
+	write("i", "j", "k")
+	if cached("i") || !cached("k") {
+		t.Errorf("after the fill, CacheSize 2: i cached %v, k cached %v", cached("i"), cached("k"))
+	}
+}
+
+// TestDeferrableColumnsAreWrittenOnceAFillCompletes: a document a fill
+// writes in two of its transactions has its Deferrable column NULL after
+// the second (readers derive it from the document) and, after
+// CompleteFill, computed from the document as the fill left it; a column
+// not deferrable is kept up to date throughout, and outside fills
+// everything is written at once.
+func TestDeferrableColumnsAreWrittenOnceAFillCompletes(t *testing.T) {
+	ctx := context.Background()
+	db, err := rmdb.OpenSQLite(filepath.Join(t.TempDir(), "rm.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	computed := 0
+	d := rmdb.NewDocs(rmdb.DocsSpec[doc]{Name: "things", Columns: []rmdb.Column[doc]{
+		{Name: "plain", Type: "TEXT", Value: func(_ string, v *doc) any { return v.Name }},
+		{Name: "costly", Type: "TEXT", Deferrable: true, Value: func(_ string, v *doc) any { computed++; return "costly " + v.Name }},
+	}}, 1)
+	if err := db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+		tx.CreateTables(1, []rmdb.Table{d.Table()})
+		return tx.Err()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	put := func(k, name string) {
+		t.Helper()
+		if err := db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+			d.Put(k, &doc{Name: name})
+			d.Flush(tx)
+			return tx.Err()
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	row := func(k string) (plain, costly string) {
+		t.Helper()
+		var c *string
+		if err := db.QueryRow(ctx, "SELECT plain, costly FROM "+rmdb.Stored("things", 1)+" WHERE key = ?", k).Scan(&plain, &c); err != nil {
+			t.Fatal(err)
+		}
+		if c != nil {
+			costly = *c
+		}
+		return plain, costly
+	}
+	d.SetFilling(true)
+	put("a", "one")
+	put("b", "only")
+	put("a", "two")
+	if p, c := row("a"); p != "two" || c != "" {
+		t.Errorf("a written again in the fill: plain %q, costly %q (want two, NULL)", p, c)
+	}
+	if p, c := row("b"); p != "only" || c != "costly only" {
+		t.Errorf("b written once: plain %q, costly %q", p, c)
+	}
+	if err := d.CompleteFill(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	d.SetFilling(false)
+	if p, c := row("a"); p != "two" || c != "costly two" {
+		t.Errorf("after CompleteFill: plain %q, costly %q", p, c)
+	}
+	if computed != 3 {
+		t.Errorf("the costly column was computed %d times, want 3 (a once in the fill, b, a at the end)", computed)
+	}
+	put("a", "three")
+	put("a", "four")
+	if _, c := row("a"); c != "costly four" {
+		t.Errorf("outside a fill: costly %q", c)
+	}
+}
