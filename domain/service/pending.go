@@ -27,7 +27,7 @@ func (s State) Pending(through domain.Date) []Item {
 			if s.billedSeq(seq) {
 				continue
 			}
-			if it, ok := s.build(general, i, seq, occ.Date); ok {
+			if it, ok := s.build(general, i, seq, occ); ok {
 				found[seq] = it
 			}
 		}
