@@ -24,6 +24,8 @@ type Models struct {
 	Ledger   *Ledger
 	Emails   *Emails
 	Payouts  *Payouts
+	// SentProposals is what the daily proposals job reads.
+	SentProposals *SentProposals
 
 	position atomic.Uint64 // set by the Runner feeding these models
 	closer   func() error  // BuildAsOf's temporary database
@@ -41,6 +43,8 @@ func NewModels(db *rmdb.DB) *Models {
 		Ledger:   newLedger(db, 0),
 		Emails:   newEmails(db, 0),
 		Payouts:  newPayouts(db, 0),
+
+		SentProposals: newSentProposals(db, 0),
 	}
 }
 
@@ -69,6 +73,7 @@ func (m *Models) Specs() []Spec {
 		{Name: "ledger", Version: ledgerVersion, New: func(g int64) Projection { return newLedger(db, g) }},
 		{Name: "emails", Version: emailsVersion, New: func(g int64) Projection { return newEmails(db, g) }},
 		{Name: "payouts", Version: payoutsVersion, New: func(g int64) Projection { return newPayouts(db, g) }},
+		{Name: "sent_proposals", Version: sentProposalsVersion, New: func(g int64) Projection { return newSentProposals(db, g) }},
 	}
 }
 
