@@ -187,4 +187,3 @@ Reason given: {{.Reason}}{{end}}
 {{if .Reason}}<p>Reason given: {{.Reason}}</p>
 {{end}}`},
 }
-
