@@ -116,7 +116,7 @@ func changeProposalSettings(s State, c ChangeProposalSettings) ([]domain.Event, 
 	var p domain.Problems
 	checkReminderDays(&p, next.ReminderDays)
 	if next.ExpiryDays < 0 || next.ExpiryDays > MaxProposalExpiryDays {
-		p.Add("proposals.expiry_days", "a proposal expires 1 to %d days after it is sent (0: never)", MaxProposalExpiryDays)
+		p.Add("proposals.expiry_days", "a proposal expires 1 to %d days after it is sent (empty or 0: never)", MaxProposalExpiryDays)
 	}
 	if next.StaffEmail != "" {
 		if a, err := mail.ParseAddress(next.StaffEmail); err != nil || a.Address != next.StaffEmail {
