@@ -835,18 +835,8 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	if m, ok := c.PaymentMethod(q.PaymentMethodID); ok {
 		v.Method = pdf.MethodName(m.PaymentMethodDetails)
 	}
-	switch q.Kind {
-	case mailbox.KindProposal:
-		if err := o.proposalView(ctx, &v, q, f); err != nil {
-			return mail.Message{}, err
-		}
-	case mailbox.KindProposalReminder, mailbox.KindProposalViewed, mailbox.KindProposalAccepted, mailbox.KindProposalDeclined:
-		if err := o.noticeView(ctx, &v, q); err != nil {
-			return mail.Message{}, err
-		}
-	default:
-		v.RetryLink = o.cfg.LinkFor(LinkRetryPayment, q.ClientID, q.InvoiceID)
-		v.UpdateLink = o.cfg.LinkFor(LinkUpdateMethod, q.ClientID, q.InvoiceID)
+	if err := o.linksView(ctx, &v, q, f); err != nil {
+		return mail.Message{}, err
 	}
 	msg := mail.Message{
 		ID: q.EmailID.String(), MessageID: q.MessageID, Date: q.At,
@@ -925,6 +915,21 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		return mail.Message{}, fmt.Errorf("outbox: render %s: %w", q.Kind, err)
 	}
 	return msg, nil
+}
+
+// linksView fills in a proposal email's proposal and link, a reminder's or
+// a staff notice's facts (proposal_notices.go), or an invoice email's links
+// to retry a payment and to update the method.
+func (o *Outbox) linksView(ctx context.Context, v *view, q mailbox.EmailQueued, f firm.State) error {
+	switch q.Kind {
+	case mailbox.KindProposal:
+		return o.proposalView(ctx, v, q, f)
+	case mailbox.KindProposalReminder, mailbox.KindProposalViewed, mailbox.KindProposalAccepted, mailbox.KindProposalDeclined:
+		return o.noticeView(ctx, v, q)
+	}
+	v.RetryLink = o.cfg.LinkFor(LinkRetryPayment, q.ClientID, q.InvoiceID)
+	v.UpdateLink = o.cfg.LinkFor(LinkUpdateMethod, q.ClientID, q.InvoiceID)
+	return nil
 }
 
 // issuedView fills in what an invoice email says about paying it (when

@@ -14,7 +14,9 @@ import (
 func TestFirmProposalSettings(t *testing.T) {
 	a := newApp(t)
 	a.mustSetUpFirm()
-	days := func(v any) string { return fmt.Sprint(v.(map[string]any)["proposals"].(map[string]any)["reminder_days"]) }
+	days := func(v any) string {
+		return fmt.Sprint(v.(map[string]any)["proposals"].(map[string]any)["reminder_days"])
+	}
 	f := a.must(http.StatusOK, "GET", "/api/firm", nil)
 	if got := days(f); got != "[3 7 14]" {
 		t.Fatalf("default reminder days %s, want [3 7 14]", got)
