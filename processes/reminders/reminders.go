@@ -52,7 +52,10 @@ type Report struct {
 	Reminded int // reminders recorded now
 	Expired  int // proposals expired now
 	Already  int // reminders or expiries recorded before (a re-run)
-	Errors   []error
+	// (Two nodes running at once may both count a reminder as recorded
+	// now: the second append of the same event ids is a no-op the store
+	// accepts. The log holds it once, and it is emailed once.)
+	Errors []error
 }
 
 // Run sends the reminders due by today and expires the proposals whose
@@ -102,7 +105,7 @@ func count(rep *Report, n *int, res billing.Result, err error, id uuid.UUID, wha
 	switch {
 	case err != nil:
 		rep.Errors = append(rep.Errors, fmt.Errorf("proposal %s: %s: %w", id, what, err))
-	case res.Appended == 0:
+	case res.Appended == 0 || res.AlreadyApplied:
 		rep.Already++
 	default:
 		*n++

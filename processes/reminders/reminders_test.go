@@ -355,3 +355,39 @@ func (f *fixture) state(id uuid.UUID) proposal.State {
 	}
 	return row.State
 }
+
+// TestTwoNodesSendEachReminderOnce: the job running at the same time on two
+// nodes (two billing services on one store) records the day-3 reminder
+// once, and the signatory gets one email.
+func TestTwoNodesSendEachReminderOnce(t *testing.T) {
+	f := newFixture(t)
+	p := f.send("Books and accounts", []proposal.Signatory{{ContactID: f.ana}}, domain.Date{})
+	f.mail()
+	f.day(3)
+	if err := f.idx.Update(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	today := domain.DateOf(f.clk.Now(), sydney)
+	var wg sync.WaitGroup
+	reps := make([]reminders.Report, 2)
+	for i := range reps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reps[i], _ = reminders.Run(context.Background(), reminders.Config{Billing: f.svc, Models: f.idx.Models()}, today)
+		}()
+	}
+	wg.Wait()
+	if len(reps[0].Errors)+len(reps[1].Errors) != 0 {
+		t.Fatalf("errors %v %v", reps[0].Errors, reps[1].Errors)
+	}
+	// Both may report it sent (the second append of the same event ids is
+	// a no-op the store accepts), but the log holds it once.
+	if n := f.state(p).Reminders; n != 1 {
+		t.Fatalf("the proposal has %d reminders recorded, want 1", n)
+	}
+	f.mail()
+	if got := f.received("Reminder: Books and accounts"); !slices.Equal(got, []string{"ana@harbour.example"}) {
+		t.Errorf("reminders went to %v, want Ana once", got)
+	}
+}
