@@ -47,6 +47,11 @@ type FirmSettingsRequest struct {
 	// and the surcharge line's tax rate (field names "surcharges.card",
 	// "surcharges.bank_debit", "surcharges.tax_rate_id").
 	Surcharges *firm.Surcharges `json:"surcharges,omitempty"`
+	// Proposals sets the firm's proposal settings, all at once: reminder
+	// days after sending, the default expiry and the staff notices (field
+	// names "proposals.reminder_days", "proposals.expiry_days",
+	// "proposals.staff_email").
+	Proposals *firm.ProposalSettings `json:"proposals,omitempty"`
 }
 
 // FirmDetails are the firm's name, address and tax number.
@@ -153,6 +158,9 @@ func (s *Service) ChangeFirmSettings(ctx context.Context, r FirmSettingsRequest,
 	}
 	if r.Surcharges != nil {
 		cmds = append(cmds, firm.ChangeSurcharges{Surcharges: *r.Surcharges, Now: now})
+	}
+	if r.Proposals != nil {
+		cmds = append(cmds, firm.ChangeProposalSettings{Settings: *r.Proposals, Now: now})
 	}
 	if len(cmds) == 0 {
 		p.Add("", "choose a setting to change")

@@ -9,7 +9,7 @@
 // where every `remit serve` node shares them. A process keeps no history in
 // memory: what it holds between batches are caches with a size bound, so it
 // starts in the time it takes to open the database and its memory does not
-// grow with the log. Seven projections, each with a name, a version and its
+// grow with the log. Ten projections, each with a name, a version and its
 // tables (see each type's doc for its tables and columns):
 //
 //   - "clients" (*Clients): client details, contacts and payment methods
@@ -56,6 +56,10 @@
 //     library service with its archived flag and the library stream's
 //     revision at its last change (LibraryServices by status and search,
 //     LibraryService, LibraryRevision: the ETag of every library service).
+//   - "sent_proposals" (*SentProposals): every proposal with its next
+//     reminder and expiry date from the firm's proposal settings, indexed
+//     by the first date something is due, so the daily proposals job
+//     (processes/reminders) reads only what is due (ProposalsDue).
 //
 // Models groups them and is the query API: Summary, ListClients,
 // ClientServices, Service, Schedule, ListInvoices, Invoice, EmailsAbout,

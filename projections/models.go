@@ -25,6 +25,8 @@ type Models struct {
 	Emails   *Emails
 	Payouts  *Payouts
 	Library  *Library
+	// SentProposals is what the daily proposals job reads.
+	SentProposals *SentProposals
 
 	position atomic.Uint64 // set by the Runner feeding these models
 	closer   func() error  // BuildAsOf's temporary database
@@ -43,6 +45,8 @@ func NewModels(db *rmdb.DB) *Models {
 		Emails:   newEmails(db, 0),
 		Payouts:  newPayouts(db, 0),
 		Library:  newLibrary(db, 0),
+
+		SentProposals: newSentProposals(db, 0),
 	}
 }
 
@@ -72,6 +76,7 @@ func (m *Models) Specs() []Spec {
 		{Name: "emails", Version: emailsVersion, New: func(g int64) Projection { return newEmails(db, g) }},
 		{Name: "payouts", Version: payoutsVersion, New: func(g int64) Projection { return newPayouts(db, g) }},
 		{Name: "library", Version: libraryVersion, New: func(g int64) Projection { return newLibrary(db, g) }},
+		{Name: "sent_proposals", Version: sentProposalsVersion, New: func(g int64) Projection { return newSentProposals(db, g) }},
 	}
 }
 

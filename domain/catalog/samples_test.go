@@ -107,6 +107,7 @@ func samples() map[string]sample {
 	add(withRate, firm.FirmDefaultTaxRateSet{TaxRateID: id(1), At: at})
 	add(firmSetUp, firm.FirmCollectionScheduleChanged{CollectionDaysOnceOff: 3, CollectionDaysRecurring: 5, At: at})
 	add(firmSetUp, firm.FirmRetryPolicyChanged{RetryAfterDays: []int{2}, At: at})
+	add(firmSetUp, firm.FirmProposalSettingsChanged{ProposalSettings: firm.ProposalSettings{ReminderDays: []int{3, 7, 14}, ExpiryDays: 30, NotifyStaff: true, StaffEmail: "staff@firm.example"}, At: at})
 	add(withRate, firm.FirmSurchargesChanged{Surcharges: firm.Surcharges{Card: decidertest.Dec("1.5"), BankDebit: decidertest.Dec("0"), TaxRateID: id(1)}, At: at})
 
 	// client

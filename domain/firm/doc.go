@@ -27,13 +27,19 @@
 //     debit, 0 to MaxSurchargePercent with 2 decimals, bank debits 0 unless
 //     the firm says otherwise, and the tax rate of the surcharge line):
 //     FirmSurchargesChanged (surcharge.go).
+//   - ChangeProposalSettings (the reminder days after sending, ascending,
+//     1 to 90, at most 5, default 3, 7, 14; the default expiry in days after
+//     sending, or none; whether staff are emailed of a client's first view,
+//     acceptance or decline, and the address): FirmProposalSettingsChanged
+//     (proposals.go).
 //
 // A change that leaves the settings as they are records nothing.
 //
 // State is the firm's current settings, with helpers the rest of Remit uses to
 // apply them: DueDate, CollectionDate, RetryDates, NextRetryDate, TaxRate and
 // DefaultTaxRate, and Surcharge (the terms of the surcharge on a card or a
-// bank debit charge). The time zone is kept as an IANA name whose form only is
+// bank debit charge), Proposals (the proposal settings, defaults included).
+// The time zone is kept as an IANA name whose form only is
 // checked here: loading it (time.LoadLocation) reads files, so the caller does
 // that, and refuses a zone that does not load, before issuing the command.
 package firm

@@ -187,6 +187,7 @@ func EventTypes() []string {
 		"FirmCollectionScheduleChanged",
 		"FirmRetryPolicyChanged",
 		"FirmSurchargesChanged",
+		"FirmProposalSettingsChanged",
 	}
 }
 
@@ -224,6 +225,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[FirmRetryPolicyChanged](eventType, data)
 	case "FirmSurchargesChanged":
 		return domain.DecodeAs[FirmSurchargesChanged](eventType, data)
+	case "FirmProposalSettingsChanged":
+		return domain.DecodeAs[FirmProposalSettingsChanged](eventType, data)
 	}
 	return nil, fmt.Errorf("firm: unknown event type %q", eventType)
 }

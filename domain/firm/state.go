@@ -50,6 +50,9 @@ type State struct {
 	// Surcharges are what a charge adds, by kind of method (surcharge.go);
 	// zero (none) until the firm sets them.
 	Surcharges Surcharges
+	// ProposalSettings are the firm's proposal settings (proposals.go);
+	// nil until it changes them (Proposals gives the defaults then).
+	ProposalSettings *ProposalSettings
 
 	SetUpAt   time.Time
 	ChangedAt time.Time // when a setting last changed (the set-up included)
@@ -120,6 +123,10 @@ func Evolve(s State, e domain.Event) State {
 		s.RetryAfterDays, s.ChangedAt = slices.Clone(e.RetryAfterDays), e.At
 	case FirmSurchargesChanged:
 		s.Surcharges, s.ChangedAt = e.Surcharges, e.At
+	case FirmProposalSettingsChanged:
+		ps := e.ProposalSettings
+		ps.ReminderDays = slices.Clone(ps.ReminderDays)
+		s.ProposalSettings, s.ChangedAt = &ps, e.At
 	}
 	return s
 }

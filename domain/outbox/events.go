@@ -43,11 +43,21 @@ const (
 	// KindPaymentDetailsRequest asks the client to put a payment method on
 	// file, with their signed link.
 	KindPaymentDetailsRequest Kind = "payment_details_request"
+	// KindProposalReminder reminds a signatory who has not signed a sent
+	// proposal, with their signing link (ProposalReminderSent).
+	KindProposalReminder Kind = "proposal_reminder"
+	// KindProposalViewed, KindProposalAccepted and KindProposalDeclined are
+	// to the firm's staff, when the firm's proposal settings ask for them:
+	// a client first opened, accepted or declined a proposal.
+	KindProposalViewed   Kind = "proposal_viewed"
+	KindProposalAccepted Kind = "proposal_accepted"
+	KindProposalDeclined Kind = "proposal_declined"
 )
 
 // Kinds lists every email kind.
 func Kinds() []Kind {
-	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened, KindPaymentDetailsRequest, KindRefundIssued}
+	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened, KindPaymentDetailsRequest, KindRefundIssued,
+		KindProposalReminder, KindProposalViewed, KindProposalAccepted, KindProposalDeclined}
 }
 
 // EmailQueued records that an email was decided on, before it is sent.

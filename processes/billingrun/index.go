@@ -105,6 +105,10 @@ func OpenIndexOn(ctx context.Context, store eventstore.Store, db *rmdb.DB, opts 
 	return x, nil
 }
 
+// Models returns the read models the index reads (for the other daily
+// jobs, such as the proposals job, that read them too).
+func (x *Index) Models() *projections.Models { return x.models }
+
 // Close releases what OpenIndex opened (nothing for NewIndex's).
 func (x *Index) Close() error {
 	if x.closer == nil {

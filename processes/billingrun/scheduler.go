@@ -41,6 +41,11 @@ type Scheduler struct {
 	// package processes/payouts); its error joins the run's. It must be
 	// idempotent, as the runs are: every node of a cluster runs it.
 	Daily func(ctx context.Context, now time.Time) error
+	// Jobs run after billing (and collection, when there is a gateway) in
+	// every run, for the run's date, each whatever the others did; their
+	// errors join the run's (the daily proposals job, processes/reminders).
+	// Each must be idempotent, as the runs are.
+	Jobs []func(ctx context.Context, asOf domain.Date) error
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -131,12 +136,14 @@ func (s *Scheduler) RunOnce(ctx context.Context, idx *Index, now time.Time) RunR
 	}
 	res := RunResult{AsOf: domain.DateOf(now, idx.Location())}
 	res.Billing, res.Err = Run(ctx, s.Store, s.Billing, res.AsOf, Options{Workers: s.Workers, Index: idx})
-	if res.Err != nil || s.Gateway == nil {
-		return res
+	if res.Err == nil && s.Gateway != nil {
+		res.Collect, res.Err = Collect(ctx, s.Store, s.Billing, s.Gateway, res.AsOf, CollectOptions{Workers: s.Workers, Index: idx, Logger: s.Logger})
+		if res.Err == nil && s.Daily != nil {
+			res.Err = s.Daily(ctx, now)
+		}
 	}
-	res.Collect, res.Err = Collect(ctx, s.Store, s.Billing, s.Gateway, res.AsOf, CollectOptions{Workers: s.Workers, Index: idx, Logger: s.Logger})
-	if res.Err == nil && s.Daily != nil {
-		res.Err = s.Daily(ctx, now)
+	for _, job := range s.Jobs {
+		res.Err = errors.Join(res.Err, job(ctx, res.AsOf))
 	}
 	return res
 }

@@ -23,6 +23,13 @@
 //   - ProposalSent: the proposal (its services, prices and totals per
 //     cadence, first-year value) with its signed acceptance link, to each
 //     recipient staff chose; a re-send emails them again.
+//   - ProposalReminderSent (the daily proposals job, processes/reminders):
+//     a reminder to each signatory it names who has not signed, with their
+//     own signing link (Config.SigningLinkFor) (proposal_notices.go).
+//   - ProposalViewed (the first of a proposal), ProposalAccepted and
+//     ProposalDeclined: to the firm's staff when the firm's proposal
+//     settings say so (firm.ProposalSettings.NotifyStaff), at their staff
+//     address, else Config.StaffTo, else From; once per proposal.
 //   - ClientPaymentDetailsRequested: staff's request for payment details,
 //     with the client's signed link to put a method on file
 //     (LinkUpdateMethod) and staff's note, to the contact the event names;
@@ -146,6 +153,10 @@ type Config struct {
 	// proposal. Nil
 	// writes a placeholder until signed client links exist.
 	LinkFor func(purpose string, clientID, resource uuid.UUID) string
+	// SigningLinkFor, when set, returns a signatory's own signing link to
+	// a proposal, which a reminder to that signatory carries; nil (or a
+	// recipient who is not a signatory): LinkFor(LinkAccept, …).
+	SigningLinkFor func(clientID, proposalID, signatoryID uuid.UUID) string
 	// ExpiryNoticeDays: a card expiring within this many days gets its
 	// reminder (default 30).
 	ExpiryNoticeDays int
@@ -198,6 +209,10 @@ var triggers = map[string]mailbox.Kind{
 	"InvoicePaymentDisputed":          mailbox.KindDisputeOpened, // to staff (dispute.go)
 	"InvoicePaymentRefunded":          mailbox.KindRefundIssued,  // refund_email.go
 	"InvoiceDuplicatePaymentRefunded": mailbox.KindRefundIssued,
+	"ProposalReminderSent":            mailbox.KindProposalReminder, // proposal_notices.go
+	"ProposalViewed":                  mailbox.KindProposalViewed,   // to staff
+	"ProposalAccepted":                mailbox.KindProposalAccepted, // to staff
+	"ProposalDeclined":                mailbox.KindProposalDeclined, // to staff
 }
 
 // watched are the event types the outbox reads: triggers, what the daily
@@ -552,6 +567,10 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 		return o.triggerProposal(ctx, ev)
 	case mailbox.KindPaymentDetailsRequest:
 		return o.triggerDetailsRequest(ctx, ev)
+	case mailbox.KindProposalReminder:
+		return o.triggerReminder(ctx, ev)
+	case mailbox.KindProposalViewed, mailbox.KindProposalAccepted, mailbox.KindProposalDeclined:
+		return o.triggerStaffNotice(ctx, kind, ev)
 	}
 	id := mailbox.EmailID(kind, ev.ID.String())
 	if known, err := o.known(ctx, id); err != nil || known {
@@ -904,13 +923,8 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	if m, ok := c.PaymentMethod(q.PaymentMethodID); ok {
 		v.Method = pdf.MethodName(m.PaymentMethodDetails)
 	}
-	if q.Kind == mailbox.KindProposal {
-		if err := o.proposalView(ctx, &v, q, f); err != nil {
-			return mail.Message{}, err
-		}
-	} else {
-		v.RetryLink = o.cfg.LinkFor(LinkRetryPayment, q.ClientID, q.InvoiceID)
-		v.UpdateLink = o.cfg.LinkFor(LinkUpdateMethod, q.ClientID, q.InvoiceID)
+	if err := o.linksView(ctx, &v, q, f); err != nil {
+		return mail.Message{}, err
 	}
 	msg := mail.Message{
 		ID: q.EmailID.String(), MessageID: q.MessageID, Date: q.At,
@@ -989,6 +1003,21 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		return mail.Message{}, fmt.Errorf("outbox: render %s: %w", q.Kind, err)
 	}
 	return msg, nil
+}
+
+// linksView fills in a proposal email's proposal and link, a reminder's or
+// a staff notice's facts (proposal_notices.go), or an invoice email's links
+// to retry a payment and to update the method.
+func (o *Outbox) linksView(ctx context.Context, v *view, q mailbox.EmailQueued, f firm.State) error {
+	switch q.Kind {
+	case mailbox.KindProposal:
+		return o.proposalView(ctx, v, q, f)
+	case mailbox.KindProposalReminder, mailbox.KindProposalViewed, mailbox.KindProposalAccepted, mailbox.KindProposalDeclined:
+		return o.noticeView(ctx, v, q)
+	}
+	v.RetryLink = o.cfg.LinkFor(LinkRetryPayment, q.ClientID, q.InvoiceID)
+	v.UpdateLink = o.cfg.LinkFor(LinkUpdateMethod, q.ClientID, q.InvoiceID)
+	return nil
 }
 
 // issuedView fills in what an invoice email says about paying it (when

@@ -39,6 +39,11 @@ type view struct {
 	PerCadence string
 	FirstYear  string
 	AcceptLink string
+	// A reminder's number ("second") and a staff notice's signer or
+	// viewer and decline reason (proposal_notices.go).
+	Reminder string
+	Who      string
+	Reason   string
 }
 
 // serviceLine is one service of a proposal email: "Bookkeeping: A$759.00 a

@@ -45,9 +45,29 @@ type FirmView struct {
 	RetryAfterDays          []int     `json:"retry_after_days"`
 	// Surcharges are the percentages added to card and bank debit charges.
 	Surcharges Surcharges `json:"surcharges"`
-	SetUpAt    Time       `json:"set_up_at"`
-	ChangedAt  Time       `json:"changed_at"`
-	Revision   uint64     `json:"revision"`
+	// Proposals are the proposal settings: reminder days after sending,
+	// the default expiry and the staff notices (the defaults until changed).
+	Proposals ProposalSettings `json:"proposals"`
+	SetUpAt   Time             `json:"set_up_at"`
+	ChangedAt Time             `json:"changed_at"`
+	Revision  uint64           `json:"revision"`
+}
+
+// ProposalSettings are the firm's settings for the proposals it sends: the
+// days after sending on which the daily job reminds the signatories who
+// have not signed, how many days after sending a proposal without its own
+// expiry date expires (0: never), and whether staff are emailed (at
+// staff_email; empty: the server's staff address) of a client's first view,
+// acceptance or decline.
+type ProposalSettings struct {
+	ReminderDays []int  `json:"reminder_days"`
+	ExpiryDays   int    `json:"expiry_days"`
+	NotifyStaff  bool   `json:"notify_staff"`
+	StaffEmail   string `json:"staff_email"`
+}
+
+func proposalSettingsOf(p firm.ProposalSettings) ProposalSettings {
+	return ProposalSettings{ReminderDays: nonNil(p.ReminderDays), ExpiryDays: p.ExpiryDays, NotifyStaff: p.NotifyStaff, StaffEmail: p.StaffEmail}
 }
 
 // firmViewOf converts the firm's settings at a revision of its stream.
@@ -58,7 +78,7 @@ func firmViewOf(f firm.State, rev uint64) FirmView {
 		PaymentTermsDays: f.PaymentTermsDays, GroupItems: f.GroupItems, MissedBillings: string(f.MissedBillings),
 		TaxMode: string(f.TaxMode), TaxRates: wireList(f.TaxRates, taxRateOf), DefaultTaxRateID: ID(f.DefaultTaxRateID),
 		CollectionDaysOnceOff: f.CollectionDaysOnceOff, CollectionDaysRecurring: f.CollectionDaysRecurring,
-		RetryAfterDays: nonNil(f.RetryAfterDays), Surcharges: surchargesOf(f.Surcharges), SetUpAt: Time(f.SetUpAt), ChangedAt: Time(f.ChangedAt), Revision: rev,
+		RetryAfterDays: nonNil(f.RetryAfterDays), Surcharges: surchargesOf(f.Surcharges), Proposals: proposalSettingsOf(f.Proposals()), SetUpAt: Time(f.SetUpAt), ChangedAt: Time(f.ChangedAt), Revision: rev,
 	}
 }
 

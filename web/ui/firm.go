@@ -25,7 +25,8 @@ import (
 // The firm's settings page (/settings/firm, owners only): the firm's details,
 // regional settings, invoice settings, payment collection and retries (one
 // form, each group recorded only when it changed), its tax rates, its card
-// and bank debit surcharges (surcharge.go), and its logo. A firm not yet set up gets the set-up form instead.
+// and bank debit surcharges (surcharge.go), its proposal reminders, expiry
+// and staff notices (proposal_settings.go), and its logo. A firm not yet set up gets the set-up form instead.
 //
 // An uploaded logo is kept in Config.LogoDir under its SHA-256 (the firm's
 // setting records only "sha256:<hex>", never the image) and served at
@@ -51,6 +52,7 @@ func (h *handler) registerFirmRoutes(rt routes) {
 	rt.post(firmPath+"/tax-rates/{rid}/default", h.handleTaxRateDefault)
 	rt.post(firmPath+"/tax-rates/{rid}/remove", h.handleTaxRateRemove)
 	rt.post(firmPath+"/surcharges", h.handleFirmSurcharges)
+	rt.post(firmPath+"/proposals", h.handleFirmProposals)
 	rt.get("/firm/logo/{hash}", h.handleFirmLogoImage)
 }
 
@@ -119,6 +121,7 @@ func firmForm(f firm.State) *form {
 	}
 	fm.set("missed_billings", string(missed))
 	setSurchargeFields(fm, f)
+	setProposalFields(fm, f)
 	return fm
 }
 

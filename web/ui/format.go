@@ -298,6 +298,10 @@ var emailKinds = map[outbox.Kind]string{
 	outbox.KindPaymentDetailsRequest: "Payment details request",
 	outbox.KindDisputeOpened:         "Payment disputed, to staff",
 	outbox.KindRefundIssued:          "Refund",
+	outbox.KindProposalReminder:      "Proposal reminder",
+	outbox.KindProposalViewed:        "Proposal viewed, to staff",
+	outbox.KindProposalAccepted:      "Proposal accepted, to staff",
+	outbox.KindProposalDeclined:      "Proposal declined, to staff",
 }
 
 // emailFuncs show the emails about an invoice or a proposal.
