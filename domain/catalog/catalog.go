@@ -38,6 +38,7 @@ import (
 	"remit/domain/outbox"
 	"remit/domain/payout"
 	"remit/domain/proposal"
+	"remit/domain/proposaltemplate"
 	"remit/domain/service"
 	"remit/domain/user"
 )
@@ -114,6 +115,7 @@ func Aggregates() []Aggregate {
 		{Name: "outbox", StreamPrefix: prefixOf(outbox.StreamName), EventTypes: outbox.EventTypes(), Decode: outbox.DecodeEvent},
 		{Name: "ledger", StreamPrefix: prefixOf(ledger.StreamName), EventTypes: ledger.EventTypes(), Decode: ledger.DecodeEvent},
 		{Name: "payout", StreamPrefix: prefixOf(payout.StreamName), EventTypes: payout.EventTypes(), Decode: payout.DecodeEvent},
+		{Name: "proposaltemplate", StreamPrefix: prefixOf(proposaltemplate.StreamName), EventTypes: proposaltemplate.EventTypes(), Decode: proposaltemplate.DecodeEvent},
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"remit/domain/outbox"
 	"remit/domain/payout"
 	"remit/domain/proposal"
+	"remit/domain/proposaltemplate"
 	"remit/domain/service"
 	"remit/domain/user"
 )
@@ -58,16 +59,17 @@ func evolveWith[S any](evolve func(S, domain.Event) S) evolver {
 // evolvers holds each aggregate's Evolve, by aggregate name.
 func evolvers() map[string]evolver {
 	return map[string]evolver{
-		"firm":      evolveWith(firm.Evolve),
-		"client":    evolveWith(client.Evolve),
-		"proposal":  evolveWith(proposal.Evolve),
-		"service":   evolveWith(service.Evolve),
-		"invoice":   evolveWith(invoice.Evolve),
-		"numbering": evolveWith(numbering.Evolve),
-		"user":      evolveWith(user.Evolve),
-		"outbox":    evolveWith(outbox.Evolve),
-		"ledger":    evolveWith(ledger.Evolve),
-		"payout":    evolveWith(payout.Evolve),
+		"firm":             evolveWith(firm.Evolve),
+		"client":           evolveWith(client.Evolve),
+		"proposal":         evolveWith(proposal.Evolve),
+		"service":          evolveWith(service.Evolve),
+		"invoice":          evolveWith(invoice.Evolve),
+		"numbering":        evolveWith(numbering.Evolve),
+		"user":             evolveWith(user.Evolve),
+		"outbox":           evolveWith(outbox.Evolve),
+		"ledger":           evolveWith(ledger.Evolve),
+		"payout":           evolveWith(payout.Evolve),
+		"proposaltemplate": evolveWith(proposaltemplate.Evolve),
 	}
 }
 
@@ -298,6 +300,18 @@ func samples() map[string]sample {
 		Lines: []payout.Line{{Kind: payout.KindCharge, Reference: "ch_sandbox_1", InvoiceID: invoiceID, Gross: dec("275"), Fee: dec("5.12"), Net: dec("269.88")}}, At: at}
 	add(nil, paidOut)
 	add([]domain.Event{paidOut}, payout.PayoutFailed{PayoutID: paidOut.PayoutID, Gateway: "sandbox", Reference: paidOut.Reference, Reason: "account closed", At: at})
+
+	// proposaltemplate
+	tplID := id(40)
+	tpl := proposaltemplate.Content{Name: "Annual accounts & tax return", Title: "Annual accounts", Letter: "Dear {{client_name}},",
+		Lines: []proposal.Line{{ID: id(41), Name: "Annual accounts", UnitPrice: dec("1800"), Quantity: dec("1"), TaxRate: dec("10"),
+			BillingRule: domain.BillingRule{Frequency: domain.FrequencyOnce, Start: domain.StartOnProposalStart, End: domain.EndNever}}},
+		ExpiryDays: 30}
+	tplCreated := proposaltemplate.ProposalTemplateCreated{TemplateID: tplID, Content: tpl, At: at}
+	add(nil, tplCreated)
+	tpl.ExpiryDays = 21
+	add([]domain.Event{tplCreated}, proposaltemplate.ProposalTemplateEdited{TemplateID: tplID, Content: tpl, At: at})
+	add([]domain.Event{tplCreated}, proposaltemplate.ProposalTemplateArchived{TemplateID: tplID, At: at})
 
 	return out
 }
