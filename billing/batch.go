@@ -1,10 +1,14 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/google/uuid"
@@ -74,12 +78,18 @@ type BatchOptions struct {
 	Workers int
 	// Progress, when set, hears how many invoices are done (issued or failed).
 	Progress func(done, total int)
-	// AfterNumbers, when set, is called once the numbers are reserved and
-	// before any invoice is appended: crash tests stop the process there.
+	// AfterNumbers, when set, is called once the first block of numbers is
+	// reserved and before any invoice is appended: crash tests stop the
+	// process there.
 	AfterNumbers func()
+	// NumberBlock is how many invoices one block of numbers names (at most
+	// and by default 4,096): each block is one append to the numbering
+	// stream, and its invoices are appended while the next is reserved.
+	// Tests set it small to cross block boundaries.
+	NumberBlock int
 	// Step, when set, hears the end of each step: "planned", "marked"
-	// (items marked billed), "numbered" (numbers reserved), "issued"
-	// (invoices appended).
+	// (items marked billed), "numbered" (the first block of numbers
+	// reserved), "issued" (every block numbered and appended).
 	Step func(name string)
 }
 
@@ -106,6 +116,7 @@ type batchInvoice struct {
 	failure  error    // an append failed: leave for the next run
 	position uint64
 	number   reservedNumber
+	decided  []domain.Event // the issue as planned, with a stand-in number (issueDecider)
 }
 
 // IssueBatch issues many invoices at once, with the same guarantees as
@@ -120,10 +131,12 @@ type batchInvoice struct {
 //     whose items turns out billed elsewhere is not issued, and the items
 //     marked on it are released (as IssueInvoice does);
 //  2. reserve the numbers of the invoices whose items are all marked, in
-//     order, in blocks (reserveNumbers);
-//  3. append each invoice (InvoiceIssued, and its collection when asked) to
-//     its own stream in one append; an invoice found issued meanwhile (by
-//     a concurrent run over the same items) is answered as already applied.
+//     order, in blocks (reserveNumbers, opts.NumberBlock invoices each);
+//  3. as soon as a block is numbered (while the next is reserved), append
+//     each of its invoices (InvoiceIssued, as step 1 decided it, with its
+//     number, and its collection when asked) to its own stream in one
+//     append; an invoice found issued meanwhile (by a concurrent run over
+//     the same items) is answered as already applied.
 //
 // Appends of a step run on opts.Workers goroutines so that the store's group
 // commit shares its syncs among them. The error return is for what stops the
@@ -283,33 +296,79 @@ func isRefusal(err error) bool {
 	return domain.ErrorCode(err) != domain.EINTERNAL && !isConflictError(err)
 }
 
-// issueNumbered reserves the invoices' numbers block by block, in order,
-// then appends the invoices (with their collections). An append the store
-// answers as an idempotent retry of one made before the batch began is told
-// apart by its position.
+// issueNumbered reserves the invoices' numbers block by block, in order, and
+// appends each block's invoices (with their collections) once its numbers
+// are reserved, while the next block's are reserved: so the numbering
+// stream's synced append overlaps the invoices' appends, and only two
+// blocks' outcomes are held at once. A block whose numbers could not be
+// reserved is not issued, nor is any after it (the next run completes
+// them). An append the store answers as an idempotent retry of one made
+// before the batch began is told apart by its position.
 func (s *Service) issueNumbered(ctx context.Context, f firm.State, numbered []*batchInvoice, opts BatchOptions, progress func(int)) error {
 	head, err := s.env.Store.Head(ctx)
 	if err != nil {
 		return fmt.Errorf("head: %w", err)
 	}
-	for start := 0; start < len(numbered); start += maxNumberBlock {
-		if err := s.numberChunk(ctx, f, numbered[start:min(start+maxNumberBlock, len(numbered))]); err != nil {
-			// Not numbered, so not issued: the next run completes them.
-			for _, b := range numbered[start:] {
-				b.res.Err = err
+	size := opts.NumberBlock
+	if size <= 0 || size > maxNumberBlock {
+		size = maxNumberBlock
+	}
+	type reserved struct {
+		start, end int
+		err        error
+	}
+	blocks := make(chan reserved, 1)
+	go func() {
+		defer close(blocks)
+		for start := 0; start < len(numbered); start += size {
+			end := min(start+size, len(numbered))
+			err := s.numberChunk(ctx, f, numbered[start:end])
+			blocks <- reserved{start, end, err}
+			if err != nil {
+				return
 			}
-			progress(len(numbered) - start)
-			numbered = numbered[:start]
-			break
 		}
+	}()
+	// Two blocks are appended at once, so the appends in flight do not
+	// drain to nothing at the end of each block.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failed error
+	slots := make(chan struct{}, 2)
+	first := true
+	for r := range blocks {
+		if r.err != nil {
+			// Not numbered, so not issued: the next run completes them.
+			for _, b := range numbered[r.start:] {
+				b.res.Err = r.err
+			}
+			progress(len(numbered) - r.start)
+			continue
+		}
+		if first {
+			first = false
+			if opts.Step != nil {
+				opts.Step("numbered")
+			}
+			if opts.AfterNumbers != nil {
+				opts.AfterNumbers()
+			}
+		}
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if err := s.issueInvoices(ctx, f, numbered[r.start:r.end], head, opts.Workers, progress); err != nil {
+				mu.Lock()
+				failed = cmp.Or(failed, err) // ctx: the numbering goroutine stops at its next block
+				mu.Unlock()
+			}
+		})
 	}
-	if opts.Step != nil {
-		opts.Step("numbered")
+	wg.Wait()
+	if first && opts.Step != nil {
+		opts.Step("numbered") // nothing to number
 	}
-	if len(numbered) > 0 && opts.AfterNumbers != nil {
-		opts.AfterNumbers()
-	}
-	return s.issueInvoices(ctx, f, numbered, head, opts.Workers, progress)
+	return failed
 }
 
 // numberChunk reserves the numbers of one block of invoices.
@@ -335,7 +394,9 @@ func (s *Service) issueInvoices(ctx context.Context, f firm.State, chunk []*batc
 	cmds := make([]Command[invoice.Command], 0, 2*len(chunk))
 	at := make([]int, len(chunk)) // each invoice's issue command
 	states := map[string]*batchInvoice{}
+	planned := make(map[uuid.UUID]*batchInvoice, len(chunk))
 	for k, b := range chunk {
+		planned[b.plan.cmd.InvoiceID] = b
 		cmd := b.plan.cmd
 		cmd.Number = b.number.Number
 		stream := invoice.StreamName(cmd.InvoiceID)
@@ -354,7 +415,7 @@ func (s *Service) issueInvoices(ctx context.Context, f firm.State, chunk []*batc
 	}
 	// Each invoice is done when its stream is.
 	settled := func(int) { progress(1) }
-	outs, err := HandleBatch(ctx, s.env, invoiceDecider, cmds, HandleOptions[invoice.State]{Workers: workers, Known: known, Settled: settled, textChecked: true})
+	outs, err := HandleBatch(ctx, s.env, issueDecider(planned), cmds, HandleOptions[invoice.State]{Workers: workers, Known: known, Settled: settled, textChecked: true})
 	if err != nil {
 		return err
 	}
@@ -430,7 +491,37 @@ func (s *Service) planBatchInvoice(f firm.State, snap Snapshot, in BatchInvoice,
 		b.state, b.known = st, true
 	}
 	// Every check before reserving the number, so a refused invoice burns none.
-	return s.checkBeforeNumbering(b.state, plan.cmd, f.InvoicePrefix, b.meta)
+	b.decided, err = s.checkBeforeNumbering(b.state, plan.cmd, f.InvoicePrefix, b.meta)
+	return err
+}
+
+// issueDecider is invoiceDecider for the issue step of a batch, which
+// decides each invoice's issue once, not twice: planning decided it already
+// (checkBeforeNumbering, with a stand-in number), on the state the issue is
+// decided on when that state is neither issued nor abandoned, the only facts
+// of it invoice.Decide reads for an Issue, and with the same command but for
+// its number, which the decision only copies into InvoiceIssued.Number. So
+// the planned events with the reserved number are what Decide would answer.
+// Any other command or state (a stream re-read after a conflict) is decided
+// afresh.
+func issueDecider(planned map[uuid.UUID]*batchInvoice) Decider[invoice.State, invoice.Command] {
+	d := invoiceDecider
+	d.Decide = func(st invoice.State, c invoice.Command) ([]domain.Event, error) {
+		is, ok := c.(invoice.Issue)
+		b := planned[is.InvoiceID]
+		if !ok || b == nil || b.decided == nil || st.Issued() || st.AbandonedReason != "" || is.Number == "" {
+			return invoice.Decide(st, c)
+		}
+		events := slices.Clone(b.decided)
+		for k, e := range events {
+			if issued, ok := e.(invoice.InvoiceIssued); ok {
+				issued.Number = strings.TrimSpace(is.Number)
+				events[k] = issued
+			}
+		}
+		return events, nil
+	}
+	return d
 }
 
 // errAlreadyIssued stands for "nothing to do" in planning; it never reaches

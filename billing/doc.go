@@ -71,7 +71,12 @@
 //     block (InvoiceNumbersReserved, under the first one's command), so
 //     concurrent instant bills share one synced append to the numbering
 //     stream instead of each waiting for the one before; another process
-//     still meets the expected-revision check.
+//     still meets the expected-revision check. The mutex is held only until
+//     a block's append has its place in the store's queue
+//     (eventstore.AppendQueued, HandleOptions.Queued), not through its
+//     synced commit: the next block is decided on it meanwhile and expects
+//     the revision it leaves, so when a block fails, those queued behind it
+//     fail too, the book is read again and they are decided again.
 //     Only a refusal (the item billed elsewhere, skipped, archived) releases
 //     the items marked before it; a store failure or exhausted retries leave
 //     them marked for the re-run, since a run may be issuing the same invoice.

@@ -253,6 +253,13 @@ type HandleOptions[S any] struct {
 	// last conflict is answered as ECONFLICT wrapping the store's
 	// eventstore.ErrWrongExpectedVersion, for callers that retry themselves.
 	Attempts int
+	// Queued, when set, hears the events decided for a stream as soon as
+	// their append holds its place in the store's order
+	// (eventstore.AppendQueued), before its commit is answered; it is not
+	// called when nothing is appended. A caller keeping its own book of the
+	// stream (invoice numbers) records them there and lets its next append
+	// be decided and queued behind this one meanwhile.
+	Queued func(stream string, events []domain.Event)
 	// Settled, when set, hears that the commands of one stream are settled
 	// (how many), from the goroutine that handled them.
 	Settled func(commands int)
@@ -536,7 +543,19 @@ func (h *streamHandler[S, C]) decideAndAppend(ctx context.Context, stream string
 			expected = eventstore.Exact(l.rev)
 		}
 		var err error
-		if res, err = h.env.Store.Append(ctx, stream, expected, data...); err != nil {
+		if h.opts.Queued == nil {
+			res, err = h.env.Store.Append(ctx, stream, expected, data...)
+		} else {
+			queued := func() {
+				var all []domain.Event
+				for _, x := range ds {
+					all = append(all, x.events...)
+				}
+				h.opts.Queued(stream, all)
+			}
+			res, err = eventstore.AppendQueued(ctx, h.env.Store, stream, expected, queued, data...)
+		}
+		if err != nil {
 			return fmt.Errorf("append %s: %w", stream, err)
 		}
 		if h.d.Cache != nil {

@@ -188,7 +188,7 @@ func (s *Service) issue(ctx context.Context, r IssueInvoiceRequest, meta Meta) (
 		if err := domain.CheckText(plan.cmd); err != nil {
 			return Result{}, err
 		}
-		if err := s.checkBeforeNumbering(l.state, plan.cmd, f.InvoicePrefix, meta); err != nil {
+		if _, err := s.checkBeforeNumbering(l.state, plan.cmd, f.InvoicePrefix, meta); err != nil {
 			return Result{}, err
 		}
 	}

@@ -122,6 +122,13 @@ func (s *Service) reserveNumbersLocked(ctx context.Context, reqs []numberRequest
 			if conflicts++; conflicts >= MaxAttempts*4 {
 				return nil, err
 			}
+			if s.numbersInFlight > 0 {
+				// The book holds blocks still being appended
+				// (reserveQueuedBlock), one of which may have failed: its
+				// reserver cannot empty the book while this holds
+				// numberingMu, so read the stream again from its start.
+				s.numbers = numberBook{}
+			}
 			if err := backoff(ctx, min(conflicts, MaxAttempts)); err != nil {
 				return nil, err
 			}
@@ -256,7 +263,7 @@ func numberBlockEventID(e numbering.InvoiceNumbersReserved) uuid.UUID {
 // numberWait is one single reservation waiting for its block.
 type numberWait struct {
 	req  numberRequest
-	done bool // answered (got, err hold the answer); guarded by numberingMu
+	done chan struct{} // closed once got and err hold the answer
 	got  reservedNumber
 	err  error
 }
@@ -266,39 +273,141 @@ type numberWait struct {
 // each queues its request, and whoever takes numberingMu next reserves every
 // queued request in one block (one InvoiceNumbersReserved, recorded under
 // the first request's command), so 64 instant bills at once cost a few
-// appends to the numbering stream instead of 64 appends in a row, each
-// waiting for the one before to be synced.
+// appends to the numbering stream instead of 64 appends in a row. The
+// block's reserver lets go of numberingMu as soon as its append is queued
+// in the store (reserveQueued), so the next block is decided while this one
+// is being synced, and both can share one commit.
 func (s *Service) reserveNumber(ctx context.Context, invoiceID uuid.UUID, prefix string, now time.Time, meta Meta) (string, uint64, error) {
-	w := &numberWait{req: numberRequest{InvoiceID: invoiceID, Prefix: prefix, Now: now, Meta: meta}}
+	w := &numberWait{req: numberRequest{InvoiceID: invoiceID, Prefix: prefix, Now: now, Meta: meta}, done: make(chan struct{})}
 	s.waitingMu.Lock()
 	s.waiting = append(s.waiting, w)
 	s.waitingMu.Unlock()
 	s.numberingMu.Lock()
-	if !w.done {
-		s.waitingMu.Lock()
-		queued := s.waiting
-		s.waiting = nil
-		s.waitingMu.Unlock()
-		reqs := make([]numberRequest, len(queued))
-		for i, q := range queued {
-			reqs[i] = q.req
-		}
+	s.waitingMu.Lock()
+	queued := s.waiting
+	s.waiting = nil
+	s.waitingMu.Unlock()
+	if len(queued) == 0 {
+		s.numberingMu.Unlock() // another caller took ours with its block
+	} else {
 		// The block is every queued caller's: one caller going away must
 		// not fail the others.
-		got, err := s.reserveNumbersLocked(context.WithoutCancel(ctx), reqs)
-		for _, q := range queued {
-			q.done, q.got, q.err = true, got[q.req.InvoiceID], err
-			if _, ok := got[q.req.InvoiceID]; !ok && err == nil {
-				q.err = domain.Errorf(domain.EINTERNAL, "reserve invoice number: invoice %s has none after reserving", q.req.InvoiceID)
-			}
+		s.reserveQueued(context.WithoutCancel(ctx), queued)
+	}
+	<-w.done
+	if w.err != nil {
+		return "", 0, w.err
+	}
+	return w.got.Number, w.got.position, nil
+}
+
+// reserveQueued reserves the numbers of queued and answers each. The caller
+// holds numberingMu; reserveQueued releases it.
+func (s *Service) reserveQueued(ctx context.Context, queued []*numberWait) {
+	reqs := make([]numberRequest, len(queued))
+	for i, q := range queued {
+		reqs[i] = q.req
+	}
+	got, ok := s.reserveQueuedBlock(ctx, reqs)
+	var err error
+	if !ok { // numberingMu is still held
+		got, err = s.reserveNumbersLocked(ctx, reqs)
+		s.numberingMu.Unlock()
+	}
+	for _, q := range queued {
+		q.got, q.err = got[q.req.InvoiceID], err
+		if _, ok := got[q.req.InvoiceID]; !ok && err == nil {
+			q.err = domain.Errorf(domain.EINTERNAL, "reserve invoice number: invoice %s has none after reserving", q.req.InvoiceID)
+		}
+		close(q.done)
+	}
+}
+
+// reserveQueuedBlock reserves reqs in one block appended with
+// eventstore.AppendQueued: once the append holds its place in the store's
+// order, its numbers go in the book (the revision it will leave, and each
+// invoice's number at position 0 until the commit tells it) and numberingMu
+// is released, so the next block is decided on this one and queued behind
+// it. That is safe because every append to the numbering stream expects an
+// exact revision: if this one fails, the ones queued behind it fail too and
+// are decided again, and no number is given twice or skipped. On success it
+// returns the numbers with numberingMu released. Otherwise (ok false) it
+// holds numberingMu again, and the book, which may hold numbers that were
+// not recorded, is emptied, to be read again from the stream: the caller
+// then reserves the careful way (reserveNumbersLocked). It also answers ok
+// false, with numberingMu held throughout, when reqs need more than one
+// block or none.
+func (s *Service) reserveQueuedBlock(ctx context.Context, reqs []numberRequest) (map[uuid.UUID]reservedNumber, bool) {
+	b := &s.numbers
+	if err := s.refreshNumbers(ctx); err != nil {
+		return nil, false
+	}
+	out := make(map[uuid.UUID]reservedNumber, len(reqs))
+	block, rest := s.nextNumberBlock(reqs, out)
+	if len(block) == 0 || len(rest) > 0 {
+		return nil, false
+	}
+	ids := make([]uuid.UUID, len(block))
+	for k, q := range block {
+		ids[k] = q.InvoiceID
+	}
+	cmd := Command[numbering.Command]{Stream: numbering.StreamName(), Meta: block[0].Meta,
+		Command: numbering.ReserveBlock{InvoiceIDs: ids, Prefix: block[0].Prefix, Now: block[0].Now}}
+	rev, exists := b.rev, b.exists
+	next := uint64(0)
+	if exists {
+		next = rev + 1
+	}
+	var given []numbering.Reservation
+	var givenIDs []uuid.UUID
+	released := false
+	queued := func(_ string, events []domain.Event) {
+		if len(events) != 1 {
+			return
+		}
+		for _, r := range numbering.ReservationsOf(events[0]) {
+			given = append(given, numbering.Reservation{Number: r.Number, Sequence: r.Sequence})
+			givenIDs = append(givenIDs, r.InvoiceID)
+		}
+		if len(given) != len(block) {
+			return
+		}
+		for k, g := range given {
+			b.byInvoice[givenIDs[k]] = reservedNumber{Reservation: g}
+			b.last = max(b.last, g.Sequence)
+		}
+		b.rev, b.exists = next, true
+		s.numbersInFlight++
+		released = true
+		s.numberingMu.Unlock()
+	}
+	known := func(string) (numbering.State, uint64, bool, bool) {
+		return numbering.State{Last: b.last}, rev, exists, true
+	}
+	outs, err := HandleBatch(ctx, s.env, numberingDecider, []Command[numbering.Command]{cmd},
+		HandleOptions[numbering.State]{Known: known, Attempts: 1, Queued: queued})
+	if err == nil {
+		err = outs[0].Err
+	}
+	if !released {
+		return nil, false
+	}
+	o := outs[0]
+	s.numberingMu.Lock()
+	s.numbersInFlight--
+	if err != nil || o.AlreadyApplied || o.Revision != next {
+		*b = numberBook{}
+		return nil, false
+	}
+	for k, g := range given {
+		r := reservedNumber{Reservation: g, position: o.Position}
+		out[givenIDs[k]] = r
+		if cur, ok := b.byInvoice[givenIDs[k]]; ok && cur.Sequence == g.Sequence {
+			b.byInvoice[givenIDs[k]] = r
 		}
 	}
-	n, err := w.got, w.err
 	s.numberingMu.Unlock()
-	if err != nil {
-		return "", 0, err
-	}
-	return n.Number, n.position, nil
+	return out, true
 }
 
 // checkBeforeNumbering runs every check an invoice must pass before a number
@@ -306,27 +415,28 @@ func (s *Service) reserveNumber(ctx context.Context, invoiceID uuid.UUID, prefix
 // decides its issue (with a stand-in number as long as any it could get),
 // and the events that issue would append must fit the store's event size
 // limit (an invoice too large to record would otherwise fail only when
-// appended, after its number was taken).
-func (s *Service) checkBeforeNumbering(st invoice.State, cmd invoice.Issue, prefix string, meta Meta) error {
+// appended, after its number was taken). It returns the events decided with
+// the stand-in number (see issueDecider).
+func (s *Service) checkBeforeNumbering(st invoice.State, cmd invoice.Issue, prefix string, meta Meta) ([]domain.Event, error) {
 	cmd.Number = numbering.FormatNumber(prefix, math.MaxInt64)
 	events, err := invoice.Decide(st, cmd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	limit := eventstore.MaxEventSizeOf(s.env.Store)
 	if issueSizeBound(cmd, meta) <= limit {
-		return nil // surely fits: spare the encoding (a run plans 100,000s)
+		return events, nil // surely fits: spare the encoding (a run plans 100,000s)
 	}
 	data, err := encodeAll(s.env.Catalog, events, meta, invoice.StreamName(cmd.InvoiceID))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, d := range data {
 		if size := eventstore.EventSize(d); size > limit {
-			return domain.Invalid("lines", "the invoice is too large to record (%d bytes, over the limit of %d bytes): bill fewer or shorter lines, or split it into several invoices", size, limit)
+			return nil, domain.Invalid("lines", "the invoice is too large to record (%d bytes, over the limit of %d bytes): bill fewer or shorter lines, or split it into several invoices", size, limit)
 		}
 	}
-	return nil
+	return events, nil
 }
 
 // issueSizeBound is an upper bound of the size of the events issuing cmd

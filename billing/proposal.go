@@ -326,12 +326,12 @@ func (s *Service) ProposalDocument(ctx context.Context, id uuid.UUID) (doc, hash
 	if err != nil {
 		return "", "", err
 	}
-	doc = proposal.Document(ps, documentFacts(f, cl, s.now()))
+	doc = proposal.Document(ps, s.documentFacts(f, cl, s.now()))
 	return doc, proposal.DocumentHash(doc), nil
 }
 
-func documentFacts(f firm.State, cl client.State, now time.Time) proposal.DocumentFacts {
-	return proposal.DocumentFacts{FirmName: f.Name, ClientName: cl.Name, TaxMode: f.TaxMode, Today: domain.DateOf(now, location(f))}
+func (s *Service) documentFacts(f firm.State, cl client.State, now time.Time) proposal.DocumentFacts {
+	return proposal.DocumentFacts{FirmName: f.Name, ClientName: cl.Name, TaxMode: f.TaxMode, Today: domain.DateOf(now, s.location(f))}
 }
 
 // proposalFacts folds a proposal, its client and the firm.
@@ -366,7 +366,7 @@ func (s *Service) SignProposal(ctx context.Context, r SignProposalRequest, meta 
 	facts := cl.Facts()
 	out, err := Handle(ctx, s.env, proposalDecider, proposal.StreamName(r.ProposalID), proposal.Command(proposal.SignProposal{
 		ProposalID: r.ProposalID, SignatoryID: r.SignatoryID, Name: r.Name, Email: r.Email, SignedName: r.SignedName,
-		IP: r.IP, UserAgent: r.UserAgent, ShownHash: r.DocumentHash, Facts: documentFacts(f, cl, now),
+		IP: r.IP, UserAgent: r.UserAgent, ShownHash: r.DocumentHash, Facts: s.documentFacts(f, cl, now),
 		PackageID: r.PackageID, AddOnIDs: r.AddOnIDs, AcceptedOn: s.today(f, now), PaymentMethodID: r.PaymentMethodID,
 		Client: facts, Now: now,
 	}), meta)

@@ -43,6 +43,9 @@ type Service struct {
 
 	numberingMu sync.Mutex // serialises this process's number reservations
 	numbers     numberBook // guarded by numberingMu
+	// numbersInFlight counts the blocks in the book whose appends are
+	// queued but not answered (reserveQueuedBlock); guarded by numberingMu.
+	numbersInFlight int
 
 	// waitingMu guards waiting: the single reservations (instant bills,
 	// bill-now) queued while another is being appended; whoever takes
@@ -51,6 +54,8 @@ type Service struct {
 	waiting   []*numberWait
 
 	index serviceIndex
+
+	zones sync.Map // time zone name → *time.Location (location)
 }
 
 // New returns a Service over cfg.Store.
@@ -110,20 +115,26 @@ func (s *Service) firm(ctx context.Context) (firm.State, error) {
 }
 
 // location returns the firm's time zone (UTC before set-up).
-func location(f firm.State) *time.Location {
+func (s *Service) location(f firm.State) *time.Location {
 	if f.TimeZone == "" {
 		return time.UTC
+	}
+	// time.LoadLocation reads and parses the zone's file at every call;
+	// every command asks (today), so the zones read are kept.
+	if loc, ok := s.zones.Load(f.TimeZone); ok {
+		return loc.(*time.Location)
 	}
 	loc, err := time.LoadLocation(f.TimeZone)
 	if err != nil {
 		return time.UTC
 	}
+	s.zones.Store(f.TimeZone, loc)
 	return loc
 }
 
 // today is the firm's calendar date now.
 func (s *Service) today(f firm.State, now time.Time) domain.Date {
-	return domain.DateOf(now, location(f))
+	return domain.DateOf(now, s.location(f))
 }
 
 // requireFirm returns the firm's settings, refusing before set-up.

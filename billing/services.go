@@ -27,6 +27,11 @@ type ServiceRequest struct {
 	BillingRule     domain.BillingRule `json:"billing_rule"`
 	Automatic       bool               `json:"automatic"`
 	PaymentMethodID uuid.UUID          `json:"payment_method_id,omitzero"`
+	// LibraryServiceID names the services library's entry the service
+	// starts from (its fields above were copied from it, maybe changed);
+	// RevenueAccount is the ledger account code its sales go to.
+	LibraryServiceID uuid.UUID `json:"library_service_id,omitzero"`
+	RevenueAccount   string    `json:"revenue_account,omitempty"`
 }
 
 // EditServiceRequest changes a service's terms from EffectiveFrom (today
@@ -110,10 +115,10 @@ func (s *Service) ActivateService(ctx context.Context, r ServiceRequest, meta Me
 	}
 	id := pick(r.ServiceID, meta, "service")
 	return s.service(ctx, service.Activate{
-		ServiceID: id, ClientID: r.ClientID, Source: service.Source{InstantBill: true},
+		ServiceID: id, ClientID: r.ClientID, Source: service.Source{InstantBill: true, LibraryServiceID: r.LibraryServiceID},
 		Name: r.Name, Description: r.Description, UnitPrice: r.UnitPrice, Quantity: r.Quantity, Unit: r.Unit,
 		Discount: r.Discount, TaxRate: r.TaxRate, Currency: cur, BillingRule: rule, FirstDate: first,
-		Mode: mode, PaymentMethodID: r.PaymentMethodID, Client: cl.Facts(), Now: now,
+		Mode: mode, PaymentMethodID: r.PaymentMethodID, RevenueAccount: r.RevenueAccount, Client: cl.Facts(), Now: now,
 	}, id, meta, id)
 }
 

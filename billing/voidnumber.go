@@ -93,8 +93,14 @@ func (s *Service) VoidStrandedNumber(ctx context.Context, r VoidNumberRequest, m
 	meta = meta.withStep("void")
 	for attempt := 1; ; attempt++ {
 		known := func(string) (numbering.State, uint64, bool, bool) { return st, rev, exists, true }
+		// Under numberingMu, so the void is queued behind any block of
+		// numbers whose append is still in flight (reserveQueuedBlock): if
+		// that block fails, the void does not take its place while the
+		// blocks queued after it still expect it.
+		s.numberingMu.Lock()
 		outs, err := HandleBatch(ctx, s.env, voidDecider, []Command[numbering.Command]{{Stream: stream, Command: cmd, Meta: meta}},
 			HandleOptions[numbering.State]{Known: known, Attempts: 1})
+		s.numberingMu.Unlock()
 		if err == nil {
 			err = outs[0].Err
 		}

@@ -1,6 +1,11 @@
 package domain
 
-import "iter"
+import (
+	"fmt"
+	"iter"
+
+	"github.com/shopspring/decimal"
+)
 
 // Frequency is how often a service bills.
 type Frequency string
@@ -44,6 +49,18 @@ const MaxInterval = 1000
 //
 // Manual-only rules (on completion, estimate) need no start or end. A repeating
 // rule with an empty End never ends, like EndNever.
+//
+// ProRataFirst (monthly rules with an AnchorDay only) bills a start that
+// falls between anchors for the part of the period it covers, instead of
+// waiting for the anchor: the first billing is on the start date itself and
+// covers [start, first anchor), priced at the full period's price × (days of
+// that part ÷ days of the full period that ends on the first anchor), rounded
+// to minor units per line (FirstPeriod; the service's schedule applies it);
+// every later billing falls on the anchor as without the option. A start on
+// an anchor day has no partial period: the option then changes nothing. The
+// pro-rata billing is one of the rule's billings (it counts towards
+// EndAfter). Weekly and daily rules bill from their start date, so their
+// first period is always whole and the option is refused for them.
 type BillingRule struct {
 	Frequency      Frequency `json:"frequency"`
 	Interval       int       `json:"interval,omitempty" min:"1"` // N of "every N days/weeks/months"; 0 (left out) means 1, but a request that gives it gives at least 1
@@ -54,14 +71,60 @@ type BillingRule struct {
 	End            EndKind   `json:"end"`
 	EndAfter       int       `json:"end_after,omitempty"`
 	EndDate        Date      `json:"end_date,omitzero"`
+	ProRataFirst   bool      `json:"pro_rata_first,omitempty"` // bill the first, partial period pro rata from the start date (monthly with an anchor day)
+}
+
+// ProRata is the part of a full period that a pro-rata first billing covers:
+// the days From (the start date) up to but not including Until (the first
+// anchor), Days of the Of days of the full period that ends on Until. The
+// zero ProRata is a whole period.
+type ProRata struct {
+	From, Until Date
+	Days, Of    int
+}
+
+// IsZero reports whether p is a whole period (no pro rata).
+func (p ProRata) IsZero() bool { return p == ProRata{} }
+
+// Apply returns amount × Days ÷ Of rounded to the currency's minor units,
+// half away from zero; amount itself for a whole period.
+func (p ProRata) Apply(amount decimal.Decimal, c Currency) decimal.Decimal {
+	if p.IsZero() || p.Of < 1 {
+		return amount
+	}
+	return c.Round(amount.Mul(decimal.NewFromInt(int64(p.Days))).Div(decimal.NewFromInt(int64(p.Of))))
+}
+
+// String names the partial period for an invoice line: "15 – 30 April
+// 2027, pro rata 16/30 days" ("" for a whole period).
+func (p ProRata) String() string {
+	if p.IsZero() {
+		return ""
+	}
+	last := p.Until.AddDays(-1)
+	var span string
+	switch {
+	case last == p.From:
+		span = fmt.Sprintf("%d %s %d", p.From.Day(), p.From.Month(), p.From.Year())
+	case last.Year() != p.From.Year():
+		span = fmt.Sprintf("%d %s %d – %d %s %d", p.From.Day(), p.From.Month(), p.From.Year(), last.Day(), last.Month(), last.Year())
+	case last.Month() != p.From.Month():
+		span = fmt.Sprintf("%d %s – %d %s %d", p.From.Day(), p.From.Month(), last.Day(), last.Month(), last.Year())
+	default:
+		span = fmt.Sprintf("%d – %d %s %d", p.From.Day(), last.Day(), last.Month(), last.Year())
+	}
+	return fmt.Sprintf("%s, pro rata %d/%d days", span, p.Days, p.Of)
 }
 
 // Occurrence is one billing of a rule: its 1-based sequence number (stable, so
 // schedule item keys can be service id + Seq) and its date. Manual-only rules
-// (on completion, estimate) have one occurrence with a zero Date.
+// (on completion, estimate) have one occurrence with a zero Date. ProRata is
+// set on the first occurrence of a ProRataFirst rule that starts between
+// anchors, and zero on every other.
 type Occurrence struct {
-	Seq  int
-	Date Date
+	Seq     int
+	Date    Date
+	ProRata ProRata
 }
 
 // Validate reports every problem with the rule as field errors under prefix
@@ -86,6 +149,9 @@ func (r BillingRule) Validate(prefix string) error {
 		p.Add(field("interval"), "the interval can be at most %d", MaxInterval)
 	case !repeating && r.Interval > 1:
 		p.Add(field("interval"), "only a repeating rule (every N days, weeks or months) has an interval")
+	}
+	if r.ProRataFirst && (r.Frequency != FrequencyMonths || r.AnchorDay == 0) {
+		p.Add(field("pro_rata_first"), "only a monthly rule billed on a set day of the month (anchor_day) can bill its first period pro rata: other rules bill whole periods from their start")
 	}
 	if r.Frequency.Manual() {
 		// Billed by hand when the work is done: start, end and anchor mean nothing.
@@ -188,7 +254,8 @@ func (f Frequency) Manual() bool {
 // and the proposal's start date (either may be zero when unknown). Manual-only
 // rules have no date: they return the zero Date. A monthly rule with an anchor
 // day first bills on the anchor day on or after the start (clamped to the end
-// of a shorter month).
+// of a shorter month), unless it bills its first period pro rata: then it
+// first bills on the start date itself.
 func (r BillingRule) FirstDate(accepted, proposalStart Date) (Date, error) {
 	if r.Frequency.Manual() {
 		return Date{}, nil
@@ -213,7 +280,32 @@ func (r BillingRule) FirstDate(accepted, proposalStart Date) (Date, error) {
 	default:
 		return Date{}, Invalid("start", "%q is not a start (use on_acceptance, proposal_start or on_date)", r.Start)
 	}
+	if r.proRata() {
+		return d, nil
+	}
 	return r.alignToAnchor(d), nil
+}
+
+// proRata reports whether the rule bills a partial first period pro rata.
+func (r BillingRule) proRata() bool {
+	return r.ProRataFirst && r.Frequency == FrequencyMonths && r.AnchorDay >= 1 && r.AnchorDay <= 31
+}
+
+// FirstPeriod returns the partial period that a rule billing its first
+// period pro rata bills first when its first date is first: from first up
+// to its first anchor on or after first, as a part of the full period of
+// Interval months ending on that anchor. It is false for a rule without
+// the option, and for a first date on an anchor day (a whole period).
+func (r BillingRule) FirstPeriod(first Date) (ProRata, bool) {
+	if !r.proRata() || first.IsZero() {
+		return ProRata{}, false
+	}
+	until := r.alignToAnchor(first)
+	if until == first {
+		return ProRata{}, false
+	}
+	full := until.AddMonthsClamped(-r.interval(), r.AnchorDay)
+	return ProRata{From: first, Until: until, Days: first.DaysUntil(until), Of: full.DaysUntil(until)}, true
 }
 
 // alignToAnchor moves d forward to the rule's anchor day (clamped) when the
@@ -318,11 +410,12 @@ func (r BillingRule) Occurrence(first Date, n int) (Occurrence, bool) {
 // occurrence and where the billings stop depend on.
 type datedRule struct {
 	freq   Frequency
-	first  Date // aligned to the anchor
-	anchor int  // day of month of monthly occurrences
-	n      int  // the interval
-	limit  int  // the most occurrences; 0 = no count limit
-	last   Date // the latest date an occurrence may have; zero = none
+	first  Date    // aligned to the anchor
+	anchor int     // day of month of monthly occurrences
+	n      int     // the interval
+	limit  int     // the most occurrences; 0 = no count limit
+	last   Date    // the latest date an occurrence may have; zero = none
+	part   ProRata // the partial first period billed pro rata before first; zero = none
 }
 
 // dated resolves a dated rule for first and a horizon through (zero = none);
@@ -347,12 +440,13 @@ func (r BillingRule) dated(first, through Date) (datedRule, bool) {
 	if r.End == EndOnDate && !r.EndDate.IsZero() && (last.IsZero() || r.EndDate.Before(last)) {
 		last = r.EndDate
 	}
+	part, _ := r.FirstPeriod(first)
 	first = r.alignToAnchor(first)
 	anchor := first.Day()
 	if r.Frequency == FrequencyMonths && r.AnchorDay >= 1 && r.AnchorDay <= 31 {
 		anchor = r.AnchorDay
 	}
-	return datedRule{freq: r.Frequency, first: first, anchor: anchor, n: r.interval(), limit: limit, last: last}, true
+	return datedRule{freq: r.Frequency, first: first, anchor: anchor, n: r.interval(), limit: limit, last: last, part: part}, true
 }
 
 // at returns occurrence k (0-based), or false when the rule's billings stop
@@ -360,6 +454,19 @@ func (r BillingRule) dated(first, through Date) (datedRule, bool) {
 func (d datedRule) at(k int) (Occurrence, bool) {
 	if k < 0 || (d.limit > 0 && k >= d.limit) {
 		return Occurrence{}, false
+	}
+	if !d.part.IsZero() {
+		// The pro-rata billing on the start date comes first; the regular
+		// ones on the anchors follow it, numbered one higher.
+		if k == 0 {
+			if !d.last.IsZero() && d.part.From.After(d.last) {
+				return Occurrence{}, false
+			}
+			return Occurrence{Seq: 1, Date: d.part.From, ProRata: d.part}, true
+		}
+		occ, ok := datedRule{freq: d.freq, first: d.first, anchor: d.anchor, n: d.n, last: d.last}.at(k - 1)
+		occ.Seq = k + 1
+		return occ, ok
 	}
 	var date Date
 	switch d.freq {
@@ -386,6 +493,10 @@ func (d datedRule) at(k int) (Occurrence, bool) {
 func (d datedRule) startNear(from Date) int {
 	if from.IsZero() || !from.After(d.first) {
 		return 0
+	}
+	if !d.part.IsZero() {
+		// Every occurrence numbered k of the regular ones is k+1 here.
+		return datedRule{freq: d.freq, first: d.first, anchor: d.anchor, n: d.n}.startNear(from) + 1
 	}
 	var k int
 	switch d.freq {

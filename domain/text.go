@@ -21,7 +21,7 @@ import (
 //     identifiers, such as a QuickBooks realm id or a gateway's charge id,
 //     and are exempt);
 //   - no string may hold control characters, except that multi-line fields
-//     (descriptions, messages, summaries, notes and reasons) may hold line breaks
+//     (descriptions, messages, summaries, notes, terms and reasons) may hold line breaks
 //     and tabs.
 //
 // Lengths are each aggregate's own rules (MaxDescriptionLength for

@@ -49,6 +49,10 @@
 //   - "payouts" (*Payouts): every payout of the payment gateway with the
 //     charges, refunds and fees it settles, indexed by arrival date
 //     (ListPayouts, Payout).
+//   - "library" (*Library): the firm's services library, one document per
+//     library service with its archived flag and the library stream's
+//     revision at its last change (LibraryServices by status and search,
+//     LibraryService, LibraryRevision: the ETag of every library service).
 //
 // Models groups them and is the query API: Summary, ListClients,
 // ClientServices, Service, Schedule, ListInvoices, Invoice, EmailsAbout,

@@ -24,6 +24,7 @@ type Models struct {
 	Ledger   *Ledger
 	Emails   *Emails
 	Payouts  *Payouts
+	Library  *Library
 
 	position atomic.Uint64 // set by the Runner feeding these models
 	closer   func() error  // BuildAsOf's temporary database
@@ -41,6 +42,7 @@ func NewModels(db *rmdb.DB) *Models {
 		Ledger:   newLedger(db, 0),
 		Emails:   newEmails(db, 0),
 		Payouts:  newPayouts(db, 0),
+		Library:  newLibrary(db, 0),
 	}
 }
 
@@ -69,6 +71,7 @@ func (m *Models) Specs() []Spec {
 		{Name: "ledger", Version: ledgerVersion, New: func(g int64) Projection { return newLedger(db, g) }},
 		{Name: "emails", Version: emailsVersion, New: func(g int64) Projection { return newEmails(db, g) }},
 		{Name: "payouts", Version: payoutsVersion, New: func(g int64) Projection { return newPayouts(db, g) }},
+		{Name: "library", Version: libraryVersion, New: func(g int64) Projection { return newLibrary(db, g) }},
 	}
 }
 

@@ -173,6 +173,9 @@ type ServiceView struct {
 	Ended           bool
 	EndDate         domain.Date
 	EndReason       string
+	// RevenueAccount is the ledger account code its sales go to; empty:
+	// the ledger's default.
+	RevenueAccount string
 	// NextBilling is the first item on or after the query's day that is
 	// neither billed, skipped nor archived; nil when there is none (within
 	// a ten-year horizon).

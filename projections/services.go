@@ -162,6 +162,7 @@ func viewOf(st service.State, revision uint64, today domain.Date) ServiceView {
 		Ended:           st.Ended,
 		EndDate:         st.EndDate,
 		EndReason:       st.EndReason,
+		RevenueAccount:  st.RevenueAccount,
 		Revision:        revision,
 	}
 	if it, ok := st.NextBilling(today, today.AddMonthsClamped(12*horizonYears, today.Day())); ok {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,7 +27,9 @@ import (
 // sub-benchmarks run 1, 8 and 64 workers against one server, and report
 // commands/s and the p50 and p99 latency of one command; the keyed ones
 // send every command with an Idempotency-Key, as a client that retries
-// does, so its answer is kept for the retries.
+// does, so its answer is kept for the retries. cpu-ms/command is the
+// process's CPU time (user and system, server and load generator together)
+// per command: unlike the rates, it barely moves with the machine's load.
 //
 //	go test -run '^$' -bench BenchmarkHTTPCommands -benchtime 256x ./test/
 func BenchmarkHTTPCommands(b *testing.B) {
@@ -111,6 +114,7 @@ func BenchmarkHTTPCommands(b *testing.B) {
 			var next atomic.Int64
 			var wg sync.WaitGroup
 			b.ResetTimer()
+			cpu0 := processCPU(b)
 			start := time.Now()
 			for range workers {
 				wg.Add(1)
@@ -132,6 +136,7 @@ func BenchmarkHTTPCommands(b *testing.B) {
 			}
 			wg.Wait()
 			elapsed := time.Since(start)
+			cpu := processCPU(b) - cpu0
 			b.StopTimer()
 			slices.Sort(latencies)
 			pct := func(p float64) float64 {
@@ -140,6 +145,16 @@ func BenchmarkHTTPCommands(b *testing.B) {
 			b.ReportMetric(float64(2*b.N)/elapsed.Seconds(), "commands/s")
 			b.ReportMetric(pct(0.50), "p50-ms")
 			b.ReportMetric(pct(0.99), "p99-ms")
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(2*b.N), "cpu-ms/command")
 		})
 	}
+}
+
+// processCPU is the CPU time (user and system) the process has used.
+func processCPU(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -244,6 +244,9 @@ func (l *loader) run() error {
 	if err := l.setUpFirm(); err != nil {
 		return err
 	}
+	if err := l.addLibrary(); err != nil {
+		return err
+	}
 	l.planClients()
 	l.planRefundAndDispute()
 	total := l.start.DaysUntil(l.today) + 1

@@ -114,6 +114,14 @@ func TestLoad(t *testing.T) {
 	recs := MustReadAll(t, st)
 	w := fold(t, recs)
 
+	t.Run("ServicesLibrary", func(t *testing.T) {
+		// The firm's services library: about a dozen services, each with a
+		// price, a revenue account, and one still unique name.
+		if n := w.types["LibraryServiceAdded"]; n < 8 || n > 12 {
+			t.Errorf("the demo library has %d services, want 8 to 12", n)
+		}
+	})
+
 	t.Run("SummaryAgreesWithStore", func(t *testing.T) {
 		head, err := st.Head(context.Background())
 		if err != nil {

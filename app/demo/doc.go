@@ -12,7 +12,10 @@
 // The loader walks the calendar one day at a time from a year before
 // Options.Today to Options.Today, with an injected clock that reads that day's
 // business hours in the firm's time zone (the store stamps its own recorded-at,
-// which is the real time of loading). Each day it
+// which is the real time of loading). After setting the firm up it fills
+// the firm's services library (library.go: eleven services an accounting
+// practice sells, with prices, billing rules, revenue accounts and terms).
+// Each day it
 //
 //   - runs what is on the day's agenda in time order: clients being onboarded,
 //     proposals sent, accepted, declined or withdrawn, payment methods added

@@ -34,6 +34,7 @@ import (
 	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/domain/ledger"
+	"remit/domain/library"
 	"remit/domain/numbering"
 	"remit/domain/outbox"
 	"remit/domain/payout"
@@ -115,6 +116,7 @@ func Aggregates() []Aggregate {
 		{Name: "outbox", StreamPrefix: prefixOf(outbox.StreamName), EventTypes: outbox.EventTypes(), Decode: outbox.DecodeEvent},
 		{Name: "ledger", StreamPrefix: prefixOf(ledger.StreamName), EventTypes: ledger.EventTypes(), Decode: ledger.DecodeEvent},
 		{Name: "payout", StreamPrefix: prefixOf(payout.StreamName), EventTypes: payout.EventTypes(), Decode: payout.DecodeEvent},
+		{Name: "library", Stream: library.StreamName(), EventTypes: library.EventTypes(), Decode: library.DecodeEvent},
 		{Name: "proposaltemplate", StreamPrefix: prefixOf(proposaltemplate.StreamName), EventTypes: proposaltemplate.EventTypes(), Decode: proposaltemplate.DecodeEvent},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/domain/ledger"
+	"remit/domain/library"
 	"remit/domain/numbering"
 	"remit/domain/outbox"
 	"remit/domain/payout"
@@ -69,6 +70,7 @@ func evolvers() map[string]evolver {
 		"outbox":           evolveWith(outbox.Evolve),
 		"ledger":           evolveWith(ledger.Evolve),
 		"payout":           evolveWith(payout.Evolve),
+		"library":          evolveWith(library.Evolve),
 		"proposaltemplate": evolveWith(proposaltemplate.Evolve),
 	}
 }
@@ -301,10 +303,24 @@ func samples() map[string]sample {
 	add(nil, paidOut)
 	add([]domain.Event{paidOut}, payout.PayoutFailed{PayoutID: paidOut.PayoutID, Gateway: "sandbox", Reference: paidOut.Reference, Reason: "account closed", At: at})
 
+	// library
+	libSvc := library.Service{ServiceID: id(40), Name: "Monthly bookkeeping", Description: "Bank reconciliation and monthly reports",
+		UnitPrice: dec("450"), Quantity: dec("1"), Unit: "month",
+		BillingRule: domain.BillingRule{Frequency: domain.FrequencyMonths, Start: domain.StartOnAcceptance, End: domain.EndNever},
+		Automatic:   true, TaxRate: dec("10"), RevenueAccount: "4000", Terms: "We reconcile your accounts **monthly**."}
+	libAdded := library.LibraryServiceAdded{Service: libSvc, At: at}
+	add(nil, libAdded)
+	libSvc2 := libSvc
+	libSvc2.UnitPrice = dec("495")
+	add([]domain.Event{libAdded}, library.LibraryServiceChanged{Service: libSvc2, Changed: []string{"unit_price"}, At: at})
+	libArchived := library.LibraryServiceArchived{ServiceID: libSvc.ServiceID, At: at}
+	add([]domain.Event{libAdded}, libArchived)
+	add([]domain.Event{libAdded, libArchived}, library.LibraryServiceRestored{ServiceID: libSvc.ServiceID, At: at})
+
 	// proposaltemplate
-	tplID := id(40)
+	tplID := id(50)
 	tpl := proposaltemplate.Content{Name: "Annual accounts & tax return", Title: "Annual accounts", Letter: "Dear {{client_name}},",
-		Lines: []proposal.Line{{ID: id(41), Name: "Annual accounts", UnitPrice: dec("1800"), Quantity: dec("1"), TaxRate: dec("10"),
+		Lines: []proposal.Line{{ID: id(51), Name: "Annual accounts", UnitPrice: dec("1800"), Quantity: dec("1"), TaxRate: dec("10"),
 			BillingRule: domain.BillingRule{Frequency: domain.FrequencyOnce, Start: domain.StartOnProposalStart, End: domain.EndNever}}},
 		ExpiryDays: 30}
 	tplCreated := proposaltemplate.ProposalTemplateCreated{TemplateID: tplID, Content: tpl, At: at}

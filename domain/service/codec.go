@@ -47,6 +47,9 @@ type stateWire struct {
 	Ended       bool               `json:"ended,omitempty"`
 	EndDate     domain.Date        `json:"end_date,omitzero"`
 	EndReason   string             `json:"end_reason,omitempty"`
+	// RevenueAccount is new in no stored event before it existed, so read
+	// models stored without it need no rebuild.
+	RevenueAccount string `json:"revenue_account,omitempty"`
 
 	Initial             termsWire              `json:"initial"`
 	Segments            []segmentWire          `json:"segments,omitempty"`
@@ -178,6 +181,7 @@ func (s State) MarshalJSON() ([]byte, error) {
 		Ended:               s.Ended,
 		EndDate:             s.EndDate,
 		EndReason:           s.EndReason,
+		RevenueAccount:      s.RevenueAccount,
 		Initial:             termsWire(s.initial),
 		Recorded:            s.recorded,
 		SwitchedToManual:    s.switched.toManual,
@@ -223,22 +227,23 @@ func (s *State) UnmarshalJSON(data []byte) error {
 		return fmt.Errorf("service state: %w", err)
 	}
 	st := State{
-		ID:          w.ID,
-		ClientID:    w.ClientID,
-		Source:      w.Source,
-		Name:        w.Name,
-		Unit:        w.Unit,
-		Currency:    w.Currency,
-		Terms:       Terms(w.Terms),
-		BillingRule: w.BillingRule,
-		FirstDate:   w.FirstDate,
-		ActivatedAt: w.ActivatedAt,
-		Ended:       w.Ended,
-		EndDate:     w.EndDate,
-		EndReason:   w.EndReason,
-		initial:     Terms(w.Initial),
-		recorded:    w.Recorded,
-		switched:    itemSwitches{toManual: w.SwitchedToManual, toAutomatic: w.SwitchedToAutomatic},
+		ID:             w.ID,
+		ClientID:       w.ClientID,
+		Source:         w.Source,
+		Name:           w.Name,
+		Unit:           w.Unit,
+		Currency:       w.Currency,
+		Terms:          Terms(w.Terms),
+		BillingRule:    w.BillingRule,
+		FirstDate:      w.FirstDate,
+		ActivatedAt:    w.ActivatedAt,
+		Ended:          w.Ended,
+		EndDate:        w.EndDate,
+		EndReason:      w.EndReason,
+		RevenueAccount: w.RevenueAccount,
+		initial:        Terms(w.Initial),
+		recorded:       w.Recorded,
+		switched:       itemSwitches{toManual: w.SwitchedToManual, toAutomatic: w.SwitchedToAutomatic},
 	}
 	if len(w.Segments) > 0 {
 		st.segments = make([]segment, len(w.Segments))

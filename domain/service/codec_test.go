@@ -394,7 +394,7 @@ func TestStateCodecCoversEveryField(t *testing.T) {
 		v    any
 		want string
 	}{
-		{service.State{}, "ID ClientID Source Name Unit Currency Terms BillingRule FirstDate ActivatedAt Ended EndDate EndReason initial segments general items odd recorded switched"},
+		{service.State{}, "ID ClientID Source Name Unit Currency Terms BillingRule FirstDate ActivatedAt Ended EndDate EndReason RevenueAccount initial segments general items odd recorded switched"},
 		{service.Item{}, "Key ServiceID Seq Date Description Quantity UnitPrice Discount TaxRate Mode PaymentMethodID Status IssueOn InvoiceID"},
 	} {
 		typ := reflect.TypeOf(tc.v)

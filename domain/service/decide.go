@@ -35,6 +35,7 @@ type Activate struct {
 	FirstDate       domain.Date
 	Mode            BillingMode
 	PaymentMethodID uuid.UUID // optional
+	RevenueAccount  string    // optional ledger account code
 	// Client is the client's currency and methods: Currency must be the
 	// client's and PaymentMethodID one of its methods.
 	Client domain.ClientFacts
@@ -219,10 +220,14 @@ func activate(s State, c Activate) ([]domain.Event, error) {
 	c.Client.CheckPaymentMethod(&p, "payment_method_id", c.PaymentMethodID)
 	checkDescription(&p, "description", c.Description, false)
 	checkTerms(&p, c.Currency, "", Terms{TaxRate: c.TaxRate}, Changes{UnitPrice: &c.UnitPrice, Quantity: &c.Quantity, Discount: &c.Discount})
-	if err := c.BillingRule.Validate("billing_rule"); err != nil {
-		addProblems(&p, err)
+	ruleErr := c.BillingRule.Validate("billing_rule")
+	if ruleErr != nil {
+		addProblems(&p, ruleErr)
 	}
 	switch {
+	case ruleErr != nil:
+		// The caller resolves the first date from a sound rule only: the
+		// rule's own problems are what to correct.
 	case c.BillingRule.Frequency.Manual() && !c.FirstDate.IsZero():
 		p.Add("first_date", "an on-completion or estimate billing has no date")
 	case !c.BillingRule.Frequency.Manual() && c.FirstDate.IsZero():
@@ -250,6 +255,7 @@ func activate(s State, c Activate) ([]domain.Event, error) {
 		FirstDate:       c.FirstDate,
 		Mode:            c.Mode,
 		PaymentMethodID: c.PaymentMethodID,
+		RevenueAccount:  strings.TrimSpace(c.RevenueAccount),
 		At:              c.Now,
 	}}, nil
 }

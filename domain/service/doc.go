@@ -52,6 +52,16 @@
 // repeating rule covers on its invoice line ("Monthly bookkeeping — February
 // 2026").
 //
+// Pro rata: the first item of a rule that bills its first period pro rata
+// (domain.BillingRule.ProRataFirst, Occurrence.ProRata) is dated on the
+// rule's start and bills the unit price in force on its date × the part of
+// the period it covers, rounded to minor units (a price staff set on the item
+// itself is billed as set); its line names the days ("Monthly bookkeeping —
+// 15 – 30 April 2027, pro rata 16/30 days"). A rule change effective
+// mid-period with the option bills the days from its first date up to its
+// first anchor the same way. Quantity, discount and tax apply to the reduced
+// price as to any other.
+//
 // Billing groups (groups.go): Grouping.Plan says how a billing run on a
 // given day bills an item (the invoice's date: the item's own, or the run's
 // date when it has passed, a catch-up; the payment method, resolved to the

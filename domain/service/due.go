@@ -75,5 +75,5 @@ func (s State) firstUnrecorded(general []change, seg int) (Item, bool) {
 	if !ok {
 		return Item{}, false
 	}
-	return s.build(general, seg, sg.base+n, occ.Date)
+	return s.build(general, seg, sg.base+n, occ)
 }

@@ -138,6 +138,7 @@ func randomRule(rng *rand.Rand) (domain.BillingRule, domain.Date) {
 		r.Interval = 1 + rng.IntN(3)
 		if rng.IntN(2) == 0 {
 			r.AnchorDay = 1 + rng.IntN(31)
+			r.ProRataFirst = rng.IntN(2) == 0 // a partial first period, most often
 		}
 	}
 	switch rng.IntN(4) {

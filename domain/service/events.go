@@ -29,6 +29,9 @@ type Source struct {
 	ProposalID     uuid.UUID `json:"proposal_id,omitzero"`
 	ProposalLineID uuid.UUID `json:"proposal_line_id,omitzero"`
 	InstantBill    bool      `json:"instant_bill,omitempty"`
+	// LibraryServiceID is the services library's entry the service started
+	// from, when it did (its terms were copied, then maybe overridden).
+	LibraryServiceID uuid.UUID `json:"library_service_id,omitzero"`
 }
 
 // Changes are the optional terms an edit changes; nil means unchanged. A
@@ -66,7 +69,11 @@ type ServiceActivated struct {
 	FirstDate       domain.Date        `json:"first_date,omitzero"` // zero for on-completion and estimate rules
 	Mode            BillingMode        `json:"mode"`
 	PaymentMethodID uuid.UUID          `json:"payment_method_id,omitzero"`
-	At              time.Time          `json:"at"`
+	// RevenueAccount is the ledger (revenue) account code its sales are
+	// posted to, when one was chosen (from the services library); empty:
+	// the ledger's default.
+	RevenueAccount string    `json:"revenue_account,omitempty"`
+	At             time.Time `json:"at"`
 }
 
 // ServiceEdited records new terms effective from a date: unbilled items dated

@@ -16,6 +16,7 @@ func allEvents(tb testing.TB) []domain.Event {
 	quarterly := domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 3, Start: domain.StartOnDate, StartDate: date(2026, 3, 1), AnchorDay: 31, End: domain.EndOnDate, EndDate: date(2027, 12, 31)}
 	activated := MustActivated(tb)
 	activated.Discount = domain.Discount{Kind: domain.DiscountPercent, Value: decidertest.Dec("12.5")}
+	activated.RevenueAccount = "4000"
 	return []domain.Event{
 		activated,
 		service.ServiceEdited{ServiceID: serviceID, EffectiveFrom: date(2026, 3, 1), Changes: service.Changes{

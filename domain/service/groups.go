@@ -154,7 +154,8 @@ func GroupKey(clientID uuid.UUID, date domain.Date, paymentMethodID uuid.UUID) s
 
 // Period names the period an item of a repeating rule covers, for its
 // invoice line: "February 2026" (monthly), "February – April 2026" (every 3
-// months), "2 – 8 March 2026" (weekly), "2 March 2026" (daily). It is taken
+// months), "2 – 8 March 2026" (weekly), "2 March 2026" (daily), "15 – 30
+// April 2027, pro rata 16/30 days" (a partial first period). It is taken
 // from the item's place in its rule, so moving the item's date does not
 // change it. One-time and manual items cover no period: "".
 func (s State) Period(it Item) string {
@@ -174,6 +175,9 @@ func (s State) Period(it Item) string {
 	occ, ok := nthOccurrence(r, seg.first, seq-seg.base)
 	if !ok {
 		return ""
+	}
+	if !occ.ProRata.IsZero() {
+		return occ.ProRata.String()
 	}
 	return periodLabel(r, occ.Date)
 }

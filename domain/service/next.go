@@ -44,7 +44,7 @@ func (s State) NextBilling(today, horizon domain.Date) (Item, bool) {
 			// Untouched: dated as its rule says, and scheduled unless a
 			// later rule replaced it or the end archived it, as it does
 			// every later one.
-			if it, ok := s.build(general, i, seq, occ.Date); ok {
+			if it, ok := s.build(general, i, seq, occ); ok {
 				consider(it)
 			}
 			break

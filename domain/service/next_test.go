@@ -109,6 +109,7 @@ func nextStream(tb testing.TB, rng *rand.Rand, n int) []domain.Event {
 			r.Frequency, r.Interval = domain.FrequencyWeeks, 1+rng.Intn(2)
 		case 2:
 			r.Frequency, r.Interval, r.AnchorDay = domain.FrequencyMonths, 1, 31
+			r.ProRataFirst = rng.Intn(2) == 0
 		case 3:
 			r.Frequency, r.Interval = domain.FrequencyMonths, 3
 		case 4:

@@ -111,7 +111,7 @@ func (s State) Schedule(through domain.Date) []Item {
 	found := map[string]Item{}
 	for i, seg := range s.segments {
 		for _, occ := range seg.rule.Occurrences(seg.first, through) {
-			if it, ok := s.build(general, i, seg.base+occ.Seq, occ.Date); ok {
+			if it, ok := s.build(general, i, seg.base+occ.Seq, occ); ok {
 				found[it.Key] = it
 			}
 		}
@@ -189,7 +189,7 @@ func (s State) item(general []change, key string) (Item, bool) {
 	if !ok {
 		return Item{}, false
 	}
-	return s.build(general, i, seq, occ.Date)
+	return s.build(general, i, seq, occ)
 }
 
 // maxSearchDays bounds how far ahead nthOccurrence looks (about 10,000 years).
@@ -216,18 +216,24 @@ func nthOccurrence(r domain.BillingRule, first domain.Date, n int) (domain.Occur
 	return r.Occurrence(first, n)
 }
 
-// build derives item seq, occurrence of segment seg dated date, by replaying
-// the changes of every item (general, oldest first) and the item's own, in
-// the order they happened, over the terms at activation. It returns false
-// when a later rule change replaced the item.
-func (s State) build(general []change, seg, seq int, date domain.Date) (Item, bool) {
+// build derives item seq, occurrence occ of segment seg, by replaying the
+// changes of every item (general, oldest first) and the item's own, in the
+// order they happened, over the terms at activation. It returns false when a
+// later rule change replaced the item.
+//
+// The occurrence of a partial first period (occ.ProRata) bills the unit
+// price the service has for the item's date × the part of the period,
+// rounded to minor units; a unit price set on the item itself (EditItem)
+// is billed as it is, since it is the price staff saw and chose.
+func (s State) build(general []change, seg, seq int, occ domain.Occurrence) (Item, bool) {
 	key := ItemKey(s.ID, seq)
 	log := s.itemLogAt(seq)
 	if log.billed != nil {
 		return *log.billed, true
 	}
+	date := occ.Date
 	t := s.initial
-	var skipped bool
+	var skipped, ownPrice bool
 	var issueOn domain.Date
 	own := log.changes
 	for len(general) > 0 || len(own) > 0 {
@@ -241,6 +247,7 @@ func (s State) build(general []change, seg, seq int, date domain.Date) (Item, bo
 		case serviceTerms:
 			if date.IsZero() || !date.Before(c.from) {
 				t.apply(c.changes.Changes)
+				ownPrice = ownPrice && c.changes.UnitPrice == nil
 			}
 		case serviceRule:
 			if c.seg > seg && (date.IsZero() || !date.Before(c.from)) {
@@ -250,6 +257,7 @@ func (s State) build(general []change, seg, seq int, date domain.Date) (Item, bo
 			t.Mode = c.mode
 		case itemTerms:
 			t.apply(c.changes.Changes)
+			ownPrice = ownPrice || c.changes.UnitPrice != nil
 			if c.changes.Date != nil {
 				date = *c.changes.Date
 			}
@@ -261,6 +269,9 @@ func (s State) build(general []change, seg, seq int, date domain.Date) (Item, bo
 	}
 	if s.segments[seg].rule.Frequency.Manual() {
 		t.Mode = Manual // billed by hand when the work is done
+	}
+	if !ownPrice {
+		t.UnitPrice = occ.ProRata.Apply(t.UnitPrice, s.Currency)
 	}
 	it := Item{
 		Key:             key,

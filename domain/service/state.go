@@ -60,6 +60,9 @@ type State struct {
 	Ended       bool
 	EndDate     domain.Date // items dated after it are archived
 	EndReason   string
+	// RevenueAccount is the ledger account code its sales go to (from the
+	// services library); empty: the ledger's default.
+	RevenueAccount string
 
 	initial  Terms                       // the terms at activation, where every item starts
 	segments []segment                   // the billing rules in force, oldest first
@@ -166,18 +169,19 @@ func Evolve(s State, e domain.Event) State {
 			PaymentMethodID: e.PaymentMethodID,
 		}
 		s = State{
-			ID:          e.ServiceID,
-			ClientID:    e.ClientID,
-			Source:      e.Source,
-			Name:        e.Name,
-			Unit:        e.Unit,
-			Currency:    e.Currency,
-			Terms:       terms,
-			BillingRule: e.BillingRule,
-			FirstDate:   e.FirstDate,
-			ActivatedAt: e.At,
-			initial:     terms,
-			segments:    []segment{{rule: e.BillingRule, first: e.FirstDate}},
+			ID:             e.ServiceID,
+			ClientID:       e.ClientID,
+			Source:         e.Source,
+			Name:           e.Name,
+			Unit:           e.Unit,
+			Currency:       e.Currency,
+			Terms:          terms,
+			BillingRule:    e.BillingRule,
+			FirstDate:      e.FirstDate,
+			ActivatedAt:    e.At,
+			RevenueAccount: e.RevenueAccount,
+			initial:        terms,
+			segments:       []segment{{rule: e.BillingRule, first: e.FirstDate}},
 		}
 	case ServiceEdited:
 		s.Terms.apply(e.Changes)

@@ -54,16 +54,35 @@ func (s *Store) Unwrap() eventstore.Store { return s.Store }
 
 // Append seals the personal fields of events and appends them.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	sealed, err := s.seal(events)
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	return s.Store.Append(ctx, stream, expected, sealed...)
+}
+
+// AppendQueued seals the personal fields of events and appends them through
+// the wrapped store's AppendQueued (eventstore.QueuedAppender).
+func (s *Store) AppendQueued(ctx context.Context, stream string, expected eventstore.ExpectedRevision, queued func(), events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	sealed, err := s.seal(events)
+	if err != nil {
+		queued()
+		return eventstore.AppendResult{}, err
+	}
+	return eventstore.AppendQueued(ctx, s.Store, stream, expected, queued, sealed...)
+}
+
+func (s *Store) seal(events []eventstore.EventData) ([]eventstore.EventData, error) {
 	sealed := make([]eventstore.EventData, len(events))
 	for i, e := range events {
 		d, err := s.sealer.Seal(e.Type, e.Data)
 		if err != nil {
-			return eventstore.AppendResult{}, fmt.Errorf("seal %s: %w", e.Type, err)
+			return nil, fmt.Errorf("seal %s: %w", e.Type, err)
 		}
 		e.Data = d
 		sealed[i] = e
 	}
-	return s.Store.Append(ctx, stream, expected, sealed...)
+	return sealed, nil
 }
 
 func (s *Store) open(recs []eventstore.RecordedEvent, err error) ([]eventstore.RecordedEvent, error) {

@@ -94,7 +94,14 @@ func (s *Store) readAll(ctx context.Context, from uint64, dir eventstore.Directi
 		q.WriteString(` ORDER BY position LIMIT ?`)
 	}
 	args = append(args, sqlLimit(limit))
-	out, err := s.query(ctx, q.String(), args, limit)
+	room := limit
+	if dir == eventstore.Forward && head >= from && (room <= 0 || head-from < uint64(room)) {
+		// No more events than positions up to the head: a live
+		// subscription woken by a commit reads a few, and would otherwise
+		// allocate room for its whole batch at every commit.
+		room = int(head-from) + 1
+	}
+	out, err := s.query(ctx, q.String(), args, room)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read all: %w", err)
 	}
@@ -158,8 +165,9 @@ func prefixEnd(prefix string) (string, bool) {
 // through database/sql's Scan: the driver hands every blob over as a fresh Go
 // copy (go-sqlite3 copies with C.GoBytes), so the envelope is decoded in place
 // with no second copy, and the event's strings point into it. That is what
-// lets the log be read at over a million events a second.
-func (s *Store) query(ctx context.Context, q string, args []any, limit int) ([]eventstore.RecordedEvent, error) {
+// lets the log be read at over a million events a second. room is how many
+// rows the caller expects at most (<= 0: unknown); it sizes the slice.
+func (s *Store) query(ctx context.Context, q string, args []any, room int) ([]eventstore.RecordedEvent, error) {
 	conn, err := s.rdb.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -168,7 +176,7 @@ func (s *Store) query(ctx context.Context, q string, args []any, limit int) ([]e
 	// A read without a limit is mostly one stream's few events (a command's
 	// load): start small rather than allocate 256 events' room (53 KiB) for
 	// each; a read with a limit mostly fills it.
-	capHint := limit
+	capHint := room
 	switch {
 	case capHint <= 0:
 		capHint = 16

@@ -314,22 +314,16 @@ func (s *Store) closeDBs() {
 
 // Append implements eventstore.Store.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
-	if s.opts.ReadOnly {
-		return eventstore.AppendResult{}, fmt.Errorf("append to %s: the store is open read-only", stream)
-	}
-	if err := eventstore.ValidateAppend(stream, events, s.opts.MaxEventSize); err != nil {
+	return s.AppendQueued(ctx, stream, expected, func() {}, events...)
+}
+
+// AppendQueued implements eventstore.QueuedAppender: queued is called once
+// the append is in the writer's queue, which the writer takes in order.
+func (s *Store) AppendQueued(ctx context.Context, stream string, expected eventstore.ExpectedRevision, queued func(), events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	req, err := s.queue(ctx, stream, expected, events)
+	queued()
+	if err != nil {
 		return eventstore.AppendResult{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return eventstore.AppendResult{}, err
-	}
-	req := &appendReq{ctx: ctx, stream: stream, expected: expected, events: events, reply: make(chan appendResp, 1)}
-	select {
-	case <-s.done:
-		return eventstore.AppendResult{}, eventstore.ErrClosed
-	case s.reqs <- req:
-	case <-ctx.Done():
-		return eventstore.AppendResult{}, ctx.Err()
 	}
 	// Once queued the append is either done or refused by the writer; waiting
 	// for its answer (rather than giving up on ctx) means a caller never
@@ -346,6 +340,28 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		default:
 			return eventstore.AppendResult{}, eventstore.ErrClosed
 		}
+	}
+}
+
+// queue checks an append and puts it in the writer's queue.
+func (s *Store) queue(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData) (*appendReq, error) {
+	if s.opts.ReadOnly {
+		return nil, fmt.Errorf("append to %s: the store is open read-only", stream)
+	}
+	if err := eventstore.ValidateAppend(stream, events, s.opts.MaxEventSize); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	req := &appendReq{ctx: ctx, stream: stream, expected: expected, events: events, reply: make(chan appendResp, 1)}
+	select {
+	case <-s.done:
+		return nil, eventstore.ErrClosed
+	case s.reqs <- req:
+		return req, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,9 @@ var (
 	benchItems   = flag.Int("billingrun.items", 100000, "due items in BenchmarkRun (the issue's target: 100000 in under 20 s)")
 	benchWorkers = flag.Int("billingrun.workers", 0, "appends in flight in BenchmarkRun (0: Run's default)")
 	benchProfile = flag.String("billingrun.runprofile", "", "write a CPU profile of the timed run (not the set-up) to this file")
+	benchAllocs  = flag.String("billingrun.runallocs", "", "write a heap profile (alloc_space counts everything allocated up to the end of the timed run) to this file")
+	benchTrace   = flag.String("billingrun.runtrace", "", "write an execution trace of the timed run (not the set-up, nor the catch-up after it) to this file")
+	benchRunOnly = flag.Bool("billingrun.runonly", false, "BenchmarkBill: time the first run only, without applying its events to the read models or running again")
 	benchFixture = flag.String("billingrun.fixture", "", "keep the set-up store in this folder and start from a copy of it when it is there (set-up takes minutes at 100000 items)")
 )
 
@@ -215,6 +219,15 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// maxRSS is the process's peak resident set so far, in MB.
+func maxRSS() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Maxrss) / 1024 // kB on Linux
+}
+
 func setUpClients(f *fixture, n, workers int) {
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -236,22 +249,47 @@ func setUpClients(f *fixture, n, workers int) {
 	wg.Wait()
 }
 
-// startProfile starts the CPU profile of -billingrun.runprofile, if any, and
-// returns what stops it.
+// startProfile starts the CPU profile of -billingrun.runprofile and the
+// execution trace of -billingrun.runtrace, if asked, and returns what stops
+// them.
 func startProfile(b *testing.B) func() {
-	if *benchProfile == "" {
-		return func() {}
+	var stops []func()
+	if *benchProfile != "" {
+		out, err := os.Create(*benchProfile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(out); err != nil {
+			b.Fatal(err)
+		}
+		stops = append(stops, func() { pprof.StopCPUProfile(); out.Close() })
 	}
-	out, err := os.Create(*benchProfile)
-	if err != nil {
-		b.Fatal(err)
+	if *benchTrace != "" {
+		out, err := os.Create(*benchTrace)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := trace.Start(out); err != nil {
+			b.Fatal(err)
+		}
+		stops = append(stops, func() { trace.Stop(); out.Close() })
 	}
-	if err := pprof.StartCPUProfile(out); err != nil {
-		b.Fatal(err)
+	if *benchAllocs != "" {
+		stops = append(stops, func() {
+			out, err := os.Create(*benchAllocs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer out.Close()
+			if err := pprof.Lookup("allocs").WriteTo(out, 0); err != nil {
+				b.Fatal(err)
+			}
+		})
 	}
 	return func() {
-		pprof.StopCPUProfile()
-		out.Close()
+		for _, stop := range stops {
+			stop()
+		}
 	}
 }
 
@@ -266,7 +304,8 @@ func startProfile(b *testing.B) func() {
 // for the first run's). The fixture is BenchmarkRun's (-billingrun.items
 // due items, built through billing's commands, and its read models;
 // -billingrun.fixture keeps both). It reports s/run and cpu-s/run of the
-// first run, s/catchup, and s/rerun of the second.
+// first run, the process's peak RSS by its end (MB-peak-rss/run; the set-up
+// before it only copies files), s/catchup, and s/rerun of the second.
 func BenchmarkBill(b *testing.B) {
 	asOf := domain.MustDate(2025, 4, 2)
 	clients := *benchItems / 4
@@ -278,9 +317,10 @@ func BenchmarkBill(b *testing.B) {
 			b.Fatal(err)
 		}
 		var steps []string
+		var rss float64 // the process's peak RSS by the end of the first run, MB
 		// bill returns the run's report, wall and CPU time, and the time it
 		// then took to apply what it appended to the read models.
-		bill := func() (billingrun.Report, time.Duration, time.Duration, time.Duration) {
+		bill := func(profile bool) (billingrun.Report, time.Duration, time.Duration, time.Duration) {
 			s, err := storeurl.Open(ctx, "", storeurl.Options{DataDir: f.dir})
 			if err != nil {
 				b.Fatal(err)
@@ -294,14 +334,25 @@ func BenchmarkBill(b *testing.B) {
 				last = time.Now()
 			}
 			svc := billing.New(billing.Config{Store: s, Now: time.Now, NewID: uuid.New})
+			stop := func() {}
+			if profile {
+				stop = startProfile(b)
+			}
 			idx, closeIndex := benchIndex(b, s, f.dir)
 			defer closeIndex()
 			rep, err := billingrun.Run(ctx, s, svc, asOf, billingrun.Options{Index: idx, Actor: "cli:bill", Step: step})
+			stop()
 			if err != nil || len(rep.Errors) > 0 {
 				b.Fatalf("run: %v %v", err, rep.Errors)
 			}
 			step("done")
 			el, cpu := time.Since(t0), cpuTime()-cpu0
+			if profile {
+				rss = maxRSS()
+			}
+			if *benchRunOnly {
+				return rep, el, cpu, 0
+			}
 			// `remit bill` leaves the read models up to date with what it
 			// appended (see app/cli/bill.go): timed apart.
 			t1 := time.Now()
@@ -311,18 +362,20 @@ func BenchmarkBill(b *testing.B) {
 			step("read models")
 			return rep, el, cpu, time.Since(t1)
 		}
-		stop := startProfile(b)
 		b.StartTimer()
-		rep, el, cpu, catchup := bill()
+		rep, el, cpu, catchup := bill(true)
 		b.StopTimer()
-		stop()
-		again, rerun, _, _ := bill()
+		again, rerun := billingrun.Report{}, time.Duration(0)
+		if !*benchRunOnly {
+			again, rerun, _, _ = bill(false)
+		}
 		if rep.Issued != 4*clients || again.Issued != 0 || again.Items != 0 {
 			b.Fatalf("first run %+v, re-run %+v", rep, again)
 		}
 		b.ReportMetric(el.Seconds(), "s/run")
 		b.ReportMetric(cpu.Seconds(), "cpu-s/run")
 		b.ReportMetric(catchup.Seconds(), "s/catchup")
+		b.ReportMetric(rss, "MB-peak-rss/run")
 		b.ReportMetric(rerun.Seconds(), "s/rerun")
 		b.Logf("%d items, %d invoices issued in %s (%s of CPU); its events applied to the read models in %s; re-run with nothing to do: %s; steps: %s",
 			rep.Items, rep.Issued, el.Round(time.Millisecond), cpu.Round(time.Millisecond), catchup.Round(time.Millisecond), rerun.Round(time.Millisecond),

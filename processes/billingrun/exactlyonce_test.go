@@ -456,3 +456,49 @@ func TestRefusedGroupBurnsNoNumber(t *testing.T) {
 	invoices := checkExactlyOnce(t, f.store, 2)
 	checkEveryNumberUsed(t, f.store, invoices)
 }
+
+// TestRunInNumberBlocks runs over more invoices than one block of numbers
+// names, so each block's invoices are appended while the next block is
+// reserved: each item once, numbers gapless and in date order, one
+// numbering event per block. A run stopped once its first block is reserved
+// is completed by the next run, which issues the invoices numbered in that
+// block with those numbers and numbers the rest after them.
+func TestRunInNumberBlocks(t *testing.T) {
+	for _, stop := range []bool{false, true} {
+		t.Run(map[bool]string{false: "OK", true: "StoppedAfterTheFirstBlock"}[stop], func(t *testing.T) {
+			f := newFixture(t, crashAsOf)
+			f.MustSetUpFirm(false, 0) // one invoice per item, for many invoices
+			f.names = nil
+			wantItems := f.MustManyDueItems(20, 2, crashAsOf)
+			const block = 7 // 80 invoices: 12 blocks, the last of 3
+			if stop {
+				ctx, cancel := context.WithCancel(context.Background())
+				if _, err := billingrun.Run(ctx, f.store, f.svc, crashAsOf, billingrun.Options{NumberBlock: block, AfterNumbers: cancel}); err == nil {
+					t.Fatal("the stopped run reported no error")
+				}
+				if n, issued := len(reservations(t, f.store)), checkIssued(t, f.store); n < block || n%block != 0 || issued != 0 {
+					t.Fatalf("after the stop: %d numbers reserved, %d invoices issued; want whole blocks of %d and none issued", n, issued, block)
+				}
+			}
+			rep, err := billingrun.Run(context.Background(), f.store, f.newService(), crashAsOf, billingrun.Options{NumberBlock: block})
+			if err != nil || len(rep.Errors) > 0 {
+				t.Fatalf("run: %v %v", err, rep.Errors)
+			}
+			if rep.Issued != 80 {
+				t.Errorf("run: %+v, want 80 invoices issued", rep)
+			}
+			invoices := checkExactlyOnce(t, f.store, wantItems)
+			checkEveryNumberUsed(t, f.store, invoices)
+			recs, err := f.store.ReadStream(context.Background(), numbering.StreamName(), 0, eventstore.Forward, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !stop && len(recs) != 12 {
+				t.Errorf("%d numbering events, want 12 blocks", len(recs))
+			}
+			if again, err := billingrun.Run(context.Background(), f.store, f.newService(), crashAsOf, billingrun.Options{NumberBlock: block}); err != nil || again.Issued != 0 || again.Items != 0 {
+				t.Errorf("re-run: %+v, %v; want nothing to do", again, err)
+			}
+		})
+	}
+}

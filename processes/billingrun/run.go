@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -40,9 +41,13 @@ type Options struct {
 	Actor string
 	// Progress, when set, is told how far the run is after each group.
 	Progress func(Progress)
-	// AfterNumbers, when set, is called once the run's invoice numbers are
-	// reserved and before its invoices are appended (crash tests stop there).
+	// AfterNumbers, when set, is called once the run's first block of
+	// invoice numbers is reserved and before any of its invoices is appended
+	// (crash tests stop there).
 	AfterNumbers func()
+	// NumberBlock is how many invoices one block of numbers names (default
+	// and at most 4,096; see billing.BatchOptions): tests set it small.
+	NumberBlock int
 	// Step, when set, hears the end of each step of the run: "indexed" (the
 	// Index is up to date), then IssueBatch's "planned", "marked", "issued".
 	Step func(name string)
@@ -225,20 +230,27 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 			return rep, err
 		}
 	}
+	// The ids are hashes of every group's items: computed once, on every
+	// core (a run names 100,000s of invoices).
 	ids := make([]uuid.UUID, len(ordered))
-	for i, g := range ordered {
-		ids[i], _ = g.ids()
+	cmdIDs := make([]string, len(ordered))
+	if err := onEveryCore(ctx, len(ordered), func(i int) { ids[i], cmdIDs[i] = ordered[i].ids() }); err != nil {
+		return rep, err
 	}
 	if err := snap.addInvoices(ctx, ids); err != nil {
 		return rep, err
 	}
 
 	corr := runPrefix + asOf.String()
-	bopts := billing.BatchOptions{Workers: opts.Workers, AfterNumbers: opts.AfterNumbers, Step: opts.Step}
+	bopts := billing.BatchOptions{Workers: opts.Workers, AfterNumbers: opts.AfterNumbers, NumberBlock: opts.NumberBlock, Step: opts.Step}
 	if opts.Progress != nil {
 		bopts.Progress = func(done, total int) { opts.Progress(Progress{Done: done, Total: total}) }
 	}
-	results, err := svc.IssueBatch(ctx, snap, batchOf(ordered, opts.Actor, corr), bopts)
+	batch, err := batchOf(ctx, ordered, ids, cmdIDs, opts.Actor, corr)
+	if err != nil {
+		return rep, err
+	}
+	results, err := svc.IssueBatch(ctx, snap, batch, bopts)
 	if err != nil {
 		return rep, errors.Join(errors.New("billing run interrupted"), err)
 	}
@@ -295,24 +307,46 @@ func (p *planner) due(ctx context.Context, rep *Report) (map[uuid.UUID][]string,
 	if err := p.snap.addClients(ctx, clients); err != nil {
 		return nil, err
 	}
-	var billings []service.Billing
-	releases := map[string]int{}
-	skips := map[uuid.UUID][]string{}
-	for _, f := range services {
-		st := f.State
+	// Each service's items are planned on every core (this only reads the
+	// snapshot), then gathered in the services' order.
+	type planned struct {
+		billings []service.Billing
+		skips    []string
+	}
+	each := make([]planned, len(services))
+	if err := onEveryCore(ctx, len(services), func(i int) {
+		st := services[i].State
 		for _, it := range st.DueItems(p.grouping.Today) {
 			b := p.grouping.Plan(st.ClientID, it, p.defaultOf(st.ClientID))
 			switch {
 			case b.Skip:
-				skips[st.ID] = append(skips[st.ID], it.Key)
+				each[i].skips = append(each[i].skips, it.Key)
 			case b.GroupKey != "":
-				billings = append(billings, b)
-				if n := st.Releases(it.Key); n > 0 {
-					releases[it.Key] = n
-				}
-				rep.Items++
+				each[i].billings = append(each[i].billings, b)
 			}
 		}
+	}); err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, e := range each {
+		n += len(e.billings)
+	}
+	billings := make([]service.Billing, 0, n)
+	releases := map[string]int{}
+	skips := map[uuid.UUID][]string{}
+	for i, e := range each {
+		st := &services[i].State
+		if len(e.skips) > 0 {
+			skips[st.ID] = e.skips
+		}
+		for _, b := range e.billings {
+			if n := st.Releases(b.Key); n > 0 {
+				releases[b.Key] = n
+			}
+		}
+		billings = append(billings, e.billings...)
+		rep.Items += len(e.billings)
 	}
 	for _, sg := range service.Groups(billings) {
 		g := &group{key: sg.Key, clientID: sg.ClientID, date: sg.IssueDate, method: sg.PaymentMethodID}
@@ -367,20 +401,27 @@ func (p *planner) ordered(ctx context.Context, pend []unissued, rep *Report) ([]
 }
 
 // batchOf is the IssueBatch request of the groups: each invoice under its
-// deterministic command id, with its collection.
-func batchOf(ordered []*group, actor, corr string) []billing.BatchInvoice {
+// deterministic id and command id (ids, cmdIDs: the groups' ids()), with its
+// collection.
+func batchOf(ctx context.Context, ordered []*group, ids []uuid.UUID, cmdIDs []string, actor, corr string) ([]billing.BatchInvoice, error) {
 	batch := make([]billing.BatchInvoice, len(ordered))
-	for i, g := range ordered {
+	err := onEveryCore(ctx, len(ordered), func(i int) {
+		g := ordered[i]
 		items := slices.Clone(g.items)
 		slices.Sort(items)
-		id, cmdID := g.ids()
 		batch[i] = billing.BatchInvoice{
-			Request: billing.IssueInvoiceRequest{InvoiceID: id, ClientID: g.clientID, ItemKeys: items, IssueDate: g.date, PaymentMethodID: g.method},
-			Meta:    billing.Meta{Actor: actor, CommandID: cmdID, CorrelationID: corr},
-			Collect: &billing.Meta{Actor: actor, CommandID: collectCommandID(id), CorrelationID: corr},
+			Request: billing.IssueInvoiceRequest{InvoiceID: ids[i], ClientID: g.clientID, ItemKeys: items, IssueDate: g.date, PaymentMethodID: g.method},
+			Meta:    billing.Meta{Actor: actor, CommandID: cmdIDs[i], CorrelationID: corr},
+			Collect: &billing.Meta{Actor: actor, CommandID: collectCommandID(ids[i]), CorrelationID: corr},
 		}
-	}
-	return batch
+	})
+	return batch, err
+}
+
+// onEveryCore runs fn(0..n-1) on as many goroutines as there are CPUs: for
+// the run's own work on its groups, which waits for nothing.
+func onEveryCore(ctx context.Context, n int, fn func(i int)) error {
+	return inParallel(ctx, runtime.GOMAXPROCS(0), n, fn)
 }
 
 // tally counts the batch's results in rep and returns the invoices whose

@@ -76,6 +76,7 @@ func TestBadInput(t *testing.T) {
 		{"ImpossibleDate", "POST", base + "/services", service(map[string]any{"billing_rule": map[string]any{"frequency": "months", "start": "on_date", "start_date": "2025-02-30", "end": "never"}}), nil, 400, "billing_rule.start_date"},
 		{"BadIDInBody", "POST", "/api/invoices", `{"client_id":"not-a-uuid","lines":[]}`, nil, 400, "client_id"},
 		{"NegativeQuantity", "POST", base + "/services", service(map[string]any{"quantity": "-1"}), nil, 422, "quantity"},
+		{"ProRataWeekly", "POST", base + "/services", service(map[string]any{"billing_rule": map[string]any{"frequency": "weeks", "start": "on_date", "start_date": "2025-04-15", "end": "never", "pro_rata_first": true}}), nil, 422, "billing_rule.pro_rata_first"},
 		{"NegativePrice", "POST", "/api/invoices", map[string]any{"client_id": clientID, "lines": []any{map[string]any{"description": "Fee", "quantity": "1", "unit_price": "-5", "tax_rate": "0"}}}, nil, 422, "-"},
 		{"UnknownCurrency", "POST", "/api/clients", `{"name":"B","kind":"business","currency":"XYZ"}`, nil, 422, "currency"},
 		{"EmptyName", "POST", "/api/clients", `{"name":"","kind":"business"}`, nil, 422, "name"},

@@ -171,6 +171,7 @@ func NewServer(cfg Config) *Server {
 	s.registerRefundRoutes(api)
 	s.registerLedgerRoutes(api)
 	s.registerPayoutRoutes(api)
+	s.registerLibraryRoutes(api)
 	s.registerEInvoiceRoutes(api)
 	s.registerPaymentRoutes(api)
 	s.registerActivityRoutes(api)

@@ -39,6 +39,12 @@ type NewService struct {
 	BillingRule     domain.BillingRule `json:"billing_rule"`
 	Automatic       bool               `json:"automatic"`
 	PaymentMethodID uuid.UUID          `json:"payment_method_id,omitzero"`
+	// LibraryServiceID names the services library's entry the service
+	// starts from (the fields above are as sent: GET the library service
+	// and change what differs); RevenueAccount is the ledger account code
+	// its sales go to.
+	LibraryServiceID uuid.UUID `json:"library_service_id,omitzero"`
+	RevenueAccount   string    `json:"revenue_account,omitempty"`
 }
 
 // ServiceEdit changes a service's terms from a date (today when absent); a
@@ -84,6 +90,7 @@ func (s *Server) handleServiceActivate(w http.ResponseWriter, r *http.Request) {
 				ServiceID: b.ID, ClientID: clientID, Name: b.Name, Description: b.Description, UnitPrice: b.UnitPrice,
 				Quantity: b.Quantity, Unit: b.Unit, Discount: b.Discount, TaxRate: b.TaxRate, Currency: b.Currency,
 				BillingRule: b.BillingRule, Automatic: b.Automatic, PaymentMethodID: b.PaymentMethodID,
+				LibraryServiceID: b.LibraryServiceID, RevenueAccount: b.RevenueAccount,
 			}, meta)
 		})
 	})

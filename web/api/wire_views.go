@@ -447,6 +447,7 @@ type BillingRule struct {
 	End            string      `json:"end"`
 	EndAfter       int         `json:"end_after,omitzero"`
 	EndDate        domain.Date `json:"end_date,omitzero"`
+	ProRataFirst   bool        `json:"pro_rata_first,omitzero"`
 }
 
 // billingRuleOf converts a domain.BillingRule.
@@ -461,6 +462,7 @@ func billingRuleOf(v domain.BillingRule) BillingRule {
 		End:            string(v.End),
 		EndAfter:       v.EndAfter,
 		EndDate:        v.EndDate,
+		ProRataFirst:   v.ProRataFirst,
 	}
 }
 
@@ -484,6 +486,7 @@ type ServiceView struct {
 	Ended           bool          `json:"ended"`
 	EndDate         domain.Date   `json:"end_date"`
 	EndReason       string        `json:"end_reason"`
+	RevenueAccount  string        `json:"revenue_account"`
 	NextBilling     *ServiceItem  `json:"next_billing"`
 	Revision        uint64        `json:"revision"`
 }
@@ -509,6 +512,7 @@ func serviceViewOf(v projections.ServiceView) ServiceView {
 		Ended:           v.Ended,
 		EndDate:         v.EndDate,
 		EndReason:       v.EndReason,
+		RevenueAccount:  v.RevenueAccount,
 		NextBilling:     wirePtr(v.NextBilling, serviceItemOf),
 		Revision:        v.Revision,
 	}
@@ -519,14 +523,17 @@ type ServiceSource struct {
 	ProposalID     ID   `json:"proposal_id,omitzero"`
 	ProposalLineID ID   `json:"proposal_line_id,omitzero"`
 	InstantBill    bool `json:"instant_bill,omitzero"`
+	// LibraryServiceID is the services library's entry it started from.
+	LibraryServiceID ID `json:"library_service_id,omitzero"`
 }
 
 // serviceSourceOf converts a service.Source.
 func serviceSourceOf(v service.Source) ServiceSource {
 	return ServiceSource{
-		ProposalID:     ID(v.ProposalID),
-		ProposalLineID: ID(v.ProposalLineID),
-		InstantBill:    v.InstantBill,
+		ProposalID:       ID(v.ProposalID),
+		ProposalLineID:   ID(v.ProposalLineID),
+		InstantBill:      v.InstantBill,
+		LibraryServiceID: ID(v.LibraryServiceID),
 	}
 }
 

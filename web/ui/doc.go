@@ -48,7 +48,11 @@
 // and each payment method's show the newest page of lines with an "Older
 // activity" link (?before=, a position in the log; activity_pages.go). Proposal amounts are
 // shown per cadence, never added across cadences, with a first-year value
-// (proposal.ValueOf). The Ledger page (ledger.go) gives owners what the CLI
+// (proposal.ValueOf). The billing-rule fields (the "rulefields" partial of
+// the add-a-service, edit-service and proposal-line forms) take a day of
+// the month and "Bill the first period pro rata"; a proposal line with that
+// option says on the staff page and the client's acceptance page what it
+// bills first (prorata.go, proposal.FirstBillingOf). The Ledger page (ledger.go) gives owners what the CLI
 // gives operators: map a client to a ledger contact, re-create an invoice
 // whose push failed, disconnect; staff are refused with a 403 page. The
 // Payouts page (payouts.go) lists the payment gateway's payouts (the
@@ -56,7 +60,13 @@
 // page each charge, refund and fee it settles, linking the invoices, and its
 // sync status per connected ledger. The connect form sets the payout bank
 // and fees accounts, the disputes account and (QuickBooks) the receivable
-// account of refunds with the rest of the mapping.
+// account of refunds with the rest of the mapping. The Services library
+// (library.go, /settings/library) lists the firm's library services (the
+// "library" projection) with a search and an archived filter, and adds,
+// edits, archives and restores them; the instant bill and add-a-service
+// forms start from one (?from=<id>: a GET form above them), their fields
+// prefilled on the server (billing.InstantLineFrom,
+// billing.ServiceRequestFrom) and still editable.
 //
 // When Config.BillingRun is set, the clients page offers "Run billing now"
 // (billingrun.go): it runs billing and collection on demand, waits for the

@@ -139,6 +139,9 @@ func ruleText(r domain.BillingRule) string {
 		if r.AnchorDay > 0 {
 			s += fmt.Sprintf(" on day %d", r.AnchorDay)
 		}
+		if r.ProRataFirst {
+			s += ", first period pro rata"
+		}
 	default:
 		s = string(r.Frequency)
 	}
@@ -218,6 +221,7 @@ func funcs() template.FuncMap {
 		"status":      statusText,
 		"statusClass": statusClass,
 		"rule":        ruleText,
+		"firstBill":   firstBillingNote,
 		"method":      methodName,
 		"seq":         itemSeq,
 		"add":         func(a, b int) int { return a + b },

@@ -106,8 +106,10 @@ func (f *fields) discount(name string) domain.Discount {
 // rule reads a billing rule from name.frequency (a preset: once, weekly,
 // fortnightly, monthly, quarterly, yearly, every_n_days, every_n_weeks,
 // every_n_months, on_completion, estimate), name.interval, name.start_date,
-// name.end (never, after_count, on_date), name.end_after and name.end_date.
-// start is the start kind used when no start date is given.
+// name.end (never, after_count, on_date), name.end_after, name.end_date,
+// name.anchor_day and the checkbox name.pro_rata_first. start is the start
+// kind used when no start date is given. The rule's own Validate judges the
+// anchor day and pro rata (only for monthly rules).
 func (f *fields) rule(name string, start domain.StartKind) domain.BillingRule {
 	var r domain.BillingRule
 	switch f.str(name + ".frequency") {
@@ -148,6 +150,10 @@ func (f *fields) rule(name string, start domain.StartKind) domain.BillingRule {
 			r.Interval = n
 		}
 	}
+	if n, ok := f.integer(name + ".anchor_day"); ok {
+		r.AnchorDay = n
+	}
+	r.ProRataFirst = f.str(name+".pro_rata_first") == "on"
 	r.Start = start
 	if d := f.date(name+".start_date", false); !d.IsZero() {
 		r.Start, r.StartDate = domain.StartOnDate, d

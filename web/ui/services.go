@@ -112,6 +112,12 @@ func (h *handler) handleServiceEditForm(w http.ResponseWriter, r *http.Request) 
 		f.set("billing_rule.end_after", fmt.Sprint(sv.BillingRule.EndAfter))
 	}
 	f.set("billing_rule.end_date", isoDate(sv.BillingRule.EndDate))
+	if sv.BillingRule.AnchorDay > 0 {
+		f.set("billing_rule.anchor_day", fmt.Sprint(sv.BillingRule.AnchorDay))
+	}
+	if sv.BillingRule.ProRataFirst {
+		f.set("billing_rule.pro_rata_first", "on")
+	}
 	h.render(w, r, http.StatusOK, "service_edit", &view{Title: "Edit " + sv.Name, Section: "clients", Tab: "services", Client: c, Today: today, D: sv, Form: f})
 }
 
@@ -223,13 +229,31 @@ func (h *handler) handleServiceNew(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	action := "/clients/" + c.ID.String() + "/services/new"
+	lib, from, err := h.libraryStart(r, action)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	f := newForm()
 	f.set("quantity", "1")
 	f.set("billing_rule.frequency", "monthly")
-	f.set("billing_rule.start_date", isoDate(today))
 	f.set("billing_rule.end", "never")
 	f.set("automatic", "on")
-	h.render(w, r, http.StatusOK, "service_new", &view{Title: "Add a service", Section: "clients", Tab: "services", Client: c, Today: today, Form: f})
+	if from != nil {
+		// The library service's terms, every one still editable; its rule
+		// starts today, as an instant bill's does.
+		req := billing.ServiceRequestFrom(from.Service, c.ID, today)
+		f = newForm()
+		libraryFields(f, *from, c.Currency)
+		f.Values.Del("terms")
+		ruleFields(f, "billing_rule", req.BillingRule)
+		f.set("library_service_id", from.ServiceID.String())
+	}
+	if f.Value("billing_rule.start_date") == "" && (from == nil || !from.BillingRule.Frequency.Manual()) {
+		f.set("billing_rule.start_date", isoDate(today))
+	}
+	h.render(w, r, http.StatusOK, "service_new", &view{Title: "Add a service", Section: "clients", Tab: "services", Client: c, Today: today, Form: f, D: lib})
 }
 
 func (h *handler) handleServiceAdd(w http.ResponseWriter, r *http.Request) {
@@ -242,6 +266,7 @@ func (h *handler) handleServiceAdd(w http.ResponseWriter, r *http.Request) {
 		ClientID: c.ID, Name: fs.str("name"), Description: fs.str("description"), UnitPrice: fs.dec("unit_price", true),
 		Quantity: fs.dec("quantity", true), Unit: fs.str("unit"), Discount: fs.discount("discount"), TaxRate: fs.dec("tax_rate", false),
 		BillingRule: fs.rule("billing_rule", domain.StartOnDate), Automatic: fs.str("automatic") == "on", PaymentMethodID: fs.id("payment_method_id"),
+		LibraryServiceID: fs.id("library_service_id"), RevenueAccount: fs.str("revenue_account"),
 	}
 	if req.BillingRule.Start == domain.StartOnDate && req.BillingRule.StartDate.IsZero() {
 		req.BillingRule.StartDate = today
@@ -256,7 +281,8 @@ func (h *handler) handleServiceAdd(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		f := formFrom(r)
 		f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
-		h.render(w, r, statusOf(err), "service_new", &view{Title: "Add a service", Section: "clients", Tab: "services", Client: c, Today: today, Form: f})
+		lib, _, _ := h.libraryStart(r, "/clients/"+c.ID.String()+"/services/new")
+		h.render(w, r, statusOf(err), "service_new", &view{Title: "Add a service", Section: "clients", Tab: "services", Client: c, Today: today, Form: f, D: lib})
 		return
 	}
 	redirect(w, r, "/services/"+res.ID.String(), fmt.Sprintf("Service %s added.", req.Name))
@@ -270,9 +296,30 @@ func (h *handler) handleBillNew(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	lib, from, err := h.libraryStart(r, "/clients/"+c.ID.String()+"/bill")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	f := newForm()
 	f.set("lines[0].quantity", "1")
-	h.render(w, r, http.StatusOK, "bill", &view{Title: "Instant bill", Section: "clients", Tab: "summary", Client: c, Today: today, Form: f, D: lineIndexes()})
+	if from != nil {
+		// The first line starts from the library service; every field
+		// stays editable.
+		l := billing.InstantLineFrom(from.Service)
+		f.set("lines[0].description", l.Description)
+		f.set("lines[0].quantity", l.Quantity.String())
+		f.set("lines[0].unit_price", l.UnitPrice.StringFixed(c.Currency.MinorUnits))
+		f.set("lines[0].tax_rate", l.TaxRate.String())
+	}
+	h.render(w, r, http.StatusOK, "bill", &view{Title: "Instant bill", Section: "clients", Tab: "summary", Client: c, Today: today, Form: f, D: billPage{Lines: lineIndexes(), Library: lib}})
+}
+
+// billPage is the instant bill form's data: its line rows and the library
+// it can start from.
+type billPage struct {
+	Lines   []int
+	Library libraryChoice
 }
 
 func lineIndexes() []int {
@@ -316,7 +363,8 @@ func (h *handler) handleBill(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		f := formFrom(r)
 		f.fail(err, func(e error) string { return h.userMessage(r, e) }, lineFields(formIndex))
-		h.render(w, r, statusOf(err), "bill", &view{Title: "Instant bill", Section: "clients", Tab: "summary", Client: c, Today: today, Form: f, D: lineIndexes()})
+		lib, _, _ := h.libraryStart(r, "/clients/"+c.ID.String()+"/bill")
+		h.render(w, r, statusOf(err), "bill", &view{Title: "Instant bill", Section: "clients", Tab: "summary", Client: c, Today: today, Form: f, D: billPage{Lines: lineIndexes(), Library: lib}})
 		return
 	}
 	msg := "Invoice issued."

@@ -69,6 +69,9 @@ func TestBrowserTwoSignatoriesSign(t *testing.T) {
 	}
 	step(t, ctx, "choose Full and the add-on, update the total",
 		chromedp.Click(chromedp.ID("pkg-"+full.String())), chromedp.Click(chromedp.ID("addon-"+advisory.String())),
+		// The page before the update shows a total too (the first package's):
+		// rename it so that the wait below finds the updated page's.
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#chosen-total').id = 'total-before-update'`),
 		chromedp.Click(chromedp.CSS(`button[value=update]`)), chromedp.WaitVisible(chromedp.ID("chosen-total")))
 	if got := text(t, ctx, "#chosen-total"); !strings.Contains(got, "1,595.00 a month") { // (900 + 400 + 150) × 1.1
 		t.Errorf("total after update %q", got)
