@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/gorilla/mux"
 
 	"remit/billing"
 	"remit/domain"
@@ -49,11 +48,43 @@ type templateForm struct {
 	PackageLines []int
 	AddOns       []int
 	Placeholders []string
+	// Library is the services library a line can start from.
+	Library []projections.LibraryServiceView
 }
 
 func newTemplateForm(t proposaltemplate.State) templateForm {
 	return templateForm{Template: t, Core: indexes(templateCoreLines), Packages: indexes(templatePackages),
 		PackageLines: indexes(templatePackageLines), AddOns: indexes(templateAddOns), Placeholders: proposal.Placeholders()}
+}
+
+// templateFormData is newTemplateForm with the services library.
+func (h *handler) templateFormData(r *http.Request, t proposaltemplate.State) (templateForm, error) {
+	d := newTemplateForm(t)
+	lib, err := h.cfg.Models.LibraryServices(r.Context(), projections.LibraryFilter{})
+	d.Library = lib
+	return d, err
+}
+
+// fillFromLibrary prefills each line row whose library service was chosen
+// and whose name is still empty with that service's fields (staff can
+// then change any of them).
+func fillFromLibrary(f *form, lib []projections.LibraryServiceView) {
+	byID := map[string]projections.LibraryServiceView{}
+	for _, v := range lib {
+		byID[v.ServiceID.String()] = v
+	}
+	for name, vals := range f.Values {
+		prefix, ok := strings.CutSuffix(name, "library_service_id")
+		if !ok || len(vals) == 0 || f.Value(prefix+"name") != "" {
+			continue
+		}
+		v, ok := byID[vals[0]]
+		if !ok {
+			continue
+		}
+		fillLine(f, prefix, proposal.Line{Name: v.Name, Description: v.Description, UnitPrice: v.UnitPrice, Quantity: v.Quantity,
+			Unit: v.Unit, TaxRate: v.TaxRate, BillingRule: v.BillingRule, Automatic: v.Automatic, Terms: v.Terms})
+	}
 }
 
 func (h *handler) handleTemplateList(w http.ResponseWriter, r *http.Request) {
@@ -68,7 +99,12 @@ func (h *handler) handleTemplateList(w http.ResponseWriter, r *http.Request) {
 func (h *handler) handleTemplateNew(w http.ResponseWriter, r *http.Request) {
 	f := newForm()
 	f.set("expiry_days", "14")
-	h.render(w, r, http.StatusOK, "proposal_template", &view{Title: "New proposal template", Section: "firm", Form: f, D: newTemplateForm(proposaltemplate.State{})})
+	d, err := h.templateFormData(r, proposaltemplate.State{})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "proposal_template", &view{Title: "New proposal template", Section: "firm", Form: f, D: d})
 }
 
 func (h *handler) templateParam(w http.ResponseWriter, r *http.Request) (proposaltemplate.State, bool) {
@@ -91,7 +127,12 @@ func (h *handler) handleTemplateEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	f := newForm()
 	fillTemplateForm(f, t.Content)
-	h.render(w, r, http.StatusOK, "proposal_template", &view{Title: "Template " + t.Name, Section: "firm", Form: f, D: newTemplateForm(t)})
+	d, err := h.templateFormData(r, t)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "proposal_template", &view{Title: "Template " + t.Name, Section: "firm", Form: f, D: d})
 }
 
 // fillTemplateForm puts a template's content into the form's inputs.
@@ -124,6 +165,9 @@ func fillLine(f *form, p string, l proposal.Line) {
 	f.set(p+"tax_rate", l.TaxRate.String())
 	f.set(p+"terms", l.Terms)
 	f.set(p+"billing_rule.frequency", rulePreset(l.BillingRule))
+	if l.LibraryServiceID != uuid.Nil {
+		f.set(p+"library_service_id", l.LibraryServiceID.String())
+	}
 	if l.Automatic {
 		f.set(p+"automatic", "on")
 	}
@@ -183,21 +227,32 @@ func lineFrom(fs *fields, p string) proposal.Line {
 		Name: fs.str(p + "name"), Description: fs.str(p + "description"), UnitPrice: fs.dec(p+"unit_price", true),
 		Quantity: fs.dec(p+"quantity", true), Unit: fs.str(p + "unit"), TaxRate: fs.dec(p+"tax_rate", false),
 		BillingRule: fs.rule(p+"billing_rule", domain.StartOnAcceptance), Automatic: fs.str(p+"automatic") == "on",
-		Terms: strings.TrimSpace(fs.r.PostFormValue(p + "terms")),
+		Terms: strings.TrimSpace(fs.r.PostFormValue(p + "terms")), LibraryServiceID: fs.id(p + "library_service_id"),
 	}
 }
 
 func (h *handler) handleTemplateSave(w http.ResponseWriter, r *http.Request) {
 	var t proposaltemplate.State
-	if mux.Vars(r)["tid"] != "" {
+	if r.PathValue("tid") != "" {
 		var ok bool
 		if t, ok = h.templateParam(w, r); !ok {
 			return
 		}
 	}
+	d, err := h.templateFormData(r, t)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	fs := readForm(r)
+	if r.PostFormValue("action") == "fill" {
+		f := formFrom(r)
+		fillFromLibrary(f, d.Library)
+		h.render(w, r, http.StatusOK, "proposal_template", &view{Title: "Proposal template", Section: "firm", Form: f, D: d})
+		return
+	}
 	c, rename := templateFields(fs)
-	err := fs.err()
+	err = fs.err()
 	if err == nil {
 		_, err = h.run(r, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 			if t.Created() {
@@ -209,7 +264,7 @@ func (h *handler) handleTemplateSave(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		f := formFrom(r)
 		f.fail(err, func(e error) string { return h.userMessage(r, e) }, rename)
-		h.render(w, r, statusOf(err), "proposal_template", &view{Title: "Proposal template", Section: "firm", Form: f, D: newTemplateForm(t)})
+		h.render(w, r, statusOf(err), "proposal_template", &view{Title: "Proposal template", Section: "firm", Form: f, D: d})
 		return
 	}
 	redirect(w, r, templatesPath, fmt.Sprintf("Template %q saved.", c.Name))

@@ -39,7 +39,7 @@ func TestBrowserProposalTemplates(t *testing.T) {
 	actions = append(actions, line("packages[1].lines[0].", "Silver bookkeeping", "-400", "monthly")...)
 	actions = append(actions, line("packages[2].lines[0].", "Gold bookkeeping", "800", "monthly")...)
 	actions = append(actions, line("add_ons[0].", "Payroll", "50", "monthly")...)
-	actions = append(actions, chromedp.Click(chromedp.CSS(`form button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("errors")))
+	actions = append(actions, chromedp.Click(chromedp.CSS(`button[value="save"]`)), chromedp.WaitVisible(chromedp.ID("errors")))
 	step(t, ctx, "fill in a template with a bad Silver price", actions...)
 	if got := text(t, ctx, "#f-packages-1-lines-0-unit_price-err"); !strings.Contains(got, "negative") {
 		t.Fatalf("the error beside Silver's price = %q", got)
@@ -48,7 +48,7 @@ func TestBrowserProposalTemplates(t *testing.T) {
 		t.Errorf("the error summary = %q", v)
 	}
 	screenshot(t, ctx, shots, "template-price-error")
-	step(t, ctx, "fix Silver's price and save", set("f-packages-1-lines-0-unit_price", "400"), chromedp.Click(chromedp.CSS(`form button[type=submit]`)))
+	step(t, ctx, "fix Silver's price and save", set("f-packages-1-lines-0-unit_price", "400"), chromedp.Click(chromedp.CSS(`button[value="save"]`)))
 	flash(t, ctx, `Template "Monthly bookkeeping & compliance" saved.`)
 	if list := text(t, ctx, "main table"); !strings.Contains(list, "Bronze, Silver, Gold") || !strings.Contains(list, "1 add-on") {
 		t.Errorf("templates list = %q", list)
