@@ -53,11 +53,9 @@
 //   - DraftFromTemplate drafts one proposal per client, each its own append,
 //     under the id proposaltemplate.ProposalID(batch, client): a re-run
 //     finds the drafts already there (Existed) and drafts the rest.
-//
 //   - AcceptProposal appends ProposalAccepted, then activates one service per
 //     line with the deterministic id proposal.ServiceID(proposal, line), each
 //     activation its own append. A re-run skips what is already there.
-//
 //   - IssueInvoice decides the invoice first (with a placeholder number) and
 //     checks that its events fit the store's event size limit
 //     (eventstore.MaxEventSizeOf), so a refused invoice never burns a number
@@ -86,7 +84,6 @@
 //     Only a refusal (the item billed elsewhere, skipped, archived) releases
 //     the items marked before it; a store failure or exhausted retries leave
 //     them marked for the re-run, since a run may be issuing the same invoice.
-//
 //   - IssueBatch issues many invoices (a billing run's groups) with the same
 //     steps done once for all, each step one HandleBatch: decided from a
 //     caller's Snapshot (folded from the log) instead of stream reads; each
@@ -99,11 +96,9 @@
 //     a crash after reserving leaves invoices a re-run completes with those
 //     numbers (see the billingrun package doc). This process's numbering is
 //     a book folded in place (numbering.Evolve copies its lookup per event).
-//
 //   - BillItemNow edits the item when the confirmed price, quantity or
 //     description differ, then issues the item's invoice as above (with its
 //     collection, like every invoice with a payment method).
-//
 //   - VoidStrandedNumber repairs a number whose request died between
 //     reserving it and issuing the invoice (nothing in the log says what an
 //     instant bill's lines or a hand-billed invoice's date were, so only the
@@ -115,10 +110,8 @@
 //     InvoiceNumberVoided. Every step is idempotent under a command id
 //     derived from the invoice, so two repairers record one void. The
 //     billing run calls it for every stranded number (billingrun).
-//
 //   - VoidInvoice voids the invoice, then releases each schedule item it
 //     billed (service.ReleaseBilledItem), so the item can be billed again.
-//
 //   - ArchiveClient and RemovePaymentMethod need facts from the client's
 //     services (which are active; which automatic ones pay with the method).
 //     The client stream does not list its services, so Service keeps an index
