@@ -41,6 +41,7 @@
 //	firm settings (SetUpFirm, ChangeFirm…, tax rates) → "firm"
 //	clients, contacts, payment methods                → "client-<id>"
 //	proposals (draft … expire)                        → "proposal-<id>"
+//	proposal templates (create, edit, archive)        → "proposaltemplate-<id>"
 //	services and their schedule items                 → "service-<id>"
 //	invoices, collections, payments, credits          → "invoice-<id>"
 //	invoice numbers                                   → "numbering-invoices"
@@ -49,6 +50,9 @@
 // is atomic, several are not), ordered so that any prefix of them is safe and
 // re-running the command completes the rest:
 //
+//   - DraftFromTemplate drafts one proposal per client, each its own append,
+//     under the id proposaltemplate.ProposalID(batch, client): a re-run
+//     finds the drafts already there (Existed) and drafts the rest.
 //   - AcceptProposal appends ProposalAccepted, then activates one service per
 //     line with the deterministic id proposal.ServiceID(proposal, line), each
 //     activation its own append. A re-run skips what is already there.

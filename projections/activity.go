@@ -20,7 +20,7 @@ import (
 	"remit/projections/rmdb"
 )
 
-const activityVersion = 4 // 3: requests for payment details; 4: surcharges
+const activityVersion = 5 // 3: requests for payment details; 4: surcharges; 5: proposal views, signatures, reminders
 
 // Activity is the "activity" projection: every event of a client, proposal,
 // service or invoice, indexed by the subjects it concerns, told in one line

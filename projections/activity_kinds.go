@@ -195,6 +195,22 @@ func proposalKinds(k map[string]activityKind) {
 		func(r *render, e proposal.ProposalSent) string {
 			return "Proposal " + r.proposal(e.ProposalID) + " sent to " + e.RecipientEmail
 		})
+	on(k, func(s *activityState, e proposal.ProposalViewed, l *subjectList) { s.ofProposal(l, e.ProposalID) },
+		func(r *render, e proposal.ProposalViewed) string {
+			return "Proposal " + r.proposal(e.ProposalID) + " viewed from " + e.IP
+		})
+	on(k, func(s *activityState, e proposal.ProposalSigned, l *subjectList) { s.ofProposal(l, e.ProposalID) },
+		func(r *render, e proposal.ProposalSigned) string {
+			return fmt.Sprintf("Proposal %s signed by %s <%s> (typed %q, from %s)", r.proposal(e.ProposalID), e.SignedName, e.Email, e.SignedName, e.IP)
+		})
+	on(k, func(s *activityState, e proposal.ProposalReminderSent, l *subjectList) { s.ofProposal(l, e.ProposalID) },
+		func(r *render, e proposal.ProposalReminderSent) string {
+			to := make([]string, len(e.Recipients))
+			for i, rc := range e.Recipients {
+				to[i] = rc.Email
+			}
+			return fmt.Sprintf("Reminder %d of proposal %s sent to %s", e.Reminder, r.proposal(e.ProposalID), strings.Join(to, ", "))
+		})
 	on(k, func(s *activityState, e proposal.ProposalDeclined, l *subjectList) { s.ofProposal(l, e.ProposalID) },
 		func(r *render, e proposal.ProposalDeclined) string {
 			return "Proposal " + r.proposal(e.ProposalID) + " declined" + reason(e.Reason)

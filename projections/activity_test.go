@@ -652,3 +652,29 @@ func BenchmarkActivityApply(b *testing.B) {
 	b.ReportMetric(perEvent, "B/event")
 	b.ReportMetric(float64(events), "events")
 }
+
+// TestActivityProposalSignatures: a proposal's history says who viewed it,
+// who signed it (typed name, address) and which reminders went out.
+func TestActivityProposalSignatures(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
+		l := newActivityLog(t, db)
+		p, acme := id("proposal/signed"), activityFx.acme
+		st := proposal.StreamName(p)
+		l.apply(st, "user:alice", proposal.ProposalDrafted{ProposalID: p, ClientID: acme, Title: "Books 2026"})
+		l.apply(st, "user:alice", proposal.ProposalSent{ProposalID: p, RecipientEmail: "jane@acme.test"})
+		l.apply(st, "client", proposal.ProposalViewed{ProposalID: p, ClientID: acme, IP: "203.0.113.7", UserAgent: "Firefox"})
+		l.apply(st, "reminders", proposal.ProposalReminderSent{ProposalID: p, ClientID: acme, Reminder: 1, Recipients: []proposal.Recipient{{Email: "jane@acme.test"}}})
+		l.apply(st, "client", proposal.ProposalSigned{ProposalID: p, ClientID: acme, SignedName: "Jane Acme", Email: "jane@acme.test", IP: "203.0.113.7"})
+		lines, err := l.of(SubjectProposal, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(activityTexts(lines), "\n")
+		for _, want := range []string{`Proposal "Books 2026" viewed from 203.0.113.7`, `Reminder 1 of proposal "Books 2026" sent to jane@acme.test`,
+			`Proposal "Books 2026" signed by Jane Acme <jane@acme.test> (typed "Jane Acme", from 203.0.113.7)`} {
+			if !strings.Contains(got, want) {
+				t.Errorf("activity lacks %q:\n%s", want, got)
+			}
+		}
+	})
+}

@@ -9,12 +9,13 @@ import (
 
 	"remit/domain/client"
 	"remit/domain/proposal"
+	"remit/domain/proposaltemplate"
 	"remit/projections/rmdb"
 )
 
 // clientsVersion 2: the list index covers its filters (SQLite); 3: requests
-// for payment details (active_method, request_open).
-const clientsVersion = 3
+// for payment details (active_method, request_open); 4: proposal templates.
+const clientsVersion = 4
 
 // Clients is the "clients" projection: each client's details, contacts and
 // payment methods (client.State, folded with client.Evolve) and its
@@ -34,12 +35,15 @@ const clientsVersion = 3
 // proposalRecord per proposal id with the client it is listed under and the
 // position that put it there (drafting order), so a client's proposals are
 // one indexed range; a proposal drafted for a client not yet seen shows once
-// that client exists.
+// that client exists. Table "proposal_templates" holds each proposal
+// template (proposaltemplate.State) with its lowercased name and whether it
+// is archived, listed by name.
 type Clients struct {
 	db        *rmdb.DB
 	gen       int64
 	clients   *rmdb.Docs[clientRecord]
 	proposals *rmdb.Docs[proposalRecord]
+	templates *rmdb.Docs[templateRecord]
 }
 
 func newClients(db *rmdb.DB, gen int64) *Clients {
@@ -84,6 +88,14 @@ func newClients(db *rmdb.DB, gen int64) *Clients {
 				{Name: "seq", Type: "BIGINT", Value: func(_ string, r *proposalRecord) any { return int64(r.Seq) }},
 			},
 			Indexes: []string{"client_id, seq"},
+		}, gen),
+		templates: rmdb.NewDocs(rmdb.DocsSpec[templateRecord]{
+			Name: "proposal_templates",
+			Columns: []rmdb.Column[templateRecord]{
+				{Name: "name_key", Type: nameType, Value: func(_ string, r *templateRecord) any { return strings.ToLower(r.State.Name) }},
+				{Name: "archived", Type: "BIGINT", Value: func(_ string, r *templateRecord) any { return clientsFlag(r.State.Archived) }},
+			},
+			Indexes: []string{"archived, name_key, key"},
 		}, gen),
 	}
 }
@@ -131,7 +143,7 @@ func (p *Clients) Name() string { return "clients" }
 
 // Tables implements Projection.
 func (p *Clients) Tables() []rmdb.Table {
-	return []rmdb.Table{p.clients.Table(), p.proposals.Table()}
+	return []rmdb.Table{p.clients.Table(), p.proposals.Table(), p.templates.Table()}
 }
 
 // Apply implements Projection.
@@ -175,6 +187,18 @@ func (p *Clients) Apply(tx *rmdb.Tx, e Event) {
 			r.ListedUnder, r.Seq = r.State.ClientID, e.Position
 		}
 		p.proposals.Put(key, r)
+	case proposaltemplate.ProposalTemplateCreated, proposaltemplate.ProposalTemplateEdited, proposaltemplate.ProposalTemplateArchived:
+		id, ok := streamID(e.Stream, "proposaltemplate-")
+		if !ok {
+			return
+		}
+		r := p.templates.Get(tx, id.String())
+		if r == nil {
+			r = &templateRecord{}
+		}
+		r.State = proposaltemplate.Evolve(r.State, e.Data)
+		r.Revision = e.Revision
+		p.templates.Put(id.String(), r)
 	}
 }
 
@@ -182,12 +206,38 @@ func (p *Clients) Apply(tx *rmdb.Tx, e Event) {
 func (p *Clients) Flush(tx *rmdb.Tx) {
 	p.clients.Flush(tx)
 	p.proposals.Flush(tx)
+	p.templates.Flush(tx)
 }
 
 // Discard implements Projection.
 func (p *Clients) Discard() {
 	p.clients.Discard()
 	p.proposals.Discard()
+	p.templates.Discard()
+}
+
+// templateRecord is a proposal template as its table keeps it.
+type templateRecord struct {
+	State    proposaltemplate.State `json:"state"`
+	Revision uint64                 `json:"revision"`
+}
+
+// ProposalTemplates lists the proposal templates by name (then id),
+// archived ones only when asked.
+func (m *Models) ProposalTemplates(ctx context.Context, withArchived bool) ([]proposaltemplate.State, error) {
+	where := "WHERE archived = 0 ORDER BY name_key, key"
+	if withArchived {
+		where = "ORDER BY archived, name_key, key"
+	}
+	recs, err := m.Clients.templates.Find(ctx, m.Clients.db, where)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]proposaltemplate.State, len(recs))
+	for i, r := range recs {
+		out[i] = r.State
+	}
+	return out, nil
 }
 
 // clientRecord is a client as the clients table keeps it.

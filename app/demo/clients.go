@@ -114,7 +114,7 @@ func (l *loader) setUpFirm() error {
 	if _, err := l.svc.AddTaxRate(l.ctx, billing.TaxRateRequest{Name: "GST free", Rate: decimal.Zero}, meta(actorPartner)); err != nil {
 		return fmt.Errorf("demo: add GST free: %w", err)
 	}
-	return nil
+	return l.addTemplates()
 }
 
 // planClients draws every client and puts its onboarding on the agenda.

@@ -39,6 +39,7 @@ import (
 	"remit/domain/outbox"
 	"remit/domain/payout"
 	"remit/domain/proposal"
+	"remit/domain/proposaltemplate"
 	"remit/domain/service"
 	"remit/domain/user"
 )
@@ -116,6 +117,7 @@ func Aggregates() []Aggregate {
 		{Name: "ledger", StreamPrefix: prefixOf(ledger.StreamName), EventTypes: ledger.EventTypes(), Decode: ledger.DecodeEvent},
 		{Name: "payout", StreamPrefix: prefixOf(payout.StreamName), EventTypes: payout.EventTypes(), Decode: payout.DecodeEvent},
 		{Name: "library", Stream: library.StreamName(), EventTypes: library.EventTypes(), Decode: library.DecodeEvent},
+		{Name: "proposaltemplate", StreamPrefix: prefixOf(proposaltemplate.StreamName), EventTypes: proposaltemplate.EventTypes(), Decode: proposaltemplate.DecodeEvent},
 	}
 }
 

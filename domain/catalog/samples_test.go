@@ -17,6 +17,7 @@ import (
 	"remit/domain/outbox"
 	"remit/domain/payout"
 	"remit/domain/proposal"
+	"remit/domain/proposaltemplate"
 	"remit/domain/service"
 	"remit/domain/user"
 )
@@ -59,17 +60,18 @@ func evolveWith[S any](evolve func(S, domain.Event) S) evolver {
 // evolvers holds each aggregate's Evolve, by aggregate name.
 func evolvers() map[string]evolver {
 	return map[string]evolver{
-		"firm":      evolveWith(firm.Evolve),
-		"client":    evolveWith(client.Evolve),
-		"proposal":  evolveWith(proposal.Evolve),
-		"service":   evolveWith(service.Evolve),
-		"invoice":   evolveWith(invoice.Evolve),
-		"numbering": evolveWith(numbering.Evolve),
-		"user":      evolveWith(user.Evolve),
-		"outbox":    evolveWith(outbox.Evolve),
-		"ledger":    evolveWith(ledger.Evolve),
-		"payout":    evolveWith(payout.Evolve),
-		"library":   evolveWith(library.Evolve),
+		"firm":             evolveWith(firm.Evolve),
+		"client":           evolveWith(client.Evolve),
+		"proposal":         evolveWith(proposal.Evolve),
+		"service":          evolveWith(service.Evolve),
+		"invoice":          evolveWith(invoice.Evolve),
+		"numbering":        evolveWith(numbering.Evolve),
+		"user":             evolveWith(user.Evolve),
+		"outbox":           evolveWith(outbox.Evolve),
+		"ledger":           evolveWith(ledger.Evolve),
+		"payout":           evolveWith(payout.Evolve),
+		"library":          evolveWith(library.Evolve),
+		"proposaltemplate": evolveWith(proposaltemplate.Evolve),
 	}
 }
 
@@ -315,6 +317,18 @@ func samples() map[string]sample {
 	libArchived := library.LibraryServiceArchived{ServiceID: libSvc.ServiceID, At: at}
 	add([]domain.Event{libAdded}, libArchived)
 	add([]domain.Event{libAdded, libArchived}, library.LibraryServiceRestored{ServiceID: libSvc.ServiceID, At: at})
+
+	// proposaltemplate
+	tplID := id(50)
+	tpl := proposaltemplate.Content{Name: "Annual accounts & tax return", Title: "Annual accounts", Letter: "Dear {{client_name}},",
+		Lines: []proposal.Line{{ID: id(51), Name: "Annual accounts", UnitPrice: dec("1800"), Quantity: dec("1"), TaxRate: dec("10"),
+			BillingRule: domain.BillingRule{Frequency: domain.FrequencyOnce, Start: domain.StartOnProposalStart, End: domain.EndNever}}},
+		ExpiryDays: 30}
+	tplCreated := proposaltemplate.ProposalTemplateCreated{TemplateID: tplID, Content: tpl, At: at}
+	add(nil, tplCreated)
+	tpl.ExpiryDays = 21
+	add([]domain.Event{tplCreated}, proposaltemplate.ProposalTemplateEdited{TemplateID: tplID, Content: tpl, At: at})
+	add([]domain.Event{tplCreated}, proposaltemplate.ProposalTemplateArchived{TemplateID: tplID, At: at})
 
 	return out
 }

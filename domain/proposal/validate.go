@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -298,4 +299,20 @@ func validateSignatories(p *domain.Problems, sigs []Signatory) {
 		}
 		emails[strings.ToLower(g.Email)] = true
 	}
+}
+
+// CheckTemplate checks what a proposal template holds as a draft's title,
+// lines and offer would be checked (prefixing nothing: the fields are
+// named as in a proposal), except that a template has no currency (prices
+// may have up to domain.MaxDecimalLength decimals), no start date (lines
+// may start on the proposal's start date: the proposal drafted from it
+// gives one), no signatories and no expiry date. It normalizes as a draft
+// does and returns the lines and offer kept.
+func CheckTemplate(p *domain.Problems, title string, lines []Line, o Offer) ([]Line, Offer) {
+	lines = normalizeLines(lines)
+	o = normalizeOffer(Offer{Letter: o.Letter, Packages: o.Packages, AddOns: o.AddOns})
+	anyStart := domain.MustDate(2000, time.January, 1)
+	validateContent(p, domain.Currency{}, strings.TrimSpace(title), anyStart, lines)
+	validateOffer(p, domain.Currency{}, anyStart, lines, o)
+	return lines, o
 }

@@ -152,6 +152,13 @@ func operations() []operation {
 		post(prop+"/expire", "Expire a sent proposal.", ProposalExpiry{}, ProposalResource{}),
 		list[ActivityLine](prop+"/activity", "A proposal's history."),
 
+		get("/api/proposal-templates", "The proposal templates by name (archived ones with include_archived=true).", List[ProposalTemplateResource]{}, "include_archived"),
+		create("/api/proposal-templates", "Create a proposal template: name, title, letter, core lines, packages, add-ons, expiry days.", billing.ProposalTemplateRequest{}, ProposalTemplateResource{}),
+		get("/api/proposal-templates/{id}", "A proposal template.", ProposalTemplateResource{}),
+		write(http.MethodPut, "/api/proposal-templates/{id}", "Replace a template's content whole.", billing.ProposalTemplateRequest{}, ProposalTemplateResource{}, http.StatusOK),
+		post("/api/proposal-templates/{id}/archive", "Archive a template: no longer offered.", nil, ProposalTemplateResource{}),
+		post("/api/proposal-templates/{id}/proposals", "Draft one proposal from the template for each client named (client_ids) or selected by filter and search; dry_run previews (title, totals per period) and drafts nothing. Ids derive from the batch: sent again, nothing is drafted twice.", TemplateProposals{}, TemplateProposalsResult{}),
+
 		get(svc, "A service with its current terms and next billing.", ServiceView{}),
 		write(http.MethodPatch, svc, "Change a service's terms from a date.", ServiceEdit{}, ServiceView{}, http.StatusOK),
 		list[ScheduleItem](svc+"/schedule", "A service's items still to bill.", "through", "include_archived"),

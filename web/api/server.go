@@ -164,6 +164,7 @@ func NewServer(cfg Config) *Server {
 	s.registerContactRoutes(api)
 	s.registerPaymentMethodRoutes(api)
 	s.registerProposalRoutes(api)
+	s.registerProposalTemplateRoutes(api)
 	s.registerServiceRoutes(api)
 	s.registerScheduleItemRoutes(api)
 	s.registerInvoiceRoutes(api)

@@ -790,9 +790,24 @@ func (h *handler) clientLink(r *http.Request, purpose auth.Purpose, clientID, re
 		return ""
 	}
 	now := h.cfg.Now()
-	token := h.cfg.Links.Sign(auth.Link{ClientID: clientID, Purpose: purpose, Resource: resource, Expires: now.Add(ClientLinkTTL), Issued: now})
+	return h.linkURL(r, auth.Link{ClientID: clientID, Purpose: purpose, Resource: resource, Expires: now.Add(ClientLinkTTL), Issued: now})
+}
+
+// signatoryLink is the signing link of one signatory of a proposal ("" when
+// client links are off).
+func (h *handler) signatoryLink(r *http.Request, clientID, proposalID, signatoryID uuid.UUID) string {
+	if h.cfg.Links == nil {
+		return ""
+	}
+	now := h.cfg.Now()
+	return h.linkURL(r, auth.Link{ClientID: clientID, Purpose: auth.PurposeAcceptProposal, Resource: proposalID, Signatory: signatoryID, Expires: now.Add(ClientLinkTTL), Issued: now})
+}
+
+// linkURL is the URL of a signed client link.
+func (h *handler) linkURL(r *http.Request, l auth.Link) string {
+	token := h.cfg.Links.Sign(l)
 	prefix := "/c/m/"
-	switch purpose {
+	switch l.Purpose {
 	case auth.PurposeAcceptProposal:
 		prefix = "/c/p/"
 	case auth.PurposePayInvoice:

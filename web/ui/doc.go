@@ -12,7 +12,8 @@
 // RegisterRoutes registers every page and action outside /api/, one
 // registerXRoutes method per file (clients.go, clientpage.go, methods.go,
 // services.go, schedule.go, invoices.go, proposals.go, firm.go: the owners'
-// Settings page; login.go, setup.go and users.go: sign-in), with path
+// Settings page; proposal_templates.go: Settings → Proposal templates, their
+// fixed-row editor, drafting from a template for one or many clients; login.go, setup.go and users.go: sign-in), with path
 // variables ({id}, {token}) read as r.PathValue. Every route passes the
 // UI's front door (handler.front, ui.go): security headers, the body
 // limit, sign-in and the route's access, the posted form. The UI can also

@@ -11,6 +11,7 @@ import (
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/proposal"
+	"remit/domain/proposaltemplate"
 	"remit/eventstore"
 	"remit/projections"
 	"remit/web/auth"
@@ -28,6 +29,7 @@ func (h *handler) registerProposalRoutes(rt routes) {
 	rt.get("/proposals/{pid}/accept", h.handleProposalForm("accept"))
 	rt.post("/proposals/{pid}/accept", h.handleProposalAccept)
 	rt.post("/proposals/{pid}/withdraw", h.handleProposalWithdraw)
+	rt.post("/proposals/{pid}/save-as-template", h.handleProposalSaveAsTemplate)
 }
 
 // proposalPage is a proposal with its lines, and which form is open.
@@ -44,6 +46,11 @@ type proposalPage struct {
 	// Emails are the emails the proposal went out in (the outbox's
 	// events), oldest first.
 	Emails []projections.EmailView
+	// Signers are the signatories (or, without any, whoever signed through
+	// the link) with their evidence, views and signing links.
+	Signers []signer
+	// Templates are the templates a new proposal can start from.
+	Templates []proposaltemplate.State
 }
 
 // proposalPage returns what the proposal's page shows with form which open.
@@ -60,7 +67,43 @@ func (h *handler) proposalPage(ctx context.Context, p proposal.State, which stri
 	if err != nil {
 		return proposalPage{}, err
 	}
-	return proposalPage{Proposal: p, Form: which, Value: v, Emails: emails}, nil
+	return proposalPage{Proposal: p, Form: which, Value: v, Emails: emails, Signers: signersOf(p)}, nil
+}
+
+// signer is one signatory on the staff's proposal page: whether and how
+// they signed (the evidence), their views, and their own signing link.
+type signer struct {
+	Signatory proposal.Signatory
+	Signed    bool
+	Signature proposal.Signature
+	Views     []proposal.View
+	Link      string
+}
+
+// signersOf lists a proposal's signatories, or, without any, the
+// signatures made through the link.
+func signersOf(p proposal.State) []signer {
+	var out []signer
+	for _, g := range p.Signatories {
+		sg := signer{Signatory: g}
+		for _, s := range p.Signatures {
+			if s.SignatoryID == g.ID {
+				sg.Signed, sg.Signature = true, s
+			}
+		}
+		for _, v := range p.Views {
+			if v.SignatoryID == g.ID {
+				sg.Views = append(sg.Views, v)
+			}
+		}
+		out = append(out, sg)
+	}
+	if len(p.Signatories) == 0 {
+		for _, s := range p.Signatures {
+			out = append(out, signer{Signatory: proposal.Signatory{Name: s.SignedName, Email: s.Email}, Signed: true, Signature: s})
+		}
+	}
+	return out
 }
 
 // proposalState folds one proposal's stream: the read models keep only a
@@ -118,7 +161,12 @@ func (h *handler) handleProposalNew(w http.ResponseWriter, r *http.Request) {
 	f.set("lines[0].quantity", "1")
 	f.set("lines[0].billing_rule.frequency", "monthly")
 	f.set("lines[0].automatic", "on")
-	h.render(w, r, http.StatusOK, "proposal_new", &view{Title: "New proposal", Section: "clients", Tab: "summary", Client: c, Today: today, Form: f, D: proposalPage{Lines: indexes(proposalLines)}})
+	ts, err := h.cfg.Models.ProposalTemplates(r.Context(), false)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "proposal_new", &view{Title: "New proposal", Section: "clients", Tab: "summary", Client: c, Today: today, Form: f, D: proposalPage{Lines: indexes(proposalLines), Templates: ts}})
 }
 
 func indexes(n int) []int {
@@ -178,6 +226,11 @@ func (h *handler) handleProposal(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.Status == proposal.StatusSent {
 		d.ClientLink = h.clientLink(r, auth.PurposeAcceptProposal, p.ClientID, p.ID)
+		for i, g := range d.Signers {
+			if g.Signatory.ID != uuid.Nil && !g.Signed {
+				d.Signers[i].Link = h.signatoryLink(r, p.ClientID, p.ID, g.Signatory.ID)
+			}
+		}
 	}
 	h.render(w, r, http.StatusOK, "proposal", &view{Title: "Proposal " + p.Title, Section: "clients", Tab: "summary", Client: c, Today: today, D: d, Form: newForm()})
 }
@@ -275,4 +328,36 @@ func (h *handler) handleProposalWithdraw(w http.ResponseWriter, r *http.Request)
 	h.button(w, r, "/proposals/"+pid.String(), "Proposal withdrawn.", func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 		return h.cfg.Billing.WithdrawProposal(ctx, billing.ProposalRef{ProposalID: pid, Reason: r.PostFormValue("reason")}, meta)
 	})
+}
+
+// handleProposalSaveAsTemplate saves a proposal's title, letter, lines,
+// packages and add-ons as a new template named after its title.
+func (h *handler) handleProposalSaveAsTemplate(w http.ResponseWriter, r *http.Request) {
+	pid, ok := h.idParam(w, r, "pid")
+	if !ok {
+		return
+	}
+	p, err := h.proposalState(r.Context(), pid)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	c := proposaltemplate.Content{Name: p.Title, Title: p.Title, Letter: p.Letter, Lines: withoutIDs(p.Lines), AddOns: withoutIDs(p.AddOns)}
+	for _, pk := range p.Packages {
+		pk.ID, pk.Lines = uuid.Nil, withoutIDs(pk.Lines)
+		c.Packages = append(c.Packages, pk)
+	}
+	h.button(w, r, templatesPath, fmt.Sprintf("Saved as the template %q.", p.Title), func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+		return h.cfg.Billing.CreateProposalTemplate(ctx, billing.ProposalTemplateRequest{Content: c}, meta)
+	})
+}
+
+// withoutIDs clears lines' ids: the template gives them its own.
+func withoutIDs(lines []proposal.Line) []proposal.Line {
+	out := make([]proposal.Line, len(lines))
+	for i, l := range lines {
+		l.ID = uuid.Nil
+		out[i] = l
+	}
+	return out
 }
