@@ -88,6 +88,9 @@ type RenewalsResult struct {
 // or price change, before anything is written.
 func (s *Service) RenewProposals(ctx context.Context, r RenewalsRequest, meta Meta) (RenewalsResult, error) {
 	meta = s.begin(meta)
+	if len(r.ProposalIDs) == 0 {
+		return RenewalsResult{}, domain.Invalid("proposal_ids", "choose the proposals to renew")
+	}
 	batch := pick(r.BatchID, meta, "renewal-batch")
 	f, err := s.firm(ctx)
 	if err != nil {
