@@ -56,6 +56,12 @@
 //   - AcceptProposal appends ProposalAccepted, then activates one service per
 //     line with the deterministic id proposal.ServiceID(proposal, line), each
 //     activation its own append. A re-run skips what is already there.
+//     When the proposal renews another (RenewalOf), each old service whose
+//     line it carries over (proposal.Carried) is then ended the day before
+//     the renewal starts; one already ended is left.
+//   - RenewProposals drafts (and with Send sends) one renewal per accepted
+//     proposal, ids proposal.RenewalID(old, batch): the same batch run again
+//     drafts and sends nothing twice; DryRun only previews.
 //   - IssueInvoice decides the invoice first (with a placeholder number) and
 //     checks that its events fit the store's event size limit
 //     (eventstore.MaxEventSizeOf), so a refused invoice never burns a number

@@ -287,7 +287,8 @@ func (s *Service) AcceptProposal(ctx context.Context, r AcceptProposalRequest, m
 }
 
 // activateProposal starts the services of a proposal just accepted (none
-// when out's state is not accepted), each its own append.
+// when out's state is not accepted), each its own append, and when it
+// renews another ends the old services it carries over (endRenewedServices).
 func (s *Service) activateProposal(ctx context.Context, out Outcome[proposal.State], facts domain.ClientFacts, meta Meta, now time.Time) (Result, error) {
 	res := out.Result
 	for _, spec := range proposal.ServicesToActivate(out.State) {
@@ -311,7 +312,9 @@ func (s *Service) activateProposal(ctx context.Context, out Outcome[proposal.Sta
 		}
 		res.Position = max(res.Position, act.Position)
 	}
-	return res, nil
+	ended, err := s.endRenewedServices(ctx, out.State, meta)
+	res.Position = max(res.Position, ended.Position)
+	return res, err
 }
 
 func alreadyActivated(ctx context.Context, s *Service, id uuid.UUID) bool {

@@ -85,4 +85,18 @@
 // id, ServiceID(proposal id, line id) = uuid.NewSHA1(proposal id, line id
 // bytes), so a command handler that activates them twice activates nothing
 // new. AcceptProposal refuses an acceptance whose lines could not be resolved.
+//
+// # Renewals
+//
+// Renew(old, RenewalTerms, …) turns an accepted proposal into the
+// DraftProposal of its renewal: RenewalOf the old one, id RenewalID(old,
+// batch) = uuid.NewSHA1(batch, old id), the accepted lines that recur
+// (one-off lines are not renewed), each with id RenewalLineID(renewal, old
+// line) and a rule starting on the renewal's start date (default:
+// Anniversary, twelve months after the old services' first billing), at
+// prices changed by a PriceChange (a percent, an amount, or per-line
+// prices; rounded to the cent or dollar). No new event: the renewal is an
+// ordinary draft. Carried(old, renewal) lists the old lines an accepted
+// renewal carries over, whose services the command handler ends the day
+// before the renewal starts (no gap, no overlap).
 package proposal

@@ -141,6 +141,7 @@ func operations() []operation {
 		list[ActivityLine](method+"/activity", "A payment method's history."),
 
 		create("/api/proposals", "Draft a proposal.", billing.ProposalRequest{}, ProposalResource{}),
+		post("/api/proposals/renewals", "Renew accepted proposals (those named in proposal_ids that pass the filters accepted_from, accepted_to, template_id) as draft renewals starting on start_date (default: each one's anniversary) with the price change given (percent, amount or per-line prices, rounded to the cent or dollar); with send, send each to whoever the old one was last sent to. dry_run previews the rows (old and new totals per period and per year) and writes nothing; batch_id repeats a run without doing anything twice. Accepting a renewal ends the old services it carries over the day before it starts.", billing.RenewalsRequest{}, Renewals{}),
 		get(prop, "A proposal with its lines.", ProposalResource{}),
 		write(http.MethodPut, prop, "Replace a draft's title, start date, lines and offer (letter, packages, add-ons, signatories, expiry).", ProposalContent{}, ProposalResource{}, http.StatusOK),
 		get(prop+"/document", "The document the signers read and sign (Markdown: the letter, the services, each service's terms, the choice once fixed) and its SHA-256; with Accept: text/markdown, the document itself and its hash in the Document-Hash header.", ProposalDocument{}),

@@ -163,6 +163,7 @@ func NewServer(cfg Config) *Server {
 	s.registerForgetRoutes(api)
 	s.registerContactRoutes(api)
 	s.registerPaymentMethodRoutes(api)
+	s.registerRenewalRoutes(api)
 	s.registerProposalRoutes(api)
 	s.registerProposalTemplateRoutes(api)
 	s.registerServiceRoutes(api)

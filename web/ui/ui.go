@@ -214,6 +214,7 @@ func (h *handler) registerRoutes(r *mux.Router) {
 	h.registerBillingRunRoutes(rt)
 	h.registerFirmRoutes(rt)
 	h.registerLibraryRoutes(rt)
+	h.registerRenewalRoutes(rt)
 }
 
 // routes registers UI routes on the router, each behind the UI's front
