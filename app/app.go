@@ -249,7 +249,7 @@ func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Stor
 		return fmt.Errorf("mail: %w", err)
 	}
 	ob, err := emailer.New(emailer.Config{Store: store, Mailer: mailer, From: from, StaffTo: cfg.StaffEmail, Now: cfg.Now, Logger: cfg.Logger, SkipHistory: true,
-		LinkFor: a.emailLinks(cfg)})
+		LinkFor: a.emailLinks(cfg), SignLinkFor: a.signatoryLinks(cfg)})
 	if err != nil {
 		return err
 	}
@@ -439,6 +439,33 @@ func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uu
 		}
 		return strings.TrimRight(base, "/") + path + signer.Sign(l)
 	}
+}
+
+// signatoryLinks makes a proposal signatory's own signing link (the
+// signatory signed into it), valid as long as the other client links; nil
+// when the link key cannot be read.
+func (a *App) signatoryLinks(cfg Config) func(clientID, proposalID, signatoryID uuid.UUID) string {
+	signer, err := auth.LoadLinkSigner(cfg.DataDir)
+	if err != nil {
+		return nil
+	}
+	return func(clientID, proposalID, signatoryID uuid.UUID) string {
+		l := auth.Link{ClientID: clientID, Purpose: auth.PurposeAcceptProposal, Resource: proposalID, Signatory: signatoryID,
+			Issued: cfg.Now(), Expires: cfg.Now().Add(ui.ClientLinkTTL)}
+		return strings.TrimRight(a.linkBase(cfg), "/") + "/c/p/" + signer.Sign(l)
+	}
+}
+
+// linkBase is the start of every client link: the public URL, else where
+// the server listens.
+func (a *App) linkBase(cfg Config) string {
+	if cfg.PublicURL != "" {
+		return cfg.PublicURL
+	}
+	if u := a.baseURL.Load(); u != nil {
+		return *u
+	}
+	return "http://" + cfg.Addr
 }
 
 // URL is where the HTTP server listens.

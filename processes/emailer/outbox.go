@@ -21,8 +21,10 @@
 //   - InvoicePaymentRefunded, InvoiceDuplicatePaymentRefunded: to the
 //     client, the amount refunded, its date and why (refund_email.go).
 //   - ProposalSent: the proposal (its services, prices and totals per
-//     cadence, first-year value) with its signed acceptance link, to each
-//     recipient staff chose; a re-send emails them again.
+//     cadence, first-year value): to each signatory yet to sign, with their
+//     own signing link (Config.SignLinkFor), and to each recipient staff
+//     chose who is not a signatory, with its signed acceptance link; a
+//     re-send emails them again.
 //   - ClientPaymentDetailsRequested: staff's request for payment details,
 //     with the client's signed link to put a method on file
 //     (LinkUpdateMethod) and staff's note, to the contact the event names;
@@ -132,6 +134,9 @@ type Config struct {
 	// proposal. Nil
 	// writes a placeholder until signed client links exist.
 	LinkFor func(purpose string, clientID, resource uuid.UUID) string
+	// SignLinkFor returns a proposal signatory's own signing link (the
+	// signatory signed into it); nil: LinkFor's LinkAccept link.
+	SignLinkFor func(clientID, proposalID, signatoryID uuid.UUID) string
 	// ExpiryNoticeDays: a card expiring within this many days gets its
 	// reminder (default 30).
 	ExpiryNoticeDays int
@@ -531,10 +536,12 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 	return o.queueAndSend(ctx, q, ev.Metadata.CorrelationID)
 }
 
-// triggerProposal emails a sent proposal to each of its recipients: one
-// email per recipient, its id from the trigger event and the recipient's
-// place in the list, so a re-send (a new ProposalSent) emails again and a
-// replay never does.
+// triggerProposal emails a sent proposal: to each signatory yet to sign,
+// with their own signing link (the view finds the signatory by the
+// address), and to each recipient staff chose who is not a signatory, with
+// the proposal's link. An email's id comes from the trigger event and the
+// signatory's id or the recipient's place in the list, so a re-send (a new
+// ProposalSent) emails again and a replay never does.
 func (o *Outbox) triggerProposal(ctx context.Context, ev follow.Event) error {
 	sent, ok := ev.Data.(proposal.ProposalSent)
 	if !ok {
@@ -544,8 +551,21 @@ func (o *Outbox) triggerProposal(ctx context.Context, ev follow.Event) error {
 	if err != nil {
 		return err
 	}
+	type to struct {
+		key string
+		proposal.Recipient
+	}
+	var list []to
+	for _, g := range p.Unsigned() {
+		list = append(list, to{"signatory/" + g.ID.String(), proposal.Recipient{Name: g.Name, Email: g.Email}})
+	}
 	for i, r := range sent.Recipients { // the catalogue upcasts a v1 event's recipient_email into Recipients
-		id := mailbox.EmailID(mailbox.KindProposal, ev.ID.String()+"/"+strconv.Itoa(i))
+		if _, isSignatory := signatoryByEmail(p, r.Email); !isSignatory {
+			list = append(list, to{strconv.Itoa(i), r})
+		}
+	}
+	for _, r := range list {
+		id := mailbox.EmailID(mailbox.KindProposal, ev.ID.String()+"/"+r.key)
 		if o.emails[id] != mailbox.StatusNone {
 			continue
 		}
@@ -562,6 +582,17 @@ func (o *Outbox) triggerProposal(ctx context.Context, ev follow.Event) error {
 		}
 	}
 	return nil
+}
+
+// signatoryByEmail finds the proposal's signatory with an address
+// (compared without case).
+func signatoryByEmail(p proposal.State, email string) (proposal.Signatory, bool) {
+	for _, g := range p.Signatories {
+		if strings.EqualFold(strings.TrimSpace(g.Email), strings.TrimSpace(email)) {
+			return g, true
+		}
+	}
+	return proposal.Signatory{}, false
 }
 
 // triggerDetailsRequest emails a request for payment details to the
