@@ -17,8 +17,10 @@
 // # Audit
 //
 // Audit reads the proposal's stream and checks, naming what fails: that
-// SHA-256(ProposalAccepted.Document) equals its DocumentHash, that each
-// signature signed that hash, that the PDF rendered again from the event
+// SHA-256(ProposalAccepted.Document) equals its DocumentHash, that the
+// last signature (the one that accepted it) signed that hash (earlier
+// signers signed the document as it was before the first signature fixed
+// the choice; their hashes are shown as evidence), that the PDF rendered again from the event
 // equals the stored file, and that the stored file's SHA-256 and size are
 // what ProposalSignedDocumentFiled recorded.
 package signeddoc
@@ -192,9 +194,10 @@ func Audit(ctx context.Context, store eventstore.Store, dataDir string, proposal
 	got := proposal.DocumentHash(e.Document)
 	add("the accepted document's SHA-256 is the hash recorded", got == e.DocumentHash,
 		fmt.Sprintf("SHA-256 of the document is %s, the event records %s", got, e.DocumentHash))
-	for _, s := range e.Signatures {
-		add(fmt.Sprintf("%s <%s> signed the accepted document", s.SignedName, s.Email), s.DocumentHash == e.DocumentHash,
-			fmt.Sprintf("%s signed a document with SHA-256 %s", s.SignedName, s.DocumentHash))
+	if n := len(e.Signatures); n > 0 {
+		last := e.Signatures[n-1]
+		add(fmt.Sprintf("the last signature (%s <%s>) is of the accepted document", last.SignedName, last.Email), last.DocumentHash == e.DocumentHash,
+			fmt.Sprintf("%s signed a document with SHA-256 %s", last.SignedName, last.DocumentHash))
 	}
 	if rec.Filed == nil {
 		add("the signed PDF is filed", false, "no ProposalSignedDocumentFiled event: the signed PDF was not filed yet")
