@@ -30,6 +30,7 @@ import (
 	"remit/processes/emailer"
 	"remit/processes/ledgersync"
 	"remit/processes/refunds"
+	"remit/processes/signeddoc"
 	"remit/projections"
 	"remit/projections/rmdb"
 	"remit/web/api"
@@ -120,6 +121,10 @@ type App struct {
 	gateway     io.Closer // the payment gateway, when it holds files open
 	// stopWebhooks stops the sandbox's webhook deliveries.
 	stopWebhooks context.CancelFunc
+	// SignedDocs files the signed PDF of each proposal accepted by
+	// signature (processes/signeddoc); stopSigned stops it and waits.
+	SignedDocs *signeddoc.Filer
+	stopSigned func()
 	log          *slog.Logger
 	baseURL      atomic.Pointer[string] // where the server listens, once it does
 }
@@ -169,6 +174,9 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 		return fmt.Errorf("start read models: %w", err)
 	}
 	a.Billing = billing.New(billing.Config{Store: store, Now: cfg.Now, NewID: uuid.New})
+	if err := a.startSignedDocs(ctx, cfg, store); err != nil {
+		return err
+	}
 	if !cfg.NoOutbox {
 		if err := a.startOutbox(ctx, cfg, store); err != nil {
 			return err
@@ -235,6 +243,25 @@ func removeOldSnapshots(cfg Config, log *slog.Logger) {
 	if err := os.RemoveAll(dir); err != nil {
 		log.Warn("could not remove the old read-model snapshots", "dir", dir, "err", err)
 	}
+}
+
+// startSignedDocs files the signed PDFs not filed yet, then files each
+// new one as its proposal is accepted, until Close.
+func (a *App) startSignedDocs(ctx context.Context, cfg Config, store eventstore.Store) error {
+	a.SignedDocs = &signeddoc.Filer{Billing: a.Billing, Store: store, DataDir: cfg.DataDir, Logger: cfg.Logger}
+	if err := a.SignedDocs.CatchUp(ctx); err != nil {
+		return fmt.Errorf("signed proposals: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := a.SignedDocs.Run(runCtx); err != nil && runCtx.Err() == nil {
+			a.log.Error("filing signed proposals stopped", "err", err)
+		}
+	}()
+	a.stopSigned = func() { cancel(); <-done }
+	return nil
 }
 
 // startOutbox starts the email process manager: emails for issued invoices,
@@ -491,6 +518,9 @@ func (a *App) Close() error {
 	}
 	if a.stopWebhooks != nil {
 		a.stopWebhooks()
+	}
+	if a.stopSigned != nil {
+		a.stopSigned()
 	}
 	if a.gateway != nil {
 		errs = append(errs, a.gateway.Close())
