@@ -43,11 +43,14 @@ const (
 	// KindPaymentDetailsRequest asks the client to put a payment method on
 	// file, with their signed link.
 	KindPaymentDetailsRequest Kind = "payment_details_request"
+	// KindProposalSigned sends the signed-proposal PDF to each signatory
+	// and to the firm's staff.
+	KindProposalSigned Kind = "proposal_signed"
 )
 
 // Kinds lists every email kind.
 func Kinds() []Kind {
-	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened, KindPaymentDetailsRequest, KindRefundIssued}
+	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened, KindPaymentDetailsRequest, KindRefundIssued, KindProposalSigned}
 }
 
 // EmailQueued records that an email was decided on, before it is sent.

@@ -25,6 +25,10 @@
 //     own signing link (Config.SignLinkFor), and to each recipient staff
 //     chose who is not a signatory, with its signed acceptance link; a
 //     re-send emails them again.
+//   - ProposalSignedDocumentFiled: the signed-proposal PDF (rendered again
+//     from the acceptance, checked against the hash filed) attached, to
+//     each signatory and to the firm's staff (Config.StaffTo, else From)
+//     (signed.go).
 //   - ClientPaymentDetailsRequested: staff's request for payment details,
 //     with the client's signed link to put a method on file
 //     (LinkUpdateMethod) and staff's note, to the contact the event names;
@@ -182,6 +186,7 @@ var triggers = map[string]mailbox.Kind{
 	"InvoicePaymentDisputed":          mailbox.KindDisputeOpened, // to staff (dispute.go)
 	"InvoicePaymentRefunded":          mailbox.KindRefundIssued,  // refund_email.go
 	"InvoiceDuplicatePaymentRefunded": mailbox.KindRefundIssued,
+	"ProposalSignedDocumentFiled":     mailbox.KindProposalSigned, // signed.go
 }
 
 // watched are the event types the outbox reads: triggers, what the daily
@@ -490,6 +495,8 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 		return o.triggerProposal(ctx, ev)
 	case mailbox.KindPaymentDetailsRequest:
 		return o.triggerDetailsRequest(ctx, ev)
+	case mailbox.KindProposalSigned:
+		return o.triggerSigned(ctx, ev)
 	}
 	id := mailbox.EmailID(kind, ev.ID.String())
 	if o.emails[id] != mailbox.StatusNone {
@@ -847,17 +854,13 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	if m, ok := c.PaymentMethod(q.PaymentMethodID); ok {
 		v.Method = pdf.MethodName(m.PaymentMethodDetails)
 	}
-	if q.Kind == mailbox.KindProposal {
-		if err := o.proposalView(ctx, &v, q, f); err != nil {
-			return mail.Message{}, err
-		}
-	} else {
-		v.RetryLink = o.cfg.LinkFor(LinkRetryPayment, q.ClientID, q.InvoiceID)
-		v.UpdateLink = o.cfg.LinkFor(LinkUpdateMethod, q.ClientID, q.InvoiceID)
+	attach, err := o.kindView(ctx, &v, q, f)
+	if err != nil {
+		return mail.Message{}, err
 	}
 	msg := mail.Message{
 		ID: q.EmailID.String(), MessageID: q.MessageID, Date: q.At,
-		From: mail.Address{Name: f.Name, Email: q.From}, To: mail.Address{Name: q.ToName, Email: q.To},
+		From: mail.Address{Name: f.Name, Email: q.From}, To: mail.Address{Name: q.ToName, Email: q.To}, Attachments: attach,
 	}
 
 	var trigger domain.Event
@@ -932,6 +935,20 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		return mail.Message{}, fmt.Errorf("outbox: render %s: %w", q.Kind, err)
 	}
 	return msg, nil
+}
+
+// kindView fills in what a proposal, a signed proposal or a payment email
+// says about its kind (links, the signed PDF attached).
+func (o *Outbox) kindView(ctx context.Context, v *view, q mailbox.EmailQueued, f firm.State) ([]mail.Attachment, error) {
+	switch q.Kind {
+	case mailbox.KindProposal:
+		return nil, o.proposalView(ctx, v, q, f)
+	case mailbox.KindProposalSigned:
+		return o.signedView(ctx, v, q, f)
+	}
+	v.RetryLink = o.cfg.LinkFor(LinkRetryPayment, q.ClientID, q.InvoiceID)
+	v.UpdateLink = o.cfg.LinkFor(LinkUpdateMethod, q.ClientID, q.InvoiceID)
+	return nil, nil
 }
 
 // issuedView fills in what an invoice email says about paying it (when
