@@ -186,8 +186,23 @@ func Audit(ctx context.Context, store eventstore.Store, dataDir string, proposal
 	if err != nil {
 		return Report{}, err
 	}
+	if rec.Filed == nil {
+		return AuditRecord(rec, nil)
+	}
+	stored, err := os.ReadFile(Path(dataDir, proposalID))
+	if err != nil {
+		rep, aerr := AuditRecord(rec, nil)
+		rep.Checks = append(rep.Checks, Check{What: "the signed PDF is stored", Why: "cannot read " + Path(dataDir, proposalID) + ": " + err.Error()})
+		return rep, aerr
+	}
+	return AuditRecord(rec, stored)
+}
+
+// AuditRecord checks a record's evidence and, when stored is not nil, the
+// stored PDF; without it, that the PDF rendered again has the hash filed.
+func AuditRecord(rec Record, stored []byte) (Report, error) {
 	e := rec.Accepted
-	rep := Report{ProposalID: proposalID, Signatures: e.Signatures, DocumentHash: e.DocumentHash}
+	rep := Report{ProposalID: e.ProposalID, Signatures: e.Signatures, DocumentHash: e.DocumentHash}
 	add := func(what string, ok bool, why string) {
 		rep.Checks = append(rep.Checks, Check{What: what, OK: ok, Why: why})
 	}
@@ -204,14 +219,15 @@ func Audit(ctx context.Context, store eventstore.Store, dataDir string, proposal
 		return rep, nil
 	}
 	rep.PDFSHA256 = rec.Filed.PDFSHA256
-	stored, err := os.ReadFile(Path(dataDir, proposalID))
-	if err != nil {
-		add("the signed PDF is stored", false, "cannot read "+Path(dataDir, proposalID)+": "+err.Error())
-		return rep, nil
-	}
 	again, err := Render(rec)
 	if err != nil {
 		return rep, err
+	}
+	if stored == nil {
+		h := Hash(again)
+		add("the PDF rendered again from the acceptance has the SHA-256 filed", h == rec.Filed.PDFSHA256,
+			fmt.Sprintf("the PDF rendered again has SHA-256 %s, the log filed %s", h, rec.Filed.PDFSHA256))
+		return rep, nil
 	}
 	add("the stored PDF is the PDF rendered again from the acceptance", bytes.Equal(stored, again),
 		fmt.Sprintf("the stored PDF (SHA-256 %s) differs from the one rendered from the event (SHA-256 %s)", Hash(stored), Hash(again)))
@@ -219,4 +235,28 @@ func Audit(ctx context.Context, store eventstore.Store, dataDir string, proposal
 	add("the stored PDF's SHA-256 is the one filed", h == rec.Filed.PDFSHA256 && int64(len(stored)) == rec.Filed.Bytes,
 		fmt.Sprintf("the stored PDF has SHA-256 %s and %d bytes, the log filed %s and %d bytes", h, len(stored), rec.Filed.PDFSHA256, rec.Filed.Bytes))
 	return rep, nil
+}
+
+// FiledPDF answers a proposal's signed PDF, rendered again from the
+// acceptance, once filed and only when its hash is the one filed
+// (NotFound before it is filed, ECONFLICT when it does not match).
+func FiledPDF(ctx context.Context, store eventstore.Store, proposalID uuid.UUID) ([]byte, error) {
+	rec, err := Load(ctx, store, proposalID)
+	if errors.Is(err, ErrNotSigned) {
+		return nil, domain.NotFound("this proposal has no signed document")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if rec.Filed == nil {
+		return nil, domain.NotFound("the signed document is not filed yet")
+	}
+	b, err := Render(rec)
+	if err != nil {
+		return nil, err
+	}
+	if Hash(b) != rec.Filed.PDFSHA256 {
+		return nil, domain.Conflict("the signed document rendered again does not match the one filed: run remit audit proposal %s", proposalID)
+	}
+	return b, nil
 }
