@@ -125,8 +125,8 @@ type App struct {
 	// signature (processes/signeddoc); stopSigned stops it and waits.
 	SignedDocs *signeddoc.Filer
 	stopSigned func()
-	log          *slog.Logger
-	baseURL      atomic.Pointer[string] // where the server listens, once it does
+	log        *slog.Logger
+	baseURL    atomic.Pointer[string] // where the server listens, once it does
 }
 
 // Open starts Remit: it opens the store (refusing a folder another process
