@@ -30,6 +30,7 @@ import (
 	"remit/processes/emailer"
 	"remit/processes/ledgersync"
 	"remit/processes/refunds"
+	"remit/processes/signeddoc"
 	"remit/projections"
 	"remit/projections/rmdb"
 	"remit/web/api"
@@ -120,8 +121,12 @@ type App struct {
 	gateway     io.Closer // the payment gateway, when it holds files open
 	// stopWebhooks stops the sandbox's webhook deliveries.
 	stopWebhooks context.CancelFunc
-	log          *slog.Logger
-	baseURL      atomic.Pointer[string] // where the server listens, once it does
+	// SignedDocs files the signed PDF of each proposal accepted by
+	// signature (processes/signeddoc); stopSigned stops it and waits.
+	SignedDocs *signeddoc.Filer
+	stopSigned func()
+	log        *slog.Logger
+	baseURL    atomic.Pointer[string] // where the server listens, once it does
 }
 
 // Open starts Remit: it opens the store (refusing a folder another process
@@ -169,6 +174,9 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 		return fmt.Errorf("start read models: %w", err)
 	}
 	a.Billing = billing.New(billing.Config{Store: store, Now: cfg.Now, NewID: uuid.New, Services: a.Models})
+	if err := a.startSignedDocs(ctx, cfg, store); err != nil {
+		return err
+	}
 	if !cfg.NoOutbox {
 		if err := a.startOutbox(ctx, cfg, store); err != nil {
 			return err
@@ -237,6 +245,25 @@ func removeOldSnapshots(cfg Config, log *slog.Logger) {
 	}
 }
 
+// startSignedDocs files the signed PDFs not filed yet, then files each
+// new one as its proposal is accepted, until Close.
+func (a *App) startSignedDocs(ctx context.Context, cfg Config, store eventstore.Store) error {
+	a.SignedDocs = &signeddoc.Filer{Billing: a.Billing, Store: store, DataDir: cfg.DataDir, Logger: cfg.Logger}
+	if err := a.SignedDocs.CatchUp(ctx); err != nil {
+		return fmt.Errorf("signed proposals: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := a.SignedDocs.Run(runCtx); err != nil && runCtx.Err() == nil {
+			a.log.Error("filing signed proposals stopped", "err", err)
+		}
+	}()
+	a.stopSigned = func() { cancel(); <-done }
+	return nil
+}
+
 // startOutbox starts the email process manager: emails for issued invoices,
 // receipts, rejections, expiring cards and upcoming charges, each sent once.
 func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Store) error {
@@ -249,7 +276,7 @@ func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Stor
 		return fmt.Errorf("mail: %w", err)
 	}
 	ob, err := emailer.New(emailer.Config{Store: store, Mailer: mailer, From: from, StaffTo: cfg.StaffEmail, Now: cfg.Now, Logger: cfg.Logger, SkipHistory: true,
-		LinkFor: a.emailLinks(cfg), State: a.ReadModels})
+		LinkFor: a.emailLinks(cfg), SignLinkFor: a.signatoryLinks(cfg), State: a.ReadModels})
 	if err != nil {
 		return err
 	}
@@ -442,6 +469,33 @@ func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uu
 	}
 }
 
+// signatoryLinks makes a proposal signatory's own signing link (the
+// signatory signed into it), valid as long as the other client links; nil
+// when the link key cannot be read.
+func (a *App) signatoryLinks(cfg Config) func(clientID, proposalID, signatoryID uuid.UUID) string {
+	signer, err := auth.LoadLinkSigner(cfg.DataDir)
+	if err != nil {
+		return nil
+	}
+	return func(clientID, proposalID, signatoryID uuid.UUID) string {
+		l := auth.Link{ClientID: clientID, Purpose: auth.PurposeAcceptProposal, Resource: proposalID, Signatory: signatoryID,
+			Issued: cfg.Now(), Expires: cfg.Now().Add(ui.ClientLinkTTL)}
+		return strings.TrimRight(a.linkBase(cfg), "/") + "/c/p/" + signer.Sign(l)
+	}
+}
+
+// linkBase is the start of every client link: the public URL, else where
+// the server listens.
+func (a *App) linkBase(cfg Config) string {
+	if cfg.PublicURL != "" {
+		return cfg.PublicURL
+	}
+	if u := a.baseURL.Load(); u != nil {
+		return *u
+	}
+	return "http://" + cfg.Addr
+}
+
 // URL is where the HTTP server listens.
 func (a *App) URL() string {
 	if a.Web == nil {
@@ -465,6 +519,9 @@ func (a *App) Close() error {
 	}
 	if a.stopWebhooks != nil {
 		a.stopWebhooks()
+	}
+	if a.stopSigned != nil {
+		a.stopSigned()
 	}
 	if a.gateway != nil {
 		errs = append(errs, a.gateway.Close())

@@ -116,6 +116,14 @@ type ProposalReminderRequest struct {
 	Reminder   int       `json:"reminder"`
 }
 
+// SignedDocumentRequest files the signed PDF of an accepted proposal: its
+// SHA-256 (lowercase hex) and size.
+type SignedDocumentRequest struct {
+	ProposalID uuid.UUID `json:"proposal_id"`
+	PDFSHA256  string    `json:"pdf_sha256"`
+	Bytes      int64     `json:"bytes"`
+}
+
 // SendProposalRequest sends (or re-sends) a proposal to the client's
 // contacts named by ContactIDs and to RecipientEmail (either may be empty,
 // not both); the outbox emails it to each.
@@ -397,6 +405,15 @@ func (s *Service) RemindProposal(ctx context.Context, r ProposalReminderRequest,
 	}
 	now := s.now()
 	return s.proposal(ctx, proposal.RemindProposal{ProposalID: r.ProposalID, Reminder: r.Reminder, Today: s.today(f, now), Now: now}, r.ProposalID, meta, uuid.Nil)
+}
+
+// FileSignedDocument records the signed PDF of an accepted proposal. The
+// caller (processes/signeddoc) gives a command id derived from the
+// proposal and the hash, so a retry records it once; filing the same hash
+// again appends nothing anyway.
+func (s *Service) FileSignedDocument(ctx context.Context, r SignedDocumentRequest, meta Meta) (Result, error) {
+	meta = s.begin(meta)
+	return s.proposal(ctx, proposal.FileSignedDocument{ProposalID: r.ProposalID, PDFSHA256: r.PDFSHA256, Bytes: r.Bytes, Now: s.now()}, r.ProposalID, meta, uuid.Nil)
 }
 
 // DeclineProposal records that the client declined.

@@ -251,7 +251,7 @@ A chain cannot show that events were cut off its end; record the printed head
 	}
 	storeFlags(verify, env, &so)
 	verify.Flags().StringVar(&expect, "expect-head", "", "POSITION:HASH from an earlier verify; fail if that event is gone or changed")
-	audit.AddCommand(verify, newAuditStreamCmd(env))
+	audit.AddCommand(verify, newAuditStreamCmd(env), newAuditProposalCmd(env))
 	return audit
 }
 

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -169,6 +170,7 @@ func samples() map[string]sample {
 		IP: "203.0.113.9", UserAgent: "Firefox", DocumentHash: proposal.DocumentHash("the letter"), PackageID: id(11), AddOnIDs: []uuid.UUID{id(12)}, At: at})
 	add(proposalSent, proposal.ProposalReminderSent{ProposalID: proposalID, ClientID: clientID, Reminder: 1,
 		Recipients: []proposal.Recipient{{ContactID: id(3), Name: "Ana", Email: "ana@example.com"}}, At: at})
+	add(proposalSent, proposal.ProposalSignedDocumentFiled{ProposalID: proposalID, PDFSHA256: strings.Repeat("ab", 32), Bytes: 5120, At: at})
 
 	// service
 	serviceID := proposal.ServiceID(proposalID, line.ID)

@@ -52,12 +52,15 @@ const (
 	KindProposalViewed   Kind = "proposal_viewed"
 	KindProposalAccepted Kind = "proposal_accepted"
 	KindProposalDeclined Kind = "proposal_declined"
+	// KindProposalSigned sends the signed-proposal PDF to each signatory
+	// and to the firm's staff.
+	KindProposalSigned Kind = "proposal_signed"
 )
 
 // Kinds lists every email kind.
 func Kinds() []Kind {
 	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened, KindPaymentDetailsRequest, KindRefundIssued,
-		KindProposalReminder, KindProposalViewed, KindProposalAccepted, KindProposalDeclined}
+		KindProposalReminder, KindProposalViewed, KindProposalAccepted, KindProposalDeclined, KindProposalSigned}
 }
 
 // EmailQueued records that an email was decided on, before it is sent.

@@ -131,6 +131,16 @@ type RemindProposal struct {
 	Now        time.Time
 }
 
+// FileSignedDocument records the signed-proposal PDF made from the
+// acceptance (its SHA-256 in lowercase hex and its size); filing the same
+// hash again does nothing, so a retried outbox records it once.
+type FileSignedDocument struct {
+	ProposalID uuid.UUID
+	PDFSHA256  string
+	Bytes      int64
+	Now        time.Time
+}
+
 // DeclineProposal records that the client declined a sent proposal.
 type DeclineProposal struct {
 	ProposalID uuid.UUID
@@ -155,13 +165,14 @@ type ExpireProposal struct {
 	Now        time.Time
 }
 
-func (DraftProposal) isProposalCommand()    {}
-func (EditDraft) isProposalCommand()        {}
-func (SendProposal) isProposalCommand()     {}
-func (AcceptProposal) isProposalCommand()   {}
-func (DeclineProposal) isProposalCommand()  {}
-func (WithdrawProposal) isProposalCommand() {}
-func (ExpireProposal) isProposalCommand()   {}
-func (SignProposal) isProposalCommand()     {}
-func (RecordView) isProposalCommand()       {}
-func (RemindProposal) isProposalCommand()   {}
+func (DraftProposal) isProposalCommand()      {}
+func (EditDraft) isProposalCommand()          {}
+func (SendProposal) isProposalCommand()       {}
+func (AcceptProposal) isProposalCommand()     {}
+func (DeclineProposal) isProposalCommand()    {}
+func (WithdrawProposal) isProposalCommand()   {}
+func (ExpireProposal) isProposalCommand()     {}
+func (SignProposal) isProposalCommand()       {}
+func (RecordView) isProposalCommand()         {}
+func (RemindProposal) isProposalCommand()     {}
+func (FileSignedDocument) isProposalCommand() {}

@@ -35,6 +35,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return view(s, c)
 	case RemindProposal:
 		return remind(s, c)
+	case FileSignedDocument:
+		return fileSigned(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "unknown proposal command %T", c)
 }

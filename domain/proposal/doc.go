@@ -22,13 +22,16 @@
 //     the lines as agreed (core + chosen package + add-ons ticked), the
 //     choice, and when signed, every signature and the final document with
 //     its hash.
+//   - ProposalSignedDocumentFiled: the signed-proposal PDF kept with an
+//     accepted proposal (its SHA-256 and size); the PDF is rendered
+//     deterministically from ProposalAccepted (formats/pdf.SignedProposal).
 //   - ProposalDeclined (with an optional reason), ProposalWithdrawn,
 //     ProposalExpired (with the expiry date).
 //
 // # Commands
 //
 // DraftProposal, EditDraft, SendProposal, RecordView, SignProposal,
-// RemindProposal, AcceptProposal, DeclineProposal, WithdrawProposal and
+// RemindProposal, FileSignedDocument, AcceptProposal, DeclineProposal, WithdrawProposal and
 // ExpireProposal. Each carries the time (Now) and any new
 // id; calendar dates (the acceptance date, today and the expiry date for
 // ExpireProposal) come from the caller, who knows the firm's time zone.

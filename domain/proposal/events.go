@@ -160,6 +160,15 @@ type ProposalReminderSent struct {
 	At         time.Time   `json:"at"`
 }
 
+// ProposalSignedDocumentFiled records the signed-proposal PDF kept with an
+// accepted proposal: its SHA-256 (lowercase hex) and size in bytes.
+type ProposalSignedDocumentFiled struct {
+	ProposalID uuid.UUID `json:"proposal_id"`
+	PDFSHA256  string    `json:"pdf_sha256"`
+	Bytes      int64     `json:"bytes"`
+	At         time.Time `json:"at"`
+}
+
 // ProposalDeclined records that the client declined the proposal.
 type ProposalDeclined struct {
 	ProposalID uuid.UUID `json:"proposal_id"`
@@ -211,6 +220,9 @@ func (ProposalSigned) EventType() string { return "ProposalSigned" }
 // EventType implements domain.Event.
 func (ProposalReminderSent) EventType() string { return "ProposalReminderSent" }
 
+// EventType implements domain.Event.
+func (ProposalSignedDocumentFiled) EventType() string { return "ProposalSignedDocumentFiled" }
+
 // EventTypes lists every event type of the Proposal aggregate.
 func EventTypes() []string {
 	return []string{
@@ -224,6 +236,7 @@ func EventTypes() []string {
 		"ProposalViewed",
 		"ProposalSigned",
 		"ProposalReminderSent",
+		"ProposalSignedDocumentFiled",
 	}
 }
 
@@ -251,6 +264,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[ProposalSigned](eventType, data)
 	case "ProposalReminderSent":
 		return domain.DecodeAs[ProposalReminderSent](eventType, data)
+	case "ProposalSignedDocumentFiled":
+		return domain.DecodeAs[ProposalSignedDocumentFiled](eventType, data)
 	}
 	return nil, fmt.Errorf("proposal: unknown event type %q", eventType)
 }

@@ -34,6 +34,7 @@ func samples() []sample {
 		{events(draftedOffer(), sent()), signedBy(nil, aliceID, "Alice Ng", "alice@acme.example")},
 		{events(draftedOffer(), sent()), proposal.ProposalReminderSent{ProposalID: proposalID, ClientID: clientID, Reminder: 1,
 			Recipients: []proposal.Recipient{{Name: "Bob Ng", Email: "bob@acme.example"}}, At: later}},
+		{events(draftedOffer(), sent(), accepted()), proposal.ProposalSignedDocumentFiled{ProposalID: proposalID, PDFSHA256: strings.Repeat("ab", 32), Bytes: 5120, At: later}},
 	}
 }
 

@@ -177,3 +177,29 @@ func remind(s State, c RemindProposal) ([]domain.Event, error) {
 	}
 	return []domain.Event{ProposalReminderSent{ProposalID: s.ID, ClientID: s.ClientID, Reminder: c.Reminder, Recipients: to, At: c.Now}}, nil
 }
+
+// fileSigned records the signed PDF of a proposal its signatories accepted;
+// the same hash again changes nothing, a different one is refused (the PDF
+// is made from the acceptance alone, so it never changes).
+func fileSigned(s State, c FileSignedDocument) ([]domain.Event, error) {
+	if err := requireProposal(s); err != nil {
+		return nil, err
+	}
+	if s.Status != StatusAccepted || s.DocumentHash == "" {
+		return nil, domain.Conflict("only a proposal accepted by signature has a signed document")
+	}
+	h := strings.ToLower(strings.TrimSpace(c.PDFSHA256))
+	if len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
+		return nil, domain.Invalid("pdf_sha256", "enter the PDF's SHA-256 as 64 hexadecimal digits")
+	}
+	if c.Bytes <= 0 {
+		return nil, domain.Invalid("bytes", "the PDF's size must be more than 0 bytes")
+	}
+	switch s.SignedPDFSHA256 {
+	case h:
+		return nil, nil
+	case "":
+		return []domain.Event{ProposalSignedDocumentFiled{ProposalID: s.ID, PDFSHA256: h, Bytes: c.Bytes, At: c.Now}}, nil
+	}
+	return nil, domain.Conflict("a different signed document (SHA-256 %s) is already filed", s.SignedPDFSHA256)
+}

@@ -288,3 +288,27 @@ func TestDocument(t *testing.T) {
 		t.Error("a proposal without a letter has no document")
 	}
 }
+
+func TestFileSignedDocument(t *testing.T) {
+	signedAcc := accepted()
+	signedAcc.Document, signedAcc.DocumentHash = "the letter", proposal.DocumentHash("the letter")
+	given := events(draftedOffer(), sent(), signedAcc)
+	h := strings.Repeat("ab", 32)
+	file := proposal.FileSignedDocument{ProposalID: proposalID, PDFSHA256: strings.ToUpper(h), Bytes: 5120, Now: later}
+	filed := proposal.ProposalSignedDocumentFiled{ProposalID: proposalID, PDFSHA256: h, Bytes: 5120, At: later}
+	other := file
+	other.PDFSHA256 = strings.Repeat("cd", 32)
+	short := file
+	short.PDFSHA256 = "abc"
+	empty := file
+	empty.Bytes = 0
+	decidertest.Run(t, decider, []decidertest.Case[proposal.Command]{
+		{Name: "OK", Given: given, When: file, Then: events(filed)},
+		{Name: "OKFiledAgainDoesNothing", Given: events(draftedOffer(), sent(), signedAcc, filed), When: file, Then: nil},
+		{Name: "ErrADifferentDocument", Given: events(draftedOffer(), sent(), signedAcc, filed), When: other, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNotAHash", Given: given, When: short, Err: decidertest.ThenErr(domain.EINVALID, "pdf_sha256")},
+		{Name: "ErrNoBytes", Given: given, When: empty, Err: decidertest.ThenErr(domain.EINVALID, "bytes")},
+		{Name: "ErrAcceptedByStaff", Given: events(drafted(), sent(), accepted()), When: file, Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNotAccepted", Given: events(draftedOffer(), sent()), When: file, Err: decidertest.ThenErr(domain.ECONFLICT)},
+	})
+}

@@ -44,6 +44,10 @@ type State struct {
 	// by signature.
 	Document     string
 	DocumentHash string
+	// SignedPDFSHA256 and SignedPDFBytes describe the signed-proposal PDF
+	// filed (ProposalSignedDocumentFiled); "": not yet.
+	SignedPDFSHA256 string
+	SignedPDFBytes  int64
 
 	SentTo         string      // the last recipient
 	LastRecipients []Recipient // everyone it was last sent to
@@ -205,6 +209,8 @@ func Evolve(s State, e domain.Event) State {
 			s.AddOnIDs = slices.Clone(e.AddOnIDs)
 		}
 		s.Signatures = append(slices.Clip(s.Signatures), e.Signature())
+	case ProposalSignedDocumentFiled:
+		s.SignedPDFSHA256, s.SignedPDFBytes = e.PDFSHA256, e.Bytes
 	case ProposalReminderSent:
 		s.Reminders = max(s.Reminders, e.Reminder)
 		s.LastReminderAt = e.At

@@ -15,6 +15,7 @@ func allTemplateSources() map[mailbox.Kind][3]string {
 	m[mailbox.KindDisputeOpened] = disputeTemplates
 	m[mailbox.KindRefundIssued] = refundTemplates
 	maps.Copy(m, proposalNoticeTemplates)
+	m[mailbox.KindProposalSigned] = signedTemplates
 	return m
 }
 

@@ -99,7 +99,8 @@ func (o *Outbox) proposalAsOf(ctx context.Context, id uuid.UUID, pos uint64) (pr
 }
 
 // proposalView fills in what a proposal email says: the proposal as it was
-// sent, its value and its signed acceptance link.
+// sent, its value and its signed acceptance link (a signatory's own
+// signing link for a signatory).
 func (o *Outbox) proposalView(ctx context.Context, v *view, q mailbox.EmailQueued, f firm.State) error {
 	p, err := o.proposalAsOf(ctx, q.ProposalID, q.TriggerPosition)
 	if err != nil {
@@ -119,6 +120,12 @@ func (o *Outbox) proposalView(ctx context.Context, v *view, q mailbox.EmailQueue
 	v.PerCadence = proposal.FormatCadences(val.Cadences)
 	v.FirstYear = domain.FormatMoney(val.FirstYear)
 	v.AcceptLink = o.cfg.LinkFor(LinkAccept, q.ClientID, q.ProposalID)
+	if g, ok := signatoryByEmail(p, q.To); ok {
+		v.Sign = true
+		if o.cfg.SignLinkFor != nil {
+			v.AcceptLink = o.cfg.SignLinkFor(q.ClientID, q.ProposalID, g.ID)
+		}
+	}
 	return nil
 }
 

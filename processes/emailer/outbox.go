@@ -21,15 +21,21 @@
 //   - InvoicePaymentRefunded, InvoiceDuplicatePaymentRefunded: to the
 //     client, the amount refunded, its date and why (refund_email.go).
 //   - ProposalSent: the proposal (its services, prices and totals per
-//     cadence, first-year value) with its signed acceptance link, to each
-//     recipient staff chose; a re-send emails them again.
+//     cadence, first-year value): to each signatory yet to sign, with their
+//     own signing link (Config.SignLinkFor), and to each recipient staff
+//     chose who is not a signatory, with its signed acceptance link; a
+//     re-send emails them again.
 //   - ProposalReminderSent (the daily proposals job, processes/reminders):
 //     a reminder to each signatory it names who has not signed, with their
-//     own signing link (Config.SigningLinkFor) (proposal_notices.go).
+//     own signing link (Config.SignLinkFor) (proposal_notices.go).
 //   - ProposalViewed (the first of a proposal), ProposalAccepted and
 //     ProposalDeclined: to the firm's staff when the firm's proposal
 //     settings say so (firm.ProposalSettings.NotifyStaff), at their staff
 //     address, else Config.StaffTo, else From; once per proposal.
+//   - ProposalSignedDocumentFiled: the signed-proposal PDF (rendered again
+//     from the acceptance, checked against the hash filed) attached, to
+//     each signatory and to the firm's staff (Config.StaffTo, else From)
+//     (signed.go).
 //   - ClientPaymentDetailsRequested: staff's request for payment details,
 //     with the client's signed link to put a method on file
 //     (LinkUpdateMethod) and staff's note, to the contact the event names;
@@ -153,10 +159,9 @@ type Config struct {
 	// proposal. Nil
 	// writes a placeholder until signed client links exist.
 	LinkFor func(purpose string, clientID, resource uuid.UUID) string
-	// SigningLinkFor, when set, returns a signatory's own signing link to
-	// a proposal, which a reminder to that signatory carries; nil (or a
-	// recipient who is not a signatory): LinkFor(LinkAccept, …).
-	SigningLinkFor func(clientID, proposalID, signatoryID uuid.UUID) string
+	// SignLinkFor returns a proposal signatory's own signing link (the
+	// signatory signed into it); nil: LinkFor's LinkAccept link.
+	SignLinkFor func(clientID, proposalID, signatoryID uuid.UUID) string
 	// ExpiryNoticeDays: a card expiring within this many days gets its
 	// reminder (default 30).
 	ExpiryNoticeDays int
@@ -213,6 +218,7 @@ var triggers = map[string]mailbox.Kind{
 	"ProposalViewed":                  mailbox.KindProposalViewed,   // to staff
 	"ProposalAccepted":                mailbox.KindProposalAccepted, // to staff
 	"ProposalDeclined":                mailbox.KindProposalDeclined, // to staff
+	"ProposalSignedDocumentFiled":     mailbox.KindProposalSigned,   // signed.go
 }
 
 // watched are the event types the outbox reads: triggers, what the daily
@@ -571,6 +577,8 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 		return o.triggerReminder(ctx, ev)
 	case mailbox.KindProposalViewed, mailbox.KindProposalAccepted, mailbox.KindProposalDeclined:
 		return o.triggerStaffNotice(ctx, kind, ev)
+	case mailbox.KindProposalSigned:
+		return o.triggerSigned(ctx, ev)
 	}
 	id := mailbox.EmailID(kind, ev.ID.String())
 	if known, err := o.known(ctx, id); err != nil || known {
@@ -617,10 +625,12 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 	return o.queueAndSend(ctx, q, ev.Metadata.CorrelationID)
 }
 
-// triggerProposal emails a sent proposal to each of its recipients: one
-// email per recipient, its id from the trigger event and the recipient's
-// place in the list, so a re-send (a new ProposalSent) emails again and a
-// replay never does.
+// triggerProposal emails a sent proposal: to each signatory yet to sign,
+// with their own signing link (the view finds the signatory by the
+// address), and to each recipient staff chose who is not a signatory, with
+// the proposal's link. An email's id comes from the trigger event and the
+// signatory's id or the recipient's place in the list, so a re-send (a new
+// ProposalSent) emails again and a replay never does.
 func (o *Outbox) triggerProposal(ctx context.Context, ev follow.Event) error {
 	sent, ok := ev.Data.(proposal.ProposalSent)
 	if !ok {
@@ -630,8 +640,21 @@ func (o *Outbox) triggerProposal(ctx context.Context, ev follow.Event) error {
 	if err != nil {
 		return err
 	}
+	type to struct {
+		key string
+		proposal.Recipient
+	}
+	var list []to
+	for _, g := range p.Unsigned() {
+		list = append(list, to{"signatory/" + g.ID.String(), proposal.Recipient{Name: g.Name, Email: g.Email}})
+	}
 	for i, r := range sent.Recipients { // the catalogue upcasts a v1 event's recipient_email into Recipients
-		id := mailbox.EmailID(mailbox.KindProposal, ev.ID.String()+"/"+strconv.Itoa(i))
+		if _, isSignatory := signatoryByEmail(p, r.Email); !isSignatory {
+			list = append(list, to{strconv.Itoa(i), r})
+		}
+	}
+	for _, r := range list {
+		id := mailbox.EmailID(mailbox.KindProposal, ev.ID.String()+"/"+r.key)
 		if known, err := o.known(ctx, id); err != nil {
 			return err
 		} else if known {
@@ -650,6 +673,17 @@ func (o *Outbox) triggerProposal(ctx context.Context, ev follow.Event) error {
 		}
 	}
 	return nil
+}
+
+// signatoryByEmail finds the proposal's signatory with an address
+// (compared without case).
+func signatoryByEmail(p proposal.State, email string) (proposal.Signatory, bool) {
+	for _, g := range p.Signatories {
+		if strings.EqualFold(strings.TrimSpace(g.Email), strings.TrimSpace(email)) {
+			return g, true
+		}
+	}
+	return proposal.Signatory{}, false
 }
 
 // triggerDetailsRequest emails a request for payment details to the
@@ -923,12 +957,13 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	if m, ok := c.PaymentMethod(q.PaymentMethodID); ok {
 		v.Method = pdf.MethodName(m.PaymentMethodDetails)
 	}
-	if err := o.linksView(ctx, &v, q, f); err != nil {
+	attach, err := o.kindView(ctx, &v, q, f)
+	if err != nil {
 		return mail.Message{}, err
 	}
 	msg := mail.Message{
 		ID: q.EmailID.String(), MessageID: q.MessageID, Date: q.At,
-		From: mail.Address{Name: f.Name, Email: q.From}, To: mail.Address{Name: q.ToName, Email: q.To},
+		From: mail.Address{Name: f.Name, Email: q.From}, To: mail.Address{Name: q.ToName, Email: q.To}, Attachments: attach,
 	}
 
 	var trigger domain.Event
@@ -1005,19 +1040,21 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	return msg, nil
 }
 
-// linksView fills in a proposal email's proposal and link, a reminder's or
-// a staff notice's facts (proposal_notices.go), or an invoice email's links
-// to retry a payment and to update the method.
-func (o *Outbox) linksView(ctx context.Context, v *view, q mailbox.EmailQueued, f firm.State) error {
+// kindView fills in what a proposal, a reminder, a staff notice
+// (proposal_notices.go), a signed proposal or a payment email says about its
+// kind (links, the signed PDF attached).
+func (o *Outbox) kindView(ctx context.Context, v *view, q mailbox.EmailQueued, f firm.State) ([]mail.Attachment, error) {
 	switch q.Kind {
 	case mailbox.KindProposal:
-		return o.proposalView(ctx, v, q, f)
+		return nil, o.proposalView(ctx, v, q, f)
 	case mailbox.KindProposalReminder, mailbox.KindProposalViewed, mailbox.KindProposalAccepted, mailbox.KindProposalDeclined:
-		return o.noticeView(ctx, v, q)
+		return nil, o.noticeView(ctx, v, q)
+	case mailbox.KindProposalSigned:
+		return o.signedView(ctx, v, q, f)
 	}
 	v.RetryLink = o.cfg.LinkFor(LinkRetryPayment, q.ClientID, q.InvoiceID)
 	v.UpdateLink = o.cfg.LinkFor(LinkUpdateMethod, q.ClientID, q.InvoiceID)
-	return nil
+	return nil, nil
 }
 
 // issuedView fills in what an invoice email says about paying it (when

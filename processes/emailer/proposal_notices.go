@@ -129,10 +129,10 @@ func (o *Outbox) noticeView(ctx context.Context, v *view, q mailbox.EmailQueued)
 // proposal's signatories and signing links are configured, else the
 // proposal's acceptance link.
 func (o *Outbox) signingLink(p proposal.State, q mailbox.EmailQueued) string {
-	if o.cfg.SigningLinkFor != nil {
+	if o.cfg.SignLinkFor != nil {
 		for _, g := range p.Signatories {
 			if strings.EqualFold(g.Email, q.To) {
-				return o.cfg.SigningLinkFor(q.ClientID, q.ProposalID, g.ID)
+				return o.cfg.SignLinkFor(q.ClientID, q.ProposalID, g.ID)
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"remit/billing"
@@ -106,5 +107,52 @@ func TestSendingAnInvoiceAgainEmailsIt(t *testing.T) {
 	}
 	if len(again) != 1 || !strings.HasPrefix(again[0], "Invoice INV-000001") {
 		t.Errorf("emails to Ben: %q, want the invoice", again)
+	}
+}
+
+// TestEachSignatoryGetsTheirOwnSigningLink: a proposal with signatories is
+// emailed to each of them with a link bound to that signatory (one email
+// each, even when staff also chose them as recipients), and a recipient who
+// is not a signatory gets the proposal's link, as before.
+func TestEachSignatoryGetsTheirOwnSigningLink(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rule := domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 1, Start: domain.StartOnAcceptance, End: domain.EndNever}
+	anaSig, carlaSig := uuid.New(), uuid.New()
+	res := f.ok(f.svc.DraftProposal(ctx, billing.ProposalRequest{ClientID: f.clientID, Title: "Books", Lines: []proposal.Line{
+		{Name: "Bookkeeping", UnitPrice: decimal.NewFromInt(690), Quantity: decimal.NewFromInt(1), TaxRate: decimal.NewFromInt(10), BillingRule: rule, Automatic: true},
+	}, ProposalOffer: billing.ProposalOffer{Signatories: []proposal.Signatory{
+		{ID: anaSig, Name: "Ana Lima", Email: "ana@harbour.example"}, {ID: carlaSig, Name: "Carla Ruiz", Email: "carla@partners.example"},
+	}}}, f.meta()))
+	pid := res.ID
+	f.ok(f.svc.SendProposal(ctx, billing.SendProposalRequest{ProposalID: pid, ContactIDs: f.contacts}, f.meta()))
+	signLink := func(_, _, sig uuid.UUID) string { return "https://pay.ledger.example/sign/" + sig.String() }
+	ob, err := emailer.New(emailer.Config{Store: f.store, Mailer: f.smtp(), From: "accounts@ledger.example", Now: f.clk.Now, LinkFor: f.links, SignLinkFor: signLink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.catchUp(ob)
+
+	want := map[string]string{
+		"ana@harbour.example":    "Read and sign the proposal here (this link is yours alone): " + signLink(uuid.Nil, uuid.Nil, anaSig),
+		"carla@partners.example": "Read and sign the proposal here (this link is yours alone): " + signLink(uuid.Nil, uuid.Nil, carlaSig),
+		"ben@harbour.example":    "Read and accept the proposal here: " + f.links(emailer.LinkAccept, f.clientID, pid),
+	}
+	msgs := f.mp.Messages()
+	if len(msgs) != len(want) {
+		t.Fatalf("mailpit holds %d messages, want one each to Ana, Carla (signatories) and Ben: %+v", len(msgs), msgs)
+	}
+	for _, s := range msgs {
+		m := f.mp.Message(s.ID)
+		line, ok := want[m.To[0].Address]
+		if !ok {
+			t.Errorf("an email to %s", m.To[0].Address)
+			continue
+		}
+		contains(t, "email to "+m.To[0].Address, m.Text, line)
+		delete(want, m.To[0].Address)
+	}
+	if len(want) > 0 {
+		t.Errorf("no email to %v", want)
 	}
 }

@@ -44,6 +44,7 @@ type view struct {
 	Reminder string
 	Who      string
 	Reason   string
+	Sign     bool // the recipient is a signatory: AcceptLink is theirs to sign
 }
 
 // serviceLine is one service of a proposal email: "Bookkeeping: A$759.00 a
@@ -173,7 +174,7 @@ Thank you,
 Total, tax included: {{.PerCadence}}
 First-year value: {{.FirstYear}}
 
-Read and accept the proposal here: {{.AcceptLink}}
+{{if .Sign}}Read and sign the proposal here (this link is yours alone): {{.AcceptLink}}{{else}}Read and accept the proposal here: {{.AcceptLink}}{{end}}
 
 Thank you,
 {{.Firm}}
@@ -183,7 +184,7 @@ Thank you,
 <table>{{range .Services}}<tr><td>{{.Name}}</td><td>{{.Amount}} {{.Cadence}}</td></tr>{{end}}
 <tr><td>Total, tax included</td><td><strong>{{.PerCadence}}</strong></td></tr>
 <tr><td>First-year value</td><td>{{.FirstYear}}</td></tr></table>
-<p><a href="{{.AcceptLink}}">Read and accept the proposal</a></p>
+<p><a href="{{.AcceptLink}}">{{if .Sign}}Read and sign the proposal</a> (this link is yours alone){{else}}Read and accept the proposal</a>{{end}}</p>
 <p>Thank you,<br>{{.Firm}}</p>
 `},
 }

@@ -86,7 +86,7 @@ func newFixture(t *testing.T) *fixture {
 		LinkFor: func(purpose string, clientID, resource uuid.UUID) string {
 			return "https://ledger.example/" + purpose + "/" + resource.String()
 		},
-		SigningLinkFor: func(_, proposalID, signatoryID uuid.UUID) string {
+		SignLinkFor: func(_, proposalID, signatoryID uuid.UUID) string {
 			return "https://ledger.example/sign/" + proposalID.String() + "/" + signatoryID.String()
 		}})
 	if err != nil {

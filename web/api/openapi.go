@@ -145,6 +145,8 @@ func operations() []operation {
 		get(prop, "A proposal with its lines.", ProposalResource{}),
 		write(http.MethodPut, prop, "Replace a draft's title, start date, lines and offer (letter, packages, add-ons, signatories, expiry).", ProposalContent{}, ProposalResource{}, http.StatusOK),
 		get(prop+"/document", "The document the signers read and sign (Markdown: the letter, the services, each service's terms, the choice once fixed) and its SHA-256; with Accept: text/markdown, the document itself and its hash in the Document-Hash header.", ProposalDocument{}),
+		get(prop+"/evidence", "A signed proposal's evidence (each signature's name, email, time, IP, user agent and the hash of the document signed) and checks: SHA-256 of the accepted document is the hash recorded, and the signed PDF rendered again has the SHA-256 filed; 409 when it was not accepted by signature.", ProposalEvidence{}),
+		download(prop+"/signed.pdf", "The signed-proposal PDF (the document and every signature's evidence), as an attachment; 404 until it is filed.", "application/pdf"),
 		post(prop+"/signatures", "Sign for a signatory (or, without signatories, as whoever holds the link) the document whose hash is given; the signer's IP and user agent are the request's. The last signature accepts the proposal and starts the chosen services.", ProposalSigning{}, ProposalResource{}),
 		post(prop+"/send", "Send (or re-send) a proposal.", ProposalSend{}, ProposalResource{}),
 		post(prop+"/accept", "Record the client's acceptance of a proposal without signatories (409 with signatories: each signs); activates one service per line agreed.", ProposalAcceptance{}, ProposalResource{}),

@@ -1,10 +1,13 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+
+	"remit/processes/signeddoc"
 )
 
 // fieldsOf returns the fields a problem reply names.
@@ -112,5 +115,22 @@ func TestProposalSignatures(t *testing.T) {
 	slices.Sort(names)
 	if want := []string{"Full books", "Payroll", "Tax return"}; !slices.Equal(names, want) {
 		t.Fatalf("services %v, want %v", names, want)
+	}
+
+	// The signed PDF: not there until filed, then downloadable, and the
+	// evidence verified.
+	if r := a.do("GET", url+"/signed.pdf", nil); r.Status != http.StatusNotFound {
+		t.Errorf("the signed PDF before it is filed: %d", r.Status)
+	}
+	if err := (&signeddoc.Filer{Billing: a.svc, Store: a.gate, DataDir: t.TempDir()}).CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ev := a.must(http.StatusOK, "GET", url+"/evidence", nil)
+	if ev["verified"] != true || str(t, ev, "signatures", 0, "signed_name") != "Alice Ng" || str(t, ev, "signatures", 1, "ip") != "127.0.0.1" ||
+		str(t, ev, "document_hash") != str(t, accepted, "document_hash") || str(t, ev, "pdf_sha256") == "" {
+		t.Errorf("evidence %v", ev)
+	}
+	if r := a.do("GET", url+"/signed.pdf", nil); r.Status != http.StatusOK || !strings.HasPrefix(string(r.Body), "%PDF-") {
+		t.Errorf("the signed PDF: %d %.40q", r.Status, r.Body)
 	}
 }

@@ -176,6 +176,7 @@ func NewServer(cfg Config) *Server {
 	s.registerEInvoiceRoutes(api)
 	s.registerPaymentRoutes(api)
 	s.registerActivityRoutes(api)
+	s.registerEvidenceRoutes(api)
 	s.registerImportRoutes(api)
 	s.registerBillingRunRoutes(api)
 	s.registerWebhookRoutes(api)

@@ -54,6 +54,7 @@ func (h *handler) registerClientLinkRoutes(rt routes) {
 	pub.get("/c/p/{token}", h.handleLinkProposal)
 	pub.post("/c/p/{token}", h.handleLinkAccept)
 	pub.get("/c/p/{token}/captured", h.handleLinkAcceptCaptured)
+	pub.get("/c/p/{token}/signed.pdf", h.handleLinkSignedPDF)
 	pub.get("/c/m/{token}", h.handleLinkMethodForm)
 	pub.post("/c/m/{token}", h.handleLinkMethod)
 	pub.get("/c/m/{token}/captured", h.handleLinkMethodCaptured)

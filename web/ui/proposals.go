@@ -24,6 +24,7 @@ func (h *handler) registerProposalRoutes(rt routes) {
 	rt.get("/clients/{id}/proposals/new", h.handleProposalNew)
 	rt.post("/clients/{id}/proposals/new", h.handleProposalDraft)
 	rt.get("/proposals/{pid}", h.handleProposal)
+	rt.get("/proposals/{pid}/signed.pdf", h.handleSignedPDF)
 	rt.get("/proposals/{pid}/send", h.handleProposalForm("send"))
 	rt.post("/proposals/{pid}/send", h.handleProposalSend)
 	rt.get("/proposals/{pid}/accept", h.handleProposalForm("accept"))

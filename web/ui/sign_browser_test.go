@@ -2,6 +2,8 @@ package ui_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"remit/domain/proposal"
 	"remit/domain/service"
 	"remit/eventstore"
+	"remit/processes/signeddoc"
 	"remit/web/auth"
 	"remit/web/ui/uitest"
 )
@@ -126,6 +129,26 @@ func TestBrowserTwoSignatoriesSign(t *testing.T) {
 	}
 	if strings.Join(names, ",") != "Tax return,Full books,Advisory calls" {
 		t.Errorf("services %v", names)
+	}
+
+	// Once the signed PDF is filed, Bob's page offers it for download.
+	if err := (&signeddoc.Filer{Billing: a.svc, Store: a.store, DataDir: t.TempDir()}).CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "Bob opens his link again", chromedp.Navigate(link(st.Signatories[1].ID)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/signed.pdf"]`)))
+	screenshot(t, ctx, shots, "signed-document-to-download")
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('a[href$="/signed.pdf"]').getAttribute("href")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(u + href)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(body), "%PDF-") {
+		t.Errorf("the signed PDF from Bob's link: %d %.60q", resp.StatusCode, body)
 	}
 }
 
