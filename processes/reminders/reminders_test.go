@@ -194,8 +194,10 @@ func TestRemindersOnScheduleStopWhenSignedAndAfterExpiry(t *testing.T) {
 	a := f.send("Books and accounts", signatories, domain.Date{})
 	b := f.send("Payroll", nil, domain.DateOf(day0, sydney).AddDays(5))
 	f.mail()
-	if got := f.received("Proposal:"); len(got) != 2 {
-		t.Fatalf("proposal emails %v, want one for each proposal to Ana", got)
+	// The first proposal goes to each of its signatories with their own
+	// link, the second to Ana, to whom it was sent.
+	if got := f.received("Proposal:"); len(got) != 3 {
+		t.Fatalf("proposal emails %v, want Ana and Ben for the first proposal and Ana for the second", got)
 	}
 	ps := f.state(a)
 	anaSig, benSig := ps.Signatories[0].ID, ps.Signatories[1].ID
@@ -246,8 +248,8 @@ func TestRemindersOnScheduleStopWhenSignedAndAfterExpiry(t *testing.T) {
 			t.Errorf("the reminder to %s does not carry their own signing link %s:\n%s", m.To[0].Address, link, m.Text)
 		}
 	}
-	if n := len(f.mp.Messages()); n != 2+3+1 {
-		t.Errorf("mailpit holds %d messages, want 2 proposals and 4 reminders", n)
+	if n := len(f.mp.Messages()); n != 3+3+1 {
+		t.Errorf("mailpit holds %d messages, want 3 proposals and 4 reminders", n)
 	}
 
 	// Each email once, also for a restarted outbox.
