@@ -206,18 +206,7 @@ func (s *Service) DraftProposal(ctx context.Context, r ProposalRequest, meta Met
 // EditProposal replaces a draft's title, start date, lines and offer.
 func (s *Service) EditProposal(ctx context.Context, r ProposalRequest, meta Meta) (Result, error) {
 	meta = s.begin(meta)
-	ps, _, ok, err := fold(ctx, s.env, proposalDecider, proposal.StreamName(r.ProposalID))
-	if err != nil {
-		return Result{}, err
-	}
-	if !ok {
-		return Result{}, domain.NotFound("this proposal does not exist")
-	}
-	cl, _, _, err := fold(ctx, s.env, clientDecider, clientStream(ps.ClientID))
-	if err != nil {
-		return Result{}, err
-	}
-	f, err := s.firm(ctx)
+	_, cl, f, err := s.proposalFacts(ctx, r.ProposalID)
 	if err != nil {
 		return Result{}, err
 	}
