@@ -51,8 +51,9 @@ func text(t *testing.T, ctx context.Context, sel chromedp.CSS) string {
 	s, err := chromedp.Run(sctx, chromedp.Text(sel))
 	// A page that replaces its document (a form's answer arriving) between
 	// chromedp finding the node and reading it leaves a stale node id: read
-	// the new document's node again.
-	for try := 0; err != nil && strings.Contains(err.Error(), "No node with given id") && try < 3; try++ {
+	// the new document's node again (or, when the old document's context
+	// is gone mid-read, read the new one).
+	for try := 0; err != nil && (strings.Contains(err.Error(), "No node with given id") || strings.Contains(err.Error(), "Cannot find context with specified id")) && try < 3; try++ {
 		time.Sleep(100 * time.Millisecond)
 		s, err = chromedp.Run(sctx, chromedp.Text(sel))
 	}
@@ -75,7 +76,14 @@ func location(t *testing.T, ctx context.Context) string {
 func flash(t *testing.T, ctx context.Context, want string) {
 	t.Helper()
 	step(t, ctx, "wait for confirmation "+want, chromedp.WaitVisible(chromedp.CSS(".flash.ok")))
-	if got := text(t, ctx, ".flash.ok"); !strings.Contains(got, want) {
+	// The page before the form's answer may show an earlier confirmation:
+	// read again until the answer has arrived.
+	got := text(t, ctx, ".flash.ok")
+	for try := 0; !strings.Contains(got, want) && try < 50; try++ {
+		time.Sleep(100 * time.Millisecond)
+		got = text(t, ctx, ".flash.ok")
+	}
+	if !strings.Contains(got, want) {
 		t.Fatalf("confirmation %q, want %q", got, want)
 	}
 	checkAccessible(t, ctx, "the page confirming "+want)
