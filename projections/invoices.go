@@ -55,7 +55,14 @@ const invoicesVersion = 5
 //     policy's candidates); run_uncollected, 1 for an invoice a billing
 //     run issued (its command id starts with "billing-run/") that awaits
 //     payment with a method and a balance and has no collection scheduled
-//     or cancelled.
+//     or cancelled;
+//   - what the collections page (Collections) reads, by index:
+//     upcoming_on, the date of a scheduled first collection (collect_on
+//     when the collection is not a retry; NULL otherwise), and
+//     failed_since, for an open invoice whose collection failed and was
+//     not rescheduled since (payment rejected, or a retry pending), the
+//     firm's date of the first rejection since collection was last
+//     scheduled (NULL otherwise).
 //
 // "Overdue" is not stored, since it depends on the day: an invoice is
 // overdue on a day exactly when its row is open and due before that day
@@ -137,6 +144,19 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 				}},
 				{Name: "retry_pending", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.retryPending()) }},
 				{Name: "run_uncollected", Type: "BIGINT NOT NULL", Value: func(_ string, r *invoiceRecord) any { return invoiceFlag(r.runUncollected()) }},
+				// What the collections page looks for.
+				{Name: "upcoming_on", Type: "TEXT", Value: func(_ string, r *invoiceRecord) any {
+					if d, ok := r.collectOn(); ok && !r.State.Collection.Retry {
+						return d.String()
+					}
+					return nil
+				}},
+				{Name: "failed_since", Type: "TEXT", Value: func(_ string, r *invoiceRecord) any {
+					if r.failed() {
+						return r.FailedSince.String()
+					}
+					return nil
+				}},
 			},
 			// With what a client owes, so that sum reads the index only; also
 			// what flushDue recomputes a client's earliest due date from, so
@@ -155,6 +175,8 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 				"collect_on",
 				"retry_pending",
 				"run_uncollected",
+				"upcoming_on, key",
+				"failed_since, key",
 			},
 		}, gen),
 		meta: rmdb.NewDocs(rmdb.DocsSpec[invoicesMeta]{Name: "invoices_meta", CacheSize: 1}, gen),
@@ -217,6 +239,7 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 		r.IssuedByRun = strings.HasPrefix(e.Metadata.CommandID, billingRunCommandPrefix)
 	case invoice.InvoiceCollectionScheduled:
 		r.Rejections = nil // the retry policy starts again
+		r.FailedSince = domain.Date{}
 	case invoice.InvoicePaymentSucceeded:
 		if _, seen := before.Attempts[ev.AttemptID]; seen {
 			break
@@ -228,6 +251,9 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 		r.Outstanding = r.Outstanding.Sub(ev.Amount.Amount)
 	case invoice.InvoicePaymentRejected:
 		r.Rejections = append(r.Rejections, Rejection{Event: ev, CorrelationID: e.Metadata.CorrelationID})
+		if len(r.Rejections) == 1 {
+			r.FailedSince = ev.AttemptDate(p.zone(tx))
+		}
 		if _, seen := before.Attempts[ev.AttemptID]; seen {
 			break
 		}
@@ -359,6 +385,10 @@ type invoiceRecord struct {
 	// last scheduled (InvoiceCollectionScheduled starts the retry policy
 	// again), which the policy counts its retries from.
 	Rejections []Rejection `json:"rejections,omitempty"`
+	// FailedSince is the firm's date of the first of Rejections (zero when
+	// there is none): since when the collections page lists the payment as
+	// failed.
+	FailedSince domain.Date `json:"failed_since,omitzero"`
 }
 
 // Rejection is a rejected collection attempt and the correlation id it was
@@ -389,6 +419,18 @@ func (r *invoiceRecord) collectOn() (domain.Date, bool) {
 func (r *invoiceRecord) retryPending() bool {
 	st := r.State
 	return st.Status == invoice.StatusPaymentRejected && len(r.Rejections) > 0 && st.Balance().Amount.IsPositive() && !st.CollectionCancelled
+}
+
+// failed reports whether the invoice is a failed payment on the
+// collections page: it is open, a collection attempt was rejected since
+// collection was last scheduled, and nothing but a retry was scheduled
+// since (payment rejected, or a retry pending).
+func (r *invoiceRecord) failed() bool {
+	st := r.State
+	if len(r.Rejections) == 0 || !r.open() {
+		return false
+	}
+	return st.Status == invoice.StatusPaymentRejected || (st.Status == invoice.StatusPaymentScheduled && st.Collection.Retry)
 }
 
 // runUncollected reports whether a billing run issued the invoice and its

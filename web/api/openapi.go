@@ -178,6 +178,7 @@ func operations() []operation {
 		post(item+"/schedule-issue", "Schedule a manual item to be invoiced on a date.", ItemIssue{}, ScheduleItemResource{}),
 		create(item+"/bill", "Bill an item now (201 with the invoice).", ItemBill{}, InvoiceDetail{}),
 
+		get("/api/collections", "The collections page as of today in the firm's time zone: totals per currency (upcoming collections, failed payments, overdue, and open balances by aging bucket: current, 1_30, 31_60, 61_90, over_90 days past due) and a page of each section: upcoming (scheduled first collections, soonest first), failed (declined payments with the decline reason, attempts since collection was scheduled, next retry or null, rejected since; longest failing first), overdue (open invoices past due, longest overdue first). currency and search narrow everything; limit sizes each page; a section's next link pages that section alone (section and cursor).", CollectionsView{}, "limit", "cursor", "section", "currency", "search"),
 		list[InvoiceListItem]("/api/invoices", "The firm's invoices, newest first.", "client_id", "status"),
 		post(inv+"/payment-link", "Sign a pay-now link for an open invoice (409 when nothing is owed): the client opens it, sees the invoice and pays its balance once, by card or bank account, on the gateway's hosted page (valid 30 days).", nil, PaymentLinkView{}),
 		create("/api/invoices", "Issue an invoice for schedule items or instant-bill lines.", billing.IssueInvoiceRequest{}, InvoiceDetail{}),
@@ -225,12 +226,14 @@ func operations() []operation {
 var queryParams = map[string]string{
 	"limit":                         "Page size, 1 to 500 (default 50).",
 	"cursor":                        "Opaque cursor from a list's next link.",
-	"search":                        "Case-insensitive substring: clients, of the client's or a contact's name or email; library services, of the name, description or unit.",
+	"search":                        "Case-insensitive substring: clients (and the collections page's clients), of the client's or a contact's name or email; library services, of the name, description or unit.",
 	"filter":                        "active, archived, has_overdue, no_active_method (not archived, no method that can be charged) or request_unanswered (asked for payment details, not answered).",
 	"status":                        "Services: active or ended. Payment-details requests: unanswered, answered or all. Invoices: comma-separated statuses (awaiting_payment, payment_scheduled, paid, partly_paid, payment_rejected, written_off, void, overdue). Library services: active (the default), archived or all.",
 	"through":                       "Last date shown (YYYY-MM-DD); default a year from today.",
 	"include_archived":              "true to include items after a service's end.",
 	"client_id":                     "Only this client's invoices.",
+	"section":                       "Collections: upcoming, failed or overdue: answer that section alone (with the totals); a cursor needs it.",
+	"currency":                      "Collections: only amounts in this ISO 4217 currency (e.g. AUD).",
 	"new_primary_contact_id":        "The next primary contact, when removing the primary one.",
 	"new_default_payment_method_id": "The next default method, when removing the default one.",
 	"skip_invalid":                  "true to import the valid rows and report the others.",

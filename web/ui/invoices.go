@@ -138,6 +138,18 @@ type invoicePage struct {
 	// PayLink is the invoice's signed pay-now link (/c/i/…), shown while
 	// something is owed on it.
 	PayLink string
+	// Back is where an action form returns after it succeeds (and where
+	// its Cancel leads): the collections page it was opened from (see
+	// backTo), "" for the invoice's page.
+	Back string
+}
+
+// Done is where an action form leads once done or cancelled.
+func (p invoicePage) Done() string {
+	if p.Back != "" {
+		return p.Back
+	}
+	return "/invoices/" + p.Invoice.ID.String()
 }
 
 // Rejected reports whether the last collection was declined and nothing
@@ -235,8 +247,11 @@ func (h *handler) handleInvoiceActionForm(a invoiceAction) http.HandlerFunc {
 		if a.prefill != nil {
 			a.prefill(f, d, c, today)
 		}
+		if v, err := domain.ParseDate(r.URL.Query().Get("date")); err == nil && f.Value("date") != "" {
+			f.set("date", isoDate(v)) // a link's suggested date ("retry on a date")
+		}
 		h.render(w, r, http.StatusOK, "invoice_action", &view{Title: a.Title + " · " + d.Number, Section: "clients", Tab: "invoices", Client: c, Today: today,
-			D: invoicePage{Invoice: d, Action: a.Name, Title: a.Title}, Form: f})
+			D: invoicePage{Invoice: d, Action: a.Name, Title: a.Title, Back: collectionsBack(r.URL.Query().Get("back"))}, Form: f})
 	}
 }
 
@@ -249,6 +264,7 @@ func (h *handler) handleInvoiceAction(a invoiceAction) http.HandlerFunc {
 		fs := readForm(r)
 		req := a.read(fs, d)
 		err := fs.err()
+		pg := invoicePage{Invoice: d, Action: a.Name, Title: a.Title, Back: collectionsBack(r.PostFormValue("back"))}
 		if err == nil {
 			_, err = h.run(r, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 				return a.run(h.cfg.Billing, ctx, req, meta)
@@ -258,9 +274,13 @@ func (h *handler) handleInvoiceAction(a invoiceAction) http.HandlerFunc {
 			f := formFrom(r)
 			f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
 			h.render(w, r, statusOf(err), "invoice_action", &view{Title: a.Title + " · " + d.Number, Section: "clients", Tab: "invoices", Client: c, Today: today,
-				D: invoicePage{Invoice: d, Action: a.Name, Title: a.Title}, Form: f})
+				D: pg, Form: f})
 			return
 		}
-		redirect(w, r, "/invoices/"+d.ID.String(), a.Done)
+		done := a.Done
+		if pg.Back != "" {
+			done = "Invoice " + d.Number + ": " + done
+		}
+		redirect(w, r, pg.Done(), done)
 	}
 }

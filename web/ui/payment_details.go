@@ -29,6 +29,17 @@ type detailsRequestPage struct {
 	To      string // "Ada Acme <ada@acme.test>", "" when there is no billing email
 	Refusal string // why the client cannot be asked now, "" when it can
 	Last    *client.PaymentDetailsRequest
+	// Back is the collections page the form was opened from (see collectionsBack),
+	// where it returns; "" for the client's page.
+	Back string
+}
+
+// Done is where the form leads once sent or cancelled.
+func (d detailsRequestPage) Done(clientID uuid.UUID) string {
+	if d.Back != "" {
+		return d.Back
+	}
+	return "/clients/" + clientID.String()
 }
 
 func (h *handler) detailsRequestPage(c *projections.ClientSummary) detailsRequestPage {
@@ -56,8 +67,10 @@ func (h *handler) handlePaymentDetailsRequestForm(w http.ResponseWriter, r *http
 	if !ok {
 		return
 	}
+	d := h.detailsRequestPage(c)
+	d.Back = collectionsBack(r.URL.Query().Get("back"))
 	h.render(w, r, http.StatusOK, "request_details", &view{Title: c.Name + " · Request payment details", Section: "clients", Tab: "summary",
-		Client: c, Today: today, Form: newForm(), D: h.detailsRequestPage(c)})
+		Client: c, Today: today, Form: newForm(), D: d})
 }
 
 func (h *handler) handlePaymentDetailsRequest(w http.ResponseWriter, r *http.Request) {
@@ -66,6 +79,8 @@ func (h *handler) handlePaymentDetailsRequest(w http.ResponseWriter, r *http.Req
 		return
 	}
 	note := r.PostFormValue("note")
+	d := h.detailsRequestPage(c)
+	d.Back = collectionsBack(r.PostFormValue("back"))
 	_, err := h.run(r, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 		return h.cfg.Billing.RequestPaymentDetails(ctx, billing.PaymentDetailsRequest{ClientID: c.ID, Note: note}, meta)
 	})
@@ -73,11 +88,10 @@ func (h *handler) handlePaymentDetailsRequest(w http.ResponseWriter, r *http.Req
 		f := formFrom(r)
 		f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
 		h.render(w, r, statusOf(err), "request_details", &view{Title: c.Name + " · Request payment details", Section: "clients", Tab: "summary",
-			Client: c, Today: today, Form: f, D: h.detailsRequestPage(c)})
+			Client: c, Today: today, Form: f, D: d})
 		return
 	}
-	d := h.detailsRequestPage(c)
-	redirect(w, r, "/clients/"+c.ID.String(), "Payment details requested: an email with a link to add a payment method is on its way to "+d.To+".")
+	redirect(w, r, d.Done(c.ID), "Payment details requested: an email with a link to add a payment method is on its way to "+d.To+".")
 }
 
 // detailsBulkPage is the data of the bulk request's confirm page.
