@@ -35,7 +35,8 @@
 //     summary and the firm's lists are index ranges; by what collection
 //     acts on (CollectionsDue, RejectedInvoices, RunInvoicesToCollect); and
 //     each client's earliest open due date (invoices_due), so the clients
-//     list filtered to has_overdue is a range of one index.
+//     list filtered to has_overdue is a range of one index; and what the
+//     collections page reads (Collections: upcoming_on, failed_since).
 //   - "unissued" (*Unissued): the invoices begun and not issued (items
 //     marked billed on them, or a number reserved), which the billing run
 //     completes or whose numbers it voids: a few rows, each deleted when
@@ -63,7 +64,9 @@
 //
 // Models groups them and is the query API: Summary, ListClients,
 // ClientServices, Service, Schedule, ListInvoices, Invoice, EmailsAbout,
-// ActivityPage and ActivityOf (a whole history, for audits), each taking a
+// ActivityPage, ActivityOf (a whole history, for audits) and Collections
+// (the collections page: upcoming collections, failed payments, overdue
+// invoices by aging bucket, totals per currency), each taking a
 // context and returning an error; and for the billing run and collection
 // (processes/billingrun, runs.go) the folded aggregates by id
 // (ServicesByID, ClientsByID, InvoicesByID) and by what a run looks for

@@ -57,6 +57,10 @@
 // bills first (prorata.go, proposal.FirstBillingOf). The Ledger page (ledger.go) gives owners what the CLI
 // gives operators: map a client to a ledger contact, re-create an invoice
 // whose push failed, disconnect; staff are refused with a 403 page. The
+// Collections page (collections.go) lists the upcoming collections, failed
+// payments and overdue invoices by age with totals per currency
+// (projections.Models.Collections), each row linking to the invoice's and
+// client's action forms, which return to it (their "back" field). The
 // Payouts page (payouts.go) lists the payment gateway's payouts (the
 // "payouts" projection) with each one's ledger sync status, and a payout's
 // page each charge, refund and fee it settles, linking the invoices, and its

@@ -144,6 +144,15 @@ type invoicePage struct {
 	Back string
 }
 
+// Section is the navigation's current section: collections when the form
+// was opened from there.
+func (p invoicePage) Section() string {
+	if p.Back != "" {
+		return "collections"
+	}
+	return "clients"
+}
+
 // Done is where an action form leads once done or cancelled.
 func (p invoicePage) Done() string {
 	if p.Back != "" {
@@ -250,8 +259,9 @@ func (h *handler) handleInvoiceActionForm(a invoiceAction) http.HandlerFunc {
 		if v, err := domain.ParseDate(r.URL.Query().Get("date")); err == nil && f.Value("date") != "" {
 			f.set("date", isoDate(v)) // a link's suggested date ("retry on a date")
 		}
-		h.render(w, r, http.StatusOK, "invoice_action", &view{Title: a.Title + " · " + d.Number, Section: "clients", Tab: "invoices", Client: c, Today: today,
-			D: invoicePage{Invoice: d, Action: a.Name, Title: a.Title, Back: collectionsBack(r.URL.Query().Get("back"))}, Form: f})
+		pg := invoicePage{Invoice: d, Action: a.Name, Title: a.Title, Back: collectionsBack(r.URL.Query().Get("back"))}
+		h.render(w, r, http.StatusOK, "invoice_action", &view{Title: a.Title + " · " + d.Number, Section: pg.Section(), Tab: "invoices", Client: c, Today: today,
+			D: pg, Form: f})
 	}
 }
 
@@ -273,7 +283,7 @@ func (h *handler) handleInvoiceAction(a invoiceAction) http.HandlerFunc {
 		if err != nil {
 			f := formFrom(r)
 			f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
-			h.render(w, r, statusOf(err), "invoice_action", &view{Title: a.Title + " · " + d.Number, Section: "clients", Tab: "invoices", Client: c, Today: today,
+			h.render(w, r, statusOf(err), "invoice_action", &view{Title: a.Title + " · " + d.Number, Section: pg.Section(), Tab: "invoices", Client: c, Today: today,
 				D: pg, Form: f})
 			return
 		}

@@ -34,6 +34,15 @@ type detailsRequestPage struct {
 	Back string
 }
 
+// section is the navigation's current section: collections when the form
+// was opened from there.
+func (d detailsRequestPage) section() string {
+	if d.Back != "" {
+		return "collections"
+	}
+	return "clients"
+}
+
 // Done is where the form leads once sent or cancelled.
 func (d detailsRequestPage) Done(clientID uuid.UUID) string {
 	if d.Back != "" {
@@ -69,7 +78,7 @@ func (h *handler) handlePaymentDetailsRequestForm(w http.ResponseWriter, r *http
 	}
 	d := h.detailsRequestPage(c)
 	d.Back = collectionsBack(r.URL.Query().Get("back"))
-	h.render(w, r, http.StatusOK, "request_details", &view{Title: c.Name + " · Request payment details", Section: "clients", Tab: "summary",
+	h.render(w, r, http.StatusOK, "request_details", &view{Title: c.Name + " · Request payment details", Section: d.section(), Tab: "summary",
 		Client: c, Today: today, Form: newForm(), D: d})
 }
 
@@ -87,7 +96,7 @@ func (h *handler) handlePaymentDetailsRequest(w http.ResponseWriter, r *http.Req
 	if err != nil {
 		f := formFrom(r)
 		f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
-		h.render(w, r, statusOf(err), "request_details", &view{Title: c.Name + " · Request payment details", Section: "clients", Tab: "summary",
+		h.render(w, r, statusOf(err), "request_details", &view{Title: c.Name + " · Request payment details", Section: d.section(), Tab: "summary",
 			Client: c, Today: today, Form: f, D: d})
 		return
 	}
