@@ -12,6 +12,7 @@ import (
 	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/invoice"
+	"remit/projections/rmdb"
 )
 
 // TestAgingOf: an invoice is current through its due date and past due
@@ -42,9 +43,18 @@ func TestAgingOf(t *testing.T) {
 // A rebuild of the invoices projection answers the same, and a replay
 // agrees with the tables row for row.
 func TestCollectionsFollowInvoices(t *testing.T) {
+	eachDB(t, collectionsFollowInvoices)
+}
+
+func collectionsFollowInvoices(t *testing.T, db *rmdb.DB) {
 	e := newEnv(t)
 	ctx := context.Background()
-	m, r := e.mustLiveModels(RunnerOptions{})
+	m := NewModels(db)
+	r, err := NewRunner(ctx, e.store, m, RunnerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
 	step := func() {
 		t.Helper()
 		if err := r.CatchUp(ctx); err != nil {
