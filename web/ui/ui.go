@@ -209,6 +209,7 @@ func (h *handler) registerRoutes(r *mux.Router) {
 	h.registerPayoutRoutes(rt)
 	h.registerLedgerConnectRoutes(rt)
 	h.registerProposalRoutes(rt)
+	h.registerProposalEditRoutes(rt)
 	h.registerProposalTemplateRoutes(rt)
 	h.registerClientLinkRoutes(rt)
 	h.registerBillingRunRoutes(rt)
