@@ -23,7 +23,8 @@ func newAuditProposalCmd(env Env) *cobra.Command {
 of the document signed), then check that SHA-256 of the accepted document is the hash recorded,
 that the last signature is of that document, that the PDF rendered again from the acceptance
 equals the stored PDF (<data>/proposals/ID/signed.pdf) and that its SHA-256 and size are the ones
-filed. Exits 0 when everything is verified, 1 naming what does not match, 2 on bad usage.`,
+filed. For a client who was erased (remit client forget), it says so and checks that the
+signed PDF is deleted. Exits 0 when everything is verified, 1 naming what does not match, 2 on bad usage.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			id, err := uuid.Parse(args[0])
@@ -49,7 +50,11 @@ filed. Exits 0 when everything is verified, 1 naming what does not match, 2 on b
 				fmt.Fprintf(out, "signature %d: %s <%s> at %s from %s (%s), document %s\n",
 					i+1, g.SignedName, g.Email, g.At.UTC().Format(time.RFC3339), g.IP, g.UserAgent, g.DocumentHash)
 			}
-			fmt.Fprintf(out, "document sha256: %s\n", rep.DocumentHash)
+			if rep.Erased {
+				fmt.Fprintln(out, "the client was erased: the evidence above reads as erased, and the signed PDF is deleted")
+			} else {
+				fmt.Fprintf(out, "document sha256: %s\n", rep.DocumentHash)
+			}
 			if rep.PDFSHA256 != "" {
 				fmt.Fprintf(out, "signed pdf sha256: %s\n", rep.PDFSHA256)
 			}

@@ -15,6 +15,7 @@ import (
 	"remit/domain"
 	"remit/domain/user"
 	"remit/eventstore/pii"
+	"remit/processes/signeddoc"
 	"remit/web/auth"
 )
 
@@ -243,7 +244,8 @@ func newClientCmd(env Env) *cobra.Command {
 		Long: `Destroy the client's encryption key (DATA/keys/<id>.key, or its row of remit_pii_keys on
 PostgreSQL) and record ClientErased in the log. Their names, emails, phones, address lines
 and tax numbers, sealed in the log with that key, can no longer be read by anyone: replays,
-read models and exports show them as erased. Amounts, dates and the hash chain are untouched
+read models and exports show them as erased. The signed PDFs of the client's proposals
+(DATA/proposals/<id>/signed.pdf) are deleted. Amounts, dates and the hash chain are untouched
 (remit audit verify still passes). This cannot be undone.
 On the embedded store the read models' DATA/readmodels.db is deleted (remit serve fills it
 again from the log at its next start); any remit serve following the log (on PostgreSQL or
@@ -263,6 +265,12 @@ only).`,
 			defer s.Close()
 			if _, err := pii.Erase(c.Context(), s, id, billing.Meta{Actor: "cli"}, time.Now()); err != nil {
 				return asUserError(err)
+			}
+			// The signed-proposal PDFs hold the signatories' names, emails
+			// and IPs in clear: they go too (a running server's filer also
+			// deletes them when it meets ClientErased).
+			if _, err := signeddoc.EraseClient(c.Context(), s, so.dir, id); err != nil {
+				return fmt.Errorf("delete the client's signed proposals: %w", err)
 			}
 			// The read models hold the client's data in clear: without a
 			// server to rebuild them (the store's lock says none runs), the

@@ -91,7 +91,7 @@ func Document(s State, f DocumentFacts) string {
 	b.WriteString("# " + s.Title + "\n\n")
 	b.WriteString(strings.TrimRight(fillLetter(letter, s, f), "\n") + "\n\n")
 	b.WriteString("## Services\n\n")
-	b.WriteString(servicesTable(s, f))
+	b.WriteString(servicesTable(s, f, "###"))
 	writeTerms(&b, s)
 	if s.ChoiceFixed {
 		b.WriteString("\n## Choice\n\n" + choiceText(s) + "\n")
@@ -126,7 +126,9 @@ func fillLetter(letter string, s State, f DocumentFacts) string {
 		"client_name":    f.ClientName,
 		"firm_name":      f.FirmName,
 		"proposal_title": s.Title,
-		"services_table": strings.TrimRight(servicesTable(s, f), "\n"),
+		// In the letter the table follows the title (#): its headings are
+		// one level down, so the document's headings never skip a level.
+		"services_table": strings.TrimRight(servicesTable(s, f, "##"), "\n"),
 		"fees":           fees(s, f),
 		"start_date":     start,
 		"expiry_date":    expiry,
@@ -209,15 +211,17 @@ func table(b *strings.Builder, s State, f DocumentFacts, lines []Line) {
 	}
 }
 
-func servicesTable(s State, f DocumentFacts) string {
+// servicesTable lists the core lines, each package and the add-ons, each
+// under a heading of level h ("##", "###").
+func servicesTable(s State, f DocumentFacts, h string) string {
 	var b strings.Builder
 	if len(s.Lines) > 0 {
-		b.WriteString("### Included\n\n")
+		b.WriteString(h + " Included\n\n")
 		table(&b, s, f, s.Lines)
 		b.WriteString("\n")
 	}
 	for i, p := range s.Packages {
-		fmt.Fprintf(&b, "### Option %d: %s\n\n", i+1, p.Name)
+		fmt.Fprintf(&b, "%s Option %d: %s\n\n", h, i+1, p.Name)
 		if p.Description != "" {
 			b.WriteString(p.Description + "\n\n")
 		}
@@ -225,7 +229,7 @@ func servicesTable(s State, f DocumentFacts) string {
 		b.WriteString("\n")
 	}
 	if len(s.AddOns) > 0 {
-		b.WriteString("### Optional add-ons\n\n")
+		b.WriteString(h + " Optional add-ons\n\n")
 		table(&b, s, f, s.AddOns)
 		b.WriteString("\n")
 	}

@@ -67,6 +67,13 @@ type LineValue struct {
 	// FirstYear is how many times the line bills in the proposal's first
 	// twelve months.
 	FirstYear int
+	// FirstYearGross is what those billings add up to, tax included: a
+	// first period billed pro rata (domain.BillingRule.ProRataFirst) counts
+	// at its reduced price, not the full period's.
+	FirstYearGross domain.Money
+	// ProRata is the partial first period counted in FirstYearGross (zero:
+	// every billing counted is a whole period).
+	ProRata domain.ProRata
 }
 
 // Value is what a proposal is worth: its lines' amounts, their totals per
@@ -82,7 +89,9 @@ type Value struct {
 // year runs twelve months from the proposal's start date, or from today when
 // it has none; a line starting on acceptance is counted from the same day
 // (its delay added), and an undated manual line (on completion, estimate)
-// once.
+// once. A line billing its first period pro rata counts that billing at
+// the pro-rata price (as its service will bill it), so the value shown
+// before signing is what the first year really bills.
 func ValueOf(s State, mode domain.TaxMode, today domain.Date) (Value, error) {
 	v := Value{FirstYear: domain.Zero(s.Currency)}
 	from := s.StartDate
@@ -95,20 +104,28 @@ func ValueOf(s State, mode domain.TaxMode, today domain.Date) (Value, error) {
 		if err != nil {
 			return Value{}, fmt.Errorf("line %q: %w", l.Name, err)
 		}
-		lv := LineValue{Line: l, Amounts: a, Cadence: CadenceOf(l.BillingRule)}
+		lv := LineValue{Line: l, Amounts: a, Cadence: CadenceOf(l.BillingRule), FirstYearGross: domain.Zero(s.Currency)}
 		first, err := l.BillingRule.FirstDate(from, from)
 		if err != nil || (first.IsZero() && !l.BillingRule.Frequency.Manual()) {
 			first = from
 		}
 		for _, o := range l.BillingRule.Occurrences(first, through) {
-			if o.Date.IsZero() || !o.Date.Before(from) {
-				lv.FirstYear++
+			if !o.Date.IsZero() && o.Date.Before(from) {
+				continue
 			}
+			lv.FirstYear++
+			gross := a.Gross
+			if !o.ProRata.IsZero() {
+				part, err := domain.ComputeLine(s.Currency, mode, domain.LineInput{Quantity: l.Quantity, UnitPrice: o.ProRata.Apply(l.UnitPrice, s.Currency), Discount: l.Discount, TaxRate: l.TaxRate})
+				if err != nil {
+					return Value{}, fmt.Errorf("line %q, pro-rata first period: %w", l.Name, err)
+				}
+				gross, lv.ProRata = part.Gross, o.ProRata
+			}
+			lv.FirstYearGross, _ = lv.FirstYearGross.Add(gross)
 		}
 		v.Lines = append(v.Lines, lv)
-		for range lv.FirstYear {
-			v.FirstYear, _ = v.FirstYear.Add(a.Gross)
-		}
+		v.FirstYear, _ = v.FirstYear.Add(lv.FirstYearGross)
 		i := slices.IndexFunc(v.Cadences, func(c CadenceTotal) bool { return c.Cadence == lv.Cadence })
 		if i < 0 {
 			z := domain.Zero(s.Currency)

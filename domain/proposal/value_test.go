@@ -42,3 +42,43 @@ func TestValueOf(t *testing.T) {
 		t.Errorf("billings in the first year = %d, %d, want 12, 1", v.Lines[0].FirstYear, v.Lines[1].FirstYear)
 	}
 }
+
+// A service billing its first period pro rata is worth, in the first year,
+// the partial first billing at its reduced price plus the whole periods
+// after it, not one whole period more.
+func TestValueOfProRataFirst(t *testing.T) {
+	rule := func(proRata bool) domain.BillingRule {
+		return domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 1, Start: domain.StartOnProposalStart, AnchorDay: 1, End: domain.EndNever, ProRataFirst: proRata}
+	}
+	for _, tc := range []struct {
+		name      string
+		proRata   bool
+		start     domain.Date
+		billings  int
+		firstYear string
+	}{
+		// 15–30 April is 16 of April's 30 days: 300 × 16/30 = 160, then 1 May 2026 … 1 April 2027.
+		{name: "OKProRataFirstPeriod", proRata: true, start: domain.MustDate(2026, time.April, 15), billings: 13, firstYear: "3760"},
+		{name: "OKStartOnAnchorIsWhole", proRata: true, start: domain.MustDate(2026, time.April, 1), billings: 12, firstYear: "3600"},
+		{name: "OKWithoutProRataWaitsForTheAnchor", proRata: false, start: domain.MustDate(2026, time.April, 15), billings: 12, firstYear: "3600"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := proposal.State{Currency: aud, StartDate: tc.start, Lines: []proposal.Line{
+				{Name: "Bookkeeping", UnitPrice: decidertest.Dec("300"), Quantity: decidertest.Dec("1"), TaxRate: decidertest.Dec("0"), BillingRule: rule(tc.proRata)},
+			}}
+			v, err := proposal.ValueOf(s, domain.TaxExclusive, domain.MustDate(2026, time.March, 2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := v.Lines[0].FirstYear; got != tc.billings {
+				t.Errorf("billings in the first year = %d, want %d", got, tc.billings)
+			}
+			if !v.FirstYear.Amount.Equal(decidertest.Dec(tc.firstYear)) || !v.Lines[0].FirstYearGross.Amount.Equal(decidertest.Dec(tc.firstYear)) {
+				t.Errorf("first year = %s (line %s), want %s", v.FirstYear, v.Lines[0].FirstYearGross, tc.firstYear)
+			}
+			if got := !v.Lines[0].ProRata.IsZero(); got != (tc.billings == 13) {
+				t.Errorf("pro-rata period counted = %v (%+v)", got, v.Lines[0].ProRata)
+			}
+		})
+	}
+}

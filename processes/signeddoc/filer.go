@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/google/uuid"
 
 	"remit/billing"
+	"remit/domain/client"
 	"remit/domain/proposal"
 	"remit/eventstore"
 	"remit/projections/follow"
@@ -24,7 +26,9 @@ const Actor = "signed-document"
 // filer records it once). It reads the log's ProposalAccepted events from
 // the start on each CatchUp or Run and skips a proposal filed whose file is
 // there, so nothing is missed after a crash between saving and filing and a
-// lost file is made again.
+// lost file is made again. On ClientErased it deletes the client's PDFs
+// (EraseClient), and it never makes the PDF of an erased client's proposal
+// again.
 type Filer struct {
 	Billing *billing.Service
 	Store   eventstore.Store
@@ -34,11 +38,20 @@ type Filer struct {
 
 func (f *Filer) follower() *follow.Follower {
 	return follow.New(f.Store, func(ctx context.Context, ev follow.Event) error {
-		if e, ok := ev.Data.(proposal.ProposalAccepted); ok && e.DocumentHash != "" {
-			return f.File(ctx, e.ProposalID, ev.ID.String())
+		switch e := ev.Data.(type) {
+		case proposal.ProposalAccepted:
+			if e.DocumentHash != "" {
+				return f.File(ctx, e.ProposalID, ev.ID.String())
+			}
+		case client.ClientErased:
+			n, err := EraseClient(ctx, f.Store, f.DataDir, e.ClientID)
+			if n > 0 && f.Logger != nil {
+				f.Logger.Info("signed proposals of an erased client deleted", "client", e.ClientID, "proposals", n)
+			}
+			return err
 		}
 		return nil
-	}, follow.Options{Filter: eventstore.Filter{EventTypes: []string{"ProposalAccepted"}}})
+	}, follow.Options{Filter: eventstore.Filter{EventTypes: []string{"ProposalAccepted", "ClientErased"}}})
 }
 
 // CatchUp files every signed proposal not filed yet, then returns.
@@ -59,6 +72,13 @@ func (f *Filer) File(ctx context.Context, proposalID uuid.UUID, causation string
 	rec, err := Load(ctx, f.Store, proposalID)
 	if err != nil {
 		return err
+	}
+	if rec.Erased {
+		// The client was erased after signing: keep no PDF of them.
+		if err := os.RemoveAll(filepath.Dir(Path(f.DataDir, proposalID))); err != nil {
+			return fmt.Errorf("delete the signed PDF of erased proposal %s: %w", proposalID, err)
+		}
+		return nil
 	}
 	if rec.Filed != nil {
 		if _, err := os.Stat(Path(f.DataDir, proposalID)); err == nil {

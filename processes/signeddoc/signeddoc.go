@@ -18,11 +18,21 @@
 //
 // Audit reads the proposal's stream and checks, naming what fails: that
 // SHA-256(ProposalAccepted.Document) equals its DocumentHash, that the
-// last signature (the one that accepted it) signed that hash (earlier
+// last signature (the one that accepted it), when there are several, signed that hash (earlier
 // signers signed the document as it was before the first signature fixed
 // the choice; their hashes are shown as evidence), that the PDF rendered again from the event
 // equals the stored file, and that the stored file's SHA-256 and size are
 // what ProposalSignedDocumentFiled recorded.
+//
+// # Erasure
+//
+// The PDF holds the signatories' names, emails, IP addresses and user
+// agents in clear. When the proposal's client is erased (ClientErased),
+// EraseClient deletes the folder of each of the client's proposals, the
+// Filer does so when it meets ClientErased and never makes the PDF again,
+// FiledPDF answers that it was erased, and Audit reports the erasure (the
+// log's document and evidence are erased too, so there is nothing left to
+// compare) instead of failing.
 package signeddoc
 
 import (
@@ -40,6 +50,7 @@ import (
 
 	"remit/domain"
 	"remit/domain/catalog"
+	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/proposal"
 	"remit/eventstore"
@@ -86,6 +97,10 @@ type Record struct {
 	Firm     string
 	Location *time.Location
 	Filed    *proposal.ProposalSignedDocumentFiled // nil: not filed yet
+	// Erased is true once the proposal's client was erased (ClientErased):
+	// the acceptance's personal fields read as erased, and the PDF is not
+	// kept.
+	Erased bool
 }
 
 // ErrNotSigned: the proposal was not accepted by signature.
@@ -124,7 +139,11 @@ func Load(ctx context.Context, store eventstore.Store, proposalID uuid.UUID) (Re
 	if !found || out.Accepted.DocumentHash == "" {
 		return Record{}, ErrNotSigned
 	}
-	out.Title = proposal.Fold(evs).Title
+	st := proposal.Fold(evs)
+	out.Title = st.Title
+	if out.Erased, err = clientErased(ctx, store, st.ClientID); err != nil {
+		return Record{}, err
+	}
 	frecs, err := store.ReadStream(ctx, firm.StreamName(), 0, eventstore.Forward, 0)
 	if err != nil {
 		return Record{}, err
@@ -147,6 +166,61 @@ func Load(ctx context.Context, store eventstore.Store, proposalID uuid.UUID) (Re
 	return out, nil
 }
 
+// clientErased reports whether the client's stream records ClientErased.
+func clientErased(ctx context.Context, store eventstore.Store, clientID uuid.UUID) (bool, error) {
+	recs, err := store.ReadStream(ctx, client.StreamName(clientID), 0, eventstore.Forward, 0)
+	if err != nil {
+		return false, fmt.Errorf("read %s: %w", client.StreamName(clientID), err)
+	}
+	for _, r := range recs {
+		if r.Type == (client.ClientErased{}).EventType() {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// EraseClient deletes the kept signed PDFs (each proposal's folder under
+// <data>/proposals) of the client's proposals, and returns how many it
+// deleted. A proposal's client is read from its stream's first event.
+func EraseClient(ctx context.Context, store eventstore.Store, dataDir string, clientID uuid.UUID) (int, error) {
+	root := filepath.Join(dataDir, "proposals")
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	cat := catalog.New()
+	n := 0
+	for _, e := range entries {
+		pid, err := uuid.Parse(e.Name())
+		if err != nil || !e.IsDir() {
+			continue // not a proposal's folder
+		}
+		recs, err := store.ReadStream(ctx, proposal.StreamName(pid), 0, eventstore.Forward, 1)
+		if err != nil {
+			return n, fmt.Errorf("read %s: %w", proposal.StreamName(pid), err)
+		}
+		if len(recs) == 0 {
+			continue
+		}
+		ev, err := cat.Decode(recs[0].Type, recs[0].SchemaVersion, recs[0].Data)
+		if err != nil {
+			return n, fmt.Errorf("%s@0: %w", proposal.StreamName(pid), err)
+		}
+		if proposal.Evolve(proposal.State{}, ev).ClientID != clientID {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
+			return n, fmt.Errorf("delete the signed PDF of proposal %s: %w", pid, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
 // Render makes the signed PDF of a record.
 func Render(r Record) ([]byte, error) {
 	var buf bytes.Buffer
@@ -167,7 +241,10 @@ type Report struct {
 	Signatures   []proposal.Signature
 	DocumentHash string
 	PDFSHA256    string // as filed; "" when not filed
-	Checks       []Check
+	// Erased is true when the client was erased: the evidence reads as
+	// erased and the PDF was deleted, so the checks say that instead.
+	Erased bool
+	Checks []Check
 }
 
 // Verified reports whether every check holds.
@@ -186,6 +263,9 @@ func Audit(ctx context.Context, store eventstore.Store, dataDir string, proposal
 	if err != nil {
 		return Report{}, err
 	}
+	if rec.Erased {
+		return auditErased(rec, dataDir), nil
+	}
 	if rec.Filed == nil {
 		return AuditRecord(rec, nil)
 	}
@@ -196,6 +276,23 @@ func Audit(ctx context.Context, store eventstore.Store, dataDir string, proposal
 		return rep, aerr
 	}
 	return AuditRecord(rec, stored)
+}
+
+// auditErased reports a proposal whose client was erased: the PDF must be
+// gone from the data folder, as the erasure requires.
+func auditErased(rec Record, dataDir string) Report {
+	rep := Report{ProposalID: rec.Accepted.ProposalID, Signatures: rec.Accepted.Signatures, Erased: true}
+	if rec.Filed != nil {
+		rep.PDFSHA256 = rec.Filed.PDFSHA256
+	}
+	p := Path(dataDir, rec.Accepted.ProposalID)
+	_, err := os.Stat(p)
+	rep.Checks = append(rep.Checks, Check{
+		What: "the signed PDF was erased with the client's personal data (ClientErased)",
+		OK:   errors.Is(err, os.ErrNotExist),
+		Why:  p + " is still there although the client was erased: remit serve deletes it when it follows the log",
+	})
+	return rep
 }
 
 // AuditRecord checks a record's evidence and, when stored is not nil, the
@@ -209,7 +306,11 @@ func AuditRecord(rec Record, stored []byte) (Report, error) {
 	got := proposal.DocumentHash(e.Document)
 	add("the accepted document's SHA-256 is the hash recorded", got == e.DocumentHash,
 		fmt.Sprintf("SHA-256 of the document is %s, the event records %s", got, e.DocumentHash))
-	if n := len(e.Signatures); n > 0 {
+	// The first signature fixes the choice, and the document then records
+	// it: a later signer reads (and the acceptance keeps) that document, so
+	// the last signature is checked when it is not the first. A lone
+	// signature signed the document as offered; its hash is the evidence.
+	if n := len(e.Signatures); n > 1 {
 		last := e.Signatures[n-1]
 		add(fmt.Sprintf("the last signature (%s <%s>) is of the accepted document", last.SignedName, last.Email), last.DocumentHash == e.DocumentHash,
 			fmt.Sprintf("%s signed a document with SHA-256 %s", last.SignedName, last.DocumentHash))
@@ -247,6 +348,9 @@ func FiledPDF(ctx context.Context, store eventstore.Store, proposalID uuid.UUID)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if rec.Erased {
+		return nil, domain.NotFound("the signed document was erased with the client's personal data")
 	}
 	if rec.Filed == nil {
 		return nil, domain.NotFound("the signed document is not filed yet")

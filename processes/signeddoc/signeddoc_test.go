@@ -15,7 +15,9 @@ import (
 	"remit/domain/client"
 	"remit/domain/proposal"
 	"remit/eventstore"
+	"remit/eventstore/pii"
 	"remit/eventstore/sqlite"
+	"remit/eventstore/storeurl"
 	"remit/processes/signeddoc"
 )
 
@@ -129,5 +131,63 @@ func TestTheSignedPDFIsFiledOnceAndAuditedAgainstTheLog(t *testing.T) {
 	}
 	if len(failed) != 2 || !strings.Contains(failed[0], "differs from the one rendered from the event") || !strings.Contains(failed[1], "the log filed") {
 		t.Errorf("failed checks %q", failed)
+	}
+}
+
+// TestTheFilerDeletesAnErasedClientsSignedPDF: remit serve erases a client
+// (POST /api/clients/{id}/forget): the filer, following the log, meets
+// ClientErased and deletes the client's signed PDF from the data folder.
+func TestTheFilerDeletesAnErasedClientsSignedPDF(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := storeurl.Open(ctx, "", storeurl.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	svc := billing.New(billing.Config{Store: st, Now: func() time.Time { return now }})
+	must := func(res billing.Result, err error) billing.Result {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	must(svc.SetUpFirm(ctx, billing.SetUpFirmRequest{Name: "Ledger & Co", BaseCurrency: "AUD", TimeZone: "Australia/Sydney", PaymentTermsDays: 14,
+		Address: domain.Address{Line1: "1 George St", City: "Sydney", Country: "AU"}}, billing.Meta{Actor: "staff", CommandID: "firm"}))
+	cl := must(svc.CreateClient(ctx, billing.ClientRequest{Name: "Harbour Cafe", Kind: client.KindBusiness,
+		Contacts: []client.Contact{{ID: uuid.New(), Name: "Ana Lima", Email: "ana@harbour.example"}}}, billing.Meta{Actor: "staff", CommandID: "client"})).ID
+	g := uuid.New()
+	rule := domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 1, Start: domain.StartOnAcceptance, End: domain.EndNever}
+	pid := must(svc.DraftProposal(ctx, billing.ProposalRequest{ClientID: cl, Title: "Books", Lines: []proposal.Line{
+		{Name: "Bookkeeping", UnitPrice: decimal.NewFromInt(690), Quantity: decimal.NewFromInt(1), TaxRate: decimal.NewFromInt(10), BillingRule: rule, Automatic: true},
+	}, ProposalOffer: billing.ProposalOffer{Signatories: []proposal.Signatory{{ID: g, Name: "Ana Lima", Email: "ana@harbour.example"}}}}, billing.Meta{Actor: "staff", CommandID: "draft"})).ID
+	must(svc.SendProposal(ctx, billing.SendProposalRequest{ProposalID: pid, RecipientEmail: "ana@harbour.example"}, billing.Meta{Actor: "staff", CommandID: "send"}))
+	_, hash, err := svc.ProposalDocument(ctx, pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(svc.SignProposal(ctx, billing.SignProposalRequest{ProposalID: pid, SignatoryID: g, SignedName: "Ana Lima", DocumentHash: hash,
+		IP: "203.0.113.7", UserAgent: "Mozilla/5.0"}, billing.Meta{Actor: "client", CommandID: "sign"}))
+	filer := &signeddoc.Filer{Billing: svc, Store: st, DataDir: dir}
+	if err := filer.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(signeddoc.Path(dir, pid)); err != nil {
+		t.Fatalf("not filed: %v", err)
+	}
+	if _, err := pii.Erase(ctx, st, cl, billing.Meta{Actor: "owner", CommandID: "forget"}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := filer.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(signeddoc.Path(dir, pid)); !os.IsNotExist(err) {
+		t.Fatalf("the erased client's signed PDF is still there: %v", err)
+	}
+	rep, err := signeddoc.Audit(ctx, st, dir, pid)
+	if err != nil || !rep.Erased || !rep.Verified() {
+		t.Fatalf("audit after erasure: %+v, %v", rep, err)
 	}
 }

@@ -11,10 +11,13 @@
 // api.Config.UI) serves beside the JSON API on its one gorilla/mux router:
 // RegisterRoutes registers every page and action outside /api/, one
 // registerXRoutes method per file (clients.go, clientpage.go, methods.go,
-// services.go, schedule.go, invoices.go, proposals.go, renewals.go (the
+// services.go, schedule.go, invoices.go, proposals.go, proposal_edit.go
+// (the draft editor: its save carries the revision it was opened at as a
+// billing.Precondition, so a stale form is refused, not applied), renewals.go (the
 // Renewals page), firm.go: the owners'
 // Settings page; proposal_templates.go: Settings → Proposal templates, their
-// fixed-row editor, drafting from a template for one or many clients; login.go, setup.go and users.go: sign-in), with path
+// fixed-row editor with a letter preview, drafting from a template for one or many clients
+// and "Send them all" for a batch; login.go, setup.go and users.go: sign-in), with path
 // variables ({id}, {token}) read as r.PathValue. Every route passes the
 // UI's front door (handler.front, ui.go): security headers, the body
 // limit, sign-in and the route's access, the posted form. The UI can also

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strings"
 
@@ -36,6 +38,7 @@ func (h *handler) registerProposalTemplateRoutes(rt routes) {
 	rt.post(templatesPath+"/{tid}/archive", h.handleTemplateArchive)
 	rt.get(templatesPath+"/{tid}/proposals", h.handleTemplateBulk)
 	rt.post(templatesPath+"/{tid}/proposals", h.handleTemplateBulkDraft)
+	rt.post(templatesPath+"/{tid}/send-all", h.handleTemplateSendAll)
 	rt.post("/clients/{id}/proposals/from-template", h.handleProposalFromTemplate)
 }
 
@@ -50,6 +53,47 @@ type templateForm struct {
 	Placeholders []string
 	// Library is the services library a line can start from.
 	Library []projections.LibraryServiceView
+	// Preview is the document a client would read of a proposal drafted
+	// from the template as the form stands ("Preview the letter").
+	Preview template.HTML
+}
+
+// sampleClient stands for the client's name in a template's preview.
+const sampleClient = "‹client name›"
+
+// templatePreview renders the document of a proposal drafted today from
+// content, for a sample client, and records what saving would refuse.
+func (h *handler) templatePreview(r *http.Request, f *form, d *templateForm, c proposaltemplate.Content, parseErr error, rename func(string) string) {
+	fm, loc, err := h.firmNow(r.Context())
+	if err != nil {
+		f.General = append(f.General, h.userMessage(r, err))
+		return
+	}
+	today := domain.DateOf(h.cfg.Now(), loc)
+	var probs domain.Problems
+	lines, o := proposal.CheckTemplate(&probs, c.Title, c.Lines, proposal.Offer{Letter: c.Letter, Packages: c.Packages, AddOns: c.AddOns})
+	if err := errors.Join(parseErr, probs.Err()); err != nil {
+		f.fail(err, func(e error) string { return h.userMessage(r, e) }, rename)
+	}
+	ids := func(ls []proposal.Line) []proposal.Line {
+		out := make([]proposal.Line, len(ls))
+		for i, l := range ls {
+			l.ID = uuid.New()
+			out[i] = l
+		}
+		return out
+	}
+	st := proposal.State{Title: c.Title, Currency: fm.BaseCurrency, Letter: o.Letter, Lines: ids(lines), AddOns: ids(o.AddOns)}
+	for _, pk := range o.Packages {
+		pk.ID, pk.Lines = uuid.New(), ids(pk.Lines)
+		st.Packages = append(st.Packages, pk)
+	}
+	if c.ExpiryDays > 0 {
+		st.OpenUntil = today.AddDays(c.ExpiryDays)
+	}
+	if d.Preview, err = h.preview(r.Context(), st, sampleClient, today); err != nil {
+		f.General = append(f.General, h.userMessage(r, err))
+	}
 }
 
 func newTemplateForm(t proposaltemplate.State) templateForm {
@@ -181,44 +225,68 @@ func templateFields(fs *fields) (proposaltemplate.Content, func(string) string) 
 	if fs.has("expiry_days") {
 		c.ExpiryDays, _ = fs.integer("expiry_days")
 	}
-	renames := map[string]string{}
-	rows := func(prefix, formPrefix string, n int) []proposal.Line {
+	o := readOfferRows(fs, offerRows{Core: templateCoreLines, Packages: templatePackages, PackageLines: templatePackageLines, AddOns: templateAddOns})
+	c.Lines, c.Packages, c.AddOns = o.Lines, o.Packages, o.AddOns
+	return c, o.rename
+}
+
+// offerRows is how many rows of each kind a proposal or template form has.
+type offerRows struct{ Core, Packages, PackageLines, AddOns int }
+
+// offerForm is what readOfferRows read: the kept rows, and the renames of
+// billing's field paths (which count kept rows only) to the form's inputs.
+type offerForm struct {
+	Lines    []proposal.Line
+	Packages []proposal.Package
+	AddOns   []proposal.Line
+	renames  map[string]string
+}
+
+// rename maps a field path billing reports to the form's input: the
+// longest kept prefix wins (packages[0].lines[1] before packages[0]).
+func (o offerForm) rename(field string) string {
+	best := ""
+	for k := range o.renames {
+		if (field == k || strings.HasPrefix(field, k+".")) && len(k) > len(best) {
+			best = k
+		}
+	}
+	if best == "" {
+		return field
+	}
+	return o.renames[best] + strings.TrimPrefix(field, best)
+}
+
+// readOfferRows reads the line rows (lines[i]., packages[k].lines[j].,
+// add_ons[i].) and package rows of a form with n rows. Blank rows are
+// skipped; a package row without a name and lines is left out.
+func readOfferRows(fs *fields, n offerRows) offerForm {
+	o := offerForm{renames: map[string]string{}}
+	rows := func(prefix, formPrefix string, count int) []proposal.Line {
 		var out []proposal.Line
-		for i := range n {
+		for i := range count {
 			p := fmt.Sprintf("%s[%d].", formPrefix, i)
 			if !fs.has(p+"name") && !fs.has(p+"unit_price") {
 				continue
 			}
-			renames[fmt.Sprintf("%s[%d]", prefix, len(out))] = fmt.Sprintf("%s[%d]", formPrefix, i)
+			o.renames[fmt.Sprintf("%s[%d]", prefix, len(out))] = fmt.Sprintf("%s[%d]", formPrefix, i)
 			out = append(out, lineFrom(fs, p))
 		}
 		return out
 	}
-	c.Lines = rows("lines", "lines", templateCoreLines)
-	for i := range templatePackages {
+	o.Lines = rows("lines", "lines", n.Core)
+	for i := range n.Packages {
 		p := fmt.Sprintf("packages[%d]", i)
-		k := fmt.Sprintf("packages[%d]", len(c.Packages))
-		lines := rows(k+".lines", p+".lines", templatePackageLines)
+		k := fmt.Sprintf("packages[%d]", len(o.Packages))
+		lines := rows(k+".lines", p+".lines", n.PackageLines)
 		if !fs.has(p+".name") && len(lines) == 0 {
 			continue
 		}
-		renames[k] = p
-		c.Packages = append(c.Packages, proposal.Package{Name: fs.str(p + ".name"), Description: fs.str(p + ".description"), Lines: lines})
+		o.renames[k] = p
+		o.Packages = append(o.Packages, proposal.Package{ID: fs.id(p + ".id"), Name: fs.str(p + ".name"), Description: fs.str(p + ".description"), Lines: lines})
 	}
-	c.AddOns = rows("add_ons", "add_ons", templateAddOns)
-	return c, func(field string) string {
-		// The longest kept prefix wins: packages[0].lines[1] before packages[0].
-		best := ""
-		for k := range renames {
-			if (field == k || strings.HasPrefix(field, k+".")) && len(k) > len(best) {
-				best = k
-			}
-		}
-		if best == "" {
-			return field
-		}
-		return renames[best] + strings.TrimPrefix(field, best)
-	}
+	o.AddOns = rows("add_ons", "add_ons", n.AddOns)
+	return o
 }
 
 // lineFrom reads one line's inputs under prefix p.
@@ -228,6 +296,7 @@ func lineFrom(fs *fields, p string) proposal.Line {
 		Quantity: fs.dec(p+"quantity", true), Unit: fs.str(p + "unit"), TaxRate: fs.dec(p+"tax_rate", false),
 		BillingRule: fs.rule(p+"billing_rule", domain.StartOnAcceptance), Automatic: fs.str(p+"automatic") == "on",
 		Terms: strings.TrimSpace(fs.r.PostFormValue(p + "terms")), LibraryServiceID: fs.id(p + "library_service_id"),
+		ID: fs.id(p + "id"), // the proposal editor's rows keep their line's id
 	}
 }
 
@@ -253,6 +322,12 @@ func (h *handler) handleTemplateSave(w http.ResponseWriter, r *http.Request) {
 	}
 	c, rename := templateFields(fs)
 	err = fs.err()
+	if r.PostFormValue("action") == "preview" {
+		f := formFrom(r)
+		h.templatePreview(r, f, &d, c, err, rename)
+		h.render(w, r, http.StatusOK, "proposal_template", &view{Title: "Proposal template", Section: "firm", Form: f, D: d})
+		return
+	}
 	if err == nil {
 		_, err = h.run(r, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 			if t.Created() {
@@ -289,6 +364,32 @@ type templateBulk struct {
 	Chosen   map[uuid.UUID]bool
 	Rows     []bulkRow
 	Preview  bool
+	// Unsent is how many of the batch's drafts (DraftIDs) are still
+	// unsent: the confirmation of "Send them all" names it.
+	Unsent   int
+	DraftIDs []uuid.UUID
+	Confirm  bool
+	// Sent is the outcome of "Send them all", one row per proposal.
+	Sent []sentRow
+}
+
+// sentRow is one proposal sent by "Send them all", with the problem, if
+// any, said for people.
+type sentRow struct {
+	billing.DraftSent
+	ClientName string
+	Problem    string
+}
+
+// UnsentIDs are the drafts just created or found, for "Send them all".
+func (d templateBulk) UnsentIDs() []uuid.UUID {
+	var out []uuid.UUID
+	for _, r := range d.Rows {
+		if r.Err == nil {
+			out = append(out, r.ProposalID)
+		}
+	}
+	return out
 }
 
 // bulkRow is one client's draft with the problem, if any, said for people.
@@ -371,6 +472,65 @@ func (h *handler) handleTemplateBulkDraft(w http.ResponseWriter, r *http.Request
 	}
 	d.Preview = preview
 	h.render(w, r, http.StatusOK, "proposal_template_bulk", &view{Title: "Proposals from " + t.Name, Section: "firm", Form: f, D: d})
+}
+
+// handleTemplateSendAll sends the drafts of a bulk drafting: first it asks
+// (naming how many of them are still unsent), then, confirmed, sends each
+// still a draft (billing.SendDrafts: to its signatories, or the client's
+// primary contact) and lists the outcome. The command id is the
+// confirmation form's token, so a resubmitted form sends nothing twice.
+func (h *handler) handleTemplateSendAll(w http.ResponseWriter, r *http.Request) {
+	t, ok := h.templateParam(w, r)
+	if !ok {
+		return
+	}
+	_ = r.ParseForm()
+	d := templateBulk{Template: t, Chosen: map[uuid.UUID]bool{}}
+	for _, v := range r.PostForm["proposal_ids"] {
+		if id, err := uuid.Parse(v); err == nil {
+			d.DraftIDs = append(d.DraftIDs, id)
+		}
+	}
+	f := formFrom(r)
+	title := "Send proposals from " + t.Name
+	if r.PostFormValue("confirm") != "yes" {
+		n, err := h.cfg.Billing.Unsent(r.Context(), d.DraftIDs)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		d.Confirm, d.Unsent = true, n
+		h.render(w, r, http.StatusOK, "proposal_template_bulk", &view{Title: title, Section: "firm", Form: f, D: d})
+		return
+	}
+	var rows []billing.DraftSent
+	_, err := h.run(r, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+		var err error
+		rows, err = h.cfg.Billing.SendDrafts(ctx, billing.SendDraftsRequest{ProposalIDs: d.DraftIDs}, meta)
+		if err != nil {
+			return billing.Result{}, err
+		}
+		head, err := h.cfg.Store.Head(ctx)
+		return billing.Result{Position: head}, err
+	})
+	if err != nil {
+		f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
+		d.Confirm = true
+		h.render(w, r, statusOf(err), "proposal_template_bulk", &view{Title: title, Section: "firm", Form: f, D: d})
+		return
+	}
+	today, _, _ := h.today(r.Context())
+	for _, row := range rows {
+		sr := sentRow{DraftSent: row}
+		if c, err := h.cfg.Models.Summary(r.Context(), row.ClientID, today); err == nil {
+			sr.ClientName = c.Name
+		}
+		if row.Err != nil {
+			sr.Problem = h.userMessage(r, row.Err)
+		}
+		d.Sent = append(d.Sent, sr)
+	}
+	h.render(w, r, http.StatusOK, "proposal_template_bulk", &view{Title: title, Section: "firm", Form: newForm(), D: d})
 }
 
 // handleProposalFromTemplate drafts one proposal for the client from the

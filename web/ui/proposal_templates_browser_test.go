@@ -1,11 +1,15 @@
 package ui_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
 
+	"remit/billing"
+	"remit/domain/proposal"
 	"remit/web/ui/uitest"
 )
 
@@ -13,7 +17,9 @@ import (
 // three packages and an add-on, entering a bad package price first (the
 // error shows beside that price) and then fixing it; start a proposal for
 // one client from the template; and draft proposals for three clients at
-// once from it (preview, then create).
+// once from it (preview, then create), each offered for personalising;
+// "Send them all" names the two still unsent (one was sent from its page)
+// and sends those; the template editor previews the letter.
 func TestBrowserProposalTemplates(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -84,4 +90,51 @@ func TestBrowserProposalTemplates(t *testing.T) {
 	if s := a.get("/clients/" + cedar.String()); !strings.Contains(s.Body, "Bookkeeping and compliance") {
 		t.Error("Cedar's page does not list the drafted proposal")
 	}
+	if n := count(t, ctx, `main table a[href$='/edit']`); n != 3 {
+		t.Errorf("%d drafts offer Personalise, want 3", n)
+	}
+
+	// Birch's draft is sent from its own page first; "Send them all" then
+	// names the two still unsent and sends those.
+	ids, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('input[name="proposal_ids"]')].map(e => e.value)`))
+	if err != nil || len(ids) != 3 {
+		t.Fatalf("drafts to send: %v %v", ids, err)
+	}
+	for _, id := range ids {
+		if p := a.proposal(uuid.MustParse(id)); p.ClientID == birch {
+			a.wait(a.mustOK(a.svc.SendProposal(context.Background(), billing.SendProposalRequest{ProposalID: p.ID, RecipientEmail: "ada@birch.test"}, a.meta())))
+		}
+	}
+	sentBefore := len(a.allOfType("ProposalSent"))
+	step(t, ctx, "press Send them all", chromedp.Click(chromedp.ID("send-all")), chromedp.WaitVisible(chromedp.ID("send-all-confirm")))
+	if got := text(t, ctx, "#h-confirm"); got != "Send 2 proposals?" {
+		t.Errorf("confirmation %q, want it to name the 2 unsent", got)
+	}
+	if got := text(t, ctx, "#confirm-text"); !strings.Contains(got, "2 of the 3 drafts") {
+		t.Errorf("confirmation text %q", got)
+	}
+	screenshot(t, ctx, shots, "send-them-all-confirm")
+	step(t, ctx, "confirm", chromedp.Click(chromedp.ID("send-all-confirm")), chromedp.WaitVisible(chromedp.ID("sent")))
+	sent := text(t, ctx, "#sent tbody")
+	if strings.Count(sent, "Already sent") != 1 || strings.Count(sent, "\tSent") != 2 || !strings.Contains(sent, "ada@acme.test") || !strings.Contains(sent, "ada@cedar.test") {
+		t.Errorf("sent table: %s", sent)
+	}
+	screenshot(t, ctx, shots, "send-them-all-done")
+	if n := len(a.allOfType("ProposalSent")) - sentBefore; n != 2 {
+		t.Errorf("%d proposals sent, want 2", n)
+	}
+	for _, id := range ids {
+		if p := a.proposal(uuid.MustParse(id)); p.Status != proposal.StatusSent {
+			t.Errorf("%s's proposal is %s after Send them all", p.ClientID, p.Status)
+		}
+	}
+
+	// The template editor previews the letter as a client will read it.
+	step(t, ctx, "preview the template's letter", chromedp.Navigate(base+"/settings/proposal-templates"),
+		chromedp.Click(chromedp.CSS(`main table a[href^="/settings/proposal-templates/"]:not([href$="/proposals"])`)), chromedp.WaitVisible(chromedp.ID("f-letter")),
+		chromedp.Click(chromedp.CSS(`button[value="preview"]`)), chromedp.WaitVisible(chromedp.ID("preview")))
+	if got := text(t, ctx, "#preview"); !strings.Contains(got, "Dear ‹client name›,") || !strings.Contains(got, "Ledger & Co will keep your books.") || !strings.Contains(got, "Option 2: Silver") {
+		t.Errorf("template preview: %s", got)
+	}
+	screenshot(t, ctx, shots, "template-letter-preview")
 }

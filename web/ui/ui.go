@@ -210,6 +210,7 @@ func (h *handler) registerRoutes(r *mux.Router) {
 	h.registerCollectionsRoutes(rt)
 	h.registerLedgerConnectRoutes(rt)
 	h.registerProposalRoutes(rt)
+	h.registerProposalEditRoutes(rt)
 	h.registerProposalTemplateRoutes(rt)
 	h.registerClientLinkRoutes(rt)
 	h.registerBillingRunRoutes(rt)
