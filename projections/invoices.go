@@ -24,8 +24,9 @@ import (
 // index; 3 adds refunds and disputes (and the invoice state's charges); 4
 // adds surcharge lines (InvoiceSurchargeAdded, and the state's
 // SurchargeLines); 5 adds the index a status-filtered list is read in
-// order from (status, issue_date, number, key, open, due_date).
-const invoicesVersion = 5
+// order from (status, issue_date, number, key, open, due_date); 6 adds
+// the dunning events (the state's reminders sent, pause and exhaustion).
+const invoicesVersion = 6
 
 // Invoices is the "invoices" projection: every invoice folded with
 // invoice.Evolve, plus the lists its detail page shows and an outstanding
@@ -191,7 +192,8 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 		invoice.InvoicePaymentRecorded, invoice.InvoiceWrittenOff, invoice.InvoiceVoided,
 		invoice.InvoiceCreditNoteIssued, invoice.InvoiceCollectionCancelled,
 		invoice.InvoicePaymentRefunded, invoice.InvoicePaymentDisputed, invoice.InvoiceDisputeClosed,
-		invoice.InvoiceSurchargeAdded:
+		invoice.InvoiceSurchargeAdded, invoice.InvoiceReminderSent, invoice.InvoiceDunningExhausted,
+		invoice.InvoiceRemindersPaused, invoice.InvoiceRemindersResumed:
 	default:
 		return
 	}
