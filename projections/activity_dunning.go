@@ -1,9 +1,8 @@
 package projections
 
 import (
-	"strings"
-
 	"remit/domain"
+	"remit/domain/firm"
 	"remit/domain/invoice"
 )
 
@@ -12,7 +11,7 @@ import (
 func dunningKinds(k map[string]activityKind) {
 	on(k, func(s *activityState, e invoice.InvoiceReminderSent, l *subjectList) { s.ofInvoice(l, e.InvoiceID) },
 		func(r *render, e invoice.InvoiceReminderSent) string {
-			return "Invoice " + r.invoice(e.InvoiceID) + ": reminder (" + StepText(e.Step) + ") emailed to " + e.To
+			return "Invoice " + r.invoice(e.InvoiceID) + ": reminder (" + firm.ReminderStepText(e.Step) + ") emailed to " + e.To
 		})
 	on(k, func(s *activityState, e invoice.InvoiceDunningExhausted, l *subjectList) { s.ofInvoice(l, e.InvoiceID) },
 		func(r *render, e invoice.InvoiceDunningExhausted) string {
@@ -38,23 +37,4 @@ func dunningKinds(k map[string]activityKind) {
 		func(r *render, e invoice.InvoiceRemindersResumed) string {
 			return "Invoice " + r.invoice(e.InvoiceID) + ": reminders resumed"
 		})
-}
-
-// StepText tells a dunning reminder step ("after_due:7") as people say it
-// ("7 days after the due date").
-func StepText(step string) string {
-	name, days, _ := strings.Cut(step, ":")
-	unit := " days "
-	if days == "1" {
-		unit = " day "
-	}
-	switch name {
-	case "before_due":
-		return days + unit + "before the due date"
-	case "after_due":
-		return days + unit + "after the due date"
-	case "on_due":
-		return "on the due date"
-	}
-	return step
 }

@@ -112,7 +112,7 @@ func samples() map[string]sample {
 	add(firmSetUp, firm.FirmRetryPolicyChanged{RetryAfterDays: []int{2}, At: at})
 	add(firmSetUp, firm.FirmProposalSettingsChanged{ProposalSettings: firm.ProposalSettings{ReminderDays: []int{3, 7, 14}, ExpiryDays: 30, NotifyStaff: true, StaffEmail: "staff@firm.example"}, At: at})
 	add(firmSetUp, firm.FirmDunningPolicyChanged{DunningPolicy: firm.DunningPolicy{RetryAfterDays: []int{2, 4}, EmailClientOnRejection: true, EmailClientFinalNotice: true,
-		NotifyStaffOnFailure: true, DailyDigest: true, StaffEmails: []string{"ar@firm.example"}, FinalAction: firm.FinalSwitchToManual, WriteOffAfterDays: 30,
+		NotifyStaffOnFailure: true, StaffEmails: []string{"ar@firm.example"}, FinalAction: firm.FinalSwitchToManual, WriteOffAfterDays: 30,
 		RemindBeforeDue: []int{3}, RemindOnDue: true, RemindAfterDue: []int{7, 14}}, At: at})
 	add(withRate, firm.FirmSurchargesChanged{Surcharges: firm.Surcharges{Card: decidertest.Dec("1.5"), BankDebit: decidertest.Dec("0"), TaxRateID: id(1)}, At: at})
 

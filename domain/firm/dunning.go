@@ -54,10 +54,7 @@ type DunningPolicy struct {
 	EmailClientFinalNotice bool `json:"email_client_final_notice"`
 	// NotifyStaffOnFailure emails the staff each rejected payment.
 	NotifyStaffOnFailure bool `json:"notify_staff_on_failure"`
-	// DailyDigest emails the staff, each day there is something to tell, the
-	// payments that failed and the invoices overdue.
-	DailyDigest bool `json:"daily_digest"`
-	// StaffEmails are where staff notices and the digest go; empty: the
+	// StaffEmails are where staff notices go; empty: the
 	// server's staff address (serve --staff-email), else the sending
 	// address.
 	StaffEmails []string `json:"staff_emails"`
@@ -144,13 +141,10 @@ func (p DunningPolicy) ReminderSteps(due domain.Date) []ReminderStep {
 	return out
 }
 
-// StaffNotices reports whether the policy emails the staff anything.
-func (p DunningPolicy) StaffNotices() bool { return p.NotifyStaffOnFailure || p.DailyDigest }
-
 func (p DunningPolicy) equal(q DunningPolicy) bool {
 	return slices.Equal(p.RetryAfterDays, q.RetryAfterDays) && p.EmailClientOnRejection == q.EmailClientOnRejection &&
 		p.EmailClientFinalNotice == q.EmailClientFinalNotice && p.NotifyStaffOnFailure == q.NotifyStaffOnFailure &&
-		p.DailyDigest == q.DailyDigest && slices.Equal(p.StaffEmails, q.StaffEmails) && p.FinalAction == q.FinalAction &&
+		slices.Equal(p.StaffEmails, q.StaffEmails) && p.FinalAction == q.FinalAction &&
 		p.WriteOffAfterDays == q.WriteOffAfterDays && slices.Equal(p.RemindBeforeDue, q.RemindBeforeDue) &&
 		p.RemindOnDue == q.RemindOnDue && slices.Equal(p.RemindAfterDue, q.RemindAfterDue)
 }
@@ -226,4 +220,23 @@ func checkDunningReminders(p *domain.Problems, field string, days []int) {
 			return
 		}
 	}
+}
+
+// ReminderStepText tells a reminder step ("after_due:7") as people say it
+// ("7 days after the due date").
+func ReminderStepText(step string) string {
+	name, days, _ := strings.Cut(step, ":")
+	unit := " days "
+	if days == "1" {
+		unit = " day "
+	}
+	switch name {
+	case "before_due":
+		return days + unit + "before the due date"
+	case "after_due":
+		return days + unit + "after the due date"
+	case "on_due":
+		return "on the due date"
+	}
+	return step
 }

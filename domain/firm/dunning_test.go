@@ -12,7 +12,7 @@ import (
 func dunningPolicy() firm.DunningPolicy {
 	return firm.DunningPolicy{
 		RetryAfterDays: []int{2, 4}, EmailClientOnRejection: true, EmailClientFinalNotice: true,
-		NotifyStaffOnFailure: true, DailyDigest: true, StaffEmails: []string{"ar@firm.example"},
+		NotifyStaffOnFailure: true, StaffEmails: []string{"ar@firm.example"},
 		FinalAction: firm.FinalSwitchToManual, WriteOffAfterDays: 30,
 		RemindBeforeDue: []int{3}, RemindOnDue: true, RemindAfterDue: []int{7, 14},
 	}
@@ -22,7 +22,9 @@ func TestChangeDunningPolicy(t *testing.T) {
 	set := one(setUpEvent())
 	with := func(f func(*firm.DunningPolicy)) firm.DunningPolicy { p := dunningPolicy(); f(&p); return p }
 	field := func(f string) *decidertest.Refusal { return decidertest.ThenErr(domain.EINVALID, f).Only() }
-	change := func(p firm.DunningPolicy) firm.ChangeDunningPolicy { return firm.ChangeDunningPolicy{Policy: p, Now: later} }
+	change := func(p firm.DunningPolicy) firm.ChangeDunningPolicy {
+		return firm.ChangeDunningPolicy{Policy: p, Now: later}
+	}
 	decidertest.Run(t, decider, []decidertest.Case[firm.Command]{
 		{Name: "ErrNotSetUp", When: change(dunningPolicy()), Err: decidertest.ThenErr(domain.ENOTFOUND)},
 		{Name: "OK", Given: set, When: change(dunningPolicy()), Then: one(firm.FirmDunningPolicyChanged{DunningPolicy: dunningPolicy(), At: later})},
@@ -48,7 +50,7 @@ func TestChangeDunningPolicy(t *testing.T) {
 func TestDunningPolicyState(t *testing.T) {
 	st := firm.Fold([]domain.Event{setUpEvent()})
 	if got := st.Dunning(); !got.EmailClientOnRejection || got.FinalAction != firm.FinalLeave || !slices.Equal(got.RetryAfterDays, []int{3, 5, 7}) ||
-		got.NotifyStaffOnFailure || got.DailyDigest || len(got.ReminderSteps(domain.MustDate(2026, 4, 1))) != 0 {
+		got.NotifyStaffOnFailure || len(got.ReminderSteps(domain.MustDate(2026, 4, 1))) != 0 {
 		t.Fatalf("a new firm's dunning policy = %+v, want what Remit did before: retries 3, 5, 7, the client emailed, nothing else", got)
 	}
 	st = firm.Evolve(st, firm.FirmDunningPolicyChanged{DunningPolicy: dunningPolicy(), At: later})
