@@ -7,8 +7,9 @@
 //     schedule): the latest step of the policy (days before the due date,
 //     on it, days after it) whose date has come and was not sent is
 //     recorded as InvoiceReminderSent to the client's primary billing
-//     contact; steps whose dates passed unsent (the policy changed, the
-//     reminders were paused) are not sent late.
+//     contact. Only the latest step due is sent: when a run finds earlier
+//     steps unsent (the reminders were paused, the policy changed, the job
+//     did not run), they are skipped, and the latest is sent at once.
 //   - Retries run out: an invoice whose last collection attempt was
 //     rejected and for which the policy has no retry left is recorded as
 //     InvoiceDunningExhausted with the policy's final action, the
