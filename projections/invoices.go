@@ -806,6 +806,8 @@ func (p *Invoices) detail(ctx context.Context, id uuid.UUID, today domain.Date) 
 		VoidReason:      st.VoidReason,
 		SendCount:       st.SendCount,
 		LastRecipient:   st.LastRecipient,
+		RemindersPaused: st.RemindersPaused,
+		RemindersSent:   len(st.RemindersSent),
 		Payments:        r.Payments,
 		Attempts:        r.Attempts,
 		CreditNotes:     r.CreditNotes,
