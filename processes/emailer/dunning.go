@@ -106,7 +106,7 @@ func (o *Outbox) dunningView(v *view, e domain.Event, inv invoice.State, q mailb
 // notice, and the staff's failure notice.
 var dunningTemplates = map[mailbox.Kind][3]string{
 	mailbox.KindInvoiceReminder: {
-		`Reminder: invoice {{.Number}} is due{{if .DueDate}} on {{.DueDate}}{{end}}`,
+		`Reminder: invoice {{.Number}}, {{.Balance}} due {{.DueDate}}`,
 		`Hello {{.Contact}},
 
 This is a reminder ({{.Reminder}}) that invoice {{.Number}} from {{.Firm}},
