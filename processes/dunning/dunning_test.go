@@ -355,3 +355,29 @@ func TestRemindersStopWhenTheClientPays(t *testing.T) {
 		t.Errorf("a reminder of a paid invoice: %v, want a conflict", err)
 	}
 }
+
+// TestRejectionEmailsFollowThePolicy: with the client's rejection email
+// turned off and staff notices on (no staff address of its own: the
+// sending address), a rejected payment emails the staff and not the client.
+func TestRejectionEmailsFollowThePolicy(t *testing.T) {
+	f := newFixture(t, firm.DunningPolicy{RetryAfterDays: []int{}, NotifyStaffOnFailure: true, FinalAction: firm.FinalLeave})
+	ctx := context.Background()
+	method := f.ok(f.svc.AddPaymentMethod(ctx, billing.PaymentMethodRequest{ClientID: f.clientID, Method: client.PaymentMethodDetails{
+		Kind: client.MethodCard, Gateway: "sandbox", GatewayToken: "pm_card_chargeDeclined", Brand: "visa", Last4: "0002", ExpiryMonth: 12, ExpiryYear: 2034,
+	}}, f.meta())).ID
+	f.ok(f.svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: f.clientID, PaymentMethodID: method, Lines: []billing.InstantLine{{
+		Description: "Advice", Quantity: decimal.NewFromInt(1), UnitPrice: decimal.NewFromInt(200), TaxRate: decimal.NewFromInt(10),
+	}}}, f.meta()))
+	if rep := f.day(0); rep.Exhausted != 1 {
+		t.Errorf("day 0: %+v, want the retries (none) run out", rep)
+	}
+	if got := f.received("was declined"); len(got) != 0 {
+		t.Errorf("the client was emailed the rejection (%v) though the policy says not to", got)
+	}
+	if got := f.received("Payment failed: invoice"); !slices.Equal(got, []string{"accounts@ledger.example"}) {
+		t.Errorf("staff failure notices to %v, want the sending address", got)
+	}
+	if got := f.received("Final notice"); len(got) != 0 {
+		t.Errorf("final notices to %v, want none (not asked for)", got)
+	}
+}
