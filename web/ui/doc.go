@@ -13,7 +13,7 @@
 // registerXRoutes method per file (clients.go, clientpage.go, methods.go,
 // services.go, schedule.go, invoices.go, proposals.go, renewals.go (the
 // Renewals page), firm.go: the owners'
-// Settings page; proposal_templates.go: Settings → Proposal templates, their
+// Settings page (dunning_settings.go: its Payment chasing section); proposal_templates.go: Settings → Proposal templates, their
 // fixed-row editor, drafting from a template for one or many clients; login.go, setup.go and users.go: sign-in), with path
 // variables ({id}, {token}) read as r.PathValue. Every route passes the
 // UI's front door (handler.front, ui.go): security headers, the body
