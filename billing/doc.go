@@ -38,12 +38,14 @@
 //
 // # Commands, aggregates and streams
 //
-//	firm settings (SetUpFirm, ChangeFirm…, tax rates) → "firm"
+//	firm settings (SetUpFirm, ChangeFirm…, tax rates,
+//	  ChangeDunningPolicy)                            → "firm"
 //	clients, contacts, payment methods                → "client-<id>"
 //	proposals (draft … expire)                        → "proposal-<id>"
 //	proposal templates (create, edit, archive)        → "proposaltemplate-<id>"
 //	services and their schedule items                 → "service-<id>"
-//	invoices, collections, payments, credits          → "invoice-<id>"
+//	invoices, collections, payments, credits,
+//	  dunning steps (dunning.go)                      → "invoice-<id>"
 //	invoice numbers                                   → "numbering-invoices"
 //
 // A few use cases touch several streams, each with its own append (one append

@@ -20,7 +20,7 @@ import (
 	"remit/projections/rmdb"
 )
 
-const activityVersion = 5 // 3: requests for payment details; 4: surcharges; 5: proposal views, signatures, reminders
+const activityVersion = 6 // 3: requests for payment details; 4: surcharges; 5: proposal views, signatures, reminders; 6: dunning
 
 // Activity is the "activity" projection: every event of a client, proposal,
 // service or invoice, indexed by the subjects it concerns, told in one line
@@ -449,6 +449,14 @@ func invoiceOf(e domain.Event) uuid.UUID {
 	case invoice.InvoicePaymentRecorded:
 		return e.InvoiceID
 	case invoice.InvoiceWrittenOff:
+		return e.InvoiceID
+	case invoice.InvoiceReminderSent:
+		return e.InvoiceID
+	case invoice.InvoiceDunningExhausted:
+		return e.InvoiceID
+	case invoice.InvoiceRemindersPaused:
+		return e.InvoiceID
+	case invoice.InvoiceRemindersResumed:
 		return e.InvoiceID
 	case invoice.InvoiceVoided:
 		return e.InvoiceID

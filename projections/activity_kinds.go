@@ -37,6 +37,7 @@ func activityKinds() map[string]activityKind {
 	paymentKinds(k)
 	refundKinds(k)
 	surchargeKinds(k)
+	dunningKinds(k)
 	return k
 }
 

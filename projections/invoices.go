@@ -24,8 +24,10 @@ import (
 // index; 3 adds refunds and disputes (and the invoice state's charges); 4
 // adds surcharge lines (InvoiceSurchargeAdded, and the state's
 // SurchargeLines); 5 adds the index a status-filtered list is read in
-// order from (status, issue_date, number, key, open, due_date).
-const invoicesVersion = 5
+// order from (status, issue_date, number, key, open, due_date); 6 adds
+// the dunning events (the state's reminders sent, pause and exhaustion); 7
+// adds the columns the collections page reads (upcoming_on, failed_since).
+const invoicesVersion = 7
 
 // Invoices is the "invoices" projection: every invoice folded with
 // invoice.Evolve, plus the lists its detail page shows and an outstanding
@@ -213,7 +215,8 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 		invoice.InvoicePaymentRecorded, invoice.InvoiceWrittenOff, invoice.InvoiceVoided,
 		invoice.InvoiceCreditNoteIssued, invoice.InvoiceCollectionCancelled,
 		invoice.InvoicePaymentRefunded, invoice.InvoicePaymentDisputed, invoice.InvoiceDisputeClosed,
-		invoice.InvoiceSurchargeAdded:
+		invoice.InvoiceSurchargeAdded, invoice.InvoiceReminderSent, invoice.InvoiceDunningExhausted,
+		invoice.InvoiceRemindersPaused, invoice.InvoiceRemindersResumed:
 	default:
 		return
 	}
@@ -846,6 +849,8 @@ func (p *Invoices) detail(ctx context.Context, id uuid.UUID, today domain.Date) 
 		VoidReason:      st.VoidReason,
 		SendCount:       st.SendCount,
 		LastRecipient:   st.LastRecipient,
+		RemindersPaused: st.RemindersPaused,
+		RemindersSent:   len(st.RemindersSent),
 		Payments:        r.Payments,
 		Attempts:        r.Attempts,
 		CreditNotes:     r.CreditNotes,

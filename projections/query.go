@@ -308,6 +308,10 @@ type InvoiceDetail struct {
 	VoidReason      string
 	SendCount       int
 	LastRecipient   string
+	// RemindersPaused: staff paused the invoice's dunning (reminders, final
+	// action, write-off); RemindersSent the dunning reminder steps sent.
+	RemindersPaused bool
+	RemindersSent   int
 
 	Payments    []PaymentView    // money in: gateway collections and offline payments, in order
 	Attempts    []AttemptView    // every gateway collection attempt, in order

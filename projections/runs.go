@@ -147,6 +147,20 @@ func (m *Models) RejectedInvoices(ctx context.Context) ([]RejectedInvoice, error
 	return out, err
 }
 
+// OpenInvoices returns the invoices that still expect money (an unpaid
+// status and a balance), by number, each with its rejections since its
+// collection was last scheduled: what the daily dunning job
+// (processes/dunning) chases. A paid, written-off or void invoice is not
+// among them.
+func (m *Models) OpenInvoices(ctx context.Context) ([]RejectedInvoice, error) {
+	recs, err := m.Invoices.docs.Find(ctx, m.db, "WHERE open = 1 ORDER BY number, key")
+	out := make([]RejectedInvoice, len(recs))
+	for i, r := range recs {
+		out[i] = RejectedInvoice{State: r.State, Rejections: r.Rejections}
+	}
+	return out, err
+}
+
 // RunInvoicesToCollect returns the invoices billing runs issued whose
 // collection is still to schedule (NeedsCollection), in no particular
 // order, by the index on run_uncollected.

@@ -111,6 +111,9 @@ func samples() map[string]sample {
 	add(firmSetUp, firm.FirmCollectionScheduleChanged{CollectionDaysOnceOff: 3, CollectionDaysRecurring: 5, At: at})
 	add(firmSetUp, firm.FirmRetryPolicyChanged{RetryAfterDays: []int{2}, At: at})
 	add(firmSetUp, firm.FirmProposalSettingsChanged{ProposalSettings: firm.ProposalSettings{ReminderDays: []int{3, 7, 14}, ExpiryDays: 30, NotifyStaff: true, StaffEmail: "staff@firm.example"}, At: at})
+	add(firmSetUp, firm.FirmDunningPolicyChanged{DunningPolicy: firm.DunningPolicy{RetryAfterDays: []int{2, 4}, EmailClientOnRejection: true, EmailClientFinalNotice: true,
+		NotifyStaffOnFailure: true, StaffEmails: []string{"ar@firm.example"}, FinalAction: firm.FinalSwitchToManual, WriteOffAfterDays: 30,
+		RemindBeforeDue: []int{3}, RemindOnDue: true, RemindAfterDue: []int{7, 14}}, At: at})
 	add(withRate, firm.FirmSurchargesChanged{Surcharges: firm.Surcharges{Card: decidertest.Dec("1.5"), BankDebit: decidertest.Dec("0"), TaxRateID: id(1)}, At: at})
 
 	// client
@@ -242,6 +245,11 @@ func samples() map[string]sample {
 		Base: money("275"), Line: surcharge, Totals: invoice.Totals{Net: money("254.13"), Tax: money("25.41"), Gross: money("279.54")}, Date: domain.MustDate(2026, 3, 2), At: at})
 	add(invoiceIssued, invoice.InvoiceDuplicatePaymentRefunded{InvoiceID: invoiceID, AttemptID: id(37), GatewayReference: "pi_2", GatewayRefundReference: "re_2",
 		Amount: money("275"), Date: domain.MustDate(2026, 3, 2), At: at})
+	add(invoiceIssued, invoice.InvoiceReminderSent{InvoiceID: invoiceID, Step: "after_due:7", Channel: invoice.ChannelEmail, To: "pat@client.example", Date: domain.MustDate(2026, 3, 22), At: at})
+	add(invoiceIssued, invoice.InvoiceDunningExhausted{InvoiceID: invoiceID, Date: domain.MustDate(2026, 3, 9), FinalAction: "switch_to_manual", WriteOffOn: domain.MustDate(2026, 4, 8), NotifyClient: "pat@client.example", At: at})
+	pausedReminders := invoice.InvoiceRemindersPaused{InvoiceID: invoiceID, Reason: "client promised to pay on Friday", At: at}
+	add(invoiceIssued, pausedReminders)
+	add([]domain.Event{issued, pausedReminders}, invoice.InvoiceRemindersResumed{InvoiceID: invoiceID, At: at})
 	add(nil, invoice.InvoiceAbandoned{InvoiceID: id(32), Number: "INV-000004", Reason: "the request that reserved the number stopped before issuing the invoice", At: at})
 
 	// numbering

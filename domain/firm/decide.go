@@ -187,6 +187,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return changeSurcharges(s, c)
 	case ChangeProposalSettings:
 		return changeProposalSettings(s, c)
+	case ChangeDunningPolicy:
+		return changeDunningPolicy(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "firm: unknown command %T", c)
 }

@@ -32,13 +32,21 @@
 //     sending, or none; whether staff are emailed of a client's first view,
 //     acceptance or decline, and the address): FirmProposalSettingsChanged
 //     (proposals.go).
+//   - ChangeDunningPolicy (the retry schedule, the client's emails on a
+//     rejection and when retries run out, staff notices of each failure and
+//     a daily digest and their addresses, the final action when retries
+//     run out and a write-off after N days, the reminders of invoices not
+//     collected automatically before, on and after their due date; the
+//     defaults are what Remit did before): FirmDunningPolicyChanged
+//     (dunning.go).
 //
 // A change that leaves the settings as they are records nothing.
 //
 // State is the firm's current settings, with helpers the rest of Remit uses to
 // apply them: DueDate, CollectionDate, RetryDates, NextRetryDate, TaxRate and
 // DefaultTaxRate, and Surcharge (the terms of the surcharge on a card or a
-// bank debit charge), Proposals (the proposal settings, defaults included).
+// bank debit charge), Proposals (the proposal settings, defaults included), Dunning (the dunning
+// policy, defaults included) and DunningPolicy.ReminderSteps.
 // The time zone is kept as an IANA name whose form only is
 // checked here: loading it (time.LoadLocation) reads files, so the caller does
 // that, and refuses a zone that does not load, before issuing the command.

@@ -188,6 +188,7 @@ func EventTypes() []string {
 		"FirmRetryPolicyChanged",
 		"FirmSurchargesChanged",
 		"FirmProposalSettingsChanged",
+		"FirmDunningPolicyChanged",
 	}
 }
 
@@ -227,6 +228,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[FirmSurchargesChanged](eventType, data)
 	case "FirmProposalSettingsChanged":
 		return domain.DecodeAs[FirmProposalSettingsChanged](eventType, data)
+	case "FirmDunningPolicyChanged":
+		return domain.DecodeAs[FirmDunningPolicyChanged](eventType, data)
 	}
 	return nil, fmt.Errorf("firm: unknown event type %q", eventType)
 }

@@ -407,6 +407,7 @@ func sampleEvents(t *testing.T) []domain.Event {
 		firm.FirmRetryPolicyChanged{RetryAfterDays: []int{1, 2}, At: later},
 		firm.FirmSurchargesChanged{Surcharges: firm.Surcharges{Card: MustDecimal(t, "1.5"), BankDebit: MustDecimal(t, "0")}, At: later},
 		firm.FirmProposalSettingsChanged{ProposalSettings: firm.ProposalSettings{ReminderDays: []int{2, 9}, ExpiryDays: 21, NotifyStaff: true, StaffEmail: "staff@firm.example"}, At: later},
+		firm.FirmDunningPolicyChanged{DunningPolicy: dunningPolicy(), At: later},
 	}
 }
 

@@ -53,6 +53,10 @@ type State struct {
 	// ProposalSettings are the firm's proposal settings (proposals.go);
 	// nil until it changes them (Proposals gives the defaults then).
 	ProposalSettings *ProposalSettings
+	// DunningPolicy is the firm's dunning policy (dunning.go) but its retry
+	// schedule, which is RetryAfterDays; nil until it changes it (Dunning
+	// gives the defaults then).
+	DunningPolicy *DunningPolicy
 
 	SetUpAt   time.Time
 	ChangedAt time.Time // when a setting last changed (the set-up included)
@@ -127,6 +131,11 @@ func Evolve(s State, e domain.Event) State {
 		ps := e.ProposalSettings
 		ps.ReminderDays = slices.Clone(ps.ReminderDays)
 		s.ProposalSettings, s.ChangedAt = &ps, e.At
+	case FirmDunningPolicyChanged:
+		dp := e.DunningPolicy
+		dp.RetryAfterDays = nil // kept in RetryAfterDays, which FirmRetryPolicyChanged changes too
+		dp.StaffEmails, dp.RemindBeforeDue, dp.RemindAfterDue = slices.Clone(dp.StaffEmails), slices.Clone(dp.RemindBeforeDue), slices.Clone(dp.RemindAfterDue)
+		s.RetryAfterDays, s.DunningPolicy, s.ChangedAt = slices.Clone(e.RetryAfterDays), &dp, e.At
 	}
 	return s
 }

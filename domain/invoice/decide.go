@@ -189,6 +189,14 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return recordDispute(s, c)
 	case CloseDispute:
 		return closeDispute(s, c)
+	case SendReminder:
+		return sendReminder(s, c)
+	case ExhaustDunning:
+		return exhaustDunning(s, c)
+	case PauseReminders:
+		return pauseReminders(s, c)
+	case ResumeReminders:
+		return resumeReminders(s, c)
 	case RecordDuplicateRefund:
 		return recordDuplicateRefund(s, c)
 	}

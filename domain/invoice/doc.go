@@ -35,10 +35,16 @@
 //     the invoice with the successful payment that carried it, always in
 //     the same append as its InvoicePaymentSucceeded (surcharge.go): a
 //     rejected attempt adds none.
+//   - InvoiceReminderSent, InvoiceDunningExhausted, InvoiceRemindersPaused,
+//     InvoiceRemindersResumed: the steps of the firm's dunning policy
+//     (dunning.go): a reminder sent, the retries run out and the final
+//     action taken, staff pausing and resuming the dunning. An invoice that
+//     owes nothing takes none.
 //
 // Commands: Issue, Send, ScheduleCollection, CancelCollection,
 // RecordCollectionAttempt, ScheduleRetry, RecordOfflinePayment, WriteOff,
-// Void, IssueCreditNote, Abandon, RefundPayment, RecordDispute, CloseDispute.
+// Void, IssueCreditNote, Abandon, RefundPayment, RecordDispute, CloseDispute,
+// SendReminder, ExhaustDunning, PauseReminders, ResumeReminders.
 //
 // State: the issued facts (number, client, currency, dates, lines, totals), the
 // stored Status (awaiting payment, payment scheduled, paid, partly paid,

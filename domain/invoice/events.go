@@ -239,6 +239,10 @@ func EventTypes() []string {
 		"InvoiceDisputeClosed",
 		"InvoiceSurchargeAdded",
 		"InvoiceDuplicatePaymentRefunded",
+		"InvoiceReminderSent",
+		"InvoiceDunningExhausted",
+		"InvoiceRemindersPaused",
+		"InvoiceRemindersResumed",
 	}
 }
 
@@ -276,6 +280,14 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[InvoicePaymentDisputed](eventType, data)
 	case "InvoiceDisputeClosed":
 		return domain.DecodeAs[InvoiceDisputeClosed](eventType, data)
+	case "InvoiceReminderSent":
+		return domain.DecodeAs[InvoiceReminderSent](eventType, data)
+	case "InvoiceDunningExhausted":
+		return domain.DecodeAs[InvoiceDunningExhausted](eventType, data)
+	case "InvoiceRemindersPaused":
+		return domain.DecodeAs[InvoiceRemindersPaused](eventType, data)
+	case "InvoiceRemindersResumed":
+		return domain.DecodeAs[InvoiceRemindersResumed](eventType, data)
 	case "InvoiceSurchargeAdded":
 		return domain.DecodeAs[InvoiceSurchargeAdded](eventType, data)
 	case "InvoiceDuplicatePaymentRefunded":

@@ -486,6 +486,10 @@ func allEvents(tb testing.TB) []domain.Event {
 		surchargeAdded(tb),
 		invoice.InvoiceDuplicatePaymentRefunded{InvoiceID: invoiceID, AttemptID: attemptID, GatewayReference: "ch_2", GatewayRefundReference: "re_2",
 			Amount: aud("159.50"), Date: domain.MustDate(2026, 3, 2), At: now},
+		reminded("after_due:7"),
+		invoice.InvoiceDunningExhausted{InvoiceID: invoiceID, Date: remindOn, FinalAction: "switch_to_manual", WriteOffOn: remindOn.AddDays(30), NotifyClient: "pat@client.example", At: now},
+		paused(),
+		invoice.InvoiceRemindersResumed{InvoiceID: invoiceID, At: now},
 	}
 }
 
@@ -515,8 +519,11 @@ func TestEvolveChangesStateForEveryEvent(t *testing.T) {
 	for _, e := range allEvents(t) {
 		t.Run(e.EventType(), func(t *testing.T) {
 			from := base
-			if _, ok := e.(invoice.InvoiceIssued); ok {
+			switch e.(type) {
+			case invoice.InvoiceIssued:
 				from = invoice.State{}
+			case invoice.InvoiceRemindersResumed:
+				from = invoice.Evolve(base, paused())
 			}
 			if reflect.DeepEqual(invoice.Evolve(from, e), from) {
 				t.Fatalf("Evolve ignored %s", e.EventType())

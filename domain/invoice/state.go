@@ -110,6 +110,16 @@ type State struct {
 	Charges    map[string]Charge
 	ChargeRefs []string
 
+	// Dunning (dunning.go): the reminder steps sent, whether staff paused
+	// the dunning, and whether the retries of the current collection ran
+	// out (a new collection scheduled starts again), when, and the
+	// write-off date the policy set then (zero: none).
+	RemindersSent      map[string]bool
+	RemindersPaused    bool
+	DunningExhausted   bool
+	DunningExhaustedOn domain.Date
+	WriteOffOn         domain.Date
+
 	// SurchargeLines are the ids of the surcharge lines among Lines
 	// (surcharge.go).
 	SurchargeLines map[uuid.UUID]bool
@@ -183,6 +193,7 @@ func Evolve(s State, e domain.Event) State {
 		s.LastRecipient = e.Recipient
 	case InvoiceCollectionScheduled:
 		s.Collection = Collection{Date: e.Date, PaymentMethodID: e.PaymentMethodID}
+		s.DunningExhausted, s.DunningExhaustedOn, s.WriteOffOn = false, domain.Date{}, domain.Date{}
 		s.CollectionCancelled = false
 		s.PaymentMethodID = e.PaymentMethodID
 		s.Status = StatusPaymentScheduled
@@ -242,6 +253,9 @@ func Evolve(s State, e domain.Event) State {
 		s.Totals = e.Totals
 		s.SurchargeLines = with(s.SurchargeLines, e.Line.LineID, true)
 	default:
+		if d, ok := evolveDunning(s, e); ok {
+			return d
+		}
 		s, _ = evolveRefunds(s, e)
 	}
 	return s

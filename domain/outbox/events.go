@@ -55,12 +55,21 @@ const (
 	// KindProposalSigned sends the signed-proposal PDF to each signatory
 	// and to the firm's staff.
 	KindProposalSigned Kind = "proposal_signed"
+	// KindInvoiceReminder reminds the client of an unpaid invoice (a step
+	// of the firm's dunning policy), with its pay-now link;
+	// KindDunningFinalNotice tells the client the automatic retries ran
+	// out; KindPaymentFailedStaff tells the firm's staff a payment was
+	// rejected.
+	KindInvoiceReminder    Kind = "invoice_reminder"
+	KindDunningFinalNotice Kind = "dunning_final_notice"
+	KindPaymentFailedStaff Kind = "payment_failed_staff"
 )
 
 // Kinds lists every email kind.
 func Kinds() []Kind {
 	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened, KindPaymentDetailsRequest, KindRefundIssued,
-		KindProposalReminder, KindProposalViewed, KindProposalAccepted, KindProposalDeclined, KindProposalSigned}
+		KindProposalReminder, KindProposalViewed, KindProposalAccepted, KindProposalDeclined, KindProposalSigned,
+		KindInvoiceReminder, KindDunningFinalNotice, KindPaymentFailedStaff}
 }
 
 // EmailQueued records that an email was decided on, before it is sent.

@@ -14,7 +14,15 @@
 //     to the recipient staff chose.
 //   - InvoicePaymentSucceeded, InvoicePaymentRecorded: a receipt.
 //   - InvoicePaymentRejected: the decline reason, with links to retry or to
-//     use another payment method (Config.LinkFor makes them).
+//     use another payment method (Config.LinkFor makes them), unless the
+//     firm's dunning policy turned it off; and to the firm's staff (the
+//     policy's staff addresses, else Config.StaffTo, else From) when the
+//     policy asks for failure notices (dunning.go).
+//   - InvoiceReminderSent (the daily dunning job, processes/dunning): the
+//     reminder to the address it names, with the balance, the due date, the
+//     pay-now link and the link to put a payment method on file;
+//     InvoiceDunningExhausted with a client address: the final notice that
+//     the automatic retries ran out, with the same links (dunning.go).
 //   - InvoicePaymentDisputed: to the firm's staff (Config.StaffTo, else
 //     From), not the client: the disputed payment, its amount and reason,
 //     and that the invoice is awaiting payment again (dispute.go).
@@ -214,11 +222,13 @@ var triggers = map[string]mailbox.Kind{
 	"InvoicePaymentDisputed":          mailbox.KindDisputeOpened, // to staff (dispute.go)
 	"InvoicePaymentRefunded":          mailbox.KindRefundIssued,  // refund_email.go
 	"InvoiceDuplicatePaymentRefunded": mailbox.KindRefundIssued,
-	"ProposalReminderSent":            mailbox.KindProposalReminder, // proposal_notices.go
-	"ProposalViewed":                  mailbox.KindProposalViewed,   // to staff
-	"ProposalAccepted":                mailbox.KindProposalAccepted, // to staff
-	"ProposalDeclined":                mailbox.KindProposalDeclined, // to staff
-	"ProposalSignedDocumentFiled":     mailbox.KindProposalSigned,   // signed.go
+	"ProposalReminderSent":            mailbox.KindProposalReminder,   // proposal_notices.go
+	"ProposalViewed":                  mailbox.KindProposalViewed,     // to staff
+	"ProposalAccepted":                mailbox.KindProposalAccepted,   // to staff
+	"ProposalDeclined":                mailbox.KindProposalDeclined,   // to staff
+	"ProposalSignedDocumentFiled":     mailbox.KindProposalSigned,     // signed.go
+	"InvoiceReminderSent":             mailbox.KindInvoiceReminder,    // dunning.go
+	"InvoiceDunningExhausted":         mailbox.KindDunningFinalNotice, // dunning.go
 }
 
 // watched are the event types the outbox reads: triggers, what the daily
@@ -579,6 +589,12 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 		return o.triggerStaffNotice(ctx, kind, ev)
 	case mailbox.KindProposalSigned:
 		return o.triggerSigned(ctx, ev)
+	case mailbox.KindInvoiceReminder, mailbox.KindDunningFinalNotice:
+		return o.triggerDunning(ctx, kind, ev)
+	case mailbox.KindPaymentRejected:
+		if send, err := o.rejectionNotices(ctx, ev); err != nil || !send {
+			return err
+		}
 	}
 	id := mailbox.EmailID(kind, ev.ID.String())
 	if known, err := o.known(ctx, id); err != nil || known {
@@ -1012,6 +1028,8 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		v.Total = money(inv.Balance())
 	case client.ClientPaymentDetailsRequested:
 		v.Note = e.Note
+	case invoice.InvoiceReminderSent, invoice.InvoiceDunningExhausted:
+		o.dunningView(&v, e, inv, q)
 	default:
 		staffView(&v, trigger, inv)
 	}

@@ -17,6 +17,8 @@ func (s *Server) registerFirmRoutes(r *mux.Router) {
 	r.HandleFunc("/api/firm", s.handleFirmView).Methods(http.MethodGet)
 	r.HandleFunc("/api/firm", s.handleFirmSetUp).Methods(http.MethodPost)
 	r.HandleFunc("/api/firm", s.handleFirmChange).Methods(http.MethodPatch)
+	r.HandleFunc("/api/firm/dunning-policy", s.handleDunningPolicyView).Methods(http.MethodGet)
+	r.HandleFunc("/api/firm/dunning-policy", s.handleDunningPolicyChange).Methods(http.MethodPut)
 	r.HandleFunc("/api/firm/tax-rates", s.handleTaxRateAdd).Methods(http.MethodPost)
 	r.HandleFunc("/api/firm/tax-rates/{id}", s.handleTaxRateView).Methods(http.MethodGet)
 	r.HandleFunc("/api/firm/tax-rates/{id}", s.handleTaxRateChange).Methods(http.MethodPatch)

@@ -26,6 +26,8 @@ func (s *Server) registerInvoiceRoutes(r *mux.Router) {
 	r.HandleFunc("/api/invoices/{id}/retry", s.handleInvoiceRetry).Methods(http.MethodPost)
 	r.HandleFunc("/api/invoices/{id}/write-off", s.handleInvoiceWriteOff).Methods(http.MethodPost)
 	r.HandleFunc("/api/invoices/{id}/void", s.handleInvoiceVoid).Methods(http.MethodPost)
+	r.HandleFunc("/api/invoices/{id}/reminders/pause", s.handleInvoiceRemindersPause).Methods(http.MethodPost)
+	r.HandleFunc("/api/invoices/{id}/reminders/resume", s.handleInvoiceRemindersResume).Methods(http.MethodPost)
 	r.HandleFunc("/api/invoices/{id}/attempts", s.handleAttemptList).Methods(http.MethodGet)
 	r.HandleFunc("/api/invoices/{id}/attempts", s.handleAttemptRecord).Methods(http.MethodPost)
 	r.HandleFunc("/api/invoices/{id}/attempts/{attempt_id}", s.handleAttemptView).Methods(http.MethodGet)
@@ -215,6 +217,18 @@ func (s *Server) handleInvoiceWriteOff(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleInvoiceVoid(w http.ResponseWriter, r *http.Request) {
 	act(s, w, r, s.invoices(), []string{"reason"}, func(ctx context.Context, id uuid.UUID, b VoidRequest, meta billing.Meta) (billing.Result, error) {
 		return s.cfg.Billing.VoidInvoice(ctx, billing.InvoiceRequest{InvoiceID: id, Reason: b.Reason}, meta)
+	})
+}
+
+func (s *Server) handleInvoiceRemindersPause(w http.ResponseWriter, r *http.Request) {
+	act(s, w, r, s.invoices(), nil, func(ctx context.Context, id uuid.UUID, b Reason, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.PauseReminders(ctx, billing.InvoiceRequest{InvoiceID: id, Reason: b.Reason}, meta)
+	})
+}
+
+func (s *Server) handleInvoiceRemindersResume(w http.ResponseWriter, r *http.Request) {
+	act(s, w, r, s.invoices(), nil, func(ctx context.Context, id uuid.UUID, _ none, meta billing.Meta) (billing.Result, error) {
+		return s.cfg.Billing.ResumeReminders(ctx, billing.InvoiceRequest{InvoiceID: id}, meta)
 	})
 }
 

@@ -757,6 +757,8 @@ type InvoiceDetail struct {
 	VoidReason      string             `json:"void_reason"`
 	SendCount       int                `json:"send_count"`
 	LastRecipient   string             `json:"last_recipient"`
+	RemindersPaused bool               `json:"reminders_paused"`
+	RemindersSent   int                `json:"reminders_sent"`
 	Payments        []PaymentView      `json:"payments"`
 	Attempts        []AttemptView      `json:"attempts"`
 	CreditNotes     []CreditNoteView   `json:"credit_notes"`
@@ -796,6 +798,8 @@ func invoiceDetailOf(v projections.InvoiceDetail) InvoiceDetail {
 		VoidReason:      v.VoidReason,
 		SendCount:       v.SendCount,
 		LastRecipient:   v.LastRecipient,
+		RemindersPaused: v.RemindersPaused,
+		RemindersSent:   v.RemindersSent,
 		Payments:        wireList(v.Payments, paymentViewOf),
 		Attempts:        wireList(v.Attempts, attemptViewOf),
 		CreditNotes:     wireList(v.CreditNotes, creditNoteViewOf),

@@ -17,7 +17,8 @@
 // Renewals page), firm.go: the owners'
 // Settings page; proposal_templates.go: Settings → Proposal templates, their
 // fixed-row editor with a letter preview, drafting from a template for one or many clients
-// and "Send them all" for a batch; login.go, setup.go and users.go: sign-in), with path
+// and "Send them all" for a batch; dunning_settings.go: the Settings page's Payment chasing
+// section; login.go, setup.go and users.go: sign-in), with path
 // variables ({id}, {token}) read as r.PathValue. Every route passes the
 // UI's front door (handler.front, ui.go): security headers, the body
 // limit, sign-in and the route's access, the posted form. The UI can also

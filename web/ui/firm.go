@@ -53,6 +53,7 @@ func (h *handler) registerFirmRoutes(rt routes) {
 	rt.post(firmPath+"/tax-rates/{rid}/remove", h.handleTaxRateRemove)
 	rt.post(firmPath+"/surcharges", h.handleFirmSurcharges)
 	rt.post(firmPath+"/proposals", h.handleFirmProposals)
+	rt.post(firmPath+"/dunning", h.handleFirmDunning)
 	rt.get("/firm/logo/{hash}", h.handleFirmLogoImage)
 }
 
@@ -122,6 +123,7 @@ func firmForm(f firm.State) *form {
 	fm.set("missed_billings", string(missed))
 	setSurchargeFields(fm, f)
 	setProposalFields(fm, f)
+	setDunningFields(fm, f)
 	return fm
 }
 

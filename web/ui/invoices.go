@@ -92,6 +92,16 @@ func invoiceActions() []invoiceAction {
 					Method: invoice.PaymentMethod(fs.str("method")), Reference: fs.str("reference")}
 			},
 			run: (*billing.Service).RecordOfflinePayment},
+		{Name: "pause-reminders", Title: "Pause reminders", Done: "Reminders paused: no reminder, final action or write-off until you resume them.",
+			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
+				return billing.InvoiceRequest{InvoiceID: d.ID, Reason: fs.str("reason")}
+			},
+			run: (*billing.Service).PauseReminders},
+		{Name: "resume-reminders", Title: "Resume reminders", Done: "Reminders resumed: the next daily run sends the reminder due.",
+			read: func(_ *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
+				return billing.InvoiceRequest{InvoiceID: d.ID}
+			},
+			run: (*billing.Service).ResumeReminders},
 		{Name: "write-off", Title: "Write off the balance", Done: "Balance written off.",
 			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
 				return billing.InvoiceRequest{InvoiceID: d.ID, Reason: fs.str("reason")}

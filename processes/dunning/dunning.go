@@ -1,0 +1,286 @@
+// Package dunning is the daily dunning job: as of a date, it takes the
+// steps of the firm's dunning policy (firm.DunningPolicy) on every invoice
+// that still expects money.
+//
+//   - Reminders of an invoice not collected automatically (awaiting
+//     payment or partly paid, no collection scheduled and none to
+//     schedule): the latest step of the policy (days before the due date,
+//     on it, days after it) whose date has come and was not sent is
+//     recorded as InvoiceReminderSent to the client's primary billing
+//     contact. Only the latest step due is sent: when a run finds earlier
+//     steps unsent (the reminders were paused, the policy changed, the job
+//     did not run), they are skipped, and the latest is sent at once.
+//   - Retries run out: an invoice whose last collection attempt was
+//     rejected and for which the policy has no retry left is recorded as
+//     InvoiceDunningExhausted with the policy's final action, the
+//     write-off date (when the policy writes off) and the final notice's
+//     address (when the policy emails one); on that day the client's
+//     automatic services are switched to manual when the policy says so.
+//   - Write-off: an invoice whose write-off date has come is written off
+//     (InvoiceWrittenOff).
+//
+// An invoice whose reminders staff paused takes no step until resumed. A
+// paid, written-off or void invoice is not in the read model the job reads
+// (projections.Models.OpenInvoices), and its decider refuses every step
+// anyway: a client who pays stops the sequence at once.
+//
+// Every command has an id derived from what it does (the invoice and the
+// step, the last rejected attempt, the service), so a re-run the same day,
+// a run for a later day, or the job on two nodes records each step once. The
+// emailer (processes/emailer) emails what the events name: the reminder
+// and the final notice; it also emails the staff each rejected payment when
+// the policy says so.
+//
+// remit serve runs it after each day's billing run and collection (the
+// scheduler's Jobs); `remit dunning run --as-of DATE` runs it once.
+package dunning
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"remit/billing"
+	"remit/domain"
+	"remit/domain/client"
+	"remit/domain/firm"
+	"remit/domain/invoice"
+	"remit/domain/service"
+	"remit/projections"
+)
+
+// Config is what a run needs.
+type Config struct {
+	Billing *billing.Service
+	Models  *projections.Models
+	// UpToDate, when set, brings the read models up to the log's head
+	// before the run reads them.
+	UpToDate func(context.Context) error
+	// Actor names the job in the events' metadata ("system:dunning" when
+	// empty).
+	Actor  string
+	Logger *slog.Logger
+}
+
+// Report is what a run did.
+type Report struct {
+	Open       int // invoices that expect money
+	Reminded   int // reminders recorded now
+	Exhausted  int // invoices whose retries ran out, recorded now
+	Switched   int // services switched to manual now
+	WrittenOff int // invoices written off now
+	Paused     int // invoices skipped: reminders paused
+	Already    int // steps recorded before (a re-run)
+	Errors     []error
+}
+
+// Run takes the steps of the firm's dunning policy due by today (the
+// firm's date the job runs for). A failure on one invoice is reported in
+// Report.Errors and does not stop the others; the error returned is for the
+// run as a whole.
+func Run(ctx context.Context, cfg Config, today domain.Date) (Report, error) {
+	var rep Report
+	if cfg.UpToDate != nil {
+		if err := cfg.UpToDate(ctx); err != nil {
+			return rep, fmt.Errorf("dunning: read models: %w", err)
+		}
+	}
+	if cfg.Actor == "" {
+		cfg.Actor = "system:dunning"
+	}
+	f, err := cfg.Billing.Firm(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("dunning: %w", err)
+	}
+	if !f.SetUp {
+		return rep, nil
+	}
+	open, err := cfg.Models.OpenInvoices(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("dunning: %w", err)
+	}
+	rep.Open = len(open)
+	ids := make([]uuid.UUID, len(open))
+	for i, oi := range open {
+		ids[i] = oi.State.ClientID
+	}
+	clients, err := cfg.Models.ClientsByID(ctx, ids)
+	if err != nil {
+		return rep, fmt.Errorf("dunning: %w", err)
+	}
+	j := job{cfg: cfg, f: f, policy: f.Dunning(), loc: cfg.Billing.Location(f), today: today, rep: &rep, clients: clients,
+		meta: billing.Meta{Actor: cfg.Actor, CorrelationID: "dunning/" + today.String()}}
+	for _, oi := range open {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		j.chase(ctx, oi)
+	}
+	if cfg.Logger != nil && rep.Reminded+rep.Exhausted+rep.Switched+rep.WrittenOff+len(rep.Errors) > 0 {
+		cfg.Logger.Info("dunning job", "as_of", today, "open", rep.Open, "reminded", rep.Reminded, "exhausted", rep.Exhausted,
+			"switched", rep.Switched, "written_off", rep.WrittenOff, "already", rep.Already, "errors", len(rep.Errors))
+	}
+	return rep, nil
+}
+
+// job is one run's context.
+type job struct {
+	cfg     Config
+	f       firm.State
+	policy  firm.DunningPolicy
+	loc     *time.Location
+	today   domain.Date
+	rep     *Report
+	clients map[uuid.UUID]client.State
+	meta    billing.Meta
+}
+
+// chase takes the steps due on one invoice.
+func (j *job) chase(ctx context.Context, oi projections.RejectedInvoice) {
+	st := oi.State
+	if st.RemindersPaused {
+		j.rep.Paused++
+		return
+	}
+	switch {
+	case st.DunningExhausted:
+		j.finalAction(ctx, st)
+		j.writeOff(ctx, st)
+	case len(oi.Rejections) > 0 && st.Status == invoice.StatusPaymentRejected && !st.CollectionCancelled:
+		j.exhaust(ctx, oi)
+	case collectedByHand(st):
+		j.remind(ctx, st)
+	}
+}
+
+// collectedByHand reports whether nothing collects the invoice
+// automatically: it awaits payment (or the rest of it) with no collection
+// scheduled, and none to schedule.
+func collectedByHand(st invoice.State) bool {
+	switch st.Status {
+	case invoice.StatusAwaitingPayment, invoice.StatusPartlyPaid:
+	default:
+		return false
+	}
+	return st.Collection.Date.IsZero() && !projections.NeedsCollection(st)
+}
+
+// remind sends the latest reminder step due, unless it was sent.
+func (j *job) remind(ctx context.Context, st invoice.State) {
+	var due firm.ReminderStep
+	for _, s := range j.policy.ReminderSteps(st.DueDate) {
+		if !s.On.After(j.today) && !s.On.Before(st.IssueDate) {
+			due = s
+		}
+	}
+	if due.Name == "" || st.RemindersSent[due.Name] {
+		return
+	}
+	to := j.clientEmail(st.ClientID)
+	if to == "" {
+		j.fail(st, "reminder "+due.Name, fmt.Errorf("the client has no primary billing contact with an email address"))
+		return
+	}
+	res, err := j.cfg.Billing.SendDunningReminder(ctx, billing.DunningReminder{InvoiceID: st.ID, Step: due.Name, To: to, Date: j.today}, j.meta)
+	j.count(&j.rep.Reminded, res, err, st, "reminder "+due.Name)
+}
+
+// exhaust records that the retries ran out, when the policy has no retry
+// left after the last rejection, then takes the final action.
+func (j *job) exhaust(ctx context.Context, oi projections.RejectedInvoice) {
+	st := oi.State
+	first, last := oi.Rejections[0].Event.AttemptDate(j.loc), oi.Rejections[len(oi.Rejections)-1].Event.AttemptDate(j.loc)
+	if _, more := j.f.NextRetryDate(first, last); more || j.today.Before(last) {
+		return
+	}
+	x := billing.DunningExhaustion{
+		InvoiceID: st.ID, LastAttempt: st.LastRejection.AttemptID, Date: j.today, FinalAction: j.policy.FinalAction,
+	}
+	if j.policy.WriteOffAfterDays > 0 {
+		x.WriteOffOn = j.today.AddDays(j.policy.WriteOffAfterDays)
+	}
+	if j.policy.EmailClientFinalNotice {
+		x.NotifyClient = j.clientEmail(st.ClientID)
+	}
+	res, err := j.cfg.Billing.ExhaustDunning(ctx, x, j.meta)
+	j.count(&j.rep.Exhausted, res, err, st, "retries ran out")
+	if err != nil {
+		return
+	}
+	st.DunningExhausted, st.DunningExhaustedOn = true, j.today
+	j.finalAction(ctx, st)
+}
+
+// finalAction switches the client's automatic services to manual, on the
+// day the retries ran out only (a re-run that day repairs an interrupted
+// one; a service staff switch back later stays as they left it, and one
+// added later is not switched).
+func (j *job) finalAction(ctx context.Context, st invoice.State) {
+	if j.policy.FinalAction != firm.FinalSwitchToManual || st.DunningExhaustedOn != j.today {
+		return
+	}
+	ids, _, err := j.cfg.Models.ClientServiceIDs(ctx, st.ClientID)
+	if err != nil {
+		j.fail(st, "switch services to manual", err)
+		return
+	}
+	services, err := j.cfg.Models.ServicesByID(ctx, ids)
+	if err != nil {
+		j.fail(st, "switch services to manual", err)
+		return
+	}
+	for _, id := range ids {
+		sv, ok := services[id]
+		if !ok || !switchable(sv.State) {
+			continue
+		}
+		meta := j.meta
+		meta.CommandID = "dunning/manual/" + st.ID.String() + "/" + st.LastRejection.AttemptID.String() + "/" + id.String()
+		res, err := j.cfg.Billing.SwitchServiceToManual(ctx, billing.ServiceRef{ServiceID: id}, meta)
+		j.count(&j.rep.Switched, res, err, st, "switch service "+id.String()+" to manual")
+	}
+}
+
+// switchable reports whether a service still bills automatically.
+func switchable(s service.State) bool {
+	return s.Activated() && !s.Ended && s.Terms.Mode != service.Manual
+}
+
+// writeOff writes the invoice off once its write-off date has come.
+func (j *job) writeOff(ctx context.Context, st invoice.State) {
+	if st.WriteOffOn.IsZero() || j.today.Before(st.WriteOffOn) {
+		return
+	}
+	meta := j.meta
+	meta.CommandID = "dunning/write-off/" + st.ID.String() + "/" + st.WriteOffOn.String()
+	reason := fmt.Sprintf("Written off by the payment-chasing policy, %d days after the automatic retries ran out on %s", st.DunningExhaustedOn.DaysUntil(st.WriteOffOn), domain.FormatDate(st.DunningExhaustedOn))
+	res, err := j.cfg.Billing.WriteOffInvoice(ctx, billing.InvoiceRequest{InvoiceID: st.ID, Reason: reason}, meta)
+	j.count(&j.rep.WrittenOff, res, err, st, "write off")
+}
+
+// clientEmail is the client's primary billing contact's address, or "".
+func (j *job) clientEmail(id uuid.UUID) string {
+	if c, ok := j.clients[id].PrimaryContact(); ok {
+		return c.Email
+	}
+	return ""
+}
+
+func (j *job) fail(st invoice.State, what string, err error) {
+	j.rep.Errors = append(j.rep.Errors, fmt.Errorf("invoice %s: %s: %w", st.Number, what, err))
+}
+
+// count tallies one command's outcome.
+func (j *job) count(n *int, res billing.Result, err error, st invoice.State, what string) {
+	switch {
+	case err != nil:
+		j.fail(st, what, err)
+	case res.Appended == 0 || res.AlreadyApplied:
+		j.rep.Already++
+	default:
+		*n++
+	}
+}
