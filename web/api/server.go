@@ -172,6 +172,7 @@ func NewServer(cfg Config) *Server {
 	s.registerRefundRoutes(api)
 	s.registerLedgerRoutes(api)
 	s.registerPayoutRoutes(api)
+	s.registerReportRoutes(api)
 	s.registerLibraryRoutes(api)
 	s.registerEInvoiceRoutes(api)
 	s.registerPaymentRoutes(api)
