@@ -186,8 +186,9 @@ func percent(part, whole int) *decimal.Decimal {
 type Proposals struct {
 	From, To                 domain.Date
 	Sent, Accepted, Declined int
-	// Conversion is Accepted ÷ Sent in percent, one decimal; nil when none
-	// was sent.
+	// Conversion is the share of the proposals sent in these months that
+	// were accepted (by now), in percent, one decimal; nil when none was
+	// sent.
 	Conversion *decimal.Decimal
 	Months     []ProposalMonth // twelve, oldest first
 }
@@ -196,13 +197,17 @@ type Proposals struct {
 type ProposalMonth struct {
 	Month                    Month
 	Sent, Accepted, Declined int
-	Conversion               *decimal.Decimal // Accepted ÷ Sent that month
+	// Conversion is the share of the proposals sent that month that were
+	// accepted (by now).
+	Conversion *decimal.Decimal
+	won        int
 }
 
 // Proposals counts each proposal in the month it was last sent (any
 // proposal ever sent), the month it was accepted (its acceptance date) and
-// the month it was declined. Conversion is accepted ÷ sent, over the same
-// months.
+// the month it was declined. Conversion follows the proposals sent: of
+// those sent in a month (or in the twelve), the share accepted since, so
+// it never exceeds 100%.
 func (m *Models) Proposals(ctx context.Context, q ReportQuery) (Proposals, error) {
 	months := lastMonths(q.Today)
 	out := Proposals{From: months[0].First(), To: q.Today, Months: make([]ProposalMonth, 12)}
@@ -219,12 +224,17 @@ func (m *Models) Proposals(ctx context.Context, q ReportQuery) (Proposals, error
 		}
 		return &out.Months[monthIndex(months[0], MonthOf(d))], true
 	}
+	won := 0
 	for _, r := range recs {
 		st := r.State
 		if !st.SentAt.IsZero() {
 			if mo, ok := in(domain.DateOf(st.SentAt, q.zone())); ok {
 				mo.Sent++
 				out.Sent++
+				if st.Status == proposal.StatusAccepted {
+					mo.won++
+					won++
+				}
 			}
 		}
 		if st.Status == proposal.StatusAccepted {
@@ -241,9 +251,9 @@ func (m *Models) Proposals(ctx context.Context, q ReportQuery) (Proposals, error
 		}
 	}
 	for i := range out.Months {
-		out.Months[i].Conversion = percent(out.Months[i].Accepted, out.Months[i].Sent)
+		out.Months[i].Conversion = percent(out.Months[i].won, out.Months[i].Sent)
 	}
-	out.Conversion = percent(out.Accepted, out.Sent)
+	out.Conversion = percent(won, out.Sent)
 	return out, nil
 }
 

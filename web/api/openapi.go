@@ -205,7 +205,7 @@ func operations() []operation {
 		get("/api/reports/revenue", "Revenue of a period: invoices issued from..to (both included; default the twelve months ending this month), not void, before tax, net of credit notes and refunds, per currency, by service and by client.", RevenueReport{}, "from", "to"),
 		get("/api/reports/receivables", "Accounts receivable by age today: open balances by days past due (current, 1-30, 31-60, 61-90, over_90), per currency.", ReceivablesReport{}),
 		get("/api/reports/collections", "Collection attempts of the last twelve months: attempts, succeeded, rejected, success rate (succeeded ÷ attempts), by month, and rejections by decline code.", CollectionsReport{}),
-		get("/api/reports/proposals", "Proposals sent, accepted and declined in each of the last twelve months, and conversion (accepted ÷ sent).", ProposalsReport{}),
+		get("/api/reports/proposals", "Proposals sent, accepted and declined in each of the last twelve months, and conversion: of the proposals sent, the percentage accepted since.", ProposalsReport{}),
 		get("/api/reports/dso", "Days sales outstanding today, per currency: open balances ÷ totals invoiced in the last 90 days (not void) × 90.", DSOReport{}),
 		get("/api/ledger", "The ledger connections (Xero, QuickBooks Online), how many invoices each has synced, waiting or failed, and the recorded reconciliation runs.", LedgerView{}),
 		create(inv+"/attempts", "Record a gateway collection attempt.", AttemptRequest{}, AttemptResource{}),

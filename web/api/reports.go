@@ -288,7 +288,8 @@ func (s *Server) handleReportCollections(w http.ResponseWriter, r *http.Request)
 }
 
 // ProposalsReport counts proposals sent, accepted and declined in each of
-// the last twelve months, and the conversion (accepted ÷ sent, percent).
+// the last twelve months, and the conversion: of the proposals sent (in
+// the twelve months, or in a month), the percentage accepted since.
 type ProposalsReport struct {
 	ReportBasis
 	Sent       int             `json:"sent"`

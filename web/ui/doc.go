@@ -12,7 +12,9 @@
 // RegisterRoutes registers every page and action outside /api/, one
 // registerXRoutes method per file (clients.go, clientpage.go, methods.go,
 // services.go, schedule.go, invoices.go, proposals.go, renewals.go (the
-// Renewals page), firm.go: the owners'
+// Renewals page), dashboard.go (the Dashboard: every report of
+// projections as an SVG chart from package charts with its table beside
+// it), firm.go: the owners'
 // Settings page; proposal_templates.go: Settings → Proposal templates, their
 // fixed-row editor, drafting from a template for one or many clients; login.go, setup.go and users.go: sign-in), with path
 // variables ({id}, {token}) read as r.PathValue. Every route passes the

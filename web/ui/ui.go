@@ -207,6 +207,7 @@ func (h *handler) registerRoutes(r *mux.Router) {
 	h.registerInvoiceRoutes(rt)
 	h.registerLedgerRoutes(rt)
 	h.registerPayoutRoutes(rt)
+	h.registerDashboardRoutes(rt)
 	h.registerLedgerConnectRoutes(rt)
 	h.registerProposalRoutes(rt)
 	h.registerProposalTemplateRoutes(rt)

@@ -2,7 +2,7 @@
 // pages that must read without JavaScript. A chart is an accessible image
 // (role="img", named by its <title> and described by its <desc>); every
 // bar carries its value as text and as a <title> tooltip, and series are
-// told apart by pattern (solid, hatched) and a text legend as well as by
+// told apart by pattern (solid, hatched, dotted) and a text legend as well as by
 // shade, so nothing depends on colour alone. The page shows the figures
 // as a table beside the chart too. Values are decimals; only the drawing
 // turns them into pixels.
@@ -44,7 +44,7 @@ const (
 	plotBottom = 40 // room for category labels
 	columnH    = 220
 	rowH       = 22
-	labelW     = 180 // horizontal bars' category labels
+	labelW     = 280 // horizontal bars' category labels
 	legendH    = 20
 )
 
@@ -56,7 +56,7 @@ func (c Chart) SVG() template.HTML {
 	h := c.height()
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 %d %d" width="100%%" aria-labelledby="%s-title %s-desc">`, Width, h, esc(c.ID), esc(c.ID))
 	fmt.Fprintf(&b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, esc(c.ID), esc(c.Title), esc(c.ID), esc(c.Desc))
-	fmt.Fprintf(&b, `<defs><pattern id="%s-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><rect width="3" height="6" fill="%s"/></pattern></defs>`, esc(c.ID), fills[1])
+	fmt.Fprintf(&b, `<defs><pattern id="%s-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><rect width="3" height="6" fill="%s"/></pattern><pattern id="%s-dots" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="#fff"/><circle cx="3" cy="3" r="1.6" fill="%s"/></pattern></defs>`, esc(c.ID), fills[1], esc(c.ID), fills[2])
 	c.legend(&b)
 	if c.Horizontal {
 		c.rows(&b)
@@ -82,10 +82,14 @@ func (c Chart) legendSpace() int {
 	return 0
 }
 
-// fill is series i's fill: solid shades, the second hatched.
+// fill is series i's fill: the first solid, the second hatched, the
+// third dotted (further ones solid in other shades).
 func (c Chart) fill(i int) string {
-	if i == 1 {
+	switch i {
+	case 1:
 		return "url(#" + esc(c.ID) + "-hatch)"
+	case 2:
+		return "url(#" + esc(c.ID) + "-dots)"
 	}
 	return fills[i%len(fills)]
 }
@@ -173,7 +177,7 @@ func (c Chart) rows(b *strings.Builder) {
 	full := Width - labelW - 120
 	for i, cat := range c.Categories {
 		y0 := top + i*rowH*per
-		fmt.Fprintf(b, `<text x="%d" y="%d" font-size="12" text-anchor="end">%s</text>`, labelW-6, y0+15, esc(truncate(cat, 28)))
+		fmt.Fprintf(b, `<text x="%d" y="%d" font-size="12" text-anchor="end">%s</text>`, labelW-6, y0+15, esc(truncate(cat, 34)))
 		for j, s := range c.Series {
 			l := Length(s.value(i), largest, full)
 			y := y0 + j*rowH
