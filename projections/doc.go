@@ -74,7 +74,12 @@
 // RunInvoicesToCollect), so a run reads what it acts on and never the whole
 // log. A service's next billing is service.State.NextBilling, which derives
 // only the items that can be next, not the schedule from its first date.
-// Queries that
+// The firm's reports
+// (reports*.go: RecurringRevenue, ProjectedBillings, Revenue, Receivables,
+// Collections, Proposals, DSO, each taking a ReportQuery and giving a
+// plain Table per figure) are computed when asked from the same tables —
+// services, invoices, clients and proposals — with no table of their
+// own; docs/reports.md defines every figure. Queries that
 // depend on "today" (overdue) take the date as a parameter. Money stays
 // decimal (domain.Money). A missing client, service or invoice is a
 // domain.Error with code ENOTFOUND. Queries read committed rows through

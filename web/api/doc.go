@@ -9,7 +9,8 @@
 // Server wraps one *mux.Router, the only router of the program. Each
 // resource file registers its routes in one registerXRoutes method
 // (firm.go, client.go, contact.go, payment_method.go, proposal.go,
-// service.go, schedule_item.go, invoice.go, payment.go, activity.go) and
+// service.go, schedule_item.go, invoice.go, payment.go, activity.go,
+// reports.go: the firm's reports under /api/reports/, docs/reports.md) and
 // names its handlers handleResourceAction (handleInvoiceVoid); the UI
 // registers its pages on the same router (UI.RegisterRoutes), each of its
 // resource files in its own registerXRoutes. A path no route takes, and a

@@ -43,6 +43,8 @@ type app struct {
 	// blindRecords makes the server's idempotency lookups miss, as two
 	// requests racing on one key both miss before either stores its answer.
 	blindRecords bool
+	// clock, when set before open, is the program's clock instead of now.
+	clock func() time.Time
 }
 
 // blindGets is an idempotency store whose Get never finds a record.
@@ -68,6 +70,9 @@ func (a *app) open() {
 	}
 	a.store = st
 	clock := func() time.Time { return now }
+	if a.clock != nil {
+		clock = a.clock
+	}
 	a.gate = &gate{Store: st}
 	a.svc = billing.New(billing.Config{Store: a.gate, Now: clock})
 	a.rm, err = rmdb.OpenSQLite(filepath.Join(a.dir, "readmodels.db"))

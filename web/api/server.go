@@ -173,6 +173,7 @@ func NewServer(cfg Config) *Server {
 	s.registerLedgerRoutes(api)
 	s.registerPayoutRoutes(api)
 	s.registerCollectionsRoutes(api)
+	s.registerReportRoutes(api)
 	s.registerLibraryRoutes(api)
 	s.registerEInvoiceRoutes(api)
 	s.registerPaymentRoutes(api)

@@ -14,7 +14,9 @@
 // services.go, schedule.go, invoices.go, proposals.go, proposal_edit.go
 // (the draft editor: its save carries the revision it was opened at as a
 // billing.Precondition, so a stale form is refused, not applied), renewals.go (the
-// Renewals page), firm.go: the owners'
+// Renewals page), dashboard.go (the Dashboard: every report of
+// projections as an SVG chart from package charts with its table beside
+// it), firm.go: the owners'
 // Settings page; proposal_templates.go: Settings → Proposal templates, their
 // fixed-row editor with a letter preview, drafting from a template for one or many clients
 // and "Send them all" for a batch; dunning_settings.go: the Settings page's Payment chasing

@@ -208,6 +208,7 @@ func (h *handler) registerRoutes(r *mux.Router) {
 	h.registerLedgerRoutes(rt)
 	h.registerPayoutRoutes(rt)
 	h.registerCollectionsRoutes(rt)
+	h.registerDashboardRoutes(rt)
 	h.registerLedgerConnectRoutes(rt)
 	h.registerProposalRoutes(rt)
 	h.registerProposalEditRoutes(rt)

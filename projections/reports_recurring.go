@@ -1,0 +1,169 @@
+package projections
+
+import (
+	"context"
+
+	"github.com/shopspring/decimal"
+
+	"remit/domain"
+	"remit/domain/service"
+)
+
+// DaysPerMonth is the length of the average month of the Gregorian
+// calendar's 365.25-day year: 365.25 ÷ 12 = 30.4375 days. Recurring revenue
+// turns every frequency into a month with it.
+var DaysPerMonth = decimal.RequireFromString("30.4375")
+
+// MonthlyAmount is a month's worth of a recurring rule's billing of
+// amount: amount ÷ N for every N months (quarterly ⅓, yearly 1⁄12),
+// amount × 30.4375 ÷ (7 × N) for every N weeks (weekly × 4.348…),
+// amount × 30.4375 ÷ N for every N days; multiplied before dividing, so
+// the only rounding is the division's 16 decimal places. A rule that does
+// not repeat (once, on completion, estimate) has no recurring revenue: ok
+// is false.
+func MonthlyAmount(amount decimal.Decimal, r domain.BillingRule) (decimal.Decimal, bool) {
+	n := int64(max(r.Interval, 1))
+	switch r.Frequency {
+	case domain.FrequencyMonths:
+		return amount.Div(decimal.NewFromInt(n)), true
+	case domain.FrequencyWeeks:
+		return amount.Mul(DaysPerMonth).Div(decimal.NewFromInt(7 * n)), true
+	case domain.FrequencyDays:
+		return amount.Mul(DaysPerMonth).Div(decimal.NewFromInt(n)), true
+	}
+	return decimal.Zero, false
+}
+
+// periodEnd is the day after the period that a billing on d covers.
+func periodEnd(r domain.BillingRule, d domain.Date) domain.Date {
+	n := max(r.Interval, 1)
+	switch r.Frequency {
+	case domain.FrequencyWeeks:
+		return d.AddDays(7 * n)
+	case domain.FrequencyDays:
+		return d.AddDays(n)
+	}
+	return d.AddMonthsClamped(n, d.Day())
+}
+
+// RecurringRevenue is the firm's monthly recurring revenue (MRR) and its
+// annual run rate (ARR = 12 × MRR) today, per currency, and the MRR at the
+// end of each of the last twelve months.
+type RecurringRevenue struct {
+	AsOf       domain.Date
+	Currencies []RecurringRevenueIn
+}
+
+// RecurringRevenueIn is recurring revenue in one currency.
+type RecurringRevenueIn struct {
+	Currency domain.Currency
+	Monthly  domain.Money // MRR today
+	Annual   domain.Money // 12 × MRR
+	Services int          // recurring services billing today
+	// History is the MRR on the last day of each of the last twelve
+	// months (today for the current month), oldest first, each with its
+	// change from the month before.
+	History []RecurringMonth
+}
+
+// RecurringMonth is the MRR at the end of one month.
+type RecurringMonth struct {
+	Month   Month
+	On      domain.Date
+	Monthly domain.Money
+	Change  domain.Money // from the month before
+}
+
+// recurringSums holds unrounded MRR per day asked about.
+type recurringSums struct {
+	currency domain.Currency
+	at       []decimal.Decimal
+	services int
+}
+
+// RecurringRevenue computes recurring revenue from the services read model.
+// A service counts on a day when it repeats (every N days, weeks or months)
+// and that day falls within the period of one of its billings (from the
+// billing's date up to the next one by its rule) that is not skipped or
+// archived (an ended service stops counting when its last billing's
+// period is over); it contributes that billing's amount before tax, after
+// discount, made monthly by MonthlyAmount for its billing rule.
+func (m *Models) RecurringRevenue(ctx context.Context, q ReportQuery) (RecurringRevenue, error) {
+	svcs, err := m.allServices(ctx)
+	if err != nil {
+		return RecurringRevenue{}, err
+	}
+	months := lastMonths(q.Today)
+	days := make([]domain.Date, 0, 13)
+	days = append(days, months[0].Add(-1).Last())
+	for _, mo := range months[:11] {
+		days = append(days, mo.Last())
+	}
+	days = append(days, q.Today)
+	sums := newPerCurrency(q.Currency, func(c domain.Currency) *recurringSums {
+		return &recurringSums{currency: c, at: make([]decimal.Decimal, len(days))}
+	})
+	for _, st := range svcs {
+		if _, ok := MonthlyAmount(decimal.Zero, st.BillingRule); !ok {
+			continue
+		}
+		items := billingItems(st.Schedule(q.Today))
+		s := sums.get(st.Currency)
+		for i, day := range days {
+			it, ok := coveringItem(st, items, day)
+			if !ok {
+				continue
+			}
+			monthly, _ := MonthlyAmount(itemAmount(it, st.Currency).Amount, st.BillingRule)
+			s.at[i] = s.at[i].Add(monthly)
+			if i == len(days)-1 {
+				s.services++
+			}
+		}
+	}
+	out := RecurringRevenue{AsOf: q.Today}
+	for _, s := range sums.sorted() {
+		c := s.currency
+		mrr := roundedSum(s.at[len(days)-1], c)
+		in := RecurringRevenueIn{Currency: c, Monthly: mrr, Annual: roundedSum(s.at[len(days)-1].Mul(decimal.NewFromInt(12)), c), Services: s.services}
+		for i, mo := range months {
+			now, before := roundedSum(s.at[i+1], c), roundedSum(s.at[i], c)
+			in.History = append(in.History, RecurringMonth{Month: mo, On: days[i+1], Monthly: now, Change: domain.NewMoney(now.Amount.Sub(before.Amount), c)})
+		}
+		out.Currencies = append(out.Currencies, in)
+	}
+	return out, nil
+}
+
+// billingItems keeps the dated items that bill (or billed): not skipped,
+// not archived.
+func billingItems(items []service.Item) []service.Item {
+	out := items[:0:0]
+	for _, it := range items {
+		if !it.Date.IsZero() && it.Status != service.ItemSkipped && it.Status != service.ItemArchived {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// coveringItem is the billing whose period holds day: the latest dated on
+// or before it, when day is before the end of its period (and not after
+// the service's end date).
+func coveringItem(st service.State, items []service.Item, day domain.Date) (service.Item, bool) {
+	if st.Ended && !st.EndDate.IsZero() && st.EndDate.Before(day) {
+		return service.Item{}, false
+	}
+	var last service.Item
+	found := false
+	for _, it := range items {
+		if it.Date.After(day) {
+			break
+		}
+		last, found = it, true
+	}
+	if !found || !day.Before(periodEnd(st.BillingRule, last.Date)) {
+		return service.Item{}, false
+	}
+	return last, true
+}
