@@ -12,6 +12,22 @@ import (
 
 func (s *Server) registerBillingRunRoutes(r *mux.Router) {
 	r.HandleFunc("/api/billing-runs", s.handleBillingRun).Methods(http.MethodPost)
+	r.HandleFunc("/api/billing-runs/preview", s.handleBillingPreview).Methods(http.MethodGet)
+}
+
+// handleBillingPreview is the dry run as a read (GET, ?as_of=YYYY-MM-DD,
+// default today), so a page can link its CSV download.
+func (s *Server) handleBillingPreview(w http.ResponseWriter, r *http.Request) {
+	var asOf domain.Date
+	if v := r.URL.Query().Get("as_of"); v != "" {
+		d, err := domain.ParseDate(v)
+		if err != nil {
+			s.Error(w, r, malformed(domain.Invalid("as_of", "must be a date in the form YYYY-MM-DD")))
+			return
+		}
+		asOf = d
+	}
+	s.handleBillingDryRun(w, r, asOf)
 }
 
 // BillingRunRequest is the optional body of POST /api/billing-runs.

@@ -231,6 +231,7 @@ func operations() []operation {
 		download(inv+"/credit-notes/{credit_note_id}/ubl", "A credit note as a UBL 2.1 CreditNote (EN 16931, Peppol BIS Billing 3.0), as an attachment.", "application/xml"),
 
 		withCSV(post("/api/billing-runs", "Run billing and payment collection now for today in the firm's time zone (what the daily run does); running it again, or in two processes at once, issues and charges nothing twice. With {\"dry_run\": true, \"as_of\": \"YYYY-MM-DD\"} it writes nothing and answers in preview the invoices the run as of that date would issue (no numbers: numbers are given when issued) and the payments collection would take; as CSV, the planned invoices' lines.", BillingRunRequest{}, BillingRunResult{})),
+		withCSV(get("/api/billing-runs/preview", "The billing dry run as a read: what the run as of as_of (default today) would issue and collect, writing nothing (as POST /api/billing-runs with dry_run).", BillingRunResult{}, "as_of")),
 		write(http.MethodPost, "/api/imports/clients", "Import clients and contacts from a Xero contacts export: the body is the CSV (Content-Type text/csv). Every row is checked first; invalid rows are listed as errors rows[N].Column (422) and nothing is imported unless skip_invalid=true. Importing the same file again creates nothing twice.", nil, ImportResult{}, http.StatusOK, "skip_invalid"),
 	}
 }
@@ -246,6 +247,7 @@ var queryParams = map[string]string{
 	"client_id":                     "Only this client's invoices.",
 	"new_primary_contact_id":        "The next primary contact, when removing the primary one.",
 	"new_default_payment_method_id": "The next default method, when removing the default one.",
+	"as_of":                         "The date of a billing dry run (YYYY-MM-DD); default today in the firm's time zone.",
 	"skip_invalid":                  "true to import the valid rows and report the others.",
 	"format":                        "csv to download the whole list (every page) as CSV, as Accept: text/csv does (columns in docs/exports.md); json (the default) for one page.",
 }
