@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"remit/billing"
+	"remit/domain"
 	"remit/eventstore"
 	"remit/eventstore/idempotency"
 	"remit/eventstore/storeurl"
@@ -105,6 +106,9 @@ type App struct {
 	Outbox     *emailer.Outbox
 	Auth       *auth.Authenticator // nil with Config.NoAuth
 	Sched      *billingrun.Scheduler
+	// billDryRun answers what the billing run as of a date would do,
+	// writing nothing (nil when the billing run is off).
+	billDryRun func(ctx context.Context, asOf domain.Date) (billingrun.Report, error)
 	Ledger     *ledgersync.Sync // nil with Config.NoLedgerSync
 	// StripeWebhook takes Stripe's webhook deliveries (nil unless Stripe
 	// is the gateway with a webhook secret).
@@ -208,7 +212,7 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 	}
 	a.Web = api.NewServer(api.Config{
 		Addr: cfg.Addr, Store: store, Idempotency: a.Idempotency, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
-		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow, SellerEmail: sellerEmail(cfg), StripeWebhook: a.StripeWebhook,
+		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow, BillingDryRun: a.billDryRun, SellerEmail: sellerEmail(cfg), StripeWebhook: a.StripeWebhook,
 		SandboxWebhook: a.sandboxWebhook(), GatewayPages: a.Payments.Pages, Checkout: a.Payments.Checkout, Refunds: a.Refunds,
 		Links: a.links(cfg),
 	})
@@ -354,6 +358,17 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 	a.Sched.Daily = a.payoutSync(store, gw, cfg)
 	a.Sched.Jobs = append(a.Sched.Jobs, a.proposalsJob(store), a.dunningJob(store))
 	a.Sched.Start(context.WithoutCancel(ctx))
+	// A dry run decides as the run does and appends nothing, so it needs
+	// no turn: it may overlap a run (it then shows what is still to do).
+	a.billDryRun = func(ctx context.Context, asOf domain.Date) (billingrun.Report, error) {
+		if err := idx.Update(ctx); err != nil {
+			return billingrun.Report{}, err
+		}
+		if asOf.IsZero() {
+			asOf = domain.DateOf(cfg.Now(), idx.Location())
+		}
+		return billingrun.Run(ctx, store, a.Billing, asOf, billingrun.Options{Index: idx, DryRun: true})
+	}
 	var mu sync.Mutex
 	return func(ctx context.Context) (any, error) {
 		mu.Lock()
@@ -409,7 +424,7 @@ func (a *App) sandboxWebhook() http.Handler {
 // ui builds the web UI, served by the API's server on its router: behind
 // sign-in unless auth is off.
 func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, billNow func(context.Context) (any, error)) *ui.UI {
-	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow,
+	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow, BillingDryRun: a.billDryRun,
 		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, Checkout: a.Payments.Checkout, PayNow: a.Payments.PayNow, LogoDir: filepath.Join(cfg.DataDir, "logos"),
 		Refunds: a.Refunds}
 	// Owners connect Xero or QuickBooks Online from the Ledger page (OAuth 2.0).

@@ -58,8 +58,11 @@ type BatchResult struct {
 	Number string
 	// CollectionScheduled: its collection was scheduled with its issue.
 	CollectionScheduled bool
-	// Invoice is the invoice as issued (zero on error).
+	// Invoice is the invoice as issued (zero on error), or, in a dry run
+	// (Planned), as it would be issued, without a number.
 	Invoice invoice.State
+	// Planned: a dry run decided this invoice and appended nothing.
+	Planned bool
 }
 
 // DefaultBatchWorkers is how many appends IssueBatch keeps in flight unless
@@ -91,6 +94,12 @@ type BatchOptions struct {
 	// (items marked billed), "numbered" (the first block of numbers
 	// reserved), "issued" (every block numbered and appended).
 	Step func(name string)
+	// DryRun stops after step 1's decision and appends nothing: each
+	// result's Invoice is the invoice as decided (with no number: numbers
+	// are given when issued) and, when its collection would be scheduled
+	// with its issue, that collection too (Planned is set). A billing run's
+	// preview is this very decision, reported instead of appended.
+	DryRun bool
 }
 
 // InvoiceIDForItemsReleased is the id of the invoice that bills these items
@@ -168,6 +177,13 @@ func (s *Service) IssueBatch(ctx context.Context, snap Snapshot, invs []BatchInv
 	}
 	progress(len(invs) - len(live))
 	step("planned")
+	if opts.DryRun {
+		for _, b := range live {
+			b.res.Invoice, b.res.Err = b.preview(f)
+			b.res.Planned = b.res.Err == nil
+		}
+		return results, ctx.Err()
+	}
 
 	if err := s.markBatch(ctx, live, services, opts.Workers); err != nil {
 		return results, err
@@ -522,6 +538,29 @@ func issueDecider(planned map[uuid.UUID]*batchInvoice) Decider[invoice.State, in
 		return events, nil
 	}
 	return d
+}
+
+// preview is the invoice as planning decided it (see issueDecider: the
+// events the issue step appends but for the number), with the collection
+// issueInvoices would schedule in the same append, decided on it.
+func (b *batchInvoice) preview(f firm.State) (invoice.State, error) {
+	st := b.state
+	for _, e := range b.decided {
+		st = invoice.Evolve(st, e)
+	}
+	st.Number = ""
+	cmd := b.plan.cmd
+	if b.collect == nil || cmd.PaymentMethodID == uuid.Nil {
+		return st, nil
+	}
+	events, err := invoice.Decide(st, invoice.ScheduleCollection{Date: f.CollectionDate(cmd.IssueDate, cmd.Recurring), PaymentMethodID: cmd.PaymentMethodID, Now: cmd.Now})
+	if err != nil {
+		return st, err
+	}
+	for _, e := range events {
+		st = invoice.Evolve(st, e)
+	}
+	return st, nil
 }
 
 // errAlreadyIssued stands for "nothing to do" in planning; it never reaches

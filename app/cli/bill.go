@@ -19,7 +19,7 @@ import (
 func newBillCmd(env Env) *cobra.Command {
 	var so storeOpts
 	var asOf string
-	var collect bool
+	var collect, dryRun bool
 	var po gatewayOpts
 	c := &cobra.Command{
 		Use:   "bill",
@@ -36,6 +36,11 @@ Running it again for the same date does nothing new.
 The run decides from the read models (DATA/readmodels.db, or --read-models): it first applies
 what they miss of the log (or, when a remit serve is running, waits for it to), and before
 exiting applies what it appended, so they show what it did.
+With --dry-run it writes nothing (the log's head is unchanged) and prints what the run
+as of the date would do, decided by the run's own code: each invoice it would issue
+(client, lines with quantity, price and tax, totals, payment method, collection date; no
+number: numbers are given when issued) and each payment collection would then take,
+including invoices already issued whose collection or retry falls due by then.
 Exits 0 when everything went through, 1 when some invoices or collections failed (listed),
 2 on bad usage.`,
 		Args: cobra.NoArgs,
@@ -48,6 +53,9 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 					return usageErr("--as-of %q: give a date as YYYY-MM-DD", asOf)
 				}
 				date = d
+			}
+			if dryRun && collect {
+				return usageErr("--dry-run writes and charges nothing: drop --collect (the dry run lists the payments collection would take)")
 			}
 			if err := po.config(so.dir).Validate(); err != nil {
 				return usageErr("%v", err)
@@ -87,6 +95,17 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 				date = domain.DateOf(time.Now(), idx.Location())
 			}
 			out := c.OutOrStdout()
+			if dryRun {
+				rep, err := billingrun.Run(ctx, s, svc, date, billingrun.Options{Index: idx, Actor: "cli:bill", DryRun: true})
+				if err != nil {
+					return err
+				}
+				printPreview(out, rep)
+				if len(rep.Errors) > 0 {
+					return problemErr("%d invoices would fail (listed above)", len(rep.Errors))
+				}
+				return nil
+			}
 			bar := newProgress(env.Stderr, "bill")
 			rep, err := billingrun.Run(ctx, s, svc, date, billingrun.Options{Index: idx, Actor: "cli:bill", Progress: func(p billingrun.Progress) { bar.Update(p.Done, p.Total) }})
 			bar.Finish()
@@ -145,7 +164,52 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 	storeFlags(c, env, &so)
 	readModelsFlag(c, env, &so)
 	c.Flags().StringVar(&asOf, "as-of", "", "bill as of this date (YYYY-MM-DD; default today in the firm's time zone)")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "write nothing: print the invoices the run would issue and the payments collection would take")
 	c.Flags().BoolVar(&collect, "collect", false, "also collect due payments through the payment gateway and schedule retries")
 	gatewayFlags(c, env, &po)
 	return c
+}
+
+// printPreview prints a dry run: each invoice with its lines and totals,
+// then each payment collection would take.
+func printPreview(out io.Writer, rep billingrun.Report) {
+	p := rep.Preview
+	if p == nil {
+		p = &billingrun.Preview{AsOf: rep.AsOf}
+	}
+	fmt.Fprintf(out, "dry run of the billing run for %s: nothing was written; invoice numbers are given when issued\n", rep.AsOf)
+	fmt.Fprintf(out, "%d invoices would be issued:\n", len(p.Invoices))
+	for _, pi := range p.Invoices {
+		st := pi.Invoice
+		method, collect := "no payment method", ""
+		if pi.PaymentMethod != "" {
+			method = pi.PaymentMethod
+		}
+		if !st.Collection.Date.IsZero() {
+			collect = ", collected " + st.Collection.Date.String()
+		}
+		fmt.Fprintf(out, "  %s: issued %s, due %s, %s%s\n", pi.ClientName, st.IssueDate, st.DueDate, method, collect)
+		for _, l := range st.Lines {
+			fmt.Fprintf(out, "    %s: %s x %s, tax %s%% = %s\n", l.Description, l.Quantity, l.UnitPrice, l.TaxRate, l.Amounts.Gross)
+		}
+		fmt.Fprintf(out, "    total %s (net %s, tax %s)\n", st.Totals.Gross, st.Totals.Net, st.Totals.Tax)
+	}
+	if rep.Skipped > 0 {
+		fmt.Fprintf(out, "%d missed billings would be skipped (the firm skips missed billings)\n", rep.Skipped)
+	}
+	fmt.Fprintf(out, "%d payments would be collected:\n", len(p.Collections))
+	for _, c := range p.Collections {
+		what := "the new invoice"
+		if c.Issued {
+			what = "invoice " + c.Number
+		}
+		retry := ""
+		if c.Retry {
+			retry = " (a retry)"
+		}
+		fmt.Fprintf(out, "  %s: %s, %s from %s on %s%s\n", c.ClientName, what, c.Amount, c.PaymentMethod, c.Date, retry)
+	}
+	for _, e := range rep.Errors {
+		fmt.Fprintln(out, "  would fail:", e.Error())
+	}
 }

@@ -67,6 +67,17 @@
 // (their "at"), so `remit bill --as-of` a future date behaves as the run of
 // that day would.
 //
+// # Dry run
+//
+// Run with Options.DryRun is the billing run's preview (preview.go): it
+// forms the groups and names the invoices as the run does, and
+// billing.IssueBatch with BatchOptions.DryRun decides every invoice as it
+// does before marking items, then reports the decision (Report.Preview)
+// instead of appending it, with the payments collection would take on the
+// date. It appends nothing: it voids no stranded number, records no skip,
+// reserves no number (numbers are given when issued). Being the same
+// decision, the real run on the same log issues exactly what it listed.
+//
 // # Exactly once
 //
 // Exactly once comes from deterministic ids, never from remembering what was

@@ -51,6 +51,10 @@ type Options struct {
 	// Step, when set, hears the end of each step of the run: "indexed" (the
 	// Index is up to date), then IssueBatch's "planned", "marked", "issued".
 	Step func(name string)
+	// DryRun decides the run as it would be made and appends nothing: the
+	// invoices it would issue and the payments collection would then take
+	// are in Report.Preview (see preview.go).
+	DryRun bool
 }
 
 // Progress is how far a run is.
@@ -80,6 +84,10 @@ type Report struct {
 	NumbersVoided int
 	// Errors are the groups (or collections) that failed; the run went on.
 	Errors []GroupError
+	// Preview is what a dry run (Options.DryRun) would do; nil otherwise.
+	// A dry run counts the groups it would issue in Groups and the items it
+	// would skip in Skipped, and issues, schedules and voids nothing.
+	Preview *Preview
 }
 
 // GroupError is a billing group the run could not invoice (or whose
@@ -195,8 +203,12 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	if err != nil {
 		return rep, err
 	}
-	voided, verrs := voidStrandedNumbers(ctx, pend, svc, opts.Actor, runPrefix+asOf.String())
-	rep.NumbersVoided, rep.Errors = voided, append(rep.Errors, verrs...)
+	voided := 0
+	if !opts.DryRun {
+		var verrs []GroupError
+		voided, verrs = voidStrandedNumbers(ctx, pend, svc, opts.Actor, runPrefix+asOf.String())
+		rep.NumbersVoided, rep.Errors = voided, append(rep.Errors, verrs...)
+	}
 	if voided > 0 {
 		if err := idx.Update(ctx); err != nil {
 			return rep, err
@@ -212,7 +224,11 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	if err != nil {
 		return rep, err
 	}
-	if err := skipMissed(ctx, svc, asOf, skips, opts, &rep); err != nil {
+	if opts.DryRun {
+		for _, keys := range skips {
+			rep.Skipped += len(keys)
+		}
+	} else if err := skipMissed(ctx, svc, asOf, skips, opts, &rep); err != nil {
 		return rep, err
 	}
 	ordered, err := p.ordered(ctx, pend, &rep)
@@ -220,7 +236,7 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 		return rep, err
 	}
 	rep.Groups = len(ordered)
-	if rep.Skipped > 0 {
+	if rep.Skipped > 0 && !opts.DryRun {
 		// The skips moved their services on: without them read again,
 		// marking those services' due items would conflict first.
 		if err := idx.Update(ctx); err != nil {
@@ -242,7 +258,7 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	}
 
 	corr := runPrefix + asOf.String()
-	bopts := billing.BatchOptions{Workers: opts.Workers, AfterNumbers: opts.AfterNumbers, NumberBlock: opts.NumberBlock, Step: opts.Step}
+	bopts := billing.BatchOptions{Workers: opts.Workers, AfterNumbers: opts.AfterNumbers, NumberBlock: opts.NumberBlock, Step: opts.Step, DryRun: opts.DryRun}
 	if opts.Progress != nil {
 		bopts.Progress = func(done, total int) { opts.Progress(Progress{Done: done, Total: total}) }
 	}
@@ -253,6 +269,11 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	results, err := svc.IssueBatch(ctx, snap, batch, bopts)
 	if err != nil {
 		return rep, errors.Join(errors.New("billing run interrupted"), err)
+	}
+	if opts.DryRun {
+		// The same decision, reported instead of appended.
+		rep.Preview, err = preview(ctx, snap, asOf, ordered, results, &rep)
+		return rep, err
 	}
 	due, err := tally(ctx, idx, ordered, results, &rep)
 	if err != nil {

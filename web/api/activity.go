@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
 	"remit/domain"
@@ -65,6 +66,15 @@ func (s *Server) writeActivity(w http.ResponseWriter, r *http.Request, subject p
 	q, err := activityPaging(r)
 	if err != nil {
 		s.Error(w, r, err)
+		return
+	}
+	csvWanted, err := wantsCSV(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if csvWanted {
+		s.exportActivity(w, r, subject, id, what)
 		return
 	}
 	p, err := s.cfg.Models.ActivityPage(r.Context(), subject, id, q)
@@ -130,4 +140,27 @@ func decodePositionCursor(c string) (uint64, bool) {
 	}
 	n, err := strconv.ParseUint(s, 10, 64)
 	return n, err == nil && n > 0
+}
+
+// exportActivity streams a subject's whole history as CSV, oldest first,
+// page after page (keyset paging: each page after the last line's position).
+func (s *Server) exportActivity(w http.ResponseWriter, r *http.Request, subject projections.Subject, id uuid.UUID, what string) {
+	q := projections.ActivityQuery{Limit: projections.MaxLimit}
+	p, err := s.cfg.Models.ActivityPage(r.Context(), subject, id, q)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	c := startCSV(w, strings.ReplaceAll(what, " ", "-")+"-activity", ActivityLine{}.csvHeader())
+	for {
+		writeRows(c, wireList(p.Lines, activityLineOf))
+		if c.flush() != nil || !p.More {
+			return
+		}
+		q.Cursor = p.Cursor
+		if p, err = s.cfg.Models.ActivityPage(r.Context(), subject, id, q); err != nil {
+			s.log.Error("CSV export stopped", "path", r.URL.Path, "err", err)
+			return
+		}
+	}
 }

@@ -12,12 +12,57 @@ import (
 
 func (s *Server) registerBillingRunRoutes(r *mux.Router) {
 	r.HandleFunc("/api/billing-runs", s.handleBillingRun).Methods(http.MethodPost)
+	r.HandleFunc("/api/billing-runs/preview", s.handleBillingPreview).Methods(http.MethodGet)
+}
+
+// handleBillingPreview is the dry run as a read (GET, ?as_of=YYYY-MM-DD,
+// default today), so a page can link its CSV download.
+func (s *Server) handleBillingPreview(w http.ResponseWriter, r *http.Request) {
+	var asOf domain.Date
+	if v := r.URL.Query().Get("as_of"); v != "" {
+		d, err := domain.ParseDate(v)
+		if err != nil {
+			s.Error(w, r, malformed(domain.Invalid("as_of", "must be a date in the form YYYY-MM-DD")))
+			return
+		}
+		asOf = d
+	}
+	s.handleBillingDryRun(w, r, asOf)
+}
+
+// BillingRunRequest is the optional body of POST /api/billing-runs.
+type BillingRunRequest struct {
+	// DryRun answers what the run would do and appends nothing.
+	DryRun bool `json:"dry_run"`
+	// AsOf is the date of a dry run (default today in the firm's time
+	// zone); the real run always bills today.
+	AsOf domain.Date `json:"as_of,omitzero"`
 }
 
 // handleBillingRun runs billing (and collection) now, for today in the
 // firm's time zone: what the daily scheduled run does, on demand. Running it
 // twice, or in two processes at once, issues and charges nothing twice.
+// With "dry_run": true it answers what the run as of a date would do
+// (handleBillingDryRun).
 func (s *Server) handleBillingRun(w http.ResponseWriter, r *http.Request) {
+	raw, err := readBody(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var req BillingRunRequest
+	if err := decodeJSON(raw, &req); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if req.DryRun {
+		s.handleBillingDryRun(w, r, req.AsOf)
+		return
+	}
+	if !req.AsOf.IsZero() {
+		s.Error(w, r, domain.Invalid("as_of", "only a dry run takes a date; the billing run bills today"))
+		return
+	}
 	if s.cfg.BillingRun == nil {
 		s.handleNotFound(w, r)
 		return
@@ -38,6 +83,9 @@ type BillingRunResult struct {
 	Collect CollectionReport `json:"collect"`
 	// Err is always null: a run that fails answers a problem instead.
 	Err *string `json:"err"`
+	// DryRun: nothing was written; Preview says what the run would do.
+	DryRun  bool            `json:"dry_run,omitzero"`
+	Preview *BillingPreview `json:"preview,omitempty"`
 }
 
 // BillingReport is what billing did: the due items found, the invoices
@@ -120,4 +168,98 @@ func billingRunResultOf(res any) BillingRunResult {
 			}),
 		},
 	}
+}
+
+// handleBillingDryRun answers what the billing run as of asOf (default
+// today) would do, writing nothing: the invoices it would issue (decided by
+// the run's own code; numbers are given when issued) and the payments
+// collection would then take. As CSV (?format=csv or Accept: text/csv), the
+// planned invoices' lines.
+func (s *Server) handleBillingDryRun(w http.ResponseWriter, r *http.Request, asOf domain.Date) {
+	if _, err := wantsCSV(r); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if s.cfg.BillingDryRun == nil {
+		s.handleNotFound(w, r)
+		return
+	}
+	rep, err := s.cfg.BillingDryRun(r.Context(), asOf)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	res := billingRunResultOf(billingrun.RunResult{AsOf: rep.AsOf, Billing: rep})
+	res.DryRun = true
+	res.Preview = billingPreviewOf(rep.Preview)
+	var lines []BillingPreviewLine
+	for _, inv := range res.Preview.Invoices {
+		for _, l := range inv.Lines {
+			lines = append(lines, BillingPreviewLine{Invoice: inv, Line: l})
+		}
+	}
+	writeTable(s, w, r, "billing-preview-"+rep.AsOf.String(), lines, res)
+}
+
+// BillingPreview is what a billing dry run would do.
+type BillingPreview struct {
+	AsOf domain.Date `json:"as_of"`
+	// Note: invoice numbers are given when issued, so planned invoices
+	// have none.
+	Note        string              `json:"note"`
+	Invoices    []PlannedInvoice    `json:"invoices"`
+	Collections []PlannedCollection `json:"collections"`
+}
+
+// PlannedInvoice is an invoice a billing dry run would issue: its id is the
+// one the run will give it; it has no number yet.
+type PlannedInvoice struct {
+	InvoiceID       ID            `json:"invoice_id"`
+	ClientID        ID            `json:"client_id"`
+	ClientName      string        `json:"client_name"`
+	IssueDate       domain.Date   `json:"issue_date"`
+	DueDate         domain.Date   `json:"due_date"`
+	Currency        string        `json:"currency"`
+	PaymentMethodID ID            `json:"payment_method_id"`
+	PaymentMethod   string        `json:"payment_method"`
+	CollectionDate  domain.Date   `json:"collection_date"`
+	Lines           []InvoiceLine `json:"lines"`
+	Totals          InvoiceTotals `json:"totals"`
+	ItemKeys        []string      `json:"item_keys"`
+	Interrupted     bool          `json:"interrupted"`
+}
+
+// PlannedCollection is a payment collection would take on the run's date.
+type PlannedCollection struct {
+	InvoiceID ID     `json:"invoice_id"`
+	ClientID  ID     `json:"client_id"`
+	Client    string `json:"client_name"`
+	// Number is "" for an invoice the run would issue (Issued false).
+	Number          string      `json:"number"`
+	Issued          bool        `json:"issued"`
+	Date            domain.Date `json:"date"`
+	Retry           bool        `json:"retry"`
+	Amount          Money       `json:"amount"`
+	PaymentMethodID ID          `json:"payment_method_id"`
+	PaymentMethod   string      `json:"payment_method"`
+}
+
+// billingPreviewOf converts a billingrun.Preview (nil: nothing to do).
+func billingPreviewOf(p *billingrun.Preview) *BillingPreview {
+	out := &BillingPreview{Note: "Invoice numbers are given when issued.", Invoices: []PlannedInvoice{}, Collections: []PlannedCollection{}}
+	if p == nil {
+		return out
+	}
+	out.AsOf = p.AsOf
+	out.Invoices = wireList(p.Invoices, func(pi billingrun.PlannedInvoice) PlannedInvoice {
+		st := pi.Invoice
+		return PlannedInvoice{InvoiceID: ID(st.ID), ClientID: ID(st.ClientID), ClientName: pi.ClientName, IssueDate: st.IssueDate, DueDate: st.DueDate,
+			Currency: st.Currency.Code, PaymentMethodID: ID(st.PaymentMethodID), PaymentMethod: pi.PaymentMethod, CollectionDate: st.Collection.Date,
+			Lines: wireList(st.Lines, invoiceLineOf), Totals: invoiceTotalsOf(st.Totals), ItemKeys: nonNil(pi.ItemKeys), Interrupted: pi.Interrupted}
+	})
+	out.Collections = wireList(p.Collections, func(c billingrun.PlannedCollection) PlannedCollection {
+		return PlannedCollection{InvoiceID: ID(c.InvoiceID), ClientID: ID(c.ClientID), Client: c.ClientName, Number: c.Number, Issued: c.Issued,
+			Date: c.Date, Retry: c.Retry, Amount: moneyOf(c.Amount), PaymentMethodID: ID(c.PaymentMethodID), PaymentMethod: c.PaymentMethod}
+	})
+	return out
 }

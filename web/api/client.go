@@ -116,12 +116,9 @@ func (s *Server) handleClientList(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	page, err := s.cfg.Models.ListClients(r.Context(), projections.ClientQuery{Search: r.URL.Query().Get("search"), Filter: filter, Today: today, Paging: p})
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeList(s, w, r, page, clientListItemOf)
+	servePages(s, w, r, p, func(p projections.Paging) (projections.Page[projections.ClientListItem], error) {
+		return s.cfg.Models.ListClients(r.Context(), projections.ClientQuery{Search: r.URL.Query().Get("search"), Filter: filter, Today: today, Paging: p})
+	}, clientListItemOf)
 }
 
 func (s *Server) handleClientCreate(w http.ResponseWriter, r *http.Request) {
@@ -231,7 +228,8 @@ func (s *Server) handleClientSchedule(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, clientScheduleOf(sched))
+	body := clientScheduleOf(sched)
+	writeTable(s, w, r, "schedule", body.Items, body)
 }
 
 func (s *Server) handleClientInvoices(w http.ResponseWriter, r *http.Request) {

@@ -60,6 +60,10 @@
 // If the read models do not catch up in time the answer is 202 with the
 // command's result (stream, revision, position) and Location.
 //
+// Every list also answers as CSV (?format=csv or Accept: text/csv): the
+// whole list, streamed page by page, from the same handler and query
+// (csv.go; columns in docs/exports.md).
+//
 // # Concurrency control and idempotency
 //
 // The ETag of a single resource is its aggregate stream's revision, quoted

@@ -155,12 +155,9 @@ func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request, clientID u
 		s.Error(w, r, err)
 		return
 	}
-	page, err := s.cfg.Models.ListInvoices(r.Context(), projections.InvoiceQuery{ClientID: clientID, Statuses: statuses, Today: today, Paging: p})
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeList(s, w, r, page, invoiceListItemOf)
+	servePages(s, w, r, p, func(p projections.Paging) (projections.Page[projections.InvoiceListItem], error) {
+		return s.cfg.Models.ListInvoices(r.Context(), projections.InvoiceQuery{ClientID: clientID, Statuses: statuses, Today: today, Paging: p})
+	}, invoiceListItemOf)
 }
 
 func (s *Server) handleInvoiceList(w http.ResponseWriter, r *http.Request) {

@@ -40,6 +40,7 @@ type operation struct {
 	resp    any      // success body (a zero value of its type)
 	status  int      // success status
 	media   string   // success media type when not JSON (a document to download)
+	csv     bool     // also answers text/csv (?format=csv or Accept: text/csv; csv.go)
 }
 
 func get(path, summary string, resp any, query ...string) operation {
@@ -53,7 +54,19 @@ func download(path, summary, media string) operation {
 }
 
 func list[T any](path, summary string, query ...string) operation {
-	return operation{method: http.MethodGet, path: path, summary: summary, resp: List[T]{}, status: http.StatusOK, query: append([]string{"limit", "cursor"}, query...)}
+	_, csv := asCSV[T]()
+	q := append([]string{"limit", "cursor"}, query...)
+	if csv {
+		q = append(q, "format")
+	}
+	return operation{method: http.MethodGet, path: path, summary: summary, resp: List[T]{}, status: http.StatusOK, query: q, csv: csv}
+}
+
+// withCSV marks an operation that also answers its table as text/csv.
+func withCSV(op operation) operation {
+	op.csv = true
+	op.query = append(op.query, "format")
+	return op
 }
 
 func write(method, path, summary string, body, resp any, status int, query ...string) operation {
@@ -119,7 +132,7 @@ func operations() []operation {
 		list[PaymentDetailsRequestItem]("/api/payment-details-requests", "Each client's latest request for payment details, by status: unanswered (the default; longest waiting first), answered or all.", "status"),
 		list[ServiceView](client+"/services", "A client's services, active first.", "status"),
 		create(client+"/services", "Activate an additional service (instant bill).", NewService{}, ServiceView{}),
-		get(client+"/schedule", "A client's Billing Schedule tab: items, billing groups, manual items.", ClientSchedule{}, "through", "include_archived"),
+		withCSV(get(client+"/schedule", "A client's Billing Schedule tab: items, billing groups, manual items (as CSV: the items).", ClientSchedule{}, "through", "include_archived")),
 		list[InvoiceListItem](client+"/invoices", "A client's invoices, newest first.", "status"),
 		list[ProposalView](client+"/proposals", "A client's proposals, oldest first."),
 		list[ActivityLine](client+"/activity", "A client's history, oldest first, a page at a time: the next link's cursor is the position after which the next page starts, so pages neither repeat nor skip lines recorded meanwhile."),
@@ -229,7 +242,8 @@ func operations() []operation {
 		download(inv+"/ubl", "The invoice as a UBL 2.1 e-invoice (EN 16931, Peppol BIS Billing 3.0), as an attachment; 409 for a void invoice, 422 when a firm setting it needs is missing.", "application/xml"),
 		download(inv+"/credit-notes/{credit_note_id}/ubl", "A credit note as a UBL 2.1 CreditNote (EN 16931, Peppol BIS Billing 3.0), as an attachment.", "application/xml"),
 
-		post("/api/billing-runs", "Run billing and payment collection now for today in the firm's time zone (what the daily run does); running it again, or in two processes at once, issues and charges nothing twice.", nil, BillingRunResult{}),
+		withCSV(post("/api/billing-runs", "Run billing and payment collection now for today in the firm's time zone (what the daily run does); running it again, or in two processes at once, issues and charges nothing twice. With {\"dry_run\": true, \"as_of\": \"YYYY-MM-DD\"} it writes nothing and answers in preview the invoices the run as of that date would issue (no numbers: numbers are given when issued) and the payments collection would take; as CSV, the planned invoices' lines.", BillingRunRequest{}, BillingRunResult{})),
+		withCSV(get("/api/billing-runs/preview", "The billing dry run as a read: what the run as of as_of (default today) would issue and collect, writing nothing (as POST /api/billing-runs with dry_run).", BillingRunResult{}, "as_of")),
 		write(http.MethodPost, "/api/imports/clients", "Import clients and contacts from a Xero contacts export: the body is the CSV (Content-Type text/csv). Every row is checked first; invalid rows are listed as errors rows[N].Column (422) and nothing is imported unless skip_invalid=true. Importing the same file again creates nothing twice.", nil, ImportResult{}, http.StatusOK, "skip_invalid"),
 	}
 }
@@ -247,9 +261,11 @@ var queryParams = map[string]string{
 	"currency":                      "Collections: only amounts in this ISO 4217 currency (e.g. AUD).",
 	"new_primary_contact_id":        "The next primary contact, when removing the primary one.",
 	"new_default_payment_method_id": "The next default method, when removing the default one.",
+	"as_of":                         "The date of a billing dry run (YYYY-MM-DD); default today in the firm's time zone.",
 	"skip_invalid":                  "true to import the valid rows and report the others.",
 	"from":                          "Reports: the period's first day (YYYY-MM-DD), with to.",
 	"to":                            "Reports: the period's last day (YYYY-MM-DD), with from.",
+	"format":                        "csv to download the whole list (every page) as CSV, as Accept: text/csv does (columns in docs/exports.md); json (the default) for one page.",
 }
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
@@ -272,6 +288,10 @@ func OpenAPI() ([]byte, error) {
 		success := map[string]any{"description": http.StatusText(op.status), "content": map[string]any{"application/json": map[string]any{"schema": g.response(reflect.TypeOf(op.resp))}}}
 		if op.media != "" {
 			success["content"] = map[string]any{op.media: map[string]any{"schema": map[string]any{"type": "string"}}}
+		}
+		if op.csv {
+			success["content"].(map[string]any)["text/csv"] = map[string]any{"schema": map[string]any{"type": "string"},
+				"description": "The whole list as RFC 4180 CSV (columns in docs/exports.md); cells starting with = + - @ are prefixed with '."}
 		}
 		if op.method == http.MethodGet {
 			params = append(params, map[string]any{"$ref": "#/components/parameters/IfNoneMatch"})

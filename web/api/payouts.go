@@ -20,12 +20,9 @@ func (s *Server) handlePayoutList(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	page, err := s.cfg.Models.ListPayouts(r.Context(), p)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeList(s, w, r, page, payoutListItemOf)
+	servePages(s, w, r, p, func(p projections.Paging) (projections.Page[projections.PayoutView], error) {
+		return s.cfg.Models.ListPayouts(r.Context(), p)
+	}, payoutListItemOf)
 }
 
 func (s *Server) handlePayoutView(w http.ResponseWriter, r *http.Request) {

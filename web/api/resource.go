@@ -15,6 +15,7 @@ import (
 	"remit/domain/firm"
 	"remit/domain/proposal"
 	"remit/eventstore"
+	"remit/projections"
 )
 
 // pathID reads the UUID path variable name; one that is not a UUID names
@@ -349,5 +350,5 @@ func serveList[T, W any](s *Server, w http.ResponseWriter, r *http.Request, idVa
 		s.Error(w, r, err)
 		return
 	}
-	writeList(s, w, r, pageOf(items, p), conv)
+	servePages(s, w, r, p, func(p projections.Paging) (projections.Page[T], error) { return pageOf(items, p), nil }, conv)
 }

@@ -18,6 +18,7 @@ import (
 	"remit/eventstore"
 	"remit/eventstore/idempotency"
 	"remit/integrations/payments/gateways"
+	"remit/processes/billingrun"
 	"remit/processes/refunds"
 	"remit/projections"
 	"remit/web/auth"
@@ -65,6 +66,11 @@ type Config struct {
 	// BillingRun, when set, runs billing and collection now (POST
 	// /api/billing-runs); nil answers that route 404.
 	BillingRun func(context.Context) (any, error)
+	// BillingDryRun, when set, answers what the billing run as of a date
+	// (zero: today in the firm's time zone) would do, appending nothing
+	// (POST /api/billing-runs with "dry_run": true): a billingrun.Report
+	// with its Preview.
+	BillingDryRun func(ctx context.Context, asOf domain.Date) (billingrun.Report, error)
 	// UI, when set, is the server-rendered web UI: its routes (every path
 	// outside /api/) are registered on the server's router, and errors on
 	// its paths are answered with its HTML error page.

@@ -4,17 +4,65 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
+	"remit/domain"
 	"remit/processes/billingrun"
 )
 
 func (h *handler) registerBillingRunRoutes(rt routes) {
+	if h.cfg.BillingDryRun != nil {
+		rt.get("/billing-run/preview", h.handleBillingPreview)
+	}
 	if h.cfg.BillingRun == nil {
 		return
 	}
 	rt.post("/billing-run", h.handleBillingRun)
+}
+
+// billingPreview is the billing run preview page: the date asked for and,
+// once asked, what the run as of it would do.
+type billingPreview struct {
+	Report *billingrun.Report
+	// CSV is the download of the planned invoices' lines.
+	CSV string
+}
+
+// handleBillingPreview shows what the billing run as of ?as_of= (default
+// today) would do, writing nothing: the dry run (Config.BillingDryRun). The
+// form is a GET, so the preview of a date is a link; a bad date is shown
+// beside the field.
+func (h *handler) handleBillingPreview(w http.ResponseWriter, r *http.Request) {
+	f := newForm()
+	v := &view{Title: "Billing run preview", Section: "clients", Form: f}
+	d := billingPreview{}
+	raw := strings.TrimSpace(r.URL.Query().Get("as_of"))
+	f.set("as_of", raw)
+	if raw == "" {
+		v.D = d
+		h.render(w, r, http.StatusOK, "billing_preview", v)
+		return
+	}
+	asOf, err := domain.ParseDate(raw)
+	if err != nil {
+		f.Errors["as_of"] = "Enter a date, like 2026-03-31."
+		v.D = d
+		h.render(w, r, http.StatusUnprocessableEntity, "billing_preview", v)
+		return
+	}
+	rep, err := h.cfg.BillingDryRun(r.Context(), asOf)
+	if err != nil {
+		f.fail(err, func(err error) string { return h.userMessage(r, err) }, nil)
+		v.D = d
+		h.render(w, r, http.StatusUnprocessableEntity, "billing_preview", v)
+		return
+	}
+	d.Report = &rep
+	d.CSV = "/api/billing-runs/preview?" + url.Values{"as_of": {asOf.String()}, "format": {"csv"}}.Encode()
+	v.D = d
+	h.render(w, r, http.StatusOK, "billing_preview", v)
 }
 
 // lastRun remembers the confirmation of the latest billing run by its form
@@ -161,4 +209,18 @@ func runSummary(res any) string {
 		head += " for " + fmtDate(rr.AsOf)
 	}
 	return head + ": " + strings.Join(parts, ", ") + "."
+}
+
+// csvURL is the API's CSV download of a list (every page), with the
+// page's filters (empty ones left out): what each list page's "Download
+// CSV" link points at.
+func csvURL(path string, q url.Values) string {
+	out := url.Values{}
+	for k, vs := range q {
+		if len(vs) > 0 && vs[0] != "" {
+			out[k] = vs
+		}
+	}
+	out.Set("format", "csv")
+	return path + "?" + out.Encode()
 }

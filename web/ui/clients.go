@@ -45,8 +45,10 @@ type clientList struct {
 	Prev    string // URL of the previous page, "" on the first
 	Next    string // URL of the next page, "" on the last
 	Showing string // "1–25 of 130"
-	// BillingRun offers "Run billing now".
-	BillingRun bool
+	// BillingRun offers "Run billing now"; BillingPreview its preview.
+	BillingRun, BillingPreview bool
+	// CSV downloads the whole list, as filtered, from the API.
+	CSV string
 	// RequestDetails is the confirm page of a request for payment details
 	// from every client the filter and search select ("" for the whole list).
 	RequestDetails string
@@ -64,7 +66,8 @@ func (h *handler) handleClientList(w http.ResponseWriter, r *http.Request) {
 		filter = projections.ClientsAll
 	}
 	pageNo := pageParam(q)
-	d := clientList{Search: q.Get("q"), Filter: string(filter), BillingRun: h.cfg.BillingRun != nil}
+	d := clientList{Search: q.Get("q"), Filter: string(filter), BillingRun: h.cfg.BillingRun != nil, BillingPreview: h.cfg.BillingDryRun != nil}
+	d.CSV = csvURL("/api/clients", url.Values{"search": {d.Search}, "filter": {d.Filter}})
 	d.Page, err = h.cfg.Models.ListClients(r.Context(), projections.ClientQuery{Search: d.Search, Filter: filter, Today: today,
 		Paging: projections.Paging{Offset: (pageNo - 1) * clientsPerPage, Limit: clientsPerPage}})
 	if err != nil {

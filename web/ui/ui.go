@@ -21,6 +21,7 @@ import (
 	"remit/domain/firm"
 	"remit/eventstore"
 	"remit/integrations/payments/gateways"
+	"remit/processes/billingrun"
 	"remit/processes/refunds"
 	"remit/projections"
 	"remit/web/api"
@@ -84,6 +85,9 @@ type Config struct {
 	// BillingRun runs billing and collection now and returns what it did
 	// (a billingrun.RunResult); nil hides the "Run billing now" action.
 	BillingRun func(context.Context) (any, error)
+	// BillingDryRun answers what the billing run as of a date (zero:
+	// today) would do, writing nothing; nil hides the billing run preview.
+	BillingDryRun func(ctx context.Context, asOf domain.Date) (billingrun.Report, error)
 	// LedgerOAuth lets an owner connect Xero or QuickBooks Online from the
 	// Ledger page (OAuth 2.0 authorization code with PKCE); nil hides the
 	// Connect buttons.
