@@ -352,7 +352,7 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 				"pending", r.Collect.Pending, "retries", r.Collect.RetriesScheduled, "err", r.Err)
 		}}
 	a.Sched.Daily = a.payoutSync(store, gw, cfg)
-	a.Sched.Jobs = append(a.Sched.Jobs, a.proposalsJob(store))
+	a.Sched.Jobs = append(a.Sched.Jobs, a.proposalsJob(store), a.priceIncreasesJob(store))
 	a.Sched.Start(context.WithoutCancel(ctx))
 	var mu sync.Mutex
 	return func(ctx context.Context) (any, error) {

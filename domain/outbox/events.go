@@ -55,12 +55,17 @@ const (
 	// KindProposalSigned sends the signed-proposal PDF to each signatory
 	// and to the firm's staff.
 	KindProposalSigned Kind = "proposal_signed"
+	// KindPriceIncrease tells the client its prices change: the old and
+	// new price of each service and the date the new ones take effect (a
+	// bulk price increase's notice, or one service's price change made
+	// with "notify the client").
+	KindPriceIncrease Kind = "price_increase"
 )
 
 // Kinds lists every email kind.
 func Kinds() []Kind {
 	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened, KindPaymentDetailsRequest, KindRefundIssued,
-		KindProposalReminder, KindProposalViewed, KindProposalAccepted, KindProposalDeclined, KindProposalSigned}
+		KindProposalReminder, KindProposalViewed, KindProposalAccepted, KindProposalDeclined, KindProposalSigned, KindPriceIncrease}
 }
 
 // EmailQueued records that an email was decided on, before it is sent.

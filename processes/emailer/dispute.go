@@ -16,6 +16,7 @@ func allTemplateSources() map[mailbox.Kind][3]string {
 	m[mailbox.KindRefundIssued] = refundTemplates
 	maps.Copy(m, proposalNoticeTemplates)
 	m[mailbox.KindProposalSigned] = signedTemplates
+	m[mailbox.KindPriceIncrease] = priceNoticeTemplates
 	return m
 }
 

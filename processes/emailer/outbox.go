@@ -40,6 +40,13 @@
 //     with the client's signed link to put a method on file
 //     (LinkUpdateMethod) and staff's note, to the contact the event names;
 //     one email per request id.
+//   - PriceIncreaseNoticeSent (the daily price increases job): the
+//     notice of a bulk price increase, to the contact it names: the old
+//     and new price of each of the client's services in the batch and the
+//     date the new prices take effect; ServiceEdited with
+//     notify_client_of_price_change and a new unit price: the same email
+//     for that one service, to the primary billing contact
+//     (price_notice.go).
 //   - Daily, from the clock in the firm's time zone: a card about to expire
 //     (client.State.ExpiringMethods, Config.ExpiryNoticeDays ahead, once per
 //     card and expiry) and an upcoming charge (Config.UpcomingChargeDays
@@ -219,6 +226,8 @@ var triggers = map[string]mailbox.Kind{
 	"ProposalAccepted":                mailbox.KindProposalAccepted, // to staff
 	"ProposalDeclined":                mailbox.KindProposalDeclined, // to staff
 	"ProposalSignedDocumentFiled":     mailbox.KindProposalSigned,   // signed.go
+	"PriceIncreaseNoticeSent":         mailbox.KindPriceIncrease,    // price_notice.go
+	"ServiceEdited":                   mailbox.KindPriceIncrease,    // with notify_client_of_price_change
 }
 
 // watched are the event types the outbox reads: triggers, what the daily
@@ -579,6 +588,8 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 		return o.triggerStaffNotice(ctx, kind, ev)
 	case mailbox.KindProposalSigned:
 		return o.triggerSigned(ctx, ev)
+	case mailbox.KindPriceIncrease:
+		return o.triggerPriceNotice(ctx, ev)
 	}
 	id := mailbox.EmailID(kind, ev.ID.String())
 	if known, err := o.known(ctx, id); err != nil || known {
@@ -998,6 +1009,10 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 			return mail.Message{}, err
 		}
 	}
+	// A price notice's prices (nothing for other triggers).
+	if err := o.priceView(ctx, &v, trigger, pos); err != nil {
+		return mail.Message{}, err
+	}
 	switch e := trigger.(type) {
 	case invoice.InvoiceIssued:
 		if msg.Attachments, err = o.issuedView(ctx, &v, e, f, c, inv, q); err != nil {
@@ -1051,6 +1066,8 @@ func (o *Outbox) kindView(ctx context.Context, v *view, q mailbox.EmailQueued, f
 		return nil, o.noticeView(ctx, v, q)
 	case mailbox.KindProposalSigned:
 		return o.signedView(ctx, v, q, f)
+	case mailbox.KindPriceIncrease:
+		return nil, nil
 	}
 	v.RetryLink = o.cfg.LinkFor(LinkRetryPayment, q.ClientID, q.InvoiceID)
 	v.UpdateLink = o.cfg.LinkFor(LinkUpdateMethod, q.ClientID, q.InvoiceID)

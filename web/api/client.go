@@ -116,7 +116,7 @@ func (s *Server) handleClientList(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	page, err := s.cfg.Models.ListClients(r.Context(), projections.ClientQuery{Search: r.URL.Query().Get("search"), Filter: filter, Today: today, Paging: p})
+	page, err := s.cfg.Models.ListClients(r.Context(), projections.ClientQuery{Search: r.URL.Query().Get("search"), Filter: filter, Tag: r.URL.Query().Get("tag"), Today: today, Paging: p})
 	if err != nil {
 		s.Error(w, r, err)
 		return

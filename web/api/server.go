@@ -173,6 +173,7 @@ func NewServer(cfg Config) *Server {
 	s.registerLedgerRoutes(api)
 	s.registerPayoutRoutes(api)
 	s.registerLibraryRoutes(api)
+	s.registerPriceIncreaseRoutes(api)
 	s.registerEInvoiceRoutes(api)
 	s.registerPaymentRoutes(api)
 	s.registerActivityRoutes(api)

@@ -12,7 +12,10 @@
 // RegisterRoutes registers every page and action outside /api/, one
 // registerXRoutes method per file (clients.go, clientpage.go, methods.go,
 // services.go, schedule.go, invoices.go, proposals.go, renewals.go (the
-// Renewals page), firm.go: the owners'
+// Renewals page), priceincreases.go (the Price increases page: a bulk price
+// increase previewed, applied after an approval tick, its batch page and
+// its cancel; the dry run and apply through processes/priceincreases),
+// firm.go: the owners'
 // Settings page; proposal_templates.go: Settings → Proposal templates, their
 // fixed-row editor, drafting from a template for one or many clients; login.go, setup.go and users.go: sign-in), with path
 // variables ({id}, {token}) read as r.PathValue. Every route passes the
