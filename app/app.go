@@ -356,7 +356,7 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 				"pending", r.Collect.Pending, "retries", r.Collect.RetriesScheduled, "err", r.Err)
 		}}
 	a.Sched.Daily = a.payoutSync(store, gw, cfg)
-	a.Sched.Jobs = append(a.Sched.Jobs, a.proposalsJob(store), a.dunningJob(store))
+	a.Sched.Jobs = append(a.Sched.Jobs, a.proposalsJob(store), a.dunningJob(store), a.priceIncreasesJob(store))
 	a.Sched.Start(context.WithoutCancel(ctx))
 	// A dry run decides as the run does and appends nothing, so it needs
 	// no turn: it may overlap a run (it then shows what is still to do).

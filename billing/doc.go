@@ -47,6 +47,7 @@
 //	invoices, collections, payments, credits,
 //	  dunning steps (dunning.go)                      → "invoice-<id>"
 //	invoice numbers                                   → "numbering-invoices"
+//	bulk price increases                              → "priceincrease-<id>"
 //
 // A few use cases touch several streams, each with its own append (one append
 // is atomic, several are not), ordered so that any prefix of them is safe and
@@ -64,6 +65,15 @@
 //   - RenewProposals drafts (and with Send sends) one renewal per accepted
 //     proposal, ids proposal.RenewalID(old, batch): the same batch run again
 //     drafts and sends nothing twice; DryRun only previews.
+//   - ApplyPriceIncrease appends PriceIncreaseApplied (the whole plan the
+//     caller made, processes/priceincreases), then edits each planned
+//     service's unit price from the effective date (SettlePriceIncrease),
+//     each edit its own append under priceincrease.ServiceCommandID(batch,
+//     service, "apply"); CancelPriceIncrease appends PriceIncreaseCancelled
+//     and settles again, adding the edits back to the old prices ("cancel").
+//     A re-run (the daily job settles every batch with notices to send)
+//     appends nothing twice. SendPriceIncreaseNotice records a client's
+//     notice under NoticeCommandID(batch, client), once.
 //   - IssueInvoice decides the invoice first (with a placeholder number) and
 //     checks that its events fit the store's event size limit
 //     (eventstore.MaxEventSizeOf), so a refused invoice never burns a number

@@ -9,6 +9,7 @@ import (
 	"remit/domain"
 	"remit/domain/client"
 	"remit/domain/invoice"
+	"remit/domain/priceincrease"
 	"remit/domain/proposal"
 	"remit/domain/service"
 )
@@ -125,6 +126,19 @@ func clientKinds(k map[string]activityKind) {
 	},
 		func(_ *render, e client.ClientPaymentDetailsRequested) string {
 			return "Payment details requested from " + contactText(client.Contact{Name: e.Name, Email: e.Email}) + reason(e.Note)
+		})
+	on(k, func(s *activityState, e client.ClientTagsChanged, l *subjectList) { s.ofClient(l, e.ClientID) },
+		func(_ *render, e client.ClientTagsChanged) string {
+			if len(e.Tags) == 0 {
+				return "Tags removed"
+			}
+			return "Tags set to " + strings.Join(e.Tags, ", ")
+		})
+	on(k, func(s *activityState, e priceincrease.PriceIncreaseNoticeSent, l *subjectList) {
+		s.ofClient(l, e.ClientID)
+	},
+		func(_ *render, e priceincrease.PriceIncreaseNoticeSent) string {
+			return "Price increase notice sent to " + contactText(client.Contact{Name: e.ContactName, Email: e.ContactEmail})
 		})
 }
 

@@ -14,8 +14,9 @@ import (
 )
 
 // clientsVersion 2: the list index covers its filters (SQLite); 3: requests
-// for payment details (active_method, request_open); 4: proposal templates.
-const clientsVersion = 4
+// for payment details (active_method, request_open); 4: proposal templates;
+// 5: tags.
+const clientsVersion = 5
 
 // Clients is the "clients" projection: each client's details, contacts and
 // payment methods (client.State, folded with client.Evolve) and its
@@ -29,7 +30,9 @@ const clientsVersion = 4
 // that can be charged) and request_open (when the client was first asked
 // for payment details without answering since, in Unix nanoseconds; NULL
 // when no request is open), indexed together in list order on SQLite;
-// last_request is when the latest request was made (NULL: never), and the
+// last_request is when the latest request was made (NULL: never); tags is
+// the client's tags, lowercased, each on its own line between line breaks
+// (the list's tag filter looks for one line), and the
 // list of requests walks its own index of request_open or last_request.
 // Table "proposals" holds a
 // proposalRecord per proposal id with the client it is listed under and the
@@ -73,6 +76,7 @@ func newClients(db *rmdb.DB, gen int64) *Clients {
 				{Name: "active_method", Type: "BIGINT", Value: func(_ string, r *clientRecord) any { return clientsFlag(r.State.HasActiveMethod()) }},
 				{Name: "request_open", Type: "BIGINT", Value: func(_ string, r *clientRecord) any { return requestOpenSince(r.State) }},
 				{Name: "last_request", Type: "BIGINT", Value: func(_ string, r *clientRecord) any { return lastRequest(r.State) }},
+				{Name: "tags", Type: "TEXT", Value: func(_ string, r *clientRecord) any { return clientTagsText(r.State.Tags) }},
 			},
 			Indexes: []string{listIndex, "request_open, key", "last_request, key"},
 		}, gen),
@@ -110,6 +114,14 @@ func clientSearchText(st client.State) string {
 		parts = append(parts, strings.ToLower(c.Name), strings.ToLower(c.Email))
 	}
 	return strings.Join(parts, "\n")
+}
+
+// clientTagsText is the tags column: "\n" + each tag lowercased + "\n".
+func clientTagsText(tags []string) string {
+	if len(tags) == 0 {
+		return ""
+	}
+	return "\n" + strings.ToLower(strings.Join(tags, "\n")) + "\n"
 }
 
 // requestOpenSince is the request_open column: when the client's first
@@ -153,7 +165,7 @@ func (p *Clients) Apply(tx *rmdb.Tx, e Event) {
 		client.ClientContactChanged, client.ClientContactRemoved, client.ClientPrimaryContactChanged,
 		client.ClientArchived, client.ClientRestored, client.PaymentMethodAdded,
 		client.PaymentMethodSetAsDefault, client.PaymentMethodReplaced, client.PaymentMethodRemoved,
-		client.PaymentMethodExpired, client.PaymentMethodFailed, client.ClientPaymentDetailsRequested:
+		client.PaymentMethodExpired, client.PaymentMethodFailed, client.ClientPaymentDetailsRequested, client.ClientTagsChanged:
 		id, ok := streamID(e.Stream, "client-")
 		if !ok {
 			return
@@ -349,6 +361,10 @@ func (p *Clients) list(ctx context.Context, q ClientQuery) ([]client.State, int,
 		}
 		where = append(where, key+" IN (SELECT client_id FROM "+rmdb.View(invoicesDueTable)+" WHERE first_due < ?)")
 		args = append(args, q.Today.String())
+	}
+	if tag := strings.ToLower(strings.TrimSpace(q.Tag)); tag != "" {
+		where = append(where, `tags LIKE ? ESCAPE '\'`)
+		args = append(args, "%\n"+clientsLikePattern(tag)+"\n%")
 	}
 	if search := strings.ToLower(strings.TrimSpace(q.Search)); search != "" {
 		if strings.Contains(search, "\n") {

@@ -61,6 +61,10 @@
 //     reminder and expiry date from the firm's proposal settings, indexed
 //     by the first date something is due, so the daily proposals job
 //     (processes/reminders) reads only what is due (ProposalsDue).
+//   - "price_increases" (*PriceIncreases): every bulk price increase
+//     (priceincrease.State) with whether a notice is still to send
+//     (PriceIncreaseList, PriceIncrease, PriceIncreasesWithNotices; the
+//     planner reads AllServices).
 //
 // Models groups them and is the query API: Summary, ListClients,
 // ClientServices, Service, Schedule, ListInvoices, Invoice, EmailsAbout,

@@ -27,6 +27,8 @@ type Models struct {
 	Library  *Library
 	// SentProposals is what the daily proposals job reads.
 	SentProposals *SentProposals
+	// PriceIncreases holds the bulk price increases.
+	PriceIncreases *PriceIncreases
 
 	position atomic.Uint64 // set by the Runner feeding these models
 	closer   func() error  // BuildAsOf's temporary database
@@ -46,7 +48,8 @@ func NewModels(db *rmdb.DB) *Models {
 		Payouts:  newPayouts(db, 0),
 		Library:  newLibrary(db, 0),
 
-		SentProposals: newSentProposals(db, 0),
+		SentProposals:  newSentProposals(db, 0),
+		PriceIncreases: newPriceIncreases(db, 0),
 	}
 }
 
@@ -77,6 +80,7 @@ func (m *Models) Specs() []Spec {
 		{Name: "payouts", Version: payoutsVersion, New: func(g int64) Projection { return newPayouts(db, g) }},
 		{Name: "library", Version: libraryVersion, New: func(g int64) Projection { return newLibrary(db, g) }},
 		{Name: "sent_proposals", Version: sentProposalsVersion, New: func(g int64) Projection { return newSentProposals(db, g) }},
+		{Name: "price_increases", Version: priceIncreasesVersion, New: func(g int64) Projection { return newPriceIncreases(db, g) }},
 	}
 }
 

@@ -33,6 +33,7 @@ func (m *Models) summary(ctx context.Context, clientID uuid.UUID, today domain.D
 		Archived:               st.Archived,
 		CreatedAt:              st.CreatedAt,
 		Revision:               rec.Revision,
+		Tags:                   st.Tags,
 		PrimaryContact:         st.PrimaryContactID,
 		DefaultMethod:          st.DefaultPaymentMethodID,
 		Contacts:               make([]ContactView, len(st.Contacts)),
@@ -95,7 +96,7 @@ func (m *Models) listClients(ctx context.Context, q ClientQuery) (Page[ClientLis
 		return Page[ClientListItem]{}, err
 	}
 	for _, st := range states {
-		row := ClientListItem{ID: st.ID, Name: st.Name, Archived: st.Archived, HasActiveMethod: st.HasActiveMethod()}
+		row := ClientListItem{ID: st.ID, Name: st.Name, Archived: st.Archived, HasActiveMethod: st.HasActiveMethod(), Tags: st.Tags}
 		if r, ok := st.LatestPaymentDetailsRequest(); ok {
 			row.LastRequest = &r
 		}

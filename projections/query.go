@@ -47,6 +47,8 @@ type ClientSummary struct {
 	CreatedAt        time.Time
 	// Revision is the client stream's revision (for ETag / If-Match).
 	Revision uint64
+	// Tags are the client's tags, sorted.
+	Tags []string
 
 	Contacts       []ContactView       // in the order they were added
 	PrimaryContact uuid.UUID           // uuid.Nil when there is none
@@ -130,6 +132,9 @@ type ClientQuery struct {
 	// or of any contact's name or email.
 	Search string
 	Filter ClientFilter
+	// Tag, when set, lists only the clients with this tag
+	// (case-insensitively).
+	Tag string
 	// Today is the day overdue is judged on (ClientsHasOverdue, and the
 	// Overdue amounts of each item).
 	Today domain.Date
@@ -149,6 +154,8 @@ type ClientListItem struct {
 	HasActiveMethod bool
 	// LastRequest is the latest request for payment details, if any.
 	LastRequest *client.PaymentDetailsRequest
+	// Tags are the client's tags.
+	Tags []string
 }
 
 // ServiceView is a service with its current terms and next billing.

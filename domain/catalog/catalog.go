@@ -38,6 +38,7 @@ import (
 	"remit/domain/numbering"
 	"remit/domain/outbox"
 	"remit/domain/payout"
+	"remit/domain/priceincrease"
 	"remit/domain/proposal"
 	"remit/domain/proposaltemplate"
 	"remit/domain/service"
@@ -118,6 +119,7 @@ func Aggregates() []Aggregate {
 		{Name: "payout", StreamPrefix: prefixOf(payout.StreamName), EventTypes: payout.EventTypes(), Decode: payout.DecodeEvent},
 		{Name: "library", Stream: library.StreamName(), EventTypes: library.EventTypes(), Decode: library.DecodeEvent},
 		{Name: "proposaltemplate", StreamPrefix: prefixOf(proposaltemplate.StreamName), EventTypes: proposaltemplate.EventTypes(), Decode: proposaltemplate.DecodeEvent},
+		{Name: "priceincrease", StreamPrefix: prefixOf(priceincrease.StreamName), EventTypes: priceincrease.EventTypes(), Decode: priceincrease.DecodeEvent},
 	}
 }
 

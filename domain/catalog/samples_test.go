@@ -17,6 +17,7 @@ import (
 	"remit/domain/numbering"
 	"remit/domain/outbox"
 	"remit/domain/payout"
+	"remit/domain/priceincrease"
 	"remit/domain/proposal"
 	"remit/domain/proposaltemplate"
 	"remit/domain/service"
@@ -73,6 +74,7 @@ func evolvers() map[string]evolver {
 		"payout":           evolveWith(payout.Evolve),
 		"library":          evolveWith(library.Evolve),
 		"proposaltemplate": evolveWith(proposaltemplate.Evolve),
+		"priceincrease":    evolveWith(priceincrease.Evolve),
 	}
 }
 
@@ -149,6 +151,7 @@ func samples() map[string]sample {
 	add(clientCreated, client.ClientErased{ClientID: clientID, At: at})
 	add(clientCreated, client.ClientLinksRevoked{ClientID: clientID, Generation: 1, At: at})
 	add(clientCreated, client.ClientPaymentDetailsRequested{ClientID: clientID, RequestID: id(9), ContactID: id(3), Name: "Ana", Email: "ana@example.com", Note: "for the new year", At: at})
+	add(clientCreated, client.ClientTagsChanged{ClientID: clientID, Tags: []string{"payroll", "retainer"}, At: at})
 
 	// proposal
 	proposalID := id(7)
@@ -327,6 +330,18 @@ func samples() map[string]sample {
 	libArchived := library.LibraryServiceArchived{ServiceID: libSvc.ServiceID, At: at}
 	add([]domain.Event{libAdded}, libArchived)
 	add([]domain.Event{libAdded, libArchived}, library.LibraryServiceRestored{ServiceID: libSvc.ServiceID, At: at})
+
+	// priceincrease
+	piApplied := priceincrease.PriceIncreaseApplied{BatchID: id(60), Filter: priceincrease.Filter{Tag: "retainer"},
+		Increase: priceincrease.Increase{Kind: priceincrease.Percent, Value: dec("5")}, Rounding: priceincrease.RoundUnit,
+		EffectiveFrom: domain.MustDate(2026, 4, 1), NoticeDays: 14, NoticeOn: domain.MustDate(2026, 3, 18), ApprovedBy: "owner@firm.example",
+		Services: []priceincrease.ServiceChange{{ServiceID: id(61), ServiceName: "Monthly bookkeeping", ClientID: id(62), ClientName: "Acme Pty Ltd",
+			Currency: aud, Quantity: dec("1"), BillingRule: domain.BillingRule{Frequency: domain.FrequencyMonths, Start: domain.StartOnAcceptance, End: domain.EndNever},
+			OldUnitPrice: dec("450"), NewUnitPrice: dec("473")}}, At: at}
+	add(nil, piApplied)
+	add([]domain.Event{piApplied}, priceincrease.PriceIncreaseNoticeSent{BatchID: id(60), ClientID: id(62), ContactName: "Ann Lee",
+		ContactEmail: "ann@acme.example", On: domain.MustDate(2026, 3, 18), At: at})
+	add([]domain.Event{piApplied}, priceincrease.PriceIncreaseCancelled{BatchID: id(60), Reason: "held over to July", CancelledBy: "owner@firm.example", At: at})
 
 	// proposaltemplate
 	tplID := id(50)

@@ -50,6 +50,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return revokeLinks(s, c)
 	case RequestPaymentDetails:
 		return requestPaymentDetails(s, c)
+	case ChangeTags:
+		return changeTags(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "unknown client command %T", c)
 }

@@ -199,6 +199,7 @@ func EventTypes() []string {
 		"ClientErased",
 		"ClientLinksRevoked",
 		"ClientPaymentDetailsRequested",
+		"ClientTagsChanged",
 	}
 }
 
@@ -240,6 +241,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[ClientLinksRevoked](eventType, data)
 	case "ClientPaymentDetailsRequested":
 		return domain.DecodeAs[ClientPaymentDetailsRequested](eventType, data)
+	case "ClientTagsChanged":
+		return domain.DecodeAs[ClientTagsChanged](eventType, data)
 	}
 	return nil, fmt.Errorf("client: unknown event type %q", eventType)
 }

@@ -45,6 +45,7 @@ func samples() []sample {
 		{events(created()), client.ClientErased{ClientID: clientID, At: later}},
 		{events(created()), client.ClientLinksRevoked{ClientID: clientID, Generation: 1, At: later}},
 		{events(created()), requested(requestID, later)},
+		{events(created()), client.ClientTagsChanged{ClientID: clientID, Tags: []string{"payroll", "retainer"}, At: later}},
 	}
 }
 

@@ -37,6 +37,9 @@ type State struct {
 	// the client, oldest first; a method added or replaced answers every
 	// one still open.
 	PaymentDetailsRequests []PaymentDetailsRequest
+
+	// Tags are the firm's labels for the client, sorted (ClientTagsChanged).
+	Tags []string
 }
 
 // PaymentMethod is a payment method on file and its status.
@@ -192,6 +195,8 @@ func Evolve(s State, e domain.Event) State {
 		s.Archived = true
 	case ClientRestored:
 		s.Archived = false
+	case ClientTagsChanged:
+		s.Tags = e.Tags
 	case ClientErased:
 		s.Erased = true
 	case ClientLinksRevoked:

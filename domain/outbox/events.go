@@ -63,13 +63,18 @@ const (
 	KindInvoiceReminder    Kind = "invoice_reminder"
 	KindDunningFinalNotice Kind = "dunning_final_notice"
 	KindPaymentFailedStaff Kind = "payment_failed_staff"
+	// KindPriceIncrease tells the client its prices change: the old and
+	// new price of each service and the date the new ones take effect (a
+	// bulk price increase's notice, or one service's price change made
+	// with "notify the client").
+	KindPriceIncrease Kind = "price_increase"
 )
 
 // Kinds lists every email kind.
 func Kinds() []Kind {
 	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened, KindPaymentDetailsRequest, KindRefundIssued,
 		KindProposalReminder, KindProposalViewed, KindProposalAccepted, KindProposalDeclined, KindProposalSigned,
-		KindInvoiceReminder, KindDunningFinalNotice, KindPaymentFailedStaff}
+		KindInvoiceReminder, KindDunningFinalNotice, KindPaymentFailedStaff, KindPriceIncrease}
 }
 
 // EmailQueued records that an email was decided on, before it is sent.

@@ -17,6 +17,7 @@ func allTemplateSources() map[mailbox.Kind][3]string {
 	maps.Copy(m, proposalNoticeTemplates)
 	m[mailbox.KindProposalSigned] = signedTemplates
 	maps.Copy(m, dunningTemplates)
+	m[mailbox.KindPriceIncrease] = priceNoticeTemplates
 	return m
 }
 

@@ -48,6 +48,13 @@
 //     with the client's signed link to put a method on file
 //     (LinkUpdateMethod) and staff's note, to the contact the event names;
 //     one email per request id.
+//   - PriceIncreaseNoticeSent (the daily price increases job): the
+//     notice of a bulk price increase, to the contact it names: the old
+//     and new price of each of the client's services in the batch and the
+//     date the new prices take effect; ServiceEdited with
+//     notify_client_of_price_change and a new unit price: the same email
+//     for that one service, to the primary billing contact
+//     (price_notice.go).
 //   - Daily, from the clock in the firm's time zone: a card about to expire
 //     (client.State.ExpiringMethods, Config.ExpiryNoticeDays ahead, once per
 //     card and expiry) and an upcoming charge (Config.UpcomingChargeDays
@@ -229,6 +236,8 @@ var triggers = map[string]mailbox.Kind{
 	"ProposalSignedDocumentFiled":     mailbox.KindProposalSigned,     // signed.go
 	"InvoiceReminderSent":             mailbox.KindInvoiceReminder,    // dunning.go
 	"InvoiceDunningExhausted":         mailbox.KindDunningFinalNotice, // dunning.go
+	"PriceIncreaseNoticeSent":         mailbox.KindPriceIncrease,      // price_notice.go
+	"ServiceEdited":                   mailbox.KindPriceIncrease,      // with notify_client_of_price_change
 }
 
 // watched are the event types the outbox reads: triggers, what the daily
@@ -595,6 +604,8 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 		if send, err := o.rejectionNotices(ctx, ev); err != nil || !send {
 			return err
 		}
+	case mailbox.KindPriceIncrease:
+		return o.triggerPriceNotice(ctx, ev)
 	}
 	id := mailbox.EmailID(kind, ev.ID.String())
 	if known, err := o.known(ctx, id); err != nil || known {
@@ -1014,6 +1025,10 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 			return mail.Message{}, err
 		}
 	}
+	// A price notice's prices (nothing for other triggers).
+	if err := o.priceView(ctx, &v, trigger, pos); err != nil {
+		return mail.Message{}, err
+	}
 	switch e := trigger.(type) {
 	case invoice.InvoiceIssued:
 		if msg.Attachments, err = o.issuedView(ctx, &v, e, f, c, inv, q); err != nil {
@@ -1069,6 +1084,8 @@ func (o *Outbox) kindView(ctx context.Context, v *view, q mailbox.EmailQueued, f
 		return nil, o.noticeView(ctx, v, q)
 	case mailbox.KindProposalSigned:
 		return o.signedView(ctx, v, q, f)
+	case mailbox.KindPriceIncrease:
+		return nil, nil
 	}
 	v.RetryLink = o.cfg.LinkFor(LinkRetryPayment, q.ClientID, q.InvoiceID)
 	v.UpdateLink = o.cfg.LinkFor(LinkUpdateMethod, q.ClientID, q.InvoiceID)

@@ -45,6 +45,10 @@ type view struct {
 	Who      string
 	Reason   string
 	Sign     bool // the recipient is a signatory: AcceptLink is theirs to sign
+	// A price change: each service's old and new price, and the date the
+	// new prices take effect (price_notice.go).
+	Prices      []priceLine
+	EffectiveOn string
 }
 
 // serviceLine is one service of a proposal email: "Bookkeeping: A$759.00 a

@@ -117,7 +117,7 @@ func (s *Server) handleClientList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	servePages(s, w, r, p, func(p projections.Paging) (projections.Page[projections.ClientListItem], error) {
-		return s.cfg.Models.ListClients(r.Context(), projections.ClientQuery{Search: r.URL.Query().Get("search"), Filter: filter, Today: today, Paging: p})
+		return s.cfg.Models.ListClients(r.Context(), projections.ClientQuery{Search: r.URL.Query().Get("search"), Filter: filter, Tag: r.URL.Query().Get("tag"), Today: today, Paging: p})
 	}, clientListItemOf)
 }
 

@@ -41,6 +41,8 @@ type operation struct {
 	status  int      // success status
 	media   string   // success media type when not JSON (a document to download)
 	csv     bool     // also answers text/csv (?format=csv or Accept: text/csv; csv.go)
+	// alt, when set, is another success body, answered 200 (a dry run).
+	alt any
 }
 
 func get(path, summary string, resp any, query ...string) operation {
@@ -81,6 +83,9 @@ func create(path, summary string, body, resp any) operation {
 	return write(http.MethodPost, path, summary, body, resp, http.StatusCreated)
 }
 
+// withAlt adds another success body to op (a dry run's, answered 200).
+func withAlt(op operation, alt any) operation { op.alt = alt; return op }
+
 // operations lists every route of the API.
 func operations() []operation {
 	const (
@@ -119,7 +124,7 @@ func operations() []operation {
 		write(http.MethodDelete, "/api/firm/tax-rates/{id}", "Stop offering a tax rate; answers the firm.", nil, FirmView{}, http.StatusOK),
 		post("/api/firm/tax-rates/{id}/make-default", "Make a tax rate the default.", nil, TaxRateView{}),
 
-		list[ClientListItem]("/api/clients", "The clients list, by name.", "search", "filter"),
+		list[ClientListItem]("/api/clients", "The clients list, by name.", "search", "filter", "tag"),
 		create("/api/clients", "Create a client with its contacts.", billing.ClientRequest{}, ClientSummary{}),
 		get(client, "A client's Summary tab.", ClientSummary{}),
 		write(http.MethodPut, client, "Replace a client's details.", ClientDetails{}, ClientSummary{}, http.StatusOK),
@@ -216,6 +221,11 @@ func operations() []operation {
 		write(http.MethodPut, "/api/library-services/{id}", "Replace a library service's terms whole (what was started from it does not change); refused while archived.", LibraryServiceBody{}, LibraryService{}, http.StatusOK),
 		post("/api/library-services/{id}/archive", "Archive a library service: it is no longer offered and its name is free; never deleted.", nil, LibraryService{}),
 		post("/api/library-services/{id}/restore", "Offer an archived library service again (409/422 when an active service took its name).", nil, LibraryService{}),
+		list[PriceIncrease]("/api/price-increases", "The bulk price increases, newest first, each with its status (scheduled, notified, effective, cancelled)."),
+		withAlt(create("/api/price-increases", "Apply a bulk price increase: the services the filter selects (library service, client tag, client status, billing frequency, currency, clients; only services not ended that bill on a repeating rule) go up by the increase (percent or amount), rounded up to the cent, unit, 5 or 10, from effective_from (after today); each client's notice is emailed notice_days before it by the daily job. With dry_run true the answer is the plan (200: every service with its future billings at the old and new price, the change in recurring revenue per month and per year by client and in total, who is notified) and nothing is written. Refusals name the field (effective_from, notice_days, increase.value, rounding, filter.…).", PriceIncreaseBody{}, PriceIncrease{}), PriceIncreasePreview{}),
+		get("/api/price-increases/{id}", "One bulk price increase: its terms, who approved it, every service with its old and new price, the notices sent.", PriceIncrease{}),
+		post("/api/price-increases/{id}/cancel", "Cancel a price increase before its effective date (409 on or after it): every service goes back to its old price from that date; no notice is sent after.", Reason{}, PriceIncrease{}),
+		write(http.MethodPut, client+"/tags", "Replace a client's tags (the whole set; trimmed, repeats dropped case-insensitively; at most 20 of 40 characters, no commas).", ClientTags{}, ClientSummary{}, http.StatusOK),
 		list[PayoutListItem]("/api/payouts", "The payment gateway's payouts to the firm's bank account, newest first (by arrival date): net paid out, gross settled, fees, and how many charges and refunds each holds."),
 		get("/api/payouts/{id}", "One payout with every balance transaction it settles (charge, refund, dispute, dispute fee, adjustment): gross, fee, net, and the invoice when Remit knows it.", PayoutResource{}),
 		get("/api/reports/recurring-revenue", "Monthly recurring revenue (MRR) and annual run rate (12 × MRR) today, per currency, and the MRR at the end of each of the last twelve months with its change. Every frequency is made monthly: every N months ÷ N, every N weeks × 30.4375 ÷ 7N, every N days × 30.4375 ÷ N (docs/reports.md).", RecurringRevenueReport{}),
@@ -266,6 +276,7 @@ var queryParams = map[string]string{
 	"from":                          "Reports: the period's first day (YYYY-MM-DD), with to.",
 	"to":                            "Reports: the period's last day (YYYY-MM-DD), with from.",
 	"format":                        "csv to download the whole list (every page) as CSV, as Accept: text/csv does (columns in docs/exports.md); json (the default) for one page.",
+	"tag":                           "Only the clients with this tag (case-insensitive).",
 }
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
@@ -312,6 +323,10 @@ func OpenAPI() ([]byte, error) {
 			}
 		}
 		responses[strconv.Itoa(op.status)] = success
+		if op.alt != nil {
+			responses["200"] = map[string]any{"description": "The dry run's answer: nothing was written.",
+				"content": map[string]any{"application/json": map[string]any{"schema": g.response(reflect.TypeOf(op.alt))}}}
+		}
 		responses["500"] = problem
 		o := map[string]any{"summary": op.summary, "operationId": operationID(op), "parameters": params, "responses": responses,
 			"tags": []string{strings.Split(strings.TrimPrefix(op.path, "/api/"), "/")[0]}}

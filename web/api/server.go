@@ -181,6 +181,7 @@ func NewServer(cfg Config) *Server {
 	s.registerCollectionsRoutes(api)
 	s.registerReportRoutes(api)
 	s.registerLibraryRoutes(api)
+	s.registerPriceIncreaseRoutes(api)
 	s.registerEInvoiceRoutes(api)
 	s.registerPaymentRoutes(api)
 	s.registerActivityRoutes(api)

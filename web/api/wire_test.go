@@ -35,6 +35,9 @@ func wireRoots(t *testing.T) (answers, requests []reflect.Type) {
 		if op.body != nil {
 			requests = append(requests, reflect.TypeOf(op.body))
 		}
+		if op.alt != nil {
+			answers = append(answers, reflect.TypeOf(op.alt))
+		}
 	}
 	return answers, requests
 }

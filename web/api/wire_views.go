@@ -205,6 +205,8 @@ type ClientListItem struct {
 	// LastPaymentDetailsRequest is the latest request for payment details
 	// (null: never asked).
 	LastPaymentDetailsRequest *PaymentDetailsRequestView `json:"last_payment_details_request"`
+	// Tags are the client's tags, sorted.
+	Tags []string `json:"tags"`
 }
 
 // clientListItemOf converts a projections.ClientListItem.
@@ -225,6 +227,7 @@ func clientListItemOf(v projections.ClientListItem) ClientListItem {
 			r := paymentDetailsRequestViewOf(*v.LastRequest)
 			return &r
 		}(),
+		Tags: tagsOf(v.Tags),
 	}
 }
 
@@ -252,6 +255,16 @@ type ClientSummary struct {
 	// PaymentDetailsRequests are the requests for payment details sent to
 	// the client, oldest first.
 	PaymentDetailsRequests []PaymentDetailsRequestView `json:"payment_details_requests"`
+	// Tags are the client's tags, sorted (PUT /api/clients/{id}/tags).
+	Tags []string `json:"tags"`
+}
+
+// tagsOf is a client's tags on the wire: never null.
+func tagsOf(tags []string) []string {
+	if tags == nil {
+		return []string{}
+	}
+	return tags
 }
 
 // clientSummaryOf converts a projections.ClientSummary.
@@ -277,6 +290,7 @@ func clientSummaryOf(v projections.ClientSummary) ClientSummary {
 		OpenInvoices:           v.OpenInvoices,
 		OverdueInvoices:        v.OverdueInvoices,
 		PaymentDetailsRequests: wireList(v.PaymentDetailsRequests, paymentDetailsRequestViewOf),
+		Tags:                   tagsOf(v.Tags),
 	}
 }
 

@@ -42,6 +42,7 @@ type clientList struct {
 	Page    projections.Page[projections.ClientListItem]
 	Search  string
 	Filter  string
+	Tag     string // only the clients with this tag
 	Prev    string // URL of the previous page, "" on the first
 	Next    string // URL of the next page, "" on the last
 	Showing string // "1–25 of 130"
@@ -66,9 +67,9 @@ func (h *handler) handleClientList(w http.ResponseWriter, r *http.Request) {
 		filter = projections.ClientsAll
 	}
 	pageNo := pageParam(q)
-	d := clientList{Search: q.Get("q"), Filter: string(filter), BillingRun: h.cfg.BillingRun != nil, BillingPreview: h.cfg.BillingDryRun != nil}
-	d.CSV = csvURL("/api/clients", url.Values{"search": {d.Search}, "filter": {d.Filter}})
-	d.Page, err = h.cfg.Models.ListClients(r.Context(), projections.ClientQuery{Search: d.Search, Filter: filter, Today: today,
+	d := clientList{Search: q.Get("q"), Filter: string(filter), Tag: strings.TrimSpace(q.Get("tag")), BillingRun: h.cfg.BillingRun != nil, BillingPreview: h.cfg.BillingDryRun != nil}
+	d.CSV = csvURL("/api/clients", url.Values{"search": {d.Search}, "filter": {d.Filter}, "tag": {d.Tag}})
+	d.Page, err = h.cfg.Models.ListClients(r.Context(), projections.ClientQuery{Search: d.Search, Filter: filter, Tag: d.Tag, Today: today,
 		Paging: projections.Paging{Offset: (pageNo - 1) * clientsPerPage, Limit: clientsPerPage}})
 	if err != nil {
 		h.fail(w, r, err)
@@ -82,11 +83,16 @@ func (h *handler) handleClientList(w http.ResponseWriter, r *http.Request) {
 		if d.Filter != "" {
 			v.Set("filter", d.Filter)
 		}
+		if d.Tag != "" {
+			v.Set("tag", d.Tag)
+		}
 		v.Set("page", strconv.Itoa(p))
 		return "/clients?" + v.Encode()
 	}
 	d.Prev, d.Next, d.Showing = pager(pageNo, clientsPerPage, d.Page.Total, len(d.Page.Items), link)
-	if d.Filter != "" || d.Search != "" {
+	// The bulk request selects by filter and search only: not offered for a
+	// tag, whose clients it would not select alone.
+	if (d.Filter != "" || d.Search != "") && d.Tag == "" {
 		d.RequestDetails = "/clients/request-payment-details?" + strings.TrimPrefix(link(1), "/clients?")
 	}
 	h.render(w, r, http.StatusOK, "clients", &view{Title: "Clients", Section: "clients", Today: today, D: d})
@@ -213,6 +219,7 @@ func (h *handler) handleClientEditForm(w http.ResponseWriter, r *http.Request) {
 	if c.PaymentTermsDays != nil {
 		f.set("payment_terms_days", strconv.Itoa(*c.PaymentTermsDays))
 	}
+	f.set("tags", strings.Join(c.Tags, ", "))
 	h.render(w, r, http.StatusOK, "client_edit", &view{Title: "Edit " + c.Name, Section: "clients", Tab: "edit", Client: c, Form: f})
 }
 
@@ -229,7 +236,12 @@ func (h *handler) handleClientEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := h.run(r, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
-		return h.cfg.Billing.EditClient(ctx, req, meta)
+		if _, err := h.cfg.Billing.EditClient(ctx, req, meta); err != nil {
+			return billing.Result{}, err
+		}
+		// The tags are a second command on the client's stream: its own id.
+		meta.CommandID += "/tags"
+		return h.cfg.Billing.ChangeClientTags(ctx, billing.ClientTagsRequest{ClientID: c.ID, Tags: strings.Split(fs.str("tags"), ",")}, meta)
 	}); err != nil {
 		h.clientFormError(w, r, "client_edit", "Edit "+c.Name, c, err)
 		return

@@ -16,7 +16,10 @@
 // billing.Precondition, so a stale form is refused, not applied), renewals.go (the
 // Renewals page), dashboard.go (the Dashboard: every report of
 // projections as an SVG chart from package charts with its table beside
-// it), firm.go: the owners'
+// it), priceincreases.go (the Price increases page: a bulk price
+// increase previewed, applied after an approval tick, its batch page and
+// its cancel; the dry run and apply through processes/priceincreases),
+// firm.go: the owners'
 // Settings page; proposal_templates.go: Settings → Proposal templates, their
 // fixed-row editor with a letter preview, drafting from a template for one or many clients
 // and "Send them all" for a batch; dunning_settings.go: the Settings page's Payment chasing

@@ -222,6 +222,7 @@ func (h *handler) registerRoutes(r *mux.Router) {
 	h.registerFirmRoutes(rt)
 	h.registerLibraryRoutes(rt)
 	h.registerRenewalRoutes(rt)
+	h.registerPriceIncreaseRoutes(rt)
 }
 
 // routes registers UI routes on the router, each behind the UI's front

@@ -1,0 +1,233 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"remit/billing"
+	"remit/domain"
+	"remit/domain/priceincrease"
+	"remit/processes/priceincreases"
+	"remit/projections"
+	"remit/web/auth"
+)
+
+// The Price increases page (/price-increases): the form of a bulk price
+// increase (which services: library service, client tag, client status,
+// billing frequency, currency; the increase, rounding, effective date and
+// notice period), Preview (the dry run: every service with its billings at
+// the old and new price, each client's and the total change in recurring
+// revenue, who is notified; nothing written), Apply (after ticking the
+// confirmation), and the list of batches with their status. A batch's page
+// (/price-increases/{id}) shows its services and notices, and Cancel
+// before its effective date.
+
+func (h *handler) registerPriceIncreaseRoutes(rt routes) {
+	rt.get("/price-increases", h.handlePriceIncreases)
+	rt.post("/price-increases", h.handlePriceIncreasesPost)
+	rt.get("/price-increases/{id}", h.handlePriceIncrease)
+	rt.post("/price-increases/{id}/cancel", h.handlePriceIncreaseCancel)
+}
+
+// priceIncreasesPage is the Price increases page's data.
+type priceIncreasesPage struct {
+	Library   []projections.LibraryServiceView
+	Batches   []projections.PriceIncreaseView
+	Preview   priceincreases.Preview
+	Previewed bool
+}
+
+// frequencies are the billing frequencies the form offers: value, label.
+var frequencies = []struct{ Value, Label string }{
+	{"", "Any"}, {"weeks/1", "Weekly"}, {"weeks/2", "Fortnightly"}, {"months/1", "Monthly"}, {"months/3", "Quarterly"}, {"months/12", "Yearly"},
+}
+
+// Frequencies lists the form's billing frequencies.
+func (priceIncreasesPage) Frequencies() []struct{ Value, Label string } { return frequencies }
+
+// Money writes an amount of a currency for people.
+func (priceIncreasesPage) Money(d decimal.Decimal, c domain.Currency) string {
+	return domain.FormatMoney(domain.NewMoney(d, c))
+}
+
+// Change writes a service's change in recurring revenue per month and per year.
+func (p priceIncreasesPage) Change(c priceincrease.ServiceChange) string {
+	m, y := c.Change()
+	return "+" + p.Money(m, c.Currency) + " a month, +" + p.Money(y, c.Currency) + " a year"
+}
+
+func (h *handler) priceIncreasesView(r *http.Request, f *form, d priceIncreasesPage) (*view, error) {
+	ctx := r.Context()
+	today, _, err := h.today(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if d.Library, err = h.cfg.Models.LibraryServices(ctx, projections.LibraryFilter{}); err != nil {
+		return nil, err
+	}
+	if d.Batches, err = h.cfg.Models.PriceIncreaseList(ctx); err != nil {
+		return nil, err
+	}
+	return &view{Title: "Price increases", Section: "price-increases", Today: today, Form: f, D: d}, nil
+}
+
+func (h *handler) handlePriceIncreases(w http.ResponseWriter, r *http.Request) {
+	f := newForm()
+	f.set("increase_kind", string(priceincrease.Percent))
+	f.set("rounding", string(priceincrease.RoundCent))
+	f.set("notice_days", "30")
+	f.set("client_status", priceincrease.StatusActive)
+	approver := h.actor(r)
+	if p, ok := auth.PrincipalFrom(r.Context()); ok && p.Email != "" {
+		approver = p.Email
+	}
+	f.set("approved_by", approver)
+	v, err := h.priceIncreasesView(r, f, priceIncreasesPage{})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "price_increases", v)
+}
+
+// priceIncreaseRequest reads the form.
+func priceIncreaseRequest(r *http.Request) (billing.PriceIncreaseRequest, error) {
+	fs := readForm(r)
+	req := billing.PriceIncreaseRequest{
+		Filter: priceincrease.Filter{LibraryServiceID: fs.id("library_service_id"), Tag: fs.str("tag"), ClientStatus: fs.str("client_status"),
+			Currency: strings.ToUpper(fs.str("currency"))},
+		Increase:      priceincrease.Increase{Kind: priceincrease.IncreaseKind(fs.str("increase_kind")), Value: fs.dec("increase_value", true)},
+		Rounding:      priceincrease.Rounding(fs.str("rounding")),
+		EffectiveFrom: fs.date("effective_from", true),
+		ApprovedBy:    fs.str("approved_by"),
+	}
+	if freq, n, ok := strings.Cut(fs.str("frequency"), "/"); ok {
+		req.Filter.Frequency = domain.Frequency(freq)
+		_, _ = fmt.Sscan(n, &req.Filter.Interval)
+	}
+	if n, ok := fs.integer("notice_days"); ok {
+		req.NoticeDays = n
+	}
+	return req, fs.err()
+}
+
+// priceIncreaseField maps the domain's field names to the form's.
+func priceIncreaseField(field string) string {
+	switch field {
+	case "increase.value":
+		return "increase_value"
+	case "increase.kind":
+		return "increase_kind"
+	case "filter.frequency", "filter.interval":
+		return "frequency"
+	case "filter":
+		return "tag"
+	}
+	return strings.TrimPrefix(field, "filter.")
+}
+
+func (h *handler) handlePriceIncreasesPost(w http.ResponseWriter, r *http.Request) {
+	req, err := priceIncreaseRequest(r)
+	cfg := priceincreases.Config{Billing: h.cfg.Billing, Models: h.cfg.Models, UpToDate: h.upToDate}
+	apply := r.PostFormValue("action") == "apply"
+	var p priceincreases.Preview
+	if err == nil {
+		p, err = priceincreases.Plan(r.Context(), cfg, req)
+	}
+	previewed := err == nil
+	switch {
+	case err != nil:
+	case apply && r.PostFormValue("confirm") != "on":
+		// The preview stays, with the approval to tick.
+		err = domain.Invalid("confirm", "tick to approve: the prices change and the clients are emailed")
+	case apply:
+		var res billing.Result
+		res, err = h.run(r, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+			res, pv, err := priceincreases.Apply(ctx, cfg, req, meta)
+			p = pv
+			return res, err
+		})
+		if err == nil {
+			redirect(w, r, "/price-increases/"+res.ID.String(), fmt.Sprintf("Price increase applied to %d services; the notices go out on %s.", len(p.Services), fmtDate(p.NoticeOn)))
+			return
+		}
+		previewed = false
+	}
+	f := formFrom(r)
+	if err != nil {
+		f.fail(err, func(e error) string { return h.userMessage(r, e) }, priceIncreaseField)
+	}
+	v, verr := h.priceIncreasesView(r, f, priceIncreasesPage{Preview: p, Previewed: previewed})
+	if verr != nil {
+		h.fail(w, r, verr)
+		return
+	}
+	h.render(w, r, statusOf(err), "price_increases", v)
+}
+
+// upToDate waits for the read models to reach the log's head.
+func (h *handler) upToDate(ctx context.Context) error {
+	if h.cfg.Runner == nil || h.cfg.Store == nil {
+		return nil
+	}
+	head, err := h.cfg.Store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	return h.cfg.Runner.WaitFor(ctx, head)
+}
+
+// priceIncreasePage is a batch's page data.
+type priceIncreasePage struct {
+	priceIncreasesPage
+	Batch     projections.PriceIncreaseView
+	Status    string
+	Cancelled bool
+	CanCancel bool
+}
+
+// ClientName names a client of the batch.
+func (p priceIncreasePage) ClientName(id uuid.UUID) string {
+	for _, c := range p.Batch.State.Services {
+		if c.ClientID == id {
+			return c.ClientName
+		}
+	}
+	return id.String()
+}
+
+func (h *handler) handlePriceIncrease(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.idParam(w, r, "id")
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	today, _, err := h.today(ctx)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	b, err := h.cfg.Models.PriceIncrease(ctx, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := priceIncreasePage{Batch: b, Status: b.State.Status(today), Cancelled: b.State.Cancelled,
+		CanCancel: !b.State.Cancelled && today.Before(b.State.EffectiveFrom)}
+	h.render(w, r, http.StatusOK, "price_increase", &view{Title: "Price increase", Section: "price-increases", Today: today, Form: newForm(), D: d})
+}
+
+func (h *handler) handlePriceIncreaseCancel(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.idParam(w, r, "id")
+	if !ok {
+		return
+	}
+	h.button(w, r, "/price-increases/"+id.String(), "Price increase cancelled: every service is back at its old price.", func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+		return h.cfg.Billing.CancelPriceIncrease(ctx, id, r.PostFormValue("reason"), meta)
+	})
+}
