@@ -99,6 +99,8 @@ type App struct {
 	// ReadModels is the database the read models are kept in.
 	ReadModels *rmdb.DB
 	Models     *projections.Models
+	// TimeTravel answers the API's and the UI's reads with as_of.
+	TimeTravel *projections.TimeTravel
 	Runner     *projections.Runner
 	Billing    *billing.Service
 	Web        *api.Server
@@ -206,8 +208,9 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 			return err
 		}
 	}
+	a.TimeTravel = projections.NewTimeTravel(store, a.Models, 0)
 	a.Web = api.NewServer(api.Config{
-		Addr: cfg.Addr, Store: store, Idempotency: a.Idempotency, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
+		TimeTravel: a.TimeTravel, Addr: cfg.Addr, Store: store, Idempotency: a.Idempotency, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
 		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow, SellerEmail: sellerEmail(cfg), StripeWebhook: a.StripeWebhook,
 		SandboxWebhook: a.sandboxWebhook(), GatewayPages: a.Payments.Pages, Checkout: a.Payments.Checkout, Refunds: a.Refunds,
 		Links: a.links(cfg),
@@ -516,6 +519,9 @@ func (a *App) Close() error {
 	}
 	if a.Sched != nil {
 		errs = append(errs, a.Sched.Close())
+	}
+	if a.TimeTravel != nil {
+		a.TimeTravel.Close()
 	}
 	if a.stopWebhooks != nil {
 		a.stopWebhooks()

@@ -67,7 +67,7 @@ func (s *Server) writeActivity(w http.ResponseWriter, r *http.Request, subject p
 		s.Error(w, r, err)
 		return
 	}
-	p, err := s.cfg.Models.ActivityPage(r.Context(), subject, id, q)
+	p, err := s.models(r.Context()).ActivityPage(r.Context(), subject, id, q)
 	if err != nil {
 		s.Error(w, r, err)
 		return

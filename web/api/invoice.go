@@ -96,7 +96,7 @@ func (s *Server) readInvoice(ctx context.Context, id uuid.UUID) (projections.Inv
 	if err != nil {
 		return projections.InvoiceDetail{}, err
 	}
-	return s.cfg.Models.Invoice(ctx, id, today)
+	return s.models(ctx).Invoice(ctx, id, today)
 }
 
 // invoices are the clients' invoices.
@@ -153,7 +153,7 @@ func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request, clientID u
 		s.Error(w, r, err)
 		return
 	}
-	page, err := s.cfg.Models.ListInvoices(r.Context(), projections.InvoiceQuery{ClientID: clientID, Statuses: statuses, Today: today, Paging: p})
+	page, err := s.models(r.Context()).ListInvoices(r.Context(), projections.InvoiceQuery{ClientID: clientID, Statuses: statuses, Today: today, Paging: p})
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -20,7 +20,7 @@ func (s *Server) handlePayoutList(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	page, err := s.cfg.Models.ListPayouts(r.Context(), p)
+	page, err := s.models(r.Context()).ListPayouts(r.Context(), p)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -34,7 +34,7 @@ func (s *Server) handlePayoutView(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	v, err := s.cfg.Models.Payout(r.Context(), id)
+	v, err := s.models(r.Context()).Payout(r.Context(), id)
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -91,7 +91,7 @@ func (s *Server) templates() root[ProposalTemplateResource] {
 }
 
 func (s *Server) handleProposalTemplateList(w http.ResponseWriter, r *http.Request) {
-	ts, err := s.cfg.Models.ProposalTemplates(r.Context(), r.URL.Query().Get("include_archived") == "true")
+	ts, err := s.models(r.Context()).ProposalTemplates(r.Context(), r.URL.Query().Get("include_archived") == "true")
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -65,7 +65,7 @@ func (h *handler) handleClientList(w http.ResponseWriter, r *http.Request) {
 	}
 	pageNo := pageParam(q)
 	d := clientList{Search: q.Get("q"), Filter: string(filter), BillingRun: h.cfg.BillingRun != nil}
-	d.Page, err = h.cfg.Models.ListClients(r.Context(), projections.ClientQuery{Search: d.Search, Filter: filter, Today: today,
+	d.Page, err = h.models(r.Context()).ListClients(r.Context(), projections.ClientQuery{Search: d.Search, Filter: filter, Today: today,
 		Paging: projections.Paging{Offset: (pageNo - 1) * clientsPerPage, Limit: clientsPerPage}})
 	if err != nil {
 		h.fail(w, r, err)
@@ -183,7 +183,7 @@ func (h *handler) loadClient(w http.ResponseWriter, r *http.Request) (*projectio
 		h.fail(w, r, err)
 		return nil, today, false
 	}
-	c, err := h.cfg.Models.Summary(r.Context(), id, today)
+	c, err := h.models(r.Context()).Summary(r.Context(), id, today)
 	if err != nil {
 		h.fail(w, r, err)
 		return nil, today, false
