@@ -445,3 +445,21 @@ func (s *eventsStore) Head(context.Context) (uint64, error) {
 }
 
 func (s *eventsStore) Close() error { return nil }
+
+// ActivityBetween returns the activity lines of the events after position
+// from up to to (inclusive), oldest first, at most limit of them: a
+// subject's (a client, service, invoice…), or with subject "" the whole
+// firm's. It is the readable half of "what changed".
+func (m *Models) ActivityBetween(ctx context.Context, subject Subject, id uuid.UUID, from, to uint64, limit int) ([]ActivityLine, error) {
+	a := m.Activity
+	cols := "SELECT l.position, l.revision, l.at, l.stream, l.actor, l.event_type, l.what, l.invoice, l.invoice_at, i.number"
+	join := " LEFT JOIN " + a.invoices.View() + " i ON i.key = l.invoice"
+	lim := " LIMIT " + fmt.Sprint(max(limit, 1))
+	if subject == "" {
+		return a.readLines(ctx, subject, id, cols+" FROM "+rmdb.View(activityLinesTable)+" l"+join+
+			" WHERE l.position > ? AND l.position <= ? ORDER BY l.position"+lim, int64(from), int64(to))
+	}
+	return a.readLines(ctx, subject, id, cols+" FROM "+rmdb.View(activitySubjectsTable)+" s JOIN "+rmdb.View(activityLinesTable)+
+		" l ON l.position = s.position"+join+" WHERE s.subject = ? AND s.id = ? AND s.position > ? AND s.position <= ? ORDER BY s.position"+lim,
+		string(subject), id.String(), int64(from), int64(to))
+}

@@ -61,9 +61,14 @@ func ReadModels(ctx context.Context, live *projections.Models) *projections.Mode
 // ParseAsOf reads an as_of value; loc is the firm's time zone, in which
 // dates and local date-times are read. A bad value is a 400 naming as_of.
 func ParseAsOf(raw string, loc *time.Location) (projections.Bound, error) {
+	return parseBound(AsOfParam, raw, loc)
+}
+
+// parseBound reads a moment given in the parameter field (as_of, from, to).
+func parseBound(field, raw string, loc *time.Location) (projections.Bound, error) {
 	raw = strings.TrimSpace(raw)
 	bad := func(why string) error {
-		return malformed(domain.Invalid(AsOfParam, "%s: use a time (2026-03-01T12:00:00Z), a date in the firm's time zone (2026-03-01), or a log position (p:1234)", why))
+		return malformed(domain.Invalid(field, "%s: use a time (2026-03-01T12:00:00Z), a date in the firm's time zone (2026-03-01), or a log position (p:1234)", why))
 	}
 	if rest, ok := strings.CutPrefix(raw, "p:"); ok {
 		n, err := strconv.ParseUint(rest, 10, 64)

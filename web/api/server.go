@@ -183,6 +183,7 @@ func NewServer(cfg Config) *Server {
 	s.registerEInvoiceRoutes(api)
 	s.registerPaymentRoutes(api)
 	s.registerActivityRoutes(api)
+	s.registerChangesRoutes(api)
 	s.registerEvidenceRoutes(api)
 	s.registerImportRoutes(api)
 	s.registerBillingRunRoutes(api)
