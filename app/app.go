@@ -412,7 +412,7 @@ func (a *App) sandboxWebhook() http.Handler {
 // ui builds the web UI, served by the API's server on its router: behind
 // sign-in unless auth is off.
 func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, billNow func(context.Context) (any, error)) *ui.UI {
-	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow,
+	uc := ui.Config{TimeTravel: a.TimeTravel, Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow,
 		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, Checkout: a.Payments.Checkout, PayNow: a.Payments.PayNow, LogoDir: filepath.Join(cfg.DataDir, "logos"),
 		Refunds: a.Refunds}
 	// Owners connect Xero or QuickBooks Online from the Ledger page (OAuth 2.0).

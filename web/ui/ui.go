@@ -220,6 +220,7 @@ func (h *handler) registerRoutes(r *mux.Router) {
 	h.registerFirmRoutes(rt)
 	h.registerLibraryRoutes(rt)
 	h.registerRenewalRoutes(rt)
+	h.registerChangesRoutes(rt)
 }
 
 // routes registers UI routes on the router, each behind the UI's front
