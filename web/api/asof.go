@@ -208,16 +208,17 @@ func asOfMomentOf(ctx context.Context) *AsOfMoment {
 // AsOfNow is the time "today" is judged on: when the as-of moment was
 // recorded, or now.
 func AsOfNow(ctx context.Context, now func() time.Time) time.Time {
+	n := now()
 	a, ok := AsOfFrom(ctx)
 	switch {
 	case !ok:
-		return now()
-	case !a.Time.IsZero() && a.Time.Before(now()):
+		return n
+	case !a.Time.IsZero() && a.Time.Before(n):
 		return a.Time
-	case !a.Moment.At.IsZero():
+	case !a.Moment.At.IsZero() && a.Moment.At.Before(n):
 		return a.Moment.At
 	}
-	return now()
+	return n
 }
 
 // CutAsOf keeps the events of a stream a request reading as of a moment
