@@ -72,7 +72,7 @@ func (s *Server) writeActivity(w http.ResponseWriter, r *http.Request, subject p
 		s.Error(w, r, err)
 		return
 	}
-	l := List[ActivityLine]{Items: wireList(p.Lines, activityLineOf), Total: p.Total, Limit: q.Limit}
+	l := List[ActivityLine]{Items: wireList(p.Lines, activityLineOf), Total: p.Total, Limit: q.Limit, AsOf: asOfMomentOf(r.Context())}
 	if p.More {
 		v := url.Values{}
 		for k, vs := range r.URL.Query() {

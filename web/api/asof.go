@@ -187,8 +187,8 @@ func (a AsOfResolver) clientOf(ctx context.Context, path string) (uuid.UUID, boo
 // AsOfMoment is the moment an answer read with as_of is as of: the
 // position of the last event it includes and when that was recorded.
 type AsOfMoment struct {
-	Position uint64     `json:"position"`
-	At       *time.Time `json:"at,omitempty"`
+	Position uint64 `json:"position"`
+	At       Time   `json:"at,omitzero"`
 }
 
 // asOfMomentOf is the request's moment, nil without as_of.
@@ -197,12 +197,8 @@ func asOfMomentOf(ctx context.Context) *AsOfMoment {
 	if !ok {
 		return nil
 	}
-	m := &AsOfMoment{Position: a.Moment.Position}
-	if !a.Moment.At.IsZero() {
-		at := a.Moment.At.UTC()
-		m.At = &at
-	}
-	return m
+	m := momentOf(a.Moment)
+	return &m
 }
 
 // AsOfNow is the time "today" is judged on: when the as-of moment was

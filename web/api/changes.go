@@ -51,8 +51,8 @@ type Changes struct {
 type FieldChange struct {
 	Field  string `json:"field"`
 	Change string `json:"change"` // "added", "removed" or "changed"
-	From   any    `json:"from,omitempty"`
-	To     any    `json:"to,omitempty"`
+	From   any    `json:"from"`   // null when added
+	To     any    `json:"to"`     // null when removed
 }
 
 // MaxChangesActivity bounds the activity lines of Changes.
@@ -156,12 +156,7 @@ func (c ChangesReader) Changes(ctx context.Context, subject projections.Subject,
 }
 
 func momentOf(m projections.Moment) AsOfMoment {
-	out := AsOfMoment{Position: m.Position}
-	if !m.At.IsZero() {
-		at := m.At.UTC()
-		out.At = &at
-	}
-	return out
+	return AsOfMoment{Position: m.Position, At: Time(m.At.UTC())}
 }
 
 // state is what the read models showed of the subject at a moment, as the

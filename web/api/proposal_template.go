@@ -100,7 +100,7 @@ func (s *Server) handleProposalTemplateList(w http.ResponseWriter, r *http.Reque
 	for i, t := range ts {
 		items[i] = proposalTemplateOf(t, 0)
 	}
-	s.writeJSON(w, r, http.StatusOK, List[ProposalTemplateResource]{Items: items, Total: len(items), Limit: len(items)})
+	s.writeJSON(w, r, http.StatusOK, List[ProposalTemplateResource]{Items: items, Total: len(items), Limit: len(items), AsOf: asOfMomentOf(r.Context())})
 }
 
 func (s *Server) handleProposalTemplateCreate(w http.ResponseWriter, r *http.Request) {

@@ -48,7 +48,7 @@ func asOfBarOf(r *http.Request, loc *time.Location) *asOfBar {
 		at = a.Moment.At
 	}
 	if !at.IsZero() {
-		b.Value = at.In(loc).Format("2006-01-02T15:04")
+		b.Value = at.In(loc).Format("2006-01-02T15:04:05")
 		b.Label = at.In(loc).Format("2 Jan 2006 15:04 MST")
 	}
 	switch {

@@ -126,8 +126,8 @@ func momentLabel(m api.AsOfMoment, loc *time.Location) string {
 		return "before anything was recorded"
 	}
 	s := fmt.Sprintf("log position %d", m.Position)
-	if m.At != nil {
-		s = m.At.In(loc).Format("2 Jan 2006 15:04:05") + " (" + s + ")"
+	if !m.At.IsZero() {
+		s = time.Time(m.At).In(loc).Format("2 Jan 2006 15:04:05") + " (" + s + ")"
 	}
 	return s
 }
@@ -138,10 +138,10 @@ func pickerValue(m api.AsOfMoment, loc *time.Location, typed string) string {
 	if typed != "" && !strings.HasPrefix(typed, "p:") {
 		return typed
 	}
-	if m.At == nil {
+	if m.At.IsZero() {
 		return typed
 	}
-	return m.At.In(loc).Format("2006-01-02T15:04:05")
+	return time.Time(m.At).In(loc).Format("2006-01-02T15:04:05")
 }
 
 // changeRows turns differences into the page's rows.
