@@ -63,6 +63,8 @@ func asOfBarOf(r *http.Request, loc *time.Location) *asOfBar {
 }
 
 var (
+	// asOfHref is a tag's href attribute.
+	asOfHref = regexp.MustCompile(`\bhref="[^"]*"`)
 	// asOfTag finds the tags whose links a page as of a moment rewrites.
 	asOfTag = regexp.MustCompile(`(?is)<(a|form)\b[^>]*>`)
 	// asOfLink is an internal link in a tag: href or action starting with
@@ -91,6 +93,12 @@ func asOfPage(page []byte, raw string) []byte {
 		}
 		isForm := strings.HasPrefix(strings.ToLower(tag), "<form")
 		lower := strings.ToLower(tag)
+		if actionLink(lower) {
+			// A button-styled link leads to a form that changes something:
+			// shown disabled, leading nowhere.
+			out.WriteString(asOfHref.ReplaceAllString(tag, `aria-disabled="true"`))
+			continue
+		}
 		post := isForm && strings.Contains(lower, `method="post"`) && !strings.Contains(lower, `action="/logout"`)
 		tag = asOfLink.ReplaceAllStringFunc(tag, func(attr string) string {
 			m := asOfLink.FindStringSubmatch(attr)
@@ -147,4 +155,14 @@ func closePostForms(page []byte) []byte {
 		out.Write(end)
 		page = page[j+len(end):]
 	}
+}
+
+// actionLink reports whether a (lower-cased) tag is a link styled as a
+// button that leads to an action's form (not a download).
+func actionLink(tag string) bool {
+	if !strings.HasPrefix(tag, "<a") || !strings.Contains(tag, `class="button`) {
+		return false
+	}
+	m := asOfLink.FindStringSubmatch(tag)
+	return m != nil && !strings.HasSuffix(m[2], "/pdf") && !strings.HasSuffix(m[2], "/ubl")
 }
