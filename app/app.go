@@ -100,6 +100,8 @@ type App struct {
 	// ReadModels is the database the read models are kept in.
 	ReadModels *rmdb.DB
 	Models     *projections.Models
+	// TimeTravel answers the API's and the UI's reads with as_of.
+	TimeTravel *projections.TimeTravel
 	Runner     *projections.Runner
 	Billing    *billing.Service
 	Web        *api.Server
@@ -210,8 +212,9 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 			return err
 		}
 	}
+	a.TimeTravel = projections.NewTimeTravel(store, a.Models, 0)
 	a.Web = api.NewServer(api.Config{
-		Addr: cfg.Addr, Store: store, Idempotency: a.Idempotency, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
+		TimeTravel: a.TimeTravel, Addr: cfg.Addr, Store: store, Idempotency: a.Idempotency, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
 		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow, BillingDryRun: a.billDryRun, SellerEmail: sellerEmail(cfg), StripeWebhook: a.StripeWebhook,
 		SandboxWebhook: a.sandboxWebhook(), GatewayPages: a.Payments.Pages, Checkout: a.Payments.Checkout, Refunds: a.Refunds,
 		Links: a.links(cfg),
@@ -424,7 +427,7 @@ func (a *App) sandboxWebhook() http.Handler {
 // ui builds the web UI, served by the API's server on its router: behind
 // sign-in unless auth is off.
 func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, billNow func(context.Context) (any, error)) *ui.UI {
-	uc := ui.Config{Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow, BillingDryRun: a.billDryRun,
+	uc := ui.Config{TimeTravel: a.TimeTravel, Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow, BillingDryRun: a.billDryRun,
 		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, Checkout: a.Payments.Checkout, PayNow: a.Payments.PayNow, LogoDir: filepath.Join(cfg.DataDir, "logos"),
 		Refunds: a.Refunds}
 	// Owners connect Xero or QuickBooks Online from the Ledger page (OAuth 2.0).
@@ -531,6 +534,9 @@ func (a *App) Close() error {
 	}
 	if a.Sched != nil {
 		errs = append(errs, a.Sched.Close())
+	}
+	if a.TimeTravel != nil {
+		a.TimeTravel.Close()
 	}
 	if a.stopWebhooks != nil {
 		a.stopWebhooks()

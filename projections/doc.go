@@ -155,7 +155,15 @@
 //
 // BuildAsOf and Replay fill fresh Models in a temporary SQLite database
 // (rmdb.OpenTemp) up to a Bound (a position, or a recorded-at time), for
-// auditors; Close deletes it. Reconcile reads the live tables in one read
+// auditors; Close deletes it. TimeTravel answers the API's and the UI's
+// as_of: Resolve finds the Moment of a Bound (the last event at or before
+// it); Client builds a client's models by per-stream replay (the streams
+// StreamsOfClient finds in the live models, which only grow, read whole,
+// cut at the moment and merged by position: the client's history, not the
+// firm's); Firmwide replays the whole log up to the moment. Both are kept
+// in a small LRU cache keyed by (client, position). ActivityBetween reads
+// the activity lines between two positions ("what changed"). FirmAt folds
+// the firm's settings as of a position. docs/time-travel.md has the costs. Reconcile reads the live tables in one read
 // transaction, replays the log into a temporary database to the same
 // position and compares every table row by row in key order, and checks
 // that for every invoice total = payments − refunds − unsettled disputes +

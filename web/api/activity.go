@@ -77,12 +77,12 @@ func (s *Server) writeActivity(w http.ResponseWriter, r *http.Request, subject p
 		s.exportActivity(w, r, subject, id, what)
 		return
 	}
-	p, err := s.cfg.Models.ActivityPage(r.Context(), subject, id, q)
+	p, err := s.models(r.Context()).ActivityPage(r.Context(), subject, id, q)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	l := List[ActivityLine]{Items: wireList(p.Lines, activityLineOf), Total: p.Total, Limit: q.Limit}
+	l := List[ActivityLine]{Items: wireList(p.Lines, activityLineOf), Total: p.Total, Limit: q.Limit, AsOf: asOfMomentOf(r.Context())}
 	if p.More {
 		v := url.Values{}
 		for k, vs := range r.URL.Query() {
@@ -146,7 +146,7 @@ func decodePositionCursor(c string) (uint64, bool) {
 // page after page (keyset paging: each page after the last line's position).
 func (s *Server) exportActivity(w http.ResponseWriter, r *http.Request, subject projections.Subject, id uuid.UUID, what string) {
 	q := projections.ActivityQuery{Limit: projections.MaxLimit}
-	p, err := s.cfg.Models.ActivityPage(r.Context(), subject, id, q)
+	p, err := s.models(r.Context()).ActivityPage(r.Context(), subject, id, q)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -158,7 +158,7 @@ func (s *Server) exportActivity(w http.ResponseWriter, r *http.Request, subject 
 			return
 		}
 		q.Cursor = p.Cursor
-		if p, err = s.cfg.Models.ActivityPage(r.Context(), subject, id, q); err != nil {
+		if p, err = s.models(r.Context()).ActivityPage(r.Context(), subject, id, q); err != nil {
 			s.log.Error("CSV export stopped", "path", r.URL.Path, "err", err)
 			return
 		}

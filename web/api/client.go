@@ -50,10 +50,13 @@ func (s *Server) readClient(ctx context.Context, id uuid.UUID) (projections.Clie
 	if err != nil {
 		return projections.ClientSummary{}, err
 	}
+	if _, past := AsOfFrom(ctx); past {
+		return s.models(ctx).Summary(ctx, id, today)
+	}
 	if sum, ok := s.summaries.get(id, pos, today); ok {
 		return sum, nil
 	}
-	sum, err := s.cfg.Models.Summary(ctx, id, today)
+	sum, err := s.models(ctx).Summary(ctx, id, today)
 	if err == nil && s.cfg.Models.Position() == pos {
 		s.summaries.put(id, pos, today, sum)
 	}
@@ -117,7 +120,7 @@ func (s *Server) handleClientList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	servePages(s, w, r, p, func(p projections.Paging) (projections.Page[projections.ClientListItem], error) {
-		return s.cfg.Models.ListClients(r.Context(), projections.ClientQuery{Search: r.URL.Query().Get("search"), Filter: filter, Tag: r.URL.Query().Get("tag"), Today: today, Paging: p})
+		return s.models(r.Context()).ListClients(r.Context(), projections.ClientQuery{Search: r.URL.Query().Get("search"), Filter: filter, Tag: r.URL.Query().Get("tag"), Today: today, Paging: p})
 	}, clientListItemOf)
 }
 
@@ -164,7 +167,7 @@ func (s *Server) handleClientServices(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		cs, err := s.cfg.Models.ClientServices(r.Context(), id, today)
+		cs, err := s.models(r.Context()).ClientServices(r.Context(), id, today)
 		if err != nil {
 			return nil, err
 		}
@@ -223,7 +226,7 @@ func (s *Server) handleClientSchedule(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	sched, err := s.cfg.Models.Schedule(r.Context(), id, q)
+	sched, err := s.models(r.Context()).Schedule(r.Context(), id, q)
 	if err != nil {
 		s.Error(w, r, err)
 		return

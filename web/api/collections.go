@@ -134,7 +134,7 @@ func (s *Server) handleCollectionsView(w http.ResponseWriter, r *http.Request) {
 	}
 	cq := projections.CollectionsQuery{Today: today, Currency: currency, Search: q.Get("search"),
 		Upcoming: p, Failed: p, Overdue: p}
-	v, err := s.cfg.Models.Collections(r.Context(), cq)
+	v, err := s.models(r.Context()).Collections(r.Context(), cq)
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -23,6 +23,19 @@
 // answering (a command that answers a resource) and serveList. Open listens
 // first and then serves, so a test can bind 127.0.0.1:0 and read the
 // address back; Close shuts down gracefully.
+// # As of
+//
+// AsOfResolver (asof.go) is a middleware of the one router, so it serves
+// the UI's pages too: a request with as_of is refused unless it is a GET or
+// HEAD (409), its value is parsed (ParseAsOf; 400 naming as_of) and
+// resolved to a projections.Moment, and the read models of that moment (a
+// client's, by per-stream replay, for paths of a client, service or
+// invoice; the firm's otherwise: projections.TimeTravel) are put in the
+// request's context, where every handler takes its models from
+// (ReadModels, Server.models), with the moment in the Remit-As-Of-Position
+// and Remit-As-Of-Time headers and a list's as_of. changes.go answers what
+// changed between two moments (ChangesReader, which the UI uses too).
+//
 // openapi.go lists the operations by hand and generates the OpenAPI 3
 // document served at /api/openapi.json from their request and wire types;
 // a test checks the list against the router both ways.

@@ -99,7 +99,7 @@ func (a *app) open() {
 	if err != nil {
 		a.tb.Fatalf("sandbox gateway: %v", err)
 	}
-	a.server = api.NewServer(api.Config{Addr: "127.0.0.1:0", Store: a.gate, Idempotency: records, Billing: a.svc, Models: a.models, Runner: a.runner, Now: clock,
+	a.server = api.NewServer(api.Config{Addr: "127.0.0.1:0", Store: a.gate, TimeTravel: projections.NewTimeTravel(a.gate, a.models, 0), Idempotency: records, Billing: a.svc, Models: a.models, Runner: a.runner, Now: clock,
 		Refunds: &refunds.Refunder{Billing: a.svc, Gateway: a.gw, Store: a.gate}})
 	if err := a.server.Open(); err != nil {
 		a.tb.Fatalf("open server: %v", err)

@@ -98,7 +98,7 @@ func (s *Server) readInvoice(ctx context.Context, id uuid.UUID) (projections.Inv
 	if err != nil {
 		return projections.InvoiceDetail{}, err
 	}
-	return s.cfg.Models.Invoice(ctx, id, today)
+	return s.models(ctx).Invoice(ctx, id, today)
 }
 
 // invoices are the clients' invoices.
@@ -156,7 +156,7 @@ func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request, clientID u
 		return
 	}
 	servePages(s, w, r, p, func(p projections.Paging) (projections.Page[projections.InvoiceListItem], error) {
-		return s.cfg.Models.ListInvoices(r.Context(), projections.InvoiceQuery{ClientID: clientID, Statuses: statuses, Today: today, Paging: p})
+		return s.models(r.Context()).ListInvoices(r.Context(), projections.InvoiceQuery{ClientID: clientID, Statuses: statuses, Today: today, Paging: p})
 	}, invoiceListItemOf)
 }
 

@@ -82,11 +82,11 @@ func libraryServiceOf(v projections.LibraryServiceView, rev uint64) LibraryServi
 }
 
 func (s *Server) readLibraryService(ctx context.Context, id uuid.UUID) (LibraryService, error) {
-	v, err := s.cfg.Models.LibraryService(ctx, id)
+	v, err := s.models(ctx).LibraryService(ctx, id)
 	if err != nil {
 		return LibraryService{}, err
 	}
-	rev, err := s.cfg.Models.LibraryRevision(ctx)
+	rev, err := s.models(ctx).LibraryRevision(ctx)
 	return libraryServiceOf(v, rev), err
 }
 
@@ -110,12 +110,12 @@ func (s *Server) handleLibraryServiceList(w http.ResponseWriter, r *http.Request
 		s.Error(w, r, malformed(domain.Invalid("status", "must be active, archived or all")))
 		return
 	}
-	items, err := s.cfg.Models.LibraryServices(r.Context(), projections.LibraryFilter{Status: status, Search: q.Get("search")})
+	items, err := s.models(r.Context()).LibraryServices(r.Context(), projections.LibraryFilter{Status: status, Search: q.Get("search")})
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	rev, err := s.cfg.Models.LibraryRevision(r.Context())
+	rev, err := s.models(r.Context()).LibraryRevision(r.Context())
 	if err != nil {
 		s.Error(w, r, err)
 		return

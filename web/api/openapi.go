@@ -254,6 +254,10 @@ func operations() []operation {
 
 		withCSV(post("/api/billing-runs", "Run billing and payment collection now for today in the firm's time zone (what the daily run does); running it again, or in two processes at once, issues and charges nothing twice. With {\"dry_run\": true, \"as_of\": \"YYYY-MM-DD\"} it writes nothing and answers in preview the invoices the run as of that date would issue (no numbers: numbers are given when issued) and the payments collection would take; as CSV, the planned invoices' lines.", BillingRunRequest{}, BillingRunResult{})),
 		withCSV(get("/api/billing-runs/preview", "The billing dry run as a read: what the run as of as_of (default today) would issue and collect, writing nothing (as POST /api/billing-runs with dry_run).", BillingRunResult{}, "as_of")),
+		get("/api/changes", "What changed in the whole firm between two moments: the activity lines of the events between them, and a field-by-field difference of the clients and invoices lists.", Changes{}, "from", "to"),
+		get(client+"/changes", "What changed of a client between two moments: the activity lines, and a field-by-field difference of its summary, services, billing schedule and invoices.", Changes{}, "from", "to"),
+		get(svc+"/changes", "What changed of a service between two moments: the activity lines, and a field-by-field difference of the service and its schedule.", Changes{}, "from", "to"),
+		get(inv+"/changes", "What changed of an invoice between two moments: the activity lines, and a field-by-field difference of its detail.", Changes{}, "from", "to"),
 		write(http.MethodPost, "/api/imports/clients", "Import clients and contacts from a Xero contacts export: the body is the CSV (Content-Type text/csv). Every row is checked first; invalid rows are listed as errors rows[N].Column (422) and nothing is imported unless skip_invalid=true. Importing the same file again creates nothing twice.", nil, ImportResult{}, http.StatusOK, "skip_invalid"),
 	}
 }
@@ -273,8 +277,8 @@ var queryParams = map[string]string{
 	"new_default_payment_method_id": "The next default method, when removing the default one.",
 	"as_of":                         "The date of a billing dry run (YYYY-MM-DD); default today in the firm's time zone.",
 	"skip_invalid":                  "true to import the valid rows and report the others.",
-	"from":                          "Reports: the period's first day (YYYY-MM-DD), with to.",
-	"to":                            "Reports: the period's last day (YYYY-MM-DD), with from.",
+	"from":                          "Reports: the period's first day (YYYY-MM-DD), with to. Changes: the earlier moment (required): an RFC 3339 time, a local date-time or a date in the firm's time zone (a date means the end of that day), or a log position p:N.",
+	"to":                            "Reports: the period's last day (YYYY-MM-DD), with from. Changes: the later moment, as from; default now.",
 	"format":                        "csv to download the whole list (every page) as CSV, as Accept: text/csv does (columns in docs/exports.md); json (the default) for one page.",
 	"tag":                           "Only the clients with this tag (case-insensitive).",
 }
@@ -305,8 +309,10 @@ func OpenAPI() ([]byte, error) {
 				"description": "The whole list as RFC 4180 CSV (columns in docs/exports.md); cells starting with = + - @ are prefixed with '."}
 		}
 		if op.method == http.MethodGet {
-			params = append(params, map[string]any{"$ref": "#/components/parameters/IfNoneMatch"})
-			success["headers"] = map[string]any{"ETag": map[string]any{"description": "The aggregate stream's revision (single resources).", "schema": map[string]any{"type": "string"}}}
+			params = append(params, map[string]any{"$ref": "#/components/parameters/IfNoneMatch"}, map[string]any{"$ref": "#/components/parameters/AsOf"})
+			success["headers"] = map[string]any{"ETag": map[string]any{"description": "The aggregate stream's revision (single resources).", "schema": map[string]any{"type": "string"}},
+				AsOfPositionHeader: map[string]any{"description": "With as_of: the position of the last event the answer includes.", "schema": map[string]any{"type": "integer"}},
+				AsOfTimeHeader:     map[string]any{"description": "With as_of: when that event was recorded (RFC 3339).", "schema": map[string]any{"type": "string", "format": "date-time"}}}
 			responses["304"] = map[string]any{"description": "Not modified (If-None-Match names the current revision)."}
 			responses["400"], responses["404"] = problem, problem
 		} else {
@@ -343,7 +349,7 @@ func OpenAPI() ([]byte, error) {
 	doc := map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "Remit API", "version": "1",
-			"description": "The JSON API of Remit, an event-sourced client-billing ledger. Errors are application/problem+json (RFC 9457): 400 a request that cannot be read (malformed JSON, unknown or missing fields, wrong types, unparseable values), 422 a well-formed request that breaks a rule, 404 unknown ids, 409 a state that forbids the change, 412 an If-Match that does not match, 413 a body over 1 MiB. Lists take limit and cursor and answer {items, total, limit, next}. The actor is the X-Remit-Actor header (default api); there is no authentication yet."},
+			"description": "The JSON API of Remit, an event-sourced client-billing ledger. Errors are application/problem+json (RFC 9457): 400 a request that cannot be read (malformed JSON, unknown or missing fields, wrong types, unparseable values), 422 a well-formed request that breaks a rule, 404 unknown ids, 409 a state that forbids the change, 412 an If-Match that does not match, 413 a body over 1 MiB. Lists take limit and cursor and answer {items, total, limit, next}. Every GET takes as_of (see the AsOf parameter) and answers as of that moment. The actor is the X-Remit-Actor header (default api); there is no authentication yet."},
 		"paths": paths,
 		"components": map[string]any{
 			"schemas": g.defs,
@@ -356,6 +362,8 @@ func OpenAPI() ([]byte, error) {
 					"description": "The ETag the change is based on; 412 and nothing appended when the resource has changed since."},
 				"IfNoneMatch": map[string]any{"name": "If-None-Match", "in": "header", "schema": map[string]any{"type": "string"},
 					"description": "304 when the resource is still at this ETag."},
+				"AsOf": map[string]any{"name": AsOfParam, "in": "query", "schema": map[string]any{"type": "string"},
+					"description": "Answer as the read models stood at a past moment: an RFC 3339 time (2026-03-01T12:00:00Z), a local date-time (2026-03-01T12:00) or a date (2026-03-01, the end of that day) in the firm's time zone, or a log position (p:1234). A time means what had been recorded by then. The moment is answered in the Remit-As-Of-Position and Remit-As-Of-Time headers, and in a list's as_of. A bad value is 400 naming as_of; a write sent with as_of is 409 and appends nothing."},
 				"Actor": map[string]any{"name": "X-Remit-Actor", "in": "header", "schema": map[string]any{"type": "string"},
 					"description": "Who is asking, recorded on every event (default api)."},
 			},
@@ -434,6 +442,8 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
+	case reflect.Interface:
+		return map[string]any{"nullable": true, "description": "Any JSON value."}
 	case reflect.Struct:
 		name := schemaName(t)
 		if name == "" {

@@ -19,6 +19,8 @@ type List[T any] struct {
 	Total int    `json:"total"`
 	Limit int    `json:"limit"`
 	Next  string `json:"next,omitempty"`
+	// AsOf is the moment a list read with as_of is as of.
+	AsOf *AsOfMoment `json:"as_of,omitempty"`
 }
 
 // paging reads ?limit= and ?cursor= (400 when either is bad).
@@ -69,7 +71,7 @@ func decodeCursor(c string) (int, bool) {
 // listOf turns a page of read-model values into a List of their wire
 // forms (conv converts one), with its next link.
 func listOf[T, W any](r *http.Request, p projections.Page[T], conv func(T) W) List[W] {
-	l := List[W]{Items: wireList(p.Items, conv), Total: p.Total, Limit: p.Limit}
+	l := List[W]{Items: wireList(p.Items, conv), Total: p.Total, Limit: p.Limit, AsOf: asOfMomentOf(r.Context())}
 	if next := p.Offset + len(p.Items); next < p.Total && len(p.Items) > 0 {
 		q := url.Values{}
 		for k, v := range r.URL.Query() {

@@ -220,7 +220,7 @@ func (s *Server) selectClients(ctx context.Context, b BulkPaymentDetailsRequestB
 	if err != nil {
 		return nil, nil, err
 	}
-	items, err := s.cfg.Models.SelectClients(ctx, projections.ClientQuery{Filter: filter, Search: b.Search, Today: today})
+	items, err := s.models(ctx).SelectClients(ctx, projections.ClientQuery{Filter: filter, Search: b.Search, Today: today})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -260,7 +260,7 @@ func (s *Server) handlePaymentDetailsRequestList(w http.ResponseWriter, r *http.
 		s.Error(w, r, malformed(domain.Invalid("status", "must be one of unanswered, answered, all")))
 		return
 	}
-	page, err := s.cfg.Models.PaymentDetailsRequests(r.Context(), projections.PaymentDetailsRequestQuery{Status: status, Paging: p})
+	page, err := s.models(r.Context()).PaymentDetailsRequests(r.Context(), projections.PaymentDetailsRequestQuery{Status: status, Paging: p})
 	if err != nil {
 		s.Error(w, r, err)
 		return

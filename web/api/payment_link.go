@@ -47,7 +47,7 @@ func (s *Server) handleInvoicePaymentLink(w http.ResponseWriter, r *http.Request
 		s.Error(w, r, err)
 		return
 	}
-	d, err := s.cfg.Models.Invoice(r.Context(), id, today)
+	d, err := s.models(r.Context()).Invoice(r.Context(), id, today)
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -21,7 +21,7 @@ func (s *Server) handlePayoutList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	servePages(s, w, r, p, func(p projections.Paging) (projections.Page[projections.PayoutView], error) {
-		return s.cfg.Models.ListPayouts(r.Context(), p)
+		return s.models(r.Context()).ListPayouts(r.Context(), p)
 	}, payoutListItemOf)
 }
 
@@ -31,7 +31,7 @@ func (s *Server) handlePayoutView(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	v, err := s.cfg.Models.Payout(r.Context(), id)
+	v, err := s.models(r.Context()).Payout(r.Context(), id)
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -223,7 +223,7 @@ func (s *Server) priceIncreases() priceincreases.Config {
 }
 
 func (s *Server) readPriceIncrease(ctx context.Context, id uuid.UUID) (PriceIncrease, error) {
-	v, err := s.cfg.Models.PriceIncrease(ctx, id)
+	v, err := s.models(ctx).PriceIncrease(ctx, id)
 	if err != nil {
 		return PriceIncrease{}, err
 	}
@@ -243,7 +243,7 @@ func (s *Server) handlePriceIncreaseList(w http.ResponseWriter, r *http.Request)
 		s.Error(w, r, err)
 		return
 	}
-	all, err := s.cfg.Models.PriceIncreaseList(r.Context())
+	all, err := s.models(r.Context()).PriceIncreaseList(r.Context())
 	if err != nil {
 		s.Error(w, r, err)
 		return

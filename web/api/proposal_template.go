@@ -91,7 +91,7 @@ func (s *Server) templates() root[ProposalTemplateResource] {
 }
 
 func (s *Server) handleProposalTemplateList(w http.ResponseWriter, r *http.Request) {
-	ts, err := s.cfg.Models.ProposalTemplates(r.Context(), r.URL.Query().Get("include_archived") == "true")
+	ts, err := s.models(r.Context()).ProposalTemplates(r.Context(), r.URL.Query().Get("include_archived") == "true")
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -100,7 +100,7 @@ func (s *Server) handleProposalTemplateList(w http.ResponseWriter, r *http.Reque
 	for i, t := range ts {
 		items[i] = proposalTemplateOf(t, 0)
 	}
-	s.writeJSON(w, r, http.StatusOK, List[ProposalTemplateResource]{Items: items, Total: len(items), Limit: len(items)})
+	s.writeJSON(w, r, http.StatusOK, List[ProposalTemplateResource]{Items: items, Total: len(items), Limit: len(items), AsOf: asOfMomentOf(r.Context())})
 }
 
 func (s *Server) handleProposalTemplateCreate(w http.ResponseWriter, r *http.Request) {

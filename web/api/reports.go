@@ -28,7 +28,7 @@ func (s *Server) reportQuery(r *http.Request) (projections.ReportQuery, error) {
 	if err != nil {
 		return projections.ReportQuery{}, err
 	}
-	q := projections.ReportQuery{Today: domain.DateOf(s.cfg.Now(), loc), Zone: loc, Currency: f.BaseCurrency}
+	q := projections.ReportQuery{Today: domain.DateOf(AsOfNow(r.Context(), s.cfg.Now), loc), Zone: loc, Currency: f.BaseCurrency}
 	var probs domain.Problems
 	for _, p := range []struct {
 		name string
@@ -72,8 +72,9 @@ func serveReport[R, W any](s *Server, w http.ResponseWriter, r *http.Request,
 		s.Error(w, r, err)
 		return
 	}
-	pos := s.cfg.Models.Position()
-	rep, err := compute(s.cfg.Models, r, q)
+	m := s.models(r.Context())
+	pos := m.Position()
+	rep, err := compute(m, r, q)
 	if err != nil {
 		s.Error(w, r, err)
 		return

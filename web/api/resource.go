@@ -73,7 +73,16 @@ func (s *Server) firmState(ctx context.Context) (firm.State, uint64, error) {
 
 // firmAndZone is firmState with the firm's time zone.
 func (s *Server) firmAndZone(ctx context.Context) (firm.State, uint64, *time.Location, error) {
+	if a, ok := AsOfFrom(ctx); ok {
+		return projections.FirmAt(ctx, s.cfg.Store, s.cat, a.Moment.Position)
+	}
 	return s.firm.At(ctx, s.cfg.Models.Position())
+}
+
+// models returns the read models the request reads: as of its as_of, or
+// live.
+func (s *Server) models(ctx context.Context) *projections.Models {
+	return ReadModels(ctx, s.cfg.Models)
 }
 
 // proposalState folds one proposal's stream: the read models keep only a
@@ -84,6 +93,7 @@ func (s *Server) proposalState(ctx context.Context, id uuid.UUID) (proposal.Stat
 	if err != nil {
 		return proposal.State{}, 0, fmt.Errorf("read %s: %w", stream, err)
 	}
+	recs = CutAsOf(ctx, recs)
 	if len(recs) == 0 {
 		return proposal.State{}, 0, domain.NotFound("There is no proposal %s.", id)
 	}

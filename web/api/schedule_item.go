@@ -80,7 +80,7 @@ func (s *Server) readItem(ctx context.Context, serviceID uuid.UUID, key string) 
 	if err != nil {
 		return ScheduleItemResource{}, err
 	}
-	items, err := s.cfg.Models.ServiceSchedule(ctx, serviceID, projections.ScheduleQuery{Today: today, Through: today.AddDays(366 * 20), IncludeArchived: true,
+	items, err := s.models(ctx).ServiceSchedule(ctx, serviceID, projections.ScheduleQuery{Today: today, Through: today.AddDays(366 * 20), IncludeArchived: true,
 		OneInvoicePerItem: !f.GroupItems, SkipMissed: f.SkipsMissedBillings()})
 	if err != nil {
 		return ScheduleItemResource{}, err

@@ -54,6 +54,9 @@ type Config struct {
 	// Models answers the queries; Runner feeds them.
 	Models *projections.Models
 	Runner Waiter
+	// TimeTravel answers reads with as_of (AsOfResolver); nil refuses
+	// as_of.
+	TimeTravel *projections.TimeTravel
 	// Logger receives internal errors (never shown to clients); nil
 	// discards.
 	Logger *slog.Logger
@@ -158,7 +161,11 @@ func NewServer(cfg Config) *Server {
 	// One router, no subrouter: gorilla/mux answers 405 only for routes of
 	// the router itself.
 	api := s.router
-	api.Use(s.limitBody, s.guard)
+	api.Use(s.limitBody, s.guard, AsOfResolver{TimeTravel: cfg.TimeTravel, Live: cfg.Models, Fail: s.Error,
+		Zone: func(ctx context.Context) (*time.Location, error) {
+			_, _, loc, err := s.firmAndZone(ctx)
+			return loc, err
+		}}.Middleware)
 	s.registerAuthRoutes(api)
 	s.registerUserRoutes(api)
 	s.registerOpenAPIRoutes(api)
@@ -185,6 +192,7 @@ func NewServer(cfg Config) *Server {
 	s.registerEInvoiceRoutes(api)
 	s.registerPaymentRoutes(api)
 	s.registerActivityRoutes(api)
+	s.registerChangesRoutes(api)
 	s.registerEvidenceRoutes(api)
 	s.registerImportRoutes(api)
 	s.registerBillingRunRoutes(api)
@@ -282,5 +290,5 @@ func (s *Server) today(ctx context.Context) (domain.Date, error) {
 	if err != nil {
 		return domain.Date{}, err
 	}
-	return domain.DateOf(s.cfg.Now(), loc), nil
+	return domain.DateOf(AsOfNow(ctx, s.cfg.Now), loc), nil
 }

@@ -69,7 +69,7 @@ func (s *Server) readService(ctx context.Context, id uuid.UUID) (projections.Ser
 	if err != nil {
 		return projections.ServiceView{}, err
 	}
-	return s.cfg.Models.Service(ctx, id, today)
+	return s.models(ctx).Service(ctx, id, today)
 }
 
 // services are the clients' services.
@@ -115,7 +115,7 @@ func (s *Server) handleServiceSchedule(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return s.cfg.Models.ServiceSchedule(r.Context(), id, q)
+		return s.models(r.Context()).ServiceSchedule(r.Context(), id, q)
 	}, scheduleItemOf)
 }
 

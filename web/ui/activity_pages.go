@@ -36,7 +36,7 @@ func beforeParam(r *http.Request) uint64 {
 // (extra: other query parameters its links keep). A subject with no
 // history yet has no lines.
 func (h *handler) activityOf(ctx context.Context, subject projections.Subject, id uuid.UUID, before uint64, path string, extra url.Values) (activityLines, error) {
-	p, err := h.cfg.Models.ActivityPage(ctx, subject, id, projections.ActivityQuery{Newest: true, Cursor: before})
+	p, err := h.models(ctx).ActivityPage(ctx, subject, id, projections.ActivityQuery{Newest: true, Cursor: before})
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return activityLines{}, nil
 	}

@@ -193,7 +193,7 @@ func (h *handler) linkClient(ctx context.Context, l auth.Link) (projections.Clie
 	if err != nil {
 		return projections.ClientSummary{}, today, loc, err
 	}
-	c, err := h.cfg.Models.Summary(ctx, l.ClientID, today)
+	c, err := h.models(ctx).Summary(ctx, l.ClientID, today)
 	return c, today, loc, err
 }
 
@@ -594,7 +594,7 @@ func (h *handler) loadMethodLinkPage(ctx context.Context, l auth.Link, action st
 	}
 	pg := &methodLinkPage{Action: action, ClientName: c.Name, Methods: activeMethods(c)}
 	if l.Resource != uuid.Nil {
-		d, err := h.cfg.Models.Invoice(ctx, l.Resource, today)
+		d, err := h.models(ctx).Invoice(ctx, l.Resource, today)
 		if err != nil {
 			return nil, nil, err
 		}

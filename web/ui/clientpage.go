@@ -52,7 +52,7 @@ func (h *handler) handleClientServices(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	svcs, err := h.cfg.Models.ClientServices(r.Context(), c.ID, today)
+	svcs, err := h.models(r.Context()).ClientServices(r.Context(), c.ID, today)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -72,7 +72,7 @@ func (h *handler) handleClientSchedule(w http.ResponseWriter, r *http.Request) {
 	q, err := h.scheduleQuery(r.Context(), today, today.AddMonthsClamped(months, today.Day()), false)
 	var sch projections.ClientSchedule
 	if err == nil {
-		sch, err = h.cfg.Models.Schedule(r.Context(), c.ID, q)
+		sch, err = h.models(r.Context()).Schedule(r.Context(), c.ID, q)
 	}
 	if err != nil {
 		h.fail(w, r, err)
@@ -119,7 +119,7 @@ func (h *handler) handleClientInvoices(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var err error
-	if d.Page, err = h.cfg.Models.ListInvoices(r.Context(), query); err != nil {
+	if d.Page, err = h.models(r.Context()).ListInvoices(r.Context(), query); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -69,7 +69,7 @@ func (h *handler) handleClientList(w http.ResponseWriter, r *http.Request) {
 	pageNo := pageParam(q)
 	d := clientList{Search: q.Get("q"), Filter: string(filter), Tag: strings.TrimSpace(q.Get("tag")), BillingRun: h.cfg.BillingRun != nil, BillingPreview: h.cfg.BillingDryRun != nil}
 	d.CSV = csvURL("/api/clients", url.Values{"search": {d.Search}, "filter": {d.Filter}, "tag": {d.Tag}})
-	d.Page, err = h.cfg.Models.ListClients(r.Context(), projections.ClientQuery{Search: d.Search, Filter: filter, Tag: d.Tag, Today: today,
+	d.Page, err = h.models(r.Context()).ListClients(r.Context(), projections.ClientQuery{Search: d.Search, Filter: filter, Tag: d.Tag, Today: today,
 		Paging: projections.Paging{Offset: (pageNo - 1) * clientsPerPage, Limit: clientsPerPage}})
 	if err != nil {
 		h.fail(w, r, err)
@@ -192,7 +192,7 @@ func (h *handler) loadClient(w http.ResponseWriter, r *http.Request) (*projectio
 		h.fail(w, r, err)
 		return nil, today, false
 	}
-	c, err := h.cfg.Models.Summary(r.Context(), id, today)
+	c, err := h.models(r.Context()).Summary(r.Context(), id, today)
 	if err != nil {
 		h.fail(w, r, err)
 		return nil, today, false

@@ -125,7 +125,7 @@ func (h *handler) handleCollections(w http.ResponseWriter, r *http.Request) {
 	paging := func(name string) projections.Paging {
 		return projections.Paging{Offset: (pages[name] - 1) * collectionsPerPage, Limit: collectionsPerPage}
 	}
-	d.C, err = h.cfg.Models.Collections(r.Context(), projections.CollectionsQuery{Today: today, Currency: d.Currency, Search: d.Search,
+	d.C, err = h.models(r.Context()).Collections(r.Context(), projections.CollectionsQuery{Today: today, Currency: d.Currency, Search: d.Search,
 		Upcoming: paging("upcoming_page"), Failed: paging("failed_page"), Overdue: paging("overdue_page")})
 	if err != nil {
 		h.fail(w, r, err)

@@ -10,6 +10,7 @@ import (
 
 	"remit/domain"
 	"remit/projections"
+	"remit/web/api"
 	"remit/web/ui/charts"
 )
 
@@ -68,7 +69,7 @@ func (h *handler) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	q := projections.ReportQuery{Today: domain.DateOf(h.cfg.Now(), loc), Zone: loc, Currency: f.BaseCurrency}
+	q := projections.ReportQuery{Today: domain.DateOf(api.AsOfNow(r.Context(), h.cfg.Now), loc), Zone: loc, Currency: f.BaseCurrency}
 	fm := newForm()
 	for _, name := range []string{"from", "to"} {
 		v := r.URL.Query().Get(name)
@@ -110,7 +111,8 @@ func (h *handler) handleDashboard(w http.ResponseWriter, r *http.Request) {
 
 // dashboard reads every report and lays it out.
 func (h *handler) dashboard(r *http.Request, q projections.ReportQuery) (dashboard, error) {
-	ctx, m := r.Context(), h.cfg.Models
+	ctx := r.Context()
+	m := h.models(ctx)
 	mrr, err := m.RecurringRevenue(ctx, q)
 	if err != nil {
 		return dashboard{}, err

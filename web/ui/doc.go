@@ -93,6 +93,17 @@
 // collect, writing nothing. List pages link their "Download CSV" to the
 // API's CSV form of the same list (csvURL; docs/exports.md).
 //
+// # As of a past moment
+//
+// Every staff page takes as_of (api.AsOfResolver, the API server's
+// middleware, or with Config.TimeTravel the UI's own when served alone) and
+// reads its models from the request (handler.models). The layout's header
+// has an "As of" picker; writePage rewrites a page shown as of a moment
+// (asof.go): a banner says so with a link back to now, every internal link
+// and GET form keeps as_of, and every form that posts sits in a disabled
+// fieldset. changes.go is the Changes page of a client, service or invoice
+// (api.ChangesReader).
+//
 // # Errors
 //
 // A form that breaks a rule is rendered again with status 422 (409 for a

@@ -228,12 +228,12 @@ func (h *handler) loadInvoice(w http.ResponseWriter, r *http.Request) (projectio
 		h.fail(w, r, err)
 		return projections.InvoiceDetail{}, nil, today, false
 	}
-	d, err := h.cfg.Models.Invoice(r.Context(), iid, today)
+	d, err := h.models(r.Context()).Invoice(r.Context(), iid, today)
 	if err != nil {
 		h.fail(w, r, err)
 		return d, nil, today, false
 	}
-	c, err := h.cfg.Models.Summary(r.Context(), d.ClientID, today)
+	c, err := h.models(r.Context()).Summary(r.Context(), d.ClientID, today)
 	if err != nil {
 		h.fail(w, r, err)
 		return d, nil, today, false

@@ -79,7 +79,7 @@ func (h *handler) renderLedger(w http.ResponseWriter, r *http.Request, status in
 		}
 	}
 	if d.CanManage && len(conns) > 0 {
-		page, err := h.cfg.Models.ListClients(ctx, projections.ClientQuery{Filter: projections.ClientsActive, Paging: projections.Paging{Limit: projections.MaxLimit}})
+		page, err := h.models(ctx).ListClients(ctx, projections.ClientQuery{Filter: projections.ClientsActive, Paging: projections.Paging{Limit: projections.MaxLimit}})
 		if err != nil {
 			h.fail(w, r, err)
 			return

@@ -79,7 +79,7 @@ func (h *handler) handleLibrary(w http.ResponseWriter, r *http.Request) {
 		d.Status = ""
 	}
 	var err error
-	if d.Services, err = h.cfg.Models.LibraryServices(r.Context(), projections.LibraryFilter{Status: d.Status, Search: d.Search}); err != nil {
+	if d.Services, err = h.models(r.Context()).LibraryServices(r.Context(), projections.LibraryFilter{Status: d.Status, Search: d.Search}); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -129,7 +129,7 @@ func (h *handler) loadLibraryService(w http.ResponseWriter, r *http.Request) (pr
 	if !ok {
 		return projections.LibraryServiceView{}, false
 	}
-	v, err := h.cfg.Models.LibraryService(r.Context(), id)
+	v, err := h.models(r.Context()).LibraryService(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return v, false
@@ -242,14 +242,14 @@ type libraryChoice struct {
 func (h *handler) libraryStart(r *http.Request, action string) (libraryChoice, *projections.LibraryServiceView, error) {
 	c := libraryChoice{Action: action}
 	var err error
-	if c.Services, err = h.cfg.Models.LibraryServices(r.Context(), projections.LibraryFilter{}); err != nil {
+	if c.Services, err = h.models(r.Context()).LibraryServices(r.Context(), projections.LibraryFilter{}); err != nil {
 		return c, nil, err
 	}
 	id, perr := uuid.Parse(r.URL.Query().Get("from"))
 	if perr != nil {
 		return c, nil, nil
 	}
-	v, err := h.cfg.Models.LibraryService(r.Context(), id)
+	v, err := h.models(r.Context()).LibraryService(r.Context(), id)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return c, nil, nil
 	}

@@ -146,7 +146,7 @@ func (h *handler) selectForRequest(r *http.Request, filter, search string) (deta
 	if err != nil {
 		return d, err
 	}
-	items, err := h.cfg.Models.SelectClients(r.Context(), projections.ClientQuery{Filter: f, Search: d.Search, Today: today})
+	items, err := h.models(r.Context()).SelectClients(r.Context(), projections.ClientQuery{Filter: f, Search: d.Search, Today: today})
 	if err != nil {
 		return d, err
 	}

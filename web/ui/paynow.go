@@ -98,7 +98,7 @@ func (h *handler) loadPayPage(w http.ResponseWriter, r *http.Request) (auth.Link
 		return l, nil, nil, false
 	}
 	today := domain.DateOf(h.cfg.Now(), loc)
-	d, err := h.cfg.Models.Invoice(r.Context(), l.Resource, today)
+	d, err := h.models(r.Context()).Invoice(r.Context(), l.Resource, today)
 	if err != nil || d.ClientID != l.ClientID {
 		if err == nil || domain.ErrorCode(err) == domain.ENOTFOUND {
 			h.linkRefused(w, r, http.StatusForbidden) // another client's invoice is refused as a bad link is

@@ -26,7 +26,7 @@ type payoutList struct {
 
 func (h *handler) handlePayoutList(w http.ResponseWriter, r *http.Request) {
 	pageNo := pageParam(r.URL.Query())
-	page, err := h.cfg.Models.ListPayouts(r.Context(), projections.Paging{Offset: (pageNo - 1) * payoutsPerPage, Limit: payoutsPerPage})
+	page, err := h.models(r.Context()).ListPayouts(r.Context(), projections.Paging{Offset: (pageNo - 1) * payoutsPerPage, Limit: payoutsPerPage})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -42,7 +42,7 @@ func (h *handler) handlePayoutView(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, err := h.cfg.Models.Payout(r.Context(), id)
+	p, err := h.models(r.Context()).Payout(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -67,10 +67,10 @@ func (h *handler) priceIncreasesView(r *http.Request, f *form, d priceIncreasesP
 	if err != nil {
 		return nil, err
 	}
-	if d.Library, err = h.cfg.Models.LibraryServices(ctx, projections.LibraryFilter{}); err != nil {
+	if d.Library, err = h.models(ctx).LibraryServices(ctx, projections.LibraryFilter{}); err != nil {
 		return nil, err
 	}
-	if d.Batches, err = h.cfg.Models.PriceIncreaseList(ctx); err != nil {
+	if d.Batches, err = h.models(ctx).PriceIncreaseList(ctx); err != nil {
 		return nil, err
 	}
 	return &view{Title: "Price increases", Section: "price-increases", Today: today, Form: f, D: d}, nil
@@ -212,7 +212,7 @@ func (h *handler) handlePriceIncrease(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	b, err := h.cfg.Models.PriceIncrease(ctx, id)
+	b, err := h.models(ctx).PriceIncrease(ctx, id)
 	if err != nil {
 		h.fail(w, r, err)
 		return

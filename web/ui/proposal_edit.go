@@ -194,12 +194,12 @@ func (h *handler) loadDraft(w http.ResponseWriter, r *http.Request) (proposal.St
 		redirectError(w, r, "/proposals/"+p.ID.String(), "Only a draft can be edited: this proposal is "+string(p.Status)+".")
 		return p, 0, nil, today, proposalEdit{}, false
 	}
-	c, err := h.cfg.Models.Summary(r.Context(), p.ClientID, today)
+	c, err := h.models(r.Context()).Summary(r.Context(), p.ClientID, today)
 	if err != nil {
 		h.fail(w, r, err)
 		return p, 0, nil, today, proposalEdit{}, false
 	}
-	lib, err := h.cfg.Models.LibraryServices(r.Context(), projections.LibraryFilter{})
+	lib, err := h.models(r.Context()).LibraryServices(r.Context(), projections.LibraryFilter{})
 	if err != nil {
 		h.fail(w, r, err)
 		return p, 0, nil, today, proposalEdit{}, false

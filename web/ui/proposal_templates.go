@@ -104,7 +104,7 @@ func newTemplateForm(t proposaltemplate.State) templateForm {
 // templateFormData is newTemplateForm with the services library.
 func (h *handler) templateFormData(r *http.Request, t proposaltemplate.State) (templateForm, error) {
 	d := newTemplateForm(t)
-	lib, err := h.cfg.Models.LibraryServices(r.Context(), projections.LibraryFilter{})
+	lib, err := h.models(r.Context()).LibraryServices(r.Context(), projections.LibraryFilter{})
 	d.Library = lib
 	return d, err
 }
@@ -132,7 +132,7 @@ func fillFromLibrary(f *form, lib []projections.LibraryServiceView) {
 }
 
 func (h *handler) handleTemplateList(w http.ResponseWriter, r *http.Request) {
-	ts, err := h.cfg.Models.ProposalTemplates(r.Context(), true)
+	ts, err := h.models(r.Context()).ProposalTemplates(r.Context(), true)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -416,7 +416,7 @@ func (h *handler) bulkPage(r *http.Request, t proposaltemplate.State, search str
 	if err != nil {
 		return templateBulk{}, err
 	}
-	cs, err := h.cfg.Models.SelectClients(r.Context(), projections.ClientQuery{Filter: projections.ClientsActive, Search: search, Today: today})
+	cs, err := h.models(r.Context()).SelectClients(r.Context(), projections.ClientQuery{Filter: projections.ClientsActive, Search: search, Today: today})
 	return templateBulk{Template: t, Search: search, Clients: cs, Chosen: map[uuid.UUID]bool{}}, err
 }
 
@@ -522,7 +522,7 @@ func (h *handler) handleTemplateSendAll(w http.ResponseWriter, r *http.Request) 
 	today, _, _ := h.today(r.Context())
 	for _, row := range rows {
 		sr := sentRow{DraftSent: row}
-		if c, err := h.cfg.Models.Summary(r.Context(), row.ClientID, today); err == nil {
+		if c, err := h.models(r.Context()).Summary(r.Context(), row.ClientID, today); err == nil {
 			sr.ClientName = c.Name
 		}
 		if row.Err != nil {

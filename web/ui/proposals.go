@@ -14,6 +14,7 @@ import (
 	"remit/domain/proposaltemplate"
 	"remit/eventstore"
 	"remit/projections"
+	"remit/web/api"
 	"remit/web/auth"
 )
 
@@ -64,7 +65,7 @@ func (h *handler) proposalPage(ctx context.Context, p proposal.State, which stri
 	if err != nil {
 		return proposalPage{}, fmt.Errorf("value of proposal %s: %w", p.ID, err)
 	}
-	emails, err := h.cfg.Models.EmailsAbout(ctx, p.ID)
+	emails, err := h.models(ctx).EmailsAbout(ctx, p.ID)
 	if err != nil {
 		return proposalPage{}, err
 	}
@@ -116,6 +117,7 @@ func (h *handler) proposalState(ctx context.Context, id uuid.UUID) (proposal.Sta
 	if err != nil {
 		return proposal.State{}, fmt.Errorf("read %s: %w", stream, err)
 	}
+	recs = api.CutAsOf(ctx, recs)
 	if len(recs) == 0 {
 		return proposal.State{}, domain.NotFound("There is no such proposal.")
 	}
@@ -145,7 +147,7 @@ func (h *handler) loadProposal(w http.ResponseWriter, r *http.Request) (proposal
 		h.fail(w, r, err)
 		return p, nil, today, false
 	}
-	c, err := h.cfg.Models.Summary(r.Context(), p.ClientID, today)
+	c, err := h.models(r.Context()).Summary(r.Context(), p.ClientID, today)
 	if err != nil {
 		h.fail(w, r, err)
 		return p, nil, today, false
@@ -162,7 +164,7 @@ func (h *handler) handleProposalNew(w http.ResponseWriter, r *http.Request) {
 	f.set("lines[0].quantity", "1")
 	f.set("lines[0].billing_rule.frequency", "monthly")
 	f.set("lines[0].automatic", "on")
-	ts, err := h.cfg.Models.ProposalTemplates(r.Context(), false)
+	ts, err := h.models(r.Context()).ProposalTemplates(r.Context(), false)
 	if err != nil {
 		h.fail(w, r, err)
 		return

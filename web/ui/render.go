@@ -143,6 +143,9 @@ type view struct {
 	Bare bool
 	// Back is where a message page's "Back" link leads; "" means Clients.
 	Back string
+	// AsOf is the header's date-time picker and, looking at the past, the
+	// banner that says so.
+	AsOf *asOfBar
 	loc  *time.Location
 	who  func(actor string) person
 	// who is signed in; signedIn is false without sign-in (--no-auth),
@@ -203,7 +206,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 			v.FirmLogo = logoURL(f.Logo)
 		}
 		if v.Today.IsZero() && !v.Bare {
-			v.Today = domain.DateOf(h.cfg.Now(), loc)
+			v.Today = domain.DateOf(api.AsOfNow(r.Context(), h.cfg.Now), loc)
 		}
 	}
 	writePage(w, r, h.log, h.pages, status, page, v)
@@ -228,6 +231,9 @@ func writePage(w http.ResponseWriter, r *http.Request, log *slog.Logger, pages m
 	if v.loc == nil {
 		v.loc = time.UTC
 	}
+	if !v.Bare {
+		v.AsOf = asOfBarOf(r, v.loc)
+	}
 	var buf bytes.Buffer
 	if err := t.t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		log.Error("ui: render", "page", page, "err", err)
@@ -238,7 +244,11 @@ func writePage(w http.ResponseWriter, r *http.Request, log *slog.Logger, pages m
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	body := buf.Bytes()
+	if a, ok := api.AsOfFrom(r.Context()); ok {
+		body = asOfPage(body, a.Raw)
+	}
+	_, _ = w.Write(body)
 }
 
 // message answers with a page that says what happened and leads back.

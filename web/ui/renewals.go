@@ -52,12 +52,12 @@ func (renewalsPage) PerPeriod(ps []billing.PeriodTotal) string {
 func (h *handler) renewalCandidates(ctx context.Context, today domain.Date) ([]renewalCandidate, error) {
 	var out []renewalCandidate
 	for offset := 0; ; offset += projections.MaxLimit {
-		page, err := h.cfg.Models.ListClients(ctx, projections.ClientQuery{Today: today, Paging: projections.Paging{Offset: offset, Limit: projections.MaxLimit}})
+		page, err := h.models(ctx).ListClients(ctx, projections.ClientQuery{Today: today, Paging: projections.Paging{Offset: offset, Limit: projections.MaxLimit}})
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range page.Items {
-			s, err := h.cfg.Models.Summary(ctx, c.ID, today)
+			s, err := h.models(ctx).Summary(ctx, c.ID, today)
 			if err != nil {
 				return nil, err
 			}

@@ -61,7 +61,7 @@ func (h *handler) loadItem(w http.ResponseWriter, r *http.Request) (itemPage, *p
 	q, err := h.scheduleQuery(r.Context(), today, domain.Date{}, true)
 	var items []projections.ScheduleItem
 	if err == nil {
-		items, err = h.cfg.Models.ServiceSchedule(r.Context(), sv.ID, q)
+		items, err = h.models(r.Context()).ServiceSchedule(r.Context(), sv.ID, q)
 	}
 	if err != nil {
 		h.fail(w, r, err)

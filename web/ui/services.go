@@ -48,12 +48,12 @@ func (h *handler) loadService(w http.ResponseWriter, r *http.Request) (projectio
 		h.fail(w, r, err)
 		return projections.ServiceView{}, nil, today, false
 	}
-	sv, err := h.cfg.Models.Service(r.Context(), sid, today)
+	sv, err := h.models(r.Context()).Service(r.Context(), sid, today)
 	if err != nil {
 		h.fail(w, r, err)
 		return sv, nil, today, false
 	}
-	c, err := h.cfg.Models.Summary(r.Context(), sv.ClientID, today)
+	c, err := h.models(r.Context()).Summary(r.Context(), sv.ClientID, today)
 	if err != nil {
 		h.fail(w, r, err)
 		return sv, nil, today, false
@@ -73,7 +73,7 @@ func (h *handler) handleServicePage(sub string) http.HandlerFunc {
 		case "schedule":
 			var q projections.ScheduleQuery
 			if q, err = h.scheduleQuery(r.Context(), today, domain.Date{}, true); err == nil {
-				d.Schedule, err = h.cfg.Models.ServiceSchedule(r.Context(), sv.ID, q)
+				d.Schedule, err = h.models(r.Context()).ServiceSchedule(r.Context(), sv.ID, q)
 			}
 		case "activity":
 			d.Activity, err = h.activityOf(r.Context(), projections.SubjectService, sv.ID, beforeParam(r), "/services/"+sv.ID.String()+"/activity", nil)

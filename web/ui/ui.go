@@ -43,6 +43,9 @@ type Config struct {
 	Billing *billing.Service
 	// Models answers every page's queries.
 	Models *projections.Models
+	// TimeTravel answers the pages with as_of when the UI is served alone
+	// (served with the API, the API server's does); nil refuses as_of.
+	TimeTravel *projections.TimeTravel
 	// Runner is waited on after a command so the page redirected to shows
 	// its effect.
 	Runner Waiter
@@ -144,6 +147,8 @@ func New(cfg Config) *UI {
 	h := newHandler(cfg)
 	u := &UI{h: h, alone: mux.NewRouter()}
 	h.handleRouterErrors(u.alone)
+	u.alone.Use(api.AsOfResolver{TimeTravel: cfg.TimeTravel, Live: cfg.Models, Fail: h.fail,
+		Zone: func(ctx context.Context) (*time.Location, error) { _, loc, err := h.firmNow(ctx); return loc, err }}.Middleware)
 	h.registerRoutes(u.alone)
 	return u
 }
@@ -223,6 +228,7 @@ func (h *handler) registerRoutes(r *mux.Router) {
 	h.registerLibraryRoutes(rt)
 	h.registerRenewalRoutes(rt)
 	h.registerPriceIncreaseRoutes(rt)
+	h.registerChangesRoutes(rt)
 }
 
 // routes registers UI routes on the router, each behind the UI's front
@@ -356,6 +362,10 @@ func (h *handler) csrf(r *http.Request) string {
 // firmNow returns the firm's settings and time zone (projections.FirmView:
 // no store read unless the read models moved).
 func (h *handler) firmNow(ctx context.Context) (firm.State, *time.Location, error) {
+	if a, ok := api.AsOfFrom(ctx); ok {
+		f, _, loc, err := projections.FirmAt(ctx, h.cfg.Store, h.cat, a.Moment.Position)
+		return f, loc, err
+	}
 	var pos uint64 // without read models: read the firm stream every time
 	if h.cfg.Models != nil {
 		pos = h.cfg.Models.Position()
@@ -370,7 +380,13 @@ func (h *handler) today(ctx context.Context) (domain.Date, *time.Location, error
 	if err != nil {
 		return domain.Date{}, nil, err
 	}
-	return domain.DateOf(h.cfg.Now(), loc), loc, nil
+	return domain.DateOf(api.AsOfNow(ctx, h.cfg.Now), loc), loc, nil
+}
+
+// models returns the read models the request reads: as of its as_of, or
+// live.
+func (h *handler) models(ctx context.Context) *projections.Models {
+	return api.ReadModels(ctx, h.cfg.Models)
 }
 
 // tokenLocks serialises requests carrying the same form token, so a
