@@ -117,11 +117,11 @@ type CollectionInvoice struct {
 	Method          string
 	Brand, Last4    string
 	// Stage and LastReminder are where the invoice stands in the firm's
-	// dunning sequence and the date of the last reminder sent about it.
-	// Today no event records reminders, so they are empty; the dunning
-	// policy's invoice events (a reminder sent, reminders paused or
-	// resumed, dunning exhausted) fill them when the invoices projection
-	// applies them.
+	// dunning sequence (dunningStage: retries run out, reminders paused,
+	// reminders sent; "" before any step) and the date of the last
+	// reminder sent about it, from the invoice's dunning events
+	// (InvoiceReminderSent, InvoiceRemindersPaused/Resumed,
+	// InvoiceDunningExhausted) as the invoices projection folds them.
 	Stage        string
 	LastReminder domain.Date
 }
@@ -328,7 +328,26 @@ func collectionRow(r *invoiceRecord, c client.State) CollectionInvoice {
 			row.Brand, row.Last4 = pm.Brand, pm.Last4
 		}
 	}
+	row.Stage, row.LastReminder = dunningStage(st), st.LastReminderOn
 	return row
+}
+
+// dunningStage says in a few words where an invoice stands in the firm's
+// dunning sequence; "" when no step was taken.
+func dunningStage(st invoice.State) string {
+	switch {
+	case st.DunningExhausted && !st.WriteOffOn.IsZero():
+		return "Retries ran out; write-off on " + st.WriteOffOn.String()
+	case st.DunningExhausted:
+		return "Retries ran out"
+	case st.RemindersPaused:
+		return "Reminders paused"
+	case len(st.RemindersSent) == 1:
+		return "1 reminder sent"
+	case len(st.RemindersSent) > 1:
+		return fmt.Sprintf("%d reminders sent", len(st.RemindersSent))
+	}
+	return ""
 }
 
 func zeroCounted(c domain.Currency) CountedMoney { return CountedMoney{Amount: domain.Zero(c)} }

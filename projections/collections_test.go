@@ -170,3 +170,25 @@ func sep(i int) string {
 func counted(c CountedMoney) string {
 	return fmt.Sprintf("%s/%d", c.Amount.Amount.StringFixed(2), c.Count)
 }
+
+func TestDunningStageSaysWhereTheInvoiceStands(t *testing.T) {
+	writeOff := domain.MustDate(2025, time.April, 14)
+	for _, tc := range []struct {
+		name string
+		st   invoice.State
+		want string
+	}{
+		{"NoStep", invoice.State{}, ""},
+		{"OneReminder", invoice.State{RemindersSent: map[string]bool{"on_due": true}}, "1 reminder sent"},
+		{"TwoReminders", invoice.State{RemindersSent: map[string]bool{"before_due:3": true, "on_due": true}}, "2 reminders sent"},
+		{"Paused", invoice.State{RemindersPaused: true, RemindersSent: map[string]bool{"on_due": true}}, "Reminders paused"},
+		{"Exhausted", invoice.State{DunningExhausted: true}, "Retries ran out"},
+		{"ExhaustedWithWriteOff", invoice.State{DunningExhausted: true, WriteOffOn: writeOff}, "Retries ran out; write-off on " + writeOff.String()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := dunningStage(tc.st); got != tc.want {
+				t.Errorf("stage = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -229,6 +229,7 @@ func evolveDunning(s State, e domain.Event) (State, bool) {
 	switch e := e.(type) {
 	case InvoiceReminderSent:
 		s.RemindersSent = withStep(s.RemindersSent, e.Step)
+		s.LastReminderOn = e.Date
 	case InvoiceDunningExhausted:
 		s.DunningExhausted, s.DunningExhaustedOn, s.WriteOffOn = true, e.Date, e.WriteOffOn
 	case InvoiceRemindersPaused:

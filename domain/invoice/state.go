@@ -110,11 +110,12 @@ type State struct {
 	Charges    map[string]Charge
 	ChargeRefs []string
 
-	// Dunning (dunning.go): the reminder steps sent, whether staff paused
-	// the dunning, and whether the retries of the current collection ran
+	// Dunning (dunning.go): the reminder steps sent and the date of the
+	// last, whether staff paused the dunning, and whether the retries of the current collection ran
 	// out (a new collection scheduled starts again), when, and the
 	// write-off date the policy set then (zero: none).
 	RemindersSent      map[string]bool
+	LastReminderOn     domain.Date
 	RemindersPaused    bool
 	DunningExhausted   bool
 	DunningExhaustedOn domain.Date
