@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -224,6 +225,23 @@ func TestMetricsAndReadinessOfTheWiredApp(t *testing.T) {
 		`remit_ledger_pushes_waiting`, `remit_commands_total{command="firm.SetUp",outcome="ok"} 1`, `remit_store_append_duration_seconds_bucket`, `go_goroutines`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %s", want)
+		}
+	}
+	// The Grafana dashboard draws series the app exports (the 429 count
+	// appears with the first refusal, tested in web/api).
+	dash, err := os.ReadFile(filepath.Join("..", "docs", "grafana", "remit.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !json.Valid(dash) {
+		t.Fatal("docs/grafana/remit.json is not JSON")
+	}
+	for _, name := range regexp.MustCompile(`remit_[a-z_]+`).FindAllString(string(dash), -1) {
+		if name == "remit_http_requests_limited_total" {
+			continue
+		}
+		if !strings.Contains(string(body), "\n"+name) {
+			t.Errorf("the dashboard draws %s, which the app does not export", name)
 		}
 	}
 }
