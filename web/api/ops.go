@@ -33,7 +33,8 @@ const (
 	DefaultMaxHeaderBytes    = 64 << 10
 	DefaultPublicPerClient   = 16
 	// LongWriteTimeout is the write timeout of the routes that may work
-	// for long before they answer (a billing run, an import).
+	// for long before they answer (a billing run, an import, batches of
+	// renewals or drafts).
 	LongWriteTimeout = time.Hour
 )
 
@@ -191,7 +192,7 @@ func (s *Server) track(next http.Handler) http.Handler {
 				info.actor = actor(r)
 			}
 		}
-		if strings.Contains(route, "billing-run") || strings.Contains(route, "import") {
+		if longRoute(route) {
 			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(LongWriteTimeout))
 		}
 		if !signedIn && s.cfg.Auth != nil && route != healthzPath && route != readyzPath {
@@ -206,6 +207,17 @@ func (s *Server) track(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// longRoute is a route that may work for long before it answers: a
+// billing run, an import, a batch of renewals or drafts for many clients.
+func longRoute(route string) bool {
+	for _, part := range []string{"billing-run", "import", "renewal", "/proposal-templates/{id}/proposals"} {
+		if strings.Contains(route, part) {
+			return true
+		}
+	}
+	return false
 }
 
 // clientAddr is the client's address: from Limits.ClientIPHeader behind a
