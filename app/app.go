@@ -27,6 +27,7 @@ import (
 	"remit/integrations/accounting/xero"
 	"remit/integrations/payments"
 	"remit/integrations/payments/gateways"
+	"remit/internal/metrics"
 	"remit/processes/billingrun"
 	"remit/processes/emailer"
 	"remit/processes/ledgersync"
@@ -92,7 +93,23 @@ type Config struct {
 	// Idempotency-Key is kept for its retries (0: idempotency.DefaultTTL,
 	// 24 hours).
 	IdempotencyTTL time.Duration
+	// KeysDir is the folder of clients' personal-data keys on the embedded
+	// store (and KurrentDB); "" keeps them in DataDir/keys. Kept elsewhere,
+	// a copy of the data folder alone reveals no personal data.
+	KeysDir string
+	// MetricsAddr, when set, is where GET /metrics (Prometheus) listens:
+	// an address of its own, unauthenticated, for the scraper only.
+	MetricsAddr string
+	// ReadyMaxLag is how many events a read model may be behind the log's
+	// head while GET /readyz still answers ready (0: DefaultReadyMaxLag).
+	ReadyMaxLag uint64
+	// Limits bound slow, idle and unauthenticated HTTP clients (zero
+	// fields: api's defaults).
+	Limits api.Limits
 }
+
+// DefaultReadyMaxLag is Config.ReadyMaxLag's default.
+const DefaultReadyMaxLag = 1000
 
 // App is a running Remit.
 type App struct {
@@ -124,7 +141,11 @@ type App struct {
 	// Idempotency keeps the answers of requests sent with an
 	// Idempotency-Key, beside the store.
 	Idempotency idempotency.Store
-	gateway     io.Closer // the payment gateway, when it holds files open
+	// Metrics is the app's own Prometheus registry and series.
+	Metrics    *metrics.Metrics
+	metricsSrv *http.Server
+	metricsURL string
+	gateway    io.Closer // the payment gateway, when it holds files open
 	// stopWebhooks stops the sandbox's webhook deliveries.
 	stopWebhooks context.CancelFunc
 	// SignedDocs files the signed PDF of each proposal accepted by
@@ -145,11 +166,17 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	store, err := storeurl.Open(ctx, cfg.StoreURL, storeurl.Options{DataDir: cfg.DataDir, Clock: cfg.Now})
+	if cfg.ReadyMaxLag == 0 {
+		cfg.ReadyMaxLag = DefaultReadyMaxLag
+	}
+	store, err := storeurl.Open(ctx, cfg.StoreURL, storeurl.Options{DataDir: cfg.DataDir, KeysDir: cfg.KeysDir, Clock: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Store: store, log: cfg.Logger}
+	a := &App{Store: store, log: cfg.Logger, Metrics: metrics.New()}
+	// Every command the app's processes run is counted: they all start
+	// from this context.
+	ctx = billing.WithObserver(ctx, a.Metrics)
 	a.Idempotency, err = storeurl.OpenIdempotency(ctx, cfg.StoreURL, storeurl.Options{DataDir: cfg.DataDir, Clock: cfg.Now}, cfg.IdempotencyTTL)
 	if err != nil {
 		return nil, errors.Join(err, a.Close())
@@ -217,9 +244,13 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 		TimeTravel: a.TimeTravel, Addr: cfg.Addr, Store: store, Idempotency: a.Idempotency, Billing: a.Billing, Models: a.Models, Runner: r, Logger: cfg.Logger, Now: cfg.Now,
 		Auth: a.Auth, UI: a.ui(cfg, store, r, billNow), BillingRun: billNow, BillingDryRun: a.billDryRun, SellerEmail: sellerEmail(cfg), StripeWebhook: a.StripeWebhook,
 		SandboxWebhook: a.sandboxWebhook(), GatewayPages: a.Payments.Pages, Checkout: a.Payments.Checkout, Refunds: a.Refunds,
-		Links: a.links(cfg),
+		Links: a.links(cfg), Metrics: a.Metrics, Ready: a.readiness(cfg), Limits: cfg.Limits,
 	})
+	a.watch()
 	if err := a.Web.Open(); err != nil {
+		return err
+	}
+	if err := a.openMetrics(cfg); err != nil {
 		return err
 	}
 	u := a.Web.URL()
@@ -353,6 +384,7 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 	idx := billingrun.NewIndex(store, a.Models, billingrun.WaitFor(store, a.Runner))
 	a.Sched = &billingrun.Scheduler{Store: store, Billing: a.Billing, Index: idx, Gateway: gw, Now: cfg.Now, Logger: cfg.Logger,
 		OnRun: func(r billingrun.RunResult) {
+			a.observeRun(r)
 			syncDisputes(context.WithoutCancel(ctx))
 			a.log.Info("billing run", "as_of", r.AsOf, "issued", r.Billing.Issued, "already", r.Billing.AlreadyIssued,
 				"errors", len(r.Billing.Errors)+len(r.Collect.Errors), "collected", r.Collect.Succeeded, "rejected", r.Collect.Rejected,
@@ -377,6 +409,7 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 		mu.Lock()
 		defer mu.Unlock()
 		res := a.Sched.RunOnce(ctx, idx, cfg.Now())
+		a.observeRun(res)
 		syncDisputes(ctx)
 		// What the run and the disputes recorded is on the pages the
 		// caller reads next.
@@ -531,6 +564,9 @@ func (a *App) Close() error {
 	var errs []error
 	if a.Web != nil {
 		errs = append(errs, a.Web.Close())
+	}
+	if a.metricsSrv != nil {
+		errs = append(errs, a.metricsSrv.Close())
 	}
 	if a.Sched != nil {
 		errs = append(errs, a.Sched.Close())

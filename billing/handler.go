@@ -282,6 +282,19 @@ type HandleOptions[S any] struct {
 // each command's fate is in its BatchOutcome.
 func HandleBatch[S, C any](ctx context.Context, env Env, d Decider[S, C], cmds []Command[C], opts HandleOptions[S]) ([]BatchOutcome[S], error) {
 	outs := make([]BatchOutcome[S], len(cmds))
+	if rid := RequestID(ctx); rid != "" {
+		// The request's id correlates what it appended, unless the caller
+		// correlates the commands itself (a billing run's date).
+		cmds = slices.Clone(cmds)
+		for i := range cmds {
+			if cmds[i].Meta.CorrelationID == "" {
+				cmds[i].Meta.CorrelationID = rid
+			}
+		}
+	}
+	if o := observerFrom(ctx); o != nil {
+		defer observe(o, cmds, outs)
+	}
 	var streams [][]int
 	at := map[string]int{}
 	for i, c := range cmds {
@@ -543,6 +556,7 @@ func (h *streamHandler[S, C]) decideAndAppend(ctx context.Context, stream string
 			expected = eventstore.Exact(l.rev)
 		}
 		var err error
+		start := time.Now()
 		if h.opts.Queued == nil {
 			res, err = h.env.Store.Append(ctx, stream, expected, data...)
 		} else {
@@ -557,6 +571,9 @@ func (h *streamHandler[S, C]) decideAndAppend(ctx context.Context, stream string
 		}
 		if err != nil {
 			return fmt.Errorf("append %s: %w", stream, err)
+		}
+		if o := observerFrom(ctx); o != nil {
+			o.Appended(len(data), time.Since(start))
 		}
 		if h.d.Cache != nil {
 			h.d.Cache.Put(stream, st, res.Revision)

@@ -46,6 +46,7 @@ func newDemoCmd(env Env) *cobra.Command {
 	var so storeOpts
 	var addr string
 	var mo mailOpts
+	var oo opsOpts
 	var loadOnly bool
 	var clients int
 	var seed uint64
@@ -103,12 +104,13 @@ When the data folder already holds events, nothing is loaded and its data is ser
 			if loadOnly {
 				return nil
 			}
-			return serveUntilDone(ctx, env, so, addr, mo, gateways.Config{})
+			return serveUntilDone(ctx, env, so, addr, mo, oo, gateways.Config{})
 		},
 	}
 	storeFlags(c, env, &so)
 	addrFlag(c, env, &addr)
 	mailFlags(c, env, &mo)
+	opsFlags(c, env, &oo)
 	c.Flags().BoolVar(&loadOnly, "load-only", false, "load the demo and exit without serving")
 	c.Flags().IntVar(&clients, "clients", 0, fmt.Sprintf("how many clients (default %d, at least %d)", demo.DefaultClients, demo.MinClients))
 	c.Flags().Uint64Var(&seed, "seed", 1, "the demo's random seed: the same seed loads the same data")

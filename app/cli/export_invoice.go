@@ -53,7 +53,7 @@ Read-only: runs beside remit serve. docs/einvoice.md says where each field comes
 				_, err = c.OutOrStdout().Write(doc)
 				return err
 			}
-			if err := os.WriteFile(out, doc, 0o644); err != nil {
+			if err := os.WriteFile(out, doc, 0o600); err != nil {
 				return usageErr("write %s: %v", out, err)
 			}
 			fmt.Fprintf(c.ErrOrStderr(), "wrote %s (%s) to %s\n", in.FileName(), kindOf(in), out)

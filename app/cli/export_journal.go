@@ -66,7 +66,7 @@ See docs/journal.md for the chart of accounts.`,
 			if outFile == "" {
 				return j.Write(c.OutOrStdout(), f)
 			}
-			if err := atomicfile.Write(outFile, 0o644, func(w io.Writer) error { return j.Write(w, f) }); err != nil {
+			if err := atomicfile.Write(outFile, 0o600, func(w io.Writer) error { return j.Write(w, f) }); err != nil {
 				return err
 			}
 			codes := make([]string, len(j.Currencies))

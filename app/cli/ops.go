@@ -380,7 +380,7 @@ func newAuditStreamCmd(env Env) *cobra.Command {
 			out := c.OutOrStdout()
 			fmt.Fprintf(out, "stream %s: %d events\n", stream, len(recs))
 			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "rev\tposition\trecorded at (UTC)\tactor\tevent\twhat\thash")
+			fmt.Fprintln(w, "rev\tposition\trecorded at (UTC)\tactor\tcorrelation (request id)\tevent\twhat\thash")
 			for _, r := range recs {
 				what := text[r.Position]
 				if what == "" {
@@ -393,7 +393,11 @@ func newAuditStreamCmd(env Env) *cobra.Command {
 				if actor == "" {
 					actor = "-"
 				}
-				fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%s\t%s\t%x…\n", r.Revision, r.Position, r.Metadata.RecordedAt.Format("2006-01-02 15:04:05.000"), actor, r.Type, what, r.Hash[:min(6, len(r.Hash))])
+				corr := r.Metadata.CorrelationID
+				if corr == "" {
+					corr = "-"
+				}
+				fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%x…\n", r.Revision, r.Position, r.Metadata.RecordedAt.Format("2006-01-02 15:04:05.000"), actor, corr, r.Type, what, r.Hash[:min(6, len(r.Hash))])
 			}
 			return w.Flush()
 		},

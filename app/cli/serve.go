@@ -3,12 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/mail"
 	"time"
 
 	"remit/app"
 	"remit/integrations/payments/gateways"
+	"remit/web/api"
 
 	"github.com/spf13/cobra"
 )
@@ -29,15 +29,19 @@ func addrFlag(c *cobra.Command, env Env, addr *string) {
 // it down gracefully: requests in flight finish, every accepted append is on
 // disk (the read models keep their checkpoints with their rows, so there is
 // nothing of theirs left to write).
-func serveUntilDone(ctx context.Context, env Env, so storeOpts, addr string, mo mailOpts, pc gateways.Config) error {
+func serveUntilDone(ctx context.Context, env Env, so storeOpts, addr string, mo mailOpts, oo opsOpts, pc gateways.Config) error {
 	if mo.staff != "" {
 		if _, err := mail.ParseAddress(mo.staff); err != nil {
 			return usageErr("--staff-email %q: give an email address (%v)", mo.staff, err)
 		}
 	}
-	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a, err := app.Open(ctx, app.Config{DataDir: so.dir, StoreURL: so.url, ReadModelsURL: so.readModels, Addr: addr, Logger: logger, SMTPURL: mo.smtp, MailFrom: mo.from, StaffEmail: mo.staff,
-		NoAuth: mo.noAuth, SecureCookies: mo.secureCookies, PublicURL: mo.publicURL, Payments: pc})
+	logger, err := newLogger(env.Stderr, oo.logFormat)
+	if err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, app.Config{DataDir: so.dir, StoreURL: so.url, ReadModelsURL: so.readModels, KeysDir: so.keys, Addr: addr, Logger: logger, SMTPURL: mo.smtp, MailFrom: mo.from, StaffEmail: mo.staff,
+		NoAuth: mo.noAuth, SecureCookies: mo.secureCookies, PublicURL: mo.publicURL, Payments: pc,
+		MetricsAddr: oo.metricsAddr, ReadyMaxLag: oo.readyMaxLag, Limits: api.Limits{ClientIPHeader: oo.clientIPHeader}})
 	if err != nil {
 		if ue := asUsage(err); ue != nil {
 			return ue
@@ -45,6 +49,9 @@ func serveUntilDone(ctx context.Context, env Env, so storeOpts, addr string, mo 
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Remit is serving %s on %s\n(API under /api/, its OpenAPI document at /api/openapi.json; Ctrl-C or SIGTERM stops it)\n", so.describe(), a.URL())
+	if u := a.MetricsURL(); u != "" {
+		fmt.Fprintf(env.Stdout, "Prometheus metrics at %s/metrics\n", u)
+	}
 	<-ctx.Done()
 	logger.Info("shutting down")
 	start := time.Now()
@@ -59,6 +66,7 @@ func newServeCmd(env Env) *cobra.Command {
 	var so storeOpts
 	var addr string
 	var mo mailOpts
+	var oo opsOpts
 	var po gatewayOpts
 	c := &cobra.Command{
 		Use:   "serve",
@@ -77,13 +85,14 @@ gracefully: requests in flight finish and nothing accepted is lost.`,
 			if err := pc.Validate(); err != nil {
 				return usageErr("%v", err)
 			}
-			return serveUntilDone(c.Context(), env, so, addr, mo, pc)
+			return serveUntilDone(c.Context(), env, so, addr, mo, oo, pc)
 		},
 	}
 	storeFlags(c, env, &so)
 	readModelsFlag(c, env, &so)
 	addrFlag(c, env, &addr)
 	mailFlags(c, env, &mo)
+	opsFlags(c, env, &oo)
 	gatewayFlags(c, env, &po)
 	return c
 }

@@ -28,6 +28,8 @@ type storeOpts struct {
 	// readModels is a postgres:// URL to keep the read models in; "" keeps
 	// them beside the store (see readModelsFlag).
 	readModels string
+	// keys is the folder of the personal-data keys ("" = DATA/keys).
+	keys string
 }
 
 func storeFlags(c *cobra.Command, env Env, o *storeOpts) {
@@ -37,6 +39,7 @@ func storeFlags(c *cobra.Command, env Env, o *storeOpts) {
 	}
 	c.Flags().StringVar(&o.dir, "data", def, "data folder: the embedded store, and the read models' readmodels.db (env REMIT_DATA)")
 	c.Flags().StringVar(&o.url, "store", env.Getenv("REMIT_STORE"), "event store: empty for the embedded store in --data, or postgres://… or kurrentdb://… / esdb://… (env REMIT_STORE)")
+	c.Flags().StringVar(&o.keys, "keys", env.Getenv("REMIT_KEYS"), "folder of the clients' personal-data keys, outside the data folder so that a copy of it alone reveals no personal data (env REMIT_KEYS; default DATA/keys; on PostgreSQL the keys are in the database)")
 }
 
 // readModelsFlag adds --read-models to a command that opens the read
@@ -119,7 +122,7 @@ func (o storeOpts) open(ctx context.Context, readOnly bool) (eventstore.Store, e
 			return nil, usageErr("no Remit store in %s (looked for %s)", o.dir, sqlite.FileName)
 		}
 	}
-	s, err := storeurl.Open(ctx, o.url, storeurl.Options{DataDir: o.dir, ReadOnly: readOnly})
+	s, err := storeurl.Open(ctx, o.url, storeurl.Options{DataDir: o.dir, KeysDir: o.keys, ReadOnly: readOnly})
 	if errors.Is(err, eventstore.ErrLocked) {
 		return nil, usageErr("%v", err)
 	}
@@ -251,7 +254,7 @@ A chain cannot show that events were cut off its end; record the printed head
 	}
 	storeFlags(verify, env, &so)
 	verify.Flags().StringVar(&expect, "expect-head", "", "POSITION:HASH from an earlier verify; fail if that event is gone or changed")
-	audit.AddCommand(verify, newAuditStreamCmd(env), newAuditProposalCmd(env))
+	audit.AddCommand(verify, newAuditStreamCmd(env), newAuditProposalCmd(env), newAuditRequestCmd(env))
 	return audit
 }
 

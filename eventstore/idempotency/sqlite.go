@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	_ "github.com/mattn/go-sqlite3" // the driver the embedded event store uses
+
+	"remit/internal/fsperm"
 )
 
 // RecordsFile is the SQLite file of the records in the data folder: its own
@@ -43,10 +45,10 @@ type SQLite struct {
 // deletes the expired ones.
 func OpenSQLite(dir string, opts Options) (*SQLite, error) {
 	opts = opts.withDefaults()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	path := filepath.Join(dir, RecordsFile)
+	if err := fsperm.SQLite(path); err != nil {
 		return nil, fmt.Errorf("idempotency records: %w", err)
 	}
-	path := filepath.Join(dir, RecordsFile)
 	// WAL with synchronous=NORMAL: a record lost to a power cut only makes
 	// a retry run its (idempotent) command again, so no sync per record.
 	// secure_delete overwrites the answers of expired records.

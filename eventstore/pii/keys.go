@@ -13,6 +13,7 @@ import (
 
 	"remit/domain"
 	"remit/internal/atomicfile"
+	"remit/internal/fsperm"
 )
 
 // KeyDir is the folder of the data folder that holds the client keys.
@@ -54,8 +55,15 @@ type KeyStore struct {
 // OpenKeyStore returns the key store in dataDir/keys, creating the folder.
 // It destroys any day keys of old idempotency records left in it.
 func OpenKeyStore(dataDir string) (*KeyStore, error) {
-	dir := filepath.Join(dataDir, KeyDir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	return OpenKeyStoreIn(filepath.Join(dataDir, KeyDir))
+}
+
+// OpenKeyStoreIn returns the key store in the folder dir (0700), creating
+// it: the data folder's keys/, or a folder of its own elsewhere (remit
+// --keys), so that a copy of the data folder alone reveals no personal
+// data.
+func OpenKeyStoreIn(dir string) (*KeyStore, error) {
+	if err := fsperm.Dir(dir); err != nil {
 		return nil, fmt.Errorf("key store: %w", err)
 	}
 	k := &KeyStore{dir: dir, created: atomicfile.NewDirSyncer(dir), keys: map[uuid.UUID][]byte{}}

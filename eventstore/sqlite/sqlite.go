@@ -53,7 +53,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-
 	"fmt"
 	"os"
 	"path/filepath"
@@ -64,6 +63,7 @@ import (
 	"time"
 
 	"remit/eventstore"
+	"remit/internal/fsperm"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -177,7 +177,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		close(s.stopped)
 		return s, nil
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := fsperm.Dir(dir); err != nil {
 		return nil, fmt.Errorf("create data folder %s: %w", dir, err)
 	}
 	lock, err := lockDir(dir)
@@ -189,6 +189,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.closeDBs()
 		lock.Close()
 		return nil, fmt.Errorf("open event store %s: %w", dir, err)
+	}
+	// events.db is made 0600 first: its -wal and -shm get its mode.
+	if err := fsperm.SQLite(path); err != nil {
+		return fail(err)
 	}
 	wdb, err := openDB("file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000", writePragmas)
 	if err != nil {

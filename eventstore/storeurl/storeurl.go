@@ -19,6 +19,7 @@ import (
 	"remit/eventstore/pii"
 	"remit/eventstore/postgres"
 	"remit/eventstore/sqlite"
+	"remit/internal/fsperm"
 	"remit/projections/rmdb"
 )
 
@@ -70,6 +71,37 @@ type Options struct {
 	ReadOnly bool
 	// Clock stamps recorded-at where the store does it; nil: time.Now.
 	Clock func() time.Time
+	// KeysDir is the folder of clients' personal-data keys (embedded store
+	// and KurrentDB); "" is DataDir/keys. A folder outside the data folder
+	// keeps a copy of the data folder alone from revealing personal data.
+	KeysDir string
+}
+
+// keysDir is where the keys of the data folder dir live.
+func (o Options) keysDir(dir string) string {
+	if o.KeysDir != "" {
+		return o.KeysDir
+	}
+	return filepath.Join(dir, pii.KeyDir)
+}
+
+// checkKeysMoved refuses a --keys folder while the data folder still holds
+// keys: the clients whose keys stayed behind would read as erased.
+func (o Options) checkKeysMoved(dir string) error {
+	if o.KeysDir == "" || dir == "" {
+		return nil
+	}
+	old := filepath.Join(dir, pii.KeyDir)
+	if abs, err := filepath.Abs(old); err == nil {
+		if other, err := filepath.Abs(o.KeysDir); err == nil && abs == other {
+			return nil
+		}
+	}
+	entries, err := os.ReadDir(old)
+	if err != nil || len(entries) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the data folder still holds personal-data keys in %s: move them into %s first (mv %s/* %s/), then start again", old, o.KeysDir, old, o.KeysDir)
 }
 
 // Open opens the store url names.
@@ -90,7 +122,7 @@ func Open(ctx context.Context, url string, opts Options) (eventstore.Store, erro
 		if err != nil {
 			return nil, err
 		}
-		keys, err := sharedKeys(ctx, kind, url, opts.DataDir)
+		keys, err := sharedKeys(ctx, kind, url, opts)
 		if err != nil {
 			s.Close()
 			return nil, err
@@ -104,13 +136,27 @@ func Open(ctx context.Context, url string, opts Options) (eventstore.Store, erro
 	if rest, ok := strings.CutPrefix(url, "sqlite:"); ok && rest != "" {
 		dir = rest
 	}
+	if err := opts.checkKeysMoved(dir); err != nil {
+		return nil, err
+	}
+	if !opts.ReadOnly {
+		// Whatever an earlier version, a copy or the operator left more
+		// open than 0600/0700 is closed before anything is written.
+		if err := fsperm.Tighten(dir); err != nil {
+			return nil, err
+		}
+		if err := fsperm.Tighten(opts.keysDir(dir)); err != nil {
+			return nil, err
+		}
+	}
 	s, err := sqlite.Open(dir, sqlite.Options{ReadOnly: opts.ReadOnly, Clock: opts.Clock})
 	if err != nil {
 		return nil, err
 	}
 	// Clients' personal fields are sealed with per-client keys kept in
-	// DATA/keys, outside the log, so `remit client forget` can erase them.
-	keys, err := pii.OpenKeyStore(dir)
+	// DATA/keys (or Options.KeysDir), outside the log, so `remit client
+	// forget` can erase them.
+	keys, err := pii.OpenKeyStoreIn(opts.keysDir(dir))
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -164,7 +210,8 @@ func OpenIdempotency(ctx context.Context, url string, opts Options, ttl time.Dur
 // folder exists (a log migrated from an embedded store, or an operator
 // who made it): every process must then use the same folder (a shared
 // volume), or one process's clients read as erased in another.
-func sharedKeys(ctx context.Context, kind Kind, url, dataDir string) (pii.Keys, error) {
+func sharedKeys(ctx context.Context, kind Kind, url string, opts Options) (pii.Keys, error) {
+	dataDir := opts.DataDir
 	if kind == Postgres {
 		keys, err := pii.OpenPGKeyStore(ctx, url)
 		if err != nil {
@@ -178,13 +225,14 @@ func sharedKeys(ctx context.Context, kind Kind, url, dataDir string) (pii.Keys, 
 		}
 		return keys, nil
 	}
-	if dataDir == "" {
+	if dataDir == "" && opts.KeysDir == "" {
 		return nil, nil
 	}
-	if fi, err := os.Stat(filepath.Join(dataDir, pii.KeyDir)); err != nil || !fi.IsDir() {
+	dir := opts.keysDir(dataDir)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return nil, nil
 	}
-	keys, err := pii.OpenKeyStore(dataDir)
+	keys, err := pii.OpenKeyStoreIn(dir)
 	if err != nil {
 		return nil, err
 	}

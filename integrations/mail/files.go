@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"remit/internal/atomicfile"
+	"remit/internal/fsperm"
 )
 
 // Files delivers each message as the file <Dir>/<ID>.eml: Remit's default
@@ -40,7 +41,7 @@ func (f Files) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
+	if err := fsperm.Dir(f.Dir); err != nil {
 		return err
 	}
 	return atomicfile.WriteFile(path, data, 0o600)

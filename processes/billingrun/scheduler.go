@@ -59,6 +59,8 @@ type RunResult struct {
 	Billing Report
 	Collect CollectReport
 	Err     error
+	// Took is how long the run took, its collection and jobs included.
+	Took time.Duration
 }
 
 // Start begins running in the background: at once, then daily.
@@ -127,14 +129,16 @@ func (s *Scheduler) loop(ctx context.Context, done chan struct{}) {
 }
 
 // RunOnce runs billing, then collection, for the firm's date at now.
-func (s *Scheduler) RunOnce(ctx context.Context, idx *Index, now time.Time) RunResult {
+func (s *Scheduler) RunOnce(ctx context.Context, idx *Index, now time.Time) (res RunResult) {
+	start := time.Now()
+	defer func() { res.Took = time.Since(start) }()
 	if err := idx.Update(ctx); err != nil {
 		return RunResult{Err: err}
 	}
 	if !idx.Firm().SetUp {
 		return RunResult{} // nothing to bill before set-up
 	}
-	res := RunResult{AsOf: domain.DateOf(now, idx.Location())}
+	res = RunResult{AsOf: domain.DateOf(now, idx.Location())}
 	res.Billing, res.Err = Run(ctx, s.Store, s.Billing, res.AsOf, Options{Workers: s.Workers, Index: idx})
 	if res.Err == nil && s.Gateway != nil {
 		res.Collect, res.Err = Collect(ctx, s.Store, s.Billing, s.Gateway, res.AsOf, CollectOptions{Workers: s.Workers, Index: idx, Logger: s.Logger})

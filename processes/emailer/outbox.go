@@ -132,6 +132,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -274,6 +275,9 @@ type Outbox struct {
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// running and failures are for Stats.
+	running  atomic.Bool
+	failures atomic.Uint64
 }
 
 // New returns an outbox; Start runs it, or call CatchUp and Tick.
@@ -323,6 +327,7 @@ func New(cfg Config) (*Outbox, error) {
 // Close.
 func (o *Outbox) Start(ctx context.Context) error {
 	ctx, o.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	o.running.Store(true)
 	o.wg.Add(2)
 	// Catching up may send many emails: it runs in the background so that
 	// serving does not wait for it; the follower starts where it ends.
@@ -354,6 +359,7 @@ func (o *Outbox) Start(ctx context.Context) error {
 // Close stops the outbox started by Start, waits for it, and deletes its
 // temporary state database, if it made one.
 func (o *Outbox) Close() error {
+	o.running.Store(false)
 	if o.cancel != nil {
 		o.cancel()
 		o.wg.Wait()
@@ -838,6 +844,9 @@ func (o *Outbox) deliver(ctx context.Context, q mailbox.EmailQueued, msg mail.Me
 		err = &mail.PermanentError{Err: errors.New("the client's personal data was erased")}
 	} else {
 		err = o.cfg.Mailer.Send(ctx, msg)
+	}
+	if err != nil {
+		o.failures.Add(1)
 	}
 	attempts := 1
 	var ae *mail.AttemptsError

@@ -110,6 +110,7 @@ import (
 	"reflect"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -186,6 +187,32 @@ type Sync struct {
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// running, failures and waiting are for Stats.
+	running  atomic.Bool
+	failures atomic.Uint64
+	waiting  atomic.Int64
+}
+
+// Stats is what an operator watches of ledger sync (health and metrics).
+type Stats struct {
+	// Running is true between Start and Close.
+	Running bool
+	// Waiting is how many invoices and payouts have pushes to make or
+	// retry (as of the last time the process was not busy).
+	Waiting int
+	// Failures counts pushes that failed since Start, temporary (retried)
+	// and permanent alike.
+	Failures uint64
+}
+
+// Stats reads the figures without waiting for a push in progress: when
+// the process is busy, Waiting is the count it last saw.
+func (s *Sync) Stats() Stats {
+	if s.mu.TryLock() {
+		s.waiting.Store(int64(len(s.open)))
+		s.mu.Unlock()
+	}
+	return Stats{Running: s.running.Load(), Waiting: int(s.waiting.Load()), Failures: s.failures.Load()}
 }
 
 type builtLedger struct {
@@ -231,6 +258,7 @@ func Open(cfg Config) (*Sync, error) {
 // every TickInterval and reconciles every ReconcileInterval, until Close.
 func (s *Sync) Start(ctx context.Context) error {
 	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.running.Store(true)
 	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()
@@ -264,6 +292,7 @@ func (s *Sync) Start(ctx context.Context) error {
 
 // Close stops what Start started and waits for it.
 func (s *Sync) Close() error {
+	s.running.Store(false)
 	if s.cancel != nil {
 		s.cancel()
 		s.wg.Wait()

@@ -178,6 +178,7 @@ func (s *Sync) attemptPayout(ctx context.Context, l accounting.Ledger, c ledger.
 		cmd = ledger.RecordPushSucceeded{Event: ledger.LedgerPushSucceeded{PushID: pushID, Provider: c.Provider, Kind: kind, PayoutID: p.id,
 			SourceEventID: p.eventID, DocumentID: docID, LedgerID: ack.LedgerID, Amount: amount, Existing: ack.Existing, Attempt: attempt, At: now}}
 	} else {
+		s.failures.Add(1)
 		f := ledger.LedgerPushFailed{PushID: pushID, Provider: c.Provider, Kind: kind, PayoutID: p.id, SourceEventID: p.eventID,
 			DocumentID: docID, Amount: amount, Reason: reason(pushErr), Attempt: attempt, At: now}
 		if temp, after := accounting.IsTemporary(pushErr); temp {

@@ -107,6 +107,7 @@ func (s *Sync) attempt(ctx context.Context, l accounting.Ledger, c ledger.Connec
 		}
 	}
 	if pushErr != nil {
+		s.failures.Add(1)
 		f := ledger.LedgerPushFailed{PushID: pushID, Provider: c.Provider, Kind: src.kind, InvoiceID: inv.id, SourceEventID: src.eventID,
 			Generation: gen, DocumentID: docID, Amount: src.amount, Reason: reason(pushErr), Attempt: attempt, At: now}
 		if temp, after := accounting.IsTemporary(pushErr); temp {

@@ -56,14 +56,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	_ "github.com/mattn/go-sqlite3"    // database/sql driver "sqlite3"
+
+	"remit/internal/fsperm"
 )
 
 // Dialect is the SQL database kind.
@@ -103,7 +103,7 @@ func OpenSQLite(path string) (*DB, error) {
 // openSQLite is OpenSQLite with the given durability and deletion settings
 // (a temporary database needs neither).
 func openSQLite(path, settings string) (*DB, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := fsperm.SQLite(path); err != nil {
 		return nil, fmt.Errorf("read models: %w", err)
 	}
 	dsn := "file:" + path + "?_journal_mode=WAL&_busy_timeout=10000&" + settings

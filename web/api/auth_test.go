@@ -244,10 +244,12 @@ func TestAccessMatrix(t *testing.T) {
 		}
 		return rt.method != http.MethodGet && (strings.HasPrefix(rt.template, "/api/firm") || rt.template == "/api/clients/{id}/forget")
 	}
-	// Public routes: the API's description, and the payment gateway's signed
-	// webhook (its signature, not a session, is what it is checked by).
+	// Public routes: the API's description, the payment gateway's signed
+	// webhook (its signature, not a session, is what it is checked by), and
+	// the orchestrator's health and readiness probes.
 	public := func(rt route) bool {
-		return rt.template == "/api/openapi.json" || rt.template == api.StripeWebhookPath || rt.template == api.SandboxWebhookPath
+		return rt.template == "/api/openapi.json" || rt.template == api.StripeWebhookPath || rt.template == api.SandboxWebhookPath ||
+			rt.template == "/healthz" || rt.template == "/readyz"
 	}
 	principals := []struct {
 		c     creds

@@ -86,7 +86,9 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, raw []byte, c c
 			}
 		}
 		meta.CommandID = meta.Actor + ":" + key
-		meta.CorrelationID = meta.CommandID
+		if billing.RequestID(ctx) == "" {
+			meta.CorrelationID = meta.CommandID
+		} // else the request id is the correlation id (billing.WithRequestID)
 	}
 
 	res, err := s.run(ctx, r, c, meta)

@@ -94,7 +94,7 @@ func StatusOf(err error) int {
 		return http.StatusInternalServerError
 	}
 	switch {
-	case errors.Is(err, auth.ErrRateLimited):
+	case errors.Is(err, auth.ErrRateLimited), errors.Is(err, errTooManyInFlight):
 		return http.StatusTooManyRequests
 	case errors.Is(err, auth.ErrUnauthenticated):
 		return http.StatusUnauthorized
@@ -154,6 +154,9 @@ func ProblemOf(err error) Problem {
 		return p
 	case http.StatusTooManyRequests:
 		p.Detail = "Too many sign-in attempts; wait a while and try again."
+		if errors.Is(err, errTooManyInFlight) {
+			p.Detail = "Too many requests at once from your address; wait a moment and try again."
+		}
 		return p
 	}
 	var he *httpError

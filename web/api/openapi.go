@@ -99,6 +99,8 @@ func operations() []operation {
 	)
 	return []operation{
 		get("/api/openapi.json", "This document.", map[string]any{}),
+		get("/healthz", "Liveness: the process is up and serving HTTP (no sign-in; nothing is read).", HealthView{}),
+		get("/readyz", "Readiness (no sign-in): the store answers, every read model is within the configured number of events of the log's head, and the outbox and ledger workers run. 503 with the same body, naming each failed check, when not ready.", ReadyView{}),
 
 		post("/api/login", "Sign in with email and password: sets the session cookie and answers the session's CSRF token (send it as X-CSRF-Token, or the csrf_token form field, with every unsafe request).", LoginRequest{}, SessionView{}),
 		post("/api/logout", "Sign out: ends the session.", nil, SignedOut{}),

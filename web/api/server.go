@@ -18,6 +18,7 @@ import (
 	"remit/eventstore"
 	"remit/eventstore/idempotency"
 	"remit/integrations/payments/gateways"
+	"remit/internal/metrics"
 	"remit/processes/billingrun"
 	"remit/processes/refunds"
 	"remit/projections"
@@ -108,6 +109,14 @@ type Config struct {
 	// Refunds refunds payments through the gateway (POST
 	// /api/invoices/{id}/refunds); nil answers that the gateway cannot.
 	Refunds *refunds.Refunder
+	// Metrics, when set, counts every request and every command a request
+	// runs; nil counts nothing.
+	Metrics *metrics.Metrics
+	// Ready runs the readiness checks of GET /readyz (nil: ready while
+	// the server answers).
+	Ready func(ctx context.Context) []ReadyCheck
+	// Limits bound slow, idle and unauthenticated clients.
+	Limits Limits
 }
 
 // UI is what the server needs of the web UI (package ui) to serve it beside
@@ -134,6 +143,8 @@ type Server struct {
 	firm      *projections.FirmView
 	closeMu   sync.Mutex
 	openapi   func() ([]byte, error)
+	limits    Limits
+	public    *inFlight
 }
 
 // NewServer returns a Server with every route registered; Open starts it.
@@ -150,10 +161,14 @@ func NewServer(cfg Config) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	s := &Server{router: mux.NewRouter(), cfg: cfg, log: cfg.Logger, cat: catalog.New()}
+	s := &Server{router: mux.NewRouter(), cfg: cfg, log: cfg.Logger, cat: catalog.New(), limits: cfg.Limits.withDefaults()}
+	s.public = &inFlight{max: s.limits.PublicPerClient, n: map[string]int{}}
 	s.firm = projections.NewFirmView(cfg.Store, s.cat)
 	s.openapi = sync.OnceValues(OpenAPI)
-	s.server = &http.Server{Handler: auth.SecurityHeaders(s.router), ReadHeaderTimeout: 10 * time.Second}
+	s.server = &http.Server{Handler: s.observe(auth.SecurityHeaders(s.router)),
+		ReadHeaderTimeout: s.limits.ReadHeaderTimeout, ReadTimeout: s.limits.ReadTimeout, WriteTimeout: s.limits.WriteTimeout,
+		IdleTimeout: s.limits.IdleTimeout, MaxHeaderBytes: s.limits.MaxHeaderBytes,
+		ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
 
 	s.router.NotFoundHandler = http.HandlerFunc(s.handleNotFound)
 	s.router.MethodNotAllowedHandler = http.HandlerFunc(s.handleMethodNotAllowed)
@@ -161,11 +176,12 @@ func NewServer(cfg Config) *Server {
 	// One router, no subrouter: gorilla/mux answers 405 only for routes of
 	// the router itself.
 	api := s.router
-	api.Use(s.limitBody, s.guard, AsOfResolver{TimeTravel: cfg.TimeTravel, Live: cfg.Models, Fail: s.Error,
+	api.Use(s.limitBody, s.guard, s.track, AsOfResolver{TimeTravel: cfg.TimeTravel, Live: cfg.Models, Fail: s.Error,
 		Zone: func(ctx context.Context) (*time.Location, error) {
 			_, _, loc, err := s.firmAndZone(ctx)
 			return loc, err
 		}}.Middleware)
+	s.registerHealthRoutes(api)
 	s.registerAuthRoutes(api)
 	s.registerUserRoutes(api)
 	s.registerOpenAPIRoutes(api)

@@ -19,6 +19,7 @@ import (
 	"remit/domain"
 	"remit/domain/firm"
 	"remit/internal/atomicfile"
+	"remit/internal/fsperm"
 	"remit/web/auth"
 )
 
@@ -329,7 +330,7 @@ func (h *handler) storeLogo(r *http.Request) (string, error) {
 	}
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
-	if err := os.MkdirAll(h.cfg.LogoDir, 0o755); err != nil {
+	if err := fsperm.Dir(h.cfg.LogoDir); err != nil {
 		return "", fmt.Errorf("logo folder: %w", err)
 	}
 	if err := atomicfile.WriteFile(filepath.Join(h.cfg.LogoDir, hash), data, 0o600); err != nil {

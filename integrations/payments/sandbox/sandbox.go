@@ -54,6 +54,7 @@ import (
 
 	"remit/domain"
 	"remit/integrations/payments"
+	"remit/internal/fsperm"
 )
 
 // FileName is the SQLite file in the data folder that holds the sandbox's
@@ -134,10 +135,10 @@ func Open(dir string, opts Options) (*Gateway, error) {
 	if opts.ReturnDays <= 0 {
 		opts.ReturnDays = 3
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	path := filepath.Join(dir, FileName)
+	if err := fsperm.SQLite(path); err != nil {
 		return nil, fmt.Errorf("sandbox gateway: %w", err)
 	}
-	path := filepath.Join(dir, FileName)
 	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sandbox gateway: %w", err)

@@ -1,0 +1,31 @@
+package emailer
+
+import (
+	"context"
+	"fmt"
+)
+
+// Stats is what an operator watches of the outbox (health and metrics).
+type Stats struct {
+	// Running is true between Start and Close.
+	Running bool
+	// Queued is how many emails are queued and not yet sent or failed, as
+	// last written to the state database (emails queued in the last
+	// moments may not be counted yet).
+	Queued int
+	// Failures counts the deliveries that failed since Start, temporary
+	// (retried) and permanent alike.
+	Failures uint64
+}
+
+// Stats reads the outbox's figures: one count of its pending table.
+func (o *Outbox) Stats(ctx context.Context) (Stats, error) {
+	st := Stats{Running: o.running.Load(), Failures: o.failures.Load()}
+	if o.db == nil {
+		return st, nil
+	}
+	if err := o.db.QueryRow(ctx, `SELECT COUNT(*) FROM `+pendingTable).Scan(&st.Queued); err != nil {
+		return st, fmt.Errorf("outbox: count pending emails: %w", err)
+	}
+	return st, nil
+}
