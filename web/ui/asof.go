@@ -163,6 +163,9 @@ func actionLink(tag string) bool {
 	if !strings.HasPrefix(tag, "<a") || !strings.Contains(tag, `class="button`) {
 		return false
 	}
+	if strings.Contains(tag, " download") {
+		return false // a download (Download CSV) reads, and reads as of the moment too
+	}
 	m := asOfLink.FindStringSubmatch(tag)
 	return m != nil && !strings.HasSuffix(m[2], "/pdf") && !strings.HasSuffix(m[2], "/ubl")
 }
