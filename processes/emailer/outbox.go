@@ -974,6 +974,22 @@ func (o *Outbox) checkCollection(ctx context.Context, invoiceID uuid.UUID, today
 	return o.queueAndSend(ctx, q, "")
 }
 
+// triggerOf reads and decodes the event that queued the email (nil when
+// none was recorded), checking it is the one the record names.
+func (o *Outbox) triggerOf(ctx context.Context, q mailbox.EmailQueued) (domain.Event, error) {
+	if q.TriggerPosition == 0 {
+		return nil, nil
+	}
+	evs, err := o.cfg.Store.ReadAll(ctx, q.TriggerPosition, eventstore.Forward, 1, eventstore.Filter{})
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) != 1 || evs[0].ID != q.TriggerEventID {
+		return nil, fmt.Errorf("outbox: email %s: its trigger %s is not at position %d", q.EmailID, q.TriggerEventID, q.TriggerPosition)
+	}
+	return o.cat.Decode(evs[0].Type, evs[0].SchemaVersion, evs[0].Data)
+}
+
 // compose renders the email a queued record describes. It reads the facts
 // again from the store (the trigger event, the invoice as of it, the firm and
 // the client), so a re-send after a restart says the same.
@@ -1002,18 +1018,9 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		From: mail.Address{Name: f.Name, Email: q.From}, To: mail.Address{Name: q.ToName, Email: q.To}, Attachments: attach,
 	}
 
-	var trigger domain.Event
-	if q.TriggerPosition > 0 {
-		evs, err := o.cfg.Store.ReadAll(ctx, q.TriggerPosition, eventstore.Forward, 1, eventstore.Filter{})
-		if err != nil {
-			return mail.Message{}, err
-		}
-		if len(evs) != 1 || evs[0].ID != q.TriggerEventID {
-			return mail.Message{}, fmt.Errorf("outbox: email %s: its trigger %s is not at position %d", q.EmailID, q.TriggerEventID, q.TriggerPosition)
-		}
-		if trigger, err = o.cat.Decode(evs[0].Type, evs[0].SchemaVersion, evs[0].Data); err != nil {
-			return mail.Message{}, err
-		}
+	trigger, err := o.triggerOf(ctx, q)
+	if err != nil {
+		return mail.Message{}, err
 	}
 	pos := q.TriggerPosition
 	if pos == 0 {
