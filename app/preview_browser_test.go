@@ -94,13 +94,13 @@ func TestBrowserBillingPreviewAndDownloads(t *testing.T) {
 	}
 
 	run("the clients page", chromedp.Navigate(e.base+"/clients"), chromedp.WaitVisible(chromedp.ID("preview-billing")))
-	run("Preview billing run", chromedp.Click(chromedp.ID("preview-billing")), chromedp.WaitVisible(chromedp.ID("f-as_of")))
-	run("a bad date", chromedp.Evaluate[chromedp.Void](`document.querySelector("#f-as_of").type = "text"`),
-		chromedp.SetValue(chromedp.ID("f-as_of"), "31/03/2026"), chromedp.Click(chromedp.ID("preview-run")), chromedp.WaitVisible(chromedp.ID("f-as_of-err")))
-	if got := read("#f-as_of-err"); !strings.Contains(got, "Enter a date") {
+	run("Preview billing run", chromedp.Click(chromedp.ID("preview-billing")), chromedp.WaitVisible(chromedp.ID("f-date")))
+	run("a bad date", chromedp.Evaluate[chromedp.Void](`document.querySelector("#f-date").type = "text"`),
+		chromedp.SetValue(chromedp.ID("f-date"), "31/03/2026"), chromedp.Click(chromedp.ID("preview-run")), chromedp.WaitVisible(chromedp.ID("f-date-err")))
+	if got := read("#f-date-err"); !strings.Contains(got, "Enter a date") {
 		t.Errorf("the date's error reads %q", got)
 	}
-	run("Preview as of the start", chromedp.SetValue(chromedp.ID("f-as_of"), "2026-03-20"), chromedp.Click(chromedp.ID("preview-run")),
+	run("Preview as of the start", chromedp.SetValue(chromedp.ID("f-date"), "2026-03-20"), chromedp.Click(chromedp.ID("preview-run")),
 		chromedp.WaitVisible(chromedp.CSS("table.planned")))
 	page := read("main")
 	for _, want := range []string{"2 invoices the run on", "Acme Pty Ltd", "Brick & Mortar", "visa ending 4242", "collected 20 Mar 2026",

@@ -15,14 +15,15 @@ func (s *Server) registerBillingRunRoutes(r *mux.Router) {
 	r.HandleFunc("/api/billing-runs/preview", s.handleBillingPreview).Methods(http.MethodGet)
 }
 
-// handleBillingPreview is the dry run as a read (GET, ?as_of=YYYY-MM-DD,
-// default today), so a page can link its CSV download.
+// handleBillingPreview is the dry run as a read (GET, ?date=YYYY-MM-DD,
+// default today), so a page can link its CSV download. Not ?as_of=: on a
+// read that means the read models as of a past moment (asof.go).
 func (s *Server) handleBillingPreview(w http.ResponseWriter, r *http.Request) {
 	var asOf domain.Date
-	if v := r.URL.Query().Get("as_of"); v != "" {
+	if v := r.URL.Query().Get("date"); v != "" {
 		d, err := domain.ParseDate(v)
 		if err != nil {
-			s.Error(w, r, malformed(domain.Invalid("as_of", "must be a date in the form YYYY-MM-DD")))
+			s.Error(w, r, malformed(domain.Invalid("date", "must be a date in the form YYYY-MM-DD")))
 			return
 		}
 		asOf = d

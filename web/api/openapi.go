@@ -255,7 +255,7 @@ func operations() []operation {
 		download(inv+"/credit-notes/{credit_note_id}/ubl", "A credit note as a UBL 2.1 CreditNote (EN 16931, Peppol BIS Billing 3.0), as an attachment.", "application/xml"),
 
 		withCSV(post("/api/billing-runs", "Run billing and payment collection now for today in the firm's time zone (what the daily run does); running it again, or in two processes at once, issues and charges nothing twice. With {\"dry_run\": true, \"as_of\": \"YYYY-MM-DD\"} it writes nothing and answers in preview the invoices the run as of that date would issue (no numbers: numbers are given when issued) and the payments collection would take; as CSV, the planned invoices' lines.", BillingRunRequest{}, BillingRunResult{})),
-		withCSV(get("/api/billing-runs/preview", "The billing dry run as a read: what the run as of as_of (default today) would issue and collect, writing nothing (as POST /api/billing-runs with dry_run).", BillingRunResult{}, "as_of")),
+		withCSV(get("/api/billing-runs/preview", "The billing dry run as a read: what the run on date (default today) would issue and collect, writing nothing (as POST /api/billing-runs with dry_run). Its parameter is date, not as_of: as_of on a read means the read models as of a past moment.", BillingRunResult{}, "date")),
 		get("/api/changes", "What changed in the whole firm between two moments: the activity lines of the events between them, and a field-by-field difference of the clients and invoices lists.", Changes{}, "from", "to"),
 		get(client+"/changes", "What changed of a client between two moments: the activity lines, and a field-by-field difference of its summary, services, billing schedule and invoices.", Changes{}, "from", "to"),
 		get(svc+"/changes", "What changed of a service between two moments: the activity lines, and a field-by-field difference of the service and its schedule.", Changes{}, "from", "to"),
@@ -277,7 +277,7 @@ var queryParams = map[string]string{
 	"currency":                      "Collections: only amounts in this ISO 4217 currency (e.g. AUD).",
 	"new_primary_contact_id":        "The next primary contact, when removing the primary one.",
 	"new_default_payment_method_id": "The next default method, when removing the default one.",
-	"as_of":                         "The date of a billing dry run (YYYY-MM-DD); default today in the firm's time zone.",
+	"date":                          "The date of a billing dry run (YYYY-MM-DD); default today in the firm's time zone.",
 	"skip_invalid":                  "true to import the valid rows and report the others.",
 	"from":                          "Reports: the period's first day (YYYY-MM-DD), with to. Changes: the earlier moment (required): an RFC 3339 time, a local date-time or a date in the firm's time zone (a date means the end of that day), or a log position p:N.",
 	"to":                            "Reports: the period's last day (YYYY-MM-DD), with from. Changes: the later moment, as from; default now.",

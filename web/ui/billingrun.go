@@ -30,16 +30,16 @@ type billingPreview struct {
 	CSV string
 }
 
-// handleBillingPreview shows what the billing run as of ?as_of= (default
-// today) would do, writing nothing: the dry run (Config.BillingDryRun). The
+// handleBillingPreview shows what the billing run on ?date= (default
+// today; not ?as_of=, which shows pages as of a past moment) would do, writing nothing: the dry run (Config.BillingDryRun). The
 // form is a GET, so the preview of a date is a link; a bad date is shown
 // beside the field.
 func (h *handler) handleBillingPreview(w http.ResponseWriter, r *http.Request) {
 	f := newForm()
 	v := &view{Title: "Billing run preview", Section: "clients", Form: f}
 	d := billingPreview{}
-	raw := strings.TrimSpace(r.URL.Query().Get("as_of"))
-	f.set("as_of", raw)
+	raw := strings.TrimSpace(r.URL.Query().Get("date"))
+	f.set("date", raw)
 	if raw == "" {
 		v.D = d
 		h.render(w, r, http.StatusOK, "billing_preview", v)
@@ -47,7 +47,7 @@ func (h *handler) handleBillingPreview(w http.ResponseWriter, r *http.Request) {
 	}
 	asOf, err := domain.ParseDate(raw)
 	if err != nil {
-		f.Errors["as_of"] = "Enter a date, like 2026-03-31."
+		f.Errors["date"] = "Enter a date, like 2026-03-31."
 		v.D = d
 		h.render(w, r, http.StatusUnprocessableEntity, "billing_preview", v)
 		return
@@ -60,7 +60,7 @@ func (h *handler) handleBillingPreview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Report = &rep
-	d.CSV = "/api/billing-runs/preview?" + url.Values{"as_of": {asOf.String()}, "format": {"csv"}}.Encode()
+	d.CSV = "/api/billing-runs/preview?" + url.Values{"date": {asOf.String()}, "format": {"csv"}}.Encode()
 	v.D = d
 	h.render(w, r, http.StatusOK, "billing_preview", v)
 }

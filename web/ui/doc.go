@@ -88,7 +88,7 @@
 // read models to reach the store's head and confirms in one line what the
 // run did (invoices issued, payments collected and rejected). When
 // Config.BillingDryRun is set it also offers "Preview billing run"
-// (/billing-run/preview?as_of=DATE, a GET form): the invoices the run as of
+// (/billing-run/preview?date=DATE, a GET form): the invoices the run as of
 // that date would issue, with lines and totals, and the payments it would
 // collect, writing nothing. List pages link their "Download CSV" to the
 // API's CSV form of the same list (csvURL; docs/exports.md).
