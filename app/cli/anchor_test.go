@@ -18,8 +18,8 @@ import (
 	"remit/domain"
 	"remit/domain/client"
 	"remit/domain/proposal"
-
 	"remit/eventstore"
+	"remit/eventstore/postgres/pgtest"
 	"remit/eventstore/sqlite"
 
 	"github.com/google/uuid"
@@ -66,7 +66,7 @@ func rechain(tb testing.TB, dir string) {
 	if err := db.QueryRow(`SELECT position FROM events WHERE type LIKE 'Proposal%' ORDER BY position LIMIT 1`).Scan(&pos); err != nil {
 		tb.Fatal(err)
 	}
-	res, err := db.Exec(`UPDATE events SET envelope = replace(envelope, CAST('690' AS BLOB), CAST('960' AS BLOB)) WHERE position = ? AND instr(envelope, CAST('690' AS BLOB)) > 0`, pos)
+	res, err := db.Exec(`UPDATE events SET envelope = CAST(replace(envelope, CAST('690' AS BLOB), CAST('960' AS BLOB)) AS BLOB) WHERE position = ? AND instr(envelope, CAST('690' AS BLOB)) > 0`, pos)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -289,5 +289,41 @@ func TestServeAnchorsDaily(t *testing.T) {
 	}
 	if code, out, errOut := run(t, "audit", "verify", "--data", dir, "--anchors", anchors, "--public-key", key+".pub"); code != cli.ExitOK || !strings.Contains(out, "anchors: 1 verified") {
 		t.Fatalf("verify serve's anchor: exit %d %s %s", code, out, errOut)
+	}
+}
+
+// TestAuditAnchorOnPostgres: anchors work on a PostgreSQL store too: an
+// anchor signed there verifies, and a re-chained history migrated into
+// PostgreSQL fails against the embedded store's anchor, as serve refuses it.
+func TestAuditAnchorOnPostgres(t *testing.T) {
+	dir := t.TempDir()
+	fillBilling(t, dir)
+	key := newAnchorKey(t)
+	anchors := filepath.Join(t.TempDir(), "anchors.jsonl")
+	if code, _, errOut := run(t, "audit", "anchor", "--data", dir, "--key", key, "--anchors", anchors); code != cli.ExitOK {
+		t.Fatal(errOut)
+	}
+	pg := pgtest.MustDatabase(t)
+	if code, _, errOut := run(t, "migrate", "--from", dir, "--to", pg); code != cli.ExitOK {
+		t.Fatal(errOut)
+	}
+	if code, out, errOut := run(t, "audit", "anchor", "--store", pg, "--key", key, "--anchors", anchors); code != cli.ExitOK || !strings.Contains(out, "anchored already") {
+		t.Fatalf("anchor on postgres: exit %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := run(t, "audit", "verify", "--store", pg, "--anchors", anchors, "--public-key", key+".pub"); code != cli.ExitOK || !strings.Contains(out, "anchors: 1 verified") {
+		t.Fatalf("verify on postgres: exit %d %s %s", code, out, errOut)
+	}
+
+	tampered := copyStore(t, dir)
+	rechain(t, tampered)
+	pg2 := pgtest.MustDatabase(t)
+	if code, _, errOut := run(t, "migrate", "--from", tampered, "--to", pg2); code != cli.ExitOK {
+		t.Fatal(errOut)
+	}
+	if code, _, errOut := run(t, "audit", "verify", "--store", pg2, "--anchors", anchors); code != cli.ExitProblem || !strings.Contains(errOut, "re-chained") {
+		t.Fatalf("re-chained on postgres: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := run(t, "serve", "--store", pg2, "--data", t.TempDir(), "--anchors", anchors, "--addr", "127.0.0.1:0"); code != cli.ExitProblem || !strings.Contains(errOut, "refusing to serve") {
+		t.Fatalf("serve on a re-chained postgres log: exit %d %s", code, errOut)
 	}
 }
