@@ -62,6 +62,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Jobs are more daily jobs for the scheduler, run after its own (the
+	// audit anchor of remit serve --anchor-key); each must be idempotent.
+	Jobs []func(ctx context.Context, asOf domain.Date) error
 	// SMTPURL is where emails go (smtp://[user:pass@]host[:port]); ""
 	// writes them as .eml files into DataDir/outbox.
 	SMTPURL string
@@ -392,6 +395,7 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 		}}
 	a.Sched.Daily = a.payoutSync(store, gw, cfg)
 	a.Sched.Jobs = append(a.Sched.Jobs, a.proposalsJob(store), a.dunningJob(store), a.priceIncreasesJob(store))
+	a.Sched.Jobs = append(a.Sched.Jobs, cfg.Jobs...)
 	a.Sched.Start(context.WithoutCancel(ctx))
 	// A dry run decides as the run does and appends nothing, so it needs
 	// no turn: it may overlap a run (it then shows what is still to do).

@@ -90,6 +90,7 @@ func newRoot(env Env) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageErr("%v (see %s --help)", err, c.CommandPath()) })
 	root.AddCommand(newVersionCmd(), newInfoCmd(env), newAuditCmd(env), newReplayCmd(env), newReconcileCmd(env), newImportCmd(env), newMigrateCmd(env), newServeCmd(env), newDemoCmd(env), newBillCmd(env), newUserCmd(env), newTokenCmd(env), newClientCmd(env), newExportCmd(env))
 	root.AddCommand(newLedgerCmd(env), newProjectionsCmd(env), newPayoutsCmd(env), newProposalsCmd(env), newDunningCmd(env))
+	root.AddCommand(newBackupCmd(env), newRestoreCmd(env))
 	return root
 }
 

@@ -104,7 +104,7 @@ When the data folder already holds events, nothing is loaded and its data is ser
 			if loadOnly {
 				return nil
 			}
-			return serveUntilDone(ctx, env, so, addr, mo, oo, gateways.Config{})
+			return serveUntilDone(ctx, env, so, addr, mo, oo, gateways.Config{}, anchorOpts{})
 		},
 	}
 	storeFlags(c, env, &so)

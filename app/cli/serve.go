@@ -29,7 +29,7 @@ func addrFlag(c *cobra.Command, env Env, addr *string) {
 // it down gracefully: requests in flight finish, every accepted append is on
 // disk (the read models keep their checkpoints with their rows, so there is
 // nothing of theirs left to write).
-func serveUntilDone(ctx context.Context, env Env, so storeOpts, addr string, mo mailOpts, oo opsOpts, pc gateways.Config) error {
+func serveUntilDone(ctx context.Context, env Env, so storeOpts, addr string, mo mailOpts, oo opsOpts, pc gateways.Config, ao anchorOpts) error {
 	if mo.staff != "" {
 		if _, err := mail.ParseAddress(mo.staff); err != nil {
 			return usageErr("--staff-email %q: give an email address (%v)", mo.staff, err)
@@ -39,9 +39,13 @@ func serveUntilDone(ctx context.Context, env Env, so storeOpts, addr string, mo 
 	if err != nil {
 		return err
 	}
+	jobs, err := ao.startup(ctx, so)
+	if err != nil {
+		return err
+	}
 	a, err := app.Open(ctx, app.Config{DataDir: so.dir, StoreURL: so.url, ReadModelsURL: so.readModels, KeysDir: so.keys, Addr: addr, Logger: logger, SMTPURL: mo.smtp, MailFrom: mo.from, StaffEmail: mo.staff,
 		NoAuth: mo.noAuth, SecureCookies: mo.secureCookies, PublicURL: mo.publicURL, Payments: pc,
-		MetricsAddr: oo.metricsAddr, ReadyMaxLag: oo.readyMaxLag, Limits: api.Limits{ClientIPHeader: oo.clientIPHeader}})
+		MetricsAddr: oo.metricsAddr, ReadyMaxLag: oo.readyMaxLag, Limits: api.Limits{ClientIPHeader: oo.clientIPHeader}, Jobs: jobs})
 	if err != nil {
 		if ue := asUsage(err); ue != nil {
 			return ue
@@ -68,6 +72,7 @@ func newServeCmd(env Env) *cobra.Command {
 	var mo mailOpts
 	var oo opsOpts
 	var po gatewayOpts
+	var ao anchorOpts
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run Remit: the web UI and the JSON API on the event store",
@@ -85,7 +90,7 @@ gracefully: requests in flight finish and nothing accepted is lost.`,
 			if err := pc.Validate(); err != nil {
 				return usageErr("%v", err)
 			}
-			return serveUntilDone(c.Context(), env, so, addr, mo, oo, pc)
+			return serveUntilDone(c.Context(), env, so, addr, mo, oo, pc, ao)
 		},
 	}
 	storeFlags(c, env, &so)
@@ -94,6 +99,7 @@ gracefully: requests in flight finish and nothing accepted is lost.`,
 	mailFlags(c, env, &mo)
 	opsFlags(c, env, &oo)
 	gatewayFlags(c, env, &po)
+	anchorFlags(c, env, &ao)
 	return c
 }
 

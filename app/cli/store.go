@@ -191,7 +191,7 @@ func newAuditCmd(env Env) *cobra.Command {
 		Short: "Auditors' commands: verify the hash chain, show a stream's history",
 	}
 	var so storeOpts
-	var expect string
+	var expect, anchorsFile, pubKey string
 	verify := &cobra.Command{
 		Use:   "verify",
 		Short: "Walk the hash chain of every event and name the first altered, removed or reordered one",
@@ -201,7 +201,10 @@ Exits 0 when the chain is intact, 1 when it is broken, 2 on bad usage.
 Opens the embedded store read-only, so it can run while remit serves from the same folder;
 works the same on a PostgreSQL store (--store postgres://…).
 A chain cannot show that events were cut off its end; record the printed head
-(position:hash) somewhere else and pass it back with --expect-head to check that too.`,
+(position:hash) somewhere else and pass it back with --expect-head to check that too, or
+keep signed anchors (remit audit anchor) and pass --anchors FILE: every anchor's signature
+must verify (with --public-key FILE.pub, else the key its line names) and its position must
+exist with exactly its hash, so a history rewritten and re-chained, or cut short, fails.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			var wantPos uint64
@@ -249,12 +252,17 @@ A chain cannot show that events were cut off its end; record the printed head
 				}
 				fmt.Fprintf(out, "expected head %d found unchanged\n", wantPos)
 			}
+			if anchorsFile != "" {
+				return verifyAnchors(ctx, out, v, rep, anchorsFile, pubKey)
+			}
 			return nil
 		},
 	}
 	storeFlags(verify, env, &so)
 	verify.Flags().StringVar(&expect, "expect-head", "", "POSITION:HASH from an earlier verify; fail if that event is gone or changed")
-	audit.AddCommand(verify, newAuditStreamCmd(env), newAuditProposalCmd(env), newAuditRequestCmd(env))
+	verify.Flags().StringVar(&anchorsFile, "anchors", "", "anchors file of remit audit anchor; fail if any anchored event is gone or changed")
+	verify.Flags().StringVar(&pubKey, "public-key", "", "the anchors' Ed25519 public key (PEM, the .pub of --new-key); default the key each line names")
+	audit.AddCommand(verify, newAuditAnchorCmd(env), newAuditStreamCmd(env), newAuditProposalCmd(env), newAuditRequestCmd(env))
 	return audit
 }
 
