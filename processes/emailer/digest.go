@@ -27,10 +27,7 @@ const digestRows = 50
 type digestFailed struct{ Number, Client, Balance, Reason, Next string }
 
 // digestOverdue is one overdue invoice of a digest.
-type digestOverdue struct {
-	Number, Client, Balance string
-	Days                    int
-}
+type digestOverdue struct{ Number, Client, Balance, Age string }
 
 // digestBucket is one age bucket of a digest's overdue invoices.
 type digestBucket struct {
@@ -132,12 +129,19 @@ func digestBuckets(c projections.Collections) []digestBucket {
 		db := digestBucket{Name: bucketName(b), Total: strings.Join(totals, ", ")}
 		for _, x := range c.Overdue.Items {
 			if x.Bucket == b {
-				db.Invoices = append(db.Invoices, digestOverdue{Number: x.Number, Client: x.ClientName, Balance: money(x.Balance), Days: x.DaysOverdue})
+				db.Invoices = append(db.Invoices, digestOverdue{Number: x.Number, Client: x.ClientName, Balance: money(x.Balance), Age: daysOverdue(x.DaysOverdue)})
 			}
 		}
 		out = append(out, db)
 	}
 	return out
+}
+
+func daysOverdue(n int) string {
+	if n == 1 {
+		return "1 day overdue"
+	}
+	return strconv.Itoa(n) + " days overdue"
 }
 
 func bucketName(b projections.AgingBucket) string {
@@ -164,7 +168,7 @@ Failed payments: {{.FailedCount}}{{if .FailedTotal}} ({{.FailedTotal}}){{end}}
 Overdue invoices: {{.OverdueCount}}{{if .OverdueTotal}} ({{.OverdueTotal}}){{end}}
 {{range .Buckets}}
 {{.Name}}: {{.Total}}
-{{range .Invoices}}- {{.Number}}, {{.Client}}, {{.Balance}}, {{.Days}} days overdue
+{{range .Invoices}}- {{.Number}}, {{.Client}}, {{.Balance}}, {{.Age}}
 {{end}}{{end}}{{if .MoreOverdue}}- and {{.MoreOverdue}} more
 {{end}}
 See them all and act on them: {{.CollectionsLink}}
@@ -178,7 +182,7 @@ See them all and act on them: {{.CollectionsLink}}
 {{end}}<h2>Overdue invoices: {{.OverdueCount}}{{if .OverdueTotal}} ({{.OverdueTotal}}){{end}}</h2>
 {{range .Buckets}}<h3>{{.Name}}: {{.Total}}</h3>
 <ul>
-{{range .Invoices}}<li><strong>{{.Number}}</strong>, {{.Client}}, {{.Balance}}, {{.Days}} days overdue</li>
+{{range .Invoices}}<li><strong>{{.Number}}</strong>, {{.Client}}, {{.Balance}}, {{.Age}}</li>
 {{end}}</ul>
 {{end}}{{if .MoreOverdue}}<p>and {{.MoreOverdue}} more</p>
 {{end}}<p><a href="{{.CollectionsLink}}">See them all on the Collections page</a></p>
