@@ -317,7 +317,7 @@ func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Stor
 		return fmt.Errorf("mail: %w", err)
 	}
 	ob, err := emailer.New(emailer.Config{Store: store, Mailer: mailer, From: from, StaffTo: cfg.StaffEmail, Now: cfg.Now, Logger: cfg.Logger, SkipHistory: true,
-		LinkFor: a.emailLinks(cfg), SignLinkFor: a.signatoryLinks(cfg), State: a.ReadModels})
+		LinkFor: a.emailLinks(cfg), SignLinkFor: a.signatoryLinks(cfg), State: a.ReadModels, Collections: a.Models.Collections})
 	if err != nil {
 		return err
 	}
@@ -519,6 +519,9 @@ func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uu
 			} else {
 				base = "http://" + cfg.Addr
 			}
+		}
+		if purpose == emailer.LinkCollections { // staff's page: signed in, no signed link
+			return strings.TrimRight(base, "/") + "/collections"
 		}
 		return strings.TrimRight(base, "/") + path + signer.Sign(l)
 	}

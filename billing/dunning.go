@@ -28,6 +28,30 @@ func DunningExhaustedCommandID(invoiceID, lastAttempt uuid.UUID) string {
 	return "dunning/exhausted/" + invoiceID.String() + "/" + lastAttempt.String()
 }
 
+// DunningDigestCommandID is the command id of the staff's daily digest of
+// a firm date: one digest per date, however often the job runs.
+func DunningDigestCommandID(d domain.Date) string { return "dunning/digest/" + d.String() }
+
+// DunningDigest is the staff's daily digest of a date: how many payments
+// failed and invoices are overdue, and their totals per currency.
+type DunningDigest struct {
+	Date            domain.Date
+	Failed, Overdue int
+	Totals          []firm.DigestTotal
+}
+
+// SendDunningDigest records the staff's daily digest, under
+// DunningDigestCommandID unless meta names a command id; the emailer emails
+// it. A date sent already appends nothing.
+func (s *Service) SendDunningDigest(ctx context.Context, d DunningDigest, meta Meta) (Result, error) {
+	if meta.CommandID == "" {
+		meta.CommandID = DunningDigestCommandID(d.Date)
+	}
+	meta = s.begin(meta)
+	c := firm.SendDunningDigest{Date: d.Date, Failed: d.Failed, Overdue: d.Overdue, Totals: d.Totals, Now: s.now()}
+	return run(ctx, s, firmDecider, firm.StreamName(), firm.Command(c), meta, uuid.Nil)
+}
+
 // ChangeDunningPolicy sets the firm's dunning policy, whole.
 func (s *Service) ChangeDunningPolicy(ctx context.Context, p firm.DunningPolicy, meta Meta) (Result, error) {
 	meta = s.begin(meta)

@@ -115,7 +115,9 @@ func samples() map[string]sample {
 	add(firmSetUp, firm.FirmProposalSettingsChanged{ProposalSettings: firm.ProposalSettings{ReminderDays: []int{3, 7, 14}, ExpiryDays: 30, NotifyStaff: true, StaffEmail: "staff@firm.example"}, At: at})
 	add(firmSetUp, firm.FirmDunningPolicyChanged{DunningPolicy: firm.DunningPolicy{RetryAfterDays: []int{2, 4}, EmailClientOnRejection: true, EmailClientFinalNotice: true,
 		NotifyStaffOnFailure: true, StaffEmails: []string{"ar@firm.example"}, FinalAction: firm.FinalSwitchToManual, WriteOffAfterDays: 30,
-		RemindBeforeDue: []int{3}, RemindOnDue: true, RemindAfterDue: []int{7, 14}}, At: at})
+		RemindBeforeDue: []int{3}, RemindOnDue: true, RemindAfterDue: []int{7, 14}, DailyDigest: true}, At: at})
+	add(firmSetUp, firm.FirmDunningDigestSent{Date: domain.MustDate(2026, 3, 2), Failed: 1, Overdue: 2,
+		Totals: []firm.DigestTotal{{Failed: domain.NewMoney(decidertest.Dec("110"), domain.MustCurrency("AUD")), Overdue: domain.NewMoney(decidertest.Dec("220"), domain.MustCurrency("AUD"))}}, At: at})
 	add(withRate, firm.FirmSurchargesChanged{Surcharges: firm.Surcharges{Card: decidertest.Dec("1.5"), BankDebit: decidertest.Dec("0"), TaxRateID: id(1)}, At: at})
 
 	// client

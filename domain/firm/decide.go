@@ -189,6 +189,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return changeProposalSettings(s, c)
 	case ChangeDunningPolicy:
 		return changeDunningPolicy(s, c)
+	case SendDunningDigest:
+		return sendDunningDigest(s, c)
 	}
 	return nil, domain.Errorf(domain.EINTERNAL, "firm: unknown command %T", c)
 }

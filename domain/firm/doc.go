@@ -39,6 +39,9 @@
 //     collected automatically before, on and after their due date; the
 //     defaults are what Remit did before): FirmDunningPolicyChanged
 //     (dunning.go).
+//   - SendDunningDigest (the daily job's digest of a date, when the policy
+//     asks for one and something is failed or overdue; a date sent already
+//     records nothing): FirmDunningDigestSent (dunning.go).
 //
 // A change that leaves the settings as they are records nothing.
 //

@@ -71,6 +71,10 @@ type DunningPolicy struct {
 	RemindBeforeDue []int `json:"remind_before_due"`
 	RemindOnDue     bool  `json:"remind_on_due"`
 	RemindAfterDue  []int `json:"remind_after_due"`
+	// DailyDigest emails the staff, once a day when anything is failed or
+	// overdue, a digest of the failed payments and the overdue invoices
+	// (FirmDunningDigestSent). Absent in older events: off.
+	DailyDigest bool `json:"daily_digest"`
 }
 
 // DefaultDunningPolicy is the policy of a firm that never changed it: what
@@ -146,7 +150,8 @@ func (p DunningPolicy) equal(q DunningPolicy) bool {
 		p.EmailClientFinalNotice == q.EmailClientFinalNotice && p.NotifyStaffOnFailure == q.NotifyStaffOnFailure &&
 		slices.Equal(p.StaffEmails, q.StaffEmails) && p.FinalAction == q.FinalAction &&
 		p.WriteOffAfterDays == q.WriteOffAfterDays && slices.Equal(p.RemindBeforeDue, q.RemindBeforeDue) &&
-		p.RemindOnDue == q.RemindOnDue && slices.Equal(p.RemindAfterDue, q.RemindAfterDue)
+		p.RemindOnDue == q.RemindOnDue && slices.Equal(p.RemindAfterDue, q.RemindAfterDue) &&
+		p.DailyDigest == q.DailyDigest
 }
 
 // normalDays returns days sorted ascending, never nil.
@@ -239,4 +244,62 @@ func ReminderStepText(step string) string {
 		return "on the due date"
 	}
 	return step
+}
+
+// DigestTotal is what one currency adds up to in a daily digest.
+type DigestTotal struct {
+	Failed  domain.Money `json:"failed"`  // the balances of the failed payments
+	Overdue domain.Money `json:"overdue"` // the open balances past due
+}
+
+// FirmDunningDigestSent records the staff's daily digest of the firm's
+// date Date: how many payments failed and invoices are overdue, with their
+// totals per currency. The emailer emails it to the policy's staff
+// addresses, listing the failed and overdue invoices.
+type FirmDunningDigestSent struct {
+	Date    domain.Date   `json:"date"`
+	Failed  int           `json:"failed"`
+	Overdue int           `json:"overdue"`
+	Totals  []DigestTotal `json:"totals"`
+	At      time.Time     `json:"at"`
+}
+
+// EventType returns "FirmDunningDigestSent".
+func (FirmDunningDigestSent) EventType() string { return "FirmDunningDigestSent" }
+
+// SendDunningDigest records the staff's daily digest of a date.
+type SendDunningDigest struct {
+	Date            domain.Date
+	Failed, Overdue int
+	Totals          []DigestTotal
+	Now             time.Time
+}
+
+func (SendDunningDigest) isFirmCommand() {}
+
+// sendDunningDigest records the digest of a date once: a digest of a date
+// already sent (or an earlier one) records nothing; the policy must ask for
+// it and there must be something failed or overdue.
+func sendDunningDigest(s State, c SendDunningDigest) ([]domain.Event, error) {
+	var p domain.Problems
+	if c.Date.IsZero() {
+		p.Add("date", "the digest's date is required")
+	}
+	if c.Failed < 0 || c.Overdue < 0 || c.Failed+c.Overdue == 0 {
+		p.Add("failed", "nothing failed or overdue: no digest to send")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	switch {
+	case !s.Dunning().DailyDigest:
+		return nil, domain.Conflict("the payment-chasing policy sends no daily digest")
+	case !s.LastDigest.IsZero() && !c.Date.After(s.LastDigest):
+		return nil, nil
+	}
+	totals := slices.Clone(c.Totals)
+	if totals == nil {
+		totals = []DigestTotal{}
+	}
+	return []domain.Event{FirmDunningDigestSent{Date: c.Date, Failed: c.Failed, Overdue: c.Overdue, Totals: totals, At: c.Now}}, nil
 }

@@ -74,3 +74,34 @@ func TestDunningPolicyState(t *testing.T) {
 		t.Errorf("step dates %v, want %v", dates, want)
 	}
 }
+
+func TestSendDunningDigest(t *testing.T) {
+	day := domain.MustDate(2026, 4, 10)
+	on := func(p firm.DunningPolicy) firm.DunningPolicy { p.DailyDigest = true; return p }
+	set := one(setUpEvent())
+	digestOn := events(set, one(firm.FirmDunningPolicyChanged{DunningPolicy: on(dunningPolicy()), At: now}))
+	totals := []firm.DigestTotal{{Failed: domain.NewMoney(MustDecimal(t, "110"), domain.MustCurrency("AUD")), Overdue: domain.NewMoney(MustDecimal(t, "55"), domain.MustCurrency("AUD"))}}
+	send := func(d domain.Date, failed, overdue int) firm.SendDunningDigest {
+		return firm.SendDunningDigest{Date: d, Failed: failed, Overdue: overdue, Totals: totals, Now: later}
+	}
+	sent := firm.FirmDunningDigestSent{Date: day, Failed: 1, Overdue: 2, Totals: totals, At: later}
+	decidertest.Run(t, decider, []decidertest.Case[firm.Command]{
+		{Name: "OK", Given: digestOn, When: send(day, 1, 2), Then: one(sent)},
+		{Name: "OKNextDay", Given: events(digestOn, one(sent)), When: send(day.AddDays(1), 0, 1),
+			Then: one(firm.FirmDunningDigestSent{Date: day.AddDays(1), Overdue: 1, Totals: totals, At: later})},
+		{Name: "SentAlready", Given: events(digestOn, one(sent)), When: send(day, 1, 2)},
+		{Name: "EarlierDate", Given: events(digestOn, one(sent)), When: send(day.AddDays(-1), 1, 2)},
+		{Name: "ErrNotSetUp", When: send(day, 1, 2), Err: decidertest.ThenErr(domain.ENOTFOUND)},
+		{Name: "ErrPolicyOff", Given: set, When: send(day, 1, 2), Err: decidertest.ThenErr(domain.ECONFLICT)},
+		{Name: "ErrNothingToTell", Given: digestOn, When: send(day, 0, 0), Err: decidertest.ThenErr(domain.EINVALID, "failed").Only()},
+		{Name: "ErrNoDate", Given: digestOn, When: send(domain.Date{}, 1, 0), Err: decidertest.ThenErr(domain.EINVALID, "date").Only()},
+	})
+	// An older FirmDunningPolicyChanged, without daily_digest, decodes as off.
+	ev, err := firm.DecodeEvent("FirmDunningPolicyChanged", []byte(`{"retry_after_days":[3],"final_action":"leave","at":"2026-03-01T09:30:00Z"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := firm.Evolve(firm.Fold([]domain.Event{setUpEvent()}), ev); st.Dunning().DailyDigest {
+		t.Error("a policy recorded before the digest existed turns the digest on")
+	}
+}

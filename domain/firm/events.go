@@ -189,6 +189,7 @@ func EventTypes() []string {
 		"FirmSurchargesChanged",
 		"FirmProposalSettingsChanged",
 		"FirmDunningPolicyChanged",
+		"FirmDunningDigestSent",
 	}
 }
 
@@ -230,6 +231,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[FirmProposalSettingsChanged](eventType, data)
 	case "FirmDunningPolicyChanged":
 		return domain.DecodeAs[FirmDunningPolicyChanged](eventType, data)
+	case "FirmDunningDigestSent":
+		return domain.DecodeAs[FirmDunningDigestSent](eventType, data)
 	}
 	return nil, fmt.Errorf("firm: unknown event type %q", eventType)
 }

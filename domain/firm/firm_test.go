@@ -408,6 +408,7 @@ func sampleEvents(t *testing.T) []domain.Event {
 		firm.FirmSurchargesChanged{Surcharges: firm.Surcharges{Card: MustDecimal(t, "1.5"), BankDebit: MustDecimal(t, "0")}, At: later},
 		firm.FirmProposalSettingsChanged{ProposalSettings: firm.ProposalSettings{ReminderDays: []int{2, 9}, ExpiryDays: 21, NotifyStaff: true, StaffEmail: "staff@firm.example"}, At: later},
 		firm.FirmDunningPolicyChanged{DunningPolicy: dunningPolicy(), At: later},
+		firm.FirmDunningDigestSent{Date: domain.MustDate(2026, 3, 2), Failed: 1, Overdue: 2, Totals: []firm.DigestTotal{{Failed: domain.NewMoney(MustDecimal(t, "110.00"), domain.MustCurrency("AUD")), Overdue: domain.NewMoney(MustDecimal(t, "220.00"), domain.MustCurrency("AUD"))}}, At: later},
 	}
 }
 
@@ -478,6 +479,13 @@ func equalIgnoringDecimalScale(a, b domain.Event) bool {
 			return e
 		case firm.FirmTaxRateChanged:
 			e.Rate = decimal.RequireFromString(e.Rate.String())
+			return e
+		case firm.FirmDunningDigestSent:
+			e.Totals = slices.Clone(e.Totals)
+			for i, t := range e.Totals {
+				t.Failed.Amount, t.Overdue.Amount = decimal.RequireFromString(t.Failed.Amount.String()), decimal.RequireFromString(t.Overdue.Amount.String())
+				e.Totals[i] = t
+			}
 			return e
 		}
 		return e

@@ -57,6 +57,9 @@ type State struct {
 	// schedule, which is RetryAfterDays; nil until it changes it (Dunning
 	// gives the defaults then).
 	DunningPolicy *DunningPolicy
+	// LastDigest is the date of the last daily digest sent to the staff
+	// (FirmDunningDigestSent); zero before the first.
+	LastDigest domain.Date
 
 	SetUpAt   time.Time
 	ChangedAt time.Time // when a setting last changed (the set-up included)
@@ -136,6 +139,8 @@ func Evolve(s State, e domain.Event) State {
 		dp.RetryAfterDays = nil // kept in RetryAfterDays, which FirmRetryPolicyChanged changes too
 		dp.StaffEmails, dp.RemindBeforeDue, dp.RemindAfterDue = slices.Clone(dp.StaffEmails), slices.Clone(dp.RemindBeforeDue), slices.Clone(dp.RemindAfterDue)
 		s.RetryAfterDays, s.DunningPolicy, s.ChangedAt = slices.Clone(e.RetryAfterDays), &dp, e.At
+	case FirmDunningDigestSent:
+		s.LastDigest = e.Date
 	}
 	return s
 }

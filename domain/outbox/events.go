@@ -63,6 +63,9 @@ const (
 	KindInvoiceReminder    Kind = "invoice_reminder"
 	KindDunningFinalNotice Kind = "dunning_final_notice"
 	KindPaymentFailedStaff Kind = "payment_failed_staff"
+	// KindDunningDigest is the staff's daily digest of failed payments and
+	// overdue invoices (FirmDunningDigestSent).
+	KindDunningDigest Kind = "dunning_digest"
 	// KindPriceIncrease tells the client its prices change: the old and
 	// new price of each service and the date the new ones take effect (a
 	// bulk price increase's notice, or one service's price change made
@@ -74,7 +77,7 @@ const (
 func Kinds() []Kind {
 	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened, KindPaymentDetailsRequest, KindRefundIssued,
 		KindProposalReminder, KindProposalViewed, KindProposalAccepted, KindProposalDeclined, KindProposalSigned,
-		KindInvoiceReminder, KindDunningFinalNotice, KindPaymentFailedStaff, KindPriceIncrease}
+		KindInvoiceReminder, KindDunningFinalNotice, KindPaymentFailedStaff, KindPriceIncrease, KindDunningDigest}
 }
 
 // EmailQueued records that an email was decided on, before it is sent.

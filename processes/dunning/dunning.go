@@ -18,6 +18,11 @@
 //     automatic services are switched to manual when the policy says so.
 //   - Write-off: an invoice whose write-off date has come is written off
 //     (InvoiceWrittenOff).
+//   - Daily digest: when the policy asks for one (daily_digest) and, after
+//     the steps above, anything is failed or overdue
+//     (projections.Models.Collections), the staff's digest of the date is
+//     recorded as FirmDunningDigestSent (command id dunning/digest/<date>),
+//     which the emailer emails to each staff address.
 //
 // An invoice whose reminders staff paused takes no step until resumed. A
 // paid, written-off or void invoice is not in the read model the job reads
@@ -74,6 +79,7 @@ type Report struct {
 	WrittenOff int // invoices written off now
 	Paused     int // invoices skipped: reminders paused
 	Already    int // steps recorded before (a re-run)
+	Digest     int // 1 when the staff's daily digest was recorded now
 	Errors     []error
 }
 
@@ -119,9 +125,12 @@ func Run(ctx context.Context, cfg Config, today domain.Date) (Report, error) {
 		}
 		j.chase(ctx, oi)
 	}
-	if cfg.Logger != nil && rep.Reminded+rep.Exhausted+rep.Switched+rep.WrittenOff+len(rep.Errors) > 0 {
+	if j.policy.DailyDigest {
+		j.digest(ctx)
+	}
+	if cfg.Logger != nil && rep.Reminded+rep.Exhausted+rep.Switched+rep.WrittenOff+rep.Digest+len(rep.Errors) > 0 {
 		cfg.Logger.Info("dunning job", "as_of", today, "open", rep.Open, "reminded", rep.Reminded, "exhausted", rep.Exhausted,
-			"switched", rep.Switched, "written_off", rep.WrittenOff, "already", rep.Already, "errors", len(rep.Errors))
+			"switched", rep.Switched, "written_off", rep.WrittenOff, "digest", rep.Digest, "already", rep.Already, "errors", len(rep.Errors))
 	}
 	return rep, nil
 }
@@ -259,6 +268,43 @@ func (j *job) writeOff(ctx context.Context, st invoice.State) {
 	reason := fmt.Sprintf("Written off by the payment-chasing policy, %d days after the automatic retries ran out on %s", st.DunningExhaustedOn.DaysUntil(st.WriteOffOn), domain.FormatDate(st.DunningExhaustedOn))
 	res, err := j.cfg.Billing.WriteOffInvoice(ctx, billing.InvoiceRequest{InvoiceID: st.ID, Reason: reason}, meta)
 	j.count(&j.rep.WrittenOff, res, err, st, "write off")
+}
+
+// digest records the staff's digest of the day when anything is failed or
+// overdue, read from the collections read model once the steps above are
+// in it.
+func (j *job) digest(ctx context.Context) {
+	fail := func(err error) { j.rep.Errors = append(j.rep.Errors, fmt.Errorf("daily digest: %w", err)) }
+	if j.cfg.UpToDate != nil {
+		if err := j.cfg.UpToDate(ctx); err != nil {
+			fail(err)
+			return
+		}
+	}
+	one := projections.Paging{Limit: 1}
+	c, err := j.cfg.Models.Collections(ctx, projections.CollectionsQuery{Today: j.today, Upcoming: one, Failed: one, Overdue: one})
+	if err != nil {
+		fail(err)
+		return
+	}
+	if c.Failed.Total+c.Overdue.Total == 0 {
+		return
+	}
+	d := billing.DunningDigest{Date: j.today, Failed: c.Failed.Total, Overdue: c.Overdue.Total, Totals: []firm.DigestTotal{}}
+	for _, t := range c.Totals {
+		if t.Failed.Count+t.Overdue.Count > 0 {
+			d.Totals = append(d.Totals, firm.DigestTotal{Failed: t.Failed.Amount, Overdue: t.Overdue.Amount})
+		}
+	}
+	res, err := j.cfg.Billing.SendDunningDigest(ctx, d, j.meta)
+	switch {
+	case err != nil:
+		fail(err)
+	case res.Appended == 0 || res.AlreadyApplied:
+		j.rep.Already++
+	default:
+		j.rep.Digest++
+	}
 }
 
 // clientEmail is the client's primary billing contact's address, or "".

@@ -20,6 +20,7 @@ import (
 	"remit/domain/invoice"
 	"remit/domain/service"
 	"remit/eventstore/sqlite"
+	"remit/formats/pdf"
 	"remit/integrations/mail"
 	"remit/integrations/mail/mailtest"
 	"remit/integrations/payments"
@@ -105,7 +106,7 @@ func newFixture(t *testing.T, policy firm.DunningPolicy) *fixture {
 	f.ob, err = emailer.New(emailer.Config{Store: st, Mailer: mail.NewSMTP(smtp), From: "accounts@ledger.example", Now: f.clk.Now,
 		LinkFor: func(purpose string, _, resource uuid.UUID) string {
 			return "https://ledger.example/" + purpose + "/" + resource.String()
-		}})
+		}, Collections: f.idx.Models().Collections})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func (f *fixture) day(n int) dunning.Report {
 			f.t.Fatalf("day %d: %v", n, res.Err)
 		}
 	}
-	if again := f.reports[1]; again.Reminded+again.Exhausted+again.Switched+again.WrittenOff != 0 {
+	if again := f.reports[1]; again.Reminded+again.Exhausted+again.Switched+again.WrittenOff+again.Digest != 0 {
 		f.t.Errorf("day %d: the second run took steps again: %+v", n, again)
 	}
 	if err := f.ob.CatchUp(ctx); err != nil {
@@ -379,5 +380,98 @@ func TestRejectionEmailsFollowThePolicy(t *testing.T) {
 	}
 	if got := f.received("Final notice"); len(got) != 0 {
 		t.Errorf("final notices to %v, want none (not asked for)", got)
+	}
+}
+
+// TestDailyDigestToStaff turns the daily digest on (two staff addresses)
+// and walks 21 days: an invoice billed by hand falls due on day 14 and is
+// overdue from day 15; a card service starting on day 16 is declined that
+// day; the client pays both on day 18. Each day runs twice; the staff get
+// exactly one digest each on days 15, 16 and 17 and none before or after,
+// listing the right invoices.
+func TestDailyDigestToStaff(t *testing.T) {
+	f := newFixture(t, firm.DunningPolicy{
+		RetryAfterDays: []int{3, 5, 7}, EmailClientOnRejection: true, FinalAction: firm.FinalLeave,
+		StaffEmails: []string{"ar@ledger.example", "boss@ledger.example"}, DailyDigest: true,
+	})
+	ctx := context.Background()
+	byHand := f.ok(f.svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: f.clientID, Lines: []billing.InstantLine{{
+		Description: "Year-end accounts", Quantity: decimal.NewFromInt(1), UnitPrice: decimal.NewFromInt(500), TaxRate: decimal.NewFromInt(10),
+	}}}, f.meta())).ID
+	digests := map[int]int{}
+	var declined uuid.UUID
+	for d := 0; d <= 20; d++ {
+		switch d {
+		case 16:
+			method := f.ok(f.svc.AddPaymentMethod(ctx, billing.PaymentMethodRequest{ClientID: f.clientID, Method: client.PaymentMethodDetails{
+				Kind: client.MethodCard, Gateway: "sandbox", GatewayToken: "pm_card_chargeDeclined", Brand: "visa", Last4: "0002", ExpiryMonth: 12, ExpiryYear: 2034,
+			}}, f.meta())).ID
+			f.ok(f.svc.ActivateService(ctx, billing.ServiceRequest{ClientID: f.clientID, Name: "Bookkeeping", UnitPrice: decimal.NewFromInt(300), Quantity: decimal.NewFromInt(1),
+				TaxRate: decimal.NewFromInt(10), Automatic: true, PaymentMethodID: method,
+				BillingRule: domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 1, Start: domain.StartOnDate, StartDate: domain.DateOf(day0, sydney).AddDays(16), End: domain.EndNever}}, f.meta()))
+		case 18:
+			on := domain.DateOf(day0, sydney).AddDays(18)
+			f.ok(f.svc.RecordOfflinePayment(ctx, billing.InvoiceRequest{InvoiceID: byHand, Amount: decimal.NewFromInt(550), Method: invoice.PaidByBankTransfer, Date: on}, f.meta()))
+			f.ok(f.svc.RecordOfflinePayment(ctx, billing.InvoiceRequest{InvoiceID: declined, Amount: decimal.NewFromInt(330), Method: invoice.PaidByBankTransfer, Date: on}, f.meta()))
+		}
+		digests[d] = f.day(d).Digest
+		if d == 16 {
+			ids, err := f.idx.Models().ListInvoices(ctx, projections.InvoiceQuery{ClientID: f.clientID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range ids.Items {
+				if it.ID != byHand {
+					declined = it.ID
+				}
+			}
+		}
+	}
+	for d := 0; d <= 20; d++ {
+		want := 0
+		if d >= 15 && d <= 17 {
+			want = 1
+		}
+		if digests[d] != want {
+			t.Errorf("day %d: %d digests recorded, want %d", d, digests[d], want)
+		}
+	}
+	subject := func(d int) string {
+		return "Payment chasing, " + pdf.FormatDate(domain.DateOf(day0, sydney).AddDays(d))
+	}
+	var all []string
+	for d := 0; d <= 20; d++ {
+		got := f.received(subject(d))
+		all = append(all, got...)
+		if d >= 15 && d <= 17 && !slices.Equal(got, []string{"ar@ledger.example", "boss@ledger.example"}) {
+			t.Errorf("day %d: digest emailed to %v, want each staff address once", d, got)
+		}
+	}
+	if got := f.received("Payment chasing, "); len(got) != 6 || len(all) != 6 {
+		t.Errorf("%d digests emailed (%d on the days expected), want 6: two staff on three days", len(got), len(all))
+	}
+	inv := func(id uuid.UUID) string { return f.invoice(id).Number }
+	texts := map[int]string{}
+	for _, s := range f.mp.Messages() {
+		for d := 15; d <= 17; d++ {
+			if strings.Contains(s.Subject, subject(d)) {
+				texts[d] = s.Subject + "\n" + f.mp.Message(s.ID).Text
+			}
+		}
+	}
+	checks := map[int][]string{
+		15: {"0 failed, 1 overdue", inv(byHand) + ", Harbour Cafe, 550.00 AUD, 1 day overdue", "1 to 30 days overdue: 550.00 AUD", "https://ledger.example/collections/"},
+		16: {"1 failed, 1 overdue", inv(declined) + ", Harbour Cafe, 330.00 AUD: Your card has insufficient funds.; next retry 21 March 2026", inv(byHand) + ", Harbour Cafe, 550.00 AUD, 2 days overdue"},
+		17: {"1 failed, 1 overdue", inv(declined), "3 days overdue"},
+	}
+	for d, wants := range checks {
+		for _, w := range wants {
+			if !strings.Contains(texts[d], w) {
+				t.Errorf("day %d's digest does not say %q:\n%s", d, w, texts[d])
+			}
+		}
+	}
+	if strings.Contains(texts[15], "Bookkeeping") || strings.Contains(texts[15], inv(declined)) {
+		t.Errorf("day 15's digest lists an invoice not yet failed:\n%s", texts[15])
 	}
 }

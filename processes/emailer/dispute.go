@@ -18,6 +18,7 @@ func allTemplateSources() map[mailbox.Kind][3]string {
 	m[mailbox.KindProposalSigned] = signedTemplates
 	maps.Copy(m, dunningTemplates)
 	m[mailbox.KindPriceIncrease] = priceNoticeTemplates
+	m[mailbox.KindDunningDigest] = digestTemplates
 	return m
 }
 

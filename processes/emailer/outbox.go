@@ -148,6 +148,7 @@ import (
 	"remit/eventstore"
 	"remit/formats/pdf"
 	"remit/integrations/mail"
+	"remit/projections"
 	"remit/projections/follow"
 	"remit/projections/rmdb"
 )
@@ -158,6 +159,7 @@ const (
 	LinkUpdateMethod = "update_method" // add or switch a payment method
 	LinkAccept       = "accept"        // read and accept a proposal
 	LinkPayInvoice   = "pay_invoice"   // pay one invoice now (a pay-now link)
+	LinkCollections  = "collections"   // staff's Collections page (no client, no resource)
 )
 
 // Config is what the outbox needs.
@@ -191,6 +193,10 @@ type Config struct {
 	SkipHistory bool
 	// TickInterval is how often Start runs Tick (default 15 minutes).
 	TickInterval time.Duration
+	// Collections reads the collections read model
+	// (projections.Models.Collections) for the staff's daily digest; nil:
+	// the digest gives its counts and totals only.
+	Collections func(context.Context, projections.CollectionsQuery) (projections.Collections, error)
 	// StaffTo is where emails for the firm's staff go (a disputed
 	// payment); empty: From, the firm's own billing address.
 	StaffTo string
@@ -237,6 +243,7 @@ var triggers = map[string]mailbox.Kind{
 	"ProposalSignedDocumentFiled":     mailbox.KindProposalSigned,     // signed.go
 	"InvoiceReminderSent":             mailbox.KindInvoiceReminder,    // dunning.go
 	"InvoiceDunningExhausted":         mailbox.KindDunningFinalNotice, // dunning.go
+	"FirmDunningDigestSent":           mailbox.KindDunningDigest,      // digest.go, to staff
 	"PriceIncreaseNoticeSent":         mailbox.KindPriceIncrease,      // price_notice.go
 	"ServiceEdited":                   mailbox.KindPriceIncrease,      // with notify_client_of_price_change
 }
@@ -612,6 +619,8 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 		}
 	case mailbox.KindPriceIncrease:
 		return o.triggerPriceNotice(ctx, ev)
+	case mailbox.KindDunningDigest:
+		return o.triggerDigest(ctx, ev)
 	}
 	id := mailbox.EmailID(kind, ev.ID.String())
 	if known, err := o.known(ctx, id); err != nil || known {
@@ -1061,6 +1070,10 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		v.Note = e.Note
 	case invoice.InvoiceReminderSent, invoice.InvoiceDunningExhausted:
 		o.dunningView(&v, e, inv, q)
+	case firm.FirmDunningDigestSent:
+		if err := o.digestView(ctx, &v, e); err != nil {
+			return mail.Message{}, err
+		}
 	default:
 		staffView(&v, trigger, inv)
 	}
@@ -1100,7 +1113,7 @@ func (o *Outbox) kindView(ctx context.Context, v *view, q mailbox.EmailQueued, f
 		return nil, o.noticeView(ctx, v, q)
 	case mailbox.KindProposalSigned:
 		return o.signedView(ctx, v, q, f)
-	case mailbox.KindPriceIncrease:
+	case mailbox.KindPriceIncrease, mailbox.KindDunningDigest:
 		return nil, nil
 	}
 	v.RetryLink = o.cfg.LinkFor(LinkRetryPayment, q.ClientID, q.InvoiceID)

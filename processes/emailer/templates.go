@@ -49,6 +49,16 @@ type view struct {
 	// new prices take effect (price_notice.go).
 	Prices      []priceLine
 	EffectiveOn string
+	// The staff's daily digest (digest.go): its date, counts and totals,
+	// the failed payments, the overdue invoices by age bucket, how many
+	// more the Collections page lists, and its link.
+	DigestDate                string
+	FailedCount, OverdueCount int
+	FailedTotal, OverdueTotal string
+	Failed                    []digestFailed
+	Buckets                   []digestBucket
+	MoreFailed, MoreOverdue   int
+	CollectionsLink           string
 }
 
 // serviceLine is one service of a proposal email: "Bookkeeping: A$759.00 a

@@ -27,6 +27,7 @@ type DunningPolicy struct {
 	RemindBeforeDue        []int    `json:"remind_before_due"`
 	RemindOnDue            bool     `json:"remind_on_due"`
 	RemindAfterDue         []int    `json:"remind_after_due"`
+	DailyDigest            bool     `json:"daily_digest"`
 }
 
 // DunningPolicyView is the firm's dunning policy at a revision of the firm.
@@ -40,6 +41,7 @@ func dunningPolicyOf(p firm.DunningPolicy) DunningPolicy {
 		RetryAfterDays: nonNil(p.RetryAfterDays), EmailClientOnRejection: p.EmailClientOnRejection, EmailClientFinalNotice: p.EmailClientFinalNotice,
 		NotifyStaffOnFailure: p.NotifyStaffOnFailure, StaffEmails: nonNil(p.StaffEmails), FinalAction: string(p.FinalAction),
 		WriteOffAfterDays: p.WriteOffAfterDays, RemindBeforeDue: nonNil(p.RemindBeforeDue), RemindOnDue: p.RemindOnDue, RemindAfterDue: nonNil(p.RemindAfterDue),
+		DailyDigest: p.DailyDigest,
 	}
 }
 
@@ -48,6 +50,7 @@ func (p DunningPolicy) domain() firm.DunningPolicy {
 		RetryAfterDays: p.RetryAfterDays, EmailClientOnRejection: p.EmailClientOnRejection, EmailClientFinalNotice: p.EmailClientFinalNotice,
 		NotifyStaffOnFailure: p.NotifyStaffOnFailure, StaffEmails: p.StaffEmails, FinalAction: firm.FinalAction(p.FinalAction),
 		WriteOffAfterDays: p.WriteOffAfterDays, RemindBeforeDue: p.RemindBeforeDue, RemindOnDue: p.RemindOnDue, RemindAfterDue: p.RemindAfterDue,
+		DailyDigest: p.DailyDigest,
 	}
 }
 

@@ -23,11 +23,14 @@ func TestDunningPolicy(t *testing.T) {
 	policy := map[string]any{
 		"retry_after_days": []int{2, 4}, "email_client_on_rejection": true, "email_client_final_notice": true,
 		"notify_staff_on_failure": true, "staff_emails": []string{"ar@ledger.example"}, "final_action": "switch_to_manual",
-		"write_off_after_days": 30, "remind_before_due": []int{3}, "remind_on_due": true, "remind_after_due": []int{14, 7},
+		"write_off_after_days": 30, "remind_before_due": []int{3}, "remind_on_due": true, "remind_after_due": []int{14, 7}, "daily_digest": true,
 	}
 	p = a.must(http.StatusOK, "PUT", "/api/firm/dunning-policy", policy)
 	if got := fmt.Sprintf("%v %v %v", field(t, p, "remind_after_due"), field(t, p, "final_action"), field(t, p, "write_off_after_days")); got != "[7 14] switch_to_manual 30" {
 		t.Errorf("after PUT: %s", got)
+	}
+	if got := field(t, a.must(http.StatusOK, "GET", "/api/firm/dunning-policy", nil), "daily_digest"); got != true {
+		t.Errorf("daily_digest after PUT: %v, want true", got)
 	}
 	if got := fmt.Sprint(field(t, a.must(http.StatusOK, "GET", "/api/firm", nil), "retry_after_days")); got != "[2 4]" {
 		t.Errorf("the firm's retry days after PUT: %s, want [2 4]", got)

@@ -118,7 +118,7 @@ func operations() []operation {
 		get("/api/firm", "The firm's settings.", FirmView{}),
 		create("/api/firm", "Set the firm up (once).", billing.SetUpFirmRequest{}, FirmView{}),
 		write(http.MethodPatch, "/api/firm", "Change groups of the firm's settings.", billing.FirmSettingsRequest{}, FirmView{}, http.StatusOK),
-		get("/api/firm/dunning-policy", "The firm's dunning policy (payment chasing): retry schedule, client emails, staff notices, final action, write-off, reminders of invoices not collected automatically; the defaults until the firm changes it. Its ETag is the firm's revision.", DunningPolicyView{}),
+		get("/api/firm/dunning-policy", "The firm's dunning policy (payment chasing): retry schedule, client emails, staff notices (each failure, a daily digest), final action, write-off, reminders of invoices not collected automatically; the defaults until the firm changes it. Its ETag is the firm's revision.", DunningPolicyView{}),
 		write(http.MethodPut, "/api/firm/dunning-policy", "Replace the firm's dunning policy whole (422 naming the field when a setting is out of range); the retry schedule is the same setting as the firm's retry_after_days.", DunningPolicy{}, DunningPolicyView{}, http.StatusOK),
 		create("/api/firm/tax-rates", "Add a tax rate.", billing.TaxRateRequest{}, TaxRateView{}),
 		get("/api/firm/tax-rates/{id}", "One tax rate.", TaxRateView{}),

@@ -35,7 +35,7 @@ func TestBrowserPaymentChasing(t *testing.T) {
 	if got, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("f-dunning-retry_after_days"))); got != "3, 5, 7" {
 		t.Errorf("default retry days %q, want 3, 5, 7", got)
 	}
-	if on, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("f-dunning-email_client_on_rejection").checked && !document.getElementById("f-dunning-notify_staff_on_failure").checked`)); !on {
+	if on, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("f-dunning-email_client_on_rejection").checked && !document.getElementById("f-dunning-notify_staff_on_failure").checked && !document.getElementById("f-dunning-daily_digest").checked`)); !on {
 		t.Error("by default the client is emailed each rejection and staff are not")
 	}
 	step(t, ctx, "bad policy", set("f-dunning-write_off_after_days", "400"), set("f-dunning-staff_emails", "accounts at ledger"), save,
@@ -51,7 +51,7 @@ func TestBrowserPaymentChasing(t *testing.T) {
 
 	step(t, ctx, "save a policy", set("f-dunning-retry_after_days", "2, 4"), set("f-dunning-write_off_after_days", "30"),
 		set("f-dunning-staff_emails", "ar@ledger.example, partners@ledger.example"), chromedp.Click(chromedp.ID("f-dunning-notify_staff_on_failure")),
-		chromedp.Click(chromedp.ID("f-dunning-email_client_final_notice")),
+		chromedp.Click(chromedp.ID("f-dunning-email_client_final_notice")), chromedp.Click(chromedp.ID("f-dunning-daily_digest")),
 		chromedp.SetValue(chromedp.ID("f-dunning-final_action"), "switch_to_manual"),
 		set("f-dunning-remind_before_due", "3"), chromedp.Click(chromedp.ID("f-dunning-remind_on_due")), set("f-dunning-remind_after_due", "14, 7"), save)
 	flash(t, ctx, "Payment chasing saved.")
@@ -62,7 +62,7 @@ func TestBrowserPaymentChasing(t *testing.T) {
 		}
 	}
 	f, _ := a.svc.Firm(context.Background())
-	if p := f.Dunning(); !p.NotifyStaffOnFailure || !p.EmailClientFinalNotice || !p.RemindOnDue || p.WriteOffAfterDays != 30 {
+	if p := f.Dunning(); !p.NotifyStaffOnFailure || !p.DailyDigest || !p.EmailClientFinalNotice || !p.RemindOnDue || p.WriteOffAfterDays != 30 {
 		t.Errorf("the firm's policy after saving: %+v", p)
 	}
 	step(t, ctx, "scroll to payment chasing", chromedp.ScrollIntoView(chromedp.ID("dunning")))

@@ -33,10 +33,11 @@ const (
 	dunningBeforeField      = dunningPrefix + "remind_before_due"
 	dunningOnDueField       = dunningPrefix + "remind_on_due"
 	dunningAfterField       = dunningPrefix + "remind_after_due"
+	dunningDigestField      = dunningPrefix + "daily_digest"
 )
 
 var dunningFields = []string{dunningRetryField, dunningRejectionField, dunningFinalNoticeField, dunningStaffNotifyField, dunningStaffField,
-	dunningFinalField, dunningWriteOffField, dunningBeforeField, dunningOnDueField, dunningAfterField}
+	dunningFinalField, dunningWriteOffField, dunningBeforeField, dunningOnDueField, dunningAfterField, dunningDigestField}
 
 func joinDays(days []int) string {
 	out := make([]string, len(days))
@@ -59,6 +60,7 @@ func setDunningFields(fm *form, f firm.State) {
 	check(fm, dunningRejectionField, p.EmailClientOnRejection)
 	check(fm, dunningFinalNoticeField, p.EmailClientFinalNotice)
 	check(fm, dunningStaffNotifyField, p.NotifyStaffOnFailure)
+	check(fm, dunningDigestField, p.DailyDigest)
 	fm.set(dunningStaffField, strings.Join(p.StaffEmails, ", "))
 	fm.set(dunningFinalField, string(p.FinalAction))
 	if p.WriteOffAfterDays > 0 {
@@ -89,6 +91,7 @@ func (h *handler) handleFirmDunning(w http.ResponseWriter, r *http.Request) {
 		RemindBeforeDue:        retryDays(fs, dunningBeforeField),
 		RemindOnDue:            fs.str(dunningOnDueField) != "",
 		RemindAfterDue:         retryDays(fs, dunningAfterField),
+		DailyDigest:            fs.str(dunningDigestField) != "",
 	}
 	err := fs.err()
 	if err == nil {
