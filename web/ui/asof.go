@@ -25,13 +25,22 @@ type asOfBar struct {
 	Label    string
 	Position uint64
 	NowURL   string
-	// Path is the page's path, where the picker leads.
+	// Path is the page's path, where the picker leads (for a form shown
+	// again after a refused post, the page it was posted from).
 	Path string
 }
 
 // asOfBarOf is the picker and banner of a request.
 func asOfBarOf(r *http.Request, loc *time.Location) *asOfBar {
 	b := &asOfBar{Path: r.URL.Path}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		// A form shown again after a refused post: its path only takes
+		// posts, so the picker leads to the page the form came from.
+		b.Path = "/clients"
+		if back := backTo(r); back != "" {
+			b.Path, _, _ = strings.Cut(back, "?")
+		}
+	}
 	a, ok := api.AsOfFrom(r.Context())
 	if !ok {
 		return b
