@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 
@@ -52,9 +53,12 @@ func (s *Server) handleBillingRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req BillingRunRequest
-	if err := decodeJSON(raw, &req); err != nil {
-		s.Error(w, r, err)
-		return
+	// No body, or a JSON null, is the plain run (as before the body existed).
+	if body := bytes.TrimSpace(raw); len(body) > 0 && !bytes.Equal(body, []byte("null")) {
+		if err := decodeJSON(raw, &req); err != nil {
+			s.Error(w, r, err)
+			return
+		}
 	}
 	if req.DryRun {
 		s.handleBillingDryRun(w, r, req.AsOf)

@@ -25,14 +25,17 @@ type asOfBar struct {
 	Label    string
 	Position uint64
 	NowURL   string
-	// Path is the page's path, where the picker leads (for a form shown
-	// again after a refused post, the page it was posted from).
+	// Path is where the picker leads when it is not the page itself: for a
+	// form shown again after a refused post, the page it was posted from.
 	Path string
 }
 
 // asOfBarOf is the picker and banner of a request.
 func asOfBarOf(r *http.Request, loc *time.Location) *asOfBar {
-	b := &asOfBar{Path: r.URL.Path}
+	// On a page shown by GET the picker's form has no action: it leads to
+	// the page itself (and a page's own forms stay the only ones carrying
+	// their path as action).
+	b := &asOfBar{}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		// A form shown again after a refused post: its path only takes
 		// posts, so the picker leads to the page the form came from.

@@ -12,7 +12,7 @@ const pageHTML = `<!doctype html>
 <link rel="stylesheet" href="{{.CSS}}">
 </head>
 <body>
-<div class="test-banner" role="note">Sandbox test gateway — no real money moves. Use the test cards and accounts listed on this page; real ones are refused.</div>
+<header><div class="test-banner" role="note">Sandbox test gateway — no real money moves. Use the test cards and accounts listed on this page; real ones are refused.</div></header>
 <main>
 <p class="gateway">Sandbox Pay</p>
 <h1>{{if .Amount}}Pay {{.Amount}}{{else}}Add a payment method{{end}}</h1>
