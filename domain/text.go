@@ -44,7 +44,7 @@ func CheckText(cmd any) error {
 // method's gateway fields are still refused when they look like a card
 // number, by the client's own rules, where a person types them.)
 func identifier(name string) bool {
-	return strings.HasSuffix(name, "ID") || strings.HasSuffix(name, "Hash") || strings.HasSuffix(name, "Key") ||
+	return strings.HasSuffix(name, "ID") || strings.HasSuffix(name, "Hash") || strings.HasSuffix(name, "SHA256") || strings.HasSuffix(name, "Key") ||
 		strings.HasPrefix(name, "Gateway")
 }
 
