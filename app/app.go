@@ -27,6 +27,7 @@ import (
 	"remit/integrations/accounting/xero"
 	"remit/integrations/payments"
 	"remit/integrations/payments/gateways"
+	"remit/internal/lease"
 	"remit/internal/metrics"
 	"remit/processes/billingrun"
 	"remit/processes/emailer"
@@ -109,6 +110,12 @@ type Config struct {
 	// Limits bound slow, idle and unauthenticated HTTP clients (zero
 	// fields: api's defaults).
 	Limits api.Limits
+	// NodeName names this process to the other nodes of a cluster (in
+	// the leases, /readyz and the logs); "" is NodeName(): host and pid.
+	NodeName string
+	// LeaseEvery is how often a node tries for a job's lease and its
+	// holder checks it still holds it (0: lease.DefaultEvery).
+	LeaseEvery time.Duration
 }
 
 // DefaultReadyMaxLag is Config.ReadyMaxLag's default.
@@ -157,6 +164,10 @@ type App struct {
 	stopSigned func()
 	log        *slog.Logger
 	baseURL    atomic.Pointer[string] // where the server listens, once it does
+	// leases run the scheduler, the outbox and ledger sync on one node
+	// of those sharing the read models' database (nodes.go).
+	leases   leases
+	nodeName string
 }
 
 // Open starts Remit: it opens the store (refusing a folder another process
@@ -172,11 +183,14 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.ReadyMaxLag == 0 {
 		cfg.ReadyMaxLag = DefaultReadyMaxLag
 	}
+	if cfg.NodeName == "" {
+		cfg.NodeName = NodeName()
+	}
 	store, err := storeurl.Open(ctx, cfg.StoreURL, storeurl.Options{DataDir: cfg.DataDir, KeysDir: cfg.KeysDir, Clock: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Store: store, log: cfg.Logger, Metrics: metrics.New()}
+	a := &App{Store: store, log: cfg.Logger, Metrics: metrics.New(), nodeName: cfg.NodeName}
 	// Every command the app's processes run is counted: they all start
 	// from this context.
 	ctx = billing.WithObserver(ctx, a.Metrics)
@@ -321,10 +335,18 @@ func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Stor
 	if err != nil {
 		return err
 	}
-	if err := ob.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start the outbox: %w", err)
-	}
 	a.Outbox = ob
+	// Of several nodes, the one holding the outbox's lease sends: two
+	// outboxes could both send an email they both found queued and unsent.
+	a.runLeased(cfg, lease.Outbox, func(ctx context.Context) {
+		if err := ob.Start(ctx); err != nil {
+			a.log.Error("start the outbox", "err", err)
+		}
+		<-ctx.Done()
+		if err := ob.Close(); err != nil {
+			a.log.Warn("stop the outbox", "err", err)
+		}
+	})
 	return nil
 }
 
@@ -354,10 +376,19 @@ func (a *App) startLedgerSync(ctx context.Context, cfg Config, store eventstore.
 	if err != nil {
 		return fmt.Errorf("ledger sync: %w", err)
 	}
-	if err := ls.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start ledger sync: %w", err)
-	}
 	a.Ledger = ls
+	// Of several nodes, the one holding ledger sync's lease pushes and
+	// reconciles: each push is recorded once whoever makes it, but two
+	// nodes would call the ledger twice for it.
+	a.runLeased(cfg, lease.LedgerSync, func(ctx context.Context) {
+		if err := ls.Start(ctx); err != nil {
+			a.log.Error("start ledger sync", "err", err)
+		}
+		<-ctx.Done()
+		if err := ls.Close(); err != nil {
+			a.log.Warn("stop ledger sync", "err", err)
+		}
+	})
 	return nil
 }
 
@@ -396,6 +427,9 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 	a.Sched.Daily = a.payoutSync(store, gw, cfg)
 	a.Sched.Jobs = append(a.Sched.Jobs, a.proposalsJob(store), a.dunningJob(store), a.priceIncreasesJob(store))
 	a.Sched.Jobs = append(a.Sched.Jobs, cfg.Jobs...)
+	// Of several nodes, the one holding the scheduler's lease runs the
+	// day's work; the on-demand run below runs wherever it is asked for.
+	a.Sched.Lease = a.keeper(cfg, lease.Scheduler)
 	a.Sched.Start(context.WithoutCancel(ctx))
 	// A dry run decides as the run does and appends nothing, so it needs
 	// no turn: it may overlap a run (it then shows what is still to do).
@@ -578,6 +612,7 @@ func (a *App) Close() error {
 	if a.Sched != nil {
 		errs = append(errs, a.Sched.Close())
 	}
+	a.stopLeased() // the outbox and ledger sync stop, and give their leases up
 	if a.TimeTravel != nil {
 		a.TimeTravel.Close()
 	}

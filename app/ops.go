@@ -16,8 +16,10 @@ import (
 
 // readiness is GET /readyz's checks: the store answers its head; every read
 // model is within cfg.ReadyMaxLag events of it and its runner has not
-// failed; the outbox and ledger sync, when configured, run. Each is a
-// lookup in memory or one small query: no scan of the log.
+// failed; the outbox and ledger sync, when configured, run on this node
+// with their loops turning, or stand by while another node holds their
+// lease (named); and who holds the scheduler's lease. Each is a lookup in
+// memory or one small query: no scan of the log.
 func (a *App) readiness(cfg Config) func(ctx context.Context) []api.ReadyCheck {
 	return func(ctx context.Context) []api.ReadyCheck {
 		var checks []api.ReadyCheck
@@ -47,23 +49,22 @@ func (a *App) readiness(cfg Config) func(ctx context.Context) []api.ReadyCheck {
 			}
 		}
 		if !cfg.NoOutbox {
-			c := api.ReadyCheck{Name: "outbox", OK: a.Outbox != nil}
-			if c.OK {
+			c := api.ReadyCheck{Name: "outbox", Detail: "the email outbox is not running"}
+			if a.Outbox != nil {
 				st, _ := a.Outbox.Stats(ctx)
-				c.OK = st.Running
-			}
-			if !c.OK {
-				c.Detail = "the email outbox is not running"
+				c = a.workerCheck(ctx, "outbox", "the email outbox", st.Running, st.LastBeat, st.TickInterval)
 			}
 			checks = append(checks, c)
 		}
 		if !cfg.NoLedgerSync {
-			c := api.ReadyCheck{Name: "ledger_sync", OK: a.Ledger != nil && a.Ledger.Stats().Running}
-			if !c.OK {
-				c.Detail = "ledger sync is not running"
+			c := api.ReadyCheck{Name: "ledger_sync", Detail: "ledger sync is not running"}
+			if a.Ledger != nil {
+				st := a.Ledger.Stats()
+				c = a.workerCheck(ctx, "ledger_sync", "ledger sync", st.Running, st.LastBeat, st.TickInterval)
 			}
 			checks = append(checks, c)
 		}
+		checks = append(checks, a.leaseChecks(ctx)...)
 		return checks
 	}
 }

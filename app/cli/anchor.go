@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	netmail "net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +25,9 @@ import (
 	"remit/domain"
 	"remit/eventstore/sqlite"
 	"remit/eventstore/storeurl"
+	"remit/integrations/mail"
 	"remit/internal/fsperm"
+	"remit/processes/emailer"
 
 	"github.com/spf13/cobra"
 )
@@ -327,19 +331,84 @@ func checkTail(ctx context.Context, so storeOpts, anchorsPath string) error {
 }
 
 // anchorJob is serve's daily job: anchor the head (idempotent: a head
-// anchored already is not anchored again).
-func anchorJob(so storeOpts, keyPath, anchorsPath string, now func() time.Time) func(context.Context, domain.Date) error {
+// anchored already is not anchored again), and email the new line to the
+// auditor when send is set.
+func anchorJob(so storeOpts, keyPath, anchorsPath string, now func() time.Time, send *anchorMail) func(context.Context, domain.Date) error {
 	return func(ctx context.Context, _ domain.Date) error {
-		if _, err := anchorHead(ctx, so, keyPath, anchorsPath, now()); err != nil && !errors.Is(err, errEmptyLog) {
+		line, err := anchorHead(ctx, so, keyPath, anchorsPath, now())
+		if err != nil && !errors.Is(err, errEmptyLog) {
 			return fmt.Errorf("anchor the audit head: %w", err)
+		}
+		if line != "" && send != nil {
+			if err := send.send(ctx, line, now()); err != nil {
+				return fmt.Errorf("anchored, but not emailed: %w", err)
+			}
 		}
 		return nil
 	}
 }
 
+// anchorMail sends new anchor lines to an auditor through Remit's mail
+// transport (emailer.MailerFor: SMTP, or .eml files in DATA/outbox).
+type anchorMail struct {
+	to, from string
+	mailer   mail.Mailer
+}
+
+// newAnchorMail checks the addresses and opens the transport.
+func newAnchorMail(to, from, smtpURL, dataDir string) (*anchorMail, error) {
+	if _, err := netmail.ParseAddress(to); err != nil {
+		return nil, usageErr("--email %q: give an email address (%v)", to, err)
+	}
+	if from == "" {
+		from = "remit@localhost"
+	}
+	if _, err := netmail.ParseAddress(from); err != nil {
+		return nil, usageErr("--mail-from %q: give an email address (%v)", from, err)
+	}
+	m, err := emailer.MailerFor(smtpURL, dataDir)
+	if err != nil {
+		return nil, usageErr("--smtp: %v", err)
+	}
+	return &anchorMail{to: to, from: from, mailer: m}, nil
+}
+
+// send emails one anchor line: in the body, to copy into a file of the
+// auditor's, and attached as a one-line anchors file. Its Message-ID comes
+// from the anchor, so a resent anchor is recognisably the same message.
+func (m *anchorMail) send(ctx context.Context, line string, now time.Time) error {
+	var a anchor
+	if err := json.Unmarshal([]byte(strings.TrimSpace(line)), &a); err != nil {
+		return err
+	}
+	_, host, _ := strings.Cut(m.from, "@")
+	short := a.Hash
+	if len(short) > 16 {
+		short = short[:16]
+	}
+	msg := mail.Message{
+		ID:        fmt.Sprintf("anchor-%d-%s", a.Position, short),
+		MessageID: fmt.Sprintf("<anchor-%d-%s@%s>", a.Position, short, host),
+		From:      mail.Address{Name: "Remit audit", Email: m.from},
+		To:        mail.Address{Email: m.to},
+		Subject:   fmt.Sprintf("Remit audit anchor: position %d", a.Position),
+		Date:      now,
+		Text: fmt.Sprintf(`Remit signed the head of its event log: position %d, hash %s, at %s.
+
+Keep this line where whoever runs Remit cannot change it (append it to your anchors file):
+
+%s
+Then remit audit verify --anchors FILE --public-key KEY.pub fails on any history
+rewritten or cut short behind it. The same line is attached as anchor-%d.jsonl.
+`, a.Position, a.Hash, a.At.Format(time.RFC3339), line, a.Position),
+		Attachments: []mail.Attachment{{Filename: fmt.Sprintf("anchor-%d.jsonl", a.Position), ContentType: "application/jsonl", Data: []byte(line)}},
+	}
+	return m.mailer.Send(ctx, msg)
+}
+
 func newAuditAnchorCmd(env Env) *cobra.Command {
 	var so storeOpts
-	var key, anchors, newKey string
+	var key, anchors, newKey, email, smtpURL, from string
 	c := &cobra.Command{
 		Use:   "anchor [--key FILE] [--anchors FILE] | --new-key FILE",
 		Short: "Sign the hash chain's head with a key kept outside the data folder and append it to an anchors file",
@@ -349,7 +418,9 @@ Keep the key outside the data folder (a key inside it is refused) and the anchor
 where whoever can write the data folder cannot (or send the lines to an auditor):
 remit audit verify --anchors FILE then fails on any history rewritten or cut short behind
 an anchor, which the chain alone cannot show. --new-key FILE makes a key pair (FILE and
-FILE.pub, 0600). Exits 0 when done, 1 when the log is broken, 2 on bad usage.`,
+FILE.pub, 0600). --email ADDR also sends the new line to ADDR (an auditor) through
+Remit's mail transport (--smtp, as remit serve's). Exits 0 when done, 1 when the log
+is broken or the email could not be sent (the line is anchored and printed), 2 on bad usage.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			out := c.OutOrStdout()
@@ -370,7 +441,15 @@ FILE.pub, 0600). Exits 0 when done, 1 when the log is broken, 2 on bad usage.`,
 			if err := refuseKeyInData(key, so); err != nil {
 				return err
 			}
-			line, err := anchorHead(c.Context(), so, key, anchors, time.Now())
+			var send *anchorMail
+			if email != "" {
+				var err error
+				if send, err = newAnchorMail(email, from, smtpURL, so.dir); err != nil {
+					return err
+				}
+			}
+			now := time.Now()
+			line, err := anchorHead(c.Context(), so, key, anchors, now)
 			if err != nil {
 				return err
 			}
@@ -379,6 +458,12 @@ FILE.pub, 0600). Exits 0 when done, 1 when the log is broken, 2 on bad usage.`,
 				return nil
 			}
 			fmt.Fprint(out, line)
+			if send != nil {
+				if err := send.send(c.Context(), line, now); err != nil {
+					return problemErr("anchored, but the email to %s failed: %v", email, err)
+				}
+				fmt.Fprintf(out, "emailed to %s\n", email)
+			}
 			return nil
 		},
 	}
@@ -386,6 +471,9 @@ FILE.pub, 0600). Exits 0 when done, 1 when the log is broken, 2 on bad usage.`,
 	c.Flags().StringVar(&key, "key", env.Getenv("REMIT_ANCHOR_KEY"), "Ed25519 private key (PEM), outside the data folder (env REMIT_ANCHOR_KEY)")
 	c.Flags().StringVar(&anchors, "anchors", env.Getenv("REMIT_ANCHORS"), "anchors file to append to, JSON lines (env REMIT_ANCHORS)")
 	c.Flags().StringVar(&newKey, "new-key", "", "make a new key pair: FILE (private) and FILE.pub")
+	c.Flags().StringVar(&email, "email", env.Getenv("REMIT_ANCHOR_EMAIL"), "also email the new anchor line to this address, e.g. the firm's auditor (env REMIT_ANCHOR_EMAIL)")
+	c.Flags().StringVar(&smtpURL, "smtp", env.Getenv("REMIT_SMTP_URL"), "SMTP server for --email, as remit serve's; empty writes an .eml file to DATA/outbox (env REMIT_SMTP_URL)")
+	c.Flags().StringVar(&from, "mail-from", cmp.Or(env.Getenv("REMIT_MAIL_FROM"), "remit@localhost"), "sending address for --email (env REMIT_MAIL_FROM)")
 	return c
 }
 
@@ -419,19 +507,23 @@ func verifyAnchors(ctx context.Context, out io.Writer, v hashAt, rep sqlite.Veri
 
 // anchorOpts are serve's anchoring flags.
 type anchorOpts struct {
-	key, anchors string
+	key, anchors, email string
 }
 
 func anchorFlags(c *cobra.Command, env Env, o *anchorOpts) {
 	c.Flags().StringVar(&o.key, "anchor-key", env.Getenv("REMIT_ANCHOR_KEY"), "Ed25519 private key (remit audit anchor --new-key), outside the data folder: anchor the audit head daily into --anchors (env REMIT_ANCHOR_KEY)")
 	c.Flags().StringVar(&o.anchors, "anchors", env.Getenv("REMIT_ANCHORS"), "anchors file: the log's tail is checked against its last anchor at start, and refused when it does not match (env REMIT_ANCHORS)")
+	c.Flags().StringVar(&o.email, "anchor-email", env.Getenv("REMIT_ANCHOR_EMAIL"), "email each new daily anchor line to this address, e.g. the firm's auditor, through --smtp (env REMIT_ANCHOR_EMAIL)")
 }
 
 // startup checks the log against the last anchor and returns the daily
 // anchoring job when there is a key.
-func (o anchorOpts) startup(ctx context.Context, so storeOpts) ([]func(context.Context, domain.Date) error, error) {
+func (o anchorOpts) startup(ctx context.Context, so storeOpts, mo mailOpts) ([]func(context.Context, domain.Date) error, error) {
 	if o.key != "" && o.anchors == "" {
 		return nil, usageErr("--anchor-key needs --anchors FILE to append to")
+	}
+	if o.email != "" && o.key == "" {
+		return nil, usageErr("--anchor-email needs --anchor-key and --anchors: it sends the daily anchor")
 	}
 	if o.anchors == "" {
 		return nil, nil
@@ -448,5 +540,12 @@ func (o anchorOpts) startup(ctx context.Context, so storeOpts) ([]func(context.C
 	if _, err := readPrivateKey(o.key); err != nil {
 		return nil, err
 	}
-	return []func(context.Context, domain.Date) error{anchorJob(so, o.key, o.anchors, time.Now)}, nil
+	var send *anchorMail
+	if o.email != "" {
+		var err error
+		if send, err = newAnchorMail(o.email, mo.from, mo.smtp, so.dir); err != nil {
+			return nil, err
+		}
+	}
+	return []func(context.Context, domain.Date) error{anchorJob(so, o.key, o.anchors, time.Now, send)}, nil
 }

@@ -17,6 +17,7 @@ type opsOpts struct {
 	metricsAddr    string
 	readyMaxLag    uint64
 	clientIPHeader string
+	nodeName       string
 }
 
 func opsFlags(c *cobra.Command, env Env, o *opsOpts) {
@@ -31,6 +32,7 @@ func opsFlags(c *cobra.Command, env Env, o *opsOpts) {
 		lag, _ = strconv.ParseUint(v, 10, 64)
 	}
 	c.Flags().Uint64Var(&o.readyMaxLag, "ready-max-lag", lag, "GET /readyz answers 503 when a read model is more than this many events behind the log (env REMIT_READY_MAX_LAG; default 1000)")
+	c.Flags().StringVar(&o.nodeName, "node-name", env.Getenv("REMIT_NODE_NAME"), "this node's name among several on one database, shown as the holder of the jobs' leases in /readyz and the logs (env REMIT_NODE_NAME; default the host name and process id)")
 	c.Flags().StringVar(&o.clientIPHeader, "client-ip-header", env.Getenv("REMIT_CLIENT_IP_HEADER"), "behind a reverse proxy only: the header it sets to the client's address (X-Forwarded-For: its last entry; X-Real-IP), for the logs and the cap on unauthenticated requests per address (env REMIT_CLIENT_IP_HEADER)")
 }
 

@@ -39,6 +39,7 @@ type Metrics struct {
 	runInvoices  prometheus.Counter
 	runCollected prometheus.Counter
 	runRejected  prometheus.Counter
+	leases       *prometheus.GaugeVec
 }
 
 // New returns metrics with a fresh registry, holding also the Go runtime's
@@ -70,9 +71,11 @@ func New() *Metrics {
 			Help: "Payments collected by billing runs."}),
 		runRejected: prometheus.NewCounter(prometheus.CounterOpts{Namespace: Namespace, Name: "billing_payments_rejected_total",
 			Help: "Payments the gateway rejected during billing runs."}),
+		leases: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: "lease_held",
+			Help: "1 while this node holds the lease of a background job (scheduler, outbox, ledger_sync) and runs it, else 0; across a cluster each lease's series sum to 1."}, []string{"lease"}),
 	}
 	reg.MustRegister(m.httpRequests, m.httpDuration, m.httpLimited, m.commands, m.appendTime, m.appendEvents,
-		m.runs, m.runTime, m.runInvoices, m.runCollected, m.runRejected)
+		m.runs, m.runTime, m.runInvoices, m.runCollected, m.runRejected, m.leases)
 	return m
 }
 
@@ -131,6 +134,18 @@ func (m *Metrics) BillingRun(took time.Duration, issued, collected, rejected int
 	m.runInvoices.Add(float64(issued))
 	m.runCollected.Add(float64(collected))
 	m.runRejected.Add(float64(rejected))
+}
+
+// Lease records whether this node holds the named job's lease.
+func (m *Metrics) Lease(name string, held bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if held {
+		v = 1
+	}
+	m.leases.WithLabelValues(name).Set(v)
 }
 
 // Sources are read when Prometheus scrapes, so what they report is as of

@@ -46,6 +46,14 @@ type Scheduler struct {
 	// errors join the run's (the daily proposals job, processes/reminders).
 	// Each must be idempotent, as the runs are.
 	Jobs []func(ctx context.Context, asOf domain.Date) error
+	// Lease, when set, runs the scheduler only while this process holds
+	// the scheduler's lease (internal/lease.Keeper.Run), so that of several
+	// nodes on one database one runs the day's work: on taking the lease it
+	// runs at once (the day's run the last holder may have missed), then
+	// daily, until it loses it. Nil: it runs in this process regardless.
+	Lease interface {
+		Run(ctx context.Context, work func(ctx context.Context))
+	}
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -110,6 +118,15 @@ func (s *Scheduler) loop(ctx context.Context, done chan struct{}) {
 		}
 		defer idx.Close()
 	}
+	if s.Lease != nil {
+		s.Lease.Run(ctx, func(ctx context.Context) { s.daily(ctx, idx, now, after) })
+		return
+	}
+	s.daily(ctx, idx, now, after)
+}
+
+// daily runs at once, then every day After midnight, until ctx is done.
+func (s *Scheduler) daily(ctx context.Context, idx *Index, now func() time.Time, after time.Duration) {
 	for {
 		res := s.RunOnce(ctx, idx, now())
 		if s.OnRun != nil && !errors.Is(res.Err, context.Canceled) {

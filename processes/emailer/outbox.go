@@ -285,6 +285,7 @@ type Outbox struct {
 	// running and failures are for Stats.
 	running  atomic.Bool
 	failures atomic.Uint64
+	beat     atomic.Int64 // unix nanoseconds of the tick loop's last turn
 }
 
 // New returns an outbox; Start runs it, or call CatchUp and Tick.
@@ -331,7 +332,8 @@ func New(cfg Config) (*Outbox, error) {
 
 // Start loads the outbox's state from the store, sends what was queued and
 // not sent, then follows the log live and runs Tick every TickInterval until
-// Close.
+// Close. The tick loop beats at each turn (Stats.LastBeat), so a stuck or
+// dead loop shows. Start after Close starts it again.
 func (o *Outbox) Start(ctx context.Context) error {
 	ctx, o.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	o.running.Store(true)
@@ -350,9 +352,11 @@ func (o *Outbox) Start(ctx context.Context) error {
 		t := time.NewTicker(o.cfg.TickInterval)
 		defer t.Stop()
 		for {
+			o.beat.Store(time.Now().UnixNano()) // the wall clock: liveness is real time
 			if err := o.Tick(ctx); err != nil && ctx.Err() == nil {
 				o.log.Warn("outbox tick", "err", err)
 			}
+			o.beat.Store(time.Now().UnixNano()) // the wall clock: liveness is real time
 			select {
 			case <-ctx.Done():
 				return
@@ -373,6 +377,9 @@ func (o *Outbox) Close() error {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	// Started again (a node taking the outbox's lease back), it reads its
+	// state afresh: another node may have moved it on meanwhile.
+	o.loaded = false
 	if o.closeDB && o.db != nil {
 		err := o.db.Close()
 		o.db, o.loaded = nil, false

@@ -191,6 +191,7 @@ type Sync struct {
 	running  atomic.Bool
 	failures atomic.Uint64
 	waiting  atomic.Int64
+	beat     atomic.Int64 // unix nanoseconds of the tick loop's last turn
 }
 
 // Stats is what an operator watches of ledger sync (health and metrics).
@@ -203,6 +204,11 @@ type Stats struct {
 	// Failures counts pushes that failed since Start, temporary (retried)
 	// and permanent alike.
 	Failures uint64
+	// LastBeat is when the tick loop last turned (zero before Start); it
+	// turns every TickInterval, before and after each Tick.
+	LastBeat time.Time
+	// TickInterval is the loop's interval, for judging LastBeat.
+	TickInterval time.Duration
 }
 
 // Stats reads the figures without waiting for a push in progress: when
@@ -212,7 +218,11 @@ func (s *Sync) Stats() Stats {
 		s.waiting.Store(int64(len(s.open)))
 		s.mu.Unlock()
 	}
-	return Stats{Running: s.running.Load(), Waiting: int(s.waiting.Load()), Failures: s.failures.Load()}
+	st := Stats{Running: s.running.Load(), Waiting: int(s.waiting.Load()), Failures: s.failures.Load(), TickInterval: s.cfg.TickInterval}
+	if b := s.beat.Load(); b != 0 {
+		st.LastBeat = time.Unix(0, b)
+	}
+	return st
 }
 
 type builtLedger struct {
@@ -272,11 +282,13 @@ func (s *Sync) Start(ctx context.Context) error {
 		t := time.NewTicker(s.cfg.TickInterval)
 		defer t.Stop()
 		for {
+			s.beat.Store(time.Now().UnixNano()) // the wall clock: liveness is real time
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
 			}
+			s.beat.Store(time.Now().UnixNano()) // the wall clock: liveness is real time
 			if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
 				s.log.Warn("ledgersync tick", "err", err)
 			}

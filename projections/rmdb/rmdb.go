@@ -159,7 +159,7 @@ func OpenPostgres(ctx context.Context, url, schema string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read models: %w", err)
 	}
-	w.SetMaxOpenConns(4) // the pinned writer, the lease holder, and tries for the lease
+	w.SetMaxOpenConns(8) // the pinned writer, the read models' lease, the job leases (JobLease) and tries for them
 	r, err := sql.Open("pgx", dsn)
 	if err != nil {
 		w.Close()

@@ -282,10 +282,12 @@ type HealthView struct {
 // ReadyCheck is one thing readiness depends on.
 type ReadyCheck struct {
 	// Name says what was checked: store, projection:<name>, outbox,
-	// ledger_sync, read_models.
+	// ledger_sync, lease:scheduler, read_models.
 	Name string `json:"name"`
 	OK   bool   `json:"ok"`
-	// Detail says what was found (a lag, an error) when not OK.
+	// Detail says what was found: a lag or an error when not OK; for the
+	// background jobs, which node runs them (this one, or another holding
+	// its lease).
 	Detail string `json:"detail,omitempty"`
 }
 
