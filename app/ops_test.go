@@ -204,7 +204,7 @@ func TestMetricsAndReadinessOfTheWiredApp(t *testing.T) {
 	for _, c := range v.Checks {
 		names[c.Name] = true
 	}
-	for _, want := range []string{"store", "projection:invoices", "outbox", "ledger_sync"} {
+	for _, want := range []string{"store", "projection:invoices", "outbox", "ledger_sync", "lease:scheduler"} {
 		if !names[want] {
 			t.Errorf("/readyz does not check %s: %+v", want, v.Checks)
 		}
@@ -222,7 +222,7 @@ func TestMetricsAndReadinessOfTheWiredApp(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{`remit_events `, `remit_projection_lag_events{projection="invoices"}`, `remit_outbox_queued_emails`,
-		`remit_ledger_pushes_waiting`, `remit_commands_total{command="firm.SetUp",outcome="ok"} 1`, `remit_store_append_duration_seconds_bucket`, `go_goroutines`} {
+		`remit_ledger_pushes_waiting`, `remit_lease_held{lease="scheduler"}`, `remit_commands_total{command="firm.SetUp",outcome="ok"} 1`, `remit_store_append_duration_seconds_bucket`, `go_goroutines`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %s", want)
 		}

@@ -238,6 +238,7 @@ func TestAuditAnchorUsage(t *testing.T) {
 		"ErrNotAKey":         {"audit", "anchor", "--data", dir, "--key", anchors + ".missing", "--anchors", anchors},
 		"ErrMissingAnchors":  {"audit", "verify", "--data", dir, "--anchors", anchors + ".missing"},
 		"ErrServeKeyNoFile":  {"serve", "--data", dir, "--anchor-key", key},
+		"ErrServeEmailNoKey": {"serve", "--data", dir, "--anchor-email", "auditor@audit.example"},
 		"ErrServeKeyInData":  {"serve", "--data", dir, "--anchor-key", filepath.Join(dir, "events.db"), "--anchors", anchors},
 		"ErrBadPublicKeyArg": {"audit", "verify", "--data", dir, "--anchors", anchors, "--public-key", key},
 	} {
