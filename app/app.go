@@ -395,8 +395,10 @@ func (a *App) startLedgerSync(ctx context.Context, cfg Config, store eventstore.
 // startBillingRun starts the scheduled billing run and collection (at
 // start, then daily just after midnight in the firm's time zone) with the
 // configured gateway (Config.Payments: the sandbox by default, or Stripe),
-// and returns the on-demand run the API offers. Runs in several processes at
-// once are safe: every invoice, charge and retry has a deterministic id.
+// and returns the on-demand run the API offers. The scheduled run runs on
+// the node holding the scheduler's lease; runs in several processes at once
+// (an on-demand run beside it, remit bill) are safe all the same: every
+// invoice, charge and retry has a deterministic id.
 func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.Store) (func(context.Context) (any, error), error) {
 	gw := a.Payments.Gateway
 	// A gateway without webhooks (the sandbox) lists its disputes: each run

@@ -39,7 +39,8 @@ type Scheduler struct {
 	Logger *slog.Logger
 	// Daily, when set, runs after collection in every run (the payout sync,
 	// package processes/payouts); its error joins the run's. It must be
-	// idempotent, as the runs are: every node of a cluster runs it.
+	// idempotent, as the runs are: a run may be cut short by a crash or a
+	// lost lease and done again by the next holder.
 	Daily func(ctx context.Context, now time.Time) error
 	// Jobs run after billing (and collection, when there is a gateway) in
 	// every run, for the run's date, each whatever the others did; their

@@ -82,8 +82,10 @@
 // server accepted an email and before EmailSent is stored, the restarted
 // outbox sends it again, with the same Message-ID (at least once, with a
 // de-duplication key that mail clients and mailpit can use). Two outboxes on
-// one store may likewise both send a queued email they both found unsent;
-// run one per store.
+// one store may likewise both send a queued email they both found unsent:
+// run one per store at a time (remit serve runs it only on the node holding
+// the outbox's lease, internal/lease; a node taking the lease over starts it
+// again, Start after Close, and it reads its state afresh).
 //
 // A temporary failure (4xx, a server that does not answer) leaves the email
 // queued; it is retried by the transport with backoff, then on every Tick.

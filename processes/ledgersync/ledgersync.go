@@ -99,7 +99,11 @@
 //	err = s.Start(ctx) // follows the log; Tick every Config.TickInterval; reconciles daily
 //	defer s.Close()
 //
-// Tests and one-shot commands use CatchUp and Tick synchronously.
+// Tests and one-shot commands use CatchUp and Tick synchronously. Start
+// after Close starts it again (remit serve runs it only on the node holding
+// ledger sync's lease, internal/lease: a second process is safe, each
+// outcome recorded once, but would call the ledger again for each push).
+// The tick loop beats at each turn (Stats.LastBeat), so a stuck loop shows.
 package ledgersync
 
 import (
