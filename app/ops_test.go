@@ -21,6 +21,7 @@ import (
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/client"
+	"remit/eventstore/pii"
 	"remit/web/api"
 )
 
@@ -139,9 +140,14 @@ func TestKeysOutsideTheDataFolder(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(keys, id.String()+".key")); err != nil {
+	ks, err := pii.OpenKeyStoreIn(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key, err := ks.Key(id, false); err != nil || key == nil {
 		t.Errorf("the client's key is not in the keys folder: %v", err)
 	}
+	ks.Close()
 	if _, err := os.Stat(filepath.Join(dir, "keys")); err == nil {
 		t.Error("the data folder has a keys folder")
 	}

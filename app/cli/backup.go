@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"remit/eventstore/pii"
 	"remit/eventstore/sqlite"
@@ -75,9 +76,11 @@ func emptyDir(dir, what string) error {
 	return fsperm.Dir(dir)
 }
 
-// copyKeys copies the personal-data key files of the folder from into the
-// folder to (0700, files 0600); a missing from has none.
-func copyKeys(from, to string) (int, error) {
+// copyKeys copies the personal-data keys of the folder from into the folder
+// to (0700, files 0600): the key database (pii.KeysFile) with the backup
+// API, as of one commit while remit serve goes on making keys, and any
+// other file as it is; a missing from has none.
+func copyKeys(ctx context.Context, from, to string) (int, error) {
 	ents, err := os.ReadDir(from)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
@@ -90,7 +93,15 @@ func copyKeys(from, to string) (int, error) {
 	}
 	n := 0
 	for _, e := range ents {
-		if !e.Type().IsRegular() {
+		name := e.Name()
+		if !e.Type().IsRegular() || strings.HasPrefix(name, pii.KeysFile+"-") { // its -wal, -shm: in the copy
+			continue
+		}
+		if name == pii.KeysFile {
+			if err := backupDB(ctx, filepath.Join(to, name), filepath.Join(from, name)); err != nil {
+				return n, err
+			}
+			n++
 			continue
 		}
 		if err := copyFile(filepath.Join(to, e.Name()), filepath.Join(from, e.Name())); err != nil {
@@ -156,7 +167,7 @@ func copyStore(ctx context.Context, out io.Writer, fromDir, toDir, keysFrom, key
 	// The keys are copied after the log: every client in the copied log
 	// had its key made before its events were appended.
 	if keysFrom != "" {
-		n, err := copyKeys(keysFrom, keysTo)
+		n, err := copyKeys(ctx, keysFrom, keysTo)
 		if err != nil {
 			return sqlite.VerifyReport{}, fmt.Errorf("copy the personal-data keys: %w", err)
 		}

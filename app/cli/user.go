@@ -241,7 +241,7 @@ func newClientCmd(env Env) *cobra.Command {
 	forget := &cobra.Command{
 		Use:   "forget CLIENT_ID",
 		Short: "Erase a client's personal data by destroying their key",
-		Long: `Destroy the client's encryption key (DATA/keys/<id>.key, or its row of remit_pii_keys on
+		Long: `Destroy the client's encryption key (its row of DATA/keys/keys.db, or of remit_pii_keys on
 PostgreSQL) and record ClientErased in the log. Their names, emails, phones, address lines
 and tax numbers, sealed in the log with that key, can no longer be read by anyone: replays,
 read models and exports show them as erased. The signed PDFs of the client's proposals

@@ -3,8 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -89,12 +88,13 @@ func TestClientForget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !keys.Forgotten(id) {
-		t.Error("the client is not forgotten")
+	if gone, err := keys.Forgotten(id); err != nil || !gone {
+		t.Errorf("the client is not forgotten (%v)", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, pii.KeyDir, id.String()+".key")); !os.IsNotExist(err) {
-		t.Errorf("the key file is still there: %v", err)
+	if key, err := keys.Key(id, false); key != nil || !errors.Is(err, pii.ErrForgotten) {
+		t.Errorf("the key is still there: %d bytes, %v", len(key), err)
 	}
+	keys.Close()
 	st, err = storeurl.Open(ctx, "", storeurl.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)

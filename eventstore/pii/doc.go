@@ -6,13 +6,18 @@
 // # Design
 //
 // Keys is where the keys live, outside the event log. KeyStore keeps one
-// random 256-bit key per client as a file in a folder of the data folder
-// (DataDir/keys/<client id>.key, mode 0600; each written aside, fsynced and
-// linked into place, and the keys of clients created at the same moment
-// share the folder's fsync); PGKeyStore keeps them in a
+// random 256-bit key per client as a row of a SQLite file in the key folder
+// (DataDir/keys/keys.db, or the --keys folder's; mode 0600), each commit
+// synced before the key seals anything; the keys of clients created at the
+// same moment share one commit (one writer goroutine takes every key
+// waiting). Key files of earlier versions (<client id>.key, <client
+// id>.forgotten) are moved into the table when it opens, then overwritten
+// and removed. PGKeyStore keeps them in a
 // table (remit_pii_keys) of the PostgreSQL database that holds the log, so
 // every process on that database shares them. Forget destroys the key and
-// leaves a tombstone (<id>.forgotten, or the row with its key emptied):
+// leaves a tombstone (the row with its key emptied, under SQLite's
+// secure_delete, and the embedded file's WAL emptied; on PostgreSQL then
+// VACUUMed):
 // from then on the client's fields cannot be decrypted by anyone, in any
 // copy of the log, and new personal data for the client is refused.
 // Erase is the whole erasure: destroy the key, then append

@@ -23,6 +23,7 @@ func FuzzEventDecoding(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	f.Cleanup(func() { keys.Close() })
 	s := pii.NewSealer(keys)
 	f.Fuzz(func(t *testing.T, eventType string, data []byte) {
 		plain, plainErr := cat.Decode(eventType, cat.SchemaVersion(eventType), data)

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -220,46 +217,34 @@ func (k *PGKeyStore) dropRequestKeys(ctx context.Context) error {
 }
 
 // ImportFrom copies the keys and tombstones of a key folder (a log migrated
-// from the embedded store carries personal fields sealed with them) into
-// the table. Keys already in the table, and tombstones, win: a client
-// forgotten here is never brought back by an old key file.
+// from the embedded store carries personal fields sealed with them: its
+// KeysFile, and any key files of an earlier version) into the table. Keys
+// already in the table, and tombstones, win: a client forgotten here is
+// never brought back by an old key.
 func (k *PGKeyStore) ImportFrom(dir string) (int, error) {
-	files, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
-	}
+	keys, err := readKeyFolder(dir)
 	if err != nil {
 		return 0, fmt.Errorf("key store: %w", err)
 	}
 	ctx, cancel := queryCtx()
 	defer cancel()
 	n := 0
-	for _, f := range files {
-		base := f.Name()
-		switch {
-		case strings.HasSuffix(base, ".forgotten"):
-			id, err := uuid.Parse(strings.TrimSuffix(base, ".forgotten"))
+	for _, f := range keys {
+		if f.forgotten {
+			id, err := uuid.Parse(f.name)
 			if err != nil {
 				continue
 			}
 			if err := k.Forget(id); err != nil {
 				return n, err
 			}
-		case strings.HasSuffix(base, ".key"):
-			name := strings.TrimSuffix(base, ".key")
-			if _, err := uuid.Parse(name); err != nil {
-				continue
-			}
-			key, err := os.ReadFile(filepath.Join(dir, base))
-			if err != nil || len(key) != 32 {
-				continue
-			}
-			tag, err := k.pool.Exec(ctx, `INSERT INTO `+PGKeyTable+` (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, key)
-			if err != nil {
-				return n, fmt.Errorf("key store: import %s: %w", base, err)
-			}
-			n += int(tag.RowsAffected())
+			continue
 		}
+		tag, err := k.pool.Exec(ctx, `INSERT INTO `+PGKeyTable+` (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, f.name, f.key)
+		if err != nil {
+			return n, fmt.Errorf("key store: import %s: %w", f.name, err)
+		}
+		n += int(tag.RowsAffected())
 	}
 	return n, nil
 }

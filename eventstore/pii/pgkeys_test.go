@@ -108,6 +108,7 @@ func TestPostgresImportsKeysOfAMigratedLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { files.Close() })
 	kept, gone := uuid.New(), uuid.New()
 	want, err := files.Key(kept, true)
 	if err != nil {

@@ -43,6 +43,7 @@ func newFixture(t *testing.T) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { keys.Close() })
 	st := pii.Wrap(raw, pii.NewSealer(keys))
 	svc := billing.New(billing.Config{Store: st, Now: func() time.Time { return now }})
 	ctx := context.Background()
@@ -154,6 +155,7 @@ func TestSealIsDeterministicAndBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { keys.Close() })
 	s := pii.NewSealer(keys)
 	a, b := uuid.New(), uuid.New()
 	ev := func(id uuid.UUID) []byte {
@@ -252,10 +254,12 @@ func TestForgetByAnotherProcessTakesEffectAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { serve.Close() })
 	cli, err := pii.OpenKeyStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { cli.Close() })
 	id := uuid.New()
 	key, err := serve.Key(id, true)
 	if err != nil || len(key) != 32 {

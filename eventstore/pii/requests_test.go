@@ -30,6 +30,7 @@ func TestOldRequestRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { keys.Close() })
 	if _, err := os.Stat(dayKey); !os.IsNotExist(err) {
 		t.Errorf("the day key of old idempotency records is still there: %v", err)
 	}

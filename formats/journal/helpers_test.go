@@ -180,6 +180,7 @@ func buildWorld(dir string) (world, error) {
 	if err != nil {
 		return w, err
 	}
+	defer keys.Close()
 	return w, keys.Forget(w.erased)
 }
 

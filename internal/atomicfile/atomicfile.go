@@ -3,12 +3,11 @@
 // survives a crash or a power cut.
 //
 // Every file Remit writes in place (emails, exported journals, logos, the
-// accounting connections' secrets) or creates once (the personal-data keys,
-// the signing key of client links) goes through here, so
+// accounting connections' secrets) or creates once (the signing key of
+// client links) goes through here, so
 // they all get the same guarantee: the content goes to a temporary file in the
 // same folder, which is fsynced, renamed over the target, and then the folder
-// is fsynced so the rename itself is on disk. A DirSyncer lets files created
-// in one folder at the same moment share that folder fsync.
+// is fsynced so the rename itself is on disk.
 package atomicfile
 
 import (
@@ -18,7 +17,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 )
 
 // WriteFile replaces path with data, with permissions perm. The folder must
@@ -106,59 +104,4 @@ func SyncDir(dir string) error {
 		return fmt.Errorf("sync %s: %w", dir, serr)
 	}
 	return cerr
-}
-
-// DirSyncer creates files in one folder for many writers at once and lets
-// them share the folder's fsync: WriteNew returns once a sync of the folder
-// that began after the file was linked into it has completed, so writers
-// that finish together cost one folder sync instead of one each (the
-// personal-data keys of clients created concurrently).
-type DirSyncer struct {
-	dir string
-
-	mu      sync.Mutex
-	cond    *sync.Cond
-	running bool
-	started uint64 // syncs begun
-	done    uint64 // the last sync completed
-	err     error  // its error
-}
-
-// NewDirSyncer returns a DirSyncer for dir.
-func NewDirSyncer(dir string) *DirSyncer {
-	s := &DirSyncer{dir: dir}
-	s.cond = sync.NewCond(&s.mu)
-	return s
-}
-
-// WriteNew is the package's WriteNew for a file in the syncer's folder.
-func (s *DirSyncer) WriteNew(path string, data []byte, perm fs.FileMode) error {
-	if filepath.Dir(path) != filepath.Clean(s.dir) {
-		return fmt.Errorf("write %s: not in %s", path, s.dir)
-	}
-	return writeNew(path, data, perm, func(string) error { return s.Sync() })
-}
-
-// Sync returns once a sync of the folder that began after the call has
-// completed, with that sync's error (or a later one's: it covers the call
-// too).
-func (s *DirSyncer) Sync() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	need := s.started + 1
-	for s.done < need {
-		if s.running {
-			s.cond.Wait()
-			continue
-		}
-		s.running = true
-		s.started++
-		gen := s.started
-		s.mu.Unlock()
-		err := SyncDir(s.dir)
-		s.mu.Lock()
-		s.running, s.done, s.err = false, gen, err
-		s.cond.Broadcast()
-	}
-	return s.err
 }

@@ -2,12 +2,10 @@ package atomicfile_test
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"remit/internal/atomicfile"
@@ -92,47 +90,4 @@ func TestWriteNew(t *testing.T) {
 		t.Fatalf("mode %v, %v; want 0600", fi.Mode().Perm(), err)
 	}
 	assertOnly(t, dir, "key")
-}
-
-// TestDirSyncerWriteNew: files created at once through one DirSyncer (which
-// share the folder's syncs) each appear whole, once: a second writer of the
-// same name gets fs.ErrExist and the first content stays; a file outside the
-// folder is refused.
-func TestDirSyncerWriteNew(t *testing.T) {
-	dir := t.TempDir()
-	s := atomicfile.NewDirSyncer(dir)
-	const n = 64
-	errs := make(chan error, 2*n)
-	var wg sync.WaitGroup
-	for i := range 2 * n {
-		wg.Go(func() {
-			errs <- s.WriteNew(filepath.Join(dir, fmt.Sprintf("k%d", i%n)), []byte(fmt.Sprintf("content %d", i)), 0o600)
-		})
-	}
-	wg.Wait()
-	close(errs)
-	exist := 0
-	for err := range errs {
-		switch {
-		case errors.Is(err, fs.ErrExist):
-			exist++
-		case err != nil:
-			t.Fatal(err)
-		}
-	}
-	if exist != n {
-		t.Fatalf("%d writers found the file made, want %d", exist, n)
-	}
-	for i := range n {
-		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("k%d", i)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := string(b); got != fmt.Sprintf("content %d", i) && got != fmt.Sprintf("content %d", i+n) {
-			t.Fatalf("k%d holds %q", i, got)
-		}
-	}
-	if err := s.WriteNew(filepath.Join(t.TempDir(), "elsewhere"), []byte("x"), 0o600); err == nil {
-		t.Fatal("a file outside the syncer's folder was written")
-	}
 }

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -100,8 +98,8 @@ func TestForgetReachesARunningServer(t *testing.T) {
 			t.Errorf("forget with %s: %d, want 422: %s", body, r.status, r.body)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, pii.KeyDir, c.String()+".key")); err != nil {
-		t.Fatalf("a refused erasure destroyed the key: %v", err)
+	if key := mustKey(t, dir, c); key == nil {
+		t.Fatal("a refused erasure destroyed the key")
 	}
 	r := s.send(owner, http.MethodPost, forget, `{"confirm":"`+c.String()+`"}`)
 	if r.status != http.StatusOK {
@@ -438,4 +436,20 @@ func mustUUID(t *testing.T, s string) uuid.UUID {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// mustKey reads a client's key from the data folder dir's key store, as
+// another process would (nil when there is none).
+func mustKey(t *testing.T, dir string, id uuid.UUID) []byte {
+	t.Helper()
+	keys, err := pii.OpenKeyStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keys.Close()
+	key, err := keys.Key(id, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }
