@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sort"
 	"time"
 
@@ -97,9 +98,10 @@ func (a *App) observeRun(r billingrun.RunResult) {
 	a.Metrics.BillingRun(r.Took, r.Billing.Issued, r.Collect.Succeeded, r.Collect.Rejected, failed)
 }
 
-// openMetrics serves GET /metrics on cfg.MetricsAddr, an address of its
-// own: Prometheus scrapes it from inside the operator's network, and the
-// public listener, which clients' links reach, never shows it.
+// openMetrics serves GET /metrics (and the Go runtime's profiles under
+// /debug/pprof/) on cfg.MetricsAddr, an address of its own: Prometheus
+// scrapes it from inside the operator's network, and the public listener,
+// which clients' links reach, never shows it.
 func (a *App) openMetrics(cfg Config) error {
 	if cfg.MetricsAddr == "" {
 		return nil
@@ -110,6 +112,14 @@ func (a *App) openMetrics(cfg Config) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.Metrics.Handler())
+	// The Go runtime's profiles, for an operator finding where memory or
+	// CPU time goes under a real load: sizes, counts and stacks of code,
+	// never data. Not /debug/pprof/cmdline: the command line can hold a
+	// database URL with its password.
+	for _, name := range []string{"heap", "allocs", "goroutine"} {
+		mux.Handle("GET /debug/pprof/"+name, pprof.Handler(name))
+	}
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	a.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute}
 	a.metricsURL = "http://" + ln.Addr().String()

@@ -233,6 +233,27 @@ func TestMetricsAndReadinessOfTheWiredApp(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+	// The operator's heap profile is on the metrics address, not on the
+	// public one; the command line (a database URL's password) is nowhere.
+	for _, c := range []struct {
+		url    string
+		served bool
+	}{
+		{a.MetricsURL() + "/debug/pprof/heap", true},
+		{a.MetricsURL() + "/debug/pprof/cmdline", false},
+		{a.URL() + "/debug/pprof/heap", false},
+	} {
+		resp, err := http.Get(c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		// A profile is binary; the public listener may answer a sign-in page.
+		served := resp.StatusCode == http.StatusOK && resp.Header.Get("Content-Type") == "application/octet-stream"
+		if served != c.served {
+			t.Errorf("GET %s: %d %s, want a profile served: %v", c.url, resp.StatusCode, resp.Header.Get("Content-Type"), c.served)
+		}
+	}
 	// The Grafana dashboard draws series the app exports (the 429 count
 	// appears with the first refusal, tested in web/api).
 	dash, err := os.ReadFile(filepath.Join("..", "docs", "grafana", "remit.json"))

@@ -101,7 +101,7 @@
 // crash loses the whole batch or nothing, so each event is applied exactly
 // once. Catching up (a fill) reads batches in one goroutine, decodes them
 // across every CPU in another, and applies each decoded batch at once in
-// the open transaction, committing about every 8,192 events: a document
+// the open transaction, committing about every 32,768 events: a document
 // the events of that stretch touch is encoded and written once, and the
 // fill holds one batch of events at a time. During a fill the services'
 // and invoices' caches keep up to 16 MiB of documents each (by their JSON

@@ -38,7 +38,8 @@
 // query's own cost, without queueing), -readmodels.seedrm
 // (BenchmarkServeFootprint starts on the rebuilt read models instead of
 // rebuilding them), -readmodels.heapprofile FILE (the live heap at each new
-// peak of a measured run).
+// peak of a measured run; BenchmarkServeFootprint writes the server's heap
+// after the load to FILE.serve).
 //
 //   - BenchmarkRebuild: projections.Replay of the whole log into fresh
 //     Models on a new SQLite file; reports events/s, the bare baseline's
@@ -55,7 +56,8 @@
 //     part timed too), the clients list searched and filtered to
 //     has_overdue, the firm's invoice
 //     list by each status; reports p50 and p99 per kind in ms (target p99 <
-//     20 ms). Use -benchtime 2000x for a fixed number of requests.
+//     20 ms), and what one request of each kind allocates (KB, measured
+//     one at a time). Use -benchtime 2000x for a fixed number of requests.
 //   - BenchmarkReconcile: projections.Reconcile (`remit reconcile`) on the
 //     rebuilt models at the whole log and on models built to a quarter of
 //     it; reports events/s, CPU time per event and the heap's peak (target:
@@ -68,6 +70,7 @@
 //     second with them up to date (target < 2 s), RSS after start (target
 //     < 300 MB at 1M events), -readmodels.load (default 60s) of mixed GETs
 //     of the API from 50 goroutines with a read token, RSS after (both also
-//     per event of the store), and the time from SIGTERM to exit (target
-//     < 2 s).
+//     per event of the store, and each with how much of it the Go runtime
+//     holds and has in use, read from the server's metrics listener), and
+//     the time from SIGTERM to exit (target < 2 s).
 package readmodels

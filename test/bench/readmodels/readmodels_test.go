@@ -462,6 +462,10 @@ func BenchmarkQueries(b *testing.B) {
 			b.Fatalf("%s: %v", kind, err)
 		}
 	}
+	// What one request of each kind (and each part of the client page)
+	// allocates, one at a time: with 50 at once, the Go heap holds about
+	// 50 times it between collections, and twice that before the next.
+	allocs := allocsPerKind(b, do)
 	if p, err := m.ListInvoices(ctx, projections.InvoiceQuery{ClientID: big, Today: today}); err == nil {
 		counts["big client's invoices"] = p.Total
 	}
@@ -476,7 +480,7 @@ func BenchmarkQueries(b *testing.B) {
 			counts[kind] = p.Total
 		}
 	}
-	b.Logf("on %s: %v", today, counts)
+	b.Logf("on %s: %v; allocated per request: %s", today, counts, allocs)
 
 	// RunParallel starts parallelism × GOMAXPROCS goroutines; fewer than
 	// GOMAXPROCS are had by a semaphore.
@@ -520,6 +524,45 @@ func BenchmarkQueries(b *testing.B) {
 		lines = append(lines, fmt.Sprintf("%s n=%d p50 %.2f p99 %.2f max %.2f ms", k, len(ds), ms(p50), ms(p99), ms(ds[len(ds)-1])))
 	}
 	b.Logf("%d requests, %d at a time (target p99 < 20 ms at 50); %s; %s", b.N, min(*flagConcurrency, max(1, *flagConcurrency/procs)*procs), loadavg(), strings.Join(lines, "; "))
+}
+
+// allocsPerKind runs each query kind a few times on this goroutine and
+// says how many bytes of Go heap one request allocates, per kind and per
+// part of the client page, reporting each as a metric.
+func allocsPerKind(b *testing.B, do func(string, func(string, time.Duration)) error) string {
+	const runs = 5
+	var lines []string
+	for _, kind := range queryKinds {
+		parts := map[string]uint64{}
+		var total uint64
+		for range runs {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			last := ms.TotalAlloc
+			start := last
+			err := do(kind, func(name string, _ time.Duration) {
+				runtime.ReadMemStats(&ms)
+				if name != kind {
+					parts[name] += ms.TotalAlloc - last
+				}
+				last = ms.TotalAlloc
+			})
+			if err != nil {
+				b.Fatalf("%s: %v", kind, err)
+			}
+			runtime.ReadMemStats(&ms)
+			total += ms.TotalAlloc - start
+		}
+		b.ReportMetric(float64(total)/runs/1024, kind+"-alloc-KB")
+		line := fmt.Sprintf("%s %.0f KB", kind, float64(total)/runs/1024)
+		for _, part := range clientPageParts {
+			if n, ok := parts[part]; ok {
+				line += fmt.Sprintf(" (%s %.0f KB)", part, float64(n)/runs/1024)
+			}
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, ", ")
 }
 
 func pct(sorted []time.Duration, p int) time.Duration {

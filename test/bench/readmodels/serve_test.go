@@ -77,10 +77,14 @@ func BenchmarkServeFootprint(b *testing.B) {
 		rm, _ := os.Stat(filepath.Join(data, "readmodels.db"))
 		second := startServe(b, bin, data)
 		rssStart, partsStart := second.rss(), second.rssParts()
-		b.Logf("second start (read models up to date): %.2f s (target < 2 s), RSS %s (%s; target < 300 MB); read models file %s; %s",
-			second.ready.Seconds(), mbKB(rssStart), partsStart, mb(uint64(sizeOf(rm))), loadavg())
+		b.Logf("second start (read models up to date): %.2f s (target < 2 s), RSS %s (%s; %s; target < 300 MB); read models file %s; %s",
+			second.ready.Seconds(), mbKB(rssStart), partsStart, second.goMemory(), mb(uint64(sizeOf(rm))), loadavg())
 		lat, n, bad := driveLoad(b, second.url, token, bs, *flagLoad)
 		rssAfter, partsAfter := second.rss(), second.rssParts()
+		goAfter := second.goMemory()
+		if *flagHeapProfile != "" {
+			second.saveHeapProfile(b, *flagHeapProfile+".serve")
+		}
 		la := loadavg()
 		exit := second.stop(b)
 		b.ReportMetric(first.ready.Seconds(), "first-start-s")
@@ -105,8 +109,8 @@ func BenchmarkServeFootprint(b *testing.B) {
 			b.ReportMetric(ms(pct(ds, 99)), "http-"+k+"-p99-ms")
 			lines = append(lines, fmt.Sprintf("%s n=%d p50 %.2f p99 %.2f ms", k, len(ds), ms(pct(ds, 50)), ms(pct(ds, 99))))
 		}
-		b.Logf("%s of load: %d requests (%.0f/s), %d not 200; RSS after %s (%s); SIGTERM → exit in %.2f s (target < 2 s; first run's %.2f s); %s; %s",
-			*flagLoad, n, float64(n)/flagLoad.Seconds(), bad, mbKB(rssAfter), partsAfter, exit.Seconds(), firstExit.Seconds(), la, strings.Join(lines, "; "))
+		b.Logf("%s of load: %d requests (%.0f/s), %d not 200; RSS after %s (%s; %s); SIGTERM → exit in %.2f s (target < 2 s; first run's %.2f s); %s; %s",
+			*flagLoad, n, float64(n)/flagLoad.Seconds(), bad, mbKB(rssAfter), partsAfter, goAfter, exit.Seconds(), firstExit.Seconds(), la, strings.Join(lines, "; "))
 		if bad > 0 {
 			b.Errorf("%d requests failed", bad)
 		}
@@ -131,13 +135,19 @@ type server struct {
 	done  chan error
 	log   *strings.Builder
 	mu    *sync.Mutex
+	// metrics is the server's metrics listener (--metrics-addr), where
+	// its Go runtime's figures are read.
+	metrics string
 }
 
-var servingLine = regexp.MustCompile(`Remit is serving .* on (http://\S+)`)
+var (
+	servingLine = regexp.MustCompile(`Remit is serving .* on (http://\S+)`)
+	metricsLine = regexp.MustCompile(`Prometheus metrics at (http://\S+)/metrics`)
+)
 
 func startServe(b *testing.B, bin, data string) *server {
 	b.Helper()
-	cmd := exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0")
+	cmd := exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0")
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	s := &server{cmd: cmd, done: make(chan error, 1), log: &strings.Builder{}, mu: &sync.Mutex{}}
@@ -152,6 +162,11 @@ func startServe(b *testing.B, bin, data string) *server {
 			s.mu.Lock()
 			s.log.WriteString(sc.Text() + "\n")
 			s.mu.Unlock()
+			if m := metricsLine.FindStringSubmatch(sc.Text()); m != nil {
+				s.mu.Lock()
+				s.metrics = m[1]
+				s.mu.Unlock()
+			}
 			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
 				select {
 				case found <- m[1]:
@@ -184,6 +199,58 @@ func (s *server) rss() uint64 { return s.status()["VmRSS"] }
 func (s *server) rssParts() string {
 	st := s.status()
 	return fmt.Sprintf("RssAnon %s, RssFile %s", mbKB(st["RssAnon"]), mbKB(st["RssFile"]))
+}
+
+// goMemory says how much of the resident set the Go runtime accounts for,
+// from the server's own metrics: the heap in use, everything the runtime
+// got from the OS, and the goroutines. What the resident set holds beyond
+// the runtime's total is C memory (SQLite's page caches, malloc).
+func (s *server) goMemory() string {
+	s.mu.Lock()
+	base := s.metrics
+	s.mu.Unlock()
+	if base == "" {
+		return "no metrics listener"
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	v := map[string]float64{}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(l); len(f) == 2 && !strings.HasPrefix(l, "#") {
+			if x, err := strconv.ParseFloat(f[1], 64); err == nil {
+				v[f[0]] = x
+			}
+		}
+	}
+	return fmt.Sprintf("Go heap in use %.0f MB, Go runtime from the OS %.0f MB (released back %.0f MB), %d goroutines",
+		v["go_memstats_heap_inuse_bytes"]/(1<<20), v["go_memstats_sys_bytes"]/(1<<20), v["go_memstats_heap_released_bytes"]/(1<<20), int(v["go_goroutines"]))
+}
+
+// saveHeapProfile writes the server's live heap profile (after a
+// collection) to path, from its metrics listener (`go tool pprof path`).
+func (s *server) saveHeapProfile(b *testing.B, path string) {
+	s.mu.Lock()
+	base := s.metrics
+	s.mu.Unlock()
+	resp, err := http.Get(base + "/debug/pprof/heap?gc=1")
+	if err != nil {
+		b.Logf("heap profile: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode == http.StatusOK {
+		err = os.WriteFile(path, raw, 0o644)
+	}
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Logf("heap profile: %s %v", resp.Status, err)
+		return
+	}
+	b.Logf("the server's heap after the load: %s", path)
 }
 
 // status reads /proc/PID/status's sizes in kB.
