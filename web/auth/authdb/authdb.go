@@ -253,8 +253,11 @@ func (d *DB) LockedUntil(ctx context.Context, key string) (time.Time, error) {
 // until when key is locked.
 func (d *DB) CountFailure(ctx context.Context, key string, now time.Time, max int, lock time.Duration) (int, time.Time, error) {
 	var n int
-	var until int64
-	if err := d.db.QueryRowContext(ctx, d.q.countFailure, key, ns(now), ns(now.Add(lock)), max).Scan(&n, &until); err != nil {
+	var until, first int64
+	if max <= 1 {
+		first = ns(now.Add(lock)) // the first failure locks
+	}
+	if err := d.db.QueryRowContext(ctx, d.q.countFailure, key, ns(now), ns(now.Add(lock)), max, first).Scan(&n, &until); err != nil {
 		return 0, time.Time{}, fmt.Errorf("sign-in state: count failure: %w", err)
 	}
 	return n, fromNS(until), nil

@@ -94,7 +94,7 @@ RETURNING n`),
 		lockedUntil: p(`SELECT locked_until FROM ` + LoginFailuresTable + ` WHERE key = $1`),
 		// One statement: failures counted at once on many nodes are all
 		// counted, and the max-th locks.
-		countFailure: p(`INSERT INTO ` + LoginFailuresTable + ` (key, resets_at, n, locked_until) VALUES ($1, $3, 1, CASE WHEN 1 >= $4 THEN $3 ELSE 0 END)
+		countFailure: p(`INSERT INTO ` + LoginFailuresTable + ` (key, resets_at, n, locked_until) VALUES ($1, $3, 1, $5)
 ON CONFLICT (key) DO UPDATE SET
 	n = CASE WHEN $2 >= ` + LoginFailuresTable + `.resets_at THEN 1 ELSE ` + LoginFailuresTable + `.n + 1 END,
 	resets_at = CASE WHEN $2 >= ` + LoginFailuresTable + `.resets_at THEN $3 ELSE ` + LoginFailuresTable + `.resets_at END,
