@@ -369,7 +369,12 @@ func (a *Authenticator) authenticateSession(ctx context.Context, sid string) (Pr
 	if err != nil {
 		return Principal{}, err
 	}
-	if !found || u.Disabled {
+	if !found {
+		// Made on another node a moment ago, and not yet seen here: refused
+		// for now, not ended.
+		return Principal{}, &authError{"Your session has ended; sign in again."}
+	}
+	if u.Disabled {
 		if err := a.db.EndSession(ctx, hash); err != nil {
 			return Principal{}, err
 		}

@@ -98,14 +98,16 @@ func (a *Authenticator) linkUser(ctx context.Context, l authdb.Link) (user.State
 // password is EINVALID and leaves the link usable.
 func (a *Authenticator) SetPasswordWithLink(ctx context.Context, token, password string) (Session, error) {
 	dead := domain.NotFound("This link is not valid: it may have expired or been used. Ask an owner for a new one.")
+	// The user is looked up before the link is taken: a link this node
+	// cannot use yet (its directory has not seen the user) stays usable.
+	u, ok := a.PasswordLinkUser(ctx, token)
+	if !ok {
+		return Session{}, dead
+	}
 	l, ok, err := a.db.TakeLink(ctx, linkPassword, sha256Hex(token), a.cfg.Now())
 	if err != nil {
 		return Session{}, err
 	}
-	if !ok {
-		return Session{}, dead
-	}
-	u, ok := a.linkUser(ctx, l)
 	if !ok {
 		return Session{}, dead
 	}
