@@ -38,6 +38,7 @@ import (
 	"remit/projections/rmdb"
 	"remit/web/api"
 	"remit/web/auth"
+	"remit/web/auth/authdb"
 	"remit/web/ui"
 
 	"github.com/google/uuid"
@@ -151,6 +152,10 @@ type App struct {
 	// Idempotency keeps the answers of requests sent with an
 	// Idempotency-Key, beside the store.
 	Idempotency idempotency.Store
+	// SignIn keeps sessions, the login limiter, single-use links and
+	// pending ledger OAuth flows, beside the store: every node on a shared
+	// store shares them.
+	SignIn *authdb.DB
 	// Metrics is the app's own Prometheus registry and series.
 	Metrics    *metrics.Metrics
 	metricsSrv *http.Server
@@ -232,8 +237,15 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 			return err
 		}
 	}
+	// Sessions, the login limiter, single-use links and pending OAuth
+	// flows: beside the store, shared by every node on it.
+	signIn, err := storeurl.OpenSignIn(ctx, cfg.StoreURL, storeurl.Options{DataDir: cfg.DataDir, Clock: cfg.Now})
+	if err != nil {
+		return err
+	}
+	a.SignIn = signIn
 	if !cfg.NoAuth {
-		authn, err := auth.New(auth.Config{Store: store, Now: cfg.Now, SecureCookies: cfg.SecureCookies})
+		authn, err := auth.New(auth.Config{Store: store, Now: cfg.Now, SecureCookies: cfg.SecureCookies, DB: signIn})
 		if err != nil {
 			return fmt.Errorf("auth: %w", err)
 		}
@@ -504,7 +516,7 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, Checkout: a.Payments.Checkout, PayNow: a.Payments.PayNow, LogoDir: filepath.Join(cfg.DataDir, "logos"),
 		Refunds: a.Refunds}
 	// Owners connect Xero or QuickBooks Online from the Ledger page (OAuth 2.0).
-	uc.LedgerOAuth = &ui.LedgerOAuth{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL}
+	uc.LedgerOAuth = &ui.LedgerOAuth{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL, Flows: a.SignIn}
 	if links, err := auth.LoadLinkSigner(cfg.DataDir); err == nil {
 		uc.Links = links
 	} else {
@@ -644,6 +656,9 @@ func (a *App) Close() error {
 	}
 	if a.Idempotency != nil {
 		errs = append(errs, a.Idempotency.Close())
+	}
+	if a.SignIn != nil {
+		errs = append(errs, a.SignIn.Close())
 	}
 	if a.Store != nil {
 		errs = append(errs, a.Store.Close())

@@ -15,21 +15,30 @@ import (
 	"remit/domain"
 	"remit/domain/user"
 	"remit/eventstore/pii"
+	"remit/eventstore/storeurl"
 	"remit/processes/signeddoc"
 	"remit/web/auth"
 )
 
-// withAuth opens the store and runs fn with an Authenticator over it.
+// withAuth opens the store and the sign-in state beside it (so a password
+// changed or a user deactivated here ends their sessions on every node)
+// and runs fn with an Authenticator over them.
 func withAuth(ctx context.Context, so storeOpts, fn func(*auth.Authenticator) error) error {
 	s, err := so.open(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	a, err := auth.New(auth.Config{Store: s})
+	signIn, err := storeurl.OpenSignIn(ctx, so.url, storeurl.Options{DataDir: so.dir})
 	if err != nil {
 		return err
 	}
+	defer signIn.Close()
+	a, err := auth.New(auth.Config{Store: s, DB: signIn})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
 	return asUserError(fn(a))
 }
 

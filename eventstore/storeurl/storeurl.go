@@ -21,6 +21,7 @@ import (
 	"remit/eventstore/sqlite"
 	"remit/internal/fsperm"
 	"remit/projections/rmdb"
+	"remit/web/auth/authdb"
 )
 
 // Kind names a backend.
@@ -200,6 +201,31 @@ func OpenIdempotency(ctx context.Context, url string, opts Options, ttl time.Dur
 		return nil, err
 	}
 	return s, nil
+}
+
+// OpenSignIn opens the sign-in state (sessions, the login limiter,
+// single-use links, pending ledger OAuth flows) beside the store url names,
+// as OpenIdempotency does: tables of the same PostgreSQL database (shared
+// by every node on it), else DataDir/auth.db (the embedded store's data
+// folder, or DataDir's for KurrentDB: nodes on KurrentDB share sign-ins
+// only through a shared data folder). Options.Clock dates the sweeps.
+func OpenSignIn(ctx context.Context, url string, opts Options) (*authdb.DB, error) {
+	kind, err := KindOf(url)
+	if err != nil {
+		return nil, err
+	}
+	aopts := authdb.Options{Now: opts.Clock}
+	if kind == Postgres {
+		return authdb.OpenPostgres(ctx, url, aopts)
+	}
+	dir := opts.DataDir
+	if rest, ok := strings.CutPrefix(url, "sqlite:"); ok && rest != "" {
+		dir = rest
+	}
+	if dir == "" {
+		return nil, fmt.Errorf("sign-in state: no data folder for %s", Redact(url))
+	}
+	return authdb.OpenSQLite(dir, aopts)
 }
 
 // sharedKeys returns the key store of a shared log. On PostgreSQL the keys

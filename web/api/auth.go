@@ -154,7 +154,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	req, err := readLogin(w, r)
 	if err != nil {
 		// A body that is not a sign-in counts as an attempt all the same.
-		if rerr := s.cfg.Auth.RefuseLogin(r.RemoteAddr); rerr != nil {
+		if rerr := s.cfg.Auth.RefuseLogin(r.Context(), r.RemoteAddr); rerr != nil {
 			s.deny(w, r, rerr)
 			return
 		}

@@ -23,6 +23,7 @@ import (
 	"remit/domain/catalog"
 	"remit/domain/user"
 	"remit/eventstore"
+	"remit/web/auth/authdb"
 )
 
 // Defaults of Config.
@@ -56,6 +57,12 @@ type Config struct {
 	// did not come over TLS (behind a TLS-terminating proxy). A request over
 	// TLS always gets a Secure cookie.
 	SecureCookies bool
+	// DB keeps the sign-in state every node shares: sessions, the login
+	// limiter, setup and set-password links, pending ledger OAuth flows.
+	// The caller opens and closes it (storeurl.OpenSignIn picks it for a
+	// store). Nil gives the Authenticator a private in-memory one, closed
+	// with it: state of this process only (the CLI, tests).
+	DB *authdb.DB
 }
 
 // Authenticator knows the users, their sessions and tokens, and decides who
@@ -64,12 +71,10 @@ type Authenticator struct {
 	cfg      Config
 	env      billing.Env
 	dir      *directory
-	sessions *sessionStore
-	limiter  *loginLimiter
-	setup    setup         // the first-run setup link
-	pwLinks  passwordLinks // set-password links of invited users
-	ownersMu sync.Mutex    // one change of an owner at a time: never none left
-	dummy    []byte        // a hash compared against for unknown emails, so timing does not tell
+	db       *authdb.DB // sessions, limiter, links: shared by every node
+	ownDB    bool       // db was opened by New, and is closed by Close
+	ownersMu sync.Mutex // one change of an owner at a time: never none left
+	dummy    []byte     // a hash compared against for unknown emails, so timing does not tell
 }
 
 // New returns an Authenticator over the users in cfg.Store.
@@ -102,13 +107,20 @@ func New(cfg Config) (*Authenticator, error) {
 	if err != nil {
 		return nil, err
 	}
+	db, own := cfg.DB, false
+	if db == nil {
+		if db, err = authdb.OpenMemory(authdb.Options{Now: cfg.Now}); err != nil {
+			return nil, fmt.Errorf("auth: sign-in state: %w", err)
+		}
+		own = true
+	}
 	return &Authenticator{
-		cfg:      cfg,
-		env:      billing.Env{Store: cfg.Store, Catalog: catalog.New()},
-		dir:      newDirectory(cfg.Store),
-		sessions: newSessionStore(),
-		limiter:  newLoginLimiter(),
-		dummy:    dummy,
+		cfg:   cfg,
+		env:   billing.Env{Store: cfg.Store, Catalog: catalog.New()},
+		dir:   newDirectory(cfg.Store),
+		db:    db,
+		ownDB: own,
+		dummy: dummy,
 	}, nil
 }
 
@@ -161,10 +173,13 @@ func (a *Authenticator) handle(ctx context.Context, id uuid.UUID, cmd user.Comma
 	return a.dir.written(ctx, out.Position)
 }
 
-// Close stops following the users' streams. Lookups afterwards answer from
-// what was read.
+// Close stops following the users' streams (lookups afterwards answer
+// from what was read) and closes the sign-in state New opened itself.
 func (a *Authenticator) Close() error {
 	a.dir.close()
+	if a.ownDB {
+		return a.db.Close()
+	}
 	return nil
 }
 
@@ -200,8 +215,7 @@ func (a *Authenticator) ChangePassword(ctx context.Context, userID uuid.UUID, pa
 	if err := a.handle(ctx, userID, user.ChangePassword{PasswordHash: hash, Now: a.cfg.Now()}, actor); err != nil {
 		return err
 	}
-	a.sessions.endUser(userID)
-	return nil
+	return a.endUserSessions(ctx, userID)
 }
 
 // DisableUser stops a user signing in, ends their sessions and stops
@@ -210,8 +224,7 @@ func (a *Authenticator) DisableUser(ctx context.Context, userID uuid.UUID, reaso
 	if err := a.handle(ctx, userID, user.Disable{Reason: reason, Now: a.cfg.Now()}, actor); err != nil {
 		return err
 	}
-	a.sessions.endUser(userID)
-	return nil
+	return a.endUserSessions(ctx, userID)
 }
 
 // Users lists every user, by email.
@@ -344,19 +357,30 @@ func (a *Authenticator) authenticateToken(ctx context.Context, tok string) (Prin
 }
 
 func (a *Authenticator) authenticateSession(ctx context.Context, sid string) (Principal, error) {
-	s, ok := a.sessions.get(sid, a.cfg.Now(), a.cfg.IdleTimeout)
-	if !ok {
-		return Principal{}, &authError{"Your session has ended; sign in again."}
-	}
-	u, found, err := a.dir.user(ctx, s.userID)
+	hash := sha256Hex(sid)
+	s, ok, err := a.db.Session(ctx, hash, a.cfg.Now())
 	if err != nil {
 		return Principal{}, err
 	}
-	if !found || u.Disabled {
-		a.sessions.end(sid)
+	if !ok {
 		return Principal{}, &authError{"Your session has ended; sign in again."}
 	}
-	return Principal{UserID: u.ID, Email: u.Email, Role: u.Role, CSRFToken: s.csrf, sessionID: sid}, nil
+	u, found, err := a.dir.user(ctx, s.UserID)
+	if err != nil {
+		return Principal{}, err
+	}
+	if !found {
+		// Made on another node a moment ago, and not yet seen here: refused
+		// for now, not ended.
+		return Principal{}, &authError{"Your session has ended; sign in again."}
+	}
+	if u.Disabled {
+		if err := a.db.EndSession(ctx, hash); err != nil {
+			return Principal{}, err
+		}
+		return Principal{}, &authError{"Your session has ended; sign in again."}
+	}
+	return Principal{UserID: u.ID, Email: u.Email, Role: u.Role, CSRFToken: csrfOf(sid), sessionID: sid}, nil
 }
 
 // randomString returns n random bytes, base64url without padding.
@@ -372,3 +396,8 @@ func sha256Hex(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
 }
+
+// SignInState is the sign-in state the Authenticator keeps its sessions in
+// (Config.DB, or its own in-memory one), for other short-lived state every
+// node must share: the UI's pending ledger OAuth flows.
+func (a *Authenticator) SignInState() *authdb.DB { return a.db }

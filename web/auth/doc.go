@@ -19,18 +19,27 @@
 // token secrets only as SHA-256 (the secrets are 256-bit random, so a fast
 // hash is enough); a token reads "remit_<id hex>_<secret>".
 //
-// Sessions live in memory, keyed by the SHA-256 of their id: a restart signs
-// everyone out, which is the safe failure. Login always starts a new session
-// id (the browser's old one is ended), so a fixed session id is worthless.
-// Each session has its own random CSRF token, required on every unsafe
-// request that authenticates with the cookie (header X-CSRF-Token, or form
-// field csrf_token for server-rendered forms); requests with a bearer token
-// need none. The cookie is HttpOnly, SameSite=Lax, Secure over TLS.
+// Sessions, the login limiter's counts, the first-run setup link,
+// set-password links and the UI's pending ledger OAuth flows live in the
+// sign-in state (package authdb, Config.DB): DATA/auth.db beside the
+// embedded log, or tables of the PostgreSQL database of the log, shared by
+// every node. A restart signs nobody out and any node serves any request.
+// A session is stored by the SHA-256 of its id, so a copy of the table
+// signs nobody in; a check is one indexed read, and its last use is
+// written at most once a minute (BenchmarkSessionCheck). Login always
+// starts a new session id, so a fixed session id is worthless. Each session
+// has its own CSRF token, derived from its id (nothing stored), required
+// on every unsafe request that authenticates with the cookie (header
+// X-CSRF-Token, or form field csrf_token for server-rendered forms);
+// requests with a bearer token need none. The cookie is HttpOnly,
+// SameSite=Lax, Secure over TLS. Signing out, a password change and
+// deactivation delete the rows, ending the sessions on every node.
 //
 // Login attempts are limited per client address (a one-minute window) and
 // per email: MaxFailures wrong passwords within Lockout lock the email for
-// Lockout, even for the right password. Unknown emails take the same time
-// as known ones.
+// Lockout, even for the right password. Each count is one atomic SQL
+// statement, so attempts on several nodes at once all count. Unknown
+// emails take the same time as known ones.
 //
 // Middleware takes a Policy (the route's Access: Public, Read, Write,
 // OwnerOnly, SessionWrite) from the web package, which knows its routes:
@@ -46,8 +55,10 @@
 // before it, checked when a link is opened (CheckNotRevoked).
 //
 // The first owner can also be made through a one-time setup link
-// (StartSetup, CompleteSetup: in memory, an hour, dead once an owner
-// exists), and owners invite users (InviteUser) with one-time set-password
-// links (in memory, PasswordLinkTTL). ChangeRole and DeactivateUser never
+// (StartSetup, CompleteSetup: an hour, dead once an owner exists), and
+// owners invite users (InviteUser) with one-time set-password links
+// (PasswordLinkTTL). Both are kept by the SHA-256 of their token and taken
+// with one DELETE … RETURNING, so a link used on one node is refused on
+// every other. ChangeRole and DeactivateUser never
 // leave the firm without an active owner.
 package auth

@@ -2,16 +2,18 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
 	"remit/domain/user"
+	"remit/web/auth/authdb"
 )
 
 // SessionCookie is the name of the session cookie.
@@ -24,131 +26,63 @@ const (
 	CSRFField  = "csrf_token"
 )
 
-// session is one signed-in user's session, kept server-side by the hash of
-// its id: a copy of the session table does not let anyone sign in.
-type session struct {
-	userID   uuid.UUID
-	csrf     string
-	expires  time.Time
-	lastSeen time.Time
+// csrfOf derives a session's CSRF token from its id: each session has its
+// own, nothing has to be stored for it, and the token (which pages show)
+// does not give the id back.
+func csrfOf(sessionID string) string {
+	h := sha256.Sum256([]byte("remit-csrf-v1\x00" + sessionID))
+	return base64.RawURLEncoding.EncodeToString(h[:])
 }
 
-type sessionStore struct {
-	mu   sync.Mutex
-	byID map[string]*session // sha256 hex of the session id -> session
-}
-
-func newSessionStore() *sessionStore { return &sessionStore{byID: map[string]*session{}} }
-
-func (s *sessionStore) start(userID uuid.UUID, now time.Time, ttl time.Duration) (id string, sess session) {
-	id = randomString(32)
-	sess = session{userID: userID, csrf: randomString(32), expires: now.Add(ttl), lastSeen: now}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	// Sweep the expired ones here, so the table never grows without bound.
-	for k, v := range s.byID {
-		if !now.Before(v.expires) {
-			delete(s.byID, k)
-		}
+// startSession stores a new session of userID in the shared sign-in state
+// and returns it.
+func (a *Authenticator) startSession(ctx context.Context, u user.State) (Session, error) {
+	now := a.cfg.Now()
+	id := randomString(32)
+	s := authdb.Session{IDHash: sha256Hex(id), UserID: u.ID, Created: now, Expires: now.Add(a.cfg.SessionTTL), LastSeen: now, Idle: a.cfg.IdleTimeout}
+	if err := a.db.StartSession(ctx, s); err != nil {
+		return Session{}, err
 	}
-	s.byID[sha256Hex(id)] = &sess
-	return id, sess
+	return Session{ID: id, CSRFToken: csrfOf(id), Expires: s.Expires, User: u}, nil
 }
 
-func (s *sessionStore) get(id string, now time.Time, idle time.Duration) (session, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k := sha256Hex(id)
-	v, ok := s.byID[k]
-	if !ok {
-		return session{}, false
+// endUserSessions ends every session of the user, on every node.
+func (a *Authenticator) endUserSessions(ctx context.Context, userID uuid.UUID) error {
+	_, err := a.db.EndUserSessions(ctx, userID)
+	return err
+}
+
+// loginWindow is the fixed window login attempts per address are counted in.
+const loginWindow = time.Minute
+
+// Keys of the limiter's rows: hashes, so a copy of the table names no
+// address or email.
+func addrKey(addr string) string   { return sha256Hex("addr\x00" + addr) }
+func emailKey(email string) string { return sha256Hex("email\x00" + email) }
+
+// allowLogin counts an attempt from addr for email (on every node) and
+// reports whether it may go ahead: the address is within its limit and the
+// email is not locked.
+func (a *Authenticator) allowLogin(ctx context.Context, addr, email string, now time.Time) (bool, error) {
+	n, err := a.db.CountAttempt(ctx, addrKey(addr), now, loginWindow)
+	if err != nil || n > a.cfg.LoginsPerMinute {
+		return false, err
 	}
-	if !now.Before(v.expires) || !now.Before(v.lastSeen.Add(idle)) {
-		delete(s.byID, k)
-		return session{}, false
+	if email == "" {
+		return true, nil
 	}
-	v.lastSeen = now
-	return *v, true
-}
-
-func (s *sessionStore) end(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.byID, sha256Hex(id))
-}
-
-func (s *sessionStore) endUser(userID uuid.UUID) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, v := range s.byID {
-		if v.userID == userID {
-			delete(s.byID, k)
-		}
+	until, err := a.db.LockedUntil(ctx, emailKey(email))
+	if err != nil {
+		return false, err
 	}
+	return !now.Before(until), nil
 }
 
-// loginLimiter counts login attempts per client address (a fixed one-minute
-// window) and failures per email (locked for a while after too many).
-type loginLimiter struct {
-	mu       sync.Mutex
-	perAddr  map[string]*window
-	failures map[string]*lockout
-}
-
-type window struct {
-	start time.Time
-	n     int
-}
-
-type lockout struct {
-	first  time.Time // the first failure of the current run
-	n      int
-	locked time.Time // locked until then
-}
-
-func newLoginLimiter() *loginLimiter {
-	return &loginLimiter{perAddr: map[string]*window{}, failures: map[string]*lockout{}}
-}
-
-// allow counts an attempt from addr for email and reports whether it may go
-// ahead.
-func (l *loginLimiter) allow(addr, email string, now time.Time, perMinute int) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	w := l.perAddr[addr]
-	if w == nil || now.Sub(w.start) >= time.Minute {
-		w = &window{start: now}
-		l.perAddr[addr] = w
-	}
-	w.n++
-	if w.n > perMinute {
-		return false
-	}
-	if f := l.failures[email]; f != nil && now.Before(f.locked) {
-		return false
-	}
-	return true
-}
-
-func (l *loginLimiter) failed(email string, now time.Time, max int, lock time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f := l.failures[email]
-	if f == nil || now.Sub(f.first) >= lock {
-		f = &lockout{first: now}
-		l.failures[email] = f
-	}
-	f.n++
-	if f.n >= max {
-		f.locked = now.Add(lock)
-		f.n, f.first = 0, now
-	}
-}
-
-func (l *loginLimiter) succeeded(email string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.failures, email)
+// loginFailed counts a failed login for email; the MaxFailures-th within
+// Lockout locks it for Lockout.
+func (a *Authenticator) loginFailed(ctx context.Context, email string, now time.Time) error {
+	_, _, err := a.db.CountFailure(ctx, emailKey(email), now, a.cfg.MaxFailures, a.cfg.Lockout)
+	return err
 }
 
 // Session is a session just started by Login.
@@ -168,8 +102,8 @@ type Session struct {
 func (a *Authenticator) Login(ctx context.Context, email, password, remoteAddr string) (Session, error) {
 	now := a.cfg.Now()
 	email = user.NormalizeEmail(email)
-	if !a.limiter.allow(hostOf(remoteAddr), email, now, a.cfg.LoginsPerMinute) {
-		return Session{}, ErrRateLimited
+	if ok, err := a.allowLogin(ctx, hostOf(remoteAddr), email, now); err != nil || !ok {
+		return Session{}, cmpErr(err, ErrRateLimited)
 	}
 	bad := &authError{"The email or password is wrong."}
 	u, ok, err := a.dir.user(ctx, user.IDForEmail(email))
@@ -178,16 +112,15 @@ func (a *Authenticator) Login(ctx context.Context, email, password, remoteAddr s
 	}
 	if !ok {
 		passwordMatches(string(a.dummy), password) // same time as a real check
-		a.limiter.failed(email, now, a.cfg.MaxFailures, a.cfg.Lockout)
-		return Session{}, bad
+		return Session{}, cmpErr(a.loginFailed(ctx, email, now), bad)
 	}
 	if !passwordMatches(u.PasswordHash, password) || u.Disabled {
-		a.limiter.failed(email, now, a.cfg.MaxFailures, a.cfg.Lockout)
-		return Session{}, bad
+		return Session{}, cmpErr(a.loginFailed(ctx, email, now), bad)
 	}
-	a.limiter.succeeded(email)
-	id, s := a.sessions.start(u.ID, now, a.cfg.SessionTTL)
-	return Session{ID: id, CSRFToken: s.csrf, Expires: s.expires, User: u}, nil
+	if err := a.db.ClearFailures(ctx, emailKey(email)); err != nil {
+		return Session{}, err
+	}
+	return a.startSession(ctx, u)
 }
 
 // RefuseLogin counts a sign-in attempt that was refused before its
@@ -195,18 +128,19 @@ func (a *Authenticator) Login(ctx context.Context, email, password, remoteAddr s
 // address's limit, like any other attempt, so malformed requests cannot be
 // sent without limit. It returns ErrRateLimited once the address is over
 // its limit, else nil.
-func (a *Authenticator) RefuseLogin(remoteAddr string) error {
-	if !a.limiter.allow(hostOf(remoteAddr), "", a.cfg.Now(), a.cfg.LoginsPerMinute) {
-		return ErrRateLimited
+func (a *Authenticator) RefuseLogin(ctx context.Context, remoteAddr string) error {
+	if ok, err := a.allowLogin(ctx, hostOf(remoteAddr), "", a.cfg.Now()); err != nil || !ok {
+		return cmpErr(err, ErrRateLimited)
 	}
 	return nil
 }
 
-// Logout ends the session r carries, if any.
-func (a *Authenticator) Logout(r *http.Request) {
+// Logout ends the session r carries, if any, on every node.
+func (a *Authenticator) Logout(r *http.Request) error {
 	if c, err := r.Cookie(SessionCookie); err == nil {
-		a.sessions.end(c.Value)
+		return a.db.EndSession(r.Context(), sha256Hex(c.Value))
 	}
+	return nil
 }
 
 // SetSessionCookie puts the session in the response: HttpOnly, SameSite
@@ -250,6 +184,14 @@ func isSafe(method string) bool {
 func isForm(r *http.Request) bool {
 	ct := r.Header.Get("Content-Type")
 	return strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")
+}
+
+// cmpErr is err when there is one, else otherwise.
+func cmpErr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
 }
 
 func hostOf(remoteAddr string) string {

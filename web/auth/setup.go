@@ -2,26 +2,23 @@ package auth
 
 import (
 	"context"
-	"crypto/subtle"
-	"sync"
+	"errors"
 	"time"
 
 	"remit/domain"
 	"remit/domain/user"
+	"remit/web/auth/authdb"
 )
 
 // SetupTTL is how long a first-run setup link works.
 const SetupTTL = time.Hour
 
-// setup is the one-time first-run link: held in memory only (a restart
-// makes a new one), by the SHA-256 of its token.
-type setup struct {
-	mu      sync.Mutex
-	hash    string
-	expires time.Time
-	busy    bool // a setup is being completed
-	used    bool
-}
+// Kinds of the links kept in the sign-in state (authdb.Link.Kind).
+const (
+	linkSetup    = "setup"    // the first-run setup link: one at a time
+	linkPassword = "password" // set-password links: one per user
+	linkOAuth    = "oauth"    // pending ledger OAuth flows
+)
 
 // ErrSetupClosed is the error of a setup link that is unknown, expired,
 // used, or whose store already has an owner: the page answers 404.
@@ -43,27 +40,25 @@ func (a *Authenticator) StartSetup(ctx context.Context, ttl time.Duration) (stri
 		return "", domain.Conflict("Remit already has users: add more with remit user add or in Settings → Users.")
 	}
 	tok := randomString(32)
-	a.setup.mu.Lock()
-	defer a.setup.mu.Unlock()
-	a.setup.hash, a.setup.expires, a.setup.used, a.setup.busy = sha256Hex(tok), a.cfg.Now().Add(ttl), false, false
+	l := authdb.Link{Kind: linkSetup, Hash: sha256Hex(tok), Expires: a.cfg.Now().Add(ttl)}
+	if err := a.db.PutLink(ctx, l, true); err != nil {
+		return "", err
+	}
 	return tok, nil
 }
 
 // SetupOpen reports whether token is the live setup link: made by
 // StartSetup, not expired, not used, and no owner exists yet.
 func (a *Authenticator) SetupOpen(ctx context.Context, token string) bool {
-	if !a.setupTokenOK(token) {
+	if !a.setupTokenOK(ctx, token) {
 		return false
 	}
 	return a.noOwner(ctx)
 }
 
-func (a *Authenticator) setupTokenOK(token string) bool {
-	a.setup.mu.Lock()
-	defer a.setup.mu.Unlock()
-	s := &a.setup
-	return s.hash != "" && !s.used && a.cfg.Now().Before(s.expires) &&
-		subtle.ConstantTimeCompare([]byte(sha256Hex(token)), []byte(s.hash)) == 1
+func (a *Authenticator) setupTokenOK(ctx context.Context, token string) bool {
+	_, ok, err := a.db.Link(ctx, linkSetup, sha256Hex(token), a.cfg.Now())
+	return err == nil && ok
 }
 
 func (a *Authenticator) noOwner(ctx context.Context) bool {
@@ -84,40 +79,29 @@ func (a *Authenticator) noOwner(ctx context.Context) bool {
 // input (a short password, a bad email) leaves the link usable, so the
 // person can correct it.
 func (a *Authenticator) CompleteSetup(ctx context.Context, token string, u NewUser) (Session, error) {
-	a.setup.mu.Lock()
-	s := &a.setup
-	ok := s.hash != "" && !s.used && !s.busy && a.cfg.Now().Before(s.expires) &&
-		subtle.ConstantTimeCompare([]byte(sha256Hex(token)), []byte(s.hash)) == 1
-	if ok {
-		s.busy = true
+	// Taken, so of two people (or nodes) completing it at once one does.
+	l, ok, err := a.db.TakeLink(ctx, linkSetup, sha256Hex(token), a.cfg.Now())
+	if err != nil {
+		return Session{}, err
 	}
-	a.setup.mu.Unlock()
 	if !ok || !a.noOwner(ctx) {
-		if ok {
-			a.endSetup(false)
-		}
 		return Session{}, ErrSetupClosed
 	}
 	u.Role = user.RoleOwner
 	id, err := a.AddUser(ctx, u, "setup")
 	if err != nil {
-		a.endSetup(false)
+		// Bad input: the link stays usable, unless someone else made an
+		// owner meanwhile (a new StartSetup replaced it, or an owner exists).
+		if a.noOwner(ctx) {
+			if perr := a.db.PutLink(ctx, l, false); perr != nil {
+				return Session{}, errors.Join(err, perr)
+			}
+		}
 		return Session{}, err
 	}
-	a.endSetup(true)
 	usr, err := a.User(ctx, id)
 	if err != nil {
 		return Session{}, err
 	}
-	sid, sess := a.sessions.start(id, a.cfg.Now(), a.cfg.SessionTTL)
-	return Session{ID: sid, CSRFToken: sess.csrf, Expires: sess.expires, User: usr}, nil
-}
-
-func (a *Authenticator) endSetup(used bool) {
-	a.setup.mu.Lock()
-	defer a.setup.mu.Unlock()
-	a.setup.busy = false
-	if used {
-		a.setup.used, a.setup.hash = true, ""
-	}
+	return a.startSession(ctx, usr)
 }

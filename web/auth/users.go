@@ -2,31 +2,19 @@ package auth
 
 import (
 	"context"
-	"sync"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
 
 	"remit/domain"
 	"remit/domain/user"
+	"remit/web/auth/authdb"
 )
 
 // PasswordLinkTTL is how long a set-password link (from an invitation)
 // works.
 const PasswordLinkTTL = 72 * time.Hour
-
-// passwordLinks are the live set-password links, in memory by the SHA-256
-// of their token: single use, and a restart ends them (the owner makes a
-// new one).
-type passwordLinks struct {
-	mu    sync.Mutex
-	byTok map[string]passwordLink
-}
-
-type passwordLink struct {
-	userID  uuid.UUID
-	expires time.Time
-}
 
 // Invite is what InviteUser needs: the new user's email, name and role.
 type Invite struct {
@@ -52,7 +40,8 @@ func (a *Authenticator) InviteUser(ctx context.Context, in Invite, actor string)
 	if err != nil {
 		return uuid.Nil, PasswordLink{}, err
 	}
-	return id, a.newPasswordLink(id), nil
+	l, err := a.newPasswordLink(ctx, id)
+	return id, l, err
 }
 
 // NewPasswordLink makes a new set-password link for an active user (an
@@ -65,36 +54,38 @@ func (a *Authenticator) NewPasswordLink(ctx context.Context, userID uuid.UUID) (
 	if u.Disabled {
 		return PasswordLink{}, domain.Conflict("%s is deactivated.", u.Email)
 	}
-	return a.newPasswordLink(userID), nil
+	return a.newPasswordLink(ctx, userID)
 }
 
-func (a *Authenticator) newPasswordLink(userID uuid.UUID) PasswordLink {
+// newPasswordLink makes the user's one live set-password link, in the
+// shared sign-in state by the SHA-256 of its token: any node opens it, and
+// an earlier link of the user stops working.
+func (a *Authenticator) newPasswordLink(ctx context.Context, userID uuid.UUID) (PasswordLink, error) {
 	tok := randomString(32)
 	l := PasswordLink{Token: tok, Expires: a.cfg.Now().Add(PasswordLinkTTL)}
-	a.pwLinks.mu.Lock()
-	defer a.pwLinks.mu.Unlock()
-	if a.pwLinks.byTok == nil {
-		a.pwLinks.byTok = map[string]passwordLink{}
+	err := a.db.PutLink(ctx, authdb.Link{Kind: linkPassword, Hash: sha256Hex(tok), Subject: userID.String(), Expires: l.Expires}, true)
+	if err != nil {
+		return PasswordLink{}, err
 	}
-	now := a.cfg.Now()
-	for k, v := range a.pwLinks.byTok {
-		if v.userID == userID || !now.Before(v.expires) {
-			delete(a.pwLinks.byTok, k) // one live link per user
-		}
-	}
-	a.pwLinks.byTok[sha256Hex(tok)] = passwordLink{userID: userID, expires: l.Expires}
-	return l
+	return l, nil
 }
 
 // PasswordLinkUser returns the user a live set-password link is for.
 func (a *Authenticator) PasswordLinkUser(ctx context.Context, token string) (user.State, bool) {
-	a.pwLinks.mu.Lock()
-	l, ok := a.pwLinks.byTok[sha256Hex(token)]
-	a.pwLinks.mu.Unlock()
-	if !ok || !a.cfg.Now().Before(l.expires) {
+	l, ok, err := a.db.Link(ctx, linkPassword, sha256Hex(token), a.cfg.Now())
+	if err != nil || !ok {
 		return user.State{}, false
 	}
-	u, found, err := a.dir.user(ctx, l.userID)
+	return a.linkUser(ctx, l)
+}
+
+// linkUser returns the active user a set-password link is for.
+func (a *Authenticator) linkUser(ctx context.Context, l authdb.Link) (user.State, bool) {
+	id, err := uuid.Parse(l.Subject)
+	if err != nil {
+		return user.State{}, false
+	}
+	u, found, err := a.dir.user(ctx, id)
 	if err != nil || !found || u.Disabled {
 		return user.State{}, false
 	}
@@ -102,22 +93,36 @@ func (a *Authenticator) PasswordLinkUser(ctx context.Context, token string) (use
 }
 
 // SetPasswordWithLink sets the password of the link's user, ends the link
-// and their other sessions, and signs them in. A dead link is ENOTFOUND;
-// a bad password is EINVALID and leaves the link usable.
+// and their other sessions, and signs them in. A dead link is ENOTFOUND
+// (also one just used on another node: the link is taken, once); a bad
+// password is EINVALID and leaves the link usable.
 func (a *Authenticator) SetPasswordWithLink(ctx context.Context, token, password string) (Session, error) {
+	dead := domain.NotFound("This link is not valid: it may have expired or been used. Ask an owner for a new one.")
+	// The user is looked up before the link is taken: a link this node
+	// cannot use yet (its directory has not seen the user) stays usable.
 	u, ok := a.PasswordLinkUser(ctx, token)
 	if !ok {
-		return Session{}, domain.NotFound("This link is not valid: it may have expired or been used. Ask an owner for a new one.")
+		return Session{}, dead
 	}
-	if err := a.ChangePassword(ctx, u.ID, password, "user:"+u.ID.String()); err != nil {
+	l, ok, err := a.db.TakeLink(ctx, linkPassword, sha256Hex(token), a.cfg.Now())
+	if err != nil {
 		return Session{}, err
 	}
-	a.pwLinks.mu.Lock()
-	delete(a.pwLinks.byTok, sha256Hex(token))
-	a.pwLinks.mu.Unlock()
-	a.limiter.succeeded(u.Email)
-	id, s := a.sessions.start(u.ID, a.cfg.Now(), a.cfg.SessionTTL)
-	return Session{ID: id, CSRFToken: s.csrf, Expires: s.expires, User: u}, nil
+	if !ok {
+		return Session{}, dead
+	}
+	if err := a.ChangePassword(ctx, u.ID, password, "user:"+u.ID.String()); err != nil {
+		if domain.ErrorCode(err) == domain.EINVALID {
+			if perr := a.db.PutLink(ctx, l, false); perr != nil {
+				return Session{}, errors.Join(err, perr)
+			}
+		}
+		return Session{}, err
+	}
+	if err := a.db.ClearFailures(ctx, emailKey(u.Email)); err != nil {
+		return Session{}, err
+	}
+	return a.startSession(ctx, u)
 }
 
 // errLastOwner refuses leaving the firm without an active owner.
@@ -179,12 +184,8 @@ func (a *Authenticator) DeactivateUser(ctx context.Context, userID uuid.UUID, re
 			return domain.Invalid("", "this is the last active owner: make another user an owner first")
 		}
 	}
-	a.pwLinks.mu.Lock()
-	for k, v := range a.pwLinks.byTok {
-		if v.userID == userID {
-			delete(a.pwLinks.byTok, k)
-		}
+	if err := a.db.DeleteLinks(ctx, linkPassword, userID.String()); err != nil {
+		return err
 	}
-	a.pwLinks.mu.Unlock()
 	return a.DisableUser(ctx, userID, reason, actor)
 }

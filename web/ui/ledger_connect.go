@@ -6,9 +6,11 @@ package ui
 //  1. GET /ledger/connect/{provider}: the form (the app's client id and
 //     secret, the account mapping). Owners only.
 //  2. POST /ledger/connect/{provider}: checks the form, keeps a pending
-//     connection in memory under a random state (10 minutes, single use,
-//     bound to the owner's session and to a cookie of this browser), and
-//     answers 303 to the provider's authorisation page.
+//     connection in the sign-in state every node shares (authdb: sealed
+//     with a key only the state gives) under a random state (10 minutes,
+//     single use, bound to the owner's session and to a cookie of this
+//     browser), and answers 303 to the provider's authorisation page. The
+//     callback may land on any node.
 //  3. GET /ledger/callback/{provider}?code&state[&realmId]: the provider
 //     sends the owner back. The state is taken (once); the code is
 //     exchanged for tokens with the PKCE verifier; the organisation is the
@@ -49,6 +51,7 @@ import (
 	"remit/integrations/accounting/xero"
 	"remit/processes/ledgersync"
 	"remit/web/auth"
+	"remit/web/auth/authdb"
 )
 
 // LedgerOAuth lets an owner connect Xero or QuickBooks Online from the
@@ -67,6 +70,10 @@ type LedgerOAuth struct {
 	// HTTPClient makes the token and connections requests; nil means a
 	// client with a 30-second timeout.
 	HTTPClient *http.Client
+	// Flows keeps the pending flows, shared by every node; nil takes the
+	// Authenticator's sign-in state (Config.Auth), or without one a
+	// private in-memory one.
+	Flows *authdb.DB
 }
 
 // OAuthEndpoints are one provider's OAuth 2.0 endpoints.
@@ -103,25 +110,26 @@ var (
 // pendingTTL is how long an owner has to consent at the provider.
 const pendingTTL = 10 * time.Minute
 
-// maxPending bounds the flows kept in memory.
+// maxPending bounds the flows kept at once.
 const maxPending = 200
 
 // oauthCookie carries the browser's half of a flow's binding.
 const oauthCookie = "remit_ledger_oauth"
 
-// pendingConnect is a flow started by an owner and not yet finished.
+// pendingConnect is a flow started by an owner and not yet finished, as
+// kept (JSON, sealed) in the sign-in state.
 type pendingConnect struct {
-	provider string
-	req      ledgersync.ConnectRequest // mapping, history, client id and secret
-	verifier string                    // PKCE
-	session  string                    // hash of the owner's session (CSRF token and actor)
-	browser  string                    // hash of the cookie value
-	expires  time.Time
-	meta     billing.Meta
-	// tenants are Xero's organisations, once the code was exchanged and
+	Provider string                    `json:"provider"`
+	Req      ledgersync.ConnectRequest `json:"req"`      // mapping, history, client id and secret
+	Verifier string                    `json:"verifier"` // PKCE
+	Session  string                    `json:"session"`  // hash of the owner's session (CSRF token and actor)
+	Browser  string                    `json:"browser"`  // hash of the cookie value
+	Expires  time.Time                 `json:"expires"`
+	Meta     billing.Meta              `json:"meta"`
+	// Tenants are Xero's organisations, once the code was exchanged and
 	// more than one came back: the owner picks one.
-	tenants []xeroTenant
-	token   *oauth2.Token
+	Tenants []xeroTenant  `json:"tenants,omitempty"`
+	Token   *oauth2.Token `json:"token,omitempty"`
 }
 
 type xeroTenant struct {
@@ -130,48 +138,89 @@ type xeroTenant struct {
 	TenantType string `json:"tenantType"`
 }
 
-// pendingFlows keeps the pending connections by state.
+// pendingFlows keeps the pending connections by state, in the sign-in
+// state every node shares.
 type pendingFlows struct {
-	mu sync.Mutex
-	m  map[string]*pendingConnect
+	once sync.Once
+	db   *authdb.DB
+	err  error
 }
 
-func (f *pendingFlows) put(state string, p *pendingConnect, now time.Time) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.m == nil {
-		f.m = map[string]*pendingConnect{}
+// flowKind is the kind of the flows' links in the sign-in state.
+const flowKind = "oauth"
+
+// flows returns where the pending flows are kept.
+func (h *handler) flows() (*authdb.DB, error) {
+	f := &h.oauthFlows
+	f.once.Do(func() {
+		switch {
+		case h.cfg.LedgerOAuth != nil && h.cfg.LedgerOAuth.Flows != nil:
+			f.db = h.cfg.LedgerOAuth.Flows
+		case h.cfg.Auth != nil:
+			f.db = h.cfg.Auth.SignInState()
+		default:
+			f.db, f.err = authdb.OpenMemory(authdb.Options{Now: h.cfg.Now})
+		}
+	})
+	return f.db, f.err
+}
+
+func (h *handler) putFlow(ctx context.Context, state string, p *pendingConnect) error {
+	db, err := h.flows()
+	if err != nil {
+		return err
 	}
-	maps.DeleteFunc(f.m, func(_ string, p *pendingConnect) bool { return !now.Before(p.expires) })
-	if len(f.m) >= maxPending {
+	n, err := db.CountLinks(ctx, flowKind, h.cfg.Now())
+	if err != nil {
+		return err
+	}
+	if n >= maxPending {
 		return domain.Conflict("Too many connections are being set up at once: try again in a few minutes.")
 	}
-	f.m[state] = p
-	return nil
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	// Kept a while past its end, so a late callback is told it expired.
+	return db.PutSealed(ctx, flowKind, state, data, p.Expires.Add(pendingTTL))
 }
 
-// take removes and returns the flow of state when it exists, has not
+const flowUnknown = "This connection request is unknown or was already used: start again from the Ledger page. Nothing was connected."
+
+// takeFlow removes and returns the flow of state when it exists, has not
 // expired, is for provider and belongs to this session and browser; a flow
-// of another session is left for its owner.
-func (f *pendingFlows) take(state, provider, session, browser string, now time.Time) (*pendingConnect, string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	p, ok := f.m[state]
-	if !ok || state == "" {
-		return nil, "This connection request is unknown or was already used: start again from the Ledger page. Nothing was connected."
+// of another session is left for its owner. Of two callbacks with one
+// state, on any nodes, one gets the flow.
+func (h *handler) takeFlow(ctx context.Context, state, provider, session, browser string) (*pendingConnect, string, error) {
+	db, err := h.flows()
+	if err != nil {
+		return nil, "", err
 	}
-	if !now.Before(p.expires) {
-		delete(f.m, state)
-		return nil, "This connection request has expired (you have 10 minutes to consent): start again from the Ledger page. Nothing was connected."
+	if state == "" {
+		return nil, flowUnknown, nil
 	}
-	if subtle.ConstantTimeCompare([]byte(p.session), []byte(session)) != 1 || subtle.ConstantTimeCompare([]byte(p.browser), []byte(browser)) != 1 {
-		return nil, "This connection request was started in another session: start again from the Ledger page, signed in as yourself. Nothing was connected."
+	data, ok, err := db.Sealed(ctx, flowKind, state, h.cfg.Now())
+	if err != nil || !ok {
+		return nil, flowUnknown, err
 	}
-	if p.provider != provider {
-		return nil, "This connection request was for another ledger: start again from the Ledger page. Nothing was connected."
+	var p pendingConnect
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, "", fmt.Errorf("pending ledger connection: %w", err)
 	}
-	delete(f.m, state)
-	return p, ""
+	if !h.cfg.Now().Before(p.Expires) {
+		_, _, err := db.TakeSealed(ctx, flowKind, state, h.cfg.Now())
+		return nil, "This connection request has expired (you have 10 minutes to consent): start again from the Ledger page. Nothing was connected.", err
+	}
+	if subtle.ConstantTimeCompare([]byte(p.Session), []byte(session)) != 1 || subtle.ConstantTimeCompare([]byte(p.Browser), []byte(browser)) != 1 {
+		return nil, "This connection request was started in another session: start again from the Ledger page, signed in as yourself. Nothing was connected.", nil
+	}
+	if p.Provider != provider {
+		return nil, "This connection request was for another ledger: start again from the Ledger page. Nothing was connected.", nil
+	}
+	if _, ok, err := db.TakeSealed(ctx, flowKind, state, h.cfg.Now()); err != nil || !ok {
+		return nil, flowUnknown, err
+	}
+	return &p, "", nil
 }
 
 func randomToken() string {
@@ -401,9 +450,9 @@ func (h *handler) handleLedgerConnectStart(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	state, browser, verifier := randomToken(), randomToken(), oauth2.GenerateVerifier()
-	p := &pendingConnect{provider: provider, req: req, verifier: verifier, session: hashOf(h.csrf(r), h.actor(r)),
-		browser: hashOf(browser), expires: h.cfg.Now().Add(pendingTTL), meta: h.meta(r)}
-	if err := h.oauthFlows.put(state, p, h.cfg.Now()); err != nil {
+	p := &pendingConnect{Provider: provider, Req: req, Verifier: verifier, Session: hashOf(h.csrf(r), h.actor(r)),
+		Browser: hashOf(browser), Expires: h.cfg.Now().Add(pendingTTL), Meta: h.meta(r)}
+	if err := h.putFlow(r.Context(), state, p); err != nil {
 		f.fail(err, func(err error) string { return h.userMessage(r, err) }, nil)
 		h.renderConnectForm(w, r, statusOf(err), provider, f)
 		return
@@ -435,7 +484,11 @@ func (h *handler) handleLedgerCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	p, why := h.oauthFlows.take(q.Get("state"), provider, hashOf(h.csrf(r), h.actor(r)), h.browserBinding(r), h.cfg.Now())
+	p, why, err := h.takeFlow(r.Context(), q.Get("state"), provider, hashOf(h.csrf(r), h.actor(r)), h.browserBinding(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if p == nil {
 		h.callbackFail(w, r, http.StatusBadRequest, why)
 		return
@@ -457,9 +510,9 @@ func (h *handler) handleLedgerCallback(w http.ResponseWriter, r *http.Request) {
 		h.callbackFail(w, r, http.StatusBadRequest, name+" sent no authorisation code back: start again from the Ledger page. Nothing was connected.")
 		return
 	}
-	cfg, ep := h.oauthConfig(r, provider, p.req.Secrets.ClientID, p.req.Secrets.ClientSecret)
+	cfg, ep := h.oauthConfig(r, provider, p.Req.Secrets.ClientID, p.Req.Secrets.ClientSecret)
 	ctx := context.WithValue(r.Context(), oauth2.HTTPClient, h.oauthClient())
-	tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(p.verifier))
+	tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(p.Verifier))
 	if err != nil {
 		h.log.Warn("ledger connect: code exchange failed", "provider", provider, "err", err)
 		msg := name + " did not accept the authorisation"
@@ -479,7 +532,7 @@ func (h *handler) handleLedgerCallback(w http.ResponseWriter, r *http.Request) {
 		h.callbackFail(w, r, http.StatusBadGateway, name+" gave no refresh token (the app needs offline access). Nothing was connected.")
 		return
 	}
-	p.token = tok
+	p.Token = tok
 	switch provider {
 	case "qbo":
 		realm := strings.TrimSpace(q.Get("realmId"))
@@ -501,10 +554,10 @@ func (h *handler) handleLedgerCallback(w http.ResponseWriter, r *http.Request) {
 		case 1:
 			h.finishConnect(w, r, p, tenants[0].TenantID)
 		default:
-			p.tenants = tenants
-			p.expires = h.cfg.Now().Add(pendingTTL)
+			p.Tenants = tenants
+			p.Expires = h.cfg.Now().Add(pendingTTL)
 			pick := randomToken()
-			if err := h.oauthFlows.put(pick, p, h.cfg.Now()); err != nil {
+			if err := h.putFlow(r.Context(), pick, p); err != nil {
 				h.fail(w, r, err)
 				return
 			}
@@ -553,7 +606,7 @@ type tenantPage struct {
 }
 
 func (h *handler) renderTenantPick(w http.ResponseWriter, r *http.Request, status int, state string, p *pendingConnect, msg string) {
-	h.render(w, r, status, "ledger_tenant", &view{Title: "Choose the Xero organisation", Section: "ledger", D: tenantPage{State: state, Tenants: p.tenants, Error: msg}})
+	h.render(w, r, status, "ledger_tenant", &view{Title: "Choose the Xero organisation", Section: "ledger", D: tenantPage{State: state, Tenants: p.Tenants, Error: msg}})
 }
 
 // handleLedgerPickTenant finishes a Xero flow whose token may use several
@@ -563,8 +616,12 @@ func (h *handler) handleLedgerPickTenant(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	state := r.PostFormValue("state")
-	p, why := h.oauthFlows.take(state, "xero", hashOf(h.csrf(r), h.actor(r)), h.browserBinding(r), h.cfg.Now())
-	if p == nil || p.token == nil {
+	p, why, err := h.takeFlow(r.Context(), state, "xero", hashOf(h.csrf(r), h.actor(r)), h.browserBinding(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if p == nil || p.Token == nil {
 		if why == "" {
 			why = "This connection request is unknown or was already used: start again from the Ledger page. Nothing was connected."
 		}
@@ -572,8 +629,11 @@ func (h *handler) handleLedgerPickTenant(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	chosen := r.PostFormValue("tenant_id")
-	if !slices.ContainsFunc(p.tenants, func(t xeroTenant) bool { return t.TenantID == chosen }) {
-		_ = h.oauthFlows.put(state, p, h.cfg.Now()) // let the owner choose again
+	if !slices.ContainsFunc(p.Tenants, func(t xeroTenant) bool { return t.TenantID == chosen }) {
+		if err := h.putFlow(r.Context(), state, p); err != nil { // let the owner choose again
+			h.fail(w, r, err)
+			return
+		}
 		h.renderTenantPick(w, r, http.StatusUnprocessableEntity, state, p, "Choose one of the organisations you authorised.")
 		return
 	}
@@ -583,17 +643,17 @@ func (h *handler) handleLedgerPickTenant(w http.ResponseWriter, r *http.Request)
 // finishConnect saves the connection: ledgersync.Connect writes the
 // secrets file and records LedgerConnected (or LedgerMappingChanged).
 func (h *handler) finishConnect(w http.ResponseWriter, r *http.Request, p *pendingConnect, tenant string) {
-	req := p.req
+	req := p.Req
 	req.TenantID, req.Now = tenant, h.cfg.Now()
-	req.Secrets.RefreshToken, req.Secrets.AccessToken, req.Secrets.AccessTokenExp = p.token.RefreshToken, p.token.AccessToken, p.token.Expiry
-	res, err := ledgersync.Connect(r.Context(), h.cfg.Store, h.cfg.LedgerOAuth.DataDir, req, p.meta)
-	name := providerName(p.provider)
+	req.Secrets.RefreshToken, req.Secrets.AccessToken, req.Secrets.AccessTokenExp = p.Token.RefreshToken, p.Token.AccessToken, p.Token.Expiry
+	res, err := ledgersync.Connect(r.Context(), h.cfg.Store, h.cfg.LedgerOAuth.DataDir, req, p.Meta)
+	name := providerName(p.Provider)
 	if err != nil {
 		h.callbackFail(w, r, statusOf(err), name+" was not connected: "+h.userMessage(r, err))
 		return
 	}
-	if err := h.saveAdapterSettings(p.provider, p.token); err != nil {
-		h.log.Error("ledger connect: saving the adapter's settings", "provider", p.provider, "err", err)
+	if err := h.saveAdapterSettings(p.Provider, p.Token); err != nil {
+		h.log.Error("ledger connect: saving the adapter's settings", "provider", p.Provider, "err", err)
 	}
 	if h.cfg.Runner != nil && res.Position > 0 {
 		ctx, cancel := context.WithTimeout(r.Context(), h.cfg.WaitTimeout)
