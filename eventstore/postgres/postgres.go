@@ -204,15 +204,8 @@ func (s *Store) Close() error {
 
 // Append implements eventstore.Store.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
-	if err := eventstore.ValidateAppend(stream, events, s.opts.MaxEventSize); err != nil {
+	if err := check(stream, events, s.opts.MaxEventSize); err != nil {
 		return eventstore.AppendResult{}, err
-	}
-	for i, e := range events {
-		// PostgreSQL text holds no NUL byte and only valid UTF-8; refuse such
-		// a type here rather than let it fail the whole batch it lands in.
-		if !utf8.ValidString(e.Type) || strings.IndexByte(e.Type, 0) >= 0 {
-			return eventstore.AppendResult{}, &eventstore.InvalidError{Field: fmt.Sprintf("events[%d].type", i), Reason: "event type is not valid UTF-8 text"}
-		}
 	}
 	if err := ctx.Err(); err != nil {
 		return eventstore.AppendResult{}, err
@@ -239,6 +232,61 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 			return eventstore.AppendResult{}, eventstore.ErrClosed
 		}
 	}
+}
+
+// check refuses bad input before it reaches the writer.
+func check(stream string, events []eventstore.EventData, maxSize int) error {
+	if err := eventstore.ValidateAppend(stream, events, maxSize); err != nil {
+		return err
+	}
+	for i, e := range events {
+		// PostgreSQL text holds no NUL byte and only valid UTF-8; refuse such
+		// a type here rather than let it fail the whole batch it lands in.
+		if !utf8.ValidString(e.Type) || strings.IndexByte(e.Type, 0) >= 0 {
+			return &eventstore.InvalidError{Field: fmt.Sprintf("events[%d].type", i), Reason: "event type is not valid UTF-8 text"}
+		}
+	}
+	return nil
+}
+
+// AppendMany implements eventstore.MultiAppender: the appends go through
+// the writer's queue one after another, so they share its transactions as
+// concurrent appends do, and the caller waits once, for the last answer.
+func (s *Store) AppendMany(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendOutcome, error) {
+	if err := eventstore.CheckAppendMany(appends); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m := eventstore.NewManyReplies(len(appends))
+	reqs := make([]appendReq, len(appends))
+	for i, a := range appends {
+		if err := check(a.Stream, a.Events, s.opts.MaxEventSize); err != nil {
+			m.Refuse(i, err, false)
+			continue
+		}
+		r := &reqs[i]
+		*r = appendReq{ctx: ctx, stream: a.Stream, expected: a.Expected, events: a.Events, many: m, at: i}
+		m.Queueing()
+		var err error
+		select {
+		case s.reqs <- r:
+			continue
+		case <-s.done:
+			err = eventstore.ErrClosed
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		// Not queued, nor are the ones after it.
+		m.Refuse(i, err, true)
+		for j := i + 1; j < len(appends); j++ {
+			m.Refuse(j, err, false)
+		}
+		break
+	}
+	m.Done()
+	return m.Wait(s.stopped)
 }
 
 // MaxEventSize returns the largest event (data plus metadata) an append

@@ -122,7 +122,19 @@ type appendReq struct {
 	stream   string
 	expected eventstore.ExpectedRevision
 	events   []eventstore.EventData
-	reply    chan appendResp
+	reply    chan appendResp // nil for one append of a block (many)
+	many     *eventstore.ManyReplies
+	at       int // its place in many
+}
+
+// answer gives r its outcome: to its caller, or in its block, whose caller
+// is woken by the last answer.
+func (r *appendReq) answer(resp appendResp) {
+	if r.many == nil {
+		r.reply <- resp
+		return
+	}
+	r.many.Answer(r.at, resp.res, resp.err)
 }
 
 type appendResp struct {
@@ -347,12 +359,60 @@ func (s *Store) AppendQueued(ctx context.Context, stream string, expected events
 	}
 }
 
+// AppendMany implements eventstore.MultiAppender: the appends go through
+// the writer's queue one after another, so they share its commits (and
+// their syncs) as concurrent appends do, and the caller waits once, for the
+// last answer, instead of once per append.
+func (s *Store) AppendMany(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendOutcome, error) {
+	if err := eventstore.CheckAppendMany(appends); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m := eventstore.NewManyReplies(len(appends))
+	reqs := make([]appendReq, len(appends))
+	for i, a := range appends {
+		if err := s.check(a.Stream, a.Events); err != nil {
+			m.Refuse(i, err, false)
+			continue
+		}
+		r := &reqs[i]
+		*r = appendReq{ctx: ctx, stream: a.Stream, expected: a.Expected, events: a.Events, many: m, at: i}
+		m.Queueing()
+		var err error
+		select {
+		case s.reqs <- r:
+			continue
+		case <-s.done:
+			err = eventstore.ErrClosed
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		// Not queued, nor are the ones after it; the queued ones are
+		// answered by the writer.
+		m.Refuse(i, err, true)
+		for j := i + 1; j < len(appends); j++ {
+			m.Refuse(j, err, false)
+		}
+		break
+	}
+	m.Done()
+	return m.Wait(s.stopped)
+}
+
+// check refuses an append the writer must not see: the store read-only,
+// bad input.
+func (s *Store) check(stream string, events []eventstore.EventData) error {
+	if s.opts.ReadOnly {
+		return fmt.Errorf("append to %s: the store is open read-only", stream)
+	}
+	return eventstore.ValidateAppend(stream, events, s.opts.MaxEventSize)
+}
+
 // queue checks an append and puts it in the writer's queue.
 func (s *Store) queue(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData) (*appendReq, error) {
-	if s.opts.ReadOnly {
-		return nil, fmt.Errorf("append to %s: the store is open read-only", stream)
-	}
-	if err := eventstore.ValidateAppend(stream, events, s.opts.MaxEventSize); err != nil {
+	if err := s.check(stream, events); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {

@@ -213,12 +213,12 @@ func (w *writer) commit(batch []*appendReq) {
 			break
 		}
 		for i, r := range pending {
-			r.reply <- resps[i]
+			r.answer(resps[i])
 		}
 		break
 	}
 	for _, r := range alone {
-		r.reply <- w.commitAlone(ctx, r)
+		r.answer(w.commitAlone(ctx, r))
 	}
 }
 
@@ -242,7 +242,7 @@ func (w *writer) commitAlone(ctx context.Context, r *appendReq) appendResp {
 
 func answerAll(reqs []*appendReq, err error) {
 	for _, r := range reqs {
-		r.reply <- appendResp{err: err}
+		r.answer(appendResp{err: err})
 	}
 }
 
