@@ -115,9 +115,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	cfg  *pgx.ConnConfig // for the listener's own connection
 
-	reqs    chan *appendReq
-	done    chan struct{} // closed by Close
-	stopped chan struct{} // closed when the writer has ended
+	reqs    chan []*appendReq // one append, or a block of them (AppendMany)
+	done    chan struct{}     // closed by Close
+	stopped chan struct{}     // closed when the writer has ended
 	cancel  context.CancelFunc
 	bg      sync.WaitGroup // the listener
 	closeMu sync.Once
@@ -172,7 +172,7 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	bgctx, cancel := context.WithCancel(context.Background())
 	s := &Store{
 		opts: opts, pool: pool, cfg: lcfg,
-		reqs: make(chan *appendReq, 1024), done: make(chan struct{}), stopped: make(chan struct{}),
+		reqs: make(chan []*appendReq, 1024), done: make(chan struct{}), stopped: make(chan struct{}),
 		cancel: cancel, wake: make(chan struct{}),
 	}
 	// The first LISTEN happens before Open returns, so a caller that
@@ -216,7 +216,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		return eventstore.AppendResult{}, eventstore.ErrClosed
 	case <-ctx.Done():
 		return eventstore.AppendResult{}, ctx.Err()
-	case s.reqs <- req:
+	case s.reqs <- []*appendReq{req}:
 	}
 	// Once queued, the append is decided by the writer; waiting for its
 	// answer (rather than giving up on ctx) means a caller never mistakes a
@@ -261,29 +261,31 @@ func (s *Store) AppendMany(ctx context.Context, appends []eventstore.StreamAppen
 	}
 	m := eventstore.NewManyReplies(len(appends))
 	reqs := make([]appendReq, len(appends))
+	queue := make([]*appendReq, 0, len(appends))
 	for i, a := range appends {
 		if err := check(a.Stream, a.Events, s.opts.MaxEventSize); err != nil {
 			m.Refuse(i, err, false)
 			continue
 		}
-		r := &reqs[i]
-		*r = appendReq{ctx: ctx, stream: a.Stream, expected: a.Expected, events: a.Events, many: m, at: i}
+		reqs[i] = appendReq{ctx: ctx, stream: a.Stream, expected: a.Expected, events: a.Events, many: m, at: i}
+		queue = append(queue, &reqs[i])
 		m.Queueing()
+	}
+	if len(queue) > 0 {
+		// The writer takes the block whole, so its appends share a commit.
 		var err error
 		select {
-		case s.reqs <- r:
-			continue
+		case s.reqs <- queue:
 		case <-s.done:
 			err = eventstore.ErrClosed
 		case <-ctx.Done():
 			err = ctx.Err()
 		}
-		// Not queued, nor are the ones after it.
-		m.Refuse(i, err, true)
-		for j := i + 1; j < len(appends); j++ {
-			m.Refuse(j, err, false)
+		if err != nil {
+			for _, r := range queue {
+				m.Refuse(r.at, err, true)
+			}
 		}
-		break
 	}
 	m.Done()
 	return m.Wait(s.stopped)

@@ -56,19 +56,19 @@ func (w *writer) run() {
 			for {
 				select {
 				case r := <-w.s.reqs:
-					w.commit([]*appendReq{r})
+					w.commit(r)
 				default:
 					return
 				}
 			}
 		case r := <-w.s.reqs:
-			batch = append(batch, r)
+			batch = append(batch, r...)
 		}
 	more:
 		for len(batch) < w.s.opts.MaxBatch {
 			select {
 			case r := <-w.s.reqs:
-				batch = append(batch, r)
+				batch = append(batch, r...)
 			default:
 				break more
 			}

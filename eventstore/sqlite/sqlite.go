@@ -103,9 +103,9 @@ type Store struct {
 	ckptStopped chan struct{} // closed when the checkpointer has ended
 	lock        *os.File
 
-	reqs    chan *appendReq
-	done    chan struct{} // closed by Close
-	stopped chan struct{} // closed when the writer goroutine has ended
+	reqs    chan []*appendReq // one append, or a block of them (AppendMany)
+	done    chan struct{}     // closed by Close
+	stopped chan struct{}     // closed when the writer goroutine has ended
 	closeMu sync.Once
 
 	// rareScan and rareCount tune reads filtered on a rare stream prefix
@@ -228,7 +228,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		return fail(err)
 	}
 	s.head.Store(w.head)
-	s.reqs = make(chan *appendReq, opts.MaxBatch)
+	s.reqs = make(chan []*appendReq, opts.MaxBatch)
 	cdb, err := openDB("file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000", nil)
 	if err != nil {
 		return fail(err)
@@ -372,30 +372,31 @@ func (s *Store) AppendMany(ctx context.Context, appends []eventstore.StreamAppen
 	}
 	m := eventstore.NewManyReplies(len(appends))
 	reqs := make([]appendReq, len(appends))
+	queue := make([]*appendReq, 0, len(appends))
 	for i, a := range appends {
 		if err := s.check(a.Stream, a.Events); err != nil {
 			m.Refuse(i, err, false)
 			continue
 		}
-		r := &reqs[i]
-		*r = appendReq{ctx: ctx, stream: a.Stream, expected: a.Expected, events: a.Events, many: m, at: i}
+		reqs[i] = appendReq{ctx: ctx, stream: a.Stream, expected: a.Expected, events: a.Events, many: m, at: i}
+		queue = append(queue, &reqs[i])
 		m.Queueing()
+	}
+	if len(queue) > 0 {
+		// The writer takes the block whole, so its appends share a commit.
 		var err error
 		select {
-		case s.reqs <- r:
-			continue
+		case s.reqs <- queue:
 		case <-s.done:
 			err = eventstore.ErrClosed
 		case <-ctx.Done():
 			err = ctx.Err()
 		}
-		// Not queued, nor are the ones after it; the queued ones are
-		// answered by the writer.
-		m.Refuse(i, err, true)
-		for j := i + 1; j < len(appends); j++ {
-			m.Refuse(j, err, false)
+		if err != nil {
+			for _, r := range queue {
+				m.Refuse(r.at, err, true)
+			}
 		}
-		break
 	}
 	m.Done()
 	return m.Wait(s.stopped)
@@ -422,7 +423,7 @@ func (s *Store) queue(ctx context.Context, stream string, expected eventstore.Ex
 	select {
 	case <-s.done:
 		return nil, eventstore.ErrClosed
-	case s.reqs <- req:
+	case s.reqs <- []*appendReq{req}:
 		return req, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()

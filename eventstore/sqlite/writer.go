@@ -82,13 +82,13 @@ func (w *writer) run() {
 			w.drainClosed()
 			return
 		case r := <-w.s.reqs:
-			batch = append(batch, r)
+			batch = append(batch, r...)
 		}
 	more:
 		for len(batch) < w.s.opts.MaxBatch {
 			select {
 			case r := <-w.s.reqs:
-				batch = append(batch, r)
+				batch = append(batch, r...)
 			default:
 				break more
 			}
@@ -103,7 +103,7 @@ func (w *writer) drainClosed() {
 	for {
 		select {
 		case r := <-w.s.reqs:
-			w.commit([]*appendReq{r})
+			w.commit(r)
 		default:
 			return
 		}
