@@ -242,7 +242,8 @@ type BatchOutcome[S any] struct {
 // HandleOptions tune HandleBatch.
 type HandleOptions[S any] struct {
 	// Workers bounds the streams handled at once (1 when 0): the embedded
-	// store commits the appends waiting together with one sync.
+	// store commits the appends waiting together with one sync. With Known
+	// (and no Queued) it bounds the streams of one block (inBlocks).
 	Workers int
 	// Known, when set, gives the state a stream's commands are first
 	// decided from, for a caller that has it folded already (ok false: read

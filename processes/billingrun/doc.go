@@ -132,9 +132,10 @@
 //     the appends in flight never drain at a block's end and the run holds
 //     only two blocks' outcomes.
 //
-// Steps 3 and 5 keep many appends in flight (Options.Workers, default 4,096),
-// so the embedded store's group commit shares each commit and sync among
-// hundreds of them.
+// Steps 3 and 5 hand the store blocks of appends (Options.Workers, default
+// 4,096, streams per block) in one request each (eventstore.AppendMany,
+// through billing.HandleBatch), two blocks at a time, so the embedded
+// store's writer commits a block with one sync while the next is decided.
 //
 // Each item is invoiced at most once: an item is marked billed on one invoice
 // by an append that expects the service's revision the decision was made on,
