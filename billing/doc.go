@@ -25,6 +25,13 @@
 // commands in order, each on the state the ones before it left, and makes one
 // encode and one append of all their events; a command Decide refuses gets
 // its error and the others go on. Handle is HandleBatch with one command.
+// When the caller knows the streams' states (Known), HandleBatch decides
+// them in blocks of up to 4,096 streams on every core and hands each block's
+// appends to the store in one request (eventstore.AppendMany: each append
+// with its own expected revision and outcome), two blocks at a time; a
+// stream whose append fails goes on alone, re-read and decided again, so
+// the outcome is the one stream-by-stream handling gives, in far fewer
+// requests and without a goroutine waiting on each append.
 // The billing run's IssueBatch, invoice numbering, and the process managers
 // (the email outbox and ledger sync, through Record, which records an event
 // a process decided itself on the revision it expects, under an id the

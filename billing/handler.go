@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -241,7 +242,8 @@ type BatchOutcome[S any] struct {
 // HandleOptions tune HandleBatch.
 type HandleOptions[S any] struct {
 	// Workers bounds the streams handled at once (1 when 0): the embedded
-	// store commits the appends waiting together with one sync.
+	// store commits the appends waiting together with one sync. With Known
+	// (and no Queued) it bounds the streams of one block (inBlocks).
 	Workers int
 	// Known, when set, gives the state a stream's commands are first
 	// decided from, for a caller that has it folded already (ok false: read
@@ -324,6 +326,9 @@ func HandleBatch[S, C any](ctx context.Context, env Env, d Decider[S, C], cmds [
 		handle(0)
 		return outs, nil
 	}
+	if opts.Known != nil && opts.Queued == nil {
+		return outs, h.inBlocks(ctx, streams)
+	}
 	err := parallel.For(ctx, max(opts.Workers, 1), len(streams), handle)
 	return outs, err
 }
@@ -360,28 +365,40 @@ func (h *streamHandler[S, C]) run(ctx context.Context, idx []int) {
 			l, read = loaded[S]{state: st, rev: rev, exists: exists}, false
 		}
 	}
+	h.attempt(ctx, stream, idx, l, read, nil)
+}
+
+// attempt decides and appends the commands idx of stream until they are
+// settled: from l unless read (then the stream is read first), re-reading
+// after a conflict. A non-nil first is the store's answer to a first
+// attempt already made (in a block, inBlocks) from l with idx.
+func (h *streamHandler[S, C]) attempt(ctx context.Context, stream string, idx []int, l loaded[S], read bool, first error) {
 	afterDup := false
 	for attempt := 1; ; attempt++ {
-		if read {
-			var err error
-			if l, err = load(ctx, h.env, h.d, stream, h.firstIDs(idx), !afterDup); err != nil {
-				h.fail(idx, err)
+		var err error
+		if attempt == 1 && first != nil {
+			err, read = first, true
+		} else {
+			if read {
+				if l, err = load(ctx, h.env, h.d, stream, h.firstIDs(idx), !afterDup); err != nil {
+					h.fail(idx, err)
+					return
+				}
+				before := len(idx)
+				idx = h.settleApplied(l, idx)
+				if afterDup && len(idx) == before {
+					h.fail(idx, domain.Conflict("This request's idempotency key was already used for a different request."))
+					return
+				}
+				afterDup = false
+			}
+			read = true
+			idx = h.checkPreconditions(stream, l, idx)
+			if len(idx) == 0 {
 				return
 			}
-			before := len(idx)
-			idx = h.settleApplied(l, idx)
-			if afterDup && len(idx) == before {
-				h.fail(idx, domain.Conflict("This request's idempotency key was already used for a different request."))
-				return
-			}
-			afterDup = false
+			err = h.decideAndAppend(ctx, stream, l, idx)
 		}
-		read = true
-		idx = h.checkPreconditions(stream, l, idx)
-		if len(idx) == 0 {
-			return
-		}
-		err := h.decideAndAppend(ctx, stream, l, idx)
 		switch {
 		case err == nil:
 			if l.cached {
@@ -415,6 +432,129 @@ func (h *streamHandler[S, C]) run(ctx context.Context, idx []int) {
 			return
 		}
 	}
+}
+
+// blockSize is how many streams' appends inBlocks hands the store in one
+// request: as many as the embedded store commits together (its default
+// MaxBatch), the most one commit can share.
+const blockSize = 4096
+
+// inBlocks settles the commands of streams (each a stream's commands, in
+// order) whose states the caller knows (opts.Known): blocks of streams are
+// decided and encoded on every core, and each block's appends are made in
+// one request (eventstore.AppendMany), two blocks at a time, so the store's
+// writer commits a block with one sync while the next is decided. A stream
+// whose append fails (a conflict, a retry found) or whose state is not
+// known goes the way of a lone stream (attempt), on opts.Workers
+// goroutines. The outcome is the one the streams would have handled
+// one by one: the same decisions, the same appends with the same expected
+// revisions, the same retries; only the requests to the store are fewer,
+// and no goroutine per append waits for its answer.
+func (h *streamHandler[S, C]) inBlocks(ctx context.Context, streams [][]int) error {
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 2)
+	size := blockSize
+	if h.opts.Workers > 0 {
+		size = min(size, h.opts.Workers)
+	}
+	for start := 0; start < len(streams) && ctx.Err() == nil; start += size {
+		block := streams[start:min(start+size, len(streams))]
+		ready := make([]blockStream[S], len(block))
+		if err := parallel.For(ctx, runtime.GOMAXPROCS(0), len(block), func(k int) { ready[k] = h.prepareStream(block[k]) }); err != nil {
+			break
+		}
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			h.appendBlock(ctx, ready)
+		})
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// blockStream is one stream of a block of inBlocks: its commands (idx),
+// decided (p) from the known state l, or to be handled alone (lone).
+type blockStream[S any] struct {
+	stream string
+	n      int // its commands
+	idx    []int
+	l      loaded[S]
+	p      prepared[S]
+	lone   bool // its state is not known: read it
+}
+
+// prepareStream decides and encodes the commands idx of one stream from its
+// known state.
+func (h *streamHandler[S, C]) prepareStream(idx []int) blockStream[S] {
+	b := blockStream[S]{stream: h.cmds[idx[0]].Stream, n: len(idx)}
+	st, rev, exists, ok := h.opts.Known(b.stream)
+	if !ok {
+		b.idx, b.lone = idx, true
+		return b
+	}
+	b.l = loaded[S]{state: st, rev: rev, exists: exists}
+	b.idx = h.checkPreconditions(b.stream, b.l, idx)
+	if len(b.idx) > 0 {
+		b.p = h.prepare(b.stream, b.l, b.idx)
+	}
+	return b
+}
+
+// appendBlock makes a block's appends in one request and settles them; the
+// streams left over (not known, refused by the store) are handled alone.
+func (h *streamHandler[S, C]) appendBlock(ctx context.Context, block []blockStream[S]) {
+	var appends []eventstore.StreamAppend
+	var at []int // the block's stream of each append
+	for k, b := range block {
+		if !b.lone && len(b.p.data) > 0 {
+			appends = append(appends, eventstore.StreamAppend{Stream: b.stream, Expected: b.p.expected, Events: b.p.data})
+			at = append(at, k)
+		}
+	}
+	firsts := make([]error, len(block))
+	start := time.Now()
+	outs, err := eventstore.AppendMany(ctx, h.env.Store, appends)
+	took := time.Since(start)
+	o := observerFrom(ctx)
+	for j, k := range at {
+		b := &block[k]
+		switch {
+		case err != nil:
+			firsts[k] = fmt.Errorf("append %s: %w", b.stream, err)
+		case outs[j].Err != nil:
+			firsts[k] = fmt.Errorf("append %s: %w", b.stream, outs[j].Err)
+		default:
+			if o != nil {
+				o.Appended(len(b.p.data), took)
+			}
+			h.settle(b.stream, b.l, b.p, outs[j].Result)
+		}
+	}
+	var lone []int
+	for k, b := range block {
+		switch {
+		case b.lone || firsts[k] != nil:
+			lone = append(lone, k)
+			continue
+		case len(b.idx) > 0 && len(b.p.data) == 0:
+			// Nothing to append (every command refused, or a no-op): as
+			// a lone stream answers it.
+			if err := h.settleNothing(ctx, b.stream, b.l, b.p); err != nil {
+				h.fail(b.idx, err)
+			}
+		}
+		if h.opts.Settled != nil {
+			h.opts.Settled(b.n)
+		}
+	}
+	parallel.For(ctx, max(h.opts.Workers, 1), len(lone), func(j int) {
+		b := &block[lone[j]]
+		h.attempt(ctx, b.stream, b.idx, b.l, b.lone, firsts[lone[j]])
+		if h.opts.Settled != nil {
+			h.opts.Settled(b.n)
+		}
+	})
 }
 
 // settleRetries answers with their first run's result the commands of idx
@@ -524,10 +664,17 @@ type decided[S any] struct {
 	count  int // events of the append up to and including this command's
 }
 
-// decideAndAppend decides the commands idx from l, one after another, and
-// appends all their events in one append; on success (or when there is
-// nothing to append) it settles them, else returns the store's error.
-func (h *streamHandler[S, C]) decideAndAppend(ctx context.Context, stream string, l loaded[S], idx []int) error {
+// prepared is a stream's commands decided and encoded, ready to append.
+type prepared[S any] struct {
+	ds       []decided[S]
+	data     []eventstore.EventData
+	expected eventstore.ExpectedRevision
+	state    S // after every command
+}
+
+// prepare decides the commands idx from l, one after another, and encodes
+// all their events for one append.
+func (h *streamHandler[S, C]) prepare(stream string, l loaded[S], idx []int) prepared[S] {
 	st := l.state
 	var data []eventstore.EventData
 	ds := make([]decided[S], len(idx))
@@ -549,46 +696,71 @@ func (h *streamHandler[S, C]) decideAndAppend(ctx context.Context, stream string
 		data = append(data, enc...)
 		ds[k].events, ds[k].state, ds[k].count = events, st, len(data)
 	}
+	expected := eventstore.NoStream
+	if l.exists {
+		expected = eventstore.Exact(l.rev)
+	}
+	return prepared[S]{ds: ds, data: data, expected: expected, state: st}
+}
+
+// decideAndAppend decides the commands idx from l, one after another, and
+// appends all their events in one append; on success (or when there is
+// nothing to append) it settles them, else returns the store's error.
+func (h *streamHandler[S, C]) decideAndAppend(ctx context.Context, stream string, l loaded[S], idx []int) error {
+	p := h.prepare(stream, l, idx)
+	if len(p.data) == 0 {
+		return h.settleNothing(ctx, stream, l, p)
+	}
 	var res eventstore.AppendResult
-	if len(data) > 0 {
-		expected := eventstore.NoStream
-		if l.exists {
-			expected = eventstore.Exact(l.rev)
-		}
-		var err error
-		start := time.Now()
-		if h.opts.Queued == nil {
-			res, err = h.env.Store.Append(ctx, stream, expected, data...)
-		} else {
-			queued := func() {
-				var all []domain.Event
-				for _, x := range ds {
-					all = append(all, x.events...)
-				}
-				h.opts.Queued(stream, all)
+	var err error
+	start := time.Now()
+	if h.opts.Queued == nil {
+		res, err = h.env.Store.Append(ctx, stream, p.expected, p.data...)
+	} else {
+		queued := func() {
+			var all []domain.Event
+			for _, x := range p.ds {
+				all = append(all, x.events...)
 			}
-			res, err = eventstore.AppendQueued(ctx, h.env.Store, stream, expected, queued, data...)
+			h.opts.Queued(stream, all)
 		}
-		if err != nil {
-			return fmt.Errorf("append %s: %w", stream, err)
-		}
-		if o := observerFrom(ctx); o != nil {
-			o.Appended(len(data), time.Since(start))
-		}
-		if h.d.Cache != nil {
-			h.d.Cache.Put(stream, st, res.Revision)
-		}
-	} else if slices.ContainsFunc(ds, func(x decided[S]) bool { return x.err == nil }) {
+		res, err = eventstore.AppendQueued(ctx, h.env.Store, stream, p.expected, queued, p.data...)
+	}
+	if err != nil {
+		return fmt.Errorf("append %s: %w", stream, err)
+	}
+	if o := observerFrom(ctx); o != nil {
+		o.Appended(len(p.data), time.Since(start))
+	}
+	h.settle(stream, l, p, res)
+	return nil
+}
+
+// settleNothing settles commands that appended nothing: each refused, or
+// answered with the stream as it is (at the store's head).
+func (h *streamHandler[S, C]) settleNothing(ctx context.Context, stream string, l loaded[S], p prepared[S]) error {
+	var res eventstore.AppendResult
+	if slices.ContainsFunc(p.ds, func(x decided[S]) bool { return x.err == nil }) {
 		head, err := h.env.Store.Head(ctx)
 		if err != nil {
 			return fmt.Errorf("head: %w", err)
 		}
 		res = eventstore.AppendResult{Revision: l.rev, Position: head}
 	}
+	h.settle(stream, l, p, res)
+	return nil
+}
+
+// settle records each command's outcome once its stream's append (res) is
+// done.
+func (h *streamHandler[S, C]) settle(stream string, l loaded[S], p prepared[S], res eventstore.AppendResult) {
+	if len(p.data) > 0 && h.d.Cache != nil {
+		h.d.Cache.Put(stream, p.state, res.Revision)
+	}
 	// The events of the append are at revisions res.Revision-len(data)+1
 	// onwards (uint64 arithmetic: a new stream starts at 0).
-	base := res.Revision - uint64(len(data))
-	for _, x := range ds {
+	base := res.Revision - uint64(len(p.data))
+	for _, x := range p.ds {
 		o := BatchOutcome[S]{Err: x.err}
 		if x.err == nil {
 			h.cmds[x.i].Meta.IfMatch.satisfy(stream)
@@ -602,7 +774,6 @@ func (h *streamHandler[S, C]) decideAndAppend(ctx context.Context, stream string
 		}
 		h.outs[x.i] = o
 	}
-	return nil
 }
 
 // encode builds the envelopes of a command's events (see envelopes).

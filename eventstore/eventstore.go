@@ -16,6 +16,9 @@
 //     A mismatch returns an error for which errors.Is(err,
 //     ErrWrongExpectedVersion) holds and which carries the actual revision
 //     (*WrongExpectedVersionError); nothing is written. One append is atomic.
+//   - AppendMany makes a block of appends to many streams in one request
+//     (MultiAppender where the backend has it), each with its own expected
+//     revision and outcome, as if each were one Append.
 //   - Event ids are unique across the store. Re-appending events whose ids were
 //     already written at that place in that stream succeeds and writes nothing
 //     (idempotent retries, as EventStoreDB does them).

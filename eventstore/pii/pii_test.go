@@ -275,3 +275,51 @@ func TestForgetByAnotherProcessTakesEffectAtOnce(t *testing.T) {
 		t.Fatalf("after another process forgot the client: key %d bytes, err %v; want ErrForgotten", len(got), err)
 	}
 }
+
+// A block of appends (what a billing run hands the store) goes through the
+// wrapper in one request, sealed as any append: the wrapper is itself a
+// MultiAppender, and the log holds no personal field in plain text.
+func TestBlocksOfAppendsAreSealed(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	created, err := f.store.ReadStream(ctx, client.StreamName(f.client), 0, eventstore.Forward, 1)
+	if err != nil || len(created) != 1 {
+		t.Fatalf("read the client's first event: %v %v", created, err)
+	}
+	if _, ok := eventstore.Store(f.store).(eventstore.MultiAppender); !ok {
+		t.Fatal("the sealing store does not take blocks of appends")
+	}
+	var block []eventstore.StreamAppend
+	for range 3 {
+		e := eventstore.EventData{ID: uuid.New(), Type: created[0].Type, SchemaVersion: created[0].SchemaVersion, Data: created[0].Data}
+		block = append(block, eventstore.StreamAppend{Stream: client.StreamName(uuid.New()), Expected: eventstore.NoStream, Events: []eventstore.EventData{e}})
+	}
+	head, err := f.raw.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs, err := eventstore.AppendMany(ctx, f.store, block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range outs {
+		if o.Err != nil {
+			t.Fatalf("append %d: %v", i, o.Err)
+		}
+	}
+	recs, err := f.raw.ReadAll(ctx, head+1, eventstore.Forward, 0, eventstore.Filter{})
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("the block wrote %d events (%v), want 3", len(recs), err)
+	}
+	for _, r := range recs {
+		for _, p := range personal {
+			if bytes.Contains(r.Data, []byte(p)) {
+				t.Errorf("the block's event in %s holds %q in plain text", r.Stream, p)
+			}
+		}
+		opened, err := f.store.ReadStream(ctx, r.Stream, 0, eventstore.Forward, 0)
+		if err != nil || len(opened) != 1 || !bytes.Contains(opened[0].Data, []byte("Ana Lima")) {
+			t.Errorf("reading %s through the wrapper: %v", r.Stream, err)
+		}
+	}
+}

@@ -72,6 +72,37 @@ func (s *Store) AppendQueued(ctx context.Context, stream string, expected events
 	return eventstore.AppendQueued(ctx, s.Store, stream, expected, queued, sealed...)
 }
 
+// AppendMany seals the personal fields of each append's events and makes
+// the appends in one request through the wrapped store's AppendMany
+// (eventstore.MultiAppender); an append whose events cannot be sealed gets
+// that error and is not made.
+func (s *Store) AppendMany(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendOutcome, error) {
+	if err := eventstore.CheckAppendMany(appends); err != nil {
+		return nil, err
+	}
+	outs := make([]eventstore.AppendOutcome, len(appends))
+	sealed := make([]eventstore.StreamAppend, 0, len(appends))
+	at := make([]int, 0, len(appends))
+	for i, a := range appends {
+		events, err := s.seal(a.Events)
+		if err != nil {
+			outs[i].Err = err
+			continue
+		}
+		a.Events = events
+		sealed = append(sealed, a)
+		at = append(at, i)
+	}
+	got, err := eventstore.AppendMany(ctx, s.Store, sealed)
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range at {
+		outs[i] = got[j]
+	}
+	return outs, nil
+}
+
 func (s *Store) seal(events []eventstore.EventData) ([]eventstore.EventData, error) {
 	sealed := make([]eventstore.EventData, len(events))
 	for i, e := range events {

@@ -115,9 +115,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	cfg  *pgx.ConnConfig // for the listener's own connection
 
-	reqs    chan *appendReq
-	done    chan struct{} // closed by Close
-	stopped chan struct{} // closed when the writer has ended
+	reqs    chan []*appendReq // one append, or a block of them (AppendMany)
+	done    chan struct{}     // closed by Close
+	stopped chan struct{}     // closed when the writer has ended
 	cancel  context.CancelFunc
 	bg      sync.WaitGroup // the listener
 	closeMu sync.Once
@@ -172,7 +172,7 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	bgctx, cancel := context.WithCancel(context.Background())
 	s := &Store{
 		opts: opts, pool: pool, cfg: lcfg,
-		reqs: make(chan *appendReq, 1024), done: make(chan struct{}), stopped: make(chan struct{}),
+		reqs: make(chan []*appendReq, 1024), done: make(chan struct{}), stopped: make(chan struct{}),
 		cancel: cancel, wake: make(chan struct{}),
 	}
 	// The first LISTEN happens before Open returns, so a caller that
@@ -204,15 +204,8 @@ func (s *Store) Close() error {
 
 // Append implements eventstore.Store.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
-	if err := eventstore.ValidateAppend(stream, events, s.opts.MaxEventSize); err != nil {
+	if err := check(stream, events, s.opts.MaxEventSize); err != nil {
 		return eventstore.AppendResult{}, err
-	}
-	for i, e := range events {
-		// PostgreSQL text holds no NUL byte and only valid UTF-8; refuse such
-		// a type here rather than let it fail the whole batch it lands in.
-		if !utf8.ValidString(e.Type) || strings.IndexByte(e.Type, 0) >= 0 {
-			return eventstore.AppendResult{}, &eventstore.InvalidError{Field: fmt.Sprintf("events[%d].type", i), Reason: "event type is not valid UTF-8 text"}
-		}
 	}
 	if err := ctx.Err(); err != nil {
 		return eventstore.AppendResult{}, err
@@ -223,7 +216,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		return eventstore.AppendResult{}, eventstore.ErrClosed
 	case <-ctx.Done():
 		return eventstore.AppendResult{}, ctx.Err()
-	case s.reqs <- req:
+	case s.reqs <- []*appendReq{req}:
 	}
 	// Once queued, the append is decided by the writer; waiting for its
 	// answer (rather than giving up on ctx) means a caller never mistakes a
@@ -239,6 +232,63 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 			return eventstore.AppendResult{}, eventstore.ErrClosed
 		}
 	}
+}
+
+// check refuses bad input before it reaches the writer.
+func check(stream string, events []eventstore.EventData, maxSize int) error {
+	if err := eventstore.ValidateAppend(stream, events, maxSize); err != nil {
+		return err
+	}
+	for i, e := range events {
+		// PostgreSQL text holds no NUL byte and only valid UTF-8; refuse such
+		// a type here rather than let it fail the whole batch it lands in.
+		if !utf8.ValidString(e.Type) || strings.IndexByte(e.Type, 0) >= 0 {
+			return &eventstore.InvalidError{Field: fmt.Sprintf("events[%d].type", i), Reason: "event type is not valid UTF-8 text"}
+		}
+	}
+	return nil
+}
+
+// AppendMany implements eventstore.MultiAppender: the appends go through
+// the writer's queue one after another, so they share its transactions as
+// concurrent appends do, and the caller waits once, for the last answer.
+func (s *Store) AppendMany(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendOutcome, error) {
+	if err := eventstore.CheckAppendMany(appends); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m := eventstore.NewManyReplies(len(appends))
+	reqs := make([]appendReq, len(appends))
+	queue := make([]*appendReq, 0, len(appends))
+	for i, a := range appends {
+		if err := check(a.Stream, a.Events, s.opts.MaxEventSize); err != nil {
+			m.Refuse(i, err, false)
+			continue
+		}
+		reqs[i] = appendReq{ctx: ctx, stream: a.Stream, expected: a.Expected, events: a.Events, many: m, at: i}
+		queue = append(queue, &reqs[i])
+		m.Queueing()
+	}
+	if len(queue) > 0 {
+		// The writer takes the block whole, so its appends share a commit.
+		var err error
+		select {
+		case s.reqs <- queue:
+		case <-s.done:
+			err = eventstore.ErrClosed
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		if err != nil {
+			for _, r := range queue {
+				m.Refuse(r.at, err, true)
+			}
+		}
+	}
+	m.Done()
+	return m.Wait(s.stopped)
 }
 
 // MaxEventSize returns the largest event (data plus metadata) an append

@@ -18,7 +18,19 @@ type appendReq struct {
 	stream   string
 	expected eventstore.ExpectedRevision
 	events   []eventstore.EventData
-	reply    chan appendResp
+	reply    chan appendResp         // nil for one append of a block (many)
+	many     *eventstore.ManyReplies // its block's replies
+	at       int                     // its place in the block
+}
+
+// answer gives r its outcome: to its caller, or in its block, whose caller
+// is woken by the last answer.
+func (r *appendReq) answer(resp appendResp) {
+	if r.many == nil {
+		r.reply <- resp
+		return
+	}
+	r.many.Answer(r.at, resp.res, resp.err)
 }
 
 type appendResp struct {
@@ -44,19 +56,19 @@ func (w *writer) run() {
 			for {
 				select {
 				case r := <-w.s.reqs:
-					w.commit([]*appendReq{r})
+					w.commit(r)
 				default:
 					return
 				}
 			}
 		case r := <-w.s.reqs:
-			batch = append(batch, r)
+			batch = append(batch, r...)
 		}
 	more:
 		for len(batch) < w.s.opts.MaxBatch {
 			select {
 			case r := <-w.s.reqs:
-				batch = append(batch, r)
+				batch = append(batch, r...)
 			default:
 				break more
 			}
@@ -79,7 +91,7 @@ func (w *writer) commit(batch []*appendReq) {
 	live := batch[:0:0]
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
-			r.reply <- appendResp{err: err}
+			r.answer(appendResp{err: err})
 			continue
 		}
 		live = append(live, r)
@@ -112,12 +124,12 @@ func (w *writer) commit(batch []*appendReq) {
 			return
 		}
 		for _, r := range live {
-			r.reply <- appendResp{err: err}
+			r.answer(appendResp{err: err})
 		}
 		return
 	}
 	for i, r := range live {
-		r.reply <- resps[i]
+		r.answer(resps[i])
 	}
 }
 

@@ -103,9 +103,9 @@ type Store struct {
 	ckptStopped chan struct{} // closed when the checkpointer has ended
 	lock        *os.File
 
-	reqs    chan *appendReq
-	done    chan struct{} // closed by Close
-	stopped chan struct{} // closed when the writer goroutine has ended
+	reqs    chan []*appendReq // one append, or a block of them (AppendMany)
+	done    chan struct{}     // closed by Close
+	stopped chan struct{}     // closed when the writer goroutine has ended
 	closeMu sync.Once
 
 	// rareScan and rareCount tune reads filtered on a rare stream prefix
@@ -122,7 +122,19 @@ type appendReq struct {
 	stream   string
 	expected eventstore.ExpectedRevision
 	events   []eventstore.EventData
-	reply    chan appendResp
+	reply    chan appendResp // nil for one append of a block (many)
+	many     *eventstore.ManyReplies
+	at       int // its place in many
+}
+
+// answer gives r its outcome: to its caller, or in its block, whose caller
+// is woken by the last answer.
+func (r *appendReq) answer(resp appendResp) {
+	if r.many == nil {
+		r.reply <- resp
+		return
+	}
+	r.many.Answer(r.at, resp.res, resp.err)
 }
 
 type appendResp struct {
@@ -216,7 +228,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		return fail(err)
 	}
 	s.head.Store(w.head)
-	s.reqs = make(chan *appendReq, opts.MaxBatch)
+	s.reqs = make(chan []*appendReq, opts.MaxBatch)
 	cdb, err := openDB("file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000", nil)
 	if err != nil {
 		return fail(err)
@@ -347,12 +359,61 @@ func (s *Store) AppendQueued(ctx context.Context, stream string, expected events
 	}
 }
 
+// AppendMany implements eventstore.MultiAppender: the appends go through
+// the writer's queue one after another, so they share its commits (and
+// their syncs) as concurrent appends do, and the caller waits once, for the
+// last answer, instead of once per append.
+func (s *Store) AppendMany(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendOutcome, error) {
+	if err := eventstore.CheckAppendMany(appends); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m := eventstore.NewManyReplies(len(appends))
+	reqs := make([]appendReq, len(appends))
+	queue := make([]*appendReq, 0, len(appends))
+	for i, a := range appends {
+		if err := s.check(a.Stream, a.Events); err != nil {
+			m.Refuse(i, err, false)
+			continue
+		}
+		reqs[i] = appendReq{ctx: ctx, stream: a.Stream, expected: a.Expected, events: a.Events, many: m, at: i}
+		queue = append(queue, &reqs[i])
+		m.Queueing()
+	}
+	if len(queue) > 0 {
+		// The writer takes the block whole, so its appends share a commit.
+		var err error
+		select {
+		case s.reqs <- queue:
+		case <-s.done:
+			err = eventstore.ErrClosed
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		if err != nil {
+			for _, r := range queue {
+				m.Refuse(r.at, err, true)
+			}
+		}
+	}
+	m.Done()
+	return m.Wait(s.stopped)
+}
+
+// check refuses an append the writer must not see: the store read-only,
+// bad input.
+func (s *Store) check(stream string, events []eventstore.EventData) error {
+	if s.opts.ReadOnly {
+		return fmt.Errorf("append to %s: the store is open read-only", stream)
+	}
+	return eventstore.ValidateAppend(stream, events, s.opts.MaxEventSize)
+}
+
 // queue checks an append and puts it in the writer's queue.
 func (s *Store) queue(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData) (*appendReq, error) {
-	if s.opts.ReadOnly {
-		return nil, fmt.Errorf("append to %s: the store is open read-only", stream)
-	}
-	if err := eventstore.ValidateAppend(stream, events, s.opts.MaxEventSize); err != nil {
+	if err := s.check(stream, events); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -362,7 +423,7 @@ func (s *Store) queue(ctx context.Context, stream string, expected eventstore.Ex
 	select {
 	case <-s.done:
 		return nil, eventstore.ErrClosed
-	case s.reqs <- req:
+	case s.reqs <- []*appendReq{req}:
 		return req, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()

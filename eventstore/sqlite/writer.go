@@ -82,13 +82,13 @@ func (w *writer) run() {
 			w.drainClosed()
 			return
 		case r := <-w.s.reqs:
-			batch = append(batch, r)
+			batch = append(batch, r...)
 		}
 	more:
 		for len(batch) < w.s.opts.MaxBatch {
 			select {
 			case r := <-w.s.reqs:
-				batch = append(batch, r)
+				batch = append(batch, r...)
 			default:
 				break more
 			}
@@ -103,7 +103,7 @@ func (w *writer) drainClosed() {
 	for {
 		select {
 		case r := <-w.s.reqs:
-			w.commit([]*appendReq{r})
+			w.commit(r)
 		default:
 			return
 		}
@@ -213,12 +213,12 @@ func (w *writer) commit(batch []*appendReq) {
 			break
 		}
 		for i, r := range pending {
-			r.reply <- resps[i]
+			r.answer(resps[i])
 		}
 		break
 	}
 	for _, r := range alone {
-		r.reply <- w.commitAlone(ctx, r)
+		r.answer(w.commitAlone(ctx, r))
 	}
 }
 
@@ -242,7 +242,7 @@ func (w *writer) commitAlone(ctx context.Context, r *appendReq) appendResp {
 
 func answerAll(reqs []*appendReq, err error) {
 	for _, r := range reqs {
-		r.reply <- appendResp{err: err}
+		r.answer(appendResp{err: err})
 	}
 }
 

@@ -77,6 +77,8 @@ func RunWith(t *testing.T, newStore Factory, opts Options) {
 		{"ExpectedRevision", testExpectedRevision},
 		{"AppendIsAtomic", testAppendIsAtomic},
 		{"IdempotentRetry", testIdempotentRetry},
+		{"AppendMany", testAppendMany},
+		{"AppendManyRetried", testAppendManyRetried},
 		{"InvalidInput", testInvalidInput},
 		{"ReadStreamBackwards", testReadStreamBackwards},
 		{"ReadAll", testReadAll},
@@ -554,6 +556,120 @@ func testIdempotentRetry(t *testing.T, e *env) {
 	e.wantHead(t, head, "refused appends wrote")
 	if all := e.since(t); len(all) != 5 {
 		t.Fatalf("$all after the head has %d events, want 5", len(all))
+	}
+}
+
+// testAppendMany: a block of appends to several streams (AppendMany, the
+// backend's own or the fallback) answers each append as Append would have
+// answered it alone: each is checked against its own expected revision and
+// is atomic, and one refused leaves the others written.
+func testAppendMany(t *testing.T, e *env) {
+	ctx, s := context.Background(), e.s
+	old, fresh, stale, bad := e.stream("many-old"), e.stream("many-new"), e.stream("many-stale"), e.stream("many-bad")
+	MustAppend(t, s, old, eventstore.NoStream, Events("A", 0, 2)...)
+	MustAppend(t, s, stale, eventstore.NoStream, Event("C", 0))
+	head := MustHead(t, s)
+	block := []eventstore.StreamAppend{
+		{Stream: old, Expected: eventstore.Exact(1), Events: Events("A", 2, 2)},
+		{Stream: stale, Expected: eventstore.Exact(5), Events: Events("C", 1, 2)},
+		{Stream: fresh, Expected: eventstore.NoStream, Events: Events("B", 0, 3)},
+		{Stream: bad, Expected: eventstore.Any, Events: []eventstore.EventData{{ID: uuid.New(), Type: "B", Data: json.RawMessage(`{not json`)}}},
+	}
+	outs, err := eventstore.AppendMany(ctx, s, block)
+	if err != nil {
+		t.Fatalf("append many: %v", err)
+	}
+	if len(outs) != len(block) {
+		t.Fatalf("%d outcomes for %d appends", len(outs), len(block))
+	}
+	if outs[0].Err != nil || outs[0].Result.Revision != 3 {
+		t.Fatalf("append to an existing stream at its revision = %+v", outs[0])
+	}
+	wantWrongVersion(t, outs[1].Err, true, 0)
+	if outs[2].Err != nil || outs[2].Result.Revision != 2 {
+		t.Fatalf("append to a new stream = %+v", outs[2])
+	}
+	if !errors.Is(outs[3].Err, eventstore.ErrInvalid) {
+		t.Fatalf("append of bad data: err = %v, want ErrInvalid", outs[3].Err)
+	}
+	e.wantHead(t, max(outs[0].Result.Position, outs[2].Result.Position), "after the block")
+	if got := numbers(t, mustReadStream(t, s, old, 0, eventstore.Forward, 0)); !equalInts(got, seq(0, 3)) {
+		t.Fatalf("%s = %v", old, got)
+	}
+	if got := numbers(t, mustReadStream(t, s, fresh, 0, eventstore.Forward, 0)); !equalInts(got, seq(0, 2)) {
+		t.Fatalf("%s = %v", fresh, got)
+	}
+	if got := mustReadStream(t, s, stale, 0, eventstore.Forward, 0); len(got) != 1 {
+		t.Fatalf("the refused append left %d events in %s, want its 1", len(got), stale)
+	}
+	if got := mustReadStream(t, s, bad, 0, eventstore.Forward, 0); len(got) != 0 {
+		t.Fatalf("the invalid append left %d events", len(got))
+	}
+	if all := mustReadAll(t, s, head+1, eventstore.Forward, 0, e.mine()); len(all) != 5 {
+		t.Fatalf("the block wrote %d events, want 5", len(all))
+	}
+	// A block naming one stream twice is refused whole.
+	twice := []eventstore.StreamAppend{
+		{Stream: e.stream("many-twice"), Expected: eventstore.NoStream, Events: Events("D", 0, 1)},
+		{Stream: e.stream("many-twice"), Expected: eventstore.Exact(0), Events: Events("D", 1, 1)},
+	}
+	if _, err := eventstore.AppendMany(ctx, s, twice); !errors.Is(err, eventstore.ErrInvalid) {
+		t.Fatalf("a block naming a stream twice: err = %v, want ErrInvalid", err)
+	}
+	e.wantHead(t, max(outs[0].Result.Position, outs[2].Result.Position), "a refused block wrote")
+	// An empty block is answered with no outcomes.
+	if outs, err := eventstore.AppendMany(ctx, s, nil); err != nil || len(outs) != 0 {
+		t.Fatalf("empty block = %v, %v", outs, err)
+	}
+}
+
+// testAppendManyRetried: the same block again (a caller retrying after a
+// crash or a lost answer) is answered with the first results and writes
+// nothing; a block of many appends (as a billing run makes) is written
+// whole, and a retry of it with one stream moved on is refused for that
+// stream only.
+func testAppendManyRetried(t *testing.T, e *env) {
+	ctx, s := context.Background(), e.s
+	const n = 300
+	block := make([]eventstore.StreamAppend, n)
+	for i := range block {
+		block[i] = eventstore.StreamAppend{Stream: e.stream(fmt.Sprintf("inv-%d", i)), Expected: eventstore.NoStream, Events: Events("A", 2*i, 2)}
+	}
+	first, err := eventstore.AppendMany(ctx, s, block)
+	if err != nil {
+		t.Fatalf("append many: %v", err)
+	}
+	for i, o := range first {
+		if o.Err != nil || o.Result.Revision != 1 {
+			t.Fatalf("append %d = %+v", i, o)
+		}
+	}
+	head := MustHead(t, s)
+	MustAppend(t, s, block[7].Stream, eventstore.Exact(1), Event("B", 0))
+	head2 := MustHead(t, s)
+	again, err := eventstore.AppendMany(ctx, s, block)
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	for i, o := range again {
+		if o != first[i] {
+			t.Fatalf("retried append %d = %+v, want the first result %+v", i, o, first[i])
+		}
+	}
+	e.wantHead(t, head2, "the retried block wrote")
+	block[7].Events = Events("C", 0, 1) // new events, expecting no stream
+	block[8].Events = Events("C", 1, 1)
+	block[8].Expected = eventstore.Exact(1)
+	third, err := eventstore.AppendMany(ctx, s, block)
+	if err != nil {
+		t.Fatalf("third: %v", err)
+	}
+	wantWrongVersion(t, third[7].Err, true, 2)
+	if third[8].Err != nil || third[8].Result.Revision != 2 || third[8].Result.Position <= head2 {
+		t.Fatalf("append to inv-8 at its revision = %+v", third[8])
+	}
+	if all := e.since(t); len(all) != 2*n+2 || all[2*n-1].Position != head || all[2*n].Position != head2 {
+		t.Fatalf("$all after the head has %d events, want %d", len(all), 2*n+2)
 	}
 }
 

@@ -30,9 +30,9 @@ const DefaultActor = "billing-run"
 
 // Options tune Run.
 type Options struct {
-	// Workers is how many appends are in flight at once (default
-	// billing.DefaultBatchWorkers): the embedded store shares one commit and
-	// sync among all appends waiting together.
+	// Workers is how many appends go to the store in one block (default
+	// billing.DefaultBatchWorkers; two blocks are in flight at once): the
+	// embedded store shares one commit and sync among a block's appends.
 	Workers int
 	// Index is what the run reads (the read models); nil: read models
 	// built from store in a temporary database for this run (OpenIndex).
