@@ -53,8 +53,8 @@ const whatHasFocus = `(() => {
     Open: e.tagName === "SUMMARY" && e.parentElement.open, Visible: r.width > 0 && r.height > 0};
 })()`
 
-// TestBrowserNavigation: the header's grouped navigation holds one line at
-// 1280 px; every entry, those in the Billing, Proposals and Settings menus
+// TestBrowserNavigation: signed in as an owner (every entry, Sign out), the
+// header's grouped navigation holds one line at 1280 px; every entry, those in the Billing, Proposals and Settings menus
 // too, is reached with Tab (Enter opening a menu) and Escape closes a menu;
 // the current page's menu is marked; at 375 px nothing overflows the window
 // and an open menu fits in it. Every state passes axe-core.
@@ -64,11 +64,12 @@ func TestBrowserNavigation(t *testing.T) {
 	}
 	ctx := browser(t)
 	shots := uitest.ScreenshotDir(t)
-	a := newApp(t)
-	u := a.server.URL
+	_, u := gatedApp(t)
 
-	step(t, ctx, "the clients page at 1280 px", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(u+"/clients"),
-		chromedp.WaitVisible(chromedp.CSS("nav.main")))
+	step(t, ctx, "sign in as the owner at 1280 px", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(u+"/login"),
+		set("email", "owner@firm.example"), set("password", "owner-password-1"),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("form.signout")))
+	step(t, ctx, "the clients page", chromedp.Navigate(u+"/clients"), chromedp.WaitVisible(chromedp.CSS("nav.main")))
 	wide, err := chromedp.Run(ctx, chromedp.Evaluate[headerLayout](measureHeader))
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +114,7 @@ func TestBrowserNavigation(t *testing.T) {
 			reached = append(reached, f.Href)
 		}
 	}
-	if menus < 2 || !slices.Equal(reached, all) {
+	if menus < 3 || !slices.Equal(reached, all) {
 		t.Errorf("by keyboard: %d menus opened, links reached %q, want every one of %q", menus, reached, all)
 	}
 
