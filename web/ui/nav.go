@@ -47,12 +47,13 @@ func (v *view) Nav() []navEntry {
 		{Label: "Dashboard", Links: []navLink{{"Dashboard", "/dashboard", "dashboard"}}},
 		{Label: "Clients", Links: []navLink{{"Clients", "/clients", "clients"}}},
 		{Label: "Billing", Links: billing},
-		{Label: "Proposals", Links: []navLink{
-			{"Renewals", "/renewals", "renewals"},
-			{"Proposal templates", templatesPath, "templates"},
-			{"Services library", libraryPath, "library"},
-		}},
 	}
+	proposals := []navLink{{"Renewals", "/renewals", "renewals"}}
+	if v.IsOwner() { // the templates' pages are the owners' (they lead to the firm's settings)
+		proposals = append(proposals, navLink{"Proposal templates", templatesPath, "templates"})
+	}
+	proposals = append(proposals, navLink{"Services library", libraryPath, "library"})
+	entries = append(entries, navEntry{Label: "Proposals", Links: proposals})
 	if v.IsOwner() {
 		settings := []navLink{{"Firm settings", firmPath, "firm"}}
 		if v.SignedIn() {
