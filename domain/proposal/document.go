@@ -64,6 +64,26 @@ func unknownPlaceholders(letter string) []string {
 	}
 }
 
+// usesPlaceholder reports whether letter has the placeholder name, read as
+// fillLetter reads placeholders.
+func usesPlaceholder(letter, name string) bool {
+	rest := letter
+	for {
+		i := strings.Index(rest, "{{")
+		if i < 0 {
+			return false
+		}
+		j := strings.Index(rest[i+2:], "}}")
+		if j < 0 {
+			return false
+		}
+		if strings.TrimSpace(rest[i+2:i+2+j]) == name {
+			return true
+		}
+		rest = rest[i+4+j:]
+	}
+}
+
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	if len(s) > 30 {
@@ -76,7 +96,8 @@ func firstLine(s string) string {
 // the letter (DefaultLetter when the proposal has none) with its
 // placeholders replaced as plain text (user text is never executed as a
 // template), then the services (core lines, each package, the add-ons, with
-// prices per billing), each service's own terms, and the client's choice once
+// prices per billing) unless the letter placed them with
+// {{services_table}}, each service's own terms, and the client's choice once
 // a first signature fixed it. An accepted proposal's document is the one
 // recorded on acceptance, when there is one.
 func Document(s State, f DocumentFacts) string {
@@ -90,8 +111,13 @@ func Document(s State, f DocumentFacts) string {
 	}
 	b.WriteString("# " + s.Title + "\n\n")
 	b.WriteString(strings.TrimRight(fillLetter(letter, s, f), "\n") + "\n\n")
-	b.WriteString("## Services\n\n")
-	b.WriteString(servicesTable(s, f, "###"))
+	// A letter that places the services table itself ({{services_table}})
+	// shows it there only. Accepted documents are kept as recorded, so
+	// those accepted when the table was repeated keep their hashes.
+	if !usesPlaceholder(letter, "services_table") {
+		b.WriteString("## Services\n\n")
+		b.WriteString(servicesTable(s, f, "###"))
+	}
 	writeTerms(&b, s)
 	if s.ChoiceFixed {
 		b.WriteString("\n## Choice\n\n" + choiceText(s) + "\n")

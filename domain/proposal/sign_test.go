@@ -261,8 +261,8 @@ func TestDocument(t *testing.T) {
 	s.AddOns[0].Terms = "Set-up is billed once the first pay run is done."
 	doc := proposal.Document(s, facts)
 	for _, want := range []string{
-		"Dear Acme Pty Ltd,", "Ledger & Co proposes Bookkeeping 2026", "### Option 2: Full", "| Full bookkeeping",
-		"### Optional add-ons", "## Terms for each service", "### Payroll set-up", "a month",
+		"Dear Acme Pty Ltd,", "Ledger & Co proposes Bookkeeping 2026", "\n## Option 2: Full", "| Full bookkeeping",
+		"\n## Optional add-ons", "## Terms for each service", "### Payroll set-up", "a month",
 	} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("the document lacks %q:\n%s", want, doc)
@@ -311,4 +311,36 @@ func TestFileSignedDocument(t *testing.T) {
 		{Name: "ErrAcceptedByStaff", Given: events(drafted(), sent(), accepted()), When: file, Err: decidertest.ThenErr(domain.ECONFLICT)},
 		{Name: "ErrNotAccepted", Given: events(draftedOffer(), sent()), When: file, Err: decidertest.ThenErr(domain.ECONFLICT)},
 	})
+}
+
+// TestDocumentServicesTableOnce: a letter that places the services table
+// ({{services_table}}, spaces inside the braces too) shows it there and the
+// document does not repeat it after the letter; a letter without it still
+// gets the table after the letter. A document accepted when the table was
+// repeated is kept as recorded, so its hash still verifies.
+func TestDocumentServicesTableOnce(t *testing.T) {
+	const header = "| Service | Quantity | Price | Billed |"
+	plain := proposal.Fold(events(draftedOffer(), sent()))
+	plain.Letter = "Dear {{client_name}}, our services:"
+	tables := strings.Count(proposal.Document(plain, facts), header)
+	if tables == 0 || !strings.Contains(proposal.Document(plain, facts), "## Services\n") {
+		t.Fatalf("a letter without the placeholder: %d tables, want them after the letter:\n%s", tables, proposal.Document(plain, facts))
+	}
+	for _, letter := range []string{"Dear {{client_name}},\n\n{{services_table}}\n\nRegards", "Our services:\n\n{{ services_table }}\n"} {
+		placed := plain
+		placed.Letter = letter
+		doc := proposal.Document(placed, facts)
+		if n := strings.Count(doc, header); n != tables || strings.Contains(doc, "## Services\n") || strings.Count(doc, "## Option 2: Full") != 1 {
+			t.Errorf("letter %q: %d service tables (want %d, once each) or a Services section after it:\n%s", letter, n, tables, doc)
+		}
+	}
+
+	old := "# Bookkeeping 2026\n\n" + header + "\n|---|---:|---:|---|\n\n## Services\n\n" + header + "\n|---|---:|---:|---|\n"
+	acc := accepted()
+	acc.Document, acc.DocumentHash = old, proposal.DocumentHash(old)
+	s := proposal.Fold(events(draftedOffer(), sent(), acc))
+	s.Letter = "{{services_table}}"
+	if doc := proposal.Document(s, facts); doc != old || proposal.DocumentHash(doc) != acc.DocumentHash {
+		t.Errorf("an accepted document is not the one recorded:\n%s", doc)
+	}
 }

@@ -36,7 +36,7 @@ type billingPreview struct {
 // beside the field.
 func (h *handler) handleBillingPreview(w http.ResponseWriter, r *http.Request) {
 	f := newForm()
-	v := &view{Title: "Billing run preview", Section: "clients", Form: f}
+	v := &view{Title: "Billing run preview", Section: "billing-run", Form: f}
 	d := billingPreview{}
 	raw := strings.TrimSpace(r.URL.Query().Get("date"))
 	f.set("date", raw)

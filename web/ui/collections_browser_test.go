@@ -52,8 +52,10 @@ func TestBrowserCollections(t *testing.T) {
 	}
 	a.wait(res)
 
-	step(t, ctx, "open Collections from the navigation", chromedp.Navigate(a.server.URL+"/clients"),
-		chromedp.Click(chromedp.CSS(`nav a[href="/collections"]`)), chromedp.WaitVisible(chromedp.ID("totals")))
+	step(t, ctx, "open Collections from the navigation's Billing menu", chromedp.Navigate(a.server.URL+"/clients"),
+		chromedp.Click(chromedp.CSS(`nav.main details:has(a[href="/collections"]) summary`)))
+	waitFor(t, ctx, "the Billing menu open", `document.querySelector('nav.main details:has(a[href="/collections"])').open`)
+	step(t, ctx, "the Collections link", chromedp.Click(chromedp.CSS(`nav.main a[href="/collections"]`)), chromedp.WaitVisible(chromedp.ID("totals")))
 	screenshot(t, ctx, shots, "collections")
 	totals := text(t, ctx, "#totals")
 	for _, want := range []string{"AUD", "1,595.00", "220.00", "330.00"} {
@@ -107,7 +109,7 @@ func TestBrowserCollections(t *testing.T) {
 
 	// The client search narrows the page.
 	step(t, ctx, "search for acme", set("f-q", "acme"), chromedp.Click(chromedp.CSS(`form[role="search"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/collections"]`)))
+		chromedp.WaitVisible(chromedp.CSS(`main a[href="/collections"]`)))
 	if got := text(t, ctx, "#upcoming tbody"); !strings.Contains(got, "Acme") {
 		t.Errorf("searching acme, upcoming shows %q", got)
 	}

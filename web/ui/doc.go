@@ -184,8 +184,11 @@
 // theirs and the UI's, is a page in the app's layout: a refusal (an expired
 // form, a role that may only look, an owners-only page, a card number typed
 // where none belongs) is a message page with a link back. The navigation
-// and the pages show each role only what it may use: Settings and Users to
-// owners, no action at all to auditors. Forms posted without a session are
+// (nav.go: Dashboard, Clients and the Billing, Proposals and Settings
+// menus, each a <details> that opens without JavaScript, the entry of the
+// page's view.Section marked current) and the pages show each role only
+// what it may use: Settings and Users to owners, no action at all to
+// auditors. Forms posted without a session are
 // accepted only from Remit's own pages (auth.SameOrigin); those pages ask
 // for the same-origin referrer policy so that browsers send their origin.
 //

@@ -75,7 +75,7 @@ func TestPayoutsPage(t *testing.T) {
 	}
 }
 
-// TestBrowserPayouts walks in headless Chromium from the nav's Payouts link
+// TestBrowserPayouts walks in headless Chromium from the nav's Billing menu's Payouts link
 // to a payout the sandbox made, with its fees, and from its charge to the
 // invoice. Every page passes axe-core.
 func TestBrowserPayouts(t *testing.T) {
@@ -90,8 +90,10 @@ func TestBrowserPayouts(t *testing.T) {
 	inv := a.mustInvoice(acme, "100")
 	a.mustSandboxPayout(inv.String(), "110.00")
 
-	step(t, ctx, "the clients page", chromedp.Navigate(u+"/clients"), chromedp.WaitVisible(chromedp.CSS(`nav a[href="/payouts"]`)))
-	step(t, ctx, "the Payouts link", chromedp.Click(chromedp.CSS(`nav a[href="/payouts"]`)), chromedp.WaitVisible(chromedp.ID("payouts")))
+	step(t, ctx, "the clients page", chromedp.Navigate(u+"/clients"), chromedp.WaitVisible(chromedp.CSS(`nav.main details:has(a[href="/payouts"]) summary`)))
+	step(t, ctx, "the Billing menu", chromedp.Click(chromedp.CSS(`nav.main details:has(a[href="/payouts"]) summary`)))
+	waitFor(t, ctx, "the Billing menu open", `document.querySelector('nav.main details:has(a[href="/payouts"])').open`)
+	step(t, ctx, "the Payouts link", chromedp.Click(chromedp.CSS(`nav.main a[href="/payouts"]`)), chromedp.WaitVisible(chromedp.ID("payouts")))
 	row := text(t, ctx, "#payouts tbody tr")
 	for _, want := range []string{"po_sandbox_20260302_aud", "2.23", "107.77", "110.00", "Paid"} {
 		if !strings.Contains(row, want) {

@@ -191,6 +191,11 @@ func TestBrowserProposalFromTemplateToServices(t *testing.T) {
 			t.Errorf("the letter Ana reads lacks %q:\n%s", want, letter)
 		}
 	}
+	// The template's letter places {{services_table}}: the table shows
+	// there, once, not again after the letter.
+	if n := strings.Count(letter, "Option 1: Essentials"); n != 1 {
+		t.Errorf("the letter Ana reads shows the services table %d times, want once:\n%s", n, letter)
+	}
 	if !strings.Contains(text(t, ctx, "main"), "Signing as Ana Lima") {
 		t.Error("Ana's link does not sign as Ana")
 	}

@@ -47,6 +47,19 @@ func TestProposalEditor(t *testing.T) {
 	if edit.Status != http.StatusOK || m == nil || !strings.Contains(edit.Body, "Dear Acme,") {
 		t.Fatalf("editor: %d, revision %v, preview shown %v", edit.Status, m, strings.Contains(edit.Body, "Dear Acme,"))
 	}
+	// The editor's parts, each a section the bar at the top leads to, in
+	// this order: Details, Letter (with its preview), Services, Signatories.
+	at := -1
+	for _, part := range []string{"details", "letter", "services", "signatories"} {
+		i := strings.Index(edit.Body, `<section class="card" id="sec-`+part+`"`)
+		if i <= at || !strings.Contains(edit.Body, `href="#sec-`+part+`"`) {
+			t.Errorf("the editor's %s section is missing, out of order or not linked from the bar", part)
+		}
+		at = i
+	}
+	if i := strings.Index(edit.Body, `id="f-letter"`); i < strings.Index(edit.Body, `id="sec-letter"`) || i > strings.Index(edit.Body, `id="sec-services"`) {
+		t.Error("the letter is not in the Letter section")
+	}
 	form := url.Values{"revision": {m[1]}, "action": {"save"}, "title": {"Books 2025"}, "letter": {"Dear {{client_name}}, signed by {{signatories}}."},
 		"lines[0].id": {before.Lines[0].ID.String()}, "lines[0].name": {"Bookkeeping"}, "lines[0].unit_price": {"720"}, "lines[0].quantity": {"1"},
 		"lines[0].tax_rate": {"10"}, "lines[0].billing_rule.frequency": {"monthly"}, "lines[0].automatic": {"on"},

@@ -137,7 +137,7 @@ func (h *handler) handleTemplateList(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "proposal_templates", &view{Title: "Proposal templates", Section: "firm", D: ts, Form: newForm()})
+	h.render(w, r, http.StatusOK, "proposal_templates", &view{Title: "Proposal templates", Section: "templates", D: ts, Form: newForm()})
 }
 
 func (h *handler) handleTemplateNew(w http.ResponseWriter, r *http.Request) {
@@ -148,7 +148,7 @@ func (h *handler) handleTemplateNew(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "proposal_template", &view{Title: "New proposal template", Section: "firm", Form: f, D: d})
+	h.render(w, r, http.StatusOK, "proposal_template", &view{Title: "New proposal template", Section: "templates", Form: f, D: d})
 }
 
 func (h *handler) templateParam(w http.ResponseWriter, r *http.Request) (proposaltemplate.State, bool) {
@@ -176,7 +176,7 @@ func (h *handler) handleTemplateEdit(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "proposal_template", &view{Title: "Template " + t.Name, Section: "firm", Form: f, D: d})
+	h.render(w, r, http.StatusOK, "proposal_template", &view{Title: "Template " + t.Name, Section: "templates", Form: f, D: d})
 }
 
 // fillTemplateForm puts a template's content into the form's inputs.
@@ -317,7 +317,7 @@ func (h *handler) handleTemplateSave(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("action") == "fill" {
 		f := formFrom(r)
 		fillFromLibrary(f, d.Library)
-		h.render(w, r, http.StatusOK, "proposal_template", &view{Title: "Proposal template", Section: "firm", Form: f, D: d})
+		h.render(w, r, http.StatusOK, "proposal_template", &view{Title: "Proposal template", Section: "templates", Form: f, D: d})
 		return
 	}
 	c, rename := templateFields(fs)
@@ -325,7 +325,7 @@ func (h *handler) handleTemplateSave(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("action") == "preview" {
 		f := formFrom(r)
 		h.templatePreview(r, f, &d, c, err, rename)
-		h.render(w, r, http.StatusOK, "proposal_template", &view{Title: "Proposal template", Section: "firm", Form: f, D: d})
+		h.render(w, r, http.StatusOK, "proposal_template", &view{Title: "Proposal template", Section: "templates", Form: f, D: d})
 		return
 	}
 	if err == nil {
@@ -339,7 +339,7 @@ func (h *handler) handleTemplateSave(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		f := formFrom(r)
 		f.fail(err, func(e error) string { return h.userMessage(r, e) }, rename)
-		h.render(w, r, statusOf(err), "proposal_template", &view{Title: "Proposal template", Section: "firm", Form: f, D: d})
+		h.render(w, r, statusOf(err), "proposal_template", &view{Title: "Proposal template", Section: "templates", Form: f, D: d})
 		return
 	}
 	redirect(w, r, templatesPath, fmt.Sprintf("Template %q saved.", c.Name))
@@ -408,7 +408,7 @@ func (h *handler) handleTemplateBulk(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "proposal_template_bulk", &view{Title: "Proposals from " + t.Name, Section: "firm", Form: newForm(), D: d})
+	h.render(w, r, http.StatusOK, "proposal_template_bulk", &view{Title: "Proposals from " + t.Name, Section: "templates", Form: newForm(), D: d})
 }
 
 func (h *handler) bulkPage(r *http.Request, t proposaltemplate.State, search string) (templateBulk, error) {
@@ -455,7 +455,7 @@ func (h *handler) handleTemplateBulkDraft(w http.ResponseWriter, r *http.Request
 			}
 			return field
 		})
-		h.render(w, r, statusOf(err), "proposal_template_bulk", &view{Title: "Proposals from " + t.Name, Section: "firm", Form: f, D: d})
+		h.render(w, r, statusOf(err), "proposal_template_bulk", &view{Title: "Proposals from " + t.Name, Section: "templates", Form: f, D: d})
 		return
 	}
 	if !preview {
@@ -471,7 +471,7 @@ func (h *handler) handleTemplateBulkDraft(w http.ResponseWriter, r *http.Request
 		d.Rows = append(d.Rows, br)
 	}
 	d.Preview = preview
-	h.render(w, r, http.StatusOK, "proposal_template_bulk", &view{Title: "Proposals from " + t.Name, Section: "firm", Form: f, D: d})
+	h.render(w, r, http.StatusOK, "proposal_template_bulk", &view{Title: "Proposals from " + t.Name, Section: "templates", Form: f, D: d})
 }
 
 // handleTemplateSendAll sends the drafts of a bulk drafting: first it asks
@@ -500,7 +500,7 @@ func (h *handler) handleTemplateSendAll(w http.ResponseWriter, r *http.Request) 
 			return
 		}
 		d.Confirm, d.Unsent = true, n
-		h.render(w, r, http.StatusOK, "proposal_template_bulk", &view{Title: title, Section: "firm", Form: f, D: d})
+		h.render(w, r, http.StatusOK, "proposal_template_bulk", &view{Title: title, Section: "templates", Form: f, D: d})
 		return
 	}
 	var rows []billing.DraftSent
@@ -516,7 +516,7 @@ func (h *handler) handleTemplateSendAll(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
 		d.Confirm = true
-		h.render(w, r, statusOf(err), "proposal_template_bulk", &view{Title: title, Section: "firm", Form: f, D: d})
+		h.render(w, r, statusOf(err), "proposal_template_bulk", &view{Title: title, Section: "templates", Form: f, D: d})
 		return
 	}
 	today, _, _ := h.today(r.Context())
@@ -530,7 +530,7 @@ func (h *handler) handleTemplateSendAll(w http.ResponseWriter, r *http.Request) 
 		}
 		d.Sent = append(d.Sent, sr)
 	}
-	h.render(w, r, http.StatusOK, "proposal_template_bulk", &view{Title: title, Section: "firm", Form: newForm(), D: d})
+	h.render(w, r, http.StatusOK, "proposal_template_bulk", &view{Title: title, Section: "templates", Form: newForm(), D: d})
 }
 
 // handleProposalFromTemplate drafts one proposal for the client from the

@@ -35,7 +35,7 @@ func TestBrowserProposalTemplates(t *testing.T) {
 		return []chromedp.Action[chromedp.Void]{set(id+"name", name), set(id+"unit_price", price), set(id+"quantity", "1"),
 			set(id+"tax_rate", "10"), set(id+"billing_rule-frequency", freq)}
 	}
-	actions := []chromedp.Action[chromedp.Void]{chromedp.Navigate(base + "/settings/firm"), chromedp.Click(chromedp.CSS(`a[href="/settings/proposal-templates"]`)),
+	actions := []chromedp.Action[chromedp.Void]{chromedp.Navigate(base + "/settings/firm"), chromedp.Click(chromedp.CSS(`main a[href="/settings/proposal-templates"]`)),
 		chromedp.Click(chromedp.CSS(`a[href="/settings/proposal-templates/new"]`)), chromedp.WaitVisible(chromedp.ID("f-name")),
 		set("f-name", "Monthly bookkeeping & compliance"), set("f-title", "Bookkeeping and compliance"),
 		set("f-letter", "Dear {{client_name}},\n\n{{firm_name}} will keep your books."),

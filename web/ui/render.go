@@ -127,7 +127,7 @@ func (f *form) fail(err error, msg func(error) string, rename func(string) strin
 // view is what every page template gets.
 type view struct {
 	Title    string
-	Section  string // "clients" (the top navigation)
+	Section  string // "clients": the navigation entry the page belongs to (nav.go)
 	Tab      string // the client page's tab
 	Flash    string
 	FlashErr string
@@ -146,6 +146,7 @@ type view struct {
 	// AsOf is the header's date-time picker and, looking at the past, the
 	// banner that says so.
 	AsOf *asOfBar
+	nav  navFeatures
 	loc  *time.Location
 	who  func(actor string) person
 	// who is signed in; signedIn is false without sign-in (--no-auth),
@@ -200,6 +201,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 		v.CSRF = h.csrf(r)
 	}
 	v.who = h.people(r.Context())
+	v.nav = navFeatures{BillingPreview: h.cfg.BillingDryRun != nil}
 	if f, loc, err := h.firmNow(r.Context()); err == nil {
 		v.FirmName, v.loc = f.Name, loc
 		if f.Logo != "" {

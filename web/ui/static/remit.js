@@ -14,3 +14,25 @@ document.addEventListener("DOMContentLoaded", function () {
   var s = document.getElementById("errors");
   if (s) { s.focus(); }
 });
+// The navigation's menus are <details>: they open and close without this
+// script. With it, one menu is open at a time, and a click elsewhere or
+// Escape closes it (Escape returning focus to the menu's button).
+(function () {
+  function menus() { return document.querySelectorAll("nav.main details[open]"); }
+  document.addEventListener("toggle", function (e) {
+    var d = e.target;
+    if (!d.matches || !d.matches("nav.main details") || !d.open) { return; }
+    menus().forEach(function (o) { if (o !== d) { o.open = false; } });
+  }, true);
+  document.addEventListener("click", function (e) {
+    menus().forEach(function (d) { if (!d.contains(e.target)) { d.open = false; } });
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") { return; }
+    menus().forEach(function (d) {
+      var inside = d.contains(document.activeElement);
+      d.open = false;
+      if (inside) { d.querySelector("summary").focus(); }
+    });
+  });
+})();
