@@ -343,7 +343,8 @@ func samples() map[string]sample {
 	add(nil, piApplied)
 	add([]domain.Event{piApplied}, priceincrease.PriceIncreaseNoticeSent{BatchID: id(60), ClientID: id(62), ContactName: "Ann Lee",
 		ContactEmail: "ann@acme.example", On: domain.MustDate(2026, 3, 18), At: at})
-	add([]domain.Event{piApplied}, priceincrease.PriceIncreaseCancelled{BatchID: id(60), Reason: "held over to July", CancelledBy: "owner@firm.example", At: at})
+	add([]domain.Event{piApplied}, priceincrease.PriceIncreaseCancelled{BatchID: id(60), Reason: "held over to July", CancelledBy: "owner@firm.example",
+		LeftAsChanged: []priceincrease.ServiceLeft{{ServiceID: id(61), ServiceName: "Monthly bookkeeping", ClientName: "Acme Pty Ltd", Price: dec("480")}}, At: at})
 
 	// proposaltemplate
 	tplID := id(50)

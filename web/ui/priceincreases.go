@@ -201,6 +201,33 @@ func (p priceIncreasePage) ClientName(id uuid.UUID) string {
 	return id.String()
 }
 
+// Notice says where a client's notice stands: sent on a date to whom, due
+// on the notice date, or not sent (cancelled).
+func (p priceIncreasePage) Notice(clientID uuid.UUID) string {
+	st := p.Batch.State
+	for _, n := range st.Notices {
+		if n.ClientID == clientID {
+			return "Sent " + fmtDate(n.On) + " to " + n.ContactEmail
+		}
+	}
+	if st.Cancelled {
+		return "Not sent: cancelled"
+	}
+	return "Goes out " + fmtDate(st.NoticeOn)
+}
+
+// Left is the price a cancel left a service at, changed by hand since the
+// batch ("" when the service went back to its old price, or the batch is
+// not cancelled).
+func (p priceIncreasePage) Left(c priceincrease.ServiceChange) string {
+	for _, l := range p.Batch.State.LeftAsChanged {
+		if l.ServiceID == c.ServiceID {
+			return p.Money(l.Price, c.Currency)
+		}
+	}
+	return ""
+}
+
 func (h *handler) handlePriceIncrease(w http.ResponseWriter, r *http.Request) {
 	id, ok := h.idParam(w, r, "id")
 	if !ok {
@@ -227,7 +254,7 @@ func (h *handler) handlePriceIncreaseCancel(w http.ResponseWriter, r *http.Reque
 	if !ok {
 		return
 	}
-	h.button(w, r, "/price-increases/"+id.String(), "Price increase cancelled: every service is back at its old price.", func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+	h.button(w, r, "/price-increases/"+id.String(), "Price increase cancelled: the services still at the new price are back at their old price.", func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 		return h.cfg.Billing.CancelPriceIncrease(ctx, id, r.PostFormValue("reason"), meta)
 	})
 }
