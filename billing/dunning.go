@@ -59,11 +59,13 @@ func (s *Service) ChangeDunningPolicy(ctx context.Context, p firm.DunningPolicy,
 }
 
 // DunningReminder is a reminder step the dunning job sends.
+// Skipped are the earlier steps not sent (invoice.SendReminder).
 type DunningReminder struct {
 	InvoiceID uuid.UUID
 	Step      string
 	To        string
 	Date      domain.Date
+	Skipped   []invoice.SkippedReminder
 }
 
 // SendDunningReminder records a reminder step of an invoice, under
@@ -74,7 +76,7 @@ func (s *Service) SendDunningReminder(ctx context.Context, r DunningReminder, me
 		meta.CommandID = DunningReminderCommandID(r.InvoiceID, r.Step)
 	}
 	meta = s.begin(meta)
-	return s.invoice(ctx, invoice.SendReminder{Step: r.Step, Channel: invoice.ChannelEmail, To: r.To, Date: r.Date, Now: s.now()}, r.InvoiceID, meta, uuid.Nil)
+	return s.invoice(ctx, invoice.SendReminder{Step: r.Step, Channel: invoice.ChannelEmail, To: r.To, Date: r.Date, Skipped: r.Skipped, Now: s.now()}, r.InvoiceID, meta, uuid.Nil)
 }
 
 // DunningExhaustion is an invoice whose retries ran out after the rejected

@@ -250,7 +250,8 @@ func samples() map[string]sample {
 		Base: money("275"), Line: surcharge, Totals: invoice.Totals{Net: money("254.13"), Tax: money("25.41"), Gross: money("279.54")}, Date: domain.MustDate(2026, 3, 2), At: at})
 	add(invoiceIssued, invoice.InvoiceDuplicatePaymentRefunded{InvoiceID: invoiceID, AttemptID: id(37), GatewayReference: "pi_2", GatewayRefundReference: "re_2",
 		Amount: money("275"), Date: domain.MustDate(2026, 3, 2), At: at})
-	add(invoiceIssued, invoice.InvoiceReminderSent{InvoiceID: invoiceID, Step: "after_due:7", Channel: invoice.ChannelEmail, To: "pat@client.example", Date: domain.MustDate(2026, 3, 22), At: at})
+	add(invoiceIssued, invoice.InvoiceReminderSent{InvoiceID: invoiceID, Step: "after_due:7", Channel: invoice.ChannelEmail, To: "pat@client.example", Date: domain.MustDate(2026, 3, 22),
+		Skipped: []invoice.SkippedReminder{{Step: "on_due", Due: domain.MustDate(2026, 3, 15), Why: invoice.SkippedJobNotRun}}, At: at})
 	add(invoiceIssued, invoice.InvoiceDunningExhausted{InvoiceID: invoiceID, Date: domain.MustDate(2026, 3, 9), FinalAction: "switch_to_manual", WriteOffOn: domain.MustDate(2026, 4, 8), NotifyClient: "pat@client.example", At: at})
 	pausedReminders := invoice.InvoiceRemindersPaused{InvoiceID: invoiceID, Reason: "client promised to pay on Friday", At: at}
 	add(invoiceIssued, pausedReminders)
