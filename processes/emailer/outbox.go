@@ -10,8 +10,10 @@
 //     collection was scheduled with it, else that nothing is charged
 //     automatically and how to pay, and the email then carries the
 //     invoice's pay-now link (LinkPayInvoice).
-//   - InvoiceSent (staff's Send / Re-send): the invoice again, with its PDF,
-//     to the recipient staff chose.
+//   - InvoiceSent (staff's Send / Re-send, "Send pay link" on the
+//     Collections page): the invoice again, with its PDF, to the recipient
+//     staff chose, with its pay-now link while something is owed and no
+//     collection is scheduled (a failed or never-scheduled one).
 //   - InvoicePaymentSucceeded, InvoicePaymentRecorded: a receipt.
 //   - InvoicePaymentRejected: the decline reason, with links to retry or to
 //     use another payment method (Config.LinkFor makes them), unless the
@@ -1044,7 +1046,8 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		v.Total = money(inv.Totals.Gross)
 	}
 
-	if sent, ok := trigger.(invoice.InvoiceSent); ok {
+	sent, resent := trigger.(invoice.InvoiceSent)
+	if resent {
 		// Sent again by staff: the same email as when it was issued.
 		if trigger, err = o.issuedEvent(ctx, sent.InvoiceID); err != nil {
 			return mail.Message{}, err
@@ -1058,6 +1061,12 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	case invoice.InvoiceIssued:
 		if msg.Attachments, err = o.issuedView(ctx, &v, e, f, c, inv, q); err != nil {
 			return mail.Message{}, err
+		}
+		if resent && inv.Balance().Amount.IsPositive() && inv.Collection.Date.IsZero() {
+			// Re-sent while owed and nothing charges it now (its
+			// collection failed, or never was): the client can pay
+			// from the email.
+			v.PayLink = o.cfg.LinkFor(LinkPayInvoice, q.ClientID, q.InvoiceID)
 		}
 	case invoice.InvoicePaymentSucceeded:
 		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.PaymentDate(location(f)))
