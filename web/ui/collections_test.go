@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"remit/billing"
 	"remit/domain/invoice"
@@ -129,4 +130,28 @@ func TestCollectionsRetryNowChargesOnce(t *testing.T) {
 	p := a.mustPost("/invoices/"+inv2.String()+"/pause-reminders", url.Values{"back": {back}}, "Reminders paused")
 	mustContain(t, p, `action="/invoices/`+inv2.String()+`/resume-reminders"`, "Resume reminders")
 	a.mustPost("/invoices/"+inv2.String()+"/resume-reminders", url.Values{"back": {back}}, "Reminders resumed")
+}
+
+// number is an invoice's number.
+func (a *app) number(id uuid.UUID) string {
+	a.tb.Helper()
+	st, _, err := a.svc.InvoiceNow(context.Background(), id)
+	if err != nil {
+		a.tb.Fatal(err)
+	}
+	return st.Number
+}
+
+// mustOverdue issues an invoice of A$330.00 dated issued (YYYY-MM-DD),
+// nothing collecting it: overdue once its 14 days have passed.
+func (a *app) mustOverdue(clientID uuid.UUID, issued string) uuid.UUID {
+	a.tb.Helper()
+	res, err := a.svc.IssueInvoice(context.Background(), billing.IssueInvoiceRequest{ClientID: clientID, IssueDate: date(issued), Lines: []billing.InstantLine{
+		{Description: "Year-end accounts", Quantity: decimal.NewFromInt(1), UnitPrice: decimal.RequireFromString("300"), TaxRate: decimal.NewFromInt(10)},
+	}}, a.meta())
+	if err != nil {
+		a.tb.Fatal(err)
+	}
+	a.wait(res)
+	return res.ID
 }
