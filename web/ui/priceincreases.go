@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -40,6 +41,71 @@ type priceIncreasesPage struct {
 	Batches   []projections.PriceIncreaseView
 	Preview   priceincreases.Preview
 	Previewed bool
+	// The client picker (no JavaScript: Find posts the form back): the
+	// clients ticked (the filter's client_ids), the search and what it
+	// found besides them.
+	Picked   []clientPick
+	ClientQ  string
+	Searched bool
+	Found    []clientPick
+}
+
+// clientPick is a client the picker offers.
+type clientPick struct {
+	ID          uuid.UUID
+	Name, Email string
+}
+
+// maxClientsFound bounds what one search of the picker lists.
+const maxClientsFound = 20
+
+// pickClients fills the picker from the posted form: the ticked clients
+// by name, and, when Find was asked, the clients the search matches.
+func (h *handler) pickClients(r *http.Request, d *priceIncreasesPage) error {
+	ctx := r.Context()
+	var ids []uuid.UUID
+	for _, v := range r.PostForm["client_id"] {
+		if id, err := uuid.Parse(v); err == nil && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > 0 {
+		byID, err := h.models(ctx).ClientsByID(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if c, ok := byID[id]; ok {
+				pc, _ := c.PrimaryContact()
+				d.Picked = append(d.Picked, clientPick{ID: id, Name: c.Name, Email: pc.Email})
+			}
+		}
+		slices.SortFunc(d.Picked, func(a, b clientPick) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	}
+	d.ClientQ = strings.TrimSpace(r.PostFormValue("client_q"))
+	if r.PostFormValue("action") != "find" {
+		return nil
+	}
+	d.Searched = true
+	found, err := h.models(ctx).ListClients(ctx, projections.ClientQuery{Search: d.ClientQ, Paging: projections.Paging{Limit: maxClientsFound}})
+	if err != nil {
+		return err
+	}
+	for _, c := range found.Items {
+		if !slices.Contains(ids, c.ID) {
+			d.Found = append(d.Found, clientPick{ID: c.ID, Name: c.Name, Email: c.PrimaryEmail})
+		}
+	}
+	return nil
+}
+
+// PickedNames lists the ticked clients' names, for the preview.
+func (p priceIncreasesPage) PickedNames() string {
+	names := make([]string, len(p.Picked))
+	for i, c := range p.Picked {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 // frequencies are the billing frequencies the form offers: value, label.
@@ -72,6 +138,11 @@ func (h *handler) priceIncreasesView(r *http.Request, f *form, d priceIncreasesP
 	}
 	if d.Batches, err = h.models(ctx).PriceIncreaseList(ctx); err != nil {
 		return nil, err
+	}
+	if r.Method == http.MethodPost {
+		if err := h.pickClients(r, &d); err != nil {
+			return nil, err
+		}
 	}
 	return &view{Title: "Price increases", Section: "price-increases", Today: today, Form: f, D: d}, nil
 }
@@ -113,6 +184,15 @@ func priceIncreaseRequest(r *http.Request) (billing.PriceIncreaseRequest, error)
 	if n, ok := fs.integer("notice_days"); ok {
 		req.NoticeDays = n
 	}
+	for _, v := range r.PostForm["client_id"] {
+		id, err := uuid.Parse(v)
+		switch {
+		case err != nil:
+			fs.p.Add("client_ids", "choose clients from the list")
+		case !slices.Contains(req.Filter.ClientIDs, id):
+			req.Filter.ClientIDs = append(req.Filter.ClientIDs, id)
+		}
+	}
 	return req, fs.err()
 }
 
@@ -136,10 +216,11 @@ func (h *handler) handlePriceIncreasesPost(w http.ResponseWriter, r *http.Reques
 	cfg := priceincreases.Config{Billing: h.cfg.Billing, Models: h.cfg.Models, UpToDate: h.upToDate}
 	apply := r.PostFormValue("action") == "apply"
 	var p priceincreases.Preview
-	if err == nil {
+	find := r.PostFormValue("action") == "find"
+	if err == nil && !find {
 		p, err = priceincreases.Plan(r.Context(), cfg, req)
 	}
-	previewed := err == nil
+	previewed := err == nil && !find
 	switch {
 	case err != nil:
 	case apply && r.PostFormValue("confirm") != "on":
