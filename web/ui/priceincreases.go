@@ -20,13 +20,16 @@ import (
 
 // The Price increases page (/price-increases): the form of a bulk price
 // increase (which services: library service, client tag, client status,
-// billing frequency, currency; the increase, rounding, effective date and
-// notice period), Preview (the dry run: every service with its billings at
+// billing frequency, currency, and clients picked by name: Find posts the
+// form back with the clients the search matches to tick, so it works
+// without JavaScript; the increase, rounding, effective date and notice
+// period), Preview (the dry run: every service with its billings at
 // the old and new price, each client's and the total change in recurring
 // revenue, who is notified; nothing written), Apply (after ticking the
 // confirmation), and the list of batches with their status. A batch's page
-// (/price-increases/{id}) shows its services and notices, and Cancel
-// before its effective date.
+// (/price-increases/{id}) shows its services with their old and new prices,
+// each client's notice (sent, or when it goes out), the services a cancel
+// left as changed by hand, and Cancel before its effective date.
 
 func (h *handler) registerPriceIncreaseRoutes(rt routes) {
 	rt.get("/price-increases", h.handlePriceIncreases)
