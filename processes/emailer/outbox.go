@@ -1059,14 +1059,8 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	}
 	switch e := trigger.(type) {
 	case invoice.InvoiceIssued:
-		if msg.Attachments, err = o.issuedView(ctx, &v, e, f, c, inv, q); err != nil {
+		if msg.Attachments, err = o.issuedView(ctx, &v, e, f, c, inv, q, resent); err != nil {
 			return mail.Message{}, err
-		}
-		if resent && inv.Balance().Amount.IsPositive() && inv.Collection.Date.IsZero() {
-			// Re-sent while owed and nothing charges it now (its
-			// collection failed, or never was): the client can pay
-			// from the email.
-			v.PayLink = o.cfg.LinkFor(LinkPayInvoice, q.ClientID, q.InvoiceID)
 		}
 	case invoice.InvoicePaymentSucceeded:
 		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.PaymentDate(location(f)))
@@ -1132,15 +1126,17 @@ func (o *Outbox) kindView(ctx context.Context, v *view, q mailbox.EmailQueued, f
 
 // issuedView fills in what an invoice email says about paying it (when
 // and from what it is charged, else how to pay, with its pay-now link when
-// nothing charges it) and answers its PDF as the attachment.
-func (o *Outbox) issuedView(ctx context.Context, v *view, e invoice.InvoiceIssued, f firm.State, c client.State, inv invoice.State, q mailbox.EmailQueued) ([]mail.Attachment, error) {
+// nothing charges it) and answers its PDF as the attachment. Re-sent
+// (resent) while owed with no collection scheduled now (it failed, or
+// never was), the email carries the pay-now link too.
+func (o *Outbox) issuedView(ctx context.Context, v *view, e invoice.InvoiceIssued, f firm.State, c client.State, inv invoice.State, q mailbox.EmailQueued, resent bool) ([]mail.Attachment, error) {
 	col, err := o.collectionWithIssue(ctx, e)
 	if err != nil {
 		return nil, err
 	}
 	data := pdf.FromIssued(e, col, f, c)
 	v.HowToPay = data.HowToPay
-	if col.Date.IsZero() && inv.Balance().Amount.IsPositive() {
+	if (col.Date.IsZero() || resent && inv.Collection.Date.IsZero()) && inv.Balance().Amount.IsPositive() {
 		// Nothing charges it: the email carries its pay-now link.
 		v.PayLink = o.cfg.LinkFor(LinkPayInvoice, q.ClientID, q.InvoiceID)
 	}
