@@ -443,4 +443,16 @@ func TestCancelLeavesPricesChangedByHand(t *testing.T) {
 	if len(left) != 1 || left[0].ServiceID != dsvc || !left[0].Price.Equal(d("345")) || left[0].ClientName != "Delta Dental" {
 		t.Errorf("left as changed by hand: %+v, want Delta's service at 345", left)
 	}
+	// Each affected service's activity tells the batch.
+	lines, err := f.idx.Models().ActivityOf(ctx, projections.SubjectService, esvc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var act strings.Builder
+	for _, l := range lines {
+		act.WriteString(l.Text + "\n")
+	}
+	if !strings.Contains(act.String(), "Bulk price increase of 10 % approved by Olivia Owner: new prices from 1 Apr 2026, notices on 25 Mar 2026 (2 services)") {
+		t.Errorf("Echo's service activity:\n%s", act.String())
+	}
 }
