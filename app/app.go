@@ -515,6 +515,13 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 	uc := ui.Config{TimeTravel: a.TimeTravel, Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow, BillingDryRun: a.billDryRun,
 		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, Checkout: a.Payments.Checkout, PayNow: a.Payments.PayNow, LogoDir: filepath.Join(cfg.DataDir, "logos"),
 		Refunds: a.Refunds}
+	if gw := a.Payments.Gateway; gw != nil {
+		// "Retry now" on the Collections page charges through the same
+		// gateway and collection path as the daily collection.
+		uc.CollectNow = func(ctx context.Context, invoiceID, methodID uuid.UUID, meta billing.Meta) (billingrun.NowOutcome, error) {
+			return billingrun.CollectNow(ctx, a.Billing, gw, invoiceID, methodID, meta)
+		}
+	}
 	// Owners connect Xero or QuickBooks Online from the Ledger page (OAuth 2.0).
 	uc.LedgerOAuth = &ui.LedgerOAuth{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL, Flows: a.SignIn}
 	if links, err := auth.LoadLinkSigner(cfg.DataDir); err == nil {

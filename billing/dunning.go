@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/invoice"
 )
@@ -59,11 +60,13 @@ func (s *Service) ChangeDunningPolicy(ctx context.Context, p firm.DunningPolicy,
 }
 
 // DunningReminder is a reminder step the dunning job sends.
+// Skipped are the earlier steps not sent (invoice.SendReminder).
 type DunningReminder struct {
 	InvoiceID uuid.UUID
 	Step      string
 	To        string
 	Date      domain.Date
+	Skipped   []invoice.SkippedReminder
 }
 
 // SendDunningReminder records a reminder step of an invoice, under
@@ -74,7 +77,7 @@ func (s *Service) SendDunningReminder(ctx context.Context, r DunningReminder, me
 		meta.CommandID = DunningReminderCommandID(r.InvoiceID, r.Step)
 	}
 	meta = s.begin(meta)
-	return s.invoice(ctx, invoice.SendReminder{Step: r.Step, Channel: invoice.ChannelEmail, To: r.To, Date: r.Date, Now: s.now()}, r.InvoiceID, meta, uuid.Nil)
+	return s.invoice(ctx, invoice.SendReminder{Step: r.Step, Channel: invoice.ChannelEmail, To: r.To, Date: r.Date, Skipped: r.Skipped, Now: s.now()}, r.InvoiceID, meta, uuid.Nil)
 }
 
 // DunningExhaustion is an invoice whose retries ran out after the rejected
@@ -117,3 +120,18 @@ func (s *Service) Firm(ctx context.Context) (firm.State, error) { return s.firm(
 
 // Location returns the firm's time zone (UTC when it has none that loads).
 func (s *Service) Location(f firm.State) *time.Location { return s.location(f) }
+
+// InvoiceNow returns an invoice and its client as their streams have them
+// now (not the read models, which may lag): what a charge made on the spot
+// needs. Not found is ENOTFOUND.
+func (s *Service) InvoiceNow(ctx context.Context, invoiceID uuid.UUID) (invoice.State, client.State, error) {
+	st, _, ok, err := fold(ctx, s.env, invoiceDecider, invoice.StreamName(invoiceID))
+	if err != nil {
+		return invoice.State{}, client.State{}, err
+	}
+	if !ok {
+		return invoice.State{}, client.State{}, domain.NotFound("There is no such invoice.")
+	}
+	cl, _, _, err := fold(ctx, s.env, clientDecider, clientStream(st.ClientID))
+	return st, cl, err
+}

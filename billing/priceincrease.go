@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"remit/domain"
 	"remit/domain/client"
@@ -92,15 +93,39 @@ func (s *Service) ApplyPriceIncrease(ctx context.Context, r PriceIncreaseRequest
 }
 
 // CancelPriceIncrease calls a batch off before its effective date and puts
-// every service of it back to its old price from that date.
+// back the old price, from that date, of every service whose price from
+// then is still the batch's new price; a service whose price was changed
+// by hand since the batch keeps it, and the cancel lists it
+// (PriceIncreaseCancelled.LeftAsChanged). The batch's own changes are
+// settled first, so a batch a crash cut short is not mistaken for prices
+// changed by hand.
 func (s *Service) CancelPriceIncrease(ctx context.Context, batchID uuid.UUID, reason string, meta Meta) (Result, error) {
 	meta = s.begin(meta)
 	today, err := s.Today(ctx)
 	if err != nil {
 		return Result{}, err
 	}
+	st, _, ok, err := fold(ctx, s.env, priceIncreaseDecider, priceincrease.StreamName(batchID))
+	if err != nil {
+		return Result{}, err
+	}
+	prices := map[uuid.UUID]decimal.Decimal{}
+	if ok && !st.Cancelled && today.Before(st.EffectiveFrom) {
+		if _, err := s.SettlePriceIncrease(ctx, batchID, meta); err != nil {
+			return Result{}, err
+		}
+		for _, c := range st.Services {
+			sv, _, found, err := fold(ctx, s.env, s.serviceDecider, service.StreamName(c.ServiceID))
+			if err != nil {
+				return Result{}, err
+			}
+			if found && !sv.Ended {
+				prices[c.ServiceID] = sv.UnitPriceOn(st.EffectiveFrom)
+			}
+		}
+	}
 	res, err := run(ctx, s, priceIncreaseDecider, priceincrease.StreamName(batchID), priceincrease.Command(priceincrease.Cancel{
-		Reason: reason, CancelledBy: meta.Actor, Today: today, Now: s.now(),
+		Reason: reason, CancelledBy: meta.Actor, Prices: prices, Today: today, Now: s.now(),
 	}), meta, batchID)
 	if err != nil {
 		return Result{}, err
@@ -112,11 +137,14 @@ func (s *Service) CancelPriceIncrease(ctx context.Context, batchID uuid.UUID, re
 
 // SettlePriceIncrease makes the services of a batch agree with it: each
 // gets the new price from the effective date, and, once the batch is
-// cancelled, the old price back from that date. Each change runs under a
-// command id derived from the batch and the service, so settling again
-// (the daily job does, after a crash between the batch and its services)
-// changes nothing twice. A service that has ended meanwhile is left alone.
-// It returns the highest log position appended at.
+// cancelled, the old price back from that date unless the cancel left it
+// as changed by hand, or its price from that date is no longer the new one
+// (changed by hand after the cancel was decided: the edit is conditional,
+// service.Edit.UnlessPriceChangedFrom). Each change runs under a command
+// id derived from the batch and the service, so settling again (the daily
+// job does, after a crash between the batch and its services) changes
+// nothing twice. A service that has ended meanwhile is left alone. It
+// returns the highest log position appended at.
 func (s *Service) SettlePriceIncrease(ctx context.Context, batchID uuid.UUID, meta Meta) (uint64, error) {
 	st, _, ok, err := fold(ctx, s.env, priceIncreaseDecider, priceincrease.StreamName(batchID))
 	if err != nil || !ok {
@@ -126,21 +154,21 @@ func (s *Service) SettlePriceIncrease(ctx context.Context, batchID uuid.UUID, me
 	var errs []error
 	for _, c := range st.Services {
 		steps := []string{"apply"}
-		if st.Cancelled {
+		if st.Cancelled && !st.LeftAlone(c.ServiceID) {
 			steps = append(steps, "cancel")
 		}
 		for _, step := range steps {
-			price := c.NewUnitPrice
+			edit := service.Edit{EffectiveFrom: st.EffectiveFrom, Changes: service.Changes{UnitPrice: &c.NewUnitPrice}, Now: s.now()}
 			if step == "cancel" {
-				price = c.OldUnitPrice
+				edit.Changes.UnitPrice, edit.UnlessPriceChangedFrom = &c.OldUnitPrice, &c.NewUnitPrice
 			}
 			sub := Meta{Actor: meta.Actor, CommandID: priceincrease.ServiceCommandID(batchID, c.ServiceID, step),
 				CorrelationID: "priceincrease/" + batchID.String(), CausationID: meta.CommandID}
-			res, err := s.service(ctx, service.Edit{EffectiveFrom: st.EffectiveFrom, Changes: service.Changes{UnitPrice: &price}, Now: s.now()},
-				c.ServiceID, sub, uuid.Nil)
+			res, err := s.service(ctx, edit, c.ServiceID, sub, uuid.Nil)
 			switch {
 			case domain.ErrorCode(err) == domain.ECONFLICT && !errors.Is(err, eventstore.ErrWrongExpectedVersion):
-				// ended meanwhile: nothing is billed from the effective date
+				// ended meanwhile (nothing is billed from the effective
+				// date), or, putting back, its price changed by hand
 			case err != nil:
 				errs = append(errs, fmt.Errorf("service %s: %w", c.ServiceID, err))
 			default:

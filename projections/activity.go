@@ -20,7 +20,7 @@ import (
 	"remit/projections/rmdb"
 )
 
-const activityVersion = 7 // 3: requests for payment details; 4: surcharges; 5: proposal views, signatures, reminders; 6: dunning; 7: client tags, price increase notices
+const activityVersion = 8 // 3: requests for payment details; 4: surcharges; 5: proposal views, signatures, reminders; 6: dunning; 7: client tags, price increase notices; 8: skipped reminders
 
 // Activity is the "activity" projection: every event of a client, proposal,
 // service or invoice, indexed by the subjects it concerns, told in one line

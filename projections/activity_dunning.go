@@ -11,7 +11,19 @@ import (
 func dunningKinds(k map[string]activityKind) {
 	on(k, func(s *activityState, e invoice.InvoiceReminderSent, l *subjectList) { s.ofInvoice(l, e.InvoiceID) },
 		func(r *render, e invoice.InvoiceReminderSent) string {
-			return "Invoice " + r.invoice(e.InvoiceID) + ": reminder (" + firm.ReminderStepText(e.Step) + ") emailed to " + e.To
+			what := "Invoice " + r.invoice(e.InvoiceID) + ": reminder (" + firm.ReminderStepText(e.Step) + ") emailed to " + e.To
+			for i, k := range e.Skipped {
+				sep := ", "
+				if i == 0 {
+					sep = "; skipped: "
+				}
+				why := "the daily job did not run that day"
+				if k.Why == invoice.SkippedPaused {
+					why = "reminders were paused"
+				}
+				what += sep + firm.ReminderStepText(k.Step) + " (due " + domain.FormatDate(k.Due) + "; " + why + ")"
+			}
+			return what
 		})
 	on(k, func(s *activityState, e invoice.InvoiceDunningExhausted, l *subjectList) { s.ofInvoice(l, e.InvoiceID) },
 		func(r *render, e invoice.InvoiceDunningExhausted) string {

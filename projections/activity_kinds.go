@@ -134,6 +134,19 @@ func clientKinds(k map[string]activityKind) {
 			}
 			return "Tags set to " + strings.Join(e.Tags, ", ")
 		})
+	on(k, func(s *activityState, e priceincrease.PriceIncreaseApplied, l *subjectList) {
+		for _, c := range e.Services {
+			s.ofService(l, c.ServiceID)
+		}
+	},
+		func(_ *render, e priceincrease.PriceIncreaseApplied) string {
+			by := e.Increase.Value.String() + " %"
+			if e.Increase.Kind == priceincrease.Amount {
+				by = "+" + e.Increase.Value.String() + " a unit"
+			}
+			return fmt.Sprintf("Bulk price increase of %s approved by %s: new prices from %s, notices on %s (%d services)",
+				by, e.ApprovedBy, domain.FormatDate(e.EffectiveFrom), domain.FormatDate(e.NoticeOn), len(e.Services))
+		})
 	on(k, func(s *activityState, e priceincrease.PriceIncreaseNoticeSent, l *subjectList) {
 		s.ofClient(l, e.ClientID)
 	},

@@ -124,6 +124,8 @@ type CollectionInvoice struct {
 	// InvoiceDunningExhausted) as the invoices projection folds them.
 	Stage        string
 	LastReminder domain.Date
+	// RemindersPaused is true while staff paused the invoice's dunning.
+	RemindersPaused bool
 }
 
 // UpcomingCollection is a collection scheduled for a date (not a retry of
@@ -328,7 +330,7 @@ func collectionRow(r *invoiceRecord, c client.State) CollectionInvoice {
 			row.Brand, row.Last4 = pm.Brand, pm.Last4
 		}
 	}
-	row.Stage, row.LastReminder = dunningStage(st), st.LastReminderOn
+	row.Stage, row.LastReminder, row.RemindersPaused = dunningStage(st), st.LastReminderOn, st.RemindersPaused
 	return row
 }
 

@@ -26,8 +26,9 @@ import (
 // SurchargeLines); 5 adds the index a status-filtered list is read in
 // order from (status, issue_date, number, key, open, due_date); 6 adds
 // the dunning events (the state's reminders sent, pause and exhaustion); 7
-// adds the columns the collections page reads (upcoming_on, failed_since).
-const invoicesVersion = 7
+// adds the columns the collections page reads (upcoming_on, failed_since);
+// 8 adds when reminders were last resumed (the state's RemindersResumedAt).
+const invoicesVersion = 8
 
 // Invoices is the "invoices" projection: every invoice folded with
 // invoice.Evolve, plus the lists its detail page shows and an outstanding

@@ -250,7 +250,8 @@ func samples() map[string]sample {
 		Base: money("275"), Line: surcharge, Totals: invoice.Totals{Net: money("254.13"), Tax: money("25.41"), Gross: money("279.54")}, Date: domain.MustDate(2026, 3, 2), At: at})
 	add(invoiceIssued, invoice.InvoiceDuplicatePaymentRefunded{InvoiceID: invoiceID, AttemptID: id(37), GatewayReference: "pi_2", GatewayRefundReference: "re_2",
 		Amount: money("275"), Date: domain.MustDate(2026, 3, 2), At: at})
-	add(invoiceIssued, invoice.InvoiceReminderSent{InvoiceID: invoiceID, Step: "after_due:7", Channel: invoice.ChannelEmail, To: "pat@client.example", Date: domain.MustDate(2026, 3, 22), At: at})
+	add(invoiceIssued, invoice.InvoiceReminderSent{InvoiceID: invoiceID, Step: "after_due:7", Channel: invoice.ChannelEmail, To: "pat@client.example", Date: domain.MustDate(2026, 3, 22),
+		Skipped: []invoice.SkippedReminder{{Step: "on_due", Due: domain.MustDate(2026, 3, 15), Why: invoice.SkippedJobNotRun}}, At: at})
 	add(invoiceIssued, invoice.InvoiceDunningExhausted{InvoiceID: invoiceID, Date: domain.MustDate(2026, 3, 9), FinalAction: "switch_to_manual", WriteOffOn: domain.MustDate(2026, 4, 8), NotifyClient: "pat@client.example", At: at})
 	pausedReminders := invoice.InvoiceRemindersPaused{InvoiceID: invoiceID, Reason: "client promised to pay on Friday", At: at}
 	add(invoiceIssued, pausedReminders)
@@ -343,7 +344,8 @@ func samples() map[string]sample {
 	add(nil, piApplied)
 	add([]domain.Event{piApplied}, priceincrease.PriceIncreaseNoticeSent{BatchID: id(60), ClientID: id(62), ContactName: "Ann Lee",
 		ContactEmail: "ann@acme.example", On: domain.MustDate(2026, 3, 18), At: at})
-	add([]domain.Event{piApplied}, priceincrease.PriceIncreaseCancelled{BatchID: id(60), Reason: "held over to July", CancelledBy: "owner@firm.example", At: at})
+	add([]domain.Event{piApplied}, priceincrease.PriceIncreaseCancelled{BatchID: id(60), Reason: "held over to July", CancelledBy: "owner@firm.example",
+		LeftAsChanged: []priceincrease.ServiceLeft{{ServiceID: id(61), ServiceName: "Monthly bookkeeping", ClientName: "Acme Pty Ltd", Price: dec("480")}}, At: at})
 
 	// proposaltemplate
 	tplID := id(50)

@@ -28,14 +28,34 @@ const ChannelEmail = "email"
 // InvoiceReminderSent records a reminder of the unpaid invoice sent to the
 // client: the policy's step ("before_due:3", "on_due", "after_due:7"), the
 // channel and the address. The emailer emails it.
+//
+// Only the latest step due is sent: Skipped are the earlier steps that
+// came due since the last reminder and were not sent on their dates (the
+// daily job did not run, the reminders were paused), each with why, so the
+// invoice's activity tells which reminders the client never got.
 type InvoiceReminderSent struct {
-	InvoiceID uuid.UUID   `json:"invoice_id"`
-	Step      string      `json:"step"`
-	Channel   string      `json:"channel"`
-	To        string      `json:"to"`
-	Date      domain.Date `json:"date"` // the firm's date the step was due and sent
-	At        time.Time   `json:"at"`
+	InvoiceID uuid.UUID         `json:"invoice_id"`
+	Step      string            `json:"step"`
+	Channel   string            `json:"channel"`
+	To        string            `json:"to"`
+	Date      domain.Date       `json:"date"` // the firm's date the step was sent
+	Skipped   []SkippedReminder `json:"skipped,omitempty"`
+	At        time.Time         `json:"at"`
 }
+
+// SkippedReminder is a reminder step not sent: its name, the date it was
+// due and why it was skipped.
+type SkippedReminder struct {
+	Step string      `json:"step"`
+	Due  domain.Date `json:"due"`
+	Why  string      `json:"why"`
+}
+
+// Why a reminder step was skipped.
+const (
+	SkippedJobNotRun = "job_not_run" // the daily job did not run on the step's date
+	SkippedPaused    = "paused"      // the invoice's reminders were paused on the step's date
+)
 
 // InvoiceDunningExhausted records that the automatic retries of a rejected
 // payment ran out, and the final action the policy takes: the client's
@@ -81,11 +101,14 @@ func (InvoiceRemindersResumed) EventType() string { return "InvoiceRemindersResu
 // SendReminder records a reminder step of the policy, due on Date, sent to
 // To. Refused when nothing is owed, when reminders are paused; a step sent
 // already records nothing.
+// Skipped are the earlier steps due and not sent (a step sent already is
+// left out of the event).
 type SendReminder struct {
 	Step    string
 	Channel string // "" is ChannelEmail
 	To      string
 	Date    domain.Date
+	Skipped []SkippedReminder
 	Now     time.Time
 }
 
@@ -170,7 +193,13 @@ func sendReminder(s State, c SendReminder) ([]domain.Event, error) {
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	return []domain.Event{InvoiceReminderSent{InvoiceID: s.ID, Step: c.Step, Channel: channel, To: c.To, Date: c.Date, At: c.Now}}, nil
+	e := InvoiceReminderSent{InvoiceID: s.ID, Step: c.Step, Channel: channel, To: c.To, Date: c.Date, At: c.Now}
+	for _, k := range c.Skipped {
+		if !s.RemindersSent[k.Step] && k.Step != c.Step {
+			e.Skipped = append(e.Skipped, k)
+		}
+	}
+	return []domain.Event{e}, nil
 }
 
 func exhaustDunning(s State, c ExhaustDunning) ([]domain.Event, error) {
@@ -235,7 +264,7 @@ func evolveDunning(s State, e domain.Event) (State, bool) {
 	case InvoiceRemindersPaused:
 		s.RemindersPaused = true
 	case InvoiceRemindersResumed:
-		s.RemindersPaused = false
+		s.RemindersPaused, s.RemindersResumedAt = false, e.At
 	default:
 		return s, false
 	}

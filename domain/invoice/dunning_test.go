@@ -14,16 +14,30 @@ func reminded(step string) invoice.InvoiceReminderSent {
 	return invoice.InvoiceReminderSent{InvoiceID: invoiceID, Step: step, Channel: invoice.ChannelEmail, To: "pat@client.example", Date: remindOn, At: now}
 }
 
+func remindedOn(step string, on domain.Date) invoice.InvoiceReminderSent {
+	e := reminded(step)
+	e.Date = on
+	return e
+}
+
 func paused() invoice.InvoiceRemindersPaused {
 	return invoice.InvoiceRemindersPaused{InvoiceID: invoiceID, Reason: "Client promised to pay Friday", At: now}
 }
 
 func TestSendReminder(t *testing.T) {
 	remind := invoice.SendReminder{Step: "after_due:7", To: "pat@client.example", Date: remindOn, Now: now}
+	skipping := remind
+	skipping.Skipped = []invoice.SkippedReminder{{Step: "before_due:3", Due: dueOn.AddDays(-3), Why: invoice.SkippedJobNotRun},
+		{Step: "on_due", Due: dueOn, Why: invoice.SkippedJobNotRun}}
+	skipped := reminded("after_due:7")
+	skipped.Skipped = []invoice.SkippedReminder{{Step: "on_due", Due: dueOn, Why: invoice.SkippedJobNotRun}}
 	issued := MustIssued(t)
 	decidertest.Run(t, exactDecider, []decidertest.Case[invoice.Command]{
 		{Name: "OK", Given: []domain.Event{issued}, When: remind, Then: []domain.Event{reminded("after_due:7")}},
 		{Name: "OKPartlyPaid", Given: []domain.Event{issued, recorded(paymentID, "50.00")}, When: remind, Then: []domain.Event{reminded("after_due:7")}},
+		// The job did not run on the due date: on_due is skipped, with why;
+		// before_due:3, sent then, is not listed again.
+		{Name: "OKSkippedSteps", Given: []domain.Event{issued, remindedOn("before_due:3", dueOn.AddDays(-3))}, When: skipping, Then: []domain.Event{skipped}},
 		{Name: "OKStepSentAlready", Given: []domain.Event{issued, reminded("after_due:7")}, When: remind},
 		{Name: "OKAfterResume", Given: []domain.Event{issued, paused(), invoice.InvoiceRemindersResumed{InvoiceID: invoiceID, At: now}}, When: remind, Then: []domain.Event{reminded("after_due:7")}},
 		{Name: "ErrPaid", Given: []domain.Event{issued, recorded(paymentID, "159.50")}, When: remind, Err: decidertest.ThenErr(domain.ECONFLICT).Saying("nothing is owed")},

@@ -2,6 +2,7 @@ package invoice
 
 import (
 	"maps"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -117,6 +118,7 @@ type State struct {
 	RemindersSent      map[string]bool
 	LastReminderOn     domain.Date
 	RemindersPaused    bool
+	RemindersResumedAt time.Time // when staff last resumed them (zero: never)
 	DunningExhausted   bool
 	DunningExhaustedOn domain.Date
 	WriteOffOn         domain.Date

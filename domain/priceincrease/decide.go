@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"remit/domain"
 )
@@ -43,10 +44,15 @@ type SendNotice struct {
 	Now          time.Time
 }
 
-// Cancel calls the batch off (before its effective date).
+// Cancel calls the batch off (before its effective date). Prices is each
+// service's unit price from the effective date as its stream has it now
+// (billing reads them): a service whose price is no longer the batch's new
+// price was changed by hand and is left as it is. A service missing from
+// Prices (ended, say) is neither put back nor listed.
 type Cancel struct {
 	Reason      string
 	CancelledBy string
+	Prices      map[uuid.UUID]decimal.Decimal
 	Today       domain.Date
 	Now         time.Time
 }
@@ -177,7 +183,13 @@ func cancel(s State, c Cancel) ([]domain.Event, error) {
 	case len(c.Reason) > maxReason:
 		return nil, domain.Invalid("reason", "at most %d characters", maxReason)
 	}
-	return []domain.Event{PriceIncreaseCancelled{BatchID: s.BatchID, Reason: strings.TrimSpace(c.Reason), CancelledBy: c.CancelledBy, At: c.Now}}, nil
+	e := PriceIncreaseCancelled{BatchID: s.BatchID, Reason: strings.TrimSpace(c.Reason), CancelledBy: c.CancelledBy, At: c.Now}
+	for _, sc := range s.Services {
+		if p, ok := c.Prices[sc.ServiceID]; ok && !p.Equal(sc.NewUnitPrice) {
+			e.LeftAsChanged = append(e.LeftAsChanged, ServiceLeft{ServiceID: sc.ServiceID, ServiceName: sc.ServiceName, ClientName: sc.ClientName, Price: p})
+		}
+	}
+	return []domain.Event{e}, nil
 }
 
 // ServiceCommandID is the command id of the price change a batch makes to

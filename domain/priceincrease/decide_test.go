@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"remit/domain"
 	"remit/domain/decidertest"
@@ -101,8 +102,19 @@ func TestCancel(t *testing.T) {
 	cancelled := pi.PriceIncreaseCancelled{BatchID: batch, Reason: "client feedback", CancelledBy: "owner@firm.example", At: now}
 	late := c
 	late.Today = domain.MustDate(2026, 4, 1)
+	// Acme's price from 1 April is still the batch's 110; Beta's was set to
+	// 60 by hand since: Beta's is left as it is, and the cancel says so.
+	byHand := c
+	byHand.Prices = map[uuid.UUID]decimal.Decimal{svcA: d("110.00"), svcB: d("60")}
+	leftBeta := cancelled
+	leftBeta.LeftAsChanged = []pi.ServiceLeft{{ServiceID: svcB, ServiceName: "Payroll", ClientName: "Beta", Price: d("60")}}
+	// Both still at the new price: every service goes back.
+	untouched := c
+	untouched.Prices = map[uuid.UUID]decimal.Decimal{svcA: d("110"), svcB: d("55")}
 	decidertest.Run(t, decider, []decidertest.Case[pi.Command]{
 		{Name: "OK", Given: []domain.Event{applied()}, When: c, Then: []domain.Event{cancelled}},
+		{Name: "OKAllStillAtNewPrice", Given: []domain.Event{applied()}, When: untouched, Then: []domain.Event{cancelled}},
+		{Name: "OKLeavesPriceChangedByHand", Given: []domain.Event{applied()}, When: byHand, Then: []domain.Event{leftBeta}},
 		{Name: "OKAlreadyCancelled", Given: []domain.Event{applied(), cancelled}, When: c},
 		{Name: "ErrNotApplied", When: c, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 		{Name: "ErrOnEffectiveDate", Given: []domain.Event{applied()}, When: late, Err: decidertest.ThenErr(domain.ECONFLICT).Saying("2026-04-01")},
@@ -120,5 +132,9 @@ func TestStatus(t *testing.T) {
 	s = pi.Evolve(s, pi.PriceIncreaseCancelled{BatchID: batch})
 	if got := s.Status(today); got != "cancelled" {
 		t.Errorf("status cancelled = %q", got)
+	}
+	s = pi.Fold([]domain.Event{applied(), pi.PriceIncreaseCancelled{BatchID: batch, LeftAsChanged: []pi.ServiceLeft{{ServiceID: svcB, Price: d("60")}}}})
+	if s.LeftAlone(svcA) || !s.LeftAlone(svcB) {
+		t.Errorf("left alone: Acme %v, Beta %v; want only Beta", s.LeftAlone(svcA), s.LeftAlone(svcB))
 	}
 }

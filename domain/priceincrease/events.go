@@ -99,12 +99,26 @@ type PriceIncreaseNoticeSent struct {
 }
 
 // PriceIncreaseCancelled records that a batch is called off before its
-// effective date; every service goes back to its old price from that date.
+// effective date; every service whose price from that date is still the
+// batch's new price goes back to its old price. LeftAsChanged are the
+// services whose price was changed by hand since the batch: they keep the
+// price they have (a cancel recorded before this field existed put every
+// service back).
 type PriceIncreaseCancelled struct {
-	BatchID     uuid.UUID `json:"batch_id"`
-	Reason      string    `json:"reason,omitempty"`
-	CancelledBy string    `json:"cancelled_by,omitempty"`
-	At          time.Time `json:"at"`
+	BatchID       uuid.UUID     `json:"batch_id"`
+	Reason        string        `json:"reason,omitempty"`
+	CancelledBy   string        `json:"cancelled_by,omitempty"`
+	LeftAsChanged []ServiceLeft `json:"left_as_changed,omitempty"`
+	At            time.Time     `json:"at"`
+}
+
+// ServiceLeft is a service a cancel leaves alone: its unit price from the
+// effective date (Price) is no longer the batch's new price.
+type ServiceLeft struct {
+	ServiceID   uuid.UUID       `json:"service_id"`
+	ServiceName string          `json:"service_name"`
+	ClientName  string          `json:"client_name"`
+	Price       decimal.Decimal `json:"price"`
 }
 
 // EventType returns "PriceIncreaseApplied".

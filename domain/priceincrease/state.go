@@ -18,6 +18,15 @@ type State struct {
 	Cancelled   bool
 	CancelledAt time.Time
 	Reason      string
+	// LeftAsChanged are the services the cancel left at the price set by
+	// hand since the batch.
+	LeftAsChanged []ServiceLeft
+}
+
+// LeftAlone reports whether the cancel left a service at a price changed
+// by hand (it is not put back).
+func (s State) LeftAlone(serviceID uuid.UUID) bool {
+	return slices.ContainsFunc(s.LeftAsChanged, func(l ServiceLeft) bool { return l.ServiceID == serviceID })
 }
 
 // Applied reports whether the batch exists.
@@ -73,7 +82,7 @@ func Evolve(s State, e domain.Event) State {
 	case PriceIncreaseNoticeSent:
 		s.Notices = append(s.Notices[:len(s.Notices):len(s.Notices)], e)
 	case PriceIncreaseCancelled:
-		s.Cancelled, s.CancelledAt, s.Reason = true, e.At, e.Reason
+		s.Cancelled, s.CancelledAt, s.Reason, s.LeftAsChanged = true, e.At, e.Reason, e.LeftAsChanged
 	}
 	return s
 }

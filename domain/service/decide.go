@@ -51,11 +51,20 @@ type Edit struct {
 	BillingRule               *domain.BillingRule
 	FirstDate                 domain.Date
 	NotifyClientOfPriceChange bool
+	// UnlessPriceChangedFrom, when set, makes the edit conditional: it is
+	// refused (ECONFLICT) unless the service's unit price from EffectiveFrom
+	// is still this one. A price increase put back by its cancel uses it, so
+	// a price someone changed by hand since is left as they set it.
+	UnlessPriceChangedFrom *decimal.Decimal
 	// Client is the client's payment methods, needed when the changes name
 	// a payment method.
 	Client domain.ClientFacts
 	Now    time.Time
 }
+
+// ErrPriceChangedByHand is the message of the conflict an Edit with
+// UnlessPriceChangedFrom answers when the price is no longer that one.
+const ErrPriceChangedByHand = "The service's price was changed since"
 
 // SwitchToManual pauses the service: every unbilled item becomes manual.
 type SwitchToManual struct{ Now time.Time }
@@ -347,6 +356,9 @@ func live(s State, doing string) error {
 func edit(s State, c Edit) ([]domain.Event, error) {
 	if err := live(s, "be edited"); err != nil {
 		return nil, err
+	}
+	if want := c.UnlessPriceChangedFrom; want != nil && !s.UnitPriceOn(c.EffectiveFrom).Equal(*want) {
+		return nil, domain.Conflict("%s: from %s it is %s, not %s.", ErrPriceChangedByHand, c.EffectiveFrom, s.UnitPriceOn(c.EffectiveFrom), want)
 	}
 	var p domain.Problems
 	if c.EffectiveFrom.IsZero() {

@@ -56,6 +56,9 @@ func TestEdit(t *testing.T) {
 	priceEdited := service.ServiceEdited{ServiceID: serviceID, EffectiveFrom: from, Changes: service.Changes{UnitPrice: decp("120")}, NotifyClientOfPriceChange: true, At: now}
 	quarterly := domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 3, Start: domain.StartOnDate, StartDate: from, End: domain.EndNever}
 	ruleEdit := service.Edit{EffectiveFrom: from, BillingRule: &quarterly, Now: now}
+	putBack := service.Edit{EffectiveFrom: from, Changes: service.Changes{UnitPrice: decp("100")}, UnlessPriceChangedFrom: decp("120"), Now: now}
+	putBackEdited := service.ServiceEdited{ServiceID: serviceID, EffectiveFrom: from, Changes: service.Changes{UnitPrice: decp("100")}, At: now}
+	byHand := service.ServiceEdited{ServiceID: serviceID, EffectiveFrom: date(2026, 2, 1), Changes: service.Changes{UnitPrice: decp("130")}, At: now}
 	ruleEdited := func(firstSeq int) service.ServiceEdited {
 		return service.ServiceEdited{ServiceID: serviceID, EffectiveFrom: from, BillingRule: &quarterly, FirstDate: from, FirstSeq: firstSeq, At: now}
 	}
@@ -77,6 +80,12 @@ func TestEdit(t *testing.T) {
 			MustActivated(t), billed(4, date(2026, 4, 15), invoiceID),
 			service.ScheduleItemEdited{ServiceID: serviceID, ItemKey: key(6), ItemChanges: service.ItemChanges{Changes: service.Changes{Quantity: decp("3")}}},
 		}, When: ruleEdit, Then: []domain.Event{ruleEdited(7)}},
+		// A price put back only while it is still the one it replaces (a
+		// cancelled price increase): 120 from March is put back to 100.
+		{Name: "OKPutBackUnlessChanged", Given: []domain.Event{MustActivated(t), priceEdited}, When: putBack, Then: []domain.Event{putBackEdited}},
+		// Someone set 130 from February since: the price from March is 130, left alone.
+		{Name: "ErrPriceChangedByHand", Given: []domain.Event{MustActivated(t), priceEdited, byHand}, When: putBack,
+			Err: decidertest.ThenErr(domain.ECONFLICT).Saying("it is 130, not 120")},
 		{Name: "ErrNotFound", When: priceEdit, Err: decidertest.ThenErr(domain.ENOTFOUND)},
 		{Name: "ErrEnded", Given: []domain.Event{MustActivated(t), ended(date(2026, 6, 30))}, When: priceEdit, Err: decidertest.ThenErr(domain.ECONFLICT).Saying(`Service "Bookkeeping" ended on 2026-06-30 and cannot be edited.`)},
 		{Name: "ErrNothingToChange", Given: []domain.Event{MustActivated(t)}, When: service.Edit{EffectiveFrom: from, Now: now}, Err: decidertest.ThenErr(domain.EINVALID).Saying("nothing to change")},

@@ -76,6 +76,19 @@ type State struct {
 // Activated reports whether the service exists.
 func (s State) Activated() bool { return s.ID != uuid.Nil }
 
+// UnitPriceOn is the service's unit price for an item dated on: the price
+// at activation with every service edit effective by then applied in the
+// order they were made (an item's own price is not looked at).
+func (s State) UnitPriceOn(on domain.Date) decimal.Decimal {
+	t := s.initial
+	for _, c := range s.general.inOrder() {
+		if c.kind == serviceTerms && !on.Before(c.from) {
+			t.apply(c.changes.Changes)
+		}
+	}
+	return t.UnitPrice
+}
+
 // segment is one billing rule and the sequence numbers its items take:
 // occurrence n of the rule is item base+n.
 type segment struct {

@@ -9,15 +9,21 @@
 //     recorded as InvoiceReminderSent to the client's primary billing
 //     contact. Only the latest step due is sent: when a run finds earlier
 //     steps unsent (the reminders were paused, the policy changed, the job
-//     did not run), they are skipped, and the latest is sent at once.
+//     did not run), they are skipped, not sent late, and the reminder lists
+//     those that came due since the last one with why (job_not_run,
+//     paused), so the invoice's activity tells them.
 //   - Retries run out: an invoice whose last collection attempt was
-//     rejected and for which the policy has no retry left is recorded as
-//     InvoiceDunningExhausted with the policy's final action, the
-//     write-off date (when the policy writes off) and the final notice's
-//     address (when the policy emails one); on that day the client's
-//     automatic services are switched to manual when the policy says so.
+//     rejected and for which the policy has no retry left gets the final
+//     action (its client's automatic services switched to manual, when the
+//     policy says so) and is then recorded as InvoiceDunningExhausted with
+//     the date the retries ran out, the final action, the write-off date
+//     counted from it (when the policy writes off) and the final notice's
+//     address (when the policy emails one). The job acts on "ran out and
+//     not recorded", whatever day it runs: one that did not run that day
+//     acts on its next run.
 //   - Write-off: an invoice whose write-off date has come is written off
-//     (InvoiceWrittenOff).
+//     (InvoiceWrittenOff), in the same run that records the exhaustion
+//     when the job reaches it late.
 //   - Daily digest: when the policy asks for one (daily_digest) and, after
 //     the steps above, anything is failed or overdue
 //     (projections.Models.Collections), the staff's digest of the date is
@@ -156,7 +162,6 @@ func (j *job) chase(ctx context.Context, oi projections.RejectedInvoice) {
 	}
 	switch {
 	case st.DunningExhausted:
-		j.finalAction(ctx, st)
 		j.writeOff(ctx, st)
 	case len(oi.Rejections) > 0 && st.Status == invoice.StatusPaymentRejected && !st.CollectionCancelled:
 		j.exhaust(ctx, oi)
@@ -177,11 +182,18 @@ func collectedByHand(st invoice.State) bool {
 	return st.Collection.Date.IsZero() && !projections.NeedsCollection(st)
 }
 
-// remind sends the latest reminder step due, unless it was sent.
+// remind sends the latest reminder step due, unless it was sent. The
+// earlier steps that came due since the last reminder and were not sent
+// (the job did not run on their dates, or the reminders were paused then)
+// are not sent late: the reminder records them as skipped, with why.
 func (j *job) remind(ctx context.Context, st invoice.State) {
 	var due firm.ReminderStep
+	var missed []firm.ReminderStep
 	for _, s := range j.policy.ReminderSteps(st.DueDate) {
 		if !s.On.After(j.today) && !s.On.Before(st.IssueDate) {
+			if due.Name != "" && !st.RemindersSent[due.Name] && due.On.After(st.LastReminderOn) {
+				missed = append(missed, due)
+			}
 			due = s
 		}
 	}
@@ -193,23 +205,47 @@ func (j *job) remind(ctx context.Context, st invoice.State) {
 		j.fail(st, "reminder "+due.Name, fmt.Errorf("the client has no primary billing contact with an email address"))
 		return
 	}
-	res, err := j.cfg.Billing.SendDunningReminder(ctx, billing.DunningReminder{InvoiceID: st.ID, Step: due.Name, To: to, Date: j.today}, j.meta)
+	r := billing.DunningReminder{InvoiceID: st.ID, Step: due.Name, To: to, Date: j.today}
+	resumed := domain.Date{}
+	if !st.RemindersResumedAt.IsZero() {
+		resumed = domain.DateOf(st.RemindersResumedAt, j.loc)
+	}
+	for _, m := range missed {
+		why := invoice.SkippedJobNotRun
+		if !resumed.IsZero() && !m.On.After(resumed) {
+			why = invoice.SkippedPaused
+		}
+		r.Skipped = append(r.Skipped, invoice.SkippedReminder{Step: m.Name, Due: m.On, Why: why})
+	}
+	res, err := j.cfg.Billing.SendDunningReminder(ctx, r, j.meta)
 	j.count(&j.rep.Reminded, res, err, st, "reminder "+due.Name)
 }
 
-// exhaust records that the retries ran out, when the policy has no retry
-// left after the last rejection, then takes the final action.
+// exhaust takes the final action and records that the retries ran out,
+// when the policy has no retry left after the last rejection, whenever the
+// job runs after that day (not only on it: a job that did not run that day
+// acts on its next run). The final action comes first, so the exhaustion
+// recorded means the action was taken: a crash in between leaves the
+// invoice unrecorded, and the next run takes the action again, each switch
+// under its command id (a service switched already, or switched back by
+// staff since, is not switched twice). The retries ran out on the day of
+// the last rejected attempt: that is the date recorded, and the write-off
+// date counts from it, so an invoice the job reaches late is written off
+// on time (at once when that date has passed).
 func (j *job) exhaust(ctx context.Context, oi projections.RejectedInvoice) {
 	st := oi.State
 	first, last := oi.Rejections[0].Event.AttemptDate(j.loc), oi.Rejections[len(oi.Rejections)-1].Event.AttemptDate(j.loc)
 	if _, more := j.f.NextRetryDate(first, last); more || j.today.Before(last) {
 		return
 	}
+	if !j.finalAction(ctx, st) {
+		return // recorded once every switch is done: the next run tries again
+	}
 	x := billing.DunningExhaustion{
-		InvoiceID: st.ID, LastAttempt: st.LastRejection.AttemptID, Date: j.today, FinalAction: j.policy.FinalAction,
+		InvoiceID: st.ID, LastAttempt: st.LastRejection.AttemptID, Date: last, FinalAction: j.policy.FinalAction,
 	}
 	if j.policy.WriteOffAfterDays > 0 {
-		x.WriteOffOn = j.today.AddDays(j.policy.WriteOffAfterDays)
+		x.WriteOffOn = last.AddDays(j.policy.WriteOffAfterDays)
 	}
 	if j.policy.EmailClientFinalNotice {
 		x.NotifyClient = j.clientEmail(st.ClientID)
@@ -219,28 +255,29 @@ func (j *job) exhaust(ctx context.Context, oi projections.RejectedInvoice) {
 	if err != nil {
 		return
 	}
-	st.DunningExhausted, st.DunningExhaustedOn = true, j.today
-	j.finalAction(ctx, st)
+	st.DunningExhausted, st.DunningExhaustedOn, st.WriteOffOn = true, x.Date, x.WriteOffOn
+	j.writeOff(ctx, st)
 }
 
-// finalAction switches the client's automatic services to manual, on the
-// day the retries ran out only (a re-run that day repairs an interrupted
-// one; a service staff switch back later stays as they left it, and one
-// added later is not switched).
-func (j *job) finalAction(ctx context.Context, st invoice.State) {
-	if j.policy.FinalAction != firm.FinalSwitchToManual || st.DunningExhaustedOn != j.today {
-		return
+// finalAction switches the client's automatic services to manual when the
+// policy says so, before the exhaustion is recorded (a service added or
+// switched back by staff after that is left as it is). It reports whether
+// every switch is done.
+func (j *job) finalAction(ctx context.Context, st invoice.State) bool {
+	if j.policy.FinalAction != firm.FinalSwitchToManual {
+		return true
 	}
 	ids, _, err := j.cfg.Models.ClientServiceIDs(ctx, st.ClientID)
 	if err != nil {
 		j.fail(st, "switch services to manual", err)
-		return
+		return false
 	}
 	services, err := j.cfg.Models.ServicesByID(ctx, ids)
 	if err != nil {
 		j.fail(st, "switch services to manual", err)
-		return
+		return false
 	}
+	done := true
 	for _, id := range ids {
 		sv, ok := services[id]
 		if !ok || !switchable(sv.State) {
@@ -250,7 +287,9 @@ func (j *job) finalAction(ctx context.Context, st invoice.State) {
 		meta.CommandID = "dunning/manual/" + st.ID.String() + "/" + st.LastRejection.AttemptID.String() + "/" + id.String()
 		res, err := j.cfg.Billing.SwitchServiceToManual(ctx, billing.ServiceRef{ServiceID: id}, meta)
 		j.count(&j.rep.Switched, res, err, st, "switch service "+id.String()+" to manual")
+		done = done && err == nil
 	}
+	return done
 }
 
 // switchable reports whether a service still bills automatically.

@@ -74,6 +74,9 @@ type fixture struct {
 	clientID uuid.UUID
 	n        int
 	reports  []dunning.Report
+	// noDunning makes the day's runs skip the dunning job (a node that
+	// crashed after collection).
+	noDunning bool
 }
 
 var day0 = time.Date(2026, 3, 2, 9, 0, 0, 0, sydney)
@@ -112,6 +115,10 @@ func newFixture(t *testing.T, policy firm.DunningPolicy) *fixture {
 	}
 	f.sched = &billingrun.Scheduler{Store: st, Billing: f.svc, Index: f.idx, Gateway: f.gw, Now: f.clk.Now}
 	f.sched.Jobs = append(f.sched.Jobs, func(ctx context.Context, asOf domain.Date) error {
+		if f.noDunning {
+			f.reports = append(f.reports, dunning.Report{})
+			return nil
+		}
 		rep, err := dunning.Run(ctx, dunning.Config{Billing: f.svc, Models: f.idx.Models(), UpToDate: f.idx.Update}, asOf)
 		if len(rep.Errors) > 0 {
 			t.Errorf("dunning job %s: %v", asOf, rep.Errors)
@@ -347,7 +354,8 @@ func TestRemindersStopWhenTheClientPays(t *testing.T) {
 		t.Errorf("the paid invoice's activity:\n%s", act)
 	}
 	if act := f.activity(held); !strings.Contains(act, "reminders paused: Client disputes the hours") || !strings.Contains(act, "reminders resumed") ||
-		!strings.Contains(act, "7 days after the due date") || !strings.Contains(act, "on the due date") || strings.Contains(act, "before the due date") {
+		!strings.Contains(act, "7 days after the due date") || !strings.Contains(act, "on the due date") ||
+		!strings.Contains(act, "skipped: 3 days before the due date (due 13 Mar 2026; reminders were paused)") {
 		t.Errorf("the paused invoice's activity:\n%s", act)
 	}
 	// A payment stops the sequence in the decider too.
@@ -473,5 +481,102 @@ func TestDailyDigestToStaff(t *testing.T) {
 	}
 	if strings.Contains(texts[15], "Bookkeeping") || strings.Contains(texts[15], inv(declined)) {
 		t.Errorf("day 15's digest lists an invoice not yet failed:\n%s", texts[15])
+	}
+}
+
+// TestJobThatDidNotRunStillActs: the dunning job does not run on the day
+// the last retry is declined (day 4: the node crashed after collection),
+// nor for the four days after. On day 9 it still takes the final action:
+// the retries are recorded as run out on day 4 (when they did), the
+// client's service is switched to manual, and the write-off due on day 7
+// (3 days after) happens at once. Running day 9 again does nothing twice.
+func TestJobThatDidNotRunStillActs(t *testing.T) {
+	f := newFixture(t, firm.DunningPolicy{
+		RetryAfterDays: []int{2, 4}, FinalAction: firm.FinalSwitchToManual, WriteOffAfterDays: 3,
+	})
+	ctx := context.Background()
+	method := f.ok(f.svc.AddPaymentMethod(ctx, billing.PaymentMethodRequest{ClientID: f.clientID, Method: client.PaymentMethodDetails{
+		Kind: client.MethodCard, Gateway: "sandbox", GatewayToken: "pm_card_chargeDeclined", Brand: "visa", Last4: "0002", ExpiryMonth: 12, ExpiryYear: 2034,
+	}}, f.meta())).ID
+	serviceID := f.ok(f.svc.ActivateService(ctx, billing.ServiceRequest{ClientID: f.clientID, Name: "Bookkeeping", UnitPrice: decimal.NewFromInt(300), Quantity: decimal.NewFromInt(1),
+		TaxRate: decimal.NewFromInt(10), Automatic: true, PaymentMethodID: method,
+		BillingRule: domain.BillingRule{Frequency: domain.FrequencyMonths, Interval: 1, Start: domain.StartOnDate, StartDate: domain.DateOf(day0, sydney), End: domain.EndNever}}, f.meta())).ID
+	for _, d := range []int{0, 2} {
+		f.day(d)
+	}
+	f.noDunning = true
+	f.day(4) // the last retry is declined; the dunning job does not run
+	f.noDunning = false
+	ids, err := f.idx.Models().ListInvoices(ctx, projections.InvoiceQuery{ClientID: f.clientID})
+	if err != nil || len(ids.Items) != 1 {
+		t.Fatalf("invoices %+v, %v; want the service's first", ids, err)
+	}
+	invoiceID := ids.Items[0].ID
+	if st := f.invoice(invoiceID); st.DunningExhausted {
+		t.Fatalf("exhausted on day 4 without the job")
+	}
+	rep := f.day(9)
+	if rep.Exhausted != 1 || rep.Switched != 1 || rep.WrittenOff != 1 {
+		t.Errorf("day 9, the first run since the retries ran out: %+v, want run out, the service switched, the invoice written off", rep)
+	}
+	if f.gw.charges != 3 {
+		t.Errorf("%d charges, want the first and two retries", f.gw.charges)
+	}
+	st := f.invoice(invoiceID)
+	day4 := domain.DateOf(day0, sydney).AddDays(4)
+	if st.Status != invoice.StatusWrittenOff || st.DunningExhaustedOn != day4 || st.WriteOffOn != day4.AddDays(3) {
+		t.Errorf("invoice: %s, ran out on %s, write-off on %s; want written off, run out on %s, write-off %s", st.Status, st.DunningExhaustedOn, st.WriteOffOn, day4, day4.AddDays(3))
+	}
+	sv, err := f.idx.Models().ServicesByID(ctx, []uuid.UUID{serviceID})
+	if err != nil || sv[serviceID].State.Terms.Mode != service.Manual {
+		t.Errorf("the client's service bills %s, want manual (%v)", sv[serviceID].State.Terms.Mode, err)
+	}
+	if act := f.activity(invoiceID); !strings.Contains(act, "automatic retries ran out on 6 Mar 2026; the client's services switched to manual billing; to be written off on 9 Mar 2026") {
+		t.Errorf("the invoice's activity:\n%s", act)
+	}
+	if again := f.day(10); again.Exhausted+again.Switched+again.WrittenOff != 0 {
+		t.Errorf("day 10 acted again: %+v", again)
+	}
+}
+
+// TestRemindersSkippedWhileTheJobDidNotRun: an invoice due on day 14, not
+// collected automatically, with reminders 3 days before, on and 7 days
+// after the due date. The job runs up to day 10, then not until day 22:
+// that day only the latest step (7 days after) is sent; the two it missed
+// are not sent late, and the reminder records them as skipped because the
+// job did not run on their dates, which the invoice's activity says.
+func TestRemindersSkippedWhileTheJobDidNotRun(t *testing.T) {
+	f := newFixture(t, firm.DunningPolicy{
+		RetryAfterDays: []int{3}, FinalAction: firm.FinalLeave,
+		RemindBeforeDue: []int{3}, RemindOnDue: true, RemindAfterDue: []int{7},
+	})
+	ctx := context.Background()
+	id := f.ok(f.svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: f.clientID, Lines: []billing.InstantLine{{
+		Description: "Year-end accounts", Quantity: decimal.NewFromInt(1), UnitPrice: decimal.NewFromInt(500), TaxRate: decimal.NewFromInt(10),
+	}}}, f.meta())).ID
+	for d := 0; d <= 10; d++ {
+		if n := f.day(d).Reminded; n != 0 {
+			t.Errorf("day %d: %d reminders before the first is due", d, n)
+		}
+	}
+	if n := f.day(22).Reminded; n != 1 {
+		t.Errorf("day 22: %d reminders, want the one 7 days after the due date", n)
+	}
+	if got := f.received("Reminder: invoice"); len(got) != 1 {
+		t.Errorf("reminder emails to %v, want one", got)
+	}
+	st := f.invoice(id)
+	if !st.RemindersSent["after_due:7"] || st.RemindersSent["on_due"] || st.RemindersSent["before_due:3"] {
+		t.Errorf("steps sent %v, want after_due:7 alone", st.RemindersSent)
+	}
+	act := f.activity(id)
+	for _, want := range []string{"reminder (7 days after the due date) emailed to ana@harbour.example",
+		"skipped: 3 days before the due date (due 13 Mar 2026; the daily job did not run that day), on the due date (due 16 Mar 2026; the daily job did not run that day)"} {
+		if !strings.Contains(act, want) {
+			t.Errorf("the invoice's activity does not say %q:\n%s", want, act)
+		}
+	}
+	if n := f.day(23).Reminded; n != 0 {
+		t.Errorf("day 23 reminded again")
 	}
 }

@@ -10,8 +10,10 @@
 //     collection was scheduled with it, else that nothing is charged
 //     automatically and how to pay, and the email then carries the
 //     invoice's pay-now link (LinkPayInvoice).
-//   - InvoiceSent (staff's Send / Re-send): the invoice again, with its PDF,
-//     to the recipient staff chose.
+//   - InvoiceSent (staff's Send / Re-send, "Send pay link" on the
+//     Collections page): the invoice again, with its PDF, to the recipient
+//     staff chose, with its pay-now link while something is owed and no
+//     collection is scheduled (a failed or never-scheduled one).
 //   - InvoicePaymentSucceeded, InvoicePaymentRecorded: a receipt.
 //   - InvoicePaymentRejected: the decline reason, with links to retry or to
 //     use another payment method (Config.LinkFor makes them), unless the
@@ -1053,7 +1055,8 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		v.Total = money(inv.Totals.Gross)
 	}
 
-	if sent, ok := trigger.(invoice.InvoiceSent); ok {
+	sent, resent := trigger.(invoice.InvoiceSent)
+	if resent {
 		// Sent again by staff: the same email as when it was issued.
 		if trigger, err = o.issuedEvent(ctx, sent.InvoiceID); err != nil {
 			return mail.Message{}, err
@@ -1065,7 +1068,7 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	}
 	switch e := trigger.(type) {
 	case invoice.InvoiceIssued:
-		if msg.Attachments, err = o.issuedView(ctx, &v, e, f, c, inv, q); err != nil {
+		if msg.Attachments, err = o.issuedView(ctx, &v, e, f, c, inv, q, resent); err != nil {
 			return mail.Message{}, err
 		}
 	case invoice.InvoicePaymentSucceeded:
@@ -1132,15 +1135,17 @@ func (o *Outbox) kindView(ctx context.Context, v *view, q mailbox.EmailQueued, f
 
 // issuedView fills in what an invoice email says about paying it (when
 // and from what it is charged, else how to pay, with its pay-now link when
-// nothing charges it) and answers its PDF as the attachment.
-func (o *Outbox) issuedView(ctx context.Context, v *view, e invoice.InvoiceIssued, f firm.State, c client.State, inv invoice.State, q mailbox.EmailQueued) ([]mail.Attachment, error) {
+// nothing charges it) and answers its PDF as the attachment. Re-sent
+// (resent) while owed with no collection scheduled now (it failed, or
+// never was), the email carries the pay-now link too.
+func (o *Outbox) issuedView(ctx context.Context, v *view, e invoice.InvoiceIssued, f firm.State, c client.State, inv invoice.State, q mailbox.EmailQueued, resent bool) ([]mail.Attachment, error) {
 	col, err := o.collectionWithIssue(ctx, e)
 	if err != nil {
 		return nil, err
 	}
 	data := pdf.FromIssued(e, col, f, c)
 	v.HowToPay = data.HowToPay
-	if col.Date.IsZero() && inv.Balance().Amount.IsPositive() {
+	if (col.Date.IsZero() || resent && inv.Collection.Date.IsZero()) && inv.Balance().Amount.IsPositive() {
 		// Nothing charges it: the email carries its pay-now link.
 		v.PayLink = o.cfg.LinkFor(LinkPayInvoice, q.ClientID, q.InvoiceID)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"remit/billing"
 	"remit/domain"
+	"remit/domain/invoice"
 	"remit/domain/proposal"
 	"remit/processes/emailer"
 )
@@ -154,5 +155,40 @@ func TestEachSignatoryGetsTheirOwnSigningLink(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("no email to %v", want)
+	}
+}
+
+// TestReSentAfterAFailedPaymentCarriesThePayLink: an invoice charged to the
+// card is emailed without a pay-now link (the card pays it); its payment is
+// declined, and staff re-send it ("Send pay link" on the Collections page):
+// that email carries the invoice's pay-now link, so the client can pay
+// from it.
+func TestReSentAfterAFailedPaymentCarriesThePayLink(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ob := f.outbox(nil)
+	inv := f.issue()
+	f.catchUp(ob)
+	f.ok(f.svc.RecordCollectionAttempt(ctx, billing.InvoiceRequest{InvoiceID: inv, AttemptID: uuid.New(), Outcome: invoice.AttemptRejected,
+		PaymentMethodID: f.methodID, DeclineCode: "card_declined", DeclineMessage: "Your card was declined."}, f.meta()))
+	f.ok(f.svc.SendInvoice(ctx, billing.InvoiceRequest{InvoiceID: inv, Recipient: "ben@harbour.example"}, f.meta()))
+	f.catchUp(ob)
+	payLink := "https://pay.ledger.example/pay_invoice/" + f.clientID.String() + "/" + inv.String()
+	var resent int
+	for _, s := range f.mp.Messages() {
+		m := f.mp.Message(s.ID)
+		if !strings.HasPrefix(m.Subject, "Invoice INV-000001") {
+			continue
+		}
+		toBen := len(m.To) == 1 && m.To[0].Address == "ben@harbour.example"
+		if toBen {
+			resent++
+		}
+		if has := strings.Contains(m.Text, payLink); has != toBen {
+			t.Errorf("email to %v carries the pay-now link: %v, want %v\n%s", m.To, has, toBen, m.Text)
+		}
+	}
+	if resent != 1 {
+		t.Errorf("%d re-sent invoices to Ben, want 1", resent)
 	}
 }

@@ -394,3 +394,65 @@ func TestCancelPutsOldPricesBackAndSendsNoNotice(t *testing.T) {
 		t.Errorf("the price change email says:\n%s", m.Text)
 	}
 }
+
+// TestCancelLeavesPricesChangedByHand: a 10 % increase of two services from
+// 1 April; on 12 March staff set Delta's price to 345 from 1 April by hand.
+// Cancelled on 20 March, Echo's service goes back to 100 and Delta's keeps
+// the 345 staff chose; the cancel lists Delta's service as left as changed
+// by hand, and a second settle (the daily job) changes nothing.
+func TestCancelLeavesPricesChangedByHand(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	delta := f.client("Delta Dental", "dee@delta.example")
+	echo := f.client("Echo Electric", "eve@echo.example")
+	dsvc := f.service(delta, "Dental books", "300", "1", domain.FrequencyMonths, 0, domain.MustDate(2026, 3, 6))
+	esvc := f.service(echo, "Electric books", "100", "1", domain.FrequencyMonths, 0, domain.MustDate(2026, 3, 6))
+	req := billing.PriceIncreaseRequest{Filter: pi.Filter{ClientIDs: []uuid.UUID{delta, echo}}, Increase: pi.Increase{Kind: pi.Percent, Value: d("10")},
+		Rounding: pi.RoundCent, EffectiveFrom: domain.MustDate(2026, 4, 1), NoticeDays: 7, ApprovedBy: "Olivia Owner"}
+	res, _, err := priceincreases.Apply(ctx, f.cfg(), req, f.meta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.day(10)
+	byHand := d("345")
+	f.ok(f.svc.EditService(ctx, billing.EditServiceRequest{ServiceID: dsvc, EffectiveFrom: domain.MustDate(2026, 4, 1),
+		Changes: service.Changes{UnitPrice: &byHand}}, f.meta()))
+	f.day(18)
+	f.ok(f.svc.CancelPriceIncrease(ctx, res.ID, "client pushback", f.meta()))
+	head := f.head()
+	if _, err := f.svc.SettlePriceIncrease(ctx, res.ID, f.meta()); err != nil {
+		t.Fatal(err)
+	}
+	if h := f.head(); h != head {
+		t.Errorf("settling the cancelled batch again appended %d events", h-head)
+	}
+	for n := 19; n <= 36; n++ {
+		f.day(n)
+	}
+	if got := f.billed(dsvc, domain.MustDate(2026, 4, 6)); !got.Equal(d("345")) {
+		t.Errorf("Delta's April billed at %s, want the 345 set by hand", got)
+	}
+	if got := f.billed(esvc, domain.MustDate(2026, 4, 6)); !got.Equal(d("100")) {
+		t.Errorf("Echo's April billed at %s, want its old 100", got)
+	}
+	v, err := f.idx.Models().PriceIncrease(ctx, res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := v.State.LeftAsChanged
+	if len(left) != 1 || left[0].ServiceID != dsvc || !left[0].Price.Equal(d("345")) || left[0].ClientName != "Delta Dental" {
+		t.Errorf("left as changed by hand: %+v, want Delta's service at 345", left)
+	}
+	// Each affected service's activity tells the batch.
+	lines, err := f.idx.Models().ActivityOf(ctx, projections.SubjectService, esvc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var act strings.Builder
+	for _, l := range lines {
+		act.WriteString(l.Text + "\n")
+	}
+	if !strings.Contains(act.String(), "Bulk price increase of 10 % approved by Olivia Owner: new prices from 1 Apr 2026, notices on 25 Mar 2026 (2 services)") {
+		t.Errorf("Echo's service activity:\n%s", act.String())
+	}
+}

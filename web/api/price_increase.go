@@ -109,7 +109,19 @@ type PriceIncrease struct {
 	Notices       []PriceIncreaseNotice  `json:"notices"`
 	CancelledAt   Time                   `json:"cancelled_at,omitzero"`
 	Reason        string                 `json:"reason,omitempty"`
-	Revision      uint64                 `json:"revision"`
+	// LeftAsChanged are the services the cancel left alone: their price
+	// was changed by hand after the batch, so they keep it.
+	LeftAsChanged []PriceIncreaseLeft `json:"left_as_changed"`
+	Revision      uint64              `json:"revision"`
+}
+
+// PriceIncreaseLeft is a service a cancelled price increase left at the
+// price set by hand since (Price, its unit price from the effective date).
+type PriceIncreaseLeft struct {
+	ServiceID   ID      `json:"service_id"`
+	ServiceName string  `json:"service_name"`
+	ClientName  string  `json:"client_name"`
+	Price       Decimal `json:"price"`
 }
 
 // PriceIncreaseItem is a future billing item of an affected service.
@@ -182,6 +194,9 @@ func priceIncreaseOf(today domain.Date) func(projections.PriceIncreaseView) Pric
 			NoticeDays: st.NoticeDays, NoticeOn: st.NoticeOn, ApprovedBy: st.ApprovedBy, AppliedAt: Time(st.At),
 			Services: wireList(st.Services, priceIncreaseServiceOf), Notices: []PriceIncreaseNotice{},
 			CancelledAt: Time(st.CancelledAt), Reason: st.Reason, Revision: v.Revision}
+		out.LeftAsChanged = wireList(st.LeftAsChanged, func(l priceincrease.ServiceLeft) PriceIncreaseLeft {
+			return PriceIncreaseLeft{ServiceID: ID(l.ServiceID), ServiceName: l.ServiceName, ClientName: l.ClientName, Price: decimalOf(l.Price)}
+		})
 		for _, n := range st.Notices {
 			out.Notices = append(out.Notices, PriceIncreaseNotice{ClientID: ID(n.ClientID), ContactName: n.ContactName, ContactEmail: n.ContactEmail, On: n.On})
 		}

@@ -53,6 +53,45 @@ type collectionsPage struct {
 	// Per section: previous and next page links and "1–25 of 130".
 	Upcoming, Failed, Overdue pageLinks
 	Today                     domain.Date
+	// RetryNow is true when "Retry now" charges on the spot (the UI has
+	// Config.CollectNow); otherwise it links to the retry form.
+	RetryNow bool
+}
+
+// rowPost is a button on a row that posts an invoice action at once and
+// returns here: V is the page's view (for the form's token and CSRF).
+type rowPost struct {
+	V                         *view
+	ID, Number, Action, Label string
+	Back                      string
+}
+
+// Post is the row button posting action for row's invoice.
+func (p collectionsPage) Post(v *view, row any, action, label string) rowPost {
+	c := collectionInvoiceOf(row)
+	return rowPost{V: v, ID: c.InvoiceID.String(), Number: c.Number, Action: action, Label: label, Back: p.Here}
+}
+
+// PauseOrResume is the row button pausing the invoice's reminders, or
+// resuming them when they are paused.
+func (p collectionsPage) PauseOrResume(v *view, row any) rowPost {
+	if collectionInvoiceOf(row).RemindersPaused {
+		return p.Post(v, row, "resume-reminders", "Resume reminders")
+	}
+	return p.Post(v, row, "pause-reminders", "Pause reminders")
+}
+
+// collectionInvoiceOf is what a row of any section says of its invoice.
+func collectionInvoiceOf(row any) projections.CollectionInvoice {
+	switch r := row.(type) {
+	case projections.FailedPayment:
+		return r.CollectionInvoice
+	case projections.OverdueInvoice:
+		return r.CollectionInvoice
+	case projections.UpcomingCollection:
+		return r.CollectionInvoice
+	}
+	return projections.CollectionInvoice{}
 }
 
 // pageLinks are one section's pager.
@@ -106,7 +145,8 @@ func (h *handler) handleCollections(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	d := collectionsPage{Search: strings.TrimSpace(q.Get("q")), Currency: strings.ToUpper(strings.TrimSpace(q.Get("currency"))), Today: today}
+	d := collectionsPage{Search: strings.TrimSpace(q.Get("q")), Currency: strings.ToUpper(strings.TrimSpace(q.Get("currency"))), Today: today,
+		RetryNow: h.cfg.CollectNow != nil}
 	fm := newForm()
 	if d.Currency != "" {
 		if _, err := domain.ParseCurrency(d.Currency); err != nil {

@@ -3,12 +3,14 @@ package ui
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/invoice"
+	"remit/processes/billingrun"
 	"remit/projections"
 	"remit/web/auth"
 )
@@ -38,6 +40,11 @@ func invoiceActions() []invoiceAction {
 			},
 			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
 				return billing.InvoiceRequest{InvoiceID: d.ID, Recipient: fs.str("recipient")}
+			},
+			run: (*billing.Service).SendInvoice},
+		{Name: "send-pay-link", Title: "Send the pay-now link", Done: "Invoice re-sent to the client's billing contact with its pay-now link.",
+			read: func(_ *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
+				return billing.InvoiceRequest{InvoiceID: d.ID}
 			},
 			run: (*billing.Service).SendInvoice},
 		{Name: "collect", Title: "Schedule payment collection", Done: "Payment collection scheduled.",
@@ -133,7 +140,49 @@ func (h *handler) registerInvoiceRoutes(rt routes) {
 		rt.get("/invoices/{iid}/"+a.Name, h.handleInvoiceActionForm(a))
 		rt.post("/invoices/{iid}/"+a.Name, h.handleInvoiceAction(a))
 	}
+	rt.post("/invoices/{iid}/retry-now", h.handleInvoiceRetryNow)
 	h.registerRefundRoutes(rt)
+}
+
+// handleInvoiceRetryNow charges a rejected invoice on the spot ("Retry
+// now" on the Collections page) and returns where the button was, saying
+// what came of it: paid, or declined with the reason. The form's token is
+// the command id, so a double click or a resubmitted form charges once.
+func (h *handler) handleInvoiceRetryNow(w http.ResponseWriter, r *http.Request) {
+	d, _, _, ok := h.loadInvoice(w, r)
+	if !ok {
+		return
+	}
+	_ = r.ParseForm()
+	back := collectionsBack(r.PostFormValue("back"))
+	if back == "" {
+		back = "/invoices/" + d.ID.String()
+	}
+	if h.cfg.CollectNow == nil {
+		redirectError(w, r, back, "Retry now needs the payment gateway: schedule the retry instead.")
+		return
+	}
+	var out billingrun.NowOutcome
+	_, err := h.run(r, func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+		var err error
+		if out, err = h.cfg.CollectNow(ctx, d.ID, uuid.Nil, meta); err != nil {
+			return billing.Result{}, err
+		}
+		head, err := h.cfg.Store.Head(ctx)
+		return billing.Result{Position: head}, err
+	})
+	switch {
+	case err != nil:
+		redirectError(w, r, back, "Invoice "+d.Number+": "+h.userMessage(r, err))
+	case out.Pending:
+		redirect(w, r, back, "Invoice "+d.Number+": the payment is being processed by the bank; the daily collection records its outcome.")
+	case out.Status == invoice.StatusPaid:
+		redirect(w, r, back, "Invoice "+d.Number+" paid: "+fmtMoney(d.Balance)+" charged now.")
+	case out.Status == invoice.StatusPaymentRejected:
+		redirectError(w, r, back, "Invoice "+d.Number+": the retry was declined: "+domain.Sentence(out.DeclineMessage))
+	default:
+		redirect(w, r, back, "Invoice "+d.Number+": "+strings.ReplaceAll(string(out.Status), "_", " ")+".")
+	}
 }
 
 // invoicePage is an invoice's page, or one of its action forms.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -19,13 +20,16 @@ import (
 
 // The Price increases page (/price-increases): the form of a bulk price
 // increase (which services: library service, client tag, client status,
-// billing frequency, currency; the increase, rounding, effective date and
-// notice period), Preview (the dry run: every service with its billings at
+// billing frequency, currency, and clients picked by name: Find posts the
+// form back with the clients the search matches to tick, so it works
+// without JavaScript; the increase, rounding, effective date and notice
+// period), Preview (the dry run: every service with its billings at
 // the old and new price, each client's and the total change in recurring
 // revenue, who is notified; nothing written), Apply (after ticking the
 // confirmation), and the list of batches with their status. A batch's page
-// (/price-increases/{id}) shows its services and notices, and Cancel
-// before its effective date.
+// (/price-increases/{id}) shows its services with their old and new prices,
+// each client's notice (sent, or when it goes out), the services a cancel
+// left as changed by hand, and Cancel before its effective date.
 
 func (h *handler) registerPriceIncreaseRoutes(rt routes) {
 	rt.get("/price-increases", h.handlePriceIncreases)
@@ -40,6 +44,71 @@ type priceIncreasesPage struct {
 	Batches   []projections.PriceIncreaseView
 	Preview   priceincreases.Preview
 	Previewed bool
+	// The client picker (no JavaScript: Find posts the form back): the
+	// clients ticked (the filter's client_ids), the search and what it
+	// found besides them.
+	Picked   []clientPick
+	ClientQ  string
+	Searched bool
+	Found    []clientPick
+}
+
+// clientPick is a client the picker offers.
+type clientPick struct {
+	ID          uuid.UUID
+	Name, Email string
+}
+
+// maxClientsFound bounds what one search of the picker lists.
+const maxClientsFound = 20
+
+// pickClients fills the picker from the posted form: the ticked clients
+// by name, and, when Find was asked, the clients the search matches.
+func (h *handler) pickClients(r *http.Request, d *priceIncreasesPage) error {
+	ctx := r.Context()
+	var ids []uuid.UUID
+	for _, v := range r.PostForm["client_id"] {
+		if id, err := uuid.Parse(v); err == nil && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > 0 {
+		byID, err := h.models(ctx).ClientsByID(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if c, ok := byID[id]; ok {
+				pc, _ := c.PrimaryContact()
+				d.Picked = append(d.Picked, clientPick{ID: id, Name: c.Name, Email: pc.Email})
+			}
+		}
+		slices.SortFunc(d.Picked, func(a, b clientPick) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	}
+	d.ClientQ = strings.TrimSpace(r.PostFormValue("client_q"))
+	if r.PostFormValue("action") != "find" {
+		return nil
+	}
+	d.Searched = true
+	found, err := h.models(ctx).ListClients(ctx, projections.ClientQuery{Search: d.ClientQ, Paging: projections.Paging{Limit: maxClientsFound}})
+	if err != nil {
+		return err
+	}
+	for _, c := range found.Items {
+		if !slices.Contains(ids, c.ID) {
+			d.Found = append(d.Found, clientPick{ID: c.ID, Name: c.Name, Email: c.PrimaryEmail})
+		}
+	}
+	return nil
+}
+
+// PickedNames lists the ticked clients' names, for the preview.
+func (p priceIncreasesPage) PickedNames() string {
+	names := make([]string, len(p.Picked))
+	for i, c := range p.Picked {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 // frequencies are the billing frequencies the form offers: value, label.
@@ -72,6 +141,11 @@ func (h *handler) priceIncreasesView(r *http.Request, f *form, d priceIncreasesP
 	}
 	if d.Batches, err = h.models(ctx).PriceIncreaseList(ctx); err != nil {
 		return nil, err
+	}
+	if r.Method == http.MethodPost {
+		if err := h.pickClients(r, &d); err != nil {
+			return nil, err
+		}
 	}
 	return &view{Title: "Price increases", Section: "price-increases", Today: today, Form: f, D: d}, nil
 }
@@ -113,6 +187,15 @@ func priceIncreaseRequest(r *http.Request) (billing.PriceIncreaseRequest, error)
 	if n, ok := fs.integer("notice_days"); ok {
 		req.NoticeDays = n
 	}
+	for _, v := range r.PostForm["client_id"] {
+		id, err := uuid.Parse(v)
+		switch {
+		case err != nil:
+			fs.p.Add("client_ids", "choose clients from the list")
+		case !slices.Contains(req.Filter.ClientIDs, id):
+			req.Filter.ClientIDs = append(req.Filter.ClientIDs, id)
+		}
+	}
 	return req, fs.err()
 }
 
@@ -136,10 +219,11 @@ func (h *handler) handlePriceIncreasesPost(w http.ResponseWriter, r *http.Reques
 	cfg := priceincreases.Config{Billing: h.cfg.Billing, Models: h.cfg.Models, UpToDate: h.upToDate}
 	apply := r.PostFormValue("action") == "apply"
 	var p priceincreases.Preview
-	if err == nil {
+	find := r.PostFormValue("action") == "find"
+	if err == nil && !find {
 		p, err = priceincreases.Plan(r.Context(), cfg, req)
 	}
-	previewed := err == nil
+	previewed := err == nil && !find
 	switch {
 	case err != nil:
 	case apply && r.PostFormValue("confirm") != "on":
@@ -201,6 +285,33 @@ func (p priceIncreasePage) ClientName(id uuid.UUID) string {
 	return id.String()
 }
 
+// Notice says where a client's notice stands: sent on a date to whom, due
+// on the notice date, or not sent (cancelled).
+func (p priceIncreasePage) Notice(clientID uuid.UUID) string {
+	st := p.Batch.State
+	for _, n := range st.Notices {
+		if n.ClientID == clientID {
+			return "Sent " + fmtDate(n.On) + " to " + n.ContactEmail
+		}
+	}
+	if st.Cancelled {
+		return "Not sent: cancelled"
+	}
+	return "Goes out " + fmtDate(st.NoticeOn)
+}
+
+// Left is the price a cancel left a service at, changed by hand since the
+// batch ("" when the service went back to its old price, or the batch is
+// not cancelled).
+func (p priceIncreasePage) Left(c priceincrease.ServiceChange) string {
+	for _, l := range p.Batch.State.LeftAsChanged {
+		if l.ServiceID == c.ServiceID {
+			return p.Money(l.Price, c.Currency)
+		}
+	}
+	return ""
+}
+
 func (h *handler) handlePriceIncrease(w http.ResponseWriter, r *http.Request) {
 	id, ok := h.idParam(w, r, "id")
 	if !ok {
@@ -227,7 +338,7 @@ func (h *handler) handlePriceIncreaseCancel(w http.ResponseWriter, r *http.Reque
 	if !ok {
 		return
 	}
-	h.button(w, r, "/price-increases/"+id.String(), "Price increase cancelled: every service is back at its old price.", func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
+	h.button(w, r, "/price-increases/"+id.String(), "Price increase cancelled: the services still at the new price are back at their old price.", func(ctx context.Context, meta billing.Meta) (billing.Result, error) {
 		return h.cfg.Billing.CancelPriceIncrease(ctx, id, r.PostFormValue("reason"), meta)
 	})
 }

@@ -107,6 +107,11 @@ type Config struct {
 	// files and the client links needs a signed-in person (see
 	// handler.signedIn). Nil serves every page to anyone (--no-auth).
 	Auth *auth.Authenticator
+	// CollectNow charges one invoice on the spot through the collection
+	// path (billingrun.CollectNow: the retry scheduled for today under the
+	// form's command id, the attempt made with its idempotency key) and
+	// answers the outcome; nil makes "Retry now" a link to the retry form.
+	CollectNow func(ctx context.Context, invoiceID, methodID uuid.UUID, meta billing.Meta) (billingrun.NowOutcome, error)
 	// PayNow opens the gateway's hosted page for a pay-now link
 	// (/c/i/{token}) and records what was paid; nil shows the invoice with
 	// no "Pay now".
