@@ -120,7 +120,9 @@ func (s *Server) handleLibraryServiceList(w http.ResponseWriter, r *http.Request
 		s.Error(w, r, err)
 		return
 	}
-	servePages(s, w, r, p, func(p projections.Paging) (projections.Page[projections.LibraryServiceView], error) { return pageOf(items, p), nil },
+	servePages(s, w, r, p, func(p projections.Paging) (projections.Page[projections.LibraryServiceView], error) {
+		return pageOf(items, p), nil
+	},
 		func(v projections.LibraryServiceView) LibraryService { return libraryServiceOf(v, rev) })
 }
 
