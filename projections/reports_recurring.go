@@ -150,29 +150,31 @@ func monthlyAt(st service.State, day domain.Date) (decimal.Decimal, bool) {
 }
 
 // monthlyOn is the service's monthly recurring revenue on day as the
-// service stood at the end of that day (in the firm's zone loc): its
+// service stood at the end of that day (in the firm's zone loc): the state
+// it had then, kept in MRRHistory when the next event was applied; its
 // current state when nothing was recorded after the day (or now is set:
-// today), else the state it had then, kept in MRRHistory when the next
-// event was applied. Before anything of the service was recorded there is
-// none.
+// today). A day before the service was first recorded (a back-dated start,
+// services imported when a firm starts with Remit) has it as first
+// recorded; a day Remit kept nothing for (older than MRRHistory keeps) has
+// it as it stands.
 func (d *serviceDoc) monthlyOn(day domain.Date, loc *time.Location, now bool) (decimal.Decimal, domain.Currency, bool) {
 	next := day.AddDays(1)
 	end := time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, loc)
-	if now || d.Since.IsZero() || !end.Before(d.Since) {
-		v, ok := monthlyAt(d.State, day)
-		return v, d.State.Currency, ok
-	}
-	for _, p := range d.MRRHistory {
-		if p.On == day && !end.Before(p.Since) && end.Before(p.Until) {
-			return p.Monthly, p.Currency, p.Counts
+	if !now && end.Before(d.Since) {
+		for _, p := range d.MRRHistory {
+			if p.On == day && !end.Before(p.Since) && end.Before(p.Until) {
+				return p.Monthly, p.Currency, p.Counts
+			}
 		}
 	}
-	return decimal.Zero, domain.Currency{}, false
+	v, ok := monthlyAt(d.State, day)
+	return v, d.State.Currency, ok
 }
 
 // mrrPoint is a service's recurring revenue on a month's last day (On) as
 // one past state of the service had it: the state that stood from Since
-// (the recording of the event that made it) until Until (the next one's).
+// (the recording of the event that made it; zero for the first state,
+// which stands for the days before it too) until Until (the next one's).
 type mrrPoint struct {
 	On       domain.Date     `json:"on"`
 	Since    time.Time       `json:"since"`
@@ -195,7 +197,12 @@ func (d *serviceDoc) closeMRRVersion(until time.Time) {
 	if since.IsZero() || until.IsZero() || !d.State.Activated() {
 		return
 	}
+	oldest := utcDate(until).AddDays(-mrrHistoryDays)
 	first := utcDate(since).AddDays(-2)
+	if since.Equal(d.First) {
+		// The first state stands for every day before it was recorded.
+		first, since = oldest, time.Time{}
+	}
 	last := utcDate(until).AddDays(1)
 	for day := MonthOf(first).Add(-1).Last(); !day.After(last); day = MonthOf(day).Add(1).Last() {
 		if day.Before(first) {
@@ -204,7 +211,6 @@ func (d *serviceDoc) closeMRRVersion(until time.Time) {
 		v, ok := monthlyAt(d.State, day)
 		d.MRRHistory = append(d.MRRHistory, mrrPoint{On: day, Since: since, Until: until, Monthly: v, Currency: d.State.Currency, Counts: ok})
 	}
-	oldest := utcDate(until).AddDays(-mrrHistoryDays)
 	keep := d.MRRHistory[:0]
 	for _, p := range d.MRRHistory {
 		if !p.On.Before(oldest) {

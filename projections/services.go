@@ -56,8 +56,9 @@ type serviceDoc struct {
 	// serviceViewColumns).
 	AsOf domain.Date `json:"as_of,omitzero"`
 	// Since is when the last event applied was recorded: State stands
-	// since then.
+	// since then. First is when the service's first event was.
 	Since time.Time `json:"since,omitzero"`
+	First time.Time `json:"first,omitzero"`
 	// MRRHistory is the service's recurring revenue on past month ends as
 	// its state stood then (closeMRRVersion), so recurring revenue's
 	// history is what was true at each month end, not today's schedule
@@ -117,6 +118,9 @@ func (p *Services) Apply(tx *rmdb.Tx, e Event) {
 	d.closeMRRVersion(e.Metadata.RecordedAt)
 	d.State = service.Evolve(d.State, e.Data)
 	d.Since = e.Metadata.RecordedAt
+	if d.First.IsZero() {
+		d.First = d.Since
+	}
 	d.Revision = e.Revision
 	d.AsOf = asOf(e)
 	if before == uuid.Nil && d.State.ClientID != uuid.Nil {
