@@ -15,8 +15,8 @@
 // clock's Recorded (remit demo does) stamps each event with that simulated
 // moment, capped at the real time and never decreasing, so the history is
 // spread over the year it tells and the firm as of a date is the firm as it
-// stood then; a store with its own clock stamps the real time of loading. After setting the firm up it fills
-// the firm's services library (library.go: eleven services an accounting
+// stood then; a store with its own clock stamps the real time of loading.
+// After setting the firm up it fills the firm's services library (library.go: eleven services an accounting
 // practice sells, with prices, billing rules, revenue accounts and terms).
 // Each day it
 //
