@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -89,7 +90,7 @@ type recurringSums struct {
 // period is over); it contributes that billing's amount before tax, after
 // discount, made monthly by MonthlyAmount for its billing rule.
 func (m *Models) RecurringRevenue(ctx context.Context, q ReportQuery) (RecurringRevenue, error) {
-	svcs, err := m.allServices(ctx)
+	docs, err := m.Services.docs.Find(ctx, m.db, "ORDER BY seq, key")
 	if err != nil {
 		return RecurringRevenue{}, err
 	}
@@ -103,18 +104,17 @@ func (m *Models) RecurringRevenue(ctx context.Context, q ReportQuery) (Recurring
 	sums := newPerCurrency(q.Currency, func(c domain.Currency) *recurringSums {
 		return &recurringSums{currency: c, at: make([]decimal.Decimal, len(days))}
 	})
-	for _, st := range svcs {
-		if _, ok := MonthlyAmount(decimal.Zero, st.BillingRule); !ok {
+	for _, d := range docs {
+		st := d.State
+		if !st.Activated() {
 			continue
 		}
-		items := billingItems(st.Schedule(q.Today))
-		s := sums.get(st.Currency)
 		for i, day := range days {
-			it, ok := coveringItem(st, items, day)
+			monthly, cur, ok := d.monthlyOn(day, q.zone(), i == len(days)-1)
 			if !ok {
 				continue
 			}
-			monthly, _ := MonthlyAmount(itemAmount(it, st.Currency).Amount, st.BillingRule)
+			s := sums.get(cur)
 			s.at[i] = s.at[i].Add(monthly)
 			if i == len(days)-1 {
 				s.services++
@@ -133,6 +133,96 @@ func (m *Models) RecurringRevenue(ctx context.Context, q ReportQuery) (Recurring
 		out.Currencies = append(out.Currencies, in)
 	}
 	return out, nil
+}
+
+// monthlyAt is a service's recurring revenue made monthly on day, as its
+// state st has it: ok is false when it does not repeat, or day is not in
+// the period of one of its billings.
+func monthlyAt(st service.State, day domain.Date) (decimal.Decimal, bool) {
+	if _, ok := MonthlyAmount(decimal.Zero, st.BillingRule); !ok {
+		return decimal.Zero, false
+	}
+	it, ok := coveringItem(st, billingItems(st.Schedule(day)), day)
+	if !ok {
+		return decimal.Zero, false
+	}
+	return MonthlyAmount(itemAmount(it, st.Currency).Amount, st.BillingRule)
+}
+
+// monthlyOn is the service's monthly recurring revenue on day as the
+// service stood at the end of that day (in the firm's zone loc): the state
+// it had then, kept in MRRHistory when the next event was applied; its
+// current state when nothing was recorded after the day (or now is set:
+// today). A day before the service was first recorded (a back-dated start,
+// services imported when a firm starts with Remit) has it as first
+// recorded; a day Remit kept nothing for (older than MRRHistory keeps) has
+// it as it stands.
+func (d *serviceDoc) monthlyOn(day domain.Date, loc *time.Location, now bool) (decimal.Decimal, domain.Currency, bool) {
+	next := day.AddDays(1)
+	end := time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, loc)
+	if !now && end.Before(d.Since) {
+		for _, p := range d.MRRHistory {
+			if p.On == day && !end.Before(p.Since) && end.Before(p.Until) {
+				return p.Monthly, p.Currency, p.Counts
+			}
+		}
+	}
+	v, ok := monthlyAt(d.State, day)
+	return v, d.State.Currency, ok
+}
+
+// mrrPoint is a service's recurring revenue on a month's last day (On) as
+// one past state of the service had it: the state that stood from Since
+// (the recording of the event that made it; zero for the first state,
+// which stands for the days before it too) until Until (the next one's).
+type mrrPoint struct {
+	On       domain.Date     `json:"on"`
+	Since    time.Time       `json:"since"`
+	Until    time.Time       `json:"until"`
+	Monthly  decimal.Decimal `json:"monthly"`
+	Currency domain.Currency `json:"currency"`
+	Counts   bool            `json:"counts"`
+}
+
+// mrrHistoryDays bounds how far back MRRHistory keeps points: the
+// reports look back twelve months from today.
+const mrrHistoryDays = 400
+
+// closeMRRVersion records, before the service moves on from state st
+// (standing since since) with an event recorded at until, the monthly
+// recurring revenue st gave on each month's last day whose end (in any
+// zone) may fall between the two; and drops points too old to be asked.
+func (d *serviceDoc) closeMRRVersion(until time.Time) {
+	since := d.Since
+	if since.IsZero() || until.IsZero() || !d.State.Activated() {
+		return
+	}
+	oldest := utcDate(until).AddDays(-mrrHistoryDays)
+	first := utcDate(since).AddDays(-2)
+	if since.Equal(d.First) {
+		// The first state stands for every day before it was recorded.
+		first, since = oldest, time.Time{}
+	}
+	last := utcDate(until).AddDays(1)
+	for day := MonthOf(first).Add(-1).Last(); !day.After(last); day = MonthOf(day).Add(1).Last() {
+		if day.Before(first) {
+			continue
+		}
+		v, ok := monthlyAt(d.State, day)
+		d.MRRHistory = append(d.MRRHistory, mrrPoint{On: day, Since: since, Until: until, Monthly: v, Currency: d.State.Currency, Counts: ok})
+	}
+	keep := d.MRRHistory[:0]
+	for _, p := range d.MRRHistory {
+		if !p.On.Before(oldest) {
+			keep = append(keep, p)
+		}
+	}
+	d.MRRHistory = keep
+}
+
+func utcDate(t time.Time) domain.Date {
+	t = t.UTC()
+	return domain.MustDate(t.Year(), t.Month(), t.Day())
 }
 
 // billingItems keeps the dated items that bill (or billed): not skipped,

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -13,8 +14,9 @@ import (
 // servicesVersion is the version of what the "services" table holds: 2
 // stores each service's folded state (version 1 stored its events), 3 adds
 // next_due, 4 its view too (serviceViewColumns), 5 the part of its
-// schedule the Billing Schedule tab shows (serviceScheduleColumns).
-const servicesVersion = 5
+// schedule the Billing Schedule tab shows (serviceScheduleColumns), 6 the
+// recurring revenue of its past states on month ends (MRRHistory).
+const servicesVersion = 6
 
 // Services is the "services" projection: every service folded with
 // service.Evolve, the function command handlers and the billing run fold
@@ -53,6 +55,15 @@ type serviceDoc struct {
 	// AsOf is the day the view column is rendered for (see
 	// serviceViewColumns).
 	AsOf domain.Date `json:"as_of,omitzero"`
+	// Since is when the last event applied was recorded: State stands
+	// since then. First is when the service's first event was.
+	Since time.Time `json:"since,omitzero"`
+	First time.Time `json:"first,omitzero"`
+	// MRRHistory is the service's recurring revenue on past month ends as
+	// its state stood then (closeMRRVersion), so recurring revenue's
+	// history is what was true at each month end, not today's schedule
+	// and rule applied to the past.
+	MRRHistory []mrrPoint `json:"mrr_history,omitempty"`
 }
 
 // servicesCacheSize bounds the documents the writer keeps decoded: a
@@ -104,7 +115,12 @@ func (p *Services) Apply(tx *rmdb.Tx, e Event) {
 		d = &serviceDoc{}
 	}
 	before := d.State.ClientID
+	d.closeMRRVersion(e.Metadata.RecordedAt)
 	d.State = service.Evolve(d.State, e.Data)
+	d.Since = e.Metadata.RecordedAt
+	if d.First.IsZero() {
+		d.First = d.Since
+	}
 	d.Revision = e.Revision
 	d.AsOf = asOf(e)
 	if before == uuid.Nil && d.State.ClientID != uuid.Nil {

@@ -18,6 +18,7 @@ import (
 	"remit/domain/catalog"
 	"remit/domain/firm"
 	"remit/domain/invoice"
+	"remit/domain/ledger"
 	"remit/domain/outbox"
 	"remit/domain/proposal"
 	"remit/eventstore"
@@ -278,20 +279,82 @@ func (t *TimeTravel) buildClient(ctx context.Context, clientID uuid.UUID, pos ui
 		return nil, err
 	}
 	var recs []eventstore.RecordedEvent
-	for _, s := range streams {
-		rs, err := t.store.ReadStream(ctx, s, 0, eventstore.Forward, 0)
-		if err != nil {
-			return nil, fmt.Errorf("as of %d: read %s: %w", pos, s, err)
-		}
-		for _, r := range rs {
-			if r.Position <= pos {
-				r.Hash = nil
-				recs = append(recs, r)
+	read := func(streams []string) error {
+		for _, s := range streams {
+			rs, err := t.store.ReadStream(ctx, s, 0, eventstore.Forward, 0)
+			if err != nil {
+				return fmt.Errorf("as of %d: read %s: %w", pos, s, err)
+			}
+			for _, r := range rs {
+				if r.Position <= pos {
+					r.Hash = nil
+					recs = append(recs, r)
+				}
 			}
 		}
+		return nil
+	}
+	if err := read(streams); err != nil {
+		return nil, err
+	}
+	ledgers, err := t.live.ledgerStreamsOf(ctx, recs)
+	if err != nil {
+		return nil, err
+	}
+	if err := read(ledgers); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(recs, func(a, b eventstore.RecordedEvent) int { return cmp.Compare(a.Position, b.Position) })
 	return t.buildFrom(ctx, recs, pos)
+}
+
+// ledgerStreamsOf names the ledger streams that make the sync status of
+// the invoices among recs (a client's events): each connection's, and for
+// each invoice the pushes its events caused (the push ids derive from the
+// provider, the event's id and the invoice's generation, up to the one the
+// live models know) and its re-creations. Streams never written read empty.
+func (m *Models) ledgerStreamsOf(ctx context.Context, recs []eventstore.RecordedEvent) ([]string, error) {
+	conns, err := m.Ledger.connections.Find(ctx, m.db, "")
+	if err != nil || len(conns) == 0 {
+		return nil, err
+	}
+	prefix := strings.TrimSuffix(invoice.StreamName(uuid.Nil), uuid.Nil.String())
+	var out []string
+	gens := map[string]map[string]int{} // invoice -> provider -> generation
+	for _, c := range conns {
+		out = append(out, ledger.StreamName(ledger.ConnectionID(c.Provider)))
+	}
+	for _, r := range recs {
+		rest, ok := strings.CutPrefix(r.Stream, prefix)
+		if !ok {
+			continue
+		}
+		id, err := uuid.Parse(rest)
+		if err != nil {
+			continue
+		}
+		g, ok := gens[rest]
+		if !ok {
+			g = map[string]int{}
+			if li, found, err := m.Ledger.invoices.Load(ctx, m.db, rest); err != nil {
+				return nil, err
+			} else if found {
+				for p, v := range li.Providers {
+					g[p] = v.Generation
+				}
+			}
+			gens[rest] = g
+			for _, c := range conns {
+				out = append(out, ledger.StreamName(ledger.RecreateID(c.Provider, id)))
+			}
+		}
+		for _, c := range conns {
+			for gen := 0; gen <= g[c.Provider]; gen++ {
+				out = append(out, ledger.StreamName(ledger.PushID(c.Provider, r.ID, gen)))
+			}
+		}
+	}
+	return out, nil
 }
 
 // buildFrom fills fresh models in a temporary database from recs.

@@ -62,7 +62,12 @@ When the data folder already holds events, nothing is loaded and its data is ser
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx := c.Context()
-			s, err := so.open(ctx, false)
+			// Loading records each event at its simulated moment (capped
+			// at the real time); serving afterwards records real time.
+			clk := demo.NewClock(nil)
+			loading := so
+			loading.clock = clk.Recorded
+			s, err := loading.open(ctx, false)
 			if err != nil {
 				return err
 			}
@@ -86,7 +91,7 @@ When the data folder already holds events, nothing is loaded and its data is ser
 				}
 				bar := newProgress(env.Stderr, "demo: simulating days")
 				start := time.Now()
-				sum, err := demo.Load(ctx, s, demo.Options{Today: domain.DateOf(time.Now(), loc), Seed: seed, Clients: clients, Progress: bar.Update})
+				sum, err := demo.Load(ctx, s, demo.Options{Today: domain.DateOf(time.Now(), loc), Seed: seed, Clients: clients, Progress: bar.Update, Clock: clk})
 				bar.Finish()
 				if err != nil {
 					s.Close()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"remit/eventstore"
 	"remit/eventstore/postgres"
@@ -30,6 +31,9 @@ type storeOpts struct {
 	readModels string
 	// keys is the folder of the personal-data keys ("" = DATA/keys).
 	keys string
+	// clock stamps recorded-at (nil: the real time); only the demo's
+	// loading sets it, to its simulated clock.
+	clock func() time.Time
 }
 
 func storeFlags(c *cobra.Command, env Env, o *storeOpts) {
@@ -122,7 +126,7 @@ func (o storeOpts) open(ctx context.Context, readOnly bool) (eventstore.Store, e
 			return nil, usageErr("no Remit store in %s (looked for %s)", o.dir, sqlite.FileName)
 		}
 	}
-	s, err := storeurl.Open(ctx, o.url, storeurl.Options{DataDir: o.dir, KeysDir: o.keys, ReadOnly: readOnly})
+	s, err := storeurl.Open(ctx, o.url, storeurl.Options{DataDir: o.dir, KeysDir: o.keys, ReadOnly: readOnly, Clock: o.clock})
 	if errors.Is(err, eventstore.ErrLocked) {
 		return nil, usageErr("%v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -51,6 +52,9 @@ type Options struct {
 	// Progress, when set, is called after each simulated day with the days
 	// done and the days in all.
 	Progress func(done, total int)
+	// Clock, when set, is the simulated clock to use: open the store with
+	// its Recorded so events carry their simulated time.
+	Clock *Clock
 }
 
 // Summary says what Load loaded.
@@ -134,21 +138,53 @@ func Load(ctx context.Context, store eventstore.Store, opts Options) (Summary, e
 	return l.summary()
 }
 
-// clock is the loader's injected clock: the simulated time, moving forward a
-// little on every reading so that events' times are strictly increasing.
-type clock struct {
-	now time.Time
-	loc *time.Location
+// Clock is the loader's injected clock: the simulated time, moving forward
+// a little on every reading so that events' times are strictly increasing.
+// Its Recorded is the clock to open the store with, so that the events
+// carry the simulated moment they happened (capped at the real time, so
+// nothing is recorded in the future and what is recorded after the demo
+// follows it): the As of picker then shows the firm as it stood on a date
+// of its simulated year.
+type Clock struct {
+	mu   sync.Mutex
+	now  time.Time
+	loc  *time.Location
+	real func() time.Time
 }
 
-func (c *clock) Now() time.Time {
+// NewClock returns a demo clock; real is the real clock (time.Now when nil).
+func NewClock(real func() time.Time) *Clock {
+	if real == nil {
+		real = time.Now
+	}
+	return &Clock{real: real}
+}
+
+// Now reads the simulated time, moving it on.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	t := c.now
 	c.now = c.now.Add(1500 * time.Millisecond)
 	return t
 }
 
+// Recorded is the recorded-at the store stamps: the simulated time (the
+// real time before the simulation starts), never later than the real time.
+func (c *Clock) Recorded() time.Time {
+	real := c.real()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.now.IsZero() || c.now.After(real) {
+		return real
+	}
+	return c.now
+}
+
 // at moves the clock to minute of day d (never backwards).
-func (c *clock) at(d domain.Date, minute int) {
+func (c *Clock) at(d domain.Date, minute int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	t := time.Date(d.Year(), d.Month(), d.Day(), minute/60, minute%60, 0, 0, c.loc)
 	if t.After(c.now) {
 		c.now = t
@@ -172,7 +208,7 @@ type loader struct {
 	rng   *rand.Rand
 	ids   *rand.Rand
 	gen   *people
-	clk   *clock
+	clk   *Clock
 	opts  Options
 
 	start, today domain.Date
@@ -196,7 +232,11 @@ func newLoader(ctx context.Context, store eventstore.Store, opts Options, loc *t
 		agenda: map[domain.Date][]task{},
 	}
 	l.gen = &people{rng: l.rng, names: map[string]bool{}}
-	l.clk = &clock{loc: loc}
+	l.clk = opts.Clock
+	if l.clk == nil {
+		l.clk = NewClock(nil)
+	}
+	l.clk.loc = loc
 	l.clk.at(l.start, 8*60)
 	l.svc = billing.New(billing.Config{Store: store, Now: l.clk.Now, NewID: l.newID})
 	return l

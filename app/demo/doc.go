@@ -10,10 +10,13 @@
 // every rule the domain enforces and exercises the command side end to end.
 //
 // The loader walks the calendar one day at a time from a year before
-// Options.Today to Options.Today, with an injected clock that reads that day's
-// business hours in the firm's time zone (the store stamps its own recorded-at,
-// which is the real time of loading). After setting the firm up it fills
-// the firm's services library (library.go: eleven services an accounting
+// Options.Today to Options.Today, with an injected clock (Clock) that reads
+// that day's business hours in the firm's time zone. A store opened with the
+// clock's Recorded (remit demo does) stamps each event with that simulated
+// moment, capped at the real time and never decreasing, so the history is
+// spread over the year it tells and the firm as of a date is the firm as it
+// stood then; a store with its own clock stamps the real time of loading.
+// After setting the firm up it fills the firm's services library (library.go: eleven services an accounting
 // practice sells, with prices, billing rules, revenue accounts and terms).
 // Each day it
 //

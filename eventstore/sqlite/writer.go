@@ -20,7 +20,12 @@ type writer struct {
 	conn     *sql.Conn
 	head     uint64
 	lastHash []byte
-	revs     map[string]streamRev // committed revisions of recently written streams
+	// lastAt is the last event's recorded-at (Unix ns): a transaction is
+	// never stamped before it, whatever the clock says (a clock set back,
+	// or a caller's clock such as the demo's simulated one), so recorded
+	// times never decrease along the log and as-of by time stays a search.
+	lastAt int64
+	revs   map[string]streamRev // committed revisions of recently written streams
 
 	stRevision *sql.Stmt
 	stByID     *sql.Stmt
@@ -57,17 +62,17 @@ func newWriter(s *Store) (*writer, error) {
 }
 
 func (w *writer) loadHead(ctx context.Context) error {
-	var pos sql.NullInt64
+	var pos, at sql.NullInt64
 	var hash []byte
-	err := w.conn.QueryRowContext(ctx, `SELECT position, hash FROM events ORDER BY position DESC LIMIT 1`).Scan(&pos, &hash)
+	err := w.conn.QueryRowContext(ctx, `SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1`).Scan(&pos, &hash, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		w.head, w.lastHash = 0, nil
+		w.head, w.lastHash, w.lastAt = 0, nil, 0
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("read head: %w", err)
 	}
-	w.head, w.lastHash = uint64(pos.Int64), hash
+	w.head, w.lastHash, w.lastAt = uint64(pos.Int64), hash, at.Int64
 	return nil
 }
 
@@ -135,7 +140,7 @@ func (w *writer) begin(ctx context.Context) (*txState, error) {
 	if _, err := w.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	return &txState{head: w.head, lastHash: w.lastHash, now: w.s.opts.Clock().UnixNano(), revs: map[string]streamRev{}}, nil
+	return &txState{head: w.head, lastHash: w.lastHash, now: max(w.s.opts.Clock().UnixNano(), w.lastAt), revs: map[string]streamRev{}}, nil
 }
 
 // finish commits the transaction and, once the commit is synced, makes its
@@ -148,6 +153,9 @@ func (w *writer) finish(ctx context.Context, tx *txState) error {
 	}
 	wrote := tx.head != w.head
 	w.head, w.lastHash = tx.head, tx.lastHash
+	if wrote {
+		w.lastAt = tx.now
+	}
 	if len(w.revs)+len(tx.revs) > maxCachedStreams {
 		w.revs = map[string]streamRev{}
 	}

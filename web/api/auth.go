@@ -258,7 +258,7 @@ func (s *Server) handleTokenList(w http.ResponseWriter, r *http.Request) {
 		items = append(items, tokenView(t))
 	}
 	sortTokens(items)
-	s.writeJSON(w, r, http.StatusOK, List[TokenView]{Items: items, Total: len(items), Limit: len(items)})
+	writeTable(s, w, r, "tokens", items, List[TokenView]{Items: items, Total: len(items), Limit: len(items)})
 }
 
 func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {

@@ -29,10 +29,10 @@ import (
 // never runs it. Amounts are written unguarded: a negative amount is a
 // number, not a formula.
 //
-// Reports (the dashboard's /api/reports/... tables) render as CSV the same
-// way: give the table's row type a csvRecord form and answer with
-// writeTable(s, w, r, name, rows, body), which writes body as JSON or rows
-// as CSV.
+// A list read whole answers with writeTable(s, w, r, name, rows, body),
+// which writes body as JSON or rows as CSV. Reports (/api/reports/...)
+// answer one of their tables (projections.Table, ?table=NAME) as CSV in
+// serveReport (reports.go).
 
 // csvRecord is a wire type with a CSV form: its header (the column names),
 // and its row, one cell per column.

@@ -94,3 +94,34 @@ func (v BillingPreviewLine) csvRow() []string {
 		dateCell(i.CollectionDate), cell(l.Description), string(l.Quantity), string(l.UnitPrice.Amount), string(l.TaxRate),
 		string(l.Amounts.Net.Amount), string(l.Amounts.Tax.Amount), moneyCells(l.Amounts.Gross), string(i.Totals.Gross.Amount))
 }
+
+func (LibraryService) csvHeader() []string {
+	return []string{"id", "name", "description", "unit_price", "quantity", "unit", "frequency", "interval", "automatic", "tax_rate",
+		"revenue_account", "archived", "added_at", "changed_at"}
+}
+
+func (v LibraryService) csvRow() []string {
+	return row(idCell(v.ID), cell(v.Name), cell(v.Description), string(v.UnitPrice), string(v.Quantity), cell(v.Unit), v.BillingRule.Frequency,
+		strconv.Itoa(v.BillingRule.Interval), boolCell(v.Automatic), string(v.TaxRate), cell(v.RevenueAccount), boolCell(v.Archived),
+		timeCell(v.AddedAt), timeCell(v.ChangedAt))
+}
+
+func (ContactView) csvHeader() []string {
+	return []string{"id", "name", "email", "phone", "role", "primary"}
+}
+
+func (v ContactView) csvRow() []string {
+	return row(idCell(v.ID), cell(v.Name), cell(v.Email), cell(v.Phone), cell(v.Role), boolCell(v.Primary))
+}
+
+func (TokenView) csvHeader() []string {
+	return []string{"id", "name", "scope", "created_at", "expires_at", "revoked"}
+}
+
+func (v TokenView) csvRow() []string {
+	exp := ""
+	if v.ExpiresAt != nil {
+		exp = timeCell(*v.ExpiresAt)
+	}
+	return row(idCell(v.ID), cell(v.Name), v.Scope, timeCell(v.CreatedAt), exp, boolCell(v.Revoked))
+}

@@ -120,7 +120,10 @@ func (s *Server) handleLibraryServiceList(w http.ResponseWriter, r *http.Request
 		s.Error(w, r, err)
 		return
 	}
-	writeList(s, w, r, pageOf(items, p), func(v projections.LibraryServiceView) LibraryService { return libraryServiceOf(v, rev) })
+	servePages(s, w, r, p, func(p projections.Paging) (projections.Page[projections.LibraryServiceView], error) {
+		return pageOf(items, p), nil
+	},
+		func(v projections.LibraryServiceView) LibraryService { return libraryServiceOf(v, rev) })
 }
 
 // handleLibraryServiceAdd answers the new service (201); If-Match, when

@@ -64,6 +64,14 @@ func list[T any](path, summary string, query ...string) operation {
 	return operation{method: http.MethodGet, path: path, summary: summary, resp: List[T]{}, status: http.StatusOK, query: q, csv: csv}
 }
 
+// report marks a report: it also answers one of its tables as text/csv
+// (?table= names which).
+func report(op operation) operation {
+	op = withCSV(op)
+	op.query = append(op.query, "table")
+	return op
+}
+
 // withCSV marks an operation that also answers its table as text/csv.
 func withCSV(op operation) operation {
 	op.csv = true
@@ -230,13 +238,13 @@ func operations() []operation {
 		write(http.MethodPut, client+"/tags", "Replace a client's tags (the whole set; trimmed, repeats dropped case-insensitively; at most 20 of 40 characters, no commas).", ClientTags{}, ClientSummary{}, http.StatusOK),
 		list[PayoutListItem]("/api/payouts", "The payment gateway's payouts to the firm's bank account, newest first (by arrival date): net paid out, gross settled, fees, and how many charges and refunds each holds."),
 		get("/api/payouts/{id}", "One payout with every balance transaction it settles (charge, refund, dispute, dispute fee, adjustment): gross, fee, net, and the invoice when Remit knows it.", PayoutResource{}),
-		get("/api/reports/recurring-revenue", "Monthly recurring revenue (MRR) and annual run rate (12 × MRR) today, per currency, and the MRR at the end of each of the last twelve months with its change. Every frequency is made monthly: every N months ÷ N, every N weeks × 30.4375 ÷ 7N, every N days × 30.4375 ÷ N (docs/reports.md).", RecurringRevenueReport{}),
-		get("/api/reports/projected-billings", "What the schedules will bill (before tax) from today to the end of the eleventh month after this one, per currency, by month and by service.", ProjectedBillingsReport{}),
-		get("/api/reports/revenue", "Revenue of a period: invoices issued from..to (both included; default the twelve months ending this month), not void, before tax, net of credit notes and refunds, per currency, by service and by client.", RevenueReport{}, "from", "to"),
-		get("/api/reports/receivables", "Accounts receivable by age today: open balances by days past due (current, 1-30, 31-60, 61-90, over_90), per currency.", ReceivablesReport{}),
-		get("/api/reports/collections", "Collection attempts of the last twelve months: attempts, succeeded, rejected, success rate (succeeded ÷ attempts), by month, and rejections by decline code.", CollectionsReport{}),
-		get("/api/reports/proposals", "Proposals sent, accepted and declined in each of the last twelve months, and conversion: of the proposals sent, the percentage accepted since.", ProposalsReport{}),
-		get("/api/reports/dso", "Days sales outstanding today, per currency: open balances ÷ totals invoiced in the last 90 days (not void) × 90.", DSOReport{}),
+		report(get("/api/reports/recurring-revenue", "Monthly recurring revenue (MRR) and annual run rate (12 × MRR) today, per currency, and the MRR at the end of each of the last twelve months with its change. Every frequency is made monthly: every N months ÷ N, every N weeks × 30.4375 ÷ 7N, every N days × 30.4375 ÷ N (docs/reports.md).", RecurringRevenueReport{})),
+		report(get("/api/reports/projected-billings", "What the schedules will bill (before tax) from today to the end of the eleventh month after this one, per currency, by month and by service.", ProjectedBillingsReport{})),
+		report(get("/api/reports/revenue", "Revenue of a period: invoices issued from..to (both included; default the twelve months ending this month), not void, before tax, net of credit notes and refunds, per currency, by service and by client.", RevenueReport{}, "from", "to")),
+		report(get("/api/reports/receivables", "Accounts receivable by age today: open balances by days past due (current, 1-30, 31-60, 61-90, over_90), per currency.", ReceivablesReport{})),
+		report(get("/api/reports/collections", "Collection attempts of the last twelve months: attempts, succeeded, rejected, success rate (succeeded ÷ attempts), by month, and rejections by decline code.", CollectionsReport{})),
+		report(get("/api/reports/proposals", "Proposals sent, accepted and declined in each of the last twelve months, and conversion: of the proposals sent, the percentage accepted since.", ProposalsReport{})),
+		report(get("/api/reports/dso", "Days sales outstanding today, per currency: open balances ÷ totals invoiced in the last 90 days (not void) × 90.", DSOReport{})),
 		get("/api/ledger", "The ledger connections (Xero, QuickBooks Online), how many invoices each has synced, waiting or failed, and the recorded reconciliation runs.", LedgerView{}),
 		create(inv+"/attempts", "Record a gateway collection attempt.", AttemptRequest{}, AttemptResource{}),
 		get(inv+"/attempts/{attempt_id}", "One collection attempt.", AttemptResource{}),
@@ -283,6 +291,7 @@ var queryParams = map[string]string{
 	"to":                            "Reports: the period's last day (YYYY-MM-DD), with from. Changes: the later moment, as from; default now.",
 	"format":                        "csv to download the whole list (every page) as CSV, as Accept: text/csv does (columns in docs/exports.md); json (the default) for one page.",
 	"tag":                           "Only the clients with this tag (case-insensitive).",
+	"table":                         "Reports as CSV: which of the report's tables (names in docs/exports.md, e.g. mrr-AUD); default the first.",
 }
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -64,9 +65,19 @@ type ReportBasis struct {
 	Position uint64      `json:"position"`
 }
 
-// serveReport answers a report: its query, computed, converted to the wire.
-func serveReport[R, W any](s *Server, w http.ResponseWriter, r *http.Request,
+// tabled is what every report computed by projections offers: its tables.
+type tabled interface{ Tables() []projections.Table }
+
+// serveReport answers a report: its query, computed, converted to the
+// wire; or, when CSV is asked for, one of its tables (?table=NAME, the
+// first by default) as a CSV attachment named after the report and table.
+func serveReport[R tabled, W any](s *Server, w http.ResponseWriter, r *http.Request,
 	compute func(*projections.Models, *http.Request, projections.ReportQuery) (R, error), wire func(R, ReportBasis) W) {
+	csvWanted, err := wantsCSV(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	q, err := s.reportQuery(r)
 	if err != nil {
 		s.Error(w, r, err)
@@ -79,7 +90,49 @@ func serveReport[R, W any](s *Server, w http.ResponseWriter, r *http.Request,
 		s.Error(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, wire(rep, ReportBasis{AsOf: q.Today, Position: pos}))
+	if !csvWanted {
+		s.writeJSON(w, r, http.StatusOK, wire(rep, ReportBasis{AsOf: q.Today, Position: pos}))
+		return
+	}
+	t, err := reportTable(rep.Tables(), r.URL.Query().Get("table"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	c := startCSV(w, exportName(r)+"-"+t.Name, t.Columns)
+	for _, row := range t.Rows {
+		c.write(textCells(row))
+	}
+	_ = c.flush()
+}
+
+// reportTable picks a report's table by name; no name is the first.
+func reportTable(tables []projections.Table, name string) (projections.Table, error) {
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		if t.Name == name || (name == "" && i == 0) {
+			return t, nil
+		}
+		names[i] = t.Name
+	}
+	if len(names) == 0 {
+		return projections.Table{}, malformed(domain.Invalid("table", "this report has no table"))
+	}
+	return projections.Table{}, malformed(domain.Invalid("table", "must be one of %s", strings.Join(names, ", ")))
+}
+
+// textCells guards a report row's cells against formula injection, all
+// but amounts and counts (which may be negative numbers).
+func textCells(row []string) []string {
+	out := make([]string, len(row))
+	for i, v := range row {
+		if _, err := decimal.NewFromString(v); err == nil {
+			out[i] = v
+			continue
+		}
+		out[i] = cell(v)
+	}
+	return out
 }
 
 // MonthAmount is an amount in a month ("2026-03").

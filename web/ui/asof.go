@@ -88,9 +88,11 @@ var (
 // as_of (a GET form gets it as a hidden field, since submitting replaces
 // its action's query), and every form that changes something (method post,
 // but signing out) is wrapped in a disabled fieldset, so its fields and
-// buttons show disabled; the server refuses such a post anyway. Tags marked
-// data-asof-now (the banner's way back to now, the picker) are left alone.
-func asOfPage(page []byte, raw string) []byte {
+// buttons show disabled; the server refuses such a post anyway. A link to
+// a form (toForm: Edit client, a button-styled action) is shown disabled,
+// leading nowhere. Tags marked data-asof-now (the banner's way back to
+// now, the picker) are left alone.
+func asOfPage(page []byte, raw string, toForm func(link string) bool) []byte {
 	param := url.QueryEscape(raw)
 	var out bytes.Buffer
 	out.Grow(len(page) + len(page)/20)
@@ -105,9 +107,9 @@ func asOfPage(page []byte, raw string) []byte {
 		}
 		isForm := strings.HasPrefix(strings.ToLower(tag), "<form")
 		lower := strings.ToLower(tag)
-		if actionLink(lower) {
-			// A button-styled link leads to a form that changes something:
-			// shown disabled, leading nowhere.
+		if actionLink(lower, toForm) {
+			// A link to a form that changes something: shown disabled,
+			// leading nowhere.
 			out.WriteString(asOfHref.ReplaceAllString(tag, `aria-disabled="true"`))
 			continue
 		}
@@ -169,15 +171,19 @@ func closePostForms(page []byte) []byte {
 	}
 }
 
-// actionLink reports whether a (lower-cased) tag is a link styled as a
-// button that leads to an action's form (not a download).
-func actionLink(tag string) bool {
-	if !strings.HasPrefix(tag, "<a") || !strings.Contains(tag, `class="button`) {
-		return false
-	}
-	if strings.Contains(tag, " download") {
+// actionLink reports whether a (lower-cased) tag is a link that leads to
+// an action's form (not a download): one styled as a button, or one whose
+// path is a form's (isForm).
+func actionLink(tag string, isForm func(string) bool) bool {
+	if !strings.HasPrefix(tag, "<a") || strings.Contains(tag, " download") {
 		return false // a download (Download CSV) reads, and reads as of the moment too
 	}
 	m := asOfLink.FindStringSubmatch(tag)
-	return m != nil && !strings.HasSuffix(m[2], "/pdf") && !strings.HasSuffix(m[2], "/ubl")
+	if m == nil {
+		return false
+	}
+	if isForm != nil && isForm(html.UnescapeString(m[2])) {
+		return true
+	}
+	return strings.Contains(tag, `class="button`) && !strings.HasSuffix(m[2], "/pdf") && !strings.HasSuffix(m[2], "/ubl")
 }

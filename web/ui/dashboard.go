@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -31,10 +32,12 @@ type panel struct {
 
 type headline struct{ Label, Value string }
 
-// chartFigure is a chart and the table of its figures.
+// chartFigure is a chart and the table of its figures, with the table's
+// CSV download (the API's report as CSV).
 type chartFigure struct {
 	Chart template.HTML
 	Table projections.Table
+	CSV   string
 }
 
 // Headers are the table's columns as a person reads them ("dso_days":
@@ -144,8 +147,25 @@ func (h *handler) dashboard(r *http.Request, q projections.ReportQuery) (dashboa
 	d := dashboard{From: rev.From, To: rev.To}
 	d.Panels = append(d.Panels, recurringPanel(mrr), projectedPanel(proj), revenuePanel(rev), receivablesPanel(ar),
 		collectionsPanel(col), proposalsPanel(props), dsoPanel(dso))
+	for i, p := range d.Panels {
+		for j, f := range p.Figures {
+			if f.Table.Name == "" {
+				continue
+			}
+			v := url.Values{"table": {f.Table.Name}}
+			if p.ID == "revenue" && !q.From.IsZero() {
+				v.Set("from", q.From.String())
+				v.Set("to", q.To.String())
+			}
+			d.Panels[i].Figures[j].CSV = csvURL("/api/reports/"+reportPaths[p.ID], v)
+		}
+	}
 	return d, nil
 }
+
+// reportPaths are the API's reports (/api/reports/…) behind each panel.
+var reportPaths = map[string]string{"recurring": "recurring-revenue", "projected": "projected-billings", "revenue": "revenue",
+	"receivables": "receivables", "collections": "collections", "proposals": "proposals", "dso": "dso"}
 
 // moneySeries is one series of amounts, labelled in the currency.
 func moneySeries(name string, ms []domain.Money) charts.Series {

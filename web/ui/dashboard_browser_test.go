@@ -38,6 +38,17 @@ func TestDashboardPage(t *testing.T) {
 	for _, id := range []string{"recurring", "projected", "revenue", "receivables", "collections", "proposals", "dso"} {
 		mustContain(t, p, `<section class="report" id="`+id+`"`)
 	}
+	// Each table has its Download CSV beside it: the API's report as CSV,
+	// that table (revenue's for the period shown).
+	for _, link := range []string{"/api/reports/recurring-revenue?format=csv&amp;table=mrr-AUD", "/api/reports/projected-billings?format=csv&amp;table=services-AUD",
+		"/api/reports/collections?format=csv&amp;table=failures", "/api/reports/dso?format=csv&amp;table=dso"} {
+		mustContain(t, p, `href="`+link+`" download>Download CSV</a>`)
+	}
+	if n, tables := strings.Count(p.Body, ">Download CSV</a>"), strings.Count(p.Body, "<caption>"); n != tables || n < 10 {
+		t.Errorf("%d CSV downloads for %d tables, want one each", n, tables)
+	}
+	period := a.get("/dashboard?" + url.Values{"from": {"2025-01-01"}, "to": {"2025-02-28"}}.Encode())
+	mustContain(t, period, `href="/api/reports/revenue?format=csv&amp;from=2025-01-01&amp;table=clients-AUD&amp;to=2025-02-28" download>`)
 	if n := strings.Count(p.Body, "<svg"); n < 10 {
 		t.Errorf("%d charts, want one per figure (10)", n)
 	}

@@ -126,6 +126,8 @@ func (f *form) fail(err error, msg func(error) string, rename func(string) strin
 
 // view is what every page template gets.
 type view struct {
+	// toForm tells the links to forms, disabled on a page as of a moment.
+	toForm   func(link string) bool
 	Title    string
 	Section  string // "clients": the navigation entry the page belongs to (nav.go)
 	Tab      string // the client page's tab
@@ -211,6 +213,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 			v.Today = domain.DateOf(api.AsOfNow(r.Context(), h.cfg.Now), loc)
 		}
 	}
+	v.toForm = h.forms.isForm
 	writePage(w, r, h.log, h.pages, status, page, v)
 }
 
@@ -248,7 +251,7 @@ func writePage(w http.ResponseWriter, r *http.Request, log *slog.Logger, pages m
 	w.WriteHeader(status)
 	body := buf.Bytes()
 	if a, ok := api.AsOfFrom(r.Context()); ok {
-		body = asOfPage(body, a.Raw)
+		body = asOfPage(body, a.Raw, v.toForm)
 	}
 	_, _ = w.Write(body)
 }

@@ -145,6 +145,10 @@ type handler struct {
 
 	oauthFlows pendingFlows
 	csp        string
+
+	// forms knows which pages are forms, so a page as of a moment can
+	// disable the links to them.
+	forms *formPaths
 }
 
 // New returns the UI built on cfg.
@@ -168,7 +172,7 @@ func newHandler(cfg Config) *handler {
 	if cfg.WaitTimeout <= 0 {
 		cfg.WaitTimeout = 5 * time.Second
 	}
-	h := &handler{cfg: cfg, log: cfg.Logger, cat: catalog.New()}
+	h := &handler{cfg: cfg, log: cfg.Logger, cat: catalog.New(), forms: newFormPaths()}
 	h.firm = projections.NewFirmView(cfg.Store, h.cat)
 	h.csp = "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action " +
 		strings.Join(append([]string{"'self'"}, cfg.LedgerOAuth.formActionSources()...), " ") + "; frame-ancestors 'none'"
@@ -265,11 +269,13 @@ func (rt routes) owners() routes {
 
 // get registers a page (GET, and HEAD).
 func (rt routes) get(path string, f http.HandlerFunc) {
+	rt.h.forms.add(http.MethodGet, path)
 	rt.r.Handle(path, rt.h.front(rt.need, f)).Methods(http.MethodGet, http.MethodHead)
 }
 
 // post registers an action.
 func (rt routes) post(path string, f http.HandlerFunc) {
+	rt.h.forms.add(http.MethodPost, path)
 	rt.r.Handle(path, rt.h.front(rt.need, f)).Methods(http.MethodPost)
 }
 
