@@ -1,6 +1,7 @@
 // Package authdb keeps the sign-in state every `remit serve` node shares:
-// sessions, the login limiter's counts, and single-use links (the first-run
-// setup link, set-password links, pending ledger OAuth flows). Its one job
+// sessions, the login limiter's counts, single-use links (the first-run
+// setup link, set-password links, pending ledger OAuth flows), and the key
+// client links are signed with (LinkKey; used on PostgreSQL only). Its one job
 // is to make any node able to serve any request, and a restart sign nobody
 // out.
 //
@@ -12,7 +13,8 @@
 // in a private in-memory database (one process: the CLI and tests). All
 // three run the same SQL (sql.go) and pass the same tests.
 //
-// Nothing in it lets a reader of a copy sign in or use a link: a session is
+// Apart from the link key (LinkKeyTable: whoever reads it can make client
+// links), nothing in it lets a reader of a copy sign in or use a link: a session is
 // stored by the SHA-256 of its id (the cookie's value), a link by the
 // SHA-256 of its token, limiter rows by a SHA-256 of the address or email,
 // and a link's data is whatever the caller stored (the auth package seals
