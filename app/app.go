@@ -156,6 +156,10 @@ type App struct {
 	// pending ledger OAuth flows, beside the store: every node on a shared
 	// store shares them.
 	SignIn *authdb.DB
+	// linkSigner signs and checks client links (nil when its key cannot
+	// be read: linkSignerErr says why).
+	linkSigner    *auth.LinkSigner
+	linkSignerErr error
 	// Metrics is the app's own Prometheus registry and series.
 	Metrics    *metrics.Metrics
 	metricsSrv *http.Server
@@ -228,6 +232,14 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 	if err := r.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start read models: %w", err)
 	}
+	// Sessions, the login limiter, single-use links and pending OAuth
+	// flows: beside the store, shared by every node on it.
+	signIn, err := storeurl.OpenSignIn(ctx, cfg.StoreURL, storeurl.Options{DataDir: cfg.DataDir, Clock: cfg.Now})
+	if err != nil {
+		return err
+	}
+	a.SignIn = signIn
+	a.loadLinkSigner(ctx, cfg)
 	a.Billing = billing.New(billing.Config{Store: store, Now: cfg.Now, NewID: uuid.New, Services: a.Models})
 	if err := a.startSignedDocs(ctx, cfg, store); err != nil {
 		return err
@@ -237,13 +249,6 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 			return err
 		}
 	}
-	// Sessions, the login limiter, single-use links and pending OAuth
-	// flows: beside the store, shared by every node on it.
-	signIn, err := storeurl.OpenSignIn(ctx, cfg.StoreURL, storeurl.Options{DataDir: cfg.DataDir, Clock: cfg.Now})
-	if err != nil {
-		return err
-	}
-	a.SignIn = signIn
 	if !cfg.NoAuth {
 		authn, err := auth.New(auth.Config{Store: store, Now: cfg.Now, SecureCookies: cfg.SecureCookies, DB: signIn})
 		if err != nil {
@@ -251,7 +256,7 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 		}
 		a.Auth = authn
 		if us, err := authn.Users(ctx); err == nil && len(us) == 0 {
-			ui.AnnounceSetup(ctx, authn, a.log, cfg.PublicURL, a.baseURL.Load) // the one-time /setup/<token> link
+			ui.AnnounceSetup(ctx, authn, a.log, cfg.NodeName, cfg.PublicURL, a.baseURL.Load) // the one-time /setup/<token> link
 		}
 	}
 	if !cfg.NoLedgerSync {
@@ -524,10 +529,10 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 	}
 	// Owners connect Xero or QuickBooks Online from the Ledger page (OAuth 2.0).
 	uc.LedgerOAuth = &ui.LedgerOAuth{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL, Flows: a.SignIn}
-	if links, err := auth.LoadLinkSigner(cfg.DataDir); err == nil {
-		uc.Links = links
+	if a.linkSigner != nil {
+		uc.Links = a.linkSigner
 	} else {
-		a.log.Warn("client links are off: the link key cannot be read", "err", err)
+		a.log.Warn("client links are off: the link key cannot be read", "err", a.linkSignerErr)
 	}
 	if a.Auth != nil {
 		uc.Auth, uc.Users = a.Auth, a.Auth
@@ -537,12 +542,26 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 
 // links is the client-link signer the API signs pay-now links with (nil,
 // and that route off, when the link key cannot be read).
-func (a *App) links(cfg Config) *auth.LinkSigner {
-	l, err := auth.LoadLinkSigner(cfg.DataDir)
-	if err != nil {
-		return nil
+func (a *App) links(Config) *auth.LinkSigner {
+	return a.linkSigner
+}
+
+// ClientLinks is the signer of client links (nil when the link key cannot
+// be read).
+func (a *App) ClientLinks() *auth.LinkSigner { return a.linkSigner }
+
+// loadLinkSigner loads the client-link key: on PostgreSQL the one every
+// node shares, kept in the sign-in tables (DATA/link.key moved into them
+// by the first node to start); else DATA/link.key.
+func (a *App) loadLinkSigner(ctx context.Context, cfg Config) {
+	if kind, err := storeurl.KindOf(cfg.StoreURL); err == nil && kind == storeurl.Postgres {
+		a.linkSigner, a.linkSignerErr = auth.LoadSharedLinkSigner(ctx, a.SignIn, cfg.DataDir)
+	} else {
+		a.linkSigner, a.linkSignerErr = auth.LoadLinkSigner(cfg.DataDir)
 	}
-	return l
+	if a.linkSignerErr != nil {
+		a.linkSigner = nil
+	}
 }
 
 // emailLinks makes the signed client links that emails carry (retry a
@@ -551,9 +570,9 @@ func (a *App) links(cfg Config) *auth.LinkSigner {
 // valid for 30 days; nil
 // (placeholders) when the link key cannot be read.
 func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uuid.UUID) string {
-	signer, err := auth.LoadLinkSigner(cfg.DataDir)
-	if err != nil {
-		a.log.Warn("emails carry no client links: the link key cannot be read", "err", err)
+	signer := a.linkSigner
+	if signer == nil {
+		a.log.Warn("emails carry no client links: the link key cannot be read", "err", a.linkSignerErr)
 		return nil
 	}
 	return func(purpose string, clientID, resource uuid.UUID) string {
@@ -586,8 +605,8 @@ func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uu
 // signatory signed into it), valid as long as the other client links; nil
 // when the link key cannot be read.
 func (a *App) signatoryLinks(cfg Config) func(clientID, proposalID, signatoryID uuid.UUID) string {
-	signer, err := auth.LoadLinkSigner(cfg.DataDir)
-	if err != nil {
+	signer := a.linkSigner
+	if signer == nil {
 		return nil
 	}
 	return func(clientID, proposalID, signatoryID uuid.UUID) string {

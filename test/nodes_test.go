@@ -32,10 +32,10 @@ import (
 )
 
 // sessionsShared says whether a session started on one node is good on
-// the others (sessions, CSRF and the login lockout kept in the database).
-// Flip it to true once they are: TestThreeNodes then also signs in through
-// one node and uses the session cookie on the other two.
-const sessionsShared = false
+// the others (sessions, CSRF and the login lockout kept in the database):
+// TestThreeNodes then also signs in through one node and uses the session
+// cookie on the other two.
+const sessionsShared = true
 
 // rrProxy is the reverse proxy in front of the nodes: round-robin over
 // their addresses, which change when a node is restarted. A request to a
@@ -359,6 +359,7 @@ func TestThreeNodes(t *testing.T) {
 	checkAcksInLog(t, st, l)
 	checkNumbersAndItems(t, st, l.invoices)
 	checkLastEdits(t, nodes, token, l)
+	clientLinksOnAll(t, nodes, token, l.invoices)
 	if code, out := runBin(t, bin, "audit", "verify", "--store", pg); code != 0 {
 		t.Fatalf("remit audit verify: exit %d\n%s", code, out)
 	}
@@ -491,13 +492,79 @@ func signInOnOneUseOnAll(tb testing.TB, nodes []serveProc) {
 	for i, n := range nodes {
 		// The cookie was set for node-0's host and port; the others are on
 		// the same host, so the jar sends it to them too.
-		resp, err := c.Get(n.url + "/clients")
+		resp, err := c.Get(n.url + "/clients/new")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			tb.Errorf("node-%d with node-0's session: %d (%s), want the signed-in page", i, resp.StatusCode, resp.Header.Get("Location"))
+			continue
+		}
+		if i == 0 {
+			continue
+		}
+		// A CSRF-checked form post on another node: the new-client form.
+		form := url.Values{"name": {fmt.Sprintf("Signed in on node-0, made on node-%d", i)}, "kind": {"business"},
+			"contacts[0].name": {"Jo"}, "contacts[0].email": {fmt.Sprintf("jo-ui-%d@example.com", i)}}
+		for _, f := range []string{"_token", "csrf_token"} {
+			if m := regexp.MustCompile(`name="` + f + `" value="([^"]+)"`).FindSubmatch(page); m != nil {
+				form.Set(f, string(m[1]))
+			}
+		}
+		if form.Get("csrf_token") == "" {
+			tb.Errorf("node-%d's new-client form has no CSRF field", i)
+		}
+		resp, err = c.PostForm(n.url+"/clients/new", form)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			tb.Errorf("node-%d with node-0's session: %d (%s), want the signed-in page", i, resp.StatusCode, resp.Header.Get("Location"))
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/clients/") {
+			tb.Errorf("create a client through node-%d's form with node-0's session: %d (%s), want 303 to the client", i, resp.StatusCode, loc)
+		}
+		form.Set("csrf_token", "wrong")
+		form.Set("_token", "another")
+		if resp, err = c.PostForm(n.url+"/clients/new", form); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				tb.Errorf("node-%d took a form with a wrong CSRF token: %d, want 403", i, resp.StatusCode)
+			}
+		}
+	}
+}
+
+// clientLinksOnAll makes a pay-now link for an invoice on node-0 (through
+// the API) and opens it on every node: each shows the invoice, as the key
+// links are signed with is shared through the database.
+func clientLinksOnAll(tb testing.TB, nodes []serveProc, token string, invoices map[string]string) {
+	tb.Helper()
+	var id string
+	for id = range invoices {
+		break
+	}
+	if id == "" {
+		tb.Fatal("no invoice to make a link for")
+	}
+	code, _, body := call("POST", nodes[0].url+"/api/invoices/"+id+"/payment-link", token, nil)
+	link, _ := body["url"].(string)
+	if code != http.StatusOK || link == "" {
+		tb.Fatalf("pay-now link on node-0: %d %v", code, body)
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i, n := range nodes {
+		resp, err := http.Get(n.url + u.Path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !bytes.Contains(page, []byte(invoices[id])) {
+			tb.Errorf("node-0's pay-now link for %s on node-%d: %d, want the invoice's page", invoices[id], i, resp.StatusCode)
 		}
 	}
 }

@@ -48,14 +48,17 @@
 //
 // LinkSigner signs client links (accept a proposal, add or replace a payment
 // method, view or pay an invoice) with HMAC-SHA256 under a key in the data
-// folder (link.key), never in the log; a link names one client, one purpose,
+// folder (link.key; LoadLinkSigner) or, for nodes sharing a PostgreSQL
+// store, in its sign-in tables (LoadSharedLinkSigner), never in the log; a link names one client, one purpose,
 // one resource and an expiry, and anything else is refused. A link also
 // carries when it was issued: "Revoke client links" (RevokeClientLinks,
 // event client.ClientLinksRevoked) refuses every link of the client issued
 // before it, checked when a link is opened (CheckNotRevoked).
 //
 // The first owner can also be made through a one-time setup link
-// (StartSetup, CompleteSetup: an hour, dead once an owner exists), and
+// (StartSetup, CompleteSetup: an hour, dead once an owner exists; with
+// StartSetupOn a node keeps another node's live link rather than replacing
+// it), and
 // owners invite users (InviteUser) with one-time set-password links
 // (PasswordLinkTTL). Both are kept by the SHA-256 of their token and taken
 // with one DELETE … RETURNING, so a link used on one node is refused on

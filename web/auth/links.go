@@ -23,6 +23,7 @@ import (
 	"remit/domain/client"
 	"remit/eventstore"
 	"remit/internal/atomicfile"
+	"remit/web/auth/authdb"
 )
 
 // LinkKeyFile is the name of the client-link signing key in the data folder.
@@ -97,6 +98,27 @@ func LoadLinkSigner(dir string) (*LinkSigner, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read link key: %w", err)
+	}
+	return NewLinkSigner(key)
+}
+
+// LoadSharedLinkSigner returns the signer whose key every node on db
+// shares (the PostgreSQL store's sign-in tables). The first node to start
+// stores the key: dir/link.key when that file exists (a data folder from
+// a single-node setup, so the links it sent keep working), else a random
+// one. From then on the database's key wins and the file is not read.
+func LoadSharedLinkSigner(ctx context.Context, db *authdb.DB, dir string) (*LinkSigner, error) {
+	fresh, err := os.ReadFile(filepath.Join(dir, LinkKeyFile))
+	if err != nil || len(fresh) < 32 {
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("read link key: %w", err)
+		}
+		fresh = make([]byte, 32)
+		_, _ = rand.Read(fresh)
+	}
+	key, err := db.LinkKey(ctx, fresh)
+	if err != nil {
+		return nil, err
 	}
 	return NewLinkSigner(key)
 }

@@ -47,6 +47,41 @@ func (a *Authenticator) StartSetup(ctx context.Context, ttl time.Duration) (stri
 	return tok, nil
 }
 
+// SetupHeld is a live setup link that another node made: it was printed
+// by that node, and no other is made until it expires or is used.
+type SetupHeld struct {
+	Node  string    // the node that made it ("" when made by StartSetup)
+	Until time.Time // when it expires
+}
+
+// StartSetupOn is StartSetup for a node of several on one store. When a
+// setup link made by another node is live, it makes none and returns
+// that link's node and expiry (the link itself is known only to the node
+// that printed it). A live link made by this node is replaced: the node
+// was restarted and prints the new one.
+func (a *Authenticator) StartSetupOn(ctx context.Context, ttl time.Duration, node string) (string, *SetupHeld, error) {
+	if ttl <= 0 {
+		ttl = SetupTTL
+	}
+	us, err := a.dir.all(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(us) > 0 {
+		return "", nil, domain.Conflict("Remit already has users: add more with remit user add or in Settings → Users.")
+	}
+	tok := randomString(32)
+	l := authdb.Link{Kind: linkSetup, Hash: sha256Hex(tok), Data: []byte(node), Expires: a.cfg.Now().Add(ttl)}
+	live, made, err := a.db.PutOnlyLink(ctx, l, a.cfg.Now(), func(o authdb.Link) bool { return string(o.Data) != node })
+	if err != nil {
+		return "", nil, err
+	}
+	if !made {
+		return "", &SetupHeld{Node: string(live.Data), Until: live.Expires}, nil
+	}
+	return tok, nil, nil
+}
+
 // SetupOpen reports whether token is the live setup link: made by
 // StartSetup, not expired, not used, and no owner exists yet.
 func (a *Authenticator) SetupOpen(ctx context.Context, token string) bool {

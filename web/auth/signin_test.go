@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,6 +252,81 @@ func TestSingleUseLinksAcrossNodes(t *testing.T) {
 			}
 			if _, err := b.SetPasswordWithLink(ctx, link.Token, "yet another passphrase"); err == nil {
 				t.Fatal("the invitation used on node A works again on node B")
+			}
+		})
+	}
+}
+
+// TestSetupLinkOnSeveralNodes: nodes starting at once on a store with no
+// users make one setup link between them; the others are told which node
+// made it and until when. A restarted node replaces its own link (it
+// prints the new one), and once the link expires another node makes one.
+func TestSetupLinkOnSeveralNodes(t *testing.T) {
+	for name, open := range signInBackends(t) {
+		t.Run(name, func(t *testing.T) {
+			s := mustStore(t)
+			ctx := context.Background()
+			var now atomic.Int64
+			now.Store(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC).UnixNano())
+			clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+			names := []string{"node-0", "node-1", "node-2"}
+			nodes := make([]*auth.Authenticator, len(names))
+			for i := range nodes {
+				nodes[i] = node(t, s, open(t), auth.Config{Now: clock})
+			}
+			toks := make([]string, len(nodes))
+			helds := make([]*auth.SetupHeld, len(nodes))
+			var wg sync.WaitGroup
+			for i, a := range nodes {
+				wg.Go(func() {
+					var err error
+					if toks[i], helds[i], err = a.StartSetupOn(ctx, time.Hour, names[i]); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			maker := -1
+			for i := range nodes {
+				if toks[i] != "" {
+					if maker >= 0 {
+						t.Fatalf("%s and %s both made a setup link", names[maker], names[i])
+					}
+					maker = i
+				}
+			}
+			if maker < 0 {
+				t.Fatal("no node made a setup link")
+			}
+			until := clock().Add(time.Hour)
+			for i := range nodes {
+				if i == maker {
+					continue
+				}
+				if h := helds[i]; h == nil || h.Node != names[maker] || !h.Until.Equal(until) {
+					t.Errorf("%s was told %+v, want the link %s made, until %s", names[i], h, names[maker], until)
+				}
+			}
+			other := (maker + 1) % len(nodes)
+			if !nodes[other].SetupOpen(ctx, toks[maker]) {
+				t.Fatalf("%s does not take the setup link %s made", names[other], names[maker])
+			}
+			// The maker restarts: it prints a new link, the old one dies.
+			tok, held, err := nodes[maker].StartSetupOn(ctx, time.Hour, names[maker])
+			if err != nil || held != nil || tok == "" {
+				t.Fatalf("%s restarted: %q %+v %v, want a new link", names[maker], tok, held, err)
+			}
+			if nodes[other].SetupOpen(ctx, toks[maker]) || !nodes[other].SetupOpen(ctx, tok) {
+				t.Fatal("after the restart, the old setup link still works or the new one does not")
+			}
+			// After it expires, another node makes its own.
+			now.Add(int64(time.Hour + time.Second))
+			tok2, held, err := nodes[other].StartSetupOn(ctx, time.Hour, names[other])
+			if err != nil || held != nil || tok2 == "" {
+				t.Fatalf("%s after the link expired: %q %+v %v, want a new link", names[other], tok2, held, err)
+			}
+			if !nodes[maker].SetupOpen(ctx, tok2) {
+				t.Fatalf("%s does not take %s's new link", names[maker], names[other])
 			}
 		})
 	}

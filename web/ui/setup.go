@@ -82,17 +82,25 @@ func (h *handler) handleSetup(w http.ResponseWriter, r *http.Request) {
 }
 
 // AnnounceSetup starts the first-run setup of a store with no users: it
-// makes the one-time link's token and, once the server's address is known
+// makes the one-time link's token (as node; see auth.StartSetupOn) and, once the server's address is known
 // (publicURL, else what listenURL returns once it is not nil), logs
 // the link as a warning and prints it on standard output, where the person
 // who started `remit serve` sees it. It returns at once. A store that has
-// users already gets nothing.
-func AnnounceSetup(ctx context.Context, a *auth.Authenticator, log *slog.Logger, publicURL string, listenURL func() *string) {
-	tok, err := a.StartSetup(ctx, auth.SetupTTL)
+// users already gets nothing. When another node of the store printed a
+// setup link that is still good, this one makes none and says so: which
+// node, until when, and how to get another.
+func AnnounceSetup(ctx context.Context, a *auth.Authenticator, log *slog.Logger, node, publicURL string, listenURL func() *string) {
+	tok, held, err := a.StartSetupOn(ctx, auth.SetupTTL, node)
 	if err != nil {
 		if domain.ErrorCode(err) != domain.ECONFLICT { // a conflict: users exist
 			log.Error("first-run setup link not made", "err", err)
 		}
+		return
+	}
+	if held != nil {
+		until := held.Until.UTC().Format(time.RFC3339)
+		log.Warn("no users yet: another node printed the one-time setup link; open it, or stop Remit and run `remit user add EMAIL --role owner`, or restart a node after the link expires for a new one", "node", held.Node, "until", until)
+		fmt.Fprintf(os.Stdout, "Remit has no users yet. A setup link was already made by node %q, valid until %s: it is in that node's output.\nFor another, run `remit user add EMAIL --role owner`, or restart a node after %s.\n", held.Node, until, until)
 		return
 	}
 	announce := func(base string) {

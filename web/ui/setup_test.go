@@ -86,10 +86,16 @@ func status(t *testing.T, c *http.Client, method, u string, form url.Values) (in
 func TestSetupLink(t *testing.T) {
 	srv, a, clock := setupServer(t)
 	var logs bytes.Buffer
-	ui.AnnounceSetup(context.Background(), a, slog.New(slog.NewTextHandler(&logs, nil)), srv.URL, nil)
+	ui.AnnounceSetup(context.Background(), a, slog.New(slog.NewTextHandler(&logs, nil)), "node-a", srv.URL, nil)
 	link := regexp.MustCompile(`http://127\.0\.0\.1:\d+/setup/[A-Za-z0-9_-]+`).FindString(logs.String())
 	if link == "" {
 		t.Fatalf("no setup link logged: %s", logs.String())
+	}
+	// Another node starting on the store keeps node-a's link and says so.
+	var other bytes.Buffer
+	ui.AnnounceSetup(context.Background(), a, slog.New(slog.NewTextHandler(&other, nil)), "node-b", srv.URL, nil)
+	if got := other.String(); strings.Contains(got, "/setup/") || !strings.Contains(got, "node=node-a") || !strings.Contains(got, "until=") || !strings.Contains(got, "remit user add") {
+		t.Errorf("a second node's start logged %q, want that node-a made the link, until when, and how to get another", got)
 	}
 	c := setupBrowser()
 	if code, _ := status(t, c, http.MethodGet, srv.URL+"/setup/not-the-token", nil); code != http.StatusNotFound {

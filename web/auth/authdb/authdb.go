@@ -1,6 +1,7 @@
 // Package authdb keeps the sign-in state every `remit serve` node shares:
-// sessions, the login limiter's counts, and single-use links (the first-run
-// setup link, set-password links, pending ledger OAuth flows). Its one job
+// sessions, the login limiter's counts, single-use links (the first-run
+// setup link, set-password links, pending ledger OAuth flows), and the key
+// client links are signed with (LinkKey; used on PostgreSQL only). Its one job
 // is to make any node able to serve any request, and a restart sign nobody
 // out.
 //
@@ -12,7 +13,8 @@
 // in a private in-memory database (one process: the CLI and tests). All
 // three run the same SQL (sql.go) and pass the same tests.
 //
-// Nothing in it lets a reader of a copy sign in or use a link: a session is
+// Apart from the link key (LinkKeyTable: whoever reads it can make client
+// links), nothing in it lets a reader of a copy sign in or use a link: a session is
 // stored by the SHA-256 of its id (the cookie's value), a link by the
 // SHA-256 of its token, limiter rows by a SHA-256 of the address or email,
 // and a link's data is whatever the caller stored (the auth package seals
@@ -45,6 +47,8 @@ const (
 	LoginFailuresTable = "remit_login_failures"
 	// LinksTable holds the live single-use links and pending OAuth flows.
 	LinksTable = "remit_signin_links"
+	// LinkKeyTable holds the one key client links are signed with.
+	LinkKeyTable = "remit_link_key"
 )
 
 // DefaultSweepInterval is how often expired rows are deleted unless told
@@ -294,6 +298,45 @@ func (d *DB) PutLink(ctx context.Context, l Link, replace bool) error {
 	return nil
 }
 
+// PutOnlyLink stores l as the one link of its kind, deleting the others,
+// unless a link of that kind is live at now and keep says to keep it:
+// then it stores nothing and returns that link and false. Nodes calling
+// it at once are served one after the other, so only one of them stores.
+func (d *DB) PutOnlyLink(ctx context.Context, l Link, now time.Time, keep func(Link) bool) (Link, bool, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Link{}, false, fmt.Errorf("sign-in state: put link: %w", err)
+	}
+	defer tx.Rollback()
+	if d.q.lockKind != "" {
+		if _, err := tx.ExecContext(ctx, d.q.lockKind, l.Kind); err != nil {
+			return Link{}, false, fmt.Errorf("sign-in state: put link: %w", err)
+		}
+	}
+	live := Link{Kind: l.Kind}
+	var exp int64
+	err = tx.QueryRowContext(ctx, d.q.liveOfKind, l.Kind, ns(now)).Scan(&live.Hash, &live.Subject, &live.Data, &exp)
+	switch {
+	case err == nil:
+		live.Expires = fromNS(exp)
+		if keep(live) {
+			return live, false, nil
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return Link{}, false, fmt.Errorf("sign-in state: put link: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, d.q.deleteKind, l.Kind); err != nil {
+		return Link{}, false, fmt.Errorf("sign-in state: put link: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, d.q.putLink, l.Hash, l.Kind, l.Subject, nonNil(l.Data), ns(l.Expires)); err != nil {
+		return Link{}, false, fmt.Errorf("sign-in state: put link: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Link{}, false, fmt.Errorf("sign-in state: put link: %w", err)
+	}
+	return l, true, nil
+}
+
 // Link returns the live link of kind stored under hash, leaving it.
 func (d *DB) Link(ctx context.Context, kind, hash string, now time.Time) (Link, bool, error) {
 	return d.link(ctx, d.q.getLink, kind, hash, now)
@@ -359,4 +402,22 @@ func nonNil(b []byte) []byte {
 		return []byte{}
 	}
 	return b
+}
+
+// LinkKey returns the key client links are signed with. The first call on
+// a database stores fresh (at least 32 bytes) and returns it; every later
+// one, on any node, returns that key and ignores fresh. Nodes starting at
+// once all get the one key stored first.
+func (d *DB) LinkKey(ctx context.Context, fresh []byte) ([]byte, error) {
+	if len(fresh) < 32 {
+		return nil, errors.New("sign-in state: a link key needs at least 32 bytes")
+	}
+	if _, err := d.db.ExecContext(ctx, d.q.putLinkKey, fresh); err != nil {
+		return nil, fmt.Errorf("sign-in state: store link key: %w", err)
+	}
+	var key []byte
+	if err := d.db.QueryRowContext(ctx, d.q.getLinkKey).Scan(&key); err != nil {
+		return nil, fmt.Errorf("sign-in state: read link key: %w", err)
+	}
+	return key, nil
 }

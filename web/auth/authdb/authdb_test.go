@@ -274,3 +274,37 @@ func TestSweep(t *testing.T) {
 		})
 	}
 }
+
+// TestLinkKeyFirstWins: nodes storing a link key at once all get the same
+// key back, and it stays after they reopen.
+func TestLinkKeyFirstWins(t *testing.T) {
+	for name, b := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			c := &clock{t: t0}
+			nodes := []*authdb.DB{b.open(t, c), b.open(t, c), b.open(t, c)}
+			keys := make([][]byte, len(nodes))
+			var wg sync.WaitGroup
+			for i, d := range nodes {
+				wg.Go(func() {
+					var err error
+					if keys[i], err = d.LinkKey(context.Background(), bytes.Repeat([]byte{byte(i + 1)}, 32)); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			for i := range keys {
+				if !bytes.Equal(keys[i], keys[0]) {
+					t.Fatalf("node %d got key %x, node 0 got %x", i, keys[i], keys[0])
+				}
+			}
+			again, err := b.open(t, c).LinkKey(context.Background(), bytes.Repeat([]byte{9}, 32))
+			if err != nil || !bytes.Equal(again, keys[0]) {
+				t.Fatalf("after reopening: %x %v, want %x", again, err, keys[0])
+			}
+			if _, err := nodes[0].LinkKey(context.Background(), []byte("short")); err == nil {
+				t.Error("a 5-byte key was taken")
+			}
+		})
+	}
+}

@@ -50,16 +50,21 @@ CREATE TABLE IF NOT EXISTS ` + LinksTable + ` (
 	hash       TEXT   PRIMARY KEY,
 	kind       TEXT   NOT NULL,
 	subject    TEXT   NOT NULL,
-	data       ` + "%s" + ` NOT NULL,
+	data       ` + "%[1]s" + ` NOT NULL,
 	expires_at BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ` + LinksTable + `_subject ON ` + LinksTable + ` (kind, subject);
+CREATE TABLE IF NOT EXISTS ` + LinkKeyTable + ` (
+	id  INTEGER PRIMARY KEY CHECK (id = 1),
+	key ` + "%[1]s" + ` NOT NULL
+);
 `
 
 const pgComments = `
 COMMENT ON TABLE ` + SessionsTable + ` IS 'Remit: signed-in sessions, by the SHA-256 of their id (a copy signs nobody in); deleted when they end.';
 COMMENT ON TABLE ` + LoginWindowsTable + ` IS 'Remit: login attempts per client address (SHA-256) in the current minute.';
 COMMENT ON TABLE ` + LoginFailuresTable + ` IS 'Remit: failed logins per email (SHA-256), and lockouts.';
+COMMENT ON TABLE ` + LinkKeyTable + ` IS 'Remit: the key client links (proposal signing, pay-now, payment method) are signed with; whoever reads it can make such links.';
 COMMENT ON TABLE ` + LinksTable + ` IS 'Remit: live single-use links (setup, set-password) and pending ledger OAuth flows, by the SHA-256 of their token; OAuth flows sealed with a key only their state gives.';
 `
 
@@ -71,6 +76,8 @@ type queries struct {
 	clearFailures                             string
 	putLink, getLink, takeLink, deleteLinks   string
 	countLinks, deleteLink                    string
+	putLinkKey, getLinkKey                    string
+	lockKind, liveOfKind, deleteKind          string
 	sweep                                     []string
 }
 
@@ -108,12 +115,22 @@ RETURNING n, locked_until`),
 		deleteLinks:   p(`DELETE FROM ` + LinksTable + ` WHERE kind = $1 AND subject = $2`),
 		deleteLink:    p(`DELETE FROM ` + LinksTable + ` WHERE hash = $1`),
 		countLinks:    p(`SELECT count(*) FROM ` + LinksTable + ` WHERE kind = $1 AND expires_at > $2`),
+		// The first key stored stays: nodes starting at once all read it.
+		putLinkKey: p(`INSERT INTO ` + LinkKeyTable + ` (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`),
+		getLinkKey: p(`SELECT key FROM ` + LinkKeyTable + ` WHERE id = 1`),
+		liveOfKind: p(`SELECT hash, subject, data, expires_at FROM ` + LinksTable + ` WHERE kind = $1 AND expires_at > $2 ORDER BY expires_at DESC LIMIT 1`),
+		deleteKind: p(`DELETE FROM ` + LinksTable + ` WHERE kind = $1`),
 		sweep: []string{
 			p(`DELETE FROM ` + SessionsTable + ` WHERE expires_at <= $1 OR last_seen + idle_ns <= $1`),
 			p(`DELETE FROM ` + LoginWindowsTable + ` WHERE resets_at <= $1`),
 			p(`DELETE FROM ` + LoginFailuresTable + ` WHERE resets_at <= $1 AND locked_until <= $1`),
 			p(`DELETE FROM ` + LinksTable + ` WHERE expires_at <= $1`),
 		},
+	}
+	if !sqlite {
+		// SQLite's transactions take the write lock at BEGIN (_txlock=
+		// immediate); PostgreSQL's wait here for each other.
+		q.lockKind = `SELECT pg_advisory_xact_lock(hashtext('` + LinksTable + `:' || $1))`
 	}
 	var err error
 	// The statements of every request are prepared once.
@@ -225,7 +242,8 @@ func createPG(ctx context.Context, db *sql.DB) error {
 	}
 	defer tx.Rollback()
 	var exists bool
-	if err := tx.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, LinksTable).Scan(&exists); err != nil {
+	// The newest table: a database made by an older Remit gets it too.
+	if err := tx.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, LinkKeyTable).Scan(&exists); err != nil {
 		return err
 	}
 	if exists {
