@@ -79,7 +79,8 @@ func emptyDir(dir, what string) error {
 // copyKeys copies the personal-data keys of the folder from into the folder
 // to (0700, files 0600): the key database (pii.KeysFile) with the backup
 // API, as of one commit while remit serve goes on making keys, and any
-// other file as it is; a missing from has none.
+// other file as it is (temporary files, named with a leading dot, and files
+// gone since the listing are skipped); a missing from has none.
 func copyKeys(ctx context.Context, from, to string) (int, error) {
 	ents, err := os.ReadDir(from)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -104,7 +105,12 @@ func copyKeys(ctx context.Context, from, to string) (int, error) {
 			n++
 			continue
 		}
-		if err := copyFile(filepath.Join(to, e.Name()), filepath.Join(from, e.Name())); err != nil {
+		if strings.HasPrefix(name, ".") { // a temporary file being written: not a key yet
+			continue
+		}
+		if err := copyFile(filepath.Join(to, name), filepath.Join(from, name)); errors.Is(err, fs.ErrNotExist) {
+			continue // gone since the listing (an older Remit's key file moved into the table)
+		} else if err != nil {
 			return n, err
 		}
 		n++
