@@ -518,7 +518,7 @@ func (a *App) sandboxWebhook() http.Handler {
 // sign-in unless auth is off.
 func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, billNow func(context.Context) (any, error)) *ui.UI {
 	uc := ui.Config{TimeTravel: a.TimeTravel, Billing: a.Billing, Models: a.Models, Runner: r, Store: store, Now: cfg.Now, Logger: cfg.Logger, BillingRun: billNow, BillingDryRun: a.billDryRun,
-		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, Checkout: a.Payments.Checkout, PayNow: a.Payments.PayNow, LogoDir: filepath.Join(cfg.DataDir, "logos"),
+		SellerEmail: sellerEmail(cfg), Gateway: cfg.Payments.Gateway, SendsEmail: cfg.SMTPURL != "", Checkout: a.Payments.Checkout, PayNow: a.Payments.PayNow, LogoDir: filepath.Join(cfg.DataDir, "logos"),
 		Refunds: a.Refunds}
 	if gw := a.Payments.Gateway; gw != nil {
 		// "Retry now" on the Collections page charges through the same

@@ -28,6 +28,17 @@ type panel struct {
 	ID, Title, Definition string
 	Headline              []headline
 	Figures               []chartFigure
+	// Empty says there is nothing to show yet ("No invoices yet."),
+	// instead of charts and tables of zeros.
+	Empty string
+}
+
+// emptyUnless clears p's figures and says msg when nothing is there yet.
+func (p panel) emptyUnless(any bool, msg string) panel {
+	if !any {
+		p.Headline, p.Figures, p.Empty = nil, nil, msg
+	}
+	return p
 }
 
 type headline struct{ Label, Value string }
@@ -61,9 +72,13 @@ func (f chartFigure) Headers() []string {
 }
 
 type dashboard struct {
-	Panels []panel
+	// GettingStarted is the new firm's checklist; nil once done or dismissed.
+	GettingStarted *checklist
+	Panels         []panel
 	// Revenue's period and the form asking for another.
 	From, To domain.Date
+
+	proposalsSent int
 }
 
 func (h *handler) handleDashboard(w http.ResponseWriter, r *http.Request) {
@@ -101,6 +116,9 @@ func (h *handler) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		q.From, q.To = domain.Date{}, domain.Date{}
 	}
 	d, err := h.dashboard(r, q)
+	if err == nil {
+		d.GettingStarted, err = h.gettingStarted(r.Context(), r, f, d.proposalsSent)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -144,7 +162,7 @@ func (h *handler) dashboard(r *http.Request, q projections.ReportQuery) (dashboa
 	if err != nil {
 		return dashboard{}, err
 	}
-	d := dashboard{From: rev.From, To: rev.To}
+	d := dashboard{From: rev.From, To: rev.To, proposalsSent: props.Sent}
 	d.Panels = append(d.Panels, recurringPanel(mrr), projectedPanel(proj), revenuePanel(rev), receivablesPanel(ar),
 		collectionsPanel(col), proposalsPanel(props), dsoPanel(dso))
 	for i, p := range d.Panels {
@@ -212,7 +230,16 @@ func recurringPanel(rep projections.RecurringRevenue) panel {
 			Desc: "MRR at each month end from " + cats[0] + " to " + cats[len(cats)-1] + "; now " + fmtMoney(c.Monthly) + ".", Categories: cats,
 			Series: []charts.Series{moneySeries("MRR", ms)}}.SVG(), Table: tables[i]})
 	}
-	return p
+	n := 0
+	for _, c := range rep.Currencies {
+		n += c.Services
+		for _, h := range c.History {
+			if !h.Monthly.Amount.IsZero() {
+				n++
+			}
+		}
+	}
+	return p.emptyUnless(n > 0, "No recurring services yet.")
 }
 
 func projectedPanel(rep projections.ProjectedBillings) panel {
@@ -233,7 +260,11 @@ func projectedPanel(rep projections.ProjectedBillings) panel {
 			Series: []charts.Series{moneySeries("Billings", ms)}}.SVG(), Table: tables[2*i]})
 		p.Figures = append(p.Figures, namedFigure("chart-projected-services-"+c.Currency.Code, "Projected billings by service"+sfx, c.ByService, true, tables[2*i+1]))
 	}
-	return p
+	some := false
+	for _, c := range rep.Currencies {
+		some = some || !c.Total.Amount.IsZero() || len(c.ByService) > 0
+	}
+	return p.emptyUnless(some, "Nothing is scheduled to bill yet.")
 }
 
 // topNamed is how many services or clients a chart draws (its table lists all).
@@ -273,7 +304,11 @@ func revenuePanel(rep projections.Revenue) panel {
 			namedFigure("chart-revenue-services-"+c.Currency.Code, "Revenue by service"+sfx, c.ByService, true, tables[2*i]),
 			namedFigure("chart-revenue-clients-"+c.Currency.Code, "Revenue by client"+sfx, c.ByClient, false, tables[2*i+1]))
 	}
-	return p
+	n := 0
+	for _, c := range rep.Currencies {
+		n += c.Invoices + len(c.ByClient)
+	}
+	return p.emptyUnless(n > 0, "No invoices in this period.")
 }
 
 // ageNames are the ageing buckets as the dashboard says them.
@@ -296,7 +331,11 @@ func receivablesPanel(rep projections.Receivables) panel {
 			Desc: "Owed " + fmtMoney(c.Total) + "; over 90 days past due " + fmtMoney(ms[4]) + ".", Categories: cats,
 			Series: []charts.Series{moneySeries("Owed", ms)}}.SVG(), Table: tables[i]})
 	}
-	return p
+	some := false
+	for _, c := range rep.Currencies {
+		some = some || c.Invoices > 0 || !c.Total.Amount.IsZero()
+	}
+	return p.emptyUnless(some, "Nothing is owed: no unpaid invoices.")
 }
 
 func rate(d *decimal.Decimal) string {
@@ -332,7 +371,7 @@ func collectionsPanel(rep projections.CollectionRate) panel {
 	}
 	p.Figures = append(p.Figures, chartFigure{Chart: charts.Chart{ID: "chart-failures", Title: "Collection failures by reason", Desc: desc, Horizontal: true,
 		Categories: codes, Series: []charts.Series{countSeries("Rejected", counts)}}.SVG(), Table: tables[1]})
-	return p
+	return p.emptyUnless(rep.Attempts > 0, "No payments collected yet.")
 }
 
 func proposalsPanel(rep projections.Proposals) panel {
@@ -348,7 +387,7 @@ func proposalsPanel(rep projections.Proposals) panel {
 	p.Figures = append(p.Figures, chartFigure{Chart: charts.Chart{ID: "chart-proposals", Title: "Proposals by month",
 		Desc:       fmt.Sprintf("Sent (solid), accepted (hatched) and declined (dotted) per month; %d sent, %d accepted, %d declined.", rep.Sent, rep.Accepted, rep.Declined),
 		Categories: cats, Series: []charts.Series{countSeries("Sent", sent), countSeries("Accepted", acc), countSeries("Declined", dec)}}.SVG(), Table: rep.Tables()[0]})
-	return p
+	return p.emptyUnless(rep.Sent+rep.Accepted+rep.Declined > 0, "No proposals sent in the last 12 months.")
 }
 
 func dsoPanel(rep projections.DSO) panel {
@@ -370,5 +409,9 @@ func dsoPanel(rep projections.DSO) panel {
 	if len(p.Figures) > 0 {
 		p.Figures[len(p.Figures)-1].Table = tables[0]
 	}
-	return p
+	some := false
+	for _, c := range rep.Currencies {
+		some = some || !c.Receivable.Amount.IsZero() || !c.Invoiced.Amount.IsZero()
+	}
+	return p.emptyUnless(some, "No invoices yet.")
 }

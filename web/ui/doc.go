@@ -16,7 +16,9 @@
 // billing.Precondition, so a stale form is refused, not applied), renewals.go (the
 // Renewals page), dashboard.go (the Dashboard: every report of
 // projections as an SVG chart from package charts with its table beside
-// it), priceincreases.go (the Price increases page: a bulk price
+// it, or a sentence when there is nothing yet), getting_started.go (the
+// Dashboard's Getting started checklist for a new firm (not for auditors), each step derived
+// from the read models, hidden per browser by a cookie), priceincreases.go (the Price increases page: a bulk price
 // increase previewed, applied after an approval tick, its batch page and
 // its cancel; the dry run and apply through processes/priceincreases),
 // firm.go: the owners'

@@ -19,19 +19,41 @@ import (
 // an owner exists, or the link was used or expired, it answers 404.
 // Its routes are registered with sign-in's (registerSignInRoutes).
 
-type setupData struct {
-	Error, Email, Name string
-}
-
 // deadSetupLink is what a used, expired or wrong setup link says.
 const deadSetupLink = "This setup link is not valid: it was used, it expired, or Remit has an owner already. Sign in, or ask whoever runs Remit for a new link."
 
 // setupPrefix starts the path of the setup link.
 const setupPrefix = "/setup/"
 
-// showSetup renders the setup form with status.
-func (h *handler) showSetup(w http.ResponseWriter, r *http.Request, status int, data setupData) {
-	h.render(w, r, status, "setup", &view{Title: "Set up Remit", Bare: true, D: data})
+// showSetup renders the setup form with status: what was typed (never
+// the passwords) and each error beside its input.
+func (h *handler) showSetup(w http.ResponseWriter, r *http.Request, status int, f *form) {
+	h.render(w, r, status, "setup", &view{Title: "Set up Remit", Bare: true, Form: f})
+}
+
+// authForm is a sign-in style form as submitted, without the passwords, so
+// a refused form keeps what was typed except what must be typed again.
+func authForm(r *http.Request, keep ...string) *form {
+	f := newForm()
+	for _, k := range keep {
+		f.set(k, strings.TrimSpace(r.PostFormValue(k)))
+	}
+	return f
+}
+
+// failAuthForm puts err on f: problems with a field beside its input, the
+// rest above the form.
+func (h *handler) failAuthForm(r *http.Request, f *form, err error) {
+	f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
+}
+
+// passwordsDiffer marks the second password when the two differ.
+func passwordsDiffer(r *http.Request, f *form) bool {
+	if r.PostFormValue("password") == r.PostFormValue("password2") {
+		return false
+	}
+	f.Errors["password2"] = "The two passwords differ: type the same password twice."
+	return true
 }
 
 // setupOpen reports whether the path's setup link is still good, and
@@ -47,7 +69,7 @@ func (h *handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
 // handleSetupForm shows the setup link's form.
 func (h *handler) handleSetupForm(w http.ResponseWriter, r *http.Request) {
 	if h.setupOpen(w, r) {
-		h.showSetup(w, r, http.StatusOK, setupData{})
+		h.showSetup(w, r, http.StatusOK, newForm())
 	}
 }
 
@@ -60,25 +82,25 @@ func (h *handler) handleSetup(w http.ResponseWriter, r *http.Request) {
 		gateMessage(h, w, r, http.StatusForbidden, "Not allowed", "Set Remit up from its own page.")
 		return
 	}
-	data := setupData{Email: strings.TrimSpace(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name"))}
-	pw := r.PostFormValue("password")
-	if pw != r.PostFormValue("password2") {
-		data.Error = "The two passwords differ."
-		h.showSetup(w, r, http.StatusUnprocessableEntity, data)
+	f := authForm(r, "email", "name")
+	if passwordsDiffer(r, f) {
+		h.showSetup(w, r, http.StatusUnprocessableEntity, f)
 		return
 	}
-	sess, err := h.cfg.Auth.CompleteSetup(r.Context(), r.PathValue("token"), auth.NewUser{Email: data.Email, Name: data.Name, Password: pw})
+	sess, err := h.cfg.Auth.CompleteSetup(r.Context(), r.PathValue("token"), auth.NewUser{Email: f.Value("email"), Name: f.Value("name"), Password: r.PostFormValue("password")})
 	switch {
 	case domain.ErrorCode(err) == domain.ENOTFOUND: // used or expired meanwhile
 		gateMessage(h, w, r, http.StatusNotFound, "Link not valid", deadSetupLink)
 		return
 	case err != nil:
-		data.Error = h.userMessage(r, err)
-		h.showSetup(w, r, statusOf(err), data)
+		h.failAuthForm(r, f, err)
+		h.showSetup(w, r, statusOf(err), f)
 		return
 	}
 	h.cfg.Auth.SetSessionCookie(w, r, sess)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	// The firm has no name, currency or time zone yet: nothing can be
+	// billed before it does, so the owner sets it up first.
+	http.Redirect(w, r, "/settings/firm", http.StatusSeeOther)
 }
 
 // AnnounceSetup starts the first-run setup of a store with no users: it

@@ -59,9 +59,9 @@ func TestSetupAndSetPasswordInChromium(t *testing.T) {
 		t.Fatalf("a cross-origin setup made users: %+v", us)
 	}
 
-	step(t, ctx, "open the setup link", chromedp.Navigate(setupLink), chromedp.WaitVisible(chromedp.ID("email")),
-		set("email", "olive@firm.example"), set("name", "Olive Owner"), set("password", pw), set("password2", pw),
-		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitNotPresent(chromedp.ID("password2")), chromedp.WaitVisible(chromedp.CSS("pre")))
+	step(t, ctx, "open the setup link", chromedp.Navigate(setupLink), chromedp.WaitVisible(chromedp.ID("f-email")),
+		set("f-email", "olive@firm.example"), set("f-name", "Olive Owner"), set("f-password", pw), set("f-password2", pw),
+		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitNotPresent(chromedp.ID("f-password2")), chromedp.WaitVisible(chromedp.CSS("pre")))
 	if body := text(t, ctx, "body"); !strings.Contains(body, "olive@firm.example (owner)") {
 		t.Fatalf("after setup in Chromium: %q at %s", body, location(t, ctx))
 	}
@@ -78,9 +78,9 @@ func TestSetupAndSetPasswordInChromium(t *testing.T) {
 	if _, ok := a.PasswordLinkUser(bg, link.Token); !ok {
 		t.Fatal("a cross-origin post used up the set-password link")
 	}
-	step(t, ctx, "open the set-password link", chromedp.Navigate(pwLink), chromedp.WaitVisible(chromedp.ID("password")),
-		set("password", "sam-password-12"), set("password2", "sam-password-12"),
-		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitNotPresent(chromedp.ID("password2")), chromedp.WaitVisible(chromedp.CSS("pre")))
+	step(t, ctx, "open the set-password link", chromedp.Navigate(pwLink), chromedp.WaitVisible(chromedp.ID("f-password")),
+		set("f-password", "sam-password-12"), set("f-password2", "sam-password-12"),
+		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), chromedp.WaitNotPresent(chromedp.ID("f-password2")), chromedp.WaitVisible(chromedp.CSS("pre")))
 	if body := text(t, ctx, "body"); !strings.Contains(body, "sam@firm.example (staff)") {
 		t.Fatalf("after choosing a password in Chromium: %q at %s", body, location(t, ctx))
 	}

@@ -106,12 +106,27 @@ func TestSetupLink(t *testing.T) {
 	}
 	good := url.Values{"email": {"Olive@Firm.example"}, "name": {"Olive Owner"}, "password": {"a long passphrase 1"}, "password2": {"a long passphrase 1"}}
 	differ := url.Values{"email": good["email"], "password": good["password"], "password2": {"something else 12"}}
-	if code, body := status(t, c, http.MethodPost, link, differ); code != http.StatusUnprocessableEntity || !strings.Contains(body, "differ") {
-		t.Errorf("passwords that differ: %d %s", code, body)
+	if code, body := status(t, c, http.MethodPost, link, differ); code != http.StatusUnprocessableEntity || !strings.Contains(fieldError(body, "password2"), "differ") {
+		t.Errorf("passwords that differ: %d, beside Password again %q", code, fieldError(body, "password2"))
 	}
-	short := url.Values{"email": good["email"], "password": {"short"}, "password2": {"short"}}
-	if code, _ := status(t, c, http.MethodPost, link, short); code != http.StatusUnprocessableEntity {
-		t.Errorf("a short password: %d, want 422", code)
+	// A refused form says what is wrong beside the input, tied to it for
+	// screen readers, and keeps what was typed except the passwords.
+	short := url.Values{"email": good["email"], "name": good["name"], "password": {"short"}, "password2": {"short"}}
+	code, body := status(t, c, http.MethodPost, link, short)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(fieldError(body, "password"), "at least 12") {
+		t.Errorf("a short password: %d, beside Password %q; want 422 and the rule", code, fieldError(body, "password"))
+	}
+	for _, want := range []string{`aria-describedby="f-password-err"`, `value="Olive@Firm.example"`, `value="Olive Owner"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the refused setup form lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "short") && strings.Contains(body, `value="short"`) {
+		t.Error("the refused setup form echoes the password")
+	}
+	badEmail := url.Values{"email": {"not an email"}, "password": good["password"], "password2": good["password"]}
+	if code, body := status(t, c, http.MethodPost, link, badEmail); code != http.StatusUnprocessableEntity || fieldError(body, "email") == "" {
+		t.Errorf("a bad email: %d, beside Email %q", code, fieldError(body, "email"))
 	}
 	if us, _ := a.Users(context.Background()); len(us) != 0 {
 		t.Fatalf("refused setups made %d users", len(us))
@@ -121,9 +136,8 @@ func TestSetupLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	code := resp.StatusCode
-	if code != http.StatusSeeOther {
-		t.Fatalf("setup: %d, want 303", code)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/settings/firm" {
+		t.Fatalf("setup: %d to %q, want 303 to the firm's settings, which are not set up yet", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if code, body := status(t, c, http.MethodGet, srv.URL+"/", nil); code != http.StatusOK || !strings.Contains(body, "olive@firm.example (owner)") {
 		t.Errorf("after setup the browser is not signed in as the owner: %d %s", code, body)

@@ -82,6 +82,10 @@ type Config struct {
 	// "Add a card or bank account" button (client links, staff's Payment
 	// methods tab) opens it; nil: no method can be added through the UI.
 	Checkout *gateways.Checkout
+	// SendsEmail: emails go out through an SMTP server (serve --smtp);
+	// false: they are written to the data folder's outbox. The Dashboard's
+	// Getting started checklist says which.
+	SendsEmail bool
 	// Refunds refunds payments through the gateway (the invoice page's
 	// Refund action); nil: the action answers that the gateway cannot.
 	Refunds *refunds.Refunder
@@ -214,6 +218,7 @@ func (h *handler) registerRoutes(r *mux.Router) {
 		http.Redirect(w, r, "/clients", http.StatusSeeOther)
 	})
 	h.registerSignInRoutes(rt)
+	h.registerGettingStartedRoutes(rt)
 	h.registerUserRoutes(rt)
 	h.registerPaymentDetailsRoutes(rt)
 	h.registerPayNowRoutes(rt)

@@ -120,15 +120,15 @@ func (h *handler) passwordLinkUser(w http.ResponseWriter, r *http.Request) (user
 }
 
 // showSetPassword renders the set-password form with status.
-func (h *handler) showSetPassword(w http.ResponseWriter, r *http.Request, status int, email, problem string) {
-	data := struct{ Email, Error string }{Email: email, Error: problem}
-	h.render(w, r, status, "set_password", &view{Title: "Choose a password", Bare: true, D: data})
+func (h *handler) showSetPassword(w http.ResponseWriter, r *http.Request, status int, email string, f *form) {
+	data := struct{ Email string }{Email: email}
+	h.render(w, r, status, "set_password", &view{Title: "Choose a password", Bare: true, D: data, Form: f})
 }
 
 // handleSetPasswordForm shows a set-password link's form.
 func (h *handler) handleSetPasswordForm(w http.ResponseWriter, r *http.Request) {
 	if u, ok := h.passwordLinkUser(w, r); ok {
-		h.showSetPassword(w, r, http.StatusOK, u.Email, "")
+		h.showSetPassword(w, r, http.StatusOK, u.Email, newForm())
 	}
 }
 
@@ -143,8 +143,9 @@ func (h *handler) handleSetPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pw := r.PostFormValue("password")
-	if pw != r.PostFormValue("password2") {
-		h.showSetPassword(w, r, http.StatusUnprocessableEntity, u.Email, "The two passwords differ.")
+	f := newForm()
+	if passwordsDiffer(r, f) {
+		h.showSetPassword(w, r, http.StatusUnprocessableEntity, u.Email, f)
 		return
 	}
 	a := h.cfg.Auth
@@ -155,7 +156,8 @@ func (h *handler) handleSetPassword(w http.ResponseWriter, r *http.Request) {
 		gateMessage(h, w, r, http.StatusNotFound, "Link not valid", deadPasswordLink)
 		return
 	case err != nil:
-		h.showSetPassword(w, r, statusOf(err), u.Email, h.userMessage(r, err))
+		h.failAuthForm(r, f, err)
+		h.showSetPassword(w, r, statusOf(err), u.Email, f)
 		return
 	}
 	a.SetSessionCookie(w, r, sess)
