@@ -76,12 +76,17 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 // API token of theirs, through the CLI as an operator would.
 func MustToken(tb testing.TB, bin string, storeArgs ...string) string {
 	tb.Helper()
+	// In a folder of their own: on KurrentDB the sign-in state is DATA/auth.db,
+	// and without --data the default folder must not land in the repository.
+	cwd := tb.TempDir()
 	cmd := exec.Command(bin, append([]string{"user", "add", "owner@test.example", "--role", "owner"}, storeArgs...)...)
+	cmd.Dir = cwd
 	cmd.Env = append(cmd.Environ(), "REMIT_DATA=", "REMIT_STORE=", "REMIT_PASSWORD=correct horse battery staple")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		tb.Fatalf("user add: %v\n%s", err, out)
 	}
 	cmd = exec.Command(bin, append([]string{"token", "create", "--user", "owner@test.example", "--scope", "write"}, storeArgs...)...)
+	cmd.Dir = cwd
 	cmd.Env = append(cmd.Environ(), "REMIT_DATA=", "REMIT_STORE=")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
