@@ -25,6 +25,8 @@ import (
 
 var (
 	flagLoad   = flag.Duration("readmodels.load", 60*time.Second, "how long BenchmarkServeFootprint drives HTTP load")
+	flagRate   = flag.Float64("readmodels.rate", 0, "BenchmarkServeFootprint: GET requests per second in all (0: the 50 goroutines send back to back, which saturates the CPU)")
+	flagWrites = flag.Float64("readmodels.writes", 0, "BenchmarkServeFootprint: rounds per second of writes during the load, each creating a client and issuing it an instant bill through the API (0: reads only)")
 	flagSeedRM = flag.Bool("readmodels.seedrm", false, "BenchmarkServeFootprint: put the shared rebuilt read models in the data folder, so that the first start too finds them (nearly) up to date")
 )
 
@@ -36,9 +38,13 @@ var (
 // second start it reads the server's RSS (target < 300 MB at 1M events),
 // drives -readmodels.load (default 60 s) of mixed GETs from 50 goroutines
 // (the big client's page through the API, the clients list searched and
-// filtered, the invoice list by status), reads the RSS again, and sends
+// filtered, the invoice list by status; about -readmodels.rate a second in
+// all when given, else back to back), with -readmodels.writes rounds a
+// second of writes beside them (a client created and billed through the
+// API), logs the RSS each minute of it, reads the RSS again, and sends
 // SIGTERM (target: exits within 2 s). It reports each, with the HTTP
-// latencies (p50/p99 per request kind).
+// latencies (p50/p99 per request kind). The issue's hour of mixed load:
+// -readmodels.load 1h -readmodels.rate 100 -readmodels.writes 2.
 func BenchmarkServeFootprint(b *testing.B) {
 	bs := theStore(b)
 	tmp := b.TempDir()
@@ -70,6 +76,8 @@ func BenchmarkServeFootprint(b *testing.B) {
 		run("user", "add", "bench@firm.test", "--role", "owner")
 		out := strings.TrimSpace(run("token", "create", "--user", "bench@firm.test", "--scope", "read"))
 		token := out[strings.LastIndex(out, "\n")+1:]
+		out = strings.TrimSpace(run("token", "create", "--user", "bench@firm.test", "--scope", "write"))
+		writeToken := out[strings.LastIndex(out, "\n")+1:]
 
 		first := startServe(b, bin, data)
 		b.Logf("first start (seeded read models: %v): %.1f s, RSS %s (%s); %s", *flagSeedRM, first.ready.Seconds(), mbKB(first.rss()), first.rssParts(), loadavg())
@@ -79,7 +87,20 @@ func BenchmarkServeFootprint(b *testing.B) {
 		rssStart, partsStart := second.rss(), second.rssParts()
 		b.Logf("second start (read models up to date): %.2f s (target < 2 s), RSS %s (%s; %s; target < 300 MB); read models file %s; %s",
 			second.ready.Seconds(), mbKB(rssStart), partsStart, second.goMemory(), mb(uint64(sizeOf(rm))), loadavg())
+		stopSampling := second.sampleRSS(b, time.Minute)
+		wctx, stopWrites := context.WithCancel(context.Background())
+		writes := make(chan writeResult, 1)
+		go func() { writes <- driveWrites(wctx, second.url, writeToken, *flagWrites) }()
 		lat, n, bad := driveLoad(b, second.url, token, bs, *flagLoad)
+		stopWrites()
+		w := <-writes
+		b.Logf("RSS each minute of the load: %s", stopSampling())
+		if *flagWrites > 0 {
+			b.Logf("writes during the load: %d rounds (client + instant bill), %d failed, command p50 %.1f ms p99 %.1f ms", w.rounds, w.failed, ms(pct(w.lat, 50)), ms(pct(w.lat, 99)))
+			if w.failed > 0 {
+				b.Errorf("%d write rounds failed: %s", w.failed, w.firstErr)
+			}
+		}
 		rssAfter, partsAfter := second.rss(), second.rssParts()
 		goAfter := second.goMemory()
 		if *flagHeapProfile != "" {
@@ -315,10 +336,26 @@ func driveLoad(b *testing.B, base, token string, bs benchStore, d time.Duration)
 	var mu sync.Mutex
 	lat := map[string][]time.Duration{}
 	var wg sync.WaitGroup
+	// At -readmodels.rate the goroutines take turns from one ticker (an
+	// open loop of about that many requests a second), else they send
+	// back to back.
+	var tick <-chan time.Time
+	if *flagRate > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / *flagRate))
+		defer t.Stop()
+		tick = t.C
+	}
 	for range 50 {
 		wg.Go(func() {
 			mine := map[string][]time.Duration{}
 			for ctx.Err() == nil {
+				if tick != nil {
+					select {
+					case <-tick:
+					case <-ctx.Done():
+						continue
+					}
+				}
 				r := reqs[int(next.Add(1)-1)%len(reqs)]
 				req, _ := http.NewRequest(http.MethodGet, base+r.path, nil)
 				req.Header.Set("Authorization", "Bearer "+token)
@@ -346,6 +383,88 @@ func driveLoad(b *testing.B, base, token string, bs benchStore, d time.Duration)
 	}
 	wg.Wait()
 	return lat, int(n.Load()), int(bad.Load())
+}
+
+type writeResult struct {
+	rounds, failed int
+	lat            []time.Duration // per command, sorted
+	firstErr       error
+}
+
+// driveWrites creates a client and issues it an instant bill through the
+// API, perSecond rounds a second, until ctx ends: the writes of a firm at
+// work beside the reads, so the read models' live loop and the caches are
+// exercised while the footprint is measured.
+func driveWrites(ctx context.Context, base, token string, perSecond float64) writeResult {
+	var res writeResult
+	if perSecond <= 0 {
+		return res
+	}
+	hc := &http.Client{Timeout: time.Minute}
+	post := func(path, body string) (string, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		t0 := time.Now()
+		resp, err := hc.Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		res.lat = append(res.lat, time.Since(t0))
+		if resp.StatusCode != http.StatusCreated {
+			return "", fmt.Errorf("POST %s: %s %s", path, resp.Status, raw)
+		}
+		m := regexp.MustCompile(`"id":"([^"]+)"`).FindSubmatch(raw)
+		if m == nil {
+			return "", fmt.Errorf("POST %s: no id in %s", path, raw)
+		}
+		return string(m[1]), nil
+	}
+	t := time.NewTicker(time.Duration(float64(time.Second) / perSecond))
+	defer t.Stop()
+	for n := 1; ; n++ {
+		select {
+		case <-ctx.Done():
+			slices.Sort(res.lat)
+			return res
+		case <-t.C:
+		}
+		id, err := post("/api/clients", fmt.Sprintf(`{"name":"Load client %d","kind":"business","contacts":[{"name":"Alice","email":"alice%d@load.example"}]}`, n, n))
+		if err == nil {
+			_, err = post("/api/invoices", fmt.Sprintf(`{"client_id":%q,"lines":[{"description":"Advice","quantity":"1","unit_price":"450","tax_rate":"10"}]}`, id))
+		}
+		res.rounds++
+		if err != nil && ctx.Err() == nil {
+			res.failed++
+			if res.firstErr == nil {
+				res.firstErr = err
+			}
+		}
+	}
+}
+
+// sampleRSS reads the server's RSS every interval until the returned
+// function is called, which returns the samples ("0m 95 MB, 1m 120 MB…").
+func (s *server) sampleRSS(b *testing.B, every time.Duration) func() string {
+	done := make(chan struct{})
+	out := make(chan string, 1)
+	go func() {
+		var parts []string
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for i := 0; ; i++ {
+			parts = append(parts, fmt.Sprintf("%dm %s", i*int(every/time.Minute), mbKB(s.rss())))
+			select {
+			case <-done:
+				out <- strings.Join(parts, ", ")
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() string { close(done); return <-out }
 }
 
 func copyFile(b *testing.B, from, to string) {
