@@ -88,6 +88,54 @@ func CheckAppendMany(appends []StreamAppend) error {
 	return nil
 }
 
+// QueueMany is AppendMany for a backend whose one writer takes blocks of
+// requests from a queue (the embedded and PostgreSQL stores): it refuses a
+// block naming a stream twice, and each append check refuses; makes the
+// writer's request of each other append with req (which gives it m, to
+// Answer through, and i, its place in the block); hands those to the
+// writer on queue as one block (refused whole when done, the store
+// closed, or ctx ends first); and waits once for the writer's answers, or
+// until it stopped.
+func QueueMany[R any](ctx context.Context, appends []StreamAppend, check func(StreamAppend) error, req func(i int, m *ManyReplies) R,
+	queue chan<- []R, done, stopped <-chan struct{}) ([]AppendOutcome, error) {
+	if err := CheckAppendMany(appends); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m := NewManyReplies(len(appends))
+	block := make([]R, 0, len(appends))
+	at := make([]int, 0, len(appends)) // the place of each of block's appends
+	for i, a := range appends {
+		if err := check(a); err != nil {
+			m.Refuse(i, err, false)
+			continue
+		}
+		block = append(block, req(i, m))
+		at = append(at, i)
+		m.Queueing()
+	}
+	if len(block) > 0 {
+		// The writer takes the block whole, so its appends share a commit.
+		var err error
+		select {
+		case queue <- block:
+		case <-done:
+			err = ErrClosed
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		if err != nil {
+			for _, i := range at {
+				m.Refuse(i, err, true)
+			}
+		}
+	}
+	m.Done()
+	return m.Wait(stopped)
+}
+
 // ManyReplies gathers the outcomes of a block's appends for a backend whose
 // writer answers appends one by one (the embedded and PostgreSQL stores):
 // the writer calls Answer for each append it took, and the block's caller,
