@@ -82,7 +82,12 @@ func (h *handler) signedIn(w http.ResponseWriter, r *http.Request, need auth.Acc
 func (h *handler) handleLogout(w http.ResponseWriter, r *http.Request) {
 	a := h.cfg.Auth
 	if p, err := a.Authenticate(r); err == nil && auth.CheckCSRF(r, p) {
-		a.Logout(r)
+		// Not shown as signed out unless the session ended: its cookie
+		// would still get in.
+		if err := a.Logout(r); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	}
 	a.ClearSessionCookie(w, r)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
