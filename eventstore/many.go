@@ -88,14 +88,14 @@ func CheckAppendMany(appends []StreamAppend) error {
 	return nil
 }
 
-// QueueMany is AppendMany for a backend whose one writer takes blocks of
-// requests from a queue (the embedded and PostgreSQL stores): it refuses a
-// block naming a stream twice, and each append check refuses; makes the
-// writer's request of each other append with req (which gives it m, to
-// Answer through, and i, its place in the block); hands those to the
-// writer on queue as one block (refused whole when done, the store
-// closed, or ctx ends first); and waits once for the writer's answers, or
-// until it stopped.
+// QueueMany is the AppendMany of a backend whose one writer takes blocks
+// of requests from a queue (the embedded and PostgreSQL stores). It
+// refuses a block naming a stream twice, and each append check refuses;
+// makes the writer's request of every other append with req (i: its place
+// in the block; m: where the writer answers it); hands them to the writer
+// on queue as one block, or refuses them all when done (the store closed)
+// or ctx ends first; and waits once for every answer (ErrClosed when the
+// writer stopped first).
 func QueueMany[R any](ctx context.Context, appends []StreamAppend, check func(StreamAppend) error, req func(i int, m *ManyReplies) R,
 	queue chan<- []R, done, stopped <-chan struct{}) ([]AppendOutcome, error) {
 	if err := CheckAppendMany(appends); err != nil {
