@@ -91,4 +91,15 @@ func TestLogoutFailsWhenTheSessionCannotEnd(t *testing.T) {
 	if _, code := page(); code != http.StatusOK {
 		t.Fatalf("the session was ended after all (%d): the test's trigger did not hold", code)
 	}
+
+	// Nor when the session cannot even be read.
+	db.Close()
+	resp, err = c.PostForm(srv.URL+"/logout", url.Values{"csrf_token": {csrf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("sign-out with the sign-in state unreachable answered %d (Location %q), want 500", resp.StatusCode, resp.Header.Get("Location"))
+	}
 }
