@@ -256,7 +256,14 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 		}
 		a.Auth = authn
 		if us, err := authn.Users(ctx); err == nil && len(us) == 0 {
-			ui.AnnounceSetup(ctx, authn, a.log, cfg.NodeName, cfg.PublicURL, a.baseURL.Load) // the one-time /setup/<token> link
+			// The embedded store has one process per data folder: a live
+			// setup link is one a stopped process printed (its node name has
+			// another pid), so this one replaces it ("": the only node).
+			node := cfg.NodeName
+			if kind, err := storeurl.KindOf(cfg.StoreURL); err == nil && kind == storeurl.Embedded {
+				node = ""
+			}
+			ui.AnnounceSetup(ctx, authn, a.log, node, cfg.PublicURL, a.baseURL.Load) // the one-time /setup/<token> link
 		}
 	}
 	if !cfg.NoLedgerSync {

@@ -88,6 +88,54 @@ func CheckAppendMany(appends []StreamAppend) error {
 	return nil
 }
 
+// QueueMany is the AppendMany of a backend whose one writer takes blocks
+// of requests from a queue (the embedded and PostgreSQL stores). It
+// refuses a block naming a stream twice, and each append check refuses;
+// makes the writer's request of every other append with req (i: its place
+// in the block; m: where the writer answers it); hands them to the writer
+// on queue as one block, or refuses them all when done (the store closed)
+// or ctx ends first; and waits once for every answer (ErrClosed when the
+// writer stopped first).
+func QueueMany[R any](ctx context.Context, appends []StreamAppend, check func(StreamAppend) error, req func(i int, m *ManyReplies) R,
+	queue chan<- []R, done, stopped <-chan struct{}) ([]AppendOutcome, error) {
+	if err := CheckAppendMany(appends); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m := NewManyReplies(len(appends))
+	block := make([]R, 0, len(appends))
+	at := make([]int, 0, len(appends)) // the place of each of block's appends
+	for i, a := range appends {
+		if err := check(a); err != nil {
+			m.Refuse(i, err, false)
+			continue
+		}
+		block = append(block, req(i, m))
+		at = append(at, i)
+		m.Queueing()
+	}
+	if len(block) > 0 {
+		// The writer takes the block whole, so its appends share a commit.
+		var err error
+		select {
+		case queue <- block:
+		case <-done:
+			err = ErrClosed
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		if err != nil {
+			for _, i := range at {
+				m.Refuse(i, err, true)
+			}
+		}
+	}
+	m.Done()
+	return m.Wait(stopped)
+}
+
 // ManyReplies gathers the outcomes of a block's appends for a backend whose
 // writer answers appends one by one (the embedded and PostgreSQL stores):
 // the writer calls Answer for each append it took, and the block's caller,

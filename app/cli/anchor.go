@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"remit/domain"
@@ -332,17 +333,30 @@ func checkTail(ctx context.Context, so storeOpts, anchorsPath string) error {
 
 // anchorJob is serve's daily job: anchor the head (idempotent: a head
 // anchored already is not anchored again), and email the new line to the
-// auditor when send is set.
+// auditor when send is set. A line whose email failed is emailed again on
+// the next run (by this process): the head is anchored already then, so
+// nothing else would send it.
 func anchorJob(so storeOpts, keyPath, anchorsPath string, now func() time.Time, send *anchorMail) func(context.Context, domain.Date) error {
+	var mu sync.Mutex
+	var unsent []string // anchored lines not emailed yet, oldest first
 	return func(ctx context.Context, _ domain.Date) error {
+		mu.Lock()
+		defer mu.Unlock()
 		line, err := anchorHead(ctx, so, keyPath, anchorsPath, now())
 		if err != nil && !errors.Is(err, errEmptyLog) {
 			return fmt.Errorf("anchor the audit head: %w", err)
 		}
-		if line != "" && send != nil {
-			if err := send.send(ctx, line, now()); err != nil {
-				return fmt.Errorf("anchored, but not emailed: %w", err)
+		if send == nil {
+			return nil
+		}
+		if line != "" {
+			unsent = append(unsent, line)
+		}
+		for len(unsent) > 0 {
+			if err := send.send(ctx, unsent[0], now()); err != nil {
+				return fmt.Errorf("anchored, but not emailed (tried again on the next run): %w", err)
 			}
+			unsent = unsent[1:]
 		}
 		return nil
 	}

@@ -253,42 +253,14 @@ func check(stream string, events []eventstore.EventData, maxSize int) error {
 // the writer's queue one after another, so they share its transactions as
 // concurrent appends do, and the caller waits once, for the last answer.
 func (s *Store) AppendMany(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendOutcome, error) {
-	if err := eventstore.CheckAppendMany(appends); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	m := eventstore.NewManyReplies(len(appends))
 	reqs := make([]appendReq, len(appends))
-	queue := make([]*appendReq, 0, len(appends))
-	for i, a := range appends {
-		if err := check(a.Stream, a.Events, s.opts.MaxEventSize); err != nil {
-			m.Refuse(i, err, false)
-			continue
-		}
+	req := func(i int, m *eventstore.ManyReplies) *appendReq {
+		a := &appends[i]
 		reqs[i] = appendReq{ctx: ctx, stream: a.Stream, expected: a.Expected, events: a.Events, many: m, at: i}
-		queue = append(queue, &reqs[i])
-		m.Queueing()
+		return &reqs[i]
 	}
-	if len(queue) > 0 {
-		// The writer takes the block whole, so its appends share a commit.
-		var err error
-		select {
-		case s.reqs <- queue:
-		case <-s.done:
-			err = eventstore.ErrClosed
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-		if err != nil {
-			for _, r := range queue {
-				m.Refuse(r.at, err, true)
-			}
-		}
-	}
-	m.Done()
-	return m.Wait(s.stopped)
+	valid := func(a eventstore.StreamAppend) error { return check(a.Stream, a.Events, s.opts.MaxEventSize) }
+	return eventstore.QueueMany(ctx, appends, valid, req, s.reqs, s.done, s.stopped)
 }
 
 // MaxEventSize returns the largest event (data plus metadata) an append

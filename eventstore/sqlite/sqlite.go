@@ -364,42 +364,14 @@ func (s *Store) AppendQueued(ctx context.Context, stream string, expected events
 // their syncs) as concurrent appends do, and the caller waits once, for the
 // last answer, instead of once per append.
 func (s *Store) AppendMany(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendOutcome, error) {
-	if err := eventstore.CheckAppendMany(appends); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	m := eventstore.NewManyReplies(len(appends))
 	reqs := make([]appendReq, len(appends))
-	queue := make([]*appendReq, 0, len(appends))
-	for i, a := range appends {
-		if err := s.check(a.Stream, a.Events); err != nil {
-			m.Refuse(i, err, false)
-			continue
-		}
+	req := func(i int, m *eventstore.ManyReplies) *appendReq {
+		a := &appends[i]
 		reqs[i] = appendReq{ctx: ctx, stream: a.Stream, expected: a.Expected, events: a.Events, many: m, at: i}
-		queue = append(queue, &reqs[i])
-		m.Queueing()
+		return &reqs[i]
 	}
-	if len(queue) > 0 {
-		// The writer takes the block whole, so its appends share a commit.
-		var err error
-		select {
-		case s.reqs <- queue:
-		case <-s.done:
-			err = eventstore.ErrClosed
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-		if err != nil {
-			for _, r := range queue {
-				m.Refuse(r.at, err, true)
-			}
-		}
-	}
-	m.Done()
-	return m.Wait(s.stopped)
+	valid := func(a eventstore.StreamAppend) error { return s.check(a.Stream, a.Events) }
+	return eventstore.QueueMany(ctx, appends, valid, req, s.reqs, s.done, s.stopped)
 }
 
 // check refuses an append the writer must not see: the store read-only,

@@ -211,7 +211,12 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if s.authOff(w, r) {
 		return
 	}
-	s.cfg.Auth.Logout(r)
+	// Not answered as signed out unless the session ended: its cookie
+	// would still get in.
+	if err := s.cfg.Auth.Logout(r); err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	s.cfg.Auth.ClearSessionCookie(w, r)
 	s.writeJSON(w, r, http.StatusOK, SignedOut{SignedOut: true})
 }

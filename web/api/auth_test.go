@@ -23,6 +23,7 @@ import (
 	"remit/projections"
 	"remit/web/api"
 	"remit/web/auth"
+	"remit/web/auth/authdb"
 )
 
 // clock is a test clock the tests move.
@@ -54,12 +55,19 @@ const password = "correct horse battery"
 
 func newSecured(tb testing.TB) *secured {
 	tb.Helper()
+	return newSecuredOn(tb, nil)
+}
+
+// newSecuredOn is newSecured with its sign-in state in db (nil: the
+// Authenticator's own).
+func newSecuredOn(tb testing.TB, db *authdb.DB) *secured {
+	tb.Helper()
 	st, err := sqlite.Open(tb.TempDir(), sqlite.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	c := &clock{t: now}
-	authn, err := auth.New(auth.Config{Store: st, Now: c.Now, BcryptCost: bcrypt.MinCost})
+	authn, err := auth.New(auth.Config{Store: st, Now: c.Now, BcryptCost: bcrypt.MinCost, DB: db})
 	if err != nil {
 		tb.Fatal(err)
 	}

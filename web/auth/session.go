@@ -55,8 +55,9 @@ func (a *Authenticator) endUserSessions(ctx context.Context, userID uuid.UUID) e
 // loginWindow is the fixed window login attempts per address are counted in.
 const loginWindow = time.Minute
 
-// Keys of the limiter's rows: hashes, so a copy of the table names no
-// address or email.
+// Keys of the limiter's rows: hashes, so a copy of the table shows no
+// address or email as such (unsalted: an address, or an email someone
+// guesses, is found again by hashing candidates).
 func addrKey(addr string) string   { return sha256Hex("addr\x00" + addr) }
 func emailKey(email string) string { return sha256Hex("email\x00" + email) }
 

@@ -58,7 +58,9 @@ type SetupHeld struct {
 // setup link made by another node is live, it makes none and returns
 // that link's node and expiry (the link itself is known only to the node
 // that printed it). A live link made by this node is replaced: the node
-// was restarted and prints the new one.
+// was restarted and prints the new one. Node "" is the store's only node
+// (the embedded store: one process per data folder), which replaces any
+// live link: whoever made it has stopped.
 func (a *Authenticator) StartSetupOn(ctx context.Context, ttl time.Duration, node string) (string, *SetupHeld, error) {
 	if ttl <= 0 {
 		ttl = SetupTTL
@@ -72,7 +74,7 @@ func (a *Authenticator) StartSetupOn(ctx context.Context, ttl time.Duration, nod
 	}
 	tok := randomString(32)
 	l := authdb.Link{Kind: linkSetup, Hash: sha256Hex(tok), Data: []byte(node), Expires: a.cfg.Now().Add(ttl)}
-	live, made, err := a.db.PutOnlyLink(ctx, l, a.cfg.Now(), func(o authdb.Link) bool { return string(o.Data) != node })
+	live, made, err := a.db.PutOnlyLink(ctx, l, a.cfg.Now(), func(o authdb.Link) bool { return node != "" && string(o.Data) != node })
 	if err != nil {
 		return "", nil, err
 	}

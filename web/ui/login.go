@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -81,8 +82,18 @@ func (h *handler) signedIn(w http.ResponseWriter, r *http.Request, need auth.Acc
 
 func (h *handler) handleLogout(w http.ResponseWriter, r *http.Request) {
 	a := h.cfg.Auth
-	if p, err := a.Authenticate(r); err == nil && auth.CheckCSRF(r, p) {
-		a.Logout(r)
+	// Not shown as signed out unless the session ended (or there is none):
+	// its cookie would still get in.
+	p, err := a.Authenticate(r)
+	switch {
+	case err != nil && !errors.Is(err, auth.ErrUnauthenticated):
+		h.fail(w, r, err) // the sign-in state cannot be read
+		return
+	case err == nil && auth.CheckCSRF(r, p):
+		if err := a.Logout(r); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	}
 	a.ClearSessionCookie(w, r)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
