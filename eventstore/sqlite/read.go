@@ -183,7 +183,9 @@ func (s *Store) query(ctx context.Context, q string, args []any, room int) ([]ev
 	case capHint > 16384:
 		capHint = 256
 	}
-	out := make([]eventstore.RecordedEvent, 0, capHint)
+	// The room is made at the first row: most reads of a command's stream
+	// start after the cached state and find nothing.
+	var out []eventstore.RecordedEvent
 	err = conn.Raw(func(dc any) error {
 		qc, ok := dc.(driver.QueryerContext)
 		if !ok {
@@ -214,6 +216,9 @@ func (s *Store) query(ctx context.Context, q string, args []any, room int) ([]ev
 			env, ok := dest[1].([]byte)
 			if !ok {
 				return fmt.Errorf("position %d: envelope is %T", pos, dest[1])
+			}
+			if out == nil {
+				out = make([]eventstore.RecordedEvent, 0, capHint)
 			}
 			out = append(out, eventstore.RecordedEvent{Position: uint64(pos)})
 			e := &out[len(out)-1]
