@@ -38,7 +38,9 @@
 // the client is forgotten, the erased markers (Erased for names, "" for
 // the rest). Amounts, dates, ids and event order are never encrypted, and
 // the store's hash chain covers the ciphertext, which never changes: after
-// a Forget, `remit audit verify` still verifies.
+// a Forget, `remit audit verify` still verifies. SubscribeSealed and
+// OpenEvent let a follower with a filter (projections/follow) open only the
+// events it keeps.
 //
 // A sealed field is the string "pii:v1:" + base64(nonce ‖ AES-256-GCM
 // ciphertext), with the client id, event type and field path as additional

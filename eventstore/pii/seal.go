@@ -118,11 +118,17 @@ func (s *Sealer) transform(eventType string, data []byte, seal bool) ([]byte, er
 	if err != nil {
 		return nil, fmt.Errorf("pii: %s has personal fields but no client_id", eventType)
 	}
+	// The key and its cipher are looked up and made once per event, at its
+	// first personal field.
 	var key []byte
+	var aead cipher.AEAD
 	keyFor := func(create bool) ([]byte, error) {
 		if key == nil {
 			k, err := s.keys.Key(clientID, create)
-			if err != nil {
+			if err != nil || k == nil {
+				return nil, err
+			}
+			if aead, err = newGCM(k); err != nil {
 				return nil, err
 			}
 			key = k
@@ -140,10 +146,13 @@ func (s *Sealer) transform(eventType string, data []byte, seal bool) ([]byte, er
 					return v, false, nil
 				}
 				k, err := keyFor(true)
+				if err == nil && k == nil {
+					err = errors.New("the key store made no key")
+				}
 				if err != nil {
 					return "", false, err
 				}
-				out, err := sealValue(k, aad, v)
+				out, err := sealValue(k, aead, aad, v)
 				return out, true, err
 			}
 			if !strings.HasPrefix(v, sealedPrefix) {
@@ -159,7 +168,7 @@ func (s *Sealer) transform(eventType string, data []byte, seal bool) ([]byte, er
 			if err != nil {
 				return "", false, err
 			}
-			out, err := openValue(k, aad, v)
+			out, err := openValue(aead, aad, v)
 			return out, true, err
 		}, &changed)
 		if err != nil {
@@ -219,11 +228,7 @@ func visit(v any, path []string, fn func(string) (string, bool, error), changed 
 	return nil
 }
 
-func sealValue(key, aad []byte, plain string) (string, error) {
-	gcm, err := newGCM(key)
-	if err != nil {
-		return "", err
-	}
+func sealValue(key []byte, gcm cipher.AEAD, aad []byte, plain string) (string, error) {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("pii-nonce-v1\x00"))
 	m.Write(aad)
@@ -234,14 +239,10 @@ func sealValue(key, aad []byte, plain string) (string, error) {
 	return sealedPrefix + base64.RawStdEncoding.EncodeToString(ct), nil
 }
 
-func openValue(key, aad []byte, sealed string) (string, error) {
+func openValue(gcm cipher.AEAD, aad []byte, sealed string) (string, error) {
 	raw, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(sealed, sealedPrefix))
 	if err != nil {
 		return "", errors.New("a sealed value is damaged")
-	}
-	gcm, err := newGCM(key)
-	if err != nil {
-		return "", err
 	}
 	if len(raw) < gcm.NonceSize() {
 		return "", errors.New("a sealed value is damaged")

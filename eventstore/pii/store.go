@@ -181,3 +181,24 @@ func (s *Store) Subscribe(ctx context.Context, from uint64, filter eventstore.Fi
 		}
 	}
 }
+
+// SubscribeSealed delivers events as stored, their personal fields sealed;
+// OpenEvent opens one. A follower with a filter (projections/follow) opens
+// only the events it keeps, rather than every client event of the log. An
+// erasure still evicts its client's cached key as it goes by, opened or not.
+func (s *Store) SubscribeSealed(ctx context.Context, from uint64, filter eventstore.Filter) iter.Seq2[eventstore.RecordedEvent, error] {
+	return func(yield func(eventstore.RecordedEvent, error) bool) {
+		for r, err := range s.Store.Subscribe(ctx, from, filter) {
+			if err == nil {
+				s.noteErasure(&r)
+			}
+			if !yield(r, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// OpenEvent opens the personal fields of an event SubscribeSealed delivered,
+// as Subscribe does.
+func (s *Store) OpenEvent(r *eventstore.RecordedEvent) error { return s.openOne(r) }

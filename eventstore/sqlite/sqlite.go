@@ -177,7 +177,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("open event store %s: %w", dir, err)
 		}
-		rdb, err := openDB("file:"+path+"?mode=ro&_busy_timeout=5000", readPragmas)
+		rdb, err := openDB("file:"+path+"?mode=ro&_busy_timeout=5000&"+stmtCache, readPragmas)
 		if err != nil {
 			return nil, fmt.Errorf("open event store %s: %w", dir, err)
 		}
@@ -206,7 +206,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := fsperm.SQLite(path); err != nil {
 		return fail(err)
 	}
-	wdb, err := openDB("file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000", writePragmas)
+	wdb, err := openDB("file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&"+stmtCache, writePragmas)
 	if err != nil {
 		return fail(err)
 	}
@@ -217,7 +217,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if _, err := wdb.Exec(schema); err != nil {
 		return fail(err)
 	}
-	rdb, err := openDB("file:"+path+"?_journal_mode=WAL&_busy_timeout=5000&_query_only=1", readPragmas)
+	rdb, err := openDB("file:"+path+"?_journal_mode=WAL&_busy_timeout=5000&_query_only=1&"+stmtCache, readPragmas)
 	if err != nil {
 		return fail(err)
 	}
@@ -460,6 +460,13 @@ var writePragmas = []string{`PRAGMA wal_autocheckpoint = 0`, `PRAGMA cache_size 
 // that log), while read through read(2) it stays in the OS page cache,
 // which the kernel shares and reclaims.
 var readPragmas = []string{`PRAGMA cache_size = -16384`}
+
+// stmtCache keeps each connection's most recent prepared statements (the
+// driver's _stmt_cache_size): the same few reads (a stream, the log from a
+// position) and inserts run on every command, and preparing them anew was
+// about 8% of the CPU of the HTTP load test at 64 workers. A cached
+// statement is reset when put back, so it holds no read snapshot.
+const stmtCache = "_stmt_cache_size=32"
 
 // openDB opens a database/sql handle whose every new connection first runs
 // pragmas. It uses its own connector rather than a driver registered under a

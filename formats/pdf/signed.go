@@ -47,7 +47,7 @@ func SignedProposal(w io.Writer, data SignedProposalData) error {
 	doc.SetMargins(15, 15, 15)
 	doc.SetAutoPageBreak(true, 15)
 	doc.AddPage()
-	tr := doc.UnicodeTranslatorFromDescriptor("") // core fonts are cp1252
+	tr := translator(doc) // core fonts are cp1252
 
 	doc.SetFont("Helvetica", "B", 16)
 	doc.MultiCell(0, 8, tr("Signed proposal: "+data.Title), "", "L", false)

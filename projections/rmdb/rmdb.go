@@ -106,7 +106,9 @@ func openSQLite(path, settings string) (*DB, error) {
 	if err := fsperm.SQLite(path); err != nil {
 		return nil, fmt.Errorf("read models: %w", err)
 	}
-	dsn := "file:" + path + "?_journal_mode=WAL&_busy_timeout=10000&" + settings
+	// Each connection keeps its recent prepared statements: the API's reads
+	// and the runner's writes are the same few statements over and over.
+	dsn := "file:" + path + "?_journal_mode=WAL&_busy_timeout=10000&_stmt_cache_size=64&" + settings
 	// The one writer keeps 64 MiB of pages: inserts into the indexes of
 	// tables of millions of rows then rarely go to the file.
 	w, err := sql.Open("sqlite3", dsn+"&_cache_size=-65536")
