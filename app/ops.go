@@ -77,6 +77,12 @@ func (a *App) watch() {
 	if a.Runner != nil {
 		src.Checkpoints = a.Runner.Checkpoints
 	}
+	if a.Models != nil {
+		src.QueryCache = func() (uint64, uint64, int) {
+			st := a.Models.QueryCacheStats()
+			return st.Hits, st.Misses, st.Bytes
+		}
+	}
 	if a.Outbox != nil {
 		src.Outbox = func(ctx context.Context) (int, uint64, error) {
 			st, err := a.Outbox.Stats(ctx)

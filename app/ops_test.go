@@ -228,7 +228,7 @@ func TestMetricsAndReadinessOfTheWiredApp(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{`remit_events `, `remit_projection_lag_events{projection="invoices"}`, `remit_outbox_queued_emails`,
-		`remit_ledger_pushes_waiting`, `remit_lease_held{lease="scheduler"}`, `remit_commands_total{command="firm.SetUp",outcome="ok"} 1`, `remit_store_append_duration_seconds_bucket`, `go_goroutines`} {
+		`remit_ledger_pushes_waiting`, `remit_lease_held{lease="scheduler"}`, `remit_query_cache_hits_total`, `remit_query_cache_bytes`, `remit_commands_total{command="firm.SetUp",outcome="ok"} 1`, `remit_store_append_duration_seconds_bucket`, `go_goroutines`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %s", want)
 		}

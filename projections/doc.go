@@ -151,6 +151,19 @@
 // stops (its connection closes) another takes over from the committed
 // checkpoints.
 //
+// # The query cache
+//
+// The live models keep the answers of the client page's tabs, the clients
+// and invoice lists and activity pages in a cache bounded by size
+// (RunnerOptions.QueryCacheBytes, 32 MiB by default), each under the
+// models' version: a counter the runner moves whenever a serving
+// generation or its checkpoint changes (its own commit, a swap, or a
+// checkpoint another node committed), before it moves Position. So a query
+// asked again before the log moves is a map lookup, and a request that
+// waited for its command's position never reads an answer from before it
+// (querycache.go). Reconcile and time travel read the tables, never the
+// cache.
+//
 // # As of, and reconciliation
 //
 // BuildAsOf and Replay fill fresh Models in a temporary SQLite database

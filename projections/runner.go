@@ -24,6 +24,10 @@ type RunnerOptions struct {
 	// PostgreSQL, another node applies) reads the checkpoints; 0 means
 	// 200 ms.
 	PollInterval time.Duration
+	// QueryCacheBytes bounds the models' query cache (querycache.go): the
+	// estimated size of the answers kept; 0 means DefaultQueryCacheBytes,
+	// less than 0 keeps none.
+	QueryCacheBytes int
 }
 
 // Runner keeps Models' tables up to date with the log: it applies each

@@ -38,6 +38,9 @@ type runnerState struct {
 	// lease makes this process the one applying (nil: not held).
 	lease *rmdb.Lease
 
+	pubMu     sync.Mutex  // guards published
+	published [][2]uint64 // each serving generation's number and checkpoint, as last published
+
 	mu       sync.Mutex // guards the fields below
 	waiters  []waiter
 	failure  error
@@ -54,6 +57,12 @@ type waiter struct {
 }
 
 func newRunner(ctx context.Context, store eventstore.Store, models *Models, opts RunnerOptions) (*Runner, error) {
+	switch {
+	case opts.QueryCacheBytes == 0:
+		models.SetQueryCache(DefaultQueryCacheBytes)
+	case opts.QueryCacheBytes > 0:
+		models.SetQueryCache(opts.QueryCacheBytes)
+	}
 	return newRunnerOf(ctx, store, models, models.Specs(), opts)
 }
 
@@ -231,8 +240,37 @@ func minCheckpoint(gens []*generation) uint64 {
 // publish tells the models and the waiters how far the serving generations
 // are.
 func (r *Runner) publish() {
-	r.models.position.Store(minCheckpoint(r.gens()))
+	gens := r.gens()
+	r.moved(gens)
+	r.models.position.Store(minCheckpoint(gens))
 	r.notify()
+}
+
+// moved moves the models' version (which the query cache keys answers by)
+// when a serving generation, or its checkpoint, differs from what was last
+// published: before the position moves, so a request that waited for the
+// position reads past the cache of the tables as they were.
+func (r *Runner) moved(gens []*generation) {
+	s := &r.impl
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	same := len(gens) == len(s.published)
+	if same {
+		for i, g := range gens {
+			if s.published[i] != [2]uint64{uint64(g.number), g.checkpoint.Load()} {
+				same = false
+				break
+			}
+		}
+	}
+	if same {
+		return
+	}
+	s.published = s.published[:0]
+	for _, g := range gens {
+		s.published = append(s.published, [2]uint64{uint64(g.number), g.checkpoint.Load()})
+	}
+	r.models.version.Add(1)
 }
 
 func (r *Runner) start(ctx context.Context) error {

@@ -162,6 +162,10 @@ type Sources struct {
 	// Ledger reports ledger sync: pushes waiting, and pushes failed
 	// (temporary and permanent) since start.
 	Ledger func() (waiting int, failed uint64)
+	// QueryCache reports the read models' query cache: answers given
+	// from it and read from the tables since start, and its estimated
+	// size in bytes.
+	QueryCache func() (hits, misses uint64, bytes int)
 }
 
 // Watch registers the series read from s at each scrape.
@@ -176,6 +180,9 @@ var (
 	mailFailDesc = prometheus.NewDesc(Namespace+"_outbox_failures_total", "Email deliveries that failed since the process started (temporary ones are retried).", nil, nil)
 	waitingDesc  = prometheus.NewDesc(Namespace+"_ledger_pushes_waiting", "Pushes to connected ledgers waiting to be made or retried.", nil, nil)
 	ledgerFail   = prometheus.NewDesc(Namespace+"_ledger_push_failures_total", "Pushes to connected ledgers that failed since the process started (temporary ones are retried).", nil, nil)
+	cacheHits    = prometheus.NewDesc(Namespace+"_query_cache_hits_total", "Read-model queries answered from the query cache since the process started.", nil, nil)
+	cacheMisses  = prometheus.NewDesc(Namespace+"_query_cache_misses_total", "Read-model queries read from the tables (not in the query cache, or the read models moved) since the process started.", nil, nil)
+	cacheBytes   = prometheus.NewDesc(Namespace+"_query_cache_bytes", "Estimated size of the answers the query cache keeps.", nil, nil)
 	scrapeErr    = prometheus.NewDesc(Namespace+"_scrape_errors", "Sources that could not be read at this scrape (store, outbox).", []string{"source"}, nil)
 )
 
@@ -215,5 +222,11 @@ func (c *scraped) Collect(ch chan<- prometheus.Metric) {
 		w, f := c.s.Ledger()
 		ch <- prometheus.MustNewConstMetric(waitingDesc, prometheus.GaugeValue, float64(w))
 		ch <- prometheus.MustNewConstMetric(ledgerFail, prometheus.CounterValue, float64(f))
+	}
+	if c.s.QueryCache != nil {
+		h, miss, b := c.s.QueryCache()
+		ch <- prometheus.MustNewConstMetric(cacheHits, prometheus.CounterValue, float64(h))
+		ch <- prometheus.MustNewConstMetric(cacheMisses, prometheus.CounterValue, float64(miss))
+		ch <- prometheus.MustNewConstMetric(cacheBytes, prometheus.GaugeValue, float64(b))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
@@ -43,58 +42,14 @@ type Reason struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// readClient returns the Summary tab of a client.
+// readClient returns the Summary tab of a client (the models keep recent
+// summaries: projections' query cache).
 func (s *Server) readClient(ctx context.Context, id uuid.UUID) (projections.ClientSummary, error) {
-	pos := s.cfg.Models.Position()
 	today, err := s.today(ctx)
 	if err != nil {
 		return projections.ClientSummary{}, err
 	}
-	if _, past := AsOfFrom(ctx); past {
-		return s.models(ctx).Summary(ctx, id, today)
-	}
-	if sum, ok := s.summaries.get(id, pos, today); ok {
-		return sum, nil
-	}
-	sum, err := s.models(ctx).Summary(ctx, id, today)
-	if err == nil && s.cfg.Models.Position() == pos {
-		s.summaries.put(id, pos, today, sum)
-	}
-	return sum, err
-}
-
-// summaryCache keeps client summaries as of one read-model position and
-// day. The Summary query sums every invoice of the client on each call; the
-// client page asks for it on every tab, so it is kept until the read models
-// apply any event (or the day changes). A summary computed while an event
-// was applied is not kept.
-type summaryCache struct {
-	mu    sync.Mutex
-	pos   uint64
-	today domain.Date
-	byID  map[uuid.UUID]projections.ClientSummary
-}
-
-// summaryCacheSize bounds the cache; past it, it starts again.
-const summaryCacheSize = 4096
-
-func (c *summaryCache) get(id uuid.UUID, pos uint64, today domain.Date) (projections.ClientSummary, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.pos != pos || c.today != today {
-		return projections.ClientSummary{}, false
-	}
-	sum, ok := c.byID[id]
-	return sum, ok
-}
-
-func (c *summaryCache) put(id uuid.UUID, pos uint64, today domain.Date, sum projections.ClientSummary) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.pos != pos || c.today != today || len(c.byID) >= summaryCacheSize {
-		c.pos, c.today, c.byID = pos, today, map[uuid.UUID]projections.ClientSummary{}
-	}
-	c.byID[id] = sum
+	return s.models(ctx).Summary(ctx, id, today)
 }
 
 // clients are the firm's clients, answered as their Summary tab.

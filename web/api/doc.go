@@ -152,10 +152,11 @@
 //
 // # Caches
 //
-// Two small caches keep GETs cheap, both invalidated as soon as the read
-// models apply any event (their lowest checkpoint moves): the firm's
-// settings and time zone (needed for "today" on every query), and client
-// summaries, whose query sums every invoice of the client.
+// The firm's settings and time zone (needed for "today" on every query) are
+// kept until the read models apply any event (their lowest checkpoint
+// moves). The client page's tabs, the lists and activity pages are kept by
+// the read models themselves (projections' query cache), until any of
+// their tables changes.
 //
 // # Lists
 //

@@ -136,15 +136,14 @@ type Server struct {
 	server *http.Server
 	router *mux.Router
 
-	cfg       Config
-	cat       *catalog.Catalog
-	log       *slog.Logger
-	summaries summaryCache
-	firm      *projections.FirmView
-	closeMu   sync.Mutex
-	openapi   func() ([]byte, error)
-	limits    Limits
-	public    *inFlight
+	cfg     Config
+	cat     *catalog.Catalog
+	log     *slog.Logger
+	firm    *projections.FirmView
+	closeMu sync.Mutex
+	openapi func() ([]byte, error)
+	limits  Limits
+	public  *inFlight
 }
 
 // NewServer returns a Server with every route registered; Open starts it.

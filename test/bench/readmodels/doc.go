@@ -51,7 +51,8 @@
 //     (rebuild-cpu/bare-cpu): on a shared machine the CPU time moves far
 //     less with the load than the wall clock does.
 //   - BenchmarkQueries: 50 goroutines issuing b.N requests on the rebuilt
-//     models: the big client's page (Summary, ClientServices, Schedule, the
+//     models, with the query cache `remit serve` gives them
+//     (-readmodels.querycache=false: every request reads the tables): the big client's page (Summary, ClientServices, Schedule, the
 //     first page of its invoices, the newest page of its activity; each
 //     part timed too), the clients list searched and filtered to
 //     has_overdue, the firm's invoice

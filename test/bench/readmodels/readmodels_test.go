@@ -358,6 +358,8 @@ func loadavg() string {
 	return "load average " + strings.Join(f[:3], " ")
 }
 
+var flagQueryCache = flag.Bool("readmodels.querycache", true, "BenchmarkQueries: give the models the query cache `remit serve` gives them (false: every query reads the tables)")
+
 var flagConcurrency = flag.Int("readmodels.concurrency", 50, "goroutines issuing BenchmarkQueries' requests (1 shows each query's own cost, without queueing)")
 
 // queryKinds are the requests BenchmarkQueries mixes, in turn.
@@ -387,6 +389,9 @@ func BenchmarkQueries(b *testing.B) {
 	ctx := context.Background()
 	st, bs := openStore(b)
 	m := theModels(b, st)
+	if *flagQueryCache {
+		m.SetQueryCache(projections.DefaultQueryCacheBytes)
+	}
 	today := bs.meta.today()
 	big := bs.meta.BigClient
 	searches := []string{"client 1", "CLIENT 42", "accounts", "holdings", "client 99", "zz-none"}
@@ -523,6 +528,7 @@ func BenchmarkQueries(b *testing.B) {
 		b.ReportMetric(ms(p99), k+"-p99-ms")
 		lines = append(lines, fmt.Sprintf("%s n=%d p50 %.2f p99 %.2f max %.2f ms", k, len(ds), ms(p50), ms(p99), ms(ds[len(ds)-1])))
 	}
+	b.Logf("query cache: %+v", m.QueryCacheStats())
 	b.Logf("%d requests, %d at a time (target p99 < 20 ms at 50); %s; %s", b.N, min(*flagConcurrency, max(1, *flagConcurrency/procs)*procs), loadavg(), strings.Join(lines, "; "))
 }
 
