@@ -709,8 +709,10 @@ const fillTx = 8 * replayBatch
 // fill replays the log into gens up to bound, about fillTx events per
 // transaction, reporting progress. Each batch read is applied as soon as it
 // is decoded, in the open transaction, so a fill holds one batch of events
-// at a time, not a transaction's worth. Once done, it creates the indexes
-// a new generation's tables were created without (newGeneration).
+// at a time, not a transaction's worth; it is applied by two goroutines
+// side by side (applyEventsSideBySide) and its inserts run on a third
+// (rmdb.Tx.Pipeline). Once done, it creates the indexes a new
+// generation's tables were created without (newGeneration).
 func (r *Runner) fill(ctx context.Context, what string, gens []*generation, bound Bound) (ReplayStats, error) {
 	progress := r.progress(what, bound.Position)
 	for _, g := range gens {

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 
@@ -298,7 +299,9 @@ func (d *Docs[V]) flushChunk(tx *Tx, keys []string) {
 			tx.Fail(fmt.Errorf("read models: encode %s %s: %w", d.spec.Name, key, errs[i]))
 			return
 		}
-		args[0], args[1] = key, string(docs[i])
+		// The encoding is never changed after: the row can have it as a
+		// string without a copy of every document.
+		args[0], args[1] = key, unsafe.String(unsafe.SliceData(docs[i]), len(docs[i]))
 		copy(args[2:], vals[i*nc:(i+1)*nc])
 		if again[i] && d.hasDeferrable() {
 			d.deferred[key] = true
