@@ -103,7 +103,12 @@
 // across every CPU in another, and applies each decoded batch at once in
 // the open transaction, committing about every 32,768 events: a document
 // the events of that stretch touch is encoded and written once, and the
-// fill holds one batch of events at a time. During a fill the services'
+// fill holds one batch of events at a time. A fill keeps both CPUs busy:
+// two goroutines apply each batch side by side, one to services, invoices
+// and unissued, the other to every other projection (each projection sees
+// every event in order); Flush encodes the documents on every CPU; and the
+// transaction's inserts run on a goroutine of their own
+// (rmdb.Tx.Pipeline), in order, while the next events are applied. During a fill the services'
 // and invoices' caches keep up to 16 MiB of documents each (by their JSON
 // size; 1,024 and 4,096 documents otherwise), so a document met again a
 // month of log later is still decoded; and a service written again has its

@@ -142,7 +142,18 @@ func monthlyAt(st service.State, day domain.Date) (decimal.Decimal, bool) {
 	if _, ok := MonthlyAmount(decimal.Zero, st.BillingRule); !ok {
 		return decimal.Zero, false
 	}
-	it, ok := coveringItem(st, billingItems(st.Schedule(day)), day)
+	return monthlyAmong(st, billingItems(st.Schedule(day)), day)
+}
+
+// monthlyAmong is monthlyAt with the service's billing items through day
+// or later (billingItems of a Schedule through any day from day on: the
+// schedule through a day is a later one's less the items after it), so
+// several days can share one schedule.
+func monthlyAmong(st service.State, items []service.Item, day domain.Date) (decimal.Decimal, bool) {
+	if _, ok := MonthlyAmount(decimal.Zero, st.BillingRule); !ok {
+		return decimal.Zero, false
+	}
+	it, ok := coveringItem(st, items, day)
 	if !ok {
 		return decimal.Zero, false
 	}
@@ -204,11 +215,15 @@ func (d *serviceDoc) closeMRRVersion(until time.Time) {
 		first, since = oldest, time.Time{}
 	}
 	last := utcDate(until).AddDays(1)
+	var items []service.Item // the schedule through the last day, built once
 	for day := MonthOf(first).Add(-1).Last(); !day.After(last); day = MonthOf(day).Add(1).Last() {
 		if day.Before(first) {
 			continue
 		}
-		v, ok := monthlyAt(d.State, day)
+		if items == nil {
+			items = billingItems(d.State.Schedule(MonthOf(last).Last()))
+		}
+		v, ok := monthlyAmong(d.State, items, day)
 		d.MRRHistory = append(d.MRRHistory, mrrPoint{On: day, Since: since, Until: until, Monthly: v, Currency: d.State.Currency, Counts: ok})
 	}
 	keep := d.MRRHistory[:0]

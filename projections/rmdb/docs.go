@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 
@@ -225,41 +226,99 @@ func (d *Docs[V]) Delete(key string) {
 	d.cache.Remove(key)
 }
 
+// parallelEncode is how many documents make Flush encode on every CPU (a
+// fill's transaction writes thousands; a live batch a few), and
+// encodeChunk how many it encodes before writing them, so what it holds
+// encoded at once stays bounded.
+const (
+	parallelEncode = 64
+	encodeChunk    = 1024
+)
+
 // Flush writes the documents Put or Deleted since the last Flush, in key
 // order (neighbours in the table's key index are written together), many
-// per statement.
+// per statement. Encoding them (JSON and the columns' values, pure
+// functions of the document) is spread over every CPU when there are many;
+// the one writer then writes them in order.
 func (d *Docs[V]) Flush(tx *Tx) {
 	keys := slices.Sorted(maps.Keys(d.dirty))
-	args := make([]any, 2+len(d.spec.Columns))
-	for _, key := range keys {
-		v := d.dirty[key]
-		if v == nil {
-			tx.Exec(d.del, key)
-			continue
-		}
-		doc, err := json.Marshal(v)
-		if err != nil {
-			tx.Fail(fmt.Errorf("read models: encode %s %s: %w", d.spec.Name, key, err))
+	for chunk := range slices.Chunk(keys, encodeChunk) {
+		if tx.Err() != nil {
 			break
 		}
-		args[0], args[1] = key, string(doc)
-		again := d.filling && d.written[key]
-		if d.filling {
-			d.written[key] = true
-		}
-		for i, c := range d.spec.Columns {
-			if again && c.Deferrable {
-				args[2+i] = nil
-				d.deferred[key] = true
-				continue
-			}
-			args[2+i] = c.Value(key, v)
-		}
-		d.upserts.Add(tx, args...)
-		d.sized(key, len(doc))
+		d.flushChunk(tx, chunk)
 	}
 	d.upserts.Flush(tx)
 	clear(d.dirty)
+}
+
+// flushChunk encodes the documents of keys (on every CPU when there are
+// many) and buffers their rows or deletes them, in order.
+func (d *Docs[V]) flushChunk(tx *Tx, keys []string) {
+	nc := len(d.spec.Columns)
+	docs := make([][]byte, len(keys))
+	errs := make([]error, len(keys))
+	vals := make([]any, len(keys)*nc)
+	again := make([]bool, len(keys))
+	for i, key := range keys {
+		again[i] = d.filling && d.written[key]
+		if d.filling && d.dirty[key] != nil {
+			d.written[key] = true
+		}
+	}
+	encode := func(i int) {
+		v := d.dirty[keys[i]]
+		if v == nil {
+			return
+		}
+		if docs[i], errs[i] = json.Marshal(v); errs[i] != nil {
+			return
+		}
+		for j, c := range d.spec.Columns {
+			if again[i] && c.Deferrable {
+				continue // NULL: CompleteFill computes it
+			}
+			vals[i*nc+j] = c.Value(keys[i], v)
+		}
+	}
+	workers := 1
+	if len(keys) >= parallelEncode {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if err := parallel.For(tx.Context(), workers, len(keys), encode); err != nil {
+		tx.Fail(err)
+		return
+	}
+	args := make([]any, 2+nc)
+	for i, key := range keys {
+		if d.dirty[key] == nil {
+			tx.Exec(d.del, key)
+			continue
+		}
+		if errs[i] != nil {
+			tx.Fail(fmt.Errorf("read models: encode %s %s: %w", d.spec.Name, key, errs[i]))
+			return
+		}
+		// The encoding is never changed after: the row can have it as a
+		// string without a copy of every document.
+		args[0], args[1] = key, unsafe.String(unsafe.SliceData(docs[i]), len(docs[i]))
+		copy(args[2:], vals[i*nc:(i+1)*nc])
+		if again[i] && d.hasDeferrable() {
+			d.deferred[key] = true
+		}
+		d.upserts.Add(tx, args...)
+		d.sized(key, len(docs[i]))
+	}
+}
+
+// hasDeferrable reports whether a column of the table is Deferrable.
+func (d *Docs[V]) hasDeferrable() bool {
+	for _, c := range d.spec.Columns {
+		if c.Deferrable {
+			return true
+		}
+	}
+	return false
 }
 
 // Discard forgets the cache and what was not flushed: after a rollback the

@@ -30,7 +30,8 @@
 // VALUES (…), (…), … (COPY on PostgreSQL, once there are enough), a full
 // statement's worth as soon as it has one and the rest at Flush, all in
 // the batch's transaction; Docs writes what a batch changed that way, in
-// key order. A projection's rows are then written with a few hundred
+// key order, having encoded the documents (JSON and columns) on every CPU
+// when there are many. A projection's rows are then written with a few hundred
 // statements per batch instead of one per event.
 //
 // # Filling a generation
@@ -41,7 +42,11 @@
 // once the fill is done, each in one pass over the table instead of one
 // update per row written. CreateIndexes creates only the missing ones, so
 // calling it after every fill also repairs a fill a crash stopped before
-// its indexes. On SQLite the one writer checkpoints the WAL into the file
+// its indexes (SQLite sorts them with a helper thread per CPU). A fill's
+// transaction is pipelined (Tx.Pipeline): its inserts run in order on a
+// goroutine of their own while the caller produces the next ones, and
+// every read in it waits for the writes queued before. On SQLite the one
+// writer checkpoints the WAL into the file
 // every 64 MiB (not every 4 MiB, SQLite's default): a fill writes tens of
 // megabytes per transaction, and each checkpoint writes the pages again and
 // syncs the file. OpenTemp's databases, thrown away after use, are never
@@ -56,6 +61,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -273,8 +279,11 @@ func (db *DB) Begin(ctx context.Context) (*Tx, error) {
 			// A fill's transaction writes tens of megabytes: checkpointing
 			// the WAL into the file after each (the default, past 1,000
 			// pages) writes every page twice as often and syncs each time.
-			// Up to 64 MiB of WAL are checkpointed at once.
-			if _, err := conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 16384"); err != nil {
+			// Up to 64 MiB of WAL are checkpointed at once. The sorts of
+			// CREATE INDEX after a fill (a pass over tables of millions
+			// of rows) may use a helper thread per CPU.
+			pragmas := fmt.Sprintf("PRAGMA wal_autocheckpoint = 16384; PRAGMA threads = %d", runtime.GOMAXPROCS(0))
+			if _, err := conn.ExecContext(ctx, pragmas); err != nil {
 				conn.Close()
 				db.wmu.Unlock()
 				return nil, fmt.Errorf("read models: begin: %w", err)
@@ -324,12 +333,17 @@ func (db *DB) WriteTx(ctx context.Context, f func(*Tx) error) error {
 
 // Tx is a write transaction. Its first failing statement's error sticks:
 // later statements do nothing and Err, Commit report it, so Apply code can
-// write without checking each step.
+// write without checking each step. Exec, ExecCount, Query, QueryRow, Err
+// and Fail may be called from several goroutines at once (a fill applies
+// groups of projections side by side, see Pipeline); Commit and Rollback
+// by one, once the others are done.
 type Tx struct {
 	ctx  context.Context
 	db   *DB
+	mu   sync.Mutex // guards err and the connection between the calls above
 	err  error
 	done bool
+	pipe *pipeline // see Pipeline
 }
 
 // DB returns the database the transaction writes.
@@ -339,10 +353,21 @@ func (t *Tx) DB() *DB { return t.db }
 func (t *Tx) Context() context.Context { return t.ctx }
 
 // Err is the first error of the transaction.
-func (t *Tx) Err() error { return t.err }
+func (t *Tx) Err() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.err
+}
 
 // Fail records err (the first one sticks).
 func (t *Tx) Fail(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.fail(err)
+}
+
+// fail is Fail for a caller holding mu (or the one goroutine left).
+func (t *Tx) fail(err error) {
 	if t.err == nil && err != nil {
 		t.err = err
 	}
@@ -351,6 +376,16 @@ func (t *Tx) Fail(err error) {
 // Exec runs a statement (prepared once per transaction) unless the
 // transaction already failed.
 func (t *Tx) Exec(q string, args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil {
+		return
+	}
+	if t.pipe != nil && !isDDL(q) {
+		t.pipe.enqueue(q, args)
+		return
+	}
+	t.sync()
 	if t.err != nil {
 		return
 	}
@@ -370,12 +405,15 @@ func (t *Tx) Exec(q string, args ...any) {
 		}
 	}
 	if err != nil {
-		t.Fail(fmt.Errorf("read models: %s: %w", firstWords(q), err))
+		t.fail(fmt.Errorf("read models: %s: %w", firstWords(q), err))
 	}
 }
 
 // ExecCount runs a statement and returns how many rows it changed.
 func (t *Tx) ExecCount(q string, args ...any) int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sync()
 	if t.err != nil {
 		return 0
 	}
@@ -389,13 +427,16 @@ func (t *Tx) ExecCount(q string, args ...any) int64 {
 		n, err = res.RowsAffected()
 	}
 	if err != nil {
-		t.Fail(fmt.Errorf("read models: %s: %w", firstWords(q), err))
+		t.fail(fmt.Errorf("read models: %s: %w", firstWords(q), err))
 	}
 	return n
 }
 
 // Query reads inside the transaction (what it wrote included).
 func (t *Tx) Query(q string, args ...any) (*sql.Rows, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sync()
 	if t.err != nil {
 		return nil, t.err
 	}
@@ -410,6 +451,9 @@ func (t *Tx) Query(q string, args ...any) (*sql.Rows, error) {
 // whether there was one; an error other than sql.ErrNoRows is recorded as
 // the transaction's.
 func (t *Tx) QueryRow(q string, args []any, dest ...any) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sync()
 	if t.err != nil {
 		return false
 	}
@@ -423,7 +467,7 @@ func (t *Tx) QueryRow(q string, args []any, dest ...any) bool {
 	case errors.Is(err, sql.ErrNoRows):
 		return false
 	}
-	t.Fail(fmt.Errorf("read models: %s: %w", firstWords(q), err))
+	t.fail(fmt.Errorf("read models: %s: %w", firstWords(q), err))
 	return false
 }
 
@@ -454,6 +498,7 @@ func isDDL(q string) bool {
 // Commit commits, unless a statement failed: then it rolls back and
 // returns that error.
 func (t *Tx) Commit() error {
+	t.endPipeline()
 	if t.err != nil {
 		t.Rollback()
 		return t.err
@@ -472,6 +517,7 @@ func (t *Tx) Commit() error {
 
 // Rollback abandons the transaction (a no-op once it has ended).
 func (t *Tx) Rollback() {
+	t.endPipeline()
 	if t.done {
 		return
 	}

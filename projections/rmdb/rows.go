@@ -97,7 +97,7 @@ func (r *Rows) Discard() { r.vals = r.vals[:0] }
 // Flush writes the buffered rows in tx and empties the buffer.
 func (r *Rows) Flush(tx *Tx) {
 	n := r.Len()
-	if n == 0 || tx.err != nil {
+	if n == 0 || tx.Err() != nil {
 		r.Discard()
 		return
 	}

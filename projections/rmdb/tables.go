@@ -169,7 +169,7 @@ func (t *Tx) Advance(name string, generation int64, from, to uint64) {
 	}
 	n := t.ExecCount(`UPDATE rm_projections SET checkpoint = ? WHERE name = ? AND generation = ? AND checkpoint = ?`,
 		int64(to), name, generation, int64(from))
-	if n == 0 && t.err == nil {
+	if n == 0 && t.Err() == nil {
 		t.Fail(fmt.Errorf("%w: %s generation %d is not at %d", ErrCheckpointMoved, name, generation, from))
 	}
 }
