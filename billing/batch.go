@@ -261,19 +261,31 @@ type knownService struct {
 // among its invoice's items of that service naming its event), one append
 // per service stream, decided from the snapshot's state.
 func (s *Service) markBatch(ctx context.Context, live []*batchInvoice, services map[uuid.UUID]knownService, workers int) error {
-	var cmds []Command[service.Command]
-	var owners []*batchInvoice
+	n := 0
 	for _, b := range live {
-		n := map[uuid.UUID]int{}
+		n += len(b.plan.items)
+	}
+	cmds := make([]Command[service.Command], 0, n)
+	owners := make([]*batchInvoice, 0, n)
+	for _, b := range live {
+		first := len(cmds)
 		for _, key := range b.plan.items {
 			serviceID, _ := itemService(key)
+			stream := service.StreamName(serviceID)
+			// The item's place among this invoice's items of its service
+			// (an invoice has a few items: a scan, not a map).
+			place := 0
+			for _, c := range cmds[first:] {
+				if c.Stream == stream {
+					place++
+				}
+			}
 			cmds = append(cmds, Command[service.Command]{
-				Stream:  service.StreamName(serviceID),
+				Stream:  stream,
 				Command: service.MarkItemBilled{ItemKey: key, InvoiceID: b.plan.cmd.InvoiceID, Now: b.plan.cmd.Now},
-				Meta:    b.meta, FirstEvent: n[serviceID],
+				Meta:    b.meta, FirstEvent: place,
 			})
 			owners = append(owners, b)
-			n[serviceID]++
 		}
 	}
 	byStream := make(map[string]knownService, len(services))

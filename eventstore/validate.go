@@ -3,6 +3,7 @@ package eventstore
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/google/uuid"
 )
@@ -69,31 +70,48 @@ func ValidateAppend(stream string, events []EventData, maxEventSize int) error {
 	if err := ValidateStreamName(stream); err != nil {
 		return err
 	}
-	seen := make(map[uuid.UUID]int, len(events))
+	// Most appends hold an event or two: their ids are compared pairwise,
+	// and an event's field name is only made for an error.
+	var seen map[uuid.UUID]int
+	if len(events) > 8 {
+		seen = make(map[uuid.UUID]int, len(events))
+	}
 	for i, e := range events {
-		field := fmt.Sprintf("events[%d]", i)
 		if e.ID == uuid.Nil {
-			return &InvalidError{Field: field + ".id", Reason: "event id is missing"}
+			return &InvalidError{Field: eventField(i, ".id"), Reason: "event id is missing"}
 		}
-		if j, dup := seen[e.ID]; dup {
-			return &InvalidError{Field: field + ".id", Reason: fmt.Sprintf("event id %s appears twice in one append (also events[%d])", e.ID, j)}
+		j, dup := seen[e.ID]
+		if seen == nil {
+			for j = 0; j < i && events[j].ID != e.ID; j++ {
+			}
+			dup = j < i
 		}
-		seen[e.ID] = i
+		if dup {
+			return &InvalidError{Field: eventField(i, ".id"), Reason: fmt.Sprintf("event id %s appears twice in one append (also events[%d])", e.ID, j)}
+		}
+		if seen != nil {
+			seen[e.ID] = i
+		}
 		if e.Type == "" {
-			return &InvalidError{Field: field + ".type", Reason: "event type is empty"}
+			return &InvalidError{Field: eventField(i, ".type"), Reason: "event type is empty"}
 		}
 		if len(e.Type) > 256 {
-			return &InvalidError{Field: field + ".type", Reason: "event type is longer than 256 characters"}
+			return &InvalidError{Field: eventField(i, ".type"), Reason: "event type is longer than 256 characters"}
 		}
 		if e.SchemaVersion < 0 {
-			return &InvalidError{Field: field + ".schema_version", Reason: "schema version cannot be negative"}
+			return &InvalidError{Field: eventField(i, ".schema_version"), Reason: "schema version cannot be negative"}
 		}
 		if len(e.Data) == 0 || !json.Valid(e.Data) {
-			return &InvalidError{Field: field + ".data", Reason: "event data is not valid JSON"}
+			return &InvalidError{Field: eventField(i, ".data"), Reason: "event data is not valid JSON"}
 		}
 		if size := EventSize(e); size > maxEventSize {
-			return &InvalidError{Field: field, Reason: fmt.Sprintf("event is %d bytes, over the limit of %d bytes", size, maxEventSize)}
+			return &InvalidError{Field: eventField(i, ""), Reason: fmt.Sprintf("event is %d bytes, over the limit of %d bytes", size, maxEventSize)}
 		}
 	}
 	return nil
+}
+
+// eventField names a field of events[i] in an InvalidError.
+func eventField(i int, field string) string {
+	return "events[" + strconv.Itoa(i) + "]" + field
 }
