@@ -16,15 +16,19 @@ import (
 // models' Position does: so a request that waited for its own command to
 // reach the read models (read-your-writes) never gets an answer read before
 // it. An answer is stored only when the version did not move while it was
-// read. Queries take "today" as part of their key, so a cached answer never
-// outlives its day.
+// read, and when the version moves every answer is dropped (none could be
+// given again). Queries take "today" as part of their key, so a cached
+// answer never outlives its day.
 //
 // Answers are shared between requests: callers render them and must not
 // change them (every caller in web/ and app/ only reads).
 //
-// A firm's pages are read far more often than the log moves: staff reopen
-// the same client, the dashboard lists, API integrations poll. Between two
-// commits each such read is a map lookup instead of SQL and JSON decoding.
+// Between two changes of the log, a repeated read (staff reopening a
+// client, everyone's dashboard lists, an integration polling) is a map
+// lookup instead of SQL and JSON decoding. While the log moves every few
+// hundred milliseconds, few answers live long enough to be asked again:
+// keying answers by the version of the client they show, not of the whole
+// models, is what would keep them then.
 
 // DefaultQueryCacheBytes bounds the query cache of the live read models
 // (RunnerOptions.QueryCacheBytes): the estimated size of the answers kept.
@@ -32,8 +36,12 @@ const DefaultQueryCacheBytes = 32 << 20
 
 // queryCache is the cache of answers (see above); nil caches nothing.
 type queryCache struct {
-	mu    sync.Mutex
-	lru   *simplelru.LRU[string, cachedAnswer]
+	mu sync.Mutex
+	// version is the models' version of every answer kept: when the
+	// models move, the answers of the old version can never be given
+	// again, so they are dropped at once rather than left to age out.
+	version uint64
+	lru     *simplelru.LRU[string, cachedAnswer]
 	bytes int // estimated size of the answers kept
 	limit int
 	hits  uint64
@@ -41,9 +49,8 @@ type queryCache struct {
 }
 
 type cachedAnswer struct {
-	version uint64
-	value   any
-	size    int
+	value any
+	size  int
 }
 
 func newQueryCache(limit int) *queryCache {
@@ -91,7 +98,8 @@ func cached[T any](m *Models, key string, read func() (T, error), sizeOf func(T)
 	}
 	v := m.version.Load()
 	c.mu.Lock()
-	if a, ok := c.lru.Get(key); ok && a.version == v {
+	c.moveTo(v)
+	if a, ok := c.lru.Get(key); ok && c.version == v {
 		c.hits++
 		c.mu.Unlock()
 		return a.value.(T), nil
@@ -107,8 +115,12 @@ func cached[T any](m *Models, key string, read func() (T, error), sizeOf func(T)
 		return ans, nil // one answer may not crowd out the rest
 	}
 	c.mu.Lock()
-	if old, ok := c.lru.Peek(key); !ok || old.version <= v {
-		c.lru.Add(key, cachedAnswer{version: v, value: ans, size: size})
+	c.moveTo(v)
+	if c.version == v {
+		if old, ok := c.lru.Peek(key); ok {
+			c.bytes -= old.size // Add replaces it without the eviction callback
+		}
+		c.lru.Add(key, cachedAnswer{value: ans, size: size})
 		c.bytes += size
 		for c.bytes > c.limit {
 			c.lru.RemoveOldest()
@@ -116,6 +128,15 @@ func cached[T any](m *Models, key string, read func() (T, error), sizeOf func(T)
 	}
 	c.mu.Unlock()
 	return ans, nil
+}
+
+// moveTo drops every answer when the models moved past the cache's
+// version. The caller holds c.mu.
+func (c *queryCache) moveTo(v uint64) {
+	if v > c.version {
+		c.lru.Purge()
+		c.version = v
+	}
 }
 
 // queryKey names a query and its arguments (as JSON, so no two

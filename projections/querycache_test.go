@@ -84,3 +84,29 @@ func TestQueryCacheIsBounded(t *testing.T) {
 		t.Fatalf("stats %+v: want entries kept and every distinct day a miss", s)
 	}
 }
+
+// When the models move, the answers read before are dropped at once: a
+// firm writing all day keeps no dead answers in memory.
+func TestQueryCacheDropsOldAnswersWhenTheModelsMove(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.fixture()
+	m, r := e.mustLiveModels(RunnerOptions{})
+	if err := r.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ok(m.ListInvoices(ctx, InvoiceQuery{Today: today}))
+	ok(m.ListInvoices(ctx, InvoiceQuery{Today: today}))
+	ok(m.Summary(ctx, acme, today))
+	if s := m.QueryCacheStats(); s.Entries != 2 || s.Bytes == 0 {
+		t.Fatalf("stats %+v: want the two answers kept", s)
+	}
+	e.MustAppend(client.StreamName(beta), "user:alice", client.ClientDetailsChanged{ClientID: beta, Name: "Beta Bakehouse", Kind: client.KindBusiness, Currency: aud})
+	if err := r.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ok(m.Summary(ctx, acme, today))
+	if s := m.QueryCacheStats(); s.Entries != 1 {
+		t.Fatalf("stats %+v: want only the answer read since the models moved", s)
+	}
+}
