@@ -42,10 +42,10 @@ type queryCache struct {
 	// again, so they are dropped at once rather than left to age out.
 	version uint64
 	lru     *simplelru.LRU[string, cachedAnswer]
-	bytes int // estimated size of the answers kept
-	limit int
-	hits  uint64
-	miss  uint64
+	bytes   int // estimated size of the answers kept
+	limit   int
+	hits    uint64
+	miss    uint64
 }
 
 type cachedAnswer struct {
