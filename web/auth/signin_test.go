@@ -331,3 +331,62 @@ func TestSetupLinkOnSeveralNodes(t *testing.T) {
 		})
 	}
 }
+
+// TestPasswordLinkRefusedPassword: a refused (short) password leaves a
+// set-password link usable, a good one uses it once, and a link an owner
+// replaced with a new one never works again, even when someone tries a
+// weak password on the old link while the new one is made (the old code
+// took the link and put it back after the refusal, reviving it).
+func TestPasswordLinkRefusedPassword(t *testing.T) {
+	for name, open := range signInBackends(t) {
+		t.Run(name, func(t *testing.T) {
+			s := mustStore(t)
+			ctx := context.Background()
+			a, b := node(t, s, open(t), auth.Config{}), node(t, s, open(t), auth.Config{})
+			id, link, err := a.InviteUser(ctx, auth.Invite{Email: "bo@harbour.example", Name: "Bo", Role: user.RoleStaff}, "cli")
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitUser(t, b, id)
+			for range 3 {
+				if _, err := b.SetPasswordWithLink(ctx, link.Token, "short"); err == nil {
+					t.Fatal("a short password was taken")
+				}
+			}
+			if _, ok := a.PasswordLinkUser(ctx, link.Token); !ok {
+				t.Fatal("refused passwords used up the link")
+			}
+			// Old links replaced while weak passwords are tried on them.
+			for round := range 30 {
+				old := link
+				stop := make(chan struct{})
+				var wg sync.WaitGroup
+				wg.Go(func() {
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						_, _ = b.SetPasswordWithLink(ctx, old.Token, "short")
+					}
+				})
+				time.Sleep(time.Millisecond)
+				if link, err = a.NewPasswordLink(ctx, id); err != nil {
+					t.Fatal(err)
+				}
+				close(stop)
+				wg.Wait()
+				if _, ok := b.PasswordLinkUser(ctx, old.Token); ok {
+					t.Fatalf("round %d: a link replaced by a newer one works again", round)
+				}
+			}
+			if _, err := a.SetPasswordWithLink(ctx, link.Token, pw); err != nil {
+				t.Fatalf("the newest link: %v", err)
+			}
+			if _, err := b.SetPasswordWithLink(ctx, link.Token, "yet another passphrase"); err == nil {
+				t.Fatal("a used link works again")
+			}
+		})
+	}
+}

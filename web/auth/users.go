@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -104,7 +103,13 @@ func (a *Authenticator) SetPasswordWithLink(ctx context.Context, token, password
 	if !ok {
 		return Session{}, dead
 	}
-	l, ok, err := a.db.TakeLink(ctx, linkPassword, sha256Hex(token), a.cfg.Now())
+	// The password is checked before the link is taken, so a refused
+	// password never takes it and nothing is put back: a taken link put
+	// back could outlive a newer link an owner made in between.
+	if err := checkPassword(password); err != nil {
+		return Session{}, err
+	}
+	_, ok, err := a.db.TakeLink(ctx, linkPassword, sha256Hex(token), a.cfg.Now())
 	if err != nil {
 		return Session{}, err
 	}
@@ -112,11 +117,6 @@ func (a *Authenticator) SetPasswordWithLink(ctx context.Context, token, password
 		return Session{}, dead
 	}
 	if err := a.ChangePassword(ctx, u.ID, password, "user:"+u.ID.String()); err != nil {
-		if domain.ErrorCode(err) == domain.EINVALID {
-			if perr := a.db.PutLink(ctx, l, false); perr != nil {
-				return Session{}, errors.Join(err, perr)
-			}
-		}
 		return Session{}, err
 	}
 	if err := a.db.ClearFailures(ctx, emailKey(u.Email)); err != nil {
