@@ -19,11 +19,13 @@ import (
 // dailyJob is one of the daily jobs `remit serve` runs after the billing
 // run (the proposals job, the dunning job), run by hand for a date: name
 // says which in messages; run does the job on up-to-date read models,
-// prints its report and returns the steps that failed.
+// prints its report and returns the steps that failed; upToDate applies
+// what the read models miss of the log (as serve's WaitFor does), so a
+// job reading them after its own steps (the dunning digest) sees those.
 type dailyJob struct {
 	name string
 	what string // what failed, plural ("proposals", "steps")
-	run  func(ctx context.Context, svc *billing.Service, m *projections.Models, date domain.Date, out io.Writer) ([]error, error)
+	run  func(ctx context.Context, svc *billing.Service, m *projections.Models, upToDate func(context.Context) error, date domain.Date, out io.Writer) ([]error, error)
 }
 
 // command makes the job's cobra command with its store, read-model and
@@ -78,7 +80,7 @@ func (j dailyJob) runOn(ctx context.Context, env Env, so storeOpts, date domain.
 		date = domain.DateOf(time.Now(), idx.Location())
 	}
 	svc := billing.New(billing.Config{Store: s, Now: time.Now, NewID: uuid.New})
-	failed, err := j.run(ctx, svc, idx.Models(), date, out)
+	failed, err := j.run(ctx, svc, idx.Models(), idx.Update, date, out)
 	if err != nil {
 		return err
 	}

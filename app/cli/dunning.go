@@ -37,8 +37,8 @@ new. It reads the read models (DATA/readmodels.db, or --read-models), applying w
 the log first.
 Exits 0 when every step went through, 1 when some failed (listed), 2 on bad usage.`,
 	}
-	return dailyJob{name: "dunning", what: "steps", run: func(ctx context.Context, svc *billing.Service, m *projections.Models, date domain.Date, out io.Writer) ([]error, error) {
-		rep, err := dunning.Run(ctx, dunning.Config{Billing: svc, Models: m, Actor: "cli:dunning"}, date)
+	return dailyJob{name: "dunning", what: "steps", run: func(ctx context.Context, svc *billing.Service, m *projections.Models, upToDate func(context.Context) error, date domain.Date, out io.Writer) ([]error, error) {
+		rep, err := dunning.Run(ctx, dunning.Config{Billing: svc, Models: m, UpToDate: upToDate, Actor: "cli:dunning"}, date)
 		if err != nil {
 			return nil, err
 		}

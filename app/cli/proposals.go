@@ -35,8 +35,8 @@ Running it again for the same date does nothing new. It reads the read models (D
 or --read-models), applying what they miss of the log first.
 Exits 0 when every proposal due went through, 1 when some failed (listed), 2 on bad usage.`,
 	}
-	return dailyJob{name: "proposals", what: "proposals", run: func(ctx context.Context, svc *billing.Service, m *projections.Models, date domain.Date, out io.Writer) ([]error, error) {
-		rep, err := reminders.Run(ctx, reminders.Config{Billing: svc, Models: m, Actor: "cli:proposals"}, date)
+	return dailyJob{name: "proposals", what: "proposals", run: func(ctx context.Context, svc *billing.Service, m *projections.Models, upToDate func(context.Context) error, date domain.Date, out io.Writer) ([]error, error) {
+		rep, err := reminders.Run(ctx, reminders.Config{Billing: svc, Models: m, UpToDate: upToDate, Actor: "cli:proposals"}, date)
 		if err != nil {
 			return nil, err
 		}

@@ -417,8 +417,10 @@ func shred(path string) error {
 }
 
 // readKeyFolder lists the keys and tombstones of a key folder: the rows of
-// its KeysFile (read only) and any key files of an earlier version. A
-// missing folder has none.
+// its KeysFile (read only), then any key files of an earlier version. A
+// missing folder has none. The rows come first so that an importer keeping
+// the first key of a name keeps the table's, as opening the folder locally
+// does (migrateFiles: the table wins over a leftover file).
 func readKeyFolder(dir string) ([]keyFile, error) {
 	files, err := readKeyFiles(dir)
 	if err != nil {
@@ -438,6 +440,7 @@ func readKeyFolder(dir string) ([]keyFile, error) {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	defer rows.Close()
+	var table []keyFile
 	for rows.Next() {
 		var f keyFile
 		if err := rows.Scan(&f.name, &f.key, &f.forgotten); err != nil {
@@ -446,7 +449,10 @@ func readKeyFolder(dir string) ([]keyFile, error) {
 		if f.key == nil && !f.forgotten {
 			continue
 		}
-		files = append(files, f)
+		table = append(table, f)
 	}
-	return files, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return append(table, files...), nil
 }

@@ -220,7 +220,8 @@ func (k *PGKeyStore) dropRequestKeys(ctx context.Context) error {
 // from the embedded store carries personal fields sealed with them: its
 // KeysFile, and any key files of an earlier version) into the table. Keys
 // already in the table, and tombstones, win: a client forgotten here is
-// never brought back by an old key.
+// never brought back by an old key. Within the folder its KeysFile's row
+// wins over a leftover key file, as when the folder is opened locally.
 func (k *PGKeyStore) ImportFrom(dir string) (int, error) {
 	keys, err := readKeyFolder(dir)
 	if err != nil {

@@ -3,6 +3,8 @@ package pii_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +134,51 @@ func TestPostgresImportsKeysOfAMigratedLog(t *testing.T) {
 	}
 	if _, err := keys.Key(gone, true); !errors.Is(err, pii.ErrForgotten) {
 		t.Errorf("a forgotten client's key: %v, want ErrForgotten", err)
+	}
+}
+
+// TestPostgresImportPrefersTheKeyTable: a key folder holding both a row of
+// its KeysFile and a leftover key file of an earlier version for one
+// client, with different keys, imports the row's key, as opening the
+// folder locally does (the table wins over the file).
+func TestPostgresImportPrefersTheKeyTable(t *testing.T) {
+	url := pgtest.MustDatabase(t)
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), pii.KeyDir)
+	files, err := pii.OpenKeyStoreIn(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.New()
+	want, err := files.Key(id, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files.Close()
+	stale := make([]byte, 32)
+	for i := range stale {
+		stale[i] = byte(i + 1)
+	}
+	if err := os.WriteFile(filepath.Join(dir, id.String()+".key"), stale, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := pii.OpenPGKeyStore(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keys.Close()
+	if _, err := keys.ImportFrom(dir); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := keys.Key(id, false); err != nil || string(got) != string(want) {
+		t.Errorf("imported key = %x, %v; want the table's %x (the stale file's is %x)", got, err, want, stale)
+	}
+	local, err := pii.OpenKeyStoreIn(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	if got, err := local.Key(id, false); err != nil || string(got) != string(want) {
+		t.Errorf("opened locally, key = %x, %v; want the table's %x", got, err, want)
 	}
 }

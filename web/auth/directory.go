@@ -114,6 +114,18 @@ func (d *directory) written(ctx context.Context, pos uint64) error {
 	return nil
 }
 
+// current brings the directory up to the log's head as of the call: a
+// change another node appended before is in it.
+func (d *directory) current(ctx context.Context) error {
+	if err := d.ready(ctx); err != nil {
+		return err
+	}
+	if err := d.f.CatchUp(ctx); err != nil {
+		return fmt.Errorf("read users: %w", err)
+	}
+	return nil
+}
+
 // close stops the follower.
 func (d *directory) close() { d.cancel() }
 

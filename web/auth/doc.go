@@ -63,5 +63,8 @@
 // (PasswordLinkTTL). Both are kept by the SHA-256 of their token and taken
 // with one DELETE … RETURNING, so a link used on one node is refused on
 // every other. ChangeRole and DeactivateUser never
-// leave the firm without an active owner.
+// leave the firm without an active owner, also on several nodes at once:
+// they take turns through a lock in the shared sign-in state
+// (authdb.DB.WithLock: an advisory lock on PostgreSQL, the write lock on
+// SQLite) and count the owners on a directory read to the log's head.
 package auth

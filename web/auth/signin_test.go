@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -327,6 +328,129 @@ func TestSetupLinkOnSeveralNodes(t *testing.T) {
 			}
 			if !nodes[maker].SetupOpen(ctx, tok2) {
 				t.Fatalf("%s does not take %s's new link", names[maker], names[other])
+			}
+		})
+	}
+}
+
+// TestPasswordLinkRefusedPassword: a refused (short) password leaves a
+// set-password link usable, a good one uses it once, and a link an owner
+// replaced with a new one never works again, even when someone tries a
+// weak password on the old link while the new one is made (the old code
+// took the link and put it back after the refusal, reviving it).
+func TestPasswordLinkRefusedPassword(t *testing.T) {
+	for name, open := range signInBackends(t) {
+		t.Run(name, func(t *testing.T) {
+			s := mustStore(t)
+			ctx := context.Background()
+			a, b := node(t, s, open(t), auth.Config{}), node(t, s, open(t), auth.Config{})
+			id, link, err := a.InviteUser(ctx, auth.Invite{Email: "bo@harbour.example", Name: "Bo", Role: user.RoleStaff}, "cli")
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitUser(t, b, id)
+			for range 3 {
+				if _, err := b.SetPasswordWithLink(ctx, link.Token, "short"); err == nil {
+					t.Fatal("a short password was taken")
+				}
+			}
+			if _, ok := a.PasswordLinkUser(ctx, link.Token); !ok {
+				t.Fatal("refused passwords used up the link")
+			}
+			// Old links replaced while weak passwords are tried on them.
+			for round := range 30 {
+				old := link
+				stop := make(chan struct{})
+				var wg sync.WaitGroup
+				wg.Go(func() {
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						_, _ = b.SetPasswordWithLink(ctx, old.Token, "short")
+					}
+				})
+				time.Sleep(time.Millisecond)
+				if link, err = a.NewPasswordLink(ctx, id); err != nil {
+					t.Fatal(err)
+				}
+				close(stop)
+				wg.Wait()
+				if _, ok := b.PasswordLinkUser(ctx, old.Token); ok {
+					t.Fatalf("round %d: a link replaced by a newer one works again", round)
+				}
+			}
+			if _, err := a.SetPasswordWithLink(ctx, link.Token, pw); err != nil {
+				t.Fatalf("the newest link: %v", err)
+			}
+			if _, err := b.SetPasswordWithLink(ctx, link.Token, "yet another passphrase"); err == nil {
+				t.Fatal("a used link works again")
+			}
+		})
+	}
+}
+
+// TestLastOwnerAcrossNodes: two owners, each demoted or deactivated by the
+// other at once on two nodes sharing the log and the sign-in state: one
+// change goes through, the other is refused, and an active owner is left.
+func TestLastOwnerAcrossNodes(t *testing.T) {
+	for name, open := range signInBackends(t) {
+		t.Run(name, func(t *testing.T) {
+			s := mustStore(t)
+			ctx := context.Background()
+			a, b := node(t, s, open(t), auth.Config{}), node(t, s, open(t), auth.Config{})
+			for round := range 10 {
+				var ids [2]uuid.UUID
+				for i := range ids {
+					id, err := a.AddUser(ctx, auth.NewUser{Email: fmt.Sprintf("owner%d-%d@harbour.example", round, i), Name: "Owner", Role: user.RoleOwner, Password: pw}, "cli")
+					if err != nil {
+						t.Fatal(err)
+					}
+					ids[i] = id
+				}
+				// Leave only these two owners active.
+				us, err := a.Users(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, u := range us {
+					if u.Role == user.RoleOwner && !u.Disabled && u.ID != ids[0] && u.ID != ids[1] {
+						if err := a.DeactivateUser(ctx, u.ID, "", "cli"); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				waitUser(t, b, ids[1])
+				var errs [2]error
+				var wg sync.WaitGroup
+				wg.Go(func() {
+					if round%2 == 0 {
+						errs[0] = a.DeactivateUser(ctx, ids[1], "", "cli")
+					} else {
+						errs[0] = a.ChangeRole(ctx, ids[1], user.RoleStaff, "cli")
+					}
+				})
+				wg.Go(func() { errs[1] = b.DeactivateUser(ctx, ids[0], "", "cli") })
+				wg.Wait()
+				if (errs[0] == nil) == (errs[1] == nil) {
+					t.Fatalf("round %d: both owners removing each other on two nodes: %v, %v; want exactly one refused", round, errs[0], errs[1])
+				}
+				left := 0
+				// A fresh node reads the log to its head on its first lookup.
+				us, err = node(t, s, open(t), auth.Config{}).Users(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, u := range us {
+					if u.Role == user.RoleOwner && !u.Disabled {
+						left++
+					}
+				}
+				if left != 1 {
+					t.Fatalf("round %d: %d active owners left, want 1", round, left)
+				}
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -104,7 +103,13 @@ func (a *Authenticator) SetPasswordWithLink(ctx context.Context, token, password
 	if !ok {
 		return Session{}, dead
 	}
-	l, ok, err := a.db.TakeLink(ctx, linkPassword, sha256Hex(token), a.cfg.Now())
+	// The password is checked before the link is taken, so a refused
+	// password never takes it and nothing is put back: a taken link put
+	// back could outlive a newer link an owner made in between.
+	if err := checkPassword(password); err != nil {
+		return Session{}, err
+	}
+	_, ok, err := a.db.TakeLink(ctx, linkPassword, sha256Hex(token), a.cfg.Now())
 	if err != nil {
 		return Session{}, err
 	}
@@ -112,11 +117,6 @@ func (a *Authenticator) SetPasswordWithLink(ctx context.Context, token, password
 		return Session{}, dead
 	}
 	if err := a.ChangePassword(ctx, u.ID, password, "user:"+u.ID.String()); err != nil {
-		if domain.ErrorCode(err) == domain.EINVALID {
-			if perr := a.db.PutLink(ctx, l, false); perr != nil {
-				return Session{}, errors.Join(err, perr)
-			}
-		}
 		return Session{}, err
 	}
 	if err := a.db.ClearFailures(ctx, emailKey(u.Email)); err != nil {
@@ -129,7 +129,7 @@ func (a *Authenticator) SetPasswordWithLink(ctx context.Context, token, password
 var errLastOwner = domain.Invalid("role", "this is the last active owner: make another user an owner first")
 
 // otherActiveOwners counts the active owners other than id. The caller
-// holds a.ownersMu.
+// holds the owners' lock (withOwners).
 func (a *Authenticator) otherActiveOwners(ctx context.Context, id uuid.UUID) (int, error) {
 	us, err := a.dir.all(ctx)
 	if err != nil {
@@ -144,48 +144,72 @@ func (a *Authenticator) otherActiveOwners(ctx context.Context, id uuid.UUID) (in
 	return n, nil
 }
 
-// ChangeRole gives a user another role. The last active owner keeps theirs
-// (EINVALID). A signed-in user's new role applies from their next request.
-func (a *Authenticator) ChangeRole(ctx context.Context, userID uuid.UUID, role user.Role, actor string) error {
+// withOwners runs fn, a change that may leave one owner fewer, one at a
+// time across every node sharing the sign-in state (a lock in it), on a
+// directory read to the log's head once the lock is held: two nodes
+// removing each other's owner at once cannot both count the other. fn must
+// not use the sign-in state (see authdb.DB.WithLock).
+func (a *Authenticator) withOwners(ctx context.Context, fn func() error) error {
 	a.ownersMu.Lock()
 	defer a.ownersMu.Unlock()
-	u, err := a.User(ctx, userID)
-	if err != nil {
-		return err
-	}
-	if u.Role == user.RoleOwner && role != user.RoleOwner && !u.Disabled {
-		n, err := a.otherActiveOwners(ctx, userID)
+	return a.db.WithLock(ctx, "owners", func() error {
+		if err := a.dir.current(ctx); err != nil {
+			return err
+		}
+		return fn()
+	})
+}
+
+// ChangeRole gives a user another role. The last active owner keeps theirs
+// (EINVALID), also when owners are changed on several nodes at once. A
+// signed-in user's new role applies from their next request.
+func (a *Authenticator) ChangeRole(ctx context.Context, userID uuid.UUID, role user.Role, actor string) error {
+	return a.withOwners(ctx, func() error {
+		u, err := a.User(ctx, userID)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			return errLastOwner
+		if u.Role == user.RoleOwner && role != user.RoleOwner && !u.Disabled {
+			n, err := a.otherActiveOwners(ctx, userID)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return errLastOwner
+			}
 		}
-	}
-	return a.handle(ctx, userID, user.ChangeRole{Role: role, Now: a.cfg.Now()}, actor)
+		return a.handle(ctx, userID, user.ChangeRole{Role: role, Now: a.cfg.Now()}, actor)
+	})
 }
 
 // DeactivateUser stops a user at once: they cannot sign in, their sessions
-// end and their API tokens stop working. The last active owner cannot be
-// deactivated (EINVALID).
+// end, their set-password links and API tokens stop working. The last
+// active owner cannot be deactivated (EINVALID), also when owners are
+// changed on several nodes at once.
 func (a *Authenticator) DeactivateUser(ctx context.Context, userID uuid.UUID, reason, actor string) error {
-	a.ownersMu.Lock()
-	defer a.ownersMu.Unlock()
-	u, err := a.User(ctx, userID)
-	if err != nil {
-		return err
-	}
-	if u.Role == user.RoleOwner && !u.Disabled {
-		n, err := a.otherActiveOwners(ctx, userID)
+	err := a.withOwners(ctx, func() error {
+		u, err := a.User(ctx, userID)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			return domain.Invalid("", "this is the last active owner: make another user an owner first")
+		if u.Role == user.RoleOwner && !u.Disabled {
+			n, err := a.otherActiveOwners(ctx, userID)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return domain.Invalid("", "this is the last active owner: make another user an owner first")
+			}
 		}
+		return a.handle(ctx, userID, user.Disable{Reason: reason, Now: a.cfg.Now()}, actor)
+	})
+	if err != nil {
+		return err
 	}
+	// After the lock (these use the sign-in state): a disabled user's link
+	// and sessions are refused already, and are deleted here.
 	if err := a.db.DeleteLinks(ctx, linkPassword, userID.String()); err != nil {
 		return err
 	}
-	return a.DisableUser(ctx, userID, reason, actor)
+	return a.endUserSessions(ctx, userID)
 }

@@ -298,6 +298,31 @@ func (d *DB) PutLink(ctx context.Context, l Link, replace bool) error {
 	return nil
 }
 
+// WithLock runs fn holding the lock called name, which every node on this
+// sign-in state shares: nodes calling it at once run fn one after the
+// other. On PostgreSQL it is a transaction's advisory lock; on SQLite the
+// file's write lock, so fn must not use this DB itself (it would wait for
+// the lock fn holds): keep fn short and to work elsewhere (the log).
+func (d *DB) WithLock(ctx context.Context, name string, fn func() error) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sign-in state: lock %s: %w", name, err)
+	}
+	defer tx.Rollback()
+	if d.q.lockName != "" {
+		if _, err := tx.ExecContext(ctx, d.q.lockName, name); err != nil {
+			return fmt.Errorf("sign-in state: lock %s: %w", name, err)
+		}
+	}
+	if err := fn(); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sign-in state: unlock %s: %w", name, err)
+	}
+	return nil
+}
+
 // PutOnlyLink stores l as the one link of its kind, deleting the others,
 // unless a link of that kind is live at now and keep says to keep it:
 // then it stores nothing and returns that link and false. Nodes calling

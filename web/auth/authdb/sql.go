@@ -78,6 +78,7 @@ type queries struct {
 	countLinks, deleteLink                    string
 	putLinkKey, getLinkKey                    string
 	lockKind, liveOfKind, deleteKind          string
+	lockName                                  string
 	sweep                                     []string
 }
 
@@ -131,6 +132,7 @@ RETURNING n, locked_until`),
 		// SQLite's transactions take the write lock at BEGIN (_txlock=
 		// immediate); PostgreSQL's wait here for each other.
 		q.lockKind = `SELECT pg_advisory_xact_lock(hashtext('` + LinksTable + `:' || $1))`
+		q.lockName = `SELECT pg_advisory_xact_lock(hashtext('remit_auth_lock:' || $1))`
 	}
 	var err error
 	// The statements of every request are prepared once.
