@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"remit/eventstore"
 
@@ -80,12 +81,21 @@ func (w *writer) run() {
 	defer close(w.s.stopped)
 	defer w.conn.Close()
 	batch := make([]*appendReq, 0, w.s.opts.MaxBatch)
+	var idle *time.Timer // runs while the bulk cache is held
 	for {
 		batch = batch[:0]
+		var shrink <-chan time.Time
+		if idle != nil {
+			shrink = idle.C
+		}
 		select {
 		case <-w.s.done:
 			w.drainClosed()
 			return
+		case <-shrink:
+			w.setCache(writeCacheSmall, false)
+			idle = nil
+			continue
 		case r := <-w.s.reqs:
 			batch = append(batch, r...)
 		}
@@ -98,7 +108,23 @@ func (w *writer) run() {
 				break more
 			}
 		}
+		if len(batch) >= bulkBatch {
+			if idle == nil {
+				w.setCache(writeCacheBulk, true)
+				idle = time.NewTimer(w.s.bulkIdle)
+			} else {
+				idle.Reset(w.s.bulkIdle)
+			}
+		}
 		w.commit(batch)
+	}
+}
+
+// setCache sets the write connection's page cache (see writeCacheSmall).
+// Failing to is harmless: the cache stays as it was.
+func (w *writer) setCache(pragma string, bulk bool) {
+	if _, err := w.conn.ExecContext(context.Background(), pragma); err == nil {
+		w.s.bulk.Store(bulk)
 	}
 }
 
