@@ -58,7 +58,7 @@ func (q ActivityQuery) activityLimit() int {
 // invoice, proposal or payment method (see ActivityQuery). A subject with
 // no events at all is ENOTFOUND; a cursor past the end gives an empty page.
 func (m *Models) ActivityPage(ctx context.Context, subject Subject, id uuid.UUID, q ActivityQuery) (ActivityPage, error) {
-	return cached(m, queryKey("activity", subject, id, q), func() (ActivityPage, error) { return m.Activity.page(ctx, subject, id, q) }, sizeOfActivity)
+	return cached(ctx, m, queryKey("activity", subject, id, q), func() (ActivityPage, error) { return m.Activity.page(ctx, subject, id, q) }, sizeOfActivity)
 }
 
 // pageQuery is the query of one page: the subject's lines after (or, for

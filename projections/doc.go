@@ -166,7 +166,10 @@
 // checkpoint another node committed), before it moves Position. So a query
 // asked again before the log moves is a map lookup, and a request that
 // waited for its command's position never reads an answer from before it
-// (querycache.go). Reconcile and time travel read the tables, never the
+// (querycache.go). At most twice as many misses as the process has CPUs
+// read the tables at once; the others wait their turn, so the memory their
+// answers take while they are built does not grow with the number of
+// requests in flight. Reconcile and time travel read the tables, never the
 // cache.
 //
 // # As of, and reconciliation

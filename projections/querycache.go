@@ -1,7 +1,9 @@
 package projections
 
 import (
+	"context"
 	"encoding/json"
+	"runtime"
 	"sync"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
@@ -46,6 +48,8 @@ type queryCache struct {
 	limit   int
 	hits    uint64
 	miss    uint64
+	// slots bounds how many misses read the tables at once (readSlots).
+	slots chan struct{}
 }
 
 type cachedAnswer struct {
@@ -57,12 +61,20 @@ func newQueryCache(limit int) *queryCache {
 	if limit <= 0 {
 		return nil
 	}
-	c := &queryCache{limit: limit}
+	c := &queryCache{limit: limit, slots: make(chan struct{}, readSlots())}
 	// The count bound is far above what the size bound lets in; the
 	// eviction callback keeps the byte count.
 	c.lru, _ = simplelru.NewLRU(1<<20, func(_ string, a cachedAnswer) { c.bytes -= a.size })
 	return c
 }
+
+// readSlots is how many of the cached queries read the tables at once:
+// twice the CPUs the process may use (at least 4). Reading is CPU work (SQL,
+// JSON decoding, building the answer), so more at once only share the same
+// CPUs, while each holds what it allocated (the schedule of a client with
+// 84 services allocates about 5 MB): 50 requests at once used to hold 50 of
+// those, which was most of `remit serve`'s memory under load.
+func readSlots() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
 
 // QueryCacheStats are the query cache's counters.
 type QueryCacheStats struct {
@@ -91,7 +103,7 @@ func (m *Models) SetQueryCache(limit int) { m.cache.Store(newQueryCache(limit)) 
 // cached answers the query named key from the cache when the models have
 // not moved since it was read, else reads it with read and keeps it.
 // sizeOf estimates an answer's bytes.
-func cached[T any](m *Models, key string, read func() (T, error), sizeOf func(T) int) (T, error) {
+func cached[T any](ctx context.Context, m *Models, key string, read func() (T, error), sizeOf func(T) int) (T, error) {
 	c := m.cache.Load()
 	if c == nil {
 		return read()
@@ -106,7 +118,14 @@ func cached[T any](m *Models, key string, read func() (T, error), sizeOf func(T)
 	}
 	c.miss++
 	c.mu.Unlock()
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 	ans, err := read()
+	<-c.slots
 	if err != nil || m.version.Load() != v {
 		return ans, err
 	}

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,5 +109,38 @@ func TestQueryCacheDropsOldAnswersWhenTheModelsMove(t *testing.T) {
 	ok(m.Summary(ctx, acme, today))
 	if s := m.QueryCacheStats(); s.Entries != 1 {
 		t.Fatalf("stats %+v: want only the answer read since the models moved", s)
+	}
+}
+
+// However many requests miss the cache at once, only readSlots of them read
+// the tables at a time (each holds what its answer allocates), and every one
+// gets its own answer.
+func TestQueryCacheBoundsConcurrentReads(t *testing.T) {
+	m := NewModels(nil)
+	m.SetQueryCache(DefaultQueryCacheBytes)
+	var mu sync.Mutex
+	in, most := 0, 0
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			got, err := cached(context.Background(), m, queryKey("test", i), func() (int, error) {
+				mu.Lock()
+				in++
+				most = max(most, in)
+				mu.Unlock()
+				time.Sleep(5 * time.Millisecond)
+				mu.Lock()
+				in--
+				mu.Unlock()
+				return i, nil
+			}, func(int) int { return 8 })
+			if err != nil || got != i {
+				t.Errorf("query %d answered %d, %v", i, got, err)
+			}
+		})
+	}
+	wg.Wait()
+	if most > readSlots() || most < 2 {
+		t.Fatalf("%d reads at once, want between 2 and %d", most, readSlots())
 	}
 }

@@ -413,7 +413,9 @@ func driveWrites(ctx context.Context, base, token string, perSecond float64) wri
 		defer resp.Body.Close()
 		raw, _ := io.ReadAll(resp.Body)
 		res.lat = append(res.lat, time.Since(t0))
-		if resp.StatusCode != http.StatusCreated {
+		// 202: accepted and recorded, not yet in the read models when the
+		// server answered (a loaded server says so rather than wait).
+		if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusAccepted {
 			return "", fmt.Errorf("POST %s: %s %s", path, resp.Status, raw)
 		}
 		m := regexp.MustCompile(`"id":"([^"]+)"`).FindSubmatch(raw)
