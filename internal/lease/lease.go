@@ -70,6 +70,10 @@ func (k *Keeper) HolderNow(ctx context.Context) (string, error) {
 // gets a context cancelled when the lease is lost (or ctx is done) and
 // must return then; the lease is given up once it has. After a loss the
 // node tries for the lease again, and runs work again once it holds it.
+// lostBackoff is how many intervals a node that lost the lease waits before
+// it tries for it again.
+const lostBackoff = 5
+
 func (k *Keeper) Run(ctx context.Context, work func(ctx context.Context)) {
 	every := k.Every
 	if every <= 0 {
@@ -104,7 +108,10 @@ func (k *Keeper) Run(ctx context.Context, work func(ctx context.Context)) {
 			err = errors.New("the job stopped on its own")
 		}
 		log.Warn("lease lost: the job stops on this node until it takes the lease again", "lease", k.Name, "err", err)
-		wait(ctx, every)
+		// A node that lost the lease (its session cut off, its database
+		// unreachable for a while) waits longer than the others try, so a
+		// healthy node takes the job over first.
+		wait(ctx, lostBackoff*every)
 	}
 }
 
