@@ -104,14 +104,17 @@ func (k *Keeper) Run(ctx context.Context, work func(ctx context.Context)) {
 		if ctx.Err() != nil {
 			return
 		}
-		if err == nil {
-			err = errors.New("the job stopped on its own")
-		}
-		log.Warn("lease lost: the job stops on this node until it takes the lease again", "lease", k.Name, "err", err)
 		// A node that lost the lease (its session cut off, its database
 		// unreachable for a while) waits longer than the others try, so a
-		// healthy node takes the job over first.
-		wait(ctx, lostBackoff*every)
+		// healthy node takes the job over first; a job that stopped on its
+		// own is tried again at the usual pace.
+		backoff := lostBackoff * every
+		if err == nil {
+			err = errors.New("the job stopped on its own")
+			backoff = every
+		}
+		log.Warn("lease lost: the job stops on this node until it takes the lease again", "lease", k.Name, "err", err)
+		wait(ctx, backoff)
 	}
 }
 
