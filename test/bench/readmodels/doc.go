@@ -37,9 +37,14 @@
 // -readmodels.concurrency 1 (BenchmarkQueries one request at a time: each
 // query's own cost, without queueing), -readmodels.seedrm
 // (BenchmarkServeFootprint starts on the rebuilt read models instead of
-// rebuilding them), -readmodels.heapprofile FILE (the live heap at each new
-// peak of a measured run; BenchmarkServeFootprint writes the server's heap
-// after the load to FILE.serve).
+// rebuilding them), -readmodels.rate N and -readmodels.writes N
+// (BenchmarkServeFootprint: about N reads a second in all instead of back to
+// back, and N rounds a second of a client created and billed beside them;
+// the hour of mixed load is -readmodels.load 1h -readmodels.rate 100
+// -readmodels.writes 2), -readmodels.querycache=false (BenchmarkQueries
+// without the query cache), -readmodels.heapprofile FILE (the live heap at
+// each new peak of a measured run; BenchmarkServeFootprint writes the
+// server's heap after the load to FILE.serve).
 //
 //   - BenchmarkRebuild: projections.Replay of the whole log into fresh
 //     Models on a new SQLite file; reports events/s, the bare baseline's
