@@ -18,14 +18,22 @@ type QueuedAppender interface {
 }
 
 // AppendQueued appends through s's AppendQueued when it has one; otherwise it
-// appends and then calls queued, so the caller's next append waits for this
-// one's answer (a store several processes write to has no single order to
-// queue in).
+// appends and then, if the append succeeded, calls queued, so the caller's
+// next append waits for this one's answer (a store several processes write
+// to has no single order to queue in); a failed append never calls queued.
 func AppendQueued(ctx context.Context, s Store, stream string, expected ExpectedRevision, queued func(), events ...EventData) (AppendResult, error) {
 	if q, ok := s.(QueuedAppender); ok {
 		return q.AppendQueued(ctx, stream, expected, queued, events...)
 	}
 	res, err := s.Append(ctx, stream, expected, events...)
-	queued()
+	if err == nil {
+		// Only after a success: on a store several processes write to,
+		// another process may have taken the revision a failed append
+		// expected, so a next append decided from the failed one's outcome
+		// could expect that revision, be accepted, and record what was
+		// decided from an append that never happened (a number block built
+		// on reservations another process's block replaced left a gap).
+		queued()
+	}
 	return res, err
 }

@@ -42,6 +42,15 @@ func twoServers(t *testing.T, storeURL string) {
 	a := MustServe(t, bin, filepath.Join(t.TempDir(), "a"), "--store", storeURL)
 	b := MustServe(t, bin, filepath.Join(t.TempDir(), "b"), "--store", storeURL)
 	servers := []serveProc{a, b}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i, p := range servers {
+				p.mu.Lock()
+				t.Logf("server %c's log:\n%s", 'A'+i, p.out.String())
+				p.mu.Unlock()
+			}
+		}
+	})
 	// One invoice per item: grouped, the weekly catch-up items below would
 	// make one invoice dated today.
 	if code, body := post(t, a.url+"/api/firm", token, map[string]any{
