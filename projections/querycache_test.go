@@ -17,12 +17,7 @@ import (
 // next query reads them.
 func TestQueryCacheSeesEveryAppliedEvent(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.fixture()
-	m, r := e.mustLiveModels(RunnerOptions{})
-	if err := r.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e, m, r := fixtureModels(t, RunnerOptions{})
 	if err := r.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -67,13 +62,8 @@ func TestQueryCacheSeesEveryAppliedEvent(t *testing.T) {
 // The cache keeps no more than its bound, whatever is asked.
 func TestQueryCacheIsBounded(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.fixture()
 	const limit = 64 << 10
-	m, r := e.mustLiveModels(RunnerOptions{QueryCacheBytes: limit})
-	if err := r.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	_, m, _ := fixtureModels(t, RunnerOptions{QueryCacheBytes: limit})
 	for day := range 200 {
 		ok(m.ListInvoices(ctx, InvoiceQuery{Today: today.AddDays(day)}))
 		ok(m.Summary(ctx, acme, today.AddDays(day)))
@@ -90,12 +80,7 @@ func TestQueryCacheIsBounded(t *testing.T) {
 // firm writing all day keeps no dead answers in memory.
 func TestQueryCacheDropsOldAnswersWhenTheModelsMove(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.fixture()
-	m, r := e.mustLiveModels(RunnerOptions{})
-	if err := r.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e, m, r := fixtureModels(t, RunnerOptions{})
 	ok(m.ListInvoices(ctx, InvoiceQuery{Today: today}))
 	ok(m.ListInvoices(ctx, InvoiceQuery{Today: today}))
 	ok(m.Summary(ctx, acme, today))
@@ -143,4 +128,16 @@ func TestQueryCacheBoundsConcurrentReads(t *testing.T) {
 	if most > readSlots() || most < 2 {
 		t.Fatalf("%d reads at once, want between 2 and %d", most, readSlots())
 	}
+}
+
+// fixtureModels returns the fixture's log and live models caught up with it.
+func fixtureModels(t *testing.T, opts RunnerOptions) (*env, *Models, *Runner) {
+	t.Helper()
+	e := newEnv(t)
+	e.fixture()
+	m, r := e.mustLiveModels(opts)
+	if err := r.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return e, m, r
 }

@@ -252,25 +252,17 @@ func (r *Runner) publish() {
 // published: before the position moves, so a request that waited for the
 // position reads past the cache of the tables as they were.
 func (r *Runner) moved(gens []*generation) {
+	now := make([][2]uint64, len(gens))
+	for i, g := range gens {
+		now[i] = [2]uint64{uint64(g.number), g.checkpoint.Load()}
+	}
 	s := &r.impl
 	s.pubMu.Lock()
 	defer s.pubMu.Unlock()
-	same := len(gens) == len(s.published)
-	if same {
-		for i, g := range gens {
-			if s.published[i] != [2]uint64{uint64(g.number), g.checkpoint.Load()} {
-				same = false
-				break
-			}
-		}
-	}
-	if same {
+	if slices.Equal(now, s.published) {
 		return
 	}
-	s.published = s.published[:0]
-	for _, g := range gens {
-		s.published = append(s.published, [2]uint64{uint64(g.number), g.checkpoint.Load()})
-	}
+	s.published = now
 	r.models.version.Add(1)
 }
 

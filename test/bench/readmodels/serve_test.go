@@ -385,6 +385,9 @@ func driveLoad(b *testing.B, base, token string, bs benchStore, d time.Duration)
 	return lat, int(n.Load()), int(bad.Load())
 }
 
+// idField finds the id in a command's answer.
+var idField = regexp.MustCompile(`"id":"([^"]+)"`)
+
 type writeResult struct {
 	rounds, failed int
 	lat            []time.Duration // per command, sorted
@@ -418,7 +421,7 @@ func driveWrites(ctx context.Context, base, token string, perSecond float64) wri
 		if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusAccepted {
 			return "", fmt.Errorf("POST %s: %s %s", path, resp.Status, raw)
 		}
-		m := regexp.MustCompile(`"id":"([^"]+)"`).FindSubmatch(raw)
+		m := idField.FindSubmatch(raw)
 		if m == nil {
 			return "", fmt.Errorf("POST %s: no id in %s", path, raw)
 		}
