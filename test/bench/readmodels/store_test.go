@@ -27,6 +27,7 @@ import (
 	"remit/eventstore/sqlite"
 	"remit/integrations/payments/sandbox"
 	"remit/processes/billingrun"
+	"remit/processes/payouts"
 )
 
 var (
@@ -322,12 +323,18 @@ func build(b *testing.B, dir string, n int) (storeMeta, error) {
 		if err != nil {
 			return m, fmt.Errorf("collect %s: %w", day, err)
 		}
+		// The payouts of the month, as serve's daily run records them, so a
+		// server started on the store syncs days, not the whole history.
+		prep, err := payouts.Sync(ctx, payouts.Config{Store: st, Gateway: gw, Now: clk.Now})
+		if err != nil {
+			return m, fmt.Errorf("payouts %s: %w", day, err)
+		}
 		m.Months = month + 1
 		if head, err = st.Head(ctx); err != nil {
 			return m, err
 		}
-		b.Logf("store build: %s billed %d invoices, %d paid offline, collected %d (%d rejected) in %.1f s; %d events",
-			day, rep.Issued, paid, crep.Succeeded, crep.Rejected, time.Since(t0).Seconds(), head)
+		b.Logf("store build: %s billed %d invoices, %d paid offline, collected %d (%d rejected), %d payouts in %.1f s; %d events",
+			day, rep.Issued, paid, crep.Succeeded, crep.Rejected, prep.Recorded, time.Since(t0).Seconds(), head)
 	}
 	// Queries judge on a day when the last run's invoices are not yet due
 	// and the unpaid ones before them are overdue.
