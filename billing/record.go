@@ -25,7 +25,17 @@ import (
 // server is not refused for looking like a card number, as the same text
 // typed into a command would be).
 func Record(ctx context.Context, env Env, stream string, expected eventstore.ExpectedRevision, id uuid.UUID, e domain.Event, meta Meta) (Result, error) {
-	outs, err := HandleBatch(ctx, env, recorder(expected, id), []Command[domain.Event]{{Stream: stream, Command: e, Meta: meta}},
+	return RecordAll(ctx, env, stream, expected, []uuid.UUID{id}, []domain.Event{e}, meta)
+}
+
+// RecordAll is Record for several events recorded in one append (all or
+// none), the i-th named ids[i]: a process's record too big for one event
+// (a payout's thousands of lines) is recorded in parts.
+func RecordAll(ctx context.Context, env Env, stream string, expected eventstore.ExpectedRevision, ids []uuid.UUID, events []domain.Event, meta Meta) (Result, error) {
+	if len(ids) != len(events) || len(events) == 0 {
+		return Result{}, domain.Errorf(domain.EINTERNAL, "record %s: %d events named by %d ids", stream, len(events), len(ids))
+	}
+	outs, err := HandleBatch(ctx, env, recorder(expected, ids), []Command[[]domain.Event]{{Stream: stream, Command: events, Meta: meta}},
 		HandleOptions[int]{textChecked: true})
 	if err != nil {
 		return Result{}, err
@@ -33,17 +43,17 @@ func Record(ctx context.Context, env Env, stream string, expected eventstore.Exp
 	return outs[0].Result, outs[0].Err
 }
 
-// recorder decides to record the event it is given when its stream (of n
-// events) satisfies expected.
-func recorder(expected eventstore.ExpectedRevision, id uuid.UUID) Decider[int, domain.Event] {
-	return Decider[int, domain.Event]{
+// recorder decides to record the events it is given when their stream (of
+// n events) satisfies expected.
+func recorder(expected eventstore.ExpectedRevision, ids []uuid.UUID) Decider[int, []domain.Event] {
+	return Decider[int, []domain.Event]{
 		Evolve: func(n int, _ domain.Event) int { return n + 1 },
-		Decide: func(n int, e domain.Event) ([]domain.Event, error) {
+		Decide: func(n int, es []domain.Event) ([]domain.Event, error) {
 			if !expected.Allows(n > 0, uint64(max(n-1, 0))) {
-				return nil, fmt.Errorf("record %s on a stream of %d events: %w", e.EventType(), n, eventstore.ErrWrongExpectedVersion)
+				return nil, fmt.Errorf("record %s on a stream of %d events: %w", es[0].EventType(), n, eventstore.ErrWrongExpectedVersion)
 			}
-			return []domain.Event{e}, nil
+			return es, nil
 		},
-		EventID: func(Meta, string, int, domain.Event) uuid.UUID { return id },
+		EventID: func(_ Meta, _ string, i int, _ domain.Event) uuid.UUID { return ids[i] },
 	}
 }

@@ -18,7 +18,8 @@ const payoutsVersion = 2
 
 // Payouts is the "payouts" projection: every payout of the payment gateway
 // to the firm's bank account, with the charges, refunds, disputes and fees
-// it settles (PayoutRecorded, PayoutFailed), for the Payouts page and
+// it settles (PayoutRecorded and, for a big payout, its PayoutLinesRecorded;
+// PayoutFailed), for the Payouts page and
 // GET /api/payouts, and each payout's sync status in the connected ledgers
 // (payouts_ledger.go).
 //
@@ -52,6 +53,8 @@ type PayoutView struct {
 	Lines      []PayoutLine `json:"lines"`
 	RecordedAt time.Time    `json:"recorded_at"`
 	Seq        uint64       `json:"seq"` // its PayoutRecorded's position
+	// Parts is how many of its PayoutLinesRecorded the view holds.
+	Parts int `json:"parts,omitempty"`
 	// Sync is what the ledger pushes of the payout recorded, per provider.
 	Sync *ledgerInvoice `json:"sync,omitempty"`
 	// Ledger is its sync status in each connected ledger, derived when
@@ -98,6 +101,13 @@ func (p *Payouts) Apply(tx *rmdb.Tx, e Event) {
 			return
 		}
 		p.docs.Put(key, payoutView(ev, e.Position))
+	case payout.PayoutLinesRecorded:
+		key := ev.PayoutID.String()
+		if v := p.docs.Get(tx, key); v != nil && v.Parts < ev.Part {
+			v.addLines(ev.Lines)
+			v.Parts = ev.Part
+			p.docs.Put(key, v)
+		}
 	case payout.PayoutFailed:
 		key := ev.PayoutID.String()
 		if v := p.docs.Get(tx, key); v != nil {
@@ -114,11 +124,19 @@ func payoutView(ev payout.PayoutRecorded, pos uint64) *PayoutView {
 	m := func(d decimal.Decimal) domain.Money { return domain.Money{Amount: d, Currency: cur} }
 	v := &PayoutView{
 		ID: ev.PayoutID, Gateway: ev.Gateway, Reference: ev.Reference, Currency: cur,
-		Amount: m(ev.Amount), Fees: m(ev.Fees), ArrivalDate: ev.ArrivalDate, Status: ev.Status,
+		Amount: m(ev.Amount), Gross: m(decimal.Zero), Fees: m(ev.Fees), ArrivalDate: ev.ArrivalDate, Status: ev.Status,
 		RecordedAt: ev.At, Seq: pos, Lines: make([]PayoutLine, 0, len(ev.Lines)),
 	}
-	gross := decimal.Zero
-	for _, l := range ev.Lines {
+	v.addLines(ev.Lines)
+	return v
+}
+
+// addLines adds lines of the payout (those of its PayoutRecorded, then
+// those of each PayoutLinesRecorded) to the view, its counts and gross.
+func (v *PayoutView) addLines(lines []payout.Line) {
+	m := func(d decimal.Decimal) domain.Money { return domain.Money{Amount: d, Currency: v.Currency} }
+	gross := v.Gross.Amount
+	for _, l := range lines {
 		gross = gross.Add(l.Gross)
 		switch l.Kind {
 		case payout.KindCharge:
@@ -130,7 +148,6 @@ func payoutView(ev payout.PayoutRecorded, pos uint64) *PayoutView {
 			InvoiceID: l.InvoiceID, Gross: m(l.Gross), Fee: m(l.Fee), Net: m(l.Net)})
 	}
 	v.Gross = m(gross)
-	return v
 }
 
 // Flush implements Projection.

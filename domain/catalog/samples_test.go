@@ -318,6 +318,10 @@ func samples() map[string]sample {
 		Currency: aud, Amount: dec("269.88"), Fees: dec("5.12"), ArrivalDate: domain.MustDate(2026, 3, 4), Status: payout.StatusPaid,
 		Lines: []payout.Line{{Kind: payout.KindCharge, Reference: "ch_sandbox_1", InvoiceID: invoiceID, Gross: dec("275"), Fee: dec("5.12"), Net: dec("269.88")}}, At: at}
 	add(nil, paidOut)
+	bigPayout := paidOut
+	bigPayout.Parts = 1
+	add([]domain.Event{bigPayout}, payout.PayoutLinesRecorded{PayoutID: paidOut.PayoutID, Part: 1,
+		Lines: []payout.Line{{Kind: payout.KindRefund, Reference: "re_sandbox_1", InvoiceID: invoiceID, Gross: dec("-20"), Fee: dec("0"), Net: dec("-20")}}})
 	add([]domain.Event{paidOut}, payout.PayoutFailed{PayoutID: paidOut.PayoutID, Gateway: "sandbox", Reference: paidOut.Reference, Reason: "account closed", At: at})
 
 	// library

@@ -61,10 +61,18 @@ func record(s State, c Record) ([]domain.Event, error) {
 		fees = fees.Add(lines[i].Fee)
 		lines[i].Reference = strings.TrimSpace(lines[i].Reference)
 	}
-	return []domain.Event{PayoutRecorded{
-		PayoutID: ID(c.Gateway, c.Reference), Gateway: c.Gateway, Reference: c.Reference, Currency: c.Currency,
-		Amount: c.Amount, Fees: fees, ArrivalDate: c.ArrivalDate, Status: c.Status, Lines: lines, At: c.Now,
-	}}, nil
+	id := ID(c.Gateway, c.Reference)
+	first := lines[:min(len(lines), MaxLinesPerEvent)]
+	rest := slices.Collect(slices.Chunk(lines[len(first):], MaxLinesPerEvent))
+	out := make([]domain.Event, 0, 1+len(rest))
+	out = append(out, PayoutRecorded{
+		PayoutID: id, Gateway: c.Gateway, Reference: c.Reference, Currency: c.Currency,
+		Amount: c.Amount, Fees: fees, ArrivalDate: c.ArrivalDate, Status: c.Status, Lines: first, Parts: len(rest), At: c.Now,
+	})
+	for i, part := range rest {
+		out = append(out, PayoutLinesRecorded{PayoutID: id, Part: i + 1, Lines: part})
+	}
+	return out, nil
 }
 
 func (c Record) validate() error {

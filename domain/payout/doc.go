@@ -18,7 +18,11 @@
 // kind (charge, refund, dispute, dispute_fee, adjustment), the gateway's
 // reference of the charge, refund or dispute, the invoice when Remit knows
 // it, and gross, fee and net (gross − fee = net; the lines' nets sum to the
-// payout's amount). PayoutFailed records a payout the bank returned.
+// payout's amount). A payout of more than MaxLinesPerEvent lines (a day's
+// thousands of card charges) is recorded in one append of its
+// PayoutRecorded, with the first lines and every total, followed by
+// PayoutLinesRecorded events with the rest, so no event passes the event
+// store's size limit. PayoutFailed records a payout the bank returned.
 //
 // A charge's fee is recorded with the payout that settles it, not when the
 // charge succeeds: the gateway only knows a charge's fee once its balance

@@ -71,7 +71,10 @@ type Line struct {
 }
 
 // PayoutRecorded records a payout of the gateway to the firm's bank account
-// and every balance transaction it settles.
+// and the balance transactions it settles: all of them, or, for a payout of
+// more than MaxLinesPerEvent lines, the first MaxLinesPerEvent, the rest
+// following in PayoutLinesRecorded events of the same append (Parts of
+// them). Amount and Fees are always the whole payout's.
 type PayoutRecorded struct {
 	PayoutID  uuid.UUID       `json:"payout_id"`
 	Gateway   string          `json:"gateway"`
@@ -84,7 +87,23 @@ type PayoutRecorded struct {
 	ArrivalDate domain.Date     `json:"arrival_date"`
 	Status      Status          `json:"status"`
 	Lines       []Line          `json:"lines"`
-	At          time.Time       `json:"at"`
+	// Parts is how many PayoutLinesRecorded follow with the rest of the
+	// lines (0: Lines are all of them).
+	Parts int       `json:"parts,omitempty"`
+	At    time.Time `json:"at"`
+}
+
+// MaxLinesPerEvent bounds the lines one event carries, so a payout of a
+// day's thousands of charges is recorded under the event store's size
+// limit (a line is about 250 bytes of JSON).
+const MaxLinesPerEvent = 1000
+
+// PayoutLinesRecorded carries part of a payout's lines, after its
+// PayoutRecorded in the same append: part Part (1 to the payout's Parts).
+type PayoutLinesRecorded struct {
+	PayoutID uuid.UUID `json:"payout_id"`
+	Part     int       `json:"part"`
+	Lines    []Line    `json:"lines"`
 }
 
 // PayoutFailed records that a recorded payout bounced (the bank refused
@@ -100,11 +119,14 @@ type PayoutFailed struct {
 // EventType returns "PayoutRecorded".
 func (PayoutRecorded) EventType() string { return "PayoutRecorded" }
 
+// EventType returns "PayoutLinesRecorded".
+func (PayoutLinesRecorded) EventType() string { return "PayoutLinesRecorded" }
+
 // EventType returns "PayoutFailed".
 func (PayoutFailed) EventType() string { return "PayoutFailed" }
 
 // EventTypes lists every event type of the payout aggregate.
-func EventTypes() []string { return []string{"PayoutRecorded", "PayoutFailed"} }
+func EventTypes() []string { return []string{"PayoutRecorded", "PayoutLinesRecorded", "PayoutFailed"} }
 
 // DecodeEvent decodes the JSON data of an event of the given type into its
 // value.
@@ -112,6 +134,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 	switch eventType {
 	case "PayoutRecorded":
 		return domain.DecodeAs[PayoutRecorded](eventType, data)
+	case "PayoutLinesRecorded":
+		return domain.DecodeAs[PayoutLinesRecorded](eventType, data)
 	case "PayoutFailed":
 		return domain.DecodeAs[PayoutFailed](eventType, data)
 	}

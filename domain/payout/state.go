@@ -1,6 +1,10 @@
 package payout
 
-import "remit/domain"
+import (
+	"slices"
+
+	"remit/domain"
+)
 
 // State is one payout as folded from its stream.
 type State struct {
@@ -16,6 +20,9 @@ func Evolve(s State, e domain.Event) State {
 	switch e := e.(type) {
 	case PayoutRecorded:
 		s.Recorded, s.Payout = true, e
+		s.Payout.Lines = slices.Clip(e.Lines)
+	case PayoutLinesRecorded:
+		s.Payout.Lines = append(s.Payout.Lines, e.Lines...)
 	case PayoutFailed:
 		s.Failed, s.Reason = true, e.Reason
 		s.Payout.Status = StatusFailed

@@ -92,7 +92,7 @@ func eventTypes() []string {
 	types := slices.Clone(firm.EventTypes())
 	types = append(types, "ClientCreated", "ClientDetailsChanged",
 		"InvoiceIssued", "InvoicePaymentSucceeded", "InvoicePaymentRecorded",
-		"InvoiceWrittenOff", "InvoiceCreditNoteIssued", "InvoiceVoided", "PayoutRecorded", "PayoutFailed", "InvoiceSurchargeAdded")
+		"InvoiceWrittenOff", "InvoiceCreditNoteIssued", "InvoiceVoided", "PayoutRecorded", "PayoutLinesRecorded", "PayoutFailed", "InvoiceSurchargeAdded")
 	return append(types, refundEventTypes...)
 }
 
@@ -160,6 +160,8 @@ func (b *builder) apply(r follow.Event) error {
 		return b.moneyIn(r, e.InvoiceID, e.Amount, AccountGateway, e.PaymentDate(b.loc), "payment collected")
 	case payout.PayoutRecorded:
 		return b.payoutRecorded(r, e)
+	case payout.PayoutLinesRecorded:
+		return b.payoutLines(r, e)
 	case payout.PayoutFailed:
 		return b.payoutFailed(r, e)
 	case invoice.InvoicePaymentRecorded:

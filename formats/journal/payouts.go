@@ -62,6 +62,7 @@ type payoutBooked struct {
 	amount    domain.Money
 	reference string
 	gateway   string
+	arrival   domain.Date
 }
 
 func (b *builder) flow(f Flow) { b.j.Flows = append(b.j.Flows, f) }
@@ -71,14 +72,15 @@ func (b *builder) payoutRecorded(r follow.Event, e payout.PayoutRecorded) error 
 		return fmt.Errorf("payout %s recorded twice", e.Reference)
 	}
 	cur := e.Currency
-	b.payouts[e.PayoutID] = &payoutBooked{amount: domain.NewMoney(e.Amount, cur), reference: e.Reference, gateway: e.Gateway}
+	b.payouts[e.PayoutID] = &payoutBooked{amount: domain.NewMoney(e.Amount, cur), reference: e.Reference, gateway: e.Gateway, arrival: e.ArrivalDate}
 	fees := decimal.Zero
 	for _, l := range e.Lines {
 		fees = fees.Add(l.Fee)
-		if l.Kind == payout.KindCharge {
-			b.flow(Flow{Kind: FlowSettled, Date: e.ArrivalDate, EventID: r.ID, Reference: l.Reference, Amount: domain.Money{Amount: l.Gross, Currency: cur}})
-		}
 	}
+	if e.Parts > 0 { // the rest of the lines follow; the payout's fees are all of them
+		fees = e.Fees
+	}
+	b.settled(r, e.ArrivalDate, cur, e.Lines)
 	b.flow(Flow{Kind: FlowFee, Date: e.ArrivalDate, EventID: r.ID, Reference: e.Reference, Amount: domain.Money{Amount: fees, Currency: cur}})
 	b.flow(Flow{Kind: FlowPaidOut, Date: e.ArrivalDate, EventID: r.ID, Reference: e.Reference, Amount: domain.Money{Amount: e.Amount, Currency: cur}})
 	b.addPayout(r, e.PayoutID, b.payouts[e.PayoutID], e.ArrivalDate, "payout",
@@ -87,6 +89,26 @@ func (b *builder) payoutRecorded(r follow.Event, e payout.PayoutRecorded) error 
 		Posting{Account: AccountGateway, Amount: e.Amount.Add(fees).Neg(), Currency: cur},
 	)
 	return nil
+}
+
+// payoutLines adds the settled charges of a big payout's further lines; its
+// transaction was booked with its PayoutRecorded.
+func (b *builder) payoutLines(r follow.Event, e payout.PayoutLinesRecorded) error {
+	p, ok := b.payouts[e.PayoutID]
+	if !ok {
+		return fmt.Errorf("lines of payout %s before it was recorded", e.PayoutID)
+	}
+	b.settled(r, p.arrival, p.amount.Currency, e.Lines)
+	return nil
+}
+
+// settled records the flow of each charge a payout settles.
+func (b *builder) settled(r follow.Event, date domain.Date, cur domain.Currency, lines []payout.Line) {
+	for _, l := range lines {
+		if l.Kind == payout.KindCharge {
+			b.flow(Flow{Kind: FlowSettled, Date: date, EventID: r.ID, Reference: l.Reference, Amount: domain.Money{Amount: l.Gross, Currency: cur}})
+		}
+	}
 }
 
 func (b *builder) payoutFailed(r follow.Event, e payout.PayoutFailed) error {

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -157,16 +158,25 @@ func Record(ctx context.Context, env billing.Env, gateway string, p payments.Pay
 	return false, appended, nil
 }
 
-// record decides cmd on the payout's state and records its event, if any,
-// under an id derived from the payout and what (recorded, failed).
+// record decides cmd on the payout's state and records its events, if any,
+// in one append, under ids derived from the payout and what (recorded,
+// failed): the first event's from those alone, a part of a big payout's
+// lines (payout.PayoutLinesRecorded) from its part number too.
 func record(ctx context.Context, env billing.Env, stream string, id uuid.UUID, what string, st payout.State, cmd payout.Command) (bool, error) {
 	evs, err := payout.Decide(st, cmd)
 	if err != nil || len(evs) == 0 {
 		return false, err
 	}
 	key := what + "/" + id.String()
-	res, err := billing.Record(ctx, env, stream, eventstore.Any, uuid.NewSHA1(payout.Namespace, []byte("event/"+key)), evs[0],
-		billing.Meta{Actor: Actor, CommandID: "payouts/" + key})
+	ids := make([]uuid.UUID, len(evs))
+	for i := range evs {
+		name := "event/" + key
+		if i > 0 {
+			name += "/part/" + strconv.Itoa(i)
+		}
+		ids[i] = uuid.NewSHA1(payout.Namespace, []byte(name))
+	}
+	res, err := billing.RecordAll(ctx, env, stream, eventstore.Any, ids, evs, billing.Meta{Actor: Actor, CommandID: "payouts/" + key})
 	if err != nil {
 		return false, err
 	}
