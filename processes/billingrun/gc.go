@@ -30,8 +30,8 @@ const (
 // values (decisions, encoded events, store rows). With the default setting
 // the collector marked the whole plan again every time the heap doubled: 23
 // collections in the run, about 13% of its CPU. With a target of 400 under a
-// 3 GiB memory limit it collects about 8 times (5% of the CPU) and the
-// process peaks higher (2.8–3.0 GB resident instead of 1.8–2.0 GB at
+// 3 GiB memory limit it collects about 8 times (5–7% of the CPU) and the
+// process peaks higher (2.7–3.0 GB resident instead of 1.8–2.0 GB at
 // 100,000 invoices). A memory limit costs CPU once the live heap itself
 // comes near it (the collector then runs back to back), so when the live
 // heap passes half the limit (a run of several hundred thousand invoices)
