@@ -60,6 +60,8 @@ Exits 0 when everything went through, 1 when some invoices or collections failed
 			if err := po.config(so.dir).Validate(); err != nil {
 				return usageErr("%v", err)
 			}
+			// This process does one run and exits: see BulkGC.
+			defer billingrun.BulkGC()()
 			s, err := so.open(ctx, false)
 			if err != nil {
 				return err

@@ -18,7 +18,8 @@
 //     every page it dirtied to the WAL, which the checkpointer copies again.
 //     So the writer keeps a large page cache, large batches share those pages
 //     (one commit writes a page once however many appends touched it), the
-//     checkpointer runs once a second rather than after every commit, and an
+//     checkpointer runs once a second rather than after every commit (every
+//     four seconds while bulk commits come in), and an
 //     append expecting no stream to a stream the writer does not know skips
 //     the revision look-up: the unique (stream, revision) index refuses its
 //     first insert if the stream exists after all, and only then is the
@@ -252,6 +253,16 @@ func Open(dir string, opts Options) (*Store, error) {
 // it is reused from its start.
 const checkpointInterval = time.Second
 
+// bulkCheckpointEvery: while the writer holds its bulk page cache (a bulk
+// writer's blocks of thousands of appends, see writeCacheBulk) the
+// checkpointer runs only every this many intervals. Each of those commits
+// rewrites most leaf pages of the two indexes, so four seconds of them
+// leave about the pages one second did, copied once instead of four times
+// (measured on 100,000-invoice billing runs: the checkpointer's CPU from
+// 0.91–1.22 s to 0.66–0.75 s); the WAL grows to about four seconds of
+// commits meanwhile.
+const bulkCheckpointEvery = 4
+
 // checkpointer copies committed WAL frames into the database file in the
 // background (PASSIVE: it never blocks the writer or readers), so that no
 // append pays for a checkpoint inside its commit; the writer's own automatic
@@ -262,12 +273,18 @@ func (s *Store) checkpointer() {
 	t := time.NewTicker(checkpointInterval)
 	defer t.Stop()
 	var done uint64
+	skipped := 0
 	for {
 		select {
 		case <-s.stopped:
 			s.cdb.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 			return
 		case <-t.C:
+			if s.bulk.Load() && skipped < bulkCheckpointEvery-1 {
+				skipped++
+				continue
+			}
+			skipped = 0
 			if h := s.head.Load(); h != done {
 				if _, err := s.cdb.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err == nil {
 					done = h

@@ -321,6 +321,7 @@ func BenchmarkBill(b *testing.B) {
 		// bill returns the run's report, wall and CPU time, and the time it
 		// then took to apply what it appended to the read models.
 		bill := func(profile bool) (billingrun.Report, time.Duration, time.Duration, time.Duration) {
+			defer billingrun.BulkGC()() // as the command does
 			s, err := storeurl.Open(ctx, "", storeurl.Options{DataDir: f.dir})
 			if err != nil {
 				b.Fatal(err)
