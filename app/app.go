@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -117,6 +118,10 @@ type Config struct {
 	// LeaseEvery is how often a node tries for a job's lease and its
 	// holder checks it still holds it (0: lease.DefaultEvery).
 	LeaseEvery time.Duration
+	// MemoryLimit, when above 0, is the Go runtime's soft memory limit in
+	// bytes (debug.SetMemoryLimit) while the app runs; Close puts back the
+	// limit it found. 0 leaves the runtime's (GOMEMLIMIT, or none).
+	MemoryLimit int64
 }
 
 // DefaultReadyMaxLag is Config.ReadyMaxLag's default.
@@ -177,6 +182,9 @@ type App struct {
 	// of those sharing the read models' database (nodes.go).
 	leases   leases
 	nodeName string
+	// memoryLimit is the runtime's soft memory limit before Open set
+	// Config.MemoryLimit (-1: Open set none).
+	memoryLimit int64
 }
 
 // Open starts Remit: it opens the store (refusing a folder another process
@@ -199,7 +207,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Store: store, log: cfg.Logger, Metrics: metrics.New(), nodeName: cfg.NodeName}
+	a := &App{Store: store, log: cfg.Logger, Metrics: metrics.New(), nodeName: cfg.NodeName, memoryLimit: -1}
+	if cfg.MemoryLimit > 0 {
+		a.memoryLimit = debug.SetMemoryLimit(cfg.MemoryLimit)
+		cfg.Logger.Info("soft memory limit", "MiB", cfg.MemoryLimit>>20)
+	}
 	// Every command the app's processes run is counted: they all start
 	// from this context.
 	ctx = billing.WithObserver(ctx, a.Metrics)
@@ -650,6 +662,9 @@ func (a *App) URL() string {
 // every queued append is written.
 func (a *App) Close() error {
 	var errs []error
+	if a.memoryLimit >= 0 {
+		defer debug.SetMemoryLimit(a.memoryLimit)
+	}
 	if a.Web != nil {
 		errs = append(errs, a.Web.Close())
 	}

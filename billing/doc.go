@@ -120,7 +120,10 @@
 //     are reserved only for invoices whose items are all marked on them, so
 //     a crash after reserving leaves invoices a re-run completes with those
 //     numbers (see the billingrun package doc). This process's numbering is
-//     a book folded in place (numbering.Evolve copies its lookup per event).
+//     a book folded in place (numbering.Evolve copies its lookup per event)
+//     that holds the last sequence, the recent numbers and an 8-byte
+//     fingerprint per invoice numbered, not every number: an older invoice
+//     asked for again is looked up in the numbering stream.
 //   - BillItemNow edits the item when the confirmed price, quantity or
 //     description differ, then issues the item's invoice as above (with its
 //     collection, like every invoice with a payment method).

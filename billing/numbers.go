@@ -2,9 +2,11 @@ package billing
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -21,17 +23,137 @@ import (
 // stream carries (a block); a longer list is reserved in several blocks.
 const maxNumberBlock = 4096
 
-// numberBook is this process's view of the numbering stream: the number of
-// every invoice and the last sequence given, as of revision rev. It folds
-// InvoiceNumberReserved and InvoiceNumbersReserved in place, as numbering.Fold does (numbering.Evolve
-// copies its lookup per event, which costs O(numbers given) per reservation:
-// quadratic over a 100,000-invoice run). It is guarded by Service.numberingMu.
+// numberBook is this process's view of the numbering stream as of revision
+// rev: the last sequence given, the numbers of the invoices numbered last
+// (recent, then older: two generations of at most Service.recentNumbers
+// each, the older dropped when the recent one is full), the blocks whose
+// appends are in flight (flying, see reserveQueuedBlock), and a
+// fingerprint of every invoice ever numbered (numbered, 8 bytes each), which
+// proves that an invoice has no number without holding every number (about
+// 200 bytes each). An invoice numbered before the cached generations and
+// asked for again (a retry, another node's run over the same items) is
+// looked up in the stream (findOlderNumbers). It folds
+// InvoiceNumberReserved and InvoiceNumbersReserved in place, as
+// numbering.Fold does (numbering.Evolve copies its lookup per event, which
+// costs O(numbers given) per reservation: quadratic over a 100,000-invoice
+// run). It is guarded by Service.numberingMu.
 type numberBook struct {
-	exists    bool
-	rev       uint64
-	last      int64
-	byInvoice map[uuid.UUID]reservedNumber
+	exists bool
+	rev    uint64
+	last   int64
+
+	recent, older map[uuid.UUID]reservedNumber
+	flying        map[uuid.UUID]reservedNumber
+	numbered      fingerprints
 }
+
+// record caches an invoice's number (keep: the size of a generation).
+func (b *numberBook) record(id uuid.UUID, n reservedNumber, keep int) {
+	if b.recent == nil {
+		b.recent = map[uuid.UUID]reservedNumber{}
+	}
+	if _, ok := b.recent[id]; !ok && len(b.recent) >= keep {
+		b.older, b.recent = b.recent, make(map[uuid.UUID]reservedNumber, keep)
+	}
+	b.recent[id] = n
+	b.last = max(b.last, n.Sequence)
+	b.numbered.add(id)
+}
+
+// fly records a number whose block's append is in flight.
+func (b *numberBook) fly(id uuid.UUID, n reservedNumber) {
+	if b.flying == nil {
+		b.flying = map[uuid.UUID]reservedNumber{}
+	}
+	b.flying[id] = n
+	b.last = max(b.last, n.Sequence)
+	b.numbered.add(id)
+}
+
+// landed moves a number whose block was appended at position from flying to
+// the cache, if the book still holds it (it was emptied when a block failed).
+func (b *numberBook) landed(id uuid.UUID, n reservedNumber, keep int) {
+	if cur, ok := b.flying[id]; ok && cur.Sequence == n.Sequence {
+		delete(b.flying, id)
+		b.record(id, n, keep)
+	}
+}
+
+// cached returns an invoice's number when the book holds it.
+func (b *numberBook) cached(id uuid.UUID) (reservedNumber, bool) {
+	if n, ok := b.flying[id]; ok {
+		return n, true
+	}
+	if n, ok := b.recent[id]; ok {
+		return n, true
+	}
+	n, ok := b.older[id]
+	return n, ok
+}
+
+// fingerprints is a set of invoice ids by a 64-bit fingerprint each: a sorted
+// slice, and the fingerprints added since it was last merged. Two ids may
+// share a fingerprint (the odds are about n²/2⁶⁵): has then answers true for
+// an id never added, which costs a look in the stream (findOlderNumbers),
+// never a wrong number.
+type fingerprints struct {
+	sorted []uint64
+	added  map[uint64]struct{}
+}
+
+// fingerprintsMerged is how many fingerprints are added before they are
+// merged into the sorted slice.
+const fingerprintsMerged = 4096
+
+func fingerprintOf(id uuid.UUID) uint64 {
+	return binary.BigEndian.Uint64(id[:8]) ^ binary.BigEndian.Uint64(id[8:])
+}
+
+func (f *fingerprints) add(id uuid.UUID) {
+	if f.added == nil {
+		f.added = make(map[uint64]struct{}, fingerprintsMerged)
+	}
+	f.added[fingerprintOf(id)] = struct{}{}
+	if len(f.added) >= fingerprintsMerged {
+		f.merge()
+	}
+}
+
+// merge moves the added fingerprints into the sorted slice, in place from
+// its end.
+func (f *fingerprints) merge() {
+	add := make([]uint64, 0, len(f.added))
+	for fp := range f.added {
+		if _, ok := slices.BinarySearch(f.sorted, fp); !ok {
+			add = append(add, fp)
+		}
+	}
+	clear(f.added)
+	slices.Sort(add)
+	i, j := len(f.sorted)-1, len(add)-1
+	f.sorted = slices.Grow(f.sorted, len(add))[:len(f.sorted)+len(add)]
+	for k := len(f.sorted) - 1; j >= 0; k-- {
+		if i >= 0 && f.sorted[i] > add[j] {
+			f.sorted[k] = f.sorted[i]
+			i--
+		} else {
+			f.sorted[k] = add[j]
+			j--
+		}
+	}
+}
+
+func (f *fingerprints) has(id uuid.UUID) bool {
+	fp := fingerprintOf(id)
+	if _, ok := f.added[fp]; ok {
+		return true
+	}
+	_, ok := slices.BinarySearch(f.sorted, fp)
+	return ok
+}
+
+// len is how many fingerprints the set holds.
+func (f *fingerprints) len() int { return len(f.sorted) + len(f.added) }
 
 // reservedNumber is an invoice's number and the position it was recorded at
 // (an upper bound of it for numbers reserved in a block by this process).
@@ -39,6 +161,14 @@ type reservedNumber struct {
 	numbering.Reservation
 	position uint64
 }
+
+// defaultRecentNumbers is how many invoice numbers a generation of the
+// number book caches (numberBook).
+const defaultRecentNumbers = 2 * maxNumberBlock
+
+// numbersPage is how many events of the numbering stream are read at once
+// (a block names up to maxNumberBlock invoices: about 150 kB).
+const numbersPage = 64
 
 // numberRequest asks for the number of one invoice; Meta is the command the
 // reservation is recorded under (its event id is EventID(meta, stream, 0), as
@@ -50,31 +180,76 @@ type numberRequest struct {
 	Meta      Meta
 }
 
-// refreshNumbers reads the numbering events after the book's revision. The
-// caller holds numberingMu.
+// refreshNumbers reads the numbering events after the book's revision, page
+// by page. The caller holds numberingMu.
 func (s *Service) refreshNumbers(ctx context.Context) error {
 	b := &s.numbers
-	if b.byInvoice == nil {
-		b.byInvoice = map[uuid.UUID]reservedNumber{}
-	}
-	from := uint64(0)
-	if b.exists {
-		from = b.rev + 1
-	}
-	recs, err := s.env.Store.ReadStream(ctx, numbering.StreamName(), from, eventstore.Forward, 0)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", numbering.StreamName(), err)
-	}
-	for _, r := range recs {
-		e, err := s.env.Catalog.Decode(r.Type, r.SchemaVersion, r.Data)
+	for {
+		from := uint64(0)
+		if b.exists {
+			from = b.rev + 1
+		}
+		recs, err := s.env.Store.ReadStream(ctx, numbering.StreamName(), from, eventstore.Forward, numbersPage)
 		if err != nil {
-			return fmt.Errorf("decode %s@%d: %w", r.Stream, r.Revision, err)
+			return fmt.Errorf("read %s: %w", numbering.StreamName(), err)
 		}
-		for _, rsv := range numbering.ReservationsOf(e) {
-			b.byInvoice[rsv.InvoiceID] = reservedNumber{Reservation: numbering.Reservation{Number: rsv.Number, Sequence: rsv.Sequence}, position: r.Position}
-			b.last = max(b.last, rsv.Sequence)
+		for _, r := range recs {
+			e, err := s.env.Catalog.Decode(r.Type, r.SchemaVersion, r.Data)
+			if err != nil {
+				return fmt.Errorf("decode %s@%d: %w", r.Stream, r.Revision, err)
+			}
+			for _, rsv := range numbering.ReservationsOf(e) {
+				b.record(rsv.InvoiceID, reservedNumber{Reservation: numbering.Reservation{Number: rsv.Number, Sequence: rsv.Sequence}, position: r.Position}, s.recentNumbers)
+			}
+			b.exists, b.rev = true, r.Revision
 		}
-		b.exists, b.rev = true, r.Revision
+		if len(recs) < numbersPage {
+			return nil
+		}
+	}
+}
+
+// findOlderNumbers finds in the numbering stream the numbers of the
+// requests whose invoices the book has a fingerprint of and no number for
+// (numbered before the numbers it caches, and asked for again: a retry long
+// after, another node's run over the same items), and records them in out,
+// in one read of the stream, page by page, up to the book's revision. The
+// caller holds numberingMu, after refreshNumbers.
+func (s *Service) findOlderNumbers(ctx context.Context, reqs []numberRequest, out map[uuid.UUID]reservedNumber) error {
+	b := &s.numbers
+	want := map[uuid.UUID]bool{}
+	for _, q := range reqs {
+		if _, ok := out[q.InvoiceID]; ok {
+			continue
+		}
+		if _, ok := b.cached(q.InvoiceID); !ok && b.numbered.has(q.InvoiceID) {
+			want[q.InvoiceID] = true
+		}
+	}
+	for from := uint64(0); len(want) > 0 && b.exists && from <= b.rev; {
+		recs, err := s.env.Store.ReadStream(ctx, numbering.StreamName(), from, eventstore.Forward, numbersPage)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", numbering.StreamName(), err)
+		}
+		if len(recs) == 0 {
+			break
+		}
+		for _, r := range recs {
+			if r.Revision > b.rev {
+				break
+			}
+			e, err := s.env.Catalog.Decode(r.Type, r.SchemaVersion, r.Data)
+			if err != nil {
+				return fmt.Errorf("decode %s@%d: %w", r.Stream, r.Revision, err)
+			}
+			for _, rsv := range numbering.ReservationsOf(e) {
+				if want[rsv.InvoiceID] {
+					out[rsv.InvoiceID] = reservedNumber{Reservation: numbering.Reservation{Number: rsv.Number, Sequence: rsv.Sequence}, position: r.Position}
+					delete(want, rsv.InvoiceID)
+				}
+			}
+		}
+		from = recs[len(recs)-1].Revision + 1
 	}
 	return nil
 }
@@ -111,12 +286,15 @@ func (s *Service) reserveNumbersLocked(ctx context.Context, reqs []numberRequest
 		if err := s.refreshNumbers(ctx); err != nil {
 			return nil, err
 		}
+		if err := s.findOlderNumbers(ctx, pending, out); err != nil {
+			return nil, err
+		}
 		block, rest := s.nextNumberBlock(pending, out)
 		if len(block) == 0 {
 			pending = rest
 			continue
 		}
-		given, err := s.appendNumberBlock(ctx, block)
+		given, position, err := s.appendNumberBlock(ctx, block)
 		if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
 			// Another process reserved meanwhile: read what it did, decide again.
 			if conflicts++; conflicts >= MaxAttempts*4 {
@@ -139,7 +317,7 @@ func (s *Service) reserveNumbersLocked(ctx context.Context, reqs []numberRequest
 		}
 		conflicts = 0
 		for _, g := range given {
-			out[g.InvoiceID] = s.numbers.byInvoice[g.InvoiceID]
+			out[g.InvoiceID] = reservedNumber{Reservation: numbering.Reservation{Number: g.Number, Sequence: g.Sequence}, position: position}
 		}
 		// Else (an idempotent retry answered with an earlier place) the next
 		// refresh reads the numbers from the stream; the loop asks again.
@@ -162,7 +340,10 @@ func (s *Service) nextNumberBlock(pending []numberRequest, out map[uuid.UUID]res
 	i := 0
 	for ; i < len(pending) && len(block) < maxNumberBlock; i++ {
 		q := pending[i]
-		if n, ok := s.numbers.byInvoice[q.InvoiceID]; ok {
+		if _, ok := out[q.InvoiceID]; ok {
+			continue // numbered long ago (findOlderNumbers)
+		}
+		if n, ok := s.numbers.cached(q.InvoiceID); ok {
 			out[q.InvoiceID] = n
 			continue
 		}
@@ -201,9 +382,9 @@ var numberingDecider = Decider[numbering.State, numbering.Command]{
 // handler, expecting the book's revision (a conflict is returned, for the
 // caller to refresh the book and decide again), and records them in the book
 // when the append is the stream's tail. It returns the reservations
-// appended (none for an idempotent retry of an earlier append). The caller
-// holds numberingMu.
-func (s *Service) appendNumberBlock(ctx context.Context, block []numberRequest) ([]numbering.InvoiceNumberReserved, error) {
+// appended (none for an idempotent retry of an earlier append) and the
+// position of their event. The caller holds numberingMu.
+func (s *Service) appendNumberBlock(ctx context.Context, block []numberRequest) ([]numbering.InvoiceNumberReserved, uint64, error) {
 	b := &s.numbers
 	ids := make([]uuid.UUID, len(block))
 	for k, q := range block {
@@ -219,14 +400,14 @@ func (s *Service) appendNumberBlock(ctx context.Context, block []numberRequest) 
 		err = outs[0].Err
 	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	o := outs[0]
 	if o.AlreadyApplied {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if len(o.Events) != 1 {
-		return nil, domain.Errorf(domain.EINTERNAL, "reserve invoice numbers: %d events for a block of %d", len(o.Events), len(ids))
+		return nil, 0, domain.Errorf(domain.EINTERNAL, "reserve invoice numbers: %d events for a block of %d", len(o.Events), len(ids))
 	}
 	var given []numbering.InvoiceNumberReserved
 	switch e := o.Events[0].(type) {
@@ -236,15 +417,14 @@ func (s *Service) appendNumberBlock(ctx context.Context, block []numberRequest) 
 		given = e.Reservations()
 	}
 	if o.Revision != b.rev+1 && (b.exists || o.Revision != 0) {
-		return nil, nil // an idempotent retry, answered with an earlier place
+		return nil, 0, nil // an idempotent retry, answered with an earlier place
 	}
 	// Our block is the stream's tail: record it without reading it back.
 	for _, g := range given {
-		b.byInvoice[g.InvoiceID] = reservedNumber{Reservation: numbering.Reservation{Number: g.Number, Sequence: g.Sequence}, position: o.Position}
-		b.last = max(b.last, g.Sequence)
+		b.record(g.InvoiceID, reservedNumber{Reservation: numbering.Reservation{Number: g.Number, Sequence: g.Sequence}, position: o.Position}, s.recentNumbers)
 	}
 	b.rev, b.exists = o.Revision, true
-	return given, nil
+	return given, o.Position, nil
 }
 
 // numberBlockEventID is the id of the event recording a block of numbers:
@@ -343,6 +523,9 @@ func (s *Service) reserveQueuedBlock(ctx context.Context, reqs []numberRequest) 
 		return nil, false
 	}
 	out := make(map[uuid.UUID]reservedNumber, len(reqs))
+	if err := s.findOlderNumbers(ctx, reqs, out); err != nil {
+		return nil, false
+	}
 	block, rest := s.nextNumberBlock(reqs, out)
 	if len(block) == 0 || len(rest) > 0 {
 		return nil, false
@@ -373,8 +556,7 @@ func (s *Service) reserveQueuedBlock(ctx context.Context, reqs []numberRequest) 
 			return
 		}
 		for k, g := range given {
-			b.byInvoice[givenIDs[k]] = reservedNumber{Reservation: g}
-			b.last = max(b.last, g.Sequence)
+			b.fly(givenIDs[k], reservedNumber{Reservation: g})
 		}
 		b.rev, b.exists = next, true
 		s.numbersInFlight++
@@ -402,9 +584,7 @@ func (s *Service) reserveQueuedBlock(ctx context.Context, reqs []numberRequest) 
 	for k, g := range given {
 		r := reservedNumber{Reservation: g, position: o.Position}
 		out[givenIDs[k]] = r
-		if cur, ok := b.byInvoice[givenIDs[k]]; ok && cur.Sequence == g.Sequence {
-			b.byInvoice[givenIDs[k]] = r
-		}
+		b.landed(givenIDs[k], r, s.recentNumbers)
 	}
 	s.numberingMu.Unlock()
 	return out, true

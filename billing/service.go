@@ -55,6 +55,9 @@ type Service struct {
 
 	numberingMu sync.Mutex // serialises this process's number reservations
 	numbers     numberBook // guarded by numberingMu
+	// recentNumbers is how many numbers a generation of the book caches
+	// (defaultRecentNumbers; tests set it small).
+	recentNumbers int
 	// numbersInFlight counts the blocks in the book whose appends are
 	// queued but not answered (reserveQueuedBlock); guarded by numberingMu.
 	numbersInFlight int
@@ -73,7 +76,7 @@ type Service struct {
 
 // New returns a Service over cfg.Store.
 func New(cfg Config) *Service {
-	s := &Service{env: Env{Store: cfg.Store, Catalog: catalog.New()}, now: cfg.Now, newID: cfg.NewID, dir: cfg.Services}
+	s := &Service{env: Env{Store: cfg.Store, Catalog: catalog.New()}, now: cfg.Now, newID: cfg.NewID, dir: cfg.Services, recentNumbers: defaultRecentNumbers}
 	s.serviceDecider = Decider[service.State, service.Command]{Evolve: service.Evolve, Decide: service.Decide,
 		Cache: NewStreamsCache[service.State](ServiceCacheSize)}
 	if s.now == nil {

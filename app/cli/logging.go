@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
@@ -18,7 +19,13 @@ type opsOpts struct {
 	readyMaxLag    uint64
 	clientIPHeader string
 	nodeName       string
+	memoryLimitMiB int64
 }
+
+// DefaultMemoryLimitMiB is remit serve's soft memory limit of the Go
+// runtime unless --memory-limit, REMIT_MEMORY_LIMIT or GOMEMLIMIT says
+// otherwise.
+const DefaultMemoryLimitMiB = 256
 
 func opsFlags(c *cobra.Command, env Env, o *opsOpts) {
 	format := env.Getenv("REMIT_LOG_FORMAT")
@@ -33,6 +40,14 @@ func opsFlags(c *cobra.Command, env Env, o *opsOpts) {
 	}
 	c.Flags().Uint64Var(&o.readyMaxLag, "ready-max-lag", lag, "GET /readyz answers 503 when a read model is more than this many events behind the log (env REMIT_READY_MAX_LAG; default 1000)")
 	c.Flags().StringVar(&o.nodeName, "node-name", env.Getenv("REMIT_NODE_NAME"), "this node's name among several on one database, shown as the holder of the jobs' leases in /readyz and the logs (env REMIT_NODE_NAME; default the host name and process id)")
+	limit := int64(DefaultMemoryLimitMiB)
+	if env.Getenv("GOMEMLIMIT") != "" {
+		limit = 0 // the runtime's, as GOMEMLIMIT says
+	}
+	if v, err := strconv.ParseInt(env.Getenv("REMIT_MEMORY_LIMIT"), 10, 64); err == nil {
+		limit = v
+	}
+	c.Flags().Int64Var(&o.memoryLimitMiB, "memory-limit", limit, fmt.Sprintf("soft memory limit of the Go runtime in MiB: the garbage collector works harder as the heap nears it; 0: none but GOMEMLIMIT's (env REMIT_MEMORY_LIMIT; default %d, or GOMEMLIMIT's when that is set)", DefaultMemoryLimitMiB))
 	c.Flags().StringVar(&o.clientIPHeader, "client-ip-header", env.Getenv("REMIT_CLIENT_IP_HEADER"), "behind a reverse proxy only: the header it sets to the client's address (X-Forwarded-For: its last entry; X-Real-IP), for the logs and the cap on unauthenticated requests per address (env REMIT_CLIENT_IP_HEADER)")
 }
 

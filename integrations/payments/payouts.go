@@ -68,3 +68,17 @@ type PayoutSource interface {
 	// error means the gateway could not be asked; asking again is safe.
 	Payouts(ctx context.Context, since time.Time) ([]Payout, error)
 }
+
+// PayoutWindows is a PayoutSource that also lists the payouts made in a
+// window of time, so that a sync over a long history (the first one, from
+// the zero time) holds one window's payouts and their lines at a time
+// instead of every payout ever made.
+type PayoutWindows interface {
+	PayoutSource
+	// PayoutsBetween lists the payouts made at or after since and before
+	// until (the zero until: no end), oldest first, as Payouts does.
+	PayoutsBetween(ctx context.Context, since, until time.Time) ([]Payout, error)
+	// FirstPayoutAfter is a time at or before which no payout was made
+	// (found, false: none can have been made yet).
+	FirstPayoutAfter(ctx context.Context) (t time.Time, found bool, err error)
+}

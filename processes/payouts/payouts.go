@@ -16,6 +16,13 @@
 // from the log (the last PayoutRecorded), less a week's overlap, since a
 // gateway may list a payout made just before the last one recorded (another
 // currency's) after it.
+//
+// # Memory
+//
+// A gateway that lists payouts by window of time (payments.PayoutWindows,
+// as the sandbox does) is asked a Window at a time, so the first sync of a
+// firm with years of charges holds one week's payouts and their lines at
+// once, not every payout ever made.
 package payouts
 
 import (
@@ -38,6 +45,10 @@ import (
 
 // Actor is recorded as the actor of the events the sync appends.
 const Actor = "system:payouts"
+
+// Window is how much of the gateway's history a sync asks for at once, from
+// a gateway that lists payouts by window (payments.PayoutWindows).
+const Window = 7 * 24 * time.Hour
 
 // Overlap is how far before the last recorded payout's arrival the sync
 // asks the gateway again.
@@ -93,32 +104,68 @@ func Sync(ctx context.Context, cfg Config) (Report, error) {
 		return rep, err
 	}
 	rep.Since = since
-	list, err := src.Payouts(ctx, since)
-	if err != nil {
-		return rep, fmt.Errorf("payouts: ask %s: %w", cfg.Gateway.Name(), err)
-	}
-	rep.Listed = len(list)
 	env := billing.Env{Store: cfg.Store, Catalog: catalog.New()}
+	windows, ok := src.(payments.PayoutWindows)
+	if !ok {
+		list, err := src.Payouts(ctx, since)
+		if err != nil {
+			return rep, fmt.Errorf("payouts: ask %s: %w", cfg.Gateway.Name(), err)
+		}
+		return rep, recordAll(ctx, env, cfg.Gateway.Name(), list, now, log, &rep)
+	}
+	// Window by window, so that a first sync over years of charges holds
+	// one window's payouts at a time.
+	from := since
+	if from.IsZero() {
+		first, found, err := windows.FirstPayoutAfter(ctx)
+		if err != nil {
+			return rep, fmt.Errorf("payouts: ask %s: %w", cfg.Gateway.Name(), err)
+		}
+		if !found {
+			return rep, nil
+		}
+		from = first
+	}
+	for {
+		until := from.Add(Window)
+		last := !until.Before(now())
+		if last {
+			until = time.Time{} // the last window has no end: whatever the gateway made by its clock
+		}
+		list, err := windows.PayoutsBetween(ctx, from, until)
+		if err != nil {
+			return rep, fmt.Errorf("payouts: ask %s: %w", cfg.Gateway.Name(), err)
+		}
+		if err := recordAll(ctx, env, cfg.Gateway.Name(), list, now, log, &rep); err != nil || last {
+			return rep, err
+		}
+		from = until
+	}
+}
+
+// recordAll records the payouts of list, counting them in rep.
+func recordAll(ctx context.Context, env billing.Env, gateway string, list []payments.Payout, now func() time.Time, log *slog.Logger, rep *Report) error {
+	rep.Listed += len(list)
 	for _, p := range list {
-		recorded, failed, err := Record(ctx, env, cfg.Gateway.Name(), p, now())
+		recorded, failed, err := Record(ctx, env, gateway, p, now())
 		if domain.ErrorCode(err) == domain.EINVALID {
 			rep.Refused = append(rep.Refused, fmt.Sprintf("%s: %s", p.Reference, domain.ErrorMessage(err)))
-			log.Warn("payout refused", "gateway", cfg.Gateway.Name(), "payout", p.Reference, "err", err)
+			log.Warn("payout refused", "gateway", gateway, "payout", p.Reference, "err", err)
 			continue
 		}
 		if err != nil {
-			return rep, err
+			return err
 		}
 		if recorded {
 			rep.Recorded++
-			log.Info("payout recorded", "gateway", cfg.Gateway.Name(), "payout", p.Reference, "amount", p.Amount.String(), "lines", len(p.Lines))
+			log.Info("payout recorded", "gateway", gateway, "payout", p.Reference, "amount", p.Amount.String(), "lines", len(p.Lines))
 		}
 		if failed {
 			rep.Failed++
-			log.Warn("payout failed", "gateway", cfg.Gateway.Name(), "payout", p.Reference, "reason", p.FailureReason)
+			log.Warn("payout failed", "gateway", gateway, "payout", p.Reference, "reason", p.FailureReason)
 		}
 	}
-	return rep, nil
+	return nil
 }
 
 // Record records one payout of a gateway (and its failure, when the

@@ -2,6 +2,7 @@ package payouts_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +128,71 @@ func TestSyncGoesOnPastARefusedPayout(t *testing.T) {
 	rep := MustSync(t, payouts.Config{Store: MustStore(t), Gateway: inconsistent{}})
 	if rep.Recorded != 1 || len(rep.Refused) != 1 || !strings.Contains(rep.Refused[0], "po_bad") {
 		t.Fatalf("report = %+v", rep)
+	}
+}
+
+// TestFirstSyncOverMonthsRecordsWhatTheGatewayLists: the first sync of a
+// firm with months of charges (cards, bank debits that settle days later,
+// refunds, a dispute) asks the gateway window by window, and records
+// exactly the payouts the gateway lists for its whole history, each once.
+func TestFirstSyncOverMonthsRecordsWhatTheGatewayLists(t *testing.T) {
+	ctx := context.Background()
+	start := time.Date(2025, 1, 1, 22, 30, 0, 0, time.UTC)
+	clk := &clock{now: start}
+	gw, err := sandbox.Open(t.TempDir(), sandbox.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	tokens := []string{sandbox.TokenCardSucceeds, sandbox.TokenDebitSettles, sandbox.TokenCardDisputed, sandbox.TokenCardSucceeds}
+	for day := range 100 {
+		if day%3 != 0 {
+			continue
+		}
+		clk.now = start.AddDate(0, 0, day)
+		key := fmt.Sprintf("charge-%d", day)
+		res, err := gw.Charge(ctx, payments.ChargeRequest{IdempotencyKey: key, PaymentMethod: tokens[(day/3)%len(tokens)],
+			Amount: domain.MustMoney(fmt.Sprintf("%d.00", 100+day), "AUD")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if day%9 == 0 && res.Status == payments.StatusSucceeded {
+			clk.now = clk.now.Add(5 * time.Hour)
+			if _, err := gw.Refund(ctx, payments.RefundRequest{IdempotencyKey: "refund-" + key, ChargeReference: res.Reference,
+				Amount: domain.MustMoney("10.00", "AUD"), Reason: "test"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	clk.now = start.AddDate(0, 0, 120)
+	store := MustStore(t)
+	rep := MustSync(t, payouts.Config{Store: store, Gateway: gw, Now: clk.Now})
+	want, err := gw.Payouts(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) < 30 || rep.Listed != len(want) || rep.Recorded != len(want) || len(rep.Refused) != 0 {
+		t.Fatalf("first sync %+v; the gateway lists %d payouts", rep, len(want))
+	}
+	recs, err := store.ReadAll(ctx, 0, eventstore.Forward, 0, eventstore.Filter{EventTypes: []string{"PayoutRecorded"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range recs {
+		e, err := payout.DecodeEvent(r.Type, r.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := e.(payout.PayoutRecorded)
+		got[p.Reference] = p.Amount.String()
+	}
+	for _, p := range want {
+		if got[p.Reference] != p.Amount.Amount.String() {
+			t.Errorf("payout %s recorded as %q, want %s", p.Reference, got[p.Reference], p.Amount.Amount)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d payouts recorded, want %d", len(got), len(want))
 	}
 }

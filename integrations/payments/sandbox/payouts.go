@@ -3,6 +3,7 @@ package sandbox
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -79,7 +80,7 @@ const payoutsSchema = `CREATE TABLE IF NOT EXISTS payouts (
 	payout TEXT NOT NULL
 )`
 
-var _ payments.PayoutSource = (*Gateway)(nil)
+var _ payments.PayoutWindows = (*Gateway)(nil)
 
 // settled is one balance transaction of the sandbox before it is paid out.
 type settled struct {
@@ -92,17 +93,53 @@ type settled struct {
 // Payouts implements payments.PayoutSource: every payout made by now (on
 // the injected clock) at or after since, oldest first.
 func (g *Gateway) Payouts(ctx context.Context, since time.Time) ([]payments.Payout, error) {
+	return g.PayoutsBetween(ctx, since, time.Time{})
+}
+
+// FirstPayoutAfter implements payments.PayoutWindows: no payout is made
+// before the day of the first charge.
+func (g *Gateway) FirstPayoutAfter(ctx context.Context) (time.Time, bool, error) {
+	var first sql.NullString
+	if err := g.db.QueryRowContext(ctx, `SELECT MIN(json_extract(charge, '$.created_at')) FROM charges`).Scan(&first); err != nil {
+		return time.Time{}, false, fmt.Errorf("sandbox gateway: first charge: %w", err)
+	}
+	if !first.Valid {
+		return time.Time{}, false, nil
+	}
+	at, err := time.Parse(time.RFC3339Nano, first.String)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("sandbox gateway: first charge: %w", err)
+	}
+	// A day before it: the earliest time sorts first as text, which a time
+	// written with a zone ahead of UTC may not.
+	day := domain.DateOf(at.UTC(), time.UTC).AddDays(-1)
+	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC), true, nil
+}
+
+// PayoutsBetween implements payments.PayoutWindows: every payout made by
+// now (on the injected clock) at or after since and before until (the zero
+// until: no end), oldest first. It reads the charges and refunds that
+// settle on the days those payouts pay out, and a few days before (bank
+// debits settle later), not all of them.
+func (g *Gateway) PayoutsBetween(ctx context.Context, since, until time.Time) ([]payments.Payout, error) {
 	if _, err := g.db.ExecContext(ctx, payoutsSchema); err != nil {
 		return nil, fmt.Errorf("sandbox gateway: payouts: %w", err)
 	}
 	now := g.opts.Now().UTC()
-	today := domain.DateOf(now, time.UTC)
+	toDay := domain.DateOf(now, time.UTC).AddDays(-PayoutDelayDays)
+	if !until.IsZero() {
+		// A payout made before until is of a day before this one.
+		toDay = minDate(toDay, domain.DateOf(until.UTC(), time.UTC).AddDays(-PayoutDelayDays))
+	}
 	// A payout made at or after since is of a day at or after this one.
 	fromDay := domain.DateOf(since.UTC(), time.UTC).AddDays(-PayoutDelayDays)
 	if since.IsZero() {
 		fromDay = domain.Date{}
 	}
-	lines, err := g.settledLines(ctx, fromDay, today.AddDays(-PayoutDelayDays))
+	if !fromDay.IsZero() && toDay.Before(fromDay) {
+		return nil, nil
+	}
+	lines, err := g.settledLines(ctx, fromDay, toDay)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +155,7 @@ func (g *Gateway) Payouts(ctx context.Context, since time.Time) ([]payments.Payo
 	var out []payments.Payout
 	for k, ss := range groups {
 		p := makePayout(k.day, ss)
-		if p.Created.Before(since) {
+		if p.Created.Before(since) || (!until.IsZero() && !p.Created.Before(until)) {
 			continue
 		}
 		kept, err := g.keepPayout(ctx, p)
@@ -177,7 +214,7 @@ func (g *Gateway) keepPayout(ctx context.Context, p payments.Payout) (payments.P
 // settledLines are the charges and refunds that settled from day from to
 // day to (inclusive; from zero: since the first).
 func (g *Gateway) settledLines(ctx context.Context, from, to domain.Date) ([]settled, error) {
-	charges, err := g.chargesSince(ctx, from)
+	charges, err := g.chargesBetween(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +248,7 @@ func (g *Gateway) settledLines(ctx context.Context, from, to domain.Date) ([]set
 			}
 		}
 	}
-	refunds, err := g.refundLines(ctx, from)
+	refunds, err := g.refundLines(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -253,21 +290,26 @@ func (g *Gateway) disputeLines(c Charge) []settled {
 	return out
 }
 
-// chargesSince reads the charges that can settle, or have a dispute open
-// or close, on day from or later: those made since the bank debits'
-// settling days (or a dispute's closing days) before it (all of them
-// when from is zero), so a sync reads the last days' charges, not all.
-func (g *Gateway) chargesSince(ctx context.Context, from domain.Date) ([]Charge, error) {
-	if from.IsZero() {
-		return g.Charges()
+// chargesBetween reads the charges that can settle, or have a dispute open
+// or close, from day from to day to: those made from the bank debits'
+// settling days (or a dispute's closing days) before from (from the first
+// when from is zero) to the day after to (every line of a charge is on
+// the day it was made or later; the day after, for times written with a
+// zone ahead of UTC), so a sync reads those days' charges, not all.
+func (g *Gateway) chargesBetween(ctx context.Context, from, to domain.Date) ([]Charge, error) {
+	start := time.Time{}
+	if !from.IsZero() {
+		start = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -max(g.opts.SettleDays, DisputeCloseDays)-1)
 	}
-	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -max(g.opts.SettleDays, DisputeCloseDays)-1)
-	return g.queryCharges(ctx, `SELECT charge FROM charges WHERE json_extract(charge, '$.created_at') >= ? ORDER BY seq`, start.Format(time.RFC3339))
+	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 2)
+	return g.queryCharges(ctx, `SELECT charge FROM charges WHERE json_extract(charge, '$.created_at') >= ? AND json_extract(charge, '$.created_at') < ? ORDER BY seq`,
+		start.Format(time.RFC3339), end.Format(time.RFC3339))
 }
 
-// refundLines reads the refunds the sandbox made (refund.go) on day from
-// or later (all of them when from is zero), as money out of a payout.
-func (g *Gateway) refundLines(ctx context.Context, from domain.Date) ([]settled, error) {
+// refundLines reads the refunds the sandbox made (refund.go) from day from
+// (the first when from is zero) to the day after to, as money out of a
+// payout.
+func (g *Gateway) refundLines(ctx context.Context, from, to domain.Date) ([]settled, error) {
 	if _, err := g.db.ExecContext(ctx, refundsSchema); err != nil {
 		return nil, fmt.Errorf("sandbox gateway: refunds: %w", err)
 	}
@@ -275,7 +317,9 @@ func (g *Gateway) refundLines(ctx context.Context, from domain.Date) ([]settled,
 	if !from.IsZero() {
 		start = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
 	}
-	rows, err := g.db.QueryContext(ctx, `SELECT refund FROM refunds WHERE json_extract(refund, '$.created_at') >= ? ORDER BY seq`, start.Format(time.RFC3339))
+	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 2)
+	rows, err := g.db.QueryContext(ctx, `SELECT refund FROM refunds WHERE json_extract(refund, '$.created_at') >= ? AND json_extract(refund, '$.created_at') < ? ORDER BY seq`,
+		start.Format(time.RFC3339), end.Format(time.RFC3339))
 	if err != nil {
 		return nil, fmt.Errorf("sandbox gateway: refunds: %w", err)
 	}
@@ -297,4 +341,12 @@ func (g *Gateway) refundLines(ctx context.Context, from domain.Date) ([]settled,
 		}})
 	}
 	return out, rows.Err()
+}
+
+// minDate is the earlier of two dates.
+func minDate(a, b domain.Date) domain.Date {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }

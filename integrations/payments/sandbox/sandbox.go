@@ -116,12 +116,14 @@ type Gateway struct {
 var _ payments.Gateway = (*Gateway)(nil)
 
 // schema is the table of charges: seq orders them as they were made, key is
-// the idempotency key, charge the Charge as JSON.
+// the idempotency key, charge the Charge as JSON; indexed by when each was
+// made, which the payouts read a window of (payouts.go).
 const schema = `CREATE TABLE IF NOT EXISTS charges (
 	seq INTEGER PRIMARY KEY AUTOINCREMENT,
 	key TEXT NOT NULL UNIQUE,
 	charge TEXT NOT NULL
-)`
+);
+CREATE INDEX IF NOT EXISTS charges_created ON charges(json_extract(charge, '$.created_at'))`
 
 // Open opens (creating) the sandbox's charges in dir, importing the charge
 // file of an earlier version if there is one.
