@@ -415,7 +415,7 @@ func TestServicesRefold(t *testing.T) {
 		if err := db.QueryRow(ctx, "SELECT doc FROM "+rmdb.View("services")+" WHERE key = ?", svc.String()).Scan(&doc); err != nil {
 			t.Fatal(err)
 		}
-		d, _, err := q.docs.Load(ctx, db, svc.String())
+		d, _, err := q.load(ctx, svc) // the head and its item rows
 		if err != nil {
 			t.Fatal(err)
 		}

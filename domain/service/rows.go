@@ -45,6 +45,9 @@ func (s State) ItemSeqs() []int {
 	return out
 }
 
+// ItemCount is how many item rows the row form keeps.
+func (s State) ItemCount() int { return s.items.Len() }
+
 // MarshalItem encodes the log of item seq; ok is false when the state keeps
 // none for it.
 func (s State) MarshalItem(seq int) (data []byte, ok bool, err error) {
