@@ -1,9 +1,7 @@
 package projections
 
 import (
-	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -198,11 +196,22 @@ func (d *serviceDoc) UnmarshalJSON([]byte) error { return errServiceDocAlone }
 
 // decodeServiceDoc decodes a service from its document and its item rows.
 func decodeServiceDoc(doc []byte, items []service.ItemRow) (serviceDoc, error) {
+	return decodeDocWith(doc, func(head []byte) (service.State, error) { return service.UnmarshalRows(head, items) })
+}
+
+// decodeServiceDocArray decodes a service from its document and its item
+// rows as one array (service.UnmarshalRowsArray).
+func decodeServiceDocArray(doc, items []byte) (serviceDoc, error) {
+	return decodeDocWith(doc, func(head []byte) (service.State, error) { return service.UnmarshalRowsArray(head, items) })
+}
+
+// decodeDocWith decodes a service's document, its state with state.
+func decodeDocWith(doc []byte, state func(head []byte) (service.State, error)) (serviceDoc, error) {
 	var w serviceDocWire
 	if err := json.Unmarshal(doc, &w); err != nil {
 		return serviceDoc{}, err
 	}
-	st, err := service.UnmarshalRows(w.State, items)
+	st, err := state(w.State)
 	if err != nil {
 		return serviceDoc{}, err
 	}
@@ -210,63 +219,59 @@ func decodeServiceDoc(doc []byte, items []service.ItemRow) (serviceDoc, error) {
 }
 
 // find reads the services a query selects with their item rows, in one
-// query (one consistent state while the writer commits). rest follows
-// "FROM services": a WHERE and ORDER BY clause with ? placeholders on the
+// query (one consistent state while the writer commits): each service's
+// row with its items aggregated into one JSON array of {"seq", "log"}
+// (service.UnmarshalRowsArray), decoded in one pass. rest follows "FROM
+// services": a WHERE and ORDER BY clause with ? placeholders on the
 // services' columns. The services come in the order rest gives them.
 func (p *Services) find(ctx context.Context, rest string, args ...any) ([]serviceDoc, error) {
-	rows, err := p.db.Query(ctx, "SELECT s.key, s.doc, i.item, i.doc FROM "+p.docs.View()+" s LEFT JOIN "+
-		rmdb.View("service_items")+" i ON i.service = s.key "+rest, args...)
+	agg := "group_concat(" + itemEntry + ", ',')"
+	if p.db.Dialect() == rmdb.Postgres {
+		agg = "string_agg(" + itemEntry + ", ',')"
+	}
+	rows, err := p.db.Query(ctx, "SELECT s.key, s.doc, (SELECT '[' || "+agg+" || ']' FROM "+rmdb.View("service_items")+
+		" i WHERE i.service = s.key) FROM "+p.docs.View()+" s "+rest, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read models: services: %w", err)
 	}
 	type found struct {
-		doc   []byte
-		items []service.ItemRow
+		key        string
+		doc, items []byte
 	}
-	var order []string
-	byKey := map[string]*found{}
+	var all []found
 	for rows.Next() {
-		var key string
-		var doc, item sql.RawBytes
-		var seq sql.NullInt64
-		if err := rows.Scan(&key, &doc, &seq, &item); err != nil {
+		var f found
+		if err := rows.Scan(&f.key, &f.doc, &f.items); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read models: services: %w", err)
 		}
-		f := byKey[key]
-		if f == nil {
-			f = &found{doc: slices.Clone(doc)}
-			byKey[key] = f
-			order = append(order, key)
-		}
-		if seq.Valid {
-			f.items = append(f.items, service.ItemRow{Seq: int(seq.Int64), Data: slices.Clone(item)})
-		}
+		all = append(all, f)
 	}
 	err = errors.Join(rows.Err(), rows.Close())
 	if err != nil {
 		return nil, fmt.Errorf("read models: services: %w", err)
 	}
-	if len(order) == 0 {
+	if len(all) == 0 {
 		return nil, nil
 	}
-	out := make([]serviceDoc, len(order))
-	errs := make([]error, len(order))
+	out := make([]serviceDoc, len(all))
+	errs := make([]error, len(all))
 	workers := 1
-	if len(order) >= parallelItems {
+	if len(all) >= parallelItems {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	if err := parallel.For(ctx, workers, len(order), func(i int) {
-		f := byKey[order[i]]
-		slices.SortFunc(f.items, func(a, b service.ItemRow) int { return cmp.Compare(a.Seq, b.Seq) })
-		out[i], errs[i] = decodeServiceDoc(f.doc, f.items)
+	if err := parallel.For(ctx, workers, len(all), func(i int) {
+		out[i], errs[i] = decodeServiceDocArray(all[i].doc, all[i].items)
 	}); err != nil {
 		return nil, err
 	}
 	for i, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("read models: services %s: %w", order[i], err)
+			return nil, fmt.Errorf("read models: services %s: %w", all[i].key, err)
 		}
 	}
 	return out, nil
 }
+
+// itemEntry is an item row as an element of find's array.
+const itemEntry = `'{"seq":' || i.item || ',"log":' || i.doc || '}'`

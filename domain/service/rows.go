@@ -76,6 +76,31 @@ func (s State) rowBase() Item {
 // rows (MarshalItem), in any order. The State behaves exactly as the one
 // encoded, as one decoded from its JSON form does.
 func UnmarshalRows(head []byte, items []ItemRow) (State, error) {
+	entries := make([]itemEntryWire, len(items))
+	for i, r := range items {
+		entries[i].Seq = r.Seq
+		if err := json.Unmarshal(r.Data, &entries[i].Log); err != nil {
+			return State{}, fmt.Errorf("service state: item %d: %w", r.Seq, err)
+		}
+	}
+	return fromRows(head, entries)
+}
+
+// UnmarshalRowsArray is UnmarshalRows with the item rows given as one JSON
+// array of {"seq": sequence number, "log": item row}, in any order (as a
+// query aggregates them), decoded in one pass instead of one per item.
+func UnmarshalRowsArray(head, items []byte) (State, error) {
+	var entries []itemEntryWire
+	if len(items) > 0 {
+		if err := json.Unmarshal(items, &entries); err != nil {
+			return State{}, fmt.Errorf("service state: items: %w", err)
+		}
+	}
+	return fromRows(head, entries)
+}
+
+// fromRows decodes a state from its head and its item entries.
+func fromRows(head []byte, items []itemEntryWire) (State, error) {
 	var w stateWire
 	if err := json.Unmarshal(head, &w); err != nil {
 		return State{}, fmt.Errorf("service state: %w", err)
@@ -87,24 +112,17 @@ func UnmarshalRows(head []byte, items []ItemRow) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
-	if !slices.IsSortedFunc(items, func(a, b ItemRow) int { return a.Seq - b.Seq }) {
-		items = slices.Clone(items)
-		slices.SortFunc(items, func(a, b ItemRow) int { return a.Seq - b.Seq })
-	}
+	slices.SortFunc(items, func(a, b itemEntryWire) int { return a.Seq - b.Seq })
 	base := st.rowBase()
-	for i, r := range items {
-		if i > 0 && r.Seq == items[i-1].Seq {
-			return State{}, fmt.Errorf("service state: item %d twice", r.Seq)
+	for i, e := range items {
+		if i > 0 && e.Seq == items[i-1].Seq {
+			return State{}, fmt.Errorf("service state: item %d twice", e.Seq)
 		}
-		var lw itemLogWire
-		if err := json.Unmarshal(r.Data, &lw); err != nil {
-			return State{}, fmt.Errorf("service state: item %d: %w", r.Seq, err)
-		}
-		l, err := st.logFromWire(ItemKey(st.ID, r.Seq), lw, &base)
+		l, err := st.logFromWire(ItemKey(st.ID, e.Seq), e.Log, &base)
 		if err != nil {
 			return State{}, err
 		}
-		st.items = st.items.Set(r.Seq, l) // built as Evolve builds it
+		st.items = st.items.Set(e.Seq, l) // built as Evolve builds it
 	}
 	return st, nil
 }

@@ -2,11 +2,13 @@ package service_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
 
 	"remit/domain"
+	"remit/domain/decidertest"
 	"remit/domain/service"
 )
 
@@ -47,6 +49,25 @@ func (r *rowsOf) state(tb testing.TB) service.State {
 	st, err := service.UnmarshalRows(r.head, items)
 	if err != nil {
 		tb.Fatalf("decode rows: %v", err)
+	}
+	// The same rows as one array, as a query aggregates them.
+	array := []byte("[")
+	for i, it := range items {
+		if i > 0 {
+			array = append(array, ',')
+		}
+		array = append(array, fmt.Sprintf(`{"seq":%d,"log":%s}`, it.Seq, it.Data)...)
+	}
+	array = append(array, ']')
+	if len(items) == 0 {
+		array = nil
+	}
+	again, err := service.UnmarshalRowsArray(r.head, array)
+	if err != nil {
+		tb.Fatalf("decode rows as an array: %v", err)
+	}
+	if a, b := decidertest.MustJSON(tb, again), decidertest.MustJSON(tb, st); a != b {
+		tb.Fatalf("the rows as an array decode differently:\n%s\nwant\n%s", a, b)
 	}
 	return st
 }
@@ -117,5 +138,8 @@ func TestStateRowsRejectBadForms(t *testing.T) {
 				t.Fatal("decoded")
 			}
 		})
+	}
+	if _, err := service.UnmarshalRowsArray(head, []byte(`[{"seq":1,"log":{}},{"seq":1,"log":{}}]`)); err == nil {
+		t.Error("an array with an item twice decoded")
 	}
 }
