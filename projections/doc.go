@@ -30,7 +30,8 @@
 //     its row form (service.State.MarshalHead, MarshalItem): the head in the
 //     services table, the log of each item billed or changed one by one in
 //     a row of "service_items", so an event writes the head and the one
-//     item it changed, and a read joins the two in one query.
+//     item it changed, and a read gets both in one query (the item rows
+//     aggregated into one JSON array, decoded in one pass).
 //   - "invoices" (*Invoices): every invoice folded with invoice.Evolve, plus
 //     what the detail page shows (payments, attempts, rejections, credit
 //     notes, write-offs, refunds and disputes) and an independently kept outstanding amount that

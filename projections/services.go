@@ -30,7 +30,7 @@ const servicesVersion = 7
 // billed or changed one by one as a row of "service_items" (service, item:
 // its sequence number, doc), so an event rewrites the head and the one item
 // it changed, not every item ever billed, and a read (find: one query,
-// the services joined with their items) decodes and folds nothing: a client
+// each service with its item rows as one array) folds nothing: a client
 // page reads every service of the client (BenchmarkServicesLoad: a service
 // of 200 events). The columns client_id,
 // seq (the global position of the activation, so a client's services list
