@@ -26,7 +26,12 @@
 //     service.Groups (the billing run's own functions), so schedule queries
 //     always agree with what the billing run will do; its next_due column
 //     (service.State.NextDue, indexed) lets the billing run read only the
-//     services with an item due (ServicesDue).
+//     services with an item due (ServicesDue). A service's state is kept in
+//     its row form (service.State.MarshalHead, MarshalItem): the head in the
+//     services table, the log of each item billed or changed one by one in
+//     a row of "service_items", so an event writes the head and the one
+//     item it changed, and a read gets both in one query (the item rows
+//     aggregated into one JSON array, decoded in one pass).
 //   - "invoices" (*Invoices): every invoice folded with invoice.Evolve, plus
 //     what the detail page shows (payments, attempts, rejections, credit
 //     notes, write-offs, refunds and disputes) and an independently kept outstanding amount that
@@ -110,7 +115,7 @@
 // transaction's inserts run on a goroutine of their own
 // (rmdb.Tx.Pipeline), in order, while the next events are applied. During a fill the services'
 // and invoices' caches keep up to 16 MiB of documents each (by their JSON
-// size; 1,024 and 4,096 documents otherwise), so a document met again a
+// size, a service's item rows included; 1,024 and 4,096 documents otherwise), so a document met again a
 // month of log later is still decoded; and a service written again has its
 // costly derived columns (view, schedule part) left NULL, which queries
 // derive from the state, and computed once when the fill has committed

@@ -115,7 +115,7 @@ func (m *Models) PriceIncreasesWithNotices(ctx context.Context) ([]PriceIncrease
 // AllServices returns every activated service, ended or not, in no
 // particular order: what a price increase plans from.
 func (m *Models) AllServices(ctx context.Context) ([]FoldedService, error) {
-	docs, err := m.Services.docs.Find(ctx, m.db, "")
+	docs, err := m.Services.find(ctx, "")
 	if err != nil {
 		return nil, err
 	}

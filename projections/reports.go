@@ -158,7 +158,7 @@ func (m *Models) clientNames(ctx context.Context) (map[uuid.UUID]string, error) 
 
 // allServices reads every activated service, in activation order.
 func (m *Models) allServices(ctx context.Context) ([]service.State, error) {
-	docs, err := m.Services.docs.Find(ctx, m.db, "ORDER BY seq, key")
+	docs, err := m.Services.find(ctx, "ORDER BY seq, key")
 	if err != nil {
 		return nil, err
 	}

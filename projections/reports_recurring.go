@@ -90,7 +90,7 @@ type recurringSums struct {
 // period is over); it contributes that billing's amount before tax, after
 // discount, made monthly by MonthlyAmount for its billing rule.
 func (m *Models) RecurringRevenue(ctx context.Context, q ReportQuery) (RecurringRevenue, error) {
-	docs, err := m.Services.docs.Find(ctx, m.db, "ORDER BY seq, key")
+	docs, err := m.Services.find(ctx, "ORDER BY seq, key")
 	if err != nil {
 		return RecurringRevenue{}, err
 	}

@@ -31,7 +31,7 @@ type FoldedService struct {
 // index on next_due (an ORDER BY could make SQLite walk the table in that
 // order instead).
 func (m *Models) ServicesDue(ctx context.Context, through domain.Date) ([]FoldedService, error) {
-	docs, err := m.Services.docs.Find(ctx, m.db, "WHERE next_due <= ?", through.String())
+	docs, err := m.Services.find(ctx, "WHERE next_due <= ?", through.String())
 	if err != nil {
 		return nil, fmt.Errorf("read models: services due: %w", err)
 	}
@@ -47,7 +47,7 @@ func (m *Models) ServicesDue(ctx context.Context, through domain.Date) ([]Folded
 // ServicesByID returns the activated services among ids.
 func (m *Models) ServicesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]FoldedService, error) {
 	out := map[uuid.UUID]FoldedService{}
-	err := byKeys(ctx, m.db, m.Services.docs, ids, func(d serviceDoc) {
+	err := byKeysWith(ctx, m.Services.find, ids, func(d serviceDoc) {
 		if d.State.Activated() {
 			out[d.State.ID] = FoldedService{State: d.State, Revision: d.Revision}
 		}
@@ -183,13 +183,20 @@ const keysPerQuery = 500
 // byKeys reads the documents of ids, keysPerQuery at a time, and hands
 // each to f.
 func byKeys[V any](ctx context.Context, db *rmdb.DB, docs *rmdb.Docs[V], ids []uuid.UUID, f func(V)) error {
+	return byKeysWith(ctx, func(ctx context.Context, rest string, args ...any) ([]V, error) {
+		return docs.Find(ctx, db, rest, args...)
+	}, ids, f)
+}
+
+// byKeysWith is byKeys reading with find (rest: the WHERE clause).
+func byKeysWith[V any](ctx context.Context, find func(ctx context.Context, rest string, args ...any) ([]V, error), ids []uuid.UUID, f func(V)) error {
 	for len(ids) > 0 {
 		n := min(len(ids), keysPerQuery)
 		args := make([]any, n)
 		for i, id := range ids[:n] {
 			args[i] = id.String()
 		}
-		found, err := docs.Find(ctx, db, "WHERE key IN (?"+strings.Repeat(", ?", n-1)+")", args...)
+		found, err := find(ctx, "WHERE key IN (?"+strings.Repeat(", ?", n-1)+")", args...)
 		if err != nil {
 			return err
 		}

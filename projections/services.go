@@ -15,8 +15,9 @@ import (
 // stores each service's folded state (version 1 stored its events), 3 adds
 // next_due, 4 its view too (serviceViewColumns), 5 the part of its
 // schedule the Billing Schedule tab shows (serviceScheduleColumns), 6 the
-// recurring revenue of its past states on month ends (MRRHistory).
-const servicesVersion = 6
+// recurring revenue of its past states on month ends (MRRHistory), 7 keeps
+// the state's item logs as rows of "service_items" (the state's row form).
+const servicesVersion = 7
 
 // Services is the "services" projection: every service folded with
 // service.Evolve, the function command handlers and the billing run fold
@@ -24,10 +25,14 @@ const servicesVersion = 6
 // (service.State.Schedule) agree with what billing does by construction.
 //
 // The table "services" keeps, per service (key: its id), the state folded
-// so far in service.State's own JSON form (which holds everything the
-// schedule is derived from), so a read decodes one document and folds
-// nothing: a client page reads every service of the client
-// (BenchmarkServicesLoad: a service of 200 events). The columns client_id,
+// so far in service.State's row form (which holds everything the schedule
+// is derived from): the head in the document, and the log of each item
+// billed or changed one by one as a row of "service_items" (service, item:
+// its sequence number, doc), so an event rewrites the head and the one item
+// it changed, not every item ever billed, and a read (find: one query,
+// each service with its item rows as one array) folds nothing: a client
+// page reads every service of the client (BenchmarkServicesLoad: a service
+// of 200 events). The columns client_id,
 // seq (the global position of the activation, so a client's services list
 // in activation order), name, ended and next_due are computed from the
 // state when the document is written (once per batch, at Flush). next_due
@@ -39,9 +44,10 @@ const servicesVersion = 6
 // The writer evolves the state of the document it gets (from Docs' bounded
 // cache, or decoded from the table) by each event and puts it back.
 type Services struct {
-	db   *rmdb.DB
-	gen  int64
-	docs *rmdb.Docs[serviceDoc]
+	db    *rmdb.DB
+	gen   int64
+	docs  *rmdb.Docs[serviceDoc]
+	items serviceItems
 }
 
 // serviceDoc is a service as the table keeps it: its stream revision and
@@ -72,24 +78,24 @@ type serviceDoc struct {
 const servicesCacheSize = 1024
 
 func newServices(db *rmdb.DB, gen int64) *Services {
-	return &Services{
-		db:  db,
-		gen: gen,
-		docs: rmdb.NewDocs(rmdb.DocsSpec[serviceDoc]{
-			Name:           "services",
-			Columns:        servicesColumns(),
-			Indexes:        []string{"client_id, seq", "next_due"},
-			CacheSize:      servicesCacheSize,
-			FillCacheBytes: fillCacheBytes,
-		}, gen),
-	}
+	p := &Services{db: db, gen: gen, items: newServiceItems(gen)}
+	p.docs = rmdb.NewDocs(rmdb.DocsSpec[serviceDoc]{
+		Name:           "services",
+		Columns:        servicesColumns(),
+		Indexes:        []string{"client_id, seq", "next_due"},
+		CacheSize:      servicesCacheSize,
+		FillCacheBytes: fillCacheBytes,
+		Decode:         p.items.decode,
+		Size:           func(d *serviceDoc, n int) int { return n + itemBytes*d.State.ItemCount() },
+	}, gen)
+	return p
 }
 
 // Name implements Projection.
 func (p *Services) Name() string { return "services" }
 
 // Tables implements Projection.
-func (p *Services) Tables() []rmdb.Table { return []rmdb.Table{p.docs.Table()} }
+func (p *Services) Tables() []rmdb.Table { return []rmdb.Table{p.docs.Table(), serviceItemsTable()} }
 
 // Apply implements Projection.
 func (p *Services) Apply(tx *rmdb.Tx, e Event) {
@@ -115,8 +121,14 @@ func (p *Services) Apply(tx *rmdb.Tx, e Event) {
 		d = &serviceDoc{}
 	}
 	before := d.State.ClientID
+	if _, ok := e.Data.(service.ServiceActivated); ok && len(d.State.ItemSeqs()) > 0 {
+		p.items.clear(key) // activated again: Evolve starts afresh
+	}
 	d.closeMRRVersion(e.Metadata.RecordedAt)
 	d.State = service.Evolve(d.State, e.Data)
+	if seq, ok := d.State.ItemChangedBy(e.Data); ok {
+		p.items.changed(key, seq, d)
+	}
 	d.Since = e.Metadata.RecordedAt
 	if d.First.IsZero() {
 		d.First = d.Since
@@ -130,10 +142,16 @@ func (p *Services) Apply(tx *rmdb.Tx, e Event) {
 }
 
 // Flush implements Projection.
-func (p *Services) Flush(tx *rmdb.Tx) { p.docs.Flush(tx) }
+func (p *Services) Flush(tx *rmdb.Tx) {
+	p.docs.Flush(tx)
+	p.items.flush(tx)
+}
 
 // Discard implements Projection.
-func (p *Services) Discard() { p.docs.Discard() }
+func (p *Services) Discard() {
+	p.docs.Discard()
+	p.items.discard()
+}
 
 // SetFilling implements filler.
 func (p *Services) SetFilling(on bool) { p.docs.SetFilling(on) }
@@ -179,16 +197,16 @@ func viewOf(st service.State, revision uint64, today domain.Date) ServiceView {
 // load reads one service's document; ok is false for a service never
 // activated.
 func (p *Services) load(ctx context.Context, id uuid.UUID) (serviceDoc, bool, error) {
-	d, ok, err := p.docs.Load(ctx, p.db, id.String())
-	if err != nil || !ok {
-		return d, false, err
+	docs, err := p.find(ctx, "WHERE key = ?", id.String())
+	if err != nil || len(docs) == 0 {
+		return serviceDoc{}, false, err
 	}
-	return d, d.State.Activated(), nil
+	return docs[0], docs[0].State.Activated(), nil
 }
 
 // ofClientDocs reads a client's services' documents in activation order.
 func (p *Services) ofClientDocs(ctx context.Context, clientID uuid.UUID) ([]serviceDoc, error) {
-	docs, err := p.docs.Find(ctx, p.db, "WHERE client_id = ? ORDER BY seq, key", clientID.String())
+	docs, err := p.find(ctx, "WHERE client_id = ? ORDER BY seq, key", clientID.String())
 	if err != nil {
 		return nil, err
 	}

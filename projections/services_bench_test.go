@@ -37,9 +37,10 @@ func servicesLongStream(n int) []domain.Event {
 }
 
 // BenchmarkServicesLoad measures what the query side pays to read one
-// service of 200 events: state (read the document and decode the folded
-// state), view (the same and the next billing, derived over the horizon),
-// decode (decode a document already read), and refold (what version 1 of
+// service of 200 events: state (read the document and its item rows and
+// decode the folded state), view (the same and the next billing, derived
+// over the horizon), decode (decode a document and item rows already read),
+// and refold (what version 1 of
 // the table paid on top of decoding the events: folding them). doc-bytes
 // is the size of the service's JSON document.
 func BenchmarkServicesLoad(b *testing.B) {
@@ -78,27 +79,48 @@ func BenchmarkServicesLoad(b *testing.B) {
 			}
 		}
 	})
+	var items []service.ItemRow
+	rows, err := db.Query(ctx, "SELECT item, doc FROM "+rmdb.View("service_items")+" WHERE service = ?", svc.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	itemBytes := 0
+	for rows.Next() {
+		var r service.ItemRow
+		if err := rows.Scan(&r.Seq, &r.Data); err != nil {
+			b.Fatal(err)
+		}
+		items, itemBytes = append(items, r), itemBytes+len(r.Data)
+	}
+	rows.Close()
 	b.Run("decode", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			var d serviceDoc
-			if err := json.Unmarshal([]byte(doc), &d); err != nil {
+			if _, err := decodeServiceDoc([]byte(doc), items); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric(float64(len(doc)), "doc-bytes")
+		b.ReportMetric(float64(itemBytes), "item-row-bytes")
 	})
 	// What the writer pays per flush of the document: encode (its JSON),
 	// and the columns derived from it (the view, its last day, next_due,
 	// the schedule part and its horizon).
-	var d serviceDoc
-	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+	// An event about an item writes the document (the state's head) and
+	// that item's row.
+	d, err := decodeServiceDoc([]byte(doc), items)
+	if err != nil {
 		b.Fatal(err)
 	}
 	d.AsOf = today
+	last := items[len(items)-1].Seq
 	b.Run("encode", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := json.Marshal(&d); err != nil {
+				b.Fatal(err)
+			}
+			if _, _, err := d.State.MarshalItem(last); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -415,7 +416,7 @@ func TestServicesRefold(t *testing.T) {
 		if err := db.QueryRow(ctx, "SELECT doc FROM "+rmdb.View("services")+" WHERE key = ?", svc.String()).Scan(&doc); err != nil {
 			t.Fatal(err)
 		}
-		d, _, err := q.docs.Load(ctx, db, svc.String())
+		d, _, err := q.load(ctx, svc) // the head and its item rows
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -433,6 +434,61 @@ func TestServicesRefold(t *testing.T) {
 		}
 		if d.Revision != 6 || d.Seq == 0 {
 			t.Errorf("document revision %d seq %d, want revision 6 and the activation's position", d.Revision, d.Seq)
+		}
+	})
+}
+
+// TestServiceRowsStayPut: the services document of a monthly service holds
+// its head, which does not grow as its items are billed, and an event
+// about one item writes that item's row alone: the rows of the items billed
+// before it are not written again. (Before the row form, the document held
+// every item ever billed and was encoded whole on every event.)
+func TestServiceRowsStayPut(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
+		ctx := context.Background()
+		var l servicesLog
+		svc := servicesBetaSvcZed
+		stream := service.StreamName(svc)
+		p := servicesWriter(t, db)
+		servicesApply(t, db, p, l.events(stream, servicesActivated(svc, servicesBeta, "Zed", "100", servicesMonthly(servicesDate(2023, 1, 1)), servicesDate(2023, 1, 1), service.Automatic))...)
+		docLen := func() int {
+			t.Helper()
+			var doc string
+			if err := db.QueryRow(ctx, "SELECT doc FROM "+rmdb.View("services")+" WHERE key = ?", svc.String()).Scan(&doc); err != nil {
+				t.Fatal(err)
+			}
+			return len(doc)
+		}
+		var sizes []int
+		for n := 1; n <= 24; n++ {
+			servicesApply(t, db, p, l.events(stream, servicesBilled(svc, n, id(fmt.Sprintf("inv/zed/%d", n)), servicesDate(2023+(n-1)/12, time.Month((n-1)%12+1), 1), "100"))...)
+			if n == 2 || n == 24 {
+				sizes = append(sizes, docLen())
+			}
+		}
+		if sizes[1] > sizes[0]+16 {
+			t.Errorf("the document grew from %d bytes after 2 items billed to %d after 24", sizes[0], sizes[1])
+		}
+		// The row of item 1, as written when it was billed, is not written
+		// again by the events about the items after it: an UPDATE of it
+		// would be the only way to change this marker.
+		marked := `{"billed":{"date":"2023-01-01","invoice_id":"` + id("inv/zed/1").String() + `","marker":1}}`
+		err := db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+			if n := tx.ExecCount("UPDATE "+rmdb.Stored("service_items", 1)+" SET doc = ? WHERE service = ? AND item = 1", marked, svc.String()); n != 1 {
+				t.Errorf("marked %d rows", n)
+			}
+			return tx.Err()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		servicesApply(t, db, p, l.events(stream, servicesBilled(svc, 25, id("inv/zed/25"), servicesDate(2025, 1, 1), "100"))...)
+		var doc string
+		if err := db.QueryRow(ctx, "SELECT doc FROM "+rmdb.View("service_items")+" WHERE service = ? AND item = 1", svc.String()).Scan(&doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc != marked {
+			t.Errorf("item 1's row was written again by the event about item 25: %s", doc)
 		}
 	})
 }

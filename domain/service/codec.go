@@ -167,6 +167,16 @@ func kindNamed(name string) changeKind {
 // MarshalJSON encodes the whole state, unexported fields included, so that
 // UnmarshalJSON gives back a State that behaves the same in every way.
 func (s State) MarshalJSON() ([]byte, error) {
+	w, err := s.wire(true)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(w)
+}
+
+// wire is the state's JSON form, with the logs of the items kept by
+// sequence number or without them (the row form's head).
+func (s State) wire(items bool) (stateWire, error) {
 	w := stateWire{
 		ID:                  s.ID,
 		ClientID:            s.ClientID,
@@ -192,31 +202,31 @@ func (s State) MarshalJSON() ([]byte, error) {
 	}
 	var err error
 	if w.Changes, err = changesToWire(s.general.inOrder()); err != nil {
-		return nil, err
+		return w, err
 	}
-	if n := s.items.Len(); n > 0 {
+	if n := s.items.Len(); n > 0 && items {
 		w.Items = make([]itemEntryWire, 0, n)
-	}
-	var prev *Item
-	for seq, l := range s.items.All() {
-		lw, err := s.logToWire(ItemKey(s.ID, seq), l, prev)
-		if err != nil {
-			return nil, err
-		}
-		w.Items = append(w.Items, itemEntryWire{Seq: seq, Log: lw})
-		if l.billed != nil {
-			prev = l.billed
+		var prev *Item
+		for seq, l := range s.items.All() {
+			lw, err := s.logToWire(ItemKey(s.ID, seq), l, prev)
+			if err != nil {
+				return w, err
+			}
+			w.Items = append(w.Items, itemEntryWire{Seq: seq, Log: lw})
+			if l.billed != nil {
+				prev = l.billed
+			}
 		}
 	}
 	if len(s.odd) > 0 {
 		w.Odd = make(map[string]itemLogWire, len(s.odd))
 		for key, l := range s.odd {
 			if w.Odd[key], err = s.logToWire(key, l, nil); err != nil {
-				return nil, err
+				return w, err
 			}
 		}
 	}
-	return json.Marshal(w)
+	return w, nil
 }
 
 // UnmarshalJSON decodes a state encoded by MarshalJSON, rebuilding what it
@@ -226,6 +236,16 @@ func (s *State) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return fmt.Errorf("service state: %w", err)
 	}
+	st, err := fromWire(w)
+	if err != nil {
+		return err
+	}
+	*s = st
+	return nil
+}
+
+// fromWire decodes the state's JSON form (with its items or without).
+func fromWire(w stateWire) (State, error) {
 	st := State{
 		ID:             w.ID,
 		ClientID:       w.ClientID,
@@ -252,11 +272,11 @@ func (s *State) UnmarshalJSON(data []byte) error {
 		}
 	}
 	if st.Activated() && len(st.segments) == 0 {
-		return fmt.Errorf("service state: an activated service without a billing rule")
+		return State{}, fmt.Errorf("service state: an activated service without a billing rule")
 	}
 	general, err := changesFromWire(w.Changes)
 	if err != nil {
-		return err
+		return State{}, err
 	}
 	for _, c := range general {
 		st.general = &changes{change: c, earlier: st.general}
@@ -265,12 +285,12 @@ func (s *State) UnmarshalJSON(data []byte) error {
 	var prev *Item
 	for _, e := range w.Items {
 		if e.Seq <= last {
-			return fmt.Errorf("service state: item %d out of order", e.Seq)
+			return State{}, fmt.Errorf("service state: item %d out of order", e.Seq)
 		}
 		last = e.Seq
 		l, err := st.logFromWire(ItemKey(st.ID, e.Seq), e.Log, prev)
 		if err != nil {
-			return err
+			return State{}, err
 		}
 		if l.billed != nil {
 			prev = l.billed
@@ -281,12 +301,11 @@ func (s *State) UnmarshalJSON(data []byte) error {
 		st.odd = make(map[string]*itemLog, len(w.Odd))
 		for key, lw := range w.Odd {
 			if st.odd[key], err = st.logFromWire(key, lw, nil); err != nil {
-				return err
+				return State{}, err
 			}
 		}
 	}
-	*s = st
-	return nil
+	return st, nil
 }
 
 func changesToWire(cs []change) ([]changeWire, error) {

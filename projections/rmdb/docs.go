@@ -48,6 +48,16 @@ type DocsSpec[V any] struct {
 	// decoded again for each transaction that touches it. The size is the
 	// document's JSON, as last read or written.
 	FillCacheBytes int
+	// Decode, when set, reads a document the writer meets in the table (Get,
+	// CompleteFill) from its column doc instead of json.Unmarshal alone: a
+	// document kept partly in rows of another table of the projection reads
+	// them in tx. Load and Find decode doc alone: such a projection reads its
+	// documents through queries of its own.
+	Decode func(tx *Tx, key string, doc []byte) (*V, error)
+	// Size, when set, is what a document counts against FillCacheBytes,
+	// given its JSON's length (a document kept partly in other rows holds
+	// more decoded than its JSON says).
+	Size func(v *V, docLen int) int
 }
 
 // fillCacheDocs bounds the count of documents cached during a fill, which
@@ -119,21 +129,40 @@ func (d *Docs[V]) Get(tx *Tx, key string) *V {
 	if !tx.QueryRow(d.get, []any{key}, &doc) {
 		return nil
 	}
-	v := new(V)
-	if err := json.Unmarshal([]byte(doc), v); err != nil {
-		tx.Fail(fmt.Errorf("read models: %s %s: %w", d.spec.Name, key, err))
+	v, err := d.decode(tx, key, doc)
+	if err != nil {
+		tx.Fail(err)
 		return nil
 	}
 	d.cache.Add(key, v)
-	d.sized(key, len(doc))
+	d.sized(key, v, len(doc))
 	return v
 }
 
-// sized records the JSON size of key's cached document and, during a
+// decode decodes the document of key the writer read in tx.
+func (d *Docs[V]) decode(tx *Tx, key, doc string) (*V, error) {
+	var v *V
+	var err error
+	if d.spec.Decode != nil {
+		v, err = d.spec.Decode(tx, key, []byte(doc))
+	} else {
+		v = new(V)
+		err = json.Unmarshal([]byte(doc), v)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read models: %s %s: %w", d.spec.Name, key, err)
+	}
+	return v, nil
+}
+
+// sized records the size (JSON, or Size's) of key's cached document v and, during a
 // fill, evicts the least recently used documents beyond FillCacheBytes.
-func (d *Docs[V]) sized(key string, n int) {
+func (d *Docs[V]) sized(key string, v *V, n int) {
 	if !d.cache.Contains(key) {
 		return
+	}
+	if d.spec.Size != nil {
+		n = d.spec.Size(v, n)
 	}
 	d.bytes += n - d.sizes[key]
 	d.sizes[key] = n
@@ -194,9 +223,9 @@ func (d *Docs[V]) CompleteFill(ctx context.Context, db *DB) error {
 					if !tx.QueryRow(d.get, []any{key}, &doc) {
 						continue // deleted since
 					}
-					v = new(V)
-					if err := json.Unmarshal([]byte(doc), v); err != nil {
-						return fmt.Errorf("read models: %s %s: %w", d.spec.Name, key, err)
+					var err error
+					if v, err = d.decode(tx, key, doc); err != nil {
+						return err
 					}
 				}
 				for i, c := range cols {
@@ -307,7 +336,7 @@ func (d *Docs[V]) flushChunk(tx *Tx, keys []string) {
 			d.deferred[key] = true
 		}
 		d.upserts.Add(tx, args...)
-		d.sized(key, len(docs[i]))
+		d.sized(key, d.dirty[key], len(docs[i]))
 	}
 }
 
