@@ -283,15 +283,22 @@ type clientScoped interface {
 	// takeTouched returns the clients whose rows Apply changed since the
 	// last call (some more than once), and forgets them.
 	takeTouched() []uuid.UUID
+	// recordTouched turns the record off (a fill, whose commits change
+	// every answer anyway, and whose tens of thousands of events a
+	// transaction would otherwise record) or back on.
+	recordTouched(on bool)
 }
 
 // touchedClients is what a clientScoped projection keeps of the clients
 // its Apply changed rows of, until the runner takes them (each batch).
-type touchedClients struct{ ids []uuid.UUID }
+type touchedClients struct {
+	ids []uuid.UUID
+	off bool
+}
 
 // touch records that id's rows changed (uuid.Nil: no client's).
 func (t *touchedClients) touch(id uuid.UUID) {
-	if id != uuid.Nil {
+	if id != uuid.Nil && !t.off {
 		t.ids = append(t.ids, id)
 	}
 }
@@ -300,6 +307,11 @@ func (t *touchedClients) takeTouched() []uuid.UUID {
 	ids := t.ids
 	t.ids = nil
 	return ids
+}
+
+func (t *touchedClients) recordTouched(on bool) {
+	t.off = !on
+	t.ids = nil
 }
 
 // cacheBlind reports whether no cached query reads the named projection's
@@ -333,12 +345,12 @@ func touchedBy(gens []*generation, b *batch) (clients []uuid.UUID, all bool) {
 	return clients, all
 }
 
-// forgetTouched drops what gens' projections recorded of the clients they
-// changed: a fill's batches, which change everything.
-func forgetTouched(gens []*generation) {
+// recordTouched turns gens' record of the clients they change off (a
+// fill) or on.
+func recordTouched(gens []*generation, on bool) {
 	for _, g := range gens {
 		if s, ok := g.p.(clientScoped); ok {
-			s.takeTouched()
+			s.recordTouched(on)
 		}
 	}
 }

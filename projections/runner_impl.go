@@ -812,6 +812,10 @@ const fillTx = 8 * replayBatch
 // generation's tables were created without (newGeneration).
 func (r *Runner) fill(ctx context.Context, what string, gens []*generation, bound Bound) (ReplayStats, error) {
 	progress := r.progress(what, bound.Position)
+	// Its commits change every cached answer (moved: nothing noted), so
+	// nothing records whose rows they change.
+	recordTouched(gens, false)
+	defer recordTouched(gens, true)
 	for _, g := range gens {
 		if f, ok := g.p.(filler); ok {
 			f.SetFilling(true)
@@ -827,8 +831,6 @@ func (r *Runner) fill(ctx context.Context, what string, gens []*generation, boun
 		}
 		// No erasure needs handling here: a fill from the start reads the
 		// log erased, and catchUp rebuilds everything when one came since.
-		// Its commits change every cached answer (moved: nothing noted).
-		forgetTouched(gens)
 		err := commitBatch(tx, gens, last)
 		tx, inTx = nil, 0
 		if err == nil {
