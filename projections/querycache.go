@@ -37,7 +37,8 @@ import (
 //     change drops it (and every such answer is dropped from memory then);
 //   - a client's answer is given until an event that touches that client
 //     is applied (its rows, or its activity), or everything changed: it is
-//     given while it was read at or after the version of both, which the
+//     given while it was read at or after both the version of its client's
+//     last change and that of the last change of everything, which the
 //     cache records (per client for the last clientVersions clients
 //     touched; forgetting one raises the version every answer must be read
 //     at, so the record stays bounded and never wrongly keeps an answer).
