@@ -73,6 +73,10 @@ type Activity struct {
 	services *rmdb.Docs[activityService]
 	invoices *rmdb.Docs[activityInvoice]
 
+	// touchedClients are the clients Apply added lines of, or numbered an
+	// invoice of (their lines read the number), for the query cache.
+	touchedClients
+
 	// lines and subjects are the rows Apply adds, written by Flush many
 	// per statement.
 	lines, subjects *rmdb.Rows
@@ -242,6 +246,9 @@ func (p *Activity) Apply(tx *rmdb.Tx, e Event) {
 		p.text(what), inv, invoiceAt)
 	for _, k := range subjects.keys[:subjects.n] {
 		p.pendingSubjects = append(p.pendingSubjects, subjectRow{string(k.subject), k.id.String(), pos})
+		if k.subject == SubjectClient {
+			p.touch(k.id)
+		}
 	}
 }
 

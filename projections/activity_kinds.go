@@ -348,6 +348,7 @@ func (r *render) itemEdited(e service.ScheduleItemEdited) string {
 func invoiceKinds(k map[string]activityKind) {
 	on(k, func(s *activityState, e invoice.InvoiceIssued, l *subjectList) {
 		s.p.invoices.Put(e.InvoiceID.String(), &activityInvoice{Number: e.Number, Client: e.ClientID})
+		s.p.touch(e.ClientID)
 		s.ofInvoice(l, e.InvoiceID)
 		s.ofMethod(l, e.PaymentMethodID)
 	}, func(_ *render, e invoice.InvoiceIssued) string {

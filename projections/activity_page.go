@@ -58,7 +58,14 @@ func (q ActivityQuery) activityLimit() int {
 // invoice, proposal or payment method (see ActivityQuery). A subject with
 // no events at all is ENOTFOUND; a cursor past the end gives an empty page.
 func (m *Models) ActivityPage(ctx context.Context, subject Subject, id uuid.UUID, q ActivityQuery) (ActivityPage, error) {
-	return cached(ctx, m, queryKey("activity", subject, id, q), func() (ActivityPage, error) { return m.Activity.page(ctx, subject, id, q) }, sizeOfActivity)
+	// A client's lines change only by events that concern the client. The
+	// lines of a service, invoice, proposal or payment method show invoice
+	// numbers that events of other subjects give: firm-wide answers.
+	scope := uuid.Nil
+	if subject == SubjectClient {
+		scope = id
+	}
+	return cached(ctx, m, scope, queryKey("activity", subject, id, q), func() (ActivityPage, error) { return m.Activity.page(ctx, subject, id, q) }, sizeOfActivity)
 }
 
 // pageQuery is the query of one page: the subject's lines after (or, for

@@ -47,6 +47,9 @@ type Clients struct {
 	clients   *rmdb.Docs[clientRecord]
 	proposals *rmdb.Docs[proposalRecord]
 	templates *rmdb.Docs[templateRecord]
+	// touchedClients are the clients whose rows Apply changed (for the
+	// query cache).
+	touchedClients
 }
 
 func newClients(db *rmdb.DB, gen int64) *Clients {
@@ -178,6 +181,7 @@ func (p *Clients) Apply(tx *rmdb.Tx, e Event) {
 		r.State = client.Evolve(r.State, e.Data)
 		r.Revision = e.Revision
 		p.clients.Put(key, r)
+		p.touch(id)
 	case proposal.ProposalDrafted, proposal.ProposalDraftEdited, proposal.ProposalSent,
 		proposal.ProposalAccepted, proposal.ProposalDeclined, proposal.ProposalWithdrawn,
 		proposal.ProposalExpired:
@@ -199,6 +203,10 @@ func (p *Clients) Apply(tx *rmdb.Tx, e Event) {
 			r.ListedUnder, r.Seq = r.State.ClientID, e.Position
 		}
 		p.proposals.Put(key, r)
+		// Its client's Summary lists it (under ListedUnder).
+		p.touch(before)
+		p.touch(r.State.ClientID)
+		p.touch(r.ListedUnder)
 	case proposaltemplate.ProposalTemplateCreated, proposaltemplate.ProposalTemplateEdited, proposaltemplate.ProposalTemplateArchived:
 		id, ok := streamID(e.Stream, "proposaltemplate-")
 		if !ok {

@@ -165,12 +165,18 @@
 //
 // The live models keep the answers of the client page's tabs, the clients
 // and invoice lists and activity pages in a cache bounded by size
-// (RunnerOptions.QueryCacheBytes, 32 MiB by default), each under the
-// models' version: a counter the runner moves whenever a serving
-// generation or its checkpoint changes (its own commit, a swap, or a
-// checkpoint another node committed), before it moves Position. So a query
-// asked again before the log moves is a map lookup, and a request that
-// waited for its command's position never reads an answer from before it
+// (RunnerOptions.QueryCacheBytes, 32 MiB by default), each with the
+// models' version it was read at: a counter the runner moves whenever a
+// serving generation or its checkpoint changes (its own commit, a swap, or
+// a checkpoint another node committed), before it moves Position. A
+// client's answers (Summary, ClientServices, Schedule, its invoices, its
+// activity) are given until an event that touches that client is applied:
+// the clients, services, invoices and activity projections say whose rows
+// each live batch changed. The firm-wide lists, and anything after a
+// catch-up, a swap, another node's commits or a change of the firm's
+// settings, are read again after any change. So a query asked again is a
+// map lookup while other clients are written, and a request that waited
+// for its command's position never reads an answer from before it
 // (querycache.go). At most twice as many misses as the process has CPUs
 // read the tables at once; the others wait their turn, so the memory their
 // answers take while they are built does not grow with the number of

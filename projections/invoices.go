@@ -101,6 +101,10 @@ type Invoices struct {
 
 	// dueTouched are the clients whose invoices_due row Flush recomputes.
 	dueTouched map[uuid.UUID]struct{}
+
+	// touchedClients are the clients whose invoices Apply changed (for
+	// the query cache).
+	touchedClients
 }
 
 // invoicesMeta is what the projection keeps about the firm as a whole.
@@ -291,6 +295,8 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 	}
 	p.docs.Put(key, r)
 	p.noteDue(before, r)
+	p.touch(before.ClientID)
+	p.touch(r.State.ClientID)
 	if before.Status != r.State.Status {
 		m := p.firm(tx)
 		if m.Statuses == nil {

@@ -32,7 +32,7 @@ type Models struct {
 
 	position atomic.Uint64 // set by the Runner feeding these models
 	// version moves whenever the tables change under the models (see
-	// querycache.go); cache holds answers read at a version.
+	// querycache.go: changed); cache holds answers read at a version.
 	version atomic.Uint64
 	cache   atomic.Pointer[queryCache]
 	closer  func() error // BuildAsOf's temporary database
@@ -95,18 +95,18 @@ func (m *Models) Position() uint64 { return m.position.Load() }
 // Summary returns the Summary tab of a client's page; overdue amounts are
 // judged on today. An unknown client is ENOTFOUND.
 func (m *Models) Summary(ctx context.Context, clientID uuid.UUID, today domain.Date) (ClientSummary, error) {
-	return cached(ctx, m, queryKey("summary", clientID, today), func() (ClientSummary, error) { return m.summary(ctx, clientID, today) }, sizeOfSummary)
+	return cached(ctx, m, clientID, queryKey("summary", clientID, today), func() (ClientSummary, error) { return m.summary(ctx, clientID, today) }, sizeOfSummary)
 }
 
 // ListClients returns one page of the clients list.
 func (m *Models) ListClients(ctx context.Context, q ClientQuery) (Page[ClientListItem], error) {
-	return cached(ctx, m, queryKey("clients", q), func() (Page[ClientListItem], error) { return m.listClients(ctx, q) }, sizeOfPage)
+	return cached(ctx, m, uuid.Nil, queryKey("clients", q), func() (Page[ClientListItem], error) { return m.listClients(ctx, q) }, sizeOfPage)
 }
 
 // ClientServices returns the Services tab; NextBilling is judged from today.
 // An unknown client is ENOTFOUND.
 func (m *Models) ClientServices(ctx context.Context, clientID uuid.UUID, today domain.Date) (ClientServices, error) {
-	return cached(ctx, m, queryKey("services", clientID, today), func() (ClientServices, error) { return m.clientServices(ctx, clientID, today) }, sizeOfServices)
+	return cached(ctx, m, clientID, queryKey("services", clientID, today), func() (ClientServices, error) { return m.clientServices(ctx, clientID, today) }, sizeOfServices)
 }
 
 // Service returns one service; NextBilling is judged from today. An unknown
@@ -125,12 +125,13 @@ func (m *Models) ServiceSchedule(ctx context.Context, serviceID uuid.UUID, q Sch
 // across its services, sorted, with billing groups and overdue manual items.
 // An unknown client is ENOTFOUND.
 func (m *Models) Schedule(ctx context.Context, clientID uuid.UUID, q ScheduleQuery) (ClientSchedule, error) {
-	return cached(ctx, m, queryKey("schedule", clientID, q), func() (ClientSchedule, error) { return m.schedule(ctx, clientID, q) }, sizeOfSchedule)
+	return cached(ctx, m, clientID, queryKey("schedule", clientID, q), func() (ClientSchedule, error) { return m.schedule(ctx, clientID, q) }, sizeOfSchedule)
 }
 
-// ListInvoices returns one page of invoices, one client's or the firm's.
+// ListInvoices returns one page of invoices, one client's or the firm's
+// (uuid.Nil ClientID: a firm-wide answer for the query cache).
 func (m *Models) ListInvoices(ctx context.Context, q InvoiceQuery) (Page[InvoiceListItem], error) {
-	return cached(ctx, m, queryKey("invoices", q), func() (Page[InvoiceListItem], error) { return m.listInvoices(ctx, q) }, sizeOfPage)
+	return cached(ctx, m, q.ClientID, queryKey("invoices", q), func() (Page[InvoiceListItem], error) { return m.listInvoices(ctx, q) }, sizeOfPage)
 }
 
 // Invoice returns an invoice's detail page; its status is judged on today.

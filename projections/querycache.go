@@ -4,67 +4,121 @@ import (
 	"context"
 	"encoding/json"
 	"runtime"
+	"strings"
 	"sync"
 
+	"github.com/google/uuid"
 	"github.com/hashicorp/golang-lru/v2/simplelru"
+
+	"remit/domain/firm"
 )
 
 // The live read models keep the answers of their costliest queries (the
 // client page's tabs, the clients and invoice lists, activity pages) in a
-// cache bounded by size, each answer under the models' version it was read
-// at. The version moves whenever a serving projection commits a batch, a
+// cache bounded by size. Each answer is kept with the models' version it
+// was read at (the version loaded before reading) and the client it shows,
+// if it shows one client's rows only (its scope): Summary, ClientServices,
+// Schedule, ListInvoices of one client and ActivityPage of a client. The
+// firm-wide answers (the lists of every client or invoice, and the activity
+// of a service, invoice, proposal or payment method, whose lines name
+// invoices numbered by events of other subjects) have none.
+//
+// The Runner moves the version each time a serving projection commits, a
 // generation is swapped in, or (on a node that does not apply) the
-// checkpoints another node committed are seen, and it moves before the
-// models' Position does: so a request that waited for its own command to
-// reach the read models (read-your-writes) never gets an answer read before
-// it. An answer is stored only when the version did not move while it was
-// read, and when the version moves every answer is dropped (none could be
-// given again). Queries take "today" as part of their key, so a cached
-// answer never outlives its day.
+// checkpoints another node committed are seen, and it moves it before the
+// models' Position. With it, it tells the cache what changed
+// (Models.changed): the clients whose rows its own live batch changed
+// (each projection the cached queries read says whose rows it wrote:
+// clientScoped), or everything, when it cannot tell (a catch-up or rebuild,
+// a swap, another node's commits, an event of the firm's stream, a batch
+// that does not follow the last one). So:
+//
+//   - a firm-wide answer is given only at the version it was read at: any
+//     change drops it (and every such answer is dropped from memory then);
+//   - a client's answer is given until an event that touches that client
+//     is applied (its rows, or its activity), or everything changed: it is
+//     given while it was read at or after both the version of its client's
+//     last change and that of the last change of everything, which the
+//     cache records (per client for the last clientVersions clients
+//     touched; forgetting one raises the version every answer must be read
+//     at, so the record stays bounded and never wrongly keeps an answer).
+//
+// A request that waited for its command's position (read-your-writes)
+// asks after the version moved for that command's batch, and after the
+// cache recorded which clients it touched: an answer of such a client read
+// before that batch committed was read at an older version, so it is not
+// given, and the request reads the tables. An answer is not stored when
+// what it depends on changed while it was read (it would not be given).
+//
+// Queries take "today" as part of their key (the day overdue, next billing
+// and the schedule's catch-ups are judged on): an answer is never given on
+// another day than the one it was read for, and the answers of past days
+// age out of the bounded cache. The firm's settings the answers depend on
+// (time zone, grouping) are arguments too, and any event of the firm's
+// stream drops every answer all the same.
 //
 // Answers are shared between requests: callers render them and must not
 // change them (every caller in web/ and app/ only reads).
 //
-// Between two changes of the log, a repeated read (staff reopening a
-// client, everyone's dashboard lists, an integration polling) is a map
-// lookup instead of SQL and JSON decoding. While the log moves every few
-// hundred milliseconds, few answers live long enough to be asked again:
-// keying answers by the version of the client they show, not of the whole
-// models, is what would keep them then.
+// Between two changes of a client, a repeated read (staff reopening a
+// client, an integration polling) is a map lookup instead of SQL and JSON
+// decoding, while other clients are written; the firm-wide lists are read
+// again after each change of the log.
 
 // DefaultQueryCacheBytes bounds the query cache of the live read models
 // (RunnerOptions.QueryCacheBytes): the estimated size of the answers kept.
 const DefaultQueryCacheBytes = 32 << 20
 
+// clientVersions is how many clients' last change the cache remembers: at
+// 48 bytes or so each, a few hundred KB. A firm's writes of a day touch far
+// fewer clients than that between two changes of everything.
+const clientVersions = 8192
+
 // queryCache is the cache of answers (see above); nil caches nothing.
 type queryCache struct {
 	mu sync.Mutex
-	// version is the models' version of every answer kept: when the
-	// models move, the answers of the old version can never be given
-	// again, so they are dropped at once rather than left to age out.
+	// version is the models' version of the last change; firm-wide
+	// answers read before it are never given again.
 	version uint64
+	// floor is the version of the last change of everything (or of a
+	// client forgotten from touched): no answer read before it is given.
+	floor uint64
+	// touched is each client's version of its last change.
+	touched *simplelru.LRU[uuid.UUID, uint64]
 	lru     *simplelru.LRU[string, cachedAnswer]
-	bytes   int // estimated size of the answers kept
-	limit   int
-	hits    uint64
-	miss    uint64
+	// firmWide are the keys of the firm-wide answers kept, dropped at each
+	// change.
+	firmWide map[string]struct{}
+	bytes    int // estimated size of the answers kept
+	limit    int
+	hits     uint64
+	miss     uint64
+	byQuery  map[string]*QueryCounts // by the query's name
 	// slots bounds how many misses read the tables at once (readSlots).
 	slots chan struct{}
 }
 
 type cachedAnswer struct {
-	value any
-	size  int
+	value  any
+	size   int
+	readAt uint64    // the models' version loaded before it was read
+	scope  uuid.UUID // the client it shows; uuid.Nil: firm-wide
 }
 
 func newQueryCache(limit int) *queryCache {
 	if limit <= 0 {
 		return nil
 	}
-	c := &queryCache{limit: limit, slots: make(chan struct{}, readSlots())}
+	c := &queryCache{limit: limit, slots: make(chan struct{}, readSlots()), firmWide: map[string]struct{}{}, byQuery: map[string]*QueryCounts{}}
 	// The count bound is far above what the size bound lets in; the
 	// eviction callback keeps the byte count.
-	c.lru, _ = simplelru.NewLRU(1<<20, func(_ string, a cachedAnswer) { c.bytes -= a.size })
+	c.lru, _ = simplelru.NewLRU(1<<20, func(k string, a cachedAnswer) {
+		c.bytes -= a.size
+		if a.scope == uuid.Nil {
+			delete(c.firmWide, k)
+		}
+	})
+	c.touched, _ = simplelru.NewLRU(clientVersions, func(_ uuid.UUID, v uint64) { c.floor = max(c.floor, v) })
 	return c
 }
 
@@ -81,7 +135,14 @@ type QueryCacheStats struct {
 	Hits, Misses uint64
 	Entries      int
 	Bytes        int
+	// ByQuery counts the hits and misses of each query by name
+	// ("summary", "services", "schedule", "invoices", "clients",
+	// "activity").
+	ByQuery map[string]QueryCounts
 }
+
+// QueryCounts are one query's hits and misses.
+type QueryCounts struct{ Hits, Misses uint64 }
 
 // QueryCacheStats reports the live models' query cache (zero when the
 // models have none).
@@ -92,31 +153,97 @@ func (m *Models) QueryCacheStats() QueryCacheStats {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return QueryCacheStats{Hits: c.hits, Misses: c.miss, Entries: c.lru.Len(), Bytes: c.bytes}
+	by := make(map[string]QueryCounts, len(c.byQuery))
+	for name, n := range c.byQuery {
+		by[name] = *n
+	}
+	return QueryCacheStats{Hits: c.hits, Misses: c.miss, Entries: c.lru.Len(), Bytes: c.bytes, ByQuery: by}
 }
 
 // SetQueryCache gives the models a query cache of at most limit bytes of
 // answers (0 or less: none). The Runner that keeps the models live calls
-// it; models built for a past moment (BuildAsOf) never change, and have none.
+// it when it is made, before the models are read; models built for a past
+// moment (BuildAsOf) never change, and have none.
 func (m *Models) SetQueryCache(limit int) { m.cache.Store(newQueryCache(limit)) }
 
-// cached answers the query named key from the cache when the models have
-// not moved since it was read, else reads it with read and keeps it.
-// sizeOf estimates an answer's bytes.
-func cached[T any](ctx context.Context, m *Models, key string, read func() (T, error), sizeOf func(T) int) (T, error) {
+// changed moves the models' version: the tables changed for the given
+// clients' answers, or for every answer (all). Only the Runner feeding the
+// models calls it, one call at a time, before it moves Position.
+func (m *Models) changed(clients []uuid.UUID, all bool) {
+	v := m.version.Load() + 1
+	if c := m.cache.Load(); c != nil {
+		c.changed(v, clients, all)
+	}
+	m.version.Store(v)
+}
+
+func (c *queryCache) changed(v uint64, clients []uuid.UUID, all bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.version = v
+	if all {
+		c.lru.Purge()
+		c.touched.Purge()
+		c.floor = v
+		return
+	}
+	for k := range c.firmWide {
+		c.lru.Remove(k)
+	}
+	for _, id := range clients {
+		c.touched.Add(id, v)
+	}
+}
+
+// counts are the counters of the query key names (queryKey). The caller
+// holds c.mu.
+func (c *queryCache) counts(key string) *QueryCounts {
+	name, _, _ := strings.Cut(key, "[")
+	n := c.byQuery[name]
+	if n == nil {
+		n = &QueryCounts{}
+		c.byQuery[name] = n
+	}
+	return n
+}
+
+// valid reports whether an answer read at version readAt for scope may be
+// given (or kept). The caller holds c.mu.
+func (c *queryCache) valid(readAt uint64, scope uuid.UUID) bool {
+	if scope == uuid.Nil {
+		return readAt >= c.version
+	}
+	if readAt < c.floor {
+		return false
+	}
+	v, ok := c.touched.Peek(scope)
+	return !ok || readAt >= v
+}
+
+// cached answers the query named key from the cache when what it shows
+// has not changed since it was read, else reads it with read and keeps it.
+// scope is the client whose rows alone the answer shows (uuid.Nil: a
+// firm-wide answer). sizeOf estimates an answer's bytes.
+func cached[T any](ctx context.Context, m *Models, scope uuid.UUID, key string, read func() (T, error), sizeOf func(T) int) (T, error) {
 	c := m.cache.Load()
 	if c == nil {
 		return read()
 	}
 	v := m.version.Load()
 	c.mu.Lock()
-	c.moveTo(v)
-	if a, ok := c.lru.Get(key); ok && c.version == v {
-		c.hits++
-		c.mu.Unlock()
-		return a.value.(T), nil
+	n := c.counts(key)
+	if a, ok := c.lru.Peek(key); ok {
+		if c.valid(a.readAt, a.scope) {
+			c.lru.Get(key) // now the most recently used
+			c.hits++
+			n.Hits++
+			c.mu.Unlock()
+			return a.value.(T), nil
+		}
+		c.lru.Remove(key) // it will never be given again
 	}
 	c.miss++
+	n.Misses++
 	c.mu.Unlock()
 	select {
 	case c.slots <- struct{}{}:
@@ -126,7 +253,7 @@ func cached[T any](ctx context.Context, m *Models, key string, read func() (T, e
 	}
 	ans, err := read()
 	<-c.slots
-	if err != nil || m.version.Load() != v {
+	if err != nil {
 		return ans, err
 	}
 	size := sizeOf(ans) + len(key) + 64
@@ -134,13 +261,15 @@ func cached[T any](ctx context.Context, m *Models, key string, read func() (T, e
 		return ans, nil // one answer may not crowd out the rest
 	}
 	c.mu.Lock()
-	c.moveTo(v)
-	if c.version == v {
+	if c.valid(v, scope) {
 		if old, ok := c.lru.Peek(key); ok {
 			c.bytes -= old.size // Add replaces it without the eviction callback
 		}
-		c.lru.Add(key, cachedAnswer{value: ans, size: size})
+		c.lru.Add(key, cachedAnswer{value: ans, size: size, readAt: v, scope: scope})
 		c.bytes += size
+		if scope == uuid.Nil {
+			c.firmWide[key] = struct{}{}
+		}
 		for c.bytes > c.limit {
 			c.lru.RemoveOldest()
 		}
@@ -149,12 +278,81 @@ func cached[T any](ctx context.Context, m *Models, key string, read func() (T, e
 	return ans, nil
 }
 
-// moveTo drops every answer when the models moved past the cache's
-// version. The caller holds c.mu.
-func (c *queryCache) moveTo(v uint64) {
-	if v > c.version {
-		c.lru.Purge()
-		c.version = v
+// clientScoped is a projection whose tables the cached queries read: it
+// says whose rows the events it applied changed (touchedClients).
+type clientScoped interface {
+	// takeTouched returns the clients whose rows Apply changed since the
+	// last call (some more than once), and forgets them.
+	takeTouched() []uuid.UUID
+	// recordTouched turns the record off (a fill, whose commits change
+	// every answer anyway, and whose tens of thousands of events a
+	// transaction would otherwise record) or back on.
+	recordTouched(on bool)
+}
+
+// touchedClients is what a clientScoped projection keeps of the clients
+// its Apply changed rows of, until the runner takes them (each batch).
+type touchedClients struct {
+	ids []uuid.UUID
+	off bool
+}
+
+// touch records that id's rows changed (uuid.Nil: no client's).
+func (t *touchedClients) touch(id uuid.UUID) {
+	if id != uuid.Nil && !t.off {
+		t.ids = append(t.ids, id)
+	}
+}
+
+func (t *touchedClients) takeTouched() []uuid.UUID {
+	ids := t.ids
+	t.ids = nil
+	return ids
+}
+
+func (t *touchedClients) recordTouched(on bool) {
+	t.off = !on
+	t.ids = nil
+}
+
+// cacheBlind reports whether no cached query reads the named projection's
+// tables: what it writes changes no cached answer. Any other projection
+// that is not clientScoped changes every answer when it applies a batch.
+func cacheBlind(name string) bool {
+	switch name {
+	case "unissued", "ledger", "emails", "payouts", "library", "sent_proposals", "price_increases":
+		return true
+	}
+	return false
+}
+
+// touchedBy returns the clients whose cached answers the batch b, just
+// applied to gens, changes, or all when it may change any answer: a
+// projection the cached queries read that cannot tell, or an event of the
+// firm's stream (its settings are the whole firm's).
+func touchedBy(gens []*generation, b *batch) (clients []uuid.UUID, all bool) {
+	for _, g := range gens {
+		if s, ok := g.p.(clientScoped); ok {
+			clients = append(clients, s.takeTouched()...)
+		} else if !cacheBlind(g.spec.Name) {
+			all = true
+		}
+	}
+	for i, e := range b.events {
+		if b.outcomes[i] == decodedOK && e.Stream == firm.StreamName() {
+			all = true
+		}
+	}
+	return clients, all
+}
+
+// recordTouched turns gens' record of the clients they change off (a
+// fill) or on.
+func recordTouched(gens []*generation, on bool) {
+	for _, g := range gens {
+		if s, ok := g.p.(clientScoped); ok {
+			s.recordTouched(on)
+		}
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"remit/domain/client"
 	"remit/domain/invoice"
 )
@@ -108,7 +110,7 @@ func TestQueryCacheBoundsConcurrentReads(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 50 {
 		wg.Go(func() {
-			got, err := cached(context.Background(), m, queryKey("test", i), func() (int, error) {
+			got, err := cached(context.Background(), m, uuid.Nil, queryKey("test", i), func() (int, error) {
 				mu.Lock()
 				in++
 				most = max(most, in)

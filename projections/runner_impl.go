@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/google/uuid"
 
 	"remit/domain/catalog"
 	"remit/eventstore"
@@ -39,8 +42,9 @@ type runnerState struct {
 	// lease makes this process the one applying (nil: not held).
 	lease *rmdb.Lease
 
-	pubMu     sync.Mutex  // guards published
+	pubMu     sync.Mutex  // guards published and applied
 	published [][2]uint64 // each serving generation's number and checkpoint, as last published
+	applied   appliedRun  // what the live batches applied since, and whose answers they changed
 
 	mu       sync.Mutex // guards the fields below
 	waiters  []waiter
@@ -50,6 +54,18 @@ type runnerState struct {
 	started  bool
 	cancel   context.CancelFunc
 	done     chan struct{}
+}
+
+// appliedRun is the live batches applied since the models' version last
+// moved: the checkpoints they moved from and to (one run: each batch from
+// where the one before it ended) and the clients whose cached answers they
+// changed. It lets moved drop only those clients' answers, when nothing but
+// these batches changed the tables since.
+type appliedRun struct {
+	noted    bool
+	from, to uint64
+	clients  map[uuid.UUID]struct{}
+	all      bool // a batch changed every answer, or the run broke
 }
 
 type waiter struct {
@@ -251,6 +267,12 @@ func (r *Runner) publish() {
 // when a serving generation, or its checkpoint, differs from what was last
 // published: before the position moves, so a request that waited for the
 // position reads past the cache of the tables as they were.
+//
+// When only the live batches noted by noteApplied changed the serving
+// generations since (same generations, each checkpoint moved within their
+// run), only the answers of the clients they touched are dropped; when
+// anything else did (a fill, a swap, another node's commits) or may have,
+// every answer is.
 func (r *Runner) moved(gens []*generation) {
 	now := make([][2]uint64, len(gens))
 	for i, g := range gens {
@@ -262,8 +284,44 @@ func (r *Runner) moved(gens []*generation) {
 	if slices.Equal(now, s.published) {
 		return
 	}
+	run := s.applied
+	explained := run.noted && !run.all && len(now) == len(s.published)
+	for i := 0; explained && i < len(now); i++ {
+		was, is := s.published[i], now[i]
+		explained = was[0] == is[0] && (was[1] == is[1] || was[1] >= run.from && is[1] <= run.to)
+	}
 	s.published = now
-	r.models.version.Add(1)
+	s.applied = appliedRun{}
+	var clients []uuid.UUID
+	if explained {
+		clients = slices.Collect(maps.Keys(run.clients))
+	}
+	r.models.changed(clients, !explained)
+}
+
+// noteApplied records, before its commit, that a live batch moves the
+// serving generations' checkpoints from from (the lowest) to to, changing
+// the cached answers of clients (or, all, of everyone). A batch that does
+// not follow the run noted so far breaks it: something else moved the
+// checkpoints between.
+func (r *Runner) noteApplied(from, to uint64, clients []uuid.UUID, all bool) {
+	s := &r.impl
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	run := &s.applied
+	if !run.noted {
+		*run = appliedRun{noted: true, from: from, to: from, clients: map[uuid.UUID]struct{}{}}
+	}
+	if run.to != from {
+		all = true
+	}
+	run.to = to
+	run.all = run.all || all
+	if !run.all {
+		for _, id := range clients {
+			run.clients[id] = struct{}{}
+		}
+	}
 }
 
 func (r *Runner) start(ctx context.Context) error {
@@ -511,7 +569,16 @@ func (r *Runner) apply(ctx context.Context, gens []*generation, b *batch) error 
 		return err
 	}
 	applyEvents(tx, gens, b)
-	return commitBatch(tx, gens, b.positions[len(b.positions)-1])
+	// Noted before the commit: once the checkpoints move, whoever
+	// publishes finds what moved them.
+	last := b.positions[len(b.positions)-1]
+	clients, all := touchedBy(gens, b)
+	r.noteApplied(minCheckpoint(gens), last, clients, all)
+	if err := commitBatch(tx, gens, last); err != nil {
+		r.noteApplied(last, last, nil, true) // whatever was noted is void
+		return err
+	}
+	return nil
 }
 
 // applyEvents hands each event of b after a generation's checkpoint to its
@@ -745,6 +812,10 @@ const fillTx = 8 * replayBatch
 // generation's tables were created without (newGeneration).
 func (r *Runner) fill(ctx context.Context, what string, gens []*generation, bound Bound) (ReplayStats, error) {
 	progress := r.progress(what, bound.Position)
+	// Its commits change every cached answer (moved: nothing noted), so
+	// nothing records whose rows they change.
+	recordTouched(gens, false)
+	defer recordTouched(gens, true)
 	for _, g := range gens {
 		if f, ok := g.p.(filler); ok {
 			f.SetFilling(true)

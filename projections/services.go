@@ -48,6 +48,9 @@ type Services struct {
 	gen   int64
 	docs  *rmdb.Docs[serviceDoc]
 	items serviceItems
+	// touchedClients are the clients whose services Apply changed (for
+	// the query cache).
+	touchedClients
 }
 
 // serviceDoc is a service as the table keeps it: its stream revision and
@@ -139,6 +142,8 @@ func (p *Services) Apply(tx *rmdb.Tx, e Event) {
 		d.Seq = e.Position
 	}
 	p.docs.Put(key, d)
+	p.touch(before)
+	p.touch(d.State.ClientID)
 }
 
 // Flush implements Projection.

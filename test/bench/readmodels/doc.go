@@ -38,10 +38,12 @@
 // query's own cost, without queueing), -readmodels.seedrm
 // (BenchmarkServeFootprint starts on the rebuilt read models instead of
 // rebuilding them), -readmodels.rate N and -readmodels.writes N
-// (BenchmarkServeFootprint: about N reads a second in all instead of back to
-// back, and N rounds a second of a client created and billed beside them;
-// the issue's hour of mixed load is -readmodels.load 1h -readmodels.rate 100
-// -readmodels.writes 2), -readmodels.querycache=false (BenchmarkQueries
+// (BenchmarkServeFootprint and BenchmarkQueries: about N reads a second in
+// all instead of back to back, and N rounds a second of a client created
+// and billed beside them; the issue's hour of mixed load is -readmodels.load
+// 1h -readmodels.rate 100 -readmodels.writes 2; BenchmarkQueries with
+// writes runs on live models, a copy of the store and of the rebuilt read
+// models with a Runner applying), -readmodels.querycache=false (BenchmarkQueries
 // without the query cache), -readmodels.heapprofile FILE (the live heap at
 // each new peak of a measured run; BenchmarkServeFootprint writes the
 // server's heap after the load to FILE.serve).
@@ -62,8 +64,11 @@
 //     part timed too), the clients list searched and filtered to
 //     has_overdue, the firm's invoice
 //     list by each status; reports p50 and p99 per kind in ms (target p99 <
-//     20 ms), and what one request of each kind allocates (KB, measured
-//     one at a time). Use -benchtime 2000x for a fixed number of requests.
+//     20 ms), the query cache's hit rate in all and per query, the CPU time
+//     per request, and what one request of each kind allocates (KB,
+//     measured one at a time). Use -benchtime 2000x for a fixed number of
+//     requests; with -readmodels.rate R, -benchtime (R·seconds)x. Under
+//     writes: -readmodels.writes 2 -readmodels.rate 200 -benchtime 6000x.
 //   - BenchmarkReconcile: projections.Reconcile (`remit reconcile`) on the
 //     rebuilt models at the whole log and on models built to a quarter of
 //     it; reports events/s, CPU time per event and the heap's peak (target:

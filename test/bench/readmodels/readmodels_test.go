@@ -1,10 +1,13 @@
 package readmodels
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -19,7 +22,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"remit/billing"
 	"remit/domain/catalog"
+	"remit/domain/client"
 	"remit/domain/invoice"
 	"remit/eventstore"
 	"remit/eventstore/sqlite"
@@ -106,6 +114,18 @@ func markBuilt(b *testing.B) {
 // benchmark has.
 func theModels(b *testing.B, st eventstore.Store) *projections.Models {
 	b.Helper()
+	db, err := rmdb.OpenSQLite(rebuiltModels(b, st))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return projections.NewModels(db)
+}
+
+// rebuiltModels returns the shared read models' file, rebuilding them
+// first if no benchmark has.
+func rebuiltModels(b *testing.B, st eventstore.Store) string {
+	b.Helper()
 	path := sharedRMPath(b)
 	rmMu.Lock()
 	built := rmBuilt
@@ -118,12 +138,7 @@ func theModels(b *testing.B, st eventstore.Store) *projections.Models {
 		markBuilt(b)
 		b.Logf("read models rebuilt for this benchmark in %s", time.Since(t0).Round(time.Millisecond))
 	}
-	db, err := rmdb.OpenSQLite(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	return projections.NewModels(db)
+	return path
 }
 
 // rebuildInto replays the whole log into fresh read models in a new SQLite
@@ -384,13 +399,25 @@ var clientPageParts = []string{"summary", "services", "schedule", "client-invoic
 // activity), the clients
 // list searched and filtered to has_overdue, and the firm's invoice list
 // filtered by each status. It reports p50 and p99 latency of each kind in
-// ms (target: p99 < 20 ms).
+// ms (target: p99 < 20 ms) and, with the query cache, its hit rate per
+// query. With -readmodels.writes N, the queries run on live models (a copy
+// of the store and of the rebuilt read models, a Runner applying) while N
+// rounds a second of writes to other clients (liveWithWrites) go on; with
+// -readmodels.rate R, request i starts i/R seconds after the first (a
+// fixed read rate, so runs with and without a change see the same reads
+// per write: -benchtime is then R times the seconds to run).
 func BenchmarkQueries(b *testing.B) {
 	ctx := context.Background()
 	st, bs := openStore(b)
-	m := theModels(b, st)
-	if *flagQueryCache {
-		m.SetQueryCache(projections.DefaultQueryCacheBytes)
+	var m *projections.Models
+	var stopWrites func() string
+	if *flagWrites > 0 {
+		m, stopWrites = liveWithWrites(b, st, bs, *flagWrites)
+	} else {
+		m = theModels(b, st)
+		if *flagQueryCache {
+			m.SetQueryCache(projections.DefaultQueryCacheBytes)
+		}
 	}
 	today := bs.meta.today()
 	big := bs.meta.BigClient
@@ -494,12 +521,19 @@ func BenchmarkQueries(b *testing.B) {
 	sem := make(chan struct{}, *flagConcurrency)
 	var next atomic.Int64
 	var failed atomic.Value
+	cacheBefore := m.QueryCacheStats()
+	cpu0 := cpuTime()
 	b.ResetTimer()
+	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		mine := map[string][]time.Duration{}
 		rec := func(k string, d time.Duration) { mine[k] = append(mine[k], d) }
 		for pb.Next() {
-			kind := queryKinds[int(next.Add(1)-1)%len(queryKinds)]
+			i := next.Add(1) - 1
+			kind := queryKinds[int(i)%len(queryKinds)]
+			if *flagRate > 0 { // the i-th request starts at its time
+				time.Sleep(time.Until(start.Add(time.Duration(float64(i) / *flagRate * float64(time.Second)))))
+			}
 			sem <- struct{}{}
 			if err := do(kind, rec); err != nil {
 				failed.Store(fmt.Errorf("%s: %w", kind, err))
@@ -513,6 +547,13 @@ func BenchmarkQueries(b *testing.B) {
 		mu.Unlock()
 	})
 	b.StopTimer()
+	elapsed := time.Since(start)
+	cpu := cpuTime() - cpu0
+	cacheAfter := m.QueryCacheStats()
+	writes := "no writes"
+	if stopWrites != nil {
+		writes = stopWrites()
+	}
 	if err, _ := failed.Load().(error); err != nil {
 		b.Fatal(err)
 	}
@@ -528,8 +569,132 @@ func BenchmarkQueries(b *testing.B) {
 		b.ReportMetric(ms(p99), k+"-p99-ms")
 		lines = append(lines, fmt.Sprintf("%s n=%d p50 %.2f p99 %.2f max %.2f ms", k, len(ds), ms(p50), ms(p99), ms(ds[len(ds)-1])))
 	}
-	b.Logf("query cache: %+v", m.QueryCacheStats())
-	b.Logf("%d requests, %d at a time (target p99 < 20 ms at 50); %s; %s", b.N, min(*flagConcurrency, max(1, *flagConcurrency/procs)*procs), loadavg(), strings.Join(lines, "; "))
+	b.ReportMetric(float64(cpu)/float64(b.N)/1e6, "cpu-ms/op")
+	b.Logf("query cache: %s; %s", hitRates(b, cacheBefore, cacheAfter), writes)
+	b.Logf("%d requests in %s, %d at a time (target p99 < 20 ms at 50), CPU %.2f ms/request (with the writes' and the runner's, if any); %s; %s",
+		b.N, elapsed.Round(time.Millisecond), min(*flagConcurrency, max(1, *flagConcurrency/procs)*procs),
+		float64(cpu)/float64(b.N)/1e6, loadavg(), strings.Join(lines, "; "))
+}
+
+// hitRates reports the query cache's hit rate over a run, in all and per
+// query, as metrics and as a line.
+func hitRates(b *testing.B, before, after projections.QueryCacheStats) string {
+	rate := func(h, m uint64) float64 {
+		if h+m == 0 {
+			return 0
+		}
+		return 100 * float64(h) / float64(h+m)
+	}
+	all := rate(after.Hits-before.Hits, after.Misses-before.Misses)
+	b.ReportMetric(all, "hit-%")
+	line := fmt.Sprintf("hits %.1f%% (%d entries, %s)", all, after.Entries, mb(uint64(after.Bytes)))
+	for _, name := range slices.Sorted(maps.Keys(after.ByQuery)) {
+		a, z := after.ByQuery[name], before.ByQuery[name]
+		r := rate(a.Hits-z.Hits, a.Misses-z.Misses)
+		b.ReportMetric(r, name+"-hit-%")
+		line += fmt.Sprintf(", %s %.1f%% of %d", name, r, a.Hits-z.Hits+a.Misses-z.Misses)
+	}
+	return line
+}
+
+// liveWithWrites gives BenchmarkQueries live models: a copy of the store
+// and of the rebuilt read models in a temporary folder, a Runner applying
+// the log with the query cache `remit serve` gives (none with
+// -readmodels.querycache=false), and perSecond rounds a second of writes
+// through billing (a new client created and issued an instant bill, each
+// command waited for as the API waits), which touch no client the queries
+// ask about but move the models, as a firm at work does. stop ends the
+// writes and the runner and says how they went.
+func liveWithWrites(b *testing.B, st eventstore.Store, bs benchStore, perSecond float64) (*projections.Models, func() string) {
+	b.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	dir := b.TempDir()
+	storeDir, rmFile := filepath.Join(dir, "store"), filepath.Join(dir, "readmodels.db")
+	t0 := time.Now()
+	copyDir(b, bs.dir, storeDir)
+	copyFile(b, rebuiltModels(b, st), rmFile)
+	b.Logf("copied the store and read models for the writes in %s", time.Since(t0).Round(time.Millisecond))
+	live, err := sqlite.Open(storeDir, sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := rmdb.OpenSQLite(rmFile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := projections.NewModels(db)
+	cacheBytes := 0 // the default
+	if !*flagQueryCache {
+		cacheBytes = -1
+	}
+	r, err := projections.NewRunner(ctx, live, m, projections.RunnerOptions{QueryCacheBytes: cacheBytes})
+	if err == nil {
+		err = r.CatchUp(ctx)
+	}
+	if err == nil {
+		err = r.Start(ctx)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc := billing.New(billing.Config{Store: live, Now: time.Now, NewID: uuid.New})
+	meta := billing.Meta{Actor: "bench@firm.test"}
+	var rounds, failed int
+	var firstErr error
+	var lat []time.Duration
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Duration(float64(time.Second) / perSecond))
+		defer tick.Stop()
+		for n := 1; ; n++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			t0 := time.Now()
+			res, err := svc.CreateClient(ctx, billing.ClientRequest{Name: fmt.Sprintf("Load client %d", n), Kind: client.KindBusiness,
+				Contacts: []client.Contact{{Name: "Alice", Email: fmt.Sprintf("alice%d@load.example", n)}}}, meta)
+			if err == nil {
+				err = r.WaitFor(ctx, res.Position)
+			}
+			if err == nil {
+				res, err = svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: res.ID, Lines: []billing.InstantLine{{
+					Description: "Advice", Quantity: decimal.NewFromInt(1), UnitPrice: decimal.NewFromInt(450), TaxRate: decimal.NewFromInt(10)}}}, meta)
+			}
+			if err == nil {
+				err = r.WaitFor(ctx, res.Position)
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			rounds++
+			lat = append(lat, time.Since(t0))
+			if err != nil {
+				failed++
+				firstErr = cmp.Or(firstErr, err)
+			}
+		}
+	}()
+	return m, func() string {
+		cancel()
+		<-done
+		if err := r.Close(); err != nil && !errors.Is(err, context.Canceled) {
+			b.Error(err)
+		}
+		db.Close()
+		live.Close()
+		if firstErr != nil {
+			b.Errorf("writes: %d of %d rounds failed, first: %v", failed, rounds, firstErr)
+		}
+		slices.Sort(lat)
+		if len(lat) == 0 {
+			return "no write round done"
+		}
+		return fmt.Sprintf("writes: %d rounds (client + instant bill, each waited for) at %.1f/s, round p50 %.1f ms p99 %.1f ms",
+			rounds, perSecond, ms(pct(lat, 50)), ms(pct(lat, 99)))
+	}
 }
 
 // allocsPerKind runs each query kind a few times on this goroutine and

@@ -25,8 +25,8 @@ import (
 
 var (
 	flagLoad   = flag.Duration("readmodels.load", 60*time.Second, "how long BenchmarkServeFootprint drives HTTP load")
-	flagRate   = flag.Float64("readmodels.rate", 0, "BenchmarkServeFootprint: GET requests per second in all (0: the 50 goroutines send back to back, which saturates the CPU)")
-	flagWrites = flag.Float64("readmodels.writes", 0, "BenchmarkServeFootprint: rounds per second of writes during the load, each creating a client and issuing it an instant bill through the API (0: reads only)")
+	flagRate   = flag.Float64("readmodels.rate", 0, "BenchmarkServeFootprint and BenchmarkQueries: requests per second in all (0: the 50 goroutines send back to back, which saturates the CPU)")
+	flagWrites = flag.Float64("readmodels.writes", 0, "BenchmarkServeFootprint and BenchmarkQueries: rounds per second of writes during the load, each creating a client and issuing it an instant bill (through the API; in BenchmarkQueries through billing, on live models) (0: reads only)")
 	flagSeedRM = flag.Bool("readmodels.seedrm", false, "BenchmarkServeFootprint: put the shared rebuilt read models in the data folder, so that the first start too finds them (nearly) up to date")
 )
 
