@@ -10,7 +10,9 @@
 //     fails halfway forces the transaction back and is then written alone)
 //     and commits once. The commit is synced (WAL, synchronous=FULL) before
 //     any caller is answered, so an answered append is durable and one disk
-//     sync serves many concurrent appenders.
+//     sync serves many concurrent appenders. An atomic block (AppendAtomic)
+//     is applied in that transaction under a savepoint, rolled back when
+//     any of its appends is refused.
 //   - Bulk writers (a billing run: hundreds of thousands of events under
 //     random ids and new stream names) are bound by index pages, not by
 //     rows: each insert dirties a leaf page of the id index and of the
