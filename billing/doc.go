@@ -8,7 +8,8 @@
 // # The command handler
 //
 // The command handler is the only code in Remit, outside eventstore, that
-// appends events. Handle[S, C] runs one command: it reads the stream forward,
+// appends events (appendTogether, its form for the steps of one use case
+// that are recorded together, encodes events as it does). Handle[S, C] runs one command: it reads the stream forward,
 // decodes each event with the catalogue (domain/catalog), folds the events
 // with the aggregate's Evolve, calls its Decide, encodes the new events
 // (envelopes: JSON of the event struct, type EventType(), the type's current
@@ -92,7 +93,14 @@
 //     reserved number belongs to an invoice the domain accepted); then appends
 //     InvoiceIssued with NoStream, followed in the same append by
 //     InvoiceCollectionScheduled on the firm's collection date when the
-//     invoice has a payment method. A crash between the steps is completed by
+//     invoice has a payment method. On a store that appends to several
+//     streams at once (eventstore.AtomicAppender: the embedded store and
+//     PostgreSQL) an invoice whose stream is new is issued in the same append
+//     as its number's reservation, all or none (issueTogether, through the
+//     handler's appendTogether): one synced commit instead of two in a row,
+//     and no number recorded without its invoice; a block refused on the
+//     numbering stream is decided again, any other failure goes the usual
+//     way. A crash between the steps is completed by
 //     re-running the command: every step is idempotent for the same ids.
 //     Reservations made by this process are serialised by a mutex so the
 //     50-way race is decided in memory, not by 50 rounds of conflicts; those

@@ -218,11 +218,26 @@ func (s *Service) issue(ctx context.Context, r IssueInvoiceRequest, meta Meta) (
 		position = max(position, out.Position)
 	}
 
-	number, pos, err := s.reserveNumber(ctx, id, f.InvoicePrefix, plan.cmd.Now, meta)
+	var together *numberedIssue
+	if !l.exists {
+		// The invoice may be issued in its number's append (issueTogether).
+		together = &numberedIssue{stream: stream, command: invoice.Command(plan.cmd), meta: meta, decide: func(number string) ([]domain.Event, error) {
+			cmd := plan.cmd
+			cmd.Number = number
+			return invoiceDecider.Decide(l.state, invoice.Command(cmd))
+		}}
+	}
+	number, pos, issued, err := s.reserveNumber(ctx, id, f.InvoicePrefix, plan.cmd.Now, meta, together)
 	if err != nil {
 		return Result{}, err
 	}
 	position = max(position, pos)
+	if issued != nil {
+		res := *issued
+		res.ID = id
+		res.Position = max(res.Position, position)
+		return res, nil
+	}
 	if l.state.Issued() && l.state.Number != number {
 		// Issued before this process reserved: only possible if the
 		// numbering stream was tampered with.

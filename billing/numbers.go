@@ -446,6 +446,21 @@ type numberWait struct {
 	done chan struct{} // closed once got and err hold the answer
 	got  reservedNumber
 	err  error
+	// issue, when set, is the invoice to issue with its number in the
+	// block's append (issueTogether); issued is then its result, or nil
+	// when it was not issued that way (the caller issues it on its own).
+	issue  *numberedIssue
+	issued *Result
+}
+
+// numberedIssue is an invoice whose stream has no events yet, to issue in
+// the same append as its number's reservation: its stream, the command's
+// meta, and the events it decides given the number.
+type numberedIssue struct {
+	stream  string
+	command any
+	meta    Meta
+	decide  func(number string) ([]domain.Event, error)
 }
 
 // reserveNumber gives the invoice its number in the numbering stream (the
@@ -457,8 +472,13 @@ type numberWait struct {
 // block's reserver lets go of numberingMu as soon as its append is queued
 // in the store (reserveQueued), so the next block is decided while this one
 // is being synced, and both can share one commit.
-func (s *Service) reserveNumber(ctx context.Context, invoiceID uuid.UUID, prefix string, now time.Time, meta Meta) (string, uint64, error) {
-	w := &numberWait{req: numberRequest{InvoiceID: invoiceID, Prefix: prefix, Now: now, Meta: meta}, done: make(chan struct{})}
+//
+// With issue set, on a store that appends to several streams at once
+// (eventstore.AtomicAppender), the invoice is issued in the block's append
+// (issueTogether) and its Result is returned; otherwise (nil Result) the
+// caller issues it.
+func (s *Service) reserveNumber(ctx context.Context, invoiceID uuid.UUID, prefix string, now time.Time, meta Meta, issue *numberedIssue) (string, uint64, *Result, error) {
+	w := &numberWait{req: numberRequest{InvoiceID: invoiceID, Prefix: prefix, Now: now, Meta: meta}, done: make(chan struct{}), issue: issue}
 	s.waitingMu.Lock()
 	s.waiting = append(s.waiting, w)
 	s.waitingMu.Unlock()
@@ -476,14 +496,17 @@ func (s *Service) reserveNumber(ctx context.Context, invoiceID uuid.UUID, prefix
 	}
 	<-w.done
 	if w.err != nil {
-		return "", 0, w.err
+		return "", 0, nil, w.err
 	}
-	return w.got.Number, w.got.position, nil
+	return w.got.Number, w.got.position, w.issued, nil
 }
 
 // reserveQueued reserves the numbers of queued and answers each. The caller
 // holds numberingMu; reserveQueued releases it.
 func (s *Service) reserveQueued(ctx context.Context, queued []*numberWait) {
+	if s.issueTogether(ctx, queued) {
+		return
+	}
 	reqs := make([]numberRequest, len(queued))
 	for i, q := range queued {
 		reqs[i] = q.req
@@ -588,6 +611,148 @@ func (s *Service) reserveQueuedBlock(ctx context.Context, reqs []numberRequest) 
 	}
 	s.numberingMu.Unlock()
 	return out, true
+}
+
+// issueTogether reserves the numbers of queued in one block and issues
+// their invoices in the same append (appendTogether: all or none), so an
+// instant bill waits for one synced commit instead of two in a row, and no
+// number is ever recorded without its invoice, nor an invoice without its
+// number (a crash between the two appends used to strand a number, for
+// VoidStrandedNumber to void). It does so when every queued request carries
+// its invoice (numberWait.issue) and the store appends to several streams
+// at once; then it answers every request (their numbers and invoices, or
+// the error that stopped it) and returns true with numberingMu released.
+// A block refused for a wrong expected version (another process reserved
+// meanwhile, or a block queued before it failed) wrote nothing: the book is
+// read again and the block decided again, up to 4×MaxAttempts times. It
+// returns false, with numberingMu held, when the block does not apply (a
+// request without its invoice, or whose invoice has a number already) or
+// failed otherwise (the store, or one invoice that cannot be recorded):
+// the caller then reserves the usual way and each request issues its own
+// invoice.
+func (s *Service) issueTogether(ctx context.Context, queued []*numberWait) bool {
+	if _, ok := s.env.Store.(eventstore.AtomicAppender); !ok {
+		return false
+	}
+	for _, q := range queued {
+		if q.issue == nil {
+			return false
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		done, err := s.tryTogether(ctx, queued)
+		var conflict *eventstore.WrongExpectedVersionError
+		switch {
+		case done:
+			return true
+		case err == nil || !errors.As(err, &conflict) || conflict.Stream != numbering.StreamName():
+			// Not a conflict on the numbers (the store failed, an invoice
+			// could not be recorded, or its stream exists after all): the
+			// usual way, one invoice at a time, so one request's failure
+			// is not the others'.
+			return false
+		case attempt >= MaxAttempts*4 || backoff(ctx, min(attempt, MaxAttempts)) != nil:
+			s.numberingMu.Unlock()
+			for _, q := range queued {
+				q.err = fmt.Errorf("reserve invoice numbers: %w", err)
+				close(q.done)
+			}
+			return true
+		}
+	}
+}
+
+// tryTogether is one attempt of issueTogether. On success it answers every
+// request and returns done with numberingMu released. Like
+// reserveQueuedBlock it lets numberingMu go as soon as the append holds its
+// place in the store's order, having put the block in the book: the next
+// block, decided on it, expects the revision it leaves, so if this one is
+// refused that one is too. When the append is refused it returns its error
+// with numberingMu held and the book emptied (it may hold the block), and
+// when the block does not apply, no error (numberingMu held).
+func (s *Service) tryTogether(ctx context.Context, queued []*numberWait) (bool, error) {
+	reqs := make([]numberRequest, len(queued))
+	for i, q := range queued {
+		reqs[i] = q.req
+	}
+	b := &s.numbers
+	if err := s.refreshNumbers(ctx); err != nil {
+		return false, err
+	}
+	block, rest := s.nextNumberBlock(reqs, map[uuid.UUID]reservedNumber{})
+	if len(block) != len(queued) || len(rest) > 0 {
+		return false, nil
+	}
+	ids := make([]uuid.UUID, len(block))
+	for k, q := range block {
+		ids[k] = q.InvoiceID
+	}
+	cmd := numbering.ReserveBlock{InvoiceIDs: ids, Prefix: block[0].Prefix, Now: block[0].Now}
+	events, err := numberingDecider.Decide(numbering.State{Last: b.last}, cmd)
+	if err != nil || len(events) != 1 {
+		return false, nil // the careful way reports it
+	}
+	given := numbering.ReservationsOf(events[0])
+	if len(given) != len(queued) {
+		return false, nil
+	}
+	expected, next := eventstore.NoStream, uint64(0)
+	if b.exists {
+		expected, next = eventstore.Exact(b.rev), b.rev+1
+	}
+	parts := make([]decidedAppend, 1, 1+len(queued))
+	parts[0] = decidedAppend{Stream: numbering.StreamName(), Expected: expected, Command: cmd, Meta: block[0].Meta, Events: events, EventID: numberingDecider.EventID}
+	for k, q := range queued {
+		if given[k].InvoiceID != q.req.InvoiceID {
+			return false, nil
+		}
+		evs, err := q.issue.decide(given[k].Number)
+		if err != nil || len(evs) == 0 {
+			return false, nil // its own issue reports it
+		}
+		parts = append(parts, decidedAppend{Stream: q.issue.stream, Expected: eventstore.NoStream, Command: q.issue.command, Meta: q.issue.meta, Events: evs})
+	}
+	released := false
+	onQueued := func() {
+		for _, g := range given {
+			b.byInvoice[g.InvoiceID] = reservedNumber{Reservation: numbering.Reservation{Number: g.Number, Sequence: g.Sequence}}
+			b.last = max(b.last, g.Sequence)
+		}
+		b.rev, b.exists = next, true
+		s.numbersInFlight++
+		released = true
+		s.numberingMu.Unlock()
+	}
+	results, err := appendTogether(ctx, s.env, parts, onQueued)
+	if !released {
+		return false, err // refused before it took its place: the book is as it was
+	}
+	s.numberingMu.Lock()
+	s.numbersInFlight--
+	if err != nil {
+		*b = numberBook{}
+		return false, err
+	}
+	if results[0].Revision != next {
+		// An earlier append of this very block (its id names its numbers
+		// and invoices), answered with that place: the numbers are the
+		// block's, but the book must be read again.
+		*b = numberBook{}
+	}
+	for k, g := range given {
+		r := reservedNumber{Reservation: numbering.Reservation{Number: g.Number, Sequence: g.Sequence}, position: results[0].Position}
+		if cur, ok := b.byInvoice[g.InvoiceID]; ok && cur.Sequence == g.Sequence {
+			b.byInvoice[g.InvoiceID] = r
+		}
+		q := queued[k]
+		q.got = r
+		q.issued = &Result{Stream: parts[k+1].Stream, Revision: results[k+1].Revision, Position: results[k+1].Position, Appended: len(parts[k+1].Events)}
+	}
+	s.numberingMu.Unlock()
+	for _, q := range queued {
+		close(q.done)
+	}
+	return true, nil
 }
 
 // checkBeforeNumbering runs every check an invoice must pass before a number

@@ -64,7 +64,7 @@ func TestBatchReservationAfterAFailedQueuedBlock(t *testing.T) {
 	single := req("instant")
 	got := make(chan string, 1)
 	go func() {
-		n, _, err := s.reserveNumber(ctx, single.InvoiceID, single.Prefix, single.Now, single.Meta)
+		n, _, _, err := s.reserveNumber(ctx, single.InvoiceID, single.Prefix, single.Now, single.Meta, nil)
 		if err != nil {
 			t.Error(err)
 		}

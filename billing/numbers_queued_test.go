@@ -54,6 +54,37 @@ func (s *failingNumbering) AppendQueued(ctx context.Context, stream string, expe
 	return s.appendNumbers(ctx, expected, queued, events...)
 }
 
+// AppendAtomic fails some blocks that reserve numbers (with the invoices
+// issued in them, billing's issueTogether) as AppendQueued fails queued
+// numbering appends: in their place in the order, after a moment, with
+// nothing written.
+func (s *failingNumbering) AppendAtomic(ctx context.Context, appends []eventstore.StreamAppend, queued func()) ([]eventstore.AppendResult, error) {
+	if !slices.ContainsFunc(appends, func(a eventstore.StreamAppend) bool { return a.Stream == numbering.StreamName() }) {
+		return s.Store.AppendAtomic(ctx, appends, queued)
+	}
+	s.mu.Lock()
+	s.n++
+	fail := s.fail[s.n]
+	if fail {
+		s.injected++
+	}
+	s.mu.Unlock()
+	if fail {
+		queued()
+		time.Sleep(30 * time.Millisecond)
+		return nil, errors.New("disk I/O error (injected)")
+	}
+	res, err := s.Store.AppendAtomic(ctx, appends, queued)
+	s.mu.Lock()
+	if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+		s.refused++
+	} else if err == nil {
+		s.appended++
+	}
+	s.mu.Unlock()
+	return res, err
+}
+
 // appendNumbers appends to the numbering stream, counting the outcome.
 func (s *failingNumbering) appendNumbers(ctx context.Context, expected eventstore.ExpectedRevision, queued func(), events ...eventstore.EventData) (eventstore.AppendResult, error) {
 	res, err := s.Store.AppendQueued(ctx, numbering.StreamName(), expected, queued, events...)

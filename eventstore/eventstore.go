@@ -18,7 +18,9 @@
 //     (*WrongExpectedVersionError); nothing is written. One append is atomic.
 //   - AppendMany makes a block of appends to many streams in one request
 //     (MultiAppender where the backend has it), each with its own expected
-//     revision and outcome, as if each were one Append.
+//     revision and outcome, as if each were one Append. AppendAtomic makes
+//     appends to several streams all or none (AtomicAppender: the embedded
+//     and PostgreSQL stores; KurrentDB answers ErrNotAtomic).
 //   - Event ids are unique across the store. Re-appending events whose ids were
 //     already written at that place in that stream succeeds and writes nothing
 //     (idempotent retries, as EventStoreDB does them).

@@ -103,6 +103,25 @@ func (s *Store) AppendMany(ctx context.Context, appends []eventstore.StreamAppen
 	return outs, nil
 }
 
+// AppendAtomic seals the personal fields of each append's events and makes
+// the appends all or none through the wrapped store's AppendAtomic
+// (eventstore.AtomicAppender); when any cannot be sealed none is made.
+func (s *Store) AppendAtomic(ctx context.Context, appends []eventstore.StreamAppend, queued func()) ([]eventstore.AppendResult, error) {
+	if _, ok := s.Store.(eventstore.AtomicAppender); !ok {
+		return nil, eventstore.ErrNotAtomic
+	}
+	sealed := make([]eventstore.StreamAppend, len(appends))
+	for i, a := range appends {
+		events, err := s.seal(a.Events)
+		if err != nil {
+			return nil, err
+		}
+		a.Events = events
+		sealed[i] = a
+	}
+	return eventstore.AppendAtomic(ctx, s.Store, sealed, queued)
+}
+
 func (s *Store) seal(events []eventstore.EventData) ([]eventstore.EventData, error) {
 	sealed := make([]eventstore.EventData, len(events))
 	for i, e := range events {

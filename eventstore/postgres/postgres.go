@@ -263,6 +263,48 @@ func (s *Store) AppendMany(ctx context.Context, appends []eventstore.StreamAppen
 	return eventstore.QueueMany(ctx, appends, valid, req, s.reqs, s.done, s.stopped)
 }
 
+// AppendAtomic implements eventstore.AtomicAppender: the block goes to the
+// writer as one request, which it decides inside its transaction (the one
+// it shares with other appends) all or none. queued is called only once the
+// block is written: other processes append to the same tables, so a
+// place in this process's queue promises nothing about their order.
+func (s *Store) AppendAtomic(ctx context.Context, appends []eventstore.StreamAppend, queued func()) ([]eventstore.AppendResult, error) {
+	if err := eventstore.CheckAppendMany(appends); err != nil {
+		return nil, err
+	}
+	req := &appendReq{ctx: ctx, reply: make(chan appendResp, 1), parts: make([]*appendReq, len(appends))}
+	for i, a := range appends {
+		if err := check(a.Stream, a.Events, s.opts.MaxEventSize); err != nil {
+			return nil, err
+		}
+		req.parts[i] = &appendReq{ctx: ctx, stream: a.Stream, expected: a.Expected, events: a.Events}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	select {
+	case <-s.done:
+		return nil, eventstore.ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case s.reqs <- []*appendReq{req}:
+	}
+	var r appendResp
+	select {
+	case r = <-req.reply:
+	case <-s.stopped:
+		select {
+		case r = <-req.reply:
+		default:
+			r.err = eventstore.ErrClosed
+		}
+	}
+	if r.err == nil {
+		queued()
+	}
+	return r.results, r.err
+}
+
 // MaxEventSize returns the largest event (data plus metadata) an append
 // accepts (eventstore.EventSizeLimiter).
 func (s *Store) MaxEventSize() int {

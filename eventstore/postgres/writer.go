@@ -21,6 +21,9 @@ type appendReq struct {
 	reply    chan appendResp         // nil for one append of a block (many)
 	many     *eventstore.ManyReplies // its block's replies
 	at       int                     // its place in the block
+	// parts, when set, make this request an atomic block (AppendAtomic):
+	// the writer applies them all or none, and answers the block once.
+	parts []*appendReq
 }
 
 // answer gives r its outcome: to its caller, or in its block, whose caller
@@ -34,8 +37,9 @@ func (r *appendReq) answer(resp appendResp) {
 }
 
 type appendResp struct {
-	res eventstore.AppendResult
-	err error
+	res     eventstore.AppendResult
+	results []eventstore.AppendResult // an atomic block's, one per part
+	err     error
 }
 
 // writer is the one goroutine of a Store that writes: it takes every append
@@ -184,12 +188,14 @@ func (w *writer) write(ctx context.Context, reqs []*appendReq) ([]appendResp, er
 	seenStream := map[string]bool{}
 	var ids []uuid.UUID
 	for _, r := range reqs {
-		if !seenStream[r.stream] {
-			seenStream[r.stream] = true
-			streams = append(streams, r.stream)
-		}
-		for _, e := range r.events {
-			ids = append(ids, e.ID)
+		for _, r := range r.appends() {
+			if !seenStream[r.stream] {
+				seenStream[r.stream] = true
+				streams = append(streams, r.stream)
+			}
+			for _, e := range r.events {
+				ids = append(ids, e.ID)
+			}
 		}
 	}
 	st := &batchState{now: w.s.opts.Clock().UTC(), revs: make(map[string]streamRev, len(streams)), ids: map[uuid.UUID]stored{}}
@@ -215,6 +221,10 @@ func (w *writer) write(ctx context.Context, reqs []*appendReq) ([]appendResp, er
 
 	resps := make([]appendResp, len(reqs))
 	for i, r := range reqs {
+		if r.parts != nil {
+			resps[i] = st.applyAtomic(r)
+			continue
+		}
 		res, err := st.apply(r)
 		resps[i] = appendResp{res: res, err: err}
 	}
@@ -285,6 +295,53 @@ func readBatchState(br pgx.BatchResults, st *batchState) error {
 		return fmt.Errorf("read ids: %w", err)
 	}
 	return nil
+}
+
+// appends are the appends of a request: itself, or an atomic block's parts.
+func (r *appendReq) appends() []*appendReq {
+	if r.parts != nil {
+		return r.parts
+	}
+	return []*appendReq{r}
+}
+
+// applyAtomic decides an atomic block's appends one after another against
+// the transaction's state; when one is refused, the state (and the rows to
+// insert) go back to what they were before the block, so nothing of it is
+// written, and the block is answered with that refusal.
+func (st *batchState) applyAtomic(r *appendReq) appendResp {
+	head, lastHash, rows := st.head, st.lastHash, len(st.positions)
+	type prior struct {
+		rev streamRev
+		ok  bool
+	}
+	before := make([]prior, len(r.parts))
+	for k, p := range r.parts {
+		before[k].rev, before[k].ok = st.revs[p.stream]
+	}
+	results := make([]eventstore.AppendResult, len(r.parts))
+	for k, p := range r.parts {
+		res, err := st.apply(p)
+		if err == nil {
+			results[k] = res
+			continue
+		}
+		for _, id := range st.evIDs[rows:] {
+			delete(st.ids, id) // every id the block added was new
+		}
+		st.head, st.lastHash = head, lastHash
+		st.positions, st.evIDs, st.streams, st.revisions = st.positions[:rows], st.evIDs[:rows], st.streams[:rows], st.revisions[:rows]
+		st.types, st.recorded, st.envelopes, st.hashes = st.types[:rows], st.recorded[:rows], st.envelopes[:rows], st.hashes[:rows]
+		for j, p := range r.parts {
+			if before[j].ok {
+				st.revs[p.stream] = before[j].rev
+			} else {
+				delete(st.revs, p.stream)
+			}
+		}
+		return appendResp{err: err}
+	}
+	return appendResp{results: results}
 }
 
 // apply decides one append against the transaction's state and, when it is

@@ -10,7 +10,9 @@
 //     fails halfway forces the transaction back and is then written alone)
 //     and commits once. The commit is synced (WAL, synchronous=FULL) before
 //     any caller is answered, so an answered append is durable and one disk
-//     sync serves many concurrent appenders.
+//     sync serves many concurrent appenders. An atomic block (AppendAtomic)
+//     is applied in that transaction under a savepoint, rolled back when
+//     any of its appends is refused.
 //   - Bulk writers (a billing run: hundreds of thousands of events under
 //     random ids and new stream names) are bound by index pages, not by
 //     rows: each insert dirties a leaf page of the id index and of the
@@ -129,6 +131,9 @@ type appendReq struct {
 	reply    chan appendResp // nil for one append of a block (many)
 	many     *eventstore.ManyReplies
 	at       int // its place in many
+	// parts, when set, make this request an atomic block (AppendAtomic):
+	// the writer applies them all or none, and answers the block once.
+	parts []*appendReq
 }
 
 // answer gives r its outcome: to its caller, or in its block, whose caller
@@ -142,8 +147,9 @@ func (r *appendReq) answer(resp appendResp) {
 }
 
 type appendResp struct {
-	res eventstore.AppendResult
-	err error
+	res     eventstore.AppendResult
+	results []eventstore.AppendResult // an atomic block's, one per part
+	err     error
 }
 
 const schema = `
@@ -361,21 +367,67 @@ func (s *Store) AppendQueued(ctx context.Context, stream string, expected events
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
-	// Once queued the append is either done or refused by the writer; waiting
-	// for its answer (rather than giving up on ctx) means a caller never
-	// mistakes a written append for a failed one.
+	r := s.await(req)
+	return r.res, r.err
+}
+
+// await waits for the writer's answer to a queued request. Once queued the
+// request is either done or refused by the writer; waiting for its answer
+// (rather than giving up on ctx) means a caller never mistakes a written
+// append for a failed one.
+func (s *Store) await(req *appendReq) appendResp {
 	select {
 	case r := <-req.reply:
-		return r.res, r.err
+		return r
 	case <-s.stopped:
 		// The writer answers every request it takes before it stops; one
 		// queued after its last look is refused here.
 		select {
 		case r := <-req.reply:
-			return r.res, r.err
+			return r
 		default:
-			return eventstore.AppendResult{}, eventstore.ErrClosed
+			return appendResp{err: eventstore.ErrClosed}
 		}
+	}
+}
+
+// AppendAtomic implements eventstore.AtomicAppender: the block goes to the
+// writer as one request, which it applies inside its transaction (and so
+// in the commit it shares with other appends) under a savepoint that is
+// rolled back when any append of the block is refused. queued is called
+// once the block is in the writer's queue.
+func (s *Store) AppendAtomic(ctx context.Context, appends []eventstore.StreamAppend, queued func()) ([]eventstore.AppendResult, error) {
+	req, err := s.queueAtomic(ctx, appends)
+	queued()
+	if err != nil {
+		return nil, err
+	}
+	r := s.await(req)
+	return r.results, r.err
+}
+
+// queueAtomic checks an atomic block and puts it in the writer's queue.
+func (s *Store) queueAtomic(ctx context.Context, appends []eventstore.StreamAppend) (*appendReq, error) {
+	if err := eventstore.CheckAppendMany(appends); err != nil {
+		return nil, err
+	}
+	req := &appendReq{ctx: ctx, reply: make(chan appendResp, 1), parts: make([]*appendReq, len(appends))}
+	for i, a := range appends {
+		if err := s.check(a.Stream, a.Events); err != nil {
+			return nil, err
+		}
+		req.parts[i] = &appendReq{ctx: ctx, stream: a.Stream, expected: a.Expected, events: a.Events}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	select {
+	case <-s.done:
+		return nil, eventstore.ErrClosed
+	case s.reqs <- []*appendReq{req}:
+		return req, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }
 

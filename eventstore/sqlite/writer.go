@@ -229,12 +229,12 @@ func (w *writer) commit(batch []*appendReq) {
 				resps[i].err = err
 				continue
 			}
-			res, err, abort := w.apply(ctx, r, tx, false)
+			resp, abort := w.applyReq(ctx, r, tx, false)
 			if abort {
 				aborted = i
 				break
 			}
-			resps[i] = appendResp{res: res, err: err}
+			resps[i] = resp
 		}
 		if aborted >= 0 {
 			w.rollback(ctx)
@@ -263,15 +263,73 @@ func (w *writer) commitAlone(ctx context.Context, r *appendReq) appendResp {
 	if err != nil {
 		return appendResp{err: err}
 	}
-	res, err, abort := w.apply(ctx, r, tx, true)
-	if abort || err != nil {
+	resp, abort := w.applyReq(ctx, r, tx, true)
+	if abort || resp.err != nil {
 		w.rollback(ctx)
-		return appendResp{err: err}
+		return appendResp{err: resp.err}
 	}
 	if err := w.finish(ctx, tx); err != nil {
 		return appendResp{err: err}
 	}
-	return appendResp{res: res}
+	return resp
+}
+
+// applyReq applies one request inside the open transaction: an append
+// (apply) or an atomic block (applyAtomic). abort says the transaction must
+// be rolled back.
+func (w *writer) applyReq(ctx context.Context, r *appendReq, tx *txState, careful bool) (appendResp, bool) {
+	if r.parts != nil {
+		return w.applyAtomic(ctx, r, tx, careful)
+	}
+	res, err, abort := w.apply(ctx, r, tx, careful)
+	return appendResp{res: res, err: err}, abort
+}
+
+// applyAtomic applies an atomic block's appends inside the open transaction
+// under a savepoint: when one is refused, the savepoint is rolled back (and
+// the transaction's state with it), so nothing of the block is written,
+// while the other requests of the transaction go on. abort says the
+// savepoint could not be rolled back, so the whole transaction must be.
+func (w *writer) applyAtomic(ctx context.Context, r *appendReq, tx *txState, careful bool) (appendResp, bool) {
+	if _, err := w.conn.ExecContext(ctx, `SAVEPOINT atomic_block`); err != nil {
+		return appendResp{err: fmt.Errorf("append: savepoint: %w", err)}, false
+	}
+	head, lastHash := tx.head, tx.lastHash
+	type prior struct {
+		rev streamRev
+		ok  bool
+	}
+	before := make([]prior, len(r.parts))
+	for k, p := range r.parts {
+		before[k].rev, before[k].ok = tx.revs[p.stream]
+	}
+	results := make([]eventstore.AppendResult, len(r.parts))
+	for k, p := range r.parts {
+		res, err, _ := w.apply(ctx, p, tx, careful)
+		if err == nil {
+			results[k] = res
+			continue
+		}
+		if _, rerr := w.conn.ExecContext(ctx, `ROLLBACK TO atomic_block`); rerr != nil {
+			return appendResp{err: err}, true
+		}
+		if _, rerr := w.conn.ExecContext(ctx, `RELEASE atomic_block`); rerr != nil {
+			return appendResp{err: err}, true
+		}
+		tx.head, tx.lastHash = head, lastHash
+		for j, p := range r.parts {
+			if before[j].ok {
+				tx.revs[p.stream] = before[j].rev
+			} else {
+				delete(tx.revs, p.stream)
+			}
+		}
+		return appendResp{err: err}, false
+	}
+	if _, err := w.conn.ExecContext(ctx, `RELEASE atomic_block`); err != nil {
+		return appendResp{err: fmt.Errorf("append: release savepoint: %w", err)}, true
+	}
+	return appendResp{results: results}, false
 }
 
 func answerAll(reqs []*appendReq, err error) {

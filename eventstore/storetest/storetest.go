@@ -29,6 +29,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -79,6 +80,8 @@ func RunWith(t *testing.T, newStore Factory, opts Options) {
 		{"IdempotentRetry", testIdempotentRetry},
 		{"AppendMany", testAppendMany},
 		{"AppendManyRetried", testAppendManyRetried},
+		{"AppendAtomic", testAppendAtomic},
+		{"AppendAtomicConcurrent", testAppendAtomicConcurrent},
 		{"InvalidInput", testInvalidInput},
 		{"ReadStreamBackwards", testReadStreamBackwards},
 		{"ReadAll", testReadAll},
@@ -670,6 +673,138 @@ func testAppendManyRetried(t *testing.T, e *env) {
 	}
 	if all := e.since(t); len(all) != 2*n+2 || all[2*n-1].Position != head || all[2*n].Position != head2 {
 		t.Fatalf("$all after the head has %d events, want %d", len(all), 2*n+2)
+	}
+}
+
+// testAppendAtomic: a block of appends to several streams made all or none
+// (AppendAtomic, on a backend that has it; the others answer ErrNotAtomic
+// and write nothing): one refused append (a stale revision, an id stored
+// elsewhere halfway through an append, bad input) leaves every stream of
+// the block as it was; the same block again is an idempotent retry.
+func testAppendAtomic(t *testing.T, e *env) {
+	ctx, s := context.Background(), e.s
+	numbers, inv := e.stream("atomic-numbers"), e.stream("atomic-inv")
+	taken := Event("A", 0)
+	MustAppend(t, s, numbers, eventstore.NoStream, taken)
+	head := MustHead(t, s)
+	calls := 0
+	queued := func() { calls++ }
+	block := []eventstore.StreamAppend{
+		{Stream: numbers, Expected: eventstore.Exact(0), Events: Events("A", 1, 1)},
+		{Stream: inv, Expected: eventstore.NoStream, Events: Events("B", 0, 2)},
+	}
+	if _, ok := s.(eventstore.AtomicAppender); !ok {
+		if _, err := eventstore.AppendAtomic(ctx, s, block, queued); !errors.Is(err, eventstore.ErrNotAtomic) || calls != 0 {
+			t.Fatalf("AppendAtomic on a store without it: err = %v, queued %d times; want ErrNotAtomic, never", err, calls)
+		}
+		e.wantHead(t, head, "a refused block wrote")
+		return
+	}
+	unchanged := func(why string) {
+		t.Helper()
+		if got := mustReadStream(t, s, numbers, 0, eventstore.Forward, 0); len(got) != 1 {
+			t.Fatalf("%s: %s holds %d events, want its 1", why, numbers, len(got))
+		}
+		if got := mustReadStream(t, s, inv, 0, eventstore.Forward, 0); len(got) != 0 {
+			t.Fatalf("%s: %s holds %d events, want none", why, inv, len(got))
+		}
+		e.wantHead(t, head, why+": the head moved")
+	}
+	stale := slices.Clone(block)
+	stale[0].Expected = eventstore.Exact(3)
+	_, err := eventstore.AppendAtomic(ctx, s, stale, queued)
+	wantWrongVersion(t, err, true, 0)
+	unchanged("a stale revision in the block's first append")
+	stale = slices.Clone(block)
+	stale[1].Expected = eventstore.StreamExists
+	_, err = eventstore.AppendAtomic(ctx, s, stale, queued)
+	wantWrongVersion(t, err, false, 0)
+	unchanged("a stale revision in the block's last append")
+	bad := slices.Clone(block)
+	bad[1].Events = []eventstore.EventData{{ID: uuid.New(), Type: "B", Data: json.RawMessage(`{not json`)}}
+	if _, err := eventstore.AppendAtomic(ctx, s, bad, queued); !errors.Is(err, eventstore.ErrInvalid) {
+		t.Fatalf("a block with bad data: err = %v, want ErrInvalid", err)
+	}
+	unchanged("bad data")
+	if !e.opts.EventIDsPerStream {
+		dup := slices.Clone(block)
+		dup[1].Events = append(Events("B", 0, 1), eventstore.EventData{ID: taken.ID, Type: "B", Data: json.RawMessage(`{"n":1}`)})
+		if _, err := eventstore.AppendAtomic(ctx, s, dup, queued); !errors.Is(err, eventstore.ErrDuplicateEventID) {
+			t.Fatalf("a block reusing an id halfway: err = %v, want ErrDuplicateEventID", err)
+		}
+		unchanged("an id stored elsewhere")
+	}
+	twice := []eventstore.StreamAppend{block[1], block[1]}
+	if _, err := eventstore.AppendAtomic(ctx, s, twice, queued); !errors.Is(err, eventstore.ErrInvalid) {
+		t.Fatalf("a block naming a stream twice: err = %v, want ErrInvalid", err)
+	}
+	unchanged("a block naming a stream twice")
+
+	calls = 0
+	res, err := eventstore.AppendAtomic(ctx, s, block, queued)
+	if err != nil {
+		t.Fatalf("append atomic: %v", err)
+	}
+	if calls != 1 {
+		t.Fatalf("queued called %d times, want once", calls)
+	}
+	if len(res) != 2 || res[0].Revision != 1 || res[1].Revision != 1 {
+		t.Fatalf("results = %+v, want revisions 1 and 1", res)
+	}
+	e.wantHead(t, max(res[0].Position, res[1].Position), "after the block")
+	// The same block again (a retry after a lost answer) writes nothing
+	// and answers the first results.
+	again, err := eventstore.AppendAtomic(ctx, s, block, func() {})
+	if err != nil || !slices.Equal(again, res) {
+		t.Fatalf("retried block = %+v, %v; want %+v", again, err, res)
+	}
+	e.wantHead(t, max(res[0].Position, res[1].Position), "the retried block wrote")
+	if all := e.since(t); len(all) != 4 {
+		t.Fatalf("$all after the head has %d events, want 4", len(all))
+	}
+}
+
+// testAppendAtomicConcurrent: atomic blocks, half of them refused, share
+// the writer with plain appends from many goroutines; each refused block
+// leaves nothing, each accepted one all of its events, the plain appends
+// all theirs, and positions stay consecutive.
+func testAppendAtomicConcurrent(t *testing.T, e *env) {
+	ctx, s := context.Background(), e.s
+	if _, ok := s.(eventstore.AtomicAppender); !ok {
+		return // testAppendAtomic checks that it refuses
+	}
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			a, b := e.stream(fmt.Sprintf("ca-%d", i)), e.stream(fmt.Sprintf("cb-%d", i))
+			if i%2 == 1 {
+				// b exists, so the block (expecting no stream there) is refused.
+				if _, err := s.Append(ctx, b, eventstore.NoStream, Event("P", i)); err != nil {
+					errs[i] = err
+					return
+				}
+			}
+			_, errs[i] = eventstore.AppendAtomic(ctx, s, []eventstore.StreamAppend{
+				{Stream: a, Expected: eventstore.NoStream, Events: Events("A", 0, 2)},
+				{Stream: b, Expected: eventstore.NoStream, Events: Events("B", 0, 1)},
+			}, func() {})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		a, b := e.stream(fmt.Sprintf("ca-%d", i)), e.stream(fmt.Sprintf("cb-%d", i))
+		gotA, gotB := len(mustReadStream(t, s, a, 0, eventstore.Forward, 0)), len(mustReadStream(t, s, b, 0, eventstore.Forward, 0))
+		if i%2 == 0 && (err != nil || gotA != 2 || gotB != 1) {
+			t.Fatalf("block %d: err %v, %d and %d events; want nil, 2 and 1", i, err, gotA, gotB)
+		}
+		if i%2 == 1 && (!errors.Is(err, eventstore.ErrWrongExpectedVersion) || gotA != 0 || gotB != 1) {
+			t.Fatalf("block %d: err %v, %d and %d events; want a wrong expected version, 0 and the plain append's 1", i, err, gotA, gotB)
+		}
+	}
+	if all := e.since(t); len(all) != n/2*3+n/2 {
+		t.Fatalf("$all after the head has %d events, want %d", len(all), n/2*3+n/2)
 	}
 }
 
