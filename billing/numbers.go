@@ -679,6 +679,11 @@ func (s *Service) tryTogether(ctx context.Context, queued []*numberWait) (bool, 
 	if err := s.refreshNumbers(ctx); err != nil {
 		return false, err
 	}
+	for _, q := range reqs {
+		if _, ok := b.cached(q.InvoiceID); !ok && b.numbered.has(q.InvoiceID) {
+			return false, nil // perhaps numbered before the book's cache: the careful way looks (findOlderNumbers)
+		}
+	}
 	block, rest := s.nextNumberBlock(reqs, map[uuid.UUID]reservedNumber{})
 	if len(block) != len(queued) || len(rest) > 0 {
 		return false, nil
@@ -715,8 +720,7 @@ func (s *Service) tryTogether(ctx context.Context, queued []*numberWait) (bool, 
 	released := false
 	onQueued := func() {
 		for _, g := range given {
-			b.byInvoice[g.InvoiceID] = reservedNumber{Reservation: numbering.Reservation{Number: g.Number, Sequence: g.Sequence}}
-			b.last = max(b.last, g.Sequence)
+			b.fly(g.InvoiceID, reservedNumber{Reservation: numbering.Reservation{Number: g.Number, Sequence: g.Sequence}})
 		}
 		b.rev, b.exists = next, true
 		s.numbersInFlight++
@@ -741,9 +745,7 @@ func (s *Service) tryTogether(ctx context.Context, queued []*numberWait) (bool, 
 	}
 	for k, g := range given {
 		r := reservedNumber{Reservation: numbering.Reservation{Number: g.Number, Sequence: g.Sequence}, position: results[0].Position}
-		if cur, ok := b.byInvoice[g.InvoiceID]; ok && cur.Sequence == g.Sequence {
-			b.byInvoice[g.InvoiceID] = r
-		}
+		b.landed(g.InvoiceID, r, s.recentNumbers)
 		q := queued[k]
 		q.got = r
 		q.issued = &Result{Stream: parts[k+1].Stream, Revision: results[k+1].Revision, Position: results[k+1].Position, Appended: len(parts[k+1].Events)}

@@ -73,7 +73,7 @@ func TestNumberBookStaysBounded(t *testing.T) {
 	reserveAll(ctx, t, s, numberRequests(n, "run"), 250, 1)
 	for i := range 40 {
 		q := numberRequests(1, "single")[0]
-		num, _, err := s.reserveNumber(ctx, q.InvoiceID, q.Prefix, q.Now, q.Meta)
+		num, _, _, err := s.reserveNumber(ctx, q.InvoiceID, q.Prefix, q.Now, q.Meta, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func TestOldInvoiceAskedAgainKeepsItsNumber(t *testing.T) {
 			}
 			next += 2
 			// One by one (an instant bill's retry).
-			num, _, err := svc.reserveNumber(ctx, old[1].InvoiceID, "INV-", time.Now(), Meta{Actor: "test", CommandID: "retry"})
+			num, _, _, err := svc.reserveNumber(ctx, old[1].InvoiceID, "INV-", time.Now(), Meta{Actor: "test", CommandID: "retry"}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
