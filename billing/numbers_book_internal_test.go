@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"remit/domain"
+	"remit/domain/invoice"
 	"remit/domain/numbering"
 	"remit/eventstore"
 	"remit/eventstore/sqlite"
@@ -165,5 +167,74 @@ func TestNumberBookFingerprintCollision(t *testing.T) {
 	}
 	if want := numbering.FormatNumber("INV-", 51); out[twin].Number != want {
 		t.Fatalf("twin numbered %q, want %q", out[twin].Number, want)
+	}
+}
+
+// TestStrandedNumberAskedAgainTogether: an instant bill retried long after
+// its number was reserved (its invoice never issued: the request died
+// between the two appends, before issueTogether existed, or on a store
+// without atomic appends), when that number has left the book's cache, on
+// a store that issues a bill in its number's append: the invoice keeps the
+// number it has, is not issued in a block of new numbers, and no second
+// number is reserved for it. Without tryTogether's look at the
+// fingerprints, the block gave it the next number.
+func TestStrandedNumberAskedAgainTogether(t *testing.T) {
+	ctx := context.Background()
+	const keep, n = 4, 50
+	s, st := bookFixture(t, keep)
+	if _, ok := st.(eventstore.AtomicAppender); !ok {
+		t.Fatal("the embedded store makes no atomic appends: the test needs it")
+	}
+	reqs := numberRequests(n, "run")
+	got := reserveAll(ctx, t, s, reqs, 10, 1)
+	stranded := reqs[0]
+	for _, c := range []struct {
+		name string
+		svc  *Service
+	}{{"SameProcess", s}, {"NewProcess", serviceOver(st, keep)}} {
+		name, svc := c.name, c.svc
+		t.Run(name, func(t *testing.T) {
+			if err := svc.refreshNumbers(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := svc.numbers.cached(stranded.InvoiceID); ok {
+				t.Fatal("the stranded number is still cached: the test asks for one that is not")
+			}
+			decided := 0
+			issue := &numberedIssue{stream: "invoice-" + stranded.InvoiceID.String(), command: "issue", meta: Meta{Actor: "test", CommandID: "retry/" + name},
+				decide: func(number string) ([]domain.Event, error) {
+					decided++
+					return []domain.Event{invoice.InvoiceAbandoned{InvoiceID: stranded.InvoiceID, Number: number, Reason: "stands in for the issue", At: time.Now()}}, nil
+				}}
+			num, _, issued, err := svc.reserveNumber(ctx, stranded.InvoiceID, "INV-", time.Now(), Meta{Actor: "test", CommandID: "retry/" + name}, issue)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if num != got[stranded.InvoiceID] {
+				t.Errorf("stranded invoice asked again got %q, want its number %q", num, got[stranded.InvoiceID])
+			}
+			if issued != nil || decided > 0 {
+				t.Errorf("issued together with a number decided %d times (result %+v): it has its number already", decided, issued)
+			}
+		})
+	}
+	recs, err := st.ReadStream(ctx, numbering.StreamName(), 0, eventstore.Forward, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	times := 0
+	for _, r := range recs {
+		e, err := s.env.Catalog.Decode(r.Type, r.SchemaVersion, r.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rsv := range numbering.ReservationsOf(e) {
+			if rsv.InvoiceID == stranded.InvoiceID {
+				times++
+			}
+		}
+	}
+	if times != 1 {
+		t.Fatalf("the stranded invoice has %d reservations, want 1", times)
 	}
 }
