@@ -100,7 +100,10 @@
 //     handler's appendTogether): one synced commit instead of two in a row,
 //     and no number recorded without its invoice; a block refused on the
 //     numbering stream is decided again, any other failure goes the usual
-//     way. A crash between the steps is completed by
+//     way, as does an invoice that may have a number already (one the
+//     number book has a fingerprint of and no cached number: a retry long
+//     after its number was reserved keeps that number). A crash between the
+//     steps is completed by
 //     re-running the command: every step is idempotent for the same ids.
 //     Reservations made by this process are serialised by a mutex so the
 //     50-way race is decided in memory, not by 50 rounds of conflicts; those
