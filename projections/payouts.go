@@ -83,6 +83,12 @@ func newPayouts(db *rmdb.DB, gen int64) *Payouts {
 			{Name: "seq", Type: "BIGINT NOT NULL", Value: func(_ string, v *PayoutView) any { return int64(v.Seq) }},
 		},
 		Indexes: []string{"arrival_date, seq"},
+		// A payout is written once (and again only if it bounces): the
+		// writer needs it decoded only between its PayoutRecorded and the
+		// PayoutLinesRecorded after it. One of a big day (thousands of
+		// lines) decodes to megabytes, so the default 4,096 kept held the
+		// live heap's largest part after a first payout sync.
+		CacheSize: 16,
 	}, gen), conns: newPayoutConnections(gen)}
 }
 
