@@ -816,6 +816,8 @@ func (r *Runner) fill(ctx context.Context, what string, gens []*generation, boun
 	// nothing records whose rows they change.
 	recordTouched(gens, false)
 	defer recordTouched(gens, true)
+	r.impl.db.SetFilling(true)
+	defer r.impl.db.SetFilling(false)
 	for _, g := range gens {
 		if f, ok := g.p.(filler); ok {
 			f.SetFilling(true)

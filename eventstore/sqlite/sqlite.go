@@ -538,14 +538,18 @@ const (
 	bulkIdle        = 10 * time.Second
 )
 
-// readPragmas give read connections a larger page cache. They do not map
-// the file into memory (mmap_size): a whole-log scan was about 1.5 times as
-// fast with a 1 GiB map (956,884 events: 3.2–4.1 s against 5.1–6.5 s, on 2
-// busy cores), but every page a scan touched then counted in the process's
-// resident memory for as long as it ran (1.2 GB of `remit serve`'s RSS on
-// that log), while read through read(2) it stays in the OS page cache,
-// which the kernel shares and reclaims.
-var readPragmas = []string{`PRAGMA cache_size = -16384`}
+// readPragmas set read connections' page cache: 4 MiB each, the index
+// levels a command's stream read and a follower's read of the log's tail go
+// through; a scan's pages, read once, come from the OS page cache (16 MiB
+// each held up to 64 MiB of `remit serve`'s resident memory in its idle
+// connections alone). They do not map the file into memory (mmap_size): a
+// whole-log scan was about 1.5 times as fast with a 1 GiB map (956,884
+// events: 3.2–4.1 s against 5.1–6.5 s, on 2 busy cores), but every page a
+// scan touched then counted in the process's resident memory for as long
+// as it ran (1.2 GB of `remit serve`'s RSS on that log), while read through
+// read(2) it stays in the OS page cache, which the kernel shares and
+// reclaims.
+var readPragmas = []string{`PRAGMA cache_size = -4096`}
 
 // stmtCache keeps each connection's most recent prepared statements (the
 // driver's _stmt_cache_size): the same few reads (a stream, the log from a

@@ -65,6 +65,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	_ "github.com/mattn/go-sqlite3"    // database/sql driver "sqlite3"
@@ -98,7 +99,27 @@ type DB struct {
 	wmu   sync.Mutex
 	wconn *sql.Conn
 	stmts map[string]*sql.Stmt
+
+	// filling asks for the writer's large page cache (SetFilling);
+	// bigCache is whether the pinned connection has it (guarded by wmu).
+	filling  atomic.Bool
+	bigCache bool
 }
+
+// Page caches of the SQLite writer: a fill inserts into the indexes of
+// tables of millions of rows, which then rarely go to the file with 64 MiB
+// of pages; the live apply's few rows a batch need far fewer, and a cache
+// once filled is never given back to the system (48 MiB of `remit serve`'s
+// resident memory for as long as it runs).
+const (
+	writerCache     = "PRAGMA cache_size = -16384" // 16 MiB
+	writerFillCache = "PRAGMA cache_size = -65536" // 64 MiB
+)
+
+// SetFilling gives the SQLite writer its large page cache from its next
+// transaction while on (a fill: Runner.fill), and its small one again once
+// off. PostgreSQL has nothing to set.
+func (db *DB) SetFilling(on bool) { db.filling.Store(on) }
 
 // OpenSQLite opens (creating it if missing) the read-model database in the
 // SQLite file at path, in WAL mode so readers never wait for the writer.
@@ -115,9 +136,9 @@ func openSQLite(path, settings string) (*DB, error) {
 	// Each connection keeps its recent prepared statements: the API's reads
 	// and the runner's writes are the same few statements over and over.
 	dsn := "file:" + path + "?_journal_mode=WAL&_busy_timeout=10000&_stmt_cache_size=64&" + settings
-	// The one writer keeps 64 MiB of pages: inserts into the indexes of
-	// tables of millions of rows then rarely go to the file.
-	w, err := sql.Open("sqlite3", dsn+"&_cache_size=-65536")
+	// The one writer's page cache is set per transaction (Begin,
+	// SetFilling).
+	w, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("read models: open %s: %w", path, err)
 	}
@@ -290,6 +311,26 @@ func (db *DB) Begin(ctx context.Context) (*Tx, error) {
 			}
 		}
 		db.wconn, db.stmts = conn, map[string]*sql.Stmt{}
+		db.bigCache = false
+		if db.dialect == SQLite {
+			if _, err := conn.ExecContext(ctx, writerCache); err != nil {
+				db.dropConn()
+				db.wmu.Unlock()
+				return nil, fmt.Errorf("read models: begin: %w", err)
+			}
+		}
+	}
+	if fill := db.filling.Load(); db.dialect == SQLite && fill != db.bigCache {
+		pragma := writerCache
+		if fill {
+			pragma = writerFillCache
+		}
+		if _, err := db.wconn.ExecContext(ctx, pragma); err != nil {
+			db.dropConn()
+			db.wmu.Unlock()
+			return nil, fmt.Errorf("read models: begin: %w", err)
+		}
+		db.bigCache = fill
 	}
 	begin := "BEGIN"
 	if db.dialect == SQLite {
