@@ -182,8 +182,20 @@ type numberRequest struct {
 
 // refreshNumbers reads the numbering events after the book's revision, page
 // by page. The caller holds numberingMu.
+//
+// A book emptied while blocks were in flight (one failed, or a conflict) is
+// read again only once every block in flight is answered (numbersAnswered;
+// numberingMu is let go meanwhile). Read earlier, it would not hold them,
+// and a block decided on it would expect the revision one of them expects
+// to leave: a fork. If that one then failed (or was refused) and this one
+// was written, a block queued behind that one, decided on its numbers and
+// expecting the revision it would have left, would find this one there and
+// be accepted, giving numbers twice or skipping some.
 func (s *Service) refreshNumbers(ctx context.Context) error {
 	b := &s.numbers
+	for !b.exists && s.numbersInFlight > 0 {
+		s.numbersAnswered.Wait()
+	}
 	for {
 		from := uint64(0)
 		if b.exists {
@@ -427,6 +439,15 @@ func (s *Service) appendNumberBlock(ctx context.Context, block []numberRequest) 
 	return given, o.Position, nil
 }
 
+// blockAnswered counts a block in flight as answered, and wakes the
+// reservers waiting for the last one (refreshNumbers). The caller holds
+// numberingMu.
+func (s *Service) blockAnswered() {
+	if s.numbersInFlight--; s.numbersInFlight == 0 {
+		s.numbersAnswered.Broadcast()
+	}
+}
+
 // numberBlockEventID is the id of the event recording a block of numbers:
 // derived from its first sequence and its invoices.
 func numberBlockEventID(e numbering.InvoiceNumbersReserved) uuid.UUID {
@@ -599,7 +620,7 @@ func (s *Service) reserveQueuedBlock(ctx context.Context, reqs []numberRequest) 
 	}
 	o := outs[0]
 	s.numberingMu.Lock()
-	s.numbersInFlight--
+	s.blockAnswered()
 	if err != nil || o.AlreadyApplied || o.Revision != next {
 		*b = numberBook{}
 		return nil, false
@@ -732,7 +753,7 @@ func (s *Service) tryTogether(ctx context.Context, queued []*numberWait) (bool, 
 		return false, err // refused before it took its place: the book is as it was
 	}
 	s.numberingMu.Lock()
-	s.numbersInFlight--
+	s.blockAnswered()
 	if err != nil {
 		*b = numberBook{}
 		return false, err

@@ -142,6 +142,11 @@ func TestGaplessNumbersWhenAQueuedBlockFails(t *testing.T) {
 		want[i] = int64(i + 1)
 	}
 	if !slices.Equal(got, want) {
+		for _, r := range f.events() {
+			if r.Stream == numbering.StreamName() || r.Type == "InvoiceIssued" {
+				t.Logf("%s@%d pos %d %s %s", r.Stream, r.Revision, r.Position, r.Type, r.Data)
+			}
+		}
 		t.Fatalf("numbers %v, want 1..%d without gap or repeat", got, n)
 	}
 	store.mu.Lock()

@@ -61,6 +61,10 @@ type Service struct {
 	// numbersInFlight counts the blocks in the book whose appends are
 	// queued but not answered (reserveQueuedBlock); guarded by numberingMu.
 	numbersInFlight int
+	// numbersAnswered is signalled (its L is numberingMu) when the last
+	// block in flight is answered: a book emptied while blocks were in
+	// flight is read again only then (refreshNumbers).
+	numbersAnswered sync.Cond
 
 	// waitingMu guards waiting: the single reservations (instant bills,
 	// bill-now) queued while another is being appended; whoever takes
@@ -77,6 +81,7 @@ type Service struct {
 // New returns a Service over cfg.Store.
 func New(cfg Config) *Service {
 	s := &Service{env: Env{Store: cfg.Store, Catalog: catalog.New()}, now: cfg.Now, newID: cfg.NewID, dir: cfg.Services, recentNumbers: defaultRecentNumbers}
+	s.numbersAnswered.L = &s.numberingMu
 	s.serviceDecider = Decider[service.State, service.Command]{Evolve: service.Evolve, Decide: service.Decide,
 		Cache: NewStreamsCache[service.State](ServiceCacheSize)}
 	if s.now == nil {
