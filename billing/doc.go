@@ -122,6 +122,10 @@
 //     of them expects (a fork), and the blocks queued behind the one that
 //     lost would then be accepted after the one that won, giving numbers
 //     twice (TestGaplessNumbersWhenAQueuedBlockFails caught it, 1 run in 20).
+//     A number in flight is nobody's yet: an invoice asked for again while
+//     its block flies (a retried instant bill, a run over the same items)
+//     waits for the block's answer instead of being issued with a number
+//     its block may still lose (TestNumberInFlightIsNobodysYet).
 //     The embedded store has one process and one billing.Service writing
 //     the numbering stream (its folder is locked); on the other stores a
 //     block is queued only once it is written.

@@ -298,6 +298,10 @@ func (s *Service) reserveNumbersLocked(ctx context.Context, reqs []numberRequest
 		if err := s.refreshNumbers(ctx); err != nil {
 			return nil, err
 		}
+		if s.flyingAmong(pending) {
+			s.numbersAnswered.Wait()
+			continue
+		}
 		if err := s.findOlderNumbers(ctx, pending, out); err != nil {
 			return nil, err
 		}
@@ -440,12 +444,29 @@ func (s *Service) appendNumberBlock(ctx context.Context, block []numberRequest) 
 }
 
 // blockAnswered counts a block in flight as answered, and wakes the
-// reservers waiting for the last one (refreshNumbers). The caller holds
+// reservers waiting for it (refreshNumbers, flyingAmong). The caller holds
 // numberingMu.
 func (s *Service) blockAnswered() {
-	if s.numbersInFlight--; s.numbersInFlight == 0 {
-		s.numbersAnswered.Broadcast()
+	s.numbersInFlight--
+	s.numbersAnswered.Broadcast()
+}
+
+// flyingAmong reports whether the number of one of reqs' invoices is in a
+// block still in flight. Such a number is nobody's yet: if its block fails
+// the invoice is numbered again, perhaps differently, so a second request
+// for it (a retried instant bill, a run over the same items) waits for the
+// block's answer instead of issuing the invoice with it. The caller holds
+// numberingMu.
+func (s *Service) flyingAmong(reqs []numberRequest) bool {
+	if len(s.numbers.flying) == 0 {
+		return false
 	}
+	for _, q := range reqs {
+		if _, ok := s.numbers.flying[q.InvoiceID]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // numberBlockEventID is the id of the event recording a block of numbers:
@@ -563,7 +584,7 @@ func (s *Service) reserveQueued(ctx context.Context, queued []*numberWait) {
 // block or none.
 func (s *Service) reserveQueuedBlock(ctx context.Context, reqs []numberRequest) (map[uuid.UUID]reservedNumber, bool) {
 	b := &s.numbers
-	if err := s.refreshNumbers(ctx); err != nil {
+	if err := s.refreshNumbers(ctx); err != nil || s.flyingAmong(reqs) {
 		return nil, false
 	}
 	out := make(map[uuid.UUID]reservedNumber, len(reqs))

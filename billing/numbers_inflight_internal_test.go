@@ -83,3 +83,84 @@ func TestBatchReservationAfterAFailedQueuedBlock(t *testing.T) {
 		t.Fatalf("numbers %v, want %v", numbers, want)
 	}
 }
+
+// holdFirstNumbers is the embedded store, except that its first append to
+// the numbering stream takes its place in the order, tells the test, and
+// waits for the test's word before it fails without being written.
+type holdFirstNumbers struct {
+	*sqlite.Store
+	once    sync.Once
+	queued  chan struct{}
+	release chan struct{}
+}
+
+func (s *holdFirstNumbers) AppendQueued(ctx context.Context, stream string, expected eventstore.ExpectedRevision, queued func(), events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	hold := false
+	if stream == numbering.StreamName() {
+		s.once.Do(func() { hold = true })
+	}
+	if !hold {
+		return s.Store.AppendQueued(ctx, stream, expected, queued, events...)
+	}
+	queued()
+	close(s.queued)
+	<-s.release
+	return eventstore.AppendResult{}, errors.New("disk I/O error (injected)")
+}
+
+func (s *holdFirstNumbers) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	return s.AppendQueued(ctx, stream, expected, func() {}, events...)
+}
+
+// TestNumberInFlightIsNobodysYet: an invoice is asked for its number again
+// (a retried instant bill, a run over the same items) while the block
+// numbering it is in flight. The second request must not be answered with
+// that number before the block is: the block then fails, and the number
+// given is the one the numbering stream records for the invoice, at its
+// position, for both requests.
+func TestNumberInFlightIsNobodysYet(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	store := &holdFirstNumbers{Store: st, queued: make(chan struct{}), release: make(chan struct{})}
+	s := New(Config{Store: store, Now: time.Now, NewID: uuid.New})
+	invoiceID := uuid.New()
+	type answer struct {
+		number   string
+		position uint64
+		err      error
+	}
+	ask := func(cmd string) chan answer {
+		got := make(chan answer, 1)
+		go func() {
+			n, pos, _, err := s.reserveNumber(ctx, invoiceID, "INV-", time.Now(), Meta{Actor: "test", CommandID: cmd}, nil)
+			got <- answer{n, pos, err}
+		}()
+		return got
+	}
+	first := ask("instant")
+	<-store.queued
+	second := ask("instant-again")
+	select {
+	case a := <-second:
+		t.Fatalf("the second request was answered %+v while the block numbering the invoice was in flight", a)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(store.release)
+	answers := []answer{<-first, <-second}
+	recs, err := st.ReadStream(ctx, numbering.StreamName(), 0, eventstore.Forward, 0)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("numbering stream: %d events, %v; want the one reservation", len(recs), err)
+	}
+	for _, a := range answers {
+		if a.err != nil {
+			t.Fatal(a.err)
+		}
+		if want := numbering.FormatNumber("INV-", 1); a.number != want || a.position != recs[0].Position {
+			t.Fatalf("answered %s at position %d, want %s at position %d (the stream's reservation)", a.number, a.position, want, recs[0].Position)
+		}
+	}
+}

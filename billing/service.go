@@ -61,9 +61,10 @@ type Service struct {
 	// numbersInFlight counts the blocks in the book whose appends are
 	// queued but not answered (reserveQueuedBlock); guarded by numberingMu.
 	numbersInFlight int
-	// numbersAnswered is signalled (its L is numberingMu) when the last
-	// block in flight is answered: a book emptied while blocks were in
-	// flight is read again only then (refreshNumbers).
+	// numbersAnswered is broadcast (its L is numberingMu) when a block in
+	// flight is answered: a book emptied while blocks were in flight is
+	// read again only once none is (refreshNumbers), and an invoice whose
+	// number is in flight is answered only once its block is (flyingAmong).
 	numbersAnswered sync.Cond
 
 	// waitingMu guards waiting: the single reservations (instant bills,
