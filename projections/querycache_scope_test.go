@@ -167,6 +167,45 @@ func TestQueryCacheReadsYourWritesUnderLoad(t *testing.T) {
 	}
 }
 
+// Read-your-writes from the first moment WaitFor answers: a request that
+// asks as soon as the command's batch is committed (here, asking again and
+// again without waiting) must not be answered from the cache of the tables
+// as they were. WaitFor used to answer once the checkpoints moved, before
+// the models' version did, and cached answers of the renamed client were
+// still given then.
+func TestQueryCacheReadsYourWritesAtTheFirstMoment(t *testing.T) {
+	e, m, r := fixtureModels(t, RunnerOptions{})
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				_, _ = m.Summary(ctx, acme, today) // fills the cache
+			}
+		})
+	}
+	defer func() { stop(); wg.Wait() }()
+	asked, cancel := context.WithCancel(context.Background())
+	cancel() // WaitFor answers at once: nil once the position is reached
+	for i := range 50 {
+		name := fmt.Sprintf("Acme %d", i)
+		pos := e.MustAppend(client.StreamName(acme), "user:alice", client.ClientDetailsChanged{ClientID: acme, Name: name, Kind: client.KindBusiness, Currency: aud})
+		deadline := time.Now().Add(30 * time.Second)
+		for r.WaitFor(asked, pos) != nil {
+			time.Sleep(20 * time.Microsecond)
+			if time.Now().After(deadline) {
+				t.Fatalf("the models did not reach position %d: at %d, checkpoints at %d", pos, m.Position(), minCheckpoint(r.gens()))
+			}
+		}
+		if got := ok(m.Summary(ctx, acme, today)).Name; got != name {
+			t.Fatalf("as soon as WaitFor answered for renaming Acme to %q, its summary reads %q", name, got)
+		}
+	}
+}
+
 // Overdue is judged on the day asked: an answer read on one day is not
 // given on the next, when an invoice fell due between.
 func TestQueryCacheAnswersAreOfTheirDay(t *testing.T) {

@@ -256,17 +256,23 @@ func minCheckpoint(gens []*generation) uint64 {
 
 // publish tells the models and the waiters how far the serving generations
 // are.
+//
+// The position published is the one the version was moved for, and it is
+// what WaitFor answers by, not the checkpoints themselves: a checkpoint
+// moves when its batch commits, the version only when the batch (or every
+// slice of it) is published, and a request answered in between read cached
+// answers of the tables as they were (TestQueryCacheReadsYourWritesAtTheFirstMoment).
 func (r *Runner) publish() {
-	gens := r.gens()
-	r.moved(gens)
-	r.models.position.Store(minCheckpoint(gens))
+	r.moved(r.gens())
 	r.notify()
 }
 
 // moved moves the models' version (which the query cache keys answers by)
 // when a serving generation, or its checkpoint, differs from what was last
-// published: before the position moves, so a request that waited for the
-// position reads past the cache of the tables as they were.
+// published, and then the models' position to the lowest checkpoint it
+// moved the version for: so a request that waited for the position reads
+// past the cache of the tables as they were. Publishers take turns
+// (pubMu), so the position only moves on.
 //
 // When only the live batches noted by noteApplied changed the serving
 // generations since (same generations, each checkpoint moved within their
@@ -281,6 +287,13 @@ func (r *Runner) moved(gens []*generation) {
 	s := &r.impl
 	s.pubMu.Lock()
 	defer s.pubMu.Unlock()
+	var lo uint64
+	for i, c := range now {
+		if i == 0 || c[1] < lo {
+			lo = c[1]
+		}
+	}
+	defer r.models.position.Store(lo)
 	if slices.Equal(now, s.published) {
 		return
 	}
@@ -687,7 +700,7 @@ func (r *Runner) notify() {
 	if len(s.waiters) == 0 {
 		return
 	}
-	lo := minCheckpoint(r.gens())
+	lo := r.models.position.Load()
 	kept := s.waiters[:0]
 	for _, w := range s.waiters {
 		if w.pos <= lo {
@@ -706,7 +719,7 @@ func (r *Runner) waitFor(ctx context.Context, pos uint64) error {
 		s.mu.Unlock()
 		return s.failure
 	}
-	if minCheckpoint(r.gens()) >= pos {
+	if r.models.position.Load() >= pos {
 		s.mu.Unlock()
 		return nil
 	}
@@ -717,7 +730,7 @@ func (r *Runner) waitFor(ctx context.Context, pos uint64) error {
 	case <-w.ch:
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if minCheckpoint(r.gens()) >= pos {
+		if r.models.position.Load() >= pos {
 			return nil
 		}
 		return s.failure
