@@ -252,7 +252,11 @@ func (a *App) start(ctx context.Context, cfg Config, store eventstore.Store) err
 	}
 	a.SignIn = signIn
 	a.loadLinkSigner(ctx, cfg)
-	a.Billing = billing.New(billing.Config{Store: store, Now: cfg.Now, NewID: uuid.New, Services: a.Models})
+	bcfg := billing.Config{Store: store, Now: cfg.Now, NewID: uuid.New, Services: a.Models}
+	if ks, ok := store.(interface{ NewClientID() (uuid.UUID, bool) }); ok {
+		bcfg.NewClientID = ks.NewClientID // clients named with their keys made ahead
+	}
+	a.Billing = billing.New(bcfg)
 	if err := a.startSignedDocs(ctx, cfg, store); err != nil {
 		return err
 	}

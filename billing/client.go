@@ -76,6 +76,14 @@ func (s *Service) client(ctx context.Context, c client.Command, id uuid.UUID, me
 
 // CreateClient creates a client; Result.ID is its id.
 func (s *Service) CreateClient(ctx context.Context, r ClientRequest, meta Meta) (Result, error) {
+	if r.ClientID == uuid.Nil && meta.CommandID == "" && s.newClientID != nil {
+		// Nothing names the client yet (no id, no command id a retry
+		// would repeat): any fresh id will do, and one with its key made
+		// ahead saves the key commit.
+		if id, ok := s.newClientID(); ok {
+			r.ClientID = id
+		}
+	}
 	meta = s.begin(meta)
 	f, err := s.firm(ctx)
 	if err != nil {

@@ -41,8 +41,10 @@
 // A Decider may carry a cache of folded states (Decider.Cache), so a command
 // reads only the events after the state cached: each Service keeps the
 // states of its most recently used service streams (ServiceCacheSize), as
-// a service billed daily for years has thousands of events. Evolve must
-// therefore never change the state it is given.
+// a service billed daily for years has thousands of events, and the firm's
+// state, which most commands read (currency, time zone, terms), so each
+// reads only the firm events recorded since. Evolve must therefore never
+// change the state it is given.
 //
 // # Commands, aggregates and streams
 //
@@ -180,8 +182,11 @@
 // lines, service, invoice and its lines, attempts, payments, credit notes,
 // tax rates) are taken from the request when given, else derived from the
 // command id (uuid.NewSHA1(EventNamespace, commandID + "/" + kind + …)), so
-// the same command id always names the same things. Hence a command re-run
-// with the same command id can never append twice:
+// the same command id always names the same things. One exception, where
+// nothing would repeat the name: a client created with neither an id nor a
+// command id takes Config.NewClientID's (the key store's spare ids, whose
+// personal-data keys are already durable). Hence a command re-run with the
+// same command id can never append twice:
 //
 //   - Handle first looks for the command's own first event id in the stream it
 //     loaded; when found it answers the first run's Result (revision and

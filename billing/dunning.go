@@ -50,13 +50,13 @@ func (s *Service) SendDunningDigest(ctx context.Context, d DunningDigest, meta M
 	}
 	meta = s.begin(meta)
 	c := firm.SendDunningDigest{Date: d.Date, Failed: d.Failed, Overdue: d.Overdue, Totals: d.Totals, Now: s.now()}
-	return run(ctx, s, firmDecider, firm.StreamName(), firm.Command(c), meta, uuid.Nil)
+	return run(ctx, s, s.firmDecider, firm.StreamName(), firm.Command(c), meta, uuid.Nil)
 }
 
 // ChangeDunningPolicy sets the firm's dunning policy, whole.
 func (s *Service) ChangeDunningPolicy(ctx context.Context, p firm.DunningPolicy, meta Meta) (Result, error) {
 	meta = s.begin(meta)
-	return run(ctx, s, firmDecider, firm.StreamName(), firm.Command(firm.ChangeDunningPolicy{Policy: p, Now: s.now()}), meta, uuid.Nil)
+	return run(ctx, s, s.firmDecider, firm.StreamName(), firm.Command(firm.ChangeDunningPolicy{Policy: p, Now: s.now()}), meta, uuid.Nil)
 }
 
 // DunningReminder is a reminder step the dunning job sends.

@@ -110,7 +110,7 @@ func (s *Service) SetUpFirm(ctx context.Context, r SetUpFirmRequest, meta Meta) 
 	if err := p.Err(); err != nil {
 		return Result{}, err
 	}
-	return run(ctx, s, firmDecider, firm.StreamName(), firm.Command(firm.SetUp{
+	return run(ctx, s, s.firmDecider, firm.StreamName(), firm.Command(firm.SetUp{
 		Name: r.Name, Address: r.Address, TaxNumber: r.TaxNumber, Logo: r.Logo,
 		BaseCurrency: r.BaseCurrency, TimeZone: r.TimeZone, InvoicePrefix: r.InvoicePrefix,
 		PaymentTermsDays: r.PaymentTermsDays, TaxMode: r.TaxMode,
@@ -195,23 +195,23 @@ func decideAll[S, C any](evolve func(S, domain.Event) S, decide func(S, C) ([]do
 func (s *Service) AddTaxRate(ctx context.Context, r TaxRateRequest, meta Meta) (Result, error) {
 	meta = s.begin(meta)
 	id := pick(r.TaxRateID, meta, "tax-rate")
-	return run(ctx, s, firmDecider, firm.StreamName(), firm.Command(firm.AddTaxRate{TaxRateID: id, Name: r.Name, Rate: r.Rate, MakeDefault: r.MakeDefault, Now: s.now()}), meta, id)
+	return run(ctx, s, s.firmDecider, firm.StreamName(), firm.Command(firm.AddTaxRate{TaxRateID: id, Name: r.Name, Rate: r.Rate, MakeDefault: r.MakeDefault, Now: s.now()}), meta, id)
 }
 
 // ChangeTaxRate renames a tax rate or changes its percentage.
 func (s *Service) ChangeTaxRate(ctx context.Context, r TaxRateRequest, meta Meta) (Result, error) {
 	meta = s.begin(meta)
-	return run(ctx, s, firmDecider, firm.StreamName(), firm.Command(firm.ChangeTaxRate{TaxRateID: r.TaxRateID, Name: r.Name, Rate: r.Rate, Now: s.now()}), meta, uuid.Nil)
+	return run(ctx, s, s.firmDecider, firm.StreamName(), firm.Command(firm.ChangeTaxRate{TaxRateID: r.TaxRateID, Name: r.Name, Rate: r.Rate, Now: s.now()}), meta, uuid.Nil)
 }
 
 // RemoveTaxRate stops offering a tax rate.
 func (s *Service) RemoveTaxRate(ctx context.Context, r TaxRateRef, meta Meta) (Result, error) {
 	meta = s.begin(meta)
-	return run(ctx, s, firmDecider, firm.StreamName(), firm.Command(firm.RemoveTaxRate{TaxRateID: r.TaxRateID, Now: s.now()}), meta, uuid.Nil)
+	return run(ctx, s, s.firmDecider, firm.StreamName(), firm.Command(firm.RemoveTaxRate{TaxRateID: r.TaxRateID, Now: s.now()}), meta, uuid.Nil)
 }
 
 // SetDefaultTaxRate makes a tax rate the default for new lines.
 func (s *Service) SetDefaultTaxRate(ctx context.Context, r TaxRateRef, meta Meta) (Result, error) {
 	meta = s.begin(meta)
-	return run(ctx, s, firmDecider, firm.StreamName(), firm.Command(firm.SetDefaultTaxRate{TaxRateID: r.TaxRateID, Now: s.now()}), meta, uuid.Nil)
+	return run(ctx, s, s.firmDecider, firm.StreamName(), firm.Command(firm.SetDefaultTaxRate{TaxRateID: r.TaxRateID, Now: s.now()}), meta, uuid.Nil)
 }

@@ -25,6 +25,12 @@ type Config struct {
 	Now func() time.Time
 	// NewID makes a command id when a request carries none (uuid.New when nil).
 	NewID func() uuid.UUID
+	// NewClientID names a new client when neither the request nor its
+	// command id does (pii.Store.NewClientID: a client whose personal-data
+	// key is already durable, so its creation waits for no key commit); ok
+	// false, or nil, names it from the fresh command id as any other
+	// created thing.
+	NewClientID func() (id uuid.UUID, ok bool)
 	// Services lists a client's services from the read models (nil: the
 	// client → services index reads every service activation of the log
 	// the first time it is used, and keeps them).
@@ -42,16 +48,21 @@ type ServiceDirectory interface {
 // Service runs the use cases of the client page. It is safe for concurrent
 // use; its only in-memory state is caches that can be rebuilt from the store
 // (the numbering stream's numbers, the client → services index, the
-// folded states of recently used service streams).
+// folded states of recently used service streams and of the firm).
 type Service struct {
-	env   Env
-	now   func() time.Time
-	newID func() uuid.UUID
+	env         Env
+	now         func() time.Time
+	newID       func() uuid.UUID
+	newClientID func() (uuid.UUID, bool)
 
 	// serviceDecider is the service aggregate with this Service's cache of
 	// service states: a service billed daily for years has thousands of
 	// events, and a command on it reads only those after its cached state.
 	serviceDecider Decider[service.State, service.Command]
+	// firmDecider is the firm aggregate with this Service's cache of the
+	// firm's state: most commands read the firm (currency, time zone,
+	// terms), and then read only the firm events after the cached state.
+	firmDecider Decider[firm.State, firm.Command]
 
 	numberingMu sync.Mutex // serialises this process's number reservations
 	numbers     numberBook // guarded by numberingMu
@@ -81,10 +92,11 @@ type Service struct {
 
 // New returns a Service over cfg.Store.
 func New(cfg Config) *Service {
-	s := &Service{env: Env{Store: cfg.Store, Catalog: catalog.New()}, now: cfg.Now, newID: cfg.NewID, dir: cfg.Services, recentNumbers: defaultRecentNumbers}
+	s := &Service{env: Env{Store: cfg.Store, Catalog: catalog.New()}, now: cfg.Now, newID: cfg.NewID, newClientID: cfg.NewClientID, dir: cfg.Services, recentNumbers: defaultRecentNumbers}
 	s.numbersAnswered.L = &s.numberingMu
 	s.serviceDecider = Decider[service.State, service.Command]{Evolve: service.Evolve, Decide: service.Decide,
 		Cache: NewStreamsCache[service.State](ServiceCacheSize)}
+	s.firmDecider = Decider[firm.State, firm.Command]{Evolve: firm.Evolve, Decide: firm.Decide, Cache: NewStreamsCache[firm.State](1)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -102,7 +114,6 @@ const ServiceCacheSize = 256
 
 // Deciders of each aggregate (the service's is per Service, with its cache).
 var (
-	firmDecider     = Decider[firm.State, firm.Command]{Evolve: firm.Evolve, Decide: firm.Decide}
 	clientDecider   = Decider[client.State, client.Command]{Evolve: client.Evolve, Decide: client.Decide}
 	proposalDecider = Decider[proposal.State, proposal.Command]{Evolve: proposal.Evolve, Decide: proposal.Decide}
 	invoiceDecider  = Decider[invoice.State, invoice.Command]{Evolve: invoice.Evolve, Decide: invoice.Decide}
@@ -132,7 +143,7 @@ func fold[S, C any](ctx context.Context, env Env, d Decider[S, C], stream string
 
 // firm returns the firm's settings.
 func (s *Service) firm(ctx context.Context) (firm.State, error) {
-	st, _, _, err := fold(ctx, s.env, firmDecider, firm.StreamName())
+	st, _, _, err := fold(ctx, s.env, s.firmDecider, firm.StreamName())
 	return st, err
 }
 

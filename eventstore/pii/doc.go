@@ -10,7 +10,11 @@
 // (DataDir/keys/keys.db, or the --keys folder's; mode 0600), each commit
 // synced before the key seals anything; the keys of clients created at the
 // same moment share one commit (one writer goroutine takes every key
-// waiting). Key files of earlier versions (<client id>.key, <client
+// waiting). KeyStore.NewClientID (through Store.NewClientID) hands out ids
+// of clients whose keys were made ahead, in batches of up to 256, synced
+// before any is handed out: billing names a new client with one when
+// nothing else names it, so creating a client waits for no key commit.
+// Spares never handed out are deleted at Close. Key files of earlier versions (<client id>.key, <client
 // id>.forgotten) are moved into the table when it opens, then overwritten
 // and removed. PGKeyStore keeps them in a
 // table (remit_pii_keys) of the PostgreSQL database that holds the log, so

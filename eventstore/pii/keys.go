@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -62,6 +63,11 @@ CREATE TABLE IF NOT EXISTS client_keys (
 // before any of them is used to seal. Every use reads the client's row, so
 // a Forget by another process (remit client forget while remit serve runs)
 // takes effect at once. It is safe for concurrent use; Close it.
+//
+// NewClientID hands out ids of clients whose keys are made ahead (spares):
+// the writer makes them in batches, synced before any is handed out, so a
+// new client named by one seals its first event without waiting for a
+// commit of this file. Spares still unused at Close are deleted.
 type KeyStore struct {
 	dir string
 	db  *sql.DB
@@ -69,9 +75,21 @@ type KeyStore struct {
 	stKey *sql.Stmt
 
 	reqs    chan *keyReq
+	refill  chan struct{} // asks the writer for spares (capacity 1)
 	done    chan struct{}
 	stopped chan struct{}
+
+	spareMu sync.Mutex
+	spares  []string // names with a synced key and no client yet; guarded by spareMu
 }
+
+// spareTarget is how many spares the writer makes ready; a refill is asked
+// for when fewer than spareLow are left, so at any rate of new clients one
+// synced commit makes keys for about spareTarget-spareLow of them.
+const (
+	spareTarget = 256
+	spareLow    = 128
+)
 
 // keyReq asks the writer for the key of a client with no key yet.
 type keyReq struct {
@@ -132,7 +150,7 @@ func OpenKeyStoreIn(dir string) (*KeyStore, error) {
 	if err := k.migrateFiles(); err != nil {
 		return fail(err)
 	}
-	k.reqs, k.done, k.stopped = make(chan *keyReq), make(chan struct{}), make(chan struct{})
+	k.reqs, k.refill, k.done, k.stopped = make(chan *keyReq), make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 	go k.write()
 	return k, nil
 }
@@ -146,7 +164,86 @@ func (k *KeyStore) Close() error {
 	}
 	close(k.done)
 	<-k.stopped
-	return k.db.Close()
+	return errors.Join(k.dropSpares(), k.db.Close())
+}
+
+// NewClientID returns the id of a new client whose key is already made and
+// synced, so the client's first event is sealed without a commit of the key
+// file; ok is false when no spare is ready (the caller names the client as
+// it would otherwise, and its key is made on first use). Each id is handed
+// out once. The first call starts the making of spares: a process that
+// never calls it (remit client forget beside remit serve) makes none.
+func (k *KeyStore) NewClientID() (id uuid.UUID, ok bool) {
+	k.spareMu.Lock()
+	n := len(k.spares)
+	if n > 0 {
+		id, ok = uuid.MustParse(k.spares[n-1]), true
+		k.spares = k.spares[:n-1]
+		n--
+	}
+	k.spareMu.Unlock()
+	if n < spareLow {
+		select {
+		case k.refill <- struct{}{}:
+		default: // a refill is already asked for
+		}
+	}
+	return id, ok
+}
+
+// makeSpares makes keys for new client ids until spareTarget are ready, in
+// one synced transaction, and only then hands them out. On failure none is
+// added: new clients get their keys on first use, as without spares.
+func (k *KeyStore) makeSpares() {
+	k.spareMu.Lock()
+	need := spareTarget - len(k.spares)
+	k.spareMu.Unlock()
+	if need <= 0 {
+		return
+	}
+	batch := make([]*keyReq, need)
+	for i := range batch {
+		batch[i] = &keyReq{name: uuid.NewString()}
+	}
+	resps, err := k.insert(batch)
+	if err != nil {
+		return
+	}
+	names := make([]string, 0, need)
+	for i, r := range batch {
+		if resps[i].key != nil && !resps[i].forgotten {
+			names = append(names, r.name)
+		}
+	}
+	k.spareMu.Lock()
+	k.spares = append(k.spares, names...)
+	k.spareMu.Unlock()
+}
+
+// dropSpares deletes the keys of the spares never handed out: no event was
+// sealed with them.
+func (k *KeyStore) dropSpares() error {
+	k.spareMu.Lock()
+	names := k.spares
+	k.spares = nil
+	k.spareMu.Unlock()
+	if len(names) == 0 {
+		return nil
+	}
+	tx, err := k.db.Begin()
+	if err != nil {
+		return fmt.Errorf("key store: drop spare keys: %w", err)
+	}
+	defer tx.Rollback()
+	for _, name := range names {
+		if _, err := tx.Exec(`DELETE FROM client_keys WHERE name = ? AND forgotten_at IS NULL`, name); err != nil {
+			return fmt.Errorf("key store: drop spare keys: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("key store: drop spare keys: %w", err)
+	}
+	return nil
 }
 
 // requestKeyPrefix starts the names of the day keys of the idempotency
@@ -217,6 +314,9 @@ func (k *KeyStore) write() {
 		select {
 		case <-k.done:
 			return
+		case <-k.refill:
+			k.makeSpares()
+			continue
 		case r := <-k.reqs:
 			batch = append(batch, r)
 		}

@@ -27,6 +27,17 @@ func Wrap(inner eventstore.Store, sealer *Sealer) *Store {
 	return &Store{Store: inner, sealer: sealer}
 }
 
+// NewClientID returns the id of a new client whose key is already made and
+// durable (KeyStore.NewClientID), so the client's first append waits for no
+// commit of the key store; ok is false when the key store makes no keys
+// ahead (PGKeyStore) or none is ready.
+func (s *Store) NewClientID() (uuid.UUID, bool) {
+	if ks, ok := s.sealer.keys.(interface{ NewClientID() (uuid.UUID, bool) }); ok {
+		return ks.NewClientID()
+	}
+	return uuid.Nil, false
+}
+
 // Forget destroys the client's key (see Keys.Forget). The caller then
 // appends client.ClientErased, so every read model rebuilds without the
 // client's personal data.
