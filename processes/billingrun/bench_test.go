@@ -305,7 +305,9 @@ func startProfile(b *testing.B) func() {
 // due items, built through billing's commands, and its read models;
 // -billingrun.fixture keeps both). It reports s/run and cpu-s/run of the
 // first run, the process's peak RSS by its end (MB-peak-rss/run; the set-up
-// before it only copies files), s/catchup, and s/rerun of the second.
+// before it only copies files), s/catchup, and s/rerun of the second; its
+// log gives each step's wall time and the process's CPU in it (a step whose
+// CPU is near twice its wall time kept both cores busy).
 func BenchmarkBill(b *testing.B) {
 	asOf := domain.MustDate(2025, 4, 2)
 	clients := *benchItems / 4
