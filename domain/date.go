@@ -132,20 +132,7 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	var b [10]byte
-	return string(d.appendText(b[:0]))
-}
-
-// appendText appends d as YYYY-MM-DD to b. Digits are written by hand, not
-// by fmt: a billing run formats a date into every key, id and event it makes
-// (hundreds of thousands of them).
-func (d Date) appendText(b []byte) []byte {
-	if d.y < 1 || d.y > 9999 || d.m < 1 || d.m > 12 || d.d < 1 || d.d > 31 {
-		return fmt.Appendf(b, "%04d-%02d-%02d", d.y, int(d.m), d.d) // no such Date is made; kept as it was
-	}
-	m := int(d.m)
-	return append(b, byte('0'+d.y/1000), byte('0'+d.y/100%10), byte('0'+d.y/10%10), byte('0'+d.y%10), '-',
-		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d.d/10), byte('0'+d.d%10))
+	return fmt.Sprintf("%04d-%02d-%02d", d.y, int(d.m), d.d)
 }
 
 // MarshalJSON encodes d as "YYYY-MM-DD", or null for the zero Date.
@@ -153,19 +140,13 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	if d.IsZero() {
 		return []byte("null"), nil
 	}
-	b := make([]byte, 0, 12)
-	b = append(b, '"')
-	return append(d.appendText(b), '"'), nil
+	return json.Marshal(d.String())
 }
 
 // UnmarshalJSON decodes "YYYY-MM-DD" or null.
 func (d *Date) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		*d = Date{}
-		return nil
-	}
-	if v, ok := quotedDate(b); ok {
-		*d = v
 		return nil
 	}
 	var s string
@@ -182,31 +163,4 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	*d = v
 	return nil
-}
-
-// quotedDate reads a JSON string of exactly "YYYY-MM-DD" naming a calendar
-// date without the JSON decoder (the read models hold a few dates per item
-// of every service a billing run loads); anything else is left to the
-// decoder and ParseDate, and so to their errors.
-func quotedDate(b []byte) (Date, bool) {
-	if len(b) != 12 || b[0] != '"' || b[11] != '"' || b[5] != '-' || b[8] != '-' {
-		return Date{}, false
-	}
-	n := 0
-	num := func(from, to int) int {
-		v := 0
-		for _, c := range b[from:to] {
-			if c < '0' || c > '9' {
-				n = -1
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v
-	}
-	y, m, dd := num(1, 5), num(6, 8), num(9, 11)
-	if n < 0 {
-		return Date{}, false
-	}
-	v, err := NewDate(y, time.Month(m), dd)
-	return v, err == nil
 }

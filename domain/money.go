@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -67,22 +66,7 @@ func (c Currency) IsZero() bool { return c.Code == "" }
 func (c Currency) String() string { return c.Code }
 
 // MarshalJSON encodes the currency as its code.
-func (c Currency) MarshalJSON() ([]byte, error) { return c.appendJSON(nil), nil }
-
-// appendJSON appends the currency's code as a JSON string to b: quoted as it
-// is when it is letters only (every code ParseCurrency gives), else as
-// encoding/json writes any string.
-func (c Currency) appendJSON(b []byte) []byte {
-	for i := 0; i < len(c.Code); i++ {
-		if ch := c.Code[i]; (ch < 'A' || ch > 'Z') && (ch < 'a' || ch > 'z') {
-			q, _ := json.Marshal(c.Code)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, c.Code...)
-	return append(b, '"')
-}
+func (c Currency) MarshalJSON() ([]byte, error) { return json.Marshal(c.Code) }
 
 // UnmarshalJSON decodes a currency code and checks it against ISO 4217.
 func (c *Currency) UnmarshalJSON(b []byte) error {
@@ -112,67 +96,6 @@ func (c Currency) Round(d decimal.Decimal) decimal.Decimal {
 type Money struct {
 	Amount   decimal.Decimal `json:"amount"`
 	Currency Currency        `json:"currency"`
-}
-
-// MarshalJSON encodes m as encoding/json encodes its fields,
-// {"amount":"12.50","currency":"AUD"}, without reflecting on the struct:
-// every invoice line holds several amounts.
-func (m Money) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 48+len(m.Currency.Code))
-	b = append(b, `{"amount":`...)
-	b, err := appendDecimalJSON(b, m.Amount)
-	if err != nil {
-		return nil, err
-	}
-	b = append(b, `,"currency":`...)
-	b = m.Currency.appendJSON(b)
-	return append(b, '}'), nil
-}
-
-// appendDecimalJSON appends d as decimal.Decimal.MarshalJSON writes it: the
-// text of d.String() (no exponent, no trailing zeros after the point),
-// quoted unless decimal.MarshalJSONWithoutQuotes. A coefficient of at most
-// 17 digits with an exponent of at most 0 (every amount of money Remit
-// holds) is written from its int64, without the big.Int arithmetic of
-// String; any other is left to MarshalJSON.
-func appendDecimalJSON(b []byte, d decimal.Decimal) ([]byte, error) {
-	exp := d.Exponent()
-	if exp > 0 || exp < -30 || d.NumDigits() > 17 {
-		text, err := d.MarshalJSON()
-		return append(b, text...), err
-	}
-	quote := !decimal.MarshalJSONWithoutQuotes
-	if quote {
-		b = append(b, '"')
-	}
-	c := d.CoefficientInt64()
-	if c < 0 {
-		b = append(b, '-')
-		c = -c
-	}
-	var buf [20]byte
-	digits := strconv.AppendInt(buf[:0], c, 10)
-	point := len(digits) + int(exp) // digits before the point
-	if point > 0 {
-		b = append(b, digits[:point]...)
-	} else {
-		b = append(b, '0')
-	}
-	frac := digits[max(point, 0):]
-	for len(frac) > 0 && frac[len(frac)-1] == '0' {
-		frac = frac[:len(frac)-1]
-	}
-	if len(frac) > 0 {
-		b = append(b, '.')
-		for range -point {
-			b = append(b, '0')
-		}
-		b = append(b, frac...)
-	}
-	if quote {
-		b = append(b, '"')
-	}
-	return b, nil
 }
 
 // NewMoney returns amount in currency c, rounded to c's minor units.

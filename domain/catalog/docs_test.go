@@ -249,18 +249,7 @@ func collectShapes(t reflect.Type, shapes map[string]reflect.Type) {
 	}
 }
 
-// isScalar reports whether values of t are written as one JSON value of
-// their own making (a date, an id, a decimal): a marshaler, unless it is a
-// struct with json-tagged fields, which writes them as the object they make
-// (domain.Money writes its own JSON only to be quick about it).
 func isScalar(t reflect.Type) bool {
-	if t.Kind() == reflect.Struct {
-		for f := range t.Fields() {
-			if f.IsExported() && f.Tag.Get("json") != "" {
-				return false
-			}
-		}
-	}
 	for _, m := range []reflect.Type{jsonMarshaler, textMarshaler} {
 		if t.Implements(m) || reflect.PointerTo(t).Implements(m) {
 			return true
