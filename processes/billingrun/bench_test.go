@@ -305,7 +305,9 @@ func startProfile(b *testing.B) func() {
 // due items, built through billing's commands, and its read models;
 // -billingrun.fixture keeps both). It reports s/run and cpu-s/run of the
 // first run, the process's peak RSS by its end (MB-peak-rss/run; the set-up
-// before it only copies files), s/catchup, and s/rerun of the second.
+// before it only copies files), s/catchup, and s/rerun of the second; its
+// log gives each step's wall time and the process's CPU in it (a step whose
+// CPU is near twice its wall time kept both cores busy).
 func BenchmarkBill(b *testing.B) {
 	asOf := domain.MustDate(2025, 4, 2)
 	clients := *benchItems / 4
@@ -329,10 +331,13 @@ func BenchmarkBill(b *testing.B) {
 			defer s.Close()
 			cpu0 := cpuTime()
 			t0 := time.Now()
-			last := t0
+			last, lastCPU := t0, cpu0
+			// Each step's wall time and the process's CPU in it: CPU over
+			// wall near 2 on 2 cores means both worked.
 			step := func(name string) {
-				steps = append(steps, fmt.Sprintf("%s %.2fs", name, time.Since(last).Seconds()))
-				last = time.Now()
+				cpu := cpuTime()
+				steps = append(steps, fmt.Sprintf("%s %.2fs (%.2f cpu-s)", name, time.Since(last).Seconds(), (cpu-lastCPU).Seconds()))
+				last, lastCPU = time.Now(), cpu
 			}
 			svc := billing.New(billing.Config{Store: s, Now: time.Now, NewID: uuid.New})
 			stop := func() {}
