@@ -232,6 +232,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		return fail(err)
 	}
 	rdb.SetMaxIdleConns(4)
+	// An idle read connection keeps its page cache and statements: one
+	// a burst opened is closed after readIdle unused (the pool hands out
+	// the most recently used first, so the steady load keeps its few).
+	rdb.SetConnMaxIdleTime(readIdle)
 	s.rdb = rdb
 	w, err := newWriter(s)
 	if err != nil {
@@ -550,6 +554,9 @@ const (
 // read(2) it stays in the OS page cache, which the kernel shares and
 // reclaims.
 var readPragmas = []string{`PRAGMA cache_size = -4096`}
+
+// readIdle is how long a read connection stays open unused.
+const readIdle = time.Minute
 
 // stmtCache keeps each connection's most recent prepared statements (the
 // driver's _stmt_cache_size): the same few reads (a stream, the log from a
