@@ -38,9 +38,8 @@ func TestMemoryLimitFlag(t *testing.T) {
 	}
 }
 
-// TestSQLiteMemoryLimitFlag: remit serve's soft heap limit of SQLite is
-// 64 MiB unless REMIT_SQLITE_MEMORY_LIMIT or --sqlite-memory-limit says
-// otherwise, and 0 sets none.
+// TestSQLiteMemoryLimitFlag: remit serve sets no soft heap limit of SQLite
+// unless REMIT_SQLITE_MEMORY_LIMIT or --sqlite-memory-limit gives one.
 func TestSQLiteMemoryLimitFlag(t *testing.T) {
 	cases := []struct {
 		name string
@@ -51,7 +50,7 @@ func TestSQLiteMemoryLimitFlag(t *testing.T) {
 		{"Default", nil, nil, DefaultSQLiteMemoryLimitMiB},
 		{"Env", map[string]string{"REMIT_SQLITE_MEMORY_LIMIT": "128"}, nil, 128},
 		{"Flag", map[string]string{"REMIT_SQLITE_MEMORY_LIMIT": "128"}, []string{"--sqlite-memory-limit", "32"}, 32},
-		{"Off", nil, []string{"--sqlite-memory-limit", "0"}, 0},
+		{"Off", map[string]string{"REMIT_SQLITE_MEMORY_LIMIT": "128"}, []string{"--sqlite-memory-limit", "0"}, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

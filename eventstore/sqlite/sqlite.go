@@ -535,8 +535,9 @@ var writePragmas = []string{`PRAGMA wal_autocheckpoint = 0`, writeCacheSmall}
 // memory beyond the Go heap. So the writer takes the large cache when a
 // commit carries at least bulkBatch appends, and gives it back (SQLite frees
 // the pages past the bound) after bulkIdle without one. Under a process's
-// SQLite soft heap limit (`remit serve` sets one: internal/sqlitemem) every
-// cache, this one too, stops growing once SQLite holds the limit.
+// SQLite soft heap limit (`remit serve --sqlite-memory-limit`:
+// internal/sqlitemem) every cache, this one too, stops growing once SQLite
+// holds the limit.
 const (
 	writeCacheSmall = `PRAGMA cache_size = -32768`  // 32 MiB
 	writeCacheBulk  = `PRAGMA cache_size = -262144` // 256 MiB
