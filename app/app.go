@@ -30,6 +30,7 @@ import (
 	"remit/integrations/payments/gateways"
 	"remit/internal/lease"
 	"remit/internal/metrics"
+	"remit/internal/sqlitemem"
 	"remit/processes/billingrun"
 	"remit/processes/emailer"
 	"remit/processes/ledgersync"
@@ -122,6 +123,12 @@ type Config struct {
 	// bytes (debug.SetMemoryLimit) while the app runs; Close puts back the
 	// limit it found. 0 leaves the runtime's (GOMEMLIMIT, or none).
 	MemoryLimit int64
+	// SQLiteMemoryLimit, when above 0, is SQLite's soft heap limit in
+	// bytes while the app runs (internal/sqlitemem): the page caches of
+	// every SQLite database of the process (store, read models, sign-in)
+	// stop growing together near it. Close puts back the limit it found.
+	// 0 leaves SQLite's (none unless set).
+	SQLiteMemoryLimit int64
 }
 
 // DefaultReadyMaxLag is Config.ReadyMaxLag's default.
@@ -185,6 +192,9 @@ type App struct {
 	// memoryLimit is the runtime's soft memory limit before Open set
 	// Config.MemoryLimit (-1: Open set none).
 	memoryLimit int64
+	// sqliteLimit is SQLite's soft heap limit before Open set
+	// Config.SQLiteMemoryLimit (-1: Open set none).
+	sqliteLimit int64
 }
 
 // Open starts Remit: it opens the store (refusing a folder another process
@@ -207,10 +217,18 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Store: store, log: cfg.Logger, Metrics: metrics.New(), nodeName: cfg.NodeName, memoryLimit: -1}
+	a := &App{Store: store, log: cfg.Logger, Metrics: metrics.New(), nodeName: cfg.NodeName, memoryLimit: -1, sqliteLimit: -1}
 	if cfg.MemoryLimit > 0 {
 		a.memoryLimit = debug.SetMemoryLimit(cfg.MemoryLimit)
 		cfg.Logger.Info("soft memory limit", "MiB", cfg.MemoryLimit>>20)
+	}
+	if cfg.SQLiteMemoryLimit > 0 {
+		prev, err := sqlitemem.SetSoftLimit(cfg.SQLiteMemoryLimit)
+		if err != nil {
+			return nil, errors.Join(err, a.Close())
+		}
+		a.sqliteLimit = prev
+		cfg.Logger.Info("SQLite soft heap limit", "MiB", cfg.SQLiteMemoryLimit>>20)
 	}
 	// Every command the app's processes run is counted: they all start
 	// from this context.
@@ -668,6 +686,13 @@ func (a *App) Close() error {
 	var errs []error
 	if a.memoryLimit >= 0 {
 		defer debug.SetMemoryLimit(a.memoryLimit)
+	}
+	if a.sqliteLimit >= 0 {
+		defer func() {
+			if _, err := sqlitemem.SetSoftLimit(a.sqliteLimit); err != nil {
+				a.log.Warn("put back SQLite's soft heap limit", "err", err)
+			}
+		}()
 	}
 	if a.Web != nil {
 		errs = append(errs, a.Web.Close())

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"remit/internal/metrics"
+	"remit/internal/sqlitemem"
 	"remit/processes/billingrun"
 	"remit/web/api"
 )
@@ -73,7 +74,7 @@ func (a *App) readiness(cfg Config) func(ctx context.Context) []api.ReadyCheck {
 // watch registers the series read at each scrape: the log's head, each
 // read model's lag, the outbox and ledger sync.
 func (a *App) watch() {
-	src := metrics.Sources{Head: a.Store.Head}
+	src := metrics.Sources{Head: a.Store.Head, SQLiteMemory: sqlitemem.Used}
 	if a.Runner != nil {
 		src.Checkpoints = a.Runner.Checkpoints
 	}

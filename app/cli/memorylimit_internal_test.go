@@ -37,3 +37,32 @@ func TestMemoryLimitFlag(t *testing.T) {
 		})
 	}
 }
+
+// TestSQLiteMemoryLimitFlag: remit serve sets no soft heap limit of SQLite
+// unless REMIT_SQLITE_MEMORY_LIMIT or --sqlite-memory-limit gives one.
+func TestSQLiteMemoryLimitFlag(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want int64
+	}{
+		{"Default", nil, nil, DefaultSQLiteMemoryLimitMiB},
+		{"Env", map[string]string{"REMIT_SQLITE_MEMORY_LIMIT": "128"}, nil, 128},
+		{"Flag", map[string]string{"REMIT_SQLITE_MEMORY_LIMIT": "128"}, []string{"--sqlite-memory-limit", "32"}, 32},
+		{"Off", map[string]string{"REMIT_SQLITE_MEMORY_LIMIT": "128"}, []string{"--sqlite-memory-limit", "0"}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var oo opsOpts
+			cmd := &cobra.Command{Use: "serve"}
+			opsFlags(cmd, Env{Getenv: func(k string) string { return c.env[k] }}, &oo)
+			if err := cmd.ParseFlags(c.args); err != nil {
+				t.Fatal(err)
+			}
+			if oo.sqliteLimitMiB != c.want {
+				t.Errorf("SQLite memory limit %d MiB, want %d", oo.sqliteLimitMiB, c.want)
+			}
+		})
+	}
+}

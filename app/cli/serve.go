@@ -46,7 +46,7 @@ func serveUntilDone(ctx context.Context, env Env, so storeOpts, addr string, mo 
 	a, err := app.Open(ctx, app.Config{DataDir: so.dir, StoreURL: so.url, ReadModelsURL: so.readModels, KeysDir: so.keys, Addr: addr, Logger: logger, SMTPURL: mo.smtp, MailFrom: mo.from, StaffEmail: mo.staff,
 		NoAuth: mo.noAuth, SecureCookies: mo.secureCookies, PublicURL: mo.publicURL, Payments: pc,
 		MetricsAddr: oo.metricsAddr, ReadyMaxLag: oo.readyMaxLag, Limits: api.Limits{ClientIPHeader: oo.clientIPHeader}, Jobs: jobs, NodeName: oo.nodeName,
-		MemoryLimit: oo.memoryLimitMiB << 20})
+		MemoryLimit: oo.memoryLimitMiB << 20, SQLiteMemoryLimit: oo.sqliteLimitMiB << 20})
 	if err != nil {
 		if ue := asUsage(err); ue != nil {
 			return ue

@@ -232,6 +232,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		return fail(err)
 	}
 	rdb.SetMaxIdleConns(4)
+	// An idle read connection keeps its page cache and statements: one
+	// a burst opened is closed after readIdle unused (the pool hands out
+	// the most recently used first, so the steady load keeps its few).
+	rdb.SetConnMaxIdleTime(readIdle)
 	s.rdb = rdb
 	w, err := newWriter(s)
 	if err != nil {
@@ -530,7 +534,10 @@ var writePragmas = []string{`PRAGMA wal_autocheckpoint = 0`, writeCacheSmall}
 // that `remit serve` filled over a day of them was most of its resident
 // memory beyond the Go heap. So the writer takes the large cache when a
 // commit carries at least bulkBatch appends, and gives it back (SQLite frees
-// the pages past the bound) after bulkIdle without one.
+// the pages past the bound) after bulkIdle without one. Under a process's
+// SQLite soft heap limit (`remit serve --sqlite-memory-limit`:
+// internal/sqlitemem) every cache, this one too, stops growing once SQLite
+// holds the limit.
 const (
 	writeCacheSmall = `PRAGMA cache_size = -32768`  // 32 MiB
 	writeCacheBulk  = `PRAGMA cache_size = -262144` // 256 MiB
@@ -550,6 +557,9 @@ const (
 // read(2) it stays in the OS page cache, which the kernel shares and
 // reclaims.
 var readPragmas = []string{`PRAGMA cache_size = -4096`}
+
+// readIdle is how long a read connection stays open unused.
+const readIdle = time.Minute
 
 // stmtCache keeps each connection's most recent prepared statements (the
 // driver's _stmt_cache_size): the same few reads (a stream, the log from a

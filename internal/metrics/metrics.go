@@ -166,6 +166,10 @@ type Sources struct {
 	// from it and read from the tables since start, and its estimated
 	// size in bytes.
 	QueryCache func() (hits, misses uint64, bytes int)
+	// SQLiteMemory is the memory SQLite holds in the process in bytes
+	// (page caches, schemas, statements): the part of the resident set
+	// outside the Go runtime's own figures.
+	SQLiteMemory func() int64
 }
 
 // Watch registers the series read from s at each scrape.
@@ -183,6 +187,7 @@ var (
 	cacheHits    = prometheus.NewDesc(Namespace+"_query_cache_hits_total", "Read-model queries answered from the query cache since the process started.", nil, nil)
 	cacheMisses  = prometheus.NewDesc(Namespace+"_query_cache_misses_total", "Read-model queries read from the tables (not in the query cache, or the read models moved) since the process started.", nil, nil)
 	cacheBytes   = prometheus.NewDesc(Namespace+"_query_cache_bytes", "Estimated size of the answers the query cache keeps.", nil, nil)
+	sqliteBytes  = prometheus.NewDesc(Namespace+"_sqlite_memory_bytes", "Memory SQLite holds in this process (page caches, schemas, statements of every SQLite database), outside the Go heap.", nil, nil)
 	scrapeErr    = prometheus.NewDesc(Namespace+"_scrape_errors", "Sources that could not be read at this scrape (store, outbox).", []string{"source"}, nil)
 )
 
@@ -228,5 +233,8 @@ func (c *scraped) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(cacheHits, prometheus.CounterValue, float64(h))
 		ch <- prometheus.MustNewConstMetric(cacheMisses, prometheus.CounterValue, float64(miss))
 		ch <- prometheus.MustNewConstMetric(cacheBytes, prometheus.GaugeValue, float64(b))
+	}
+	if c.s.SQLiteMemory != nil {
+		ch <- prometheus.MustNewConstMetric(sqliteBytes, prometheus.GaugeValue, float64(c.s.SQLiteMemory()))
 	}
 }

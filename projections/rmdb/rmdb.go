@@ -66,6 +66,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	_ "github.com/mattn/go-sqlite3"    // database/sql driver "sqlite3"
@@ -116,6 +117,10 @@ const (
 	writerFillCache = "PRAGMA cache_size = -65536" // 64 MiB
 )
 
+// readIdle is how long a read connection of the SQLite read models stays
+// open unused.
+const readIdle = time.Minute
+
 // SetFilling gives the SQLite writer its large page cache from its next
 // transaction while on (a fill: Runner.fill), and its small one again once
 // off. PostgreSQL has nothing to set.
@@ -152,6 +157,11 @@ func openSQLite(path, settings string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
+	// A read connection keeps its schema, statements and page cache while
+	// idle: one a burst of requests opened and the steady load no longer
+	// needs (the pool hands out the most recently used first) is closed
+	// after readIdle, not kept for as long as the server runs.
+	r.SetConnMaxIdleTime(readIdle)
 	db := &DB{dialect: SQLite, write: w, read: r, path: path}
 	if err := db.init(context.Background()); err != nil {
 		db.Close()

@@ -82,6 +82,8 @@
 //     < 300 MB at 1M events), -readmodels.load (default 60s) of mixed GETs
 //     of the API from 50 goroutines with a read token, RSS after (both also
 //     per event of the store, and each with how much of it the Go runtime
-//     holds and has in use, read from the server's metrics listener), and
-//     the time from SIGTERM to exit (target < 2 s).
+//     holds and has in use, and SQLite's memory, read from the server's
+//     metrics listener; the RSS each minute of the load with the Go heap in
+//     use and SQLite's memory beside it), and the time from SIGTERM to exit
+//     (target < 2 s).
 package readmodels

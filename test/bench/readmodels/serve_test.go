@@ -200,6 +200,10 @@ func startServe(b *testing.B, bin, data string) *server {
 	select {
 	case s.url = <-found:
 		s.ready = time.Since(t0)
+		// The metrics listener's line follows the serving line.
+		for i := 0; i < 100 && s.metricsURL() == ""; i++ {
+			time.Sleep(20 * time.Millisecond)
+		}
 	case err := <-s.done:
 		b.Fatalf("remit serve exited: %v\n%s", err, s.output())
 	case <-time.After(30 * time.Minute):
@@ -208,6 +212,8 @@ func startServe(b *testing.B, bin, data string) *server {
 	}
 	return s
 }
+
+func (s *server) metricsURL() string { s.mu.Lock(); defer s.mu.Unlock(); return s.metrics }
 
 func (s *server) output() string { s.mu.Lock(); defer s.mu.Unlock(); return s.log.String() }
 
@@ -225,17 +231,47 @@ func (s *server) rssParts() string {
 // goMemory says how much of the resident set the Go runtime accounts for,
 // from the server's own metrics: the heap in use, everything the runtime
 // got from the OS, and the goroutines. What the resident set holds beyond
-// the runtime's total is C memory (SQLite's page caches, malloc).
+// the runtime's total is C memory: SQLite's (page caches, schemas,
+// statements; remit_sqlite_memory_bytes) and the C allocator's own.
 func (s *server) goMemory() string {
+	v, err := s.metricValues()
+	if err != nil {
+		return err.Error()
+	}
+	sqlite := "SQLite's memory not reported"
+	if n, ok := v["remit_sqlite_memory_bytes"]; ok {
+		sqlite = fmt.Sprintf("SQLite %.0f MB", n/(1<<20))
+	}
+	return fmt.Sprintf("Go heap in use %.0f MB, Go runtime from the OS %.0f MB (released back %.0f MB), %s, %d goroutines",
+		v["go_memstats_heap_inuse_bytes"]/(1<<20), v["go_memstats_sys_bytes"]/(1<<20), v["go_memstats_heap_released_bytes"]/(1<<20), sqlite, int(v["go_goroutines"]))
+}
+
+// memoryBrief is goMemory in short, for the samples each minute: the Go
+// heap in use and SQLite's memory, in MB.
+func (s *server) memoryBrief() string {
+	v, err := s.metricValues()
+	if err != nil {
+		return "?"
+	}
+	out := fmt.Sprintf("heap %.0f", v["go_memstats_heap_inuse_bytes"]/(1<<20))
+	if n, ok := v["remit_sqlite_memory_bytes"]; ok {
+		out += fmt.Sprintf(", SQLite %.0f", n/(1<<20))
+	}
+	return out
+}
+
+// metricValues reads the server's metrics listener: each unlabelled
+// series by name.
+func (s *server) metricValues() (map[string]float64, error) {
 	s.mu.Lock()
 	base := s.metrics
 	s.mu.Unlock()
 	if base == "" {
-		return "no metrics listener"
+		return nil, errors.New("no metrics listener")
 	}
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
-		return err.Error()
+		return nil, err
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
@@ -247,8 +283,7 @@ func (s *server) goMemory() string {
 			}
 		}
 	}
-	return fmt.Sprintf("Go heap in use %.0f MB, Go runtime from the OS %.0f MB (released back %.0f MB), %d goroutines",
-		v["go_memstats_heap_inuse_bytes"]/(1<<20), v["go_memstats_sys_bytes"]/(1<<20), v["go_memstats_heap_released_bytes"]/(1<<20), int(v["go_goroutines"]))
+	return v, nil
 }
 
 // saveHeapProfile writes the server's live heap profile (after a
@@ -451,7 +486,8 @@ func driveWrites(ctx context.Context, base, token string, perSecond float64) wri
 }
 
 // sampleRSS reads the server's RSS every interval until the returned
-// function is called, which returns the samples ("0m 95 MB, 1m 120 MB…").
+// function is called, which returns the samples ("0m 95 MB (heap 40,
+// SQLite 20), 1m 120 MB (…)…": the Go heap in use and SQLite's memory in MB).
 func (s *server) sampleRSS(b *testing.B, every time.Duration) func() string {
 	done := make(chan struct{})
 	out := make(chan string, 1)
@@ -460,7 +496,7 @@ func (s *server) sampleRSS(b *testing.B, every time.Duration) func() string {
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for i := 0; ; i++ {
-			parts = append(parts, fmt.Sprintf("%dm %s", i*int(every/time.Minute), mbKB(s.rss())))
+			parts = append(parts, fmt.Sprintf("%dm %s (%s)", i*int(every/time.Minute), mbKB(s.rss()), s.memoryBrief()))
 			select {
 			case <-done:
 				out <- strings.Join(parts, ", ")
