@@ -16,12 +16,14 @@ import (
 )
 
 // failFirstNumbers is the embedded store, except that its first append to
-// the numbering stream takes its place in the order, tells the test, waits,
-// and then fails without being written.
+// the numbering stream takes its place in the order, tells the test, waits
+// (for release to be closed, or a moment when there is none), and then
+// fails without being written.
 type failFirstNumbers struct {
 	*sqlite.Store
-	once   sync.Once
-	queued chan struct{}
+	once    sync.Once
+	queued  chan struct{}
+	release chan struct{}
 }
 
 func (s *failFirstNumbers) AppendQueued(ctx context.Context, stream string, expected eventstore.ExpectedRevision, queued func(), events ...eventstore.EventData) (eventstore.AppendResult, error) {
@@ -34,7 +36,11 @@ func (s *failFirstNumbers) AppendQueued(ctx context.Context, stream string, expe
 	}
 	queued()
 	close(s.queued)
-	time.Sleep(50 * time.Millisecond)
+	if s.release != nil {
+		<-s.release
+	} else {
+		time.Sleep(50 * time.Millisecond)
+	}
 	return eventstore.AppendResult{}, errors.New("disk I/O error (injected)")
 }
 
@@ -84,34 +90,6 @@ func TestBatchReservationAfterAFailedQueuedBlock(t *testing.T) {
 	}
 }
 
-// holdFirstNumbers is the embedded store, except that its first append to
-// the numbering stream takes its place in the order, tells the test, and
-// waits for the test's word before it fails without being written.
-type holdFirstNumbers struct {
-	*sqlite.Store
-	once    sync.Once
-	queued  chan struct{}
-	release chan struct{}
-}
-
-func (s *holdFirstNumbers) AppendQueued(ctx context.Context, stream string, expected eventstore.ExpectedRevision, queued func(), events ...eventstore.EventData) (eventstore.AppendResult, error) {
-	hold := false
-	if stream == numbering.StreamName() {
-		s.once.Do(func() { hold = true })
-	}
-	if !hold {
-		return s.Store.AppendQueued(ctx, stream, expected, queued, events...)
-	}
-	queued()
-	close(s.queued)
-	<-s.release
-	return eventstore.AppendResult{}, errors.New("disk I/O error (injected)")
-}
-
-func (s *holdFirstNumbers) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
-	return s.AppendQueued(ctx, stream, expected, func() {}, events...)
-}
-
 // TestNumberInFlightIsNobodysYet: an invoice is asked for its number again
 // (a retried instant bill, a run over the same items) while the block
 // numbering it is in flight. The second request must not be answered with
@@ -125,7 +103,7 @@ func TestNumberInFlightIsNobodysYet(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	store := &holdFirstNumbers{Store: st, queued: make(chan struct{}), release: make(chan struct{})}
+	store := &failFirstNumbers{Store: st, queued: make(chan struct{}), release: make(chan struct{})}
 	s := New(Config{Store: store, Now: time.Now, NewID: uuid.New})
 	invoiceID := uuid.New()
 	type answer struct {
