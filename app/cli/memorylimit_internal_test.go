@@ -25,13 +25,7 @@ func TestMemoryLimitFlag(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var oo opsOpts
-			cmd := &cobra.Command{Use: "serve"}
-			opsFlags(cmd, Env{Getenv: func(k string) string { return c.env[k] }}, &oo)
-			if err := cmd.ParseFlags(c.args); err != nil {
-				t.Fatal(err)
-			}
-			if oo.memoryLimitMiB != c.want {
+			if oo := mustParseOps(t, c.env, c.args); oo.memoryLimitMiB != c.want {
 				t.Errorf("memory limit %d MiB, want %d", oo.memoryLimitMiB, c.want)
 			}
 		})
@@ -54,15 +48,22 @@ func TestSQLiteMemoryLimitFlag(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var oo opsOpts
-			cmd := &cobra.Command{Use: "serve"}
-			opsFlags(cmd, Env{Getenv: func(k string) string { return c.env[k] }}, &oo)
-			if err := cmd.ParseFlags(c.args); err != nil {
-				t.Fatal(err)
-			}
-			if oo.sqliteLimitMiB != c.want {
+			if oo := mustParseOps(t, c.env, c.args); oo.sqliteLimitMiB != c.want {
 				t.Errorf("SQLite memory limit %d MiB, want %d", oo.sqliteLimitMiB, c.want)
 			}
 		})
 	}
+}
+
+// mustParseOps parses serve's operational flags from args, with env as the
+// environment.
+func mustParseOps(t *testing.T, env map[string]string, args []string) opsOpts {
+	t.Helper()
+	var oo opsOpts
+	cmd := &cobra.Command{Use: "serve"}
+	opsFlags(cmd, Env{Getenv: func(k string) string { return env[k] }}, &oo)
+	if err := cmd.ParseFlags(args); err != nil {
+		t.Fatal(err)
+	}
+	return oo
 }

@@ -28,17 +28,12 @@ func SetSoftLimit(bytes int64) (previous int64, err error) {
 	if bytes < 0 {
 		return 0, fmt.Errorf("sqlite soft heap limit %d: must be 0 or more", bytes)
 	}
-	db, err := sql.Open("sqlite3", ":memory:")
+	if previous, err = softHeapLimit(""); err != nil {
+		return 0, err
+	}
+	now, err := softHeapLimit(fmt.Sprintf(" = %d", bytes))
 	if err != nil {
-		return 0, fmt.Errorf("sqlite soft heap limit: %w", err)
-	}
-	defer db.Close()
-	if err := db.QueryRow(`PRAGMA soft_heap_limit`).Scan(&previous); err != nil {
-		return 0, fmt.Errorf("sqlite soft heap limit: %w", err)
-	}
-	var now int64
-	if err := db.QueryRow(fmt.Sprintf(`PRAGMA soft_heap_limit = %d`, bytes)).Scan(&now); err != nil {
-		return 0, fmt.Errorf("sqlite soft heap limit: %w", err)
+		return 0, err
 	}
 	if now != bytes {
 		return previous, fmt.Errorf("sqlite soft heap limit: asked for %d, SQLite keeps %d", bytes, now)
@@ -47,14 +42,19 @@ func SetSoftLimit(bytes int64) (previous int64, err error) {
 }
 
 // SoftLimit is SQLite's soft heap limit in bytes (0: none).
-func SoftLimit() (int64, error) {
+func SoftLimit() (int64, error) { return softHeapLimit("") }
+
+// softHeapLimit runs PRAGMA soft_heap_limit with set (empty: ask only) on a
+// connection of its own (the limit is the library's, not a database's) and
+// returns the limit it answers.
+func softHeapLimit(set string) (int64, error) {
 	db, err := sql.Open("sqlite3", ":memory:")
 	if err != nil {
 		return 0, fmt.Errorf("sqlite soft heap limit: %w", err)
 	}
 	defer db.Close()
 	var n int64
-	if err := db.QueryRow(`PRAGMA soft_heap_limit`).Scan(&n); err != nil {
+	if err := db.QueryRow(`PRAGMA soft_heap_limit` + set).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlite soft heap limit: %w", err)
 	}
 	return n, nil
