@@ -295,12 +295,15 @@ func (s *Service) planInvoice(ctx context.Context, f firm.State, r IssueInvoiceR
 			}
 		}
 	}
-	return s.planFrom(f, cl, states, r, meta)
+	return s.planFrom(f, cl, func(id uuid.UUID) *service.State {
+		st := states[id]
+		return &st
+	}, r, meta)
 }
 
 // planFrom plans an invoice from states already folded: the client's and
 // those of the services of r.ItemKeys. It reads nothing and appends nothing.
-func (s *Service) planFrom(f firm.State, cl client.State, states map[uuid.UUID]service.State, r IssueInvoiceRequest, meta Meta) (plannedInvoice, error) {
+func (s *Service) planFrom(f firm.State, cl client.State, stateOf func(serviceID uuid.UUID) *service.State, r IssueInvoiceRequest, meta Meta) (plannedInvoice, error) {
 	var plan plannedInvoice
 	var p domain.Problems
 	cur := parseCurrency(&p, "currency", r.Currency, cl.Currency)
@@ -313,7 +316,7 @@ func (s *Service) planFrom(f firm.State, cl client.State, states map[uuid.UUID]s
 	releases := map[string]int{}
 	for _, key := range keys {
 		if serviceID, err := itemService(key); err == nil {
-			releases[key] = states[serviceID].Releases(key)
+			releases[key] = stateOf(serviceID).Releases(key)
 		}
 	}
 	id := r.InvoiceID
@@ -337,19 +340,19 @@ func (s *Service) planFrom(f firm.State, cl client.State, states map[uuid.UUID]s
 	recurring := false
 	var lines []invoice.NewLine
 	for i, key := range keys {
-		field := fmt.Sprintf("item_keys[%d]", i)
+		field := func() string { return fmt.Sprintf("item_keys[%d]", i) } // only for a problem: a run plans 100,000s
 		serviceID, err := itemService(key)
 		if err != nil {
-			p.Add(field, "%q is not a schedule item key", key)
+			p.Add(field(), "%q is not a schedule item key", key)
 			continue
 		}
-		st := states[serviceID]
+		st := stateOf(serviceID)
 		it, found := st.Item(key)
 		switch {
 		case !st.Activated() || !found:
 			return plan, domain.NotFound("There is no schedule item %s.", key)
 		case st.ClientID != r.ClientID:
-			p.Add(field, "schedule item %s belongs to another client", key)
+			p.Add(field(), "schedule item %s belongs to another client", key)
 			continue
 		case it.Status == service.ItemBilled && it.InvoiceID != id:
 			return plan, domain.Conflict("Schedule item %s was already billed on another invoice.", key)

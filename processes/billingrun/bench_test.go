@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
 	"strings"
@@ -276,6 +277,10 @@ func startProfile(b *testing.B) func() {
 	}
 	if *benchAllocs != "" {
 		stops = append(stops, func() {
+			// The profile is as of the last collection, and a bulk run
+			// collects rarely (BulkGC): without this one it would miss
+			// most of the run.
+			runtime.GC()
 			out, err := os.Create(*benchAllocs)
 			if err != nil {
 				b.Fatal(err)
