@@ -96,6 +96,10 @@ func (w *writer) run() {
 			w.setCache(writeCacheSmall, false)
 			idle = nil
 			continue
+		case <-w.s.ckptReq:
+			// An error (a reader in the way) leaves the rest for the next.
+			w.conn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
+			continue
 		case r := <-w.s.reqs:
 			batch = append(batch, r...)
 		}

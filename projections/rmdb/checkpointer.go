@@ -2,8 +2,6 @@ package rmdb
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"sync/atomic"
 	"time"
 )
@@ -12,35 +10,34 @@ import (
 // the WAL into the database file while transactions commit.
 //
 // The live apply's commits never checkpoint themselves (wal_autocheckpoint 0
-// outside a fill): with SQLite's automatic checkpoint the commit that passed
-// the threshold copied the whole WAL into the file and synced both, inside
-// the runner's apply, and every request waiting to read its own write (64 at
-// a time under load) waited for that copy and those syncs too. A PASSIVE
-// checkpoint on a connection of its own never blocks the writer or the
-// readers. A fill keeps its automatic checkpoint every 64 MiB (it writes tens
-// of megabytes per transaction, and nobody waits on it).
+// outside a fill): with SQLite's automatic checkpoint every 16,384 pages
+// (what a fill wants) the commit that passed it copied 64 MiB of WAL into
+// the file and synced both inside the runner's apply, while every request
+// waiting to read its own write waited too. The checkpointer instead takes
+// the writer's turn once a second after any commit, between two
+// transactions, and checkpoints what that second wrote on the writer's
+// connection. Run there, with no transaction under way, it copies every
+// frame, so the next transaction starts the WAL again from its beginning; a
+// checkpoint beside the commits (a connection of its own) never caught up
+// with them under a steady load, and the WAL grew by every commit (320 MB in
+// a 30-second HTTP load test).
 const checkpointInterval = time.Second
 
 // checkpointer is the background checkpointing of a SQLite read-model
 // database.
 type checkpointer struct {
-	db      *sql.DB // its own connection: not the writer's, not query_only
+	db      *DB
 	commits atomic.Uint64
 	stop    chan struct{}
 	stopped chan struct{}
 }
 
-// startCheckpointer opens a connection to dsn and checkpoints every interval
-// after any commit, until stopCheckpointer.
-func startCheckpointer(dsn string, interval time.Duration) (*checkpointer, error) {
-	cdb, err := sql.Open("sqlite3", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("read models: checkpointer: %w", err)
-	}
-	cdb.SetMaxOpenConns(1)
-	c := &checkpointer{db: cdb, stop: make(chan struct{}), stopped: make(chan struct{})}
+// startCheckpointer checkpoints db every interval after any commit, until
+// close.
+func startCheckpointer(db *DB, interval time.Duration) *checkpointer {
+	c := &checkpointer{db: db, stop: make(chan struct{}), stopped: make(chan struct{})}
 	go c.run(interval)
-	return c, nil
+	return c
 }
 
 func (c *checkpointer) run(interval time.Duration) {
@@ -53,15 +50,25 @@ func (c *checkpointer) run(interval time.Duration) {
 		case <-c.stop:
 			return
 		case <-t.C:
-			if n := c.commits.Load(); n != done {
-				// An error (a busy lock) leaves done behind: the next
-				// tick tries again.
-				if _, err := c.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`); err == nil {
-					done = n
-				}
+			if n := c.commits.Load(); n != done && c.checkpoint() {
+				done = n
 			}
 		}
 	}
+}
+
+// checkpoint checkpoints the WAL in the writer's turn; false when it could
+// not (no writer connection yet, or a reader in the way: the next tick
+// tries again).
+func (c *checkpointer) checkpoint() bool {
+	db := c.db
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if db.wconn == nil {
+		return false
+	}
+	_, err := db.wconn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
+	return err == nil
 }
 
 // committed notes a commit: the next tick checkpoints.
@@ -71,13 +78,12 @@ func (c *checkpointer) committed() {
 	}
 }
 
-// close stops the checkpointer and closes its connection (the writer's
-// connection, closed last, checkpoints what is left).
-func (c *checkpointer) close() error {
+// close stops the checkpointer (the writer's connection, closed last,
+// checkpoints what is left).
+func (c *checkpointer) close() {
 	if c == nil {
-		return nil
+		return
 	}
 	close(c.stop)
 	<-c.stopped
-	return c.db.Close()
 }

@@ -67,11 +67,43 @@ func TestLiveCommitsAreCheckpointedInTheBackground(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for size() < before+1<<20 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the database file is %d bytes 10 s after 2 MB were committed (%d before): nothing checkpointed the WAL", size(), before)
+	waitForCheckpoint := func(want int64) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for size() < want {
+			if time.Now().After(deadline) {
+				t.Fatalf("the database file is %d bytes 10 s after 2 MB were committed (%d before): nothing checkpointed the WAL", size(), before)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		time.Sleep(10 * time.Millisecond)
+	}
+	waitForCheckpoint(before + 1<<20)
+
+	// Checkpointed between two transactions, the WAL is reused from its
+	// start by the next: rounds of 100 kB each leave it about one round
+	// long, not ten.
+	walSize := func() int64 {
+		t.Helper()
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	first := walSize()
+	for i := range 10 {
+		at := size()
+		if err := db.WriteTx(ctx, func(tx *Tx) error {
+			for j := range 100 {
+				tx.Exec(`INSERT INTO things (k, v) VALUES (?, ?)`, 10000+i*100+j, row)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		waitForCheckpoint(at + 50<<10)
+	}
+	if got := walSize(); got > first+1<<20 {
+		t.Errorf("the WAL grew from %d to %d bytes over ten checkpointed rounds of 100 kB: it is not reused", first, got)
 	}
 }

@@ -49,10 +49,10 @@
 // writer checkpoints the WAL into the file during a fill every 64 MiB (not
 // every 4 MiB, SQLite's default): a fill writes tens of megabytes per
 // transaction, and each checkpoint writes the pages again and syncs the
-// file. Outside a fill the writer never checkpoints: a checkpointer on a
-// connection of its own does, in the background, once a second after any
-// commit, so no live apply (and no request waiting for it) waits for a
-// checkpoint's copy and syncs. OpenTemp's databases, thrown away after use,
+// file. Outside a fill no commit checkpoints: a checkpointer takes the
+// writer's turn once a second after any commit and checkpoints the second's
+// WAL between two transactions (checkpointer.go), so no live apply waits for
+// a 64 MiB checkpoint, and the WAL is reused from its start. OpenTemp's databases, thrown away after use,
 // are never synced and do not overwrite deleted rows.
 //
 // SQL is written once with ? placeholders; Rebind turns them into $n for
@@ -176,10 +176,7 @@ func openSQLiteEvery(path, settings string, interval time.Duration) (*DB, error)
 	// after readIdle, not kept for as long as the server runs.
 	r.SetConnMaxIdleTime(readIdle)
 	db := &DB{dialect: SQLite, write: w, read: r, path: path}
-	if db.ckpt, err = startCheckpointer(dsn, interval); err != nil {
-		db.Close()
-		return nil, err
-	}
+	db.ckpt = startCheckpointer(db, interval)
 	if err := db.init(context.Background()); err != nil {
 		db.Close()
 		return nil, err
@@ -278,11 +275,11 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes both pools, and deletes an OpenTemp database.
 func (db *DB) Close() error {
-	cerr := db.ckpt.close()
+	db.ckpt.close()
 	db.wmu.Lock()
 	db.dropConn()
 	db.wmu.Unlock()
-	return errors.Join(cerr, db.write.Close(), db.read.Close(), db.removeTemp())
+	return errors.Join(db.write.Close(), db.read.Close(), db.removeTemp())
 }
 
 // Rebind rewrites ? placeholders as $1, $2… on PostgreSQL.
