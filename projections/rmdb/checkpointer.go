@@ -57,14 +57,14 @@ func (c *checkpointer) run(interval time.Duration) {
 	}
 }
 
-// checkpoint checkpoints the WAL in the writer's turn; false when it could
-// not (no writer connection yet, or a reader in the way: the next tick
-// tries again).
+// checkpoint checkpoints the WAL in the writer's turn; false when it did
+// not (a fill, which checkpoints every 64 MiB itself; no writer connection
+// yet; a reader in the way: a later tick tries again).
 func (c *checkpointer) checkpoint() bool {
 	db := c.db
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	if db.wconn == nil {
+	if db.wconn == nil || db.bigCache || db.filling.Load() {
 		return false
 	}
 	_, err := db.wconn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
