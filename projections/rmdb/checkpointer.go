@@ -2,6 +2,7 @@ package rmdb
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -30,6 +31,7 @@ type checkpointer struct {
 	commits atomic.Uint64
 	stop    chan struct{}
 	stopped chan struct{}
+	once    sync.Once // Close may be called more than once
 }
 
 // startCheckpointer checkpoints db every interval after any commit, until
@@ -79,11 +81,11 @@ func (c *checkpointer) committed() {
 }
 
 // close stops the checkpointer (the writer's connection, closed last,
-// checkpoints what is left).
+// checkpoints what is left); later calls do nothing.
 func (c *checkpointer) close() {
 	if c == nil {
 		return
 	}
-	close(c.stop)
+	c.once.Do(func() { close(c.stop) })
 	<-c.stopped
 }

@@ -107,3 +107,14 @@ func TestLiveCommitsAreCheckpointedInTheBackground(t *testing.T) {
 		t.Errorf("the WAL grew from %d to %d bytes over ten checkpointed rounds of 100 kB: it is not reused", first, got)
 	}
 }
+
+// TestCloseTwice: a read-model database may be closed twice (an app's
+// Close after a failed start, say), its checkpointer with it.
+func TestCloseTwice(t *testing.T) {
+	db, err := openSQLiteEvery(filepath.Join(t.TempDir(), "rm.db"), "_synchronous=NORMAL", time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db.Close()
+}
