@@ -41,7 +41,7 @@
 //   - Subscriptions read in batches and sleep on a broadcast channel that
 //     the writer closes after every commit: a slow subscriber holds no lock
 //     and fills no buffer the writer waits on. What the latest commits added
-//     (up to 2,048 events) they read from memory, where the writer put it
+//     (the last 2,048 to 4,096 events) they read from memory, where the writer put it
 //     before moving the head (tail.go); a subscription further behind reads
 //     the database.
 //   - A filtered read scans in position order, except a long read on one

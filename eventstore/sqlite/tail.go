@@ -7,7 +7,8 @@ import (
 )
 
 // tailSize is how many of the latest committed events the store keeps in
-// memory for its subscriptions (a few hundred kilobytes to a few megabytes).
+// memory for its subscriptions, at least (once that many were committed) and
+// at most twice as many between two trims: a few megabytes.
 const tailSize = 2048
 
 // tail is the end of the log as the writer committed it, in memory: the
