@@ -46,11 +46,14 @@
 // transaction is pipelined (Tx.Pipeline): its inserts run in order on a
 // goroutine of their own while the caller produces the next ones, and
 // every read in it waits for the writes queued before. On SQLite the one
-// writer checkpoints the WAL into the file
-// every 64 MiB (not every 4 MiB, SQLite's default): a fill writes tens of
-// megabytes per transaction, and each checkpoint writes the pages again and
-// syncs the file. OpenTemp's databases, thrown away after use, are never
-// synced and do not overwrite deleted rows.
+// writer checkpoints the WAL into the file during a fill every 64 MiB (not
+// every 4 MiB, SQLite's default): a fill writes tens of megabytes per
+// transaction, and each checkpoint writes the pages again and syncs the
+// file. Outside a fill no commit checkpoints: a checkpointer takes the
+// writer's turn once a second after any commit and checkpoints the second's
+// WAL between two transactions (checkpointer.go), so no live apply waits for
+// a 64 MiB checkpoint, and the WAL is reused from its start. OpenTemp's databases, thrown away after use,
+// are never synced and do not overwrite deleted rows.
 //
 // SQL is written once with ? placeholders; Rebind turns them into $n for
 // PostgreSQL. Column types are the ones both understand: TEXT, BIGINT.
@@ -105,6 +108,8 @@ type DB struct {
 	// bigCache is whether the pinned connection has it (guarded by wmu).
 	filling  atomic.Bool
 	bigCache bool
+
+	ckpt *checkpointer // SQLite: folds the WAL into the file (checkpointer.go)
 }
 
 // Page caches of the SQLite writer: a fill inserts into the indexes of
@@ -112,9 +117,12 @@ type DB struct {
 // of pages; the live apply's few rows a batch need far fewer, and a cache
 // once filled is never given back to the system (48 MiB of `remit serve`'s
 // resident memory for as long as it runs).
+// Each also sets the writer's automatic checkpoint: none for the live apply
+// (the checkpointer does it in the background, checkpointer.go), every
+// 16,384 pages (64 MiB) for a fill.
 const (
-	writerCache     = "PRAGMA cache_size = -16384" // 16 MiB
-	writerFillCache = "PRAGMA cache_size = -65536" // 64 MiB
+	writerCache     = "PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 0"     // 16 MiB
+	writerFillCache = "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384" // 64 MiB
 )
 
 // readIdle is how long a read connection of the SQLite read models stays
@@ -135,6 +143,11 @@ func OpenSQLite(path string) (*DB, error) {
 // openSQLite is OpenSQLite with the given durability and deletion settings
 // (a temporary database needs neither).
 func openSQLite(path, settings string) (*DB, error) {
+	return openSQLiteEvery(path, settings, checkpointInterval)
+}
+
+// openSQLiteEvery is openSQLite with the checkpointer's interval.
+func openSQLiteEvery(path, settings string, interval time.Duration) (*DB, error) {
 	if err := fsperm.SQLite(path); err != nil {
 		return nil, fmt.Errorf("read models: %w", err)
 	}
@@ -163,6 +176,7 @@ func openSQLite(path, settings string) (*DB, error) {
 	// after readIdle, not kept for as long as the server runs.
 	r.SetConnMaxIdleTime(readIdle)
 	db := &DB{dialect: SQLite, write: w, read: r, path: path}
+	db.ckpt = startCheckpointer(db, interval)
 	if err := db.init(context.Background()); err != nil {
 		db.Close()
 		return nil, err
@@ -261,6 +275,7 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes both pools, and deletes an OpenTemp database.
 func (db *DB) Close() error {
+	db.ckpt.close()
 	db.wmu.Lock()
 	db.dropConn()
 	db.wmu.Unlock()
@@ -307,13 +322,10 @@ func (db *DB) Begin(ctx context.Context) (*Tx, error) {
 			return nil, fmt.Errorf("read models: begin: %w", err)
 		}
 		if db.dialect == SQLite {
-			// A fill's transaction writes tens of megabytes: checkpointing
-			// the WAL into the file after each (the default, past 1,000
-			// pages) writes every page twice as often and syncs each time.
-			// Up to 64 MiB of WAL are checkpointed at once. The sorts of
-			// CREATE INDEX after a fill (a pass over tables of millions
-			// of rows) may use a helper thread per CPU.
-			pragmas := fmt.Sprintf("PRAGMA wal_autocheckpoint = 16384; PRAGMA threads = %d", runtime.GOMAXPROCS(0))
+			// The sorts of CREATE INDEX after a fill (a pass over tables
+			// of millions of rows) may use a helper thread per CPU. The
+			// automatic checkpoint is set with the page cache below.
+			pragmas := fmt.Sprintf("PRAGMA threads = %d", runtime.GOMAXPROCS(0))
 			if _, err := conn.ExecContext(ctx, pragmas); err != nil {
 				conn.Close()
 				db.wmu.Unlock()
@@ -563,6 +575,7 @@ func (t *Tx) Commit() error {
 		t.db.dropConn()
 		return fmt.Errorf("read models: commit: %w", err)
 	}
+	t.db.ckpt.committed()
 	return nil
 }
 
