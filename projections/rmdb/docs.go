@@ -81,6 +81,10 @@ type Docs[V any] struct {
 	dirty    map[string]*V   // nil: deleted
 	upserts  *Rows
 	del, get string
+	// known are the keys written during the fill from empty numbered
+	// knownFill (see fresh.go); nil when there is none or after Discard.
+	known     *keyFilter
+	knownFill uint64
 }
 
 // NewDocs returns a Docs writing generation gen of its table.
@@ -124,6 +128,9 @@ func (d *Docs[V]) Get(tx *Tx, key string) *V {
 	}
 	if v, ok := d.cache.Get(key); ok {
 		return v
+	}
+	if k := d.writtenFilter(tx); k != nil && !k.mayHave(key) {
+		return nil // filled from empty, and never written
 	}
 	var doc string
 	if !tx.QueryRow(d.get, []any{key}, &doc) {
@@ -319,10 +326,14 @@ func (d *Docs[V]) flushChunk(tx *Tx, keys []string) {
 		return
 	}
 	args := make([]any, 2+nc)
+	known := d.writtenFilter(tx)
 	for i, key := range keys {
 		if d.dirty[key] == nil {
 			tx.Exec(d.del, key)
 			continue
+		}
+		if known != nil {
+			known.add(key)
 		}
 		if errs[i] != nil {
 			tx.Fail(fmt.Errorf("read models: encode %s %s: %w", d.spec.Name, key, errs[i]))
@@ -359,6 +370,7 @@ func (d *Docs[V]) Discard() {
 	d.bytes = 0
 	clear(d.written)
 	clear(d.deferred)
+	d.known = nil // what was written may not be committed: ask the database
 }
 
 // Load reads key's document from the database.

@@ -50,7 +50,10 @@
 // every 64 MiB (not every 4 MiB, SQLite's default): a fill writes tens of
 // megabytes per transaction, and each checkpoint writes the pages again and
 // syncs the file. OpenTemp's databases, thrown away after use, are never
-// synced and do not overwrite deleted rows.
+// synced and do not overwrite deleted rows. A fill of tables that hold no
+// row yet (FillFromEmpty: a new generation) lets Docs.Get answer "none"
+// for a key its writer never wrote, without a read that would wait for the
+// queued inserts (fresh.go): a fill creates most of its documents.
 //
 // SQL is written once with ? placeholders; Rebind turns them into $n for
 // PostgreSQL. Column types are the ones both understand: TEXT, BIGINT.
@@ -105,6 +108,9 @@ type DB struct {
 	// bigCache is whether the pinned connection has it (guarded by wmu).
 	filling  atomic.Bool
 	bigCache bool
+
+	// fresh are the tables a fill fills from empty (FillFromEmpty).
+	fresh freshTables
 }
 
 // Page caches of the SQLite writer: a fill inserts into the indexes of
