@@ -24,8 +24,9 @@ type Column[V any] struct {
 	Value func(key string, v *V) any
 	// Deferrable marks a column readers can do without (NULL: they derive
 	// it from the document) that is costly to compute: a document a fill
-	// writes again has it written NULL, and CompleteFill computes it once
-	// from the document as the fill left it, instead of once per
+	// writes again (or, in a fill from empty, writes at all: see
+	// DB.FillFromEmpty) has it written NULL, and CompleteFill computes it
+	// once from the document as the fill left it, instead of once per
 	// transaction of the fill that touched the document.
 	Deferrable bool
 }
@@ -296,8 +297,12 @@ func (d *Docs[V]) flushChunk(tx *Tx, keys []string) {
 	errs := make([]error, len(keys))
 	vals := make([]any, len(keys)*nc)
 	again := make([]bool, len(keys))
+	// A fill from empty defers them on a document's first write too: it
+	// is most often written again, and CompleteFill computes them for
+	// every document it deferred, once.
+	known := d.writtenFilter(tx)
 	for i, key := range keys {
-		again[i] = d.filling && d.written[key]
+		again[i] = d.filling && (d.written[key] || known != nil)
 		if d.filling && d.dirty[key] != nil {
 			d.written[key] = true
 		}
@@ -326,7 +331,6 @@ func (d *Docs[V]) flushChunk(tx *Tx, keys []string) {
 		return
 	}
 	args := make([]any, 2+nc)
-	known := d.writtenFilter(tx)
 	for i, key := range keys {
 		if d.dirty[key] == nil {
 			tx.Exec(d.del, key)

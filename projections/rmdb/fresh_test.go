@@ -76,3 +76,47 @@ func TestFillFromEmptyReadsOnlyWhatItWrote(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// In a fill from empty, a Deferrable column is computed once per document,
+// by CompleteFill, not at its first write as well.
+func TestFillFromEmptyDefersCostlyColumnsFromTheFirstWrite(t *testing.T) {
+	ctx := context.Background()
+	db, err := rmdb.OpenSQLite(filepath.Join(t.TempDir(), "rm.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	computed := 0
+	d := rmdb.NewDocs(rmdb.DocsSpec[doc]{Name: "things", Columns: []rmdb.Column[doc]{
+		{Name: "costly", Type: "TEXT", Deferrable: true, Value: func(_ string, v *doc) any { computed++; return "costly " + v.Name }},
+	}}, 1)
+	if err := db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+		tx.CreateTablesForFill(1, []rmdb.Table{d.Table()})
+		return tx.Err()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	end := db.FillFromEmpty([]string{rmdb.Stored("things", 1)})
+	d.SetFilling(true)
+	for _, name := range []string{"one", "two"} {
+		if err := db.WriteTx(ctx, func(tx *rmdb.Tx) error {
+			d.Put("a", &doc{Name: name})
+			d.Flush(tx)
+			return tx.Err()
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.CompleteFill(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	d.SetFilling(false)
+	end()
+	var c string
+	if err := db.QueryRow(ctx, "SELECT costly FROM "+rmdb.Stored("things", 1)+" WHERE key = ?", "a").Scan(&c); err != nil {
+		t.Fatal(err)
+	}
+	if c != "costly two" || computed != 1 {
+		t.Errorf("costly %q computed %d times, want \"costly two\" once", c, computed)
+	}
+}
