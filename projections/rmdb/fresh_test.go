@@ -8,29 +8,59 @@ import (
 	"remit/projections/rmdb"
 )
 
+// MustSQLite opens read models in a new SQLite file, closed when tb ends.
+func MustSQLite(tb testing.TB) *rmdb.DB {
+	tb.Helper()
+	db, err := rmdb.OpenSQLite(filepath.Join(tb.TempDir(), "rm.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// MustCreateForFill creates the tables of generation 1 for a fill and
+// marks them filled from empty; the returned function ends that.
+func MustCreateForFill(tb testing.TB, db *rmdb.DB, tables ...rmdb.Table) (end func()) {
+	tb.Helper()
+	err := db.WriteTx(context.Background(), func(tx *rmdb.Tx) error {
+		tx.CreateTablesForFill(1, tables)
+		return tx.Err()
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var stored []string
+	for _, t := range tables {
+		stored = append(stored, rmdb.Stored(t.Name, 1))
+	}
+	return db.FillFromEmpty(stored)
+}
+
+// MustGet is d.Get of key in a transaction of its own.
+func MustGet(tb testing.TB, db *rmdb.DB, d *rmdb.Docs[doc], key string) *doc {
+	tb.Helper()
+	var got *doc
+	err := db.WriteTx(context.Background(), func(tx *rmdb.Tx) error {
+		got = d.Get(tx, key)
+		return tx.Err()
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return got
+}
+
 // A fill from empty answers "none" for a key its writer never wrote without
 // reading the table (a row slipped in behind the writer's back, which the
 // contract of FillFromEmpty rules out, is not seen), still reads the keys
 // it wrote and evicted from its cache, and asks the table again once the
 // fill ended or its writer lost track (Discard).
 func TestFillFromEmptyReadsOnlyWhatItWrote(t *testing.T) {
-	ctx := context.Background()
-	db, err := rmdb.OpenSQLite(filepath.Join(t.TempDir(), "rm.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := MustSQLite(t)
 	d := rmdb.NewDocs(rmdb.DocsSpec[doc]{Name: "things", CacheSize: 1}, 1)
-	table := rmdb.Stored("things", 1)
-	err = db.WriteTx(ctx, func(tx *rmdb.Tx) error {
-		tx.CreateTablesForFill(1, []rmdb.Table{d.Table()})
-		return tx.Err()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	end := db.FillFromEmpty([]string{table})
-	tx, err := db.Begin(ctx)
+	end := MustCreateForFill(t, db, d.Table())
+	tx, err := db.Begin(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +69,7 @@ func TestFillFromEmptyReadsOnlyWhatItWrote(t *testing.T) {
 	d.Flush(tx)
 	d.Put("b", &doc{Name: "Beta"}) // evicts "a" from the one-document cache
 	d.Flush(tx)
-	tx.Exec("INSERT INTO "+table+" (key, doc) VALUES (?, ?)", "intruder", `{"name":"Intruder"}`)
+	tx.Exec("INSERT INTO "+rmdb.Stored("things", 1)+" (key, doc) VALUES (?, ?)", "intruder", `{"name":"Intruder"}`)
 	intruder, a := d.Get(tx, "intruder"), d.Get(tx, "a")
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
@@ -51,29 +81,13 @@ func TestFillFromEmptyReadsOnlyWhatItWrote(t *testing.T) {
 		t.Errorf("a key written and evicted: got %+v, want Acme", a)
 	}
 
-	// The writer lost track: it reads the table again.
-	d.Discard()
-	err = db.WriteTx(ctx, func(tx *rmdb.Tx) error {
-		if got := d.Get(tx, "intruder"); got == nil {
-			t.Error("after Discard, a row in the table was not read")
-		}
-		return tx.Err()
-	})
-	if err != nil {
-		t.Fatal(err)
+	d.Discard() // the writer lost track: it reads the table again
+	if MustGet(t, db, d, "intruder") == nil {
+		t.Error("after Discard, a row in the table was not read")
 	}
-
-	// Once the fill ended, another writer reads the table.
-	end()
-	other := rmdb.NewDocs(rmdb.DocsSpec[doc]{Name: "things"}, 1)
-	err = db.WriteTx(ctx, func(tx *rmdb.Tx) error {
-		if got := other.Get(tx, "intruder"); got == nil {
-			t.Error("after the fill, a row in the table was not read")
-		}
-		return tx.Err()
-	})
-	if err != nil {
-		t.Fatal(err)
+	end() // once the fill ended, another writer reads the table
+	if MustGet(t, db, rmdb.NewDocs(rmdb.DocsSpec[doc]{Name: "things"}, 1), "intruder") == nil {
+		t.Error("after the fill, a row in the table was not read")
 	}
 }
 
@@ -81,22 +95,12 @@ func TestFillFromEmptyReadsOnlyWhatItWrote(t *testing.T) {
 // by CompleteFill, not at its first write as well.
 func TestFillFromEmptyDefersCostlyColumnsFromTheFirstWrite(t *testing.T) {
 	ctx := context.Background()
-	db, err := rmdb.OpenSQLite(filepath.Join(t.TempDir(), "rm.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := MustSQLite(t)
 	computed := 0
 	d := rmdb.NewDocs(rmdb.DocsSpec[doc]{Name: "things", Columns: []rmdb.Column[doc]{
 		{Name: "costly", Type: "TEXT", Deferrable: true, Value: func(_ string, v *doc) any { computed++; return "costly " + v.Name }},
 	}}, 1)
-	if err := db.WriteTx(ctx, func(tx *rmdb.Tx) error {
-		tx.CreateTablesForFill(1, []rmdb.Table{d.Table()})
-		return tx.Err()
-	}); err != nil {
-		t.Fatal(err)
-	}
-	end := db.FillFromEmpty([]string{rmdb.Stored("things", 1)})
+	end := MustCreateForFill(t, db, d.Table())
 	d.SetFilling(true)
 	for _, name := range []string{"one", "two"} {
 		if err := db.WriteTx(ctx, func(tx *rmdb.Tx) error {
