@@ -119,7 +119,13 @@
 // month of log later is still decoded; and a service written again has its
 // costly derived columns (view, schedule part) left NULL, which queries
 // derive from the state, and computed once when the fill has committed
-// (rmdb.Column.Deferrable). Live, the follower queues
+// (rmdb.Column.Deferrable). A fill of a new generation (checkpoint 0:
+// its tables hold no row) marks its tables filled from empty
+// (rmdb.DB.FillFromEmpty), so looking up a document the fill has not
+// written (a new invoice, its activity and unissued rows) reads nothing
+// and does not wait for the queued inserts; such a fill also leaves a
+// service's costly columns NULL from its first write, not only when it is
+// written again. Live, the follower queues
 // events and the applier takes whatever is queued (up to 512) per
 // transaction, so a burst of appends costs one commit. Projections write
 // their rows many per statement (rmdb.Rows; COPY on PostgreSQL). An event no decoder knows is skipped, counted

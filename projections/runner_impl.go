@@ -831,6 +831,7 @@ func (r *Runner) fill(ctx context.Context, what string, gens []*generation, boun
 	defer recordTouched(gens, true)
 	r.impl.db.SetFilling(true)
 	defer r.impl.db.SetFilling(false)
+	defer r.impl.db.FillFromEmpty(emptyTables(gens))()
 	for _, g := range gens {
 		if f, ok := g.p.(filler); ok {
 			f.SetFilling(true)
@@ -894,6 +895,22 @@ func (r *Runner) fill(ctx context.Context, what string, gens []*generation, boun
 		err = createIndexes(ctx, r.impl.db, gens)
 	}
 	return st, err
+}
+
+// emptyTables are the tables (stored names) of the generations of gens
+// that no batch has been committed to (checkpoint 0): a new generation's,
+// which only the fill about to start writes until it ends.
+func emptyTables(gens []*generation) []string {
+	var out []string
+	for _, g := range gens {
+		if g.checkpoint.Load() != 0 {
+			continue
+		}
+		for _, t := range g.p.Tables() {
+			out = append(out, rmdb.Stored(t.Name, g.number))
+		}
+	}
+	return out
 }
 
 // createIndexes creates the indexes of gens' tables that are missing: a

@@ -24,8 +24,9 @@ type Column[V any] struct {
 	Value func(key string, v *V) any
 	// Deferrable marks a column readers can do without (NULL: they derive
 	// it from the document) that is costly to compute: a document a fill
-	// writes again has it written NULL, and CompleteFill computes it once
-	// from the document as the fill left it, instead of once per
+	// writes again (or, in a fill from empty, writes at all: see
+	// DB.FillFromEmpty) has it written NULL, and CompleteFill computes it
+	// once from the document as the fill left it, instead of once per
 	// transaction of the fill that touched the document.
 	Deferrable bool
 }
@@ -81,6 +82,10 @@ type Docs[V any] struct {
 	dirty    map[string]*V   // nil: deleted
 	upserts  *Rows
 	del, get string
+	// known are the keys written during the fill from empty numbered
+	// knownFill (see fresh.go); nil when there is none or after Discard.
+	known     *keyFilter
+	knownFill uint64
 }
 
 // NewDocs returns a Docs writing generation gen of its table.
@@ -124,6 +129,9 @@ func (d *Docs[V]) Get(tx *Tx, key string) *V {
 	}
 	if v, ok := d.cache.Get(key); ok {
 		return v
+	}
+	if k := d.writtenFilter(tx); k != nil && !k.mayHave(key) {
+		return nil // filled from empty, and never written
 	}
 	var doc string
 	if !tx.QueryRow(d.get, []any{key}, &doc) {
@@ -289,8 +297,12 @@ func (d *Docs[V]) flushChunk(tx *Tx, keys []string) {
 	errs := make([]error, len(keys))
 	vals := make([]any, len(keys)*nc)
 	again := make([]bool, len(keys))
+	// A fill from empty defers them on a document's first write too: it
+	// is most often written again, and CompleteFill computes them for
+	// every document it deferred, once.
+	known := d.writtenFilter(tx)
 	for i, key := range keys {
-		again[i] = d.filling && d.written[key]
+		again[i] = d.filling && (d.written[key] || known != nil)
 		if d.filling && d.dirty[key] != nil {
 			d.written[key] = true
 		}
@@ -323,6 +335,9 @@ func (d *Docs[V]) flushChunk(tx *Tx, keys []string) {
 		if d.dirty[key] == nil {
 			tx.Exec(d.del, key)
 			continue
+		}
+		if known != nil {
+			known.add(key)
 		}
 		if errs[i] != nil {
 			tx.Fail(fmt.Errorf("read models: encode %s %s: %w", d.spec.Name, key, errs[i]))
@@ -359,6 +374,7 @@ func (d *Docs[V]) Discard() {
 	d.bytes = 0
 	clear(d.written)
 	clear(d.deferred)
+	d.known = nil // what was written may not be committed: ask the database
 }
 
 // Load reads key's document from the database.

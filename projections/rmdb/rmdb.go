@@ -52,8 +52,12 @@
 // file. Outside a fill no commit checkpoints: a checkpointer takes the
 // writer's turn once a second after any commit and checkpoints the second's
 // WAL between two transactions (checkpointer.go), so no live apply waits for
-// a 64 MiB checkpoint, and the WAL is reused from its start. OpenTemp's databases, thrown away after use,
-// are never synced and do not overwrite deleted rows.
+// a 64 MiB checkpoint, and the WAL is reused from its start. OpenTemp's
+// databases, thrown away after use, are never synced and do not overwrite
+// deleted rows. A fill of tables that hold no row yet (FillFromEmpty: a new
+// generation) lets Docs.Get answer "none" for a key its writer never wrote,
+// without a read that would wait for the queued inserts (fresh.go): a fill
+// creates most of its documents.
 //
 // SQL is written once with ? placeholders; Rebind turns them into $n for
 // PostgreSQL. Column types are the ones both understand: TEXT, BIGINT.
@@ -110,6 +114,9 @@ type DB struct {
 	bigCache bool
 
 	ckpt *checkpointer // SQLite: folds the WAL into the file (checkpointer.go)
+
+	// fresh are the tables a fill fills from empty (FillFromEmpty).
+	fresh freshTables
 }
 
 // Page caches of the SQLite writer: a fill inserts into the indexes of
