@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -32,17 +31,8 @@ type writer struct {
 	stRevision *sql.Stmt
 	stByID     *sql.Stmt
 	stIDsAt    *sql.Stmt
-	// insert writes one event. It is the driver's own statement on conn,
-	// used without database/sql, which would check and convert its eight
-	// arguments and lock the connection for every event (a billing run
-	// inserts 300,000 of them on this one goroutine). That is safe because
-	// conn is this writer's alone, for its whole life; the statement is
-	// closed before conn is.
-	insert *sqlite3.SQLiteStmt
-	args   [8]driver.NamedValue
+	stInsert   *sql.Stmt
 }
-
-const insertSQL = `INSERT INTO events(position, id, stream, revision, type, recorded_at, envelope, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
 func newWriter(s *Store) (*writer, error) {
 	ctx := context.Background()
@@ -58,52 +48,18 @@ func newWriter(s *Store) (*writer, error) {
 		{&w.stRevision, `SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1`},
 		{&w.stByID, `SELECT stream, revision, position FROM events WHERE id = ?`},
 		{&w.stIDsAt, `SELECT id, position FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`},
+		{&w.stInsert, `INSERT INTO events(position, id, stream, revision, type, recorded_at, envelope, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
 	} {
 		if *p.st, err = conn.PrepareContext(ctx, p.sql); err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("prepare: %w", err)
 		}
 	}
-	if err := conn.Raw(w.prepareInsert); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("prepare: %w", err)
-	}
 	if err := w.loadHead(ctx); err != nil {
-		w.insert.Close()
 		conn.Close()
 		return nil, err
 	}
 	return w, nil
-}
-
-// prepareInsert prepares the insert statement on the driver connection dc
-// (see writer.insert).
-func (w *writer) prepareInsert(dc any) error {
-	c, ok := dc.(*sqlite3.SQLiteConn)
-	if !ok {
-		return fmt.Errorf("unexpected driver connection %T", dc)
-	}
-	st, err := c.Prepare(insertSQL)
-	if err != nil {
-		return err
-	}
-	w.insert = st.(*sqlite3.SQLiteStmt)
-	for i := range w.args {
-		w.args[i].Ordinal = i + 1
-	}
-	return nil
-}
-
-// insertEvent inserts one event row through the driver statement.
-func (w *writer) insertEvent(position uint64, id []byte, stream string, revision uint64, typ string, at int64, env, hash []byte) error {
-	a := &w.args
-	a[0].Value, a[1].Value, a[2].Value, a[3].Value = int64(position), id, stream, int64(revision)
-	a[4].Value, a[5].Value, a[6].Value, a[7].Value = typ, at, env, hash
-	_, err := w.insert.ExecContext(context.Background(), a[:])
-	for i := range a {
-		a[i].Value = nil // keep no event alive
-	}
-	return err
 }
 
 func (w *writer) loadHead(ctx context.Context) error {
@@ -124,7 +80,6 @@ func (w *writer) loadHead(ctx context.Context) error {
 func (w *writer) run() {
 	defer close(w.s.stopped)
 	defer w.conn.Close()
-	defer w.insert.Close()
 	batch := make([]*appendReq, 0, w.s.opts.MaxBatch)
 	var idle *time.Timer // runs while the bulk cache is held
 	for {
@@ -494,7 +449,7 @@ func (w *writer) apply(ctx context.Context, r *appendReq, tx *txState, careful b
 		rec.Metadata.RecordedAt = timeOf(tx.now)
 		env := eventstore.EncodeEnvelope(&rec)
 		h := eventstore.ChainHash(lastHash, head, env)
-		if err := w.insertEvent(head, e.ID[:], r.stream, rev, e.Type, tx.now, env, h[:]); err != nil {
+		if _, err := w.stInsert.ExecContext(ctx, int64(head), e.ID[:], r.stream, int64(rev), e.Type, tx.now, env, h[:]); err != nil {
 			if !isUnique(err) {
 				return res, fmt.Errorf("append %s: insert: %w", r.stream, err), i > 0
 			}
