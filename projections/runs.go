@@ -147,18 +147,39 @@ func (m *Models) RejectedInvoices(ctx context.Context) ([]RejectedInvoice, error
 	return out, err
 }
 
-// OpenInvoices returns the invoices that still expect money (an unpaid
-// status and a balance), by number, each with its rejections since its
+// OpenCursor is where a page of OpenInvoicesPage ended: the last invoice's
+// issue date, number and id. The zero cursor starts at the first.
+type OpenCursor struct {
+	IssueDate, Number, Key string
+}
+
+// OpenInvoicesPage returns up to limit of the invoices that still expect
+// money (an unpaid status and a balance), each with its rejections since its
 // collection was last scheduled: what the daily dunning job
-// (processes/dunning) chases. A paid, written-off or void invoice is not
-// among them.
-func (m *Models) OpenInvoices(ctx context.Context) ([]RejectedInvoice, error) {
-	recs, err := m.Invoices.docs.Find(ctx, m.db, "WHERE open = 1 ORDER BY number, key")
+// (processes/dunning) chases, a page at a time so that its memory does not
+// grow with the firm's open invoices. They come after the cursor after, by
+// issue date, number and id (the order of the index on open, so a page reads
+// only its own rows); the cursor returned is where the next page starts, and
+// a page shorter than limit is the last. An invoice that stops being open
+// while the pages are read is simply not met again. A paid, written-off or
+// void invoice is not among them.
+func (m *Models) OpenInvoicesPage(ctx context.Context, after OpenCursor, limit int) ([]RejectedInvoice, OpenCursor, error) {
+	recs, err := m.Invoices.docs.Find(ctx, m.db,
+		"WHERE open = 1 AND (issue_date > ? OR (issue_date = ? AND (number > ? OR (number = ? AND key > ?))))"+
+			" ORDER BY issue_date, number, key LIMIT ?",
+		after.IssueDate, after.IssueDate, after.Number, after.Number, after.Key, limit)
+	if err != nil {
+		return nil, after, err
+	}
 	out := make([]RejectedInvoice, len(recs))
 	for i, r := range recs {
 		out[i] = RejectedInvoice{State: r.State, Rejections: r.Rejections}
 	}
-	return out, err
+	if n := len(recs); n > 0 {
+		last := recs[n-1].State
+		after = OpenCursor{IssueDate: last.IssueDate.String(), Number: last.Number, Key: last.ID.String()}
+	}
+	return out, after, nil
 }
 
 // RunInvoicesToCollect returns the invoices billing runs issued whose

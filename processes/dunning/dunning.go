@@ -32,8 +32,10 @@
 //
 // An invoice whose reminders staff paused takes no step until resumed. A
 // paid, written-off or void invoice is not in the read model the job reads
-// (projections.Models.OpenInvoices), and its decider refuses every step
-// anyway: a client who pays stops the sequence at once.
+// (projections.Models.OpenInvoicesPage, a page of 500 open invoices and their
+// clients at a time, so the job's memory does not grow with the firm), and
+// its decider refuses every step anyway: a client who pays stops the
+// sequence at once.
 //
 // Every command has an id derived from what it does (the invoice and the
 // step, the last rejected attempt, the service), so a re-run the same day,
@@ -74,6 +76,9 @@ type Config struct {
 	// empty).
 	Actor  string
 	Logger *slog.Logger
+	// PageSize is how many open invoices the job reads at once (500 when
+	// 0): its memory is bounded by a page, not by the firm's open invoices.
+	PageSize int
 }
 
 // Report is what a run did.
@@ -110,26 +115,38 @@ func Run(ctx context.Context, cfg Config, today domain.Date) (Report, error) {
 	if !f.SetUp {
 		return rep, nil
 	}
-	open, err := cfg.Models.OpenInvoices(ctx)
-	if err != nil {
-		return rep, fmt.Errorf("dunning: %w", err)
-	}
-	rep.Open = len(open)
-	ids := make([]uuid.UUID, len(open))
-	for i, oi := range open {
-		ids[i] = oi.State.ClientID
-	}
-	clients, err := cfg.Models.ClientsByID(ctx, ids)
-	if err != nil {
-		return rep, fmt.Errorf("dunning: %w", err)
-	}
-	j := job{cfg: cfg, f: f, policy: f.Dunning(), loc: cfg.Billing.Location(f), today: today, rep: &rep, clients: clients,
+	j := job{cfg: cfg, f: f, policy: f.Dunning(), loc: cfg.Billing.Location(f), today: today, rep: &rep,
 		meta: billing.Meta{Actor: cfg.Actor, CorrelationID: "dunning/" + today.String()}}
-	for _, oi := range open {
-		if err := ctx.Err(); err != nil {
-			return rep, err
+	// A page at a time, with the clients of that page: the job's memory does
+	// not grow with the firm's open invoices.
+	pageSize := cfg.PageSize
+	if pageSize <= 0 {
+		pageSize = 500
+	}
+	var after projections.OpenCursor
+	for {
+		open, next, err := cfg.Models.OpenInvoicesPage(ctx, after, pageSize)
+		if err != nil {
+			return rep, fmt.Errorf("dunning: %w", err)
 		}
-		j.chase(ctx, oi)
+		rep.Open += len(open)
+		ids := make([]uuid.UUID, len(open))
+		for i, oi := range open {
+			ids[i] = oi.State.ClientID
+		}
+		if j.clients, err = cfg.Models.ClientsByID(ctx, ids); err != nil {
+			return rep, fmt.Errorf("dunning: %w", err)
+		}
+		for _, oi := range open {
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+			j.chase(ctx, oi)
+		}
+		if len(open) < pageSize {
+			break
+		}
+		after = next
 	}
 	if j.policy.DailyDigest {
 		j.digest(ctx)

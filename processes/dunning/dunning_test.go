@@ -77,6 +77,8 @@ type fixture struct {
 	// noDunning makes the day's runs skip the dunning job (a node that
 	// crashed after collection).
 	noDunning bool
+	// pageSize is the job's Config.PageSize.
+	pageSize int
 }
 
 var day0 = time.Date(2026, 3, 2, 9, 0, 0, 0, sydney)
@@ -119,7 +121,7 @@ func newFixture(t *testing.T, policy firm.DunningPolicy) *fixture {
 			f.reports = append(f.reports, dunning.Report{})
 			return nil
 		}
-		rep, err := dunning.Run(ctx, dunning.Config{Billing: f.svc, Models: f.idx.Models(), UpToDate: f.idx.Update}, asOf)
+		rep, err := dunning.Run(ctx, dunning.Config{Billing: f.svc, Models: f.idx.Models(), UpToDate: f.idx.Update, PageSize: f.pageSize}, asOf)
 		if len(rep.Errors) > 0 {
 			t.Errorf("dunning job %s: %v", asOf, rep.Errors)
 		}
@@ -578,5 +580,51 @@ func TestRemindersSkippedWhileTheJobDidNotRun(t *testing.T) {
 	}
 	if n := f.day(23).Reminded; n != 0 {
 		t.Errorf("day 23 reminded again")
+	}
+}
+
+// TestRemindersReachEveryPageOfOpenInvoices reads the open invoices two at a
+// time: five invoices billed by hand to three clients, one of them paid
+// before its reminder is due, each reminded once 3 days before its due date,
+// to its own client's primary contact, on the day they come due; the paid
+// one is not among them.
+func TestRemindersReachEveryPageOfOpenInvoices(t *testing.T) {
+	f := newFixture(t, firm.DunningPolicy{RetryAfterDays: []int{3}, FinalAction: firm.FinalLeave, RemindBeforeDue: []int{3}})
+	f.pageSize = 2
+	ctx := context.Background()
+	clients := []uuid.UUID{f.clientID}
+	for _, name := range []string{"Bo", "Cy"} {
+		contact := uuid.New()
+		clients = append(clients, f.ok(f.svc.CreateClient(ctx, billing.ClientRequest{
+			Name: name + " Pty Ltd", Kind: client.KindBusiness, PrimaryContactID: contact,
+			Contacts: []client.Contact{{ID: contact, Name: name, Email: strings.ToLower(name) + "@harbour.example"}},
+		}, f.meta())).ID)
+	}
+	var ids []uuid.UUID
+	for i, c := range []int{0, 1, 2, 1, 2, 0} {
+		ids = append(ids, f.ok(f.svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: clients[c], Lines: []billing.InstantLine{{
+			Description: fmt.Sprintf("Advice %d", i), Quantity: decimal.NewFromInt(1), UnitPrice: decimal.NewFromInt(100), TaxRate: decimal.NewFromInt(10),
+		}}}, f.meta())).ID)
+	}
+	f.ok(f.svc.RecordOfflinePayment(ctx, billing.InvoiceRequest{InvoiceID: ids[5], Amount: decimal.NewFromInt(110), Method: invoice.PaidByBankTransfer, Date: domain.DateOf(day0, sydney)}, f.meta()))
+	for d := 0; d <= 12; d++ {
+		rep := f.day(d)
+		if rep.Open != 5 {
+			t.Errorf("day %d: %d open invoices, want 5", d, rep.Open)
+		}
+		want := 0
+		if d == 11 { // due on day 14
+			want = 5
+		}
+		if rep.Reminded != want {
+			t.Errorf("day %d: %d reminders, want %d", d, rep.Reminded, want)
+		}
+	}
+	want := []string{"ana@harbour.example", "bo@harbour.example", "bo@harbour.example", "cy@harbour.example", "cy@harbour.example"}
+	if got := f.received("Reminder: invoice"); !slices.Equal(got, want) {
+		t.Errorf("reminders to %v, want %v", got, want)
+	}
+	if st := f.invoice(ids[5]); len(st.RemindersSent) != 0 {
+		t.Errorf("the paid invoice was reminded: %v", st.RemindersSent)
 	}
 }
