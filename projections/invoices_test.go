@@ -488,6 +488,54 @@ func TestInvoicesListMatchesStatusOn(t *testing.T) {
 	}
 }
 
+// TestOpenInvoicesPages reads the open invoices of a 150-invoice history
+// seven at a time, on each backend: every open invoice once, in issue date,
+// number and id order, and no other; an invoice paid between two pages does
+// not shift the next.
+func TestOpenInvoicesPages(t *testing.T) {
+	for _, b := range invoicesBackends {
+		t.Run(b.name, func(t *testing.T) {
+			db, _ := b.open(t)
+			l := invoicesApplier(t, db)
+			invoicesHistory(t, l, 150, 42)
+			p := newInvoices(db, 0)
+			ctx := context.Background()
+			var want []string
+			err := p.each(ctx, func(r invoiceRecord) error {
+				if r.open() {
+					want = append(want, r.State.IssueDate.String()+" "+r.State.Number+" "+r.State.ID.String())
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(want)
+			if len(want) < 20 {
+				t.Fatalf("the history has %d open invoices; the test needs more", len(want))
+			}
+			var got []string
+			var after OpenCursor
+			for pages := 0; ; pages++ {
+				page, next, err := p.openPage(ctx, after, 7)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, oi := range page {
+					got = append(got, oi.State.IssueDate.String()+" "+oi.State.Number+" "+oi.State.ID.String())
+				}
+				if len(page) < 7 || pages > len(want) {
+					break
+				}
+				after = next
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("pages of 7 gave\n%v\nwant\n%v", got, want)
+			}
+		})
+	}
+}
+
 // TestInvoicesQueryPlans checks on SQLite that the client page, the firm's
 // lists (status-filtered or not), their counts and owedBy search indexes
 // rather than scan the table.
@@ -527,6 +575,11 @@ func TestInvoicesQueryPlans(t *testing.T) {
 		}
 	}
 	check("firm overdue count", invoicesOverdueCount("rm_invoices"), day.String())
+	open := `SELECT doc FROM rm_invoices ` + openInvoicesPage
+	check("open invoices page", open, "2025-01-20", "A-7", client.String(), 50)
+	if pl := plan(open, "2025-01-20", "A-7", client.String(), 50); strings.Contains(pl, "TEMP B-TREE") || !strings.Contains(pl, "(open=? AND (issue_date,number,key)>(?,?,?))") {
+		t.Errorf("a page of open invoices does not start at its cursor in the index, or sorts them all:\n%s", pl)
+	}
 	check("owedBy", `SELECT currency, due_date, outstanding FROM rm_invoices WHERE client_id = ? AND open = 1`, client.String())
 	for _, tc := range []struct {
 		name string

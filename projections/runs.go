@@ -164,10 +164,17 @@ type OpenCursor struct {
 // while the pages are read is simply not met again. A paid, written-off or
 // void invoice is not among them.
 func (m *Models) OpenInvoicesPage(ctx context.Context, after OpenCursor, limit int) ([]RejectedInvoice, OpenCursor, error) {
-	recs, err := m.Invoices.docs.Find(ctx, m.db,
-		"WHERE open = 1 AND (issue_date > ? OR (issue_date = ? AND (number > ? OR (number = ? AND key > ?))))"+
-			" ORDER BY issue_date, number, key LIMIT ?",
-		after.IssueDate, after.IssueDate, after.Number, after.Number, after.Key, limit)
+	return m.Invoices.openPage(ctx, after, limit)
+}
+
+// openInvoicesPage is OpenInvoicesPage's query (its arguments: the cursor's
+// issue date, number and key, then the limit). The row value lets both
+// SQLite and PostgreSQL start the page at the cursor in the index on
+// (open, issue_date, number, key), so a page reads only its own rows.
+const openInvoicesPage = "WHERE open = 1 AND (issue_date, number, key) > (?, ?, ?) ORDER BY issue_date, number, key LIMIT ?"
+
+func (p *Invoices) openPage(ctx context.Context, after OpenCursor, limit int) ([]RejectedInvoice, OpenCursor, error) {
+	recs, err := p.docs.Find(ctx, p.db, openInvoicesPage, after.IssueDate, after.Number, after.Key, limit)
 	if err != nil {
 		return nil, after, err
 	}
