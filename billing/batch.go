@@ -116,8 +116,7 @@ type batchInvoice struct {
 	meta    Meta
 	collect *Meta
 	plan    plannedInvoice
-	state   invoice.State // as the snapshot has it (not issued)
-	known   bool          // the snapshot has its stream (not issued)
+	begun   *invoice.State // as the snapshot has it, when it has its stream (begun, not issued); nil for most
 	res     *BatchResult
 
 	marked   []string // item keys billed on the invoice (by us or before)
@@ -299,7 +298,7 @@ func (s *Service) markBatch(ctx context.Context, live []*batchInvoice, services 
 		}
 		return w.state, w.rev, w.exists, true
 	}
-	outs, err := HandleBatch(ctx, s.env, s.serviceDecider, cmds, HandleOptions[service.State]{Workers: workers, Known: known, textChecked: true})
+	outs, err := HandleBatch(ctx, s.env, s.serviceDecider, cmds, HandleOptions[service.State]{Workers: workers, Known: known, NoStates: true, textChecked: true})
 	if err != nil {
 		return err
 	}
@@ -443,7 +442,7 @@ func (s *Service) issueInvoices(ctx context.Context, f firm.State, chunk []*batc
 	// A stream the snapshot has (an invoice begun and not issued) is read;
 	// any other is new.
 	known := func(stream string) (invoice.State, uint64, bool, bool) {
-		return invoice.State{}, 0, false, !states[stream].known
+		return invoice.State{}, 0, false, states[stream].begun == nil
 	}
 	// Each invoice is done when its stream is.
 	settled := func(int) { progress(1) }
@@ -457,6 +456,7 @@ func (s *Service) issueInvoices(ctx context.Context, f firm.State, chunk []*batc
 			collect = &outs[i]
 		}
 		b.settle(outs[at[k]], collect, head)
+		b.release()
 	}
 	return nil
 }
@@ -522,10 +522,11 @@ func (s *Service) planBatchInvoice(f firm.State, snap Snapshot, in BatchInvoice,
 			b.res.Number, b.res.AlreadyApplied, b.res.Invoice = st.Number, true, st
 			return errAlreadyIssued
 		}
-		b.state, b.known = st, true
+		begun := st // a copy on the heap only for an invoice begun
+		b.begun = &begun
 	}
 	// Every check before reserving the number, so a refused invoice burns none.
-	b.decided, err = s.checkBeforeNumbering(b.state, plan.cmd, f.InvoicePrefix, b.meta)
+	b.decided, err = s.checkBeforeNumbering(b.stateBefore(), plan.cmd, f.InvoicePrefix, b.meta)
 	return err
 }
 
@@ -558,11 +559,28 @@ func issueDecider(planned map[uuid.UUID]*batchInvoice) Decider[invoice.State, in
 	return d
 }
 
+// stateBefore is the invoice's state before its issue: the snapshot's for
+// an invoice begun, else none.
+func (b *batchInvoice) stateBefore() invoice.State {
+	if b.begun != nil {
+		return *b.begun
+	}
+	return invoice.State{}
+}
+
+// release drops what planning kept for issuing the invoice (its command,
+// its lines, the decided events) once it is settled: a run holds 100,000s of
+// batchInvoices until it ends, and what an issued one keeps would otherwise
+// stay reachable (and be marked by every collection) until then.
+func (b *batchInvoice) release() {
+	b.plan, b.begun, b.decided = plannedInvoice{}, nil, nil
+}
+
 // preview is the invoice as planning decided it (see issueDecider: the
 // events the issue step appends but for the number), with the collection
 // issueInvoices would schedule in the same append, decided on it.
 func (b *batchInvoice) preview(f firm.State) (invoice.State, error) {
-	st := b.state
+	st := b.stateBefore()
 	for _, e := range b.decided {
 		st = invoice.Evolve(st, e)
 	}

@@ -241,3 +241,49 @@ func TestRetryOnACachedServiceIsAlreadyApplied(t *testing.T) {
 		t.Errorf("retry: %+v, want the first run's result %+v, already applied", again, first)
 	}
 }
+
+// TestHandleBatchKnownStates: a batch decided from states the caller knows
+// (in blocks) leaves each stream's state after all its commands in the
+// Decider's cache, and answers each command's state after it; with
+// NoStates it answers where each command's events landed and no state.
+func TestHandleBatchKnownStates(t *testing.T) {
+	for _, noStates := range []bool{false, true} {
+		ctx := context.Background()
+		f := newFixture(t)
+		env := billing.Env{Store: f.store, Catalog: catalog.New()}
+		d := clientDecider(client.Decide)
+		d.Cache = billing.NewStreamsCache[client.State](16)
+		a, b := uuid.New(), uuid.New()
+		var cmds []billing.Command[client.Command]
+		for _, id := range []uuid.UUID{a, b} {
+			cmds = append(cmds,
+				billing.Command[client.Command]{Stream: client.StreamName(id), Meta: meta("create-" + id.String()), Command: client.CreateClient{
+					ClientID: id, Name: "Acme", Kind: client.KindBusiness, Currency: domain.MustCurrency("AUD"),
+					Contacts: []client.Contact{{ID: uuid.New(), Name: "Accounts", Email: "accounts@acme.test"}}}},
+				billing.Command[client.Command]{Stream: client.StreamName(id), Meta: meta("contact-" + id.String()),
+					Command: client.AddContact{ClientID: id, Contact: client.Contact{ID: uuid.New(), Name: "Bob"}}})
+		}
+		known := func(string) (client.State, uint64, bool, bool) { return client.State{}, 0, false, true }
+		outs, err := billing.HandleBatch(ctx, env, d, cmds, billing.HandleOptions[client.State]{Workers: 4, Known: known, NoStates: noStates})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, o := range outs {
+			if o.Err != nil || o.Revision != uint64(i%2) || o.Appended != 1 || !o.Exists || o.Position == 0 || len(o.Events) != 1 {
+				t.Fatalf("NoStates %v: outcome %d: %+v", noStates, i, o.Result)
+			}
+			switch contacts := len(o.State.Contacts); {
+			case noStates && (contacts != 0 || o.State.ID != uuid.Nil):
+				t.Errorf("NoStates: outcome %d has a state (%d contacts)", i, contacts)
+			case !noStates && contacts != 1+i%2:
+				t.Errorf("outcome %d: %d contacts, want %d", i, contacts, 1+i%2)
+			}
+		}
+		for _, id := range []uuid.UUID{a, b} {
+			st, rev, ok := d.Cache.Get(client.StreamName(id))
+			if !ok || rev != 1 || len(st.Contacts) != 2 {
+				t.Errorf("NoStates %v: cached %v at %d with %d contacts, want the state after both commands at 1", noStates, ok, rev, len(st.Contacts))
+			}
+		}
+	}
+}
