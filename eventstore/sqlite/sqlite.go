@@ -120,13 +120,16 @@ type Store struct {
 	wake   chan struct{} // closed and replaced after every commit
 
 	// ckptReq asks the writer for a checkpoint between two commits (room
-	// for one). Run there, with no commit under way, a checkpoint copies
-	// every frame of the WAL, so the next commit starts the WAL again from
-	// its beginning: run beside the commits (as during a bulk write) it
-	// never caught up with them under a steady load, and the WAL file grew
-	// by every commit (78 MB in a minute of the HTTP load test), each
-	// synced commit extending the file.
+	// for one), after the checkpointer's passes beside the commits have
+	// copied most of the WAL (checkpointRound). Run there, with no commit
+	// under way, a checkpoint copies every frame left, so the next commit
+	// starts the WAL again from its beginning: run only beside the commits
+	// (as during a bulk write) it never caught up with them under a steady
+	// load, and the WAL file grew by every commit (78 MB in a minute of the
+	// HTTP load test), each synced commit extending the file.
 	ckptReq chan struct{}
+	// ckptDone carries the result of the writer's checkpoint (room for one).
+	ckptDone chan walPass
 
 	bulk     atomic.Bool   // the writer has its bulk page cache (writeCacheBulk)
 	bulkIdle time.Duration // how long without a bulk commit before it gives it back
@@ -180,6 +183,11 @@ INSERT OR IGNORE INTO store_meta(key, value) VALUES ('schema_version', '1');
 
 // Open opens (creating when needed) the store in folder dir.
 func Open(dir string, opts Options) (*Store, error) {
+	return openEvery(dir, opts, checkpointInterval)
+}
+
+// openEvery is Open with the checkpointer's interval.
+func openEvery(dir string, opts Options, ckptEvery time.Duration) (*Store, error) {
 	if opts.MaxEventSize <= 0 {
 		opts.MaxEventSize = eventstore.DefaultMaxEventSize
 	}
@@ -189,7 +197,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = DefaultMaxBatch
 	}
-	s := &Store{dir: dir, opts: opts, wake: make(chan struct{}), done: make(chan struct{}), stopped: make(chan struct{}), ckptReq: make(chan struct{}, 1),
+	s := &Store{dir: dir, opts: opts, wake: make(chan struct{}), done: make(chan struct{}), stopped: make(chan struct{}), ckptReq: make(chan struct{}, 1), ckptDone: make(chan walPass, 1),
 		rareScan: defaultRareScan, rareCount: defaultRareCount, bulkIdle: bulkIdle}
 	path := filepath.Join(dir, FileName)
 	if opts.ReadOnly {
@@ -260,7 +268,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	s.cdb = cdb
 	s.ckptStopped = make(chan struct{})
 	go w.run()
-	go s.checkpointer()
+	go s.checkpointer(ckptEvery)
 	return s, nil
 }
 
@@ -284,15 +292,17 @@ const bulkCheckpointEvery = 4
 
 // checkpointer has committed WAL frames copied into the database file once
 // an interval (PASSIVE: it never waits for readers); the writer's automatic
-// checkpoints are off, so no append pays for one inside its commit. It asks
-// the writer for it, between two commits (ckptReq), so the checkpoint copies
-// the whole WAL and the WAL is reused from its start; while bulk commits come
-// in it runs it itself, beside them (a billing run's commits do not wait for
-// it, and its WAL grows to a few intervals' commits meanwhile). On Close a
-// final TRUNCATE checkpoint leaves a compact database file.
-func (s *Store) checkpointer() {
+// checkpoints are off, so no append pays for one inside its commit. Most of
+// the copying, and the database file's sync after it, is done beside the
+// commits on the checkpointer's own connection (checkpointRound); then the
+// writer, between two commits (ckptReq), copies only what those passes left,
+// so the WAL is reused from its start. While bulk commits come in it runs
+// only beside them (a billing run's commits do not wait for it, and its WAL
+// grows to a few intervals' commits meanwhile). On Close a final TRUNCATE
+// checkpoint leaves a compact database file.
+func (s *Store) checkpointer(every time.Duration) {
 	defer close(s.ckptStopped)
-	t := time.NewTicker(checkpointInterval)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	var done uint64
 	skipped := 0
@@ -311,19 +321,99 @@ func (s *Store) checkpointer() {
 			switch {
 			case h == done:
 			case !s.bulk.Load():
-				// Between two commits, by the writer: see ckptReq.
-				select {
-				case s.ckptReq <- struct{}{}:
+				if _, _, ok := s.checkpointRound(); ok {
 					done = h
-				default: // one is asked for already
 				}
 			default:
-				if _, err := s.cdb.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err == nil {
+				if p := walCheckpoint(s.cdb); p.err == nil {
 					done = h
 				}
 			}
 		}
 	}
+}
+
+// littleLeft is how many WAL frames (4 KiB pages) a checkpoint pass may
+// copy and still count as short: the commits that came in meanwhile, which
+// the writer's turn copies, are then few. besidePasses bounds the passes
+// beside the commits in one round.
+const (
+	littleLeft   = 256
+	besidePasses = 4
+)
+
+// checkpointRound copies the WAL into the database file in passes on the
+// checkpointer's connection, beside the commits, each pass copying what came
+// in during the one before, until one is short; then it asks the writer for
+// the last pass, between two commits: a checkpoint there copies every frame
+// left, so the next commit starts the WAL again from its beginning. The
+// writer's turn so holds up the appends for a pass over a few frames and its
+// sync, not over a second's commits (measured at 8 and 64 workers of the
+// HTTP load test: 4–60 ms a second in the writer's turn before, most of it
+// the database file's sync). It returns the frames copied beside the
+// commits and in the writer's turn; ok is false when the writer took no
+// request (it has stopped, or one is pending).
+func (s *Store) checkpointRound() (beside, turn int64, ok bool) {
+	var prev int64
+	for range besidePasses {
+		p := walCheckpoint(s.cdb)
+		if p.err != nil {
+			break
+		}
+		n := p.copiedSince(prev)
+		beside += n
+		prev = p.done
+		if n < littleLeft {
+			break
+		}
+	}
+	// A result left by a request nobody waited for is not this one's.
+	select {
+	case <-s.ckptDone:
+	default:
+	}
+	select {
+	case s.ckptReq <- struct{}{}:
+	default: // one is asked for already
+		return beside, 0, false
+	}
+	select {
+	case p := <-s.ckptDone:
+		if p.err != nil {
+			return beside, 0, true
+		}
+		return beside, p.copiedSince(prev), true
+	case <-s.stopped:
+		return beside, 0, false
+	}
+}
+
+// walPass is one checkpoint's result: the frames in the WAL and how many of
+// them are in the database file after it.
+type walPass struct {
+	log, done int64
+	err       error
+}
+
+// copiedSince is how many frames this pass copied after a pass that left
+// prev frames done (the WAL started again in between when fewer are done).
+func (p walPass) copiedSince(prev int64) int64 {
+	if p.done < prev {
+		return p.done
+	}
+	return p.done - prev
+}
+
+// walCheckpoint runs a PASSIVE checkpoint on q (a connection or a pool of
+// one). An error (a reader in the way, another checkpoint running) leaves
+// the rest for the next.
+func walCheckpoint(q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) walPass {
+	var busy int64
+	var p walPass
+	p.err = q.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &p.log, &p.done)
+	return p
 }
 
 // lockDir takes an exclusive, non-blocking flock on dir/LOCK and records the

@@ -2,6 +2,7 @@ package rmdb
 
 import (
 	"context"
+	"database/sql"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,20 +15,34 @@ import (
 // outside a fill): with SQLite's automatic checkpoint every 16,384 pages
 // (what a fill wants) the commit that passed it copied 64 MiB of WAL into
 // the file and synced both inside the runner's apply, while every request
-// waiting to read its own write waited too. The checkpointer instead takes
-// the writer's turn once a second after any commit, between two
-// transactions, and checkpoints what that second wrote on the writer's
-// connection. Run there, with no transaction under way, it copies every
-// frame, so the next transaction starts the WAL again from its beginning; a
-// checkpoint beside the commits (a connection of its own) never caught up
-// with them under a steady load, and the WAL grew by every commit (320 MB in
-// a 30-second HTTP load test).
+// waiting to read its own write waited too. The checkpointer instead copies
+// once a second after any commit, in two steps. Most of the WAL, and the
+// file's sync after it, is copied beside the commits on a connection of its
+// own, in passes that each copy what came in during the one before, until
+// one is short. Then it takes the writer's turn, between two transactions,
+// and copies the rest on the writer's connection: run there, with no
+// transaction under way, it copies every frame left, so the next transaction
+// starts the WAL again from its beginning. A checkpoint only beside the
+// commits never caught up with them under a steady load, and the WAL grew by
+// every commit (320 MB in a 30-second HTTP load test); one only in the
+// writer's turn held the apply, and the requests waiting for it, for the
+// whole second's copy and sync (measured at 8 and 64 workers of that test:
+// 20–95 ms a second, 4,000–8,000 frames).
 const checkpointInterval = time.Second
+
+// littleLeft is how many WAL frames (4 KiB pages) a pass beside the commits
+// may copy and still count as short; besidePasses bounds those passes in
+// one round.
+const (
+	littleLeft   = 256
+	besidePasses = 4
+)
 
 // checkpointer is the background checkpointing of a SQLite read-model
 // database.
 type checkpointer struct {
 	db      *DB
+	beside  *sql.DB // a connection of its own, for the passes beside the commits
 	commits atomic.Uint64
 	stop    chan struct{}
 	stopped chan struct{}
@@ -35,9 +50,10 @@ type checkpointer struct {
 }
 
 // startCheckpointer checkpoints db every interval after any commit, until
-// close.
-func startCheckpointer(db *DB, interval time.Duration) *checkpointer {
-	c := &checkpointer{db: db, stop: make(chan struct{}), stopped: make(chan struct{})}
+// close; beside is a pool of one connection to the same file, which the
+// checkpointer closes.
+func startCheckpointer(db *DB, beside *sql.DB, interval time.Duration) *checkpointer {
+	c := &checkpointer{db: db, beside: beside, stop: make(chan struct{}), stopped: make(chan struct{})}
 	go c.run(interval)
 	return c
 }
@@ -52,25 +68,75 @@ func (c *checkpointer) run(interval time.Duration) {
 		case <-c.stop:
 			return
 		case <-t.C:
-			if n := c.commits.Load(); n != done && c.checkpoint() {
-				done = n
+			if n := c.commits.Load(); n != done {
+				if _, _, ok := c.checkpoint(); ok {
+					done = n
+				}
 			}
 		}
 	}
 }
 
-// checkpoint checkpoints the WAL in the writer's turn; false when it did
-// not (a fill, which checkpoints every 64 MiB itself; no writer connection
-// yet; a reader in the way: a later tick tries again).
-func (c *checkpointer) checkpoint() bool {
+// checkpoint copies the WAL into the file beside the commits, then the rest
+// in the writer's turn. It returns the frames copied in each; ok is false
+// when the writer's turn did not checkpoint (a fill, which checkpoints every
+// 64 MiB itself; no writer connection yet; a reader in the way: a later tick
+// tries again).
+func (c *checkpointer) checkpoint() (beside, turn int64, ok bool) {
 	db := c.db
+	if db.filling.Load() {
+		return 0, 0, false
+	}
+	var prev int64
+	for range besidePasses {
+		p := walCheckpoint(c.beside)
+		if p.err != nil {
+			break
+		}
+		n := p.copiedSince(prev)
+		beside += n
+		prev = p.done
+		if n < littleLeft {
+			break
+		}
+	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if db.wconn == nil || db.bigCache || db.filling.Load() {
-		return false
+		return beside, 0, false
 	}
-	_, err := db.wconn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
-	return err == nil
+	p := walCheckpoint(db.wconn)
+	if p.err != nil {
+		return beside, 0, false
+	}
+	return beside, p.copiedSince(prev), true
+}
+
+// walPass is one checkpoint's result: the frames in the WAL and how many of
+// them are in the database file after it.
+type walPass struct {
+	log, done int64
+	err       error
+}
+
+// copiedSince is how many frames this pass copied after a pass that left
+// prev frames done (the WAL started again in between when fewer are done).
+func (p walPass) copiedSince(prev int64) int64 {
+	if p.done < prev {
+		return p.done
+	}
+	return p.done - prev
+}
+
+// walCheckpoint runs a PASSIVE checkpoint on q (a connection or a pool of
+// one): it never waits for readers.
+func walCheckpoint(q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) walPass {
+	var busy int64
+	var p walPass
+	p.err = q.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &p.log, &p.done)
+	return p
 }
 
 // committed notes a commit: the next tick checkpoints.
@@ -80,12 +146,17 @@ func (c *checkpointer) committed() {
 	}
 }
 
-// close stops the checkpointer (the writer's connection, closed last,
-// checkpoints what is left); later calls do nothing.
+// close stops the checkpointer and closes its connection (the writer's
+// connection, closed last, checkpoints what is left); later calls do
+// nothing.
 func (c *checkpointer) close() {
 	if c == nil {
 		return
 	}
-	c.once.Do(func() { close(c.stop) })
+	c.once.Do(func() {
+		close(c.stop)
+		<-c.stopped
+		c.beside.Close()
+	})
 	<-c.stopped
 }

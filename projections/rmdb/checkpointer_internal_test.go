@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -117,4 +118,59 @@ func TestCloseTwice(t *testing.T) {
 	}
 	db.Close()
 	db.Close()
+}
+
+// TestCheckpointLeavesTheWritersTurnLittleToCopy: under a steady stream of
+// transactions the checkpointer copies the WAL beside them first, on its own
+// connection, so its turn as the writer (which the apply waits for) copies
+// only what came in meanwhile.
+func TestCheckpointLeavesTheWritersTurnLittleToCopy(t *testing.T) {
+	db, err := openSQLiteEvery(filepath.Join(t.TempDir(), "rm.db"), "_synchronous=NORMAL", time.Hour) // no tick but the test's
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if err := db.WriteTx(ctx, func(tx *Tx) error {
+		tx.Exec(`CREATE TABLE things (k INTEGER PRIMARY KEY, v TEXT NOT NULL)`)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	row := strings.Repeat("x", 1000)
+	var n atomic.Int64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := db.WriteTx(ctx, func(tx *Tx) error {
+				for j := range 10 {
+					tx.Exec(`INSERT INTO things (k, v) VALUES (?, ?)`, i*10+j, row)
+				}
+				return nil
+			}); err != nil {
+				t.Error(err)
+				return
+			}
+			n.Add(1)
+		}
+	}()
+	for n.Load() < 500 {
+		time.Sleep(time.Millisecond)
+	}
+	beside, turn, ok := db.ckpt.checkpoint()
+	close(stop)
+	<-done
+	if !ok {
+		t.Fatal("the checkpointer did not checkpoint in the writer's turn")
+	}
+	if turn >= beside {
+		t.Errorf("under steady commits the checkpointer copied %d frames beside them and %d in the writer's turn: the turn should copy only what came in during the last pass beside", beside, turn)
+	}
 }

@@ -49,10 +49,11 @@
 // writer checkpoints the WAL into the file during a fill every 64 MiB (not
 // every 4 MiB, SQLite's default): a fill writes tens of megabytes per
 // transaction, and each checkpoint writes the pages again and syncs the
-// file. Outside a fill no commit checkpoints: a checkpointer takes the
-// writer's turn once a second after any commit and checkpoints the second's
-// WAL between two transactions (checkpointer.go), so no live apply waits for
-// a 64 MiB checkpoint, and the WAL is reused from its start. OpenTemp's
+// file. Outside a fill no commit checkpoints: once a second after any
+// commit a checkpointer copies the second's WAL beside the transactions,
+// then takes the writer's turn to copy the little left between two of them
+// (checkpointer.go), so no live apply waits for a 64 MiB checkpoint nor for
+// a second's, and the WAL is reused from its start. OpenTemp's
 // databases, thrown away after use, are never synced and do not overwrite
 // deleted rows. A fill of tables that hold no row yet (FillFromEmpty: a new
 // generation) lets Docs.Get answer "none" for a key its writer never wrote,
@@ -182,8 +183,16 @@ func openSQLiteEvery(path, settings string, interval time.Duration) (*DB, error)
 	// needs (the pool hands out the most recently used first) is closed
 	// after readIdle, not kept for as long as the server runs.
 	r.SetConnMaxIdleTime(readIdle)
+	ck, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("read models: open %s: %w", path, err)
+	}
+	ck.SetMaxOpenConns(1)
+	ck.SetMaxIdleConns(1)
 	db := &DB{dialect: SQLite, write: w, read: r, path: path}
-	db.ckpt = startCheckpointer(db, interval)
+	db.ckpt = startCheckpointer(db, ck, interval)
 	if err := db.init(context.Background()); err != nil {
 		db.Close()
 		return nil, err
