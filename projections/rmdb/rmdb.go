@@ -128,19 +128,45 @@ type DB struct {
 // Each also sets the writer's automatic checkpoint: none for the live apply
 // (the checkpointer does it in the background, checkpointer.go), every
 // 16,384 pages (64 MiB) for a fill.
+// And a fill reads the file through a memory map of up to 1 GiB: a page
+// it needs that is not in the cache (an upsert into a table larger than
+// it, each CREATE INDEX's pass over its table after the fill, CompleteFill
+// reading documents back) is then read in place instead of copied in by a
+// read call. BenchmarkRebuild, 3 interleaved pairs: 101.9–116.2 cpu-µs/event
+// against 115.1–137.2. The live apply reads few pages, and a mapping would
+// count the file's pages it touched in the server's resident memory, so it
+// has none (SetFilling(false) drops it at once).
 const (
-	writerCache     = "PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 0"     // 16 MiB
-	writerFillCache = "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384" // 64 MiB
+	writerCache     = "PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 0; PRAGMA mmap_size = 0"              // 16 MiB
+	writerFillCache = "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384; PRAGMA mmap_size = 1073741824" // 64 MiB, 1 GiB mapped
 )
 
 // readIdle is how long a read connection of the SQLite read models stays
 // open unused.
 const readIdle = time.Minute
 
-// SetFilling gives the SQLite writer its large page cache from its next
-// transaction while on (a fill: Runner.fill), and its small one again once
-// off. PostgreSQL has nothing to set.
-func (db *DB) SetFilling(on bool) { db.filling.Store(on) }
+// SetFilling gives the SQLite writer its large page cache and its memory
+// map (writerFillCache) from its next transaction while on (a fill:
+// Runner.fill), and its small cache and no map again once off: then at
+// once, waiting for a transaction under way to end (never call it with one
+// open), so a server idle after its fill does not keep the fill's pages
+// mapped. PostgreSQL has nothing to set.
+func (db *DB) SetFilling(on bool) {
+	db.filling.Store(on)
+	if on || db.dialect != SQLite {
+		return
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if db.wconn == nil || !db.bigCache {
+		return
+	}
+	if _, err := db.wconn.ExecContext(context.Background(), writerCache); err != nil {
+		db.dropConn() // the next Begin opens a connection with the small cache
+		return
+	}
+	db.bigCache = false
+}
 
 // OpenSQLite opens (creating it if missing) the read-model database in the
 // SQLite file at path, in WAL mode so readers never wait for the writer.
