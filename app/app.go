@@ -394,6 +394,11 @@ func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Stor
 		return err
 	}
 	a.Outbox = ob
+	// Before any request or job: what is appended from here on is emailed
+	// (SkipHistory), even while the first start's load still runs.
+	if err := ob.MarkHistory(ctx); err != nil {
+		return err
+	}
 	// Of several nodes, the one holding the outbox's lease sends: two
 	// outboxes could both send an email they both found queued and unsent.
 	a.runLeased(cfg, lease.Outbox, func(ctx context.Context) {

@@ -278,6 +278,10 @@ type Outbox struct {
 	loading bool   // reading the log for a first start: no checkpoint yet
 	next    uint64 // the next log position to handle
 	started bool   // the start marker was seen
+	// history is the log's head when MarkHistory was called (historySet):
+	// the end of the history a first start with SkipHistory sends nothing for.
+	history    uint64
+	historySet bool
 	// sweptOn is the last day the daily check went through every client
 	// and collection; later Ticks that day check those seen since.
 	sweptOn  domain.Date
@@ -561,15 +565,39 @@ func (o *Outbox) observe(ctx context.Context, ev follow.Event) error {
 	return nil
 }
 
-// markStart records, the first time emails are enabled with SkipHistory on,
-// that the events already in the log send no email. Every process reads the
-// one marker back, whoever wrote it.
-func (o *Outbox) markStart(ctx context.Context) error {
+// MarkHistory notes the log's head now as the end of the history that a
+// first start with SkipHistory sends no email for: every event appended
+// after the call is emailed, however long the first start's load (which
+// runs in the background, Start) takes. remit serve calls it before it
+// serves a request or runs a job; without it, the head is read when that
+// load ends, and an invoice issued meanwhile was taken for history and
+// never emailed. Only the first call counts.
+func (o *Outbox) MarkHistory(ctx context.Context) error {
 	head, err := o.cfg.Store.Head(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("outbox: %w", err)
 	}
-	err = o.append(ctx, uuid.Nil, "start", eventstore.NoStream, mailbox.OutboxStarted{FromPosition: head, At: o.cfg.Now()}, "")
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.historySet {
+		o.history, o.historySet = head, true
+	}
+	return nil
+}
+
+// markStart records, the first time emails are enabled with SkipHistory on,
+// that the events already in the log (up to MarkHistory's head, or else the
+// head now) send no email. Every process reads the one marker back, whoever
+// wrote it.
+func (o *Outbox) markStart(ctx context.Context) error {
+	head := o.history
+	if !o.historySet {
+		var err error
+		if head, err = o.cfg.Store.Head(ctx); err != nil {
+			return err
+		}
+	}
+	err := o.append(ctx, uuid.Nil, "start", eventstore.NoStream, mailbox.OutboxStarted{FromPosition: head, At: o.cfg.Now()}, "")
 	if err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
 		return err
 	}

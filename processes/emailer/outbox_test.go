@@ -487,6 +487,28 @@ func TestSkipHistorySendsOnlyWhatComesAfter(t *testing.T) {
 	}
 }
 
+// TestSkipHistoryEmailsWhatCameDuringTheFirstLoad: remit serve marks the
+// history (MarkHistory) before it serves; an invoice issued before the
+// outbox's first load has run (it runs in the background, and on a long log
+// takes a while) is not history, and is emailed; the one before the mark is
+// not.
+func TestSkipHistoryEmailsWhatCameDuringTheFirstLoad(t *testing.T) {
+	f := newFixture(t)
+	f.issue()
+	ob, err := emailer.New(emailer.Config{Store: f.store, Mailer: f.smtp(), From: "accounts@ledger.example", Now: f.clk.Now, LinkFor: f.links, SkipHistory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ob.MarkHistory(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.issue() // a request served before the outbox's load has run
+	f.catchUp(ob)
+	if n := len(f.mp.Messages()); n != 1 {
+		t.Fatalf("%d emails, want 1: the invoice issued after the mark, not the one before", n)
+	}
+}
+
 // appendingHead is a store whose Head, once armed, first lets another
 // writer append (run): what happens when an invoice is issued while the
 // outbox is between reading the log and asking for its head.
