@@ -258,6 +258,17 @@ func sqlLimit(limit int) int {
 // subscribeBatch is how many events a subscription reads per query.
 const subscribeBatch = 512
 
+// readLive is a subscription's read of the next batch from next: from the
+// tail when it holds [next, head], else from the database.
+func (s *Store) readLive(ctx context.Context, next uint64, filter eventstore.Filter) ([]eventstore.RecordedEvent, uint64, error) {
+	if !s.opts.ReadOnly {
+		if batch, through, ok := s.tail.read(next, s.head.Load(), subscribeBatch, filter); ok {
+			return batch, through, nil
+		}
+	}
+	return s.readAll(ctx, next, eventstore.Forward, subscribeBatch, filter)
+}
+
 // Subscribe implements eventstore.Store.
 func (s *Store) Subscribe(ctx context.Context, from uint64, filter eventstore.Filter) iter.Seq2[eventstore.RecordedEvent, error] {
 	return func(yield func(eventstore.RecordedEvent, error) bool) {
@@ -266,7 +277,7 @@ func (s *Store) Subscribe(ctx context.Context, from uint64, filter eventstore.Fi
 			// Take the wake channel before reading, so a commit between the
 			// read and the wait still wakes us.
 			wake := s.waitCh()
-			batch, through, err := s.readAll(ctx, next, eventstore.Forward, subscribeBatch, filter)
+			batch, through, err := s.readLive(ctx, next, filter)
 			if err != nil {
 				if ctx.Err() != nil {
 					err = ctx.Err()

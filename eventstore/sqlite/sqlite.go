@@ -38,9 +38,12 @@
 //   - A lock file (flock) keeps a second process from opening the same folder
 //     for writing; read-only opens (auditors, `remit audit verify`) are allowed
 //     alongside a writer.
-//   - Subscriptions read from the database in batches and sleep on a broadcast
-//     channel that the writer closes after every commit: a slow subscriber
-//     holds no lock and fills no buffer the writer waits on.
+//   - Subscriptions read in batches and sleep on a broadcast channel that
+//     the writer closes after every commit: a slow subscriber holds no lock
+//     and fills no buffer the writer waits on. What the latest commits added
+//     (the last 2,048 to 4,096 events) they read from memory, where the writer put it
+//     before moving the head (tail.go); a subscription further behind reads
+//     the database.
 //   - A filtered read scans in position order, except a long read on one
 //     stream prefix few events have (the sign-in directory's "user-"), which
 //     goes through the stream index. Read connections do not map the file
@@ -116,6 +119,7 @@ type Store struct {
 	rareScan, rareCount uint64
 
 	head   atomic.Uint64 // last committed position (writer mode)
+	tail   tail          // the latest committed events, for subscriptions (tail.go)
 	wakeMu sync.Mutex
 	wake   chan struct{} // closed and replaced after every commit
 

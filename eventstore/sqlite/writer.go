@@ -166,6 +166,10 @@ type txState struct {
 	lastHash []byte
 	now      int64
 	revs     map[string]streamRev
+	// recs are the events written, for the store's tail once committed
+	// (tail.go); untailed says one could not be kept there.
+	recs     []eventstore.RecordedEvent
+	untailed bool
 }
 
 func (w *writer) begin(ctx context.Context) (*txState, error) {
@@ -173,6 +177,15 @@ func (w *writer) begin(ctx context.Context) (*txState, error) {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	return &txState{head: w.head, lastHash: w.lastHash, now: max(w.s.opts.Clock().UnixNano(), w.lastAt), revs: map[string]streamRev{}}, nil
+}
+
+// keep notes an event written at pos with envelope env for the tail: decoded
+// from env, as a read of the database would give it.
+func (tx *txState) keep(pos uint64, env []byte) {
+	tx.recs = append(tx.recs, eventstore.RecordedEvent{Position: pos})
+	if err := eventstore.DecodeEnvelope(env, &tx.recs[len(tx.recs)-1]); err != nil {
+		tx.untailed = true
+	}
 }
 
 // finish commits the transaction and, once the commit is synced, makes its
@@ -195,6 +208,11 @@ func (w *writer) finish(ctx context.Context, tx *txState) error {
 		w.revs[k] = v
 	}
 	if wrote {
+		if tx.untailed {
+			w.s.tail.reset() // the subscriptions read this commit from the database
+		} else {
+			w.s.tail.add(tx.recs) // before the head moves: see tail
+		}
 		w.s.head.Store(w.head)
 		w.s.broadcast()
 	}
@@ -300,7 +318,7 @@ func (w *writer) applyAtomic(ctx context.Context, r *appendReq, tx *txState, car
 	if _, err := w.conn.ExecContext(ctx, `SAVEPOINT atomic_block`); err != nil {
 		return appendResp{err: fmt.Errorf("append: savepoint: %w", err)}, false
 	}
-	head, lastHash := tx.head, tx.lastHash
+	head, lastHash, nrecs := tx.head, tx.lastHash, len(tx.recs)
 	type prior struct {
 		rev streamRev
 		ok  bool
@@ -322,7 +340,7 @@ func (w *writer) applyAtomic(ctx context.Context, r *appendReq, tx *txState, car
 		if _, rerr := w.conn.ExecContext(ctx, `RELEASE atomic_block`); rerr != nil {
 			return appendResp{err: err}, true
 		}
-		tx.head, tx.lastHash = head, lastHash
+		tx.head, tx.lastHash, tx.recs = head, lastHash, tx.recs[:nrecs]
 		for j, p := range r.parts {
 			if before[j].ok {
 				tx.revs[p.stream] = before[j].rev
@@ -454,6 +472,7 @@ func (w *writer) apply(ctx context.Context, r *appendReq, tx *txState, careful b
 			return res, w.duplicate(ctx, e), true
 		}
 		lastHash = h[:]
+		tx.keep(head, env)
 		res = eventstore.AppendResult{Revision: rev, Position: head}
 		rev++
 	}
