@@ -70,6 +70,7 @@ import (
 
 	"remit/eventstore"
 	"remit/internal/fsperm"
+	"remit/internal/sqlitewal"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -133,7 +134,7 @@ type Store struct {
 	// HTTP load test), each synced commit extending the file.
 	ckptReq chan struct{}
 	// ckptDone carries the result of the writer's checkpoint (room for one).
-	ckptDone chan walPass
+	ckptDone chan sqlitewal.Pass
 
 	bulk     atomic.Bool   // the writer has its bulk page cache (writeCacheBulk)
 	bulkIdle time.Duration // how long without a bulk commit before it gives it back
@@ -201,7 +202,7 @@ func openEvery(dir string, opts Options, ckptEvery time.Duration) (*Store, error
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = DefaultMaxBatch
 	}
-	s := &Store{dir: dir, opts: opts, wake: make(chan struct{}), done: make(chan struct{}), stopped: make(chan struct{}), ckptReq: make(chan struct{}, 1), ckptDone: make(chan walPass, 1),
+	s := &Store{dir: dir, opts: opts, wake: make(chan struct{}), done: make(chan struct{}), stopped: make(chan struct{}), ckptReq: make(chan struct{}, 1), ckptDone: make(chan sqlitewal.Pass, 1),
 		rareScan: defaultRareScan, rareCount: defaultRareCount, bulkIdle: bulkIdle}
 	path := filepath.Join(dir, FileName)
 	if opts.ReadOnly {
@@ -329,7 +330,7 @@ func (s *Store) checkpointer(every time.Duration) {
 					done = h
 				}
 			default:
-				if p := walCheckpoint(s.cdb); p.err == nil {
+				if p := sqlitewal.Checkpoint(s.cdb); p.Err == nil {
 					done = h
 				}
 			}
@@ -360,13 +361,13 @@ const (
 func (s *Store) checkpointRound() (beside, turn int64, ok bool) {
 	var prev int64
 	for range besidePasses {
-		p := walCheckpoint(s.cdb)
-		if p.err != nil {
+		p := sqlitewal.Checkpoint(s.cdb)
+		if p.Err != nil {
 			break
 		}
-		n := p.copiedSince(prev)
+		n := p.CopiedSince(prev)
 		beside += n
-		prev = p.done
+		prev = p.Done
 		if n < littleLeft {
 			break
 		}
@@ -383,41 +384,13 @@ func (s *Store) checkpointRound() (beside, turn int64, ok bool) {
 	}
 	select {
 	case p := <-s.ckptDone:
-		if p.err != nil {
+		if p.Err != nil {
 			return beside, 0, true
 		}
-		return beside, p.copiedSince(prev), true
+		return beside, p.CopiedSince(prev), true
 	case <-s.stopped:
 		return beside, 0, false
 	}
-}
-
-// walPass is one checkpoint's result: the frames in the WAL and how many of
-// them are in the database file after it.
-type walPass struct {
-	log, done int64
-	err       error
-}
-
-// copiedSince is how many frames this pass copied after a pass that left
-// prev frames done (the WAL started again in between when fewer are done).
-func (p walPass) copiedSince(prev int64) int64 {
-	if p.done < prev {
-		return p.done
-	}
-	return p.done - prev
-}
-
-// walCheckpoint runs a PASSIVE checkpoint on q (a connection or a pool of
-// one). An error (a reader in the way, another checkpoint running) leaves
-// the rest for the next.
-func walCheckpoint(q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}) walPass {
-	var busy int64
-	var p walPass
-	p.err = q.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &p.log, &p.done)
-	return p
 }
 
 // lockDir takes an exclusive, non-blocking flock on dir/LOCK and records the

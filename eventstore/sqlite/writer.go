@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"remit/eventstore"
+	"remit/internal/sqlitewal"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -98,7 +99,7 @@ func (w *writer) run() {
 			continue
 		case <-w.s.ckptReq:
 			select {
-			case w.s.ckptDone <- walCheckpoint(w.conn):
+			case w.s.ckptDone <- sqlitewal.Checkpoint(w.conn):
 			default: // nobody waits for it (a test's request)
 			}
 			continue

@@ -1,11 +1,12 @@
 package rmdb
 
 import (
-	"context"
 	"database/sql"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"remit/internal/sqlitewal"
 )
 
 // checkpointInterval is how often the SQLite read models' checkpointer folds
@@ -89,13 +90,13 @@ func (c *checkpointer) checkpoint() (beside, turn int64, ok bool) {
 	}
 	var prev int64
 	for range besidePasses {
-		p := walCheckpoint(c.beside)
-		if p.err != nil {
+		p := sqlitewal.Checkpoint(c.beside)
+		if p.Err != nil {
 			break
 		}
-		n := p.copiedSince(prev)
+		n := p.CopiedSince(prev)
 		beside += n
-		prev = p.done
+		prev = p.Done
 		if n < littleLeft {
 			break
 		}
@@ -105,38 +106,11 @@ func (c *checkpointer) checkpoint() (beside, turn int64, ok bool) {
 	if db.wconn == nil || db.bigCache || db.filling.Load() {
 		return beside, 0, false
 	}
-	p := walCheckpoint(db.wconn)
-	if p.err != nil {
+	p := sqlitewal.Checkpoint(db.wconn)
+	if p.Err != nil {
 		return beside, 0, false
 	}
-	return beside, p.copiedSince(prev), true
-}
-
-// walPass is one checkpoint's result: the frames in the WAL and how many of
-// them are in the database file after it.
-type walPass struct {
-	log, done int64
-	err       error
-}
-
-// copiedSince is how many frames this pass copied after a pass that left
-// prev frames done (the WAL started again in between when fewer are done).
-func (p walPass) copiedSince(prev int64) int64 {
-	if p.done < prev {
-		return p.done
-	}
-	return p.done - prev
-}
-
-// walCheckpoint runs a PASSIVE checkpoint on q (a connection or a pool of
-// one): it never waits for readers.
-func walCheckpoint(q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}) walPass {
-	var busy int64
-	var p walPass
-	p.err = q.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &p.log, &p.done)
-	return p
+	return beside, p.CopiedSince(prev), true
 }
 
 // committed notes a commit: the next tick checkpoints.
