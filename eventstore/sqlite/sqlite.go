@@ -338,15 +338,6 @@ func (s *Store) checkpointer(every time.Duration) {
 	}
 }
 
-// littleLeft is how many WAL frames (4 KiB pages) a checkpoint pass may
-// copy and still count as short: the commits that came in meanwhile, which
-// the writer's turn copies, are then few. besidePasses bounds the passes
-// beside the commits in one round.
-const (
-	littleLeft   = 256
-	besidePasses = 4
-)
-
 // checkpointRound copies the WAL into the database file in passes on the
 // checkpointer's connection, beside the commits, each pass copying what came
 // in during the one before, until one is short; then it asks the writer for
@@ -359,19 +350,7 @@ const (
 // commits and in the writer's turn; ok is false when the writer took no
 // request (it has stopped, or one is pending).
 func (s *Store) checkpointRound() (beside, turn int64, ok bool) {
-	var prev int64
-	for range besidePasses {
-		p := sqlitewal.Checkpoint(s.cdb)
-		if p.Err != nil {
-			break
-		}
-		n := p.CopiedSince(prev)
-		beside += n
-		prev = p.Done
-		if n < littleLeft {
-			break
-		}
-	}
+	beside, prev := sqlitewal.Beside(s.cdb)
 	// A result left by a request nobody waited for is not this one's.
 	select {
 	case <-s.ckptDone:

@@ -42,3 +42,34 @@ func Checkpoint(c Conn) Pass {
 	p.Err = c.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &p.Log, &p.Done)
 	return p
 }
+
+// LittleLeft is how many WAL frames (4 KiB pages) a pass beside the commits
+// may copy and still count as short: the commits that came in meanwhile,
+// which the writer's turn then copies, are few. BesidePasses bounds those
+// passes in one round.
+const (
+	LittleLeft   = 256
+	BesidePasses = 4
+)
+
+// Beside runs the passes of a checkpoint round that go beside the commits,
+// on c (not the writer's connection): each copies what came in during the
+// one before, until one is short (under LittleLeft frames) or BesidePasses
+// have run, or one fails. It returns the frames they copied and how many
+// frames of the WAL the last pass left done (what the writer's pass after
+// them counts its own copy from: Pass.CopiedSince).
+func Beside(c Conn) (copied, done int64) {
+	for range BesidePasses {
+		p := Checkpoint(c)
+		if p.Err != nil {
+			break
+		}
+		n := p.CopiedSince(done)
+		copied += n
+		done = p.Done
+		if n < LittleLeft {
+			break
+		}
+	}
+	return copied, done
+}

@@ -31,14 +31,6 @@ import (
 // 20–95 ms a second, 4,000–8,000 frames).
 const checkpointInterval = time.Second
 
-// littleLeft is how many WAL frames (4 KiB pages) a pass beside the commits
-// may copy and still count as short; besidePasses bounds those passes in
-// one round.
-const (
-	littleLeft   = 256
-	besidePasses = 4
-)
-
 // checkpointer is the background checkpointing of a SQLite read-model
 // database.
 type checkpointer struct {
@@ -88,19 +80,7 @@ func (c *checkpointer) checkpoint() (beside, turn int64, ok bool) {
 	if db.filling.Load() {
 		return 0, 0, false
 	}
-	var prev int64
-	for range besidePasses {
-		p := sqlitewal.Checkpoint(c.beside)
-		if p.Err != nil {
-			break
-		}
-		n := p.CopiedSince(prev)
-		beside += n
-		prev = p.Done
-		if n < littleLeft {
-			break
-		}
-	}
+	beside, prev := sqlitewal.Beside(c.beside)
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if db.wconn == nil || db.bigCache || db.filling.Load() {
