@@ -57,6 +57,15 @@
 //     rebuild used per event and against the bare decoding on one goroutine
 //     (rebuild-cpu/bare-cpu): on a shared machine the CPU time moves far
 //     less with the load than the wall clock does.
+//   - BenchmarkRebuildFloor: the part of a rebuild no projection logic can
+//     remove, as a floor for BenchmarkRebuild's figures: every event read
+//     and decoded once as the fill does, and one row per event written
+//     into a new SQLite file as a fill writes (the envelope fields an
+//     activity page shows, the event's type, its stream's id and its
+//     client as indexed columns; pipelined inserts of many rows a
+//     statement, a commit every 32,768 events, the indexes built at the
+//     end). Reports the floor's events/s and CPU per event beside bare
+//     decoding's in the same run (floor/bare, floor-cpu/bare-cpu).
 //   - BenchmarkQueries: 50 goroutines issuing b.N requests on the rebuilt
 //     models, with the query cache `remit serve` gives them
 //     (-readmodels.querycache=false: every request reads the tables): the big client's page (Summary, ClientServices, Schedule, the
