@@ -2,10 +2,13 @@ package readmodels
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -78,6 +81,8 @@ func BenchmarkRebuildFloor(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+var flagFloorSubjects = flag.Bool("readmodels.floorsubjects", false, "BenchmarkRebuildFloor: write each event's two subjects as rows of a table keyed by (subject, position), as the activity model does, instead of two indexed columns of its row")
 
 // floorBatch is a batch of stored events and their decoding.
 type floorBatch struct {
@@ -155,12 +160,30 @@ func floorFill(ctx context.Context, st eventstore.Store, path string) (int, erro
 		}
 	}()
 
+	var tx *rmdb.Tx
 	table := rmdb.Stored("floor_lines", 1)
 	rows := rmdb.NewRows(table, "position", "revision", "at", "stream", "actor", "event_type", "what", "subject", "client")
+	subjectsTable := rmdb.Stored("floor_subjects", 1)
+	subjects := rmdb.NewRows(subjectsTable, "id", "position")
+	type subjectRow struct {
+		id  string
+		pos int64
+	}
+	var pending []subjectRow
+	flush := func() {
+		rows.Flush(tx)
+		slices.SortFunc(pending, func(a, b subjectRow) int {
+			return cmp.Or(strings.Compare(a.id, b.id), cmp.Compare(a.pos, b.pos))
+		})
+		for _, r := range pending {
+			subjects.Add(tx, r.id, r.pos)
+		}
+		pending = pending[:0]
+		subjects.Flush(tx)
+	}
 	// The client of a stream, learned from the first event naming it: the
 	// one fact about other streams the activity's client index needs.
 	clientOf := map[string]string{}
-	var tx *rmdb.Tx
 	begin := func() error {
 		var err error
 		tx, err = db.Begin(ctx)
@@ -171,6 +194,9 @@ func floorFill(ctx context.Context, st eventstore.Store, path string) (int, erro
 	}
 	if err := begin(); err != nil {
 		return 0, err
+	}
+	if *flagFloorSubjects {
+		tx.Exec("CREATE TABLE " + subjectsTable + " (id TEXT NOT NULL, position BIGINT NOT NULL, PRIMARY KEY (id, position)) WITHOUT ROWID")
 	}
 	tx.Exec("CREATE TABLE " + table + " (position INTEGER PRIMARY KEY, revision BIGINT NOT NULL, at BIGINT NOT NULL, stream TEXT NOT NULL, actor TEXT NOT NULL, event_type TEXT NOT NULL, what TEXT NOT NULL, subject TEXT NOT NULL, client TEXT)")
 	n, inTx := 0, 0
@@ -204,12 +230,19 @@ func floorFill(ctx context.Context, st eventstore.Store, path string) (int, erro
 			if !e.Metadata.RecordedAt.IsZero() {
 				at = e.Metadata.RecordedAt.UnixNano()
 			}
+			if *flagFloorSubjects {
+				pending = append(pending, subjectRow{subject, int64(rec.Position)})
+				if client != "" && client != subject {
+					pending = append(pending, subjectRow{client, int64(rec.Position)})
+				}
+				subject, c = "", nil
+			}
 			rows.Add(tx, int64(rec.Position), int64(rec.Revision), at, rec.Stream, e.Metadata.Actor, rec.Type, rec.Type, subject, c)
 			n++
 		}
 		inTx += len(fb.recs)
 		if inTx >= 8*follow.DefaultBatch {
-			rows.Flush(tx)
+			flush()
 			if err := tx.Commit(); err != nil {
 				return n, err
 			}
@@ -219,9 +252,11 @@ func floorFill(ctx context.Context, st eventstore.Store, path string) (int, erro
 			inTx = 0
 		}
 	}
-	rows.Flush(tx)
-	tx.Exec("CREATE INDEX " + table + "_subject ON " + table + " (subject, position)")
-	tx.Exec("CREATE INDEX " + table + "_client ON " + table + " (client, position)")
+	flush()
+	if !*flagFloorSubjects {
+		tx.Exec("CREATE INDEX " + table + "_subject ON " + table + " (subject, position)")
+		tx.Exec("CREATE INDEX " + table + "_client ON " + table + " (client, position)")
+	}
 	if err := tx.Commit(); err != nil {
 		return n, err
 	}
