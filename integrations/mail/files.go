@@ -47,5 +47,9 @@ func (f Files) Send(ctx context.Context, m Message) error {
 	return atomicfile.WriteFile(path, data, 0o600)
 }
 
+// DeliversOnceByID is true: Send writes no message whose file exists
+// (mail.OnceByID).
+func (Files) DeliversOnceByID() bool { return true }
+
 // Name returns "file", the transport recorded on sent emails.
 func (Files) Name() string { return "file" }

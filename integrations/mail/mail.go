@@ -39,6 +39,16 @@ type Mailer interface {
 	Send(ctx context.Context, m Message) error
 }
 
+// OnceByID is a Mailer that delivers a message at most once by its ID, so
+// handing it the same message again, after a crash, delivers nothing more
+// (Files: a message whose file exists is not written again). The outbox
+// then records an email only after delivering it, in one synced commit
+// instead of two.
+type OnceByID interface {
+	Mailer
+	DeliversOnceByID() bool
+}
+
 // Address is a named email address.
 type Address struct {
 	Name  string

@@ -79,7 +79,12 @@
 // is its Message-ID. Before handing an email to the transport the outbox
 // appends EmailQueued with expected revision "no stream"; after the transport
 // accepts it, EmailSent. A replayed log, a restart or a second outbox finds
-// the stream and does not queue again. But the boundary between the store
+// the stream and does not queue again. A mailer that delivers a message at
+// most once by its id (mail.OnceByID: the .eml files) is handed the email
+// first, and EmailQueued is appended with its outcome in one append, one
+// synced commit instead of two: a crash in between leaves the trigger
+// unhandled, so the restarted outbox handles it again and the second
+// delivery writes nothing. But the boundary between the store
 // and the mail server is not transactional: if the process dies after the
 // server accepted an email and before EmailSent is stored, the restarted
 // outbox sends it again, with the same Message-ID (at least once, with a
@@ -817,6 +822,9 @@ func (o *Outbox) queueAndSend(ctx context.Context, q mailbox.EmailQueued, correl
 		o.log.Warn("outbox: email refused; not sent", "email", q.EmailID, "err", err)
 		return nil
 	}
+	if m, ok := o.cfg.Mailer.(mail.OnceByID); ok && m.DeliversOnceByID() {
+		return o.sendThenRecord(ctx, q, msg, correlation)
+	}
 	if err := o.append(ctx, q.EmailID, "queued", eventstore.NoStream, q, correlation); err != nil {
 		if !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
 			return err
@@ -826,6 +834,33 @@ func (o *Outbox) queueAndSend(ctx context.Context, q mailbox.EmailQueued, correl
 	}
 	o.setStatus(q.EmailID, mailbox.StatusQueued, &q)
 	o.deliver(ctx, q, msg)
+	return nil
+}
+
+// sendThenRecord is queueAndSend for a mailer that delivers a message at
+// most once by its id (mail.OnceByID): it delivers first, then records
+// EmailQueued and the outcome in one append, one synced commit where the
+// other order takes two. A crash between the two leaves the trigger
+// unhandled (nothing moved the checkpoint past it), so it is handled again
+// and the second delivery delivers nothing; a temporary failure records
+// the email queued alone, for sendPending to retry.
+func (o *Outbox) sendThenRecord(ctx context.Context, q mailbox.EmailQueued, msg mail.Message, correlation string) error {
+	outcome, step, status := o.attempt(ctx, q, msg)
+	ids, events := []uuid.UUID{uuid.NewSHA1(q.EmailID, []byte("queued"))}, []domain.Event{q}
+	if outcome != nil {
+		ids, events = append(ids, uuid.NewSHA1(q.EmailID, []byte(step))), append(events, outcome)
+	}
+	if err := o.record(ctx, q.EmailID, eventstore.NoStream, ids, events, correlation); err != nil {
+		if !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+			return err
+		}
+		// Another outbox recorded it first: take its record as it stands.
+		return o.adopt(ctx, q.EmailID)
+	}
+	o.setStatus(q.EmailID, mailbox.StatusQueued, &q)
+	if outcome != nil {
+		o.setStatus(q.EmailID, status, nil)
+	}
 	return nil
 }
 
@@ -884,6 +919,21 @@ func (o *Outbox) sendPending(ctx context.Context) error {
 // deliver hands the message to the transport and records the outcome. A
 // temporary failure leaves the email pending.
 func (o *Outbox) deliver(ctx context.Context, q mailbox.EmailQueued, msg mail.Message) {
+	outcome, step, status := o.attempt(ctx, q, msg)
+	if outcome == nil {
+		return
+	}
+	if err := o.append(ctx, q.EmailID, step, eventstore.Exact(0), outcome, ""); err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+		o.log.Warn("outbox: outcome not recorded; a sent email will be sent again", "email", q.EmailID, "step", step, "err", err)
+		return
+	}
+	o.setStatus(q.EmailID, status, nil)
+}
+
+// attempt hands the message to the transport and returns the outcome to
+// record (EmailSent or EmailFailed), its step and the status it sets; nil
+// for a temporary failure, which leaves the email pending.
+func (o *Outbox) attempt(ctx context.Context, q mailbox.EmailQueued, msg mail.Message) (domain.Event, string, mailbox.Status) {
 	msg.Subject, msg.To = q.Subject, mail.Address{Name: q.ToName, Email: q.To}
 	var err error
 	if q.To == "" {
@@ -903,22 +953,13 @@ func (o *Outbox) deliver(ctx context.Context, q mailbox.EmailQueued, msg mail.Me
 	}
 	switch {
 	case err == nil:
-		e := mailbox.EmailSent{EmailID: q.EmailID, Transport: o.transport, Attempts: attempts, At: o.cfg.Now()}
-		if err := o.append(ctx, q.EmailID, "sent", eventstore.Exact(0), e, ""); err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
-			o.log.Warn("outbox: sent but not recorded; it will be sent again", "email", q.EmailID, "err", err)
-			return
-		}
-		o.setStatus(q.EmailID, mailbox.StatusSent, nil)
+		return mailbox.EmailSent{EmailID: q.EmailID, Transport: o.transport, Attempts: attempts, At: o.cfg.Now()}, "sent", mailbox.StatusSent
 	case mail.IsPermanent(err):
-		e := mailbox.EmailFailed{EmailID: q.EmailID, Reason: err.Error(), Attempts: attempts, At: o.cfg.Now()}
-		if err := o.append(ctx, q.EmailID, "failed", eventstore.Exact(0), e, ""); err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
-			o.log.Warn("outbox: failure not recorded", "email", q.EmailID, "err", err)
-			return
-		}
 		o.log.Warn("outbox: email refused for good", "email", q.EmailID, "to", q.To, "err", err)
-		o.setStatus(q.EmailID, mailbox.StatusFailed, nil)
+		return mailbox.EmailFailed{EmailID: q.EmailID, Reason: err.Error(), Attempts: attempts, At: o.cfg.Now()}, "failed", mailbox.StatusFailed
 	default:
 		o.log.Warn("outbox: email not sent yet; will retry", "email", q.EmailID, "err", err)
+		return nil, "", ""
 	}
 }
 
@@ -927,11 +968,17 @@ func (o *Outbox) deliver(ctx context.Context, q mailbox.EmailQueued, msg mail.Me
 // email and the step, on the condition expected places on the email's
 // stream (a refusal wraps eventstore.ErrWrongExpectedVersion).
 func (o *Outbox) append(ctx context.Context, id uuid.UUID, step string, expected eventstore.ExpectedRevision, e domain.Event, correlation string) error {
+	return o.record(ctx, id, expected, []uuid.UUID{uuid.NewSHA1(id, []byte(step))}, []domain.Event{e}, correlation)
+}
+
+// record is append for several events of one email, in one append (all or
+// none), the i-th named ids[i].
+func (o *Outbox) record(ctx context.Context, id uuid.UUID, expected eventstore.ExpectedRevision, ids []uuid.UUID, events []domain.Event, correlation string) error {
 	if correlation == "" {
 		correlation = id.String()
 	}
 	stream := mailbox.StreamName(id)
-	_, err := billing.Record(ctx, billing.Env{Store: o.cfg.Store, Catalog: o.cat}, stream, expected, uuid.NewSHA1(id, []byte(step)), e,
+	_, err := billing.RecordAll(ctx, billing.Env{Store: o.cfg.Store, Catalog: o.cat}, stream, expected, ids, events,
 		billing.Meta{Actor: "system:outbox", CommandID: id.String(), CorrelationID: correlation, CausationID: id.String()})
 	if err != nil {
 		return fmt.Errorf("outbox: append %s: %w", stream, err)

@@ -2,10 +2,12 @@ package emailer_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -579,4 +581,110 @@ func TestInvoiceEmailSaysWhenItIsChargedOrHowToPay(t *testing.T) {
 			t.Errorf("the email of an invoice with no method says %q:\n%s\n%s", lie, m.Text, text)
 		}
 	}
+}
+
+// crashAfterSend is the files mailer of a process that dies right after a
+// message's file is written, before the outbox records it: it cancels the
+// outbox's context, so nothing after the send reaches the store.
+type crashAfterSend struct {
+	mail.Files
+	crash context.CancelFunc
+	sent  int
+}
+
+func (c *crashAfterSend) Send(ctx context.Context, m mail.Message) error {
+	err := c.Files.Send(ctx, m)
+	c.sent++
+	c.crash()
+	return err
+}
+
+// flaky is a files mailer whose first send fails for now (a full disk).
+type flaky struct {
+	mail.Files
+	failed bool
+}
+
+func (f *flaky) Send(ctx context.Context, m mail.Message) error {
+	if !f.failed {
+		f.failed = true
+		return errors.New("no space left on device")
+	}
+	return f.Files.Send(ctx, m)
+}
+
+// TestSendFirstThenRecordSendsNothingTwice: with a mailer that delivers a
+// message at most once by its id (the .eml files), the outbox delivers
+// first and records the email queued and sent in one append. A crash
+// between the two leaves the trigger to be handled again: the email is then
+// recorded once and its file not written again; a temporary failure leaves
+// it queued, and a Tick sends it.
+func TestSendFirstThenRecordSendsNothingTwice(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	f.issue()
+	ctx, crash := context.WithCancel(context.Background())
+	m := &crashAfterSend{Files: mail.Files{Dir: dir}, crash: crash}
+	if err := f.outbox(m).CatchUp(ctx); err == nil {
+		t.Fatal("the outbox's catch-up went on after the crash")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if m.sent != 1 || len(files) != 1 {
+		t.Fatalf("before the restart: %d sends, %d .eml files; want 1 and 1", m.sent, len(files))
+	}
+	if recs := f.emailEvents(); len(recs) != 0 {
+		t.Fatalf("the crash left %v in the log, want nothing", recs)
+	}
+	before, err := os.Stat(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	restarted := &crashAfterSend{Files: mail.Files{Dir: dir}, crash: func() {}}
+	f.catchUp(f.outbox(restarted))
+	f.catchUp(f.outbox(restarted))
+	files, _ = filepath.Glob(filepath.Join(dir, "*.eml"))
+	after, err := os.Stat(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || !after.ModTime().Equal(before.ModTime()) || after.Size() != before.Size() {
+		t.Errorf("after the restart: %d .eml files, modified %v (was %v); want the one file, not written again", len(files), after.ModTime(), before.ModTime())
+	}
+	if got := f.emailEvents(); !slices.Equal(got, []string{"EmailQueued", "EmailSent"}) {
+		t.Errorf("email events after the restart: %v, want EmailQueued, EmailSent", got)
+	}
+
+	// A temporary failure: queued alone, sent by the next Tick, once.
+	fl := &flaky{Files: mail.Files{Dir: dir}}
+	ob := f.outbox(fl)
+	f.issue()
+	f.catchUp(ob)
+	if got := f.emailEvents(); !slices.Equal(got, []string{"EmailQueued", "EmailSent", "EmailQueued"}) {
+		t.Errorf("email events after the failed send: %v, want the second queued", got)
+	}
+	if err := ob.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.catchUp(f.outbox(fl))
+	if got := f.emailEvents(); !slices.Equal(got, []string{"EmailQueued", "EmailSent", "EmailQueued", "EmailSent"}) {
+		t.Errorf("email events after the retry: %v, want both sent once", got)
+	}
+	if files, _ = filepath.Glob(filepath.Join(dir, "*.eml")); len(files) != 2 {
+		t.Errorf("%d .eml files, want 2", len(files))
+	}
+}
+
+// emailEvents are the types of the emails' events in the log, in order.
+func (f *fixture) emailEvents() []string {
+	f.t.Helper()
+	recs, err := f.store.ReadAll(context.Background(), 0, eventstore.Forward, 0, eventstore.Filter{EventTypes: []string{"EmailQueued", "EmailSent", "EmailFailed"}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var types []string
+	for _, r := range recs {
+		types = append(types, r.Type)
+	}
+	return types
 }
