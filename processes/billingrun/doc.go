@@ -137,6 +137,15 @@
 // through billing.HandleBatch), two blocks at a time, so the embedded
 // store's writer commits a block with one sync while the next is decided.
 //
+// A run takes steps 2 to 5 a chunk of about 16,384 invoices at a time
+// (Options.Chunk; a client's invoices are never split between chunks), in
+// the order of step 4, so the numbers still follow dates across chunks. Each
+// chunk is one IssueBatch with every guarantee above: a run that dies between
+// two chunks has issued the first whole and marked nothing of the second,
+// which the next run bills like any due item. What a chunk planned and
+// decided is garbage once it is issued, and the snapshot forgets its clients
+// and services, so the run's heap stays about one chunk's.
+//
 // Each item is invoiced at most once: an item is marked billed on one invoice
 // by an append that expects the service's revision the decision was made on,
 // and the service aggregate refuses to bill a billed item on another invoice;
