@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -501,4 +502,72 @@ func TestRunInNumberBlocks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRunInChunks runs two runs at once, each issuing its invoices a few at
+// a time (Options.Chunk: each chunk planned, marked, numbered and issued
+// before the next), then a run stopped once its first chunk's numbers are
+// reserved, completed by the next: each item once, numbers gapless, every
+// number used, and each run heard one "planned" step per chunk.
+func TestRunInChunks(t *testing.T) {
+	t.Run("Concurrent", func(t *testing.T) {
+		f := newFixture(t, crashAsOf)
+		f.MustSetUpFirm(false, 0) // one invoice per item: 4 a client
+		f.names = nil
+		wantItems := f.MustManyDueItems(20, 2, crashAsOf)
+		var wg sync.WaitGroup
+		planned := make([]atomic.Int64, 2)
+		for i, chunk := range []int{6, 11} {
+			svc := f.newService()
+			wg.Go(func() {
+				step := func(name string) {
+					if name == "planned" {
+						planned[i].Add(1)
+					}
+				}
+				rep, err := billingrun.Run(context.Background(), f.store, svc, crashAsOf, billingrun.Options{Chunk: chunk, NumberBlock: 5, Workers: 4, Step: step})
+				if err != nil {
+					t.Errorf("run %d: %v", i, err)
+				}
+				for _, e := range rep.Errors {
+					t.Errorf("run %d: %v", i, e)
+				}
+				if rep.Groups != 80 || rep.Issued+rep.AlreadyIssued != 80 {
+					t.Errorf("run %d: %+v, want 80 invoices issued by either run", i, rep)
+				}
+			})
+		}
+		wg.Wait()
+		invoices := checkExactlyOnce(t, f.store, wantItems)
+		checkEveryNumberUsed(t, f.store, invoices)
+		// A client's 4 invoices stay in one chunk: 80 invoices in chunks of
+		// 6 (rounded up to 8) and 11 (rounded up to 12).
+		for i, want := range []int64{10, 7} {
+			if n := planned[i].Load(); n != want {
+				t.Errorf("run %d planned %d chunks, want %d", i, n, want)
+			}
+		}
+	})
+	t.Run("StoppedAfterTheFirstChunksNumbers", func(t *testing.T) {
+		f := newFixture(t, crashAsOf)
+		f.MustSetUpFirm(false, 0)
+		f.names = nil
+		wantItems := f.MustManyDueItems(10, 2, crashAsOf)
+		ctx, cancel := context.WithCancel(context.Background())
+		if _, err := billingrun.Run(ctx, f.store, f.svc, crashAsOf, billingrun.Options{Chunk: 8, AfterNumbers: cancel}); err == nil {
+			t.Fatal("the stopped run reported no error")
+		}
+		if n, issued := len(reservations(t, f.store)), checkIssued(t, f.store); n != 8 || issued != 0 {
+			t.Fatalf("after the stop: %d numbers reserved, %d invoices issued; want the first chunk's 8 and none issued", n, issued)
+		}
+		rep, err := billingrun.Run(context.Background(), f.store, f.newService(), crashAsOf, billingrun.Options{Chunk: 8})
+		if err != nil || len(rep.Errors) > 0 || rep.Issued != 40 || rep.Interrupted != 8 {
+			t.Fatalf("run: %+v %v, want 40 issued, 8 of them interrupted", rep, err)
+		}
+		invoices := checkExactlyOnce(t, f.store, wantItems)
+		checkEveryNumberUsed(t, f.store, invoices)
+		if again, err := billingrun.Run(context.Background(), f.store, f.newService(), crashAsOf, billingrun.Options{Chunk: 8}); err != nil || again.Issued != 0 || again.Items != 0 {
+			t.Errorf("re-run: %+v, %v; want nothing to do", again, err)
+		}
+	})
 }

@@ -25,14 +25,17 @@ const (
 // and exits (`remit bill`; BenchmarkBill does as the command does), and
 // returns what restores the settings before it.
 //
-// A run holds its plan of every invoice (at 100,000 invoices about 700 MB
-// live at the peak) while it allocates several times that in short-lived
+// A run holds the clients and services it plans, and one chunk's plan (at
+// 100,000 invoices 200–290 MB live; 550–740 MB when it planned every
+// invoice at once), while it allocates many times that in short-lived
 // values (decisions, encoded events, store rows). With the default setting
-// the collector marked the whole plan again every time the heap doubled: 23
-// collections in the run, about 13% of its CPU. With a target of 400 under a
-// 3 GiB memory limit it collects about 8 times (5–7% of the CPU) and the
-// process peaks higher (2.7–3.0 GB resident instead of 1.8–2.0 GB at
-// 100,000 invoices). A memory limit costs CPU once the live heap itself
+// the collector marked the whole plan again every time the heap doubled
+// (when a run planned every invoice at once: 23 collections in the run,
+// about 13% of its CPU). With a target of 400 under a
+// 3 GiB memory limit it collected about 8 times (5–7% of the CPU) and the
+// process peaked higher (2.7–3.0 GB resident instead of 1.8–2.0 GB at
+// 100,000 invoices); issued a chunk at a time, the run peaks at 1.6–1.7 GB
+// with this setting. A memory limit costs CPU once the live heap itself
 // comes near it (the collector then runs back to back), so when the live
 // heap passes half the limit (a run of several hundred thousand invoices)
 // the defaults come back. A setting made by the operator (GOGC, GOMEMLIMIT)

@@ -228,6 +228,24 @@ func (s *snapshot) Invoice(id uuid.UUID) (invoice.State, bool) {
 	return st, ok
 }
 
+// forget drops the clients, services and invoices of groups a chunk of the
+// run has issued, so the run holds only what its chunks still need. A later
+// look-up of one of them (a client whose groups span two chunks) reads the
+// read models again, which give what the snapshot held.
+func (s *snapshot) forget(groups []*group, invoices []uuid.UUID) {
+	for _, g := range groups {
+		delete(s.clients, g.clientID)
+		for _, key := range g.items {
+			if id, _, ok := service.ParseItemKey(key); ok {
+				delete(s.services, id)
+			}
+		}
+	}
+	for _, id := range invoices {
+		delete(s.invoices, id)
+	}
+}
+
 // addServices reads services into the snapshot (again, when given again).
 func (s *snapshot) addServices(ctx context.Context, ids []uuid.UUID) error {
 	return readInto(ctx, s.services, ids, s.idx.models.ServicesByID)

@@ -1,6 +1,7 @@
 package billingrun
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,8 +49,14 @@ type Options struct {
 	// NumberBlock is how many invoices one block of numbers names (default
 	// and at most 4,096; see billing.BatchOptions): tests set it small.
 	NumberBlock int
+	// Chunk is about how many invoices the run issues at a time, each chunk
+	// planned, marked, numbered and issued before the next is planned
+	// (default runChunk; a client's invoices are never split between two
+	// chunks). Tests set it small.
+	Chunk int
 	// Step, when set, hears the end of each step of the run: "indexed" (the
-	// Index is up to date), then IssueBatch's "planned", "marked", "issued".
+	// Index is up to date), then IssueBatch's "planned", "marked", "issued",
+	// once per chunk.
 	Step func(name string)
 	// DryRun decides the run as it would be made and appends nothing: the
 	// invoices it would issue and the payments collection would then take
@@ -258,24 +265,20 @@ func Run(ctx context.Context, store eventstore.Store, svc *billing.Service, asOf
 	}
 
 	corr := runPrefix + asOf.String()
-	bopts := billing.BatchOptions{Workers: opts.Workers, AfterNumbers: opts.AfterNumbers, NumberBlock: opts.NumberBlock, Step: opts.Step, DryRun: opts.DryRun}
-	if opts.Progress != nil {
-		bopts.Progress = func(done, total int) { opts.Progress(Progress{Done: done, Total: total}) }
-	}
-	batch, err := batchOf(ctx, ordered, ids, cmdIDs, opts.Actor, corr)
-	if err != nil {
-		return rep, err
-	}
-	results, err := svc.IssueBatch(ctx, snap, batch, bopts)
-	if err != nil {
-		return rep, errors.Join(errors.New("billing run interrupted"), err)
-	}
 	if opts.DryRun {
 		// The same decision, reported instead of appended.
+		batch, err := batchPart(ctx, ordered, ids, cmdIDs, opts, corr)
+		if err != nil {
+			return rep, err
+		}
+		results, err := svc.IssueBatch(ctx, snap, batch, batchOptions(opts, 0, len(ordered)))
+		if err != nil {
+			return rep, errors.Join(errors.New("billing run interrupted"), err)
+		}
 		rep.Preview, err = preview(ctx, snap, asOf, ordered, results, &rep)
 		return rep, err
 	}
-	due, err := tally(ctx, idx, ordered, results, &rep)
+	due, err := issueInChunks(ctx, svc, idx, snap, ordered, ids, cmdIDs, opts, corr, &rep)
 	if err != nil {
 		return rep, err
 	}
@@ -421,19 +424,19 @@ func (p *planner) ordered(ctx context.Context, pend []unissued, rep *Report) ([]
 	return ordered, nil
 }
 
-// batchOf is the IssueBatch request of the groups: each invoice under its
+// batchPart is the IssueBatch request of groups: each invoice under its
 // deterministic id and command id (ids, cmdIDs: the groups' ids()), with its
-// collection.
-func batchOf(ctx context.Context, ordered []*group, ids []uuid.UUID, cmdIDs []string, actor, corr string) ([]billing.BatchInvoice, error) {
-	batch := make([]billing.BatchInvoice, len(ordered))
-	err := onEveryCore(ctx, len(ordered), func(i int) {
-		g := ordered[i]
+// collection. It is built on every core.
+func batchPart(ctx context.Context, groups []*group, ids []uuid.UUID, cmdIDs []string, opts Options, corr string) ([]billing.BatchInvoice, error) {
+	batch := make([]billing.BatchInvoice, len(groups))
+	err := onEveryCore(ctx, len(groups), func(i int) {
+		g := groups[i]
 		items := slices.Clone(g.items)
 		slices.Sort(items)
 		batch[i] = billing.BatchInvoice{
 			Request: billing.IssueInvoiceRequest{InvoiceID: ids[i], ClientID: g.clientID, ItemKeys: items, IssueDate: g.date, PaymentMethodID: g.method},
-			Meta:    billing.Meta{Actor: actor, CommandID: cmdIDs[i], CorrelationID: corr},
-			Collect: &billing.Meta{Actor: actor, CommandID: collectCommandID(ids[i]), CorrelationID: corr},
+			Meta:    billing.Meta{Actor: opts.Actor, CommandID: cmdIDs[i], CorrelationID: corr},
+			Collect: &billing.Meta{Actor: opts.Actor, CommandID: collectCommandID(ids[i]), CorrelationID: corr},
 		}
 	})
 	return batch, err
@@ -445,11 +448,69 @@ func onEveryCore(ctx context.Context, n int, fn func(i int)) error {
 	return inParallel(ctx, runtime.GOMAXPROCS(0), n, fn)
 }
 
-// tally counts the batch's results in rep and returns the invoices whose
-// collection is still to schedule: those issued without one (by an
-// interrupted or concurrent run), and those runs issued earlier without one
-// (the read models index them).
-func tally(ctx context.Context, idx *Index, ordered []*group, results []billing.BatchResult, rep *Report) (map[uuid.UUID]invoice.State, error) {
+// issueInChunks issues the groups of ordered (named by ids and cmdIDs) a chunk
+// at a time (Options.Chunk), counting them in rep, and returns the invoices
+// whose collection is still to schedule.
+func issueInChunks(ctx context.Context, svc *billing.Service, idx *Index, snap *snapshot, ordered []*group, ids []uuid.UUID, cmdIDs []string, opts Options, corr string, rep *Report) (map[uuid.UUID]invoice.State, error) {
+	due, err := collectable(ctx, idx)
+	if err != nil {
+		return nil, err
+	}
+	size := cmp.Or(max(opts.Chunk, 0), runChunk)
+	for start := 0; start < len(ordered); {
+		end := chunkEnd(ordered, start, size)
+		batch, err := batchPart(ctx, ordered[start:end], ids[start:end], cmdIDs[start:end], opts, corr)
+		if err != nil {
+			return nil, err
+		}
+		results, err := svc.IssueBatch(ctx, snap, batch, batchOptions(opts, start, len(ordered)))
+		if err != nil {
+			return nil, errors.Join(errors.New("billing run interrupted"), err)
+		}
+		tally(ordered[start:end], results, due, rep)
+		snap.forget(ordered[start:end], ids[start:end])
+		start = end
+	}
+	return due, nil
+}
+
+// batchOptions are IssueBatch's options for the chunk of a run's total
+// groups that starts at start: only the first chunk stops a crash test after
+// its numbers, and progress counts the chunks before.
+func batchOptions(opts Options, start, total int) billing.BatchOptions {
+	bopts := billing.BatchOptions{Workers: opts.Workers, NumberBlock: opts.NumberBlock, Step: opts.Step, DryRun: opts.DryRun}
+	if start == 0 {
+		bopts.AfterNumbers = opts.AfterNumbers
+	}
+	if opts.Progress != nil {
+		bopts.Progress = func(done, _ int) { opts.Progress(Progress{Done: start + done, Total: total}) }
+	}
+	return bopts
+}
+
+// runChunk is about how many invoices a run issues at a time (one
+// billing.IssueBatch each): the plans, decisions and encoded events of one
+// chunk are garbage before the next is planned, so the heap a 100,000-invoice
+// run needs is a chunk's, reused chunk after chunk, rather than grown into
+// fresh memory for all of them (see the package doc's Speed).
+const runChunk = 16_384
+
+// chunkEnd is where the chunk of ordered starting at start ends: size groups
+// on, or further to the end of that client's groups, so a client's services
+// are marked in one chunk (a service marked in an earlier chunk would be
+// decided again from its stream, its snapshot revision being stale).
+func chunkEnd(ordered []*group, start, size int) int {
+	end := min(start+size, len(ordered))
+	for end < len(ordered) && ordered[end].clientID == ordered[end-1].clientID {
+		end++
+	}
+	return end
+}
+
+// collectable is the invoices earlier runs issued without a collection (the
+// read models index them): tally adds this run's and removes those it
+// scheduled.
+func collectable(ctx context.Context, idx *Index) (map[uuid.UUID]invoice.State, error) {
 	due := map[uuid.UUID]invoice.State{}
 	earlier, err := idx.models.RunInvoicesToCollect(ctx)
 	if err != nil {
@@ -458,8 +519,16 @@ func tally(ctx context.Context, idx *Index, ordered []*group, results []billing.
 	for _, st := range earlier {
 		due[st.ID] = st
 	}
+	return due, nil
+}
+
+// tally counts a chunk's results in rep and keeps in due the invoices whose
+// collection is still to schedule: those issued without one (by an
+// interrupted or concurrent run), beside those runs issued earlier without
+// one.
+func tally(groups []*group, results []billing.BatchResult, due map[uuid.UUID]invoice.State, rep *Report) {
 	for i, res := range results {
-		g := ordered[i]
+		g := groups[i]
 		switch {
 		case res.Err != nil:
 			rep.Errors = append(rep.Errors, GroupError{ClientID: g.clientID, Date: g.date, ItemKeys: g.items, Err: res.Err})
@@ -478,7 +547,6 @@ func tally(ctx context.Context, idx *Index, ordered []*group, results []billing.
 			due[res.ID] = res.Invoice
 		}
 	}
-	return due, nil
 }
 
 // scheduleCollections schedules the collection of each invoice of due on
