@@ -451,12 +451,14 @@ func onEveryCore(ctx context.Context, n int, fn func(i int)) error {
 // (the read models index them).
 func tally(ctx context.Context, idx *Index, ordered []*group, results []billing.BatchResult, rep *Report) (map[uuid.UUID]invoice.State, error) {
 	due := map[uuid.UUID]invoice.State{}
-	earlier, err := idx.models.RunInvoicesToCollect(ctx)
+	err := projections.EachPage(ctx, idx.models.RunInvoicesToCollectPage, func(earlier []invoice.State) error {
+		for _, st := range earlier {
+			due[st.ID] = st
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("billing run: %w", err)
-	}
-	for _, st := range earlier {
-		due[st.ID] = st
 	}
 	for i, res := range results {
 		g := ordered[i]
