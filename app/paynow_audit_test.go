@@ -35,13 +35,20 @@ func TestPayNowWithACardNotKeptSaysSo(t *testing.T) {
 	}, meta("invoice"))).ID
 
 	hc := &http.Client{Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Post(a.URL()+"/api/invoices/"+inv.String()+"/payment-link", "application/json", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The read models may not show the invoice yet: ask until they do.
 	var link struct{ URL string }
-	_ = json.NewDecoder(resp.Body).Decode(&link)
-	resp.Body.Close()
+	var resp *http.Response
+	var err error
+	for deadline := time.Now().Add(20 * time.Second); link.URL == ""; time.Sleep(50 * time.Millisecond) {
+		if resp, err = hc.Post(a.URL()+"/api/invoices/"+inv.String()+"/payment-link", "application/json", nil); err != nil {
+			t.Fatal(err)
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&link)
+		resp.Body.Close()
+		if link.URL == "" && time.Now().After(deadline) {
+			t.Fatalf("no payment link: %d", resp.StatusCode)
+		}
+	}
 	req, _ := http.NewRequest(http.MethodPost, link.URL, strings.NewReader(neturl.Values{"_token": {"0f000000-0000-4000-8000-000000000003"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", a.URL())
