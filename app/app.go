@@ -68,7 +68,7 @@ type Config struct {
 	Now func() time.Time
 	// Jobs are more daily jobs for the scheduler, run after its own (the
 	// audit anchor of remit serve --anchor-key); each must be idempotent.
-	Jobs []func(ctx context.Context, asOf domain.Date) error
+	Jobs []billingrun.Job
 	// SMTPURL is where emails go (smtp://[user:pass@]host[:port]); ""
 	// writes them as .eml files into DataDir/outbox.
 	SMTPURL string

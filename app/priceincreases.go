@@ -17,12 +17,13 @@ func (a *App) priceIncreases(store eventstore.Store) priceincreases.Config {
 
 // priceIncreasesJob is the daily price increases job (processes/
 // priceincreases): it sends the notices due, after the billing run.
-func (a *App) priceIncreasesJob(store eventstore.Store) func(context.Context, domain.Date) error {
-	return func(ctx context.Context, asOf domain.Date) error {
+func (a *App) priceIncreasesJob(store eventstore.Store) billingrun.Job {
+	return func(ctx context.Context, asOf domain.Date) ([]billingrun.Done, error) {
 		rep, err := priceincreases.Run(ctx, a.priceIncreases(store), asOf)
 		for _, e := range rep.Errors {
 			a.log.Warn("price increases job", "as_of", asOf, "err", e)
 		}
-		return err
+		did := billingrun.Count(nil, rep.Sent, "price increase notice sent", "price increase notices sent")
+		return billingrun.Failures(did, len(rep.Errors)), err
 	}
 }

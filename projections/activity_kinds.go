@@ -387,7 +387,18 @@ func paymentKinds(k map[string]activityKind) {
 		s.ofInvoice(l, e.InvoiceID)
 		s.ofMethod(l, e.PaymentMethodID)
 	}, func(r *render, e invoice.InvoicePaymentSucceeded) string {
-		return "Invoice " + r.invoice(e.InvoiceID) + ": payment of " + domain.FormatMoney(e.Amount) + " collected on " + domain.FormatDate(e.PaymentDate(r.s.loc())) + " from " + r.method(e.PaymentMethodID) + " (reference " + e.GatewayReference + ")"
+		head := "Invoice " + r.invoice(e.InvoiceID) + ": payment of " + domain.FormatMoney(e.Amount)
+		on := domain.FormatDate(e.PaymentDate(r.s.loc()))
+		ref := " (reference " + e.GatewayReference + ")"
+		switch {
+		case e.Through == invoice.PaidThroughPayNow && e.PaymentMethodID == uuid.Nil:
+			return head + " paid by the client on " + on + " through the pay-now page, with a method not kept on file" + ref
+		case e.Through == invoice.PaidThroughPayNow:
+			return head + " paid by the client on " + on + " through the pay-now page from " + r.method(e.PaymentMethodID) + ref
+		case e.PaymentMethodID == uuid.Nil:
+			return head + " collected on " + on + ref // recorded by hand, no method named
+		}
+		return head + " collected on " + on + " from " + r.method(e.PaymentMethodID) + ref
 	})
 	on(k, func(s *activityState, e invoice.InvoicePaymentRejected, l *subjectList) {
 		s.ofInvoice(l, e.InvoiceID)

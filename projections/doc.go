@@ -38,7 +38,8 @@
 //     reconciliation checks against the money that came in; indexed by
 //     client, status, issue and due date, and open balance, so a client's
 //     summary and the firm's lists are index ranges; by what collection
-//     acts on (CollectionsDue, RejectedInvoices, RunInvoicesToCollect); and
+//     acts on (CollectionsDue, and a page at a time by key
+//     RejectedInvoicesPage and RunInvoicesToCollectPage); and
 //     each client's earliest open due date (invoices_due), so the clients
 //     list filtered to has_overdue is a range of one index; and what the
 //     collections page reads (Collections: upcoming_on, failed_since).
@@ -79,9 +80,9 @@
 // context and returning an error; and for the billing run and collection
 // (processes/billingrun, runs.go) the folded aggregates by id
 // (ServicesByID, ClientsByID, InvoicesByID) and by what a run looks for
-// (ServicesDue, UnissuedInvoices, CollectionsDue, RejectedInvoices,
-// RunInvoicesToCollect), so a run reads what it acts on and never the whole
-// log. A service's next billing is service.State.NextBilling, which derives
+// (ServicesDue, UnissuedInvoices, CollectionsDue, and PageSize at a time
+// RejectedInvoicesPage and RunInvoicesToCollectPage), so a run reads what
+// it acts on and never the whole log. A service's next billing is service.State.NextBilling, which derives
 // only the items that can be next, not the schedule from its first date.
 // The firm's reports
 // (reports*.go: RecurringRevenue, ProjectedBillings, Revenue, Receivables,

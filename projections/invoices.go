@@ -31,8 +31,12 @@ import (
 // 9 leaves the invoice state's zero fields out of the document (its JSON
 // tags: about 2,560 bytes of JSON per invoice become 1,940, and the read
 // models of a rebuild 11% fewer bytes per event), so a generation of 8,
-// which reconciliation would find holding them, is rebuilt.
-const invoicesVersion = 9
+// which reconciliation would find holding them, is rebuilt; 10 carries how
+// a gateway payment was made (PaymentView.Through, AttemptView.Through)
+// and indexes retry_pending and run_uncollected with the key, which
+// collection's pages are read in (RejectedInvoicesPage,
+// RunInvoicesToCollectPage).
+const invoicesVersion = 10
 
 // Invoices is the "invoices" projection: every invoice folded with
 // invoice.Evolve, plus the lists its detail page shows and an outstanding
@@ -184,8 +188,8 @@ func newInvoices(db *rmdb.DB, gen int64) *Invoices {
 				"status, issue_date, number, key, open, due_date",
 				"open, issue_date, number, key, due_date",
 				"collect_on",
-				"retry_pending",
-				"run_uncollected",
+				"retry_pending, key",
+				"run_uncollected, key",
 				"upcoming_on, key",
 				"failed_since, key",
 			},
@@ -256,9 +260,9 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 		if _, seen := before.Attempts[ev.AttemptID]; seen {
 			break
 		}
-		r.Attempts = append(r.Attempts, AttemptView{ID: ev.AttemptID, PaymentMethodID: ev.PaymentMethodID,
+		r.Attempts = append(r.Attempts, AttemptView{ID: ev.AttemptID, PaymentMethodID: ev.PaymentMethodID, Through: ev.Through,
 			Outcome: invoice.AttemptSucceeded, Amount: money(ev.Amount.Amount, cur), GatewayReference: ev.GatewayReference, At: ev.At})
-		r.Payments = append(r.Payments, PaymentView{ID: ev.AttemptID, Gateway: true, Method: "gateway", MethodID: ev.PaymentMethodID,
+		r.Payments = append(r.Payments, PaymentView{ID: ev.AttemptID, Gateway: true, Method: "gateway", MethodID: ev.PaymentMethodID, Through: ev.Through,
 			Reference: ev.GatewayReference, Amount: money(ev.Amount.Amount, cur), Date: ev.PaymentDate(p.zone(tx)), At: ev.At})
 		r.Outstanding = r.Outstanding.Sub(ev.Amount.Amount)
 	case invoice.InvoicePaymentRejected:

@@ -580,6 +580,13 @@ func TestInvoicesQueryPlans(t *testing.T) {
 	if pl := plan(open, "2025-01-20", "A-7", client.String(), 50); strings.Contains(pl, "TEMP B-TREE") || !strings.Contains(pl, "(open=? AND (issue_date,number,key)>(?,?,?))") {
 		t.Errorf("a page of open invoices does not start at its cursor in the index, or sorts them all:\n%s", pl)
 	}
+	for name, q := range map[string]string{"rejected invoices page": rejectedInvoicesPage, "run invoices to collect page": runInvoicesToCollectPage} {
+		q = `SELECT doc FROM rm_invoices ` + q
+		check(name, q, client.String(), 50)
+		if pl := plan(q, client.String(), 50); strings.Contains(pl, "TEMP B-TREE") || !strings.Contains(pl, "key>?") {
+			t.Errorf("a %s does not start at its cursor in the index, or sorts them all:\n%s", name, pl)
+		}
+	}
 	check("owedBy", `SELECT currency, due_date, outstanding FROM rm_invoices WHERE client_id = ? AND open = 1`, client.String())
 	for _, tc := range []struct {
 		name string

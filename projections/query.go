@@ -338,10 +338,13 @@ type InvoiceDetail struct {
 
 // PaymentView is money received on an invoice.
 type PaymentView struct {
-	ID        uuid.UUID // the attempt id (gateway) or payment id (offline)
-	Gateway   bool
-	Method    string    // offline: bank_transfer, cash, cheque, other; gateway: "gateway"
-	MethodID  uuid.UUID // gateway: the payment method charged
+	ID       uuid.UUID // the attempt id (gateway) or payment id (offline)
+	Gateway  bool
+	Method   string    // offline: bank_transfer, cash, cheque, other; gateway: "gateway"
+	MethodID uuid.UUID // gateway: the payment method charged
+	// Through is how the client paid on their own (gateway: the pay-now
+	// page, where MethodID is zero unless they kept the method).
+	Through   invoice.PaymentChannel
 	Reference string
 	Amount    domain.Money
 	Date      domain.Date // offline: the day paid; gateway: the firm's date of the collection
@@ -352,6 +355,7 @@ type PaymentView struct {
 type AttemptView struct {
 	ID               uuid.UUID
 	PaymentMethodID  uuid.UUID
+	Through          invoice.PaymentChannel // as PaymentView.Through
 	Outcome          invoice.AttemptOutcome
 	Amount           domain.Money // succeeded attempts
 	GatewayReference string       // succeeded attempts

@@ -1,8 +1,10 @@
 package projections
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -139,12 +141,79 @@ type RejectedInvoice struct {
 // RejectedInvoices returns the invoices the retry policy may have a retry
 // for: payment rejected, a balance left, collection not cancelled by staff.
 func (m *Models) RejectedInvoices(ctx context.Context) ([]RejectedInvoice, error) {
-	recs, err := m.Invoices.docs.Find(ctx, m.db, "WHERE retry_pending = 1 ORDER BY number, key")
+	var out []RejectedInvoice
+	err := allPages(ctx, m.RejectedInvoicesPage, func(page []RejectedInvoice) { out = append(out, page...) })
+	slices.SortFunc(out, func(a, b RejectedInvoice) int {
+		return cmp.Or(strings.Compare(a.State.Number, b.State.Number), strings.Compare(a.State.ID.String(), b.State.ID.String()))
+	})
+	return out, err
+}
+
+// RejectedInvoicesPage returns up to limit of RejectedInvoices' invoices
+// after the one whose key (id) is after ("" for the first page), in key
+// order, and the key the next page starts after; a page shorter than limit
+// is the last. Collection reads them a page at a time, so its memory does
+// not grow with the rejected invoices; one that stops being rejected while
+// the pages are read is simply not met again.
+func (m *Models) RejectedInvoicesPage(ctx context.Context, after string, limit int) ([]RejectedInvoice, string, error) {
+	recs, err := m.Invoices.docs.Find(ctx, m.db, rejectedInvoicesPage, after, limit)
+	if err != nil {
+		return nil, after, err
+	}
 	out := make([]RejectedInvoice, len(recs))
 	for i, r := range recs {
 		out[i] = RejectedInvoice{State: r.State, Rejections: r.Rejections}
 	}
-	return out, err
+	return out, lastKey(recs, after), nil
+}
+
+// rejectedInvoicesPage and runInvoicesToCollectPage are the pages'
+// queries (arguments: the key after, the limit): each starts at its cursor
+// in its index (retry_pending, key; run_uncollected, key), so a page reads
+// only its own rows.
+const (
+	rejectedInvoicesPage     = "WHERE retry_pending = 1 AND key > ? ORDER BY key LIMIT ?"
+	runInvoicesToCollectPage = "WHERE run_uncollected = 1 AND key > ? ORDER BY key LIMIT ?"
+)
+
+// PageSize is how many invoices collection and the billing run read a page
+// at a time (RejectedInvoicesPage, RunInvoicesToCollectPage).
+const PageSize = 500
+
+func lastKey(recs []invoiceRecord, after string) string {
+	if n := len(recs); n > 0 {
+		return recs[n-1].State.ID.String()
+	}
+	return after
+}
+
+// allPages reads every page of read, PageSize at a time, handing each to f.
+func allPages[V any](ctx context.Context, read func(ctx context.Context, after string, limit int) ([]V, string, error), f func([]V)) error {
+	after := ""
+	for {
+		page, next, err := read(ctx, after, PageSize)
+		if err != nil {
+			return err
+		}
+		f(page)
+		if len(page) < PageSize {
+			return nil
+		}
+		after = next
+	}
+}
+
+// EachPage is allPages for a reader outside the package: it reads every
+// page of read, PageSize at a time, handing each to f, which may stop the
+// reading with an error.
+func EachPage[V any](ctx context.Context, read func(ctx context.Context, after string, limit int) ([]V, string, error), f func([]V) error) error {
+	var ferr error
+	err := allPages(ctx, read, func(page []V) {
+		if ferr == nil {
+			ferr = f(page)
+		}
+	})
+	return cmp.Or(ferr, err)
 }
 
 // OpenCursor is where a page of OpenInvoicesPage ended: the last invoice's
@@ -193,8 +262,20 @@ func (p *Invoices) openPage(ctx context.Context, after OpenCursor, limit int) ([
 // collection is still to schedule (NeedsCollection), in no particular
 // order, by the index on run_uncollected.
 func (m *Models) RunInvoicesToCollect(ctx context.Context) ([]invoice.State, error) {
-	recs, err := m.Invoices.docs.Find(ctx, m.db, "WHERE run_uncollected = 1")
-	return states(recs), err
+	var out []invoice.State
+	err := allPages(ctx, m.RunInvoicesToCollectPage, func(page []invoice.State) { out = append(out, page...) })
+	return out, err
+}
+
+// RunInvoicesToCollectPage returns up to limit of RunInvoicesToCollect's
+// invoices after key after ("" for the first page), in key order, and the
+// key the next page starts after, as RejectedInvoicesPage.
+func (m *Models) RunInvoicesToCollectPage(ctx context.Context, after string, limit int) ([]invoice.State, string, error) {
+	recs, err := m.Invoices.docs.Find(ctx, m.db, runInvoicesToCollectPage, after, limit)
+	if err != nil {
+		return nil, after, err
+	}
+	return states(recs), lastKey(recs, after), nil
 }
 
 func states(recs []invoiceRecord) []invoice.State {

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -210,4 +211,81 @@ func runnerOn(t *testing.T, e *env, db *rmdb.DB) (*Models, *Runner) {
 	}
 	t.Cleanup(func() { r.Close() })
 	return m, r
+}
+
+// TestCollectionPages reads the invoices a billing run issued without a
+// collection, and the rejected invoices, three at a time on each backend:
+// every one of them once, in key order, the pages after the first
+// included.
+func TestCollectionPages(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *rmdb.DB) {
+		e := newEnv(t)
+		l := line(t, "Bookkeeping", "100", bookkeeping, "")
+		appendAs := func(inv uuid.UUID, commandID string, evs ...domain.Event) {
+			t.Helper()
+			data := make([]eventstore.EventData, len(evs))
+			for i, ev := range evs {
+				data[i] = eventstore.EventData{ID: uuid.NewSHA1(uuid.NameSpaceOID, []byte(commandID+ev.EventType())), Type: ev.EventType(), Data: mustJSON(t, ev),
+					Metadata: eventstore.Metadata{Actor: "run", CommandID: commandID}}
+			}
+			if _, err := e.store.Append(context.Background(), "invoice-"+inv.String(), eventstore.Any, data...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var uncollected, rejected []string
+		for i := range 7 {
+			a, b := uuid.NewSHA1(uuid.NameSpaceOID, []byte(fmt.Sprintf("run-%d", i))), uuid.NewSHA1(uuid.NameSpaceOID, []byte(fmt.Sprintf("rej-%d", i)))
+			uncollected, rejected = append(uncollected, a.String()), append(rejected, b.String())
+			appendAs(a, "billing-run/issue/2025-05-01/"+a.String(), issued(t, a, acme, fmt.Sprintf("INV-A%d", i), date(2025, 5, 1), date(2025, 5, 15), l))
+			attempt := uuid.NewSHA1(uuid.NameSpaceOID, []byte(b.String()+"/attempt"))
+			appendAs(b, "staff/"+b.String(), issued(t, b, beta, fmt.Sprintf("INV-B%d", i), date(2025, 5, 1), date(2025, 5, 15), l),
+				invoice.InvoiceCollectionScheduled{InvoiceID: b, Date: date(2025, 5, 2), PaymentMethodID: visa},
+				invoice.InvoicePaymentRejected{InvoiceID: b, AttemptID: attempt, PaymentMethodID: visa, DeclineCode: "card_declined"})
+		}
+		slices.Sort(uncollected)
+		slices.Sort(rejected)
+		m, r := runnerOn(t, e, db)
+		ctx := context.Background()
+		if err := r.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		after := ""
+		for range 10 {
+			page, next, err := m.RunInvoicesToCollectPage(ctx, after, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, st := range page {
+				got = append(got, st.ID.String())
+			}
+			if len(page) < 3 {
+				break
+			}
+			after = next
+		}
+		if !slices.Equal(got, uncollected) {
+			t.Errorf("pages of run invoices to collect gave\n%v\nwant\n%v", got, uncollected)
+		}
+		got, after = nil, ""
+		for range 10 {
+			page, next, err := m.RejectedInvoicesPage(ctx, after, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ri := range page {
+				if len(ri.Rejections) != 1 {
+					t.Errorf("rejected invoice %s with %d rejections, want 1", ri.State.ID, len(ri.Rejections))
+				}
+				got = append(got, ri.State.ID.String())
+			}
+			if len(page) < 3 {
+				break
+			}
+			after = next
+		}
+		if !slices.Equal(got, rejected) {
+			t.Errorf("pages of rejected invoices gave\n%v\nwant\n%v", got, rejected)
+		}
+	})
 }

@@ -28,6 +28,7 @@ import (
 	"remit/eventstore/storeurl"
 	"remit/integrations/mail"
 	"remit/internal/fsperm"
+	"remit/processes/billingrun"
 	"remit/processes/emailer"
 
 	"github.com/spf13/cobra"
@@ -532,7 +533,7 @@ func anchorFlags(c *cobra.Command, env Env, o *anchorOpts) {
 
 // startup checks the log against the last anchor and returns the daily
 // anchoring job when there is a key.
-func (o anchorOpts) startup(ctx context.Context, so storeOpts, mo mailOpts) ([]func(context.Context, domain.Date) error, error) {
+func (o anchorOpts) startup(ctx context.Context, so storeOpts, mo mailOpts) ([]billingrun.Job, error) {
 	if o.key != "" && o.anchors == "" {
 		return nil, usageErr("--anchor-key needs --anchors FILE to append to")
 	}
@@ -561,5 +562,8 @@ func (o anchorOpts) startup(ctx context.Context, so storeOpts, mo mailOpts) ([]f
 			return nil, err
 		}
 	}
-	return []func(context.Context, domain.Date) error{anchorJob(so, o.key, o.anchors, time.Now, send)}, nil
+	job := anchorJob(so, o.key, o.anchors, time.Now, send)
+	// Anchoring is bookkeeping of the log, not billing: the run's summary
+	// does not count it.
+	return []billingrun.Job{func(ctx context.Context, asOf domain.Date) ([]billingrun.Done, error) { return nil, job(ctx, asOf) }}, nil
 }

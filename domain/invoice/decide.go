@@ -81,7 +81,8 @@ type ScheduleCollection struct {
 type RecordCollectionAttempt struct {
 	AttemptID        uuid.UUID
 	Outcome          AttemptOutcome
-	PaymentMethodID  uuid.UUID // optional: the method charged
+	PaymentMethodID  uuid.UUID      // optional: the method charged
+	Through          PaymentChannel // how the client paid on their own (InvoicePaymentSucceeded.Through)
 	GatewayReference string
 	Amount           domain.Money
 	DeclineCode      string
@@ -527,6 +528,7 @@ func recordCollectionAttempt(s State, c RecordCollectionAttempt) ([]domain.Event
 			GatewayReference: strings.TrimSpace(c.GatewayReference),
 			Amount:           c.Amount,
 			Date:             c.Date,
+			Through:          c.Through,
 			At:               c.Now,
 		}), nil
 	case AttemptRejected:

@@ -99,8 +99,21 @@ type InvoicePaymentSucceeded struct {
 	GatewayReference string       `json:"gateway_reference"`
 	Amount           domain.Money `json:"amount"`
 	Date             domain.Date  `json:"date,omitzero"`
-	At               time.Time    `json:"at"`
+	// Through is how the client paid when it was not a charge Remit made:
+	// PaidThroughPayNow for the pay-now page, where PaymentMethodID is zero
+	// unless the client kept the method on file. Empty for Remit's own
+	// charges and for payments recorded before it was carried.
+	Through PaymentChannel `json:"through,omitempty"`
+	At      time.Time      `json:"at"`
 }
+
+// PaymentChannel is how a client paid through the gateway on their own
+// (InvoicePaymentSucceeded.Through).
+type PaymentChannel string
+
+// PaidThroughPayNow is a payment the client made on the gateway's hosted
+// page from the invoice's pay-now link.
+const PaidThroughPayNow PaymentChannel = "pay_now"
 
 // PaymentDate is the date of the payment: Date, or for an event recorded
 // before Date was carried, the calendar date of At in loc (the firm's time

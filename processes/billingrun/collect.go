@@ -18,6 +18,7 @@ import (
 	"remit/domain/invoice"
 	"remit/eventstore"
 	"remit/integrations/payments"
+	"remit/projections"
 )
 
 // collectPrefix starts the command id of everything Collect does.
@@ -214,28 +215,32 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 	loc := location(f)
 	// A retry staff cancelled gets no policy retry either (the read models
 	// list only rejected invoices with a balance and no cancellation).
-	rejected, err := idx.models.RejectedInvoices(ctx)
+	// A page at a time (projections.PageSize): the run's memory does not
+	// grow with the rejected invoices.
+	err = projections.EachPage(ctx, idx.models.RejectedInvoicesPage, func(rejected []projections.RejectedInvoice) error {
+		for _, ri := range rejected {
+			st, rejections := ri.State, rejectionsOf(ri.Rejections)
+			first, last := rejections[0].date(loc), rejections[len(rejections)-1].date(loc)
+			next, ok := f.NextRetryDate(first, last)
+			if !ok {
+				if last == asOf {
+					rep.GaveUp++ // counted on the day of the last rejection only
+				}
+				continue
+			}
+			_, err := svc.ScheduleRetry(ctx, billing.InvoiceRequest{InvoiceID: st.ID, Date: next}, billing.Meta{
+				Actor: opts.Actor, CommandID: collectPrefix + "retry/" + st.LastRejection.AttemptID.String(), CorrelationID: collectPrefix + asOf.String(),
+			})
+			if err != nil {
+				fail(st, fmt.Errorf("schedule retry on %s: %w", next, err))
+				continue
+			}
+			rep.RetriesScheduled++
+		}
+		return ctx.Err()
+	})
 	if err != nil {
 		return rep, fmt.Errorf("collection: %w", err)
-	}
-	for _, ri := range rejected {
-		st, rejections := ri.State, rejectionsOf(ri.Rejections)
-		first, last := rejections[0].date(loc), rejections[len(rejections)-1].date(loc)
-		next, ok := f.NextRetryDate(first, last)
-		if !ok {
-			if last == asOf {
-				rep.GaveUp++ // counted on the day of the last rejection only
-			}
-			continue
-		}
-		_, err := svc.ScheduleRetry(ctx, billing.InvoiceRequest{InvoiceID: st.ID, Date: next}, billing.Meta{
-			Actor: opts.Actor, CommandID: collectPrefix + "retry/" + st.LastRejection.AttemptID.String(), CorrelationID: collectPrefix + asOf.String(),
-		})
-		if err != nil {
-			fail(st, fmt.Errorf("schedule retry on %s: %w", next, err))
-			continue
-		}
-		rep.RetriesScheduled++
 	}
 	slices.SortFunc(rep.Errors, func(a, b InvoiceError) int { return strings.Compare(a.Number, b.Number) })
 	return rep, nil

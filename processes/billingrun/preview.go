@@ -108,10 +108,6 @@ func issuedDue(ctx context.Context, snap *snapshot, asOf domain.Date) ([]Planned
 	if err != nil {
 		return nil, fmt.Errorf("billing run preview: %w", err)
 	}
-	unscheduled, err := models.RunInvoicesToCollect(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("billing run preview: %w", err)
-	}
 	type at struct {
 		st    invoice.State
 		date  domain.Date
@@ -121,10 +117,17 @@ func issuedDue(ctx context.Context, snap *snapshot, asOf domain.Date) ([]Planned
 	for _, st := range due {
 		all = append(all, at{st, st.Collection.Date, st.Collection.Retry})
 	}
-	for _, st := range unscheduled {
-		if d := snap.firm.CollectionDate(st.IssueDate, st.Recurring); projections.NeedsCollection(st) && !d.After(asOf) {
-			all = append(all, at{st, d, false})
+	// A page at a time, keeping only what is due by asOf.
+	err = projections.EachPage(ctx, models.RunInvoicesToCollectPage, func(unscheduled []invoice.State) error {
+		for _, st := range unscheduled {
+			if d := snap.firm.CollectionDate(st.IssueDate, st.Recurring); projections.NeedsCollection(st) && !d.After(asOf) {
+				all = append(all, at{st, d, false})
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("billing run preview: %w", err)
 	}
 	ids := make([]uuid.UUID, len(all))
 	for i, a := range all {

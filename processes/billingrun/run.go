@@ -512,12 +512,14 @@ func chunkEnd(ordered []*group, start, size int) int {
 // scheduled.
 func collectable(ctx context.Context, idx *Index) (map[uuid.UUID]invoice.State, error) {
 	due := map[uuid.UUID]invoice.State{}
-	earlier, err := idx.models.RunInvoicesToCollect(ctx)
+	err := projections.EachPage(ctx, idx.models.RunInvoicesToCollectPage, func(earlier []invoice.State) error {
+		for _, st := range earlier {
+			due[st.ID] = st
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("billing run: %w", err)
-	}
-	for _, st := range earlier {
-		due[st.ID] = st
 	}
 	return due, nil
 }

@@ -38,15 +38,16 @@ type Scheduler struct {
 	// Logger is passed to collection (CollectOptions.Logger); nil discards.
 	Logger *slog.Logger
 	// Daily, when set, runs after collection in every run (the payout sync,
-	// package processes/payouts); its error joins the run's. It must be
-	// idempotent, as the runs are: a run may be cut short by a crash or a
-	// lost lease and done again by the next holder.
-	Daily func(ctx context.Context, now time.Time) error
+	// package processes/payouts); what it did joins RunResult.Jobs, its
+	// error the run's. It must be idempotent, as the runs are: a run may be
+	// cut short by a crash or a lost lease and done again by the next holder.
+	Daily func(ctx context.Context, now time.Time) ([]Done, error)
 	// Jobs run after billing (and collection, when there is a gateway) in
-	// every run, for the run's date, each whatever the others did; their
-	// errors join the run's (the daily proposals job, processes/reminders).
-	// Each must be idempotent, as the runs are.
-	Jobs []func(ctx context.Context, asOf domain.Date) error
+	// every run, for the run's date, each whatever the others did; what they
+	// did joins RunResult.Jobs, their errors the run's (the daily proposals
+	// job, processes/reminders; dunning, processes/dunning). Each must be
+	// idempotent, as the runs are.
+	Jobs []Job
 	// Lease, when set, runs the scheduler only while this process holds
 	// the scheduler's lease (internal/lease.Keeper.Run), so that of several
 	// nodes on one database one runs the day's work: on taking the lease it
@@ -61,13 +62,46 @@ type Scheduler struct {
 	done   chan struct{}
 }
 
-// RunResult is one scheduled run: the billing run's report, collection's, and
-// the error that stopped either.
+// Job is one of the scheduler's daily jobs: it acts for the run's date and
+// says what it did now (what an earlier run did is not counted again).
+type Job func(ctx context.Context, asOf domain.Date) ([]Done, error)
+
+// Done is how many of one kind of thing a daily job did, with what to call
+// one and several of them in the run's summary: {2, "payment reminder
+// sent", "payment reminders sent"}. The job's failures are a Done too,
+// with Failed set, so a summary can say the run went wrong.
+type Done struct {
+	N         int
+	One, Many string
+	Failed    bool
+}
+
+// Count is Done{n, one, many} when n > 0: a job's report lists only what
+// happened.
+func Count(dst []Done, n int, one, many string) []Done {
+	if n <= 0 {
+		return dst
+	}
+	return append(dst, Done{N: n, One: one, Many: many})
+}
+
+// Failures is Count of a job's failures (logged by the job), marked Failed.
+func Failures(dst []Done, n int) []Done {
+	if n <= 0 {
+		return dst
+	}
+	return append(dst, Done{N: n, One: "failure (see the log)", Many: "failures (see the log)", Failed: true})
+}
+
+// RunResult is one scheduled run: the billing run's report, collection's,
+// what the daily jobs did, and the error that stopped any of them.
 type RunResult struct {
 	AsOf    domain.Date
 	Billing Report
 	Collect CollectReport
-	Err     error
+	// Jobs is what Daily and the Jobs did now, in the order they ran.
+	Jobs []Done
+	Err  error
 	// Took is how long the run took, its collection and jobs included.
 	Took time.Duration
 }
@@ -161,11 +195,15 @@ func (s *Scheduler) RunOnce(ctx context.Context, idx *Index, now time.Time) (res
 	if res.Err == nil && s.Gateway != nil {
 		res.Collect, res.Err = Collect(ctx, s.Store, s.Billing, s.Gateway, res.AsOf, CollectOptions{Workers: s.Workers, Index: idx, Logger: s.Logger})
 		if res.Err == nil && s.Daily != nil {
-			res.Err = s.Daily(ctx, now)
+			var did []Done
+			did, res.Err = s.Daily(ctx, now)
+			res.Jobs = append(res.Jobs, did...)
 		}
 	}
 	for _, job := range s.Jobs {
-		res.Err = errors.Join(res.Err, job(ctx, res.AsOf))
+		did, err := job(ctx, res.AsOf)
+		res.Jobs = append(res.Jobs, did...)
+		res.Err = errors.Join(res.Err, err)
 	}
 	return res
 }

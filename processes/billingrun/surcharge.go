@@ -75,7 +75,21 @@ func SurchargeFromMetadata(md map[string]string) *invoice.Surcharge {
 // surcharge sur (nil: none): a successful charge of the balance plus the
 // surcharge adds the surcharge line with the payment.
 func RecordSurchargedAttempt(ctx context.Context, svc *billing.Service, invoiceID, attemptID, methodID uuid.UUID, date domain.Date, res payments.ChargeResult, sur *invoice.Surcharge, meta billing.Meta) (billing.Result, error) {
-	r := billing.InvoiceRequest{InvoiceID: invoiceID, AttemptID: attemptID, PaymentMethodID: methodID, Date: date, Surcharge: sur}
+	return recordAttempt(ctx, svc, billing.InvoiceRequest{InvoiceID: invoiceID, AttemptID: attemptID, PaymentMethodID: methodID, Date: date, Surcharge: sur}, res, meta)
+}
+
+// RecordPayNowAttempt is RecordSurchargedAttempt, dated the firm's today,
+// for a payment the client made on the pay-now page (methodID zero unless
+// they kept the method): the payment says so (invoice.PaidThroughPayNow).
+// Its command id is the same, so whichever of the browser's return and the
+// gateway's webhooks records the payment first, the others append nothing.
+func RecordPayNowAttempt(ctx context.Context, svc *billing.Service, invoiceID, attemptID, methodID uuid.UUID, res payments.ChargeResult, sur *invoice.Surcharge, meta billing.Meta) (billing.Result, error) {
+	return recordAttempt(ctx, svc, billing.InvoiceRequest{InvoiceID: invoiceID, AttemptID: attemptID, PaymentMethodID: methodID, Surcharge: sur,
+		Through: invoice.PaidThroughPayNow}, res, meta)
+}
+
+func recordAttempt(ctx context.Context, svc *billing.Service, r billing.InvoiceRequest, res payments.ChargeResult, meta billing.Meta) (billing.Result, error) {
+	attemptID := r.AttemptID
 	switch res.Status {
 	case payments.StatusSucceeded:
 		r.Outcome, r.GatewayReference, r.Amount = invoice.AttemptSucceeded, res.Reference, res.Amount.Amount

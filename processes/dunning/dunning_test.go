@@ -116,17 +116,17 @@ func newFixture(t *testing.T, policy firm.DunningPolicy) *fixture {
 		t.Fatal(err)
 	}
 	f.sched = &billingrun.Scheduler{Store: st, Billing: f.svc, Index: f.idx, Gateway: f.gw, Now: f.clk.Now}
-	f.sched.Jobs = append(f.sched.Jobs, func(ctx context.Context, asOf domain.Date) error {
+	f.sched.Jobs = append(f.sched.Jobs, func(ctx context.Context, asOf domain.Date) ([]billingrun.Done, error) {
 		if f.noDunning {
 			f.reports = append(f.reports, dunning.Report{})
-			return nil
+			return nil, nil
 		}
 		rep, err := dunning.Run(ctx, dunning.Config{Billing: f.svc, Models: f.idx.Models(), UpToDate: f.idx.Update, PageSize: f.pageSize}, asOf)
 		if len(rep.Errors) > 0 {
 			t.Errorf("dunning job %s: %v", asOf, rep.Errors)
 		}
 		f.reports = append(f.reports, rep)
-		return err
+		return nil, err
 	})
 	f.ok(f.svc.SetUpFirm(ctx, billing.SetUpFirmRequest{Name: "Ledger & Co", BaseCurrency: "AUD", TimeZone: "Australia/Sydney", PaymentTermsDays: 14}, f.meta()))
 	f.ok(f.svc.ChangeDunningPolicy(ctx, policy, f.meta()))

@@ -922,10 +922,13 @@ func invoiceRejectionOf(v invoice.Rejection) InvoiceRejection {
 
 // PaymentView is the wire form of projections.PaymentView.
 type PaymentView struct {
-	ID        ID          `json:"id"`
-	Gateway   bool        `json:"gateway"`
-	Method    string      `json:"method"`
-	MethodID  ID          `json:"method_id"`
+	ID       ID     `json:"id"`
+	Gateway  bool   `json:"gateway"`
+	Method   string `json:"method"`
+	MethodID ID     `json:"method_id"`
+	// Through is "pay_now" for a payment the client made on the pay-now
+	// page (method_id null unless they kept the method on file), else "".
+	Through   string      `json:"through"`
 	Reference string      `json:"reference"`
 	Amount    Money       `json:"amount"`
 	Date      domain.Date `json:"date"`
@@ -939,6 +942,7 @@ func paymentViewOf(v projections.PaymentView) PaymentView {
 		Gateway:   v.Gateway,
 		Method:    v.Method,
 		MethodID:  ID(v.MethodID),
+		Through:   string(v.Through),
 		Reference: v.Reference,
 		Amount:    moneyOf(v.Amount),
 		Date:      v.Date,
@@ -948,8 +952,10 @@ func paymentViewOf(v projections.PaymentView) PaymentView {
 
 // AttemptView is the wire form of projections.AttemptView.
 type AttemptView struct {
-	ID               ID     `json:"id"`
-	PaymentMethodID  ID     `json:"payment_method_id"`
+	ID              ID `json:"id"`
+	PaymentMethodID ID `json:"payment_method_id"`
+	// Through is as PaymentView's.
+	Through          string `json:"through"`
 	Outcome          string `json:"outcome"`
 	Amount           Money  `json:"amount"`
 	GatewayReference string `json:"gateway_reference"`
@@ -963,6 +969,7 @@ func attemptViewOf(v projections.AttemptView) AttemptView {
 	return AttemptView{
 		ID:               ID(v.ID),
 		PaymentMethodID:  ID(v.PaymentMethodID),
+		Through:          string(v.Through),
 		Outcome:          string(v.Outcome),
 		Amount:           moneyOf(v.Amount),
 		GatewayReference: v.GatewayReference,

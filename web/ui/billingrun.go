@@ -157,7 +157,13 @@ func runErrors(res any) int {
 	if !ok {
 		return 0
 	}
-	return len(rr.Billing.Errors) + len(rr.Collect.Errors)
+	n := len(rr.Billing.Errors) + len(rr.Collect.Errors)
+	for _, d := range rr.Jobs {
+		if d.Failed {
+			n += d.N
+		}
+	}
+	return n
 }
 
 func (h *handler) logRunErrors(res any) {
@@ -170,9 +176,10 @@ func (h *handler) logRunErrors(res any) {
 	}
 }
 
-// runSummary says in one line what a billing run did: "Billing run for
-// 10 Mar 2025: 1 invoice issued, 1 payment rejected." It is "" for a result
-// it does not know.
+// runSummary says in one line what a billing run did, its daily jobs
+// included: "Billing run for 10 Mar 2025: 1 invoice issued, 1 payment
+// rejected, 2 payment reminders sent." It is "" for a result it does not
+// know.
 func runSummary(res any) string {
 	rr, ok := runResult(res)
 	if !ok {
@@ -195,12 +202,21 @@ func runSummary(res any) string {
 	add(b.AlreadyIssued, "invoice already issued", "invoices already issued")
 	add(b.Interrupted, "interrupted invoice completed", "interrupted invoices completed")
 	add(b.NumbersVoided, "stranded invoice number voided", "stranded invoice numbers voided")
+	add(b.Skipped, "missed billing skipped", "missed billings skipped")
 	add(c.Succeeded, "payment collected", "payments collected")
 	add(c.Rejected, "payment rejected", "payments rejected")
 	add(c.Pending, "payment pending", "payments pending")
 	add(c.RetriesScheduled, "retry scheduled", "retries scheduled")
 	add(c.GaveUp, "invoice with no retries left", "invoices with no retries left")
-	add(len(b.Errors)+len(c.Errors), "failure (see the log)", "failures (see the log)")
+	failed := len(b.Errors) + len(c.Errors)
+	for _, d := range rr.Jobs {
+		if d.Failed {
+			failed += d.N
+			continue
+		}
+		add(d.N, d.One, d.Many)
+	}
+	add(failed, "failure (see the log)", "failures (see the log)")
 	if len(parts) == 0 {
 		parts = append(parts, "nothing was due")
 	}

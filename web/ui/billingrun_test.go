@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/processes/billingrun"
 	"remit/web/ui"
 )
 
@@ -84,5 +85,39 @@ func TestBillingRunNowOnce(t *testing.T) {
 	}
 	if p := read(t, resp); p.Status != http.StatusNotFound {
 		t.Errorf("POST /billing-run without a billing run = %d, want 404", p.Status)
+	}
+}
+
+// TestBillingRunNowCountsTheJobs: the confirmation counts what the daily
+// jobs did beside billing and collection, and a job's failures make it an
+// error.
+func TestBillingRunNowCountsTheJobs(t *testing.T) {
+	a := newApp(t)
+	var jobs []billingrun.Done
+	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: func() time.Time { return now },
+		BillingRun: func(context.Context) (any, error) {
+			return billingrun.RunResult{AsOf: date("2025-03-10"), Billing: billingrun.Report{Skipped: 2}, Jobs: jobs}, nil
+		}})
+	base := httpServer(t, h)
+	run := func() page {
+		t.Helper()
+		resp, err := a.client.PostForm(base+"/billing-run", url.Values{"_token": {uuid.NewString()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		read(t, resp)
+		resp, err = a.client.Get(base + "/clients")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return read(t, resp)
+	}
+	jobs = billingrun.Count(billingrun.Count(nil, 2, "payment reminder sent", "payment reminders sent"), 1, "proposal expired", "proposals expired")
+	if p := run(); !strings.Contains(p.Body, "Billing run for 10 Mar 2025: 2 missed billings skipped, 2 payment reminders sent, 1 proposal expired.") || strings.Contains(p.Body, `class="flash err"`) {
+		t.Errorf("the confirmation does not count the jobs: %s", errorsOf(p.Body))
+	}
+	jobs = billingrun.Failures(billingrun.Count(nil, 1, "invoice written off", "invoices written off"), 1)
+	if p := run(); !strings.Contains(p.Body, `class="flash err"`) || !strings.Contains(p.Body, "1 invoice written off, 1 failure (see the log).") {
+		t.Errorf("a job's failure is not shown as an error: %s", errorsOf(p.Body))
 	}
 }

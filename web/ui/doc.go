@@ -88,7 +88,9 @@
 // When Config.BillingRun is set, the clients page offers "Run billing now"
 // (billingrun.go): it runs billing and collection on demand, waits for the
 // read models to reach the store's head and confirms in one line what the
-// run did (invoices issued, payments collected and rejected). When
+// run did (invoices issued, payments collected and rejected, and what the
+// daily jobs did: payment and proposal reminders sent, write-offs, …;
+// "nothing was due" only when none of them did anything). When
 // Config.BillingDryRun is set it also offers "Preview billing run"
 // (/billing-run/preview?date=DATE, a GET form): the invoices the run as of
 // that date would issue, with lines and totals, and the payments it would

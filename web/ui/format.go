@@ -186,6 +186,22 @@ func methodName(c *projections.ClientSummary, id uuid.UUID) string {
 	return "Removed method"
 }
 
+// paidWith names how a gateway payment or attempt was made: the method
+// charged, or the pay-now page the client paid on (with the method when
+// they kept it on file). Unlike methodName, no method is not the client's
+// default: a payment names the method it was made with.
+func paidWith(c *projections.ClientSummary, through invoice.PaymentChannel, id uuid.UUID) string {
+	switch {
+	case through == invoice.PaidThroughPayNow && id == uuid.Nil:
+		return "Pay-now page (method not kept on file)"
+	case through == invoice.PaidThroughPayNow:
+		return methodName(c, id) + " through the pay-now page"
+	case id == uuid.Nil:
+		return "No method recorded"
+	}
+	return methodName(c, id)
+}
+
 // itemSeq is the sequence part of a schedule item key.
 func itemSeq(key string) string {
 	_, seq, _ := strings.Cut(key, "/")
@@ -223,6 +239,7 @@ func funcs() template.FuncMap {
 		"rule":        ruleText,
 		"firstBill":   firstBillingNote,
 		"method":      methodName,
+		"paidWith":    paidWith,
 		"seq":         itemSeq,
 		"add":         func(a, b int) int { return a + b },
 		"isManual":    func(m service.BillingMode) bool { return m == service.Manual },

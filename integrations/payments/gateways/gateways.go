@@ -250,9 +250,15 @@ func (r Recorder) Record(ctx context.Context, n stripe.Notification) error {
 	}
 	// Dated the firm's today: the gateway answers on the day it settles;
 	// with the surcharge the charge carried (its metadata says which).
-	_, err = billingrun.RecordSurchargedAttempt(ctx, r.Billing, invoiceID, attemptID, method, domain.Date{}, n.Result, billingrun.SurchargeFromMetadata(n.Metadata), billing.Meta{
-		Actor: WebhookActor, CorrelationID: "stripe/" + n.EventID,
-	})
+	meta := billing.Meta{Actor: WebhookActor, CorrelationID: "stripe/" + n.EventID}
+	if n.Metadata["remit_purpose"] == PurposePay {
+		// The client paid on the pay-now page, with a method of their
+		// choosing: not the invoice's (a method they kept is recorded by
+		// PayNow.Record under its own id).
+		_, err = billingrun.RecordPayNowAttempt(ctx, r.Billing, invoiceID, attemptID, uuid.Nil, n.Result, billingrun.SurchargeFromMetadata(n.Metadata), meta)
+	} else {
+		_, err = billingrun.RecordSurchargedAttempt(ctx, r.Billing, invoiceID, attemptID, method, domain.Date{}, n.Result, billingrun.SurchargeFromMetadata(n.Metadata), meta)
+	}
 	if err != nil && n.Result.Status == payments.StatusSucceeded {
 		// Paid meanwhile (a pay-now link, another tab): the money goes back.
 		_, err = refundDuplicate(ctx, r.Gateway, r.Store, r.Billing, log, invoiceID, attemptID, n.Result, err, billing.Meta{

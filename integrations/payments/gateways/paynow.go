@@ -199,7 +199,7 @@ func (p *PayNow) Record(ctx context.Context, sessionID, actor string) (Paid, err
 	// The command id is the collection run's for this attempt (an empty
 	// one: RecordAttempt fills it in), so the webhook Recorder recording
 	// the same payment appends nothing either.
-	res, err := billingrun.RecordSurchargedAttempt(ctx, p.Billing, invoiceID, attemptID, out.MethodID, domain.Date{}, *s.Payment,
+	res, err := billingrun.RecordPayNowAttempt(ctx, p.Billing, invoiceID, attemptID, out.MethodID, *s.Payment,
 		billingrun.SurchargeFromMetadata(s.Metadata), billing.Meta{Actor: actor, CorrelationID: "paynow:" + s.ID})
 	if err != nil {
 		// Paid meanwhile (another tab, another way): the money goes back.
