@@ -54,16 +54,7 @@ func BenchmarkRebuildFloor(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		par, npar, err := bareDecode(ctx, st, true)
-		if err != nil {
-			b.Fatal(err)
-		}
-		c1 := cpuTime()
-		seq, _, err := bareDecode(ctx, st, false)
-		if err != nil {
-			b.Fatal(err)
-		}
-		seqCPU := cpuTime() - c1
+		par, npar, seq, seqCPU := bareBaseline(ctx, b, st)
 		rate := float64(n) / el.Seconds()
 		bare := float64(npar) / par.Seconds()
 		b.ReportMetric(rate, "events/s")

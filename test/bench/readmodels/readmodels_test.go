@@ -194,16 +194,7 @@ func BenchmarkRebuild(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		par, npar, err := bareDecode(ctx, st, true)
-		if err != nil {
-			b.Fatal(err)
-		}
-		c1 := cpuTime()
-		seq, _, err := bareDecode(ctx, st, false)
-		if err != nil {
-			b.Fatal(err)
-		}
-		seqCPU := cpuTime() - c1
+		par, npar, seq, seqCPU := bareBaseline(ctx, b, st)
 		rate := float64(stats.Events) / el.Seconds()
 		bare := float64(npar) / par.Seconds()
 		b.ReportMetric(rate, "events/s")
@@ -221,6 +212,23 @@ func BenchmarkRebuild(b *testing.B) {
 			float64(fi.Size())/(1<<20), float64(fi.Size())/float64(stats.Events), mb(heap.base), mb(heap.peak), mb(heap.livePeak), loadavg())
 		b.StartTimer()
 	}
+}
+
+// bareBaseline times bare decoding of the whole log on every CPU (par,
+// npar events) and on one goroutine (seq, and the CPU time it took): the
+// baseline a fill's rate and CPU are measured against.
+func bareBaseline(ctx context.Context, b *testing.B, st eventstore.Store) (par time.Duration, npar int, seq, seqCPU time.Duration) {
+	b.Helper()
+	par, npar, err := bareDecode(ctx, st, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c1 := cpuTime()
+	seq, _, err = bareDecode(ctx, st, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return par, npar, seq, cpuTime() - c1
 }
 
 // bareDecode reads the whole log as the replay does and decodes every
