@@ -91,6 +91,20 @@ type BillingRunResult struct {
 	// DryRun: nothing was written; Preview says what the run would do.
 	DryRun  bool            `json:"dry_run,omitzero"`
 	Preview *BillingPreview `json:"preview,omitempty"`
+	// Jobs is what the daily jobs run after billing and collection did
+	// (reminders, final actions, write-offs, notices, payouts, ...), each
+	// kind once, in the order they ran; empty when they did nothing, and
+	// for a dry run.
+	Jobs []BillingJobDone `json:"jobs"`
+}
+
+// BillingJobDone is how many of one kind of thing a daily job did:
+// {"count": 2, "what": "payment reminders sent"}. A job's failures are one
+// too, with failed true (the details are in the operator's log).
+type BillingJobDone struct {
+	Count  int    `json:"count"`
+	What   string `json:"what"`
+	Failed bool   `json:"failed"`
 }
 
 // BillingReport is what billing did: the due items found, the invoices
@@ -172,6 +186,13 @@ func billingRunResultOf(res any) BillingRunResult {
 				return CollectionError{InvoiceID: ID(e.InvoiceID), Number: e.Number, Err: domain.ErrorMessage(e.Err)}
 			}),
 		},
+		Jobs: wireList(rr.Jobs, func(d billingrun.Done) BillingJobDone {
+			what := d.Many
+			if d.N == 1 {
+				what = d.One
+			}
+			return BillingJobDone{Count: d.N, What: what, Failed: d.Failed}
+		}),
 	}
 }
 
