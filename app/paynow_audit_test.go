@@ -19,8 +19,9 @@ import (
 // TestPayNowWithACardNotKeptSaysSo: a client with no method on file pays an
 // invoice on the pay-now page with a card they do not keep. The staff's
 // invoice page (audit trail, payments, attempts) and the API's invoice say
-// the client paid through the pay-now page, not "from no payment method" or
-// "Client's default (none on file)".
+// the client paid through the pay-now page with that card (brand and last
+// four digits, as the gateway described it), not "from no payment method"
+// or "Client's default (none on file)".
 func TestPayNowWithACardNotKeptSaysSo(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 10, 1, 0, 0, 0, time.UTC)
@@ -67,7 +68,10 @@ func TestPayNowWithACardNotKeptSaysSo(t *testing.T) {
 
 	var view struct {
 		Status   string
-		Payments []struct{ Through string }
+		Payments []struct {
+			Through  string
+			PaidWith *struct{ Kind, Brand, Last4, Label string } `json:"paid_with"`
+		}
 		Attempts []struct{ Through string }
 		Audit    []struct{ Text string }
 	}
@@ -77,12 +81,14 @@ func TestPayNowWithACardNotKeptSaysSo(t *testing.T) {
 	}
 	if len(view.Payments) != 1 || view.Payments[0].Through != "pay_now" || len(view.Attempts) != 1 || view.Attempts[0].Through != "pay_now" {
 		t.Errorf("the API's payments %+v and attempts %+v, want one each through pay_now", view.Payments, view.Attempts)
+	} else if pw := view.Payments[0].PaidWith; pw == nil || pw.Kind != "card" || pw.Brand != "visa" || pw.Last4 != "4242" || pw.Label != "Visa •••• 4242" {
+		t.Errorf("the API's payment was made with %+v, want the Visa ending 4242", pw)
 	}
-	if !strings.Contains(raw, "paid by the client on 10 Mar 2026 through the pay-now page, with a method not kept on file") || strings.Contains(raw, "from no payment method") {
+	if !strings.Contains(raw, "paid by the client on 10 Mar 2026 through the pay-now page with Visa •••• 4242, not kept on file") || strings.Contains(raw, "from no payment method") {
 		t.Errorf("the API's audit trail does not say how the client paid: %+v", view.Audit)
 	}
 	page := get(t, hc, a.URL()+"/invoices/"+inv.String())
-	for _, want := range []string{"through the pay-now page, with a method not kept on file", "Pay-now page (method not kept on file)"} {
+	for _, want := range []string{"through the pay-now page with Visa •••• 4242, not kept on file", "Visa •••• 4242 through the pay-now page (not kept on file)"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the staff invoice page lacks %q", want)
 		}

@@ -82,6 +82,9 @@ type InvoiceRequest struct {
 	// Through is how the client paid on their own (pay-now), for
 	// RecordCollectionAttempt; set by pay-now, never by a request's JSON.
 	Through invoice.PaymentChannel `json:"-"`
+	// PaidWith is the method a pay-now payment was made with when the
+	// client did not keep it; set by pay-now, never by a request's JSON.
+	PaidWith *invoice.MethodUsed `json:"-"`
 }
 
 // InvoiceIDForItems is the id of the invoice that bills exactly these
@@ -492,7 +495,7 @@ func (s *Service) RecordCollectionAttempt(ctx context.Context, r InvoiceRequest,
 	id := pick(r.AttemptID, meta, "attempt")
 	return s.invoice(ctx, invoice.RecordCollectionAttempt{
 		Date:      date,
-		AttemptID: id, Outcome: r.Outcome, PaymentMethodID: r.PaymentMethodID, Through: r.Through, GatewayReference: r.GatewayReference,
+		AttemptID: id, Outcome: r.Outcome, PaymentMethodID: r.PaymentMethodID, Through: r.Through, PaidWith: r.PaidWith, GatewayReference: r.GatewayReference,
 		Amount: domain.Money{Amount: r.Amount, Currency: st.Currency}, DeclineCode: r.DeclineCode, DeclineMessage: r.DeclineMessage,
 		Surcharge: r.Surcharge, Now: s.now(),
 	}, r.InvoiceID, meta, id)

@@ -609,22 +609,40 @@ func (r *render) item(serviceID uuid.UUID, key string) string {
 // expires 08/2027" or "SEPA debit DE89 ****3000".
 func MethodLabel(m client.PaymentMethodDetails) string {
 	if m.Kind == client.MethodCard {
-		brand := m.Brand
-		if brand == "" {
-			brand = "card"
-		} else {
-			brand = strings.ToUpper(brand[:1]) + brand[1:]
-		}
-		return fmt.Sprintf("%s •••• %s, expires %02d/%d", brand, m.Last4, m.ExpiryMonth, m.ExpiryYear)
+		return fmt.Sprintf("%s •••• %s, expires %02d/%d", cardBrand(m.Brand), m.Last4, m.ExpiryMonth, m.ExpiryYear)
 	}
+	return debitLabel(m.Scheme, m.MaskedAccount)
+}
+
+// UsedMethodLabel is how a person recognises a method a client paid with
+// and did not keep (invoice.MethodUsed): "Visa •••• 4242" or "SEPA debit
+// DE89 ****3000".
+func UsedMethodLabel(m invoice.MethodUsed) string {
+	if client.PaymentMethodKind(m.Kind) == client.MethodCard {
+		return cardBrand(m.Brand) + " •••• " + m.Last4
+	}
+	return debitLabel(client.DebitScheme(m.Scheme), m.MaskedAccount)
+}
+
+// cardBrand is a card brand as people write it: "Visa", or "card" when the
+// gateway named none.
+func cardBrand(brand string) string {
+	if brand == "" {
+		return "card"
+	}
+	return strings.ToUpper(brand[:1]) + brand[1:]
+}
+
+// debitLabel names a bank debit: its scheme and masked account.
+func debitLabel(s client.DebitScheme, masked string) string {
 	scheme := map[client.DebitScheme]string{
 		client.SchemeAUBECS: "AU direct debit", client.SchemeNZBECS: "NZ direct debit", client.SchemeACH: "ACH debit",
 		client.SchemeBACS: "Bacs Direct Debit", client.SchemeSEPA: "SEPA debit", client.SchemePAD: "PAD debit",
-	}[m.Scheme]
+	}[s]
 	if scheme == "" {
 		scheme = "bank debit"
 	}
-	return scheme + " " + m.MaskedAccount
+	return scheme + " " + masked
 }
 
 func contactText(c client.Contact) string {

@@ -391,6 +391,8 @@ func paymentKinds(k map[string]activityKind) {
 		on := domain.FormatDate(e.PaymentDate(r.s.loc()))
 		ref := " (reference " + e.GatewayReference + ")"
 		switch {
+		case e.Through == invoice.PaidThroughPayNow && e.PaymentMethodID == uuid.Nil && e.PaidWith != nil:
+			return head + " paid by the client on " + on + " through the pay-now page with " + UsedMethodLabel(*e.PaidWith) + ", not kept on file" + ref
 		case e.Through == invoice.PaidThroughPayNow && e.PaymentMethodID == uuid.Nil:
 			return head + " paid by the client on " + on + " through the pay-now page, with a method not kept on file" + ref
 		case e.Through == invoice.PaidThroughPayNow:

@@ -35,8 +35,9 @@ import (
 // a gateway payment was made (PaymentView.Through, AttemptView.Through)
 // and indexes retry_pending and run_uncollected with the key, which
 // collection's pages are read in (RejectedInvoicesPage,
-// RunInvoicesToCollectPage).
-const invoicesVersion = 10
+// RunInvoicesToCollectPage); 11 carries the method a pay-now payment was
+// made with when the client did not keep it (PaymentView.PaidWith).
+const invoicesVersion = 11
 
 // Invoices is the "invoices" projection: every invoice folded with
 // invoice.Evolve, plus the lists its detail page shows and an outstanding
@@ -260,9 +261,9 @@ func (p *Invoices) Apply(tx *rmdb.Tx, e Event) {
 		if _, seen := before.Attempts[ev.AttemptID]; seen {
 			break
 		}
-		r.Attempts = append(r.Attempts, AttemptView{ID: ev.AttemptID, PaymentMethodID: ev.PaymentMethodID, Through: ev.Through,
+		r.Attempts = append(r.Attempts, AttemptView{ID: ev.AttemptID, PaymentMethodID: ev.PaymentMethodID, Through: ev.Through, PaidWith: ev.PaidWith,
 			Outcome: invoice.AttemptSucceeded, Amount: money(ev.Amount.Amount, cur), GatewayReference: ev.GatewayReference, At: ev.At})
-		r.Payments = append(r.Payments, PaymentView{ID: ev.AttemptID, Gateway: true, Method: "gateway", MethodID: ev.PaymentMethodID, Through: ev.Through,
+		r.Payments = append(r.Payments, PaymentView{ID: ev.AttemptID, Gateway: true, Method: "gateway", MethodID: ev.PaymentMethodID, Through: ev.Through, PaidWith: ev.PaidWith,
 			Reference: ev.GatewayReference, Amount: money(ev.Amount.Amount, cur), Date: ev.PaymentDate(p.zone(tx)), At: ev.At})
 		r.Outstanding = r.Outstanding.Sub(ev.Amount.Amount)
 	case invoice.InvoicePaymentRejected:

@@ -344,7 +344,10 @@ type PaymentView struct {
 	MethodID uuid.UUID // gateway: the payment method charged
 	// Through is how the client paid on their own (gateway: the pay-now
 	// page, where MethodID is zero unless they kept the method).
-	Through   invoice.PaymentChannel
+	Through invoice.PaymentChannel
+	// PaidWith is the method a pay-now payment was made with when the
+	// client did not keep it (nil when the gateway did not say).
+	PaidWith  *invoice.MethodUsed
 	Reference string
 	Amount    domain.Money
 	Date      domain.Date // offline: the day paid; gateway: the firm's date of the collection
@@ -356,6 +359,7 @@ type AttemptView struct {
 	ID               uuid.UUID
 	PaymentMethodID  uuid.UUID
 	Through          invoice.PaymentChannel // as PaymentView.Through
+	PaidWith         *invoice.MethodUsed    // as PaymentView.PaidWith
 	Outcome          invoice.AttemptOutcome
 	Amount           domain.Money // succeeded attempts
 	GatewayReference string       // succeeded attempts

@@ -83,6 +83,7 @@ type RecordCollectionAttempt struct {
 	Outcome          AttemptOutcome
 	PaymentMethodID  uuid.UUID      // optional: the method charged
 	Through          PaymentChannel // how the client paid on their own (InvoicePaymentSucceeded.Through)
+	PaidWith         *MethodUsed    // the method they paid with, when not kept (InvoicePaymentSucceeded.PaidWith)
 	GatewayReference string
 	Amount           domain.Money
 	DeclineCode      string
@@ -508,6 +509,9 @@ func recordCollectionAttempt(s State, c RecordCollectionAttempt) ([]domain.Event
 			p.Add("gateway_reference", "a successful collection needs the gateway's reference")
 		}
 		checkAmount(&p, s, "amount", c.Amount)
+		if c.PaidWith != nil && (c.Through != PaidThroughPayNow || c.PaymentMethodID != uuid.Nil) {
+			p.Add("paid_with", "only a pay-now payment with a method not kept on file names the method it was made with")
+		}
 		if err := p.Err(); err != nil {
 			return nil, err
 		}
@@ -529,6 +533,7 @@ func recordCollectionAttempt(s State, c RecordCollectionAttempt) ([]domain.Event
 			Amount:           c.Amount,
 			Date:             c.Date,
 			Through:          c.Through,
+			PaidWith:         c.PaidWith,
 			At:               c.Now,
 		}), nil
 	case AttemptRejected:

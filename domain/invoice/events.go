@@ -104,7 +104,25 @@ type InvoicePaymentSucceeded struct {
 	// unless the client kept the method on file. Empty for Remit's own
 	// charges and for payments recorded before it was carried.
 	Through PaymentChannel `json:"through,omitempty"`
-	At      time.Time      `json:"at"`
+	// PaidWith is the method the client paid with on the pay-now page when
+	// they did not keep it on file (PaymentMethodID zero), as the gateway
+	// described it; nil when it did not, and for every other payment.
+	PaidWith *MethodUsed `json:"paid_with,omitempty"`
+	At       time.Time   `json:"at"`
+}
+
+// MethodUsed is how a person recognises a payment method Remit does not
+// keep: a card's brand and last four digits, or a bank debit's scheme and
+// masked account. It holds no gateway token: nothing can be charged with it.
+type MethodUsed struct {
+	// Kind is "card" or "bank_debit" (client.PaymentMethodKind's values).
+	Kind  string `json:"kind"`
+	Brand string `json:"brand,omitempty"` // card: "visa", "mastercard", …
+	Last4 string `json:"last4,omitempty"` // card
+	// Scheme is a bank debit's scheme (client.DebitScheme's values:
+	// "au_becs", "sepa", …).
+	Scheme        string `json:"scheme,omitempty"`
+	MaskedAccount string `json:"masked_account,omitempty"` // bank debit
 }
 
 // PaymentChannel is how a client paid through the gateway on their own

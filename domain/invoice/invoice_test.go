@@ -239,6 +239,9 @@ func TestScheduleCollection(t *testing.T) {
 	})
 }
 
+// visa4242 is a card a client paid with on the pay-now page without keeping it.
+var visa4242 = &invoice.MethodUsed{Kind: "card", Brand: "visa", Last4: "4242"}
+
 func TestRecordCollectionAttempt(t *testing.T) {
 	ok := invoice.RecordCollectionAttempt{AttemptID: attemptID, Outcome: invoice.AttemptSucceeded, PaymentMethodID: methodID, GatewayReference: "ch_1", Amount: aud("159.50"), Now: now}
 	declined := invoice.RecordCollectionAttempt{AttemptID: attemptID, Outcome: invoice.AttemptRejected, PaymentMethodID: methodID, DeclineCode: "insufficient_funds", DeclineMessage: "Your card has insufficient funds.", Now: now}
@@ -263,6 +266,16 @@ func TestRecordCollectionAttempt(t *testing.T) {
 		{Name: "ErrNoDeclineCode", Given: []domain.Event{MustIssued(t)}, When: with(declined, func(c *invoice.RecordCollectionAttempt) { c.DeclineCode = "" }), Err: decidertest.ThenErr(domain.EINVALID).Saying("decline_code")},
 		{Name: "ErrNoOutcome", Given: []domain.Event{MustIssued(t)}, When: with(ok, func(c *invoice.RecordCollectionAttempt) { c.Outcome = "" }), Err: decidertest.ThenErr(domain.EINVALID).Saying("outcome")},
 		{Name: "ErrNoAttemptID", Given: []domain.Event{MustIssued(t)}, When: with(ok, func(c *invoice.RecordCollectionAttempt) { c.AttemptID = uuid.Nil }), Err: decidertest.ThenErr(domain.EINVALID).Saying("attempt_id")},
+		{Name: "OKPayNowWithAMethodNotKept", Given: []domain.Event{MustIssued(t)}, When: with(ok, func(c *invoice.RecordCollectionAttempt) {
+			c.PaymentMethodID, c.Through, c.PaidWith = uuid.Nil, invoice.PaidThroughPayNow, visa4242
+		}), Then: []domain.Event{invoice.InvoicePaymentSucceeded{InvoiceID: invoiceID, AttemptID: attemptID, GatewayReference: "ch_1", Amount: aud("159.50"),
+			Through: invoice.PaidThroughPayNow, PaidWith: visa4242, At: now}}},
+		{Name: "ErrPaidWithAMethodOnFile", Given: []domain.Event{MustIssued(t)}, When: with(ok, func(c *invoice.RecordCollectionAttempt) {
+			c.Through, c.PaidWith = invoice.PaidThroughPayNow, visa4242
+		}), Err: decidertest.ThenErr(domain.EINVALID).Saying("paid_with")},
+		{Name: "ErrPaidWithNotThroughPayNow", Given: []domain.Event{MustIssued(t)}, When: with(ok, func(c *invoice.RecordCollectionAttempt) {
+			c.PaymentMethodID, c.PaidWith = uuid.Nil, visa4242
+		}), Err: decidertest.ThenErr(domain.EINVALID).Saying("paid_with")},
 	})
 }
 

@@ -120,6 +120,10 @@ type Session struct {
 	// Method is the method captured (setup) or used and kept (payment with
 	// SaveMethod), once the session is complete.
 	Method *Method
+	// PaidWith is the method a payment session's payment was made with,
+	// kept or not, once complete (nil when the gateway does not say): what
+	// the payment records to name it when the client did not keep it.
+	PaidWith *Method
 	// Payment is the payment's state (payment mode, once complete): bank
 	// debits answer StatusPending until they settle, like Charge.
 	Payment *ChargeResult

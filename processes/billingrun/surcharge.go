@@ -80,12 +80,17 @@ func RecordSurchargedAttempt(ctx context.Context, svc *billing.Service, invoiceI
 
 // RecordPayNowAttempt is RecordSurchargedAttempt, dated the firm's today,
 // for a payment the client made on the pay-now page (methodID zero unless
-// they kept the method): the payment says so (invoice.PaidThroughPayNow).
+// they kept the method): the payment says so (invoice.PaidThroughPayNow),
+// and names the method it was made with (paidWith, when the client did not
+// keep it and the gateway described it; else nil).
 // Its command id is the same, so whichever of the browser's return and the
 // gateway's webhooks records the payment first, the others append nothing.
-func RecordPayNowAttempt(ctx context.Context, svc *billing.Service, invoiceID, attemptID, methodID uuid.UUID, res payments.ChargeResult, sur *invoice.Surcharge, meta billing.Meta) (billing.Result, error) {
+func RecordPayNowAttempt(ctx context.Context, svc *billing.Service, invoiceID, attemptID, methodID uuid.UUID, paidWith *invoice.MethodUsed, res payments.ChargeResult, sur *invoice.Surcharge, meta billing.Meta) (billing.Result, error) {
+	if methodID != uuid.Nil {
+		paidWith = nil
+	}
 	return recordAttempt(ctx, svc, billing.InvoiceRequest{InvoiceID: invoiceID, AttemptID: attemptID, PaymentMethodID: methodID, Surcharge: sur,
-		Through: invoice.PaidThroughPayNow}, res, meta)
+		Through: invoice.PaidThroughPayNow, PaidWith: paidWith}, res, meta)
 }
 
 func recordAttempt(ctx context.Context, svc *billing.Service, r billing.InvoiceRequest, res payments.ChargeResult, meta billing.Meta) (billing.Result, error) {

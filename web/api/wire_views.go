@@ -928,7 +928,11 @@ type PaymentView struct {
 	MethodID ID     `json:"method_id"`
 	// Through is "pay_now" for a payment the client made on the pay-now
 	// page (method_id null unless they kept the method on file), else "".
-	Through   string      `json:"through"`
+	Through string `json:"through"`
+	// PaidWith is the method a pay-now payment was made with when the
+	// client did not keep it (null otherwise, and when the gateway did not
+	// say).
+	PaidWith  *MethodUsed `json:"paid_with"`
 	Reference string      `json:"reference"`
 	Amount    Money       `json:"amount"`
 	Date      domain.Date `json:"date"`
@@ -943,6 +947,7 @@ func paymentViewOf(v projections.PaymentView) PaymentView {
 		Method:    v.Method,
 		MethodID:  ID(v.MethodID),
 		Through:   string(v.Through),
+		PaidWith:  wirePtr(v.PaidWith, methodUsedOf),
 		Reference: v.Reference,
 		Amount:    moneyOf(v.Amount),
 		Date:      v.Date,
@@ -955,13 +960,15 @@ type AttemptView struct {
 	ID              ID `json:"id"`
 	PaymentMethodID ID `json:"payment_method_id"`
 	// Through is as PaymentView's.
-	Through          string `json:"through"`
-	Outcome          string `json:"outcome"`
-	Amount           Money  `json:"amount"`
-	GatewayReference string `json:"gateway_reference"`
-	DeclineCode      string `json:"decline_code"`
-	DeclineMessage   string `json:"decline_message"`
-	At               Time   `json:"at"`
+	Through string `json:"through"`
+	// PaidWith is as PaymentView's.
+	PaidWith         *MethodUsed `json:"paid_with"`
+	Outcome          string      `json:"outcome"`
+	Amount           Money       `json:"amount"`
+	GatewayReference string      `json:"gateway_reference"`
+	DeclineCode      string      `json:"decline_code"`
+	DeclineMessage   string      `json:"decline_message"`
+	At               Time        `json:"at"`
 }
 
 // attemptViewOf converts a projections.AttemptView.
@@ -970,6 +977,7 @@ func attemptViewOf(v projections.AttemptView) AttemptView {
 		ID:               ID(v.ID),
 		PaymentMethodID:  ID(v.PaymentMethodID),
 		Through:          string(v.Through),
+		PaidWith:         wirePtr(v.PaidWith, methodUsedOf),
 		Outcome:          string(v.Outcome),
 		Amount:           moneyOf(v.Amount),
 		GatewayReference: v.GatewayReference,
@@ -1083,4 +1091,22 @@ func emailViewOf(v projections.EmailView) EmailView {
 		Reason:   v.Reason,
 		Attempts: v.Attempts,
 	}
+}
+
+// MethodUsed is the wire form of invoice.MethodUsed: a method a client paid
+// with on the pay-now page and did not keep, as people recognise it.
+type MethodUsed struct {
+	// Kind is "card" or "bank_debit".
+	Kind          string `json:"kind"`
+	Brand         string `json:"brand"`
+	Last4         string `json:"last4"`
+	Scheme        string `json:"scheme"`
+	MaskedAccount string `json:"masked_account"`
+	// Label is how the UI names it: "Visa •••• 4242".
+	Label string `json:"label"`
+}
+
+// methodUsedOf converts an invoice.MethodUsed.
+func methodUsedOf(m invoice.MethodUsed) MethodUsed {
+	return MethodUsed{Kind: m.Kind, Brand: m.Brand, Last4: m.Last4, Scheme: m.Scheme, MaskedAccount: m.MaskedAccount, Label: projections.UsedMethodLabel(m)}
 }

@@ -190,8 +190,10 @@ func methodName(c *projections.ClientSummary, id uuid.UUID) string {
 // charged, or the pay-now page the client paid on (with the method when
 // they kept it on file). Unlike methodName, no method is not the client's
 // default: a payment names the method it was made with.
-func paidWith(c *projections.ClientSummary, through invoice.PaymentChannel, id uuid.UUID) string {
+func paidWith(c *projections.ClientSummary, through invoice.PaymentChannel, id uuid.UUID, used *invoice.MethodUsed) string {
 	switch {
+	case through == invoice.PaidThroughPayNow && id == uuid.Nil && used != nil:
+		return projections.UsedMethodLabel(*used) + " through the pay-now page (not kept on file)"
 	case through == invoice.PaidThroughPayNow && id == uuid.Nil:
 		return "Pay-now page (method not kept on file)"
 	case through == invoice.PaidThroughPayNow:

@@ -255,7 +255,7 @@ func (r Recorder) Record(ctx context.Context, n stripe.Notification) error {
 		// The client paid on the pay-now page, with a method of their
 		// choosing: not the invoice's (a method they kept is recorded by
 		// PayNow.Record under its own id).
-		_, err = billingrun.RecordPayNowAttempt(ctx, r.Billing, invoiceID, attemptID, uuid.Nil, n.Result, billingrun.SurchargeFromMetadata(n.Metadata), meta)
+		_, err = billingrun.RecordPayNowAttempt(ctx, r.Billing, invoiceID, attemptID, uuid.Nil, nil, n.Result, billingrun.SurchargeFromMetadata(n.Metadata), meta)
 	} else {
 		_, err = billingrun.RecordSurchargedAttempt(ctx, r.Billing, invoiceID, attemptID, method, domain.Date{}, n.Result, billingrun.SurchargeFromMetadata(n.Metadata), meta)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"remit/billing"
 	"remit/domain"
+	"remit/domain/client"
 	"remit/domain/invoice"
 	"remit/eventstore"
 	"remit/integrations/payments"
@@ -199,7 +200,11 @@ func (p *PayNow) Record(ctx context.Context, sessionID, actor string) (Paid, err
 	// The command id is the collection run's for this attempt (an empty
 	// one: RecordAttempt fills it in), so the webhook Recorder recording
 	// the same payment appends nothing either.
-	res, err := billingrun.RecordPayNowAttempt(ctx, p.Billing, invoiceID, attemptID, out.MethodID, *s.Payment,
+	var paidWith *invoice.MethodUsed
+	if s.PaidWith != nil {
+		paidWith = MethodUsed((&Checkout{Name: p.Name}).details(*s.PaidWith, s.Customer))
+	}
+	res, err := billingrun.RecordPayNowAttempt(ctx, p.Billing, invoiceID, attemptID, out.MethodID, paidWith, *s.Payment,
 		billingrun.SurchargeFromMetadata(s.Metadata), billing.Meta{Actor: actor, CorrelationID: "paynow:" + s.ID})
 	if err != nil {
 		// Paid meanwhile (another tab, another way): the money goes back.
@@ -247,4 +252,11 @@ func (p *PayNow) OnCheckout(ctx context.Context, n stripe.CheckoutNotification) 
 		return nil
 	}
 	return err
+}
+
+// MethodUsed is how a payment names a method the client paid with and did
+// not keep (invoice.InvoicePaymentSucceeded.PaidWith): brand and last four
+// digits, or scheme and masked account; never the gateway's token.
+func MethodUsed(m client.PaymentMethodDetails) *invoice.MethodUsed {
+	return &invoice.MethodUsed{Kind: string(m.Kind), Brand: m.Brand, Last4: m.Last4, Scheme: string(m.Scheme), MaskedAccount: m.MaskedAccount}
 }

@@ -177,6 +177,10 @@ func (g *Gateway) Session(ctx context.Context, id string) (payments.Session, err
 		m := *s.Method
 		out.Method = &m
 	}
+	if s.Status == payments.SessionComplete && s.Mode == payments.ModePayment && s.Method != nil {
+		m := *s.Method
+		out.PaidWith = &m
+	}
 	if s.Mode == payments.ModePayment {
 		out.PaymentKey = paymentKey(s.ID)
 		if s.Status == payments.SessionComplete {

@@ -186,6 +186,7 @@ func SessionOf(s *stripego.CheckoutSession) payments.Session {
 		if s.Status == stripego.CheckoutSessionStatusComplete {
 			res := Result(pi)
 			out.Payment = &res
+			out.PaidWith = methodOf(pi.PaymentMethod, nil, "")
 			if pi.SetupFutureUsage != "" {
 				out.Method = methodOf(pi.PaymentMethod, nil, chargeMandate(pi.LatestCharge))
 			}

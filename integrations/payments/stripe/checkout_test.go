@@ -122,7 +122,8 @@ func TestRetrieveSessionAgainstStripeMock(t *testing.T) {
 }
 
 // TestSessionOfMapsMethods: a completed setup session's card, BECS account
-// and SEPA mandate are mapped to what Remit keeps.
+// and SEPA mandate are mapped to what Remit keeps; a payment session's card
+// the client did not keep is only what the payment was made with.
 func TestSessionOfMapsMethods(t *testing.T) {
 	cus := &stripego.Customer{ID: "cus_1"}
 	card := stripe.SessionOf(&stripego.CheckoutSession{ID: "cs_1", Mode: "setup", Status: "complete", Customer: cus,
@@ -145,6 +146,14 @@ func TestSessionOfMapsMethods(t *testing.T) {
 				SEPADebit: &stripego.MandatePaymentMethodDetailsSEPADebit{Reference: "REF123"}}}}})
 	if m := sepa.Method; m == nil || m.MandateReference != "REF123" || m.MandateStatus != "pending" || strings.Contains(m.MaskedAccount, "370400") {
 		t.Errorf("sepa %+v", sepa.Method)
+	}
+	// A payment the client did not keep: no method to keep, but the card it
+	// was made with, for the payment to name.
+	paid := stripe.SessionOf(&stripego.CheckoutSession{ID: "cs_5", Mode: "payment", Status: "complete", Customer: cus,
+		PaymentIntent: &stripego.PaymentIntent{ID: "pi_5", Status: "succeeded", Amount: 55000, Currency: "aud",
+			PaymentMethod: &stripego.PaymentMethod{ID: "pm_5", Type: "card", Card: &stripego.PaymentMethodCard{Brand: "mastercard", Last4: "4444", ExpMonth: 1, ExpYear: 2031}}}})
+	if paid.Method != nil || paid.PaidWith == nil || paid.PaidWith.Brand != "mastercard" || paid.PaidWith.Last4 != "4444" {
+		t.Errorf("payment not kept: method %+v, paid with %+v", paid.Method, paid.PaidWith)
 	}
 	open := stripe.SessionOf(&stripego.CheckoutSession{ID: "cs_4", Mode: "setup", Status: "open", URL: "https://checkout.stripe.com/c/pay/cs_4"})
 	if open.Method != nil || open.URL == "" {
