@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	neturl "net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +27,8 @@ import (
 func TestPayNowWithACardNotKeptSaysSo(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 10, 1, 0, 0, 0, time.UTC)
-	a := mustOpenApp(t, t.TempDir(), now)
+	dir := t.TempDir()
+	a := mustOpenApp(t, dir, now)
 	meta, must := commandHelpers(t)
 	svc := a.Billing
 	must(svc.SetUpFirm(ctx, billing.SetUpFirmRequest{Name: "Ledger & Co", BaseCurrency: "AUD", TimeZone: "Australia/Sydney"}, meta("firm")))
@@ -86,6 +89,23 @@ func TestPayNowWithACardNotKeptSaysSo(t *testing.T) {
 	}
 	if !strings.Contains(raw, "paid by the client on 10 Mar 2026 through the pay-now page with Visa •••• 4242, not kept on file") || strings.Contains(raw, "from no payment method") {
 		t.Errorf("the API's audit trail does not say how the client paid: %+v", view.Audit)
+	}
+	// The client's receipt names the card too (bounded wait for the outbox).
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		receipt := ""
+		files, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
+		for _, f := range files {
+			raw, _ := os.ReadFile(f)
+			if text := strings.NewReplacer("=\r\n", "", "=\n", "").Replace(string(raw)); strings.Contains(text, "We received your payment") {
+				receipt = text
+			}
+		}
+		if strings.Contains(receipt, "from Visa ending 4242 for invoice INV-000001") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no receipt naming the card in %s/outbox: %q", dir, receipt)
+		}
 	}
 	page := get(t, hc, a.URL()+"/invoices/"+inv.String())
 	for _, want := range []string{"through the pay-now page with Visa •••• 4242, not kept on file", "Visa •••• 4242 through the pay-now page (not kept on file)"} {

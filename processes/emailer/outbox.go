@@ -1148,8 +1148,10 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		}
 	case invoice.InvoicePaymentSucceeded:
 		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.PaymentDate(location(f)))
+		v.Method = paidWith(e, c)
 	case invoice.InvoicePaymentRecorded:
 		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.Date)
+		v.Method = "" // paid outside the gateway, not from the invoice's method
 	case invoice.InvoicePaymentRejected:
 		v.Decline, v.DeclineCode = domain.Sentence(e.DeclineMessage), e.DeclineCode
 		v.Total = money(inv.Balance())

@@ -236,9 +236,13 @@ func TestEachEmailKindFromItsEvent(t *testing.T) {
 		t.Fatalf("%d receipts, want 2", len(receipts))
 	}
 	texts := receipts[0].Text + receipts[1].Text
-	contains(t, "receipts", texts, "600.00 AUD on 5 March 2026 for invoice", "Still to pay on this invoice: 500.00 AUD", "500.00 AUD on 2 March 2026 for invoice", "paid in full")
+	contains(t, "receipts", texts, "600.00 AUD on 5 March 2026 from Visa ending 4242 for invoice", "Still to pay on this invoice: 500.00 AUD", "500.00 AUD on 2 March 2026 for invoice", "paid in full")
 	for _, r := range receipts {
 		toAna(t, r)
+		// The bank transfer's receipt names no card: it was not charged.
+		if strings.Contains(r.Text, "500.00 AUD on 2 March") && strings.Contains(r.Text, "Visa") {
+			t.Errorf("the receipt of a bank transfer names the card on file:\n%s", r.Text)
+		}
 	}
 	if n := len(f.mp.Messages()); n != 4 {
 		t.Errorf("mailpit holds %d messages, want 4", n)

@@ -6,7 +6,12 @@ import (
 	"strings"
 	texttemplate "text/template"
 
+	"github.com/google/uuid"
+
+	"remit/domain/client"
+	"remit/domain/invoice"
 	mailbox "remit/domain/outbox"
+	"remit/formats/pdf"
 )
 
 // view is what an email's templates are given.
@@ -102,13 +107,13 @@ Thank you,
 		`Payment received for invoice {{.Number}}`,
 		`Hello {{.Contact}},
 
-We received your payment of {{.Amount}}{{if .PaidOn}} on {{.PaidOn}}{{end}} for invoice {{.Number}}. Thank you.
+We received your payment of {{.Amount}}{{if .PaidOn}} on {{.PaidOn}}{{end}}{{if .Method}} from {{.Method}}{{end}} for invoice {{.Number}}. Thank you.
 {{if .Balance}}Still to pay on this invoice: {{.Balance}}.{{else}}The invoice is paid in full.{{end}}
 
 {{.Firm}}
 `,
 		`<p>Hello {{.Contact}},</p>
-<p>We received your payment of <strong>{{.Amount}}</strong>{{if .PaidOn}} on {{.PaidOn}}{{end}} for invoice {{.Number}}. Thank you.</p>
+<p>We received your payment of <strong>{{.Amount}}</strong>{{if .PaidOn}} on {{.PaidOn}}{{end}}{{if .Method}} from {{.Method}}{{end}} for invoice {{.Number}}. Thank you.</p>
 <p>{{if .Balance}}Still to pay on this invoice: {{.Balance}}.{{else}}The invoice is paid in full.{{end}}</p>
 <p>{{.Firm}}</p>
 `},
@@ -236,4 +241,18 @@ func (ts templateSet) render(v view) (subject, text, html string, err error) {
 		return "", "", "", err
 	}
 	return strings.Join(strings.Fields(s.String()), " "), t.String(), h.String(), nil
+}
+
+// paidWith names the method a gateway payment was taken from, for its
+// receipt ("Visa ending 4242"): the method on file it was charged to, or the
+// one the client paid with on the pay-now page and did not keep; "" when
+// neither is known.
+func paidWith(e invoice.InvoicePaymentSucceeded, c client.State) string {
+	if m, ok := c.PaymentMethod(e.PaymentMethodID); ok && e.PaymentMethodID != uuid.Nil {
+		return pdf.MethodName(m.PaymentMethodDetails)
+	}
+	if u := e.PaidWith; u != nil {
+		return pdf.MethodName(client.PaymentMethodDetails{Kind: client.PaymentMethodKind(u.Kind), Brand: u.Brand, Last4: u.Last4, MaskedAccount: u.MaskedAccount})
+	}
+	return ""
 }
