@@ -28,6 +28,15 @@ type writer struct {
 	// times never decrease along the log and as-of by time stays a search.
 	lastAt int64
 	revs   map[string]streamRev // committed revisions of recently written streams
+	// spare is what the last committed transaction grew (its events for
+	// the tail, and its map of stream revisions), emptied, for the next:
+	// a bulk commit writes thousands of events, and growing both afresh
+	// for each commit copied and faulted in megabytes the writer's one
+	// goroutine waited on.
+	spare struct {
+		recs []eventstore.RecordedEvent
+		revs map[string]streamRev
+	}
 
 	stRevision *sql.Stmt
 	stByID     *sql.Stmt
@@ -177,7 +186,12 @@ func (w *writer) begin(ctx context.Context) (*txState, error) {
 	if _, err := w.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	return &txState{head: w.head, lastHash: w.lastHash, now: max(w.s.opts.Clock().UnixNano(), w.lastAt), revs: map[string]streamRev{}}, nil
+	tx := &txState{head: w.head, lastHash: w.lastHash, now: max(w.s.opts.Clock().UnixNano(), w.lastAt), recs: w.spare.recs, revs: w.spare.revs}
+	w.spare.recs, w.spare.revs = nil, nil // the transaction's own until finish gives them back
+	if tx.revs == nil {
+		tx.revs = map[string]streamRev{}
+	}
+	return tx, nil
 }
 
 // keep notes an event written at pos with envelope env for the tail: decoded
@@ -217,6 +231,12 @@ func (w *writer) finish(ctx context.Context, tx *txState) error {
 		w.s.head.Store(w.head)
 		w.s.broadcast()
 	}
+	// The tail copied the events and w.revs the revisions: both go back
+	// to the writer, emptied (the events' strings point into envelopes no
+	// one needs any more).
+	clear(tx.recs)
+	clear(tx.revs)
+	w.spare.recs, w.spare.revs = tx.recs[:0], tx.revs
 	return nil
 }
 
