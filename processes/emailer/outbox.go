@@ -107,7 +107,10 @@
 // collection scheduled the daily check looks at (flagged when seen since the
 // last check), and the day of the last full check. The changes of up to a
 // few hundred events are written together with the checkpoint in one
-// transaction, never one held while an email is handed to the transport. A
+// transaction, never one held while an email is handed to the transport;
+// live, an event that changes nothing (the outbox's own EmailQueued and
+// EmailSent coming back) writes nothing, so the stored checkpoint may lag
+// behind such events, which a restart reads again to no effect. A
 // start reads that one row and resumes the log after the checkpoint, so it
 // takes the same time whatever the length of the log, and memory does not
 // grow with it; the emails queued and not sent are sent again. The first
