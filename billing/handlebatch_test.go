@@ -287,3 +287,46 @@ func TestHandleBatchKnownStates(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordNew: a record on a stream expected new is made without reading
+// the stream, and still only once: a stream made meanwhile (by the same
+// record or another) refuses it, and nothing more is appended.
+func TestRecordNew(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	env := billing.Env{Store: f.store, Catalog: catalog.New()}
+	id := uuid.New()
+	stream := client.StreamName(id)
+	e := client.ClientCreated{ClientID: id, Name: "Acme", Kind: client.KindBusiness}
+	eventID := uuid.NewSHA1(id, []byte("created"))
+	m := meta("record-new")
+	res, err := billing.RecordNew(ctx, env, stream, []uuid.UUID{eventID}, []domain.Event{e}, m)
+	if err != nil || res.Appended != 1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if recs := f.events(); len(recs) != 1 || recs[0].ID != eventID || recs[0].Type != "ClientCreated" {
+		t.Fatalf("stored %+v", recs)
+	}
+	f.checkMetadata()
+	// The same record again (a repeated trigger): the store answers it as
+	// made (its ids, in order, are where it would write them) and stores
+	// nothing more.
+	if res, err := billing.RecordNew(ctx, env, stream, []uuid.UUID{eventID}, []domain.Event{e}, m); err != nil || res.Revision != 0 {
+		t.Errorf("the same record again: %+v %v, want answered as made at revision 0", res, err)
+	}
+	// Another record on the stream (another process's): refused.
+	renamed := client.ClientCreated{ClientID: id, Name: "Acme Two", Kind: client.KindBusiness}
+	if _, err := billing.RecordNew(ctx, env, stream, []uuid.UUID{uuid.NewSHA1(id, []byte("other"))}, []domain.Event{renamed}, meta("record-other")); !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+		t.Errorf("recorded on a stream that exists: %v", err)
+	}
+	// A longer record starting with the one stored (an earlier try that
+	// recorded less): refused as the stream not being new, as RecordAll
+	// refuses it.
+	more := []uuid.UUID{eventID, uuid.NewSHA1(id, []byte("more"))}
+	if _, err := billing.RecordNew(ctx, env, stream, more, []domain.Event{e, renamed}, m); !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+		t.Errorf("a longer record over a shorter one: %v, want a wrong expected version", err)
+	}
+	if n := len(f.events()); n != 1 {
+		t.Errorf("%d events, want 1", n)
+	}
+}

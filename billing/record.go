@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -39,6 +40,34 @@ func RecordAll(ctx context.Context, env Env, stream string, expected eventstore.
 		HandleOptions[int]{textChecked: true})
 	if err != nil {
 		return Result{}, err
+	}
+	return outs[0].Result, outs[0].Err
+}
+
+// RecordNew is RecordAll on a stream expected not to exist
+// (eventstore.NoStream) without reading it first: the append itself expects
+// no stream, so a stream someone made meanwhile is refused by the store,
+// then read and decided again as RecordAll would (refused with an error
+// wrapping eventstore.ErrWrongExpectedVersion); the same record made again
+// (its ids, in order, at the stream's start) is answered by the store as
+// made, and stores nothing more. A process that names each
+// record's stream afresh (an email's) saves a read per record.
+func RecordNew(ctx context.Context, env Env, stream string, ids []uuid.UUID, events []domain.Event, meta Meta) (Result, error) {
+	if len(ids) != len(events) || len(events) == 0 {
+		return Result{}, domain.Errorf(domain.EINTERNAL, "record %s: %d events named by %d ids", stream, len(events), len(ids))
+	}
+	outs, err := HandleBatch(ctx, env, recorder(eventstore.NoStream, ids), []Command[[]domain.Event]{{Stream: stream, Command: events, Meta: meta}},
+		HandleOptions[int]{textChecked: true, Known: func(string) (int, uint64, bool, bool) { return 0, 0, false, true }})
+	if err != nil {
+		return Result{}, err
+	}
+	if err := outs[0].Err; outs[0].AlreadyApplied || err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+		// Part of the record is there already (its first ids, from an
+		// earlier try that recorded less): the store refuses the append as
+		// a reuse of its ids, and the handler takes the stream for the
+		// record made. Read first, as RecordAll does, for the answer it
+		// gives: the stream is not new.
+		return RecordAll(ctx, env, stream, eventstore.NoStream, ids, events, meta)
 	}
 	return outs[0].Result, outs[0].Err
 }

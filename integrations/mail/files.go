@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +15,8 @@ import (
 
 // Files delivers each message as the file <Dir>/<ID>.eml: Remit's default
 // when no SMTP server is set up. Writing is atomic and durable
-// (internal/atomicfile) and a message whose file exists already is not
-// written again.
+// (internal/atomicfile.WriteNew) and a message whose file exists already is
+// not written again, also when two sends of it race.
 type Files struct {
 	Dir string
 }
@@ -44,7 +45,12 @@ func (f Files) Send(ctx context.Context, m Message) error {
 	if err := fsperm.Dir(f.Dir); err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(path, data, 0o600)
+	// Created, never replaced: of two sends of one message racing past the
+	// check above, the second finds the first's file and writes nothing.
+	if err := atomicfile.WriteNew(path, data, 0o600); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return nil
 }
 
 // DeliversOnceByID is true: Send writes no message whose file exists

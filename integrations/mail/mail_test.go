@@ -12,6 +12,7 @@ import (
 	netmail "net/mail"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +130,49 @@ func TestFilesWritesOnceAtomically(t *testing.T) {
 	}
 	if err := f.Send(context.Background(), message("../escape")); !mail.IsPermanent(err) {
 		t.Errorf("a path in the id: err = %v, want a permanent error", err)
+	}
+}
+
+// TestFilesConcurrentSendsWriteOneWholeFile: sends of one message id racing
+// each other (past the check that its file exists) leave one whole file,
+// the first written, never one replaced by a later send, and no temporary
+// file; each send succeeds.
+func TestFilesConcurrentSendsWriteOneWholeFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "outbox")
+	f := mail.Files{Dir: dir}
+	const sends = 8
+	id := "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
+	want := map[string]bool{}
+	errs := make(chan error, sends)
+	start := make(chan struct{})
+	for i := range sends {
+		m := message(id)
+		m.Subject = "version " + strconv.Itoa(i)
+		b, err := m.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[string(b)] = true
+		go func() {
+			<-start
+			errs <- f.Send(context.Background(), m)
+		}()
+	}
+	close(start)
+	for range sends {
+		if err := <-errs; err != nil {
+			t.Errorf("a racing send: %v", err)
+		}
+	}
+	got, err := os.ReadFile(f.Path(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !want[string(got)] {
+		t.Errorf("the file is none of the messages sent whole:\n%s", got)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("outbox holds %d files, want 1 (no temporary files left)", len(entries))
 	}
 }
 

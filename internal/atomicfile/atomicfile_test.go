@@ -91,3 +91,21 @@ func TestWriteNew(t *testing.T) {
 	}
 	assertOnly(t, dir, "key")
 }
+
+// TestWriteNewModeAndNoFolder: WriteNew gives the file the mode asked for
+// whatever the umask, and into a missing folder it fails and makes nothing.
+func TestWriteNewModeAndNoFolder(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "shared")
+	if err := atomicfile.WriteNew(path, []byte("x"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Fatalf("mode %v, %v; want 0640", fi.Mode().Perm(), err)
+	}
+	assertOnly(t, dir, "shared")
+	if err := atomicfile.WriteNew(filepath.Join(dir, "none", "x"), nil, 0o600); err == nil {
+		t.Fatal("WriteNew into a missing folder succeeded")
+	}
+	assertOnly(t, dir, "shared")
+}

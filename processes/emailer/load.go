@@ -14,24 +14,56 @@ import (
 	"remit/domain/proposal"
 	"remit/eventstore"
 	"remit/formats/pdf"
+	"remit/projections/follow"
 )
+
+// positioned is a decoded event of a stream and its place in the log.
+type positioned struct {
+	pos uint64
+	e   domain.Event
+}
+
+// reads remembers the streams read while one trigger is handled, and the
+// trigger itself: composing an invoice's email reads the invoice (as of the
+// trigger and whole), its client (for the address and for the view) and
+// the trigger event, and each was read from the store, unsealed and
+// decoded two or three times. Within one trigger the outbox's view of those
+// streams is thus one snapshot; the next trigger reads them afresh.
+type reads struct {
+	trigger follow.Event
+	streams map[string][]positioned
+}
 
 // events reads one stream's events up to position upTo, decoded.
 func (o *Outbox) events(ctx context.Context, stream string, upTo uint64) ([]domain.Event, error) {
-	recs, err := o.cfg.Store.ReadStream(ctx, stream, 0, eventstore.Forward, 0)
-	if err != nil {
-		return nil, fmt.Errorf("outbox: read %s: %w", stream, err)
+	var all []positioned
+	ok := false
+	if o.reads != nil {
+		all, ok = o.reads.streams[stream]
 	}
-	out := make([]domain.Event, 0, len(recs))
-	for _, r := range recs {
-		if r.Position > upTo {
+	if !ok {
+		recs, err := o.cfg.Store.ReadStream(ctx, stream, 0, eventstore.Forward, 0)
+		if err != nil {
+			return nil, fmt.Errorf("outbox: read %s: %w", stream, err)
+		}
+		all = make([]positioned, 0, len(recs))
+		for _, r := range recs {
+			e, err := o.cat.Decode(r.Type, r.SchemaVersion, r.Data)
+			if err != nil {
+				return nil, fmt.Errorf("outbox: %s@%d: %w", stream, r.Revision, err)
+			}
+			all = append(all, positioned{r.Position, e})
+		}
+		if o.reads != nil {
+			o.reads.streams[stream] = all
+		}
+	}
+	out := make([]domain.Event, 0, len(all))
+	for _, p := range all {
+		if p.pos > upTo {
 			break
 		}
-		e, err := o.cat.Decode(r.Type, r.SchemaVersion, r.Data)
-		if err != nil {
-			return nil, fmt.Errorf("outbox: %s@%d: %w", stream, r.Revision, err)
-		}
-		out = append(out, e)
+		out = append(out, p.e)
 	}
 	return out, nil
 }

@@ -107,7 +107,10 @@
 // collection scheduled the daily check looks at (flagged when seen since the
 // last check), and the day of the last full check. The changes of up to a
 // few hundred events are written together with the checkpoint in one
-// transaction, never one held while an email is handed to the transport. A
+// transaction, never one held while an email is handed to the transport;
+// live, an event that changes nothing (the outbox's own EmailQueued and
+// EmailSent coming back) writes nothing, so the stored checkpoint may lag
+// behind such events, which a restart reads again to no effect. A
 // start reads that one row and resumes the log after the checkpoint, so it
 // takes the same time whatever the length of the log, and memory does not
 // grow with it; the emails queued and not sent are sent again. The first
@@ -291,6 +294,7 @@ type Outbox struct {
 	// and collection; later Ticks that day check those seen since.
 	sweptOn  domain.Date
 	pend     changes             // not yet written to db
+	reads    *reads              // while a trigger is handled: what it read
 	progress eventstore.Progress // how far the log is handled, for WaitFor
 
 	cancel context.CancelFunc
@@ -414,6 +418,13 @@ func (o *Outbox) follow(ctx context.Context) {
 			defer o.mu.Unlock()
 			if err := o.handle(ctx, ev); err != nil {
 				return err
+			}
+			if !o.pend.dirty {
+				// Nothing learnt (most often the outbox's own EmailQueued
+				// and EmailSent coming back): no write. The stored
+				// checkpoint then lags behind such events, and a restart
+				// reads them again, which changes nothing either.
+				return nil
 			}
 			return o.flush(ctx)
 		}, follow.Options{From: from, Filter: watched(), Catalog: o.cat})
@@ -558,9 +569,9 @@ func (o *Outbox) observe(ctx context.Context, ev follow.Event) error {
 			o.next = e.TriggerPosition + 1
 		}
 	case mailbox.EmailSent:
-		o.setStatus(e.EmailID, mailbox.StatusSent, nil)
+		return o.settle(ctx, e.EmailID, mailbox.StatusSent)
 	case mailbox.EmailFailed:
-		o.setStatus(e.EmailID, mailbox.StatusFailed, nil)
+		return o.settle(ctx, e.EmailID, mailbox.StatusFailed)
 	case mailbox.OutboxStarted:
 		o.started = true
 		if e.FromPosition+1 > o.next {
@@ -635,7 +646,10 @@ func (o *Outbox) handle(ctx context.Context, ev follow.Event) error {
 		return err
 	}
 	if kind, ok := triggers[ev.Type]; ok {
-		if err := o.trigger(ctx, kind, ev); err != nil {
+		o.reads = &reads{trigger: ev, streams: map[string][]positioned{}}
+		err := o.trigger(ctx, kind, ev)
+		o.reads = nil
+		if err != nil {
 			return err
 		}
 	}
@@ -978,8 +992,15 @@ func (o *Outbox) record(ctx context.Context, id uuid.UUID, expected eventstore.E
 		correlation = id.String()
 	}
 	stream := mailbox.StreamName(id)
-	_, err := billing.RecordAll(ctx, billing.Env{Store: o.cfg.Store, Catalog: o.cat}, stream, expected, ids, events,
-		billing.Meta{Actor: "system:outbox", CommandID: id.String(), CorrelationID: correlation, CausationID: id.String()})
+	env, meta := billing.Env{Store: o.cfg.Store, Catalog: o.cat}, billing.Meta{Actor: "system:outbox", CommandID: id.String(), CorrelationID: correlation, CausationID: id.String()}
+	var err error
+	if expected.IsNoStream() {
+		// An email's first record: its stream is new but for a race or a
+		// repeat, which the append's own expectation catches.
+		_, err = billing.RecordNew(ctx, env, stream, ids, events, meta)
+	} else {
+		_, err = billing.RecordAll(ctx, env, stream, expected, ids, events, meta)
+	}
 	if err != nil {
 		return fmt.Errorf("outbox: append %s: %w", stream, err)
 	}
@@ -1074,6 +1095,9 @@ func (o *Outbox) checkCollection(ctx context.Context, invoiceID uuid.UUID, today
 func (o *Outbox) triggerOf(ctx context.Context, q mailbox.EmailQueued) (domain.Event, error) {
 	if q.TriggerPosition == 0 {
 		return nil, nil
+	}
+	if o.reads != nil && o.reads.trigger.ID == q.TriggerEventID && o.reads.trigger.Position == q.TriggerPosition {
+		return o.reads.trigger.Data, nil // the event being handled
 	}
 	evs, err := o.cfg.Store.ReadAll(ctx, q.TriggerPosition, eventstore.Forward, 1, eventstore.Filter{})
 	if err != nil {

@@ -142,6 +142,23 @@ func (o *Outbox) setStatus(id uuid.UUID, s mailbox.Status, queued *mailbox.Email
 	o.pend.dirty = true
 }
 
+// settle records an email's outcome read from the log, unless the state
+// has it already (the outbox recorded it itself and set it then).
+func (o *Outbox) settle(ctx context.Context, id uuid.UUID, s mailbox.Status) error {
+	if o.loading {
+		// A first start's load reads every email stream once: no look-up
+		// per email.
+		o.setStatus(id, s, nil)
+		return nil
+	}
+	now, err := o.status(ctx, id)
+	if err != nil || now == s {
+		return err
+	}
+	o.setStatus(id, s, nil)
+	return nil
+}
+
 func (o *Outbox) setWatch(kind string, id uuid.UUID, on bool) {
 	o.pend.watch[watchKey{kind, id}] = on
 	o.pend.dirty = true

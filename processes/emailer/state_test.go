@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	mailbox "remit/domain/outbox"
 	"remit/eventstore"
@@ -197,4 +198,66 @@ func (f *fixture) queued(t *testing.T) mailbox.EmailQueued {
 		t.Fatal(err)
 	}
 	return q
+}
+
+// TestLiveOutboxRestartsAfterItsOwnRecordsOnce: a live outbox (Start)
+// writes no state for its own EmailQueued and EmailSent coming back, so its
+// stored checkpoint may stop before them; an outbox started again on the
+// same state database reads them again and sends nothing twice, and the
+// next invoice is emailed once.
+func TestLiveOutboxRestartsAfterItsOwnRecordsOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	db := stateDB(t)
+	dir := t.TempDir()
+	files := func() int {
+		t.Helper()
+		got, err := filepath.Glob(filepath.Join(dir, "*.eml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(got)
+	}
+	waitSent := func(ob *emailer.Outbox, n int) {
+		t.Helper()
+		for range 500 {
+			head, err := f.store.Head(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ob.WaitFor(ctx, head); err != nil {
+				t.Fatal(err)
+			}
+			if sent := f.emailEvents(); len(sent) == 2*n && files() == n {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatalf("email events %v, %d files; want %d emails sent", f.emailEvents(), files(), n)
+	}
+	first := f.outboxOn(f.store, db, mail.Files{Dir: dir})
+	if err := first.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.issue()
+	waitSent(first, 1)
+	first.Close()
+
+	again := f.outboxOn(f.store, db, mail.Files{Dir: dir})
+	if err := again.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	f.issue()
+	waitSent(again, 2)
+	f.catchUp(again)
+	if got := f.emailEvents(); !slices.Equal(got, []string{"EmailQueued", "EmailSent", "EmailQueued", "EmailSent"}) {
+		t.Errorf("email events after the restart: %v, want each invoice's queued and sent once", got)
+	}
+	if n := files(); n != 2 {
+		t.Errorf("%d .eml files, want 2", n)
+	}
+	if st, err := again.Stats(ctx); err != nil || st.Queued != 0 {
+		t.Errorf("%d emails queued after the restart (%v), want none", st.Queued, err)
+	}
 }
