@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	neturl "net/url"
@@ -106,6 +107,24 @@ func TestPayNowWithACardNotKeptSaysSo(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no receipt naming the card in %s/outbox: %q", dir, receipt)
 		}
+	}
+	// The payments' CSV export says so too.
+	csvReq, _ := http.NewRequest(http.MethodGet, a.URL()+"/api/invoices/"+inv.String()+"/payments", nil)
+	csvReq.Header.Set("Accept", "text/csv")
+	if resp, err = hc.Do(csvReq); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(resp.Body).ReadAll()
+	resp.Body.Close()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("the payments CSV: %v %q", err, rows)
+	}
+	col := map[string]string{}
+	for i, h := range rows[0] {
+		col[h] = rows[1][i]
+	}
+	if col["through"] != "pay_now" || col["paid_with"] != "Visa •••• 4242" || col["amount"] != "550.00" {
+		t.Errorf("the payments CSV's row: %v", col)
 	}
 	page := get(t, hc, a.URL()+"/invoices/"+inv.String())
 	for _, want := range []string{"through the pay-now page with Visa •••• 4242, not kept on file", "Visa •••• 4242 through the pay-now page (not kept on file)"} {

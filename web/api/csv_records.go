@@ -51,11 +51,16 @@ func (v InvoiceListItem) csvRow() []string {
 }
 
 func (PaymentView) csvHeader() []string {
-	return []string{"id", "date", "amount", "currency", "method", "method_id", "gateway", "reference", "at"}
+	return []string{"id", "date", "amount", "currency", "method", "method_id", "gateway", "reference", "at", "through", "paid_with"}
 }
 
 func (v PaymentView) csvRow() []string {
-	return row(idCell(v.ID), dateCell(v.Date), moneyCells(v.Amount), cell(v.Method), idCell(v.MethodID), boolCell(v.Gateway), cell(v.Reference), timeCell(v.At))
+	paidWith := ""
+	if v.PaidWith != nil {
+		paidWith = v.PaidWith.Label
+	}
+	return row(idCell(v.ID), dateCell(v.Date), moneyCells(v.Amount), cell(v.Method), idCell(v.MethodID), boolCell(v.Gateway), cell(v.Reference), timeCell(v.At),
+		v.Through, cell(paidWith))
 }
 
 func (PayoutListItem) csvHeader() []string {
