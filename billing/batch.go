@@ -425,9 +425,9 @@ func (s *Service) issueInvoices(ctx context.Context, f firm.State, chunk []*batc
 	cmds := make([]Command[invoice.Command], 0, 2*len(chunk))
 	at := make([]int, len(chunk)) // each invoice's issue command
 	states := map[string]*batchInvoice{}
-	planned := make(map[uuid.UUID]*batchInvoice, len(chunk))
+	byInvoice := make(map[uuid.UUID]*batchInvoice, len(chunk))
 	for k, b := range chunk {
-		planned[b.plan.cmd.InvoiceID] = b
+		byInvoice[b.plan.cmd.InvoiceID] = b
 		cmd := b.plan.cmd
 		cmd.Number = b.number.Number
 		stream := invoice.StreamName(cmd.InvoiceID)
@@ -446,7 +446,7 @@ func (s *Service) issueInvoices(ctx context.Context, f firm.State, chunk []*batc
 	}
 	// Each invoice is done when its stream is.
 	settled := func(int) { progress(1) }
-	outs, err := HandleBatch(ctx, s.env, issueDecider(planned), cmds, HandleOptions[invoice.State]{Workers: workers, Known: known, Settled: settled, textChecked: true})
+	outs, err := HandleBatch(ctx, s.env, issueDecider(byInvoice), cmds, HandleOptions[invoice.State]{Workers: workers, Known: known, Settled: settled, textChecked: true})
 	if err != nil {
 		return err
 	}
@@ -539,11 +539,11 @@ func (s *Service) planBatchInvoice(f firm.State, snap Snapshot, in BatchInvoice,
 // the planned events with the reserved number are what Decide would answer.
 // Any other command or state (a stream re-read after a conflict) is decided
 // afresh.
-func issueDecider(planned map[uuid.UUID]*batchInvoice) Decider[invoice.State, invoice.Command] {
+func issueDecider(byInvoice map[uuid.UUID]*batchInvoice) Decider[invoice.State, invoice.Command] {
 	d := invoiceDecider
 	d.Decide = func(st invoice.State, c invoice.Command) ([]domain.Event, error) {
 		is, ok := c.(invoice.Issue)
-		b := planned[is.InvoiceID]
+		b := byInvoice[is.InvoiceID]
 		if !ok || b == nil || b.decided == nil || st.Issued() || st.AbandonedReason != "" || is.Number == "" {
 			return invoice.Decide(st, c)
 		}

@@ -248,8 +248,10 @@ func (ts templateSet) render(v view) (subject, text, html string, err error) {
 // one the client paid with on the pay-now page and did not keep; "" when
 // neither is known.
 func paidWith(e invoice.InvoicePaymentSucceeded, c client.State) string {
-	if m, ok := c.PaymentMethod(e.PaymentMethodID); ok && e.PaymentMethodID != uuid.Nil {
-		return pdf.MethodName(m.PaymentMethodDetails)
+	if e.PaymentMethodID != uuid.Nil {
+		if m, ok := c.PaymentMethod(e.PaymentMethodID); ok {
+			return pdf.MethodName(m.PaymentMethodDetails)
+		}
 	}
 	if u := e.PaidWith; u != nil {
 		return pdf.MethodName(client.PaymentMethodDetails{Kind: client.PaymentMethodKind(u.Kind), Brand: u.Brand, Last4: u.Last4, MaskedAccount: u.MaskedAccount})

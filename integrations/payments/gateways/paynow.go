@@ -202,7 +202,7 @@ func (p *PayNow) Record(ctx context.Context, sessionID, actor string) (Paid, err
 	// the same payment appends nothing either.
 	var paidWith *invoice.MethodUsed
 	if s.PaidWith != nil {
-		paidWith = MethodUsed((&Checkout{Name: p.Name}).details(*s.PaidWith, s.Customer))
+		paidWith = methodUsed((&Checkout{Name: p.Name}).details(*s.PaidWith, s.Customer))
 	}
 	res, err := billingrun.RecordPayNowAttempt(ctx, p.Billing, invoiceID, attemptID, out.MethodID, paidWith, *s.Payment,
 		billingrun.SurchargeFromMetadata(s.Metadata), billing.Meta{Actor: actor, CorrelationID: "paynow:" + s.ID})
@@ -254,9 +254,9 @@ func (p *PayNow) OnCheckout(ctx context.Context, n stripe.CheckoutNotification) 
 	return err
 }
 
-// MethodUsed is how a payment names a method the client paid with and did
+// methodUsed is how a payment names a method the client paid with and did
 // not keep (invoice.InvoicePaymentSucceeded.PaidWith): brand and last four
 // digits, or scheme and masked account; never the gateway's token.
-func MethodUsed(m client.PaymentMethodDetails) *invoice.MethodUsed {
+func methodUsed(m client.PaymentMethodDetails) *invoice.MethodUsed {
 	return &invoice.MethodUsed{Kind: string(m.Kind), Brand: m.Brand, Last4: m.Last4, Scheme: string(m.Scheme), MaskedAccount: m.MaskedAccount}
 }
