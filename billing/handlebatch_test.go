@@ -185,13 +185,7 @@ func TestServiceStateCache(t *testing.T) {
 // TestRecord: a process's own event is recorded through the handler under
 // the id it names, only on the stream the process expects, and once.
 func TestRecord(t *testing.T) {
-	ctx := context.Background()
-	f := newFixture(t)
-	env := billing.Env{Store: f.store, Catalog: catalog.New()}
-	id := uuid.New()
-	stream := client.StreamName(id)
-	e := client.ClientCreated{ClientID: id, Name: "Acme", Kind: client.KindBusiness}
-	eventID := uuid.NewSHA1(id, []byte("created"))
+	ctx, f, env, _, stream, e, eventID := recordCase(t)
 	m := meta("record")
 	res, err := billing.Record(ctx, env, stream, eventstore.NoStream, eventID, e, m)
 	if err != nil || res.Appended != 1 {
@@ -288,17 +282,21 @@ func TestHandleBatchKnownStates(t *testing.T) {
 	}
 }
 
+// recordCase is what the record tests record: a new client's ClientCreated
+// on its own stream, under an id derived from the client's.
+func recordCase(t *testing.T) (context.Context, *fixture, billing.Env, uuid.UUID, string, client.ClientCreated, uuid.UUID) {
+	t.Helper()
+	f := newFixture(t)
+	id := uuid.New()
+	return context.Background(), f, billing.Env{Store: f.store, Catalog: catalog.New()}, id, client.StreamName(id),
+		client.ClientCreated{ClientID: id, Name: "Acme", Kind: client.KindBusiness}, uuid.NewSHA1(id, []byte("created"))
+}
+
 // TestRecordNew: a record on a stream expected new is made without reading
 // the stream, and still only once: a stream made meanwhile (by the same
 // record or another) refuses it, and nothing more is appended.
 func TestRecordNew(t *testing.T) {
-	ctx := context.Background()
-	f := newFixture(t)
-	env := billing.Env{Store: f.store, Catalog: catalog.New()}
-	id := uuid.New()
-	stream := client.StreamName(id)
-	e := client.ClientCreated{ClientID: id, Name: "Acme", Kind: client.KindBusiness}
-	eventID := uuid.NewSHA1(id, []byte("created"))
+	ctx, f, env, id, stream, e, eventID := recordCase(t)
 	m := meta("record-new")
 	res, err := billing.RecordNew(ctx, env, stream, []uuid.UUID{eventID}, []domain.Event{e}, m)
 	if err != nil || res.Appended != 1 {
