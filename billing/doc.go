@@ -177,7 +177,10 @@
 //
 // Every command has a command id: Meta.CommandID (the HTTP Idempotency-Key),
 // or a fresh one from Config.NewID. Event ids are deterministic:
-// uuid.NewSHA1(EventNamespace, commandID + "/" + stream + "/" + index). Ids of
+// uuid.NewSHA1(EventNamespace, commandID + "/" + stream + "/" + index), and
+// for a command of a batch (Meta.Batch: a billing run's) the same with its
+// first six bytes taken from the batch's name (EventIDIn), so that a run's
+// events sort together in the store's index of ids. Ids of
 // things a command creates (client, contact, payment method, proposal and its
 // lines, service, invoice and its lines, attempts, payments, credit notes,
 // tax rates) are taken from the request when given, else derived from the

@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -431,5 +432,28 @@ func TestRebillAfterVoidIssuesANewInvoice(t *testing.T) {
 	rerun := f.ok(f.svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: c, ItemKeys: keys}, meta("bill-3")))
 	if rerun.ID != again.ID {
 		t.Fatalf("a second run named invoice %s, the first %s", rerun.ID, again.ID)
+	}
+}
+
+// TestEventIDIn: a command of no batch keeps EventID's ids; the commands of
+// one batch get ids beginning alike and otherwise EventID's, the same each
+// time; another batch begins otherwise.
+func TestEventIDIn(t *testing.T) {
+	if got, want := billing.EventIDIn("", "c1", "client-x", 0), billing.EventID("c1", "client-x", 0); got != want {
+		t.Errorf("no batch: %s, want EventID's %s", got, want)
+	}
+	a := billing.EventIDIn("billing-run/2026-12-07", "c1", "service-x", 0)
+	b := billing.EventIDIn("billing-run/2026-12-07", "c2", "invoice-y", 3)
+	other := billing.EventIDIn("billing-run/2026-12-08", "c1", "service-x", 0)
+	plain := billing.EventID("c1", "service-x", 0)
+	switch {
+	case a != billing.EventIDIn("billing-run/2026-12-07", "c1", "service-x", 0):
+		t.Error("the same command of the same batch got another id")
+	case a == b || !bytes.Equal(a[:6], b[:6]):
+		t.Errorf("one batch: %s and %s, want two ids beginning alike", a, b)
+	case bytes.Equal(a[:6], other[:6]):
+		t.Errorf("two batches: %s and %s begin alike", a, other)
+	case !bytes.Equal(a[6:], plain[6:]) || a.Version() != 5 || a.Variant() != uuid.RFC4122:
+		t.Errorf("%s: want EventID's %s after the batch's six bytes", a, plain)
 	}
 }

@@ -181,7 +181,7 @@ func (s *Service) issue(ctx context.Context, r IssueInvoiceRequest, meta Meta) (
 	stream := invoice.StreamName(id)
 
 	// A re-run of this very command answers the first run's result.
-	l, err := load(ctx, s.env, invoiceDecider, stream, map[uuid.UUID]int{EventID(meta.idKey(), stream, 0): 0}, true)
+	l, err := load(ctx, s.env, invoiceDecider, stream, map[uuid.UUID]int{meta.eventID(stream, 0): 0}, true)
 	if err != nil {
 		return Result{}, err
 	}

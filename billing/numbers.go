@@ -390,7 +390,7 @@ var numberingDecider = Decider[numbering.State, numbering.Command]{
 		if block, ok := e.(numbering.InvoiceNumbersReserved); ok {
 			return numberBlockEventID(block)
 		}
-		return EventID(meta.idKey(), stream, index)
+		return meta.eventID(stream, index)
 	},
 }
 

@@ -19,7 +19,7 @@ type decidedAppend struct {
 	Command  any // the command decided, for the observer
 	Meta     Meta
 	Events   []domain.Event
-	// EventID names the events (nil: EventID(command id, stream, index)),
+	// EventID names the events (nil: the command's own, Meta.eventID),
 	// as the stream's Decider does.
 	EventID func(Meta, string, int, domain.Event) uuid.UUID
 }

@@ -135,7 +135,7 @@ var voidDecider = Decider[numbering.State, numbering.Command]{
 	Evolve: numbering.Evolve,
 	Decide: numbering.Decide,
 	EventID: func(meta Meta, stream string, index int, _ domain.Event) uuid.UUID {
-		return EventID(meta.idKey(), stream, index)
+		return meta.eventID(stream, index)
 	},
 }
 

@@ -229,7 +229,7 @@ func Collect(ctx context.Context, store eventstore.Store, svc *billing.Service, 
 				continue
 			}
 			_, err := svc.ScheduleRetry(ctx, billing.InvoiceRequest{InvoiceID: st.ID, Date: next}, billing.Meta{
-				Actor: opts.Actor, CommandID: collectPrefix + "retry/" + st.LastRejection.AttemptID.String(), CorrelationID: collectPrefix + asOf.String(),
+				Actor: opts.Actor, CommandID: collectPrefix + "retry/" + st.LastRejection.AttemptID.String(), CorrelationID: collectPrefix + asOf.String(), Batch: collectPrefix + asOf.String(),
 			})
 			if err != nil {
 				fail(st, fmt.Errorf("schedule retry on %s: %w", next, err))
@@ -286,7 +286,7 @@ func attempt(ctx context.Context, cl client.State, f firm.State, svc *billing.Se
 		return res.Status, nil
 	}
 	_, err := RecordSurchargedAttempt(ctx, svc, st.ID, id, methodID, asOf, res, sur, billing.Meta{
-		Actor: actor, CommandID: collectPrefix + id.String(), CorrelationID: collectPrefix + asOf.String(),
+		Actor: actor, CommandID: collectPrefix + id.String(), CorrelationID: collectPrefix + asOf.String(), Batch: collectPrefix + asOf.String(),
 	})
 	return res.Status, err
 }

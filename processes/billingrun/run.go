@@ -435,8 +435,8 @@ func batchPart(ctx context.Context, groups []*group, ids []uuid.UUID, cmdIDs []s
 		slices.Sort(items)
 		batch[i] = billing.BatchInvoice{
 			Request: billing.IssueInvoiceRequest{InvoiceID: ids[i], ClientID: g.clientID, ItemKeys: items, IssueDate: g.date, PaymentMethodID: g.method},
-			Meta:    billing.Meta{Actor: opts.Actor, CommandID: cmdIDs[i], CorrelationID: corr},
-			Collect: &billing.Meta{Actor: opts.Actor, CommandID: collectCommandID(ids[i]), CorrelationID: corr},
+			Meta:    billing.Meta{Actor: opts.Actor, CommandID: cmdIDs[i], CorrelationID: corr, Batch: corr},
+			Collect: &billing.Meta{Actor: opts.Actor, CommandID: collectCommandID(ids[i]), CorrelationID: corr, Batch: corr},
 		}
 	})
 	return batch, err
@@ -560,7 +560,7 @@ func scheduleCollections(ctx context.Context, svc *billing.Service, f firm.State
 		st := dueList[i]
 		_, err := svc.ScheduleCollection(ctx, billing.InvoiceRequest{
 			InvoiceID: st.ID, Date: f.CollectionDate(st.IssueDate, st.Recurring), PaymentMethodID: st.PaymentMethodID,
-		}, billing.Meta{Actor: opts.Actor, CommandID: collectCommandID(st.ID), CorrelationID: corr})
+		}, billing.Meta{Actor: opts.Actor, CommandID: collectCommandID(st.ID), CorrelationID: corr, Batch: corr})
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -598,7 +598,7 @@ func skipMissed(ctx context.Context, svc *billing.Service, asOf domain.Date, ski
 		j := jobs[i]
 		h := uuid.NewSHA1(billing.EventNamespace, []byte("billing-run/skip/"+strings.Join(j.keys, ",")))
 		res, err := svc.SkipMissedItems(ctx, j.serviceID, j.keys, asOf, billing.Meta{
-			Actor: opts.Actor, CommandID: runPrefix + "skip/" + asOf.String() + "/" + h.String(), CorrelationID: corr,
+			Actor: opts.Actor, CommandID: runPrefix + "skip/" + asOf.String() + "/" + h.String(), CorrelationID: corr, Batch: corr,
 		})
 		mu.Lock()
 		defer mu.Unlock()
