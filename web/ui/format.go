@@ -186,6 +186,25 @@ func methodName(c *projections.ClientSummary, id uuid.UUID) string {
 	return "Removed method"
 }
 
+// paidBy says, for the client, how one of their payments was made: "by
+// Visa •••• 4242", "by bank transfer". c holds their methods on file (nil
+// when none of the payments was made with one).
+func paidBy(c *projections.ClientSummary, p projections.PaymentView) string {
+	switch {
+	case !p.Gateway:
+		return "by " + strings.ToLower(statusText(p.Method))
+	case p.PaidWith != nil:
+		return "by " + projections.UsedMethodLabel(*p.PaidWith)
+	case p.MethodID != uuid.Nil && c != nil:
+		for _, m := range c.PaymentMethods {
+			if m.ID == p.MethodID {
+				return "by " + m.Label
+			}
+		}
+	}
+	return "through our payment provider"
+}
+
 // paidWith names how a gateway payment or attempt was made: the method
 // charged, or the pay-now page the client paid on (with the method when
 // they kept it on file). Unlike methodName, no method is not the client's
@@ -242,6 +261,7 @@ func funcs() template.FuncMap {
 		"firstBill":   firstBillingNote,
 		"method":      methodName,
 		"paidWith":    paidWith,
+		"paidBy":      paidBy,
 		"seq":         itemSeq,
 		"add":         func(a, b int) int { return a + b },
 		"isManual":    func(m service.BillingMode) bool { return m == service.Manual },

@@ -55,6 +55,9 @@ type payPage struct {
 	// BankName names the currency's bank debit ("bank account (BECS
 	// Direct Debit)").
 	BankName string
+	// Client is the client's page, loaded only when a payment of the
+	// invoice was made with a method they keep on file (to name it).
+	Client *projections.ClientSummary
 }
 
 // Payable reports whether the page offers "Pay now".
@@ -109,6 +112,17 @@ func (h *handler) loadPayPage(w http.ResponseWriter, r *http.Request) (auth.Link
 	}
 	base := "/c/i/" + r.PathValue("token")
 	pg := &payPage{Invoice: d, Action: base}
+	for _, p := range d.Payments {
+		if p.Gateway && p.PaidWith == nil && p.MethodID != uuid.Nil {
+			c, err := h.models(r.Context()).Summary(r.Context(), l.ClientID, today)
+			if err != nil {
+				h.linkFailed(w, r, err)
+				return l, nil, nil, false
+			}
+			pg.Client = &c
+			break
+		}
+	}
 	if h.cfg.PayNow != nil {
 		var names []string
 		for _, t := range gateways.MethodTypesFor(d.Total.Currency) {

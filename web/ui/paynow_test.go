@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"remit/billing"
 	"remit/domain/invoice"
@@ -117,6 +118,9 @@ func TestPayNowLinkPage(t *testing.T) {
 		t.Fatalf("GET %s = %d", link, pg.Status)
 	}
 	mustContain(t, pg, "Invoice INV-000001", "A$110.00", "Still to pay", "24 Mar 2025", link+"/pdf", "card or bank account (BECS Direct Debit)", "Pay A$110.00 now", `name="save_method"`)
+	if strings.Contains(pg.Body, "Payments received") {
+		t.Error("an invoice with no payment lists payments received")
+	}
 	if pdf := p.get(link + "/pdf"); pdf.Status != http.StatusOK || !strings.HasPrefix(pdf.Body, "%PDF") {
 		t.Errorf("the PDF: %d %.20q", pdf.Status, pdf.Body)
 	}
@@ -139,6 +143,12 @@ func TestPayNowLinkPage(t *testing.T) {
 		t.Fatalf("Pay now after paying in another tab: %d to %q, want back to the invoice", again.Status, again.Location)
 	}
 	mustContain(t, p.get(link), "your bank payment is being processed")
+	res, err := p.svc.RecordOfflinePayment(context.Background(), billing.InvoiceRequest{InvoiceID: inv, Method: "bank_transfer", Amount: decimal.NewFromInt(10)}, p.meta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.wait(res)
+	mustContain(t, p.get(link), "Payments received", "A$10.00 on 10 Mar 2025 by bank transfer")
 	if charges, err := p.pay.Sandbox.Charges(); err != nil || len(charges) != 1 {
 		t.Errorf("%d charges (%v), want 1", len(charges), err)
 	}
@@ -184,6 +194,9 @@ func TestBrowserPayNowFromLink(t *testing.T) {
 	}
 	if got := text(t, ctx, "#outstanding"); got != "A$0.00" {
 		t.Errorf("still to pay %q, want A$0.00", got)
+	}
+	if got := text(t, ctx, "#payments"); !strings.Contains(got, "A$110.00 on ") || !strings.Contains(got, "by Visa •••• 4242") {
+		t.Errorf("payments received %q, want A$110.00 by the kept Visa •••• 4242", got)
 	}
 
 	if _, err := p.pay.Sandbox.DeliverWebhooks(context.Background(), p.server.URL+p.pay.WebhookPath, nil); err != nil {
