@@ -1176,6 +1176,7 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	case invoice.InvoicePaymentRecorded:
 		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.Date)
 		v.Method = "" // paid outside the gateway, not from the invoice's method
+		v.PaidBy = paidOffline(e)
 	case invoice.InvoicePaymentRejected:
 		v.Decline, v.DeclineCode = domain.Sentence(e.DeclineMessage), e.DeclineCode
 		v.Total = money(inv.Balance())

@@ -223,7 +223,7 @@ func TestEachEmailKindFromItsEvent(t *testing.T) {
 		Date: domain.MustDate(2026, 3, 5), // a collection run as of 5 March
 	}, f.meta()))
 	f.ok(f.svc.RecordOfflinePayment(ctx, billing.InvoiceRequest{
-		InvoiceID: invoiceID, Method: invoice.PaidByBankTransfer, Amount: decimal.NewFromInt(500),
+		InvoiceID: invoiceID, Method: invoice.PaidByBankTransfer, Reference: "EFT 991", Amount: decimal.NewFromInt(500),
 	}, f.meta()))
 	f.catchUp(ob)
 	var receipts []mailtest.Message
@@ -236,7 +236,7 @@ func TestEachEmailKindFromItsEvent(t *testing.T) {
 		t.Fatalf("%d receipts, want 2", len(receipts))
 	}
 	texts := receipts[0].Text + receipts[1].Text
-	contains(t, "receipts", texts, "600.00 AUD on 5 March 2026 from Visa ending 4242 for invoice", "Still to pay on this invoice: 500.00 AUD", "500.00 AUD on 2 March 2026 for invoice", "paid in full")
+	contains(t, "receipts", texts, "600.00 AUD on 5 March 2026 from Visa ending 4242 for invoice", "Still to pay on this invoice: 500.00 AUD", "500.00 AUD on 2 March 2026 by bank transfer, reference EFT 991 for invoice", "paid in full")
 	for _, r := range receipts {
 		toAna(t, r)
 		// The bank transfer's receipt names no card: it was not charged.

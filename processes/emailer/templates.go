@@ -27,6 +27,7 @@ type view struct {
 	PaidOn      string // the payment's date (receipt)
 	Balance     string // what is still owed after this payment
 	Method      string // a payment method, for people ("Visa ending 4242")
+	PaidBy      string // how an offline payment was made ("bank transfer, reference EFT 991")
 	ExpiresOn   string
 	ChargeDate  string
 	Decline     string // the decline message
@@ -107,13 +108,13 @@ Thank you,
 		`Payment received for invoice {{.Number}}`,
 		`Hello {{.Contact}},
 
-We received your payment of {{.Amount}}{{if .PaidOn}} on {{.PaidOn}}{{end}}{{if .Method}} from {{.Method}}{{end}} for invoice {{.Number}}. Thank you.
+We received your payment of {{.Amount}}{{if .PaidOn}} on {{.PaidOn}}{{end}}{{if .Method}} from {{.Method}}{{end}}{{if .PaidBy}} by {{.PaidBy}}{{end}} for invoice {{.Number}}. Thank you.
 {{if .Balance}}Still to pay on this invoice: {{.Balance}}.{{else}}The invoice is paid in full.{{end}}
 
 {{.Firm}}
 `,
 		`<p>Hello {{.Contact}},</p>
-<p>We received your payment of <strong>{{.Amount}}</strong>{{if .PaidOn}} on {{.PaidOn}}{{end}}{{if .Method}} from {{.Method}}{{end}} for invoice {{.Number}}. Thank you.</p>
+<p>We received your payment of <strong>{{.Amount}}</strong>{{if .PaidOn}} on {{.PaidOn}}{{end}}{{if .Method}} from {{.Method}}{{end}}{{if .PaidBy}} by {{.PaidBy}}{{end}} for invoice {{.Number}}. Thank you.</p>
 <p>{{if .Balance}}Still to pay on this invoice: {{.Balance}}.{{else}}The invoice is paid in full.{{end}}</p>
 <p>{{.Firm}}</p>
 `},
@@ -241,6 +242,20 @@ func (ts templateSet) render(v view) (subject, text, html string, err error) {
 		return "", "", "", err
 	}
 	return strings.Join(strings.Fields(s.String()), " "), t.String(), h.String(), nil
+}
+
+// paidOffline says how a payment recorded by staff was made, for its
+// receipt: "bank transfer", "cash", "cheque", with its reference when
+// staff gave one ("bank transfer, reference EFT 991"); "" for another way.
+func paidOffline(e invoice.InvoicePaymentRecorded) string {
+	how := map[invoice.PaymentMethod]string{invoice.PaidByBankTransfer: "bank transfer", invoice.PaidByCash: "cash", invoice.PaidByCheque: "cheque"}[e.Method]
+	if how == "" {
+		return ""
+	}
+	if e.Reference != "" {
+		how += ", reference " + e.Reference
+	}
+	return how
 }
 
 // paidWith names the method a gateway payment was taken from, for its
