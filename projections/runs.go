@@ -3,6 +3,7 @@ package projections
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -84,6 +85,34 @@ func (m *Models) ClientServiceIDs(ctx context.Context, clientID uuid.UUID) ([]uu
 		return nil, 0, fmt.Errorf("read models: services of client %s: %w", clientID, err)
 	}
 	return ids, upTo, nil
+}
+
+// ClientsWithServicesDue returns, folded, the clients with a service whose
+// next billing falls on or before through (as ServicesDue selects them, so a
+// billing run reads its clients beside its services rather than after).
+func (m *Models) ClientsWithServicesDue(ctx context.Context, through domain.Date) (map[uuid.UUID]client.State, error) {
+	rows, err := m.db.Query(ctx, `SELECT DISTINCT client_id FROM `+m.Services.docs.View()+` WHERE next_due <= ? AND client_id IS NOT NULL`, through.String())
+	if err != nil {
+		return nil, fmt.Errorf("read models: clients with services due: %w", err)
+	}
+	var ids []uuid.UUID
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read models: clients with services due: %w", err)
+		}
+		id, err := uuid.Parse(key)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read models: clients with services due: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("read models: clients with services due: %w", err)
+	}
+	return m.ClientsByID(ctx, ids)
 }
 
 // ClientsByID returns the clients among ids, folded.

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
+	"remit/domain/client"
 	"remit/domain/invoice"
 	"remit/domain/numbering"
 	"remit/domain/service"
@@ -21,10 +22,14 @@ import (
 // TestServicesDueFindsOnlyServicesWithAnItemDue checks that the billing
 // run's due scan (ServicesDue) returns exactly the services with an item
 // due by the day asked, each with its stream's revision, and moves on as
-// items are billed.
+// items are billed; and that ClientsWithServicesDue returns those
+// services' clients.
 func TestServicesDueFindsOnlyServicesWithAnItemDue(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *rmdb.DB) {
 		e := newEnv(t)
+		for c, name := range map[uuid.UUID]string{acme: "Acme Pty Ltd", beta: "Beta Bakery"} {
+			e.MustAppend(client.StreamName(c), "staff", client.ClientCreated{ClientID: c, Name: name, Kind: client.KindBusiness, Currency: aud})
+		}
 		e.MustAppend("service-"+bookkeeping.String(), "staff", activated(bookkeeping, acme, "Bookkeeping", "100", monthly(date(2025, 3, 1)), date(2025, 3, 1), service.Automatic))
 		e.MustAppend("service-"+payroll.String(), "staff", activated(payroll, acme, "Payroll", "50", monthly(date(2025, 5, 10)), date(2025, 5, 10), service.Automatic))
 		e.MustAppend("service-"+advice.String(), "staff", activated(advice, beta, "Advice", "70", monthly(date(2025, 3, 1)), date(2025, 3, 1), service.Manual))
@@ -43,6 +48,21 @@ func TestServicesDueFindsOnlyServicesWithAnItemDue(t *testing.T) {
 				names = append(names, f.State.Name)
 			}
 			slices.Sort(names)
+			clients := ok(m.ClientsWithServicesDue(ctx, d))
+			want := map[uuid.UUID]bool{}
+			for _, f := range ok(m.ServicesDue(ctx, d)) {
+				want[f.State.ClientID] = true
+			}
+			for id := range want {
+				if _, found := clients[id]; !found {
+					t.Errorf("on %s: client %s of a due service is not among the clients with services due", d, id)
+				}
+			}
+			for id, c := range clients {
+				if !want[id] {
+					t.Errorf("on %s: %s listed with services due, none is", d, c.Name)
+				}
+			}
 			return names
 		}
 		if got := dueOn(date(2025, 2, 28)); len(got) != 0 {

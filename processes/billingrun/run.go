@@ -15,6 +15,7 @@ import (
 
 	"remit/billing"
 	"remit/domain"
+	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/domain/service"
@@ -319,9 +320,29 @@ func (p *planner) defaultOf(clientID uuid.UUID) uuid.UUID {
 // run's date (service.State.NextDue, indexed), counting them in rep.Items,
 // and returns the missed items to skip, by service.
 func (p *planner) due(ctx context.Context, rep *Report) (map[uuid.UUID][]string, error) {
+	// The clients are read beside the services (on another connection, so
+	// on the other core while this one scans the services' rows); any
+	// client of a due service the first read missed (a service that became
+	// due between the two reads) is read after.
+	var withDue map[uuid.UUID]client.State
+	var clientsErr error
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		withDue, clientsErr = p.snap.idx.models.ClientsWithServicesDue(ctx, p.grouping.Today)
+	}()
 	services, err := p.snap.idx.models.ServicesDue(ctx, p.grouping.Today)
+	<-read
 	if err != nil {
 		return nil, fmt.Errorf("billing run: %w", err)
+	}
+	if clientsErr != nil {
+		return nil, fmt.Errorf("billing run: %w", clientsErr)
+	}
+	for id, c := range withDue {
+		if _, ok := p.snap.clients[id]; !ok {
+			p.snap.clients[id] = c
+		}
 	}
 	clients := make([]uuid.UUID, 0, len(services))
 	for _, f := range services {
