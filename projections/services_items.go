@@ -200,9 +200,32 @@ func decodeServiceDoc(doc []byte, items []service.ItemRow) (serviceDoc, error) {
 }
 
 // decodeServiceDocArray decodes a service from its document and its item
-// rows as one array (service.UnmarshalRowsArray).
+// rows as one array (service.FromHeadArray). The state's head is decoded
+// in the document's own pass (serviceDocHeadWire): a billing run decodes
+// every due service, and keeping the head's bytes to decode them again
+// read them twice more (validated, then decoded).
 func decodeServiceDocArray(doc, items []byte) (serviceDoc, error) {
-	return decodeDocWith(doc, func(head []byte) (service.State, error) { return service.UnmarshalRowsArray(head, items) })
+	var w serviceDocHeadWire
+	if err := json.Unmarshal(doc, &w); err != nil {
+		return serviceDoc{}, err
+	}
+	st, err := service.FromHeadArray(w.State, items)
+	if err != nil {
+		return serviceDoc{}, err
+	}
+	return serviceDoc{Revision: w.Revision, Seq: w.Seq, State: st, AsOf: w.AsOf, Since: w.Since, First: w.First, MRRHistory: w.MRRHistory}, nil
+}
+
+// serviceDocHeadWire is serviceDocWire with the state's head decoded in
+// place.
+type serviceDocHeadWire struct {
+	Revision   uint64       `json:"revision"`
+	Seq        uint64       `json:"seq,omitempty"`
+	State      service.Head `json:"state"`
+	AsOf       domain.Date  `json:"as_of,omitzero"`
+	Since      time.Time    `json:"since,omitzero"`
+	First      time.Time    `json:"first,omitzero"`
+	MRRHistory []mrrPoint   `json:"mrr_history,omitempty"`
 }
 
 // decodeDocWith decodes a service's document, its state with state.

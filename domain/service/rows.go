@@ -90,13 +90,28 @@ func UnmarshalRows(head []byte, items []ItemRow) (State, error) {
 // array of {"seq": sequence number, "log": item row}, in any order (as a
 // query aggregates them), decoded in one pass instead of one per item.
 func UnmarshalRowsArray(head, items []byte) (State, error) {
+	var w Head
+	if err := json.Unmarshal(head, &w); err != nil {
+		return State{}, fmt.Errorf("service state: %w", err)
+	}
+	return FromHeadArray(w, items)
+}
+
+// Head is a state's head (MarshalHead) decoded but not yet a State: a
+// document that holds a head among other fields decodes it in its own
+// pass, as a field of this type, instead of keeping its bytes to decode
+// again (which read them twice more). FromHeadArray completes it.
+type Head = stateWire
+
+// FromHeadArray is UnmarshalRowsArray of a head already decoded.
+func FromHeadArray(head Head, items []byte) (State, error) {
 	var entries []itemEntryWire
 	if len(items) > 0 {
 		if err := json.Unmarshal(items, &entries); err != nil {
 			return State{}, fmt.Errorf("service state: items: %w", err)
 		}
 	}
-	return fromRows(head, entries)
+	return fromHead(head, entries)
 }
 
 // fromRows decodes a state from its head and its item entries.
@@ -105,6 +120,11 @@ func fromRows(head []byte, items []itemEntryWire) (State, error) {
 	if err := json.Unmarshal(head, &w); err != nil {
 		return State{}, fmt.Errorf("service state: %w", err)
 	}
+	return fromHead(w, items)
+}
+
+// fromHead makes a state of its decoded head and its item entries.
+func fromHead(w stateWire, items []itemEntryWire) (State, error) {
 	if len(w.Items) > 0 {
 		return State{}, fmt.Errorf("service state: a head with items")
 	}

@@ -69,6 +69,22 @@ func (r *rowsOf) state(tb testing.TB) service.State {
 	if a, b := decidertest.MustJSON(tb, again), decidertest.MustJSON(tb, st); a != b {
 		tb.Fatalf("the rows as an array decode differently:\n%s\nwant\n%s", a, b)
 	}
+	// The head decoded in place inside a document (service.Head), then
+	// completed with the array.
+	var doc struct {
+		Revision int          `json:"revision"`
+		State    service.Head `json:"state"`
+	}
+	if err := json.Unmarshal([]byte(`{"revision":3,"state":`+string(r.head)+`}`), &doc); err != nil {
+		tb.Fatalf("decode a document holding the head: %v", err)
+	}
+	inDoc, err := service.FromHeadArray(doc.State, array)
+	if err != nil {
+		tb.Fatalf("complete the head decoded in a document: %v", err)
+	}
+	if a, b := decidertest.MustJSON(tb, inDoc), decidertest.MustJSON(tb, st); a != b {
+		tb.Fatalf("the head decoded in a document gives another state:\n%s\nwant\n%s", a, b)
+	}
 	return st
 }
 
