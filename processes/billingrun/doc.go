@@ -290,11 +290,12 @@
 // A run's commands carry the run as their batch (billing.Meta.Batch), so its
 // events' ids begin alike and the store's id index takes them in one place
 // instead of rewriting most of its pages in every commit; the store reads
-// the revisions of the services a chunk marks in one statement; and the
-// due services' clients are read beside the services. With the three, on a
-// quiet machine (load 1.1–1.4, 5 interleaved pairs, -runonly), 100,000
-// items take 7.8–8.2 s and 11.9–12.6 s of CPU against 8.7–9.0 s and
-// 12.7–13.4 s; the store's writer 3.6 s of CPU against 7.1 s.
+// the revisions of the services a chunk marks in one statement; the due
+// services' clients are read beside the services; and a due service's
+// document is decoded in one pass. With the four, on a quiet machine (load
+// 1.2–1.5, 5 interleaved pairs, -runonly), 100,000 items take 7.4–7.9 s and
+// 11.4–12.3 s of CPU against 8.4–8.7 s and 12.4–12.9 s; the store's writer
+// 3.6 s of CPU against 7.1 s.
 //
 // Known limit: between the gateway's answer and recording it, staff could
 // record an offline payment; the next run then sees nothing to collect while
