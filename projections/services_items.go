@@ -167,14 +167,18 @@ func (s *serviceItems) decode(tx *rmdb.Tx, key string, doc []byte) (*serviceDoc,
 
 // serviceDocWire is a serviceDoc as the services table's document holds
 // it: the state's head (service.State.MarshalHead) without its item rows.
-type serviceDocWire struct {
-	Revision   uint64          `json:"revision"`
-	Seq        uint64          `json:"seq,omitempty"`
-	State      json.RawMessage `json:"state"`
-	AsOf       domain.Date     `json:"as_of,omitzero"`
-	Since      time.Time       `json:"since,omitzero"`
-	First      time.Time       `json:"first,omitzero"`
-	MRRHistory []mrrPoint      `json:"mrr_history,omitempty"`
+// Written with the head encoded (json.RawMessage); read with it decoded in
+// the document's own pass (service.Head): a billing run decodes every due
+// service, and keeping the head's bytes to decode them again read them twice
+// more (validated, then decoded).
+type serviceDocWire[H any] struct {
+	Revision   uint64      `json:"revision"`
+	Seq        uint64      `json:"seq,omitempty"`
+	State      H           `json:"state"`
+	AsOf       domain.Date `json:"as_of,omitzero"`
+	Since      time.Time   `json:"since,omitzero"`
+	First      time.Time   `json:"first,omitzero"`
+	MRRHistory []mrrPoint  `json:"mrr_history,omitempty"`
 }
 
 // MarshalJSON encodes the document the services table holds: the state's
@@ -184,7 +188,7 @@ func (d serviceDoc) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(serviceDocWire{Revision: d.Revision, Seq: d.Seq, State: head, AsOf: d.AsOf, Since: d.Since, First: d.First, MRRHistory: d.MRRHistory})
+	return json.Marshal(serviceDocWire[json.RawMessage]{Revision: d.Revision, Seq: d.Seq, State: head, AsOf: d.AsOf, Since: d.Since, First: d.First, MRRHistory: d.MRRHistory})
 }
 
 // errServiceDocAlone is UnmarshalJSON's: a service's document alone lacks
@@ -196,41 +200,19 @@ func (d *serviceDoc) UnmarshalJSON([]byte) error { return errServiceDocAlone }
 
 // decodeServiceDoc decodes a service from its document and its item rows.
 func decodeServiceDoc(doc []byte, items []service.ItemRow) (serviceDoc, error) {
-	return decodeDocWith(doc, func(head []byte) (service.State, error) { return service.UnmarshalRows(head, items) })
+	return decodeDocWith(doc, func(head service.Head) (service.State, error) { return service.FromHeadRows(head, items) })
 }
 
 // decodeServiceDocArray decodes a service from its document and its item
-// rows as one array (service.FromHeadArray). The state's head is decoded
-// in the document's own pass (serviceDocHeadWire): a billing run decodes
-// every due service, and keeping the head's bytes to decode them again
-// read them twice more (validated, then decoded).
+// rows as one array (service.FromHeadArray).
 func decodeServiceDocArray(doc, items []byte) (serviceDoc, error) {
-	var w serviceDocHeadWire
-	if err := json.Unmarshal(doc, &w); err != nil {
-		return serviceDoc{}, err
-	}
-	st, err := service.FromHeadArray(w.State, items)
-	if err != nil {
-		return serviceDoc{}, err
-	}
-	return serviceDoc{Revision: w.Revision, Seq: w.Seq, State: st, AsOf: w.AsOf, Since: w.Since, First: w.First, MRRHistory: w.MRRHistory}, nil
+	return decodeDocWith(doc, func(head service.Head) (service.State, error) { return service.FromHeadArray(head, items) })
 }
 
-// serviceDocHeadWire is serviceDocWire with the state's head decoded in
-// place.
-type serviceDocHeadWire struct {
-	Revision   uint64       `json:"revision"`
-	Seq        uint64       `json:"seq,omitempty"`
-	State      service.Head `json:"state"`
-	AsOf       domain.Date  `json:"as_of,omitzero"`
-	Since      time.Time    `json:"since,omitzero"`
-	First      time.Time    `json:"first,omitzero"`
-	MRRHistory []mrrPoint   `json:"mrr_history,omitempty"`
-}
-
-// decodeDocWith decodes a service's document, its state with state.
-func decodeDocWith(doc []byte, state func(head []byte) (service.State, error)) (serviceDoc, error) {
-	var w serviceDocWire
+// decodeDocWith decodes a service's document in one pass, then makes its
+// state of the head with state.
+func decodeDocWith(doc []byte, state func(head service.Head) (service.State, error)) (serviceDoc, error) {
+	var w serviceDocWire[service.Head]
 	if err := json.Unmarshal(doc, &w); err != nil {
 		return serviceDoc{}, err
 	}

@@ -76,23 +76,20 @@ func (s State) rowBase() Item {
 // rows (MarshalItem), in any order. The State behaves exactly as the one
 // encoded, as one decoded from its JSON form does.
 func UnmarshalRows(head []byte, items []ItemRow) (State, error) {
-	entries := make([]itemEntryWire, len(items))
-	for i, r := range items {
-		entries[i].Seq = r.Seq
-		if err := json.Unmarshal(r.Data, &entries[i].Log); err != nil {
-			return State{}, fmt.Errorf("service state: item %d: %w", r.Seq, err)
-		}
+	w, err := unmarshalHead(head)
+	if err != nil {
+		return State{}, err
 	}
-	return fromRows(head, entries)
+	return FromHeadRows(w, items)
 }
 
 // UnmarshalRowsArray is UnmarshalRows with the item rows given as one JSON
 // array of {"seq": sequence number, "log": item row}, in any order (as a
 // query aggregates them), decoded in one pass instead of one per item.
 func UnmarshalRowsArray(head, items []byte) (State, error) {
-	var w Head
-	if err := json.Unmarshal(head, &w); err != nil {
-		return State{}, fmt.Errorf("service state: %w", err)
+	w, err := unmarshalHead(head)
+	if err != nil {
+		return State{}, err
 	}
 	return FromHeadArray(w, items)
 }
@@ -100,8 +97,29 @@ func UnmarshalRowsArray(head, items []byte) (State, error) {
 // Head is a state's head (MarshalHead) decoded but not yet a State: a
 // document that holds a head among other fields decodes it in its own
 // pass, as a field of this type, instead of keeping its bytes to decode
-// again (which read them twice more). FromHeadArray completes it.
+// again (which read them twice more). FromHeadRows and FromHeadArray
+// complete it.
 type Head = stateWire
+
+func unmarshalHead(head []byte) (Head, error) {
+	var w Head
+	if err := json.Unmarshal(head, &w); err != nil {
+		return Head{}, fmt.Errorf("service state: %w", err)
+	}
+	return w, nil
+}
+
+// FromHeadRows is UnmarshalRows of a head already decoded.
+func FromHeadRows(head Head, items []ItemRow) (State, error) {
+	entries := make([]itemEntryWire, len(items))
+	for i, r := range items {
+		entries[i].Seq = r.Seq
+		if err := json.Unmarshal(r.Data, &entries[i].Log); err != nil {
+			return State{}, fmt.Errorf("service state: item %d: %w", r.Seq, err)
+		}
+	}
+	return fromHead(head, entries)
+}
 
 // FromHeadArray is UnmarshalRowsArray of a head already decoded.
 func FromHeadArray(head Head, items []byte) (State, error) {
@@ -112,15 +130,6 @@ func FromHeadArray(head Head, items []byte) (State, error) {
 		}
 	}
 	return fromHead(head, entries)
-}
-
-// fromRows decodes a state from its head and its item entries.
-func fromRows(head []byte, items []itemEntryWire) (State, error) {
-	var w stateWire
-	if err := json.Unmarshal(head, &w); err != nil {
-		return State{}, fmt.Errorf("service state: %w", err)
-	}
-	return fromHead(w, items)
 }
 
 // fromHead makes a state of its decoded head and its item entries.
