@@ -423,27 +423,35 @@ const prefetchMin = 64
 // per stream cost the writer (the one goroutine every append waits on) a
 // round through database/sql and cgo each.
 func (w *writer) prefetch(ctx context.Context, tx *txState, batch []*appendReq) error {
+	// Most commits (a request's append or two) have too few appends to
+	// look for anything: counted first, without allocating.
+	n := 0
+	for _, r := range batch {
+		n += max(len(r.parts), 1)
+	}
+	if n < prefetchMin {
+		return nil
+	}
 	var names []string
-	seen := map[string]bool{}
-	var add func(r *appendReq)
-	add = func(r *appendReq) {
-		for _, p := range r.parts {
-			add(p)
-		}
-		if r.parts != nil || seen[r.stream] || r.expected.IsNoStream() {
+	want := func(r *appendReq) {
+		if r.expected.IsNoStream() {
 			return
 		}
-		seen[r.stream] = true
 		if _, ok := tx.revs[r.stream]; ok {
 			return
 		}
 		if _, ok := w.revs[r.stream]; ok {
 			return
 		}
-		names = append(names, r.stream)
+		names = append(names, r.stream) // a stream named twice is read twice: harmless
 	}
 	for _, r := range batch {
-		add(r)
+		if r.parts == nil {
+			want(r)
+		}
+		for _, p := range r.parts {
+			want(p)
+		}
 	}
 	if len(names) < prefetchMin {
 		return nil
