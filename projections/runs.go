@@ -3,7 +3,6 @@ package projections
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -64,52 +63,41 @@ func (m *Models) ServicesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UU
 // billing.ServiceDirectory; 0 (nothing applied) lists nothing certain.
 func (m *Models) ClientServiceIDs(ctx context.Context, clientID uuid.UUID) ([]uuid.UUID, uint64, error) {
 	upTo := m.Position()
-	rows, err := m.db.Query(ctx, `SELECT key FROM `+m.Services.docs.View()+` WHERE client_id = ? ORDER BY seq`, clientID.String())
+	ids, err := m.ids(ctx, `SELECT key FROM `+m.Services.docs.View()+` WHERE client_id = ? ORDER BY seq`, clientID.String())
 	if err != nil {
 		return nil, 0, fmt.Errorf("read models: services of client %s: %w", clientID, err)
+	}
+	return ids, upTo, nil
+}
+
+// ids runs a query of one column of ids (as text) and parses them.
+func (m *Models) ids(ctx context.Context, query string, args ...any) ([]uuid.UUID, error) {
+	rows, err := m.db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var ids []uuid.UUID
 	for rows.Next() {
 		var key string
 		if err := rows.Scan(&key); err != nil {
-			return nil, 0, fmt.Errorf("read models: services of client %s: %w", clientID, err)
+			return nil, err
 		}
 		id, err := uuid.Parse(key)
 		if err != nil {
-			return nil, 0, fmt.Errorf("read models: services of client %s: %w", clientID, err)
+			return nil, err
 		}
 		ids = append(ids, id)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("read models: services of client %s: %w", clientID, err)
-	}
-	return ids, upTo, nil
+	return ids, rows.Err()
 }
 
 // ClientsWithServicesDue returns, folded, the clients with a service whose
 // next billing falls on or before through (as ServicesDue selects them, so a
 // billing run reads its clients beside its services rather than after).
 func (m *Models) ClientsWithServicesDue(ctx context.Context, through domain.Date) (map[uuid.UUID]client.State, error) {
-	rows, err := m.db.Query(ctx, `SELECT DISTINCT client_id FROM `+m.Services.docs.View()+` WHERE next_due <= ? AND client_id IS NOT NULL`, through.String())
+	ids, err := m.ids(ctx, `SELECT DISTINCT client_id FROM `+m.Services.docs.View()+` WHERE next_due <= ? AND client_id IS NOT NULL`, through.String())
 	if err != nil {
-		return nil, fmt.Errorf("read models: clients with services due: %w", err)
-	}
-	var ids []uuid.UUID
-	for rows.Next() {
-		var key string
-		if err := rows.Scan(&key); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read models: clients with services due: %w", err)
-		}
-		id, err := uuid.Parse(key)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read models: clients with services due: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, fmt.Errorf("read models: clients with services due: %w", err)
 	}
 	return m.ClientsByID(ctx, ids)
