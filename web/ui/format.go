@@ -176,31 +176,36 @@ func methodName(c *projections.ClientSummary, id uuid.UUID) string {
 		}
 		return "Client's default (none on file)"
 	}
+	if label, ok := methodLabel(c, id); ok {
+		return label
+	}
+	return "Removed method"
+}
+
+// methodLabel is the label of the client's method id, when c has it.
+func methodLabel(c *projections.ClientSummary, id uuid.UUID) (string, bool) {
 	if c != nil {
 		for _, m := range c.PaymentMethods {
 			if m.ID == id {
-				return m.Label
+				return m.Label, true
 			}
 		}
 	}
-	return "Removed method"
+	return "", false
 }
 
 // paidBy says, for the client, how one of their payments was made: "by
 // Visa •••• 4242", "by bank transfer". c holds their methods on file (nil
 // when none of the payments was made with one).
 func paidBy(c *projections.ClientSummary, p projections.PaymentView) string {
-	switch {
-	case !p.Gateway:
+	if !p.Gateway {
 		return "by " + strings.ToLower(statusText(p.Method))
-	case p.PaidWith != nil:
+	}
+	if p.PaidWith != nil {
 		return "by " + projections.UsedMethodLabel(*p.PaidWith)
-	case p.MethodID != uuid.Nil && c != nil:
-		for _, m := range c.PaymentMethods {
-			if m.ID == p.MethodID {
-				return "by " + m.Label
-			}
-		}
+	}
+	if label, ok := methodLabel(c, p.MethodID); ok && p.MethodID != uuid.Nil {
+		return "by " + label
 	}
 	return "through our payment provider"
 }
