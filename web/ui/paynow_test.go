@@ -220,8 +220,23 @@ func TestBrowserPayNowFromLink(t *testing.T) {
 		t.Errorf("methods on file %v (%v), want the kept card", st, err)
 	}
 	step(t, ctx, "the page offers no second payment", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("invoice-status")))
-	if body := text(t, ctx, "main"); strings.Contains(body, "Pay A$") || !strings.Contains(body, "This invoice is paid") {
+	if body := text(t, ctx, "main"); strings.Contains(body, "Pay A$") || !strings.Contains(body, "This invoice is paid") || strings.Contains(body, "Refunds") {
 		t.Errorf("a paid invoice's page: %s", body)
+	}
+	// Staff refund half of it: the client's page says so.
+	half := decimal.NewFromInt(55)
+	plan, err := p.svc.PlanRefund(context.Background(), billing.RefundRequest{InvoiceID: inv, Amount: &half, Reason: "one month cancelled"}, p.meta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.svc.RecordRefund(context.Background(), plan, "re_half", p.meta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.wait(res)
+	step(t, ctx, "the page lists the refund", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("refunds")))
+	if got := text(t, ctx, "#refunds"); !strings.Contains(got, "A$55.00 refunded on ") {
+		t.Errorf("refunds %q, want A$55.00 refunded", got)
 	}
 }
 
