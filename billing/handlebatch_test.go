@@ -328,3 +328,57 @@ func TestRecordNew(t *testing.T) {
 		t.Errorf("%d events, want 1", n)
 	}
 }
+
+// TestRecordNewMany: records on several new streams are made together,
+// each answered as RecordNew answers it alone: a new stream is recorded,
+// the same record made again is answered as made, a stream someone else
+// made is refused, and a stream named twice in the group is refused the
+// second time; nothing refused is stored, and nothing is read to record a
+// new stream.
+func TestRecordNewMany(t *testing.T) {
+	f := newFixture(t)
+	ctx, cs := context.Background(), counting(f.store)
+	env := billing.Env{Store: cs, Catalog: catalog.New()}
+	rec := func(name string) billing.NewRecord {
+		id := uuid.NewSHA1(uuid.Nil, []byte(name))
+		return billing.NewRecord{
+			Stream: client.StreamName(id), IDs: []uuid.UUID{uuid.NewSHA1(id, []byte("created"))},
+			Events: []domain.Event{client.ClientCreated{ClientID: id, Name: name, Kind: client.KindBusiness}}, Meta: meta("record-" + name),
+		}
+	}
+	made, taken := rec("made before"), rec("taken")
+	if _, err := billing.RecordNew(ctx, env, made.Stream, made.IDs, made.Events, made.Meta); err != nil {
+		t.Fatal(err)
+	}
+	other := taken
+	other.IDs = []uuid.UUID{uuid.NewSHA1(uuid.Nil, []byte("another process"))}
+	if _, err := billing.RecordNew(ctx, env, other.Stream, other.IDs, other.Events, other.Meta); err != nil {
+		t.Fatal(err)
+	}
+	fresh := rec("fresh")
+	recs := []billing.NewRecord{rec("first"), made, taken, fresh, fresh}
+	res, errs, err := billing.RecordNewMany(ctx, env, recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] != nil || res[0].Appended != 1 || errs[3] != nil || res[3].Appended != 1 {
+		t.Errorf("new streams: %+v %v, %+v %v; want each recorded", res[0], errs[0], res[3], errs[3])
+	}
+	if errs[1] != nil || res[1].Revision != 0 {
+		t.Errorf("the same record again: %+v %v, want answered as made at revision 0", res[1], errs[1])
+	}
+	if !errors.Is(errs[2], eventstore.ErrWrongExpectedVersion) {
+		t.Errorf("a stream another process made: %v, want a wrong expected version", errs[2])
+	}
+	if errs[4] == nil {
+		t.Error("a stream named twice was recorded twice")
+	}
+	if n := len(f.events()); n != 4 {
+		t.Errorf("%d events stored, want 4 (two before, two new)", n)
+	}
+	for _, r := range []billing.NewRecord{recs[0], fresh} {
+		if reads := cs.reads[r.Stream]; len(reads) != 0 {
+			t.Errorf("%s was read %d times to record it new", r.Stream, len(reads))
+		}
+	}
+}

@@ -36,7 +36,7 @@ func RecordAll(ctx context.Context, env Env, stream string, expected eventstore.
 	if len(ids) != len(events) || len(events) == 0 {
 		return Result{}, domain.Errorf(domain.EINTERNAL, "record %s: %d events named by %d ids", stream, len(events), len(ids))
 	}
-	outs, err := HandleBatch(ctx, env, recorder(expected, ids), []Command[[]domain.Event]{{Stream: stream, Command: events, Meta: meta}},
+	outs, err := HandleBatch(ctx, env, recorder(expected, func(string) []uuid.UUID { return ids }), []Command[[]domain.Event]{{Stream: stream, Command: events, Meta: meta}},
 		HandleOptions[int]{textChecked: true})
 	if err != nil {
 		return Result{}, err
@@ -53,28 +53,72 @@ func RecordAll(ctx context.Context, env Env, stream string, expected eventstore.
 // made, and stores nothing more. A process that names each
 // record's stream afresh (an email's) saves a read per record.
 func RecordNew(ctx context.Context, env Env, stream string, ids []uuid.UUID, events []domain.Event, meta Meta) (Result, error) {
-	if len(ids) != len(events) || len(events) == 0 {
-		return Result{}, domain.Errorf(domain.EINTERNAL, "record %s: %d events named by %d ids", stream, len(events), len(ids))
-	}
-	outs, err := HandleBatch(ctx, env, recorder(eventstore.NoStream, ids), []Command[[]domain.Event]{{Stream: stream, Command: events, Meta: meta}},
-		HandleOptions[int]{textChecked: true, Known: func(string) (int, uint64, bool, bool) { return 0, 0, false, true }})
+	res, errs, err := RecordNewMany(ctx, env, []NewRecord{{Stream: stream, IDs: ids, Events: events, Meta: meta}})
 	if err != nil {
 		return Result{}, err
 	}
-	if err := outs[0].Err; outs[0].AlreadyApplied || err != nil && !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
-		// Part of the record is there already (its first ids, from an
-		// earlier try that recorded less): the store refuses the append as
-		// a reuse of its ids, and the handler takes the stream for the
-		// record made. Read first, as RecordAll does, for the answer it
-		// gives: the stream is not new.
-		return RecordAll(ctx, env, stream, eventstore.NoStream, ids, events, meta)
+	return res[0], errs[0]
+}
+
+// NewRecord is one record of RecordNewMany: Events, the i-th named IDs[i],
+// on the new stream Stream.
+type NewRecord struct {
+	Stream string
+	IDs    []uuid.UUID
+	Events []domain.Event
+	Meta   Meta
+}
+
+// RecordNewMany is RecordNew for records on many streams, appended in one
+// request to the store (eventstore.AppendMany: one synced commit for all):
+// results[i] and errs[i] are what RecordNew would have answered for
+// recs[i]. A stream named twice is refused the second time. The error
+// return is ctx's.
+func RecordNewMany(ctx context.Context, env Env, recs []NewRecord) (results []Result, errs []error, err error) {
+	results, errs = make([]Result, len(recs)), make([]error, len(recs))
+	ids := make(map[string][]uuid.UUID, len(recs))
+	cmds := make([]Command[[]domain.Event], 0, len(recs))
+	var at []int // the record of each command
+	for i, r := range recs {
+		_, twice := ids[r.Stream]
+		switch {
+		case len(r.IDs) != len(r.Events) || len(r.Events) == 0:
+			errs[i] = domain.Errorf(domain.EINTERNAL, "record %s: %d events named by %d ids", r.Stream, len(r.Events), len(r.IDs))
+			continue
+		case twice:
+			errs[i] = domain.Errorf(domain.EINTERNAL, "record %s: the stream is named twice in one group of new records", r.Stream)
+			continue
+		}
+		ids[r.Stream] = r.IDs
+		cmds, at = append(cmds, Command[[]domain.Event]{Stream: r.Stream, Command: r.Events, Meta: r.Meta}), append(at, i)
 	}
-	return outs[0].Result, outs[0].Err
+	if len(cmds) == 0 {
+		return results, errs, nil
+	}
+	outs, err := HandleBatch(ctx, env, recorder(eventstore.NoStream, func(stream string) []uuid.UUID { return ids[stream] }), cmds,
+		HandleOptions[int]{textChecked: true, Known: func(string) (int, uint64, bool, bool) { return 0, 0, false, true }})
+	if err != nil {
+		return nil, nil, err
+	}
+	for j, i := range at {
+		r, out := recs[i], outs[j]
+		if out.AlreadyApplied || out.Err != nil && !errors.Is(out.Err, eventstore.ErrWrongExpectedVersion) {
+			// Part of the record is there already (its first ids, from an
+			// earlier try that recorded less): the store refuses the append as
+			// a reuse of its ids, and the handler takes the stream for the
+			// record made. Read first, as RecordAll does, for the answer it
+			// gives: the stream is not new.
+			results[i], errs[i] = RecordAll(ctx, env, r.Stream, eventstore.NoStream, r.IDs, r.Events, r.Meta)
+			continue
+		}
+		results[i], errs[i] = out.Result, out.Err
+	}
+	return results, errs, nil
 }
 
 // recorder decides to record the events it is given when their stream (of
 // n events) satisfies expected.
-func recorder(expected eventstore.ExpectedRevision, ids []uuid.UUID) Decider[int, []domain.Event] {
+func recorder(expected eventstore.ExpectedRevision, ids func(stream string) []uuid.UUID) Decider[int, []domain.Event] {
 	return Decider[int, []domain.Event]{
 		Evolve: func(n int, _ domain.Event) int { return n + 1 },
 		Decide: func(n int, es []domain.Event) ([]domain.Event, error) {
@@ -83,6 +127,6 @@ func recorder(expected eventstore.ExpectedRevision, ids []uuid.UUID) Decider[int
 			}
 			return es, nil
 		},
-		EventID: func(_ Meta, _ string, i int, _ domain.Event) uuid.UUID { return ids[i] },
+		EventID: func(_ Meta, stream string, i int, _ domain.Event) uuid.UUID { return ids(stream)[i] },
 	}
 }

@@ -15,8 +15,9 @@ import (
 
 // Files delivers each message as the file <Dir>/<ID>.eml: Remit's default
 // when no SMTP server is set up. Writing is atomic and durable
-// (internal/atomicfile.WriteNew) and a message whose file exists already is
-// not written again, also when two sends of it race.
+// (internal/atomicfile.WriteNew; SendAll syncs the folder once for many)
+// and a message whose file exists already is not written again, also when
+// two sends of it race.
 type Files struct {
 	Dir string
 }
@@ -26,31 +27,58 @@ func (f Files) Path(id string) string { return filepath.Join(f.Dir, id+".eml") }
 
 // Send writes the message unless its file exists.
 func (f Files) Send(ctx context.Context, m Message) error {
+	return f.SendAll(ctx, []Message{m})[0]
+}
+
+// SendAll writes each message unless its file exists, and syncs the folder
+// once for all of them (mail.GroupSender).
+func (f Files) SendAll(ctx context.Context, msgs []Message) []error {
+	errs := make([]error, len(msgs))
 	if err := ctx.Err(); err != nil {
-		return err
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
 	}
-	if m.ID == "" || strings.ContainsAny(m.ID, `/\`) || strings.HasPrefix(m.ID, ".") {
-		return &PermanentError{Err: fmt.Errorf("mail: bad message id %q", m.ID)}
+	var paths []string
+	var data [][]byte
+	var at []int // the message of each file to write
+	for i, m := range msgs {
+		if m.ID == "" || strings.ContainsAny(m.ID, `/\`) || strings.HasPrefix(m.ID, ".") {
+			errs[i] = &PermanentError{Err: fmt.Errorf("mail: bad message id %q", m.ID)}
+			continue
+		}
+		path := f.Path(m.ID)
+		if _, err := os.Stat(path); err == nil {
+			continue
+		} else if !errors.Is(err, os.ErrNotExist) {
+			errs[i] = err
+			continue
+		}
+		b, err := m.Bytes()
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		paths, data, at = append(paths, path), append(data, b), append(at, i)
 	}
-	path := f.Path(m.ID)
-	if _, err := os.Stat(path); err == nil {
-		return nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	data, err := m.Bytes()
-	if err != nil {
-		return err
+	if len(paths) == 0 {
+		return errs
 	}
 	if err := fsperm.Dir(f.Dir); err != nil {
-		return err
+		for _, i := range at {
+			errs[i] = err
+		}
+		return errs
 	}
 	// Created, never replaced: of two sends of one message racing past the
 	// check above, the second finds the first's file and writes nothing.
-	if err := atomicfile.WriteNew(path, data, 0o600); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
+	for j, err := range atomicfile.WriteNewAll(paths, data, 0o600) {
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			errs[at[j]] = err
+		}
 	}
-	return nil
+	return errs
 }
 
 // DeliversOnceByID is true: Send writes no message whose file exists

@@ -49,6 +49,14 @@ type OnceByID interface {
 	DeliversOnceByID() bool
 }
 
+// GroupSender is a Mailer that delivers several messages at once for less
+// than one at a time (Files: each folder is synced once for all its new
+// files). SendAll returns one error per message, as Send would.
+type GroupSender interface {
+	Mailer
+	SendAll(ctx context.Context, msgs []Message) []error
+}
+
 // Address is a named email address.
 type Address struct {
 	Name  string

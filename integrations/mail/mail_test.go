@@ -133,6 +133,51 @@ func TestFilesWritesOnceAtomically(t *testing.T) {
 	}
 }
 
+// TestFilesSendAll: a group is written one file per message, a message
+// already written is left as it is, and a bad id fails alone.
+func TestFilesSendAll(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "outbox")
+	f := mail.Files{Dir: dir}
+	ids := []string{"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a01", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a02", "../escape", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a03"}
+	written := message(ids[1])
+	written.Subject = "written before"
+	if err := f.Send(context.Background(), written); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []mail.Message
+	for _, id := range ids {
+		msgs = append(msgs, message(id))
+	}
+	errs := f.SendAll(context.Background(), msgs)
+	if len(errs) != len(msgs) {
+		t.Fatalf("%d errors for %d messages", len(errs), len(msgs))
+	}
+	for i, err := range errs {
+		if bad := i == 2; bad != mail.IsPermanent(err) || !bad && err != nil {
+			t.Errorf("message %s: err = %v", ids[i], err)
+		}
+	}
+	for i, id := range ids {
+		if i == 2 {
+			continue
+		}
+		got, err := os.ReadFile(f.Path(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := msgs[i]
+		if i == 1 {
+			m = written
+		}
+		if want, _ := m.Bytes(); !bytes.Equal(got, want) {
+			t.Errorf("%s holds another message than the one first sent", id)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
+		t.Errorf("outbox holds %d files, want 3", len(entries))
+	}
+}
+
 // TestFilesConcurrentSendsWriteOneWholeFile: sends of one message id racing
 // each other (past the check that its file exists) leave one whole file,
 // the first written, never one replaced by a later send, and no temporary

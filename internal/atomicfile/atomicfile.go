@@ -61,6 +61,30 @@ func WriteNew(path string, data []byte, perm fs.FileMode) error {
 	return writeNew(path, data, perm, SyncDir)
 }
 
+// WriteNewAll is WriteNew for several files, paths[i] holding data[i]:
+// each is created as WriteNew creates it (errs[i] is its error), and each
+// folder they are in is flushed once, after all of them, so n new files
+// cost one folder sync instead of n. A file's error is nil only once its
+// folder's sync succeeded.
+func WriteNewAll(paths []string, data [][]byte, perm fs.FileMode) (errs []error) {
+	errs = make([]error, len(paths))
+	in := map[string][]int{} // folder -> the files created in it
+	for i, path := range paths {
+		errs[i] = writeNew(path, data[i], perm, func(dir string) error {
+			in[dir] = append(in[dir], i)
+			return nil
+		})
+	}
+	for dir, files := range in {
+		if err := SyncDir(dir); err != nil {
+			for _, i := range files {
+				errs[i] = err
+			}
+		}
+	}
+	return errs
+}
+
 func writeNew(path string, data []byte, perm fs.FileMode, syncDir func(string) error) error {
 	dir := filepath.Dir(path)
 	// Where the system can, the file is written without a name (O_TMPFILE)

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"remit/internal/atomicfile"
@@ -59,18 +60,18 @@ func TestWriteFileNoFolder(t *testing.T) {
 
 // assertOnly fails unless dir holds exactly the named file (no temporary
 // file left behind).
-func assertOnly(t *testing.T, dir, name string) {
+func assertOnly(t *testing.T, dir string, names ...string) {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 || entries[0].Name() != name {
-		var names []string
-		for _, e := range entries {
-			names = append(names, e.Name())
-		}
-		t.Fatalf("folder holds %v, want only %s", names, name)
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if !slices.Equal(got, names) {
+		t.Fatalf("folder holds %v, want only %v", got, names)
 	}
 }
 
@@ -108,4 +109,35 @@ func TestWriteNewModeAndNoFolder(t *testing.T) {
 		t.Fatal("WriteNew into a missing folder succeeded")
 	}
 	assertOnly(t, dir, "shared")
+}
+
+// TestWriteNewAll: each file is created with its own content, an existing
+// one is refused with fs.ErrExist and kept, a file in a missing folder
+// fails alone, and nothing else is left in the folders.
+func TestWriteNewAll(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	if err := atomicfile.WriteNew(filepath.Join(dir, "b"), []byte("old b"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(other, "c"), filepath.Join(dir, "none", "d")}
+	errs := atomicfile.WriteNewAll(paths, [][]byte{[]byte("a"), []byte("new b"), []byte("c"), []byte("d")}, 0o600)
+	if len(errs) != len(paths) {
+		t.Fatalf("%d errors for %d files", len(errs), len(paths))
+	}
+	if errs[0] != nil || errs[2] != nil {
+		t.Fatalf("errors %v; want none for a and c", errs)
+	}
+	if !errors.Is(errs[1], fs.ErrExist) {
+		t.Fatalf("existing b: %v, want fs.ErrExist", errs[1])
+	}
+	if errs[3] == nil {
+		t.Fatal("a file in a missing folder was reported written")
+	}
+	for path, want := range map[string]string{paths[0]: "a", paths[1]: "old b", paths[2]: "c"} {
+		if got, err := os.ReadFile(path); err != nil || string(got) != want {
+			t.Fatalf("%s holds %q, %v; want %q", path, got, err, want)
+		}
+	}
+	assertOnly(t, dir, "a", "b")
+	assertOnly(t, other, "c")
 }

@@ -84,8 +84,14 @@
 // first, and EmailQueued is appended with its outcome in one append, one
 // synced commit instead of two: a crash in between leaves the trigger
 // unhandled, so the restarted outbox handles it again and the second
-// delivery writes nothing. But the boundary between the store
-// and the mail server is not transactional: if the process dies after the
+// delivery writes nothing. The emails of the events read together (those
+// waiting when the outbox turns to the log, up to 256; a catch-up's 256
+// emails at a time) are handed over together (mail.GroupSender: the
+// .eml files' folder is synced once for all) and recorded together, in one
+// append over their streams (billing.RecordNewMany): a burst of invoices
+// costs one folder sync and one synced commit, and the outbox moves past
+// the group's events only once all are recorded. But the boundary between
+// the store and the mail server is not transactional: if the process dies after the
 // server accepted an email and before EmailSent is stored, the restarted
 // outbox sends it again, with the same Message-ID (at least once, with a
 // de-duplication key that mail clients and mailpit can use). Two outboxes on
@@ -106,12 +112,12 @@
 // emails queued and not sent, the clients and the invoices with a
 // collection scheduled the daily check looks at (flagged when seen since the
 // last check), and the day of the last full check. The changes of up to a
-// few hundred events are written together with the checkpoint in one
-// transaction, never one held while an email is handed to the transport;
-// live, an event that changes nothing (the outbox's own EmailQueued and
-// EmailSent coming back) writes nothing, so the stored checkpoint may lag
-// behind such events, which a restart reads again to no effect. A
-// start reads that one row and resumes the log after the checkpoint, so it
+// few hundred events (live: of a group) are written together with the
+// checkpoint in one transaction, never one held while an email is handed
+// to the transport; live, a group that changes nothing (the outbox's own
+// EmailQueued and EmailSent coming back) writes nothing, so the stored
+// checkpoint may lag behind such events, which a restart reads again to no
+// effect. A start reads that one row and resumes the log after the checkpoint, so it
 // takes the same time whatever the length of the log, and memory does not
 // grow with it; the emails queued and not sent are sent again. The first
 // start on a database without the row (a new one, or one whose first load
@@ -294,6 +300,7 @@ type Outbox struct {
 	// and collection; later Ticks that day check those seen since.
 	sweptOn  domain.Date
 	pend     changes             // not yet written to db
+	group    *group              // while events are handled as a group: the emails to send together
 	reads    *reads              // while a trigger is handled: what it read
 	progress eventstore.Progress // how far the log is handled, for WaitFor
 
@@ -413,22 +420,7 @@ func (o *Outbox) follow(ctx context.Context) {
 		o.mu.Lock()
 		from := max(o.next, 1) - 1
 		o.mu.Unlock()
-		f := follow.New(o.cfg.Store, func(ctx context.Context, ev follow.Event) error {
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			if err := o.handle(ctx, ev); err != nil {
-				return err
-			}
-			if !o.pend.dirty {
-				// Nothing learnt (most often the outbox's own EmailQueued
-				// and EmailSent coming back): no write. The stored
-				// checkpoint then lags behind such events, and a restart
-				// reads them again, which changes nothing either.
-				return nil
-			}
-			return o.flush(ctx)
-		}, follow.Options{From: from, Filter: watched(), Catalog: o.cat})
-		if err := f.Run(ctx); err != nil && ctx.Err() == nil {
+		if err := o.followFrom(ctx, from); err != nil && ctx.Err() == nil {
 			o.log.Warn("outbox: following the log", "err", err)
 		}
 		select {
@@ -436,6 +428,92 @@ func (o *Outbox) follow(ctx context.Context) {
 		case <-time.After(time.Second): // back off before resubscribing
 		}
 	}
+}
+
+// groupMax is the most events handled as one group, and the most emails
+// sent as one.
+const groupMax = 256
+
+// followFrom follows the log after position from until ctx ends or handling
+// fails: the follower queues each event, and one goroutine handles what is
+// queued as a group (handleGroup), so a burst of invoices costs one sync
+// of the outbox folder, one append and one write of the state, not one
+// each.
+func (o *Outbox) followFrom(ctx context.Context, from uint64) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	queue := make(chan follow.Event, 4*groupMax)
+	drained := make(chan error, 1)
+	go func() {
+		err := o.drain(ctx, queue)
+		cancel() // a failure stops the follower; the loop starts again from o.next
+		drained <- err
+	}()
+	f := follow.New(o.cfg.Store, func(ctx context.Context, ev follow.Event) error {
+		select {
+		case queue <- ev:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}, follow.Options{From: from, Filter: watched(), Catalog: o.cat})
+	err := f.Run(ctx)
+	cancel()
+	if derr := <-drained; derr != nil && !errors.Is(derr, context.Canceled) {
+		return derr
+	}
+	return err
+}
+
+// drain handles the queued events, as many as are waiting (up to groupMax)
+// at a time.
+func (o *Outbox) drain(ctx context.Context, queue <-chan follow.Event) error {
+	evs := make([]follow.Event, 0, groupMax)
+	for {
+		evs = evs[:0]
+		select {
+		case ev := <-queue:
+			evs = append(evs, ev)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	more:
+		for len(evs) < groupMax {
+			select {
+			case ev := <-queue:
+				evs = append(evs, ev)
+			default:
+				break more
+			}
+		}
+		if err := o.handleGroup(ctx, evs); err != nil {
+			return err
+		}
+	}
+}
+
+// handleGroup handles evs, sends their emails together and writes what was
+// learnt. Nothing learnt (most often the outbox's own EmailQueued and
+// EmailSent coming back) writes nothing: the stored checkpoint then lags
+// behind such events, and a restart reads them again, which changes nothing
+// either.
+func (o *Outbox) handleGroup(ctx context.Context, evs []follow.Event) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.group = &group{}
+	defer func() { o.group = nil }()
+	for _, ev := range evs {
+		if err := o.handle(ctx, ev); err != nil {
+			return err
+		}
+	}
+	if err := o.sendGroup(ctx); err != nil {
+		return err
+	}
+	if !o.pend.dirty {
+		return nil
+	}
+	return o.flush(ctx)
 }
 
 // WaitFor returns once the outbox has handled the log up to position pos, or
@@ -467,13 +545,23 @@ func (o *Outbox) CatchUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	o.group = &group{}
+	defer func() { o.group = nil }()
 	f := follow.New(o.cfg.Store, func(ctx context.Context, ev follow.Event) error {
 		if err := o.handle(ctx, ev); err != nil {
 			return err
 		}
+		if len(o.group.emails) >= groupMax {
+			if err := o.sendGroup(ctx); err != nil {
+				return err
+			}
+		}
 		return o.handled(ctx)
 	}, follow.Options{From: max(o.next, 1) - 1, Filter: watched(), Catalog: o.cat})
 	err = f.CatchUp(ctx)
+	if err == nil {
+		err = o.sendGroup(ctx)
+	}
 	if err == nil {
 		o.advance(head)
 	}
@@ -653,7 +741,42 @@ func (o *Outbox) handle(ctx context.Context, ev follow.Event) error {
 			return err
 		}
 	}
+	if o.group != nil {
+		// Handled once the group's emails are sent (sendGroup).
+		o.group.last = max(o.group.last, ev.Position)
+		return nil
+	}
 	o.advance(ev.Position)
+	return nil
+}
+
+// group is the emails of a group of events, sent together once the
+// events are handled (sendGroup), and the last event's position.
+type group struct {
+	emails []groupEmail
+	last   uint64
+}
+
+// groupEmail is one email of a group: queued, composed, not yet sent.
+type groupEmail struct {
+	q           mailbox.EmailQueued
+	msg         mail.Message
+	correlation string
+}
+
+// sendGroup sends the group's emails together (sendThenRecordAll), then
+// moves the outbox past the group's events, and starts an empty group.
+// When sending fails the outbox stays before the group, so its events are
+// handled again.
+func (o *Outbox) sendGroup(ctx context.Context) error {
+	g := o.group
+	o.group = &group{}
+	if err := o.sendThenRecordAll(ctx, g.emails); err != nil {
+		return err
+	}
+	if g.last > 0 {
+		o.advance(g.last)
+	}
 	return nil
 }
 
@@ -857,25 +980,86 @@ func (o *Outbox) queueAndSend(ctx context.Context, q mailbox.EmailQueued, correl
 // other order takes two. A crash between the two leaves the trigger
 // unhandled (nothing moved the checkpoint past it), so it is handled again
 // and the second delivery delivers nothing; a temporary failure records
-// the email queued alone, for sendPending to retry.
+// the email queued alone, for sendPending to retry. While a group of
+// events is handled, the email waits to be sent with the group's others.
 func (o *Outbox) sendThenRecord(ctx context.Context, q mailbox.EmailQueued, msg mail.Message, correlation string) error {
-	outcome, step, status := o.attempt(ctx, q, msg)
-	ids, events := []uuid.UUID{uuid.NewSHA1(q.EmailID, []byte("queued"))}, []domain.Event{q}
-	if outcome != nil {
-		ids, events = append(ids, uuid.NewSHA1(q.EmailID, []byte(step))), append(events, outcome)
+	e := groupEmail{q: q, msg: msg, correlation: correlation}
+	if o.group != nil {
+		o.group.emails = append(o.group.emails, e)
+		return nil
 	}
-	if err := o.record(ctx, q.EmailID, eventstore.NoStream, ids, events, correlation); err != nil {
-		if !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
-			return err
+	return o.sendThenRecordAll(ctx, []groupEmail{e})
+}
+
+// sendThenRecordAll is sendThenRecord for several emails: they are handed
+// to the mailer together (mail.GroupSender: the .eml files' folder is
+// synced once), then recorded in one append over their streams
+// (billing.RecordNewMany: one synced commit).
+func (o *Outbox) sendThenRecordAll(ctx context.Context, emails []groupEmail) error {
+	if len(emails) == 0 {
+		return nil
+	}
+	errs := o.sendAll(ctx, emails)
+	recs := make([]billing.NewRecord, len(emails))
+	statuses := make([]mailbox.Status, len(emails))
+	for i, e := range emails {
+		outcome, step, status := o.outcome(e.q, errs[i])
+		ids, events := []uuid.UUID{uuid.NewSHA1(e.q.EmailID, []byte("queued"))}, []domain.Event{e.q}
+		if outcome != nil {
+			ids, events = append(ids, uuid.NewSHA1(e.q.EmailID, []byte(step))), append(events, outcome)
 		}
-		// Another outbox recorded it first: take its record as it stands.
-		return o.adopt(ctx, q.EmailID)
+		recs[i] = billing.NewRecord{Stream: mailbox.StreamName(e.q.EmailID), IDs: ids, Events: events, Meta: o.meta(e.q.EmailID, e.correlation)}
+		statuses[i] = status
 	}
-	o.setStatus(q.EmailID, mailbox.StatusQueued, &q)
-	if outcome != nil {
-		o.setStatus(q.EmailID, status, nil)
+	_, rerrs, err := billing.RecordNewMany(ctx, billing.Env{Store: o.cfg.Store, Catalog: o.cat}, recs)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
 	}
-	return nil
+	var first error
+	for i, e := range emails {
+		switch err := rerrs[i]; {
+		case err == nil:
+			o.setStatus(e.q.EmailID, mailbox.StatusQueued, &emails[i].q)
+			if statuses[i] != "" {
+				o.setStatus(e.q.EmailID, statuses[i], nil)
+			}
+		case errors.Is(err, eventstore.ErrWrongExpectedVersion):
+			// Another outbox recorded it first: take its record as it stands.
+			if err := o.adopt(ctx, e.q.EmailID); err != nil && first == nil {
+				first = err
+			}
+		case first == nil:
+			first = fmt.Errorf("outbox: append %s: %w", recs[i].Stream, err)
+		}
+	}
+	return first
+}
+
+// sendAll hands the emails to the mailer, together when it can
+// (mail.GroupSender), and returns each one's error; an email without a
+// recipient is not handed over (attempt says why).
+func (o *Outbox) sendAll(ctx context.Context, emails []groupEmail) []error {
+	errs := make([]error, len(emails))
+	var msgs []mail.Message
+	var at []int
+	for i, e := range emails {
+		msg, err := o.addressed(e.q, e.msg)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		msgs, at = append(msgs, msg), append(at, i)
+	}
+	if gs, ok := o.cfg.Mailer.(mail.GroupSender); ok && len(msgs) > 1 {
+		for j, err := range gs.SendAll(ctx, msgs) {
+			errs[at[j]] = err
+		}
+		return errs
+	}
+	for j, msg := range msgs {
+		errs[at[j]] = o.cfg.Mailer.Send(ctx, msg)
+	}
+	return errs
 }
 
 // adopt reads an email's stream (queued by someone else, or whose outcome
@@ -948,15 +1132,29 @@ func (o *Outbox) deliver(ctx context.Context, q mailbox.EmailQueued, msg mail.Me
 // record (EmailSent or EmailFailed), its step and the status it sets; nil
 // for a temporary failure, which leaves the email pending.
 func (o *Outbox) attempt(ctx context.Context, q mailbox.EmailQueued, msg mail.Message) (domain.Event, string, mailbox.Status) {
+	msg, err := o.addressed(q, msg)
+	if err == nil {
+		err = o.cfg.Mailer.Send(ctx, msg)
+	}
+	return o.outcome(q, err)
+}
+
+// addressed gives the message the email's subject and recipient; an email
+// without a recipient cannot be sent.
+func (o *Outbox) addressed(q mailbox.EmailQueued, msg mail.Message) (mail.Message, error) {
 	msg.Subject, msg.To = q.Subject, mail.Address{Name: q.ToName, Email: q.To}
-	var err error
 	if q.To == "" {
 		// The recipient was sealed and the client forgotten since (remit/pii):
 		// there is nobody left to send it to.
-		err = &mail.PermanentError{Err: errors.New("the client's personal data was erased")}
-	} else {
-		err = o.cfg.Mailer.Send(ctx, msg)
+		return msg, &mail.PermanentError{Err: errors.New("the client's personal data was erased")}
 	}
+	return msg, nil
+}
+
+// outcome is what to record of an email handed to the transport with the
+// error err: EmailSent or EmailFailed, its step and the status it sets; nil
+// for a temporary failure, which leaves the email pending.
+func (o *Outbox) outcome(q mailbox.EmailQueued, err error) (domain.Event, string, mailbox.Status) {
 	if err != nil {
 		o.failures.Add(1)
 	}
@@ -988,11 +1186,8 @@ func (o *Outbox) append(ctx context.Context, id uuid.UUID, step string, expected
 // record is append for several events of one email, in one append (all or
 // none), the i-th named ids[i].
 func (o *Outbox) record(ctx context.Context, id uuid.UUID, expected eventstore.ExpectedRevision, ids []uuid.UUID, events []domain.Event, correlation string) error {
-	if correlation == "" {
-		correlation = id.String()
-	}
 	stream := mailbox.StreamName(id)
-	env, meta := billing.Env{Store: o.cfg.Store, Catalog: o.cat}, billing.Meta{Actor: "system:outbox", CommandID: id.String(), CorrelationID: correlation, CausationID: id.String()}
+	env, meta := billing.Env{Store: o.cfg.Store, Catalog: o.cat}, o.meta(id, correlation)
 	var err error
 	if expected.IsNoStream() {
 		// An email's first record: its stream is new but for a race or a
@@ -1005,6 +1200,15 @@ func (o *Outbox) record(ctx context.Context, id uuid.UUID, expected eventstore.E
 		return fmt.Errorf("outbox: append %s: %w", stream, err)
 	}
 	return nil
+}
+
+// meta is what the outbox's records of an email say of who made them and
+// why: the email's id, correlated with the trigger (else the email).
+func (o *Outbox) meta(id uuid.UUID, correlation string) billing.Meta {
+	if correlation == "" {
+		correlation = id.String()
+	}
+	return billing.Meta{Actor: "system:outbox", CommandID: id.String(), CorrelationID: correlation, CausationID: id.String()}
 }
 
 // daily sends the clock's emails for today: the first time on a day it

@@ -590,22 +590,26 @@ func TestInvoiceEmailSaysWhenItIsChargedOrHowToPay(t *testing.T) {
 // crashAfterSend is the files mailer of a process that dies right after a
 // message's file is written, before the outbox records it: it cancels the
 // outbox's context, so nothing after the send reaches the store.
+// (Its files mailer is a field, not embedded: embedded, its SendAll would
+// send groups without the crash.)
 type crashAfterSend struct {
-	mail.Files
+	files mail.Files
 	crash context.CancelFunc
 	sent  int
 }
 
 func (c *crashAfterSend) Send(ctx context.Context, m mail.Message) error {
-	err := c.Files.Send(ctx, m)
+	err := c.files.Send(ctx, m)
 	c.sent++
 	c.crash()
 	return err
 }
 
+func (c *crashAfterSend) DeliversOnceByID() bool { return true }
+
 // flaky is a files mailer whose first send fails for now (a full disk).
 type flaky struct {
-	mail.Files
+	files  mail.Files
 	failed bool
 }
 
@@ -614,7 +618,114 @@ func (f *flaky) Send(ctx context.Context, m mail.Message) error {
 		f.failed = true
 		return errors.New("no space left on device")
 	}
-	return f.Files.Send(ctx, m)
+	return f.files.Send(ctx, m)
+}
+
+func (f *flaky) DeliversOnceByID() bool { return true }
+
+// crashAfterGroup is a files mailer that sends groups, and after the
+// first group the process dies (its context is cancelled).
+type crashAfterGroup struct {
+	files  mail.Files
+	crash  context.CancelFunc
+	groups []int // the size of each group sent
+}
+
+func (c *crashAfterGroup) Send(ctx context.Context, m mail.Message) error {
+	return c.SendAll(ctx, []mail.Message{m})[0]
+}
+
+func (c *crashAfterGroup) SendAll(ctx context.Context, msgs []mail.Message) []error {
+	errs := c.files.SendAll(ctx, msgs)
+	c.groups = append(c.groups, len(msgs))
+	c.crash()
+	return errs
+}
+
+func (c *crashAfterGroup) DeliversOnceByID() bool { return true }
+
+// TestGroupSentFirstThenRecordedSendsNothingTwice: the outbox sends the
+// emails of many events as one group (one sync of the outbox folder) and
+// records them together after. A crash between the two leaves every one
+// of their triggers to be handled again: each email is then recorded
+// once, and no file is written again.
+func TestGroupSentFirstThenRecordedSendsNothingTwice(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	const invoices = 5
+	for range invoices {
+		f.issue()
+	}
+	ctx, crash := context.WithCancel(context.Background())
+	m := &crashAfterGroup{files: mail.Files{Dir: dir}, crash: crash}
+	if err := f.outbox(m).CatchUp(ctx); err == nil {
+		t.Fatal("the outbox's catch-up went on after the crash")
+	}
+	if !slices.Equal(m.groups, []int{invoices}) {
+		t.Fatalf("groups sent before the crash: %v, want one of %d", m.groups, invoices)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if len(files) != invoices {
+		t.Fatalf("before the restart: %d .eml files, want %d", len(files), invoices)
+	}
+	if recs := f.emailEvents(); len(recs) != 0 {
+		t.Fatalf("the crash left %v in the log, want nothing", recs)
+	}
+	written := map[string]time.Time{}
+	for _, name := range files {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		written[name] = fi.ModTime()
+	}
+
+	restarted := &crashAfterGroup{files: mail.Files{Dir: dir}, crash: func() {}}
+	f.catchUp(f.outbox(restarted))
+	f.catchUp(f.outbox(restarted))
+	files, _ = filepath.Glob(filepath.Join(dir, "*.eml"))
+	if len(files) != invoices {
+		t.Errorf("after the restart: %d .eml files, want %d", len(files), invoices)
+	}
+	for _, name := range files {
+		if fi, err := os.Stat(name); err != nil || !fi.ModTime().Equal(written[name]) {
+			t.Errorf("%s written again after the restart (%v)", filepath.Base(name), err)
+		}
+	}
+	var want []string
+	for range invoices {
+		want = append(want, "EmailQueued", "EmailSent")
+	}
+	if got := f.emailEvents(); !slices.Equal(got, want) {
+		t.Errorf("email events after the restart: %v, want each email queued and sent once", got)
+	}
+
+	// Live, invoices issued while the outbox runs are emailed once each,
+	// however the follower groups them, and WaitFor returns once they are.
+	live := f.outbox(mail.Files{Dir: dir})
+	if err := live.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	const more = 20
+	for range more {
+		f.issue()
+	}
+	head, _ := f.store.Head(context.Background())
+	wctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := live.WaitFor(wctx, head); err != nil {
+		t.Fatal(err)
+	}
+	if files, _ = filepath.Glob(filepath.Join(dir, "*.eml")); len(files) != invoices+more {
+		t.Errorf("live: %d .eml files, want %d", len(files), invoices+more)
+	}
+	for range more {
+		want = append(want, "EmailQueued", "EmailSent")
+	}
+	if got := f.emailEvents(); !slices.Equal(got, want) {
+		t.Errorf("live: email events %v, want each email queued and sent once", got)
+	}
 }
 
 // TestSendFirstThenRecordSendsNothingTwice: with a mailer that delivers a
@@ -628,7 +739,7 @@ func TestSendFirstThenRecordSendsNothingTwice(t *testing.T) {
 	dir := t.TempDir()
 	f.issue()
 	ctx, crash := context.WithCancel(context.Background())
-	m := &crashAfterSend{Files: mail.Files{Dir: dir}, crash: crash}
+	m := &crashAfterSend{files: mail.Files{Dir: dir}, crash: crash}
 	if err := f.outbox(m).CatchUp(ctx); err == nil {
 		t.Fatal("the outbox's catch-up went on after the crash")
 	}
@@ -644,7 +755,7 @@ func TestSendFirstThenRecordSendsNothingTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	restarted := &crashAfterSend{Files: mail.Files{Dir: dir}, crash: func() {}}
+	restarted := &crashAfterSend{files: mail.Files{Dir: dir}, crash: func() {}}
 	f.catchUp(f.outbox(restarted))
 	f.catchUp(f.outbox(restarted))
 	files, _ = filepath.Glob(filepath.Join(dir, "*.eml"))
@@ -660,7 +771,7 @@ func TestSendFirstThenRecordSendsNothingTwice(t *testing.T) {
 	}
 
 	// A temporary failure: queued alone, sent by the next Tick, once.
-	fl := &flaky{Files: mail.Files{Dir: dir}}
+	fl := &flaky{files: mail.Files{Dir: dir}}
 	ob := f.outbox(fl)
 	f.issue()
 	f.catchUp(ob)
