@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -58,6 +59,45 @@ type payPage struct {
 	// Client is the client's page, loaded only when a payment of the
 	// invoice was made with a method they keep on file (to name it).
 	Client *projections.ClientSummary
+	// Credits are the invoice's credit notes issued on their own (a
+	// refund's credit note is shown with the refund), in order.
+	Credits []clientCredit
+	// Waived are the amounts the firm wrote off, without its reason (a
+	// note for the firm's books, not for the client).
+	Waived []clientWaiver
+}
+
+// clientCredit is a credit note of the invoice as its client sees it: its
+// number (the invoice's with -CN and its place, as the e-invoice export
+// numbers it), amount, day in the firm's time zone and reason.
+type clientCredit struct {
+	Number string
+	Amount domain.Money
+	Date   domain.Date
+	Reason string
+}
+
+// clientWaiver is an amount of the invoice written off, and the day.
+type clientWaiver struct {
+	Amount domain.Money
+	Date   domain.Date
+}
+
+// credits fills the page's credit notes and write-offs, dated in loc.
+func (p *payPage) credits(loc *time.Location) {
+	d := p.Invoice
+	refunded := map[uuid.UUID]bool{}
+	for _, r := range d.Refunds {
+		refunded[r.CreditNoteID] = true
+	}
+	for i, c := range d.CreditNotes {
+		if !refunded[c.ID] {
+			p.Credits = append(p.Credits, clientCredit{Number: fmt.Sprintf("%s-CN%d", d.Number, i+1), Amount: c.Amount, Date: domain.DateOf(c.At, loc), Reason: c.Reason})
+		}
+	}
+	for _, w := range d.WriteOffs {
+		p.Waived = append(p.Waived, clientWaiver{Amount: w.Amount, Date: domain.DateOf(w.At, loc)})
+	}
 }
 
 // Payable reports whether the page offers "Pay now".
@@ -112,6 +152,7 @@ func (h *handler) loadPayPage(w http.ResponseWriter, r *http.Request) (auth.Link
 	}
 	base := "/c/i/" + r.PathValue("token")
 	pg := &payPage{Invoice: d, Action: base}
+	pg.credits(loc)
 	for _, p := range d.Payments {
 		if p.Gateway && p.PaidWith == nil && p.MethodID != uuid.Nil {
 			c, err := h.models(r.Context()).Summary(r.Context(), l.ClientID, today)

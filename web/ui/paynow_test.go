@@ -163,6 +163,32 @@ func TestPayNowLinkPage(t *testing.T) {
 	}
 	staff := p.get("/invoices/" + inv.String())
 	mustContain(t, staff, `id="pay-link"`, "/c/i/")
+
+	if strings.Contains(p.get(link).Body, "Credit notes") {
+		t.Error("an invoice with no credit note lists credit notes")
+	}
+	// A credit note, then the rest written off: the client sees the credit
+	// note's number, amount and reason, and what was waived, without the
+	// firm's reason for writing it off.
+	for _, step := range []func() (billing.Result, error){
+		func() (billing.Result, error) {
+			return p.svc.IssueCreditNote(context.Background(), billing.InvoiceRequest{InvoiceID: inv, Amount: decimal.NewFromInt(20), Reason: "Loyalty discount"}, p.meta())
+		},
+		func() (billing.Result, error) {
+			return p.svc.WriteOffInvoice(context.Background(), billing.InvoiceRequest{InvoiceID: inv, Reason: "Not worth chasing"}, p.meta())
+		},
+	} {
+		res, err := step()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.wait(res)
+	}
+	credited := p.get(link)
+	mustContain(t, credited, "Credit note INV-000001-CN1: A$20.00 on 10 Mar 2025, Loyalty discount", "A$80.00 waived on 10 Mar 2025", "Nothing is owed on this invoice.")
+	if strings.Contains(credited.Body, "Not worth chasing") {
+		t.Error("the client's page shows the firm's reason for writing the invoice off")
+	}
 }
 
 // TestBrowserPayNowFromLink: in Chromium, a client opens an invoice's

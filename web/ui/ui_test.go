@@ -498,7 +498,7 @@ func TestInvoiceActions(t *testing.T) {
 	p = a.mustPost(ip+"/offline-payment", url.Values{"amount": {"60"}, "method": {"bank_transfer"}, "reference": {"EFT 123"}}, "Offline payment recorded.")
 	mustContain(t, p, "EFT 123", "A$50.00")
 	p = a.mustPost(ip+"/write-off", url.Values{"reason": {"small balance"}}, "Balance written off.")
-	mustContain(t, p, "Written off")
+	mustContain(t, p, "Written off", `id="h-write-offs"`, "small balance")
 
 	// Void needs a reason, and only before money came in.
 	inv2 := a.mustInvoice(id, "20")
