@@ -142,6 +142,13 @@ type HostedCheckout interface {
 	// Session answers a session's current state; an unknown id is an error
 	// wrapping ErrUnknownSession.
 	Session(ctx context.Context, id string) (Session, error)
+	// SessionOfPayment answers the id of the payment-mode session a
+	// payment (its ChargeResult.Reference) was made in; a payment made in
+	// none is an error wrapping ErrUnknownSession. A webhook about the
+	// payment alone (payment_intent.succeeded) then records it as the
+	// session's return does: with the method it was paid with, and kept
+	// when the client asked.
+	SessionOfPayment(ctx context.Context, reference string) (string, error)
 }
 
 // ErrUnknownSession is the error (wrapped) for a session id the gateway

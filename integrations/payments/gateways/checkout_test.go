@@ -188,6 +188,10 @@ func (f stripeLike) CreateSession(context.Context, payments.SessionRequest) (pay
 	return f.s, nil
 }
 
+func (f stripeLike) SessionOfPayment(context.Context, string) (string, error) {
+	return "", payments.ErrUnknownSession
+}
+
 func (f stripeLike) Session(_ context.Context, id string) (payments.Session, error) {
 	if id != f.s.ID {
 		return payments.Session{}, payments.ErrUnknownSession

@@ -186,7 +186,7 @@ func Start(cfg Config) (Opened, error) {
 	o.Checkout = &Checkout{Gateway: hc, Name: o.Gateway.Name(), Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
 	o.PayNow = &PayNow{Gateway: hc, Name: o.Gateway.Name(), Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger}
 	if secret != "" {
-		rec := Recorder{Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger, Gateway: o.Gateway}
+		rec := Recorder{Store: cfg.Store, Billing: cfg.Billing, Logger: cfg.Logger, Gateway: o.Gateway, PayNow: o.PayNow}
 		disputes := &refunds.Refunder{Billing: cfg.Billing, Store: cfg.Store, Logger: cfg.Logger}
 		o.Webhook = stripe.Webhook{Secret: secret, OnResult: rec.Record, OnCheckout: o.onCheckout, OnPayout: syncPayouts(cfg, o.Gateway),
 			OnDispute: func(ctx context.Context, n stripe.DisputeNotification) error {
@@ -215,6 +215,11 @@ type Recorder struct {
 	Gateway any
 	// Logger receives results that cannot be recorded; nil discards.
 	Logger *slog.Logger
+	// PayNow, when set, records a pay-now payment the webhook hears of
+	// before the client's return or the session's own event: from its
+	// session, as the return does (the method it was paid with named, and
+	// kept when the client asked).
+	PayNow *PayNow
 }
 
 // WebhookActor is recorded as the actor of results the webhook records.
@@ -235,6 +240,9 @@ func (r Recorder) Record(ctx context.Context, n stripe.Notification) error {
 	if err1 != nil || err2 != nil {
 		log.Info("stripe webhook: a payment Remit did not make", "event", n.EventID, "reference", n.Result.Reference)
 		return nil
+	}
+	if done, err := r.recordPayNowSession(ctx, n); done {
+		return err
 	}
 	st, err := r.invoice(ctx, invoiceID)
 	if err != nil {
@@ -272,6 +280,23 @@ func (r Recorder) Record(ctx context.Context, n stripe.Notification) error {
 		return nil
 	}
 	return fmt.Errorf("record stripe event %s on invoice %s: %w", n.EventID, st.Number, err)
+}
+
+// recordPayNowSession records a pay-now payment that succeeded from the
+// session it was made in (PayNow.OnCheckout), and reports whether it did;
+// a payment the gateway finds in no session is left to Record's own path.
+func (r Recorder) recordPayNowSession(ctx context.Context, n stripe.Notification) (bool, error) {
+	if r.PayNow == nil || n.Metadata["remit_purpose"] != PurposePay || n.Result.Status != payments.StatusSucceeded {
+		return false, nil
+	}
+	sid, err := r.PayNow.Gateway.SessionOfPayment(ctx, n.Result.Reference)
+	switch {
+	case errors.Is(err, payments.ErrUnknownSession):
+		return false, nil
+	case err != nil:
+		return true, err // the gateway could not answer: Stripe sends the event again
+	}
+	return true, r.PayNow.OnCheckout(ctx, stripe.CheckoutNotification{EventID: n.EventID, SessionID: sid, Mode: payments.ModePayment, Metadata: n.Metadata})
 }
 
 // invoice folds an invoice's stream (the zero State when there is none).

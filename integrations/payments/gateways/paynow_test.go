@@ -3,6 +3,7 @@ package gateways_test
 import (
 	"context"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	neturl "net/url"
 	"slices"
@@ -246,4 +247,89 @@ func TestPayNowAgainstStripeMock(t *testing.T) {
 	if s.ID == "" || s.URL == "" {
 		t.Errorf("session %+v: want an id and a hosted page", s)
 	}
+}
+
+// onlyPaymentIntents is a webhook endpoint that takes Stripe's
+// payment_intent.* events and refuses the others for now (500: sent again
+// later), as when Stripe delivers the payment's event before the session's.
+func onlyPaymentIntents(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil || !strings.Contains(string(body), `"type":"payment_intent.`) {
+			http.Error(w, "not now", http.StatusInternalServerError)
+			return
+		}
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// TestPayNowWebhookFirstNamesTheMethod: when the payment's own webhook
+// (payment_intent.succeeded) arrives before the client's return and the
+// session's event, the payment is recorded from its session all the
+// same: a card the client did not keep is named (Visa •••• 4242), and a
+// card the client asked to keep goes on file with the payment made with
+// it. The return that follows records nothing more.
+func TestPayNowWebhookFirstNamesTheMethod(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	o, err := gateways.Start(gateways.Config{DataDir: t.TempDir(), Store: f.store, Billing: f.svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Sandbox.Close()
+	srv := httptest.NewServer(onlyPaymentIntents(o.Webhook))
+	defer srv.Close()
+	card := neturl.Values{"number": {"4242 4242 4242 4242"}, "expiry": {"12/30"}, "cvc": {"123"}}
+	for _, keep := range []bool{false, true} {
+		inv := f.mustUncollected()
+		s, err := o.PayNow.Start(ctx, payRequest(inv, keep))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := o.Sandbox.CompleteForTest(ctx, s.ID, payments.TypeCard, card); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := o.Sandbox.DeliverWebhooks(ctx, srv.URL, nil); err != nil {
+			t.Fatal(err)
+		}
+		paid := paymentOf(t, f, inv)
+		if paid == nil {
+			t.Fatalf("keep %v: the payment's webhook recorded no payment: %v", keep, f.events(inv))
+		}
+		if keep {
+			m, ok := clientState(t, f).PaymentMethod(gateways.MethodIDFor(s.ID))
+			if !ok || m.Last4 != "4242" || paid.PaymentMethodID != m.ID {
+				t.Errorf("kept card %+v (%v), payment made with %s; want the card kept and the payment made with it", m, ok, paid.PaymentMethodID)
+			}
+		} else if paid.PaidWith == nil || paid.PaidWith.Brand != "visa" || paid.PaidWith.Last4 != "4242" || paid.PaymentMethodID != uuid.Nil {
+			t.Errorf("payment %+v; want it made with a Visa ending 4242, not kept", paid)
+		}
+		if _, err := o.PayNow.Record(ctx, s.ID, "client-link"); err != nil {
+			t.Fatalf("the return after the webhook: %v", err)
+		}
+		if n := countOf(f.events(inv), "InvoicePaymentSucceeded"); n != 1 {
+			t.Errorf("keep %v: %d payments recorded, want 1", keep, n)
+		}
+	}
+}
+
+// paymentOf is the invoice's recorded payment, nil when none.
+func paymentOf(t *testing.T, f *fixture, inv uuid.UUID) *invoice.InvoicePaymentSucceeded {
+	t.Helper()
+	recs, err := f.store.ReadStream(context.Background(), invoice.StreamName(inv), 0, eventstore.Forward, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := catalog.New()
+	for _, rec := range recs {
+		e, err := cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, ok := e.(invoice.InvoicePaymentSucceeded); ok {
+			return &p
+		}
+	}
+	return nil
 }

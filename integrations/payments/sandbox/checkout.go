@@ -195,6 +195,24 @@ func (g *Gateway) Session(ctx context.Context, id string) (payments.Session, err
 	return out, nil
 }
 
+// SessionOfPayment answers the session a payment was made in: the one whose
+// payment key the charge with that reference was made under.
+func (g *Gateway) SessionOfPayment(ctx context.Context, reference string) (string, error) {
+	var key string
+	err := g.db.QueryRowContext(ctx, `SELECT key FROM charges WHERE json_extract(charge, '$.reference') = ?`, reference).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("sandbox gateway: payment %q: %w", reference, payments.ErrUnknownSession)
+	}
+	if err != nil {
+		return "", fmt.Errorf("sandbox gateway: find the session of payment %q: %w", reference, err)
+	}
+	id, ok := strings.CutPrefix(key, paymentKey(""))
+	if !ok {
+		return "", fmt.Errorf("sandbox gateway: payment %q was not made in a session: %w", reference, payments.ErrUnknownSession)
+	}
+	return id, nil
+}
+
 // queryer is a *sql.DB or a *sql.Tx.
 type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row

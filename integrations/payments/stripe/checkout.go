@@ -169,6 +169,18 @@ func (g *Gateway) Session(ctx context.Context, id string) (payments.Session, err
 	return SessionOf(s), nil
 }
 
+// SessionOfPayment answers the Checkout Session a PaymentIntent was made
+// in (the sessions listed by payment_intent).
+func (g *Gateway) SessionOfPayment(ctx context.Context, reference string) (string, error) {
+	for s, err := range g.sc.V1CheckoutSessions.List(ctx, &stripego.CheckoutSessionListParams{PaymentIntent: stripego.String(reference)}) {
+		if err != nil {
+			return "", fmt.Errorf("stripe: list the checkout sessions of payment %q: %w", reference, err)
+		}
+		return s.ID, nil
+	}
+	return "", fmt.Errorf("stripe: payment %q: %w", reference, payments.ErrUnknownSession)
+}
+
 // SessionOf maps a Checkout Session (with its intents expanded) to Remit's
 // words.
 func SessionOf(s *stripego.CheckoutSession) payments.Session {

@@ -121,6 +121,21 @@ func TestRetrieveSessionAgainstStripeMock(t *testing.T) {
 	}
 }
 
+// TestSessionOfPaymentAgainstStripeMock: the session of a payment is found
+// by listing Checkout Sessions filtered by the PaymentIntent, a request
+// stripe-mock validates against Stripe's spec.
+func TestSessionOfPaymentAgainstStripeMock(t *testing.T) {
+	rec := &recorder{}
+	g := stripe.New(stripe.Config{SecretKey: "sk_test_123", URL: stripemock.MustStart(t), HTTPClient: &http.Client{Transport: rec}})
+	id, err := g.SessionOfPayment(context.Background(), "pi_123")
+	if err != nil || id == "" {
+		t.Fatalf("session of the payment: %q, %v", id, err)
+	}
+	if r := rec.reqs[0]; r.Method != http.MethodGet || r.URL.Path != "/v1/checkout/sessions" || r.URL.Query().Get("payment_intent") != "pi_123" {
+		t.Errorf("asked %s %s, want the sessions listed by payment_intent", r.Method, r.URL)
+	}
+}
+
 // TestSessionOfMapsMethods: a completed setup session's card, BECS account
 // and SEPA mandate are mapped to what Remit keeps; a payment session's card
 // the client did not keep is only what the payment was made with.
