@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -155,20 +154,10 @@ type RejectedInvoice struct {
 	Rejections []Rejection
 }
 
-// RejectedInvoices returns the invoices the retry policy may have a retry
-// for: payment rejected, a balance left, collection not cancelled by staff.
-func (m *Models) RejectedInvoices(ctx context.Context) ([]RejectedInvoice, error) {
-	var out []RejectedInvoice
-	err := allPages(ctx, m.RejectedInvoicesPage, func(page []RejectedInvoice) { out = append(out, page...) })
-	slices.SortFunc(out, func(a, b RejectedInvoice) int {
-		return cmp.Or(strings.Compare(a.State.Number, b.State.Number), strings.Compare(a.State.ID.String(), b.State.ID.String()))
-	})
-	return out, err
-}
-
-// RejectedInvoicesPage returns up to limit of RejectedInvoices' invoices
-// after the one whose key (id) is after ("" for the first page), in key
-// order, and the key the next page starts after; a page shorter than limit
+// RejectedInvoicesPage returns up to limit of the invoices the retry policy
+// may have a retry for (payment rejected, a balance left, collection not
+// cancelled by staff) after the one whose key (id) is after ("" for the
+// first page), in key order, and the key the next page starts after; a page shorter than limit
 // is the last. Collection reads them a page at a time, so its memory does
 // not grow with the rejected invoices; one that stops being rejected while
 // the pages are read is simply not met again.
@@ -275,17 +264,9 @@ func (p *Invoices) openPage(ctx context.Context, after OpenCursor, limit int) ([
 	return out, after, nil
 }
 
-// RunInvoicesToCollect returns the invoices billing runs issued whose
-// collection is still to schedule (NeedsCollection), in no particular
-// order, by the index on run_uncollected.
-func (m *Models) RunInvoicesToCollect(ctx context.Context) ([]invoice.State, error) {
-	var out []invoice.State
-	err := allPages(ctx, m.RunInvoicesToCollectPage, func(page []invoice.State) { out = append(out, page...) })
-	return out, err
-}
-
-// RunInvoicesToCollectPage returns up to limit of RunInvoicesToCollect's
-// invoices after key after ("" for the first page), in key order, and the
+// RunInvoicesToCollectPage returns up to limit of the invoices billing runs
+// issued whose collection is still to schedule (NeedsCollection), by the
+// index on run_uncollected, after key after ("" for the first page), in key order, and the
 // key the next page starts after, as RejectedInvoicesPage.
 func (m *Models) RunInvoicesToCollectPage(ctx context.Context, after string, limit int) ([]invoice.State, string, error) {
 	recs, err := m.Invoices.docs.Find(ctx, m.db, runInvoicesToCollectPage, after, limit)

@@ -201,10 +201,17 @@ func TestCollectionColumnsFindWhatCollectionActsOn(t *testing.T) {
 		if got := ids(ok(m.CollectionsDue(ctx, date(2025, 5, 3)))); !slices.Equal(got, []uuid.UUID{inv3}) {
 			t.Errorf("collections due on 2025-05-03: %v; want INV-3", got)
 		}
-		if got := ids(ok(m.RunInvoicesToCollect(ctx))); !slices.Equal(got, []uuid.UUID{inv1}) {
+		var toCollect []invoice.State
+		if err := allPages(ctx, m.RunInvoicesToCollectPage, func(p []invoice.State) { toCollect = append(toCollect, p...) }); err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(toCollect); !slices.Equal(got, []uuid.UUID{inv1}) {
 			t.Errorf("run invoices to collect: %v; want INV-1 (INV-2 is staff's, INV-3 and INV-4 are scheduled)", got)
 		}
-		rej := ok(m.RejectedInvoices(ctx))
+		var rej []RejectedInvoice
+		if err := allPages(ctx, m.RejectedInvoicesPage, func(p []RejectedInvoice) { rej = append(rej, p...) }); err != nil {
+			t.Fatal(err)
+		}
 		if len(rej) != 1 || rej[0].State.ID != inv4 || len(rej[0].Rejections) != 1 || rej[0].Rejections[0].CorrelationID != "collect/2025-05-02" {
 			t.Fatalf("rejected invoices = %+v; want INV-4 with its rejection", rej)
 		}
