@@ -114,6 +114,11 @@ func invoiceActions() []invoiceAction {
 				return billing.InvoiceRequest{InvoiceID: d.ID, Reason: fs.str("reason")}
 			},
 			run: (*billing.Service).WriteOffInvoice},
+		{Name: "credit-note", Title: "Issue a credit note", Done: "Credit note issued.",
+			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
+				return billing.InvoiceRequest{InvoiceID: d.ID, Amount: fs.dec("amount", true), Reason: fs.str("reason")}
+			},
+			run: (*billing.Service).IssueCreditNote},
 		{Name: "void", Title: "Void the invoice", Done: "Invoice voided.",
 			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
 				if fs.str("reason") == "" {
