@@ -687,14 +687,15 @@ func issueCreditNote(s State, c IssueCreditNote) ([]domain.Event, error) {
 	}
 	var p domain.Problems
 	checkAmount(&p, s, "amount", c.Amount)
+	if c.Amount.Currency == s.Currency && c.Amount.Amount.GreaterThan(s.Balance().Amount) {
+		// Said beside a missing reason, so the form shows both at once.
+		p.Add("amount", "a credit of %s is more than the %s outstanding on invoice %s", c.Amount, s.Balance(), s.Number)
+	}
 	if strings.TrimSpace(c.Reason) == "" {
 		p.Add("reason", "say why the credit note is issued")
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
-	}
-	if c.Amount.Amount.GreaterThan(s.Balance().Amount) {
-		return nil, domain.Invalid("amount", "a credit of %s is more than the %s outstanding on invoice %s", c.Amount, s.Balance(), s.Number)
 	}
 	return []domain.Event{InvoiceCreditNoteIssued{
 		InvoiceID:    s.ID,

@@ -389,6 +389,8 @@ func TestIssueCreditNote(t *testing.T) {
 		{Name: "ErrZero", Given: []domain.Event{MustIssued(t)}, When: cmd(aud("0")), Err: decidertest.ThenErr(domain.EINVALID).Saying("more than zero")},
 		{Name: "ErrNoReason", Given: []domain.Event{MustIssued(t)}, When: invoice.IssueCreditNote{CreditNoteID: creditID, Amount: aud("1"), Now: now}, Err: decidertest.ThenErr(domain.EINVALID).Saying("reason")},
 		{Name: "ErrNoID", Given: []domain.Event{MustIssued(t)}, When: invoice.IssueCreditNote{Amount: aud("1"), Reason: "x", Now: now}, Err: decidertest.ThenErr(domain.EINVALID).Saying("credit_note_id")},
+		{Name: "ErrMoreThanOutstandingAndNoReason", Given: []domain.Event{MustIssued(t)}, When: invoice.IssueCreditNote{CreditNoteID: creditID, Amount: aud("200"), Now: now},
+			Err: decidertest.ThenErr(domain.EINVALID, "amount", "reason").Only()},
 	})
 }
 
