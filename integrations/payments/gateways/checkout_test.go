@@ -50,11 +50,7 @@ func clientState(t *testing.T, f *fixture) client.State {
 func TestCaptureRecordsOnceFromRedirectAndWebhook(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	o, err := gateways.Start(gateways.Config{DataDir: t.TempDir(), Store: f.store, Billing: f.svc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Sandbox.Close()
+	o := f.mustSandbox()
 	if o.Checkout == nil || o.Webhook == nil || o.Pages == nil || o.WebhookPath != "/api/webhooks/sandbox" {
 		t.Fatalf("opened %+v", o)
 	}
@@ -134,11 +130,7 @@ func TestCaptureOnAcceptanceBecomesTheDefault(t *testing.T) {
 func TestCaptureReplacesOnTheSameCustomer(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	o, err := gateways.Start(gateways.Config{DataDir: t.TempDir(), Store: f.store, Billing: f.svc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Sandbox.Close()
+	o := f.mustSandbox()
 	s, _ := o.Checkout.Start(ctx, gateways.CaptureRequest{ClientID: f.client, Purpose: gateways.PurposeAdd, Key: "k1",
 		ReturnURL: "https://remit.test/r", Currency: domain.MustCurrency("AUD")})
 	if _, err := o.Sandbox.CompleteForTest(ctx, s.ID, payments.TypeCard, neturl.Values{"number": {"4242424242424242"}, "expiry": {"12/30"}, "cvc": {"123"}}); err != nil {

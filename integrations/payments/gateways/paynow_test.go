@@ -38,6 +38,18 @@ func (c *movable) add(d time.Duration) {
 	c.at = c.at.Add(d)
 }
 
+// mustSandbox starts the sandbox gateway on the fixture's store, closed
+// when the test ends.
+func (f *fixture) mustSandbox() gateways.Opened {
+	f.t.Helper()
+	o, err := gateways.Start(gateways.Config{DataDir: f.t.TempDir(), Store: f.store, Billing: f.svc})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { o.Sandbox.Close() })
+	return o
+}
+
 // mustUncollected issues a 110.00 AUD invoice with no payment method.
 func (f *fixture) mustUncollected() uuid.UUID {
 	f.t.Helper()
@@ -81,11 +93,7 @@ func payRequest(inv uuid.UUID, save bool) gateways.PayRequest {
 func TestPayNowTwoTabsChargeOnce(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	o, err := gateways.Start(gateways.Config{DataDir: t.TempDir(), Store: f.store, Billing: f.svc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Sandbox.Close()
+	o := f.mustSandbox()
 	inv := f.mustUncollected()
 	tab1, err := o.PayNow.Start(ctx, payRequest(inv, false))
 	if err != nil {
@@ -273,11 +281,7 @@ func onlyPaymentIntents(next http.Handler) http.Handler {
 func TestPayNowWebhookFirstNamesTheMethod(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	o, err := gateways.Start(gateways.Config{DataDir: t.TempDir(), Store: f.store, Billing: f.svc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Sandbox.Close()
+	o := f.mustSandbox()
 	srv := httptest.NewServer(onlyPaymentIntents(o.Webhook))
 	defer srv.Close()
 	card := neturl.Values{"number": {"4242 4242 4242 4242"}, "expiry": {"12/30"}, "cvc": {"123"}}
