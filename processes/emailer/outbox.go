@@ -91,10 +91,10 @@
 // append over their streams (billing.RecordNewMany): a burst of invoices
 // costs one folder sync and one synced commit, and the outbox moves past
 // the group's events only once all are recorded. But the boundary between
-// the store and the mail server is not transactional: if the process dies after the
-// server accepted an email and before EmailSent is stored, the restarted
-// outbox sends it again, with the same Message-ID (at least once, with a
-// de-duplication key that mail clients and mailpit can use). Two outboxes on
+// the store and the mail server is not transactional: if the process dies
+// after the server accepted an email and before EmailSent is stored, the
+// restarted outbox sends it again, with the same Message-ID (at least once,
+// with a de-duplication key that mail clients and mailpit can use). Two outboxes on
 // one store may likewise both send a queued email they both found unsent:
 // run one per store at a time (remit serve runs it only on the node holding
 // the outbox's lease, internal/lease; a node taking the lease over starts it
@@ -117,8 +117,8 @@
 // to the transport; live, a group that changes nothing (the outbox's own
 // EmailQueued and EmailSent coming back) writes nothing, so the stored
 // checkpoint may lag behind such events, which a restart reads again to no
-// effect. A start reads that one row and resumes the log after the checkpoint, so it
-// takes the same time whatever the length of the log, and memory does not
+// effect. A start reads that one row and resumes the log after the
+// checkpoint, so it takes the same time whatever the length of the log, and memory does not
 // grow with it; the emails queued and not sent are sent again. The first
 // start on a database without the row (a new one, or one whose first load
 // was cut short) reads the email streams and the facts the daily check needs
