@@ -40,6 +40,10 @@ const (
 	// KindRefundIssued tells the client a payment (or part of one) was
 	// refunded to them: a refund staff made, or a duplicate payment.
 	KindRefundIssued Kind = "refund_issued"
+	// KindCreditNoteIssued tells the client a credit note was issued
+	// against an invoice on its own (a refund's credit note is told by the
+	// refund's email): its number, amount, reason and what is left to pay.
+	KindCreditNoteIssued Kind = "credit_note_issued"
 	// KindPaymentDetailsRequest asks the client to put a payment method on
 	// file, with their signed link.
 	KindPaymentDetailsRequest Kind = "payment_details_request"
@@ -75,7 +79,7 @@ const (
 
 // Kinds lists every email kind.
 func Kinds() []Kind {
-	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened, KindPaymentDetailsRequest, KindRefundIssued,
+	return []Kind{KindInvoiceIssued, KindPaymentReceipt, KindPaymentRejected, KindMethodExpiring, KindUpcomingCharge, KindProposal, KindInvoiceSent, KindDisputeOpened, KindPaymentDetailsRequest, KindRefundIssued, KindCreditNoteIssued,
 		KindProposalReminder, KindProposalViewed, KindProposalAccepted, KindProposalDeclined, KindProposalSigned,
 		KindInvoiceReminder, KindDunningFinalNotice, KindPaymentFailedStaff, KindPriceIncrease, KindDunningDigest}
 }

@@ -14,6 +14,7 @@ func allTemplateSources() map[mailbox.Kind][3]string {
 	m := maps.Clone(templateSources)
 	m[mailbox.KindDisputeOpened] = disputeTemplates
 	m[mailbox.KindRefundIssued] = refundTemplates
+	m[mailbox.KindCreditNoteIssued] = creditNoteTemplates
 	maps.Copy(m, proposalNoticeTemplates)
 	m[mailbox.KindProposalSigned] = signedTemplates
 	maps.Copy(m, dunningTemplates)

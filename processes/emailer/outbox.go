@@ -28,6 +28,9 @@
 //   - InvoicePaymentDisputed: to the firm's staff (Config.StaffTo, else
 //     From), not the client: the disputed payment, its amount and reason,
 //     and that the invoice is awaiting payment again (dispute.go).
+//   - InvoiceCreditNoteIssued, for a credit note issued on its own (not a
+//     refund's): to the client, its number, amount, date and reason, and
+//     what is left to pay on the invoice (refund_email.go).
 //   - InvoicePaymentRefunded, InvoiceDuplicatePaymentRefunded: to the
 //     client, the amount refunded, its date and why (refund_email.go).
 //   - ProposalSent: the proposal (its services, prices and totals per
@@ -254,6 +257,7 @@ var triggers = map[string]mailbox.Kind{
 	"InvoicePaymentDisputed":          mailbox.KindDisputeOpened, // to staff (dispute.go)
 	"InvoicePaymentRefunded":          mailbox.KindRefundIssued,  // refund_email.go
 	"InvoiceDuplicatePaymentRefunded": mailbox.KindRefundIssued,
+	"InvoiceCreditNoteIssued":         mailbox.KindCreditNoteIssued, // refund_email.go
 	"ProposalReminderSent":            mailbox.KindProposalReminder,   // proposal_notices.go
 	"ProposalViewed":                  mailbox.KindProposalViewed,     // to staff
 	"ProposalAccepted":                mailbox.KindProposalAccepted,   // to staff
@@ -802,6 +806,10 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 		return o.triggerPriceNotice(ctx, ev)
 	case mailbox.KindDunningDigest:
 		return o.triggerDigest(ctx, ev)
+	case mailbox.KindCreditNoteIssued:
+		if own, err := o.creditNoteOnItsOwn(ctx, ev); err != nil || !own {
+			return err
+		}
 	}
 	id := mailbox.EmailID(kind, ev.ID.String())
 	if known, err := o.known(ctx, id); err != nil || known {
@@ -825,6 +833,8 @@ func (o *Outbox) trigger(ctx context.Context, kind mailbox.Kind, ev follow.Event
 	case invoice.InvoicePaymentRefunded:
 		invoiceID = e.InvoiceID
 	case invoice.InvoiceDuplicatePaymentRefunded:
+		invoiceID = e.InvoiceID
+	case invoice.InvoiceCreditNoteIssued:
 		invoiceID = e.InvoiceID
 	}
 	inv, err := o.invoiceAsOf(ctx, invoiceID, ev.Position)
@@ -1392,6 +1402,8 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		if err := o.digestView(ctx, &v, e); err != nil {
 			return mail.Message{}, err
 		}
+	case invoice.InvoiceCreditNoteIssued:
+		creditNoteView(&v, e, inv, location(f))
 	default:
 		staffView(&v, trigger, inv)
 	}

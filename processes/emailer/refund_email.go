@@ -1,5 +1,17 @@
 package emailer
 
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"remit/domain"
+	"remit/domain/invoice"
+	"remit/eventstore"
+	"remit/formats/pdf"
+	"remit/projections/follow"
+)
+
 // refundTemplates are the client's email about a refund: one staff made
 // (InvoicePaymentRefunded) or a duplicate payment given back at once
 // (InvoiceDuplicatePaymentRefunded).
@@ -18,4 +30,54 @@ a few business days to show it.
 <p>It goes back to the card or bank account you paid with; your bank may take a few business days to show it.</p>
 <p>{{.Firm}}</p>
 `,
+}
+
+// creditNoteTemplates are the client's email about a credit note issued on
+// its own.
+var creditNoteTemplates = [3]string{
+	`Credit note {{.CreditNote}} for invoice {{.Number}}`,
+	`Hello {{.Contact}},
+
+We issued credit note {{.CreditNote}} of {{.Amount}} against invoice {{.Number}} on {{.PaidOn}}{{if .Note}}: {{.Note}}{{end}}.
+{{if .Balance}}{{.Balance}} is left to pay on the invoice.{{else}}Nothing is left to pay on the invoice.{{end}}
+
+{{.Firm}}
+`,
+	`<p>Hello {{.Contact}},</p>
+<p>We issued credit note {{.CreditNote}} of <strong>{{.Amount}}</strong> against invoice {{.Number}} on {{.PaidOn}}{{if .Note}}: {{.Note}}{{end}}.</p>
+<p>{{if .Balance}}{{.Balance}} is left to pay on the invoice.{{else}}Nothing is left to pay on the invoice.{{end}}</p>
+<p>{{.Firm}}</p>
+`,
+}
+
+// creditNoteOnItsOwn reports whether the credit note ev records was
+// issued on its own: a refund's credit note (appended with its
+// InvoicePaymentRefunded, which names it) is told by the refund's email.
+func (o *Outbox) creditNoteOnItsOwn(ctx context.Context, ev follow.Event) (bool, error) {
+	cn, ok := ev.Data.(invoice.InvoiceCreditNoteIssued)
+	if !ok {
+		return false, nil
+	}
+	evs, err := o.events(ctx, invoice.StreamName(cn.InvoiceID), eventstore.End)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range evs {
+		if r, ok := e.(invoice.InvoicePaymentRefunded); ok && r.CreditNoteID == cn.CreditNoteID {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// creditNoteView fills the credit note email's view: its number (the
+// invoice's with -CN and its place among the invoice's credit notes, as
+// the e-invoice export and the client's page number it), amount, day in
+// the firm's time zone, reason, and the balance left after it.
+func creditNoteView(v *view, e invoice.InvoiceCreditNoteIssued, inv invoice.State, loc *time.Location) {
+	v.CreditNote = fmt.Sprintf("%s-CN%d", inv.Number, len(inv.CreditNotes))
+	v.Amount, v.PaidOn, v.Note = money(e.Amount), pdf.FormatDate(domain.DateOf(e.At, loc)), e.Reason
+	if b := inv.Balance(); b.Amount.IsPositive() {
+		v.Balance = money(b)
+	}
 }

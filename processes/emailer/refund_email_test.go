@@ -2,6 +2,7 @@ package emailer_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -34,4 +35,41 @@ func TestRefundEmailsTheClient(t *testing.T) {
 		t.Fatalf("the refund email went to %+v, want the client's billing contact", m.To)
 	}
 	contains(t, "refund email", m.Text, "INV-000001", "550.00 AUD", "Half the work was cancelled", "card or bank account you paid with")
+	// The refund's credit note is told by the refund's email alone.
+	for _, s := range f.mp.Messages() {
+		if strings.Contains(s.Subject, "Credit note") {
+			t.Errorf("a refund's credit note was emailed on its own: %q", s.Subject)
+		}
+	}
+}
+
+// TestCreditNoteEmailsTheClient: a credit note staff issued on its own
+// emails the client its number (after the refund's, which counts), amount,
+// reason and what is left to pay, once however often the outbox replays
+// the log.
+func TestCreditNoteEmailsTheClient(t *testing.T) {
+	f := newFixture(t)
+	ob := f.outbox(nil)
+	ctx := context.Background()
+	invoiceID := f.issue()
+	f.ok(f.svc.RecordCollectionAttempt(ctx, billing.InvoiceRequest{
+		InvoiceID: invoiceID, Outcome: invoice.AttemptSucceeded, PaymentMethodID: f.methodID, GatewayReference: "ch_1", Amount: decimal.NewFromInt(500),
+	}, f.meta()))
+	half := decimal.NewFromInt(100)
+	plan, err := f.svc.PlanRefund(ctx, billing.RefundRequest{InvoiceID: invoiceID, Amount: &half, Reason: "Overcharged"}, f.meta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ok(f.svc.RecordRefund(ctx, plan, "re_1", f.meta()))
+	f.ok(f.svc.IssueCreditNote(ctx, billing.InvoiceRequest{InvoiceID: invoiceID, Amount: decimal.NewFromInt(200), Reason: "Loyalty discount"}, f.meta()))
+	f.catchUp(ob)
+	f.catchUp(f.outbox(nil)) // a restarted outbox sends nothing again
+	m := f.only("Credit note")
+	if len(m.To) != 1 || m.To[0].Address != "ana@harbour.example" {
+		t.Fatalf("the credit note email went to %+v, want the client's billing contact", m.To)
+	}
+	if m.Subject != "Credit note INV-000001-CN2 for invoice INV-000001" {
+		t.Errorf("subject %q", m.Subject)
+	}
+	contains(t, "credit note email", m.Text, "credit note INV-000001-CN2 of 200.00 AUD against invoice INV-000001", "Loyalty discount", "400.00 AUD is left to pay")
 }

@@ -34,7 +34,8 @@ type view struct {
 	DeclineCode string
 	RetryLink   string
 	UpdateLink  string
-	Note        string // staff's note on a request for payment details
+	Note        string // staff's note on a request for payment details, a refund's or credit note's reason
+	CreditNote  string // a credit note's number (INV-000042-CN1)
 	PayLink     string // the invoice's pay-now link, when nothing charges it
 	HowToPay    string
 	// A proposal: its title, start, services (tax included), totals per

@@ -342,6 +342,7 @@ var emailKinds = map[outbox.Kind]string{
 	outbox.KindPaymentDetailsRequest: "Payment details request",
 	outbox.KindDisputeOpened:         "Payment disputed, to staff",
 	outbox.KindRefundIssued:          "Refund",
+	outbox.KindCreditNoteIssued:      "Credit note",
 	outbox.KindProposalReminder:      "Proposal reminder",
 	outbox.KindProposalViewed:        "Proposal viewed, to staff",
 	outbox.KindProposalAccepted:      "Proposal accepted, to staff",
