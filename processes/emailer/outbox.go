@@ -257,7 +257,7 @@ var triggers = map[string]mailbox.Kind{
 	"InvoicePaymentDisputed":          mailbox.KindDisputeOpened, // to staff (dispute.go)
 	"InvoicePaymentRefunded":          mailbox.KindRefundIssued,  // refund_email.go
 	"InvoiceDuplicatePaymentRefunded": mailbox.KindRefundIssued,
-	"InvoiceCreditNoteIssued":         mailbox.KindCreditNoteIssued, // refund_email.go
+	"InvoiceCreditNoteIssued":         mailbox.KindCreditNoteIssued,   // refund_email.go
 	"ProposalReminderSent":            mailbox.KindProposalReminder,   // proposal_notices.go
 	"ProposalViewed":                  mailbox.KindProposalViewed,     // to staff
 	"ProposalAccepted":                mailbox.KindProposalAccepted,   // to staff
