@@ -30,7 +30,8 @@
 //     and that the invoice is awaiting payment again (dispute.go).
 //   - InvoiceCreditNoteIssued, for a credit note issued on its own (not a
 //     refund's): to the client, its number, amount, date and reason, and
-//     what is left to pay on the invoice (refund_email.go).
+//     what is left to pay on the invoice, with its pay-now link when
+//     nothing charges it, else the date it is charged (refund_email.go).
 //   - InvoicePaymentRefunded, InvoiceDuplicatePaymentRefunded: to the
 //     client, the amount refunded, its date and why (refund_email.go).
 //   - ProposalSent: the proposal (its services, prices and totals per
@@ -1404,6 +1405,14 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 		}
 	case invoice.InvoiceCreditNoteIssued:
 		creditNoteView(&v, e, inv, location(f))
+		switch {
+		case v.Balance == "":
+		case inv.Collection.Date.IsZero():
+			// Nothing charges the rest: the email carries the pay-now link.
+			v.PayLink = o.cfg.LinkFor(LinkPayInvoice, q.ClientID, q.InvoiceID)
+		default:
+			v.ChargeDate = pdf.FormatDate(inv.Collection.Date)
+		}
 	default:
 		staffView(&v, trigger, inv)
 	}

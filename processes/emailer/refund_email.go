@@ -33,19 +33,22 @@ a few business days to show it.
 }
 
 // creditNoteTemplates are the client's email about a credit note issued on
-// its own.
+// its own: what is left to pay, with the pay-now link when nothing charges
+// it, or the date it is charged.
 var creditNoteTemplates = [3]string{
 	`Credit note {{.CreditNote}} for invoice {{.Number}}`,
 	`Hello {{.Contact}},
 
 We issued credit note {{.CreditNote}} of {{.Amount}} against invoice {{.Number}} on {{.PaidOn}}{{if .Note}}: {{.Note}}{{end}}.
-{{if .Balance}}{{.Balance}} is left to pay on the invoice.{{else}}Nothing is left to pay on the invoice.{{end}}
+{{if .Balance}}{{.Balance}} is left to pay on the invoice.{{if .PayLink}}
+Pay it now by card or bank account: {{.PayLink}}{{else if .ChargeDate}} It is charged on {{.ChargeDate}}, as scheduled.{{end}}{{else}}Nothing is left to pay on the invoice.{{end}}
 
 {{.Firm}}
 `,
 	`<p>Hello {{.Contact}},</p>
 <p>We issued credit note {{.CreditNote}} of <strong>{{.Amount}}</strong> against invoice {{.Number}} on {{.PaidOn}}{{if .Note}}: {{.Note}}{{end}}.</p>
-<p>{{if .Balance}}{{.Balance}} is left to pay on the invoice.{{else}}Nothing is left to pay on the invoice.{{end}}</p>
+<p>{{if .Balance}}{{.Balance}} is left to pay on the invoice.{{if .ChargeDate}} It is charged on {{.ChargeDate}}, as scheduled.{{end}}{{else}}Nothing is left to pay on the invoice.{{end}}</p>
+{{if .PayLink}}<p><a href="{{.PayLink}}">Pay it now by card or bank account</a></p>{{end}}
 <p>{{.Firm}}</p>
 `,
 }

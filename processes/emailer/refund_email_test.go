@@ -71,5 +71,18 @@ func TestCreditNoteEmailsTheClient(t *testing.T) {
 	if m.Subject != "Credit note INV-000001-CN2 for invoice INV-000001" {
 		t.Errorf("subject %q", m.Subject)
 	}
-	contains(t, "credit note email", m.Text, "credit note INV-000001-CN2 of 200.00 AUD against invoice INV-000001", "Loyalty discount", "400.00 AUD is left to pay")
+	contains(t, "credit note email", m.Text, "credit note INV-000001-CN2 of 200.00 AUD against invoice INV-000001", "Loyalty discount", "400.00 AUD is left to pay",
+		"Pay it now by card or bank account: ") // nothing charges the rest after the collection was taken
+	contains(t, "credit note email (HTML)", m.HTML, "Pay it now by card or bank account")
+
+	// On an invoice whose collection is scheduled, the email says when the
+	// rest is charged instead.
+	second := f.issue()
+	f.ok(f.svc.IssueCreditNote(ctx, billing.InvoiceRequest{InvoiceID: second, Amount: decimal.NewFromInt(100), Reason: "Goodwill"}, f.meta()))
+	f.catchUp(ob)
+	m = f.only("INV-000002-CN1")
+	contains(t, "credit note email, collection scheduled", m.Text, "1,000.00 AUD is left to pay", "It is charged on 9 March 2026, as scheduled.")
+	if strings.Contains(m.Text, "Pay it now") {
+		t.Errorf("an invoice charged automatically got a pay-now link:\n%s", m.Text)
+	}
 }
