@@ -190,73 +190,107 @@ func translator(doc *fpdf.Fpdf) func(string) string {
 	return doc.UnicodeTranslatorFromDescriptor("")
 }
 
-// Invoice draws the invoice as a PDF document on w.
-func Invoice(w io.Writer, data InvoiceData) error {
+// newDoc starts an A4 document titled title, by author, dated date (its
+// creation and modification date, so the same data gives the same bytes).
+func newDoc(title, author string, date domain.Date) (*fpdf.Fpdf, func(string) string) {
 	doc := fpdf.New("P", "mm", "A4", "")
 	doc.SetCompression(false)
 	doc.SetCatalogSort(true)
-	created := time.Date(data.IssueDate.Year(), data.IssueDate.Month(), data.IssueDate.Day(), 0, 0, 0, 0, time.UTC)
+	created := time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, time.UTC)
 	doc.SetCreationDate(created)
 	doc.SetModificationDate(created)
-	doc.SetTitle("Invoice "+data.Number, true)
-	doc.SetAuthor(data.Firm.Name, true)
+	doc.SetTitle(title, true)
+	doc.SetAuthor(author, true)
 	doc.SetCreator("Remit", true)
 	doc.SetMargins(15, 15, 15)
 	doc.SetAutoPageBreak(true, 15)
 	doc.AddPage()
-	tr := translator(doc) // core fonts are cp1252
-	cur := data.Currency.Code
+	return doc, translator(doc) // core fonts are cp1252
+}
 
-	// Header: the firm on the left, the invoice's facts on the right.
+// header draws the firm on the left and the document's title and facts
+// on the right.
+func header(doc *fpdf.Fpdf, tr func(string) string, firm Party, title string, facts []string) {
 	doc.SetFont("Helvetica", "B", 16)
-	doc.CellFormat(110, 8, tr(data.Firm.Name), "", 0, "L", false, 0, "")
-	title := "TAX INVOICE"
-	if data.Void {
-		title = "VOID INVOICE"
-	}
+	doc.CellFormat(110, 8, tr(firm.Name), "", 0, "L", false, 0, "")
 	doc.CellFormat(70, 8, title, "", 1, "R", false, 0, "")
 	doc.SetFont("Helvetica", "", 9)
-	left := addressLines(data.Firm.Address)
-	if data.Firm.TaxNumber != "" {
-		left = append(left, "Tax number: "+data.Firm.TaxNumber)
+	left := addressLines(firm.Address)
+	if firm.TaxNumber != "" {
+		left = append(left, "Tax number: "+firm.TaxNumber)
 	}
-	right := []string{
-		"Invoice number: " + data.Number,
-		"Issue date: " + FormatDate(data.IssueDate),
-		"Due date: " + FormatDate(data.DueDate),
-		"Currency: " + cur,
-	}
-	for i := range max(len(left), len(right)) {
+	for i := range max(len(left), len(facts)) {
 		l, r := "", ""
 		if i < len(left) {
 			l = left[i]
 		}
-		if i < len(right) {
-			r = right[i]
+		if i < len(facts) {
+			r = facts[i]
 		}
 		doc.CellFormat(110, 5, tr(l), "", 0, "L", false, 0, "")
 		doc.CellFormat(70, 5, tr(r), "", 1, "R", false, 0, "")
 	}
+}
 
-	// Bill to.
+// billTo draws the client the document is for.
+func billTo(doc *fpdf.Fpdf, tr func(string) string, label string, c Party) {
 	doc.Ln(6)
 	doc.SetFont("Helvetica", "B", 10)
-	doc.CellFormat(0, 6, "Bill to", "", 1, "L", false, 0, "")
+	doc.CellFormat(0, 6, label, "", 1, "L", false, 0, "")
 	doc.SetFont("Helvetica", "", 9)
-	billTo := []string{data.Client.Name}
-	if data.Client.Contact != "" {
-		billTo = append(billTo, "Attn: "+data.Client.Contact)
+	lines := []string{c.Name}
+	if c.Contact != "" {
+		lines = append(lines, "Attn: "+c.Contact)
 	}
-	billTo = append(billTo, addressLines(data.Client.Address)...)
-	if data.Client.TaxNumber != "" {
-		billTo = append(billTo, "Tax number: "+data.Client.TaxNumber)
+	lines = append(lines, addressLines(c.Address)...)
+	if c.TaxNumber != "" {
+		lines = append(lines, "Tax number: "+c.TaxNumber)
 	}
-	if data.Client.Email != "" {
-		billTo = append(billTo, data.Client.Email)
+	if c.Email != "" {
+		lines = append(lines, c.Email)
 	}
-	for _, s := range billTo {
+	for _, s := range lines {
 		doc.CellFormat(0, 5, tr(s), "", 1, "L", false, 0, "")
 	}
+}
+
+// amountRow draws a right-aligned label and amount (bold when asked).
+func amountRow(doc *fpdf.Fpdf, tr func(string) string, label string, m domain.Money, bold bool) {
+	style := ""
+	if bold {
+		style = "B"
+	}
+	doc.SetFont("Helvetica", style, 10)
+	doc.CellFormat(136, 6, tr(label), "", 0, "R", false, 0, "")
+	doc.CellFormat(44, 6, FormatMoney(m)+" "+m.Currency.Code, "", 1, "R", false, 0, "")
+}
+
+// finish writes the document to w, naming what in an error.
+func finish(doc *fpdf.Fpdf, w io.Writer, what string) error {
+	if err := doc.Error(); err != nil {
+		return fmt.Errorf("pdf: %s: %w", what, err)
+	}
+	if err := doc.Output(w); err != nil {
+		return fmt.Errorf("pdf: %s: %w", what, err)
+	}
+	return nil
+}
+
+// Invoice draws the invoice as a PDF document on w.
+func Invoice(w io.Writer, data InvoiceData) error {
+	doc, tr := newDoc("Invoice "+data.Number, data.Firm.Name, data.IssueDate)
+	cur := data.Currency.Code
+	title := "TAX INVOICE"
+	if data.Void {
+		title = "VOID INVOICE"
+	}
+	header(doc, tr, data.Firm, title, []string{
+		"Invoice number: " + data.Number,
+		"Issue date: " + FormatDate(data.IssueDate),
+		"Due date: " + FormatDate(data.DueDate),
+		"Currency: " + cur,
+	})
+	billTo(doc, tr, "Bill to", data.Client)
 
 	// Lines.
 	doc.Ln(6)
@@ -301,15 +335,7 @@ func Invoice(w io.Writer, data InvoiceData) error {
 
 	// Totals.
 	doc.Ln(3)
-	row := func(label string, m domain.Money, bold bool) {
-		style := ""
-		if bold {
-			style = "B"
-		}
-		doc.SetFont("Helvetica", style, 10)
-		doc.CellFormat(136, 6, tr(label), "", 0, "R", false, 0, "")
-		doc.CellFormat(44, 6, FormatMoney(m)+" "+cur, "", 1, "R", false, 0, "")
-	}
+	row := func(label string, m domain.Money, bold bool) { amountRow(doc, tr, label, m, bold) }
 	if data.TaxMode == domain.TaxInclusive {
 		row("Total (tax inclusive)", data.Totals.Gross, false)
 		row("Includes tax of", data.Totals.Tax, false)
@@ -331,11 +357,5 @@ func Invoice(w io.Writer, data InvoiceData) error {
 		doc.SetFont("Helvetica", "", 9)
 		doc.MultiCell(0, 5, tr(data.HowToPay), "", "L", false)
 	}
-	if err := doc.Error(); err != nil {
-		return fmt.Errorf("pdf: invoice %s: %w", data.Number, err)
-	}
-	if err := doc.Output(w); err != nil {
-		return fmt.Errorf("pdf: invoice %s: %w", data.Number, err)
-	}
-	return nil
+	return finish(doc, w, "invoice "+data.Number)
 }

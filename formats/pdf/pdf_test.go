@@ -2,6 +2,7 @@ package pdf_test
 
 import (
 	"bytes"
+	"io"
 	"os/exec"
 	"strings"
 	"testing"
@@ -32,12 +33,18 @@ func line(t *testing.T, desc, qty, price string, disc domain.Discount, rate stri
 // skipping when pdftotext is missing.
 func Text(t *testing.T, data pdf.InvoiceData) string {
 	t.Helper()
+	return textOf(t, func(w io.Writer) error { return pdf.Invoice(w, data) })
+}
+
+// textOf extracts the text of the document render draws.
+func textOf(t *testing.T, render func(io.Writer) error) string {
+	t.Helper()
 	bin, err := exec.LookPath("pdftotext")
 	if err != nil {
 		t.Skip("pdftotext is not installed (apt-get install poppler-utils; scripts/test.sh does it)")
 	}
 	var buf bytes.Buffer
-	if err := pdf.Invoice(&buf, data); err != nil {
+	if err := render(&buf); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")) {
@@ -152,6 +159,38 @@ func TestFormatMoney(t *testing.T) {
 	for in, want := range map[string]string{"0": "0.00", "1234567.5": "1,234,567.50", "-1000": "-1,000.00", "999.999": "1,000.00"} {
 		if got := pdf.FormatMoney(domain.NewMoney(decidertest.Dec(in), aud)); got != want {
 			t.Errorf("FormatMoney(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestCreditNoteShowsWhatWasCredited: a credit note's PDF names the firm,
+// the client, its number and date, the invoice it credits, its reason, the
+// amount and the tax share of it (the second of two counted as the journal
+// counts it, so the shares add up), and what is left to pay.
+func TestCreditNoteShowsWhatWasCredited(t *testing.T) {
+	e, f, c := sample(t) // total 1,622.50 with tax 122.50
+	inv := invoice.Evolve(invoice.State{}, e)
+	var second invoice.InvoiceCreditNoteIssued
+	for i, amount := range []string{"100", "69.50"} {
+		second = invoice.InvoiceCreditNoteIssued{InvoiceID: e.InvoiceID, CreditNoteID: uuid.New(), Amount: domain.NewMoney(decidertest.Dec(amount), aud),
+			Reason: "Two payroll runs were not needed", At: time.Date(2026, 3, 9+i, 1, 0, 0, 0, time.UTC)}
+		inv = invoice.Evolve(inv, second)
+	}
+	data := pdf.CreditNoteFrom(second, inv, "INV-000042-CN2", f, c, domain.MustDate(2026, 3, 10))
+	// 169.50 credited in all: 12.80 of tax (169.50 × 122.50 ÷ 1,622.50),
+	// less the first one's 7.55.
+	if !data.Tax.Amount.Equal(decidertest.Dec("5.25")) {
+		t.Errorf("tax share %s, want 5.25", data.Tax)
+	}
+	text := textOf(t, func(w io.Writer) error { return pdf.CreditNote(w, data) })
+	for _, want := range []string{
+		"Ledger & Co", "ABN 12 345 678 901", "CREDIT NOTE", "INV-000042-CN2", "10 March 2026",
+		"Against invoice: INV-000042", "2 March 2026", "Harbour Café", "Attn: Ana Lima",
+		"Two payroll runs were not needed", "Amount credited", "69.50 AUD", "Includes tax of", "5.25 AUD",
+		"Left to pay on invoice INV-000042", "1,453.00 AUD",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the credit note does not show %q; its text:\n%s", want, text)
 		}
 	}
 }

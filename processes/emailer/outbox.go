@@ -1404,7 +1404,9 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 			return mail.Message{}, err
 		}
 	case invoice.InvoiceCreditNoteIssued:
-		creditNoteView(&v, e, inv, location(f))
+		if msg.Attachments, err = creditNoteView(&v, e, inv, f, c); err != nil {
+			return mail.Message{}, err
+		}
 		switch {
 		case v.Balance == "":
 		case inv.Collection.Date.IsZero():

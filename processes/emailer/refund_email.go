@@ -1,14 +1,17 @@
 package emailer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"time"
 
 	"remit/domain"
+	"remit/domain/client"
+	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/eventstore"
 	"remit/formats/pdf"
+	"remit/integrations/mail"
 	"remit/projections/follow"
 )
 
@@ -33,7 +36,7 @@ a few business days to show it.
 }
 
 // creditNoteTemplates are the client's email about a credit note issued on
-// its own: what is left to pay, with the pay-now link when nothing charges
+// its own (its PDF attached): what is left to pay, with the pay-now link when nothing charges
 // it, or the date it is charged.
 var creditNoteTemplates = [3]string{
 	`Credit note {{.CreditNote}} for invoice {{.Number}}`,
@@ -73,14 +76,20 @@ func (o *Outbox) creditNoteOnItsOwn(ctx context.Context, ev follow.Event) (bool,
 	return true, nil
 }
 
-// creditNoteView fills the credit note email's view: its number (the
-// invoice's with -CN and its place among the invoice's credit notes, as
-// the e-invoice export and the client's page number it), amount, day in
-// the firm's time zone, reason, and the balance left after it.
-func creditNoteView(v *view, e invoice.InvoiceCreditNoteIssued, inv invoice.State, loc *time.Location) {
-	v.CreditNote = fmt.Sprintf("%s-CN%d", inv.Number, len(inv.CreditNotes))
-	v.Amount, v.PaidOn, v.Note = money(e.Amount), pdf.FormatDate(domain.DateOf(e.At, loc)), e.Reason
-	if b := inv.Balance(); b.Amount.IsPositive() {
-		v.Balance = money(b)
+// creditNoteView fills the credit note email's view (its number: the
+// invoice's with -CN and its place among the invoice's credit notes, as the
+// e-invoice export and the client's page number it; amount; day in the
+// firm's time zone; reason; the balance left after it) and answers its PDF
+// as the attachment.
+func creditNoteView(v *view, e invoice.InvoiceCreditNoteIssued, inv invoice.State, f firm.State, c client.State) ([]mail.Attachment, error) {
+	data := pdf.CreditNoteFrom(e, inv, fmt.Sprintf("%s-CN%d", inv.Number, len(inv.CreditNotes)), f, c, domain.DateOf(e.At, location(f)))
+	v.CreditNote, v.Amount, v.PaidOn, v.Note = data.Number, money(e.Amount), pdf.FormatDate(data.IssueDate), e.Reason
+	if data.Balance.Amount.IsPositive() {
+		v.Balance = money(data.Balance)
 	}
+	var buf bytes.Buffer
+	if err := pdf.CreditNote(&buf, data); err != nil {
+		return nil, err
+	}
+	return []mail.Attachment{{Filename: data.Number + ".pdf", ContentType: "application/pdf", Data: buf.Bytes()}}, nil
 }

@@ -74,6 +74,11 @@ func TestCreditNoteEmailsTheClient(t *testing.T) {
 	contains(t, "credit note email", m.Text, "credit note INV-000001-CN2 of 200.00 AUD against invoice INV-000001", "Loyalty discount", "400.00 AUD is left to pay",
 		"Pay it now by card or bank account: ") // nothing charges the rest after the collection was taken
 	contains(t, "credit note email (HTML)", m.HTML, "Pay it now by card or bank account")
+	if len(m.Attachments) != 1 || m.Attachments[0].ContentType != "application/pdf" || m.Attachments[0].FileName != "INV-000001-CN2.pdf" {
+		t.Fatalf("attachments = %+v, want the credit note's PDF", m.Attachments)
+	}
+	contains(t, "the attached PDF", pdfText(t, f.mp.Part(m.ID, m.Attachments[0].PartID)),
+		"CREDIT NOTE", "INV-000001-CN2", "Against invoice: INV-000001", "Loyalty discount", "200.00 AUD", "400.00 AUD")
 
 	// On an invoice whose collection is scheduled, the email says when the
 	// rest is charged instead.
