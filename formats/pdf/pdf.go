@@ -1,7 +1,8 @@
 // Package pdf renders invoices as PDF documents for clients: the firm's and
 // the client's details, the invoice number and dates, its lines (quantity,
 // unit price, discount, tax, line total), totals, the amount due and how to
-// pay.
+// pay; and their credit notes (CreditNote: the invoice credited, the reason,
+// the amount and its tax share, what is left to pay).
 //
 // InvoiceData is everything one page needs, as plain values; build it with
 // FromIssued (from the InvoiceIssued event and the collection scheduled with

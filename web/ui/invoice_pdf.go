@@ -2,11 +2,16 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
+	"strconv"
+
+	"github.com/google/uuid"
 
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/invoice"
 	"remit/eventstore"
 	"remit/formats/pdf"
 )
@@ -24,26 +29,96 @@ func (h *handler) handleInvoicePDF(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	recs, err := h.cfg.Store.ReadStream(r.Context(), client.StreamName(d.ClientID), 0, eventstore.Forward, 0)
+	c, err := h.clientState(r.Context(), d.ClientID)
 	if err != nil {
-		h.fail(w, r, fmt.Errorf("read client %s: %w", d.ClientID, err))
+		h.fail(w, r, err)
 		return
 	}
-	evs := make([]domain.Event, 0, len(recs))
-	for _, rec := range recs {
-		e, err := h.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
-		if err != nil {
-			h.fail(w, r, fmt.Errorf("decode client@%d: %w", rec.Revision, err))
-			return
-		}
-		evs = append(evs, e)
-	}
 	var buf bytes.Buffer
-	if err := pdf.Invoice(&buf, pdf.FromDetail(d, f, client.Fold(evs))); err != nil {
+	if err := pdf.Invoice(&buf, pdf.FromDetail(d, f, c)); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", d.Number+".pdf"))
 	w.Write(buf.Bytes())
+}
+
+// clientState folds a client's stream (for a document's "Bill to").
+func (h *handler) clientState(ctx context.Context, id uuid.UUID) (client.State, error) {
+	recs, err := h.cfg.Store.ReadStream(ctx, client.StreamName(id), 0, eventstore.Forward, 0)
+	if err != nil {
+		return client.State{}, fmt.Errorf("read client %s: %w", id, err)
+	}
+	evs := make([]domain.Event, 0, len(recs))
+	for _, rec := range recs {
+		e, err := h.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
+		if err != nil {
+			return client.State{}, fmt.Errorf("decode client@%d: %w", rec.Revision, err)
+		}
+		evs = append(evs, e)
+	}
+	return client.Fold(evs), nil
+}
+
+// handleCreditNotePDF answers the PDF of an invoice's n-th credit note
+// (numbered <invoice>-CN<n>).
+func (h *handler) handleCreditNotePDF(w http.ResponseWriter, r *http.Request) {
+	d, _, _, ok := h.loadInvoice(w, r)
+	if !ok {
+		return
+	}
+	doc, name, err := h.creditNotePDF(r.Context(), d.ID, d.ClientID, r.PathValue("n"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+	w.Write(doc)
+}
+
+// creditNotePDF renders the n-th credit note (n as the path gives it,
+// from 1) of an invoice of the client, as of the day it was issued: the
+// invoice's stream folded up to it, the firm and the client as they are.
+func (h *handler) creditNotePDF(ctx context.Context, invoiceID, clientID uuid.UUID, n string) ([]byte, string, error) {
+	seq, err := strconv.Atoi(n)
+	if err != nil || seq < 1 {
+		return nil, "", domain.NotFound("There is no such credit note.")
+	}
+	recs, err := h.cfg.Store.ReadStream(ctx, invoice.StreamName(invoiceID), 0, eventstore.Forward, 0)
+	if err != nil {
+		return nil, "", fmt.Errorf("read invoice %s: %w", invoiceID, err)
+	}
+	var st invoice.State
+	found := 0
+	for _, rec := range recs {
+		e, err := h.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
+		if err != nil {
+			return nil, "", fmt.Errorf("decode invoice@%d: %w", rec.Revision, err)
+		}
+		st = invoice.Evolve(st, e)
+		cn, ok := e.(invoice.InvoiceCreditNoteIssued)
+		if !ok {
+			continue
+		}
+		if found++; found < seq {
+			continue
+		}
+		f, loc, err := h.firmNow(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		c, err := h.clientState(ctx, clientID)
+		if err != nil {
+			return nil, "", err
+		}
+		data := pdf.CreditNoteFrom(cn, st, fmt.Sprintf("%s-CN%d", st.Number, seq), f, c, domain.DateOf(cn.At, loc))
+		var buf bytes.Buffer
+		if err := pdf.CreditNote(&buf, data); err != nil {
+			return nil, "", err
+		}
+		return buf.Bytes(), data.Number + ".pdf", nil
+	}
+	return nil, "", domain.NotFound("There is no such credit note.")
 }

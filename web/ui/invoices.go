@@ -141,6 +141,7 @@ func (h *handler) registerInvoiceRoutes(rt routes) {
 	rt.get("/invoices/{iid}", h.handleInvoice)
 	rt.get("/invoices/{iid}/pdf", h.handleInvoicePDF)
 	rt.get("/invoices/{iid}/ubl", h.handleInvoiceUBL)
+	rt.get("/invoices/{iid}/credit-notes/{n}/pdf", h.handleCreditNotePDF)
 	for _, a := range invoiceActions() {
 		rt.get("/invoices/{iid}/"+a.Name, h.handleInvoiceActionForm(a))
 		rt.post("/invoices/{iid}/"+a.Name, h.handleInvoiceAction(a))

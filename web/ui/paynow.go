@@ -11,9 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
-	"remit/domain/client"
 	"remit/domain/invoice"
-	"remit/eventstore"
 	"remit/formats/pdf"
 	"remit/integrations/payments"
 	"remit/integrations/payments/gateways"
@@ -40,6 +38,29 @@ func (h *handler) registerPayNowRoutes(rt routes) {
 	pub.post("/c/i/{token}", h.handleLinkPay)
 	pub.get("/c/i/{token}/paid", h.handleLinkPaid)
 	pub.get("/c/i/{token}/pdf", h.handleLinkInvoicePDF)
+	pub.get("/c/i/{token}/credit-notes/{n}/pdf", h.handleLinkCreditNotePDF)
+}
+
+// handleLinkCreditNotePDF answers the PDF of one of the invoice's credit
+// notes to the client holding its pay-now link.
+func (h *handler) handleLinkCreditNotePDF(w http.ResponseWriter, r *http.Request) {
+	_, pg, _, ok := h.loadPayPage(w, r)
+	if !ok {
+		return
+	}
+	doc, name, err := h.creditNotePDF(r.Context(), pg.Invoice.ID, pg.Invoice.ClientID, r.PathValue("n"))
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		h.linkRefused(w, r, http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		h.linkFailed(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+	w.Write(doc)
 }
 
 // payPage is a pay-now page's data.
@@ -71,6 +92,7 @@ type payPage struct {
 // number (the invoice's with -CN and its place, as the e-invoice export
 // numbers it), amount, day in the firm's time zone and reason.
 type clientCredit struct {
+	Seq    int // its place among the invoice's credit notes, from 1 (its PDF's path)
 	Number string
 	Amount domain.Money
 	Date   domain.Date
@@ -92,7 +114,7 @@ func (p *payPage) credits(loc *time.Location) {
 	}
 	for i, c := range d.CreditNotes {
 		if !refunded[c.ID] {
-			p.Credits = append(p.Credits, clientCredit{Number: fmt.Sprintf("%s-CN%d", d.Number, i+1), Amount: c.Amount, Date: domain.DateOf(c.At, loc), Reason: c.Reason})
+			p.Credits = append(p.Credits, clientCredit{Seq: i + 1, Number: fmt.Sprintf("%s-CN%d", d.Number, i+1), Amount: c.Amount, Date: domain.DateOf(c.At, loc), Reason: c.Reason})
 		}
 	}
 	for _, w := range d.WriteOffs {
@@ -315,19 +337,10 @@ func (h *handler) handleLinkInvoicePDF(w http.ResponseWriter, r *http.Request) {
 		h.linkFailed(w, r, err)
 		return
 	}
-	recs, err := h.cfg.Store.ReadStream(r.Context(), client.StreamName(pg.Invoice.ClientID), 0, eventstore.Forward, 0)
+	st, err := h.clientState(r.Context(), pg.Invoice.ClientID)
 	if err != nil {
 		h.linkFailed(w, r, err)
 		return
-	}
-	var st client.State
-	for _, rec := range recs {
-		e, err := h.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
-		if err != nil {
-			h.linkFailed(w, r, err)
-			return
-		}
-		st = client.Evolve(st, e)
 	}
 	var buf bytes.Buffer
 	if err := pdf.Invoice(&buf, pdf.FromDetail(pg.Invoice, f, st)); err != nil {

@@ -185,7 +185,14 @@ func TestPayNowLinkPage(t *testing.T) {
 		p.wait(res)
 	}
 	credited := p.get(link)
-	mustContain(t, credited, "Credit note INV-000001-CN1: A$20.00 on 10 Mar 2025, Loyalty discount", "A$80.00 waived on 10 Mar 2025", "Nothing is owed on this invoice.")
+	mustContain(t, credited, "Credit note INV-000001-CN1: A$20.00 on 10 Mar 2025, Loyalty discount", "A$80.00 waived on 10 Mar 2025", "Nothing is owed on this invoice.",
+		link+"/credit-notes/1/pdf")
+	if doc := p.get(link + "/credit-notes/1/pdf"); doc.Status != http.StatusOK || !strings.HasPrefix(doc.Body, "%PDF") {
+		t.Errorf("the credit note's PDF through the client's link: %d %.20q", doc.Status, doc.Body)
+	}
+	if doc := p.get(p.payLink(other, inv) + "/credit-notes/1/pdf"); doc.Status != http.StatusForbidden {
+		t.Errorf("the credit note's PDF through another client's link: %d, want 403", doc.Status)
+	}
 	if strings.Contains(credited.Body, "Not worth chasing") {
 		t.Error("the client's page shows the firm's reason for writing the invoice off")
 	}

@@ -509,7 +509,15 @@ func TestInvoiceActions(t *testing.T) {
 		t.Fatal("a refused credit note appended events")
 	}
 	p = a.mustPost(ip+"/credit-note", url.Values{"amount": {"20"}, "reason": {"Goodwill"}}, "Credit note issued.")
-	mustContain(t, p, `id="h-credit-notes"`, "-CN1</td>", "Goodwill", "A$20.00")
+	mustContain(t, p, `id="h-credit-notes"`, "-CN1</a></td>", ip+"/credit-notes/1/pdf", "Goodwill", "A$20.00")
+	if doc := a.get(ip + "/credit-notes/1/pdf"); doc.Status != http.StatusOK || !strings.HasPrefix(doc.Body, "%PDF") {
+		t.Errorf("the credit note's PDF: %d %.20q", doc.Status, doc.Body)
+	}
+	for _, n := range []string{"2", "0", "x"} {
+		if doc := a.get(ip + "/credit-notes/" + n + "/pdf"); doc.Status != http.StatusNotFound {
+			t.Errorf("credit note %s of an invoice with one: %d, want 404", n, doc.Status)
+		}
+	}
 	p = a.mustPost(ip+"/write-off", url.Values{"reason": {"small balance"}}, "Balance written off.")
 	mustContain(t, p, "Written off", `id="h-write-offs"`, "small balance")
 
