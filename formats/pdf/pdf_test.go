@@ -102,9 +102,7 @@ func TestInvoiceShowsEverythingTheClientNeeds(t *testing.T) {
 		"Subtotal", "1,500.00 AUD", "122.50 AUD", "1,622.50 AUD", "Amount due",
 		"How to pay", "4242",
 	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the PDF does not show %q; its text:\n%s", want, text)
-		}
+		shows(t, "the PDF", text, want)
 	}
 }
 
@@ -189,8 +187,14 @@ func TestCreditNoteShowsWhatWasCredited(t *testing.T) {
 		"Two payroll runs were not needed", "Amount credited", "69.50 AUD", "Includes tax of", "5.25 AUD",
 		"Left to pay on invoice INV-000042", "1,453.00 AUD",
 	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the credit note does not show %q; its text:\n%s", want, text)
-		}
+		shows(t, "the credit note", text, want)
+	}
+}
+
+// shows checks that a document's text shows want.
+func shows(t *testing.T, what, text, want string) {
+	t.Helper()
+	if !strings.Contains(text, want) {
+		t.Errorf("%s does not show %q; its text:\n%s", what, want, text)
 	}
 }

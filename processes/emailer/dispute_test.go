@@ -8,7 +8,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"remit/billing"
-	"remit/domain/invoice"
 )
 
 // TestDisputeEmailsStaff: a disputed payment emails the firm's staff (the
@@ -19,9 +18,7 @@ func TestDisputeEmailsStaff(t *testing.T) {
 	ob := f.outbox(nil)
 	ctx := context.Background()
 	invoiceID := f.issue()
-	f.ok(f.svc.RecordCollectionAttempt(ctx, billing.InvoiceRequest{
-		InvoiceID: invoiceID, Outcome: invoice.AttemptSucceeded, PaymentMethodID: f.methodID, GatewayReference: "ch_1", Amount: decimal.NewFromInt(1100),
-	}, f.meta()))
+	f.collected(invoiceID, 1100) // charged as ch_1
 	f.ok(f.svc.RecordDispute(ctx, billing.DisputeReport{InvoiceID: invoiceID, ChargeReference: "ch_1", GatewayDisputeReference: "dp_1",
 		Amount: decimal.NewFromInt(1100), Reason: "fraudulent"}, f.meta()))
 	f.catchUp(ob)

@@ -143,6 +143,15 @@ func (f *fixture) issue() uuid.UUID {
 }
 
 // only returns the one message whose subject contains s.
+// collected records a successful collection of amount on the invoice,
+// charged as ch_1 from the client's method.
+func (f *fixture) collected(invoiceID uuid.UUID, amount int64) {
+	f.t.Helper()
+	f.ok(f.svc.RecordCollectionAttempt(context.Background(), billing.InvoiceRequest{
+		InvoiceID: invoiceID, Outcome: invoice.AttemptSucceeded, PaymentMethodID: f.methodID, GatewayReference: "ch_1", Amount: decimal.NewFromInt(amount),
+	}, f.meta()))
+}
+
 func (f *fixture) only(s string) mailtest.Message {
 	f.t.Helper()
 	var found []mailtest.Summary

@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"remit/billing"
-	"remit/domain/invoice"
 )
 
 // TestRefundEmailsTheClient: a refund staff made through the gateway emails
@@ -17,17 +17,9 @@ import (
 func TestRefundEmailsTheClient(t *testing.T) {
 	f := newFixture(t)
 	ob := f.outbox(nil)
-	ctx := context.Background()
 	invoiceID := f.issue()
-	f.ok(f.svc.RecordCollectionAttempt(ctx, billing.InvoiceRequest{
-		InvoiceID: invoiceID, Outcome: invoice.AttemptSucceeded, PaymentMethodID: f.methodID, GatewayReference: "ch_1", Amount: decimal.NewFromInt(1100),
-	}, f.meta()))
-	half := decimal.NewFromInt(550)
-	plan, err := f.svc.PlanRefund(ctx, billing.RefundRequest{InvoiceID: invoiceID, Amount: &half, Reason: "Half the work was cancelled"}, f.meta())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.ok(f.svc.RecordRefund(ctx, plan, "re_1", f.meta()))
+	f.collected(invoiceID, 1100) // charged as ch_1
+	f.refunded(invoiceID, 550, "Half the work was cancelled")
 	f.catchUp(ob)
 	f.catchUp(f.outbox(nil)) // a restarted outbox sends nothing again
 	m := f.only("Refund of")
@@ -52,15 +44,8 @@ func TestCreditNoteEmailsTheClient(t *testing.T) {
 	ob := f.outbox(nil)
 	ctx := context.Background()
 	invoiceID := f.issue()
-	f.ok(f.svc.RecordCollectionAttempt(ctx, billing.InvoiceRequest{
-		InvoiceID: invoiceID, Outcome: invoice.AttemptSucceeded, PaymentMethodID: f.methodID, GatewayReference: "ch_1", Amount: decimal.NewFromInt(500),
-	}, f.meta()))
-	half := decimal.NewFromInt(100)
-	plan, err := f.svc.PlanRefund(ctx, billing.RefundRequest{InvoiceID: invoiceID, Amount: &half, Reason: "Overcharged"}, f.meta())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.ok(f.svc.RecordRefund(ctx, plan, "re_1", f.meta()))
+	f.collected(invoiceID, 500) // charged as ch_1
+	f.refunded(invoiceID, 100, "Overcharged")
 	f.ok(f.svc.IssueCreditNote(ctx, billing.InvoiceRequest{InvoiceID: invoiceID, Amount: decimal.NewFromInt(200), Reason: "Loyalty discount"}, f.meta()))
 	f.catchUp(ob)
 	f.catchUp(f.outbox(nil)) // a restarted outbox sends nothing again
@@ -90,4 +75,16 @@ func TestCreditNoteEmailsTheClient(t *testing.T) {
 	if strings.Contains(m.Text, "Pay it now") {
 		t.Errorf("an invoice charged automatically got a pay-now link:\n%s", m.Text)
 	}
+}
+
+// refunded refunds amount of the invoice's ch_1 payment through the
+// gateway (as re_1), for reason.
+func (f *fixture) refunded(invoiceID uuid.UUID, amount int64, reason string) {
+	f.t.Helper()
+	a := decimal.NewFromInt(amount)
+	plan, err := f.svc.PlanRefund(context.Background(), billing.RefundRequest{InvoiceID: invoiceID, Amount: &a, Reason: reason}, f.meta())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.ok(f.svc.RecordRefund(context.Background(), plan, "re_1", f.meta()))
 }
