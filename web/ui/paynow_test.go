@@ -185,7 +185,7 @@ func TestPayNowLinkPage(t *testing.T) {
 		p.wait(res)
 	}
 	credited := p.get(link)
-	mustContain(t, credited, "Credit note INV-000001-CN1: A$20.00 on 10 Mar 2025, Loyalty discount", "A$80.00 waived on 10 Mar 2025", "Nothing is owed on this invoice.",
+	mustContain(t, credited, "Credit note INV-000001-CN1</a>: A$20.00 on 10 Mar 2025, Loyalty discount", "A$80.00 waived on 10 Mar 2025", "Nothing is owed on this invoice.",
 		link+"/credit-notes/1/pdf")
 	if doc := p.get(link + "/credit-notes/1/pdf"); doc.Status != http.StatusOK || !strings.HasPrefix(doc.Body, "%PDF") {
 		t.Errorf("the credit note's PDF through the client's link: %d %.20q", doc.Status, doc.Body)
