@@ -1380,43 +1380,10 @@ func (o *Outbox) compose(ctx context.Context, q mailbox.EmailQueued) (mail.Messa
 	if err := o.priceView(ctx, &v, trigger, pos); err != nil {
 		return mail.Message{}, err
 	}
-	switch e := trigger.(type) {
-	case invoice.InvoiceIssued:
-		if msg.Attachments, err = o.issuedView(ctx, &v, e, f, c, inv, q, resent); err != nil {
-			return mail.Message{}, err
-		}
-	case invoice.InvoicePaymentSucceeded:
-		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.PaymentDate(location(f)))
-		v.Method = paidWith(e, c)
-	case invoice.InvoicePaymentRecorded:
-		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.Date)
-		v.Method = "" // paid outside the gateway, not from the invoice's method
-		v.PaidBy = paidOffline(e)
-	case invoice.InvoicePaymentRejected:
-		v.Decline, v.DeclineCode = domain.Sentence(e.DeclineMessage), e.DeclineCode
-		v.Total = money(inv.Balance())
-	case client.ClientPaymentDetailsRequested:
-		v.Note = e.Note
-	case invoice.InvoiceReminderSent, invoice.InvoiceDunningExhausted:
-		o.dunningView(&v, e, inv, q)
-	case firm.FirmDunningDigestSent:
-		if err := o.digestView(ctx, &v, e); err != nil {
-			return mail.Message{}, err
-		}
-	case invoice.InvoiceCreditNoteIssued:
-		if msg.Attachments, err = creditNoteView(&v, e, inv, f, c); err != nil {
-			return mail.Message{}, err
-		}
-		switch {
-		case v.Balance == "":
-		case inv.Collection.Date.IsZero():
-			// Nothing charges the rest: the email carries the pay-now link.
-			v.PayLink = o.cfg.LinkFor(LinkPayInvoice, q.ClientID, q.InvoiceID)
-		default:
-			v.ChargeDate = pdf.FormatDate(inv.Collection.Date)
-		}
-	default:
-		staffView(&v, trigger, inv)
+	if docs, err := o.triggerView(ctx, &v, trigger, f, c, inv, q, resent); err != nil {
+		return mail.Message{}, err
+	} else if docs != nil {
+		msg.Attachments = docs // the kind's own (a signed proposal's) otherwise
 	}
 	if q.Kind == mailbox.KindPaymentReceipt {
 		if b := inv.Balance(); b.Amount.IsPositive() {
@@ -1459,6 +1426,47 @@ func (o *Outbox) kindView(ctx context.Context, v *view, q mailbox.EmailQueued, f
 	}
 	v.RetryLink = o.cfg.LinkFor(LinkRetryPayment, q.ClientID, q.InvoiceID)
 	v.UpdateLink = o.cfg.LinkFor(LinkUpdateMethod, q.ClientID, q.InvoiceID)
+	return nil, nil
+}
+
+// triggerView fills the view with what the trigger event says (the
+// payment, the decline, the credit note…) and answers the attachments its
+// email carries (the invoice's or the credit note's PDF; nil for the
+// others).
+func (o *Outbox) triggerView(ctx context.Context, v *view, trigger domain.Event, f firm.State, c client.State, inv invoice.State, q mailbox.EmailQueued, resent bool) ([]mail.Attachment, error) {
+	switch e := trigger.(type) {
+	case invoice.InvoiceIssued:
+		return o.issuedView(ctx, v, e, f, c, inv, q, resent)
+	case invoice.InvoicePaymentSucceeded:
+		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.PaymentDate(location(f)))
+		v.Method = paidWith(e, c)
+	case invoice.InvoicePaymentRecorded:
+		v.Amount, v.PaidOn = money(e.Amount), pdf.FormatDate(e.Date)
+		v.Method = "" // paid outside the gateway, not from the invoice's method
+		v.PaidBy = paidOffline(e)
+	case invoice.InvoicePaymentRejected:
+		v.Decline, v.DeclineCode = domain.Sentence(e.DeclineMessage), e.DeclineCode
+		v.Total = money(inv.Balance())
+	case client.ClientPaymentDetailsRequested:
+		v.Note = e.Note
+	case invoice.InvoiceReminderSent, invoice.InvoiceDunningExhausted:
+		o.dunningView(v, e, inv, q)
+	case firm.FirmDunningDigestSent:
+		return nil, o.digestView(ctx, v, e)
+	case invoice.InvoiceCreditNoteIssued:
+		attach, err := creditNoteView(v, e, inv, f, c)
+		switch {
+		case err != nil || v.Balance == "":
+		case inv.Collection.Date.IsZero():
+			// Nothing charges the rest: the email carries the pay-now link.
+			v.PayLink = o.cfg.LinkFor(LinkPayInvoice, q.ClientID, q.InvoiceID)
+		default:
+			v.ChargeDate = pdf.FormatDate(inv.Collection.Date)
+		}
+		return attach, err
+	default:
+		staffView(v, trigger, inv)
+	}
 	return nil, nil
 }
 
