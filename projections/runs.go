@@ -157,8 +157,8 @@ type RejectedInvoice struct {
 // RejectedInvoicesPage returns up to limit of the invoices the retry policy
 // may have a retry for (payment rejected, a balance left, collection not
 // cancelled by staff) after the one whose key (id) is after ("" for the
-// first page), in key order, and the key the next page starts after; a page shorter than limit
-// is the last. Collection reads them a page at a time, so its memory does
+// first page), in key order, and the key the next page starts after; a
+// page shorter than limit is the last. Collection reads them a page at a time, so its memory does
 // not grow with the rejected invoices; one that stops being rejected while
 // the pages are read is simply not met again.
 func (m *Models) RejectedInvoicesPage(ctx context.Context, after string, limit int) ([]RejectedInvoice, string, error) {
@@ -266,8 +266,8 @@ func (p *Invoices) openPage(ctx context.Context, after OpenCursor, limit int) ([
 
 // RunInvoicesToCollectPage returns up to limit of the invoices billing runs
 // issued whose collection is still to schedule (NeedsCollection), by the
-// index on run_uncollected, after key after ("" for the first page), in key order, and the
-// key the next page starts after, as RejectedInvoicesPage.
+// index on run_uncollected, after key after ("" for the first page), in key
+// order, and the key the next page starts after, as RejectedInvoicesPage.
 func (m *Models) RunInvoicesToCollectPage(ctx context.Context, after string, limit int) ([]invoice.State, string, error) {
 	recs, err := m.Invoices.docs.Find(ctx, m.db, runInvoicesToCollectPage, after, limit)
 	if err != nil {

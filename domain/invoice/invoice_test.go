@@ -600,3 +600,22 @@ func TestIsInstantBill(t *testing.T) {
 		t.Fatal("only the line without a service is an instant-bill line")
 	}
 }
+
+// TestCreditNoteNumberAndTax: credit notes are numbered after their
+// invoice, and the tax shares of two credit notes, each the cumulative
+// share less the one before, add up to the share of their sum.
+func TestCreditNoteNumberAndTax(t *testing.T) {
+	if got := invoice.CreditNoteNumber("INV-000042", 2); got != "INV-000042-CN2" {
+		t.Errorf("number %q", got)
+	}
+	cur := domain.MustCurrency("AUD")
+	gross, tax := decimal.RequireFromString("1622.50"), decimal.RequireFromString("122.50")
+	first := invoice.CreditedTax(cur, gross, tax, decimal.RequireFromString("100"))
+	both := invoice.CreditedTax(cur, gross, tax, decimal.RequireFromString("169.50"))
+	if !first.Equal(decimal.RequireFromString("7.55")) || !both.Sub(first).Equal(decimal.RequireFromString("5.25")) {
+		t.Errorf("shares %s and %s, want 7.55 and 5.25", first, both.Sub(first))
+	}
+	if got := invoice.CreditedTax(cur, decimal.Zero, decimal.Zero, decimal.NewFromInt(1)); !got.IsZero() {
+		t.Errorf("a zero invoice's share %s, want 0", got)
+	}
+}

@@ -144,7 +144,7 @@ func creditNotes(evs []domain.Event, loc *time.Location, number string) []Credit
 		if c, ok := e.(invoice.InvoiceCreditNoteIssued); ok {
 			out = append(out, CreditNote{
 				ID:        c.CreditNoteID,
-				Number:    fmt.Sprintf("%s-CN%d", number, len(out)+1),
+				Number:    invoice.CreditNoteNumber(number, len(out)+1),
 				IssueDate: domain.DateOf(c.At, loc),
 				Amount:    c.Amount,
 				Reason:    c.Reason,

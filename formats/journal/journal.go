@@ -310,10 +310,7 @@ func (b *builder) credit(r follow.Event, e invoice.InvoiceCreditNoteIssued) erro
 		return fmt.Errorf("credit note on invoice %s is in %s but the invoice is in %s", inv.number, e.Amount.Currency, inv.currency)
 	}
 	inv.credited = inv.credited.Add(e.Amount.Amount)
-	cumTax := decimal.Zero
-	if !inv.gross.IsZero() {
-		cumTax = inv.currency.Round(inv.credited.Mul(inv.tax).Div(inv.gross))
-	}
+	cumTax := invoice.CreditedTax(inv.currency, inv.gross, inv.tax, inv.credited)
 	tax := cumTax.Sub(inv.creditedTax)
 	inv.creditedTax = cumTax
 	net := e.Amount.Amount.Sub(tax)

@@ -3,6 +3,8 @@ package pdf
 import (
 	"io"
 
+	"github.com/shopspring/decimal"
+
 	"remit/domain"
 	"remit/domain/client"
 	"remit/domain/firm"
@@ -27,25 +29,19 @@ type CreditNoteData struct {
 }
 
 // CreditNoteFrom is the data of the credit note e of inv, inv being the
-// invoice as of e (its credit notes up to e, e included), dated in the
-// firm's time zone loc and numbered number. Its tax share is counted as
-// the plain-text journal counts it: the invoice's tax in proportion to
-// all it has credited, rounded, less the share of the credit notes before
-// it, so the shares of an invoice's credit notes add up without a cent
-// lost to rounding.
+// invoice as of e (its credit notes up to e, e included), numbered number
+// and dated date (its day in the firm's time zone). Its tax share is
+// invoice.CreditedTax after it less before it, as the journal counts it.
 func CreditNoteFrom(e invoice.InvoiceCreditNoteIssued, inv invoice.State, number string, f firm.State, c client.State, date domain.Date) CreditNoteData {
 	cur := inv.Currency
-	share := func(credited domain.Money) domain.Money {
-		if inv.Totals.Gross.Amount.IsZero() {
-			return domain.Zero(cur)
-		}
-		return domain.NewMoney(cur.Round(credited.Amount.Mul(inv.Totals.Tax.Amount).Div(inv.Totals.Gross.Amount)), cur)
+	share := func(credited decimal.Decimal) decimal.Decimal {
+		return invoice.CreditedTax(cur, inv.Totals.Gross.Amount, inv.Totals.Tax.Amount, credited)
 	}
-	before := domain.NewMoney(inv.Credited.Amount.Sub(e.Amount.Amount), cur)
+	after := inv.Credited.Amount
 	return CreditNoteData{
 		Firm: FirmParty(f), Client: ClientParty(c), Number: number, IssueDate: date,
 		Invoice: inv.Number, InvoiceDate: inv.IssueDate, Amount: e.Amount,
-		Tax:    domain.NewMoney(share(inv.Credited).Amount.Sub(share(before).Amount), cur),
+		Tax:    domain.NewMoney(share(after).Sub(share(after.Sub(e.Amount.Amount))), cur),
 		Reason: e.Reason, Balance: inv.Balance(),
 	}
 }

@@ -1061,7 +1061,7 @@ func (o *Outbox) sendAll(ctx context.Context, emails []groupEmail) []error {
 		}
 		msgs, at = append(msgs, msg), append(at, i)
 	}
-	if gs, ok := o.cfg.Mailer.(mail.GroupSender); ok && len(msgs) > 1 {
+	if gs, ok := o.cfg.Mailer.(mail.GroupSender); ok {
 		for j, err := range gs.SendAll(ctx, msgs) {
 			errs[at[j]] = err
 		}

@@ -3,7 +3,6 @@ package emailer
 import (
 	"bytes"
 	"context"
-	"fmt"
 
 	"remit/domain"
 	"remit/domain/client"
@@ -82,7 +81,7 @@ func (o *Outbox) creditNoteOnItsOwn(ctx context.Context, ev follow.Event) (bool,
 // firm's time zone; reason; the balance left after it) and answers its PDF
 // as the attachment.
 func creditNoteView(v *view, e invoice.InvoiceCreditNoteIssued, inv invoice.State, f firm.State, c client.State) ([]mail.Attachment, error) {
-	data := pdf.CreditNoteFrom(e, inv, fmt.Sprintf("%s-CN%d", inv.Number, len(inv.CreditNotes)), f, c, domain.DateOf(e.At, location(f)))
+	data := pdf.CreditNoteFrom(e, inv, invoice.CreditNoteNumber(inv.Number, len(inv.CreditNotes)), f, c, domain.DateOf(e.At, location(f)))
 	v.CreditNote, v.Amount, v.PaidOn, v.Note = data.Number, money(e.Amount), pdf.FormatDate(data.IssueDate), e.Reason
 	if data.Balance.Amount.IsPositive() {
 		v.Balance = money(data.Balance)

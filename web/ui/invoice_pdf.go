@@ -113,7 +113,7 @@ func (h *handler) creditNotePDF(ctx context.Context, invoiceID, clientID uuid.UU
 		if err != nil {
 			return nil, "", err
 		}
-		data := pdf.CreditNoteFrom(cn, st, fmt.Sprintf("%s-CN%d", st.Number, seq), f, c, domain.DateOf(cn.At, loc))
+		data := pdf.CreditNoteFrom(cn, st, invoice.CreditNoteNumber(st.Number, seq), f, c, domain.DateOf(cn.At, loc))
 		var buf bytes.Buffer
 		if err := pdf.CreditNote(&buf, data); err != nil {
 			return nil, "", err

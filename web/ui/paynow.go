@@ -114,7 +114,7 @@ func (p *payPage) credits(loc *time.Location) {
 	}
 	for i, c := range d.CreditNotes {
 		if !refunded[c.ID] {
-			p.Credits = append(p.Credits, clientCredit{Seq: i + 1, Number: fmt.Sprintf("%s-CN%d", d.Number, i+1), Amount: c.Amount, Date: domain.DateOf(c.At, loc), Reason: c.Reason})
+			p.Credits = append(p.Credits, clientCredit{Seq: i + 1, Number: invoice.CreditNoteNumber(d.Number, i+1), Amount: c.Amount, Date: domain.DateOf(c.At, loc), Reason: c.Reason})
 		}
 	}
 	for _, w := range d.WriteOffs {
