@@ -3,7 +3,6 @@ package pdf_test
 import (
 	"bytes"
 	"io"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/formats/pdf"
+	"remit/formats/pdf/pdftest"
 )
 
 var aud = domain.MustCurrency("AUD")
@@ -39,24 +39,11 @@ func Text(t *testing.T, data pdf.InvoiceData) string {
 // textOf extracts the text of the document render draws.
 func textOf(t *testing.T, render func(io.Writer) error) string {
 	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Skip("pdftotext is not installed (apt-get install poppler-utils; scripts/test.sh does it)")
-	}
 	var buf bytes.Buffer
 	if err := render(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")) {
-		t.Fatal("not a PDF")
-	}
-	cmd := exec.Command(bin, "-layout", "-", "-")
-	cmd.Stdin = &buf
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
+	return pdftest.Text(t, buf.Bytes())
 }
 
 func sample(t *testing.T) (invoice.InvoiceIssued, firm.State, client.State) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"remit/domain/invoice"
 	"remit/eventstore"
 	"remit/eventstore/sqlite"
+	"remit/formats/pdf/pdftest"
 	"remit/integrations/mail"
 	"remit/integrations/mail/mailtest"
 	"remit/processes/emailer"
@@ -184,19 +184,7 @@ func toAna(t *testing.T, m mailtest.Message) {
 
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Skip("pdftotext is not installed (scripts/test.sh installs poppler-utils)")
-	}
-	path := filepath.Join(t.TempDir(), "invoice.pdf")
-	if err := os.WriteFile(path, pdf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-layout", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
+	return pdftest.Text(t, pdf)
 }
 
 func TestEachEmailKindFromItsEvent(t *testing.T) {

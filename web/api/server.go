@@ -205,6 +205,7 @@ func NewServer(cfg Config) *Server {
 	s.registerLibraryRoutes(api)
 	s.registerPriceIncreaseRoutes(api)
 	s.registerEInvoiceRoutes(api)
+	s.registerPDFRoutes(api)
 	s.registerPaymentRoutes(api)
 	s.registerActivityRoutes(api)
 	s.registerChangesRoutes(api)

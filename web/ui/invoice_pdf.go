@@ -11,7 +11,6 @@ import (
 
 	"remit/domain"
 	"remit/domain/client"
-	"remit/domain/invoice"
 	"remit/eventstore"
 	"remit/formats/pdf"
 )
@@ -79,46 +78,28 @@ func (h *handler) handleCreditNotePDF(w http.ResponseWriter, r *http.Request) {
 }
 
 // creditNotePDF renders the n-th credit note (n as the path gives it,
-// from 1) of an invoice of the client, as of the day it was issued: the
-// invoice's stream folded up to it, the firm and the client as they are.
+// from 1) of an invoice of the client (pdf.LoadCreditNote), with the firm
+// and the client as they are.
 func (h *handler) creditNotePDF(ctx context.Context, invoiceID, clientID uuid.UUID, n string) ([]byte, string, error) {
 	seq, err := strconv.Atoi(n)
 	if err != nil || seq < 1 {
 		return nil, "", domain.NotFound("There is no such credit note.")
 	}
-	recs, err := h.cfg.Store.ReadStream(ctx, invoice.StreamName(invoiceID), 0, eventstore.Forward, 0)
+	f, loc, err := h.firmNow(ctx)
 	if err != nil {
-		return nil, "", fmt.Errorf("read invoice %s: %w", invoiceID, err)
+		return nil, "", err
 	}
-	var st invoice.State
-	found := 0
-	for _, rec := range recs {
-		e, err := h.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
-		if err != nil {
-			return nil, "", fmt.Errorf("decode invoice@%d: %w", rec.Revision, err)
-		}
-		st = invoice.Evolve(st, e)
-		cn, ok := e.(invoice.InvoiceCreditNoteIssued)
-		if !ok {
-			continue
-		}
-		if found++; found < seq {
-			continue
-		}
-		f, loc, err := h.firmNow(ctx)
-		if err != nil {
-			return nil, "", err
-		}
-		c, err := h.clientState(ctx, clientID)
-		if err != nil {
-			return nil, "", err
-		}
-		data := pdf.CreditNoteFrom(cn, st, invoice.CreditNoteNumber(st.Number, seq), f, c, domain.DateOf(cn.At, loc))
-		var buf bytes.Buffer
-		if err := pdf.CreditNote(&buf, data); err != nil {
-			return nil, "", err
-		}
-		return buf.Bytes(), data.Number + ".pdf", nil
+	c, err := h.clientState(ctx, clientID)
+	if err != nil {
+		return nil, "", err
 	}
-	return nil, "", domain.NotFound("There is no such credit note.")
+	data, err := pdf.LoadCreditNote(ctx, h.cfg.Store, h.cat, pdf.CreditNoteRef{InvoiceID: invoiceID, Seq: seq}, f, c, loc)
+	if err != nil {
+		return nil, "", err
+	}
+	var buf bytes.Buffer
+	if err := pdf.CreditNote(&buf, data); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), data.Number + ".pdf", nil
 }

@@ -2,9 +2,7 @@ package ui_test
 
 import (
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"remit/formats/pdf/pdftest"
 	"strings"
 	"testing"
 )
@@ -28,15 +26,7 @@ func TestInvoicePDF(t *testing.T) {
 	if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, "INV-") {
 		t.Fatalf("Content-Disposition %q does not name the invoice", cd)
 	}
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("pdftotext is not installed (Debian poppler-utils); scripts/test.sh installs it")
-	}
-	path := filepath.Join(t.TempDir(), "invoice.pdf")
-	os.WriteFile(path, []byte(p.Body), 0o600)
-	out, err := exec.Command("pdftotext", "-layout", path, "-").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := pdftest.Text(t, []byte(p.Body))
 	for _, want := range []string{"INV-000001", "Harbour Bakery"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("the PDF does not show %q:\n%s", want, out)
@@ -50,21 +40,11 @@ func TestInvoicePDF(t *testing.T) {
 // pdfOf is the text of an invoice's PDF as the invoice page serves it.
 func (a *app) pdfOf(t *testing.T, inv string) string {
 	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("pdftotext is not installed (Debian poppler-utils); scripts/test.sh installs it")
-	}
 	p := a.get("/invoices/" + inv + "/pdf")
 	if p.Status != http.StatusOK {
 		t.Fatalf("PDF: %d", p.Status)
 	}
-	path := filepath.Join(t.TempDir(), "invoice.pdf")
-	if err := os.WriteFile(path, []byte(p.Body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("pdftotext", "-layout", path, "-").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := pdftest.Text(t, []byte(p.Body))
 	return strings.Join(strings.Fields(string(out)), " ")
 }
 
