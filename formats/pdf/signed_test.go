@@ -2,7 +2,6 @@ package pdf_test
 
 import (
 	"bytes"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"remit/domain"
 	"remit/domain/proposal"
 	"remit/formats/pdf"
+	"remit/formats/pdf/pdftest"
 )
 
 func signedSample() pdf.SignedProposalData {
@@ -43,10 +43,6 @@ func sydney() *time.Location {
 // (firm's zone and UTC), IP, user agent and hash, and the document's hash;
 // rendering the same event again gives the same bytes.
 func TestTheSignedProposalPDFShowsTheDocumentAndEveryonesEvidence(t *testing.T) {
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Skip("pdftotext is not installed")
-	}
 	data := signedSample()
 	var a, b bytes.Buffer
 	if err := pdf.SignedProposal(&a, data); err != nil {
@@ -58,13 +54,7 @@ func TestTheSignedProposalPDFShowsTheDocumentAndEveryonesEvidence(t *testing.T) 
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Error("the same event rendered twice gives different bytes")
 	}
-	cmd := exec.Command(bin, "-layout", "-", "-")
-	cmd.Stdin = &a
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Join(strings.Fields(string(out)), " ")
+	text := strings.Join(strings.Fields(pdftest.Text(t, a.Bytes())), " ")
 	h := data.Accepted.DocumentHash
 	for _, want := range []string{
 		"Signed proposal: Books and payroll", "Engagement letter", "Dear Harbour Cafe, Ledger & Co will keep your books.",

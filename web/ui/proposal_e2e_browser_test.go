@@ -2,9 +2,6 @@ package ui_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,6 +18,7 @@ import (
 	"remit/domain/proposal"
 	"remit/domain/proposaltemplate"
 	"remit/eventstore"
+	"remit/formats/pdf/pdftest"
 	"remit/integrations/mail"
 	"remit/integrations/mail/mailtest"
 	"remit/processes/emailer"
@@ -90,10 +88,6 @@ var signLink = regexp.MustCompile(`http://127\.0\.0\.1:\d+/c/p/[A-Za-z0-9_.\-]+`
 func TestBrowserProposalFromTemplateToServices(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
-	}
-	pdftotext, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Skip("pdftotext is not installed (poppler-utils)")
 	}
 	mp := mailtest.Start(t)
 	ctx := browser(t)
@@ -237,15 +231,7 @@ func TestBrowserProposalFromTemplateToServices(t *testing.T) {
 			t.Errorf("%s did not receive the signed PDF", who)
 			continue
 		}
-		file := filepath.Join(t.TempDir(), "signed.pdf")
-		if err := os.WriteFile(file, pdf, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command(pdftotext, "-layout", file, "-").Output()
-		if err != nil {
-			t.Fatalf("pdftotext: %v", err)
-		}
-		txt := strings.Join(strings.Fields(string(out)), " ")
+		txt := strings.Join(strings.Fields(pdftest.Text(t, pdf)), " ")
 		at := now.UTC().Format("2006-01-02 15:04:05") + " UTC"
 		for _, want := range []string{"Ana Lima <ana@harbour.test>", "Ben Okafor <ben@harbour.test>", "Signed at:", at,
 			"IP address: 127.0.0.1", "SHA-256 of the accepted document: " + st.DocumentHash} {
