@@ -1,7 +1,7 @@
 // Package pdf renders invoices as PDF documents for clients: the firm's and
 // the client's details, the invoice number and dates, its lines (quantity,
-// unit price, discount, tax, line total), totals, the amount due and how to
-// pay; and their credit notes (CreditNote: the invoice credited, the reason,
+// unit price, discount, tax, line total), totals, what was paid, credited
+// and waived so far (each on its own row), the amount due and how to pay; and their credit notes (CreditNote: the invoice credited, the reason,
 // the amount and its tax share, what is left to pay).
 //
 // InvoiceData is everything one page needs, as plain values; build it with
@@ -57,7 +57,12 @@ type InvoiceData struct {
 	Currency  domain.Currency
 	Lines     []invoice.Line
 	Totals    invoice.Totals
-	Paid      domain.Money // payments and credits so far; zero when none
+	// Paid is the payments so far, net of refunds; Credited the credit
+	// notes; Waived what the firm wrote off. Each is a row of its own when
+	// not zero, so a credit or a waiver never reads as money received.
+	Paid      domain.Money
+	Credited  domain.Money
+	Waived    domain.Money
 	AmountDue domain.Money
 	// HowToPay says how the client pays: the card or account that will be
 	// charged, or the firm's instructions.
@@ -117,10 +122,9 @@ func FromIssued(e invoice.InvoiceIssued, col invoice.Collection, f firm.State, c
 }
 
 // FromDetail builds the data of an invoice as it stands, from its read
-// model: the amount due is its balance.
+// model: its payments, credits and waivers so far, and its balance due.
 func FromDetail(d projections.InvoiceDetail, f firm.State, c client.State) InvoiceData {
 	cur := d.Totals.Gross.Currency
-	paid := d.Totals.Gross.Amount.Sub(d.Balance.Amount)
 	var col invoice.Collection
 	if d.Collection != nil {
 		col = *d.Collection
@@ -128,10 +132,19 @@ func FromDetail(d projections.InvoiceDetail, f firm.State, c client.State) Invoi
 	return InvoiceData{
 		Firm: FirmParty(f), Client: ClientParty(c),
 		Number: d.Number, IssueDate: d.IssueDate, DueDate: d.DueDate, TaxMode: d.TaxMode, Currency: cur,
-		Lines: d.Lines, Totals: d.Totals, Paid: domain.NewMoney(paid, cur), AmountDue: d.Balance,
+		Lines: d.Lines, Totals: d.Totals, AmountDue: d.Balance,
+		Paid: orZero(d.Paid, cur), Credited: orZero(d.Credited, cur), Waived: orZero(d.WrittenOff, cur),
 		HowToPay: HowToPay(c, col, d.Number),
 		Void:     d.StoredStatus == invoice.StatusVoid,
 	}
+}
+
+// orZero is m, or zero in cur when m has no currency (nothing recorded).
+func orZero(m domain.Money, cur domain.Currency) domain.Money {
+	if m.Currency.IsZero() {
+		return domain.Zero(cur)
+	}
+	return m
 }
 
 // FormatMoney formats an amount for people: thousands separated, the
@@ -345,8 +358,13 @@ func Invoice(w io.Writer, data InvoiceData) error {
 		row("Tax", data.Totals.Tax, false)
 		row("Total", data.Totals.Gross, false)
 	}
-	if !data.Paid.IsZero() {
-		row("Paid", data.Paid, false)
+	for _, r := range []struct {
+		label string
+		m     domain.Money
+	}{{"Paid", data.Paid}, {"Credited", data.Credited}, {"Waived", data.Waived}} {
+		if !r.m.Amount.IsZero() {
+			row(r.label, r.m, false)
+		}
 	}
 	row("Amount due", data.AmountDue, true)
 

@@ -55,7 +55,7 @@ func TestInvoiceAndCreditNotePDF(t *testing.T) {
 
 	t.Run("Invoice", func(t *testing.T) {
 		text := download(t, invURL+"/pdf", "INV-000001.pdf")
-		shows(t, "the invoice", text, "INVOICE", "INV-000001", "Ledger & Co", "Acme Pty Ltd", "Tax return", "550.00", "340.00")
+		shows(t, "the invoice", text, "INVOICE", "INV-000001", "Ledger & Co", "Acme Pty Ltd", "Tax return", "550.00", "Paid 100.00 AUD", "Credited 110.00 AUD", "Amount due 340.00 AUD")
 	})
 	t.Run("InvoiceAsOfBeforeItsPayment", func(t *testing.T) {
 		text := download(t, invURL+"/pdf?as_of=p:"+strconv.FormatUint(beforePayment, 10), "INV-000001.pdf")

@@ -1,0 +1,51 @@
+package pdf_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"remit/domain"
+	"remit/domain/decidertest"
+	"remit/domain/invoice"
+	"remit/formats/pdf"
+	"remit/projections"
+)
+
+// TestInvoiceShowsPaymentsCreditsAndWaiversApart: an invoice of 1,622.50
+// paid 600.00 by bank transfer, credited 200.00 and the rest written off
+// shows each on its own row; a credit or a waiver is never "Paid".
+func TestInvoiceShowsPaymentsCreditsAndWaiversApart(t *testing.T) {
+	e, f, c := sample(t)
+	st := invoice.Fold([]domain.Event{e})
+	for _, cmd := range []invoice.Command{
+		invoice.RecordOfflinePayment{PaymentID: uuid.New(), Method: invoice.PaidByBankTransfer, Amount: domain.NewMoney(decidertest.Dec("600"), aud), Date: e.IssueDate, Now: e.At},
+		invoice.IssueCreditNote{CreditNoteID: uuid.New(), Amount: domain.NewMoney(decidertest.Dec("200"), aud), Reason: "Goodwill", Now: e.At},
+		invoice.WriteOff{Reason: "Agreed at the review", Now: e.At},
+	} {
+		events, err := invoice.Decide(st, cmd)
+		if err != nil {
+			t.Fatalf("%T: %v", cmd, err)
+		}
+		for _, ev := range events {
+			st = invoice.Evolve(st, ev)
+		}
+	}
+	d := projections.InvoiceDetail{
+		InvoiceListItem: projections.InvoiceListItem{ID: st.ID, ClientID: st.ClientID, Number: st.Number, IssueDate: st.IssueDate, DueDate: st.DueDate,
+			Status: st.Status, Total: st.Totals.Gross, Balance: st.Balance()},
+		StoredStatus: st.Status, TaxMode: st.TaxMode, Lines: st.Lines, Totals: st.Totals,
+		Paid: st.Paid, Credited: st.Credited, WrittenOff: st.WrittenOff,
+	}
+	text := Text(t, pdf.FromDetail(d, f, c))
+	for label, amount := range map[string]string{"Paid": "600.00", "Credited": "200.00", "Waived": "822.50", "Amount due": "0.00"} {
+		if !regexp.MustCompile(`(?m)^\s*` + label + `\s+` + regexp.QuoteMeta(amount) + ` AUD\s*$`).MatchString(text) {
+			t.Errorf("the PDF has no row %q of %s AUD:\n%s", label, amount, text)
+		}
+	}
+	if n := strings.Count(text, "Paid"); n != 1 {
+		t.Errorf("the PDF says Paid %d times, want once (the payment's row):\n%s", n, text)
+	}
+}
