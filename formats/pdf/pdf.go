@@ -122,14 +122,16 @@ func FromIssued(e invoice.InvoiceIssued, col invoice.Collection, f firm.State, c
 }
 
 // FromDetail builds the data of an invoice as it stands, from its read
-// model: its payments, credits and waivers so far, and its balance due.
+// model: its payments, credits and waivers so far, and its balance due; a
+// void invoice, or one with nothing left to pay, says so instead of how to
+// pay.
 func FromDetail(d projections.InvoiceDetail, f firm.State, c client.State) InvoiceData {
 	cur := d.Totals.Gross.Currency
 	var col invoice.Collection
 	if d.Collection != nil {
 		col = *d.Collection
 	}
-	return InvoiceData{
+	data := InvoiceData{
 		Firm: FirmParty(f), Client: ClientParty(c),
 		Number: d.Number, IssueDate: d.IssueDate, DueDate: d.DueDate, TaxMode: d.TaxMode, Currency: cur,
 		Lines: d.Lines, Totals: d.Totals, AmountDue: d.Balance,
@@ -137,6 +139,13 @@ func FromDetail(d projections.InvoiceDetail, f firm.State, c client.State) Invoi
 		HowToPay: HowToPay(c, col, d.Number),
 		Void:     d.StoredStatus == invoice.StatusVoid,
 	}
+	switch {
+	case data.Void:
+		data.HowToPay = "This invoice is void: nothing is to be paid."
+	case !d.Balance.Amount.IsPositive():
+		data.HowToPay = "Nothing is left to pay on this invoice."
+	}
+	return data
 }
 
 // orZero is m, or zero in cur when m has no currency (nothing recorded).

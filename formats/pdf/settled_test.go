@@ -16,7 +16,8 @@ import (
 
 // TestInvoiceShowsPaymentsCreditsAndWaiversApart: an invoice of 1,622.50
 // paid 600.00 by bank transfer, credited 200.00 and the rest written off
-// shows each on its own row; a credit or a waiver is never "Paid".
+// shows each on its own row (a credit or a waiver is never "Paid") and asks
+// for nothing more.
 func TestInvoiceShowsPaymentsCreditsAndWaiversApart(t *testing.T) {
 	e, f, c := sample(t)
 	st := invoice.Fold([]domain.Event{e})
@@ -45,7 +46,29 @@ func TestInvoiceShowsPaymentsCreditsAndWaiversApart(t *testing.T) {
 			t.Errorf("the PDF has no row %q of %s AUD:\n%s", label, amount, text)
 		}
 	}
+	shows(t, "a settled invoice's PDF", text, "Nothing is left to pay on this invoice.")
+	if strings.Contains(text, "please pay") {
+		t.Errorf("a settled invoice's PDF still asks to be paid:\n%s", text)
+	}
 	if n := strings.Count(text, "Paid"); n != 1 {
 		t.Errorf("the PDF says Paid %d times, want once (the payment's row):\n%s", n, text)
+	}
+}
+
+// TestVoidInvoicePDFAsksForNothing: a void invoice's PDF is titled so and
+// says nothing is to be paid, rather than how to pay.
+func TestVoidInvoicePDFAsksForNothing(t *testing.T) {
+	e, f, c := sample(t)
+	st := invoice.Fold([]domain.Event{e})
+	d := projections.InvoiceDetail{
+		InvoiceListItem: projections.InvoiceListItem{ID: st.ID, ClientID: st.ClientID, Number: st.Number, IssueDate: st.IssueDate, DueDate: st.DueDate,
+			Status: invoice.StatusVoid, Total: st.Totals.Gross, Balance: st.Balance()},
+		StoredStatus: invoice.StatusVoid, TaxMode: st.TaxMode, Lines: st.Lines, Totals: st.Totals,
+	}
+	text := Text(t, pdf.FromDetail(d, f, c))
+	shows(t, "a void invoice's PDF", text, "VOID INVOICE")
+	shows(t, "a void invoice's PDF", text, "This invoice is void: nothing is to be paid.")
+	if strings.Contains(text, "please pay") {
+		t.Errorf("a void invoice's PDF asks to be paid:\n%s", text)
 	}
 }
