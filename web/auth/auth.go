@@ -262,7 +262,16 @@ type NewToken struct {
 // CreateToken makes an API token for the user; the token is returned once
 // and only the SHA-256 of its secret is recorded.
 func (a *Authenticator) CreateToken(ctx context.Context, userID uuid.UUID, name string, scope user.Scope, expiresAt *time.Time, actor string) (NewToken, error) {
-	id := uuid.New()
+	return a.CreateTokenOnce(ctx, uuid.New(), userID, name, scope, expiresAt, actor)
+}
+
+// CreateTokenOnce is CreateToken for one request of the user's, named by
+// request (a form's one-time id): the token's id is derived from the user
+// and request, so the same request sent again is refused (ECONFLICT: the
+// token was made, and its secret was shown once) instead of making a
+// second token, and no one can choose another user's token id.
+func (a *Authenticator) CreateTokenOnce(ctx context.Context, request, userID uuid.UUID, name string, scope user.Scope, expiresAt *time.Time, actor string) (NewToken, error) {
+	id := uuid.NewSHA1(request, userID[:])
 	secret := randomString(32)
 	cmd := user.CreateToken{TokenID: id, Name: name, Scope: scope, SecretHash: sha256Hex(secret), ExpiresAt: expiresAt, Now: a.cfg.Now()}
 	if err := a.handle(ctx, userID, cmd, actor); err != nil {

@@ -182,6 +182,8 @@
 // static files and the client links: a browser not signed in is sent to
 // /login, a change needs the session's CSRF token and a role that may
 // change things, and the owners' Users page (users.go) needs an owner. The
+// API tokens page (tokens.go) is everyone's: making or revoking a token
+// needs a signed-in person who may write (never a token itself). The
 // pages that need no session are sign-in, the first-run setup link
 // (/setup/{token}, setup.go) and set-password links
 // (/set-password/{token}, users.go). Every answer,

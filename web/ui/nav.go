@@ -54,11 +54,17 @@ func (v *view) Nav() []navEntry {
 	}
 	proposals = append(proposals, navLink{"Services library", libraryPath, "library"})
 	entries = append(entries, navEntry{Label: "Proposals", Links: proposals})
+	var settings []navLink
 	if v.IsOwner() {
-		settings := []navLink{{"Firm settings", firmPath, "firm"}}
+		settings = append(settings, navLink{"Firm settings", firmPath, "firm"})
 		if v.SignedIn() {
 			settings = append(settings, navLink{"Users", usersPath, "users"})
 		}
+	}
+	if v.SignedIn() { // everyone's own API tokens
+		settings = append(settings, navLink{"API tokens", tokensPath, "api-tokens"})
+	}
+	if len(settings) > 0 {
 		entries = append(entries, navEntry{Label: "Settings", Links: settings})
 	}
 	for i, e := range entries {

@@ -220,6 +220,7 @@ func (h *handler) registerRoutes(r *mux.Router) {
 	h.registerSignInRoutes(rt)
 	h.registerGettingStartedRoutes(rt)
 	h.registerUserRoutes(rt)
+	h.registerTokenRoutes(rt)
 	h.registerPaymentDetailsRoutes(rt)
 	h.registerPayNowRoutes(rt)
 	h.registerClientRoutes(rt)
