@@ -30,7 +30,8 @@ type download struct {
 }
 
 // TestBrowserBillingPreviewAndDownloads walks in headless Chromium, on the
-// wired app (UI and API on one server): from the clients page's "Preview
+// wired app (UI and API on one server): from the menu's preview (today's
+// run, by default) and the clients page's "Preview
 // billing run" to the preview of the day the services start, which lists
 // each invoice the run would issue with its lines and total and the
 // payments it would take, writing nothing; then the preview's and the
@@ -93,6 +94,11 @@ func TestBrowserBillingPreviewAndDownloads(t *testing.T) {
 		return d
 	}
 
+	// The menu's link names no date: the preview of today's run.
+	run("the menu's Billing run preview", chromedp.Navigate(e.base+"/billing-run/preview"), chromedp.WaitVisible(chromedp.ID("planned-h")))
+	if got := read("#planned-h"); !strings.Contains(got, "0 invoices the run on 10 Mar 2026 would issue") {
+		t.Errorf("the menu's preview reads %q, want today's run (10 Mar 2026), which has nothing due", got)
+	}
 	run("the clients page", chromedp.Navigate(e.base+"/clients"), chromedp.WaitVisible(chromedp.ID("preview-billing")))
 	run("Preview billing run", chromedp.Click(chromedp.ID("preview-billing")), chromedp.WaitVisible(chromedp.ID("f-date")))
 	run("a bad date", chromedp.Evaluate[chromedp.Void](`document.querySelector("#f-date").type = "text"`),

@@ -31,20 +31,24 @@ type billingPreview struct {
 }
 
 // handleBillingPreview shows what the billing run on ?date= (default
-// today; not ?as_of=, which shows pages as of a past moment) would do, writing nothing: the dry run (Config.BillingDryRun). The
-// form is a GET, so the preview of a date is a link; a bad date is shown
-// beside the field.
+// today in the firm's time zone, as the menu links it; not ?as_of=, which
+// shows pages as of a past moment) would do, writing nothing: the dry run
+// (Config.BillingDryRun). The form is a GET, so the preview of a date is a
+// link; a bad date is shown beside the field.
 func (h *handler) handleBillingPreview(w http.ResponseWriter, r *http.Request) {
 	f := newForm()
 	v := &view{Title: "Billing run preview", Section: "billing-run", Form: f}
 	d := billingPreview{}
 	raw := strings.TrimSpace(r.URL.Query().Get("date"))
-	f.set("date", raw)
-	if raw == "" {
-		v.D = d
-		h.render(w, r, http.StatusOK, "billing_preview", v)
-		return
+	if raw == "" { // from the menu: today's run, the one the firm asks about
+		today, _, err := h.today(r.Context())
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		raw = today.String()
 	}
+	f.set("date", raw)
 	asOf, err := domain.ParseDate(raw)
 	if err != nil {
 		f.Errors["date"] = "Enter a date, like 2026-03-31."
