@@ -572,6 +572,10 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 		uc.CollectNow = func(ctx context.Context, invoiceID, methodID uuid.UUID, meta billing.Meta) (billingrun.NowOutcome, error) {
 			return billingrun.CollectNow(ctx, a.Billing, gw, invoiceID, methodID, meta)
 		}
+		// A client paying "today" from their link is charged then too.
+		uc.AttemptDueNow = func(ctx context.Context, invoiceID uuid.UUID, actor string) (billingrun.NowOutcome, error) {
+			return billingrun.AttemptDueNow(ctx, a.Billing, gw, invoiceID, actor)
+		}
 	}
 	// Owners connect Xero or QuickBooks Online from the Ledger page (OAuth 2.0).
 	uc.LedgerOAuth = &ui.LedgerOAuth{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL, Flows: a.SignIn}

@@ -39,11 +39,26 @@ func CollectNow(ctx context.Context, svc *billing.Service, gw payments.Gateway, 
 	if err != nil {
 		return NowOutcome{}, err
 	}
-	f, err := svc.Firm(ctx)
+	if _, err := svc.ScheduleRetry(ctx, billing.InvoiceRequest{InvoiceID: invoiceID, Date: today, PaymentMethodID: methodID}, meta); err != nil {
+		return NowOutcome{}, err
+	}
+	return AttemptDueNow(ctx, svc, gw, invoiceID, meta.Actor)
+}
+
+// AttemptDueNow makes, on the spot, the attempt of the invoice's collection
+// or retry scheduled for today (or earlier), through the same path as
+// Collect, and answers the outcome: what a client who asked for the charge
+// "today" on their link is told, rather than waiting for the next daily
+// run. An invoice with nothing due today is only reported. Collect making
+// the same attempt at the same moment uses the same attempt id, hence the
+// same idempotency key: one charge either way.
+func AttemptDueNow(ctx context.Context, svc *billing.Service, gw payments.Gateway, invoiceID uuid.UUID, actor string) (NowOutcome, error) {
+	today, err := svc.Today(ctx)
 	if err != nil {
 		return NowOutcome{}, err
 	}
-	if _, err := svc.ScheduleRetry(ctx, billing.InvoiceRequest{InvoiceID: invoiceID, Date: today, PaymentMethodID: methodID}, meta); err != nil {
+	f, err := svc.Firm(ctx)
+	if err != nil {
 		return NowOutcome{}, err
 	}
 	st, cl, err := svc.InvoiceNow(ctx, invoiceID)
@@ -51,7 +66,7 @@ func CollectNow(ctx context.Context, svc *billing.Service, gw payments.Gateway, 
 		return NowOutcome{}, err
 	}
 	if st.Status == invoice.StatusPaymentScheduled && !st.Collection.Date.IsZero() && !st.Collection.Date.After(today) {
-		status, err := attempt(ctx, cl, f, svc, gw, st, today, meta.Actor)
+		status, err := attempt(ctx, cl, f, svc, gw, st, today, actor)
 		if err != nil {
 			return NowOutcome{}, fmt.Errorf("collect invoice %s now: %w", st.Number, err)
 		}

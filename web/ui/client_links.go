@@ -587,6 +587,32 @@ func chargeDone(p *methodLinkPage, on, today domain.Date, method string) string 
 	return "Invoice " + p.Invoice.Number + " will be charged " + when + " to " + method + "."
 }
 
+// chargedNow has the link page's invoice charged on the spot when the
+// client asked for the charge today (Config.AttemptDueNow: the attempt the
+// daily collection would make, with the same idempotency key), and says
+// what came of it; bad is true when it was declined or failed. A charge on
+// a later date, or no gateway at hand, is told as scheduled (chargeDone,
+// naming the method as named: "it" after a sentence that named it).
+func (h *handler) chargedNow(r *http.Request, p *methodLinkPage, on, today domain.Date, method, named, actor string) (msg string, bad bool) {
+	if on != today || h.cfg.AttemptDueNow == nil {
+		return chargeDone(p, on, today, named), false
+	}
+	num := p.Invoice.Number
+	out, err := h.cfg.AttemptDueNow(r.Context(), p.Invoice.ID, actor)
+	h.waitForHead(r.Context()) // the page after the redirect shows the outcome
+	switch {
+	case err != nil:
+		return "Invoice " + num + " could not be charged just now (" + h.userMessage(r, err) + "); the charge stays scheduled for today.", true
+	case out.Pending:
+		return "Your bank is processing the payment of invoice " + num + " with " + method + "; you will receive a receipt once it is paid.", false
+	case out.Status == invoice.StatusPaid:
+		return "Invoice " + num + " is paid with " + method + ". Thank you: a receipt is on its way.", false
+	case out.Status == invoice.StatusPaymentRejected:
+		return "The payment of invoice " + num + " with " + method + " was declined: " + domain.Sentence(out.DeclineMessage) + " You can try another card or bank account below.", true
+	}
+	return chargeDone(p, on, today, named), false
+}
+
 func (h *handler) loadMethodLinkPage(ctx context.Context, l auth.Link, action string) (*methodLinkPage, *view, error) {
 	c, today, loc, err := h.linkClient(ctx, l)
 	if err != nil {
@@ -730,7 +756,12 @@ func (h *handler) handleLinkMethodCaptured(w http.ResponseWriter, r *http.Reques
 		if on.IsZero() {
 			on = v.Today
 		}
-		done += " " + chargeDone(pg, on, v.Today, "it")
+		msg, bad := h.chargedNow(r, pg, on, v.Today, capturedText(got), "it", "client-link:"+l.ClientID.String())
+		if bad {
+			redirectError(w, r, path, done+" "+msg)
+			return
+		}
+		done += " " + msg
 	}
 	redirect(w, r, path, done)
 }
@@ -778,7 +809,12 @@ func (h *handler) linkRetry(w http.ResponseWriter, r *http.Request, l auth.Link,
 		return
 	}
 	h.waitFor(ctx, res.Position)
-	redirect(w, r, r.URL.Path, chargeDone(pg, on, v.Today, method.Label))
+	msg, bad := h.chargedNow(r, pg, on, v.Today, method.Label, method.Label, linkMeta(l, token, "retry").Actor)
+	if bad {
+		redirectError(w, r, r.URL.Path, msg)
+		return
+	}
+	redirect(w, r, r.URL.Path, msg)
 }
 
 // ---- Links shown to staff ----

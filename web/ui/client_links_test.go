@@ -31,16 +31,21 @@ func newLinkApp(tb testing.TB) (*app, *auth.LinkSigner) {
 	return newLinkAppWith(tb, "")
 }
 
-// newLinkAppWith is newLinkApp with Remit collecting through gateway.
-func newLinkAppWith(tb testing.TB, gateway string) (*app, *auth.LinkSigner) {
+// newLinkAppWith is newLinkApp with Remit collecting through gateway, and
+// its configuration changed by each of more.
+func newLinkAppWith(tb testing.TB, gateway string, more ...func(*app, *ui.Config)) (*app, *auth.LinkSigner) {
 	tb.Helper()
 	a := newApp(tb)
 	links, err := auth.NewLinkSigner(bytes.Repeat([]byte("k"), 32))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h := ui.New(ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: func() time.Time { return now },
-		Logger: slog.New(slog.NewTextHandler(logWriter{tb}, nil)), Links: links, Gateway: gateway, Checkout: a.checkout})
+	cfg := ui.Config{Billing: a.svc, Models: a.models, Runner: a.runner, Store: a.store, Now: func() time.Time { return now },
+		Logger: slog.New(slog.NewTextHandler(logWriter{tb}, nil)), Links: links, Gateway: gateway, Checkout: a.checkout}
+	for _, m := range more {
+		m(a, &cfg)
+	}
+	h := ui.New(cfg)
 	a.server.Close()
 	a.server = httptest.NewServer(a.withGateway(h)) // closed by newApp's cleanup
 	return a, links

@@ -116,6 +116,11 @@ type Config struct {
 	// form's command id, the attempt made with its idempotency key) and
 	// answers the outcome; nil makes "Retry now" a link to the retry form.
 	CollectNow func(ctx context.Context, invoiceID, methodID uuid.UUID, meta billing.Meta) (billingrun.NowOutcome, error)
+	// AttemptDueNow makes the attempt of an invoice's collection scheduled
+	// for today on the spot (billingrun.AttemptDueNow) and answers the
+	// outcome: a client who asks on their link for the charge today is
+	// charged then, not at the next daily run. Nil leaves it to that run.
+	AttemptDueNow func(ctx context.Context, invoiceID uuid.UUID, actor string) (billingrun.NowOutcome, error)
 	// PayNow opens the gateway's hosted page for a pay-now link
 	// (/c/i/{token}) and records what was paid; nil shows the invoice with
 	// no "Pay now".
