@@ -47,14 +47,14 @@ func TestClientLinkChargesTodayOnTheSpot(t *testing.T) {
 	}
 
 	paid := a.mustInvoice(a.mustClient("Acme"), "100")
-	mustContain(t, addCardAndPay(paid, "4242424242424242", today), "Invoice INV-000001 is paid with Visa •••• 4242", "a receipt is on its way")
+	mustContain(t, addCardAndPay(paid, "4242424242424242", today), "Visa •••• 4242", "is on file", "Invoice INV-000001 is paid; a receipt is on its way.")
 	if d := a.mustDetail(paid); d.StoredStatus != invoice.StatusPaid || len(d.Attempts) != 1 {
 		t.Fatalf("status %s after %d attempts, want paid by one charge", d.StoredStatus, len(d.Attempts))
 	}
 
 	globex := a.mustClient("Globex")
 	declined := a.mustInvoice(globex, "250")
-	mustContain(t, addCardAndPay(declined, "4000000000009995", today), "The payment of invoice INV-000002 with Visa •••• 9995", "was declined", "try another card")
+	mustContain(t, addCardAndPay(declined, "4000000000009995", today), "Visa •••• 9995", "The payment of invoice INV-000002 was declined: Your card has insufficient funds.", "try another card")
 	if d := a.mustDetail(declined); d.StoredStatus != invoice.StatusPaymentRejected {
 		t.Fatalf("status %s, want the payment rejected", d.StoredStatus)
 	}
@@ -78,7 +78,7 @@ func TestClientLinkChargesTodayOnTheSpot(t *testing.T) {
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("retry with the card on file = %d: %s", r.Status, errorsOf(r.Body))
 	}
-	mustContain(t, a.get(r.Location), "Invoice INV-000002 is paid with Mastercard •••• 4444")
+	mustContain(t, a.get(r.Location), "Invoice INV-000002 is paid; a receipt is on its way.")
 	if d := a.mustDetail(declined); d.StoredStatus != invoice.StatusPaid {
 		t.Fatalf("status %s after the retry today, want paid", d.StoredStatus)
 	}

@@ -593,7 +593,7 @@ func chargeDone(p *methodLinkPage, on, today domain.Date, method string) string 
 // what came of it; bad is true when it was declined or failed. A charge on
 // a later date, or no gateway at hand, is told as scheduled (chargeDone,
 // naming the method as named: "it" after a sentence that named it).
-func (h *handler) chargedNow(r *http.Request, p *methodLinkPage, on, today domain.Date, method, named, actor string) (msg string, bad bool) {
+func (h *handler) chargedNow(r *http.Request, p *methodLinkPage, on, today domain.Date, named, actor string) (msg string, bad bool) {
 	if on != today || h.cfg.AttemptDueNow == nil {
 		return chargeDone(p, on, today, named), false
 	}
@@ -604,11 +604,11 @@ func (h *handler) chargedNow(r *http.Request, p *methodLinkPage, on, today domai
 	case err != nil:
 		return "Invoice " + num + " could not be charged just now (" + h.userMessage(r, err) + "); the charge stays scheduled for today.", true
 	case out.Pending:
-		return "Your bank is processing the payment of invoice " + num + " with " + method + "; you will receive a receipt once it is paid.", false
+		return "Your bank is processing the payment of invoice " + num + "; you will receive a receipt once it is paid.", false
 	case out.Status == invoice.StatusPaid:
-		return "Invoice " + num + " is paid with " + method + ". Thank you: a receipt is on its way.", false
+		return "Invoice " + num + " is paid; a receipt is on its way.", false
 	case out.Status == invoice.StatusPaymentRejected:
-		return "The payment of invoice " + num + " with " + method + " was declined: " + domain.Sentence(out.DeclineMessage) + " You can try another card or bank account below.", true
+		return "The payment of invoice " + num + " was declined: " + domain.Sentence(out.DeclineMessage) + " You can try another card or bank account below.", true
 	}
 	return chargeDone(p, on, today, named), false
 }
@@ -756,7 +756,7 @@ func (h *handler) handleLinkMethodCaptured(w http.ResponseWriter, r *http.Reques
 		if on.IsZero() {
 			on = v.Today
 		}
-		msg, bad := h.chargedNow(r, pg, on, v.Today, capturedText(got), "it", "client-link:"+l.ClientID.String())
+		msg, bad := h.chargedNow(r, pg, on, v.Today, "it", "client-link:"+l.ClientID.String())
 		if bad {
 			redirectError(w, r, path, done+" "+msg)
 			return
@@ -809,7 +809,7 @@ func (h *handler) linkRetry(w http.ResponseWriter, r *http.Request, l auth.Link,
 		return
 	}
 	h.waitFor(ctx, res.Position)
-	msg, bad := h.chargedNow(r, pg, on, v.Today, method.Label, method.Label, linkMeta(l, token, "retry").Actor)
+	msg, bad := h.chargedNow(r, pg, on, v.Today, method.Label, linkMeta(l, token, "retry").Actor)
 	if bad {
 		redirectError(w, r, r.URL.Path, msg)
 		return
