@@ -488,6 +488,15 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 			a.log.Info("billing run", "as_of", r.AsOf, "issued", r.Billing.Issued, "already", r.Billing.AlreadyIssued,
 				"errors", len(r.Billing.Errors)+len(r.Collect.Errors), "collected", r.Collect.Succeeded, "rejected", r.Collect.Rejected,
 				"pending", r.Collect.Pending, "retries", r.Collect.RetriesScheduled, "err", r.Err)
+		},
+		// Between daily runs collection runs again every ten minutes, for
+		// the collections scheduled for today since; logged when it did
+		// something.
+		OnCollect: func(asOf domain.Date, r billingrun.CollectReport, err error) {
+			if err != nil || r.Succeeded+r.Rejected+r.Pending+len(r.Errors) > 0 {
+				a.log.Info("collection", "as_of", asOf, "collected", r.Succeeded, "rejected", r.Rejected,
+					"pending", r.Pending, "retries", r.RetriesScheduled, "errors", len(r.Errors), "err", err)
+			}
 		}}
 	a.Sched.Daily = a.payoutSync(store, gw, cfg)
 	a.Sched.Jobs = append(a.Sched.Jobs, a.proposalsJob(store), a.dunningJob(store), a.priceIncreasesJob(store))

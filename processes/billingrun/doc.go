@@ -1,8 +1,10 @@
 // Package billingrun is Remit's unattended side: the billing run, which
 // invoices due schedule items, and the collection process manager, which
 // charges invoices on their collection dates and retries rejected payments
-// by the firm's policy. Scheduler runs both every day inside `remit serve`;
-// `remit bill` runs them on demand.
+// by the firm's policy. Scheduler runs both every day inside `remit serve`,
+// and collection alone every ten minutes between (Scheduler.CollectEvery),
+// so a collection scheduled for today after the day's run is charged that
+// day; `remit bill` runs them on demand.
 //
 // # Design
 //

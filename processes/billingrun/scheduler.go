@@ -31,6 +31,16 @@ type Scheduler struct {
 	Now func() time.Time
 	// After is how long after midnight the daily run fires (default 5 minutes).
 	After time.Duration
+	// CollectEvery is how often, between daily runs, collection runs again
+	// for the day (default 10 minutes; negative: never): an invoice whose
+	// collection someone scheduled for today after the day's run (an
+	// instant bill collected "immediately", a client paying today on their
+	// link without coming back, staff's "Schedule collection" for today) is
+	// charged within that, not after the next midnight. It only collects:
+	// billing and the daily jobs stay daily.
+	CollectEvery time.Duration
+	// OnCollect, when set, hears how each of those collections went.
+	OnCollect func(asOf domain.Date, rep CollectReport, err error)
 	// Workers as in Options.
 	Workers int
 	// OnRun, when set, hears how each run went (for logging).
@@ -160,8 +170,19 @@ func (s *Scheduler) loop(ctx context.Context, done chan struct{}) {
 	s.daily(ctx, idx, now, after)
 }
 
-// daily runs at once, then every day After midnight, until ctx is done.
+// daily runs at once, then every day After midnight, until ctx is done;
+// between runs it collects every CollectEvery.
 func (s *Scheduler) daily(ctx context.Context, idx *Index, now func() time.Time, after time.Duration) {
+	every := s.CollectEvery
+	if every == 0 {
+		every = 10 * time.Minute
+	}
+	var tick <-chan time.Time
+	if every > 0 && s.Gateway != nil {
+		ticker := time.NewTicker(every)
+		defer ticker.Stop()
+		tick = ticker.C
+	}
 	for {
 		res := s.RunOnce(ctx, idx, now())
 		if s.OnRun != nil && !errors.Is(res.Err, context.Canceled) {
@@ -171,12 +192,30 @@ func (s *Scheduler) daily(ctx context.Context, idx *Index, now func() time.Time,
 		t := now().In(loc)
 		next := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc).Add(after)
 		timer := time.NewTimer(next.Sub(now()))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return
-		case <-timer.C:
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case <-timer.C:
+				break wait
+			case <-tick:
+				s.collectToday(ctx, idx, now())
+			}
 		}
+	}
+}
+
+// collectToday runs collection alone for the firm's date at now.
+func (s *Scheduler) collectToday(ctx context.Context, idx *Index, now time.Time) {
+	if err := idx.Update(ctx); err != nil || !idx.Firm().SetUp {
+		return // the next tick tries again; the daily run reports errors
+	}
+	asOf := domain.DateOf(now, idx.Location())
+	rep, err := Collect(ctx, s.Store, s.Billing, s.Gateway, asOf, CollectOptions{Workers: s.Workers, Index: idx, Logger: s.Logger})
+	if s.OnCollect != nil && !errors.Is(err, context.Canceled) {
+		s.OnCollect(asOf, rep, err)
 	}
 }
 
