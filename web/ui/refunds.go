@@ -98,3 +98,32 @@ func (p invoicePage) OpenDispute() *projections.DisputeView {
 	}
 	return nil
 }
+
+// PaymentChoice is the Refund form's choice of which gateway payment to
+// refund: each with what is left of it to refund, newest first (the one
+// refunded when none is chosen, as the API does), so staff pick a payment
+// rather than type its gateway reference.
+func (p invoicePage) PaymentChoice(f *form) input {
+	in := input{Name: "charge_reference", Label: "Payment", Type: "select", Value: f.Value("charge_reference"), Error: f.Error("charge_reference"), ID: fieldID("charge_reference")}
+	refunded := map[string]decimal.Decimal{}
+	for _, rf := range p.Invoice.Refunds {
+		refunded[rf.GatewayReference] = refunded[rf.GatewayReference].Add(rf.Amount.Amount)
+	}
+	pays := p.Invoice.Payments
+	for i := len(pays) - 1; i >= 0; i-- {
+		pm := pays[i]
+		if !pm.Gateway || pm.Reference == "" {
+			continue
+		}
+		left := domain.NewMoney(pm.Amount.Amount.Sub(refunded[pm.Reference]), pm.Amount.Currency)
+		if !left.Amount.IsPositive() {
+			continue // refunded in full
+		}
+		label := fmtMoney(pm.Amount) + " paid " + fmtDate(pm.Date) + " (" + pm.Reference + ")"
+		if !left.Amount.Equal(pm.Amount.Amount) {
+			label += ", " + fmtMoney(left) + " left to refund"
+		}
+		in.Options = append(in.Options, option{Value: pm.Reference, Label: label})
+	}
+	return in
+}
