@@ -5,13 +5,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/firm"
 	"remit/formats/pdf"
+	"remit/projections"
 )
 
 // registerPDFRoutes serves invoices and credit notes as the PDF documents
@@ -24,73 +27,69 @@ func (s *Server) registerPDFRoutes(r *mux.Router) {
 // handleInvoicePDF answers the invoice as it stands (payments so far, the
 // amount still due), as of the request's as_of when it has one.
 func (s *Server) handleInvoicePDF(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "invoice")
+	doc, err := s.invoiceDocument(r, func(d projections.InvoiceDetail, f firm.State, _ *time.Location, c client.State) (pdfDoc, error) {
+		var buf bytes.Buffer
+		err := pdf.Invoice(&buf, pdf.FromDetail(d, f, c))
+		return pdfDoc{buf.Bytes(), d.Number}, err
+	})
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	d, err := s.readInvoice(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	f, _, err := s.firmState(r.Context())
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	c, err := s.clientOf(r.Context(), d.ClientID)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var buf bytes.Buffer
-	if err := pdf.Invoice(&buf, pdf.FromDetail(d, f, c)); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	servePDF(w, buf.Bytes(), d.Number)
+	servePDF(w, doc)
 }
 
 // handleCreditNotePDF answers one of an invoice's credit notes, named by
 // its id as the credit notes list gives it.
 func (s *Server) handleCreditNotePDF(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "invoice")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
 	cn, err := pathID(r, "credit_note_id", "credit note")
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	d, err := s.readInvoice(r.Context(), id)
+	doc, err := s.invoiceDocument(r, func(d projections.InvoiceDetail, f firm.State, loc *time.Location, c client.State) (pdfDoc, error) {
+		data, err := pdf.LoadCreditNote(r.Context(), s.cfg.Store, s.cat, pdf.CreditNoteRef{InvoiceID: d.ID, ID: cn}, f, c, loc)
+		if err != nil {
+			return pdfDoc{}, err
+		}
+		var buf bytes.Buffer
+		err = pdf.CreditNote(&buf, data)
+		return pdfDoc{buf.Bytes(), data.Number}, err
+	})
 	if err != nil {
 		s.Error(w, r, err)
 		return
+	}
+	servePDF(w, doc)
+}
+
+// pdfDoc is a rendered document and the number it is named after.
+type pdfDoc struct {
+	body   []byte
+	number string
+}
+
+// invoiceDocument renders a document of the invoice in the path with what
+// it names: the invoice's read model, the firm (and its time zone) and the
+// client, all as of the request's as_of when it has one.
+func (s *Server) invoiceDocument(r *http.Request, render func(projections.InvoiceDetail, firm.State, *time.Location, client.State) (pdfDoc, error)) (pdfDoc, error) {
+	id, err := pathID(r, "id", "invoice")
+	if err != nil {
+		return pdfDoc{}, err
+	}
+	d, err := s.readInvoice(r.Context(), id)
+	if err != nil {
+		return pdfDoc{}, err
 	}
 	f, _, loc, err := s.firmAndZone(r.Context())
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return pdfDoc{}, err
 	}
 	c, err := s.clientOf(r.Context(), d.ClientID)
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return pdfDoc{}, err
 	}
-	data, err := pdf.LoadCreditNote(r.Context(), s.cfg.Store, s.cat, pdf.CreditNoteRef{InvoiceID: id, ID: cn}, f, c, loc)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var buf bytes.Buffer
-	if err := pdf.CreditNote(&buf, data); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	servePDF(w, buf.Bytes(), data.Number)
+	return render(d, f, loc, c)
 }
 
 // clientOf is the client's state from the read models (as of the
@@ -107,9 +106,9 @@ func (s *Server) clientOf(ctx context.Context, id uuid.UUID) (client.State, erro
 	return c, nil
 }
 
-// servePDF answers doc as an attachment named after the document's number.
-func servePDF(w http.ResponseWriter, doc []byte, number string) {
+// servePDF answers doc as an attachment named after its number.
+func servePDF(w http.ResponseWriter, doc pdfDoc) {
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", number+".pdf"))
-	_, _ = w.Write(doc)
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", doc.number+".pdf"))
+	_, _ = w.Write(doc.body)
 }
