@@ -493,6 +493,7 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 		// the collections scheduled for today since; logged when it did
 		// something.
 		OnCollect: func(asOf domain.Date, r billingrun.CollectReport, err error) {
+			a.Metrics.Collected(r.Succeeded, r.Rejected)
 			if err != nil || r.Succeeded+r.Rejected+r.Pending+len(r.Errors) > 0 {
 				a.log.Info("collection", "as_of", asOf, "collected", r.Succeeded, "rejected", r.Rejected,
 					"pending", r.Pending, "retries", r.RetriesScheduled, "errors", len(r.Errors), "err", err)

@@ -136,6 +136,16 @@ func (m *Metrics) BillingRun(took time.Duration, issued, collected, rejected int
 	m.runRejected.Add(float64(rejected))
 }
 
+// Collected counts what a collection between daily runs took and had
+// declined (Scheduler.CollectEvery): payments, not runs.
+func (m *Metrics) Collected(collected, rejected int) {
+	if m == nil {
+		return
+	}
+	m.runCollected.Add(float64(collected))
+	m.runRejected.Add(float64(rejected))
+}
+
 // Lease records whether this node holds the named job's lease.
 func (m *Metrics) Lease(name string, held bool) {
 	if m == nil {
