@@ -580,11 +580,11 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 		// "Retry now" on the Collections page charges through the same
 		// gateway and collection path as the daily collection.
 		uc.CollectNow = func(ctx context.Context, invoiceID, methodID uuid.UUID, meta billing.Meta) (billingrun.NowOutcome, error) {
-			return billingrun.CollectNow(ctx, a.Billing, gw, invoiceID, methodID, meta)
+			return a.countedNow(billingrun.CollectNow(ctx, a.Billing, gw, invoiceID, methodID, meta))
 		}
 		// A client paying "today" from their link is charged then too.
 		uc.AttemptDueNow = func(ctx context.Context, invoiceID uuid.UUID, actor string) (billingrun.NowOutcome, error) {
-			return billingrun.AttemptDueNow(ctx, a.Billing, gw, invoiceID, actor)
+			return a.countedNow(billingrun.AttemptDueNow(ctx, a.Billing, gw, invoiceID, actor))
 		}
 	}
 	// Owners connect Xero or QuickBooks Online from the Ledger page (OAuth 2.0).

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"remit/domain/invoice"
 	"remit/internal/metrics"
 	"remit/internal/sqlitemem"
 	"remit/processes/billingrun"
@@ -103,6 +104,19 @@ func (a *App) watch() {
 func (a *App) observeRun(r billingrun.RunResult) {
 	failed := r.Err != nil || len(r.Billing.Errors)+len(r.Collect.Errors) > 0
 	a.Metrics.BillingRun(r.Took, r.Billing.Issued, r.Collect.Succeeded, r.Collect.Rejected, failed)
+}
+
+// countedNow counts in the payments metrics what a charge made on the spot
+// came to (staff's "Retry now", a client paying today on their link).
+func (a *App) countedNow(out billingrun.NowOutcome, err error) (billingrun.NowOutcome, error) {
+	switch {
+	case err != nil || !out.Attempted || out.Pending:
+	case out.Status == invoice.StatusPaid:
+		a.Metrics.Collected(1, 0)
+	case out.Status == invoice.StatusPaymentRejected:
+		a.Metrics.Collected(0, 1)
+	}
+	return out, err
 }
 
 // openMetrics serves GET /metrics (and the Go runtime's profiles under

@@ -22,6 +22,9 @@ type NowOutcome struct {
 	// Pending is true when the gateway has not answered yet (a bank
 	// debit): the daily collection asks it again with the same key.
 	Pending bool
+	// Attempted is true when this call made the attempt (false when the
+	// invoice had nothing due today: paid, or collected by someone else).
+	Attempted bool
 }
 
 // CollectNow retries one invoice's collection on the spot ("Retry now" on
@@ -65,19 +68,21 @@ func AttemptDueNow(ctx context.Context, svc *billing.Service, gw payments.Gatewa
 	if err != nil {
 		return NowOutcome{}, err
 	}
+	attempted := false
 	if st.Status == invoice.StatusPaymentScheduled && !st.Collection.Date.IsZero() && !st.Collection.Date.After(today) {
 		status, err := attempt(ctx, cl, f, svc, gw, st, today, actor)
 		if err != nil {
 			return NowOutcome{}, fmt.Errorf("collect invoice %s now: %w", st.Number, err)
 		}
 		if status == payments.StatusPending {
-			return NowOutcome{Number: st.Number, Status: st.Status, Pending: true}, nil
+			return NowOutcome{Number: st.Number, Status: st.Status, Pending: true, Attempted: true}, nil
 		}
 		if st, _, err = svc.InvoiceNow(ctx, invoiceID); err != nil {
 			return NowOutcome{}, err
 		}
+		attempted = true
 	}
-	out := NowOutcome{Number: st.Number, Status: st.Status}
+	out := NowOutcome{Number: st.Number, Status: st.Status, Attempted: attempted}
 	if st.Status == invoice.StatusPaymentRejected {
 		out.DeclineCode, out.DeclineMessage = st.LastRejection.DeclineCode, st.LastRejection.DeclineMessage
 	}
