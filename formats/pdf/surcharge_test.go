@@ -10,7 +10,6 @@ import (
 	"remit/domain/decidertest"
 	"remit/domain/invoice"
 	"remit/formats/pdf"
-	"remit/projections"
 )
 
 // TestInvoiceShowsCardSurcharge: an invoice paid by card with a 1.5 %
@@ -29,12 +28,7 @@ func TestInvoiceShowsCardSurcharge(t *testing.T) {
 	for _, ev := range events {
 		st = invoice.Evolve(st, ev)
 	}
-	d := projections.InvoiceDetail{
-		InvoiceListItem: projections.InvoiceListItem{ID: st.ID, ClientID: st.ClientID, Number: st.Number, IssueDate: st.IssueDate, DueDate: st.DueDate,
-			Status: st.Status, Total: st.Totals.Gross, Balance: st.Balance()},
-		StoredStatus: st.Status, TaxMode: st.TaxMode, Lines: st.Lines, Totals: st.Totals, Paid: st.Paid,
-	}
-	text := Text(t, pdf.FromDetail(d, f, c))
+	text := Text(t, pdf.FromDetail(detailOf(st), f, c))
 	// 1,622.50 × 1.5 % = 24.34 (24.3375), + 2.43 tax; total 1,649.27.
 	for _, want := range []string{"Card surcharge (1.50%)", "24.34", "2.43", "1,649.27 AUD"} {
 		if !strings.Contains(text, want) {
