@@ -113,6 +113,20 @@ func (m *Models) ClientsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUI
 	return out, err
 }
 
+// ClientState returns one client, folded (ENOTFOUND when there is none):
+// what a document's "Bill to" and how to pay are drawn from.
+func (m *Models) ClientState(ctx context.Context, id uuid.UUID) (client.State, error) {
+	cs, err := m.ClientsByID(ctx, []uuid.UUID{id})
+	if err != nil {
+		return client.State{}, err
+	}
+	c, ok := cs[id]
+	if !ok {
+		return client.State{}, domain.NotFound("There is no client %s.", id)
+	}
+	return c, nil
+}
+
 // InvoicesByID returns the invoices among ids that exist: issued ones as
 // folded, and ones begun and abandoned (never to be issued) as
 // invoice.Evolve makes them of their InvoiceAbandoned.
@@ -158,9 +172,9 @@ type RejectedInvoice struct {
 // may have a retry for (payment rejected, a balance left, collection not
 // cancelled by staff) after the one whose key (id) is after ("" for the
 // first page), in key order, and the key the next page starts after; a
-// page shorter than limit is the last. Collection reads them a page at a time, so its memory does
-// not grow with the rejected invoices; one that stops being rejected while
-// the pages are read is simply not met again.
+// page shorter than limit is the last. Collection reads them a page at a
+// time, so its memory does not grow with the rejected invoices; one that
+// stops being rejected while the pages are read is simply not met again.
 func (m *Models) RejectedInvoicesPage(ctx context.Context, after string, limit int) ([]RejectedInvoice, string, error) {
 	recs, err := m.Invoices.docs.Find(ctx, m.db, rejectedInvoicesPage, after, limit)
 	if err != nil {

@@ -40,7 +40,6 @@ func LoadCreditNote(ctx context.Context, store eventstore.Store, cat *catalog.Ca
 		return CreditNoteData{}, fmt.Errorf("read invoice %s: %w", ref.InvoiceID, err)
 	}
 	var st invoice.State
-	seq := 0
 	for _, rec := range recs {
 		e, err := cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
 		if err != nil {
@@ -51,7 +50,7 @@ func LoadCreditNote(ctx context.Context, store eventstore.Store, cat *catalog.Ca
 		if !ok {
 			continue
 		}
-		seq++
+		seq := len(st.CreditNotes) // its place, as the emailer numbers it
 		if seq == ref.Seq || (ref.Seq < 1 && cn.CreditNoteID == ref.ID) {
 			return CreditNoteFrom(cn, st, invoice.CreditNoteNumber(st.Number, seq), f, c, domain.DateOf(cn.At, loc)), nil
 		}

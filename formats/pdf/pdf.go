@@ -1,8 +1,9 @@
 // Package pdf renders invoices as PDF documents for clients: the firm's and
 // the client's details, the invoice number and dates, its lines (quantity,
 // unit price, discount, tax, line total), totals, what was paid, credited
-// and waived so far (each on its own row), the amount due and how to pay; and their credit notes (CreditNote: the invoice credited, the reason,
-// the amount and its tax share, what is left to pay).
+// and waived so far (each on its own row), the amount due and how to pay;
+// and their credit notes (CreditNote: the invoice credited, the reason, the
+// amount and its tax share, what is left to pay).
 //
 // InvoiceData is everything one page needs, as plain values; build it with
 // FromIssued (from the InvoiceIssued event and the collection scheduled with

@@ -136,8 +136,9 @@ func (m *Metrics) BillingRun(took time.Duration, issued, collected, rejected int
 	m.runRejected.Add(float64(rejected))
 }
 
-// Collected counts what a collection between daily runs took and had
-// declined (Scheduler.CollectEvery): payments, not runs.
+// Collected counts payments taken and declined outside a billing run (the
+// collections between daily runs, charges made on the spot): payments,
+// not runs.
 func (m *Metrics) Collected(collected, rejected int) {
 	if m == nil {
 		return

@@ -98,11 +98,12 @@
 // the store and the mail server is not transactional: if the process dies
 // after the server accepted an email and before EmailSent is stored, the
 // restarted outbox sends it again, with the same Message-ID (at least once,
-// with a de-duplication key that mail clients and mailpit can use). Two outboxes on
-// one store may likewise both send a queued email they both found unsent:
-// run one per store at a time (remit serve runs it only on the node holding
-// the outbox's lease, internal/lease; a node taking the lease over starts it
-// again, Start after Close, and it reads its state afresh).
+// with a de-duplication key that mail clients and mailpit can use). Two
+// outboxes on one store may likewise both send a queued email they both
+// found unsent: run one per store at a time (remit serve runs it only on
+// the node holding the outbox's lease, internal/lease; a node taking the
+// lease over starts it again, Start after Close, and it reads its state
+// afresh).
 //
 // A temporary failure (4xx, a server that does not answer) leaves the email
 // queued; it is retried by the transport with backoff, then on every Tick.
@@ -122,8 +123,8 @@
 // EmailQueued and EmailSent coming back) writes nothing, so the stored
 // checkpoint may lag behind such events, which a restart reads again to no
 // effect. A start reads that one row and resumes the log after the
-// checkpoint, so it takes the same time whatever the length of the log, and memory does not
-// grow with it; the emails queued and not sent are sent again. The first
+// checkpoint, so it takes the same time whatever the length of the log,
+// and memory does not grow with it; the emails queued and not sent are sent again. The first
 // start on a database without the row (a new one, or one whose first load
 // was cut short) reads the email streams and the facts the daily check needs
 // from the whole log, writing its row only once that is done, and resumes

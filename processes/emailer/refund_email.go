@@ -35,8 +35,8 @@ a few business days to show it.
 }
 
 // creditNoteTemplates are the client's email about a credit note issued on
-// its own (its PDF attached): what is left to pay, with the pay-now link when nothing charges
-// it, or the date it is charged.
+// its own (its PDF attached): what is left to pay, with the pay-now link
+// when nothing charges it, or the date it is charged.
 var creditNoteTemplates = [3]string{
 	`Credit note {{.CreditNote}} for invoice {{.Number}}`,
 	`Hello {{.Contact}},

@@ -2,15 +2,12 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
-	"remit/domain"
 	"remit/domain/client"
 	"remit/domain/firm"
 	"remit/formats/pdf"
@@ -85,25 +82,11 @@ func (s *Server) invoiceDocument(r *http.Request, render func(projections.Invoic
 	if err != nil {
 		return pdfDoc{}, err
 	}
-	c, err := s.clientOf(r.Context(), d.ClientID)
+	c, err := s.models(r.Context()).ClientState(r.Context(), d.ClientID)
 	if err != nil {
 		return pdfDoc{}, err
 	}
 	return render(d, f, loc, c)
-}
-
-// clientOf is the client's state from the read models (as of the
-// request's as_of), for a document's "Bill to" and how to pay.
-func (s *Server) clientOf(ctx context.Context, id uuid.UUID) (client.State, error) {
-	cs, err := s.models(ctx).ClientsByID(ctx, []uuid.UUID{id})
-	if err != nil {
-		return client.State{}, err
-	}
-	c, ok := cs[id]
-	if !ok {
-		return client.State{}, domain.NotFound("There is no client %s.", id)
-	}
-	return c, nil
 }
 
 // servePDF answers doc as an attachment named after its number.

@@ -10,9 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"remit/domain"
-	"remit/domain/client"
-	"remit/eventstore"
 	"remit/formats/pdf"
+	"remit/projections"
 )
 
 // handleInvoicePDF answers the invoice as the PDF its email carries (the
@@ -23,41 +22,12 @@ func (h *handler) handleInvoicePDF(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f, _, err := h.firmNow(r.Context())
+	doc, err := h.invoicePDF(r.Context(), d)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	c, err := h.clientState(r.Context(), d.ClientID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var buf bytes.Buffer
-	if err := pdf.Invoice(&buf, pdf.FromDetail(d, f, c)); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", d.Number+".pdf"))
-	w.Write(buf.Bytes())
-}
-
-// clientState folds a client's stream (for a document's "Bill to").
-func (h *handler) clientState(ctx context.Context, id uuid.UUID) (client.State, error) {
-	recs, err := h.cfg.Store.ReadStream(ctx, client.StreamName(id), 0, eventstore.Forward, 0)
-	if err != nil {
-		return client.State{}, fmt.Errorf("read client %s: %w", id, err)
-	}
-	evs := make([]domain.Event, 0, len(recs))
-	for _, rec := range recs {
-		e, err := h.cat.Decode(rec.Type, rec.SchemaVersion, rec.Data)
-		if err != nil {
-			return client.State{}, fmt.Errorf("decode client@%d: %w", rec.Revision, err)
-		}
-		evs = append(evs, e)
-	}
-	return client.Fold(evs), nil
+	sendPDF(w, doc, d.Number+".pdf")
 }
 
 // handleCreditNotePDF answers the PDF of an invoice's n-th credit note
@@ -72,9 +42,34 @@ func (h *handler) handleCreditNotePDF(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	sendPDF(w, doc, name)
+}
+
+// invoicePDF renders the invoice d as it stands, with the firm and the
+// client as the request sees them (as of its moment, when it has one).
+func (h *handler) invoicePDF(ctx context.Context, d projections.InvoiceDetail) ([]byte, error) {
+	f, _, err := h.firmNow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := h.models(ctx).ClientState(ctx, d.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := pdf.Invoice(&buf, pdf.FromDetail(d, f, c)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// sendPDF answers doc as an attachment named file, kept by no cache (it
+// holds a client's details).
+func sendPDF(w http.ResponseWriter, doc []byte, file string) {
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
-	w.Write(doc)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", file))
+	_, _ = w.Write(doc)
 }
 
 // creditNotePDF renders the n-th credit note (n as the path gives it,
@@ -89,7 +84,7 @@ func (h *handler) creditNotePDF(ctx context.Context, invoiceID, clientID uuid.UU
 	if err != nil {
 		return nil, "", err
 	}
-	c, err := h.clientState(ctx, clientID)
+	c, err := h.models(ctx).ClientState(ctx, clientID)
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -12,7 +10,6 @@ import (
 
 	"remit/domain"
 	"remit/domain/invoice"
-	"remit/formats/pdf"
 	"remit/integrations/payments"
 	"remit/integrations/payments/gateways"
 	"remit/projections"
@@ -57,10 +54,7 @@ func (h *handler) handleLinkCreditNotePDF(w http.ResponseWriter, r *http.Request
 		h.linkFailed(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
-	w.Write(doc)
+	sendPDF(w, doc, name)
 }
 
 // payPage is a pay-now page's data.
@@ -332,23 +326,10 @@ func (h *handler) handleLinkInvoicePDF(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f, _, err := h.firmNow(r.Context())
+	doc, err := h.invoicePDF(r.Context(), pg.Invoice)
 	if err != nil {
 		h.linkFailed(w, r, err)
 		return
 	}
-	st, err := h.clientState(r.Context(), pg.Invoice.ClientID)
-	if err != nil {
-		h.linkFailed(w, r, err)
-		return
-	}
-	var buf bytes.Buffer
-	if err := pdf.Invoice(&buf, pdf.FromDetail(pg.Invoice, f, st)); err != nil {
-		h.linkFailed(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", pg.Invoice.Number+".pdf"))
-	_, _ = w.Write(buf.Bytes())
+	sendPDF(w, doc, pg.Invoice.Number+".pdf")
 }
