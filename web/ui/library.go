@@ -92,6 +92,7 @@ func (h *handler) handleLibraryNew(w http.ResponseWriter, r *http.Request) {
 	f.set("billing_rule.frequency", "monthly")
 	f.set("billing_rule.end", "never")
 	f.set("automatic", "on")
+	startTaxRates(f, h.defaultTaxRate(r.Context()), "")
 	h.render(w, r, http.StatusOK, "library_form", &view{Title: "Add a library service", Section: "library", Form: f, D: libraryForm{Currency: h.baseCurrency(r.Context())}})
 }
 

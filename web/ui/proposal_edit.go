@@ -225,6 +225,7 @@ func (h *handler) handleProposalEdit(w http.ResponseWriter, r *http.Request) {
 	fillEditForm(f, p)
 	f.set("revision", strconv.FormatUint(rev, 10))
 	d.Rows, d.TypedRows = editRows(p)
+	startTaxRates(f, h.defaultTaxRate(r.Context()), d.Rows.prefixes()...) // the blank rows; the draft's own have theirs
 	var err error
 	if d.Preview, err = h.preview(r.Context(), p, c.Name, today); err != nil {
 		h.fail(w, r, err)

@@ -27,6 +27,9 @@ const (
 	templateAddOns       = 2
 )
 
+// templateRows are those rows.
+var templateRows = offerRows{Core: templateCoreLines, Packages: templatePackages, PackageLines: templatePackageLines, AddOns: templateAddOns}
+
 const templatesPath = "/settings/proposal-templates"
 
 func (h *handler) registerProposalTemplateRoutes(rt routes) {
@@ -143,6 +146,7 @@ func (h *handler) handleTemplateList(w http.ResponseWriter, r *http.Request) {
 func (h *handler) handleTemplateNew(w http.ResponseWriter, r *http.Request) {
 	f := newForm()
 	f.set("expiry_days", "14")
+	startTaxRates(f, h.defaultTaxRate(r.Context()), templateRows.prefixes()...)
 	d, err := h.templateFormData(r, proposaltemplate.State{})
 	if err != nil {
 		h.fail(w, r, err)
@@ -171,6 +175,7 @@ func (h *handler) handleTemplateEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	f := newForm()
 	fillTemplateForm(f, t.Content)
+	startTaxRates(f, h.defaultTaxRate(r.Context()), templateRows.prefixes()...) // the blank rows
 	d, err := h.templateFormData(r, t)
 	if err != nil {
 		h.fail(w, r, err)
@@ -225,7 +230,7 @@ func templateFields(fs *fields) (proposaltemplate.Content, func(string) string) 
 	if fs.has("expiry_days") {
 		c.ExpiryDays, _ = fs.integer("expiry_days")
 	}
-	o := readOfferRows(fs, offerRows{Core: templateCoreLines, Packages: templatePackages, PackageLines: templatePackageLines, AddOns: templateAddOns})
+	o := readOfferRows(fs, templateRows)
 	c.Lines, c.Packages, c.AddOns = o.Lines, o.Packages, o.AddOns
 	return c, o.rename
 }

@@ -164,6 +164,7 @@ func (h *handler) handleProposalNew(w http.ResponseWriter, r *http.Request) {
 	f.set("lines[0].quantity", "1")
 	f.set("lines[0].billing_rule.frequency", "monthly")
 	f.set("lines[0].automatic", "on")
+	startTaxRates(f, h.defaultTaxRate(r.Context()), linePrefixes("lines", proposalLines)...)
 	ts, err := h.models(r.Context()).ProposalTemplates(r.Context(), false)
 	if err != nil {
 		h.fail(w, r, err)

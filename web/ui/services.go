@@ -250,6 +250,9 @@ func (h *handler) handleServiceNew(w http.ResponseWriter, r *http.Request) {
 		ruleFields(f, "billing_rule", req.BillingRule)
 		f.set("library_service_id", from.ServiceID.String())
 	}
+	if from == nil {
+		startTaxRates(f, h.defaultTaxRate(r.Context()), "")
+	}
 	if f.Value("billing_rule.start_date") == "" && (from == nil || !from.BillingRule.Frequency.Manual()) {
 		f.set("billing_rule.start_date", isoDate(today))
 	}
@@ -312,6 +315,7 @@ func (h *handler) handleBillNew(w http.ResponseWriter, r *http.Request) {
 		f.set("lines[0].unit_price", l.UnitPrice.StringFixed(c.Currency.MinorUnits))
 		f.set("lines[0].tax_rate", l.TaxRate.String())
 	}
+	startTaxRates(f, h.defaultTaxRate(r.Context()), linePrefixes("lines", billLines)...)
 	h.render(w, r, http.StatusOK, "bill", &view{Title: "Instant bill", Section: "clients", Tab: "summary", Client: c, Today: today, Form: f, D: billPage{Lines: lineIndexes(), Library: lib}})
 }
 
