@@ -245,7 +245,7 @@ func (h *handler) handleFirmSave(w http.ResponseWriter, r *http.Request) {
 	fs := readForm(r)
 	group := fs.str("group_items") == "on"
 	mode := domain.TaxMode(fs.str("tax_mode"))
-	retries := retryDays(fs, "retry_after_days")
+	// The retry days are Payment chasing's (its own form): left as they are.
 	req := billing.FirmSettingsRequest{
 		Details:    &billing.FirmDetails{Name: fs.str("name"), Address: firmAddress(fs), TaxNumber: fs.str("tax_number")},
 		Regional:   &billing.FirmRegional{BaseCurrency: strings.ToUpper(fs.str("base_currency")), TimeZone: fs.str("time_zone")},
@@ -255,7 +255,6 @@ func (h *handler) handleFirmSave(w http.ResponseWriter, r *http.Request) {
 		CollectionSchedule: &billing.FirmCollectionSchedule{
 			CollectionDaysOnceOff: days(fs, "collection_days_once_off"), CollectionDaysRecurring: days(fs, "collection_days_recurring"),
 		},
-		RetryAfterDays: &retries,
 	}
 	if m := firm.MissedBillings(fs.str("missed_billings")); m != "" {
 		req.MissedBillings = &m

@@ -20,11 +20,12 @@ import (
 	"remit/web/ui"
 )
 
-// TestFirmSettingsPage: an owner sets the firm up and changes every setting
-// from the Settings page: details, region, invoice settings, tax mode,
-// collection days and retry policy, tax rates, and a logo (stored in the
-// logo folder, shown on the invoice page). Bad input shows beside its field
-// and appends nothing.
+// TestFirmSettingsPage: an owner sets the firm up (retry policy included)
+// and changes every setting from the Settings page: details, region,
+// invoice settings, tax mode, collection days, tax rates, and a logo
+// (stored in the logo folder, shown on the invoice page). Bad input shows
+// beside its field and appends nothing. Once set up, the retry days have
+// one input, under Payment chasing: the settings form leaves them alone.
 func TestFirmSettingsPage(t *testing.T) {
 	logos := t.TempDir()
 	a := newBareApp(t, func(c *ui.Config) { c.LogoDir = logos })
@@ -52,10 +53,13 @@ func TestFirmSettingsPage(t *testing.T) {
 
 	page := a.get("/settings/firm")
 	mustContain(t, page, "Firm settings")
-	for field, want := range map[string]string{"name": "Ledger &amp; Co", "base_currency": "AUD", "time_zone": "Australia/Sydney", "payment_terms_days": "14", "retry_after_days": "3, 5, 7"} {
+	for field, want := range map[string]string{"name": "Ledger &amp; Co", "base_currency": "AUD", "time_zone": "Australia/Sydney", "payment_terms_days": "14", "dunning.retry_after_days": "3, 5, 7"} {
 		if got := inputValue(page.Body, field); got != want {
 			t.Errorf("%s shows %q, want %q", field, got, want)
 		}
+	}
+	if n := strings.Count(page.Body, `after_days" type="text"`); n != 1 || strings.Contains(page.Body, `name="retry_after_days"`) {
+		t.Errorf("the settings page has %d retry-days inputs, want the one under Payment chasing", n)
 	}
 
 	settings := url.Values{"name": {"Ledger & Co Pty"}, "tax_number": {"53 004 085 616"}, "address.line1": {"1 George St"}, "address.city": {"Sydney"},
@@ -67,14 +71,8 @@ func TestFirmSettingsPage(t *testing.T) {
 	before := a.head()
 	wrong := clone(settings)
 	wrong.Set("time_zone", "Mars/Olympus_Mons")
-	wrong.Set("retry_after_days", "2, soon")
 	wrong.Set("payment_terms_days", "400")
 	p := a.post("/settings/firm", wrong)
-	if p.Status != http.StatusUnprocessableEntity || fieldError(p.Body, "retry_after_days") == "" {
-		t.Fatalf("bad settings = %d: %s", p.Status, errorsOf(p.Body))
-	}
-	wrong.Set("retry_after_days", "2, 4")
-	p = a.post("/settings/firm", wrong)
 	if p.Status != http.StatusUnprocessableEntity || fieldError(p.Body, "time_zone") == "" {
 		t.Fatalf("a bad time zone = %d: %s", p.Status, errorsOf(p.Body))
 	}
@@ -84,10 +82,10 @@ func TestFirmSettingsPage(t *testing.T) {
 		t.Fatalf("bad terms = %d: %s", p.Status, errorsOf(p.Body))
 	}
 	wrong.Set("payment_terms_days", "30")
-	wrong.Set("retry_after_days", "4, 2")
+	wrong.Set("collection_days_once_off", "-1")
 	p = a.post("/settings/firm", wrong)
-	if p.Status != http.StatusUnprocessableEntity || fieldError(p.Body, "retry_after_days") == "" {
-		t.Fatalf("retries out of order = %d: %s", p.Status, errorsOf(p.Body))
+	if p.Status != http.StatusUnprocessableEntity || fieldError(p.Body, "collection_days_once_off") == "" {
+		t.Fatalf("negative collection days = %d: %s", p.Status, errorsOf(p.Body))
 	}
 	if got := inputValue(p.Body, "invoice_prefix"); got != "LC-" {
 		t.Errorf("the refused form lost what was typed: prefix %q", got)
@@ -98,7 +96,7 @@ func TestFirmSettingsPage(t *testing.T) {
 
 	page = a.mustPost("/settings/firm", settings, "Firm settings saved.")
 	for field, want := range map[string]string{"name": "Ledger &amp; Co Pty", "tax_number": "53 004 085 616", "address.city": "Sydney", "time_zone": "Australia/Perth",
-		"invoice_prefix": "LC-", "payment_terms_days": "30", "collection_days_once_off": "3", "retry_after_days": "2, 4"} {
+		"invoice_prefix": "LC-", "payment_terms_days": "30", "collection_days_once_off": "3", "dunning.retry_after_days": "3, 5, 7"} {
 		if got := inputValue(page.Body, field); got != want {
 			t.Errorf("after saving, %s shows %q, want %q", field, got, want)
 		}
