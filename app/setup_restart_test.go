@@ -5,7 +5,9 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"remit/app"
 )
@@ -36,4 +38,43 @@ func TestSetupLinkAfterRestart(t *testing.T) {
 	if got := start("host pid 2"); !strings.Contains(got, "/setup/") {
 		t.Fatalf("the restart printed no setup link: %s", got)
 	}
+}
+
+// TestStartRunBeforeSetUpSaysSkipped: the billing run a new server starts
+// with, before the firm is set up, logs that it was skipped, not a run
+// "as of" an empty date that issued nothing.
+func TestStartRunBeforeSetUpSaysSkipped(t *testing.T) {
+	logs := &lockedBuffer{}
+	a, err := app.Open(context.Background(), app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", NoOutbox: true, NoLedgerSync: true,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(logs.String(), "billing run") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := logs.String()
+	if !strings.Contains(got, "billing run skipped: the firm is not set up yet") || strings.Contains(got, `as_of=""`) {
+		t.Errorf("the start's billing run, before set-up, logged:\n%s", got)
+	}
+}
+
+// lockedBuffer is a log destination written from several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
