@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -601,6 +602,14 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 	if a.Auth != nil {
 		uc.Auth, uc.Users = a.Auth, a.Auth
 	}
+	// With an SMTP server, an owner's invitations and new set-password
+	// links are emailed (never through the outbox: the link opens an
+	// account, and the log keeps only its hash).
+	if cfg.SMTPURL != "" && !cfg.NoOutbox {
+		if m, err := emailer.MailerFor(cfg.SMTPURL, cfg.DataDir); err == nil {
+			uc.PasswordLinks = &ui.PasswordLinkMailer{Mailer: m, From: cmp.Or(cfg.MailFrom, "remit@localhost"), PublicURL: func() string { return a.linkBase(cfg) }}
+		}
+	}
 	return ui.New(uc)
 }
 
@@ -650,14 +659,7 @@ func (a *App) emailLinks(cfg Config) func(purpose string, clientID, invoiceID uu
 		case emailer.LinkPayInvoice:
 			l.Purpose, l.Resource, l.Issued, path = auth.PurposePayInvoice, resource, cfg.Now(), "/c/i/"
 		}
-		base := cfg.PublicURL
-		if base == "" {
-			if u := a.baseURL.Load(); u != nil {
-				base = *u
-			} else {
-				base = "http://" + cfg.Addr
-			}
-		}
+		base := a.linkBase(cfg)
 		if purpose == emailer.LinkCollections { // staff's page: signed in, no signed link
 			return strings.TrimRight(base, "/") + "/collections"
 		}

@@ -20,6 +20,7 @@ type AddUser struct {
 	Name         string
 	Role         Role
 	PasswordHash string
+	Invited      bool // the password is a random one: the user chooses theirs with a link
 	Now          time.Time
 }
 
@@ -131,7 +132,7 @@ func addUser(s State, c AddUser) ([]domain.Event, error) {
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	return []domain.Event{UserAdded{UserID: IDForEmail(email), Email: email, Name: name, Role: c.Role, PasswordHash: c.PasswordHash, At: c.Now}}, nil
+	return []domain.Event{UserAdded{UserID: IDForEmail(email), Email: email, Name: name, Role: c.Role, PasswordHash: c.PasswordHash, Invited: c.Invited, At: c.Now}}, nil
 }
 
 func createToken(s State, c CreateToken) ([]domain.Event, error) {

@@ -49,6 +49,22 @@ func TestDecide(t *testing.T) {
 	})
 }
 
+// TestInvitedUntilTheirOwnPassword: an invited user is shown as invited
+// until they choose their password.
+func TestInvitedUntilTheirOwnPassword(t *testing.T) {
+	invited := added(user.RoleStaff)
+	invited.Invited = true
+	decidertest.Run(t, decider, []decidertest.Case[user.Command]{
+		{Name: "Invited", When: user.AddUser{Email: "ana@example.com", Name: "Ana", Role: user.RoleStaff, PasswordHash: hash, Invited: true, Now: now}, Then: []domain.Event{invited}},
+	})
+	if s := user.Fold([]domain.Event{invited}); !s.Invited {
+		t.Error("an invited user is not shown as invited")
+	}
+	if s := user.Fold([]domain.Event{invited, user.UserPasswordChanged{UserID: invited.UserID, PasswordHash: hash, At: now}}); s.Invited {
+		t.Error("a user who chose their password is still shown as invited")
+	}
+}
+
 func TestTokenUsable(t *testing.T) {
 	exp := now.Add(time.Hour)
 	s := user.Fold([]domain.Event{added("staff"), user.APITokenCreated{UserID: added("").UserID, TokenID: uuid.Max, Name: "x", Scope: user.ScopeRead, SecretHash: sha, ExpiresAt: &exp, At: now}})

@@ -58,8 +58,11 @@ type UserAdded struct {
 	Role   Role      `json:"role"`
 	// PasswordHash is the password's hash in its encoded form (bcrypt's
 	// "$2a$…"), never the password.
-	PasswordHash string    `json:"password_hash"`
-	At           time.Time `json:"at"`
+	PasswordHash string `json:"password_hash"`
+	// Invited: an owner invited the user, whose password is a random one
+	// nobody knows until they choose theirs with the link they were sent.
+	Invited bool      `json:"invited,omitempty"`
+	At      time.Time `json:"at"`
 }
 
 // UserPasswordChanged records a user's new password hash.

@@ -17,8 +17,10 @@ type State struct {
 	Name         string
 	Role         Role
 	PasswordHash string
-	Disabled     bool
-	AddedAt      time.Time
+	// Invited: invited and not yet signed up (no password of their own).
+	Invited  bool
+	Disabled bool
+	AddedAt  time.Time
 	// Tokens holds every token the user made, revoked ones included, by id.
 	// Evolve copies the map before changing it.
 	Tokens map[uuid.UUID]Token
@@ -48,9 +50,9 @@ func (t Token) Usable(now time.Time) bool {
 func Evolve(s State, e domain.Event) State {
 	switch e := e.(type) {
 	case UserAdded:
-		s.ID, s.Email, s.Name, s.Role, s.PasswordHash, s.AddedAt = e.UserID, e.Email, e.Name, e.Role, e.PasswordHash, e.At
+		s.ID, s.Email, s.Name, s.Role, s.PasswordHash, s.Invited, s.AddedAt = e.UserID, e.Email, e.Name, e.Role, e.PasswordHash, e.Invited, e.At
 	case UserPasswordChanged:
-		s.PasswordHash = e.PasswordHash
+		s.PasswordHash, s.Invited = e.PasswordHash, false
 	case UserRoleChanged:
 		s.Role = e.Role
 	case UserDisabled:

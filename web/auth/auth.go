@@ -189,6 +189,7 @@ type NewUser struct {
 	Name     string
 	Role     user.Role
 	Password string
+	Invited  bool // Password is a random one: they choose theirs with a link
 }
 
 // AddUser adds a user with a password; actor is who adds them ("cli" for
@@ -199,7 +200,7 @@ func (a *Authenticator) AddUser(ctx context.Context, u NewUser, actor string) (u
 		return uuid.Nil, err
 	}
 	id := user.IDForEmail(u.Email)
-	cmd := user.AddUser{Email: u.Email, Name: u.Name, Role: u.Role, PasswordHash: hash, Now: a.cfg.Now()}
+	cmd := user.AddUser{Email: u.Email, Name: u.Name, Role: u.Role, PasswordHash: hash, Invited: u.Invited, Now: a.cfg.Now()}
 	if err := a.handle(ctx, id, cmd, actor); err != nil {
 		return uuid.Nil, err
 	}

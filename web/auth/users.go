@@ -35,7 +35,7 @@ func PasswordLinkPath(token string) string { return "/set-password/" + token }
 // InviteUser adds a user with no usable password (a random one nobody is
 // told) and returns a one-time set-password link for them.
 func (a *Authenticator) InviteUser(ctx context.Context, in Invite, actor string) (uuid.UUID, PasswordLink, error) {
-	id, err := a.AddUser(ctx, NewUser{Email: in.Email, Name: in.Name, Role: in.Role, Password: randomString(32)}, actor)
+	id, err := a.AddUser(ctx, NewUser{Email: in.Email, Name: in.Name, Role: in.Role, Password: randomString(32), Invited: true}, actor)
 	if err != nil {
 		return uuid.Nil, PasswordLink{}, err
 	}

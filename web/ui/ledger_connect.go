@@ -24,6 +24,7 @@ package ui
 // replayed callback leaves the books and the secrets file as they were.
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -296,14 +297,14 @@ func (h *handler) oauthConfig(r *http.Request, provider, clientID, clientSecret 
 	switch provider {
 	case "xero":
 		ep = o.Xero
-		ep.AuthURL = cmp(ep.AuthURL, XeroAuthURL)
-		ep.TokenURL = cmp(ep.TokenURL, xero.DefaultTokenURL)
-		ep.ConnectionsURL = cmp(ep.ConnectionsURL, XeroConnectionsURL)
+		ep.AuthURL = cmp.Or(ep.AuthURL, XeroAuthURL)
+		ep.TokenURL = cmp.Or(ep.TokenURL, xero.DefaultTokenURL)
+		ep.ConnectionsURL = cmp.Or(ep.ConnectionsURL, XeroConnectionsURL)
 		scopes = xeroScopes
 	case "qbo":
 		ep = o.QBO
-		ep.AuthURL = cmp(ep.AuthURL, QBOAuthURL)
-		ep.TokenURL = cmp(ep.TokenURL, QBOTokenURL)
+		ep.AuthURL = cmp.Or(ep.AuthURL, QBOAuthURL)
+		ep.TokenURL = cmp.Or(ep.TokenURL, QBOTokenURL)
 		scopes = qboScopes
 	}
 	return &oauth2.Config{
@@ -313,13 +314,6 @@ func (h *handler) oauthConfig(r *http.Request, provider, clientID, clientSecret 
 		RedirectURL:  h.publicURL(r) + "/ledger/callback/" + provider,
 		Scopes:       scopes,
 	}, ep
-}
-
-func cmp(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 func (h *handler) publicURL(r *http.Request) string {
@@ -707,7 +701,7 @@ func (o *LedgerOAuth) formActionSources() []string {
 		return nil
 	}
 	var out []string
-	for _, u := range []string{cmp(o.Xero.AuthURL, XeroAuthURL), cmp(o.QBO.AuthURL, QBOAuthURL)} {
+	for _, u := range []string{cmp.Or(o.Xero.AuthURL, XeroAuthURL), cmp.Or(o.QBO.AuthURL, QBOAuthURL)} {
 		if pu, err := url.Parse(u); err == nil && pu.Scheme != "" && pu.Host != "" {
 			if o := pu.Scheme + "://" + pu.Host; !slices.Contains(out, o) {
 				out = append(out, o)

@@ -39,6 +39,13 @@ func (c *setupClock) Add(d time.Duration) {
 // empty store.
 func setupServer(t *testing.T) (*httptest.Server, *auth.Authenticator, *setupClock) {
 	t.Helper()
+	return setupServerWith(t, nil)
+}
+
+// setupServerWith is setupServer with configure (if not nil) changing the
+// UI's configuration.
+func setupServerWith(t *testing.T, configure func(*ui.Config)) (*httptest.Server, *auth.Authenticator, *setupClock) {
+	t.Helper()
 	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +60,11 @@ func setupServer(t *testing.T) (*httptest.Server, *auth.Authenticator, *setupClo
 		p, _ := auth.PrincipalFrom(r.Context())
 		w.Write([]byte("page for " + p.Email + " (" + string(p.Role) + ")"))
 	})
-	srv := httptest.NewServer(ui.SignInOver(inner, ui.Config{Auth: a, Store: st}))
+	cfg := ui.Config{Auth: a, Store: st}
+	if configure != nil {
+		configure(&cfg)
+	}
+	srv := httptest.NewServer(ui.SignInOver(inner, cfg))
 	t.Cleanup(srv.Close)
 	return srv, a, clock
 }

@@ -86,6 +86,10 @@ type Config struct {
 	// false: they are written to the data folder's outbox. The Dashboard's
 	// Getting started checklist says which.
 	SendsEmail bool
+	// PasswordLinks emails a user the set-password link an owner makes on
+	// the Users page (an invitation, or a new link); nil: the page only
+	// shows the link, for the owner to send.
+	PasswordLinks *PasswordLinkMailer
 	// Refunds refunds payments through the gateway (the invoice page's
 	// Refund action); nil: the action answers that the gateway cannot.
 	Refunds *refunds.Refunder

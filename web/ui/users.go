@@ -1,12 +1,17 @@
 package ui
 
 import (
+	"cmp"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
 	"remit/domain"
 	"remit/domain/user"
+	"remit/integrations/mail"
+	"remit/processes/emailer"
 	"remit/web/auth"
 )
 
@@ -21,6 +26,17 @@ type usersData struct {
 	Roles                      []user.Role
 	Error                      string
 	Link, LinkFor, LinkExpires string
+	// Emailed: the link was emailed to LinkFor; MailFailed: sending failed.
+	Emailed, MailFailed bool
+}
+
+// PasswordLinkMailer sends set-password links by email: through Mailer,
+// from From (the firm's sending address), as links to PublicURL() (where
+// users reach Remit).
+type PasswordLinkMailer struct {
+	Mailer    mail.Mailer
+	From      string
+	PublicURL func() string
 }
 
 // registerUserRoutes registers the users page and its actions, for owners.
@@ -44,7 +60,7 @@ func (h *handler) registerUserRoutes(rt routes) {
 			return err
 		}
 		u, _ := h.cfg.Auth.User(r.Context(), id)
-		data.showLink(r, u.Email, l)
+		h.sendLink(r, data, u, l, false)
 		return nil
 	}))
 }
@@ -57,9 +73,10 @@ func (h *handler) handleUsers(w http.ResponseWriter, r *http.Request) {
 func (h *handler) handleUserInvite(w http.ResponseWriter, r *http.Request) {
 	var data usersData
 	in := auth.Invite{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: user.Role(r.PostFormValue("role"))}
-	_, l, err := h.cfg.Auth.InviteUser(r.Context(), in, h.actor(r))
+	id, l, err := h.cfg.Auth.InviteUser(r.Context(), in, h.actor(r))
 	if err == nil {
-		data.showLink(r, user.NormalizeEmail(in.Email), l)
+		u, _ := h.cfg.Auth.User(r.Context(), id)
+		h.sendLink(r, &data, u, l, true)
 	}
 	h.showUsers(w, r, data, err)
 }
@@ -94,14 +111,39 @@ func (h *handler) showUsers(w http.ResponseWriter, r *http.Request, data usersDa
 	h.render(w, r, status, "users", &view{Title: "Users", Section: "users", D: data})
 }
 
-// showLink puts a set-password link on the page, for the owner to send.
-func (d *usersData) showLink(r *http.Request, email string, l auth.PasswordLink) {
+// sendLink emails u their set-password link l (invited: as an invitation)
+// when Remit sends email, and puts the link on the page either way, so the
+// owner can send it themselves if the email does not arrive.
+func (h *handler) sendLink(r *http.Request, d *usersData, u user.State, l auth.PasswordLink, invited bool) {
+	ctx := r.Context()
+	f, loc, err := h.firmNow(ctx)
+	if err != nil || loc == nil {
+		loc = time.UTC
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
 	d.Link = scheme + "://" + r.Host + auth.PasswordLinkPath(l.Token)
-	d.LinkFor, d.LinkExpires = email, l.Expires.UTC().Format("2 Jan 2006 15:04 UTC")
+	d.LinkFor, d.LinkExpires = u.Email, l.Expires.In(loc).Format("2 Jan 2006 15:04 MST")
+	m := h.cfg.PasswordLinks
+	if m == nil {
+		return
+	}
+	by := ""
+	if p, ok := auth.PrincipalFrom(ctx); ok {
+		if me, err := h.cfg.Auth.User(ctx, p.UserID); err == nil {
+			by = cmp.Or(me.Name, me.Email)
+		}
+	}
+	msg := emailer.PasswordLink{From: m.From, Firm: f.Name, To: mail.Address{Name: u.Name, Email: u.Email}, By: by,
+		Link: strings.TrimRight(m.PublicURL(), "/") + auth.PasswordLinkPath(l.Token), Expires: d.LinkExpires, Invited: invited, Now: h.cfg.Now()}.Message()
+	if err := m.Mailer.Send(ctx, msg); err != nil {
+		h.log.Warn("set-password link not emailed", "user", u.ID, "err", err)
+		d.MailFailed = true
+		return
+	}
+	d.Emailed = true
 }
 
 // deadPasswordLink is what a used, expired or replaced link says.

@@ -4,12 +4,16 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"remit/domain/user"
+	"remit/integrations/mail"
 	"remit/web/auth"
+	"remit/web/ui"
 )
 
 // TestUsersPage: an owner invites a user on /settings/users and gets a
@@ -89,5 +93,69 @@ func TestUsersPage(t *testing.T) {
 	}
 	if code, _ := status(t, sam, http.MethodGet, srv.URL+"/clients", nil); code != http.StatusSeeOther {
 		t.Errorf("a deactivated user's session: %d, want a redirect to sign in", code)
+	}
+}
+
+// TestInvitationIsEmailed: with email on, an owner's invitation is emailed
+// to the new user with their one-time link (to the public URL) and shown
+// on the page too; the user is listed as invited until they choose their
+// password with the emailed link; a new link is emailed the same way; an
+// email that cannot be sent says so, and the page still gives the link.
+func TestInvitationIsEmailed(t *testing.T) {
+	outbox := t.TempDir()
+	mailer := &ui.PasswordLinkMailer{Mailer: mail.Files{Dir: outbox}, From: "billing@firm.example", PublicURL: func() string { return "https://remit.firm.example/" }}
+	srv, a, _ := setupServerWith(t, func(c *ui.Config) { c.PasswordLinks = mailer })
+	if _, err := a.AddUser(context.Background(), auth.NewUser{Email: "owner@firm.example", Name: "Olive Owner", Role: user.RoleOwner, Password: "owner-password-1"}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	owner := setupBrowser()
+	if code, _ := status(t, owner, http.MethodPost, srv.URL+"/login", url.Values{"email": {"owner@firm.example"}, "password": {"owner-password-1"}}); code != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", code)
+	}
+	_, page := status(t, owner, http.MethodGet, srv.URL+"/settings/users", nil)
+	csrf := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindStringSubmatch(page)[1]
+	code, page := status(t, owner, http.MethodPost, srv.URL+"/settings/users", url.Values{"csrf_token": {csrf}, "email": {"Sam@Firm.example"}, "name": {"Sam Staff"}, "role": {"staff"}})
+	shown := regexp.MustCompile(`/set-password/[A-Za-z0-9_-]+`).FindString(page)
+	if code != http.StatusOK || !strings.Contains(page, "Emailed sam@firm.example their one-time link") || shown == "" {
+		t.Fatalf("invite: %d %s", code, errorsOf(page))
+	}
+	if !strings.Contains(page, "invited (no password chosen yet)") {
+		t.Error("the users page does not show the new user as invited")
+	}
+	sent := emls(t, outbox)
+	if len(sent) != 1 {
+		t.Fatalf("%d emails, want the invitation", len(sent))
+	}
+	for _, want := range []string{"To: \"Sam Staff\" <sam@firm.example>", "Subject: Olive Owner invited you to Remit", "https://remit.firm.example" + shown, "sign in with sam@firm.example"} {
+		if !strings.Contains(sent[0], want) {
+			t.Errorf("the invitation lacks %q:\n%s", want, sent[0])
+		}
+	}
+
+	sam := setupBrowser()
+	pw := url.Values{"password": {"sam-password-12"}, "password2": {"sam-password-12"}}
+	if code, _ := status(t, sam, http.MethodPost, srv.URL+shown, pw); code != http.StatusSeeOther {
+		t.Fatalf("set password with the emailed link: %d", code)
+	}
+	_, page = status(t, owner, http.MethodGet, srv.URL+"/settings/users", nil)
+	if strings.Contains(page, "invited (no password chosen yet)") {
+		t.Error("a user who chose their password is still shown as invited")
+	}
+
+	samID := user.IDForEmail("sam@firm.example").String()
+	code, page = status(t, owner, http.MethodPost, srv.URL+"/settings/users/"+samID+"/password-link", url.Values{"csrf_token": {csrf}})
+	if sent = emls(t, outbox); code != http.StatusOK || len(sent) != 2 || !strings.Contains(page, "Emailed sam@firm.example") {
+		t.Fatalf("a new link: %d, %d emails", code, len(sent))
+	}
+
+	// An email that cannot be sent (the outbox is a file, not a folder).
+	blocked := filepath.Join(t.TempDir(), "not-a-folder")
+	if err := os.WriteFile(blocked, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mailer.Mailer = mail.Files{Dir: blocked}
+	code, page = status(t, owner, http.MethodPost, srv.URL+"/settings/users/"+samID+"/password-link", url.Values{"csrf_token": {csrf}})
+	if code != http.StatusOK || !strings.Contains(page, "could not be sent") || !regexp.MustCompile(`/set-password/[A-Za-z0-9_-]+`).MatchString(page) {
+		t.Errorf("a link that could not be emailed: %d %s", code, errorsOf(page))
 	}
 }
