@@ -484,11 +484,11 @@ func (a *App) startBillingRun(ctx context.Context, cfg Config, store eventstore.
 	idx := billingrun.NewIndex(store, a.Models, billingrun.WaitFor(store, a.Runner))
 	a.Sched = &billingrun.Scheduler{Store: store, Billing: a.Billing, Index: idx, Gateway: gw, Now: cfg.Now, Logger: cfg.Logger,
 		OnRun: func(r billingrun.RunResult) {
+			a.observeRun(r)
 			if r.AsOf.IsZero() && r.Err == nil {
 				a.log.Info("billing run skipped: the firm is not set up yet")
 				return
 			}
-			a.observeRun(r)
 			syncDisputes(context.WithoutCancel(ctx))
 			a.log.Info("billing run", "as_of", r.AsOf, "issued", r.Billing.Issued, "already", r.Billing.AlreadyIssued,
 				"errors", len(r.Billing.Errors)+len(r.Collect.Errors), "collected", r.Collect.Succeeded, "rejected", r.Collect.Rejected,

@@ -439,10 +439,11 @@ func (s *Service) SendInvoice(ctx context.Context, r InvoiceRequest, meta Meta) 
 
 // ScheduleCollection schedules collecting the balance on r.Date (zero: the
 // firm's collection date for the invoice) from r.PaymentMethodID (zero: the
-// invoice's method).
+// invoice's method; for an invoice billed to the client's default when none
+// was on file, the client's default now).
 func (s *Service) ScheduleCollection(ctx context.Context, r InvoiceRequest, meta Meta) (Result, error) {
 	meta = s.begin(meta)
-	date, method := r.Date, r.PaymentMethodID
+	date, method, named := r.Date, r.PaymentMethodID, r.PaymentMethodID
 	if date.IsZero() || method == uuid.Nil {
 		st, err := s.invoiceState(ctx, r.InvoiceID)
 		if err != nil {
@@ -458,8 +459,19 @@ func (s *Service) ScheduleCollection(ctx context.Context, r InvoiceRequest, meta
 		if method == uuid.Nil {
 			method = st.PaymentMethodID
 		}
+		if method == uuid.Nil && st.ClientID != uuid.Nil {
+			// Billed to the client's default when none was on file: the
+			// default the client has now, checked as a named method.
+			cl, _, _, err := fold(ctx, s.env, clientDecider, clientStream(st.ClientID))
+			if err != nil {
+				return Result{}, err
+			}
+			if pm, ok := cl.DefaultPaymentMethod(); ok {
+				method, named = pm.ID, pm.ID
+			}
+		}
 	}
-	facts, err := s.invoiceClientFacts(ctx, r.InvoiceID, r.PaymentMethodID)
+	facts, err := s.invoiceClientFacts(ctx, r.InvoiceID, named)
 	if err != nil {
 		return Result{}, err
 	}

@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -395,4 +396,30 @@ func visaToken(token string) client.PaymentMethodDetails {
 	m := visa()
 	m.GatewayToken = token
 	return m
+}
+
+// TestCollectFromTheDefaultAddedAfterIssue: an invoice issued to "the
+// client's default" when the client had none on file is collected, once
+// staff schedule it, from the default the client has now (it used to be
+// refused: "choose the payment method to collect from"). With no method on
+// file at all it is still refused, naming the field.
+func TestCollectFromTheDefaultAddedAfterIssue(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.mustSetUpFirm()
+	c := f.mustCreateClient("Acme")
+	inv := f.ok(f.svc.IssueInvoice(ctx, billing.IssueInvoiceRequest{ClientID: c,
+		Lines: []billing.InstantLine{{Description: "Advice", Quantity: dec("1"), UnitPrice: dec("100")}}}, meta("issue"))).ID
+	if st := invoiceState(t, f, inv); st.PaymentMethodID != uuid.Nil || st.Collection.Date != (domain.Date{}) {
+		t.Fatalf("issued without a method on file: %+v", st)
+	}
+	_, err := f.svc.ScheduleCollection(ctx, billing.InvoiceRequest{InvoiceID: inv}, meta("collect-none"))
+	if domain.ErrorCode(err) != domain.EINVALID || !strings.Contains(err.Error(), "payment method") {
+		t.Fatalf("collecting with no method on file: %v", err)
+	}
+	card := f.ok(f.svc.AddPaymentMethod(ctx, billing.PaymentMethodRequest{ClientID: c, Method: visa()}, meta("card"))).ID
+	f.ok(f.svc.ScheduleCollection(ctx, billing.InvoiceRequest{InvoiceID: inv}, meta("collect")))
+	if st := invoiceState(t, f, inv); st.Collection.PaymentMethodID != card || st.PaymentMethodID != card {
+		t.Errorf("collection scheduled from %v (invoice's method %v), want the client's default %v", st.Collection.PaymentMethodID, st.PaymentMethodID, card)
+	}
 }

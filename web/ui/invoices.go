@@ -47,11 +47,14 @@ func invoiceActions() []invoiceAction {
 				return billing.InvoiceRequest{InvoiceID: d.ID}
 			},
 			run: (*billing.Service).SendInvoice},
-		{Name: "collect", Title: "Schedule payment collection", Done: "Payment collection scheduled.",
-			prefill: func(f *form, d projections.InvoiceDetail, _ *projections.ClientSummary, today domain.Date) {
+		{Name: "collect", Title: "Schedule payment collection", Done: "Payment collection scheduled. Remit charges it on that date (a collection for today within about ten minutes).",
+			prefill: func(f *form, d projections.InvoiceDetail, c *projections.ClientSummary, today domain.Date) {
 				f.set("date", isoDate(maxDate(today, d.IssueDate)))
-				if d.PaymentMethodID != uuid.Nil {
+				switch {
+				case d.PaymentMethodID != uuid.Nil:
 					f.set("payment_method_id", d.PaymentMethodID.String())
+				case c.DefaultMethod != uuid.Nil: // billed to the client's default, which they have now
+					f.set("payment_method_id", c.DefaultMethod.String())
 				}
 			},
 			read: func(fs *fields, d projections.InvoiceDetail) billing.InvoiceRequest {
@@ -77,7 +80,7 @@ func invoiceActions() []invoiceAction {
 					PaymentMethodID: fs.id("payment_method_id")}
 			},
 			run: (*billing.Service).RecordCollectionAttempt},
-		{Name: "retry", Title: "Retry the payment", Done: "Payment retry scheduled.",
+		{Name: "retry", Title: "Retry the payment", Done: "Payment retry scheduled. Remit charges it on that date (a retry for today within about ten minutes).",
 			prefill: func(f *form, d projections.InvoiceDetail, _ *projections.ClientSummary, today domain.Date) {
 				f.set("date", isoDate(today))
 				if d.PaymentMethodID != uuid.Nil {
