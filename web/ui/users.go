@@ -74,11 +74,16 @@ func (h *handler) handleUserInvite(w http.ResponseWriter, r *http.Request) {
 	var data usersData
 	in := auth.Invite{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: user.Role(r.PostFormValue("role"))}
 	id, l, err := h.cfg.Auth.InviteUser(r.Context(), in, h.actor(r))
-	if err == nil {
-		u, _ := h.cfg.Auth.User(r.Context(), id)
-		h.sendLink(r, &data, u, l, true)
+	if err != nil {
+		// Beside its field, with what was typed kept.
+		f := formFrom(r)
+		f.fail(err, func(e error) string { return h.userMessage(r, e) }, nil)
+		h.renderUsers(w, r, statusOf(err), data, f)
+		return
 	}
-	h.showUsers(w, r, data, err)
+	u, _ := h.cfg.Auth.User(r.Context(), id)
+	h.sendLink(r, &data, u, l, true)
+	h.showUsers(w, r, data, nil)
 }
 
 // handleUserAction runs do on the user in the path and shows the page.
@@ -102,13 +107,20 @@ func (h *handler) showUsers(w http.ResponseWriter, r *http.Request, data usersDa
 	if err != nil {
 		status, data.Error = statusOf(err), h.userMessage(r, err)
 	}
-	us, uerr := h.cfg.Auth.Users(r.Context())
-	if uerr != nil {
-		h.fail(w, r, uerr)
+	f := newForm()
+	f.set("role", string(user.RoleStaff))
+	h.renderUsers(w, r, status, data, f)
+}
+
+// renderUsers renders the users page with the invite form f.
+func (h *handler) renderUsers(w http.ResponseWriter, r *http.Request, status int, data usersData, f *form) {
+	us, err := h.cfg.Auth.Users(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	data.Users, data.Roles = us, user.Roles()
-	h.render(w, r, status, "users", &view{Title: "Users", Section: "users", D: data})
+	h.render(w, r, status, "users", &view{Title: "Users", Section: "users", D: data, Form: f})
 }
 
 // sendLink emails u their set-password link l (invited: as an invitation)

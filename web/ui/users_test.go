@@ -45,8 +45,10 @@ func TestUsersPage(t *testing.T) {
 	if code != http.StatusOK || link == "" {
 		t.Fatalf("invite: %d, no link in %s", code, page)
 	}
-	if code, _ := status(t, owner, http.MethodPost, srv.URL+"/settings/users", url.Values{"csrf_token": {csrf[1]}, "email": {"not an email"}, "role": {"staff"}}); code != http.StatusUnprocessableEntity {
+	if code, body := status(t, owner, http.MethodPost, srv.URL+"/settings/users", url.Values{"csrf_token": {csrf[1]}, "email": {"not an email"}, "name": {"Nat"}, "role": {"auditor"}}); code != http.StatusUnprocessableEntity {
 		t.Errorf("a bad email: %d, want 422", code)
+	} else if _, form, _ := strings.Cut(body, `id="invite"`); fieldError(form, "email") == "" || inputValue(form, "email") != "not an email" || inputValue(form, "role") != "auditor" {
+		t.Errorf("a bad email: the error is not beside the field (%q), or what was typed is lost (%q, %q)", fieldError(form, "email"), inputValue(form, "email"), inputValue(form, "role"))
 	}
 
 	sam := setupBrowser()
