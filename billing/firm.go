@@ -47,6 +47,10 @@ type FirmSettingsRequest struct {
 	// and the surcharge line's tax rate (field names "surcharges.card",
 	// "surcharges.bank_debit", "surcharges.tax_rate_id").
 	Surcharges *firm.Surcharges `json:"surcharges,omitempty"`
+	// BankAccount sets the account clients pay by transfer into, shown
+	// wherever they are asked to (field names "bank_account.number", …);
+	// every field empty removes it.
+	BankAccount *firm.BankAccount `json:"bank_account,omitempty"`
 	// Proposals sets the firm's proposal settings, all at once: reminder
 	// days after sending, the default expiry and the staff notices (field
 	// names "proposals.reminder_days", "proposals.expiry_days",
@@ -158,6 +162,9 @@ func (s *Service) ChangeFirmSettings(ctx context.Context, r FirmSettingsRequest,
 	}
 	if r.Surcharges != nil {
 		cmds = append(cmds, firm.ChangeSurcharges{Surcharges: *r.Surcharges, Now: now})
+	}
+	if r.BankAccount != nil {
+		cmds = append(cmds, firm.ChangeBankAccount{Account: *r.BankAccount, Now: now})
 	}
 	if r.Proposals != nil {
 		cmds = append(cmds, firm.ChangeProposalSettings{Settings: *r.Proposals, Now: now})

@@ -119,6 +119,7 @@ func samples() map[string]sample {
 	add(firmSetUp, firm.FirmDunningDigestSent{Date: domain.MustDate(2026, 3, 2), Failed: 1, Overdue: 2,
 		Totals: []firm.DigestTotal{{Failed: domain.NewMoney(decidertest.Dec("110"), domain.MustCurrency("AUD")), Overdue: domain.NewMoney(decidertest.Dec("220"), domain.MustCurrency("AUD"))}}, At: at})
 	add(withRate, firm.FirmSurchargesChanged{Surcharges: firm.Surcharges{Card: decidertest.Dec("1.5"), BankDebit: decidertest.Dec("0"), TaxRateID: id(1)}, At: at})
+	add(withRate, firm.FirmBankAccountChanged{Account: firm.BankAccount{Name: "Ledger & Co", BranchCode: "062-000", Number: "1234 5678", BIC: "CTBAAU2S"}, At: at})
 
 	// client
 	clientID := id(2)

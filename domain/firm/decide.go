@@ -185,6 +185,8 @@ func Decide(s State, c Command) ([]domain.Event, error) {
 		return changeRetryPolicy(s, c)
 	case ChangeSurcharges:
 		return changeSurcharges(s, c)
+	case ChangeBankAccount:
+		return changeBankAccount(s, c)
 	case ChangeProposalSettings:
 		return changeProposalSettings(s, c)
 	case ChangeDunningPolicy:

@@ -27,6 +27,7 @@
 //     debit, 0 to MaxSurchargePercent with 2 decimals, bank debits 0 unless
 //     the firm says otherwise, and the tax rate of the surcharge line):
 //     FirmSurchargesChanged (surcharge.go).
+//   - ChangeBankAccount: FirmBankAccountChanged (bankaccount.go).
 //   - ChangeProposalSettings (the reminder days after sending, ascending,
 //     1 to 90, at most 5, default 3, 7, 14; the default expiry in days after
 //     sending, or none; whether staff are emailed of a client's first view,

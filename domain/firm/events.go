@@ -187,6 +187,7 @@ func EventTypes() []string {
 		"FirmCollectionScheduleChanged",
 		"FirmRetryPolicyChanged",
 		"FirmSurchargesChanged",
+		"FirmBankAccountChanged",
 		"FirmProposalSettingsChanged",
 		"FirmDunningPolicyChanged",
 		"FirmDunningDigestSent",
@@ -227,6 +228,8 @@ func DecodeEvent(eventType string, data []byte) (domain.Event, error) {
 		return domain.DecodeAs[FirmRetryPolicyChanged](eventType, data)
 	case "FirmSurchargesChanged":
 		return domain.DecodeAs[FirmSurchargesChanged](eventType, data)
+	case "FirmBankAccountChanged":
+		return domain.DecodeAs[FirmBankAccountChanged](eventType, data)
 	case "FirmProposalSettingsChanged":
 		return domain.DecodeAs[FirmProposalSettingsChanged](eventType, data)
 	case "FirmDunningPolicyChanged":

@@ -406,6 +406,7 @@ func sampleEvents(t *testing.T) []domain.Event {
 		firm.FirmCollectionScheduleChanged{CollectionDaysOnceOff: 4, CollectionDaysRecurring: 6, At: later},
 		firm.FirmRetryPolicyChanged{RetryAfterDays: []int{1, 2}, At: later},
 		firm.FirmSurchargesChanged{Surcharges: firm.Surcharges{Card: MustDecimal(t, "1.5"), BankDebit: MustDecimal(t, "0")}, At: later},
+		firm.FirmBankAccountChanged{Account: firm.BankAccount{Name: "Ledger & Co", BranchCode: "062-000", Number: "1234 5678", BIC: "CTBAAU2S"}, At: later},
 		firm.FirmProposalSettingsChanged{ProposalSettings: firm.ProposalSettings{ReminderDays: []int{2, 9}, ExpiryDays: 21, NotifyStaff: true, StaffEmail: "staff@firm.example"}, At: later},
 		firm.FirmDunningPolicyChanged{DunningPolicy: dunningPolicy(), At: later},
 		firm.FirmDunningDigestSent{Date: domain.MustDate(2026, 3, 2), Failed: 1, Overdue: 2, Totals: []firm.DigestTotal{{Failed: domain.NewMoney(MustDecimal(t, "110.00"), domain.MustCurrency("AUD")), Overdue: domain.NewMoney(MustDecimal(t, "220.00"), domain.MustCurrency("AUD"))}}, At: later},

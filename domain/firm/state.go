@@ -50,6 +50,9 @@ type State struct {
 	// Surcharges are what a charge adds, by kind of method (surcharge.go);
 	// zero (none) until the firm sets them.
 	Surcharges Surcharges
+	// BankAccount is where clients pay by transfer (bankaccount.go); zero
+	// when the firm has given none.
+	BankAccount BankAccount
 	// ProposalSettings are the firm's proposal settings (proposals.go);
 	// nil until it changes them (Proposals gives the defaults then).
 	ProposalSettings *ProposalSettings
@@ -128,6 +131,8 @@ func Evolve(s State, e domain.Event) State {
 		s.CollectionDaysOnceOff, s.CollectionDaysRecurring, s.ChangedAt = e.CollectionDaysOnceOff, e.CollectionDaysRecurring, e.At
 	case FirmRetryPolicyChanged:
 		s.RetryAfterDays, s.ChangedAt = slices.Clone(e.RetryAfterDays), e.At
+	case FirmBankAccountChanged:
+		s.BankAccount, s.ChangedAt = e.Account, e.At
 	case FirmSurchargesChanged:
 		s.Surcharges, s.ChangedAt = e.Surcharges, e.At
 	case FirmProposalSettingsChanged:

@@ -15,6 +15,7 @@ import (
 
 	"remit/domain"
 	"remit/domain/client"
+	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/eventstore/pii"
 	"remit/formats/einvoice"
@@ -34,6 +35,9 @@ type parsed struct {
 	BuyerCountry string `xml:"AccountingCustomerParty>Party>PostalAddress>Country>IdentificationCode"`
 	SellerVAT    string `xml:"AccountingSupplierParty>Party>PartyTaxScheme>CompanyID"`
 	PaymentCode  string `xml:"PaymentMeans>PaymentMeansCode"`
+	PayeeAccount string `xml:"PaymentMeans>PayeeFinancialAccount>ID"`
+	PayeeName    string `xml:"PaymentMeans>PayeeFinancialAccount>Name"`
+	PayeeBank    string `xml:"PaymentMeans>PayeeFinancialAccount>FinancialInstitutionBranch>ID"`
 	TaxAmount    string `xml:"TaxTotal>TaxAmount"`
 	Subtotals    []struct {
 		Taxable  string `xml:"TaxableAmount"`
@@ -204,6 +208,17 @@ func matrix(t *testing.T) []matrixCase {
 		check: func(t *testing.T, p parsed) {
 			if p.BuyerCountry != "AU" || p.PaymentCode != "1" {
 				t.Errorf("buyer country %q (want the firm's), payment means %q", p.BuyerCountry, p.PaymentCode)
+			}
+		}})
+
+	// Nothing charges it: the client pays by transfer to the firm's account.
+	banked := aud
+	banked.BankAccount = firm.BankAccount{Name: "Harbour Accounting Pty Ltd", BranchCode: "062-000", Number: "1234 5678"}
+	cases = append(cases, matrixCase{name: "BankTransfer", in: einvoice.Input{Firm: banked, Client: cl, Invoice: invoice.Fold(MustIssue(t, "INV-000011", "AUD", excl, clientID, uuid.Nil,
+		lineSpec{desc: "Tax return", qty: "1", price: "800", rate: "10"}))},
+		check: func(t *testing.T, p parsed) {
+			if p.PaymentCode != "30" || p.PayeeAccount != "12345678" || p.PayeeName != "Harbour Accounting Pty Ltd" || p.PayeeBank != "062-000" {
+				t.Errorf("payment means %q to %q (%q) at %q, want 30, the firm's account", p.PaymentCode, p.PayeeAccount, p.PayeeName, p.PayeeBank)
 			}
 		}})
 

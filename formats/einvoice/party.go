@@ -1,6 +1,7 @@
 package einvoice
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"unicode"
@@ -117,6 +118,15 @@ func (b *builder) paymentMeans() *paymentMeans {
 	pm := &paymentMeans{Code: codeWithName{Value: "1", Name: "Not defined"}, PaymentID: inv.Number}
 	m, ok := b.in.Client.PaymentMethod(inv.PaymentMethodID)
 	if !ok {
+		// Nothing charges it: the client pays by transfer, to the firm's
+		// account when it gave one.
+		if a := b.in.Firm.BankAccount; a.Number != "" {
+			pm.Code = codeWithName{Value: "30", Name: "Credit transfer"}
+			pm.Payee = &payeeAccount{ID: strings.ReplaceAll(a.Number, " ", ""), Name: a.Name}
+			if bank := cmp.Or(a.BIC, a.BranchCode); bank != "" {
+				pm.Payee.Branch = &financialAcc{ID: bank}
+			}
+		}
 		return pm
 	}
 	switch m.Kind {

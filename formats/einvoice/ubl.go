@@ -130,10 +130,19 @@ type contactInfo struct {
 }
 
 type paymentMeans struct {
-	Code           codeWithName `xml:"cbc:PaymentMeansCode"`
-	PaymentID      string       `xml:"cbc:PaymentID,omitempty"`
-	CardAccount    *cardAccount `xml:"cac:CardAccount"`
-	PaymentMandate *mandate     `xml:"cac:PaymentMandate"`
+	Code           codeWithName  `xml:"cbc:PaymentMeansCode"`
+	PaymentID      string        `xml:"cbc:PaymentID,omitempty"`
+	CardAccount    *cardAccount  `xml:"cac:CardAccount"`
+	Payee          *payeeAccount `xml:"cac:PayeeFinancialAccount"`
+	PaymentMandate *mandate      `xml:"cac:PaymentMandate"`
+}
+
+// payeeAccount is the seller's account a credit transfer goes to: its
+// identifier (BT-84), name (BT-85) and the bank's (BT-86).
+type payeeAccount struct {
+	ID     string        `xml:"cbc:ID"`
+	Name   string        `xml:"cbc:Name,omitempty"`
+	Branch *financialAcc `xml:"cac:FinancialInstitutionBranch"`
 }
 
 type codeWithName struct {

@@ -21,11 +21,13 @@
 package pdf
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/go-pdf/fpdf"
 	"github.com/google/uuid"
@@ -88,13 +90,52 @@ func ClientParty(c client.State) Party {
 
 // HowToPay describes paying an invoice: when its collection (or retry) is
 // scheduled from a method on file, which card or account is charged and on
-// what date; otherwise that nothing is charged automatically and how to pay,
-// quoting the number. It never promises a charge nobody scheduled.
-func HowToPay(c client.State, col invoice.Collection, number string) string {
+// what date; otherwise that nothing is charged automatically and how to pay:
+// by transfer to the firm's account (when it gave one), quoting the number.
+// It never promises a charge nobody scheduled.
+func HowToPay(f firm.State, c client.State, col invoice.Collection, number string) string {
 	if m, ok := c.PaymentMethod(col.PaymentMethodID); ok && col.PaymentMethodID != uuid.Nil && !col.Date.IsZero() {
 		return "This invoice will be charged to the " + MethodName(m.PaymentMethodDetails) + " on file on " + FormatDate(col.Date) + "; nothing to do."
 	}
-	return "This invoice is not charged automatically: please pay by bank transfer, quoting " + number + " as the reference."
+	to := ""
+	if a := TransferTo(f); a != "" {
+		to = " to " + a
+	}
+	return "This invoice is not charged automatically: please pay by bank transfer" + to + ", quoting " + number + " as the reference."
+}
+
+// TransferTo is the firm's account for transfers as a client reads it
+// ("Harbour Accounting Pty Ltd, BSB 062-000, account 1234 5678"), named
+// as its country names its parts; "" when the firm gave none.
+func TransferTo(f firm.State) string {
+	a := f.BankAccount
+	if a.Number == "" {
+		return ""
+	}
+	var parts []string
+	if a.Name != "" {
+		parts = append(parts, a.Name)
+	}
+	if a.BranchCode != "" {
+		branch := map[string]string{"AU": "BSB", "GB": "sort code", "US": "routing number", "CA": "transit and institution number", "NZ": "bank and branch"}[f.Address.Country]
+		parts = append(parts, cmp.Or(branch, "bank code")+" "+a.BranchCode)
+	}
+	number := "account " + a.Number
+	if looksLikeIBAN(a.Number) {
+		number = "IBAN " + a.Number
+	}
+	parts = append(parts, number)
+	if a.BIC != "" {
+		parts = append(parts, "BIC "+a.BIC)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// looksLikeIBAN reports whether an account number has an IBAN's shape: a
+// country's two letters, two check digits, then more than ten characters.
+func looksLikeIBAN(n string) bool {
+	n = strings.ReplaceAll(n, " ", "")
+	return len(n) > 14 && unicode.IsUpper(rune(n[0])) && unicode.IsUpper(rune(n[1])) && unicode.IsDigit(rune(n[2])) && unicode.IsDigit(rune(n[3]))
 }
 
 // MethodName names a payment method for a client: "Visa ending 4242", or
@@ -118,7 +159,7 @@ func FromIssued(e invoice.InvoiceIssued, col invoice.Collection, f firm.State, c
 		Firm: FirmParty(f), Client: ClientParty(c),
 		Number: e.Number, IssueDate: e.IssueDate, DueDate: e.DueDate, TaxMode: e.TaxMode, Currency: e.Currency,
 		Lines: e.Lines, Totals: e.Totals, Paid: domain.Zero(e.Currency), AmountDue: e.Totals.Gross,
-		HowToPay: HowToPay(c, col, e.Number),
+		HowToPay: HowToPay(f, c, col, e.Number),
 	}
 }
 
@@ -137,7 +178,7 @@ func FromDetail(d projections.InvoiceDetail, f firm.State, c client.State) Invoi
 		Number: d.Number, IssueDate: d.IssueDate, DueDate: d.DueDate, TaxMode: d.TaxMode, Currency: cur,
 		Lines: d.Lines, Totals: d.Totals, AmountDue: d.Balance,
 		Paid: orZero(d.Paid, cur), Credited: orZero(d.Credited, cur), Waived: orZero(d.WrittenOff, cur),
-		HowToPay: HowToPay(c, col, d.Number),
+		HowToPay: HowToPay(f, c, col, d.Number),
 		Void:     d.StoredStatus == invoice.StatusVoid,
 	}
 	switch {

@@ -9,6 +9,7 @@ import (
 
 	"remit/domain"
 	"remit/domain/decidertest"
+	"remit/domain/firm"
 	"remit/domain/invoice"
 	"remit/formats/pdf"
 	"remit/projections"
@@ -71,5 +72,26 @@ func detailOf(st invoice.State) projections.InvoiceDetail {
 			Status: st.Status, Total: st.Totals.Gross, Balance: st.Balance()},
 		StoredStatus: st.Status, TaxMode: st.TaxMode, Lines: st.Lines, Totals: st.Totals,
 		Paid: st.Paid, Credited: st.Credited, WrittenOff: st.WrittenOff,
+	}
+}
+
+// TestTransferNamesTheFirmsAccount: an invoice nothing charges asks for a
+// bank transfer to the firm's account, named as its country names the
+// parts (an Australian BSB; an IBAN elsewhere), not to nowhere.
+func TestTransferNamesTheFirmsAccount(t *testing.T) {
+	e, f, c := sample(t)
+	st := invoice.Fold([]domain.Event{e})
+	if text := Text(t, pdf.FromDetail(detailOf(st), f, c)); !strings.Contains(text, "please pay by bank transfer, quoting") {
+		t.Errorf("without an account the PDF should only ask for a transfer:\n%s", text)
+	}
+	f.Address.Country = "AU"
+	f.BankAccount = firm.BankAccount{Name: "Harbour Accounting Pty Ltd", BranchCode: "062-000", Number: "1234 5678"}
+	text := Text(t, pdf.FromDetail(detailOf(st), f, c))
+	shows(t, "the PDF of an invoice nothing charges", strings.Join(strings.Fields(text), " "),
+		"please pay by bank transfer to Harbour Accounting Pty Ltd, BSB 062-000, account 1234 5678, quoting "+e.Number+" as the reference.")
+	f.Address.Country = "DE"
+	f.BankAccount = firm.BankAccount{Number: "DE89 3704 0044 0532 0130 00", BIC: "COBADEFFXXX"}
+	if got := pdf.TransferTo(f); got != "IBAN DE89 3704 0044 0532 0130 00, BIC COBADEFFXXX" {
+		t.Errorf("an IBAN reads %q", got)
 	}
 }

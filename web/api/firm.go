@@ -47,6 +47,9 @@ type FirmView struct {
 	RetryAfterDays          []int     `json:"retry_after_days"`
 	// Surcharges are the percentages added to card and bank debit charges.
 	Surcharges Surcharges `json:"surcharges"`
+	// BankAccount is where clients pay by transfer (every field empty: not
+	// given).
+	BankAccount BankAccount `json:"bank_account"`
 	// Proposals are the proposal settings: reminder days after sending,
 	// the default expiry and the staff notices (the defaults until changed).
 	Proposals ProposalSettings `json:"proposals"`
@@ -80,7 +83,7 @@ func firmViewOf(f firm.State, rev uint64) FirmView {
 		PaymentTermsDays: f.PaymentTermsDays, GroupItems: f.GroupItems, MissedBillings: string(f.MissedBillings),
 		TaxMode: string(f.TaxMode), TaxRates: wireList(f.TaxRates, taxRateOf), DefaultTaxRateID: ID(f.DefaultTaxRateID),
 		CollectionDaysOnceOff: f.CollectionDaysOnceOff, CollectionDaysRecurring: f.CollectionDaysRecurring,
-		RetryAfterDays: nonNil(f.RetryAfterDays), Surcharges: surchargesOf(f.Surcharges), Proposals: proposalSettingsOf(f.Proposals()), SetUpAt: Time(f.SetUpAt), ChangedAt: Time(f.ChangedAt), Revision: rev,
+		RetryAfterDays: nonNil(f.RetryAfterDays), Surcharges: surchargesOf(f.Surcharges), BankAccount: BankAccount(f.BankAccount), Proposals: proposalSettingsOf(f.Proposals()), SetUpAt: Time(f.SetUpAt), ChangedAt: Time(f.ChangedAt), Revision: rev,
 	}
 }
 
@@ -95,6 +98,16 @@ type Surcharges struct {
 
 func surchargesOf(s firm.Surcharges) Surcharges {
 	return Surcharges{Card: decimalOf(s.Card), BankDebit: decimalOf(s.BankDebit), TaxRateID: ID(s.TaxRateID)}
+}
+
+// BankAccount is the account clients pay invoices into by transfer: its
+// name, BSB, sort code or routing number (branch_code), account number or
+// IBAN, and the bank's BIC.
+type BankAccount struct {
+	Name       string `json:"name"`
+	BranchCode string `json:"branch_code"`
+	Number     string `json:"number"`
+	BIC        string `json:"bic"`
 }
 
 // TaxRateView is one of the firm's tax rates.

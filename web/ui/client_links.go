@@ -18,6 +18,7 @@ import (
 	"remit/domain/client"
 	"remit/domain/invoice"
 	"remit/domain/proposal"
+	"remit/formats/pdf"
 	"remit/integrations/payments"
 	"remit/integrations/payments/gateways"
 	"remit/projections"
@@ -500,6 +501,8 @@ type methodLinkPage struct {
 	// Surcharge tells the client what the firm adds to card (and bank
 	// debit) payments; "" when nothing (surcharge.go).
 	Surcharge string
+	// TransferTo is the firm's account for transfers (pdf.TransferTo).
+	TransferTo string
 }
 
 // CanRetry reports whether the invoice's payment was rejected (and maybe a
@@ -633,7 +636,7 @@ func (h *handler) loadMethodLinkPage(ctx context.Context, l auth.Link, action st
 	if err != nil {
 		return nil, nil, err
 	}
-	pg.Surcharge = surchargeNotice(f)
+	pg.Surcharge, pg.TransferTo = surchargeNotice(f), pdf.TransferTo(f)
 	return pg, &view{Title: "Your payment method", FirmName: f.Name, Today: today, loc: loc, D: pg}, nil
 }
 

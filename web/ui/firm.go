@@ -122,6 +122,10 @@ func firmForm(f firm.State) *form {
 		missed = firm.MissedCatchUp
 	}
 	fm.set("missed_billings", string(missed))
+	fm.set("bank_account.name", f.BankAccount.Name)
+	fm.set("bank_account.branch_code", f.BankAccount.BranchCode)
+	fm.set("bank_account.number", f.BankAccount.Number)
+	fm.set("bank_account.bic", f.BankAccount.BIC)
 	setSurchargeFields(fm, f)
 	setProposalFields(fm, f)
 	setDunningFields(fm, f)
@@ -255,6 +259,8 @@ func (h *handler) handleFirmSave(w http.ResponseWriter, r *http.Request) {
 		CollectionSchedule: &billing.FirmCollectionSchedule{
 			CollectionDaysOnceOff: days(fs, "collection_days_once_off"), CollectionDaysRecurring: days(fs, "collection_days_recurring"),
 		},
+		BankAccount: &firm.BankAccount{Name: fs.str("bank_account.name"), BranchCode: fs.str("bank_account.branch_code"),
+			Number: fs.str("bank_account.number"), BIC: fs.str("bank_account.bic")},
 	}
 	if m := firm.MissedBillings(fs.str("missed_billings")); m != "" {
 		req.MissedBillings = &m

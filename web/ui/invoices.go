@@ -10,6 +10,7 @@ import (
 	"remit/billing"
 	"remit/domain"
 	"remit/domain/invoice"
+	"remit/formats/pdf"
 	"remit/processes/billingrun"
 	"remit/projections"
 	"remit/web/auth"
@@ -199,6 +200,9 @@ type invoicePage struct {
 	Invoice projections.InvoiceDetail
 	Action  string
 	Title   string
+	// TransferTo is the firm's account for transfers, as clients read it
+	// (pdf.TransferTo); "" when the firm gave none.
+	TransferTo string
 	// MethodLink is the signed link for the client to add a payment method
 	// and retry (or pay), shown while a payment is rejected or a retry
 	// pending, or nothing is scheduled to collect the invoice.
@@ -305,6 +309,9 @@ func (h *handler) handleInvoice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := invoicePage{Invoice: d}
+	if f, _, err := h.firmNow(r.Context()); err == nil {
+		pg.TransferTo = pdf.TransferTo(f)
+	}
 	if pg.Rejected() || pg.NotCollected() {
 		pg.MethodLink = h.clientLink(r, auth.PurposePaymentMethod, d.ClientID, d.ID)
 	}

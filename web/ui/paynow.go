@@ -10,6 +10,7 @@ import (
 
 	"remit/domain"
 	"remit/domain/invoice"
+	"remit/formats/pdf"
 	"remit/integrations/payments"
 	"remit/integrations/payments/gateways"
 	"remit/projections"
@@ -61,6 +62,9 @@ func (h *handler) handleLinkCreditNotePDF(w http.ResponseWriter, r *http.Request
 type payPage struct {
 	Invoice projections.InvoiceDetail
 	Action  string // the page's own path
+	// TransferTo is the firm's account for transfers (pdf.TransferTo); ""
+	// when the firm gave none.
+	TransferTo string
 	// Accepts names what the client can pay with ("card or bank account
 	// (BECS Direct Debit)"); empty when no gateway takes payments here.
 	Accepts string
@@ -167,7 +171,7 @@ func (h *handler) loadPayPage(w http.ResponseWriter, r *http.Request) (auth.Link
 		return l, nil, nil, false
 	}
 	base := "/c/i/" + r.PathValue("token")
-	pg := &payPage{Invoice: d, Action: base}
+	pg := &payPage{Invoice: d, Action: base, TransferTo: pdf.TransferTo(f)}
 	pg.credits(loc)
 	for _, p := range d.Payments {
 		if p.Gateway && p.PaidWith == nil && p.MethodID != uuid.Nil {
