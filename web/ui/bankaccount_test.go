@@ -43,3 +43,31 @@ func TestBankAccountForTransfers(t *testing.T) {
 		t.Errorf("the pay-now page does not offer the transfer to the account")
 	}
 }
+
+// TestRefusedSettingsKeepTheOtherSections: a refused save of one form of
+// the settings page shows its errors with what was typed, and every other
+// form still shows the firm's settings (they showed empty, and saving one
+// of them then would have wiped the retry days or the reminder days).
+func TestRefusedSettingsKeepTheOtherSections(t *testing.T) {
+	p := newPayApp(t)
+	main := url.Values{"name": {"Ledger & Co"}, "base_currency": {"AUD"}, "time_zone": {"Mars/Olympus_Mons"}, "payment_terms_days": {"14"}}
+	bad := p.post("/settings/firm", main)
+	if bad.Status != http.StatusUnprocessableEntity || fieldError(bad.Body, "time_zone") == "" {
+		t.Fatalf("a bad time zone = %d: %s", bad.Status, errorsOf(bad.Body))
+	}
+	for field, want := range map[string]string{"dunning.retry_after_days": "3, 5, 7", "proposals.reminder_days": "3, 7, 14", "surcharges.card": "0", "time_zone": "Mars/Olympus_Mons"} {
+		if got := inputValue(bad.Body, field); got != want {
+			t.Errorf("after a refused save of the firm's details, %s shows %q, want %q", field, got, want)
+		}
+	}
+	bad = p.post("/settings/firm/dunning", url.Values{"dunning.retry_after_days": {"5, 3"}})
+	if bad.Status != http.StatusUnprocessableEntity || fieldError(bad.Body, "dunning.retry_after_days") == "" {
+		t.Fatalf("retry days out of order = %d: %s", bad.Status, errorsOf(bad.Body))
+	}
+	if got := inputValue(bad.Body, "name"); got != "Ledger &amp; Co" {
+		t.Errorf("after a refused save of payment chasing, the firm's name shows %q", got)
+	}
+	if strings.Contains(bad.Body, `name="dunning.email_client_on_rejection" type="checkbox" checked`) {
+		t.Error("a box left unticked in the refused form shows ticked again")
+	}
+}

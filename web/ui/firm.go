@@ -173,8 +173,37 @@ func (h *handler) firmFormError(w http.ResponseWriter, r *http.Request, err erro
 		return
 	}
 	fm := formFrom(r)
+	if f.SetUp {
+		keepOtherSections(fm, firmForm(f))
+	}
 	fm.fail(err, func(e error) string { return h.userMessage(r, e) }, rename)
 	h.showFirm(w, r, statusOf(err), f, fm)
+}
+
+// firmSections are the input prefixes of the settings page's forms other
+// than the firm's details (whose inputs have none of them).
+var firmSections = []string{"dunning.", "proposals.", "surcharges.", "tax."}
+
+func firmSection(input string) string {
+	for _, p := range firmSections {
+		if strings.HasPrefix(input, p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// keepOtherSections fills the inputs of the settings page's other forms
+// from saved, the firm's settings, below the firm's details as posted (fm:
+// what was typed, shown with its errors): the page shows them, not empty
+// forms a save would wipe them with. (The other forms, refused, start from
+// the settings and put back their own inputs.)
+func keepOtherSections(fm, saved *form) {
+	for k, v := range saved.Values {
+		if firmSection(k) != "" {
+			fm.Values[k] = v
+		}
+	}
 }
 
 // firmFieldName maps the billing request's field paths to the form's inputs.
