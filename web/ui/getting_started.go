@@ -82,6 +82,8 @@ func (h *handler) gettingStarted(ctx context.Context, r *http.Request, f firm.St
 	}
 	c := &checklist{Steps: []step{
 		{Title: "Firm details", Hint: "Name, address, base currency, time zone and payment terms.", Href: firmPath, Link: "Firm settings", Done: f.SetUp},
+		{Title: "Tax rates", Hint: "The rates the firm charges (GST 10%, say); new lines start at the default one.", Href: firmPath + "#tax-rates", Link: "Tax rates", Done: len(f.TaxRates) > 0},
+		{Title: "Bank account for transfers", Hint: "Where clients pay an invoice nothing charges: named on the invoice, its email and the pay-now page.", Href: firmPath + "#bank-account", Link: "Firm settings", Done: f.BankAccount.Number != ""},
 		{Title: "How clients pay", Hint: "Remit collects with the " + h.gateway() + " gateway. To take real payments, whoever runs Remit starts it with --gateway stripe (see docs/payments.md).", Done: h.gateway() != "sandbox"},
 		{Title: "Email sending", Hint: "Invoices and reminders go by email once whoever runs Remit starts it with --smtp; until then they are written to the data folder's outbox.", Done: h.cfg.SendsEmail},
 		{Title: "Invite your staff", Hint: "Add the people who bill and chase payments.", Href: "/settings/users", Link: "Users", Done: staff},

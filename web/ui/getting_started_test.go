@@ -1,10 +1,15 @@
 package ui_test
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
+	"remit/billing"
+	"remit/domain/firm"
 	"remit/web/ui"
 )
 
@@ -31,8 +36,13 @@ func TestGettingStarted(t *testing.T) {
 		t.Fatalf("a new firm's checklist: %s", list)
 	}
 	a.mustSetUpFirm()
-	if list = steps(); !done(list, "Firm details") || done(list, "Your first client") || done(list, "The services library") {
+	if list = steps(); !done(list, "Firm details") || done(list, "Your first client") || done(list, "The services library") || done(list, "Tax rates") || done(list, "Bank account for transfers") {
 		t.Fatalf("after the firm is set up: %s", list)
+	}
+	a.wait(must(a.svc.AddTaxRate(context.Background(), billing.TaxRateRequest{Name: "GST", Rate: decimal.NewFromInt(10)}, a.meta())))
+	a.wait(must(a.svc.ChangeFirmSettings(context.Background(), billing.FirmSettingsRequest{BankAccount: &firm.BankAccount{Number: "1234 5678"}}, a.meta())))
+	if list = steps(); !done(list, "Tax rates") || !done(list, "Bank account for transfers") {
+		t.Fatalf("after a tax rate and the bank account: %s", list)
 	}
 	a.mustPost("/settings/library/new", url.Values{"name": {"Payroll"}, "unit_price": {"25"}, "quantity": {"1"}, "billing_rule.frequency": {"monthly"}, "billing_rule.end": {"never"}}, "Payroll added to the library.")
 	c := a.mustClient("Acme")
