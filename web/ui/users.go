@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -29,6 +30,9 @@ type usersData struct {
 	// Emailed: the link was emailed to LinkFor; MailFailed: sending failed.
 	Emailed, MailFailed bool
 }
+
+// linkMailTimeout is how long the Users page waits for the mail server.
+const linkMailTimeout = 10 * time.Second
 
 // PasswordLinkMailer sends set-password links by email: through Mailer,
 // from From (the firm's sending address), as links to PublicURL() (where
@@ -150,7 +154,12 @@ func (h *handler) sendLink(r *http.Request, d *usersData, u user.State, l auth.P
 	}
 	msg := emailer.PasswordLink{From: m.From, Firm: f.Name, To: mail.Address{Name: u.Name, Email: u.Email}, By: by,
 		Link: strings.TrimRight(m.PublicURL(), "/") + auth.PasswordLinkPath(l.Token), Expires: d.LinkExpires, Invited: invited, Now: h.cfg.Now()}.Message()
-	if err := m.Mailer.Send(ctx, msg); err != nil {
+	// The owner waits for this page: a mail server that does not answer
+	// (or keeps refusing for now) is given up on after a while, and the
+	// page gives the link instead.
+	sendCtx, cancel := context.WithTimeout(ctx, linkMailTimeout)
+	defer cancel()
+	if err := m.Mailer.Send(sendCtx, msg); err != nil {
 		h.log.Warn("set-password link not emailed", "user", u.ID, "err", err)
 		d.MailFailed = true
 		return
