@@ -65,7 +65,15 @@ func (h *handler) gettingStarted(ctx context.Context, r *http.Request, f firm.St
 		return nil, err
 	}
 	billing := proposalsSent > 0
-	if !billing && clients.Total > 0 { // no client, no service
+	if !billing && clients.Total > 0 { // no client, no invoice nor service
+		// An instant bill of one-off lines is an invoice and no service.
+		invs, err := m.ListInvoices(ctx, projections.InvoiceQuery{Paging: projections.Paging{Limit: 1}})
+		if err != nil {
+			return nil, err
+		}
+		billing = invs.Total > 0
+	}
+	if !billing && clients.Total > 0 {
 		svcs, err := m.AllServices(ctx)
 		if err != nil {
 			return nil, err

@@ -54,6 +54,16 @@ func TestGettingStarted(t *testing.T) {
 		t.Fatalf("every step done, yet the checklist shows: %s", list)
 	}
 
+	// An instant bill (one-off lines: an invoice, no service) ticks the
+	// last step too.
+	d := newBareApp(t, func(c *ui.Config) { c.Gateway, c.SendsEmail = "stripe", true })
+	d.mustSetUpFirm()
+	d.mustInvoice(d.mustClient("Acme"), "100")
+	i := strings.Index(d.get("/dashboard").Body, `<strong>Your first service or proposal</strong> <span class="badge good">`)
+	if i < 0 {
+		t.Error("after an instant bill, Your first service or proposal is still to do")
+	}
+
 	b := newBareApp(t, nil)
 	b.mustPost("/dashboard/getting-started/dismiss", url.Values{}, "Getting started is hidden in this browser.")
 	if p := b.get("/dashboard"); strings.Contains(p.Body, `id="getting-started"`) {
