@@ -232,6 +232,7 @@ func (h *handler) registerRoutes(r *mux.Router) {
 	h.registerTokenRoutes(rt)
 	h.registerPaymentDetailsRoutes(rt)
 	h.registerPayNowRoutes(rt)
+	h.registerClientImportRoutes(rt)
 	h.registerClientRoutes(rt)
 	h.registerClientPageRoutes(rt)
 	h.registerPaymentMethodRoutes(rt)
