@@ -63,7 +63,7 @@ func (h *handler) handleClientImport(w http.ResponseWriter, r *http.Request) {
 		return billing.Result{Position: out.Position}, err
 	})
 	if errors.Is(err, importer.ErrInvalidRows) {
-		refuse(http.StatusUnprocessableEntity, domain.Invalid("file", "%d of the file's %d rows have problems (below); nothing was imported. Correct them, or tick the box to import the other rows.", badRows(out.Problems), len(file.Rows)),
+		refuse(http.StatusUnprocessableEntity, domain.Invalid("file", "%s of the file's %d %s problems (below); nothing was imported. Correct them, or tick the box to import the other rows.", count(badRows(out.Problems), "row", "rows"), len(file.Rows), map[bool]string{true: "has", false: "have"}[badRows(out.Problems) == 1]),
 			importPage{Problems: out.Problems, Rows: len(file.Rows)})
 		return
 	}

@@ -44,7 +44,7 @@ func TestImportClientsPage(t *testing.T) {
 
 	before := a.head()
 	p := upload(csv, false)
-	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "1 of the file&#39;s 2 rows have problems") ||
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "1 row of the file&#39;s 2 has problems") ||
 		!strings.Contains(p.Body, `<td class="num">3</td><td>EmailAddress</td>`) {
 		t.Fatalf("a file with an invalid row = %d: %s", p.Status, errorsOf(p.Body))
 	}

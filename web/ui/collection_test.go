@@ -66,7 +66,7 @@ func TestCancelCollectionButton(t *testing.T) {
 	mustContain(t, p, "cancelled: Client pays by transfer")
 
 	bare := a.mustInvoice(a.mustClient("Bare"), "100")
-	mustContain(t, a.get("/invoices/"+bare.String()), "How to pay", "Not charged automatically: the client pays by bank transfer, quoting INV-000002")
+	mustContain(t, a.get("/invoices/"+bare.String()), "How to pay", "Not charged automatically: the client pays by bank transfer", "give the firm's account", "quoting INV-000002")
 }
 
 // TestChangeMethodAndRetryWhileRetryPending: the card was declined and the
