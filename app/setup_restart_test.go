@@ -5,11 +5,11 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"remit/app"
+	"remit/internal/logtest"
 )
 
 // TestSetupLinkAfterRestart: remit serve on the embedded store (one
@@ -44,7 +44,7 @@ func TestSetupLinkAfterRestart(t *testing.T) {
 // with, before the firm is set up, logs that it was skipped, not a run
 // "as of" an empty date that issued nothing.
 func TestStartRunBeforeSetUpSaysSkipped(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	a, err := app.Open(context.Background(), app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", NoOutbox: true, NoLedgerSync: true,
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
@@ -59,22 +59,4 @@ func TestStartRunBeforeSetUpSaysSkipped(t *testing.T) {
 	if !strings.Contains(got, "billing run skipped: the firm is not set up yet") || strings.Contains(got, `as_of=""`) {
 		t.Errorf("the start's billing run, before set-up, logged:\n%s", got)
 	}
-}
-
-// lockedBuffer is a log destination written from several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -6,32 +6,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"remit/billing"
 	"remit/eventstore/sqlite"
+	"remit/internal/logtest"
 	"remit/projections"
 	"remit/web/api"
 )
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestInternalErrorIsLoggedNotShown breaks the store under the server and
 // checks that the client gets a generic 500 problem while the operator's
@@ -46,7 +28,7 @@ func TestInternalErrorIsLoggedNotShown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs logtest.Buffer
 	srv := api.NewServer(api.Config{Addr: "127.0.0.1:0", Store: st, Billing: billing.New(billing.Config{Store: st}), Models: models, Runner: runner,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err := srv.Open(); err != nil {

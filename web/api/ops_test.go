@@ -21,6 +21,7 @@ import (
 	"remit/domain/user"
 	"remit/eventstore"
 	"remit/eventstore/sqlite"
+	"remit/internal/logtest"
 	"remit/internal/metrics"
 	"remit/projections"
 	"remit/web/api"
@@ -33,7 +34,7 @@ type opsServer struct {
 	*secured
 	metrics *metrics.Metrics
 	ready   *readiness
-	logs    *syncBuffer
+	logs    *logtest.Buffer
 }
 
 type readiness struct {
@@ -68,7 +69,7 @@ func newOpsServer(tb testing.TB, limits api.Limits) *opsServer {
 	if err := runner.Start(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
-	o := &opsServer{metrics: metrics.New(), ready: &readiness{}, logs: &syncBuffer{}}
+	o := &opsServer{metrics: metrics.New(), ready: &readiness{}, logs: &logtest.Buffer{}}
 	srv := api.NewServer(api.Config{Addr: "127.0.0.1:0", Store: st, Billing: svc, Models: models, Runner: runner, Now: c.Now, Auth: authn,
 		Metrics: o.metrics, Ready: o.ready.get, Limits: limits, Logger: slog.New(slog.NewJSONHandler(o.logs, nil))})
 	if err := srv.Open(); err != nil {
