@@ -4,7 +4,6 @@
 package app
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +26,7 @@ import (
 	"remit/integrations/accounting"
 	"remit/integrations/accounting/qbo"
 	"remit/integrations/accounting/xero"
+	"remit/integrations/mail"
 	"remit/integrations/payments"
 	"remit/integrations/payments/gateways"
 	"remit/internal/lease"
@@ -186,6 +186,10 @@ type App struct {
 	stopSigned func()
 	log        *slog.Logger
 	baseURL    atomic.Pointer[string] // where the server listens, once it does
+	// mailer and mailFrom are the outbox's mail transport and sending
+	// address (startOutbox), which the Users page's emails share.
+	mailer   mail.Mailer
+	mailFrom string
 	// leases run the scheduler, the outbox and ledger sync on one node
 	// of those sharing the read models' database (nodes.go).
 	leases   leases
@@ -394,7 +398,7 @@ func (a *App) startOutbox(ctx context.Context, cfg Config, store eventstore.Stor
 	if err != nil {
 		return err
 	}
-	a.Outbox = ob
+	a.Outbox, a.mailer, a.mailFrom = ob, mailer, from
 	// Before any request or job: what is appended from here on is emailed
 	// (SkipHistory), even while the first start's load still runs.
 	if err := ob.MarkHistory(ctx); err != nil {
@@ -605,10 +609,8 @@ func (a *App) ui(cfg Config, store eventstore.Store, r *projections.Runner, bill
 	// With an SMTP server, an owner's invitations and new set-password
 	// links are emailed (never through the outbox: the link opens an
 	// account, and the log keeps only its hash).
-	if cfg.SMTPURL != "" && !cfg.NoOutbox {
-		if m, err := emailer.MailerFor(cfg.SMTPURL, cfg.DataDir); err == nil {
-			uc.PasswordLinks = &ui.PasswordLinkMailer{Mailer: m, From: cmp.Or(cfg.MailFrom, "remit@localhost"), PublicURL: func() string { return a.linkBase(cfg) }}
-		}
+	if cfg.SMTPURL != "" && a.mailer != nil {
+		uc.PasswordLinks = &ui.PasswordLinkMailer{Mailer: a.mailer, From: a.mailFrom, PublicURL: func() string { return a.linkBase(cfg) }}
 	}
 	return ui.New(uc)
 }

@@ -443,7 +443,8 @@ func (s *Service) SendInvoice(ctx context.Context, r InvoiceRequest, meta Meta) 
 // was on file, the client's default now).
 func (s *Service) ScheduleCollection(ctx context.Context, r InvoiceRequest, meta Meta) (Result, error) {
 	meta = s.begin(meta)
-	date, method, named := r.Date, r.PaymentMethodID, r.PaymentMethodID
+	date, method := r.Date, r.PaymentMethodID
+	var facts domain.ClientFacts // the client's, when the method is one named here
 	if date.IsZero() || method == uuid.Nil {
 		st, err := s.invoiceState(ctx, r.InvoiceID)
 		if err != nil {
@@ -467,13 +468,15 @@ func (s *Service) ScheduleCollection(ctx context.Context, r InvoiceRequest, meta
 				return Result{}, err
 			}
 			if pm, ok := cl.DefaultPaymentMethod(); ok {
-				method, named = pm.ID, pm.ID
+				method, facts = pm.ID, cl.Facts()
 			}
 		}
 	}
-	facts, err := s.invoiceClientFacts(ctx, r.InvoiceID, named)
-	if err != nil {
-		return Result{}, err
+	if r.PaymentMethodID != uuid.Nil {
+		var err error
+		if facts, err = s.invoiceClientFacts(ctx, r.InvoiceID, r.PaymentMethodID); err != nil {
+			return Result{}, err
+		}
 	}
 	return s.invoice(ctx, invoice.ScheduleCollection{Date: date, PaymentMethodID: method, Client: facts, Now: s.now()}, r.InvoiceID, meta, uuid.Nil)
 }

@@ -21,7 +21,6 @@
 package pdf
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -117,8 +116,7 @@ func TransferTo(f firm.State) string {
 		parts = append(parts, a.Name)
 	}
 	if a.BranchCode != "" {
-		branch := map[string]string{"AU": "BSB", "GB": "sort code", "US": "routing number", "CA": "transit and institution number", "NZ": "bank and branch"}[f.Address.Country]
-		parts = append(parts, cmp.Or(branch, "bank code")+" "+a.BranchCode)
+		parts = append(parts, branchLabel(f.Address.Country)+" "+a.BranchCode)
 	}
 	number := "account " + a.Number
 	if looksLikeIBAN(a.Number) {
@@ -129,6 +127,24 @@ func TransferTo(f firm.State) string {
 		parts = append(parts, "BIC "+a.BIC)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// branchLabel is what a country calls the bank and branch part of an
+// account's details.
+func branchLabel(country string) string {
+	switch country {
+	case "AU":
+		return "BSB"
+	case "GB":
+		return "sort code"
+	case "US":
+		return "routing number"
+	case "CA":
+		return "transit and institution number"
+	case "NZ":
+		return "bank and branch"
+	}
+	return "bank code"
 }
 
 // looksLikeIBAN reports whether an account number has an IBAN's shape: a
